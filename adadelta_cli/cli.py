@@ -1,0 +1,151 @@
+"""The command line: parse options, call the layers below, choose the exit code. Nothing is computed here."""
+
+from __future__ import annotations
+
+import functools
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperGroup
+
+try:  # Typer 0.2x+ carries its own copy of Click
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # older Typer runs on Click itself
+    from click import exceptions as click_exceptions
+
+from . import output
+from .errors import AdadeltaError
+from .options import (DType, DTypeOpt, Digits, Edx2Init, Eg2Init, Eps, Format, FormatOpt, Lr, Maximize,
+                      OutputOpt, PresetOpt, Rho, WdMode, WeightDecay, X0, resolve)
+
+EXIT_WRONG = 1  # check / step --expect found a wrong value
+EXIT_USAGE = 2  # bad usage or bad input
+
+
+class _Group(TyperGroup):
+    """Usage errors as one plain line on stderr (exit 2); a closed pipe or Ctrl-C ends quietly."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click_exceptions.ClickException as exc:
+            where = f"{exc.ctx.command_path}: " if getattr(exc, "ctx", None) else f"{output.PROG}: "
+            hint = ""
+            if isinstance(exc, click_exceptions.UsageError) and exc.ctx is not None:
+                hint = f" (see '{exc.ctx.command_path} --help')"
+            sys.stderr.write(f"{where}error: {exc.format_message()}{hint}\n")
+            sys.exit(exc.exit_code)
+        except click_exceptions.Abort:
+            sys.stderr.write("\n")
+            sys.exit(130)
+        except KeyboardInterrupt:
+            sys.stderr.write("\n")
+            sys.exit(130)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader went away (`| head`): stop without a traceback, as a well-behaved Unix filter does."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 1)
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="adadelta",
+    help="Adadelta (Zeiler 2012) step by step: E[g²]_t, η_t, Δx_t, E[Δx²]_t and x_t for every step.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"adadelta-cli {version('adadelta-cli')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[Optional[bool], typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = None) -> None:
+    """Adadelta (Zeiler 2012) step by step: E[g²]_t, η_t, Δx_t, E[Δx²]_t and x_t for every step."""
+
+
+def handles_errors(command):
+    """Domain errors become one line on stderr and exit code 2; nothing else is caught here."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except AdadeltaError as exc:
+            output.error(str(exc))
+            raise typer.Exit(EXIT_USAGE) from None
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+
+    return wrapper
+
+
+NUMBERS_OK = {"ignore_unknown_options": True}  # so that `trace 0.1 -0.2` reads -0.2 as a gradient
+
+
+@app.command(context_settings=NUMBERS_OK)
+@handles_errors
+def trace(
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        metavar="[INPUT]...", help="Gradients as numbers (0.1 -0.2 0.15), one file (CSV, text, JSON), or - for "
+        "stdin. None: the article's example 0.1, 0.2, 0.15.", show_default=False)] = None,
+    rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
+    edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
+    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
+    format: FormatOpt = Format.table, output_path: OutputOpt = None, digits: Digits = 6,
+    show_all: Annotated[bool, typer.Option("--all", help="Show every step of a long trace in the table.",
+                                           rich_help_panel="Output")] = False,
+) -> None:
+    """Trace the recurrence over a gradient sequence, one row per step (and parameter)."""
+    from . import tracing
+
+    inputs = inputs or []
+    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
+                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
+                       dtype=dtype)
+    _check_digits(digits)
+    report, source = tracing.trace_input(inputs, resolved)
+    if output_path is not None:
+        output.check_target(output_path, [source.path])
+    if not inputs:
+        output.message("no input given: tracing the article's example g = 0.1, 0.2, 0.15")
+    for note in report.notes:
+        output.warn(note)
+    tracing.emit(report, format.value, output_path, digits, show_all=show_all)
+
+
+def _check_digits(digits: int) -> None:
+    from .errors import SettingsError
+
+    if digits < 1 or digits > 17:
+        raise SettingsError(f"--digits must be between 1 and 17, got {digits}")
+
+
+def main() -> None:
+    """The console script."""
+    app()

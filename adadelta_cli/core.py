@@ -1,0 +1,244 @@
+"""The Adadelta recurrence (Zeiler 2012, Algorithm 1) as pure functions over numpy arrays.
+
+For each parameter and each step t = 1, 2, ...::
+
+    g_eff_t    = ±g_t + wd·x_{t−1}                       (− with maximize; wd only in coupled mode)
+    E[g²]_t    = ρ·E[g²]_{t−1} + (1−ρ)·g_eff_t²
+    η_t        = √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε)
+    Δx_t       = −η_t·g_eff_t
+    E[Δx²]_t   = ρ·E[Δx²]_{t−1} + (1−ρ)·Δx_t²             (the accumulator takes the unscaled Δx_t)
+    x_t        = x_{t−1} + lr·Δx_t                        (decoupled mode: x_{t−1}·(1 − lr·wd) + lr·Δx_t)
+
+Nothing here reads files, prints or knows about the command line. ``init`` builds a state, ``update`` takes one
+step and returns the step's record with the new state, ``run`` folds ``update`` over a sequence of gradients.
+
+>>> steps = run([[0.1], [0.2], [0.15]], Settings())
+>>> [float(f"{v:.6g}") for v in steps.eg2[:, 0]]
+[0.0005, 0.002475, 0.00347625]
+>>> [float(f"{v:.6g}") for v in steps.dx[:, 0]]
+[-0.00446767, -0.00568137, -0.00480087]
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .errors import NumericError, SettingsError
+
+DTYPES = ("float64", "float32")
+WEIGHT_DECAY_MODES = ("coupled", "decoupled")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The hyperparameters of one run. Defaults are the article's and the paper's."""
+
+    rho: float = 0.95  # ρ (the article's γ): decay of both running averages
+    eps: float = 1e-6  # ε: added inside both square roots
+    lr: float = 1.0  # multiplies the step applied to x, never the accumulator
+    weight_decay: float = 0.0
+    weight_decay_mode: str = "coupled"  # coupled: PyTorch's L2 in the gradient; decoupled: Keras 3's shrink of x
+    maximize: bool = False  # ascend: the gradient is negated before anything else
+    dtype: str = "float64"  # float32 follows torch.optim.Adadelta's CPU kernels operation by operation
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.rho) and 0.0 <= self.rho < 1.0):
+            raise SettingsError(f"--rho must lie in [0, 1), got {self.rho!r}")
+        if not (math.isfinite(self.eps) and self.eps >= 0.0):
+            raise SettingsError(f"--eps must be a finite number >= 0, got {self.eps!r}")
+        if not math.isfinite(self.lr):
+            raise SettingsError(f"--lr must be a finite number, got {self.lr!r}")
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0.0):
+            raise SettingsError(f"--weight-decay must be a finite number >= 0, got {self.weight_decay!r}")
+        if self.weight_decay_mode not in WEIGHT_DECAY_MODES:
+            raise SettingsError(f"--weight-decay-mode must be one of {', '.join(WEIGHT_DECAY_MODES)}, "
+                                f"got {self.weight_decay_mode!r}")
+        if self.dtype not in DTYPES:
+            raise SettingsError(f"--dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
+
+
+class State(NamedTuple):
+    """What Adadelta carries from one step to the next, one entry per parameter."""
+
+    eg2: np.ndarray  # E[g²]_t: running average of squared gradients
+    edx2: np.ndarray  # E[Δx²]_t: running average of squared (unscaled) updates
+    x: np.ndarray  # x_t: the parameters
+
+
+class Step(NamedTuple):
+    """Everything one step computed, one entry per parameter (or, from ``run``, one row per step)."""
+
+    g: np.ndarray  # g_t as given
+    g_eff: np.ndarray  # the gradient the recurrence used (maximize, coupled weight decay)
+    eg2: np.ndarray  # E[g²]_t
+    edx2_prev: np.ndarray  # E[Δx²]_{t−1}
+    eta: np.ndarray  # η_t
+    dx: np.ndarray  # Δx_t
+    edx2: np.ndarray  # E[Δx²]_t
+    x: np.ndarray  # x_t
+
+
+FIELDS = Step._fields
+
+
+def init(x0=0.0, eg2=0.0, edx2=0.0, *, size: int | None = None, dtype: str = "float64") -> State:
+    """The state before step 1: E[g²]_0, E[Δx²]_0 and x_0 (scalars broadcast to ``size`` parameters).
+
+    >>> init(0.5, size=2)
+    State(eg2=array([0., 0.]), edx2=array([0., 0.]), x=array([0.5, 0.5]))
+    """
+    arrays = [np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (eg2, edx2, x0)]
+    n = size if size is not None else max(a.size for a in arrays)
+    try:
+        arrays = [np.broadcast_to(a, (n,)).astype(dtype) for a in arrays]
+    except ValueError:
+        raise SettingsError(f"initial values must be one number or one per parameter ({n})") from None
+    return State(*arrays)
+
+
+def update(g, state: State, settings: Settings, *, eg2: np.ndarray | None = None) -> tuple[Step, State]:
+    """One Adadelta step: the step's record and the new state. ``eg2`` overrides E[g²]_t (given, not computed).
+
+    >>> step, new = update(np.array([0.1]), init(), Settings())
+    >>> float(step.eg2[0]), float(f"{step.eta[0]:.6g}"), float(f"{step.dx[0]:.6g}")
+    (0.0005000000000000004, 0.0446767, -0.00446767)
+    """
+    ops = _F32 if settings.dtype == "float32" else _F64
+    g = np.asarray(g, dtype=ops.dtype)
+    rho, one_minus_rho = ops.scalar(settings.rho), ops.scalar(1.0 - settings.rho)
+    eps, lr = ops.scalar(settings.eps), ops.scalar(settings.lr)
+
+    g_eff = -g if settings.maximize else g
+    if settings.weight_decay and settings.weight_decay_mode == "coupled":
+        g_eff = ops.fma(ops.scalar(settings.weight_decay), state.x, g_eff)
+    if eg2 is None:
+        eg2 = ops.fma(ops.mul(one_minus_rho, g_eff), g_eff, ops.mul(state.eg2, rho))
+    else:
+        eg2 = np.asarray(eg2, dtype=ops.dtype)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        eta = ops.div(ops.sqrt(ops.add(state.edx2, eps)), ops.sqrt(ops.add(eg2, eps)))
+    dx = -ops.mul(eta, g_eff)
+    edx2 = ops.fma(ops.mul(one_minus_rho, dx), dx, ops.mul(state.edx2, rho))
+    x = state.x
+    if settings.weight_decay and settings.weight_decay_mode == "decoupled":
+        # Keras 3: variable.assign(variable - variable * wd * lr) before the optimizer's own step.
+        x = x - ops.mul(ops.mul(x, ops.scalar(settings.weight_decay)), lr)
+    x = ops.fma(lr, dx, x)
+    return Step(g, g_eff, eg2, state.edx2, eta, dx, edx2, x), State(eg2, edx2, x)
+
+
+def run(grads, settings: Settings, state: State | None = None) -> Step:
+    """Fold ``update`` over ``grads`` (shape steps × parameters); each field of the result has that shape.
+
+    Raises NumericError, naming the step and parameter, where a value stops being a finite number.
+    """
+    grads = np.asarray(grads, dtype=np.float64)
+    if grads.ndim == 1:
+        grads = grads[:, None]
+    steps, size = grads.shape
+    if state is None:
+        state = init(size=size, dtype=settings.dtype)
+    dtype = np.dtype(settings.dtype)
+    out = Step(*(np.empty((steps, size), dtype=dtype) for _ in FIELDS))
+    for t in range(steps):
+        step, state = update(grads[t], state, settings)
+        for column, value in zip(out, step):
+            column[t] = value
+    check_finite(out, settings)
+    return out
+
+
+def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
+    """Raise NumericError at the first step whose record holds a NaN or an infinity, saying why."""
+    bad = ~np.isfinite(np.stack(trace, axis=-1)).all(axis=-1)
+    if not bad.any():
+        return
+    t, p = (int(i) for i in np.argwhere(bad)[0])
+    row = {name: float(getattr(trace, name)[t, p]) for name in FIELDS}
+    where = f"step {t + first_step}" + (f", parameter {p + 1}" if trace.g.shape[1] > 1 else "")
+    if not math.isfinite(row["eg2"]):
+        why = (f"E[g²] overflows (g = {row['g_eff']!r}; its square exceeds the largest "
+               f"{settings.dtype}); scale the gradients down")
+    elif math.isnan(row["eta"]):
+        why = ("η = √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε) is 0/0: E[g²]_t = 0 and ε = 0; "
+               "give ε > 0 (--eps) or a non-zero gradient")
+    elif math.isinf(row["eta"]):
+        why = "η divides by √(E[g²]_t + ε) = 0 (ε = 0 with a zero gradient); give ε > 0 (--eps)"
+    else:
+        why = f"the update is no longer a finite number ({row})"
+    raise NumericError(f"{where}: {why}")
+
+
+class _F64:
+    """float64 arithmetic: plain numpy operations."""
+
+    dtype = np.float64
+
+    @staticmethod
+    def scalar(v: float) -> np.float64:
+        return np.float64(v)
+
+    @staticmethod
+    def fma(a, b, c):
+        return a * b + c
+
+    mul = staticmethod(np.multiply)
+    add = staticmethod(np.add)
+    div = staticmethod(np.divide)
+    sqrt = staticmethod(np.sqrt)
+
+
+class _F32:
+    """float32 arithmetic rounded as torch.optim.Adadelta's CPU kernels round it.
+
+    PyTorch casts each Python scalar to float32, and its ``addcmul_``/``add_(alpha=)`` kernels round once,
+    like a fused multiply-add; ``fma`` reproduces that single rounding exactly.
+    """
+
+    dtype = np.float32
+
+    @staticmethod
+    def scalar(v: float) -> np.float32:
+        return np.float32(v)
+
+    @staticmethod
+    def fma(a, b, c):
+        return fma32(a, b, c)
+
+    mul = staticmethod(np.multiply)
+    add = staticmethod(np.add)
+    div = staticmethod(np.divide)
+    sqrt = staticmethod(np.sqrt)
+
+
+def fma32(a, b, c) -> np.ndarray:
+    """a·b + c for float32 operands, rounded once to float32 (round half to even).
+
+    a·b is exact in float64; the float64 sum is corrected with its exact error (TwoSum) where it lands on a
+    float32 midpoint, the only case in which rounding twice differs from rounding once.
+
+    >>> a, b, c = np.float32(1 + 2**-12), np.float32(1 + 2**-12), np.float32(-1)
+    >>> float(fma32(a, b, c)) == 2**-11 + 2**-24
+    True
+    """
+    a, b, c = (np.asarray(v, dtype=np.float32).astype(np.float64) for v in (a, b, c))
+    p = a * b
+    s = p + c
+    bp = s - p
+    err = (p - (s - bp)) + (c - bp)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = s.astype(np.float32)
+        r64 = r.astype(np.float64)
+        toward = np.where(s > r64, np.inf, -np.inf).astype(np.float32)
+        other = np.nextafter(r, toward)
+        midpoint = (r64 + other.astype(np.float64)) / 2 == s
+    tie = midpoint & (err != 0) & (s != r64)
+    if np.any(tie):
+        # The exact sum lies beyond the midpoint on err's side: round toward that side.
+        toward_other = np.sign(err) == np.sign(other.astype(np.float64) - r64)
+        r = np.where(tie & toward_other, other, r)
+    return r.astype(np.float32)

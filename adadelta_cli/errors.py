@@ -1,0 +1,31 @@
+"""Domain errors, raised by the layers below the CLI and turned into a message and exit code 2 there."""
+
+from __future__ import annotations
+
+
+class AdadeltaError(Exception):
+    """A problem the user can fix: bad input, a setting out of range, an impossible computation."""
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
+                 column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        where = ":".join(str(part) for part in (self.source, self.line, self.column) if part is not None)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class InputError(AdadeltaError):
+    """The gradient input (arguments, file or stdin) cannot be read as a gradient sequence."""
+
+
+class SettingsError(AdadeltaError):
+    """A hyperparameter or option is out of its range."""
+
+
+class NumericError(AdadeltaError):
+    """The recurrence hit an undefined or non-finite value (0/0, overflow)."""

@@ -1,0 +1,168 @@
+"""The options every computing command shares, the presets, and turning them into Settings and an initial state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .core import Settings
+from .errors import SettingsError
+from .readers import parse_number
+
+
+class Preset(str, Enum):
+    article = "article"
+    paper = "paper"
+    pytorch = "pytorch"
+    keras = "keras"
+    optax = "optax"
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+    latex = "latex"
+
+
+class DType(str, Enum):
+    float64 = "float64"
+    float32 = "float32"
+
+
+class WeightDecayMode(str, Enum):
+    coupled = "coupled"
+    decoupled = "decoupled"
+
+
+# Each framework's defaults. lr None: the framework has no usable default, so --lr must be given.
+PRESETS: dict[str, dict] = {
+    "article": {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled"},
+    "paper": {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled"},
+    "pytorch": {"rho": 0.9, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled"},
+    "keras": {"rho": 0.95, "eps": 1e-7, "lr": 0.001, "weight_decay_mode": "decoupled"},
+    "optax": {"rho": 0.9, "eps": 1e-6, "lr": None, "weight_decay_mode": "coupled"},
+}
+OPTAX_LR = ("--preset optax needs an explicit --lr: optax.adadelta's default learning_rate=None returns the "
+            "Adadelta update un-negated, which moves x uphill; optax users pass e.g. learning_rate=1.0 (--lr 1)")
+
+SETTINGS_PANEL = "Adadelta settings"
+OUTPUT_PANEL = "Output"
+
+Rho = Annotated[Optional[float], typer.Option(
+    "--rho", "--gamma", help="Decay ρ of both running averages (the article's γ), in [0, 1). [default: 0.95]",
+    rich_help_panel=SETTINGS_PANEL, show_default=False)]
+Eps = Annotated[Optional[float], typer.Option(
+    "--eps", help="ε inside both square roots, >= 0. [default: 1e-6]", rich_help_panel=SETTINGS_PANEL,
+    show_default=False)]
+Lr = Annotated[Optional[float], typer.Option(
+    "--lr", help="Learning rate: scales the step applied to x, never the accumulator. [default: 1]",
+    rich_help_panel=SETTINGS_PANEL, show_default=False)]
+X0 = Annotated[Optional[str], typer.Option(
+    "--x0", help="Starting x: one value, or a comma-separated list with one per parameter. [default: 0]",
+    rich_help_panel=SETTINGS_PANEL, show_default=False)]
+Eg2Init = Annotated[Optional[str], typer.Option(
+    "--eg2-init", help="E[g²]_0 (one value or one per parameter). [default: 0]", rich_help_panel=SETTINGS_PANEL,
+    show_default=False)]
+Edx2Init = Annotated[Optional[str], typer.Option(
+    "--edx2-init", help="E[Δx²]_0 (one value or one per parameter). [default: 0]",
+    rich_help_panel=SETTINGS_PANEL, show_default=False)]
+WeightDecay = Annotated[Optional[float], typer.Option(
+    "--weight-decay", help="L2 weight decay wd >= 0 (coupled: g_eff = g + wd·x_{t−1}, as PyTorch). [default: 0]",
+    rich_help_panel=SETTINGS_PANEL, show_default=False)]
+WdMode = Annotated[Optional[WeightDecayMode], typer.Option(
+    "--weight-decay-mode", help="coupled (PyTorch, optax) or decoupled (Keras 3: x shrinks by lr·wd·x). "
+    "[default: the preset's, else coupled]", rich_help_panel=SETTINGS_PANEL, show_default=False)]
+Maximize = Annotated[Optional[bool], typer.Option(
+    "--maximize/--minimize", help="Ascend instead of descend (the gradient is negated). [default: minimize]",
+    rich_help_panel=SETTINGS_PANEL, show_default=False)]
+PresetOpt = Annotated[Optional[Preset], typer.Option(
+    "--preset", help="Start from a framework's defaults; options given explicitly win.",
+    rich_help_panel=SETTINGS_PANEL, show_default=False, case_sensitive=False)]
+DTypeOpt = Annotated[DType, typer.Option(
+    "--dtype", help="Arithmetic: float64, or float32 rounded exactly as torch.optim.Adadelta on the CPU.",
+    rich_help_panel=SETTINGS_PANEL, case_sensitive=False)]
+FormatOpt = Annotated[Format, typer.Option(
+    "--format", "-f", help="Output format.", rich_help_panel=OUTPUT_PANEL, case_sensitive=False)]
+OutputOpt = Annotated[Optional[Path], typer.Option(
+    "--output", "-o", help="Write to FILE (whole, or not at all) instead of standard output.",
+    rich_help_panel=OUTPUT_PANEL, show_default=False, metavar="FILE")]
+Digits = Annotated[int, typer.Option(
+    "--digits", help="Significant digits shown in tables (CSV and JSON always carry full precision).",
+    rich_help_panel=OUTPUT_PANEL)]
+
+
+@dataclass
+class Resolved:
+    """Settings and initial values as given on the command line, before they meet the input's width."""
+
+    settings: Settings
+    preset: str | None
+    x0: list[float]
+    eg2_init: list[float]
+    edx2_init: list[float]
+
+    def initial(self, size: int):
+        """init() for ``size`` parameters, checking that any list has one value per parameter."""
+        from .core import init
+
+        values = {}
+        for option, given in (("--x0", self.x0), ("--eg2-init", self.eg2_init), ("--edx2-init", self.edx2_init)):
+            if len(given) not in (1, size):
+                raise SettingsError(f"{option} has {len(given)} values but the input has {size} parameters; "
+                                    "give one value for all, or one per parameter")
+            values[option] = given
+        return init(values["--x0"], values["--eg2-init"], values["--edx2-init"], size=size,
+                    dtype=self.settings.dtype)
+
+    def as_dict(self) -> dict:
+        """Every setting in force, under its option's name (for JSON and titles)."""
+        s = self.settings
+
+        def one_or_list(v: list[float]):
+            return v[0] if len(v) == 1 else v
+
+        return {"preset": self.preset, "rho": s.rho, "eps": s.eps, "lr": s.lr, "x0": one_or_list(self.x0),
+                "eg2_init": one_or_list(self.eg2_init), "edx2_init": one_or_list(self.edx2_init),
+                "weight_decay": s.weight_decay, "weight_decay_mode": s.weight_decay_mode,
+                "maximize": s.maximize, "dtype": s.dtype}
+
+
+def number_list(text: str | None, option: str, default: float = 0.0) -> list[float]:
+    """'0.5' or '1,-2, 3' as floats; an InputError names the option and the item."""
+    if text is None:
+        return [default]
+    items = text.split(",")
+    return [parse_number(item, source=option, column=i if len(items) > 1 else None, what="a value")
+            for i, item in enumerate(items, start=1)]
+
+
+def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: float | None = None,
+            lr: float | None = None, x0: str | None = None, eg2_init: str | None = None,
+            edx2_init: str | None = None, weight_decay: float | None = None,
+            weight_decay_mode: WeightDecayMode | None = None, maximize: bool | None = None,
+            dtype: DType = DType.float64, base: dict | None = None) -> Resolved:
+    """Explicit options, else ``base`` (a worksheet's own settings), else the preset, else the article's defaults."""
+    name = preset.value if preset else None
+    chosen = dict(PRESETS[name or "article"])
+    chosen.update(base or {})
+    given = {"rho": rho, "eps": eps, "lr": lr, "weight_decay": weight_decay, "maximize": maximize,
+             "weight_decay_mode": weight_decay_mode.value if weight_decay_mode else None}
+    chosen.update({k: v for k, v in given.items() if v is not None})
+    if chosen.get("lr") is None:
+        raise SettingsError(OPTAX_LR)
+    settings = Settings(rho=chosen["rho"], eps=chosen["eps"], lr=chosen["lr"],
+                        weight_decay=chosen.get("weight_decay", 0.0),
+                        weight_decay_mode=chosen["weight_decay_mode"], maximize=chosen.get("maximize", False),
+                        dtype=dtype.value)
+    base = base or {}
+    return Resolved(settings, name,
+                    number_list(x0, "--x0") if x0 is not None else base.get("x0", [0.0]),
+                    number_list(eg2_init, "--eg2-init") if eg2_init is not None else base.get("eg2_init", [0.0]),
+                    number_list(edx2_init, "--edx2-init") if edx2_init is not None
+                    else base.get("edx2_init", [0.0]))

@@ -1,0 +1,97 @@
+"""Where results and messages go: stdout for results, stderr for messages, files written whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import InputError
+
+PROG = "adadelta"
+
+
+def message(text: str) -> None:
+    """A note or warning on standard error (plain text: nothing in it is taken as markup)."""
+    sys.stderr.write(f"{PROG}: {text}\n")
+    sys.stderr.flush()
+
+
+def warn(text: str) -> None:
+    message(f"warning: {text}")
+
+
+def error(text: str) -> None:
+    message(f"error: {text}")
+
+
+def stdout_console(**kwargs):
+    from rich.console import Console
+
+    return Console(highlight=False, **kwargs)
+
+
+def render_text(renderable, width: int | None = None) -> str:
+    """A Rich renderable as plain text (no colour), wide enough not to wrap, for files."""
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width or 200, color_system=None, highlight=False,
+                      force_terminal=False, legacy_windows=False)
+    console.print(renderable)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def check_target(path: Path, inputs: list[Path | None] = ()) -> None:
+    """Refuse an output path that cannot be written whole, or that would overwrite an input."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"cannot write the output: the folder {str(parent)!r} does not exist", source=str(path))
+    if path.is_dir():
+        raise InputError("cannot write the output: it is a folder", source=str(path))
+    for source in inputs:
+        if source is not None and path.exists() and source.exists() and os.path.samefile(path, source):
+            raise InputError("is the input file; choose another output file (-o), the input is left as it is",
+                             source=str(path))
+
+
+def write_atomic(path: Path, text: str | None = None, *, writer=None, binary: bool = False) -> None:
+    """Write ``text`` (or let ``writer(file)`` write) to a temporary file beside ``path``, then rename it over.
+
+    Either the whole output lands or ``path`` is left as it was.
+    """
+    check_target(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    try:
+        mode = "wb" if binary else "w"
+        with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
+            if writer is not None:
+                writer(handle)
+            else:
+                handle.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def emit(text: str, output: Path | None) -> None:
+    """``text`` to the output file (atomically) or standard output."""
+    if output is not None:
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()

@@ -1,0 +1,294 @@
+"""Reading gradient sequences: numbers given as arguments, a CSV / plain-text / JSON file, or standard input.
+
+Every problem becomes an InputError naming the source, line and column where there are such, and what was
+expected. Rows are steps, columns are parameters.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+
+ARTICLE_GRADIENTS = (0.1, 0.2, 0.15)
+EXPECTED_NUMBER = "expected a decimal number such as 0.1, -0.25 or 1e-3"
+# Columns that mark a file as one of this tool's own tables (a trace or a worksheet): only `g` is read from it.
+TRACE_COLUMNS = frozenset({"g_eff", "eg2", "edx2_prev", "eta", "dx", "edx2", "x"})
+STEP_COLUMNS = frozenset({"t", "step"})
+
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\uff0d": "-"})
+
+
+@dataclass
+class Gradients:
+    """A gradient sequence: ``values[t, p]`` is g at step t + 1 for parameter ``names[p]``."""
+
+    values: np.ndarray
+    names: list[str]
+    source: str  # for messages: a path, "<stdin>", "arguments" or "the article's example"
+    lines: list[int] = field(default_factory=list)  # the source line of each step, where there is one
+
+    @property
+    def path(self) -> Path | None:
+        return None if self.source.startswith("<") or self.source in ("arguments",) else Path(self.source)
+
+
+def parse_number(text: str, *, source: str | None = None, line: int | None = None,
+                 column: int | None = None, what: str = "a gradient") -> float:
+    """A finite float from ``text``, or an InputError saying where and what was expected.
+
+    >>> parse_number(" -0.25 "), parse_number("\u22120.1"), parse_number("1E-3")
+    (-0.25, -0.1, 0.001)
+    """
+    cleaned = text.strip().translate(_MINUS_SIGNS)
+    if not _NUMBER.fullmatch(cleaned):
+        if not cleaned:
+            problem = f"{what} is missing (an empty cell)"
+        elif cleaned.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            problem = f"{what} must be a finite number, got {text.strip()!r}"
+        else:
+            problem = f"{text.strip()!r} is not a number"
+        raise InputError(f"{problem}; {EXPECTED_NUMBER}", source=source, line=line, column=column)
+    value = float(cleaned)
+    if not math.isfinite(value):
+        raise InputError(f"{text.strip()!r} is too large for a double (the largest is about 1.8e308)",
+                         source=source, line=line, column=column)
+    return value
+
+
+def read_input(tokens: list[str], stdin=None) -> Gradients:
+    """Numbers as arguments, one path, ``-`` for standard input, or nothing for the article's example."""
+    if not tokens:
+        return Gradients(np.array(ARTICLE_GRADIENTS)[:, None], ["x"], "the article's example")
+    if tokens == ["-"]:
+        stream = stdin if stdin is not None else sys.stdin
+        data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+        return read_bytes(data.encode() if isinstance(data, str) else data, "<stdin>")
+    if len(tokens) == 1 and not _NUMBER.fullmatch(tokens[0].strip().translate(_MINUS_SIGNS)):
+        if tokens[0].startswith("-") and not Path(tokens[0]).exists():
+            raise InputError(f"no such option: {tokens[0]} (see --help)")
+        return read_path(tokens[0])
+    values = []
+    for i, token in enumerate(tokens, start=1):
+        if token.startswith("--") or (token.startswith("-") and token[1:2].isalpha()
+                                       and token.lower() not in ("-inf", "-nan", "-infinity")):
+            raise InputError(f"no such option: {token} (see --help)")
+        if token == "-" or (not _NUMBER.fullmatch(token.strip().translate(_MINUS_SIGNS))
+                            and Path(token).exists()):
+            raise InputError(f"argument {i}: {token!r} is a file; give either numbers or one file, not both")
+        values.append(parse_number(token, source="arguments", column=i))
+    return Gradients(np.array(values, dtype=np.float64)[:, None], ["x"], "arguments")
+
+
+def read_path(name: str) -> Gradients:
+    path = Path(name)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", source=name) from None
+    except IsADirectoryError:
+        raise InputError("is a directory; expected a gradient file (CSV, text or JSON)", source=name) from None
+    except PermissionError:
+        raise InputError("permission denied", source=name) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", source=name) from None
+    return read_bytes(data, name)
+
+
+def decode(data: bytes, source: str) -> str:
+    """Text from bytes: UTF-8 (with or without BOM) or UTF-16 with a BOM; anything else is an InputError."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"is not valid UTF-16 (byte {exc.start})", source=source) from None
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise InputError("holds binary data (a NUL byte); expected text: CSV, one number a line, or JSON",
+                         source=source, line=line)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(f"is not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8",
+                         source=source, line=line, column=column) from None
+
+
+def read_bytes(data: bytes, source: str) -> Gradients:
+    text = decode(data, source)
+    stripped = text.lstrip()
+    if not stripped:
+        raise InputError("is empty; expected gradients: CSV rows, one number a line, or JSON",
+                         source=source)
+    if stripped[0] in "[{":
+        return read_json(text, source)
+    return read_table(text, source)
+
+
+def content_lines(text: str) -> list[tuple[int, str]]:
+    """(line number, line) for every line that is neither blank nor a ``#`` comment."""
+    return [(n, line) for n, line in enumerate(text.splitlines(), start=1)
+            if line.strip() and not line.lstrip().startswith("#")]
+
+
+def split_rows(text: str) -> list[tuple[int, list[str]]]:
+    """Rows of cells: comma-separated (CSV quoting allowed), else tab-separated, else whitespace-separated."""
+    lines = content_lines(text)
+    if not lines:
+        return []
+    first = lines[0][1]
+    if "," in first:
+        return [(n, next(csv.reader([line]))) for n, line in lines]
+    if "\t" in first:
+        return [(n, line.strip().split("\t")) for n, line in lines]
+    if ";" in first:
+        return [(n, line.split(";")) for n, line in lines]
+    return [(n, line.split()) for n, line in lines]
+
+
+def is_number(cell: str) -> bool:
+    return bool(_NUMBER.fullmatch(cell.strip().translate(_MINUS_SIGNS)))
+
+
+def read_table(text: str, source: str) -> Gradients:
+    rows = split_rows(text)
+    header: list[str] | None = None
+    if rows and not any(is_number(cell) for cell in rows[0][1]):
+        header = [cell.strip() for cell in rows[0][1]]
+        rows = rows[1:]
+    if not rows:
+        raise InputError("has a header but no gradients" if header else "holds no gradients", source=source)
+    if header is not None:
+        return _from_header(header, rows, source)
+    width = len(rows[0][1])
+    values = np.empty((len(rows), width))
+    for i, (n, cells) in enumerate(rows):
+        if len(cells) != width:
+            raise InputError(f"has {len(cells)} values, expected {width} like line {rows[0][0]}",
+                             source=source, line=n)
+        for j, cell in enumerate(cells):
+            values[i, j] = parse_number(cell, source=source, line=n, column=j + 1)
+    names = ["x"] if width == 1 else [f"x{j}" for j in range(1, width + 1)]
+    return Gradients(values, names, source, [n for n, _ in rows])
+
+
+def _from_header(header: list[str], rows, source: str) -> Gradients:
+    lowered = [h.lower() for h in header]
+    for j, name in enumerate(lowered):
+        if name and lowered.index(name) != j:
+            raise InputError(f"the column name {header[j]!r} appears twice in the header", source=source,
+                             line=rows[0][0] - 1 if rows else None, column=j + 1)
+    if "g" in lowered and TRACE_COLUMNS & set(lowered):
+        # One of this tool's own tables (a trace or a worksheet): read its g column, one row per step and param.
+        return _long_format(header, rows, source)
+    keep = [j for j, name in enumerate(lowered) if name not in STEP_COLUMNS]
+    if not keep:
+        raise InputError("has only a step column; expected a column of gradients", source=source)
+    values = np.empty((len(rows), len(keep)))
+    for i, (n, cells) in enumerate(rows):
+        if len(cells) != len(header):
+            raise InputError(f"has {len(cells)} values, expected {len(header)} (one per header column: "
+                             f"{', '.join(header)})", source=source, line=n)
+        for k, j in enumerate(keep):
+            values[i, k] = parse_number(cells[j], source=source, line=n, column=j + 1)
+    names = [header[j] or f"x{k + 1}" for k, j in enumerate(keep)]
+    if len(names) == 1 and not header[keep[0]]:
+        names = ["x"]
+    return Gradients(values, names, source, [n for n, _ in rows])
+
+
+def _long_format(header: list[str], rows, source: str) -> Gradients:
+    lowered = [h.lower() for h in header]
+    g_col = lowered.index("g")
+    p_col = lowered.index("param") if "param" in lowered else None
+    columns: dict[str, list[float]] = {}
+    lines: dict[str, list[int]] = {}
+    for n, cells in rows:
+        if len(cells) <= max(g_col, p_col or 0):
+            raise InputError(f"has {len(cells)} values, expected {len(header)}", source=source, line=n)
+        name = cells[p_col].strip() if p_col is not None else "x"
+        columns.setdefault(name or "x", []).append(
+            parse_number(cells[g_col], source=source, line=n, column=g_col + 1))
+        lines.setdefault(name or "x", []).append(n)
+    return _from_columns(columns, source, next(iter(lines.values())))
+
+
+def _from_columns(columns: dict[str, list[float]], source: str, lines: list[int] | None = None) -> Gradients:
+    lengths = {name: len(v) for name, v in columns.items()}
+    if len(set(lengths.values())) > 1:
+        detail = ", ".join(f"{name!r} has {n}" for name, n in lengths.items())
+        raise InputError(f"the columns have different lengths ({detail}); expected one value per step "
+                         "in every column", source=source)
+    values = np.array(list(columns.values()), dtype=np.float64).T
+    if values.size == 0:
+        raise InputError("holds no gradients", source=source)
+    return Gradients(values, list(columns), source, lines or [])
+
+
+def read_json(text: str, source: str) -> Gradients:
+    def reject_constant(name: str):
+        raise InputError(f"{name} is not a finite number; {EXPECTED_NUMBER}", source=source)
+
+    try:
+        doc = json.loads(text, parse_constant=reject_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"is not valid JSON: {exc.msg}", source=source, line=exc.lineno,
+                         column=exc.colno) from None
+    except RecursionError:
+        raise InputError("is not valid JSON: nested too deeply", source=source) from None
+
+    def number(value, where: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(f"{where} is {json.dumps(value)[:40]}, not a number; {EXPECTED_NUMBER}",
+                             source=source)
+        try:
+            value = float(value)
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value):
+            raise InputError(f"{where} is too large for a double (the largest is about 1.8e308)", source=source)
+        return value
+
+    expected = ("expected a list of numbers, a list of rows, or an object of name -> list")
+    if isinstance(doc, dict) and isinstance(doc.get("steps"), list):
+        # This tool's own trace JSON: read back its g values.
+        columns: dict[str, list[float]] = {}
+        for i, step in enumerate(doc["steps"]):
+            if not isinstance(step, dict) or "g" not in step:
+                raise InputError(f"steps[{i}] has no \"g\"; {expected}", source=source)
+            columns.setdefault(str(step.get("param", "x")), []).append(number(step["g"], f"steps[{i}].g"))
+        return _from_columns(columns, source)
+    if isinstance(doc, dict):
+        columns = {}
+        for name, seq in doc.items():
+            if not isinstance(seq, list):
+                raise InputError(f"{json.dumps(name)} is not a list of numbers; {expected}", source=source)
+            columns[name] = [number(v, f"{json.dumps(name)}[{i}]") for i, v in enumerate(seq)]
+        if not columns:
+            raise InputError(f"is an empty object; {expected}", source=source)
+        return _from_columns(columns, source)
+    if isinstance(doc, list):
+        if not doc:
+            raise InputError(f"is an empty list; {expected}", source=source)
+        if all(not isinstance(v, list) for v in doc):
+            return Gradients(np.array([number(v, f"[{i}]") for i, v in enumerate(doc)])[:, None], ["x"], source)
+        width = len(doc[0]) if isinstance(doc[0], list) else None
+        rows = []
+        for i, row in enumerate(doc):
+            if not isinstance(row, list) or len(row) != width or not width:
+                raise InputError(f"row [{i}] is {json.dumps(row)[:40]}; expected a list of {width or 'some'} "
+                                 "numbers like row [0]", source=source)
+            rows.append([number(v, f"[{i}][{j}]") for j, v in enumerate(row)])
+        names = ["x"] if width == 1 else [f"x{j}" for j in range(1, width + 1)]
+        return Gradients(np.array(rows, dtype=np.float64), names, source)
+    raise InputError(f"holds {json.dumps(doc)[:40]}; {expected}", source=source)

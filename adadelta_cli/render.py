@@ -1,0 +1,191 @@
+"""Turning a trace into text: a Rich table for people, CSV and JSON for machines, Markdown and LaTeX for slides."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import numfmt
+from .core import FIELDS, Step
+
+FORMATS = ("table", "csv", "json", "markdown", "latex")
+
+# Column name -> (plain-text heading in the article's notation, LaTeX heading).
+HEADINGS = {
+    "t": ("t", "t"),
+    "param": ("param", r"\text{param}"),
+    "g": ("g_t", "g_t"),
+    "g_eff": ("g_eff", r"g^{\mathrm{eff}}_t"),
+    "eg2": ("E[g²]_t", "E[g^2]_t"),
+    "edx2_prev": ("E[Δx²]_t−1", r"E[\Delta x^2]_{t-1}"),
+    "eta": ("η_t", r"\eta_t"),
+    "dx": ("Δx_t", r"\Delta x_t"),
+    "edx2": ("E[Δx²]_t", r"E[\Delta x^2]_t"),
+    "x": ("x_t", "x_t"),
+}
+TABLE_COLUMNS = ("g", "g_eff", "eg2", "eta", "dx", "edx2", "x")
+
+
+@dataclass
+class Report:
+    """A computed trace with what is needed to present it."""
+
+    steps: Step  # each field shaped (steps, parameters)
+    names: list[str]  # parameter names
+    settings: dict  # every setting in force, by its option's name
+    show_g_eff: bool = False
+    first_t: int = 1
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        """The machine columns, in the contract's order."""
+        names = ["t", "param", "g"] + (["g_eff"] if self.show_g_eff else [])
+        return names + [f for f in FIELDS if f not in ("g", "g_eff")]
+
+    def __len__(self) -> int:
+        return self.steps.g.shape[0]
+
+    def rows(self, start: int = 0, stop: int | None = None):
+        """(t, param, values by column) for each step and parameter, steps in order."""
+        block = {name: getattr(self.steps, name)[start:stop].astype(np.float64).tolist() for name in FIELDS}
+        for i in range(len(block["g"])):
+            for p, param in enumerate(self.names):
+                yield self.first_t + start + i, param, {name: block[name][i][p] for name in FIELDS}
+
+
+def settings_line(settings: dict, digits: int = 6) -> str:
+    """The settings in force, as the table's title: ρ = 0.95, ε = 1e-6, lr = 1, x₀ = 0 ..."""
+    def num(v):
+        return ", ".join(numfmt.sig(u, digits) for u in v) if isinstance(v, list) else numfmt.sig(v, digits)
+
+    parts = [f"ρ = {num(settings['rho'])}", f"ε = {num(settings['eps'])}", f"lr = {num(settings['lr'])}",
+             f"x₀ = {num(settings['x0'])}"]
+    if settings.get("eg2_init"):
+        parts.append(f"E[g²]₀ = {num(settings['eg2_init'])}")
+    if settings.get("edx2_init"):
+        parts.append(f"E[Δx²]₀ = {num(settings['edx2_init'])}")
+    if settings.get("weight_decay"):
+        parts.append(f"weight decay = {num(settings['weight_decay'])} ({settings['weight_decay_mode']})")
+    if settings.get("maximize"):
+        parts.append("maximize")
+    if settings.get("dtype", "float64") != "float64":
+        parts.append(settings["dtype"])
+    if settings.get("preset"):
+        parts.append(f"preset {settings['preset']}")
+    return "Adadelta: " + ", ".join(parts)
+
+
+def to_json(report: Report) -> str:
+    steps = []
+    for t, param, values in report.rows():
+        record = {"t": t, "param": param}
+        record.update((name, values[name]) for name in report.columns[2:])
+        steps.append(record)
+    return json.dumps({"settings": report.settings, "steps": steps}, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(report: Report) -> str:
+    out = io.StringIO()
+    write_csv(report, out)
+    return out.getvalue()
+
+
+def write_csv(report: Report, out) -> None:
+    out.write(",".join(report.columns) + "\n")
+    names = report.columns[2:]
+    for t, param, values in report.rows():
+        out.write(f"{t},{_csv_cell(param)}," + ",".join(repr(values[n]) for n in names) + "\n")
+
+
+def _csv_cell(text: str) -> str:
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _display_rows(report: Report, show_all: bool, head: int = 10, tail: int = 10):
+    """Rows to show, with None standing for the hidden middle of a long trace."""
+    n = len(report)
+    if show_all or n <= head + tail + 5:
+        yield from report.rows()
+        return
+    yield from report.rows(0, head)
+    yield None
+    yield from report.rows(n - tail, n)
+
+
+def _cells(report: Report, t: int, param: str, values: dict, digits: int, fmt=numfmt.sig) -> list[str]:
+    cells = [str(t)] + ([param] if len(report.names) > 1 else [])
+    return cells + [fmt(values[name], digits) for name in TABLE_COLUMNS
+                    if name != "g_eff" or report.show_g_eff]
+
+
+def _headings(report: Report, index: int) -> list[str]:
+    names = ["t"] + (["param"] if len(report.names) > 1 else [])
+    names += [name for name in TABLE_COLUMNS if name != "g_eff" or report.show_g_eff]
+    return [HEADINGS[name][index] for name in names]
+
+
+def table(report: Report, digits: int = 6, show_all: bool = False):
+    """A Rich Table; headings are Text so Rich markup never eats the brackets of E[g²]."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    n = len(report)
+    hidden = 0
+    result = Table(title=Text(settings_line(report.settings, digits)), box=box.SIMPLE_HEAD, title_justify="left")
+    for i, heading in enumerate(_headings(report, 0)):
+        numeric = not (i == 1 and len(report.names) > 1)
+        result.add_column(Text(heading), justify="right" if numeric else "left", no_wrap=True,
+                          min_width=max(len(heading), 1))
+    previous_t = None
+    for row in _display_rows(report, show_all):
+        if row is None:
+            hidden = n - 20
+            result.add_row(Text(f"… {hidden} steps hidden (--all shows every step) …", style="dim"),
+                           end_section=True)
+            continue
+        t, param, values = row
+        if len(report.names) > 1 and previous_t is not None and t != previous_t:
+            result.rows[-1].end_section = True
+        previous_t = t
+        result.add_row(*(Text(cell) for cell in _cells(report, t, param, values, digits)))
+    return result
+
+
+def to_markdown(report: Report, digits: int = 6) -> str:
+    headings = [h.replace("_", "\\_") for h in _headings(report, 0)]
+    lines = [f"**{settings_line(report.settings, digits)}**", "",
+             "| " + " | ".join(headings) + " |",
+             "|" + "|".join("---:" for _ in headings) + "|"]
+    for t, param, values in report.rows():
+        lines.append("| " + " | ".join(_cells(report, t, param, values, digits)) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_latex(report: Report, digits: int = 6) -> str:
+    headings = _headings(report, 1)
+    spec = "r" * len(headings)
+    lines = [f"% {settings_line(report.settings, digits)}",
+             f"\\begin{{tabular}}{{{spec}}}", "\\hline",
+             " & ".join(f"${h}$" for h in headings) + r" \\", "\\hline"]
+    for t, param, values in report.rows():
+        cells = _cells(report, t, param, values, digits, fmt=numfmt.latex)
+        lines.append(" & ".join(f"${c}$" if i != 1 or len(report.names) == 1 else _latex_text(c)
+                                for i, c in enumerate(cells)) + r" \\")
+    lines += ["\\hline", "\\end{tabular}"]
+    return "\n".join(lines) + "\n"
+
+
+_LATEX_ESCAPES = str.maketrans({"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                                "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                                "^": r"\textasciicircum{}"})
+
+
+def _latex_text(text: str) -> str:
+    return text.translate(_LATEX_ESCAPES)
