@@ -112,22 +112,23 @@ def update(g, state: State, settings: Settings, *, eg2: np.ndarray | None = None
     rho, one_minus_rho = ops.scalar(settings.rho), ops.scalar(1.0 - settings.rho)
     eps, lr = ops.scalar(settings.eps), ops.scalar(settings.lr)
 
-    g_eff = -g if settings.maximize else g
-    if settings.weight_decay and settings.weight_decay_mode == "coupled":
-        g_eff = ops.fma(ops.scalar(settings.weight_decay), state.x, g_eff)
-    if eg2 is None:
-        eg2 = ops.fma(ops.mul(one_minus_rho, g_eff), g_eff, ops.mul(state.eg2, rho))
-    else:
-        eg2 = np.asarray(eg2, dtype=ops.dtype)
+    # Overflow and 0/0 are let through here and reported, with their step, by check_finite.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        g_eff = -g if settings.maximize else g
+        if settings.weight_decay and settings.weight_decay_mode == "coupled":
+            g_eff = ops.fma(ops.scalar(settings.weight_decay), state.x, g_eff)
+        if eg2 is None:
+            eg2 = ops.fma(ops.mul(one_minus_rho, g_eff), g_eff, ops.mul(state.eg2, rho))
+        else:
+            eg2 = np.asarray(eg2, dtype=ops.dtype)
         eta = ops.div(ops.sqrt(ops.add(state.edx2, eps)), ops.sqrt(ops.add(eg2, eps)))
-    dx = -ops.mul(eta, g_eff)
-    edx2 = ops.fma(ops.mul(one_minus_rho, dx), dx, ops.mul(state.edx2, rho))
-    x = state.x
-    if settings.weight_decay and settings.weight_decay_mode == "decoupled":
-        # Keras 3: variable.assign(variable - variable * wd * lr) before the optimizer's own step.
-        x = x - ops.mul(ops.mul(x, ops.scalar(settings.weight_decay)), lr)
-    x = ops.fma(lr, dx, x)
+        dx = -ops.mul(eta, g_eff)
+        edx2 = ops.fma(ops.mul(one_minus_rho, dx), dx, ops.mul(state.edx2, rho))
+        x = state.x
+        if settings.weight_decay and settings.weight_decay_mode == "decoupled":
+            # Keras 3: variable.assign(variable - variable * wd * lr) before the optimizer's own step.
+            x = x - ops.mul(ops.mul(x, ops.scalar(settings.weight_decay)), lr)
+        x = ops.fma(lr, dx, x)
     return Step(g, g_eff, eg2, state.edx2, eta, dx, edx2, x), State(eg2, edx2, x)
 
 

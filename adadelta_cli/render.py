@@ -131,31 +131,52 @@ def _headings(report: Report, index: int) -> list[str]:
 
 
 def table(report: Report, digits: int = 6, show_all: bool = False):
-    """A Rich Table; headings are Text so Rich markup never eats the brackets of E[g²]."""
+    """A Rich Table; headings are Text so Rich markup never eats the brackets of E[g²].
+
+    Every column is at least as wide as its widest cell, so a number is never cut short with an ellipsis.
+    """
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    n = len(report)
-    hidden = 0
-    result = Table(title=Text(settings_line(report.settings, digits)), box=box.SIMPLE_HEAD, title_justify="left")
-    for i, heading in enumerate(_headings(report, 0)):
-        numeric = not (i == 1 and len(report.names) > 1)
-        result.add_column(Text(heading), justify="right" if numeric else "left", no_wrap=True,
-                          min_width=max(len(heading), 1))
-    previous_t = None
+    headings = _headings(report, 0)
+    body: list[list[str] | None] = []
+    ends: list[bool] = []
     for row in _display_rows(report, show_all):
         if row is None:
-            hidden = n - 20
-            result.add_row(Text(f"… {hidden} steps hidden (--all shows every step) …", style="dim"),
-                           end_section=True)
+            body.append(None)
+            ends.append(True)
             continue
         t, param, values = row
-        if len(report.names) > 1 and previous_t is not None and t != previous_t:
-            result.rows[-1].end_section = True
-        previous_t = t
-        result.add_row(*(Text(cell) for cell in _cells(report, t, param, values, digits)))
+        if len(report.names) > 1 and body and body[-1] is not None and body[-1][0] != str(t):
+            ends[-1] = True
+        body.append(_cells(report, t, param, values, digits))
+        ends.append(False)
+    widths = [max([len(h)] + [len(cells[i]) for cells in body if cells is not None])
+              for i, h in enumerate(headings)]
+    hidden = len(report) - sum(1 for cells in body if cells is not None) // len(report.names)
+    result = Table(title=Text(settings_line(report.settings, digits)), box=box.SIMPLE_HEAD,
+                   title_justify="left",
+                   caption=Text(f"{hidden} steps hidden; --all shows every step") if hidden else None,
+                   caption_justify="left")
+    for i, heading in enumerate(headings):
+        text_column = i == 1 and len(report.names) > 1
+        result.add_column(Text(heading), justify="left" if text_column else "right", no_wrap=True,
+                          min_width=widths[i])
+    for cells, end in zip(body, ends):
+        if cells is None:
+            result.add_row(*(Text("⋮", style="dim") for _ in headings), end_section=True)
+        else:
+            result.add_row(*(Text(cell) for cell in cells), end_section=end)
     return result
+
+
+def table_width(renderable) -> int:
+    """The width a table needs so that nothing in it is cut."""
+    from rich.console import Console
+
+    console = Console(width=10_000)
+    return console.measure(renderable).maximum
 
 
 def to_markdown(report: Report, digits: int = 6) -> str:

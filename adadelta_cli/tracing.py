@@ -40,12 +40,16 @@ def format_report(report: render.Report, fmt: str, digits: int = 6, show_all: bo
         return render.to_markdown(report, digits)
     if fmt == "latex":
         return render.to_latex(report, digits)
-    return output.render_text(render.table(report, digits, show_all=show_all))
+    table = render.table(report, digits, show_all=show_all)
+    return output.render_text(table, width=render.table_width(table))
 
 
 def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int = 6,
          show_all: bool = False) -> None:
     if fmt == "table" and output_path is None:
-        output.stdout_console().print(render.table(report, digits, show_all=show_all))
+        table = render.table(report, digits, show_all=show_all)
+        console = output.stdout_console()
+        console.width = max(console.width, render.table_width(table))
+        console.print(table)
         return
     output.emit(format_report(report, fmt, digits, show_all=show_all), output_path)

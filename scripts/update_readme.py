@@ -1,0 +1,63 @@
+"""Refresh every ```console block of README.md with the real output of its `$ adadelta ...` commands.
+
+Run from the repository root: python scripts/update_readme.py. tests/test_readme.py fails when they drift.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import sys
+from pathlib import Path
+
+os.environ.setdefault("COLUMNS", "120")
+os.environ.setdefault("NO_COLOR", "1")
+os.environ.setdefault("ADADELTA_LANG", "en")
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+BLOCK = re.compile(r"```console\n(.*?)```", re.S)
+
+
+def run(command: str) -> str:
+    """The command's stdout (and stderr lines, prefixed as a terminal would show them), trailing spaces removed."""
+    from typer.testing import CliRunner
+
+    from adadelta_cli.cli import app
+
+    args = shlex.split(command)
+    assert args[0] == "adadelta", command
+    stdin = None
+    if "<" in args:
+        i = args.index("<")
+        stdin = Path(args[i + 1]).read_text(encoding="utf-8")
+        args = args[:i] + args[i + 2:]
+    result = CliRunner().invoke(app, args[1:], input=stdin)
+    text = result.stdout + (result.stderr if result.exit_code else "")
+    return "\n".join(line.rstrip() for line in text.rstrip("\n").splitlines())
+
+
+def commands(block: str) -> list[str]:
+    return [line[2:] for line in block.splitlines() if line.startswith("$ ")]
+
+
+def render(block: str) -> str:
+    out = []
+    for command in commands(block):
+        out.append(f"$ {command}")
+        output = run(command)
+        if output:
+            out.append(output)
+    return "\n".join(out) + "\n"
+
+
+def main() -> int:
+    os.chdir(README.parent)
+    text = README.read_text(encoding="utf-8")
+    new = BLOCK.sub(lambda m: "```console\n" + render(m.group(1)) + "```", text)
+    README.write_text(new, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

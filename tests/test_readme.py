@@ -1,0 +1,48 @@
+"""README.md tells the truth: its console examples are the commands' real output, and every command is there."""
+
+import os
+import re
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import update_readme  # noqa: E402
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+BLOCKS = update_readme.BLOCK.findall(README)
+
+
+def test_quick_start_has_exactly_two_commands():
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```(?:\w*)\n(.*?)```", section, re.S)
+    assert len(blocks) == 1
+    lines = [line for line in blocks[0].splitlines() if line.strip()]
+    assert len(lines) == 2
+    assert "adadelta trace sample_gradients/article.csv" in lines[0]
+    assert "[test]" in lines[1] and "pytest" in lines[1]
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[update_readme.commands(b)[0][:60] for b in BLOCKS])
+def test_console_examples_are_real_output(block, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert update_readme.render(block) == block, "README drifted: run python scripts/update_readme.py"
+
+
+def test_every_command_is_documented():
+    from adadelta_cli.cli import app
+    from typer.main import get_command
+
+    group = get_command(app)
+    for name, command in group.commands.items():
+        assert command.help, name
+        assert f"$ adadelta {name}" in README, f"README shows no example of `adadelta {name}`"
+
+
+def test_ci_runs_the_readme_test_command():
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    test_command = re.findall(r"```(?:\w*)\n(.*?)```", section, re.S)[0].strip().splitlines()[1].strip()
+    assert test_command in (ROOT / ".ci" / "run").read_text()
+    assert os.access(ROOT / ".ci" / "run", os.R_OK)
