@@ -120,6 +120,9 @@ def trace(
     format: FormatOpt = Format.table, output_path: OutputOpt = None, digits: Digits = 6,
     show_all: Annotated[bool, typer.Option("--all", help="Show every step of a long trace in the table.",
                                            rich_help_panel="Output")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="After the table, each step's arithmetic with the "
+                                          "numbers substituted, as the article writes it.",
+                                          rich_help_panel="Output")] = False,
 ) -> None:
     """Trace the recurrence over a gradient sequence, one row per step (and parameter)."""
     from . import tracing
@@ -136,7 +139,81 @@ def trace(
         output.message("no input given: tracing the article's example g = 0.1, 0.2, 0.15")
     for note in report.notes:
         output.warn(note)
-    tracing.emit(report, format.value, output_path, digits, show_all=show_all)
+    tracing.emit(report, format.value, output_path, digits, show_all=show_all, explain=explain)
+
+
+@app.command()
+@handles_errors
+def step(
+    grad: Annotated[str, typer.Option("--grad", help="g_t, the gradient of this step.", show_default=False)],
+    eg2_prev: Annotated[Optional[str], typer.Option(
+        "--eg2-prev", help="E[g²]_{t−1}; E[g²]_t is then computed. [default: 0]", show_default=False)] = None,
+    eg2: Annotated[Optional[str], typer.Option(
+        "--eg2", help="E[g²]_t given as is (as the article's second example does), instead of --eg2-prev.",
+        show_default=False)] = None,
+    edx2_prev: Annotated[Optional[str], typer.Option("--edx2-prev", help="E[Δx²]_{t−1}. [default: 0]",
+                                                     show_default=False)] = None,
+    x: Annotated[Optional[str], typer.Option("--x", help="x_{t−1}. [default: 0]", show_default=False)] = None,
+    t: Annotated[int, typer.Option("--t", help="The step's number, for the labels.", min=1)] = 1,
+    expect: Annotated[Optional[list[str]], typer.Option(
+        "--expect", help="NAME=VALUE: check a hand-calculated value (eg2, eta, dx, edx2, x); repeatable. "
+        "Exit 1 when any is wrong.", show_default=False)] = None,
+    rel_tol: Annotated[Optional[float], typer.Option(
+        "--rel-tol", help="Also accept a value within this relative distance.", show_default=False)] = None,
+    rho: Rho = None, eps: Eps = None, lr: Lr = None, weight_decay: WeightDecay = None,
+    weight_decay_mode: WdMode = None, maximize: Maximize = None, preset: PresetOpt = None,
+    dtype: DTypeOpt = DType.float64, format: FormatOpt = Format.table, output_path: OutputOpt = None,
+    digits: Digits = 6,
+) -> None:
+    """One step from an explicit state, with every intermediate shown."""
+    from . import checking, tracing
+    from .errors import SettingsError
+    from .options import number_list
+
+    if eg2 is not None and eg2_prev is not None:
+        raise SettingsError("give either --eg2-prev (E[g²]_t is computed) or --eg2 (E[g²]_t as is), not both")
+    _check_digits(digits)
+    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x, eg2_init=eg2_prev, edx2_init=edx2_prev,
+                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
+                       dtype=dtype)
+    g = number_list(grad, "--grad")
+    eg2_given = number_list(eg2, "--eg2")[0] if eg2 is not None else None
+    cells = checking.parse_expectations(expect or [])
+    report, verdicts = tracing.single_step(g[0], resolved, t=t, eg2_given=eg2_given, cells=cells,
+                                           rel_tol=rel_tol)
+    tracing.emit_step(report, verdicts, format.value, output_path, digits, eg2_given=eg2_given is not None)
+    if any(v.status == "wrong" for v in verdicts):
+        raise typer.Exit(EXIT_WRONG)
+
+
+@app.command()
+@handles_errors
+def check(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="A worksheet: CSV with a g column and any of eg2, "
+                                        "edx2_prev, eta, dx, edx2, x filled by hand.", show_default=False)],
+    rel_tol: Annotated[Optional[float], typer.Option(
+        "--rel-tol", help="Also accept a value within this relative distance of the computed one.",
+        show_default=False)] = None,
+    rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
+    edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
+    maximize: Maximize = None, preset: PresetOpt = None, format: FormatOpt = Format.table,
+    output_path: OutputOpt = None, digits: Digits = 6,
+) -> None:
+    """Mark a worksheet of hand-calculated values: each cell right or wrong, and the likely slip."""
+    from . import checking, tracing
+
+    _check_digits(digits)
+    sheet = checking.read_worksheet(file)
+    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
+                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
+                       base=sheet.settings)
+    if output_path is not None:
+        output.check_target(output_path, [Path(file)])
+    verdicts = checking.check_worksheet(sheet, resolved, rel_tol)
+    tracing.emit_verdicts(verdicts, resolved, sheet.source, format.value, output_path, digits,
+                          several=len(sheet.params) > 1)
+    if any(v.status == "wrong" for v in verdicts):
+        raise typer.Exit(EXIT_WRONG)
 
 
 def _check_digits(digits: int) -> None:

@@ -109,27 +109,62 @@ def update(g, state: State, settings: Settings, *, eg2: np.ndarray | None = None
     """
     ops = _F32 if settings.dtype == "float32" else _F64
     g = np.asarray(g, dtype=ops.dtype)
-    rho, one_minus_rho = ops.scalar(settings.rho), ops.scalar(1.0 - settings.rho)
-    eps, lr = ops.scalar(settings.eps), ops.scalar(settings.lr)
-
     # Overflow and 0/0 are let through here and reported, with their step, by check_finite.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        g_eff = -g if settings.maximize else g
-        if settings.weight_decay and settings.weight_decay_mode == "coupled":
-            g_eff = ops.fma(ops.scalar(settings.weight_decay), state.x, g_eff)
-        if eg2 is None:
-            eg2 = ops.fma(ops.mul(one_minus_rho, g_eff), g_eff, ops.mul(state.eg2, rho))
-        else:
-            eg2 = np.asarray(eg2, dtype=ops.dtype)
-        eta = ops.div(ops.sqrt(ops.add(state.edx2, eps)), ops.sqrt(ops.add(eg2, eps)))
-        dx = -ops.mul(eta, g_eff)
-        edx2 = ops.fma(ops.mul(one_minus_rho, dx), dx, ops.mul(state.edx2, rho))
-        x = state.x
-        if settings.weight_decay and settings.weight_decay_mode == "decoupled":
-            # Keras 3: variable.assign(variable - variable * wd * lr) before the optimizer's own step.
-            x = x - ops.mul(ops.mul(x, ops.scalar(settings.weight_decay)), lr)
-        x = ops.fma(lr, dx, x)
+        g_eff = effective_gradient(g, state.x, settings, ops)
+        eg2 = next_eg2(state.eg2, g_eff, settings.rho, ops) if eg2 is None else np.asarray(eg2, dtype=ops.dtype)
+        eta = rate(state.edx2, eg2, settings.eps, ops)
+        dx = delta(eta, g_eff, ops)
+        edx2 = next_edx2(state.edx2, dx, settings.rho, ops)
+        x = next_x(state.x, dx, settings, ops)
     return Step(g, g_eff, eg2, state.edx2, eta, dx, edx2, x), State(eg2, edx2, x)
+
+
+# The five formulas, each in one place. ``ops`` is the arithmetic: float64, or float32 rounded as PyTorch's
+# CPU kernels round it (their order of operations is kept in both).
+
+def effective_gradient(g, x_prev, settings: Settings, ops=None):
+    """g_eff = ±g + wd·x_{t−1}: negated for maximize, plus coupled (L2) weight decay."""
+    ops = ops or _F64
+    g_eff = -g if settings.maximize else g
+    if settings.weight_decay and settings.weight_decay_mode == "coupled":
+        g_eff = ops.fma(ops.scalar(settings.weight_decay), x_prev, g_eff)
+    return g_eff
+
+
+def next_eg2(eg2_prev, g_eff, rho: float, ops=None):
+    """E[g²]_t = ρ·E[g²]_{t−1} + (1−ρ)·g_t²."""
+    ops = ops or _F64
+    return ops.fma(ops.mul(ops.scalar(1.0 - rho), g_eff), g_eff, ops.mul(eg2_prev, ops.scalar(rho)))
+
+
+def rate(edx2_prev, eg2, eps: float, ops=None):
+    """η_t = √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε)."""
+    ops = ops or _F64
+    eps = ops.scalar(eps)
+    return ops.div(ops.sqrt(ops.add(edx2_prev, eps)), ops.sqrt(ops.add(eg2, eps)))
+
+
+def delta(eta, g_eff, ops=None):
+    """Δx_t = −η_t·g_t."""
+    ops = ops or _F64
+    return -ops.mul(eta, g_eff)
+
+
+def next_edx2(edx2_prev, dx, rho: float, ops=None):
+    """E[Δx²]_t = ρ·E[Δx²]_{t−1} + (1−ρ)·Δx_t², with the unscaled Δx_t (lr never enters here)."""
+    ops = ops or _F64
+    return ops.fma(ops.mul(ops.scalar(1.0 - rho), dx), dx, ops.mul(edx2_prev, ops.scalar(rho)))
+
+
+def next_x(x_prev, dx, settings: Settings, ops=None):
+    """x_t = x_{t−1} + lr·Δx_t; decoupled weight decay (Keras 3) first shrinks x_{t−1} by lr·wd·x_{t−1}."""
+    ops = ops or _F64
+    lr = ops.scalar(settings.lr)
+    if settings.weight_decay and settings.weight_decay_mode == "decoupled":
+        # Keras 3: variable.assign(variable - variable * wd * lr) before the optimizer's own step.
+        x_prev = x_prev - ops.mul(ops.mul(x_prev, ops.scalar(settings.weight_decay)), lr)
+    return ops.fma(lr, dx, x_prev)
 
 
 def run(grads, settings: Settings, state: State | None = None) -> Step:

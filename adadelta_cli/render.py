@@ -210,3 +210,41 @@ _LATEX_ESCAPES = str.maketrans({"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%
 
 def _latex_text(text: str) -> str:
     return text.translate(_LATEX_ESCAPES)
+
+
+VERDICT_MARKS = {"right": "✓ right", "right_given": "✓ right", "wrong": "✗ wrong", "blank": "· not checked"}
+
+
+def verdict_note(v) -> str:
+    """What to say beside a verdict: the earlier values it rests on, the likely slip, the student's own value."""
+    parts = []
+    if v.status == "right_given":
+        parts.append("given your " + ", ".join(v.given))
+    if v.status == "wrong":
+        if v.slip:
+            parts.append(f"likely slip: {v.slip}")
+        if v.own is not None:
+            parts.append(f"from your own earlier values: {numfmt.sig(v.own)}")
+    return "; ".join(parts)
+
+
+def verdicts_table(verdicts, title: str, digits: int = 6, several: bool = False):
+    """One row per checked (or blank) cell: the written value, the verdict, the computed value beside a wrong one."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    styles = {"right": "green", "right_given": "green", "wrong": "bold red", "blank": "dim"}
+    result = Table(title=Text(title), box=box.SIMPLE_HEAD, title_justify="left")
+    result.add_column(Text("t"), justify="right", no_wrap=True)
+    if several:
+        result.add_column(Text("param"), no_wrap=True)
+    for heading in ("quantity", "written", "verdict", "computed", "note"):
+        result.add_column(Text(heading), justify="right" if heading in ("written", "computed") else "left",
+                          no_wrap=heading != "note", min_width=8 if heading == "computed" else None)
+    for v in verdicts:
+        cells = [str(v.t)] + ([v.param] if several else [])
+        cells += [v.label, v.written or "", VERDICT_MARKS[v.status],
+                  numfmt.sig(v.computed, digits) if v.status == "wrong" else "", verdict_note(v)]
+        result.add_row(*(Text(c, style=styles[v.status] if i == len(cells) - 3 else "") for i, c in enumerate(cells)))
+    return result

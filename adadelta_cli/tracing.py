@@ -30,26 +30,162 @@ def trace_input(tokens: list[str], resolved: Resolved) -> tuple[render.Report, G
     return compute(gradients, resolved), gradients
 
 
-def format_report(report: render.Report, fmt: str, digits: int = 6, show_all: bool = False) -> str:
+def format_report(report: render.Report, fmt: str, digits: int = 6, show_all: bool = False,
+                  explain: bool = False) -> str:
     """The whole output as text, for a file or a pipe."""
+    from . import explain as explaining
+
     if fmt == "json":
         return render.to_json(report)
     if fmt == "csv":
         return render.to_csv(report)
     if fmt == "markdown":
-        return render.to_markdown(report, digits)
+        return render.to_markdown(report, digits) + (explaining.to_markdown(report, digits) if explain else "")
     if fmt == "latex":
-        return render.to_latex(report, digits)
+        return render.to_latex(report, digits) + (explaining.to_latex(report, digits) if explain else "")
     table = render.table(report, digits, show_all=show_all)
-    return output.render_text(table, width=render.table_width(table))
+    text = output.render_text(table, width=render.table_width(table))
+    return text + ("\n" + explaining.to_text(report, digits) if explain else "")
 
 
 def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int = 6,
-         show_all: bool = False) -> None:
+         show_all: bool = False, explain: bool = False) -> None:
+    if explain and fmt in ("csv", "json"):
+        from .errors import SettingsError
+
+        raise SettingsError(f"--explain goes with --format table, markdown or latex, not {fmt}")
     if fmt == "table" and output_path is None:
         table = render.table(report, digits, show_all=show_all)
         console = output.stdout_console()
         console.width = max(console.width, render.table_width(table))
         console.print(table)
+        if explain:
+            print_explanation(console, report, digits)
         return
-    output.emit(format_report(report, fmt, digits, show_all=show_all), output_path)
+    output.emit(format_report(report, fmt, digits, show_all=show_all, explain=explain), output_path)
+
+
+def print_explanation(console, report: render.Report, digits: int) -> None:
+    """The substituted arithmetic of every step; Text objects, so the brackets of E[g²] are never markup."""
+    from rich.text import Text
+
+    from . import explain as explaining
+
+    for heading, lines in explaining.report_lines(report, digits):
+        console.print(Text(heading, style="bold"))
+        for line in lines:
+            console.print(Text("  " + line), soft_wrap=True)
+        console.print()
+
+
+def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | None = None,
+                cells: dict | None = None, rel_tol: float | None = None):
+    """One step from the state in ``resolved`` (its x0, eg2_init, edx2_init); verdicts for any ``cells``."""
+    from . import checking
+
+    state = resolved.initial(1)
+    step, _ = core.update(np.array([g]), state, resolved.settings,
+                          eg2=None if eg2_given is None else np.array([eg2_given]))
+    steps = core.Step(*(np.asarray(v).reshape(1, 1) for v in step))
+    core.check_finite(steps, resolved.settings, first_step=t)
+    settings = resolved.as_dict()
+    if eg2_given is not None:
+        settings["eg2"] = eg2_given
+    show_g_eff = bool(resolved.settings.maximize or resolved.settings.weight_decay)
+    report = render.Report(steps, ["x"], settings, show_g_eff=show_g_eff, first_t=t)
+    verdicts = []
+    if cells:
+        rows = [{"t": t, "g": g, "cells": cells}]
+        verdicts = [v for v in checking.judge_sequence("x", rows, resolved.settings, state, 0, rel_tol, eg2_given)
+                    if v.name in cells]
+    return report, verdicts
+
+
+def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path | None, digits: int = 6,
+              eg2_given: bool = False) -> None:
+    """A single step: its row, its arithmetic and, with --expect, the verdicts."""
+    import json
+
+    from . import explain as explaining
+
+    if fmt == "json":
+        doc = json.loads(render.to_json(report))
+        if verdicts:
+            doc["checks"] = [v.as_dict() for v in verdicts]
+        output.emit(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", output_path)
+        return
+    if fmt in ("csv", "markdown", "latex"):
+        output.emit(format_report(report, fmt, digits, explain=fmt != "csv"), output_path)
+        return
+    lines = step_explanation(report, digits, eg2_given)
+    if output_path is not None:
+        table = render.table(report, digits)
+        text = output.render_text(table, width=render.table_width(table)) + "\n" + "\n".join(lines) + "\n"
+        if verdicts:
+            text += "\n" + output.render_text(render.verdicts_table(verdicts, "Your values", digits)) + \
+                checking_summary(verdicts) + "\n"
+        output.emit(text, output_path)
+        return
+    from rich.text import Text
+
+    console = output.stdout_console()
+    table = render.table(report, digits)
+    console.width = max(console.width, render.table_width(table))
+    console.print(table)
+    for line in lines:
+        console.print(Text(line), soft_wrap=True)
+    if verdicts:
+        console.print()
+        console.print(render.verdicts_table(verdicts, "Your values", digits))
+        console.print(Text(checking_summary(verdicts)))
+    del explaining
+
+
+def step_explanation(report: render.Report, digits: int, eg2_given: bool) -> list[str]:
+    from . import explain as explaining
+
+    (t, _param, values), = report.rows()
+    settings = report.settings
+    previous = {"eg2": _first(settings.get("eg2_init", 0.0)), "x": _first(settings.get("x0", 0.0))}
+    if not report.show_g_eff:
+        values = {**values, "g_eff": values["g"]}
+    return ["  " + line for line in explaining.step_lines(values, previous, settings, t, digits,
+                                                         eg2_given=eg2_given)]
+
+
+def _first(value):
+    return value[0] if isinstance(value, list) else value
+
+
+def checking_summary(verdicts: list) -> str:
+    from . import checking
+
+    return checking.summary_line(verdicts)
+
+
+def emit_verdicts(verdicts: list, resolved: Resolved, source: str, fmt: str, output_path: Path | None,
+                  digits: int = 6, several: bool = False) -> None:
+    """check's report: a table of verdicts and a summary line (or JSON with both)."""
+    import json
+
+    from . import checking
+
+    title = f"Checking {source}: " + render.settings_line(resolved.as_dict(), digits).split(": ", 1)[1]
+    if fmt == "json":
+        doc = {"settings": resolved.as_dict(), "summary": checking.summary(verdicts),
+               "cells": [v.as_dict() for v in verdicts]}
+        output.emit(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", output_path)
+        return
+    if fmt != "table":
+        from .errors import SettingsError
+
+        raise SettingsError(f"check writes --format table or json, not {fmt}")
+    table = render.verdicts_table(verdicts, title, digits, several=several)
+    if output_path is not None:
+        output.emit(output.render_text(table) + checking.summary_line(verdicts) + "\n", output_path)
+        return
+    from rich.text import Text
+
+    console = output.stdout_console()
+    console.print(table)
+    console.print(Text(checking.summary_line(verdicts)))
