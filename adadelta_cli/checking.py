@@ -182,7 +182,7 @@ def diagnose(name: str, text: str, contexts: list[Context], s: Settings, true_va
         if agrees(text, value):
             return _slip_text(slip, k, approximate=False)
     for simplicity, slip, k, value in trials:
-        distance = _near(written, value) * (1 + simplicity)
+        distance = _near(written, value) * (1 + simplicity / 4)
         if distance <= APPROX and (best is None or distance < best[0]):
             best = (distance, _slip_text(slip, k, approximate=True))
     return best[1] if best else None
