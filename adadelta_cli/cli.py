@@ -18,7 +18,7 @@ except ImportError:  # older Typer runs on Click itself
 
 from . import output
 from .errors import AdadeltaError
-from .options import (DType, DTypeOpt, Digits, Edx2Init, Eg2Init, Eps, Format, FormatOpt, Lr, Maximize,
+from .options import (DType, DTypeOpt, Digits, Edx2Init, Eg2Init, Eps, Format, FormatOpt, Lr, LrDTypeOpt, Maximize,
                       OutputOpt, PresetOpt, Rho, WdMode, WeightDecay, X0, resolve)
 
 EXIT_WRONG = 1  # check / step --expect found a wrong value
@@ -117,7 +117,7 @@ def trace(
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
     maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
-    format: FormatOpt = Format.table, output_path: OutputOpt = None, digits: Digits = 6,
+    lr_dtype: LrDTypeOpt = None, format: FormatOpt = Format.table, output_path: OutputOpt = None, digits: Digits = 6,
     show_all: Annotated[bool, typer.Option("--all", help="Show every step of a long trace in the table.",
                                            rich_help_panel="Output")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="After the table, each step's arithmetic with the "
@@ -130,7 +130,7 @@ def trace(
     inputs = inputs or []
     resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
                        weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
-                       dtype=dtype)
+                       dtype=dtype, lr_dtype=lr_dtype)
     _check_digits(digits)
     report, source = tracing.trace_input(inputs, resolved)
     if output_path is not None:
@@ -162,8 +162,8 @@ def step(
         "--rel-tol", help="Also accept a value within this relative distance.", show_default=False)] = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, weight_decay: WeightDecay = None,
     weight_decay_mode: WdMode = None, maximize: Maximize = None, preset: PresetOpt = None,
-    dtype: DTypeOpt = DType.float64, format: FormatOpt = Format.table, output_path: OutputOpt = None,
-    digits: Digits = 6,
+    dtype: DTypeOpt = DType.float64, lr_dtype: LrDTypeOpt = None, format: FormatOpt = Format.table,
+    output_path: OutputOpt = None, digits: Digits = 6,
 ) -> None:
     """One step from an explicit state, with every intermediate shown."""
     from . import checking, tracing
@@ -175,7 +175,7 @@ def step(
     _check_digits(digits)
     resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x, eg2_init=eg2_prev, edx2_init=edx2_prev,
                        weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
-                       dtype=dtype)
+                       dtype=dtype, lr_dtype=lr_dtype)
     g = number_list(grad, "--grad")
     eg2_given = number_list(eg2, "--eg2")[0] if eg2 is not None else None
     cells = checking.parse_expectations(expect or [])

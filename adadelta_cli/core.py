@@ -44,6 +44,7 @@ class Settings:
     weight_decay_mode: str = "coupled"  # coupled: PyTorch's L2 in the gradient; decoupled: Keras 3's shrink of x
     maximize: bool = False  # ascend: the gradient is negated before anything else
     dtype: str = "float64"  # float32 follows torch.optim.Adadelta's CPU kernels operation by operation
+    lr_dtype: str = "float64"  # float32: lr held in float32, as Keras keeps it (a float32 variable)
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.rho) and 0.0 <= self.rho < 1.0):
@@ -59,6 +60,20 @@ class Settings:
                                 f"got {self.weight_decay_mode!r}")
         if self.dtype not in DTYPES:
             raise SettingsError(f"--dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
+        if self.lr_dtype not in DTYPES:
+            raise SettingsError(f"--lr-dtype must be one of {', '.join(DTYPES)}, got {self.lr_dtype!r}")
+
+    @property
+    def lr_value(self) -> float:
+        """The learning rate as the arithmetic sees it (rounded to float32 where it is held in float32)."""
+        return float(np.float32(self.lr)) if self.lr_dtype == "float32" else self.lr
+
+    @property
+    def decay_factor(self) -> float:
+        """Decoupled weight decay's factor 1 − lr·wd, rounded as Keras rounds it when lr is held in float32."""
+        if self.lr_dtype == "float32":
+            return float(np.float32(1.0) - np.float32(np.float32(self.weight_decay) * np.float32(self.lr)))
+        return 1.0 - self.lr * self.weight_decay
 
 
 class State(NamedTuple):
@@ -158,12 +173,12 @@ def next_edx2(edx2_prev, dx, rho: float, ops=None):
 
 
 def next_x(x_prev, dx, settings: Settings, ops=None):
-    """x_t = x_{t−1} + lr·Δx_t; decoupled weight decay (Keras 3) first shrinks x_{t−1} by lr·wd·x_{t−1}."""
+    """x_t = x_{t−1} + lr·Δx_t; decoupled weight decay (Keras 3) first shrinks x_{t−1} to x_{t−1}·(1 − lr·wd)."""
     ops = ops or _F64
-    lr = ops.scalar(settings.lr)
+    lr = ops.scalar(settings.lr_value)
     if settings.weight_decay and settings.weight_decay_mode == "decoupled":
-        # Keras 3: variable.assign(variable - variable * wd * lr) before the optimizer's own step.
-        x_prev = x_prev - ops.mul(ops.mul(x_prev, ops.scalar(settings.weight_decay)), lr)
+        # Keras 3 multiplies the variable by (1 − lr·wd) before the optimizer's own step.
+        x_prev = ops.mul(x_prev, ops.scalar(settings.decay_factor))
     return ops.fma(lr, dx, x_prev)
 
 
@@ -210,7 +225,7 @@ def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
 
 
 class _F64:
-    """float64 arithmetic: plain numpy operations."""
+    """float64 arithmetic: numpy operations, with a·b + c rounded once, as PyTorch's addcmul_/add_(alpha=) are."""
 
     dtype = np.float64
 
@@ -220,7 +235,7 @@ class _F64:
 
     @staticmethod
     def fma(a, b, c):
-        return a * b + c
+        return fma64(a, b, c)
 
     mul = staticmethod(np.multiply)
     add = staticmethod(np.add)
@@ -249,6 +264,36 @@ class _F32:
     add = staticmethod(np.add)
     div = staticmethod(np.divide)
     sqrt = staticmethod(np.sqrt)
+
+
+def fma64(a, b, c) -> np.ndarray:
+    """a·b + c for float64 operands with the product's rounding error kept (TwoProduct and TwoSum).
+
+    The result is the exact a·b + c rounded once, but for rare ties of the final addition (within an ulp).
+
+    >>> a = 1 + 2.0**-30
+    >>> float(fma64(a, a, -1.0)) == 2.0**-29 + 2.0**-60, a * a - 1.0 == 2.0**-29 + 2.0**-60
+    (True, False)
+    """
+    a, b, c = (np.asarray(v, dtype=np.float64) for v in (a, b, c))
+    p = a * b
+    with np.errstate(over="ignore", invalid="ignore"):
+        a_hi, a_lo = _split(a)
+        b_hi, b_lo = _split(b)
+        p_err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+        s = p + c
+        bp = s - p
+        s_err = (p - (s - bp)) + (c - bp)
+        result = s + (s_err + p_err)
+    # Where the error terms are not finite (overflow), the plain sum is the honest answer (inf or nan).
+    return np.where(np.isfinite(result), result, s)
+
+
+def _split(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Veltkamp's split of a double into two halves of 26 bits whose sum is exact."""
+    t = 134217729.0 * v  # 2**27 + 1
+    hi = t - (t - v)
+    return hi, v - hi
 
 
 def fma32(a, b, c) -> np.ndarray:

@@ -40,16 +40,7 @@ class WeightDecayMode(str, Enum):
     decoupled = "decoupled"
 
 
-# Each framework's defaults. lr None: the framework has no usable default, so --lr must be given.
-PRESETS: dict[str, dict] = {
-    "article": {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled"},
-    "paper": {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled"},
-    "pytorch": {"rho": 0.9, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled"},
-    "keras": {"rho": 0.95, "eps": 1e-7, "lr": 0.001, "weight_decay_mode": "decoupled"},
-    "optax": {"rho": 0.9, "eps": 1e-6, "lr": None, "weight_decay_mode": "coupled"},
-}
-OPTAX_LR = ("--preset optax needs an explicit --lr: optax.adadelta's default learning_rate=None returns the "
-            "Adadelta update un-negated, which moves x uphill; optax users pass e.g. learning_rate=1.0 (--lr 1)")
+from .presets import OPTAX_LR, PRESETS  # noqa: E402
 
 SETTINGS_PANEL = "Adadelta settings"
 OUTPUT_PANEL = "Output"
@@ -87,6 +78,10 @@ PresetOpt = Annotated[Optional[Preset], typer.Option(
 DTypeOpt = Annotated[DType, typer.Option(
     "--dtype", help="Arithmetic: float64, or float32 rounded exactly as torch.optim.Adadelta on the CPU.",
     rich_help_panel=SETTINGS_PANEL, case_sensitive=False)]
+LrDTypeOpt = Annotated[Optional[DType], typer.Option(
+    "--lr-dtype", help="Precision lr is held in: float32 as Keras keeps it (a float32 variable). "
+    "[default: the preset's, else float64]", rich_help_panel=SETTINGS_PANEL, show_default=False,
+    case_sensitive=False)]
 FormatOpt = Annotated[Format, typer.Option(
     "--format", "-f", help="Output format.", rich_help_panel=OUTPUT_PANEL, case_sensitive=False)]
 OutputOpt = Annotated[Optional[Path], typer.Option(
@@ -130,7 +125,7 @@ class Resolved:
         return {"preset": self.preset, "rho": s.rho, "eps": s.eps, "lr": s.lr, "x0": one_or_list(self.x0),
                 "eg2_init": one_or_list(self.eg2_init), "edx2_init": one_or_list(self.edx2_init),
                 "weight_decay": s.weight_decay, "weight_decay_mode": s.weight_decay_mode,
-                "maximize": s.maximize, "dtype": s.dtype}
+                "maximize": s.maximize, "dtype": s.dtype, "lr_dtype": s.lr_dtype}
 
 
 def number_list(text: str | None, option: str, default: float = 0.0) -> list[float]:
@@ -146,20 +141,21 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
             lr: float | None = None, x0: str | None = None, eg2_init: str | None = None,
             edx2_init: str | None = None, weight_decay: float | None = None,
             weight_decay_mode: WeightDecayMode | None = None, maximize: bool | None = None,
-            dtype: DType = DType.float64, base: dict | None = None) -> Resolved:
+            dtype: DType = DType.float64, lr_dtype: DType | None = None, base: dict | None = None) -> Resolved:
     """Explicit options, else ``base`` (a worksheet's own settings), else the preset, else the article's defaults."""
     name = preset.value if preset else None
     chosen = dict(PRESETS[name or "article"])
     chosen.update(base or {})
     given = {"rho": rho, "eps": eps, "lr": lr, "weight_decay": weight_decay, "maximize": maximize,
-             "weight_decay_mode": weight_decay_mode.value if weight_decay_mode else None}
+             "weight_decay_mode": weight_decay_mode.value if weight_decay_mode else None,
+             "lr_dtype": lr_dtype.value if lr_dtype else None}
     chosen.update({k: v for k, v in given.items() if v is not None})
     if chosen.get("lr") is None:
         raise SettingsError(OPTAX_LR)
     settings = Settings(rho=chosen["rho"], eps=chosen["eps"], lr=chosen["lr"],
                         weight_decay=chosen.get("weight_decay", 0.0),
                         weight_decay_mode=chosen["weight_decay_mode"], maximize=chosen.get("maximize", False),
-                        dtype=dtype.value)
+                        dtype=dtype.value, lr_dtype=chosen.get("lr_dtype", "float64"))
     base = base or {}
     return Resolved(settings, name,
                     number_list(x0, "--x0") if x0 is not None else base.get("x0", [0.0]),

@@ -1,0 +1,75 @@
+"""A small Python API for notebooks: the trace as numpy arrays or as records with the contract's names.
+
+>>> from adadelta_cli import trace
+>>> steps = trace([0.1, 0.2, 0.15])
+>>> steps.eg2[:, 0].round(10).tolist()
+[0.0005, 0.002475, 0.00347625]
+>>> steps.records()[0]["dx"]
+-0.004467670516087701
+>>> trace([[0.1, 1.0]], preset="pytorch", x0=[0.0, 2.0]).x.round(6).tolist()
+[[-0.003161, 1.996838]]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import core
+from .errors import SettingsError
+from .presets import OPTAX_LR, PRESETS
+
+
+@dataclass
+class Trace:
+    """Every quantity of every step: each array is shaped (steps, parameters)."""
+
+    g: np.ndarray
+    g_eff: np.ndarray
+    eg2: np.ndarray
+    edx2_prev: np.ndarray
+    eta: np.ndarray
+    dx: np.ndarray
+    edx2: np.ndarray
+    x: np.ndarray
+    names: list[str]
+    settings: core.Settings
+
+    def records(self) -> list[dict]:
+        """One dict per step and parameter, with the CSV/JSON column names (t, param, g, eg2, ...)."""
+        out = []
+        columns = {name: getattr(self, name).tolist() for name in core.FIELDS}
+        for t in range(self.g.shape[0]):
+            for p, param in enumerate(self.names):
+                out.append({"t": t + 1, "param": param, **{name: columns[name][t][p] for name in core.FIELDS}})
+        return out
+
+
+def trace(grads, *, preset: str | None = None, rho: float | None = None, eps: float | None = None,
+          lr: float | None = None, x0=0.0, eg2_init=0.0, edx2_init=0.0, weight_decay: float = 0.0,
+          weight_decay_mode: str | None = None, maximize: bool = False, dtype: str = "float64",
+          lr_dtype: str | None = None, names: list[str] | None = None) -> Trace:
+    """Run Adadelta over ``grads`` (a sequence of numbers, or steps × parameters) and return every quantity.
+
+    Settings default to the preset's (``article``, ``paper``, ``pytorch``, ``keras``, ``optax``), else the
+    article's: ρ 0.95, ε 1e-6, lr 1. Arguments given explicitly win over the preset.
+    """
+    chosen = dict(PRESETS[preset or "article"])
+    for key, value in (("rho", rho), ("eps", eps), ("lr", lr), ("weight_decay_mode", weight_decay_mode),
+                       ("lr_dtype", lr_dtype)):
+        if value is not None:
+            chosen[key] = value
+    if chosen["lr"] is None:
+        raise SettingsError(OPTAX_LR.replace("--preset optax needs an explicit --lr", "preset='optax' needs lr="))
+    settings = core.Settings(rho=chosen["rho"], eps=chosen["eps"], lr=chosen["lr"], weight_decay=weight_decay,
+                             weight_decay_mode=chosen["weight_decay_mode"], maximize=maximize, dtype=dtype,
+                             lr_dtype=chosen.get("lr_dtype", "float64"))
+    values = np.asarray(grads, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, None]
+    size = values.shape[1]
+    steps = core.run(values, settings, core.init(x0, eg2_init, edx2_init, size=size, dtype=dtype))
+    if names is None:
+        names = ["x"] if size == 1 else [f"x{i}" for i in range(1, size + 1)]
+    return Trace(*steps, names=list(names), settings=settings)

@@ -1,0 +1,147 @@
+"""Write golden vectors from the real frameworks to tests/golden/: torch.optim.Adadelta and keras.optimizers.Adadelta.
+
+Needs torch and keras (not dependencies of the project; the tests read the files and need neither):
+
+    pip install torch keras
+    KERAS_BACKEND=torch python scripts/make_golden.py
+
+Each file holds one framework run: the settings under this tool's option names, the gradients, and per step the
+parameters x, E[g²] and E[Δx²] as the framework's state holds them (float32 values are stored exactly, as the
+float64 they widen to). Closed-loop runs (the gradient taken from a function at the current x) also go here,
+for `adadelta optimize`; the other optimizers for `adadelta compare`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import numpy as np  # noqa: E402
+
+OUT = Path(__file__).resolve().parent.parent / "tests" / "golden"
+
+
+def noisy(steps: int, params: int, seed: int, scale: float = 1.0) -> list[list[float]]:
+    rng = np.random.default_rng(seed)
+    t = np.arange(1, steps + 1)[:, None]
+    g = np.cos(t / 7.0 + np.arange(params)) * np.exp(-t / 80.0) + 0.3 * rng.standard_normal((steps, params))
+    return (g * scale).tolist()
+
+
+def with_zeros(seed: int) -> list[list[float]]:
+    g = np.array(noisy(40, 2, seed))
+    g[:3, 0] = 0.0  # a parameter that starts with exact zero gradients
+    g[10:15, :] = 0.0  # a run of zeros in every parameter
+    g[::7, 1] = 0.0
+    return g.tolist()
+
+
+def scales() -> list[list[float]]:
+    base = np.array(noisy(60, 1, 11))[:, 0]
+    return np.stack([base * s for s in (1e-8, 1e-4, 1.0, 1e4)], axis=1).tolist()
+
+
+CASES = [
+    {"name": "article", "grads": [[0.1], [0.2], [0.15]], "rho": 0.95, "eps": 1e-6, "lr": 1.0},
+    {"name": "pytorch_defaults", "grads": noisy(200, 1, 1), "rho": 0.9, "eps": 1e-6, "lr": 1.0},
+    {"name": "keras_defaults", "grads": noisy(100, 2, 2), "rho": 0.95, "eps": 1e-7, "lr": 0.001},
+    {"name": "three_params", "grads": noisy(80, 3, 3), "rho": 0.95, "eps": 1e-6, "lr": 0.5, "x0": [1.0, -2.0, 0.25]},
+    {"name": "scales", "grads": scales(), "rho": 0.9, "eps": 1e-6, "lr": 1.0},
+    {"name": "scales_small_eps", "grads": scales(), "rho": 0.95, "eps": 1e-10, "lr": 1.0},
+    {"name": "zeros", "grads": with_zeros(4), "rho": 0.95, "eps": 1e-6, "lr": 1.0},
+    {"name": "weight_decay", "grads": noisy(60, 2, 5), "rho": 0.9, "eps": 1e-6, "lr": 1.0, "weight_decay": 0.01,
+     "x0": [1.5, -0.5]},
+    {"name": "weight_decay_small_lr", "grads": noisy(60, 2, 6), "rho": 0.95, "eps": 1e-7, "lr": 0.01,
+     "weight_decay": 0.1, "x0": [2.0, -3.0]},
+    {"name": "maximize", "grads": noisy(50, 1, 7), "rho": 0.9, "eps": 1e-6, "lr": 1.0, "maximize": True},
+    {"name": "maximize_weight_decay", "grads": noisy(50, 2, 8), "rho": 0.9, "eps": 1e-6, "lr": 0.3,
+     "maximize": True, "weight_decay": 0.05, "x0": [0.7, -0.2]},
+    {"name": "rho_zero", "grads": [[1.0], [1.0], [0.5]], "rho": 0.0, "eps": 1.0, "lr": 1.0},
+    {"name": "rho_half_big_eps", "grads": noisy(40, 1, 9, scale=3.0), "rho": 0.5, "eps": 1e-3, "lr": 2.0},
+    {"name": "large_gradients", "grads": noisy(40, 1, 10, scale=1e4), "rho": 0.99, "eps": 1e-6, "lr": 1.0},
+]
+
+
+def settings_of(case: dict, mode: str) -> dict:
+    return {"rho": case["rho"], "eps": case["eps"], "lr": case["lr"], "x0": case.get("x0", 0.0),
+            "weight_decay": case.get("weight_decay", 0.0), "weight_decay_mode": mode,
+            "maximize": case.get("maximize", False)}
+
+
+def initial_x(case: dict, params: int) -> np.ndarray:
+    x0 = case.get("x0", 0.0)
+    return np.broadcast_to(np.asarray(x0, dtype=np.float64), (params,)).copy()
+
+
+def run_torch(case: dict, dtype: str, foreach: bool) -> dict:
+    import torch
+
+    grads = np.asarray(case["grads"], dtype=np.float64)
+    tdtype = getattr(torch, dtype)
+    param = torch.nn.Parameter(torch.tensor(initial_x(case, grads.shape[1]), dtype=tdtype))
+    opt = torch.optim.Adadelta([param], lr=case["lr"], rho=case["rho"], eps=case["eps"],
+                               weight_decay=case.get("weight_decay", 0.0), maximize=case.get("maximize", False),
+                               foreach=foreach)
+    out = {"x": [], "eg2": [], "edx2": []}
+    for g in grads:
+        param.grad = torch.tensor(g, dtype=tdtype)
+        opt.step()
+        state = opt.state[param]
+        out["x"].append(param.detach().double().tolist())
+        out["eg2"].append(state["square_avg"].double().tolist())
+        out["edx2"].append(state["acc_delta"].double().tolist())
+    return out
+
+
+def run_keras(case: dict, dtype: str) -> dict:
+    import keras
+
+    grads = np.asarray(case["grads"], dtype=np.float64)
+    var = keras.Variable(initial_x(case, grads.shape[1]).astype(dtype), dtype=dtype)
+    opt = keras.optimizers.Adadelta(learning_rate=case["lr"], rho=case["rho"], epsilon=case["eps"],
+                                    weight_decay=case.get("weight_decay") or None)
+    opt.build([var])
+    out = {"x": [], "eg2": [], "edx2": []}
+    for g in grads:
+        opt.apply_gradients([(keras.ops.convert_to_tensor(g.astype(dtype), dtype=dtype), var)])
+        out["x"].append(np.asarray(var.numpy(), dtype=np.float64).tolist())
+        out["eg2"].append(np.asarray(opt._accumulated_grads[0].numpy(), dtype=np.float64).tolist())
+        out["edx2"].append(np.asarray(opt._accumulated_delta_vars[0].numpy(), dtype=np.float64).tolist())
+    return out
+
+
+def write(name: str, doc: dict) -> None:
+    path = OUT / f"{name}.json"
+    path.write_text(json.dumps(doc, indent=None, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"wrote {path.relative_to(OUT.parent.parent)}")
+
+
+def main() -> int:
+    import torch
+    import keras
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    for case in CASES:
+        for dtype in ("float64", "float32"):
+            for foreach in (False, True):
+                steps = run_torch(case, dtype, foreach)
+                write(f"torch_{case['name']}_{dtype}_{'foreach' if foreach else 'single'}", {
+                    "framework": "torch", "version": torch.__version__, "dtype": dtype, "foreach": foreach,
+                    "case": case["name"], "settings": settings_of(case, "coupled"), "grads": case["grads"],
+                    "steps": steps})
+            if case.get("maximize"):
+                continue  # Keras has no maximize
+            steps = run_keras(case, dtype)
+            write(f"keras_{case['name']}_{dtype}", {
+                "framework": "keras", "version": keras.__version__, "backend": "torch", "dtype": dtype,
+                "case": case["name"], "settings": {**settings_of(case, "decoupled"), "lr_dtype": "float32"},
+                "grads": case["grads"], "steps": steps})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
