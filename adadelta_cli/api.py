@@ -18,7 +18,7 @@ import numpy as np
 
 from . import core
 from .errors import SettingsError
-from .presets import OPTAX_LR, PRESETS
+from .presets import OPTAX_LR, PRESETS, finish
 
 
 @dataclass
@@ -60,6 +60,7 @@ def trace(grads, *, preset: str | None = None, rho: float | None = None, eps: fl
                        ("lr_dtype", lr_dtype)):
         if value is not None:
             chosen[key] = value
+    chosen = finish(chosen)
     if chosen["lr"] is None:
         raise SettingsError(OPTAX_LR.replace("--preset optax needs an explicit --lr", "preset='optax' needs lr="))
     settings = core.Settings(rho=chosen["rho"], eps=chosen["eps"], lr=chosen["lr"], weight_decay=weight_decay,

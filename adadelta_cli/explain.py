@@ -70,12 +70,13 @@ def step_lines(values: dict, previous: dict, settings: dict, t: int, digits: int
     suffix = f" ({param})" if param else ""
 
     g_name = sub("g", now)
-    if settings.get("maximize") or settings.get("weight_decay"):
+    coupled_decay = settings.get("weight_decay") and settings.get("weight_decay_mode", "coupled") == "coupled"
+    if settings.get("maximize") or coupled_decay:
         terms, subst = [], []
         sign = n.minus if settings.get("maximize") else ""
         terms.append(f"{sign}{g_name}")
         subst.append(f"{sign}{fac(g)}" if sign else num(g))
-        if settings.get("weight_decay") and settings.get("weight_decay_mode", "coupled") == "coupled":
+        if coupled_decay:
             terms.append(f"wd{mult}{sub('x', before)}")
             subst.append(f"{num(settings['weight_decay'])}{mult}{fac(previous['x'])}")
         g_name = sub(r"g^{\mathrm{eff}}", now) if n is LATEX else f"g_eff,{now}"

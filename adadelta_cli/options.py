@@ -19,6 +19,7 @@ class Preset(str, Enum):
     paper = "paper"
     pytorch = "pytorch"
     keras = "keras"
+    tf1 = "tf1"
     optax = "optax"
 
 
@@ -40,7 +41,7 @@ class WeightDecayMode(str, Enum):
     decoupled = "decoupled"
 
 
-from .presets import OPTAX_LR, PRESETS  # noqa: E402
+from .presets import OPTAX_LR, PRESETS, finish  # noqa: E402
 
 SETTINGS_PANEL = "Adadelta settings"
 OUTPUT_PANEL = "Output"
@@ -150,6 +151,7 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
              "weight_decay_mode": weight_decay_mode.value if weight_decay_mode else None,
              "lr_dtype": lr_dtype.value if lr_dtype else None}
     chosen.update({k: v for k, v in given.items() if v is not None})
+    chosen = finish(chosen)
     if chosen.get("lr") is None:
         raise SettingsError(OPTAX_LR)
     settings = Settings(rho=chosen["rho"], eps=chosen["eps"], lr=chosen["lr"],

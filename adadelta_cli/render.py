@@ -136,6 +136,7 @@ def table(report: Report, digits: int = 6, show_all: bool = False):
     Every column is at least as wide as its widest cell, so a number is never cut short with an ellipsis.
     """
     from rich import box
+    from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
@@ -155,8 +156,7 @@ def table(report: Report, digits: int = 6, show_all: bool = False):
     widths = [max([len(h)] + [len(cells[i]) for cells in body if cells is not None])
               for i, h in enumerate(headings)]
     hidden = len(report) - sum(1 for cells in body if cells is not None) // len(report.names)
-    result = Table(title=Text(settings_line(report.settings, digits)), box=box.SIMPLE_HEAD,
-                   title_justify="left",
+    result = Table(box=box.SIMPLE_HEAD,
                    caption=Text(f"{hidden} steps hidden; --all shows every step") if hidden else None,
                    caption_justify="left")
     for i, heading in enumerate(headings):
@@ -168,7 +168,8 @@ def table(report: Report, digits: int = 6, show_all: bool = False):
             result.add_row(*(Text("⋮", style="dim") for _ in headings), end_section=True)
         else:
             result.add_row(*(Text(cell) for cell in cells), end_section=end)
-    return result
+    # The settings line stands above the table, not as its title, so that it is never wrapped to the table's width.
+    return Group(Text(settings_line(report.settings, digits)), result)
 
 
 def table_width(renderable) -> int:

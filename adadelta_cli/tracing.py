@@ -20,9 +20,14 @@ def compute(gradients: Gradients, resolved: Resolved) -> render.Report:
     if settings.eps == 0 and not np.any(state.edx2):
         notes.append("ε = 0 with E[Δx²]_0 = 0 makes η_t = √(E[Δx²]_{t−1}) / √(E[g²]_t) = 0 at every step: "
                      "nothing ever moves (ε is what starts Adadelta); give --eps > 0 or --edx2-init > 0")
-    show_g_eff = bool(settings.maximize or settings.weight_decay)
+    show_g_eff = can_differ(settings)
     return render.Report(steps, gradients.names, {**resolved.as_dict(), "input": gradients.source},
                          show_g_eff=show_g_eff, notes=notes)
+
+
+def can_differ(settings: core.Settings) -> bool:
+    """Whether g_eff can differ from g: maximize, or coupled weight decay."""
+    return bool(settings.maximize or (settings.weight_decay and settings.weight_decay_mode == "coupled"))
 
 
 def trace_input(tokens: list[str], resolved: Resolved) -> tuple[render.Report, Gradients]:
@@ -91,7 +96,7 @@ def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | 
     settings = resolved.as_dict()
     if eg2_given is not None:
         settings["eg2"] = eg2_given
-    show_g_eff = bool(resolved.settings.maximize or resolved.settings.weight_decay)
+    show_g_eff = can_differ(resolved.settings)
     report = render.Report(steps, ["x"], settings, show_g_eff=show_g_eff, first_t=t)
     verdicts = []
     if cells:

@@ -2,7 +2,7 @@
 
 Needs torch and keras (not dependencies of the project; the tests read the files and need neither):
 
-    pip install torch keras
+    pip install torch keras jax optax        # and, in another environment, tensorflow-cpu
     KERAS_BACKEND=torch python scripts/make_golden.py
 
 Each file holds one framework run: the settings under this tool's option names, the gradients, and per step the
@@ -114,32 +114,129 @@ def run_keras(case: dict, dtype: str) -> dict:
     return out
 
 
+def run_optax(case: dict, dtype: str) -> dict:
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    jax.config.update("jax_enable_x64", True)
+    grads = np.asarray(case["grads"], dtype=np.float64)
+    params = jnp.asarray(initial_x(case, grads.shape[1]), dtype=dtype)
+    opt = optax.adadelta(learning_rate=case["lr"], rho=case["rho"], eps=case["eps"],
+                         weight_decay=case.get("weight_decay", 0.0))
+    state = opt.init(params)
+    out = {"x": [], "eg2": [], "edx2": []}
+    for g in grads:
+        updates, state = opt.update(jnp.asarray(g, dtype=dtype), state, params)
+        params = optax.apply_updates(params, updates)
+        inner = next(s for s in state if hasattr(s, "e_g"))
+        out["x"].append(np.asarray(params, dtype=np.float64).tolist())
+        out["eg2"].append(np.asarray(inner.e_g, dtype=np.float64).tolist())
+        out["edx2"].append(np.asarray(inner.e_x, dtype=np.float64).tolist())
+    return out
+
+
+def run_tf1(case: dict, dtype: str) -> dict:
+    import tensorflow as tf
+
+    grads = np.asarray(case["grads"], dtype=np.float64)
+    var = tf.Variable(initial_x(case, grads.shape[1]).astype(dtype))
+    opt = tf.compat.v1.train.AdadeltaOptimizer(learning_rate=case["lr"], rho=case["rho"], epsilon=case["eps"])
+    out = {"x": [], "eg2": [], "edx2": []}
+    for g in grads:
+        opt.apply_gradients([(tf.constant(g.astype(dtype)), var)])
+        out["x"].append(np.asarray(var.numpy(), dtype=np.float64).tolist())
+        out["eg2"].append(np.asarray(opt.get_slot(var, "accum").numpy(), dtype=np.float64).tolist())
+        out["edx2"].append(np.asarray(opt.get_slot(var, "accum_update").numpy(), dtype=np.float64).tolist())
+    return out
+
+
+def framework_defaults(framework: str) -> dict:
+    """The framework's own defaults, read from the framework, under this tool's option names."""
+    import inspect
+
+    if framework == "torch":
+        import torch
+
+        d = torch.optim.Adadelta([torch.nn.Parameter(torch.zeros(1))]).defaults
+        return {"lr": d["lr"], "rho": d["rho"], "eps": d["eps"], "weight_decay": d["weight_decay"]}
+    if framework == "keras":
+        import keras
+
+        opt = keras.optimizers.Adadelta()
+        return {"lr": float(opt.learning_rate), "rho": opt.rho, "eps": opt.epsilon,
+                "lr_variable_dtype": str(opt._learning_rate.dtype)}
+    if framework == "optax":
+        import optax
+
+        params = inspect.signature(optax.adadelta).parameters
+        return {"lr": params["learning_rate"].default, "rho": params["rho"].default, "eps": params["eps"].default}
+    import tensorflow as tf
+
+    params = inspect.signature(tf.compat.v1.train.AdadeltaOptimizer.__init__).parameters
+    return {"lr": params["learning_rate"].default, "rho": params["rho"].default, "eps": params["epsilon"].default}
+
+
 def write(name: str, doc: dict) -> None:
     path = OUT / f"{name}.json"
     path.write_text(json.dumps(doc, indent=None, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"wrote {path.relative_to(OUT.parent.parent)}")
 
 
-def main() -> int:
-    import torch
-    import keras
+def importable(name: str) -> bool:
+    import importlib.util
 
+    return importlib.util.find_spec(name) is not None
+
+
+def main() -> int:
+    """Write the vectors of every framework importable here (run once per environment if they live apart)."""
+    have_torch = importable("torch")
+    have_keras = have_torch and importable("keras")
+    have_optax = importable("optax") and importable("jax")
+    have_tf = importable("tensorflow")
+    if not (have_torch or have_optax or have_tf):
+        print("no framework is installed: pip install torch keras (and optionally jax optax, tensorflow-cpu)")
+        return 1
     OUT.mkdir(parents=True, exist_ok=True)
+    for framework, present in (("torch", have_torch), ("keras", have_keras), ("optax", have_optax),
+                               ("tf1", have_tf)):
+        if present:
+            write(f"defaults_{framework}", framework_defaults(framework))
     for case in CASES:
         for dtype in ("float64", "float32"):
-            for foreach in (False, True):
-                steps = run_torch(case, dtype, foreach)
-                write(f"torch_{case['name']}_{dtype}_{'foreach' if foreach else 'single'}", {
-                    "framework": "torch", "version": torch.__version__, "dtype": dtype, "foreach": foreach,
-                    "case": case["name"], "settings": settings_of(case, "coupled"), "grads": case["grads"],
-                    "steps": steps})
+            if have_torch:
+                import torch
+
+                for foreach in (False, True):
+                    steps = run_torch(case, dtype, foreach)
+                    write(f"torch_{case['name']}_{dtype}_{'foreach' if foreach else 'single'}", {
+                        "framework": "torch", "version": torch.__version__, "dtype": dtype, "foreach": foreach,
+                        "case": case["name"], "settings": settings_of(case, "coupled"), "grads": case["grads"],
+                        "steps": steps})
             if case.get("maximize"):
-                continue  # Keras has no maximize
-            steps = run_keras(case, dtype)
-            write(f"keras_{case['name']}_{dtype}", {
-                "framework": "keras", "version": keras.__version__, "backend": "torch", "dtype": dtype,
-                "case": case["name"], "settings": {**settings_of(case, "decoupled"), "lr_dtype": "float32"},
-                "grads": case["grads"], "steps": steps})
+                continue  # only PyTorch has maximize
+            if have_keras:
+                import keras
+
+                write(f"keras_{case['name']}_{dtype}", {
+                    "framework": "keras", "version": keras.__version__, "backend": "torch", "dtype": dtype,
+                    "case": case["name"], "settings": {**settings_of(case, "decoupled"), "lr_dtype": "float32"},
+                    "grads": case["grads"], "steps": run_keras(case, dtype)})
+            if have_optax:
+                import optax
+
+                write(f"optax_{case['name']}_{dtype}", {
+                    "framework": "optax", "version": optax.__version__, "dtype": dtype, "case": case["name"],
+                    "settings": settings_of(case, "coupled"), "grads": case["grads"],
+                    "steps": run_optax(case, dtype)})
+            if have_tf and not case.get("weight_decay"):  # TF1's AdadeltaOptimizer has no weight decay
+                import tensorflow as tf
+
+                write(f"tf1_{case['name']}_{dtype}", {
+                    "framework": "tf1", "version": tf.__version__, "dtype": dtype, "case": case["name"],
+                    "settings": settings_of(case, "coupled"), "grads": case["grads"],
+                    "steps": run_tf1(case, dtype)})
     return 0
 
 
