@@ -303,7 +303,7 @@ def summary_line(verdicts: list[Verdict]) -> str:
 # Settings a worksheet may carry in its comment lines, as `adadelta worksheet` writes them: "# rho = 0.95".
 WORKSHEET_SETTINGS = {"rho": "rho", "gamma": "rho", "eps": "eps", "lr": "lr", "x0": "x0", "eg2_init": "eg2_init",
                       "edx2_init": "edx2_init", "weight_decay": "weight_decay",
-                      "weight_decay_mode": "weight_decay_mode", "maximize": "maximize"}
+                      "weight_decay_mode": "weight_decay_mode", "maximize": "maximize", "lr_dtype": "lr_dtype"}
 
 
 @dataclass
@@ -334,7 +334,7 @@ def read_worksheet(path: str) -> Worksheet:
         if m and m.group(1).lower() in WORKSHEET_SETTINGS:
             key = WORKSHEET_SETTINGS[m.group(1).lower()]
             value = m.group(2)
-            if key == "weight_decay_mode":
+            if key in ("weight_decay_mode", "lr_dtype"):
                 settings[key] = value.strip().lower()
             elif key == "maximize":
                 settings[key] = value.strip().lower() in ("1", "true", "yes", "on")

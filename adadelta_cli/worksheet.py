@@ -1,0 +1,158 @@
+"""Exercises: a worksheet with some columns left blank for the student, or its answer key with every cell filled.
+
+The CSV layout is the one `adadelta check` reads back, settings included (as "# rho = 0.95" comment lines), so a
+filled-in worksheet is marked with no flags at all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import numfmt
+from .errors import SettingsError
+from .render import Report, settings_line
+
+HIDEABLE = ("eg2", "eta", "dx", "edx2", "x")
+COLUMNS = ("t", "g", "eg2", "eta", "dx", "edx2", "x")
+HEADINGS = {"t": "t", "param": "param", "g": "g_t", "eg2": "E[g²]_t", "eta": "η_t", "dx": "Δx_t",
+            "edx2": "E[Δx²]_t", "x": "x_t"}
+LATEX_HEADINGS = {"t": "$t$", "param": "param", "g": "$g_t$", "eg2": "$E[g^2]_t$", "eta": r"$\eta_t$",
+                  "dx": r"$\Delta x_t$", "edx2": r"$E[\Delta x^2]_t$", "x": "$x_t$"}
+FORMULAS = [
+    "E[g²]_t = ρ·E[g²]_{t−1} + (1−ρ)·g_t²",
+    "η_t = √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε)",
+    "Δx_t = −η_t·g_t",
+    "E[Δx²]_t = ρ·E[Δx²]_{t−1} + (1−ρ)·Δx_t²",
+    "x_t = x_{t−1} + lr·Δx_t",
+]
+LATEX_FORMULAS = [
+    r"E[g^2]_t &= \rho\, E[g^2]_{t-1} + (1-\rho)\, g_t^2",
+    r"\eta_t &= \frac{\sqrt{E[\Delta x^2]_{t-1} + \varepsilon}}{\sqrt{E[g^2]_t + \varepsilon}}",
+    r"\Delta x_t &= -\eta_t\, g_t",
+    r"E[\Delta x^2]_t &= \rho\, E[\Delta x^2]_{t-1} + (1-\rho)\, \Delta x_t^2",
+    r"x_t &= x_{t-1} + \mathit{lr}\cdot \Delta x_t",
+]
+# The gradients drawn for an exercise: one or two significant digits, pleasant to square by hand.
+PLEASANT = tuple(round(0.05 * i, 2) for i in range(1, 11)) + (0.6, 0.8, 1.0)
+
+
+def parse_hide(text: str | None) -> list[str]:
+    """--hide eg2,eta,...: which quantities the student computes (all five when not given)."""
+    if text is None:
+        return list(HIDEABLE)
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in HIDEABLE]
+    if unknown:
+        raise SettingsError(f"--hide {text!r}: unknown column {', '.join(unknown)}; expected a comma-separated "
+                            f"list of {', '.join(HIDEABLE)}")
+    return names
+
+
+def pleasant_gradients(steps: int, seed: int) -> np.ndarray:
+    """``steps`` gradients such as 0.1, -0.25, 0.3: the same seed gives the same exercise.
+
+    >>> pleasant_gradients(4, seed=1).ravel().tolist() == pleasant_gradients(4, seed=1).ravel().tolist()
+    True
+    """
+    if steps < 1:
+        raise SettingsError(f"--steps must be at least 1, got {steps}")
+    rng = np.random.default_rng(seed)
+    magnitudes = rng.choice(PLEASANT, size=steps)
+    signs = np.where(rng.random(steps) < 0.3, -1.0, 1.0)
+    return (magnitudes * signs)[:, None]
+
+
+def rows(report: Report, hide: list[str], answers: bool, digits: int) -> tuple[list[str], list[list[str]]]:
+    """The worksheet's header and cells; hidden cells are blank unless this is the answer key."""
+    several = len(report.names) > 1
+    header = ["t"] + (["param"] if several else []) + list(COLUMNS[1:])
+    out = []
+    for t, param, values in report.rows():
+        cells = [str(t)] + ([param] if several else []) + [numfmt.full(values["g"])]
+        for name in COLUMNS[2:]:
+            cells.append("" if name in hide and not answers else numfmt.sig(values[name], digits))
+        out.append(cells)
+    return header, out
+
+
+def settings_comments(settings: dict) -> list[str]:
+    """The settings as comment lines that `adadelta check` reads back."""
+    def value(v):
+        return ",".join(numfmt.full(u) for u in v) if isinstance(v, list) else numfmt.full(v)
+
+    lines = [f"# {key} = {value(settings[key])}" for key in ("rho", "eps", "lr", "x0", "eg2_init", "edx2_init")]
+    if settings.get("weight_decay"):
+        lines += [f"# weight_decay = {value(settings['weight_decay'])}",
+                  f"# weight_decay_mode = {settings['weight_decay_mode']}"]
+    if settings.get("maximize"):
+        lines.append("# maximize = true")
+    if settings.get("lr_dtype", "float64") != "float64":
+        lines.append(f"# lr_dtype = {settings['lr_dtype']}")
+    return lines
+
+
+def title(answers: bool) -> str:
+    return "Adadelta answer key" if answers else "Adadelta worksheet"
+
+
+def to_csv(report: Report, hide: list[str], answers: bool, digits: int) -> str:
+    header, body = rows(report, hide, answers, digits)
+    what = "every cell filled" if answers else "fill in the blank cells, then: adadelta check THIS_FILE"
+    lines = [f"# {title(answers)} ({what})", *settings_comments(report.settings), ",".join(header)]
+    lines += [",".join(cells) for cells in body]
+    return "\n".join(lines) + "\n"
+
+
+def to_markdown(report: Report, hide: list[str], answers: bool, digits: int) -> str:
+    header, body = rows(report, hide, answers, digits)
+    lines = [f"## {title(answers)}", "", f"{settings_line(report.settings, digits).split(': ', 1)[1]}", ""]
+    lines += [f"- {formula}" for formula in FORMULAS] + [""]
+    escaped = [HEADINGS[h].replace("_", "\\_") for h in header]
+    lines += ["| " + " | ".join(escaped) + " |", "|" + "|".join("---:" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell or " " for cell in cells) + " |" for cells in body]
+    return "\n".join(lines) + "\n"
+
+
+def to_latex(report: Report, hide: list[str], answers: bool, digits: int) -> str:
+    """A standalone, printable document: the settings, the five formulas, the table with room to write."""
+    from .render import _latex_text
+
+    header, body = rows(report, hide, answers, digits)
+    settings = settings_line(report.settings, digits).split(": ", 1)[1]
+    settings = (settings.replace("ρ", r"$\rho$").replace("ε", r"$\varepsilon$").replace("x₀", "$x_0$")
+                .replace("E[g²]₀", "$E[g^2]_0$").replace("E[Δx²]₀", r"$E[\Delta x^2]_0$"))
+    spec = "".join("c" if h in ("t", "param") else ("r" if h == "g" else "p{2.4cm}") for h in header)
+
+    def cell(text: str, name: str) -> str:
+        if not text:
+            return r"\rule{0pt}{4ex}"
+        return _latex_text(text) if name == "param" else f"${numfmt.latex(float(text), digits)}$"
+
+    lines = [r"\documentclass[11pt]{article}", r"\usepackage[margin=2cm,landscape]{geometry}",
+             r"\usepackage{amsmath}", r"\usepackage[T1]{fontenc}", r"\pagestyle{empty}", r"\begin{document}",
+             rf"\section*{{{title(answers)}}}", rf"Settings: {settings}", "", r"\begin{align*}",
+             " \\\\\n".join(LATEX_FORMULAS), r"\end{align*}", "", r"\renewcommand{\arraystretch}{1.6}",
+             rf"\begin{{tabular}}{{|{'|'.join(spec)}|}}", r"\hline",
+             " & ".join(LATEX_HEADINGS[h] for h in header) + r" \\ \hline"]
+    for cells in body:
+        lines.append(" & ".join(cell(c, h) for c, h in zip(cells, header)) + r" \\ \hline")
+    lines += [r"\end{tabular}", r"\end{document}"]
+    return "\n".join(lines) + "\n"
+
+
+def table(report: Report, hide: list[str], answers: bool, digits: int):
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    header, body = rows(report, hide, answers, digits)
+    result = Table(box=box.SQUARE, show_lines=True)
+    for h in header:
+        result.add_column(Text(HEADINGS[h]), justify="left" if h == "param" else "right", no_wrap=True,
+                          min_width=max(len(HEADINGS[h]), 12 if h in hide and not answers else 1))
+    for cells in body:
+        result.add_row(*(Text(c) for c in cells))
+    lines = [Text(f"{title(answers)}: {settings_line(report.settings, digits).split(': ', 1)[1]}", style="bold")]
+    lines += [Text("  " + f) for f in FORMULAS]
+    return Group(*lines, Text(""), result)
