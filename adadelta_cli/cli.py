@@ -40,7 +40,7 @@ class _Group(TyperGroup):
                 hint = f" (see '{exc.ctx.command_path} --help')"
             sys.stderr.write(f"{where}error: {exc.format_message()}{hint}\n")
             sys.exit(exc.exit_code)
-        except click_exceptions.Abort:
+        except typer.Abort:
             sys.stderr.write("\n")
             sys.exit(130)
         except KeyboardInterrupt:
@@ -127,19 +127,12 @@ def trace(
     """Trace the recurrence over a gradient sequence, one row per step (and parameter)."""
     from . import tracing
 
-    inputs = inputs or []
     resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
                        weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
                        dtype=dtype, lr_dtype=lr_dtype)
     _check_digits(digits)
-    report, source = tracing.trace_input(inputs, resolved)
-    if output_path is not None:
-        output.check_target(output_path, [source.path])
-    if not inputs:
-        output.message("no input given: tracing the article's example g = 0.1, 0.2, 0.15")
-    for note in report.notes:
-        output.warn(note)
-    tracing.emit(report, format.value, output_path, digits, show_all=show_all, explain=explain)
+    tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
+                          explain=explain)
 
 
 @app.command()

@@ -122,7 +122,7 @@ def update(g, state: State, settings: Settings, *, eg2: np.ndarray | None = None
     >>> float(step.eg2[0]), float(f"{step.eta[0]:.6g}"), float(f"{step.dx[0]:.6g}")
     (0.0005000000000000004, 0.0446767, -0.00446767)
     """
-    ops = _F32 if settings.dtype == "float32" else _F64
+    ops = arithmetic(settings.dtype)
     g = np.asarray(g, dtype=ops.dtype)
     # Overflow and 0/0 are let through here and reported, with their step, by check_finite.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -136,76 +136,129 @@ def update(g, state: State, settings: Settings, *, eg2: np.ndarray | None = None
 
 
 # The five formulas, each in one place. ``ops`` is the arithmetic: float64, or float32 rounded as PyTorch's
-# CPU kernels round it (their order of operations is kept in both).
+# CPU kernels round it (their order of operations is kept in both). ``out`` receives the result in place.
 
-def effective_gradient(g, x_prev, settings: Settings, ops=None):
+def effective_gradient(g, x_prev, settings: Settings, ops=None, out=None):
     """g_eff = ±g + wd·x_{t−1}: negated for maximize, plus coupled (L2) weight decay."""
-    ops = ops or _F64
-    g_eff = -g if settings.maximize else g
-    if settings.weight_decay and settings.weight_decay_mode == "coupled":
-        g_eff = ops.fma(ops.scalar(settings.weight_decay), x_prev, g_eff)
+    ops = ops or arithmetic()
+    coupled = bool(settings.weight_decay) and settings.weight_decay_mode == "coupled"
+    g_eff = ops.neg(g, out=None if coupled else out) if settings.maximize else g
+    if coupled:
+        g_eff = ops.fma(ops.scalar(settings.weight_decay), x_prev, g_eff, out=out)
     return g_eff
 
 
-def next_eg2(eg2_prev, g_eff, rho: float, ops=None):
+def next_eg2(eg2_prev, g_eff, rho: float, ops=None, out=None):
     """E[g²]_t = ρ·E[g²]_{t−1} + (1−ρ)·g_t²."""
-    ops = ops or _F64
-    return ops.fma(ops.mul(ops.scalar(1.0 - rho), g_eff), g_eff, ops.mul(eg2_prev, ops.scalar(rho)))
+    ops = ops or arithmetic()
+    return ops.fma(ops.mul(ops.scalar(1.0 - rho), g_eff, out=ops.tmp(1)), g_eff,
+                   ops.mul(eg2_prev, ops.scalar(rho), out=ops.tmp(2)), out=out)
 
 
-def rate(edx2_prev, eg2, eps: float, ops=None):
+def rate(edx2_prev, eg2, eps: float, ops=None, out=None):
     """η_t = √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε)."""
-    ops = ops or _F64
+    ops = ops or arithmetic()
     eps = ops.scalar(eps)
-    return ops.div(ops.sqrt(ops.add(edx2_prev, eps)), ops.sqrt(ops.add(eg2, eps)))
+    numerator = ops.sqrt(ops.add(edx2_prev, eps, out=ops.tmp(1)), out=ops.tmp(1))
+    denominator = ops.sqrt(ops.add(eg2, eps, out=ops.tmp(2)), out=ops.tmp(2))
+    return ops.div(numerator, denominator, out=out)
 
 
-def delta(eta, g_eff, ops=None):
+def delta(eta, g_eff, ops=None, out=None):
     """Δx_t = −η_t·g_t."""
-    ops = ops or _F64
-    return -ops.mul(eta, g_eff)
+    ops = ops or arithmetic()
+    return ops.neg(ops.mul(eta, g_eff, out=out), out=out)
 
 
-def next_edx2(edx2_prev, dx, rho: float, ops=None):
+def next_edx2(edx2_prev, dx, rho: float, ops=None, out=None):
     """E[Δx²]_t = ρ·E[Δx²]_{t−1} + (1−ρ)·Δx_t², with the unscaled Δx_t (lr never enters here)."""
-    ops = ops or _F64
-    return ops.fma(ops.mul(ops.scalar(1.0 - rho), dx), dx, ops.mul(edx2_prev, ops.scalar(rho)))
+    ops = ops or arithmetic()
+    return ops.fma(ops.mul(ops.scalar(1.0 - rho), dx, out=ops.tmp(1)), dx,
+                   ops.mul(edx2_prev, ops.scalar(rho), out=ops.tmp(2)), out=out)
 
 
-def next_x(x_prev, dx, settings: Settings, ops=None):
+def next_x(x_prev, dx, settings: Settings, ops=None, out=None):
     """x_t = x_{t−1} + lr·Δx_t; decoupled weight decay (Keras 3) first shrinks x_{t−1} to x_{t−1}·(1 − lr·wd)."""
-    ops = ops or _F64
+    ops = ops or arithmetic()
     lr = ops.scalar(settings.lr_value)
     if settings.weight_decay and settings.weight_decay_mode == "decoupled":
         # Keras 3 multiplies the variable by (1 − lr·wd) before the optimizer's own step.
-        x_prev = ops.mul(x_prev, ops.scalar(settings.decay_factor))
-    return ops.fma(lr, dx, x_prev)
+        x_prev = ops.mul(x_prev, ops.scalar(settings.decay_factor), out=ops.tmp(3))
+    return ops.fma(lr, dx, x_prev, out=out)
 
 
-def run(grads, settings: Settings, state: State | None = None) -> Step:
+SCAN_MIN_STEPS = 2000  # longer traces of a few parameters are scanned (adadelta_cli.scan), not stepped
+SCAN_MAX_PARAMS = 64
+
+
+def run(grads, settings: Settings, state: State | None = None, *, method: str = "auto") -> Step:
     """Fold ``update`` over ``grads`` (shape steps × parameters); each field of the result has that shape.
 
+    ``method``: "sequential" steps through the formulas above; "scan" computes float64 blocks of steps at once
+    (adadelta_cli.scan, within about 1e-14 of the sequential order); "auto" scans traces longer than
+    SCAN_MIN_STEPS steps of at most SCAN_MAX_PARAMS parameters where the settings allow it.
     Raises NumericError, naming the step and parameter, where a value stops being a finite number.
     """
     grads = np.asarray(grads, dtype=np.float64)
     if grads.ndim == 1:
         grads = grads[:, None]
-    steps, size = grads.shape
     if state is None:
-        state = init(size=size, dtype=settings.dtype)
-    dtype = np.dtype(settings.dtype)
-    out = Step(*(np.empty((steps, size), dtype=dtype) for _ in FIELDS))
-    for t in range(steps):
-        step, state = update(grads[t], state, settings)
-        for column, value in zip(out, step):
-            column[t] = value
-    check_finite(out, settings)
-    return out
+        state = init(size=grads.shape[1], dtype=settings.dtype)
+    return advance(grads, settings, state, method=method)[0]
+
+
+def advance(grads: np.ndarray, settings: Settings, state: State, *, method: str = "auto",
+            first_step: int = 1) -> tuple[Step, State]:
+    """``run`` for one block of a longer trace: the block's records and the state after it."""
+    steps, size = grads.shape
+    if method == "auto":
+        from . import scan
+
+        method = "scan" if (scan.can_scan(settings) and steps > SCAN_MIN_STEPS and size <= SCAN_MAX_PARAMS) \
+            else "sequential"
+    if method == "scan":
+        from . import scan
+
+        out, state = scan.run(grads, settings, state)
+    else:
+        out, state = sequential(grads, settings, state)
+    check_finite(out, settings, first_step)
+    return out, state
+
+
+def sequential(grads: np.ndarray, settings: Settings, state: State) -> tuple[Step, State]:
+    """The formulas step by step, written in place into the output arrays (no allocation per step)."""
+    steps, size = grads.shape
+    ops = arithmetic(settings.dtype, size)
+    g = grads.astype(ops.dtype, copy=False)
+    differs = bool(settings.maximize or (settings.weight_decay and settings.weight_decay_mode == "coupled"))
+    g_eff_all = np.empty_like(g) if differs else g
+    eg2_all, eta_all, dx_all, x_all = (np.empty_like(g) for _ in range(4))
+    edx2_all = np.empty((steps + 1, size), dtype=ops.dtype)  # row t holds E[Δx²]_t: both edx2 and edx2_prev
+    edx2_all[0] = state.edx2
+    eg2, x = state.eg2, state.x
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for t in range(steps):
+            g_eff = effective_gradient(g[t], x, settings, ops, out=g_eff_all[t]) if differs else g[t]
+            eg2 = next_eg2(eg2, g_eff, settings.rho, ops, out=eg2_all[t])
+            eta = rate(edx2_all[t], eg2, settings.eps, ops, out=eta_all[t])
+            dx = delta(eta, g_eff, ops, out=dx_all[t])
+            next_edx2(edx2_all[t], dx, settings.rho, ops, out=edx2_all[t + 1])
+            x = next_x(x, dx, settings, ops, out=x_all[t])
+    out = Step(g, g_eff_all, eg2_all, edx2_all[:-1], eta_all, dx_all, edx2_all[1:], x_all)
+    if steps == 0:
+        return out, state
+    return out, State(eg2_all[-1].copy(), edx2_all[-1].copy(), x_all[-1].copy())
 
 
 def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
     """Raise NumericError at the first step whose record holds a NaN or an infinity, saying why."""
-    bad = ~np.isfinite(np.stack(trace, axis=-1)).all(axis=-1)
+    # A NaN or an infinity anywhere reaches E[g²], E[Δx²] or x; their sums are a cheap first look.
+    if all(np.isfinite(np.sum(column, dtype=np.float64)) for column in (trace.eg2, trace.edx2, trace.x)):
+        return
+    bad = np.zeros(trace.g.shape, dtype=bool)
+    for column in trace:
+        bad |= ~np.isfinite(column)
     if not bad.any():
         return
     t, p = (int(i) for i in np.argwhere(bad)[0])
@@ -224,76 +277,110 @@ def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
     raise NumericError(f"{where}: {why}")
 
 
-class _F64:
-    """float64 arithmetic: numpy operations, with a·b + c rounded once, as PyTorch's addcmul_/add_(alpha=) are."""
+class Arith:
+    """Elementwise arithmetic in one dtype, rounded as PyTorch's CPU kernels round it.
 
-    dtype = np.float64
-
-    @staticmethod
-    def scalar(v: float) -> np.float64:
-        return np.float64(v)
-
-    @staticmethod
-    def fma(a, b, c):
-        return fma64(a, b, c)
-
-    mul = staticmethod(np.multiply)
-    add = staticmethod(np.add)
-    div = staticmethod(np.divide)
-    sqrt = staticmethod(np.sqrt)
-
-
-class _F32:
-    """float32 arithmetic rounded as torch.optim.Adadelta's CPU kernels round it.
-
-    PyTorch casts each Python scalar to float32, and its ``addcmul_``/``add_(alpha=)`` kernels round once,
-    like a fused multiply-add; ``fma`` reproduces that single rounding exactly.
+    float64: numpy operations, with a·b + c rounded once (PyTorch's addcmul_ and add_(alpha=) are fused).
+    float32: every Python scalar cast to float32 first, as PyTorch casts it, and the same fused roundings.
+    Given ``size``, temporaries live in preallocated buffers, so a step allocates nothing.
     """
 
-    dtype = np.float32
+    def __init__(self, dtype: str = "float64", size: int | None = None) -> None:
+        self.dtype = np.dtype(dtype)
+        self._tmp = [np.empty(size, self.dtype) for _ in range(4)] if size else None
+        self._scratch = [np.empty(size, np.float64) for _ in range(8)] if size and self.dtype == np.float64 else None
+
+    def tmp(self, k: int):
+        return self._tmp[k] if self._tmp is not None else None
+
+    def scalar(self, v: float):
+        return self.dtype.type(v)
 
     @staticmethod
-    def scalar(v: float) -> np.float32:
-        return np.float32(v)
+    def mul(a, b, out=None):
+        return np.multiply(a, b, out=out)
 
     @staticmethod
-    def fma(a, b, c):
-        return fma32(a, b, c)
+    def add(a, b, out=None):
+        return np.add(a, b, out=out)
 
-    mul = staticmethod(np.multiply)
-    add = staticmethod(np.add)
-    div = staticmethod(np.divide)
-    sqrt = staticmethod(np.sqrt)
+    @staticmethod
+    def div(a, b, out=None):
+        return np.divide(a, b, out=out)
+
+    @staticmethod
+    def sqrt(a, out=None):
+        return np.sqrt(a, out=out)
+
+    @staticmethod
+    def neg(a, out=None):
+        return np.negative(a, out=out)
+
+    def fma(self, a, b, c, out=None):
+        if self.dtype == np.float64:
+            return fma64(a, b, c, out=out, scratch=self._scratch)
+        result = fma32(a, b, c)
+        if out is None:
+            return result
+        out[...] = result
+        return out
 
 
-def fma64(a, b, c) -> np.ndarray:
+_ARITH = {"float64": Arith("float64"), "float32": Arith("float32")}
+
+
+def arithmetic(dtype: str = "float64", size: int | None = None) -> Arith:
+    """The arithmetic for ``dtype``; with ``size``, one that works in place in its own buffers."""
+    return Arith(dtype, size) if size else _ARITH[dtype]
+
+
+def fma64(a, b, c, out=None, scratch=None) -> np.ndarray:
     """a·b + c for float64 operands with the product's rounding error kept (TwoProduct and TwoSum).
 
     The result is the exact a·b + c rounded once, but for rare ties of the final addition (within an ulp).
+    ``scratch``: eight float64 buffers shaped like the result, to work without allocating.
 
     >>> a = 1 + 2.0**-30
     >>> float(fma64(a, a, -1.0)) == 2.0**-29 + 2.0**-60, a * a - 1.0 == 2.0**-29 + 2.0**-60
     (True, False)
     """
-    a, b, c = (np.asarray(v, dtype=np.float64) for v in (a, b, c))
-    p = a * b
+    if scratch is None:
+        shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
+        scratch = [np.empty(shape) for _ in range(8)]
+    p, a_hi, a_lo, b_hi, b_lo, p_err, s, tmp = scratch
     with np.errstate(over="ignore", invalid="ignore"):
-        a_hi, a_lo = _split(a)
-        b_hi, b_lo = _split(b)
-        p_err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
-        s = p + c
-        bp = s - p
-        s_err = (p - (s - bp)) + (c - bp)
-        result = s + (s_err + p_err)
-    # Where the error terms are not finite (overflow), the plain sum is the honest answer (inf or nan).
-    return np.where(np.isfinite(result), result, s)
+        np.multiply(a, b, out=p)
+        _split(a, a_hi, a_lo)
+        _split(b, b_hi, b_lo)
+        # p_err = ((a_hi·b_hi − p) + a_hi·b_lo + a_lo·b_hi) + a_lo·b_lo: the product's rounding error, exactly
+        np.multiply(a_hi, b_hi, out=p_err)
+        p_err -= p
+        p_err += np.multiply(a_hi, b_lo, out=tmp)
+        p_err += np.multiply(a_lo, b_hi, out=tmp)
+        p_err += np.multiply(a_lo, b_lo, out=tmp)
+        np.add(p, c, out=s)
+        # s_err = (p − (s − bp)) + (c − bp), bp = s − p: the sum's rounding error, exactly (TwoSum)
+        bp = np.subtract(s, p, out=a_hi)
+        s_err = np.subtract(p, np.subtract(s, bp, out=a_lo), out=a_lo)
+        s_err += np.subtract(c, bp, out=tmp)
+        s_err += p_err
+        result = np.add(s, s_err, out=out)
+    bad = ~np.isfinite(result)
+    if bad.any():
+        # Where the error terms are not finite (overflow), the plain sum is the honest answer (inf or nan).
+        if out is None:
+            result = np.where(bad, s, result)
+        else:
+            np.copyto(out, s, where=bad)
+    return result
 
 
-def _split(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Veltkamp's split of a double into two halves of 26 bits whose sum is exact."""
-    t = 134217729.0 * v  # 2**27 + 1
-    hi = t - (t - v)
-    return hi, v - hi
+def _split(v, hi: np.ndarray, lo: np.ndarray) -> None:
+    """Veltkamp's split of a double into two halves of 26 bits whose sum is exact: v = hi + lo."""
+    np.multiply(v, 134217729.0, out=hi)  # 2**27 + 1
+    np.subtract(hi, v, out=lo)
+    np.subtract(hi, lo, out=hi)
+    np.subtract(v, hi, out=lo)
 
 
 def fma32(a, b, c) -> np.ndarray:

@@ -95,3 +95,40 @@ def emit(text: str, output: Path | None) -> None:
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
+
+
+class Progress:
+    """A progress bar on stderr for work that outlasts a second, on a terminal only (never in pipes or CI)."""
+
+    DELAY = 1.0
+
+    def __init__(self, total: int | None, done) -> None:
+        import time
+
+        self.total, self.done, self.bar, self.task = total, done, None, None
+        self.start = time.monotonic()
+        self.enabled = bool(total) and sys.stderr.isatty() and not os.environ.get("CI")
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def update(self) -> None:
+        if not self.enabled:
+            return
+        import time
+
+        if self.bar is None:
+            if time.monotonic() - self.start < self.DELAY:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress as Bar, TimeRemainingColumn
+
+            self.bar = Bar("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                           TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("tracing", total=self.total)
+        self.bar.update(self.task, completed=self.done())
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()

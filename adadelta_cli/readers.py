@@ -7,6 +7,7 @@ expected. Rows are steps, columns are parameters.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 import re
@@ -292,3 +293,175 @@ def read_json(text: str, source: str) -> Gradients:
         names = ["x"] if width == 1 else [f"x{j}" for j in range(1, width + 1)]
         return Gradients(np.array(rows, dtype=np.float64), names, source)
     raise InputError(f"holds {json.dumps(doc)[:40]}; {expected}", source=source)
+
+
+# --- Reading long files in blocks ------------------------------------------------------------------------------
+
+CHUNK_BYTES = 1 << 22  # 4 MiB of text at a time
+_PLAIN_NUMBERS = re.compile(r"[^0-9eE.+\-\s,;]")  # a chunk without these characters holds only plain numbers
+
+
+@dataclass
+class GradientStream:
+    """A gradient sequence read in blocks: ``blocks()`` yields arrays shaped (steps, parameters)."""
+
+    names: list[str]
+    source: str
+    _blocks: object  # an iterator of arrays
+    total_bytes: int | None = None  # for progress: the file's size where known
+    done_bytes: list = field(default_factory=lambda: [0])
+
+    @property
+    def path(self) -> Path | None:
+        return None if self.source.startswith("<") or self.source in ("arguments", "the article's example") \
+            else Path(self.source)
+
+    def blocks(self):
+        yield from self._blocks
+
+    def collect(self) -> Gradients:
+        parts = list(self.blocks())
+        values = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        return Gradients(values, self.names, self.source)
+
+
+def open_stream(tokens: list[str], stdin=None) -> GradientStream:
+    """Like read_input, but a CSV or text file (or stdin) is read and parsed a block at a time."""
+    if tokens == ["-"]:
+        stream = stdin if stdin is not None else sys.stdin
+        handle = stream.buffer if hasattr(stream, "buffer") else None
+        if handle is None:
+            data = stream.read()
+            g = read_bytes(data.encode() if isinstance(data, str) else data, "<stdin>")
+            return GradientStream(g.names, g.source, iter([g.values]))
+        return _stream_handle(handle, "<stdin>", None)
+    if len(tokens) == 1 and not _NUMBER.fullmatch(tokens[0].strip().translate(_MINUS_SIGNS)) \
+            and not tokens[0].startswith("-"):
+        name = tokens[0]
+        path = Path(name)
+        if path.is_file():
+            try:
+                handle = open(path, "rb")  # noqa: SIM115  (closed by the generator)
+            except OSError:
+                read_path(name)  # raises the reader's message
+                raise
+            return _stream_handle(handle, name, path.stat().st_size, close=True)
+    g = read_input(tokens, stdin)
+    return GradientStream(g.names, g.source, iter([g.values]))
+
+
+def _stream_handle(handle, source: str, total: int | None, close: bool = False) -> GradientStream:
+    """Text from ``handle`` in chunks; JSON, UTF-16 and small inputs are read whole by read_bytes."""
+    first = handle.read(CHUNK_BYTES)
+    if len(first) < CHUNK_BYTES or first.startswith((b"\xff\xfe", b"\xfe\xff")) or \
+            first.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"[", b"{"):
+        data = first + handle.read()
+        if close:
+            handle.close()
+        g = read_bytes(data, source)
+        return GradientStream(g.names, g.source, iter([g.values]), total, [len(data)])
+    return _chunked(handle, source, total, first, close)
+
+
+def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) -> GradientStream:
+    if first.startswith(b"\xef\xbb\xbf"):
+        first = first[3:]
+    cut = first.rfind(b"\n") + 1
+    if cut == 0:
+        cut = len(first)
+    head_text = decode(first[:cut], source)
+    rows = split_rows(head_text)
+    if not rows:
+        raise InputError("holds no gradients in its first 4 MiB", source=source)
+    first_cells = rows[0][1]
+    first_line = next(iter(content_lines(head_text)))[1]
+    sep = "," if "," in first_line else ("\t" if "\t" in first_line else (";" if ";" in first_line else None))
+    header = None
+    if not any(is_number(cell) for cell in first_cells):
+        header = [cell.strip() for cell in first_cells]
+        if len(rows) < 2:
+            raise InputError("has a header but no gradients", source=source)
+        if "g" in [h.lower() for h in header] and TRACE_COLUMNS & {h.lower() for h in header}:
+            # One of this tool's own tables: read whole, as it is regrouped by param.
+            data = first + handle.read()
+            if close:
+                handle.close()
+            g = read_bytes(data, source)
+            return GradientStream(g.names, g.source, iter([g.values]), total)
+        names = _from_header(header, rows[1:2], source).names
+    else:
+        names = ["x"] if len(first_cells) == 1 else [f"x{j}" for j in range(1, len(first_cells) + 1)]
+    done = [0]
+    parse = functools.partial(_parse_chunk, source=source, header=header, width=len(names), sep=sep)
+
+    def blocks():
+        try:
+            yield parse(head_text, first_line=1, has_header=True)
+            line = 1 + head_text.count("\n")
+            done[0] = cut
+            rest = first[cut:]
+            while True:
+                more = handle.read(CHUNK_BYTES)
+                data = rest + more
+                if more:
+                    split = data.rfind(b"\n") + 1
+                    if split == 0:
+                        rest = data
+                        continue
+                    body, rest = data[:split], data[split:]
+                else:
+                    body, rest = data, b""
+                if body:
+                    if b"\x00" in body:
+                        raise InputError("holds binary data (a NUL byte); expected text", source=source,
+                                         line=line + body[:body.index(b"\x00")].count(b"\n"))
+                    try:
+                        text = body.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        raise InputError(f"is not UTF-8 text (byte 0x{body[exc.start]:02x}); save it as UTF-8",
+                                         source=source, line=line + body[:exc.start].count(b"\n")) from None
+                    block = parse(text, first_line=line, has_header=False)
+                    if block.size:
+                        yield block
+                    line += body.count(b"\n")
+                    done[0] += len(body)
+                if not more:
+                    break
+        finally:
+            if close:
+                handle.close()
+
+    return GradientStream(names, source, blocks(), total, done)
+
+
+def _parse_chunk(text: str, *, source: str, first_line: int, header, width: int, sep, has_header: bool) -> np.ndarray:
+    """The numbers of a chunk of lines: numpy's parser where the text holds only plain numbers, else line by line
+    (which says exactly where a bad cell is)."""
+    body = text.split("\n", 1)[-1] if has_header and header is not None else text
+    if not _PLAIN_NUMBERS.search(body) and (header is None or len(header) == width):
+        try:
+            lines = body.splitlines()
+            if width == 1:
+                values = np.array(lines, dtype=np.float64)[:, None]
+            else:
+                values = np.array([line.split(sep) for line in lines], dtype=np.float64)
+            if values.ndim == 2 and values.shape[1] == width and np.isfinite(values).all():
+                return values
+        except ValueError:
+            pass
+    # The careful path: comments, blank lines, or a problem to report with its line and column.
+    rows = split_rows("\n" * (first_line - 1) + text)
+    if header is not None and has_header:
+        rows = rows[1:]
+    if not rows:
+        return np.empty((0, width))
+    if header is not None:
+        return _from_header(header, rows, source).values
+    values = np.empty((len(rows), width))
+    for i, (n, cells) in enumerate(rows):
+        if len(cells) != width:
+            raise InputError(f"has {len(cells)} values, expected {width} like the first line", source=source,
+                             line=n)
+        for j, cell in enumerate(cells):
+            values[i, j] = parse_number(cell, source=source, line=n, column=j + 1)
+    return values

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass, field
 
@@ -39,22 +38,27 @@ class Report:
     show_g_eff: bool = False
     first_t: int = 1
     notes: list[str] = field(default_factory=list)
+    hidden: int = 0  # steps left out after the first `head` ones (a long trace read as a stream keeps only its ends)
+    head: int = 0
 
     @property
     def columns(self) -> list[str]:
         """The machine columns, in the contract's order."""
-        names = ["t", "param", "g"] + (["g_eff"] if self.show_g_eff else [])
-        return names + [f for f in FIELDS if f not in ("g", "g_eff")]
+        return machine_columns(self.show_g_eff)
 
     def __len__(self) -> int:
-        return self.steps.g.shape[0]
+        """The number of steps traced (including any hidden ones)."""
+        return self.steps.g.shape[0] + self.hidden
+
+    def t_of(self, row: int) -> int:
+        return self.first_t + row + (self.hidden if self.hidden and row >= self.head else 0)
 
     def rows(self, start: int = 0, stop: int | None = None):
-        """(t, param, values by column) for each step and parameter, steps in order."""
+        """(t, param, values by column) for each step and parameter held, steps in order."""
         block = {name: getattr(self.steps, name)[start:stop].astype(np.float64).tolist() for name in FIELDS}
         for i in range(len(block["g"])):
             for p, param in enumerate(self.names):
-                yield self.first_t + start + i, param, {name: block[name][i][p] for name in FIELDS}
+                yield self.t_of(start + i), param, {name: block[name][i][p] for name in FIELDS}
 
 
 def settings_line(settings: dict, digits: int = 6) -> str:
@@ -79,26 +83,66 @@ def settings_line(settings: dict, digits: int = 6) -> str:
     return "Adadelta: " + ", ".join(parts)
 
 
+def json_head(settings: dict) -> str:
+    body = json.dumps(settings, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+    return f'{{\n  "settings": {body},\n  "steps": ['
+
+
+JSON_TAIL = "\n  ]\n}\n"
+
+
+def machine_columns(show_g_eff: bool) -> list[str]:
+    return ["t", "param", "g"] + (["g_eff"] if show_g_eff else []) + [f for f in FIELDS if f not in ("g", "g_eff")]
+
+
+def _number_columns(steps: Step, show_g_eff: bool) -> list[list[str]]:
+    """Every number of a block as its shortest round-trip text, steps then parameters (C order)."""
+    names = machine_columns(show_g_eff)[2:]
+    size = steps.g.shape[1]
+    text = {}
+    for name in names:
+        if name == "edx2_prev":
+            continue
+        text[name] = list(map(repr, getattr(steps, name).astype(np.float64, copy=False).ravel().tolist()))
+    # E[Δx²]_{t−1} is the previous row's E[Δx²]_t: the same double, so the same text.
+    first = list(map(repr, steps.edx2_prev[0].astype(np.float64).tolist()))
+    text["edx2_prev"] = first + text["edx2"][:-size] if len(text["edx2"]) > size else first
+    return [text[name] for name in names]
+
+
+def _labels(steps: Step, names: list[str], first_t: int, quote) -> tuple[list[str], list[str]]:
+    count, size = steps.g.shape
+    if size == 1:
+        return list(map(str, range(first_t, first_t + count))), [quote(names[0])] * count
+    ts = [str(t) for t in range(first_t, first_t + count) for _ in range(size)]
+    return ts, [quote(n) for n in names] * count
+
+
+def csv_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> str:
+    """CSV rows for a block of steps (no header)."""
+    ts, params = _labels(steps, names, first_t, _csv_cell)
+    return "".join(",".join(row) + "\n" for row in zip(ts, params, *_number_columns(steps, show_g_eff)))
+
+
+def json_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool, first: bool) -> str:
+    """JSON step objects for a block, one a line, each preceded by the comma it needs."""
+    keys = [json.dumps(k) for k in machine_columns(show_g_eff)]
+    ts, params = _labels(steps, names, first_t, lambda n: json.dumps(n, ensure_ascii=False))
+    parts = []
+    for i, row in enumerate(zip(ts, params, *_number_columns(steps, show_g_eff))):
+        fields = ", ".join(f"{k}: {v}" for k, v in zip(keys, row))
+        parts.append(("\n    {" if first and i == 0 else ",\n    {") + fields + "}")
+    return "".join(parts)
+
+
 def to_json(report: Report) -> str:
-    steps = []
-    for t, param, values in report.rows():
-        record = {"t": t, "param": param}
-        record.update((name, values[name]) for name in report.columns[2:])
-        steps.append(record)
-    return json.dumps({"settings": report.settings, "steps": steps}, ensure_ascii=False, indent=2) + "\n"
+    return (json_head(report.settings) + json_block(report.steps, report.names, report.first_t,
+                                                    report.show_g_eff, True) + JSON_TAIL)
 
 
 def to_csv(report: Report) -> str:
-    out = io.StringIO()
-    write_csv(report, out)
-    return out.getvalue()
-
-
-def write_csv(report: Report, out) -> None:
-    out.write(",".join(report.columns) + "\n")
-    names = report.columns[2:]
-    for t, param, values in report.rows():
-        out.write(f"{t},{_csv_cell(param)}," + ",".join(repr(values[n]) for n in names) + "\n")
+    return ",".join(report.columns) + "\n" + csv_block(report.steps, report.names, report.first_t,
+                                                        report.show_g_eff)
 
 
 def _csv_cell(text: str) -> str:
@@ -107,15 +151,23 @@ def _csv_cell(text: str) -> str:
     return text
 
 
-def _display_rows(report: Report, show_all: bool, head: int = 10, tail: int = 10):
+HEAD_ROWS = TAIL_ROWS = 10
+
+
+def _display_rows(report: Report, show_all: bool, head: int = HEAD_ROWS, tail: int = TAIL_ROWS):
     """Rows to show, with None standing for the hidden middle of a long trace."""
-    n = len(report)
-    if show_all or n <= head + tail + 5:
+    held = report.steps.g.shape[0]
+    if report.hidden:
+        yield from report.rows(0, report.head)
+        yield None
+        yield from report.rows(report.head, held)
+        return
+    if show_all or held <= head + tail + 5:
         yield from report.rows()
         return
     yield from report.rows(0, head)
     yield None
-    yield from report.rows(n - tail, n)
+    yield from report.rows(held - tail, held)
 
 
 def _cells(report: Report, t: int, param: str, values: dict, digits: int, fmt=numfmt.sig) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,18 +12,21 @@ from .options import Resolved
 from .readers import Gradients, read_input
 
 
+def warnings_for(settings: core.Settings, state: core.State) -> list[str]:
+    if settings.eps == 0 and not np.any(state.edx2):
+        return ["ε = 0 with E[Δx²]_0 = 0 makes η_t = √(E[Δx²]_{t−1}) / √(E[g²]_t) = 0 at every step: "
+                "nothing ever moves (ε is what starts Adadelta); give --eps > 0 or --edx2-init > 0"]
+    return []
+
+
 def compute(gradients: Gradients, resolved: Resolved) -> render.Report:
     """Run the recurrence over ``gradients`` with ``resolved`` settings; the Report carries any warnings."""
     settings = resolved.settings
     state = resolved.initial(gradients.values.shape[1])
     steps = core.run(gradients.values, settings, state)
-    notes = []
-    if settings.eps == 0 and not np.any(state.edx2):
-        notes.append("ε = 0 with E[Δx²]_0 = 0 makes η_t = √(E[Δx²]_{t−1}) / √(E[g²]_t) = 0 at every step: "
-                     "nothing ever moves (ε is what starts Adadelta); give --eps > 0 or --edx2-init > 0")
     show_g_eff = can_differ(settings)
     return render.Report(steps, gradients.names, {**resolved.as_dict(), "input": gradients.source},
-                         show_g_eff=show_g_eff, notes=notes)
+                         show_g_eff=show_g_eff, notes=warnings_for(settings, state))
 
 
 def can_differ(settings: core.Settings) -> bool:
@@ -194,3 +198,90 @@ def emit_verdicts(verdicts: list, resolved: Resolved, source: str, fmt: str, out
     console = output.stdout_console()
     console.print(table)
     console.print(Text(checking.summary_line(verdicts)))
+
+
+def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: Path | None, digits: int = 6,
+                  show_all: bool = False, explain: bool = False) -> None:
+    """adadelta trace: CSV, JSON and the (abridged) table are computed and written a block at a time, so a trace
+    of millions of steps needs little memory; the other presentations are built whole."""
+    from .readers import open_stream
+
+    stream = open_stream(tokens)
+    if output_path is not None:
+        output.check_target(output_path, [stream.path])
+    if explain and fmt in ("csv", "json"):
+        from .errors import SettingsError
+
+        raise SettingsError(f"--explain goes with --format table, markdown or latex, not {fmt}")
+    if not tokens:
+        output.message("no input given: tracing the article's example g = 0.1, 0.2, 0.15")
+    if not (fmt in ("csv", "json") or (fmt == "table" and not show_all and not explain)):
+        report = compute(stream.collect(), resolved)
+        for note in report.notes:
+            output.warn(note)
+        emit(report, fmt, output_path, digits, show_all=show_all, explain=explain)
+        return
+    settings = resolved.settings
+    state = resolved.initial(len(stream.names))
+    notes = warnings_for(settings, state)  # said once the trace has gone through (an error says enough alone)
+    show_g_eff = can_differ(settings)
+    settings_doc = {**resolved.as_dict(), "input": stream.source}
+    kept: dict = {"head": [], "tail": None, "count": 0}
+
+    def produce(out) -> None:
+        nonlocal state
+        if fmt == "csv":
+            out.write(",".join(render.machine_columns(show_g_eff)) + "\n")
+        elif fmt == "json":
+            out.write(render.json_head(settings_doc))
+        t = 1
+        with output.Progress(stream.total_bytes, lambda: stream.done_bytes[0]) as progress:
+            for block in stream.blocks():
+                steps, state = core.advance(block, settings, state, first_step=t)
+                if fmt == "csv":
+                    out.write(render.csv_block(steps, stream.names, t, show_g_eff))
+                elif fmt == "json":
+                    out.write(render.json_block(steps, stream.names, t, show_g_eff, first=t == 1))
+                else:
+                    _keep_ends(kept, steps)
+                t += block.shape[0]
+                progress.update()
+        if t == 1:
+            from .errors import InputError
+
+            raise InputError("holds no gradients", source=stream.source)
+        if fmt == "json":
+            out.write(render.JSON_TAIL)
+
+    if fmt == "table":
+        produce(None)
+        emit(_ends_report(kept, stream.names, settings_doc, show_g_eff), "table", output_path, digits)
+    elif output_path is not None:
+        output.write_atomic(output_path, writer=produce)
+    else:
+        produce(sys.stdout)
+        sys.stdout.flush()
+    for note in notes:
+        output.warn(note)
+
+
+KEEP = render.HEAD_ROWS + render.TAIL_ROWS + 5  # up to this many steps, a table shows them all
+
+
+def _keep_ends(kept: dict, steps: core.Step) -> None:
+    """Keep the first KEEP and the last TAIL_ROWS steps of a stream, for the abridged table."""
+    count = steps.g.shape[0]
+    if kept["count"] < KEEP:
+        kept["head"].append(core.Step(*(c[:KEEP - kept["count"]].copy() for c in steps)))
+    tail = steps if kept["tail"] is None else core.Step(*(np.concatenate([a, b]) for a, b in zip(kept["tail"], steps)))
+    kept["tail"] = core.Step(*(c[-render.TAIL_ROWS:].copy() for c in tail))
+    kept["count"] += count
+
+
+def _ends_report(kept: dict, names, settings_doc: dict, show_g_eff: bool) -> render.Report:
+    head = core.Step(*(np.concatenate(columns) for columns in zip(*kept["head"])))
+    if kept["count"] <= KEEP:
+        return render.Report(head, names, settings_doc, show_g_eff=show_g_eff)
+    steps = core.Step(*(np.concatenate([a[:render.HEAD_ROWS], b]) for a, b in zip(head, kept["tail"])))
+    return render.Report(steps, names, settings_doc, show_g_eff=show_g_eff,
+                         hidden=kept["count"] - render.HEAD_ROWS - render.TAIL_ROWS, head=render.HEAD_ROWS)
