@@ -1,15 +1,15 @@
 """Adadelta (Zeiler 2012, Algorithm 1) step by step: a calculator for checking the recurrence by hand."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("adadelta-cli")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
-
 
 def __getattr__(name: str):
-    # The notebook API is imported on first use, so the command line does not pay for it.
+    # Resolved on first use, so the command line pays neither for the notebook API nor for package metadata.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("adadelta-cli")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            return "0+unknown"
     if name in ("trace", "Trace"):
         from . import api
 

@@ -123,6 +123,12 @@ def trace(
     explain: Annotated[bool, typer.Option("--explain", help="After the table, each step's arithmetic with the "
                                           "numbers substituted, as the article writes it.",
                                           rich_help_panel="Output")] = False,
+    export_svg: Annotated[Optional[Path], typer.Option(
+        "--export-svg", help="Also write the table (and --explain) as an SVG picture, for slides.", metavar="FILE",
+        rich_help_panel="Output", show_default=False)] = None,
+    export_html: Annotated[Optional[Path], typer.Option(
+        "--export-html", help="Also write the table (and --explain) as a web page, for handouts.", metavar="FILE",
+        rich_help_panel="Output", show_default=False)] = None,
 ) -> None:
     """Trace the recurrence over a gradient sequence, one row per step (and parameter)."""
     from . import tracing
@@ -132,7 +138,74 @@ def trace(
                        dtype=dtype, lr_dtype=lr_dtype)
     _check_digits(digits)
     tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
-                          explain=explain)
+                          explain=explain, export_svg=export_svg, export_html=export_html)
+
+
+@app.command(context_settings=NUMBERS_OK)
+@handles_errors
+def plot(
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        metavar="[INPUT]...", help="Gradients as for trace.", show_default=False)] = None,
+    rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
+    edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
+    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
+    lr_dtype: LrDTypeOpt = None,
+    output_path: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Draw to a .png, .svg or .pdf file (needs the plot extra: "
+        "pip install 'adadelta-cli[plot]'). Without it, the chart is drawn in the terminal.", metavar="FILE",
+        show_default=False)] = None,
+    width: Annotated[Optional[int], typer.Option("--width", help="Terminal chart width. [default: the terminal's]",
+                                                 min=40, show_default=False)] = None,
+    height: Annotated[int, typer.Option("--height", help="Terminal chart height.", min=10)] = 30,
+) -> None:
+    """Plot E[g²]_t and E[Δx²]_t (log scale), η_t, Δx_t and x_t against t."""
+    from . import plotting, tracing
+
+    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
+                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
+                       dtype=dtype, lr_dtype=lr_dtype)
+    report, source = tracing.trace_input(inputs or [], resolved)
+    if not inputs:
+        output.message("no input given: plotting the article's example g = 0.1, 0.2, 0.15")
+    if output_path is not None:
+        output.check_target(output_path, [source.path])
+        plotting.save_figure(report, output_path, lambda path, writer: output.write_atomic(
+            path, writer=writer, binary=True))
+        return
+    console = output.stdout_console()
+    chart = plotting.terminal_chart(report, width or min(console.width, 140), height,
+                                    color=console.is_terminal and not console.no_color)
+    sys.stdout.write(chart + "\n")
+
+
+@app.command(context_settings=NUMBERS_OK)
+@handles_errors
+def walk(
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        metavar="[INPUT]...", help="Gradients as for trace.", show_default=False)] = None,
+    rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
+    edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
+    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
+    lr_dtype: LrDTypeOpt = None, digits: Digits = 6,
+) -> None:
+    """Step through a trace in class: one step per key press (n/space next, b back, q quit)."""
+    from . import tracing
+    from . import walk as walking
+
+    _check_digits(digits)
+    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
+                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
+                       dtype=dtype, lr_dtype=lr_dtype)
+    tokens = inputs or []
+    if tokens == ["-"]:
+        from .errors import SettingsError
+
+        raise SettingsError("walk reads the keyboard: give the gradients as numbers or a file, not -")
+    report, _ = tracing.trace_input(tokens, resolved)
+    if not inputs:
+        output.message("no input given: walking through the article's example g = 0.1, 0.2, 0.15")
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    walking.walk(report, output.stdout_console(), digits, interactive, typer.getchar)
 
 
 @app.command()

@@ -142,12 +142,15 @@ def content_lines(text: str) -> list[tuple[int, str]]:
             if line.strip() and not line.lstrip().startswith("#")]
 
 
-def split_rows(text: str) -> list[tuple[int, list[str]]]:
-    """Rows of cells: comma-separated (CSV quoting allowed), else tab-separated, else whitespace-separated."""
+def split_rows(text: str, sep: str | None = "") -> list[tuple[int, list[str]]]:
+    """Rows of cells: comma-separated (CSV quoting allowed), else tab-separated, else whitespace-separated.
+
+    ``sep`` imposes the separator (None: whitespace) instead of guessing it from the first line.
+    """
     lines = content_lines(text)
     if not lines:
         return []
-    first = lines[0][1]
+    first = lines[0][1] if sep == "" else {",": ",", "\t": "\t", ";": ";"}.get(sep, " ")
     if "," in first:
         return [(n, next(csv.reader([line]))) for n, line in lines]
     if "\t" in first:
@@ -183,18 +186,28 @@ def read_table(text: str, source: str) -> Gradients:
     return Gradients(values, names, source, [n for n, _ in rows])
 
 
-def _from_header(header: list[str], rows, source: str) -> Gradients:
+def _header_columns(header: list[str], source: str) -> tuple[list[int], list[str]]:
+    """The header's gradient columns (a step column such as t is left out) and the parameters' names."""
     lowered = [h.lower() for h in header]
     for j, name in enumerate(lowered):
         if name and lowered.index(name) != j:
             raise InputError(f"the column name {header[j]!r} appears twice in the header", source=source,
-                             line=rows[0][0] - 1 if rows else None, column=j + 1)
-    if "g" in lowered and TRACE_COLUMNS & set(lowered):
-        # One of this tool's own tables (a trace or a worksheet): read its g column, one row per step and param.
-        return _long_format(header, rows, source)
+                             column=j + 1)
     keep = [j for j, name in enumerate(lowered) if name not in STEP_COLUMNS]
     if not keep:
         raise InputError("has only a step column; expected a column of gradients", source=source)
+    names = [header[j] or f"x{k + 1}" for k, j in enumerate(keep)]
+    if len(names) == 1 and not header[keep[0]]:
+        names = ["x"]
+    return keep, names
+
+
+def _from_header(header: list[str], rows, source: str) -> Gradients:
+    lowered = [h.lower() for h in header]
+    if "g" in lowered and TRACE_COLUMNS & set(lowered):
+        # One of this tool's own tables (a trace or a worksheet): read its g column, one row per step and param.
+        return _long_format(header, rows, source)
+    keep, names = _header_columns(header, source)
     values = np.empty((len(rows), len(keep)))
     for i, (n, cells) in enumerate(rows):
         if len(cells) != len(header):
@@ -202,9 +215,6 @@ def _from_header(header: list[str], rows, source: str) -> Gradients:
                              f"{', '.join(header)})", source=source, line=n)
         for k, j in enumerate(keep):
             values[i, k] = parse_number(cells[j], source=source, line=n, column=j + 1)
-    names = [header[j] or f"x{k + 1}" for k, j in enumerate(keep)]
-    if len(names) == 1 and not header[keep[0]]:
-        names = ["x"]
     return Gradients(values, names, source, [n for n, _ in rows])
 
 
@@ -320,7 +330,9 @@ class GradientStream:
         yield from self._blocks
 
     def collect(self) -> Gradients:
-        parts = list(self.blocks())
+        parts = [part for part in self.blocks() if part.size]
+        if not parts:
+            raise InputError("has a header but no gradients", source=self.source)
         values = np.concatenate(parts) if len(parts) > 1 else parts[0]
         return Gradients(values, self.names, self.source)
 
@@ -370,7 +382,7 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
     if cut == 0:
         cut = len(first)
     head_text = decode(first[:cut], source)
-    rows = split_rows(head_text)
+    rows = split_rows("\n".join(head_text.split("\n", 256)[:256]))  # the first lines tell the layout
     if not rows:
         raise InputError("holds no gradients in its first 4 MiB", source=source)
     first_cells = rows[0][1]
@@ -379,8 +391,6 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
     header = None
     if not any(is_number(cell) for cell in first_cells):
         header = [cell.strip() for cell in first_cells]
-        if len(rows) < 2:
-            raise InputError("has a header but no gradients", source=source)
         if "g" in [h.lower() for h in header] and TRACE_COLUMNS & {h.lower() for h in header}:
             # One of this tool's own tables: read whole, as it is regrouped by param.
             data = first + handle.read()
@@ -388,7 +398,7 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
                 handle.close()
             g = read_bytes(data, source)
             return GradientStream(g.names, g.source, iter([g.values]), total)
-        names = _from_header(header, rows[1:2], source).names
+        names = _header_columns(header, source)[1]
     else:
         names = ["x"] if len(first_cells) == 1 else [f"x{j}" for j in range(1, len(first_cells) + 1)]
     done = [0]
@@ -450,7 +460,7 @@ def _parse_chunk(text: str, *, source: str, first_line: int, header, width: int,
         except ValueError:
             pass
     # The careful path: comments, blank lines, or a problem to report with its line and column.
-    rows = split_rows("\n" * (first_line - 1) + text)
+    rows = split_rows("\n" * (first_line - 1) + text, sep=sep)
     if header is not None and has_header:
         rows = rows[1:]
     if not rows:

@@ -121,7 +121,7 @@ def _labels(steps: Step, names: list[str], first_t: int, quote) -> tuple[list[st
 def csv_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> str:
     """CSV rows for a block of steps (no header)."""
     ts, params = _labels(steps, names, first_t, _csv_cell)
-    return "".join(",".join(row) + "\n" for row in zip(ts, params, *_number_columns(steps, show_g_eff)))
+    return "\n".join(map(",".join, zip(ts, params, *_number_columns(steps, show_g_eff)))) + "\n"
 
 
 def json_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool, first: bool) -> str:

@@ -201,7 +201,8 @@ def emit_verdicts(verdicts: list, resolved: Resolved, source: str, fmt: str, out
 
 
 def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: Path | None, digits: int = 6,
-                  show_all: bool = False, explain: bool = False) -> None:
+                  show_all: bool = False, explain: bool = False, export_svg: Path | None = None,
+                  export_html: Path | None = None) -> None:
     """adadelta trace: CSV, JSON and the (abridged) table are computed and written a block at a time, so a trace
     of millions of steps needs little memory; the other presentations are built whole."""
     from .readers import open_stream
@@ -215,11 +216,15 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
         raise SettingsError(f"--explain goes with --format table, markdown or latex, not {fmt}")
     if not tokens:
         output.message("no input given: tracing the article's example g = 0.1, 0.2, 0.15")
-    if not (fmt in ("csv", "json") or (fmt == "table" and not show_all and not explain)):
+    for target in (export_svg, export_html):
+        if target is not None:
+            output.check_target(target, [stream.path])
+    if export_svg or export_html or not (fmt in ("csv", "json") or (fmt == "table" and not show_all and not explain)):
         report = compute(stream.collect(), resolved)
         for note in report.notes:
             output.warn(note)
         emit(report, fmt, output_path, digits, show_all=show_all, explain=explain)
+        export(report, digits, show_all, explain, export_svg, export_html)
         return
     settings = resolved.settings
     state = resolved.initial(len(stream.names))
@@ -236,7 +241,7 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
             out.write(render.json_head(settings_doc))
         t = 1
         with output.Progress(stream.total_bytes, lambda: stream.done_bytes[0]) as progress:
-            for block in stream.blocks():
+            for block in _pieces(stream.blocks()):
                 steps, state = core.advance(block, settings, state, first_step=t)
                 if fmt == "csv":
                     out.write(render.csv_block(steps, stream.names, t, show_g_eff))
@@ -265,6 +270,15 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
         output.warn(note)
 
 
+PIECE = 1 << 14  # steps formatted at a time: bounds the memory the text of a block takes
+
+
+def _pieces(blocks):
+    for block in blocks:
+        for start in range(0, block.shape[0], PIECE):
+            yield block[start:start + PIECE]
+
+
 KEEP = render.HEAD_ROWS + render.TAIL_ROWS + 5  # up to this many steps, a table shows them all
 
 
@@ -285,3 +299,33 @@ def _ends_report(kept: dict, names, settings_doc: dict, show_g_eff: bool) -> ren
     steps = core.Step(*(np.concatenate([a[:render.HEAD_ROWS], b]) for a, b in zip(head, kept["tail"])))
     return render.Report(steps, names, settings_doc, show_g_eff=show_g_eff,
                          hidden=kept["count"] - render.HEAD_ROWS - render.TAIL_ROWS, head=render.HEAD_ROWS)
+
+
+EXPORT_ID = "adadelta"  # a fixed id: the same trace exports to the same bytes
+
+
+def export(report: render.Report, digits: int, show_all: bool, explain: bool, svg: Path | None,
+           html: Path | None) -> None:
+    """The table (and the explanation) as Rich records it, at a fixed width, as SVG and/or HTML."""
+    if svg is None and html is None:
+        return
+    import io
+
+    from rich.console import Console
+
+    table = render.table(report, digits, show_all=show_all)
+    width = render.table_width(table)
+    if explain:
+        from . import explain as explaining
+
+        width = max([width] + [len(line) + 2 for _, lines in explaining.report_lines(report, digits)
+                               for line in lines])
+    console = Console(record=True, file=io.StringIO(), width=width, color_system="truecolor",
+                      force_terminal=True, legacy_windows=False, highlight=False)
+    console.print(table)
+    if explain:
+        print_explanation(console, report, digits)
+    if svg is not None:
+        output.write_atomic(svg, console.export_svg(title="adadelta trace", unique_id=EXPORT_ID, clear=False))
+    if html is not None:
+        output.write_atomic(html, console.export_html(inline_styles=True, clear=False))

@@ -1,0 +1,92 @@
+"""plot, trace --export-svg/--export-html and walk."""
+
+import builtins
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_terminal_plot_without_extra(run):
+    result = run("plot", "0.1", "0.2", "0.15", "-0.1", "--width", "80", "--height", "20")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    for title in ("E[g²]_t and E[Δx²]_t (log scale)", "η_t", "Δx_t", "x_t"):
+        assert title in out
+    assert "\x1b[" not in out  # no colour codes when not drawing on a terminal
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_plot_to_file_needs_the_extra(run, tmp_path, monkeypatch):
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    result = run("plot", "0.1", "-o", tmp_path / "p.png")
+    assert result.exit_code == 2
+    assert "pip install 'adadelta-cli[plot]'" in result.stderr
+    assert not (tmp_path / "p.png").exists()
+
+
+@pytest.mark.parametrize("suffix,magic", [(".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")])
+def test_plot_to_file(run, tmp_path, suffix, magic):
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+    out = tmp_path / f"p{suffix}"
+    result = run("plot", "0.1", "0.2", "0.15", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes().startswith(magic)
+
+
+def test_plot_bad_suffix(run, tmp_path):
+    result = run("plot", "0.1", "-o", tmp_path / "p.gif")
+    assert result.exit_code == 2 and ".png" in result.stderr
+
+
+def test_export_svg_and_html_are_deterministic(run, tmp_path):
+    files = []
+    for i in range(2):
+        svg, html = tmp_path / f"t{i}.svg", tmp_path / f"t{i}.html"
+        result = run("trace", "0.1", "0.2", "0.15", "--explain", "--export-svg", svg, "--export-html", html)
+        assert result.exit_code == 0, result.stderr
+        files.append((svg.read_bytes(), html.read_bytes()))
+    assert files[0] == files[1]
+    svg, html = (b.decode() for b in files[0])
+    assert svg.startswith("<svg") and "adadelta" in svg
+    assert "0.00347625" in svg and "0.002475" in html
+    assert "E[g²]_t" in html.replace("&#91;", "[").replace("&#93;", "]")
+    assert "0.95·0.0005 + 0.05·0.2²" in html  # the explanation is recorded too
+
+
+def test_walk_without_a_terminal_prints_every_step(run):
+    result = run("walk", "0.1", "0.2", "0.15")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert [f"Step {t} of 3" in out for t in (1, 2, 3)] == [True] * 3
+    assert "E[g²]_3 = ρ·E[g²]_2 + (1 - ρ)·g_3² = 0.95·0.002475 + 0.05·0.15²" in out
+
+
+def test_walk_in_a_real_terminal():
+    pexpect = pytest.importorskip("pexpect")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120", "LINES": "40", "TERM": "xterm"}
+    child = pexpect.spawn(sys.executable, ["-m", "adadelta_cli", "walk", "0.1", "0.2", "0.15"], env=env,
+                          encoding="utf-8", timeout=20, dimensions=(40, 120))
+    child.expect("Step 1 of 3")
+    child.expect("q quit")
+    child.send("n")
+    child.expect("Step 2 of 3")
+    child.send(" ")
+    child.expect("Step 3 of 3")
+    child.expect("0.00347625")
+    child.send("b")
+    child.expect("Step 2 of 3")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
