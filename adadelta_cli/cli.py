@@ -208,6 +208,125 @@ def walk(
     walking.walk(report, output.stdout_console(), digits, interactive, typer.getchar)
 
 
+WithOpt = Annotated[Optional[str], typer.Option(
+    "--with", help="Optimizers beside Adadelta: a comma-separated list of adagrad, rmsprop, sgd, momentum, adam "
+    "(PyTorch's defaults). [default: all five]", show_default=False)]
+SetOpt = Annotated[Optional[list[str]], typer.Option(
+    "--set", help="OPTIMIZER.PARAMETER=VALUE over PyTorch's defaults, e.g. --set adagrad.lr=0.1; repeatable.",
+    show_default=False)]
+
+
+@app.command(context_settings=NUMBERS_OK)
+@handles_errors
+def compare(
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        metavar="[INPUT]...", help="Gradients as for trace.", show_default=False)] = None,
+    with_: WithOpt = None, set_: SetOpt = None,
+    rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
+    edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
+    maximize: Maximize = None, preset: PresetOpt = None, lr_dtype: LrDTypeOpt = None,
+    format: FormatOpt = Format.table, output_path: OutputOpt = None, digits: Digits = 6,
+) -> None:
+    """Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side."""
+    from . import comparing, others
+    from .errors import SettingsError
+    from .readers import read_input
+
+    _check_digits(digits)
+    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
+                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
+                       lr_dtype=lr_dtype)
+    chosen = others.parse_with(with_)
+    hyper = others.parse_sets(set_, chosen)
+    gradients = read_input(inputs or [])
+    if output_path is not None:
+        output.check_target(output_path, [gradients.path])
+    if not inputs:
+        output.message("no input given: comparing on the article's example g = 0.1, 0.2, 0.15")
+    results = comparing.compute(gradients.values, resolved, chosen, hyper)
+    settings = {**resolved.as_dict(), "input": gradients.source, "with": chosen,
+                "others": {name: hyper[name] for name in chosen}}
+    fmt = format.value
+    if fmt == "json":
+        output.emit(comparing.to_json(gradients.values, gradients.names, results, settings), output_path)
+    elif fmt == "csv":
+        output.emit(comparing.to_csv(gradients.values, gradients.names, results), output_path)
+    elif fmt == "table":
+        table = comparing.table(gradients.values, gradients.names, results, settings, digits)
+        if output_path is not None:
+            output.emit(output.render_text(table, width=200), output_path)
+        else:
+            console = output.stdout_console()
+            from .render import table_width
+
+            console.width = max(console.width, table_width(table))
+            console.print(table)
+    else:
+        raise SettingsError(f"compare writes --format table, csv or json, not {fmt}")
+
+
+@app.command(context_settings=NUMBERS_OK)
+@handles_errors
+def optimize(
+    function: Annotated[str, typer.Argument(
+        metavar="FUNCTION", help="quadratic (Σ x_i²), rosenbrock, beale, himmelblau, or a formula in x and y such "
+        "as '(x - 1)^2 + 10*(y + 2)^2' (x1 ... xn beyond two dimensions).", show_default=False)],
+    x0: Annotated[str, typer.Option("--x0", help="The starting point: a or a,b (one value per dimension).",
+                                    show_default=False)],
+    steps: Annotated[int, typer.Option("--steps", help="Number of steps.", min=1, max=10_000_000)] = 100,
+    with_: Annotated[Optional[str], typer.Option(
+        "--with", help="Other optimizers to run from the same start: adagrad, rmsprop, sgd, momentum, adam.",
+        show_default=False)] = None,
+    set_: SetOpt = None,
+    rho: Rho = None, eps: Eps = None, lr: Lr = None, eg2_init: Eg2Init = None, edx2_init: Edx2Init = None,
+    weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None, maximize: Maximize = None,
+    preset: PresetOpt = None, lr_dtype: LrDTypeOpt = None, format: FormatOpt = Format.table,
+    output_path: OutputOpt = None, digits: Digits = 6,
+    show_all: Annotated[bool, typer.Option("--all", help="Show every step in the table.")] = False,
+    plot_path: Annotated[Optional[Path], typer.Option(
+        "--plot", help="Draw the trajectories over the function's contours to a .png, .svg or .pdf file "
+        "(needs the plot extra).", metavar="FILE", show_default=False)] = None,
+) -> None:
+    """Minimise a function: each step's gradient is taken exactly from the function at the current x."""
+    from . import expr, optimizing, others
+    from .errors import SettingsError
+    from .options import number_list
+
+    _check_digits(digits)
+    start = number_list(x0, "--x0")
+    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
+                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
+                       lr_dtype=lr_dtype)
+    func = expr.parse(function, len(start))
+    chosen = others.parse_with(with_) if with_ else []
+    hyper = others.parse_sets(set_, chosen)
+    for target in (output_path, plot_path):
+        if target is not None:
+            output.check_target(target)
+    adadelta = optimizing.run_adadelta(func, resolved, steps)
+    import numpy as np
+
+    results = {name: optimizing.run_other(name, hyper[name], func, np.array(start), steps) for name in chosen}
+    settings = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen,
+                "others": {name: hyper[name] for name in chosen}}
+    fmt = format.value
+    if fmt == "json":
+        output.emit(optimizing.to_json(func, adadelta, results, settings), output_path)
+    elif fmt == "csv":
+        output.emit(optimizing.to_csv(func, adadelta, results), output_path)
+    elif fmt == "table":
+        table = optimizing.table(func, adadelta, results, settings, digits, show_all)
+        if output_path is not None:
+            output.emit(output.render_text(table), output_path)
+        else:
+            output.stdout_console().print(table)
+    else:
+        raise SettingsError(f"optimize writes --format table, csv or json, not {fmt}")
+    if plot_path is not None:
+        optimizing.contour_plot(func, adadelta, results, np.array(start, dtype=float), plot_path,
+                                lambda path, writer: output.write_atomic(path, writer=writer, binary=True))
+
+
 @app.command()
 @handles_errors
 def step(

@@ -151,6 +151,84 @@ def run_tf1(case: dict, dtype: str) -> dict:
     return out
 
 
+OTHER_CASES = [
+    {"name": "article", "grads": [[0.1], [0.2], [0.15]], "x0": 0.0},
+    {"name": "noisy", "grads": noisy(200, 1, 21), "x0": 0.5},
+    {"name": "scales", "grads": scales(), "x0": [1.0, -1.0, 0.5, 0.0]},
+    {"name": "zeros", "grads": with_zeros(22), "x0": 0.0},
+]
+OTHER_SETS = {  # one non-default setting per optimizer, as --set would give it
+    "adagrad": {"lr": 0.1, "eps": 1e-6}, "rmsprop": {"lr": 0.001, "alpha": 0.9}, "sgd": {"lr": 0.05},
+    "momentum": {"lr": 0.01, "momentum": 0.5}, "adam": {"lr": 0.01, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6},
+}
+
+
+def run_torch_other(name: str, hyper: dict, case: dict) -> list:
+    import torch
+
+    grads = np.asarray(case["grads"], dtype=np.float64)
+    param = torch.nn.Parameter(torch.tensor(initial_x(case, grads.shape[1]), dtype=torch.float64))
+    kwargs = {
+        "adagrad": lambda h: (torch.optim.Adagrad, {"lr": h.get("lr", 0.01), "eps": h.get("eps", 1e-10)}),
+        "rmsprop": lambda h: (torch.optim.RMSprop, {"lr": h.get("lr", 0.01), "alpha": h.get("alpha", 0.99)}),
+        "sgd": lambda h: (torch.optim.SGD, {"lr": h.get("lr", 0.001)}),
+        "momentum": lambda h: (torch.optim.SGD, {"lr": h.get("lr", 0.001), "momentum": h.get("momentum", 0.9)}),
+        "adam": lambda h: (torch.optim.Adam, {"lr": h.get("lr", 0.001), "betas": (h.get("beta1", 0.9),
+                                                                                   h.get("beta2", 0.999)),
+                                              "eps": h.get("eps", 1e-8)}),
+    }
+    cls, options = kwargs[name](hyper)
+    opt = cls([param], foreach=False, **options)
+    xs = []
+    for g in grads:
+        param.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+        xs.append(param.detach().tolist())
+    return xs
+
+
+# Closed loop: the gradient of each step taken by autograd from the function at the current x.
+CLOSED = [
+    {"name": "quadratic", "function": "quadratic", "x0": [1.5, -2.0, 0.5], "steps": 300, "rho": 0.95, "eps": 1e-6,
+     "lr": 1.0},
+    {"name": "rosenbrock", "function": "rosenbrock", "x0": [-1.5, 2.0], "steps": 200, "rho": 0.9, "eps": 1e-6,
+     "lr": 1.0},
+    {"name": "rosenbrock_lr", "function": "rosenbrock", "x0": [0.0, 0.0], "steps": 200, "rho": 0.95, "eps": 1e-6,
+     "lr": 0.5},
+    {"name": "himmelblau", "function": "himmelblau", "x0": [0.0, 0.0], "steps": 150, "rho": 0.9, "eps": 1e-4,
+     "lr": 1.0},
+]
+
+
+def torch_function(name: str, v):
+    if name == "quadratic":
+        return (v * v).sum()
+    x, y = v[0], v[1]
+    if name == "rosenbrock":
+        return (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
+    if name == "himmelblau":
+        return (x ** 2 + y - 11) ** 2 + (x + y ** 2 - 7) ** 2
+    raise ValueError(name)
+
+
+def run_closed_loop(case: dict) -> dict:
+    import torch
+
+    param = torch.nn.Parameter(torch.tensor(case["x0"], dtype=torch.float64))
+    opt = torch.optim.Adadelta([param], lr=case["lr"], rho=case["rho"], eps=case["eps"], foreach=False)
+    out = {"x": [], "g": [], "f": []}
+    for _ in range(case["steps"]):
+        opt.zero_grad()
+        loss = torch_function(case["function"], param)
+        loss.backward()
+        out["g"].append(param.grad.tolist())
+        opt.step()
+        out["x"].append(param.detach().tolist())
+        with torch.no_grad():
+            out["f"].append(float(torch_function(case["function"], param)))
+    return out
+
+
 def framework_defaults(framework: str) -> dict:
     """The framework's own defaults, read from the framework, under this tool's option names."""
     import inspect
@@ -203,6 +281,19 @@ def main() -> int:
                                ("tf1", have_tf)):
         if present:
             write(f"defaults_{framework}", framework_defaults(framework))
+    if have_torch:
+        import torch
+
+        for case in OTHER_CASES:
+            for name, custom in OTHER_SETS.items():
+                for label, hyper in (("defaults", {}), ("set", custom)):
+                    write(f"other_{name}_{case['name']}_{label}", {
+                        "framework": "torch", "version": torch.__version__, "optimizer": name, "set": hyper,
+                        "case": case["name"], "x0": case["x0"], "grads": case["grads"],
+                        "x": run_torch_other(name, hyper, case)})
+        for case in CLOSED:
+            write(f"closed_{case['name']}", {"framework": "torch", "version": torch.__version__, **case,
+                                              **run_closed_loop(case)})
     for case in CASES:
         for dtype in ("float64", "float32"):
             if have_torch:
