@@ -148,11 +148,16 @@ def effective_gradient(g, x_prev, settings: Settings, ops=None, out=None):
     return g_eff
 
 
+def _decaying_average_of_squares(previous, v, rho: float, ops, out):
+    """ρ·previous + (1−ρ)·v², rounded as PyTorch's mul_(ρ).addcmul_(v, v, value=1−ρ)."""
+    ops = ops or arithmetic()
+    return ops.fma(ops.mul(ops.scalar(1.0 - rho), v, out=ops.tmp(1)), v,
+                   ops.mul(previous, ops.scalar(rho), out=ops.tmp(2)), out=out)
+
+
 def next_eg2(eg2_prev, g_eff, rho: float, ops=None, out=None):
     """E[g²]_t = ρ·E[g²]_{t−1} + (1−ρ)·g_t²."""
-    ops = ops or arithmetic()
-    return ops.fma(ops.mul(ops.scalar(1.0 - rho), g_eff, out=ops.tmp(1)), g_eff,
-                   ops.mul(eg2_prev, ops.scalar(rho), out=ops.tmp(2)), out=out)
+    return _decaying_average_of_squares(eg2_prev, g_eff, rho, ops, out)
 
 
 def rate(edx2_prev, eg2, eps: float, ops=None, out=None):
@@ -172,9 +177,7 @@ def delta(eta, g_eff, ops=None, out=None):
 
 def next_edx2(edx2_prev, dx, rho: float, ops=None, out=None):
     """E[Δx²]_t = ρ·E[Δx²]_{t−1} + (1−ρ)·Δx_t², with the unscaled Δx_t (lr never enters here)."""
-    ops = ops or arithmetic()
-    return ops.fma(ops.mul(ops.scalar(1.0 - rho), dx, out=ops.tmp(1)), dx,
-                   ops.mul(edx2_prev, ops.scalar(rho), out=ops.tmp(2)), out=out)
+    return _decaying_average_of_squares(edx2_prev, dx, rho, ops, out)
 
 
 def next_x(x_prev, dx, settings: Settings, ops=None, out=None):
