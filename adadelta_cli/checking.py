@@ -17,13 +17,14 @@ from . import core
 from .core import Settings
 from .errors import InputError
 from .readers import EXPECTED_NUMBER, parse_number
+from .i18n import N_, _, _f
 
 # The checkable quantities, in the order a step computes them.
 QUANTITIES = ("edx2_prev", "eg2", "eta", "dx", "edx2", "x")
 LABELS = {"eg2": "E[g²]_{t}", "edx2_prev": "E[Δx²]_{p}", "eta": "η_{t}", "dx": "Δx_{t}", "edx2": "E[Δx²]_{t}",
           "x": "x_{t}"}
 APPROX = 5e-3
-EPS_LEFT_OUT = "ε left out"  # relative distance within which a slip is named as "about" that value
+EPS_LEFT_OUT = N_("ε left out")  # relative distance within which a slip is named as "about" that value
 
 
 def label(name: str, t: int) -> str:
@@ -41,7 +42,7 @@ class Cell:
 
     @property
     def value(self) -> float:
-        return parse_number(_clean(self.text), line=self.line, column=self.column, what="a written value")
+        return parse_number(_clean(self.text), line=self.line, column=self.column, what=N_("a written value"))
 
 
 @dataclass
@@ -81,7 +82,7 @@ def last_place(text: str) -> int:
     try:
         return Decimal(_clean(text).replace("\u2212", "-")).as_tuple().exponent
     except InvalidOperation:
-        raise InputError(f"{text!r} is not a number; {EXPECTED_NUMBER}") from None
+        raise InputError(_f('%(v0)s is not a number; %(v1)s', v0=repr(text), v1=_(EXPECTED_NUMBER))) from None
 
 
 def agrees(text: str, computed: float, rel_tol: float | None = None) -> bool:
@@ -128,34 +129,34 @@ def _candidates(name: str, c: Context, s: Settings, true_value: float) -> list[t
     root = math.sqrt
     out: list[tuple[str, float]] = [("", true_value)]
     if name == "eg2":
-        out += [("ρ and 1−ρ swapped", (1 - rho) * c.eg2_prev + rho * c.g_eff ** 2),
-                ("g_t not squared", rho * c.eg2_prev + (1 - rho) * c.g_eff),
-                ("the ρ·E[g²]_{t−1} term left out", (1 - rho) * c.g_eff ** 2)]
+        out += [(N_("ρ and 1−ρ swapped"), (1 - rho) * c.eg2_prev + rho * c.g_eff ** 2),
+                (N_("g_t not squared"), rho * c.eg2_prev + (1 - rho) * c.g_eff),
+                (N_("the ρ·E[g²]_{t−1} term left out"), (1 - rho) * c.g_eff ** 2)]
     if name in ("eta", "dx"):
         edx2_now = rho * c.edx2_prev + (1 - rho) * (core.rate(c.edx2_prev, c.eg2, eps) * c.g_eff) ** 2
         etas = [(EPS_LEFT_OUT, _safe(lambda: root(c.edx2_prev) / root(c.eg2))),
-                ("E[Δx²]_t used where E[Δx²]_{t−1} belongs (the ordering bug TensorFlow once shipped)",
+                (N_("E[Δx²]_t used where E[Δx²]_{t−1} belongs (the ordering bug TensorFlow once shipped)"),
                  root(edx2_now + eps) / root(c.eg2 + eps)),
-                ("E[g²]_{t−1} used where E[g²]_t belongs", _safe(lambda: root(c.edx2_prev + eps) / root(c.eg2_prev + eps))),
-                ("the square roots forgotten", (c.edx2_prev + eps) / (c.eg2 + eps)),
-                ("the fraction upside down", _safe(lambda: root(c.eg2 + eps) / root(c.edx2_prev + eps)))]
+                (N_("E[g²]_{t−1} used where E[g²]_t belongs"), _safe(lambda: root(c.edx2_prev + eps) / root(c.eg2_prev + eps))),
+                (N_("the square roots forgotten"), (c.edx2_prev + eps) / (c.eg2 + eps)),
+                (N_("the fraction upside down"), _safe(lambda: root(c.eg2 + eps) / root(c.edx2_prev + eps)))]
         if name == "eta":
             out += etas
         else:
             out += [(slip, -eta * c.g_eff) for slip, eta in etas]
-            out += [("the sign: Δx_t = −η_t·g_t", c.eta * c.g_eff)]
+            out += [(N_("the sign: Δx_t = −η_t·g_t"), c.eta * c.g_eff)]
             if lr != 1:
-                out += [("lr applied to Δx_t (it scales only the step applied to x)", -lr * c.eta * c.g_eff)]
+                out += [(N_("lr applied to Δx_t (it scales only the step applied to x)"), -lr * c.eta * c.g_eff)]
     if name == "edx2":
-        out += [("ρ and 1−ρ swapped", (1 - rho) * c.edx2_prev + rho * c.dx ** 2),
-                ("Δx_t not squared", rho * c.edx2_prev + (1 - rho) * abs(c.dx))]
+        out += [(N_("ρ and 1−ρ swapped"), (1 - rho) * c.edx2_prev + rho * c.dx ** 2),
+                (N_("Δx_t not squared"), rho * c.edx2_prev + (1 - rho) * abs(c.dx))]
         if lr != 1:
-            out += [("the learning rate applied to the accumulator (it takes the unscaled Δx_t)",
+            out += [(N_("the learning rate applied to the accumulator (it takes the unscaled Δx_t)"),
                      rho * c.edx2_prev + (1 - rho) * (lr * c.dx) ** 2)]
     if name == "x":
-        out += [("the sign: x_t = x_{t−1} + lr·Δx_t", c.x_prev - lr * c.dx)]
+        out += [(N_("the sign: x_t = x_{t−1} + lr·Δx_t"), c.x_prev - lr * c.dx)]
         if lr != 1:
-            out += [("the learning rate left out", c.x_prev + c.dx)]
+            out += [(N_("the learning rate left out"), c.x_prev + c.dx)]
     return out
 
 
@@ -189,12 +190,13 @@ def diagnose(name: str, text: str, contexts: list[Context], s: Settings, true_va
 
 
 def _slip_text(slip: str, k: int, approximate: bool) -> str:
-    about = "about " if approximate else ""
     if not k:
-        return f"{slip} (approximately)" if approximate else slip
-    times = f"{10 ** k}× the value" if k > 0 else f"1/{10 ** -k} of the value"
-    ten = f"a power-of-ten slip ({about}{times})"
-    return f"{ten}, with {slip}" if slip else ten
+        return _("%(slip)s (approximately)") % {"slip": _(slip)} if approximate else _(slip)
+    times = (_("%(factor)d× the value") % {"factor": 10 ** k} if k > 0
+             else _("1/%(factor)d of the value") % {"factor": 10 ** -k})
+    ten = (_("a power-of-ten slip (about %(times)s)") if approximate
+           else _("a power-of-ten slip (%(times)s)")) % {"times": times}
+    return _("%(ten)s, with %(slip)s") % {"ten": ten, "slip": _(slip)} if slip else ten
 
 
 def judge_sequence(param: str, rows: list[dict], settings: Settings, initial: core.State, p: int = 0,
@@ -296,8 +298,10 @@ def summary(verdicts: list[Verdict]) -> dict:
 
 def summary_line(verdicts: list[Verdict]) -> str:
     s = summary(verdicts)
-    given = f" ({s['right_given']} of them given your own earlier values)" if s["right_given"] else ""
-    return f"{s['right']} right{given}, {s['wrong']} wrong, {s['not_checked']} not checked"
+    given = _(" (%(count)d of them given your own earlier values)") % {"count": s["right_given"]} \
+        if s["right_given"] else ""
+    return _("%(right)d right%(given)s, %(wrong)d wrong, %(blank)d not checked") % {
+        "right": s["right"], "given": given, "wrong": s["wrong"], "blank": s["not_checked"]}
 
 
 # Settings a worksheet may carry in its comment lines, as `adadelta worksheet` writes them: "# rho = 0.95".
@@ -346,18 +350,17 @@ def read_worksheet(path: str) -> Worksheet:
 
     lines = content_lines(text)
     if not lines:
-        raise InputError("is empty; expected a worksheet: a CSV with a g column", source=path)
+        raise InputError(_("is empty; expected a worksheet: a CSV with a g column"), source=path)
     rows = [(n, next(csv.reader([line]))) for n, line in lines]
     header = [h.strip().lower() for h in rows[0][1]]
     if "g" not in header:
-        raise InputError(f"has no g column (its header is: {', '.join(rows[0][1])}); expected a worksheet "
-                         "with the columns t, g and any of eg2, edx2_prev, eta, dx, edx2, x", source=path,
+        raise InputError(_f('has no g column (its header is: %(v0)s); expected a worksheet with the columns t, g and any of eg2, edx2_prev, eta, dx, edx2, x', v0=', '.join(rows[0][1])), source=path,
                          line=rows[0][0])
     index = {name: header.index(name) for name in ("t", "param", "g", *QUANTITIES) if name in header}
     params: dict[str, list[dict]] = {}
     for n, cells in rows[1:]:
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            raise InputError(f"has {len(cells)} cells, expected {len(header)} (one per header column)",
+            raise InputError(_f('has %(v0)s cells, expected %(v1)s (one per header column)', v0=len(cells), v1=len(header)),
                              source=path, line=n)
         cells = cells + [""] * (len(header) - len(cells))
         g_col = index["g"]
@@ -379,7 +382,7 @@ def read_worksheet(path: str) -> Worksheet:
                 written[q] = cell
         entries.append({"t": t, "g": g, "line": n, "cells": written})
     if not params:
-        raise InputError("has a header but no rows", source=path)
+        raise InputError(_("has a header but no rows"), source=path)
     return Worksheet(path, params, settings, [h for h in header])
 
 
@@ -407,12 +410,11 @@ def parse_expectations(items: list[str]) -> dict[str, Cell]:
         name, sep, value = item.partition("=")
         key = EXPECT_NAMES.get(name.strip().lower())
         if not sep or key is None:
-            raise InputError(f"--expect {item!r}: expected NAME=VALUE with NAME one of eg2, eta, dx, edx2, x, "
-                             "edx2_prev (e.g. --expect dx=-0.0201)")
+            raise InputError(_f('--expect %(v0)s: expected NAME=VALUE with NAME one of eg2, eta, dx, edx2, x, edx2_prev (e.g. --expect dx=-0.0201)', v0=repr(item)))
         cell = Cell(value, column=None)
         try:
             cell.value  # noqa: B018  (parse now, to report a bad value with its option)
         except InputError as exc:
-            raise InputError(f"--expect {item!r}: {exc.message}") from None
+            raise InputError(_f('--expect %(v0)s: %(v1)s', v0=repr(item), v1=exc.message)) from None
         cells[key] = cell
     return cells

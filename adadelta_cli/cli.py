@@ -18,6 +18,7 @@ except ImportError:  # older Typer runs on Click itself
 
 from . import output
 from .errors import AdadeltaError
+from .i18n import _, _f
 from .options import (DType, DTypeOpt, Digits, Edx2Init, Eg2Init, Eps, Format, FormatOpt, Lr, LrDTypeOpt, Maximize,
                       OutputOpt, PresetOpt, Rho, WdMode, WeightDecay, X0, resolve)
 
@@ -66,7 +67,7 @@ def _quiet_broken_pipe() -> None:
 app = typer.Typer(
     cls=_Group,
     name="adadelta",
-    help="Adadelta (Zeiler 2012) step by step: E[g²]_t, η_t, Δx_t, E[Δx²]_t and x_t for every step.",
+    help=_("Adadelta (Zeiler 2012) step by step: E[g²]_t, η_t, Δx_t, E[Δx²]_t and x_t for every step."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -85,7 +86,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(version: Annotated[Optional[bool], typer.Option(
-        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = None) -> None:
+        "--version", callback=_version, is_eager=True, help=_("Print the version and exit."))] = None) -> None:
     """Adadelta (Zeiler 2012) step by step: E[g²]_t, η_t, Δx_t, E[Δx²]_t and x_t for every step."""
 
 
@@ -112,22 +113,22 @@ NUMBERS_OK = {"ignore_unknown_options": True}  # so that `trace 0.1 -0.2` reads 
 @handles_errors
 def trace(
     inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help="Gradients as numbers (0.1 -0.2 0.15), one file (CSV, text, JSON), or - for "
-        "stdin. None: the article's example 0.1, 0.2, 0.15.", show_default=False)] = None,
+        metavar="[INPUT]...", help=_("Gradients as numbers (0.1 -0.2 0.15), one file (CSV, text, JSON), or - for "
+        "stdin. None: the article's example 0.1, 0.2, 0.15."), show_default=False)] = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
     maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
     lr_dtype: LrDTypeOpt = None, format: FormatOpt = Format.table, output_path: OutputOpt = None, digits: Digits = 6,
-    show_all: Annotated[bool, typer.Option("--all", help="Show every step of a long trace in the table.",
+    show_all: Annotated[bool, typer.Option("--all", help=_("Show every step of a long trace in the table."),
                                            rich_help_panel="Output")] = False,
-    explain: Annotated[bool, typer.Option("--explain", help="After the table, each step's arithmetic with the "
-                                          "numbers substituted, as the article writes it.",
+    explain: Annotated[bool, typer.Option("--explain", help=_("After the table, each step's arithmetic with the "
+                                          "numbers substituted, as the article writes it."),
                                           rich_help_panel="Output")] = False,
     export_svg: Annotated[Optional[Path], typer.Option(
-        "--export-svg", help="Also write the table (and --explain) as an SVG picture, for slides.", metavar="FILE",
+        "--export-svg", help=_("Also write the table (and --explain) as an SVG picture, for slides."), metavar="FILE",
         rich_help_panel="Output", show_default=False)] = None,
     export_html: Annotated[Optional[Path], typer.Option(
-        "--export-html", help="Also write the table (and --explain) as a web page, for handouts.", metavar="FILE",
+        "--export-html", help=_("Also write the table (and --explain) as a web page, for handouts."), metavar="FILE",
         rich_help_panel="Output", show_default=False)] = None,
 ) -> None:
     """Trace the recurrence over a gradient sequence, one row per step (and parameter)."""
@@ -145,18 +146,18 @@ def trace(
 @handles_errors
 def plot(
     inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help="Gradients as for trace.", show_default=False)] = None,
+        metavar="[INPUT]...", help=_("Gradients as for trace."), show_default=False)] = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
     maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
     lr_dtype: LrDTypeOpt = None,
     output_path: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", help="Draw to a .png, .svg or .pdf file (needs the plot extra: "
-        "pip install 'adadelta-cli[plot]'). Without it, the chart is drawn in the terminal.", metavar="FILE",
+        "--output", "-o", help=_("Draw to a .png, .svg or .pdf file (needs the plot extra: "
+        "pip install 'adadelta-cli[plot]'). Without it, the chart is drawn in the terminal."), metavar="FILE",
         show_default=False)] = None,
-    width: Annotated[Optional[int], typer.Option("--width", help="Terminal chart width. [default: the terminal's]",
+    width: Annotated[Optional[int], typer.Option("--width", help=_("Terminal chart width. [default: the terminal's]"),
                                                  min=40, show_default=False)] = None,
-    height: Annotated[int, typer.Option("--height", help="Terminal chart height.", min=10)] = 30,
+    height: Annotated[int, typer.Option("--height", help=_("Terminal chart height."), min=10)] = 30,
 ) -> None:
     """Plot E[g²]_t and E[Δx²]_t (log scale), η_t, Δx_t and x_t against t."""
     from . import plotting, tracing
@@ -166,7 +167,7 @@ def plot(
                        dtype=dtype, lr_dtype=lr_dtype)
     report, source = tracing.trace_input(inputs or [], resolved)
     if not inputs:
-        output.message("no input given: plotting the article's example g = 0.1, 0.2, 0.15")
+        output.message(_("no input given: plotting the article's example g = 0.1, 0.2, 0.15"))
     if output_path is not None:
         output.check_target(output_path, [source.path])
         plotting.save_figure(report, output_path, lambda path, writer: output.write_atomic(
@@ -182,7 +183,7 @@ def plot(
 @handles_errors
 def walk(
     inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help="Gradients as for trace.", show_default=False)] = None,
+        metavar="[INPUT]...", help=_("Gradients as for trace."), show_default=False)] = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
     maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
@@ -200,19 +201,19 @@ def walk(
     if tokens == ["-"]:
         from .errors import SettingsError
 
-        raise SettingsError("walk reads the keyboard: give the gradients as numbers or a file, not -")
+        raise SettingsError(_("walk reads the keyboard: give the gradients as numbers or a file, not -"))
     report, _ = tracing.trace_input(tokens, resolved)
     if not inputs:
-        output.message("no input given: walking through the article's example g = 0.1, 0.2, 0.15")
+        output.message(_("no input given: walking through the article's example g = 0.1, 0.2, 0.15"))
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     walking.walk(report, output.stdout_console(), digits, interactive, typer.getchar)
 
 
 WithOpt = Annotated[Optional[str], typer.Option(
-    "--with", help="Optimizers beside Adadelta: a comma-separated list of adagrad, rmsprop, sgd, momentum, adam "
-    "(PyTorch's defaults). [default: all five]", show_default=False)]
+    "--with", help=_("Optimizers beside Adadelta: a comma-separated list of adagrad, rmsprop, sgd, momentum, adam "
+    "(PyTorch's defaults). [default: all five]"), show_default=False)]
 SetOpt = Annotated[Optional[list[str]], typer.Option(
-    "--set", help="OPTIMIZER.PARAMETER=VALUE over PyTorch's defaults, e.g. --set adagrad.lr=0.1; repeatable.",
+    "--set", help=_("OPTIMIZER.PARAMETER=VALUE over PyTorch's defaults, e.g. --set adagrad.lr=0.1; repeatable."),
     show_default=False)]
 
 
@@ -220,7 +221,7 @@ SetOpt = Annotated[Optional[list[str]], typer.Option(
 @handles_errors
 def compare(
     inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help="Gradients as for trace.", show_default=False)] = None,
+        metavar="[INPUT]...", help=_("Gradients as for trace."), show_default=False)] = None,
     with_: WithOpt = None, set_: SetOpt = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
@@ -242,7 +243,7 @@ def compare(
     if output_path is not None:
         output.check_target(output_path, [gradients.path])
     if not inputs:
-        output.message("no input given: comparing on the article's example g = 0.1, 0.2, 0.15")
+        output.message(_("no input given: comparing on the article's example g = 0.1, 0.2, 0.15"))
     results = comparing.compute(gradients.values, resolved, chosen, hyper)
     settings = {**resolved.as_dict(), "input": gradients.source, "with": chosen,
                 "others": {name: hyper[name] for name in chosen}}
@@ -262,30 +263,30 @@ def compare(
             console.width = max(console.width, table_width(table))
             console.print(table)
     else:
-        raise SettingsError(f"compare writes --format table, csv or json, not {fmt}")
+        raise SettingsError(_f('compare writes --format table, csv or json, not %(v0)s', v0=fmt))
 
 
 @app.command(context_settings=NUMBERS_OK)
 @handles_errors
 def optimize(
     function: Annotated[str, typer.Argument(
-        metavar="FUNCTION", help="quadratic (Σ x_i²), rosenbrock, beale, himmelblau, or a formula in x and y such "
-        "as '(x - 1)^2 + 10*(y + 2)^2' (x1 ... xn beyond two dimensions).", show_default=False)],
-    x0: Annotated[str, typer.Option("--x0", help="The starting point: a or a,b (one value per dimension).",
+        metavar="FUNCTION", help=_("quadratic (Σ x_i²), rosenbrock, beale, himmelblau, or a formula in x and y such "
+        "as '(x - 1)^2 + 10*(y + 2)^2' (x1 ... xn beyond two dimensions)."), show_default=False)],
+    x0: Annotated[str, typer.Option("--x0", help=_("The starting point: a or a,b (one value per dimension)."),
                                     show_default=False)],
-    steps: Annotated[int, typer.Option("--steps", help="Number of steps.", min=1, max=10_000_000)] = 100,
+    steps: Annotated[int, typer.Option("--steps", help=_("Number of steps."), min=1, max=10_000_000)] = 100,
     with_: Annotated[Optional[str], typer.Option(
-        "--with", help="Other optimizers to run from the same start: adagrad, rmsprop, sgd, momentum, adam.",
+        "--with", help=_("Other optimizers to run from the same start: adagrad, rmsprop, sgd, momentum, adam."),
         show_default=False)] = None,
     set_: SetOpt = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, eg2_init: Eg2Init = None, edx2_init: Edx2Init = None,
     weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None, maximize: Maximize = None,
     preset: PresetOpt = None, lr_dtype: LrDTypeOpt = None, format: FormatOpt = Format.table,
     output_path: OutputOpt = None, digits: Digits = 6,
-    show_all: Annotated[bool, typer.Option("--all", help="Show every step in the table.")] = False,
+    show_all: Annotated[bool, typer.Option("--all", help=_("Show every step in the table."))] = False,
     plot_path: Annotated[Optional[Path], typer.Option(
-        "--plot", help="Draw the trajectories over the function's contours to a .png, .svg or .pdf file "
-        "(needs the plot extra).", metavar="FILE", show_default=False)] = None,
+        "--plot", help=_("Draw the trajectories over the function's contours to a .png, .svg or .pdf file "
+        "(needs the plot extra)."), metavar="FILE", show_default=False)] = None,
 ) -> None:
     """Minimise a function: each step's gradient is taken exactly from the function at the current x."""
     from . import expr, optimizing, others
@@ -321,7 +322,7 @@ def optimize(
         else:
             output.stdout_console().print(table)
     else:
-        raise SettingsError(f"optimize writes --format table, csv or json, not {fmt}")
+        raise SettingsError(_f('optimize writes --format table, csv or json, not %(v0)s', v0=fmt))
     if plot_path is not None:
         optimizing.contour_plot(func, adadelta, results, np.array(start, dtype=float), plot_path,
                                 lambda path, writer: output.write_atomic(path, writer=writer, binary=True))
@@ -330,21 +331,21 @@ def optimize(
 @app.command()
 @handles_errors
 def step(
-    grad: Annotated[str, typer.Option("--grad", help="g_t, the gradient of this step.", show_default=False)],
+    grad: Annotated[str, typer.Option("--grad", help=_("g_t, the gradient of this step."), show_default=False)],
     eg2_prev: Annotated[Optional[str], typer.Option(
-        "--eg2-prev", help="E[g²]_{t−1}; E[g²]_t is then computed. [default: 0]", show_default=False)] = None,
+        "--eg2-prev", help=_("E[g²]_{t−1}; E[g²]_t is then computed. [default: 0]"), show_default=False)] = None,
     eg2: Annotated[Optional[str], typer.Option(
-        "--eg2", help="E[g²]_t given as is (as the article's second example does), instead of --eg2-prev.",
+        "--eg2", help=_("E[g²]_t given as is (as the article's second example does), instead of --eg2-prev."),
         show_default=False)] = None,
-    edx2_prev: Annotated[Optional[str], typer.Option("--edx2-prev", help="E[Δx²]_{t−1}. [default: 0]",
+    edx2_prev: Annotated[Optional[str], typer.Option("--edx2-prev", help=_("E[Δx²]_{t−1}. [default: 0]"),
                                                      show_default=False)] = None,
-    x: Annotated[Optional[str], typer.Option("--x", help="x_{t−1}. [default: 0]", show_default=False)] = None,
-    t: Annotated[int, typer.Option("--t", help="The step's number, for the labels.", min=1)] = 1,
+    x: Annotated[Optional[str], typer.Option("--x", help=_("x_{t−1}. [default: 0]"), show_default=False)] = None,
+    t: Annotated[int, typer.Option("--t", help=_("The step's number, for the labels."), min=1)] = 1,
     expect: Annotated[Optional[list[str]], typer.Option(
-        "--expect", help="NAME=VALUE: check a hand-calculated value (eg2, eta, dx, edx2, x); repeatable. "
-        "Exit 1 when any is wrong.", show_default=False)] = None,
+        "--expect", help=_("NAME=VALUE: check a hand-calculated value (eg2, eta, dx, edx2, x); repeatable. "
+        "Exit 1 when any is wrong."), show_default=False)] = None,
     rel_tol: Annotated[Optional[float], typer.Option(
-        "--rel-tol", help="Also accept a value within this relative distance.", show_default=False)] = None,
+        "--rel-tol", help=_("Also accept a value within this relative distance."), show_default=False)] = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, weight_decay: WeightDecay = None,
     weight_decay_mode: WdMode = None, maximize: Maximize = None, preset: PresetOpt = None,
     dtype: DTypeOpt = DType.float64, lr_dtype: LrDTypeOpt = None, format: FormatOpt = Format.table,
@@ -356,7 +357,7 @@ def step(
     from .options import number_list
 
     if eg2 is not None and eg2_prev is not None:
-        raise SettingsError("give either --eg2-prev (E[g²]_t is computed) or --eg2 (E[g²]_t as is), not both")
+        raise SettingsError(_("give either --eg2-prev (E[g²]_t is computed) or --eg2 (E[g²]_t as is), not both"))
     _check_digits(digits)
     resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x, eg2_init=eg2_prev, edx2_init=edx2_prev,
                        weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
@@ -374,10 +375,10 @@ def step(
 @app.command()
 @handles_errors
 def check(
-    file: Annotated[str, typer.Argument(metavar="FILE", help="A worksheet: CSV with a g column and any of eg2, "
-                                        "edx2_prev, eta, dx, edx2, x filled by hand.", show_default=False)],
+    file: Annotated[str, typer.Argument(metavar="FILE", help=_("A worksheet: CSV with a g column and any of eg2, "
+                                        "edx2_prev, eta, dx, edx2, x filled by hand."), show_default=False)],
     rel_tol: Annotated[Optional[float], typer.Option(
-        "--rel-tol", help="Also accept a value within this relative distance of the computed one.",
+        "--rel-tol", help=_("Also accept a value within this relative distance of the computed one."),
         show_default=False)] = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
@@ -405,22 +406,22 @@ def check(
 @handles_errors
 def worksheet(
     inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help="Gradients as for trace. None: --steps N pleasant gradients drawn with --seed, "
-        "or else the article's example.", show_default=False)] = None,
+        metavar="[INPUT]...", help=_("Gradients as for trace. None: --steps N pleasant gradients drawn with --seed, "
+        "or else the article's example."), show_default=False)] = None,
     hide: Annotated[Optional[str], typer.Option(
-        "--hide", help="Columns the student fills in: a comma-separated list of eg2, eta, dx, edx2, x. "
-        "[default: all five]", show_default=False)] = None,
+        "--hide", help=_("Columns the student fills in: a comma-separated list of eg2, eta, dx, edx2, x. "
+        "[default: all five]"), show_default=False)] = None,
     steps: Annotated[Optional[int], typer.Option(
-        "--steps", help="With no INPUT: draw this many gradients such as 0.1, -0.25, 0.3.", show_default=False)] = None,
+        "--steps", help=_("With no INPUT: draw this many gradients such as 0.1, -0.25, 0.3."), show_default=False)] = None,
     seed: Annotated[Optional[int], typer.Option(
-        "--seed", help="Seed for --steps: the same seed gives the same exercise. [default: a fresh one, shown]",
+        "--seed", help=_("Seed for --steps: the same seed gives the same exercise. [default: a fresh one, shown]"),
         show_default=False)] = None,
-    answers: Annotated[bool, typer.Option("--answers", help="The answer key: every cell filled.")] = False,
+    answers: Annotated[bool, typer.Option("--answers", help=_("The answer key: every cell filled."))] = False,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
     maximize: Maximize = None, preset: PresetOpt = None, lr_dtype: LrDTypeOpt = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="csv (what check reads back), markdown, latex "
-                                           "(a printable document) or table.", case_sensitive=False,
+    format: Annotated[Format, typer.Option("--format", "-f", help=_("csv (what check reads back), markdown, latex "
+                                           "(a printable document) or table."), case_sensitive=False,
                                            rich_help_panel="Output")] = Format.csv,
     output_path: OutputOpt = None, digits: Digits = 6,
 ) -> None:
@@ -436,25 +437,25 @@ def worksheet(
                        weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
                        lr_dtype=lr_dtype)
     if inputs and (steps is not None or seed is not None):
-        raise SettingsError("--steps and --seed draw gradients when there is no INPUT; give one or the other")
+        raise SettingsError(_("--steps and --seed draw gradients when there is no INPUT; give one or the other"))
     if not inputs and steps is not None:
         if seed is None:
             import secrets
 
             seed = secrets.randbelow(10**6)
-            output.message(f"drew the gradients with --seed {seed} (give it again for the same exercise)")
+            output.message(_f('drew the gradients with --seed %(v0)s (give it again for the same exercise)', v0=seed))
         gradients = Gradients(sheets.pleasant_gradients(steps, seed), ["x"], f"--steps {steps} --seed {seed}")
         report = tracing.compute(gradients, resolved)
     else:
         if seed is not None:
-            raise SettingsError("--seed goes with --steps")
+            raise SettingsError(_("--seed goes with --steps"))
         report, source = tracing.trace_input(inputs or [], resolved)
         if output_path is not None:
             output.check_target(output_path, [source.path])
         if not inputs:
-            output.message("no input given: the worksheet uses the article's example g = 0.1, 0.2, 0.15")
+            output.message(_("no input given: the worksheet uses the article's example g = 0.1, 0.2, 0.15"))
     if format.value == "json":
-        raise SettingsError("worksheet writes --format csv, markdown, latex or table, not json")
+        raise SettingsError(_("worksheet writes --format csv, markdown, latex or table, not json"))
     if format.value == "table" and output_path is None:
         output.stdout_console().print(sheets.table(report, hidden, answers, digits))
         return
@@ -470,7 +471,7 @@ def _check_digits(digits: int) -> None:
     from .errors import SettingsError
 
     if digits < 1 or digits > 17:
-        raise SettingsError(f"--digits must be between 1 and 17, got {digits}")
+        raise SettingsError(_f('--digits must be between 1 and 17, got %(v0)s', v0=digits))
 
 
 def main() -> None:

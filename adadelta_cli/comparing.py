@@ -9,6 +9,7 @@ import numpy as np
 
 from . import core, numfmt, others
 from .render import _csv_cell, settings_line
+from .i18n import _f
 
 COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x")
 
@@ -25,8 +26,7 @@ def compute(grads: np.ndarray, resolved, chosen: list[str], hyper: dict) -> dict
             from .errors import NumericError
 
             t = int(np.argwhere(~np.isfinite(results[name]["x"]))[0][0]) + 1
-            raise NumericError(f"{name} stops being a finite number at step {t}; scale the gradients down or "
-                               f"lower its learning rate (--set {name}.lr=...)")
+            raise NumericError(_f('%(v0)s stops being a finite number at step %(v1)s; scale the gradients down or lower its learning rate (--set %(v2)s.lr=...)', v0=name, v1=t, v2=name))
     return results
 
 

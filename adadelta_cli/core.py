@@ -28,6 +28,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import NumericError, SettingsError
+from .i18n import _f
 
 DTYPES = ("float64", "float32")
 WEIGHT_DECAY_MODES = ("coupled", "decoupled")
@@ -48,20 +49,19 @@ class Settings:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.rho) and 0.0 <= self.rho < 1.0):
-            raise SettingsError(f"--rho must lie in [0, 1), got {self.rho!r}")
+            raise SettingsError(_f('--rho must lie in [0, 1), got %(v0)s', v0=repr(self.rho)))
         if not (math.isfinite(self.eps) and self.eps >= 0.0):
-            raise SettingsError(f"--eps must be a finite number >= 0, got {self.eps!r}")
+            raise SettingsError(_f('--eps must be a finite number >= 0, got %(v0)s', v0=repr(self.eps)))
         if not math.isfinite(self.lr):
-            raise SettingsError(f"--lr must be a finite number, got {self.lr!r}")
+            raise SettingsError(_f('--lr must be a finite number, got %(v0)s', v0=repr(self.lr)))
         if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0.0):
-            raise SettingsError(f"--weight-decay must be a finite number >= 0, got {self.weight_decay!r}")
+            raise SettingsError(_f('--weight-decay must be a finite number >= 0, got %(v0)s', v0=repr(self.weight_decay)))
         if self.weight_decay_mode not in WEIGHT_DECAY_MODES:
-            raise SettingsError(f"--weight-decay-mode must be one of {', '.join(WEIGHT_DECAY_MODES)}, "
-                                f"got {self.weight_decay_mode!r}")
+            raise SettingsError(_f('--weight-decay-mode must be one of %(v0)s, got %(v1)s', v0=', '.join(WEIGHT_DECAY_MODES), v1=repr(self.weight_decay_mode)))
         if self.dtype not in DTYPES:
-            raise SettingsError(f"--dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
+            raise SettingsError(_f('--dtype must be one of %(v0)s, got %(v1)s', v0=', '.join(DTYPES), v1=repr(self.dtype)))
         if self.lr_dtype not in DTYPES:
-            raise SettingsError(f"--lr-dtype must be one of {', '.join(DTYPES)}, got {self.lr_dtype!r}")
+            raise SettingsError(_f('--lr-dtype must be one of %(v0)s, got %(v1)s', v0=', '.join(DTYPES), v1=repr(self.lr_dtype)))
 
     @property
     def lr_value(self) -> float:
@@ -111,7 +111,7 @@ def init(x0=0.0, eg2=0.0, edx2=0.0, *, size: int | None = None, dtype: str = "fl
     try:
         arrays = [np.broadcast_to(a, (n,)).astype(dtype) for a in arrays]
     except ValueError:
-        raise SettingsError(f"initial values must be one number or one per parameter ({n})") from None
+        raise SettingsError(_f('initial values must be one number or one per parameter (%(v0)s)', v0=n)) from None
     return State(*arrays)
 
 
@@ -277,7 +277,7 @@ def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
         why = "η divides by √(E[g²]_t + ε) = 0 (ε = 0 with a zero gradient); give ε > 0 (--eps)"
     else:
         why = f"the update is no longer a finite number ({row})"
-    raise NumericError(f"{where}: {why}")
+    raise NumericError(_f('%(v0)s: %(v1)s', v0=where, v1=why))
 
 
 class Arith:

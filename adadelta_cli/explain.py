@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import numfmt
+from .i18n import _
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def step_lines(values: dict, previous: dict, settings: dict, t: int, digits: int
 
     eg2_t, eg2_prev = sub(n.eg2, now), sub(n.eg2, before)
     if eg2_given:
-        lines.append(f"{eg2_t} = {num(values['eg2'])}  (given)")
+        lines.append(f"{eg2_t} = {num(values['eg2'])}  " + _("(given)"))
     else:
         first = rho * previous["eg2"]
         second = one_minus_rho * g_eff * g_eff
@@ -139,7 +140,7 @@ def report_lines(report, digits: int = 6, notation: Notation = UNICODE) -> list[
         if not report.show_g_eff:
             values = {**values, "g_eff": values["g"]}
         several = len(report.names) > 1
-        heading = f"Step {t}" + (f", {param}" if several else "")
+        heading = (_("Step %(t)d, %(param)s") if several else _("Step %(t)d")) % {"t": t, "param": param}
         out.append((heading, step_lines(values, previous[param], settings, t, digits, notation)))
         previous[param] = {"eg2": values["eg2"], "x": values["x"]}
     return out

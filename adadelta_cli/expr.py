@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 from .errors import SettingsError
+from .i18n import _, _f
 
 BUILTINS = {
     "quadratic": None,  # Σ x_i², in any number of dimensions
@@ -125,7 +126,7 @@ class Function:
         try:
             result = Dual.lift(_evaluate(self.tree, env, n), n)
         except (ValueError, ZeroDivisionError, OverflowError) as exc:
-            raise SettingsError(f"the function {self.text!r} is not defined at {list(point)} ({exc})") from None
+            raise SettingsError(_f('the function %(v0)s is not defined at %(v1)s (%(v2)s)', v0=repr(self.text), v1=list(point), v2=exc)) from None
         return result.v, list(result.d)
 
 
@@ -153,20 +154,16 @@ def _check(node, variables: list[str], text: str) -> None:
                ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
     for sub in ast.walk(node):
         if not isinstance(sub, allowed):
-            raise SettingsError(f"the function {text!r} uses {type(sub).__name__.lower()}, which a formula may "
-                                f"not; expected numbers, {', '.join(variables)}, + - * / ^ and "
-                                f"{', '.join(FUNCTIONS)}")
+            raise SettingsError(_f('the function %(v0)s uses %(v1)s, which a formula may not; expected numbers, %(v2)s, + - * / ^ and %(v3)s', v0=repr(text), v1=type(sub).__name__.lower(), v2=', '.join(variables), v3=', '.join(FUNCTIONS)))
         if isinstance(sub, ast.Constant) and (isinstance(sub.value, bool) or
                                               not isinstance(sub.value, (int, float))):
-            raise SettingsError(f"the function {text!r} holds {sub.value!r}, which is not a number")
+            raise SettingsError(_f('the function %(v0)s holds %(v1)s, which is not a number', v0=repr(text), v1=repr(sub.value)))
         if isinstance(sub, ast.Name) and sub.id not in variables and sub.id not in FUNCTIONS:
-            raise SettingsError(f"the function {text!r} uses {sub.id!r}; the variables are "
-                                f"{', '.join(variables)} and the functions {', '.join(FUNCTIONS)}")
+            raise SettingsError(_f('the function %(v0)s uses %(v1)s; the variables are %(v2)s and the functions %(v3)s', v0=repr(text), v1=repr(sub.id), v2=', '.join(variables), v3=', '.join(FUNCTIONS)))
         if isinstance(sub, ast.Call):
             if not isinstance(sub.func, ast.Name) or sub.func.id not in FUNCTIONS or len(sub.args) != 1 \
                     or sub.keywords:
-                raise SettingsError(f"the function {text!r} calls something other than one of "
-                                    f"{', '.join(FUNCTIONS)} with one argument")
+                raise SettingsError(_f('the function %(v0)s calls something other than one of %(v1)s with one argument', v0=repr(text), v1=', '.join(FUNCTIONS)))
 
 
 def parse(text: str, dimensions: int = 2) -> Function:
@@ -176,20 +173,19 @@ def parse(text: str, dimensions: int = 2) -> Function:
         return Function("quadratic", None, variable_names(dimensions))
     formula = BUILTINS.get(name, text)
     if len(formula) > 2000:
-        raise SettingsError("the function is longer than 2000 characters")
+        raise SettingsError(_("the function is longer than 2000 characters"))
     variables = ["x", "y"] if dimensions <= 2 else variable_names(dimensions)
     if name in BUILTINS and dimensions != 2:
-        raise SettingsError(f"{name} is a function of x and y: give two starting values, --x0 a,b")
+        raise SettingsError(_f('%(v0)s is a function of x and y: give two starting values, --x0 a,b', v0=name))
     try:
         tree = ast.parse(formula.replace("^", "**").replace("−", "-").replace("×", "*").replace("·", "*"),
                          mode="eval")
     except SyntaxError as exc:
-        raise SettingsError(f"the function {text!r} is not a formula (column {exc.offset}): expected e.g. "
-                            "'(x - 1)^2 + 10*(y + 2)^2'") from None
+        raise SettingsError(_f("the function %(v0)s is not a formula (column %(v1)s): expected e.g. '(x - 1)^2 + 10*(y + 2)^2'", v0=repr(text), v1=exc.offset)) from None
     _check(tree, variables, text)
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in variables}
     if dimensions == 1 and "y" in used:
-        raise SettingsError(f"the function {text!r} uses y: give two starting values, --x0 a,b")
+        raise SettingsError(_f('the function %(v0)s uses y: give two starting values, --x0 a,b', v0=repr(text)))
     return Function(formula if name in BUILTINS else text, tree, variables[:max(dimensions, 1)] if dimensions <= 2
                     else variables)
 

@@ -9,6 +9,7 @@ import numpy as np
 from . import core, numfmt, others
 from .expr import Function
 from .render import _csv_cell, settings_line
+from .i18n import _
 
 TRACE_COLUMNS = ("t", "param", "g", "eg2", "edx2_prev", "eta", "dx", "edx2", "x", "f")
 OTHER_COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x", "f")
@@ -122,14 +123,14 @@ def contour_plot(function: Function, adadelta, results, x0: np.ndarray, path, wr
     from .errors import SettingsError
 
     if function.dimensions != 2:
-        raise SettingsError("--plot draws contours of functions of x and y (two dimensions)")
+        raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as pyplot
     except ImportError:
-        raise SettingsError("--plot needs matplotlib: pip install 'adadelta-cli[plot]'") from None
+        raise SettingsError(_("--plot needs matplotlib: pip install 'adadelta-cli[plot]'")) from None
     steps, _ = adadelta
     start = np.asarray(x0, dtype=np.float64)[None, :]
     paths = {"adadelta": np.vstack([start, steps.x.astype(np.float64)])}

@@ -42,54 +42,55 @@ class WeightDecayMode(str, Enum):
 
 
 from .presets import OPTAX_LR, PRESETS, finish  # noqa: E402
+from .i18n import N_, _, _f
 
 SETTINGS_PANEL = "Adadelta settings"
 OUTPUT_PANEL = "Output"
 
 Rho = Annotated[Optional[float], typer.Option(
-    "--rho", "--gamma", help="Decay ρ of both running averages (the article's γ), in [0, 1). [default: 0.95]",
+    "--rho", "--gamma", help=_("Decay ρ of both running averages (the article's γ), in [0, 1). [default: 0.95]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]
 Eps = Annotated[Optional[float], typer.Option(
-    "--eps", help="ε inside both square roots, >= 0. [default: 1e-6]", rich_help_panel=SETTINGS_PANEL,
+    "--eps", help=_("ε inside both square roots, >= 0. [default: 1e-6]"), rich_help_panel=SETTINGS_PANEL,
     show_default=False)]
 Lr = Annotated[Optional[float], typer.Option(
-    "--lr", help="Learning rate: scales the step applied to x, never the accumulator. [default: 1]",
+    "--lr", help=_("Learning rate: scales the step applied to x, never the accumulator. [default: 1]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]
 X0 = Annotated[Optional[str], typer.Option(
-    "--x0", help="Starting x: one value, or a comma-separated list with one per parameter. [default: 0]",
+    "--x0", help=_("Starting x: one value, or a comma-separated list with one per parameter. [default: 0]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]
 Eg2Init = Annotated[Optional[str], typer.Option(
-    "--eg2-init", help="E[g²]_0 (one value or one per parameter). [default: 0]", rich_help_panel=SETTINGS_PANEL,
+    "--eg2-init", help=_("E[g²]_0 (one value or one per parameter). [default: 0]"), rich_help_panel=SETTINGS_PANEL,
     show_default=False)]
 Edx2Init = Annotated[Optional[str], typer.Option(
-    "--edx2-init", help="E[Δx²]_0 (one value or one per parameter). [default: 0]",
+    "--edx2-init", help=_("E[Δx²]_0 (one value or one per parameter). [default: 0]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]
 WeightDecay = Annotated[Optional[float], typer.Option(
-    "--weight-decay", help="L2 weight decay wd >= 0 (coupled: g_eff = g + wd·x_{t−1}, as PyTorch). [default: 0]",
+    "--weight-decay", help=_("L2 weight decay wd >= 0 (coupled: g_eff = g + wd·x_{t−1}, as PyTorch). [default: 0]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]
 WdMode = Annotated[Optional[WeightDecayMode], typer.Option(
-    "--weight-decay-mode", help="coupled (PyTorch, optax) or decoupled (Keras 3: x shrinks by lr·wd·x). "
-    "[default: the preset's, else coupled]", rich_help_panel=SETTINGS_PANEL, show_default=False)]
+    "--weight-decay-mode", help=_("coupled (PyTorch, optax) or decoupled (Keras 3: x shrinks by lr·wd·x). "
+    "[default: the preset's, else coupled]"), rich_help_panel=SETTINGS_PANEL, show_default=False)]
 Maximize = Annotated[Optional[bool], typer.Option(
-    "--maximize/--minimize", help="Ascend instead of descend (the gradient is negated). [default: minimize]",
+    "--maximize/--minimize", help=_("Ascend instead of descend (the gradient is negated). [default: minimize]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]
 PresetOpt = Annotated[Optional[Preset], typer.Option(
-    "--preset", help="Start from a framework's defaults; options given explicitly win.",
+    "--preset", help=_("Start from a framework's defaults; options given explicitly win."),
     rich_help_panel=SETTINGS_PANEL, show_default=False, case_sensitive=False)]
 DTypeOpt = Annotated[DType, typer.Option(
-    "--dtype", help="Arithmetic: float64, or float32 rounded exactly as torch.optim.Adadelta on the CPU.",
+    "--dtype", help=_("Arithmetic: float64, or float32 rounded exactly as torch.optim.Adadelta on the CPU."),
     rich_help_panel=SETTINGS_PANEL, case_sensitive=False)]
 LrDTypeOpt = Annotated[Optional[DType], typer.Option(
-    "--lr-dtype", help="Precision lr is held in: float32 as Keras keeps it (a float32 variable). "
-    "[default: the preset's, else float64]", rich_help_panel=SETTINGS_PANEL, show_default=False,
+    "--lr-dtype", help=_("Precision lr is held in: float32 as Keras keeps it (a float32 variable). "
+    "[default: the preset's, else float64]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
     case_sensitive=False)]
 FormatOpt = Annotated[Format, typer.Option(
-    "--format", "-f", help="Output format.", rich_help_panel=OUTPUT_PANEL, case_sensitive=False)]
+    "--format", "-f", help=_("Output format."), rich_help_panel=OUTPUT_PANEL, case_sensitive=False)]
 OutputOpt = Annotated[Optional[Path], typer.Option(
-    "--output", "-o", help="Write to FILE (whole, or not at all) instead of standard output.",
+    "--output", "-o", help=_("Write to FILE (whole, or not at all) instead of standard output."),
     rich_help_panel=OUTPUT_PANEL, show_default=False, metavar="FILE")]
 Digits = Annotated[int, typer.Option(
-    "--digits", help="Significant digits shown in tables (CSV and JSON always carry full precision).",
+    "--digits", help=_("Significant digits shown in tables (CSV and JSON always carry full precision)."),
     rich_help_panel=OUTPUT_PANEL)]
 
 
@@ -110,8 +111,7 @@ class Resolved:
         values = {}
         for option, given in (("--x0", self.x0), ("--eg2-init", self.eg2_init), ("--edx2-init", self.edx2_init)):
             if len(given) not in (1, size):
-                raise SettingsError(f"{option} has {len(given)} values but the input has {size} parameters; "
-                                    "give one value for all, or one per parameter")
+                raise SettingsError(_f('%(v0)s has %(v1)s values but the input has %(v2)s parameters; give one value for all, or one per parameter', v0=option, v1=len(given), v2=size))
             values[option] = given
         return init(values["--x0"], values["--eg2-init"], values["--edx2-init"], size=size,
                     dtype=self.settings.dtype)
@@ -134,7 +134,7 @@ def number_list(text: str | None, option: str, default: float = 0.0) -> list[flo
     if text is None:
         return [default]
     items = text.split(",")
-    return [parse_number(item, source=option, column=i if len(items) > 1 else None, what="a value")
+    return [parse_number(item, source=option, column=i if len(items) > 1 else None, what=N_("a value"))
             for i, item in enumerate(items, start=1)]
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .core import fma64
 from .errors import SettingsError
+from .i18n import N_, _f
 
 # PyTorch's defaults (torch.optim), under the names --set accepts.
 DEFAULTS: dict[str, dict[str, float]] = {
@@ -100,7 +101,7 @@ def parse_with(text: str | None) -> list[str]:
     names = [n.strip().lower() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in NAMES]
     if unknown:
-        raise SettingsError(f"--with: unknown optimizer {', '.join(unknown)}; expected some of {', '.join(NAMES)}")
+        raise SettingsError(_f('--with: unknown optimizer %(v0)s; expected some of %(v1)s', v0=', '.join(unknown), v1=', '.join(NAMES)))
     return list(dict.fromkeys(names))
 
 
@@ -114,8 +115,8 @@ def parse_sets(items: list[str] | None, chosen: list[str]) -> dict[str, dict[str
         name, dot, param = key.strip().lower().partition(".")
         if not sep or not dot or name not in DEFAULTS or param not in DEFAULTS[name]:
             known = "; ".join(f"{n}.{{{','.join(DEFAULTS[n])}}}" for n in NAMES)
-            raise SettingsError(f"--set {item!r}: expected OPTIMIZER.PARAMETER=VALUE, one of {known}")
-        number = parse_number(value, source="--set", what="a value")
+            raise SettingsError(_f('--set %(v0)s: expected OPTIMIZER.PARAMETER=VALUE, one of %(v1)s', v0=repr(item), v1=known))
+        number = parse_number(value, source="--set", what=N_("a value"))
         hyper.setdefault(name, dict(DEFAULTS[name]))[param] = number
     return hyper
 

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import InputError
+from .i18n import _, _f
 
 PROG = "adadelta"
 
@@ -19,11 +20,11 @@ def message(text: str) -> None:
 
 
 def warn(text: str) -> None:
-    message(f"warning: {text}")
+    message(_f('warning: %(v0)s', v0=text))
 
 
 def error(text: str) -> None:
-    message(f"error: {text}")
+    message(_f('error: %(v0)s', v0=text))
 
 
 def stdout_console(**kwargs):
@@ -49,12 +50,12 @@ def check_target(path: Path, inputs: list[Path | None] = ()) -> None:
     """Refuse an output path that cannot be written whole, or that would overwrite an input."""
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise InputError(f"cannot write the output: the folder {str(parent)!r} does not exist", source=str(path))
+        raise InputError(_f('cannot write the output: the folder %(v0)s does not exist', v0=repr(str(parent))), source=str(path))
     if path.is_dir():
-        raise InputError("cannot write the output: it is a folder", source=str(path))
+        raise InputError(_("cannot write the output: it is a folder"), source=str(path))
     for source in inputs:
         if source is not None and path.exists() and source.exists() and os.path.samefile(path, source):
-            raise InputError("is the input file; choose another output file (-o), the input is left as it is",
+            raise InputError(_("is the input file; choose another output file (-o), the input is left as it is"),
                              source=str(path))
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from .errors import SettingsError
 from .render import Report
+from .i18n import _, _f
 
 PANELS = (
     ("E[g²]_t and E[Δx²]_t (log scale)", ("eg2", "edx2"), True),
@@ -64,15 +65,15 @@ def save_figure(report: Report, path: Path, write) -> None:
     """
     suffix = path.suffix.lower()
     if suffix not in FILE_FORMATS:
-        raise SettingsError(f"-o {path}: the file must end in {', '.join(FILE_FORMATS)}")
+        raise SettingsError(_f('-o %(v0)s: the file must end in %(v1)s', v0=path, v1=', '.join(FILE_FORMATS)))
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as pyplot
     except ImportError:
-        raise SettingsError("drawing to a file needs matplotlib: pip install 'adadelta-cli[plot]' "
-                            "(without -o the chart is drawn in the terminal)") from None
+        raise SettingsError(_("drawing to a file needs matplotlib: pip install 'adadelta-cli[plot]' "
+                            "(without -o the chart is drawn in the terminal)")) from None
     figure, axes = pyplot.subplots(2, 2, figsize=(11, 7), sharex=True, layout="constrained")
     for ax, (title, lines, log) in zip(axes.ravel(), _series(report)):
         for t, values, label in lines:

@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
+from .i18n import N_, _, _f
 
 ARTICLE_GRADIENTS = (0.1, 0.2, 0.15)
-EXPECTED_NUMBER = "expected a decimal number such as 0.1, -0.25 or 1e-3"
+EXPECTED_NUMBER = N_("expected a decimal number such as 0.1, -0.25 or 1e-3")
 # Columns that mark a file as one of this tool's own tables (a trace or a worksheet): only `g` is read from it.
 TRACE_COLUMNS = frozenset({"g_eff", "eg2", "edx2_prev", "eta", "dx", "edx2", "x"})
 STEP_COLUMNS = frozenset({"t", "step"})
@@ -44,7 +45,7 @@ class Gradients:
 
 
 def parse_number(text: str, *, source: str | None = None, line: int | None = None,
-                 column: int | None = None, what: str = "a gradient") -> float:
+                 column: int | None = None, what: str = N_("a gradient")) -> float:
     """A finite float from ``text``, or an InputError saying where and what was expected.
 
     >>> parse_number(" -0.25 "), parse_number("\u22120.1"), parse_number("1E-3")
@@ -53,15 +54,15 @@ def parse_number(text: str, *, source: str | None = None, line: int | None = Non
     cleaned = text.strip().translate(_MINUS_SIGNS)
     if not _NUMBER.fullmatch(cleaned):
         if not cleaned:
-            problem = f"{what} is missing (an empty cell)"
+            problem = _f("%(what)s is missing (an empty cell)", what=_(what))
         elif cleaned.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-            problem = f"{what} must be a finite number, got {text.strip()!r}"
+            problem = _f("%(what)s must be a finite number, got %(text)s", what=_(what), text=repr(text.strip()))
         else:
-            problem = f"{text.strip()!r} is not a number"
-        raise InputError(f"{problem}; {EXPECTED_NUMBER}", source=source, line=line, column=column)
+            problem = _f("%(text)s is not a number", text=repr(text.strip()))
+        raise InputError(_f('%(v0)s; %(v1)s', v0=problem, v1=_(EXPECTED_NUMBER)), source=source, line=line, column=column)
     value = float(cleaned)
     if not math.isfinite(value):
-        raise InputError(f"{text.strip()!r} is too large for a double (the largest is about 1.8e308)",
+        raise InputError(_f('%(v0)s is too large for a double (the largest is about 1.8e308)', v0=repr(text.strip())),
                          source=source, line=line, column=column)
     return value
 
@@ -76,16 +77,16 @@ def read_input(tokens: list[str], stdin=None) -> Gradients:
         return read_bytes(data.encode() if isinstance(data, str) else data, "<stdin>")
     if len(tokens) == 1 and not _NUMBER.fullmatch(tokens[0].strip().translate(_MINUS_SIGNS)):
         if tokens[0].startswith("-") and not Path(tokens[0]).exists():
-            raise InputError(f"no such option: {tokens[0]} (see --help)")
+            raise InputError(_f('no such option: %(v0)s (see --help)', v0=tokens[0]))
         return read_path(tokens[0])
     values = []
     for i, token in enumerate(tokens, start=1):
         if token.startswith("--") or (token.startswith("-") and token[1:2].isalpha()
                                        and token.lower() not in ("-inf", "-nan", "-infinity")):
-            raise InputError(f"no such option: {token} (see --help)")
+            raise InputError(_f('no such option: %(v0)s (see --help)', v0=token))
         if token == "-" or (not _NUMBER.fullmatch(token.strip().translate(_MINUS_SIGNS))
                             and Path(token).exists()):
-            raise InputError(f"argument {i}: {token!r} is a file; give either numbers or one file, not both")
+            raise InputError(_f('argument %(v0)s: %(v1)s is a file; give either numbers or one file, not both', v0=i, v1=repr(token)))
         values.append(parse_number(token, source="arguments", column=i))
     return Gradients(np.array(values, dtype=np.float64)[:, None], ["x"], "arguments")
 
@@ -95,13 +96,13 @@ def read_path(name: str) -> Gradients:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise InputError("no such file", source=name) from None
+        raise InputError(_("no such file"), source=name) from None
     except IsADirectoryError:
-        raise InputError("is a directory; expected a gradient file (CSV, text or JSON)", source=name) from None
+        raise InputError(_("is a directory; expected a gradient file (CSV, text or JSON)"), source=name) from None
     except PermissionError:
-        raise InputError("permission denied", source=name) from None
+        raise InputError(_("permission denied"), source=name) from None
     except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror or exc})", source=name) from None
+        raise InputError(_f('cannot be read (%(v0)s)', v0=exc.strerror or exc), source=name) from None
     return read_bytes(data, name)
 
 
@@ -111,17 +112,17 @@ def decode(data: bytes, source: str) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise InputError(f"is not valid UTF-16 (byte {exc.start})", source=source) from None
+            raise InputError(_f('is not valid UTF-16 (byte %(v0)s)', v0=exc.start), source=source) from None
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise InputError("holds binary data (a NUL byte); expected text: CSV, one number a line, or JSON",
+        raise InputError(_("holds binary data (a NUL byte); expected text: CSV, one number a line, or JSON"),
                          source=source, line=line)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError(f"is not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8",
+        raise InputError(_f('is not UTF-8 text (byte 0x%(v0)s); save it as UTF-8', v0=format(data[exc.start], '02x')),
                          source=source, line=line, column=column) from None
 
 
@@ -129,7 +130,7 @@ def read_bytes(data: bytes, source: str) -> Gradients:
     text = decode(data, source)
     stripped = text.lstrip()
     if not stripped:
-        raise InputError("is empty; expected gradients: CSV rows, one number a line, or JSON",
+        raise InputError(_("is empty; expected gradients: CSV rows, one number a line, or JSON"),
                          source=source)
     if stripped[0] in "[{":
         return read_json(text, source)
@@ -178,7 +179,7 @@ def read_table(text: str, source: str) -> Gradients:
     values = np.empty((len(rows), width))
     for i, (n, cells) in enumerate(rows):
         if len(cells) != width:
-            raise InputError(f"has {len(cells)} values, expected {width} like line {rows[0][0]}",
+            raise InputError(_f('has %(v0)s values, expected %(v1)s like line %(v2)s', v0=len(cells), v1=width, v2=rows[0][0]),
                              source=source, line=n)
         for j, cell in enumerate(cells):
             values[i, j] = parse_number(cell, source=source, line=n, column=j + 1)
@@ -191,11 +192,11 @@ def _header_columns(header: list[str], source: str) -> tuple[list[int], list[str
     lowered = [h.lower() for h in header]
     for j, name in enumerate(lowered):
         if name and lowered.index(name) != j:
-            raise InputError(f"the column name {header[j]!r} appears twice in the header", source=source,
+            raise InputError(_f('the column name %(v0)s appears twice in the header', v0=repr(header[j])), source=source,
                              column=j + 1)
     keep = [j for j, name in enumerate(lowered) if name not in STEP_COLUMNS]
     if not keep:
-        raise InputError("has only a step column; expected a column of gradients", source=source)
+        raise InputError(_("has only a step column; expected a column of gradients"), source=source)
     names = [header[j] or f"x{k + 1}" for k, j in enumerate(keep)]
     if len(names) == 1 and not header[keep[0]]:
         names = ["x"]
@@ -211,8 +212,7 @@ def _from_header(header: list[str], rows, source: str) -> Gradients:
     values = np.empty((len(rows), len(keep)))
     for i, (n, cells) in enumerate(rows):
         if len(cells) != len(header):
-            raise InputError(f"has {len(cells)} values, expected {len(header)} (one per header column: "
-                             f"{', '.join(header)})", source=source, line=n)
+            raise InputError(_f('has %(v0)s values, expected %(v1)s (one per header column: %(v2)s)', v0=len(cells), v1=len(header), v2=', '.join(header)), source=source, line=n)
         for k, j in enumerate(keep):
             values[i, k] = parse_number(cells[j], source=source, line=n, column=j + 1)
     return Gradients(values, names, source, [n for n, _ in rows])
@@ -226,7 +226,7 @@ def _long_format(header: list[str], rows, source: str) -> Gradients:
     lines: dict[str, list[int]] = {}
     for n, cells in rows:
         if len(cells) <= max(g_col, p_col or 0):
-            raise InputError(f"has {len(cells)} values, expected {len(header)}", source=source, line=n)
+            raise InputError(_f('has %(v0)s values, expected %(v1)s', v0=len(cells), v1=len(header)), source=source, line=n)
         name = cells[p_col].strip() if p_col is not None else "x"
         columns.setdefault(name or "x", []).append(
             parse_number(cells[g_col], source=source, line=n, column=g_col + 1))
@@ -238,71 +238,69 @@ def _from_columns(columns: dict[str, list[float]], source: str, lines: list[int]
     lengths = {name: len(v) for name, v in columns.items()}
     if len(set(lengths.values())) > 1:
         detail = ", ".join(f"{name!r} has {n}" for name, n in lengths.items())
-        raise InputError(f"the columns have different lengths ({detail}); expected one value per step "
-                         "in every column", source=source)
+        raise InputError(_f('the columns have different lengths (%(v0)s); expected one value per step in every column', v0=detail), source=source)
     values = np.array(list(columns.values()), dtype=np.float64).T
     if values.size == 0:
-        raise InputError("holds no gradients", source=source)
+        raise InputError(_("holds no gradients"), source=source)
     return Gradients(values, list(columns), source, lines or [])
 
 
 def read_json(text: str, source: str) -> Gradients:
     def reject_constant(name: str):
-        raise InputError(f"{name} is not a finite number; {EXPECTED_NUMBER}", source=source)
+        raise InputError(_f('%(v0)s is not a finite number; %(v1)s', v0=name, v1=_(EXPECTED_NUMBER)), source=source)
 
     try:
         doc = json.loads(text, parse_constant=reject_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(f"is not valid JSON: {exc.msg}", source=source, line=exc.lineno,
+        raise InputError(_f('is not valid JSON: %(v0)s', v0=exc.msg), source=source, line=exc.lineno,
                          column=exc.colno) from None
     except RecursionError:
-        raise InputError("is not valid JSON: nested too deeply", source=source) from None
+        raise InputError(_("is not valid JSON: nested too deeply"), source=source) from None
 
     def number(value, where: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InputError(f"{where} is {json.dumps(value)[:40]}, not a number; {EXPECTED_NUMBER}",
+            raise InputError(_f('%(v0)s is %(v1)s, not a number; %(v2)s', v0=where, v1=json.dumps(value)[:40], v2=_(EXPECTED_NUMBER)),
                              source=source)
         try:
             value = float(value)
         except OverflowError:
             value = math.inf
         if not math.isfinite(value):
-            raise InputError(f"{where} is too large for a double (the largest is about 1.8e308)", source=source)
+            raise InputError(_f('%(v0)s is too large for a double (the largest is about 1.8e308)', v0=where), source=source)
         return value
 
-    expected = ("expected a list of numbers, a list of rows, or an object of name -> list")
+    expected = _("expected a list of numbers, a list of rows, or an object of name -> list")
     if isinstance(doc, dict) and isinstance(doc.get("steps"), list):
         # This tool's own trace JSON: read back its g values.
         columns: dict[str, list[float]] = {}
         for i, step in enumerate(doc["steps"]):
             if not isinstance(step, dict) or "g" not in step:
-                raise InputError(f"steps[{i}] has no \"g\"; {expected}", source=source)
+                raise InputError(_f('steps[%(v0)s] has no "g"; %(v1)s', v0=i, v1=expected), source=source)
             columns.setdefault(str(step.get("param", "x")), []).append(number(step["g"], f"steps[{i}].g"))
         return _from_columns(columns, source)
     if isinstance(doc, dict):
         columns = {}
         for name, seq in doc.items():
             if not isinstance(seq, list):
-                raise InputError(f"{json.dumps(name)} is not a list of numbers; {expected}", source=source)
+                raise InputError(_f('%(v0)s is not a list of numbers; %(v1)s', v0=json.dumps(name), v1=expected), source=source)
             columns[name] = [number(v, f"{json.dumps(name)}[{i}]") for i, v in enumerate(seq)]
         if not columns:
-            raise InputError(f"is an empty object; {expected}", source=source)
+            raise InputError(_f('is an empty object; %(v0)s', v0=expected), source=source)
         return _from_columns(columns, source)
     if isinstance(doc, list):
         if not doc:
-            raise InputError(f"is an empty list; {expected}", source=source)
+            raise InputError(_f('is an empty list; %(v0)s', v0=expected), source=source)
         if all(not isinstance(v, list) for v in doc):
             return Gradients(np.array([number(v, f"[{i}]") for i, v in enumerate(doc)])[:, None], ["x"], source)
         width = len(doc[0]) if isinstance(doc[0], list) else None
         rows = []
         for i, row in enumerate(doc):
             if not isinstance(row, list) or len(row) != width or not width:
-                raise InputError(f"row [{i}] is {json.dumps(row)[:40]}; expected a list of {width or 'some'} "
-                                 "numbers like row [0]", source=source)
+                raise InputError(_f('row [%(v0)s] is %(v1)s; expected a list of %(v2)s numbers like row [0]', v0=i, v1=json.dumps(row)[:40], v2=width or 'some'), source=source)
             rows.append([number(v, f"[{i}][{j}]") for j, v in enumerate(row)])
         names = ["x"] if width == 1 else [f"x{j}" for j in range(1, width + 1)]
         return Gradients(np.array(rows, dtype=np.float64), names, source)
-    raise InputError(f"holds {json.dumps(doc)[:40]}; {expected}", source=source)
+    raise InputError(_f('holds %(v0)s; %(v1)s', v0=json.dumps(doc)[:40], v1=expected), source=source)
 
 
 # --- Reading long files in blocks ------------------------------------------------------------------------------
@@ -332,7 +330,7 @@ class GradientStream:
     def collect(self) -> Gradients:
         parts = [part for part in self.blocks() if part.size]
         if not parts:
-            raise InputError("has a header but no gradients", source=self.source)
+            raise InputError(_("has a header but no gradients"), source=self.source)
         values = np.concatenate(parts) if len(parts) > 1 else parts[0]
         return Gradients(values, self.names, self.source)
 
@@ -384,7 +382,7 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
     head_text = decode(first[:cut], source)
     rows = split_rows("\n".join(head_text.split("\n", 256)[:256]))  # the first lines tell the layout
     if not rows:
-        raise InputError("holds no gradients in its first 4 MiB", source=source)
+        raise InputError(_("holds no gradients in its first 4 MiB"), source=source)
     first_cells = rows[0][1]
     first_line = next(iter(content_lines(head_text)))[1]
     sep = "," if "," in first_line else ("\t" if "\t" in first_line else (";" if ";" in first_line else None))
@@ -423,12 +421,12 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
                     body, rest = data, b""
                 if body:
                     if b"\x00" in body:
-                        raise InputError("holds binary data (a NUL byte); expected text", source=source,
+                        raise InputError(_("holds binary data (a NUL byte); expected text"), source=source,
                                          line=line + body[:body.index(b"\x00")].count(b"\n"))
                     try:
                         text = body.decode("utf-8")
                     except UnicodeDecodeError as exc:
-                        raise InputError(f"is not UTF-8 text (byte 0x{body[exc.start]:02x}); save it as UTF-8",
+                        raise InputError(_f('is not UTF-8 text (byte 0x%(v0)s); save it as UTF-8', v0=format(body[exc.start], '02x')),
                                          source=source, line=line + body[:exc.start].count(b"\n")) from None
                     block = parse(text, first_line=line, has_header=False)
                     if block.size:
@@ -470,7 +468,7 @@ def _parse_chunk(text: str, *, source: str, first_line: int, header, width: int,
     values = np.empty((len(rows), width))
     for i, (n, cells) in enumerate(rows):
         if len(cells) != width:
-            raise InputError(f"has {len(cells)} values, expected {width} like the first line", source=source,
+            raise InputError(_f('has %(v0)s values, expected %(v1)s like the first line', v0=len(cells), v1=width), source=source,
                              line=n)
         for j, cell in enumerate(cells):
             values[i, j] = parse_number(cell, source=source, line=n, column=j + 1)

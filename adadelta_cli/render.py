@@ -9,6 +9,7 @@ import numpy as np
 
 from . import numfmt
 from .core import FIELDS, Step
+from .i18n import N_, _
 
 FORMATS = ("table", "csv", "json", "markdown", "latex")
 
@@ -61,6 +62,10 @@ class Report:
                 yield self.t_of(start + i), param, {name: block[name][i][p] for name in FIELDS}
 
 
+MODES = {"coupled": N_("coupled"), "decoupled": N_("decoupled")}
+VERDICT_HEADINGS = (N_("quantity"), N_("written"), N_("verdict"), N_("computed"), N_("note"))
+
+
 def settings_line(settings: dict, digits: int = 6) -> str:
     """The settings in force, as the table's title: ρ = 0.95, ε = 1e-6, lr = 1, x₀ = 0 ..."""
     def num(v):
@@ -73,13 +78,14 @@ def settings_line(settings: dict, digits: int = 6) -> str:
     if settings.get("edx2_init"):
         parts.append(f"E[Δx²]₀ = {num(settings['edx2_init'])}")
     if settings.get("weight_decay"):
-        parts.append(f"weight decay = {num(settings['weight_decay'])} ({settings['weight_decay_mode']})")
+        parts.append(_("weight decay = %(wd)s (%(mode)s)") % {"wd": num(settings["weight_decay"]),
+                                                              "mode": _(MODES[settings["weight_decay_mode"]])})
     if settings.get("maximize"):
-        parts.append("maximize")
+        parts.append(_("maximize"))
     if settings.get("dtype", "float64") != "float64":
         parts.append(settings["dtype"])
     if settings.get("preset"):
-        parts.append(f"preset {settings['preset']}")
+        parts.append(_("preset %(name)s") % {"name": settings["preset"]})
     return "Adadelta: " + ", ".join(parts)
 
 
@@ -179,7 +185,7 @@ def _cells(report: Report, t: int, param: str, values: dict, digits: int, fmt=nu
 def _headings(report: Report, index: int) -> list[str]:
     names = ["t"] + (["param"] if len(report.names) > 1 else [])
     names += [name for name in TABLE_COLUMNS if name != "g_eff" or report.show_g_eff]
-    return [HEADINGS[name][index] for name in names]
+    return [_("param") if name == "param" and index == 0 else HEADINGS[name][index] for name in names]
 
 
 def table(report: Report, digits: int = 6, show_all: bool = False):
@@ -209,7 +215,8 @@ def table(report: Report, digits: int = 6, show_all: bool = False):
               for i, h in enumerate(headings)]
     hidden = len(report) - sum(1 for cells in body if cells is not None) // len(report.names)
     result = Table(box=box.SIMPLE_HEAD,
-                   caption=Text(f"{hidden} steps hidden; --all shows every step") if hidden else None,
+                   caption=Text(_("%(count)d steps hidden; --all shows every step") % {"count": hidden})
+                   if hidden else None,
                    caption_justify="left")
     for i, heading in enumerate(headings):
         text_column = i == 1 and len(report.names) > 1
@@ -265,19 +272,20 @@ def _latex_text(text: str) -> str:
     return text.translate(_LATEX_ESCAPES)
 
 
-VERDICT_MARKS = {"right": "✓ right", "right_given": "✓ right", "wrong": "✗ wrong", "blank": "· not checked"}
+VERDICT_MARKS = {"right": N_("✓ right"), "right_given": N_("✓ right"), "wrong": N_("✗ wrong"),
+                 "blank": N_("· not checked")}
 
 
 def verdict_note(v) -> str:
     """What to say beside a verdict: the earlier values it rests on, the likely slip, the student's own value."""
     parts = []
     if v.status == "right_given":
-        parts.append("given your " + ", ".join(v.given))
+        parts.append(_("given your %(values)s") % {"values": ", ".join(v.given)})
     if v.status == "wrong":
         if v.slip:
-            parts.append(f"likely slip: {v.slip}")
+            parts.append(_("likely slip: %(slip)s") % {"slip": v.slip})
         if v.own is not None:
-            parts.append(f"from your own earlier values: {numfmt.sig(v.own)}")
+            parts.append(_("from your own earlier values: %(value)s") % {"value": numfmt.sig(v.own)})
     return "; ".join(parts)
 
 
@@ -292,12 +300,12 @@ def verdicts_table(verdicts, title: str, digits: int = 6, several: bool = False)
     result.add_column(Text("t"), justify="right", no_wrap=True)
     if several:
         result.add_column(Text("param"), no_wrap=True)
-    for heading in ("quantity", "written", "verdict", "computed", "note"):
-        result.add_column(Text(heading), justify="right" if heading in ("written", "computed") else "left",
+    for heading in VERDICT_HEADINGS:
+        result.add_column(Text(_(heading)), justify="right" if heading in ("written", "computed") else "left",
                           no_wrap=heading != "note", min_width=8 if heading == "computed" else None)
     for v in verdicts:
         cells = [str(v.t)] + ([v.param] if several else [])
-        cells += [v.label, v.written or "", VERDICT_MARKS[v.status],
+        cells += [v.label, v.written or "", _(VERDICT_MARKS[v.status]),
                   numfmt.sig(v.computed, digits) if v.status == "wrong" else "", verdict_note(v)]
         result.add_row(*(Text(c, style=styles[v.status] if i == len(cells) - 3 else "") for i, c in enumerate(cells)))
     return result

@@ -10,6 +10,7 @@ import numpy as np
 from . import core, output, render
 from .options import Resolved
 from .readers import Gradients, read_input
+from .i18n import _, _f
 
 
 def warnings_for(settings: core.Settings, state: core.State) -> list[str]:
@@ -62,7 +63,7 @@ def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int 
     if explain and fmt in ("csv", "json"):
         from .errors import SettingsError
 
-        raise SettingsError(f"--explain goes with --format table, markdown or latex, not {fmt}")
+        raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(v0)s', v0=fmt))
     if fmt == "table" and output_path is None:
         table = render.table(report, digits, show_all=show_all)
         console = output.stdout_console()
@@ -188,7 +189,7 @@ def emit_verdicts(verdicts: list, resolved: Resolved, source: str, fmt: str, out
     if fmt != "table":
         from .errors import SettingsError
 
-        raise SettingsError(f"check writes --format table or json, not {fmt}")
+        raise SettingsError(_f('check writes --format table or json, not %(v0)s', v0=fmt))
     table = render.verdicts_table(verdicts, title, digits, several=several)
     if output_path is not None:
         output.emit(output.render_text(table) + checking.summary_line(verdicts) + "\n", output_path)
@@ -213,9 +214,9 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
     if explain and fmt in ("csv", "json"):
         from .errors import SettingsError
 
-        raise SettingsError(f"--explain goes with --format table, markdown or latex, not {fmt}")
+        raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(v0)s', v0=fmt))
     if not tokens:
-        output.message("no input given: tracing the article's example g = 0.1, 0.2, 0.15")
+        output.message(_("no input given: tracing the article's example g = 0.1, 0.2, 0.15"))
     for target in (export_svg, export_html):
         if target is not None:
             output.check_target(target, [stream.path])
@@ -254,7 +255,7 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
         if t == 1:
             from .errors import InputError
 
-            raise InputError("holds no gradients", source=stream.source)
+            raise InputError(_("holds no gradients"), source=stream.source)
         if fmt == "json":
             out.write(render.JSON_TAIL)
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from . import explain, render
+from .i18n import N_, _
 
 KEYS_NEXT = {"n", " ", "\r", "\n", "l", "j", "\x1b[C", "\x1b[B", "\x1bOC", "\x1bOB"}
 KEYS_BACK = {"b", "p", "h", "k", "\x1b[D", "\x1b[A", "\x1bOD", "\x1bOA", "\x7f"}
 KEYS_QUIT = {"q", "\x1b", "\x03", "\x04"}
-HELP = "n, space, → next · b, ← back · q quit"
+HELP = N_("n, space, → next · b, ← back · q quit")
 
 
 def _partial(report: render.Report, steps: int) -> render.Report:
@@ -27,7 +28,7 @@ def screen(report: render.Report, step: int, digits: int):
     current = explained[-len(report.names):]
     parts = [render.table(_partial(report, step + 1), digits, show_all=True), Text("")]
     for heading, lines in current:
-        parts.append(Text(f"{heading} of {total}", style="bold"))
+        parts.append(Text(_("%(step)s of %(total)d") % {"step": heading, "total": total}, style="bold"))
         parts.extend(Text("  " + line) for line in lines)
     return Group(*parts)
 
@@ -46,7 +47,7 @@ def walk(report: render.Report, console, digits: int, interactive: bool, getkey)
     while True:
         console.clear()
         console.print(screen(report, step, digits), soft_wrap=True)
-        console.print(Text(f"\n{HELP}", style="dim"))
+        console.print(Text("\n" + _(HELP), style="dim"))
         key = getkey()
         if key in KEYS_QUIT:
             return

@@ -11,6 +11,7 @@ import numpy as np
 from . import numfmt
 from .errors import SettingsError
 from .render import Report, settings_line
+from .i18n import _f
 
 HIDEABLE = ("eg2", "eta", "dx", "edx2", "x")
 COLUMNS = ("t", "g", "eg2", "eta", "dx", "edx2", "x")
@@ -43,8 +44,7 @@ def parse_hide(text: str | None) -> list[str]:
     names = [n.strip().lower() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in HIDEABLE]
     if unknown:
-        raise SettingsError(f"--hide {text!r}: unknown column {', '.join(unknown)}; expected a comma-separated "
-                            f"list of {', '.join(HIDEABLE)}")
+        raise SettingsError(_f('--hide %(v0)s: unknown column %(v1)s; expected a comma-separated list of %(v2)s', v0=repr(text), v1=', '.join(unknown), v2=', '.join(HIDEABLE)))
     return names
 
 
@@ -55,7 +55,7 @@ def pleasant_gradients(steps: int, seed: int) -> np.ndarray:
     True
     """
     if steps < 1:
-        raise SettingsError(f"--steps must be at least 1, got {steps}")
+        raise SettingsError(_f('--steps must be at least 1, got %(v0)s', v0=steps))
     rng = np.random.default_rng(seed)
     magnitudes = rng.choice(PLEASANT, size=steps)
     signs = np.where(rng.random(steps) < 0.3, -1.0, 1.0)
