@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import tempfile
 from pathlib import Path
 
@@ -14,12 +13,11 @@ class CompileCatalogs(BuildHookInterface):
 
     def initialize(self, version: str, build_data: dict) -> None:
         root = Path(self.root)
-        spec = importlib.util.spec_from_file_location("_i18n", root / "adadelta_cli" / "i18n.py",
-                                                      submodule_search_locations=None)
-        # i18n.py is loaded on its own (it needs nothing from the package to compile a catalog).
-        source = (root / "adadelta_cli" / "i18n.py").read_text(encoding="utf-8").replace("\nset_language(None)\n", "\n")
-        namespace: dict = {"__name__": "_i18n", "__file__": str(root / "adadelta_cli" / "i18n.py")}
-        exec(compile(source, spec.origin, "exec"), namespace)  # noqa: S102  (the project's own file)
+        i18n = root / "adadelta_cli" / "i18n.py"
+        # The catalog compiler is read from the package's own i18n.py, without importing the package.
+        source = i18n.read_text(encoding="utf-8").replace("\n_initial_language()\n", "\n")
+        namespace: dict = {"__name__": "adadelta_i18n_build", "__file__": str(i18n)}
+        exec(compile(source, str(i18n), "exec"), namespace)  # noqa: S102  (the project's own file)
         out = Path(tempfile.mkdtemp(prefix="adadelta-mo-"))
         for po in sorted((root / "adadelta_cli" / "locale").glob("*/LC_MESSAGES/*.po")):
             relative = po.relative_to(root).with_suffix(".mo")

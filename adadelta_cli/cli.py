@@ -30,6 +30,14 @@ class _Group(TyperGroup):
     """Usage errors as one plain line on stderr (exit 2); a closed pipe or Ctrl-C ends quietly."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        from . import i18n
+
+        lang, args = i18n.take_lang_argument(list(sys.argv[1:] if args is None else args))
+        try:
+            i18n.set_language(lang)
+        except AdadeltaError as exc:
+            sys.stderr.write(f"{output.PROG}: {_('error')}: {exc}\n")
+            sys.exit(EXIT_USAGE)
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
@@ -39,7 +47,7 @@ class _Group(TyperGroup):
             hint = ""
             if isinstance(exc, click_exceptions.UsageError) and exc.ctx is not None:
                 hint = f" (see '{exc.ctx.command_path} --help')"
-            sys.stderr.write(f"{where}error: {exc.format_message()}{hint}\n")
+            sys.stderr.write(f"{where}{_('error')}: {exc.format_message()}{hint}\n")
             sys.exit(exc.exit_code)
         except typer.Abort:
             sys.stderr.write("\n")
@@ -86,7 +94,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(version: Annotated[Optional[bool], typer.Option(
-        "--version", callback=_version, is_eager=True, help=_("Print the version and exit."))] = None) -> None:
+        "--version", callback=_version, is_eager=True, help=_("Print the version and exit."))] = None,
+          lang: Annotated[Optional[str], typer.Option(
+              "--lang", metavar="[en|zh]",
+              help=_("Language of tables, explanations and messages: en or zh (中文); it may also follow any "
+                     "command. [default: ADADELTA_LANG, else the locale, else en]"), show_default=False)] = None,
+          ) -> None:
     """Adadelta (Zeiler 2012) step by step: E[g²]_t, η_t, Δx_t, E[Δx²]_t and x_t for every step."""
 
 
@@ -109,7 +122,7 @@ def handles_errors(command):
 NUMBERS_OK = {"ignore_unknown_options": True}  # so that `trace 0.1 -0.2` reads -0.2 as a gradient
 
 
-@app.command(context_settings=NUMBERS_OK)
+@app.command(context_settings=NUMBERS_OK, help=_('Trace the recurrence over a gradient sequence, one row per step (and parameter).'))
 @handles_errors
 def trace(
     inputs: Annotated[Optional[list[str]], typer.Argument(
@@ -142,7 +155,7 @@ def trace(
                           explain=explain, export_svg=export_svg, export_html=export_html)
 
 
-@app.command(context_settings=NUMBERS_OK)
+@app.command(context_settings=NUMBERS_OK, help=_('Plot E[g²]_t and E[Δx²]_t (log scale), η_t, Δx_t and x_t against t.'))
 @handles_errors
 def plot(
     inputs: Annotated[Optional[list[str]], typer.Argument(
@@ -179,7 +192,7 @@ def plot(
     sys.stdout.write(chart + "\n")
 
 
-@app.command(context_settings=NUMBERS_OK)
+@app.command(context_settings=NUMBERS_OK, help=_('Step through a trace in class: one step per key press (n/space next, b back, q quit).'))
 @handles_errors
 def walk(
     inputs: Annotated[Optional[list[str]], typer.Argument(
@@ -217,7 +230,7 @@ SetOpt = Annotated[Optional[list[str]], typer.Option(
     show_default=False)]
 
 
-@app.command(context_settings=NUMBERS_OK)
+@app.command(context_settings=NUMBERS_OK, help=_('Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side.'))
 @handles_errors
 def compare(
     inputs: Annotated[Optional[list[str]], typer.Argument(
@@ -266,7 +279,7 @@ def compare(
         raise SettingsError(_f('compare writes --format table, csv or json, not %(v0)s', v0=fmt))
 
 
-@app.command(context_settings=NUMBERS_OK)
+@app.command(context_settings=NUMBERS_OK, help=_("Minimise a function: each step's gradient is taken exactly from the function at the current x."))
 @handles_errors
 def optimize(
     function: Annotated[str, typer.Argument(
@@ -328,7 +341,7 @@ def optimize(
                                 lambda path, writer: output.write_atomic(path, writer=writer, binary=True))
 
 
-@app.command()
+@app.command(help=_('One step from an explicit state, with every intermediate shown.'))
 @handles_errors
 def step(
     grad: Annotated[str, typer.Option("--grad", help=_("g_t, the gradient of this step."), show_default=False)],
@@ -372,7 +385,7 @@ def step(
         raise typer.Exit(EXIT_WRONG)
 
 
-@app.command()
+@app.command(help=_('Mark a worksheet of hand-calculated values: each cell right or wrong, and the likely slip.'))
 @handles_errors
 def check(
     file: Annotated[str, typer.Argument(metavar="FILE", help=_("A worksheet: CSV with a g column and any of eg2, "
@@ -402,7 +415,7 @@ def check(
         raise typer.Exit(EXIT_WRONG)
 
 
-@app.command(context_settings=NUMBERS_OK)
+@app.command(context_settings=NUMBERS_OK, help=_('Make an exercise: a worksheet with blank columns for the student, or its answer key.'))
 @handles_errors
 def worksheet(
     inputs: Annotated[Optional[list[str]], typer.Argument(

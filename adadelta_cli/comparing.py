@@ -9,7 +9,7 @@ import numpy as np
 
 from . import core, numfmt, others
 from .render import _csv_cell, settings_line
-from .i18n import _f
+from .i18n import _, _f
 
 COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x")
 
@@ -82,6 +82,6 @@ def table(grads, names, results, settings: dict, digits: int):
             result.add_row(*(Text(c) for c in cells))
     hypers = "; ".join(f"{name} " + ", ".join(f"{k} {numfmt.sig(v, digits)}" for k, v in h.items())
                        for name, h in settings["others"].items())
-    caption = ("η_t: the factor that multiplies g_t in the step (for momentum and Adam, −Δx_t/g_t; — where "
-               "g_t = 0). Adadelta's η_t excludes lr, as in trace.")
+    caption = _("η_t: the factor that multiplies g_t in the step (for momentum and Adam, −Δx_t/g_t; — where "
+                "g_t = 0). Adadelta's η_t excludes lr, as in trace.")
     return Group(Text(settings_line(settings)), Text(hypers), result, Text(caption, style="dim"))

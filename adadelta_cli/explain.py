@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import numfmt
-from .i18n import _
+from .i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,12 @@ def _per_param(value, size: int) -> list[float]:
     return list(value) if isinstance(value, list) else [value] * size
 
 
+LEGEND = N_("E[g²]: running average of squared gradients · η: adaptive learning rate · Δx: parameter update · "
+            "E[Δx²]: running average of squared updates · ρ, ε, lr: hyperparameters")
+
+
 def to_text(report, digits: int = 6) -> str:
-    blocks = []
+    blocks = [_(LEGEND)]
     for heading, lines in report_lines(report, digits):
         blocks.append("\n".join([heading] + [f"  {line}" for line in lines]))
     return "\n\n".join(blocks) + "\n"

@@ -158,4 +158,17 @@ def compile_po(text: str) -> bytes:
     return out + data
 
 
-set_language(None)
+
+def _initial_language() -> None:
+    """From the command line already, so that help text is in the language asked for; else the environment."""
+    import sys
+
+    from .errors import SettingsError
+
+    try:
+        set_language(take_lang_argument(sys.argv[1:])[0])
+    except SettingsError:  # a bad --lang is reported by the command line, with its exit code
+        set_language("en")
+
+
+_initial_language()

@@ -100,7 +100,7 @@ def table(function, adadelta, results, settings: dict, digits: int, show_all: bo
     steps, fs = adadelta
     runs = {"adadelta": (steps.x.astype(np.float64), fs)}
     runs.update({name: (r["x"], r["f"]) for name, r in results.items()})
-    parts = [Text(f"minimising f = {function.text}"), Text(settings_line(settings, digits))]
+    parts = [Text(_("minimising f = %(f)s") % {"f": function.text}), Text(settings_line(settings, digits))]
     count = len(fs)
     shown = list(range(count)) if show_all or count <= 25 else list(range(10)) + [-1] + list(range(count - 10,
                                                                                                   count))

@@ -153,7 +153,7 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
     chosen.update({k: v for k, v in given.items() if v is not None})
     chosen = finish(chosen)
     if chosen.get("lr") is None:
-        raise SettingsError(OPTAX_LR)
+        raise SettingsError(_(OPTAX_LR))
     settings = Settings(rho=chosen["rho"], eps=chosen["eps"], lr=chosen["lr"],
                         weight_decay=chosen.get("weight_decay", 0.0),
                         weight_decay_mode=chosen["weight_decay_mode"], maximize=chosen.get("maximize", False),

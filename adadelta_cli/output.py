@@ -127,7 +127,7 @@ class Progress:
             self.bar = Bar("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
             self.bar.start()
-            self.task = self.bar.add_task("tracing", total=self.total)
+            self.task = self.bar.add_task(_("tracing"), total=self.total)
         self.bar.update(self.task, completed=self.done())
 
     def __exit__(self, *exc) -> None:

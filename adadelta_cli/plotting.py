@@ -8,10 +8,10 @@ import numpy as np
 
 from .errors import SettingsError
 from .render import Report
-from .i18n import _, _f
+from .i18n import N_, _, _f
 
 PANELS = (
-    ("E[g²]_t and E[Δx²]_t (log scale)", ("eg2", "edx2"), True),
+    (N_("E[g²]_t and E[Δx²]_t (log scale)"), ("eg2", "edx2"), True),
     ("η_t", ("eta",), False),
     ("Δx_t", ("dx",), False),
     ("x_t", ("x",), False),
@@ -31,7 +31,7 @@ def _series(report: Report):
             for p, param in enumerate(report.names):
                 label = LABELS[name] + (f" ({param})" if several else "")
                 lines.append((t, column[:, p], label))
-        yield title, lines, log
+        yield _(title), lines, log
 
 
 def terminal_chart(report: Report, width: int = 100, height: int = 30, color: bool = True) -> str:

@@ -66,8 +66,8 @@ MODES = {"coupled": N_("coupled"), "decoupled": N_("decoupled")}
 VERDICT_HEADINGS = (N_("quantity"), N_("written"), N_("verdict"), N_("computed"), N_("note"))
 
 
-def settings_line(settings: dict, digits: int = 6) -> str:
-    """The settings in force, as the table's title: ρ = 0.95, ε = 1e-6, lr = 1, x₀ = 0 ..."""
+def settings_text(settings: dict, digits: int = 6) -> str:
+    """The settings in force: ρ = 0.95, ε = 1e-6, lr = 1, x₀ = 0 ..."""
     def num(v):
         return ", ".join(numfmt.sig(u, digits) for u in v) if isinstance(v, list) else numfmt.sig(v, digits)
 
@@ -86,7 +86,12 @@ def settings_line(settings: dict, digits: int = 6) -> str:
         parts.append(settings["dtype"])
     if settings.get("preset"):
         parts.append(_("preset %(name)s") % {"name": settings["preset"]})
-    return "Adadelta: " + ", ".join(parts)
+    return ", ".join(parts)
+
+
+def settings_line(settings: dict, digits: int = 6) -> str:
+    """The table's title: Adadelta: ρ = 0.95, ε = 1e-6, lr = 1, x₀ = 0 ..."""
+    return _("Adadelta: %(settings)s") % {"settings": settings_text(settings, digits)}
 
 
 def json_head(settings: dict) -> str:
@@ -302,7 +307,8 @@ def verdicts_table(verdicts, title: str, digits: int = 6, several: bool = False)
         result.add_column(Text("param"), no_wrap=True)
     for heading in VERDICT_HEADINGS:
         result.add_column(Text(_(heading)), justify="right" if heading in ("written", "computed") else "left",
-                          no_wrap=heading != "note", min_width=8 if heading == "computed" else None)
+                          no_wrap=heading != "note", min_width=8 if heading == "computed" else None,
+                          overflow="fold")
     for v in verdicts:
         cells = [str(v.t)] + ([v.param] if several else [])
         cells += [v.label, v.written or "", _(VERDICT_MARKS[v.status]),

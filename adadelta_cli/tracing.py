@@ -81,6 +81,8 @@ def print_explanation(console, report: render.Report, digits: int) -> None:
 
     from . import explain as explaining
 
+    console.print(Text(_(explaining.LEGEND), style="dim"), soft_wrap=True)
+    console.print()
     for heading, lines in explaining.report_lines(report, digits):
         console.print(Text(heading, style="bold"))
         for line in lines:
@@ -132,7 +134,7 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
         table = render.table(report, digits)
         text = output.render_text(table, width=render.table_width(table)) + "\n" + "\n".join(lines) + "\n"
         if verdicts:
-            text += "\n" + output.render_text(render.verdicts_table(verdicts, "Your values", digits)) + \
+            text += "\n" + output.render_text(render.verdicts_table(verdicts, _("Your values"), digits)) + \
                 checking_summary(verdicts) + "\n"
         output.emit(text, output_path)
         return
@@ -146,7 +148,7 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
         console.print(Text(line), soft_wrap=True)
     if verdicts:
         console.print()
-        console.print(render.verdicts_table(verdicts, "Your values", digits))
+        console.print(render.verdicts_table(verdicts, _("Your values"), digits))
         console.print(Text(checking_summary(verdicts)))
     del explaining
 
@@ -180,7 +182,8 @@ def emit_verdicts(verdicts: list, resolved: Resolved, source: str, fmt: str, out
 
     from . import checking
 
-    title = f"Checking {source}: " + render.settings_line(resolved.as_dict(), digits).split(": ", 1)[1]
+    title = _("Checking %(source)s: %(settings)s") % {
+        "source": source, "settings": render.settings_text(resolved.as_dict(), digits)}
     if fmt == "json":
         doc = {"settings": resolved.as_dict(), "summary": checking.summary(verdicts),
                "cells": [v.as_dict() for v in verdicts]}

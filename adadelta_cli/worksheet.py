@@ -10,8 +10,8 @@ import numpy as np
 
 from . import numfmt
 from .errors import SettingsError
-from .render import Report, settings_line
-from .i18n import _f
+from .render import Report, settings_text
+from .i18n import _, _f
 
 HIDEABLE = ("eg2", "eta", "dx", "edx2", "x")
 COLUMNS = ("t", "g", "eg2", "eta", "dx", "edx2", "x")
@@ -92,12 +92,12 @@ def settings_comments(settings: dict) -> list[str]:
 
 
 def title(answers: bool) -> str:
-    return "Adadelta answer key" if answers else "Adadelta worksheet"
+    return _("Adadelta answer key") if answers else _("Adadelta worksheet")
 
 
 def to_csv(report: Report, hide: list[str], answers: bool, digits: int) -> str:
     header, body = rows(report, hide, answers, digits)
-    what = "every cell filled" if answers else "fill in the blank cells, then: adadelta check THIS_FILE"
+    what = _("every cell filled") if answers else _("fill in the blank cells, then: adadelta check THIS_FILE")
     lines = [f"# {title(answers)} ({what})", *settings_comments(report.settings), ",".join(header)]
     lines += [",".join(cells) for cells in body]
     return "\n".join(lines) + "\n"
@@ -105,7 +105,7 @@ def to_csv(report: Report, hide: list[str], answers: bool, digits: int) -> str:
 
 def to_markdown(report: Report, hide: list[str], answers: bool, digits: int) -> str:
     header, body = rows(report, hide, answers, digits)
-    lines = [f"## {title(answers)}", "", f"{settings_line(report.settings, digits).split(': ', 1)[1]}", ""]
+    lines = [f"## {title(answers)}", "", settings_text(report.settings, digits), ""]
     lines += [f"- {formula}" for formula in FORMULAS] + [""]
     escaped = [HEADINGS[h].replace("_", "\\_") for h in header]
     lines += ["| " + " | ".join(escaped) + " |", "|" + "|".join("---:" for _ in header) + "|"]
@@ -118,7 +118,7 @@ def to_latex(report: Report, hide: list[str], answers: bool, digits: int) -> str
     from .render import _latex_text
 
     header, body = rows(report, hide, answers, digits)
-    settings = settings_line(report.settings, digits).split(": ", 1)[1]
+    settings = settings_text(report.settings, digits)
     settings = (settings.replace("ρ", r"$\rho$").replace("ε", r"$\varepsilon$").replace("x₀", "$x_0$")
                 .replace("E[g²]₀", "$E[g^2]_0$").replace("E[Δx²]₀", r"$E[\Delta x^2]_0$"))
     spec = "".join("c" if h in ("t", "param") else ("r" if h == "g" else "p{2.4cm}") for h in header)
@@ -153,6 +153,7 @@ def table(report: Report, hide: list[str], answers: bool, digits: int):
                           min_width=max(len(HEADINGS[h]), 12 if h in hide and not answers else 1))
     for cells in body:
         result.add_row(*(Text(c) for c in cells))
-    lines = [Text(f"{title(answers)}: {settings_line(report.settings, digits).split(': ', 1)[1]}", style="bold")]
+    lines = [Text(_("%(title)s: %(settings)s") % {"title": title(answers),
+                                             "settings": settings_text(report.settings, digits)}, style="bold")]
     lines += [Text("  " + f) for f in FORMULAS]
     return Group(*lines, Text(""), result)

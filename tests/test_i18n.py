@@ -1,0 +1,106 @@
+"""中文 and English: every message translated, the notation and machine formats the same in both languages."""
+
+import json
+import re
+import sys
+
+import pytest
+from rich.cells import cell_len
+
+from adadelta_cli import i18n
+
+from .conftest import ROOT, SAMPLES
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import extract_messages  # noqa: E402
+
+CATALOG = ROOT / "adadelta_cli" / "locale" / "zh" / "LC_MESSAGES" / "adadelta.po"
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+def test_every_user_facing_string_has_a_translation():
+    found = extract_messages.messages()
+    translated = i18n.parse_po(CATALOG.read_text(encoding="utf-8"))
+    missing = [f"{msgid!r} ({', '.join(places)})" for msgid, places in found.items() if not translated.get(msgid)]
+    assert not missing, "no Chinese translation for:\n" + "\n".join(missing)
+    assert len(found) > 150
+    for msgid in found:
+        assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(translated[msgid])), msgid
+
+
+def test_catalog_compiles_to_gettext():
+    import gettext
+    import io
+
+    mo = i18n.compile_po(CATALOG.read_text(encoding="utf-8"))
+    translations = gettext.GNUTranslations(io.BytesIO(mo))
+    assert translations.gettext("no such file") == "文件不存在"
+    assert translations.gettext("not in the catalog") == "not in the catalog"
+
+
+def test_trace_in_chinese_keeps_the_notation(run):
+    out = run("trace", "0.1", "0.2", "0.15", "--lang", "zh", "--explain").stdout
+    assert "Adadelta 超参数：ρ = 0.95" in out
+    assert "第 2 步" in out and "梯度平方的指数加权平均" in out and "参数更新" in out and "学习率" in out
+    assert "E[g²]_t" in out and "η_t" in out and "Δx_t" in out  # notation stays
+    assert "E[g²]_2 = ρ·E[g²]_1 + (1 - ρ)·g_2² = 0.95·0.0005 + 0.05·0.2² = 0.000475 + 0.002 = 0.002475" in out
+
+
+def test_machine_formats_do_not_change_with_the_language(run):
+    for fmt in ("csv", "json"):
+        en = run("trace", "0.1", "-0.2", "--format", fmt).stdout
+        zh = run("trace", "0.1", "-0.2", "--format", fmt, "--lang", "zh").stdout
+        assert en == zh
+    assert list(json.loads(en)["steps"][0]) == ["t", "param", "g", "eg2", "edx2_prev", "eta", "dx", "edx2", "x"]
+
+
+def test_check_in_chinese(run):
+    result = run("check", SAMPLES / "student_worksheet.csv", "--lang", "zh")
+    assert result.exit_code == 1
+    assert "✗ 错误" in result.stdout and "漏掉了 ε" in result.stdout and "依据你的 Δx_1" in result.stdout
+    assert "9 个正确（其中 6 个依据你前面的数值），4 个错误，2 个未检查" in result.stdout
+
+
+def test_errors_and_warnings_in_chinese(run, tmp_path):
+    result = run("trace", tmp_path / "missing.csv", "--lang", "zh")
+    assert result.exit_code == 2 and "错误：" in result.stderr and "文件不存在" in result.stderr
+    result = run("trace", "0.1", "--eps", "0", "--lang", "zh")
+    assert result.exit_code == 0 and "警告" in result.stderr
+
+
+def test_language_choice(run, monkeypatch):
+    monkeypatch.setenv("ADADELTA_LANG", "zh")
+    assert "第 1 步" in run("trace", "0.1", "--explain").stdout
+    assert "Step 1" in run("trace", "0.1", "--explain", "--lang", "en").stdout  # --lang wins over the environment
+    monkeypatch.delenv("ADADELTA_LANG")
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert i18n.language_from_environment() == "zh"
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert i18n.language_from_environment() == "en"
+    monkeypatch.setenv("ADADELTA_LANG", "en")
+    result = run("trace", "0.1", "--lang", "fr")
+    assert result.exit_code == 2 and "--lang" in result.stderr
+
+
+def test_wide_characters_line_up(run, tmp_path):
+    sheet = tmp_path / "g.csv"
+    sheet.write_text("权重,偏置项\n0.1,-0.2\n0.2,0.05\n", encoding="utf-8")
+    out = run("worksheet", sheet, "--answers", "--format", "table", "--lang", "zh").stdout
+    rows = [line for line in out.splitlines() if "│" in line]
+    assert len(rows) >= 5 and any("权重" in r for r in rows) and any("偏置项" in r for r in rows)
+
+    def bars(line):
+        return [cell_len(line[:i]) for i, ch in enumerate(line) if ch == "│"]
+
+    assert len({tuple(bars(r)) for r in rows}) == 1, "\n".join(rows)
+    table = run("trace", sheet, "--lang", "zh").stdout.splitlines()
+    body = [line for line in table if line.strip()[:1].isdigit()]
+    assert len({cell_len(line.rstrip()) for line in body}) == 1  # every row ends in the same column
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    yield
+    i18n.set_language("en")
