@@ -101,8 +101,12 @@ def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | 
     steps = core.Step(*(np.asarray(v).reshape(1, 1) for v in step))
     core.check_finite(steps, resolved.settings, first_step=t)
     settings = resolved.as_dict()
+    # The state, also under step's own option names: --grad, --eg2-prev (or --eg2), --edx2-prev, --x, --t.
+    settings.update(grad=g, x=settings["x0"], edx2_prev=settings["edx2_init"], t=t)
     if eg2_given is not None:
         settings["eg2"] = eg2_given
+    else:
+        settings["eg2_prev"] = settings["eg2_init"]
     show_g_eff = can_differ(resolved.settings)
     report = render.Report(steps, ["x"], settings, show_g_eff=show_g_eff, first_t=t)
     verdicts = []

@@ -230,3 +230,11 @@ def test_agrees_by_digits():
     assert agrees("-0.0201", -0.02010075630518424)
     assert agrees("≈0.201", 0.20100756305184242)
     assert agrees("1.0e-3", 0.00104) and not agrees("1.0e-3", 0.00106)
+
+
+def test_step_json_settings_name_the_state(run):
+    d = doc(run(*ARTICLE_STEP, "--x", "0.5", "--format", "json"))
+    s = d["settings"]
+    assert (s["grad"], s["eg2"], s["edx2_prev"], s["x"], s["t"]) == (0.1, 0.002475, 0.0001, 0.5, 1)
+    assert (s["rho"], s["eps"], s["lr"]) == (0.95, 1e-6, 1.0)
+    assert len(d["steps"]) == 1 and d["steps"][0]["x"] == pytest.approx(0.5 - 0.0201969302998739, rel=1e-14)
