@@ -195,3 +195,23 @@ json_value = st.recursive(
 @given(json_value)
 def test_fuzz_random_json(value):
     valid_or_clean_error(json.dumps(value).encode("utf-8"))
+
+
+def test_ctrl_c_ends_quietly(tmp_path):
+    import signal
+    import time
+
+    big = tmp_path / "big.txt"
+    big.write_text("\n".join(["0.1", "-0.2", "0.3"] * 400_000) + "\n")
+    out = tmp_path / "out.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "adadelta_cli", "trace", str(big), "--format", "csv", "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the trace finished before the interrupt arrived")
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["big.txt"]  # nothing half-written
