@@ -171,6 +171,15 @@ def plot(
     width: Annotated[Optional[int], typer.Option("--width", help=_("Terminal chart width. [default: the terminal's]"),
                                                  min=40, show_default=False)] = None,
     height: Annotated[int, typer.Option("--height", help=_("Terminal chart height."), min=10)] = 30,
+    function: Annotated[Optional[str], typer.Option(
+        "--function", help=_("Instead of INPUT: optimise this function from --x0 (as adadelta optimize) and draw "
+                             "the trajectories over its contours (-o FILE), or f(x_t) against t in the terminal."),
+        show_default=False)] = None,
+    steps: Annotated[int, typer.Option("--steps", help=_("With --function: the number of steps."), min=1)] = 100,
+    with_: Annotated[Optional[str], typer.Option(
+        "--with", help=_("With --function: other optimizers to draw (adagrad, rmsprop, sgd, momentum, adam)."),
+        show_default=False)] = None,
+    set_: SetOpt = None,
 ) -> None:
     """Plot E[g²]_t and E[Δx²]_t (log scale), η_t, Δx_t and x_t against t."""
     from . import plotting, tracing
@@ -178,6 +187,9 @@ def plot(
     resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
                        weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
                        dtype=dtype, lr_dtype=lr_dtype)
+    if function is not None:
+        _plot_function(function, resolved, x0, steps, with_, set_, output_path, inputs, width, height)
+        return
     report, source = tracing.trace_input(inputs or [], resolved)
     if not inputs:
         output.message(_("no input given: plotting the article's example g = 0.1, 0.2, 0.15"))
@@ -190,6 +202,36 @@ def plot(
     chart = plotting.terminal_chart(report, width or min(console.width, 140), height,
                                     color=console.is_terminal and not console.no_color)
     sys.stdout.write(chart + "\n")
+
+
+def _plot_function(function, resolved, x0, steps, with_, set_, output_path, inputs, width, height) -> None:
+    """plot --function: the trajectories over the function's contours, or f(x_t) in the terminal."""
+    import numpy as np
+
+    from . import expr, optimizing, others, plotting
+    from .errors import SettingsError
+    from .options import number_list
+
+    if inputs:
+        raise SettingsError(_("give either gradients (INPUT) or --function, not both"))
+    if x0 is None:
+        raise SettingsError(_("--function needs a starting point: --x0 a,b"))
+    start = number_list(x0, "--x0")
+    func = expr.parse(function, len(start))
+    chosen = others.parse_with(with_) if with_ else []
+    hyper = others.parse_sets(set_, chosen)
+    adadelta = optimizing.run_adadelta(func, resolved, steps)
+    results = {name: optimizing.run_other(name, hyper[name], func, np.array(start), steps) for name in chosen}
+    if output_path is not None:
+        output.check_target(output_path)
+        optimizing.contour_plot(func, adadelta, results, np.array(start, dtype=float), output_path,
+                                lambda path, writer: output.write_atomic(path, writer=writer, binary=True))
+        return
+    console = output.stdout_console()
+    curves = {"adadelta": adadelta[1]}
+    curves.update({name: r["f"] for name, r in results.items()})
+    sys.stdout.write(plotting.terminal_curves(curves, _("f(x_t) (log scale)"), width or min(console.width, 140),
+                                              height, color=console.is_terminal and not console.no_color) + "\n")
 
 
 @app.command(context_settings=NUMBERS_OK, help=_('Step through a trace in class: one step per key press (n/space next, b back, q quit).'))

@@ -101,3 +101,24 @@ def save_figure(report: Report, path: Path, write) -> None:
         write(path, writer)
     finally:
         pyplot.close(figure)
+
+
+def terminal_curves(curves: dict, title: str, width: int = 100, height: int = 25, color: bool = True) -> str:
+    """One panel: a curve per name against t, on a log scale where every value is positive."""
+    import plotext as plt
+
+    plt.clear_figure()
+    plt.title(title)
+    positive = all((np.asarray(v) > 0).all() for v in curves.values())
+    for name, values in curves.items():
+        values = np.asarray(values, dtype=np.float64)
+        keep = np.isfinite(values)
+        t = np.arange(1, values.size + 1)[keep]
+        plt.plot(t.tolist(), values[keep].tolist(), label=name, marker="braille")
+    if positive:
+        plt.yscale("log")
+    plt.xlabel("t")
+    plt.plotsize(width, height)
+    chart = plt.build()
+    plt.clear_figure()
+    return chart if color else plt.uncolorize(chart)

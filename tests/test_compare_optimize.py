@@ -135,3 +135,15 @@ def test_optimize_contour_plot(run, tmp_path):
     result = run("optimize", "himmelblau", "--x0", "0,0", "--steps", "30", "--with", "adam", "--plot", out)
     assert result.exit_code == 0, result.stderr
     assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_plot_function_in_the_terminal_and_to_a_file(run, tmp_path):
+    result = run("plot", "--function", "rosenbrock", "--x0", "-1.5,2", "--steps", "50", "--with", "adam",
+                 "--width", "80", "--height", "20")
+    assert result.exit_code == 0, result.stderr
+    assert "f(x_t)" in result.stdout and "adadelta" in result.stdout and "adam" in result.stdout
+    assert run("plot", "--function", "rosenbrock").exit_code == 2  # no --x0
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+    out = tmp_path / "contours.svg"
+    assert run("plot", "--function", "himmelblau", "--x0", "0,0", "--steps", "20", "-o", out).exit_code == 0
+    assert out.read_text().lstrip().startswith("<?xml")
