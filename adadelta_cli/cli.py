@@ -206,25 +206,17 @@ def plot(
 
 def _plot_function(function, resolved, x0, steps, with_, set_, output_path, inputs, width, height) -> None:
     """plot --function: the trajectories over the function's contours, or f(x_t) in the terminal."""
-    import numpy as np
-
-    from . import expr, optimizing, others, plotting
+    from . import optimizing, plotting
     from .errors import SettingsError
-    from .options import number_list
 
     if inputs:
         raise SettingsError(_("give either gradients (INPUT) or --function, not both"))
     if x0 is None:
         raise SettingsError(_("--function needs a starting point: --x0 a,b"))
-    start = number_list(x0, "--x0")
-    func = expr.parse(function, len(start))
-    chosen = others.parse_with(with_) if with_ else []
-    hyper = others.parse_sets(set_, chosen)
-    adadelta = optimizing.run_adadelta(func, resolved, steps)
-    results = {name: optimizing.run_other(name, hyper[name], func, np.array(start), steps) for name in chosen}
+    func, start, adadelta, results, _hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
     if output_path is not None:
         output.check_target(output_path)
-        optimizing.contour_plot(func, adadelta, results, np.array(start, dtype=float), output_path,
+        optimizing.contour_plot(func, adadelta, results, start, output_path,
                                 lambda path, writer: output.write_atomic(path, writer=writer, binary=True))
         return
     console = output.stdout_console()
@@ -344,27 +336,19 @@ def optimize(
         "(needs the plot extra)."), metavar="FILE", show_default=False)] = None,
 ) -> None:
     """Minimise a function: each step's gradient is taken exactly from the function at the current x."""
-    from . import expr, optimizing, others
+    from . import optimizing
     from .errors import SettingsError
-    from .options import number_list
 
     _check_digits(digits)
-    start = number_list(x0, "--x0")
     resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
                        weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
                        lr_dtype=lr_dtype)
-    func = expr.parse(function, len(start))
-    chosen = others.parse_with(with_) if with_ else []
-    hyper = others.parse_sets(set_, chosen)
     for target in (output_path, plot_path):
         if target is not None:
             output.check_target(target)
-    adadelta = optimizing.run_adadelta(func, resolved, steps)
-    import numpy as np
-
-    results = {name: optimizing.run_other(name, hyper[name], func, np.array(start), steps) for name in chosen}
-    settings = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen,
-                "others": {name: hyper[name] for name in chosen}}
+    func, start, adadelta, results, hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
+    chosen = list(results)
+    settings = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen, "others": hyper}
     fmt = format.value
     if fmt == "json":
         output.emit(optimizing.to_json(func, adadelta, results, settings), output_path)
@@ -379,7 +363,7 @@ def optimize(
     else:
         raise SettingsError(_f('optimize writes --format table, csv or json, not %(v0)s', v0=fmt))
     if plot_path is not None:
-        optimizing.contour_plot(func, adadelta, results, np.array(start, dtype=float), plot_path,
+        optimizing.contour_plot(func, adadelta, results, start, plot_path,
                                 lambda path, writer: output.write_atomic(path, writer=writer, binary=True))
 
 

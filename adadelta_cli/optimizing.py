@@ -15,6 +15,20 @@ TRACE_COLUMNS = ("t", "param", "g", "eg2", "edx2_prev", "eta", "dx", "edx2", "x"
 OTHER_COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x", "f")
 
 
+def run_all(function_text: str, resolved, x0_text: str, steps: int, with_: str | None, sets: list[str] | None):
+    """Parse the function, then run Adadelta and each --with optimizer from --x0: what optimize and plot share."""
+    from . import expr
+    from .options import number_list
+
+    start = np.array(number_list(x0_text, "--x0"), dtype=np.float64)
+    function = expr.parse(function_text, start.size)
+    chosen = others.parse_with(with_) if with_ else []
+    hyper = others.parse_sets(sets, chosen)
+    adadelta = run_adadelta(function, resolved, steps)
+    results = {name: run_other(name, hyper[name], function, start, steps) for name in chosen}
+    return function, start, adadelta, results, {name: hyper[name] for name in chosen}
+
+
 def run_adadelta(function: Function, resolved, steps: int) -> tuple[core.Step, np.ndarray]:
     """The Adadelta trajectory: every quantity per step, and f(x_t)."""
     n = function.dimensions
