@@ -43,6 +43,9 @@ class _Group(TyperGroup):
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click_exceptions.ClickException as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `adadelta` alone: the help, as asked for
+                sys.stdout.write(exc.ctx.get_help() + "\n")
+                sys.exit(0)
             where = f"{exc.ctx.command_path}: " if getattr(exc, "ctx", None) else f"{output.PROG}: "
             hint = ""
             if isinstance(exc, click_exceptions.UsageError) and exc.ctx is not None:

@@ -223,3 +223,10 @@ def test_version(run):
 
     result = run("--version")
     assert result.exit_code == 0 and __version__ in result.stdout
+
+
+def test_bare_command_prints_help(run):
+    result = run()
+    assert result.exit_code == 0
+    for command in ("trace", "step", "check", "worksheet", "plot", "walk", "compare", "optimize"):
+        assert command in result.stdout
