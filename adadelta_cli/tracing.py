@@ -241,28 +241,32 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
     settings_doc = {**resolved.as_dict(), "input": stream.source}
     kept: dict = {"head": [], "tail": None, "count": 0}
 
-    def produce(out) -> None:
+    def computed():
         nonlocal state
-        if fmt == "csv":
-            out.write(",".join(render.machine_columns(show_g_eff)) + "\n")
-        elif fmt == "json":
-            out.write(render.json_head(settings_doc))
         t = 1
         with output.Progress(stream.total_bytes, lambda: stream.done_bytes[0]) as progress:
             for block in _pieces(stream.blocks()):
                 steps, state = core.advance(block, settings, state, first_step=t)
-                if fmt == "csv":
-                    out.write(render.csv_block(steps, stream.names, t, show_g_eff))
-                elif fmt == "json":
-                    out.write(render.json_block(steps, stream.names, t, show_g_eff, first=t == 1))
-                else:
-                    _keep_ends(kept, steps)
+                yield steps, t
                 t += block.shape[0]
                 progress.update()
         if t == 1:
             from .errors import InputError
 
             raise InputError(_("holds no gradients"), source=stream.source)
+
+    def produce(out) -> None:
+        if fmt == "csv":
+            out.write(",".join(render.machine_columns(show_g_eff)) + "\n")
+        elif fmt == "json":
+            out.write(render.json_head(settings_doc))
+        if fmt == "table":
+            for steps, _t in computed():
+                _keep_ends(kept, steps)
+            return
+        pieces = ((fmt, steps, stream.names, t, show_g_eff) for steps, t in computed())
+        for text in _formatted(pieces, parallel=(stream.total_bytes or 0) >= PARALLEL_MIN_BYTES):
+            out.write(text)
         if fmt == "json":
             out.write(render.JSON_TAIL)
 
@@ -279,6 +283,44 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
 
 
 PIECE = 1 << 14  # steps formatted at a time: bounds the memory the text of a block takes
+PARALLEL_MIN_BYTES = 8 << 20  # inputs this large have their text formatted on every core
+
+
+def _format_piece(task) -> str:
+    fmt, steps, names, t, show_g_eff = task
+    if fmt == "csv":
+        return render.csv_block(steps, names, t, show_g_eff)
+    return render.json_block(steps, names, t, show_g_eff, first=t == 1)
+
+
+def _quiet_worker() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+
+
+def _formatted(pieces, parallel: bool):
+    """The text of each piece, in order. Turning floats into shortest round-trip text is most of the work of a
+    long CSV or JSON trace, so large inputs share it among worker processes (forked, Linux only) while the main
+    process reads and computes the next pieces; the text is the same either way."""
+    import os
+
+    workers = min(os.cpu_count() or 1, 8)
+    if not parallel or workers < 2 or not sys.platform.startswith("linux"):
+        for piece in pieces:
+            yield _format_piece(piece)
+        return
+    from collections import deque
+    from multiprocessing import get_context
+
+    with get_context("fork").Pool(workers, initializer=_quiet_worker) as pool:
+        pending = deque()
+        for piece in pieces:
+            pending.append(pool.apply_async(_format_piece, (piece,)))
+            while len(pending) > 2 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 def _pieces(blocks):

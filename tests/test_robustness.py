@@ -202,7 +202,7 @@ def test_ctrl_c_ends_quietly(tmp_path):
     import time
 
     big = tmp_path / "big.txt"
-    big.write_text("\n".join(["0.1", "-0.2", "0.3"] * 400_000) + "\n")
+    big.write_text("\n".join(["0.1234", "-0.2345", "0.3456"] * 700_000) + "\n")  # large: formatted in parallel
     out = tmp_path / "out.csv"
     proc = subprocess.Popen([sys.executable, "-m", "adadelta_cli", "trace", str(big), "--format", "csv", "-o", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -141,3 +141,24 @@ def test_long_table_streamed(small_chunks, run, tmp_path):
     ts = [int(line.split()[0]) for line in out.splitlines() if line.strip()[:1].isdigit() and "hidden" not in line]
     assert ts == list(range(1, 11)) + list(range(291, 301))
     assert "280 steps hidden" in out
+
+
+def test_parallel_formatting_gives_the_same_text(run, tmp_path, monkeypatch):
+    from adadelta_cli import tracing
+
+    path = tmp_path / "g.csv"
+    grads = np.random.default_rng(9).standard_normal((40_000, 2)) * 0.1
+    path.write_text("w,b\n" + "\n".join(f"{a!r},{b!r}" for a, b in grads.tolist()) + "\n")
+    import multiprocessing
+
+    pools = []
+    real = multiprocessing.get_context
+    monkeypatch.setattr(multiprocessing, "get_context", lambda *a: pools.append(a) or real(*a))
+    monkeypatch.setattr(tracing, "PIECE", 3000)
+    for fmt in ("csv", "json"):
+        sequential = run("trace", path, "--format", fmt).stdout
+        monkeypatch.setattr(tracing, "PARALLEL_MIN_BYTES", 0)
+        parallel = run("trace", path, "--format", fmt).stdout
+        monkeypatch.setattr(tracing, "PARALLEL_MIN_BYTES", 8 << 20)
+        assert parallel == sequential and len(parallel) > 1_000_000
+    assert pools == [("fork",), ("fork",)]  # the parallel runs really went through worker processes
