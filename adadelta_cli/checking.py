@@ -16,8 +16,8 @@ import numpy as np
 from . import core
 from .core import Settings
 from .errors import InputError
-from .readers import EXPECTED_NUMBER, parse_number
 from .i18n import N_, _, _f
+from .readers import EXPECTED_NUMBER, parse_number
 
 # The checkable quantities, in the order a step computes them.
 QUANTITIES = ("edx2_prev", "eg2", "eta", "dx", "edx2", "x")
@@ -137,7 +137,8 @@ def _candidates(name: str, c: Context, s: Settings, true_value: float) -> list[t
         etas = [(EPS_LEFT_OUT, _safe(lambda: root(c.edx2_prev) / root(c.eg2))),
                 (N_("E[Δx²]_t used where E[Δx²]_{t−1} belongs (the ordering bug TensorFlow once shipped)"),
                  root(edx2_now + eps) / root(c.eg2 + eps)),
-                (N_("E[g²]_{t−1} used where E[g²]_t belongs"), _safe(lambda: root(c.edx2_prev + eps) / root(c.eg2_prev + eps))),
+                (N_("E[g²]_{t−1} used where E[g²]_t belongs"),
+                 _safe(lambda: root(c.edx2_prev + eps) / root(c.eg2_prev + eps))),
                 (N_("the square roots forgotten"), (c.edx2_prev + eps) / (c.eg2 + eps)),
                 (N_("the fraction upside down"), _safe(lambda: root(c.eg2 + eps) / root(c.edx2_prev + eps)))]
         if name == "eta":
@@ -179,7 +180,7 @@ def diagnose(name: str, text: str, contexts: list[Context], s: Settings, true_va
                     continue
                 trials.append((0 if not k else 1 if not slip else 2, slip, k, value * 10.0 ** k))
     trials.sort(key=lambda trial: trial[0])
-    for _, slip, k, value in trials:
+    for _simplicity, slip, k, value in trials:
         if agrees(text, value):
             return _slip_text(slip, k, approximate=False)
     for simplicity, slip, k, value in trials:
@@ -217,7 +218,7 @@ def judge_sequence(param: str, rows: list[dict], settings: Settings, initial: co
     for row in rows:
         t, g, cells = row["t"], row["g"], row["cells"]
         state = core.State(*(np.array([true_prev[k]]) for k in ("eg2", "edx2", "x")))
-        step, _ = core.update(np.array([g]), state, settings,
+        step, _state = core.update(np.array([g]), state, settings,
                               eg2=None if eg2_given is None else np.array([eg2_given]))
         true = {name: float(getattr(step, name)[0]) for name in core.FIELDS}
         true["edx2_prev"] = true_prev["edx2"]
@@ -354,13 +355,18 @@ def read_worksheet(path: str) -> Worksheet:
     rows = [(n, next(csv.reader([line]))) for n, line in lines]
     header = [h.strip().lower() for h in rows[0][1]]
     if "g" not in header:
-        raise InputError(_f('has no g column (its header is: %(v0)s); expected a worksheet with the columns t, g and any of eg2, edx2_prev, eta, dx, edx2, x', v0=', '.join(rows[0][1])), source=path,
+        raise InputError(_f(
+            'has no g column (its header is: %(v0)s); expected a worksheet with the columns t, g and any of eg2, '
+            'edx2_prev, eta, dx, edx2, x',
+            v0=', '.join(rows[0][1])), source=path,
                          line=rows[0][0])
     index = {name: header.index(name) for name in ("t", "param", "g", *QUANTITIES) if name in header}
     params: dict[str, list[dict]] = {}
     for n, cells in rows[1:]:
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            raise InputError(_f('has %(v0)s cells, expected %(v1)s (one per header column)', v0=len(cells), v1=len(header)),
+            raise InputError(_f(
+                'has %(v0)s cells, expected %(v1)s (one per header column)',
+                v0=len(cells), v1=len(header)),
                              source=path, line=n)
         cells = cells + [""] * (len(header) - len(cells))
         g_col = index["g"]
@@ -410,7 +416,10 @@ def parse_expectations(items: list[str]) -> dict[str, Cell]:
         name, sep, value = item.partition("=")
         key = EXPECT_NAMES.get(name.strip().lower())
         if not sep or key is None:
-            raise InputError(_f('--expect %(v0)s: expected NAME=VALUE with NAME one of eg2, eta, dx, edx2, x, edx2_prev (e.g. --expect dx=-0.0201)', v0=repr(item)))
+            raise InputError(_f(
+                '--expect %(v0)s: expected NAME=VALUE with NAME one of eg2, eta, dx, edx2, x, edx2_prev (e.g. '
+                '--expect dx=-0.0201)',
+                v0=repr(item)))
         cell = Cell(value, column=None)
         try:
             cell.value  # noqa: B018  (parse now, to report a bad value with its option)

@@ -19,8 +19,26 @@ except ImportError:  # older Typer runs on Click itself
 from . import output
 from .errors import AdadeltaError
 from .i18n import _, _f
-from .options import (DType, DTypeOpt, Digits, Edx2Init, Eg2Init, Eps, Format, FormatOpt, Lr, LrDTypeOpt, Maximize,
-                      OutputOpt, PresetOpt, Rho, WdMode, WeightDecay, X0, resolve)
+from .options import (
+    X0,
+    Digits,
+    DType,
+    DTypeOpt,
+    Edx2Init,
+    Eg2Init,
+    Eps,
+    Format,
+    FormatOpt,
+    Lr,
+    LrDTypeOpt,
+    Maximize,
+    OutputOpt,
+    PresetOpt,
+    Rho,
+    WdMode,
+    WeightDecay,
+    resolve,
+)
 
 EXIT_WRONG = 1  # check / step --expect found a wrong value
 EXIT_USAGE = 2  # bad usage or bad input
@@ -125,7 +143,8 @@ def handles_errors(command):
 NUMBERS_OK = {"ignore_unknown_options": True}  # so that `trace 0.1 -0.2` reads -0.2 as a gradient
 
 
-@app.command(context_settings=NUMBERS_OK, help=_('Trace the recurrence over a gradient sequence, one row per step (and parameter).'))
+@app.command(context_settings=NUMBERS_OK, help=_(
+    'Trace the recurrence over a gradient sequence, one row per step (and parameter).'))
 @handles_errors
 def trace(
     inputs: Annotated[Optional[list[str]], typer.Argument(
@@ -229,7 +248,8 @@ def _plot_function(function, resolved, x0, steps, with_, set_, output_path, inpu
                                               height, color=console.is_terminal and not console.no_color) + "\n")
 
 
-@app.command(context_settings=NUMBERS_OK, help=_('Step through a trace in class: one step per key press (n/space next, b back, q quit).'))
+@app.command(context_settings=NUMBERS_OK, help=_(
+    'Step through a trace in class: one step per key press (n/space next, b back, q quit).'))
 @handles_errors
 def walk(
     inputs: Annotated[Optional[list[str]], typer.Argument(
@@ -252,7 +272,7 @@ def walk(
         from .errors import SettingsError
 
         raise SettingsError(_("walk reads the keyboard: give the gradients as numbers or a file, not -"))
-    report, _ = tracing.trace_input(tokens, resolved)
+    report, _source = tracing.trace_input(tokens, resolved)
     if not inputs:
         output.message(_("no input given: walking through the article's example g = 0.1, 0.2, 0.15"))
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
@@ -267,7 +287,8 @@ SetOpt = Annotated[Optional[list[str]], typer.Option(
     show_default=False)]
 
 
-@app.command(context_settings=NUMBERS_OK, help=_('Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side.'))
+@app.command(context_settings=NUMBERS_OK, help=_(
+    'Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side.'))
 @handles_errors
 def compare(
     inputs: Annotated[Optional[list[str]], typer.Argument(
@@ -316,7 +337,8 @@ def compare(
         raise SettingsError(_f('compare writes --format table, csv or json, not %(v0)s', v0=fmt))
 
 
-@app.command(context_settings=NUMBERS_OK, help=_("Minimise a function: each step's gradient is taken exactly from the function at the current x."))
+@app.command(context_settings=NUMBERS_OK, help=_(
+    "Minimise a function: each step's gradient is taken exactly from the function at the current x."))
 @handles_errors
 def optimize(
     function: Annotated[str, typer.Argument(
@@ -350,6 +372,8 @@ def optimize(
         if target is not None:
             output.check_target(target)
     func, start, adadelta, results, hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
+    if plot_path is not None and func.dimensions != 2:
+        raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
     chosen = list(results)
     settings = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen, "others": hyper}
     fmt = format.value
@@ -444,7 +468,8 @@ def check(
         raise typer.Exit(EXIT_WRONG)
 
 
-@app.command(context_settings=NUMBERS_OK, help=_('Make an exercise: a worksheet with blank columns for the student, or its answer key.'))
+@app.command(context_settings=NUMBERS_OK, help=_(
+    'Make an exercise: a worksheet with blank columns for the student, or its answer key.'))
 @handles_errors
 def worksheet(
     inputs: Annotated[Optional[list[str]], typer.Argument(
@@ -454,7 +479,8 @@ def worksheet(
         "--hide", help=_("Columns the student fills in: a comma-separated list of eg2, eta, dx, edx2, x. "
         "[default: all five]"), show_default=False)] = None,
     steps: Annotated[Optional[int], typer.Option(
-        "--steps", help=_("With no INPUT: draw this many gradients such as 0.1, -0.25, 0.3."), show_default=False)] = None,
+        "--steps", help=_(
+            "With no INPUT: draw this many gradients such as 0.1, -0.25, 0.3."), show_default=False)] = None,
     seed: Annotated[Optional[int], typer.Option(
         "--seed", help=_("Seed for --steps: the same seed gives the same exercise. [default: a fresh one, shown]"),
         show_default=False)] = None,

@@ -8,8 +8,8 @@ import math
 import numpy as np
 
 from . import core, numfmt, others
-from .render import _csv_cell, settings_line
 from .i18n import _, _f
+from .render import _csv_cell, settings_line
 
 COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x")
 
@@ -26,7 +26,10 @@ def compute(grads: np.ndarray, resolved, chosen: list[str], hyper: dict) -> dict
             from .errors import NumericError
 
             t = int(np.argwhere(~np.isfinite(results[name]["x"]))[0][0]) + 1
-            raise NumericError(_f('%(v0)s stops being a finite number at step %(v1)s; scale the gradients down or lower its learning rate (--set %(v2)s.lr=...)', v0=name, v1=t, v2=name))
+            raise NumericError(_f(
+                '%(v0)s stops being a finite number at step %(v1)s; scale the gradients down or lower its learning '
+                'rate (--set %(v2)s.lr=...)',
+                v0=name, v1=t, v2=name))
     return results
 
 

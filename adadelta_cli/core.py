@@ -55,13 +55,21 @@ class Settings:
         if not math.isfinite(self.lr):
             raise SettingsError(_f('--lr must be a finite number, got %(v0)s', v0=repr(self.lr)))
         if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0.0):
-            raise SettingsError(_f('--weight-decay must be a finite number >= 0, got %(v0)s', v0=repr(self.weight_decay)))
+            raise SettingsError(_f(
+                '--weight-decay must be a finite number >= 0, got %(v0)s',
+                v0=repr(self.weight_decay)))
         if self.weight_decay_mode not in WEIGHT_DECAY_MODES:
-            raise SettingsError(_f('--weight-decay-mode must be one of %(v0)s, got %(v1)s', v0=', '.join(WEIGHT_DECAY_MODES), v1=repr(self.weight_decay_mode)))
+            raise SettingsError(_f(
+                '--weight-decay-mode must be one of %(v0)s, got %(v1)s',
+                v0=', '.join(WEIGHT_DECAY_MODES), v1=repr(self.weight_decay_mode)))
         if self.dtype not in DTYPES:
-            raise SettingsError(_f('--dtype must be one of %(v0)s, got %(v1)s', v0=', '.join(DTYPES), v1=repr(self.dtype)))
+            raise SettingsError(_f(
+                '--dtype must be one of %(v0)s, got %(v1)s',
+                v0=', '.join(DTYPES), v1=repr(self.dtype)))
         if self.lr_dtype not in DTYPES:
-            raise SettingsError(_f('--lr-dtype must be one of %(v0)s, got %(v1)s', v0=', '.join(DTYPES), v1=repr(self.lr_dtype)))
+            raise SettingsError(_f(
+                '--lr-dtype must be one of %(v0)s, got %(v1)s',
+                v0=', '.join(DTYPES), v1=repr(self.lr_dtype)))
 
     @property
     def lr_value(self) -> float:

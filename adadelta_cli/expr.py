@@ -126,7 +126,9 @@ class Function:
         try:
             result = Dual.lift(_evaluate(self.tree, env, n), n)
         except (ValueError, ZeroDivisionError, OverflowError) as exc:
-            raise SettingsError(_f('the function %(v0)s is not defined at %(v1)s (%(v2)s)', v0=repr(self.text), v1=list(point), v2=exc)) from None
+            raise SettingsError(_f(
+                'the function %(v0)s is not defined at %(v1)s (%(v2)s)',
+                v0=repr(self.text), v1=list(point), v2=exc)) from None
         return result.v, list(result.d)
 
 
@@ -154,16 +156,25 @@ def _check(node, variables: list[str], text: str) -> None:
                ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
     for sub in ast.walk(node):
         if not isinstance(sub, allowed):
-            raise SettingsError(_f('the function %(v0)s uses %(v1)s, which a formula may not; expected numbers, %(v2)s, + - * / ^ and %(v3)s', v0=repr(text), v1=type(sub).__name__.lower(), v2=', '.join(variables), v3=', '.join(FUNCTIONS)))
+            raise SettingsError(_f(
+                'the function %(v0)s uses %(v1)s, which a formula may not; expected numbers, %(v2)s, + - * / ^ and '
+                '%(v3)s',
+                v0=repr(text), v1=type(sub).__name__.lower(), v2=', '.join(variables), v3=', '.join(FUNCTIONS)))
         if isinstance(sub, ast.Constant) and (isinstance(sub.value, bool) or
                                               not isinstance(sub.value, (int, float))):
-            raise SettingsError(_f('the function %(v0)s holds %(v1)s, which is not a number', v0=repr(text), v1=repr(sub.value)))
+            raise SettingsError(_f(
+                'the function %(v0)s holds %(v1)s, which is not a number',
+                v0=repr(text), v1=repr(sub.value)))
         if isinstance(sub, ast.Name) and sub.id not in variables and sub.id not in FUNCTIONS:
-            raise SettingsError(_f('the function %(v0)s uses %(v1)s; the variables are %(v2)s and the functions %(v3)s', v0=repr(text), v1=repr(sub.id), v2=', '.join(variables), v3=', '.join(FUNCTIONS)))
+            raise SettingsError(_f(
+                'the function %(v0)s uses %(v1)s; the variables are %(v2)s and the functions %(v3)s',
+                v0=repr(text), v1=repr(sub.id), v2=', '.join(variables), v3=', '.join(FUNCTIONS)))
         if isinstance(sub, ast.Call):
             if not isinstance(sub.func, ast.Name) or sub.func.id not in FUNCTIONS or len(sub.args) != 1 \
                     or sub.keywords:
-                raise SettingsError(_f('the function %(v0)s calls something other than one of %(v1)s with one argument', v0=repr(text), v1=', '.join(FUNCTIONS)))
+                raise SettingsError(_f(
+                    'the function %(v0)s calls something other than one of %(v1)s with one argument',
+                    v0=repr(text), v1=', '.join(FUNCTIONS)))
 
 
 def parse(text: str, dimensions: int = 2) -> Function:
@@ -181,7 +192,9 @@ def parse(text: str, dimensions: int = 2) -> Function:
         tree = ast.parse(formula.replace("^", "**").replace("−", "-").replace("×", "*").replace("·", "*"),
                          mode="eval")
     except SyntaxError as exc:
-        raise SettingsError(_f("the function %(v0)s is not a formula (column %(v1)s): expected e.g. '(x - 1)^2 + 10*(y + 2)^2'", v0=repr(text), v1=exc.offset)) from None
+        raise SettingsError(_f(
+            "the function %(v0)s is not a formula (column %(v1)s): expected e.g. '(x - 1)^2 + 10*(y + 2)^2'",
+            v0=repr(text), v1=exc.offset)) from None
     _check(tree, variables, text)
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in variables}
     if dimensions == 1 and "y" in used:

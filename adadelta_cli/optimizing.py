@@ -8,8 +8,8 @@ import numpy as np
 
 from . import core, numfmt, others
 from .expr import Function
-from .render import _csv_cell, settings_line
 from .i18n import _
+from .render import _csv_cell, settings_line
 
 TRACE_COLUMNS = ("t", "param", "g", "eg2", "edx2_prev", "eta", "dx", "edx2", "x", "f")
 OTHER_COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x", "f")
@@ -35,8 +35,8 @@ def run_adadelta(function: Function, resolved, steps: int) -> tuple[core.Step, n
     state = resolved.initial(n)
     records, fs = [], []
     x = state.x.astype(np.float64)
-    for _ in range(steps):
-        _, grad = function.value_and_grad(x.tolist())
+    for _step in range(steps):
+        _value, grad = function.value_and_grad(x.tolist())
         step, state = core.update(np.array(grad), state, resolved.settings)
         records.append(step)
         x = state.x.astype(np.float64)
@@ -51,8 +51,8 @@ def run_other(name: str, hyper: dict, function: Function, x0: np.ndarray, steps:
     x = x0.astype(np.float64).copy()
     out = {key: [] for key in ("g", "eta", "dx", "x", "f")}
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for _ in range(steps):
-            _, grad = function.value_and_grad(x.tolist())
+        for _step in range(steps):
+            _value, grad = function.value_and_grad(x.tolist())
             g = np.array(grad)
             eta, new = opt.step(g, x)
             out["g"].append(g)
@@ -145,7 +145,7 @@ def contour_plot(function: Function, adadelta, results, x0: np.ndarray, path, wr
         import matplotlib.pyplot as pyplot
     except ImportError:
         raise SettingsError(_("--plot needs matplotlib: pip install 'adadelta-cli[plot]'")) from None
-    steps, _ = adadelta
+    steps = adadelta[0]
     start = np.asarray(x0, dtype=np.float64)[None, :]
     paths = {"adadelta": np.vstack([start, steps.x.astype(np.float64)])}
     paths.update({name: np.vstack([start, r["x"]]) for name, r in results.items()})

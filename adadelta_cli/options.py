@@ -11,6 +11,8 @@ import typer
 
 from .core import Settings
 from .errors import SettingsError
+from .i18n import N_, _, _f
+from .presets import OPTAX_LR, PRESETS, finish
 from .readers import parse_number
 
 
@@ -41,8 +43,6 @@ class WeightDecayMode(str, Enum):
     decoupled = "decoupled"
 
 
-from .presets import OPTAX_LR, PRESETS, finish  # noqa: E402
-from .i18n import N_, _, _f
 
 SETTINGS_PANEL = "Adadelta settings"
 OUTPUT_PANEL = "Output"
@@ -111,7 +111,10 @@ class Resolved:
         values = {}
         for option, given in (("--x0", self.x0), ("--eg2-init", self.eg2_init), ("--edx2-init", self.edx2_init)):
             if len(given) not in (1, size):
-                raise SettingsError(_f('%(v0)s has %(v1)s values but the input has %(v2)s parameters; give one value for all, or one per parameter', v0=option, v1=len(given), v2=size))
+                raise SettingsError(_f(
+                    '%(v0)s has %(v1)s values but the input has %(v2)s parameters; give one value for all, or one '
+                    'per parameter',
+                    v0=option, v1=len(given), v2=size))
             values[option] = given
         return init(values["--x0"], values["--eg2-init"], values["--edx2-init"], size=size,
                     dtype=self.settings.dtype)

@@ -101,7 +101,9 @@ def parse_with(text: str | None) -> list[str]:
     names = [n.strip().lower() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in NAMES]
     if unknown:
-        raise SettingsError(_f('--with: unknown optimizer %(v0)s; expected some of %(v1)s', v0=', '.join(unknown), v1=', '.join(NAMES)))
+        raise SettingsError(_f(
+            '--with: unknown optimizer %(v0)s; expected some of %(v1)s',
+            v0=', '.join(unknown), v1=', '.join(NAMES)))
     return list(dict.fromkeys(names))
 
 
@@ -115,7 +117,9 @@ def parse_sets(items: list[str] | None, chosen: list[str]) -> dict[str, dict[str
         name, dot, param = key.strip().lower().partition(".")
         if not sep or not dot or name not in DEFAULTS or param not in DEFAULTS[name]:
             known = "; ".join(f"{n}.{{{','.join(DEFAULTS[n])}}}" for n in NAMES)
-            raise SettingsError(_f('--set %(v0)s: expected OPTIMIZER.PARAMETER=VALUE, one of %(v1)s', v0=repr(item), v1=known))
+            raise SettingsError(_f(
+                '--set %(v0)s: expected OPTIMIZER.PARAMETER=VALUE, one of %(v1)s',
+                v0=repr(item), v1=known))
         number = parse_number(value, source="--set", what=N_("a value"))
         hyper.setdefault(name, dict(DEFAULTS[name]))[param] = number
     return hyper

@@ -50,7 +50,9 @@ def check_target(path: Path, inputs: list[Path | None] = ()) -> None:
     """Refuse an output path that cannot be written whole, or that would overwrite an input."""
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise InputError(_f('cannot write the output: the folder %(v0)s does not exist', v0=repr(str(parent))), source=str(path))
+        raise InputError(_f(
+            'cannot write the output: the folder %(v0)s does not exist',
+            v0=repr(str(parent))), source=str(path))
     if path.is_dir():
         raise InputError(_("cannot write the output: it is a folder"), source=str(path))
     for source in inputs:
@@ -122,7 +124,8 @@ class Progress:
             if time.monotonic() - self.start < self.DELAY:
                 return
             from rich.console import Console
-            from rich.progress import BarColumn, DownloadColumn, Progress as Bar, TimeRemainingColumn
+            from rich.progress import BarColumn, DownloadColumn, TimeRemainingColumn
+            from rich.progress import Progress as Bar
 
             self.bar = Bar("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                            TimeRemainingColumn(), console=Console(stderr=True), transient=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import SettingsError
-from .render import Report
 from .i18n import N_, _, _f
+from .render import Report
 
 PANELS = (
     (N_("E[g²]_t and E[Δx²]_t (log scale)"), ("eg2", "edx2"), True),

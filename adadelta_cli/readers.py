@@ -59,7 +59,9 @@ def parse_number(text: str, *, source: str | None = None, line: int | None = Non
             problem = _f("%(what)s must be a finite number, got %(text)s", what=_(what), text=repr(text.strip()))
         else:
             problem = _f("%(text)s is not a number", text=repr(text.strip()))
-        raise InputError(_f('%(v0)s; %(v1)s', v0=problem, v1=_(EXPECTED_NUMBER)), source=source, line=line, column=column)
+        raise InputError(_f(
+            '%(v0)s; %(v1)s',
+            v0=problem, v1=_(EXPECTED_NUMBER)), source=source, line=line, column=column)
     value = float(cleaned)
     if not math.isfinite(value):
         raise InputError(_f('%(v0)s is too large for a double (the largest is about 1.8e308)', v0=repr(text.strip())),
@@ -86,7 +88,9 @@ def read_input(tokens: list[str], stdin=None) -> Gradients:
             raise InputError(_f('no such option: %(v0)s (see --help)', v0=token))
         if token == "-" or (not _NUMBER.fullmatch(token.strip().translate(_MINUS_SIGNS))
                             and Path(token).exists()):
-            raise InputError(_f('argument %(v0)s: %(v1)s is a file; give either numbers or one file, not both', v0=i, v1=repr(token)))
+            raise InputError(_f(
+                'argument %(v0)s: %(v1)s is a file; give either numbers or one file, not both',
+                v0=i, v1=repr(token)))
         values.append(parse_number(token, source="arguments", column=i))
     return Gradients(np.array(values, dtype=np.float64)[:, None], ["x"], "arguments")
 
@@ -179,7 +183,9 @@ def read_table(text: str, source: str) -> Gradients:
     values = np.empty((len(rows), width))
     for i, (n, cells) in enumerate(rows):
         if len(cells) != width:
-            raise InputError(_f('has %(v0)s values, expected %(v1)s like line %(v2)s', v0=len(cells), v1=width, v2=rows[0][0]),
+            raise InputError(_f(
+                'has %(v0)s values, expected %(v1)s like line %(v2)s',
+                v0=len(cells), v1=width, v2=rows[0][0]),
                              source=source, line=n)
         for j, cell in enumerate(cells):
             values[i, j] = parse_number(cell, source=source, line=n, column=j + 1)
@@ -192,7 +198,9 @@ def _header_columns(header: list[str], source: str) -> tuple[list[int], list[str
     lowered = [h.lower() for h in header]
     for j, name in enumerate(lowered):
         if name and lowered.index(name) != j:
-            raise InputError(_f('the column name %(v0)s appears twice in the header', v0=repr(header[j])), source=source,
+            raise InputError(_f(
+                'the column name %(v0)s appears twice in the header',
+                v0=repr(header[j])), source=source,
                              column=j + 1)
     keep = [j for j, name in enumerate(lowered) if name not in STEP_COLUMNS]
     if not keep:
@@ -212,7 +220,9 @@ def _from_header(header: list[str], rows, source: str) -> Gradients:
     values = np.empty((len(rows), len(keep)))
     for i, (n, cells) in enumerate(rows):
         if len(cells) != len(header):
-            raise InputError(_f('has %(v0)s values, expected %(v1)s (one per header column: %(v2)s)', v0=len(cells), v1=len(header), v2=', '.join(header)), source=source, line=n)
+            raise InputError(_f(
+                'has %(v0)s values, expected %(v1)s (one per header column: %(v2)s)',
+                v0=len(cells), v1=len(header), v2=', '.join(header)), source=source, line=n)
         for k, j in enumerate(keep):
             values[i, k] = parse_number(cells[j], source=source, line=n, column=j + 1)
     return Gradients(values, names, source, [n for n, _ in rows])
@@ -226,7 +236,9 @@ def _long_format(header: list[str], rows, source: str) -> Gradients:
     lines: dict[str, list[int]] = {}
     for n, cells in rows:
         if len(cells) <= max(g_col, p_col or 0):
-            raise InputError(_f('has %(v0)s values, expected %(v1)s', v0=len(cells), v1=len(header)), source=source, line=n)
+            raise InputError(_f(
+                'has %(v0)s values, expected %(v1)s',
+                v0=len(cells), v1=len(header)), source=source, line=n)
         name = cells[p_col].strip() if p_col is not None else "x"
         columns.setdefault(name or "x", []).append(
             parse_number(cells[g_col], source=source, line=n, column=g_col + 1))
@@ -238,7 +250,9 @@ def _from_columns(columns: dict[str, list[float]], source: str, lines: list[int]
     lengths = {name: len(v) for name, v in columns.items()}
     if len(set(lengths.values())) > 1:
         detail = ", ".join(f"{name!r} has {n}" for name, n in lengths.items())
-        raise InputError(_f('the columns have different lengths (%(v0)s); expected one value per step in every column', v0=detail), source=source)
+        raise InputError(_f(
+            'the columns have different lengths (%(v0)s); expected one value per step in every column',
+            v0=detail), source=source)
     values = np.array(list(columns.values()), dtype=np.float64).T
     if values.size == 0:
         raise InputError(_("holds no gradients"), source=source)
@@ -259,14 +273,18 @@ def read_json(text: str, source: str) -> Gradients:
 
     def number(value, where: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InputError(_f('%(v0)s is %(v1)s, not a number; %(v2)s', v0=where, v1=json.dumps(value)[:40], v2=_(EXPECTED_NUMBER)),
+            raise InputError(_f(
+                '%(v0)s is %(v1)s, not a number; %(v2)s',
+                v0=where, v1=json.dumps(value)[:40], v2=_(EXPECTED_NUMBER)),
                              source=source)
         try:
             value = float(value)
         except OverflowError:
             value = math.inf
         if not math.isfinite(value):
-            raise InputError(_f('%(v0)s is too large for a double (the largest is about 1.8e308)', v0=where), source=source)
+            raise InputError(_f(
+                '%(v0)s is too large for a double (the largest is about 1.8e308)',
+                v0=where), source=source)
         return value
 
     expected = _("expected a list of numbers, a list of rows, or an object of name -> list")
@@ -282,7 +300,9 @@ def read_json(text: str, source: str) -> Gradients:
         columns = {}
         for name, seq in doc.items():
             if not isinstance(seq, list):
-                raise InputError(_f('%(v0)s is not a list of numbers; %(v1)s', v0=json.dumps(name), v1=expected), source=source)
+                raise InputError(_f(
+                    '%(v0)s is not a list of numbers; %(v1)s',
+                    v0=json.dumps(name), v1=expected), source=source)
             columns[name] = [number(v, f"{json.dumps(name)}[{i}]") for i, v in enumerate(seq)]
         if not columns:
             raise InputError(_f('is an empty object; %(v0)s', v0=expected), source=source)
@@ -296,7 +316,9 @@ def read_json(text: str, source: str) -> Gradients:
         rows = []
         for i, row in enumerate(doc):
             if not isinstance(row, list) or len(row) != width or not width:
-                raise InputError(_f('row [%(v0)s] is %(v1)s; expected a list of %(v2)s numbers like row [0]', v0=i, v1=json.dumps(row)[:40], v2=width or 'some'), source=source)
+                raise InputError(_f(
+                    'row [%(v0)s] is %(v1)s; expected a list of %(v2)s numbers like row [0]',
+                    v0=i, v1=json.dumps(row)[:40], v2=width or 'some'), source=source)
             rows.append([number(v, f"[{i}][{j}]") for j, v in enumerate(row)])
         names = ["x"] if width == 1 else [f"x{j}" for j in range(1, width + 1)]
         return Gradients(np.array(rows, dtype=np.float64), names, source)
@@ -426,7 +448,9 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
                     try:
                         text = body.decode("utf-8")
                     except UnicodeDecodeError as exc:
-                        raise InputError(_f('is not UTF-8 text (byte 0x%(v0)s); save it as UTF-8', v0=format(body[exc.start], '02x')),
+                        raise InputError(_f(
+                            'is not UTF-8 text (byte 0x%(v0)s); save it as UTF-8',
+                            v0=format(body[exc.start], '02x')),
                                          source=source, line=line + body[:exc.start].count(b"\n")) from None
                     block = parse(text, first_line=line, has_header=False)
                     if block.size:
@@ -468,7 +492,9 @@ def _parse_chunk(text: str, *, source: str, first_line: int, header, width: int,
     values = np.empty((len(rows), width))
     for i, (n, cells) in enumerate(rows):
         if len(cells) != width:
-            raise InputError(_f('has %(v0)s values, expected %(v1)s like the first line', v0=len(cells), v1=width), source=source,
+            raise InputError(_f(
+                'has %(v0)s values, expected %(v1)s like the first line',
+                v0=len(cells), v1=width), source=source,
                              line=n)
         for j, cell in enumerate(cells):
             values[i, j] = parse_number(cell, source=source, line=n, column=j + 1)

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from . import core, output, render
+from .i18n import _, _f
 from .options import Resolved
 from .readers import Gradients, read_input
-from .i18n import _, _f
 
 
 def warnings_for(settings: core.Settings, state: core.State) -> list[str]:

@@ -10,8 +10,8 @@ import numpy as np
 
 from . import numfmt
 from .errors import SettingsError
-from .render import Report, settings_text
 from .i18n import _, _f
+from .render import Report, settings_text
 
 HIDEABLE = ("eg2", "eta", "dx", "edx2", "x")
 COLUMNS = ("t", "g", "eg2", "eta", "dx", "edx2", "x")
@@ -44,7 +44,9 @@ def parse_hide(text: str | None) -> list[str]:
     names = [n.strip().lower() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in HIDEABLE]
     if unknown:
-        raise SettingsError(_f('--hide %(v0)s: unknown column %(v1)s; expected a comma-separated list of %(v2)s', v0=repr(text), v1=', '.join(unknown), v2=', '.join(HIDEABLE)))
+        raise SettingsError(_f(
+            '--hide %(v0)s: unknown column %(v1)s; expected a comma-separated list of %(v2)s',
+            v0=repr(text), v1=', '.join(unknown), v2=', '.join(HIDEABLE)))
     return names
 
 

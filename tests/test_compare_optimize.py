@@ -147,3 +147,8 @@ def test_plot_function_in_the_terminal_and_to_a_file(run, tmp_path):
     out = tmp_path / "contours.svg"
     assert run("plot", "--function", "himmelblau", "--x0", "0,0", "--steps", "20", "-o", out).exit_code == 0
     assert out.read_text().lstrip().startswith("<?xml")
+
+
+def test_optimize_plot_needs_two_dimensions(run, tmp_path):
+    result = run("optimize", "x1 + x2 + x3", "--x0", "1,2,3", "--steps", "2", "--plot", tmp_path / "c.png")
+    assert result.exit_code == 2 and "two dimensions" in result.stderr and result.stdout == ""

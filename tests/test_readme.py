@@ -32,8 +32,9 @@ def test_console_examples_are_real_output(block, monkeypatch):
 
 
 def test_every_command_is_documented():
-    from adadelta_cli.cli import app
     from typer.main import get_command
+
+    from adadelta_cli.cli import app
 
     group = get_command(app)
     for name, command in group.commands.items():

@@ -204,7 +204,9 @@ def test_ctrl_c_ends_quietly(tmp_path):
     big = tmp_path / "big.txt"
     big.write_text("\n".join(["0.1234", "-0.2345", "0.3456"] * 700_000) + "\n")  # large: formatted in parallel
     out = tmp_path / "out.csv"
-    proc = subprocess.Popen([sys.executable, "-m", "adadelta_cli", "trace", str(big), "--format", "csv", "-o", str(out)],
+    proc = subprocess.Popen([sys.executable, "-m",
+        "adadelta_cli",
+        "trace", str(big), "--format", "csv", "-o", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
     time.sleep(1.5)

@@ -90,3 +90,11 @@ def test_walk_in_a_real_terminal():
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_walk_with_no_input_walks_the_article(run):
+    result = run("walk")
+    assert result.exit_code == 0, result.stderr
+    assert "Step 3 of 3" in result.stdout and "article" in result.stderr
+    result = run("walk", "-")
+    assert result.exit_code == 2 and "keyboard" in result.stderr
