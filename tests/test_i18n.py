@@ -104,3 +104,22 @@ def test_wide_characters_line_up(run, tmp_path):
 def english_afterwards():
     yield
     i18n.set_language("en")
+
+
+def test_no_function_hides_the_translation_function():
+    """`_` is gettext's: a function that also assigns `_` (as a throwaway name) would break its own messages."""
+    import ast
+
+    offenders = []
+    for path in sorted((ROOT / "adadelta_cli").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for func in ast.walk(tree):
+            if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(func):
+                if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+                    in_comprehension = any(isinstance(c, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp))
+                                           and node in ast.walk(c) for c in ast.walk(func))
+                    if not in_comprehension:
+                        offenders.append(f"{path.name}:{node.lineno} in {func.name}")
+    assert not offenders
