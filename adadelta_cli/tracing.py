@@ -96,7 +96,7 @@ def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | 
     from . import checking
 
     state = resolved.initial(1)
-    step, _ = core.update(np.array([g]), state, resolved.settings,
+    step, _after = core.update(np.array([g]), state, resolved.settings,
                           eg2=None if eg2_given is None else np.array([eg2_given]))
     steps = core.Step(*(np.asarray(v).reshape(1, 1) for v in step))
     core.check_finite(steps, resolved.settings, first_step=t)
