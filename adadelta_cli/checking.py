@@ -202,6 +202,14 @@ def _slip_text(slip: str, k: int, approximate: bool) -> str:
 
 def judge_sequence(param: str, rows: list[dict], settings: Settings, initial: core.State, p: int = 0,
                    rel_tol: float | None = None, eg2_given: float | None = None) -> list[Verdict]:
+    """See _judge_sequence; a student's values (a negative E[g²], say) may make the arithmetic undefined: the
+    verdict then says wrong, without numpy's warnings."""
+    with np.errstate(all="ignore"):
+        return _judge_sequence(param, rows, settings, initial, p, rel_tol, eg2_given)
+
+
+def _judge_sequence(param: str, rows: list[dict], settings: Settings, initial: core.State, p: int = 0,
+                    rel_tol: float | None = None, eg2_given: float | None = None) -> list[Verdict]:
     """Verdicts for one parameter's rows. Each row: {"t", "g", "cells": {name: Cell}}.
 
     ``initial`` holds E[g²]_0, E[Δx²]_0 and x_0 (entry ``p`` is this parameter's). ``eg2_given`` replaces the

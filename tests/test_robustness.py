@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -217,3 +218,55 @@ def test_ctrl_c_ends_quietly(tmp_path):
     assert proc.returncode == 130
     assert "Traceback" not in err
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["big.txt"]  # nothing half-written
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.binary(max_size=300),
+                 st.lists(st.lists(cell, min_size=1, max_size=5), max_size=8).map(
+                     lambda rows: "\n".join(",".join(r) for r in rows).encode("utf-8"))))
+def test_fuzz_streamed_reader(tmp_path, monkeypatch, data):
+    from adadelta_cli import readers
+
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 16)  # every file goes through the block reader
+    path = tmp_path / "g.csv"
+    path.write_bytes(data)
+    try:
+        blocks = [b for b in readers.open_stream([str(path)]).blocks() if b.size]
+    except AdadeltaError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    for block in blocks:
+        assert block.ndim == 2 and np.isfinite(block).all()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(
+    st.binary(max_size=300),
+    st.lists(st.lists(st.one_of(cell, st.sampled_from(["t", "g", "eg2", "eta", "dx", "edx2", "x", "param",
+                                                       "# rho = 0.9", "# eps = x"])), min_size=1, max_size=6),
+             max_size=8).map(lambda rows: "\n".join(",".join(r) for r in rows).encode("utf-8")),
+    # Well-formed worksheets with odd written values, so that marking itself is exercised.
+    st.lists(st.tuples(st.floats(-10, 10, allow_nan=False), st.lists(st.one_of(
+        st.just(""), st.floats(-1e3, 1e3, allow_nan=False).map(repr), st.sampled_from(["0", "1e-300", "-0.0", "≈0.1"])),
+        min_size=5, max_size=5)), min_size=1, max_size=6).map(
+        lambda rows: ("# rho = 0.9\nt,g,eg2,eta,dx,edx2,x\n" + "\n".join(
+            f"{i},{g!r}," + ",".join(cells) for i, (g, cells) in enumerate(rows, start=1))).encode("utf-8"))))
+def test_fuzz_worksheet_reader(tmp_path, data):
+    from adadelta_cli.checking import read_worksheet
+
+    path = tmp_path / "w.csv"
+    path.write_bytes(data)
+    try:
+        sheet = read_worksheet(str(path))
+    except AdadeltaError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    assert sheet.params and all(rows for rows in sheet.params.values())
+    # And marking it: a verdict (0 or 1) or one clean error (2), never an exception.
+    from typer.testing import CliRunner
+
+    from adadelta_cli.cli import app
+
+    result = CliRunner().invoke(app, ["check", str(path), "--format", "json"])
+    assert result.exit_code in (0, 1, 2), result.exception
+    assert "Traceback" not in result.stderr
