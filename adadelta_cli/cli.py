@@ -448,8 +448,9 @@ def check(
         show_default=False)] = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
-    maximize: Maximize = None, preset: PresetOpt = None, format: FormatOpt = Format.table,
-    output_path: OutputOpt = None, digits: Digits = 6,
+    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
+    lr_dtype: LrDTypeOpt = None, format: FormatOpt = Format.table, output_path: OutputOpt = None,
+    digits: Digits = 6,
 ) -> None:
     """Mark a worksheet of hand-calculated values: each cell right or wrong, and the likely slip."""
     from . import checking, tracing
@@ -458,7 +459,7 @@ def check(
     sheet = checking.read_worksheet(file)
     resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
                        weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
-                       base=sheet.settings)
+                       dtype=dtype, lr_dtype=lr_dtype, base=sheet.settings)
     if output_path is not None:
         output.check_target(output_path, [Path(file)])
     verdicts = checking.check_worksheet(sheet, resolved, rel_tol)

@@ -238,3 +238,11 @@ def test_step_json_settings_name_the_state(run):
     assert (s["grad"], s["eg2"], s["edx2_prev"], s["x"], s["t"]) == (0.1, 0.002475, 0.0001, 0.5, 1)
     assert (s["rho"], s["eps"], s["lr"]) == (0.95, 1e-6, 1.0)
     assert len(d["steps"]) == 1 and d["steps"][0]["x"] == pytest.approx(0.5 - 0.0201969302998739, rel=1e-14)
+
+
+def test_check_takes_the_trace_settings(run, tmp_path):
+    sheet = tmp_path / "w.csv"
+    sheet.write_text("g,eg2,eta\n0.1,0.00100,0.0316070\n")
+    assert run("check", sheet).exit_code == 1  # ρ 0.95 by default
+    assert run("check", sheet, "--preset", "pytorch").exit_code == 0  # ρ 0.9
+    assert run("check", sheet, "--preset", "pytorch", "--dtype", "float32").exit_code == 0
