@@ -328,6 +328,9 @@ class Arith:
         return np.negative(a, out=out)
 
     def fma(self, a, b, c, out=None):
+        if np.ndim(a) == 0 and _exact_scale(float(a)):
+            # a·b is exact (lr = 1, say): the addition's is the only rounding, as in the fused operation.
+            return np.add(np.multiply(self.scalar(a), b), c, out=out)
         if self.dtype == np.float64:
             return fma64(a, b, c, out=out, scratch=self._scratch)
         result = fma32(a, b, c)
@@ -335,6 +338,11 @@ class Arith:
             return result
         out[...] = result
         return out
+
+
+def _exact_scale(a: float) -> bool:
+    """True when a·b is exact for every b: a is 0 or ±1 (lr = 1, the default)."""
+    return a in (0.0, 1.0, -1.0)
 
 
 _ARITH = {"float64": Arith("float64"), "float32": Arith("float32")}
