@@ -122,8 +122,6 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
     """A single step: its row, its arithmetic and, with --expect, the verdicts."""
     import json
 
-    from . import explain as explaining
-
     if fmt == "json":
         doc = json.loads(render.to_json(report))
         if verdicts:
@@ -154,7 +152,6 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
         console.print()
         console.print(render.verdicts_table(verdicts, _("Your values"), digits))
         console.print(Text(checking_summary(verdicts)))
-    del explaining
 
 
 def step_explanation(report: render.Report, digits: int, eg2_given: bool) -> list[str]:
