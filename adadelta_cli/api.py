@@ -12,8 +12,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from . import core
@@ -21,20 +19,44 @@ from .errors import SettingsError
 from .presets import OPTAX_LR, PRESETS, finish
 
 
-@dataclass
 class Trace:
-    """Every quantity of every step: each array is shaped (steps, parameters)."""
+    """Every quantity of every step: each array is shaped (steps, parameters).
 
-    g: np.ndarray
-    g_eff: np.ndarray
-    eg2: np.ndarray
-    edx2_prev: np.ndarray
-    eta: np.ndarray
-    dx: np.ndarray
-    edx2: np.ndarray
-    x: np.ndarray
-    names: list[str]
-    settings: core.Settings
+    E[g²], E[Δx²] and x are kept as the recurrence computed them; η and Δx follow from them elementwise and
+    are worked out on first use (the same operations, so the same bits), which spares a wide trace two of
+    its five arrays until they are wanted.
+    """
+
+    def __init__(self, steps: core.Step, names: list[str], settings: core.Settings) -> None:
+        self.g = steps.g
+        self.g_eff = steps.g_eff
+        self.eg2 = steps.eg2
+        self.edx2_prev = steps.edx2_prev
+        self.edx2 = steps.edx2
+        self.x = steps.x
+        self.names = names
+        self.settings = settings
+        self._eta, self._dx = steps.eta, steps.dx
+
+    def _derive(self) -> None:
+        if self._eta is None:
+            self._eta, self._dx = core.derive(self.edx2_prev, self.eg2, self.g_eff, self.settings)
+
+    @property
+    def eta(self) -> np.ndarray:
+        """η_t = √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε)."""
+        self._derive()
+        return self._eta
+
+    @property
+    def dx(self) -> np.ndarray:
+        """Δx_t = −η_t·g_t (before lr)."""
+        self._derive()
+        return self._dx
+
+    def __repr__(self) -> str:
+        steps, size = self.g.shape
+        return f"Trace({steps} steps × {size} parameters, {self.settings})"
 
     def records(self) -> list[dict]:
         """One dict per step and parameter, with the CSV/JSON column names (t, param, g, eg2, ...)."""
@@ -70,7 +92,8 @@ def trace(grads, *, preset: str | None = None, rho: float | None = None, eps: fl
     if values.ndim == 1:
         values = values[:, None]
     size = values.shape[1]
-    steps = core.run(values, settings, core.init(x0, eg2_init, edx2_init, size=size, dtype=dtype))
+    steps = core.run(values, settings, core.init(x0, eg2_init, edx2_init, size=size, dtype=dtype),
+                     derived=False)
     if names is None:
         names = ["x"] if size == 1 else [f"x{i}" for i in range(1, size + 1)]
-    return Trace(*steps, names=list(names), settings=settings)
+    return Trace(steps, names=list(names), settings=settings)

@@ -22,6 +22,7 @@ step and returns the step's record with the new state, ``run`` folds ``update`` 
 from __future__ import annotations
 
 import math
+import mmap
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -198,16 +199,23 @@ def next_x(x_prev, dx, settings: Settings, ops=None, out=None):
     return ops.fma(lr, dx, x_prev, out=out)
 
 
-SCAN_MIN_STEPS = 2000  # longer traces of a few parameters are scanned (adadelta_cli.scan), not stepped
+SCAN_MIN_STEPS = 2000  # without the compiled kernel, longer traces of a few parameters are scanned
 SCAN_MAX_PARAMS = 64
+KERNEL_MIN_VALUES = 2048  # smaller float64 traces stay in numpy: as quick, and the kernel need not be loaded
+METHODS = ("auto", "sequential", "kernel", "numpy", "scan")
 
 
-def run(grads, settings: Settings, state: State | None = None, *, method: str = "auto") -> Step:
+def run(grads, settings: Settings, state: State | None = None, *, method: str = "auto",
+        derived: bool = True) -> Step:
     """Fold ``update`` over ``grads`` (shape steps × parameters); each field of the result has that shape.
 
-    ``method``: "sequential" steps through the formulas above; "scan" computes float64 blocks of steps at once
-    (adadelta_cli.scan, within about 1e-14 of the sequential order); "auto" scans traces longer than
-    SCAN_MIN_STEPS steps of at most SCAN_MAX_PARAMS parameters where the settings allow it.
+    ``method``: "numpy" steps through the formulas above; "kernel" runs the same operations in the compiled
+    float64 kernel (adadelta_cli.kernel; bit for bit the same, much faster); "sequential" is the kernel where
+    it is built and the settings are float64, else numpy; "scan" computes float64 blocks of steps at once
+    (adadelta_cli.scan, within about 1e-14 of the sequential order); "auto" is "sequential", except that
+    without the kernel traces longer than SCAN_MIN_STEPS steps of at most SCAN_MAX_PARAMS parameters are
+    scanned where the settings allow it. ``derived=False`` leaves η and Δx out of the result (None): they
+    follow from the rest elementwise (``derive``), and a wide trace is spared two arrays.
     Raises NumericError, naming the step and parameter, where a value stops being a finite number.
     """
     grads = np.asarray(grads, dtype=np.float64)
@@ -215,65 +223,134 @@ def run(grads, settings: Settings, state: State | None = None, *, method: str = 
         grads = grads[:, None]
     if state is None:
         state = init(size=grads.shape[1], dtype=settings.dtype)
-    return advance(grads, settings, state, method=method)[0]
+    return advance(grads, settings, state, method=method, derived=derived)[0]
 
 
 def advance(grads: np.ndarray, settings: Settings, state: State, *, method: str = "auto",
-            first_step: int = 1) -> tuple[Step, State]:
+            first_step: int = 1, derived: bool = True) -> tuple[Step, State]:
     """``run`` for one block of a longer trace: the block's records and the state after it."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     steps, size = grads.shape
     if method == "auto":
         from . import scan
 
-        method = "scan" if (scan.can_scan(settings) and steps > SCAN_MIN_STEPS and size <= SCAN_MAX_PARAMS) \
-            else "sequential"
+        method = "sequential"
+        if (scan.can_scan(settings) and steps > SCAN_MIN_STEPS and size <= SCAN_MAX_PARAMS
+                and not _kernel_applies(settings, steps * size)):
+            method = "scan"
     if method == "scan":
         from . import scan
 
         out, state = scan.run(grads, settings, state)
     else:
-        out, state = sequential(grads, settings, state)
+        out, state = sequential(grads, settings, state, method=method, derived=derived)
     check_finite(out, settings, first_step)
     return out, state
 
 
-def sequential(grads: np.ndarray, settings: Settings, state: State) -> tuple[Step, State]:
-    """The formulas step by step, written in place into the output arrays (no allocation per step)."""
+def _kernel_applies(settings: Settings, values: int) -> bool:
+    if settings.dtype != "float64" or values < KERNEL_MIN_VALUES:
+        return False
+    from . import kernel
+
+    return kernel.available()
+
+
+def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: str = "sequential",
+               derived: bool = True) -> tuple[Step, State]:
+    """The formulas step by step, written in place into the output arrays (no allocation per step).
+
+    ``method``: "numpy", "kernel" (an error where it is not built), or "sequential" (the kernel where it
+    applies). ``derived=False``: η and Δx are computed but not kept (None in the result).
+    """
     steps, size = grads.shape
     ops = arithmetic(settings.dtype, size)
     g = grads.astype(ops.dtype, copy=False)
     differs = bool(settings.maximize or (settings.weight_decay and settings.weight_decay_mode == "coupled"))
-    g_eff_all = np.empty_like(g) if differs else g
-    eg2_all, eta_all, dx_all, x_all = (np.empty_like(g) for _ in range(4))
-    edx2_all = np.empty((steps + 1, size), dtype=ops.dtype)  # row t holds E[Δx²]_t: both edx2 and edx2_prev
+    g_eff_all = empty(g.shape, ops.dtype) if differs else g
+    eg2_all, x_all = empty(g.shape, ops.dtype), empty(g.shape, ops.dtype)
+    eta_all, dx_all = (empty(g.shape, ops.dtype), empty(g.shape, ops.dtype)) if derived else (None, None)
+    edx2_all = empty((steps + 1, size), ops.dtype)  # row t holds E[Δx²]_t: both edx2 and edx2_prev
     edx2_all[0] = state.edx2
-    eg2, x = state.eg2, state.x
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for t in range(steps):
-            g_eff = effective_gradient(g[t], x, settings, ops, out=g_eff_all[t]) if differs else g[t]
-            eg2 = next_eg2(eg2, g_eff, settings.rho, ops, out=eg2_all[t])
-            eta = rate(edx2_all[t], eg2, settings.eps, ops, out=eta_all[t])
-            dx = delta(eta, g_eff, ops, out=dx_all[t])
-            next_edx2(edx2_all[t], dx, settings.rho, ops, out=edx2_all[t + 1])
-            x = next_x(x, dx, settings, ops, out=x_all[t])
+    if method == "kernel" and not (settings.dtype == "float64" and _kernel_applies(settings, KERNEL_MIN_VALUES)):
+        raise ValueError("the compiled float64 kernel is not available here (or the dtype is not float64)")
+    if method == "kernel" or (method == "sequential" and _kernel_applies(settings, steps * size)):
+        from . import kernel
+
+        coupled = bool(settings.weight_decay) and settings.weight_decay_mode == "coupled"
+        decoupled = bool(settings.weight_decay) and settings.weight_decay_mode == "decoupled"
+        kernel.run(np.ascontiguousarray(g), g_eff_all if differs else None, eg2_all, edx2_all, eta_all, dx_all,
+                   x_all, np.ascontiguousarray(state.eg2, dtype=np.float64),
+                   np.ascontiguousarray(state.x, dtype=np.float64), rho=settings.rho, eps=settings.eps,
+                   lr=settings.lr_value, wd=settings.weight_decay, decay=settings.decay_factor,
+                   maximize=settings.maximize, coupled=coupled, decoupled=decoupled)
+    else:
+        eta_row, dx_row = (None, None) if derived else (np.empty(size, ops.dtype), np.empty(size, ops.dtype))
+        eg2, x = state.eg2, state.x
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for t in range(steps):
+                g_eff = effective_gradient(g[t], x, settings, ops, out=g_eff_all[t]) if differs else g[t]
+                eg2 = next_eg2(eg2, g_eff, settings.rho, ops, out=eg2_all[t])
+                eta = rate(edx2_all[t], eg2, settings.eps, ops, out=eta_all[t] if derived else eta_row)
+                dx = delta(eta, g_eff, ops, out=dx_all[t] if derived else dx_row)
+                next_edx2(edx2_all[t], dx, settings.rho, ops, out=edx2_all[t + 1])
+                x = next_x(x, dx, settings, ops, out=x_all[t])
     out = Step(g, g_eff_all, eg2_all, edx2_all[:-1], eta_all, dx_all, edx2_all[1:], x_all)
     if steps == 0:
         return out, state
     return out, State(eg2_all[-1].copy(), edx2_all[-1].copy(), x_all[-1].copy())
 
 
+LARGE_ARRAY_BYTES = 32 << 20
+
+
+def empty(shape: tuple[int, ...], dtype) -> np.ndarray:
+    """np.empty, but arrays of LARGE_ARRAY_BYTES or more are mapped with their pages populated at once.
+
+    A wide trace writes hundreds of MB that it has just allocated. Faulting them in one call costs a fraction
+    of faulting them page by page as the recurrence first touches them, and unlike numpy's own large
+    allocations (marked for transparent huge pages) it never waits for the kernel to compact memory.
+    """
+    dtype = np.dtype(dtype)
+    nbytes = math.prod(shape) * dtype.itemsize
+    populate = getattr(mmap, "MAP_POPULATE", 0)
+    if nbytes < LARGE_ARRAY_BYTES or not populate:
+        return np.empty(shape, dtype)
+    try:
+        mapping = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate)
+    except OSError:
+        return np.empty(shape, dtype)
+    return np.frombuffer(mapping, dtype=dtype).reshape(shape)
+
+
+def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, settings: Settings) -> tuple[np.ndarray,
+                                                                                                  np.ndarray]:
+    """(η, Δx) from E[Δx²]_{t−1}, E[g²]_t and g_eff, any shape: exactly the values the recurrence computed."""
+    ops = arithmetic(settings.dtype)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        eta = rate(edx2_prev, eg2, settings.eps, ops)
+        return eta, delta(eta, g_eff, ops)
+
+
 def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
     """Raise NumericError at the first step whose record holds a NaN or an infinity, saying why."""
-    # A NaN or an infinity anywhere reaches E[g²], E[Δx²] or x; their sums are a cheap first look.
-    if all(np.isfinite(np.sum(column, dtype=np.float64)) for column in (trace.eg2, trace.edx2, trace.x)):
+    # A NaN or an infinity anywhere reaches E[g²], E[Δx²] or x in the same step, and none of the three ever
+    # becomes finite again (ρ·inf, inf + a square, x + inf stay inf or NaN; a NaN stays a NaN): the last step
+    # is a cheap first look.
+    if trace.g.shape[0] == 0 or all(np.isfinite(column[-1]).all() for column in (trace.eg2, trace.edx2, trace.x)):
         return
     bad = np.zeros(trace.g.shape, dtype=bool)
     for column in trace:
-        bad |= ~np.isfinite(column)
+        if column is not None:
+            bad |= ~np.isfinite(column)
     if not bad.any():
         return
     t, p = (int(i) for i in np.argwhere(bad)[0])
-    row = {name: float(getattr(trace, name)[t, p]) for name in FIELDS}
+    row = {name: float(column[t, p]) for name, column in zip(FIELDS, trace) if column is not None}
+    if trace.eta is None:  # a trace kept without η and Δx: this one place is worked out again
+        eta, dx = derive(trace.edx2_prev[t, p], trace.eg2[t, p], trace.g_eff[t, p], settings)
+        row.update(eta=float(eta), dx=float(dx))
     where = f"step {t + first_step}" + (f", parameter {p + 1}" if trace.g.shape[1] > 1 else "")
     if not math.isfinite(row["eg2"]):
         why = (f"E[g²] overflows (g = {row['g_eff']!r}; its square exceeds the largest "

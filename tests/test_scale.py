@@ -47,14 +47,25 @@ def test_long_trace_against_reference():
         assert np.max(np.abs(steps.__getattribute__(name)[:, 0] - want) / np.abs(want)) < 1e-12, name
 
 
-def test_auto_method_uses_the_scan_for_long_narrow_traces(monkeypatch):
+def test_auto_method_uses_the_scan_for_long_narrow_traces_without_the_kernel(monkeypatch):
+    from adadelta_cli import kernel
+
     calls = []
     monkeypatch.setattr(scan, "run", lambda *a: calls.append(1) or core.sequential(*a))
+    monkeypatch.setattr(kernel, "available", lambda: False)
     core.run(np.ones((core.SCAN_MIN_STEPS + 1, 1)), core.Settings())
     core.run(np.ones((10, 1)), core.Settings())
     core.run(np.ones((core.SCAN_MIN_STEPS + 1, 1)), core.Settings(weight_decay=0.1))  # coupled: step by step
     core.run(np.ones((core.SCAN_MIN_STEPS + 1, 1)), core.Settings(dtype="float32"))
     assert calls == [1]
+    # With the kernel, every float64 trace is stepped exactly, however long.
+    monkeypatch.undo()
+    if kernel.available():
+        calls, kernel_calls, real = [], [], kernel.run
+        monkeypatch.setattr(scan, "run", lambda *a: calls.append(1) or core.sequential(*a))
+        monkeypatch.setattr(kernel, "run", lambda *a, **k: kernel_calls.append(1) or real(*a, **k))
+        core.run(np.ones((max(core.SCAN_MIN_STEPS, core.KERNEL_MIN_VALUES) + 1, 1)), core.Settings())
+        assert calls == [] and kernel_calls == [1]
 
 
 def test_sequential_equals_folding_update():

@@ -1,0 +1,198 @@
+"""The compiled float64 kernel (adadelta_cli/_kernel.c) against the numpy code it replaces: bit for bit.
+
+The kernel is built by `pip install .` (or `-e .`) where a C compiler is found. Without it these tests are skipped,
+except under CI, where a missing kernel is a failure: CI must test the code that users run.
+"""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adadelta_cli import core, kernel, trace
+from adadelta_cli.errors import NumericError
+
+from .test_golden import ADADELTA, load
+
+pytestmark = pytest.mark.skipif(
+    not kernel.available() and not os.environ.get("CI"),
+    reason="the C kernel is not built here (pip install . builds it where a C compiler is found)")
+
+
+def test_kernel_is_built_in_ci():
+    # Under CI the package is installed first, and the machine has a compiler: the kernel must be there.
+    assert kernel.available(), f"{kernel.LIBRARY} missing or stale: pip install . builds it"
+
+
+def identical(a, b):
+    """Bit for bit, except that +0 and −0 are the same number."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and bool(np.all((a.view(np.uint64) == b.view(np.uint64)) | ((a == 0) & (b == 0))))
+
+
+def assert_identical(x: core.Step, y: core.Step):
+    for name, a, b in zip(core.FIELDS, x, y):
+        assert identical(a, b), (name, np.argwhere(a != b)[:3].tolist())
+
+
+SETTINGS = st.builds(
+    dict,
+    rho=st.sampled_from([0.0, 0.5, 0.9, 0.95, 0.999]),
+    eps=st.sampled_from([0.0, 1e-8, 1e-7, 1e-6, 1.0]),
+    lr=st.sampled_from([1.0, 0.5, 0.37, 1e-3, -0.2]),
+    maximize=st.booleans(),
+    weight_decay=st.sampled_from([0.0, 0.01, 0.3]),
+    weight_decay_mode=st.sampled_from(["coupled", "decoupled"]),
+    lr_dtype=st.sampled_from(["float64", "float32"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(SETTINGS, st.integers(1, 300), st.integers(1, 40), st.integers(0, 2**32 - 1))
+def test_kernel_equals_numpy_bit_for_bit(kw, steps, size, seed):
+    rng = np.random.default_rng(seed)
+    # Each parameter on its own scale, from 1e-8 to 1e3, with zeros mixed in.
+    grads = rng.standard_normal((steps, size)) * 10.0 ** rng.integers(-8, 4, size=(1, size))
+    grads[rng.random((steps, size)) < 0.05] = 0.0
+    s = core.Settings(**kw)
+    state = core.init(rng.standard_normal(size), rng.random(size) * 1e-3, rng.random(size) * 1e-4, size=size)
+    if kw["eps"] == 0.0:
+        grads[grads == 0] = 1e-3  # 0/0 is an error, tested elsewhere
+        state = core.init(rng.standard_normal(size), size=size)
+    want = core.run(grads, s, state, method="numpy")
+    got = core.run(grads, s, state, method="kernel")
+    assert_identical(got, want)
+    lean = core.run(grads, s, state, method="kernel", derived=False)
+    assert lean.eta is None and lean.dx is None
+    eta, dx = core.derive(lean.edx2_prev, lean.eg2, lean.g_eff, s)
+    assert identical(eta, want.eta) and identical(dx, want.dx)
+
+
+@pytest.mark.parametrize("path", [p for p in ADADELTA if load(p)["dtype"] == "float64"], ids=lambda p: p.stem)
+def test_golden_vectors_through_both(path):
+    from .test_golden import ours
+
+    doc = load(path)
+    s = ours(doc)  # the path chosen automatically
+    grads = np.array(doc["grads"])
+    state = core.init(doc["settings"]["x0"], size=grads.shape[1])
+    settings_ = _settings_of(doc)
+    assert_identical(core.run(grads, settings_, state, method="kernel"),
+                     core.run(grads, settings_, state, method="numpy"))
+    assert identical(core.run(grads, settings_, state, method="kernel").x, s.x)
+
+
+def _settings_of(doc):
+    from adadelta_cli import presets
+
+    s = dict(doc["settings"])
+    if doc["framework"] == "tf1":
+        s = presets.finish({**s, "hyper_float32": True})
+    return core.Settings(rho=s["rho"], eps=s["eps"], lr=s["lr"], weight_decay=s["weight_decay"],
+                         weight_decay_mode=s["weight_decay_mode"], maximize=s["maximize"],
+                         lr_dtype=s.get("lr_dtype", "float64"))
+
+
+def test_torch_golden_float64_is_matched_exactly_by_the_kernel():
+    # The kernel rounds a·b + c once with the processor's (or libm's) fused multiply-add, as PyTorch does.
+    doc = load(Path(__file__).parent / "golden" / "torch_article_float64_single.json")
+    got = core.run(np.array(doc["grads"]), _settings_of(doc), core.init(doc["settings"]["x0"], size=1),
+                   method="kernel")
+    for name in ("eg2", "edx2", "x"):
+        assert identical(getattr(got, name), np.array(doc["steps"][name])), name
+
+
+@pytest.mark.parametrize("grads, eps, message", [
+    ([[0.1], [1e200], [0.1]], 1e-6, "step 2: E[g²] overflows"),
+    ([[0.0], [0.1]], 0.0, "step 1: η = √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε) is 0/0"),
+    ([[0.1, 0.2], [0.1, float("nan")], [0.3, 0.1]], 1e-6, "step 2, parameter 2"),
+])
+@pytest.mark.parametrize("derived", [True, False])
+def test_errors_name_the_same_step(grads, eps, message, derived):
+    s = core.Settings(eps=eps)
+    for method in ("kernel", "numpy"):
+        with pytest.raises(NumericError, match=re.escape(message)):
+            core.run(np.array(grads), s, method=method, derived=derived)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 4), st.integers(0, 2**32 - 1),
+       st.sampled_from([np.inf, -np.inf, np.nan, 1e200, 1e-200]), st.sampled_from([0.0, 0.9]),
+       st.sampled_from([1e-6, 0.0]))
+def test_quick_look_at_the_last_step_finds_every_bad_value(steps, size, seed, bad, rho, eps):
+    # check_finite looks at the last step first: a NaN or an infinity anywhere must still be found.
+    rng = np.random.default_rng(seed)
+    grads = rng.standard_normal((steps, size))
+    t, p = rng.integers(steps), rng.integers(size)
+    grads[t, p] = bad
+    s = core.Settings(rho=rho, eps=eps)
+    full, _ = core.sequential(grads, s, core.init(size=size), method="numpy")
+    anything_bad = not all(np.isfinite(column).all() for column in full)
+    try:
+        core.check_finite(full, s)
+    except NumericError:
+        assert anything_bad
+    else:
+        assert not anything_bad
+
+
+def test_api_trace_derives_eta_and_dx_exactly():
+    grads = np.random.default_rng(3).standard_normal((100, 30))
+    lazy = trace(grads, preset="pytorch", x0=np.linspace(-1, 1, 30))
+    full = core.run(grads, lazy.settings, core.init(np.linspace(-1, 1, 30), size=30), method="numpy")
+    assert identical(lazy.eta, full.eta) and identical(lazy.dx, full.dx)
+    assert identical(lazy.x, full.x) and identical(lazy.edx2_prev, full.edx2_prev)
+    assert lazy.records()[31]["dx"] == float(full.dx[1, 1])
+    assert repr(lazy).startswith("Trace(100 steps × 30 parameters")
+
+
+def test_large_outputs_are_mapped_and_behave_as_arrays(monkeypatch):
+    monkeypatch.setattr(core, "LARGE_ARRAY_BYTES", 1024)
+    a = core.empty((100, 30), np.float64)
+    assert a.shape == (100, 30) and a.flags.writeable and a.flags.c_contiguous
+    grads = np.random.default_rng(4).standard_normal((100, 30))
+    mapped = core.run(grads, core.Settings(), method="kernel")
+    monkeypatch.setattr(core, "LARGE_ARRAY_BYTES", 1 << 60)
+    assert_identical(mapped, core.run(grads, core.Settings(), method="kernel"))
+
+
+def test_a_stale_library_is_refused(tmp_path, monkeypatch):
+    # A library compiled from another version of _kernel.c must not be used: numpy does the work instead.
+    shutil.copy(kernel.LIBRARY, tmp_path / "_kernel.so")
+    (tmp_path / "_kernel.c").write_text(kernel.LIBRARY.with_suffix(".c").read_text() + "/* changed */\n")
+    monkeypatch.setattr(kernel, "LIBRARY", tmp_path / "_kernel.so")
+    monkeypatch.setattr(kernel, "_loaded", False)
+    monkeypatch.setattr(kernel, "_function", None)
+    assert not kernel.available()
+    shutil.copy(Path(core.__file__).with_name("_kernel.c"), tmp_path / "_kernel.c")
+    monkeypatch.setattr(kernel, "_loaded", False)
+    assert kernel.available()
+
+
+def test_switched_off_by_the_environment(monkeypatch):
+    monkeypatch.setenv("ADADELTA_KERNEL", "numpy")
+    monkeypatch.setattr(kernel, "_loaded", False)
+    monkeypatch.setattr(kernel, "_function", None)
+    assert not kernel.available()
+    with pytest.raises(ValueError, match="not available"):
+        core.run(np.ones((3, 1)), core.Settings(), method="kernel")
+    # the trace itself is unchanged: numpy does the same arithmetic
+    grads = np.random.default_rng(6).standard_normal((300, 20))
+    off = core.run(grads, core.Settings(lr=0.3))
+    monkeypatch.delenv("ADADELTA_KERNEL")
+    monkeypatch.setattr(kernel, "_loaded", False)
+    assert kernel.available()
+    assert_identical(core.run(grads, core.Settings(lr=0.3)), off)
+
+
+def test_float32_never_goes_to_the_kernel(monkeypatch):
+    calls = []
+    monkeypatch.setattr(kernel, "run", lambda *a, **k: calls.append(1))
+    core.run(np.ones((5000, 3)), core.Settings(dtype="float32"))
+    assert calls == []
+
