@@ -233,12 +233,12 @@ def advance(grads: np.ndarray, settings: Settings, state: State, *, method: str 
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     steps, size = grads.shape
     if method == "auto":
-        from . import scan
-
         method = "sequential"
-        if (scan.can_scan(settings) and steps > SCAN_MIN_STEPS and size <= SCAN_MAX_PARAMS
-                and not _kernel_applies(settings, steps * size)):
-            method = "scan"
+        if steps > SCAN_MIN_STEPS and size <= SCAN_MAX_PARAMS and not _kernel_applies(settings, steps * size):
+            from . import scan
+
+            if scan.can_scan(settings):
+                method = "scan"
     if method == "scan":
         from . import scan
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import json
 import math
 import re
 import sys
@@ -260,6 +259,8 @@ def _from_columns(columns: dict[str, list[float]], source: str, lines: list[int]
 
 
 def read_json(text: str, source: str) -> Gradients:
+    import json
+
     def reject_constant(name: str):
         raise InputError(_f('%(v0)s is not a finite number; %(v1)s', v0=name, v1=_(EXPECTED_NUMBER)), source=source)
 

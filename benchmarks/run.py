@@ -62,7 +62,9 @@ def main() -> int:
     memory_steps = 300_000 if args.quick else 3_000_000
     repeat = 3 if args.quick else 5
     have_torch = importlib.util.find_spec("torch") is not None
-    adadelta = [PY, "-m", "adadelta_cli"]
+    # The installed console script, as users run it (python -m adopts runpy's few ms more).
+    script = Path(PY).with_name("adadelta")
+    adadelta = [str(script)] if script.exists() else [PY, "-m", "adadelta_cli"]
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, numpy {np.__version__}")
     latency = seconds([*adadelta, "trace", "0.1", "0.2", "0.15"], repeat * 4)

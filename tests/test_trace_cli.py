@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import sys
 
 import pytest
 
@@ -230,3 +231,26 @@ def test_bare_command_prints_help(run):
     assert result.exit_code == 0
     for command in ("trace", "step", "check", "worksheet", "plot", "walk", "compare", "optimize"):
         assert command in result.stdout
+
+
+@pytest.mark.parametrize("argv, code, expect", [
+    (["trace", "0.1", "0.2", "0.15"], 0, "0.00347625"),
+    (["--lang", "zh", "trace", "0.1"], 0, "0.0005"),
+    (["trace", "--lang=en", "0.1", "--rho", "0.9"], 0, "0.001"),
+    (["--help"], 0, "worksheet"),
+    (["traec", "0.1"], 2, "No such command"),
+    (["step", "--grad", "0.1", "--eg2-prev", "0", "--edx2-prev", "0"], 0, "Δx"),
+])
+def test_console_script_builds_the_named_command(argv, code, expect, monkeypatch, capsys):
+    # The console script registers only the command named on the line (quicker start); everything else
+    # behaves as with all of them, and all are registered again afterwards.
+    from adadelta_cli import cli
+
+    before = list(cli.app.registered_commands)
+    monkeypatch.setattr(sys, "argv", ["adadelta", *argv])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    captured = capsys.readouterr()
+    assert exit_.value.code == code, captured
+    assert expect in captured.out + captured.err
+    assert cli.app.registered_commands == before and len(before) == 8
