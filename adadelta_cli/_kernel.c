@@ -67,11 +67,12 @@ step(int64_t n, const double *restrict g, double *restrict g_eff, const double *
     step(n, gt, geff_t, eg2_prev, eg2_t, edx2_prev, edx2_t, eta_t, dx_t, x_prev, x_t, rho, one_minus_rho, eps, \
          lr, wd, decay, M, C, D, G, S)
 
-/* Arrays are C-contiguous rows of n doubles. g: steps rows. g_eff: steps rows, or NULL where it equals g
+/* Arrays are rows of n doubles, each row starting ld doubles after the one before (ld = n for a whole array; a
+   larger ld for a band of columns of a wider one, so that threads can share the columns). g: steps rows. g_eff: steps rows, or NULL where it equals g
    (neither maximize nor coupled weight decay). eg2, x: steps rows. eta, dx: steps rows, or both NULL (not
    stored). edx2: steps + 1 rows, row 0 holding E[Δx²]_0 on entry. eg2_0, x_0: the state before step 1. */
 CLONES
-void adadelta_f64(int64_t steps, int64_t n, const double *restrict g, double *restrict g_eff,
+void adadelta_f64(int64_t steps, int64_t n, int64_t ld, const double *restrict g, double *restrict g_eff,
                   double *restrict eg2, double *restrict edx2, double *restrict eta, double *restrict dx,
                   double *restrict x, const double *restrict eg2_0, const double *restrict x_0, double rho,
                   double one_minus_rho, double eps, double lr, double wd, double decay, int64_t flags)
@@ -81,14 +82,14 @@ void adadelta_f64(int64_t steps, int64_t n, const double *restrict g, double *re
     const double *eg2_prev = eg2_0;
     const double *x_prev = x_0;
     for (int64_t t = 0; t < steps; t++) {
-        const double *gt = g + t * n;
-        double *geff_t = g_eff ? g_eff + t * n : NULL;
-        double *eg2_t = eg2 + t * n;
-        const double *edx2_prev = edx2 + t * n;
-        double *edx2_t = edx2 + (t + 1) * n;
-        double *eta_t = derived ? eta + t * n : NULL;
-        double *dx_t = derived ? dx + t * n : NULL;
-        double *x_t = x + t * n;
+        const double *gt = g + t * ld;
+        double *geff_t = g_eff ? g_eff + t * ld : NULL;
+        double *eg2_t = eg2 + t * ld;
+        const double *edx2_prev = edx2 + t * ld;
+        double *edx2_t = edx2 + (t + 1) * ld;
+        double *eta_t = derived ? eta + t * ld : NULL;
+        double *dx_t = derived ? dx + t * ld : NULL;
+        double *x_t = x + t * ld;
         if (!maximize && !coupled && !decoupled) {
             if (derived)
                 STEP(0, 0, 0, 0, 1);
@@ -112,5 +113,17 @@ void adadelta_f64(int64_t steps, int64_t n, const double *restrict g, double *re
         }
         eg2_prev = eg2_t;
         x_prev = x_t;
+    }
+}
+
+/* η and Δx of count values from the kept E[Δx²]_{t−1}, E[g²]_t and g_eff: the same operations as in step(). */
+CLONES
+void adadelta_derive_f64(int64_t count, const double *restrict edx2_prev, const double *restrict eg2,
+                         const double *restrict g_eff, double eps, double *restrict eta, double *restrict dx)
+{
+    for (int64_t i = 0; i < count; i++) {
+        double rate = sqrt(edx2_prev[i] + eps) / sqrt(eg2[i] + eps);
+        eta[i] = rate;
+        dx[i] = -(rate * g_eff[i]);
     }
 }

@@ -1,7 +1,5 @@
 """The command line: parse options, call the layers below, choose the exit code. Nothing is computed here."""
 
-from __future__ import annotations
-
 import contextlib
 import functools
 import signal
@@ -142,6 +140,12 @@ def handles_errors(command):
 
 
 NUMBERS_OK = {"ignore_unknown_options": True}  # so that `trace 0.1 -0.2` reads -0.2 as a gradient
+WithOpt = Annotated[Optional[str], typer.Option(
+    "--with", help=_("Optimizers beside Adadelta: a comma-separated list of adagrad, rmsprop, sgd, momentum, adam "
+    "(PyTorch's defaults). [default: all five]"), show_default=False)]
+SetOpt = Annotated[Optional[list[str]], typer.Option(
+    "--set", help=_("OPTIMIZER.PARAMETER=VALUE over PyTorch's defaults, e.g. --set adagrad.lr=0.1; repeatable."),
+    show_default=False)]
 
 
 @app.command(context_settings=NUMBERS_OK, help=_(
@@ -280,12 +284,6 @@ def walk(
     walking.walk(report, output.stdout_console(), digits, interactive, typer.getchar)
 
 
-WithOpt = Annotated[Optional[str], typer.Option(
-    "--with", help=_("Optimizers beside Adadelta: a comma-separated list of adagrad, rmsprop, sgd, momentum, adam "
-    "(PyTorch's defaults). [default: all five]"), show_default=False)]
-SetOpt = Annotated[Optional[list[str]], typer.Option(
-    "--set", help=_("OPTIMIZER.PARAMETER=VALUE over PyTorch's defaults, e.g. --set adagrad.lr=0.1; repeatable."),
-    show_default=False)]
 
 
 @app.command(context_settings=NUMBERS_OK, help=_(

@@ -268,23 +268,32 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
     ops = arithmetic(settings.dtype, size)
     g = grads.astype(ops.dtype, copy=False)
     differs = bool(settings.maximize or (settings.weight_decay and settings.weight_decay_mode == "coupled"))
-    g_eff_all = empty(g.shape, ops.dtype) if differs else g
-    eg2_all, x_all = empty(g.shape, ops.dtype), empty(g.shape, ops.dtype)
-    eta_all, dx_all = (empty(g.shape, ops.dtype), empty(g.shape, ops.dtype)) if derived else (None, None)
-    edx2_all = empty((steps + 1, size), ops.dtype)  # row t holds E[Δx²]_t: both edx2 and edx2_prev
-    edx2_all[0] = state.edx2
-    if method == "kernel" and not (settings.dtype == "float64" and _kernel_applies(settings, KERNEL_MIN_VALUES)):
+    if method == "kernel" and not _kernel_applies(settings, KERNEL_MIN_VALUES):
         raise ValueError("the compiled float64 kernel is not available here (or the dtype is not float64)")
-    if method == "kernel" or (method == "sequential" and _kernel_applies(settings, steps * size)):
+    use_kernel = method == "kernel" or (method == "sequential" and _kernel_applies(settings, steps * size))
+    threads = 1
+    if use_kernel:
         from . import kernel
 
+        threads = kernel.threads_for(steps, size)
+
+    def new(shape):
+        # Threads fault their own pages side by side; a single thread does better with them faulted at once.
+        return empty(shape, ops.dtype, populate=threads == 1)
+
+    g_eff_all = new(g.shape) if differs else g
+    eg2_all, x_all = new(g.shape), new(g.shape)
+    eta_all, dx_all = (new(g.shape), new(g.shape)) if derived else (None, None)
+    edx2_all = new((steps + 1, size))  # row t holds E[Δx²]_t: both edx2 and edx2_prev
+    edx2_all[0] = state.edx2
+    if use_kernel:
         coupled = bool(settings.weight_decay) and settings.weight_decay_mode == "coupled"
         decoupled = bool(settings.weight_decay) and settings.weight_decay_mode == "decoupled"
         kernel.run(np.ascontiguousarray(g), g_eff_all if differs else None, eg2_all, edx2_all, eta_all, dx_all,
                    x_all, np.ascontiguousarray(state.eg2, dtype=np.float64),
                    np.ascontiguousarray(state.x, dtype=np.float64), rho=settings.rho, eps=settings.eps,
                    lr=settings.lr_value, wd=settings.weight_decay, decay=settings.decay_factor,
-                   maximize=settings.maximize, coupled=coupled, decoupled=decoupled)
+                   maximize=settings.maximize, coupled=coupled, decoupled=decoupled, threads=threads)
     else:
         eta_row, dx_row = (None, None) if derived else (np.empty(size, ops.dtype), np.empty(size, ops.dtype))
         eg2, x = state.eg2, state.x
@@ -305,20 +314,22 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
 LARGE_ARRAY_BYTES = 32 << 20
 
 
-def empty(shape: tuple[int, ...], dtype) -> np.ndarray:
-    """np.empty, but arrays of LARGE_ARRAY_BYTES or more are mapped with their pages populated at once.
+def empty(shape: tuple[int, ...], dtype, *, populate: bool = True) -> np.ndarray:
+    """np.empty, but arrays of LARGE_ARRAY_BYTES or more are anonymous maps of ordinary pages.
 
-    A wide trace writes hundreds of MB that it has just allocated. Faulting them in one call costs a fraction
-    of faulting them page by page as the recurrence first touches them, and unlike numpy's own large
-    allocations (marked for transparent huge pages) it never waits for the kernel to compact memory.
+    A wide trace writes hundreds of MB that it has just allocated. numpy marks large allocations for
+    transparent huge pages, and where the kernel must first compact memory to find them, the first writes wait
+    (up to seconds for a few hundred MB, measured). Ordinary pages never wait for that: ``populate`` faults them
+    all in at once, a fraction of the cost of faulting them one by one; without it, the threads that fill the
+    array fault their own pages side by side.
     """
     dtype = np.dtype(dtype)
     nbytes = math.prod(shape) * dtype.itemsize
-    populate = getattr(mmap, "MAP_POPULATE", 0)
-    if nbytes < LARGE_ARRAY_BYTES or not populate:
+    if nbytes < LARGE_ARRAY_BYTES or not hasattr(mmap, "MAP_ANONYMOUS"):
         return np.empty(shape, dtype)
+    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | (getattr(mmap, "MAP_POPULATE", 0) if populate else 0)
     try:
-        mapping = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate)
+        mapping = mmap.mmap(-1, nbytes, flags=flags)
     except OSError:
         return np.empty(shape, dtype)
     return np.frombuffer(mapping, dtype=dtype).reshape(shape)
@@ -327,6 +338,13 @@ def empty(shape: tuple[int, ...], dtype) -> np.ndarray:
 def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, settings: Settings) -> tuple[np.ndarray,
                                                                                                   np.ndarray]:
     """(η, Δx) from E[Δx²]_{t−1}, E[g²]_t and g_eff, any shape: exactly the values the recurrence computed."""
+    shape = np.broadcast_shapes(np.shape(edx2_prev), np.shape(eg2), np.shape(g_eff))
+    if shape and _kernel_applies(settings, math.prod(shape)):
+        from . import kernel
+
+        eta, dx = empty(shape, np.float64), empty(shape, np.float64)
+        kernel.derive(*np.broadcast_arrays(edx2_prev, eg2, g_eff), settings.eps, eta, dx)
+        return eta, dx
     ops = arithmetic(settings.dtype)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         eta = rate(edx2_prev, eg2, settings.eps, ops)

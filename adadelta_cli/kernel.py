@@ -19,25 +19,28 @@ LIBRARY = Path(__file__).with_name("_kernel.so")
 MAXIMIZE, COUPLED, DECOUPLED = 1, 2, 4
 
 _function = None
+_derive = None
 _loaded = False
 
 
 def function():
     """The C function ``adadelta_f64``, or None where it is not built or switched off."""
-    global _function, _loaded
+    global _function, _derive, _loaded
     if not _loaded:
         _loaded = True
+        _function = _derive = None
         if os.environ.get("ADADELTA_KERNEL", "").lower() != "numpy" and LIBRARY.exists():
             try:
                 library = ctypes.CDLL(str(LIBRARY))
-                f = library.adadelta_f64 if _same_source(library) else None
+                if _same_source(library):
+                    f, d = library.adadelta_f64, library.adadelta_derive_f64
+                    f.restype = d.restype = None
+                    f.argtypes = [*[ctypes.c_int64] * 3, *[ctypes.c_void_p] * 9, *[ctypes.c_double] * 6,
+                                  ctypes.c_int64]
+                    d.argtypes = [ctypes.c_int64, *[ctypes.c_void_p] * 3, ctypes.c_double, *[ctypes.c_void_p] * 2]
+                    _function, _derive = f, d
             except (OSError, AttributeError):
-                f = None
-            if f is not None:
-                f.restype = None
-                f.argtypes = [ctypes.c_int64, ctypes.c_int64, *[ctypes.c_void_p] * 9, *[ctypes.c_double] * 6,
-                              ctypes.c_int64]
-            _function = f
+                pass
     return _function
 
 
@@ -61,11 +64,56 @@ def _pointer(a: np.ndarray | None):
     return a.ctypes.data
 
 
+THREADS_MIN_VALUES = 1 << 20  # smaller traces run on one thread: starting threads would cost more than it saves
+BAND_MIN_COLUMNS = 512
+
+
+def threads_for(steps: int, n: int) -> int:
+    """How many threads share a steps × n trace: one per processor available, each a band of columns."""
+    if steps * n < THREADS_MIN_VALUES:
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cpus, n // BAND_MIN_COLUMNS, 16))
+
+
 def run(g: np.ndarray, g_eff: np.ndarray | None, eg2: np.ndarray, edx2: np.ndarray, eta: np.ndarray | None,
         dx: np.ndarray | None, x: np.ndarray, eg2_0: np.ndarray, x_0: np.ndarray, *, rho: float, eps: float,
-        lr: float, wd: float, decay: float, maximize: bool, coupled: bool, decoupled: bool) -> None:
-    """Fill the output arrays (see _kernel.c for their shapes); ``edx2[0]`` holds E[Δx²]_0 on entry."""
+        lr: float, wd: float, decay: float, maximize: bool, coupled: bool, decoupled: bool,
+        threads: int | None = None) -> None:
+    """Fill the output arrays (see _kernel.c for their shapes); ``edx2[0]`` holds E[Δx²]_0 on entry.
+
+    The parameters are independent of each other, so bands of columns go to threads of their own (ctypes lets
+    go of the GIL during the call); each column's arithmetic is the same whatever the band.
+    """
     steps, n = g.shape
     flags = (MAXIMIZE if maximize else 0) | (COUPLED if coupled else 0) | (DECOUPLED if decoupled else 0)
-    function()(steps, n, *(_pointer(a) for a in (g, g_eff, eg2, edx2, eta, dx, x, eg2_0, x_0)),
-               rho, 1.0 - rho, eps, lr, wd, decay, flags)
+    arrays = [g, g_eff, eg2, edx2, eta, dx, x, eg2_0, x_0]
+    pointers = [_pointer(a) for a in arrays]
+    f = function()
+
+    def band(lo: int, hi: int) -> None:
+        offset = lo * 8
+        f(steps, hi - lo, n, *(None if p is None else p + offset for p in pointers), rho, 1.0 - rho, eps, lr, wd,
+          decay, flags)
+
+    count = threads or threads_for(steps, n)
+    if count <= 1:
+        band(0, n)
+        return
+    import threading
+
+    # Bands start on a 64-byte boundary, so that no cache line is written by two threads.
+    edges = [0, *(((n * i) // count) // 8 * 8 for i in range(1, count)), n]
+    workers = [threading.Thread(target=band, args=(lo, hi)) for lo, hi in zip(edges, edges[1:]) if hi > lo]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+
+
+def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, eps: float, eta: np.ndarray,
+           dx: np.ndarray) -> None:
+    """Fill ``eta`` and ``dx`` (C-contiguous, shaped like the inputs) from the kept quantities."""
+    function()
+    inputs = [np.ascontiguousarray(a, dtype=np.float64) for a in (edx2_prev, eg2, g_eff)]
+    _derive(eta.size, *(_pointer(a) for a in inputs), eps, _pointer(eta), _pointer(dx))

@@ -151,14 +151,57 @@ def test_api_trace_derives_eta_and_dx_exactly():
     assert repr(lazy).startswith("Trace(100 steps × 30 parameters")
 
 
+@pytest.mark.parametrize("kw", [dict(), dict(maximize=True, lr=0.3), dict(weight_decay=0.1),
+                                dict(weight_decay=0.05, weight_decay_mode="decoupled", lr=0.7)])
+@pytest.mark.parametrize("threads", [2, 3, 5])
+def test_bands_of_columns_on_threads_change_nothing(kw, threads, monkeypatch):
+    rng = np.random.default_rng(threads)
+    size = 1237  # bands of unequal widths, none a multiple of the cache line
+    grads = rng.standard_normal((40, size))
+    s = core.Settings(**kw)
+    state = core.init(rng.standard_normal(size), size=size)
+    one = core.run(grads, s, state, method="kernel")
+    monkeypatch.setattr(kernel, "threads_for", lambda steps, n: threads)
+    assert_identical(core.run(grads, s, state, method="kernel"), one)
+    assert_identical(core.run(grads, s, state, method="kernel", derived=False)._replace(eta=one.eta, dx=one.dx), one)
+
+
+def test_threads_only_for_large_traces():
+    assert kernel.threads_for(10, 10_000) == 1
+    assert kernel.threads_for(1_000_000, 1) == 1
+    assert 1 <= kernel.threads_for(1000, 10_000) <= (os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize("eps", [1e-6, 0.0, 1.0])
+def test_derived_values_through_both(eps, monkeypatch):
+    rng = np.random.default_rng(7)
+    shape = (70, 40)
+    edx2_prev, eg2 = rng.random(shape) * 1e-3, rng.random(shape) * 1e-2
+    eg2[0, :3] = 0.0  # with eps = 0: 0/0 and x/0, the same NaN and inf from both
+    g = rng.standard_normal(shape)
+    s = core.Settings(eps=eps)
+    monkeypatch.setattr(core, "KERNEL_MIN_VALUES", 1)
+    eta, dx = core.derive(edx2_prev, eg2, g, s)
+    monkeypatch.setattr(core, "KERNEL_MIN_VALUES", 1 << 60)
+    want_eta, want_dx = core.derive(edx2_prev, eg2, g, s)
+    assert identical(eta, want_eta) and identical(dx, want_dx)
+    assert np.array_equal(np.isnan(eta), np.isnan(want_eta))
+
+
 def test_large_outputs_are_mapped_and_behave_as_arrays(monkeypatch):
     monkeypatch.setattr(core, "LARGE_ARRAY_BYTES", 1024)
     a = core.empty((100, 30), np.float64)
     assert a.shape == (100, 30) and a.flags.writeable and a.flags.c_contiguous
+    b = core.empty((100, 30), np.float64, populate=False)
+    b[...] = 2.5
+    assert float(b.sum()) == 2.5 * 3000
     grads = np.random.default_rng(4).standard_normal((100, 30))
     mapped = core.run(grads, core.Settings(), method="kernel")
+    monkeypatch.setattr(kernel, "threads_for", lambda steps, n: 2)  # pages faulted by the threads
+    mapped_by_threads = core.run(grads, core.Settings(), method="kernel")
     monkeypatch.setattr(core, "LARGE_ARRAY_BYTES", 1 << 60)
     assert_identical(mapped, core.run(grads, core.Settings(), method="kernel"))
+    assert_identical(mapped_by_threads, mapped)
 
 
 def test_a_stale_library_is_refused(tmp_path, monkeypatch):
