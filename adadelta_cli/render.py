@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,6 +94,8 @@ def settings_line(settings: dict, digits: int = 6) -> str:
 
 
 def json_head(settings: dict) -> str:
+    import json
+
     body = json.dumps(settings, ensure_ascii=False, indent=2).replace("\n", "\n  ")
     return f'{{\n  "settings": {body},\n  "steps": ['
 
@@ -137,6 +138,8 @@ def csv_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> 
 
 def json_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool, first: bool) -> str:
     """JSON step objects for a block, one a line, each preceded by the comma it needs."""
+    import json
+
     keys = [json.dumps(k) for k in machine_columns(show_g_eff)]
     ts, params = _labels(steps, names, first_t, lambda n: json.dumps(n, ensure_ascii=False))
     parts = []
