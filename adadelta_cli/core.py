@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import mmap
+import sys
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -250,8 +251,10 @@ def advance(grads: np.ndarray, settings: Settings, state: State, *, method: str 
 
 
 def _kernel_applies(settings: Settings, values: int) -> bool:
-    if settings.dtype != "float64" or values < KERNEL_MIN_VALUES:
+    if settings.dtype != "float64":
         return False
+    if values < KERNEL_MIN_VALUES and "adadelta_cli.kernel" not in sys.modules:
+        return False  # a small trace is not worth loading the kernel for; once loaded, it takes every block
     from . import kernel
 
     return kernel.available()
@@ -479,6 +482,12 @@ def fma64(a, b, c, out=None, scratch=None) -> np.ndarray:
         s_err += np.subtract(c, bp, out=tmp)
         s_err += p_err
         result = np.add(s, s_err, out=out)
+        # A zero result has s = 0 and the sign IEEE gives the sum (−0 only for −0 + −0), which adding s_err = +0
+        # would lose.
+        if out is None:
+            result = np.where(result == 0, s, result)
+        else:
+            np.copyto(result, s, where=result == 0)
     bad = ~np.isfinite(result)
     if bad.any():
         # Where the error terms are not finite (overflow), the plain sum is the honest answer (inf or nan).

@@ -329,6 +329,7 @@ def read_json(text: str, source: str) -> Gradients:
 # --- Reading long files in blocks ------------------------------------------------------------------------------
 
 CHUNK_BYTES = 1 << 22  # 4 MiB of text at a time
+WHOLE_BYTES = 1 << 16  # smaller inputs are read whole; larger ones by blocks, numpy parsing the plain ones
 _PLAIN_NUMBERS = re.compile(r"[^0-9eE.+\-\s,;]")  # a chunk without these characters holds only plain numbers
 
 
@@ -386,7 +387,7 @@ def open_stream(tokens: list[str], stdin=None) -> GradientStream:
 def _stream_handle(handle, source: str, total: int | None, close: bool = False) -> GradientStream:
     """Text from ``handle`` in chunks; JSON, UTF-16 and small inputs are read whole by read_bytes."""
     first = handle.read(CHUNK_BYTES)
-    if len(first) < CHUNK_BYTES or first.startswith((b"\xff\xfe", b"\xfe\xff")) or \
+    if len(first) < min(WHOLE_BYTES, CHUNK_BYTES) or first.startswith((b"\xff\xfe", b"\xfe\xff")) or \
             first.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"[", b"{"):
         data = first + handle.read()
         if close:

@@ -280,7 +280,7 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
 
 
 PIECE = 1 << 14  # steps formatted at a time: bounds the memory the text of a block takes
-PARALLEL_MIN_BYTES = 8 << 20  # inputs this large have their text formatted on every core
+PARALLEL_MIN_BYTES = 1 << 20  # inputs this large (some 50,000 steps) have their text formatted on every core
 
 
 def _format_piece(task) -> str:

@@ -167,9 +167,31 @@ def test_parallel_formatting_gives_the_same_text(run, tmp_path, monkeypatch):
     monkeypatch.setattr(multiprocessing, "get_context", lambda *a: pools.append(a) or real(*a))
     monkeypatch.setattr(tracing, "PIECE", 3000)
     for fmt in ("csv", "json"):
+        monkeypatch.setattr(tracing, "PARALLEL_MIN_BYTES", 1 << 60)
         sequential = run("trace", path, "--format", fmt).stdout
         monkeypatch.setattr(tracing, "PARALLEL_MIN_BYTES", 0)
         parallel = run("trace", path, "--format", fmt).stdout
-        monkeypatch.setattr(tracing, "PARALLEL_MIN_BYTES", 8 << 20)
         assert parallel == sequential and len(parallel) > 1_000_000
     assert pools == [("fork",), ("fork",)]  # the parallel runs really went through worker processes
+
+
+@pytest.mark.parametrize("bad, where", [("0.1x", ":4001:1:"), ("", ":4001"), ("1e999", ":4001:1:")])
+def test_mid_size_files_read_by_blocks_report_like_whole_files(run, tmp_path, monkeypatch, bad, where):
+    # Files from WHOLE_BYTES up are parsed by blocks (numpy for the plain ones): same values, same messages.
+    lines = [repr(v) for v in np.random.default_rng(3).standard_normal(6000).tolist()]
+    path = tmp_path / "g.csv"
+    path.write_text("g\n" + "\n".join(lines) + "\n")
+    assert path.stat().st_size > readers.WHOLE_BYTES
+    by_blocks = run("trace", path, "--format", "csv")
+    monkeypatch.setattr(readers, "WHOLE_BYTES", 1 << 40)
+    whole = run("trace", path, "--format", "csv")
+    assert by_blocks.exit_code == whole.exit_code == 0 and by_blocks.stdout == whole.stdout
+    lines[3999] = bad
+    path.write_text("g\n" + "\n".join(lines) + "\n")
+    whole = run("trace", path, "--format", "csv")
+    monkeypatch.undo()
+    by_blocks = run("trace", path, "--format", "csv")
+    assert by_blocks.exit_code == whole.exit_code
+    if bad:  # an empty line is skipped, as blank lines are
+        assert by_blocks.exit_code == 2 and where in by_blocks.stderr
+    assert by_blocks.stderr == whole.stderr
