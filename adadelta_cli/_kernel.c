@@ -68,9 +68,10 @@ step(int64_t n, const double *restrict g, double *restrict g_eff, const double *
          lr, wd, decay, M, C, D, G, S)
 
 /* Arrays are rows of n doubles, each row starting ld doubles after the one before (ld = n for a whole array; a
-   larger ld for a band of columns of a wider one, so that threads can share the columns). g: steps rows. g_eff: steps rows, or NULL where it equals g
-   (neither maximize nor coupled weight decay). eg2, x: steps rows. eta, dx: steps rows, or both NULL (not
-   stored). edx2: steps + 1 rows, row 0 holding E[Δx²]_0 on entry. eg2_0, x_0: the state before step 1. */
+   larger ld for a band of columns of a wider one, so that threads can share the columns).
+   g: steps rows. g_eff: steps rows, or NULL where it equals g (neither maximize nor coupled weight decay).
+   eg2, x: steps rows. eta, dx: steps rows, or both NULL (not stored). edx2: steps + 1 rows, row 0 holding
+   E[Δx²]_0 on entry. eg2_0, x_0: the state before step 1 (n values each, from the band's first column). */
 CLONES
 void adadelta_f64(int64_t steps, int64_t n, int64_t ld, const double *restrict g, double *restrict g_eff,
                   double *restrict eg2, double *restrict edx2, double *restrict eta, double *restrict dx,
