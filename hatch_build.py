@@ -24,9 +24,12 @@ LIBRARY = "adadelta_cli/_kernel.so"
 FLAGS = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared"]
 
 
-def compiler() -> list[str]:
-    cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
-    return shlex.split(cc)
+def compilers() -> list[list[str]]:
+    """$CC if set; else the compiler Python was built with, then plain cc."""
+    if os.environ.get("CC"):
+        return [shlex.split(os.environ["CC"])]
+    found = [shlex.split(cc) for cc in (sysconfig.get_config_var("CC"), "cc") if cc]
+    return [cc for i, cc in enumerate(found) if cc not in found[:i]]
 
 
 def compile_kernel(source: Path, target: Path) -> str | None:
@@ -34,19 +37,20 @@ def compile_kernel(source: Path, target: Path) -> str | None:
     if sys.platform == "win32":
         return "not built on Windows"
     sha = hashlib.sha256(source.read_bytes()).hexdigest()
-    attempts = [[], ["-DADADELTA_NO_CLONES"]]  # without the x86-64-v3 clone where the compiler lacks it
-    why = "no attempt"
-    for extra in attempts:
-        command = [*compiler(), *FLAGS, f'-DADADELTA_SOURCE_SHA="{sha}"', *extra, "-o", str(target), str(source),
-                   "-lm"]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-        except (OSError, subprocess.SubprocessError) as error:
-            return f"{command[0]}: {error}"
-        if done.returncode == 0:
-            return None
-        why = (done.stderr or done.stdout).strip().splitlines()[-1:] or [f"exit {done.returncode}"]
-        why = why[0]
+    why = "no C compiler found"
+    for cc in compilers():
+        # Without the x86-64-v3 clone where the compiler lacks it.
+        for extra in ([], ["-DADADELTA_NO_CLONES"]):
+            command = [*cc, *FLAGS, f'-DADADELTA_SOURCE_SHA="{sha}"', *extra, "-o", str(target), str(source), "-lm"]
+            try:
+                done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+            except (OSError, subprocess.SubprocessError) as error:
+                why = f"{cc[0]}: {error}"
+                break  # this compiler cannot run at all: try the next
+            if done.returncode == 0:
+                return None
+            lines = (done.stderr or done.stdout).strip().splitlines()
+            why = lines[-1] if lines else f"{cc[0]} exited with {done.returncode}"
     return why
 
 
