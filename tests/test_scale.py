@@ -195,3 +195,26 @@ def test_mid_size_files_read_by_blocks_report_like_whole_files(run, tmp_path, mo
     if bad:  # an empty line is skipped, as blank lines are
         assert by_blocks.exit_code == 2 and where in by_blocks.stderr
     assert by_blocks.stderr == whole.stderr
+
+
+_RNG = np.random.default_rng(11)
+_PAIRS = _RNG.standard_normal((4000, 2)).tolist()
+
+
+@pytest.mark.parametrize("text", [
+    "# a comment\nw,b\n" + "\n".join(f"{a!r},{b!r}" for a, b in _PAIRS) + "\n",
+    "\n".join(f"{a!r} {b!r}" for a, b in _PAIRS) + "\n",
+    "w\tb\r\n" + "\r\n".join(f"{a!r}\t{b!r}" for a, b in _PAIRS) + "\r\n",
+    "\n".join(f"{a!r};{b!r}" for a, b in _PAIRS) + "\n",
+    "t,g\n" + "\n".join(f"{i},{a!r}" for i, (a, _b) in enumerate(_PAIRS, 1)) + "\n",
+], ids=["csv-header-comment", "spaces", "tabs-crlf", "semicolons", "step-column"])
+def test_layouts_read_by_blocks_as_whole(run, tmp_path, monkeypatch, text):
+    path = tmp_path / "g.csv"
+    path.write_bytes(text.encode())
+    assert path.stat().st_size > readers.WHOLE_BYTES
+    for fmt in ("csv", "json", "table"):
+        by_blocks = run("trace", path, "--format", fmt)
+        monkeypatch.setattr(readers, "WHOLE_BYTES", 1 << 40)
+        whole = run("trace", path, "--format", fmt)
+        monkeypatch.undo()
+        assert by_blocks.exit_code == 0 and by_blocks.stdout == whole.stdout, fmt
