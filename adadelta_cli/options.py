@@ -92,6 +92,13 @@ OutputOpt = Annotated[Optional[Path], typer.Option(
 Digits = Annotated[int, typer.Option(
     "--digits", help=_("Significant digits shown in tables (CSV and JSON always carry full precision)."),
     rich_help_panel=OUTPUT_PANEL)]
+WithOpt = Annotated[Optional[str], typer.Option(
+    "--with", help=_("Optimizers beside Adadelta: a comma-separated list of adagrad, rmsprop, sgd, momentum, adam "
+    "(PyTorch's defaults). [default: all five]"), show_default=False)]
+SetOpt = Annotated[Optional[list[str]], typer.Option(
+    "--set", help=_("OPTIMIZER.PARAMETER=VALUE over PyTorch's defaults, e.g. --set adagrad.lr=0.1; repeatable."),
+    show_default=False)]
+
 
 
 @dataclass

@@ -28,8 +28,8 @@ x_t = x_{t-1} + lr·Δx_t
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from . import numfmt
 from .i18n import N_

@@ -241,9 +241,8 @@ def test_bare_command_prints_help(run):
     (["traec", "0.1"], 2, "No such command"),
     (["step", "--grad", "0.1", "--eg2-prev", "0", "--edx2-prev", "0"], 0, "Δx"),
 ])
-def test_console_script_builds_the_named_command(argv, code, expect, monkeypatch, capsys):
-    # The console script registers only the command named on the line (quicker start); everything else
-    # behaves as with all of them, and all are registered again afterwards.
+def test_console_script_runs_every_command(argv, code, expect, monkeypatch, capsys):
+    # The console script: help, a typo (Click's "No such command") and a command, all through cli.main.
     from adadelta_cli import cli
 
     before = list(cli.app.registered_commands)

@@ -1,0 +1,17 @@
+"""What every command module shares: exit codes, the context that lets negative numbers through, checks."""
+
+from __future__ import annotations
+
+from ..i18n import _f
+
+EXIT_WRONG = 1  # check / step --expect found a wrong value
+EXIT_USAGE = 2  # bad usage or bad input
+NUMBERS_OK = {"ignore_unknown_options": True}  # so that `trace 0.1 -0.2` reads -0.2 as a gradient
+
+
+def check_digits(digits: int) -> None:
+    """--digits between 1 and 17 (a double has 17 significant digits at most)."""
+    from ..errors import SettingsError
+
+    if digits < 1 or digits > 17:
+        raise SettingsError(_f('--digits must be between 1 and 17, got %(v0)s', v0=digits))

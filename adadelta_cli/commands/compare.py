@@ -1,0 +1,79 @@
+"""adadelta compare: Adadelta beside other optimizers on the same gradients."""
+
+from typing import Annotated, Optional
+
+import typer
+
+from .. import output
+from ..i18n import _, _f
+from ..options import (
+    X0,
+    Digits,
+    Edx2Init,
+    Eg2Init,
+    Eps,
+    Format,
+    FormatOpt,
+    Lr,
+    LrDTypeOpt,
+    Maximize,
+    OutputOpt,
+    PresetOpt,
+    Rho,
+    SetOpt,
+    WdMode,
+    WeightDecay,
+    WithOpt,
+    resolve,
+)
+from ._common import NUMBERS_OK, check_digits
+
+COMMAND = dict(name="compare", context_settings=NUMBERS_OK, help=_(
+    'Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side.'))
+
+
+def command(
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        metavar="[INPUT]...", help=_("Gradients as for trace."), show_default=False)] = None,
+    with_: WithOpt = None, set_: SetOpt = None,
+    rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
+    edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
+    maximize: Maximize = None, preset: PresetOpt = None, lr_dtype: LrDTypeOpt = None,
+    format: FormatOpt = Format.table, output_path: OutputOpt = None, digits: Digits = 6,
+) -> None:
+    """Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side."""
+    from .. import comparing, others
+    from ..errors import SettingsError
+    from ..readers import read_input
+
+    check_digits(digits)
+    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
+                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
+                       lr_dtype=lr_dtype)
+    chosen = others.parse_with(with_)
+    hyper = others.parse_sets(set_, chosen)
+    gradients = read_input(inputs or [])
+    if output_path is not None:
+        output.check_target(output_path, [gradients.path])
+    if not inputs:
+        output.message(_("no input given: comparing on the article's example g = 0.1, 0.2, 0.15"))
+    results = comparing.compute(gradients.values, resolved, chosen, hyper)
+    settings = {**resolved.as_dict(), "input": gradients.source, "with": chosen,
+                "others": {name: hyper[name] for name in chosen}}
+    fmt = format.value
+    if fmt == "json":
+        output.emit(comparing.to_json(gradients.values, gradients.names, results, settings), output_path)
+    elif fmt == "csv":
+        output.emit(comparing.to_csv(gradients.values, gradients.names, results), output_path)
+    elif fmt == "table":
+        table = comparing.table(gradients.values, gradients.names, results, settings, digits)
+        if output_path is not None:
+            output.emit(output.render_text(table, width=200), output_path)
+        else:
+            console = output.stdout_console()
+            from ..render import table_width
+
+            console.width = max(console.width, table_width(table))
+            console.print(table)
+    else:
+        raise SettingsError(_f('compare writes --format table, csv or json, not %(v0)s', v0=fmt))

@@ -1,0 +1,85 @@
+"""adadelta optimize: minimise a function, each gradient taken exactly at the current x."""
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .. import output
+from ..i18n import _, _f
+from ..options import (
+    Digits,
+    Edx2Init,
+    Eg2Init,
+    Eps,
+    Format,
+    FormatOpt,
+    Lr,
+    LrDTypeOpt,
+    Maximize,
+    OutputOpt,
+    PresetOpt,
+    Rho,
+    SetOpt,
+    WdMode,
+    WeightDecay,
+    resolve,
+)
+from ._common import NUMBERS_OK, check_digits
+
+COMMAND = dict(name="optimize", context_settings=NUMBERS_OK, help=_(
+    "Minimise a function: each step's gradient is taken exactly from the function at the current x."))
+
+
+def command(
+    function: Annotated[str, typer.Argument(
+        metavar="FUNCTION", help=_("quadratic (Σ x_i²), rosenbrock, beale, himmelblau, or a formula in x and y such "
+        "as '(x - 1)^2 + 10*(y + 2)^2' (x1 ... xn beyond two dimensions)."), show_default=False)],
+    x0: Annotated[str, typer.Option("--x0", help=_("The starting point: a or a,b (one value per dimension)."),
+                                    show_default=False)],
+    steps: Annotated[int, typer.Option("--steps", help=_("Number of steps."), min=1, max=10_000_000)] = 100,
+    with_: Annotated[Optional[str], typer.Option(
+        "--with", help=_("Other optimizers to run from the same start: adagrad, rmsprop, sgd, momentum, adam."),
+        show_default=False)] = None,
+    set_: SetOpt = None,
+    rho: Rho = None, eps: Eps = None, lr: Lr = None, eg2_init: Eg2Init = None, edx2_init: Edx2Init = None,
+    weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None, maximize: Maximize = None,
+    preset: PresetOpt = None, lr_dtype: LrDTypeOpt = None, format: FormatOpt = Format.table,
+    output_path: OutputOpt = None, digits: Digits = 6,
+    show_all: Annotated[bool, typer.Option("--all", help=_("Show every step in the table."))] = False,
+    plot_path: Annotated[Optional[Path], typer.Option(
+        "--plot", help=_("Draw the trajectories over the function's contours to a .png, .svg or .pdf file "
+        "(needs the plot extra)."), metavar="FILE", show_default=False)] = None,
+) -> None:
+    """Minimise a function: each step's gradient is taken exactly from the function at the current x."""
+    from .. import optimizing
+    from ..errors import SettingsError
+
+    check_digits(digits)
+    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
+                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
+                       lr_dtype=lr_dtype)
+    for target in (output_path, plot_path):
+        if target is not None:
+            output.check_target(target)
+    func, start, adadelta, results, hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
+    if plot_path is not None and func.dimensions != 2:
+        raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
+    chosen = list(results)
+    settings = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen, "others": hyper}
+    fmt = format.value
+    if fmt == "json":
+        output.emit(optimizing.to_json(func, adadelta, results, settings), output_path)
+    elif fmt == "csv":
+        output.emit(optimizing.to_csv(func, adadelta, results), output_path)
+    elif fmt == "table":
+        table = optimizing.table(func, adadelta, results, settings, digits, show_all)
+        if output_path is not None:
+            output.emit(output.render_text(table), output_path)
+        else:
+            output.stdout_console().print(table)
+    else:
+        raise SettingsError(_f('optimize writes --format table, csv or json, not %(v0)s', v0=fmt))
+    if plot_path is not None:
+        optimizing.contour_plot(func, adadelta, results, start, plot_path,
+                                lambda path, writer: output.write_atomic(path, writer=writer, binary=True))

@@ -1,0 +1,100 @@
+"""adadelta plot: the quantities against t, in the terminal or to a file; or trajectories over a function."""
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .. import output
+from ..i18n import _
+from ..options import (
+    X0,
+    DType,
+    DTypeOpt,
+    Edx2Init,
+    Eg2Init,
+    Eps,
+    Lr,
+    LrDTypeOpt,
+    Maximize,
+    PresetOpt,
+    Rho,
+    SetOpt,
+    WdMode,
+    WeightDecay,
+    resolve,
+)
+from ._common import NUMBERS_OK
+
+COMMAND = dict(name="plot", context_settings=NUMBERS_OK, help=_(
+    'Plot E[g²]_t and E[Δx²]_t (log scale), η_t, Δx_t and x_t against t.'))
+
+
+def command(
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        metavar="[INPUT]...", help=_("Gradients as for trace."), show_default=False)] = None,
+    rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
+    edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
+    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
+    lr_dtype: LrDTypeOpt = None,
+    output_path: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help=_("Draw to a .png, .svg or .pdf file (needs the plot extra: "
+        "pip install 'adadelta-cli[plot]'). Without it, the chart is drawn in the terminal."), metavar="FILE",
+        show_default=False)] = None,
+    width: Annotated[Optional[int], typer.Option("--width", help=_("Terminal chart width. [default: the terminal's]"),
+                                                 min=40, show_default=False)] = None,
+    height: Annotated[int, typer.Option("--height", help=_("Terminal chart height."), min=10)] = 30,
+    function: Annotated[Optional[str], typer.Option(
+        "--function", help=_("Instead of INPUT: optimise this function from --x0 (as adadelta optimize) and draw "
+                             "the trajectories over its contours (-o FILE), or f(x_t) against t in the terminal."),
+        show_default=False)] = None,
+    steps: Annotated[int, typer.Option("--steps", help=_("With --function: the number of steps."), min=1)] = 100,
+    with_: Annotated[Optional[str], typer.Option(
+        "--with", help=_("With --function: other optimizers to draw (adagrad, rmsprop, sgd, momentum, adam)."),
+        show_default=False)] = None,
+    set_: SetOpt = None,
+) -> None:
+    """Plot E[g²]_t and E[Δx²]_t (log scale), η_t, Δx_t and x_t against t."""
+    from .. import plotting, tracing
+
+    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
+                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
+                       dtype=dtype, lr_dtype=lr_dtype)
+    if function is not None:
+        _plot_function(function, resolved, x0, steps, with_, set_, output_path, inputs, width, height)
+        return
+    report, source = tracing.trace_input(inputs or [], resolved)
+    if not inputs:
+        output.message(_("no input given: plotting the article's example g = 0.1, 0.2, 0.15"))
+    if output_path is not None:
+        output.check_target(output_path, [source.path])
+        plotting.save_figure(report, output_path, lambda path, writer: output.write_atomic(
+            path, writer=writer, binary=True))
+        return
+    console = output.stdout_console()
+    chart = plotting.terminal_chart(report, width or min(console.width, 140), height,
+                                    color=console.is_terminal and not console.no_color)
+    sys.stdout.write(chart + "\n")
+
+
+def _plot_function(function, resolved, x0, steps, with_, set_, output_path, inputs, width, height) -> None:
+    """plot --function: the trajectories over the function's contours, or f(x_t) in the terminal."""
+    from .. import optimizing, plotting
+    from ..errors import SettingsError
+
+    if inputs:
+        raise SettingsError(_("give either gradients (INPUT) or --function, not both"))
+    if x0 is None:
+        raise SettingsError(_("--function needs a starting point: --x0 a,b"))
+    func, start, adadelta, results, _hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
+    if output_path is not None:
+        output.check_target(output_path)
+        optimizing.contour_plot(func, adadelta, results, start, output_path,
+                                lambda path, writer: output.write_atomic(path, writer=writer, binary=True))
+        return
+    console = output.stdout_console()
+    curves = {"adadelta": adadelta[1]}
+    curves.update({name: r["f"] for name, r in results.items()})
+    sys.stdout.write(plotting.terminal_curves(curves, _("f(x_t) (log scale)"), width or min(console.width, 140),
+                                              height, color=console.is_terminal and not console.no_color) + "\n")

@@ -1,0 +1,69 @@
+"""adadelta step: one step from an explicit state, every intermediate shown."""
+
+from typing import Annotated, Optional
+
+import typer
+
+from ..i18n import _
+from ..options import (
+    Digits,
+    DType,
+    DTypeOpt,
+    Eps,
+    Format,
+    FormatOpt,
+    Lr,
+    LrDTypeOpt,
+    Maximize,
+    OutputOpt,
+    PresetOpt,
+    Rho,
+    WdMode,
+    WeightDecay,
+    resolve,
+)
+from ._common import EXIT_WRONG, check_digits
+
+COMMAND = dict(name="step", help=_('One step from an explicit state, with every intermediate shown.'))
+
+
+def command(
+    grad: Annotated[str, typer.Option("--grad", help=_("g_t, the gradient of this step."), show_default=False)],
+    eg2_prev: Annotated[Optional[str], typer.Option(
+        "--eg2-prev", help=_("E[g²]_{t−1}; E[g²]_t is then computed. [default: 0]"), show_default=False)] = None,
+    eg2: Annotated[Optional[str], typer.Option(
+        "--eg2", help=_("E[g²]_t given as is (as the article's second example does), instead of --eg2-prev."),
+        show_default=False)] = None,
+    edx2_prev: Annotated[Optional[str], typer.Option("--edx2-prev", help=_("E[Δx²]_{t−1}. [default: 0]"),
+                                                     show_default=False)] = None,
+    x: Annotated[Optional[str], typer.Option("--x", help=_("x_{t−1}. [default: 0]"), show_default=False)] = None,
+    t: Annotated[int, typer.Option("--t", help=_("The step's number, for the labels."), min=1)] = 1,
+    expect: Annotated[Optional[list[str]], typer.Option(
+        "--expect", help=_("NAME=VALUE: check a hand-calculated value (eg2, eta, dx, edx2, x); repeatable. "
+        "Exit 1 when any is wrong."), show_default=False)] = None,
+    rel_tol: Annotated[Optional[float], typer.Option(
+        "--rel-tol", help=_("Also accept a value within this relative distance."), show_default=False)] = None,
+    rho: Rho = None, eps: Eps = None, lr: Lr = None, weight_decay: WeightDecay = None,
+    weight_decay_mode: WdMode = None, maximize: Maximize = None, preset: PresetOpt = None,
+    dtype: DTypeOpt = DType.float64, lr_dtype: LrDTypeOpt = None, format: FormatOpt = Format.table,
+    output_path: OutputOpt = None, digits: Digits = 6,
+) -> None:
+    """One step from an explicit state, with every intermediate shown."""
+    from .. import checking, tracing
+    from ..errors import SettingsError
+    from ..options import number_list
+
+    if eg2 is not None and eg2_prev is not None:
+        raise SettingsError(_("give either --eg2-prev (E[g²]_t is computed) or --eg2 (E[g²]_t as is), not both"))
+    check_digits(digits)
+    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x, eg2_init=eg2_prev, edx2_init=edx2_prev,
+                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
+                       dtype=dtype, lr_dtype=lr_dtype)
+    g = number_list(grad, "--grad")
+    eg2_given = number_list(eg2, "--eg2")[0] if eg2 is not None else None
+    cells = checking.parse_expectations(expect or [])
+    report, verdicts = tracing.single_step(g[0], resolved, t=t, eg2_given=eg2_given, cells=cells,
+                                           rel_tol=rel_tol)
+    tracing.emit_step(report, verdicts, format.value, output_path, digits, eg2_given=eg2_given is not None)
+    if any(v.status == "wrong" for v in verdicts):
+        raise typer.Exit(EXIT_WRONG)
