@@ -317,6 +317,7 @@ class Notation:
     times_ten: str  # {0} mantissa, {1} exponent
     symbol_before_square: str = "{0}"  # LaTeX braces a subscripted symbol before ^2
     brace_index: str = "{0}"  # a many-character index (t-1), as written in ``{i}``
+    label: str = "  {0}"  # words after a formula, such as (given)
 
     def index(self, t: int | str, prev: bool) -> str:
         if isinstance(t, int):
@@ -343,7 +344,12 @@ class _MathML(Notation):
         sign = ""
         if mantissa.startswith("-"):
             sign, mantissa = "<mo>−</mo>", mantissa[1:]
-        return sign + (self.times_ten.format(mantissa, exponent) if marker else f"<mn>{mantissa}</mn>")
+        if not marker:
+            return f"{sign}<mn>{mantissa}</mn>"
+        # A negative power of ten with a real minus sign (U+2212), as the mantissa's sign is written.
+        power = (f"<mrow><mo>−</mo><mn>{exponent[1:]}</mn></mrow>" if exponent.startswith("-")
+                 else f"<mn>{exponent}</mn>")
+        return sign + self.times_ten.format(mantissa, power)
 
 
 UNICODE = Notation(
@@ -373,7 +379,7 @@ MATHML = _MathML(
     dot="<mo>·</mo>", minus="<mo>−</mo>", plus="<mo>+</mo>", less="<mo>−</mo>", equals="<mo>=</mo>",
     sqrt="<msqrt>{0}</msqrt>", frac="<mfrac><mrow>{0}</mrow><mrow>{1}</mrow></mfrac>",
     square="<msup><mrow>{0}</mrow><mn>2</mn></msup>", paren="<mo>(</mo>{0}<mo>)</mo>",
-    times_ten="<mn>{0}</mn><mo>×</mo><msup><mn>10</mn><mn>{1}</mn></msup>")
+    times_ten="<mn>{0}</mn><mo>×</mo><msup><mn>10</mn>{1}</msup>", label='<mspace width="1em"/><mtext>{0}</mtext>')
 
 NOTATIONS = {"unicode": UNICODE, "latex": LATEX, "mathml": MATHML}
 
@@ -497,7 +503,8 @@ def explain_step(record: dict, previous: dict, settings, t: int, digits: int = 6
     for q in quantities(mode):
         head = n_symbol = notation.symbol(q.name, t)
         if q.name == "eg2" and eg2_given:
-            lines.append(f"{n_symbol}{notation.equals}{notation.num(values['eg2'], digits)}  {given_label}")
+            lines.append(f"{n_symbol}{notation.equals}{notation.num(values['eg2'], digits)}"
+                         f"{notation.label.format(given_label)}")
             continue
         tree = q.formula(mode)
         parts = [head, render(tree, notation, t), render(tree, notation, t, values, digits)]
