@@ -84,8 +84,21 @@ LrDTypeOpt = Annotated[Optional[DType], typer.Option(
     "--lr-dtype", help=_("Precision lr is held in: float32 as Keras keeps it (a float32 variable). "
     "[default: the preset's, else float64]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
     case_sensitive=False)]
-FormatOpt = Annotated[Format, typer.Option(
-    "--format", "-f", help=_("Output format."), rich_help_panel=OUTPUT_PANEL, case_sensitive=False)]
+
+
+def format_option(*names: str, help: str | None = None):
+    """``--format/-f`` offering exactly ``names`` (the first is the default), so that each command's ``--help``
+    lists the formats it writes and Click refuses the others. Returns the annotation and the default.
+
+    >>> Fmt, default = format_option("table", "json")
+    >>> default.value, [f.value for f in type(default)]
+    ('table', ['table', 'json'])
+    """
+    choices = Enum("Format", {name: name for name in names}, type=str)
+    annotation = Annotated[choices, typer.Option(
+        "--format", "-f", help=help or _("Output format."), rich_help_panel=OUTPUT_PANEL, case_sensitive=False)]
+    return annotation, choices(names[0])
+
 OutputOpt = Annotated[Optional[Path], typer.Option(
     "--output", "-o", help=_("Write to FILE (whole, or not at all) instead of standard output."),
     rich_help_panel=OUTPUT_PANEL, show_default=False, metavar="FILE")]

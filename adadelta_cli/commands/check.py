@@ -15,8 +15,6 @@ from ..options import (
     Edx2Init,
     Eg2Init,
     Eps,
-    Format,
-    FormatOpt,
     Lr,
     LrDTypeOpt,
     Maximize,
@@ -25,9 +23,12 @@ from ..options import (
     Rho,
     WdMode,
     WeightDecay,
+    format_option,
     resolve,
 )
 from ._common import EXIT_WRONG, check_digits
+
+FormatOpt, DEFAULT_FORMAT = format_option("table", "json")
 
 COMMAND = dict(name="check", help=_(
     'Mark a worksheet of hand-calculated values: each cell right or wrong, and the likely slip.'))
@@ -42,7 +43,7 @@ def command(
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
     maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
-    lr_dtype: LrDTypeOpt = None, format: FormatOpt = Format.table, output_path: OutputOpt = None,
+    lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None,
     digits: Digits = 6,
 ) -> None:
     """Mark a worksheet of hand-calculated values: each cell right or wrong, and the likely slip."""

@@ -12,8 +12,6 @@ from ..options import (
     Edx2Init,
     Eg2Init,
     Eps,
-    Format,
-    FormatOpt,
     Lr,
     LrDTypeOpt,
     Maximize,
@@ -24,9 +22,12 @@ from ..options import (
     WdMode,
     WeightDecay,
     WithOpt,
+    format_option,
     resolve,
 )
 from ._common import NUMBERS_OK, check_digits
+
+FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json")
 
 COMMAND = dict(name="compare", context_settings=NUMBERS_OK, help=_(
     'Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side.'))
@@ -39,7 +40,7 @@ def command(
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
     maximize: Maximize = None, preset: PresetOpt = None, lr_dtype: LrDTypeOpt = None,
-    format: FormatOpt = Format.table, output_path: OutputOpt = None, digits: Digits = 6,
+    format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, digits: Digits = 6,
 ) -> None:
     """Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side."""
     from .. import comparing, others

@@ -12,8 +12,6 @@ from ..options import (
     Edx2Init,
     Eg2Init,
     Eps,
-    Format,
-    FormatOpt,
     Lr,
     LrDTypeOpt,
     Maximize,
@@ -23,9 +21,12 @@ from ..options import (
     SetOpt,
     WdMode,
     WeightDecay,
+    format_option,
     resolve,
 )
 from ._common import NUMBERS_OK, check_digits
+
+FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json")
 
 COMMAND = dict(name="optimize", context_settings=NUMBERS_OK, help=_(
     "Minimise a function: each step's gradient is taken exactly from the function at the current x."))
@@ -44,7 +45,7 @@ def command(
     set_: SetOpt = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, eg2_init: Eg2Init = None, edx2_init: Edx2Init = None,
     weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None, maximize: Maximize = None,
-    preset: PresetOpt = None, lr_dtype: LrDTypeOpt = None, format: FormatOpt = Format.table,
+    preset: PresetOpt = None, lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT,
     output_path: OutputOpt = None, digits: Digits = 6,
     show_all: Annotated[bool, typer.Option("--all", help=_("Show every step in the table."))] = False,
     plot_path: Annotated[Optional[Path], typer.Option(

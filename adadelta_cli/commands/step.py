@@ -10,8 +10,6 @@ from ..options import (
     DType,
     DTypeOpt,
     Eps,
-    Format,
-    FormatOpt,
     Lr,
     LrDTypeOpt,
     Maximize,
@@ -20,9 +18,12 @@ from ..options import (
     Rho,
     WdMode,
     WeightDecay,
+    format_option,
     resolve,
 )
 from ._common import EXIT_WRONG, check_digits
+
+FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="step", help=_('One step from an explicit state, with every intermediate shown.'))
 
@@ -45,7 +46,7 @@ def command(
         "--rel-tol", help=_("Also accept a value within this relative distance."), show_default=False)] = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, weight_decay: WeightDecay = None,
     weight_decay_mode: WdMode = None, maximize: Maximize = None, preset: PresetOpt = None,
-    dtype: DTypeOpt = DType.float64, lr_dtype: LrDTypeOpt = None, format: FormatOpt = Format.table,
+    dtype: DTypeOpt = DType.float64, lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT,
     output_path: OutputOpt = None, digits: Digits = 6,
 ) -> None:
     """One step from an explicit state, with every intermediate shown."""

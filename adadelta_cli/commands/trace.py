@@ -14,8 +14,6 @@ from ..options import (
     Edx2Init,
     Eg2Init,
     Eps,
-    Format,
-    FormatOpt,
     Lr,
     LrDTypeOpt,
     Maximize,
@@ -24,9 +22,12 @@ from ..options import (
     Rho,
     WdMode,
     WeightDecay,
+    format_option,
     resolve,
 )
 from ._common import NUMBERS_OK, check_digits
+
+FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="trace", context_settings=NUMBERS_OK, help=_(
     'Trace the recurrence over a gradient sequence, one row per step (and parameter).'))
@@ -39,7 +40,7 @@ def command(
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
     maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
-    lr_dtype: LrDTypeOpt = None, format: FormatOpt = Format.table, output_path: OutputOpt = None, digits: Digits = 6,
+    lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, digits: Digits = 6,
     show_all: Annotated[bool, typer.Option("--all", help=_("Show every step of a long trace in the table."),
                                            rich_help_panel="Output")] = False,
     explain: Annotated[bool, typer.Option("--explain", help=_("After the table, each step's arithmetic with the "

@@ -12,7 +12,6 @@ from ..options import (
     Edx2Init,
     Eg2Init,
     Eps,
-    Format,
     Lr,
     LrDTypeOpt,
     Maximize,
@@ -21,9 +20,13 @@ from ..options import (
     Rho,
     WdMode,
     WeightDecay,
+    format_option,
     resolve,
 )
 from ._common import NUMBERS_OK, check_digits
+
+FormatOpt, DEFAULT_FORMAT = format_option("csv", "markdown", "latex", "table", help=_(
+    "csv (what check reads back), markdown, latex (a printable document) or table."))
 
 COMMAND = dict(name="worksheet", context_settings=NUMBERS_OK, help=_(
     'Make an exercise: a worksheet with blank columns for the student, or its answer key.'))
@@ -46,9 +49,7 @@ def command(
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
     maximize: Maximize = None, preset: PresetOpt = None, lr_dtype: LrDTypeOpt = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help=_("csv (what check reads back), markdown, latex "
-                                           "(a printable document) or table."), case_sensitive=False,
-                                           rich_help_panel="Output")] = Format.csv,
+    format: FormatOpt = DEFAULT_FORMAT,
     output_path: OutputOpt = None, digits: Digits = 6,
 ) -> None:
     """Make an exercise: a worksheet with blank columns for the student, or its answer key."""
