@@ -13,26 +13,30 @@ from .errors import SettingsError
 from .i18n import _, _f
 from .render import Report, settings_text
 
-HIDEABLE = ("eg2", "eta", "dx", "edx2", "x")
-COLUMNS = ("t", "g", "eg2", "eta", "dx", "edx2", "x")
-HEADINGS = {"t": "t", "param": "param", "g": "g_t", "eg2": "E[g²]_t", "eta": "η_t", "dx": "Δx_t",
-            "edx2": "E[Δx²]_t", "x": "x_t"}
-LATEX_HEADINGS = {"t": "$t$", "param": "param", "g": "$g_t$", "eg2": "$E[g^2]_t$", "eta": r"$\eta_t$",
-                  "dx": r"$\Delta x_t$", "edx2": r"$E[\Delta x^2]_t$", "x": "$x_t$"}
-FORMULAS = [
-    "E[g²]_t = ρ·E[g²]_{t−1} + (1−ρ)·g_t²",
-    "η_t = √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε)",
-    "Δx_t = −η_t·g_t",
-    "E[Δx²]_t = ρ·E[Δx²]_{t−1} + (1−ρ)·Δx_t²",
-    "x_t = x_{t−1} + lr·Δx_t",
-]
-LATEX_FORMULAS = [
-    r"E[g^2]_t &= \rho\, E[g^2]_{t-1} + (1-\rho)\, g_t^2",
-    r"\eta_t &= \frac{\sqrt{E[\Delta x^2]_{t-1} + \varepsilon}}{\sqrt{E[g^2]_t + \varepsilon}}",
-    r"\Delta x_t &= -\eta_t\, g_t",
-    r"E[\Delta x^2]_t &= \rho\, E[\Delta x^2]_{t-1} + (1-\rho)\, \Delta x_t^2",
-    r"x_t &= x_{t-1} + \mathit{lr}\cdot \Delta x_t",
-]
+HIDEABLE = ("g_eff", "eg2", "eta", "dx", "edx2", "x")
+COLUMNS = ("t", "g", "g_eff", "eg2", "eta", "dx", "edx2", "x")
+HEADINGS = {"t": "t", "param": "param", "g": "g_t", "g_eff": "g_eff,t", "eg2": "E[g²]_t", "eta": "η_t",
+            "dx": "Δx_t", "edx2": "E[Δx²]_t", "x": "x_t"}
+LATEX_HEADINGS = {"t": "$t$", "param": "param", "g": "$g_t$", "g_eff": r"$g^{\mathrm{eff}}_t$", "eg2": "$E[g^2]_t$",
+                  "eta": r"$\eta_t$", "dx": r"$\Delta x_t$", "edx2": r"$E[\Delta x^2]_t$", "x": "$x_t$"}
+
+
+def formulas(settings, notation=None) -> list[str]:
+    """The sheet's formulas, from the step description, for the mode its settings put the recurrence in."""
+    from . import recurrence
+
+    mode = recurrence.Mode.of(settings)
+    return [q.equation(mode, notation) for q in recurrence.quantities(mode)]
+
+
+def columns(settings) -> list[str]:
+    """The sheet's columns: g_eff only where the recurrence uses a gradient other than g_t."""
+    from . import recurrence
+
+    shown = recurrence.Mode.of(settings).g_eff
+    return [c for c in COLUMNS if c != "g_eff" or shown]
+
+
 # The gradients drawn for an exercise: one or two significant digits, pleasant to square by hand.
 PLEASANT = tuple(round(0.05 * i, 2) for i in range(1, 11)) + (0.6, 0.8, 1.0)
 
@@ -67,11 +71,12 @@ def pleasant_gradients(steps: int, seed: int) -> np.ndarray:
 def rows(report: Report, hide: list[str], answers: bool, digits: int) -> tuple[list[str], list[list[str]]]:
     """The worksheet's header and cells; hidden cells are blank unless this is the answer key."""
     several = len(report.names) > 1
-    header = ["t"] + (["param"] if several else []) + list(COLUMNS[1:])
+    names = columns(report.settings)
+    header = ["t"] + (["param"] if several else []) + names[1:]
     out = []
     for t, param, values in report.rows():
         cells = [str(t)] + ([param] if several else []) + [numfmt.full(values["g"])]
-        for name in COLUMNS[2:]:
+        for name in names[2:]:
             cells.append("" if name in hide and not answers else numfmt.sig(values[name], digits))
         out.append(cells)
     return header, out
@@ -108,7 +113,7 @@ def to_csv(report: Report, hide: list[str], answers: bool, digits: int) -> str:
 def to_markdown(report: Report, hide: list[str], answers: bool, digits: int) -> str:
     header, body = rows(report, hide, answers, digits)
     lines = [f"## {title(answers)}", "", settings_text(report.settings, digits), ""]
-    lines += [f"- {formula}" for formula in FORMULAS] + [""]
+    lines += [f"- {formula}" for formula in formulas(report.settings)] + [""]
     escaped = [HEADINGS[h].replace("_", "\\_") for h in header]
     lines += ["| " + " | ".join(escaped) + " |", "|" + "|".join("---:" for _ in header) + "|"]
     lines += ["| " + " | ".join(cell or " " for cell in cells) + " |" for cells in body]
@@ -117,6 +122,7 @@ def to_markdown(report: Report, hide: list[str], answers: bool, digits: int) -> 
 
 def to_latex(report: Report, hide: list[str], answers: bool, digits: int) -> str:
     """A standalone, printable document: the settings, the five formulas, the table with room to write."""
+    from . import recurrence
     from .render import _latex_text
 
     header, body = rows(report, hide, answers, digits)
@@ -133,7 +139,8 @@ def to_latex(report: Report, hide: list[str], answers: bool, digits: int) -> str
     lines = [r"\documentclass[11pt]{article}", r"\usepackage[margin=2cm,landscape]{geometry}",
              r"\usepackage{amsmath}", r"\usepackage[T1]{fontenc}", r"\pagestyle{empty}", r"\begin{document}",
              rf"\section*{{{title(answers)}}}", rf"Settings: {settings}", "", r"\begin{align*}",
-             " \\\\\n".join(LATEX_FORMULAS), r"\end{align*}", "", r"\renewcommand{\arraystretch}{1.6}",
+             " \\\\\n".join(f.replace(" = ", " &= ", 1) for f in formulas(report.settings, recurrence.LATEX)),
+             r"\end{align*}", "", r"\renewcommand{\arraystretch}{1.6}",
              rf"\begin{{tabular}}{{|{'|'.join(spec)}|}}", r"\hline",
              " & ".join(LATEX_HEADINGS[h] for h in header) + r" \\ \hline"]
     for cells in body:
@@ -157,5 +164,5 @@ def table(report: Report, hide: list[str], answers: bool, digits: int):
         result.add_row(*(Text(c) for c in cells))
     lines = [Text(_("%(title)s: %(settings)s") % {"title": title(answers),
                                              "settings": settings_text(report.settings, digits)}, style="bold")]
-    lines += [Text("  " + f) for f in FORMULAS]
+    lines += [Text("  " + f) for f in formulas(report.settings)]
     return Group(*lines, Text(""), result)

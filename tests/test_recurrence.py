@@ -1,0 +1,108 @@
+"""The step description is the one home of the formulas: the printed formulas produce the printed numbers.
+
+The formulas a worksheet prints (Markdown, every mode) are read back as text by an independent translator into
+Python arithmetic, applied step by step, and must give the answer key's numbers; the description's own trees must
+agree with the engine to the last few ulps; --explain prints the same formulas.
+"""
+
+import csv
+import io
+import math
+import re
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from adadelta_cli import core, recurrence
+from adadelta_cli.cli import app
+
+GRADS = ["0.1", "-0.2", "0.15", "0.3"]
+MODE_OPTIONS = {
+    recurrence.Mode(False, None): [],
+    recurrence.Mode(False, "coupled"): ["--weight-decay", "0.5"],
+    recurrence.Mode(False, "decoupled"): ["--weight-decay", "0.5", "--weight-decay-mode", "decoupled"],
+    recurrence.Mode(True, None): ["--maximize"],
+    recurrence.Mode(True, "coupled"): ["--maximize", "--weight-decay", "0.5"],
+    recurrence.Mode(True, "decoupled"): ["--maximize", "--weight-decay", "0.5", "--weight-decay-mode", "decoupled"],
+}
+
+# Printed notation -> Python names, longest first. Written independently of the renderer on purpose.
+SYMBOLS = [
+    ("E[g²]_{t-1}", "eg2_prev"), ("E[Δx²]_{t-1}", "edx2_prev"), ("E[g²]_t", "eg2"), ("E[Δx²]_t", "edx2"),
+    ("g_eff,t", "g_eff"), ("x_{t-1}", "x_prev"), ("η_t", "eta"), ("Δx_t", "dx"), ("g_t", "g"), ("x_t", "x"),
+    ("ρ", "rho"), ("ε", "eps"), ("√", "sqrt"), ("·", "*"), ("²", "**2"),
+]
+
+
+def to_python(formula: str) -> tuple[str, str]:
+    left, right = (side.strip() for side in formula.split(" = ", 1))
+    for text, name in SYMBOLS:
+        left, right = left.replace(text, name), right.replace(text, name)
+    assert re.fullmatch(r"[a-z_0-9 .*+\-/()]+", right), right  # nothing left untranslated
+    return left, right
+
+
+def sheet(options: list[str], fmt: str, *extra: str) -> str:
+    result = CliRunner().invoke(app, ["worksheet", *GRADS, "--x0", "1", "--lr", "0.5", *options, "--answers",
+                                      "-f", fmt, *extra])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("mode", list(MODE_OPTIONS), ids=str)
+def test_printed_formulas_give_the_answer_key(mode):
+    options = MODE_OPTIONS[mode]
+    printed = [line[2:] for line in sheet(options, "markdown").splitlines() if line.startswith("- ")]
+    assert printed == [q.equation(mode) for q in recurrence.quantities(mode)]
+    key = list(csv.DictReader(line for line in io.StringIO(sheet(options, "csv", "--digits", "17"))
+                              if not line.startswith("#")))
+    program = [to_python(f) for f in printed]
+    state = {"eg2_prev": 0.0, "edx2_prev": 0.0, "x_prev": 1.0, "rho": 0.95, "eps": 1e-6, "lr": 0.5, "wd": 0.5,
+             "sqrt": math.sqrt}
+    for row in key:
+        env = {**state, "g": float(row["g"])}
+        for name, expression in program:
+            env[name] = eval(expression, {"__builtins__": {}}, env)  # noqa: S307  (our own printed formulas)
+        for name in ("eg2", "eta", "dx", "edx2", "x") + (("g_eff",) if mode.g_eff else ()):
+            assert env[name] == pytest.approx(float(row[name]), rel=1e-13, abs=1e-300), (row["t"], name)
+        state.update(eg2_prev=env["eg2"], edx2_prev=env["edx2"], x_prev=env["x"])
+
+
+def test_the_decoupled_sheet_prints_the_shrink_the_engine_applies():
+    # The formula a student applies must be the one the key was computed with (it once printed x + lr·Δx).
+    printed = sheet(MODE_OPTIONS[recurrence.Mode(False, "decoupled")], "markdown")
+    assert "- x_t = x_{t-1}·(1 - lr·wd) + lr·Δx_t" in printed
+    assert "- x_t = x_{t-1} + lr·Δx_t" not in printed
+
+
+@pytest.mark.parametrize("mode", recurrence.MODES, ids=str)
+def test_trees_agree_with_the_engine(mode):
+    settings = core.Settings(lr=0.5, maximize=mode.maximize, weight_decay=0.5 if mode.weight_decay else 0.0,
+                             weight_decay_mode=mode.weight_decay or "coupled")
+    steps = core.run(np.array([[0.1], [-0.2], [0.15], [0.3]]), settings, core.init(1.0, size=1))
+    previous = {"eg2": 0.0, "edx2": 0.0, "x": 1.0}
+    for t in range(4):
+        record = {name: float(getattr(steps, name)[t, 0]) for name in core.FIELDS}
+        values = recurrence.step_values(record, previous, settings)
+        for q in recurrence.quantities(mode):
+            tree_value = recurrence.evaluate(q.formula(mode), values)
+            assert tree_value == pytest.approx(record[q.name], rel=4e-16, abs=1e-300), (t, q.name)
+        previous = {"eg2": record["eg2"], "edx2": record["edx2"], "x": record["x"]}
+
+
+def test_explain_prints_the_description_formulas():
+    out = CliRunner().invoke(app, ["trace", "--explain"]).stdout
+    assert "E[g²]_2 = ρ·E[g²]_1 + (1 - ρ)·g_2² = 0.95·0.0005 + 0.05·0.2² = 0.000475 + 0.002 = 0.002475" in out
+    assert "Δx_1 = -η_1·g_1 = -0.0446767·0.1 = -0.00446767" in out
+
+
+def test_every_quantity_names_its_engine_function():
+    for q in recurrence.QUANTITIES:
+        assert callable(getattr(core, q.compute.__name__))
+
+
+def test_latex_squares_a_subscripted_symbol_in_braces():
+    # g^{eff}_t^2 is a double superscript for TeX; {g^{eff}_t}^2 is not.
+    mode = recurrence.Mode(maximize=True)
+    assert r"{g^{\mathrm{eff}}_{t}}^2" in recurrence.BY_NAME["eg2"].equation(mode, recurrence.LATEX)
