@@ -101,7 +101,7 @@ def test_key_with_one_altered_cell_fails_on_exactly_that_cell(run, tmp_path):
 
 def test_markdown_and_latex(run):
     md = run("worksheet", "0.1", "0.2", "--format", "markdown").stdout
-    assert "E[Δx²]_t = ρ·E[Δx²]_{t−1} + (1−ρ)·Δx_t²" in md
+    assert "E[Δx²]_t = ρ·E[Δx²]_{t-1} + (1 - ρ)·Δx_t²" in md
     assert "| 1 | 0.1 |   |   |   |   |   |" in md.splitlines()
     tex = run("worksheet", "0.1", "0.2", "--format", "latex").stdout
     assert tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
