@@ -105,7 +105,7 @@ def test_markdown_and_latex(run):
     assert "| 1 | 0.1 |   |   |   |   |   |" in md.splitlines()
     tex = run("worksheet", "0.1", "0.2", "--format", "latex").stdout
     assert tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
-    assert r"E[\Delta x^2]_t &= \rho\, E[\Delta x^2]_{t-1}" in tex
+    assert r"E[\Delta x^2]_{t} &= \rho \cdot E[\Delta x^2]_{t-1}" in tex
     assert r"\rule{0pt}{4ex}" in tex  # room to write
     key = run("worksheet", "0.1", "0.2", "--format", "latex", "--answers").stdout
     assert "$0.0005$" in key and r"\rule{0pt}{4ex}" not in key
