@@ -57,6 +57,8 @@ CASES = [
     {"name": "weight_decay", "grads": noisy(40, 2, 34), "x0": [2.0, -3.0], "rho": 0.9, "eps": 1e-6, "lr": 0.5,
      "weight_decay": 0.05},
     {"name": "small_lr", "grads": noisy(30, 2, 35), "x0": [0.5, -1.0], "rho": 0.9, "eps": 1e-6, "lr": 0.1},
+    # ε = 0: Δx stays 0 (√E[Δx²]_0 = 0) unless the framework replaces ε (DL4J: 1e-7) or refuses it (MLX).
+    {"name": "eps_zero", "grads": noisy(10, 1, 36), "x0": [0.25], "rho": 0.95, "eps": 0.0, "lr": 1.0},
     # Keras/TF testMinimizeSparseResourceVariable: lr 1, ρ 1, ε 1 from [1, 2] with gradient [112, 140] → [−111, −138].
     {"name": "rho_one", "grads": [[112.0, 140.0], [1.0, -2.0], [0.5, 0.25]], "x0": [1.0, 2.0], "rho": 1.0,
      "eps": 1.0, "lr": 1.0},
