@@ -15,8 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import core
-from .errors import SettingsError
-from .presets import OPTAX_LR, PRESETS, finish
+from .settings import resolve
 
 
 class Trace:
@@ -69,30 +68,28 @@ class Trace:
 
 
 def trace(grads, *, preset: str | None = None, rho: float | None = None, eps: float | None = None,
-          lr: float | None = None, x0=0.0, eg2_init=0.0, edx2_init=0.0, weight_decay: float = 0.0,
-          weight_decay_mode: str | None = None, maximize: bool = False, dtype: str = "float64",
+          lr: float | None = None, x0=0.0, eg2_init=0.0, edx2_init=0.0, weight_decay: float | None = None,
+          weight_decay_mode: str | None = None, maximize: bool | None = None, dtype: str | None = None,
           lr_dtype: str | None = None, names: list[str] | None = None) -> Trace:
     """Run Adadelta over ``grads`` (a sequence of numbers, or steps × parameters) and return every quantity.
 
-    Settings default to the preset's (``article``, ``paper``, ``pytorch``, ``keras``, ``optax``), else the
-    article's: ρ 0.95, ε 1e-6, lr 1. Arguments given explicitly win over the preset.
+    Settings default to the preset's (``article``, ``paper``, ``pytorch``, ``keras``, ``optax``, ...), else the
+    article's: ρ 0.95, ε 1e-6, lr 1. Arguments given explicitly win over the preset; they are resolved and checked
+    exactly as the command line's options are (``adadelta_cli.settings``), and messages name these arguments:
+
+    >>> trace([0.1], rho=2)
+    Traceback (most recent call last):
+    ...
+    adadelta_cli.errors.SettingsError: rho must lie in [0, 1], got 2
     """
-    chosen = dict(PRESETS[preset or "article"])
-    for key, value in (("rho", rho), ("eps", eps), ("lr", lr), ("weight_decay_mode", weight_decay_mode),
-                       ("lr_dtype", lr_dtype)):
-        if value is not None:
-            chosen[key] = value
-    chosen = finish(chosen)
-    if chosen["lr"] is None:
-        raise SettingsError(OPTAX_LR.replace("--preset optax needs an explicit --lr", "preset='optax' needs lr="))
-    settings = core.Settings(rho=chosen["rho"], eps=chosen["eps"], lr=chosen["lr"], weight_decay=weight_decay,
-                             weight_decay_mode=chosen["weight_decay_mode"], maximize=maximize, dtype=dtype,
-                             lr_dtype=chosen.get("lr_dtype", "float64"))
+    chosen = resolve(preset, {"rho": rho, "eps": eps, "lr": lr, "weight_decay": weight_decay, "maximize": maximize,
+                              "weight_decay_mode": weight_decay_mode, "dtype": dtype, "lr_dtype": lr_dtype})
+    settings = core.Settings(**chosen)
     values = np.asarray(grads, dtype=np.float64)
     if values.ndim == 1:
         values = values[:, None]
     size = values.shape[1]
-    steps = core.run(values, settings, core.init(x0, eg2_init, edx2_init, size=size, dtype=dtype),
+    steps = core.run(values, settings, core.init(x0, eg2_init, edx2_init, size=size, dtype=settings.dtype),
                      derived=False)
     if names is None:
         names = ["x"] if size == 1 else [f"x{i}" for i in range(1, size + 1)]

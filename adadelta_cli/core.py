@@ -31,9 +31,7 @@ import numpy as np
 
 from .errors import NumericError, SettingsError
 from .i18n import _f
-
-DTYPES = ("float64", "float32")
-WEIGHT_DECAY_MODES = ("coupled", "decoupled")
+from .settings import DTYPES, WEIGHT_DECAY_MODES  # noqa: F401  (one home: the settings module)
 
 
 @dataclass(frozen=True)
@@ -50,28 +48,9 @@ class Settings:
     lr_dtype: str = "float64"  # float32: lr held in float32, as Keras keeps it (a float32 variable)
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.rho) and 0.0 <= self.rho < 1.0):
-            raise SettingsError(_f('--rho must lie in [0, 1), got %(v0)s', v0=repr(self.rho)))
-        if not (math.isfinite(self.eps) and self.eps >= 0.0):
-            raise SettingsError(_f('--eps must be a finite number >= 0, got %(v0)s', v0=repr(self.eps)))
-        if not math.isfinite(self.lr):
-            raise SettingsError(_f('--lr must be a finite number, got %(v0)s', v0=repr(self.lr)))
-        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0.0):
-            raise SettingsError(_f(
-                '--weight-decay must be a finite number >= 0, got %(v0)s',
-                v0=repr(self.weight_decay)))
-        if self.weight_decay_mode not in WEIGHT_DECAY_MODES:
-            raise SettingsError(_f(
-                '--weight-decay-mode must be one of %(v0)s, got %(v1)s',
-                v0=', '.join(WEIGHT_DECAY_MODES), v1=repr(self.weight_decay_mode)))
-        if self.dtype not in DTYPES:
-            raise SettingsError(_f(
-                '--dtype must be one of %(v0)s, got %(v1)s',
-                v0=', '.join(DTYPES), v1=repr(self.dtype)))
-        if self.lr_dtype not in DTYPES:
-            raise SettingsError(_f(
-                '--lr-dtype must be one of %(v0)s, got %(v1)s',
-                v0=', '.join(DTYPES), v1=repr(self.lr_dtype)))
+        from .settings import validate
+
+        validate(vars(self))  # messages name the API's own parameters (rho); the CLI validates first (--rho)
 
     @property
     def lr_value(self) -> float:

@@ -12,7 +12,6 @@ import typer
 from .core import Settings
 from .errors import SettingsError
 from .i18n import N_, _, _f
-from .presets import OPTAX_LR, PRESETS, finish
 from .readers import parse_number
 
 
@@ -102,6 +101,9 @@ def format_option(*names: str, help: str | None = None):
 OutputOpt = Annotated[Optional[Path], typer.Option(
     "--output", "-o", help=_("Write to FILE (whole, or not at all) instead of standard output."),
     rich_help_panel=OUTPUT_PANEL, show_default=False, metavar="FILE")]
+LatexFragment = Annotated[bool, typer.Option(
+    "--latex-fragment", help=_("With --format latex: only the part to paste into one's own document (it needs "
+    "amsmath and longtable), instead of a whole document that compiles as it is."), rich_help_panel=OUTPUT_PANEL)]
 Digits = Annotated[int, typer.Option(
     "--digits", help=_("Significant digits shown in tables (CSV and JSON always carry full precision)."),
     rich_help_panel=OUTPUT_PANEL)]
@@ -132,9 +134,9 @@ class Resolved:
         for option, given in (("--x0", self.x0), ("--eg2-init", self.eg2_init), ("--edx2-init", self.edx2_init)):
             if len(given) not in (1, size):
                 raise SettingsError(_f(
-                    '%(v0)s has %(v1)s values but the input has %(v2)s parameters; give one value for all, or one '
+                    '%(option)s has %(given)s values but the input has %(parameters)s parameters; give one value for all, or one '
                     'per parameter',
-                    v0=option, v1=len(given), v2=size))
+                    option=option, given=len(given), parameters=size))
             values[option] = given
         return init(values["--x0"], values["--eg2-init"], values["--edx2-init"], size=size,
                     dtype=self.settings.dtype)
@@ -166,23 +168,17 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
             edx2_init: str | None = None, weight_decay: float | None = None,
             weight_decay_mode: WeightDecayMode | None = None, maximize: bool | None = None,
             dtype: DType = DType.float64, lr_dtype: DType | None = None, base: dict | None = None) -> Resolved:
-    """Explicit options, else ``base`` (a worksheet's own settings), else the preset, else the article's defaults."""
-    name = preset.value if preset else None
-    chosen = dict(PRESETS[name or "article"])
-    chosen.update(base or {})
-    given = {"rho": rho, "eps": eps, "lr": lr, "weight_decay": weight_decay, "maximize": maximize,
-             "weight_decay_mode": weight_decay_mode.value if weight_decay_mode else None,
-             "lr_dtype": lr_dtype.value if lr_dtype else None}
-    chosen.update({k: v for k, v in given.items() if v is not None})
-    chosen = finish(chosen)
-    if chosen.get("lr") is None:
-        raise SettingsError(_(OPTAX_LR))
-    settings = Settings(rho=chosen["rho"], eps=chosen["eps"], lr=chosen["lr"],
-                        weight_decay=chosen.get("weight_decay", 0.0),
-                        weight_decay_mode=chosen["weight_decay_mode"], maximize=chosen.get("maximize", False),
-                        dtype=dtype.value, lr_dtype=chosen.get("lr_dtype", "float64"))
+    """The command line's options as Settings: resolved by ``settings.resolve`` (explicit options, else ``base``,
+    a worksheet's own settings, else the preset, else the article's defaults), messages naming the flags."""
+    from . import settings as resolving
+
     base = base or {}
-    return Resolved(settings, name,
+    chosen = resolving.resolve(preset.value if preset else None, {
+        "rho": rho, "eps": eps, "lr": lr, "weight_decay": weight_decay, "maximize": maximize,
+        "weight_decay_mode": weight_decay_mode.value if weight_decay_mode else None,
+        "dtype": dtype.value if dtype else None, "lr_dtype": lr_dtype.value if lr_dtype else None,
+    }, base, spelling=resolving.CLI)
+    return Resolved(Settings(**chosen), preset.value if preset else None,
                     number_list(x0, "--x0") if x0 is not None else base.get("x0", [0.0]),
                     number_list(eg2_init, "--eg2-init") if eg2_init is not None else base.get("eg2_init", [0.0]),
                     number_list(edx2_init, "--edx2-init") if edx2_init is not None

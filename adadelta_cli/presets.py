@@ -14,8 +14,8 @@ PRESETS: dict[str, dict] = {
     # optax.adadelta: add_decayed_weights (coupled), then scale_by_adadelta, then scale_by_learning_rate.
     "optax": {"rho": 0.9, "eps": 1e-6, "lr": None, "weight_decay_mode": "coupled"},
 }
-OPTAX_LR = N_("--preset optax needs an explicit --lr: optax.adadelta's default learning_rate=None returns the "
-            "Adadelta update un-negated, which moves x uphill; optax users pass e.g. learning_rate=1.0 (--lr 1)")
+OPTAX_LR = N_("%(preset)s needs an explicit %(lr)s: optax.adadelta's default learning_rate=None returns the "
+              "Adadelta update un-negated, which moves x uphill; optax users pass e.g. learning_rate=1.0")
 
 
 def finish(chosen: dict) -> dict:

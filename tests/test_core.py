@@ -88,7 +88,8 @@ def test_update_is_pure():
 
 
 def test_settings_ranges():
-    for bad in ({"rho": 1.0}, {"rho": -0.1}, {"eps": -1e-9}, {"lr": math.inf}, {"rho": math.nan}):
+    Settings(rho=1.0)  # accepted, as torch accepts it: the running averages then never change
+    for bad in ({"rho": 1.0000001}, {"rho": -0.1}, {"eps": -1e-9}, {"lr": math.inf}, {"rho": math.nan}):
         with pytest.raises(core.SettingsError):
             Settings(**bad)
 

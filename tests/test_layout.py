@@ -20,7 +20,7 @@ FORMATS = {
 def test_help_lists_exactly_the_formats_written(command):
     result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
-    listed = re.search(r"--format <([^>]*)>", result.output).group(1).split("|")
+    listed = re.search(r"--format [<\[]([^>\]]*)[>\]]", result.output).group(1).split("|")
     assert listed == FORMATS[command]
 
 

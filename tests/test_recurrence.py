@@ -106,3 +106,25 @@ def test_latex_squares_a_subscripted_symbol_in_braces():
     # g^{eff}_t^2 is a double superscript for TeX; {g^{eff}_t}^2 is not.
     mode = recurrence.Mode(maximize=True)
     assert r"{g^{\mathrm{eff}}_{t}}^2" in recurrence.BY_NAME["eg2"].equation(mode, recurrence.LATEX)
+
+
+def test_settings_are_resolved_once_and_spelled_as_the_caller_knows_them():
+    from adadelta_cli import trace
+    from adadelta_cli.errors import SettingsError
+
+    with pytest.raises(SettingsError, match=r"^rho must lie in \[0, 1\], got 2$"):
+        trace([0.1], rho=2)
+    with pytest.raises(SettingsError, match=r"^preset='optax' needs an explicit lr="):
+        trace([0.1], preset="optax")
+    result = CliRunner().invoke(app, ["trace", "0.1", "--rho", "2"])
+    assert result.exit_code == 2 and "--rho must lie in [0, 1], got 2" in result.stderr
+    # The API and the command line resolve a preset to the same settings.
+    api = trace([0.1, 0.2], preset="keras", x0=1.0)
+    cli = CliRunner().invoke(app, ["trace", "0.1", "0.2", "--preset", "keras", "--x0", "1", "-f", "json"])
+    import json
+
+    doc = json.loads(cli.stdout)
+    assert [s["x"] for s in doc["steps"]] == api.x[:, 0].tolist()
+    assert {k: doc["settings"][k] for k in ("rho", "eps", "lr", "weight_decay_mode", "lr_dtype")} == {
+        "rho": api.settings.rho, "eps": api.settings.eps, "lr": api.settings.lr,
+        "weight_decay_mode": api.settings.weight_decay_mode, "lr_dtype": api.settings.lr_dtype}

@@ -48,9 +48,9 @@ def test_missing_path_and_directory(run, tmp_path):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--rho", "1"], "--rho must lie in [0, 1)"),
-    (["--rho", "-0.5"], "--rho must lie in [0, 1)"),
-    (["--gamma", "nan"], "--rho must lie in [0, 1)"),
+    (["--rho", "1.5"], "--rho must lie in [0, 1]"),
+    (["--rho", "-0.5"], "--rho must lie in [0, 1]"),
+    (["--gamma", "nan"], "--rho must lie in [0, 1]"),
     (["--eps", "-1e-8"], "--eps must be a finite number >= 0"),
     (["--lr", "inf"], "--lr must be a finite number"),
     (["--lr", "nan"], "--lr must be a finite number"),
