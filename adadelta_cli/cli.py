@@ -25,6 +25,7 @@ class _Group(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         from . import i18n
 
+        output.prepare_streams()
         lang, args = i18n.take_lang_argument(list(sys.argv[1:] if args is None else args))
         try:
             i18n.set_language(lang)

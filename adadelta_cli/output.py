@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
+import signal
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -14,9 +18,19 @@ PROG = "adadelta"
 
 
 def message(text: str) -> None:
-    """A note or warning on standard error (plain text: nothing in it is taken as markup)."""
-    sys.stderr.write(f"{PROG}: {text}\n")
-    sys.stderr.flush()
+    """A note or warning on standard error: one plain line (nothing in it is markup; control characters from the
+    data are shown escaped, see safe.terminal)."""
+    from .safe import terminal
+
+    stream = sys.stderr
+    if stream is None:
+        return
+    line = f"{PROG}: {terminal(text)}\n"
+    try:
+        stream.write(line)
+    except UnicodeEncodeError:  # an ASCII-only stderr: show the rest as escapes rather than fail
+        stream.write(line.encode(stream.encoding or "ascii", "backslashreplace").decode(stream.encoding or "ascii"))
+    stream.flush()
 
 
 def warn(text: str) -> None:
@@ -46,54 +60,260 @@ def render_text(renderable, width: int | None = None) -> str:
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
+# --- The standard streams --------------------------------------------------------------------------------------
+
+class _ClosedStdout(io.TextIOBase):
+    """Standard output when the shell closed it (``>&-``): a result written there is an error, said once."""
+
+    encoding = "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise InputError(_("standard output is closed; give -o FILE or let the output go somewhere"))
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _terminated(signum, frame) -> None:
+    """SIGTERM (and SIGHUP) raise SystemExit, so that every ``finally`` runs: no temporary file is left behind."""
+    raise SystemExit(128 + signum)
+
+
+def prepare_streams() -> None:
+    """Make the process safe to run whatever the shell handed it; called once, before any command runs.
+
+    - A closed standard input reads as empty; a closed standard output makes writing a result one error line; a
+      closed standard error drops messages.
+    - A standard output that cannot encode everything (``PYTHONIOENCODING=ascii``, a C locale) shows what it cannot
+      encode as escapes instead of failing half-way.
+    - SIGTERM and SIGHUP end the process through SystemExit, so temporary files are removed as on Ctrl-C.
+    """
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115  (lives as long as the process)
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        if reconfigure is not None and encoding not in ("utf-8", "utf8"):
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                try:
+                    if signal.getsignal(getattr(signal, name)) in (signal.SIG_DFL, None):
+                        signal.signal(getattr(signal, name), _terminated)
+                except (ValueError, OSError):
+                    pass
+
+
+# --- Output files ------------------------------------------------------------------------------------------------
+
+STDOUT = "-"  # -o - : standard output, as most Unix tools read it
+TEMP_PREFIX = ".adadelta-"  # temporary files beside an output: short, so that any allowed file name still has one
+
+
+def is_stdout(path) -> bool:
+    return path is not None and str(path) == STDOUT
+
+
+def _fail(path, exc: OSError) -> InputError:
+    """An OSError while writing ``path`` as one line: what went wrong, in words."""
+    reasons = {
+        errno.ENOSPC: _("the disk is full"),
+        errno.EDQUOT: _("the disk quota is used up"),
+        errno.EROFS: _("the file system is read-only"),
+        errno.EACCES: _("permission denied"),
+        errno.EPERM: _("permission denied"),
+        errno.ENAMETOOLONG: _("the file name is too long"),
+        errno.ELOOP: _("the path is a loop of symbolic links"),
+        errno.ENOTDIR: _("a part of the path is not a folder"),
+        errno.ENOENT: _("a folder in the path does not exist"),
+        errno.EISDIR: _("it is a folder"),
+        errno.ENXIO: _("nothing is reading from it"),
+    }
+    reason = reasons.get(exc.errno) or exc.strerror or str(exc)
+    return InputError(_f('cannot write the output: %(v0)s; the old file, if any, is left as it was', v0=reason),
+                      source=str(path))
+
+
+def _kind(path: Path) -> str:
+    """'missing', 'file', 'folder', 'device', 'fifo' or 'socket', following symbolic links."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        raise _fail(path, exc) from None
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "device"
+
+
+def _real(path: Path) -> Path:
+    """Where writing ``path`` lands: symbolic links followed, as the shell's ``>`` follows them (a dangling link
+    creates its target)."""
+    return Path(os.path.realpath(path))
+
+
 def check_target(path: Path, inputs: list[Path | None] = ()) -> None:
-    """Refuse an output path that cannot be written whole, or that would overwrite an input."""
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
+    """Refuse an output path that cannot be written, or that would overwrite an input. ``-`` is standard output."""
+    if is_stdout(path):
+        return
+    path = Path(path)
+    kind = _kind(path)
+    real = _real(path)
+    parent = real.parent
+    if kind == "folder":
+        raise InputError(_("cannot write the output: it is a folder"), source=str(path))
+    if kind == "socket":
+        raise InputError(_("cannot write the output: it is a socket"), source=str(path))
+    if kind == "missing" and not parent.is_dir():
         raise InputError(_f(
             'cannot write the output: the folder %(v0)s does not exist',
-            v0=repr(str(parent))), source=str(path))
-    if path.is_dir():
-        raise InputError(_("cannot write the output: it is a folder"), source=str(path))
+            v0=repr(str(path.parent if str(path.parent) else "."))), source=str(path))
+    if kind == "file" and not os.access(real, os.W_OK):
+        raise InputError(_("cannot write the output: the file is write-protected"), source=str(path))
     for source in inputs:
-        if source is not None and path.exists() and source.exists() and os.path.samefile(path, source):
+        if source is None or kind == "missing":
+            continue
+        try:
+            same = os.path.exists(source) and os.path.samefile(real, source)
+        except OSError:
+            same = False
+        if same and kind == "file":
             raise InputError(_("is the input file; choose another output file (-o), the input is left as it is"),
                              source=str(path))
 
 
-def write_atomic(path: Path, text: str | None = None, *, writer=None, binary: bool = False) -> None:
-    """Write ``text`` (or let ``writer(file)`` write) to a temporary file beside ``path``, then rename it over.
+def check_outputs(*paths, inputs: list[Path | None] = ()) -> None:
+    """Every output path of one command, checked together before any work: each can be written (check_target),
+    none is an input, and no two are the same file (``-o X --export-html X`` would write one over the other).
 
-    Either the whole output lands or ``path`` is left as it was.
+    Every command calls this once with all its output options (None for those not given).
     """
+    seen: dict[str, str] = {}
+    for path in paths:
+        if path is None:
+            continue
+        check_target(path, inputs)
+        key = STDOUT if is_stdout(path) else os.path.normcase(str(_real(Path(path))))
+        if key in seen:
+            raise InputError(_f(
+                'is given as two outputs (%(v0)s and %(v1)s); each output needs a file of its own',
+                v0=seen[key], v1=str(path)), source=str(path))
+        seen[key] = str(path)
+
+
+def write_atomic(path: Path, text: str | bytes | None = None, *, writer=None, binary: bool = False) -> None:
+    """Write ``text`` (or let ``writer(file)`` write) to ``path`` as the shell's ``>`` would, but whole or not at all.
+
+    - a regular file (or a new one): written to a temporary file beside it, then renamed over it, keeping its
+      permissions: either the whole output lands or the old file is left as it was;
+    - a symbolic link: followed; its target is written (atomically when that is a regular file);
+    - a device, FIFO or socket (``/dev/null``, ``/dev/stdout``, a named pipe): written through, never replaced;
+    - ``-``: standard output;
+    - a regular file whose folder cannot take a temporary file (a read-only folder holding a writable file): written
+      through.
+
+    Any failure (a full disk, a read-only folder, permission) is an InputError (one line, exit 2); the temporary
+    file is removed on failure, Ctrl-C and SIGTERM (see prepare_streams).
+    """
+    if is_stdout(path):
+        _write_through(None, text, writer, binary)
+        return
+    path = Path(path)
     check_target(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    real = _real(path)
+    kind = _kind(path)
+    if kind != "file" and kind != "missing":
+        _write_through(real, text, writer, binary, original=path)
+        return
     try:
-        mode = "wb" if binary else "w"
-        with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
-            if writer is not None:
-                writer(handle)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=real.parent)
+    except OSError as exc:
+        if kind == "file" and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and os.access(real, os.W_OK):
+            _write_through(real, text, writer, binary, original=path)
+            return
+        raise _fail(path, exc) from None
+    try:
+        try:
+            mode = "wb" if binary else "w"
+            with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
+                if writer is not None:
+                    writer(handle)
+                else:
+                    handle.write(text)
+            if kind == "file":
+                info = os.stat(real)
+                os.chmod(tmp, stat.S_IMODE(info.st_mode))
+                if hasattr(os, "chown") and os.geteuid() == 0 and (info.st_uid, info.st_gid) != (0, 0):
+                    os.chown(tmp, info.st_uid, info.st_gid)
             else:
-                handle.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(tmp, 0o666 & ~umask)
+            os.replace(tmp, real)
+        except OSError as exc:
+            raise _fail(path, exc) from None
     except BaseException:
         try:
             os.unlink(tmp)
-        except FileNotFoundError:
+        except OSError:
             pass
         raise
 
 
+def _write_through(real: Path | None, text, writer, binary: bool, original: Path | None = None) -> None:
+    """Write into an existing device, FIFO or file (or standard output for None) as the shell's ``>`` does."""
+    try:
+        if real is None:
+            stream = sys.stdout
+            if binary:
+                stream.flush()
+                handle = stream.buffer if hasattr(stream, "buffer") else stream
+            else:
+                handle = stream
+            if writer is not None:
+                writer(handle)
+            else:
+                handle.write(text)
+            handle.flush()
+            return
+        mode = "wb" if binary else "w"
+        with open(real, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
+            if writer is not None:
+                writer(handle)
+            else:
+                handle.write(text)
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError) and real is None:
+            raise
+        raise _fail(original or real or STDOUT, exc) from None
+
+
 def emit(text: str, output: Path | None) -> None:
-    """``text`` to the output file (atomically) or standard output."""
-    if output is not None:
+    """``text`` to the output file (see write_atomic) or standard output."""
+    if output is not None and not is_stdout(output):
         write_atomic(output, text)
     else:
         sys.stdout.write(text)

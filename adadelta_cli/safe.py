@@ -1,0 +1,117 @@
+"""The one home for escaping: text that comes from the data (parameter names, formulas, worksheet cells, file names)
+made safe for the place it is written to. Nothing from an input ever reaches a terminal or a document raw.
+
+Which function for which place:
+
+- ``terminal(text)``: a terminal, a message on stderr, a Rich table or a plain-text file. Control characters
+  (C0, DEL, C1), bidirectional overrides, other invisible format characters and lone surrogates are shown as Python
+  writes them (``\\x1b``, ``\\n``, ``\\u202e``, ``\\ud800``); everything else is left as it is.
+- ``markdown(text)``: a Markdown table cell or line: what Markdown or HTML would act on is backslash-escaped or made
+  an entity (``| < > & ` * _ [ ] \\ # ! ~ $``), after ``terminal``.
+- ``latex(text)``: LaTeX running text: ``\\ { } % & _ # $ ^ ~`` become the commands that print them, after
+  ``terminal``.
+- ``csv_cell(text)``: one CSV cell, quoted where it must be (RFC 4180), after ``terminal``.
+- ``plot_label(text)``: a matplotlib label: ``$`` is escaped so mathtext never parses it, after ``terminal``.
+- ``xml(text)``: SVG and HTML text and attribute values, after ``terminal``.
+
+>>> terminal("a\\x1b]2;PWNED\\x07b")
+'a\\\\x1b]2;PWNED\\\\x07b'
+>>> markdown("p|q <b>")
+'p\\\\|q &lt;b&gt;'
+>>> latex("50% of $x_1$")
+'50\\\\% of \\\\$x\\\\_1\\\\$'
+>>> csv_cell('say "hi", twice')
+'"say ""hi"", twice"'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Characters never written raw: C0 controls (tab and newline too: a name or a message is one line), DEL and C1,
+# lone surrogates (they cannot be encoded at all), and the format characters that reorder or hide text (bidi
+# overrides, zero-width joiners and the like).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+
+
+def _show(match: re.Match) -> str:
+    char = match.group()
+    code = ord(char)
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    if char in named:
+        return named[char]
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def has_unsafe(text: str) -> bool:
+    """Whether ``text`` holds a character that ``terminal`` would escape (a control or format character)."""
+    return bool(_UNSAFE.search(text)) or any(unicodedata.category(c) == "Cf" for c in text if ord(c) > 0x7f
+                                             and ord(c) not in (0xad,))
+
+
+def terminal(text: str) -> str:
+    """``text`` with every control or format character shown as an escape (``\\x1b``), for terminals and messages.
+
+    Use it for anything from the data that is printed: table cells and headings, titles, notes, error messages.
+    It is idempotent on ordinary text and never raises.
+    """
+    text = str(text)
+    text = _UNSAFE.sub(_show, text)
+    if any(ord(c) > 0x7f for c in text):
+        text = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" and c != "\xad" else c for c in text)
+    return text
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]{}#!|~$])")
+
+
+def markdown(text: str) -> str:
+    """``text`` for a Markdown table cell or line (CommonMark and GitHub's tables): never markup, never HTML.
+
+    Backslash-escapes what Markdown acts on (`` \\ ` * _ [ ] { } # ! | ~ $ ``) and writes ``< > &`` as entities, so a
+    name such as ``<img onerror=...>`` stays text and ``p|q`` stays in its own cell.
+    """
+    text = terminal(text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+          "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
+          ">": r"\textgreater{}", "|": r"\textbar{}"}
+_LATEX_TABLE = str.maketrans(_LATEX)
+
+
+def latex(text: str) -> str:
+    """``text`` for LaTeX running text (also inside ``\\text{...}``): ``\\ { } % & _ # $ ^ ~ < > |`` print as
+    themselves, control characters are shown escaped. Never yields a command of the input's own."""
+    return terminal(text).translate(_LATEX_TABLE)
+
+
+def csv_cell(text: str) -> str:
+    """``text`` as one CSV cell: quoted (with ``"`` doubled) where it holds a comma, a quote or starts/ends with a
+    space; control characters shown escaped, so a cell is always one line."""
+    text = terminal(text)
+    if any(c in text for c in ',";') or text != text.strip():
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def plot_label(text: str) -> str:
+    """``text`` for a matplotlib title, axis label or legend entry, shown literally: ``$`` is escaped so mathtext
+    never parses it (a header ``$\\foo$`` is drawn as written, not refused by the math parser)."""
+    return terminal(text).replace("$", r"\$")
+
+
+def xml(text: str) -> str:
+    """``text`` for SVG or HTML, in element text or a quoted attribute value."""
+    from html import escape
+
+    return escape(terminal(text), quote=True)
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """``terminal(text)`` cut to ``limit`` characters with an ellipsis: for quoting input inside a message."""
+    shown = terminal(text)
+    return shown if len(shown) <= limit else shown[:limit - 1] + "…"
