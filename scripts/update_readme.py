@@ -1,4 +1,5 @@
-"""Refresh every ```console block of README.md with the real output of its `$ adadelta ...` commands.
+"""Refresh the README and the docs: every ```console block gets the real output of its `$ adadelta ...` commands,
+and the README's formula table is generated from the step description (adadelta_cli/recurrence.py).
 
 Run from the repository root: python scripts/update_readme.py. tests/test_readme.py fails when they drift.
 """
@@ -15,8 +16,28 @@ os.environ.setdefault("COLUMNS", "120")
 os.environ.setdefault("NO_COLOR", "1")
 os.environ.setdefault("ADADELTA_LANG", "en")
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"```console\n(.*?)```", re.S)
+FORMULAS = re.compile(r"(<!-- formulas:[^\n]*-->\n)(.*?)(<!-- end formulas -->)", re.S)
+
+
+def formula_table() -> str:
+    """The recurrence as a Markdown table, one row per quantity, from the step description."""
+    from adadelta_cli import recurrence
+
+    mode = recurrence.Mode()
+    rows = ["| quantity | formula |", "| --- | --- |"]
+    for q in recurrence.quantities(mode):
+        rows.append(f"| {q.meaning} | {q.equation(mode)} |")
+    return "\n".join(rows) + "\n"
+
+
+def refresh(text: str) -> str:
+    """``text`` with its console blocks and its formula table regenerated."""
+    text = FORMULAS.sub(lambda m: m.group(1) + formula_table() + m.group(3), text)
+    return BLOCK.sub(lambda m: "```console\n" + render(m.group(1)) + "```", text)
 
 
 def run(command: str) -> str:
@@ -52,10 +73,12 @@ def render(block: str) -> str:
 
 
 def main() -> int:
-    os.chdir(README.parent)
-    text = README.read_text(encoding="utf-8")
-    new = BLOCK.sub(lambda m: "```console\n" + render(m.group(1)) + "```", text)
-    README.write_text(new, encoding="utf-8")
+    os.chdir(ROOT)
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        new = refresh(text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
     return 0
 
 

@@ -12,7 +12,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import update_readme  # noqa: E402
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = update_readme.BLOCK.findall(README)
+PAGES = {page.relative_to(ROOT).as_posix(): page.read_text(encoding="utf-8") for page in update_readme.PAGES}
+BLOCKS = [(name, block) for name, text in PAGES.items() for block in update_readme.BLOCK.findall(text)]
 
 
 def test_quick_start_has_exactly_two_commands():
@@ -25,10 +26,20 @@ def test_quick_start_has_exactly_two_commands():
     assert "[test]" in lines[1] and "pytest" in lines[1]
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=[update_readme.commands(b)[0][:60] for b in BLOCKS])
-def test_console_examples_are_real_output(block, monkeypatch):
+@pytest.mark.parametrize("page, block", BLOCKS, ids=[f"{p}: {update_readme.commands(b)[0][:60]}" for p, b in BLOCKS])
+def test_console_examples_are_real_output(page, block, monkeypatch):
     monkeypatch.chdir(ROOT)
-    assert update_readme.render(block) == block, "README drifted: run python scripts/update_readme.py"
+    assert update_readme.render(block) == block, f"{page} drifted: run python scripts/update_readme.py"
+
+
+def test_the_formula_table_is_the_step_description():
+    assert update_readme.formula_table() in README
+
+
+def test_the_front_page_is_short_and_links_the_docs():
+    assert len(README.splitlines()) <= 250
+    for link in ("docs/guide.md", "docs/classroom.md", "docs/conventions.md", "docs/performance.md", "docs/zh.md"):
+        assert f"]({link})" in README and (ROOT / link).exists(), link
 
 
 def test_every_command_is_documented():
