@@ -340,16 +340,11 @@ class _MathML(Notation):
         return f"<mrow><mi>{t}</mi><mo>−</mo><mn>1</mn></mrow>" if prev else f"<mi>{t}</mi>"
 
     def num(self, value: float, digits: int) -> str:
-        mantissa, marker, exponent = numfmt.sig(value, digits).partition("e")
-        sign = ""
-        if mantissa.startswith("-"):
-            sign, mantissa = "<mo>−</mo>", mantissa[1:]
+        # A negative number is one token with a real minus sign (U+2212): an <mo> would space it as an operator.
+        mantissa, marker, exponent = numfmt.sig(value, digits).replace("-", "−").partition("e")
         if not marker:
-            return f"{sign}<mn>{mantissa}</mn>"
-        # A negative power of ten with a real minus sign (U+2212), as the mantissa's sign is written.
-        power = (f"<mrow><mo>−</mo><mn>{exponent[1:]}</mn></mrow>" if exponent.startswith("-")
-                 else f"<mn>{exponent}</mn>")
-        return sign + self.times_ten.format(mantissa, power)
+            return f"<mn>{mantissa}</mn>"
+        return self.times_ten.format(mantissa, exponent)
 
 
 UNICODE = Notation(
@@ -368,18 +363,21 @@ LATEX = Notation(
     symbol_before_square="{{{0}}}")
 
 _DELTA = '<mi mathvariant="normal">Δ</mi>'
+_OPEN = '<mo stretchy="false">'  # brackets keep their size: stretched, they grow to the height of a whole line
 MATHML = _MathML(
     symbols={"g": "<msub><mi>g</mi>{i}</msub>", "g_eff": "<msubsup><mi>g</mi>{i}<mtext>eff</mtext></msubsup>",
-             "eg2": "<msub><mrow><mi>E</mi><mo>[</mo><msup><mi>g</mi><mn>2</mn></msup><mo>]</mo></mrow>{i}</msub>",
+             "eg2": f"<msub><mrow><mi>E</mi>{_OPEN}[</mo><msup><mi>g</mi><mn>2</mn></msup>{_OPEN}]</mo></mrow>"
+                    "{i}</msub>",
              "eta": "<msub><mi>η</mi>{i}</msub>", "dx": f"<msub><mrow>{_DELTA}<mi>x</mi></mrow>{{i}}</msub>",
-             "edx2": f"<msub><mrow><mi>E</mi><mo>[</mo>{_DELTA}<msup><mi>x</mi><mn>2</mn></msup><mo>]</mo></mrow>"
+             "edx2": f"<msub><mrow><mi>E</mi>{_OPEN}[</mo>{_DELTA}<msup><mi>x</mi><mn>2</mn></msup>{_OPEN}]</mo></mrow>"
                      "{i}</msub>",
              "x": "<msub><mi>x</mi>{i}</msub>"},
     hypers={"rho": "<mi>ρ</mi>", "eps": "<mi>ε</mi>", "lr": "<mi>lr</mi>", "wd": "<mi>wd</mi>"},
     dot="<mo>·</mo>", minus="<mo>−</mo>", plus="<mo>+</mo>", less="<mo>−</mo>", equals="<mo>=</mo>",
     sqrt="<msqrt>{0}</msqrt>", frac="<mfrac><mrow>{0}</mrow><mrow>{1}</mrow></mfrac>",
-    square="<msup><mrow>{0}</mrow><mn>2</mn></msup>", paren="<mo>(</mo>{0}<mo>)</mo>",
-    times_ten="<mn>{0}</mn><mo>×</mo><msup><mn>10</mn>{1}</msup>", label='<mspace width="1em"/><mtext>{0}</mtext>')
+    square="<msup><mrow>{0}</mrow><mn>2</mn></msup>", paren=f"{_OPEN}(</mo>{{0}}{_OPEN})</mo>",
+    times_ten="<mn>{0}</mn><mo>×</mo><msup><mn>10</mn><mn>{1}</mn></msup>",
+    label='<mspace width="1em"/><mtext>{0}</mtext>')
 
 NOTATIONS = {"unicode": UNICODE, "latex": LATEX, "mathml": MATHML}
 
