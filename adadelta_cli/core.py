@@ -22,8 +22,6 @@ step and returns the step's record with the new state, ``run`` folds ``update`` 
 from __future__ import annotations
 
 import math
-import mmap
-import sys
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -179,23 +177,21 @@ def next_x(x_prev, dx, settings: Settings, ops=None, out=None):
     return ops.fma(lr, dx, x_prev, out=out)
 
 
-SCAN_MIN_STEPS = 2000  # without the compiled kernel, longer traces of a few parameters are scanned
-SCAN_MAX_PARAMS = 64
-KERNEL_MIN_VALUES = 2048  # smaller float64 traces stay in numpy: as quick, and the kernel need not be loaded
-METHODS = ("auto", "sequential", "kernel", "numpy", "scan")
+SCALAR_MAX_PARAMS = 32  # without the kernel, float64 traces of this many parameters or fewer go column by column
+METHODS = ("auto", "sequential", "kernel", "numpy", "python")
 
 
 def run(grads, settings: Settings, state: State | None = None, *, method: str = "auto",
         derived: bool = True) -> Step:
     """Fold ``update`` over ``grads`` (shape steps × parameters); each field of the result has that shape.
 
-    ``method``: "numpy" steps through the formulas above; "kernel" runs the same operations in the compiled
-    float64 kernel (adadelta_cli.kernel; bit for bit the same, much faster); "sequential" is the kernel where
-    it is built and the settings are float64, else numpy; "scan" computes float64 blocks of steps at once
-    (adadelta_cli.scan, within about 1e-14 of the sequential order); "auto" is "sequential", except that
-    without the kernel traces longer than SCAN_MIN_STEPS steps of at most SCAN_MAX_PARAMS parameters are
-    scanned where the settings allow it. ``derived=False`` leaves η and Δx out of the result (None): they
-    follow from the rest elementwise (``derive``), and a wide trace is spared two arrays.
+    Every method gives the same doubles. ``method``: "numpy" steps through the formulas above, a row of
+    parameters at a time; "kernel" runs the same operations in the compiled float64 kernel (adadelta_cli.kernel);
+    "python" runs them a parameter at a time in plain Python floats (adadelta_cli.scalar; float64); "sequential"
+    (or "auto") is the kernel where it is built and the settings are float64, else "python" for up to
+    SCALAR_MAX_PARAMS float64 parameters (quicker there than numpy's passes over short rows), else "numpy".
+    ``derived=False`` leaves η and Δx out of the result (None): they follow from the rest elementwise
+    (``derive``), and a wide trace is spared two arrays.
     Raises NumericError, naming the step and parameter, where a value stops being a finite number.
     """
     grads = np.asarray(grads, dtype=np.float64)
@@ -211,29 +207,14 @@ def advance(grads: np.ndarray, settings: Settings, state: State, *, method: str 
     """``run`` for one block of a longer trace: the block's records and the state after it."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    steps, size = grads.shape
-    if method == "auto":
-        method = "sequential"
-        if steps > SCAN_MIN_STEPS and size <= SCAN_MAX_PARAMS and not _kernel_applies(settings, steps * size):
-            from . import scan
-
-            if scan.can_scan(settings):
-                method = "scan"
-    if method == "scan":
-        from . import scan
-
-        out, state = scan.run(grads, settings, state)
-    else:
-        out, state = sequential(grads, settings, state, method=method, derived=derived)
+    out, state = sequential(grads, settings, state, method=method, derived=derived)
     check_finite(out, settings, first_step)
     return out, state
 
 
-def _kernel_applies(settings: Settings, values: int) -> bool:
+def _kernel_applies(settings: Settings) -> bool:
     if settings.dtype != "float64":
         return False
-    if values < KERNEL_MIN_VALUES and "adadelta_cli.kernel" not in sys.modules:
-        return False  # a small trace is not worth loading the kernel for; once loaded, it takes every block
     from . import kernel
 
     return kernel.available()
@@ -243,39 +224,60 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
                derived: bool = True) -> tuple[Step, State]:
     """The formulas step by step, written in place into the output arrays (no allocation per step).
 
-    ``method``: "numpy", "kernel" (an error where it is not built), or "sequential" (the kernel where it
-    applies). ``derived=False``: η and Δx are computed but not kept (None in the result).
+    ``method``: "numpy", "python", "kernel" (an error where it is not built), or "sequential"/"auto" (the
+    kernel where it applies, else by shape). ``derived=False``: η and Δx are not kept (None in the result).
     """
     steps, size = grads.shape
     ops = arithmetic(settings.dtype, size)
     g = grads.astype(ops.dtype, copy=False)
     differs = bool(settings.maximize or (settings.weight_decay and settings.weight_decay_mode == "coupled"))
-    if method == "kernel" and not _kernel_applies(settings, KERNEL_MIN_VALUES):
+    if method == "kernel" and not _kernel_applies(settings):
         raise ValueError("the compiled float64 kernel is not available here (or the dtype is not float64)")
-    use_kernel = method == "kernel" or (method == "sequential" and _kernel_applies(settings, steps * size))
+    if method == "python" and settings.dtype != "float64":
+        raise ValueError("the plain Python engine computes float64 only")
+    if method in ("sequential", "auto"):
+        if _kernel_applies(settings):
+            method = "kernel"
+        elif settings.dtype == "float64" and size <= SCALAR_MAX_PARAMS:
+            method = "python"
+        else:
+            method = "numpy"
     threads = 1
-    if use_kernel:
+    if method == "kernel":
         from . import kernel
 
         threads = kernel.threads_for(steps, size)
 
     def new(shape):
-        # Threads fault their own pages side by side; a single thread does better with them faulted at once.
-        return empty(shape, ops.dtype, populate=threads == 1)
+        return np.empty(shape, ops.dtype)
 
     g_eff_all = new(g.shape) if differs else g
     eg2_all, x_all = new(g.shape), new(g.shape)
-    eta_all, dx_all = (new(g.shape), new(g.shape)) if derived else (None, None)
+    eta_all, dx_all = (new(g.shape), new(g.shape)) if derived or method == "python" else (None, None)
     edx2_all = new((steps + 1, size))  # row t holds E[Δx²]_t: both edx2 and edx2_prev
     edx2_all[0] = state.edx2
-    if use_kernel:
-        coupled = bool(settings.weight_decay) and settings.weight_decay_mode == "coupled"
-        decoupled = bool(settings.weight_decay) and settings.weight_decay_mode == "decoupled"
+    coupled = bool(settings.weight_decay) and settings.weight_decay_mode == "coupled"
+    decoupled = bool(settings.weight_decay) and settings.weight_decay_mode == "decoupled"
+    if method == "kernel":
         kernel.run(np.ascontiguousarray(g), g_eff_all if differs else None, eg2_all, edx2_all, eta_all, dx_all,
                    x_all, np.ascontiguousarray(state.eg2, dtype=np.float64),
                    np.ascontiguousarray(state.x, dtype=np.float64), rho=settings.rho, eps=settings.eps,
                    lr=settings.lr_value, wd=settings.weight_decay, decay=settings.decay_factor,
                    maximize=settings.maximize, coupled=coupled, decoupled=decoupled, threads=threads)
+    elif method == "python":
+        from . import scalar
+
+        for j in range(size):
+            columns = scalar.column(g[:, j], float(state.eg2[j]), float(state.edx2[j]), float(state.x[j]),
+                                    rho=settings.rho, eps=settings.eps, lr=settings.lr_value,
+                                    wd=settings.weight_decay, decay=settings.decay_factor,
+                                    maximize=settings.maximize, coupled=coupled, decoupled=decoupled)
+            for target, values in zip((g_eff_all if differs else None, eg2_all, edx2_all, eta_all, dx_all, x_all),
+                                      columns):
+                if target is not None:
+                    target[:, j] = values
+        if not derived:
+            eta_all = dx_all = None
     else:
         eta_row, dx_row = (None, None) if derived else (np.empty(size, ops.dtype), np.empty(size, ops.dtype))
         eg2, x = state.eg2, state.x
@@ -293,38 +295,14 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
     return out, State(eg2_all[-1].copy(), edx2_all[-1].copy(), x_all[-1].copy())
 
 
-LARGE_ARRAY_BYTES = 32 << 20
-
-
-def empty(shape: tuple[int, ...], dtype, *, populate: bool = True) -> np.ndarray:
-    """np.empty, but arrays of LARGE_ARRAY_BYTES or more are anonymous maps of ordinary pages.
-
-    A wide trace writes hundreds of MB that it has just allocated. numpy marks large allocations for
-    transparent huge pages, and where the kernel must first compact memory to find them, the first writes wait
-    (up to seconds for a few hundred MB, measured). Ordinary pages never wait for that: ``populate`` faults them
-    all in at once, a fraction of the cost of faulting them one by one; without it, the threads that fill the
-    array fault their own pages side by side.
-    """
-    dtype = np.dtype(dtype)
-    nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes < LARGE_ARRAY_BYTES or not hasattr(mmap, "MAP_ANONYMOUS"):
-        return np.empty(shape, dtype)
-    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | (getattr(mmap, "MAP_POPULATE", 0) if populate else 0)
-    try:
-        mapping = mmap.mmap(-1, nbytes, flags=flags)
-    except OSError:
-        return np.empty(shape, dtype)
-    return np.frombuffer(mapping, dtype=dtype).reshape(shape)
-
-
 def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, settings: Settings) -> tuple[np.ndarray,
                                                                                                   np.ndarray]:
     """(η, Δx) from E[Δx²]_{t−1}, E[g²]_t and g_eff, any shape: exactly the values the recurrence computed."""
     shape = np.broadcast_shapes(np.shape(edx2_prev), np.shape(eg2), np.shape(g_eff))
-    if shape and _kernel_applies(settings, math.prod(shape)):
+    if shape and _kernel_applies(settings):
         from . import kernel
 
-        eta, dx = empty(shape, np.float64), empty(shape, np.float64)
+        eta, dx = np.empty(shape), np.empty(shape)
         kernel.derive(*np.broadcast_arrays(edx2_prev, eg2, g_eff), settings.eps, eta, dx)
         return eta, dx
     ops = arithmetic(settings.dtype)
@@ -431,20 +409,24 @@ def arithmetic(dtype: str = "float64", size: int | None = None) -> Arith:
 
 
 def fma64(a, b, c, out=None, scratch=None) -> np.ndarray:
-    """a·b + c for float64 operands with the product's rounding error kept (TwoProduct and TwoSum).
+    """a·b + c for float64 operands, rounded once as C's fma() rounds it (the compiled kernel's arithmetic).
 
-    The result is the exact a·b + c rounded once, but for rare ties of the final addition (within an ulp).
-    ``scratch``: eight float64 buffers shaped like the result, to work without allocating.
+    The product's rounding error comes from TwoProduct (Veltkamp's split), the sum's from TwoSum; the few elements
+    where adding the errors could round differently from the exact result (the last addition exactly halfway
+    between two doubles), or where an error term would under- or overflow, are done in exact arithmetic
+    (adadelta_cli.scalar.fma_exact). ``scratch``: eight float64 buffers shaped like the result (no allocation).
 
     >>> a = 1 + 2.0**-30
     >>> float(fma64(a, a, -1.0)) == 2.0**-29 + 2.0**-60, a * a - 1.0 == 2.0**-29 + 2.0**-60
     (True, False)
     """
+    from .scalar import BOUND, SPLIT_MAX, TINY
+
     if scratch is None:
         shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
         scratch = [np.empty(shape) for _ in range(8)]
     p, a_hi, a_lo, b_hi, b_lo, p_err, s, tmp = scratch
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         np.multiply(a, b, out=p)
         _split(a, a_hi, a_lo)
         _split(b, b_hi, b_lo)
@@ -455,25 +437,37 @@ def fma64(a, b, c, out=None, scratch=None) -> np.ndarray:
         p_err += np.multiply(a_lo, b_hi, out=tmp)
         p_err += np.multiply(a_lo, b_lo, out=tmp)
         np.add(p, c, out=s)
-        # s_err = (p − (s − bp)) + (c − bp), bp = s − p: the sum's rounding error, exactly (TwoSum)
+        # u = (p − (s − bp)) + (c − bp) + p_err, bp = s − p: the sum's rounding error (TwoSum) plus the product's
         bp = np.subtract(s, p, out=a_hi)
-        s_err = np.subtract(p, np.subtract(s, bp, out=a_lo), out=a_lo)
-        s_err += np.subtract(c, bp, out=tmp)
-        s_err += p_err
-        result = np.add(s, s_err, out=out)
-        # A zero result has s = 0 and the sign IEEE gives the sum (−0 only for −0 + −0), which adding s_err = +0
-        # would lose.
-        if out is None:
-            result = np.where(result == 0, s, result)
-        else:
-            np.copyto(result, s, where=result == 0)
-    bad = ~np.isfinite(result)
-    if bad.any():
-        # Where the error terms are not finite (overflow), the plain sum is the honest answer (inf or nan).
-        if out is None:
-            result = np.where(bad, s, result)
-        else:
-            np.copyto(out, s, where=bad)
+        u = np.subtract(p, np.subtract(s, bp, out=a_lo), out=a_lo)
+        u += np.subtract(c, bp, out=tmp)
+        u += p_err
+        result = np.add(s, u, out=out)
+        # The last addition's rounding error, exactly; a power of two where it may have been a tie.
+        r = np.subtract(u, np.subtract(result, s, out=tmp), out=tmp)
+        mantissa = np.abs(np.frexp(r)[0], out=b_hi)
+        suspect = mantissa == 0.5
+        size = np.abs(p, out=b_lo)
+        fine = (size > TINY) & (size < BOUND) & (np.abs(c) < BOUND) & (np.abs(a) < SPLIT_MAX) & \
+            (np.abs(b) < SPLIT_MAX)
+        # An exact zero product: the sum s is already the answer, signed zero included.
+        zero = ((np.asarray(a) == 0) | (np.asarray(b) == 0)) & np.isfinite(a) & np.isfinite(b) & np.isfinite(c)
+        if zero.any():
+            if out is None:
+                result = np.where(zero, s, result)
+            else:
+                np.copyto(result, s, where=zero)
+        suspect &= ~zero
+        suspect |= ~(fine | zero)
+    if suspect.any():
+        from .scalar import fma_exact
+
+        shape = np.shape(result)
+        where = np.nonzero(np.broadcast_to(suspect, shape))
+        picks = [np.broadcast_to(v, shape)[where].tolist() for v in (a, b, c)]
+        if out is None and np.ndim(result) == 0:
+            return np.float64(fma_exact(*(v[0] for v in picks)))
+        result[where] = [fma_exact(x, y, z) for x, y, z in zip(*picks)]
     return result
 
 

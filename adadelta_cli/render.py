@@ -94,10 +94,10 @@ def settings_line(settings: dict, digits: int = 6) -> str:
 
 
 def json_head(settings: dict) -> str:
-    import json
+    import orjson
 
-    body = json.dumps(settings, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-    return f'{{\n  "settings": {body},\n  "steps": ['
+    body = orjson.dumps(settings, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY).decode()
+    return '{\n  "settings": ' + body.replace("\n", "\n  ") + ',\n  "steps": ['
 
 
 JSON_TAIL = "\n  ]\n}\n"
@@ -107,19 +107,19 @@ def machine_columns(show_g_eff: bool) -> list[str]:
     return ["t", "param", "g"] + (["g_eff"] if show_g_eff else []) + [f for f in FIELDS if f not in ("g", "g_eff")]
 
 
-def _number_columns(steps: Step, show_g_eff: bool) -> list[list[str]]:
-    """Every number of a block as its shortest round-trip text, steps then parameters (C order)."""
+def _number_rows(steps: Step, show_g_eff: bool) -> list[str]:
+    """Each row's numbers (one row per step and parameter, steps then parameters), as shortest round-trip text
+    separated by commas. orjson writes them (ryu): the same digits as ``repr``, some ten times faster."""
+    import orjson
+
     names = machine_columns(show_g_eff)[2:]
-    size = steps.g.shape[1]
-    text = {}
-    for name in names:
-        if name == "edx2_prev":
-            continue
-        text[name] = list(map(repr, getattr(steps, name).astype(np.float64, copy=False).ravel().tolist()))
-    # E[Δx²]_{t−1} is the previous row's E[Δx²]_t: the same double, so the same text.
-    first = list(map(repr, steps.edx2_prev[0].astype(np.float64).tolist()))
-    text["edx2_prev"] = first + text["edx2"][:-size] if len(text["edx2"]) > size else first
-    return [text[name] for name in names]
+    count, size = steps.g.shape
+    if not count * size:
+        return []
+    matrix = np.empty((count * size, len(names)))
+    for j, name in enumerate(names):
+        matrix[:, j] = getattr(steps, name).reshape(-1)
+    return orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY)[2:-2].decode().split("],[")
 
 
 def _labels(steps: Step, names: list[str], first_t: int, quote) -> tuple[list[str], list[str]]:
@@ -133,20 +133,20 @@ def _labels(steps: Step, names: list[str], first_t: int, quote) -> tuple[list[st
 def csv_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> str:
     """CSV rows for a block of steps (no header)."""
     ts, params = _labels(steps, names, first_t, _csv_cell)
-    return "\n".join(map(",".join, zip(ts, params, *_number_columns(steps, show_g_eff)))) + "\n"
+    rows = _number_rows(steps, show_g_eff)
+    return "\n".join(map(",".join, zip(ts, params, rows))) + "\n" if rows else ""
 
 
 def json_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool, first: bool) -> str:
     """JSON step objects for a block, one a line, each preceded by the comma it needs."""
     import json
 
-    keys = [json.dumps(k) for k in machine_columns(show_g_eff)]
+    keys = machine_columns(show_g_eff)
+    template = ",\n    {{" + ", ".join(f"{json.dumps(k)}: {{}}" for k in keys) + "}}"
+    fill = template.format
     ts, params = _labels(steps, names, first_t, lambda n: json.dumps(n, ensure_ascii=False))
-    parts = []
-    for i, row in enumerate(zip(ts, params, *_number_columns(steps, show_g_eff))):
-        fields = ", ".join(f"{k}: {v}" for k, v in zip(keys, row))
-        parts.append(("\n    {" if first and i == 0 else ",\n    {") + fields + "}")
-    return "".join(parts)
+    text = "".join([fill(t, p, *row.split(",")) for t, p, row in zip(ts, params, _number_rows(steps, show_g_eff))])
+    return "\n    {" + text[len(",\n    {"):] if first and text else text
 
 
 def to_json(report: Report) -> str:

@@ -279,51 +279,14 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
         output.warn(note)
 
 
-PIECE = 1 << 14  # steps formatted at a time: bounds the memory the text of a block takes
-PARALLEL_MIN_BYTES = 1 << 20  # inputs this large (some 50,000 steps) have their text formatted on every core
-
-
-def _format_piece(task) -> str:
-    fmt, steps, names, t, show_g_eff = task
-    if fmt == "csv":
-        return render.csv_block(steps, names, t, show_g_eff)
-    return render.json_block(steps, names, t, show_g_eff, first=t == 1)
-
-
-def _quiet_worker() -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-
-
-def _formatted(pieces, parallel: bool):
-    """The text of each piece, in order. Turning floats into shortest round-trip text is most of the work of a
-    long CSV or JSON trace, so large inputs share it among worker processes (forked, Linux only) while the main
-    process reads and computes the next pieces; the text is the same either way."""
-    import os
-
-    workers = min(os.cpu_count() or 1, 8)
-    if not parallel or workers < 2 or not sys.platform.startswith("linux"):
-        for piece in pieces:
-            yield _format_piece(piece)
-        return
-    from collections import deque
-    from multiprocessing import get_context
-
-    with get_context("fork").Pool(workers, initializer=_quiet_worker) as pool:
-        pending = deque()
-        for piece in pieces:
-            pending.append(pool.apply_async(_format_piece, (piece,)))
-            while len(pending) > 2 * workers:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
+PIECE_VALUES = 1 << 15  # values (steps × parameters) computed and formatted at a time: bounds the memory of a block
 
 
 def _pieces(blocks):
     for block in blocks:
-        for start in range(0, block.shape[0], PIECE):
-            yield block[start:start + PIECE]
+        step = max(1, PIECE_VALUES // max(1, block.shape[1]))
+        for start in range(0, block.shape[0], step):
+            yield block[start:start + step]
 
 
 KEEP = render.HEAD_ROWS + render.TAIL_ROWS + 5  # up to this many steps, a table shows them all

@@ -183,41 +183,27 @@ def test_derived_values_through_both(eps, monkeypatch):
     eg2[0, :3] = 0.0  # with eps = 0: 0/0 and x/0, the same NaN and inf from both
     g = rng.standard_normal(shape)
     s = core.Settings(eps=eps)
-    monkeypatch.setattr(core, "KERNEL_MIN_VALUES", 1)
     eta, dx = core.derive(edx2_prev, eg2, g, s)
-    monkeypatch.setattr(core, "KERNEL_MIN_VALUES", 1 << 60)
+    monkeypatch.setattr(core, "_kernel_applies", lambda settings: False)
     want_eta, want_dx = core.derive(edx2_prev, eg2, g, s)
     assert identical(eta, want_eta) and identical(dx, want_dx)
     assert np.array_equal(np.isnan(eta), np.isnan(want_eta))
 
 
-def test_large_outputs_are_mapped_and_behave_as_arrays(monkeypatch):
-    monkeypatch.setattr(core, "LARGE_ARRAY_BYTES", 1024)
-    a = core.empty((100, 30), np.float64)
-    assert a.shape == (100, 30) and a.flags.writeable and a.flags.c_contiguous
-    b = core.empty((100, 30), np.float64, populate=False)
-    b[...] = 2.5
-    assert float(b.sum()) == 2.5 * 3000
-    grads = np.random.default_rng(4).standard_normal((100, 30))
-    mapped = core.run(grads, core.Settings(), method="kernel")
-    monkeypatch.setattr(kernel, "threads_for", lambda steps, n: 2)  # pages faulted by the threads
-    mapped_by_threads = core.run(grads, core.Settings(), method="kernel")
-    monkeypatch.setattr(core, "LARGE_ARRAY_BYTES", 1 << 60)
-    assert_identical(mapped, core.run(grads, core.Settings(), method="kernel"))
-    assert_identical(mapped_by_threads, mapped)
-
-
-def test_a_stale_library_is_refused(tmp_path, monkeypatch):
+def test_a_stale_library_is_refused(tmp_path, monkeypatch, capsys):
     # A library compiled from another version of _kernel.c must not be used: numpy does the work instead.
-    shutil.copy(kernel.LIBRARY, tmp_path / "_kernel.so")
-    (tmp_path / "_kernel.c").write_text(kernel.LIBRARY.with_suffix(".c").read_text() + "/* changed */\n")
-    monkeypatch.setattr(kernel, "LIBRARY", tmp_path / "_kernel.so")
+    lib, rec, src = _copy_kernel(tmp_path)
+    src.write_text(src.read_text() + "/* changed */\n")
+    for name, path in (("LIBRARY", lib), ("RECORD", rec), ("SOURCE", src)):
+        monkeypatch.setattr(kernel, name, path)
     monkeypatch.setattr(kernel, "_loaded", False)
     monkeypatch.setattr(kernel, "_function", None)
     assert not kernel.available()
-    shutil.copy(Path(core.__file__).with_name("_kernel.c"), tmp_path / "_kernel.c")
+    (notice,) = capsys.readouterr().err.splitlines()
+    assert "was built from another _kernel.c" in notice
+    shutil.copy(Path(core.__file__).with_name("_kernel.c"), src)
     monkeypatch.setattr(kernel, "_loaded", False)
-    assert kernel.available()
+    assert kernel.available() and capsys.readouterr().err == ""
 
 
 def test_switched_off_by_the_environment(monkeypatch):

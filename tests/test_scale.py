@@ -1,41 +1,20 @@
-"""Long traces: the blocked scan agrees with the step-by-step order; files are read a block at a time."""
+"""Long traces: every install gives the same bytes, however long the trace; files are read a block at a time."""
 
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adadelta_cli import core, readers, scan
+from adadelta_cli import core, kernel, readers
 
 from .reference import adadelta as reference
-
-
-def agree(a: core.Step, b: core.Step, tol=1e-12):
-    for name in ("eg2", "edx2_prev", "eta", "dx", "edx2"):
-        x, y = getattr(a, name), getattr(b, name)
-        # Below about 1e-290 doubles lose precision (subnormals): there an absolute difference is what counts.
-        rel = np.abs(x - y) / np.maximum(np.abs(y), 1e-290)
-        assert np.all((rel <= tol) | (x == y)), (name, float(rel.max()))
-    # x is a running sum: its error is relative to the sum of the steps, not to x (which may pass through 0).
-    scale = np.abs(b.x[:1]) + np.cumsum(np.abs(b.x - np.vstack([b.x[:1], b.x[:-1]])), axis=0) + np.abs(b.x)
-    assert np.all(np.abs(a.x - b.x) <= tol * np.maximum(scale, 1e-290))
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.integers(1, 3000), st.integers(1, 3), st.floats(0.0, 0.999), st.sampled_from([1e-8, 1e-6, 1e-2]),
-       st.sampled_from([1.0, 0.5, 0.001]), st.booleans(), st.sampled_from([0.0, 0.1]), st.integers(0, 2**32 - 1),
-       st.sampled_from([1e-6, 1.0, 1e3]))
-def test_scan_agrees_with_sequential(steps, size, rho, eps, lr, maximize, wd, seed, scale):
-    rng = np.random.default_rng(seed)
-    grads = rng.standard_normal((steps, size)) * scale
-    grads[rng.random((steps, size)) < 0.05] = 0.0
-    s = core.Settings(rho=rho, eps=eps, lr=lr, maximize=maximize, weight_decay=wd, weight_decay_mode="decoupled")
-    state = core.init(rng.standard_normal(size), size=size)
-    agree(core.run(grads, s, state, method="scan"), core.run(grads, s, state, method="sequential"))
 
 
 def test_long_trace_against_reference():
@@ -47,25 +26,34 @@ def test_long_trace_against_reference():
         assert np.max(np.abs(steps.__getattribute__(name)[:, 0] - want) / np.abs(want)) < 1e-12, name
 
 
-def test_auto_method_uses_the_scan_for_long_narrow_traces_without_the_kernel(monkeypatch):
-    from adadelta_cli import kernel
-
+def test_auto_method_by_install_and_shape(monkeypatch):
     calls = []
-    monkeypatch.setattr(scan, "run", lambda *a: calls.append(1) or core.sequential(*a))
+    real = core.sequential
+
+    def spy(grads, settings, state, *, method="sequential", derived=True):
+        out = real(grads, settings, state, method=method, derived=derived)
+        calls.append(method)
+        return out
+
+    from adadelta_cli import scalar
+
+    columns = []
+    monkeypatch.setattr(scalar, "column", lambda *a, _real=scalar.column, **k: columns.append(1) or _real(*a, **k))
     monkeypatch.setattr(kernel, "available", lambda: False)
-    core.run(np.ones((core.SCAN_MIN_STEPS + 1, 1)), core.Settings())
-    core.run(np.ones((10, 1)), core.Settings())
-    core.run(np.ones((core.SCAN_MIN_STEPS + 1, 1)), core.Settings(weight_decay=0.1))  # coupled: step by step
-    core.run(np.ones((core.SCAN_MIN_STEPS + 1, 1)), core.Settings(dtype="float32"))
-    assert calls == [1]
-    # With the kernel, every float64 trace is stepped exactly, however long.
+    core.run(np.ones((30, 1)), core.Settings())
+    core.run(np.ones((30, core.SCALAR_MAX_PARAMS)), core.Settings(weight_decay=0.1))
+    assert len(columns) == 1 + core.SCALAR_MAX_PARAMS  # a few parameters: column by column in Python
+    columns.clear()
+    core.run(np.ones((30, core.SCALAR_MAX_PARAMS + 1)), core.Settings())  # many: a row at a time in numpy
+    core.run(np.ones((30, 1)), core.Settings(dtype="float32"))  # float32 follows torch's kernels in numpy
+    assert columns == []
     monkeypatch.undo()
-    if kernel.available():
-        calls, kernel_calls, real = [], [], kernel.run
-        monkeypatch.setattr(scan, "run", lambda *a: calls.append(1) or core.sequential(*a))
-        monkeypatch.setattr(kernel, "run", lambda *a, **k: kernel_calls.append(1) or real(*a, **k))
-        core.run(np.ones((max(core.SCAN_MIN_STEPS, core.KERNEL_MIN_VALUES) + 1, 1)), core.Settings())
-        assert calls == [] and kernel_calls == [1]
+    if kernel.available():  # with the kernel, every float64 trace goes there, however short
+        kernel_calls, real_run = [], kernel.run
+        monkeypatch.setattr(kernel, "run", lambda *a, **k: kernel_calls.append(1) or real_run(*a, **k))
+        core.run(np.ones((1, 1)), core.Settings())
+        core.run(np.ones((3, 1)), core.Settings(dtype="float32"))
+        assert kernel_calls == [1]
 
 
 def test_sequential_equals_folding_update():
@@ -154,25 +142,34 @@ def test_long_table_streamed(small_chunks, run, tmp_path):
     assert "280 steps hidden" in out
 
 
-def test_parallel_formatting_gives_the_same_text(run, tmp_path, monkeypatch):
-    from adadelta_cli import tracing
+def _cli(args, cwd, **env):
+    return subprocess.run([sys.executable, "-m", "adadelta_cli", *map(str, args)], cwd=cwd, capture_output=True,
+                          env={**os.environ, **env}, check=True).stdout
 
+
+@pytest.mark.parametrize("shape, options", [((25_000, 1), []), ((25_000, 2), ["--maximize", "--lr", "0.01"]),
+                                            ((200, 60), ["--weight-decay", "0.1", "--rho", "0.9"])],
+                         ids=["25k-steps", "25k-steps-2-params", "wide"])
+def test_every_install_writes_the_same_bytes(tmp_path, shape, options):
+    # The compiled kernel, and without it (ADADELTA_KERNEL=numpy: plain Python for a few parameters, numpy for
+    # many), write the same CSV and JSON, byte for byte; the numbers read back as the doubles computed.
+    grads = np.random.default_rng(21).standard_normal(shape) * 10.0 ** np.arange(-3, -3 + shape[1])[None, :] % 7
     path = tmp_path / "g.csv"
-    grads = np.random.default_rng(9).standard_normal((40_000, 2)) * 0.1
-    path.write_text("w,b\n" + "\n".join(f"{a!r},{b!r}" for a, b in grads.tolist()) + "\n")
-    import multiprocessing
-
-    pools = []
-    real = multiprocessing.get_context
-    monkeypatch.setattr(multiprocessing, "get_context", lambda *a: pools.append(a) or real(*a))
-    monkeypatch.setattr(tracing, "PIECE", 3000)
+    path.write_text("\n".join(",".join(map(repr, row)) for row in grads.tolist()) + "\n")
+    want = core.run(grads, core.Settings(maximize="--maximize" in options,
+                                         lr=0.01 if "--lr" in options else 1.0,
+                                         weight_decay=0.1 if "--weight-decay" in options else 0.0,
+                                         rho=0.9 if "--rho" in options else 0.95))
     for fmt in ("csv", "json"):
-        monkeypatch.setattr(tracing, "PARALLEL_MIN_BYTES", 1 << 60)
-        sequential = run("trace", path, "--format", fmt).stdout
-        monkeypatch.setattr(tracing, "PARALLEL_MIN_BYTES", 0)
-        parallel = run("trace", path, "--format", fmt).stdout
-        assert parallel == sequential and len(parallel) > 1_000_000
-    assert pools == [("fork",), ("fork",)]  # the parallel runs really went through worker processes
+        texts = {install: _cli(["trace", path, "--format", fmt, *options], tmp_path, ADADELTA_KERNEL=install)
+                 for install in ("numpy", "")}
+        assert texts["numpy"] == texts[""], fmt
+        if fmt == "csv":
+            rows = list(csv.DictReader(io.StringIO(texts[""].decode())))
+            got = np.array([float(r["x"]) for r in rows]).reshape(shape)
+        else:
+            got = np.array([s["x"] for s in json.loads(texts[""])["steps"]]).reshape(shape)
+        assert np.array_equal(got, want.x)
 
 
 @pytest.mark.parametrize("bad, where", [("0.1x", ":4001:1:"), ("", ":4001"), ("1e999", ":4001:1:")])

@@ -1,0 +1,221 @@
+"""The float64 recurrence one parameter at a time in plain Python floats: the exact fallback where the compiled
+kernel is not built (or is switched off), bit for bit the kernel's arithmetic, and quicker than numpy for a few
+parameters (numpy spends some 50 µs a step on passes over a row of one value).
+
+Python (before 3.13) has no fused multiply-add, so a·b + c rounded once is emulated exactly: the product's rounding
+error by Dekker's TwoProduct (Veltkamp's split), the sum's by Knuth's TwoSum. Adding the two errors rounds once
+more, which can only matter where the last addition lands exactly halfway between two doubles; its rounding error
+is then a power of two, which is looked for, and that rare step is done again in exact integer arithmetic. So are
+the magnitudes where an error term would underflow or a split overflow (below 2^-900, above 2^960).
+
+Where the gradient does not depend on x (no coupled weight decay), E[g²] is worked out first in a loop of its own
+(the products and their errors for every step at once, in numpy), then E[Δx²] in a second loop, and η, Δx and x
+from those, elementwise: the same operations in the same order as the kernel's, so the same doubles.
+"""
+
+from __future__ import annotations
+
+from math import copysign, frexp, isfinite, sqrt
+
+import numpy as np
+
+SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's constant for doubles
+TINY = 2.0 ** -900  # products at least this large have an exactly representable rounding error
+BOUND = 2.0 ** 960  # products and addends below this never overflow in the error terms
+SPLIT_MAX = 2.0 ** 995  # numbers below this split without overflow
+HALVES = (0.5, -0.5)  # frexp's mantissa of a power of two
+
+
+def fma_exact(a: float, b: float, c: float) -> float:
+    """a·b + c rounded once to the nearest double (ties to even), as C's fma() rounds it, by exact arithmetic.
+
+    >>> fma_exact(0.1, 10.0, -1.0)
+    5.551115123125783e-17
+    """
+    if a == 0.0 or b == 0.0 or not (isfinite(a) and isfinite(b)):
+        return a * b + c  # the product is exact (a signed zero), or IEEE's own infinities and NaNs apply
+    if not isfinite(c):
+        return c + 0.0  # a finite product cannot change an infinity (or a NaN)
+    from fractions import Fraction
+
+    exact = Fraction(a) * Fraction(b) + Fraction(c)
+    if exact == 0:
+        return 0.0  # an exact zero sum of a non-zero product and c is +0 in round-to-nearest
+    try:
+        return exact.numerator / exact.denominator  # int / int: correctly rounded, subnormals included
+    except OverflowError:
+        return float("inf") if exact > 0 else float("-inf")
+
+
+def fma(a: float, b: float, c: float) -> float:
+    """a·b + c rounded once: error-free transformations, exact arithmetic for the rare rest.
+
+    >>> a = 1 + 2.0**-30
+    >>> fma(a, a, -1.0) == 2.0**-29 + 2.0**-60, a * a - 1.0 == 2.0**-29 + 2.0**-60
+    (True, False)
+    """
+    p = a * b
+    if not (TINY < abs(p) < BOUND and -BOUND < c < BOUND and -SPLIT_MAX < a < SPLIT_MAX
+            and -SPLIT_MAX < b < SPLIT_MAX):
+        return fma_exact(a, b, c)
+    t = a * SPLIT
+    ah = t - (t - a)
+    al = a - ah
+    t = b * SPLIT
+    bh = t - (t - b)
+    bl = b - bh
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    s = p + c
+    bp = s - p
+    u = ((p - (s - bp)) + (c - bp)) + e
+    z = s + u
+    r = u - (z - s)
+    if r and frexp(r)[0] in HALVES:
+        return fma_exact(a, b, c)
+    return z
+
+
+def two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(p, e, ok): p = a·b rounded, e its exact rounding error where ``ok`` (elsewhere use fma_exact)."""
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        p = a * b
+        t = a * SPLIT
+        ah = t - (t - a)
+        al = a - ah
+        t = b * SPLIT
+        bh = t - (t - b)
+        bl = b - bh
+        e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+        magnitude = np.abs(p)
+        ok = ((magnitude > TINY) & (magnitude < BOUND) & (np.abs(a) < SPLIT_MAX) & (np.abs(b) < SPLIT_MAX)) | \
+            (((a == 0) | (b == 0)) & np.isfinite(a) & np.isfinite(b))
+    return p, np.where(ok, e, 0.0), ok
+
+
+def _accumulate_squares(v: np.ndarray, start: float, rho: float, one_minus_rho: float) -> np.ndarray:
+    """E_t = fma((1−ρ)·v_t, v_t, E_{t−1}·ρ) for every t, from E_0 = start (v given for every step)."""
+    a = v * one_minus_rho
+    p, e, ok = two_product(a, v)
+    out = np.empty(v.shape[0])
+    if not ok.all():
+        previous = start
+        for i, (ai, vi) in enumerate(zip(a.tolist(), v.tolist())):
+            previous = fma(ai, vi, previous * rho)
+            out[i] = previous
+        return out
+    values = []
+    append = values.append
+    previous = start
+    for p_t, e_t, a_t, v_t in zip(p.tolist(), e.tolist(), a.tolist(), v.tolist()):
+        q = previous * rho
+        if not -BOUND < q < BOUND:
+            previous = fma_exact(a_t, v_t, q)
+        else:
+            s = p_t + q
+            bp = s - p_t
+            u = ((p_t - (s - bp)) + (q - bp)) + e_t
+            previous = s + u
+            r = u - (previous - s)
+            if r and frexp(r)[0] in HALVES:
+                previous = fma_exact(a_t, v_t, q)
+        append(previous)
+    out[:] = values
+    return out
+
+
+def _accumulate_steps(v: np.ndarray, denominators: np.ndarray, start: float, rho: float, one_minus_rho: float,
+                      eps: float) -> np.ndarray:
+    """E[Δx²]_t for every t from E[Δx²]_0 = start: Δx_t = −(√(E[Δx²]_{t−1} + ε) / denominator_t · v_t), then
+    fma((1−ρ)·Δx_t, Δx_t, E[Δx²]_{t−1}·ρ). Row 0 of the result is ``start``."""
+    values = [start]
+    append = values.append
+    edx2 = start
+    for den, g in zip(denominators.tolist(), v.tolist()):
+        d = -((sqrt(edx2 + eps) / den) * g)
+        a = one_minus_rho * d
+        p = a * d
+        q = edx2 * rho
+        if TINY < p < BOUND and -BOUND < q < BOUND:
+            t = a * SPLIT
+            ah = t - (t - a)
+            al = a - ah
+            t = d * SPLIT
+            dh = t - (t - d)
+            dl = d - dh
+            e = ((ah * dh - p) + ah * dl + al * dh) + al * dl
+            s = p + q
+            bp = s - p
+            u = ((p - (s - bp)) + (q - bp)) + e
+            edx2 = s + u
+            r = u - (edx2 - s)
+            if r and frexp(r)[0] in HALVES:
+                edx2 = fma_exact(a, d, q)
+        else:
+            edx2 = fma_exact(a, d, q)
+        append(edx2)
+    return np.array(values)
+
+
+def column(g: np.ndarray, eg2_0: float, edx2_0: float, x_0: float, *, rho: float, eps: float, lr: float,
+           wd: float, decay: float, maximize: bool, coupled: bool, decoupled: bool):
+    """One parameter's trace: (g_eff, E[g²], E[Δx²] with E[Δx²]_0 in row 0, η, Δx, x), 1-D float64 arrays."""
+    one_minus_rho = 1.0 - rho
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        v = -g if maximize else g
+        eg2 = None if coupled else _accumulate_squares(v, eg2_0, rho, one_minus_rho)
+        denominators = None if coupled else np.sqrt(eg2 + eps)
+        if coupled or not (np.isfinite(denominators).all() and denominators.all() and edx2_0 + eps >= 0):
+            return _stepwise_column(g, eg2_0, edx2_0, x_0, rho=rho, eps=eps, lr=lr, wd=wd, decay=decay,
+                                    maximize=maximize, coupled=coupled, decoupled=decoupled)
+        edx2 = _accumulate_steps(v, denominators, edx2_0, rho, one_minus_rho, eps)
+        eta = np.sqrt(edx2[:-1] + eps) / denominators
+        dx = -(eta * v)
+        if decoupled or lr not in (1.0, -1.0, 0.0):
+            x = np.empty(g.shape[0])
+            previous = x_0
+            for i, d in enumerate(dx.tolist()):
+                previous = fma(lr, d, previous * decay if decoupled else previous)
+                x[i] = previous
+        else:
+            # lr·Δx is exact: x_t = x_{t−1} + lr·Δx_t, added in order (accumulate adds one after another).
+            x = np.add.accumulate(np.concatenate([[x_0], lr * dx]))[1:]
+    return v, eg2, edx2, eta, dx, x
+
+
+def _div(a: float, b: float) -> float:
+    """a / b as IEEE divides (an infinity or a NaN where b is zero), not Python's ZeroDivisionError."""
+    if b:
+        return a / b
+    if a != a or a == 0:
+        return float("nan")
+    return copysign(float("inf"), a) * copysign(1.0, b)
+
+
+def _sqrt(a: float) -> float:
+    return sqrt(a) if a >= 0 else float("nan")  # NaN for a negative number (and for a NaN), as IEEE's
+
+
+def _stepwise_column(g, eg2_0, edx2_0, x_0, *, rho, eps, lr, wd, decay, maximize, coupled, decoupled):
+    """Every quantity step by step: coupled weight decay feeds x back into the gradient (and a zero or non-finite
+    denominator takes IEEE's infinities and NaNs here, where Python would raise)."""
+    one_minus_rho = 1.0 - rho
+    n = g.shape[0]
+    vs, eg2s, etas, dxs, xs, edx2s = [], [], [], [], [], [edx2_0]
+    eg2, edx2, x = eg2_0, edx2_0, x_0
+    for gt in g.tolist():
+        v = -gt if maximize else gt
+        if coupled:
+            v = fma(wd, x, v)
+        eg2 = fma(one_minus_rho * v, v, eg2 * rho)
+        eta = _div(_sqrt(edx2 + eps), _sqrt(eg2 + eps))
+        d = -(eta * v)
+        edx2 = fma(one_minus_rho * d, d, edx2 * rho)
+        x = fma(lr, d, x * decay if decoupled else x)
+        vs.append(v)
+        eg2s.append(eg2)
+        etas.append(eta)
+        dxs.append(d)
+        edx2s.append(edx2)
+        xs.append(x)
+    arrays = [np.array(values, dtype=np.float64).reshape(n) for values in (vs, eg2s, etas, dxs, xs)]
+    return arrays[0], arrays[1], np.array(edx2s, dtype=np.float64), arrays[2], arrays[3], arrays[4]
