@@ -261,9 +261,11 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
             for steps, _t in computed():
                 _keep_ends(kept, steps)
             return
-        pieces = ((fmt, steps, stream.names, t, show_g_eff) for steps, t in computed())
-        for text in _formatted(pieces, parallel=(stream.total_bytes or 0) >= PARALLEL_MIN_BYTES):
-            out.write(text)
+        for steps, t in computed():
+            if fmt == "csv":
+                out.write(render.csv_block(steps, stream.names, t, show_g_eff))
+            else:
+                out.write(render.json_block(steps, stream.names, t, show_g_eff, first=t == 1))
         if fmt == "json":
             out.write(render.JSON_TAIL)
 
