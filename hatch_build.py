@@ -1,15 +1,28 @@
-"""Build hook: compile the translation catalogs (.po) into gettext .mo files, and the float64 kernel
-(adadelta_cli/_kernel.c) into a shared library loaded with ctypes.
+"""Build hook: compile the translation catalogs (.po -> gettext .mo, with Babel) and the optional float64 kernel
+(adadelta_cli/_kernel.c -> a shared library loaded with ctypes).
 
-The kernel is optional: without a C compiler the wheel is pure Python and the same arithmetic runs in numpy
-(bit for bit the same, only slower). ADADELTA_NO_KERNEL=1 skips it on purpose.
+Where the built files go:
+- a wheel (``pip install .``, ``python -m build``): into a temporary folder that is removed once the wheel is
+  written (``finalize``); the files reach only the wheel. Nothing is written into the source tree.
+- an editable install (``pip install -e .``): beside their sources, as setuptools' in-place builds do, so that the
+  package imported from the source tree (and the tests run there) finds them. These files are listed in .gitignore.
+
+With the library goes ``_kernel.json``: its size and SHA-256 digest and the digest of the C source it was built
+from. adadelta_cli/kernel.py compares the library with that record before loading it, and lets numpy do the work
+when they differ.
+
+The kernel is optional: without a C compiler the wheel is pure Python and numpy does the same arithmetic (bit for
+bit the same, only slower). ADADELTA_NO_KERNEL=1 skips it on purpose. Nothing of the package is imported or
+executed here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -18,10 +31,18 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-KERNEL = "adadelta_cli/_kernel.c"
-LIBRARY = "adadelta_cli/_kernel.so"
+PACKAGE = "adadelta_cli"
+KERNEL = f"{PACKAGE}/_kernel.c"
+LIBRARY = f"{PACKAGE}/_kernel.so"
+RECORD = f"{PACKAGE}/_kernel.json"  # size and digest of the library, written at build time
+LOCALE = f"{PACKAGE}/locale"
+DOMAIN = "adadelta"
 # -ffp-contract=off: never fuse what the numpy code rounds twice; -fno-math-errno: sqrt is one instruction.
 FLAGS = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared"]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def compilers() -> list[list[str]]:
@@ -36,12 +57,12 @@ def compile_kernel(source: Path, target: Path) -> str | None:
     """Compile ``source`` into ``target``; None on success, else why not (the build goes on without it)."""
     if sys.platform == "win32":
         return "not built on Windows"
-    sha = hashlib.sha256(source.read_bytes()).hexdigest()
     why = "no C compiler found"
     for cc in compilers():
         # Without the x86-64-v3 clone where the compiler lacks it.
         for extra in ([], ["-DADADELTA_NO_CLONES"]):
-            command = [*cc, *FLAGS, f'-DADADELTA_SOURCE_SHA="{sha}"', *extra, "-o", str(target), str(source), "-lm"]
+            command = [*cc, *FLAGS, f'-DADADELTA_SOURCE_SHA="{sha256(source)}"', *extra, "-o", str(target),
+                       str(source), "-lm"]
             try:
                 done = subprocess.run(command, capture_output=True, text=True, timeout=120)
             except (OSError, subprocess.SubprocessError) as error:
@@ -54,42 +75,61 @@ def compile_kernel(source: Path, target: Path) -> str | None:
     return why
 
 
+def record(library: Path, source: Path) -> str:
+    """The text of _kernel.json for ``library`` built from ``source``."""
+    data = {"library": library.name, "size": library.stat().st_size, "sha256": sha256(library),
+            "source_sha256": sha256(source)}
+    return json.dumps(data, indent=1) + "\n"
+
+
+def compile_catalog(po: Path, mo: Path) -> None:
+    """``po`` -> ``mo`` with Babel (what ``pybabel compile`` does); fuzzy entries are left out."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    locale = po.parent.parent.name
+    with open(po, "rb") as handle:
+        catalog = read_po(handle, locale=locale, domain=po.stem)
+    with open(mo, "wb") as handle:
+        write_mo(handle, catalog, use_fuzzy=False)
+
+
 class BuildHook(BuildHookInterface):
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict) -> None:
         root = Path(self.root)
-        self.compile_catalogs(root, build_data)
+        self._scratch: Path | None = None
+        if version == "editable":
+            out = root  # in place, as an editable install needs them (gitignored)
+        else:
+            self._scratch = out = Path(tempfile.mkdtemp(prefix="adadelta-build-"))
+        for po in sorted((root / LOCALE).glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+            relative = po.relative_to(root).with_suffix(".mo")
+            (out / relative).parent.mkdir(parents=True, exist_ok=True)
+            compile_catalog(po, out / relative)
+            self._include(build_data, version, out / relative, relative)
         if os.environ.get("ADADELTA_NO_KERNEL"):
             return
-        # The library goes beside its source, as an in-place build would put it: an editable install and tests
-        # run from the source tree load it from there. A read-only tree builds it aside, for the wheel only.
-        target = root / LIBRARY
-        if not os.access(target.parent, os.W_OK):
-            if version == "editable":
-                self.app.display_warning("adadelta-cli: the source tree is read-only; numpy does the kernel's work")
-                return
-            target = Path(tempfile.mkdtemp(prefix="adadelta-kernel-")) / "_kernel.so"
-        why = compile_kernel(root / KERNEL, target)
+        library, source = out / LIBRARY, root / KERNEL
+        library.parent.mkdir(parents=True, exist_ok=True)
+        why = compile_kernel(source, library)
         if why is not None:
             self.app.display_warning(f"adadelta-cli: the C kernel was not built ({why}); numpy does its work")
             return
-        if version != "editable":
-            build_data["force_include"][str(target)] = LIBRARY
+        (out / RECORD).write_text(record(library, source), encoding="utf-8")
+        for path in (LIBRARY, RECORD):
+            self._include(build_data, version, out / path, Path(path))
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
 
     @staticmethod
-    def compile_catalogs(root: Path, build_data: dict) -> None:
-        i18n = root / "adadelta_cli" / "i18n.py"
-        # The catalog compiler is read from the package's own i18n.py, without importing the package.
-        source = i18n.read_text(encoding="utf-8").replace("\n_initial_language()\n", "\n")
-        namespace: dict = {"__name__": "adadelta_i18n_build", "__file__": str(i18n)}
-        exec(compile(source, str(i18n), "exec"), namespace)  # noqa: S102  (the project's own file)
-        out = Path(tempfile.mkdtemp(prefix="adadelta-mo-"))
-        for po in sorted((root / "adadelta_cli" / "locale").glob("*/LC_MESSAGES/*.po")):
-            relative = po.relative_to(root).with_suffix(".mo")
-            target = out / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(namespace["compile_po"](po.read_text(encoding="utf-8")))
-            build_data["force_include"][str(target)] = str(relative)
+    def _include(build_data: dict, version: str, built: Path, relative: Path) -> None:
+        """Into the wheel; an editable install finds the file in place already."""
+        if version != "editable":
+            build_data["force_include"][str(built)] = str(relative)
+
+    def finalize(self, version: str, build_data: dict, artifact_path: str) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None

@@ -82,7 +82,8 @@ def last_place(text: str) -> int:
     try:
         return Decimal(_clean(text).replace("\u2212", "-")).as_tuple().exponent
     except InvalidOperation:
-        raise InputError(_f('%(v0)s is not a number; %(v1)s', v0=repr(text), v1=_(EXPECTED_NUMBER))) from None
+        raise InputError(_f('%(text)s is not a number; %(expected)s',
+                            text=repr(text), expected=_(EXPECTED_NUMBER))) from None
 
 
 def agrees(text: str, computed: float, rel_tol: float | None = None) -> bool:
@@ -364,17 +365,17 @@ def read_worksheet(path: str) -> Worksheet:
     header = [h.strip().lower() for h in rows[0][1]]
     if "g" not in header:
         raise InputError(_f(
-            'has no g column (its header is: %(v0)s); expected a worksheet with the columns t, g and any of eg2, '
+            'has no g column (its header is: %(header)s); expected a worksheet with the columns t, g and any of eg2, '
             'edx2_prev, eta, dx, edx2, x',
-            v0=', '.join(rows[0][1])), source=path,
+            header=', '.join(rows[0][1])), source=path,
                          line=rows[0][0])
     index = {name: header.index(name) for name in ("t", "param", "g", *QUANTITIES) if name in header}
     params: dict[str, list[dict]] = {}
     for n, cells in rows[1:]:
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
             raise InputError(_f(
-                'has %(v0)s cells, expected %(v1)s (one per header column)',
-                v0=len(cells), v1=len(header)),
+                'has %(found)s cells, expected %(expected)s (one per header column)',
+                found=len(cells), expected=len(header)),
                              source=path, line=n)
         cells = cells + [""] * (len(header) - len(cells))
         g_col = index["g"]
@@ -425,13 +426,13 @@ def parse_expectations(items: list[str]) -> dict[str, Cell]:
         key = EXPECT_NAMES.get(name.strip().lower())
         if not sep or key is None:
             raise InputError(_f(
-                '--expect %(v0)s: expected NAME=VALUE with NAME one of eg2, eta, dx, edx2, x, edx2_prev (e.g. '
+                '--expect %(item)s: expected NAME=VALUE with NAME one of eg2, eta, dx, edx2, x, edx2_prev (e.g. '
                 '--expect dx=-0.0201)',
-                v0=repr(item)))
+                item=repr(item)))
         cell = Cell(value, column=None)
         try:
             cell.value  # noqa: B018  (parse now, to report a bad value with its option)
         except InputError as exc:
-            raise InputError(_f('--expect %(v0)s: %(v1)s', v0=repr(item), v1=exc.message)) from None
+            raise InputError(_f('--expect %(item)s: %(reason)s', item=repr(item), reason=exc.message)) from None
         cells[key] = cell
     return cells

@@ -16,7 +16,7 @@ except ImportError:  # older Typer runs on Click itself
 from . import output
 from .commands._common import EXIT_USAGE, EXIT_WRONG  # noqa: F401  (re-exported: the exit codes)
 from .errors import AdadeltaError
-from .i18n import _
+from .i18n import _, _f
 
 
 class _Group(TyperGroup):
@@ -30,8 +30,11 @@ class _Group(TyperGroup):
         try:
             i18n.set_language(lang)
         except AdadeltaError as exc:
-            sys.stderr.write(f"{output.PROG}: {_('error')}: {exc}\n")
+            output.error(str(exc))
             sys.exit(EXIT_USAGE)
+        from . import clitext
+
+        clitext.localize(self)  # the help and Click's own texts in the language just set
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
@@ -43,8 +46,8 @@ class _Group(TyperGroup):
             where = f"{exc.ctx.command_path}: " if getattr(exc, "ctx", None) else f"{output.PROG}: "
             hint = ""
             if isinstance(exc, click_exceptions.UsageError) and exc.ctx is not None:
-                hint = f" (see '{exc.ctx.command_path} --help')"
-            sys.stderr.write(f"{where}{_('error')}: {exc.format_message()}{hint}\n")
+                hint = _f(" (see '%(command)s --help')", command=exc.ctx.command_path)
+            sys.stderr.write(where + _f("error: %(message)s", message=clitext.error_message(exc)) + hint + "\n")
             sys.exit(exc.exit_code)
         except typer.Abort:
             sys.stderr.write("\n")

@@ -27,9 +27,9 @@ def compute(grads: np.ndarray, resolved, chosen: list[str], hyper: dict) -> dict
 
             t = int(np.argwhere(~np.isfinite(results[name]["x"]))[0][0]) + 1
             raise NumericError(_f(
-                '%(v0)s stops being a finite number at step %(v1)s; scale the gradients down or lower its learning '
-                'rate (--set %(v2)s.lr=...)',
-                v0=name, v1=t, v2=name))
+                '%(optimizer)s stops being a finite number at step %(step)s; scale the gradients down or lower its '
+                'learning rate (--set %(optimizer)s.lr=...)',
+                optimizer=name, step=t))
     return results
 
 

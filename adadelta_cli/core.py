@@ -98,7 +98,8 @@ def init(x0=0.0, eg2=0.0, edx2=0.0, *, size: int | None = None, dtype: str = "fl
     try:
         arrays = [np.broadcast_to(a, (n,)).astype(dtype) for a in arrays]
     except ValueError:
-        raise SettingsError(_f('initial values must be one number or one per parameter (%(v0)s)', v0=n)) from None
+        raise SettingsError(_f('initial values must be one number or one per parameter (%(parameters)s)',
+                               parameters=n)) from None
     return State(*arrays)
 
 
@@ -340,7 +341,7 @@ def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
         why = "η divides by √(E[g²]_t + ε) = 0 (ε = 0 with a zero gradient); give ε > 0 (--eps)"
     else:
         why = f"the update is no longer a finite number ({row})"
-    raise NumericError(_f('%(v0)s: %(v1)s', v0=where, v1=why))
+    raise NumericError(_f('%(where)s: %(reason)s', where=where, reason=why))
 
 
 class Arith:

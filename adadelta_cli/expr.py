@@ -127,8 +127,8 @@ class Function:
             result = Dual.lift(_evaluate(self.tree, env, n), n)
         except (ValueError, ZeroDivisionError, OverflowError) as exc:
             raise SettingsError(_f(
-                'the function %(v0)s is not defined at %(v1)s (%(v2)s)',
-                v0=repr(self.text), v1=list(point), v2=exc)) from None
+                'the function %(function)s is not defined at %(point)s (%(reason)s)',
+                function=repr(self.text), point=list(point), reason=exc)) from None
         return result.v, list(result.d)
 
 
@@ -157,24 +157,27 @@ def _check(node, variables: list[str], text: str) -> None:
     for sub in ast.walk(node):
         if not isinstance(sub, allowed):
             raise SettingsError(_f(
-                'the function %(v0)s uses %(v1)s, which a formula may not; expected numbers, %(v2)s, + - * / ^ and '
-                '%(v3)s',
-                v0=repr(text), v1=type(sub).__name__.lower(), v2=', '.join(variables), v3=', '.join(FUNCTIONS)))
+                'the function %(function)s uses %(construct)s, which a formula may not; expected numbers, '
+                '%(variables)s, + - * / ^ and %(functions)s',
+                function=repr(text), construct=type(sub).__name__.lower(), variables=', '.join(variables),
+                functions=', '.join(FUNCTIONS)))
         if isinstance(sub, ast.Constant) and (isinstance(sub.value, bool) or
                                               not isinstance(sub.value, (int, float))):
             raise SettingsError(_f(
-                'the function %(v0)s holds %(v1)s, which is not a number',
-                v0=repr(text), v1=repr(sub.value)))
+                'the function %(function)s holds %(constant)s, which is not a number',
+                function=repr(text), constant=repr(sub.value)))
         if isinstance(sub, ast.Name) and sub.id not in variables and sub.id not in FUNCTIONS:
             raise SettingsError(_f(
-                'the function %(v0)s uses %(v1)s; the variables are %(v2)s and the functions %(v3)s',
-                v0=repr(text), v1=repr(sub.id), v2=', '.join(variables), v3=', '.join(FUNCTIONS)))
+                'the function %(function)s uses %(name)s; the variables are %(variables)s and the functions '
+                '%(functions)s',
+                function=repr(text), name=repr(sub.id), variables=', '.join(variables),
+                functions=', '.join(FUNCTIONS)))
         if isinstance(sub, ast.Call):
             if not isinstance(sub.func, ast.Name) or sub.func.id not in FUNCTIONS or len(sub.args) != 1 \
                     or sub.keywords:
                 raise SettingsError(_f(
-                    'the function %(v0)s calls something other than one of %(v1)s with one argument',
-                    v0=repr(text), v1=', '.join(FUNCTIONS)))
+                    'the function %(function)s calls something other than one of %(functions)s with one argument',
+                    function=repr(text), functions=', '.join(FUNCTIONS)))
 
 
 def parse(text: str, dimensions: int = 2) -> Function:
@@ -187,18 +190,20 @@ def parse(text: str, dimensions: int = 2) -> Function:
         raise SettingsError(_("the function is longer than 2000 characters"))
     variables = ["x", "y"] if dimensions <= 2 else variable_names(dimensions)
     if name in BUILTINS and dimensions != 2:
-        raise SettingsError(_f('%(v0)s is a function of x and y: give two starting values, --x0 a,b', v0=name))
+        raise SettingsError(_f('%(function)s is a function of x and y: give two starting values, --x0 a,b',
+                               function=name))
     try:
         tree = ast.parse(formula.replace("^", "**").replace("−", "-").replace("×", "*").replace("·", "*"),
                          mode="eval")
     except SyntaxError as exc:
         raise SettingsError(_f(
-            "the function %(v0)s is not a formula (column %(v1)s): expected e.g. '(x - 1)^2 + 10*(y + 2)^2'",
-            v0=repr(text), v1=exc.offset)) from None
+            "the function %(function)s is not a formula (column %(column)s): expected e.g. '(x - 1)^2 + 10*(y + 2)^2'",
+            function=repr(text), column=exc.offset)) from None
     _check(tree, variables, text)
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in variables}
     if dimensions == 1 and "y" in used:
-        raise SettingsError(_f('the function %(v0)s uses y: give two starting values, --x0 a,b', v0=repr(text)))
+        raise SettingsError(_f('the function %(function)s uses y: give two starting values, --x0 a,b',
+                               function=repr(text)))
     return Function(formula if name in BUILTINS else text, tree, variables[:max(dimensions, 1)] if dimensions <= 2
                     else variables)
 

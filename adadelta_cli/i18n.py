@@ -1,21 +1,23 @@
 """The language of every message, heading and explanation: English or Chinese (中文), through gettext.
 
-Every user-facing string is written in English in the code, marked with ``_()``, and translated in the catalog
-``adadelta_cli/locale/zh/LC_MESSAGES/adadelta.po``. The build compiles it into ``adadelta.mo`` (hatch_build.py);
-run from a source tree, the catalog is compiled in memory. Mathematical notation (E[g²]_t, η_t, Δx_t) and the
-machine formats (CSV and JSON names) are the same in both languages.
+Every user-facing string is written in English in the code, marked with ``_()`` (``_f()`` with named
+placeholders, ``N_()`` where it is defined apart from where it is shown), and translated in the catalog
+``adadelta_cli/locale/zh/LC_MESSAGES/adadelta.po``. Babel extracts the marked strings (scripts/extract_messages.py)
+and compiles the catalog into ``adadelta.mo`` at build time (hatch_build.py). Mathematical notation (E[g²]_t, η_t,
+Δx_t) and the machine formats (CSV and JSON names) are the same in both languages.
 
 The language: ``--lang`` on any command, else ``ADADELTA_LANG``, else the locale (LC_ALL, LC_MESSAGES, LANG),
-else English.
+else English. Nothing is decided at import: English until ``set_language`` is called (the command line calls it
+before it parses anything).
 """
 
 from __future__ import annotations
 
-import ast
 import gettext
 import io
 import os
 import struct
+import sys
 from pathlib import Path
 
 DOMAIN = "adadelta"
@@ -31,7 +33,7 @@ def _(message: str) -> str:
     return _translation.gettext(message)
 
 
-def _f(message: str, **values) -> str:
+def _f(message: str, /, **values) -> str:
     """``message`` in the current language, its %(name)s placeholders filled from ``values``."""
     return _translation.gettext(message) % values
 
@@ -73,13 +75,34 @@ def set_language(lang: str | None) -> str:
 
 
 def _load(lang: str) -> gettext.NullTranslations:
+    """The compiled catalog of ``lang``; in a source tree never built, the .po compiled in memory where Babel is
+    installed; else English, with one line on stderr saying why. Never an exception: a damaged catalog is a note."""
     folder = LOCALE_DIR / lang / "LC_MESSAGES"
     compiled = folder / f"{DOMAIN}.mo"
-    if compiled.exists():
+    try:
         with open(compiled, "rb") as handle:
             return gettext.GNUTranslations(handle)
-    source = folder / f"{DOMAIN}.po"
-    return gettext.GNUTranslations(io.BytesIO(compile_po(source.read_text(encoding="utf-8"))))
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, struct.error, IndexError, KeyError) as error:  # a damaged .mo
+        return _english(f"{compiled} cannot be read ({error})")
+    try:
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+    except ImportError:
+        return _english(f"{compiled} is missing (pip install . or pip install -e . compiles it)")
+    buffer = io.BytesIO()
+    try:
+        with open(folder / f"{DOMAIN}.po", "rb") as handle:
+            write_mo(buffer, read_po(handle, locale=lang, domain=DOMAIN))
+        return gettext.GNUTranslations(io.BytesIO(buffer.getvalue()))
+    except (OSError, ValueError, struct.error, IndexError, KeyError) as error:
+        return _english(f"{folder / (DOMAIN + '.po')} cannot be read ({error})")
+
+
+def _english(why: str) -> gettext.NullTranslations:
+    sys.stderr.write(f"adadelta: note: {why}; messages stay in English\n")
+    return gettext.NullTranslations()
 
 
 def take_lang_argument(args: list[str]) -> tuple[str | None, list[str]]:
@@ -99,76 +122,3 @@ def take_lang_argument(args: list[str]) -> tuple[str | None, list[str]]:
         rest.append(arg)
         i += 1
     return lang, rest
-
-
-# --- Catalogs ---------------------------------------------------------------------------------------------------
-
-def parse_po(text: str) -> dict[str, str]:
-    """msgid -> msgstr of a .po file (entries with an empty msgstr are left out; the header is kept)."""
-    entries: dict[str, str] = {}
-    msgid = msgstr = None
-    target = None
-    fuzzy = False
-
-    def flush():
-        if msgid is not None and msgstr and not fuzzy:
-            entries[msgid] = msgstr
-
-    for raw in text.splitlines() + [""]:
-        line = raw.strip()
-        if not line:
-            flush()
-            msgid = msgstr = target = None
-            fuzzy = False
-        elif line.startswith("#,") and "fuzzy" in line:
-            fuzzy = True
-        elif line.startswith("#"):
-            continue
-        elif line.startswith("msgid "):
-            flush()
-            msgid, msgstr, target = ast.literal_eval(line[6:]), None, "id"
-        elif line.startswith("msgstr "):
-            msgstr, target = ast.literal_eval(line[7:]), "str"
-        elif line.startswith('"'):
-            if target == "id":
-                msgid += ast.literal_eval(line)
-            elif target == "str":
-                msgstr += ast.literal_eval(line)
-    return entries
-
-
-def compile_po(text: str) -> bytes:
-    """The GNU .mo file of a .po file's text (what msgfmt writes)."""
-    entries = parse_po(text)
-    keys = sorted(entries)
-    ids = [k.encode("utf-8") for k in keys]
-    strs = [entries[k].encode("utf-8") for k in keys]
-    count = len(keys)
-    header = 7 * 4
-    ids_table = header
-    strs_table = ids_table + count * 8
-    data_start = strs_table + count * 8
-    offsets, data = [], b""
-    for blob in ids + strs:
-        offsets.append((len(blob), data_start + len(data)))
-        data += blob + b"\0"
-    out = struct.pack("<7I", 0x950412DE, 0, count, ids_table, strs_table, 0, 0)
-    out += b"".join(struct.pack("<2I", *o) for o in offsets[:count])
-    out += b"".join(struct.pack("<2I", *o) for o in offsets[count:])
-    return out + data
-
-
-
-def _initial_language() -> None:
-    """From the command line already, so that help text is in the language asked for; else the environment."""
-    import sys
-
-    from .errors import SettingsError
-
-    try:
-        set_language(take_lang_argument(sys.argv[1:])[0])
-    except SettingsError:  # a bad --lang is reported by the command line, with its exit code
-        set_language("en")
-
-
-_initial_language()

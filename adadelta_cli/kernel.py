@@ -4,18 +4,27 @@ It runs the same operations in the same order as ``core.sequential``'s numpy cod
 two agree bit for bit (the tests hold them to it); it only does them in one pass over the parameters per step
 instead of some fifty numpy passes. Without it (no C compiler at install time, or ADADELTA_KERNEL=numpy in the
 environment), numpy does the work.
+
+The library is checked as a whole before it is loaded: its size and SHA-256 digest must be those the build
+recorded in ``_kernel.json`` (and, in a source tree, the digest of ``_kernel.c`` the one it was built from). A
+library that is missing, truncated, damaged, foreign or stale is never loaded: one line on standard error says so,
+and numpy does the work.
 """
 
 from __future__ import annotations
 
 import ctypes
 import hashlib
+import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
 
 LIBRARY = Path(__file__).with_name("_kernel.so")
+RECORD = Path(__file__).with_name("_kernel.json")  # written by the build (hatch_build.py): size and digests
+SOURCE = Path(__file__).with_name("_kernel.c")
 MAXIMIZE, COUPLED, DECOUPLED = 1, 2, 4
 
 _function = None
@@ -23,34 +32,102 @@ _derive = None
 _loaded = False
 
 
+def switched_off() -> bool:
+    """ADADELTA_KERNEL=numpy: numpy does the work, whatever is installed."""
+    return os.environ.get("ADADELTA_KERNEL", "").strip().lower() == "numpy"
+
+
 def function():
-    """The C function ``adadelta_f64``, or None where it is not built or switched off."""
+    """The C function ``adadelta_f64``, or None where it is not built, not sound, or switched off."""
     global _function, _derive, _loaded
     if not _loaded:
         _loaded = True
         _function = _derive = None
-        if os.environ.get("ADADELTA_KERNEL", "").lower() != "numpy" and LIBRARY.exists():
-            try:
-                library = ctypes.CDLL(str(LIBRARY))
-                if _same_source(library):
-                    f, d = library.adadelta_f64, library.adadelta_derive_f64
-                    f.restype = d.restype = None
-                    f.argtypes = [*[ctypes.c_int64] * 3, *[ctypes.c_void_p] * 9, *[ctypes.c_double] * 6,
-                                  ctypes.c_int64]
-                    d.argtypes = [ctypes.c_int64, *[ctypes.c_void_p] * 3, ctypes.c_double, *[ctypes.c_void_p] * 2]
-                    _function, _derive = f, d
-            except (OSError, AttributeError):
-                pass
+        if not switched_off():
+            library, why = _load()
+            if library is not None:
+                _function, _derive = library
+            elif why is not None:
+                _notice(why)
     return _function
 
 
-def _same_source(library) -> bool:
-    """False where the library was compiled from another _kernel.c than the one beside it (a stale build)."""
-    source = LIBRARY.with_suffix(".c")
-    if not source.exists():
-        return True
-    library.adadelta_kernel_source.restype = ctypes.c_char_p
-    return library.adadelta_kernel_source().decode() == hashlib.sha256(source.read_bytes()).hexdigest()
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(library: Path | None = None, record: Path | None = None, source: Path | None = None) -> str | None:
+    """Why ``library`` (LIBRARY) may not be loaded, or None when it is the very file the build recorded in
+    ``record`` (RECORD), built from ``source`` (SOURCE, where the source tree has it).
+
+    None also where neither the library nor its record exists (a pure-Python install): nothing to refuse.
+    """
+    from .i18n import _, _f
+
+    library, record, source = library or LIBRARY, record or RECORD, source or SOURCE
+
+    if not record.exists():
+        return _("has no build record (_kernel.json)") if library.exists() else None
+    try:
+        built = json.loads(record.read_text(encoding="utf-8"))
+        size, digest, source_digest = int(built["size"]), str(built["sha256"]), str(built["source_sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return _("has an unreadable build record (_kernel.json)")
+    try:
+        found = library.stat().st_size
+        if found != size:
+            return _f("is %(found)s bytes long, not the %(built)s bytes built", found=found, built=size)
+        if _sha256(library) != digest:
+            return _("differs from the library built (SHA-256 digest)")
+        if source.exists() and _sha256(source) != source_digest:
+            return _("was built from another _kernel.c (pip install -e . builds it again)")
+    except FileNotFoundError:
+        return _("is missing")
+    except OSError as error:
+        return _f("cannot be read (%(reason)s)", reason=error.strerror or error)
+    return None
+
+
+def _load():
+    """((adadelta_f64, adadelta_derive_f64), None), or (None, why not); (None, None): nothing installed."""
+    why = verify()
+    if why is not None or not LIBRARY.exists():
+        return None, why
+    from .i18n import _
+
+    try:
+        library = ctypes.CDLL(str(LIBRARY))
+        library.adadelta_kernel_source.restype = ctypes.c_char_p
+        built_from = library.adadelta_kernel_source()
+        if built_from != json.loads(RECORD.read_text(encoding="utf-8"))["source_sha256"].encode("ascii"):
+            return None, _("does not say it was built from the recorded source")
+        f, d = library.adadelta_f64, library.adadelta_derive_f64
+    except (OSError, AttributeError, ValueError, KeyError, UnicodeError) as error:
+        return None, _f_reason(error)
+    f.restype = d.restype = None
+    f.argtypes = [*[ctypes.c_int64] * 3, *[ctypes.c_void_p] * 9, *[ctypes.c_double] * 6, ctypes.c_int64]
+    d.argtypes = [ctypes.c_int64, *[ctypes.c_void_p] * 3, ctypes.c_double, *[ctypes.c_void_p] * 2]
+    return (f, d), None
+
+
+def _f_reason(error: BaseException) -> str:
+    from .i18n import _f
+
+    return _f("cannot be loaded (%(reason)s)",
+              reason=str(error).splitlines()[0] if str(error) else type(error).__name__)
+
+
+def _notice(why: str) -> None:
+    """One line on standard error: the kernel is not used, and why."""
+    from .i18n import _f
+
+    sys.stderr.write("adadelta: " + _f("note: the compiled kernel %(library)s %(reason)s; numpy does the work",
+                                       library=LIBRARY, reason=why) + "\n")
+    sys.stderr.flush()
 
 
 def available() -> bool:

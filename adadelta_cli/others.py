@@ -102,8 +102,8 @@ def parse_with(text: str | None) -> list[str]:
     unknown = [n for n in names if n not in NAMES]
     if unknown:
         raise SettingsError(_f(
-            '--with: unknown optimizer %(v0)s; expected some of %(v1)s',
-            v0=', '.join(unknown), v1=', '.join(NAMES)))
+            '--with: unknown optimizer %(unknown)s; expected some of %(known)s',
+            unknown=', '.join(unknown), known=', '.join(NAMES)))
     return list(dict.fromkeys(names))
 
 
@@ -118,8 +118,8 @@ def parse_sets(items: list[str] | None, chosen: list[str]) -> dict[str, dict[str
         if not sep or not dot or name not in DEFAULTS or param not in DEFAULTS[name]:
             known = "; ".join(f"{n}.{{{','.join(DEFAULTS[n])}}}" for n in NAMES)
             raise SettingsError(_f(
-                '--set %(v0)s: expected OPTIMIZER.PARAMETER=VALUE, one of %(v1)s',
-                v0=repr(item), v1=known))
+                '--set %(item)s: expected OPTIMIZER.PARAMETER=VALUE, one of %(known)s',
+                item=repr(item), known=known))
         number = parse_number(value, source="--set", what=N_("a value"))
         hyper.setdefault(name, dict(DEFAULTS[name]))[param] = number
     return hyper

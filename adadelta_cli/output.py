@@ -34,11 +34,11 @@ def message(text: str) -> None:
 
 
 def warn(text: str) -> None:
-    message(_f('warning: %(v0)s', v0=text))
+    message(_f('warning: %(message)s', message=text))
 
 
 def error(text: str) -> None:
-    message(_f('error: %(v0)s', v0=text))
+    message(_f('error: %(message)s', message=text))
 
 
 def stdout_console(**kwargs):
@@ -146,7 +146,7 @@ def _fail(path, exc: OSError) -> InputError:
         errno.ENXIO: _("nothing is reading from it"),
     }
     reason = reasons.get(exc.errno) or exc.strerror or str(exc)
-    return InputError(_f('cannot write the output: %(v0)s; the old file, if any, is left as it was', v0=reason),
+    return InputError(_f('cannot write the output: %(reason)s; the old file, if any, is left as it was', reason=reason),
                       source=str(path))
 
 
@@ -189,8 +189,8 @@ def check_target(path: Path, inputs: list[Path | None] = ()) -> None:
         raise InputError(_("cannot write the output: it is a socket"), source=str(path))
     if kind == "missing" and not parent.is_dir():
         raise InputError(_f(
-            'cannot write the output: the folder %(v0)s does not exist',
-            v0=repr(str(path.parent if str(path.parent) else "."))), source=str(path))
+            'cannot write the output: the folder %(folder)s does not exist',
+            folder=repr(str(path.parent if str(path.parent) else "."))), source=str(path))
     if kind == "file" and not os.access(real, os.W_OK):
         raise InputError(_("cannot write the output: the file is write-protected"), source=str(path))
     for source in inputs:
@@ -219,8 +219,8 @@ def check_outputs(*paths, inputs: list[Path | None] = ()) -> None:
         key = STDOUT if is_stdout(path) else os.path.normcase(str(_real(Path(path))))
         if key in seen:
             raise InputError(_f(
-                'is given as two outputs (%(v0)s and %(v1)s); each output needs a file of its own',
-                v0=seen[key], v1=str(path)), source=str(path))
+                'is given as two outputs (%(first)s and %(second)s); each output needs a file of its own',
+                first=seen[key], second=str(path)), source=str(path))
         seen[key] = str(path)
 
 

@@ -65,7 +65,8 @@ def save_figure(report: Report, path: Path, write) -> None:
     """
     suffix = path.suffix.lower()
     if suffix not in FILE_FORMATS:
-        raise SettingsError(_f('-o %(v0)s: the file must end in %(v1)s', v0=path, v1=', '.join(FILE_FORMATS)))
+        raise SettingsError(_f('-o %(path)s: the file must end in %(suffixes)s',
+                               path=path, suffixes=', '.join(FILE_FORMATS)))
     try:
         import matplotlib
 

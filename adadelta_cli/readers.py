@@ -59,11 +59,12 @@ def parse_number(text: str, *, source: str | None = None, line: int | None = Non
         else:
             problem = _f("%(text)s is not a number", text=repr(text.strip()))
         raise InputError(_f(
-            '%(v0)s; %(v1)s',
-            v0=problem, v1=_(EXPECTED_NUMBER)), source=source, line=line, column=column)
+            '%(problem)s; %(expected)s',
+            problem=problem, expected=_(EXPECTED_NUMBER)), source=source, line=line, column=column)
     value = float(cleaned)
     if not math.isfinite(value):
-        raise InputError(_f('%(v0)s is too large for a double (the largest is about 1.8e308)', v0=repr(text.strip())),
+        raise InputError(_f('%(value)s is too large for a double (the largest is about 1.8e308)',
+                            value=repr(text.strip())),
                          source=source, line=line, column=column)
     return value
 
@@ -78,18 +79,18 @@ def read_input(tokens: list[str], stdin=None) -> Gradients:
         return read_bytes(data.encode() if isinstance(data, str) else data, "<stdin>")
     if len(tokens) == 1 and not _NUMBER.fullmatch(tokens[0].strip().translate(_MINUS_SIGNS)):
         if tokens[0].startswith("-") and not Path(tokens[0]).exists():
-            raise InputError(_f('no such option: %(v0)s (see --help)', v0=tokens[0]))
+            raise InputError(_f('no such option: %(option)s (see --help)', option=tokens[0]))
         return read_path(tokens[0])
     values = []
     for i, token in enumerate(tokens, start=1):
         if token.startswith("--") or (token.startswith("-") and token[1:2].isalpha()
                                        and token.lower() not in ("-inf", "-nan", "-infinity")):
-            raise InputError(_f('no such option: %(v0)s (see --help)', v0=token))
+            raise InputError(_f('no such option: %(option)s (see --help)', option=token))
         if token == "-" or (not _NUMBER.fullmatch(token.strip().translate(_MINUS_SIGNS))
                             and Path(token).exists()):
             raise InputError(_f(
-                'argument %(v0)s: %(v1)s is a file; give either numbers or one file, not both',
-                v0=i, v1=repr(token)))
+                'argument %(position)s: %(file)s is a file; give either numbers or one file, not both',
+                position=i, file=repr(token)))
         values.append(parse_number(token, source="arguments", column=i))
     return Gradients(np.array(values, dtype=np.float64)[:, None], ["x"], "arguments")
 
@@ -105,7 +106,7 @@ def read_path(name: str) -> Gradients:
     except PermissionError:
         raise InputError(_("permission denied"), source=name) from None
     except OSError as exc:
-        raise InputError(_f('cannot be read (%(v0)s)', v0=exc.strerror or exc), source=name) from None
+        raise InputError(_f('cannot be read (%(reason)s)', reason=exc.strerror or exc), source=name) from None
     return read_bytes(data, name)
 
 
@@ -115,7 +116,7 @@ def decode(data: bytes, source: str) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise InputError(_f('is not valid UTF-16 (byte %(v0)s)', v0=exc.start), source=source) from None
+            raise InputError(_f('is not valid UTF-16 (byte %(byte)s)', byte=exc.start), source=source) from None
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise InputError(_("holds binary data (a NUL byte); expected text: CSV, one number a line, or JSON"),
@@ -125,7 +126,8 @@ def decode(data: bytes, source: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError(_f('is not UTF-8 text (byte 0x%(v0)s); save it as UTF-8', v0=format(data[exc.start], '02x')),
+        raise InputError(_f('is not UTF-8 text (byte 0x%(byte)s); save it as UTF-8',
+                            byte=format(data[exc.start], '02x')),
                          source=source, line=line, column=column) from None
 
 
@@ -183,8 +185,8 @@ def read_table(text: str, source: str) -> Gradients:
     for i, (n, cells) in enumerate(rows):
         if len(cells) != width:
             raise InputError(_f(
-                'has %(v0)s values, expected %(v1)s like line %(v2)s',
-                v0=len(cells), v1=width, v2=rows[0][0]),
+                'has %(found)s values, expected %(expected)s like line %(line)s',
+                found=len(cells), expected=width, line=rows[0][0]),
                              source=source, line=n)
         for j, cell in enumerate(cells):
             values[i, j] = parse_number(cell, source=source, line=n, column=j + 1)
@@ -198,8 +200,8 @@ def _header_columns(header: list[str], source: str) -> tuple[list[int], list[str
     for j, name in enumerate(lowered):
         if name and lowered.index(name) != j:
             raise InputError(_f(
-                'the column name %(v0)s appears twice in the header',
-                v0=repr(header[j])), source=source,
+                'the column name %(name)s appears twice in the header',
+                name=repr(header[j])), source=source,
                              column=j + 1)
     keep = [j for j, name in enumerate(lowered) if name not in STEP_COLUMNS]
     if not keep:
@@ -220,8 +222,8 @@ def _from_header(header: list[str], rows, source: str) -> Gradients:
     for i, (n, cells) in enumerate(rows):
         if len(cells) != len(header):
             raise InputError(_f(
-                'has %(v0)s values, expected %(v1)s (one per header column: %(v2)s)',
-                v0=len(cells), v1=len(header), v2=', '.join(header)), source=source, line=n)
+                'has %(found)s values, expected %(expected)s (one per header column: %(header)s)',
+                found=len(cells), expected=len(header), header=', '.join(header)), source=source, line=n)
         for k, j in enumerate(keep):
             values[i, k] = parse_number(cells[j], source=source, line=n, column=j + 1)
     return Gradients(values, names, source, [n for n, _ in rows])
@@ -236,8 +238,8 @@ def _long_format(header: list[str], rows, source: str) -> Gradients:
     for n, cells in rows:
         if len(cells) <= max(g_col, p_col or 0):
             raise InputError(_f(
-                'has %(v0)s values, expected %(v1)s',
-                v0=len(cells), v1=len(header)), source=source, line=n)
+                'has %(found)s values, expected %(expected)s',
+                found=len(cells), expected=len(header)), source=source, line=n)
         name = cells[p_col].strip() if p_col is not None else "x"
         columns.setdefault(name or "x", []).append(
             parse_number(cells[g_col], source=source, line=n, column=g_col + 1))
@@ -250,8 +252,8 @@ def _from_columns(columns: dict[str, list[float]], source: str, lines: list[int]
     if len(set(lengths.values())) > 1:
         detail = ", ".join(f"{name!r} has {n}" for name, n in lengths.items())
         raise InputError(_f(
-            'the columns have different lengths (%(v0)s); expected one value per step in every column',
-            v0=detail), source=source)
+            'the columns have different lengths (%(lengths)s); expected one value per step in every column',
+            lengths=detail), source=source)
     values = np.array(list(columns.values()), dtype=np.float64).T
     if values.size == 0:
         raise InputError(_("holds no gradients"), source=source)
@@ -262,12 +264,13 @@ def read_json(text: str, source: str) -> Gradients:
     import json
 
     def reject_constant(name: str):
-        raise InputError(_f('%(v0)s is not a finite number; %(v1)s', v0=name, v1=_(EXPECTED_NUMBER)), source=source)
+        raise InputError(_f('%(name)s is not a finite number; %(expected)s',
+                            name=name, expected=_(EXPECTED_NUMBER)), source=source)
 
     try:
         doc = json.loads(text, parse_constant=reject_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(_f('is not valid JSON: %(v0)s', v0=exc.msg), source=source, line=exc.lineno,
+        raise InputError(_f('is not valid JSON: %(reason)s', reason=exc.msg), source=source, line=exc.lineno,
                          column=exc.colno) from None
     except RecursionError:
         raise InputError(_("is not valid JSON: nested too deeply"), source=source) from None
@@ -275,8 +278,8 @@ def read_json(text: str, source: str) -> Gradients:
     def number(value, where: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InputError(_f(
-                '%(v0)s is %(v1)s, not a number; %(v2)s',
-                v0=where, v1=json.dumps(value)[:40], v2=_(EXPECTED_NUMBER)),
+                '%(where)s is %(value)s, not a number; %(expected)s',
+                where=where, value=json.dumps(value)[:40], expected=_(EXPECTED_NUMBER)),
                              source=source)
         try:
             value = float(value)
@@ -284,8 +287,8 @@ def read_json(text: str, source: str) -> Gradients:
             value = math.inf
         if not math.isfinite(value):
             raise InputError(_f(
-                '%(v0)s is too large for a double (the largest is about 1.8e308)',
-                v0=where), source=source)
+                '%(value)s is too large for a double (the largest is about 1.8e308)',
+                value=where), source=source)
         return value
 
     expected = _("expected a list of numbers, a list of rows, or an object of name -> list")
@@ -294,7 +297,8 @@ def read_json(text: str, source: str) -> Gradients:
         columns: dict[str, list[float]] = {}
         for i, step in enumerate(doc["steps"]):
             if not isinstance(step, dict) or "g" not in step:
-                raise InputError(_f('steps[%(v0)s] has no "g"; %(v1)s', v0=i, v1=expected), source=source)
+                raise InputError(_f('steps[%(index)s] has no "g"; %(expected)s',
+                                    index=i, expected=expected), source=source)
             columns.setdefault(str(step.get("param", "x")), []).append(number(step["g"], f"steps[{i}].g"))
         return _from_columns(columns, source)
     if isinstance(doc, dict):
@@ -302,15 +306,15 @@ def read_json(text: str, source: str) -> Gradients:
         for name, seq in doc.items():
             if not isinstance(seq, list):
                 raise InputError(_f(
-                    '%(v0)s is not a list of numbers; %(v1)s',
-                    v0=json.dumps(name), v1=expected), source=source)
+                    '%(name)s is not a list of numbers; %(expected)s',
+                    name=json.dumps(name), expected=expected), source=source)
             columns[name] = [number(v, f"{json.dumps(name)}[{i}]") for i, v in enumerate(seq)]
         if not columns:
-            raise InputError(_f('is an empty object; %(v0)s', v0=expected), source=source)
+            raise InputError(_f('is an empty object; %(expected)s', expected=expected), source=source)
         return _from_columns(columns, source)
     if isinstance(doc, list):
         if not doc:
-            raise InputError(_f('is an empty list; %(v0)s', v0=expected), source=source)
+            raise InputError(_f('is an empty list; %(expected)s', expected=expected), source=source)
         if all(not isinstance(v, list) for v in doc):
             return Gradients(np.array([number(v, f"[{i}]") for i, v in enumerate(doc)])[:, None], ["x"], source)
         width = len(doc[0]) if isinstance(doc[0], list) else None
@@ -318,12 +322,13 @@ def read_json(text: str, source: str) -> Gradients:
         for i, row in enumerate(doc):
             if not isinstance(row, list) or len(row) != width or not width:
                 raise InputError(_f(
-                    'row [%(v0)s] is %(v1)s; expected a list of %(v2)s numbers like row [0]',
-                    v0=i, v1=json.dumps(row)[:40], v2=width or 'some'), source=source)
+                    'row [%(index)s] is %(row)s; expected a list of %(width)s numbers like row [0]',
+                    index=i, row=json.dumps(row)[:40], width=width or 'some'), source=source)
             rows.append([number(v, f"[{i}][{j}]") for j, v in enumerate(row)])
         names = ["x"] if width == 1 else [f"x{j}" for j in range(1, width + 1)]
         return Gradients(np.array(rows, dtype=np.float64), names, source)
-    raise InputError(_f('holds %(v0)s; %(v1)s', v0=json.dumps(doc)[:40], v1=expected), source=source)
+    raise InputError(_f('holds %(content)s; %(expected)s',
+                        content=json.dumps(doc)[:40], expected=expected), source=source)
 
 
 # --- Reading long files in blocks ------------------------------------------------------------------------------
@@ -451,8 +456,8 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
                         text = body.decode("utf-8")
                     except UnicodeDecodeError as exc:
                         raise InputError(_f(
-                            'is not UTF-8 text (byte 0x%(v0)s); save it as UTF-8',
-                            v0=format(body[exc.start], '02x')),
+                            'is not UTF-8 text (byte 0x%(byte)s); save it as UTF-8',
+                            byte=format(body[exc.start], '02x')),
                                          source=source, line=line + body[:exc.start].count(b"\n")) from None
                     block = parse(text, first_line=line, has_header=False)
                     if block.size:
@@ -495,8 +500,8 @@ def _parse_chunk(text: str, *, source: str, first_line: int, header, width: int,
     for i, (n, cells) in enumerate(rows):
         if len(cells) != width:
             raise InputError(_f(
-                'has %(v0)s values, expected %(v1)s like the first line',
-                v0=len(cells), v1=width), source=source,
+                'has %(found)s values, expected %(expected)s like the first line',
+                found=len(cells), expected=width), source=source,
                              line=n)
         for j, cell in enumerate(cells):
             values[i, j] = parse_number(cell, source=source, line=n, column=j + 1)

@@ -63,7 +63,7 @@ def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int 
     if explain and fmt in ("csv", "json"):
         from .errors import SettingsError
 
-        raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(v0)s', v0=fmt))
+        raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(format)s', format=fmt))
     if fmt == "table" and output_path is None:
         table = render.table(report, digits, show_all=show_all)
         console = output.stdout_console()
@@ -193,7 +193,7 @@ def emit_verdicts(verdicts: list, resolved: Resolved, source: str, fmt: str, out
     if fmt != "table":
         from .errors import SettingsError
 
-        raise SettingsError(_f('check writes --format table or json, not %(v0)s', v0=fmt))
+        raise SettingsError(_f('check writes --format table or json, not %(format)s', format=fmt))
     table = render.verdicts_table(verdicts, title, digits, several=several)
     if output_path is not None:
         output.emit(output.render_text(table) + checking.summary_line(verdicts) + "\n", output_path)
@@ -218,7 +218,7 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
     if explain and fmt in ("csv", "json"):
         from .errors import SettingsError
 
-        raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(v0)s', v0=fmt))
+        raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(format)s', format=fmt))
     if not tokens:
         output.message(_("no input given: tracing the article's example g = 0.1, 0.2, 0.15"))
     for target in (export_svg, export_html):

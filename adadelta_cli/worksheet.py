@@ -49,8 +49,8 @@ def parse_hide(text: str | None) -> list[str]:
     unknown = [n for n in names if n not in HIDEABLE]
     if unknown:
         raise SettingsError(_f(
-            '--hide %(v0)s: unknown column %(v1)s; expected a comma-separated list of %(v2)s',
-            v0=repr(text), v1=', '.join(unknown), v2=', '.join(HIDEABLE)))
+            '--hide %(value)s: unknown column %(unknown)s; expected a comma-separated list of %(columns)s',
+            value=repr(text), unknown=', '.join(unknown), columns=', '.join(HIDEABLE)))
     return names
 
 
@@ -61,7 +61,7 @@ def pleasant_gradients(steps: int, seed: int) -> np.ndarray:
     True
     """
     if steps < 1:
-        raise SettingsError(_f('--steps must be at least 1, got %(v0)s', v0=steps))
+        raise SettingsError(_f('--steps must be at least 1, got %(steps)s', steps=steps))
     rng = np.random.default_rng(seed)
     magnitudes = rng.choice(PLEASANT, size=steps)
     signs = np.where(rng.random(steps) < 0.3, -1.0, 1.0)

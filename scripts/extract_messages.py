@@ -1,64 +1,63 @@
-"""Collect every string marked for translation (_(), _f(), N_()) into the catalogs.
+"""Collect every string marked for translation (_(), _f(), N_()) into the catalogs, with Babel.
 
-python scripts/extract_messages.py   # rewrites adadelta_cli/locale/adadelta.pot and adds new msgids to each .po
-tests/test_i18n.py fails while a marked string has no translation.
+    python scripts/extract_messages.py   # rewrites adadelta_cli/locale/adadelta.pot and updates each .po from it
+
+The same as ``pybabel extract -k _f -k N_ -o adadelta_cli/locale/adadelta.pot adadelta_cli`` followed by
+``pybabel update --no-fuzzy-matching --ignore-obsolete -D adadelta -d adadelta_cli/locale -i .../adadelta.pot``.
+A new message gets an empty translation in each .po; tests/test_i18n.py fails until it is filled in. The build
+compiles the .po files (hatch_build.py); nothing compiled is kept in the source tree.
 """
 
 from __future__ import annotations
 
-import ast
 import sys
 from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "adadelta_cli"
 LOCALE = PACKAGE / "locale"
+DOMAIN = "adadelta"
+KEYWORDS = {"_": None, "_f": None, "N_": None}  # the message is each one's first argument
+WIDTH = 120
+
+
+def template() -> Catalog:
+    """Every marked message of the package, with the places it is marked (the .pot)."""
+    catalog = Catalog(project="adadelta-cli", domain=DOMAIN, charset="utf-8", fuzzy=False)
+    for filename, lineno, message, comments, context in extract_from_dir(
+            str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("Translators:",)):
+        location = (f"adadelta_cli/{filename}", lineno)
+        catalog.add(message, None, [location], auto_comments=comments, context=context)
+    return catalog
 
 
 def messages() -> dict[str, list[str]]:
     """msgid -> the places it is marked (file:line)."""
-    found: dict[str, list[str]] = {}
-    for path in sorted(PACKAGE.glob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "_f", "N_") \
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-                found.setdefault(node.args[0].value, []).append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    return found
+    return {m.id: [f"{f}:{n}" for f, n in m.locations] for m in template() if m.id}
 
 
-def quote(text: str) -> str:
-    """A .po string literal."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-    return f'"{escaped}"'
+def read(path: Path) -> Catalog:
+    with open(path, "rb") as handle:
+        return read_po(handle, locale=path.parent.parent.name if path.suffix == ".po" else None, domain=DOMAIN)
 
 
-def entry(msgid: str, msgstr: str, places: list[str], python_format: bool) -> str:
-    lines = [f"#: {' '.join(places)}"]
-    if python_format:
-        lines.append("#, python-format")
-    return "\n".join(lines + [f"msgid {quote(msgid)}", f"msgstr {quote(msgstr)}"]) + "\n"
-
-
-HEADER = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Content-Transfer-Encoding: 8bit\\n"\n'
-
-
-def write_catalog(path: Path, found: dict[str, list[str]], translations: dict[str, str]) -> None:
-    parts = [HEADER + (f'"Language: {path.parent.parent.name}\\n"\n' if path.suffix == ".po" else "")]
-    for msgid in sorted(found):
-        parts.append(entry(msgid, translations.get(msgid, ""), found[msgid], "%(" in msgid))
-    path.write_text("\n".join(parts), encoding="utf-8")
+def write(path: Path, catalog: Catalog) -> None:
+    with open(path, "wb") as handle:
+        write_po(handle, catalog, width=WIDTH, sort_output=True, ignore_obsolete=True, omit_header=False)
 
 
 def main() -> int:
-    sys.path.insert(0, str(ROOT))
-    from adadelta_cli.i18n import parse_po
-
-    found = messages()
-    write_catalog(LOCALE / "adadelta.pot", found, {})
-    for po in sorted(LOCALE.glob("*/LC_MESSAGES/*.po")):
-        write_catalog(po, found, parse_po(po.read_text(encoding="utf-8")))
-    print(f"{len(found)} messages")
+    pot = template()
+    write(LOCALE / f"{DOMAIN}.pot", pot)
+    for po in sorted(LOCALE.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        catalog = read(po)
+        catalog.update(pot, no_fuzzy_matching=True)
+        write(po, catalog)
+    print(f"{sum(1 for m in pot if m.id)} messages")
     return 0
 
 

@@ -150,3 +150,112 @@ def test_columns_are_independent(rows):
         alone = core.run(grads[:, p], Settings())
         for name in core.FIELDS:
             assert getattr(together, name)[:, p].tolist() == getattr(alone, name)[:, 0].tolist()
+
+
+# --- one result on every install: the engines agree bit for bit ------------------------------------------------
+
+def _libm_fma():
+    """C's fma() from the C library, where ctypes finds one: the reference the emulations are held to."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("m")
+    if name is None:
+        return None
+    try:
+        f = ctypes.CDLL(name).fma
+    except (OSError, AttributeError):
+        return None
+    f.restype, f.argtypes = ctypes.c_double, [ctypes.c_double] * 3
+    return f
+
+
+LIBM_FMA = _libm_fma()
+needs_libm = pytest.mark.skipif(LIBM_FMA is None, reason="no C library fma() reachable through ctypes")
+
+_DOUBLES = st.floats(allow_nan=False, allow_infinity=False)
+_MAGNITUDES = st.builds(lambda m, e: m * 2.0 ** e, st.floats(-2.0, 2.0, allow_nan=False), st.integers(-1074, 1023))
+
+
+def _bits(values) -> list[int]:
+    return np.asarray(values, dtype=np.float64).view(np.uint64).tolist()
+
+
+@needs_libm
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(_DOUBLES, _MAGNITUDES), st.one_of(_DOUBLES, _MAGNITUDES), st.one_of(_DOUBLES, _MAGNITUDES))
+def test_fma_emulations_round_once_like_c(a, b, c):
+    from adadelta_cli import scalar
+
+    want = LIBM_FMA(a, b, c)
+    assert _bits([scalar.fma(a, b, c)]) == _bits([want]), (a, b, c)
+    assert _bits([scalar.fma_exact(a, b, c)]) == _bits([want]), (a, b, c)
+    assert _bits(core.fma64(np.array([a, 1.0]), np.array([b, 1.0]), np.array([c, 1.0]))[:1]) == _bits([want])
+
+
+@needs_libm
+def test_fma_ties_of_the_last_addition():
+    # Products of small integers scaled so that a·b + c falls exactly halfway, or one error term past halfway:
+    # where adding the two error terms first would round the wrong way.
+    from adadelta_cli import scalar
+
+    rng = np.random.default_rng(17)
+    n = 20_000
+    a = rng.integers(1, 2**27, n).astype(np.float64)
+    b = rng.integers(1, 2**27, n) * 2.0 ** -30
+    c = rng.integers(-2**53, 2**53, n) * 2.0 ** rng.integers(-40, 10, n)
+    want = [LIBM_FMA(x, y, z) for x, y, z in zip(a.tolist(), b.tolist(), c.tolist())]
+    assert _bits(core.fma64(a, b, c)) == _bits(want)
+    assert _bits([scalar.fma(x, y, z) for x, y, z in zip(a.tolist(), b.tolist(), c.tolist())]) == _bits(want)
+
+
+ENGINE_SETTINGS = st.fixed_dictionaries({
+    "rho": st.one_of(st.sampled_from([0.0, 0.5, 0.9, 0.95, 0.999, 1.0 - 2.0 ** -53]), st.floats(0.0, 0.9999)),
+    "eps": st.one_of(st.sampled_from([0.0, 1e-8, 1e-6, 1.0, 1e-300]), st.floats(0.0, 10.0)),
+    "lr": st.one_of(st.sampled_from([1.0, -1.0, 0.0, 0.5, 1e-3, -0.3, 2.0 ** 40]), st.floats(-10.0, 10.0)),
+    "lr_dtype": st.sampled_from(["float64", "float32"]),
+    "maximize": st.booleans(),
+    "weight_decay": st.sampled_from([0.0, 0.01, 0.3, 1e-12]),
+    "weight_decay_mode": st.sampled_from(["coupled", "decoupled"]),
+})
+
+
+def _engines():
+    from adadelta_cli import kernel
+
+    return ["numpy", "python"] + (["kernel"] if kernel.available() else [])
+
+
+def _same(a: core.Step, b: core.Step) -> bool:
+    return all(_bits(np.ravel(x)) == _bits(np.ravel(y)) for x, y in zip(a, b))
+
+
+@settings(max_examples=150, deadline=None)
+@given(ENGINE_SETTINGS, st.integers(1, 120), st.integers(1, 4), st.integers(0, 2**32 - 1),
+       st.sampled_from([1e-300, 1e-160, 1e-8, 1.0, 1e3, 1e150, 1e250]))
+def test_every_engine_gives_the_same_doubles(kw, steps, size, seed, scale):
+    # The compiled kernel (where built), plain Python (no compiler) and numpy: the same bits in every field,
+    # whatever the settings, including magnitudes where the error-free transformations under- or overflow.
+    rng = np.random.default_rng(seed)
+    grads = rng.standard_normal((steps, size)) * scale * 10.0 ** rng.integers(-3, 4, size=(1, size))
+    grads[rng.random((steps, size)) < 0.1] = 0.0
+    s = core.Settings(**kw)
+    state = core.init(np.where(rng.random(size) < 0.2, -0.0, rng.standard_normal(size) * scale),
+                      rng.random(size) * min(scale * scale, 1e300), rng.random(size) * 1e-4, size=size)
+    results = {}
+    for engine in _engines():
+        try:
+            results[engine] = core.run(grads, s, state, method=engine)
+        except core.NumericError as error:  # an overflow or 0/0: every engine stops at the same step
+            results[engine] = str(error)
+    first, *rest = results.values()
+    for engine, got in zip(list(results)[1:], rest):
+        assert type(got) is type(first), engine
+        assert got == first if isinstance(first, str) else _same(got, first), engine
+
+
+def test_the_python_engine_over_thousands_of_steps_equals_numpy():
+    grads = np.random.default_rng(8).standard_normal((3_000, 1)) * 0.1
+    for s in (Settings(), Settings(lr=0.01, weight_decay=0.1, weight_decay_mode="decoupled"),
+              Settings(maximize=True, weight_decay=0.01)):
+        assert _same(core.run(grads, s, method="python"), core.run(grads, s, method="numpy"))

@@ -15,12 +15,19 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import extract_messages  # noqa: E402
 
 CATALOG = ROOT / "adadelta_cli" / "locale" / "zh" / "LC_MESSAGES" / "adadelta.po"
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|\{\w*(?:![rs])?\}")  # %(name)s, and Click's {name} / {name!r}
+
+
+def catalog():
+    from babel.messages.pofile import read_po
+
+    with open(CATALOG, "rb") as handle:
+        return read_po(handle, locale="zh", domain="adadelta")
 
 
 def test_every_user_facing_string_has_a_translation():
-    found = extract_messages.messages()
-    translated = i18n.parse_po(CATALOG.read_text(encoding="utf-8"))
+    found = extract_messages.messages()  # extracted by Babel from every _(), _f() and N_()
+    translated = {m.id: m.string for m in catalog() if m.id and not m.fuzzy}
     missing = [f"{msgid!r} ({', '.join(places)})" for msgid, places in found.items() if not translated.get(msgid)]
     assert not missing, "no Chinese translation for:\n" + "\n".join(missing)
     assert len(found) > 150
@@ -28,14 +35,54 @@ def test_every_user_facing_string_has_a_translation():
         assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(translated[msgid])), msgid
 
 
+def test_placeholders_are_named():
+    """A translator sees what goes where: %(step)s, never %(v0)s or a bare %s."""
+    opaque = re.compile(r"%\(v\d+\)|%[sdr]")
+    assert not [msgid for msgid in extract_messages.messages() if opaque.search(msgid)]
+
+
+def test_full_width_punctuation_after_chinese():
+    """错误：, never 错误: : after a Chinese character, a colon, comma, semicolon or parenthesis is full-width."""
+    half = re.compile(r"[\u4e00-\u9fff][:;,(?!]|[:;,][\u4e00-\u9fff]")
+    bad = [m.string for m in catalog() if m.id and half.search(m.string)]
+    assert not bad, bad
+
+
 def test_catalog_compiles_to_gettext():
     import gettext
     import io
 
-    mo = i18n.compile_po(CATALOG.read_text(encoding="utf-8"))
-    translations = gettext.GNUTranslations(io.BytesIO(mo))
+    from babel.messages.mofile import write_mo
+
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog())
+    translations = gettext.GNUTranslations(io.BytesIO(buffer.getvalue()))
     assert translations.gettext("no such file") == "文件不存在"
     assert translations.gettext("not in the catalog") == "not in the catalog"
+
+
+def test_importing_decides_nothing():
+    """No work at import: a fresh interpreter that imports the package is in English whatever its argv says."""
+    import subprocess
+
+    code = "import sys; sys.argv[1:] = ['--lang', 'zh']; from adadelta_cli import cli, i18n; print(i18n.language())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={**__import__("os").environ, "ADADELTA_LANG": "en"})
+    assert done.stdout.strip() == "en", done.stderr
+
+
+def test_a_source_tree_without_compiled_catalog(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "zh" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "adadelta.po").write_bytes(CATALOG.read_bytes())
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.set_language("zh")  # compiled in memory by Babel
+    assert i18n._("no such file") == "文件不存在" and capsys.readouterr().err == ""
+    (folder / "adadelta.mo").write_bytes(b"\xde\x12\x04\x95 damaged")
+    i18n.set_language("zh")  # a damaged catalog: English, with one line saying so
+    assert i18n._("no such file") == "no such file"
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("adadelta: note: ") and line.endswith("messages stay in English")
 
 
 def test_trace_in_chinese_keeps_the_notation(run):

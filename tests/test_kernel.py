@@ -228,3 +228,115 @@ def test_float32_never_goes_to_the_kernel(monkeypatch):
     core.run(np.ones((5000, 3)), core.Settings(dtype="float32"))
     assert calls == []
 
+
+
+# --- The library is checked as a whole before it is loaded ---------------------------------------------------------
+
+def _damaged_copies():
+    """name -> how to damage a copy of the package's kernel (library, build record, source)."""
+    def truncate(lib, rec):
+        lib.write_bytes(lib.read_bytes()[: lib.stat().st_size // 3])
+
+    def flip(lib, rec):
+        data = bytearray(lib.read_bytes())
+        data[len(data) // 2] ^= 0x40
+        lib.write_bytes(bytes(data))
+
+    def wrong_digest(lib, rec):
+        rec.write_text(rec.read_text().replace(kernel.json.loads(rec.read_text())["sha256"], "0" * 64))
+
+    def missing(lib, rec):
+        lib.unlink()
+
+    def foreign_source(lib, rec):  # built from another _kernel.c than the one beside it
+        src = lib.with_suffix(".c")
+        src.write_text(src.read_text() + "\n/* changed */\n")
+
+    def no_record(lib, rec):
+        rec.unlink()
+
+    def unreadable_record(lib, rec):
+        rec.write_bytes(b"\xff\xfe not json")
+
+    return {f.__name__: f for f in (truncate, flip, wrong_digest, missing, foreign_source, no_record,
+                                    unreadable_record)}
+
+
+DAMAGES = _damaged_copies()
+
+
+def _copy_kernel(folder: Path) -> tuple[Path, Path, Path]:
+    for name in ("_kernel.so", "_kernel.json", "_kernel.c"):
+        shutil.copy(kernel.LIBRARY.with_name(name), folder / name)
+    return folder / "_kernel.so", folder / "_kernel.json", folder / "_kernel.c"
+
+
+def test_the_built_library_is_the_one_recorded():
+    assert kernel.verify() is None
+    record = kernel.json.loads(kernel.RECORD.read_text())
+    assert record["size"] == kernel.LIBRARY.stat().st_size and len(record["sha256"]) == 64
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_library_is_refused_before_loading(damage, tmp_path):
+    lib, rec, src = _copy_kernel(tmp_path)
+    assert kernel.verify(lib, rec, src) is None
+    DAMAGES[damage](lib, rec)
+    why = kernel.verify(lib, rec, src)
+    assert why and "\n" not in why
+
+
+def test_no_library_and_no_record_is_a_pure_python_install(tmp_path):
+    assert kernel.verify(tmp_path / "_kernel.so", tmp_path / "_kernel.json", tmp_path / "_kernel.c") is None
+
+
+@pytest.fixture(scope="module")
+def package_copy_run(tmp_path_factory):
+    """Run the command line from a copy of the package (its kernel damaged at will), in a fresh process."""
+    import subprocess
+    import sys
+
+    def run(damage, *args, env=None):
+        root = tmp_path_factory.mktemp(damage or "sound")
+        shutil.copytree(Path(kernel.__file__).parent, root / "adadelta_cli",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        if damage:
+            DAMAGES[damage](root / "adadelta_cli" / "_kernel.so", root / "adadelta_cli" / "_kernel.json")
+        environment = {**os.environ, "PYTHONPATH": str(root), **(env or {})}
+        environment.pop("ADADELTA_KERNEL", None) if not env else None
+        return subprocess.run([sys.executable, "-m", "adadelta_cli", *args], capture_output=True, cwd=root,
+                              env=environment, timeout=120)
+
+    return run
+
+
+def test_a_damaged_library_gives_numpys_bytes_and_one_notice(package_copy_run, tmp_path):
+    rng = np.random.default_rng(5)
+    gradients = tmp_path / "g.csv"  # 300 × 8 = 2,400 values: enough for the kernel to be used
+    np.savetxt(gradients, rng.standard_normal((300, 8)), delimiter=",", fmt="%.17g")
+    args = ("trace", str(gradients), "--format", "csv")
+    want = package_copy_run(None, *args, env={"ADADELTA_KERNEL": "numpy"})
+    assert want.returncode == 0 and want.stderr == b""
+    sound = package_copy_run(None, *args)
+    assert sound.returncode == 0 and sound.stderr == b"" and sound.stdout == want.stdout
+    for damage in ("truncate", "flip", "wrong_digest", "missing", "foreign_source"):
+        got = package_copy_run(damage, *args)
+        assert got.returncode == 0, (damage, got.stderr)
+        assert got.stdout == want.stdout, damage
+        lines = got.stderr.decode().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("adadelta: note: the compiled kernel "), (damage, lines)
+        assert lines[0].endswith("; numpy does the work")
+
+
+def test_switched_off_by_the_environment_says_nothing(package_copy_run):
+    got = package_copy_run("truncate", "trace", "0.1", "0.2", env={"ADADELTA_KERNEL": "numpy"})
+    assert got.returncode == 0 and got.stderr == b""
+
+
+def test_the_notice_in_chinese(package_copy_run, tmp_path):
+    gradients = tmp_path / "g.csv"
+    np.savetxt(gradients, np.full((300, 8), 0.1), delimiter=",")
+    got = package_copy_run("flip", "trace", str(gradients), "--format", "json", "--lang", "zh")
+    assert got.returncode == 0
+    (line,) = got.stderr.decode().splitlines()
+    assert line.startswith("adadelta: 提示：编译内核 ") and line.endswith("；改由 numpy 计算")

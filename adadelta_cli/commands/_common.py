@@ -14,4 +14,4 @@ def check_digits(digits: int) -> None:
     from ..errors import SettingsError
 
     if digits < 1 or digits > 17:
-        raise SettingsError(_f('--digits must be between 1 and 17, got %(v0)s', v0=digits))
+        raise SettingsError(_f('--digits must be between 1 and 17, got %(digits)s', digits=digits))

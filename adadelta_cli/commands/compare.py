@@ -77,4 +77,4 @@ def command(
             console.width = max(console.width, table_width(table))
             console.print(table)
     else:
-        raise SettingsError(_f('compare writes --format table, csv or json, not %(v0)s', v0=fmt))
+        raise SettingsError(_f('compare writes --format table, csv or json, not %(format)s', format=fmt))

@@ -80,7 +80,7 @@ def command(
         else:
             output.stdout_console().print(table)
     else:
-        raise SettingsError(_f('optimize writes --format table, csv or json, not %(v0)s', v0=fmt))
+        raise SettingsError(_f('optimize writes --format table, csv or json, not %(format)s', format=fmt))
     if plot_path is not None:
         optimizing.contour_plot(func, adadelta, results, start, plot_path,
                                 lambda path, writer: output.write_atomic(path, writer=writer, binary=True))

@@ -70,7 +70,8 @@ def command(
             import secrets
 
             seed = secrets.randbelow(10**6)
-            output.message(_f('drew the gradients with --seed %(v0)s (give it again for the same exercise)', v0=seed))
+            output.message(_f('drew the gradients with --seed %(seed)s (give it again for the same exercise)',
+                              seed=seed))
         gradients = Gradients(sheets.pleasant_gradients(steps, seed), ["x"], f"--steps {steps} --seed {seed}")
         report = tracing.compute(gradients, resolved)
     else:

@@ -1,0 +1,230 @@
+"""The command line's own words in the chosen language: help, Click's and Typer's texts, usage errors.
+
+The commands declare their help in English, marked with ``N_()`` (or ``_()``): nothing is translated when they are
+defined. Each run builds the Click commands afresh; ``localize`` then translates them in place, after ``--lang`` has
+been read, so the help is in the language asked for wherever ``--lang`` stands on the command line.
+
+Click and Typer mark their own texts for gettext (``from gettext import gettext as _`` in their modules): those
+modules are given the project's catalog instead of the process-wide gettext domain (``serve_click_texts``). Typer's
+own copy of Click writes a few texts without gettext ("Usage:", "Show this message and exit.", its usage errors):
+the usage prefix and the help option are translated here, and a usage error is rewritten from its parts
+(``error_message``). The catalog carries all of these texts (``CLICK_TEXTS``).
+
+Metavars describe what to type, in words (``NUMBER``, ``N``, ``VALUES``, not ``<float>`` or ``<list[str]>``), and a
+number's range is said in words ("at least 1"), not ``[x>=1]``.
+"""
+
+from __future__ import annotations
+
+import gettext
+import importlib
+import re
+import sys
+
+from .i18n import N_, _, _f
+
+# Texts of Click and Typer shown to users, in the catalog under their own msgids (Click's and Typer's spelling).
+CLICK_TEXTS = (
+    N_("Usage:"), N_("Options"), N_("Arguments"), N_("Commands"), N_("Show this message and exit."),
+    N_("default: {default}"), N_("required"), N_("(dynamic)"), N_("env var: {var}"), N_("Missing command."),
+    N_("No such command {name!r}."), N_("Aborted!"), N_("Error: {message}"), N_("No such option: {name}"),
+    N_("Got unexpected extra argument ({args})"), N_("Got unexpected extra arguments ({args})"),
+    N_("Option {name!r} requires an argument."), N_("Option {name!r} does not take a value."),
+    N_("Invalid value for {param_hint}: {message}"), N_("Invalid value: {message}"),
+)
+
+# The modules of Click and Typer that translate with gettext's module-level function.
+GETTEXT_MODULES = ("typer.core", "typer.rich_utils", "typer.main", "click.core", "click.exceptions", "click.decorators",
+                   "click.formatting", "click.parser", "click.types", "click.termui", "click.utils")
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return _(singular if n == 1 else plural)
+
+
+def serve_click_texts() -> None:
+    """Click's and Typer's gettext-marked texts from the project's catalog, in the language set (idempotent)."""
+    for name in GETTEXT_MODULES:
+        module = sys.modules.get(name)
+        if module is None:
+            try:
+                module = importlib.import_module(name)
+            except ImportError:
+                continue
+        if getattr(module, "_", None) in (gettext.gettext, _):
+            module._ = _
+        if getattr(module, "ngettext", None) in (gettext.ngettext, _ngettext):
+            module.ngettext = _ngettext
+
+
+# --- The help ----------------------------------------------------------------------------------------------------
+
+# Metavars stay ASCII words in every language, as option names do: the help's columns are measured in characters.
+METAVARS = {"float": "NUMBER", "int": "N", "str": "VALUE", "Path": "FILE"}
+
+
+def _metavar(param) -> str | None:
+    """A word for what to type: the declared metavar, else one after the value's type; choices as [a|b]."""
+    declared = getattr(param, "metavar", None)
+    if declared:
+        return declared.strip("[].<>") if param.param_type_name == "argument" else declared
+    if getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return None
+    descriptor = getattr(param, "type_descriptor", None)
+    choices = getattr(descriptor, "choices", None) or getattr(getattr(param, "type", None), "choices", None)
+    if choices:
+        return "[" + "|".join(str(getattr(c, "value", c)) for c in choices) + "]"
+    annotation = getattr(descriptor, "annotation", None)
+    kind = getattr(annotation, "__name__", None) or getattr(getattr(param, "type", None), "name", "")
+    word = METAVARS.get(kind) or METAVARS.get(str(kind).capitalize(), "VALUE")
+    if param.param_type_name == "argument":
+        return param.name.upper()
+    return word
+
+
+def _range_words(param) -> str | None:
+    """'at least 1', 'at most 9', 'from 1 to 17': a number's range as a sentence, not as x>=1."""
+    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    if low is None and high is None:
+        return None
+    if high is None:
+        return _f("at least %(minimum)s", minimum=low)
+    if low is None:
+        return _f("at most %(maximum)s", maximum=high)
+    return _f("from %(minimum)s to %(maximum)s", minimum=low, maximum=high)
+
+
+def localize(command, help_option_names=("--help",)) -> None:
+    """Translate ``command`` (a Click command or group just built by Typer) and its subcommands in place."""
+    serve_click_texts()
+    for attribute in ("help", "short_help", "epilog"):
+        text = getattr(command, attribute, None)
+        if text:
+            setattr(command, attribute, _(text))
+    command.context_class = _context_class(type(command).context_class)
+    for param in command.params:
+        if getattr(param, "help", None):
+            param.help = _(param.help)
+        metavar = _metavar(param)
+        if metavar is not None:
+            param.metavar = metavar
+        if param.param_type_name == "argument" and hasattr(param, "display_type_rich"):
+            param.display_type_rich = lambda ctx: None  # the metavar says it: no <list[str]> beside it
+            if param.required and hasattr(param, "_usage_display_name"):  # FUNCTION, not {FUNCTION}
+                param._usage_display_name = lambda param=param: param.metavar + ("..." if param.nargs != 1 else "")
+        if hasattr(param, "_get_number_range_help_str"):  # Typer's own Click: the range said in words
+            param._get_number_range_help_str = lambda param=param: _range_words(param)
+        elif hasattr(getattr(param, "type", None), "_describe_range"):  # Click's IntRange / FloatRange
+            param.type._describe_range = lambda param=param: _range_words(param.type)
+    for sub in getattr(command, "commands", {}).values():
+        localize(sub, help_option_names)
+
+
+def _separators(text: str) -> str:
+    """Typer's closing note ``[default: 100; from 1 to 9]`` with the language's own separator."""
+    head, bracket, note = text.rpartition("  [")
+    if not bracket or not note.endswith("]"):
+        return text
+    return head + bracket + note.replace("; ", _("; "))
+
+
+_CONTEXTS: dict = {}
+
+
+def _context_class(base):
+    """A Context whose help formatter writes the usage prefix, and whose help option speaks, in the language set."""
+    if base in _CONTEXTS or getattr(base, "_localized", False):
+        return _CONTEXTS.get(base, base)
+
+    class Formatter(base.formatter_class):
+        def write_usage(self, prog, args="", prefix=None):
+            if prefix is None:
+                label = _("Usage:")
+                prefix = label if label.endswith("：") else label + " "  # no space after a full-width colon
+            super().write_usage(prog, args, prefix)
+
+        def write_dl(self, rows, *args, **kwargs):
+            super().write_dl([(term, _separators(text)) for term, text in rows], *args, **kwargs)
+
+        def write_heading(self, heading):
+            self.write(" " * self.current_indent + _f("%(heading)s:", heading=heading) + "\n")
+
+    class Context(base):
+        _localized = True
+        formatter_class = Formatter
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            option = self.command.get_help_option(self)
+            if option is not None and option.help:
+                option.help = _(option.help)
+
+    _CONTEXTS[base] = Context
+    return Context
+
+
+# --- Usage errors --------------------------------------------------------------------------------------------------
+
+_PATTERNS = (  # Typer's own Click writes these without gettext: each is rewritten from its parts
+    (re.compile(r"Missing (?P<kind>option|argument|parameter) (?P<name>.+?)\.?$"), "missing"),
+    (re.compile(r"No such option: (?P<name>\S+)(?: \(Possible options: (?P<options>.+)\))?$"), "no-such-option"),
+    (re.compile(r"No such command '(?P<name>.+)'\.$"), "no-such-command"),
+    (re.compile(r"Got unexpected extra arguments? \((?P<args>.*)\)$"), "extra"),
+    (re.compile(r"Option '(?P<name>.+)' requires (?:an argument|(?P<count>\d+) arguments)\.$"), "needs-value"),
+    (re.compile(r"Option '(?P<name>.+)' does not take a value\.$"), "no-value"),
+    (re.compile(r"Invalid value for (?P<name>.+?): (?P<message>.*)$", re.S), "invalid"),
+    (re.compile(r"Missing command\.$"), "no-command"),
+)
+
+_VALUE_PROBLEMS = (  # why a value was refused, as pydantic (Typer's own Click) or Click writes it
+    (re.compile(r"(?:Value error, )?(?P<value>.+?) is not one of (?P<choices>.+?)\.?$"),
+     N_("%(value)s is not one of %(choices)s")),
+    (re.compile(r"(?:Input should be a valid integer|(?P<value>.+?) is not a valid integer).*"),
+     N_("expected a whole number")),
+    (re.compile(r"(?:Input should be a valid number|(?P<value>.+?) is not a valid float).*"), N_("expected a number")),
+    (re.compile(r"Input should be greater than or equal to (?P<minimum>\S+?)\.?$"), N_("must be at least %(minimum)s")),
+    (re.compile(r"Input should be less than or equal to (?P<maximum>\S+?)\.?$"), N_("must be at most %(maximum)s")),
+    (re.compile(r"Input should be greater than (?P<minimum>\S+?)\.?$"), N_("must be greater than %(minimum)s")),
+    (re.compile(r"Input should be less than (?P<maximum>\S+?)\.?$"), N_("must be less than %(maximum)s")),
+    (re.compile(r"(?P<value>.+?) is not in the range (?P<range>.+?)\.?$"), N_("%(value)s is out of range")),
+)
+
+
+def _value_problem(text: str) -> str:
+    for pattern, message in _VALUE_PROBLEMS:
+        found = pattern.match(text)
+        if found:
+            return _f(message, **{k: v for k, v in found.groupdict().items() if v is not None})
+    return _(text)
+
+
+def error_message(exc) -> str:
+    """The message of a Click usage error, in the language set (Click's own where it was already translated)."""
+    text = exc.format_message()
+    for pattern, kind in _PATTERNS:
+        found = pattern.match(text)
+        if not found:
+            continue
+        parts = found.groupdict()
+        if kind == "missing":
+            what = {"option": N_("missing option %(name)s"), "argument": N_("missing argument %(name)s")}
+            return _f(what.get(parts["kind"], N_("missing value %(name)s")), name=parts["name"])
+        if kind == "no-such-option":
+            message = _f("no such option: %(name)s", name=parts["name"])
+            if parts.get("options"):
+                message += _f(" (did you mean %(options)s?)", options=parts["options"])
+            return message
+        if kind == "no-such-command":
+            return _f("no such command: %(name)s", name=parts["name"])
+        if kind == "extra":
+            return _f("unexpected extra arguments: %(arguments)s", arguments=parts["args"])
+        if kind == "needs-value":
+            return _f("option %(name)s needs a value", name=parts["name"])
+        if kind == "no-value":
+            return _f("option %(name)s takes no value", name=parts["name"])
+        if kind == "invalid":
+            return _f("invalid value for %(name)s: %(reason)s", name=parts["name"],
+                      reason=_value_problem(parts["message"]))
+        if kind == "no-command":
+            return _("missing command")
+    return text
