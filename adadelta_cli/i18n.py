@@ -78,10 +78,11 @@ def _load(lang: str) -> gettext.NullTranslations:
     """The compiled catalog of ``lang``; in a source tree never built, the .po compiled in memory where Babel is
     installed; else English, with one line on stderr saying why. Never an exception: a damaged catalog is a note."""
     folder = LOCALE_DIR / lang / "LC_MESSAGES"
-    compiled = folder / f"{DOMAIN}.mo"
+    compiled, source = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
     try:
-        with open(compiled, "rb") as handle:
-            return gettext.GNUTranslations(handle)
+        if not _edited_since(source, compiled):  # a source tree whose .po changed after the build: compile it
+            with open(compiled, "rb") as handle:
+                return gettext.GNUTranslations(handle)
     except FileNotFoundError:
         pass
     except (OSError, ValueError, struct.error, IndexError, KeyError) as error:  # a damaged .mo
@@ -90,14 +91,25 @@ def _load(lang: str) -> gettext.NullTranslations:
         from babel.messages.mofile import write_mo
         from babel.messages.pofile import read_po
     except ImportError:
+        if compiled.exists():  # older than the .po, but the best there is
+            with open(compiled, "rb") as handle:
+                return gettext.GNUTranslations(handle)
         return _english(f"{compiled} is missing (pip install . or pip install -e . compiles it)")
     buffer = io.BytesIO()
     try:
-        with open(folder / f"{DOMAIN}.po", "rb") as handle:
+        with open(source, "rb") as handle:
             write_mo(buffer, read_po(handle, locale=lang, domain=DOMAIN))
         return gettext.GNUTranslations(io.BytesIO(buffer.getvalue()))
     except (OSError, ValueError, struct.error, IndexError, KeyError) as error:
-        return _english(f"{folder / (DOMAIN + '.po')} cannot be read ({error})")
+        return _english(f"{source} cannot be read ({error})")
+
+
+def _edited_since(source: Path, compiled: Path) -> bool:
+    """True where ``source`` (a .po in a source tree) is newer than ``compiled``; an installed wheel's .mo stands."""
+    try:
+        return source.stat().st_mtime > compiled.stat().st_mtime
+    except FileNotFoundError:
+        return False
 
 
 def _english(why: str) -> gettext.NullTranslations:
