@@ -170,3 +170,67 @@ def test_no_function_hides_the_translation_function():
                     if not in_comprehension:
                         offenders.append(f"{path.name}:{node.lineno} in {func.name}")
     assert not offenders
+
+
+# --- The command line's own words: Click's and Typer's texts, usage errors, the help ------------------------------
+
+CLICK_ENGLISH = ("Usage:", "Options", "Arguments", "Commands", "Show this message", "default:", "required", "Missing",
+                 "Invalid value", "Error", "No such", "Try '", "see '")
+INTERNAL_NOTATION = re.compile(r"\[x[<>]=|<=x|<(?:list\[|float>|int>|str>|bool>|path>)|\{[A-Z]+\}|\[\[")
+
+
+def commands():
+    from adadelta_cli.commands import NAMES
+
+    return NAMES
+
+
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_help_in_chinese_has_no_english_of_click(run, where):
+    for command in [None, *commands()]:
+        args = [command] if command else []
+        args = ["--lang", "zh", *args, "--help"] if where == "before" else [*args, "--help", "--lang", "zh"]
+        result = run(*args)
+        assert result.exit_code == 0, (args, result.stderr)
+        out = result.stdout
+        assert out.startswith("用法：adadelta"), out[:40]
+        assert "选项：" in out and "显示此帮助并退出。" in out
+        assert not [word for word in CLICK_ENGLISH if word in out], (command, out)
+        assert not INTERNAL_NOTATION.search(out), (command, INTERNAL_NOTATION.search(out))
+
+
+def test_help_in_english_has_no_internal_notation(run):
+    for command in commands():
+        out = run(command, "--help").stdout
+        assert out.startswith("Usage: adadelta") and "Show this message and exit." in out
+        assert not INTERNAL_NOTATION.search(out), (command, INTERNAL_NOTATION.search(out))
+    out = " ".join(run("optimize", "--help").stdout.split())
+    assert "--steps N Number of steps. [default: 100; from 1 to 10000000]" in out  # a range said in words
+
+
+def test_help_ranges_and_defaults_in_chinese(run):
+    out = " ".join(run("optimize", "--help", "--lang", "zh").stdout.split())
+    assert "[默认：100；从 1 到 10000000]" in out
+    assert "[必填]" in out
+
+
+@pytest.mark.parametrize("args, english, chinese", [
+    (["step"], "missing option '--grad'", "缺少选项 '--grad'"),
+    (["trace", "--digits", "x", "0.1"], "invalid value for '--digits': expected a whole number",
+     "'--digits' 的值无效：应为整数"),
+    (["optimize", "quadratic", "--x0", "1", "--steps", "0"], "invalid value for '--steps': must be at least 1",
+     "'--steps' 的值无效：至少应为 1"),
+    (["trace", "-f", "xx", "0.1"], "invalid value for '--format' / '-f': 'xx' is not one of",
+     "'--format' / '-f' 的值无效：'xx' 不是 "),
+    (["nope"], "no such command", "没有这个命令"),
+])
+def test_usage_errors_in_both_languages(run, args, english, chinese):
+    en = run(*args)
+    assert en.exit_code == 2 and en.stdout == ""
+    (line,) = en.stderr.splitlines()
+    assert ": error: " in line and english in line and "Value error" not in line and "Input should" not in line
+    zh = run(*args, "--lang", "zh")
+    assert zh.exit_code == 2 and zh.stdout == ""
+    (line,) = zh.stderr.splitlines()
+    assert ": 错误：" in line and chinese in line and line.endswith(f"（参见 '{line.split(':')[0]} --help'）")
+    assert not re.search(r"[A-Z][a-z]+ [a-z]+", line.split("：", 1)[1].replace("'--", "")), line  # no English words
