@@ -26,6 +26,8 @@ TRACE_COLUMNS = frozenset({"g_eff", "eg2", "edx2_prev", "eta", "dx", "edx2", "x"
 STEP_COLUMNS = frozenset({"t", "step"})
 
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+_NONZERO_MANTISSA = re.compile(r"[+-]?0*\.?0*[1-9]")  # a number whose digits are not all zero
 _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\uff0d": "-"})
 
 
@@ -56,12 +58,18 @@ def parse_number(text: str, *, source: str | None = None, line: int | None = Non
             problem = _f("%(what)s is missing (an empty cell)", what=_(what))
         elif cleaned.lower().lstrip("+-") in ("nan", "inf", "infinity"):
             problem = _f("%(what)s must be a finite number, got %(text)s", what=_(what), text=repr(text.strip()))
+        elif _DECIMAL_COMMA.fullmatch(cleaned):
+            problem = _f("%(text)s has a decimal comma; write a decimal point (%(fixed)s)", text=repr(text.strip()),
+                         fixed=cleaned.replace(",", "."))
         else:
             problem = _f("%(text)s is not a number", text=repr(text.strip()))
         raise InputError(_f(
             '%(problem)s; %(expected)s',
             problem=problem, expected=_(EXPECTED_NUMBER)), source=source, line=line, column=column)
     value = float(cleaned)
+    if value == 0.0 and _NONZERO_MANTISSA.match(cleaned):
+        raise InputError(_f('%(value)s is too small for a double (the smallest is about 4.9e-324): it would be read '
+                            'as 0', value=repr(text.strip())), source=source, line=line, column=column)
     if not math.isfinite(value):
         raise InputError(_f('%(value)s is too large for a double (the largest is about 1.8e308)',
                             value=repr(text.strip())),
@@ -98,7 +106,8 @@ def read_input(tokens: list[str], stdin=None) -> Gradients:
 def read_path(name: str) -> Gradients:
     path = Path(name)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = read_bounded(handle, b"", name)
     except FileNotFoundError:
         raise InputError(_("no such file"), source=name) from None
     except IsADirectoryError:
@@ -108,6 +117,28 @@ def read_path(name: str) -> Gradients:
     except OSError as exc:
         raise InputError(_f('cannot be read (%(reason)s)', reason=exc.strerror or exc), source=name) from None
     return read_bytes(data, name)
+
+
+def read_bounded(handle, first: bytes, source: str, limit: int | None = None) -> bytes:
+    """The rest of ``handle`` after ``first``, refused once it passes ``limit`` bytes (MAX_WHOLE_BYTES) or as soon as
+    a NUL byte shows it is not text (``/dev/zero`` is refused at once rather than read for ever)."""
+    limit = MAX_WHOLE_BYTES if limit is None else limit
+    parts, size = [first], len(first)
+    if b"\x00" in first and not first.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return first
+    while True:
+        part = handle.read(1 << 20)
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+        if b"\x00" in part and not first.startswith((b"\xff\xfe", b"\xfe\xff")):
+            break  # decode() says where
+        if size > limit:
+            raise InputError(_f('is larger than %(limit)s MiB, the most this tool reads whole (JSON, UTF-16); give '
+                                'CSV or one number a line, which is read by blocks', limit=limit >> 20),
+                             source=source)
+    return b"".join(parts)
 
 
 def decode(data: bytes, source: str) -> str:
@@ -157,6 +188,8 @@ def split_rows(text: str, sep: str | None = "") -> list[tuple[int, list[str]]]:
     if not lines:
         return []
     first = lines[0][1] if sep == "" else {",": ",", "\t": "\t", ";": ";"}.get(sep, " ")
+    if ";" in first and "," in first and re.search(r"\d,\d", first) and "\t" not in first:
+        first = ";"  # semicolons between cells, commas inside numbers (a European spreadsheet's CSV)
     if "," in first:
         return [(n, next(csv.reader([line]))) for n, line in lines]
     if "\t" in first:
@@ -170,12 +203,56 @@ def is_number(cell: str) -> bool:
     return bool(_NUMBER.fullmatch(cell.strip().translate(_MINUS_SIGNS)))
 
 
+def check_decimal_commas(rows, source: str) -> None:
+    """Refuse lines such as ``0,1`` / ``0,15`` that are decimal numbers written with a comma, not two parameters.
+
+    Taken for decimal commas: every row is two whole numbers joined by a comma without a space, and some row reads
+    0,… or …,0… (a gradient's fractional digits); ``1,2`` / ``3,4`` stay two parameters."""
+    sample = rows[:256]
+    if not sample or any(len(cells) != 2 for _n, cells in sample):
+        return
+    if not all(re.fullmatch(r"[+-]?\d+", a) and re.fullmatch(r"\d+", b) for _n, (a, b) in sample):
+        return
+    if any(a.lstrip("+-") == "0" or b.startswith("0") for _n, (a, b) in sample):
+        n, (a, b) = sample[0]
+        raise InputError(_f(
+            'reads like decimal commas (%(cell)s): write decimal points (%(fixed)s), or separate two parameters with '
+            '", " or a header line', cell=f"{a},{b}", fixed=f"{a}.{b}"), source=source, line=n)
+
+
+def _comment_header(text: str, width: int) -> list[str] | None:
+    """A header written as a comment (``# a,b``, as numpy.savetxt writes one) before any data: its names, when
+    it has one name per column and no numbers."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            return None
+        body = stripped.lstrip("#").strip()
+        rows = split_rows(body) if body and any(sep in body for sep in ",\t;") else []
+        if rows and len(rows[0][1]) == width and width > 1 and \
+                all(re.fullmatch(r"\S+", c.strip()) and not is_number(c) for c in rows[0][1]):
+            return [c.strip() for c in rows[0][1]]
+        return None
+    return None
+
+
 def read_table(text: str, source: str) -> Gradients:
     rows = split_rows(text)
     header: list[str] | None = None
     if rows and not any(is_number(cell) for cell in rows[0][1]):
-        header = [cell.strip() for cell in rows[0][1]]
+        header = _Header(cell.strip() for cell in rows[0][1])
+        header.line = rows[0][0]
         rows = rows[1:]
+    elif rows:
+        check_decimal_commas(rows, source)
+        header = _comment_header(text, len(rows[0][1]))
+        if header is not None:
+            from .output import message
+
+            message(_f('%(source)s: the comment line %(names)s is taken as the header', source=source,
+                       names=_header_text(header)))
     if not rows:
         raise InputError("has a header but no gradients" if header else "holds no gradients", source=source)
     if header is not None:
@@ -194,16 +271,55 @@ def read_table(text: str, source: str) -> Gradients:
     return Gradients(values, names, source, [n for n, _ in rows])
 
 
-def _header_columns(header: list[str], source: str) -> tuple[list[int], list[str]]:
-    """The header's gradient columns (a step column such as t is left out) and the parameters' names."""
+def check_name(name: str, source: str | None, line: int | None = None, column: int | None = None) -> str:
+    """A parameter name from the data, refused (with its place) if it holds a control or format character:
+    such a name could rewrite a terminal's screen or title, or hide text, wherever it is shown."""
+    from .safe import has_unsafe, one_line
+
+    if has_unsafe(name):
+        raise InputError(_f(
+            'the name %(name)s holds a control character; names may hold letters, digits, spaces and punctuation',
+            name=one_line(repr(name), 80)), source=source, line=line, column=column)
+    if len(name) > MAX_NAME_CHARS:
+        raise InputError(_f('a name is longer than %(limit)s characters', limit=MAX_NAME_CHARS), source=source,
+                         line=line, column=column)
+    return name
+
+
+MAX_NAME_CHARS = 200  # a parameter's name, in characters
+MAX_PARAMETERS = 1_000_000  # columns of one row
+MAX_ROW_BYTES = 64 << 20  # one line of an input file
+MAX_WHOLE_BYTES = 1 << 30  # an input read whole (JSON, a device or pipe given by name)
+
+
+def _is_step_column(name: str, first_cell: str | None) -> bool:
+    """A column named t or step is the step number when it holds whole numbers (1, 2, 3 ...); a column so named
+    whose first value is a fraction is a parameter of that name."""
+    if name.lower() not in STEP_COLUMNS:
+        return False
+    return first_cell is None or bool(re.fullmatch(r"\s*[+-]?\d+\s*", first_cell))
+
+
+def _header_columns(header: list[str], source: str, first: list[str] | None = None,
+                    line: int | None = None) -> tuple[list[int], list[str]]:
+    """The header's gradient columns (a step column such as t is left out) and the parameters' names.
+
+    ``first`` is the first data row, which tells a step column (whole numbers) from a parameter named t."""
+    if len(header) > MAX_PARAMETERS:
+        raise InputError(_f('has %(count)s columns; the limit is %(limit)s parameters', count=len(header),
+                            limit=MAX_PARAMETERS), source=source)
     lowered = [h.lower() for h in header]
+    seen: set[str] = set()
     for j, name in enumerate(lowered):
-        if name and lowered.index(name) != j:
+        check_name(header[j], source, line, column=j + 1)
+        if name and name in seen:
             raise InputError(_f(
                 'the column name %(name)s appears twice in the header',
                 name=repr(header[j])), source=source,
                              column=j + 1)
-    keep = [j for j, name in enumerate(lowered) if name not in STEP_COLUMNS]
+        seen.add(name)
+    keep = [j for j, name in enumerate(header)
+            if not _is_step_column(name, first[j] if first is not None and j < len(first) else None)]
     if not keep:
         raise InputError(_("has only a step column; expected a column of gradients"), source=source)
     names = [header[j] or f"x{k + 1}" for k, j in enumerate(keep)]
@@ -213,20 +329,50 @@ def _header_columns(header: list[str], source: str) -> tuple[list[int], list[str
 
 
 def _from_header(header: list[str], rows, source: str) -> Gradients:
-    lowered = [h.lower() for h in header]
-    if "g" in lowered and TRACE_COLUMNS & set(lowered):
+    if is_own_table(header):
         # One of this tool's own tables (a trace or a worksheet): read its g column, one row per step and param.
         return _long_format(header, rows, source)
-    keep, names = _header_columns(header, source)
+    keep = getattr(header, "keep", None)
+    names = None
+    if keep is None:
+        keep, names = _header_columns(header, source, rows[0][1] if rows else None,
+                                      getattr(header, "line", None))
     values = np.empty((len(rows), len(keep)))
     for i, (n, cells) in enumerate(rows):
         if len(cells) != len(header):
             raise InputError(_f(
                 'has %(found)s values, expected %(expected)s (one per header column: %(header)s)',
-                found=len(cells), expected=len(header), header=', '.join(header)), source=source, line=n)
+                found=len(cells), expected=len(header), header=_header_text(header)), source=source, line=n)
         for k, j in enumerate(keep):
             values[i, k] = parse_number(cells[j], source=source, line=n, column=j + 1)
+    if names is None:
+        names = [header[j] or f"x{k + 1}" for k, j in enumerate(keep)]
     return Gradients(values, names, source, [n for n, _ in rows])
+
+
+class _Header(list):
+    """A header with the columns every block keeps (``keep``), decided once from the file's first lines."""
+
+    keep: list[int] | None = None
+    line: int | None = None  # where it stands in the file, for messages
+
+
+def is_own_table(header: list[str]) -> bool:
+    """Whether a header is one of this tool's own tables (a trace or a worksheet): a g column beside a column only
+    the tool writes (eg2, eta, dx ...), or beside both a step column and param. A header ``g,x`` is two
+    parameters named g and x."""
+    lowered = {h.strip().lower() for h in header}
+    if "g" not in lowered:
+        return False
+    return bool((TRACE_COLUMNS - {"x"}) & lowered) or ("param" in lowered and bool(STEP_COLUMNS & lowered))
+
+
+def _header_text(header: list[str]) -> str:
+    """The header for a message: its names, the middle of a long one left out."""
+    from .safe import one_line
+
+    shown = header if len(header) <= 12 else header[:6] + ["…"] + header[-5:]
+    return one_line(", ".join(shown), 300)
 
 
 def _long_format(header: list[str], rows, source: str) -> Gradients:
@@ -240,7 +386,7 @@ def _long_format(header: list[str], rows, source: str) -> Gradients:
             raise InputError(_f(
                 'has %(found)s values, expected %(expected)s',
                 found=len(cells), expected=len(header)), source=source, line=n)
-        name = cells[p_col].strip() if p_col is not None else "x"
+        name = check_name(cells[p_col].strip(), source, n, p_col + 1) if p_col is not None else "x"
         columns.setdefault(name or "x", []).append(
             parse_number(cells[g_col], source=source, line=n, column=g_col + 1))
         lines.setdefault(name or "x", []).append(n)
@@ -260,6 +406,19 @@ def _from_columns(columns: dict[str, list[float]], source: str, lines: list[int]
     return Gradients(values, list(columns), source, lines or [])
 
 
+def _json_int(text: str):
+    """A JSON integer: exact up to 300 digits, else a float (inf past 1.8e308, refused as too large)."""
+    return int(text) if len(text) <= 300 else float(text)
+
+
+def _json_float(text: str, source: str) -> float:
+    value = float(text)
+    if value == 0.0 and _NONZERO_MANTISSA.match(text):
+        raise InputError(_f('%(value)s is too small for a double (the smallest is about 4.9e-324): it would be read '
+                            'as 0', value=text[:40]), source=source)
+    return value
+
+
 def read_json(text: str, source: str) -> Gradients:
     import json
 
@@ -268,12 +427,16 @@ def read_json(text: str, source: str) -> Gradients:
                             name=name, expected=_(EXPECTED_NUMBER)), source=source)
 
     try:
-        doc = json.loads(text, parse_constant=reject_constant)
+        doc = json.loads(text, parse_constant=reject_constant, parse_int=_json_int,
+                         parse_float=lambda text: _json_float(text, source))
     except json.JSONDecodeError as exc:
         raise InputError(_f('is not valid JSON: %(reason)s', reason=exc.msg), source=source, line=exc.lineno,
                          column=exc.colno) from None
     except RecursionError:
         raise InputError(_("is not valid JSON: nested too deeply"), source=source) from None
+    if isinstance(doc, dict):
+        for key in doc:
+            check_name(key, source)
 
     def number(value, where: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -299,7 +462,8 @@ def read_json(text: str, source: str) -> Gradients:
             if not isinstance(step, dict) or "g" not in step:
                 raise InputError(_f('steps[%(index)s] has no "g"; %(expected)s',
                                     index=i, expected=expected), source=source)
-            columns.setdefault(str(step.get("param", "x")), []).append(number(step["g"], f"steps[{i}].g"))
+            columns.setdefault(check_name(str(step.get("param", "x")), source), []).append(
+                number(step["g"], f"steps[{i}].g"))
         return _from_columns(columns, source)
     if isinstance(doc, dict):
         columns = {}
@@ -378,13 +542,13 @@ def open_stream(tokens: list[str], stdin=None) -> GradientStream:
             and not tokens[0].startswith("-"):
         name = tokens[0]
         path = Path(name)
-        if path.is_file():
+        if path.is_file() or (path.exists() and not path.is_dir()):  # a device or FIFO: by blocks, bounded
             try:
                 handle = open(path, "rb")  # noqa: SIM115  (closed by the generator)
             except OSError:
                 read_path(name)  # raises the reader's message
                 raise
-            return _stream_handle(handle, name, path.stat().st_size, close=True)
+            return _stream_handle(handle, name, path.stat().st_size if path.is_file() else None, close=True)
     g = read_input(tokens, stdin)
     return GradientStream(g.names, g.source, iter([g.values]))
 
@@ -394,9 +558,11 @@ def _stream_handle(handle, source: str, total: int | None, close: bool = False) 
     first = handle.read(CHUNK_BYTES)
     if len(first) < min(WHOLE_BYTES, CHUNK_BYTES) or first.startswith((b"\xff\xfe", b"\xfe\xff")) or \
             first.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"[", b"{"):
-        data = first + handle.read()
-        if close:
-            handle.close()
+        try:
+            data = read_bounded(handle, first, source)
+        finally:
+            if close:
+                handle.close()
         g = read_bytes(data, source)
         return GradientStream(g.names, g.source, iter([g.values]), total, [len(data)])
     return _chunked(handle, source, total, first, close)
@@ -406,8 +572,22 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
     if first.startswith(b"\xef\xbb\xbf"):
         first = first[3:]
     cut = first.rfind(b"\n") + 1
-    if cut == 0:
-        cut = len(first)
+    while cut == 0:  # one long first line: read on to its end, within MAX_ROW_BYTES, never splitting a row
+        more = handle.read(CHUNK_BYTES)
+        if not more:
+            cut = len(first)
+            break
+        if b"\x00" in first:
+            cut = len(first)
+            break
+        end = more.find(b"\n")
+        first += more
+        if end >= 0:
+            cut = len(first) - len(more) + end + 1
+        elif len(first) > MAX_ROW_BYTES:
+            raise InputError(_f('line 1 is longer than %(limit)s MiB, the limit for one row',
+                                limit=MAX_ROW_BYTES >> 20),
+                             source=source, line=1)
     head_text = decode(first[:cut], source)
     rows = split_rows("\n".join(head_text.split("\n", 256)[:256]))  # the first lines tell the layout
     if not rows:
@@ -418,15 +598,23 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
     header = None
     if not any(is_number(cell) for cell in first_cells):
         header = [cell.strip() for cell in first_cells]
-        if "g" in [h.lower() for h in header] and TRACE_COLUMNS & {h.lower() for h in header}:
+        if is_own_table(header):
             # One of this tool's own tables: read whole, as it is regrouped by param.
-            data = first + handle.read()
-            if close:
-                handle.close()
+            try:
+                data = read_bounded(handle, first, source)
+            finally:
+                if close:
+                    handle.close()
             g = read_bytes(data, source)
             return GradientStream(g.names, g.source, iter([g.values]), total)
-        names = _header_columns(header, source)[1]
+        keep, names = _header_columns(header, source, rows[1][1] if len(rows) > 1 else None, rows[0][0])
+        header = _Header(header)
+        header.keep = keep  # every block drops the same step column as the first
     else:
+        check_decimal_commas(rows, source)
+        if len(first_cells) > MAX_PARAMETERS:
+            raise InputError(_f('has %(count)s columns; the limit is %(limit)s parameters', count=len(first_cells),
+                                limit=MAX_PARAMETERS), source=source)
         names = ["x"] if len(first_cells) == 1 else [f"x{j}" for j in range(1, len(first_cells) + 1)]
     done = [0]
     parse = functools.partial(_parse_chunk, source=source, header=header, width=len(names), sep=sep)
@@ -444,6 +632,9 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
                     split = data.rfind(b"\n") + 1
                     if split == 0:
                         rest = data
+                        if len(rest) > MAX_ROW_BYTES:
+                            raise InputError(_f('line %(line)s is longer than %(limit)s MiB, the limit for one row',
+                                                line=line, limit=MAX_ROW_BYTES >> 20), source=source, line=line)
                         continue
                     body, rest = data[:split], data[split:]
                 else:
@@ -484,7 +675,8 @@ def _parse_chunk(text: str, *, source: str, first_line: int, header, width: int,
                 values = np.array(lines, dtype=np.float64)[:, None]
             else:
                 values = np.array([line.split(sep) for line in lines], dtype=np.float64)
-            if values.ndim == 2 and values.shape[1] == width and np.isfinite(values).all():
+            if values.ndim == 2 and values.shape[1] == width and np.isfinite(values).all() and \
+                    not (("e" in body or "E" in body) and not values.all()):  # 1e-400 read as 0: the careful path
                 return values
         except ValueError:
             pass

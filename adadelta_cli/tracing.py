@@ -41,7 +41,7 @@ def trace_input(tokens: list[str], resolved: Resolved) -> tuple[render.Report, G
 
 
 def format_report(report: render.Report, fmt: str, digits: int = 6, show_all: bool = False,
-                  explain: bool = False) -> str:
+                  explain: bool = False, latex_fragment: bool = False, eg2_given: bool = False) -> str:
     """The whole output as text, for a file or a pipe."""
     from . import explain as explaining
 
@@ -52,14 +52,17 @@ def format_report(report: render.Report, fmt: str, digits: int = 6, show_all: bo
     if fmt == "markdown":
         return render.to_markdown(report, digits) + (explaining.to_markdown(report, digits) if explain else "")
     if fmt == "latex":
-        return render.to_latex(report, digits) + (explaining.to_latex(report, digits) if explain else "")
+        from . import latexdoc
+
+        return latexdoc.trace_document(report, digits, explain=explain, show_all=show_all, fragment=latex_fragment,
+                                       eg2_given=eg2_given)
     table = render.table(report, digits, show_all=show_all)
     text = output.render_text(table, width=render.table_width(table))
     return text + ("\n" + explaining.to_text(report, digits) if explain else "")
 
 
 def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int = 6,
-         show_all: bool = False, explain: bool = False) -> None:
+         show_all: bool = False, explain: bool = False, latex_fragment: bool = False) -> None:
     if explain and fmt in ("csv", "json"):
         from .errors import SettingsError
 
@@ -72,7 +75,8 @@ def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int 
         if explain:
             print_explanation(console, report, digits)
         return
-    output.emit(format_report(report, fmt, digits, show_all=show_all, explain=explain), output_path)
+    output.emit(format_report(report, fmt, digits, show_all=show_all, explain=explain,
+                              latex_fragment=latex_fragment), output_path)
 
 
 def print_explanation(console, report: render.Report, digits: int) -> None:
@@ -118,7 +122,7 @@ def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | 
 
 
 def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path | None, digits: int = 6,
-              eg2_given: bool = False) -> None:
+              eg2_given: bool = False, latex_fragment: bool = False) -> None:
     """A single step: its row, its arithmetic and, with --expect, the verdicts."""
     import json
 
@@ -129,7 +133,8 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
         output.emit(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", output_path)
         return
     if fmt in ("csv", "markdown", "latex"):
-        output.emit(format_report(report, fmt, digits, explain=fmt != "csv"), output_path)
+        output.emit(format_report(report, fmt, digits, explain=fmt != "csv", latex_fragment=latex_fragment,
+                                  eg2_given=eg2_given), output_path)
         return
     lines = step_explanation(report, digits, eg2_given)
     if output_path is not None:
@@ -207,7 +212,7 @@ def emit_verdicts(verdicts: list, resolved: Resolved, source: str, fmt: str, out
 
 def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: Path | None, digits: int = 6,
                   show_all: bool = False, explain: bool = False, export_svg: Path | None = None,
-                  export_html: Path | None = None) -> None:
+                  export_html: Path | None = None, latex_fragment: bool = False) -> None:
     """adadelta trace: CSV, JSON and the (abridged) table are computed and written a block at a time, so a trace
     of millions of steps needs little memory; the other presentations are built whole."""
     from .readers import open_stream
@@ -228,7 +233,7 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
         report = compute(stream.collect(), resolved)
         for note in report.notes:
             output.warn(note)
-        emit(report, fmt, output_path, digits, show_all=show_all, explain=explain)
+        emit(report, fmt, output_path, digits, show_all=show_all, explain=explain, latex_fragment=latex_fragment)
         export(report, digits, show_all, explain, export_svg, export_html)
         return
     settings = resolved.settings

@@ -120,33 +120,40 @@ def to_markdown(report: Report, hide: list[str], answers: bool, digits: int) -> 
     return "\n".join(lines) + "\n"
 
 
-def to_latex(report: Report, hide: list[str], answers: bool, digits: int) -> str:
-    """A standalone, printable document: the settings, the five formulas, the table with room to write."""
-    from . import recurrence
-    from .render import _latex_text
+def to_latex(report: Report, hide: list[str], answers: bool, digits: int, fragment: bool = False,
+             meta: Meta | None = None) -> str:
+    """A printable document: the settings, the formulas of the sheet's mode, the table with room to write (a long
+    sheet continues on the next page, its heading repeated)."""
+    from . import latexdoc, recurrence
 
     header, body = rows(report, hide, answers, digits)
+    mode = recurrence.Mode.of(report.settings)
     settings = settings_text(report.settings, digits)
-    settings = (settings.replace("ρ", r"$\rho$").replace("ε", r"$\varepsilon$").replace("x₀", "$x_0$")
-                .replace("E[g²]₀", "$E[g^2]_0$").replace("E[Δx²]₀", r"$E[\Delta x^2]_0$"))
-    spec = "".join("c" if h in ("t", "param") else ("r" if h == "g" else "p{2.4cm}") for h in header)
+    blank = [h for h in header if h in hide and not answers]
+    spec = "|".join("c" if h in ("t", "param") else ("r" if h == "g" or h not in blank else
+                                                     r">{\raggedleft\arraybackslash}p{2.3cm}") for h in header)
 
     def cell(text: str, name: str) -> str:
+        if name == "param":
+            return latexdoc.text(text)
         if not text:
             return r"\rule{0pt}{4ex}"
-        return _latex_text(text) if name == "param" else f"${numfmt.latex(float(text), digits)}$"
+        return latexdoc.number(float(text), digits)
 
-    lines = [r"\documentclass[11pt]{article}", r"\usepackage[margin=2cm,landscape]{geometry}",
-             r"\usepackage{amsmath}", r"\usepackage[T1]{fontenc}", r"\pagestyle{empty}", r"\begin{document}",
-             rf"\section*{{{title(answers)}}}", rf"Settings: {settings}", "", r"\begin{align*}",
-             " \\\\\n".join(f.replace(" = ", " &= ", 1) for f in formulas(report.settings, recurrence.LATEX)),
-             r"\end{align*}", "", r"\renewcommand{\arraystretch}{1.6}",
-             rf"\begin{{tabular}}{{|{'|'.join(spec)}|}}", r"\hline",
-             " & ".join(LATEX_HEADINGS[h] for h in header) + r" \\ \hline"]
+    headings = [latexdoc.text(_("param")) if h == "param" else f"${LATEX_HEADINGS[h].strip('$')}$" for h in header]
+    head = " & ".join(headings) + r" \\ \hline"
+    lines = [*(latexdoc.text(line) + r" \\" for line in _heading_lines(report, hide, answers, meta or Meta())
+               if not line.startswith(_("Name: %(blank)s") % {"blank": ""})),
+             *([r"\noindent " + latexdoc.text(_("Name:")) + r" \rule{9cm}{0.4pt}\\[1ex]"]
+               if (meta or Meta()).name_line and not answers else []),
+             latexdoc.settings_paragraph(report.settings, digits), "",
+             *latexdoc.align(latexdoc.formulas(mode)), "",
+             r"{\renewcommand{\arraystretch}{1.9}", rf"\begin{{longtable}}{{|{spec}|}}", r"\hline", head,
+             r"\endfirsthead", r"\hline", head, r"\endhead", r"\hline", r"\endfoot"]
     for cells in body:
         lines.append(" & ".join(cell(c, h) for c, h in zip(cells, header)) + r" \\ \hline")
-    lines += [r"\end{tabular}", r"\end{document}"]
-    return "\n".join(lines) + "\n"
+    lines += [r"\end{longtable}}"]
+    return latexdoc.document(title(answers), lines, fragment, extra_text=(settings, *report.names))
 
 
 def table(report: Report, hide: list[str], answers: bool, digits: int):

@@ -201,7 +201,7 @@ def test_markdown(run):
 def test_latex(run):
     result = run("trace", "0.1", "0.2", "0.15", "--format", "latex")
     assert result.exit_code == 0
-    assert "\\begin{tabular}" in result.stdout and "$E[g^2]_t$" in result.stdout
+    assert "\\begin{longtable}" in result.stdout and "$E[g^2]_t$" in result.stdout
     assert "$9.98004 \\times 10^{-7}$" in result.stdout
     rows = [line for line in result.stdout.splitlines() if line.startswith("$1$")]
     assert rows[0].split(" & ")[2] == "$0.0005$"

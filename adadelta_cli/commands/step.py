@@ -11,6 +11,7 @@ from ..options import (
     DTypeOpt,
     Eps,
     Lr,
+    LatexFragment,
     LrDTypeOpt,
     Maximize,
     OutputOpt,
@@ -47,7 +48,7 @@ def command(
     rho: Rho = None, eps: Eps = None, lr: Lr = None, weight_decay: WeightDecay = None,
     weight_decay_mode: WdMode = None, maximize: Maximize = None, preset: PresetOpt = None,
     dtype: DTypeOpt = DType.float64, lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT,
-    output_path: OutputOpt = None, digits: Digits = 6,
+    output_path: OutputOpt = None, digits: Digits = 6, latex_fragment: LatexFragment = False,
 ) -> None:
     """One step from an explicit state, with every intermediate shown."""
     from .. import checking, tracing
@@ -65,6 +66,7 @@ def command(
     cells = checking.parse_expectations(expect or [])
     report, verdicts = tracing.single_step(g[0], resolved, t=t, eg2_given=eg2_given, cells=cells,
                                            rel_tol=rel_tol)
-    tracing.emit_step(report, verdicts, format.value, output_path, digits, eg2_given=eg2_given is not None)
+    tracing.emit_step(report, verdicts, format.value, output_path, digits, eg2_given=eg2_given is not None,
+                      latex_fragment=latex_fragment)
     if any(v.status == "wrong" for v in verdicts):
         raise typer.Exit(EXIT_WRONG)

@@ -15,6 +15,7 @@ from ..options import (
     Eg2Init,
     Eps,
     Lr,
+    LatexFragment,
     LrDTypeOpt,
     Maximize,
     OutputOpt,
@@ -41,6 +42,7 @@ def command(
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
     maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
     lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, digits: Digits = 6,
+    latex_fragment: LatexFragment = False,
     show_all: Annotated[bool, typer.Option("--all", help=_("Show every step of a long trace in the table."),
                                            rich_help_panel="Output")] = False,
     explain: Annotated[bool, typer.Option("--explain", help=_("After the table, each step's arithmetic with the "
@@ -61,4 +63,5 @@ def command(
                        dtype=dtype, lr_dtype=lr_dtype)
     check_digits(digits)
     tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
-                          explain=explain, export_svg=export_svg, export_html=export_html)
+                          explain=explain, export_svg=export_svg, export_html=export_html,
+                          latex_fragment=latex_fragment)

@@ -1,0 +1,315 @@
+"""LaTeX for class: whole documents that compile as written (pdflatex in English, xelatex with ctex in Chinese), or
+the fragment to paste into one's own document (``--latex-fragment``).
+
+Every formula comes from the step description (``recurrence``, LATEX notation); every number is rounded for display
+only. A substituted equation is never one long line: each ``=`` starts a new line of an ``align*``, so the arithmetic
+of a step stays inside the margins whatever the digits, and ``\\allowdisplaybreaks`` lets a long explanation run
+over pages. Tables are ``longtable``: a long trace continues on the next page, its heading repeated.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import numfmt, recurrence
+from .i18n import _, language
+
+# Characters that LaTeX reads as commands, and the few that OT1 (the default font encoding) prints as other glyphs.
+_ESCAPES = str.maketrans({"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                          "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                          "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
+                          "|": r"\textbar{}"})
+# The article's notation in running text (E[g²]_t, η_t, Δx_{t−1}, x₀, ρ = 0.95, 1e-6), turned into LaTeX math.
+_BASES = {"E[Δx²]": r"E[\Delta x^2]", "E[g²]": "E[g^2]", "η": r"\eta", "Δx": r"\Delta x", "ρ": r"\rho",
+          "ε": r"\varepsilon", "g": "g", "x": "x"}
+_NOTATION = re.compile(
+    r"(?P<base>E\[Δx²\]|E\[g²\]|η|Δx|ρ|ε|(?<![\w.])[gx](?=_|₀))(?P<index>_\{[^}]*\}|_eff|_[A-Za-z0-9−-]+|₀)?"
+    r"|(?P<number>(?<![\w.])-?\d+(?:\.\d+)?e-?\d+(?![\w.]))|(?P<other>[−·²])")
+_OTHER = {"−": "-", "·": r"\cdot ", "²": "^2"}
+
+
+def _math(match: re.Match) -> str:
+    if match.group("number"):
+        mantissa, _e, exponent = match.group("number").partition("e")
+        return rf"${mantissa} \times 10^{{{int(exponent)}}}$"
+    if match.group("other"):
+        return f"${_OTHER[match.group('other')]}$"
+    base, index = _BASES[match.group("base")], match.group("index") or ""
+    if index == "₀":
+        index = "0"
+    elif index == "_eff":
+        return rf"${base}^{{\mathrm{{eff}}}}$"
+    else:
+        index = index[1:].strip("{}").replace("−", "-")
+    return f"${base}_{{{index}}}$" if index else f"${base}$"
+
+
+def text(value: str) -> str:
+    """Plain text (a parameter's name, a file name) escaped for LaTeX: nothing in it acts as a command."""
+    return value.translate(_ESCAPES)
+
+
+def prose(value: str) -> str:
+    """A sentence in the tool's notation (ρ = 0.95, ε = 1e-6, E[g²]₀ = 0.1, Δx_t) as LaTeX text with math."""
+    out, last = [], 0
+    for match in _NOTATION.finditer(value):
+        out += [text(value[last:match.start()]), _math(match)]
+        last = match.end()
+    out.append(text(value[last:]))
+    return "".join(out)
+
+
+def needs_xelatex(*texts: str) -> bool:
+    """Chinese documents, and any text beyond ASCII once the notation is replaced (a parameter named 权重), are
+    compiled with xelatex (ctex), which typesets any character; pdflatex is for the rest."""
+    if language() == "zh":
+        return True
+    return any(ord(c) > 127 for t in texts for c in prose(t))
+
+
+def preamble(title: str, xelatex: bool) -> list[str]:
+    engine = "xelatex" if xelatex else "pdflatex"
+    lines = [r"\documentclass[11pt,a4paper]{article}", f"% {text(title)}: compile with {engine}"]
+    if xelatex:
+        lines.append(r"\usepackage[UTF8]{ctex}")
+    lines += [r"\usepackage[margin=2cm]{geometry}", r"\usepackage{amsmath}", r"\usepackage{longtable}",
+              r"\usepackage{array}", r"\allowdisplaybreaks", r"\setlength{\parindent}{0pt}",
+              r"\setlength{\parskip}{0.6ex}", r"\begin{document}"]
+    return lines
+
+
+def document(title: str, body: list[str], fragment: bool, extra_text: tuple[str, ...] = ()) -> str:
+    """``body`` as a whole document, or alone (``fragment``: what to paste; it needs amsmath and longtable)."""
+    if fragment:
+        head = [f"% {text(title)}: " + r"paste into a document that loads amsmath and longtable"]
+        return "\n".join(head + body) + "\n"
+    xelatex = needs_xelatex(title, *extra_text)
+    return "\n".join(preamble(title, xelatex) + [rf"\section*{{{text(title)}}}"] + body
+                     + [r"\end{document}"]) + "\n"
+
+
+def number(value: float, digits: int) -> str:
+    return f"${numfmt.latex(value, digits)}$"
+
+
+# --- Tables -----------------------------------------------------------------------------------------------------
+
+def _width_em(cell: str) -> float:
+    """A rough width of a cell in em, enough to choose a font size that keeps the table inside the margins."""
+    plain = re.sub(r"\\times 10\^\{(-?\d+)\}", r"x10\1", cell)
+    plain = re.sub(r"\\[a-zA-Z]+|[{}$]", "", plain)
+    return 0.5 * len(plain) + 0.1
+
+
+FIT_EM = 34  # the text width (17 cm at 11pt) in the units of _width_em, with a little to spare
+SIZES = (("", 1.0), (r"\small", 0.9), (r"\footnotesize", 0.8), (r"\scriptsize", 0.7))
+
+
+def _table_em(columns: list[list[str]]) -> float:
+    return sum(max(_width_em(c) for c in column) + 1.0 for column in columns)  # + the column gaps
+
+
+def _font_for(columns: list[list[str]]) -> str | None:
+    """The largest size at which the table fits the text width; None when not even the smallest does."""
+    total = _table_em(columns)
+    for size, scale in SIZES:
+        if total * scale <= FIT_EM:
+            return size
+    return None
+
+
+def longtable(headings: list[str], rows: list[list[str]], align: str, after: list[str] = (), keys: int = 1
+              ) -> list[str]:
+    """A table that breaks across pages, its heading repeated, in a font small enough to stay in the margins; a
+    table too wide even in the smallest is set as several, each with the first ``keys`` columns (t, param).
+
+    ``headings`` and cells are LaTeX already; ``align`` one letter a column; ``after``: rows set apart at the end
+    (a note such as "steps 11–190 left out")."""
+    columns = [[h] + [r[i] for r in rows] for i, h in enumerate(headings)]
+    size = _font_for(columns)
+    if size is None and len(headings) > keys + 1:
+        smallest = SIZES[-1][1]
+        parts, current = [], []
+        for i in range(keys, len(headings)):
+            trial = current + [i]
+            if current and _table_em([columns[j] for j in list(range(keys)) + trial]) * smallest > FIT_EM:
+                parts.append(current)
+                trial = [i]
+            current = trial
+        parts.append(current)
+        if len(parts) > 1:
+            out = []
+            for n, part in enumerate(parts):
+                chosen = list(range(keys)) + part
+                out += longtable([headings[j] for j in chosen], [[r[j] for j in chosen] for r in rows],
+                                 "".join(align[j] for j in chosen), after if n == len(parts) - 1 else (), keys)
+            return out
+    size = size or SIZES[-1][0]
+    head = " & ".join(headings) + r" \\ \hline"
+    lines = ["{" + size + r"\renewcommand{\arraystretch}{1.25}", rf"\begin{{longtable}}{{{align}}}", r"\hline",
+             head, r"\endfirsthead", r"\hline", head, r"\endhead", r"\hline", r"\endfoot"]
+    lines += [" & ".join(cells) + r" \\" for cells in rows]
+    lines += [a.replace("{COLUMNS}", str(len(headings))) for a in after] + [r"\end{longtable}}"]
+    return lines
+
+
+# --- Steps and their arithmetic ---------------------------------------------------------------------------------
+
+LINE_EM = 30  # the widest right-hand side kept on one line (the text width less the left-hand side)
+
+
+def _top_level_terms(expression: str) -> list[str]:
+    """``a + b - c`` split before each + or - outside brackets and braces: ``["a", "+ b", "- c"]``."""
+    terms, depth, start, i = [], 0, 0, 0
+    while i < len(expression):
+        if expression.startswith(r"\left", i):
+            depth, i = depth + 1, i + 5
+            continue
+        if expression.startswith(r"\right", i):
+            depth, i = depth - 1, i + 6
+            continue
+        c = expression[i]
+        depth += c == "{"
+        depth -= c == "}"
+        if depth == 0 and expression.startswith((" + ", " - "), i) and i > start:
+            terms.append(expression[start:i].strip())
+            start = i + 1
+        i += 1
+    terms.append(expression[start:].strip())
+    return terms
+
+
+def _broken(expression: str) -> list[str]:
+    """A right-hand side too wide for the line, broken before + or - into lines that fit."""
+    if _width_em(expression) <= LINE_EM:
+        return [expression]
+    lines = []
+    for term in _top_level_terms(expression):
+        if lines and _width_em(lines[-1] + " " + term) <= LINE_EM:
+            lines[-1] += " " + term
+        else:
+            lines.append(term)
+    return lines
+
+
+def equation_lines(line: str, notation=recurrence.LATEX) -> str:
+    r"""One step's substituted equation, each ``=`` on a line of its own (``E &= a \\ &= b``), a side too wide for
+    the page broken before a + or − (``&= a \\ &\quad + b``)."""
+    head, *rest = line.split(notation.equals)
+    out = []
+    for part in rest:
+        pieces = _broken(part)
+        out.append("&= " + pieces[0])
+        out += [r"&\quad " + piece for piece in pieces[1:]]
+    return f"{head} " + " \\\\\n  ".join(out)
+
+
+def formulas(mode: recurrence.Mode) -> list[str]:
+    """The formulas of ``mode`` for an ``align*``, from the step description."""
+    lines = []
+    for q in recurrence.quantities(mode):
+        head, _sep, tail = q.equation(mode, recurrence.LATEX).partition(recurrence.LATEX.equals)
+        lines.append(f"{head} &= {tail}")
+    return lines
+
+
+def align(lines: list[str], gap: str = "") -> list[str]:
+    return [r"\begin{align*}", f" \\\\{gap}\n".join(lines), r"\end{align*}"]
+
+
+def glossary(mode: recurrence.Mode) -> list[str]:
+    """What each symbol means, from the step description."""
+    items = [rf"  \item[{{${recurrence.LATEX.symbol(q.name)}$}}] {prose(_(q.meaning))}" for q in recurrence.quantities(mode)]
+    items.append(rf"  \item[{{$\rho, \varepsilon, \mathit{{lr}}$}}] {prose(_('hyperparameters'))}")
+    return [r"\begin{description}", *items, r"\end{description}"]
+
+
+def _per_parameter(settings: dict, p: int) -> dict:
+    return {k: (v[p] if isinstance(v, list) and k != "input" else v) for k, v in settings.items()}
+
+
+def explained_indices(held: int, show_all: bool, head: int, tail: int) -> tuple[list[int], int]:
+    """The rows whose arithmetic is shown, and how many are left out (after the first ``head``) — the table's
+    own elision: every row of a short trace or with --all, else the first and the last steps."""
+    if show_all or held <= head + tail + 5:
+        return list(range(held)), 0
+    return list(range(head)) + list(range(held - tail, held)), held - head - tail
+
+
+def step_explanations(report, digits: int, indices: list[int], eg2_given: bool = False):
+    """(t, parameter, substituted lines in LaTeX) for each row index and parameter of ``report``."""
+    import numpy as np
+
+    from .core import FIELDS
+
+    steps, settings = report.steps, report.settings
+    given = rf"\quad\text{{{text(_('(given)'))}}}"
+    for i in indices:
+        for p, param in enumerate(report.names):
+            per = _per_parameter(settings, p)
+            record = {name: float(np.float64(getattr(steps, name)[i, p])) for name in FIELDS}
+            if i == 0:
+                previous = {"eg2": float(per.get("eg2_init", 0.0) or 0.0), "x": float(per.get("x0", 0.0) or 0.0),
+                            "edx2": float(per.get("edx2_init", 0.0) or 0.0)}
+            else:
+                previous = {name: float(getattr(steps, name)[i - 1, p]) for name in ("eg2", "x", "edx2")}
+            lines = recurrence.explain_step(record, previous, per, report.t_of(i), digits, recurrence.LATEX,
+                                            eg2_given=eg2_given, given_label=given)
+            yield report.t_of(i), param, lines
+
+
+def explanation(report, digits: int, show_all: bool, head: int, tail: int, eg2_given: bool = False) -> list[str]:
+    """A heading per step, then its arithmetic; long traces keep their first and last steps (--all: every one)."""
+    mode = recurrence.Mode.of(report.settings)
+    held = report.steps.g.shape[0]
+    indices, left_out = explained_indices(held, show_all, head, tail)
+    several = len(report.names) > 1
+    out = [rf"\subsection*{{{text(_('The arithmetic of each step'))}}}", *glossary(mode)]
+    before = None
+    for t, param, lines in step_explanations(report, digits, indices, eg2_given):
+        if left_out and before is not None and t > before + 1:
+            out.append(r"\medskip\noindent\emph{" + text(_(
+                "Steps %(first)d to %(last)d are left out here; --all explains every step.") % {
+                "first": before + 1, "last": t - 1}) + "}")
+        before = t
+        heading = (_("Step %(t)d, %(param)s") if several else _("Step %(t)d")) % {"t": t, "param": param}
+        out.append(rf"\subsubsection*{{{text(heading)}}}")
+        out += align([equation_lines(line) for line in lines], gap="[1ex]")
+    return out
+
+
+# --- Traces -----------------------------------------------------------------------------------------------------
+
+def trace_table(report, digits: int) -> list[str]:
+    from .render import _cells, _headings
+
+    headings = [f"${h}$" if i != 1 or len(report.names) == 1 else text(_("param"))
+                for i, h in enumerate(_headings(report, 1))]
+    rows = []
+    for t, param, values in report.rows():
+        cells = _cells(report, t, param, values, digits, fmt=numfmt.latex)
+        rows.append([f"${c}$" if i != 1 or len(report.names) == 1 else text(c) for i, c in enumerate(cells)])
+    align_spec = "r" + ("l" if len(report.names) > 1 else "") + "r" * (len(headings) - 1 - (len(report.names) > 1))
+    after = []
+    if report.hidden:
+        after = [r"\multicolumn{{COLUMNS}}{l}{\emph{" + text(_(
+            "%(count)d steps hidden; --all shows every step") % {"count": report.hidden}) + r"}} \\"]
+    return longtable(headings, rows, align_spec, after, keys=2 if len(report.names) > 1 else 1)
+
+
+def settings_paragraph(settings: dict, digits: int) -> str:
+    from .render import settings_text
+
+    return prose(_("Settings: %(settings)s") % {"settings": settings_text(settings, digits)})
+
+
+def trace_document(report, digits: int = 6, explain: bool = False, show_all: bool = False, fragment: bool = False,
+                   title: str | None = None, eg2_given: bool = False) -> str:
+    """``trace``/``step --format latex``: the settings, the table, and with ``explain`` each step's arithmetic."""
+    from .render import HEAD_ROWS, TAIL_ROWS, settings_text
+
+    title = title or _("Adadelta trace")
+    body = [settings_paragraph(report.settings, digits), ""] + trace_table(report, digits)
+    if explain:
+        body += explanation(report, digits, show_all, HEAD_ROWS, TAIL_ROWS, eg2_given)
+    return document(title, body, fragment, extra_text=(settings_text(report.settings, digits), *report.names))
