@@ -120,8 +120,7 @@ def to_markdown(report: Report, hide: list[str], answers: bool, digits: int) -> 
     return "\n".join(lines) + "\n"
 
 
-def to_latex(report: Report, hide: list[str], answers: bool, digits: int, fragment: bool = False,
-             meta: Meta | None = None) -> str:
+def to_latex(report: Report, hide: list[str], answers: bool, digits: int, fragment: bool = False) -> str:
     """A printable document: the settings, the formulas of the sheet's mode, the table with room to write (a long
     sheet continues on the next page, its heading repeated)."""
     from . import latexdoc, recurrence
@@ -142,11 +141,7 @@ def to_latex(report: Report, hide: list[str], answers: bool, digits: int, fragme
 
     headings = [latexdoc.text(_("param")) if h == "param" else f"${LATEX_HEADINGS[h].strip('$')}$" for h in header]
     head = " & ".join(headings) + r" \\ \hline"
-    lines = [*(latexdoc.text(line) + r" \\" for line in _heading_lines(report, hide, answers, meta or Meta())
-               if not line.startswith(_("Name: %(blank)s") % {"blank": ""})),
-             *([r"\noindent " + latexdoc.text(_("Name:")) + r" \rule{9cm}{0.4pt}\\[1ex]"]
-               if (meta or Meta()).name_line and not answers else []),
-             latexdoc.settings_paragraph(report.settings, digits), "",
+    lines = [latexdoc.settings_paragraph(report.settings, digits), "",
              *latexdoc.align(latexdoc.formulas(mode)), "",
              r"{\renewcommand{\arraystretch}{1.9}", rf"\begin{{longtable}}{{|{spec}|}}", r"\hline", head,
              r"\endfirsthead", r"\hline", head, r"\endhead", r"\hline", r"\endfoot"]
