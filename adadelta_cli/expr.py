@@ -28,81 +28,150 @@ BUILTINS = {
 FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "abs")
 
 
-class Dual:
-    """A value with its gradient: arithmetic on Duals differentiates exactly (to rounding)."""
-
-    __slots__ = ("v", "d")
-
-    def __init__(self, v: float, d: tuple[float, ...]) -> None:
-        self.v, self.d = v, d
-
-    @staticmethod
-    def lift(other, n: int) -> Dual:
-        return other if isinstance(other, Dual) else Dual(float(other), (0.0,) * n)
-
-    def _binary(self, other, value, da, db) -> Dual:
-        other = Dual.lift(other, len(self.d))
-        return Dual(value(self.v, other.v),
-                    tuple(da(self.v, other.v) * a + db(self.v, other.v) * b for a, b in zip(self.d, other.d)))
-
-    def __add__(self, o):
-        return self._binary(o, lambda a, b: a + b, lambda a, b: 1.0, lambda a, b: 1.0)
-
-    def __sub__(self, o):
-        return self._binary(o, lambda a, b: a - b, lambda a, b: 1.0, lambda a, b: -1.0)
-
-    def __mul__(self, o):
-        return self._binary(o, lambda a, b: a * b, lambda a, b: b, lambda a, b: a)
-
-    def __truediv__(self, o):
-        return self._binary(o, lambda a, b: a / b, lambda a, b: 1.0 / b, lambda a, b: -a / (b * b))
-
-    def __pow__(self, o):
-        o = Dual.lift(o, len(self.d))
-        if not any(o.d):  # a constant exponent: d(u^c) = c·u^(c−1)·du, valid for negative u too
-            c = o.v
-            value = self.v ** c
-            if isinstance(value, complex):
-                raise ValueError(f"{self.v!r} ** {c!r} is not a real number")
-            return Dual(value, tuple(c * self.v ** (c - 1) * a if a else 0.0 for a in self.d))
-        return (o * self.log()).exp()  # u^w = exp(w·log u)
-
-    def __neg__(self):
-        return Dual(-self.v, tuple(-a for a in self.d))
-
-    def _unary(self, value: float, slope: float) -> Dual:
-        return Dual(value, tuple(slope * a for a in self.d))
-
-    def sin(self):
-        return self._unary(math.sin(self.v), math.cos(self.v))
-
-    def cos(self):
-        return self._unary(math.cos(self.v), -math.sin(self.v))
-
-    def tan(self):
-        return self._unary(math.tan(self.v), 1.0 / math.cos(self.v) ** 2)
-
-    def exp(self):
-        e = math.exp(self.v)
-        return self._unary(e, e)
-
-    def log(self):
-        return self._unary(math.log(self.v), 1.0 / self.v)
-
-    def sqrt(self):
-        r = math.sqrt(self.v)
-        return self._unary(r, 0.5 / r)
-
-    def tanh(self):
-        h = math.tanh(self.v)
-        return self._unary(h, 1.0 - h * h)
-
-    def abs(self):
-        return self._unary(abs(self.v), math.copysign(1.0, self.v) if self.v else 0.0)
+# Operations of the tape: each entry is (operation, first operand's index, second operand's index or a constant).
+_CONST, _VAR, _NEG, _ADD, _SUB, _MUL, _DIV, _POW, _CALL = range(9)
+_BINARY = {ast.Add: _ADD, ast.Sub: _SUB, ast.Mult: _MUL, ast.Div: _DIV, ast.Pow: _POW}
 
 
-_OPERATORS = {ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__", ast.Div: "__truediv__",
-              ast.Pow: "__pow__"}
+def _compile(tree: ast.AST, variables: list[str]) -> list[tuple]:
+    """The formula as a tape: a list of operations in evaluation order, each naming its operands by position.
+
+    Built without recursion (a formula of thousands of terms or nested minus signs is as good as a short one),
+    so evaluating and differentiating it are two plain loops.
+    """
+    index = {name: i for i, name in enumerate(variables)}
+    tape: list[tuple] = []
+    slot: dict[int, int] = {}  # id(node) -> its position on the tape
+    root = tree.body if isinstance(tree, ast.Expression) else tree
+    stack: list[tuple[ast.AST, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if isinstance(node, ast.Constant):
+            slot[id(node)] = len(tape)
+            tape.append((_CONST, float(node.value), None))
+        elif isinstance(node, ast.Name):
+            slot[id(node)] = len(tape)
+            tape.append((_VAR, index[node.id], None))
+        elif not ready:
+            stack.append((node, True))
+            children = ([node.left, node.right] if isinstance(node, ast.BinOp) else
+                        [node.operand] if isinstance(node, ast.UnaryOp) else [node.args[0]])
+            stack.extend((child, False) for child in reversed(children))
+        elif isinstance(node, ast.BinOp):
+            slot[id(node)] = len(tape)
+            tape.append((_BINARY[type(node.op)], slot[id(node.left)], slot[id(node.right)]))
+        elif isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub):
+                slot[id(node)] = len(tape)
+                tape.append((_NEG, slot[id(node.operand)], None))
+            else:
+                slot[id(node)] = slot[id(node.operand)]
+        else:  # a call of one of FUNCTIONS
+            slot[id(node)] = len(tape)
+            tape.append((_CALL, slot[id(node.args[0])], node.func.id))
+    return tape
+
+
+def _depends(tape: list[tuple]) -> list[bool]:
+    """For each tape entry, whether it depends on a variable (an exponent that does not is a constant power)."""
+    out: list[bool] = []
+    for op, a, b in tape:
+        if op == _CONST:
+            out.append(False)
+        elif op == _VAR:
+            out.append(True)
+        elif op in (_NEG, _CALL):
+            out.append(out[a])
+        else:
+            out.append(out[a] or out[b])
+    return out
+
+
+_VALUE = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log, "sqrt": math.sqrt,
+          "tanh": math.tanh, "abs": abs}
+
+
+def _slope(name: str, u: float, value: float) -> float:
+    """d f(u) / du for the functions a formula may call, given u and f(u)."""
+    if name == "sin":
+        return math.cos(u)
+    if name == "cos":
+        return -math.sin(u)
+    if name == "tan":
+        return 1.0 / math.cos(u) ** 2
+    if name == "exp":
+        return value
+    if name == "log":
+        return 1.0 / u
+    if name == "sqrt":
+        return 0.5 / value
+    if name == "tanh":
+        return 1.0 - value * value
+    return math.copysign(1.0, u) if u else 0.0  # abs
+
+
+def _forward(tape: list[tuple], point: list[float]) -> list[float]:
+    values: list[float] = []
+    for op, a, b in tape:
+        if op == _CONST:
+            v = a
+        elif op == _VAR:
+            v = float(point[a])
+        elif op == _NEG:
+            v = -values[a]
+        elif op == _ADD:
+            v = values[a] + values[b]
+        elif op == _SUB:
+            v = values[a] - values[b]
+        elif op == _MUL:
+            v = values[a] * values[b]
+        elif op == _DIV:
+            v = values[a] / values[b]
+        elif op == _POW:
+            v = values[a] ** values[b]
+            if isinstance(v, complex):
+                raise ValueError(f"{values[a]!r} ** {values[b]!r} is not a real number")
+        else:
+            v = _VALUE[b](values[a])
+        values.append(v)
+    return values
+
+
+def _backward(tape: list[tuple], values: list[float], depends: list[bool], n: int) -> list[float]:
+    """Reverse mode: the adjoint of every tape entry, from the result back to the variables (memory: the tape)."""
+    adjoint = [0.0] * len(tape)
+    adjoint[-1] = 1.0
+    grad = [0.0] * n
+    for k in range(len(tape) - 1, -1, -1):
+        w = adjoint[k]
+        if not w:
+            continue
+        op, a, b = tape[k]
+        if op == _VAR:
+            grad[a] += w
+        elif op == _NEG:
+            adjoint[a] -= w
+        elif op == _ADD:
+            adjoint[a] += w
+            adjoint[b] += w
+        elif op == _SUB:
+            adjoint[a] += w
+            adjoint[b] -= w
+        elif op == _MUL:
+            adjoint[a] += w * values[b]
+            adjoint[b] += w * values[a]
+        elif op == _DIV:
+            adjoint[a] += w / values[b]
+            adjoint[b] += w * (-values[a] / (values[b] * values[b]))
+        elif op == _POW:
+            u, c = values[a], values[b]
+            if depends[a]:
+                adjoint[a] += w * (c * u ** (c - 1))
+            if depends[b]:  # u^w = exp(w·log u)
+                adjoint[b] += w * (values[k] * math.log(u))
+        elif op == _CALL:
+            adjoint[a] += w * _slope(b, values[a], values[k])
+    return grad
 
 
 @dataclass
@@ -117,41 +186,40 @@ class Function:
     def dimensions(self) -> int:
         return len(self.variables)
 
+    def __post_init__(self) -> None:
+        self._tape = _compile(self.tree, self.variables) if self.tree is not None else None
+        self._depends = _depends(self._tape) if self._tape is not None else None
+
     def value_and_grad(self, point) -> tuple[float, list[float]]:
+        """f and its exact gradient at ``point``: one forward pass, then one reverse pass over the formula's tape, so
+        memory is the formula's length plus one number per dimension, whatever the dimension."""
         n = len(point)
-        if self.tree is None:  # quadratic: Σ x_i²
+        if self._tape is None:  # quadratic: Σ x_i²
             return float(sum(v * v for v in point)), [2.0 * v for v in point]
-        env = {name: Dual(float(v), tuple(1.0 if i == j else 0.0 for j in range(n)))
-               for i, (name, v) in enumerate(zip(self.variables, point))}
         try:
-            result = Dual.lift(_evaluate(self.tree, env, n), n)
+            values = _forward(self._tape, point)
+            grad = _backward(self._tape, values, self._depends, n)
         except (ValueError, ZeroDivisionError, OverflowError) as exc:
             raise SettingsError(_f(
                 'the function %(function)s is not defined at %(point)s (%(reason)s)',
                 function=repr(self.text), point=list(point), reason=exc)) from None
-        return result.v, list(result.d)
+        return values[-1], grad
 
-
-def _evaluate(node, env: dict, n: int):
-    if isinstance(node, ast.Expression):
-        return _evaluate(node.body, env, n)
-    if isinstance(node, ast.Constant):
-        return float(node.value)
-    if isinstance(node, ast.Name):
-        return env[node.id]
-    if isinstance(node, ast.UnaryOp):
-        operand = Dual.lift(_evaluate(node.operand, env, n), n)
-        return -operand if isinstance(node.op, ast.USub) else operand
-    if isinstance(node, ast.BinOp):
-        left = Dual.lift(_evaluate(node.left, env, n), n)
-        return getattr(left, _OPERATORS[type(node.op)])(_evaluate(node.right, env, n))
-    if isinstance(node, ast.Call):
-        return getattr(Dual.lift(_evaluate(node.args[0], env, n), n), node.func.id)()
-    raise AssertionError(node)  # parse() lets nothing else through
+    def value(self, point) -> float:
+        """f alone at ``point`` (no gradient)."""
+        if self._tape is None:
+            return float(sum(v * v for v in point))
+        try:
+            return _forward(self._tape, point)[-1]
+        except (ValueError, ZeroDivisionError, OverflowError) as exc:
+            raise SettingsError(_f(
+                'the function %(function)s is not defined at %(point)s (%(reason)s)',
+                function=repr(self.text), point=list(point), reason=exc)) from None
 
 
 def _check(node, variables: list[str], text: str) -> None:
     """Only numbers, the variables, + − × ÷ ^, unary ±, and FUNCTIONS of one argument."""
+    called = {id(sub.func) for sub in ast.walk(node) if isinstance(sub, ast.Call)}
     allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Call, ast.Load,
                ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
     for sub in ast.walk(node):
@@ -166,6 +234,10 @@ def _check(node, variables: list[str], text: str) -> None:
             raise SettingsError(_f(
                 'the function %(function)s holds %(constant)s, which is not a number',
                 function=repr(text), constant=repr(sub.value)))
+        if isinstance(sub, ast.Name) and sub.id in FUNCTIONS and id(sub) not in called:
+            raise SettingsError(_f(
+                'the function %(function)s uses %(name)s without an argument; write %(name)s(x)', function=repr(text),
+                name=sub.id))
         if isinstance(sub, ast.Name) and sub.id not in variables and sub.id not in FUNCTIONS:
             raise SettingsError(_f(
                 'the function %(function)s uses %(name)s; the variables are %(variables)s and the functions '
@@ -188,6 +260,11 @@ def parse(text: str, dimensions: int = 2) -> Function:
     formula = BUILTINS.get(name, text)
     if len(formula) > 2000:
         raise SettingsError(_("the function is longer than 2000 characters"))
+    from .safe import has_unsafe
+
+    if has_unsafe(formula) or "#" in formula:
+        raise SettingsError(_("the function holds a control character or a # (a formula is one line of "
+                              "numbers, variables, + - * / ^ and functions)"))
     variables = ["x", "y"] if dimensions <= 2 else variable_names(dimensions)
     if name in BUILTINS and dimensions != 2:
         raise SettingsError(_f('%(function)s is a function of x and y: give two starting values, --x0 a,b',
@@ -199,6 +276,9 @@ def parse(text: str, dimensions: int = 2) -> Function:
         raise SettingsError(_f(
             "the function %(function)s is not a formula (column %(column)s): expected e.g. '(x - 1)^2 + 10*(y + 2)^2'",
             function=repr(text), column=exc.offset)) from None
+    except (RecursionError, MemoryError):
+        raise SettingsError(_("the function is nested too deeply to read (parentheses or signs within each "
+                              "other); write it more simply")) from None
     _check(tree, variables, text)
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in variables}
     if dimensions == 1 and "y" in used:

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import core, numfmt, others
 from .expr import Function
-from .i18n import _
+from .i18n import _, _f
 from .render import _csv_cell, settings_line
 
 TRACE_COLUMNS = ("t", "param", "g", "eg2", "edx2_prev", "eta", "dx", "edx2", "x", "f")
@@ -24,44 +24,66 @@ def run_all(function_text: str, resolved, x0_text: str, steps: int, with_: str |
     function = expr.parse(function_text, start.size)
     chosen = others.parse_with(with_) if with_ else []
     hyper = others.parse_sets(sets, chosen)
+    check_size(steps, function.dimensions, len(chosen))
     adadelta = run_adadelta(function, resolved, steps)
     results = {name: run_other(name, hyper[name], function, start, steps) for name in chosen}
     return function, start, adadelta, results, {name: hyper[name] for name in chosen}
 
 
+MAX_VALUES = 100_000_000  # numbers one optimize run may hold (steps × dimensions × quantities): about 800 MB
+
+
+def check_size(steps: int, dimensions: int, others_count: int) -> None:
+    """Refuse up front a run whose trajectories would not fit in memory, naming the limit."""
+    from .errors import SettingsError
+
+    held = steps * (dimensions * (len(core.FIELDS) + 5 * others_count) + 1 + others_count)
+    if held > MAX_VALUES:
+        raise SettingsError(_f(
+            '--steps %(steps)s over %(dimensions)s dimensions would hold %(held)s numbers; the limit is %(limit)s: '
+            'give fewer --steps or fewer --with optimizers', steps=steps, dimensions=dimensions,
+            held=f"{held:,}", limit=f"{MAX_VALUES:,}"))
+
+
 def run_adadelta(function: Function, resolved, steps: int) -> tuple[core.Step, np.ndarray]:
-    """The Adadelta trajectory: every quantity per step, and f(x_t)."""
+    """The Adadelta trajectory: every quantity per step, and f(x_t). Memory: the arrays of the result, filled in
+    place, plus O(dimensions) per step; the gradient at x_t is taken once, with f(x_t)."""
     n = function.dimensions
     state = resolved.initial(n)
-    records, fs = [], []
     x = state.x.astype(np.float64)
-    for _step in range(steps):
-        _value, grad = function.value_and_grad(x.tolist())
+    _value, grad = function.value_and_grad(x.tolist())
+    out = None
+    fs = np.empty(steps)
+    for t in range(steps):
         step, state = core.update(np.array(grad), state, resolved.settings)
-        records.append(step)
+        if out is None:
+            out = core.Step(*(np.empty((steps,) + np.shape(v), dtype=np.asarray(v).dtype) for v in step))
+        for column, value in zip(out, step):
+            column[t] = value
         x = state.x.astype(np.float64)
-        fs.append(function.value_and_grad(x.tolist())[0])
-    out = core.Step(*(np.stack(column) for column in zip(*records)))
+        fs[t], grad = function.value_and_grad(x.tolist()) if np.isfinite(x).all() else (float("nan"), grad)
     core.check_finite(out, resolved.settings)
-    return out, np.array(fs)
+    return out, fs
 
 
 def run_other(name: str, hyper: dict, function: Function, x0: np.ndarray, steps: int) -> dict[str, np.ndarray]:
     opt = others.Optimizer(name, hyper)
     x = x0.astype(np.float64).copy()
-    out = {key: [] for key in ("g", "eta", "dx", "x", "f")}
+    n = x.size
+    out = {key: np.empty((steps, n)) for key in ("g", "eta", "dx", "x")}
+    out["f"] = np.empty(steps)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for _step in range(steps):
+        for t in range(steps):
             _value, grad = function.value_and_grad(x.tolist())
             g = np.array(grad)
             eta, new = opt.step(g, x)
-            out["g"].append(g)
-            out["eta"].append(eta)
-            out["dx"].append(new - x)
-            out["x"].append(new)
+            out["g"][t] = g
+            out["eta"][t] = eta
+            out["dx"][t] = new - x
+            out["x"][t] = new
             x = new
-            out["f"].append(function.value_and_grad(x.tolist())[0] if np.isfinite(x).all() else float("nan"))
-    return {key: np.array(value) for key, value in out.items()}
+            out["f"][t] = function.value(x.tolist()) if np.isfinite(x).all() else float("nan")
+    return out
 
 
 def _num(v: float):

@@ -26,6 +26,15 @@ DEFAULTS: dict[str, dict[str, float]] = {
 }
 NAMES = tuple(DEFAULTS)
 
+# The range of each hyperparameter, as torch.optim checks it (or tighter, where a value outside divides by zero or
+# makes a running average of squares negative): (lowest, highest, whether the highest is allowed).
+RANGES: dict[str, tuple[float, float, bool]] = {
+    "lr": (0.0, float("inf"), False), "eps": (0.0, float("inf"), False), "lr_decay": (0.0, float("inf"), False),
+    "initial_accumulator_value": (0.0, float("inf"), False), "alpha": (0.0, 1.0, True),
+    "momentum": (0.0, float("inf"), False), "dampening": (0.0, 1.0, True), "beta1": (0.0, 1.0, False),
+    "beta2": (0.0, 1.0, False),
+}
+
 
 @dataclass
 class Optimizer:
@@ -121,6 +130,11 @@ def parse_sets(items: list[str] | None, chosen: list[str]) -> dict[str, dict[str
                 '--set %(item)s: expected OPTIMIZER.PARAMETER=VALUE, one of %(known)s',
                 item=repr(item), known=known))
         number = parse_number(value, source="--set", what=N_("a value"))
+        low, high, high_ok = RANGES[param]
+        if number < low or number > high or (number == high and not high_ok):
+            interval = f"in [{low:g}, {high:g}{']' if high_ok else ')'}" if high != float("inf") else f">= {low:g}"
+            raise SettingsError(_f('--set %(item)s: %(name)s.%(param)s must be %(interval)s', item=repr(item),
+                                   name=name, param=param, interval=interval))
         hyper.setdefault(name, dict(DEFAULTS[name]))[param] = number
     return hyper
 
