@@ -57,7 +57,22 @@ class _Group(TyperGroup):
             sys.exit(130)
         except BrokenPipeError:
             _quiet_broken_pipe()
+        try:
+            sys.stdout.flush()  # a reader gone before the last write shows here, not at interpreter exit
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+        except (OSError, ValueError, AttributeError):
+            pass
         sys.exit(code if isinstance(code, int) else 0)
+
+
+_CLOSED_PIPE_STATUS: list = [None]
+
+
+def exit_on_closed_pipe(code: int) -> None:
+    """The exit status to end with if the reader goes away (`check key.csv | head -1`): a command whose status is
+    decided before it writes (check, step --expect) keeps it; others end as a Unix filter killed by SIGPIPE."""
+    _CLOSED_PIPE_STATUS[0] = code
 
 
 def _quiet_broken_pipe() -> None:
@@ -69,6 +84,8 @@ def _quiet_broken_pipe() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
+    if _CLOSED_PIPE_STATUS[0] is not None:
+        sys.exit(_CLOSED_PIPE_STATUS[0])
     sys.exit(128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 1)
 
 

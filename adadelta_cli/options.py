@@ -178,6 +178,10 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
         "weight_decay_mode": weight_decay_mode.value if weight_decay_mode else None,
         "dtype": dtype.value if dtype else None, "lr_dtype": lr_dtype.value if lr_dtype else None,
     }, base, spelling=resolving.CLI)
+    for given, option in ((eg2_init, "--eg2-init"), (edx2_init, "--edx2-init")):
+        if given is not None and any(v < 0 for v in number_list(given, option)):
+            raise SettingsError(_f('%(option)s is a running average of squares, which cannot be negative; got %(value)s',
+                                   option=option, value=given))
     return Resolved(Settings(**chosen), preset.value if preset else None,
                     number_list(x0, "--x0") if x0 is not None else base.get("x0", [0.0]),
                     number_list(eg2_init, "--eg2-init") if eg2_init is not None else base.get("eg2_init", [0.0]),

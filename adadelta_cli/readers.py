@@ -77,6 +77,20 @@ def parse_number(text: str, *, source: str | None = None, line: int | None = Non
     return value
 
 
+def one_number(text: str, option: str, *, nonnegative: bool = False, what: str | None = None) -> float:
+    """The one number an option takes (``step --grad 0.1``): a list (``0.1,0.2``) is refused rather than cut short,
+    and with ``nonnegative`` a value below 0 is refused with ``what`` it is (an average of squares)."""
+    items = text.split(",")
+    if len(items) > 1:
+        raise InputError(_f('%(option)s takes one number, got %(count)s (%(text)s); for a sequence of gradients use '
+                            'trace', option=option, count=len(items), text=repr(text)))
+    value = parse_number(text, source=option, what=N_("a value"))
+    if nonnegative and value < 0:
+        raise InputError(_f('%(option)s is %(what)s, which cannot be negative; got %(value)s', option=option,
+                            what=what or _("a running average of squares"), value=text.strip()))
+    return value
+
+
 def read_input(tokens: list[str], stdin=None) -> Gradients:
     """Numbers as arguments, one path, ``-`` for standard input, or nothing for the article's example."""
     if not tokens:

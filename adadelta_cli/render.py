@@ -281,15 +281,19 @@ def _latex_text(text: str) -> str:
 
 
 VERDICT_MARKS = {"right": N_("✓ right"), "right_given": N_("✓ right"), "wrong": N_("✗ wrong"),
-                 "blank": N_("· not checked")}
+                 "too_few": N_("✗ too few significant digits"), "unanswered": N_("· unanswered"),
+                 "given": N_("· given")}
 
 
 def verdict_note(v) -> str:
-    """What to say beside a verdict: the earlier values it rests on, the likely slip, the student's own value."""
+    """What to say beside a verdict: the earlier values it rests on, a rounding, the likely slip, the student's own
+    value."""
     parts = []
-    if v.status == "right_given":
+    if v.status == "right_given" or (v.status == "too_few" and v.given):
         parts.append(_("given your %(values)s") % {"values": ", ".join(v.given)})
     if v.status == "wrong":
+        if v.rounding:
+            parts.append(v.rounding)
         if v.slip:
             parts.append(_("likely slip: %(slip)s") % {"slip": v.slip})
         if v.own is not None:
@@ -298,12 +302,13 @@ def verdict_note(v) -> str:
 
 
 def verdicts_table(verdicts, title: str, digits: int = 6, several: bool = False):
-    """One row per checked (or blank) cell: the written value, the verdict, the computed value beside a wrong one."""
+    """One row per asked cell: the written value, the verdict, the computed value beside one not right."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    styles = {"right": "green", "right_given": "green", "wrong": "bold red", "blank": "dim"}
+    styles = {"right": "green", "right_given": "green", "wrong": "bold red", "too_few": "bold red",
+              "unanswered": "dim", "given": "dim"}
     result = Table(title=Text(title), box=box.SIMPLE_HEAD, title_justify="left")
     result.add_column(Text("t"), justify="right", no_wrap=True)
     if several:
@@ -315,6 +320,6 @@ def verdicts_table(verdicts, title: str, digits: int = 6, several: bool = False)
     for v in verdicts:
         cells = [str(v.t)] + ([v.param] if several else [])
         cells += [v.label, v.written or "", _(VERDICT_MARKS[v.status]),
-                  numfmt.sig(v.computed, digits) if v.status == "wrong" else "", verdict_note(v)]
+                  numfmt.sig(v.computed, digits) if v.status in ("wrong", "too_few") else "", verdict_note(v)]
         result.add_row(*(Text(c, style=styles[v.status] if i == len(cells) - 3 else "") for i, c in enumerate(cells)))
     return result

@@ -95,13 +95,14 @@ def print_explanation(console, report: render.Report, digits: int) -> None:
 
 
 def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | None = None,
-                cells: dict | None = None, rel_tol: float | None = None):
-    """One step from the state in ``resolved`` (its x0, eg2_init, edx2_init); verdicts for any ``cells``."""
+                cells: list | None = None, rel_tol: float | None = None, sig_digits: int = 3):
+    """One step from the state in ``resolved`` (its x0, eg2_init, edx2_init); a verdict for each --expect item in
+    ``cells`` ((name, Cell) pairs; a name may come more than once)."""
     from . import checking
 
     state = resolved.initial(1)
     step, _after = core.update(np.array([g]), state, resolved.settings,
-                          eg2=None if eg2_given is None else np.array([eg2_given]))
+                               eg2=None if eg2_given is None else np.array([eg2_given]))
     steps = core.Step(*(np.asarray(v).reshape(1, 1) for v in step))
     core.check_finite(steps, resolved.settings, first_step=t)
     settings = resolved.as_dict()
@@ -115,9 +116,8 @@ def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | 
     report = render.Report(steps, ["x"], settings, show_g_eff=show_g_eff, first_t=t)
     verdicts = []
     if cells:
-        rows = [{"t": t, "g": g, "cells": cells}]
-        verdicts = [v for v in checking.judge_sequence("x", rows, resolved.settings, state, 0, rel_tol, eg2_given)
-                    if v.name in cells]
+        verdicts = checking.judge_expectations(g, t, list(cells), resolved.settings, state, rel_tol, eg2_given,
+                                               sig_digits)
     return report, verdicts
 
 
@@ -137,8 +137,8 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
                                   eg2_given=eg2_given), output_path)
         return
     lines = step_explanation(report, digits, eg2_given)
+    table = step_table(report, digits)
     if output_path is not None:
-        table = render.table(report, digits)
         text = output.render_text(table, width=render.table_width(table)) + "\n" + "\n".join(lines) + "\n"
         if verdicts:
             text += "\n" + output.render_text(render.verdicts_table(verdicts, _("Your values"), digits)) + \
@@ -147,8 +147,7 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
         return
     from rich.text import Text
 
-    console = output.stdout_console()
-    table = render.table(report, digits)
+    console = _marking_console()
     console.width = max(console.width, render.table_width(table))
     console.print(table)
     for line in lines:
@@ -157,6 +156,31 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
         console.print()
         console.print(render.verdicts_table(verdicts, _("Your values"), digits))
         console.print(Text(checking_summary(verdicts)))
+
+
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def step_table(report: render.Report, digits: int):
+    """The step's table, its headings and the state before it labelled with the step's own indices: g_3, η_3 and
+    x₂, E[Δx²]₂ for ``--t 3`` (t = 1 keeps x₀, E[Δx²]₀)."""
+    from rich.text import Text
+
+    group = render.table(report, digits)
+    t = report.first_t
+    if t == 1:
+        return group
+    settings, table = group.renderables[0], group.renderables[1]
+    before = str(t - 1).translate(_SUBSCRIPT)
+    text = settings.plain
+    for symbol in ("x", "E[g²]", "E[Δx²]"):
+        text = text.replace(f"{symbol}₀ =", f"{symbol}{before} =")
+    group.renderables[0] = Text(text)
+    for column in table.columns:
+        heading = column.header.plain if isinstance(column.header, Text) else str(column.header)
+        if heading.endswith("_t"):
+            column.header = Text(heading[:-1] + str(t))
+    return group
 
 
 def step_explanation(report: render.Report, digits: int, eg2_given: bool) -> list[str]:
@@ -181,33 +205,65 @@ def checking_summary(verdicts: list) -> str:
     return checking.summary_line(verdicts)
 
 
-def emit_verdicts(verdicts: list, resolved: Resolved, source: str, fmt: str, output_path: Path | None,
-                  digits: int = 6, several: bool = False) -> None:
-    """check's report: a table of verdicts and a summary line (or JSON with both)."""
-    import json
+def _marking_console():
+    """The console for step's and check's reports: a reader gone away (`| head -1`) raises BrokenPipeError, so the
+    exit status stays the marking's (Rich's own handling would exit 1)."""
+    console = output.stdout_console()
+
+    def closed() -> None:
+        console.quiet = True
+        raise BrokenPipeError
+
+    console.on_broken_pipe = closed
+    return console
+
+
+def emit_verdicts(marked: list, fmt: str, output_path: Path | None, digits: int = 6,
+                  only_wrong: bool = False) -> None:
+    """check's report for one or more marked sheets (checking.Marked): the verdicts of the asked cells (with
+    ``only_wrong``, those not right) and the score, as a table, CSV, JSON or Markdown."""
 
     from . import checking
 
-    title = _("Checking %(source)s: %(settings)s") % {
-        "source": source, "settings": render.settings_text(resolved.as_dict(), digits)}
     if fmt == "json":
-        doc = {"settings": resolved.as_dict(), "summary": checking.summary(verdicts),
-               "cells": [v.as_dict() for v in verdicts]}
-        output.emit(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", output_path)
-        return
-    if fmt != "table":
-        from .errors import SettingsError
+        from . import jsonout
 
-        raise SettingsError(_f('check writes --format table or json, not %(format)s', format=fmt))
-    table = render.verdicts_table(verdicts, title, digits, several=several)
-    if output_path is not None:
-        output.emit(output.render_text(table) + checking.summary_line(verdicts) + "\n", output_path)
+        docs = [m.as_dict(only_wrong) for m in marked if m.error is None]
+        doc = docs[0] if len(marked) == 1 else {"sheets": docs}
+        output.emit(jsonout.value(doc) + "\n", output_path)
+        return
+    if fmt == "csv":
+        output.emit(checking.verdicts_csv([m for m in marked if m.error is None], only_wrong), output_path)
+        return
+    if fmt == "markdown":
+        output.emit("\n".join(checking.verdicts_markdown(m, only_wrong, digits) for m in marked
+                              if m.error is None), output_path)
         return
     from rich.text import Text
 
-    console = output.stdout_console()
-    console.print(table)
-    console.print(Text(checking.summary_line(verdicts)))
+    from .safe import terminal
+
+    pieces = []
+    for m in marked:
+        if m.error is not None:
+            continue
+        title = _("Checking %(source)s: %(settings)s") % {
+            "source": terminal(m.source), "settings": render.settings_text(m.settings, digits)}
+        if m.student or m.variant:
+            title += "\n" + checking.who_line(m)
+        shown = m.shown(only_wrong)
+        several = len({v.param for v in m.verdicts}) > 1
+        pieces.append((render.verdicts_table(shown, title, digits, several=several) if shown else Text(title),
+                       checking.summary_line(m.verdicts)))
+    if output_path is not None:
+        output.emit("\n".join(output.render_text(table) + line + "\n" for table, line in pieces), output_path)
+        return
+    console = _marking_console()
+    for i, (table, line) in enumerate(pieces):
+        if i:
+            console.print()
+        console.print(table)
+        console.print(Text(line))
 
 
 def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: Path | None, digits: int = 6,

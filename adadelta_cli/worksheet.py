@@ -6,6 +6,8 @@ filled-in worksheet is marked with no flags at all.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from . import numfmt
@@ -19,6 +21,22 @@ HEADINGS = {"t": "t", "param": "param", "g": "g_t", "g_eff": "g_eff,t", "eg2": "
             "dx": "Δx_t", "edx2": "E[Δx²]_t", "x": "x_t"}
 LATEX_HEADINGS = {"t": "$t$", "param": "param", "g": "$g_t$", "g_eff": r"$g^{\mathrm{eff}}_t$", "eg2": "$E[g^2]_t$",
                   "eta": r"$\eta_t$", "dx": r"$\Delta x_t$", "edx2": r"$E[\Delta x^2]_t$", "x": "$x_t$"}
+
+
+@dataclass
+class Meta:
+    """What a sheet says beside its numbers: its variant id and seed, the digits check asks for, and (on a sheet, not
+    a key) a line for the student's name."""
+
+    variant: str = ""
+    seed: int | None = None
+    sig_digits: int = 3
+    name_line: bool = True
+
+
+def asked(report: Report, hide: list[str]) -> list[str]:
+    """The columns the student fills in (the others are given), in the sheet's order."""
+    return [c for c in columns(report.settings)[2:] if c in hide]
 
 
 def formulas(settings, notation=None) -> list[str]:
@@ -77,9 +95,23 @@ def rows(report: Report, hide: list[str], answers: bool, digits: int) -> tuple[l
     for t, param, values in report.rows():
         cells = [str(t)] + ([param] if several else []) + [numfmt.full(values["g"])]
         for name in names[2:]:
-            cells.append("" if name in hide and not answers else numfmt.sig(values[name], digits))
+            cells.append("" if name in hide and not answers else key_number(values[name], digits))
         out.append(cells)
     return header, out
+
+
+def key_number(value: float, digits: int) -> str:
+    """``value`` to ``digits`` significant digits, trailing zeros dropped only where what is left is the value itself
+    (0.0005 for 0.0005000000000000004), else kept (1.60000e-5): a key's cell always passes check's digit rule.
+
+    >>> key_number(0.0005000000000000004, 6), key_number(1.6000001e-05, 6), key_number(-0.004467670516, 6)
+    ('0.0005', '1.60000e-5', '-0.00446767')
+    """
+    text = numfmt.sig(value, digits)
+    if value == 0 or not np.isfinite(value) or abs(float(text) - value) <= 1e-12 * abs(value):
+        return text
+    mantissa, marker, exponent = format(value, f"#.{digits}g").partition("e")
+    return f"{mantissa.rstrip('.')}e{int(exponent)}" if marker else mantissa.rstrip(".")
 
 
 def settings_comments(settings: dict) -> list[str]:
@@ -102,25 +134,57 @@ def title(answers: bool) -> str:
     return _("Adadelta answer key") if answers else _("Adadelta worksheet")
 
 
-def to_csv(report: Report, hide: list[str], answers: bool, digits: int) -> str:
+def to_csv(report: Report, hide: list[str], answers: bool, digits: int, meta: Meta | None = None) -> str:
+    """The CSV that check reads back: settings, the asked columns (the others are given), variant and name lines."""
+    meta = meta or Meta()
     header, body = rows(report, hide, answers, digits)
     what = _("every cell filled") if answers else _("fill in the blank cells, then: adadelta check THIS_FILE")
-    lines = [f"# {title(answers)} ({what})", *settings_comments(report.settings), ",".join(header)]
+    lines = [f"# {title(answers)} ({what})"]
+    if meta.name_line and not answers:
+        lines.append("# name = ")
+    if meta.variant:
+        lines.append(f"# variant = {meta.variant}")
+    if meta.seed is not None:
+        lines.append(f"# seed = {meta.seed}")
+    lines += [*settings_comments(report.settings), f"# sig_digits = {meta.sig_digits}",
+              f"# asked = {','.join(asked(report, hide))}", ",".join(header)]
     lines += [",".join(cells) for cells in body]
     return "\n".join(lines) + "\n"
 
 
-def to_markdown(report: Report, hide: list[str], answers: bool, digits: int) -> str:
+def _fill_in_line(report: Report, hide: list[str]) -> str:
+    names = [HEADINGS[c] for c in asked(report, hide)]
+    return _("Fill in: %(columns)s (the other columns are given), each to at least %(digits)s significant digits.")\
+        % {"columns": ", ".join(names), "digits": "%(digits)s"}
+
+
+def _heading_lines(report: Report, hide: list[str], answers: bool, meta: Meta) -> list[str]:
+    """The lines above a sheet's table: name line, variant, what to fill in."""
+    lines = []
+    if meta.name_line and not answers:
+        lines.append(_("Name: %(blank)s") % {"blank": "." * 40})
+    if meta.variant:
+        lines.append(_("Variant %(id)s") % {"id": meta.variant})
+    lines.append(_fill_in_line(report, hide) % {"digits": meta.sig_digits})
+    return lines
+
+
+def to_markdown(report: Report, hide: list[str], answers: bool, digits: int, meta: Meta | None = None) -> str:
+    from .safe import markdown
+
+    meta = meta or Meta()
     header, body = rows(report, hide, answers, digits)
-    lines = [f"## {title(answers)}", "", settings_text(report.settings, digits), ""]
+    lines = [f"## {title(answers)}", "", markdown(settings_text(report.settings, digits)), ""]
+    lines += [markdown(line) + "  " for line in _heading_lines(report, hide, answers, meta)] + [""]
     lines += [f"- {formula}" for formula in formulas(report.settings)] + [""]
-    escaped = [HEADINGS[h].replace("_", "\\_") for h in header]
+    escaped = [f"**{markdown(HEADINGS[h])}**" if h in hide else markdown(HEADINGS[h]) for h in header]
     lines += ["| " + " | ".join(escaped) + " |", "|" + "|".join("---:" for _ in header) + "|"]
-    lines += ["| " + " | ".join(cell or " " for cell in cells) + " |" for cells in body]
+    lines += ["| " + " | ".join(markdown(cell) or " " for cell in cells) + " |" for cells in body]
     return "\n".join(lines) + "\n"
 
 
-def to_latex(report: Report, hide: list[str], answers: bool, digits: int, fragment: bool = False) -> str:
+def to_latex(report: Report, hide: list[str], answers: bool, digits: int, fragment: bool = False,
+             meta: Meta | None = None) -> str:
     """A printable document: the settings, the formulas of the sheet's mode, the table with room to write (a long
     sheet continues on the next page, its heading repeated)."""
     from . import latexdoc, recurrence
@@ -141,7 +205,11 @@ def to_latex(report: Report, hide: list[str], answers: bool, digits: int, fragme
 
     headings = [latexdoc.text(_("param")) if h == "param" else f"${LATEX_HEADINGS[h].strip('$')}$" for h in header]
     head = " & ".join(headings) + r" \\ \hline"
-    lines = [latexdoc.settings_paragraph(report.settings, digits), "",
+    lines = [*(latexdoc.prose(line) + r" \\" for line in _heading_lines(report, hide, answers, meta or Meta())
+               if not line.startswith(_("Name: %(blank)s") % {"blank": ""})),
+             *([r"\noindent " + latexdoc.text(_("Name:")) + r" \rule{9cm}{0.4pt}\\[1ex]"]
+               if (meta or Meta()).name_line and not answers else []),
+             latexdoc.settings_paragraph(report.settings, digits), "",
              *latexdoc.align(latexdoc.formulas(mode)), "",
              r"{\renewcommand{\arraystretch}{1.9}", rf"\begin{{longtable}}{{|{spec}|}}", r"\hline", head,
              r"\endfirsthead", r"\hline", head, r"\endhead", r"\hline", r"\endfoot"]
@@ -151,20 +219,231 @@ def to_latex(report: Report, hide: list[str], answers: bool, digits: int, fragme
     return latexdoc.document(title(answers), lines, fragment, extra_text=(settings, *report.names))
 
 
-def table(report: Report, hide: list[str], answers: bool, digits: int):
+def table(report: Report, hide: list[str], answers: bool, digits: int, meta: Meta | None = None):
     from rich import box
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
+    meta = meta or Meta()
     header, body = rows(report, hide, answers, digits)
     result = Table(box=box.SQUARE, show_lines=True)
     for h in header:
-        result.add_column(Text(HEADINGS[h]), justify="left" if h == "param" else "right", no_wrap=True,
-                          min_width=max(len(HEADINGS[h]), 12 if h in hide and not answers else 1))
+        heading = HEADINGS[h]
+        result.add_column(Text(heading, style="bold" if h in hide else ""), justify="left" if h == "param"
+                          else "right", no_wrap=True,
+                          min_width=max(len(heading), 12 if h in hide and not answers else 1))
     for cells in body:
         result.add_row(*(Text(c) for c in cells))
     lines = [Text(_("%(title)s: %(settings)s") % {"title": title(answers),
                                              "settings": settings_text(report.settings, digits)}, style="bold")]
+    lines += [Text(line) for line in _heading_lines(report, hide, answers, meta)]
     lines += [Text("  " + f) for f in formulas(report.settings)]
     return Group(*lines, Text(""), result)
+
+
+# --- One sheet per student --------------------------------------------------------------------------------------
+
+ONE_DIGIT = tuple(g for g in PLEASANT if round(g * 10, 6) == round(g * 10))  # 0.1, 0.2, ... 1.0
+TWO_DIGITS = tuple(g for g in PLEASANT if g not in ONE_DIGIT)  # 0.05, 0.15, ... 0.45
+
+
+def variant_gradients(steps: int, seed: int, count: int) -> list[np.ndarray]:
+    """``count`` different exercises of the same difficulty: variant 1 is ``pleasant_gradients(steps, seed)``; each
+    other draws, step by step, a gradient with as many significant digits and the same sign, so every sheet asks
+    for the same arithmetic with different numbers.
+
+    >>> [v.ravel().tolist() for v in variant_gradients(3, seed=7, count=2)][0] == \\
+    ...     pleasant_gradients(3, seed=7).ravel().tolist()
+    True
+    """
+    if count < 1:
+        raise SettingsError(_f('--variants must be at least 1, got %(count)s', count=count))
+    first = pleasant_gradients(steps, seed)
+    pools = [ONE_DIGIT if abs(g) in ONE_DIGIT else TWO_DIGITS for g in first[:, 0]]
+    possible = 1
+    for pool in pools:
+        possible *= len(pool)
+    if count > possible:
+        raise SettingsError(_f('--variants %(count)s: %(steps)s steps allow only %(possible)s different sheets',
+                               count=count, steps=steps, possible=possible))
+    rng = np.random.default_rng([seed, count])
+    out, seen = [first], {tuple(first[:, 0].tolist())}
+    while len(out) < count:
+        drawn = np.array([np.sign(g) * rng.choice(pool) for g, pool in zip(first[:, 0], pools)])
+        key = tuple(drawn.tolist())
+        if key not in seen:
+            seen.add(key)
+            out.append(drawn[:, None])
+    return out
+
+
+def variant_id(index: int, count: int) -> str:
+    """01, 02, ... (as wide as the count needs, so that the files sort in order)."""
+    return str(index).zfill(max(2, len(str(count))))
+
+
+# --- Into the school's LMS: Moodle XML and GIFT -----------------------------------------------------------------
+
+def tolerance(value: float, sig_digits: int) -> float:
+    """Half a unit in the ``sig_digits``-th significant digit of ``value``: Moodle's absolute tolerance that accepts
+    the value rounded to that many digits (and anything closer).
+
+    >>> tolerance(0.0446767, 3), tolerance(-0.00446767, 3), tolerance(0.0005, 3)
+    (5e-05, 5e-06, 5e-07)
+    """
+    from decimal import Decimal
+
+    if value == 0 or not np.isfinite(value):
+        return 0.0
+    exponent = Decimal(repr(abs(value))).adjusted()
+    return float(Decimal(5).scaleb(exponent - sig_digits))
+
+
+def _plain_decimal(text: str) -> str:
+    """A number as Moodle reads it everywhere: 9.98004e-7 as 0.000000998004."""
+    from decimal import Decimal
+
+    return format(Decimal(text), "f")
+
+
+def lms_questions(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int):
+    """The questions of the sheets: for each asked cell (step, parameter, quantity) one per variant, with the
+    category it belongs to, its name, its text (HTML) and its answer (the key's value) and tolerance."""
+    from .safe import xml
+
+    by_cell: dict[tuple, list[dict]] = {}
+    for variant, report in exercises:
+        header, body = rows(report, [], True, digits)
+        names = columns(report.settings)
+        several = len(report.names) > 1
+        settings = xml(settings_text(report.settings, digits))
+        history: dict[str, list[tuple[int, dict]]] = {}
+        for (t, param, values), cells in zip(report.rows(), body):
+            history.setdefault(param, []).append((t, values))
+            previous = history[param][-2][1] if len(history[param]) > 1 else None
+            for name in asked(report, hide):
+                key_text = cells[header.index(name)]
+                where = f" ({xml(param)})" if several else ""
+                symbol = HEADINGS[name].replace("_t", f"_{t}")
+                state = _state_before(report, param, previous, t, digits)
+                givens = [f"{HEADINGS[c].replace('_t', f'_{t}')} = {cells[header.index(c)]}"
+                          for c in names[2:] if c not in hide]
+                if givens:
+                    state += "; " + xml(_("given: %(values)s") % {"values": ", ".join(givens)})
+                text = ("<p>" + _("Adadelta with %(settings)s.") % {"settings": settings} + "</p><p>"
+                        + "<br>".join(xml(f) for f in formulas(report.settings)) + "</p><p>"
+                        + _("Step %(t)s%(where)s: g_%(t)s = %(g)s; %(state)s.") % {
+                            "t": t, "where": where, "g": numfmt.full(values["g"]), "state": state}
+                        + "</p><p>" + _("Compute %(symbol)s to at least %(digits)s significant digits.") % {
+                            "symbol": xml(symbol), "digits": sig_digits} + "</p>")
+                label = symbol + (f" ({param})" if several else "")
+                by_cell.setdefault((t, param, name), []).append({
+                    "category": label, "name": (_("Variant %(id)s: %(label)s") % {"id": variant, "label": label}
+                                                if variant else label),
+                    "text": text, "answer": _plain_decimal(key_text),
+                    "tolerance": format(_decimal_text(tolerance(float(key_text), sig_digits)), "f")})
+    return by_cell
+
+
+def _decimal_text(value: float):
+    from decimal import Decimal
+
+    return Decimal(repr(value))
+
+
+def _state_before(report: Report, param: str, previous: dict | None, t: int, digits: int) -> str:
+    """E[g²]_{t−1}, E[Δx²]_{t−1} and x_{t−1}, as the step starts from them."""
+    from .safe import xml
+
+    p = report.names.index(param)
+
+    def initial(key: str) -> float:
+        v = report.settings.get(key, 0.0)
+        return v[p] if isinstance(v, list) else v
+
+    values = ({"eg2": previous["eg2"], "edx2": previous["edx2"], "x": previous["x"]} if previous is not None else
+              {"eg2": initial("eg2_init"), "edx2": initial("edx2_init"), "x": initial("x0")})
+    parts = [f"{HEADINGS[k].replace('_t', f'_{t - 1}')} = {numfmt.sig(values[k], digits)}"
+             for k in ("eg2", "edx2", "x")]
+    return xml(", ".join(parts))
+
+
+def _category_root(seed: int | None) -> str:
+    base = _("Adadelta worksheet")
+    return f"$course$/top/{base}" + (f" (seed {seed})" if seed is not None else "")
+
+
+def to_moodle(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int,
+              seed: int | None = None) -> str:
+    """Moodle XML: one numerical question per asked cell; with several variants, each cell's questions (one per
+    variant) in a category of their own, for a quiz's "random question from category"."""
+    import xml.etree.ElementTree as ET
+
+    quiz = ET.Element("quiz")
+    by_cell = lms_questions(exercises, hide, digits, sig_digits)
+    root = _category_root(seed)
+
+    def category(path: str) -> None:
+        question = ET.SubElement(quiz, "question", type="category")
+        ET.SubElement(ET.SubElement(question, "category"), "text").text = path
+
+    if len(exercises) == 1:
+        category(root)
+    for questions in by_cell.values():
+        if len(exercises) > 1:
+            category(f"{root}/{_category_name(questions[0]['category'])}")
+        for q in questions:
+            question = ET.SubElement(quiz, "question", type="numerical")
+            ET.SubElement(ET.SubElement(question, "name"), "text").text = q["name"]
+            text = ET.SubElement(question, "questiontext", format="html")
+            ET.SubElement(text, "text").text = q["text"]
+            ET.SubElement(question, "defaultgrade").text = "1"
+            ET.SubElement(question, "penalty").text = "0.3333333"
+            ET.SubElement(question, "hidden").text = "0"
+            answer = ET.SubElement(question, "answer", fraction="100", format="moodle_auto_format")
+            ET.SubElement(answer, "text").text = q["answer"]
+            ET.SubElement(answer, "tolerance").text = q["tolerance"]
+            ET.SubElement(question, "unitgradingtype").text = "0"
+            ET.SubElement(question, "showunits").text = "3"
+    ET.indent(quiz)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
+
+
+def _category_name(label: str) -> str:
+    """A category's last level: no slash (Moodle's level separator) and nothing a GIFT line would act on."""
+    from .safe import terminal
+
+    return terminal(label).replace("/", "∕")
+
+
+_GIFT_SPECIAL = "\\~=#{}:"
+
+
+def gift_escape(text: str) -> str:
+    r"""Text for a GIFT question: ~ = # { } : and \ escaped with a backslash, one line.
+
+    >>> gift_escape("a=b {c} #d ~e :f")
+    'a\\=b \\{c\\} \\#d \\~e \\:f'
+    """
+    from .safe import terminal
+
+    text = terminal(text)
+    return "".join("\\" + c if c in _GIFT_SPECIAL else c for c in text)
+
+
+def to_gift(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int,
+            seed: int | None = None) -> str:
+    """Moodle GIFT: the same questions as to_moodle, ``::name::[html]text{#answer:tolerance}``."""
+    by_cell = lms_questions(exercises, hide, digits, sig_digits)
+    root = _category_root(seed)
+    lines = [f"// {title(False)}", ""]
+    if len(exercises) == 1:
+        lines += [f"$CATEGORY: {root}", ""]
+    for questions in by_cell.values():
+        if len(exercises) > 1:
+            lines += [f"$CATEGORY: {root}/{_category_name(questions[0]['category'])}", ""]
+        for q in questions:
+            lines += [f"::{gift_escape(q['name'])}::[html]{gift_escape(q['text'])}"
+                      f"{{#{q['answer']}:{q['tolerance']}}}", ""]
+    return "\n".join(lines)

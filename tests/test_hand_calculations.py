@@ -123,7 +123,9 @@ def test_slip_sign(run):
 
 def test_slip_tensorflow_ordering(run):
     # tensorflow#9058: ρ = 0, ε = 1, g = 1 gives Δx = −0.7071; the ordering bug gave −0.866.
-    assert "ordering bug" in slip_of(run, "step", "--grad", "1", "--rho", "0", "--eps", "1", "--expect", "dx=-0.866")
+    slip = slip_of(run, "step", "--grad", "1", "--rho", "0", "--eps", "1", "--expect", "dx=-0.866")
+    assert "TensorFlow 1.0" in slip and "tensorflow#9058" in slip
+    assert run("step", "--grad", "1", "--rho", "0", "--eps", "1", "--expect", "dx=-0.7071").exit_code == 0
 
 
 def test_slip_previous_eg2(run):
@@ -156,8 +158,8 @@ def check(run, *args, code):
 
 def test_check_article_worksheet_all_right(run):
     d = check(run, SAMPLES / "article_worksheet.csv", code=0)
-    assert d["summary"] == {"right": 3, "right_given": 0, "wrong": 0, "not_checked": 15}
-    assert [c["written"] for c in d["cells"] if c["status"] == "right"] == ["0.0005", "0.002475", "0.00347625"]
+    assert (d["summary"]["score"], d["summary"]["out_of"], d["summary"]["unanswered"]) == (3, 3, 0)
+    assert [c["written"] for c in d["cells"]] == ["0.0005", "0.002475", "0.00347625"]  # "-": not asked
     assert d["settings"]["rho"] == 0.95
 
 
@@ -173,13 +175,15 @@ def test_check_student_worksheet(run):
     assert cells[(3, "eg2")]["status"] == "right_given"
     assert cells[(3, "eta")]["slip"] == "ε left out"
     assert "power-of-ten" in cells[(3, "dx")]["slip"]
-    assert d["summary"] == {"right": 9, "right_given": 6, "wrong": 4, "not_checked": 2}
+    assert d["summary"] == {"right": 9, "right_given": 6, "wrong": 4, "too_few": 0, "unanswered": 2, "given": 0,
+                            "score": 9, "out_of": 15, "percent": 60}
 
 
 def test_check_table_and_summary_line(run):
     result = run("check", SAMPLES / "student_worksheet.csv")
     assert result.exit_code == 1
-    assert "9 right (6 of them given your own earlier values), 4 wrong, 2 not checked" in result.stdout
+    assert "Score 9/15 (60%): 9 right (6 of them given your own earlier values), 4 wrong, 2 unanswered" \
+        in result.stdout
     assert "E[g²]_2" in result.stdout  # brackets survive Rich
 
 

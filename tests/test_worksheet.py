@@ -72,17 +72,18 @@ def roundtrip(run, tmp_path, *args):
 def test_answer_key_passes_check_with_no_flags(run, tmp_path, args):
     key = roundtrip(run, tmp_path, *args)
     d = json.loads(run("check", key, "--format", "json").stdout)
-    assert d["summary"]["wrong"] == 0 and d["summary"]["not_checked"] == 0 and d["summary"]["right"] > 0
+    s = d["summary"]
+    assert s["wrong"] == s["too_few"] == s["unanswered"] == 0 and s["right"] == s["out_of"] > 0
     assert run("check", key).exit_code == 0
 
 
-def test_blank_worksheet_reports_every_blank_as_not_checked(run, tmp_path):
+def test_blank_worksheet_scores_zero_and_fails(run, tmp_path):
     sheet = tmp_path / "sheet.csv"
     run("worksheet", "--steps", "4", "--seed", "9", "-o", sheet)
     result = run("check", sheet, "--format", "json")
-    assert result.exit_code == 0
+    assert result.exit_code == 1
     d = json.loads(result.stdout)
-    assert d["summary"] == {"right": 0, "right_given": 0, "wrong": 0, "not_checked": 20}
+    assert (d["summary"]["score"], d["summary"]["out_of"], d["summary"]["unanswered"]) == (0, 20, 20)
 
 
 def test_key_with_one_altered_cell_fails_on_exactly_that_cell(run, tmp_path):
@@ -118,7 +119,7 @@ def test_table_format(run):
 
 @pytest.mark.parametrize("args,message", [
     (["--hide", "speed"], "unknown column speed"),
-    (["0.1", "--steps", "3"], "--steps and --seed"),
+    (["0.1", "--steps", "3"], "--steps, --seed and --variants"),
     (["--seed", "3"], "--seed goes with --steps"),
     (["--steps", "0"], "--steps must be at least 1"),
 ])

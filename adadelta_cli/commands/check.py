@@ -1,4 +1,4 @@
-"""adadelta check: mark a worksheet of hand-calculated values."""
+"""adadelta check: mark worksheets of hand-calculated values (or a student's own implementation's trace)."""
 
 from pathlib import Path
 from typing import Annotated, Optional
@@ -10,7 +10,6 @@ from ..i18n import _
 from ..options import (
     X0,
     Digits,
-    DType,
     DTypeOpt,
     Edx2Init,
     Eg2Init,
@@ -26,38 +25,106 @@ from ..options import (
     format_option,
     resolve,
 )
-from ._common import EXIT_WRONG, check_digits
+from ._common import EXIT_USAGE, EXIT_WRONG, check_digits
 
-FormatOpt, DEFAULT_FORMAT = format_option("table", "json")
+FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown")
 
 COMMAND = dict(name="check", help=_(
-    'Mark a worksheet of hand-calculated values: each cell right or wrong, and the likely slip.'))
+    'Mark worksheets of hand-calculated values: each asked cell right, wrong, too few digits or unanswered, the '
+    'likely slip, and a score.'))
 
 
 def command(
-    file: Annotated[str, typer.Argument(metavar="FILE", help=_("A worksheet: CSV with a g column and any of eg2, "
-                                        "edx2_prev, eta, dx, edx2, x filled by hand."), show_default=False)],
-    rel_tol: Annotated[Optional[float], typer.Option(
-        "--rel-tol", help=_("Also accept a value within this relative distance of the computed one."),
+    files: Annotated[list[str], typer.Argument(metavar="FILE_OR_DIR...", help=_(
+        "Worksheets: CSV with a g column and any of eg2, edx2_prev, eta, dx, edx2, x filled in; a folder gives its "
+        "*.csv files."), show_default=False)],
+    sig_digits: Annotated[Optional[int], typer.Option(
+        "--sig-digits", help=_("Significant digits a written value must carry. [default: the worksheet's, else 3]"),
         show_default=False)] = None,
+    rel_tol: Annotated[Optional[float], typer.Option(
+        "--rel-tol", help=_("Instead, accept a value within this relative distance of the computed one."),
+        show_default=False)] = None,
+    only_wrong: Annotated[bool, typer.Option(
+        "--only-wrong", help=_("List only the cells not right (the score still counts every cell).")
+    )] = False,
+    gradebook: Annotated[Optional[Path], typer.Option(
+        "--gradebook", help=_("Write one CSV row per sheet (file, student, variant, counts, score, first slip) to "
+                              "FILE ('-': standard output)."), show_default=False, metavar="FILE")] = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
-    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
+    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = None,
     lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None,
     digits: Digits = 6,
 ) -> None:
-    """Mark a worksheet of hand-calculated values: each cell right or wrong, and the likely slip."""
-    from .. import checking, tracing
+    """Mark worksheets of hand-calculated values: each asked cell right, wrong, too few digits or unanswered, the
+    likely slip, and a score."""
+    from .. import checking, cli, tracing
+    from ..errors import AdadeltaError
 
     check_digits(digits)
-    sheet = checking.read_worksheet(file)
-    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
-                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
-                       dtype=dtype, lr_dtype=lr_dtype, base=sheet.settings)
-    if output_path is not None:
-        output.check_target(output_path, [Path(file)])
-    verdicts = checking.check_worksheet(sheet, resolved, rel_tol)
-    tracing.emit_verdicts(verdicts, resolved, sheet.source, format.value, output_path, digits,
-                          several=len(sheet.params) > 1)
-    if any(v.status == "wrong" for v in verdicts):
-        raise typer.Exit(EXIT_WRONG)
+    checking.check_rel_tol(rel_tol)
+    if sig_digits is not None:
+        checking.check_sig_digits(sig_digits)
+    paths = checking.sheet_paths(files)
+    to_stdout = gradebook is not None and str(gradebook) == "-"
+    for target in (output_path, None if to_stdout else gradebook):
+        if target is not None:
+            output.check_target(target, [Path(p) for p in paths])
+    if output_path is not None and gradebook is not None and not to_stdout and output_path.resolve() == \
+            gradebook.resolve():
+        from ..errors import SettingsError
+
+        raise SettingsError(_("--gradebook and --output name the same file; give two different files"))
+
+    def mark(path: str) -> checking.Marked:
+        sheet = checking.read_worksheet(path)
+        resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
+                           weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
+                           dtype=dtype, lr_dtype=lr_dtype, base=sheet.settings)
+        verdicts = checking.check_worksheet(sheet, resolved, rel_tol, sig_digits)
+        return checking.Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant)
+
+    several = len(paths) > 1 or gradebook is not None
+    marked = []
+    for path in paths:
+        if not several:
+            marked.append(mark(path))  # one sheet: a bad one is the command's error (exit 2)
+            continue
+        try:
+            marked.append(mark(path))
+        except AdadeltaError as exc:
+            output.error(str(exc) if exc.source else f"{path}: {exc}")
+            marked.append(checking.Marked(path, error=exc.message if exc.source == path else str(exc)))
+    unreadable = any(m.error is not None for m in marked)
+    if gradebook is not None:
+        code = EXIT_USAGE if unreadable else 0
+    else:
+        code = EXIT_USAGE if unreadable else 0 if all(checking.all_right(m.verdicts) for m in marked) else EXIT_WRONG
+    cli.exit_on_closed_pipe(code)  # a reader that stops early (| head) does not change the verdict
+    if gradebook is not None:
+        text = checking.gradebook_csv(marked)
+        output.emit(text, None if to_stdout else gradebook)
+        if output_path is not None:
+            tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong)
+        elif not to_stdout:
+            _score_lines(marked)
+    else:
+        tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong)
+    if code:
+        raise typer.Exit(code)
+
+
+def _score_lines(marked) -> None:
+    """With --gradebook FILE: one line per sheet on standard output, its score (or that it was not read)."""
+    from .. import checking
+    from ..safe import terminal
+
+    lines = []
+    for m in marked:
+        if m.error is not None:
+            lines.append(f"{terminal(m.source)}: {_('not read')}")
+            continue
+        who = checking.who_line(m)
+        score = checking.score_text(checking.summary(m.verdicts))
+        lines.append(f"{terminal(m.source)}: {score}" + (f" ({who})" if who else ""))
+    output.emit("\n".join(lines) + "\n", None)

@@ -44,7 +44,9 @@ def command(
         "--expect", help=_("NAME=VALUE: check a hand-calculated value (eg2, eta, dx, edx2, x); repeatable. "
         "Exit 1 when any is wrong."), show_default=False)] = None,
     rel_tol: Annotated[Optional[float], typer.Option(
-        "--rel-tol", help=_("Also accept a value within this relative distance."), show_default=False)] = None,
+        "--rel-tol", help=_("Instead, accept a value within this relative distance."), show_default=False)] = None,
+    sig_digits: Annotated[int, typer.Option(
+        "--sig-digits", help=_("Significant digits an --expect value must carry."))] = 3,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, weight_decay: WeightDecay = None,
     weight_decay_mode: WdMode = None, maximize: Maximize = None, preset: PresetOpt = None,
     dtype: DTypeOpt = DType.float64, lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT,
@@ -63,10 +65,16 @@ def command(
                        dtype=dtype, lr_dtype=lr_dtype)
     g = number_list(grad, "--grad")
     eg2_given = number_list(eg2, "--eg2")[0] if eg2 is not None else None
+    checking.check_rel_tol(rel_tol)
+    checking.check_sig_digits(sig_digits)
     cells = checking.parse_expectations(expect or [])
     report, verdicts = tracing.single_step(g[0], resolved, t=t, eg2_given=eg2_given, cells=cells,
-                                           rel_tol=rel_tol)
+                                           rel_tol=rel_tol, sig_digits=sig_digits)
+    if verdicts:
+        from .. import cli
+
+        cli.exit_on_closed_pipe(0 if all(v.right for v in verdicts) else EXIT_WRONG)
     tracing.emit_step(report, verdicts, format.value, output_path, digits, eg2_given=eg2_given is not None,
                       latex_fragment=latex_fragment)
-    if any(v.status == "wrong" for v in verdicts):
+    if not all(v.right for v in verdicts):
         raise typer.Exit(EXIT_WRONG)

@@ -25,8 +25,9 @@ from ..options import (
 )
 from ._common import NUMBERS_OK, check_digits
 
-FormatOpt, DEFAULT_FORMAT = format_option("csv", "markdown", "latex", "table", help=_(
-    "csv (what check reads back), markdown, latex (a printable document) or table."))
+FormatOpt, DEFAULT_FORMAT = format_option("csv", "markdown", "latex", "table", "moodle", "gift", help=_(
+    "csv (what check reads back), markdown, latex (a printable document), table, moodle (Moodle XML: one numerical "
+    "question per asked cell) or gift (Moodle GIFT)."))
 
 COMMAND = dict(name="worksheet", context_settings=NUMBERS_OK, help=_(
     'Make an exercise: a worksheet with blank columns for the student, or its answer key.'))
@@ -46,6 +47,12 @@ def command(
         "--seed", help=_("Seed for --steps: the same seed gives the same exercise. [default: a fresh one, shown]"),
         show_default=False)] = None,
     answers: Annotated[bool, typer.Option("--answers", help=_("The answer key: every cell filled."))] = False,
+    variants: Annotated[Optional[int], typer.Option(
+        "--variants", help=_("Write N different sheets (same settings and difficulty, other gradients) and their "
+        "answer keys into the folder -o DIR."), show_default=False, metavar="N")] = None,
+    sig_digits: Annotated[int, typer.Option(
+        "--sig-digits", help=_("Significant digits asked of each answer (check reads it from the sheet; Moodle's "
+        "tolerance is half a unit in that digit)."))] = 3,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
     maximize: Maximize = None, preset: PresetOpt = None, lr_dtype: LrDTypeOpt = None,
@@ -59,19 +66,25 @@ def command(
     from ..readers import Gradients
 
     check_digits(digits)
+    from .. import checking
+
+    checking.check_sig_digits(sig_digits)
     hidden = sheets.parse_hide(hide)
     resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
                        weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
                        lr_dtype=lr_dtype)
-    if inputs and (steps is not None or seed is not None):
-        raise SettingsError(_("--steps and --seed draw gradients when there is no INPUT; give one or the other"))
+    if inputs and (steps is not None or seed is not None or variants is not None):
+        raise SettingsError(_("--steps, --seed and --variants draw gradients when there is no INPUT; give one or "
+                              "the other"))
+    if variants is not None:
+        if output_path is None or str(output_path) == "-":
+            raise SettingsError(_("--variants writes a folder of sheets: give it with -o DIR"))
+        seed = _seed(seed)
+        steps = 3 if steps is None else steps
+        _write_variants(output_path, variants, steps, seed, resolved, hidden, format.value, digits, sig_digits)
+        return
     if not inputs and steps is not None:
-        if seed is None:
-            import secrets
-
-            seed = secrets.randbelow(10**6)
-            output.message(_f('drew the gradients with --seed %(seed)s (give it again for the same exercise)',
-                              seed=seed))
+        seed = _seed(seed)
         gradients = Gradients(sheets.pleasant_gradients(steps, seed), ["x"], f"--steps {steps} --seed {seed}")
         report = tracing.compute(gradients, resolved)
     else:
@@ -82,14 +95,70 @@ def command(
             output.check_target(output_path, [source.path])
         if not inputs:
             output.message(_("no input given: the worksheet uses the article's example g = 0.1, 0.2, 0.15"))
-    if format.value == "json":
-        raise SettingsError(_("worksheet writes --format csv, markdown, latex or table, not json"))
+    meta = sheets.Meta(seed=seed if not inputs and steps is not None else None, sig_digits=sig_digits)
+    if format.value in ("moodle", "gift"):
+        writer = sheets.to_moodle if format.value == "moodle" else sheets.to_gift
+        output.emit(writer([("", report)], hidden, digits, sig_digits, seed=meta.seed), output_path)
+        return
     if format.value == "table" and output_path is None:
-        output.stdout_console().print(sheets.table(report, hidden, answers, digits))
+        output.stdout_console().print(sheets.table(report, hidden, answers, digits, meta=meta))
         return
     writers = {"csv": sheets.to_csv, "markdown": sheets.to_markdown, "latex": sheets.to_latex}
     if format.value == "table":
-        text = output.render_text(sheets.table(report, hidden, answers, digits))
+        text = output.render_text(sheets.table(report, hidden, answers, digits, meta=meta))
     else:
-        text = writers[format.value](report, hidden, answers, digits)
+        text = writers[format.value](report, hidden, answers, digits, meta=meta)
     output.emit(text, output_path)
+
+
+def _seed(seed):
+    if seed is None:
+        import secrets
+
+        seed = secrets.randbelow(10**6)
+        output.message(_f('drew the gradients with --seed %(seed)s (give it again for the same exercise)', seed=seed))
+    return seed
+
+
+SUFFIX = {"csv": "csv", "markdown": "md", "latex": "tex", "table": "txt"}
+
+
+def _write_variants(folder, count: int, steps: int, seed: int, resolved, hidden, fmt: str, digits: int,
+                    sig_digits: int) -> None:
+    """DIR/sheet-01.csv ... (what the students fill in and check marks), DIR/keys/key-01.csv ..., and the
+    format asked for: a printable sheet-01.tex / .md per variant, or one quiz.xml / quiz.gift with every variant."""
+    from .. import tracing
+    from .. import worksheet as sheets
+    from ..errors import InputError
+    from ..readers import Gradients
+
+    gradients = sheets.variant_gradients(steps, seed, count)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(_("is a file; --variants writes a folder of sheets"), source=str(folder))
+    if not folder.parent.is_dir() if str(folder.parent) else False:
+        raise InputError(_f("cannot write the sheets: the folder %(parent)s does not exist",
+                            parent=repr(str(folder.parent))), source=str(folder))
+    exercises = []
+    for i, values in enumerate(gradients, start=1):
+        vid = sheets.variant_id(i, count)
+        report = tracing.compute(Gradients(values, ["x"], f"--variants {count} --seed {seed}"), resolved)
+        exercises.append((vid, report))
+    (folder / "keys").mkdir(parents=True, exist_ok=True)
+    for vid, report in exercises:
+        meta = sheets.Meta(variant=vid, seed=seed, sig_digits=sig_digits)
+        output.write_atomic(folder / f"sheet-{vid}.csv", sheets.to_csv(report, hidden, False, digits, meta=meta))
+        output.write_atomic(folder / "keys" / f"key-{vid}.csv", sheets.to_csv(report, hidden, True, digits,
+                                                                              meta=meta))
+        if fmt in ("markdown", "latex"):
+            writer = sheets.to_markdown if fmt == "markdown" else sheets.to_latex
+            output.write_atomic(folder / f"sheet-{vid}.{SUFFIX[fmt]}", writer(report, hidden, False, digits,
+                                                                              meta=meta))
+        elif fmt == "table":
+            output.write_atomic(folder / f"sheet-{vid}.txt", output.render_text(
+                sheets.table(report, hidden, False, digits, meta=meta)))
+    if fmt in ("moodle", "gift"):
+        writer = sheets.to_moodle if fmt == "moodle" else sheets.to_gift
+        name = "quiz.xml" if fmt == "moodle" else "quiz.gift"
+        output.write_atomic(folder / name, writer(exercises, hidden, digits, sig_digits, seed=seed))
+    output.message(_f("wrote %(count)s sheets and their answer keys to %(folder)s", count=count,
+                      folder=str(folder)))
