@@ -9,6 +9,7 @@ import numpy as np
 from . import numfmt
 from .core import FIELDS, Step
 from .i18n import N_, _
+from .safe import latex, markdown, terminal
 
 FORMATS = ("table", "csv", "json", "markdown", "latex")
 
@@ -234,7 +235,7 @@ def table(report: Report, digits: int = 6, show_all: bool = False):
         if cells is None:
             result.add_row(*(Text("⋮", style="dim") for _ in headings), end_section=True)
         else:
-            result.add_row(*(Text(cell) for cell in cells), end_section=end)
+            result.add_row(*(Text(terminal(cell)) for cell in cells), end_section=end)
     # The settings line stands above the table, not as its title, so that it is never wrapped to the table's width.
     return Group(Text(settings_line(report.settings, digits)), result)
 
@@ -253,7 +254,7 @@ def to_markdown(report: Report, digits: int = 6) -> str:
              "| " + " | ".join(headings) + " |",
              "|" + "|".join("---:" for _ in headings) + "|"]
     for t, param, values in report.rows():
-        lines.append("| " + " | ".join(_cells(report, t, param, values, digits)) + " |")
+        lines.append("| " + " | ".join(_cells(report, t, markdown(param), values, digits)) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -277,7 +278,7 @@ _LATEX_ESCAPES = str.maketrans({"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%
 
 
 def _latex_text(text: str) -> str:
-    return text.translate(_LATEX_ESCAPES)
+    return latex(text)
 
 
 VERDICT_MARKS = {"right": N_("✓ right"), "right_given": N_("✓ right"), "wrong": N_("✗ wrong"),
@@ -321,5 +322,6 @@ def verdicts_table(verdicts, title: str, digits: int = 6, several: bool = False)
         cells = [str(v.t)] + ([v.param] if several else [])
         cells += [v.label, v.written or "", _(VERDICT_MARKS[v.status]),
                   numfmt.sig(v.computed, digits) if v.status in ("wrong", "too_few") else "", verdict_note(v)]
-        result.add_row(*(Text(c, style=styles[v.status] if i == len(cells) - 3 else "") for i, c in enumerate(cells)))
+        result.add_row(*(Text(terminal(c), style=styles[v.status] if i == len(cells) - 3 else "")
+                         for i, c in enumerate(cells)))
     return result

@@ -274,17 +274,13 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
     from .readers import open_stream
 
     stream = open_stream(tokens)
-    if output_path is not None:
-        output.check_target(output_path, [stream.path])
+    output.check_outputs(output_path, export_svg, export_html, inputs=[stream.path])
     if explain and fmt in ("csv", "json"):
         from .errors import SettingsError
 
         raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(format)s', format=fmt))
     if not tokens:
         output.message(_("no input given: tracing the article's example g = 0.1, 0.2, 0.15"))
-    for target in (export_svg, export_html):
-        if target is not None:
-            output.check_target(target, [stream.path])
     if export_svg or export_html or not (fmt in ("csv", "json") or (fmt == "table" and not show_all and not explain)):
         report = compute(stream.collect(), resolved)
         for note in report.notes:

@@ -60,9 +60,7 @@ def command(
     resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
                        weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
                        lr_dtype=lr_dtype)
-    for target in (output_path, plot_path):
-        if target is not None:
-            output.check_target(target)
+    output.check_outputs(output_path, plot_path)
     func, start, adadelta, results, hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
     if plot_path is not None and func.dimensions != 2:
         raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
