@@ -649,7 +649,7 @@ def read_worksheet(path: str) -> Worksheet:
     columns the student fills in: the cells of the other columns are given, not scored. In a sheet without it,
     every quantity column is asked, a cell written ``-`` is not, and a blank cell is unanswered.
     """
-    from .readers import content_lines, decode
+    from .readers import content_lines, csv_row, decode
 
     text = decode(_read_bytes(path), path)
     settings: dict = {}
@@ -688,7 +688,7 @@ def read_worksheet(path: str) -> Worksheet:
     lines = content_lines(text)
     if not lines:
         raise InputError(_("is empty; expected a worksheet: a CSV with a g column"), source=path)
-    rows = [(n, next(csv.reader([line]))) for n, line in lines]
+    rows = [(n, csv_row(line, path, n)) for n, line in lines]
     header = [h.strip().lower() for h in rows[0][1]]
     seen: dict[str, int] = {}
     for i, name in enumerate(header, start=1):

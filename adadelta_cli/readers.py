@@ -193,7 +193,17 @@ def content_lines(text: str) -> list[tuple[int, str]]:
             if line.strip() and not line.lstrip().startswith("#")]
 
 
-def split_rows(text: str, sep: str | None = "") -> list[tuple[int, list[str]]]:
+def csv_row(line: str, source: str | None = None, n: int | None = None) -> list[str]:
+    """The cells of one CSV line; a quote left open (``"a,b``) or text after a closing quote is an InputError
+    with its line, not a cell silently swallowing the rest of the line."""
+    try:
+        return next(csv.reader([line], strict=True))
+    except csv.Error as exc:
+        raise InputError(_f('a quoted cell is not closed properly (%(reason)s); close each " or double it ("")',
+                            reason=exc), source=source, line=n) from None
+
+
+def split_rows(text: str, sep: str | None = "", source: str | None = None) -> list[tuple[int, list[str]]]:
     """Rows of cells: comma-separated (CSV quoting allowed), else tab-separated, else whitespace-separated.
 
     ``sep`` imposes the separator (None: whitespace) instead of guessing it from the first line.
@@ -205,7 +215,7 @@ def split_rows(text: str, sep: str | None = "") -> list[tuple[int, list[str]]]:
     if ";" in first and "," in first and re.search(r"\d,\d", first) and "\t" not in first:
         first = ";"  # semicolons between cells, commas inside numbers (a European spreadsheet's CSV)
     if "," in first:
-        return [(n, next(csv.reader([line]))) for n, line in lines]
+        return [(n, csv_row(line, source, n)) for n, line in lines]
     if "\t" in first:
         return [(n, line.strip().split("\t")) for n, line in lines]
     if ";" in first:
@@ -253,7 +263,7 @@ def _comment_header(text: str, width: int) -> list[str] | None:
 
 
 def read_table(text: str, source: str) -> Gradients:
-    rows = split_rows(text)
+    rows = split_rows(text, source=source)
     header: list[str] | None = None
     if rows and not any(is_number(cell) for cell in rows[0][1]):
         header = _Header(cell.strip() for cell in rows[0][1])
