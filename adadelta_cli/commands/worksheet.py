@@ -42,10 +42,11 @@ def command(
         "[default: all five]"), show_default=False)] = None,
     steps: Annotated[Optional[int], typer.Option(
         "--steps", help=_(
-            "With no INPUT: draw this many gradients such as 0.1, -0.25, 0.3."), show_default=False)] = None,
+            "With no INPUT: draw this many gradients such as 0.1, -0.25, 0.3."), show_default=False,
+        max=100_000)] = None,
     seed: Annotated[Optional[int], typer.Option(
         "--seed", help=_("Seed for --steps: the same seed gives the same exercise. [default: a fresh one, shown]"),
-        show_default=False)] = None,
+        show_default=False, min=0)] = None,
     answers: Annotated[bool, typer.Option("--answers", help=_("The answer key: every cell filled."))] = False,
     variants: Annotated[Optional[int], typer.Option(
         "--variants", help=_("Write N different sheets (same settings and difficulty, other gradients) and their "
