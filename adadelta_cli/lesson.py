@@ -65,6 +65,9 @@ def page(report: render.Report, digits: int = 6) -> str:
         '<meta name="generator" content="adadelta-cli">',
         f"<title>{text(_('Adadelta, step by step'))}</title>",
         f"<style>{_style()}</style>",
+        # Without the script (switched off, or a viewer without one), every step and row is shown, one after another.
+        "<noscript><style>section.step[hidden] { display: block; } tbody tr.later { display: table-row; } "
+        "nav { display: none; }</style></noscript>",
         "</head>",
         "<body>",
     ]
