@@ -599,7 +599,7 @@ def summary_line(verdicts: list[Verdict]) -> str:
     if s["too_few"]:
         parts.append(_("%(count)d with too few significant digits") % {"count": s["too_few"]})
     parts.append(_("%(count)d unanswered") % {"count": s["unanswered"]})
-    return _("Score %(score)s: %(parts)s") % {"score": score_text(s), "parts": ", ".join(parts)}
+    return _("Score %(score)s: %(parts)s") % {"score": score_text(s), "parts": _(", ").join(parts)}
 
 
 def first_slip(verdicts: list[Verdict]) -> str:
