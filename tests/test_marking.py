@@ -1,0 +1,404 @@
+"""Marking a teacher can trust: the judgement rule, rounding told from slips, rows by t, given and unanswered cells,
+scores, a whole class with a gradebook, one sheet per student, Moodle, and a student's own implementation."""
+
+import csv
+import io
+import json
+import math
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from adadelta_cli.checking import judge, significant_digits
+
+from .conftest import ROOT
+
+ARTICLE_STEP = ["step", "--grad", "0.1", "--eg2", "0.002475", "--edx2-prev", "0.0001"]
+EDX2_1 = 9.980039920159682e-07  # E[Δx²]_1 of the article's example
+
+
+def doc(result, code):
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    return json.loads(result.stdout)
+
+
+def sheet(tmp_path, text, name="w.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def marked(run, path, *args, code):
+    return doc(run("check", path, *args, "--format", "json"), code)
+
+
+# --- 1. The judgement rule --------------------------------------------------------------------------------------
+
+def test_digits_written_decide():
+    assert judge("0.0005", 0.0005000000000000004) == "right"  # exact: E[g²]_1 itself
+    assert judge("0.000500", 0.0005000000000000004) == "right"
+    assert judge("0.0447", 0.044676705160877) == "right"
+    assert judge("0.04468", 0.044676705160877) == "right"
+    assert judge("0.04", 0.044676705160877) == "too_few"  # agrees, one significant digit
+    assert judge("0.0450", 0.044676705160877) == "wrong"  # trailing zero written counts
+    assert judge("0.0000", EDX2_1) == "wrong"  # a written 0 for a non-zero value
+    assert judge("0", 0.0) == "right"
+    assert judge("9.98e-7", EDX2_1) == "right" and judge("1.0e-6", EDX2_1) == "too_few"
+    assert significant_digits("0.2000") == 4 and significant_digits("1.00e-3") == 3
+    assert significant_digits("0.0005") == 1 and significant_digits("0e400") == 0
+
+
+def test_a_sheet_rounded_to_four_decimals_is_not_all_right(run, tmp_path):
+    path = sheet(tmp_path, "t,g,eg2,eta,dx,edx2,x\n1,0.1,0.0005,0.0447,-0.0045,0.0000,-0.0045\n")
+    d = marked(run, path, code=1)
+    status = {c["name"]: c["status"] for c in d["cells"]}
+    assert status == {"eg2": "right", "eta": "right", "dx": "too_few", "edx2": "wrong", "x": "too_few"}
+    assert (d["summary"]["score"], d["summary"]["out_of"]) == (2, 5)
+
+
+def test_a_sheet_of_zeros_scores_nothing(run, tmp_path):
+    path = sheet(tmp_path, "t,g,eg2,eta,dx,edx2,x\n1,0.1,0,0,0,0,0\n2,0.2,0,0,0,0,0\n3,0.15,0,0,0,0,0\n")
+    d = marked(run, path, code=1)
+    assert d["summary"]["score"] == 0 and d["summary"]["wrong"] == 15
+
+
+@pytest.mark.parametrize("value,status", [("0.2", "too_few"), ("0e400", "wrong"), ("0.202", "right"),
+                                          ("0.2020", "right"), ("-0.2020", "wrong")])
+def test_expect_follows_the_rule(run, value, status):
+    d = doc(run(*ARTICLE_STEP, "--expect", f"eta={value}", "--format", "json"), 0 if status == "right" else 1)
+    assert [c["status"] for c in d["checks"]] == [status]
+
+
+@pytest.mark.parametrize("value", ["1e-999999999", "1e-99999999999999999999", "12e99999"])
+def test_absurd_exponents_get_one_clear_message(run, value):
+    result = run(*ARTICLE_STEP, "--expect", f"eta={value}")
+    assert result.exit_code in (1, 2) and "Traceback" not in result.stderr
+    if result.exit_code == 2:
+        assert "--expect" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("tol", ["nan", "inf", "-0.1"])
+def test_rel_tol_refuses_nan_inf_and_negatives(run, tmp_path, tol):
+    path = sheet(tmp_path, "g,eta\n0.1,0.045\n")
+    for args in (["check", path], ARTICLE_STEP + ["--expect", "eta=0.2"]):
+        result = run(*args, "--rel-tol", tol)
+        assert result.exit_code == 2 and "--rel-tol" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_rel_tol_is_the_alternative_rule(run, tmp_path):
+    path = sheet(tmp_path, "g,eta\n0.1,0.045\n")
+    assert run("check", path).exit_code == 1
+    assert run("check", path, "--rel-tol", "0.01").exit_code == 0
+
+
+def test_huge_exponents_in_a_sheet_are_one_clear_message(run, tmp_path):
+    path = sheet(tmp_path, "g,eta,dx\n0.1,1e-999999999,-4.47e-999999999\n")
+    result = run("check", path)
+    assert result.exit_code in (1, 2) and "Traceback" not in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+# --- 2. Rounding told from slips --------------------------------------------------------------------------------
+
+def test_truncation_is_named_as_such_not_as_a_slip(run):
+    d = doc(run(*ARTICLE_STEP, "--expect", "eta=0.2019", "--format", "json"), 1)
+    (c,) = d["checks"]
+    assert c["status"] == "wrong" and c["slip"] is None
+    assert c["rounding"] == "truncated: 0.2019; rounded it is 0.2020"
+
+
+def test_a_slip_is_named_only_when_nearer_than_the_right_value(run):
+    # 0.2010 is the ε-free value 0.201008 rounded: nearer to it than to 0.201969.
+    d = doc(run(*ARTICLE_STEP, "--expect", "eta=0.2010", "--format", "json"), 1)
+    assert d["checks"][0]["slip"] == "ε left out"
+    d = doc(run(*ARTICLE_STEP, "--expect", "eta=0.2018", "--format", "json"), 1)
+    assert d["checks"][0]["slip"] is None
+
+
+def test_an_earlier_value_rounded_too_soon(run):
+    # η_1 from the article's printed 0.001 / 0.022383 with the denominator rounded to 0.0224: 0.0446429.
+    d = doc(run("step", "--grad", "0.1", "--expect", "eta=0.0446429", "--format", "json"), 1)
+    (c,) = d["checks"]
+    assert c["rounding"] and "rounded too early" in c["rounding"] and "√(E[g²]_1 + ε)" in c["rounding"]
+
+
+# --- 3. Rows by their t -----------------------------------------------------------------------------------------
+
+def key_text(run, *args):
+    result = run("worksheet", *args, "--answers")
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_rows_in_any_order(run, tmp_path):
+    text = key_text(run, "0.1", "0.2", "0.15")
+    lines = text.splitlines()
+    head = [line for line in lines if line.startswith("#") or line.startswith("t,")]
+    body = [line for line in lines if line[:1].isdigit()]
+    path = sheet(tmp_path, "\n".join(head + body[::-1]) + "\n")
+    d = marked(run, path, code=0)
+    assert (d["summary"]["score"], d["summary"]["out_of"]) == (15, 15)
+
+
+@pytest.mark.parametrize("text,message", [
+    ("t,g,eg2\n1,0.1,0.0005\n1,0.2,0.002475\n", "t = 1 appears twice (lines 2 and 3)"),
+    ("t,param,g,eg2\n1,w,0.1,0.0005\n1,b,0.1,0.0005\n1,w,0.2,0.002\n", "t = 1 appears twice for w"),
+    ("t,g,eg2,eg2\n1,0.1,0.0005,0.0005\n", "the column 'eg2' appears twice (columns 3 and 4)"),
+    ("t,g,eg2\n1,0.1,0.0005\n3,0.2,0.002475\n", "no row for t = 2"),
+    ("t,g,eg2\n1,0.1,-\n", "asks for nothing"),
+])
+def test_bad_layouts_are_named(run, tmp_path, text, message):
+    result = run("check", sheet(tmp_path, text))
+    assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+# --- 4. Given, answered, unanswered -----------------------------------------------------------------------------
+
+def test_given_cells_are_not_scored(run, tmp_path):
+    path = tmp_path / "sheet.csv"
+    assert run("worksheet", "0.1", "0.2", "0.15", "--hide", "eta,dx,edx2,x", "-o", path).exit_code == 0
+    assert "# asked = eta,dx,edx2,x" in path.read_text()
+    d = marked(run, path, code=1)  # handed back blank
+    assert d["summary"] == {"right": 0, "right_given": 0, "wrong": 0, "too_few": 0, "unanswered": 12, "given": 3,
+                            "score": 0, "out_of": 12, "percent": 0}
+    key = tmp_path / "key.csv"
+    run("worksheet", "0.1", "0.2", "0.15", "--hide", "eta,dx,edx2,x", "--answers", "-o", key)
+    assert marked(run, key, code=0)["summary"]["score"] == 12
+
+
+def test_blank_sheet_scores_zero_and_exits_1(run, tmp_path):
+    path = sheet(tmp_path, "t,g,eg2,eta,dx,edx2,x\n1,0.1,,,,,\n2,0.2,,,,,\n")
+    result = run("check", path)
+    assert result.exit_code == 1 and "Score 0/10 (0%)" in result.stdout
+
+
+def test_dash_and_absent_columns_are_not_asked(run, tmp_path):
+    path = sheet(tmp_path, "t,g,eg2,eta\n1,0.1,0.0005,-\n2,0.2,0.002475,\n")
+    d = marked(run, path, code=1)
+    assert [(c["t"], c["name"], c["status"]) for c in d["cells"]] == [
+        (1, "eg2", "right"), (2, "eg2", "right"), (2, "eta", "unanswered")]
+    assert d["summary"]["out_of"] == 3
+
+
+# --- 5. A score, --only-wrong, the formats, the exit status -----------------------------------------------------
+
+STUDENT = "t,g,eg2,eta,dx,edx2,x\n1,0.1,0.0005,0.0447,0.00447,9.98e-7,0.00447\n2,0.2,0.002475,0.0284,,,\n"
+
+
+def test_score_line_and_only_wrong(run, tmp_path):
+    path = sheet(tmp_path, STUDENT)
+    result = run("check", path, "--only-wrong")
+    assert result.exit_code == 1
+    assert "Score 6/10 (60%): 6 right (1 of them given your own earlier values), 1 wrong, 3 unanswered" \
+        in result.stdout
+    assert "Δx_1" in result.stdout and "η_1" not in result.stdout and "E[g²]_2" not in result.stdout
+
+
+def test_formats(run, tmp_path):
+    path = sheet(tmp_path, STUDENT)
+    rows = list(csv.DictReader(io.StringIO(run("check", path, "--format", "csv").stdout)))
+    assert [(r["t"], r["quantity"], r["verdict"]) for r in rows][:3] == [
+        ("1", "eg2", "right"), ("1", "eta", "right"), ("1", "dx", "wrong")]
+    assert float(rows[2]["computed"]) == pytest.approx(-0.004467670516087701, rel=1e-15)
+    assert "sign" in rows[2]["slip"]
+    md = run("check", path, "--format", "markdown").stdout
+    assert "| 1 | Δx\\_1 | 0.00447 | ✗ wrong | -0.00446767 |" in md and "**Score 6/10 (60%)" in md
+    assert doc(run("check", path, "--format", "json"), 1)["summary"]["percent"] == 60
+
+
+def test_closed_pipe_keeps_the_marking_status(tmp_path):
+    key = tmp_path / "key.csv"
+    subprocess.run([sys.executable, "-m", "adadelta_cli", "worksheet", "--steps", "400", "--seed", "3",
+                    "--answers", "-o", str(key)], check=True, capture_output=True)
+    shell = f"{sys.executable} -m adadelta_cli check {key} | head -1 >/dev/null; echo ${{PIPESTATUS[0]}}"
+    out = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "0", out.stderr
+    assert "Traceback" not in out.stderr
+
+
+# --- 6. A whole class at once -----------------------------------------------------------------------------------
+
+def test_gradebook_over_a_folder(run, tmp_path):
+    folder = tmp_path / "returned"
+    assert run("worksheet", "--variants", "3", "--seed", "5", "--hide", "eta,dx", "-o", folder).exit_code == 0
+    key1 = (folder / "keys" / "key-01.csv").read_text()
+    (folder / "sheet-01.csv").write_text(key1.replace("# Adadelta answer key", "# name = Ada\n# x"))
+    sheet2 = (folder / "sheet-02.csv").read_text().replace("# name = ", "# name = =HYPERLINK(\"x\")")
+    (folder / "sheet-02.csv").write_text(sheet2)
+    (folder / "sheet-03.csv").write_text("t,g,eta\n1,abc,0.1\n")
+    grades = tmp_path / "grades.csv"
+    result = run("check", folder, "--gradebook", grades)
+    assert result.exit_code == 2
+    assert "sheet-03.csv" in result.stderr and "not a number" in result.stderr
+    rows = {r["file"].rsplit("/", 1)[-1]: r for r in csv.DictReader(io.StringIO(grades.read_text()))}
+    assert rows["sheet-01.csv"]["student"] == "Ada" and rows["sheet-01.csv"]["variant"] == "01"
+    assert (rows["sheet-01.csv"]["score"], rows["sheet-01.csv"]["out_of"], rows["sheet-01.csv"]["percent"]) == \
+        ("6", "6", "100")
+    assert rows["sheet-02.csv"]["student"].startswith("'=")  # never a spreadsheet formula
+    assert rows["sheet-02.csv"]["unanswered"] == "6" and rows["sheet-02.csv"]["score"] == "0"
+    assert "not a number" in rows["sheet-03.csv"]["error"]
+    (folder / "sheet-03.csv").unlink()
+    assert run("check", folder, "--gradebook", grades).exit_code == 0
+
+
+def test_gradebook_names_the_first_slip(run, tmp_path):
+    a = sheet(tmp_path, STUDENT, "a.csv")
+    b = sheet(tmp_path, "g,eta\n0.1,0.0447\n", "b.csv")
+    result = run("check", a, b, "--gradebook", "-")
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows[0]["first_slip"].startswith("Δx_1: the sign") and rows[1]["first_slip"] == ""
+
+
+# --- 7. One sheet per student -----------------------------------------------------------------------------------
+
+def test_variants_differ_at_the_same_difficulty_and_check_needs_no_flags(run, tmp_path):
+    folder = tmp_path / "class"
+    result = run("worksheet", "--variants", "5", "--seed", "42", "--steps", "4", "--rho", "0.9", "-o", folder)
+    assert result.exit_code == 0, result.stderr
+    sheets = sorted(folder.glob("sheet-*.csv"))
+    keys = sorted((folder / "keys").glob("key-*.csv"))
+    assert len(sheets) == len(keys) == 5
+    gradients = []
+    for i, path in enumerate(sheets, start=1):
+        text = path.read_text()
+        assert f"# variant = 0{i}" in text and "# name = " in text and "# rho = 0.9" in text
+        gradients.append([float(line.split(",")[1]) for line in text.splitlines() if line[:1].isdigit()])
+    assert len({tuple(g) for g in gradients}) == 5
+    for g in gradients:  # the same signs, and tenths where the first has tenths (else 0.05, 0.15, ...)
+        assert [math.copysign(1, v) for v in g] == [math.copysign(1, v) for v in gradients[0]]
+        assert [round(abs(v) * 10, 9).is_integer() for v in g] == [round(abs(v) * 10, 9).is_integer()
+                                                                   for v in gradients[0]]
+    for key in keys:
+        d = marked(run, key, code=0)
+        assert d["summary"]["score"] == d["summary"]["out_of"] == 20 and d["settings"]["rho"] == 0.9
+
+
+# --- 8. Into the school's LMS -----------------------------------------------------------------------------------
+
+def key_values(text):
+    rows = [line.split(",") for line in text.splitlines() if line and not line.startswith("#")]
+    header = rows[0]
+    return [dict(zip(header, r)) for r in rows[1:]]
+
+
+def test_moodle_xml_is_well_formed_and_holds_the_keys_numbers(run, tmp_path):
+    xml = run("worksheet", "0.1", "0.2", "0.15", "--hide", "eta,dx", "--format", "moodle").stdout
+    quiz = ET.fromstring(xml)
+    questions = quiz.findall("question[@type='numerical']")
+    assert len(questions) == 6 and len(quiz.findall("question[@type='category']")) == 1
+    key = key_values(key_text(run, "0.1", "0.2", "0.15", "--hide", "eta,dx"))
+    expected = [(r[name], name, r["t"]) for r in key for name in ("eta", "dx")]
+    for q, (value, name, t) in zip(questions, expected):
+        assert float(q.find("answer/text").text) == float(value)
+        tolerance = float(q.find("answer/tolerance").text)
+        assert tolerance == pytest.approx(0.5 * 10 ** (math.floor(math.log10(abs(float(value)))) - 2))
+        text = q.find("questiontext/text").text
+        assert f"g_{t} = " in text and f"E[g²]_{t} = " in text  # the step's givens
+    assert quiz.findall("question[@type='numerical']")[0].find("answer/text").text == "0.0446767"
+
+
+def test_moodle_variants_one_category_per_cell(run, tmp_path):
+    folder = tmp_path / "quiz"
+    assert run("worksheet", "--variants", "3", "--seed", "1", "--steps", "2", "--hide", "eta", "--format",
+               "moodle", "--sig-digits", "4", "-o", folder).exit_code == 0
+    quiz = ET.parse(folder / "quiz.xml").getroot()
+    children = list(quiz)
+    categories = [c for c in children if c.get("type") == "category"]
+    assert [c.find("category/text").text.rsplit("/", 1)[-1] for c in categories] == ["η_1", "η_2"]
+    assert len(children) == 2 + 2 * 3
+    names = [c.find("name/text").text for c in children if c.get("type") == "numerical"]
+    assert names[:3] == ["Variant 01: η_1", "Variant 02: η_1", "Variant 03: η_1"]
+    for i, q in enumerate(c for c in children if c.get("type") == "numerical"):
+        variant, t = i % 3 + 1, i // 3 + 1
+        key = key_values((folder / "keys" / f"key-0{variant}.csv").read_text())
+        assert float(q.find("answer/text").text) == float(key[t - 1]["eta"])
+        assert "4 significant digits" in q.find("questiontext/text").text
+
+
+def test_gift_escapes_its_special_characters(run):
+    from adadelta_cli.worksheet import gift_escape
+
+    assert gift_escape("a~b=c#d{e}f:g\\h") == "a\\~b\\=c\\#d\\{e\\}f\\:g\\\\h"
+    gift = run("worksheet", "0.1", "0.2", "--hide", "eta", "--format", "gift").stdout
+    questions = [line for line in gift.splitlines() if line.startswith("::")]
+    assert len(questions) == 2
+    assert questions[0].startswith("::η_1::[html]") and questions[0].endswith("{#0.0446767:0.00005}")
+    body = questions[0][len("::η_1::[html]"):questions[0].rindex("{#")]
+    for special in "~=#{}:":
+        assert all(body[i - 1] == "\\" for i, c in enumerate(body) if c == special)
+
+
+# --- 9. Checking code, not only hand work -----------------------------------------------------------------------
+
+def implementation(gradients, rho=0.95, eps=1e-6, lr=1.0, bug=None):
+    """A from-scratch Adadelta as a student writes it, with one of the known bugs."""
+    eg2 = edx2 = x = 0.0
+    rows = []
+    for t, g in enumerate(gradients, start=1):
+        eg2_prev, edx2_prev = eg2, edx2
+        eg2 = rho * eg2 + (1 - rho) * g * g
+        denominator = eg2_prev if bug == "eg2_prev" else eg2
+        if bug == "tf1":  # TensorFlow 1.0: E[Δx²] updated with the new step before η reads it
+            dx0 = -math.sqrt(edx2 + eps) / math.sqrt(eg2 + eps) * g
+            edx2_now = rho * edx2 + (1 - rho) * dx0 * dx0
+            eta = math.sqrt(edx2_now + eps) / math.sqrt(eg2 + eps)
+        elif bug == "no_numerator_root":
+            eta = (edx2 + eps) / math.sqrt(denominator + eps)
+        elif bug == "eps_outside":
+            eta = (math.sqrt(edx2) + eps) / (math.sqrt(eg2) + eps)
+        else:
+            eta = math.sqrt(edx2 + eps) / math.sqrt(denominator + eps)
+        dx = -eta * g
+        step = lr * dx if bug == "lr_first" else dx
+        edx2 = rho * edx2 + (1 - rho) * (g * g if bug == "g2" else step * step)
+        x = x + (step if bug == "lr_first" else lr * dx)
+        rows.append([t, "x", g, eg2, edx2_prev, eta, step if bug == "lr_first" else dx, edx2, x])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["t", "param", "g", "eg2", "edx2_prev", "eta", "dx", "edx2", "x"])
+    writer.writerows([[r[0], r[1], *map(repr, r[2:])] for r in rows])
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("bug,args,cell,words", [
+    (None, {}, None, None),
+    ("tf1", {"rho": 0.0, "eps": 1.0}, "eta", "tensorflow#9058"),
+    ("eg2_prev", {}, "eta", "E[g²]_{t−1} used where E[g²]_t belongs"),
+    ("no_numerator_root", {}, "eta", "square root missing in the numerator"),
+    ("eps_outside", {}, "eta", "ε outside the roots"),
+    ("lr_first", {"lr": 0.5}, "dx", "lr applied before the accumulator"),
+    ("g2", {}, "edx2", "g² accumulated into E[Δx²]"),
+])
+def test_an_implementations_first_wrong_cell_names_its_bug(run, tmp_path, bug, args, cell, words):
+    gradients = [1.0] if bug == "tf1" else [0.1, 0.2, 0.15, -0.3]
+    path = sheet(tmp_path, implementation(gradients, bug=bug, **args))
+    options = [f"--{k}={v}" for k, v in args.items()]
+    d = marked(run, path, *options, code=0 if bug is None else 1)
+    wrong = [c for c in d["cells"] if c["status"] != "right"]
+    if bug is None:
+        assert not wrong and d["summary"]["score"] == d["summary"]["out_of"] == 6 * len(gradients)
+        return
+    first = wrong[0]
+    assert (first["t"], first["name"]) == (1, cell) and words in first["slip"], first
+    if bug == "tf1":
+        assert float(first["written"]) == pytest.approx(0.8660254037844386)  # −0.866 for Δx, as in the issue
+        assert first["computed"] == pytest.approx(0.7071067811865476)
+
+
+# --- 10. step --t N and repeated --expect -----------------------------------------------------------------------
+
+def test_step_header_has_the_real_indices(run):
+    out = run("step", "--grad", "0.1", "--edx2-prev", "0.0001", "--x", "1", "--t", "3").stdout
+    assert "x₂ = 1, E[Δx²]₂ = 0.0001" in out
+    assert "g_3" in out and "E[g²]_3" in out and "η_3" in out and "x_3" in out
+    assert "x₀" not in out and "η_t" not in out
+
+
+def test_expect_repeated_checks_each_value(run):
+    d = doc(run(*ARTICLE_STEP, "--expect", "eta=0.202", "--expect", "eta=0.2019", "--expect", "dx=-0.0202",
+                "--format", "json"), 1)
+    assert [(c["name"], c["written"], c["status"]) for c in d["checks"]] == [
+        ("eta", "0.202", "right"), ("eta", "0.2019", "wrong"), ("dx", "-0.0202", "right")]
