@@ -60,6 +60,85 @@ def render_text(renderable, width: int | None = None) -> str:
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
+# --- Tables on narrow terminals ------------------------------------------------------------------------------
+
+def _measure(renderable) -> int:
+    from rich.console import Console
+
+    return Console(width=100_000).measure(renderable).maximum
+
+
+def split_table(table, width: int) -> list:
+    """``table`` as parts of whole columns, each at most ``width`` wide where it can be: the first column (t) and a
+    left-aligned second one (param) start every part, so that each row can be read on its own. A column is never
+    cut or shortened. Works on any rich Table."""
+    from rich.table import Table
+
+    columns = table.columns
+    keys = [0] + ([1] if len(columns) > 1 and columns[1].justify == "left" else [])
+    rest = [i for i in range(len(columns)) if i not in keys]
+
+    def build(indices: list[int], first: bool, last: bool):
+        part = Table(box=table.box, title=table.title if first else None, title_justify=table.title_justify,
+                     caption=table.caption if last else None, caption_justify=table.caption_justify,
+                     show_header=table.show_header, show_lines=table.show_lines, show_edge=table.show_edge,
+                     pad_edge=table.pad_edge, padding=table.padding, header_style=table.header_style)
+        for i in indices:
+            column = columns[i]
+            part.add_column(column.header, justify=column.justify, no_wrap=True, style=column.style,
+                            header_style=column.header_style, min_width=column.min_width, overflow="fold")
+        cells = [list(columns[i].cells) for i in indices]
+        for r, row in enumerate(table.rows):
+            part.add_row(*(column_cells[r] for column_cells in cells), style=row.style, end_section=row.end_section)
+        return part
+
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for i in rest:
+        trial = current + [i]
+        if current and _measure(build(keys + trial, False, False)) > width:
+            groups.append(current)
+            current = [i]
+        else:
+            current = trial
+    if current or not groups:
+        groups.append(current)
+    return [build(keys + group, n == 0, n == len(groups) - 1) for n, group in enumerate(groups)]
+
+
+def print_fitted(renderable, console=None) -> None:
+    """Print a table, or a Group holding tables and lines of text, to standard output with no number ever cut.
+
+    Into a pipe or a file, lines are as long as the table needs (as before). On a terminal narrower than a table,
+    the table is shown in parts of whole columns (t repeated in each), with a note saying so; text lines wrap at
+    spaces."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    console = console or stdout_console()
+    needed = _measure(renderable)
+    if needed <= console.width:
+        console.print(renderable)
+        return
+    if not console.is_terminal:
+        console.width = needed
+        console.print(renderable, crop=False)
+        return
+    items = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
+    for item in items:
+        if isinstance(item, Table) and _measure(item) > console.width:
+            parts = split_table(item, console.width)
+            if len(parts) > 1:
+                console.print(Text(_f('(the table is wider than the terminal\'s %(width)s columns: shown in %(count)s '
+                                      'parts; -o FILE or --format csv writes it whole)', width=console.width,
+                                      count=len(parts)), style="dim"))
+            for part in parts:
+                console.print(part, crop=False)
+        else:
+            console.print(item, crop=False)
+
+
 # --- The standard streams --------------------------------------------------------------------------------------
 
 class _ClosedStdout(io.TextIOBase):

@@ -70,8 +70,7 @@ def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int 
     if fmt == "table" and output_path is None:
         table = render.table(report, digits, show_all=show_all)
         console = output.stdout_console()
-        console.width = max(console.width, render.table_width(table))
-        console.print(table)
+        output.print_fitted(table, console)
         if explain:
             print_explanation(console, report, digits)
         return
@@ -148,8 +147,7 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
     from rich.text import Text
 
     console = _marking_console()
-    console.width = max(console.width, render.table_width(table))
-    console.print(table)
+    output.print_fitted(table, console)
     for line in lines:
         console.print(Text(line), soft_wrap=True)
     if verdicts:

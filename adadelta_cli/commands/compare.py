@@ -71,10 +71,6 @@ def command(
         if output_path is not None:
             output.emit(output.render_text(table, width=200), output_path)
         else:
-            console = output.stdout_console()
-            from ..render import table_width
-
-            console.width = max(console.width, table_width(table))
-            console.print(table)
+            output.print_fitted(table)
     else:
         raise SettingsError(_f('compare writes --format table, csv or json, not %(format)s', format=fmt))

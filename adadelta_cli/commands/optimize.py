@@ -76,7 +76,7 @@ def command(
         if output_path is not None:
             output.emit(output.render_text(table), output_path)
         else:
-            output.stdout_console().print(table)
+            output.print_fitted(table)
     else:
         raise SettingsError(_f('optimize writes --format table, csv or json, not %(format)s', format=fmt))
     if plot_path is not None:
