@@ -16,7 +16,7 @@ except ImportError:  # older Typer runs on Click itself
 from . import output
 from .commands._common import EXIT_USAGE, EXIT_WRONG  # noqa: F401  (re-exported: the exit codes)
 from .errors import AdadeltaError
-from .i18n import _, _f
+from .i18n import N_, _f
 
 
 class _Group(TyperGroup):
@@ -92,7 +92,7 @@ def _quiet_broken_pipe() -> None:
 app = typer.Typer(
     cls=_Group,
     name="adadelta",
-    help=_("Adadelta (Zeiler 2012) step by step: E[g²]_t, η_t, Δx_t, E[Δx²]_t and x_t for every step."),
+    help=N_("Adadelta (Zeiler 2012) step by step: E[g²]_t, η_t, Δx_t, E[Δx²]_t and x_t for every step."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -111,10 +111,10 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(version: Annotated[Optional[bool], typer.Option(
-        "--version", callback=_version, is_eager=True, help=_("Print the version and exit."))] = None,
+        "--version", callback=_version, is_eager=True, help=N_("Print the version and exit."))] = None,
           lang: Annotated[Optional[str], typer.Option(
               "--lang", metavar="[en|zh]",
-              help=_("Language of tables, explanations and messages: en or zh (中文); it may also follow any "
+              help=N_("Language of tables, explanations and messages: en or zh (中文); it may also follow any "
                      "command. [default: ADADELTA_LANG, else the locale, else en]"), show_default=False)] = None,
           ) -> None:
     """Adadelta (Zeiler 2012) step by step: E[g²]_t, η_t, Δx_t, E[Δx²]_t and x_t for every step."""

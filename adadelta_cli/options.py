@@ -47,40 +47,40 @@ SETTINGS_PANEL = "Adadelta settings"
 OUTPUT_PANEL = "Output"
 
 Rho = Annotated[Optional[float], typer.Option(
-    "--rho", "--gamma", help=_("Decay ρ of both running averages (the article's γ), in [0, 1). [default: 0.95]"),
+    "--rho", "--gamma", help=N_("Decay ρ of both running averages (the article's γ), in [0, 1). [default: 0.95]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]
 Eps = Annotated[Optional[float], typer.Option(
-    "--eps", help=_("ε inside both square roots, >= 0. [default: 1e-6]"), rich_help_panel=SETTINGS_PANEL,
+    "--eps", help=N_("ε inside both square roots, >= 0. [default: 1e-6]"), rich_help_panel=SETTINGS_PANEL,
     show_default=False)]
 Lr = Annotated[Optional[float], typer.Option(
-    "--lr", help=_("Learning rate: scales the step applied to x, never the accumulator. [default: 1]"),
+    "--lr", help=N_("Learning rate: scales the step applied to x, never the accumulator. [default: 1]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]
 X0 = Annotated[Optional[str], typer.Option(
-    "--x0", help=_("Starting x: one value, or a comma-separated list with one per parameter. [default: 0]"),
+    "--x0", help=N_("Starting x: one value, or a comma-separated list with one per parameter. [default: 0]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]
 Eg2Init = Annotated[Optional[str], typer.Option(
-    "--eg2-init", help=_("E[g²]_0 (one value or one per parameter). [default: 0]"), rich_help_panel=SETTINGS_PANEL,
+    "--eg2-init", help=N_("E[g²]_0 (one value or one per parameter). [default: 0]"), rich_help_panel=SETTINGS_PANEL,
     show_default=False)]
 Edx2Init = Annotated[Optional[str], typer.Option(
-    "--edx2-init", help=_("E[Δx²]_0 (one value or one per parameter). [default: 0]"),
+    "--edx2-init", help=N_("E[Δx²]_0 (one value or one per parameter). [default: 0]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]
 WeightDecay = Annotated[Optional[float], typer.Option(
-    "--weight-decay", help=_("L2 weight decay wd >= 0 (coupled: g_eff = g + wd·x_{t−1}, as PyTorch). [default: 0]"),
+    "--weight-decay", help=N_("L2 weight decay wd >= 0 (coupled: g_eff = g + wd·x_{t−1}, as PyTorch). [default: 0]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]
 WdMode = Annotated[Optional[WeightDecayMode], typer.Option(
-    "--weight-decay-mode", help=_("coupled (PyTorch, optax) or decoupled (Keras 3: x shrinks by lr·wd·x). "
+    "--weight-decay-mode", help=N_("coupled (PyTorch, optax) or decoupled (Keras 3: x shrinks by lr·wd·x). "
     "[default: the preset's, else coupled]"), rich_help_panel=SETTINGS_PANEL, show_default=False)]
 Maximize = Annotated[Optional[bool], typer.Option(
-    "--maximize/--minimize", help=_("Ascend instead of descend (the gradient is negated). [default: minimize]"),
+    "--maximize/--minimize", help=N_("Ascend instead of descend (the gradient is negated). [default: minimize]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]
 PresetOpt = Annotated[Optional[Preset], typer.Option(
-    "--preset", help=_("Start from a framework's defaults; options given explicitly win."),
+    "--preset", help=N_("Start from a framework's defaults; options given explicitly win."),
     rich_help_panel=SETTINGS_PANEL, show_default=False, case_sensitive=False)]
 DTypeOpt = Annotated[DType, typer.Option(
-    "--dtype", help=_("Arithmetic: float64, or float32 rounded exactly as torch.optim.Adadelta on the CPU."),
+    "--dtype", help=N_("Arithmetic: float64, or float32 rounded exactly as torch.optim.Adadelta on the CPU."),
     rich_help_panel=SETTINGS_PANEL, case_sensitive=False)]
 LrDTypeOpt = Annotated[Optional[DType], typer.Option(
-    "--lr-dtype", help=_("Precision lr is held in: float32 as Keras keeps it (a float32 variable). "
+    "--lr-dtype", help=N_("Precision lr is held in: float32 as Keras keeps it (a float32 variable). "
     "[default: the preset's, else float64]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
     case_sensitive=False)]
 
@@ -99,19 +99,19 @@ def format_option(*names: str, help: str | None = None):
     return annotation, choices(names[0])
 
 OutputOpt = Annotated[Optional[Path], typer.Option(
-    "--output", "-o", help=_("Write to FILE (whole, or not at all) instead of standard output."),
+    "--output", "-o", help=N_("Write to FILE (whole, or not at all) instead of standard output."),
     rich_help_panel=OUTPUT_PANEL, show_default=False, metavar="FILE")]
 LatexFragment = Annotated[bool, typer.Option(
-    "--latex-fragment", help=_("With --format latex: only the part to paste into one's own document (it needs "
+    "--latex-fragment", help=N_("With --format latex: only the part to paste into one's own document (it needs "
     "amsmath and longtable), instead of a whole document that compiles as it is."), rich_help_panel=OUTPUT_PANEL)]
 Digits = Annotated[int, typer.Option(
-    "--digits", help=_("Significant digits shown in tables (CSV and JSON always carry full precision)."),
+    "--digits", help=N_("Significant digits shown in tables (CSV and JSON always carry full precision)."),
     rich_help_panel=OUTPUT_PANEL)]
 WithOpt = Annotated[Optional[str], typer.Option(
-    "--with", help=_("Optimizers beside Adadelta: a comma-separated list of adagrad, rmsprop, sgd, momentum, adam "
+    "--with", help=N_("Optimizers beside Adadelta: a comma-separated list of adagrad, rmsprop, sgd, momentum, adam "
     "(PyTorch's defaults). [default: all five]"), show_default=False)]
 SetOpt = Annotated[Optional[list[str]], typer.Option(
-    "--set", help=_("OPTIMIZER.PARAMETER=VALUE over PyTorch's defaults, e.g. --set adagrad.lr=0.1; repeatable."),
+    "--set", help=N_("OPTIMIZER.PARAMETER=VALUE over PyTorch's defaults, e.g. --set adagrad.lr=0.1; repeatable."),
     show_default=False)]
 
 
@@ -134,8 +134,8 @@ class Resolved:
         for option, given in (("--x0", self.x0), ("--eg2-init", self.eg2_init), ("--edx2-init", self.edx2_init)):
             if len(given) not in (1, size):
                 raise SettingsError(_f(
-                    '%(option)s has %(given)s values but the input has %(parameters)s parameters; give one value for all, or one '
-                    'per parameter',
+                    '%(option)s has %(given)s values but the input has %(parameters)s parameters; give one value for '
+                    'all, or one per parameter',
                     option=option, given=len(given), parameters=size))
             values[option] = given
         return init(values["--x0"], values["--eg2-init"], values["--edx2-init"], size=size,

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import output
-from ..i18n import _
+from ..i18n import N_, _
 from ..options import (
     X0,
     Digits,
@@ -29,26 +29,26 @@ from ._common import EXIT_USAGE, EXIT_WRONG, check_digits
 
 FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown")
 
-COMMAND = dict(name="check", help=_(
+COMMAND = dict(name="check", help=N_(
     'Mark worksheets of hand-calculated values: each asked cell right, wrong, too few digits or unanswered, the '
     'likely slip, and a score.'))
 
 
 def command(
-    files: Annotated[list[str], typer.Argument(metavar="FILE_OR_DIR...", help=_(
+    files: Annotated[list[str], typer.Argument(metavar="FILE_OR_DIR...", help=N_(
         "Worksheets: CSV with a g column and any of eg2, edx2_prev, eta, dx, edx2, x filled in; a folder gives its "
         "*.csv files."), show_default=False)],
     sig_digits: Annotated[Optional[int], typer.Option(
-        "--sig-digits", help=_("Significant digits a written value must carry. [default: the worksheet's, else 3]"),
+        "--sig-digits", help=N_("Significant digits a written value must carry. [default: the worksheet's, else 3]"),
         show_default=False)] = None,
     rel_tol: Annotated[Optional[float], typer.Option(
-        "--rel-tol", help=_("Instead, accept a value within this relative distance of the computed one."),
+        "--rel-tol", help=N_("Instead, accept a value within this relative distance of the computed one."),
         show_default=False)] = None,
     only_wrong: Annotated[bool, typer.Option(
-        "--only-wrong", help=_("List only the cells not right (the score still counts every cell).")
+        "--only-wrong", help=N_("List only the cells not right (the score still counts every cell).")
     )] = False,
     gradebook: Annotated[Optional[Path], typer.Option(
-        "--gradebook", help=_("Write one CSV row per sheet (file, student, variant, counts, score, first slip) to "
+        "--gradebook", help=N_("Write one CSV row per sheet (file, student, variant, counts, score, first slip) to "
                               "FILE ('-': standard output)."), show_default=False, metavar="FILE")] = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import output
-from ..i18n import _, _f
+from ..i18n import N_, _, _f
 from ..options import (
     X0,
     Digits,
@@ -29,13 +29,13 @@ from ._common import NUMBERS_OK, check_digits
 
 FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json")
 
-COMMAND = dict(name="compare", context_settings=NUMBERS_OK, help=_(
+COMMAND = dict(name="compare", context_settings=NUMBERS_OK, help=N_(
     'Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side.'))
 
 
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help=_("Gradients as for trace."), show_default=False)] = None,
+        metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
     with_: WithOpt = None, set_: SetOpt = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,

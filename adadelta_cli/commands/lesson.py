@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import output
-from ..i18n import _
+from ..i18n import N_, _
 from ..options import (
     X0,
     Digits,
@@ -25,16 +25,16 @@ from ..options import (
 )
 from ._common import NUMBERS_OK, check_digits
 
-COMMAND = dict(name="lesson", context_settings=NUMBERS_OK, help=_(
+COMMAND = dict(name="lesson", context_settings=NUMBERS_OK, help=N_(
     "Write a web page that steps through the trace in class: each step's formulas with its numbers, the table so "
     "far, a chart; one file that needs no network."))
 
 
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help=_("Gradients as for trace."), show_default=False)] = None,
+        metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
     output_path: Annotated[Path, typer.Option(
-        "--output", "-o", help=_("The page to write, such as lesson.html (- writes it to standard output)."),
+        "--output", "-o", help=N_("The page to write, such as lesson.html (- writes it to standard output)."),
         metavar="FILE", show_default=False, rich_help_panel="Output")] = ...,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import output
-from ..i18n import _, _f
+from ..i18n import N_, _, _f
 from ..options import (
     Digits,
     Edx2Init,
@@ -28,28 +28,28 @@ from ._common import NUMBERS_OK, check_digits
 
 FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json")
 
-COMMAND = dict(name="optimize", context_settings=NUMBERS_OK, help=_(
+COMMAND = dict(name="optimize", context_settings=NUMBERS_OK, help=N_(
     "Minimise a function: each step's gradient is taken exactly from the function at the current x."))
 
 
 def command(
     function: Annotated[str, typer.Argument(
-        metavar="FUNCTION", help=_("quadratic (Σ x_i²), rosenbrock, beale, himmelblau, or a formula in x and y such "
+        metavar="FUNCTION", help=N_("quadratic (Σ x_i²), rosenbrock, beale, himmelblau, or a formula in x and y such "
         "as '(x - 1)^2 + 10*(y + 2)^2' (x1 ... xn beyond two dimensions)."), show_default=False)],
-    x0: Annotated[str, typer.Option("--x0", help=_("The starting point: a or a,b (one value per dimension)."),
+    x0: Annotated[str, typer.Option("--x0", help=N_("The starting point: a or a,b (one value per dimension)."),
                                     show_default=False)],
-    steps: Annotated[int, typer.Option("--steps", help=_("Number of steps."), min=1, max=10_000_000)] = 100,
+    steps: Annotated[int, typer.Option("--steps", help=N_("Number of steps."), min=1, max=10_000_000)] = 100,
     with_: Annotated[Optional[str], typer.Option(
-        "--with", help=_("Other optimizers to run from the same start: adagrad, rmsprop, sgd, momentum, adam."),
+        "--with", help=N_("Other optimizers to run from the same start: adagrad, rmsprop, sgd, momentum, adam."),
         show_default=False)] = None,
     set_: SetOpt = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, eg2_init: Eg2Init = None, edx2_init: Edx2Init = None,
     weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None, maximize: Maximize = None,
     preset: PresetOpt = None, lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT,
     output_path: OutputOpt = None, digits: Digits = 6,
-    show_all: Annotated[bool, typer.Option("--all", help=_("Show every step in the table."))] = False,
+    show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step in the table."))] = False,
     plot_path: Annotated[Optional[Path], typer.Option(
-        "--plot", help=_("Draw the trajectories over the function's contours to a .png, .svg or .pdf file "
+        "--plot", help=N_("Draw the trajectories over the function's contours to a .png, .svg or .pdf file "
         "(needs the plot extra)."), metavar="FILE", show_default=False)] = None,
 ) -> None:
     """Minimise a function: each step's gradient is taken exactly from the function at the current x."""

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import output
-from ..i18n import _
+from ..i18n import N_, _
 from ..options import (
     X0,
     DType,
@@ -27,31 +27,31 @@ from ..options import (
 )
 from ._common import NUMBERS_OK
 
-COMMAND = dict(name="plot", context_settings=NUMBERS_OK, help=_(
+COMMAND = dict(name="plot", context_settings=NUMBERS_OK, help=N_(
     'Plot E[g²]_t and E[Δx²]_t (log scale), η_t, Δx_t and x_t against t.'))
 
 
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help=_("Gradients as for trace."), show_default=False)] = None,
+        metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
     maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
     lr_dtype: LrDTypeOpt = None,
     output_path: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", help=_("Draw to a .png, .svg or .pdf file (needs the plot extra: "
+        "--output", "-o", help=N_("Draw to a .png, .svg or .pdf file (needs the plot extra: "
         "pip install 'adadelta-cli[plot]'). Without it, the chart is drawn in the terminal."), metavar="FILE",
         show_default=False)] = None,
-    width: Annotated[Optional[int], typer.Option("--width", help=_("Terminal chart width. [default: the terminal's]"),
+    width: Annotated[Optional[int], typer.Option("--width", help=N_("Terminal chart width. [default: the terminal's]"),
                                                  min=40, show_default=False)] = None,
-    height: Annotated[int, typer.Option("--height", help=_("Terminal chart height."), min=10)] = 30,
+    height: Annotated[int, typer.Option("--height", help=N_("Terminal chart height."), min=10)] = 30,
     function: Annotated[Optional[str], typer.Option(
-        "--function", help=_("Instead of INPUT: optimise this function from --x0 (as adadelta optimize) and draw "
+        "--function", help=N_("Instead of INPUT: optimise this function from --x0 (as adadelta optimize) and draw "
                              "the trajectories over its contours (-o FILE), or f(x_t) against t in the terminal."),
         show_default=False)] = None,
-    steps: Annotated[int, typer.Option("--steps", help=_("With --function: the number of steps."), min=1)] = 100,
+    steps: Annotated[int, typer.Option("--steps", help=N_("With --function: the number of steps."), min=1)] = 100,
     with_: Annotated[Optional[str], typer.Option(
-        "--with", help=_("With --function: other optimizers to draw (adagrad, rmsprop, sgd, momentum, adam)."),
+        "--with", help=N_("With --function: other optimizers to draw (adagrad, rmsprop, sgd, momentum, adam)."),
         show_default=False)] = None,
     set_: SetOpt = None,
 ) -> None:

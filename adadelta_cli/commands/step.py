@@ -4,7 +4,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..i18n import _
+from ..i18n import N_, _
 from ..options import (
     Digits,
     DType,
@@ -26,27 +26,27 @@ from ._common import EXIT_WRONG, check_digits
 
 FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
-COMMAND = dict(name="step", help=_('One step from an explicit state, with every intermediate shown.'))
+COMMAND = dict(name="step", help=N_('One step from an explicit state, with every intermediate shown.'))
 
 
 def command(
-    grad: Annotated[str, typer.Option("--grad", help=_("g_t, the gradient of this step."), show_default=False)],
+    grad: Annotated[str, typer.Option("--grad", help=N_("g_t, the gradient of this step."), show_default=False)],
     eg2_prev: Annotated[Optional[str], typer.Option(
-        "--eg2-prev", help=_("E[g²]_{t−1}; E[g²]_t is then computed. [default: 0]"), show_default=False)] = None,
+        "--eg2-prev", help=N_("E[g²]_{t−1}; E[g²]_t is then computed. [default: 0]"), show_default=False)] = None,
     eg2: Annotated[Optional[str], typer.Option(
-        "--eg2", help=_("E[g²]_t given as is (as the article's second example does), instead of --eg2-prev."),
+        "--eg2", help=N_("E[g²]_t given as is (as the article's second example does), instead of --eg2-prev."),
         show_default=False)] = None,
-    edx2_prev: Annotated[Optional[str], typer.Option("--edx2-prev", help=_("E[Δx²]_{t−1}. [default: 0]"),
+    edx2_prev: Annotated[Optional[str], typer.Option("--edx2-prev", help=N_("E[Δx²]_{t−1}. [default: 0]"),
                                                      show_default=False)] = None,
-    x: Annotated[Optional[str], typer.Option("--x", help=_("x_{t−1}. [default: 0]"), show_default=False)] = None,
-    t: Annotated[int, typer.Option("--t", help=_("The step's number, for the labels."), min=1)] = 1,
+    x: Annotated[Optional[str], typer.Option("--x", help=N_("x_{t−1}. [default: 0]"), show_default=False)] = None,
+    t: Annotated[int, typer.Option("--t", help=N_("The step's number, for the labels."), min=1)] = 1,
     expect: Annotated[Optional[list[str]], typer.Option(
-        "--expect", help=_("NAME=VALUE: check a hand-calculated value (eg2, eta, dx, edx2, x); repeatable. "
+        "--expect", help=N_("NAME=VALUE: check a hand-calculated value (eg2, eta, dx, edx2, x); repeatable. "
         "Exit 1 when any is wrong."), show_default=False)] = None,
     rel_tol: Annotated[Optional[float], typer.Option(
-        "--rel-tol", help=_("Instead, accept a value within this relative distance."), show_default=False)] = None,
+        "--rel-tol", help=N_("Instead, accept a value within this relative distance."), show_default=False)] = None,
     sig_digits: Annotated[int, typer.Option(
-        "--sig-digits", help=_("Significant digits an --expect value must carry."))] = 3,
+        "--sig-digits", help=N_("Significant digits an --expect value must carry."))] = 3,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, weight_decay: WeightDecay = None,
     weight_decay_mode: WdMode = None, maximize: Maximize = None, preset: PresetOpt = None,
     dtype: DTypeOpt = DType.float64, lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT,

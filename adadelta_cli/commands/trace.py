@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..i18n import _
+from ..i18n import N_
 from ..options import (
     X0,
     Digits,
@@ -30,29 +30,29 @@ from ._common import NUMBERS_OK, check_digits
 
 FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
-COMMAND = dict(name="trace", context_settings=NUMBERS_OK, help=_(
+COMMAND = dict(name="trace", context_settings=NUMBERS_OK, help=N_(
     'Trace the recurrence over a gradient sequence, one row per step (and parameter).'))
 
 
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help=_("Gradients as numbers (0.1 -0.2 0.15), one file (CSV, text, JSON), or - for "
+        metavar="[INPUT]...", help=N_("Gradients as numbers (0.1 -0.2 0.15), one file (CSV, text, JSON), or - for "
         "stdin. None: the article's example 0.1, 0.2, 0.15."), show_default=False)] = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
     maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
     lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, digits: Digits = 6,
     latex_fragment: LatexFragment = False,
-    show_all: Annotated[bool, typer.Option("--all", help=_("Show every step of a long trace in the table."),
+    show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step of a long trace in the table."),
                                            rich_help_panel="Output")] = False,
-    explain: Annotated[bool, typer.Option("--explain", help=_("After the table, each step's arithmetic with the "
+    explain: Annotated[bool, typer.Option("--explain", help=N_("After the table, each step's arithmetic with the "
                                           "numbers substituted, as the article writes it."),
                                           rich_help_panel="Output")] = False,
     export_svg: Annotated[Optional[Path], typer.Option(
-        "--export-svg", help=_("Also write the table (and --explain) as an SVG picture, for slides."), metavar="FILE",
+        "--export-svg", help=N_("Also write the table (and --explain) as an SVG picture, for slides."), metavar="FILE",
         rich_help_panel="Output", show_default=False)] = None,
     export_html: Annotated[Optional[Path], typer.Option(
-        "--export-html", help=_("Also write the table (and --explain) as a web page, for handouts."), metavar="FILE",
+        "--export-html", help=N_("Also write the table (and --explain) as a web page, for handouts."), metavar="FILE",
         rich_help_panel="Output", show_default=False)] = None,
 ) -> None:
     """Trace the recurrence over a gradient sequence, one row per step (and parameter)."""

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import output
-from ..i18n import _
+from ..i18n import N_, _
 from ..options import (
     X0,
     Digits,
@@ -26,13 +26,13 @@ from ..options import (
 )
 from ._common import NUMBERS_OK, check_digits
 
-COMMAND = dict(name="walk", context_settings=NUMBERS_OK, help=_(
+COMMAND = dict(name="walk", context_settings=NUMBERS_OK, help=N_(
     'Step through a trace in class: one step per key press (n/space next, b back, q quit).'))
 
 
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help=_("Gradients as for trace."), show_default=False)] = None,
+        metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
     maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,

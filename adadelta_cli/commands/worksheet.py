@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import output
-from ..i18n import _, _f
+from ..i18n import N_, _, _f
 from ..options import (
     X0,
     Digits,
@@ -25,34 +25,34 @@ from ..options import (
 )
 from ._common import NUMBERS_OK, check_digits
 
-FormatOpt, DEFAULT_FORMAT = format_option("csv", "markdown", "latex", "table", "moodle", "gift", help=_(
+FormatOpt, DEFAULT_FORMAT = format_option("csv", "markdown", "latex", "table", "moodle", "gift", help=N_(
     "csv (what check reads back), markdown, latex (a printable document), table, moodle (Moodle XML: one numerical "
     "question per asked cell) or gift (Moodle GIFT)."))
 
-COMMAND = dict(name="worksheet", context_settings=NUMBERS_OK, help=_(
+COMMAND = dict(name="worksheet", context_settings=NUMBERS_OK, help=N_(
     'Make an exercise: a worksheet with blank columns for the student, or its answer key.'))
 
 
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help=_("Gradients as for trace. None: --steps N pleasant gradients drawn with --seed, "
+        metavar="[INPUT]...", help=N_("Gradients as for trace. None: --steps N pleasant gradients drawn with --seed, "
         "or else the article's example."), show_default=False)] = None,
     hide: Annotated[Optional[str], typer.Option(
-        "--hide", help=_("Columns the student fills in: a comma-separated list of eg2, eta, dx, edx2, x. "
+        "--hide", help=N_("Columns the student fills in: a comma-separated list of eg2, eta, dx, edx2, x. "
         "[default: all five]"), show_default=False)] = None,
     steps: Annotated[Optional[int], typer.Option(
-        "--steps", help=_(
+        "--steps", help=N_(
             "With no INPUT: draw this many gradients such as 0.1, -0.25, 0.3."), show_default=False,
         max=100_000)] = None,
     seed: Annotated[Optional[int], typer.Option(
-        "--seed", help=_("Seed for --steps: the same seed gives the same exercise. [default: a fresh one, shown]"),
+        "--seed", help=N_("Seed for --steps: the same seed gives the same exercise. [default: a fresh one, shown]"),
         show_default=False, min=0)] = None,
-    answers: Annotated[bool, typer.Option("--answers", help=_("The answer key: every cell filled."))] = False,
+    answers: Annotated[bool, typer.Option("--answers", help=N_("The answer key: every cell filled."))] = False,
     variants: Annotated[Optional[int], typer.Option(
-        "--variants", help=_("Write N different sheets (same settings and difficulty, other gradients) and their "
+        "--variants", help=N_("Write N different sheets (same settings and difficulty, other gradients) and their "
         "answer keys into the folder -o DIR."), show_default=False, metavar="N")] = None,
     sig_digits: Annotated[int, typer.Option(
-        "--sig-digits", help=_("Significant digits asked of each answer (check reads it from the sheet; Moodle's "
+        "--sig-digits", help=N_("Significant digits asked of each answer (check reads it from the sheet; Moodle's "
         "tolerance is half a unit in that digit)."))] = 3,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
