@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
+
+import numpy as np
 
 from . import numfmt, recurrence, render
 from .i18n import _, _f, language
@@ -228,9 +231,11 @@ def _chart_section(report: render.Report, first: int, last: int) -> str:
         for p in range(values.shape[1]):
             colour = f"s{p % PALETTE}"
             for row in range(values.shape[0]):
+                if not math.isfinite(values[row, p]):
+                    continue  # an infinity or NaN (--nonfinite continue) has no place on the chart: a gap
                 t = first + row
                 x, y = _n(sx(t)), _n(sy(values[row, p]))
-                if row:
+                if row and math.isfinite(values[row - 1, p]):
                     px, py = _n(sx(t - 1)), _n(sy(values[row - 1, p]))
                     out.append(f'<line class="seg {colour} mark" data-t="{t}" x1="{px}" y1="{py}" x2="{x}" y2="{y}"/>')
                 out.append(f'<circle class="pt {colour} mark" data-t="{t}" cx="{x}" cy="{y}" r="3"/>')
@@ -247,7 +252,9 @@ def _chart_section(report: render.Report, first: int, last: int) -> str:
 
 
 def _range(values) -> tuple[float, float]:
-    low, high = float(values.min()), float(values.max())
+    """The span of the finite values, with a margin (a flat line gets one of its own)."""
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
     if high == low:
         pad = abs(high) * 0.1 or 1.0
         return low - pad, high + pad
@@ -337,7 +344,7 @@ tbody tr.later {{ display: none; }}
 .exercise .step .v:not(.shown), .exercise tr.now .v:not(.shown) {{ color: transparent; background: var(--mask);
   border-radius: 0.2em; cursor: pointer; }}
 @media print {{
-  :root, :root.dark {{ {_vars(LIGHT)} color-scheme: light; }}
+  :root, :root.dark, :root:not(.light) {{ {_vars(LIGHT)} color-scheme: light; }}
   html {{ font-size: 13pt; }}
   body {{ max-width: none; padding: 0; }}
   nav, #chart-section, #legend {{ display: none; }}

@@ -162,6 +162,20 @@ def test_mathml_numbers_have_a_real_minus_sign():
     assert not re.search(r"<m[no]>[^<]*-", page)  # no ASCII hyphen as a minus in any formula
 
 
+def test_a_non_finite_value_leaves_a_gap_in_the_chart():
+    import numpy as np
+
+    from adadelta_cli import render
+
+    report = report_for(["0.1", "0.2", "0.15"])
+    steps = report.steps._replace(x=np.array([[0.1], [np.inf], [0.3]]), eta=np.array([[0.1], [0.2], [np.nan]]))
+    page = lesson.page(render.Report(steps, report.names, report.settings))
+    chart = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "nan" not in chart and "inf" not in chart
+    assert len(re.findall(r'<circle class="pt s0 mark"', chart)) == 2 + 2  # x at t = 1, 3; η at t = 1, 2
+    assert len(re.findall(r'<line class="seg s0 mark"', chart)) == 0 + 1  # no segment touches a missing point
+
+
 def test_too_long_a_trace_is_refused():
     from adadelta_cli.errors import SettingsError
 
@@ -273,4 +287,28 @@ def test_browser_keys_buttons_and_exercise_mode(article_page):
         normal = browser.evaluate(size)
         browser.click("#large")
         assert browser.evaluate(size) > 1.3 * normal  # everything grows, the buttons and headings too
+        assert browser.errors == []
+
+
+@needs_chromium
+def test_browser_dark_by_preference_and_print_one_step_a_page(article_page):
+    with Browser() as browser:
+        browser.open(article_page, "step=2")
+        background = "getComputedStyle(document.body).backgroundColor"
+        assert browser.evaluate(background) == "rgb(255, 255, 255)"
+        browser.send("Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme", "value": "dark"}])
+        assert browser.evaluate(background) == "rgb(18, 20, 23)"
+        browser.click("#theme")  # the toggle wins over the preference
+        assert browser.evaluate(background) == "rgb(255, 255, 255)"
+        browser.click("#theme")
+        assert browser.evaluate(background) == "rgb(18, 20, 23)"
+        browser.send("Emulation.setEmulatedMedia", media="print",
+                     features=[{"name": "prefers-color-scheme", "value": "dark"}])
+        shown = ("Array.from(document.querySelectorAll('section.step')).map(s => [getComputedStyle(s).display, "
+                 "getComputedStyle(s).breakBefore])")
+        assert browser.evaluate(shown) == [["block", "auto"], ["block", "page"], ["block", "page"]]
+        assert browser.evaluate("getComputedStyle(document.querySelector('nav')).display") == "none"
+        assert browser.evaluate(background) == "rgb(255, 255, 255)"  # printed on white whatever the screen's theme
+        browser.evaluate("document.documentElement.className = ''")  # no toggle: the system's dark preference
+        assert browser.evaluate(background) == "rgb(255, 255, 255)"
         assert browser.errors == []
