@@ -613,11 +613,12 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
                                 limit=MAX_ROW_BYTES >> 20),
                              source=source, line=1)
     head_text = decode(first[:cut], source)
-    rows = split_rows("\n".join(head_text.split("\n", 256)[:256]))  # the first lines tell the layout
+    sample = "\n".join(head_text.split("\n", 256)[:256])  # the first lines tell the layout
+    rows = split_rows(sample)
     if not rows:
         raise InputError(_("holds no gradients in its first 4 MiB"), source=source)
     first_cells = rows[0][1]
-    first_line = next(iter(content_lines(head_text)))[1]
+    first_line = content_lines(sample)[0][1]  # the sample's, not the whole chunk's: only one line is needed
     sep = "," if "," in first_line else ("\t" if "\t" in first_line else (";" if ";" in first_line else None))
     header = None
     if not any(is_number(cell) for cell in first_cells):

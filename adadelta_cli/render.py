@@ -131,8 +131,34 @@ def _labels(steps: Step, names: list[str], first_t: int, quote) -> tuple[list[st
     return ts, [quote(n) for n in names] * count
 
 
+def csv_bytes(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> bytes:
+    """CSV rows for a block of steps (no header), as UTF-8: the numbers of the whole block in one orjson call,
+    then joined with their labels (the text of a long trace is most of its work)."""
+    import orjson
+
+    count, size = steps.g.shape
+    if not count * size:
+        return b""
+    columns = machine_columns(show_g_eff)[2:]
+    matrix = np.empty((count * size, len(columns)))
+    for j, name in enumerate(columns):
+        matrix[:, j] = getattr(steps, name).reshape(-1)
+    if not np.isfinite(matrix).all():  # NaN and infinities are spelled out (trace --nonfinite continue)
+        return _csv_text(steps, names, first_t, show_g_eff).encode("utf-8")
+    options = orjson.OPT_SERIALIZE_NUMPY
+    rows = orjson.dumps(matrix, option=options)[2:-2].split(b"],[")
+    t = np.arange(first_t, first_t + count)
+    ts = orjson.dumps(np.repeat(t, size) if size > 1 else t, option=options)[1:-1].split(b",")
+    params = [_csv_cell(name).encode("utf-8") for name in names] * count
+    return b"\n".join(map(b",".join, zip(ts, params, rows))) + b"\n"
+
+
 def csv_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> str:
     """CSV rows for a block of steps (no header)."""
+    return csv_bytes(steps, names, first_t, show_g_eff).decode("utf-8")
+
+
+def _csv_text(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> str:
     ts, params = _labels(steps, names, first_t, _csv_cell)
     rows = _number_rows(steps, show_g_eff)
     return "\n".join(map(",".join, zip(ts, params, rows))) + "\n" if rows else ""

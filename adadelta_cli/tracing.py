@@ -307,33 +307,53 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
 
             raise InputError(_("holds no gradients"), source=stream.source)
 
-    def produce(out) -> None:
+    def produce(out) -> None:  # out: a binary file; the text is UTF-8
         if fmt == "csv":
-            out.write(",".join(render.machine_columns(show_g_eff)) + "\n")
+            out.write((",".join(render.machine_columns(show_g_eff)) + "\n").encode("utf-8"))
         elif fmt == "json":
-            out.write(render.json_head(settings_doc))
+            out.write(render.json_head(settings_doc).encode("utf-8"))
         if fmt == "table":
             for steps, _t in computed():
                 _keep_ends(kept, steps)
             return
         for steps, t in computed():
             if fmt == "csv":
-                out.write(render.csv_block(steps, stream.names, t, show_g_eff))
+                out.write(render.csv_bytes(steps, stream.names, t, show_g_eff))
             else:
-                out.write(render.json_block(steps, stream.names, t, show_g_eff, first=t == 1))
+                out.write(render.json_block(steps, stream.names, t, show_g_eff, first=t == 1).encode("utf-8"))
         if fmt == "json":
-            out.write(render.JSON_TAIL)
+            out.write(render.JSON_TAIL.encode("utf-8"))
 
     if fmt == "table":
         produce(None)
         emit(_ends_report(kept, stream.names, settings_doc, show_g_eff), "table", output_path, digits)
     elif output_path is not None:
-        output.write_atomic(output_path, writer=produce)
+        output.write_atomic(output_path, writer=produce, binary=True)
     else:
-        produce(sys.stdout)
+        sys.stdout.flush()
+        produce(_binary_stdout())
         sys.stdout.flush()
     for note in notes:
         output.warn(note)
+
+
+class _TextSink:
+    """A binary file's write() over a text stream that is not UTF-8 (its own encoding and errors apply)."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data.decode("utf-8"))
+
+
+def _binary_stdout():
+    """Standard output for bytes: its buffer where it writes UTF-8, else through its own encoding."""
+    stream = sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None and (getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8":
+        return buffer
+    return _TextSink(stream)
 
 
 PIECE_VALUES = 1 << 15  # values (steps × parameters) computed and formatted at a time: bounds the memory of a block
