@@ -20,6 +20,9 @@ import gettext
 import importlib
 import re
 import sys
+import unicodedata
+
+from rich.cells import cell_len
 
 from .i18n import N_, _, _f
 
@@ -120,6 +123,39 @@ def localize(command, help_option_names=("--help",)) -> None:
         localize(sub, help_option_names)
 
 
+def _wide(text: str) -> bool:
+    return any(unicodedata.east_asian_width(ch) in "WF" for ch in text)
+
+
+_NO_LINE_START = set("，。、；：？！）」』》〉】,.;:?!)]")  # punctuation that never begins a line
+_NO_LINE_END = set("（「『《〈【([")  # nor ends one
+
+
+def wrap_cells(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` terminal cells: a line may break between two Chinese characters or at
+    a space, never inside a Latin word or number, and never just before closing punctuation."""
+    units: list[str] = []
+    for piece in re.findall(r"\[[^\]\s]{1,24}\]|\s+|[^\s\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]+|.", text):
+        if units and not piece[0].isspace() and (piece[0] in _NO_LINE_START or units[-1][-1] in _NO_LINE_END):
+            units[-1] += piece  # kept with what it closes, or with what opens it
+        else:
+            units.append(piece)
+    lines, line = [], ""
+    for unit in units:
+        if unit.isspace():
+            unit = " "
+            if not line:
+                continue
+        if line and cell_len(line + unit) > width:
+            lines.append(line.rstrip())
+            line = "" if unit == " " else unit
+        else:
+            line += unit
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
+
+
 def _separators(text: str) -> str:
     """Typer's closing note ``[default: 100; from 1 to 9]`` with the language's own separator."""
     head, bracket, note = text.rpartition("  [")
@@ -143,8 +179,34 @@ def _context_class(base):
                 prefix = label if label.endswith("：") else label + " "  # no space after a full-width colon
             super().write_usage(prog, args, prefix)
 
-        def write_dl(self, rows, *args, **kwargs):
-            super().write_dl([(term, _separators(text)) for term, text in rows], *args, **kwargs)
+        def write_dl(self, rows, col_max=30, col_spacing=2):
+            rows = [(term, _separators(text)) for term, text in rows]
+            if not any(_wide(text) for _term, text in rows):
+                return super().write_dl(rows, col_max, col_spacing)
+            # Chinese: wrapped by the cells each character takes, between characters, never inside a word
+            first_col = min(max(len(term) for term, _text in rows), col_max) + col_spacing
+            indent = " " * self.current_indent
+            for term, text in rows:
+                self.write(indent + term)
+                if not text:
+                    self.write("\n")
+                    continue
+                if len(term) <= first_col - col_spacing:
+                    self.write(" " * (first_col - len(term)))
+                else:
+                    self.write("\n" + " " * (first_col + self.current_indent))
+                lines = wrap_cells(text, max(self.width - first_col - 2, 10))
+                self.write(lines[0] + "\n")
+                for line in lines[1:]:
+                    self.write(" " * (first_col + self.current_indent) + line + "\n")
+
+        def write_text(self, text):
+            if not _wide(text):
+                return super().write_text(text)
+            indent = " " * self.current_indent
+            for paragraph in text.split("\n\n"):
+                for line in wrap_cells(" ".join(paragraph.split()), max(self.width - self.current_indent, 10)):
+                    self.write(indent + line + "\n")
 
         def write_heading(self, heading):
             self.write(" " * self.current_indent + _f("%(heading)s:", heading=heading) + "\n")

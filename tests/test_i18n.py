@@ -105,7 +105,7 @@ def test_check_in_chinese(run):
     result = run("check", SAMPLES / "student_worksheet.csv", "--lang", "zh")
     assert result.exit_code == 1
     assert "✗ 错误" in result.stdout and "漏掉了 ε" in result.stdout and "依据你的 Δx_1" in result.stdout
-    assert "9 个正确（其中 6 个依据你前面的数值），4 个错误，2 个未检查" in result.stdout
+    assert "9 个正确（其中 6 个依据你前面的数值），4 个错误，2 个未作答" in result.stdout
 
 
 def test_errors_and_warnings_in_chinese(run, tmp_path):
@@ -234,3 +234,18 @@ def test_usage_errors_in_both_languages(run, args, english, chinese):
     (line,) = zh.stderr.splitlines()
     assert ": 错误：" in line and chinese in line and line.endswith(f"（参见 '{line.split(':')[0]} --help'）")
     assert not re.search(r"[A-Z][a-z]+ [a-z]+", line.split("：", 1)[1].replace("'--", "")), line  # no English words
+
+
+def test_chinese_help_fits_the_terminal_and_breaks_between_characters(run):
+    from rich.cells import cell_len
+
+    from adadelta_cli.clitext import wrap_cells
+
+    for command in commands():
+        out = run(command, "--help", "--lang", "zh").stdout
+        lines = out.splitlines()
+        assert max(cell_len(line) for line in lines) <= 120, command  # the tests' terminal is 120 columns wide
+        assert not [line for line in lines if line.strip()[:1] in set("，。、；：）]")], command
+    assert wrap_cells("从同一起点运行的其他优化器：adagrad、rmsprop、sgd、momentum、adam。", 30) == [
+        "从同一起点运行的其他优化器：", "adagrad、rmsprop、sgd、", "momentum、adam。"]
+    assert wrap_cells("一个值（或每个参数一个值）。 [默认：0]", 30) == ["一个值（或每个参数一个值）。", "[默认：0]"]
