@@ -336,7 +336,7 @@ def verdicts_table(verdicts, title: str, digits: int = 6, several: bool = False)
 
     styles = {"right": "green", "right_given": "green", "wrong": "bold red", "too_few": "bold red",
               "unanswered": "dim", "given": "dim"}
-    result = Table(title=Text(title), box=box.SIMPLE_HEAD, title_justify="left")
+    result = Table(title=Text(title) if title else None, box=box.SIMPLE_HEAD, title_justify="left")
     result.add_column(Text("t"), justify="right", no_wrap=True)
     if several:
         result.add_column(Text("param"), no_wrap=True)

@@ -153,7 +153,7 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
     if verdicts:
         console.print()
         console.print(render.verdicts_table(verdicts, _("Your values"), digits))
-        console.print(Text(checking_summary(verdicts)))
+        console.print(Text(checking_summary(verdicts)), soft_wrap=True)
 
 
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -251,17 +251,19 @@ def emit_verdicts(marked: list, fmt: str, output_path: Path | None, digits: int 
             title += "\n" + checking.who_line(m)
         shown = m.shown(only_wrong)
         several = len({v.param for v in m.verdicts}) > 1
-        pieces.append((render.verdicts_table(shown, title, digits, several=several) if shown else Text(title),
+        pieces.append((title, render.verdicts_table(shown, None, digits, several=several) if shown else None,
                        checking.summary_line(m.verdicts)))
     if output_path is not None:
-        output.emit("\n".join(output.render_text(table) + line + "\n" for table, line in pieces), output_path)
+        output.emit("\n".join(title + "\n" + (output.render_text(table) if table else "\n") + line + "\n"
+                              for title, table, line in pieces), output_path)
         return
     console = _marking_console()
-    for i, (table, line) in enumerate(pieces):
+    for i, (title, table, line) in enumerate(pieces):
         if i:
             console.print()
-        console.print(table)
-        console.print(Text(line))
+        console.print(Text(title), soft_wrap=True)
+        console.print(table if table is not None else "")
+        console.print(Text(line), soft_wrap=True)
 
 
 def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: Path | None, digits: int = 6,
