@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import core
-from .settings import resolve
+from .settings import check_width, resolve
 
 
 class Trace:
@@ -70,12 +70,17 @@ class Trace:
 def trace(grads, *, preset: str | None = None, rho: float | None = None, eps: float | None = None,
           lr: float | None = None, x0=0.0, eg2_init=0.0, edx2_init=0.0, weight_decay: float | None = None,
           weight_decay_mode: str | None = None, maximize: bool | None = None, dtype: str | None = None,
-          lr_dtype: str | None = None, names: list[str] | None = None) -> Trace:
+          lr_dtype: str | None = None, hyper_float32: str | None = None, rate_eg2: str | None = None,
+          nonfinite: str | None = None, names: list[str] | None = None) -> Trace:
     """Run Adadelta over ``grads`` (a sequence of numbers, or steps × parameters) and return every quantity.
 
     Settings default to the preset's (``article``, ``paper``, ``pytorch``, ``keras``, ``optax``, ...), else the
     article's: ρ 0.95, ε 1e-6, lr 1. Arguments given explicitly win over the preset; they are resolved and checked
-    exactly as the command line's options are (``adadelta_cli.settings``), and messages name these arguments:
+    exactly as the command line's options are (``adadelta_cli.settings``), and messages name these arguments.
+    ``lr`` and ``weight_decay`` may be lists, one value per parameter. ``hyper_float32`` ("rho,eps", "all")
+    rounds those hyperparameters to float32 as some frameworks hold them; ``rate_eg2="previous"`` divides by
+    E[g²]_{t−1} as TensorFlow.js does; ``nonfinite="continue"`` carries on through an overflow as IEEE arithmetic
+    (and the frameworks) do, instead of raising NumericError:
 
     >>> trace([0.1], rho=2)
     Traceback (most recent call last):
@@ -83,12 +88,14 @@ def trace(grads, *, preset: str | None = None, rho: float | None = None, eps: fl
     adadelta_cli.errors.SettingsError: rho must lie in [0, 1], got 2
     """
     chosen = resolve(preset, {"rho": rho, "eps": eps, "lr": lr, "weight_decay": weight_decay, "maximize": maximize,
-                              "weight_decay_mode": weight_decay_mode, "dtype": dtype, "lr_dtype": lr_dtype})
+                              "weight_decay_mode": weight_decay_mode, "dtype": dtype, "lr_dtype": lr_dtype,
+                              "hyper_float32": hyper_float32, "rate_eg2": rate_eg2, "nonfinite": nonfinite})
     settings = core.Settings(**chosen)
     values = np.asarray(grads, dtype=np.float64)
     if values.ndim == 1:
         values = values[:, None]
     size = values.shape[1]
+    check_width(chosen, size)
     steps = core.run(values, settings, core.init(x0, eg2_init, edx2_init, size=size, dtype=settings.dtype),
                      derived=False)
     if names is None:

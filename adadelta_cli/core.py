@@ -38,12 +38,15 @@ class Settings:
 
     rho: float = 0.95  # ρ (the article's γ): decay of both running averages
     eps: float = 1e-6  # ε: added inside both square roots
-    lr: float = 1.0  # multiplies the step applied to x, never the accumulator
-    weight_decay: float = 0.0
+    lr: float | list = 1.0  # multiplies the step applied to x, never the accumulator (a list: one per parameter)
+    weight_decay: float | list = 0.0  # (a list: one per parameter)
     weight_decay_mode: str = "coupled"  # coupled: PyTorch's L2 in the gradient; decoupled: Keras 3's shrink of x
     maximize: bool = False  # ascend: the gradient is negated before anything else
     dtype: str = "float64"  # float32 follows torch.optim.Adadelta's CPU kernels operation by operation
     lr_dtype: str = "float64"  # float32: lr held in float32, as Keras keeps it (a float32 variable)
+    hyper_float32: str = ""  # the hyperparameters rounded to float32 (already rounded in the values above)
+    rate_eg2: str = "current"  # η divides by E[g²]_t (Algorithm 1) or E[g²]_{t−1} ("previous": TensorFlow.js)
+    nonfinite: str = "stop"  # at the first NaN or infinity: stop (NumericError) or continue as IEEE arithmetic does
 
     def __post_init__(self) -> None:
         from .settings import validate
@@ -51,16 +54,28 @@ class Settings:
         validate(vars(self))  # messages name the API's own parameters (rho); the CLI validates first (--rho)
 
     @property
-    def lr_value(self) -> float:
-        """The learning rate as the arithmetic sees it (rounded to float32 where it is held in float32)."""
-        return float(np.float32(self.lr)) if self.lr_dtype == "float32" else self.lr
+    def lr_value(self) -> float | np.ndarray:
+        """The learning rate as the arithmetic sees it (rounded to float32 where it is held in float32); an array
+        where it is given per parameter."""
+        lr = np.asarray(self.lr, dtype=np.float64) if isinstance(self.lr, list) else self.lr
+        if self.lr_dtype == "float32":
+            return np.float32(lr).astype(np.float64) if isinstance(lr, np.ndarray) else float(np.float32(lr))
+        return lr
 
     @property
-    def decay_factor(self) -> float:
+    def decay_factor(self) -> float | np.ndarray:
         """Decoupled weight decay's factor 1 − lr·wd, rounded as Keras rounds it when lr is held in float32."""
+        lr, wd = (np.asarray(v, dtype=np.float64) if isinstance(v, list) else v
+                  for v in (self.lr, self.weight_decay))
         if self.lr_dtype == "float32":
-            return float(np.float32(1.0) - np.float32(np.float32(self.weight_decay) * np.float32(self.lr)))
-        return 1.0 - self.lr * self.weight_decay
+            factor = np.float32(1.0) - np.float32(np.float32(wd) * np.float32(lr))
+            return factor.astype(np.float64) if isinstance(factor, np.ndarray) else float(factor)
+        return 1.0 - lr * wd
+
+    @property
+    def per_parameter(self) -> bool:
+        """Whether lr or the weight decay is given one value per parameter."""
+        return isinstance(self.lr, list) or isinstance(self.weight_decay, list)
 
 
 class State(NamedTuple):
@@ -116,7 +131,7 @@ def update(g, state: State, settings: Settings, *, eg2: np.ndarray | None = None
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         g_eff = effective_gradient(g, state.x, settings, ops)
         eg2 = next_eg2(state.eg2, g_eff, settings.rho, ops) if eg2 is None else np.asarray(eg2, dtype=ops.dtype)
-        eta = rate(state.edx2, eg2, settings.eps, ops)
+        eta = rate(state.edx2, state.eg2 if settings.rate_eg2 == "previous" else eg2, settings.eps, ops)
         dx = delta(eta, g_eff, ops)
         edx2 = next_edx2(state.edx2, dx, settings.rho, ops)
         x = next_x(state.x, dx, settings, ops)
@@ -149,7 +164,8 @@ def next_eg2(eg2_prev, g_eff, rho: float, ops=None, out=None):
 
 
 def rate(edx2_prev, eg2, eps: float, ops=None, out=None):
-    """η_t = √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε)."""
+    """η_t = √(E[Δx²]_{t−1} + ε) / √(E[g²] + ε), with E[g²]_t (Algorithm 1), or E[g²]_{t−1} where the settings'
+    rate_eg2 is "previous" (TensorFlow.js): the caller passes the one in force."""
     ops = ops or arithmetic()
     eps = ops.scalar(eps)
     numerator = ops.sqrt(ops.add(edx2_prev, eps, out=ops.tmp(1)), out=ops.tmp(1))
@@ -230,12 +246,21 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
     """
     steps, size = grads.shape
     ops = arithmetic(settings.dtype, size)
-    g = grads.astype(ops.dtype, copy=False)
+    with np.errstate(over="ignore"):  # beyond float32's range: infinite, as a float32 framework reads it
+        g = grads.astype(ops.dtype, copy=False)
     differs = bool(settings.maximize or (settings.weight_decay and settings.weight_decay_mode == "coupled"))
     if method == "kernel" and not _kernel_applies(settings):
         raise ValueError("the compiled float64 kernel is not available here (or the dtype is not float64)")
     if method == "python" and settings.dtype != "float64":
         raise ValueError("the plain Python engine computes float64 only")
+    # TensorFlow.js's E[g²]_{t−1} in η and per-parameter lr or weight decay are computed by the numpy formulas
+    # only (the kernel and the Python engine take one lr and wd, and Algorithm 1's order).
+    numpy_only = settings.rate_eg2 == "previous" or settings.per_parameter
+    if numpy_only and method in ("kernel", "python"):
+        raise ValueError("E[g²]_{t−1} in η and per-parameter lr or weight decay are computed by the numpy path")
+    derived = derived or settings.rate_eg2 == "previous"  # η then needs E[g²]_{t−1}: kept, not derived later
+    if method in ("sequential", "auto") and numpy_only:
+        method = "numpy"
     if method in ("sequential", "auto"):
         if _kernel_applies(settings):
             method = "kernel"
@@ -282,11 +307,13 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
     else:
         eta_row, dx_row = (None, None) if derived else (np.empty(size, ops.dtype), np.empty(size, ops.dtype))
         eg2, x = state.eg2, state.x
+        previous = settings.rate_eg2 == "previous"
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for t in range(steps):
                 g_eff = effective_gradient(g[t], x, settings, ops, out=g_eff_all[t]) if differs else g[t]
-                eg2 = next_eg2(eg2, g_eff, settings.rho, ops, out=eg2_all[t])
-                eta = rate(edx2_all[t], eg2, settings.eps, ops, out=eta_all[t] if derived else eta_row)
+                eg2_prev, eg2 = eg2, next_eg2(eg2, g_eff, settings.rho, ops, out=eg2_all[t])
+                eta = rate(edx2_all[t], eg2_prev if previous else eg2, settings.eps, ops,
+                           out=eta_all[t] if derived else eta_row)
                 dx = delta(eta, g_eff, ops, out=dx_all[t] if derived else dx_row)
                 next_edx2(edx2_all[t], dx, settings.rho, ops, out=edx2_all[t + 1])
                 x = next_x(x, dx, settings, ops, out=x_all[t])
@@ -317,6 +344,8 @@ def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
     # A NaN or an infinity anywhere reaches E[g²], E[Δx²] or x in the same step, and none of the three ever
     # becomes finite again (ρ·inf, inf + a square, x + inf stay inf or NaN; a NaN stays a NaN): the last step
     # is a cheap first look.
+    if settings.nonfinite == "continue":  # IEEE arithmetic goes on, as the frameworks do (first_nonfinite says where)
+        return
     if trace.g.shape[0] == 0 or all(np.isfinite(column[-1]).all() for column in (trace.eg2, trace.edx2, trace.x)):
         return
     bad = np.zeros(trace.g.shape, dtype=bool)
@@ -342,6 +371,17 @@ def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
     else:
         why = f"the update is no longer a finite number ({row})"
     raise NumericError(_f('%(where)s: %(reason)s', where=where, reason=why))
+
+
+def first_nonfinite(trace: Step) -> tuple[int, int] | None:
+    """(step index from 0, parameter) of the first NaN or infinity in a trace's record, or None."""
+    if trace.g.shape[0] == 0 or all(np.isfinite(column[-1]).all() for column in (trace.eg2, trace.edx2, trace.x)):
+        return None
+    bad = np.zeros(trace.g.shape, dtype=bool)
+    for column in trace:
+        if column is not None:
+            bad |= ~np.isfinite(column)
+    return tuple(int(i) for i in np.argwhere(bad)[0]) if bad.any() else None
 
 
 class Arith:

@@ -12,16 +12,11 @@ import typer
 from .core import Settings
 from .errors import SettingsError
 from .i18n import N_, _, _f
+from .presets import PRESETS
 from .readers import parse_number
 
-
-class Preset(str, Enum):
-    article = "article"
-    paper = "paper"
-    pytorch = "pytorch"
-    keras = "keras"
-    tf1 = "tf1"
-    optax = "optax"
+# One choice per preset of the preset table (lua-torch's hyphen is fine for a value: Preset("lua-torch")).
+Preset = Enum("Preset", {name: name for name in PRESETS}, type=str)
 
 
 class Format(str, Enum):
@@ -42,18 +37,29 @@ class WeightDecayMode(str, Enum):
     decoupled = "decoupled"
 
 
+class RateEg2(str, Enum):
+    current = "current"
+    previous = "previous"
+
+
+class NonFinite(str, Enum):
+    stop = "stop"
+    continue_ = "continue"
+
+
 
 SETTINGS_PANEL = "Adadelta settings"
 OUTPUT_PANEL = "Output"
 
 Rho = Annotated[Optional[float], typer.Option(
-    "--rho", "--gamma", help=N_("Decay ρ of both running averages (the article's γ), in [0, 1). [default: 0.95]"),
+    "--rho", "--gamma", help=N_("Decay ρ of both running averages (the article's γ), in [0, 1]. [default: 0.95]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]
 Eps = Annotated[Optional[float], typer.Option(
     "--eps", help=N_("ε inside both square roots, >= 0. [default: 1e-6]"), rich_help_panel=SETTINGS_PANEL,
     show_default=False)]
-Lr = Annotated[Optional[float], typer.Option(
-    "--lr", help=N_("Learning rate: scales the step applied to x, never the accumulator. [default: 1]"),
+Lr = Annotated[Optional[str], typer.Option(
+    "--lr", help=N_("Learning rate: scales the step applied to x, never the accumulator; one value, or a "
+    "comma-separated list with one per parameter (as parameter groups). [default: 1]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]
 X0 = Annotated[Optional[str], typer.Option(
     "--x0", help=N_("Starting x: one value, or a comma-separated list with one per parameter. [default: 0]"),
@@ -64,9 +70,9 @@ Eg2Init = Annotated[Optional[str], typer.Option(
 Edx2Init = Annotated[Optional[str], typer.Option(
     "--edx2-init", help=N_("E[Δx²]_0 (one value or one per parameter). [default: 0]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]
-WeightDecay = Annotated[Optional[float], typer.Option(
-    "--weight-decay", help=N_("L2 weight decay wd >= 0 (coupled: g_eff = g + wd·x_{t−1}, as PyTorch). [default: 0]"),
-    rich_help_panel=SETTINGS_PANEL, show_default=False)]
+WeightDecay = Annotated[Optional[str], typer.Option(
+    "--weight-decay", help=N_("L2 weight decay wd >= 0 (coupled: g_eff = g + wd·x_{t−1}, as PyTorch); one value, or "
+    "one per parameter. [default: 0]"), rich_help_panel=SETTINGS_PANEL, show_default=False)]
 WdMode = Annotated[Optional[WeightDecayMode], typer.Option(
     "--weight-decay-mode", help=N_("coupled (PyTorch, optax) or decoupled (Keras 3: x shrinks by lr·wd·x). "
     "[default: the preset's, else coupled]"), rich_help_panel=SETTINGS_PANEL, show_default=False)]
@@ -76,9 +82,23 @@ Maximize = Annotated[Optional[bool], typer.Option(
 PresetOpt = Annotated[Optional[Preset], typer.Option(
     "--preset", help=N_("Start from a framework's defaults; options given explicitly win."),
     rich_help_panel=SETTINGS_PANEL, show_default=False, case_sensitive=False)]
-DTypeOpt = Annotated[DType, typer.Option(
-    "--dtype", help=N_("Arithmetic: float64, or float32 rounded exactly as torch.optim.Adadelta on the CPU."),
-    rich_help_panel=SETTINGS_PANEL, case_sensitive=False)]
+DTypeOpt = Annotated[Optional[DType], typer.Option(
+    "--dtype", help=N_("Arithmetic: float64, or float32 rounded exactly as torch.optim.Adadelta on the CPU. "
+    "[default: the preset's (float32 for tfjs, mindspore, caffe), else float64]"),
+    rich_help_panel=SETTINGS_PANEL, show_default=False, case_sensitive=False)]
+HyperFloat32Opt = Annotated[Optional[str], typer.Option(
+    "--hyper-float32", help=N_("Hyperparameters held in float32, rounded as that framework holds them: any of rho, "
+    "eps, lr, weight_decay (comma-separated), all or none. [default: the preset's: tf1 rho,eps,lr; keras2 "
+    "lr,weight_decay; paddle rho,eps; mindspore, mlx lr]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
+    metavar="NAMES")]
+RateEg2Opt = Annotated[Optional[RateEg2], typer.Option(
+    "--rate-eg2", help=N_("E[g²] in η's denominator: current, E[g²]_t (Algorithm 1), or previous, E[g²]_{t−1} "
+    "(TensorFlow.js). [default: the preset's, else current]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
+    case_sensitive=False)]
+NonFiniteOpt = Annotated[Optional[NonFinite], typer.Option(
+    "--nonfinite", help=N_("At the first NaN or infinity: stop with an error naming the step, or continue as IEEE "
+    "arithmetic (and the frameworks) do, non-finite cells marked. [default: stop]"),
+    rich_help_panel=SETTINGS_PANEL, show_default=False, case_sensitive=False)]
 LrDTypeOpt = Annotated[Optional[DType], typer.Option(
     "--lr-dtype", help=N_("Precision lr is held in: float32 as Keras keeps it (a float32 variable). "
     "[default: the preset's, else float64]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
@@ -131,6 +151,9 @@ class Resolved:
         from .core import init
 
         values = {}
+        from .settings import CLI, check_width
+
+        check_width({"lr": self.settings.lr, "weight_decay": self.settings.weight_decay}, size, CLI)
         for option, given in (("--x0", self.x0), ("--eg2-init", self.eg2_init), ("--edx2-init", self.edx2_init)):
             if len(given) not in (1, size):
                 raise SettingsError(_f(
@@ -151,7 +174,23 @@ class Resolved:
         return {"preset": self.preset, "rho": s.rho, "eps": s.eps, "lr": s.lr, "x0": one_or_list(self.x0),
                 "eg2_init": one_or_list(self.eg2_init), "edx2_init": one_or_list(self.edx2_init),
                 "weight_decay": s.weight_decay, "weight_decay_mode": s.weight_decay_mode,
-                "maximize": s.maximize, "dtype": s.dtype, "lr_dtype": s.lr_dtype}
+                "maximize": s.maximize, "dtype": s.dtype, "lr_dtype": s.lr_dtype,
+                # A framework's conventions, named where they are in force (absent otherwise: the same bytes).
+                **({"hyper_float32": s.hyper_float32} if s.hyper_float32 else {}),
+                **({"rate_eg2": s.rate_eg2} if s.rate_eg2 != "current" else {}),
+                **({"nonfinite": s.nonfinite} if s.nonfinite != "stop" else {})}
+
+
+def per_parameter(text: str | float | None, option: str):
+    """--lr 0.5 or --lr 0.5,0.1 (one per parameter): a number, or a list of numbers; None if not given."""
+    if text is None or isinstance(text, (int, float)):
+        return text
+    try:
+        return float(text)  # one value: inf and nan reach the settings' own check (--lr must be a finite number)
+    except ValueError:
+        pass
+    values = number_list(text, option)
+    return values[0] if len(values) == 1 else values
 
 
 def number_list(text: str | None, option: str, default: float = 0.0) -> list[float]:
@@ -164,19 +203,24 @@ def number_list(text: str | None, option: str, default: float = 0.0) -> list[flo
 
 
 def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: float | None = None,
-            lr: float | None = None, x0: str | None = None, eg2_init: str | None = None,
-            edx2_init: str | None = None, weight_decay: float | None = None,
+            lr: str | float | None = None, x0: str | None = None, eg2_init: str | None = None,
+            edx2_init: str | None = None, weight_decay: str | float | None = None,
             weight_decay_mode: WeightDecayMode | None = None, maximize: bool | None = None,
-            dtype: DType = DType.float64, lr_dtype: DType | None = None, base: dict | None = None) -> Resolved:
+            dtype: DType | None = None, lr_dtype: DType | None = None, hyper_float32: str | None = None,
+            rate_eg2: RateEg2 | None = None, nonfinite: NonFinite | None = None,
+            base: dict | None = None) -> Resolved:
     """The command line's options as Settings: resolved by ``settings.resolve`` (explicit options, else ``base``,
     a worksheet's own settings, else the preset, else the article's defaults), messages naming the flags."""
     from . import settings as resolving
 
     base = base or {}
     chosen = resolving.resolve(preset.value if preset else None, {
-        "rho": rho, "eps": eps, "lr": lr, "weight_decay": weight_decay, "maximize": maximize,
+        "rho": rho, "eps": eps, "lr": per_parameter(lr, "--lr"),
+        "weight_decay": per_parameter(weight_decay, "--weight-decay"), "maximize": maximize,
         "weight_decay_mode": weight_decay_mode.value if weight_decay_mode else None,
         "dtype": dtype.value if dtype else None, "lr_dtype": lr_dtype.value if lr_dtype else None,
+        "hyper_float32": hyper_float32, "rate_eg2": rate_eg2.value if rate_eg2 else None,
+        "nonfinite": nonfinite.value if nonfinite else None,
     }, base, spelling=resolving.CLI)
     for given, option in ((eg2_init, "--eg2-init"), (edx2_init, "--edx2-init")):
         if given is not None and any(v < 0 for v in number_list(given, option)):

@@ -43,6 +43,9 @@ class Mode:
 
     maximize: bool = False  # the gradient is negated first
     weight_decay: str | None = None  # None, "coupled" (L2 in the gradient) or "decoupled" (x shrinks first)
+    # η's denominator: E[g²]_t as Algorithm 1, or "previous", E[g²]_{t−1}: TensorFlow.js reads the accumulator
+    # before this step's update (its deviation from Algorithm 1).
+    rate_eg2: str = "current"
 
     @classmethod
     def of(cls, settings) -> Mode:
@@ -53,7 +56,8 @@ class Mode:
         if isinstance(wd, list):
             wd = any(wd)
         return cls(maximize=bool(get("maximize", False)),
-                   weight_decay=(get("weight_decay_mode", "coupled") or "coupled") if wd else None)
+                   weight_decay=(get("weight_decay_mode", "coupled") or "coupled") if wd else None,
+                   rate_eg2=get("rate_eg2", "current") or "current")
 
     @property
     def g_eff(self) -> bool:
@@ -224,7 +228,7 @@ def _eg2(mode: Mode) -> Node:
 
 
 def _eta(mode: Mode) -> Node:
-    return Sqrt(Sym("edx2", prev=True) + eps) / Sqrt(Sym("eg2") + eps)
+    return Sqrt(Sym("edx2", prev=True) + eps) / Sqrt(Sym("eg2", prev=mode.rate_eg2 == "previous") + eps)
 
 
 def _dx(mode: Mode) -> Node:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,6 +64,10 @@ class Report:
 
 
 MODES = {"coupled": N_("coupled"), "decoupled": N_("decoupled")}
+HYPER_SYMBOLS = {"rho": "ρ", "eps": "ε", "lr": "lr", "weight_decay": "wd"}
+NONFINITE_MARK = "⚠"  # beside a NaN or an infinity in the tables (trace --nonfinite continue)
+# A NaN or an infinity in the machine formats: CSV keeps Python's spelling, JSON (which has no such numbers) a string.
+NONFINITE_TEXT = {"csv": ("nan", "inf", "-inf"), "json": ('"NaN"', '"Infinity"', '"-Infinity"')}
 VERDICT_HEADINGS = (N_("quantity"), N_("written"), N_("verdict"), N_("computed"), N_("note"))
 
 
@@ -84,6 +89,13 @@ def settings_text(settings: dict, digits: int = 6) -> str:
         parts.append(_("maximize"))
     if settings.get("dtype", "float64") != "float64":
         parts.append(settings["dtype"])
+    if settings.get("hyper_float32"):
+        parts.append(_("%(names)s held in float32") % {"names": ", ".join(
+            HYPER_SYMBOLS.get(name, name) for name in settings["hyper_float32"].split(","))})
+    if settings.get("rate_eg2", "current") != "current":
+        parts.append(_("η divides by E[g²]_{t−1} (TensorFlow.js), not E[g²]_t"))
+    if settings.get("nonfinite", "stop") != "stop":
+        parts.append(_("non-finite values carried on"))
     if settings.get("preset"):
         parts.append(_("preset %(name)s") % {"name": settings["preset"]})
     return ", ".join(parts)
@@ -108,9 +120,10 @@ def machine_columns(show_g_eff: bool) -> list[str]:
     return ["t", "param", "g"] + (["g_eff"] if show_g_eff else []) + [f for f in FIELDS if f not in ("g", "g_eff")]
 
 
-def _number_rows(steps: Step, show_g_eff: bool) -> list[str]:
+def _number_rows(steps: Step, show_g_eff: bool, kind: str = "csv") -> list[str]:
     """Each row's numbers (one row per step and parameter, steps then parameters), as shortest round-trip text
-    separated by commas. orjson writes them (ryu): the same digits as ``repr``, some ten times faster."""
+    separated by commas. orjson writes them (ryu): the same digits as ``repr``, some ten times faster. A NaN or an
+    infinity (trace --nonfinite continue) is written as NONFINITE_TEXT[kind] says."""
     import orjson
 
     names = machine_columns(show_g_eff)[2:]
@@ -120,7 +133,14 @@ def _number_rows(steps: Step, show_g_eff: bool) -> list[str]:
     matrix = np.empty((count * size, len(names)))
     for j, name in enumerate(names):
         matrix[:, j] = getattr(steps, name).reshape(-1)
-    return orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY)[2:-2].decode().split("],[")
+    rows = orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY)[2:-2].decode().split("],[")
+    finite = np.isfinite(matrix)
+    if not finite.all():
+        nan, inf, minus_inf = NONFINITE_TEXT[kind]
+        for i in np.flatnonzero(~finite.all(axis=1)):
+            rows[i] = ",".join(orjson.dumps(float(v)).decode() if math.isfinite(v)
+                               else nan if math.isnan(v) else inf if v > 0 else minus_inf for v in matrix[i])
+    return rows
 
 
 def _labels(steps: Step, names: list[str], first_t: int, quote) -> tuple[list[str], list[str]]:
@@ -172,7 +192,8 @@ def json_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool, fi
     template = ",\n    {{" + ", ".join(f"{json.dumps(k)}: {{}}" for k in keys) + "}}"
     fill = template.format
     ts, params = _labels(steps, names, first_t, lambda n: json.dumps(n, ensure_ascii=False))
-    text = "".join([fill(t, p, *row.split(",")) for t, p, row in zip(ts, params, _number_rows(steps, show_g_eff))])
+    text = "".join([fill(t, p, *row.split(",")) for t, p, row in zip(ts, params,
+                                                                      _number_rows(steps, show_g_eff, "json"))])
     return "\n    {" + text[len(",\n    {"):] if first and text else text
 
 
@@ -213,8 +234,19 @@ def _display_rows(report: Report, show_all: bool, head: int = HEAD_ROWS, tail: i
 
 def _cells(report: Report, t: int, param: str, values: dict, digits: int, fmt=numfmt.sig) -> list[str]:
     cells = [str(t)] + ([param] if len(report.names) > 1 else [])
-    return cells + [fmt(values[name], digits) for name in TABLE_COLUMNS
+    return cells + [_marked(fmt(values[name], digits), values[name], fmt) for name in TABLE_COLUMNS
                     if name != "g_eff" or report.show_g_eff]
+
+
+def _marked(text: str, value: float, fmt) -> str:
+    """A NaN or an infinity stands out: inf ⚠ (in LaTeX, \\infty or \\mathrm{NaN} in bold)."""
+    if math.isfinite(value):
+        return text
+    if fmt is numfmt.latex:
+        if math.isnan(value):
+            return r"\boldsymbol{\mathrm{NaN}}"
+        return ("-" if value < 0 else "") + r"\boldsymbol{\infty}"
+    return f"{text} {NONFINITE_MARK}"
 
 
 def _headings(report: Report, index: int) -> list[str]:

@@ -22,19 +22,24 @@ import math
 
 from .errors import SettingsError
 from .i18n import _, _f
-from .presets import OPTAX_LR, PRESETS, finish
+from .presets import EPS_POSITIVE, HYPERS, LR_REQUIRED, PRESETS, finish
 
 DTYPES = ("float64", "float32")
 WEIGHT_DECAY_MODES = ("coupled", "decoupled")
-# Every setting a run has, with its default (the article's and the paper's).
+RATE_EG2 = ("current", "previous")  # η's denominator: E[g²]_t (Algorithm 1) or E[g²]_{t−1} (TensorFlow.js)
+NONFINITE = ("stop", "continue")  # at the first NaN or infinity: stop naming the step, or go on as IEEE does
+# Every setting a run has, with its default (the article's and the paper's). lr and weight_decay may also be a
+# list, one value per parameter (as parameter groups give them).
 DEFAULTS = {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay": 0.0, "weight_decay_mode": "coupled",
-            "maximize": False, "dtype": "float64", "lr_dtype": "float64"}
+            "maximize": False, "dtype": "float64", "lr_dtype": "float64", "hyper_float32": "",
+            "rate_eg2": "current", "nonfinite": "stop"}
 
 API = {}  # the API's keyword arguments are the settings' own names
 CLI = {"rho": "--rho", "eps": "--eps", "lr": "--lr", "weight_decay": "--weight-decay",
        "weight_decay_mode": "--weight-decay-mode", "maximize": "--maximize", "dtype": "--dtype",
        "lr_dtype": "--lr-dtype", "preset": "--preset", "x0": "--x0", "eg2_init": "--eg2-init",
-       "edx2_init": "--edx2-init"}
+       "edx2_init": "--edx2-init", "hyper_float32": "--hyper-float32", "rate_eg2": "--rate-eg2",
+       "nonfinite": "--nonfinite"}
 
 
 def spell(name: str, spelling: dict) -> str:
@@ -55,13 +60,25 @@ def validate(values: dict, spelling: dict = API) -> None:
         raise bad("%(name)s must lie in [0, 1], got %(value)s", "rho")
     if not (_finite(values["eps"]) and values["eps"] >= 0.0):
         raise bad("%(name)s must be a finite number >= 0, got %(value)s", "eps")
-    if not _finite(values["lr"]):
+    if not all(_finite(v) for v in _each(values["lr"])):
         raise bad("%(name)s must be a finite number, got %(value)s", "lr")
-    if not (_finite(values["weight_decay"]) and values["weight_decay"] >= 0.0):
+    if not all(_finite(v) and v >= 0.0 for v in _each(values["weight_decay"])):
         raise bad("%(name)s must be a finite number >= 0, got %(value)s", "weight_decay")
-    for name, allowed in (("weight_decay_mode", WEIGHT_DECAY_MODES), ("dtype", DTYPES), ("lr_dtype", DTYPES)):
-        if values[name] not in allowed:
+    for name, allowed in (("weight_decay_mode", WEIGHT_DECAY_MODES), ("dtype", DTYPES), ("lr_dtype", DTYPES),
+                          ("rate_eg2", RATE_EG2), ("nonfinite", NONFINITE)):
+        if values.get(name, DEFAULTS[name]) not in allowed:
             raise bad("%(name)s must be one of %(choices)s, got %(value)s", name, choices=", ".join(allowed))
+    named = values.get("hyper_float32", "")
+    if not isinstance(named, str) or any(item not in HYPERS for item in filter(None, named.split(","))):
+        raise bad("%(name)s names hyperparameters among %(choices)s (comma-separated, or all or none), got "
+                  "%(value)s", "hyper_float32", choices=", ".join(HYPERS))
+
+
+def _each(value) -> list:
+    """A setting that may hold one value per parameter, as a list."""
+    if isinstance(value, (list, tuple)):
+        return list(value) if value else [math.nan]  # an empty list is no value
+    return [value]
 
 
 def resolve(preset: str | None, given: dict, base: dict | None = None, spelling: dict = API) -> dict:
@@ -73,12 +90,29 @@ def resolve(preset: str | None, given: dict, base: dict | None = None, spelling:
     chosen = {**DEFAULTS, **PRESETS[preset or "article"]}
     chosen.update({k: v for k, v in (base or {}).items() if k in DEFAULTS})
     chosen.update({k: v for k, v in given.items() if v is not None})
+    for key in ("lr", "weight_decay"):
+        if isinstance(chosen.get(key), (list, tuple)):
+            chosen[key] = list(chosen[key]) if len(chosen[key]) != 1 else chosen[key][0]
     chosen = finish(chosen)
+    preset_text = "--preset " + str(preset) if spelling is CLI else "preset=" + repr(preset)
     if chosen.get("lr") is None:
-        preset_text, lr_text = ("--preset optax", "--lr") if spelling is CLI else ("preset='optax'", "lr=")
-        raise SettingsError(_f(OPTAX_LR, preset=preset_text, lr=lr_text))
+        lr_text = "--lr" if spelling is CLI else "lr="
+        raise SettingsError(_f(LR_REQUIRED.get(preset, LR_REQUIRED["optax"]), preset=preset_text, lr=lr_text))
+    if chosen.get("eps_positive") and chosen.get("eps") == 0:
+        raise SettingsError(_f(EPS_POSITIVE, name=spell("eps", spelling), value=repr(chosen["eps"]),
+                               preset=preset_text, framework=chosen["eps_positive"]))
     validate(chosen, spelling)
     return {key: chosen[key] for key in DEFAULTS}
+
+
+def check_width(values: dict, size: int, spelling: dict = API) -> None:
+    """lr and weight_decay given per parameter must have one value per parameter of the input."""
+    for name in ("lr", "weight_decay"):
+        given = values.get(name)
+        if isinstance(given, list) and len(given) != size:
+            raise SettingsError(_f(
+                '%(option)s has %(given)s values but the input has %(parameters)s parameters; give one value for all, '
+                'or one per parameter', option=spell(name, spelling), given=len(given), parameters=size))
 
 
 def describe(values: dict) -> str:

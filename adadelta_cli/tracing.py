@@ -26,8 +26,20 @@ def compute(gradients: Gradients, resolved: Resolved) -> render.Report:
     state = resolved.initial(gradients.values.shape[1])
     steps = core.run(gradients.values, settings, state)
     show_g_eff = can_differ(settings)
+    notes = warnings_for(settings, state) + [note for note in [nonfinite_note(steps, gradients.names)] if note]
     return render.Report(steps, gradients.names, {**resolved.as_dict(), "input": gradients.source},
-                         show_g_eff=show_g_eff, notes=warnings_for(settings, state))
+                         show_g_eff=show_g_eff, notes=notes)
+
+
+def nonfinite_note(steps: core.Step, names: list[str], first_t: int = 1) -> str | None:
+    """With --nonfinite continue: from which step (and parameter) the values stop being finite numbers."""
+    where = core.first_nonfinite(steps)
+    if where is None:
+        return None
+    t, p = where
+    step = _f("step %(t)s", t=t + first_t) + (f" ({names[p]})" if len(names) > 1 else "")
+    return _f("values are no longer finite numbers from %(where)s on: IEEE arithmetic carried on "
+              "(--nonfinite continue); those cells are marked", where=step)
 
 
 def can_differ(settings: core.Settings) -> bool:
@@ -295,12 +307,19 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
     settings_doc = {**resolved.as_dict(), "input": stream.source}
     kept: dict = {"head": [], "tail": None, "count": 0}
 
+    said: list[str] = []  # the non-finite note, once
+
     def computed():
         nonlocal state
         t = 1
         with output.Progress(stream.total_bytes, lambda: stream.done_bytes[0]) as progress:
             for block in _pieces(stream.blocks()):
                 steps, state = core.advance(block, settings, state, first_step=t)
+                if settings.nonfinite == "continue" and not said:
+                    note = nonfinite_note(steps, stream.names, t)
+                    if note:
+                        notes.append(note)
+                        said.append(note)
                 yield steps, t
                 t += block.shape[0]
                 progress.update()

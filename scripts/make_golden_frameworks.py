@@ -310,6 +310,8 @@ def formula_caffe(case: dict, dtype: str) -> tuple[dict, dict]:
     # added to the gradient first) computes the same recurrence. Numpy's own float32 arithmetic, as the reference.
     if "weight_decay" in case:
         raise Unsupported("the Caffe2 operator has no weight decay (Caffe's solver adds it to the gradient)")
+    if dtype != "float32":
+        raise Unsupported("float32 only: the Caffe2 operator computes float")
     decay, eps, lr = case.get("rho", 0.95), case.get("eps", 1e-6), case.get("lr", 1.0)
     kwargs = {"decay": decay, "epsilon": eps, "lr": -lr}
     f = np.dtype(dtype).type
@@ -441,9 +443,11 @@ VARIANTS = {"keras2": {"legacy": run_keras2_legacy}}  # further runs in the same
 NO_LR = {"mxnet", "chainer", "dl4j", "lua-torch"}  # no learning rate (MXNet takes one and ignores it)
 
 
-def settings_of(case: dict, preset: str, dtype: str) -> dict:
+def settings_of(case: dict, preset: str, dtype: str, args: dict | None = None) -> dict:
     """The case's settings under this tool's option names (None: the framework's default)."""
     lr = None if preset in NO_LR else case.get("lr")  # MXNet's learning_rate is passed (see args) and ignored
+    if lr is None and preset == "mlx":  # no default: the run passed one
+        lr = (args or {}).get("learning_rate")
     return {"rho": case.get("rho"), "eps": case.get("eps"), "lr": lr,
             "weight_decay": case.get("weight_decay", 0.0), "x0": case["x0"], "dtype": dtype}
 
@@ -496,7 +500,7 @@ def main(argv: list[str]) -> int:
                             last = str(why).strip().splitlines()[-1][:300]
                             runs.append({**head, "refused": f"{type(why).__name__}: {last}"})
                             continue
-                        runs.append({**head, "args": args, "settings": settings_of(case, preset, dtype),
+                        runs.append({**head, "args": args, "settings": settings_of(case, preset, dtype, args),
                                      "grads": as_list(grads_of(case, dtype).astype(dtype)), "steps": steps})
         doc = {"preset": preset, **doc, "provenance": doc.get("provenance", "run"), "runs": runs}
         path = OUT / f"{preset}.json"

@@ -244,6 +244,7 @@ def test_bare_command_prints_help(run):
 def test_console_script_runs_every_command(argv, code, expect, monkeypatch, capsys):
     # The console script: help, a typo (Click's "No such command") and a command, all through cli.main.
     from adadelta_cli import cli
+    from adadelta_cli.commands import NAMES
 
     before = list(cli.app.registered_commands)
     monkeypatch.setattr(sys, "argv", ["adadelta", *argv])
@@ -252,4 +253,4 @@ def test_console_script_runs_every_command(argv, code, expect, monkeypatch, caps
     captured = capsys.readouterr()
     assert exit_.value.code == code, captured
     assert expect in captured.out + captured.err
-    assert cli.app.registered_commands == before and len(before) == 8
+    assert cli.app.registered_commands == before and len(before) == len(NAMES)

@@ -10,7 +10,6 @@ from .. import output
 from ..i18n import N_, _
 from ..options import (
     X0,
-    DType,
     DTypeOpt,
     Edx2Init,
     Eg2Init,
@@ -36,7 +35,7 @@ def command(
         metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
-    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
+    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = None,
     lr_dtype: LrDTypeOpt = None,
     output_path: Annotated[Optional[Path], typer.Option(
         "--output", "-o", help=N_("Draw to a .png, .svg or .pdf file (needs the plot extra: "

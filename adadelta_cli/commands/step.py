@@ -7,7 +7,6 @@ import typer
 from ..i18n import N_, _
 from ..options import (
     Digits,
-    DType,
     DTypeOpt,
     Eps,
     Lr,
@@ -49,7 +48,7 @@ def command(
         "--sig-digits", help=N_("Significant digits an --expect value must carry."))] = 3,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, weight_decay: WeightDecay = None,
     weight_decay_mode: WdMode = None, maximize: Maximize = None, preset: PresetOpt = None,
-    dtype: DTypeOpt = DType.float64, lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT,
+    dtype: DTypeOpt = None, lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT,
     output_path: OutputOpt = None, digits: Digits = 6, latex_fragment: LatexFragment = False,
 ) -> None:
     """One step from an explicit state, with every intermediate shown."""

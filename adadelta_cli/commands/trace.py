@@ -9,17 +9,19 @@ from ..i18n import N_
 from ..options import (
     X0,
     Digits,
-    DType,
     DTypeOpt,
     Edx2Init,
     Eg2Init,
     Eps,
+    HyperFloat32Opt,
     Lr,
     LatexFragment,
     LrDTypeOpt,
     Maximize,
+    NonFiniteOpt,
     OutputOpt,
     PresetOpt,
+    RateEg2Opt,
     Rho,
     WdMode,
     WeightDecay,
@@ -40,8 +42,9 @@ def command(
         "stdin. None: the article's example 0.1, 0.2, 0.15."), show_default=False)] = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
-    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
-    lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, digits: Digits = 6,
+    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = None,
+    lr_dtype: LrDTypeOpt = None, hyper_float32: HyperFloat32Opt = None, rate_eg2: RateEg2Opt = None,
+    nonfinite: NonFiniteOpt = None, format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, digits: Digits = 6,
     latex_fragment: LatexFragment = False,
     show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step of a long trace in the table."),
                                            rich_help_panel="Output")] = False,
@@ -60,7 +63,8 @@ def command(
 
     resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
                        weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
-                       dtype=dtype, lr_dtype=lr_dtype)
+                       dtype=dtype, lr_dtype=lr_dtype, hyper_float32=hyper_float32, rate_eg2=rate_eg2,
+                       nonfinite=nonfinite)
     check_digits(digits)
     tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
                           explain=explain, export_svg=export_svg, export_html=export_html,

@@ -10,7 +10,6 @@ from ..i18n import N_, _
 from ..options import (
     X0,
     Digits,
-    DType,
     DTypeOpt,
     Edx2Init,
     Eg2Init,
@@ -35,7 +34,7 @@ def command(
         metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
-    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = DType.float64,
+    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = None,
     lr_dtype: LrDTypeOpt = None, digits: Digits = 6,
 ) -> None:
     """Step through a trace in class: one step per key press (n/space next, b back, q quit)."""

@@ -1,0 +1,78 @@
+"""adadelta diff: two presets (or key=value,... setting sets) on the same gradients."""
+
+from typing import Annotated, Optional
+
+import typer
+
+from ..i18n import N_, _
+from ..options import X0, Digits, Edx2Init, Eg2Init, OutputOpt, format_option
+from ._common import NUMBERS_OK, check_digits
+
+FormatOpt, DEFAULT_FORMAT = format_option("table", "json", "csv", "markdown")
+
+COMMAND = dict(name="diff", context_settings=NUMBERS_OK, help=N_(
+    'Two presets (or key=value,... setting sets) on the same gradients: what differs, why, where the traces part.'))
+
+
+def command(
+    a: Annotated[str, typer.Argument(metavar="A", help=N_(
+        "A preset (pytorch, keras, tfjs, ...) or settings as key=value,... (rho=0.9,lr=0.5; preset=keras,lr=1 "
+        "starts from a preset; one value per parameter as 0.1/0.2)."), show_default=False)],
+    b: Annotated[str, typer.Argument(metavar="B", help=N_("The other side, as A."), show_default=False)],
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        metavar="[INPUT]...", help=N_("Gradients as for trace. None: the article's example 0.1, 0.2, 0.15."),
+        show_default=False)] = None,
+    x0: X0 = None, eg2_init: Eg2Init = None, edx2_init: Edx2Init = None,
+    format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, digits: Digits = 6,
+    show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step of a long trace in the table."),
+                                           rich_help_panel="Output")] = False,
+) -> None:
+    """Two presets (or key=value,... setting sets) on the same gradients: what differs, why, where the traces part."""
+    from .. import core, diffing, output
+    from ..errors import SettingsError
+    from ..i18n import _f
+    from ..options import number_list
+    from ..readers import read_input
+
+    check_digits(digits)
+    side_a, side_b = diffing.side(a), diffing.side(b)
+    start = {"x0": number_list(x0, "--x0"), "eg2_init": number_list(eg2_init, "--eg2-init"),
+             "edx2_init": number_list(edx2_init, "--edx2-init")}
+    gradients = read_input(inputs or [])
+    if output_path is not None:
+        output.check_target(output_path, [gradients.path])
+    if not inputs:
+        output.message(_("no input given: comparing on the article's example g = 0.1, 0.2, 0.15"))
+    size = gradients.values.shape[1]
+    for option, values in zip(("--x0", "--eg2-init", "--edx2-init"), start.values()):
+        if len(values) not in (1, size):
+            raise SettingsError(_f(
+                '%(option)s has %(given)s values but the input has %(parameters)s parameters; give one value for '
+                'all, or one per parameter', option=option, given=len(values), parameters=size))
+
+    def initial(n: int, dtype: str):
+        return core.init(start["x0"], start["eg2_init"], start["edx2_init"], size=n, dtype=dtype)
+
+    diffing.run(side_a, side_b, gradients.values, initial)
+    one = {k: v[0] if len(v) == 1 else v for k, v in start.items()}
+    names, source, fmt = gradients.names, gradients.source, format.value
+    for s in (side_a, side_b):
+        bad = diffing.first_nonfinite(s)
+        if bad is not None:
+            output.warn(_f("%(side)s: values are no longer finite from step %(step)s on (IEEE arithmetic, as the "
+                           "frameworks carry on)", side=s.spec, step=bad))
+    if fmt == "json":
+        output.emit(diffing.to_json(side_a, side_b, gradients.values, names, source, one), output_path)
+    elif fmt == "csv":
+        output.emit(diffing.to_csv(side_a, side_b, gradients.values, names), output_path)
+    elif fmt == "markdown":
+        output.emit(diffing.to_markdown(side_a, side_b, gradients.values, names, source, one, digits, show_all),
+                    output_path)
+    else:
+        table = diffing.table(side_a, side_b, gradients.values, names, source, one, digits, show_all)
+        if output_path is not None:
+            output.emit(output.render_text(table, width=200), output_path)
+        else:
+            console = output.stdout_console()
+            console.width = max(console.width, 120)
+            console.print(table)

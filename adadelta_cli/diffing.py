@@ -1,0 +1,339 @@
+"""adadelta diff: two settings (presets, or key=value,... sets) on the same gradients: which settings and
+conventions differ and why each matters, the first step and quantity where the traces part, both side by side."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import core, numfmt
+from .errors import SettingsError
+from .i18n import N_, _, _f
+
+TOLERANCE = 1e-12  # traces part where a value differs by more than this times its parameter's scale
+QUANTITIES = ("g_eff", "eg2", "eta", "dx", "edx2", "x")  # in the order a step computes them
+SYMBOLS = {"g_eff": "g_eff,t", "eg2": "E[g²]_t", "eta": "η_t", "dx": "Δx_t", "edx2": "E[Δx²]_t", "x": "x_t"}
+
+# Why a difference in each setting matters, in one sentence.
+WHY = {
+    "rho": N_("ρ sets how long both running averages remember: a smaller ρ forgets sooner."),
+    "eps": N_("ε starts Adadelta: the first steps are about √ε/√E[g²] times g."),
+    "lr": N_("lr scales every step applied to x, never the accumulators."),
+    "weight_decay": N_("weight decay pulls x toward 0 at every step, in proportion to x."),
+    "weight_decay_mode": N_("coupled decay enters E[g²] through the gradient; decoupled decay shrinks x outside it."),
+    "maximize": N_("maximize negates the gradient: x climbs instead of descending."),
+    "dtype": N_("float32 rounds every operation to 24 bits: the traces part near 1e-7 relative."),
+    "lr_dtype": N_("Keras keeps lr in float32: 0.001 steps as 0.0010000000474974513."),
+    "hyper_float32": N_("hyperparameters held in float32 are not the values given: 0.95 becomes 0.949999988."),
+    "rate_eg2": N_("TensorFlow.js divides by E[g²]_{t−1}: its first step is −lr·g exactly."),
+}
+
+
+@dataclass
+class Side:
+    """One of the two runs: what was asked for, the settings in force, and its trace."""
+
+    spec: str
+    preset: str | None
+    settings: core.Settings
+    steps: core.Step | None = None
+
+    def as_dict(self) -> dict:
+        return {"spec": self.spec, "preset": self.preset, **dataclasses.asdict(self.settings)}
+
+
+def _value(key: str, text: str):
+    """A key=value item's value, as the setting takes it."""
+    from .readers import parse_number
+    from .settings import DEFAULTS
+
+    default = DEFAULTS[key]
+    if isinstance(default, bool):
+        low = text.strip().lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(_f("%(key)s takes true or false, got %(value)s", key=key, value=repr(text)))
+    if isinstance(default, (int, float)):
+        items = text.split("/")  # one value per parameter: 0.1/0.2
+        values = [parse_number(item, source=key, what=N_("a value")) for item in items]
+        return values[0] if len(values) == 1 else values
+    return text.strip().replace("+", ",")  # hyper_float32=rho+eps
+
+
+def parse_side(spec: str) -> tuple[str | None, dict]:
+    """A preset name, or ``key=value,...`` (``preset=NAME`` among them starts from that preset)."""
+    from .presets import PRESETS
+    from .settings import DEFAULTS
+
+    text = spec.strip()
+    if text in PRESETS:
+        return text, {}
+    if "=" not in text:
+        raise SettingsError(_f(
+            "%(spec)s is neither a preset (%(presets)s) nor a set of settings such as rho=0.9,lr=0.5",
+            spec=repr(spec), presets=", ".join(PRESETS)))
+    preset, given = None, {}
+    for item in text.split(","):
+        key, sep, value = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise SettingsError(_f("%(item)s in %(spec)s is not key=value", item=repr(item), spec=repr(spec)))
+        if key == "preset":
+            preset = value.strip()
+            continue
+        if key not in DEFAULTS:
+            raise SettingsError(_f("%(key)s in %(spec)s is not a setting; settings: %(keys)s", key=repr(key),
+                                   spec=repr(spec), keys=", ".join(("preset", *DEFAULTS))))
+        given[key] = _value(key, value)
+    return preset, given
+
+
+def side(spec: str) -> Side:
+    from .settings import resolve
+
+    preset, given = parse_side(spec)
+    chosen = resolve(preset, given)
+    chosen["nonfinite"] = "continue"  # both traces are shown whole: an overflow is part of the difference
+    return Side(spec, preset, core.Settings(**chosen))
+
+
+def run(a: Side, b: Side, grads: np.ndarray, initial) -> None:
+    """Both traces, from the same initial state (``initial(size, dtype)``), kept whole (η and Δx included)."""
+    for s in (a, b):
+        with np.errstate(all="ignore"):
+            s.steps = core.run(grads, s.settings, initial(grads.shape[1], s.settings.dtype), derived=True)
+
+
+def differences(a: Side, b: Side) -> list[dict]:
+    """The settings in force that differ, each with why it matters."""
+    da, db = dataclasses.asdict(a.settings), dataclasses.asdict(b.settings)
+    out = []
+    no_decay = not any(_each(da["weight_decay"])) and not any(_each(db["weight_decay"]))
+    for key in da:
+        if key == "nonfinite" or _same(da[key], db[key]) or (key == "weight_decay_mode" and no_decay):
+            continue
+        out.append({"setting": key, "a": da[key], "b": db[key], "why": _(WHY[key]) if key in WHY else ""})
+    return out
+
+
+def _each(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _same(u, v) -> bool:
+    return u == v or (isinstance(u, float) and isinstance(v, float) and math.isnan(u) and math.isnan(v))
+
+
+def parting(a: Side, b: Side) -> dict | None:
+    """The first step, and in it the first quantity (in the order a step computes them) and parameter, where the
+    traces differ by more than TOLERANCE times that parameter's scale (the largest |value| of the quantity over
+    both traces); a value finite in one trace and not in the other parts them too. None: they agree."""
+    best = None
+    for order, name in enumerate(QUANTITIES):
+        if name == "g_eff" and not any(_g_eff_differs(s.settings) for s in (a, b)):
+            continue  # g_eff is g itself (rounded to the dtype): E[g²] shows any difference first
+        u = np.asarray(getattr(a.steps, name), dtype=np.float64)
+        v = np.asarray(getattr(b.steps, name), dtype=np.float64)
+        finite = np.isfinite(u) & np.isfinite(v)
+        both = np.where(finite, np.maximum(np.abs(u), np.abs(v)), 0.0)
+        scale = np.maximum(both.max(axis=0) if both.size else 0.0, np.finfo(float).tiny)
+        with np.errstate(invalid="ignore"):
+            apart = np.where(finite, np.abs(u - v) > TOLERANCE * scale,
+                             ~((np.isnan(u) & np.isnan(v)) | (u == v)))
+        if not apart.any():
+            continue
+        t, p = (int(i) for i in np.argwhere(apart)[0])
+        if best is None or (t, order) < (best["t"] - 1, QUANTITIES.index(best["quantity"])):
+            best = {"t": t + 1, "quantity": name, "parameter": p, "a": float(u[t, p]), "b": float(v[t, p])}
+    return best
+
+
+def _g_eff_differs(settings: core.Settings) -> bool:
+    return bool(settings.maximize or (settings.weight_decay and settings.weight_decay_mode == "coupled"))
+
+
+def _machine(value: float):
+    """A number for JSON: non-finite values as the strings NaN, Infinity, -Infinity (marked, not lost)."""
+    value = float(value)
+    if math.isfinite(value):
+        return value
+    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+
+
+def _csv_number(value: float) -> str:
+    value = float(value)
+    return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else ("inf" if value > 0 else "-inf"))
+
+
+COLUMNS = ("eg2", "eta", "dx", "edx2", "x")
+
+
+def to_json(a: Side, b: Side, grads, names, source: str, start: dict) -> str:
+    """The contract's layout (jsonout): settings (both sides, the start, the input), then the steps one a line
+    with the CSV's columns, then what differs and where the traces part."""
+    from . import jsonout
+
+    part = parting(a, b)
+    settings = {"a": a.as_dict(), "b": b.as_dict(), **start, "input": source, "tolerance": TOLERANCE}
+    parted = None if part is None else {**part, "parameter": names[part["parameter"]], "a": _machine(part["a"]),
+                                        "b": _machine(part["b"])}
+    steps = []
+    for t in range(grads.shape[0]):
+        for p, param in enumerate(names):
+            record = {"t": t + 1, "param": param, "g": _machine(grads[t, p])}
+            for letter, s in (("a", a), ("b", b)):
+                record.update({f"{q}_{letter}": _machine(getattr(s.steps, q)[t, p]) for q in COLUMNS})
+            steps.append(record)
+    return jsonout.document(settings, {"differences": differences(a, b), "parted": parted}, steps=steps)
+
+
+def to_csv(a: Side, b: Side, grads, names) -> str:
+    from .render import _csv_cell
+
+    head = ["t", "param", "g"] + [f"{q}_a" for q in COLUMNS] + [f"{q}_b" for q in COLUMNS]
+    rows = [",".join(head)]
+    for t in range(grads.shape[0]):
+        for p, param in enumerate(names):
+            cells = [str(t + 1), _csv_cell(param), repr(float(grads[t, p]))]
+            cells += [_csv_number(getattr(s.steps, q)[t, p]) for s in (a, b) for q in COLUMNS]
+            rows.append(",".join(cells))
+    return "\n".join(rows) + "\n"
+
+
+def _show(value, digits: int) -> str:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return str(value)
+    if isinstance(value, list):
+        return ", ".join(_show(v, digits) for v in value)
+    return numfmt.full(value) if isinstance(value, float) and digits >= 17 else _exact(value)
+
+
+def _exact(value) -> str:
+    """A setting's value: short where it is short (0.95), in full where rounding made it long (0.949999988...)."""
+    text = numfmt.full(value)
+    return text if len(text) <= 12 else numfmt.sig(value, 10)
+
+
+def summary_lines(a: Side, b: Side, names, digits: int) -> list[str]:
+    """The parting sentence: where the traces part, or that they agree."""
+    part = parting(a, b)
+    steps = a.steps.g.shape[0]
+    if part is None:
+        return [_f("The traces agree within %(tol)s of each parameter's scale over all %(steps)s steps.",
+                   tol="1e-12", steps=steps)]
+    where = _f("step %(t)s", t=part["t"]) + (f", {names[part['parameter']]}" if len(names) > 1 else "")
+    return [_f("The traces part at %(where)s, in %(quantity)s: %(a)s (A) against %(b)s (B).", where=where,
+               quantity=SYMBOLS[part["quantity"]], a=numfmt.full(part["a"]), b=numfmt.full(part["b"]))]
+
+
+def _shown(settings: core.Settings) -> dict:
+    """The settings for the title lines (both traces go on through non-finite values: not repeated there)."""
+    return {k: v for k, v in dataclasses.asdict(settings).items() if k != "nonfinite"}
+
+
+def _label(s: Side) -> str:
+    return s.preset if s.spec == s.preset else s.spec
+
+
+def _rows(a: Side, b: Side, grads, names, digits: int, show_all: bool):
+    """(cells) of the side-by-side table; None for the hidden middle of a long trace."""
+    from .render import HEAD_ROWS, TAIL_ROWS
+
+    steps = grads.shape[0]
+    shown = range(steps) if show_all or steps <= HEAD_ROWS + TAIL_ROWS + 5 else \
+        [*range(HEAD_ROWS), None, *range(steps - TAIL_ROWS, steps)]
+    several = len(names) > 1
+    for t in shown:
+        if t is None:
+            yield None
+            continue
+        for p, param in enumerate(names):
+            xa, xb = float(a.steps.x[t, p]), float(b.steps.x[t, p])
+            cells = [str(t + 1)] + ([param] if several else []) + [numfmt.sig(grads[t, p], digits)]
+            cells += [numfmt.sig(a.steps.dx[t, p], digits), numfmt.sig(b.steps.dx[t, p], digits),
+                      numfmt.sig(xa, digits), numfmt.sig(xb, digits), numfmt.sig(xb - xa, digits)]
+            yield cells
+
+
+def headings(names) -> list[str]:
+    return ["t"] + (["param"] if len(names) > 1 else []) + ["g_t", "Δx_t A", "Δx_t B", "x_t A", "x_t B",
+                                                            "x_t B − A"]
+
+
+def table(a: Side, b: Side, grads, names, source: str, start: dict, digits: int, show_all: bool = False):
+    """Both settings lines, what differs (setting, A, B, why), where the traces part, then both side by side."""
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from .render import settings_text
+
+    parts = []
+    for letter, s in (("A", a), ("B", b)):
+        text = settings_text({**_shown(s.settings), **start, "preset": s.preset}, digits)
+        parts.append(Text(f"{letter}: {_label(s)} — {text}"))
+    diffs = differences(a, b)
+    if diffs:
+        parts.append(Text(_("What differs (A, B, why it matters):")))
+        what = Table.grid(padding=(0, 3))
+        for _column in range(3):
+            what.add_column(no_wrap=True)
+        what.add_column()
+        for d in diffs:
+            what.add_row(Text("  " + d["setting"]), Text(_show(d["a"], digits)), Text(_show(d["b"], digits)),
+                         Text(d["why"]))
+        parts.append(what)
+    else:
+        parts.append(Text(_("The settings in force are the same.")))
+    for line in summary_lines(a, b, names, digits):
+        parts.append(Text(line))
+    side_by_side = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    several = len(names) > 1
+    for i, heading in enumerate(headings(names)):
+        side_by_side.add_column(Text(heading), justify="left" if several and i == 1 else "right", no_wrap=True)
+    for cells in _rows(a, b, grads, names, digits, show_all):
+        side_by_side.add_row(*(Text(c) for c in (cells or ["…"] + [""] * (len(headings(names)) - 1))))
+    parts.append(side_by_side)
+    return Group(*parts)
+
+
+def to_markdown(a: Side, b: Side, grads, names, source: str, start: dict, digits: int,
+                show_all: bool = False) -> str:
+    from .render import settings_text
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = [f"# adadelta diff: {cell(_label(a))} / {cell(_label(b))}", ""]
+    for letter, s in (("A", a), ("B", b)):
+        text = settings_text({**_shown(s.settings), **start, "preset": s.preset}, digits)
+        lines.append(f"- **{letter}** `{cell(s.spec)}`: " + cell(text))
+    lines += ["", f"## {_('What differs (A, B, why it matters):').rstrip(':')}", ""]
+    diffs = differences(a, b)
+    if diffs:
+        lines += ["| | A | B | |", "| --- | --- | --- | --- |"]
+        lines += [f"| {d['setting']} | {cell(_show(d['a'], digits))} | {cell(_show(d['b'], digits))} | "
+                  f"{cell(d['why'])} |" for d in diffs]
+    else:
+        lines.append(_("The settings in force are the same."))
+    lines += [""] + summary_lines(a, b, names, digits) + ["", f"## {_f('Both traces on %(source)s', source=source)}",
+                                                           ""]
+    head = headings(names)
+    lines += ["| " + " | ".join(head) + " |", "|" + " ---: |" * len(head)]
+    for cells in _rows(a, b, grads, names, digits, show_all):
+        lines.append("| " + " | ".join(cell(c) for c in (cells or ["…"] + [""] * (len(head) - 1))) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def first_nonfinite(s: Side) -> int | None:
+    """The first step (from 1) at which any value of the side's trace is not a finite number."""
+    bad = np.zeros(s.steps.g.shape[0], dtype=bool)
+    for name in ("eg2", "eta", "dx", "edx2", "x"):
+        bad |= ~np.isfinite(np.asarray(getattr(s.steps, name), dtype=np.float64)).all(axis=1)
+    return int(np.argmax(bad)) + 1 if bad.any() else None
