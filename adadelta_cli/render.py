@@ -55,11 +55,15 @@ class Report:
     def t_of(self, row: int) -> int:
         return self.first_t + row + (self.hidden if self.hidden and row >= self.head else 0)
 
-    def rows(self, start: int = 0, stop: int | None = None):
-        """(t, param, values by column) for each step and parameter held, steps in order."""
-        block = {name: getattr(self.steps, name)[start:stop].astype(np.float64).tolist() for name in FIELDS}
+    def rows(self, start: int = 0, stop: int | None = None, params: list[int] | None = None):
+        """(t, param, values by column) for each step and parameter held, steps in order; ``params``: only
+        these parameters (by index), so that only what is shown is read."""
+        columns = slice(None) if params is None else params
+        names = self.names if params is None else [self.names[p] for p in params]
+        block = {name: getattr(self.steps, name)[start:stop, columns].astype(np.float64).tolist()
+                 for name in FIELDS}
         for i in range(len(block["g"])):
-            for p, param in enumerate(self.names):
+            for p, param in enumerate(names):
                 yield self.t_of(start + i), param, {name: block[name][i][p] for name in FIELDS}
 
 
@@ -216,20 +220,48 @@ def _csv_cell(text: str) -> str:
 HEAD_ROWS = TAIL_ROWS = 10
 
 
+HEAD_PARAMS = TAIL_PARAMS = 3  # a wide trace's table shows these first and last parameters of each step
+
+
+@dataclass
+class HiddenParams:
+    """Stands, in a step of the table, for the parameters between the first and the last few."""
+
+    t: int
+    count: int
+
+
+def shown_params(report: Report, show_all: bool) -> list[int] | None:
+    """The parameters a table shows (by index), or None for all of them."""
+    size = len(report.names)
+    if show_all or size <= HEAD_PARAMS + TAIL_PARAMS + 2:
+        return None
+    return list(range(HEAD_PARAMS)) + list(range(size - TAIL_PARAMS, size))
+
+
 def _display_rows(report: Report, show_all: bool, head: int = HEAD_ROWS, tail: int = TAIL_ROWS):
-    """Rows to show, with None standing for the hidden middle of a long trace."""
+    """Rows to show, with None standing for the hidden middle of a long trace and HiddenParams for the middle
+    parameters of a wide one: only the values shown are read, so a table takes time for what it shows."""
     held = report.steps.g.shape[0]
+    params = shown_params(report, show_all)
     if report.hidden:
-        yield from report.rows(0, report.head)
-        yield None
-        yield from report.rows(report.head, held)
-        return
-    if show_all or held <= head + tail + 5:
-        yield from report.rows()
-        return
-    yield from report.rows(0, head)
-    yield None
-    yield from report.rows(held - tail, held)
+        spans = [(0, report.head), None, (report.head, held)]
+    elif show_all or held <= head + tail + 5:
+        spans = [(0, held)]
+    else:
+        spans = [(0, head), None, (held - tail, held)]
+    for span in spans:
+        if span is None:
+            yield None
+            continue
+        rows = report.rows(*span, params=params)
+        if params is None:
+            yield from rows
+            continue
+        for i, row in enumerate(rows):
+            if i % len(params) == HEAD_PARAMS:
+                yield HiddenParams(row[0], len(report.names) - len(params))
+            yield row
 
 
 def _cells(report: Report, t: int, param: str, values: dict, digits: int, fmt=numfmt.sig) -> list[str]:
@@ -268,10 +300,16 @@ def table(report: Report, digits: int = 6, show_all: bool = False):
     headings = _headings(report, 0)
     body: list[list[str] | None] = []
     ends: list[bool] = []
+    hidden_params = 0
     for row in _display_rows(report, show_all):
         if row is None:
             body.append(None)
             ends.append(True)
+            continue
+        if isinstance(row, HiddenParams):
+            hidden_params = row.count
+            body.append([str(row.t), _("⋯ %(count)d more") % {"count": row.count}] + [""] * (len(headings) - 2))
+            ends.append(False)
             continue
         t, param, values = row
         if len(report.names) > 1 and body and body[-1] is not None and body[-1][0] != str(t):
@@ -280,10 +318,16 @@ def table(report: Report, digits: int = 6, show_all: bool = False):
         ends.append(False)
     widths = [max([len(h)] + [len(cells[i]) for cells in body if cells is not None])
               for i, h in enumerate(headings)]
-    hidden = len(report) - sum(1 for cells in body if cells is not None) // len(report.names)
-    result = Table(box=box.SIMPLE_HEAD,
-                   caption=Text(_("%(count)d steps hidden; --all shows every step") % {"count": hidden})
-                   if hidden else None,
+    shown = shown_params(report, show_all)
+    per_step = len(report.names) if shown is None else len(shown) + 1
+    hidden = len(report) - sum(1 for cells in body if cells is not None) // per_step
+    captions = []
+    if hidden:
+        captions.append(_("%(count)d steps hidden; --all shows every step") % {"count": hidden})
+    if hidden_params:
+        captions.append(_("%(count)d of %(total)d parameters hidden in each step; --all shows every parameter")
+                        % {"count": hidden_params, "total": len(report.names)})
+    result = Table(box=box.SIMPLE_HEAD, caption=Text("\n".join(captions)) if captions else None,
                    caption_justify="left")
     for i, heading in enumerate(headings):
         text_column = i == 1 and len(report.names) > 1

@@ -215,3 +215,26 @@ def test_layouts_read_by_blocks_as_whole(run, tmp_path, monkeypatch, text):
         whole = run("trace", path, "--format", fmt)
         monkeypatch.undo()
         assert by_blocks.exit_code == 0 and by_blocks.stdout == whole.stdout, fmt
+
+
+def test_wide_table_shows_the_first_and_last_parameters(run, tmp_path):
+    from adadelta_cli import render
+
+    path = tmp_path / "wide.csv"
+    grads = np.random.default_rng(12).standard_normal((40, 50)) * 0.01
+    path.write_text(",".join(f"w{j}" for j in range(50)) + "\n"
+                    + "\n".join(",".join(map(repr, row)) for row in grads.tolist()) + "\n")
+    out = run("trace", path).stdout
+    shown = [line.split()[1] for line in out.splitlines() if line.strip()[:1].isdigit() and "hidden" not in line]
+    first, last = render.HEAD_PARAMS, render.TAIL_PARAMS
+    step = [f"w{j}" for j in range(first)] + ["⋯"] + [f"w{j}" for j in range(50 - last, 50)]
+    assert shown == step * 20  # the first and last ten steps, each with its first and last parameters
+    assert f"⋯ {50 - first - last} more" in out
+    assert "20 steps hidden" in out and f"{50 - first - last} of 50 parameters hidden in each step" in out
+    # the values shown are the trace's own: the last parameter of the last step
+    ref = core.run(grads, core.Settings())
+    last_row = [line for line in out.splitlines() if line.split()[:2] == ["40", "w49"]][0]
+    assert last_row.split()[-1] == f"{ref.x[-1, -1]:.6g}"
+    every = run("trace", path, "--all").stdout
+    assert sum(1 for line in every.splitlines() if line.strip()[:1].isdigit()) == 40 * 50
+    assert "hidden" not in every
