@@ -112,7 +112,7 @@ def test_torch_golden_float64_is_matched_exactly_by_the_kernel():
 
 @pytest.mark.parametrize("grads, eps, message", [
     ([[0.1], [1e200], [0.1]], 1e-6, "step 2: E[g²] overflows"),
-    ([[0.0], [0.1]], 0.0, "step 1: η = √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε) is 0/0"),
+    ([[0.0], [0.1]], 0.0, "step 1: η_t = √(E[Δx²]_{t-1} + ε) / √(E[g²]_t + ε) is 0/0"),
     ([[0.1, 0.2], [0.1, float("nan")], [0.3, 0.1]], 1e-6, "step 2, parameter 2"),
 ])
 @pytest.mark.parametrize("derived", [True, False])
@@ -340,3 +340,30 @@ def test_the_notice_in_chinese(package_copy_run, tmp_path):
     assert got.returncode == 0
     (line,) = got.stderr.decode().splitlines()
     assert line.startswith("adadelta: 提示：编译内核 ") and line.endswith("；改由 numpy 计算")
+
+
+def test_a_library_whose_source_hash_is_not_utf8_is_refused(tmp_path, monkeypatch, capsys):
+    # Built and recorded like the real one (size and digest match), but it names its source in bytes that are not
+    # UTF-8: refused with the notice, no exception.
+    import hashlib
+    import subprocess
+
+    lib, rec, src = _copy_kernel(tmp_path)
+    command = [os.environ.get("CC", "cc"), "-O2", "-fPIC", "-shared", '-DADADELTA_SOURCE_SHA="\\xff\\xfe"',
+               "-DADADELTA_NO_CLONES", "-o", str(lib), str(src), "-lm"]
+    try:
+        built = subprocess.run(command, capture_output=True).returncode == 0
+    except OSError:
+        built = False
+    if not built:
+        pytest.skip("no C compiler here")
+    digest = hashlib.sha256(lib.read_bytes()).hexdigest()
+    rec.write_text(kernel.json.dumps({"size": lib.stat().st_size, "sha256": digest,
+                                      "source_sha256": hashlib.sha256(src.read_bytes()).hexdigest()}))
+    for name, path in (("LIBRARY", lib), ("RECORD", rec), ("SOURCE", src)):
+        monkeypatch.setattr(kernel, name, path)
+    monkeypatch.setattr(kernel, "_loaded", False)
+    monkeypatch.setattr(kernel, "_function", None)
+    assert kernel.verify() is None and not kernel.available()
+    (notice,) = capsys.readouterr().err.splitlines()
+    assert notice.endswith("does not say it was built from the recorded source; numpy does the work")
