@@ -615,7 +615,8 @@ def first_slip(verdicts: list[Verdict]) -> str:
 # Settings a worksheet may carry in its comment lines, as `adadelta worksheet` writes them: "# rho = 0.95".
 WORKSHEET_SETTINGS = {"rho": "rho", "gamma": "rho", "eps": "eps", "lr": "lr", "x0": "x0", "eg2_init": "eg2_init",
                       "edx2_init": "edx2_init", "weight_decay": "weight_decay",
-                      "weight_decay_mode": "weight_decay_mode", "maximize": "maximize", "lr_dtype": "lr_dtype"}
+                      "weight_decay_mode": "weight_decay_mode", "maximize": "maximize", "lr_dtype": "lr_dtype",
+                      "rate_eg2": "rate_eg2", "dtype": "dtype"}
 # What else a worksheet's comment lines say: the columns asked (the others are given), the variant, the student.
 WORKSHEET_META = ("asked", "variant", "name", "student", "sig_digits", "seed")
 
@@ -665,11 +666,11 @@ def read_worksheet(path: str) -> Worksheet:
         if key not in WORKSHEET_SETTINGS:
             continue
         key = WORKSHEET_SETTINGS[key]
-        if key in ("weight_decay_mode", "lr_dtype"):
+        if key in ("weight_decay_mode", "lr_dtype", "rate_eg2", "dtype"):
             settings[key] = value.strip().lower()
         elif key == "maximize":
             settings[key] = value.strip().lower() in ("1", "true", "yes", "on")
-        elif key in ("x0", "eg2_init", "edx2_init"):
+        elif key in ("x0", "eg2_init", "edx2_init") or (key in ("lr", "weight_decay") and "," in value):
             settings[key] = [parse_number(v, source=path, line=n, what=key) for v in value.split(",")]
         else:
             settings[key] = parse_number(value, source=path, line=n, what=key)

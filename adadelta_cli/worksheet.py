@@ -127,6 +127,10 @@ def settings_comments(settings: dict) -> list[str]:
         lines.append("# maximize = true")
     if settings.get("lr_dtype", "float64") != "float64":
         lines.append(f"# lr_dtype = {settings['lr_dtype']}")
+    # A framework's conventions (TensorFlow.js's E[g²]_{t−1}, float32 arithmetic), so that check computes the same.
+    for key, default in (("rate_eg2", "current"), ("dtype", "float64")):
+        if settings.get(key, default) != default:
+            lines.append(f"# {key} = {settings[key]}")
     return lines
 
 

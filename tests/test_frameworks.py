@@ -286,3 +286,17 @@ def test_diff_csv_has_both_sides(run):
 def test_diff_refuses_bad_sides_in_one_line(run, spec, message):
     result = run("diff", "pytorch", spec)
     assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_tensorflow_js_worksheet_carries_its_mode_to_check(run, tmp_path):
+    sheet = tmp_path / "key.csv"
+    assert run("worksheet", "--preset", "tfjs", "--steps", "3", "--seed", "1", "--answers", "-o", sheet).exit_code == 0
+    text = sheet.read_text()
+    assert "# rate_eg2 = previous" in text and "# dtype = float32" in text
+    printed = run("worksheet", "--preset", "tfjs", "--steps", "2", "--seed", "1", "--format", "markdown").stdout
+    assert "η_t = √(E[Δx²]_{t-1} + ε) / √(E[g²]_{t-1} + ε)" in printed
+    checked = run("check", sheet)
+    assert checked.exit_code == 0 and "15 right" in checked.stdout
+    # The same key checked as Algorithm 1 (the mode line removed) is wrong from η_1 on.
+    sheet.write_text(text.replace("# rate_eg2 = previous\n", ""))
+    assert run("check", sheet).exit_code == 1
