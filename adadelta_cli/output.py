@@ -160,8 +160,44 @@ class _ClosedStdout(io.TextIOBase):
 
 
 def _terminated(signum, frame) -> None:
-    """SIGTERM (and SIGHUP) raise SystemExit, so that every ``finally`` runs: no temporary file is left behind."""
+    """SIGTERM (and SIGHUP) raise SystemExit, so that every ``finally`` runs: no temporary file is left behind.
+
+    Worker threads still computing a block are let finish first: the arrays they write must outlive them. A
+    signal that arrives while a module is being imported waits (retried every 10 ms) until the import is done: an
+    exception raised inside an extension module's initialisation can crash the interpreter."""
+    import threading
+
+    if signum != getattr(signal, "SIGALRM", None):
+        _pending.append(signum)
+    if _holding:
+        return  # write_atomic raises it once its temporary file is known to its cleanup
+    caller = frame
+    while caller is not None:
+        if caller.f_code.co_filename.startswith("<frozen importlib"):
+            if hasattr(signal, "setitimer"):
+                signal.signal(signal.SIGALRM, _terminated)
+                signal.setitimer(signal.ITIMER_REAL, 0.01)
+            return
+        caller = caller.f_back
+    if not _pending:
+        return
+    signum = _pending[0]
+    _pending.clear()
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
     raise SystemExit(128 + signum)
+
+
+_pending: list[int] = []  # a termination signal received, waiting for a safe moment
+_holding: list[bool] = []  # non-empty while write_atomic makes its temporary file
+
+
+def _raise_pending() -> None:
+    if _pending:
+        _terminated(_pending[0], None)
 
 
 def prepare_streams() -> None:
@@ -190,10 +226,10 @@ def prepare_streams() -> None:
     import threading
 
     if threading.current_thread() is threading.main_thread():
-        for name in ("SIGTERM", "SIGHUP"):
+        for name in ("SIGTERM", "SIGHUP", "SIGINT"):
             if hasattr(signal, name):
                 try:
-                    if signal.getsignal(getattr(signal, name)) in (signal.SIG_DFL, None):
+                    if signal.getsignal(getattr(signal, name)) in (signal.SIG_DFL, None, signal.default_int_handler):
                         signal.signal(getattr(signal, name), _terminated)
                 except (ValueError, OSError):
                     pass
@@ -327,14 +363,20 @@ def write_atomic(path: Path, text: str | bytes | None = None, *, writer=None, bi
     if kind != "file" and kind != "missing":
         _write_through(real, text, writer, binary, original=path)
         return
+    # Signals wait while the temporary file is made, so that it is always known to the cleanup below.
+    _holding.append(True)
     try:
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=real.parent)
     except OSError as exc:
+        _holding.clear()
+        _raise_pending()
         if kind == "file" and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and os.access(real, os.W_OK):
             _write_through(real, text, writer, binary, original=path)
             return
         raise _fail(path, exc) from None
     try:
+        _holding.clear()
+        _raise_pending()
         try:
             mode = "wb" if binary else "w"
             with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:

@@ -268,6 +268,9 @@ def read_table(text: str, source: str) -> Gradients:
     if rows and not any(is_number(cell) for cell in rows[0][1]):
         header = _Header(cell.strip() for cell in rows[0][1])
         header.line = rows[0][0]
+        for j, cell in enumerate(header):
+            if _DECIMAL_COMMA.fullmatch(cell):  # 0,1;0,2: numbers with decimal commas, not names
+                parse_number(cell, source=source, line=header.line, column=j + 1)
         rows = rows[1:]
     elif rows:
         check_decimal_commas(rows, source)

@@ -1,0 +1,509 @@
+"""Hostile input, safe output: output paths behave like the shell's `>`, nothing from the data reaches a terminal or a
+document raw, every bad case ends in one line and exit 2, resources are bounded, nothing is silently misread."""
+
+import csv
+import errno
+import io
+import json
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from adadelta_cli import output, safe
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "adadelta_cli"]
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # raw control characters (newline and tab aside)
+
+
+def one_error_line(result, *fragments):
+    """Exit 2, one line on stderr holding every fragment, no traceback; returns the line."""
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
+
+
+def shell(*args, input=None, env=None, **kwargs):
+    """The console script in a subprocess (for closed streams, signals, encodings, devices)."""
+    full_env = {**os.environ, "ADADELTA_LANG": "en", **(env or {})}
+    return subprocess.run([*CLI, *map(str, args)], input=input, capture_output=True, env=full_env, timeout=120,
+                          **kwargs)
+
+
+# --- 1. Output paths as the shell's `>` -------------------------------------------------------------------------
+
+def test_new_and_regular_files_are_replaced_whole_keeping_their_mode(run, tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    assert run("trace", "0.1", "-f", "csv", "-o", target).exit_code == 0
+    assert target.read_text().startswith("t,param,g,")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no temporary file left
+
+
+def test_a_symlink_is_followed_and_stays_a_link(run, tmp_path):
+    real = tmp_path / "real.csv"
+    real.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    assert run("trace", "0.1", "-f", "csv", "-o", link).exit_code == 0
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text().startswith("t,param,g,")
+
+
+def test_a_dangling_symlink_creates_its_target(run, tmp_path):
+    link = tmp_path / "link.csv"
+    link.symlink_to(tmp_path / "new.csv")
+    assert run("trace", "0.1", "-f", "csv", "-o", link).exit_code == 0
+    assert link.is_symlink() and (tmp_path / "new.csv").read_text().startswith("t,param,g,")
+
+
+def test_a_symlink_loop_is_one_line(run, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    one_error_line(run("trace", "0.1", "-o", a), "loop of symbolic links")
+
+
+def _char_device(path: Path, minor: int) -> bool:
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+        return True
+    except (PermissionError, OSError):
+        return False
+
+
+def test_a_character_device_is_written_through_never_replaced(run, tmp_path):
+    null = tmp_path / "null"
+    if not _char_device(null, 3):
+        pytest.skip("cannot make a device node here")
+    assert run("trace", "0.1", "-o", null).exit_code == 0
+    assert stat.S_ISCHR(null.stat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["null"]
+
+
+def test_a_full_device_is_one_line_and_no_temp_file(run, tmp_path):
+    full = tmp_path / "full"
+    if not _char_device(full, 7):
+        pytest.skip("cannot make a device node here")
+    one_error_line(run("trace", "0.1", "-o", full), "the disk is full")
+    assert stat.S_ISCHR(full.stat().st_mode)
+
+
+def test_dev_null_works_and_stays_a_device(run):
+    assert run("trace", "0.1", "-f", "csv", "-o", "/dev/null").exit_code == 0
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_a_fifo_is_written_through(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    process = subprocess.Popen([*CLI, "trace", "0.1", "-f", "csv", "-o", str(fifo)], stderr=subprocess.PIPE)
+    with open(fifo) as reader:
+        text = reader.read()
+    assert process.wait(timeout=60) == 0, process.stderr.read()
+    assert text.startswith("t,param,g,") and stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_dash_is_standard_output(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("trace", "0.1", "-f", "csv", "-o", "-")
+    assert result.exit_code == 0 and result.stdout.startswith("t,param,g,")
+    assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["trace", "0.1", "-o", "X", "--export-html", "X"],
+    ["trace", "0.1", "-o", "X", "--export-svg", "./X"],
+    ["trace", "0.1", "--export-svg", "X", "--export-html", "L"],
+    ["optimize", "rosenbrock", "--x0", "1,2", "-o", "X", "--plot", "X"],
+])
+def test_two_outputs_at_one_file_are_refused(run, tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "X").write_text("old\n")
+    (tmp_path / "L").symlink_to(tmp_path / "X")
+    one_error_line(run(*args), "two outputs")
+    assert (tmp_path / "X").read_text() == "old\n"
+
+
+def test_a_250_character_name_gets_its_temporary_file(run, tmp_path):
+    target = tmp_path / ("a" * 250)
+    assert run("trace", "0.1", "-f", "csv", "-o", target).exit_code == 0
+    assert target.read_text().startswith("t,param,g,")
+
+
+def test_a_full_disk_leaves_the_old_file_and_no_temp_file(run, tmp_path, monkeypatch):
+    """ENOSPC half-way through the write (the temporary file is /dev/full): one line, old file untouched."""
+    target = tmp_path / "out.csv"
+    target.write_text("old\n")
+    temp = tmp_path / ".adadelta-fake.tmp"
+    real_mkstemp = output.tempfile.mkstemp
+
+    def full_mkstemp(*args, **kwargs):
+        temp.write_text("")
+        return os.open("/dev/full", os.O_WRONLY), str(temp)
+
+    monkeypatch.setattr(output.tempfile, "mkstemp", full_mkstemp)
+    one_error_line(run("trace", *["0.1"] * 50, "-f", "csv", "-o", target), "the disk is full", str(target))
+    monkeypatch.setattr(output.tempfile, "mkstemp", real_mkstemp)
+    assert target.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 KiB tmpfs, where the machine lets us mount one (root in a container usually can)."""
+    where = tmp_path / "disk"
+    where.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    yield where
+    subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def test_a_really_full_disk(run, small_disk, tmp_path):
+    many = tmp_path / "many.txt"
+    many.write_text("0.1\n" * 20_000)
+    target = small_disk / "out.csv"
+    target.write_text("old\n")
+    one_error_line(run("trace", many, "-f", "csv", "-o", target), "the disk is full")
+    assert target.read_text() == "old\n"
+    assert [p.name for p in small_disk.iterdir()] == ["out.csv"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to run as another user")
+def test_ordinary_user_dev_null_and_read_only_folder(tmp_path):
+    """As an ordinary user: -o /dev/null writes through; a folder one may not write is one line."""
+    tmp_path.chmod(0o755)
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o755)
+    try:
+        ok = shell("trace", "0.1", "-o", "/dev/null", user="nobody", cwd="/")
+    except (PermissionError, OSError):
+        pytest.skip("cannot run as nobody here")
+    if b"Permission denied" in ok.stderr and b"python" in ok.stderr.lower():
+        pytest.skip("the interpreter is not readable by nobody")
+    assert ok.returncode == 0, ok.stderr
+    refused = shell("trace", "0.1", "-o", locked / "out.txt", user="nobody", cwd="/")
+    assert refused.returncode == 2 and b"Traceback" not in refused.stderr
+    assert b"permission denied" in refused.stderr and len(refused.stderr.splitlines()) == 1
+
+
+def test_sigterm_during_a_large_write_leaves_no_temp_file(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("0.1\n0.2\n0.15\n" * 200_000)
+    out = tmp_path / "out" / "trace.json"
+    out.parent.mkdir()
+    process = subprocess.Popen([*CLI, "trace", str(big), "-f", "json", "-o", str(out)], stderr=subprocess.PIPE,
+                               env={**os.environ, "ADADELTA_LANG": "en"})
+    deadline = time.monotonic() + 60
+    while not any(out.parent.iterdir()) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    code = process.wait(timeout=60)
+    stderr = process.stderr.read().decode()
+    assert "Traceback" not in stderr
+    leftovers = [p.name for p in out.parent.iterdir()]
+    assert leftovers in ([], ["trace.json"]), (leftovers, code, stderr)  # killed before the rename, or finished first
+    assert code in (0, 128 + signal.SIGTERM)
+
+
+# --- 2. Nothing from the data raw -------------------------------------------------------------------------------
+
+def test_safe_escapes_each_format():
+    hostile = "a\x1b]2;PWNED\x1b\\|<script>`*_$\\{}%&#^~\u202e\ud800"
+    shown = safe.terminal(hostile)
+    assert not CONTROL.search(shown) and "\u202e" not in shown and "\ud800" not in shown
+    shown.encode("utf-8")  # a lone surrogate never reaches an encoder
+    md = safe.markdown(hostile)
+    assert "<script>" not in md and "&lt;script&gt;" in md and "\\|" in md and "\\`" in md and "\\*" in md
+    tex = safe.latex("50% of $x_1$ & {y} #2 ^ ~ \\cmd")
+    assert tex == (r"50\% of \$x\_1\$ \& \{y\} \#2 \textasciicircum{} \textasciitilde{} "
+                   r"\textbackslash{}cmd")
+    assert next(csv.reader([safe.csv_cell('a,"b"\nc')])) == ['a,"b"\\nc']
+    assert safe.plot_label(r"$\foo$") == r"\$\foo\$"
+    assert safe.xml("<a href='x'>") == "&lt;a href=&#x27;x&#x27;&gt;"
+
+
+@pytest.mark.parametrize("header", ["\x1b]2;PWNED\x1b\\", "\x1b[2J\x1b[H", "a\u202eb", "tab\there"])
+def test_control_characters_in_names_are_refused_with_the_place(run, tmp_path, header):
+    data = tmp_path / "g.csv"
+    data.write_text(f"ok,{header}\n0.1,0.2\n", encoding="utf-8")
+    line = one_error_line(run("trace", data), "control character", f"{data}:1:2")
+    assert not CONTROL.search(line)
+
+
+def test_a_lone_surrogate_json_key_is_refused(run, tmp_path):
+    data = tmp_path / "g.json"
+    data.write_text('{"\\ud800": [0.1]}')
+    one_error_line(run("trace", data), "control character")
+
+
+def test_messages_never_carry_raw_control_characters(capsys):
+    output.error("bad \x1b[2J name\nsecond line")
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and not CONTROL.search(err) and "\\x1b[2J" in err
+
+
+def test_markdown_names_stay_text_and_in_their_cells(run, tmp_path):
+    data = tmp_path / "g.csv"
+    data.write_text('"p|q","<img src=x onerror=alert(1)>"\n0.1,0.2\n')
+    result = run("trace", data, "-f", "markdown")
+    assert result.exit_code == 0, result.stderr
+    assert "<img" not in result.stdout and "&lt;img" in result.stdout
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| 1 ")]
+    assert len(rows) == 2
+    for row in rows:  # every row has as many cells as the heading: no name shifts the numbers
+        assert len(re.split(r"(?<!\\)\|", row)) == len(re.split(r"(?<!\\)\|", result.stdout.splitlines()[2]))
+
+
+def test_latex_names_never_become_commands(run, tmp_path):
+    data = tmp_path / "g.csv"
+    data.write_text("a_b,50%\\input{x}\n0.1,0.2\n")
+    result = run("trace", data, "-f", "latex")
+    assert result.exit_code == 0, result.stderr
+    assert "\\input{x}" not in result.stdout and r"\textbackslash{}input\{x\}" in result.stdout
+    assert r"a\_b" in result.stdout and r"50\%" in result.stdout
+
+
+def test_formula_comments_and_control_characters_are_refused(run):
+    one_error_line(run("optimize", "x^2 # \x1b]2;PWNED\x07", "--x0", "1"), "control character or a #")
+
+
+# --- 3. Every listed case: one line and exit 2, or works -----------------------------------------------------------
+
+def _files(tmp_path):
+    (tmp_path / "dollar.csv").write_text("$\\foo$\n0.1\n0.2\n")
+    (tmp_path / "digits.json").write_text("[" + "9" * 5000 + "]")
+    (tmp_path / "tiny.csv").write_text("t,g,eg2\n1,0.1,1e-999999999\n")
+
+
+LISTED = [  # (argv, what the one line says) -- the issue's list of tracebacks
+    (["optimize", "sin + x", "--x0", "1,2"], "without an argument"),
+    (["optimize", "+".join(["x"] * 999), "--x0", "1", "--steps", "2"], None),
+    (["optimize", "-" * 1990 + "x", "--x0", "1", "--steps", "2"], None),
+    (["trace", "digits.json"], "too large for a double"),
+    (["check", "tiny.csv"], "too small for a double"),
+    (["step", "--grad", "0.1", "--expect", "eta=1e-999999999"], "too small for a double"),
+    (["compare", "0.1", "0.2", "--set", "adam.beta1=1"], "adam.beta1 must be in [0, 1)"),
+    (["compare", "0.1", "0.2", "--set", "adagrad.lr_decay=-1"], "adagrad.lr_decay must be >= 0"),
+    (["worksheet", "--steps", "3", "--seed", "-1"], "--seed"),
+    (["worksheet", "--steps", "99999999999"], "--steps"),
+    (["trace", "/dev/zero"], "binary data"),
+    (["optimize", "quadratic", "--x0", ",".join(["1"] * 20), "--steps", "10000000"], "the limit is"),
+]
+
+
+@pytest.mark.parametrize("argv, fragment", LISTED, ids=lambda v: " ".join(v)[:40] if isinstance(v, list) else None)
+def test_listed_cases(run, tmp_path, monkeypatch, argv, fragment):
+    monkeypatch.chdir(tmp_path)
+    _files(tmp_path)
+    result = run(*argv)
+    if fragment is None:
+        assert result.exit_code == 0, result.stderr
+    else:
+        one_error_line(result, fragment)
+
+
+def test_mathtext_header_plots_literally(run, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    _files(tmp_path)
+    result = run("plot", "dollar.csv", "-o", "x.png")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "x.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("argv, stdin, stdout", [
+    (["trace", "0.1", "--format", "csv"], None, "closed"),
+    (["trace", "-"], "closed", None),
+    (["walk", "0.1"], "closed", None),
+])
+def test_closed_standard_streams(argv, stdin, stdout):
+    kwargs = {}
+    if stdin == "closed":
+        kwargs["stdin"] = subprocess.DEVNULL
+        pre = "exec 0<&-; "
+    else:
+        pre = ""
+    if stdout == "closed":
+        pre += "exec 1>&-; "
+    command = pre + " ".join([sys.executable, "-m", "adadelta_cli", *argv])
+    result = subprocess.run(["bash", "-c", command], capture_output=stdout != "closed", timeout=60,
+                            stderr=subprocess.PIPE if stdout == "closed" else None,
+                            env={**os.environ, "ADADELTA_LANG": "en"})
+    assert b"Traceback" not in result.stderr
+    assert result.returncode in (0, 2), result.stderr
+    if result.returncode == 2:
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_ascii_only_output_encoding():
+    result = shell("trace", "0.1", env={"PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0, result.stderr
+    assert b"Traceback" not in result.stderr and b"0.0446767" in result.stdout
+
+
+# --- 4. Bounded resources ---------------------------------------------------------------------------------------
+
+def test_an_80000_name_header_is_read(run, tmp_path):
+    names = [f"p{i}" for i in range(80_000)]
+    data = tmp_path / "wide.csv"
+    data.write_text(",".join(names) + "\n" + ",".join(["0.1"] * len(names)) + "\n")
+    result = run("trace", data, "-f", "csv", "-o", tmp_path / "out.csv")
+    assert result.exit_code == 0, result.stderr
+    with open(tmp_path / "out.csv") as handle:
+        assert sum(1 for _ in handle) == 80_001
+
+
+def test_a_row_wider_than_the_limit_is_refused(run, tmp_path, monkeypatch):
+    from adadelta_cli import readers
+
+    monkeypatch.setattr(readers, "MAX_ROW_BYTES", 1 << 16)
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 1 << 14)
+    data = tmp_path / "row.txt"
+    data.write_text("0.1,0.2\n" + "0.1," * 40_000 + "0.1\n")
+    one_error_line(run("trace", data, "-f", "csv"), "the limit for one row")
+
+
+def test_a_first_row_longer_than_a_block_is_one_step(run, tmp_path, monkeypatch):
+    """A row longer than a read block is one step, never split into several."""
+    from adadelta_cli import readers
+
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 1 << 12)
+    monkeypatch.setattr(readers, "WHOLE_BYTES", 1 << 10)
+    data = tmp_path / "row.txt"
+    width = 3000
+    data.write_text(",".join(["0.1"] * width) + "\n" + ",".join(["0.2"] * width) + "\n")
+    result = run("trace", data, "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 2 * width and {r["t"] for r in rows} == {"1", "2"}
+
+
+def test_optimize_in_many_dimensions_stays_small(run):
+    """20,000 dimensions: the gradient is taken by reverse mode, one number per dimension."""
+    formula = "x1^2 + 3*x20000^2"
+    result = run("optimize", formula, "--x0", ",".join(["1"] * 20_000), "--steps", "2", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    steps = json.loads(result.stdout)["steps"]
+    first = {s["param"]: s for s in steps if s["t"] == 1}
+    assert first["x1"]["g"] == 2.0 and first["x20000"]["g"] == 6.0 and first["x2"]["g"] == 0.0
+
+
+def test_tape_gradient_matches_finite_differences():
+    from adadelta_cli import expr
+
+    f = expr.parse("sin(x)*exp(y) + x^3/y - sqrt(abs(x*y)) + tanh(x - y)^2 + log(1 + x^2)")
+    point = [0.7, -1.3]
+    value, grad = f.value_and_grad(point)
+    for i in range(2):
+        h = 1e-6
+        up, down = list(point), list(point)
+        up[i] += h
+        down[i] -= h
+        assert grad[i] == pytest.approx((f.value(up) - f.value(down)) / (2 * h), rel=1e-6)
+    assert value == pytest.approx(f.value(point), rel=0, abs=0)
+
+
+# --- 5. No silent misreading ------------------------------------------------------------------------------------
+
+def test_decimal_commas_are_refused_with_the_fix(run, tmp_path):
+    data = tmp_path / "comma.txt"
+    data.write_text("0,1\n0,2\n0,15\n")
+    one_error_line(run("trace", data), "decimal commas", "0.1")
+    data.write_text("0,1;0,2\n")
+    one_error_line(run("trace", data), "decimal comma", "0.1")
+
+
+def test_two_integer_columns_stay_two_parameters(run, tmp_path):
+    data = tmp_path / "ints.csv"
+    data.write_text("1,2\n3,4\n")
+    result = run("trace", data, "-f", "csv")
+    assert result.exit_code == 0 and {r["param"] for r in csv.DictReader(io.StringIO(result.stdout))} == {"x1", "x2"}
+
+
+@pytest.mark.parametrize("text, params", [
+    ("g,x\n0.1,0.2\n0.2,0.1\n", {"g", "x"}),
+    ("T,a\n0.1,0.2\n0.2,0.1\n", {"T", "a"}),
+    ("step,a\n1,0.2\n2,0.1\n", {"a"}),
+    ("t,param,g,eg2\n1,x,0.1,0.0005\n", {"x"}),
+])
+def test_names_that_collide_with_the_tools_columns(run, tmp_path, text, params):
+    data = tmp_path / "g.csv"
+    data.write_text(text)
+    result = run("trace", data, "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert {r["param"] for r in csv.DictReader(io.StringIO(result.stdout))} == params
+
+
+@pytest.mark.parametrize("where", ["file", "json", "option"])
+def test_underflow_is_refused_like_overflow(run, tmp_path, where):
+    data = tmp_path / ("g.json" if where == "json" else "g.txt")
+    data.write_text("[0.1, 1e-400]" if where == "json" else "0.1\n1e-400\n")
+    args = ["trace", "0.1", "--x0", "1e-400"] if where == "option" else ["trace", data]
+    one_error_line(run(*args), "too small for a double")
+    assert run("trace", "1e-310").exit_code == 0  # a subnormal is a double
+
+
+def test_grad_takes_one_number(run):
+    one_error_line(run("step", "--grad", "0.1,0.2"), "--grad takes one number")
+
+
+def test_a_commented_header_is_taken_with_a_note(run, tmp_path):
+    data = tmp_path / "g.csv"
+    data.write_text("# a,b\n0.1,0.2\n")
+    result = run("trace", data, "-f", "csv")
+    assert result.exit_code == 0
+    assert {r["param"] for r in csv.DictReader(io.StringIO(result.stdout))} == {"a", "b"}
+    assert "taken as the header" in result.stderr
+
+
+def test_an_unclosed_quote_is_an_error(run, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text('t,g,eg2\n1,0.1,"0.0005\n')
+    one_error_line(run("check", sheet), "not closed", f"{sheet}:2")
+    one_error_line(run("trace", sheet), "not closed")
+
+
+@pytest.mark.parametrize("args, option", [
+    (["step", "--grad", "0.1", "--eg2", "-1"], "--eg2"),
+    (["step", "--grad", "0.1", "--edx2-prev", "-1"], "--edx2-prev"),
+    (["step", "--grad", "0.1", "--eg2-prev", "-1"], "--eg2-prev"),
+    (["trace", "0.1", "--eg2-init", "-1"], "--eg2-init"),
+])
+def test_negative_running_averages_are_named(run, args, option):
+    one_error_line(run(*args), option, "cannot be negative")
+
+
+# --- 7. Narrow terminals ----------------------------------------------------------------------------------------
+
+def test_a_table_on_a_40_column_terminal_keeps_every_number():
+    from rich.console import Console
+
+    from adadelta_cli import render, tracing
+    from adadelta_cli.options import resolve
+    from adadelta_cli.readers import read_input
+
+    report = tracing.compute(read_input(["0.1", "0.2", "0.15"]), resolve())
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=40, force_terminal=True, color_system=None, highlight=False)
+    output.print_fitted(render.table(report), console)
+    text = buffer.getvalue()
+    assert all(len(line) <= 40 for line in text.splitlines()), text
+    for number in ("9.98004e-7", "-0.00446767", "0.0446767", "3.58632e-6", "-0.0149499"):
+        assert number in text
+    assert "parts" in text  # the note says the table is split
