@@ -433,6 +433,18 @@ def judge_sequence(param: str, rows: list[dict], settings: Settings, initial: co
         raise InputError(_("a written value is too large or too small to judge")) from None
 
 
+def _for_parameter(settings: Settings, p: int) -> Settings:
+    """The settings of parameter ``p`` where lr or the weight decay is given one value per parameter."""
+    if not getattr(settings, "per_parameter", False):
+        return settings
+    from dataclasses import replace
+
+    def pick(value):
+        return value[p] if isinstance(value, list) else value
+
+    return replace(settings, lr=pick(settings.lr), weight_decay=pick(settings.weight_decay))
+
+
 def _step_values(settings: Settings, g: float, g_eff: float, prev: dict, now: dict) -> dict:
     """What the step's formulas read: the hyperparameters, g, the state before the step, the step's values."""
     values = rec.hyper_values(settings)
@@ -454,8 +466,9 @@ def _judge_sequence(param: str, rows: list[dict], settings: Settings, initial: c
     imply (their written values where they wrote one, else what follows from those). A cell that matches only
     ``own`` is "right, given your ..." naming the earlier values, different from the true ones, it rests on.
     """
+    settings = _for_parameter(settings, p)
     mode = rec.Mode.of(settings)
-    lr_matters = settings.lr_value != 1
+    lr_matters = bool(settings.lr_value != 1)
     true_prev = {"eg2": float(initial.eg2[p]), "edx2": float(initial.edx2[p]), "x": float(initial.x[p])}
     own_prev = dict(true_prev)
     origin_prev: dict[str, list[str]] = {"eg2": [], "edx2": [], "x": []}

@@ -209,10 +209,11 @@ def to_latex(report: Report, hide: list[str], answers: bool, digits: int, fragme
 
     headings = [latexdoc.text(_("param")) if h == "param" else f"${LATEX_HEADINGS[h].strip('$')}$" for h in header]
     head = " & ".join(headings) + r" \\ \hline"
-    lines = [*(latexdoc.prose(line) + r" \\" for line in _heading_lines(report, hide, answers, meta or Meta())
-               if not line.startswith(_("Name: %(blank)s") % {"blank": ""})),
-             *([r"\noindent " + latexdoc.text(_("Name:")) + r" \rule{9cm}{0.4pt}\\[1ex]"]
+    heading = [latexdoc.prose(line) for line in _heading_lines(report, hide, answers, meta or Meta())
+               if not line.startswith(_("Name: %(blank)s") % {"blank": ""})]
+    lines = [*([r"\noindent " + latexdoc.text(_("Name:")) + r" \rule{9cm}{0.4pt}", r"\bigskip", ""]
                if (meta or Meta()).name_line and not answers else []),
+             r" \\ ".join(heading), "",
              latexdoc.settings_paragraph(report.settings, digits), "",
              *latexdoc.align(latexdoc.formulas(mode)), "",
              r"{\renewcommand{\arraystretch}{1.9}", rf"\begin{{longtable}}{{|{spec}|}}", r"\hline", head,
