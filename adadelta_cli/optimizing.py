@@ -154,44 +154,128 @@ def table(function, adadelta, results, settings: dict, digits: int, show_all: bo
     return Group(*parts)
 
 
-def contour_plot(function: Function, adadelta, results, x0: np.ndarray, path, write) -> None:
+# Where the built-in functions are lowest (Himmelblau's four minima are all equally low).
+KNOWN_MINIMA = {"rosenbrock": [(1.0, 1.0)], "beale": [(3.0, 0.5)], "quadratic": [(0.0, 0.0)],
+                "himmelblau": [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)]}
+
+
+def _known_minima(function: Function) -> list[tuple[float, float]]:
+    from .expr import BUILTINS
+
+    for name, points in KNOWN_MINIMA.items():
+        if function.text == name or function.text == BUILTINS.get(name):
+            return points
+    return []
+
+
+def _minima(function: Function, xs, ys, z) -> list[tuple[float, float]]:
+    known = _known_minima(function)
+    if known:
+        return known
+    i, j = np.unravel_index(np.nanargmin(z), z.shape)
+    return [(float(xs[j]), float(ys[i]))]  # the lowest point of the grid drawn
+
+
+def contour_figure(function: Function, adadelta, results, x0: np.ndarray, title: str | None = None,
+                   large: bool = False):
+    """The trajectories over log-spaced contours of f, the start and the minimum marked; Adadelta drawn last (on
+    top), each path with its own colour, marker and line style. Returns the figure, each path's line with its points
+    (for animation) and the number of steps."""
+    from . import plotting
+
+    plt = plotting.pyplot()
+    steps = adadelta[0]
+    start = np.asarray(x0, dtype=np.float64)[None, :]
+    paths = {name: np.vstack([start, r["x"]]) for name, r in results.items()}
+    paths["adadelta"] = np.vstack([start, steps.x.astype(np.float64)])  # last: drawn over the others
+    finite = [p[np.isfinite(p).all(axis=1)] for p in paths.values()]
+    everything = np.concatenate(finite)
+    # The view: every path, unless one runs far away (SGD on a steep function), then the others and the start.
+    lo, hi = everything.min(axis=0), everything.max(axis=0)
+    central = np.concatenate([p for name, p in zip(paths, finite) if name == "adadelta"] + [start])
+    known = _known_minima(function)
+    if known:  # the target in view too, so that a class sees where the paths are heading
+        central = np.concatenate([central, np.array(known)])
+        lo, hi = np.minimum(lo, np.min(known, axis=0)), np.maximum(hi, np.max(known, axis=0))
+    span = np.maximum(central.max(axis=0) - central.min(axis=0), 1e-9)
+    if np.any((hi - lo) > 50 * span):
+        lo = np.maximum(lo, central.min(axis=0) - 5 * span)
+        hi = np.minimum(hi, central.max(axis=0) + 5 * span)
+    pad = np.maximum((hi - lo) * 0.15, 0.5)
+    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], 200)
+    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], 200)
+    with np.errstate(all="ignore"):
+        z = np.array([[function.value_and_grad([a, b])[0] for a in xs] for b in ys])
+    minima = _minima(function, xs, ys, z)
+    size = (12, 9) if large else (9, 7)
+    figure, ax = plt.subplots(figsize=size, layout="constrained")
+    ax.grid(False)
+    good = z[np.isfinite(z)]
+    low = float(good.min())
+    rise = good - low
+    floor = max(float(np.quantile(rise[rise > 0], 0.005)) if np.any(rise > 0) else 1.0, 1e-12)
+    levels = low + np.geomspace(floor, max(float(rise.max()), floor * 10), 18)  # log-spaced: the valley shows
+    ax.contourf(xs, ys, z, levels=np.concatenate([[low], levels]), cmap="Greys", alpha=0.35, extend="max")
+    ax.contour(xs, ys, z, levels=levels, colors="#555555", linewidths=0.9 if not large else 1.4)
+    drawn = []
+    count = steps.x.shape[0]
+    names = list(paths)
+    for i, name in enumerate(names):
+        p = paths[name]
+        look = plotting.style(0 if name == "adadelta" else i + 1)
+        # The others hollow and larger, Adadelta filled, thinner and on top: a path under another still shows.
+        own = ({"markersize": 5 if large else 3.5, "linewidth": 2.4 if large else 1.6} if name == "adadelta" else
+               {"markerfacecolor": "none", "markersize": 12 if large else 8, "linewidth": 3.0 if large else 2.0,
+                "markeredgewidth": 1.6})
+        line, = ax.plot(p[:, 0], p[:, 1], label=name, zorder=3 + (name == "adadelta"),
+                        markevery=max(count // 15, 1), **look, **own)
+        drawn.append((line, p[:, 0], p[:, 1], np.arange(p.shape[0])))
+    ax.plot(*start[0], marker="s", color="black", markersize=11 if large else 8, linestyle="none", zorder=6,
+            label=_("start"))
+    ax.plot([m[0] for m in minima], [m[1] for m in minima], marker="*", color="#E69F00", markeredgecolor="black",
+            markersize=18 if large else 14, linestyle="none", zorder=6, label=_("minimum"))
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_ylim(ys[0], ys[-1])
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$y$")
+    ax.set_title(plotting.plain(title) if title else f"f = {plotting.plain(function.text)}", loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False, handlelength=3.0)
+    return figure, drawn, count
+
+
+def contour_plot(function: Function, adadelta, results, x0: np.ndarray, path, write, title: str | None = None,
+                 large: bool = False) -> None:
     """The trajectories over the function's contours (two dimensions; needs the plot extra)."""
+    from . import plotting
     from .errors import SettingsError
 
     if function.dimensions != 2:
         raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
-    try:
-        import matplotlib
+    plotting.check_suffix(path, plotting.FILE_FORMATS, "--plot")
+    plt = plotting.pyplot()
+    with plotting.figure_style(large):
+        figure, _drawn, _count = contour_figure(function, adadelta, results, x0, title, large)
+        try:
+            plotting.save(figure, path, write)
+        finally:
+            plt.close(figure)
+    plotting.confirm(path)
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as pyplot
-    except ImportError:
-        raise SettingsError(_("--plot needs matplotlib: pip install 'adadelta-cli[plot]'")) from None
-    steps = adadelta[0]
-    start = np.asarray(x0, dtype=np.float64)[None, :]
-    paths = {"adadelta": np.vstack([start, steps.x.astype(np.float64)])}
-    paths.update({name: np.vstack([start, r["x"]]) for name, r in results.items()})
-    everything = np.concatenate([p[np.isfinite(p).all(axis=1)] for p in paths.values()])
-    lo, hi = everything.min(axis=0), everything.max(axis=0)
-    pad = np.maximum((hi - lo) * 0.25, 0.5)
-    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], 160)
-    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], 160)
-    z = np.array([[function.value_and_grad([a, b])[0] for a in xs] for b in ys])
-    figure, ax = pyplot.subplots(figsize=(8, 6.5), layout="constrained")
-    levels = np.quantile(z[np.isfinite(z)], np.linspace(0.0, 1.0, 25) ** 2)
-    ax.contour(xs, ys, z, levels=np.unique(levels), cmap="Greys", linewidths=0.7)
-    for name, p in paths.items():
-        ax.plot(p[:, 0], p[:, 1], marker=".", markersize=3, linewidth=1.2, label=name)
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.set_title(f"f = {function.text}")
-    ax.legend()
-    suffix = path.suffix.lower().lstrip(".")
 
-    def writer(handle) -> None:
-        figure.savefig(handle, format=suffix, dpi=120, metadata={"Date": None} if suffix in ("svg", "pdf") else None)
+def contour_animation(function: Function, adadelta, results, x0: np.ndarray, path, title: str | None = None,
+                      large: bool = False) -> None:
+    """``--animate``: the paths drawn step by step over the contours."""
+    from . import plotting
+    from .errors import SettingsError
 
-    try:
-        write(path, writer)
-    finally:
-        pyplot.close(figure)
+    if function.dimensions != 2:
+        raise SettingsError(_("--animate draws paths over contours of functions of x and y (two dimensions)"))
+    plotting.check_suffix(path, plotting.ANIMATION_FORMATS, "--animate")
+    plt = plotting.pyplot()
+    with plotting.figure_style(large):
+        figure, drawn, count = contour_figure(function, adadelta, results, x0, title, large)
+        try:
+            plotting.animate(figure, drawn, count, path)
+        finally:
+            plt.close(figure)
+    plotting.confirm(path)

@@ -124,6 +124,16 @@ OutputOpt = Annotated[Optional[Path], typer.Option(
 LatexFragment = Annotated[bool, typer.Option(
     "--latex-fragment", help=N_("With --format latex: only the part to paste into one's own document (it needs "
     "amsmath and longtable), instead of a whole document that compiles as it is."), rich_help_panel=OUTPUT_PANEL)]
+TitleOpt = Annotated[Optional[str], typer.Option(
+    "--title", help=N_("The figure's title (for a slide). [default: what is drawn]"), rich_help_panel=OUTPUT_PANEL,
+    show_default=False)]
+LargePrintOpt = Annotated[bool, typer.Option(
+    "--large-print", help=N_("Larger type, thicker lines and bigger marks, for slides and the back of the room."),
+    rich_help_panel=OUTPUT_PANEL)]
+AnimateOpt = Annotated[Optional[Path], typer.Option(
+    "--animate", help=N_("Also draw it step by step into a .gif (or an .mp4 where ffmpeg is installed), with a step "
+    "counter; a long run is shown in at most 120 frames."), metavar="FILE", rich_help_panel=OUTPUT_PANEL,
+    show_default=False)]
 Digits = Annotated[int, typer.Option(
     "--digits", help=N_("Significant digits shown in tables (CSV and JSON always carry full precision)."),
     rich_help_panel=OUTPUT_PANEL)]

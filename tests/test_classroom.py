@@ -112,3 +112,149 @@ def test_sheets_print_the_formulas_the_engine_uses(run, options):
     for q in recurrence.quantities(mode):
         head, _eq, tail = q.equation(mode, recurrence.LATEX).partition(" = ")
         assert f"{head} &= {tail}" in tex
+
+
+# --- Figures and animations -------------------------------------------------------------------------------------
+
+def _report(*gradients, **options):
+    from adadelta_cli import tracing
+    from adadelta_cli.options import resolve
+    from adadelta_cli.readers import read_input
+
+    return tracing.compute(read_input([str(g) for g in gradients]), resolve(**options))
+
+
+def test_the_figure_is_made_for_a_projector():
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+    from matplotlib.colors import to_hex
+
+    from adadelta_cli import plotting
+
+    report = _report(0.1, 0.2, 0.15, -0.1, 0.3, 0.05, 0.2)
+    figure, drawn = plotting.trace_figure(report, title="Lesson 3")
+    try:
+        axes = figure.axes
+        titles = [ax.get_title(loc="left") for ax in axes[:5]]
+        assert titles[0] == "$g_t$" and titles[2] == r"$\eta_t$" and "$E[g^2]_t$" in titles[1]  # mathtext
+        assert figure._suptitle.get_text() == "Lesson 3"
+        figure.canvas.draw()
+        for ax in axes[:5]:  # whole-number step ticks
+            ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+            assert ticks and all(float(t).is_integer() for t in ticks)
+        accumulators = axes[1].get_lines()
+        looks = {(to_hex(line.get_color()), line.get_marker(), str(line.get_linestyle())) for line in accumulators}
+        assert len(looks) == 2 and {c for c, _m, _s in looks} <= {to_hex(c) for c in plotting.PALETTE}
+        assert len({m for _c, m, _s in looks}) == 2 and len({s for _c, _m, s in looks}) == 2
+        legend = axes[1].get_legend()  # beside the data, not over it
+        box = legend.get_window_extent().transformed(axes[1].transAxes.inverted())
+        assert box.x0 >= 1.0
+        assert [t for t in drawn[0][1]] == [1, 2, 3, 4, 5, 6, 7]
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+
+
+def test_each_file_written_is_confirmed_with_its_size(run, tmp_path):
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+    out = tmp_path / "p.png"
+    result = run("plot", "0.1", "0.2", "0.15", "-o", out, "--large-print", "--title", "Slides")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"adadelta: wrote {out} ({out.stat().st_size:,} bytes)\n"
+
+
+def test_chinese_labels_use_a_cjk_font_or_say_once_they_stay_english(run, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+    from adadelta_cli import plotting
+
+    out = tmp_path / "zh.png"
+    if plotting.cjk_font() is None:
+        pytest.skip("no CJK font on this system (.ci/run installs fonts-noto-cjk)")
+    result = run("plot", "0.1", "0.2", "-o", out, "--lang", "zh")
+    assert result.exit_code == 0 and result.stderr.count("\n") == 1 and "已写入" in result.stderr  # no warnings
+    monkeypatch.setattr(plotting, "cjk_font", lambda: None)
+    result = run("plot", "0.1", "0.2", "-o", out, "--lang", "zh")
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 0 and len(lines) == 2 and "fonts-noto-cjk" in lines[0]
+    assert "已写入" in lines[1]  # the messages stay Chinese; only the figure's labels fell back
+
+
+def test_contours_mark_the_start_and_the_minimum_and_adadelta_is_on_top():
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from adadelta_cli import i18n, optimizing
+    from adadelta_cli.options import resolve
+
+    i18n.set_language("en")
+    func, start, adadelta, results, _hyper = optimizing.run_all("rosenbrock", resolve(x0="-1.5,2"), "-1.5,2", 50,
+                                                                "adam,sgd", None)
+    figure, drawn, count = optimizing.contour_figure(func, adadelta, results, start)
+    try:
+        ax = figure.axes[0]
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        assert {"adadelta", "adam", "sgd", "start", "minimum"} <= set(lines)
+        assert list(lines["minimum"].get_xydata()[0]) == [1.0, 1.0]
+        assert list(lines["start"].get_xydata()[0]) == [-1.5, 2.0]
+        assert lines["adadelta"].get_zorder() > max(lines[n].get_zorder() for n in ("adam", "sgd"))
+        assert len({lines[n].get_marker() for n in ("adadelta", "adam", "sgd")}) == 3
+        levels = getattr(ax.collections[-1], "levels", None)
+        assert levels is not None and len(levels) >= 10
+        gaps = np.diff(np.asarray(levels, dtype=float))  # log-spaced above the lowest value: gaps grow by one ratio
+        assert np.allclose(gaps[1:] / gaps[:-1], gaps[1] / gaps[0], rtol=1e-6) and gaps[1] / gaps[0] > 1.2
+        assert count == 50
+    finally:
+        plt.close(figure)
+
+
+def test_animation_gif_counts_steps_and_caps_frames(run, tmp_path):
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+    from PIL import Image
+
+    from adadelta_cli import plotting
+
+    assert plotting.frames(5) == [1, 2, 3, 4, 5]
+    capped = plotting.frames(1000)
+    assert len(capped) == plotting.MAX_FRAMES and capped[0] == 1 and capped[-1] == 1000
+    out = tmp_path / "a.gif"
+    result = run("plot", "0.1", "0.2", "0.15", "-0.1", "--animate", out)
+    assert result.exit_code == 0, result.stderr
+    assert "wrote" in result.stderr and result.stdout == ""
+    with Image.open(out) as gif:
+        assert gif.n_frames == 4
+    out = tmp_path / "paths.gif"
+    result = run("optimize", "himmelblau", "--x0", "0,0", "--steps", "150", "--with", "adam", "--animate", out)
+    assert result.exit_code == 0, result.stderr
+    with Image.open(out) as gif:
+        assert gif.n_frames == plotting.MAX_FRAMES
+
+
+def test_animation_mp4_where_ffmpeg_exists(run, tmp_path):
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is not installed (.ci/run installs it)")
+    out = tmp_path / "a.mp4"
+    result = run("plot", "--function", "rosenbrock", "--x0", "-1.5,2", "--steps", "30", "--animate", out)
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes()[4:8] == b"ftyp"
+
+
+def test_animation_refuses_other_endings_and_leaves_nothing(run, tmp_path):
+    result = run("plot", "0.1", "0.2", "--animate", tmp_path / "a.avi")
+    assert result.exit_code == 2 and ".gif" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- The terminal chart -----------------------------------------------------------------------------------------
+
+def test_terminal_chart_marks_scientific_log_ticks_and_width(run):
+    result = run("plot", "0.1", "0.2", "0.15", "-0.1", "0.3", "0.2", "--width", "130", "--height", "24")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) == 130  # the width asked for, not 80
+    assert "•• E[g²]" in result.stdout and "xx E[Δx²]" in result.stdout  # a mark of its own per series
+    assert re.search(r"^\d\.\de-\d┤", result.stdout, re.M)  # 9.7e-3, not 0.0097000
+    assert "0.0000" not in result.stdout
+    ticks = [line for line in lines if re.fullmatch(r"[\s\d]+", line) and line.strip()]
+    assert ticks and ticks[0].split() == ["1", "2", "3", "4", "5", "6"] * 2  # whole steps

@@ -18,7 +18,10 @@ from ..options import (
     OutputOpt,
     PresetOpt,
     Rho,
+    AnimateOpt,
+    LargePrintOpt,
     SetOpt,
+    TitleOpt,
     WdMode,
     WeightDecay,
     format_option,
@@ -51,6 +54,7 @@ def command(
     plot_path: Annotated[Optional[Path], typer.Option(
         "--plot", help=N_("Draw the trajectories over the function's contours to a .png, .svg or .pdf file "
         "(needs the plot extra)."), metavar="FILE", show_default=False)] = None,
+    animate: AnimateOpt = None, title: TitleOpt = None, large_print: LargePrintOpt = False,
 ) -> None:
     """Minimise a function: each step's gradient is taken exactly from the function at the current x."""
     from .. import optimizing
@@ -60,9 +64,9 @@ def command(
     resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
                        weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
                        lr_dtype=lr_dtype)
-    output.check_outputs(output_path, plot_path)
+    output.check_outputs(output_path, plot_path, animate)
     func, start, adadelta, results, hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
-    if plot_path is not None and func.dimensions != 2:
+    if (plot_path is not None or animate is not None) and func.dimensions != 2:
         raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
     chosen = list(results)
     settings = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen, "others": hyper}
@@ -81,4 +85,7 @@ def command(
         raise SettingsError(_f('optimize writes --format table, csv or json, not %(format)s', format=fmt))
     if plot_path is not None:
         optimizing.contour_plot(func, adadelta, results, start, plot_path,
-                                lambda path, writer: output.write_atomic(path, writer=writer, binary=True))
+                                lambda path, writer: output.write_atomic(path, writer=writer, binary=True),
+                                title=title, large=large_print)
+    if animate is not None:
+        optimizing.contour_animation(func, adadelta, results, start, animate, title=title, large=large_print)

@@ -19,7 +19,10 @@ from ..options import (
     Maximize,
     PresetOpt,
     Rho,
+    AnimateOpt,
+    LargePrintOpt,
     SetOpt,
+    TitleOpt,
     WdMode,
     WeightDecay,
     resolve,
@@ -52,7 +55,7 @@ def command(
     with_: Annotated[Optional[str], typer.Option(
         "--with", help=N_("With --function: other optimizers to draw (adagrad, rmsprop, sgd, momentum, adam)."),
         show_default=False)] = None,
-    set_: SetOpt = None,
+    set_: SetOpt = None, title: TitleOpt = None, large_print: LargePrintOpt = False, animate: AnimateOpt = None,
 ) -> None:
     """Plot E[g²]_t and E[Δx²]_t (log scale), η_t, Δx_t and x_t against t."""
     from .. import plotting, tracing
@@ -60,24 +63,29 @@ def command(
     resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
                        weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
                        dtype=dtype, lr_dtype=lr_dtype)
+    look = {"title": title, "large": large_print}
     if function is not None:
-        _plot_function(function, resolved, x0, steps, with_, set_, output_path, inputs, width, height)
+        _plot_function(function, resolved, x0, steps, with_, set_, output_path, inputs, width, height, look, animate)
         return
     report, source = tracing.trace_input(inputs or [], resolved)
     if not inputs:
         output.message(_("no input given: plotting the article's example g = 0.1, 0.2, 0.15"))
+    output.check_outputs(output_path, animate, inputs=[source.path])
     if output_path is not None:
-        output.check_target(output_path, [source.path])
         plotting.save_figure(report, output_path, lambda path, writer: output.write_atomic(
-            path, writer=writer, binary=True))
+            path, writer=writer, binary=True), **look)
+    if animate is not None:
+        plotting.animate_trace(report, animate, **look)
+    if output_path is not None or animate is not None:
         return
     console = output.stdout_console()
-    chart = plotting.terminal_chart(report, width or min(console.width, 140), height,
+    chart = plotting.terminal_chart(report, width or console.width, height,
                                     color=console.is_terminal and not console.no_color)
     sys.stdout.write(chart + "\n")
 
 
-def _plot_function(function, resolved, x0, steps, with_, set_, output_path, inputs, width, height) -> None:
+def _plot_function(function, resolved, x0, steps, with_, set_, output_path, inputs, width, height, look: dict,
+                   animate) -> None:
     """plot --function: the trajectories over the function's contours, or f(x_t) in the terminal."""
     from .. import optimizing, plotting
     from ..errors import SettingsError
@@ -86,14 +94,17 @@ def _plot_function(function, resolved, x0, steps, with_, set_, output_path, inpu
         raise SettingsError(_("give either gradients (INPUT) or --function, not both"))
     if x0 is None:
         raise SettingsError(_("--function needs a starting point: --x0 a,b"))
+    output.check_outputs(output_path, animate)
     func, start, adadelta, results, _hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
     if output_path is not None:
-        output.check_target(output_path)
         optimizing.contour_plot(func, adadelta, results, start, output_path,
-                                lambda path, writer: output.write_atomic(path, writer=writer, binary=True))
+                                lambda path, writer: output.write_atomic(path, writer=writer, binary=True), **look)
+    if animate is not None:
+        optimizing.contour_animation(func, adadelta, results, start, animate, **look)
+    if output_path is not None or animate is not None:
         return
     console = output.stdout_console()
     curves = {"adadelta": adadelta[1]}
     curves.update({name: r["f"] for name, r in results.items()})
-    sys.stdout.write(plotting.terminal_curves(curves, _("f(x_t) (log scale)"), width or min(console.width, 140),
+    sys.stdout.write(plotting.terminal_curves(curves, _("f(x_t) (log scale)"), width or console.width,
                                               height, color=console.is_terminal and not console.no_color) + "\n")
