@@ -524,7 +524,7 @@ def read_json(text: str, source: str) -> Gradients:
 
 # --- Reading long files in blocks ------------------------------------------------------------------------------
 
-CHUNK_BYTES = 1 << 22  # 4 MiB of text at a time
+CHUNK_BYTES = 1 << 20  # 1 MiB of text at a time: as quick as 4 MiB (measured), some 20 MiB less memory
 WHOLE_BYTES = 1 << 16  # smaller inputs are read whole; larger ones by blocks, numpy parsing the plain ones
 _PLAIN_NUMBERS = re.compile(r"[^0-9eE.+\-\s,;]")  # a chunk without these characters holds only plain numbers
 
@@ -619,7 +619,7 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
     sample = "\n".join(head_text.split("\n", 256)[:256])  # the first lines tell the layout
     rows = split_rows(sample)
     if not rows:
-        raise InputError(_("holds no gradients in its first 4 MiB"), source=source)
+        raise InputError(_f("holds no gradients in its first %(size)s MiB", size=CHUNK_BYTES >> 20), source=source)
     first_cells = rows[0][1]
     first_line = content_lines(sample)[0][1]  # the sample's, not the whole chunk's: only one line is needed
     sep = "," if "," in first_line else ("\t" if "\t" in first_line else (";" if ";" in first_line else None))
