@@ -258,11 +258,8 @@ def test_diff_says_what_differs_why_and_where_the_traces_part(run):
     assert "x_t A" in out and "x_t B" in out
 
 
-def test_diff_json_holds_both_trajectories_and_the_parting():
-    from adadelta_cli.cli import app
-    from typer.testing import CliRunner
-
-    out = CliRunner().invoke(app, ["diff", "pytorch", "preset=pytorch,lr=0.5", "0.1", "0.2", "-f", "json"]).stdout
+def test_diff_json_holds_both_trajectories_and_the_parting(run):
+    out = run("diff", "pytorch", "preset=pytorch,lr=0.5", "0.1", "0.2", "-f", "json").stdout
     doc = json.loads(out)
     assert [d["setting"] for d in doc["differences"]] == ["lr"]
     assert doc["parted"]["t"] == 1 and doc["parted"]["quantity"] == "x"  # lr never enters the accumulators
