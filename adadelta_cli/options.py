@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from .core import Settings
 from .errors import SettingsError
 from .i18n import N_, _, _f
 from .presets import PRESETS
-from .readers import parse_number
+
+if TYPE_CHECKING:
+    from .core import Settings  # numpy: loaded when a command computes, not for --help or --version
 
 # One choice per preset of the preset table (lua-torch's hyphen is fine for a value: Preset("lua-torch")).
 Preset = Enum("Preset", {name: name for name in PRESETS}, type=str)
@@ -207,6 +208,8 @@ def number_list(text: str | None, option: str, default: float = 0.0) -> list[flo
     """'0.5' or '1,-2, 3' as floats; an InputError names the option and the item."""
     if text is None:
         return [default]
+    from .readers import parse_number
+
     items = text.split(",")
     return [parse_number(item, source=option, column=i if len(items) > 1 else None, what=N_("a value"))
             for i, item in enumerate(items, start=1)]
@@ -222,6 +225,7 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
     """The command line's options as Settings: resolved by ``settings.resolve`` (explicit options, else ``base``,
     a worksheet's own settings, else the preset, else the article's defaults), messages naming the flags."""
     from . import settings as resolving
+    from .core import Settings
 
     base = base or {}
     chosen = resolving.resolve(preset.value if preset else None, {
