@@ -78,22 +78,15 @@ def page(report: render.Report, digits: int = 6) -> str:
 
 
 def _explained(report: render.Report, digits: int) -> dict[int, list[tuple[str, list[str]]]]:
-    """t -> [(parameter, MathML lines)] for every step, each parameter's state carried from its previous step."""
-    settings = report.settings
-    size = len(report.names)
-    initial = {key: _per_param(settings.get(key, 0.0), size) for key in ("eg2_init", "edx2_init", "x0")}
-    previous = {p: {"eg2": initial["eg2_init"][i], "edx2": initial["edx2_init"][i], "x": initial["x0"][i]}
-                for i, p in enumerate(report.names)}
+    """t -> [(parameter, MathML lines)] for every step: --explain's own lines (``explain.report_lines``, which
+    carries each parameter's state and settings from step to step), in the MathML notation."""
+    from . import explain
+
     out: dict[int, list] = {}
-    for t, param, values in report.rows():
-        lines = recurrence.explain_step(values, previous[param], settings, t, digits, notation=recurrence.MATHML)
-        out.setdefault(t, []).append((param, lines))
-        previous[param] = {"eg2": values["eg2"], "edx2": values["edx2"], "x": values["x"]}
+    lines = explain.report_lines(report, digits, notation=recurrence.MATHML)
+    for (t, param, _values), (_heading, step) in zip(report.rows(), lines, strict=True):
+        out.setdefault(t, []).append((param, step))
     return out
-
-
-def _per_param(value, size: int) -> list[float]:
-    return list(value) if isinstance(value, list) else [value] * size
 
 
 def _step_label(t: int, last: int) -> str:

@@ -150,6 +150,19 @@ def test_the_formulas_follow_the_mode():
     assert "<mtext>eff</mtext>" not in decoupled and "<mi>wd</mi>" in decoupled
 
 
+def test_each_parameter_its_own_settings_and_the_rate_mode():
+    page = lesson.page(report_for([str(SAMPLES / "two_params.csv")], lr="0.5,2"))
+    x_lines = [re.findall(r'<div class="line">(.*?)</div>', block)[-1]
+               for block in section(page, 1).split('<div class="param">')[1:]]
+    substituted = [mathml_text(re.findall(r'<span class="v">(.*?)</span></span>', line)[0]) for line in x_lines]
+    assert substituted == ["0 + 0.5 · ( -0.00446767 )", "0 + 2 · 0.00445435"]
+    # η_t with E[g²]_{t−1} (TensorFlow.js): the formula says so, and the numbers follow.
+    previous = section(lesson.page(report_for(["0.1", "0.2"], rate_eg2=options.RateEg2("previous"))), 2)
+    eta = re.findall(r'<div class="line">(.*?)</div>', previous)[1]
+    assert mathml_text(eta.split("<span")[0]).endswith("E [ g 2 ] 1 + ε")
+    assert "0.0005 + 1e-6" in mathml_text(re.findall(r'<span class="v">(.*?)</span></span>', eta)[0])
+
+
 def test_the_same_trace_gives_the_same_bytes():
     assert lesson.page(report_for(["0.1", "0.2"])) == lesson.page(report_for(["0.1", "0.2"]))
 
