@@ -402,3 +402,21 @@ def test_expect_repeated_checks_each_value(run):
                 "--format", "json"), 1)
     assert [(c["name"], c["written"], c["status"]) for c in d["checks"]] == [
         ("eta", "0.202", "right"), ("eta", "0.2019", "wrong"), ("dx", "-0.0202", "right")]
+
+
+def test_one_lr_per_parameter(run, tmp_path):
+    # lr = 0.5 for a, 1 for b: x_1 = lr·Δx_1 = -0.00223 for a, -0.00447 for b; E[Δx²] never takes lr.
+    path = sheet(tmp_path, "# lr = 0.5,1\nt,param,g,eta,dx,edx2,x\n1,a,0.1,0.0447,-0.00447,9.98e-7,-0.00223\n"
+                           "1,b,0.2,0.0224,-0.00447,9.99e-7,-0.00447\n")
+    d = marked(run, path, code=0)
+    assert d["summary"]["score"] == d["summary"]["out_of"] == 8
+
+
+def test_printed_sheets_carry_name_variant_and_what_to_fill_in(run, tmp_path):
+    folder = tmp_path / "print"
+    assert run("worksheet", "--variants", "2", "--seed", "3", "--hide", "eta,dx", "--format", "latex",
+               "-o", folder).exit_code == 0
+    tex = (folder / "sheet-02.tex").read_text()
+    assert r"Name: \rule{9cm}{0.4pt}" in tex and "Variant 02" in tex and r"Fill in: $\eta_{t}$" in tex
+    md = run("worksheet", "0.1", "--hide", "eta", "--format", "markdown").stdout
+    assert "Name: ....." in md and "| t | g\\_t | E\\[g²\\]\\_t | **η\\_t** |" in md
