@@ -11,6 +11,7 @@ import numpy as np
 
 from . import core, numfmt
 from .errors import SettingsError
+from .render import _marked
 from .i18n import N_, _, _f
 
 TOLERANCE = 1e-12  # traces part where a value differs by more than this times its parameter's scale
@@ -104,6 +105,10 @@ def side(spec: str) -> Side:
 
 def run(a: Side, b: Side, grads: np.ndarray, initial) -> None:
     """Both traces, from the same initial state (``initial(size, dtype)``), kept whole (η and Δx included)."""
+    from .settings import check_width
+
+    for s in (a, b):
+        check_width(dataclasses.asdict(s.settings), grads.shape[1])
     for s in (a, b):
         with np.errstate(all="ignore"):
             s.steps = core.run(grads, s.settings, initial(grads.shape[1], s.settings.dtype), derived=True)
@@ -255,9 +260,9 @@ def _rows(a: Side, b: Side, grads, names, digits: int, show_all: bool):
         for p, param in enumerate(names):
             xa, xb = float(a.steps.x[t, p]), float(b.steps.x[t, p])
             cells = [str(t + 1)] + ([param] if several else []) + [numfmt.sig(grads[t, p], digits)]
-            cells += [numfmt.sig(a.steps.dx[t, p], digits), numfmt.sig(b.steps.dx[t, p], digits),
-                      numfmt.sig(xa, digits), numfmt.sig(xb, digits), numfmt.sig(xb - xa, digits)]
-            yield cells
+            with np.errstate(invalid="ignore"):
+                numbers = (a.steps.dx[t, p], b.steps.dx[t, p], xa, xb, xb - xa)
+            yield cells + [_marked(numfmt.sig(v, digits), float(v), numfmt.sig) for v in numbers]
 
 
 def headings(names) -> list[str]:

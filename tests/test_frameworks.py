@@ -297,3 +297,13 @@ def test_a_tensorflow_js_worksheet_carries_its_mode_to_check(run, tmp_path):
     # The same key checked as Algorithm 1 (the mode line removed) is wrong from η_1 on.
     sheet.write_text(text.replace("# rate_eg2 = previous\n", ""))
     assert run("check", sheet).exit_code == 1
+
+
+def test_diff_follows_both_through_an_overflow(run):
+    # MindSpore computes in float32: 1e200 is inf there, and its trace turns to NaN where PyTorch's carries on.
+    result = run("diff", "pytorch", "mindspore", "1", "2", "1e200", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "mindspore: values are no longer finite from step 3" in result.stderr
+    assert "nan ⚠" in result.stdout
+    bad = run("diff", "lr=0.1/0.2", "pytorch", "0.1")
+    assert bad.exit_code == 2 and "lr has 2 values but the input has 1 parameters" in bad.stderr
