@@ -238,3 +238,12 @@ def test_wide_table_shows_the_first_and_last_parameters(run, tmp_path):
     every = run("trace", path, "--all").stdout
     assert sum(1 for line in every.splitlines() if line.strip()[:1].isdigit()) == 40 * 50
     assert "hidden" not in every
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["trace", "--help"]])
+def test_help_and_version_load_no_numpy(args):
+    # Start-up: what only prints help or the version does without numpy (some 80 ms of imports).
+    probe = ("import sys\nsys.argv = ['adadelta', *sys.argv[1:]]\nfrom adadelta_cli.cli import main\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\nsys.stderr.write('numpy loaded: %s' % ('numpy' in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True)
+    assert done.stdout.strip() and done.stderr.endswith("numpy loaded: False"), done.stderr[-500:]
