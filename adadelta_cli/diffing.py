@@ -11,8 +11,8 @@ import numpy as np
 
 from . import core, numfmt
 from .errors import SettingsError
-from .render import _marked
 from .i18n import N_, _, _f
+from .render import _marked
 
 TOLERANCE = 1e-12  # traces part where a value differs by more than this times its parameter's scale
 QUANTITIES = ("g_eff", "eg2", "eta", "dx", "edx2", "x")  # in the order a step computes them
