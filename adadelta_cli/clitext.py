@@ -64,6 +64,7 @@ def serve_click_texts() -> None:
 
 # Metavars stay ASCII words in every language, as option names do: the help's columns are measured in characters.
 METAVARS = {"float": "NUMBER", "int": "N", "str": "VALUE", "Path": "FILE"}
+LONGEST_CHOICES = 48  # [a|b|...] beyond this many characters moves from the metavar into the help
 
 
 def _metavar(param) -> str | None:
@@ -76,7 +77,12 @@ def _metavar(param) -> str | None:
     descriptor = getattr(param, "type_descriptor", None)
     choices = getattr(descriptor, "choices", None) or getattr(getattr(param, "type", None), "choices", None)
     if choices:
-        return "[" + "|".join(str(getattr(c, "value", c)) for c in choices) + "]"
+        listed = "[" + "|".join(str(getattr(c, "value", c)) for c in choices) + "]"
+        if len(listed) <= LONGEST_CHOICES:
+            return listed
+        # Too long for the options' column: a word here, the choices at the end of the help, where lines wrap
+        param.help = (param.help or "") + "  " + _f("[one of: %(choices)s]", choices=", ".join(listed[1:-1].split("|")))
+        return param.name.upper()
     annotation = getattr(descriptor, "annotation", None)
     kind = getattr(annotation, "__name__", None) or getattr(getattr(param, "type", None), "name", "")
     word = METAVARS.get(kind) or METAVARS.get(str(kind).capitalize(), "VALUE")
