@@ -101,6 +101,10 @@ class BuildHook(BuildHookInterface):
         root = Path(self.root)
         self._scratch: Path | None = None
         if version == "editable":
+            if not os.access(root / PACKAGE, os.W_OK):
+                self.app.display_warning("adadelta-cli: the source tree is read-only: no kernel (numpy does its work) "
+                                         "and no compiled catalogs (compiled in memory where Babel is installed)")
+                return
             out = root  # in place, as an editable install needs them (gitignored)
         else:
             self._scratch = out = Path(tempfile.mkdtemp(prefix="adadelta-build-"))
