@@ -420,3 +420,16 @@ def test_printed_sheets_carry_name_variant_and_what_to_fill_in(run, tmp_path):
     assert r"Name: \rule{9cm}{0.4pt}" in tex and "Variant 02" in tex and r"Fill in: $\eta_{t}$" in tex
     md = run("worksheet", "0.1", "--hide", "eta", "--format", "markdown").stdout
     assert "Name: ....." in md and "| t | g\\_t | E\\[g²\\]\\_t | **η\\_t** |" in md
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--variants", "3"], "-o DIR"),
+    (["--variants", "0", "-o", "{tmp}/v"], "--variants must be at least 1"),
+    (["--variants", "9", "--steps", "1", "--seed", "1", "-o", "{tmp}/v"], "allow only"),
+    (["0.1", "--variants", "2", "-o", "{tmp}/v"], "--variants draw gradients when there is no INPUT"),
+    (["--variants", "2", "--sig-digits", "0", "-o", "{tmp}/v"], "--sig-digits must be between 1 and 17"),
+])
+def test_variant_errors(run, tmp_path, args, message):
+    result = run("worksheet", *[a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "v").exists()
