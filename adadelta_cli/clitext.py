@@ -46,18 +46,52 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def serve_click_texts() -> None:
-    """Click's and Typer's gettext-marked texts from the project's catalog, in the language set (idempotent)."""
+    """Click's and Typer's gettext-marked texts from the project's catalog, in the language set (idempotent).
+
+    Modules not loaded yet (typer.rich_utils, which loads Rich's Markdown and Syntax, some 30 ms, is loaded only
+    to print help or an error) are served as they load, not loaded for it."""
+    waiting = []
     for name in GETTEXT_MODULES:
         module = sys.modules.get(name)
         if module is None:
-            try:
-                module = importlib.import_module(name)
-            except ImportError:
-                continue
-        if getattr(module, "_", None) in (gettext.gettext, _):
-            module._ = _
-        if getattr(module, "ngettext", None) in (gettext.ngettext, _ngettext):
-            module.ngettext = _ngettext
+            waiting.append(name)
+        else:
+            _serve(module)
+    if waiting and not any(isinstance(finder, _ServeOnLoad) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _ServeOnLoad(waiting))
+
+
+def _serve(module) -> None:
+    if getattr(module, "_", None) in (gettext.gettext, _):
+        module._ = _
+    if getattr(module, "ngettext", None) in (gettext.ngettext, _ngettext):
+        module.ngettext = _ngettext
+
+
+class _ServeOnLoad:
+    """An import hook: each of ``names``, when it loads, is served the catalog (``_serve``) right after."""
+
+    def __init__(self, names) -> None:
+        self.names = set(names)
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.names:
+            return None
+        self.names.discard(name)
+        import importlib.util
+
+        spec = importlib.util.find_spec(name)  # the other finders' answer (this one no longer knows the name)
+        loader = getattr(spec, "loader", None)
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        run = loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            _serve(module)
+
+        loader.exec_module = exec_module
+        return spec
 
 
 # --- The help ----------------------------------------------------------------------------------------------------
