@@ -77,7 +77,7 @@ def compile_kernel(source: Path, target: Path) -> str | None:
 
 def record(library: Path, source: Path) -> str:
     """The text of _kernel.json for ``library`` built from ``source``."""
-    data = {"library": library.name, "size": library.stat().st_size, "sha256": sha256(library),
+    data = {"library": Path(LIBRARY).name, "size": library.stat().st_size, "sha256": sha256(library),
             "source_sha256": sha256(source)}
     return json.dumps(data, indent=1) + "\n"
 
@@ -111,17 +111,26 @@ class BuildHook(BuildHookInterface):
         for po in sorted((root / LOCALE).glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
             relative = po.relative_to(root).with_suffix(".mo")
             (out / relative).parent.mkdir(parents=True, exist_ok=True)
-            compile_catalog(po, out / relative)
+            partial = (out / relative).with_suffix(f".mo.{os.getpid()}")
+            compile_catalog(po, partial)
+            os.replace(partial, out / relative)  # a program reading the catalog meanwhile sees the old one or the new
             self._include(build_data, version, out / relative, relative)
         if os.environ.get("ADADELTA_NO_KERNEL"):
             return
         library, source = out / LIBRARY, root / KERNEL
         library.parent.mkdir(parents=True, exist_ok=True)
-        why = compile_kernel(source, library)
+        partial = library.with_suffix(f".so.{os.getpid()}")
+        why = compile_kernel(source, partial)
         if why is not None:
+            partial.unlink(missing_ok=True)
             self.app.display_warning(f"adadelta-cli: the C kernel was not built ({why}); numpy does its work")
             return
-        (out / RECORD).write_text(record(library, source), encoding="utf-8")
+        # Each file replaced whole: a program that has the old library loaded keeps it; one starting meanwhile finds
+        # the library and its record disagreeing for a moment, and lets numpy do the work.
+        partial_record = library.with_suffix(f".json.{os.getpid()}")
+        partial_record.write_text(record(partial, source), encoding="utf-8")
+        os.replace(partial, library)
+        os.replace(partial_record, out / RECORD)
         for path in (LIBRARY, RECORD):
             self._include(build_data, version, out / path, Path(path))
         build_data["pure_python"] = False
