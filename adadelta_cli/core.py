@@ -244,6 +244,8 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
     ``method``: "numpy", "python", "kernel" (an error where it is not built), or "sequential"/"auto" (the
     kernel where it applies, else by shape). ``derived=False``: η and Δx are not kept (None in the result).
     """
+    if settings.per_parameter:
+        return _by_groups(grads, settings, state, method=method, derived=derived)
     steps, size = grads.shape
     ops = arithmetic(settings.dtype, size)
     with np.errstate(over="ignore"):  # beyond float32's range: infinite, as a float32 framework reads it
@@ -253,11 +255,11 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
         raise ValueError("the compiled float64 kernel is not available here (or the dtype is not float64)")
     if method == "python" and settings.dtype != "float64":
         raise ValueError("the plain Python engine computes float64 only")
-    # TensorFlow.js's E[g²]_{t−1} in η and per-parameter lr or weight decay are computed by the numpy formulas
-    # only (the kernel and the Python engine take one lr and wd, and Algorithm 1's order).
-    numpy_only = settings.rate_eg2 == "previous" or settings.per_parameter
+    # TensorFlow.js's E[g²]_{t−1} in η is computed by the numpy formulas only (the kernel and the Python engine
+    # follow Algorithm 1's order).
+    numpy_only = settings.rate_eg2 == "previous"
     if numpy_only and method in ("kernel", "python"):
-        raise ValueError("E[g²]_{t−1} in η and per-parameter lr or weight decay are computed by the numpy path")
+        raise ValueError("E[g²]_{t−1} in η is computed by the numpy path")
     derived = derived or settings.rate_eg2 == "previous"  # η then needs E[g²]_{t−1}: kept, not derived later
     if method in ("sequential", "auto") and numpy_only:
         method = "numpy"
@@ -321,6 +323,38 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
     if steps == 0:
         return out, state
     return out, State(eg2_all[-1].copy(), edx2_all[-1].copy(), x_all[-1].copy())
+
+
+def _by_groups(grads: np.ndarray, settings: Settings, state: State, *, method: str,
+               derived: bool) -> tuple[Step, State]:
+    """Per-parameter lr or weight decay, as parameter groups: the parameters sharing both run as one trace with
+    scalar settings (the columns are independent), so each group takes the fastest method that applies."""
+    import dataclasses
+
+    steps, size = grads.shape
+    lrs = settings.lr if isinstance(settings.lr, list) else [settings.lr] * size
+    wds = settings.weight_decay if isinstance(settings.weight_decay, list) else [settings.weight_decay] * size
+    groups: dict[tuple, list[int]] = {}
+    for j, key in enumerate(zip(lrs, wds)):
+        groups.setdefault(key, []).append(j)
+    dtype = np.dtype(settings.dtype)
+    fields: dict[str, np.ndarray | None] = {}
+    after = [np.empty(size, dtype) for _ in State._fields]
+    for (lr, wd), columns in groups.items():
+        cols = np.array(columns)
+        scalar = dataclasses.replace(settings, lr=lr, weight_decay=wd)
+        part, end = sequential(np.ascontiguousarray(grads[:, cols]), scalar,
+                               State(*(np.asarray(v)[cols] for v in state)), method=method, derived=derived)
+        for name, values in zip(Step._fields, part):
+            if values is None:
+                fields[name] = None
+                continue
+            if name not in fields:
+                fields[name] = np.empty((steps, size), values.dtype)
+            fields[name][:, cols] = values
+        for whole, values in zip(after, end):
+            whole[cols] = values
+    return Step(**{name: fields.get(name) for name in Step._fields}), State(*after)
 
 
 def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, settings: Settings) -> tuple[np.ndarray,

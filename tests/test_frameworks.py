@@ -307,3 +307,15 @@ def test_diff_follows_both_through_an_overflow(run):
     assert "nan ⚠" in result.stdout
     bad = run("diff", "lr=0.1/0.2", "pytorch", "0.1")
     assert bad.exit_code == 2 and "lr has 2 values but the input has 1 parameters" in bad.stderr
+
+
+def test_parameter_groups_give_the_same_doubles_on_every_method():
+    from adadelta_cli import core, kernel
+
+    grads = np.random.default_rng(3).standard_normal((60, 3))
+    settings = core.Settings(lr=[0.5, 0.2, 0.5], weight_decay=[0.0, 0.1, 0.0])
+    methods = ["numpy", "python"] + (["kernel"] if kernel.available() else [])
+    runs = [core.run(grads, settings, core.init([1.0, -1.0, 0.5]), method=m) for m in methods]
+    for other in runs[1:]:
+        for name in ("eg2", "edx2", "eta", "dx", "x"):
+            assert np.array_equal(getattr(runs[0], name), getattr(other, name)), name
