@@ -62,6 +62,10 @@ def language_from_environment() -> str:
 def set_language(lang: str | None) -> str:
     """Switch every later message to ``lang`` (en or zh; None: from the environment)."""
     global _translation, _language
+    if lang is not None and not lang.strip():
+        from .errors import SettingsError
+
+        raise SettingsError("--lang needs a value: en or zh")
     lang = (lang or language_from_environment()).lower()
     if lang.startswith("zh"):
         lang = "zh"
@@ -125,8 +129,8 @@ def take_lang_argument(args: list[str]) -> tuple[str | None, list[str]]:
         if arg == "--":
             rest.extend(args[i:])
             break
-        if arg == "--lang" and i + 1 < len(args):
-            lang, i = args[i + 1], i + 2
+        if arg == "--lang":
+            lang, i = (args[i + 1], i + 2) if i + 1 < len(args) else ("", i + 1)  # "": given without a value
             continue
         if arg.startswith("--lang="):
             lang, i = arg.split("=", 1)[1], i + 1

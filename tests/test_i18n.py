@@ -249,3 +249,8 @@ def test_chinese_help_fits_the_terminal_and_breaks_between_characters(run):
     assert wrap_cells("从同一起点运行的其他优化器：adagrad、rmsprop、sgd、momentum、adam。", 30) == [
         "从同一起点运行的其他优化器：", "adagrad、rmsprop、sgd、", "momentum、adam。"]
     assert wrap_cells("一个值（或每个参数一个值）。 [默认：0]", 30) == ["一个值（或每个参数一个值）。", "[默认：0]"]
+
+
+def test_lang_without_a_value(run):
+    result = run("trace", "0.1", "--lang")
+    assert result.exit_code == 2 and result.stderr == "adadelta: error: --lang needs a value: en or zh\n"
