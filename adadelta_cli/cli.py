@@ -47,7 +47,10 @@ class _Group(TyperGroup):
             hint = ""
             if isinstance(exc, click_exceptions.UsageError) and exc.ctx is not None:
                 hint = _f(" (see '%(command)s --help')", command=exc.ctx.command_path)
-            sys.stderr.write(where + _f("error: %(message)s", message=clitext.error_message(exc)) + hint + "\n")
+            from .safe import terminal
+
+            sys.stderr.write(where + _f("error: %(message)s", message=terminal(clitext.error_message(exc))) + hint
+                             + "\n")
             sys.exit(exc.exit_code)
         except typer.Abort:
             sys.stderr.write("\n")

@@ -122,7 +122,7 @@ def terminal_chart(report: Report, width: int = 100, height: int = 30, color: bo
             if len(t):
                 plt.plot(t.tolist(), values.tolist(), label=label, marker=TERMINAL_MARKERS[j % len(TERMINAL_MARKERS)])
                 drawn.append(values)
-        if log:
+        if log and drawn:  # nothing positive to draw (every value 0): a linear, empty panel
             plt.yscale("log")
             ticks, labels = _log_ticks(drawn)
             if ticks:

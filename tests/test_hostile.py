@@ -507,3 +507,83 @@ def test_a_table_on_a_40_column_terminal_keeps_every_number():
     for number in ("9.98004e-7", "-0.00446767", "0.0446767", "3.58632e-6", "-0.0149499"):
         assert number in text
     assert "parts" in text  # the note says the table is split
+
+
+# --- Hypothesis over whole command lines ------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+HOSTILE_VALUES = ["0", "-1", "3", "0.5", "0.1", "1e309", "1e-400", "nan", "-inf", "", " ", "-", "0,1", "1,2",
+                  "a,b", "\x1b[2J", "\x1b]2;PWNED\x07", "a\u202eb", "$\\foo$", "<script>", "p|q", "x^2 + y", "sin",
+                  "adam.beta1=1", "adagrad.lr=-1", "eta=1e-999999999", "99999999999", "/dev/zero", "%s%(x)s",
+                  "{}", "🙂", "--", "-o", "table", "csv", "json", "markdown", "latex", "eg2,eta"]
+SLOW_OR_FILE_OPTIONS = {"--plot", "--animate", "--export-svg", "--export-html", "--output", "--gradebook"}
+
+
+def _commands():
+    import typer
+
+    from adadelta_cli.cli import app
+
+    group = typer.main.get_command(app)
+    out = {}
+    for name, command in group.commands.items():
+        if name == "lesson":
+            continue
+        options = [(p.opts[0], bool(getattr(p, "is_flag", False))) for p in command.params
+                   if p.opts and p.opts[0].startswith("-") and p.opts[0] not in SLOW_OR_FILE_OPTIONS]
+        out[name] = options
+    return out
+
+
+COMMANDS = _commands()
+
+
+@st.composite
+def command_lines(draw):
+    name = draw(st.sampled_from(sorted(COMMANDS)))
+    argv = [name]
+    for _ in range(draw(st.integers(0, 3))):
+        argv.append(draw(st.sampled_from(HOSTILE_VALUES)))
+    for option, flag in draw(st.lists(st.sampled_from(COMMANDS[name]), max_size=4, unique=True)):
+        argv.append(option)
+        if not flag:
+            argv.append(draw(st.sampled_from(HOSTILE_VALUES)))
+    if name != "plot" and draw(st.booleans()):
+        argv += ["-o", draw(st.sampled_from(["-", "out.txt", "sub/out.txt"]))]
+    return argv
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+@given(argv=command_lines())
+def test_any_command_line_ends_cleanly(run, tmp_path, monkeypatch, argv):
+    """Whatever the command line: exit 0, 1 or 2, no traceback, no raw control character in anything written."""
+    monkeypatch.chdir(tmp_path)
+    if "--steps" in argv and "optimize" in argv[:1]:
+        argv = [("3" if a == "99999999999" else a) for a in argv]
+    result = run(*argv)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (argv, result.exception)
+    assert result.exit_code in (0, 1, 2), (argv, result.exit_code, result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr, argv
+    assert not CONTROL.search(result.stdout), (argv, result.stdout[:300])
+    assert not CONTROL.search(result.stderr), (argv, result.stderr)
+    if result.exit_code == 2 and argv[0] != "check":  # check says one line for each sheet it could not read
+        errors = [line for line in result.stderr.splitlines() if "error" in line]
+        assert len(errors) == 1, (argv, result.stderr)  # (a note such as "no input given" may come before it)
+
+
+def test_a_folder_that_refuses_a_temporary_file(run, tmp_path, monkeypatch):
+    """As an ordinary user in a folder one may not write: a new file is one line; an existing writable file in it is
+    written through (as the shell's > would); a device never asks for a temporary file at all."""
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(output.tempfile, "mkstemp", refuse)
+    one_error_line(run("trace", "0.1", "-o", tmp_path / "new.txt"), "permission denied", "left as it was")
+    existing = tmp_path / "existing.csv"
+    existing.write_text("old\n")
+    assert run("trace", "0.1", "-f", "csv", "-o", existing).exit_code == 0
+    assert existing.read_text().startswith("t,param,g,")
+    assert run("trace", "0.1", "-o", "/dev/null").exit_code == 0
