@@ -17,7 +17,6 @@ number's range is said in words ("at least 1"), not ``[x>=1]``.
 from __future__ import annotations
 
 import gettext
-import importlib
 import re
 import sys
 import unicodedata
@@ -37,7 +36,7 @@ CLICK_TEXTS = (
 )
 
 # The modules of Click and Typer that translate with gettext's module-level function.
-GETTEXT_MODULES = ("typer.core", "typer.rich_utils", "typer.main", "click.core", "click.exceptions", "click.decorators",
+GETTEXT_MODULES = ("typer.core", "typer.main", "click.core", "click.exceptions", "click.decorators",
                    "click.formatting", "click.parser", "click.types", "click.termui", "click.utils")
 
 
@@ -48,17 +47,13 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
 def serve_click_texts() -> None:
     """Click's and Typer's gettext-marked texts from the project's catalog, in the language set (idempotent).
 
-    Modules not loaded yet (typer.rich_utils, which loads Rich's Markdown and Syntax, some 30 ms, is loaded only
-    to print help or an error) are served as they load, not loaded for it."""
-    waiting = []
+    Only the modules already loaded: Typer loads its Click (or Click itself) as it loads, and nothing is imported
+    for this. typer.rich_utils makes its texts into constants as it loads, for Rich help and Rich errors, which this
+    command line does not use (``rich_markup_mode=None``, errors written by cli._Group.main)."""
     for name in GETTEXT_MODULES:
         module = sys.modules.get(name)
-        if module is None:
-            waiting.append(name)
-        else:
+        if module is not None:
             _serve(module)
-    if waiting and not any(isinstance(finder, _ServeOnLoad) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _ServeOnLoad(waiting))
 
 
 def _serve(module) -> None:
@@ -66,32 +61,6 @@ def _serve(module) -> None:
         module._ = _
     if getattr(module, "ngettext", None) in (gettext.ngettext, _ngettext):
         module.ngettext = _ngettext
-
-
-class _ServeOnLoad:
-    """An import hook: each of ``names``, when it loads, is served the catalog (``_serve``) right after."""
-
-    def __init__(self, names) -> None:
-        self.names = set(names)
-
-    def find_spec(self, name, path=None, target=None):
-        if name not in self.names:
-            return None
-        self.names.discard(name)
-        import importlib.util
-
-        spec = importlib.util.find_spec(name)  # the other finders' answer (this one no longer knows the name)
-        loader = getattr(spec, "loader", None)
-        if loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        run = loader.exec_module
-
-        def exec_module(module):
-            run(module)
-            _serve(module)
-
-        loader.exec_module = exec_module
-        return spec
 
 
 # --- The help ----------------------------------------------------------------------------------------------------
