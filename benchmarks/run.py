@@ -33,15 +33,23 @@ PY = sys.executable
 ROWS = ("latency", "help", "csv-1m", "torch", "no-compiler", "memory", "wide-table", "api")
 
 
+# Every process runs with its bytecode cached, as an installed package's is (pip compiles it): in a folder of the
+# run's own, so that the source tree gets no __pycache__, even where PYTHONDONTWRITEBYTECODE is set.
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
 def wall(cmd: list[str], env: dict | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env={**os.environ, **(env or {})})
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**ENV, **(env or {})})
     return time.perf_counter() - start
 
 
-def paired(ours, theirs, repeat: int) -> dict:
-    """Run two measurements by turns; each is a function returning seconds."""
+def paired(ours, theirs, repeat: int, warm: bool = True) -> dict:
+    """Run two measurements by turns, after one unmeasured run of each (bytecode, disk cache) unless ``warm`` is
+    False; each is a function returning seconds."""
+    if warm:
+        ours()
+        theirs()
     a, b = [], []
     for _ in range(repeat):
         a.append(ours())
@@ -83,7 +91,7 @@ def _pss_kib(pid: int) -> int:
 
 def peak_pss_mib(cmd: list[str]) -> float:
     """Peak proportional set size of ``cmd``'s whole process tree, sampled every 10 ms (Linux)."""
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     peak = 0
     done = threading.Event()
 
@@ -115,7 +123,7 @@ def imports_numpy(args: list[str]) -> bool:
     """Whether running the console script with ``args`` imports numpy (checked in a fresh interpreter)."""
     probe = ("import sys\nsys.argv = ['adadelta', *sys.argv[1:]]\nfrom adadelta_cli.cli import main\n"
              "try:\n    main()\nexcept SystemExit:\n    pass\nsys.stderr.write(str('numpy' in sys.modules))\n")
-    done = subprocess.run([PY, "-c", probe, *args], capture_output=True, text=True)
+    done = subprocess.run([PY, "-c", probe, *args], capture_output=True, text=True, env=ENV)
     return done.stderr.strip().endswith("True")
 
 
@@ -153,6 +161,8 @@ def main() -> int:
     memory_steps = 300_000 if args.quick else 3_000_000
     script = Path(PY).with_name("adadelta")  # the console script, as users run it
     adadelta = [str(script)] if script.exists() else [PY, "-m", "adadelta_cli"]
+    cache = tempfile.TemporaryDirectory()
+    ENV["PYTHONPYCACHEPREFIX"] = cache.name
     have_torch = subprocess.run([args.torch_python, "-c", "import torch"], capture_output=True).returncode == 0
     from adadelta_cli import kernel
 
@@ -200,7 +210,8 @@ def main() -> int:
                 write_gradients(src, args.torch_steps, 3)
                 result = paired(lambda: wall([*adadelta, "trace", str(src), "--format", "csv", "-o", str(dst)]),
                                 lambda: wall([args.torch_python, str(HERE / "straightforward_torch.py"), str(src),
-                                              str(other)]), 1 if args.torch_steps > 200_000 else min(repeat, 3))
+                                              str(other)]), 1 if args.torch_steps > 200_000 else min(repeat, 3),
+                                warm=False)
                 table.add(f"{args.torch_steps:,}-step CSV → CSV / the same around torch.optim.Adadelta", result,
                           "≤ 0.05 (≤ 0.03 at 1M)")
             else:
@@ -232,7 +243,8 @@ def main() -> int:
                 "for row in g:\n    p.grad = row\n    opt.step()\nprint(time.perf_counter() - t)\n")
 
         def fresh(python: str, code: str) -> float:  # a fresh process, as a notebook or script meets it
-            return float(subprocess.run([python, "-c", code], check=True, capture_output=True, text=True).stdout)
+            return float(subprocess.run([python, "-c", code], check=True, capture_output=True, text=True,
+                                        env=ENV).stdout)
 
         if have_torch:
             table.add("API `trace`, 1,000 steps × 10,000 parameters, η and Δx read / torch.optim.Adadelta loop",
@@ -241,6 +253,7 @@ def main() -> int:
             table.add("API `trace`, 1,000 × 10,000, η and Δx read", None, "≤ 0.7",
                       note=f"{fresh(PY, wide):.3f} s; torch not importable: no ratio")
 
+    cache.cleanup()
     print()
     print(table.markdown())
     if args.markdown:
