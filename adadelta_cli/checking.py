@@ -292,6 +292,8 @@ def _formula(name: str, mode: rec.Mode) -> rec.Node:
 # Each slip: (quantities it changes, what it is called, the rewrite of the formula's nodes).
 RHO_SWAPPED = N_("ρ and 1−ρ swapped")
 ORDERING_BUG = N_("E[Δx²]_t used where E[Δx²]_{t−1} belongs (the update order of TensorFlow 1.0, tensorflow#9058)")
+STALE_EDX2 = N_("E[Δx²] updated with the previous step's Δx_{t−1} before η_t reads it (E[Δx²]_t where E[Δx²]_{t−1} "
+                "belongs)")
 LR_BEFORE = N_("lr applied before the accumulator (E[Δx²] takes the unscaled Δx_t; lr scales only the step applied "
                "to x)")
 
@@ -300,11 +302,14 @@ def _slip_rules(mode: rec.Mode, lr_matters: bool) -> list[tuple[tuple[str, ...],
     eta_now = _formula("eta", mode)
     dx_now = _replace(_formula("dx", mode), lambda n: eta_now if _is_sym(n, "eta") else None)
     edx2_now = _replace(_formula("edx2", mode), lambda n: dx_now if _is_sym(n, "dx") else None)
+    edx2_stale = _replace(_formula("edx2", mode), lambda n: rec.Sym("dx", prev=True) if _is_sym(n, "dx") else None)
     rules = [
         (("eta",), EPS_LEFT_OUT, lambda n: rec.Num(0) if _is_hyper(n, "eps") else None),
         (("eta",), N_("E[g²]_{t−1} used where E[g²]_t belongs (as TensorFlow.js does)"),
          lambda n: rec.Sym("eg2", prev=True) if _is_sym(n, "eg2", prev=False) else None),
         (("eta",), ORDERING_BUG, lambda n: edx2_now if _is_sym(n, "edx2", prev=True) else None),
+        (("eta",), STALE_EDX2, lambda n: edx2_stale if _is_sym(n, "edx2", prev=True) else None),
+        (("edx2",), STALE_EDX2, lambda n: rec.Sym("dx", prev=True) if _is_sym(n, "dx", prev=False) else None),
         (("eta",), N_("the square roots forgotten"), lambda n: n.a if isinstance(n, rec.Sqrt) else None),
         (("eta",), N_("the square root missing in the numerator"),
          lambda n: rec.Div(n.a.a, n.b) if isinstance(n, rec.Div) and isinstance(n.a, rec.Sqrt) else None),
@@ -449,6 +454,7 @@ def _step_values(settings: Settings, g: float, g_eff: float, prev: dict, now: di
     """What the step's formulas read: the hyperparameters, g, the state before the step, the step's values."""
     values = rec.hyper_values(settings)
     values.update(g=g, g_eff=g_eff, eg2_prev=prev["eg2"], edx2_prev=now.get("edx2_prev", prev["edx2"]),
+                  dx_prev=prev.get("dx", 0.0),
                   x_prev=prev["x"])
     values.update({k: v for k, v in now.items() if k in ("eg2", "eta", "dx")})
     return values
@@ -469,7 +475,8 @@ def _judge_sequence(param: str, rows: list[dict], settings: Settings, initial: c
     settings = _for_parameter(settings, p)
     mode = rec.Mode.of(settings)
     lr_matters = bool(settings.lr_value != 1)
-    true_prev = {"eg2": float(initial.eg2[p]), "edx2": float(initial.edx2[p]), "x": float(initial.x[p])}
+    true_prev = {"eg2": float(initial.eg2[p]), "edx2": float(initial.edx2[p]), "x": float(initial.x[p]),
+                 "dx": 0.0}
     own_prev = dict(true_prev)
     origin_prev: dict[str, list[str]] = {"eg2": [], "edx2": [], "x": []}
     verdicts = []
@@ -546,9 +553,9 @@ def _judge_sequence(param: str, rows: list[dict], settings: Settings, initial: c
                 verdict.rounding = early_rounding(cell.text, _formula(name, mode), true_values, t, truth)
             if verdict.rounding is None and verdict.slip is None:
                 verdict.slip = diagnose(name, cell.text, contexts, mode, lr_matters, approximate=True)
-        own_prev = {"eg2": used["eg2"], "edx2": used["edx2"], "x": used["x"]}
+        own_prev = {"eg2": used["eg2"], "edx2": used["edx2"], "x": used["x"], "dx": used["dx"]}
         origin_prev = {"eg2": origin["eg2"], "edx2": origin["edx2"], "x": origin["x"]}
-        true_prev = {"eg2": true["eg2"], "edx2": true["edx2"], "x": true["x"]}
+        true_prev = {"eg2": true["eg2"], "edx2": true["edx2"], "x": true["x"], "dx": true["dx"]}
     return verdicts
 
 

@@ -347,13 +347,18 @@ def implementation(gradients, rho=0.95, eps=1e-6, lr=1.0, bug=None):
             eta = math.sqrt(edx2_now + eps) / math.sqrt(eg2 + eps)
         elif bug == "no_numerator_root":
             eta = (edx2 + eps) / math.sqrt(denominator + eps)
+        elif bug == "stale":  # E[Δx²] brought up to date with the last step's Δx before η reads it
+            edx2 = rho * edx2 + (1 - rho) * (rows[-1][6] if rows else 0.0) ** 2
+            edx2_prev = edx2
+            eta = math.sqrt(edx2 + eps) / math.sqrt(eg2 + eps)
         elif bug == "eps_outside":
             eta = (math.sqrt(edx2) + eps) / (math.sqrt(eg2) + eps)
         else:
             eta = math.sqrt(edx2 + eps) / math.sqrt(denominator + eps)
         dx = -eta * g
         step = lr * dx if bug == "lr_first" else dx
-        edx2 = rho * edx2 + (1 - rho) * (g * g if bug == "g2" else step * step)
+        if bug != "stale":
+            edx2 = rho * edx2 + (1 - rho) * (g * g if bug == "g2" else step * step)
         x = x + (step if bug == "lr_first" else lr * dx)
         rows.append([t, "x", g, eg2, edx2_prev, eta, step if bug == "lr_first" else dx, edx2, x])
     buffer = io.StringIO()
@@ -371,6 +376,7 @@ def implementation(gradients, rho=0.95, eps=1e-6, lr=1.0, bug=None):
     ("eps_outside", {}, "eta", "ε outside the roots"),
     ("lr_first", {"lr": 0.5}, "dx", "lr applied before the accumulator"),
     ("g2", {}, "edx2", "g² accumulated into E[Δx²]"),
+    ("stale", {}, "edx2", "previous step's Δx_{t−1}"),
 ])
 def test_an_implementations_first_wrong_cell_names_its_bug(run, tmp_path, bug, args, cell, words):
     gradients = [1.0] if bug == "tf1" else [0.1, 0.2, 0.15, -0.3]
