@@ -74,7 +74,9 @@ def _metavar(param) -> str | None:
     """A word for what to type: the declared metavar, else one after the value's type; choices as [a|b]."""
     declared = getattr(param, "metavar", None)
     if declared:
-        return declared.strip("[].<>") if param.param_type_name == "argument" else declared
+        if param.param_type_name == "argument" and hasattr(param, "_usage_display_name"):
+            return declared.strip("[].<>")  # Typer's own Click adds the brackets and dots itself
+        return declared
     if getattr(param, "is_flag", False) or getattr(param, "count", False):
         return None
     descriptor = getattr(param, "type_descriptor", None)
@@ -257,7 +259,7 @@ _VALUE_PROBLEMS = (  # why a value was refused, as pydantic (Typer's own Click) 
     (re.compile(r"Input should be less than or equal to (?P<maximum>\S+?)\.?$"), N_("must be at most %(maximum)s")),
     (re.compile(r"Input should be greater than (?P<minimum>\S+?)\.?$"), N_("must be greater than %(minimum)s")),
     (re.compile(r"Input should be less than (?P<maximum>\S+?)\.?$"), N_("must be less than %(maximum)s")),
-    (re.compile(r"(?P<value>.+?) is not in the range (?P<range>.+?)\.?$"), N_("%(value)s is out of range")),
+    (re.compile(r"(?P<value>.+?) is not in the range (?P<range>.+?)\.?$"), N_("%(value)s is out of range (%(range)s)")),
 )
 
 
@@ -269,8 +271,24 @@ def _value_problem(text: str) -> str:
     return _(text)
 
 
+def _hint(exc) -> str:
+    """How Click names the parameter of a usage error: '--digits' (or '--format' / '-f')."""
+    hint = getattr(exc, "param_hint", None)
+    if hint is None and getattr(exc, "param", None) is not None:
+        try:
+            hint = exc.param.get_error_hint(exc.ctx)  # Click
+        except TypeError:
+            hint = exc.param.get_error_hint()  # Typer's own Click
+    if hint is not None and not isinstance(hint, str):
+        hint = " / ".join(repr(name) for name in hint)
+    return hint or "?"
+
+
 def error_message(exc) -> str:
     """The message of a Click usage error, in the language set (Click's own where it was already translated)."""
+    if type(exc).__name__ == "BadParameter" and getattr(exc, "message", None):
+        # From its parts: Click itself may have put the frame into the catalog's words around an English reason
+        return _f("invalid value for %(name)s: %(reason)s", name=_hint(exc), reason=_value_problem(exc.message))
     text = exc.format_message()
     for pattern, kind in _PATTERNS:
         found = pattern.match(text)
