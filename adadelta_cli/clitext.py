@@ -66,7 +66,8 @@ def _serve(module) -> None:
 # --- The help ----------------------------------------------------------------------------------------------------
 
 # Metavars stay ASCII words in every language, as option names do: the help's columns are measured in characters.
-METAVARS = {"float": "NUMBER", "int": "N", "str": "VALUE", "Path": "FILE"}
+METAVARS = {"float": "NUMBER", "int": "N", "str": "VALUE", "Path": "FILE",  # Typer's own Click: the annotation
+            "integer": "N", "integer range": "N", "float range": "NUMBER", "text": "VALUE", "path": "FILE"}  # Click
 LONGEST_CHOICES = 48  # [a|b|...] beyond this many characters moves from the metavar into the help
 
 
