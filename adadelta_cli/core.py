@@ -277,7 +277,7 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
         threads = kernel.threads_for(steps, size)
 
     def new(shape):
-        return np.empty(shape, ops.dtype)
+        return empty(shape, ops.dtype)
 
     g_eff_all = new(g.shape) if differs else g
     eg2_all, x_all = new(g.shape), new(g.shape)
@@ -357,6 +357,33 @@ def _by_groups(grads: np.ndarray, settings: Settings, state: State, *, method: s
     return Step(**{name: fields.get(name) for name in Step._fields}), State(*after)
 
 
+def empty(shape, dtype) -> np.ndarray:
+    """np.empty without numpy's request for transparent huge pages (madvise), which numpy makes for arrays of 4 MB
+    or more: where Linux must first compact memory to find huge pages, the first writes to a freshly allocated
+    trace wait for it (seconds for a few hundred MB, measured). numpy's own switch is turned off for the
+    allocation only, then back to what it was."""
+    switch = _MADVISE_HUGEPAGE
+    if switch is None or math.prod(shape) * np.dtype(dtype).itemsize < 1 << 22:
+        return np.empty(shape, dtype)
+    previous = switch(False)
+    try:
+        return np.empty(shape, dtype)
+    finally:
+        switch(previous)
+
+
+def _madvise_switch():
+    for module in ("numpy._core.multiarray", "numpy.core.multiarray"):
+        try:
+            return getattr(__import__(module, fromlist=["_set_madvise_hugepage"]), "_set_madvise_hugepage")
+        except (ImportError, AttributeError):
+            continue
+    return None
+
+
+_MADVISE_HUGEPAGE = _madvise_switch()
+
+
 def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, settings: Settings) -> tuple[np.ndarray,
                                                                                                   np.ndarray]:
     """(η, Δx) from E[Δx²]_{t−1}, E[g²]_t and g_eff, any shape: exactly the values the recurrence computed."""
@@ -364,7 +391,7 @@ def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, settings: 
     if shape and _kernel_applies(settings):
         from . import kernel
 
-        eta, dx = np.empty(shape), np.empty(shape)
+        eta, dx = empty(shape, np.float64), empty(shape, np.float64)
         kernel.derive(*np.broadcast_arrays(edx2_prev, eg2, g_eff), settings.eps, eta, dx)
         return eta, dx
     ops = arithmetic(settings.dtype)

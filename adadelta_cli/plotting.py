@@ -76,6 +76,11 @@ def _series(report: Report):
 
 # --- The terminal ---------------------------------------------------------------------------------------------
 
+def _tick_count(panel_height: int) -> int:
+    """As many log ticks as the panel has rows to show them apart (title, frame and axis take five)."""
+    return max(2, min(5, (panel_height - 5 + 1) // 2))
+
+
 def _log_ticks(values: list[np.ndarray], count: int = 5) -> tuple[list[float], list[str]]:
     """Tick positions on a log axis with labels in scientific notation (1e-6, 3.2e-5), not 0.0000010."""
     positive = np.concatenate([v[v > 0] for v in values]) if values else np.array([])
@@ -124,7 +129,7 @@ def terminal_chart(report: Report, width: int = 100, height: int = 30, color: bo
                 drawn.append(values)
         if log and drawn:  # nothing positive to draw (every value 0): a linear, empty panel
             plt.yscale("log")
-            ticks, labels = _log_ticks(drawn)
+            ticks, labels = _log_ticks(drawn, _tick_count(height // 2))
             if ticks:
                 plt.yticks(ticks, labels)
         _integer_ticks(plt, lines)
@@ -152,7 +157,7 @@ def terminal_curves(curves: dict, title: str, width: int = 100, height: int = 25
         drawn.append(values[keep])
     if positive:
         plt.yscale("log")
-        ticks, labels = _log_ticks(drawn)
+        ticks, labels = _log_ticks(drawn, _tick_count(height))
         if ticks:
             plt.yticks(ticks, labels)
     _integer_ticks(plt, [(np.arange(1, np.asarray(v).size + 1), None, None) for v in curves.values()])

@@ -1,59 +1,217 @@
-"""A step-through for class: one step per key press, the table so far above the current step's arithmetic."""
+"""A step-through for class: one step per key press, the table so far above the current step's arithmetic.
+
+In a terminal the screen is redrawn to the window's size at every key (80×24 and larger): the settings and the step
+counter stay on top, the table shows the steps up to the current one with that one highlighted, its arithmetic
+below (each ``=`` starting a new line where a line would not fit), the keys at the bottom. Without a terminal (a
+pipe, a file) every step is written once, in order: the work grows with the number of steps, never faster.
+"""
 
 from __future__ import annotations
 
-from . import explain, render
+from dataclasses import dataclass, field
+
+from rich.cells import cell_len
+
+from . import explain, numfmt, render
 from .i18n import N_, _
 
 KEYS_NEXT = {"n", " ", "\r", "\n", "l", "j", "\x1b[C", "\x1b[B", "\x1bOC", "\x1bOB"}
-KEYS_BACK = {"b", "p", "h", "k", "\x1b[D", "\x1b[A", "\x1bOD", "\x1bOA", "\x7f"}
+KEYS_BACK = {"b", "p", "h", "k", "\x1b[D", "\x1b[A", "\x1bOD", "\x1bOA", "\x7f", "\x08"}
+KEYS_HOME = {"\x1b[H", "\x1bOH", "\x1b[1~", "\x1b[7~", "g"}
+KEYS_END = {"\x1b[F", "\x1bOF", "\x1b[4~", "\x1b[8~", "G"}
+KEYS_EXPLAIN = {"e"}
 KEYS_QUIT = {"q", "\x1b", "\x03", "\x04"}
-HELP = N_("n, space, → next · b, ← back · q quit")
+KEYS_ENTER = {"\r", "\n"}
+HELP = N_("n/→ next · b/← back · Home/End · 12 Enter: step 12 · e explanation · q quit")
+# Columns left out first when the window is too narrow for the whole table (the arithmetic still shows them).
+DROP_ORDER = ("edx2", "g_eff", "eg2", "g", "dx")
 
 
-def _partial(report: render.Report, steps: int) -> render.Report:
-    from .core import Step
+@dataclass
+class Walk:
+    """What the class sees: the current step, whether its arithmetic shows, a step number being typed, a note."""
 
-    return render.Report(Step(*(c[:steps] for c in report.steps)), report.names, report.settings,
-                         show_g_eff=report.show_g_eff, first_t=report.first_t)
+    report: render.Report
+    digits: int
+    step: int = 0  # 0-based
+    explain: bool = True
+    typed: str = ""
+    note: str = ""
+    cells: list = field(default_factory=list)  # per row: the texts of every column
+    explained: list = field(default_factory=list)  # per step: (heading, lines) for each parameter
+
+    def __post_init__(self) -> None:
+        self.names = ["t"] + (["param"] if self.several else []) + [
+            name for name in render.TABLE_COLUMNS if name != "g_eff" or self.report.show_g_eff]
+        self.headings = [_("param") if name == "param" else render.HEADINGS[name][0] for name in self.names]
+        for t, param, values in self.report.rows():
+            self.cells.append([str(t)] + ([param] if self.several else [])
+                              + [numfmt.sig(values[name], self.digits) for name in self.names[1 + self.several:]])
+        lines = explain.report_lines(self.report, self.digits)
+        size = len(self.report.names)
+        self.explained = [lines[i:i + size] for i in range(0, len(lines), size)]
+        self.widths = [max([cell_len(h)] + [cell_len(row[i]) for row in self.cells])
+                       for i, h in enumerate(self.headings)]
+
+    @property
+    def several(self) -> bool:
+        return len(self.report.names) > 1
+
+    @property
+    def total(self) -> int:
+        return self.report.steps.g.shape[0]
+
+    def press(self, key: str) -> bool:
+        """Act on one key; False to stop."""
+        self.note = ""
+        if key.isdigit() and len(key) == 1:
+            self.typed += key
+            return True
+        if key in KEYS_ENTER and self.typed:
+            wanted = int(self.typed)
+            self.typed = ""
+            if 1 <= wanted <= self.total:
+                self.step = wanted - 1
+            else:
+                self.note = _("there is no step %(step)d: the steps are 1 to %(total)d") % {
+                    "step": wanted, "total": self.total}
+            return True
+        if key in ("\x7f", "\x08") and self.typed:
+            self.typed = self.typed[:-1]
+            return True
+        if key == "\x1b" and self.typed:
+            self.typed = ""
+            return True
+        self.typed = ""
+        if key in KEYS_QUIT:
+            return False
+        if key in KEYS_HOME:
+            self.step = 0
+        elif key in KEYS_END:
+            self.step = self.total - 1
+        elif key in KEYS_EXPLAIN:
+            self.explain = not self.explain
+        elif key in KEYS_BACK:
+            self.step = max(self.step - 1, 0)
+        elif key in KEYS_NEXT:
+            if self.step == self.total - 1:
+                self.note = _("End of the trace: step %(step)d is the last. b goes back, Home to the first, "
+                              "q quits.") % {"step": self.total}
+            else:
+                self.step += 1
+        return True
+
+    # --- Drawing ------------------------------------------------------------------------------------------------
+
+    def columns_that_fit(self, width: int) -> list[int]:
+        """The columns shown in ``width`` characters: all of them, else leaving out DROP_ORDER's first."""
+        shown = list(range(len(self.names)))
+        for name in DROP_ORDER:
+            if sum(self.widths[i] + 2 for i in shown) <= width:
+                break
+            if name in self.names:
+                shown.remove(self.names.index(name))
+        return shown
+
+    def screen(self, width: int, height: int):
+        """The lines of the screen (Rich Text), at most ``height`` of them, none wider than ``width``."""
+        from rich.text import Text
+
+        width = max(width, 20)
+        size = len(self.report.names)
+        top = [Text(render.settings_line(self.report.settings, self.digits), style="bold")]
+        shown = self.columns_that_fit(width)
+        counter = _("%(step)s of %(total)d") % {"step": _("Step %(t)d") % {"t": self.report.t_of(self.step)},
+                                                "total": self.total}
+        status = Text(counter, style="bold reverse")
+        if len(shown) < len(self.names):
+            left_out = ", ".join(self.headings[i] for i in range(len(self.names)) if i not in shown)
+            status.append("  " + _("(%(columns)s left out to fit; widen the window)") % {"columns": left_out},
+                          style="dim")
+        top.append(status)
+        top.append(self._row(self.headings, shown, style="bold underline"))
+        bottom = []
+        if self.explain:
+            bottom.append(Text(""))
+            for heading, lines in self.explained[self.step]:
+                bottom.append(Text(heading, style="bold"))
+                for line in lines:
+                    bottom += [Text(piece) for piece in wrap_equation(line, width, indent=2)]
+        footer = Text(self.note, style="bold yellow") if self.note else Text(_(HELP), style="dim")
+        if self.typed:
+            footer = Text(_("go to step: %(typed)s_ (Enter)") % {"typed": self.typed}, style="bold")
+        room = height - len(top) - len(bottom) - 1
+        if room < size:  # a small window: the arithmetic gives way to the table, never the header
+            bottom = bottom[:max(0, len(bottom) - (size - room) - 1)]
+            bottom.append(Text(_("… (a taller window shows the rest; e hides the arithmetic)"), style="dim"))
+            room = height - len(top) - len(bottom) - 1
+        last = (self.step + 1) * size  # the rows so far, the current step's at the bottom of the window
+        first = max(0, last - room)
+        rows = [self._row(self.cells[i], shown, style="reverse bold" if i >= self.step * size else "")
+                for i in range(first, last)]
+        lines = top + rows + [Text("")] * (room - len(rows)) + bottom + [footer]
+        for line in lines:
+            line.truncate(width, overflow="ellipsis")
+        return lines[:height]
+
+    def _row(self, cells: list[str], shown: list[int], style: str = ""):
+        from rich.text import Text
+
+        parts = []
+        for i in shown:
+            text, pad = cells[i], " " * (self.widths[i] - cell_len(cells[i]))  # Chinese characters are two wide
+            parts.append(text + pad if self.names[i] == "param" else pad + text)
+        return Text("  ".join(parts), style=style)
 
 
-def screen(report: render.Report, step: int, digits: int):
-    """What the class sees at ``step`` (0-based): the table up to it, then its arithmetic."""
-    from rich.console import Group
-    from rich.text import Text
+def wrap_equation(line: str, width: int, indent: int = 2) -> list[str]:
+    """``a = b = c = d`` in lines no wider than ``width``: a new line starts before an ``=`` where one is needed, and
+    a part wider than the window still goes whole on its own line (never split inside a number)."""
+    head, *rest = line.split(" = ")
+    lines = [" " * indent + head]
+    pad = " " * (indent + 4)
+    for part in rest:
+        if len(lines[-1]) + 3 + len(part) <= width:
+            lines[-1] += " = " + part
+        else:
+            lines.append(f"{pad}= {part}")
+    return lines
 
-    total = report.steps.g.shape[0]
-    explained = explain.report_lines(_partial(report, step + 1), digits)
-    current = explained[-len(report.names):]
-    parts = [render.table(_partial(report, step + 1), digits, show_all=True), Text("")]
-    for heading, lines in current:
-        parts.append(Text(_("%(step)s of %(total)d") % {"step": heading, "total": total}, style="bold"))
-        parts.extend(Text("  " + line) for line in lines)
-    return Group(*parts)
+
+def split_keys(raw: str) -> list[str]:
+    """One read of the keyboard as keys: typed ahead (``12\r``) it holds several; an escape sequence is one key."""
+    import re
+
+    return re.findall(r"\x1b\[[0-9;]*[A-Za-z~]|\x1bO[A-Za-z]|\x1b|.", raw, re.S) if raw else []
 
 
 def walk(report: render.Report, console, digits: int, interactive: bool, getkey) -> None:
-    """Interactive: redraw on each key. Otherwise (no terminal): every step's screen in turn, then the end."""
+    """Interactive: redraw on each key. Otherwise (no terminal): every step once, in order."""
+    state = Walk(report, digits)
+    if not interactive:
+        _write_all(state, console)
+        return
     from rich.text import Text
 
-    total = report.steps.g.shape[0]
-    if not interactive:
-        for step in range(total):
-            console.print(screen(report, step, digits), soft_wrap=True)
-            console.print()
-        return
-    step = 0
-    while True:
-        console.clear()
-        console.print(screen(report, step, digits), soft_wrap=True)
-        console.print(Text("\n" + _(HELP), style="dim"))
-        key = getkey()
-        if key in KEYS_QUIT:
-            return
-        if key in KEYS_BACK:
-            step = max(step - 1, 0)
-        elif key in KEYS_NEXT:
-            if step == total - 1:
+    with console.screen(hide_cursor=True):
+        while True:
+            width, height = console.size
+            console.clear()
+            console.print(Text("\n").join(state.screen(width, height)), end="", no_wrap=True, overflow="ellipsis",
+                          crop=True)
+            if not all(state.press(key) for key in split_keys(getkey())):
                 return
-            step += 1
+
+
+def _write_all(state: Walk, console) -> None:
+    """Every step written once: its heading and its arithmetic (a pipe or a file: plain text, linear time)."""
+    out = console.file
+    out.write(render.settings_line(state.report.settings, state.digits) + "\n\n")
+    size = len(state.report.names)
+    for step in range(state.total):
+        for p, (heading, lines) in enumerate(state.explained[step]):
+            out.write(_("%(step)s of %(total)d") % {"step": heading, "total": state.total} + "\n")
+            out.write("".join(f"  {line}\n" for line in lines))
+            out.write("\n")
+    out.write(_("End of the trace: step %(total)d was the last.") % {"total": state.total} + "\n")
+    out.flush()

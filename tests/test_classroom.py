@@ -258,3 +258,104 @@ def test_terminal_chart_marks_scientific_log_ticks_and_width(run):
     assert "0.0000" not in result.stdout
     ticks = [line for line in lines if re.fullmatch(r"[\s\d]+", line) and line.strip()]
     assert ticks and ticks[0].split() == ["1", "2", "3", "4", "5", "6"] * 2  # whole steps
+
+
+# --- walk -------------------------------------------------------------------------------------------------------
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]")
+
+
+class Screen:
+    """The walk-through in a real terminal (a pseudo-terminal of the given size), read frame by frame."""
+
+    def __init__(self, *args, rows=24, columns=80, lang="en"):
+        pexpect = pytest.importorskip("pexpect")
+        import os
+        import sys
+
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm", "ADADELTA_LANG": lang}
+        env.pop("COLUMNS", None)
+        env.pop("LINES", None)
+        self.pexpect, self.rows, self.columns = pexpect, rows, columns
+        self.child = pexpect.spawn(sys.executable, ["-m", "adadelta_cli", "walk", *map(str, args)], env=env,
+                                   encoding="utf-8", timeout=20, dimensions=(rows, columns))
+        self.frame = self._next()
+
+    def _next(self) -> str:
+        """The last frame drawn, once the screen has been still for a moment (a frame starts by clearing it)."""
+        import time
+
+        raw, deadline = "", time.monotonic() + 30
+        while True:
+            assert time.monotonic() < deadline, f"no frame drawn: {raw[-500:]!r}"
+            try:
+                raw += self.child.read_nonblocking(1 << 20, timeout=0.7)
+            except self.pexpect.TIMEOUT:
+                if "\x1b[2J" in raw:
+                    return raw.split("\x1b[2J")[-1]
+            except self.pexpect.EOF:
+                return raw.split("\x1b[2J")[-1]
+
+    def press(self, keys: str) -> str:
+        self.child.send(keys)
+        self.frame = self._next()
+        return self.frame
+
+    def lines(self) -> list[str]:
+        return ANSI.sub("", self.frame).replace("\r", "").split("\n")
+
+    def close(self) -> int:
+        self.child.send("q")
+        self.child.expect(self.pexpect.EOF)
+        self.child.close()
+        return self.child.exitstatus
+
+
+@pytest.mark.parametrize("rows, columns", [(24, 80), (30, 100), (40, 140)])
+def test_walk_fits_the_window_and_keeps_its_header(rows, columns):
+    from rich.cells import cell_len
+
+    screen = Screen(SAMPLES / "noisy.txt", rows=rows, columns=columns)
+    for keys in ("n" * 5, "n" * 20, "n" * 30):
+        screen.press(keys)
+        lines = screen.lines()
+        assert len(lines) <= rows and max(cell_len(line) for line in lines) <= columns
+        assert lines[0].startswith("Adadelta: ρ = 0.95")  # the header stays on top
+        assert lines[1].startswith("Step ") and " of 200" in lines[1]
+    assert "Step 56 of 200" in screen.lines()[1]
+    # the current step is highlighted (reverse video), the others are not
+    assert re.search(r"\x1b\[[0-9;]*7m *56 ", screen.frame) and not re.search(r"\x1b\[[0-9;]*7m *55 ", screen.frame)
+    assert screen.close() == 0
+
+
+def test_walk_jumps_toggles_and_says_where_the_trace_ends():
+    screen = Screen(SAMPLES / "noisy.txt")
+    assert "Step 200 of 200" in screen.press("\x1b[F")[:2000]  # End
+    assert "Step 1 of 200" in screen.press("\x1b[H")  # Home
+    assert "Step 137 of 200" in screen.press("137\r")
+    assert "E[g²]_137 = ρ·E[g²]_136" in screen.frame
+    assert "E[g²]_137 = " not in screen.press("e")  # the arithmetic hidden ...
+    assert "E[g²]_137 = " in screen.press("e")  # ... and shown again
+    assert "there is no step 999" in screen.press("999\r")
+    screen.press("\x1b[F")
+    text = "\n".join(screen.press("n") and screen.lines())
+    assert "End of the trace: step 200 is the last" in text and "Step 200 of 200" in text  # no silent quit
+    assert screen.close() == 0
+
+
+def test_walk_in_chinese_in_a_small_window():
+    screen = Screen(SAMPLES / "two_params.csv", "--maximize", "--weight-decay", "0.01", lang="zh")
+    lines = screen.lines()
+    assert lines[1].startswith("第 1 步 / 共 5 步") and len(lines) <= 24
+    assert screen.close() == 0
+
+
+def test_walk_in_a_pipe_writes_each_step_once(run, tmp_path):
+    source = tmp_path / "g.txt"
+    source.write_text("\n".join(str((-1) ** i * 0.01 * (i % 17)) for i in range(1000)) + "\n")
+    result = run("walk", source)
+    assert result.exit_code == 0, result.stderr
+    headings = re.findall(r"^Step (\d+) of 1000$", result.stdout, re.M)
+    assert headings == [str(t) for t in range(1, 1001)]  # each step once: the output grows linearly
+    assert result.stdout.count("E[g²]_") == 3 * 1000  # E[g²]_t and E[g²]_{t-1} in the first line, E[g²]_t in η's
+    assert result.stdout.rstrip().endswith("End of the trace: step 1000 was the last.")
