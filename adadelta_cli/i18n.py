@@ -96,8 +96,11 @@ def _load(lang: str) -> gettext.NullTranslations:
         from babel.messages.pofile import read_po
     except ImportError:
         if compiled.exists():  # older than the .po, but the best there is
-            with open(compiled, "rb") as handle:
-                return gettext.GNUTranslations(handle)
+            try:
+                with open(compiled, "rb") as handle:
+                    return gettext.GNUTranslations(handle)
+            except (OSError, ValueError, struct.error, IndexError, KeyError) as error:
+                return _english(f"{compiled} cannot be read ({error})")
         return _english(f"{compiled} is missing (pip install . or pip install -e . compiles it)")
     buffer = io.BytesIO()
     try:
