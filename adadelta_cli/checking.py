@@ -16,6 +16,7 @@ of TensorFlow 1.0, ε outside the roots, lr applied before the accumulator, g² 
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -339,7 +340,8 @@ def _slip_rules(mode: rec.Mode, lr_matters: bool) -> list[tuple[tuple[str, ...],
     return rules
 
 
-def slip_formulas(name: str, mode: rec.Mode, lr_matters: bool = False) -> list[tuple[str, rec.Node]]:
+@functools.lru_cache(maxsize=None)
+def slip_formulas(name: str, mode: rec.Mode, lr_matters: bool = False) -> tuple[tuple[str, rec.Node], ...]:
     """(slip, the formula with that slip) for quantity ``name``; a Δx_t also takes every slip of η_t.
 
     >>> [slip for slip, _tree in slip_formulas("eta", rec.Mode())][:3]
@@ -347,7 +349,7 @@ def slip_formulas(name: str, mode: rec.Mode, lr_matters: bool = False) -> list[t
     """
     key = "eg2" if name == "eg2" else "edx2" if name in ("edx2", "edx2_prev") else name
     if name == "edx2_prev":
-        return []
+        return ()
     tree = _formula(key, mode)
     out = []
     for names, slip, rule in _slip_rules(mode, lr_matters):
@@ -359,7 +361,7 @@ def slip_formulas(name: str, mode: rec.Mode, lr_matters: bool = False) -> list[t
     if key == "dx":
         for slip, eta in slip_formulas("eta", mode, lr_matters):
             out.append((slip, _replace(tree, lambda n, eta=eta: eta if _is_sym(n, "eta") else None)))
-    return out
+    return tuple(out)
 
 
 def _candidates(name: str, values: dict, mode: rec.Mode, lr_matters: bool) -> list[tuple[str, float]]:
