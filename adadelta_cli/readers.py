@@ -244,6 +244,18 @@ def check_decimal_commas(rows, source: str) -> None:
             '", " or a header line', cell=f"{a},{b}", fixed=f"{a}.{b}"), source=source, line=n)
 
 
+def check_header_cells(header: list[str], source: str, line: int | None) -> None:
+    """A first line taken for a header must be names: a cell such as ``0,1`` (a decimal comma) or ``0.1O`` / ``1..5``
+    (a number mistyped) is refused with its place rather than read as a parameter's name."""
+    for j, cell in enumerate(header):
+        if _DECIMAL_COMMA.fullmatch(cell):  # 0,1;0,2: numbers with decimal commas, not names
+            parse_number(cell, source=source, line=line, column=j + 1)
+        if re.match(r"[+-]?\.?\d", cell.translate(_MINUS_SIGNS)):
+            raise InputError(_f('%(cell)s looks like a mistyped number, not a column name; fix the number, or '
+                                'start the name with a letter', cell=repr(cell)), source=source, line=line,
+                             column=j + 1)
+
+
 def _comment_header(text: str, width: int) -> list[str] | None:
     """A header written as a comment (``# a,b``, as numpy.savetxt writes one) before any data: its names, when
     it has one name per column and no numbers."""
@@ -268,9 +280,7 @@ def read_table(text: str, source: str) -> Gradients:
     if rows and not any(is_number(cell) for cell in rows[0][1]):
         header = _Header(cell.strip() for cell in rows[0][1])
         header.line = rows[0][0]
-        for j, cell in enumerate(header):
-            if _DECIMAL_COMMA.fullmatch(cell):  # 0,1;0,2: numbers with decimal commas, not names
-                parse_number(cell, source=source, line=header.line, column=j + 1)
+        check_header_cells(header, source, header.line)
         rows = rows[1:]
     elif rows:
         check_decimal_commas(rows, source)
@@ -626,6 +636,7 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
     header = None
     if not any(is_number(cell) for cell in first_cells):
         header = [cell.strip() for cell in first_cells]
+        check_header_cells(header, source, rows[0][0])
         if is_own_table(header):
             # One of this tool's own tables: read whole, as it is regrouped by param.
             try:

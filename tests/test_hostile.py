@@ -272,11 +272,11 @@ def test_markdown_names_stay_text_and_in_their_cells(run, tmp_path):
 
 def test_latex_names_never_become_commands(run, tmp_path):
     data = tmp_path / "g.csv"
-    data.write_text("a_b,50%\\input{x}\n0.1,0.2\n")
+    data.write_text("a_b,p50%\\input{x}\n0.1,0.2\n")
     result = run("trace", data, "-f", "latex")
     assert result.exit_code == 0, result.stderr
     assert "\\input{x}" not in result.stdout and r"\textbackslash{}input\{x\}" in result.stdout
-    assert r"a\_b" in result.stdout and r"50\%" in result.stdout
+    assert r"a\_b" in result.stdout and r"p50\%" in result.stdout
 
 
 def test_formula_comments_and_control_characters_are_refused(run):
