@@ -587,3 +587,13 @@ def test_a_folder_that_refuses_a_temporary_file(run, tmp_path, monkeypatch):
     assert run("trace", "0.1", "-f", "csv", "-o", existing).exit_code == 0
     assert existing.read_text().startswith("t,param,g,")
     assert run("trace", "0.1", "-o", "/dev/null").exit_code == 0
+
+
+BAD = Path(__file__).parent / "bad_inputs"
+
+
+@pytest.mark.parametrize("name", sorted(json.loads((BAD / "EXPECTED.json").read_text())))
+def test_corpus_messages_carry_no_raw_control_characters(run, name, monkeypatch):
+    monkeypatch.chdir(BAD)
+    line = one_error_line(run("trace", name))
+    assert not CONTROL.search(line) and "\u202e" not in line
