@@ -236,14 +236,16 @@ def explained_indices(held: int, show_all: bool, head: int, tail: int) -> tuple[
     return list(range(head)) + list(range(held - tail, held)), held - head - tail
 
 
-def step_explanations(report, digits: int, indices: list[int], eg2_given: bool = False):
-    """(t, parameter, substituted lines in LaTeX) for each row index and parameter of ``report``."""
+def step_explanations(report, digits: int, indices: list[int], eg2_given: bool = False,
+                      notation=recurrence.LATEX, given_label: str | None = None):
+    """(t, parameter, substituted lines) for each row index and parameter of ``report``, in ``notation`` (LaTeX
+    by default). Only the rows asked for are worked out: a long trace's elided middle costs nothing."""
     import numpy as np
 
     from .core import FIELDS
 
     steps, settings = report.steps, report.settings
-    given = rf"\quad\text{{{text(_('(given)'))}}}"
+    given = given_label if given_label is not None else rf"\quad\text{{{text(_('(given)'))}}}"
     for i in indices:
         for p, param in enumerate(report.names):
             per = _per_parameter(settings, p)
@@ -253,7 +255,9 @@ def step_explanations(report, digits: int, indices: list[int], eg2_given: bool =
                             "edx2": float(per.get("edx2_init", 0.0) or 0.0)}
             else:
                 previous = {name: float(getattr(steps, name)[i - 1, p]) for name in ("eg2", "x", "edx2")}
-            lines = recurrence.explain_step(record, previous, per, report.t_of(i), digits, recurrence.LATEX,
+            if not report.show_g_eff:
+                record["g_eff"] = record["g"]
+            lines = recurrence.explain_step(record, previous, per, report.t_of(i), digits, notation,
                                             eg2_given=eg2_given, given_label=given)
             yield report.t_of(i), param, lines
 

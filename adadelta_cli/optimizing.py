@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from . import core, numfmt, others
@@ -108,22 +106,56 @@ def records(function: Function, adadelta: tuple, results: dict, with_optimizer: 
                        "f": _num(r["f"][t])}
 
 
+STREAM_RECORDS = 10_000  # records formatted at a time: a long run is written as it is formatted, never held whole
+
+
+def _slices(function, adadelta, results):
+    import itertools
+
+    it = records(function, adadelta, results, bool(results))
+    while True:
+        chunk = list(itertools.islice(it, STREAM_RECORDS))
+        if not chunk:
+            return
+        yield chunk
+
+
+def write_json(out, function, adadelta, results, settings: dict) -> None:
+    """The JSON document written to ``out`` a slice of records at a time (the same bytes as to_json)."""
+    from . import jsonout
+
+    out.write(jsonout.head(settings))
+    first = True
+    for chunk in _slices(function, adadelta, results):
+        out.write(jsonout.record_lines(chunk, first))
+        first = False
+    out.write(jsonout.TAIL)
+
+
+def write_csv(out, function, adadelta, results) -> None:
+    """The CSV written to ``out`` a slice of records at a time (the same bytes as to_csv)."""
+    columns = OTHER_COLUMNS if results else TRACE_COLUMNS
+    out.write(",".join(columns) + "\n")
+    for chunk in _slices(function, adadelta, results):
+        out.write("".join(",".join("" if r.get(c) is None else (_csv_cell(r[c]) if isinstance(r[c], str) else
+                                                                 repr(r[c])) for c in columns) + "\n"
+                          for r in chunk))
+
+
 def to_json(function, adadelta, results, settings: dict) -> str:
-    lines = ["    " + json.dumps(r, ensure_ascii=False) for r in records(function, adadelta, results, bool(results))]
-    head = json.dumps(settings, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-    return f'{{\n  "settings": {head},\n  "steps": [\n' + ",\n".join(lines) + "\n  ]\n}\n"
+    import io
+
+    buffer = io.StringIO()
+    write_json(buffer, function, adadelta, results, settings)
+    return buffer.getvalue()
 
 
 def to_csv(function, adadelta, results) -> str:
-    if results:
-        columns = OTHER_COLUMNS
-    else:
-        columns = TRACE_COLUMNS
-    rows = [",".join(columns)]
-    for r in records(function, adadelta, results, bool(results)):
-        rows.append(",".join("" if r.get(c) is None else (_csv_cell(r[c]) if isinstance(r[c], str) else
-                                                          repr(r[c])) for c in columns))
-    return "\n".join(rows) + "\n"
+    import io
+
+    buffer = io.StringIO()
+    write_csv(buffer, function, adadelta, results)
+    return buffer.getvalue()
 
 
 def table(function, adadelta, results, settings: dict, digits: int, show_all: bool):

@@ -432,6 +432,16 @@ def _write_through(real: Path | None, text, writer, binary: bool, original: Path
         raise _fail(original or real or STDOUT, exc) from None
 
 
+def emit_stream(writer, output: Path | None) -> None:
+    """Let ``writer(file)`` write a long text piece by piece to the output file (see write_atomic) or to standard
+    output, so that it is never held whole in memory."""
+    if output is not None and not is_stdout(output):
+        write_atomic(output, writer=writer)
+    else:
+        writer(sys.stdout)
+        sys.stdout.flush()
+
+
 def emit(text: str, output: Path | None) -> None:
     """``text`` to the output file (see write_atomic) or standard output."""
     if output is not None and not is_stdout(output):

@@ -62,7 +62,8 @@ def format_report(report: render.Report, fmt: str, digits: int = 6, show_all: bo
     if fmt == "csv":
         return render.to_csv(report)
     if fmt == "markdown":
-        return render.to_markdown(report, digits) + (explaining.to_markdown(report, digits) if explain else "")
+        return render.to_markdown(report, digits) + (
+            "\n```text\n" + explanation_text(report, digits, show_all) + "```\n" if explain else "")
     if fmt == "latex":
         from . import latexdoc
 
@@ -70,7 +71,7 @@ def format_report(report: render.Report, fmt: str, digits: int = 6, show_all: bo
                                        eg2_given=eg2_given)
     table = render.table(report, digits, show_all=show_all)
     text = output.render_text(table, width=render.table_width(table))
-    return text + ("\n" + explaining.to_text(report, digits) if explain else "")
+    return text + ("\n" + explanation_text(report, digits, show_all) if explain else "")
 
 
 def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int = 6,
@@ -84,21 +85,59 @@ def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int 
         console = output.stdout_console()
         output.print_fitted(table, console)
         if explain:
-            print_explanation(console, report, digits)
+            print_explanation(console, report, digits, show_all)
         return
     output.emit(format_report(report, fmt, digits, show_all=show_all, explain=explain,
                               latex_fragment=latex_fragment), output_path)
 
 
-def print_explanation(console, report: render.Report, digits: int) -> None:
-    """The substituted arithmetic of every step; Text objects, so the brackets of E[g²] are never markup."""
+def explanation_blocks(report: render.Report, digits: int, show_all: bool = False) -> list:
+    """(heading, lines) for each step whose arithmetic is shown, with a note (heading None) where the middle of a
+    long trace is left out: the table's own elision (the first and last steps; --all for every one)."""
+    from . import latexdoc, recurrence
+
+    held = report.steps.g.shape[0]
+    indices, left_out = latexdoc.explained_indices(held, show_all or bool(report.hidden), render.HEAD_ROWS,
+                                                   render.TAIL_ROWS)
+    several = len(report.names) > 1
+    blocks, before = [], None
+    for t, param, lines in latexdoc.step_explanations(report, digits, indices, notation=recurrence.UNICODE,
+                                                      given_label=_("(given)")):
+        if left_out and before is not None and t > before + 1:
+            blocks.append((None, [_("Steps %(first)d to %(last)d are left out here; --all explains every step.")
+                                  % {"first": before + 1, "last": t - 1}]))
+        before = t
+        heading = (_("Step %(t)d, %(param)s") if several else _("Step %(t)d")) % {"t": t, "param": param}
+        blocks.append((heading, lines))
+    return blocks
+
+
+def explanation_text(report: render.Report, digits: int, show_all: bool = False) -> str:
+    """The legend, then each shown step's arithmetic, as plain text (for a file)."""
+    from . import explain as explaining
+
+    parts = [_(explaining.LEGEND)]
+    for heading, lines in explanation_blocks(report, digits, show_all):
+        parts.append(lines[0] if heading is None else "\n".join([heading] + [f"  {line}" for line in lines]))
+    return "\n\n".join(parts) + "\n"
+
+
+def print_explanation(console, report: render.Report, digits: int, show_all: bool = False,
+                      soft_wrap: bool = True) -> None:
+    """The substituted arithmetic of the steps the table shows; Text objects, so the brackets of E[g²] are never
+    markup. ``soft_wrap``: long lines left to the terminal (False: the legend wrapped at the console's width, as a
+    picture needs)."""
     from rich.text import Text
 
     from . import explain as explaining
 
-    console.print(Text(_(explaining.LEGEND), style="dim"), soft_wrap=True)
+    console.print(Text(_(explaining.LEGEND), style="dim"), soft_wrap=soft_wrap)
     console.print()
-    for heading, lines in explaining.report_lines(report, digits):
+    for heading, lines in explanation_blocks(report, digits, show_all):
+        if heading is None:
+            console.print(Text(lines[0], style="dim italic"), soft_wrap=soft_wrap)
+            console.print()
+            continue
         console.print(Text(heading, style="bold"))
         for line in lines:
             console.print(Text("  " + line), soft_wrap=True)
@@ -414,26 +453,79 @@ EXPORT_ID = "adadelta"  # a fixed id: the same trace exports to the same bytes
 
 def export(report: render.Report, digits: int, show_all: bool, explain: bool, svg: Path | None,
            html: Path | None) -> None:
-    """The table (and the explanation) as Rich records it, at a fixed width, as SVG and/or HTML."""
+    """The table (and the explanation) as Rich records it, at a width that holds every line, as SVG and/or HTML.
+
+    Everything printed is in the picture: the width is the widest line's (counted in terminal cells, Chinese
+    characters two), the legend wraps at it. Rich writes each SVG text's length as one cell a character, which
+    squeezes Chinese text into half its room; ``_svg_cells`` gives each its cells. Both files name a monospaced font
+    with Chinese characters of exactly two cells, where the reader's system has one."""
     if svg is None and html is None:
         return
     import io
 
+    from rich.cells import cell_len
     from rich.console import Console
 
     table = render.table(report, digits, show_all=show_all)
     width = render.table_width(table)
     if explain:
-        from . import explain as explaining
-
-        width = max([width] + [len(line) + 2 for _, lines in explaining.report_lines(report, digits)
-                               for line in lines])
+        width = max([width, 60] + [cell_len(line) + 2 for heading, lines in explanation_blocks(report, digits, show_all)
+                                   for line in lines if heading is not None])
     console = Console(record=True, file=io.StringIO(), width=width, color_system="truecolor",
                       force_terminal=True, legacy_windows=False, highlight=False)
     console.print(table)
     if explain:
-        print_explanation(console, report, digits)
+        print_explanation(console, report, digits, show_all, soft_wrap=False)
     if svg is not None:
-        output.write_atomic(svg, console.export_svg(title="adadelta trace", unique_id=EXPORT_ID, clear=False))
+        picture = _svg_cells(console.export_svg(title="adadelta trace", unique_id=EXPORT_ID, clear=False))
+        output.write_atomic(svg, picture.replace("font-family: Fira Code, monospace;",
+                                                 f"font-family: Fira Code, {MONO_FONTS};"))
     if html is not None:
-        output.write_atomic(html, console.export_html(inline_styles=True, clear=False))
+        from rich.terminal_theme import DEFAULT_TERMINAL_THEME
+
+        page = console.export_html(inline_styles=True, clear=False, theme=DEFAULT_TERMINAL_THEME,
+                                   code_format=HTML_PAGE)
+        output.write_atomic(html, page)
+
+
+# A monospaced font for Latin and Greek, then monospaced fonts with Chinese characters for the rest.
+MONO_FONTS = ('"DejaVu Sans Mono", Menlo, Consolas, "Noto Sans Mono CJK SC", "Noto Sans Mono CJK TC", '
+              '"Sarasa Mono SC", monospace')
+HTML_PAGE = """<!DOCTYPE html>
+<html>
+<head>
+<meta charset="UTF-8">
+<style>
+{stylesheet}
+body {{
+    color: {foreground};
+    background-color: {background};
+}}
+pre {{
+    font-family: """ + MONO_FONTS.replace("{", "{{").replace("}", "}}") + """;
+    line-height: 1.3;
+}}
+</style>
+</head>
+<body>
+    <pre><code>{code}</code></pre>
+</body>
+</html>
+"""
+
+
+def _svg_cells(picture: str) -> str:
+    """Each SVG text as long as the terminal cells it covers (Rich counts characters; a Chinese one takes two)."""
+    import html
+    import re
+
+    from rich.cells import cell_len
+
+    def fix(match: re.Match) -> str:
+        length, content = float(match.group(2)), html.unescape(match.group(4))
+        characters, cells = len(content), cell_len(content)
+        if not characters or cells == characters:
+            return match.group(0)
+        return f'{match.group(1)}{length / characters * cells:g}{match.group(3)}{match.group(4)}</text>'
+
+    return re.sub(r'(<text [^>]*textLength=")([0-9.]+)("[^>]*>)([^<]*)</text>', fix, picture)

@@ -359,3 +359,58 @@ def test_walk_in_a_pipe_writes_each_step_once(run, tmp_path):
     assert headings == [str(t) for t in range(1, 1001)]  # each step once: the output grows linearly
     assert result.stdout.count("E[g²]_") == 3 * 1000  # E[g²]_t and E[g²]_{t-1} in the first line, E[g²]_t in η's
     assert result.stdout.rstrip().endswith("End of the trace: step 1000 was the last.")
+
+
+# --- Exports and the explanation's elision ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("extra", [[], ["-o", "{tmp}/out.txt"], ["--format", "markdown"]])
+def test_explain_follows_the_tables_elision(run, tmp_path, extra):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in extra]
+    result = run("trace", SAMPLES / "noisy.txt", "--explain", *args)
+    assert result.exit_code == 0, result.stderr
+    text = (tmp_path / "out.txt").read_text(encoding="utf-8") if "-o" in args else result.stdout
+    steps = re.findall(r"^Step (\d+)$", text, re.M)
+    assert steps == [str(t) for t in list(range(1, 11)) + list(range(191, 201))]  # the table's first and last
+    assert "10 steps hidden" not in text and "Steps 11 to 190 are left out here; --all explains every step." in text
+    # the arithmetic after the gap still starts from the true previous values
+    assert "E[g²]_191 = ρ·E[g²]_190 + (1 - ρ)·g_191²" in text
+    every = run("trace", SAMPLES / "noisy.txt", "--explain", "--all", *args)
+    text = (tmp_path / "out.txt").read_text(encoding="utf-8") if "-o" in args else every.stdout
+    assert len(re.findall(r"^Step (\d+)$", text, re.M)) == 200 and "left out" not in text
+
+
+def _svg_lines(svg: str) -> str:
+    import html
+
+    return html.unescape(svg).replace("\xa0", " ")
+
+
+def test_svg_and_html_exports_hold_everything_printed(run, tmp_path):
+    svg, page = tmp_path / "t.svg", tmp_path / "t.html"
+    result = run("trace", SAMPLES / "noisy.txt", "--explain", "--export-svg", svg, "--export-html", page)
+    assert result.exit_code == 0, result.stderr
+    printed = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+    picture, web = _svg_lines(svg.read_text(encoding="utf-8")), _svg_lines(page.read_text(encoding="utf-8"))
+    legend = "E[Δx²]: running average of squared updates · ρ, ε, lr: hyperparameters"
+    assert legend in result.stdout and "hyperparameters" in picture and "hyperparameters" in web  # not cut
+    for line in printed:
+        if line.startswith(("E[g²]_", "η_", "Δx_", "E[Δx²]_", "x_")):
+            assert line in picture and line in web  # each explanation line whole, never clipped
+    assert "Steps 11 to 190 are left out here" in picture
+
+
+def test_chinese_in_an_svg_gets_two_cells_a_character(run, tmp_path):
+    import html
+
+    from rich.cells import cell_len
+
+    svg = tmp_path / "zh.svg"
+    result = run("trace", "0.1", "0.2", "--explain", "--lang", "zh", "--export-svg", svg)
+    assert result.exit_code == 0, result.stderr
+    picture = svg.read_text(encoding="utf-8")
+    texts = re.findall(r'<text [^>]*textLength="([0-9.]+)"[^>]*>([^<]*)</text>', picture)
+    per_cell = {round(float(length) / cell_len(html.unescape(content)), 6) for length, content in texts
+                if cell_len(html.unescape(content))}
+    assert len(per_cell) == 1  # every text as long as its cells: Chinese characters never squeezed together
+    assert any("梯度平方的指数加权平均" in html.unescape(content) for _length, content in texts)
+    assert "Noto Sans Mono CJK SC" in picture

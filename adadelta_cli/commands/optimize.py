@@ -72,9 +72,9 @@ def command(
     settings = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen, "others": hyper}
     fmt = format.value
     if fmt == "json":
-        output.emit(optimizing.to_json(func, adadelta, results, settings), output_path)
+        output.emit_stream(lambda out: optimizing.write_json(out, func, adadelta, results, settings), output_path)
     elif fmt == "csv":
-        output.emit(optimizing.to_csv(func, adadelta, results), output_path)
+        output.emit_stream(lambda out: optimizing.write_csv(out, func, adadelta, results), output_path)
     elif fmt == "table":
         table = optimizing.table(func, adadelta, results, settings, digits, show_all)
         if output_path is not None:
