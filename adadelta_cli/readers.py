@@ -94,7 +94,7 @@ def one_number(text: str, option: str, *, nonnegative: bool = False, what: str |
 def read_input(tokens: list[str], stdin=None) -> Gradients:
     """Numbers as arguments, one path, ``-`` for standard input, or nothing for the article's example."""
     if not tokens:
-        return Gradients(np.array(ARTICLE_GRADIENTS)[:, None], ["x"], "the article's example")
+        return Gradients(np.array(ARTICLE_GRADIENTS)[:, None], ["x"], N_("the article's example"))
     if tokens == ["-"]:
         stream = stdin if stdin is not None else sys.stdin
         data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
