@@ -10,6 +10,7 @@ compiles the .po files (hatch_build.py); nothing compiled is kept in the source 
 
 from __future__ import annotations
 
+import ast
 import sys
 from pathlib import Path
 
@@ -32,7 +33,24 @@ def template() -> Catalog:
             str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("Translators:",)):
         location = (f"adadelta_cli/{filename}", lineno)
         catalog.add(message, None, [location], auto_comments=comments, context=context)
+    for message, location in inside_f_strings():
+        catalog.add(message, None, [location])
     return catalog
+
+
+def inside_f_strings():
+    """(message, place) of each _("...") written inside an f-string's braces, which Babel's Python extractor skips
+    before Python 3.12 (f" ({_('log scale')})" is as much a marked message as any other)."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for joined in ast.walk(tree):
+            if not isinstance(joined, ast.JoinedStr):
+                continue
+            for node in ast.walk(joined):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS):
+                    continue
+                if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                    yield node.args[0].value, (str(path.relative_to(ROOT)), node.lineno)
 
 
 def messages() -> dict[str, list[str]]:
