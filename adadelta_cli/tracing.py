@@ -56,6 +56,7 @@ def format_report(report: render.Report, fmt: str, digits: int = 6, show_all: bo
                   explain: bool = False, latex_fragment: bool = False, eg2_given: bool = False) -> str:
     """The whole output as text, for a file or a pipe."""
     from . import explain as explaining
+    from . import safe
 
     if fmt == "json":
         return render.to_json(report)
@@ -63,7 +64,7 @@ def format_report(report: render.Report, fmt: str, digits: int = 6, show_all: bo
         return render.to_csv(report)
     if fmt == "markdown":
         return render.to_markdown(report, digits) + (
-            "\n```text\n" + explanation_text(report, digits, show_all) + "```\n" if explain else "")
+            "\n" + safe.code_block(explanation_text(report, digits, show_all)) if explain else "")
     if fmt == "latex":
         from . import latexdoc
 
