@@ -597,3 +597,28 @@ def test_corpus_messages_carry_no_raw_control_characters(run, name, monkeypatch)
     monkeypatch.chdir(BAD)
     line = one_error_line(run("trace", name))
     assert not CONTROL.search(line) and "\u202e" not in line
+
+
+def test_a_name_cannot_close_the_markdown_code_block(run, tmp_path):
+    data = tmp_path / "g.csv"
+    data.write_text('"a```<b>x</b>",c\n0.1,0.2\n')
+    result = run("trace", data, "-f", "markdown", "--explain")
+    assert result.exit_code == 0, result.stderr
+    fences = [line for line in result.stdout.splitlines() if line.startswith("```")]
+    assert fences == ["````text", "````"]
+
+
+def test_optimize_streams_the_same_bytes(monkeypatch):
+    """Written a slice at a time (slices of 7 records here), the CSV and JSON are those of the whole run."""
+    from adadelta_cli import expr, jsonout, optimizing
+    from adadelta_cli.options import resolve
+
+    function = expr.parse("rosenbrock")
+    adadelta = optimizing.run_adadelta(function, resolve(), 20)
+    results = {"adam": optimizing.run_other("adam", dict(optimizing.others.DEFAULTS["adam"]), function,
+                                            __import__("numpy").array([0.0, 0.0]), 20)}
+    whole_json = jsonout.document({"a": 1}, steps=list(optimizing.records(function, adadelta, results, True)))
+    monkeypatch.setattr(optimizing, "STREAM_RECORDS", 7)
+    assert optimizing.to_json(function, adadelta, results, {"a": 1}) == whole_json
+    rows = list(csv.DictReader(io.StringIO(optimizing.to_csv(function, adadelta, results))))
+    assert len(rows) == 20 * 2 * 2 and rows[-1]["optimizer"] == "adam" and rows[-1]["t"] == "20"
