@@ -79,9 +79,10 @@ def preamble(title: str, xelatex: bool) -> list[str]:
 
 
 def document(title: str, body: list[str], fragment: bool, extra_text: tuple[str, ...] = ()) -> str:
-    """``body`` as a whole document, or alone (``fragment``: what to paste; it needs amsmath and longtable)."""
+    """``body`` as a whole document, or alone (``fragment``: what to paste; it needs amsmath, array and
+    longtable)."""
     if fragment:
-        head = [f"% {text(title)}: " + r"paste into a document that loads amsmath and longtable"]
+        head = [f"% {text(title)}: " + r"paste into a document that loads amsmath, array and longtable"]
         return "\n".join(head + body) + "\n"
     xelatex = needs_xelatex(title, *extra_text)
     return "\n".join(preamble(title, xelatex) + [rf"\section*{{{text(title)}}}"] + body
@@ -95,27 +96,52 @@ def number(value: float, digits: int) -> str:
 # --- Tables -----------------------------------------------------------------------------------------------------
 
 def _width_em(cell: str) -> float:
-    """A rough width of a cell in em, enough to choose a font size that keeps the table inside the margins."""
-    plain = re.sub(r"\\times 10\^\{(-?\d+)\}", r"x10\1", cell)
-    plain = re.sub(r"\\[a-zA-Z]+|[{}$]", "", plain)
-    return 0.5 * len(plain) + 0.1
+    """A generous width of a cell in em (never less than TeX sets it), to fix column widths and to choose a font
+    size that keeps the table inside the margins."""
+    em = 0.0
+    for match in re.finditer(r"\\times 10\^\{(-?\d+)\}", cell):
+        em += 2.6 + 0.4 * len(match.group(1))
+    plain = re.sub(r"\\times 10\^\{(-?\d+)\}", "", cell)
+    plain = re.sub(r"\\[a-zA-Z]+", "a", plain).replace("$", "").replace("{", "").replace("}", "")
+    return em + sum(0.8 if c == "-" else 0.3 if c in ".,[]()^_ " else 0.55 for c in plain) + 0.2
 
 
-FIT_EM = 34  # the text width (17 cm at 11pt) in the units of _width_em, with a little to spare
-SIZES = (("", 1.0), (r"\small", 0.9), (r"\footnotesize", 0.8), (r"\scriptsize", 0.7))
+FIT_EM = 42  # the text width (17 cm at 11pt is 44 em), with a little to spare
+GAP_EM = 1.1  # the space between two columns (2 \tabcolsep)
+# The sizes a table may take, each with its em against the body's (10, 9 and 8 pt against 10.95 pt).
+SIZES = (("", 1.0), (r"\small", 0.92), (r"\footnotesize", 0.83), (r"\scriptsize", 0.74))
 
 
-def _table_em(columns: list[list[str]]) -> float:
-    return sum(max(_width_em(c) for c in column) + 1.0 for column in columns)  # + the column gaps
+def fixed_column(align: str, width_em: float) -> str:
+    """A column of a fixed width: a longtable whose columns are fixed lines up on the first LaTeX run (natural
+    widths need a second one, and a reader compiling once would get a heading out of line with the rows)."""
+    ragged = {"r": r"\raggedleft", "l": r"\raggedright", "c": r"\centering"}[align]
+    return rf">{{{ragged}\arraybackslash}}p{{{width_em:.1f}em}}"
+
+
+def widths_em(columns: list[list[str]]) -> list[float]:
+    return [max(_width_em(c) for c in column) for column in columns]
+
+
+def _table_em(columns: list[list[str]], scale: float = 1.0) -> float:
+    """The table's width in em of the body text, its cells set at ``scale`` (the gaps between columns are fixed)."""
+    return sum(width * scale + GAP_EM for width in widths_em(columns))
 
 
 def _font_for(columns: list[list[str]]) -> str | None:
     """The largest size at which the table fits the text width; None when not even the smallest does."""
-    total = _table_em(columns)
     for size, scale in SIZES:
-        if total * scale <= FIT_EM:
+        if _table_em(columns, scale) <= FIT_EM:
             return size
     return None
+
+
+def font_for_widths(widths: list[float]) -> str:
+    """The largest size at which columns of these widths (in em) fit the text width (else the smallest)."""
+    for size, scale in SIZES:
+        if sum(w * scale + GAP_EM for w in widths) <= FIT_EM:
+            return size
+    return SIZES[-1][0]
 
 
 def longtable(headings: list[str], rows: list[list[str]], align: str, after: list[str] = (), keys: int = 1
@@ -132,7 +158,7 @@ def longtable(headings: list[str], rows: list[list[str]], align: str, after: lis
         parts, current = [], []
         for i in range(keys, len(headings)):
             trial = current + [i]
-            if current and _table_em([columns[j] for j in list(range(keys)) + trial]) * smallest > FIT_EM:
+            if current and _table_em([columns[j] for j in list(range(keys)) + trial], smallest) > FIT_EM:
                 parts.append(current)
                 trial = [i]
             current = trial
@@ -145,8 +171,9 @@ def longtable(headings: list[str], rows: list[list[str]], align: str, after: lis
                                  "".join(align[j] for j in chosen), after if n == len(parts) - 1 else (), keys)
             return out
     size = size or SIZES[-1][0]
+    spec = "".join(fixed_column(a, w) for a, w in zip(align, widths_em(columns)))
     head = " & ".join(headings) + r" \\ \hline"
-    lines = ["{" + size + r"\renewcommand{\arraystretch}{1.25}", rf"\begin{{longtable}}{{{align}}}", r"\hline",
+    lines = ["{" + size + r"\renewcommand{\arraystretch}{1.25}", rf"\begin{{longtable}}{{{spec}}}", r"\hline",
              head, r"\endfirsthead", r"\hline", head, r"\endhead", r"\hline", r"\endfoot"]
     lines += [" & ".join(cells) + r" \\" for cells in rows]
     lines += [a.replace("{COLUMNS}", str(len(headings))) for a in after] + [r"\end{longtable}}"]
@@ -155,7 +182,7 @@ def longtable(headings: list[str], rows: list[list[str]], align: str, after: lis
 
 # --- Steps and their arithmetic ---------------------------------------------------------------------------------
 
-LINE_EM = 30  # the widest right-hand side kept on one line (the text width less the left-hand side)
+LINE_EM = 32  # the widest right-hand side kept on one line (the text width less the left-hand side)
 
 
 def _top_level_terms(expression: str) -> list[str]:

@@ -124,7 +124,7 @@ OutputOpt = Annotated[Optional[Path], typer.Option(
     rich_help_panel=OUTPUT_PANEL, show_default=False, metavar="FILE")]
 LatexFragment = Annotated[bool, typer.Option(
     "--latex-fragment", help=N_("With --format latex: only the part to paste into one's own document (it needs "
-    "amsmath and longtable), instead of a whole document that compiles as it is."), rich_help_panel=OUTPUT_PANEL)]
+    "amsmath, array and longtable), instead of a whole document that compiles as it is."), rich_help_panel=OUTPUT_PANEL)]
 TitleOpt = Annotated[Optional[str], typer.Option(
     "--title", help=N_("The figure's title (for a slide). [default: what is drawn]"), rich_help_panel=OUTPUT_PANEL,
     show_default=False)]

@@ -423,7 +423,7 @@ def animate(figure, drawn, steps: int, path: Path, counter_at=(0.99, 0.01)) -> N
             frames_p = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
             durations = [int(1000 / fps)] * (len(frames_p) - 1) + [2000]  # the last frame stays a while
             frames_p[0].save(tmp, format="GIF", save_all=True, append_images=frames_p[1:], duration=durations,
-                             loop=0, optimize=False)
+                             loop=0, optimize=True)  # unchanged pixels transparent: small files
         else:
             height, width = frame(chosen[0]).shape[:2]
             command = [ffmpeg, "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s",

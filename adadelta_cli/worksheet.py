@@ -197,8 +197,13 @@ def to_latex(report: Report, hide: list[str], answers: bool, digits: int, fragme
     mode = recurrence.Mode.of(report.settings)
     settings = settings_text(report.settings, digits)
     blank = [h for h in header if h in hide and not answers]
-    spec = "|".join("c" if h in ("t", "param") else ("r" if h == "g" or h not in blank else
-                                                     r">{\raggedleft\arraybackslash}p{2.3cm}") for h in header)
+    headings = [latexdoc.text(_("param")) if h == "param" else f"${LATEX_HEADINGS[h].strip('$')}$" for h in header]
+    written = [[headings[i]] + [f"${numfmt.latex(float(r[i]), digits)}$" if r[i] and h != "param" else
+                                latexdoc.text(r[i]) for r in body] for i, h in enumerate(header)]
+    # Fixed widths (the heading lines up with the rows on the first LaTeX run), room to write in a blank column.
+    widths = [max(w, 6.5) if h in blank else w for h, w in zip(header, latexdoc.widths_em(written))]
+    spec = "|".join(latexdoc.fixed_column("c" if h in ("t", "param") else "r", w) for h, w in zip(header, widths))
+    size = latexdoc.font_for_widths(widths)
 
     def cell(text: str, name: str) -> str:
         if name == "param":
@@ -207,7 +212,6 @@ def to_latex(report: Report, hide: list[str], answers: bool, digits: int, fragme
             return r"\rule{0pt}{4ex}"
         return latexdoc.number(float(text), digits)
 
-    headings = [latexdoc.text(_("param")) if h == "param" else f"${LATEX_HEADINGS[h].strip('$')}$" for h in header]
     head = " & ".join(headings) + r" \\ \hline"
     heading = [latexdoc.prose(line) for line in _heading_lines(report, hide, answers, meta or Meta())
                if not line.startswith(_("Name: %(blank)s") % {"blank": ""})]
@@ -216,7 +220,7 @@ def to_latex(report: Report, hide: list[str], answers: bool, digits: int, fragme
              r" \\ ".join(heading), "",
              latexdoc.settings_paragraph(report.settings, digits), "",
              *latexdoc.align(latexdoc.formulas(mode)), "",
-             r"{\renewcommand{\arraystretch}{1.9}", rf"\begin{{longtable}}{{|{spec}|}}", r"\hline", head,
+             "{" + size + r"\renewcommand{\arraystretch}{1.9}", rf"\begin{{longtable}}{{|{spec}|}}", r"\hline", head,
              r"\endfirsthead", r"\hline", head, r"\endhead", r"\hline", r"\endfoot"]
     for cells in body:
         lines.append(" & ".join(cell(c, h) for c, h in zip(cells, header)) + r" \\ \hline")
