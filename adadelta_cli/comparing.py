@@ -62,29 +62,53 @@ def to_csv(grads, names, results) -> str:
     return "\n".join(rows) + "\n"
 
 
-def table(grads, names, results, settings: dict, digits: int):
-    """One row per step (and parameter): g, then η_t and x_t of each optimizer side by side."""
+def table(grads, names, results, settings: dict, digits: int, width: int | None = None):
+    """One row per step (and parameter): g, then η_t and x_t of each optimizer side by side.
+
+    With ``width`` (a terminal's), a table wider than it is shown in parts, each a group of whole optimizers (η_t
+    beside its x_t) after t and g_t, with a line saying so."""
     from rich import box
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
+    from .render import table_width
+
     several = len(names) > 1
-    headings = ["t"] + (["param"] if several else []) + ["g_t"]
-    for optimizer in results:
-        headings += [f"η_t {optimizer}", f"x_t {optimizer}"]
-    result = Table(box=box.SIMPLE_HEAD)
-    for i, heading in enumerate(headings):
-        result.add_column(Text(heading), justify="left" if several and i == 1 else "right", no_wrap=True)
-    for t in range(grads.shape[0]):
-        for p, param in enumerate(names):
-            cells = [str(t + 1)] + ([param] if several else []) + [numfmt.sig(grads[t, p], digits)]
-            for r in results.values():
-                eta = r["eta"][t, p]
-                cells += ["—" if math.isnan(eta) else numfmt.sig(eta, digits), numfmt.sig(r["x"][t, p], digits)]
-            result.add_row(*(Text(c) for c in cells))
+
+    def make(optimizers: list[str]):
+        from rich.table import Table
+
+        headings = ["t"] + (["param"] if several else []) + ["g_t"]
+        for optimizer in optimizers:
+            headings += [f"η_t {optimizer}", f"x_t {optimizer}"]
+        result = Table(box=box.SIMPLE_HEAD)
+        for i, heading in enumerate(headings):
+            result.add_column(Text(heading), justify="left" if several and i == 1 else "right", no_wrap=True)
+        for t in range(grads.shape[0]):
+            for p, param in enumerate(names):
+                cells = [str(t + 1)] + ([param] if several else []) + [numfmt.sig(grads[t, p], digits)]
+                for optimizer in optimizers:
+                    r = results[optimizer]
+                    eta = r["eta"][t, p]
+                    cells += ["—" if math.isnan(eta) else numfmt.sig(eta, digits), numfmt.sig(r["x"][t, p], digits)]
+                result.add_row(*(Text(c) for c in cells))
+        return result
+
+    tables = [make(list(results))]
+    if width is not None and table_width(tables[0]) > width:
+        groups, current = [], []
+        for optimizer in results:
+            if current and table_width(make(current + [optimizer])) > width:
+                groups.append(current)
+                current = []
+            current.append(optimizer)
+        groups.append(current)
+        if len(groups) > 1:
+            tables = [Text(_f("(the table is wider than the terminal's %(width)s columns: shown in %(count)s parts; "
+                              "-o FILE or --format csv writes it whole)", width=width, count=len(groups)),
+                           style="dim")] + [make(group) for group in groups]
     hypers = "; ".join(f"{name} " + ", ".join(f"{k} {numfmt.sig(v, digits)}" for k, v in h.items())
                        for name, h in settings["others"].items())
     caption = _("η_t: the factor that multiplies g_t in the step (for momentum and Adam, −Δx_t/g_t; — where "
                 "g_t = 0). Adadelta's η_t excludes lr, as in trace.")
-    return Group(Text(settings_line(settings)), Text(hypers), result, Text(caption, style="dim"))
+    return Group(Text(settings_line(settings)), Text(hypers), *tables, Text(caption, style="dim"))

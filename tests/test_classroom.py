@@ -415,3 +415,30 @@ def test_chinese_in_an_svg_gets_two_cells_a_character(run, tmp_path):
     assert len(per_cell) == 1  # every text as long as its cells: Chinese characters never squeezed together
     assert any("梯度平方的指数加权平均" in html.unescape(content) for _length, content in texts)
     assert "Noto Sans Mono CJK SC" in picture
+
+
+def test_compare_fits_the_terminal_in_panels_of_whole_optimizers():
+    from rich.table import Table
+
+    from adadelta_cli import comparing, others
+    from adadelta_cli.options import resolve
+    from adadelta_cli.readers import read_input
+    from adadelta_cli.render import table_width
+
+    gradients = read_input(["0.1", "0.2", "0.15"])
+    chosen = others.parse_with(None)
+    hyper = others.parse_sets(None, chosen)
+    resolved = resolve()
+    results = comparing.compute(gradients.values, resolved, chosen, hyper)
+    settings = {**resolved.as_dict(), "with": chosen, "others": {name: hyper[name] for name in chosen}}
+    for width in (80, 100, 120):
+        group = comparing.table(gradients.values, gradients.names, results, settings, 6, width=width)
+        tables = [r for r in group.renderables if isinstance(r, Table)]
+        assert len(tables) > 1 and all(table_width(t) <= width for t in tables)
+        headings = [[str(c.header) for c in t.columns] for t in tables]
+        assert all(h[:2] == ["t", "g_t"] for h in headings)  # each part readable on its own
+        shown = [name for h in headings for name in (x.split(" ", 1)[1] for x in h[2:] if x.startswith("η_t"))]
+        assert shown == ["adadelta", *chosen]  # every optimizer once, η_t beside its own x_t
+        assert all(f"x_t {n}" in h for h in headings for n in (x.split(" ", 1)[1] for x in h if x.startswith("η_t")))
+    whole = comparing.table(gradients.values, gradients.names, results, settings, 6, width=400)
+    assert len([r for r in whole.renderables if isinstance(r, Table)]) == 1

@@ -67,10 +67,13 @@ def command(
     elif fmt == "csv":
         output.emit(comparing.to_csv(gradients.values, gradients.names, results), output_path)
     elif fmt == "table":
-        table = comparing.table(gradients.values, gradients.names, results, settings, digits)
         if output_path is not None:
+            table = comparing.table(gradients.values, gradients.names, results, settings, digits)
             output.emit(output.render_text(table, width=200), output_path)
         else:
-            output.print_fitted(table)
+            console = output.stdout_console()
+            table = comparing.table(gradients.values, gradients.names, results, settings, digits,
+                                    width=console.width if console.is_terminal else None)
+            output.print_fitted(table, console)
     else:
         raise SettingsError(_f('compare writes --format table, csv or json, not %(format)s', format=fmt))
