@@ -418,9 +418,11 @@ def animate(figure, drawn, steps: int, path: Path, counter_at=(0.99, 0.01)) -> N
     os.close(fd)
     try:
         if suffix == ".gif":
-            images = [Image.fromarray(frame(k)) for k in chosen]
-            palette = images[-1].quantize(colors=255, method=Image.Quantize.MEDIANCUT)  # one palette: small diffs
-            frames_p = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
+            # One palette for every frame (from the last, which holds every colour): frames differ only where the
+            # lines grew, and each is kept as palette indices, a third of its colours' memory.
+            palette = Image.fromarray(frame(chosen[-1])).quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+            frames_p = [Image.fromarray(frame(k)).quantize(palette=palette, dither=Image.Dither.NONE)
+                        for k in chosen]
             durations = [int(1000 / fps)] * (len(frames_p) - 1) + [2000]  # the last frame stays a while
             frames_p[0].save(tmp, format="GIF", save_all=True, append_images=frames_p[1:], duration=durations,
                              loop=0, optimize=True)  # unchanged pixels transparent: small files
