@@ -28,3 +28,20 @@ def run():
         return runner.invoke(app, [str(a) for a in args], input=input)
 
     return invoke
+
+
+def pytest_configure(config):
+    """The suite leaves nothing behind: hypothesis keeps its example database and caches in a temporary folder
+    (not .hypothesis/ in the source tree), removed at the end with pytest's own (tmp_path_retention_policy)."""
+    import tempfile
+
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    config._adadelta_hypothesis_home = tempfile.mkdtemp(prefix="adadelta-tests-hypothesis-")
+    set_hypothesis_home_dir(config._adadelta_hypothesis_home)
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    shutil.rmtree(getattr(config, "_adadelta_hypothesis_home", ""), ignore_errors=True)
