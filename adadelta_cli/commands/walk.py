@@ -26,7 +26,8 @@ from ..options import (
 from ._common import NUMBERS_OK, check_digits
 
 COMMAND = dict(name="walk", context_settings=NUMBERS_OK, help=N_(
-    'Step through a trace in class: one step per key press (n/space next, b back, q quit).'))
+    'Step through a trace in class, one step per key press: n or space next, b back, Home/End, a step number then '
+    'Enter to jump, e to show or hide the arithmetic, q quit.'))
 
 
 def command(
@@ -37,7 +38,7 @@ def command(
     maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = None,
     lr_dtype: LrDTypeOpt = None, digits: Digits = 6,
 ) -> None:
-    """Step through a trace in class: one step per key press (n/space next, b back, q quit)."""
+    """Step through a trace in class, one step per key press (keys: see the help)."""
     from .. import tracing
     from .. import walk as walking
 
