@@ -173,8 +173,12 @@ def csv_bytes(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> 
     rows = orjson.dumps(matrix, option=options)[2:-2].split(b"],[")
     t = np.arange(first_t, first_t + count)
     ts = orjson.dumps(np.repeat(t, size) if size > 1 else t, option=options)[1:-1].split(b",")
-    params = [_csv_cell(name).encode("utf-8") for name in names] * count
-    return b"\n".join(map(b",".join, zip(ts, params, rows))) + b"\n"
+    # t, ",param,", the numbers, "\n" for each row, joined once (no object per line)
+    parts = [b"\n"] * (4 * len(rows))
+    parts[0::4] = ts
+    parts[1::4] = [b"," + _csv_cell(name).encode("utf-8") + b"," for name in names] * count
+    parts[2::4] = rows
+    return b"".join(parts)
 
 
 def csv_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> str:
