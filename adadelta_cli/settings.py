@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 
 from .errors import SettingsError
-from .i18n import _, _f
+from .i18n import N_, _, _f
 from .presets import EPS_POSITIVE, HYPERS, LR_REQUIRED, PRESETS, finish
 
 DTYPES = ("float64", "float32")
@@ -54,24 +54,37 @@ def _finite(value) -> bool:
 def validate(values: dict, spelling: dict = API) -> None:
     """Raise SettingsError, naming the setting as ``spelling`` writes it, for the first value out of its range."""
     def bad(message: str, name: str, **more) -> SettingsError:
-        return SettingsError(_f(message, name=spell(name, spelling), value=repr(values[name]), **more))
+        return SettingsError(_f(message, name=spell(name, spelling), value=shown(values[name]), **more))
 
     if not (_finite(values["rho"]) and 0.0 <= values["rho"] <= 1.0):
-        raise bad("%(name)s must lie in [0, 1], got %(value)s", "rho")
+        raise bad(N_("%(name)s must lie in [0, 1], got %(value)s"), "rho")
     if not (_finite(values["eps"]) and values["eps"] >= 0.0):
-        raise bad("%(name)s must be a finite number >= 0, got %(value)s", "eps")
+        raise bad(N_("%(name)s must be a finite number >= 0, got %(value)s"), "eps")
     if not all(_finite(v) for v in _each(values["lr"])):
-        raise bad("%(name)s must be a finite number, got %(value)s", "lr")
+        raise bad(N_("%(name)s must be a finite number, got %(value)s"), "lr")
     if not all(_finite(v) and v >= 0.0 for v in _each(values["weight_decay"])):
-        raise bad("%(name)s must be a finite number >= 0, got %(value)s", "weight_decay")
+        raise bad(N_("%(name)s must be a finite number >= 0, got %(value)s"), "weight_decay")
     for name, allowed in (("weight_decay_mode", WEIGHT_DECAY_MODES), ("dtype", DTYPES), ("lr_dtype", DTYPES),
                           ("rate_eg2", RATE_EG2), ("nonfinite", NONFINITE)):
         if values.get(name, DEFAULTS[name]) not in allowed:
-            raise bad("%(name)s must be one of %(choices)s, got %(value)s", name, choices=", ".join(allowed))
+            raise bad(N_("%(name)s must be one of %(choices)s, got %(value)s"), name, choices=", ".join(allowed))
     named = values.get("hyper_float32", "")
     if not isinstance(named, str) or any(item not in HYPERS for item in filter(None, named.split(","))):
-        raise bad("%(name)s names hyperparameters among %(choices)s (comma-separated, or all or none), got "
-                  "%(value)s", "hyper_float32", choices=", ".join(HYPERS))
+        raise bad(N_("%(name)s names hyperparameters among %(choices)s (comma-separated, or all or none), got "
+                     "%(value)s"), "hyper_float32", choices=", ".join(HYPERS))
+
+
+def shown(value) -> str:
+    """A value as the user would have written it: 2 rather than 2.0, a list as a comma-separated list.
+
+    >>> shown(2.0), shown(0.95), shown([0.1, 2.0]), shown("float16")
+    ('2', '0.95', '0.1,2', "'float16'")
+    """
+    if isinstance(value, (list, tuple)):
+        return ",".join(shown(v) for v in value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
 
 
 def _each(value) -> list:
@@ -86,7 +99,7 @@ def resolve(preset: str | None, given: dict, base: dict | None = None, spelling:
     defaults; validated. Keys are the settings' own names (rho, eps, lr, weight_decay, ...)."""
     if preset is not None and preset not in PRESETS:
         raise SettingsError(_f("%(name)s must be one of %(choices)s, got %(value)s", name=spell("preset", spelling),
-                               choices=", ".join(PRESETS), value=repr(preset)))
+                               choices=", ".join(PRESETS), value=shown(preset)))
     chosen = {**DEFAULTS, **PRESETS[preset or "article"]}
     chosen.update({k: v for k, v in (base or {}).items() if k in DEFAULTS})
     chosen.update({k: v for k, v in given.items() if v is not None})
