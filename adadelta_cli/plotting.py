@@ -261,7 +261,9 @@ def _integer_steps(ax) -> None:
 
 def plain(text: str) -> str:
     """Text from outside (a title, a formula, a parameter's name) shown as written: $ never starts mathtext."""
-    return text.replace("$", r"\$")
+    from .safe import plot_label
+
+    return plot_label(text)
 
 
 SETTING_SYMBOLS = (("E[Δx²]₀", r"$E[\Delta x^2]_0$"), ("E[g²]₀", "$E[g^2]_0$"), ("x₀", "$x_0$"), ("ρ", r"$\rho$"),
