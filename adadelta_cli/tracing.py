@@ -481,12 +481,20 @@ def export(report: render.Report, digits: int, show_all: bool, explain: bool, sv
         picture = _svg_cells(console.export_svg(title="adadelta trace", unique_id=EXPORT_ID, clear=False))
         output.write_atomic(svg, picture.replace("font-family: Fira Code, monospace;",
                                                  f"font-family: Fira Code, {MONO_FONTS};"))
+        confirm(svg)
     if html is not None:
         from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 
         page = console.export_html(inline_styles=True, clear=False, theme=DEFAULT_TERMINAL_THEME,
                                    code_format=HTML_PAGE)
         output.write_atomic(html, page)
+        confirm(html)
+
+
+def confirm(path: Path) -> None:
+    from .plotting import confirm as said
+
+    said(path)
 
 
 # A monospaced font for Latin and Greek, then monospaced fonts with Chinese characters for the rest.
