@@ -1,7 +1,8 @@
 """The compiled float64 kernel (adadelta_cli/_kernel.c) against the numpy code it replaces: bit for bit.
 
-The kernel is built by `pip install .` (or `-e .`) where a C compiler is found. Without it these tests are skipped,
-except under CI, where a missing kernel is a failure: CI must test the code that users run.
+The kernel is built where a C compiler is found: into the wheel by `pip install .`, in place (beside _kernel.c) by
+`pip install -e .`, which is what tests run from the source tree load. Without it these tests are skipped, except
+under CI, where a missing kernel is a failure: CI must test the code that users run.
 """
 
 import os
@@ -23,12 +24,12 @@ SWITCHED_OFF = os.environ.get("ADADELTA_KERNEL", "").lower() == "numpy"
 pytestmark = pytest.mark.skipif(
     not kernel.available() and (SWITCHED_OFF or not os.environ.get("CI")),
     reason="the C kernel is switched off (ADADELTA_KERNEL=numpy)" if SWITCHED_OFF
-    else "the C kernel is not built here (pip install . builds it where a C compiler is found)")
+    else "the C kernel is not built here (pip install -e . builds it in place where a C compiler is found)")
 
 
 def test_kernel_is_built_in_ci():
     # Under CI the package is installed first, and the machine has a compiler: the kernel must be there.
-    assert kernel.available(), f"{kernel.LIBRARY} missing or stale: pip install . builds it"
+    assert kernel.available(), f"{kernel.LIBRARY} missing or stale: pip install -e . builds it in place"
 
 
 def identical(a, b):
