@@ -23,7 +23,7 @@ _ESCAPES = str.maketrans({"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$"
 _BASES = {"E[Δx²]": r"E[\Delta x^2]", "E[g²]": "E[g^2]", "η": r"\eta", "Δx": r"\Delta x", "ρ": r"\rho",
           "ε": r"\varepsilon", "g": "g", "x": "x"}
 _NOTATION = re.compile(
-    r"(?P<base>E\[Δx²\]|E\[g²\]|η|Δx|ρ|ε|(?<![\w.])[gx](?=_|₀))(?P<index>_\{[^}]*\}|_eff|_[A-Za-z0-9−-]+|₀)?"
+    r"(?P<base>E\[Δx²\]|E\[g²\]|η|Δx|ρ|ε|(?<![\w.])[gx](?=_|₀))(?P<index>_\{[^}]*\}|_eff(?:,[A-Za-z0-9−-]+)?|_[A-Za-z0-9−-]+|₀)?"
     r"|(?P<number>(?<![\w.])-?\d+(?:\.\d+)?e-?\d+(?![\w.]))|(?P<other>[−·²])")
 _OTHER = {"−": "-", "·": r"\cdot ", "²": "^2"}
 
@@ -37,8 +37,9 @@ def _math(match: re.Match) -> str:
     base, index = _BASES[match.group("base")], match.group("index") or ""
     if index == "₀":
         index = "0"
-    elif index == "_eff":
-        return rf"${base}^{{\mathrm{{eff}}}}$"
+    elif index.startswith("_eff"):
+        step = index[5:].replace("−", "-")
+        return rf"${base}^{{\mathrm{{eff}}}}" + (f"_{{{step}}}$" if step else "$")
     else:
         index = index[1:].strip("{}").replace("−", "-")
     return f"${base}_{{{index}}}$" if index else f"${base}$"
@@ -143,6 +144,27 @@ def font_for_widths(widths: list[float]) -> str:
         if sum(w * scale + GAP_EM for w in widths) <= FIT_EM:
             return size
     return SIZES[-1][0]
+
+
+def column_groups(widths: list[float], keys: int) -> list[list[int]]:
+    """The columns of each part of a table: all of them where they fit at the smallest size, else the first ``keys``
+    (t, param) followed by as many of the others as fit, part after part."""
+    smallest = SIZES[-1][1]
+
+    def em(indices: list[int]) -> float:
+        return sum(widths[i] * smallest + GAP_EM for i in indices)
+
+    every = list(range(len(widths)))
+    if em(every) <= FIT_EM or len(widths) <= keys + 1:
+        return [every]
+    groups, current = [], []
+    for i in range(keys, len(widths)):
+        if current and em(every[:keys] + current + [i]) > FIT_EM:
+            groups.append(current)
+            current = []
+        current.append(i)
+    groups.append(current)
+    return [every[:keys] + group for group in groups]
 
 
 def longtable(headings: list[str], rows: list[list[str]], align: str, after: list[str] = (), keys: int = 1

@@ -202,8 +202,6 @@ def to_latex(report: Report, hide: list[str], answers: bool, digits: int, fragme
                                 latexdoc.text(r[i]) for r in body] for i, h in enumerate(header)]
     # Fixed widths (the heading lines up with the rows on the first LaTeX run), room to write in a blank column.
     widths = [max(w, 6.5) if h in blank else w for h, w in zip(header, latexdoc.widths_em(written))]
-    spec = "|".join(latexdoc.fixed_column("c" if h in ("t", "param") else "r", w) for h, w in zip(header, widths))
-    size = latexdoc.font_for_widths(widths)
 
     def cell(text: str, name: str) -> str:
         if name == "param":
@@ -212,19 +210,23 @@ def to_latex(report: Report, hide: list[str], answers: bool, digits: int, fragme
             return r"\rule{0pt}{4ex}"
         return latexdoc.number(float(text), digits)
 
-    head = " & ".join(headings) + r" \\ \hline"
     heading = [latexdoc.prose(line) for line in _heading_lines(report, hide, answers, meta or Meta())
                if not line.startswith(_("Name: %(blank)s") % {"blank": ""})]
     lines = [*([r"\noindent " + latexdoc.text(_("Name:")) + r" \rule{9cm}{0.4pt}", r"\bigskip", ""]
                if (meta or Meta()).name_line and not answers else []),
              r" \\ ".join(heading), "",
              latexdoc.settings_paragraph(report.settings, digits), "",
-             *latexdoc.align(latexdoc.formulas(mode)), "",
-             "{" + size + r"\renewcommand{\arraystretch}{1.9}", rf"\begin{{longtable}}{{|{spec}|}}", r"\hline", head,
-             r"\endfirsthead", r"\hline", head, r"\endhead", r"\hline", r"\endfoot"]
-    for cells in body:
-        lines.append(" & ".join(cell(c, h) for c, h in zip(cells, header)) + r" \\ \hline")
-    lines += [r"\end{longtable}}"]
+             *latexdoc.align(latexdoc.formulas(mode)), ""]
+    # A table too wide for the page even in the smallest type is set as several, t (and param) starting each.
+    for group in latexdoc.column_groups(widths, keys=1 + ("param" in header)):
+        spec = "|".join(latexdoc.fixed_column("c" if header[i] in ("t", "param") else "r", widths[i]) for i in group)
+        head = " & ".join(headings[i] for i in group) + r" \\ \hline"
+        lines += ["{" + latexdoc.font_for_widths([widths[i] for i in group]) + r"\renewcommand{\arraystretch}{1.9}",
+                  rf"\begin{{longtable}}{{|{spec}|}}", r"\hline", head, r"\endfirsthead", r"\hline", head, r"\endhead",
+                  r"\hline", r"\endfoot"]
+        for cells in body:
+            lines.append(" & ".join(cell(cells[i], header[i]) for i in group) + r" \\ \hline")
+        lines += [r"\end{longtable}}", ""]
     return latexdoc.document(title(answers), lines, fragment, extra_text=(settings, *report.names))
 
 

@@ -49,6 +49,9 @@ DOCUMENTS = {
                                                    "--explain", "--digits", "17", "--weight-decay", "0.01",
                                                    "--maximize"],
     "trace --explain of 200 steps": ["trace", str(SAMPLES / "noisy.txt"), "--format", "latex", "--explain"],
+    "answer key too wide for one table (17 digits, two parameters)": [
+        "worksheet", str(SAMPLES / "two_params.csv"), "--format", "latex", "--answers", "--maximize",
+        "--weight-decay", "0.1", "--digits", "17"],
     "step": ["step", "--grad", "0.2", "--eg2", "0.0005", "--edx2-prev", "1e-6", "--format", "latex"],
     "Chinese worksheet": ["worksheet", "0.1", "0.2", "0.15", "--format", "latex", "--lang", "zh"],
     "Chinese trace --explain": ["trace", "0.1", "0.2", "0.15", "--format", "latex", "--explain", "--lang", "zh"],
