@@ -221,9 +221,12 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
             weight_decay_mode: WeightDecayMode | None = None, maximize: bool | None = None,
             dtype: DType | None = None, lr_dtype: DType | None = None, hyper_float32: str | None = None,
             rate_eg2: RateEg2 | None = None, nonfinite: NonFinite | None = None,
-            base: dict | None = None) -> Resolved:
+            base: dict | None = None, initial_options: tuple[str, str, str] = ("--x0", "--eg2-init", "--edx2-init"),
+            ) -> Resolved:
     """The command line's options as Settings: resolved by ``settings.resolve`` (explicit options, else ``base``,
-    a worksheet's own settings, else the preset, else the article's defaults), messages naming the flags."""
+    a worksheet's own settings, else the preset, else the article's defaults), messages naming the flags.
+    ``initial_options``: how the command spells x_0, E[g²]_0 and E[Δx²]_0 (step says --x, --eg2-prev, --edx2-prev)."""
+    x0_option, eg2_option, edx2_option = initial_options
     from . import settings as resolving
     from .core import Settings
 
@@ -236,12 +239,12 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
         "hyper_float32": hyper_float32, "rate_eg2": rate_eg2.value if rate_eg2 else None,
         "nonfinite": nonfinite.value if nonfinite else None,
     }, base, spelling=resolving.CLI)
-    for given, option in ((eg2_init, "--eg2-init"), (edx2_init, "--edx2-init")):
+    for given, option in ((eg2_init, eg2_option), (edx2_init, edx2_option)):
         if given is not None and any(v < 0 for v in number_list(given, option)):
             raise SettingsError(_f('%(option)s is a running average of squares, which cannot be negative; got %(value)s',
                                    option=option, value=given))
     return Resolved(Settings(**chosen), preset.value if preset else None,
-                    number_list(x0, "--x0") if x0 is not None else base.get("x0", [0.0]),
-                    number_list(eg2_init, "--eg2-init") if eg2_init is not None else base.get("eg2_init", [0.0]),
-                    number_list(edx2_init, "--edx2-init") if edx2_init is not None
+                    number_list(x0, x0_option) if x0 is not None else base.get("x0", [0.0]),
+                    number_list(eg2_init, eg2_option) if eg2_init is not None else base.get("eg2_init", [0.0]),
+                    number_list(edx2_init, edx2_option) if edx2_init is not None
                     else base.get("edx2_init", [0.0]))

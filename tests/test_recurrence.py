@@ -128,3 +128,14 @@ def test_settings_are_resolved_once_and_spelled_as_the_caller_knows_them():
     assert {k: doc["settings"][k] for k in ("rho", "eps", "lr", "weight_decay_mode", "lr_dtype")} == {
         "rho": api.settings.rho, "eps": api.settings.eps, "lr": api.settings.lr,
         "weight_decay_mode": api.settings.weight_decay_mode, "lr_dtype": api.settings.lr_dtype}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--x", "1e999"], "--x: '1e999' is too large"),
+    (["--edx2-prev", "-1"], "--edx2-prev is a running average of squares"),
+    (["--eg2-prev", "-1"], "--eg2-prev is a running average of squares"),
+])
+def test_step_messages_name_steps_own_options(args, message):
+    result = CliRunner().invoke(app, ["step", "--grad", "0.1", *args])
+    assert result.exit_code == 2 and message in result.stderr
+    assert "--x0" not in result.stderr and "-init" not in result.stderr

@@ -54,16 +54,21 @@ def command(
     """One step from an explicit state, with every intermediate shown."""
     from .. import checking, tracing
     from ..errors import SettingsError
-    from ..options import number_list
+    from ..readers import one_number
 
     if eg2 is not None and eg2_prev is not None:
         raise SettingsError(_("give either --eg2-prev (E[g²]_t is computed) or --eg2 (E[g²]_t as is), not both"))
     check_digits(digits)
+    for value, option in ((eg2_prev, "--eg2-prev"), (edx2_prev, "--edx2-prev")):
+        if value is not None:
+            one_number(value, option, nonnegative=True)
+    if x is not None:
+        one_number(x, "--x")
     resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x, eg2_init=eg2_prev, edx2_init=edx2_prev,
                        weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
-                       dtype=dtype, lr_dtype=lr_dtype)
-    g = number_list(grad, "--grad")
-    eg2_given = number_list(eg2, "--eg2")[0] if eg2 is not None else None
+                       dtype=dtype, lr_dtype=lr_dtype, initial_options=("--x", "--eg2-prev", "--edx2-prev"))
+    g = [one_number(grad, "--grad")]
+    eg2_given = one_number(eg2, "--eg2", nonnegative=True) if eg2 is not None else None
     checking.check_rel_tol(rel_tol)
     checking.check_sig_digits(sig_digits)
     cells = checking.parse_expectations(expect or [])
