@@ -178,14 +178,18 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
     import json
 
     if fmt == "json":
-        doc = json.loads(render.to_json(report))
-        if verdicts:
-            doc["checks"] = [v.as_dict() for v in verdicts]
-        output.emit(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", output_path)
+        from . import jsonout
+
+        steps = json.loads(render.to_json(report))["steps"]
+        extra = {"checks": [v.as_dict() for v in verdicts]} if verdicts else None
+        output.emit(jsonout.document(report.settings, extra, steps=steps), output_path)
         return
     if fmt in ("csv", "markdown", "latex"):
         output.emit(format_report(report, fmt, digits, explain=fmt != "csv", latex_fragment=latex_fragment,
                                   eg2_given=eg2_given), output_path)
+        if verdicts:  # the document stays one format; the marking of --expect goes to standard error
+            sys.stderr.write(output.render_text(render.verdicts_table(verdicts, _("Your values"), digits))
+                             + checking_summary(verdicts) + "\n")
         return
     lines = step_explanation(report, digits, eg2_given)
     table = step_table(report, digits)

@@ -139,3 +139,11 @@ def test_step_messages_name_steps_own_options(args, message):
     result = CliRunner().invoke(app, ["step", "--grad", "0.1", *args])
     assert result.exit_code == 2 and message in result.stderr
     assert "--x0" not in result.stderr and "-init" not in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "markdown", "latex"])
+def test_step_expect_says_what_was_wrong_in_every_format(fmt):
+    result = CliRunner().invoke(app, ["step", "--grad", "0.1", "--expect", "eta=0.5", "-f", fmt])
+    assert result.exit_code == 1
+    assert "η_1" in result.stderr and "0.0446767" in result.stderr and "0/1" in result.stderr
+    assert "0.0446767" in result.stdout  # the document itself is unchanged
