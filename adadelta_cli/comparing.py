@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -46,13 +45,11 @@ def _number(value: float) -> str | None:
 
 
 def to_json(grads, names, results, settings: dict) -> str:
-    lines = []
-    for t, param, optimizer, g, eta, dx, x in records(grads, names, results):
-        record = {"t": t, "param": param, "optimizer": optimizer, "g": g, "eta": None if math.isnan(eta) else eta,
-                  "dx": dx, "x": x}
-        lines.append("    " + json.dumps(record, ensure_ascii=False))
-    head = json.dumps(settings, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-    return f'{{\n  "settings": {head},\n  "steps": [\n' + ",\n".join(lines) + "\n  ]\n}\n"
+    from . import jsonout
+
+    steps = [{"t": t, "param": param, "optimizer": optimizer, "g": g, "eta": None if math.isnan(eta) else eta,
+              "dx": dx, "x": x} for t, param, optimizer, g, eta, dx, x in records(grads, names, results)]
+    return jsonout.document(settings, steps=steps)
 
 
 def to_csv(grads, names, results) -> str:

@@ -111,13 +111,12 @@ def settings_line(settings: dict, digits: int = 6) -> str:
 
 
 def json_head(settings: dict) -> str:
-    import orjson
+    from . import jsonout
 
-    body = orjson.dumps(settings, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY).decode()
-    return '{\n  "settings": ' + body.replace("\n", "\n  ") + ',\n  "steps": ['
+    return jsonout.head(settings)
 
 
-JSON_TAIL = "\n  ]\n}\n"
+JSON_TAIL = "\n  ]\n}\n"  # jsonout.TAIL
 
 
 def machine_columns(show_g_eff: bool) -> list[str]:
