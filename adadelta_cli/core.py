@@ -373,9 +373,12 @@ def empty(shape, dtype) -> np.ndarray:
 
 
 def _madvise_switch():
+    """numpy's own switch for its huge-page request (numpy._core in numpy 2, numpy.core before), or None."""
+    import importlib
+
     for module in ("numpy._core.multiarray", "numpy.core.multiarray"):
         try:
-            return getattr(__import__(module, fromlist=["_set_madvise_hugepage"]), "_set_madvise_hugepage")
+            return importlib.import_module(module)._set_madvise_hugepage
         except (ImportError, AttributeError):
             continue
     return None

@@ -15,7 +15,6 @@ Python, where it can import torch). No test asserts any of this; the figures go 
 from __future__ import annotations
 
 import argparse
-import filecmp
 import os
 import platform
 import statistics

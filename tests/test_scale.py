@@ -9,8 +9,6 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from adadelta_cli import core, kernel, readers
 
@@ -244,6 +242,7 @@ def test_wide_table_shows_the_first_and_last_parameters(run, tmp_path):
 def test_help_and_version_load_no_numpy(args):
     # Start-up: what only prints help or the version does without numpy (some 80 ms of imports).
     probe = ("import sys\nsys.argv = ['adadelta', *sys.argv[1:]]\nfrom adadelta_cli.cli import main\n"
-             "try:\n    main()\nexcept SystemExit:\n    pass\nsys.stderr.write('numpy loaded: %s' % ('numpy' in sys.modules))\n")
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "sys.stderr.write('numpy loaded: %s' % ('numpy' in sys.modules))\n")
     done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True)
     assert done.stdout.strip() and done.stderr.endswith("numpy loaded: False"), done.stderr[-500:]
