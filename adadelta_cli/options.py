@@ -124,7 +124,8 @@ OutputOpt = Annotated[Optional[Path], typer.Option(
     rich_help_panel=OUTPUT_PANEL, show_default=False, metavar="FILE")]
 LatexFragment = Annotated[bool, typer.Option(
     "--latex-fragment", help=N_("With --format latex: only the part to paste into one's own document (it needs "
-    "amsmath, array and longtable), instead of a whole document that compiles as it is."), rich_help_panel=OUTPUT_PANEL)]
+    "amsmath, array and longtable), instead of a whole document that compiles as it is."),
+    rich_help_panel=OUTPUT_PANEL)]
 TitleOpt = Annotated[Optional[str], typer.Option(
     "--title", help=N_("The figure's title (for a slide). [default: what is drawn]"), rich_help_panel=OUTPUT_PANEL,
     show_default=False)]
@@ -227,6 +228,7 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
     a worksheet's own settings, else the preset, else the article's defaults), messages naming the flags.
     ``initial_options``: how the command spells x_0, E[g²]_0 and E[Δx²]_0 (step says --x, --eg2-prev, --edx2-prev)."""
     x0_option, eg2_option, edx2_option = initial_options
+    notes: list[str] = []
     from . import settings as resolving
     from .core import Settings
 
@@ -238,11 +240,16 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
         "dtype": dtype.value if dtype else None, "lr_dtype": lr_dtype.value if lr_dtype else None,
         "hyper_float32": hyper_float32, "rate_eg2": rate_eg2.value if rate_eg2 else None,
         "nonfinite": nonfinite.value if nonfinite else None,
-    }, base, spelling=resolving.CLI)
+    }, base, spelling=resolving.CLI, notes=notes)
+    from .output import warn
+
+    for note in notes:
+        warn(note)
     for given, option in ((eg2_init, eg2_option), (edx2_init, edx2_option)):
         if given is not None and any(v < 0 for v in number_list(given, option)):
-            raise SettingsError(_f('%(option)s is a running average of squares, which cannot be negative; got %(value)s',
-                                   option=option, value=given))
+            raise SettingsError(_f(
+                '%(option)s is a running average of squares, which cannot be negative; got %(value)s',
+                option=option, value=given))
     return Resolved(Settings(**chosen), preset.value if preset else None,
                     number_list(x0, x0_option) if x0 is not None else base.get("x0", [0.0]),
                     number_list(eg2_init, eg2_option) if eg2_init is not None else base.get("eg2_init", [0.0]),

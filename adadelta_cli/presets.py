@@ -32,7 +32,7 @@ PRESETS: dict[str, dict] = {
              "dtype": "float32"},
     # MXNet mx.optimizer.AdaDelta ignores the learning rate and applies weight decay to x without it:
     # x −= Δ + wd·x, decoupled with lr 1. (create_state makes float32 state whatever the weights' dtype.)
-    "mxnet": {"rho": 0.9, "eps": 1e-5, "lr": 1.0, "weight_decay_mode": "decoupled"},
+    "mxnet": {"rho": 0.9, "eps": 1e-5, "lr": 1.0, "weight_decay_mode": "decoupled", "no_lr": "MXNet"},
     # paddle.optimizer.Adadelta: ρ and ε are float32 operator attributes (rounded for float64 parameters too); lr
     # stays float64; weight_decay=float is L2Decay, added to the gradient.
     "paddle": {"rho": 0.95, "eps": 1e-6, "lr": 0.001, "weight_decay_mode": "coupled", "hyper_float32": "rho,eps"},
@@ -43,11 +43,12 @@ PRESETS: dict[str, dict] = {
     "mlx": {"rho": 0.9, "eps": 1e-6, "lr": None, "weight_decay_mode": "coupled", "hyper_float32": "lr",
             "eps_positive": "MLX"},
     # chainer.optimizers.AdaDelta: no learning rate; WeightDecay is a hook adding rate·x to the gradient.
-    "chainer": {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled"},
+    "chainer": {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled", "no_lr": "Chainer"},
     # DL4J / ND4J AdaDelta: no learning rate; ε = 0 is replaced by 1e-7; l2 added to the gradient.
-    "dl4j": {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled", "eps_if_zero": 1e-7},
+    "dl4j": {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled", "eps_if_zero": 1e-7,
+             "no_lr": "DL4J"},
     # Lua torch optim.adadelta: no learning rate; weightDecay added to the gradient.
-    "lua-torch": {"rho": 0.9, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled"},
+    "lua-torch": {"rho": 0.9, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled", "no_lr": "Lua torch's optim"},
     # Caffe's AdaDeltaSolver (examples/mnist/lenet_adadelta_solver: momentum 0.95, delta 1e-6, base_lr 1.0) and
     # Caffe2's Adadelta operator (x + lr·Δ with a negative lr): lr applied after both accumulators, float32.
     "caffe": {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled", "dtype": "float32"},
@@ -60,6 +61,9 @@ OPTAX_LR = N_("%(preset)s needs an explicit %(lr)s: optax.adadelta's default lea
 
 MLX_LR = N_("%(preset)s needs an explicit %(lr)s: mlx.optimizers.AdaDelta has no default learning rate")
 LR_REQUIRED = {"optax": OPTAX_LR, "mlx": MLX_LR}
+NO_LR = N_("%(preset)s: %(framework)s's Adadelta has no learning rate; %(lr)s %(value)s is applied anyway, so this "
+           "trace is no longer what %(framework)s computes")
+EPS_REPLACED = N_("%(preset)s: %(framework)s replaces ε = 0 with %(value)s, as this trace does")
 EPS_POSITIVE = N_("%(name)s must be > 0 with %(preset)s: %(framework)s refuses ε = 0, got %(value)s")
 
 

@@ -22,7 +22,7 @@ import math
 
 from .errors import SettingsError
 from .i18n import N_, _, _f
-from .presets import EPS_POSITIVE, HYPERS, LR_REQUIRED, PRESETS, finish
+from .presets import EPS_POSITIVE, EPS_REPLACED, HYPERS, LR_REQUIRED, NO_LR, PRESETS, finish
 
 DTYPES = ("float64", "float32")
 WEIGHT_DECAY_MODES = ("coupled", "decoupled")
@@ -94,9 +94,12 @@ def _each(value) -> list:
     return [value]
 
 
-def resolve(preset: str | None, given: dict, base: dict | None = None, spelling: dict = API) -> dict:
+def resolve(preset: str | None, given: dict, base: dict | None = None, spelling: dict = API,
+            notes: list | None = None) -> dict:
     """Every setting in force: ``given`` (None values are not given) over ``base`` over the preset's over the
-    defaults; validated. Keys are the settings' own names (rho, eps, lr, weight_decay, ...)."""
+    defaults; validated. Keys are the settings' own names (rho, eps, lr, weight_decay, ...).
+
+    ``notes`` receives what the caller should be told (a setting the preset's framework would not honour)."""
     if preset is not None and preset not in PRESETS:
         raise SettingsError(_f("%(name)s must be one of %(choices)s, got %(value)s", name=spell("preset", spelling),
                                choices=", ".join(PRESETS), value=shown(preset)))
@@ -106,8 +109,17 @@ def resolve(preset: str | None, given: dict, base: dict | None = None, spelling:
     for key in ("lr", "weight_decay"):
         if isinstance(chosen.get(key), (list, tuple)):
             chosen[key] = list(chosen[key]) if len(chosen[key]) != 1 else chosen[key][0]
+    eps_given_zero = chosen.get("eps") == 0
     chosen = finish(chosen)
     preset_text = "--preset " + str(preset) if spelling is CLI else "preset=" + repr(preset)
+    if notes is not None and preset is not None:
+        lr = given.get("lr")
+        if chosen.get("no_lr") and lr is not None and any(v != 1 for v in _each(lr)):
+            notes.append(_f(NO_LR, preset=preset_text, framework=chosen["no_lr"], lr=spell("lr", spelling) if
+                            spelling is CLI else "lr=", value=shown(lr)))
+        if eps_given_zero and chosen.get("eps_if_zero") is not None:
+            notes.append(_f(EPS_REPLACED, preset=preset_text, framework=str(chosen.get("no_lr") or preset),
+                            value=shown(chosen["eps"])))
     if chosen.get("lr") is None:
         lr_text = "--lr" if spelling is CLI else "lr="
         raise SettingsError(_f(LR_REQUIRED.get(preset, LR_REQUIRED["optax"]), preset=preset_text, lr=lr_text))

@@ -147,3 +147,18 @@ def test_step_expect_says_what_was_wrong_in_every_format(fmt):
     assert result.exit_code == 1
     assert "η_1" in result.stderr and "0.0446767" in result.stderr and "0/1" in result.stderr
     assert "0.0446767" in result.stdout  # the document itself is unchanged
+
+
+@pytest.mark.parametrize("args, note", [
+    (["--preset", "mxnet", "--lr", "0.5"], "MXNet's Adadelta has no learning rate; --lr 0.5 is applied anyway"),
+    (["--preset", "chainer", "--lr", "0.5"], "Chainer's Adadelta has no learning rate"),
+    (["--preset", "dl4j", "--eps", "0"], "DL4J replaces ε = 0 with 1e-07"),
+])
+def test_a_setting_the_framework_would_not_honour_is_said(args, note):
+    result = CliRunner().invoke(app, ["trace", "0.1", *args, "-f", "csv"])
+    assert result.exit_code == 0 and note in result.stderr
+
+
+def test_a_presets_own_settings_are_quiet():
+    result = CliRunner().invoke(app, ["trace", "0.1", "--preset", "mxnet", "--lr", "1", "-f", "csv"])
+    assert result.exit_code == 0 and result.stderr == ""
