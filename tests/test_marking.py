@@ -439,3 +439,20 @@ def test_variant_errors(run, tmp_path, args, message):
     result = run("worksheet", *[a.replace("{tmp}", str(tmp_path)) for a in args])
     assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "v").exists()
+
+
+def test_variants_never_replace_a_students_sheet(tmp_path):
+    from typer.testing import CliRunner
+
+    from adadelta_cli.cli import app
+
+    folder = tmp_path / "class"
+    args = ["worksheet", "--variants", "2", "--seed", "7", "-o", str(folder)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert CliRunner().invoke(app, args).exit_code == 0  # the same sheets again: nothing changes
+    sheet = folder / "sheet-01.csv"
+    filled = sheet.read_text().replace("# name = ", "# name = Ann Lee", 1)
+    sheet.write_text(filled)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "sheet-01.csv" in result.stderr and "nothing was written" in result.stderr
+    assert sheet.read_text() == filled

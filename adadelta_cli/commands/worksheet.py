@@ -144,22 +144,34 @@ def _write_variants(folder, count: int, steps: int, seed: int, resolved, hidden,
         vid = sheets.variant_id(i, count)
         report = tracing.compute(Gradients(values, ["x"], f"--variants {count} --seed {seed}"), resolved)
         exercises.append((vid, report))
-    (folder / "keys").mkdir(parents=True, exist_ok=True)
+    files: list[tuple] = []  # (path, text): every file, made before any is written
     for vid, report in exercises:
         meta = sheets.Meta(variant=vid, seed=seed, sig_digits=sig_digits)
-        output.write_atomic(folder / f"sheet-{vid}.csv", sheets.to_csv(report, hidden, False, digits, meta=meta))
-        output.write_atomic(folder / "keys" / f"key-{vid}.csv", sheets.to_csv(report, hidden, True, digits,
-                                                                              meta=meta))
+        files.append((folder / f"sheet-{vid}.csv", sheets.to_csv(report, hidden, False, digits, meta=meta)))
+        files.append((folder / "keys" / f"key-{vid}.csv", sheets.to_csv(report, hidden, True, digits, meta=meta)))
         if fmt in ("markdown", "latex"):
             writer = sheets.to_markdown if fmt == "markdown" else sheets.to_latex
-            output.write_atomic(folder / f"sheet-{vid}.{SUFFIX[fmt]}", writer(report, hidden, False, digits,
-                                                                              meta=meta))
+            files.append((folder / f"sheet-{vid}.{SUFFIX[fmt]}", writer(report, hidden, False, digits, meta=meta)))
         elif fmt == "table":
-            output.write_atomic(folder / f"sheet-{vid}.txt", output.render_text(
-                sheets.table(report, hidden, False, digits, meta=meta)))
+            files.append((folder / f"sheet-{vid}.txt", output.render_text(
+                sheets.table(report, hidden, False, digits, meta=meta))))
     if fmt in ("moodle", "gift"):
         writer = sheets.to_moodle if fmt == "moodle" else sheets.to_gift
         name = "quiz.xml" if fmt == "moodle" else "quiz.gift"
-        output.write_atomic(folder / name, writer(exercises, hidden, digits, sig_digits, seed=seed))
+        files.append((folder / name, writer(exercises, hidden, digits, sig_digits, seed=seed)))
+    # A folder handed out once holds the class's work: a sheet that differs from what would be written (a name, an
+    # answer) is never replaced. Writing the same sheets again changes nothing.
+    for path, text in files:
+        try:
+            changed = path.exists() and path.read_text(encoding="utf-8") != text
+        except (OSError, UnicodeDecodeError):
+            changed = True
+        if changed:
+            raise InputError(_("already exists and differs from the sheet this would write (a student's work?); "
+                               "nothing was written: choose a new folder, or move the old sheets away"),
+                             source=str(path))
+    (folder / "keys").mkdir(parents=True, exist_ok=True)
+    for path, text in files:
+        output.write_atomic(path, text)
     output.message(_f("wrote %(count)s sheets and their answer keys to %(folder)s", count=count,
                       folder=str(folder)))
