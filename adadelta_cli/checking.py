@@ -76,6 +76,7 @@ class Verdict:
     written: str | None  # None: unanswered
     computed: float  # the true value
     status: str = UNANSWERED  # right | right_given | wrong | too_few | unanswered | given
+    changed: bool = False  # a given cell whose value is not the one the sheet was handed out with
     own: float | None = None  # what the student's own earlier values imply, where that differs
     given: list[str] = field(default_factory=list)  # the earlier values a right_given verdict rests on
     slip: str | None = None  # the likely slip (or implementation bug)
@@ -92,7 +93,8 @@ class Verdict:
 
     def as_dict(self) -> dict:
         return {"t": self.t, "param": self.param, "name": self.name, "written": self.written,
-                "computed": self.computed, "status": self.status, "own": self.own, "given": self.given,
+                "computed": self.computed, "status": self.status, "changed": self.changed, "own": self.own,
+                "given": self.given,
                 "slip": self.slip, "rounding": self.rounding, "line": self.line}
 
 
@@ -532,6 +534,9 @@ def _judge_sequence(param: str, rows: list[dict], settings: Settings, initial: c
             verdicts.append(verdict)
             if cell.given:
                 verdict.status = GIVEN
+                # Not scored; but a given value that is not the sheet's own (changed after it was handed out) is
+                # said, with the value it was given as: everything after it rests on it.
+                verdict.changed = judge(cell.text, truth, 1, None) == WRONG
                 continue
             verdict.status = judge(cell.text, truth, sig_digits, rel_tol)
             if verdict.status != WRONG:
@@ -873,7 +878,7 @@ class Marked:
 
     def shown(self, only_wrong: bool = False) -> list[Verdict]:
         """The verdicts a report lists: the asked cells (with ``only_wrong``, those not right)."""
-        return [v for v in self.verdicts if v.status != GIVEN and not (only_wrong and v.right)]
+        return [v for v in self.verdicts if (v.status != GIVEN or v.changed) and not (only_wrong and v.right)]
 
     def as_dict(self, only_wrong: bool = False) -> dict:
         return {"file": self.source, "student": self.student, "variant": self.variant, "settings": self.settings,

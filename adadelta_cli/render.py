@@ -395,6 +395,9 @@ def verdict_note(v) -> str:
     """What to say beside a verdict: the earlier values it rests on, a rounding, the likely slip, the student's own
     value."""
     parts = []
+    if v.status == "given" and getattr(v, "changed", False):
+        parts.append(_("changed: the sheet gave %(value)s (not scored; what follows rests on the value written)")
+                     % {"value": numfmt.sig(v.computed)})
     if v.status == "right_given" or (v.status == "too_few" and v.given):
         parts.append(_("given your %(values)s") % {"values": ", ".join(v.given)})
     if v.status == "wrong":

@@ -456,3 +456,20 @@ def test_variants_never_replace_a_students_sheet(tmp_path):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and "sheet-01.csv" in result.stderr and "nothing was written" in result.stderr
     assert sheet.read_text() == filled
+
+
+def test_a_given_cell_changed_after_the_sheet_was_handed_out_is_said(tmp_path):
+    from typer.testing import CliRunner
+
+    from adadelta_cli.cli import app
+
+    sheet = tmp_path / "sheet.csv"
+    assert CliRunner().invoke(app, ["worksheet", "0.1", "0.2", "--hide", "eta,dx", "-o", str(sheet)]).exit_code == 0
+    sheet.write_text(sheet.read_text().replace("\n1,0.1,0.0005,", "\n1,0.1,0.0006,"))
+    result = CliRunner().invoke(app, ["check", str(sheet), "-f", "json"])
+    import json
+
+    cells = json.loads(result.stdout)["cells"]
+    changed = [c for c in cells if c["status"] == "given" and c["changed"]]
+    assert [(c["t"], c["name"], c["written"]) for c in changed] == [(1, "eg2", "0.0006")]
+    assert json.loads(result.stdout)["summary"]["out_of"] == 4  # still not scored
