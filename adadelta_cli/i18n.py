@@ -47,11 +47,29 @@ def language() -> str:
     return _language
 
 
+def normalise(lang: str) -> str:
+    """A language as people write it, locale style included: zh_CN.UTF-8, zh-Hans -> zh; en_US, en_GB.UTF-8 -> en.
+
+    >>> normalise("zh_CN.UTF-8"), normalise("en_US"), normalise("EN"), normalise("fr_FR")
+    ('zh', 'en', 'en', 'fr')
+    """
+    base = lang.strip().lower().replace("-", "_").split(".")[0].split("_")[0].split("@")[0]
+    return base or lang.strip().lower()
+
+
 def language_from_environment() -> str:
-    """ADADELTA_LANG, else the locale's language (zh_CN.UTF-8 -> zh), else English."""
+    """ADADELTA_LANG, else the locale's language (zh_CN.UTF-8 -> zh), else English. A language the tool does not
+    speak (ADADELTA_LANG=fr) is English, with one line on stderr: the environment never stops a command."""
     explicit = os.environ.get("ADADELTA_LANG", "").strip()
     if explicit:
-        return explicit
+        lang = normalise(explicit)
+        if lang not in LANGUAGES:
+            import sys
+
+            sys.stderr.write(f"adadelta: note: ADADELTA_LANG={explicit!r} is not a language of this tool "
+                             f"({', '.join(LANGUAGES)}); English is used\n")
+            return "en"
+        return lang
     for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(variable, "").strip().lower()
         if value:
@@ -66,9 +84,7 @@ def set_language(lang: str | None) -> str:
         from .errors import SettingsError
 
         raise SettingsError("--lang needs a value: en or zh")
-    lang = (lang or language_from_environment()).lower()
-    if lang.startswith("zh"):
-        lang = "zh"
+    lang = normalise(lang) if lang is not None else language_from_environment()
     if lang not in LANGUAGES:
         from .errors import SettingsError
 

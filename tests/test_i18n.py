@@ -1,5 +1,6 @@
 """中文 and English: every message translated, the notation and machine formats the same in both languages."""
 
+import os
 import json
 import re
 import sys
@@ -254,3 +255,16 @@ def test_chinese_help_fits_the_terminal_and_breaks_between_characters(run):
 def test_lang_without_a_value(run):
     result = run("trace", "0.1", "--lang")
     assert result.exit_code == 2 and result.stderr == "adadelta: error: --lang needs a value: en or zh\n"
+
+
+@pytest.mark.parametrize("value, heading", [("en_US", "Adadelta: ρ"), ("en_GB.UTF-8", "Adadelta: ρ"),
+                                            ("zh_CN.UTF-8", "Adadelta 超参数"), ("fr", "Adadelta: ρ")])
+def test_adadelta_lang_in_locale_style_never_stops_a_command(value, heading):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "adadelta_cli", "trace", "0.1"], capture_output=True, text=True,
+                          env={**os.environ, "ADADELTA_LANG": value}, encoding="utf-8")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(heading)
+    assert ("English is used" in done.stderr) == (value == "fr")
