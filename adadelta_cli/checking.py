@@ -168,8 +168,21 @@ def judge(text: str, computed: float, sig_digits: int = SIG_DIGITS, rel_tol: flo
     if agrees(text, computed):
         if significant_digits(text) >= sig_digits or _exact(written, computed):
             return RIGHT
-        return RIGHT if rel_tol is not None and agrees(text, computed, rel_tol) else TOO_FEW
-    return RIGHT if rel_tol is not None and agrees(text, computed, rel_tol) else WRONG
+        return RIGHT if within(written, computed, rel_tol) else TOO_FEW
+    return RIGHT if within(written, computed, rel_tol) else WRONG
+
+
+def within(written: Decimal, computed: float, rel_tol: float | None) -> bool:
+    """The --rel-tol rule alone: |written − computed| ≤ rel_tol·|computed| (no rule given: False).
+
+    >>> within(Decimal("0.04"), 0.0446767, 0.001), within(Decimal("0.0447"), 0.0446767, 0.001)
+    (False, True)
+    """
+    if rel_tol is None or not math.isfinite(computed):
+        return False
+    with localcontext(_DECIMAL):
+        exact = Decimal(computed)
+        return abs(exact - written) <= Decimal(rel_tol) * abs(exact)
 
 
 def _exact(written: Decimal, computed: float) -> bool:
@@ -551,11 +564,13 @@ def _judge_sequence(param: str, rows: list[dict], settings: Settings, initial: c
             own_now = {"eg2": used.get("eg2", own), "eta": used.get("eta", own), "dx": used.get("dx", own),
                        "edx2_prev": used.get("edx2_prev", own_prev["edx2"])}
             own_values = _step_values(settings, g, g_eff, own_prev, own_now)
-            verdict.rounding = truncation(cell.text, truth) or (
-                verdict.own is not None and truncation(cell.text, own)) or None
             contexts = [(true_values, truth)] + ([(own_values, own)] if math.isfinite(own) else [])
-            if verdict.rounding is None:
-                verdict.slip = diagnose(name, cell.text, contexts, mode, lr_matters, approximate=False)
+            # A slip whose value the written one agrees with at every digit written is named first (0.201 is η
+            # with ε left out, 0.2010076, though it is also 0.2019693 cut short); else a near miss by truncation.
+            verdict.slip = diagnose(name, cell.text, contexts, mode, lr_matters, approximate=False)
+            if verdict.slip is None:
+                verdict.rounding = truncation(cell.text, truth) or (
+                    verdict.own is not None and truncation(cell.text, own)) or None
             if verdict.rounding is None and verdict.slip is None and name not in ("edx2_prev", "g_eff"):
                 verdict.rounding = early_rounding(cell.text, _formula(name, mode), true_values, t, truth)
             if verdict.rounding is None and verdict.slip is None:

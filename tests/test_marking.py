@@ -473,3 +473,30 @@ def test_a_given_cell_changed_after_the_sheet_was_handed_out_is_said(tmp_path):
     changed = [c for c in cells if c["status"] == "given" and c["changed"]]
     assert [(c["t"], c["name"], c["written"]) for c in changed] == [(1, "eg2", "0.0006")]
     assert json.loads(result.stdout)["summary"]["out_of"] == 4  # still not scored
+
+
+@pytest.mark.parametrize("written, note", [
+    ("0.201", "likely slip: ε left out"),  # 0.2010076 with ε = 0: the article's own slip, though 0.2019 cut short
+    ("0.2019", "truncated: 0.2019; rounded it is 0.2020"),  # nearer the right value: a truncation, not a slip
+])
+def test_a_slip_that_every_written_digit_fits_is_named_before_truncation(written, note):
+    from typer.testing import CliRunner
+
+    from adadelta_cli.cli import app
+
+    result = CliRunner().invoke(app, ["step", "--grad", "0.1", "--eg2", "0.002475", "--edx2-prev", "0.0001",
+                                      "--expect", f"eta={written}", "-f", "json"])
+    import json
+
+    (check,) = json.loads(result.stdout)["checks"]
+    assert (check["slip"] or check["rounding"]) in note
+
+
+def test_rel_tol_is_its_own_rule():
+    from typer.testing import CliRunner
+
+    from adadelta_cli.cli import app
+
+    far = CliRunner().invoke(app, ["step", "--grad", "0.1", "--expect", "eta=0.04", "--rel-tol", "0.001"])
+    near = CliRunner().invoke(app, ["step", "--grad", "0.1", "--expect", "eta=0.04467", "--rel-tol", "0.001"])
+    assert far.exit_code == 1 and near.exit_code == 0
