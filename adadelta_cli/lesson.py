@@ -95,7 +95,11 @@ def _step_label(t: int, last: int) -> str:
 
 def _header(report: render.Report, digits: int, first: int, last: int) -> str:
     source = report.settings.get("input", "")
-    source = _(source) if source == "the article's example" else source
+    if source == "the article's example":
+        source = _(source)
+    elif source == "arguments":  # the gradients typed on the command line: shown as they are (the first few)
+        given = [numfmt.sig(g, digits) for g in report.steps.g[:, 0][:8].tolist()]
+        source = "g = " + ", ".join(given) + (", …" if report.steps.g.shape[0] > 8 else "")
     notes = "".join(f'<p class="note">{text(note)}</p>' for note in report.notes)
     button = '<button type="button" id="{0}" title="{2}">{1}</button>'.format
     return "\n".join([

@@ -21,6 +21,14 @@ ARTICLE = {
 }
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """The page in English, whatever language an earlier command ran in (the language is the process's)."""
+    from adadelta_cli import i18n
+
+    i18n.set_language("en")
+
+
 def report_for(tokens=(), **settings):
     resolved = options.resolve(**{"preset": None, "rho": None, "eps": None, "lr": None, "x0": None,
                                   "eg2_init": None, "edx2_init": None, "weight_decay": None,
