@@ -14,7 +14,7 @@ import numpy as np
 
 from .core import fma64
 from .errors import SettingsError
-from .i18n import N_, _f
+from .i18n import N_, _, _f
 
 # PyTorch's defaults (torch.optim), under the names --set accepts.
 DEFAULTS: dict[str, dict[str, float]] = {
@@ -132,7 +132,8 @@ def parse_sets(items: list[str] | None, chosen: list[str]) -> dict[str, dict[str
         number = parse_number(value, source="--set", what=N_("a value"))
         low, high, high_ok = RANGES[param]
         if number < low or number > high or (number == high and not high_ok):
-            interval = f"in [{low:g}, {high:g}{']' if high_ok else ')'}" if high != float("inf") else f">= {low:g}"
+            interval = (_("in %(interval)s") % {"interval": f"[{low:g}, {high:g}{']' if high_ok else ')'}"}
+                        if high != float("inf") else f">= {low:g}")
             raise SettingsError(_f('--set %(item)s: %(name)s.%(param)s must be %(interval)s', item=repr(item),
                                    name=name, param=param, interval=interval))
         hyper.setdefault(name, dict(DEFAULTS[name]))[param] = number

@@ -113,7 +113,7 @@ def read_input(tokens: list[str], stdin=None) -> Gradients:
             raise InputError(_f(
                 'argument %(position)s: %(file)s is a file; give either numbers or one file, not both',
                 position=i, file=repr(token)))
-        values.append(parse_number(token, source="arguments", column=i))
+        values.append(parse_number(token, source=_("gradient %(position)d") % {"position": i}))
     return Gradients(np.array(values, dtype=np.float64)[:, None], ["x"], "arguments")
 
 
