@@ -446,3 +446,23 @@ def test_compare_fits_the_terminal_in_panels_of_whole_optimizers():
         assert all(f"x_t {n}" in h for h in headings for n in (x.split(" ", 1)[1] for x in h if x.startswith("η_t")))
     whole = comparing.table(gradients.values, gradients.names, results, settings, 6, width=400)
     assert len([r for r in whole.renderables if isinstance(r, Table)]) == 1
+
+
+@pytest.mark.parametrize("options", [{}, {"maximize": True, "weight_decay": 0.01, "x0": "0.5,-1"},
+                                     {"weight_decay": 0.1, "weight_decay_mode": "decoupled", "eg2_init": "0.01"}])
+def test_the_elided_explanation_is_the_full_ones_own_lines(options):
+    """Two ways to the same lines (every step at once; only the steps shown): held equal."""
+    from adadelta_cli import explain, latexdoc, recurrence
+    from adadelta_cli.i18n import set_language
+    from adadelta_cli.options import WeightDecayMode
+
+    set_language("en")
+    if "weight_decay_mode" in options:
+        options = {**options, "weight_decay_mode": WeightDecayMode(options["weight_decay_mode"])}
+    report = _report(SAMPLES / "two_params.csv", **options)
+    every = explain.report_lines(report, 6)
+    held = report.steps.g.shape[0]
+    some = list(latexdoc.step_explanations(report, 6, list(range(held)), notation=recurrence.UNICODE,
+                                           given_label="(given)"))
+    assert [lines for _heading, lines in every] == [lines for _t, _param, lines in some]
+    assert len(some) == held * len(report.names)
