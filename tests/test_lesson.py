@@ -312,6 +312,25 @@ def test_browser_keys_buttons_and_exercise_mode(article_page):
 
 
 @needs_chromium
+def test_browser_long_trace_keeps_the_header_and_the_current_row_in_view(tmp_path):
+    page = tmp_path / "noisy.html"
+    page.write_text(lesson.page(report_for([str(SAMPLES / "noisy.txt")])), encoding="utf-8")
+    with Browser() as browser:
+        browser.open(page, "step=150")
+        scroller = "document.querySelector('.scroll')"
+        assert browser.evaluate(f"{scroller}.scrollTop") > 0  # scrolled down to the current row
+        top = browser.evaluate(f"{scroller}.getBoundingClientRect().top")
+        header = browser.evaluate("document.querySelector('thead th').getBoundingClientRect().top")
+        assert abs(header - top) <= 2  # the header stays at the top of the scrolled table
+        row = browser.evaluate("(() => { const r = document.querySelector('tr.now').getBoundingClientRect(); "
+                               f"const s = {scroller}.getBoundingClientRect(); return [r.top >= s.top, "
+                               "r.bottom <= s.bottom, document.querySelector('tr.now th').textContent]; })()")
+        assert row == [True, True, "150"]
+        assert browser.evaluate("document.querySelectorAll('tbody tr:not(.later)').length") == 150
+        assert browser.errors == []
+
+
+@needs_chromium
 def test_browser_dark_by_preference_and_print_one_step_a_page(article_page):
     with Browser() as browser:
         browser.open(article_page, "step=2")
