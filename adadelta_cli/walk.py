@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from rich.cells import cell_len
 
-from . import explain, numfmt, render
+from . import numfmt, render
 from .i18n import N_, _
 
 KEYS_NEXT = {"n", " ", "\r", "\n", "l", "j", "\x1b[C", "\x1b[B", "\x1bOC", "\x1bOB"}
@@ -38,7 +38,7 @@ class Walk:
     typed: str = ""
     note: str = ""
     cells: list = field(default_factory=list)  # per row: the texts of every column
-    explained: list = field(default_factory=list)  # per step: (heading, lines) for each parameter
+    explained: dict = field(default_factory=dict)  # step -> (heading, lines) for each parameter, worked out when shown
 
     def __post_init__(self) -> None:
         self.names = ["t"] + (["param"] if self.several else []) + [
@@ -47,11 +47,23 @@ class Walk:
         for t, param, values in self.report.rows():
             self.cells.append([str(t)] + ([param] if self.several else [])
                               + [numfmt.sig(values[name], self.digits) for name in self.names[1 + self.several:]])
-        lines = explain.report_lines(self.report, self.digits)
-        size = len(self.report.names)
-        self.explained = [lines[i:i + size] for i in range(0, len(lines), size)]
         self.widths = [max([cell_len(h)] + [cell_len(row[i]) for row in self.cells])
                        for i, h in enumerate(self.headings)]
+
+    def explanation(self, step: int) -> list[tuple[str, list[str]]]:
+        """(heading, lines) for each parameter of ``step``: only the steps shown are worked out, so a long trace
+        starts at once."""
+        if step not in self.explained:
+            self.explained[step] = list(self.explanations([step]))
+        return self.explained[step]
+
+    def explanations(self, steps):
+        """(heading, lines) for each parameter of each of ``steps``, in order (a generator: a pipe streams it)."""
+        from . import latexdoc, recurrence
+
+        for t, param, lines in latexdoc.step_explanations(self.report, self.digits, list(steps),
+                                                          notation=recurrence.UNICODE, given_label=_("(given)")):
+            yield (_("Step %(t)d, %(param)s") if self.several else _("Step %(t)d")) % {"t": t, "param": param}, lines
 
     @property
     def several(self) -> bool:
@@ -133,7 +145,7 @@ class Walk:
         bottom = []
         if self.explain:
             bottom.append(Text(""))
-            for heading, lines in self.explained[self.step]:
+            for heading, lines in self.explanation(self.step):
                 bottom.append(Text(heading, style="bold"))
                 for line in lines:
                     bottom += [Text(piece) for piece in wrap_equation(line, width, indent=2)]
@@ -207,11 +219,9 @@ def _write_all(state: Walk, console) -> None:
     """Every step written once: its heading and its arithmetic (a pipe or a file: plain text, linear time)."""
     out = console.file
     out.write(render.settings_line(state.report.settings, state.digits) + "\n\n")
-    size = len(state.report.names)
-    for step in range(state.total):
-        for p, (heading, lines) in enumerate(state.explained[step]):
-            out.write(_("%(step)s of %(total)d") % {"step": heading, "total": state.total} + "\n")
-            out.write("".join(f"  {line}\n" for line in lines))
-            out.write("\n")
+    for heading, lines in state.explanations(range(state.total)):
+        out.write(_("%(step)s of %(total)d") % {"step": heading, "total": state.total} + "\n")
+        out.write("".join(f"  {line}\n" for line in lines))
+        out.write("\n")
     out.write(_("End of the trace: step %(total)d was the last.") % {"total": state.total} + "\n")
     out.flush()
