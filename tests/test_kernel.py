@@ -27,6 +27,15 @@ pytestmark = pytest.mark.skipif(
     else "the C kernel is not built here (pip install -e . builds it in place where a C compiler is found)")
 
 
+@pytest.fixture(autouse=True)
+def kernel_state_restored():
+    """The loader's state as it was before each test: a test that reloads it (a stale or damaged library) must not
+    leave the next test a kernel without its derive function."""
+    saved = (kernel._function, kernel._derive, kernel._loaded)
+    yield
+    kernel._function, kernel._derive, kernel._loaded = saved
+
+
 def test_kernel_is_built_in_ci():
     # Under CI the package is installed first, and the machine has a compiler: the kernel must be there.
     assert kernel.available(), f"{kernel.LIBRARY} missing or stale: pip install -e . builds it in place"
