@@ -29,7 +29,7 @@ import numpy as np
 
 from .errors import NumericError, SettingsError
 from .i18n import _f
-from .settings import DTYPES, WEIGHT_DECAY_MODES  # noqa: F401  (one home: the settings module)
+from .settings import DTYPES, WEIGHT_DECAY_MODES  # noqa: E402,F401  (one home: the settings module)
 
 
 @dataclass(frozen=True)
@@ -428,8 +428,10 @@ def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
         why = (f"E[g²] overflows (g = {row['g_eff']!r}; its square exceeds the largest "
                f"{settings.dtype}); scale the gradients down")
     elif math.isnan(row["eta"]):
-        why = ("η = √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε) is 0/0: E[g²]_t = 0 and ε = 0; "
-               "give ε > 0 (--eps) or a non-zero gradient")
+        from .recurrence import BY_NAME, Mode
+
+        formula = BY_NAME["eta"].equation(Mode.of(settings))  # the formula as every other output prints it
+        why = f"{formula} is 0/0: E[g²]_t = 0 and ε = 0; give ε > 0 (--eps) or a non-zero gradient"
     elif math.isinf(row["eta"]):
         why = "η divides by √(E[g²]_t + ε) = 0 (ε = 0 with a zero gradient); give ε > 0 (--eps)"
     else:

@@ -61,22 +61,3 @@ def _per_param(value, size: int) -> list[float]:
 
 LEGEND = N_("E[g²]: running average of squared gradients · η: adaptive learning rate · Δx: parameter update · "
             "E[Δx²]: running average of squared updates · ρ, ε, lr: hyperparameters")
-
-
-def to_text(report, digits: int = 6) -> str:
-    blocks = [_(LEGEND)]
-    for heading, lines in report_lines(report, digits):
-        blocks.append("\n".join([heading] + [f"  {line}" for line in lines]))
-    return "\n\n".join(blocks) + "\n"
-
-
-def to_markdown(report, digits: int = 6) -> str:
-    return "\n```text\n" + to_text(report, digits) + "```\n"
-
-
-def to_latex(report, digits: int = 6) -> str:
-    parts = []
-    for heading, lines in report_lines(report, digits, LATEX):
-        parts.append(f"% {heading}\n\\begin{{align*}}\n" + " \\\\\n".join(
-            line.replace(" = ", " &= ", 1) for line in lines) + "\n\\end{align*}")
-    return "\n" + "\n".join(parts) + "\n"

@@ -99,9 +99,11 @@ def test_latex_fragment_pastes_into_a_document(run, tmp_path):
     assert "\\begin{longtable}" in fragment and "\\begin{align*}" in fragment
     step = run("step", "--grad", "0.2", "--format", "latex", "--latex-fragment").stdout
     assert "\\documentclass" not in step and "\\Delta x_{1} &= -\\eta_{1} \\cdot g_{1}" in step
+    sheet = run("worksheet", "--steps", "4", "--seed", "3", "--format", "latex", "--latex-fragment").stdout
+    assert "\\documentclass" not in sheet and "\\begin{longtable}" in sheet
     document = ("\\documentclass[11pt,a4paper]{article}\n% compile with pdflatex\n"
                 "\\usepackage[margin=2cm]{geometry}\\usepackage{amsmath,array,longtable}\n"
-                "\\begin{document}\n" + fragment + step + "\\end{document}\n")
+                "\\begin{document}\n" + fragment + step + sheet + "\\end{document}\n")
     compile_tex(document, tmp_path)
 
 

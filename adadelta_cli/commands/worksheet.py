@@ -12,6 +12,7 @@ from ..options import (
     Edx2Init,
     Eg2Init,
     Eps,
+    LatexFragment,
     Lr,
     LrDTypeOpt,
     Maximize,
@@ -57,7 +58,7 @@ def command(
     rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
     edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
     maximize: Maximize = None, preset: PresetOpt = None, lr_dtype: LrDTypeOpt = None,
-    format: FormatOpt = DEFAULT_FORMAT,
+    format: FormatOpt = DEFAULT_FORMAT, latex_fragment: LatexFragment = False,
     output_path: OutputOpt = None, digits: Digits = 6,
 ) -> None:
     """Make an exercise: a worksheet with blank columns for the student, or its answer key."""
@@ -107,6 +108,8 @@ def command(
     writers = {"csv": sheets.to_csv, "markdown": sheets.to_markdown, "latex": sheets.to_latex}
     if format.value == "table":
         text = output.render_text(sheets.table(report, hidden, answers, digits, meta=meta))
+    elif format.value == "latex":
+        text = sheets.to_latex(report, hidden, answers, digits, fragment=latex_fragment, meta=meta)
     else:
         text = writers[format.value](report, hidden, answers, digits, meta=meta)
     output.emit(text, output_path)
