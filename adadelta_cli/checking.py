@@ -33,8 +33,8 @@ from .readers import EXPECTED_NUMBER, parse_number
 
 # The checkable quantities, in the order a step computes them.
 QUANTITIES = ("g_eff", "edx2_prev", "eg2", "eta", "dx", "edx2", "x")
-LABELS = {"g_eff": "g_eff,{t}", "eg2": "E[g²]_{t}", "edx2_prev": "E[Δx²]_{p}", "eta": "η_{t}", "dx": "Δx_{t}", "edx2": "E[Δx²]_{t}",
-          "x": "x_{t}"}
+LABELS = {"g_eff": "g_eff,{t}", "eg2": "E[g²]_{t}", "edx2_prev": "E[Δx²]_{p}", "eta": "η_{t}", "dx": "Δx_{t}",
+          "edx2": "E[Δx²]_{t}", "x": "x_{t}"}
 SIG_DIGITS = 3  # significant digits a written value must carry, by default
 MAX_JUDGED_DIGITS = 12  # digits beyond the 12th (a program's float noise) are not judged
 EXACT = 1e-12  # a value this close (relatively) to the computed one is the exact value, however few its digits
@@ -355,12 +355,15 @@ def _slip_rules(mode: rec.Mode, lr_matters: bool) -> list[tuple[tuple[str, ...],
     return rules
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def slip_formulas(name: str, mode: rec.Mode, lr_matters: bool = False) -> tuple[tuple[str, rec.Node], ...]:
     """(slip, the formula with that slip) for quantity ``name``; a Δx_t also takes every slip of η_t.
 
-    >>> [slip for slip, _tree in slip_formulas("eta", rec.Mode())][:3]
-    ['ε left out', 'E[g²]_{t−1} used where E[g²]_t belongs (as TensorFlow.js does)', 'E[Δx²]_t used where E[Δx²]_{t−1} belongs (the update order of TensorFlow 1.0, tensorflow#9058)']
+    >>> for slip, _tree in slip_formulas("eta", rec.Mode())[:3]:
+    ...     print(slip)
+    ε left out
+    E[g²]_{t−1} used where E[g²]_t belongs (as TensorFlow.js does)
+    E[Δx²]_t used where E[Δx²]_{t−1} belongs (the update order of TensorFlow 1.0, tensorflow#9058)
     """
     key = "eg2" if name == "eg2" else "edx2" if name in ("edx2", "edx2_prev") else name
     if name == "edx2_prev":
@@ -554,7 +557,8 @@ def _judge_sequence(param: str, rows: list[dict], settings: Settings, initial: c
             verdict.status = judge(cell.text, truth, sig_digits, rel_tol)
             if verdict.status != WRONG:
                 continue
-            written_zero = _decimal(cell.text).is_zero()  # a written 0 for a non-zero value is wrong, whatever led to it
+            # A written 0 for a non-zero value is wrong, whatever led to it.
+            written_zero = _decimal(cell.text).is_zero()
             if rests_on and not written_zero and judge(cell.text, own, sig_digits, rel_tol) != WRONG:
                 verdict.own, verdict.given = own, _unique(rests_on)
                 verdict.status = RIGHT_GIVEN if judge(cell.text, own, sig_digits, rel_tol) == RIGHT else TOO_FEW
@@ -789,7 +793,8 @@ def read_worksheet(path: str) -> Worksheet:
     for name, entries in params.items():
         params[name] = _in_order(entries, name, path, several=len(params) > 1)
     if not any(row["asked"] for entries in params.values() for row in entries):
-        raise InputError(_("asks for nothing: no column of g_eff, eg2, edx2_prev, eta, dx, edx2, x to fill in"), source=path)
+        raise InputError(_("asks for nothing: no column of g_eff, eg2, edx2_prev, eta, dx, edx2, x to fill in"),
+                         source=path)
     student = meta.get("name", meta.get("student", "")).strip()
     return Worksheet(path, params, settings, header, student=student, variant=meta.get("variant", "").strip(),
                      sig_digits=sig_digits)
@@ -837,8 +842,8 @@ def check_worksheet(sheet: Worksheet, resolved, rel_tol: float | None = None,
 
 
 EXPECT_NAMES = {"eg2": "eg2", "e[g²]": "eg2", "e[g^2]": "eg2", "edx2": "edx2", "e[δx²]": "edx2",
-                "e[dx^2]": "edx2", "edx2_prev": "edx2_prev", "g_eff": "g_eff", "eta": "eta", "η": "eta", "dx": "dx", "δx": "dx",
-                "x": "x"}
+                "e[dx^2]": "edx2", "edx2_prev": "edx2_prev", "g_eff": "g_eff", "eta": "eta", "η": "eta", "dx": "dx",
+                "δx": "dx", "x": "x"}
 
 
 def parse_expectations(items: list[str]) -> list[tuple[str, Cell]]:

@@ -269,7 +269,8 @@ def align(lines: list[str], gap: str = "") -> list[str]:
 
 def glossary(mode: recurrence.Mode) -> list[str]:
     """What each symbol means, from the step description."""
-    items = [rf"  \item[{{${recurrence.LATEX.symbol(q.name)}$}}] {prose(_(q.meaning))}" for q in recurrence.quantities(mode)]
+    items = [rf"  \item[{{${recurrence.LATEX.symbol(q.name)}$}}] {prose(_(q.meaning))}"
+             for q in recurrence.quantities(mode)]
     items.append(rf"  \item[{{$\rho, \varepsilon, \mathit{{lr}}$}}] {prose(_('hyperparameters'))}")
     return [r"\begin{description}", *items, r"\end{description}"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .core import fma64
+from .arith import fma64
 from .errors import SettingsError
 from .i18n import N_, _, _f
 

@@ -55,7 +55,6 @@ def trace_input(tokens: list[str], resolved: Resolved) -> tuple[render.Report, G
 def format_report(report: render.Report, fmt: str, digits: int = 6, show_all: bool = False,
                   explain: bool = False, latex_fragment: bool = False, eg2_given: bool = False) -> str:
     """The whole output as text, for a file or a pipe."""
-    from . import explain as explaining
     from . import safe
 
     if fmt == "json":

@@ -1,7 +1,7 @@
 """中文 and English: every message translated, the notation and machine formats the same in both languages."""
 
-import os
 import json
+import os
 import re
 import sys
 

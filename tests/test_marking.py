@@ -291,7 +291,7 @@ def test_moodle_xml_is_well_formed_and_holds_the_keys_numbers(run, tmp_path):
     assert len(questions) == 6 and len(quiz.findall("question[@type='category']")) == 1
     key = key_values(key_text(run, "0.1", "0.2", "0.15", "--hide", "eta,dx"))
     expected = [(r[name], name, r["t"]) for r in key for name in ("eta", "dx")]
-    for q, (value, name, t) in zip(questions, expected):
+    for q, (value, _name, t) in zip(questions, expected):
         assert float(q.find("answer/text").text) == float(value)
         tolerance = float(q.find("answer/tolerance").text)
         assert tolerance == pytest.approx(0.5 * 10 ** (math.floor(math.log10(abs(float(value)))) - 2))

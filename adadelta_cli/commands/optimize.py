@@ -8,18 +8,18 @@ import typer
 from .. import output
 from ..i18n import N_, _, _f
 from ..options import (
+    AnimateOpt,
     Digits,
     Edx2Init,
     Eg2Init,
     Eps,
+    LargePrintOpt,
     Lr,
     LrDTypeOpt,
     Maximize,
     OutputOpt,
     PresetOpt,
     Rho,
-    AnimateOpt,
-    LargePrintOpt,
     SetOpt,
     TitleOpt,
     WdMode,

@@ -1,0 +1,176 @@
+"""Elementwise arithmetic rounded as PyTorch's CPU kernels round it: float64, or float32 operation by operation.
+
+PyTorch fuses a·b + c in ``addcmul_`` and ``add_(alpha=)`` (one rounding); numpy has no fused multiply-add, so
+``fma64`` and ``fma32`` emulate it exactly with error-free transformations (TwoProduct by Veltkamp's split, TwoSum).
+The engine (``core``) computes every formula of the step description with these operations; the compiled kernel
+and the scalar fallback do the same operations in the same order, and the tests hold all of them bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Arith:
+    """Elementwise arithmetic in one dtype, rounded as PyTorch's CPU kernels round it.
+
+    float64: numpy operations, with a·b + c rounded once (PyTorch's addcmul_ and add_(alpha=) are fused).
+    float32: every Python scalar cast to float32 first, as PyTorch casts it, and the same fused roundings.
+    Given ``size``, temporaries live in preallocated buffers, so a step allocates nothing.
+    """
+
+    def __init__(self, dtype: str = "float64", size: int | None = None) -> None:
+        self.dtype = np.dtype(dtype)
+        self._tmp = [np.empty(size, self.dtype) for _ in range(4)] if size else None
+        self._scratch = [np.empty(size, np.float64) for _ in range(8)] if size and self.dtype == np.float64 else None
+
+    def tmp(self, k: int):
+        return self._tmp[k] if self._tmp is not None else None
+
+    def scalar(self, v: float):
+        return self.dtype.type(v)
+
+    @staticmethod
+    def mul(a, b, out=None):
+        return np.multiply(a, b, out=out)
+
+    @staticmethod
+    def add(a, b, out=None):
+        return np.add(a, b, out=out)
+
+    @staticmethod
+    def div(a, b, out=None):
+        return np.divide(a, b, out=out)
+
+    @staticmethod
+    def sqrt(a, out=None):
+        return np.sqrt(a, out=out)
+
+    @staticmethod
+    def neg(a, out=None):
+        return np.negative(a, out=out)
+
+    def fma(self, a, b, c, out=None):
+        if np.ndim(a) == 0 and _exact_scale(float(a)):
+            # a·b is exact (lr = 1, say): the addition's is the only rounding, as in the fused operation.
+            return np.add(np.multiply(self.scalar(a), b), c, out=out)
+        if self.dtype == np.float64:
+            return fma64(a, b, c, out=out, scratch=self._scratch)
+        result = fma32(a, b, c)
+        if out is None:
+            return result
+        out[...] = result
+        return out
+
+
+def _exact_scale(a: float) -> bool:
+    """True when a·b is exact for every b: a is 0 or ±1 (lr = 1, the default)."""
+    return a in (0.0, 1.0, -1.0)
+
+
+_ARITH = {"float64": Arith("float64"), "float32": Arith("float32")}
+
+
+def arithmetic(dtype: str = "float64", size: int | None = None) -> Arith:
+    """The arithmetic for ``dtype``; with ``size``, one that works in place in its own buffers."""
+    return Arith(dtype, size) if size else _ARITH[dtype]
+
+
+def fma64(a, b, c, out=None, scratch=None) -> np.ndarray:
+    """a·b + c for float64 operands, rounded once as C's fma() rounds it (the compiled kernel's arithmetic).
+
+    The product's rounding error comes from TwoProduct (Veltkamp's split), the sum's from TwoSum; the few elements
+    where adding the errors could round differently from the exact result (the last addition exactly halfway
+    between two doubles), or where an error term would under- or overflow, are done in exact arithmetic
+    (adadelta_cli.scalar.fma_exact). ``scratch``: eight float64 buffers shaped like the result (no allocation).
+
+    >>> a = 1 + 2.0**-30
+    >>> float(fma64(a, a, -1.0)) == 2.0**-29 + 2.0**-60, a * a - 1.0 == 2.0**-29 + 2.0**-60
+    (True, False)
+    """
+    from .scalar import BOUND, SPLIT_MAX, TINY
+
+    if scratch is None:
+        shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
+        scratch = [np.empty(shape) for _ in range(8)]
+    p, a_hi, a_lo, b_hi, b_lo, p_err, s, tmp = scratch
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        np.multiply(a, b, out=p)
+        _split(a, a_hi, a_lo)
+        _split(b, b_hi, b_lo)
+        # p_err = ((a_hi·b_hi − p) + a_hi·b_lo + a_lo·b_hi) + a_lo·b_lo: the product's rounding error, exactly
+        np.multiply(a_hi, b_hi, out=p_err)
+        p_err -= p
+        p_err += np.multiply(a_hi, b_lo, out=tmp)
+        p_err += np.multiply(a_lo, b_hi, out=tmp)
+        p_err += np.multiply(a_lo, b_lo, out=tmp)
+        np.add(p, c, out=s)
+        # u = (p − (s − bp)) + (c − bp) + p_err, bp = s − p: the sum's rounding error (TwoSum) plus the product's
+        bp = np.subtract(s, p, out=a_hi)
+        u = np.subtract(p, np.subtract(s, bp, out=a_lo), out=a_lo)
+        u += np.subtract(c, bp, out=tmp)
+        u += p_err
+        result = np.add(s, u, out=out)
+        # The last addition's rounding error, exactly; a power of two where it may have been a tie.
+        r = np.subtract(u, np.subtract(result, s, out=tmp), out=tmp)
+        mantissa = np.abs(np.frexp(r)[0], out=b_hi)
+        suspect = mantissa == 0.5
+        size = np.abs(p, out=b_lo)
+        fine = (size > TINY) & (size < BOUND) & (np.abs(c) < BOUND) & (np.abs(a) < SPLIT_MAX) & \
+            (np.abs(b) < SPLIT_MAX)
+        # An exact zero product: the sum s is already the answer, signed zero included.
+        zero = ((np.asarray(a) == 0) | (np.asarray(b) == 0)) & np.isfinite(a) & np.isfinite(b) & np.isfinite(c)
+        if zero.any():
+            if out is None:
+                result = np.where(zero, s, result)
+            else:
+                np.copyto(result, s, where=zero)
+        suspect &= ~zero
+        suspect |= ~(fine | zero)
+    if suspect.any():
+        from .scalar import fma_exact
+
+        shape = np.shape(result)
+        where = np.nonzero(np.broadcast_to(suspect, shape))
+        picks = [np.broadcast_to(v, shape)[where].tolist() for v in (a, b, c)]
+        if out is None and np.ndim(result) == 0:
+            return np.float64(fma_exact(*(v[0] for v in picks)))
+        result[where] = [fma_exact(x, y, z) for x, y, z in zip(*picks)]
+    return result
+
+
+def _split(v, hi: np.ndarray, lo: np.ndarray) -> None:
+    """Veltkamp's split of a double into two halves of 26 bits whose sum is exact: v = hi + lo."""
+    np.multiply(v, 134217729.0, out=hi)  # 2**27 + 1
+    np.subtract(hi, v, out=lo)
+    np.subtract(hi, lo, out=hi)
+    np.subtract(v, hi, out=lo)
+
+
+def fma32(a, b, c) -> np.ndarray:
+    """a·b + c for float32 operands, rounded once to float32 (round half to even).
+
+    a·b is exact in float64; the float64 sum is corrected with its exact error (TwoSum) where it lands on a
+    float32 midpoint, the only case in which rounding twice differs from rounding once.
+
+    >>> a, b, c = np.float32(1 + 2**-12), np.float32(1 + 2**-12), np.float32(-1)
+    >>> float(fma32(a, b, c)) == 2**-11 + 2**-24
+    True
+    """
+    a, b, c = (np.asarray(v, dtype=np.float32).astype(np.float64) for v in (a, b, c))
+    p = a * b
+    s = p + c
+    bp = s - p
+    err = (p - (s - bp)) + (c - bp)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = s.astype(np.float32)
+        r64 = r.astype(np.float64)
+        toward = np.where(s > r64, np.inf, -np.inf).astype(np.float32)
+        other = np.nextafter(r, toward)
+        midpoint = (r64 + other.astype(np.float64)) / 2 == s
+    tie = midpoint & (err != 0) & (s != r64)
+    if np.any(tie):
+        # The exact sum lies beyond the midpoint on err's side: round toward that side.
+        toward_other = np.sign(err) == np.sign(other.astype(np.float64) - r64)
+        r = np.where(tie & toward_other, other, r)
+    return r.astype(np.float32)
