@@ -304,7 +304,9 @@ def trace_figure(report: Report, title: str | None = None, large: bool = False):
                 index += 1
         if log:
             ax.set_yscale("log")
-        ax.set_title(heading + (f" ({_('log scale')})" if log else ""), loc="left")
+        ax.set_title(heading, loc="left")
+        if log:  # plain text beside the axis: in Chinese a mathtext title could not draw it
+            ax.set_ylabel(_("log scale"))
         _integer_steps(ax)
         if index > 1:
             _legend(ax, large)

@@ -468,3 +468,18 @@ def test_the_elided_explanation_is_the_full_ones_own_lines(options):
                                            given_label="(given)"))
     assert [lines for _heading, lines in every] == [lines for _t, _param, lines in some]
     assert len(some) == held * len(report.names)
+
+
+def test_chinese_figure_draws_every_character_in_a_real_process(tmp_path):
+    # matplotlib reports a missing glyph through its own logging, which only a real process shows.
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+    import subprocess
+    import sys
+
+    from adadelta_cli import plotting
+
+    if plotting.cjk_font() is None:
+        pytest.skip("no CJK font on this system (.ci/run installs fonts-noto-cjk)")
+    done = subprocess.run([sys.executable, "-m", "adadelta_cli", "plot", "0.1", "0.2", "0.15", "--lang", "zh", "-o",
+                           str(tmp_path / "zh.png")], capture_output=True, text=True, encoding="utf-8")
+    assert done.returncode == 0 and done.stderr.count("\n") == 1 and "已写入" in done.stderr, done.stderr
