@@ -395,10 +395,37 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
         output.write_atomic(output_path, writer=produce, binary=True)
     else:
         sys.stdout.flush()
-        produce(_binary_stdout())
+        held = _Held(_binary_stdout())
+        produce(held)  # an error before HELD_BYTES of output leaves standard output untouched
+        held.release()
         sys.stdout.flush()
     for note in notes:
         output.warn(note)
+
+
+HELD_BYTES = 8 << 20  # a trace's text up to this size reaches standard output only once the whole trace is good
+
+
+class _Held:
+    """Standard output that holds the first HELD_BYTES back: a trace that stops (an overflow at step 3, a bad line
+    in its input) writes nothing rather than half a document. Longer outputs stream from there on, in order."""
+
+    def __init__(self, out) -> None:
+        self.out, self.parts, self.size = out, [], 0
+
+    def write(self, data: bytes) -> None:
+        if self.parts is None:
+            self.out.write(data)
+            return
+        self.parts.append(data)
+        self.size += len(data)
+        if self.size >= HELD_BYTES:
+            self.release()
+
+    def release(self) -> None:
+        parts, self.parts = self.parts or [], None
+        for part in parts:
+            self.out.write(part)
 
 
 class _TextSink:

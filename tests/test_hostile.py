@@ -622,3 +622,14 @@ def test_optimize_streams_the_same_bytes(monkeypatch):
     assert optimizing.to_json(function, adadelta, results, {"a": 1}) == whole_json
     rows = list(csv.DictReader(io.StringIO(optimizing.to_csv(function, adadelta, results))))
     assert len(rows) == 20 * 2 * 2 and rows[-1]["optimizer"] == "adam" and rows[-1]["t"] == "20"
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_a_trace_that_stops_leaves_standard_output_untouched(fmt):
+    # An overflow at step 3 is found after steps 1 and 2 are formatted: none of it reaches standard output.
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "adadelta_cli", "trace", "0.1", "0.2", "1e300", "-f", fmt],
+                          capture_output=True, text=True, encoding="utf-8")
+    assert done.returncode == 2 and done.stdout == "" and "step 3" in done.stderr
