@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -498,6 +499,7 @@ def _judge_sequence(param: str, rows: list[dict], settings: Settings, initial: c
     true_prev = {"eg2": float(initial.eg2[p]), "edx2": float(initial.edx2[p]), "x": float(initial.x[p]),
                  "dx": 0.0}
     own_prev = dict(true_prev)
+    prev_spread: dict[str, float] = {}
     origin_prev: dict[str, list[str]] = {"eg2": [], "edx2": [], "x": []}
     verdicts = []
     for row in rows:
@@ -512,6 +514,7 @@ def _judge_sequence(param: str, rows: list[dict], settings: Settings, initial: c
         g_eff = _one(core.effective_gradient, g, own_prev["x"], settings=settings)
         used: dict[str, float] = {}
         origin: dict[str, list[str]] = {}
+        spread: dict[str, float] = {}  # half a unit in the last place of each value the student wrote
 
         def own_value(name: str) -> tuple[float, list[str]]:
             """What the student's own numbers imply for ``name``, and the off values that rests on."""
@@ -533,6 +536,28 @@ def _judge_sequence(param: str, rows: list[dict], settings: Settings, initial: c
                         origin["edx2_prev"] + origin["dx"])
             return _one(core.next_x, own_prev["x"], used["dx"], settings=settings), origin_prev["x"] + origin["dx"]
 
+        def own_range(name: str, own: float) -> tuple[float, float]:
+            """The values the student's own earlier numbers allow for ``name``, each anywhere within the half unit
+            of its last written digit (a student who carries more digits than they write is not marked down)."""
+            inputs = [(box, key) for box, key in OWN_INPUTS[name] if (prev_spread if box == "prev" else spread)
+                      .get(key, 0.0) > 0]
+            if not inputs or not math.isfinite(own):
+                return own, own
+            seen = [own]
+            for signs in itertools.product((-1.0, 1.0), repeat=len(inputs)):
+                saved = []
+                for (box, key), sign in zip(inputs, signs):
+                    values, half = (own_prev, prev_spread) if box == "prev" else (used, spread)
+                    saved.append((values, key, values[key]))
+                    values[key] = values[key] + sign * half[key]
+                try:
+                    seen.append(own_value(name)[0])
+                finally:
+                    for values, key, value in saved:
+                        values[key] = value
+            finite = [v for v in seen if math.isfinite(v)]
+            return min(finite), max(finite)
+
         for name in QUANTITIES:
             own, rests_on = own_value(name)
             truth = true[name]
@@ -544,6 +569,7 @@ def _judge_sequence(param: str, rows: list[dict], settings: Settings, initial: c
                 continue
             verdict = Verdict(t, param, name, cell.text, truth, line=cell.line)
             used[name] = cell.value
+            spread[name] = _half_unit(cell.text)
             origin[name] = [] if _same(cell.value, truth) else [label(name, t)]
             if name == "g_eff":
                 g_eff = cell.value  # the student's own gradient feeds their E[g²] and Δx
@@ -559,6 +585,9 @@ def _judge_sequence(param: str, rows: list[dict], settings: Settings, initial: c
                 continue
             # A written 0 for a non-zero value is wrong, whatever led to it.
             written_zero = _decimal(cell.text).is_zero()
+            if rests_on:  # the nearest value the student's own earlier numbers allow, at the digits they wrote
+                low, high = own_range(name, own)
+                own = min(max(cell.value, low), high)
             if rests_on and not written_zero and judge(cell.text, own, sig_digits, rel_tol) != WRONG:
                 verdict.own, verdict.given = own, _unique(rests_on)
                 verdict.status = RIGHT_GIVEN if judge(cell.text, own, sig_digits, rel_tol) == RIGHT else TOO_FEW
@@ -580,9 +609,23 @@ def _judge_sequence(param: str, rows: list[dict], settings: Settings, initial: c
             if verdict.rounding is None and verdict.slip is None:
                 verdict.slip = diagnose(name, cell.text, contexts, mode, lr_matters, approximate=True)
         own_prev = {"eg2": used["eg2"], "edx2": used["edx2"], "x": used["x"], "dx": used["dx"]}
+        prev_spread = {key: spread.get(key, 0.0) for key in ("eg2", "edx2", "x")}
         origin_prev = {"eg2": origin["eg2"], "edx2": origin["edx2"], "x": origin["x"]}
         true_prev = {"eg2": true["eg2"], "edx2": true["edx2"], "x": true["x"], "dx": true["dx"]}
     return verdicts
+
+
+# What each quantity's own value is worked out from: ("prev", key) the state before the step, ("used", key) this
+# step's values as the student has them.
+OWN_INPUTS = {"g_eff": [], "edx2_prev": [("prev", "edx2")], "eg2": [("prev", "eg2")],
+              "eta": [("used", "edx2_prev"), ("used", "eg2")], "dx": [("used", "eta")],
+              "edx2": [("used", "edx2_prev"), ("used", "dx")], "x": [("prev", "x"), ("used", "dx")]}
+
+
+def _half_unit(text: str) -> float:
+    """Half a unit in the last place written: 0.00005 for 0.0224 (0.02246 stands for anything in ±0.000005)."""
+    with localcontext(_DECIMAL):
+        return float(Decimal(5).scaleb(_judged_place(_decimal(text)) - 1))
 
 
 def _one(compute, *values: float, **settings) -> float:

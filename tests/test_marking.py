@@ -500,3 +500,24 @@ def test_rel_tol_is_its_own_rule():
     far = CliRunner().invoke(app, ["step", "--grad", "0.1", "--expect", "eta=0.04", "--rel-tol", "0.001"])
     near = CliRunner().invoke(app, ["step", "--grad", "0.1", "--expect", "eta=0.04467", "--rel-tol", "0.001"])
     assert far.exit_code == 1 and near.exit_code == 0
+
+
+def test_own_earlier_values_are_taken_at_the_precision_they_were_written(tmp_path):
+    # A student who scales the accumulator by lr, carrying full precision and writing four digits: Δx_2 = −0.004493
+    # follows from η_2 = 0.02246 (anything in 0.022455 ... 0.022465), so it is right given their η_2, not wrong,
+    # and Δx_3 is not "truncated". The accumulator is wrong each time, and its bug is named.
+    from typer.testing import CliRunner
+
+    from adadelta_cli.cli import app
+
+    sheet = tmp_path / "lrbug.csv"
+    sheet.write_text("# lr = 0.5\nt,g,eg2,eta,dx,edx2,x\n1,0.1,0.0005,0.04468,-0.004468,2.495e-07,-0.002234\n"
+                     "2,0.2,0.002475,0.02246,-0.004493,4.893e-07,-0.00448\n"
+                     "3,0.15,0.003476,0.0207,-0.003104,5.853e-07,-0.006032\n")
+    import json
+
+    result = CliRunner().invoke(app, ["check", str(sheet), "-f", "json"])
+    cells = {(c["t"], c["name"]): c for c in json.loads(result.stdout)["cells"]}
+    assert cells[(2, "dx")]["status"] == "right_given" and cells[(3, "dx")]["status"] == "right_given"
+    assert [t for (t, name), c in cells.items() if c["status"] == "wrong"] == [1, 2, 3]
+    assert all("lr applied before the accumulator" in cells[(t, "edx2")]["slip"] for t in (1, 2, 3))
