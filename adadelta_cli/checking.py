@@ -585,12 +585,13 @@ def _judge_sequence(param: str, rows: list[dict], settings: Settings, initial: c
                 continue
             # A written 0 for a non-zero value is wrong, whatever led to it.
             written_zero = _decimal(cell.text).is_zero()
+            nearest = own
             if rests_on:  # the nearest value the student's own earlier numbers allow, at the digits they wrote
                 low, high = own_range(name, own)
-                own = min(max(cell.value, low), high)
-            if rests_on and not written_zero and judge(cell.text, own, sig_digits, rel_tol) != WRONG:
-                verdict.own, verdict.given = own, _unique(rests_on)
-                verdict.status = RIGHT_GIVEN if judge(cell.text, own, sig_digits, rel_tol) == RIGHT else TOO_FEW
+                nearest = min(max(cell.value, low), high)
+            if rests_on and not written_zero and judge(cell.text, nearest, sig_digits, rel_tol) != WRONG:
+                verdict.own, verdict.given = nearest, _unique(rests_on)
+                verdict.status = RIGHT_GIVEN if judge(cell.text, nearest, sig_digits, rel_tol) == RIGHT else TOO_FEW
                 continue
             if rests_on and math.isfinite(own) and _differ_at(cell.text, own, truth):
                 verdict.own = own

@@ -65,6 +65,10 @@ def command(
                        weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
                        lr_dtype=lr_dtype)
     output.check_outputs(output_path, plot_path, animate)
+    if animate is not None:
+        from ..plotting import ANIMATION_FORMATS, check_suffix
+
+        check_suffix(animate, ANIMATION_FORMATS, "--animate")
     func, start, adadelta, results, hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
     if (plot_path is not None or animate is not None) and func.dimensions != 2:
         raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))

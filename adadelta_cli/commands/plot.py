@@ -71,6 +71,7 @@ def command(
     if not inputs:
         output.message(_("no input given: plotting the article's example g = 0.1, 0.2, 0.15"))
     output.check_outputs(output_path, animate, inputs=[source.path])
+    _check_animation(animate)
     if output_path is not None:
         plotting.save_figure(report, output_path, lambda path, writer: output.write_atomic(
             path, writer=writer, binary=True), **look)
@@ -95,6 +96,7 @@ def _plot_function(function, resolved, x0, steps, with_, set_, output_path, inpu
     if x0 is None:
         raise SettingsError(_("--function needs a starting point: --x0 a,b"))
     output.check_outputs(output_path, animate)
+    _check_animation(animate)
     func, start, adadelta, results, _hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
     if output_path is not None:
         optimizing.contour_plot(func, adadelta, results, start, output_path,
@@ -108,3 +110,11 @@ def _plot_function(function, resolved, x0, steps, with_, set_, output_path, inpu
     curves.update({name: r["f"] for name, r in results.items()})
     sys.stdout.write(plotting.terminal_curves(curves, _("f(x_t) (log scale)"), width or console.width,
                                               height, color=console.is_terminal and not console.no_color) + "\n")
+
+
+def _check_animation(path) -> None:
+    """--animate's ending checked before anything is drawn (or matplotlib is looked for)."""
+    if path is not None:
+        from ..plotting import ANIMATION_FORMATS, check_suffix
+
+        check_suffix(path, ANIMATION_FORMATS, "--animate")
