@@ -255,3 +255,59 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
                     number_list(eg2_init, eg2_option) if eg2_init is not None else base.get("eg2_init", [0.0]),
                     number_list(edx2_init, edx2_option) if edx2_init is not None
                     else base.get("edx2_init", [0.0]))
+
+
+# --- The settings options, declared once for every command ---------------------------------------------------
+
+SETTINGS_OPTIONS = {"rho": Rho, "eps": Eps, "lr": Lr, "x0": X0, "eg2_init": Eg2Init, "edx2_init": Edx2Init,
+                    "weight_decay": WeightDecay, "weight_decay_mode": WdMode, "maximize": Maximize,
+                    "preset": PresetOpt, "dtype": DTypeOpt, "lr_dtype": LrDTypeOpt, "hyper_float32": HyperFloat32Opt,
+                    "rate_eg2": RateEg2Opt, "nonfinite": NonFiniteOpt}
+SETTINGS = ("rho", "eps", "lr", "x0", "eg2_init", "edx2_init", "weight_decay", "weight_decay_mode", "maximize",
+            "preset", "dtype", "lr_dtype")
+CONVENTIONS = ("hyper_float32", "rate_eg2", "nonfinite")
+# The settings options stand before the first of these in --help (the output options), else at the end.
+_OUTPUT_PARAMETERS = ("format", "latex_fragment", "output_path", "digits")
+
+
+@dataclass
+class Given:
+    """The settings options as a command received them; ``resolve`` turns them into Settings and a state."""
+
+    values: dict
+
+    def resolve(self, **more) -> Resolved:
+        return resolve(**{**self.values, **more})
+
+
+def settings_options(*names: str, without: tuple[str, ...] = ()):
+    """Give a command the settings options (``names``; the common ones by default, less ``without``), declared
+    once here, as sqlite-utils' ``output_options`` does with Click. The command takes ``settings: Given`` instead.
+    """
+    import functools
+    import inspect
+
+    chosen = [name for name in (names or SETTINGS) if name not in without]
+
+    def decorate(command):
+        signature = inspect.signature(command)
+        own = [p for p in signature.parameters.values() if p.name != "settings"]
+        added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
+                                   annotation=SETTINGS_OPTIONS[name]) for name in chosen]
+        at = next((i for i, p in enumerate(own) if p.name in _OUTPUT_PARAMETERS), len(own))
+        # Typer reads keyword arguments only: every parameter may be keyword-only, so the settings can stand
+        # between the command's own inputs and its output options.
+        parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own[:at]] + added + \
+            [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own[at:]]
+
+        @functools.wraps(command)
+        def wrapper(**kwargs):
+            given = Given({name: kwargs.pop(name, None) for name in chosen})
+            return command(settings=given, **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=parameters)
+        wrapper.__annotations__ = {**{k: v for k, v in command.__annotations__.items() if k != "settings"},
+                                   **{name: SETTINGS_OPTIONS[name] for name in chosen}}
+        return wrapper
+
+    return decorate

@@ -29,3 +29,27 @@ def test_a_format_not_written_is_a_usage_error(command, fmt):
     args = [command, "quadratic", "--x0", "1"] if command == "optimize" else [command, "0.1"]
     result = CliRunner().invoke(app, [*args, "-f", fmt])
     assert result.exit_code == 2
+
+
+def test_settings_options_are_declared_once_and_read_alike_everywhere():
+    # Every command that computes takes its settings options from options.settings_options: the same flags with
+    # the same help, whichever command shows them.
+    from typer.main import get_command
+
+    group = get_command(app)
+    seen: dict[str, str] = {}
+    for name in ("trace", "step", "check", "worksheet", "walk", "plot", "compare", "optimize", "lesson"):
+        for param in group.commands[name].params:
+            if param.name in ("rho", "eps", "lr", "weight_decay", "maximize", "preset", "lr_dtype"):
+                assert seen.setdefault(param.name, param.help) == param.help, (name, param.name)
+    assert set(seen) == {"rho", "eps", "lr", "weight_decay", "maximize", "preset", "lr_dtype"}
+
+
+def test_no_command_module_spells_out_the_settings_again():
+    from pathlib import Path
+
+    import adadelta_cli.commands as commands
+
+    for path in Path(commands.__file__).parent.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "rho: Rho" not in text and "preset=preset" not in text, path.name

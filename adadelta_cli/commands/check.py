@@ -8,22 +8,11 @@ import typer
 from .. import output
 from ..i18n import N_, _
 from ..options import (
-    X0,
     Digits,
-    DTypeOpt,
-    Edx2Init,
-    Eg2Init,
-    Eps,
-    Lr,
-    LrDTypeOpt,
-    Maximize,
+    Given,
     OutputOpt,
-    PresetOpt,
-    Rho,
-    WdMode,
-    WeightDecay,
     format_option,
-    resolve,
+    settings_options,
 )
 from ._common import EXIT_USAGE, EXIT_WRONG, check_digits
 
@@ -34,6 +23,7 @@ COMMAND = dict(name="check", help=N_(
     'likely slip, and a score.'))
 
 
+@settings_options()
 def command(
     files: Annotated[list[str], typer.Argument(metavar="FILE_OR_DIR...", help=N_(
         "Worksheets: CSV with a g column and any of eg2, edx2_prev, eta, dx, edx2, x filled in; a folder gives its "
@@ -50,11 +40,10 @@ def command(
     gradebook: Annotated[Optional[Path], typer.Option(
         "--gradebook", help=N_("Write one CSV row per sheet (file, student, variant, counts, score, first slip) to "
                               "FILE ('-': standard output)."), show_default=False, metavar="FILE")] = None,
-    rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
-    edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
-    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = None,
-    lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None,
+
+    format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None,
     digits: Digits = 6,
+    settings: Given = None,  # the settings options, given by @settings_options
 ) -> None:
     """Mark worksheets of hand-calculated values: each asked cell right, wrong, too few digits or unanswered, the
     likely slip, and a score."""
@@ -78,9 +67,7 @@ def command(
 
     def mark(path: str) -> checking.Marked:
         sheet = checking.read_worksheet(path)
-        resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
-                           weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
-                           dtype=dtype, lr_dtype=lr_dtype, base=sheet.settings)
+        resolved = settings.resolve(base=sheet.settings)
         verdicts = checking.check_worksheet(sheet, resolved, rel_tol, sig_digits)
         return checking.Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant)
 

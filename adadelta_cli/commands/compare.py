@@ -7,23 +7,13 @@ import typer
 from .. import output
 from ..i18n import N_, _, _f
 from ..options import (
-    X0,
     Digits,
-    Edx2Init,
-    Eg2Init,
-    Eps,
-    Lr,
-    LrDTypeOpt,
-    Maximize,
+    Given,
     OutputOpt,
-    PresetOpt,
-    Rho,
     SetOpt,
-    WdMode,
-    WeightDecay,
     WithOpt,
     format_option,
-    resolve,
+    settings_options,
 )
 from ._common import NUMBERS_OK, check_digits
 
@@ -33,14 +23,14 @@ COMMAND = dict(name="compare", context_settings=NUMBERS_OK, help=N_(
     'Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side.'))
 
 
+@settings_options(without=("dtype",))
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
     with_: WithOpt = None, set_: SetOpt = None,
-    rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
-    edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
-    maximize: Maximize = None, preset: PresetOpt = None, lr_dtype: LrDTypeOpt = None,
+
     format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, digits: Digits = 6,
+    settings: Given = None,  # the settings options, given by @settings_options
 ) -> None:
     """Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side."""
     from .. import comparing, others
@@ -48,9 +38,7 @@ def command(
     from ..readers import read_input
 
     check_digits(digits)
-    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
-                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
-                       lr_dtype=lr_dtype)
+    resolved = settings.resolve()
     chosen = others.parse_with(with_)
     hyper = others.parse_sets(set_, chosen)
     gradients = read_input(inputs or [])

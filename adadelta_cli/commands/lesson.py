@@ -8,23 +8,11 @@ import typer
 from .. import output
 from ..i18n import N_, _
 from ..options import (
-    X0,
+    CONVENTIONS,
+    SETTINGS,
     Digits,
-    DTypeOpt,
-    Edx2Init,
-    Eg2Init,
-    Eps,
-    HyperFloat32Opt,
-    Lr,
-    LrDTypeOpt,
-    Maximize,
-    NonFiniteOpt,
-    PresetOpt,
-    RateEg2Opt,
-    Rho,
-    WdMode,
-    WeightDecay,
-    resolve,
+    Given,
+    settings_options,
 )
 from ._common import NUMBERS_OK, check_digits
 
@@ -38,25 +26,22 @@ LessonOutput = Annotated[Path, typer.Option(
     metavar="FILE", show_default=False, rich_help_panel="Output")]
 
 
+@settings_options(*SETTINGS, *CONVENTIONS)
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
     output_path: LessonOutput = ...,
-    rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
-    edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
-    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = None,
-    lr_dtype: LrDTypeOpt = None, hyper_float32: HyperFloat32Opt = None, rate_eg2: RateEg2Opt = None,
-    nonfinite: NonFiniteOpt = None, digits: Digits = 6,
+
+
+    digits: Digits = 6,
+    settings: Given = None,  # the settings options, given by @settings_options
 ) -> None:
     """Write a web page that steps through the trace in class."""
     from .. import lesson, tracing
     from ..readers import read_input
 
     check_digits(digits)
-    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
-                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
-                       dtype=dtype, lr_dtype=lr_dtype, hyper_float32=hyper_float32, rate_eg2=rate_eg2,
-                       nonfinite=nonfinite)
+    resolved = settings.resolve()
     gradients = read_input(inputs or [])
     output.check_outputs(output_path, inputs=[gradients.path])
     if not inputs:

@@ -10,22 +10,13 @@ from ..i18n import N_, _, _f
 from ..options import (
     AnimateOpt,
     Digits,
-    Edx2Init,
-    Eg2Init,
-    Eps,
+    Given,
     LargePrintOpt,
-    Lr,
-    LrDTypeOpt,
-    Maximize,
     OutputOpt,
-    PresetOpt,
-    Rho,
     SetOpt,
     TitleOpt,
-    WdMode,
-    WeightDecay,
     format_option,
-    resolve,
+    settings_options,
 )
 from ._common import NUMBERS_OK, check_digits
 
@@ -35,6 +26,7 @@ COMMAND = dict(name="optimize", context_settings=NUMBERS_OK, help=N_(
     "Minimise a function: each step's gradient is taken exactly from the function at the current x."))
 
 
+@settings_options(without=("dtype", "x0"))
 def command(
     function: Annotated[str, typer.Argument(
         metavar="FUNCTION", help=N_("quadratic (Σ x_i²), rosenbrock, beale, himmelblau, or a formula in x and y such "
@@ -46,24 +38,22 @@ def command(
         "--with", help=N_("Other optimizers to run from the same start: adagrad, rmsprop, sgd, momentum, adam."),
         show_default=False)] = None,
     set_: SetOpt = None,
-    rho: Rho = None, eps: Eps = None, lr: Lr = None, eg2_init: Eg2Init = None, edx2_init: Edx2Init = None,
-    weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None, maximize: Maximize = None,
-    preset: PresetOpt = None, lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT,
+
+    format: FormatOpt = DEFAULT_FORMAT,
     output_path: OutputOpt = None, digits: Digits = 6,
     show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step in the table."))] = False,
     plot_path: Annotated[Optional[Path], typer.Option(
         "--plot", help=N_("Draw the trajectories over the function's contours to a .png, .svg or .pdf file "
         "(needs the plot extra)."), metavar="FILE", show_default=False)] = None,
     animate: AnimateOpt = None, title: TitleOpt = None, large_print: LargePrintOpt = False,
+    settings: Given = None,  # the settings options, given by @settings_options
 ) -> None:
     """Minimise a function: each step's gradient is taken exactly from the function at the current x."""
     from .. import optimizing
     from ..errors import SettingsError
 
     check_digits(digits)
-    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
-                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
-                       lr_dtype=lr_dtype)
+    resolved = settings.resolve(x0=x0)
     output.check_outputs(output_path, plot_path, animate)
     if animate is not None:
         from ..plotting import ANIMATION_FORMATS, check_suffix

@@ -9,23 +9,12 @@ import typer
 from .. import output
 from ..i18n import N_, _
 from ..options import (
-    X0,
     AnimateOpt,
-    DTypeOpt,
-    Edx2Init,
-    Eg2Init,
-    Eps,
+    Given,
     LargePrintOpt,
-    Lr,
-    LrDTypeOpt,
-    Maximize,
-    PresetOpt,
-    Rho,
     SetOpt,
     TitleOpt,
-    WdMode,
-    WeightDecay,
-    resolve,
+    settings_options,
 )
 from ._common import NUMBERS_OK
 
@@ -33,13 +22,12 @@ COMMAND = dict(name="plot", context_settings=NUMBERS_OK, help=N_(
     'Plot E[g²]_t and E[Δx²]_t (log scale), η_t, Δx_t and x_t against t.'))
 
 
+@settings_options()
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
-    rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
-    edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
-    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = None,
-    lr_dtype: LrDTypeOpt = None,
+
+
     output_path: Annotated[Optional[Path], typer.Option(
         "--output", "-o", help=N_("Draw to a .png, .svg or .pdf file (needs the plot extra: "
         "pip install 'adadelta-cli[plot]'). Without it, the chart is drawn in the terminal."), metavar="FILE",
@@ -56,16 +44,16 @@ def command(
         "--with", help=N_("With --function: other optimizers to draw (adagrad, rmsprop, sgd, momentum, adam)."),
         show_default=False)] = None,
     set_: SetOpt = None, title: TitleOpt = None, large_print: LargePrintOpt = False, animate: AnimateOpt = None,
+    settings: Given = None,  # the settings options, given by @settings_options
 ) -> None:
     """Plot E[g²]_t and E[Δx²]_t (log scale), η_t, Δx_t and x_t against t."""
     from .. import plotting, tracing
 
-    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
-                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
-                       dtype=dtype, lr_dtype=lr_dtype)
+    resolved = settings.resolve()
     look = {"title": title, "large": large_print}
     if function is not None:
-        _plot_function(function, resolved, x0, steps, with_, set_, output_path, inputs, width, height, look, animate)
+        _plot_function(function, resolved, settings.values["x0"], steps, with_, set_, output_path, inputs, width,
+                       height, look, animate)
         return
     report, source = tracing.trace_input(inputs or [], resolved)
     if not inputs:

@@ -7,19 +7,11 @@ import typer
 from ..i18n import N_, _
 from ..options import (
     Digits,
-    DTypeOpt,
-    Eps,
+    Given,
     LatexFragment,
-    Lr,
-    LrDTypeOpt,
-    Maximize,
     OutputOpt,
-    PresetOpt,
-    Rho,
-    WdMode,
-    WeightDecay,
     format_option,
-    resolve,
+    settings_options,
 )
 from ._common import EXIT_WRONG, check_digits
 
@@ -28,6 +20,7 @@ FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "l
 COMMAND = dict(name="step", help=N_('One step from an explicit state, with every intermediate shown.'))
 
 
+@settings_options(without=("x0", "eg2_init", "edx2_init"))
 def command(
     grad: Annotated[str, typer.Option("--grad", help=N_("g_t, the gradient of this step."), show_default=False)],
     eg2_prev: Annotated[Optional[str], typer.Option(
@@ -46,10 +39,10 @@ def command(
         "--rel-tol", help=N_("Instead, accept a value within this relative distance."), show_default=False)] = None,
     sig_digits: Annotated[int, typer.Option(
         "--sig-digits", help=N_("Significant digits an --expect value must carry."))] = 3,
-    rho: Rho = None, eps: Eps = None, lr: Lr = None, weight_decay: WeightDecay = None,
-    weight_decay_mode: WdMode = None, maximize: Maximize = None, preset: PresetOpt = None,
-    dtype: DTypeOpt = None, lr_dtype: LrDTypeOpt = None, format: FormatOpt = DEFAULT_FORMAT,
+
+    format: FormatOpt = DEFAULT_FORMAT,
     output_path: OutputOpt = None, digits: Digits = 6, latex_fragment: LatexFragment = False,
+    settings: Given = None,  # the settings options, given by @settings_options
 ) -> None:
     """One step from an explicit state, with every intermediate shown."""
     from .. import checking, tracing
@@ -64,9 +57,8 @@ def command(
             one_number(value, option, nonnegative=True)
     if x is not None:
         one_number(x, "--x")
-    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x, eg2_init=eg2_prev, edx2_init=edx2_prev,
-                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
-                       dtype=dtype, lr_dtype=lr_dtype, initial_options=("--x", "--eg2-prev", "--edx2-prev"))
+    resolved = settings.resolve(x0=x, eg2_init=eg2_prev, edx2_init=edx2_prev,
+                                initial_options=("--x", "--eg2-prev", "--edx2-prev"))
     g = [one_number(grad, "--grad")]
     eg2_given = one_number(eg2, "--eg2", nonnegative=True) if eg2 is not None else None
     checking.check_rel_tol(rel_tol)

@@ -7,26 +7,14 @@ import typer
 
 from ..i18n import N_
 from ..options import (
-    X0,
+    CONVENTIONS,
+    SETTINGS,
     Digits,
-    DTypeOpt,
-    Edx2Init,
-    Eg2Init,
-    Eps,
-    HyperFloat32Opt,
+    Given,
     LatexFragment,
-    Lr,
-    LrDTypeOpt,
-    Maximize,
-    NonFiniteOpt,
     OutputOpt,
-    PresetOpt,
-    RateEg2Opt,
-    Rho,
-    WdMode,
-    WeightDecay,
     format_option,
-    resolve,
+    settings_options,
 )
 from ._common import NUMBERS_OK, check_digits
 
@@ -36,15 +24,14 @@ COMMAND = dict(name="trace", context_settings=NUMBERS_OK, help=N_(
     'Trace the recurrence over a gradient sequence, one row per step (and parameter).'))
 
 
+@settings_options(*SETTINGS, *CONVENTIONS)
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as numbers (0.1 -0.2 0.15), one file (CSV, text, JSON), or - for "
         "stdin. None: the article's example 0.1, 0.2, 0.15."), show_default=False)] = None,
-    rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
-    edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
-    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = None,
-    lr_dtype: LrDTypeOpt = None, hyper_float32: HyperFloat32Opt = None, rate_eg2: RateEg2Opt = None,
-    nonfinite: NonFiniteOpt = None, format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None,
+
+
+    format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None,
     digits: Digits = 6,
     latex_fragment: LatexFragment = False,
     show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step of a long trace in the table."),
@@ -58,14 +45,12 @@ def command(
     export_html: Annotated[Optional[Path], typer.Option(
         "--export-html", help=N_("Also write the table (and --explain) as a web page, for handouts."), metavar="FILE",
         rich_help_panel="Output", show_default=False)] = None,
+    settings: Given = None,  # the settings options, given by @settings_options
 ) -> None:
     """Trace the recurrence over a gradient sequence, one row per step (and parameter)."""
     from .. import tracing
 
-    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
-                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
-                       dtype=dtype, lr_dtype=lr_dtype, hyper_float32=hyper_float32, rate_eg2=rate_eg2,
-                       nonfinite=nonfinite)
+    resolved = settings.resolve()
     check_digits(digits)
     tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
                           explain=explain, export_svg=export_svg, export_html=export_html,

@@ -8,20 +8,9 @@ import typer
 from .. import output
 from ..i18n import N_, _
 from ..options import (
-    X0,
     Digits,
-    DTypeOpt,
-    Edx2Init,
-    Eg2Init,
-    Eps,
-    Lr,
-    LrDTypeOpt,
-    Maximize,
-    PresetOpt,
-    Rho,
-    WdMode,
-    WeightDecay,
-    resolve,
+    Given,
+    settings_options,
 )
 from ._common import NUMBERS_OK, check_digits
 
@@ -30,22 +19,20 @@ COMMAND = dict(name="walk", context_settings=NUMBERS_OK, help=N_(
     'Enter to jump, e to show or hide the arithmetic, q quit.'))
 
 
+@settings_options()
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
-    rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
-    edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
-    maximize: Maximize = None, preset: PresetOpt = None, dtype: DTypeOpt = None,
-    lr_dtype: LrDTypeOpt = None, digits: Digits = 6,
+
+    digits: Digits = 6,
+    settings: Given = None,  # the settings options, given by @settings_options
 ) -> None:
     """Step through a trace in class, one step per key press (keys: see the help)."""
     from .. import tracing
     from .. import walk as walking
 
     check_digits(digits)
-    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
-                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
-                       dtype=dtype, lr_dtype=lr_dtype)
+    resolved = settings.resolve()
     tokens = inputs or []
     if tokens == ["-"]:
         from ..errors import SettingsError

@@ -7,22 +7,12 @@ import typer
 from .. import output
 from ..i18n import N_, _, _f
 from ..options import (
-    X0,
     Digits,
-    Edx2Init,
-    Eg2Init,
-    Eps,
+    Given,
     LatexFragment,
-    Lr,
-    LrDTypeOpt,
-    Maximize,
     OutputOpt,
-    PresetOpt,
-    Rho,
-    WdMode,
-    WeightDecay,
     format_option,
-    resolve,
+    settings_options,
 )
 from ._common import NUMBERS_OK, check_digits
 
@@ -34,6 +24,7 @@ COMMAND = dict(name="worksheet", context_settings=NUMBERS_OK, help=N_(
     'Make an exercise: a worksheet with blank columns for the student, or its answer key.'))
 
 
+@settings_options(without=("dtype",))
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as for trace. None: --steps N pleasant gradients drawn with --seed, "
@@ -55,11 +46,10 @@ def command(
     sig_digits: Annotated[int, typer.Option(
         "--sig-digits", help=N_("Significant digits asked of each answer (check reads it from the sheet; Moodle's "
         "tolerance is half a unit in that digit)."))] = 3,
-    rho: Rho = None, eps: Eps = None, lr: Lr = None, x0: X0 = None, eg2_init: Eg2Init = None,
-    edx2_init: Edx2Init = None, weight_decay: WeightDecay = None, weight_decay_mode: WdMode = None,
-    maximize: Maximize = None, preset: PresetOpt = None, lr_dtype: LrDTypeOpt = None,
+
     format: FormatOpt = DEFAULT_FORMAT, latex_fragment: LatexFragment = False,
     output_path: OutputOpt = None, digits: Digits = 6,
+    settings: Given = None,  # the settings options, given by @settings_options
 ) -> None:
     """Make an exercise: a worksheet with blank columns for the student, or its answer key."""
     from .. import tracing
@@ -72,9 +62,7 @@ def command(
 
     checking.check_sig_digits(sig_digits)
     hidden = sheets.parse_hide(hide)
-    resolved = resolve(preset=preset, rho=rho, eps=eps, lr=lr, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init,
-                       weight_decay=weight_decay, weight_decay_mode=weight_decay_mode, maximize=maximize,
-                       lr_dtype=lr_dtype)
+    resolved = settings.resolve()
     if inputs and (steps is not None or seed is not None or variants is not None):
         raise SettingsError(_("--steps, --seed and --variants draw gradients when there is no INPUT; give one or "
                               "the other"))
