@@ -268,3 +268,9 @@ def test_adadelta_lang_in_locale_style_never_stops_a_command(value, heading):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(heading)
     assert ("English is used" in done.stderr) == (value == "fr")
+
+
+def test_the_chinese_guide_has_its_glossary():
+    guide = (ROOT / "docs" / "zh.md").read_text(encoding="utf-8")
+    for term in ("梯度平方的指数加权平均", "二阶矩", "不是二阶导数", "1/(1−ρ)", "ln 0.5 / ln ρ", "13.5"):
+        assert term in guide, term
