@@ -387,7 +387,7 @@ def _latex_text(text: str) -> str:
 
 
 VERDICT_MARKS = {"right": N_("✓ right"), "right_given": N_("✓ right"), "wrong": N_("✗ wrong"),
-                 "too_few": N_("✗ too few significant digits"), "unanswered": N_("· unanswered"),
+                 "too_few": N_("✗ too few digits"), "unanswered": N_("· unanswered"),
                  "given": N_("· given")}
 
 
@@ -423,6 +423,7 @@ def verdicts_table(verdicts, title: str, digits: int = 6, several: bool = False)
     if several:
         result.add_column(Text("param"), no_wrap=True)
     for heading in VERDICT_HEADINGS:
+        # The note wraps at words; everything else keeps to one line (the verdicts are short, to leave it room).
         result.add_column(Text(_(heading)), justify="right" if heading in ("written", "computed") else "left",
                           no_wrap=heading != "note", min_width=8 if heading == "computed" else None,
                           overflow="fold")
