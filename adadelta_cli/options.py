@@ -141,10 +141,10 @@ Digits = Annotated[int, typer.Option(
     rich_help_panel=OUTPUT_PANEL)]
 WithOpt = Annotated[Optional[str], typer.Option(
     "--with", help=N_("Optimizers beside Adadelta: a comma-separated list of adagrad, rmsprop, sgd, momentum, adam "
-    "(PyTorch's defaults). [default: all five]"), show_default=False)]
+    "(PyTorch's defaults). [default: all five]"), show_default=False, metavar="NAMES")]
 SetOpt = Annotated[Optional[list[str]], typer.Option(
     "--set", help=N_("OPTIMIZER.PARAMETER=VALUE over PyTorch's defaults, e.g. --set adagrad.lr=0.1; repeatable."),
-    show_default=False)]
+    show_default=False, metavar="OPT.PARAM=VALUE")]
 
 
 

@@ -11,7 +11,8 @@ from ._common import NUMBERS_OK, check_digits
 FormatOpt, DEFAULT_FORMAT = format_option("table", "json", "csv", "markdown")
 
 COMMAND = dict(name="diff", context_settings=NUMBERS_OK, help=N_(
-    'Two presets (or key=value,... setting sets) on the same gradients: what differs, why, where the traces part.'))
+    'Two presets, or two sets of settings, side by side on the same gradients: what differs, why, where the traces '
+    'part. A and B are preset names or key=value,... settings.'))
 
 
 def command(
