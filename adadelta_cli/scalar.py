@@ -92,6 +92,8 @@ def two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return p, np.where(ok, e, 0.0), ok
 
 
+# _accumulate_squares and _accumulate_steps carry ``fma``'s body inline (TwoProduct, TwoSum, the halfway check): a Python call per step would
+# cost more than the arithmetic. tests/test_core.py holds every path bit for bit to the C library's fma().
 def _accumulate_squares(v: np.ndarray, start: float, rho: float, one_minus_rho: float) -> np.ndarray:
     """E_t = fma((1−ρ)·v_t, v_t, E_{t−1}·ρ) for every t, from E_0 = start (v given for every step)."""
     a = v * one_minus_rho
@@ -123,8 +125,6 @@ def _accumulate_squares(v: np.ndarray, start: float, rho: float, one_minus_rho: 
     return out
 
 
-# The loops below carry ``fma``'s body inline (TwoProduct, TwoSum, the halfway check): a Python call per step would
-# cost more than the arithmetic. tests/test_core.py holds every path bit for bit to the C library's fma().
 def _accumulate_steps(v: np.ndarray, denominators: np.ndarray, start: float, rho: float, one_minus_rho: float,
                       eps: float) -> np.ndarray:
     """E[Δx²]_t for every t from E[Δx²]_0 = start: Δx_t = −(√(E[Δx²]_{t−1} + ε) / denominator_t · v_t), then
