@@ -92,8 +92,9 @@ def two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return p, np.where(ok, e, 0.0), ok
 
 
-# _accumulate_squares and _accumulate_steps carry ``fma``'s body inline (TwoProduct, TwoSum, the halfway check): a Python call per step would
-# cost more than the arithmetic. tests/test_core.py holds every path bit for bit to the C library's fma().
+# _accumulate_squares and _accumulate_steps carry ``fma``'s body inline (TwoProduct, TwoSum, the halfway check):
+# a Python call per step would cost more than the arithmetic. tests/test_core.py holds every path bit for bit to the
+# C library's fma().
 def _accumulate_squares(v: np.ndarray, start: float, rho: float, one_minus_rho: float) -> np.ndarray:
     """E_t = fma((1−ρ)·v_t, v_t, E_{t−1}·ρ) for every t, from E_0 = start (v given for every step)."""
     a = v * one_minus_rho
