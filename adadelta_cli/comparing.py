@@ -8,7 +8,8 @@ import numpy as np
 
 from . import core, numfmt, others
 from .i18n import _, _f
-from .render import _csv_cell, settings_line
+from .render import settings_line
+from .report import COUNT, TEXT, Column, Document, Para, Records, Table
 
 COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x")
 
@@ -32,80 +33,41 @@ def compute(grads: np.ndarray, resolved, chosen: list[str], hyper: dict) -> dict
     return results
 
 
-def records(grads: np.ndarray, names: list[str], results: dict):
-    for t in range(grads.shape[0]):
-        for p, param in enumerate(names):
-            for optimizer, r in results.items():
-                yield t + 1, param, optimizer, float(grads[t, p]), float(r["eta"][t, p]), float(r["dx"][t, p]), \
-                    float(r["x"][t, p])
-
-
-def _number(value: float) -> str | None:
-    return None if math.isnan(value) else repr(value)
-
-
-def to_json(grads, names, results, settings: dict) -> str:
-    from . import jsonout
-
-    steps = [{"t": t, "param": param, "optimizer": optimizer, "g": g, "eta": None if math.isnan(eta) else eta,
-              "dx": dx, "x": x} for t, param, optimizer, g, eta, dx, x in records(grads, names, results)]
-    return jsonout.document(settings, steps=steps)
-
-
-def to_csv(grads, names, results) -> str:
-    rows = [",".join(COLUMNS)]
-    for t, param, optimizer, g, eta, dx, x in records(grads, names, results):
-        rows.append(",".join([str(t), _csv_cell(param), optimizer, repr(g), _number(eta) or "", repr(dx), repr(x)]))
-    return "\n".join(rows) + "\n"
-
-
-def table(grads, names, results, settings: dict, digits: int, width: int | None = None):
-    """One row per step (and parameter): g, then η_t and x_t of each optimizer side by side.
-
-    With ``width`` (a terminal's), a table wider than it is shown in parts, each a group of whole optimizers (η_t
-    beside its x_t) after t and g_t, with a line saying so."""
-    from rich import box
-    from rich.console import Group
-    from rich.text import Text
-
-    from .render import table_width
-
-    several = len(names) > 1
-
-    def make(optimizers: list[str]):
-        from rich.table import Table
-
-        headings = ["t"] + (["param"] if several else []) + ["g_t"]
-        for optimizer in optimizers:
-            headings += [f"η_t {optimizer}", f"x_t {optimizer}"]
-        result = Table(box=box.SIMPLE_HEAD)
-        for i, heading in enumerate(headings):
-            result.add_column(Text(heading), justify="left" if several and i == 1 else "right", no_wrap=True)
+def records(grads: np.ndarray, names: list[str], results: dict, settings: dict) -> Records:
+    """Every optimizer's η_t, Δx_t and x_t, one record per step, parameter and optimizer (η_t is null where
+    g_t = 0 leaves it undefined)."""
+    def rows():
         for t in range(grads.shape[0]):
             for p, param in enumerate(names):
-                cells = [str(t + 1)] + ([param] if several else []) + [numfmt.sig(grads[t, p], digits)]
-                for optimizer in optimizers:
-                    r = results[optimizer]
-                    eta = r["eta"][t, p]
-                    cells += ["—" if math.isnan(eta) else numfmt.sig(eta, digits), numfmt.sig(r["x"][t, p], digits)]
-                result.add_row(*(Text(c) for c in cells))
-        return result
+                for optimizer, r in results.items():
+                    eta = float(r["eta"][t, p])
+                    yield (t + 1, param, optimizer, float(grads[t, p]), None if math.isnan(eta) else eta,
+                           float(r["dx"][t, p]), float(r["x"][t, p]))
 
-    tables = [make(list(results))]
-    if width is not None and table_width(tables[0]) > width:
-        groups, current = [], []
-        for optimizer in results:
-            if current and table_width(make(current + [optimizer])) > width:
-                groups.append(current)
-                current = []
-            current.append(optimizer)
-        groups.append(current)
-        if len(groups) > 1:
-            tables = [Text(_f("(the table is wider than the terminal's %(width)s columns: shown in %(count)s parts; "
-                              "-o FILE or --format csv writes it whole)", width=width, count=len(groups)),
-                           style="dim")] + [make(group) for group in groups]
+    return Records(list(COLUMNS), rows(), settings)
+
+
+def document(grads, names, results, settings: dict, digits: int) -> Document:
+    """One row per step (and parameter): g, then η_t and x_t of each optimizer side by side (kept together when a
+    wide table is shown in parts)."""
+    several = len(names) > 1
+    columns = [Column("t", kind=COUNT)] + ([Column("param", kind=TEXT)] if several else []) + [Column("g", "g_t")]
+    for optimizer in results:
+        columns += [Column(f"eta_{optimizer}", f"η_t {optimizer}", group=optimizer),
+                    Column(f"x_{optimizer}", f"x_t {optimizer}", group=optimizer)]
+    rows = []
+    for t in range(grads.shape[0]):
+        for p, param in enumerate(names):
+            row = [t + 1] + ([param] if several else []) + [float(grads[t, p])]
+            for r in results.values():
+                eta = float(r["eta"][t, p])
+                row += ["—" if math.isnan(eta) else eta, float(r["x"][t, p])]
+            rows.append(row)
     hypers = "; ".join(f"{name} " + ", ".join(f"{k} {numfmt.sig(v, digits)}" for k, v in h.items())
                        for name, h in settings["others"].items())
     caption = _("η_t: the factor that multiplies g_t in the step (for momentum and Adam, −Δx_t/g_t; — where "
                 "g_t = 0). Adadelta's η_t excludes lr, as in trace.")
-    return Group(Text(settings_line(settings)), Text(hypers), *tables, Text(caption, style="dim"))
+    return Document(_("Adadelta beside other optimizers"),
+                    [Para(settings_line(settings, digits)), Para(hypers), Table(columns, rows),
+                     Para(caption, quiet=True)],
+                    words=tuple(names))

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import core, numfmt
+from . import core, numfmt, writers
 from .errors import SettingsError
 from .i18n import N_, _, _f
-from .render import _marked
+from .report import COUNT, TEXT, Column, Document, Gap, Heading, Para, Records, Table
 
 TOLERANCE = 1e-12  # traces part where a value differs by more than this times its parameter's scale
 QUANTITIES = ("g_eff", "eg2", "eta", "dx", "edx2", "x")  # in the order a step computes them
@@ -162,52 +162,25 @@ def _g_eff_differs(settings: core.Settings) -> bool:
     return bool(settings.maximize or (settings.weight_decay and settings.weight_decay_mode == "coupled"))
 
 
-def _machine(value: float):
-    """A number for JSON: non-finite values as the strings NaN, Infinity, -Infinity (marked, not lost)."""
-    value = float(value)
-    if math.isfinite(value):
-        return value
-    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-
-
-def _csv_number(value: float) -> str:
-    value = float(value)
-    return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else ("inf" if value > 0 else "-inf"))
-
-
 COLUMNS = ("eg2", "eta", "dx", "edx2", "x")
 
 
-def to_json(a: Side, b: Side, grads, names, source: str, start: dict) -> str:
-    """The contract's layout (jsonout): settings (both sides, the start, the input), then the steps one a line
-    with the CSV's columns, then what differs and where the traces part."""
-    from . import jsonout
-
+def data(a: Side, b: Side, grads, names, source: str, start: dict) -> Records:
+    """The machine view: settings (both sides, the start, the input), the steps with both sides' values, then what
+    differs and where the traces part (NaN and infinities marked, never lost)."""
     part = parting(a, b)
     settings = {"a": a.as_dict(), "b": b.as_dict(), **start, "input": source, "tolerance": TOLERANCE}
-    parted = None if part is None else {**part, "parameter": names[part["parameter"]], "a": _machine(part["a"]),
-                                        "b": _machine(part["b"])}
-    steps = []
-    for t in range(grads.shape[0]):
-        for p, param in enumerate(names):
-            record = {"t": t + 1, "param": param, "g": _machine(grads[t, p])}
-            for letter, s in (("a", a), ("b", b)):
-                record.update({f"{q}_{letter}": _machine(getattr(s.steps, q)[t, p]) for q in COLUMNS})
-            steps.append(record)
-    return jsonout.document(settings, {"differences": differences(a, b), "parted": parted}, steps=steps)
+    parted = None if part is None else {**part, "parameter": names[part["parameter"]],
+                                        "a": writers.json_value(part["a"]), "b": writers.json_value(part["b"])}
+    columns = ["t", "param", "g"] + [f"{q}_{letter}" for letter in "ab" for q in COLUMNS]
 
+    def rows():
+        for t in range(grads.shape[0]):
+            for p, param in enumerate(names):
+                yield [t + 1, param, float(grads[t, p])] + [float(getattr(s.steps, q)[t, p]) for s in (a, b)
+                                                            for q in COLUMNS]
 
-def to_csv(a: Side, b: Side, grads, names) -> str:
-    from .render import _csv_cell
-
-    head = ["t", "param", "g"] + [f"{q}_a" for q in COLUMNS] + [f"{q}_b" for q in COLUMNS]
-    rows = [",".join(head)]
-    for t in range(grads.shape[0]):
-        for p, param in enumerate(names):
-            cells = [str(t + 1), _csv_cell(param), repr(float(grads[t, p]))]
-            cells += [_csv_number(getattr(s.steps, q)[t, p]) for s in (a, b) for q in COLUMNS]
-            rows.append(",".join(cells))
-    return "\n".join(rows) + "\n"
+    return Records(columns, rows(), settings, extra={"differences": differences(a, b), "parted": parted})
 
 
 def _show(value, digits: int) -> str:
@@ -245,24 +218,25 @@ def _label(s: Side) -> str:
     return s.preset if s.spec == s.preset else s.spec
 
 
-def _rows(a: Side, b: Side, grads, names, digits: int, show_all: bool):
-    """(cells) of the side-by-side table; None for the hidden middle of a long trace."""
+def _rows(a: Side, b: Side, grads, names, show_all: bool) -> list:
+    """The side-by-side rows: Δx_t and x_t of both, and x_t B − A; a Gap for the hidden middle of a long trace."""
     from .render import HEAD_ROWS, TAIL_ROWS
 
     steps = grads.shape[0]
     shown = range(steps) if show_all or steps <= HEAD_ROWS + TAIL_ROWS + 5 else \
         [*range(HEAD_ROWS), None, *range(steps - TAIL_ROWS, steps)]
     several = len(names) > 1
+    out = []
     for t in shown:
         if t is None:
-            yield None
+            out.append(Gap(steps - HEAD_ROWS - TAIL_ROWS))
             continue
         for p, param in enumerate(names):
             xa, xb = float(a.steps.x[t, p]), float(b.steps.x[t, p])
-            cells = [str(t + 1)] + ([param] if several else []) + [numfmt.sig(grads[t, p], digits)]
             with np.errstate(invalid="ignore"):
                 numbers = (a.steps.dx[t, p], b.steps.dx[t, p], xa, xb, xb - xa)
-            yield cells + [_marked(numfmt.sig(v, digits), float(v), numfmt.sig) for v in numbers]
+            out.append([t + 1] + ([param] if several else []) + [float(grads[t, p])] + [float(v) for v in numbers])
+    return out
 
 
 def headings(names) -> list[str]:
@@ -270,70 +244,32 @@ def headings(names) -> list[str]:
                                                             "x_t B − A"]
 
 
-def table(a: Side, b: Side, grads, names, source: str, start: dict, digits: int, show_all: bool = False):
+def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: int, show_all: bool = False
+             ) -> Document:
     """Both settings lines, what differs (setting, A, B, why), where the traces part, then both side by side."""
-    from rich import box
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
     from .render import settings_text
 
-    parts = []
+    blocks = []
     for letter, s in (("A", a), ("B", b)):
         text = settings_text({**_shown(s.settings), **start, "preset": s.preset}, digits)
-        parts.append(Text(f"{letter}: {_label(s)} — {text}"))
+        blocks.append(Para(f"{letter}: {_label(s)} — {text}"))
     diffs = differences(a, b)
     if diffs:
-        parts.append(Text(_("What differs (A, B, why it matters):")))
-        what = Table.grid(padding=(0, 3))
-        for _column in range(3):
-            what.add_column(no_wrap=True)
-        what.add_column()
-        for d in diffs:
-            what.add_row(Text("  " + d["setting"]), Text(_show(d["a"], digits)), Text(_show(d["b"], digits)),
-                         Text(d["why"]))
-        parts.append(what)
+        blocks.append(Heading(_("What differs (A, B, why it matters):").rstrip(":")))
+        columns = [Column("setting", _("setting"), kind=TEXT), Column("a", "A", kind=TEXT),
+                   Column("b", "B", kind=TEXT), Column("why", _("why it matters"), kind=TEXT, wrap=True)]
+        blocks.append(Table(columns, [[d["setting"], _show(d["a"], digits), _show(d["b"], digits), d["why"]]
+                                      for d in diffs]))
     else:
-        parts.append(Text(_("The settings in force are the same.")))
-    for line in summary_lines(a, b, names, digits):
-        parts.append(Text(line))
-    side_by_side = Table(box=box.SIMPLE_HEAD, show_edge=False)
+        blocks.append(Para(_("The settings in force are the same.")))
+    blocks += [Para(line) for line in summary_lines(a, b, names, digits)]
+    blocks.append(Heading(_f("Both traces on %(source)s", source=source)))
     several = len(names) > 1
-    for i, heading in enumerate(headings(names)):
-        side_by_side.add_column(Text(heading), justify="left" if several and i == 1 else "right", no_wrap=True)
-    for cells in _rows(a, b, grads, names, digits, show_all):
-        side_by_side.add_row(*(Text(c) for c in (cells or ["…"] + [""] * (len(headings(names)) - 1))))
-    parts.append(side_by_side)
-    return Group(*parts)
-
-
-def to_markdown(a: Side, b: Side, grads, names, source: str, start: dict, digits: int,
-                show_all: bool = False) -> str:
-    from .render import settings_text
-
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
-    lines = [f"# adadelta diff: {cell(_label(a))} / {cell(_label(b))}", ""]
-    for letter, s in (("A", a), ("B", b)):
-        text = settings_text({**_shown(s.settings), **start, "preset": s.preset}, digits)
-        lines.append(f"- **{letter}** `{cell(s.spec)}`: " + cell(text))
-    lines += ["", f"## {_('What differs (A, B, why it matters):').rstrip(':')}", ""]
-    diffs = differences(a, b)
-    if diffs:
-        lines += ["| | A | B | |", "| --- | --- | --- | --- |"]
-        lines += [f"| {d['setting']} | {cell(_show(d['a'], digits))} | {cell(_show(d['b'], digits))} | "
-                  f"{cell(d['why'])} |" for d in diffs]
-    else:
-        lines.append(_("The settings in force are the same."))
-    lines += [""] + summary_lines(a, b, names, digits) + ["", f"## {_f('Both traces on %(source)s', source=source)}",
-                                                           ""]
-    head = headings(names)
-    lines += ["| " + " | ".join(head) + " |", "|" + " ---: |" * len(head)]
-    for cells in _rows(a, b, grads, names, digits, show_all):
-        lines.append("| " + " | ".join(cell(c) for c in (cells or ["…"] + [""] * (len(head) - 1))) + " |")
-    return "\n".join(lines) + "\n"
+    columns = [Column("t", kind=COUNT)] + ([Column("param", kind=TEXT)] if several else [])
+    columns += [Column(key, heading) for key, heading in zip(("g", "dx_a", "dx_b", "x_a", "x_b", "x_b_minus_a"),
+                                                              headings(names)[1 + several:])]
+    blocks.append(Table(columns, _rows(a, b, grads, names, show_all), sections=several))
+    return Document(f"adadelta diff: {_label(a)} / {_label(b)}", blocks, words=(source, *names))
 
 
 def first_nonfinite(s: Side) -> int | None:

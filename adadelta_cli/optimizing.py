@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import core, numfmt, others
+from . import core, others
 from .expr import Function
 from .i18n import _, _f
-from .render import _csv_cell, settings_line
+from .render import settings_line
+from .report import COUNT, Column, Document, Gap, Para, Records, Table
 
 TRACE_COLUMNS = ("t", "param", "g", "eg2", "edx2_prev", "eta", "dx", "edx2", "x", "f")
 OTHER_COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x", "f")
@@ -106,84 +107,26 @@ def records(function: Function, adadelta: tuple, results: dict, with_optimizer: 
                        "f": _num(r["f"][t])}
 
 
-STREAM_RECORDS = 10_000  # records formatted at a time: a long run is written as it is formatted, never held whole
+def data(function, adadelta, results, settings: dict) -> Records:
+    """Every step of every optimizer, for CSV and JSON (written a slice at a time, never held whole)."""
+    return Records(list(OTHER_COLUMNS if results else TRACE_COLUMNS),
+                   records(function, adadelta, results, bool(results)), settings)
 
 
-def _slices(function, adadelta, results):
-    import itertools
-
-    it = records(function, adadelta, results, bool(results))
-    while True:
-        chunk = list(itertools.islice(it, STREAM_RECORDS))
-        if not chunk:
-            return
-        yield chunk
-
-
-def write_json(out, function, adadelta, results, settings: dict) -> None:
-    """The JSON document written to ``out`` a slice of records at a time (the same bytes as to_json)."""
-    from . import jsonout
-
-    out.write(jsonout.head(settings))
-    first = True
-    for chunk in _slices(function, adadelta, results):
-        out.write(jsonout.record_lines(chunk, first))
-        first = False
-    out.write(jsonout.TAIL)
-
-
-def write_csv(out, function, adadelta, results) -> None:
-    """The CSV written to ``out`` a slice of records at a time (the same bytes as to_csv)."""
-    columns = OTHER_COLUMNS if results else TRACE_COLUMNS
-    out.write(",".join(columns) + "\n")
-    for chunk in _slices(function, adadelta, results):
-        out.write("".join(",".join("" if r.get(c) is None else (_csv_cell(r[c]) if isinstance(r[c], str) else
-                                                                 repr(r[c])) for c in columns) + "\n"
-                          for r in chunk))
-
-
-def to_json(function, adadelta, results, settings: dict) -> str:
-    import io
-
-    buffer = io.StringIO()
-    write_json(buffer, function, adadelta, results, settings)
-    return buffer.getvalue()
-
-
-def to_csv(function, adadelta, results) -> str:
-    import io
-
-    buffer = io.StringIO()
-    write_csv(buffer, function, adadelta, results)
-    return buffer.getvalue()
-
-
-def table(function, adadelta, results, settings: dict, digits: int, show_all: bool):
+def document(function, adadelta, results, settings: dict, digits: int, show_all: bool) -> Document:
     """Per optimizer: f(x_t) and the coordinates of x_t, the first and last steps of a long run."""
-    from rich import box
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
     steps, fs = adadelta
     runs = {"adadelta": (steps.x.astype(np.float64), fs)}
     runs.update({name: (r["x"], r["f"]) for name, r in results.items()})
-    parts = [Text(_("minimising f = %(f)s") % {"f": function.text}), Text(settings_line(settings, digits))]
+    blocks = [Para(_("minimising f = %(f)s") % {"f": function.text}), Para(settings_line(settings, digits))]
     count = len(fs)
     shown = list(range(count)) if show_all or count <= 25 else list(range(10)) + [-1] + list(range(count - 10,
                                                                                                   count))
+    columns = [Column("t", kind=COUNT), Column("f", "f(x_t)")] + [Column(v, f"{v}_t") for v in function.variables]
     for name, (xs, f) in runs.items():
-        t = Table(title=Text(name), title_justify="left", box=box.SIMPLE_HEAD)
-        for heading in ["t", "f(x_t)"] + [f"{v}_t" for v in function.variables]:
-            t.add_column(Text(heading), justify="right", no_wrap=True)
-        for i in shown:
-            if i < 0:
-                t.add_row(*(Text("⋮", style="dim") for _ in range(2 + function.dimensions)))
-                continue
-            t.add_row(Text(str(i + 1)), Text(numfmt.sig(f[i], digits)),
-                      *(Text(numfmt.sig(v, digits)) for v in xs[i]))
-        parts.append(t)
-    return Group(*parts)
+        rows = [Gap(count - 20) if i < 0 else [i + 1, float(f[i]), *map(float, xs[i])] for i in shown]
+        blocks.append(Table(columns, rows, title=name))
+    return Document(_("Adadelta on f = %(f)s") % {"f": function.text}, blocks)
 
 
 # Where the built-in functions are lowest (Himmelblau's four minima are all equally low).

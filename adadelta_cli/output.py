@@ -75,7 +75,10 @@ def split_table(table, width: int) -> list:
     from rich.table import Table
 
     columns = table.columns
+    tags = getattr(table, "column_groups", None) or [None] * len(columns)
     keys = [0] + ([1] if len(columns) > 1 and columns[1].justify == "left" else [])
+    if any(tags):  # grouped columns (an optimizer's η_t and x_t) follow the key columns, which start every part
+        keys = list(range(next(i for i, tag in enumerate(tags) if tag is not None)))
     rest = [i for i in range(len(columns)) if i not in keys]
 
     def build(indices: list[int], first: bool, last: bool):
@@ -92,13 +95,20 @@ def split_table(table, width: int) -> list:
             part.add_row(*(column_cells[r] for column_cells in cells), style=row.style, end_section=row.end_section)
         return part
 
+    # Columns of one group stay side by side.
+    units: list[list[int]] = []
+    for i in rest:
+        if units and tags[i] is not None and tags[units[-1][-1]] == tags[i]:
+            units[-1].append(i)
+        else:
+            units.append([i])
     groups: list[list[int]] = []
     current: list[int] = []
-    for i in rest:
-        trial = current + [i]
+    for unit in units:
+        trial = current + unit
         if current and _measure(build(keys + trial, False, False)) > width:
             groups.append(current)
-            current = [i]
+            current = list(unit)
         else:
             current = trial
     if current or not groups:
@@ -487,3 +497,19 @@ class Progress:
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def write_report(fmt: str, output: Path | None, digits: int = 6, *, document=None, records=None,
+                 fragment: bool = False, console=None) -> None:
+    """A command's report in ``fmt``, through the one writer of that format (``writers``): ``document()`` for
+    people (table, Markdown, LaTeX), ``records()`` for machines (CSV, JSON, written a slice at a time). A table goes
+    to a terminal fitted to its width, to a file or a pipe whole."""
+    from . import writers
+
+    if fmt in ("csv", "json"):
+        data = records()
+        emit_stream(lambda out: (writers.write_csv if fmt == "csv" else writers.write_json)(out, data), output)
+    elif fmt in ("markdown", "latex") or (output is not None and not is_stdout(output)):
+        emit(writers.text(document(), fmt, digits, fragment), output)
+    else:
+        print_fitted(writers.table(document(), digits), console or stdout_console())

@@ -426,7 +426,7 @@ def test_chinese_in_an_svg_gets_two_cells_a_character(run, tmp_path):
 def test_compare_fits_the_terminal_in_panels_of_whole_optimizers():
     from rich.table import Table
 
-    from adadelta_cli import comparing, others
+    from adadelta_cli import comparing, others, output, writers
     from adadelta_cli.options import resolve
     from adadelta_cli.readers import read_input
     from adadelta_cli.render import table_width
@@ -437,17 +437,17 @@ def test_compare_fits_the_terminal_in_panels_of_whole_optimizers():
     resolved = resolve()
     results = comparing.compute(gradients.values, resolved, chosen, hyper)
     settings = {**resolved.as_dict(), "with": chosen, "others": {name: hyper[name] for name in chosen}}
+    group = writers.table(comparing.document(gradients.values, gradients.names, results, settings, 6))
+    whole, = [r for r in group.renderables if isinstance(r, Table)]
     for width in (80, 100, 120):
-        group = comparing.table(gradients.values, gradients.names, results, settings, 6, width=width)
-        tables = [r for r in group.renderables if isinstance(r, Table)]
+        tables = output.split_table(whole, width)
         assert len(tables) > 1 and all(table_width(t) <= width for t in tables)
         headings = [[str(c.header) for c in t.columns] for t in tables]
         assert all(h[:2] == ["t", "g_t"] for h in headings)  # each part readable on its own
         shown = [name for h in headings for name in (x.split(" ", 1)[1] for x in h[2:] if x.startswith("η_t"))]
         assert shown == ["adadelta", *chosen]  # every optimizer once, η_t beside its own x_t
         assert all(f"x_t {n}" in h for h in headings for n in (x.split(" ", 1)[1] for x in h if x.startswith("η_t")))
-    whole = comparing.table(gradients.values, gradients.names, results, settings, 6, width=400)
-    assert len([r for r in whole.renderables if isinstance(r, Table)]) == 1
+    assert len(output.split_table(whole, 400)) == 1
 
 
 @pytest.mark.parametrize("options", [{}, {"maximize": True, "weight_decay": 0.01, "x0": "0.5,-1"},

@@ -610,7 +610,7 @@ def test_a_name_cannot_close_the_markdown_code_block(run, tmp_path):
 
 def test_optimize_streams_the_same_bytes(monkeypatch):
     """Written a slice at a time (slices of 7 records here), the CSV and JSON are those of the whole run."""
-    from adadelta_cli import expr, jsonout, optimizing
+    from adadelta_cli import expr, jsonout, optimizing, writers
     from adadelta_cli.options import resolve
 
     function = expr.parse("rosenbrock")
@@ -618,9 +618,11 @@ def test_optimize_streams_the_same_bytes(monkeypatch):
     results = {"adam": optimizing.run_other("adam", dict(optimizing.others.DEFAULTS["adam"]), function,
                                             __import__("numpy").array([0.0, 0.0]), 20)}
     whole_json = jsonout.document({"a": 1}, steps=list(optimizing.records(function, adadelta, results, True)))
-    monkeypatch.setattr(optimizing, "STREAM_RECORDS", 7)
-    assert optimizing.to_json(function, adadelta, results, {"a": 1}) == whole_json
-    rows = list(csv.DictReader(io.StringIO(optimizing.to_csv(function, adadelta, results))))
+    whole_csv = writers.csv(optimizing.data(function, adadelta, results, {"a": 1}))
+    monkeypatch.setattr(writers, "SLICE", 7)
+    assert writers.json(optimizing.data(function, adadelta, results, {"a": 1})) == whole_json
+    assert writers.csv(optimizing.data(function, adadelta, results, {"a": 1})) == whole_csv
+    rows = list(csv.DictReader(io.StringIO(whole_csv)))
     assert len(rows) == 20 * 2 * 2 and rows[-1]["optimizer"] == "adam" and rows[-1]["t"] == "20"
 
 

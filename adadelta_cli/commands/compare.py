@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import output
-from ..i18n import N_, _, _f
+from ..i18n import N_, _
 from ..options import (
     Digits,
     Given,
@@ -34,7 +34,6 @@ def command(
 ) -> None:
     """Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side."""
     from .. import comparing, others
-    from ..errors import SettingsError
     from ..readers import read_input
 
     check_digits(digits)
@@ -49,19 +48,7 @@ def command(
     results = comparing.compute(gradients.values, resolved, chosen, hyper)
     settings = {**resolved.as_dict(), "input": gradients.source, "with": chosen,
                 "others": {name: hyper[name] for name in chosen}}
-    fmt = format.value
-    if fmt == "json":
-        output.emit(comparing.to_json(gradients.values, gradients.names, results, settings), output_path)
-    elif fmt == "csv":
-        output.emit(comparing.to_csv(gradients.values, gradients.names, results), output_path)
-    elif fmt == "table":
-        if output_path is not None:
-            table = comparing.table(gradients.values, gradients.names, results, settings, digits)
-            output.emit(output.render_text(table, width=200), output_path)
-        else:
-            console = output.stdout_console()
-            table = comparing.table(gradients.values, gradients.names, results, settings, digits,
-                                    width=console.width if console.is_terminal else None)
-            output.print_fitted(table, console)
-    else:
-        raise SettingsError(_f('compare writes --format table, csv or json, not %(format)s', format=fmt))
+    output.write_report(format.value, output_path, digits,
+                        document=lambda: comparing.document(gradients.values, gradients.names, results, settings,
+                                                            digits),
+                        records=lambda: comparing.records(gradients.values, gradients.names, results, settings))

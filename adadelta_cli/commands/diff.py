@@ -62,18 +62,7 @@ def command(
         if bad is not None:
             output.warn(_f("%(side)s: values are no longer finite from step %(step)s on (IEEE arithmetic, as the "
                            "frameworks carry on)", side=s.spec, step=bad))
-    if fmt == "json":
-        output.emit(diffing.to_json(side_a, side_b, gradients.values, names, source, one), output_path)
-    elif fmt == "csv":
-        output.emit(diffing.to_csv(side_a, side_b, gradients.values, names), output_path)
-    elif fmt == "markdown":
-        output.emit(diffing.to_markdown(side_a, side_b, gradients.values, names, source, one, digits, show_all),
-                    output_path)
-    else:
-        table = diffing.table(side_a, side_b, gradients.values, names, source, one, digits, show_all)
-        if output_path is not None:
-            output.emit(output.render_text(table, width=200), output_path)
-        else:
-            console = output.stdout_console()
-            console.width = max(console.width, 120)
-            console.print(table)
+    output.write_report(fmt, output_path, digits,
+                        document=lambda: diffing.document(side_a, side_b, gradients.values, names, source, one,
+                                                          digits, show_all),
+                        records=lambda: diffing.data(side_a, side_b, gradients.values, names, source, one))

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import output
-from ..i18n import N_, _, _f
+from ..i18n import N_, _
 from ..options import (
     AnimateOpt,
     Digits,
@@ -64,19 +64,9 @@ def command(
         raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
     chosen = list(results)
     settings = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen, "others": hyper}
-    fmt = format.value
-    if fmt == "json":
-        output.emit_stream(lambda out: optimizing.write_json(out, func, adadelta, results, settings), output_path)
-    elif fmt == "csv":
-        output.emit_stream(lambda out: optimizing.write_csv(out, func, adadelta, results), output_path)
-    elif fmt == "table":
-        table = optimizing.table(func, adadelta, results, settings, digits, show_all)
-        if output_path is not None:
-            output.emit(output.render_text(table), output_path)
-        else:
-            output.print_fitted(table)
-    else:
-        raise SettingsError(_f('optimize writes --format table, csv or json, not %(format)s', format=fmt))
+    output.write_report(format.value, output_path, digits,
+                        document=lambda: optimizing.document(func, adadelta, results, settings, digits, show_all),
+                        records=lambda: optimizing.data(func, adadelta, results, settings))
     if plot_path is not None:
         optimizing.contour_plot(func, adadelta, results, start, plot_path,
                                 lambda path, writer: output.write_atomic(path, writer=writer, binary=True),

@@ -1,0 +1,396 @@
+"""One writer per format: any ``report.Document`` (or its ``report.Records``) as text.
+
+- ``table``: a Rich renderable for a terminal (or a text file, through ``output.render_text``);
+- ``markdown`` and ``latex``: documents for notes, slides and handouts;
+- ``csv`` / ``write_csv`` and ``json`` / ``write_json``: every value, for machines.
+
+Numbers for people have ``--digits`` significant digits (a NaN or an infinity marked ⚠); numbers for machines the
+shortest text that reads back as the same double (orjson's, the same as ``trace``'s CSV and JSON). Text from the
+data is escaped here, for each format, by ``safe``. A long run's records are written a slice at a time.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import math
+
+from . import numfmt, safe
+from .i18n import _
+from .report import COUNT, TEXT, Arithmetic, Column, Document, Formulas, Gap, Heading, Para, Records, Styled, Table
+
+NONFINITE_MARK = "⚠"  # beside a NaN or an infinity in a table for people
+SLICE = 10_000  # records formatted at a time
+
+
+# --- Cells ----------------------------------------------------------------------------------------------------
+
+def people(value, column: Column, digits: int) -> str:
+    """A cell as people read it (not yet escaped)."""
+    if value is None:
+        return ""
+    if isinstance(value, Styled):
+        return value.text
+    if isinstance(value, str):
+        return value
+    if column.kind == COUNT or isinstance(value, (bool, int)):
+        return str(value)
+    value = float(value)
+    text = (column.spell or numfmt.sig)(value, digits)
+    return text if math.isfinite(value) else f"{text} {NONFINITE_MARK}"
+
+
+def latex_cell(value, column: Column, digits: int) -> str:
+    """A cell as LaTeX: numbers in math mode (``9.98 \\times 10^{-7}``), text escaped."""
+    from . import latexdoc
+
+    if value is None:
+        return ""
+    if isinstance(value, Styled):
+        value = value.text
+    if isinstance(value, str):
+        return latexdoc.text(value)
+    if column.kind == COUNT or isinstance(value, (bool, int)):
+        return f"${value}$"
+    value = float(value)
+    if math.isnan(value):
+        return r"$\boldsymbol{\mathrm{NaN}}$"
+    if math.isinf(value):
+        return "$" + ("-" if value < 0 else "") + r"\boldsymbol{\infty}$"
+    return f"${numfmt.latex(value, digits)}$"
+
+
+def machine(value) -> str:
+    """A value for CSV: the shortest round-trip digits (orjson's), nan/inf/-inf, or the text."""
+    import orjson
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    value = float(value)
+    if math.isfinite(value):
+        return orjson.dumps(value).decode()
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
+def json_value(value):
+    """A value for JSON: a NaN or an infinity (which JSON cannot hold) as the string NaN, Infinity or -Infinity."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # a numpy scalar
+        return json_value(value.item())
+    return value
+
+
+def _numeric(column: Column) -> bool:
+    return column.kind != TEXT
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("\n")
+
+
+# --- A terminal -------------------------------------------------------------------------------------------------
+
+def table(doc: Document, digits: int = 6):
+    """The document for a terminal: a Rich Group of lines of text and tables (never Rich markup from the data)."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts = []
+    for block in doc.blocks:
+        if isinstance(block, Para):
+            style = "bold" if block.strong else "dim" if block.quiet else ""
+            parts.append(Text("\n".join(safe.terminal(line) for line in _lines(block.text)), style=style))
+        elif isinstance(block, Heading):
+            parts.append(Text(safe.terminal(block.text), style="bold"))
+        elif isinstance(block, Formulas):
+            parts += [Text("  " + f) for f in _formulas(block.mode)]
+        elif isinstance(block, Table):
+            parts.append(rich_table(block, digits))
+        elif isinstance(block, Arithmetic):
+            parts += _arithmetic_texts(block)
+        elif block == "":
+            parts.append(Text(""))
+    return Group(*parts)
+
+
+def rich_table(t: Table, digits: int = 6):
+    """A Rich Table. Headings and cells are Text, so the brackets of E[g²] are never markup; a column is at least
+    as wide as its widest cell, so a number is never cut short."""
+    from rich import box
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    body: list[list[str] | Gap] = []
+    styles: list[list[str]] = []
+    for row in t.rows:
+        if isinstance(row, Gap):
+            body.append(row)
+            styles.append([])
+            continue
+        body.append([safe.terminal(people(v, c, digits)) for v, c in zip(row, t.columns)])
+        styles.append([v.style if isinstance(v, Styled) else "" for v in row])
+    widths = [max([len(c.title), c.room] + [len(cells[i]) for cells in body if not isinstance(cells, Gap)])
+              for i, c in enumerate(t.columns)]
+    result = RichTable(title=Text(safe.terminal(t.title)) if t.title else None, title_justify="left",
+                       caption=Text("\n".join(safe.terminal(n) for n in t.notes)) if t.notes else None,
+                       caption_justify="left", box=box.SQUARE if t.ruled else box.SIMPLE_HEAD,
+                       show_lines=t.ruled, show_edge=t.edge)
+    for c, width in zip(t.columns, widths):
+        result.add_column(Text(c.title, style="bold" if c.strong else ""),
+                          justify="right" if _numeric(c) else "left", no_wrap=not c.wrap,
+                          min_width=None if c.wrap else width, overflow="fold")
+    result.column_groups = [c.group for c in t.columns]  # read when a wide table is shown in parts
+    count = len(t.columns)
+    for i, (cells, style) in enumerate(zip(body, styles)):
+        after = body[i + 1] if i + 1 < len(body) else None
+        end = t.sections and after is not None and (isinstance(after, Gap) and after.t is None or not isinstance(
+            after, Gap) and not isinstance(cells, Gap) and after[0] != cells[0])
+        if isinstance(cells, Gap) and cells.t is None:
+            result.add_row(*(Text("⋮", style="dim") for _c in range(count)), end_section=True)
+        elif isinstance(cells, Gap):
+            result.add_row(Text(str(cells.t)), Text(_("⋯ %(count)d more") % {"count": cells.count}),
+                           *(Text("") for _c in range(count - 2)), end_section=False)
+        else:
+            result.add_row(*(Text(cell, style=s) for cell, s in zip(cells, style)), end_section=bool(end))
+    return result
+
+
+def _formulas(mode, notation=None) -> list[str]:
+    from . import recurrence
+
+    return [q.equation(mode, notation) for q in recurrence.quantities(mode)]
+
+
+def _arithmetic_texts(block: Arithmetic) -> list:
+    from rich.text import Text
+
+    from . import explain as explaining
+    from .tracing import explanation_blocks
+
+    out = [Text(_(explaining.LEGEND), style="dim"), Text("")] if block.legend else []
+    for heading, lines in explanation_blocks(block.report, block.digits, block.show_all):
+        if heading is None:
+            out += [Text(lines[0], style="dim italic"), Text("")]
+            continue
+        out.append(Text(heading, style="bold"))
+        out += [Text("  " + line) for line in lines]
+        out.append(Text(""))
+    return out
+
+
+# --- Markdown ---------------------------------------------------------------------------------------------------
+
+def markdown(doc: Document, digits: int = 6) -> str:
+    lines = [f"# {safe.markdown(doc.title)}", ""]
+    for block in doc.blocks:
+        if isinstance(block, Para):
+            text = "  \n".join(safe.markdown(line) for line in _lines(block.text))
+            lines += [f"**{text}**" if block.strong else f"*{text}*" if block.quiet else text, ""]
+        elif isinstance(block, Heading):
+            lines += ["#" * block.level + " " + safe.markdown(block.text), ""]
+        elif isinstance(block, Formulas):
+            lines += [f"- {f}" for f in _formulas(block.mode)] + [""]
+        elif isinstance(block, Table):
+            lines += markdown_table(block, digits) + [""]
+        elif isinstance(block, Arithmetic):
+            from .tracing import explanation_text
+
+            lines += [safe.code_block(explanation_text(block.report, block.digits, block.show_all)).rstrip("\n"), ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def markdown_table(t: Table, digits: int = 6) -> list[str]:
+    lines = [f"**{safe.markdown(t.title)}**", ""] if t.title else []
+    headings = [f"**{safe.markdown(c.title)}**" if c.strong else safe.markdown(c.title) for c in t.columns]
+    lines += ["| " + " | ".join(headings) + " |", "|" + "|".join("---:" if _numeric(c) else ":---"
+                                                                 for c in t.columns) + "|"]
+    for row in t.rows:
+        if isinstance(row, Gap):
+            cells = ["⋮"] * len(t.columns) if row.t is None else \
+                [str(row.t), _("⋯ %(count)d more") % {"count": row.count}] + [""] * (len(t.columns) - 2)
+        else:
+            cells = [safe.markdown(people(v, c, digits)) for v, c in zip(row, t.columns)]
+        lines.append("| " + " | ".join(cell or " " for cell in cells) + " |")
+    if t.notes:
+        lines += [""] + [f"*{safe.markdown(n)}*  " for n in t.notes]
+    return lines
+
+
+# --- LaTeX ------------------------------------------------------------------------------------------------------
+
+def latex(doc: Document, digits: int = 6, fragment: bool = False) -> str:
+    """A complete document (pdflatex; xelatex with ctex where the text is Chinese), or with ``fragment`` its body."""
+    from . import latexdoc
+
+    body: list[str] = []
+    texts: list[str] = [*doc.words]
+    for block in doc.blocks:
+        if isinstance(block, Para):
+            texts.append(block.text)
+            text = r" \\ ".join(latexdoc.prose(line) for line in _lines(block.text))
+            body += [rf"\textbf{{{text}}}" if block.strong else rf"\emph{{{text}}}" if block.quiet else text, ""]
+        elif isinstance(block, Heading):
+            texts.append(block.text)
+            command = {1: "section", 2: "subsection"}.get(block.level, "subsubsection")
+            body += [rf"\{command}*{{{latexdoc.text(block.text)}}}", ""]
+        elif isinstance(block, Formulas):
+            body += [*latexdoc.align(latexdoc.formulas(block.mode)), ""]
+        elif isinstance(block, Table):
+            texts += [block.title or "", *block.notes, *(v for row in block.rows if not isinstance(row, Gap)
+                                                        for v in row if isinstance(v, str))]
+            body += latex_table(block, digits) + [""]
+        elif isinstance(block, Arithmetic):
+            from .render import HEAD_ROWS, TAIL_ROWS
+
+            body += latexdoc.explanation(block.report, block.digits, block.show_all, HEAD_ROWS, TAIL_ROWS,
+                                         block.eg2_given)
+    return latexdoc.document(doc.title, body, fragment, extra_text=tuple(texts))
+
+
+def _latex_heading(c: Column) -> str:
+    from . import latexdoc
+
+    return f"${c.latex}$" if c.latex is not None else latexdoc.text(c.title)
+
+
+def _latex_rows(t: Table, digits: int) -> list[list[str]]:
+    from . import latexdoc
+
+    rows = []
+    for row in t.rows:
+        if isinstance(row, Gap) and row.t is None:
+            rows.append([r"$\vdots$"] * len(t.columns))
+        elif isinstance(row, Gap):
+            rows.append([f"${row.t}$", latexdoc.text(_("⋯ %(count)d more") % {"count": row.count}).replace(
+                "⋯", r"$\cdots$")] + [""] * (len(t.columns) - 2))
+        else:
+            rows.append([latex_cell(v, c, digits) for v, c in zip(row, t.columns)])
+    return rows
+
+
+def latex_table(t: Table, digits: int = 6) -> list[str]:
+    """A longtable (its heading repeated on each page, in a size that keeps it inside the margins)."""
+    from . import latexdoc
+
+    if t.ruled:
+        return _ruled_table(t, digits)
+    headings = [_latex_heading(c) for c in t.columns]
+    align = "".join("r" if _numeric(c) else "l" for c in t.columns)
+    after = [r"\multicolumn{{COLUMNS}}{l}{\emph{" + latexdoc.text(n) + r"}} \\" for n in t.notes]
+    keys = 1 + (len(t.columns) > 1 and not _numeric(t.columns[1]))
+    out = [r"\noindent\textbf{" + latexdoc.text(t.title) + "}", ""] if t.title else []
+    return out + latexdoc.longtable(headings, _latex_rows(t, digits), align, after, keys=keys)
+
+
+def _ruled_table(t: Table, digits: int) -> list[str]:
+    """A grid with room to write in (a worksheet): fixed widths, so the heading lines up on the first LaTeX run; a
+    table too wide for the page even in the smallest type is set as several, the key columns starting each."""
+    from . import latexdoc
+
+    headings = [_latex_heading(c) for c in t.columns]
+    rows = _latex_rows(t, digits)
+    widths = [max(w, 6.5) if c.room else w for c, w in zip(
+        t.columns, latexdoc.widths_em([[h] + [r[i] for r in rows] for i, h in enumerate(headings)]))]
+    keys = 1 + (len(t.columns) > 1 and not _numeric(t.columns[1]))
+    lines = []
+    for group in latexdoc.column_groups(widths, keys=keys):
+        spec = "|".join(latexdoc.fixed_column("c" if i < keys else "r", widths[i]) for i in group)
+        head = " & ".join(headings[i] for i in group) + r" \\ \hline"
+        lines += ["{" + latexdoc.font_for_widths([widths[i] for i in group]) + r"\renewcommand{\arraystretch}{1.9}",
+                  rf"\begin{{longtable}}{{|{spec}|}}", r"\hline", head, r"\endfirsthead", r"\hline", head, r"\endhead",
+                  r"\hline", r"\endfoot"]
+        for cells in rows:
+            lines.append(" & ".join(cells[i] or r"\rule{0pt}{4ex}" for i in group) + r" \\ \hline")
+        lines += [r"\end{longtable}}", ""]
+    return lines[:-1]
+
+
+# --- CSV and JSON -----------------------------------------------------------------------------------------------
+
+def _csv_text(text: str, spreadsheet: bool) -> str:
+    text = safe.csv_cell(text)
+    if spreadsheet and text[:1] in ("=", "+", "-", "@"):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
+
+
+def _cells(row, columns: list[str]):
+    """A record's cells in the columns' order (a record may be a dict holding more keys than CSV has columns)."""
+    return [row.get(c) for c in columns] if isinstance(row, dict) else row
+
+
+def write_csv(out, records: Records) -> None:
+    """``records`` as CSV to ``out`` (a text stream): comment lines, the header, a row a record."""
+    for line in records.comments:
+        out.write(line + "\n")
+    out.write(",".join(records.columns) + "\n")
+    rows = iter(records.rows)
+    while chunk := list(itertools.islice(rows, SLICE)):
+        out.write("".join(",".join(_csv_text(v, records.spreadsheet) if isinstance(v, str) else machine(v)
+                                   for v in _cells(row, records.columns)) + "\n" for row in chunk))
+
+
+def csv(records: Records) -> str:
+    buffer = io.StringIO()
+    write_csv(buffer, records)
+    return buffer.getvalue()
+
+
+def write_json(out, records: Records) -> None:
+    """``records`` as the contract's JSON document to ``out``: settings, then the records one a line, then
+    ``extra``'s keys (jsonout's layout)."""
+    from . import jsonout
+
+    if records.document is not None:
+        out.write(jsonout.value(records.document) + "\n")
+        return
+    out.write(jsonout.head(records.settings or {}, records.key))
+    rows, first = iter(records.rows), True
+    while chunk := list(itertools.islice(rows, SLICE)):
+        out.write(jsonout.record_lines(({k: json_value(v) for k, v in (
+            row.items() if isinstance(row, dict) else zip(records.columns, row))} for row in chunk), first))
+        first = False
+    out.write("]" if first else "\n  ]")
+    for key, item in (records.extra or {}).items():
+        out.write(f',\n  "{key}": ' + jsonout.value(item).replace("\n", "\n  "))
+    out.write("\n}\n")
+
+
+def json(records: Records) -> str:
+    buffer = io.StringIO()
+    write_json(buffer, records)
+    return buffer.getvalue()
+
+
+def write(doc: Document | None, records: Records | None, fmt: str, out, digits: int = 6, fragment: bool = False
+          ) -> None:
+    """Any format to a text stream (``table`` as plain text, as wide as it needs)."""
+    if fmt == "csv":
+        write_csv(out, records)
+    elif fmt == "json":
+        write_json(out, records)
+    else:
+        out.write(text(doc, fmt, digits, fragment))
+
+
+def text(doc: Document, fmt: str, digits: int = 6, fragment: bool = False) -> str:
+    """A document for people as text: ``table`` (plain, for a file), ``markdown`` or ``latex``."""
+    if fmt == "markdown":
+        return markdown(doc, digits)
+    if fmt == "latex":
+        return latex(doc, digits, fragment)
+    from . import output
+    from .render import table_width
+
+    group = table(doc, digits)
+    return output.render_text(group, width=table_width(group))
