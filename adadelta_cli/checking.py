@@ -15,7 +15,6 @@ of TensorFlow 1.0, ε outside the roots, lr applied before the accumulator, g² 
 
 from __future__ import annotations
 
-import csv
 import functools
 import itertools
 import math
@@ -31,6 +30,7 @@ from .core import Settings
 from .errors import InputError, SettingsError
 from .i18n import N_, _, _f
 from .readers import EXPECTED_NUMBER, parse_number
+from .report import Document, Heading, Para, Records
 
 # The checkable quantities, in the order a step computes them.
 QUANTITIES = ("g_eff", "edx2_prev", "eg2", "eta", "dx", "edx2", "x")
@@ -969,90 +969,64 @@ def sheet_paths(items: list[str]) -> list[str]:
 
 
 def who_line(m: Marked) -> str:
-    from .safe import terminal
-
+    """Who wrote the sheet and which variant it is (as written: each writer escapes it for its format)."""
     parts = []
     if m.student:
-        parts.append(_("student: %(name)s") % {"name": terminal(m.student)})
+        parts.append(_("student: %(name)s") % {"name": m.student})
     if m.variant:
-        parts.append(_("variant %(id)s") % {"id": terminal(m.variant)})
+        parts.append(_("variant %(id)s") % {"id": m.variant})
     return ", ".join(parts)
+
+
+def document(marked: list[Marked], only_wrong: bool = False, digits: int = 6) -> Document:
+    """check's report for people: for each sheet read, its settings, the verdicts of its asked cells (with
+    ``only_wrong``, those not right) and its score."""
+    from . import render
+
+    blocks = []
+    for m in marked:
+        if m.error is not None:
+            continue
+        blocks += [Heading(_("Checking %(source)s") % {"source": m.source}),
+                   Para(render.settings_text(m.settings, digits))]
+        if m.student or m.variant:
+            blocks.append(Para(who_line(m)))
+        shown = m.shown(only_wrong)
+        if shown:
+            blocks.append(render.verdict_table(shown, digits, several=len({v.param for v in m.verdicts}) > 1))
+        blocks.append(Para(summary_line(m.verdicts), strong=True))
+    return Document(_("Marked worksheets"), blocks,
+                    words=tuple(t for m in marked for t in (m.source, m.student, m.variant)))
 
 
 CSV_COLUMNS = ("file", "student", "variant", "t", "param", "quantity", "written", "verdict", "computed", "own",
                "slip", "rounding")
 
 
-def _csv_text(text: str) -> str:
-    """A cell from the data, for a CSV a spreadsheet opens: no control characters, never taken as a formula."""
-    from .safe import terminal
-
-    text = terminal(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
-
-
-def _csv(rows: list[list]) -> str:
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def verdicts_csv(marked: list[Marked], only_wrong: bool = False) -> str:
-    """One row per asked cell of every sheet: file, student, variant, t, param, quantity, written, verdict, ..."""
-    rows: list[list] = [list(CSV_COLUMNS)]
-    for m in marked:
-        for v in m.shown(only_wrong):
-            rows.append([_csv_text(m.source), _csv_text(m.student), _csv_text(m.variant), v.t, _csv_text(v.param),
-                         v.name, v.written or "", v.status, numfmt.full(v.computed),
-                         "" if v.own is None else numfmt.full(v.own), v.slip or "", v.rounding or ""])
-    return _csv(rows)
-
-
-def verdicts_markdown(m: Marked, only_wrong: bool, digits: int = 6) -> str:
-    """A sheet's verdicts as a Markdown section: heading, settings, table, score."""
-    from . import render
-    from .safe import markdown
-
-    lines = [f"### {_('Checking %(source)s') % {'source': markdown(m.source)}}", "",
-             markdown(render.settings_text(m.settings, digits))]
-    if m.student or m.variant:
-        lines += ["", markdown(who_line(m))]
-    several = len({v.param for v in m.verdicts}) > 1
-    headings = ["t"] + (["param"] if several else []) + [_(h) for h in render.VERDICT_HEADINGS]
-    lines += ["", "| " + " | ".join(headings) + " |", "|" + "|".join("---" for _h in headings) + "|"]
-    for v in m.shown(only_wrong):
-        cells = [str(v.t)] + ([v.param] if several else [])
-        cells += [v.label, v.written or "", _(render.VERDICT_MARKS[v.status]),
-                  numfmt.sig(v.computed, digits) if v.status in (WRONG, TOO_FEW) else "", render.verdict_note(v)]
-        lines.append("| " + " | ".join(markdown(c) for c in cells) + " |")
-    lines += ["", f"**{markdown(summary_line(m.verdicts))}**", ""]
-    return "\n".join(lines)
+def records(marked: list[Marked], only_wrong: bool = False) -> Records:
+    """check's report for machines: CSV, one row per asked cell of every sheet read; JSON, one sheet's object (or
+    ``{"sheets": [...]}`` for several)."""
+    read = [m for m in marked if m.error is None]
+    docs = [m.as_dict(only_wrong) for m in read]
+    rows = ([m.source, m.student, m.variant, v.t, v.param, v.name, v.written or "", v.status, v.computed, v.own,
+             v.slip or "", v.rounding or ""] for m in read for v in m.shown(only_wrong))
+    return Records(list(CSV_COLUMNS), rows, spreadsheet=True,
+                   document=docs[0] if len(marked) == 1 and docs else {"sheets": docs})
 
 
 GRADEBOOK_COLUMNS = ("file", "student", "variant", "right", "wrong", "too_few", "unanswered", "score", "out_of",
                      "percent", "first_slip", "error")
 
 
-def gradebook_csv(marked: list[Marked]) -> str:
+def gradebook(marked: list[Marked]) -> Records:
     """One row per sheet: who, which variant, the counts, the score and the first slip; or why it was not read."""
-    rows: list[list] = [list(GRADEBOOK_COLUMNS)]
-    for m in marked:
-        if m.error is not None:
-            rows.append([_csv_text(m.source), "", "", "", "", "", "", "", "", "", "", _csv_text(m.error)])
-            continue
-        s = summary(m.verdicts)
-        rows.append([_csv_text(m.source), _csv_text(m.student), _csv_text(m.variant), s["right"], s["wrong"],
-                     s["too_few"], s["unanswered"], s["score"], s["out_of"], s["percent"],
-                     _csv_text(first_slip(m.verdicts)), ""])
-    return _csv(rows)
+    def rows():
+        for m in marked:
+            if m.error is not None:
+                yield [m.source] + [None] * 10 + [m.error]
+                continue
+            s = summary(m.verdicts)
+            yield [m.source, m.student, m.variant, s["right"], s["wrong"], s["too_few"], s["unanswered"], s["score"],
+                   s["out_of"], s["percent"], first_slip(m.verdicts), None]
+
+    return Records(list(GRADEBOOK_COLUMNS), rows(), spreadsheet=True)

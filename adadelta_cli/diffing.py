@@ -255,11 +255,10 @@ def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: i
         blocks.append(Para(f"{letter}: {_label(s)} — {text}"))
     diffs = differences(a, b)
     if diffs:
-        blocks.append(Heading(_("What differs (A, B, why it matters):").rstrip(":")))
         columns = [Column("setting", _("setting"), kind=TEXT), Column("a", "A", kind=TEXT),
                    Column("b", "B", kind=TEXT), Column("why", _("why it matters"), kind=TEXT, wrap=True)]
         blocks.append(Table(columns, [[d["setting"], _show(d["a"], digits), _show(d["b"], digits), d["why"]]
-                                      for d in diffs]))
+                                      for d in diffs], edge=False))
     else:
         blocks.append(Para(_("The settings in force are the same.")))
     blocks += [Para(line) for line in summary_lines(a, b, names, digits)]
@@ -268,7 +267,7 @@ def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: i
     columns = [Column("t", kind=COUNT)] + ([Column("param", kind=TEXT)] if several else [])
     columns += [Column(key, heading) for key, heading in zip(("g", "dx_a", "dx_b", "x_a", "x_b", "x_b_minus_a"),
                                                               headings(names)[1 + several:])]
-    blocks.append(Table(columns, _rows(a, b, grads, names, show_all), sections=several))
+    blocks.append(Table(columns, _rows(a, b, grads, names, show_all), sections=several, edge=False))
     return Document(f"adadelta diff: {_label(a)} / {_label(b)}", blocks, words=(source, *names))
 
 

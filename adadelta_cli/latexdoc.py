@@ -335,36 +335,7 @@ def explanation(report, digits: int, show_all: bool, head: int, tail: int, eg2_g
 
 # --- Traces -----------------------------------------------------------------------------------------------------
 
-def trace_table(report, digits: int) -> list[str]:
-    from .render import _cells, _headings
-
-    headings = [f"${h}$" if i != 1 or len(report.names) == 1 else text(_("param"))
-                for i, h in enumerate(_headings(report, 1))]
-    rows = []
-    for t, param, values in report.rows():
-        cells = _cells(report, t, param, values, digits, fmt=numfmt.latex)
-        rows.append([f"${c}$" if i != 1 or len(report.names) == 1 else text(c) for i, c in enumerate(cells)])
-    align_spec = "r" + ("l" if len(report.names) > 1 else "") + "r" * (len(headings) - 1 - (len(report.names) > 1))
-    after = []
-    if report.hidden:
-        after = [r"\multicolumn{{COLUMNS}}{l}{\emph{" + text(_(
-            "%(count)d steps hidden; --all shows every step") % {"count": report.hidden}) + r"}} \\"]
-    return longtable(headings, rows, align_spec, after, keys=2 if len(report.names) > 1 else 1)
-
-
 def settings_paragraph(settings: dict, digits: int) -> str:
     from .render import settings_text
 
     return prose(_("Settings: %(settings)s") % {"settings": settings_text(settings, digits)})
-
-
-def trace_document(report, digits: int = 6, explain: bool = False, show_all: bool = False, fragment: bool = False,
-                   title: str | None = None, eg2_given: bool = False) -> str:
-    """``trace``/``step --format latex``: the settings, the table, and with ``explain`` each step's arithmetic."""
-    from .render import HEAD_ROWS, TAIL_ROWS, settings_text
-
-    title = title or _("Adadelta trace")
-    body = [settings_paragraph(report.settings, digits), ""] + trace_table(report, digits)
-    if explain:
-        body += explanation(report, digits, show_all, HEAD_ROWS, TAIL_ROWS, eg2_given)
-    return document(title, body, fragment, extra_text=(settings_text(report.settings, digits), *report.names))

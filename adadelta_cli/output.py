@@ -62,10 +62,11 @@ def render_text(renderable, width: int | None = None) -> str:
 
 # --- Tables on narrow terminals ------------------------------------------------------------------------------
 
-def _measure(renderable) -> int:
+def _measure(renderable, least: bool = False) -> int:
     from rich.console import Console
 
-    return Console(width=100_000).measure(renderable).maximum
+    measured = Console(width=100_000).measure(renderable)
+    return measured.minimum if least else measured.maximum
 
 
 def split_table(table, width: int) -> list:
@@ -128,14 +129,15 @@ def print_fitted(renderable, console=None) -> None:
 
     console = console or stdout_console()
     needed = _measure(renderable)
-    if needed <= console.width:
-        console.print(renderable)
+    items = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
+    wraps = any(isinstance(item, Table) and any(not c.no_wrap for c in item.columns) for item in items)
+    if needed <= console.width or (wraps and _measure(renderable, least=True) <= console.width):
+        console.print(renderable, crop=False)  # a column of notes wraps at words to the width there is
         return
     if not console.is_terminal:
         console.width = needed
         console.print(renderable, crop=False)
         return
-    items = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
     for item in items:
         if isinstance(item, Table) and _measure(item) > console.width:
             parts = split_table(item, console.width)

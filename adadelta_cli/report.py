@@ -87,6 +87,13 @@ class Heading:
 
 
 @dataclass
+class WriteIn:
+    """A line to write on (a student's name): ``label`` and room after it."""
+
+    label: str
+
+
+@dataclass
 class Formulas:
     """The recurrence's formulas for a mode of the step (``recurrence.Mode``), spelled by each writer."""
 
@@ -110,6 +117,7 @@ class Document:
     title: str
     blocks: list = field(default_factory=list)
     words: tuple[str, ...] = ()  # text from the data (names, paths) a LaTeX engine must be able to set
+    headed: bool = False  # the title stands first in a terminal too (a handout's)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from . import numfmt
 from .errors import SettingsError
 from .i18n import _, _f
 from .render import Report, settings_text
+from .report import Document, Records
 
 HIDEABLE = ("g_eff", "eg2", "eta", "dx", "edx2", "x")
 COLUMNS = ("t", "g", "g_eff", "eg2", "eta", "dx", "edx2", "x")
@@ -87,7 +88,8 @@ def pleasant_gradients(steps: int, seed: int) -> np.ndarray:
 
 
 def rows(report: Report, hide: list[str], answers: bool, digits: int) -> tuple[list[str], list[list[str]]]:
-    """The worksheet's header and cells; hidden cells are blank unless this is the answer key."""
+    """The worksheet's header and cells as written (g in full, the asked values to ``digits`` significant digits,
+    trailing zeros kept where check needs them); hidden cells are blank unless this is the answer key."""
     several = len(report.names) > 1
     names = columns(report.settings)
     header = ["t"] + (["param"] if several else []) + names[1:]
@@ -138,7 +140,7 @@ def title(answers: bool) -> str:
     return _("Adadelta answer key") if answers else _("Adadelta worksheet")
 
 
-def to_csv(report: Report, hide: list[str], answers: bool, digits: int, meta: Meta | None = None) -> str:
+def records(report: Report, hide: list[str], answers: bool, digits: int, meta: Meta | None = None) -> Records:
     """The CSV that check reads back: settings, the asked columns (the others are given), variant and name lines."""
     meta = meta or Meta()
     header, body = rows(report, hide, answers, digits)
@@ -151,106 +153,40 @@ def to_csv(report: Report, hide: list[str], answers: bool, digits: int, meta: Me
     if meta.seed is not None:
         lines.append(f"# seed = {meta.seed}")
     lines += [*settings_comments(report.settings), f"# sig_digits = {meta.sig_digits}",
-              f"# asked = {','.join(asked(report, hide))}", ",".join(header)]
-    lines += [",".join(cells) for cells in body]
-    return "\n".join(lines) + "\n"
+              f"# asked = {','.join(asked(report, hide))}"]
+    return Records(header, body, comments=lines)
 
 
-def _fill_in_line(report: Report, hide: list[str]) -> str:
-    names = [HEADINGS[c] for c in asked(report, hide)]
-    return _("Fill in: %(columns)s (the other columns are given), each to at least %(digits)s significant digits.")\
-        % {"columns": ", ".join(names), "digits": "%(digits)s"}
+def document(report: Report, hide: list[str], answers: bool, digits: int, meta: Meta | None = None) -> Document:
+    """The sheet for people: a line for the name, the variant, what to fill in, the settings, the formulas of the
+    sheet's mode (from the step description), and the table, its asked columns in bold with room to write."""
+    from . import recurrence
+    from .report import COUNT, TEXT, Column, Formulas, Para, Table, WriteIn
 
-
-def _heading_lines(report: Report, hide: list[str], answers: bool, meta: Meta) -> list[str]:
-    """The lines above a sheet's table: name line, variant, what to fill in."""
-    lines = []
+    meta = meta or Meta()
+    blocks = []
     if meta.name_line and not answers:
-        lines.append(_("Name: %(blank)s") % {"blank": "." * 40})
+        blocks.append(WriteIn(_("Name:")))
     if meta.variant:
-        lines.append(_("Variant %(id)s") % {"id": meta.variant})
-    lines.append(_fill_in_line(report, hide) % {"digits": meta.sig_digits})
-    return lines
-
-
-def to_markdown(report: Report, hide: list[str], answers: bool, digits: int, meta: Meta | None = None) -> str:
-    from .safe import markdown
-
-    meta = meta or Meta()
-    header, body = rows(report, hide, answers, digits)
-    lines = [f"## {title(answers)}", "", markdown(settings_text(report.settings, digits)), ""]
-    lines += [markdown(line) + "  " for line in _heading_lines(report, hide, answers, meta)] + [""]
-    lines += [f"- {formula}" for formula in formulas(report.settings)] + [""]
-    escaped = [f"**{markdown(HEADINGS[h])}**" if h in hide else markdown(HEADINGS[h]) for h in header]
-    lines += ["| " + " | ".join(escaped) + " |", "|" + "|".join("---:" for _ in header) + "|"]
-    lines += ["| " + " | ".join(markdown(cell) or " " for cell in cells) + " |" for cells in body]
-    return "\n".join(lines) + "\n"
-
-
-def to_latex(report: Report, hide: list[str], answers: bool, digits: int, fragment: bool = False,
-             meta: Meta | None = None) -> str:
-    """A printable document: the settings, the formulas of the sheet's mode, the table with room to write (a long
-    sheet continues on the next page, its heading repeated)."""
-    from . import latexdoc, recurrence
-
-    header, body = rows(report, hide, answers, digits)
-    mode = recurrence.Mode.of(report.settings)
-    settings = settings_text(report.settings, digits)
-    blank = [h for h in header if h in hide and not answers]
-    headings = [latexdoc.text(_("param")) if h == "param" else f"${LATEX_HEADINGS[h].strip('$')}$" for h in header]
-    written = [[headings[i]] + [f"${numfmt.latex(float(r[i]), digits)}$" if r[i] and h != "param" else
-                                latexdoc.text(r[i]) for r in body] for i, h in enumerate(header)]
-    # Fixed widths (the heading lines up with the rows on the first LaTeX run), room to write in a blank column.
-    widths = [max(w, 6.5) if h in blank else w for h, w in zip(header, latexdoc.widths_em(written))]
-
-    def cell(text: str, name: str) -> str:
-        if name == "param":
-            return latexdoc.text(text)
-        if not text:
-            return r"\rule{0pt}{4ex}"
-        return latexdoc.number(float(text), digits)
-
-    heading = [latexdoc.prose(line) for line in _heading_lines(report, hide, answers, meta or Meta())
-               if not line.startswith(_("Name: %(blank)s") % {"blank": ""})]
-    lines = [*([r"\noindent " + latexdoc.text(_("Name:")) + r" \rule{9cm}{0.4pt}", r"\bigskip", ""]
-               if (meta or Meta()).name_line and not answers else []),
-             r" \\ ".join(heading), "",
-             latexdoc.settings_paragraph(report.settings, digits), "",
-             *latexdoc.align(latexdoc.formulas(mode)), ""]
-    # A table too wide for the page even in the smallest type is set as several, t (and param) starting each.
-    for group in latexdoc.column_groups(widths, keys=1 + ("param" in header)):
-        spec = "|".join(latexdoc.fixed_column("c" if header[i] in ("t", "param") else "r", widths[i]) for i in group)
-        head = " & ".join(headings[i] for i in group) + r" \\ \hline"
-        lines += ["{" + latexdoc.font_for_widths([widths[i] for i in group]) + r"\renewcommand{\arraystretch}{1.9}",
-                  rf"\begin{{longtable}}{{|{spec}|}}", r"\hline", head, r"\endfirsthead", r"\hline", head, r"\endhead",
-                  r"\hline", r"\endfoot"]
-        for cells in body:
-            lines.append(" & ".join(cell(cells[i], header[i]) for i in group) + r" \\ \hline")
-        lines += [r"\end{longtable}}", ""]
-    return latexdoc.document(title(answers), lines, fragment, extra_text=(settings, *report.names))
-
-
-def table(report: Report, hide: list[str], answers: bool, digits: int, meta: Meta | None = None):
-    from rich import box
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    meta = meta or Meta()
-    header, body = rows(report, hide, answers, digits)
-    result = Table(box=box.SQUARE, show_lines=True)
-    for h in header:
-        heading = HEADINGS[h]
-        result.add_column(Text(heading, style="bold" if h in hide else ""), justify="left" if h == "param"
-                          else "right", no_wrap=True,
-                          min_width=max(len(heading), 12 if h in hide and not answers else 1))
-    for cells in body:
-        result.add_row(*(Text(c) for c in cells))
-    lines = [Text(_("%(title)s: %(settings)s") % {"title": title(answers),
-                                             "settings": settings_text(report.settings, digits)}, style="bold")]
-    lines += [Text(line) for line in _heading_lines(report, hide, answers, meta)]
-    lines += [Text("  " + f) for f in formulas(report.settings)]
-    return Group(*lines, Text(""), result)
+        blocks.append(Para(_("Variant %(id)s") % {"id": meta.variant}))
+    names = [HEADINGS[c] for c in asked(report, hide)]
+    blocks.append(Para(_("Fill in: %(columns)s (the other columns are given), each to at least %(digits)s "
+                         "significant digits.") % {"columns": ", ".join(names), "digits": meta.sig_digits}))
+    blocks += [Para(settings_text(report.settings, digits)), Formulas(recurrence.Mode.of(report.settings))]
+    several = len(report.names) > 1
+    shown = columns(report.settings)
+    table_columns = [Column("t", latex="t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if several
+                                                          else [])
+    table_columns.append(Column("g", HEADINGS["g"], LATEX_HEADINGS["g"].strip("$"), spell=lambda v, d: numfmt.full(v)))
+    for name in shown[2:]:
+        blank = name in hide and not answers
+        table_columns.append(Column(name, HEADINGS[name], LATEX_HEADINGS[name].strip("$"), spell=key_number,
+                                    strong=name in hide, room=12 if blank else 0))
+    body = [[t] + ([param] if several else []) + [values["g"]] + [
+        None if name in hide and not answers else values[name] for name in shown[2:]]
+        for t, param, values in report.rows()]
+    blocks += ["", Table(table_columns, body, ruled=True)]
+    return Document(title(answers), blocks, words=tuple(report.names), headed=True)
 
 
 # --- One sheet per student --------------------------------------------------------------------------------------

@@ -17,7 +17,21 @@ import math
 
 from . import numfmt, safe
 from .i18n import _
-from .report import COUNT, TEXT, Arithmetic, Column, Document, Formulas, Gap, Heading, Para, Records, Styled, Table
+from .report import (
+    COUNT,
+    TEXT,
+    Arithmetic,
+    Column,
+    Document,
+    Formulas,
+    Gap,
+    Heading,
+    Para,
+    Records,
+    Styled,
+    Table,
+    WriteIn,
+)
 
 NONFINITE_MARK = "⚠"  # beside a NaN or an infinity in a table for people
 SLICE = 10_000  # records formatted at a time
@@ -102,11 +116,14 @@ def table(doc: Document, digits: int = 6):
     from rich.console import Group
     from rich.text import Text
 
-    parts = []
+    parts = [Text(safe.terminal(doc.title), style="bold")] if doc.headed else []
     for block in doc.blocks:
         if isinstance(block, Para):
             style = "bold" if block.strong else "dim" if block.quiet else ""
-            parts.append(Text("\n".join(safe.terminal(line) for line in _lines(block.text)), style=style))
+            parts.append(Text("\n".join(safe.terminal(line) for line in _lines(block.text)), style=style,
+                              no_wrap=True, overflow="ignore"))  # long lines left to the terminal to wrap
+        elif isinstance(block, WriteIn):
+            parts.append(Text(safe.terminal(block.label) + " " + "." * 40))
         elif isinstance(block, Heading):
             parts.append(Text(safe.terminal(block.text), style="bold"))
         elif isinstance(block, Formulas):
@@ -153,7 +170,7 @@ def rich_table(t: Table, digits: int = 6):
         end = t.sections and after is not None and (isinstance(after, Gap) and after.t is None or not isinstance(
             after, Gap) and not isinstance(cells, Gap) and after[0] != cells[0])
         if isinstance(cells, Gap) and cells.t is None:
-            result.add_row(*(Text("⋮", style="dim") for _c in range(count)), end_section=True)
+            result.add_row(*(Text("⋮", style="dim") for _c in range(count)), end_section=t.sections)
         elif isinstance(cells, Gap):
             result.add_row(Text(str(cells.t)), Text(_("⋯ %(count)d more") % {"count": cells.count}),
                            *(Text("") for _c in range(count - 2)), end_section=False)
@@ -193,6 +210,8 @@ def markdown(doc: Document, digits: int = 6) -> str:
         if isinstance(block, Para):
             text = "  \n".join(safe.markdown(line) for line in _lines(block.text))
             lines += [f"**{text}**" if block.strong else f"*{text}*" if block.quiet else text, ""]
+        elif isinstance(block, WriteIn):
+            lines += [safe.markdown(block.label) + " " + "." * 40, ""]
         elif isinstance(block, Heading):
             lines += ["#" * block.level + " " + safe.markdown(block.text), ""]
         elif isinstance(block, Formulas):
@@ -235,7 +254,11 @@ def latex(doc: Document, digits: int = 6, fragment: bool = False) -> str:
         if isinstance(block, Para):
             texts.append(block.text)
             text = r" \\ ".join(latexdoc.prose(line) for line in _lines(block.text))
-            body += [rf"\textbf{{{text}}}" if block.strong else rf"\emph{{{text}}}" if block.quiet else text, ""]
+            text = rf"\textbf{{{text}}}" if block.strong else rf"\emph{{{text}}}" if block.quiet else text
+            body += [r"{\raggedright " + text + r"\par}", ""]  # long numbers break at spaces, never past the margin
+        elif isinstance(block, WriteIn):
+            texts.append(block.label)
+            body += [r"\noindent " + latexdoc.text(block.label) + r" \rule{9cm}{0.4pt}", r"\bigskip", ""]
         elif isinstance(block, Heading):
             texts.append(block.text)
             command = {1: "section", 2: "subsection"}.get(block.level, "subsubsection")
@@ -315,13 +338,13 @@ def _ruled_table(t: Table, digits: int) -> list[str]:
 # --- CSV and JSON -----------------------------------------------------------------------------------------------
 
 def _csv_text(text: str, spreadsheet: bool) -> str:
-    text = safe.csv_cell(text)
+    """A text cell; with ``spreadsheet``, one a spreadsheet would take as a formula starts with '."""
     if spreadsheet and text[:1] in ("=", "+", "-", "@"):
         try:
             float(text)
         except ValueError:
-            return "'" + text
-    return text
+            text = "'" + text
+    return safe.csv_cell(text)
 
 
 def _cells(row, columns: list[str]):

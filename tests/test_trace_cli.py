@@ -194,7 +194,7 @@ def test_markdown(run):
     result = run("trace", "0.1", "0.2", "0.15", "--format", "markdown")
     assert result.exit_code == 0
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ")]
-    assert rows[0].split("|")[3].strip() == "E[g²]\\_t"
+    assert rows[0].split("|")[3].strip() == "E\\[g²\\]\\_t"
     assert [r.split("|")[3].strip() for r in rows[1:]] == ["0.0005", "0.002475", "0.00347625"]
 
 

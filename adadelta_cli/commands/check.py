@@ -89,8 +89,7 @@ def command(
         code = EXIT_USAGE if unreadable else 0 if all(checking.all_right(m.verdicts) for m in marked) else EXIT_WRONG
     cli.exit_on_closed_pipe(code)  # a reader that stops early (| head) does not change the verdict
     if gradebook is not None:
-        text = checking.gradebook_csv(marked)
-        output.emit(text, None if to_stdout else gradebook)
+        output.write_report("csv", None if to_stdout else gradebook, records=lambda: checking.gradebook(marked))
         if output_path is not None:
             tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong)
         elif not to_stdout:
@@ -113,5 +112,5 @@ def _score_lines(marked) -> None:
             continue
         who = checking.who_line(m)
         score = checking.score_text(checking.summary(m.verdicts))
-        lines.append(f"{terminal(m.source)}: {score}" + (f" ({who})" if who else ""))
+        lines.append(terminal(f"{m.source}: {score}" + (f" ({who})" if who else "")))
     output.emit("\n".join(lines) + "\n", None)

@@ -90,17 +90,9 @@ def command(
         writer = sheets.to_moodle if format.value == "moodle" else sheets.to_gift
         output.emit(writer([("", report)], hidden, digits, sig_digits, seed=meta.seed), output_path)
         return
-    if format.value == "table" and output_path is None:
-        output.stdout_console().print(sheets.table(report, hidden, answers, digits, meta=meta))
-        return
-    writers = {"csv": sheets.to_csv, "markdown": sheets.to_markdown, "latex": sheets.to_latex}
-    if format.value == "table":
-        text = output.render_text(sheets.table(report, hidden, answers, digits, meta=meta))
-    elif format.value == "latex":
-        text = sheets.to_latex(report, hidden, answers, digits, fragment=latex_fragment, meta=meta)
-    else:
-        text = writers[format.value](report, hidden, answers, digits, meta=meta)
-    output.emit(text, output_path)
+    output.write_report(format.value, output_path, digits, fragment=latex_fragment,
+                        document=lambda: sheets.document(report, hidden, answers, digits, meta=meta),
+                        records=lambda: sheets.records(report, hidden, answers, digits, meta=meta))
 
 
 def _seed(seed):
@@ -119,7 +111,7 @@ def _write_variants(folder, count: int, steps: int, seed: int, resolved, hidden,
                     sig_digits: int) -> None:
     """DIR/sheet-01.csv ... (what the students fill in and check marks), DIR/keys/key-01.csv ..., and the
     format asked for: a printable sheet-01.tex / .md per variant, or one quiz.xml / quiz.gift with every variant."""
-    from .. import tracing
+    from .. import tracing, writers
     from .. import worksheet as sheets
     from ..errors import InputError
     from ..readers import Gradients
@@ -138,14 +130,12 @@ def _write_variants(folder, count: int, steps: int, seed: int, resolved, hidden,
     files: list[tuple] = []  # (path, text): every file, made before any is written
     for vid, report in exercises:
         meta = sheets.Meta(variant=vid, seed=seed, sig_digits=sig_digits)
-        files.append((folder / f"sheet-{vid}.csv", sheets.to_csv(report, hidden, False, digits, meta=meta)))
-        files.append((folder / "keys" / f"key-{vid}.csv", sheets.to_csv(report, hidden, True, digits, meta=meta)))
-        if fmt in ("markdown", "latex"):
-            writer = sheets.to_markdown if fmt == "markdown" else sheets.to_latex
-            files.append((folder / f"sheet-{vid}.{SUFFIX[fmt]}", writer(report, hidden, False, digits, meta=meta)))
-        elif fmt == "table":
-            files.append((folder / f"sheet-{vid}.txt", output.render_text(
-                sheets.table(report, hidden, False, digits, meta=meta))))
+        files.append((folder / f"sheet-{vid}.csv", writers.csv(sheets.records(report, hidden, False, digits, meta))))
+        files.append((folder / "keys" / f"key-{vid}.csv", writers.csv(sheets.records(report, hidden, True, digits,
+                                                                                     meta))))
+        if fmt in ("markdown", "latex", "table"):
+            files.append((folder / f"sheet-{vid}.{SUFFIX[fmt]}",
+                          writers.text(sheets.document(report, hidden, False, digits, meta), fmt, digits)))
     if fmt in ("moodle", "gift"):
         writer = sheets.to_moodle if fmt == "moodle" else sheets.to_gift
         name = "quiz.xml" if fmt == "moodle" else "quiz.gift"
