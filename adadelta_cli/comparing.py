@@ -51,10 +51,11 @@ def document(grads, names, results, settings: dict, digits: int) -> Document:
     """One row per step (and parameter): g, then η_t and x_t of each optimizer side by side (kept together when a
     wide table is shown in parts)."""
     several = len(names) > 1
-    columns = [Column("t", kind=COUNT)] + ([Column("param", kind=TEXT)] if several else []) + [Column("g", "g_t")]
-    for optimizer in results:
-        columns += [Column(f"eta_{optimizer}", f"η_t {optimizer}", group=optimizer),
-                    Column(f"x_{optimizer}", f"x_t {optimizer}", group=optimizer)]
+    columns = [Column("t", latex="t", kind=COUNT)] + ([Column("param", kind=TEXT)] if several else [])
+    columns.append(Column("g", "g_t", "g_t"))
+    for optimizer in results:  # the optimizers' names are the program's own (others.DEFAULTS)
+        columns += [Column(f"eta_{optimizer}", f"η_t {optimizer}", rf"\eta_t\ \text{{{optimizer}}}", group=optimizer),
+                    Column(f"x_{optimizer}", f"x_t {optimizer}", rf"x_t\ \text{{{optimizer}}}", group=optimizer)]
     rows = []
     for t in range(grads.shape[0]):
         for p, param in enumerate(names):

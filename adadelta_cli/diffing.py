@@ -256,7 +256,8 @@ def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: i
     diffs = differences(a, b)
     if diffs:
         columns = [Column("setting", _("setting"), kind=TEXT), Column("a", "A", kind=TEXT),
-                   Column("b", "B", kind=TEXT), Column("why", _("why it matters"), kind=TEXT, wrap=True)]
+                   Column("b", "B", kind=TEXT), Column("why", _("why it matters"), kind=TEXT, wrap=True,
+                                                                        prose=True)]
         blocks.append(Table(columns, [[d["setting"], _show(d["a"], digits), _show(d["b"], digits), d["why"]]
                                       for d in diffs], edge=False))
     else:

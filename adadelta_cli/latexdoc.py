@@ -18,14 +18,14 @@ from .i18n import _, language
 _ESCAPES = str.maketrans({"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                           "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
                           "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
-                          "|": r"\textbar{}"})
+                          "|": r"\textbar{}", "—": "---", "–": "--", "…": r"\dots{}"})
 # The article's notation in running text (E[g²]_t, η_t, Δx_{t−1}, x₀, ρ = 0.95, 1e-6), turned into LaTeX math.
 _BASES = {"E[Δx²]": r"E[\Delta x^2]", "E[g²]": "E[g^2]", "η": r"\eta", "Δx": r"\Delta x", "ρ": r"\rho",
           "ε": r"\varepsilon", "g": "g", "x": "x"}
 _NOTATION = re.compile(
     r"(?P<base>E\[Δx²\]|E\[g²\]|η|Δx|ρ|ε|(?<![\w.])[gx](?=_|₀))(?P<index>_\{[^}]*\}|_eff(?:,[A-Za-z0-9−-]+)?|_[A-Za-z0-9−-]+|₀)?"
-    r"|(?P<number>(?<![\w.])-?\d+(?:\.\d+)?e-?\d+(?![\w.]))|(?P<other>[−·²])")
-_OTHER = {"−": "-", "·": r"\cdot ", "²": "^2"}
+    r"|(?P<number>(?<![\w.])-?\d+(?:\.\d+)?e-?\d+(?![\w.]))|(?P<other>[−·²✓✗⋯√×])")
+_OTHER = {"−": "-", "·": r"\cdot ", "²": "^2", "✓": r"\surd", "✗": r"\times", "⋯": r"\cdots", "√": r"\surd", "×": r"\times"}
 
 
 def _math(match: re.Match) -> str:
@@ -105,7 +105,14 @@ def _width_em(cell: str) -> float:
         em += 2.4 + 0.4 * len(match.group(1))
     plain = re.sub(r"\\times 10\^\{(-?\d+)\}", "", cell)
     plain = re.sub(r"\\[a-zA-Z]+", "a", plain).replace("$", "").replace("{", "").replace("}", "")
-    return em + sum(0.8 if c == "-" else 0.3 if c in ".,[]()^_ " else 0.52 for c in plain) + 0.2
+    return em + sum(0.8 if c == "-" else 0.3 if c in ".,[]()^_ " else 1.0 if _wide(c) else 0.52 for c in plain) + 0.2
+
+
+def _wide(c: str) -> bool:
+    """A character set a whole em wide (Chinese, Japanese, Korean)."""
+    import unicodedata
+
+    return unicodedata.east_asian_width(c) in ("W", "F")
 
 
 FIT_EM = 42  # the text width (17 cm at 11pt is 44 em), with a little to spare

@@ -10,7 +10,6 @@ import numpy as np
 from . import numfmt
 from .core import FIELDS, Step
 from .i18n import N_, _
-from .safe import latex, markdown, terminal
 
 FORMATS = ("table", "csv", "json", "markdown", "latex")
 
@@ -69,7 +68,6 @@ class Report:
 
 MODES = {"coupled": N_("coupled"), "decoupled": N_("decoupled")}
 HYPER_SYMBOLS = {"rho": "ρ", "eps": "ε", "lr": "lr", "weight_decay": "wd"}
-NONFINITE_MARK = "⚠"  # beside a NaN or an infinity in the tables (trace --nonfinite continue)
 # A NaN or an infinity in the machine formats: CSV keeps Python's spelling, JSON (which has no such numbers) a string.
 NONFINITE_TEXT = {"csv": ("nan", "inf", "-inf"), "json": ('"NaN"', '"Infinity"', '"-Infinity"')}
 VERDICT_HEADINGS = (N_("quantity"), N_("written"), N_("verdict"), N_("computed"), N_("note"))
@@ -267,82 +265,71 @@ def _display_rows(report: Report, show_all: bool, head: int = HEAD_ROWS, tail: i
             yield row
 
 
-def _cells(report: Report, t: int, param: str, values: dict, digits: int, fmt=numfmt.sig) -> list[str]:
-    cells = [str(t)] + ([param] if len(report.names) > 1 else [])
-    return cells + [_marked(fmt(values[name], digits), values[name], fmt) for name in TABLE_COLUMNS
-                    if name != "g_eff" or report.show_g_eff]
+def columns(report: Report, t: int | None = None) -> list:
+    """The table's columns; with ``t``, headings carry the step's own index (g_3, η_3 for ``step --t 3``)."""
+    from .report import COUNT, TEXT, Column
+
+    out = [Column("t", latex="t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if len(report.names) > 1
+                                                  else [])
+    for name in TABLE_COLUMNS:
+        if name == "g_eff" and not report.show_g_eff:
+            continue
+        heading, latex = HEADINGS[name]
+        if t is not None and heading.endswith("_t"):
+            heading, latex = heading[:-1] + str(t), latex[:-1] + "{" + str(t) + "}"
+        out.append(Column(name, heading, latex))
+    return out
 
 
-def _marked(text: str, value: float, fmt) -> str:
-    """A NaN or an infinity stands out: inf ⚠ (in LaTeX, \\infty or \\mathrm{NaN} in bold)."""
-    if math.isfinite(value):
-        return text
-    if fmt is numfmt.latex:
-        if math.isnan(value):
-            return r"\boldsymbol{\mathrm{NaN}}"
-        return ("-" if value < 0 else "") + r"\boldsymbol{\infty}"
-    return f"{text} {NONFINITE_MARK}"
+def trace_table(report: Report, show_all: bool = False, t: int | None = None):
+    """The steps shown (the first and last of a long trace, the first and last parameters of a wide one, unless
+    ``show_all``), with a note saying what is hidden; only the values shown are read."""
+    from .report import Gap, Table
 
-
-def _headings(report: Report, index: int) -> list[str]:
-    names = ["t"] + (["param"] if len(report.names) > 1 else [])
-    names += [name for name in TABLE_COLUMNS if name != "g_eff" or report.show_g_eff]
-    return [_("param") if name == "param" and index == 0 else HEADINGS[name][index] for name in names]
-
-
-def table(report: Report, digits: int = 6, show_all: bool = False):
-    """A Rich Table; headings are Text so Rich markup never eats the brackets of E[g²].
-
-    Every column is at least as wide as its widest cell, so a number is never cut short with an ellipsis.
-    """
-    from rich import box
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    headings = _headings(report, 0)
-    body: list[list[str] | None] = []
-    ends: list[bool] = []
+    several = len(report.names) > 1
+    rows: list = []
     hidden_params = 0
     for row in _display_rows(report, show_all):
         if row is None:
-            body.append(None)
-            ends.append(True)
-            continue
-        if isinstance(row, HiddenParams):
+            rows.append(Gap())
+        elif isinstance(row, HiddenParams):
             hidden_params = row.count
-            body.append([str(row.t), _("⋯ %(count)d more") % {"count": row.count}] + [""] * (len(headings) - 2))
-            ends.append(False)
-            continue
-        t, param, values = row
-        if len(report.names) > 1 and body and body[-1] is not None and body[-1][0] != str(t):
-            ends[-1] = True
-        body.append(_cells(report, t, param, values, digits))
-        ends.append(False)
-    widths = [max([len(h)] + [len(cells[i]) for cells in body if cells is not None])
-              for i, h in enumerate(headings)]
+            rows.append(Gap(row.count, row.t))
+        else:
+            step, param, values = row
+            rows.append([step] + ([param] if several else []) + [values[name] for name in TABLE_COLUMNS
+                                                                  if name != "g_eff" or report.show_g_eff])
     shown = shown_params(report, show_all)
     per_step = len(report.names) if shown is None else len(shown) + 1
-    hidden = len(report) - sum(1 for cells in body if cells is not None) // per_step
-    captions = []
+    hidden = len(report) - sum(1 for row in rows if not isinstance(row, Gap) or row.t is not None) // per_step
+    notes = []
     if hidden:
-        captions.append(_("%(count)d steps hidden; --all shows every step") % {"count": hidden})
+        notes.append(_("%(count)d steps hidden; --all shows every step") % {"count": hidden})
     if hidden_params:
-        captions.append(_("%(count)d of %(total)d parameters hidden in each step; --all shows every parameter")
-                        % {"count": hidden_params, "total": len(report.names)})
-    result = Table(box=box.SIMPLE_HEAD, caption=Text("\n".join(captions)) if captions else None,
-                   caption_justify="left")
-    for i, heading in enumerate(headings):
-        text_column = i == 1 and len(report.names) > 1
-        result.add_column(Text(heading), justify="left" if text_column else "right", no_wrap=True,
-                          min_width=widths[i])
-    for cells, end in zip(body, ends):
-        if cells is None:
-            result.add_row(*(Text("⋮", style="dim") for _ in headings), end_section=True)
-        else:
-            result.add_row(*(Text(terminal(cell)) for cell in cells), end_section=end)
-    # The settings line stands above the table, not as its title, so that it is never wrapped to the table's width.
-    return Group(Text(settings_line(report.settings, digits)), result)
+        notes.append(_("%(count)d of %(total)d parameters hidden in each step; --all shows every parameter")
+                     % {"count": hidden_params, "total": len(report.names)})
+    return Table(columns(report, t), rows, notes=notes, sections=several)
+
+
+def document(report: Report, digits: int = 6, show_all: bool = False, explain: bool = False,
+             eg2_given: bool = False, title: str | None = None, every_row: bool = False):
+    """A trace for people: the settings in force, the table of its steps and, with ``explain``, each shown step's
+    arithmetic (the first and last steps of a long trace unless ``show_all``). ``every_row``: the table holds every
+    step held (a document to print, Markdown or LaTeX). The settings line stands above the table, not as its title,
+    so that it is never wrapped to the table's width."""
+    from .report import Arithmetic, Document, Para
+
+    blocks = [Para(settings_line(report.settings, digits)), trace_table(report, show_all or every_row)]
+    if explain:
+        blocks.append(Arithmetic(report, digits, show_all, eg2_given))
+    return Document(title or _("Adadelta trace"), blocks, words=tuple(report.names))
+
+
+def table(report: Report, digits: int = 6, show_all: bool = False):
+    """The trace as a Rich renderable: the settings line and the table."""
+    from . import writers
+
+    return writers.table(document(report, digits, show_all), digits)
 
 
 def table_width(renderable) -> int:
@@ -351,39 +338,6 @@ def table_width(renderable) -> int:
 
     console = Console(width=10_000)
     return console.measure(renderable).maximum
-
-
-def to_markdown(report: Report, digits: int = 6) -> str:
-    headings = [h.replace("_", "\\_") for h in _headings(report, 0)]
-    lines = [f"**{settings_line(report.settings, digits)}**", "",
-             "| " + " | ".join(headings) + " |",
-             "|" + "|".join("---:" for _ in headings) + "|"]
-    for t, param, values in report.rows():
-        lines.append("| " + " | ".join(_cells(report, t, markdown(param), values, digits)) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def to_latex(report: Report, digits: int = 6) -> str:
-    headings = _headings(report, 1)
-    spec = "r" * len(headings)
-    lines = [f"% {settings_line(report.settings, digits)}",
-             f"\\begin{{tabular}}{{{spec}}}", "\\hline",
-             " & ".join(f"${h}$" for h in headings) + r" \\", "\\hline"]
-    for t, param, values in report.rows():
-        cells = _cells(report, t, param, values, digits, fmt=numfmt.latex)
-        lines.append(" & ".join(f"${c}$" if i != 1 or len(report.names) == 1 else _latex_text(c)
-                                for i, c in enumerate(cells)) + r" \\")
-    lines += ["\\hline", "\\end{tabular}"]
-    return "\n".join(lines) + "\n"
-
-
-_LATEX_ESCAPES = str.maketrans({"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-                                "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                                "^": r"\textasciicircum{}"})
-
-
-def _latex_text(text: str) -> str:
-    return latex(text)
 
 
 VERDICT_MARKS = {"right": N_("✓ right"), "right_given": N_("✓ right"), "wrong": N_("✗ wrong"),
@@ -410,27 +364,21 @@ def verdict_note(v) -> str:
     return "; ".join(parts)
 
 
-def verdicts_table(verdicts, title: str, digits: int = 6, several: bool = False):
-    """One row per asked cell: the written value, the verdict, the computed value beside one not right."""
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
+VERDICT_STYLES = {"right": "green", "right_given": "green", "wrong": "bold red", "too_few": "bold red",
+                  "unanswered": "dim", "given": "dim"}
 
-    styles = {"right": "green", "right_given": "green", "wrong": "bold red", "too_few": "bold red",
-              "unanswered": "dim", "given": "dim"}
-    result = Table(title=Text(title) if title else None, box=box.SIMPLE_HEAD, title_justify="left")
-    result.add_column(Text("t"), justify="right", no_wrap=True)
-    if several:
-        result.add_column(Text("param"), no_wrap=True)
-    for heading in VERDICT_HEADINGS:
-        # The note wraps at words; everything else keeps to one line (the verdicts are short, to leave it room).
-        result.add_column(Text(_(heading)), justify="right" if heading in ("written", "computed") else "left",
-                          no_wrap=heading != "note", min_width=8 if heading == "computed" else None,
-                          overflow="fold")
-    for v in verdicts:
-        cells = [str(v.t)] + ([v.param] if several else [])
-        cells += [v.label, v.written or "", _(VERDICT_MARKS[v.status]),
-                  numfmt.sig(v.computed, digits) if v.status in ("wrong", "too_few") else "", verdict_note(v)]
-        result.add_row(*(Text(terminal(c), style=styles[v.status] if i == len(cells) - 3 else "")
-                         for i, c in enumerate(cells)))
-    return result
+
+def verdict_table(verdicts, digits: int = 6, several: bool = False, title: str | None = None):
+    """One row per asked cell: the written value, the verdict, the computed value beside one not right, a note."""
+    from .report import COUNT, TEXT, Column, Styled, Table
+
+    quantity, written, verdict, computed, note = VERDICT_HEADINGS
+    columns = [Column("t", kind=COUNT)] + ([Column("param", kind=TEXT)] if several else [])
+    # The note wraps at words; everything else keeps to one line (the verdicts are short, to leave it room).
+    columns += [Column("quantity", _(quantity), kind=TEXT, prose=True), Column("written", _(written)),
+                Column("verdict", _(verdict), kind=TEXT), Column("computed", _(computed), room=8),
+                Column("note", _(note), kind=TEXT, wrap=True, prose=True)]
+    rows = [[v.t] + ([v.param] if several else []) + [
+        v.label, v.written or "", Styled(_(VERDICT_MARKS[v.status]), VERDICT_STYLES[v.status]),
+        v.computed if v.status in ("wrong", "too_few") else None, verdict_note(v)] for v in verdicts]
+    return Table(columns, rows, title=title)

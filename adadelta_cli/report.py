@@ -40,6 +40,7 @@ class Column:
     room: int = 0  # at least this wide (terminal characters), to write in
     wrap: bool = False  # long text wraps at words (a note); every other column keeps to one line
     group: str | None = None  # columns kept side by side when a wide table is shown in parts
+    prose: bool = False  # TEXT of the program's own, in the article's notation (LaTeX sets η_t as math); else data
 
     @property
     def title(self) -> str:

@@ -54,24 +54,15 @@ def trace_input(tokens: list[str], resolved: Resolved) -> tuple[render.Report, G
 
 def format_report(report: render.Report, fmt: str, digits: int = 6, show_all: bool = False,
                   explain: bool = False, latex_fragment: bool = False, eg2_given: bool = False) -> str:
-    """The whole output as text, for a file or a pipe."""
-    from . import safe
+    """The whole output as text, for a file or a pipe (Markdown and LaTeX hold every step)."""
+    from . import writers
 
     if fmt == "json":
         return render.to_json(report)
     if fmt == "csv":
         return render.to_csv(report)
-    if fmt == "markdown":
-        return render.to_markdown(report, digits) + (
-            "\n" + safe.code_block(explanation_text(report, digits, show_all)) if explain else "")
-    if fmt == "latex":
-        from . import latexdoc
-
-        return latexdoc.trace_document(report, digits, explain=explain, show_all=show_all, fragment=latex_fragment,
-                                       eg2_given=eg2_given)
-    table = render.table(report, digits, show_all=show_all)
-    text = output.render_text(table, width=render.table_width(table))
-    return text + ("\n" + explanation_text(report, digits, show_all) if explain else "")
+    doc = render.document(report, digits, show_all, explain, eg2_given, every_row=fmt != "table")
+    return writers.text(doc, fmt, digits, latex_fragment)
 
 
 def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int = 6,
@@ -81,11 +72,10 @@ def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int 
 
         raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(format)s', format=fmt))
     if fmt == "table" and output_path is None:
-        table = render.table(report, digits, show_all=show_all)
-        console = output.stdout_console()
-        output.print_fitted(table, console)
-        if explain:
-            print_explanation(console, report, digits, show_all)
+        from . import writers
+
+        output.print_fitted(writers.table(render.document(report, digits, show_all, explain), digits),
+                            output.stdout_console())
         return
     output.emit(format_report(report, fmt, digits, show_all=show_all, explain=explain,
                               latex_fragment=latex_fragment), output_path)
@@ -176,6 +166,8 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
     """A single step: its row, its arithmetic and, with --expect, the verdicts."""
     import json
 
+    from . import writers
+
     if fmt == "json":
         from . import jsonout
 
@@ -183,57 +175,48 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
         extra = {"checks": [v.as_dict() for v in verdicts]} if verdicts else None
         output.emit(jsonout.document(report.settings, extra, steps=steps), output_path)
         return
-    if fmt in ("csv", "markdown", "latex"):
-        output.emit(format_report(report, fmt, digits, explain=fmt != "csv", latex_fragment=latex_fragment,
-                                  eg2_given=eg2_given), output_path)
+    if fmt == "csv":
+        output.emit(render.to_csv(report), output_path)
+    elif fmt in ("markdown", "latex"):
+        output.emit(writers.text(step_document(report, [], digits, eg2_given, explain=True), fmt, digits,
+                                 latex_fragment), output_path)
+    if fmt != "table":
         if verdicts:  # the document stays one format; the marking of --expect goes to standard error
-            sys.stderr.write(output.render_text(render.verdicts_table(verdicts, _("Your values"), digits))
-                             + checking_summary(verdicts) + "\n")
+            sys.stderr.write(output.render_text(writers.rich_table(
+                render.verdict_table(verdicts, digits, title=_("Your values")), digits))
+                + checking_summary(verdicts) + "\n")
         return
-    lines = step_explanation(report, digits, eg2_given)
-    table = step_table(report, digits)
+    doc = step_document(report, verdicts, digits, eg2_given)
     if output_path is not None:
-        text = output.render_text(table, width=render.table_width(table)) + "\n" + "\n".join(lines) + "\n"
-        if verdicts:
-            text += "\n" + output.render_text(render.verdicts_table(verdicts, _("Your values"), digits)) + \
-                checking_summary(verdicts) + "\n"
-        output.emit(text, output_path)
+        output.emit(writers.text(doc, "table", digits), output_path)
         return
-    from rich.text import Text
-
-    console = _marking_console()
-    output.print_fitted(table, console)
-    for line in lines:
-        console.print(Text(line), soft_wrap=True)
-    if verdicts:
-        console.print()
-        console.print(render.verdicts_table(verdicts, _("Your values"), digits))
-        console.print(Text(checking_summary(verdicts)), soft_wrap=True)
+    output.print_fitted(writers.table(doc, digits), _marking_console())
 
 
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
-def step_table(report: render.Report, digits: int):
-    """The step's table, its headings and the state before it labelled with the step's own indices: g_3, η_3 and
-    x₂, E[Δx²]₂ for ``--t 3`` (t = 1 keeps x₀, E[Δx²]₀)."""
-    from rich.text import Text
+def step_document(report: render.Report, verdicts: list, digits: int, eg2_given: bool, explain: bool = False):
+    """A single step for people: the settings (the state before it labelled with the step's own index: x₂,
+    E[Δx²]₂ for ``--t 3``), its row (g_3, η_3), its arithmetic and the verdicts of ``--expect``. ``explain``: the
+    arithmetic as a document's (Markdown, LaTeX); else as lines under the table."""
+    from .report import Arithmetic, Document, Para
 
-    group = render.table(report, digits)
     t = report.first_t
-    if t == 1:
-        return group
-    settings, table = group.renderables[0], group.renderables[1]
-    before = str(t - 1).translate(_SUBSCRIPT)
-    text = settings.plain
-    for symbol in ("x", "E[g²]", "E[Δx²]"):
-        text = text.replace(f"{symbol}₀ =", f"{symbol}{before} =")
-    group.renderables[0] = Text(text)
-    for column in table.columns:
-        heading = column.header.plain if isinstance(column.header, Text) else str(column.header)
-        if heading.endswith("_t"):
-            column.header = Text(heading[:-1] + str(t))
-    return group
+    text = render.settings_line(report.settings, digits)
+    if t > 1:
+        before = str(t - 1).translate(_SUBSCRIPT)
+        for symbol in ("x", "E[g²]", "E[Δx²]"):
+            text = text.replace(f"{symbol}₀ =", f"{symbol}{before} =")
+    blocks = [Para(text), render.trace_table(report, t=t if t > 1 else None)]
+    if explain:
+        blocks.append(Arithmetic(report, digits, eg2_given=eg2_given))
+    else:
+        blocks.append(Para("\n".join(step_explanation(report, digits, eg2_given))))
+    if verdicts:
+        blocks += ["", render.verdict_table(verdicts, digits, title=_("Your values")),
+                   Para(checking_summary(verdicts))]
+    return Document(_("Adadelta: one step"), blocks, words=tuple(report.names))
 
 
 def step_explanation(report: render.Report, digits: int, eg2_given: bool) -> list[str]:
@@ -272,53 +255,14 @@ def _marking_console():
 
 
 def emit_verdicts(marked: list, fmt: str, output_path: Path | None, digits: int = 6,
-                  only_wrong: bool = False) -> None:
+                  only_wrong: bool = False, latex_fragment: bool = False) -> None:
     """check's report for one or more marked sheets (checking.Marked): the verdicts of the asked cells (with
-    ``only_wrong``, those not right) and the score, as a table, CSV, JSON or Markdown."""
-
+    ``only_wrong``, those not right) and the score, in any of its formats."""
     from . import checking
 
-    if fmt == "json":
-        from . import jsonout
-
-        docs = [m.as_dict(only_wrong) for m in marked if m.error is None]
-        doc = docs[0] if len(marked) == 1 else {"sheets": docs}
-        output.emit(jsonout.value(doc) + "\n", output_path)
-        return
-    if fmt == "csv":
-        output.emit(checking.verdicts_csv([m for m in marked if m.error is None], only_wrong), output_path)
-        return
-    if fmt == "markdown":
-        output.emit("\n".join(checking.verdicts_markdown(m, only_wrong, digits) for m in marked
-                              if m.error is None), output_path)
-        return
-    from rich.text import Text
-
-    from .safe import terminal
-
-    pieces = []
-    for m in marked:
-        if m.error is not None:
-            continue
-        title = _("Checking %(source)s: %(settings)s") % {
-            "source": terminal(m.source), "settings": render.settings_text(m.settings, digits)}
-        if m.student or m.variant:
-            title += "\n" + checking.who_line(m)
-        shown = m.shown(only_wrong)
-        several = len({v.param for v in m.verdicts}) > 1
-        pieces.append((title, render.verdicts_table(shown, None, digits, several=several) if shown else None,
-                       checking.summary_line(m.verdicts)))
-    if output_path is not None:
-        output.emit("\n".join(title + "\n" + (output.render_text(table) if table else "\n") + line + "\n"
-                              for title, table, line in pieces), output_path)
-        return
-    console = _marking_console()
-    for i, (title, table, line) in enumerate(pieces):
-        if i:
-            console.print()
-        console.print(Text(title), soft_wrap=True)
-        console.print(table if table is not None else "")
-        console.print(Text(line), soft_wrap=True)
+    output.write_report(fmt, output_path, digits, fragment=latex_fragment,
+                        document=lambda: checking.document(marked, only_wrong, digits),
+                        records=lambda: checking.records(marked, only_wrong), console=_marking_console())
 
 
 def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: Path | None, digits: int = 6,

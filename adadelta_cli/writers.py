@@ -60,8 +60,8 @@ def latex_cell(value, column: Column, digits: int) -> str:
 
     if value is None:
         return ""
-    if isinstance(value, Styled):
-        value = value.text
+    if isinstance(value, Styled) or (isinstance(value, str) and column.prose):
+        return latexdoc.prose(getattr(value, "text", value))
     if isinstance(value, str):
         return latexdoc.text(value)
     if column.kind == COUNT or isinstance(value, (bool, int)):
@@ -280,7 +280,7 @@ def latex(doc: Document, digits: int = 6, fragment: bool = False) -> str:
 def _latex_heading(c: Column) -> str:
     from . import latexdoc
 
-    return f"${c.latex}$" if c.latex is not None else latexdoc.text(c.title)
+    return f"${c.latex}$" if c.latex is not None else latexdoc.prose(c.title)
 
 
 def _latex_rows(t: Table, digits: int) -> list[list[str]]:
@@ -298,18 +298,52 @@ def _latex_rows(t: Table, digits: int) -> list[list[str]]:
     return rows
 
 
+def _keys(t: Table) -> int:
+    """How many leading columns start every part of a table set in parts: those before the first group (t, g_t
+    before the optimizers' pairs), else t and a parameter's name."""
+    groups = [c.group for c in t.columns]
+    if any(groups):
+        return next(i for i, g in enumerate(groups) if g is not None)
+    return 1 + (len(t.columns) > 1 and not _numeric(t.columns[1]))
+
+
 def latex_table(t: Table, digits: int = 6) -> list[str]:
     """A longtable (its heading repeated on each page, in a size that keeps it inside the margins)."""
     from . import latexdoc
 
     if t.ruled:
         return _ruled_table(t, digits)
+    if any(c.wrap for c in t.columns):
+        return _wrapping_table(t, digits)
     headings = [_latex_heading(c) for c in t.columns]
     align = "".join("r" if _numeric(c) else "l" for c in t.columns)
     after = [r"\multicolumn{{COLUMNS}}{l}{\emph{" + latexdoc.text(n) + r"}} \\" for n in t.notes]
-    keys = 1 + (len(t.columns) > 1 and not _numeric(t.columns[1]))
-    out = [r"\noindent\textbf{" + latexdoc.text(t.title) + "}", ""] if t.title else []
+    keys = _keys(t)
+    out = [r"\noindent\textbf{" + latexdoc.prose(t.title) + "}", ""] if t.title else []
     return out + latexdoc.longtable(headings, _latex_rows(t, digits), align, after, keys=keys)
+
+
+def _wrapping_table(t: Table, digits: int) -> list[str]:
+    """A table with a column of sentences (why a setting matters, a verdict's note): that column takes the width
+    the others leave on the line and its text wraps there; the table is never split."""
+    from . import latexdoc
+
+    headings = [_latex_heading(c) for c in t.columns]
+    rows = _latex_rows(t, digits)
+    widths = latexdoc.widths_em([[h] + [r[i] for r in rows] for i, h in enumerate(headings)])
+    fixed = sum(w + latexdoc.GAP_EM for c, w in zip(t.columns, widths) if not c.wrap)
+    wrapping = [c for c in t.columns if c.wrap]
+    room = max((latexdoc.FIT_EM - fixed) / len(wrapping) - latexdoc.GAP_EM, 10.0)
+    spec = "".join(latexdoc.fixed_column("l" if c.wrap or not _numeric(c) else "r",
+                                         min(w, room) if c.wrap else w) for c, w in zip(t.columns, widths))
+    size = latexdoc.font_for_widths([room if c.wrap else w for c, w in zip(t.columns, widths)])
+    head = " & ".join(headings) + r" \\ \hline"
+    out = [r"\noindent\textbf{" + latexdoc.prose(t.title) + "}", ""] if t.title else []
+    out += ["{" + size + r"\renewcommand{\arraystretch}{1.25}", rf"\begin{{longtable}}{{{spec}}}", r"\hline", head,
+            r"\endfirsthead", r"\hline", head, r"\endhead", r"\hline", r"\endfoot"]
+    out += [" & ".join(cells) + r" \\" for cells in rows]
+    out += [r"\multicolumn{" + str(len(headings)) + r"}{l}{\emph{" + latexdoc.text(n) + r"}} \\" for n in t.notes]
+    return out + [r"\end{longtable}}"]
 
 
 def _ruled_table(t: Table, digits: int) -> list[str]:
@@ -321,7 +355,7 @@ def _ruled_table(t: Table, digits: int) -> list[str]:
     rows = _latex_rows(t, digits)
     widths = [max(w, 6.5) if c.room else w for c, w in zip(
         t.columns, latexdoc.widths_em([[h] + [r[i] for r in rows] for i, h in enumerate(headings)]))]
-    keys = 1 + (len(t.columns) > 1 and not _numeric(t.columns[1]))
+    keys = _keys(t)
     lines = []
     for group in latexdoc.column_groups(widths, keys=keys):
         spec = "|".join(latexdoc.fixed_column("c" if i < keys else "r", widths[i]) for i in group)

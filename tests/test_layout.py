@@ -11,8 +11,11 @@ from adadelta_cli.cli import app
 FORMATS = {
     "trace": ["table", "csv", "json", "markdown", "latex"],
     "step": ["table", "csv", "json", "markdown", "latex"],
-    "compare": ["table", "csv", "json"],
-    "optimize": ["table", "csv", "json"],
+    "compare": ["table", "csv", "json", "markdown", "latex"],
+    "optimize": ["table", "csv", "json", "markdown", "latex"],
+    "check": ["table", "csv", "json", "markdown", "latex"],
+    "diff": ["table", "json", "csv", "markdown", "latex"],
+    "worksheet": ["csv", "markdown", "latex", "table", "moodle", "gift"],
 }
 
 
@@ -24,7 +27,8 @@ def test_help_lists_exactly_the_formats_written(command):
     assert listed == FORMATS[command]
 
 
-@pytest.mark.parametrize("command, fmt", [("compare", "markdown"), ("optimize", "latex")])
+@pytest.mark.parametrize("command, fmt", [("compare", "moodle"), ("optimize", "gift"), ("trace", "moodle"),
+                                          ("check", "gift")])
 def test_a_format_not_written_is_a_usage_error(command, fmt):
     args = [command, "quadratic", "--x0", "1"] if command == "optimize" else [command, "0.1"]
     result = CliRunner().invoke(app, [*args, "-f", fmt])

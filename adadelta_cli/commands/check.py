@@ -10,13 +10,14 @@ from ..i18n import N_, _
 from ..options import (
     Digits,
     Given,
+    LatexFragment,
     OutputOpt,
     format_option,
     settings_options,
 )
 from ._common import EXIT_USAGE, EXIT_WRONG, check_digits
 
-FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown")
+FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="check", help=N_(
     'Mark worksheets of hand-calculated values: each asked cell right, wrong, too few digits or unanswered, the '
@@ -41,7 +42,7 @@ def command(
         "--gradebook", help=N_("Write one CSV row per sheet (file, student, variant, counts, score, first slip) to "
                               "FILE ('-': standard output)."), show_default=False, metavar="FILE")] = None,
 
-    format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None,
+    format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
     digits: Digits = 6,
     settings: Given = None,  # the settings options, given by @settings_options
 ) -> None:
@@ -91,11 +92,11 @@ def command(
     if gradebook is not None:
         output.write_report("csv", None if to_stdout else gradebook, records=lambda: checking.gradebook(marked))
         if output_path is not None:
-            tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong)
+            tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong, latex_fragment)
         elif not to_stdout:
             _score_lines(marked)
     else:
-        tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong)
+        tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong, latex_fragment)
     if code:
         raise typer.Exit(code)
 

@@ -9,6 +9,7 @@ from ..i18n import N_, _
 from ..options import (
     Digits,
     Given,
+    LatexFragment,
     OutputOpt,
     SetOpt,
     WithOpt,
@@ -17,7 +18,7 @@ from ..options import (
 )
 from ._common import NUMBERS_OK, check_digits
 
-FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json")
+FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="compare", context_settings=NUMBERS_OK, help=N_(
     'Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side.'))
@@ -29,7 +30,8 @@ def command(
         metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
     with_: WithOpt = None, set_: SetOpt = None,
 
-    format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, digits: Digits = 6,
+    format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
+    digits: Digits = 6,
     settings: Given = None,  # the settings options, given by @settings_options
 ) -> None:
     """Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side."""
@@ -48,7 +50,7 @@ def command(
     results = comparing.compute(gradients.values, resolved, chosen, hyper)
     settings = {**resolved.as_dict(), "input": gradients.source, "with": chosen,
                 "others": {name: hyper[name] for name in chosen}}
-    output.write_report(format.value, output_path, digits,
+    output.write_report(format.value, output_path, digits, fragment=latex_fragment,
                         document=lambda: comparing.document(gradients.values, gradients.names, results, settings,
                                                             digits),
                         records=lambda: comparing.records(gradients.values, gradients.names, results, settings))

@@ -5,10 +5,10 @@ from typing import Annotated, Optional
 import typer
 
 from ..i18n import N_, _
-from ..options import X0, Digits, Edx2Init, Eg2Init, OutputOpt, format_option
+from ..options import X0, Digits, Edx2Init, Eg2Init, LatexFragment, OutputOpt, format_option
 from ._common import NUMBERS_OK, check_digits
 
-FormatOpt, DEFAULT_FORMAT = format_option("table", "json", "csv", "markdown")
+FormatOpt, DEFAULT_FORMAT = format_option("table", "json", "csv", "markdown", "latex")
 
 COMMAND = dict(name="diff", context_settings=NUMBERS_OK, help=N_(
     'Two presets, or two sets of settings, side by side on the same gradients: what differs, why, where the traces '
@@ -24,7 +24,8 @@ def command(
         metavar="[INPUT]...", help=N_("Gradients as for trace. None: the article's example 0.1, 0.2, 0.15."),
         show_default=False)] = None,
     x0: X0 = None, eg2_init: Eg2Init = None, edx2_init: Edx2Init = None,
-    format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, digits: Digits = 6,
+    format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
+    digits: Digits = 6,
     show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step of a long trace in the table."),
                                            rich_help_panel="Output")] = False,
 ) -> None:
@@ -62,7 +63,7 @@ def command(
         if bad is not None:
             output.warn(_f("%(side)s: values are no longer finite from step %(step)s on (IEEE arithmetic, as the "
                            "frameworks carry on)", side=s.spec, step=bad))
-    output.write_report(fmt, output_path, digits,
+    output.write_report(fmt, output_path, digits, fragment=latex_fragment,
                         document=lambda: diffing.document(side_a, side_b, gradients.values, names, source, one,
                                                           digits, show_all),
                         records=lambda: diffing.data(side_a, side_b, gradients.values, names, source, one))

@@ -12,6 +12,7 @@ from ..options import (
     Digits,
     Given,
     LargePrintOpt,
+    LatexFragment,
     OutputOpt,
     SetOpt,
     TitleOpt,
@@ -20,7 +21,7 @@ from ..options import (
 )
 from ._common import NUMBERS_OK, check_digits
 
-FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json")
+FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="optimize", context_settings=NUMBERS_OK, help=N_(
     "Minimise a function: each step's gradient is taken exactly from the function at the current x."))
@@ -40,7 +41,7 @@ def command(
     set_: SetOpt = None,
 
     format: FormatOpt = DEFAULT_FORMAT,
-    output_path: OutputOpt = None, digits: Digits = 6,
+    output_path: OutputOpt = None, latex_fragment: LatexFragment = False, digits: Digits = 6,
     show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step in the table."))] = False,
     plot_path: Annotated[Optional[Path], typer.Option(
         "--plot", help=N_("Draw the trajectories over the function's contours to a .png, .svg or .pdf file "
@@ -64,7 +65,7 @@ def command(
         raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
     chosen = list(results)
     settings = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen, "others": hyper}
-    output.write_report(format.value, output_path, digits,
+    output.write_report(format.value, output_path, digits, fragment=latex_fragment,
                         document=lambda: optimizing.document(func, adadelta, results, settings, digits, show_all),
                         records=lambda: optimizing.data(func, adadelta, results, settings))
     if plot_path is not None:
