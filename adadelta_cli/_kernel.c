@@ -12,11 +12,19 @@
 
    Built with -ffp-contract=off: the compiler never fuses a multiply and an add that the numpy code rounds
    twice; fma() is the C99 fused multiply-add, rounded once. On x86-64 a clone for x86-64-v3 (AVX2, FMA)
-   is chosen at load time where the processor has it. */
+   is chosen at load time where the processor has it.
 
+   Beside the recurrence, two text routines of a long CSV trace, each with a Python twin that gives the same
+   result where the library is not built: reading plain numbers (adadelta_parse_f64, readers.py) and putting
+   the step and parameter before each row of numbers (adadelta_csv_lines, render.py). */
+
+#include <float.h>
+#include <locale.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #ifndef ADADELTA_SOURCE_SHA
 #define ADADELTA_SOURCE_SHA "unknown"
@@ -69,43 +77,67 @@ step(int64_t n, const double *restrict g, double *restrict g_eff, const double *
 
 /* Arrays are rows of n doubles, each row starting ld doubles after the one before (ld = n for a whole array; a
    larger ld for a band of columns of a wider one, so that threads can share the columns).
-   g: steps rows. g_eff: steps rows, or NULL where it equals g (neither maximize nor coupled weight decay).
-   eg2, x: steps rows. eta, dx: steps rows, or both NULL (not stored). edx2: steps + 1 rows, row 0 holding
-   E[Δx²]_0 on entry. eg2_0, x_0: the state before step 1 (n values each, from the band's first column). */
+   g: steps rows. The histories g_eff, eg2, edx2 (E[Δx²]_1 ... E[Δx²]_steps), eta, dx, x: steps rows each, or
+   NULL where that quantity is not kept (g_eff is also NULL where it equals g: neither maximize nor coupled
+   weight decay). eg2_0, edx2_0, x_0: the state before step 1; eg2_end, edx2_end, x_end receive the state after
+   the last step (n values each, from the band's first column). What is not kept goes through rows of scratch.
+   Returns 0, or -1 where the scratch rows cannot be allocated (nothing is then written). */
 CLONES
-void adadelta_f64(int64_t steps, int64_t n, int64_t ld, const double *restrict g, double *restrict g_eff,
-                  double *restrict eg2, double *restrict edx2, double *restrict eta, double *restrict dx,
-                  double *restrict x, const double *restrict eg2_0, const double *restrict x_0, double rho,
-                  double one_minus_rho, double eps, double lr, double wd, double decay, int64_t flags)
+int adadelta_f64(int64_t steps, int64_t n, int64_t ld, const double *restrict g, double *restrict g_eff,
+                 double *restrict eg2, double *restrict edx2, double *restrict eta, double *restrict dx,
+                 double *restrict x, const double *restrict eg2_0, const double *restrict edx2_0,
+                 const double *restrict x_0, double *restrict eg2_end, double *restrict edx2_end,
+                 double *restrict x_end, double rho, double one_minus_rho, double eps, double lr, double wd,
+                 double decay, int64_t flags)
 {
     const int maximize = (flags & MAXIMIZE) != 0, coupled = (flags & COUPLED) != 0;
-    const int decoupled = (flags & DECOUPLED) != 0, derived = eta != NULL && dx != NULL;
-    const double *eg2_prev = eg2_0;
-    const double *x_prev = x_0;
+    const int decoupled = (flags & DECOUPLED) != 0, derived = eta != NULL || dx != NULL;
+    /* two rows each for E[g²], E[Δx²] and x (the one before and the one being written), one each for η, Δx */
+    double *scratch = NULL;
+    if (n > 0 && (eg2 == NULL || edx2 == NULL || x == NULL || (derived && (eta == NULL || dx == NULL)))) {
+        scratch = malloc(sizeof(double) * 8 * (size_t)n);
+        if (scratch == NULL)
+            return -1;
+    }
+    const double *eg2_prev = eg2_0, *edx2_prev = edx2_0, *x_prev = x_0;
     for (int64_t t = 0; t < steps; t++) {
+        const int k = (int)(t & 1);
         const double *gt = g + t * ld;
         double *geff_t = g_eff ? g_eff + t * ld : NULL;
-        double *eg2_t = eg2 + t * ld;
-        const double *edx2_prev = edx2 + t * ld;
-        double *edx2_t = edx2 + (t + 1) * ld;
-        double *eta_t = derived ? eta + t * ld : NULL;
-        double *dx_t = derived ? dx + t * ld : NULL;
-        double *x_t = x + t * ld;
+        double *eg2_t = eg2 ? eg2 + t * ld : scratch + k * n;
+        double *edx2_t = edx2 ? edx2 + t * ld : scratch + (2 + k) * n;
+        double *x_t = x ? x + t * ld : scratch + (4 + k) * n;
+        double *eta_t = eta ? eta + t * ld : (derived ? scratch + 6 * n : NULL);
+        double *dx_t = dx ? dx + t * ld : (derived ? scratch + 7 * n : NULL);
         if (!maximize && !coupled && !decoupled) {
             if (derived)
                 STEP(0, 0, 0, 0, 1);
             else
                 STEP(0, 0, 0, 0, 0);
         } else if (!coupled && !decoupled) {
-            if (derived)
-                STEP(1, 0, 0, 1, 1);
-            else
-                STEP(1, 0, 0, 1, 0);
+            if (geff_t != NULL) {
+                if (derived)
+                    STEP(1, 0, 0, 1, 1);
+                else
+                    STEP(1, 0, 0, 1, 0);
+            } else {
+                if (derived)
+                    STEP(1, 0, 0, 0, 1);
+                else
+                    STEP(1, 0, 0, 0, 0);
+            }
         } else if (coupled) {
-            if (derived)
-                STEP(maximize, 1, 0, 1, 1);
-            else
-                STEP(maximize, 1, 0, 1, 0);
+            if (geff_t != NULL) {
+                if (derived)
+                    STEP(maximize, 1, 0, 1, 1);
+                else
+                    STEP(maximize, 1, 0, 1, 0);
+            } else {
+                if (derived)
+                    STEP(maximize, 1, 0, 0, 1);
+                else
+                    STEP(maximize, 1, 0, 0, 0);
+            }
         } else {
             if (derived)
                 STEP(maximize, 0, 1, geff_t != NULL, 1);
@@ -113,8 +145,16 @@ void adadelta_f64(int64_t steps, int64_t n, int64_t ld, const double *restrict g
                 STEP(maximize, 0, 1, geff_t != NULL, 0);
         }
         eg2_prev = eg2_t;
+        edx2_prev = edx2_t;
         x_prev = x_t;
     }
+    if (n > 0) {
+        memmove(eg2_end, eg2_prev, sizeof(double) * (size_t)n);
+        memmove(edx2_end, edx2_prev, sizeof(double) * (size_t)n);
+        memmove(x_end, x_prev, sizeof(double) * (size_t)n);
+    }
+    free(scratch);
+    return 0;
 }
 
 /* η and Δx of count values from the kept E[Δx²]_{t−1}, E[g²]_t and g_eff: the same operations as in step(). */
@@ -127,4 +167,201 @@ void adadelta_derive_f64(int64_t count, const double *restrict edx2_prev, const 
         eta[i] = rate;
         dx[i] = -(rate * g_eff[i]);
     }
+}
+
+/* ---- Text ---------------------------------------------------------------------------------------------------- */
+
+static const double POWERS_OF_TEN[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* One number of the grammar [+-]?(digits[.digits?] | .digits)([eE][+-]?digits)? starting at *p, within [p, end).
+   Returns 0 with *value correctly rounded (as Python's float() reads it) and *p past the number, or -1 where the
+   text is not such a number, reads as an infinity, or reads as 0 although some digit is not 0 (Python's reader
+   calls these errors). */
+static int
+parse_number(const char **p, const char *end, double *value)
+{
+    const char *s = *p, *start = s;
+    int negative = 0;
+    if (s < end && (*s == '+' || *s == '-'))
+        negative = *s++ == '-';
+    uint64_t mantissa = 0;
+    int significant = 0, int_digits = 0, frac_digits = 0, nonzero = 0, dropped = 0;
+    int exp10 = 0;
+    for (; s < end && *s >= '0' && *s <= '9'; s++, int_digits++) {
+        int d = *s - '0';
+        nonzero |= d;
+        if (significant < 19) {
+            if (mantissa || d) {
+                mantissa = mantissa * 10 + (uint64_t)d;
+                significant++;
+            }
+        } else {
+            exp10++;
+            dropped |= d;
+        }
+    }
+    if (s < end && *s == '.') {
+        s++;
+        for (; s < end && *s >= '0' && *s <= '9'; s++, frac_digits++) {
+            int d = *s - '0';
+            nonzero |= d;
+            if (significant < 19) {
+                if (mantissa || d) {
+                    mantissa = mantissa * 10 + (uint64_t)d;
+                    significant++;
+                }
+                exp10--;
+            } else {
+                dropped |= d;
+            }
+        }
+    }
+    if (int_digits + frac_digits == 0)
+        return -1;
+    if (s < end && (*s == 'e' || *s == 'E')) {
+        const char *e = s + 1;
+        int eneg = 0;
+        if (e < end && (*e == '+' || *e == '-'))
+            eneg = *e++ == '-';
+        if (e >= end || *e < '0' || *e > '9')
+            return -1;
+        int64_t ev = 0;
+        for (; e < end && *e >= '0' && *e <= '9'; e++)
+            if (ev < 100000)
+                ev = ev * 10 + (*e - '0');
+        exp10 += (int)(eneg ? -ev : ev);
+        s = e;
+    }
+    double v;
+    if (FLT_EVAL_METHOD == 0 && !dropped && mantissa < ((uint64_t)1 << 53) && exp10 >= -22 && exp10 <= 22) {
+        /* Clinger's fast path: both operands exact, so the one rounding of * or / is the correct one */
+        v = (double)mantissa;
+        v = exp10 < 0 ? v / POWERS_OF_TEN[-exp10] : v * POWERS_OF_TEN[exp10];
+    } else {
+        char buffer[512];
+        size_t length = (size_t)(s - start);
+        if (length >= sizeof buffer)
+            return -1; /* a very long number: read by Python's own reader */
+        memcpy(buffer, start, length);
+        buffer[length] = 0;
+        char *stop;
+        v = strtod(buffer, &stop);
+        if (stop != buffer + length)
+            return -1;
+        negative = 0; /* strtod read the sign */
+    }
+    if (negative)
+        v = -v;
+    if (isinf(v) || isnan(v) || (v == 0 && nonzero))
+        return -1;
+    *value = v;
+    *p = s;
+    return 0;
+}
+
+/* Rows of plain numbers from len bytes of text: each line holds width cells separated by sep (',', ';' or '\t';
+   0: runs of spaces and tabs), each cell a number with spaces (and, but between tab-separated cells, tabs) around
+   it; lines end with "\n" or "\r\n" (the last may end with the text). Writes up to max_rows × width doubles to
+   out and returns the number of rows, or -1 at anything else: a blank line, a comment, a character outside the
+   grammar, a missing or extra cell, a number out of range, more rows than max_rows. Python's careful reader then
+   reads the text and says what is wrong where; the values of what this reads are the ones it would read. */
+int64_t adadelta_parse_f64(const char *text, int64_t len, int64_t width, int64_t sep, double *out,
+                           int64_t max_rows)
+{
+    const struct lconv *conventions = localeconv();
+    if (conventions == NULL || strcmp(conventions->decimal_point, ".") != 0)
+        return -1; /* strtod would read another decimal point */
+    const char *p = text, *end = text + len;
+    int64_t rows = 0;
+    while (p < end) {
+        if (rows >= max_rows)
+            return -1;
+        for (int64_t j = 0; j < width; j++) {
+            while (p < end && (*p == ' ' || (*p == '\t' && sep != '\t')))
+                p++;
+            if (parse_number(&p, end, out + rows * width + j) != 0)
+                return -1;
+            while (p < end && (*p == ' ' || (*p == '\t' && sep != '\t')))
+                p++;
+            if (j + 1 < width) {
+                if (sep != 0) {
+                    if (p >= end || *p != (char)sep)
+                        return -1;
+                    p++;
+                } else if (p >= end || (p[-1] != ' ' && p[-1] != '\t')) {
+                    return -1; /* whitespace-separated cells need whitespace between them */
+                }
+            }
+        }
+        if (p < end && *p == '\r')
+            p++;
+        if (p < end) {
+            if (*p != '\n')
+                return -1;
+            p++;
+        }
+        rows++;
+    }
+    return rows;
+}
+
+/* CSV lines from orjson's text of a rows × k matrix of numbers ("[[a,b],[c,d]]"): row i becomes
+   "t,param,a,b\n", t = first_t + i / size, param the (i mod size)-th of the size cells in names (each written
+   as ",cell,", cell i from ends[i] to ends[i + 1]). Returns the bytes written to out (at most cap), or -1 where
+   the text is not such a matrix or out is too small. */
+int64_t adadelta_csv_lines(const char *src, int64_t len, int64_t rows, int64_t first_t, int64_t size,
+                           const char *names, const int64_t *ends, char *out, int64_t cap)
+{
+    const char *p = src, *end = src + len;
+    char *o = out, *stop = out + cap;
+    if (rows == 0)
+        return len == 2 && p[0] == '[' && p[1] == ']' ? 0 : -1;
+    if (len < 4 || p[0] != '[' || p[1] != '[' || first_t < 0 || size < 1)
+        return -1;
+    p += 2;
+    int64_t t = first_t, j = 0;
+    char label[24];
+    int label_length = 0;
+    for (int64_t r = 0; r < rows; r++) {
+        if (j == 0) {
+            char digits[24];
+            int count = 0;
+            uint64_t v = (uint64_t)t;
+            do {
+                digits[count++] = (char)('0' + v % 10);
+                v /= 10;
+            } while (v);
+            for (int i = 0; i < count; i++)
+                label[i] = digits[count - 1 - i];
+            label_length = count;
+        }
+        const char *close = memchr(p, ']', (size_t)(end - p));
+        if (close == NULL)
+            return -1;
+        int64_t name_length = ends[j + 1] - ends[j];
+        int64_t row_length = close - p;
+        if (stop - o < label_length + name_length + row_length + 1)
+            return -1;
+        memcpy(o, label, (size_t)label_length);
+        o += label_length;
+        memcpy(o, names + ends[j], (size_t)name_length);
+        o += name_length;
+        memcpy(o, p, (size_t)row_length);
+        o += row_length;
+        *o++ = '\n';
+        p = close + 1;
+        if (r + 1 < rows) {
+            if (end - p < 2 || p[0] != ',' || p[1] != '[')
+                return -1;
+            p += 2;
+        }
+        if (++j == size) {
+            j = 0;
+            t++;
+        }
+    }
+    if (end - p != 1 || *p != ']')
+        return -1;
+    return o - out;
 }

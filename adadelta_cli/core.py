@@ -288,11 +288,8 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
     coupled = bool(settings.weight_decay) and settings.weight_decay_mode == "coupled"
     decoupled = bool(settings.weight_decay) and settings.weight_decay_mode == "decoupled"
     if method == "kernel":
-        kernel.run(np.ascontiguousarray(g), g_eff_all if differs else None, eg2_all, edx2_all, eta_all, dx_all,
-                   x_all, np.ascontiguousarray(state.eg2, dtype=np.float64),
-                   np.ascontiguousarray(state.x, dtype=np.float64), rho=settings.rho, eps=settings.eps,
-                   lr=settings.lr_value, wd=settings.weight_decay, decay=settings.decay_factor,
-                   maximize=settings.maximize, coupled=coupled, decoupled=decoupled, threads=threads)
+        kernel.run(np.ascontiguousarray(g), g_eff_all if differs else None, eg2_all, edx2_all[1:], eta_all, dx_all,
+                   x_all, state.eg2, state.edx2, state.x, threads=threads, **kernel_settings(settings))
     elif method == "python":
         from . import scalar
 
@@ -324,6 +321,14 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
     if steps == 0:
         return out, state
     return out, State(eg2_all[-1].copy(), edx2_all[-1].copy(), x_all[-1].copy())
+
+
+def kernel_settings(settings: Settings) -> dict:
+    """The keyword arguments of kernel.run for scalar float64 settings."""
+    return dict(rho=settings.rho, eps=settings.eps, lr=settings.lr_value, wd=settings.weight_decay,
+                decay=settings.decay_factor, maximize=settings.maximize,
+                coupled=bool(settings.weight_decay) and settings.weight_decay_mode == "coupled",
+                decoupled=bool(settings.weight_decay) and settings.weight_decay_mode == "decoupled")
 
 
 def _by_groups(grads: np.ndarray, settings: Settings, state: State, *, method: str,

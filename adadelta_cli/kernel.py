@@ -29,6 +29,8 @@ MAXIMIZE, COUPLED, DECOUPLED = 1, 2, 4
 
 _function = None
 _derive = None
+_parse = None  # adadelta_parse_f64: plain numbers from text
+_lines = None  # adadelta_csv_lines: CSV lines from orjson's text of a matrix
 _loaded = False
 
 
@@ -106,11 +108,20 @@ def _load():
         if built_from != json.loads(RECORD.read_text(encoding="utf-8"))["source_sha256"].encode("ascii"):
             return None, _("does not say it was built from the recorded source")
         f, d = library.adadelta_f64, library.adadelta_derive_f64
+        parse, lines = library.adadelta_parse_f64, library.adadelta_csv_lines
     except (OSError, AttributeError, ValueError, KeyError, UnicodeError) as error:
         return None, _f_reason(error)
-    f.restype = d.restype = None
-    f.argtypes = [*[ctypes.c_int64] * 3, *[ctypes.c_void_p] * 9, *[ctypes.c_double] * 6, ctypes.c_int64]
+    f.restype = ctypes.c_int
+    f.argtypes = [*[ctypes.c_int64] * 3, *[ctypes.c_void_p] * 13, *[ctypes.c_double] * 6, ctypes.c_int64]
+    d.restype = None
     d.argtypes = [ctypes.c_int64, *[ctypes.c_void_p] * 3, ctypes.c_double, *[ctypes.c_void_p] * 2]
+    parse.restype = lines.restype = ctypes.c_int64
+    parse.argtypes = [ctypes.c_char_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p,
+                      ctypes.c_int64]
+    lines.argtypes = [ctypes.c_char_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,
+                      ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
+    global _parse, _lines
+    _parse, _lines = parse, lines
     return (f, d), None
 
 
@@ -153,39 +164,47 @@ def threads_for(steps: int, n: int) -> int:
     return max(1, min(cpus, n // BAND_MIN_COLUMNS, 16))
 
 
-def run(g: np.ndarray, g_eff: np.ndarray | None, eg2: np.ndarray, edx2: np.ndarray, eta: np.ndarray | None,
-        dx: np.ndarray | None, x: np.ndarray, eg2_0: np.ndarray, x_0: np.ndarray, *, rho: float, eps: float,
-        lr: float, wd: float, decay: float, maximize: bool, coupled: bool, decoupled: bool,
-        threads: int | None = None) -> None:
-    """Fill the output arrays (see _kernel.c for their shapes); ``edx2[0]`` holds E[Δx²]_0 on entry.
+def run(g: np.ndarray, g_eff: np.ndarray | None, eg2: np.ndarray | None, edx2: np.ndarray | None,
+        eta: np.ndarray | None, dx: np.ndarray | None, x: np.ndarray | None, eg2_0: np.ndarray, edx2_0: np.ndarray,
+        x_0: np.ndarray, *, rho: float, eps: float, lr: float, wd: float, decay: float, maximize: bool,
+        coupled: bool, decoupled: bool, threads: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fill the histories given (see _kernel.c: ``edx2`` holds E[Δx²]_1 ... E[Δx²]_steps; any may be None, not
+    kept) and return the state after the last step (E[g²], E[Δx²], x).
 
     The parameters are independent of each other, so bands of columns go to threads of their own (ctypes lets
     go of the GIL during the call); each column's arithmetic is the same whatever the band.
     """
     steps, n = g.shape
     flags = (MAXIMIZE if maximize else 0) | (COUPLED if coupled else 0) | (DECOUPLED if decoupled else 0)
-    arrays = [g, g_eff, eg2, edx2, eta, dx, x, eg2_0, x_0]
+    ends = [np.empty(n) for _ in range(3)]
+    starts = [np.ascontiguousarray(a, dtype=np.float64) for a in (eg2_0, edx2_0, x_0)]
+    arrays = [g, g_eff, eg2, edx2, eta, dx, x, *starts, *ends]
     pointers = [_pointer(a) for a in arrays]
     f = function()
+    failed = []
 
     def band(lo: int, hi: int) -> None:
         offset = lo * 8
-        f(steps, hi - lo, n, *(None if p is None else p + offset for p in pointers), rho, 1.0 - rho, eps, lr, wd,
-          decay, flags)
+        if f(steps, hi - lo, n, *(None if p is None else p + offset for p in pointers), rho, 1.0 - rho, eps, lr, wd,
+             decay, flags):
+            failed.append(lo)
 
     count = threads or threads_for(steps, n)
     if count <= 1:
         band(0, n)
-        return
-    import threading
+    else:
+        import threading
 
-    # Bands start on a 64-byte boundary, so that no cache line is written by two threads.
-    edges = [0, *(((n * i) // count) // 8 * 8 for i in range(1, count)), n]
-    workers = [threading.Thread(target=band, args=(lo, hi)) for lo, hi in zip(edges, edges[1:]) if hi > lo]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+        # Bands start on a 64-byte boundary, so that no cache line is written by two threads.
+        edges = [0, *(((n * i) // count) // 8 * 8 for i in range(1, count)), n]
+        workers = [threading.Thread(target=band, args=(lo, hi)) for lo, hi in zip(edges, edges[1:]) if hi > lo]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    if failed:
+        raise MemoryError("the kernel's scratch rows could not be allocated")
+    return tuple(ends)
 
 
 def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, eps: float, eta: np.ndarray,
@@ -194,3 +213,36 @@ def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, eps: float
     function()
     inputs = [np.ascontiguousarray(a, dtype=np.float64) for a in (edx2_prev, eg2, g_eff)]
     _derive(eta.size, *(_pointer(a) for a in inputs), eps, _pointer(eta), _pointer(dx))
+
+
+def parse(body: bytes, width: int, sep: str | None) -> np.ndarray | None:
+    """The rows of plain numbers in ``body`` (``width`` cells a line, separated by ``sep``, None: whitespace) as
+    a (rows, width) array, exactly as Python's float() reads each; None where the kernel is not built or the text
+    holds anything else (a blank line, a comment, a bad cell ...), for the careful reader to read."""
+    if function() is None or _parse is None or width < 1 or (sep is not None and len(sep) != 1):
+        return None
+    rows = body.count(b"\n") + 1
+    out = np.empty((rows, width))
+    found = _parse(body, len(body), width, 0 if sep is None else ord(sep), out.ctypes.data, rows)
+    return None if found < 0 else out[:found]
+
+
+def csv_lines(matrix_json: bytes, rows: int, first_t: int, size: int, cells: list[bytes]) -> bytearray | None:
+    """``rows`` CSV lines from orjson's text of a rows × k matrix: row i preceded by its step number
+    (first_t + i // size) and the cell of parameter i % size (``cells``, each ",name,"); None where the kernel is
+    not built."""
+    if function() is None or _lines is None:
+        return None
+    ends = np.zeros(len(cells) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in cells], out=ends[1:])
+    joined = b"".join(cells)
+    cap = len(matrix_json) + rows * (21 + max(map(len, cells), default=0))
+    out = bytearray(cap)
+    view = ctypes.c_char.from_buffer(out)  # written in place; released before the bytearray is cut to length
+    written = _lines(matrix_json, len(matrix_json), rows, first_t, size, joined, ends.ctypes.data,
+                     ctypes.addressof(view), cap)
+    del view
+    if written < 0:
+        return None
+    del out[written:]
+    return out

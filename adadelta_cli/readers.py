@@ -660,7 +660,9 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
 
     def blocks():
         try:
-            yield parse(head_text, first_line=1, has_header=True)
+            head = first[:cut] if header is None else first[:cut].split(b"\n", 1)[-1]
+            fast = _plain_rows(head, header, len(names), sep)
+            yield fast if fast is not None else parse(head_text, first_line=1, has_header=True)
             line = 1 + head_text.count("\n")
             done[0] = cut
             rest = first[cut:]
@@ -678,7 +680,13 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
                     body, rest = data[:split], data[split:]
                 else:
                     body, rest = data, b""
-                if body:
+                fast = _plain_rows(body, header, len(names), sep) if body else None
+                if fast is not None:
+                    if fast.size:
+                        yield fast
+                    line += body.count(b"\n")
+                    done[0] += len(body)
+                elif body:
                     if b"\x00" in body:
                         raise InputError(_("holds binary data (a NUL byte); expected text"), source=source,
                                          line=line + body[:body.index(b"\x00")].count(b"\n"))
@@ -701,6 +709,16 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
                 handle.close()
 
     return GradientStream(names, source, blocks(), total, done)
+
+
+def _plain_rows(body: bytes, header, width: int, sep) -> np.ndarray | None:
+    """The rows of a chunk that holds only plain numbers, read by the compiled kernel (the values float() reads);
+    None where the kernel is not built or the chunk holds anything else (_parse_chunk reads it then)."""
+    if header is not None and len(header) != width:
+        return None
+    from . import kernel
+
+    return kernel.parse(body, width, sep)
 
 
 def _parse_chunk(text: str, *, source: str, first_line: int, header, width: int, sep, has_header: bool) -> np.ndarray:

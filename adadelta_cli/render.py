@@ -152,10 +152,13 @@ def _labels(steps: Step, names: list[str], first_t: int, quote) -> tuple[list[st
     return ts, [quote(n) for n in names] * count
 
 
-def csv_bytes(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> bytes:
+def csv_bytes(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> bytes | bytearray:
     """CSV rows for a block of steps (no header), as UTF-8: the numbers of the whole block in one orjson call,
-    then joined with their labels (the text of a long trace is most of its work)."""
+    then joined with their labels (the text of a long trace is most of its work): by the compiled kernel where it
+    is built, else here, to the same bytes."""
     import orjson
+
+    from . import kernel
 
     count, size = steps.g.shape
     if not count * size:
@@ -167,13 +170,18 @@ def csv_bytes(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> 
     if not np.isfinite(matrix).all():  # NaN and infinities are spelled out (trace --nonfinite continue)
         return _csv_text(steps, names, first_t, show_g_eff).encode("utf-8")
     options = orjson.OPT_SERIALIZE_NUMPY
-    rows = orjson.dumps(matrix, option=options)[2:-2].split(b"],[")
+    text = orjson.dumps(matrix, option=options)
+    cells = [b"," + _csv_cell(name).encode("utf-8") + b"," for name in names]
+    lines = kernel.csv_lines(text, count * size, first_t, size, cells)
+    if lines is not None:
+        return lines
+    rows = text[2:-2].split(b"],[")
     t = np.arange(first_t, first_t + count)
     ts = orjson.dumps(np.repeat(t, size) if size > 1 else t, option=options)[1:-1].split(b",")
     # t, ",param,", the numbers, "\n" for each row, joined once (no object per line)
     parts = [b"\n"] * (4 * len(rows))
     parts[0::4] = ts
-    parts[1::4] = [b"," + _csv_cell(name).encode("utf-8") + b"," for name in names] * count
+    parts[1::4] = cells * count
     parts[2::4] = rows
     return b"".join(parts)
 
