@@ -196,7 +196,7 @@ def test_nonfinite_stop_names_the_step(run):
 
 
 @pytest.mark.parametrize("fmt,marks", [("table", ["inf ⚠"]), ("markdown", ["inf ⚠"]), ("csv", [",inf,"]),
-                                       ("json", ['"eg2": "Infinity"']), ("latex", [r"\boldsymbol{\infty}"])])
+                                       ("json", ['"eg2":"Infinity"']), ("latex", [r"\boldsymbol{\infty}"])])
 def test_nonfinite_continue_follows_torch_and_marks_cells(run, fmt, marks):
     result = run("trace", "1", "2", "1e200", "1", "0.5", "--preset", "pytorch", "--nonfinite", "continue", "-f", fmt)
     assert result.exit_code == 0, result.stderr
