@@ -25,7 +25,8 @@ _BASES = {"E[Δx²]": r"E[\Delta x^2]", "E[g²]": "E[g^2]", "η": r"\eta", "Δx"
 _NOTATION = re.compile(
     r"(?P<base>E\[Δx²\]|E\[g²\]|η|Δx|ρ|ε|(?<![\w.])[gx](?=_|₀))(?P<index>_\{[^}]*\}|_eff(?:,[A-Za-z0-9−-]+)?|_[A-Za-z0-9−-]+|₀)?"
     r"|(?P<number>(?<![\w.])-?\d+(?:\.\d+)?e-?\d+(?![\w.]))|(?P<other>[−·²✓✗⋯√×])")
-_OTHER = {"−": "-", "·": r"\cdot ", "²": "^2", "✓": r"\surd", "✗": r"\times", "⋯": r"\cdots", "√": r"\surd", "×": r"\times"}
+_OTHER = {"−": "-", "·": r"\cdot ", "²": "^2", "✓": r"\surd", "✗": r"\times", "⋯": r"\cdots", "√": r"\surd",
+          "×": r"\times"}
 
 
 def _math(match: re.Match) -> str:
@@ -132,19 +133,6 @@ def widths_em(columns: list[list[str]]) -> list[float]:
     return [max(_width_em(c) for c in column) for column in columns]
 
 
-def _table_em(columns: list[list[str]], scale: float = 1.0) -> float:
-    """The table's width in em of the body text, its cells set at ``scale`` (the gaps between columns are fixed)."""
-    return sum(width * scale + GAP_EM for width in widths_em(columns))
-
-
-def _font_for(columns: list[list[str]]) -> str | None:
-    """The largest size at which the table fits the text width; None when not even the smallest does."""
-    for size, scale in SIZES:
-        if _table_em(columns, scale) <= FIT_EM:
-            return size
-    return None
-
-
 def font_for_widths(widths: list[float]) -> str:
     """The largest size at which columns of these widths (in em) fit the text width (else the smallest)."""
     for size, scale in SIZES:
@@ -172,42 +160,6 @@ def column_groups(widths: list[float], keys: int) -> list[list[int]]:
         current.append(i)
     groups.append(current)
     return [every[:keys] + group for group in groups]
-
-
-def longtable(headings: list[str], rows: list[list[str]], align: str, after: list[str] = (), keys: int = 1
-              ) -> list[str]:
-    """A table that breaks across pages, its heading repeated, in a font small enough to stay in the margins; a
-    table too wide even in the smallest is set as several, each with the first ``keys`` columns (t, param).
-
-    ``headings`` and cells are LaTeX already; ``align`` one letter a column; ``after``: rows set apart at the end
-    (a note such as "steps 11–190 left out")."""
-    columns = [[h] + [r[i] for r in rows] for i, h in enumerate(headings)]
-    size = _font_for(columns)
-    if size is None and len(headings) > keys + 1:
-        smallest = SIZES[-1][1]
-        parts, current = [], []
-        for i in range(keys, len(headings)):
-            trial = current + [i]
-            if current and _table_em([columns[j] for j in list(range(keys)) + trial], smallest) > FIT_EM:
-                parts.append(current)
-                trial = [i]
-            current = trial
-        parts.append(current)
-        if len(parts) > 1:
-            out = []
-            for n, part in enumerate(parts):
-                chosen = list(range(keys)) + part
-                out += longtable([headings[j] for j in chosen], [[r[j] for j in chosen] for r in rows],
-                                 "".join(align[j] for j in chosen), after if n == len(parts) - 1 else (), keys)
-            return out
-    size = SIZES[-1][0] if size is None else size  # "" is the body's own size
-    spec = "".join(fixed_column(a, w) for a, w in zip(align, widths_em(columns)))
-    head = " & ".join(headings) + r" \\ \hline"
-    lines = ["{" + size + r"\renewcommand{\arraystretch}{1.25}", rf"\begin{{longtable}}{{{spec}}}", r"\hline",
-             head, r"\endfirsthead", r"\hline", head, r"\endhead", r"\hline", r"\endfoot"]
-    lines += [" & ".join(cells) + r" \\" for cells in rows]
-    lines += [a.replace("{COLUMNS}", str(len(headings))) for a in after] + [r"\end{longtable}}"]
-    return lines
 
 
 # --- Steps and their arithmetic ---------------------------------------------------------------------------------

@@ -165,16 +165,12 @@ def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | 
 def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path | None, digits: int = 6,
               eg2_given: bool = False, latex_fragment: bool = False) -> None:
     """A single step: its row, its arithmetic and, with --expect, the verdicts."""
-    import json
-
     from . import writers
 
     if fmt == "json":
-        from . import jsonout
-
-        steps = json.loads(render.to_json(report))["steps"]
-        extra = {"checks": [v.as_dict() for v in verdicts]} if verdicts else None
-        output.emit(jsonout.document(report.settings, extra, steps=steps), output_path)
+        data = render.records(report)
+        data.extra = {"checks": [v.as_dict() for v in verdicts]} if verdicts else None
+        output.emit(writers.json(data), output_path)
         return
     if fmt == "csv":
         output.emit(render.to_csv(report), output_path)

@@ -308,65 +308,43 @@ def _keys(t: Table) -> int:
 
 
 def latex_table(t: Table, digits: int = 6) -> list[str]:
-    """A longtable (its heading repeated on each page, in a size that keeps it inside the margins)."""
-    from . import latexdoc
-
-    if t.ruled:
-        return _ruled_table(t, digits)
-    if any(c.wrap for c in t.columns):
-        return _wrapping_table(t, digits)
-    headings = [_latex_heading(c) for c in t.columns]
-    align = "".join("r" if _numeric(c) else "l" for c in t.columns)
-    after = [r"\multicolumn{{COLUMNS}}{l}{\emph{" + latexdoc.text(n) + r"}} \\" for n in t.notes]
-    keys = _keys(t)
-    out = [r"\noindent\textbf{" + latexdoc.prose(t.title) + "}", ""] if t.title else []
-    return out + latexdoc.longtable(headings, _latex_rows(t, digits), align, after, keys=keys)
-
-
-def _wrapping_table(t: Table, digits: int) -> list[str]:
-    """A table with a column of sentences (why a setting matters, a verdict's note): that column takes the width
-    the others leave on the line and its text wraps there; the table is never split."""
+    """A longtable: its heading repeated on each page, its columns of fixed widths (so that the heading lines up
+    on the first LaTeX run), in the largest size that keeps it inside the margins. A column of sentences (a
+    verdict's note) takes the width the others leave and wraps there; a table too wide even in the smallest size is
+    set as several, the key columns (t, param) starting each. ``ruled``: a grid with room to write in."""
     from . import latexdoc
 
     headings = [_latex_heading(c) for c in t.columns]
     rows = _latex_rows(t, digits)
     widths = latexdoc.widths_em([[h] + [r[i] for r in rows] for i, h in enumerate(headings)])
-    fixed = sum(w + latexdoc.GAP_EM for c, w in zip(t.columns, widths) if not c.wrap)
-    wrapping = [c for c in t.columns if c.wrap]
-    room = max((latexdoc.FIT_EM - fixed) / len(wrapping) - latexdoc.GAP_EM, 10.0)
-    spec = "".join(latexdoc.fixed_column("l" if c.wrap or not _numeric(c) else "r",
-                                         min(w, room) if c.wrap else w) for c, w in zip(t.columns, widths))
-    size = latexdoc.font_for_widths([room if c.wrap else w for c, w in zip(t.columns, widths)])
-    head = " & ".join(headings) + r" \\ \hline"
-    out = [r"\noindent\textbf{" + latexdoc.prose(t.title) + "}", ""] if t.title else []
-    out += ["{" + size + r"\renewcommand{\arraystretch}{1.25}", rf"\begin{{longtable}}{{{spec}}}", r"\hline", head,
-            r"\endfirsthead", r"\hline", head, r"\endhead", r"\hline", r"\endfoot"]
-    out += [" & ".join(cells) + r" \\" for cells in rows]
-    out += [r"\multicolumn{" + str(len(headings)) + r"}{l}{\emph{" + latexdoc.text(n) + r"}} \\" for n in t.notes]
-    return out + [r"\end{longtable}}"]
-
-
-def _ruled_table(t: Table, digits: int) -> list[str]:
-    """A grid with room to write in (a worksheet): fixed widths, so the heading lines up on the first LaTeX run; a
-    table too wide for the page even in the smallest type is set as several, the key columns starting each."""
-    from . import latexdoc
-
-    headings = [_latex_heading(c) for c in t.columns]
-    rows = _latex_rows(t, digits)
-    widths = [max(w, 6.5) if c.room else w for c, w in zip(
-        t.columns, latexdoc.widths_em([[h] + [r[i] for r in rows] for i, h in enumerate(headings)]))]
+    widths = [max(w, 6.5) if c.room else w for c, w in zip(t.columns, widths)]
     keys = _keys(t)
-    lines = []
-    for group in latexdoc.column_groups(widths, keys=keys):
-        spec = "|".join(latexdoc.fixed_column("c" if i < keys else "r", widths[i]) for i in group)
+    if any(c.wrap for c in t.columns):
+        fixed = sum(w + latexdoc.GAP_EM for c, w in zip(t.columns, widths) if not c.wrap)
+        room = max((latexdoc.FIT_EM - fixed) / sum(c.wrap for c in t.columns) - latexdoc.GAP_EM, 10.0)
+        widths = [min(w, room) if c.wrap else w for c, w in zip(t.columns, widths)]
+        groups = [list(range(len(widths)))]
+    else:
+        groups = latexdoc.column_groups(widths, keys=keys)
+    rule = "|" if t.ruled else ""
+    out = [r"\noindent\textbf{" + latexdoc.prose(t.title) + "}", ""] if t.title else []
+    for n, group in enumerate(groups):
+        def align(i: int) -> str:
+            c = t.columns[i]
+            return ("c" if i < keys else "r") if t.ruled else "r" if _numeric(c) and not c.wrap else "l"
+
+        spec = rule + rule.join(latexdoc.fixed_column(align(i), widths[i]) for i in group) + rule
         head = " & ".join(headings[i] for i in group) + r" \\ \hline"
-        lines += ["{" + latexdoc.font_for_widths([widths[i] for i in group]) + r"\renewcommand{\arraystretch}{1.9}",
-                  rf"\begin{{longtable}}{{|{spec}|}}", r"\hline", head, r"\endfirsthead", r"\hline", head, r"\endhead",
-                  r"\hline", r"\endfoot"]
-        for cells in rows:
-            lines.append(" & ".join(cells[i] or r"\rule{0pt}{4ex}" for i in group) + r" \\ \hline")
-        lines += [r"\end{longtable}}", ""]
-    return lines[:-1]
+        out += ["{" + latexdoc.font_for_widths([widths[i] for i in group]) + r"\renewcommand{\arraystretch}{"
+                + ("1.9" if t.ruled else "1.25") + "}", rf"\begin{{longtable}}{{{spec}}}", r"\hline", head,
+                r"\endfirsthead", r"\hline", head, r"\endhead", r"\hline", r"\endfoot"]
+        out += [" & ".join(cells[i] or (r"\rule{0pt}{4ex}" if t.ruled else "") for i in group)
+                + (r" \\ \hline" if t.ruled else r" \\") for cells in rows]
+        if n == len(groups) - 1:
+            out += [r"\multicolumn{" + str(len(group)) + r"}{l}{\emph{" + latexdoc.text(note) + r"}} \\"
+                    for note in t.notes]
+        out += [r"\end{longtable}}", ""]
+    return out[:-1]
 
 
 # --- CSV and JSON -----------------------------------------------------------------------------------------------
