@@ -26,8 +26,16 @@ def sig(value: float, digits: int = 6) -> str:
 
 
 def full(value: float) -> str:
-    """The shortest text that reads back as exactly ``value`` (Python's repr of a double)."""
-    return repr(float(value))
+    """The shortest text that reads back as exactly ``value``: the digits of Python's repr, spelled as JSON and
+    every CSV of the package spell them (1e-6, not 1e-06), so one number reads the same everywhere.
+
+    >>> full(1e-06), full(0.1 + 0.2), full(-0.0), full(float("inf"))
+    ('1e-6', '0.30000000000000004', '-0.0', 'inf')
+    """
+    import orjson
+
+    value = float(value)
+    return orjson.dumps(value).decode() if math.isfinite(value) else repr(value)
 
 
 def latex(value: float, digits: int = 6) -> str:

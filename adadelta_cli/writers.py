@@ -75,9 +75,7 @@ def latex_cell(value, column: Column, digits: int) -> str:
 
 
 def machine(value) -> str:
-    """A value for CSV: the shortest round-trip digits (orjson's), nan/inf/-inf, or the text."""
-    import orjson
-
+    """A value for CSV: the shortest round-trip digits (numfmt.full), nan/inf/-inf, or the text."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -86,10 +84,7 @@ def machine(value) -> str:
         return str(value)
     if isinstance(value, str):
         return value
-    value = float(value)
-    if math.isfinite(value):
-        return orjson.dumps(value).decode()
-    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    return numfmt.full(value)
 
 
 def json_value(value):

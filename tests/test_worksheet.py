@@ -24,7 +24,7 @@ def test_blank_worksheet_layout(run):
     assert list(rows[0]) == ["t", "g", "eg2", "eta", "dx", "edx2", "x"]
     assert [r["g"] for r in rows] == ["0.1", "0.2", "0.15"]
     assert all(r[c] == "" for r in rows for c in ("eg2", "eta", "dx", "edx2", "x"))
-    assert "# rho = 0.95" in result.stdout and "# eps = 1e-06" in result.stdout
+    assert "# rho = 0.95" in result.stdout and "# eps = 1e-6" in result.stdout
 
 
 def test_hide_leaves_other_columns_filled(run):
