@@ -49,10 +49,13 @@ static inline __attribute__((always_inline)) void
 step(int64_t n, const double *restrict g, double *restrict g_eff, const double *restrict eg2_prev,
      double *restrict eg2, const double *restrict edx2_prev, double *restrict edx2, double *restrict eta,
      double *restrict dx, const double *restrict x_prev, double *restrict x, double rho, double one_minus_rho,
-     double eps, double lr, double wd, double decay, const int maximize, const int coupled, const int decoupled,
-     const int store_g_eff, const int store_derived)
+     double eps, double lr, double wd, double decay, uint64_t *restrict digest, const int maximize,
+     const int coupled, const int decoupled, const int store_g_eff, const int store_derived)
 {
     for (int64_t i = 0; i < n; i++) {
+        uint64_t b;
+        memcpy(&b, &g[i], sizeof b);
+        digest[i] = ((digest[i] << 1) | (digest[i] >> 63)) ^ b;
         double v = maximize ? -g[i] : g[i];
         if (coupled)
             v = fma(wd, x_prev[i], v);
@@ -73,7 +76,7 @@ step(int64_t n, const double *restrict g, double *restrict g_eff, const double *
 
 #define STEP(M, C, D, G, S)                                                                                   \
     step(n, gt, geff_t, eg2_prev, eg2_t, edx2_prev, edx2_t, eta_t, dx_t, x_prev, x_t, rho, one_minus_rho, eps, \
-         lr, wd, decay, M, C, D, G, S)
+         lr, wd, decay, hash, M, C, D, G, S)
 
 /* Arrays are rows of n doubles, each row starting ld doubles after the one before (ld = n for a whole array; a
    larger ld for a band of columns of a wider one, so that threads can share the columns).
@@ -81,24 +84,30 @@ step(int64_t n, const double *restrict g, double *restrict g_eff, const double *
    NULL where that quantity is not kept (g_eff is also NULL where it equals g: neither maximize nor coupled
    weight decay). eg2_0, edx2_0, x_0: the state before step 1; eg2_end, edx2_end, x_end receive the state after
    the last step (n values each, from the band's first column). What is not kept goes through rows of scratch.
+   digest, where not NULL, receives a digest of each column of g (its bits, rotated and combined step by step):
+   a trace worked out again later from the same gradients can tell that they have not been changed meanwhile.
    Returns 0, or -1 where the scratch rows cannot be allocated (nothing is then written). */
 CLONES
 int adadelta_f64(int64_t steps, int64_t n, int64_t ld, const double *restrict g, double *restrict g_eff,
                  double *restrict eg2, double *restrict edx2, double *restrict eta, double *restrict dx,
                  double *restrict x, const double *restrict eg2_0, const double *restrict edx2_0,
                  const double *restrict x_0, double *restrict eg2_end, double *restrict edx2_end,
-                 double *restrict x_end, double rho, double one_minus_rho, double eps, double lr, double wd,
-                 double decay, int64_t flags)
+                 double *restrict x_end, uint64_t *restrict digest, double rho, double one_minus_rho, double eps,
+                 double lr, double wd, double decay, int64_t flags)
 {
     const int maximize = (flags & MAXIMIZE) != 0, coupled = (flags & COUPLED) != 0;
     const int decoupled = (flags & DECOUPLED) != 0, derived = eta != NULL || dx != NULL;
-    /* two rows each for E[g²], E[Δx²] and x (the one before and the one being written), one each for η, Δx */
+    /* two rows each for E[g²], E[Δx²] and x (the one before and the one being written), one each for η, Δx,
+       and the digest of g's columns */
     double *scratch = NULL;
-    if (n > 0 && (eg2 == NULL || edx2 == NULL || x == NULL || (derived && (eta == NULL || dx == NULL)))) {
-        scratch = malloc(sizeof(double) * 8 * (size_t)n);
+    if (n > 0) {
+        scratch = malloc(sizeof(double) * 9 * (size_t)n);
         if (scratch == NULL)
             return -1;
     }
+    uint64_t *hash = (uint64_t *)(scratch + 8 * n);
+    if (n > 0)
+        memset(hash, 0, sizeof(uint64_t) * (size_t)n);
     const double *eg2_prev = eg2_0, *edx2_prev = edx2_0, *x_prev = x_0;
     for (int64_t t = 0; t < steps; t++) {
         const int k = (int)(t & 1);
@@ -152,6 +161,8 @@ int adadelta_f64(int64_t steps, int64_t n, int64_t ld, const double *restrict g,
         memmove(eg2_end, eg2_prev, sizeof(double) * (size_t)n);
         memmove(edx2_end, edx2_prev, sizeof(double) * (size_t)n);
         memmove(x_end, x_prev, sizeof(double) * (size_t)n);
+        if (digest != NULL)
+            memcpy(digest, hash, sizeof(uint64_t) * (size_t)n);
     }
     free(scratch);
     return 0;

@@ -18,40 +18,51 @@ from . import core
 from .settings import check_width, resolve
 
 
+def _quantity(name: str, doc: str) -> property:
+    return property(lambda self: self._get(name), doc=doc)
+
+
 class Trace:
     """Every quantity of every step: each array is shaped (steps, parameters).
 
-    E[g²], E[Δx²] and x are kept as the recurrence computed them; η and Δx follow from them elementwise and
-    are worked out on first use (the same operations, so the same bits), which spares a wide trace two of
-    its five arrays until they are wanted.
+    Each quantity is worked out when it is first read, and kept: with the compiled kernel the recurrence runs
+    again and keeps only what is read (the same operations, so the same bits), which spares a wide trace the
+    memory of the quantities never read; elsewhere E[g²], E[Δx²] and x are kept from the start and η and Δx
+    follow from them elementwise. Either way the values are the same.
     """
 
-    def __init__(self, steps: core.Step, names: list[str], settings: core.Settings) -> None:
-        self.g = steps.g
-        self.g_eff = steps.g_eff
-        self.eg2 = steps.eg2
-        self.edx2_prev = steps.edx2_prev
-        self.edx2 = steps.edx2
-        self.x = steps.x
+    g = _quantity("g", "g_t as given.")
+    g_eff = _quantity("g_eff", "The gradient the recurrence used (maximize, coupled weight decay).")
+    eg2 = _quantity("eg2", "E[g²]_t = ρ·E[g²]_{t−1} + (1−ρ)·g_t².")
+    edx2_prev = _quantity("edx2_prev", "E[Δx²]_{t−1}.")
+    eta = _quantity("eta", "η_t = √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε).")
+    dx = _quantity("dx", "Δx_t = −η_t·g_t (before lr).")
+    edx2 = _quantity("edx2", "E[Δx²]_t = ρ·E[Δx²]_{t−1} + (1−ρ)·Δx_t².")
+    x = _quantity("x", "x_t = x_{t−1} + lr·Δx_t.")
+
+    def __init__(self, steps: core.Step | None, names: list[str], settings: core.Settings,
+                 replay: core.Replay | None = None) -> None:
         self.names = names
         self.settings = settings
-        self._eta, self._dx = steps.eta, steps.dx
+        self._replay = replay
+        self._kept: dict[str, np.ndarray] = {}
+        if steps is not None:
+            self._kept = {name: value for name, value in zip(core.FIELDS, steps) if value is not None}
+        else:
+            self._kept["g"] = replay.grads
+            if not replay.differs:
+                self._kept["g_eff"] = replay.grads
 
-    def _derive(self) -> None:
-        if self._eta is None:
-            self._eta, self._dx = core.derive(self.edx2_prev, self.eg2, self.g_eff, self.settings)
+    def _get(self, name: str) -> np.ndarray:
+        if name not in self._kept:
+            self._work_out([name])
+        return self._kept[name]
 
-    @property
-    def eta(self) -> np.ndarray:
-        """η_t = √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε)."""
-        self._derive()
-        return self._eta
-
-    @property
-    def dx(self) -> np.ndarray:
-        """Δx_t = −η_t·g_t (before lr)."""
-        self._derive()
-        return self._dx
+    def _work_out(self, names: list[str]) -> None:
+        if self._replay is not None:
+            self._kept.update(self._replay.histories(names))
+        else:  # kept without η and Δx: they follow elementwise from the rest
+            self._kept["eta"], self._kept["dx"] = core.derive(self.edx2_prev, self.eg2, self.g_eff, self.settings)
 
     def __repr__(self) -> str:
         steps, size = self.g.shape
@@ -59,6 +70,9 @@ class Trace:
 
     def records(self) -> list[dict]:
         """One dict per step and parameter, with the CSV/JSON column names (t, param, g, eg2, ...)."""
+        missing = [name for name in core.FIELDS if name not in self._kept]
+        if missing:
+            self._work_out(missing)
         out = []
         columns = {name: getattr(self, name).tolist() for name in core.FIELDS}
         for t in range(self.g.shape[0]):
@@ -96,8 +110,13 @@ def trace(grads, *, preset: str | None = None, rho: float | None = None, eps: fl
         values = values[:, None]
     size = values.shape[1]
     check_width(chosen, size)
-    steps = core.run(values, settings, core.init(x0, eg2_init, edx2_init, size=size, dtype=settings.dtype),
-                     derived=False)
+    state = core.init(x0, eg2_init, edx2_init, size=size, dtype=settings.dtype)
     if names is None:
         names = ["x"] if size == 1 else [f"x{i}" for i in range(1, size + 1)]
+    if values.shape[0] and core.replayable(settings):
+        replay = core.Replay(values, settings, state)
+        end = replay.run()  # the whole trace once, keeping nothing: whether it stays finite
+        if settings.nonfinite == "continue" or all(np.isfinite(v).all() for v in end):
+            return Trace(None, names=list(names), settings=settings, replay=replay)
+    steps = core.run(values, settings, state, derived=False)  # raises NumericError, naming the step
     return Trace(steps, names=list(names), settings=settings)

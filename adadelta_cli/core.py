@@ -323,6 +323,67 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
     return out, State(eg2_all[-1].copy(), edx2_all[-1].copy(), x_all[-1].copy())
 
 
+def replayable(settings: Settings) -> bool:
+    """Whether the kernel can work a trace out again on demand (Replay): float64, one lr and one weight decay for
+    every parameter, η by Algorithm 1."""
+    return not settings.per_parameter and settings.rate_eg2 == "current" and _kernel_applies(settings)
+
+
+class Replay:
+    """A float64 trace kept as what it starts from, the gradients, the settings and the state before step 1:
+    any quantity's history is worked out again by the kernel when it is asked for (the same operations, so the
+    same bits), and only what is asked for is kept. A wide trace whose reader wants two quantities never holds the
+    other three: the memory written, not the arithmetic, is most of its time.
+
+    The gradients are not copied: a digest of each column, taken in the first run, is checked by every later run,
+    which raises ValueError where they have been changed meanwhile rather than give another trace's values.
+    """
+
+    def __init__(self, grads: np.ndarray, settings: Settings, state: State) -> None:
+        self.grads = np.ascontiguousarray(grads, dtype=np.float64)
+        self.settings = settings
+        self.state = State(*(np.ascontiguousarray(v, dtype=np.float64) for v in state))
+        self.differs = bool(settings.maximize or (settings.weight_decay and settings.weight_decay_mode == "coupled"))
+        self.digest: np.ndarray | None = None
+
+    def run(self) -> State:
+        """The state after the last step (nothing else is kept); the first call takes the gradients' digest."""
+        return self._run({})
+
+    def histories(self, names) -> dict[str, np.ndarray]:
+        """The histories ``names`` (of FIELDS), worked out in one run; edx2 and edx2_prev come together (one
+        array, two views)."""
+        steps, size = self.grads.shape
+        out: dict[str, np.ndarray] = {}
+        for name in names:
+            if name in ("edx2", "edx2_prev"):
+                if "edx2" not in out:
+                    both = empty((steps + 1, size), np.float64)
+                    both[0] = self.state.edx2
+                    out["edx2_prev"], out["edx2"] = both[:-1], both[1:]
+            elif name == "g" or (name == "g_eff" and not self.differs):
+                out[name] = self.grads
+            else:
+                out[name] = empty((steps, size), np.float64)
+        self._run(out)
+        return out
+
+    def _run(self, out: dict) -> State:
+        from . import kernel
+
+        steps, size = self.grads.shape
+        digest = np.empty(size, np.uint64)
+        end = kernel.run(self.grads, out.get("g_eff") if self.differs else None, out.get("eg2"), out.get("edx2"),
+                         out.get("eta"), out.get("dx"), out.get("x"), *self.state, digest=digest,
+                         **kernel_settings(self.settings))
+        if self.digest is None:
+            self.digest = digest
+        elif not np.array_equal(digest, self.digest):
+            raise ValueError("the gradients given to trace() have been changed since, so the quantities not yet "
+                             "read cannot be worked out again; trace a copy (trace(g.copy())) to change g freely")
+        return State(*end)
+
+
 def kernel_settings(settings: Settings) -> dict:
     """The keyword arguments of kernel.run for scalar float64 settings."""
     return dict(rho=settings.rho, eps=settings.eps, lr=settings.lr_value, wd=settings.weight_decay,

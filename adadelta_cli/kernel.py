@@ -112,7 +112,7 @@ def _load():
     except (OSError, AttributeError, ValueError, KeyError, UnicodeError) as error:
         return None, _f_reason(error)
     f.restype = ctypes.c_int
-    f.argtypes = [*[ctypes.c_int64] * 3, *[ctypes.c_void_p] * 13, *[ctypes.c_double] * 6, ctypes.c_int64]
+    f.argtypes = [*[ctypes.c_int64] * 3, *[ctypes.c_void_p] * 14, *[ctypes.c_double] * 6, ctypes.c_int64]
     d.restype = None
     d.argtypes = [ctypes.c_int64, *[ctypes.c_void_p] * 3, ctypes.c_double, *[ctypes.c_void_p] * 2]
     parse.restype = lines.restype = ctypes.c_int64
@@ -167,9 +167,11 @@ def threads_for(steps: int, n: int) -> int:
 def run(g: np.ndarray, g_eff: np.ndarray | None, eg2: np.ndarray | None, edx2: np.ndarray | None,
         eta: np.ndarray | None, dx: np.ndarray | None, x: np.ndarray | None, eg2_0: np.ndarray, edx2_0: np.ndarray,
         x_0: np.ndarray, *, rho: float, eps: float, lr: float, wd: float, decay: float, maximize: bool,
-        coupled: bool, decoupled: bool, threads: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        coupled: bool, decoupled: bool, threads: int | None = None,
+        digest: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fill the histories given (see _kernel.c: ``edx2`` holds E[Δx²]_1 ... E[Δx²]_steps; any may be None, not
-    kept) and return the state after the last step (E[g²], E[Δx²], x).
+    kept) and return the state after the last step (E[g²], E[Δx²], x). ``digest`` (n uint64) receives a digest
+    of each column of ``g``.
 
     The parameters are independent of each other, so bands of columns go to threads of their own (ctypes lets
     go of the GIL during the call); each column's arithmetic is the same whatever the band.
@@ -180,6 +182,9 @@ def run(g: np.ndarray, g_eff: np.ndarray | None, eg2: np.ndarray | None, edx2: n
     starts = [np.ascontiguousarray(a, dtype=np.float64) for a in (eg2_0, edx2_0, x_0)]
     arrays = [g, g_eff, eg2, edx2, eta, dx, x, *starts, *ends]
     pointers = [_pointer(a) for a in arrays]
+    if digest is not None:
+        assert digest.dtype == np.uint64 and digest.flags.c_contiguous and digest.shape == (n,)
+    pointers.append(None if digest is None else digest.ctypes.data)
     f = function()
     failed = []
 

@@ -249,12 +249,21 @@ def main() -> int:
             return float(subprocess.run([python, "-c", code], check=True, capture_output=True, text=True,
                                         env=ENV).stdout)
 
+        # The floor under any implementation: η and Δx are 2 × 80 MB that must be written to fresh memory (allocated
+        # as the API allocates them), before any arithmetic.
+        floor = ("import time, numpy as np\nfrom adadelta_cli.core import empty\nt = time.perf_counter()\n"
+                 "kept = [empty((1000, 10000), np.float64) for _ in range(2)]\nfor a in kept:\n    a.fill(1.0)\n"
+                 "print(time.perf_counter() - t)\n")
         if have_torch:
             for threads, code in loops.items():
                 table.add("API `trace`, 1,000 steps × 10,000 parameters, η and Δx read / torch.optim.Adadelta "
                           f"loop ({threads})", paired(lambda: fresh(PY, wide),
                                                       lambda code=code: fresh(args.torch_python, code), repeat),
                           "≤ 0.7")
+            for threads, code in loops.items():
+                table.add(f"floor: writing η and Δx alone (2 × 80 MB of fresh memory, no arithmetic) / the torch loop "
+                          f"({threads})", paired(lambda: fresh(PY, floor),
+                                                 lambda code=code: fresh(args.torch_python, code), repeat), "")
         else:
             table.add("API `trace`, 1,000 × 10,000, η and Δx read", None, "≤ 0.7",
                       note=f"{fresh(PY, wide):.3f} s; torch not importable: no ratio")
