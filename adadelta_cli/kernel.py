@@ -226,7 +226,7 @@ def parse(body: bytes, width: int, sep: str | None) -> np.ndarray | None:
     holds anything else (a blank line, a comment, a bad cell ...), for the careful reader to read."""
     if function() is None or _parse is None or width < 1 or (sep is not None and len(sep) != 1):
         return None
-    rows = body.count(b"\n") + 1
+    rows = (len(body) + 1) // (2 * width) + 1  # a row takes at least 2 bytes a cell: a digit and what follows
     out = np.empty((rows, width))
     found = _parse(body, len(body), width, 0 if sep is None else ord(sep), out.ctypes.data, rows)
     return None if found < 0 else out[:found]

@@ -684,7 +684,7 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
                 if fast is not None:
                     if fast.size:
                         yield fast
-                    line += body.count(b"\n")
+                    line += len(fast) - (not body.endswith(b"\n"))  # one line a row, no blank line
                     done[0] += len(body)
                 elif body:
                     if b"\x00" in body:
