@@ -185,6 +185,72 @@ void adadelta_derive_f64(int64_t count, const double *restrict edx2_prev, const 
 static const double POWERS_OF_TEN[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+#ifdef __SIZEOF_INT128__
+typedef unsigned __int128 u128;
+
+static int
+bit_length(u128 v)
+{
+    uint64_t high = (uint64_t)(v >> 64);
+    return high ? 128 - __builtin_clzll(high) : (v ? 64 - __builtin_clzll((uint64_t)v) : 0);
+}
+
+/* w·10^e (1 <= w < 2^64, −19 <= e <= 19) rounded once to the nearest double, ties to even: the exact product, or
+   the quotient of w·2^s by 10^−e with the remainder as a sticky bit, cut to 53 bits in integer arithmetic. The
+   result is a normal double (1e−19 <= |w·10^e| < 2^128): scaling by a power of two is exact. */
+static double
+exact_quotient(uint64_t w, int e)
+{
+    static const uint64_t POW10[] = {1ULL,
+                                     10ULL,
+                                     100ULL,
+                                     1000ULL,
+                                     10000ULL,
+                                     100000ULL,
+                                     1000000ULL,
+                                     10000000ULL,
+                                     100000000ULL,
+                                     1000000000ULL,
+                                     10000000000ULL,
+                                     100000000000ULL,
+                                     1000000000000ULL,
+                                     10000000000000ULL,
+                                     100000000000000ULL,
+                                     1000000000000000ULL,
+                                     10000000000000000ULL,
+                                     100000000000000000ULL,
+                                     1000000000000000000ULL,
+                                     10000000000000000000ULL};
+    u128 q;
+    int scale, sticky = 0;
+    if (e >= 0) {
+        q = (u128)w * POW10[e];
+        scale = 0;
+    } else {
+        int s = 127 - bit_length((u128)w);
+        u128 n = (u128)w << s;
+        q = n / POW10[-e];
+        sticky = (n % POW10[-e]) != 0;
+        scale = -s;
+    }
+    int length = bit_length(q);
+    if (length <= 53 && !sticky)
+        return ldexp((double)(uint64_t)q, scale);
+    int shift = length - 54; /* keep 53 bits and the rounding bit */
+    uint64_t kept;
+    if (shift > 0) {
+        sticky |= (q & (((u128)1 << shift) - 1)) != 0;
+        kept = (uint64_t)(q >> shift);
+    } else {
+        kept = (uint64_t)(q << -shift);
+    }
+    uint64_t m = kept >> 1;
+    if ((kept & 1) && (sticky || (m & 1)))
+        m++;
+    return ldexp((double)m, scale + shift + 1);
+}
+#endif
+
 /* One number of the grammar [+-]?(digits[.digits?] | .digits)([eE][+-]?digits)? starting at *p, within [p, end).
    Returns 0 with *value correctly rounded (as Python's float() reads it) and *p past the number, or -1 where the
    text is not such a number, reads as an infinity, or reads as 0 although some digit is not 0 (Python's reader
@@ -249,6 +315,10 @@ parse_number(const char **p, const char *end, double *value)
         /* Clinger's fast path: both operands exact, so the one rounding of * or / is the correct one */
         v = (double)mantissa;
         v = exp10 < 0 ? v / POWERS_OF_TEN[-exp10] : v * POWERS_OF_TEN[exp10];
+#ifdef __SIZEOF_INT128__
+    } else if (!dropped && mantissa != 0 && exp10 >= -19 && exp10 <= 19) {
+        v = exact_quotient(mantissa, exp10);
+#endif
     } else {
         char buffer[512];
         size_t length = (size_t)(s - start);

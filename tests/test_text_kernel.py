@@ -33,6 +33,26 @@ def test_hard_numbers_read_as_float_reads_them():
     assert bits(got[:, 0]) == bits(float(h) for h in HARD)
 
 
+def test_numbers_near_halfway_between_two_doubles_round_as_float_rounds_them():
+    from decimal import Decimal
+
+    texts = []
+    for v in np.random.default_rng(8).standard_normal(3000).tolist() + [1.0, 0.1, 1e-19, 9.5e18, 2.0 ** 60]:
+        mid = (Decimal(v) + Decimal(float(np.nextafter(v, np.inf)))) / 2
+        texts += [format(mid, ".25g"), format(mid, ".19g"), format(mid, ".18g"), format(mid, ".17g")]
+    texts += [f"{w}e{e}" for w, e in [(18446744073709551615, -19), (18446744073709551615, 19), (1, -19),
+                                        (9007199254740993, 0), (9007199254740993, -1), (1152921504606846977, -3)]]
+    got = kernel.parse("\n".join(texts).encode(), 1, None)
+    assert got is not None and bits(got[:, 0]) == bits(float(t) for t in texts)
+
+
+@given(st.integers(1, 10 ** 19 - 1), st.integers(-40, 25))
+def test_up_to_19_digits_read_as_float_reads_them(w, e):
+    text = f"{w}e{e}"
+    got = kernel.parse(text.encode(), 1, None)
+    assert got is not None and bits(got[:, 0]) == bits([float(text)])
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1, max_size=40),
        st.sampled_from([",", ";", "\t", None]), st.sampled_from(["{!r}", "{:.3e}", "{:.20g}", "{:.1f}", "{:.17E}"]))
