@@ -9,7 +9,7 @@ import numpy as np
 from . import core, numfmt, others
 from .i18n import _, _f
 from .render import settings_line
-from .report import COUNT, TEXT, Column, Document, Para, Records, Table
+from .report import COUNT, TEXT, Column, Document, Gap, Para, Records, Table
 
 COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x")
 
@@ -47,28 +47,39 @@ def records(grads: np.ndarray, names: list[str], results: dict, settings: dict) 
     return Records(list(COLUMNS), rows(), settings)
 
 
-def document(grads, names, results, settings: dict, digits: int) -> Document:
+def document(grads, names, results, settings: dict, digits: int, show_all: bool = False) -> Document:
     """One row per step (and parameter): g, then η_t and x_t of each optimizer side by side (kept together when a
     wide table is shown in parts)."""
     several = len(names) > 1
-    columns = [Column("t", latex="t", kind=COUNT)] + ([Column("param", kind=TEXT)] if several else [])
+    columns = [Column("t", latex="t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if several else [])
     columns.append(Column("g", "g_t", "g_t"))
     for optimizer in results:  # the optimizers' names are the program's own (others.DEFAULTS)
         columns += [Column(f"eta_{optimizer}", f"η_t {optimizer}", rf"\eta_t\ \text{{{optimizer}}}", group=optimizer),
                     Column(f"x_{optimizer}", f"x_t {optimizer}", rf"x_t\ \text{{{optimizer}}}", group=optimizer)]
-    rows = []
-    for t in range(grads.shape[0]):
+    from .render import HEAD_ROWS, TAIL_ROWS
+
+    count = grads.shape[0]
+    shown = range(count) if show_all or count <= HEAD_ROWS + TAIL_ROWS + 5 else \
+        [*range(HEAD_ROWS), None, *range(count - TAIL_ROWS, count)]
+    rows: list = []
+    for t in shown:
+        if t is None:
+            rows.append(Gap(count - HEAD_ROWS - TAIL_ROWS))
+            continue
         for p, param in enumerate(names):
             row = [t + 1] + ([param] if several else []) + [float(grads[t, p])]
             for r in results.values():
                 eta = float(r["eta"][t, p])
                 row += ["—" if math.isnan(eta) else eta, float(r["x"][t, p])]
             rows.append(row)
-    hypers = "; ".join(f"{name} " + ", ".join(f"{k} {numfmt.sig(v, digits)}" for k, v in h.items())
+    hypers = "; ".join(f"{name} " + ", ".join(f"{k} {numfmt.given(v)}" for k, v in h.items())
                        for name, h in settings["others"].items())
     caption = _("η_t: the factor that multiplies g_t in the step (for momentum and Adam, −Δx_t/g_t; — where "
                 "g_t = 0). Adadelta's η_t excludes lr, as in trace.")
+    notes = [_("%(count)d steps hidden; --all shows every step") % {"count": row.count} for row in rows
+             if isinstance(row, Gap)]
     return Document(_("Adadelta beside other optimizers"),
-                    [Para(settings_line(settings, digits)), Para(hypers), Table(columns, rows),
+                    [Para(settings_line(settings, digits)), Para(hypers), Table(columns, rows, notes=notes,
+                                                                                sections=several),
                      Para(caption, quiet=True)],
                     words=tuple(names))

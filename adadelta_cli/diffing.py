@@ -184,17 +184,12 @@ def data(a: Side, b: Side, grads, names, source: str, start: dict) -> Records:
 
 
 def _show(value, digits: int) -> str:
+    """A setting's value as the settings lines spell it (0.95, 1e-6, 1; float32-held 0.949999988079071)."""
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return str(value)
     if isinstance(value, list):
         return ", ".join(_show(v, digits) for v in value)
-    return numfmt.full(value) if isinstance(value, float) and digits >= 17 else _exact(value)
-
-
-def _exact(value) -> str:
-    """A setting's value: short where it is short (0.95), in full where rounding made it long (0.949999988...)."""
-    text = numfmt.full(value)
-    return text if len(text) <= 12 else numfmt.sig(value, 10)
+    return numfmt.given(value)
 
 
 def summary_lines(a: Side, b: Side, names, digits: int) -> list[str]:
@@ -205,8 +200,12 @@ def summary_lines(a: Side, b: Side, names, digits: int) -> list[str]:
         return [_f("The traces agree within %(tol)s of each parameter's scale over all %(steps)s steps.",
                    tol="1e-12", steps=steps)]
     where = _f("step %(t)s", t=part["t"]) + (f", {names[part['parameter']]}" if len(names) > 1 else "")
+    # To --digits significant digits, unless the two would then read the same: then in full, so that they differ.
+    a_text, b_text = numfmt.sig(part["a"], digits), numfmt.sig(part["b"], digits)
+    if a_text == b_text:
+        a_text, b_text = numfmt.full(part["a"]), numfmt.full(part["b"])
     return [_f("The traces part at %(where)s, in %(quantity)s: %(a)s (A) against %(b)s (B).", where=where,
-               quantity=SYMBOLS[part["quantity"]], a=numfmt.full(part["a"]), b=numfmt.full(part["b"]))]
+               quantity=SYMBOLS[part["quantity"]], a=a_text, b=b_text)]
 
 
 def _shown(settings: core.Settings) -> dict:
@@ -265,10 +264,13 @@ def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: i
     blocks += [Para(line) for line in summary_lines(a, b, names, digits)]
     blocks.append(Heading(_f("Both traces on %(source)s", source=source)))
     several = len(names) > 1
-    columns = [Column("t", kind=COUNT)] + ([Column("param", kind=TEXT)] if several else [])
+    columns = [Column("t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if several else [])
     columns += [Column(key, heading) for key, heading in zip(("g", "dx_a", "dx_b", "x_a", "x_b", "x_b_minus_a"),
                                                               headings(names)[1 + several:])]
-    blocks.append(Table(columns, _rows(a, b, grads, names, show_all), sections=several, edge=False))
+    rows = _rows(a, b, grads, names, show_all)
+    notes = [_("%(count)d steps hidden; --all shows every step") % {"count": row.count} for row in rows
+             if isinstance(row, Gap)]
+    blocks.append(Table(columns, rows, notes=notes, sections=several, edge=False))
     return Document(f"adadelta diff: {_label(a)} / {_label(b)}", blocks, words=(source, *names))
 
 

@@ -46,9 +46,40 @@ def _math(match: re.Match) -> str:
     return f"${base}_{{{index}}}$" if index else f"${base}$"
 
 
+# Greek letters, which the Latin Modern text fonts do not have, are set as math (a parameter named θ).
+_GREEK = {chr(0x3B1 + i): "\\" + name for i, name in enumerate(
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi o pi rho varsigma sigma tau upsilon "
+    "phi chi psi omega".split())}
+_GREEK.update({"ο": "o", "ϑ": r"\vartheta", "ϕ": r"\phi", "ϖ": r"\varpi", "ϵ": r"\epsilon", "ϱ": r"\varrho"})
+_GREEK.update({chr(0x391 + i): name for i, name in enumerate(
+    "A B \\Gamma \\Delta E Z H \\Theta I K \\Lambda M N \\Xi O \\Pi P _ \\Sigma T \\Upsilon \\Phi X \\Psi "
+    "\\Omega".split())})
+_GREEK.pop("\u03a2", None)
+
+
+def _cjk(code: int) -> bool:
+    """Chinese, Japanese and Korean characters and their punctuation: ctex sets them (xelatex)."""
+    return any(lo <= code <= hi for lo, hi in ((0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF),
+                                                (0xFF00, 0xFFEF), (0x20000, 0x2FFFF)))
+
+
+def _glyph(c: str) -> str:
+    """One character the fonts may lack: Greek as math, Latin and Chinese as themselves, anything else (an emoji, a
+    script the fonts do not cover) shown by its code point, never silently left out."""
+    if c in _GREEK:
+        name = _GREEK[c]
+        return f"${name}$" if name.startswith("\\") else name
+    code = ord(c)
+    if code < 0x250 or 0x2010 <= code <= 0x203A or 0x20A0 <= code <= 0x20BF or _cjk(code) or c.isspace():
+        return c
+    return rf"\texttt{{[U+{code:04X}]}}"
+
+
 def text(value: str) -> str:
-    """Plain text (a parameter's name, a file name) escaped for LaTeX: nothing in it acts as a command."""
-    return value.translate(_ESCAPES)
+    """Plain text (a parameter's name, a file name) escaped for LaTeX: nothing in it acts as a command, and every
+    character is set (see ``_glyph``)."""
+    value = value.translate(_ESCAPES)
+    return "".join(_glyph(c) for c in value) if any(ord(c) >= 0x250 for c in value) else value
 
 
 def prose(value: str) -> str:
@@ -83,11 +114,12 @@ def preamble(title: str, xelatex: bool) -> list[str]:
 def document(title: str, body: list[str], fragment: bool, extra_text: tuple[str, ...] = ()) -> str:
     """``body`` as a whole document, or alone (``fragment``: what to paste; it needs amsmath, array and
     longtable)."""
+    xelatex = needs_xelatex(title, *extra_text)
     if fragment:
-        head = [f"% {text(title)}: " + r"paste into a document that loads amsmath, array and longtable",
+        head = [f"% {text(title)}: " + r"paste into a document that loads amsmath, array and longtable"
+                + (r" (and ctex, compiled with xelatex: the text is Chinese)" if xelatex else ""),
                 "% (tables and equations are sized for a 17 cm text width at 11pt: A4 with 2 cm margins)"]
         return "\n".join(head + body) + "\n"
-    xelatex = needs_xelatex(title, *extra_text)
     return "\n".join(preamble(title, xelatex) + [rf"\section*{{{text(title)}}}"] + body
                      + [r"\end{document}"]) + "\n"
 
@@ -106,7 +138,7 @@ def _width_em(cell: str) -> float:
         em += 2.4 + 0.4 * len(match.group(1))
     plain = re.sub(r"\\times 10\^\{(-?\d+)\}", "", cell)
     plain = re.sub(r"\\[a-zA-Z]+", "a", plain).replace("$", "").replace("{", "").replace("}", "")
-    return em + sum(0.8 if c == "-" else 0.3 if c in ".,[]()^_ " else 1.0 if _wide(c) else 0.52 for c in plain) + 0.2
+    return em + sum(0.8 if c == "-" else 0.3 if c in ".,[]()^_ " else 1.15 if _wide(c) else 0.52 for c in plain) + 0.2
 
 
 def _wide(c: str) -> bool:

@@ -38,6 +38,16 @@ def full(value: float) -> str:
     return orjson.dumps(value).decode() if math.isfinite(value) else repr(value)
 
 
+def given(value: float) -> str:
+    """A setting as it was given: its shortest exact text, an integer without ".0" (0.95, 1e-6, 1, 0.001).
+
+    >>> given(0.95), given(1.0), given(1e-06), given(0.949999988079071)
+    ('0.95', '1', '1e-6', '0.949999988079071')
+    """
+    text = full(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
 def latex(value: float, digits: int = 6) -> str:
     r"""``sig`` for LaTeX math mode: 9.98004e-7 becomes 9.98004 \times 10^{-7}.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from . import core, others
@@ -11,7 +13,8 @@ from .render import settings_line
 from .report import COUNT, Column, Document, Gap, Para, Records, Table
 
 TRACE_COLUMNS = ("t", "param", "g", "eg2", "edx2_prev", "eta", "dx", "edx2", "x", "f")
-OTHER_COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x", "f")
+# With other optimizers: Adadelta's accumulators are blank in their rows (the JSON leaves them out there).
+OTHER_COLUMNS = ("t", "param", "optimizer", "g", "eg2", "edx2_prev", "eta", "dx", "edx2", "x", "f")
 
 
 def run_all(function_text: str, resolved, x0_text: str, steps: int, with_: str | None, sets: list[str] | None):
@@ -118,15 +121,18 @@ def document(function, adadelta, results, settings: dict, digits: int, show_all:
     steps, fs = adadelta
     runs = {"adadelta": (steps.x.astype(np.float64), fs)}
     runs.update({name: (r["x"], r["f"]) for name, r in results.items()})
-    blocks = [Para(_("minimising f = %(f)s") % {"f": function.text}), Para(settings_line(settings, digits))]
+    blocks = [Para(_("minimising f ="), code=function.text), Para(settings_line(settings, digits))]
     count = len(fs)
     shown = list(range(count)) if show_all or count <= 25 else list(range(10)) + [-1] + list(range(count - 10,
                                                                                                   count))
-    columns = [Column("t", kind=COUNT), Column("f", "f(x_t)")] + [Column(v, f"{v}_t") for v in function.variables]
+    columns = [Column("t", kind=COUNT), Column("f", "f(x_t)", r"f(\mathbf{x}_t)")] + [
+        Column(v, f"{v}_t", rf"\mathit{{{v}}}_t" if re.fullmatch("[A-Za-z][A-Za-z0-9]*", v) else None)
+        for v in function.variables]
     for name, (xs, f) in runs.items():
         rows = [Gap(count - 20) if i < 0 else [i + 1, float(f[i]), *map(float, xs[i])] for i in shown]
-        blocks.append(Table(columns, rows, title=name))
-    return Document(_("Adadelta on f = %(f)s") % {"f": function.text}, blocks)
+        notes = [_("%(count)d steps hidden; --all shows every step") % {"count": count - 20}] if -1 in shown else []
+        blocks.append(Table(columns, rows, title=name, notes=notes))
+    return Document(_("Minimising a function"), blocks, words=(function.text,))
 
 
 # Where the built-in functions are lowest (Himmelblau's four minima are all equally low).

@@ -120,35 +120,41 @@ def split_table(table, width: int) -> list:
 def print_fitted(renderable, console=None) -> None:
     """Print a table, or a Group holding tables and lines of text, to standard output with no number ever cut.
 
-    Into a pipe or a file, lines are as long as the table needs (as before). On a terminal narrower than a table,
-    the table is shown in parts of whole columns (t repeated in each), with a note saying so; text lines wrap at
-    spaces."""
+    Each piece is fitted on its own. Into a pipe or a file, lines are as long as they need (a table as wide as its
+    widest row, a line of text whole). On a terminal, text wraps at spaces; a table with a column of sentences (a
+    verdict's note) wraps that column where the rest fits; a table still wider is shown in parts of whole columns
+    (t repeated in each), with a note saying so."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     console = console or stdout_console()
-    needed = _measure(renderable)
     items = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
-    wraps = any(isinstance(item, Table) and any(not c.no_wrap for c in item.columns) for item in items)
-    if needed <= console.width or (wraps and _measure(renderable, least=True) <= console.width):
-        console.print(renderable, crop=False)  # a column of notes wraps at words to the width there is
-        return
-    if not console.is_terminal:
-        console.width = needed
-        console.print(renderable, crop=False)
-        return
+    width = console.width
     for item in items:
-        if isinstance(item, Table) and _measure(item) > console.width:
-            parts = split_table(item, console.width)
+        needed = _measure(item)
+        if needed <= width:
+            console.print(item, crop=False)
+        elif isinstance(item, Table) and any(not c.no_wrap for c in item.columns) and \
+                _measure(item, least=True) <= width:
+            console.print(item, crop=False)  # the column of sentences wraps at words
+        elif not console.is_terminal:  # a pipe or a file: whole lines, as long as they need
+            if isinstance(item, Table):
+                console.width = needed
+                console.print(item, crop=False)
+                console.width = width
+            else:
+                console.print(item, crop=False, soft_wrap=True)
+        elif not isinstance(item, Table):
+            console.print(item, crop=False)  # wrapped at spaces
+        else:
+            parts = split_table(item, width)
             if len(parts) > 1:
                 console.print(Text(_f('(the table is wider than the terminal\'s %(width)s columns: shown in %(count)s '
-                                      'parts; -o FILE or --format csv writes it whole)', width=console.width,
+                                      'parts; -o FILE or --format csv writes it whole)', width=width,
                                       count=len(parts)), style="dim"))
             for part in parts:
                 console.print(part, crop=False)
-        else:
-            console.print(item, crop=False)
 
 
 # --- The standard streams --------------------------------------------------------------------------------------

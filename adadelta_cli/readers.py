@@ -320,7 +320,14 @@ def check_name(name: str, source: str | None, line: int | None = None, column: i
     if len(name) > MAX_NAME_CHARS:
         raise InputError(_f('a name is longer than %(limit)s characters', limit=MAX_NAME_CHARS), source=source,
                          line=line, column=column)
+    if name[:1] in FORMULA_STARTS and not is_number(name):
+        raise InputError(_f('the name %(name)s starts with %(char)s: a spreadsheet opening the CSV would run it as a '
+                            'formula; start the name with a letter', name=one_line(repr(name), 80),
+                            char=repr(name[0])), source=source, line=line, column=column)
     return name
+
+
+FORMULA_STARTS = ("=", "+", "-", "@")  # a cell starting so is a formula to a spreadsheet
 
 
 MAX_NAME_CHARS = 200  # a parameter's name, in characters

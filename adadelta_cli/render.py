@@ -74,9 +74,10 @@ VERDICT_HEADINGS = (N_("quantity"), N_("written"), N_("verdict"), N_("computed")
 
 
 def settings_text(settings: dict, digits: int = 6) -> str:
-    """The settings in force: ρ = 0.95, ε = 1e-6, lr = 1, x₀ = 0 ..."""
+    """The settings in force, as given (never rounded to ``digits``, never longer than they are): ρ = 0.95,
+    ε = 1e-6, lr = 1, x₀ = 0 ..."""
     def num(v):
-        return ", ".join(numfmt.sig(u, digits) for u in v) if isinstance(v, list) else numfmt.sig(v, digits)
+        return ", ".join(numfmt.given(u) for u in v) if isinstance(v, list) else numfmt.given(v)
 
     parts = [f"ρ = {num(settings['rho'])}", f"ε = {num(settings['eps'])}", f"lr = {num(settings['lr'])}",
              f"x₀ = {num(settings['x0'])}"]
@@ -392,7 +393,7 @@ def verdict_table(verdicts, digits: int = 6, several: bool = False, title: str |
     from .report import COUNT, TEXT, Column, Styled, Table
 
     quantity, written, verdict, computed, note = VERDICT_HEADINGS
-    columns = [Column("t", kind=COUNT)] + ([Column("param", kind=TEXT)] if several else [])
+    columns = [Column("t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if several else [])
     # The note wraps at words; everything else keeps to one line (the verdicts are short, to leave it room).
     columns += [Column("quantity", _(quantity), kind=TEXT, prose=True), Column("written", _(written)),
                 Column("verdict", _(verdict), kind=TEXT), Column("computed", _(computed), room=8),

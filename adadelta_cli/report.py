@@ -79,6 +79,7 @@ class Para:
     text: str
     strong: bool = False
     quiet: bool = False  # a side remark (dim in a terminal, italic elsewhere)
+    code: str | None = None  # program text after the words (a function), set as code
 
 
 @dataclass

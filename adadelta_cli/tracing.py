@@ -172,13 +172,13 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
         data.extra = {"checks": [v.as_dict() for v in verdicts]} if verdicts else None
         output.emit(writers.json(data), output_path)
         return
+    if fmt in ("markdown", "latex"):  # a document for people: the marking of --expect is part of it
+        output.emit(writers.text(step_document(report, verdicts, digits, eg2_given, explain=True), fmt, digits,
+                                 latex_fragment), output_path)
+        return
     if fmt == "csv":
         output.emit(render.to_csv(report), output_path)
-    elif fmt in ("markdown", "latex"):
-        output.emit(writers.text(step_document(report, [], digits, eg2_given, explain=True), fmt, digits,
-                                 latex_fragment), output_path)
-    if fmt != "table":
-        if verdicts:  # the document stays one format; the marking of --expect goes to standard error
+        if verdicts:  # the CSV stays the trace's columns; the marking of --expect goes to standard error
             sys.stderr.write(output.render_text(writers.rich_table(
                 render.verdict_table(verdicts, digits, title=_("Your values")), digits))
                 + checking_summary(verdicts) + "\n")

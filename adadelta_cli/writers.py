@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import itertools
 import math
+import re
 
 from . import numfmt, safe
 from .i18n import _
@@ -115,8 +116,8 @@ def table(doc: Document, digits: int = 6):
     for block in doc.blocks:
         if isinstance(block, Para):
             style = "bold" if block.strong else "dim" if block.quiet else ""
-            parts.append(Text("\n".join(safe.terminal(line) for line in _lines(block.text)), style=style,
-                              no_wrap=True, overflow="ignore"))  # long lines left to the terminal to wrap
+            text = block.text + ("" if block.code is None else " " + block.code)
+            parts.append(Text("\n".join(safe.terminal(line) for line in _lines(text)), style=style))
         elif isinstance(block, WriteIn):
             parts.append(Text(safe.terminal(block.label) + " " + "." * 40))
         elif isinstance(block, Heading):
@@ -124,7 +125,9 @@ def table(doc: Document, digits: int = 6):
         elif isinstance(block, Formulas):
             parts += [Text("  " + f) for f in _formulas(block.mode)]
         elif isinstance(block, Table):
-            parts.append(rich_table(block, digits))
+            # What the table leaves out is said below it, as wide as the screen (not the width of a table's part).
+            parts.append(rich_table(block, digits, notes=False))
+            parts += [Text(safe.terminal(note), style="dim italic") for note in block.notes]
         elif isinstance(block, Arithmetic):
             parts += _arithmetic_texts(block)
         elif block == "":
@@ -132,7 +135,7 @@ def table(doc: Document, digits: int = 6):
     return Group(*parts)
 
 
-def rich_table(t: Table, digits: int = 6):
+def rich_table(t: Table, digits: int = 6, notes: bool = True):
     """A Rich Table. Headings and cells are Text, so the brackets of E[g²] are never markup; a column is at least
     as wide as its widest cell, so a number is never cut short."""
     from rich import box
@@ -151,7 +154,7 @@ def rich_table(t: Table, digits: int = 6):
     widths = [max([len(c.title), c.room] + [len(cells[i]) for cells in body if not isinstance(cells, Gap)])
               for i, c in enumerate(t.columns)]
     result = RichTable(title=Text(safe.terminal(t.title)) if t.title else None, title_justify="left",
-                       caption=Text("\n".join(safe.terminal(n) for n in t.notes)) if t.notes else None,
+                       caption=Text("\n".join(safe.terminal(n) for n in t.notes)) if t.notes and notes else None,
                        caption_justify="left", box=box.SQUARE if t.ruled else box.SIMPLE_HEAD,
                        show_lines=t.ruled, show_edge=t.edge)
     for c, width in zip(t.columns, widths):
@@ -204,13 +207,16 @@ def markdown(doc: Document, digits: int = 6) -> str:
     for block in doc.blocks:
         if isinstance(block, Para):
             text = "  \n".join(safe.markdown(line) for line in _lines(block.text))
-            lines += [f"**{text}**" if block.strong else f"*{text}*" if block.quiet else text, ""]
+            text = f"**{text}**" if block.strong else f"*{text}*" if block.quiet else text
+            if block.code is not None:
+                text += " " + _code_span(safe.terminal(block.code))
+            lines += [text, ""]
         elif isinstance(block, WriteIn):
             lines += [safe.markdown(block.label) + " " + "." * 40, ""]
         elif isinstance(block, Heading):
             lines += ["#" * block.level + " " + safe.markdown(block.text), ""]
         elif isinstance(block, Formulas):
-            lines += [f"- {f}" for f in _formulas(block.mode)] + [""]
+            lines += [f"- `{f}`" for f in _formulas(block.mode)] + [""]  # code: E[g²]_t is never markup
         elif isinstance(block, Table):
             lines += markdown_table(block, digits) + [""]
         elif isinstance(block, Arithmetic):
@@ -218,6 +224,13 @@ def markdown(doc: Document, digits: int = 6) -> str:
 
             lines += [safe.code_block(explanation_text(block.report, block.digits, block.show_all)).rstrip("\n"), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _code_span(text: str) -> str:
+    """``text`` as a Markdown code span: a fence of more backticks than any run inside, so it cannot close early."""
+    fence = "`" * (1 + max([0] + [len(run) for run in re.findall("`+", text)]))
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def markdown_table(t: Table, digits: int = 6) -> list[str]:
@@ -250,6 +263,9 @@ def latex(doc: Document, digits: int = 6, fragment: bool = False) -> str:
             texts.append(block.text)
             text = r" \\ ".join(latexdoc.prose(line) for line in _lines(block.text))
             text = rf"\textbf{{{text}}}" if block.strong else rf"\emph{{{text}}}" if block.quiet else text
+            if block.code is not None:
+                texts.append(block.code)
+                text += r" \texttt{" + latexdoc.text(block.code) + "}"
             body += [r"{\raggedright " + text + r"\par}", ""]  # long numbers break at spaces, never past the margin
         elif isinstance(block, WriteIn):
             texts.append(block.label)
@@ -275,6 +291,8 @@ def latex(doc: Document, digits: int = 6, fragment: bool = False) -> str:
 def _latex_heading(c: Column) -> str:
     from . import latexdoc
 
+    if c.latex is None and c.kind == COUNT:
+        return f"${latexdoc.text(c.title)}$"
     return f"${c.latex}$" if c.latex is not None else latexdoc.prose(c.title)
 
 
@@ -322,7 +340,9 @@ def latex_table(t: Table, digits: int = 6) -> list[str]:
     else:
         groups = latexdoc.column_groups(widths, keys=keys)
     rule = "|" if t.ruled else ""
-    out = [r"\noindent\textbf{" + latexdoc.prose(t.title) + "}", ""] if t.title else []
+    out = [r"\noindent\textbf{" + latexdoc.prose(t.title) + r"}\par\nopagebreak"] if t.title else []
+    sizes = [latexdoc.font_for_widths([widths[i] for i in group]) for group in groups]
+    size = max(sizes, key=[s for s, _scale in latexdoc.SIZES].index)  # every part in one size: the smallest needed
     for n, group in enumerate(groups):
         def align(i: int) -> str:
             c = t.columns[i]
@@ -330,7 +350,7 @@ def latex_table(t: Table, digits: int = 6) -> list[str]:
 
         spec = rule + rule.join(latexdoc.fixed_column(align(i), widths[i]) for i in group) + rule
         head = " & ".join(headings[i] for i in group) + r" \\ \hline"
-        out += ["{" + latexdoc.font_for_widths([widths[i] for i in group]) + r"\renewcommand{\arraystretch}{"
+        out += ["{" + size + r"\renewcommand{\arraystretch}{"
                 + ("1.9" if t.ruled else "1.25") + "}", rf"\begin{{longtable}}{{{spec}}}", r"\hline", head,
                 r"\endfirsthead", r"\hline", head, r"\endhead", r"\hline", r"\endfoot"]
         out += [" & ".join(cells[i] or (r"\rule{0pt}{4ex}" if t.ruled else "") for i in group)

@@ -53,7 +53,7 @@ def sheet(options: list[str], fmt: str, *extra: str) -> str:
 @pytest.mark.parametrize("mode", list(MODE_OPTIONS), ids=str)
 def test_printed_formulas_give_the_answer_key(mode):
     options = MODE_OPTIONS[mode]
-    printed = [line[2:] for line in sheet(options, "markdown").splitlines() if line.startswith("- ")]
+    printed = [line[2:].strip("`") for line in sheet(options, "markdown").splitlines() if line.startswith("- ")]
     assert printed == [q.equation(mode) for q in recurrence.quantities(mode)]
     key = list(csv.DictReader(line for line in io.StringIO(sheet(options, "csv", "--digits", "17"))
                               if not line.startswith("#")))
@@ -72,8 +72,8 @@ def test_printed_formulas_give_the_answer_key(mode):
 def test_the_decoupled_sheet_prints_the_shrink_the_engine_applies():
     # The formula a student applies must be the one the key was computed with (it once printed x + lr·Δx).
     printed = sheet(MODE_OPTIONS[recurrence.Mode(False, "decoupled")], "markdown")
-    assert "- x_t = x_{t-1}·(1 - lr·wd) + lr·Δx_t" in printed
-    assert "- x_t = x_{t-1} + lr·Δx_t" not in printed
+    assert "- `x_t = x_{t-1}·(1 - lr·wd) + lr·Δx_t`" in printed
+    assert "x_t = x_{t-1} + lr·Δx_t" not in printed
 
 
 @pytest.mark.parametrize("mode", recurrence.MODES, ids=str)
@@ -145,8 +145,14 @@ def test_step_messages_name_steps_own_options(args, message):
 def test_step_expect_says_what_was_wrong_in_every_format(fmt):
     result = CliRunner().invoke(app, ["step", "--grad", "0.1", "--expect", "eta=0.5", "-f", fmt])
     assert result.exit_code == 1
-    assert "η_1" in result.stderr and "0.0446767" in result.stderr and "0/1" in result.stderr
-    assert "0.0446767" in result.stdout  # the document itself is unchanged
+    if fmt == "csv":  # the CSV keeps the trace's columns: the marking goes to standard error
+        assert "η_1" in result.stderr and "0.0446767" in result.stderr and "0/1" in result.stderr
+        assert result.stdout.splitlines()[0].startswith("t,param,g,")
+    else:  # a document for people holds the marking, after the step's row and arithmetic
+        out = result.stdout
+        assert result.stderr == "" and "0/1" in out and "0.5" in out
+        assert out.index("0.0446767") < out.index("0/1")
+        assert ("η\\_1" if fmt == "markdown" else r"$\eta_{1}$") in out
 
 
 @pytest.mark.parametrize("args, note", [

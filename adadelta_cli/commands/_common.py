@@ -15,3 +15,11 @@ def check_digits(digits: int) -> None:
 
     if digits < 1 or digits > 17:
         raise SettingsError(_f('--digits must be between 1 and 17, got %(digits)s', digits=digits))
+
+
+def check_fragment(fmt: str, fragment: bool) -> None:
+    """--latex-fragment shapes a LaTeX document: with any other format it would do nothing, so it is refused."""
+    from ..errors import SettingsError
+
+    if fragment and fmt != "latex":
+        raise SettingsError(_f('--latex-fragment goes with --format latex, not %(format)s', format=fmt))

@@ -15,7 +15,7 @@ from ..options import (
     format_option,
     settings_options,
 )
-from ._common import EXIT_USAGE, EXIT_WRONG, check_digits
+from ._common import EXIT_USAGE, EXIT_WRONG, check_digits, check_fragment
 
 FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
@@ -52,6 +52,7 @@ def command(
     from ..errors import AdadeltaError
 
     check_digits(digits)
+    check_fragment(format.value, latex_fragment)
     checking.check_rel_tol(rel_tol)
     if sig_digits is not None:
         checking.check_sig_digits(sig_digits)

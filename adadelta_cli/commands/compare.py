@@ -16,7 +16,7 @@ from ..options import (
     format_option,
     settings_options,
 )
-from ._common import NUMBERS_OK, check_digits
+from ._common import NUMBERS_OK, check_digits, check_fragment
 
 FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
@@ -32,6 +32,8 @@ def command(
 
     format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
     digits: Digits = 6,
+    show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step of a long trace in the table."),
+                                           rich_help_panel="Output")] = False,
     settings: Given = None,  # the settings options, given by @settings_options
 ) -> None:
     """Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side."""
@@ -39,6 +41,7 @@ def command(
     from ..readers import read_input
 
     check_digits(digits)
+    check_fragment(format.value, latex_fragment)
     resolved = settings.resolve()
     chosen = others.parse_with(with_)
     hyper = others.parse_sets(set_, chosen)
@@ -52,5 +55,5 @@ def command(
                 "others": {name: hyper[name] for name in chosen}}
     output.write_report(format.value, output_path, digits, fragment=latex_fragment,
                         document=lambda: comparing.document(gradients.values, gradients.names, results, settings,
-                                                            digits),
+                                                            digits, show_all or format.value != "table"),
                         records=lambda: comparing.records(gradients.values, gradients.names, results, settings))

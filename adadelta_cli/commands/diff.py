@@ -6,7 +6,7 @@ import typer
 
 from ..i18n import N_, _
 from ..options import X0, Digits, Edx2Init, Eg2Init, LatexFragment, OutputOpt, format_option
-from ._common import NUMBERS_OK, check_digits
+from ._common import NUMBERS_OK, check_digits, check_fragment
 
 FormatOpt, DEFAULT_FORMAT = format_option("table", "json", "csv", "markdown", "latex")
 
@@ -37,6 +37,7 @@ def command(
     from ..readers import read_input
 
     check_digits(digits)
+    check_fragment(format.value, latex_fragment)
     side_a, side_b = diffing.side(a), diffing.side(b)
     start = {"x0": number_list(x0, "--x0"), "eg2_init": number_list(eg2_init, "--eg2-init"),
              "edx2_init": number_list(edx2_init, "--edx2-init")}
@@ -65,5 +66,5 @@ def command(
                            "frameworks carry on)", side=s.spec, step=bad))
     output.write_report(fmt, output_path, digits, fragment=latex_fragment,
                         document=lambda: diffing.document(side_a, side_b, gradients.values, names, source, one,
-                                                          digits, show_all),
+                                                          digits, show_all or fmt != "table"),
                         records=lambda: diffing.data(side_a, side_b, gradients.values, names, source, one))

@@ -19,7 +19,7 @@ from ..options import (
     format_option,
     settings_options,
 )
-from ._common import NUMBERS_OK, check_digits
+from ._common import NUMBERS_OK, check_digits, check_fragment
 
 FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
@@ -54,6 +54,7 @@ def command(
     from ..errors import SettingsError
 
     check_digits(digits)
+    check_fragment(format.value, latex_fragment)
     resolved = settings.resolve(x0=x0)
     output.check_outputs(output_path, plot_path, animate)
     if animate is not None:
@@ -66,7 +67,8 @@ def command(
     chosen = list(results)
     settings = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen, "others": hyper}
     output.write_report(format.value, output_path, digits, fragment=latex_fragment,
-                        document=lambda: optimizing.document(func, adadelta, results, settings, digits, show_all),
+                        document=lambda: optimizing.document(func, adadelta, results, settings, digits,
+                                                                     show_all or format.value != "table"),
                         records=lambda: optimizing.data(func, adadelta, results, settings))
     if plot_path is not None:
         optimizing.contour_plot(func, adadelta, results, start, plot_path,

@@ -16,7 +16,7 @@ from ..options import (
     format_option,
     settings_options,
 )
-from ._common import NUMBERS_OK, check_digits
+from ._common import NUMBERS_OK, check_digits, check_fragment
 
 FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
@@ -52,6 +52,7 @@ def command(
 
     resolved = settings.resolve()
     check_digits(digits)
+    check_fragment(format.value, latex_fragment)
     tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
                           explain=explain, export_svg=export_svg, export_html=export_html,
                           latex_fragment=latex_fragment)

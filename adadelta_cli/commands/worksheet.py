@@ -14,7 +14,7 @@ from ..options import (
     format_option,
     settings_options,
 )
-from ._common import NUMBERS_OK, check_digits
+from ._common import NUMBERS_OK, check_digits, check_fragment
 
 FormatOpt, DEFAULT_FORMAT = format_option("csv", "markdown", "latex", "table", "moodle", "gift", help=N_(
     "csv (what check reads back), markdown, latex (a printable document), table, moodle (Moodle XML: one numerical "
@@ -58,6 +58,7 @@ def command(
     from ..readers import Gradients
 
     check_digits(digits)
+    check_fragment(format.value, latex_fragment)
     from .. import checking
 
     checking.check_sig_digits(sig_digits)
