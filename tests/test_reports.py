@@ -8,12 +8,14 @@ import io
 import json
 import math
 import re
+from pathlib import Path
 
 import pytest
 
 from adadelta_cli import writers
 from adadelta_cli.report import COUNT, TEXT, Column, Document, Gap, Heading, Para, Records, Styled, Table
 
+ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = [Column("t", kind=COUNT), Column("param", "param", kind=TEXT), Column("x", "x_t", "x_t")]
 
 
@@ -133,3 +135,78 @@ def test_every_command_writes_every_format_for_people(run, tmp_path, command, fm
     if fmt == "latex":
         assert out.startswith("\\documentclass") and out.rstrip().endswith("\\end{document}")
         assert "\\input{x}" not in out and (r"\$\textbackslash{}input\{x\}\$" in out or not named)
+
+
+def test_greek_and_unknown_characters_in_names_are_set_never_dropped(run, tmp_path):
+    from tests.test_classroom import compile_tex
+
+    data = tmp_path / "g.csv"
+    data.write_text("θ_1,poids_é,😀\n0.1,0.2,0.3\n", encoding="utf-8")
+    tex = run("trace", data, "--format", "latex").stdout
+    assert r"$\theta$\_1" in tex and r"\texttt{[U+1F600]}" in tex and "poids\\_é" in tex
+    compile_tex(tex, tmp_path)  # no "Missing character": every name is on the page
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "@SUM(A1)", "+cmd", "-x"])
+def test_a_name_a_spreadsheet_would_run_is_refused_where_it_is_read(run, tmp_path, name):
+    data = tmp_path / "g.csv"
+    data.write_text(f'"{name.replace(chr(34), chr(34) * 2)}",w\n0.1,0.2\n', encoding="utf-8")
+    for command in ("trace", "compare", "worksheet"):
+        result = run(command, data, "--format", "csv")
+        assert result.exit_code == 2 and "formula" in result.stderr and f"{data}:1:1" in result.stderr
+        assert result.stdout == ""
+
+
+@pytest.mark.parametrize("command", [["trace", "0.1"], ["compare", "0.1"], ["worksheet"], ["step", "--grad", "0.1"],
+                                     ["check", str(ROOT / "sample_gradients" / "article_worksheet.csv")]])
+def test_latex_fragment_goes_with_latex_only(run, command):
+    result = run(*command, "--format", "csv", "--latex-fragment")
+    assert result.exit_code == 2 and "--latex-fragment goes with --format latex" in result.stderr
+
+
+def test_settings_are_shown_as_given_whatever_the_digits(run):
+    out = run("trace", "0.1", "--digits", "17", "--weight-decay", "0.1", "--lr", "0.001").stdout
+    assert out.splitlines()[0] == "Adadelta: ρ = 0.95, ε = 1e-6, lr = 0.001, x₀ = 0, weight decay = 0.1 (coupled)"
+    assert "0.94999999999999996" not in run("compare", "0.1", "--digits", "17", "-f", "markdown").stdout
+
+
+@pytest.mark.parametrize("args", [["diff", "pytorch", "tfjs", "sample_gradients/two_params.csv"],
+                                  ["check", "sample_gradients/class"],
+                                  ["compare", "sample_gradients/two_params.csv"]])
+def test_every_piece_fits_an_80_column_terminal(args):
+    """On a terminal, text wraps at spaces, a column of sentences wraps at words, a wider table comes in parts of
+    whole columns: no line is longer than the terminal, and no number is cut."""
+    import os
+
+    from rich.console import Console
+
+    from adadelta_cli import checking, comparing, core, diffing, others, output, readers
+    from adadelta_cli.options import resolve
+
+    os.chdir(ROOT)
+    if args[0] == "diff":
+        a, b = diffing.side(args[1]), diffing.side(args[2])
+        g = readers.read_input([args[3]])
+        diffing.run(a, b, g.values, lambda n, dtype: core.init(0.0, 0.0, 0.0, size=n, dtype=dtype))
+        doc = diffing.document(a, b, g.values, g.names, g.source, {"x0": 0.0, "eg2_init": 0.0, "edx2_init": 0.0}, 6)
+    elif args[0] == "check":
+        marked = []
+        for path in checking.sheet_paths([args[1]]):
+            sheet = checking.read_worksheet(path)
+            resolved = resolve(base=sheet.settings)
+            marked.append(checking.Marked(sheet.source, resolved.as_dict(), checking.check_worksheet(sheet, resolved),
+                                          sheet.student, sheet.variant))
+        doc = checking.document(marked)
+    else:
+        g = readers.read_input([args[1]])
+        chosen = others.parse_with(None)
+        hyper = others.parse_sets(None, chosen)
+        results = comparing.compute(g.values, resolve(), chosen, hyper)
+        doc = comparing.document(g.values, g.names, results, {**resolve().as_dict(), "others": hyper}, 6)
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=80, force_terminal=True, color_system=None, highlight=False)
+    output.print_fitted(writers.table(doc), console)
+    text = buffer.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 80, text
+    words = re.findall(r"-?\d+\.\d+(?:e-?\d+)?", writers.text(doc, "table"))
+    assert set(words) <= set(re.findall(r"-?\d+\.\d+(?:e-?\d+)?", text))  # every number whole somewhere
