@@ -64,3 +64,11 @@ def test_errors_and_nonfinite_values_as_before():
     whole = core.run(grads, carried.settings, method="numpy")
     for name in core.FIELDS:
         assert identical(getattr(carried, name), getattr(whole, name)), name
+
+
+def test_bands_on_threads_give_the_same_lazy_trace(monkeypatch):
+    grads = np.random.default_rng(14).standard_normal((30, 1237))
+    whole = core.run(grads, core.Settings(weight_decay=0.02), method="numpy")
+    monkeypatch.setattr(kernel, "threads_for", lambda steps, n: 3)
+    lazy = trace(grads, weight_decay=0.02)
+    assert identical(lazy.g_eff, whole.g_eff) and identical(lazy.x, whole.x) and identical(lazy.dx, whole.dx)
