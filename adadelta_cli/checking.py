@@ -722,12 +722,15 @@ class Worksheet:
     sig_digits: int | None = None
 
 
+WORKSHEET_LIMIT = 64 << 20  # a worksheet is read whole: a class's sheet is a few kB; /dev/zero is refused at once
+
+
 def _read_bytes(path: str) -> bytes:
-    from .readers import read_path
+    from .readers import read_bounded, read_path
 
     try:
         with open(path, "rb") as handle:
-            return handle.read()
+            return read_bounded(handle, b"", path, WORKSHEET_LIMIT)
     except OSError:
         read_path(path)  # raises the reader's message for a missing file, a folder, ...
         raise

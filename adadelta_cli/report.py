@@ -26,7 +26,7 @@ from typing import Any
 NUMBER, TEXT, COUNT = "number", "text", "count"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Column:
     """A column of a table: ``key`` is its machine name; ``heading`` its heading for people (Unicode, the article's
     notation) and ``latex`` the same in LaTeX math (None: the heading is set as text)."""
@@ -47,7 +47,7 @@ class Column:
         return self.key if self.heading is None else self.heading
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Gap:
     """Rows left out: the middle steps of a long trace, or (with ``t``) the middle parameters of step ``t``."""
 
@@ -55,7 +55,7 @@ class Gap:
     t: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Styled:
     """A cell with a style for the terminal (a verdict in green or red); the other formats show the text."""
 
@@ -63,7 +63,7 @@ class Styled:
     style: str
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Table:
     columns: list[Column]
     rows: list[list[Any] | Gap]
@@ -74,7 +74,7 @@ class Table:
     edge: bool = True
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Para:
     text: str
     strong: bool = False
@@ -82,27 +82,27 @@ class Para:
     code: str | None = None  # program text after the words (a function), set as code
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Heading:
     text: str
     level: int = 2
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class WriteIn:
     """A line to write on (a student's name): ``label`` and room after it."""
 
     label: str
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Formulas:
     """The recurrence's formulas for a mode of the step (``recurrence.Mode``), spelled by each writer."""
 
     mode: Any
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Arithmetic:
     """Each shown step's arithmetic with its numbers (``trace --explain``, ``step``): a ``render.Report`` and what
     to show of it; each writer spells it in its own notation."""
@@ -114,7 +114,7 @@ class Arithmetic:
     legend: bool = True
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Document:
     title: str
     blocks: list = field(default_factory=list)
@@ -122,7 +122,7 @@ class Document:
     headed: bool = False  # the title stands first in a terminal too (a handout's)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Records:
     """The machine view: every value, one record a row, for CSV and JSON.
 

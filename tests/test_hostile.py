@@ -636,3 +636,15 @@ def test_a_trace_that_stops_leaves_standard_output_untouched(fmt):
     done = subprocess.run([sys.executable, "-m", "adadelta_cli", "trace", "0.1", "0.2", "1e300", "-f", fmt],
                           capture_output=True, text=True, encoding="utf-8")
     assert done.returncode == 2 and done.stdout == "" and "step 3" in done.stderr
+
+
+def test_check_refuses_an_endless_or_huge_sheet_without_reading_it_whole(run, tmp_path):
+    result = run("check", "/dev/zero")
+    assert result.exit_code == 2 and "NUL" in result.stderr
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as handle:
+        handle.truncate(65 << 20)  # sparse; its first byte is NUL, so write a text head over it
+    with open(big, "r+b") as handle:
+        handle.write(b"t,g,eg2\n" + b"1,0.1,0.0005\n" * 10)
+    result = run("check", str(big))
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
