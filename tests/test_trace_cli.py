@@ -254,3 +254,29 @@ def test_console_script_runs_every_command(argv, code, expect, monkeypatch, caps
     assert exit_.value.code == code, captured
     assert expect in captured.out + captured.err
     assert cli.app.registered_commands == before and len(before) == len(NAMES)
+
+
+@pytest.mark.parametrize("argv, name", [
+    (["trace", "0.1"], "trace"), (["--lang", "zh", "step", "--grad", "0.1"], "step"),
+    (["--lang=zh", "check", "x"], "check"),
+    (["--help"], None), (["-h", "trace"], None), (["--version"], None), (["traec"], None), ([], None),
+    (["--", "trace"], None), (["trace", "--help"], "trace"),
+])
+def test_the_console_script_builds_the_command_it_runs(argv, name):
+    from adadelta_cli import cli
+
+    assert cli.command_named(argv) == name
+
+
+def test_a_command_alone_prints_what_the_whole_app_prints(monkeypatch, capsys):
+    from adadelta_cli import cli
+
+    argv = ["trace", "0.1", "0.2", "0.15", "--explain"]
+    monkeypatch.setattr(sys, "argv", ["adadelta", *argv])
+    with pytest.raises(SystemExit):
+        cli.main()
+    alone = capsys.readouterr().out
+    from typer.testing import CliRunner
+
+    whole = CliRunner().invoke(cli.app, argv).stdout
+    assert alone == whole and "0.00347625" in alone
