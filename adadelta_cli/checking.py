@@ -116,9 +116,6 @@ def _decimal(text: str) -> Decimal:
     return value
 
 
-def last_place(text: str) -> int:
-    """The decimal exponent of the last digit written: -4 for 0.0005, -5 for 1.0e-4, 0 for 12."""
-    return _decimal(text).as_tuple().exponent
 
 
 def significant_digits(text: str) -> int:

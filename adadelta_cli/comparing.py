@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from . import core, numfmt, others
+from . import core, numfmt, others, render
 from .i18n import _, _f
-from .render import settings_line
+from .render import HEADINGS, settings_line
 from .report import COUNT, TEXT, Column, Document, Gap, Para, Records, Table
 
 COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x")
@@ -52,19 +52,16 @@ def document(grads, names, results, settings: dict, digits: int, show_all: bool 
     wide table is shown in parts)."""
     several = len(names) > 1
     columns = [Column("t", latex="t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if several else [])
-    columns.append(Column("g", "g_t", "g_t"))
+    columns.append(Column("g", *HEADINGS["g"]))
     for optimizer in results:  # the optimizers' names are the program's own (others.DEFAULTS)
-        columns += [Column(f"eta_{optimizer}", f"η_t {optimizer}", rf"\eta_t\ \text{{{optimizer}}}", group=optimizer),
-                    Column(f"x_{optimizer}", f"x_t {optimizer}", rf"x_t\ \text{{{optimizer}}}", group=optimizer)]
-    from .render import HEAD_ROWS, TAIL_ROWS
-
+        columns += [Column(f"{q}_{optimizer}", f"{HEADINGS[q][0]} {optimizer}",
+                           rf"{HEADINGS[q][1]}\ \text{{{optimizer}}}", group=optimizer) for q in ("eta", "x")]
     count = grads.shape[0]
-    shown = range(count) if show_all or count <= HEAD_ROWS + TAIL_ROWS + 5 else \
-        [*range(HEAD_ROWS), None, *range(count - TAIL_ROWS, count)]
+    shown = render.shown_steps(count, show_all)
     rows: list = []
     for t in shown:
         if t is None:
-            rows.append(Gap(count - HEAD_ROWS - TAIL_ROWS))
+            rows.append(Gap(count - len(shown) + 1))
             continue
         for p, param in enumerate(names):
             row = [t + 1] + ([param] if several else []) + [float(grads[t, p])]
@@ -76,8 +73,7 @@ def document(grads, names, results, settings: dict, digits: int, show_all: bool 
                        for name, h in settings["others"].items())
     caption = _("η_t: the factor that multiplies g_t in the step (for momentum and Adam, −Δx_t/g_t; — where "
                 "g_t = 0). Adadelta's η_t excludes lr, as in trace.")
-    notes = [_("%(count)d steps hidden; --all shows every step") % {"count": row.count} for row in rows
-             if isinstance(row, Gap)]
+    notes = render.gap_notes(rows)
     return Document(_("Adadelta beside other optimizers"),
                     [Para(settings_line(settings, digits)), Para(hypers), Table(columns, rows, notes=notes,
                                                                                 sections=several),

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import core, numfmt, writers
+from . import core, numfmt
 from .errors import SettingsError
 from .i18n import N_, _, _f
+from .render import HEADINGS
 from .report import COUNT, TEXT, Column, Document, Gap, Heading, Para, Records, Table
 
 TOLERANCE = 1e-12  # traces part where a value differs by more than this times its parameter's scale
 QUANTITIES = ("g_eff", "eg2", "eta", "dx", "edx2", "x")  # in the order a step computes them
-SYMBOLS = {"g_eff": "g_eff,t", "eg2": "E[g²]_t", "eta": "η_t", "dx": "Δx_t", "edx2": "E[Δx²]_t", "x": "x_t"}
 
 # Why a difference in each setting matters, in one sentence.
 WHY = {
@@ -170,8 +170,7 @@ def data(a: Side, b: Side, grads, names, source: str, start: dict) -> Records:
     differs and where the traces part (NaN and infinities marked, never lost)."""
     part = parting(a, b)
     settings = {"a": a.as_dict(), "b": b.as_dict(), **start, "input": source, "tolerance": TOLERANCE}
-    parted = None if part is None else {**part, "parameter": names[part["parameter"]],
-                                        "a": writers.json_value(part["a"]), "b": writers.json_value(part["b"])}
+    parted = None if part is None else {**part, "parameter": names[part["parameter"]]}
     columns = ["t", "param", "g"] + [f"{q}_{letter}" for letter in "ab" for q in COLUMNS]
 
     def rows():
@@ -205,7 +204,7 @@ def summary_lines(a: Side, b: Side, names, digits: int) -> list[str]:
     if a_text == b_text:
         a_text, b_text = numfmt.full(part["a"]), numfmt.full(part["b"])
     return [_f("The traces part at %(where)s, in %(quantity)s: %(a)s (A) against %(b)s (B).", where=where,
-               quantity=SYMBOLS[part["quantity"]], a=a_text, b=b_text)]
+               quantity=HEADINGS[part["quantity"]][0], a=a_text, b=b_text)]
 
 
 def _shown(settings: core.Settings) -> dict:
@@ -219,16 +218,15 @@ def _label(s: Side) -> str:
 
 def _rows(a: Side, b: Side, grads, names, show_all: bool) -> list:
     """The side-by-side rows: Δx_t and x_t of both, and x_t B − A; a Gap for the hidden middle of a long trace."""
-    from .render import HEAD_ROWS, TAIL_ROWS
+    from .render import shown_steps
 
     steps = grads.shape[0]
-    shown = range(steps) if show_all or steps <= HEAD_ROWS + TAIL_ROWS + 5 else \
-        [*range(HEAD_ROWS), None, *range(steps - TAIL_ROWS, steps)]
+    shown = shown_steps(steps, show_all)
     several = len(names) > 1
     out = []
     for t in shown:
         if t is None:
-            out.append(Gap(steps - HEAD_ROWS - TAIL_ROWS))
+            out.append(Gap(steps - len(shown) + 1))
             continue
         for p, param in enumerate(names):
             xa, xb = float(a.steps.x[t, p]), float(b.steps.x[t, p])
@@ -239,8 +237,9 @@ def _rows(a: Side, b: Side, grads, names, show_all: bool) -> list:
 
 
 def headings(names) -> list[str]:
-    return ["t"] + (["param"] if len(names) > 1 else []) + ["g_t", "Δx_t A", "Δx_t B", "x_t A", "x_t B",
-                                                            "x_t B − A"]
+    dx, x = HEADINGS["dx"][0], HEADINGS["x"][0]
+    return ["t"] + (["param"] if len(names) > 1 else []) + [HEADINGS["g"][0], f"{dx} A", f"{dx} B", f"{x} A",
+                                                            f"{x} B", f"{x} B − A"]
 
 
 def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: int, show_all: bool = False
@@ -268,8 +267,9 @@ def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: i
     columns += [Column(key, heading) for key, heading in zip(("g", "dx_a", "dx_b", "x_a", "x_b", "x_b_minus_a"),
                                                               headings(names)[1 + several:])]
     rows = _rows(a, b, grads, names, show_all)
-    notes = [_("%(count)d steps hidden; --all shows every step") % {"count": row.count} for row in rows
-             if isinstance(row, Gap)]
+    from .render import gap_notes
+
+    notes = gap_notes(rows)
     blocks.append(Table(columns, rows, notes=notes, sections=several, edge=False))
     return Document(f"adadelta diff: {_label(a)} / {_label(b)}", blocks, words=(source, *names))
 

@@ -11,20 +11,16 @@ from __future__ import annotations
 
 import re
 
-from . import numfmt, recurrence
+from . import recurrence
 from .i18n import _, language
 
-# Characters that LaTeX reads as commands, and the few that OT1 (the default font encoding) prints as other glyphs.
-_ESCAPES = str.maketrans({"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-                          "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                          "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
-                          "|": r"\textbar{}", "—": "---", "–": "--", "…": r"\dots{}"})
 # The article's notation in running text (E[g²]_t, η_t, Δx_{t−1}, x₀, ρ = 0.95, 1e-6), turned into LaTeX math.
 _BASES = {"E[Δx²]": r"E[\Delta x^2]", "E[g²]": "E[g^2]", "η": r"\eta", "Δx": r"\Delta x", "ρ": r"\rho",
           "ε": r"\varepsilon", "g": "g", "x": "x"}
 _NOTATION = re.compile(
-    r"(?P<base>E\[Δx²\]|E\[g²\]|η|Δx|ρ|ε|(?<![\w.])[gx](?=_|₀))(?P<index>_\{[^}]*\}|_eff(?:,[A-Za-z0-9−-]+)?|_[A-Za-z0-9−-]+|₀)?"
-    r"|(?P<number>(?<![\w.])-?\d+(?:\.\d+)?e-?\d+(?![\w.]))|(?P<other>[−·²✓✗⋯√×])")
+    r"(?P<base>E\[Δx²\]|E\[g²\]|η|Δx|ρ|ε|(?<![\w.])[gx](?=_|[₀-₉]))(?P<index>_\{[^}]*\}|_eff(?:,[A-Za-z0-9−-]+)?|_[A-Za-z0-9−-]+|[₀-₉]+)?"
+    r"|(?P<number>(?<![\w.])-?\d+(?:\.\d+)?e[-+]?\d+(?![\w.]))|(?P<other>[−·²✓✗⋯√×])")
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 _OTHER = {"−": "-", "·": r"\cdot ", "²": "^2", "✓": r"\surd", "✗": r"\times", "⋯": r"\cdots", "√": r"\surd",
           "×": r"\times"}
 
@@ -36,8 +32,8 @@ def _math(match: re.Match) -> str:
     if match.group("other"):
         return f"${_OTHER[match.group('other')]}$"
     base, index = _BASES[match.group("base")], match.group("index") or ""
-    if index == "₀":
-        index = "0"
+    if index[:1] in "₀₁₂₃₄₅₆₇₈₉":
+        index = index.translate(_SUBSCRIPT_DIGITS)
     elif index.startswith("_eff"):
         step = index[5:].replace("−", "-")
         return rf"${base}^{{\mathrm{{eff}}}}" + (f"_{{{step}}}$" if step else "$")
@@ -46,40 +42,11 @@ def _math(match: re.Match) -> str:
     return f"${base}_{{{index}}}$" if index else f"${base}$"
 
 
-# Greek letters, which the Latin Modern text fonts do not have, are set as math (a parameter named θ).
-_GREEK = {chr(0x3B1 + i): "\\" + name for i, name in enumerate(
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi o pi rho varsigma sigma tau upsilon "
-    "phi chi psi omega".split())}
-_GREEK.update({"ο": "o", "ϑ": r"\vartheta", "ϕ": r"\phi", "ϖ": r"\varpi", "ϵ": r"\epsilon", "ϱ": r"\varrho"})
-_GREEK.update({chr(0x391 + i): name for i, name in enumerate(
-    "A B \\Gamma \\Delta E Z H \\Theta I K \\Lambda M N \\Xi O \\Pi P _ \\Sigma T \\Upsilon \\Phi X \\Psi "
-    "\\Omega".split())})
-_GREEK.pop("\u03a2", None)
-
-
-def _cjk(code: int) -> bool:
-    """Chinese, Japanese and Korean characters and their punctuation: ctex sets them (xelatex)."""
-    return any(lo <= code <= hi for lo, hi in ((0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF),
-                                                (0xFF00, 0xFFEF), (0x20000, 0x2FFFF)))
-
-
-def _glyph(c: str) -> str:
-    """One character the fonts may lack: Greek as math, Latin and Chinese as themselves, anything else (an emoji, a
-    script the fonts do not cover) shown by its code point, never silently left out."""
-    if c in _GREEK:
-        name = _GREEK[c]
-        return f"${name}$" if name.startswith("\\") else name
-    code = ord(c)
-    if code < 0x250 or 0x2010 <= code <= 0x203A or 0x20A0 <= code <= 0x20BF or _cjk(code) or c.isspace():
-        return c
-    return rf"\texttt{{[U+{code:04X}]}}"
-
-
 def text(value: str) -> str:
-    """Plain text (a parameter's name, a file name) escaped for LaTeX: nothing in it acts as a command, and every
-    character is set (see ``_glyph``)."""
-    value = value.translate(_ESCAPES)
-    return "".join(_glyph(c) for c in value) if any(ord(c) >= 0x250 for c in value) else value
+    """Plain text (a parameter's name, a file name) for LaTeX: ``safe.latex``, the one LaTeX escaping rule."""
+    from .safe import latex
+
+    return latex(value)
 
 
 def prose(value: str) -> str:
@@ -124,8 +91,6 @@ def document(title: str, body: list[str], fragment: bool, extra_text: tuple[str,
                      + [r"\end{document}"]) + "\n"
 
 
-def number(value: float, digits: int) -> str:
-    return f"${numfmt.latex(value, digits)}$"
 
 
 # --- Tables -----------------------------------------------------------------------------------------------------
@@ -325,8 +290,3 @@ def explanation(report, digits: int, show_all: bool, head: int, tail: int, eg2_g
 
 
 # --- Traces -----------------------------------------------------------------------------------------------------
-
-def settings_paragraph(settings: dict, digits: int) -> str:
-    from .render import settings_text
-
-    return prose(_("Settings: %(settings)s") % {"settings": settings_text(settings, digits)})

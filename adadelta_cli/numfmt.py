@@ -41,10 +41,10 @@ def full(value: float) -> str:
 def given(value: float) -> str:
     """A setting as it was given: its shortest exact text, an integer without ".0" (0.95, 1e-6, 1, 0.001).
 
-    >>> given(0.95), given(1.0), given(1e-06), given(0.949999988079071)
-    ('0.95', '1', '1e-6', '0.949999988079071')
+    >>> given(0.95), given(1.0), given(1e-06), given(0.949999988079071), given(1e20)
+    ('0.95', '1', '1e-6', '0.949999988079071', '1e20')
     """
-    text = full(value)
+    text = full(value).replace("e+", "e")
     return text[:-2] if text.endswith(".0") else text
 
 

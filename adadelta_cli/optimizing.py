@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from . import core, others
+from . import core, others, render
 from .expr import Function
 from .i18n import _, _f
 from .render import settings_line
@@ -123,15 +123,14 @@ def document(function, adadelta, results, settings: dict, digits: int, show_all:
     runs.update({name: (r["x"], r["f"]) for name, r in results.items()})
     blocks = [Para(_("minimising f ="), code=function.text), Para(settings_line(settings, digits))]
     count = len(fs)
-    shown = list(range(count)) if show_all or count <= 25 else list(range(10)) + [-1] + list(range(count - 10,
-                                                                                                  count))
+    shown = render.shown_steps(count, show_all)
     columns = [Column("t", kind=COUNT), Column("f", "f(x_t)", r"f(\mathbf{x}_t)")] + [
         Column(v, f"{v}_t", rf"\mathit{{{v}}}_t" if re.fullmatch("[A-Za-z][A-Za-z0-9]*", v) else None)
         for v in function.variables]
     for name, (xs, f) in runs.items():
-        rows = [Gap(count - 20) if i < 0 else [i + 1, float(f[i]), *map(float, xs[i])] for i in shown]
-        notes = [_("%(count)d steps hidden; --all shows every step") % {"count": count - 20}] if -1 in shown else []
-        blocks.append(Table(columns, rows, title=name, notes=notes))
+        rows = [Gap(count - len(shown) + 1) if i is None else [i + 1, float(f[i]), *map(float, xs[i])]
+                for i in shown]
+        blocks.append(Table(columns, rows, title=name, notes=render.gap_notes(rows)))
     return Document(_("Minimising a function"), blocks, words=(function.text,))
 
 

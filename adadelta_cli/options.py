@@ -20,14 +20,6 @@ if TYPE_CHECKING:
 Preset = Enum("Preset", {name: name for name in PRESETS}, type=str)
 
 
-class Format(str, Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    markdown = "markdown"
-    latex = "latex"
-
-
 class DType(str, Enum):
     float64 = "float64"
     float32 = "float32"

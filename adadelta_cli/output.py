@@ -120,8 +120,8 @@ def split_table(table, width: int) -> list:
 def print_fitted(renderable, console=None) -> None:
     """Print a table, or a Group holding tables and lines of text, to standard output with no number ever cut.
 
-    Each piece is fitted on its own. Into a pipe or a file, lines are as long as they need (a table as wide as its
-    widest row, a line of text whole). On a terminal, text wraps at spaces; a table with a column of sentences (a
+    Into a pipe or a file, the text is what ``-o FILE`` writes: lines as long as they need, trailing spaces
+    dropped. On a terminal each piece is fitted on its own: text wraps at spaces; a table with a column of sentences (a
     verdict's note) wraps that column where the rest fits; a table still wider is shown in parts of whole columns
     (t repeated in each), with a note saying so."""
     from rich.console import Group
@@ -129,6 +129,9 @@ def print_fitted(renderable, console=None) -> None:
     from rich.text import Text
 
     console = console or stdout_console()
+    if not console.is_terminal:  # a pipe or a file: the bytes -o FILE writes, whole lines as long as they need
+        console.file.write(render_text(renderable, width=_measure(renderable)))
+        return
     items = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
     width = console.width
     for item in items:
@@ -138,13 +141,6 @@ def print_fitted(renderable, console=None) -> None:
         elif isinstance(item, Table) and any(not c.no_wrap for c in item.columns) and \
                 _measure(item, least=True) <= width:
             console.print(item, crop=False)  # the column of sentences wraps at words
-        elif not console.is_terminal:  # a pipe or a file: whole lines, as long as they need
-            if isinstance(item, Table):
-                console.width = needed
-                console.print(item, crop=False)
-                console.width = width
-            else:
-                console.print(item, crop=False, soft_wrap=True)
         elif not isinstance(item, Table):
             console.print(item, crop=False)  # wrapped at spaces
         else:

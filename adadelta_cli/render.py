@@ -11,14 +11,13 @@ from . import numfmt
 from .core import FIELDS, Step
 from .i18n import N_, _
 
-FORMATS = ("table", "csv", "json", "markdown", "latex")
-
-# Column name -> (plain-text heading in the article's notation, LaTeX heading).
+# Column name -> (plain-text heading in the article's notation, LaTeX heading): every table's, worksheets' and
+# messages' one home for them.
 HEADINGS = {
     "t": ("t", "t"),
     "param": ("param", r"\text{param}"),
     "g": ("g_t", "g_t"),
-    "g_eff": ("g_eff", r"g^{\mathrm{eff}}_t"),
+    "g_eff": ("g_eff,t", r"g^{\mathrm{eff}}_t"),
     "eg2": ("E[g²]_t", "E[g^2]_t"),
     "edx2_prev": ("E[Δx²]_t−1", r"E[\Delta x^2]_{t-1}"),
     "eta": ("η_t", r"\eta_t"),
@@ -109,13 +108,16 @@ def settings_line(settings: dict, digits: int = 6) -> str:
     return _("Adadelta: %(settings)s") % {"settings": settings_text(settings, digits)}
 
 
+def json_tail() -> str:
+    from . import jsonout
+
+    return jsonout.TAIL
+
+
 def json_head(settings: dict) -> str:
     from . import jsonout
 
     return jsonout.head(settings)
-
-
-JSON_TAIL = "\n  ]\n}\n"  # jsonout.TAIL
 
 
 def machine_columns(show_g_eff: bool) -> list[str]:
@@ -214,7 +216,7 @@ def json_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool, fi
 
 def to_json(report: Report) -> str:
     return (json_head(report.settings) + json_block(report.steps, report.names, report.first_t,
-                                                    report.show_g_eff, True) + JSON_TAIL)
+                                                    report.show_g_eff, True) + json_tail())
 
 
 def records(report: Report):
@@ -233,9 +235,9 @@ def to_csv(report: Report) -> str:
 
 
 def _csv_cell(text: str) -> str:
-    if any(c in text for c in ',"\n\r'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+    from .safe import csv_cell
+
+    return csv_cell(text)
 
 
 HEAD_ROWS = TAIL_ROWS = 10
@@ -258,6 +260,26 @@ def shown_params(report: Report, show_all: bool) -> list[int] | None:
     if show_all or size <= HEAD_PARAMS + TAIL_PARAMS + 2:
         return None
     return list(range(HEAD_PARAMS)) + list(range(size - TAIL_PARAMS, size))
+
+
+def shown_steps(count: int, show_all: bool) -> list:
+    """The steps (row indices) a table shows: every one of a short trace or with --all, else the first HEAD_ROWS and
+    the last TAIL_ROWS with None between them (a table's Gap). Every command's tables elide alike."""
+    if show_all or count <= HEAD_ROWS + TAIL_ROWS + 5:
+        return list(range(count))
+    return [*range(HEAD_ROWS), None, *range(count - TAIL_ROWS, count)]
+
+
+def hidden_note(count: int) -> str:
+    """What a table says under it when it hides steps."""
+    return _("%(count)d steps hidden; --all shows every step") % {"count": count}
+
+
+def gap_notes(rows: list) -> list[str]:
+    """The notes of a table whose rows hold Gaps for hidden steps."""
+    from .report import Gap
+
+    return [hidden_note(row.count) for row in rows if isinstance(row, Gap) and row.t is None]
 
 
 def _display_rows(report: Report, show_all: bool, head: int = HEAD_ROWS, tail: int = TAIL_ROWS):
@@ -295,7 +317,7 @@ def columns(report: Report, t: int | None = None) -> list:
         if name == "g_eff" and not report.show_g_eff:
             continue
         heading, latex = HEADINGS[name]
-        if t is not None and heading.endswith("_t"):
+        if t is not None:  # g_3, g_eff,3, E[g²]_3
             heading, latex = heading[:-1] + str(t), latex[:-1] + "{" + str(t) + "}"
         out.append(Column(name, heading, latex))
     return out
@@ -324,7 +346,7 @@ def trace_table(report: Report, show_all: bool = False, t: int | None = None):
     hidden = len(report) - sum(1 for row in rows if not isinstance(row, Gap) or row.t is not None) // per_step
     notes = []
     if hidden:
-        notes.append(_("%(count)d steps hidden; --all shows every step") % {"count": hidden})
+        notes.append(hidden_note(hidden))
     if hidden_params:
         notes.append(_("%(count)d of %(total)d parameters hidden in each step; --all shows every parameter")
                      % {"count": hidden_params, "total": len(report.names)})

@@ -79,14 +79,50 @@ def markdown(text: str) -> str:
 
 _LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
           "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
-          ">": r"\textgreater{}", "|": r"\textbar{}"}
+          ">": r"\textgreater{}", "|": r"\textbar{}", "—": "---", "–": "--", "…": r"\dots{}"}
 _LATEX_TABLE = str.maketrans(_LATEX)
+# Greek letters, which the Latin Modern text fonts do not have, are set as math (a parameter named θ).
+_GREEK = {chr(0x3B1 + i): "\\" + name for i, name in enumerate(
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi o pi rho varsigma sigma tau upsilon "
+    "phi chi psi omega".split())}
+_GREEK.update({"ο": "o", "ϑ": r"\vartheta", "ϕ": r"\phi", "ϖ": r"\varpi", "ϵ": r"\epsilon", "ϱ": r"\varrho"})
+_GREEK.update({chr(0x391 + i): name for i, name in enumerate(
+    "A B \\Gamma \\Delta E Z H \\Theta I K \\Lambda M N \\Xi O \\Pi P _ \\Sigma T \\Upsilon \\Phi X \\Psi "
+    "\\Omega".split())})
+_GREEK.pop("\u03a2", None)
+
+
+def _cjk(code: int) -> bool:
+    """Chinese, Japanese and Korean characters and their punctuation: ctex sets them (xelatex)."""
+    return any(lo <= code <= hi for lo, hi in ((0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF),
+                                                (0xFF00, 0xFFEF), (0x20000, 0x2FFFF)))
+
+
+def _glyph(c: str) -> str:
+    """One character the fonts may lack: Greek as math, Latin and Chinese as themselves, anything else (an emoji, a
+    script the fonts do not cover) shown by its code point, never silently left out."""
+    if c in _GREEK:
+        name = _GREEK[c]
+        return f"${name}$" if name.startswith("\\") else name
+    code = ord(c)
+    if code < 0x250 or 0x2010 <= code <= 0x2027 or 0x2030 <= code <= 0x203A or 0x20A0 <= code <= 0x20BF \
+            or _cjk(code):
+        return c
+    return rf"\texttt{{[U+{code:04X}]}}"
 
 
 def latex(text: str) -> str:
     """``text`` for LaTeX running text (also inside ``\\text{...}``): ``\\ { } % & _ # $ ^ ~ < > |`` print as
-    themselves, control characters are shown escaped. Never yields a command of the input's own."""
-    return terminal(text).translate(_LATEX_TABLE)
+    themselves, control characters are shown escaped (``terminal``), Greek letters are set as math and a character
+    the fonts lack is shown by its code point. Never yields a command of the input's own."""
+    text = _LONG_WORD.sub(lambda m: re.sub(r"([/_.\-])", "\\1" + _BREAK, m.group()), terminal(text).replace(_BREAK, ""))
+    text = text.translate(_LATEX_TABLE).replace(_BREAK, r"\allowbreak{}")
+    return "".join(_glyph(c) for c in text) if any(ord(c) >= 0x250 for c in text) else text
+
+
+# A word longer than this (a file's path, a long name) may break after / _ . - rather than run into the margin.
+_LONG_WORD = re.compile(r"\S{24,}")
+_BREAK = "\ue000"
 
 
 def csv_cell(text: str) -> str:

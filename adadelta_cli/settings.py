@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 
 from .errors import SettingsError
-from .i18n import N_, _, _f
+from .i18n import N_, _f
 from .presets import EPS_POSITIVE, EPS_REPLACED, HYPERS, LR_REQUIRED, NO_LR, PRESETS, finish
 
 DTYPES = ("float64", "float32")
@@ -139,7 +139,3 @@ def check_width(values: dict, size: int, spelling: dict = API) -> None:
                 '%(option)s has %(given)s values but the input has %(parameters)s parameters; give one value for all, '
                 'or one per parameter', option=spell(name, spelling), given=len(given), parameters=size))
 
-
-def describe(values: dict) -> str:
-    """One line for messages: rho = 0.95, eps = 1e-06, ..."""
-    return ", ".join(f"{key} = {value!r}" for key, value in values.items()) or _("the defaults")

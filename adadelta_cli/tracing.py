@@ -113,28 +113,6 @@ def explanation_text(report: render.Report, digits: int, show_all: bool = False)
     return "\n\n".join(parts) + "\n"
 
 
-def print_explanation(console, report: render.Report, digits: int, show_all: bool = False,
-                      soft_wrap: bool = True) -> None:
-    """The substituted arithmetic of the steps the table shows; Text objects, so the brackets of E[g²] are never
-    markup. ``soft_wrap``: long lines left to the terminal (False: the legend wrapped at the console's width, as a
-    picture needs)."""
-    from rich.text import Text
-
-    from . import explain as explaining
-
-    console.print(Text(_(explaining.LEGEND), style="dim"), soft_wrap=soft_wrap)
-    console.print()
-    for heading, lines in explanation_blocks(report, digits, show_all):
-        if heading is None:
-            console.print(Text(lines[0], style="dim italic"), soft_wrap=soft_wrap)
-            console.print()
-            continue
-        console.print(Text(heading, style="bold"))
-        for line in lines:
-            console.print(Text("  " + line), soft_wrap=True)
-        console.print()
-
-
 def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | None = None,
                 cells: list | None = None, rel_tol: float | None = None, sig_digits: int = 3):
     """One step from the state in ``resolved`` (its x0, eg2_init, edx2_init); a verdict for each --expect item in
@@ -329,7 +307,7 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
             else:
                 out.write(render.json_block(steps, stream.names, t, show_g_eff, first=t == 1).encode("utf-8"))
         if fmt == "json":
-            out.write(render.JSON_TAIL.encode("utf-8"))
+            out.write(render.json_tail().encode("utf-8"))
 
     if fmt == "table":
         produce(None)
@@ -457,6 +435,8 @@ def export(report: render.Report, digits: int, show_all: bool, explain: bool, sv
     from rich.cells import cell_len
     from rich.console import Console
 
+    from . import writers
+
     table = render.table(report, digits, show_all=show_all)
     width = render.table_width(table)
     if explain:
@@ -464,9 +444,7 @@ def export(report: render.Report, digits: int, show_all: bool, explain: bool, sv
                                    for line in lines if heading is not None])
     console = Console(record=True, file=io.StringIO(), width=width, color_system="truecolor",
                       force_terminal=True, legacy_windows=False, highlight=False)
-    console.print(table)
-    if explain:
-        print_explanation(console, report, digits, show_all, soft_wrap=False)
+    console.print(writers.table(render.document(report, digits, show_all, explain), digits))  # the legend wraps
     if svg is not None:
         picture = _svg_cells(console.export_svg(title="adadelta trace", unique_id=EXPORT_ID, clear=False))
         output.write_atomic(svg, picture.replace("font-family: Fira Code, monospace;",

@@ -13,15 +13,13 @@ import numpy as np
 from . import numfmt
 from .errors import SettingsError
 from .i18n import _, _f
+from .render import HEADINGS as RENDER_HEADINGS
 from .render import Report, settings_text
 from .report import Document, Records
 
 HIDEABLE = ("g_eff", "eg2", "eta", "dx", "edx2", "x")
 COLUMNS = ("t", "g", "g_eff", "eg2", "eta", "dx", "edx2", "x")
-HEADINGS = {"t": "t", "param": "param", "g": "g_t", "g_eff": "g_eff,t", "eg2": "E[g²]_t", "eta": "η_t",
-            "dx": "Δx_t", "edx2": "E[Δx²]_t", "x": "x_t"}
-LATEX_HEADINGS = {"t": "$t$", "param": "param", "g": "$g_t$", "g_eff": r"$g^{\mathrm{eff}}_t$", "eg2": "$E[g^2]_t$",
-                  "eta": r"$\eta_t$", "dx": r"$\Delta x_t$", "edx2": r"$E[\Delta x^2]_t$", "x": "$x_t$"}
+HEADINGS = {name: heading for name, (heading, _latex) in RENDER_HEADINGS.items()}  # E[g²]_t ...
 
 
 @dataclass
@@ -42,10 +40,9 @@ def asked(report: Report, hide: list[str]) -> list[str]:
 
 def formulas(settings, notation=None) -> list[str]:
     """The sheet's formulas, from the step description, for the mode its settings put the recurrence in."""
-    from . import recurrence
+    from . import recurrence, writers
 
-    mode = recurrence.Mode.of(settings)
-    return [q.equation(mode, notation) for q in recurrence.quantities(mode)]
+    return writers.formula_lines(recurrence.Mode.of(settings), notation)
 
 
 def columns(settings) -> list[str]:
@@ -143,7 +140,8 @@ def title(answers: bool) -> str:
 def records(report: Report, hide: list[str], answers: bool, digits: int, meta: Meta | None = None) -> Records:
     """The CSV that check reads back: settings, the asked columns (the others are given), variant and name lines."""
     meta = meta or Meta()
-    header, body = rows(report, hide, answers, digits)
+    # A key's cell carries at least the digits check asks for: the key passes its own check at any --digits.
+    header, body = rows(report, hide, answers, max(digits, meta.sig_digits))
     what = _("every cell filled") if answers else _("fill in the blank cells, then: adadelta check THIS_FILE")
     lines = [f"# {title(answers)} ({what})"]
     if meta.name_line and not answers:
@@ -177,10 +175,11 @@ def document(report: Report, hide: list[str], answers: bool, digits: int, meta: 
     shown = columns(report.settings)
     table_columns = [Column("t", latex="t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if several
                                                           else [])
-    table_columns.append(Column("g", HEADINGS["g"], LATEX_HEADINGS["g"].strip("$"), spell=lambda v, d: numfmt.full(v)))
+    table_columns.append(Column("g", *RENDER_HEADINGS["g"], spell=lambda v, d: numfmt.full(v)))
     for name in shown[2:]:
         blank = name in hide and not answers
-        table_columns.append(Column(name, HEADINGS[name], LATEX_HEADINGS[name].strip("$"), spell=key_number,
+        table_columns.append(Column(name, *RENDER_HEADINGS[name], spell=lambda v, d: key_number(v, max(
+            d, meta.sig_digits)),
                                     strong=name in hide, room=12 if blank else 0))
     body = [[t] + ([param] if several else []) + [values["g"]] + [
         None if name in hide and not answers else values[name] for name in shown[2:]]

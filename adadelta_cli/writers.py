@@ -89,9 +89,14 @@ def machine(value) -> str:
 
 
 def json_value(value):
-    """A value for JSON: a NaN or an infinity (which JSON cannot hold) as the string NaN, Infinity or -Infinity."""
+    """A value for JSON, in lists and dicts too: a NaN or an infinity (which JSON cannot hold) as the string NaN,
+    Infinity or -Infinity."""
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # a numpy scalar
         return json_value(value.item())
     return value
@@ -123,7 +128,7 @@ def table(doc: Document, digits: int = 6):
         elif isinstance(block, Heading):
             parts.append(Text(safe.terminal(block.text), style="bold"))
         elif isinstance(block, Formulas):
-            parts += [Text("  " + f) for f in _formulas(block.mode)]
+            parts += [Text("  " + f) for f in formula_lines(block.mode)]
         elif isinstance(block, Table):
             # What the table leaves out is said below it, as wide as the screen (not the width of a table's part).
             parts.append(rich_table(block, digits, notes=False))
@@ -177,7 +182,8 @@ def rich_table(t: Table, digits: int = 6, notes: bool = True):
     return result
 
 
-def _formulas(mode, notation=None) -> list[str]:
+def formula_lines(mode, notation=None) -> list[str]:
+    """The formulas of ``mode`` (recurrence.Mode), one a line, from the step description."""
     from . import recurrence
 
     return [q.equation(mode, notation) for q in recurrence.quantities(mode)]
@@ -216,7 +222,7 @@ def markdown(doc: Document, digits: int = 6) -> str:
         elif isinstance(block, Heading):
             lines += ["#" * block.level + " " + safe.markdown(block.text), ""]
         elif isinstance(block, Formulas):
-            lines += [f"- `{f}`" for f in _formulas(block.mode)] + [""]  # code: E[g²]_t is never markup
+            lines += [f"- `{f}`" for f in formula_lines(block.mode)] + [""]  # code: E[g²]_t is never markup
         elif isinstance(block, Table):
             lines += markdown_table(block, digits) + [""]
         elif isinstance(block, Arithmetic):
@@ -273,7 +279,7 @@ def latex(doc: Document, digits: int = 6, fragment: bool = False) -> str:
         elif isinstance(block, Heading):
             texts.append(block.text)
             command = {1: "section", 2: "subsection"}.get(block.level, "subsubsection")
-            body += [rf"\{command}*{{{latexdoc.text(block.text)}}}", ""]
+            body += [rf"\{command}*{{\raggedright {latexdoc.prose(block.text)}}}", ""]
         elif isinstance(block, Formulas):
             body += [*latexdoc.align(latexdoc.formulas(block.mode)), ""]
         elif isinstance(block, Table):
@@ -402,7 +408,7 @@ def write_json(out, records: Records) -> None:
     from . import jsonout
 
     if records.document is not None:
-        out.write(jsonout.value(records.document) + "\n")
+        out.write(jsonout.value(json_value(records.document)) + "\n")
         return
     out.write(jsonout.head(records.settings or {}, records.key))
     rows, first = iter(records.rows), True
@@ -412,7 +418,7 @@ def write_json(out, records: Records) -> None:
         first = False
     out.write("]" if first else "\n  ]")
     for key, item in (records.extra or {}).items():
-        out.write(f',\n  "{key}": ' + jsonout.value(item).replace("\n", "\n  "))
+        out.write(f',\n  "{key}": ' + jsonout.value(json_value(item)).replace("\n", "\n  "))
     out.write("\n}\n")
 
 
@@ -422,15 +428,6 @@ def json(records: Records) -> str:
     return buffer.getvalue()
 
 
-def write(doc: Document | None, records: Records | None, fmt: str, out, digits: int = 6, fragment: bool = False
-          ) -> None:
-    """Any format to a text stream (``table`` as plain text, as wide as it needs)."""
-    if fmt == "csv":
-        write_csv(out, records)
-    elif fmt == "json":
-        write_json(out, records)
-    else:
-        out.write(text(doc, fmt, digits, fragment))
 
 
 def text(doc: Document, fmt: str, digits: int = 6, fragment: bool = False) -> str:

@@ -36,11 +36,11 @@ def test_only_what_is_read_is_kept(monkeypatch):
     monkeypatch.setattr(core, "empty", lambda shape, dtype: made.append(tuple(shape)) or real(shape, dtype))
     steps = trace(grads, rho=0.9)
     assert made == []  # the trace itself keeps nothing but the gradients
-    steps.eta
-    steps.eta
-    steps.dx
+    _ = steps.eta
+    _ = steps.eta
+    _ = steps.dx
     assert made == [(200, 300), (200, 300)]
-    steps.edx2, steps.edx2_prev
+    _ = steps.edx2, steps.edx2_prev
     assert made[2:] == [(201, 300)]  # E[Δx²]_t and E[Δx²]_{t−1}: one array, two views
     assert steps.g is steps.g_eff and np.shares_memory(steps.edx2, steps.edx2_prev)
 
@@ -51,7 +51,7 @@ def test_changed_gradients_are_refused_not_traced():
     x = steps.x.copy()
     grads[17, 3] = -grads[17, 3]
     with pytest.raises(ValueError, match="have been changed"):
-        steps.eta
+        _ = steps.eta
     assert identical(steps.x, x)  # what was read stays as it was read
 
 

@@ -59,24 +59,22 @@ def test_no_command_module_spells_out_the_settings_again():
         assert "rho: Rho" not in text and "preset=preset" not in text, path.name
 
 
-@pytest.mark.parametrize("values", [
-    [[0.1], [0.2], [0.15]],
-    [[1e-300, -2.5], [3e200, 0.0], [-0.0, 1.0]],
-    [[1.0, float("nan")], [float("inf"), 2.0]],
-], ids=["article", "extremes", "non-finite"])
-def test_the_trace_stream_writes_what_the_one_writer_writes(values):
+@pytest.mark.parametrize("values, names", [
+    ([[0.1], [0.2], [0.15]], ["x"]),
+    ([[1e-300, -2.5], [3e200, 0.0], [-0.0, 1.0]], ["w", "b,ias"]),
+    ([[1.0, float("nan")], [float("inf"), 2.0]], ["a;b", " lead"]),
+    ([[1e20, 1e-7, 2.0]], ['say "hi"', "名字", "θ"]),
+], ids=["article", "extremes", "non-finite", "quoted names"])
+def test_the_trace_stream_writes_what_the_one_writer_writes(values, names):
     """trace's CSV and JSON are written a block at a time by a specialised path (the text of a long trace is most of
     its work); they are the bytes the writers of every other command give for the same records."""
     import numpy as np
 
     from adadelta_cli import render, tracing, writers
-    from adadelta_cli.options import resolve
+    from adadelta_cli.options import NonFinite, resolve
     from adadelta_cli.readers import Gradients
 
     grads = np.array(values, dtype=np.float64)
-    names = ["x"] if grads.shape[1] == 1 else ["w", "b,ias"]
-    from adadelta_cli.options import NonFinite
-
     report = tracing.compute(Gradients(grads, names, "test"), resolve(nonfinite=NonFinite("continue")))
     assert render.to_csv(report) == writers.csv(render.records(report))
     assert render.to_json(report) == writers.json(render.records(report))

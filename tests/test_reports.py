@@ -117,14 +117,21 @@ def test_a_wide_table_in_parts_keeps_each_group_whole():
 
 
 @pytest.mark.parametrize("command", [
-    ["trace", "FILE"], ["compare", "FILE"], ["diff", "pytorch", "keras", "FILE"],
-    ["optimize", "quadratic", "--x0", "1,2", "--steps", "3"]])
+    ["trace", "FILE"], ["compare", "FILE"], ["diff", "pytorch", "keras", "FILE"], ["worksheet", "FILE", "--answers"],
+    ["optimize", "quadratic", "--x0", "1,2", "--steps", "3"], ["check", "SHEET"],
+    ["step", "--grad", "0.2", "--eg2-prev", "0.0005", "--t", "2", "--maximize", "--expect", "eta=0.02"]])
 @pytest.mark.parametrize("fmt", ["table", "markdown", "latex"])
 def test_every_command_writes_every_format_for_people(run, tmp_path, command, fmt):
+    from tests.test_classroom import compile_tex
+
     data = tmp_path / "g.csv"
     data.write_text('"p|q","$\\input{x}$"\n0.1,0.2\n0.3,-0.1\n', encoding="utf-8")
-    result = run(*[str(data) if a == "FILE" else a for a in command], "--format", fmt)
-    assert result.exit_code == 0, result.stderr
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("# name = Ann\x1b[31m\u202e\nt,g,eg2,eta\n1,0.1,0.0005,0.0447\n", encoding="utf-8")
+    args = [str(data) if a == "FILE" else str(sheet) if a == "SHEET" else a for a in command]
+    result = run(*args, "--format", fmt)
+    assert result.exit_code in ((0, 1) if command[0] in ("check", "step") else (0,)), result.stderr
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout  # escaped in every format
     out = result.stdout
     named = "FILE" in command  # optimize names its variables itself
     if fmt == "table" and named:  # a terminal shows the name as written: no markup there, no control characters
@@ -135,6 +142,7 @@ def test_every_command_writes_every_format_for_people(run, tmp_path, command, fm
     if fmt == "latex":
         assert out.startswith("\\documentclass") and out.rstrip().endswith("\\end{document}")
         assert "\\input{x}" not in out and (r"\$\textbackslash{}input\{x\}\$" in out or not named)
+        compile_tex(out, tmp_path)  # compiles, inside the margins, every character set
 
 
 def test_greek_and_unknown_characters_in_names_are_set_never_dropped(run, tmp_path):
