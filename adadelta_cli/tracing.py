@@ -190,7 +190,7 @@ def step_document(report: render.Report, verdicts: list, digits: int, eg2_given:
         blocks.append(Para("\n".join(step_explanation(report, digits, eg2_given))))
     if verdicts:
         blocks += ["", render.verdict_table(verdicts, digits, title=_("Your values")),
-                   Para(checking_summary(verdicts))]
+                   Para(checking_summary(verdicts), strong=True)]
     return Document(_("Adadelta: one step"), blocks, words=tuple(report.names))
 
 

@@ -14,7 +14,7 @@ FORMATS = {
     "compare": ["table", "csv", "json", "markdown", "latex"],
     "optimize": ["table", "csv", "json", "markdown", "latex"],
     "check": ["table", "csv", "json", "markdown", "latex"],
-    "diff": ["table", "json", "csv", "markdown", "latex"],
+    "diff": ["table", "csv", "json", "markdown", "latex"],
     "worksheet": ["csv", "markdown", "latex", "table", "moodle", "gift"],
 }
 

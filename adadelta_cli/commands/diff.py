@@ -8,7 +8,7 @@ from ..i18n import N_, _
 from ..options import X0, Digits, Edx2Init, Eg2Init, LatexFragment, OutputOpt, format_option
 from ._common import NUMBERS_OK, check_digits, check_fragment
 
-FormatOpt, DEFAULT_FORMAT = format_option("table", "json", "csv", "markdown", "latex")
+FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="diff", context_settings=NUMBERS_OK, help=N_(
     'Two presets, or two sets of settings, side by side on the same gradients: what differs, why, where the traces '
