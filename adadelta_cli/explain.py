@@ -16,47 +16,81 @@ LATEX = recurrence.LATEX
 Notation = recurrence.Notation
 
 
-def step_lines(values: dict, previous: dict, settings: dict, t: int, digits: int = 6, notation=UNICODE,
-               eg2_given: bool = False, param: str | None = None) -> list[str]:
-    """The substituted arithmetic of one step, read from the step description (``recurrence``).
+def explained_indices(held: int, show_all: bool, head: int, tail: int) -> tuple[list[int], int]:
+    """The rows whose arithmetic is shown, and how many are left out (after the first ``head``): the table's own
+    elision, every row of a short trace or with --all, else the first and the last steps."""
+    if show_all or held <= head + tail + 5:
+        return list(range(held)), 0
+    return list(range(head)) + list(range(held - tail, held)), held - head - tail
 
-    ``values`` holds the step's record (g, g_eff, eg2, edx2_prev, eta, dx, edx2, x), ``previous`` the state
-    before it (eg2, x); ``settings`` the settings in force (rho, eps, lr, weight_decay, weight_decay_mode,
-    maximize), one value each for this parameter.
-    """
-    lines = recurrence.explain_step(values, previous, settings, t, digits, notation, eg2_given=eg2_given,
-                                    given_label=_("(given)"))
-    if param:
-        lines[0] += f" ({param})"
-    return lines
+
+def _given_label(notation) -> str:
+    if notation is LATEX:
+        from .safe import latex
+
+        return rf"\quad\text{{{latex(_('(given)'))}}}"
+    return _("(given)")
+
+
+def steps(report, digits: int, indices: list[int], notation=UNICODE, eg2_given: bool = False):
+    """(t, parameter, substituted lines) for each row index and parameter of a trace ``report``, in ``notation``.
+    Only the rows asked for are worked out: a long trace's elided middle costs nothing."""
+    import numpy as np
+
+    from .core import FIELDS
+
+    given = _given_label(notation)
+    for i in indices:
+        for p, param in enumerate(report.names):
+            per = _one_parameter(report.settings, p)
+            record = {name: float(np.float64(getattr(report.steps, name)[i, p])) for name in FIELDS}
+            if i == 0:
+                previous = {"eg2": float(per.get("eg2_init", 0.0) or 0.0), "x": float(per.get("x0", 0.0) or 0.0),
+                            "edx2": float(per.get("edx2_init", 0.0) or 0.0)}
+            else:
+                previous = {name: float(getattr(report.steps, name)[i - 1, p]) for name in ("eg2", "x", "edx2")}
+            if not report.show_g_eff:
+                record["g_eff"] = record["g"]
+            lines = recurrence.explain_step(record, previous, per, report.t_of(i), digits, notation,
+                                            eg2_given=eg2_given, given_label=given)
+            yield report.t_of(i), param, lines
+
+
+def heading(t: int, param: str, several: bool) -> str:
+    return (_("Step %(t)d, %(param)s") if several else _("Step %(t)d")) % {"t": t, "param": param}
+
+
+def left_out_note(first: int, last: int) -> str:
+    return _("Steps %(first)d to %(last)d are left out here; --all explains every step.") % {"first": first,
+                                                                                            "last": last}
+
+
+def blocks(report, digits: int, show_all: bool = False, notation=UNICODE, eg2_given: bool = False) -> list:
+    """(heading, lines) for each step (and parameter) whose arithmetic is shown, in ``notation``, with (None,
+    [note]) where the middle of a long trace is left out: the table's own elision (--all: every step). Every
+    format's worked arithmetic (terminal, Markdown, LaTeX, the walk-through, the lesson page) reads these."""
+    from .render import HEAD_ROWS, TAIL_ROWS
+
+    held = report.steps.g.shape[0]
+    indices, left_out = explained_indices(held, show_all or bool(report.hidden), HEAD_ROWS, TAIL_ROWS)
+    several = len(report.names) > 1
+    out, before = [], None
+    for t, param, lines in steps(report, digits, indices, notation, eg2_given):
+        if left_out and before is not None and t > before + 1:
+            out.append((None, [left_out_note(before + 1, t - 1)]))
+        before = t
+        out.append((heading(t, param, several), lines))
+    return out
 
 
 def report_lines(report, digits: int = 6, notation: Notation = UNICODE) -> list[tuple[str, list[str]]]:
     """(heading, lines) for every step and parameter of a trace Report."""
-    settings = report.settings
-    several = len(report.names) > 1
-    out = []
-    initial = {name: _per_param(settings.get(key, 0.0), len(report.names))
-               for name, key in (("eg2", "eg2_init"), ("x", "x0"))}
-    previous = {p: {"eg2": initial["eg2"][i], "x": initial["x"][i]} for i, p in enumerate(report.names)}
-    i_of = {p: i for i, p in enumerate(report.names)}
-    for t, param, values in report.rows():
-        if not report.show_g_eff:
-            values = {**values, "g_eff": values["g"]}
-        heading = (_("Step %(t)d, %(param)s") if several else _("Step %(t)d")) % {"t": t, "param": param}
-        out.append((heading, step_lines(values, previous[param], _one_parameter(settings, i_of[param]), t, digits,
-                                        notation)))
-        previous[param] = {"eg2": values["eg2"], "x": values["x"]}
-    return out
+    return blocks(report, digits, show_all=True, notation=notation)
 
 
 def _one_parameter(settings: dict, i: int) -> dict:
     """The settings as one parameter sees them (a per-parameter list gives its own entry)."""
-    return {key: (value[i] if isinstance(value, list) and key != "x0" else value) for key, value in settings.items()}
-
-
-def _per_param(value, size: int) -> list[float]:
-    return list(value) if isinstance(value, list) else [value] * size
+    return {key: (value[i] if isinstance(value, list) and key != "input" else value) for key, value in settings.items()}
 
 
 LEGEND = N_("E[g²]: running average of squared gradients · η: adaptive learning rate · Δx: parameter update · "

@@ -231,59 +231,16 @@ def glossary(mode: recurrence.Mode) -> list[str]:
     return [r"\begin{description}", *items, r"\end{description}"]
 
 
-def _per_parameter(settings: dict, p: int) -> dict:
-    return {k: (v[p] if isinstance(v, list) and k != "input" else v) for k, v in settings.items()}
+def explanation(report, digits: int, show_all: bool, eg2_given: bool = False) -> list[str]:
+    """A heading per step, then its arithmetic (explain.blocks, in LaTeX); long traces keep their first and last
+    steps (--all: every one)."""
+    from . import explain
 
-
-def explained_indices(held: int, show_all: bool, head: int, tail: int) -> tuple[list[int], int]:
-    """The rows whose arithmetic is shown, and how many are left out (after the first ``head``) — the table's
-    own elision: every row of a short trace or with --all, else the first and the last steps."""
-    if show_all or held <= head + tail + 5:
-        return list(range(held)), 0
-    return list(range(head)) + list(range(held - tail, held)), held - head - tail
-
-
-def step_explanations(report, digits: int, indices: list[int], eg2_given: bool = False,
-                      notation=recurrence.LATEX, given_label: str | None = None):
-    """(t, parameter, substituted lines) for each row index and parameter of ``report``, in ``notation`` (LaTeX
-    by default). Only the rows asked for are worked out: a long trace's elided middle costs nothing."""
-    import numpy as np
-
-    from .core import FIELDS
-
-    steps, settings = report.steps, report.settings
-    given = given_label if given_label is not None else rf"\quad\text{{{text(_('(given)'))}}}"
-    for i in indices:
-        for p, param in enumerate(report.names):
-            per = _per_parameter(settings, p)
-            record = {name: float(np.float64(getattr(steps, name)[i, p])) for name in FIELDS}
-            if i == 0:
-                previous = {"eg2": float(per.get("eg2_init", 0.0) or 0.0), "x": float(per.get("x0", 0.0) or 0.0),
-                            "edx2": float(per.get("edx2_init", 0.0) or 0.0)}
-            else:
-                previous = {name: float(getattr(steps, name)[i - 1, p]) for name in ("eg2", "x", "edx2")}
-            if not report.show_g_eff:
-                record["g_eff"] = record["g"]
-            lines = recurrence.explain_step(record, previous, per, report.t_of(i), digits, notation,
-                                            eg2_given=eg2_given, given_label=given)
-            yield report.t_of(i), param, lines
-
-
-def explanation(report, digits: int, show_all: bool, head: int, tail: int, eg2_given: bool = False) -> list[str]:
-    """A heading per step, then its arithmetic; long traces keep their first and last steps (--all: every one)."""
-    mode = recurrence.Mode.of(report.settings)
-    held = report.steps.g.shape[0]
-    indices, left_out = explained_indices(held, show_all, head, tail)
-    several = len(report.names) > 1
-    out = [rf"\subsection*{{{text(_('The arithmetic of each step'))}}}", *glossary(mode)]
-    before = None
-    for t, param, lines in step_explanations(report, digits, indices, eg2_given):
-        if left_out and before is not None and t > before + 1:
-            out.append(r"\medskip\noindent\emph{" + text(_(
-                "Steps %(first)d to %(last)d are left out here; --all explains every step.") % {
-                "first": before + 1, "last": t - 1}) + "}")
-        before = t
-        heading = (_("Step %(t)d, %(param)s") if several else _("Step %(t)d")) % {"t": t, "param": param}
+    out = [rf"\subsection*{{{text(_('The arithmetic of each step'))}}}", *glossary(recurrence.Mode.of(report.settings))]
+    for heading, lines in explain.blocks(report, digits, show_all, recurrence.LATEX, eg2_given):
+        if heading is None:
+            out.append(r"\medskip\noindent\emph{" + text(lines[0]) + "}")
+            continue
         out.append(rf"\subsubsection*{{{text(heading)}}}")
         out += align([equation_lines(line) for line in lines], gap="[1ex]")
     return out

@@ -82,33 +82,12 @@ def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int 
                               latex_fragment=latex_fragment), output_path)
 
 
-def explanation_blocks(report: render.Report, digits: int, show_all: bool = False) -> list:
-    """(heading, lines) for each step whose arithmetic is shown, with a note (heading None) where the middle of a
-    long trace is left out: the table's own elision (the first and last steps; --all for every one)."""
-    from . import latexdoc, recurrence
-
-    held = report.steps.g.shape[0]
-    indices, left_out = latexdoc.explained_indices(held, show_all or bool(report.hidden), render.HEAD_ROWS,
-                                                   render.TAIL_ROWS)
-    several = len(report.names) > 1
-    blocks, before = [], None
-    for t, param, lines in latexdoc.step_explanations(report, digits, indices, notation=recurrence.UNICODE,
-                                                      given_label=_("(given)")):
-        if left_out and before is not None and t > before + 1:
-            blocks.append((None, [_("Steps %(first)d to %(last)d are left out here; --all explains every step.")
-                                  % {"first": before + 1, "last": t - 1}]))
-        before = t
-        heading = (_("Step %(t)d, %(param)s") if several else _("Step %(t)d")) % {"t": t, "param": param}
-        blocks.append((heading, lines))
-    return blocks
-
-
-def explanation_text(report: render.Report, digits: int, show_all: bool = False) -> str:
+def explanation_text(report: render.Report, digits: int, show_all: bool = False, eg2_given: bool = False) -> str:
     """The legend, then each shown step's arithmetic, as plain text (for a file)."""
-    from . import explain as explaining
+    from . import explain
 
-    parts = [_(explaining.LEGEND)]
-    for heading, lines in explanation_blocks(report, digits, show_all):
+    parts = [_(explain.LEGEND)]
+    for heading, lines in explain.blocks(report, digits, show_all, eg2_given=eg2_given):
         parts.append(lines[0] if heading is None else "\n".join([heading] + [f"  {line}" for line in lines]))
     return "\n\n".join(parts) + "\n"
 
@@ -195,19 +174,11 @@ def step_document(report: render.Report, verdicts: list, digits: int, eg2_given:
 
 
 def step_explanation(report: render.Report, digits: int, eg2_given: bool) -> list[str]:
-    from . import explain as explaining
+    """The step's arithmetic, one line a quantity, under its table (explain.steps: every format's own lines)."""
+    from . import explain
 
-    (t, _param, values), = report.rows()
-    settings = report.settings
-    previous = {"eg2": _first(settings.get("eg2_init", 0.0)), "x": _first(settings.get("x0", 0.0))}
-    if not report.show_g_eff:
-        values = {**values, "g_eff": values["g"]}
-    return ["  " + line for line in explaining.step_lines(values, previous, settings, t, digits,
-                                                         eg2_given=eg2_given)]
-
-
-def _first(value):
-    return value[0] if isinstance(value, list) else value
+    (_t, _param, lines), = explain.steps(report, digits, [0], eg2_given=eg2_given)
+    return ["  " + line for line in lines]
 
 
 def checking_summary(verdicts: list) -> str:
@@ -440,7 +411,9 @@ def export(report: render.Report, digits: int, show_all: bool, explain: bool, sv
     table = render.table(report, digits, show_all=show_all)
     width = render.table_width(table)
     if explain:
-        width = max([width, 60] + [cell_len(line) + 2 for heading, lines in explanation_blocks(report, digits, show_all)
+        from . import explain
+
+        width = max([width, 60] + [cell_len(line) + 2 for heading, lines in explain.blocks(report, digits, show_all)
                                    for line in lines if heading is not None])
     console = Console(record=True, file=io.StringIO(), width=width, color_system="truecolor",
                       force_terminal=True, legacy_windows=False, highlight=False)

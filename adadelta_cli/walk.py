@@ -59,11 +59,10 @@ class Walk:
 
     def explanations(self, steps):
         """(heading, lines) for each parameter of each of ``steps``, in order (a generator: a pipe streams it)."""
-        from . import latexdoc, recurrence
+        from . import explain
 
-        for t, param, lines in latexdoc.step_explanations(self.report, self.digits, list(steps),
-                                                          notation=recurrence.UNICODE, given_label=_("(given)")):
-            yield (_("Step %(t)d, %(param)s") if self.several else _("Step %(t)d")) % {"t": t, "param": param}, lines
+        for t, param, lines in explain.steps(self.report, self.digits, list(steps)):
+            yield explain.heading(t, param, self.several), lines
 
     @property
     def several(self) -> bool:

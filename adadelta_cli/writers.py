@@ -193,10 +193,10 @@ def _arithmetic_texts(block: Arithmetic) -> list:
     from rich.text import Text
 
     from . import explain as explaining
-    from .tracing import explanation_blocks
+    from .explain import blocks as explanation_blocks
 
     out = [Text(_(explaining.LEGEND), style="dim"), Text("")] if block.legend else []
-    for heading, lines in explanation_blocks(block.report, block.digits, block.show_all):
+    for heading, lines in explanation_blocks(block.report, block.digits, block.show_all, eg2_given=block.eg2_given):
         if heading is None:
             out += [Text(lines[0], style="dim italic"), Text("")]
             continue
@@ -228,7 +228,8 @@ def markdown(doc: Document, digits: int = 6) -> str:
         elif isinstance(block, Arithmetic):
             from .tracing import explanation_text
 
-            lines += [safe.code_block(explanation_text(block.report, block.digits, block.show_all)).rstrip("\n"), ""]
+            lines += [safe.code_block(explanation_text(block.report, block.digits, block.show_all,
+                                                       block.eg2_given)).rstrip("\n"), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -287,10 +288,7 @@ def latex(doc: Document, digits: int = 6, fragment: bool = False) -> str:
                                                         for v in row if isinstance(v, str))]
             body += latex_table(block, digits) + [""]
         elif isinstance(block, Arithmetic):
-            from .render import HEAD_ROWS, TAIL_ROWS
-
-            body += latexdoc.explanation(block.report, block.digits, block.show_all, HEAD_ROWS, TAIL_ROWS,
-                                         block.eg2_given)
+            body += latexdoc.explanation(block.report, block.digits, block.show_all, block.eg2_given)
     return latexdoc.document(doc.title, body, fragment, extra_text=tuple(texts))
 
 
