@@ -987,6 +987,8 @@ def document(marked: list[Marked], only_wrong: bool = False, digits: int = 6) ->
     for m in marked:
         if m.error is not None:
             continue
+        if blocks:
+            blocks.append("")  # a blank line between one sheet and the next
         blocks += [Heading(_("Checking %(source)s") % {"source": m.source}),
                    Para(render.settings_text(m.settings, digits))]
         if m.student or m.variant:

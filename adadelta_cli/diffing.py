@@ -253,6 +253,7 @@ def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: i
         blocks.append(Para(f"{letter}: {_label(s)} — {text}"))
     diffs = differences(a, b)
     if diffs:
+        blocks.append(Heading(_("What differs (A, B, why it matters):").rstrip(":")))
         columns = [Column("setting", _("setting"), kind=TEXT), Column("a", "A", kind=TEXT),
                    Column("b", "B", kind=TEXT), Column("why", _("why it matters"), kind=TEXT, wrap=True,
                                                                         prose=True)]

@@ -13,8 +13,9 @@ from .render import settings_line
 from .report import COUNT, Column, Document, Gap, Para, Records, Table
 
 TRACE_COLUMNS = ("t", "param", "g", "eg2", "edx2_prev", "eta", "dx", "edx2", "x", "f")
-# With other optimizers: Adadelta's accumulators are blank in their rows (the JSON leaves them out there).
-OTHER_COLUMNS = ("t", "param", "optimizer", "g", "eg2", "edx2_prev", "eta", "dx", "edx2", "x", "f")
+# With other optimizers: Adadelta's accumulators come last (the first eight columns keep their places), blank in the
+# other optimizers' rows (the JSON leaves them out there).
+OTHER_COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x", "f", "eg2", "edx2_prev", "edx2")
 
 
 def run_all(function_text: str, resolved, x0_text: str, steps: int, with_: str | None, sets: list[str] | None):

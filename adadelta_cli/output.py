@@ -89,7 +89,7 @@ def split_table(table, width: int) -> list:
                      pad_edge=table.pad_edge, padding=table.padding, header_style=table.header_style)
         for i in indices:
             column = columns[i]
-            part.add_column(column.header, justify=column.justify, no_wrap=True, style=column.style,
+            part.add_column(column.header, justify=column.justify, no_wrap=column.no_wrap, style=column.style,
                             header_style=column.header_style, min_width=column.min_width, overflow="fold")
         cells = [list(columns[i].cells) for i in indices]
         for r, row in enumerate(table.rows):

@@ -218,3 +218,26 @@ def test_every_piece_fits_an_80_column_terminal(args):
     assert max(len(line) for line in text.splitlines()) <= 80, text
     words = re.findall(r"-?\d+\.\d+(?:e-?\d+)?", writers.text(doc, "table"))
     assert set(words) <= set(re.findall(r"-?\d+\.\d+(?:e-?\d+)?", text))  # every number whole somewhere
+
+
+@pytest.mark.parametrize("width", [60, 70, 80])
+def test_a_verdict_table_in_parts_keeps_every_word_of_its_notes(width):
+    """Too wide even with its notes wrapped, a verdict table comes in parts, and the part holding the notes still
+    wraps them: a student's own value (0.00742425) is never cut to '0.00'."""
+    from rich.console import Console
+
+    from adadelta_cli import checking, output
+    from adadelta_cli.options import resolve
+
+    sheet = checking.read_worksheet(str(ROOT / "sample_gradients" / "student_worksheet.csv"))
+    resolved = resolve(base=sheet.settings)
+    marked = [checking.Marked(sheet.source, resolved.as_dict(), checking.check_worksheet(sheet, resolved))]
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=True, color_system=None, highlight=False)
+    output.print_fitted(writers.table(checking.document(marked, digits=17)), console)
+    text = buffer.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= width, text
+    words = " ".join(text.split())
+    for note in ("from your own earlier values: 0.00742425", "from your own earlier values: -0.00079761",
+                 "likely slip: ε left out"):
+        assert note in words, text
