@@ -10,6 +10,7 @@ import numpy as np
 from . import numfmt
 from .core import FIELDS, Step
 from .i18n import N_, _
+from .safe import csv_cell
 
 # Column name -> (plain-text heading in the article's notation, LaTeX heading): every table's, worksheets' and
 # messages' one home for them.
@@ -174,7 +175,7 @@ def csv_bytes(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> 
         return _csv_text(steps, names, first_t, show_g_eff).encode("utf-8")
     options = orjson.OPT_SERIALIZE_NUMPY
     text = orjson.dumps(matrix, option=options)
-    cells = [b"," + _csv_cell(name).encode("utf-8") + b"," for name in names]
+    cells = [b"," + csv_cell(name).encode("utf-8") + b"," for name in names]
     lines = kernel.csv_lines(text, count * size, first_t, size, cells)
     if lines is not None:
         return lines
@@ -195,7 +196,7 @@ def csv_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> 
 
 
 def _csv_text(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> str:
-    ts, params = _labels(steps, names, first_t, _csv_cell)
+    ts, params = _labels(steps, names, first_t, csv_cell)
     rows = _number_rows(steps, show_g_eff)
     return "\n".join(map(",".join, zip(ts, params, rows))) + "\n" if rows else ""
 
@@ -232,12 +233,6 @@ def records(report: Report):
 def to_csv(report: Report) -> str:
     return ",".join(report.columns) + "\n" + csv_block(report.steps, report.names, report.first_t,
                                                         report.show_g_eff)
-
-
-def _csv_cell(text: str) -> str:
-    from .safe import csv_cell
-
-    return csv_cell(text)
 
 
 HEAD_ROWS = TAIL_ROWS = 10
