@@ -22,7 +22,6 @@ step and returns the step's record with the new state, ``run`` folds ``update`` 
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -31,6 +30,7 @@ import numpy as np
 from .arith import Arith, arithmetic, fma32, fma64  # noqa: F401  (the arithmetic has its own module)
 from .errors import NumericError, SettingsError
 from .i18n import _f
+from .recurrence import Mode, run_step
 from .settings import DTYPES, WEIGHT_DECAY_MODES  # noqa: E402,F401  (one home: the settings module)
 
 
@@ -129,15 +129,13 @@ def update(g, state: State, settings: Settings, *, eg2: np.ndarray | None = None
     """
     ops = arithmetic(settings.dtype)
     g = np.asarray(g, dtype=ops.dtype)
+    values = {"g": g, "eg2_prev": state.eg2, "edx2_prev": state.edx2, "x_prev": state.x}
     # Overflow and 0/0 are let through here and reported, with their step, by check_finite.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        g_eff = effective_gradient(g, state.x, settings, ops)
-        eg2 = next_eg2(state.eg2, g_eff, settings.rho, ops) if eg2 is None else np.asarray(eg2, dtype=ops.dtype)
-        eta = rate(state.edx2, state.eg2 if settings.rate_eg2 == "previous" else eg2, settings.eps, ops)
-        dx = delta(eta, g_eff, ops)
-        edx2 = next_edx2(state.edx2, dx, settings.rho, ops)
-        x = next_x(state.x, dx, settings, ops)
-    return Step(g, g_eff, eg2, state.edx2, eta, dx, edx2, x), State(eg2, edx2, x)
+        run_step(values, settings, ops, given=None if eg2 is None else {"eg2": np.asarray(eg2, dtype=ops.dtype)})
+    v = values
+    return (Step(g, v.get("g_eff", g), v["eg2"], state.edx2, v["eta"], v["dx"], v["edx2"], v["x"]),
+            State(v["eg2"], v["edx2"], v["x"]))
 
 
 # The five formulas, each in one place. ``ops`` is the arithmetic: float64, or float32 rounded as PyTorch's
@@ -186,6 +184,36 @@ def next_edx2(edx2_prev, dx, rho: float, ops=None, out=None):
     return _decaying_average_of_squares(edx2_prev, dx, rho, ops, out)
 
 
+def compute_g_eff(g, x_prev=None, *, settings: Settings, ops=None, out=None):
+    """The step description's g_eff (``recurrence``): its inputs g_t (and x_{t−1} with coupled weight decay)."""
+    return effective_gradient(g, x_prev, settings, ops, out)
+
+
+def compute_eg2(eg2_prev, g_eff, *, settings: Settings, ops=None, out=None):
+    """The step description's E[g²]_t, from E[g²]_{t−1} and the gradient in use."""
+    return next_eg2(eg2_prev, g_eff, settings.rho, ops, out)
+
+
+def compute_eta(edx2_prev, eg2, *, settings: Settings, ops=None, out=None):
+    """The step description's η_t, from E[Δx²]_{t−1} and the E[g²] its mode reads (E[g²]_t, or E[g²]_{t−1})."""
+    return rate(edx2_prev, eg2, settings.eps, ops, out)
+
+
+def compute_dx(eta, g_eff, *, settings: Settings, ops=None, out=None):
+    """The step description's Δx_t, from η_t and the gradient in use."""
+    return delta(eta, g_eff, ops, out)
+
+
+def compute_edx2(edx2_prev, dx, *, settings: Settings, ops=None, out=None):
+    """The step description's E[Δx²]_t, from E[Δx²]_{t−1} and the unscaled Δx_t."""
+    return next_edx2(edx2_prev, dx, settings.rho, ops, out)
+
+
+def compute_x(x_prev, dx, *, settings: Settings, ops=None, out=None):
+    """The step description's x_t, from x_{t−1} and Δx_t."""
+    return next_x(x_prev, dx, settings, ops, out)
+
+
 def next_x(x_prev, dx, settings: Settings, ops=None, out=None):
     """x_t = x_{t−1} + lr·Δx_t; decoupled weight decay (Keras 3) first shrinks x_{t−1} to x_{t−1}·(1 − lr·wd)."""
     ops = ops or arithmetic()
@@ -196,12 +224,28 @@ def next_x(x_prev, dx, settings: Settings, ops=None, out=None):
     return ops.fma(lr, dx, x_prev, out=out)
 
 
-SCALAR_MAX_PARAMS = 32  # without the kernel, float64 traces of this many parameters or fewer go column by column
+SCALAR_MAX_PARAMS = 32  # float64 traces of this many parameters or fewer may go column by column in plain Python
 # A trace this small is worked out in plain Python even where the kernel is built: loading the kernel (ctypes, its
 # checksum) costs about 2 ms in a fresh process, plain Python about 0.6 ms for 3 values and 2.7 ms for 2,000
 # (measured; the same bits either way).
 KERNEL_MIN_VALUES = 1000
+# "numpy" is the description's own loop (recurrence.run_step over numpy rows); "python" and "kernel" are the fast
+# paths held bit for bit to it; "auto"/"sequential" choose by the trace's shape and the ADADELTA_ENGINE setting.
 METHODS = ("auto", "sequential", "kernel", "numpy", "python")
+ENGINES = ("auto", "numpy", "python", "kernel")
+
+
+def engine_setting() -> str:
+    """The engine asked for in the environment: ADADELTA_ENGINE=auto|numpy|python|kernel (the fast paths only
+    where they apply: float64, Algorithm 1's order); ADADELTA_KERNEL=numpy switches the kernel off. Read at each
+    run, so a choice never depends on what happens to be imported."""
+    import os
+
+    chosen = os.environ.get("ADADELTA_ENGINE", "").strip().lower() or "auto"
+    if chosen not in ENGINES:
+        raise SettingsError(_f("ADADELTA_ENGINE must be one of %(engines)s, got %(value)s",
+                               engines=", ".join(ENGINES), value=repr(chosen)))
+    return chosen
 
 
 def run(grads, settings: Settings, state: State | None = None, *, method: str = "auto",
@@ -256,29 +300,19 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
     ops = arithmetic(settings.dtype, size)
     with np.errstate(over="ignore"):  # beyond float32's range: infinite, as a float32 framework reads it
         g = grads.astype(ops.dtype, copy=False)
-    differs = bool(settings.maximize or (settings.weight_decay and settings.weight_decay_mode == "coupled"))
+    mode = Mode.of(settings)
+    differs = mode.g_eff
     if method == "kernel" and not _kernel_applies(settings):
         raise ValueError("the compiled float64 kernel is not available here (or the dtype is not float64)")
     if method == "python" and settings.dtype != "float64":
         raise ValueError("the plain Python engine computes float64 only")
-    # TensorFlow.js's E[g²]_{t−1} in η is computed by the numpy formulas only (the kernel and the Python engine
-    # follow Algorithm 1's order).
-    numpy_only = settings.rate_eg2 == "previous"
-    if numpy_only and method in ("kernel", "python"):
-        raise ValueError("E[g²]_{t−1} in η is computed by the numpy path")
-    derived = derived or settings.rate_eg2 == "previous"  # η then needs E[g²]_{t−1}: kept, not derived later
-    if method in ("sequential", "auto") and numpy_only:
-        method = "numpy"
+    # The fast paths follow Algorithm 1's order; TensorFlow.js's E[g²]_{t−1} in η is the description's loop only.
+    loop_only = settings.rate_eg2 == "previous"
+    if loop_only and method in ("kernel", "python"):
+        raise ValueError("E[g²]_{t−1} in η is computed by the description's loop (method 'numpy')")
+    derived = derived or loop_only  # η then needs E[g²]_{t−1}: kept, not derived later
     if method in ("sequential", "auto"):
-        if settings.dtype == "float64" and size <= SCALAR_MAX_PARAMS and steps * size < KERNEL_MIN_VALUES and \
-                "adadelta_cli.kernel" not in sys.modules:
-            method = "python"
-        elif _kernel_applies(settings):
-            method = "kernel"
-        elif settings.dtype == "float64" and size <= SCALAR_MAX_PARAMS:
-            method = "python"
-        else:
-            method = "numpy"
+        method = _choose(settings, steps, size, loop_only)
     threads = 1
     if method == "kernel":
         from . import kernel
@@ -315,20 +349,38 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
     else:
         eta_row, dx_row = (None, None) if derived else (np.empty(size, ops.dtype), np.empty(size, ops.dtype))
         eg2, x = state.eg2, state.x
-        previous = settings.rate_eg2 == "previous"
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for t in range(steps):
-                g_eff = effective_gradient(g[t], x, settings, ops, out=g_eff_all[t]) if differs else g[t]
-                eg2_prev, eg2 = eg2, next_eg2(eg2, g_eff, settings.rho, ops, out=eg2_all[t])
-                eta = rate(edx2_all[t], eg2_prev if previous else eg2, settings.eps, ops,
-                           out=eta_all[t] if derived else eta_row)
-                dx = delta(eta, g_eff, ops, out=dx_all[t] if derived else dx_row)
-                next_edx2(edx2_all[t], dx, settings.rho, ops, out=edx2_all[t + 1])
-                x = next_x(x, dx, settings, ops, out=x_all[t])
+                values = {"g": g[t], "eg2_prev": eg2, "edx2_prev": edx2_all[t], "x_prev": x}
+                run_step(values, settings, ops, mode, out={
+                    "g_eff": g_eff_all[t] if differs else None, "eg2": eg2_all[t],
+                    "eta": eta_all[t] if derived else eta_row, "dx": dx_all[t] if derived else dx_row,
+                    "edx2": edx2_all[t + 1], "x": x_all[t]})
+                eg2, x = values["eg2"], values["x"]
     out = Step(g, g_eff_all, eg2_all, edx2_all[:-1], eta_all, dx_all, edx2_all[1:], x_all)
     if steps == 0:
         return out, state
     return out, State(eg2_all[-1].copy(), edx2_all[-1].copy(), x_all[-1].copy())
+
+
+def _choose(settings: Settings, steps: int, size: int, loop_only: bool) -> str:
+    """The engine for a trace of this shape: the one ADADELTA_ENGINE asks for where it applies, else by shape
+    (plain Python for a short, narrow float64 trace, the kernel where it is built, plain Python for a few float64
+    parameters, else the description's loop over numpy rows)."""
+    chosen = engine_setting()
+    if loop_only or chosen == "numpy":
+        return "numpy"
+    if chosen == "python" and settings.dtype == "float64":
+        return "python"
+    if chosen == "kernel" and _kernel_applies(settings):
+        return "kernel"
+    if settings.dtype == "float64" and size <= SCALAR_MAX_PARAMS and steps * size < KERNEL_MIN_VALUES:
+        return "python"
+    if _kernel_applies(settings):
+        return "kernel"
+    if settings.dtype == "float64" and size <= SCALAR_MAX_PARAMS:
+        return "python"
+    return "numpy"
 
 
 def replayable(settings: Settings) -> bool:

@@ -27,6 +27,7 @@ x_t = x_{t-1} + lr·Δx_t
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -175,33 +176,52 @@ def constant(node: Node) -> bool:
     return all(isinstance(leaf, (Hyper, Num)) for leaf in leaves(node))
 
 
-def evaluate(node: Node, values: dict) -> float:
-    """The tree in plain float arithmetic. ``values``: Sym names (``eg2``, and ``eg2_prev`` for t − 1), Hyper names."""
+def evaluate(node: Node, values: dict, rounding: Callable[[float], float] | None = None) -> float:
+    """The tree in plain float arithmetic. ``values``: Sym names (``eg2``, and ``eg2_prev`` for t − 1), Hyper names.
+
+    ``rounding``: applied to the result of every operation but the last (a hand calculation that rounds each
+    intermediate result, as a student who rounds too early does).
+
+    >>> evaluate(BY_NAME["eta"].formula(Mode()), {"edx2_prev": 0.0, "eg2": 0.0005, "eps": 1e-6})
+    0.044676705160877024
+    >>> round(evaluate(Sqrt(Num(2)) * Sqrt(Num(2)), {}, lambda v: float(f"{v:.2g}")), 12)
+    1.96
+    """
+    value = _evaluate(node, values, rounding)
+    return value
+
+
+def _evaluate(node: Node, values: dict, rounding) -> float:
     if isinstance(node, Sym):
-        return float(values[node.name + ("_prev" if node.prev else "")])
+        return float(values[key(node)])
     if isinstance(node, Hyper):
         return float(values[node.name])
     if isinstance(node, (Num, Val)):
         return float(node.value)
+
+    def sub(child: Node) -> float:
+        v = _evaluate(child, values, rounding)
+        return rounding(v) if rounding is not None and not isinstance(child, (Sym, Hyper, Num, Val)) else v
+
     if isinstance(node, Add):
-        return evaluate(node.a, values) + evaluate(node.b, values)
+        return sub(node.a) + sub(node.b)
     if isinstance(node, Sub):
-        return evaluate(node.a, values) - evaluate(node.b, values)
+        return sub(node.a) - sub(node.b)
     if isinstance(node, Mul):
-        return evaluate(node.a, values) * evaluate(node.b, values)
+        return sub(node.a) * sub(node.b)
     if isinstance(node, Div):
-        bottom = evaluate(node.b, values)
-        top = evaluate(node.a, values)
+        bottom = sub(node.b)
+        top = sub(node.a)
         if bottom == 0:
             return math.copysign(math.inf, top) if top else math.nan
         return top / bottom
     if isinstance(node, Neg):
-        return -evaluate(node.a, values)
+        return -sub(node.a)
     if isinstance(node, Sqrt):
-        v = evaluate(node.a, values)
+        v = sub(node.a)
         return math.sqrt(v) if v >= 0 else math.nan
     if isinstance(node, Square):
-        v = evaluate(node.a, values)
+        v = sub(node.a)
         return v * v
     raise TypeError(node)
 
@@ -246,7 +266,10 @@ def _x(mode: Mode) -> Node:
 
 
 def _compute(name: str) -> Callable:
-    """The engine's function for a quantity (imported when first used: the description itself needs no numpy)."""
+    """The engine's function for a quantity (imported when first used: the description itself needs no numpy).
+
+    Every one is called alike: ``compute(*inputs, settings=..., ops=..., out=None)``, the inputs being the values
+    of the quantity's ``inputs(mode)``, in that order."""
 
     def compute(*args, **kwargs):
         from . import core
@@ -256,6 +279,11 @@ def _compute(name: str) -> Callable:
     compute.__name__ = name
     compute.__qualname__ = f"core.{name}"
     return compute
+
+
+def key(node: Sym) -> str:
+    """The name a symbol's value goes by in a step's values: ``eg2``, or ``eg2_prev`` for E[g²]_{t−1}."""
+    return node.name + ("_prev" if node.prev else "")
 
 
 @dataclass(frozen=True)
@@ -272,6 +300,12 @@ class Quantity:
     def shown(self, mode: Mode) -> bool:
         return self.only_when is None or self.only_when(mode)
 
+    def inputs(self, mode: Mode) -> tuple[str, ...]:
+        """The values the quantity is computed from in ``mode``: the symbols of its formula, in the order they are
+        written (``compute`` takes them in this order): η_t reads ``("edx2_prev", "eg2")``, or ``("edx2_prev",
+        "eg2_prev")`` where η divides by E[g²]_{t−1}."""
+        return tuple(dict.fromkeys(key(leaf) for leaf in leaves(self.formula(mode)) if isinstance(leaf, Sym)))
+
     def equation(self, mode: Mode, notation: Notation | None = None, t: int | str = "t") -> str:
         """``symbol = formula`` in ``notation`` (Unicode by default), indices at step ``t``."""
         n = notation or UNICODE
@@ -280,13 +314,13 @@ class Quantity:
 
 QUANTITIES: tuple[Quantity, ...] = (
     Quantity("g_eff", N_("the gradient the recurrence uses: negated to maximize, plus coupled weight decay"),
-             _g_eff, _compute("effective_gradient"), only_when=lambda mode: mode.g_eff),
-    Quantity("eg2", N_("running average of squared gradients"), _eg2, _compute("next_eg2"), partial=True),
-    Quantity("eta", N_("adaptive learning rate"), _eta, _compute("rate"), partial=True),
-    Quantity("dx", N_("parameter update (before lr)"), _dx, _compute("delta")),
-    Quantity("edx2", N_("running average of squared updates (the unscaled Δx_t)"), _edx2, _compute("next_edx2"),
+             _g_eff, _compute("compute_g_eff"), only_when=lambda mode: mode.g_eff),
+    Quantity("eg2", N_("running average of squared gradients"), _eg2, _compute("compute_eg2"), partial=True),
+    Quantity("eta", N_("adaptive learning rate"), _eta, _compute("compute_eta"), partial=True),
+    Quantity("dx", N_("parameter update (before lr)"), _dx, _compute("compute_dx")),
+    Quantity("edx2", N_("running average of squared updates (the unscaled Δx_t)"), _edx2, _compute("compute_edx2"),
              partial=True),
-    Quantity("x", N_("the parameter"), _x, _compute("next_x")),
+    Quantity("x", N_("the parameter"), _x, _compute("compute_x")),
 )
 BY_NAME = {q.name: q for q in QUANTITIES}
 ORDER = tuple(q.name for q in QUANTITIES)
@@ -295,6 +329,32 @@ ORDER = tuple(q.name for q in QUANTITIES)
 def quantities(mode: Mode) -> list[Quantity]:
     """The quantities a step of ``mode`` shows, in the order it computes them."""
     return [q for q in QUANTITIES if q.shown(mode)]
+
+
+@functools.cache
+def plan(mode: Mode) -> tuple[tuple[str, Callable, tuple[str, ...]], ...]:
+    """The step of ``mode`` as the engine runs it: (name, compute, inputs) for each quantity, in order.
+
+    >>> [(name, inputs) for name, _compute, inputs in plan(Mode(rate_eg2="previous"))]  # doctest: +NORMALIZE_WHITESPACE
+    [('eg2', ('eg2_prev', 'g')), ('eta', ('edx2_prev', 'eg2_prev')), ('dx', ('eta', 'g')),
+     ('edx2', ('edx2_prev', 'dx')), ('x', ('x_prev', 'dx'))]
+    """
+    return tuple((q.name, q.compute, q.inputs(mode)) for q in quantities(mode))
+
+
+def run_step(values: dict, settings, ops, mode: Mode | None = None, out: dict | None = None,
+             given: dict | None = None) -> dict:
+    """One step as a loop over the description: ``values`` holds the step's inputs (``g``, ``eg2_prev``,
+    ``edx2_prev``, ``x_prev``); each quantity of the mode is computed by its record's function from its inputs
+    and added to it. ``ops``: the arithmetic (``arith``); ``out``: an array to write each quantity into;
+    ``given``: quantities taken as given instead of computed (E[g²]_t of step --eg2)."""
+    for name, compute, inputs in plan(mode or Mode.of(settings)):
+        if given is not None and name in given:
+            values[name] = given[name]
+            continue
+        values[name] = compute(*(values[k] for k in inputs), settings=settings, ops=ops,
+                               out=None if out is None else out.get(name))
+    return values
 
 
 # --- Notations --------------------------------------------------------------------------------------------------

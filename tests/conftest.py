@@ -17,6 +17,31 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_gradients"
 
 
+# Every test runs under each engine (markupsafe's pattern for its C speedups): the description's own loop over
+# numpy rows, the plain-Python fast path, the compiled kernel, and "auto", the choice by shape that users get.
+# The fast paths apply where they can (float64, Algorithm 1's order) and the loop elsewhere; the output must not
+# change. ADADELTA_TEST_ENGINES=auto (say) runs the suite under fewer of them.
+ENGINES = [e.strip() for e in os.environ.get("ADADELTA_TEST_ENGINES", "auto,numpy,python,kernel").split(",")
+           if e.strip()]
+
+
+@pytest.fixture(scope="session", autouse=True, params=ENGINES)
+def engine(request):
+    """The engine every computation of this pass uses (in-process and in the subprocesses tests start)."""
+    if request.param == "kernel":
+        from adadelta_cli import kernel
+
+        if not kernel.available():
+            pytest.skip("the compiled kernel is not built here (or ADADELTA_KERNEL=numpy): its pass is skipped")
+    before = os.environ.get("ADADELTA_ENGINE")
+    os.environ["ADADELTA_ENGINE"] = request.param
+    yield request.param
+    if before is None:
+        os.environ.pop("ADADELTA_ENGINE", None)
+    else:
+        os.environ["ADADELTA_ENGINE"] = before
+
+
 @pytest.fixture
 def run():
     """Invoke the CLI in-process: run("trace", "0.1", input=...) -> Result with .exit_code, .stdout, .stderr."""

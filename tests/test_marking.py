@@ -243,13 +243,15 @@ def test_gradebook_over_a_folder(run, tmp_path):
     assert run("check", folder, "--gradebook", grades).exit_code == 0
 
 
-def test_gradebook_names_the_first_slip(run, tmp_path):
+def test_gradebook_names_the_diagnosis(run, tmp_path):
+    # The gradebook's first_slip became the sheet's diagnosis: ids joined by ';' and the sentences.
     a = sheet(tmp_path, STUDENT, "a.csv")
     b = sheet(tmp_path, "g,eta\n0.1,0.0447\n", "b.csv")
     result = run("check", a, b, "--gradebook", "-")
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert rows[0]["first_slip"].startswith("Δx_1: the sign") and rows[1]["first_slip"] == ""
+    assert rows[0]["diagnosis"] == "sign_dx" and rows[0]["diagnosis_text"].startswith("the sign: Δx_t")
+    assert rows[1]["diagnosis"] == rows[1]["diagnosis_text"] == ""
 
 
 # --- 7. One sheet per student -----------------------------------------------------------------------------------
@@ -502,10 +504,12 @@ def test_rel_tol_is_its_own_rule():
     assert far.exit_code == 1 and near.exit_code == 0
 
 
-def test_own_earlier_values_are_taken_at_the_precision_they_were_written(tmp_path):
-    # A student who scales the accumulator by lr, carrying full precision and writing four digits: Δx_2 = −0.004493
-    # follows from η_2 = 0.02246 (anything in 0.022455 ... 0.022465), so it is right given their η_2, not wrong,
-    # and Δx_3 is not "truncated". The accumulator is wrong each time, and its bug is named.
+def test_own_earlier_values_are_taken_exactly_as_written(tmp_path):
+    # A student who scales the accumulator by lr, carrying full precision and writing four digits. The rule takes
+    # the student's own values exactly as written: Δx_2 = −0.004493 does not follow from the η_2 = 0.02246 they
+    # wrote (−0.004492), nor from the right chain, so it is wrong (before, anything within half a unit of the
+    # written η_2 was allowed, which also credited truncated work). It follows from their bug carried at full
+    # precision, so the diagnosis names it: the accumulator bug explains every wrong cell.
     from typer.testing import CliRunner
 
     from adadelta_cli.cli import app
@@ -517,7 +521,11 @@ def test_own_earlier_values_are_taken_at_the_precision_they_were_written(tmp_pat
     import json
 
     result = CliRunner().invoke(app, ["check", str(sheet), "-f", "json"])
-    cells = {(c["t"], c["name"]): c for c in json.loads(result.stdout)["cells"]}
-    assert cells[(2, "dx")]["status"] == "right_given" and cells[(3, "dx")]["status"] == "right_given"
-    assert [t for (t, name), c in cells.items() if c["status"] == "wrong"] == [1, 2, 3]
+    d = json.loads(result.stdout)
+    cells = {(c["t"], c["name"]): c for c in d["cells"]}
+    assert cells[(2, "dx")]["status"] == "wrong" and cells[(2, "dx")]["own"] == pytest.approx(-0.004492)
+    assert [(t, name) for (t, name), c in cells.items() if c["status"] == "wrong"] == [
+        (1, "edx2"), (2, "dx"), (2, "edx2"), (3, "dx"), (3, "edx2")]
     assert all("lr applied before the accumulator" in cells[(t, "edx2")]["slip"] for t in (1, 2, 3))
+    assert [e["id"] for e in d["diagnosis"]] == ["lr_in_accumulator"]
+    assert {c["slip_id"] for c in cells.values() if c["status"] == "wrong"} == {"lr_in_accumulator"}

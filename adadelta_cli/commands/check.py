@@ -35,6 +35,9 @@ def command(
     rel_tol: Annotated[Optional[float], typer.Option(
         "--rel-tol", help=N_("Instead, accept a value within this relative distance of the computed one."),
         show_default=False)] = None,
+    last_digit: Annotated[bool, typer.Option(
+        "--last-digit", help=N_("Also accept ±1 in the last digit written (off by default).")
+    )] = False,
     only_wrong: Annotated[bool, typer.Option(
         "--only-wrong", help=N_("List only the cells not right (the score still counts every cell).")
     )] = False,
@@ -70,8 +73,9 @@ def command(
     def mark(path: str) -> checking.Marked:
         sheet = checking.read_worksheet(path)
         resolved = settings.resolve(base=sheet.settings)
-        verdicts = checking.check_worksheet(sheet, resolved, rel_tol, sig_digits)
-        return checking.Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant)
+        verdicts, diagnosis = checking.check_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit)
+        return checking.Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant,
+                               diagnosis=diagnosis)
 
     several = len(paths) > 1 or gradebook is not None
     marked = []
