@@ -293,7 +293,9 @@ def _annotate(wrong: list, entries: list, notes: dict, models: list) -> None:
             mid, how = notes[i]
             verdict.slip_id = mid
             kind = diagnosis.BY_ID[mid].kind
-            if kind == diagnosis.HABIT and mid != "power_of_ten":
+            if mid == "early_rounding":  # the part rounded, where one part alone explains it
+                verdict.rounding = diagnosis.rounded_part(w, models[w.param]) or how or texts.get(mid)
+            elif kind == diagnosis.HABIT and mid != "power_of_ten":
                 verdict.rounding = how or texts.get(mid)
             else:
                 verdict.slip = how or texts.get(mid)
@@ -385,6 +387,7 @@ class Worksheet:
     student: str = ""
     variant: str = ""
     sig_digits: int | None = None
+    notes: list[str] = field(default_factory=list)  # how the sheet was read, where that is worth saying
 
 
 WORKSHEET_LIMIT = 64 << 20  # a worksheet is read whole: a class's sheet is a few kB; /dev/zero is refused at once
@@ -401,21 +404,44 @@ def _read_bytes(path: str) -> bytes:
         raise
 
 
-def read_worksheet(path: str) -> Worksheet:
+COMMA_DECIMAL = re.compile(r"\s*[-+\u2212]?\d*,\d+(?:[eE][-+]?\d+)?\s*")
+COMMA_DECIMAL_NOTE = N_("read as a spreadsheet writes it in German or French: ';' between cells, ',' before the "
+                        "decimals")
+
+
+def _delimiter(text: str, decimal_comma: bool) -> str:
+    """',' or ';' between the cells: ';' where the header splits into a g column by ';' and not by ','."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        by_semicolon = [c.strip().lower() for c in stripped.split(";")]
+        by_comma = [c.strip().lower() for c in stripped.split(",")]
+        if "g" in by_semicolon and "g" not in by_comma:
+            return ";"
+        return ";" if decimal_comma and ";" in stripped and "," not in stripped else ","
+    return ","
+
+
+def read_worksheet(path: str, decimal_comma: bool | None = None) -> Worksheet:
     """A worksheet CSV: a g column, optional t and param, any of the quantities filled by hand.
 
     Rows are judged by their t, in any order. ``# asked = eta,dx`` (as `adadelta worksheet` writes it) says which
     columns the student fills in: the cells of the other columns are given, not scored. In a sheet without it,
     every quantity column is asked, a cell written ``-`` is not, and a blank cell is unanswered.
+
+    A written cell that cannot be read is one bad cell (``Cell.error`` says where and why): the rest is marked.
+    ``decimal_comma``: ',' before the decimals (and ';' between cells, as German and French spreadsheets write
+    them); None: so where every number of a ';'-separated sheet is written that way (recognised, and said in
+    ``Worksheet.notes``).
     """
     from .readers import content_lines, csv_row, decode
 
     text = decode(_read_bytes(path), path)
     settings: dict = {}
     meta: dict[str, str] = {}
-    pattern = re.compile(r"#\s*([A-Za-z_0-9]+)\s*[=:]\s*(.*?)\s*$")
     for n, line in enumerate(text.splitlines(), start=1):
-        m = pattern.match(line.strip())
+        m = _META.match(line.strip())
         if not m:
             continue
         key, value = m.group(1).lower(), m.group(2)
@@ -447,7 +473,17 @@ def read_worksheet(path: str) -> Worksheet:
     lines = content_lines(text)
     if not lines:
         raise InputError(_("is empty; expected a worksheet: a CSV with a g column"), source=path)
-    rows = [(n, csv_row(line, path, n)) for n, line in lines]
+    delimiter = _delimiter(text, bool(decimal_comma))
+    rows = [(n, csv_row(line, path, n, delimiter)) for n, line in lines]
+    notes = []
+    if decimal_comma is None:
+        numbers = [c for _n, cells in rows[1:] for c in cells if c.strip() and c.strip() not in NOT_ASKED]
+        commas = [c for c in numbers if COMMA_DECIMAL.fullmatch(c)]
+        decimal_comma = delimiter == ";" and bool(commas) and not any("." in c for c in numbers)
+        if decimal_comma:
+            notes.append(_(COMMA_DECIMAL_NOTE))
+    if decimal_comma:
+        rows = [(n, [c.replace(",", ".") if COMMA_DECIMAL.fullmatch(c) else c for c in cells]) for n, cells in rows]
     header = [h.strip().lower() for h in rows[0][1]]
     seen: dict[str, int] = {}
     for i, name in enumerate(header, start=1):
@@ -495,9 +531,9 @@ def read_worksheet(path: str) -> Worksheet:
             try:
                 cell.value  # noqa: B018  (parse now, so a bad cell is reported with its place)
                 significant_digits(cell.text)
-            except InputError as exc:
+            except InputError as exc:  # one bad cell: marked unreadable, the rest of the sheet is marked
                 exc.source, exc.line, exc.column = path, n, index[q] + 1
-                raise
+                cell.error, cell.number = str(exc), None
             written[q] = cell
         entries.append({"t": t, "g": g, "line": n, "cells": written, "asked": asked})
     if not params:
@@ -509,7 +545,28 @@ def read_worksheet(path: str) -> Worksheet:
                          source=path)
     student = meta.get("name", meta.get("student", "")).strip()
     return Worksheet(path, params, settings, header, student=student, variant=meta.get("variant", "").strip(),
-                     sig_digits=sig_digits)
+                     sig_digits=sig_digits, notes=notes)
+
+
+def who_wrote(path: str) -> tuple[str, str]:
+    """(student, variant) as a sheet's comment lines say them, read as far as they can be: the gradebook row of a
+    sheet that cannot be marked still carries the student's name."""
+    from .errors import AdadeltaError
+    from .readers import decode
+
+    try:
+        text = decode(_read_bytes(path), path)
+    except (AdadeltaError, OSError):
+        return "", ""
+    meta = {}
+    for line in text.splitlines():
+        m = _META.match(line.strip())
+        if m and m.group(1).lower() in WORKSHEET_META:
+            meta.setdefault(m.group(1).lower(), m.group(2))
+    return meta.get("name", meta.get("student", "")).strip(), meta.get("variant", "").strip()
+
+
+_META = re.compile(r"#\s*([A-Za-z_0-9]+)\s*[=:]\s*(.*?)\s*$")
 
 
 def _in_order(entries: list[dict], param: str, path: str, several: bool) -> list[dict]:

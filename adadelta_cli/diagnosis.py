@@ -168,7 +168,7 @@ ORDER = {m.id: i for i, m in enumerate(CATALOGUE)}
 
 # Values of ρ and ε that students and programs use instead of the ones in force (the frameworks' defaults first).
 RHOS = (0.9, 0.95, 0.99, 0.999, 0.5, 0.8, 0.85, 0.1, 0.05)
-EPSILONS = (1e-7, 1e-8, 1e-5, 1e-6, 1e-4, 1e-3, 1e-2, 1e-10, 1e-9, 1e-12, 1.0)
+EPSILONS = (1e-7, 1e-8, 1e-5, 1e-6, 1e-4, 1e-3, 1e-2)  # smaller ones are ε left out, which says so better
 # One part of a formula rounded; every intermediate result to n significant digits, or to n decimal places.
 EARLY_ROUNDINGS = (("part", 0), ("sig", 2), ("sig", 3), ("sig", 4), ("sig", 5), ("dp", 2), ("dp", 3), ("dp", 4),
                    ("dp", 5), ("dp", 6))
@@ -400,7 +400,8 @@ class Sheet:
         self.by_param: dict[int, list[int]] = {}
         for i, w in enumerate(self.cells):
             self.by_param.setdefault(w.param, []).append(i)
-        self.notes: dict[tuple, tuple[dict, int]] = {}  # hypothesis -> ({wrong cell index: note}, contradicted)
+        # hypothesis -> ({wrong cell index: note}, right cells refuted, misfit of the cells explained)
+        self.notes: dict[tuple, tuple[dict, int, float]] = {}
 
     def explained(self, h: Hypothesis) -> dict[int, str]:
         """The wrong cells ``h`` explains (index into ``wrong``) -> a note on how ("" for plain agreement)."""
@@ -411,13 +412,18 @@ class Sheet:
         the student's own right values refute."""
         return self._replay(h)[1]
 
-    def _replay(self, h: Hypothesis) -> tuple[dict, int]:
+    def misfit(self, h: Hypothesis) -> float:
+        """How far the wrong cells ``h`` explains lie from its values, in units of their last written digit
+        (summed): between two hypotheses that explain the same cells, the one that fits them closer."""
+        return self._replay(h)[2]
+
+    def _replay(self, h: Hypothesis) -> tuple[dict, int, float]:
         key = (h.ids, h.changes)
         if key not in self.notes:
             self.notes[key] = self._work_out(h)
         return self.notes[key]
 
-    def _work_out(self, h: Hypothesis) -> tuple[dict, int]:
+    def _work_out(self, h: Hypothesis) -> tuple[dict, int, float]:
         found: dict[int, str] = {}
         n_wrong = len(self.wrong)
         if h.value("early_rounding") == ("part", 0):  # one part of a formula rounded: a cell at a time
@@ -426,21 +432,23 @@ class Sheet:
                     note = rounded_part(w, self.params[w.param])
                     if note is not None:
                         found[i] = note
-            return found, 0
-        contradicted = 0
+            return found, 0, 0.5 * len(found)
+        contradicted, misfit = 0, 0.0
         for pi, indices in self.by_param.items():
             replay = _replay(h, self.params[pi])
             if replay is None:
-                return {}, 0
+                return {}, 0, 0.0
             chains, habits = replay
             for i in indices:
                 w = self.cells[i]
-                note = _explains(w, [c[w.step][w.name] for c in chains], habits)
+                values = [c[w.step][w.name] for c in chains]
+                note = _explains(w, values, habits)
                 if i < n_wrong and note is not None:
                     found[i] = note
+                    misfit += min(_units_off(w, v) for v in values) if note == "" else 0.5
                 elif i >= n_wrong and note is None:
                     contradicted += 1
-        return found, contradicted
+        return found, contradicted, round(misfit, 2)  # a closer fit by float noise alone is no closer
 
 
 def _replay(h: Hypothesis, p: Param):
@@ -494,6 +502,14 @@ def _explains(w: Written, values: list[float], habits: set) -> str | None:
             if near32(w.decimal, w.place, value):
                 return _("float32 arithmetic: %(value)s in float64") % {"value": numfmt.sig(value, 9)}
     return None
+
+
+def _units_off(w: Written, value: float) -> float:
+    """|written − value| in units of the written value's last judged digit."""
+    if not math.isfinite(value):
+        return math.inf
+    with localcontext(_DECIMAL):
+        return float(abs(Decimal(value) - w.decimal).scaleb(-w.place))
 
 
 def _show(value: Decimal) -> str:
@@ -552,7 +568,7 @@ def _best(sheet: Sheet, family: str, values, fitted=()) -> Hypothesis | None:
         count = len(sheet.explained(h))
         if count == 0 or (value not in values and count < 2):
             continue
-        key = (-count, sheet.contradicted(h))
+        key = (-count, sheet.contradicted(h), sheet.misfit(h))
         if best_key is None or key < best_key:
             best, best_key = h, key
     return best
@@ -569,7 +585,8 @@ def diagnose(params: list[Param], wrong: list[Written],
     singles: list[Hypothesis] = []
     for m in CATALOGUE:
         if m.id == "wrong_rho":
-            rights = {p.settings.rho for p in params}
+            # 1 − ρ is ρ and 1 − ρ swapped (rho_swapped says so better).
+            rights = {v for p in params for v in (p.settings.rho, round(1 - p.settings.rho, 12))}
             h = _best(sheet, m.id, [r for r in RHOS if r not in rights],
                       [r for r in _fitted_rhos(sheet) if r not in rights])
         elif m.id == "wrong_eps":
@@ -588,12 +605,14 @@ def diagnose(params: list[Param], wrong: list[Written],
     def take(candidates: list[Hypothesis]) -> None:
         while remaining:
             # The most wrong cells explained that nothing named explains; then the fewest right cells refuted
-            # (ρ = 1 explains a stale E[Δx²] too, but refutes every right E[g²]); then the simpler, the first.
+            # (ρ = 1 explains a stale E[Δx²] too, but refutes every right E[g²]); then one change before two;
+            # then the closer fit (η = 1.0 is E[g²]_{t−1} in η exactly, ε = 1 only nearly); then the first.
             scored = [(len(remaining & set(sheet.explained(h))), h) for h in candidates]
             scored = [(n, h) for n, h in scored if n]
             if not scored:
                 return
-            n, h = min(scored, key=lambda item: (-item[0], sheet.contradicted(item[1]), item[1].rank))
+            n, h = min(scored, key=lambda item: (-item[0], sheet.contradicted(item[1]), item[1].rank[0],
+                                                 sheet.misfit(item[1]), item[1].rank))
             explained = sheet.explained(h)
             for mid in h.ids:
                 entry = named.setdefault(mid, Entry(mid, text_of(h, mid, params[0])))

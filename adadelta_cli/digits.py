@@ -11,6 +11,7 @@ rule, within that relative distance.
 from __future__ import annotations
 
 import math
+import re
 from decimal import Context, Decimal, DecimalException, localcontext
 
 from .errors import InputError
@@ -29,9 +30,23 @@ SCORED = (RIGHT, RIGHT_GIVEN, WRONG, TOO_FEW, UNANSWERED, UNREADABLE)
 _DECIMAL = Context(prec=80, Emax=999_999_999_999_999_999, Emin=-999_999_999_999_999_999)
 
 
+_TIMES_TEN = re.compile(r"([-+]?(?:\d+\.?\d*|\.\d+))\s*[×xX*·⋅]\s*10\s*(?:\^|\*\*)?\s*\(?\s*([-+]?\d+)\s*\)?")
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+
+
 def _clean(text: str) -> str:
-    """A written value without the marks people add: ≈, ~, spaces; any minus sign as '-'."""
-    return text.strip().lstrip("≈~").strip().replace("\u2212", "-")
+    """A written value without the marks people add: ≈, ~, spaces; any minus sign as '-'; a power of ten written
+    out (1.0×10^-6, 1.0 x 10⁻⁶, 1.0*10**-6) as 1.0e-6.
+
+    >>> _clean(" ≈ 1.0×10^-6"), _clean("2.5 · 10⁻³"), _clean("−0.1")
+    ('1.0e-6', '2.5e-3', '-0.1')
+    """
+    cleaned = text.strip().lstrip("≈~").strip().replace("\u2212", "-")
+    if "10" in cleaned and any(mark in cleaned for mark in "×xX*·⋅"):
+        m = _TIMES_TEN.fullmatch(cleaned.translate(_SUPERSCRIPTS))
+        if m:
+            return f"{m.group(1)}e{m.group(2)}"
+    return cleaned
 
 
 def _decimal(text: str) -> Decimal:

@@ -193,11 +193,11 @@ def content_lines(text: str) -> list[tuple[int, str]]:
             if line.strip() and not line.lstrip().startswith("#")]
 
 
-def csv_row(line: str, source: str | None = None, n: int | None = None) -> list[str]:
+def csv_row(line: str, source: str | None = None, n: int | None = None, delimiter: str = ",") -> list[str]:
     """The cells of one CSV line; a quote left open (``"a,b``) or text after a closing quote is an InputError
     with its line, not a cell silently swallowing the rest of the line."""
     try:
-        return next(csv.reader([line], strict=True))
+        return next(csv.reader([line], strict=True, delimiter=delimiter))
     except csv.Error as exc:
         raise InputError(_f('a quoted cell is not closed properly (%(reason)s); close each " or double it ("")',
                             reason=exc), source=source, line=n) from None

@@ -379,7 +379,7 @@ def table_width(renderable) -> int:
 
 VERDICT_MARKS = {"right": N_("✓ right"), "right_given": N_("✓ right"), "wrong": N_("✗ wrong"),
                  "too_few": N_("✗ too few digits"), "unanswered": N_("· unanswered"),
-                 "given": N_("· given")}
+                 "given": N_("· given"), "unreadable": N_("✗ unreadable")}
 
 
 def verdict_note(v) -> str:
@@ -391,6 +391,8 @@ def verdict_note(v) -> str:
                      % {"value": numfmt.sig(v.computed)})
     if v.status == "right_given" or (v.status == "too_few" and v.given):
         parts.append(_("given your %(values)s") % {"values": ", ".join(v.given)})
+    if v.status == "unreadable":
+        parts.append(v.rounding or "")
     if v.status == "wrong":
         if v.rounding:
             parts.append(v.rounding)
@@ -402,7 +404,7 @@ def verdict_note(v) -> str:
 
 
 VERDICT_STYLES = {"right": "green", "right_given": "green", "wrong": "bold red", "too_few": "bold red",
-                  "unanswered": "dim", "given": "dim"}
+                  "unanswered": "dim", "given": "dim", "unreadable": "bold red"}
 
 
 def verdict_table(verdicts, digits: int = 6, several: bool = False, title: str | None = None):

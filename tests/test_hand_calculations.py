@@ -211,9 +211,21 @@ def test_check_multi_parameter(run, tmp_path):
     assert statuses == {(1, "w"): "right", (1, "b"): "right", (2, "w"): "right", (2, "b"): "wrong"}
 
 
+def test_an_unreadable_cell_is_one_bad_cell(run, tmp_path):
+    # A cell that cannot be read no longer rejects the sheet: it is marked unreadable, with its place, and the rest
+    # is marked.
+    sheet = tmp_path / "w.csv"
+    sheet.write_text("g,eg2,eta\n0.1,abc,0.0447\n")
+    d = check(run, sheet, code=1)
+    cells = {c["name"]: c for c in d["cells"]}
+    assert cells["eg2"]["status"] == "unreadable" and f"{sheet}:2:2:" in cells["eg2"]["rounding"]
+    assert "not a number" in cells["eg2"]["rounding"] and cells["eta"]["status"] == "right"
+    assert d["summary"]["unreadable"] == 1 and (d["summary"]["score"], d["summary"]["out_of"]) == (1, 2)
+
+
 @pytest.mark.parametrize("content,message", [
     ("t,eg2\n1,0.0005\n", "no g column"),
-    ("g,eg2\n0.1,abc\n", "not a number"),
+    ("g,eg2\nabc,0.0005\n", "not a number"),
     ("", "empty"),
 ])
 def test_check_bad_worksheets(run, tmp_path, content, message):

@@ -35,6 +35,10 @@ def command(
     rel_tol: Annotated[Optional[float], typer.Option(
         "--rel-tol", help=N_("Instead, accept a value within this relative distance of the computed one."),
         show_default=False)] = None,
+    decimal_comma: Annotated[bool, typer.Option(
+        "--decimal-comma", help=N_("Read ',' as the decimal mark (0,0005) and ';' between cells, as German and French "
+                                   "spreadsheets write them. [default: recognised where a ';' sheet is so "
+                                   "throughout]"), show_default=False)] = False,
     last_digit: Annotated[bool, typer.Option(
         "--last-digit", help=N_("Also accept ±1 in the last digit written (off by default).")
     )] = False,
@@ -71,11 +75,11 @@ def command(
         raise SettingsError(_("--gradebook and --output name the same file; give two different files"))
 
     def mark(path: str) -> checking.Marked:
-        sheet = checking.read_worksheet(path)
+        sheet = checking.read_worksheet(path, True if decimal_comma else None)
         resolved = settings.resolve(base=sheet.settings)
         verdicts, diagnosis = checking.check_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit)
         return checking.Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant,
-                               diagnosis=diagnosis)
+                               diagnosis=diagnosis, notes=sheet.notes)
 
     several = len(paths) > 1 or gradebook is not None
     marked = []
@@ -87,7 +91,9 @@ def command(
             marked.append(mark(path))
         except AdadeltaError as exc:
             output.error(str(exc) if exc.source else f"{path}: {exc}")
-            marked.append(checking.Marked(path, error=exc.message if exc.source == path else str(exc)))
+            student, variant = checking.who_wrote(path)
+            marked.append(checking.Marked(path, student=student, variant=variant,
+                                          error=exc.message if exc.source == path else str(exc)))
     unreadable = any(m.error is not None for m in marked)
     if gradebook is not None:
         code = EXIT_USAGE if unreadable else 0
