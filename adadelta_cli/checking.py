@@ -597,12 +597,18 @@ def _in_order(entries: list[dict], param: str, path: str, several: bool) -> list
     return [by_t[t] for t in ordered]
 
 
-def check_worksheet(sheet: Worksheet, resolved, rel_tol: float | None = None, sig_digits: int | None = None,
-                    last_digit: bool = False) -> tuple[list[Verdict], list]:
+def mark_worksheet(sheet: Worksheet, resolved, rel_tol: float | None = None, sig_digits: int | None = None,
+                   last_digit: bool = False) -> tuple[list[Verdict], list]:
     """Every asked (and given) cell of every parameter, steps in order of t, and the sheet's diagnosis."""
     initial = resolved.initial(len(sheet.params))
     digits = sig_digits or sheet.sig_digits or SIG_DIGITS
     return mark(sheet.params, resolved.settings, initial, rel_tol, sig_digits=digits, last_digit=last_digit)
+
+
+def check_worksheet(sheet: Worksheet, resolved, rel_tol: float | None = None, sig_digits: int | None = None,
+                    last_digit: bool = False) -> list[Verdict]:
+    """Every asked (and given) cell's verdict (``mark_worksheet`` gives the diagnosis too)."""
+    return mark_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit)[0]
 
 
 EXPECT_NAMES = {"eg2": "eg2", "e[g²]": "eg2", "e[g^2]": "eg2", "edx2": "edx2", "e[δx²]": "edx2",

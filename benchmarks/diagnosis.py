@@ -28,7 +28,7 @@ def mark(text: str, folder: Path):
     path.write_text(text, encoding="utf-8")
     sheet = checking.read_worksheet(str(path))
     resolved = resolve(base=sheet.settings)
-    return checking.check_worksheet(sheet, resolved)
+    return checking.mark_worksheet(sheet, resolved)
 
 
 def main() -> None:

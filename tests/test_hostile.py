@@ -289,7 +289,7 @@ def test_formula_comments_and_control_characters_are_refused(run):
 def _files(tmp_path):
     (tmp_path / "dollar.csv").write_text("$\\foo$\n0.1\n0.2\n")
     (tmp_path / "digits.json").write_text("[" + "9" * 5000 + "]")
-    (tmp_path / "tiny.csv").write_text("t,g,eg2\n1,0.1,1e-999999999\n")
+    (tmp_path / "tiny.csv").write_text("t,g,eg2\n1,1e-999999999,0.0005\n")  # a written cell: unreadable
 
 
 LISTED = [  # (argv, what the one line says) -- the list of tracebacks

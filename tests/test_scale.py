@@ -25,6 +25,7 @@ def test_long_trace_against_reference():
 
 
 def test_auto_method_by_install_and_shape(monkeypatch):
+    monkeypatch.setenv("ADADELTA_ENGINE", "auto")
     calls = []
     real = core.sequential
 
@@ -46,12 +47,19 @@ def test_auto_method_by_install_and_shape(monkeypatch):
     core.run(np.ones((30, 1)), core.Settings(dtype="float32"))  # float32 follows torch's kernels in numpy
     assert columns == []
     monkeypatch.undo()
-    if kernel.available():  # with the kernel, every float64 trace goes there, however short
+    if kernel.available():  # by shape, never by what happens to be imported: short traces in plain Python
         kernel_calls, real_run = [], kernel.run
         monkeypatch.setattr(kernel, "run", lambda *a, **k: kernel_calls.append(1) or real_run(*a, **k))
+        monkeypatch.setenv("ADADELTA_ENGINE", "auto")
         core.run(np.ones((1, 1)), core.Settings())
         core.run(np.ones((3, 1)), core.Settings(dtype="float32"))
+        assert kernel_calls == []
+        core.run(np.ones((core.KERNEL_MIN_VALUES, 1)), core.Settings())
         assert kernel_calls == [1]
+        monkeypatch.setenv("ADADELTA_ENGINE", "kernel")  # the setting asks for it, wherever it applies
+        core.run(np.ones((1, 1)), core.Settings())
+        core.run(np.ones((3, 1)), core.Settings(dtype="float32"))
+        assert kernel_calls == [1, 1]
 
 
 def test_sequential_equals_folding_update():

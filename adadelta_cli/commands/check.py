@@ -77,7 +77,7 @@ def command(
     def mark(path: str) -> checking.Marked:
         sheet = checking.read_worksheet(path, True if decimal_comma else None)
         resolved = settings.resolve(base=sheet.settings)
-        verdicts, diagnosis = checking.check_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit)
+        verdicts, diagnosis = checking.mark_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit)
         return checking.Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant,
                                diagnosis=diagnosis, notes=sheet.notes)
 
