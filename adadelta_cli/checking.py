@@ -256,7 +256,6 @@ def _judge_parameter(model, p: int, rel_tol: float | None, sig_digits: int, last
                 if mine_status != WRONG:
                     verdict.status = RIGHT_GIVEN if mine_status == RIGHT else TOO_FEW
                     verdict.own, verdict.given = mine, rests_on
-                    continue
             written_text = _decimal(cell.text)
             seen = diagnosis.Written(p, step, t, name, cell.text, written_text, _judged_place(written_text))
             if verdict.status == WRONG:

@@ -260,11 +260,12 @@ def written(cell) -> float | None:
 
 
 def chain(p: Param, *, own: bool, trees: dict | None = None, settings=None, rounding=None,
-          engine: bool = False) -> list[dict]:
+          engine: bool = False, slip: tuple | None = None) -> list[dict]:
     """Each step's values as worked out by the description (``trees`` replacing some formulas, ``settings`` some
     settings, ``rounding`` applied to every intermediate result): ``own`` carries the student's written values,
     exactly as written, in place of those worked out; else everything from scratch. ``engine``: the right
     formulas computed by the engine's own functions in the settings' dtype (the same bits as ``trace``).
+    ``slip``: (step index, quantity, factor): that one value off by a power of ten, and carried on.
 
     Each step's entry maps every checked quantity to the value worked out *before* a written one replaces it."""
     s = settings or p.settings
@@ -292,6 +293,8 @@ def chain(p: Param, *, own: bool, trees: dict | None = None, settings=None, roun
                 value = float(q.compute(*inputs, settings=s, ops=ops)[0])
             else:
                 value = rec.evaluate(trees.get(name) or q.formula(mode), v, rounding)
+            if slip is not None and slip[0] == len(out) and slip[1] == name:
+                value *= slip[2]
             worked[name] = value
             w = written(cells.get(name))
             v[name] = value if w is None else w
@@ -435,7 +438,7 @@ class Sheet:
             return found, 0, 0.5 * len(found)
         contradicted, misfit = 0, 0.0
         for pi, indices in self.by_param.items():
-            replay = _replay(h, self.params[pi])
+            replay = _replay(h, self.params[pi], pi)
             if replay is None:
                 return {}, 0, 0.0
             chains, habits = replay
@@ -451,7 +454,7 @@ class Sheet:
         return found, contradicted, round(misfit, 2)  # a closer fit by float noise alone is no closer
 
 
-def _replay(h: Hypothesis, p: Param):
+def _replay(h: Hypothesis, p: Param, p_index: int = 0):
     """The chains a hypothesis predicts for one parameter (from scratch and from the written values), and the
     habits it allows; None where it changes nothing in this parameter's mode."""
     s = p.settings
@@ -469,13 +472,19 @@ def _replay(h: Hypothesis, p: Param):
     except Exception:  # noqa: BLE001  (a fitted value the settings refuse is no hypothesis)
         return None
     rounding = _rounder(h.value("early_rounding")) if h.value("early_rounding") else None
+    slip = h.value("power_of_ten")  # (parameter, step, quantity, factor): one value slipped, carried on
+    if slip is not None and slip[0] != p_index:
+        slip = None
     with np.errstate(all="ignore"):
         try:
-            chains = [chain(p, own=True, trees=trees, settings=settings, rounding=rounding),
-                      chain(p, own=False, trees=trees, settings=settings, rounding=rounding)]
+            chains = [chain(p, own=True, trees=trees, settings=settings, rounding=rounding,
+                            slip=slip and slip[1:]),
+                      chain(p, own=False, trees=trees, settings=settings, rounding=rounding,
+                            slip=slip and slip[1:])]
         except (ArithmeticError, ValueError):
             return None
-    habits = {mid for mid in h.ids if BY_ID[mid].kind == HABIT and mid != "early_rounding"}
+    habits = {mid for mid in h.ids if BY_ID[mid].kind == HABIT and mid != "early_rounding"
+              and not (mid == "power_of_ten" and h.value(mid) is not None)}
     return chains, habits
 
 
@@ -594,6 +603,13 @@ def diagnose(params: list[Param], wrong: list[Written],
             h = _best(sheet, m.id, [e for e in EPSILONS if e not in rights and e != 0])
         elif m.id == "early_rounding":
             h = _best(sheet, m.id, EARLY_ROUNDINGS)
+        elif m.id == "power_of_ten":
+            # One value slipped by a power of ten, carried on from scratch as well (the cell that explains the
+            # most); and any cell off by one, as a habit (two slips on one sheet).
+            slipped = _best(sheet, m.id, [(w.param, w.step, w.name, f) for w in wrong for f in (10.0, 0.1)])
+            if slipped is not None:
+                singles.append(slipped)
+            h = Hypothesis((m.id,))
         else:
             h = Hypothesis((m.id,))
         if h is not None:
