@@ -199,7 +199,9 @@ class Hypothesis:
 
     @property
     def rank(self) -> tuple:
-        return (len(self.ids), *sorted(ORDER[i] for i in self.ids))
+        """Simpler first: fewer changes, each value fitted to the sheet (ρ = 0.5, 4 significant digits, the cell
+        that slipped) counting as one more; then the catalogue's order."""
+        return (len(self.ids) + len(self.changes), *sorted(ORDER[i] for i in self.ids))
 
 
 def formulas(h: Hypothesis, mode: rec.Mode, lr_matters: bool) -> dict[str, rec.Node] | None:
@@ -621,8 +623,8 @@ def diagnose(params: list[Param], wrong: list[Written],
     def take(candidates: list[Hypothesis]) -> None:
         while remaining:
             # The most wrong cells explained that nothing named explains; then the fewest right cells refuted
-            # (ρ = 1 explains a stale E[Δx²] too, but refutes every right E[g²]); then one change before two;
-            # then the closer fit (η = 1.0 is E[g²]_{t−1} in η exactly, ε = 1 only nearly); then the first.
+            # (ρ = 1 explains a stale E[Δx²] too, but refutes every right E[g²]); then the simpler (a truncation
+            # before a rounding fitted to the sheet); then the closer fit; then the catalogue's order.
             scored = [(len(remaining & set(sheet.explained(h))), h) for h in candidates]
             scored = [(n, h) for n, h in scored if n]
             if not scored:
