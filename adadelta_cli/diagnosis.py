@@ -18,7 +18,9 @@ every cell is right names nothing.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, localcontext
 
@@ -86,6 +88,7 @@ def changed(node: rec.Node, rule) -> rec.Node | None:
     return new if hit else None
 
 
+@functools.cache
 def _formula(name: str, mode: rec.Mode) -> rec.Node:
     return rec.BY_NAME[name].formula(mode)
 
@@ -229,6 +232,7 @@ def formulas(h: Hypothesis, mode: rec.Mode, lr_matters: bool) -> dict[str, rec.N
     return out
 
 
+@functools.cache
 def _rounder(how):
     kind, n = how
     if kind == "part":
@@ -252,6 +256,7 @@ class Param:
     settings: core.Settings
     initial: tuple[float, float, float]  # E[g²]_0, E[Δx²]_0, x_0
     eg2_given: float | None = None
+    cache: dict = field(default_factory=dict, repr=False)  # the right formulas' chains and each replay, once
 
 
 def written(cell) -> float | None:
@@ -270,10 +275,19 @@ def chain(p: Param, *, own: bool, trees: dict | None = None, settings=None, roun
     ``slip``: (step index, quantity, factor): that one value off by a power of ten, and carried on.
 
     Each step's entry maps every checked quantity to the value worked out *before* a written one replaces it."""
+    if not own and trees is None and settings is None and rounding is None and slip is None:
+        key = ("scratch", engine)
+    elif own and trees is None and settings is None and rounding is None and slip is None:
+        key = ("own", engine)
+    else:
+        key = None
+    if key is not None and key in p.cache:
+        return p.cache[key]
     s = settings or p.settings
     mode = rec.Mode.of(s)
     trees = trees or {}
     hyper = rec.hyper_values(s)
+    steps = [(q, trees.get(q.name) or _formula(q.name, mode), q.inputs(mode)) for q in rec.quantities(mode)]
     ops = core.arithmetic(s.dtype) if engine else None
     eg2, edx2, x = p.initial
     dx = 0.0
@@ -286,15 +300,14 @@ def chain(p: Param, *, own: bool, trees: dict | None = None, settings=None, roun
         w = written(cells.get("edx2_prev"))
         if w is not None:
             v["edx2_prev"] = w
-        for q in rec.quantities(mode):
+        for q, tree, inputs in steps:
             name = q.name
             if name == "eg2" and p.eg2_given is not None:
                 value = p.eg2_given
             elif engine and name not in trees:
-                inputs = [np.array([v[k]], dtype=ops.dtype) for k in q.inputs(mode)]
-                value = float(q.compute(*inputs, settings=s, ops=ops)[0])
+                value = float(q.compute(*(np.array([v[k]], dtype=ops.dtype) for k in inputs), settings=s, ops=ops)[0])
             else:
-                value = rec.evaluate(trees.get(name) or q.formula(mode), v, rounding)
+                value = rec.evaluate(tree, v, rounding)
             if slip is not None and slip[0] == len(out) and slip[1] == name:
                 value *= slip[2]
             worked[name] = value
@@ -305,6 +318,8 @@ def chain(p: Param, *, own: bool, trees: dict | None = None, settings=None, roun
         worked["@"] = v  # every value the step's formulas read, as carried
         out.append(worked)
         eg2, edx2, x, dx = v["eg2"], v["edx2"], v["x"], v["dx"]
+    if key is not None:
+        p.cache[key] = out
     return out
 
 
@@ -459,6 +474,13 @@ class Sheet:
 def _replay(h: Hypothesis, p: Param, p_index: int = 0):
     """The chains a hypothesis predicts for one parameter (from scratch and from the written values), and the
     habits it allows; None where it changes nothing in this parameter's mode."""
+    key = ("replay", h.ids, h.changes, p_index)
+    if key not in p.cache:
+        p.cache[key] = _replay_once(h, p, p_index)
+    return p.cache[key]
+
+
+def _replay_once(h: Hypothesis, p: Param, p_index: int):
     s = p.settings
     mode = rec.Mode.of(s)
     lr_matters = bool(np.any(np.asarray(s.lr_value) != 1))
@@ -548,6 +570,19 @@ def _fitted_rhos(sheet: Sheet) -> list[float]:
     return found
 
 
+def _slipped_cells(sheet: Sheet) -> list[tuple]:
+    """The wrong cells written 10× or 1/10 of what the right formulas give (from scratch or from the written
+    values): the candidates for one slip carried on."""
+    out = []
+    chains = {pi: (chain(p, own=True), chain(p, own=False)) for pi, p in enumerate(sheet.params)
+              if pi in sheet.by_param}
+    for w in sheet.wrong:
+        for factor in (10.0, 0.1):
+            if any(agrees_at(w.decimal, w.place, c[w.step][w.name] * factor) for c in chains[w.param]):
+                out.append((w.param, w.step, w.name, factor))
+    return out
+
+
 def _carried(p: Param, own: list[dict], step: int, name: str) -> float:
     """The student's value of ``name`` at the step before ``step`` (written, else worked out)."""
     if step == 0:
@@ -598,8 +633,8 @@ def diagnose(params: list[Param], wrong: list[Written],
         if m.id == "wrong_rho":
             # 1 − ρ is ρ and 1 − ρ swapped (rho_swapped says so better).
             rights = {v for p in params for v in (p.settings.rho, round(1 - p.settings.rho, 12))}
-            h = _best(sheet, m.id, [r for r in RHOS if r not in rights],
-                      [r for r in _fitted_rhos(sheet) if r not in rights])
+            fitted = Counter(r for r in _fitted_rhos(sheet) if r not in rights)
+            h = _best(sheet, m.id, [r for r in RHOS if r not in rights], [r for r, _n in fitted.most_common(3)])
         elif m.id == "wrong_eps":
             rights = {p.settings.eps for p in params}
             h = _best(sheet, m.id, [e for e in EPSILONS if e not in rights and e != 0])
@@ -608,7 +643,7 @@ def diagnose(params: list[Param], wrong: list[Written],
         elif m.id == "power_of_ten":
             # One value slipped by a power of ten, carried on from scratch as well (the cell that explains the
             # most); and any cell off by one, as a habit (two slips on one sheet).
-            slipped = _best(sheet, m.id, [(w.param, w.step, w.name, f) for w in wrong for f in (10.0, 0.1)])
+            slipped = _best(sheet, m.id, _slipped_cells(sheet))
             if slipped is not None:
                 singles.append(slipped)
             h = Hypothesis((m.id,))
@@ -728,6 +763,12 @@ def _subtrees(node: rec.Node):
         yield from _subtrees(child)
 
 
+@functools.cache
+def _with_part(tree: rec.Node, part: rec.Node) -> rec.Node:
+    """``tree`` with ``part`` read from the value ``@part`` (compiled once, whatever it is rounded to)."""
+    return replace_nodes(tree, lambda n: rec.Sym("@part") if n is part else None)
+
+
 def rounded_part(w: Written, p: Param) -> str | None:
     """"rounded too early: with √(E[g²]_1 + ε) rounded to 0.0224 it is 0.0446429" when the written value follows
     from the formula with one part of it rounded to a few significant digits (the student's own values carried)."""
@@ -745,8 +786,7 @@ def rounded_part(w: Written, p: Param) -> str | None:
                 rounded = float(f"{exact:.{digits - 1}e}") if math.isfinite(exact) and exact else exact
                 if rounded == exact:
                     continue
-                value = rec.evaluate(replace_nodes(tree, lambda n, part=part, rounded=rounded: rec.Val(rounded)
-                                                   if n is part else None), values)
+                value = rec.evaluate(_with_part(tree, part), {**values, "@part": rounded})
                 if agrees_at(w.decimal, w.place, value):
                     return _("rounded too early: with %(part)s rounded to %(rounded)s it is %(value)s") % {
                         "part": rec.render(part, rec.UNICODE, w.t), "rounded": numfmt.sig(rounded, digits),

@@ -180,50 +180,68 @@ def evaluate(node: Node, values: dict, rounding: Callable[[float], float] | None
     """The tree in plain float arithmetic. ``values``: Sym names (``eg2``, and ``eg2_prev`` for t − 1), Hyper names.
 
     ``rounding``: applied to the result of every operation but the last (a hand calculation that rounds each
-    intermediate result, as a student who rounds too early does).
+    intermediate result, as a student who rounds too early does). A tree is compiled to a Python function once
+    (``compiled``): marking replays a sheet under dozens of changed descriptions.
 
     >>> evaluate(BY_NAME["eta"].formula(Mode()), {"edx2_prev": 0.0, "eg2": 0.0005, "eps": 1e-6})
     0.044676705160877024
     >>> round(evaluate(Sqrt(Num(2)) * Sqrt(Num(2)), {}, lambda v: float(f"{v:.2g}")), 12)
     1.96
     """
-    value = _evaluate(node, values, rounding)
-    return value
+    return compiled(node, rounding)(values)
 
 
-def _evaluate(node: Node, values: dict, rounding) -> float:
-    if isinstance(node, Sym):
-        return float(values[key(node)])
-    if isinstance(node, Hyper):
-        return float(values[node.name])
-    if isinstance(node, (Num, Val)):
-        return float(node.value)
+def _div(top: float, bottom: float) -> float:
+    if bottom == 0:
+        return math.copysign(math.inf, top) if top else math.nan
+    return top / bottom
 
-    def sub(child: Node) -> float:
-        v = _evaluate(child, values, rounding)
-        return rounding(v) if rounding is not None and not isinstance(child, (Sym, Hyper, Num, Val)) else v
 
-    if isinstance(node, Add):
-        return sub(node.a) + sub(node.b)
-    if isinstance(node, Sub):
-        return sub(node.a) - sub(node.b)
-    if isinstance(node, Mul):
-        return sub(node.a) * sub(node.b)
-    if isinstance(node, Div):
-        bottom = sub(node.b)
-        top = sub(node.a)
-        if bottom == 0:
-            return math.copysign(math.inf, top) if top else math.nan
-        return top / bottom
-    if isinstance(node, Neg):
-        return -sub(node.a)
-    if isinstance(node, Sqrt):
-        v = sub(node.a)
-        return math.sqrt(v) if v >= 0 else math.nan
-    if isinstance(node, Square):
-        v = sub(node.a)
-        return v * v
-    raise TypeError(node)
+def _sqrt(v: float) -> float:
+    return math.sqrt(v) if v >= 0 else math.nan
+
+
+def _square(v: float) -> float:
+    return v * v
+
+
+@functools.lru_cache(maxsize=4096)
+def compiled(node: Node, rounding: Callable[[float], float] | None = None) -> Callable[[dict], float]:
+    """The tree as a Python function of a step's values (see ``evaluate``)."""
+    constants: list[float] = []
+
+    def source(n: Node) -> str:
+        if isinstance(n, Sym):
+            return f"float(v[{key(n)!r}])"
+        if isinstance(n, Hyper):
+            return f"float(v[{n.name!r}])"
+        if isinstance(n, (Num, Val)):
+            constants.append(float(n.value))
+            return f"c[{len(constants) - 1}]"
+
+        def sub(child: Node) -> str:
+            text = source(child)
+            return f"r({text})" if rounding is not None and not isinstance(child, (Sym, Hyper, Num, Val)) else text
+
+        if isinstance(n, Add):
+            return f"({sub(n.a)} + {sub(n.b)})"
+        if isinstance(n, Sub):
+            return f"({sub(n.a)} - {sub(n.b)})"
+        if isinstance(n, Mul):
+            return f"({sub(n.a)} * {sub(n.b)})"
+        if isinstance(n, Div):
+            return f"_div({sub(n.a)}, {sub(n.b)})"
+        if isinstance(n, Neg):
+            return f"(-{sub(n.a)})"
+        if isinstance(n, Sqrt):
+            return f"_sqrt({sub(n.a)})"
+        if isinstance(n, Square):
+            return f"_square({sub(n.a)})"
+        raise TypeError(n)
+
+    code = f"lambda v: {source(node)}"
+    return eval(code, {"float": float, "_div": _div, "_sqrt": _sqrt, "_square": _square, "r": rounding,  # noqa: S307
+                       "c": constants})
 
 
 # --- The quantities ---------------------------------------------------------------------------------------------
