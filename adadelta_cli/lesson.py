@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from . import numfmt, recurrence, render
-from .i18n import _, _f, language
+from .i18n import N_, _, _f, language
 from .safe import xml as text  # every text on the page: escaped, control characters shown as escapes
 
 MAX_ROWS = 2000  # steps × parameters: a page for the classroom, not a long trace (each step is written out whole)
@@ -28,8 +28,12 @@ PALETTE = 6  # series colours in the chart, reused past that many parameters
 # --- The page ---------------------------------------------------------------------------------------------------
 
 
-def page(report: render.Report, digits: int = 6) -> str:
-    """The whole lesson page for a trace ``report``, as text (UTF-8 when written)."""
+def page(report: render.Report, digits: int = 6, exercise: bool = False) -> str:
+    """The whole lesson page for a trace ``report``, as text (UTF-8 when written).
+
+    ``exercise``: the page for the students (``lesson --exercise``): each step's g_t, the settings, the formulas with
+    a blank box for each result and the table with blank cells; the worked values are not in the page at all (no
+    chart either: its points are answers)."""
     from .errors import SettingsError
 
     steps = report.steps.g.shape[0]
@@ -42,16 +46,16 @@ def page(report: render.Report, digits: int = 6) -> str:
     first = report.first_t
     last = first + steps - 1
     body = [
-        _header(report, digits, first, last),
+        _header(report, digits, first, last, exercise),
         '<main>',
         '<section id="formulas" aria-live="polite">',
-        *(_step_section(report, t, explained[t], first, last) for t in range(first, last + 1)),
+        *(_step_section(report, t, explained[t], first, last, digits, exercise) for t in range(first, last + 1)),
         '</section>',
         '<div class="below">',
-        _table_section(report, digits, first),
-        _chart_section(report, first, last),
+        _table_section(report, digits, first, exercise),
+        "" if exercise else _chart_section(report, first, last),
         '</div>',
-        _legend(mode),
+        _legend(mode, exercise),
         '</main>',
     ]
     script = _SCRIPT
@@ -66,13 +70,13 @@ def page(report: render.Report, digits: int = 6) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="generator" content="adadelta-cli">',
-        f"<title>{text(_('Adadelta, step by step'))}</title>",
+        f"<title>{text(_title(exercise))}</title>",
         f"<style>{_style()}</style>",
         # Without the script (switched off, or a viewer without one), every step and row is shown, one after another.
         "<noscript><style>section.step[hidden] { display: block; } tbody tr.later { display: table-row; } "
         "nav { display: none; }</style></noscript>",
         "</head>",
-        "<body>",
+        '<body class="exercise sheet">' if exercise else "<body>",
     ]
     return "\n".join(head + body + [f"<script>{script}</script>", "</body>", "</html>"]) + "\n"
 
@@ -93,21 +97,40 @@ def _step_label(t: int, last: int) -> str:
     return text(_f("Step %(t)d of %(total)d", t=t, total=last))
 
 
-def _header(report: render.Report, digits: int, first: int, last: int) -> str:
+TASK = N_("Work out each step from its g_t and the settings: fill in every box, then the table.")
+
+
+def _title(exercise: bool) -> str:
+    return _("Adadelta, step by step: exercise") if exercise else _("Adadelta, step by step")
+
+
+def source_name(source: str) -> str:
+    r"""The input as the page names it: a file by its name alone (a page on the wall never shows a directory).
+
+    >>> source_name("/home/ann/course/article.csv"), source_name("C:\\Users\\ann\\g.txt"), source_name("-")
+    ('article.csv', 'g.txt', '-')
+    """
+    return source.replace("\\", "/").rstrip("/").rpartition("/")[2] or source
+
+
+def _header(report: render.Report, digits: int, first: int, last: int, exercise: bool = False) -> str:
     source = report.settings.get("input", "")
     if source == "the article's example":
         source = _(source)
     elif source == "arguments":  # the gradients typed on the command line: shown as they are (the first few)
         given = [numfmt.sig(g, digits) for g in report.steps.g[:, 0][:8].tolist()]
         source = "g = " + ", ".join(given) + (", …" if report.steps.g.shape[0] > 8 else "")
+    else:
+        source = source_name(source)
     notes = "".join(f'<p class="note">{text(note)}</p>' for note in report.notes)
     button = '<button type="button" id="{0}" title="{2}">{1}</button>'.format
     return "\n".join([
         "<header>",
-        f"<h1>{text(_('Adadelta, step by step'))}</h1>",
+        f"<h1>{text(_title(exercise))}</h1>",
         f'<p class="settings">{text(render.settings_line(report.settings, digits))}'
         f' · {text(_f("input: %(source)s", source=source))}</p>',
         notes,
+        f'<p class="task">{text(_(TASK))}</p>' if exercise else "",
         f'<nav aria-label="{text(_("Steps"))}">',
         button("first", "|◀", text(_("First step (Home)"))),
         button("back", "◀", text(_("Back (←)"))),
@@ -116,8 +139,9 @@ def _header(report: render.Report, digits: int, first: int, last: int) -> str:
         button("next", "▶", text(_("Next (→)"))),
         button("end", "▶|", text(_("Last step (End)"))),
         '<span class="toggles">',
-        f'<button type="button" id="exercise" aria-pressed="false">{text(_("Hide the numbers"))}</button>',
-        '<button type="button" id="reveal" hidden>' + text(_("Show this step's numbers")) + "</button>",
+        *([] if exercise else [
+            f'<button type="button" id="exercise" aria-pressed="false">{text(_("Hide the numbers"))}</button>',
+            '<button type="button" id="reveal" hidden>' + text(_("Show this step's numbers")) + "</button>"]),
         f'<button type="button" id="large" aria-pressed="false">{text(_("Large print"))}</button>',
         f'<button type="button" id="theme">{text(_("Light / dark"))}</button>',
         f'<button type="button" id="print">{text(_("Print"))}</button>',
@@ -130,8 +154,12 @@ def _header(report: render.Report, digits: int, first: int, last: int) -> str:
 _EQUALS = recurrence.MATHML.equals
 
 
-def _math_line(line: str) -> str:
-    """One line of --explain: the symbol and its formula, then each worked value (a ``v``, hidden in exercise mode).
+_BLANK = f'<span class="blank"><math displaystyle="true">{_EQUALS}</math><span class="box"></span></span>'
+
+
+def _math_line(line: str, exercise: bool = False) -> str:
+    """One line of --explain: the symbol and its formula, then each worked value (a ``v``, hidden in exercise mode),
+    then a blank box (shown when the exercise is printed, and on the exercise page in place of the values).
 
     Each piece is its own <math> in a wrapping row, so that a long line (E[Δx²]_t's) breaks between two "="
     on a narrow screen or in large print instead of running off the page (MathML has no line breaking of its own).
@@ -139,21 +167,28 @@ def _math_line(line: str) -> str:
     head, formula, *worked = line.split(_EQUALS)
     # The formula in its own <mrow>: a leading minus (−η_t·g_t) is then a sign, not a binary operator.
     pieces = [f'<math displaystyle="true">{head}{_EQUALS}<mrow>{formula}</mrow></math>']
-    pieces += [f'<span class="seg"><math displaystyle="true">{_EQUALS}</math><span class="v">'
-               f'<math displaystyle="true">{part}</math></span></span>' for part in worked]
+    if not exercise:
+        pieces += [f'<span class="seg"><math displaystyle="true">{_EQUALS}</math><span class="v">'
+                   f'<math displaystyle="true">{part}</math></span></span>' for part in worked]
+    pieces.append(_BLANK)
     return f'<div class="line">{"".join(pieces)}</div>'
 
 
 def _step_section(report: render.Report, t: int, blocks: list[tuple[str, list[str]]], first: int,
-                  last: int) -> str:
+                  last: int, digits: int = 6, exercise: bool = False) -> str:
     several = len(report.names) > 1
     hidden = "" if t == first else " hidden"
     out = [f'<section class="step" id="step-{t}" data-t="{t}"{hidden}>', f"<h2>{_step_label(t, last)}</h2>"]
-    for param, lines in blocks:
+    row = t - report.first_t
+    for p, (param, lines) in enumerate(blocks):
         out.append('<div class="param">')
         if several:
             out.append(f'<h3>{text(param)}</h3>')
-        out.extend(_math_line(line) for line in lines)
+        # The step's gradient, given: what the step is worked out from (printed as an exercise too).
+        g = recurrence.MATHML.num(float(report.steps.g[row, p]), digits)
+        out.append(f'<p class="given"><math displaystyle="true">{recurrence.MATHML.symbol("g", t)}{_EQUALS}{g}'
+                   f'</math></p>')
+        out.extend(_math_line(line, exercise) for line in lines)
         out.append("</div>")
     out.append("</section>")
     return "\n".join(out)
@@ -167,7 +202,7 @@ def _symbol(name: str, t: int | str = "t") -> str:
     return f"<math>{recurrence.MATHML.symbol(name, t)}</math>"
 
 
-def _table_section(report: render.Report, digits: int, first: int) -> str:
+def _table_section(report: render.Report, digits: int, first: int, exercise: bool = False) -> str:
     several = len(report.names) > 1
     columns = _columns(report)
     heads = ['<th scope="col"><math><mi>t</mi></math></th>']
@@ -181,8 +216,13 @@ def _table_section(report: render.Report, digits: int, first: int) -> str:
         state = ' class="now"' if t == first else ' class="later"'
         cells = [f'<th scope="row">{t}</th>'] + ([f'<td class="name">{text(param)}</td>'] if several else [])
         for name in columns:
-            kind = "" if name == "g" else ' class="v"'  # g_t is given; the rest is worked out
-            cells.append(f"<td{kind}>{text(numfmt.sig(values[name], digits))}</td>")
+            number = text(numfmt.sig(values[name], digits))
+            if name == "g":  # g_t is given; the rest is worked out
+                cells.append(f"<td>{number}</td>")
+            elif exercise:
+                cells.append('<td class="box"></td>')
+            else:  # the number in a span of its own: a printed exercise leaves it out, not merely transparent
+                cells.append(f'<td class="v"><span>{number}</span></td>')
         out.append(f'<tr data-t="{t}"{state}>{"".join(cells)}</tr>')
     out += ["</tbody>", "</table>", "</div>", "</section>"]
     return "\n".join(out)
@@ -263,9 +303,10 @@ def _n(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _legend(mode: recurrence.Mode) -> str:
+def _legend(mode: recurrence.Mode, exercise: bool = False) -> str:
     items = "".join(f"<li>{_symbol(q.name)} {text(_(q.meaning))}</li>" for q in recurrence.quantities(mode))
-    keys = text(_("Keys: → next, ← back, Home first, End last. With the numbers hidden, click a value to show it."))
+    keys = text(_("Keys: → next, ← back, Home first, End last.") if exercise else
+                _("Keys: → next, ← back, Home first, End last. With the numbers hidden, click a value to show it."))
     return f'<section id="legend"><ul>{items}</ul><p class="keys">{keys}</p></section>'
 
 
@@ -340,6 +381,13 @@ tbody tr.later {{ display: none; }}
   color: var(--muted); font-size: 0.85rem; }}
 .exercise .step .v:not(.shown), .exercise tr.now .v:not(.shown) {{ color: transparent; background: var(--mask);
   border-radius: 0.2em; cursor: pointer; }}
+.given {{ margin: 0.3em 0; font-size: 1.15em; }}
+.task {{ margin: 0.3rem 0; font-weight: 600; }}
+.blank {{ display: none; align-items: baseline; gap: 0.3em; }}
+body.sheet .blank {{ display: inline-flex; }}
+.box {{ display: inline-block; min-width: 9em; height: 1.5em; vertical-align: middle;
+  border: 1.5px solid var(--fg); border-radius: 0.2em; }}
+td.box {{ display: table-cell; min-width: 6.5em; height: 1.6em; border: 1px solid var(--rule); border-radius: 0; }}
 @media print {{
   :root, :root.dark, :root:not(.light) {{ {_vars(LIGHT)} color-scheme: light; }}
   html {{ font-size: 13pt; }}
@@ -352,8 +400,20 @@ tbody tr.later {{ display: none; }}
   .scroll {{ max-height: none; overflow: visible; border: none; }}
   tbody tr.later {{ display: table-row; }}
   tbody tr.now {{ background: none; }}
-  .exercise .below {{ display: none; }}
-  .exercise .step .v:not(.shown) {{ background: none; border-bottom: 1px solid #000; }}
+  /* The exercise on paper: every step's g_t and formulas with a box for each result, the table with blank cells;
+     the worked values are left out of the printed document (not drawn at all, so not in its text either). */
+  .exercise section.step + section.step {{ break-before: auto; }}
+  .exercise section.step {{ break-inside: avoid; border-top: 1px solid var(--rule); }}
+  .exercise section.step h2 {{ font-size: 1.1rem; }}
+  .exercise .seg, .exercise td.v > span {{ display: none; }}
+  .exercise .blank {{ display: inline-flex; }}
+  .exercise .line {{ margin: 0.35em 0; font-size: 1em; }}
+  .exercise .below {{ break-before: auto; margin-top: 1rem; }}
+  .exercise #table-section {{ break-inside: avoid; }}
+  .exercise table {{ font-size: 0.85rem; }}
+  .exercise tbody td, .exercise tbody th {{ height: 2.2em; }}
+  .exercise td.v, .exercise td.box {{ min-width: 6em; border: 1px solid var(--rule); }}
+  .exercise tbody tr.now {{ font-weight: normal; }}
 }}
 """
 
@@ -393,7 +453,7 @@ _SCRIPT = r"""
     box.value = n;
     $("first").disabled = $("back").disabled = n === first;
     $("next").disabled = $("end").disabled = n === last;
-    $("reveal").hidden = !exercise();
+    if ($("reveal")) { $("reveal").hidden = !exercise(); }
     var row = document.querySelector("tbody tr.now");
     if (row && scroller) {
       var top = row.offsetTop - scroller.querySelector("thead").offsetHeight;
@@ -422,16 +482,18 @@ _SCRIPT = r"""
   $("next").addEventListener("click", function () { go(current + 1); });
   $("end").addEventListener("click", function () { go(last); });
   box.addEventListener("change", function () { go(box.value); });
-  $("exercise").addEventListener("click", function () {
-    var on = body.classList.toggle("exercise");
-    this.setAttribute("aria-pressed", on ? "true" : "false");
-    show(current);
-  });
-  $("reveal").addEventListener("click", function () {
-    var all = values();
-    for (var i = 0; i < all.length; i++) { all[i].classList.add("shown"); }
-    checkRevealed();
-  });
+  if ($("exercise")) {
+    $("exercise").addEventListener("click", function () {
+      var on = body.classList.toggle("exercise");
+      this.setAttribute("aria-pressed", on ? "true" : "false");
+      show(current);
+    });
+    $("reveal").addEventListener("click", function () {
+      var all = values();
+      for (var i = 0; i < all.length; i++) { all[i].classList.add("shown"); }
+      checkRevealed();
+    });
+  }
   $("large").addEventListener("click", function () {
     this.setAttribute("aria-pressed", root.classList.toggle("large") ? "true" : "false");
   });
