@@ -57,6 +57,7 @@ def page(report: render.Report, digits: int = 6, exercise: bool = False) -> str:
         '</div>',
         _legend(mode, exercise),
         '</main>',
+        f'<p class="move" id="move" hidden>{text(_(MOVE))}</p>',
     ]
     script = _SCRIPT
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
@@ -97,6 +98,7 @@ def _step_label(t: int, last: int) -> str:
     return text(_f("Step %(t)d of %(total)d", t=t, total=last))
 
 
+MOVE = N_("↓ More below (the table, the chart): scroll with ↓ or the mouse wheel; → is the next step")
 TASK = N_("Work out each step from its g_t and the settings: fill in every box, then the table.")
 
 
@@ -230,21 +232,23 @@ def _table_section(report: render.Report, digits: int, first: int, exercise: boo
 
 # --- The chart --------------------------------------------------------------------------------------------------
 
-PANEL_WIDTH, PANEL, LEFT, RIGHT, TOP, BOTTOM = 150, 100, 66, 12, 22, 22  # one panel and its margins
+# One panel and its margins, in the SVG's units. The chart is as wide as its column, so its type grows with the
+# screen: 17 units are about 18 px at 1280 px wide and 28 px at 1920.
+PANEL_WIDTH, PANEL, LEFT, RIGHT, TOP, BOTTOM = 400, 150, 84, 20, 34, 30
 
 
 def _chart_section(report: render.Report, first: int, last: int) -> str:
-    """x_t and η_t against t, side by side; every point and segment carries its step, so that the page shows the
+    """x_t and η_t against t, one above the other (each as wide as the chart); every point and segment carries its step, so that the page shows the
     steps so far; a cursor per step marks the current one."""
     steps = report.steps
     span = max(last - first, 1)
-    outer = LEFT + PANEL_WIDTH + RIGHT
-    width, height = 2 * outer, TOP + PANEL + BOTTOM
+    outer = TOP + PANEL + BOTTOM
+    width, height = LEFT + PANEL_WIDTH + RIGHT, 2 * outer
     label = text(_("Chart of x_t and η_t"))
     out = [f'<section id="chart-section" aria-label="{label}">',
            f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">']
     for index, (name, symbol) in enumerate((("x", "x"), ("eta", "η"))):
-        left = index * outer + LEFT
+        left, top = LEFT, index * outer + TOP
         right = left + PANEL_WIDTH
         values = getattr(steps, name).astype(float)
         low, high = _range(values)
@@ -252,19 +256,19 @@ def _chart_section(report: render.Report, first: int, last: int) -> str:
         def sx(t: int, left=left) -> float:
             return left + PANEL_WIDTH * ((t - first) / span if last > first else 0.5)
 
-        def sy(v: float, low=low, high=high) -> float:
-            return TOP + PANEL - PANEL * (v - low) / (high - low)
+        def sy(v: float, low=low, high=high, top=top) -> float:
+            return top + PANEL - PANEL * (v - low) / (high - low)
 
-        out.append(f'<text class="title" x="{left}" y="{TOP - 7}">{symbol}<tspan class="sub" dy="4">t</tspan></text>')
-        out.append(f'<rect class="frame" x="{left}" y="{TOP}" width="{PANEL_WIDTH}" height="{PANEL}"/>')
+        out.append(f'<text class="title" x="{left}" y="{top - 9}">{symbol}<tspan class="sub" dy="5">t</tspan></text>')
+        out.append(f'<rect class="frame" x="{left}" y="{top}" width="{PANEL_WIDTH}" height="{PANEL}"/>')
         for value in (high, low):
-            out.append(f'<text class="tick" x="{left - 5}" y="{_n(sy(value) + 4)}" text-anchor="end">'
+            out.append(f'<text class="tick" x="{left - 6}" y="{_n(sy(value) + 5)}" text-anchor="end">'
                        f'{text(numfmt.sig(value, 3))}</text>')
         if low < 0 < high:
             out.append(f'<line class="zero" x1="{left}" x2="{right}" y1="{_n(sy(0))}" y2="{_n(sy(0))}"/>')
-        out.append(f'<text class="tick" x="{left}" y="{TOP + PANEL + 16}">t = {first}</text>')
+        out.append(f'<text class="tick" x="{left}" y="{top + PANEL + 22}">t = {first}</text>')
         if last > first:
-            out.append(f'<text class="tick" x="{right}" y="{TOP + PANEL + 16}" text-anchor="end">{last}</text>')
+            out.append(f'<text class="tick" x="{right}" y="{top + PANEL + 22}" text-anchor="end">{last}</text>')
         for p in range(values.shape[1]):
             colour = f"s{p % PALETTE}"
             for row in range(values.shape[0]):
@@ -275,7 +279,7 @@ def _chart_section(report: render.Report, first: int, last: int) -> str:
                 if row and math.isfinite(values[row - 1, p]):
                     px, py = _n(sx(t - 1)), _n(sy(values[row - 1, p]))
                     out.append(f'<line class="seg {colour} mark" data-t="{t}" x1="{px}" y1="{py}" x2="{x}" y2="{y}"/>')
-                out.append(f'<circle class="pt {colour} mark" data-t="{t}" cx="{x}" cy="{y}" r="3"/>')
+                out.append(f'<circle class="pt {colour} mark" data-t="{t}" cx="{x}" cy="{y}" r="4"/>')
         for t in range(first, last + 1):
             state = "now" if t == first else "later"
             out.append(f'<line class="cursor {state}" data-t="{t}" x1="{_n(sx(t))}" x2="{_n(sx(t))}" y1="{TOP}" '
@@ -355,9 +359,27 @@ button:focus-visible, input:focus-visible {{ outline: 3px solid var(--accent); o
 .line > math:first-child {{ margin-left: -2.5em; }}
 .seg {{ display: inline-flex; align-items: baseline; gap: 0.3em; }}
 .v {{ padding: 0 0.1em; }}
-.below {{ display: flex; flex-wrap: wrap; gap: 1.2rem; align-items: flex-start; }}
-#table-section {{ flex: 1 1 auto; min-width: 0; max-width: 100%; }}
-#chart-section {{ flex: 1 1 20rem; max-width: 36rem; }}
+.below {{ display: flex; flex-direction: column; gap: 0.8rem; }}
+#table-section {{ min-width: 0; max-width: 100%; }}
+#chart-section {{ width: 100%; }}
+/* A projector or a wide screen: the step's formulas on the left; the table and the chart on the right, kept in view
+   while the formulas scroll (large print), so that one screen holds the step. */
+@media screen and (min-width: 1000px) and (min-aspect-ratio: 5/4) {{
+  :root:not(.large) main {{ display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); column-gap: 1.2rem;
+    grid-template-areas: "formulas side" "legend legend"; align-items: start; }}
+  :root:not(.large) #formulas {{ grid-area: formulas; }}
+  :root:not(.large) .below {{ grid-area: side; position: sticky; top: 0.4rem; margin-top: 0.4rem; gap: 0.4rem; }}
+  :root:not(.large) #table-section h2 {{ display: none; }}
+  :root:not(.large) #legend {{ grid-area: legend; }}
+  :root:not(.large) .scroll {{ max-height: 30vh; }}
+  :root:not(.large) table {{ font-size: 0.75rem; }}
+  :root:not(.large) th, td {{ padding: 0.15rem 0.35rem; }}
+  :root:not(.large) .chart {{ max-height: calc(100vh - 14rem); }}
+}}
+.move {{ position: fixed; right: 0.6rem; bottom: 0.6rem; margin: 0; z-index: 2; max-width: 60vw;
+  padding: 0.2rem 0.7rem; border-radius: 0.4rem; background: var(--accent); color: var(--bg); font-size: 0.7rem;
+  box-shadow: 0 0.1rem 0.5rem rgba(0, 0, 0, 0.3); }}
+.move[hidden] {{ display: none; }}
 .scroll {{ max-height: 22rem; overflow: auto; border: 1px solid var(--rule); border-radius: 0.4rem; }}
 table {{ border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; font-size: 0.9rem; }}
 th, td {{ padding: 0.2rem 0.6rem; text-align: right; white-space: nowrap; border-bottom: 1px solid var(--rule); }}
@@ -365,16 +387,16 @@ td.name {{ text-align: left; }}
 thead th {{ position: sticky; top: 0; z-index: 1; background: var(--panel); border-bottom: 2px solid var(--rule); }}
 tbody tr.now {{ background: var(--now); font-weight: 600; }}
 tbody tr.later {{ display: none; }}
-.chart {{ width: 100%; height: auto; }}
+.chart {{ width: 100%; height: auto; max-height: 85vh; }}
 .chart .frame {{ fill: none; stroke: var(--rule); }}
 .chart .zero {{ stroke: var(--rule); stroke-dasharray: 4 3; }}
-.chart .title {{ fill: var(--fg); font-style: italic; font-size: 16px; }}
-.chart .sub {{ font-size: 12px; }}
-.chart .tick {{ fill: var(--muted); font-size: 13px; }}
-.chart .seg {{ stroke-width: 2; }}
+.chart .title {{ fill: var(--fg); font-style: italic; font-size: 22px; }}
+.chart .sub {{ font-size: 16px; }}
+.chart .tick {{ fill: var(--muted); font-size: 17px; }}
+.chart .seg {{ stroke-width: 2.5; }}
 .chart .cursor {{ stroke: var(--muted); stroke-width: 1.5; stroke-dasharray: 5 4; }}
 .chart .later, .chart .cursor:not(.now) {{ display: none; }}
-.chart circle.now {{ r: 5; }}
+.chart circle.now {{ r: 6; }}
 {"".join(f".chart .s{i} {{ stroke: var(--s{i}); fill: var(--s{i}); }} .key.s{i} {{ color: var(--s{i}); }}"
          for i in range(PALETTE))}
 #legend ul {{ list-style: none; padding: 0; margin: 1rem 0 0; display: flex; flex-wrap: wrap; gap: 0.3rem 1.6rem;
@@ -392,7 +414,7 @@ td.box {{ display: table-cell; min-width: 6.5em; height: 1.6em; border: 1px soli
   :root, :root.dark, :root:not(.light) {{ {_vars(LIGHT)} color-scheme: light; }}
   html {{ font-size: 13pt; }}
   body {{ max-width: none; padding: 0; }}
-  nav, #chart-section, #legend {{ display: none; }}
+  nav, #chart-section, #legend, .move {{ display: none; }}
   #formulas {{ border: none; background: none; padding: 0; margin: 0; }}
   section.step, section.step[hidden] {{ display: block; }}
   section.step + section.step, .below {{ break-before: page; }}
@@ -454,6 +476,7 @@ _SCRIPT = r"""
     $("first").disabled = $("back").disabled = n === first;
     $("next").disabled = $("end").disabled = n === last;
     if ($("reveal")) { $("reveal").hidden = !exercise(); }
+    fits();
     var row = document.querySelector("tbody tr.now");
     if (row && scroller) {
       var top = row.offsetTop - scroller.querySelector("thead").offsetHeight;
@@ -462,6 +485,12 @@ _SCRIPT = r"""
       }
     }
   }
+  function fits() {
+    $("move").hidden = !root.classList.contains("large") ||
+      window.scrollY + window.innerHeight >= root.scrollHeight - 4;
+  }
+  window.addEventListener("scroll", fits);
+  window.addEventListener("resize", fits);
   function go(n) {
     n = clamp(n);
     var hash = "#step=" + n;
@@ -496,6 +525,7 @@ _SCRIPT = r"""
   }
   $("large").addEventListener("click", function () {
     this.setAttribute("aria-pressed", root.classList.toggle("large") ? "true" : "false");
+    fits();
   });
   $("theme").addEventListener("click", function () {
     var dark = root.classList.contains("dark") ||

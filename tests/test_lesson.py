@@ -436,3 +436,38 @@ def test_browser_the_exercise_page_prints_without_answers(tmp_path):
         assert browser.errors == []
     assert "0.0005" not in text and "0.0446767" not in text and "0.15" in text
     assert pages <= 2
+
+
+# --- On a projector -------------------------------------------------------------------------------------------------
+
+def sized(browser, width: int, height: int) -> None:
+    browser.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+    browser._settle()
+
+
+@needs_chromium
+def test_browser_the_chart_grows_with_a_projector(tmp_path):
+    page = tmp_path / "lesson.html"
+    page.write_text(lesson.page(report_for([str(SAMPLES / "article.csv")])), encoding="utf-8")
+    measure = ("(() => { const svg = document.querySelector('svg.chart'); const scale = svg.getScreenCTM().a;"
+               " return {panels: Array.from(svg.querySelectorAll('rect.frame')).map(r => r.getBoundingClientRect()"
+               ".width), tick: scale * parseFloat(getComputedStyle(svg.querySelector('.tick')).fontSize),"
+               " bottom: svg.getBoundingClientRect().bottom}; })()")
+    with Browser() as browser:
+        browser.open(page, "step=2")
+        sized(browser, 1920, 1080)
+        wide = browser.evaluate(measure)
+        assert len(wide["panels"]) == 2 and min(wide["panels"]) >= 1920 / 3  # each chart a third of the width
+        assert wide["tick"] >= 18 and wide["bottom"] <= 1080  # labels readable at the back; all in one screen
+        sized(browser, 1280, 800)
+        laptop = browser.evaluate(measure)
+        assert laptop["tick"] >= 14 and laptop["bottom"] <= 800
+        assert browser.evaluate("document.getElementById('move').hidden")  # nothing to say: it fits
+        # Large print: the step does not fit 800 px; the page says how to move, and moving works.
+        browser.click("#large")
+        assert not browser.evaluate("document.getElementById('move').hidden")
+        assert "scroll" in browser.evaluate("document.getElementById('move').textContent")
+        browser.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        browser._settle()
+        assert browser.evaluate("document.getElementById('move').hidden")  # at the bottom: the note goes
+        assert browser.errors == []
