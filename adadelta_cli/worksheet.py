@@ -31,6 +31,7 @@ class Meta:
     seed: int | None = None
     sig_digits: int = 3
     name_line: bool = True
+    working_space: bool = False  # room to write each step's working, under the table (a printed sheet)
 
 
 def asked(report: Report, hide: list[str]) -> list[str]:
@@ -159,17 +160,23 @@ def document(report: Report, hide: list[str], answers: bool, digits: int, meta: 
     """The sheet for people: a line for the name, the variant, what to fill in, the settings, the formulas of the
     sheet's mode (from the step description), and the table, its asked columns in bold with room to write."""
     from . import recurrence
-    from .report import COUNT, TEXT, Column, Formulas, Para, Table, WriteIn
+    from .report import COUNT, TEXT, Column, Formulas, Para, Table, Working, WriteIn
 
     meta = meta or Meta()
     blocks = []
     if meta.name_line and not answers:
         blocks.append(WriteIn(_("Name:")))
-    if meta.variant:
-        blocks.append(Para(_("Variant %(id)s") % {"id": meta.variant}))
     names = [HEADINGS[c] for c in asked(report, hide)]
-    blocks.append(Para(_("Fill in: %(columns)s (the other columns are given), each to at least %(digits)s "
-                         "significant digits.") % {"columns": ", ".join(names), "digits": meta.sig_digits}))
+    if answers:  # the key: which sheet it marks, never the students' instructions
+        blocks.append(Para(key_label(meta), strong=True))
+        blocks.append(Para(_("The answers: %(columns)s; a student's value is right when it agrees with the key's to "
+                             "at least %(digits)s significant digits.") % {"columns": ", ".join(names),
+                                                                            "digits": meta.sig_digits}))
+    else:
+        if meta.variant:
+            blocks.append(Para(_("Variant %(id)s") % {"id": meta.variant}))
+        blocks.append(Para(_("Fill in: %(columns)s (the other columns are given), each to at least %(digits)s "
+                             "significant digits.") % {"columns": ", ".join(names), "digits": meta.sig_digits}))
     blocks += [Para(settings_text(report.settings, digits)), Formulas(recurrence.Mode.of(report.settings))]
     several = len(report.names) > 1
     shown = columns(report.settings)
@@ -185,42 +192,85 @@ def document(report: Report, hide: list[str], answers: bool, digits: int, meta: 
         None if name in hide and not answers else values[name] for name in shown[2:]]
         for t, param, values in report.rows()]
     blocks += ["", Table(table_columns, body, ruled=True)]
+    if meta.working_space and not answers:
+        several = len(report.names) > 1
+        for t, param, values in report.rows():
+            where = f" ({param})" if several else ""
+            blocks.append(Working(_("Working, step %(t)s%(where)s: g_%(t)s = %(g)s") % {
+                "t": t, "where": where, "g": numfmt.full(values["g"])}, height=working_height(report)))
     return Document(title(answers), blocks, words=tuple(report.names), headed=True)
+
+
+def working_height(report: Report) -> float:
+    """Centimetres of room for each step's working: a three-step sheet still fits one A4 page."""
+    return max(2.2, min(4.5, 7.5 / (report.steps.g.shape[0] * len(report.names))))
+
+
+def key_label(meta: Meta) -> str:
+    """What an answer key says of itself: Answer key, variant 02, seed 123 (what is known of it)."""
+    if meta.variant and meta.seed is not None:
+        return _("Answer key: variant %(id)s, seed %(seed)s") % {"id": meta.variant, "seed": meta.seed}
+    if meta.variant:
+        return _("Answer key: variant %(id)s") % {"id": meta.variant}
+    if meta.seed is not None:
+        return _("Answer key: seed %(seed)s") % {"seed": meta.seed}
+    return _("Answer key")
 
 
 # --- One sheet per student --------------------------------------------------------------------------------------
 
 ONE_DIGIT = tuple(g for g in PLEASANT if round(g * 10, 6) == round(g * 10))  # 0.1, 0.2, ... 1.0
 TWO_DIGITS = tuple(g for g in PLEASANT if g not in ONE_DIGIT)  # 0.05, 0.15, ... 0.45
+# Step 1 draws from wider pools of the same kind (tenths; hundredths that are not tenths), so that the sheets differ
+# from their first line on: a g₁ copied from a neighbour shows.
+FIRST_ONE_DIGIT = tuple(round(k / 10, 1) for k in range(1, 21))  # 0.1, 0.2, ... 2.0
+FIRST_TWO_DIGITS = tuple(round(k / 100, 2) for k in range(1, 100) if k % 10)  # 0.01, ... 0.99, no tenths
+
+
+def _tenths(g: float) -> bool:
+    return round(abs(g) * 10, 6) == round(abs(g) * 10)
 
 
 def variant_gradients(steps: int, seed: int, count: int) -> list[np.ndarray]:
     """``count`` different exercises of the same difficulty: variant 1 is ``pleasant_gradients(steps, seed)``; each
-    other draws, step by step, a gradient with as many significant digits and the same sign, so every sheet asks
-    for the same arithmetic with different numbers.
+    other draws, step by step, a gradient of the same kind (tenths, or hundredths) and the same sign, so every sheet
+    asks for the same arithmetic with different numbers. No two sheets share g₁ while the pool of first gradients
+    lasts; past it, each g₁ is shared by as few sheets as can be (the pool is used over and over, in the same
+    order).
 
     >>> [v.ravel().tolist() for v in variant_gradients(3, seed=7, count=2)][0] == \\
     ...     pleasant_gradients(3, seed=7).ravel().tolist()
     True
+    >>> len({v[0, 0] for v in variant_gradients(3, seed=7, count=20)})
+    20
     """
     if count < 1:
         raise SettingsError(_f('--variants must be at least 1, got %(count)s', count=count))
     first = pleasant_gradients(steps, seed)
-    pools = [ONE_DIGIT if abs(g) in ONE_DIGIT else TWO_DIGITS for g in first[:, 0]]
-    possible = 1
+    opening = abs(float(first[0, 0]))
+    openers = FIRST_ONE_DIGIT if _tenths(opening) else FIRST_TWO_DIGITS
+    pools = [ONE_DIGIT if _tenths(g) else TWO_DIGITS for g in first[1:, 0]]
+    possible = len(openers)
     for pool in pools:
         possible *= len(pool)
     if count > possible:
         raise SettingsError(_f('--variants %(count)s: %(steps)s steps allow only %(possible)s different sheets',
                                count=count, steps=steps, possible=possible))
     rng = np.random.default_rng([seed, count])
+    order = [opening] + [float(m) for m in rng.permutation(openers) if abs(float(m) - opening) > 1e-12]
+    signs = np.sign(first[:, 0])
     out, seen = [first], {tuple(first[:, 0].tolist())}
+    turn = 1
     while len(out) < count:
-        drawn = np.array([np.sign(g) * rng.choice(pool) for g, pool in zip(first[:, 0], pools)])
-        key = tuple(drawn.tolist())
-        if key not in seen:
-            seen.add(key)
-            out.append(drawn[:, None])
+        g1 = signs[0] * order[turn % len(order)]
+        for _attempt in range(10_000):  # the rest of the sheet drawn until the whole sheet is new
+            drawn = np.array([g1] + [sign * rng.choice(pool) for sign, pool in zip(signs[1:], pools)])
+            key = tuple(drawn.tolist())
+            if key not in seen:
+                seen.add(key)
+                out.append(drawn[:, None])
+                break
+        turn += 1
     return out
 
 

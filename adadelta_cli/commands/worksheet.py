@@ -39,7 +39,11 @@ def command(
     seed: Annotated[Optional[int], typer.Option(
         "--seed", help=N_("Seed for --steps: the same seed gives the same exercise. [default: a fresh one, shown]"),
         show_default=False, min=0)] = None,
-    answers: Annotated[bool, typer.Option("--answers", help=N_("The answer key: every cell filled."))] = False,
+    answers: Annotated[bool, typer.Option("--answers", help=N_(
+        "The answer key: every cell filled. With --variants, each sheet's key in the --format too (and with latex, "
+        "keys.tex: every key, one per page)."))] = False,
+    working_space: Annotated[bool, typer.Option("--working-space", help=N_(
+        "Room to write each step's working, under the table (latex, markdown, table)."))] = False,
     variants: Annotated[Optional[int], typer.Option(
         "--variants", help=N_("Write N different sheets (same settings and difficulty, other gradients) and their "
         "answer keys into the folder -o DIR."), show_default=False, metavar="N")] = None,
@@ -72,7 +76,8 @@ def command(
             raise SettingsError(_("--variants writes a folder of sheets: give it with -o DIR"))
         seed = _seed(seed)
         steps = 3 if steps is None else steps
-        _write_variants(output_path, variants, steps, seed, resolved, hidden, format.value, digits, sig_digits)
+        _write_variants(output_path, variants, steps, seed, resolved, hidden, format.value, digits, sig_digits,
+                        answers=answers, working_space=working_space)
         return
     if not inputs and steps is not None:
         seed = _seed(seed)
@@ -86,7 +91,8 @@ def command(
             output.check_target(output_path, [source.path])
         if not inputs:
             output.message(_("no input given: the worksheet uses the article's example g = 0.1, 0.2, 0.15"))
-    meta = sheets.Meta(seed=seed if not inputs and steps is not None else None, sig_digits=sig_digits)
+    meta = sheets.Meta(seed=seed if not inputs and steps is not None else None, sig_digits=sig_digits,
+                       working_space=working_space)
     if format.value in ("moodle", "gift"):
         writer = sheets.to_moodle if format.value == "moodle" else sheets.to_gift
         output.emit(writer([("", report)], hidden, digits, sig_digits, seed=meta.seed), output_path)
@@ -109,9 +115,11 @@ SUFFIX = {"csv": "csv", "markdown": "md", "latex": "tex", "table": "txt"}
 
 
 def _write_variants(folder, count: int, steps: int, seed: int, resolved, hidden, fmt: str, digits: int,
-                    sig_digits: int) -> None:
+                    sig_digits: int, answers: bool = False, working_space: bool = False) -> None:
     """DIR/sheet-01.csv ... (what the students fill in and check marks), DIR/keys/key-01.csv ..., and the
-    format asked for: a printable sheet-01.tex / .md per variant, or one quiz.xml / quiz.gift with every variant."""
+    format asked for: a printable sheet-01.tex / .md per variant (with ``answers``, keys/key-01.tex / .md too; in
+    LaTeX, sheets.tex and keys.tex: every sheet or key, one per page, for one print job), or one quiz.xml /
+    quiz.gift / quiz-qti.zip with every variant."""
     from .. import tracing, writers
     from .. import worksheet as sheets
     from ..errors import InputError
@@ -129,14 +137,22 @@ def _write_variants(folder, count: int, steps: int, seed: int, resolved, hidden,
         report = tracing.compute(Gradients(values, ["x"], f"--variants {count} --seed {seed}"), resolved)
         exercises.append((vid, report))
     files: list[tuple] = []  # (path, text): every file, made before any is written
+    printed: dict[bool, list] = {False: [], True: []}  # the sheets' and the keys' documents, for sheets.tex, keys.tex
     for vid, report in exercises:
-        meta = sheets.Meta(variant=vid, seed=seed, sig_digits=sig_digits)
+        meta = sheets.Meta(variant=vid, seed=seed, sig_digits=sig_digits, working_space=working_space)
         files.append((folder / f"sheet-{vid}.csv", writers.csv(sheets.records(report, hidden, False, digits, meta))))
         files.append((folder / "keys" / f"key-{vid}.csv", writers.csv(sheets.records(report, hidden, True, digits,
                                                                                      meta))))
         if fmt in ("markdown", "latex", "table"):
-            files.append((folder / f"sheet-{vid}.{SUFFIX[fmt]}",
-                          writers.text(sheets.document(report, hidden, False, digits, meta), fmt, digits)))
+            for key in (False, True) if answers else (False,):
+                doc = sheets.document(report, hidden, key, digits, meta)
+                printed[key].append(doc)
+                path = folder / "keys" / f"key-{vid}.{SUFFIX[fmt]}" if key else folder / f"sheet-{vid}.{SUFFIX[fmt]}"
+                files.append((path, writers.text(doc, fmt, digits)))
+    if fmt == "latex":
+        files.append((folder / "sheets.tex", writers.latex_pages(printed[False], sheets.title(False), digits)))
+        if answers:
+            files.append((folder / "keys.tex", writers.latex_pages(printed[True], sheets.title(True), digits)))
     if fmt in ("moodle", "gift"):
         writer = sheets.to_moodle if fmt == "moodle" else sheets.to_gift
         name = "quiz.xml" if fmt == "moodle" else "quiz.gift"
