@@ -303,43 +303,93 @@ def _plain_decimal(text: str) -> str:
     return format(Decimal(text), "f")
 
 
-def lms_questions(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int):
-    """The questions of the sheets: for each asked cell (step, parameter, quantity) one per variant, with the
-    category it belongs to, its name, its text (HTML) and its answer (the key's value) and tolerance."""
+def lms_questions(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int) -> list[dict]:
+    """The questions of the sheets, variant by variant: for each asked cell (step, parameter, quantity) its variant,
+    step, parameter and quantity, its name, its text and the step's worked solution, each as HTML with TeX formulas
+    (``\\( … \\)``, for Moodle's MathJax filter: ``text``, ``solution``) and with plain Unicode (``plain_text``,
+    ``plain_solution``), its answer (the key's value) and its tolerance (half a unit in the ``sig_digits``-th
+    significant digit)."""
+    from . import explain, recurrence
     from .safe import xml
 
-    by_cell: dict[tuple, list[dict]] = {}
+    out: list[dict] = []
     for variant, report in exercises:
         header, body = rows(report, [], True, digits)
         names = columns(report.settings)
         several = len(report.names) > 1
         settings = xml(settings_text(report.settings, digits))
+        lead = "<p>" + _("Adadelta with %(settings)s.") % {"settings": settings} + "</p>"
+        tex_formulas = "<p>" + "<br>".join(_tex(f) for f in formulas(report.settings, recurrence.LATEX)) + "</p>"
+        plain_formulas = "<p>" + "<br>".join(xml(f) for f in formulas(report.settings)) + "</p>"
+        worked = {"tex": explain.report_lines(report, digits, notation=recurrence.LATEX),
+                  "plain": explain.report_lines(report, digits)}
         history: dict[str, list[tuple[int, dict]]] = {}
-        for (t, param, values), cells in zip(report.rows(), body):
+        for row, ((t, param, values), cells) in enumerate(zip(report.rows(), body)):
             history.setdefault(param, []).append((t, values))
             previous = history[param][-2][1] if len(history[param]) > 1 else None
+            where = f" ({xml(param)})" if several else ""
+            before = _state_before(report, param, previous, t, digits)
+            givens = [(c, cells[header.index(c)]) for c in names[2:] if c not in hide]
+            g = numfmt.full(values["g"])
+            forms = {}
+            for kind, sym, state, value in (
+                    ("tex", lambda name, i: recurrence.LATEX.symbol(name, i), before["tex"], lambda v: _tex(v)),
+                    ("plain", lambda name, i: HEADINGS[name].replace("_t", f"_{i}"), before["plain"], xml)):
+                state_text = ", ".join(value(f"{sym(k, t - 1)} = {v}") for k, v in state)
+                if givens:
+                    spell = _tex_number if kind == "tex" else str
+                    state_text += "; " + xml(_("given: %(values)s") % {"values": "§"}).replace("§", ", ".join(
+                        value(f"{sym(c, t)} = {spell(v)}") for c, v in givens))
+                forms[kind] = (value(f"{sym('g', t)} = {g}"), state_text)
             for name in asked(report, hide):
                 key_text = cells[header.index(name)]
-                where = f" ({xml(param)})" if several else ""
                 symbol = HEADINGS[name].replace("_t", f"_{t}")
-                state = _state_before(report, param, previous, t, digits)
-                givens = [f"{HEADINGS[c].replace('_t', f'_{t}')} = {cells[header.index(c)]}"
-                          for c in names[2:] if c not in hide]
-                if givens:
-                    state += "; " + xml(_("given: %(values)s") % {"values": ", ".join(givens)})
-                text = ("<p>" + _("Adadelta with %(settings)s.") % {"settings": settings} + "</p><p>"
-                        + "<br>".join(xml(f) for f in formulas(report.settings)) + "</p><p>"
-                        + _("Step %(t)s%(where)s: g_%(t)s = %(g)s; %(state)s.") % {
-                            "t": t, "where": where, "g": numfmt.full(values["g"]), "state": state}
-                        + "</p><p>" + _("Compute %(symbol)s to at least %(digits)s significant digits.") % {
-                            "symbol": xml(symbol), "digits": sig_digits} + "</p>")
+                question = {}
+                for kind, symbol_text in (("tex", _tex(recurrence.LATEX.symbol(name, t))), ("plain", xml(symbol))):
+                    gradient, state = forms[kind]
+                    question[kind] = (lead + (tex_formulas if kind == "tex" else plain_formulas) + "<p>"
+                                      + _("Step %(t)s%(where)s: %(gradient)s; %(state)s.") % {
+                                          "t": t, "where": where, "gradient": gradient, "state": state}
+                                      + "</p><p>" + _("Compute %(symbol)s to at least %(digits)s significant "
+                                                      "digits.") % {"symbol": symbol_text, "digits": sig_digits}
+                                      + "</p>")
+                heading, tex_lines = worked["tex"][row]
+                _heading, plain_lines = worked["plain"][row]
                 label = symbol + (f" ({param})" if several else "")
-                by_cell.setdefault((t, param, name), []).append({
-                    "category": label, "name": (_("Variant %(id)s: %(label)s") % {"id": variant, "label": label}
-                                                if variant else label),
-                    "text": text, "answer": _plain_decimal(key_text),
+                out.append({
+                    "variant": variant, "t": t, "param": param, "param_index": report.names.index(param),
+                    "quantity": name, "label": label,
+                    "name": (_("Variant %(id)s: %(label)s") % {"id": variant, "label": label} if variant else label),
+                    "text": question["tex"], "plain_text": question["plain"],
+                    "solution": f"<p><strong>{xml(heading)}</strong></p><p>"
+                                + "<br>".join(_tex(line) for line in tex_lines) + "</p>",
+                    "plain_solution": f"<p><strong>{xml(heading)}</strong></p><p>"
+                                      + "<br>".join(xml(line) for line in plain_lines) + "</p>",
+                    "answer": _plain_decimal(key_text),
                     "tolerance": format(_decimal_text(tolerance(float(key_text), sig_digits)), "f")})
-    return by_cell
+    return out
+
+
+def _tex_number(text: str) -> str:
+    r"""A number as a key writes it (9.98004e-7) in TeX: 9.98004 \times 10^{-7}.
+
+    >>> _tex_number("9.98004e-7"), _tex_number("-0.0101490")
+    ('9.98004 \\times 10^{-7}', '-0.0101490')
+    """
+    mantissa, marker, exponent = text.partition("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}" if marker else text
+
+
+def _tex(formula: str) -> str:
+    """A TeX formula as Moodle's MathJax filter reads it in HTML: ``\\( … \\)``, the HTML's special characters
+    escaped.
+
+    >>> _tex(r"x_{1} = 0 + 1 \\cdot \\left(-0.5\\right)")
+    '\\\\(x_{1} = 0 + 1 \\\\cdot \\\\left(-0.5\\\\right)\\\\)'
+    """
+    from .safe import xml
+
+    return "\\(" + xml(formula) + "\\)"
 
 
 def _decimal_text(value: float):
@@ -348,9 +398,10 @@ def _decimal_text(value: float):
     return Decimal(repr(value))
 
 
-def _state_before(report: Report, param: str, previous: dict | None, t: int, digits: int) -> str:
-    """E[g²]_{t−1}, E[Δx²]_{t−1} and x_{t−1}, as the step starts from them."""
-    from .safe import xml
+def _state_before(report: Report, param: str, previous: dict | None, t: int, digits: int) -> dict:
+    """E[g²]_{t−1}, E[Δx²]_{t−1} and x_{t−1}, as the step starts from them: (quantity, value) pairs, the values as
+    TeX (``tex``: 9.98004 \\times 10^{-7}) and as plain text (``plain``: 9.98004e-7)."""
+    from . import recurrence
 
     p = report.names.index(param)
 
@@ -360,9 +411,8 @@ def _state_before(report: Report, param: str, previous: dict | None, t: int, dig
 
     values = ({"eg2": previous["eg2"], "edx2": previous["edx2"], "x": previous["x"]} if previous is not None else
               {"eg2": initial("eg2_init"), "edx2": initial("edx2_init"), "x": initial("x0")})
-    parts = [f"{HEADINGS[k].replace('_t', f'_{t - 1}')} = {numfmt.sig(values[k], digits)}"
-             for k in ("eg2", "edx2", "x")]
-    return xml(", ".join(parts))
+    return {"tex": [(k, recurrence.LATEX.num(float(values[k]), digits)) for k in ("eg2", "edx2", "x")],
+            "plain": [(k, numfmt.sig(values[k], digits)) for k in ("eg2", "edx2", "x")]}
 
 
 def _category_root(seed: int | None) -> str:
@@ -372,38 +422,45 @@ def _category_root(seed: int | None) -> str:
 
 def to_moodle(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int,
               seed: int | None = None) -> str:
-    """Moodle XML: one numerical question per asked cell; with several variants, each cell's questions (one per
-    variant) in a category of their own, for a quiz's "random question from category"."""
+    """Moodle XML: one numerical question per asked cell, its formulas in TeX and its step's worked solution as
+    general feedback (shown once the question is answered); with several variants, each variant's questions in a
+    category of their own, named by it, so that a student's quiz can be their own paper variant."""
     import xml.etree.ElementTree as ET
 
     quiz = ET.Element("quiz")
-    by_cell = lms_questions(exercises, hide, digits, sig_digits)
     root = _category_root(seed)
 
     def category(path: str) -> None:
         question = ET.SubElement(quiz, "question", type="category")
         ET.SubElement(ET.SubElement(question, "category"), "text").text = path
 
-    if len(exercises) == 1:
-        category(root)
-    for questions in by_cell.values():
-        if len(exercises) > 1:
-            category(f"{root}/{_category_name(questions[0]['category'])}")
-        for q in questions:
-            question = ET.SubElement(quiz, "question", type="numerical")
-            ET.SubElement(ET.SubElement(question, "name"), "text").text = q["name"]
-            text = ET.SubElement(question, "questiontext", format="html")
-            ET.SubElement(text, "text").text = q["text"]
-            ET.SubElement(question, "defaultgrade").text = "1"
-            ET.SubElement(question, "penalty").text = "0.3333333"
-            ET.SubElement(question, "hidden").text = "0"
-            answer = ET.SubElement(question, "answer", fraction="100", format="moodle_auto_format")
-            ET.SubElement(answer, "text").text = q["answer"]
-            ET.SubElement(answer, "tolerance").text = q["tolerance"]
-            ET.SubElement(question, "unitgradingtype").text = "0"
-            ET.SubElement(question, "showunits").text = "3"
+    current = None
+    for q in lms_questions(exercises, hide, digits, sig_digits):
+        path = f"{root}/{_category_name(variant_category(q['variant']))}" if len(exercises) > 1 else root
+        if path != current:
+            category(path)
+            current = path
+        question = ET.SubElement(quiz, "question", type="numerical")
+        ET.SubElement(ET.SubElement(question, "name"), "text").text = q["name"]
+        text = ET.SubElement(question, "questiontext", format="html")
+        ET.SubElement(text, "text").text = q["text"]
+        feedback = ET.SubElement(question, "generalfeedback", format="html")
+        ET.SubElement(feedback, "text").text = q["solution"]
+        ET.SubElement(question, "defaultgrade").text = "1"
+        ET.SubElement(question, "penalty").text = "0.3333333"
+        ET.SubElement(question, "hidden").text = "0"
+        answer = ET.SubElement(question, "answer", fraction="100", format="moodle_auto_format")
+        ET.SubElement(answer, "text").text = q["answer"]
+        ET.SubElement(answer, "tolerance").text = q["tolerance"]
+        ET.SubElement(question, "unitgradingtype").text = "0"
+        ET.SubElement(question, "showunits").text = "3"
     ET.indent(quiz)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
+
+
+def variant_category(variant: str) -> str:
+    """The name of a variant's category (Moodle) or test (QTI): Variant 01."""
+    return _("Variant %(id)s") % {"id": variant}
 
 
 def _category_name(label: str) -> str:
@@ -430,16 +487,15 @@ def gift_escape(text: str) -> str:
 
 def to_gift(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int,
             seed: int | None = None) -> str:
-    """Moodle GIFT: the same questions as to_moodle, ``::name::[html]text{#answer:tolerance}``."""
-    by_cell = lms_questions(exercises, hide, digits, sig_digits)
+    """Moodle GIFT: the same questions as to_moodle, ``::name::[html]text{#answer:tolerance####solution}``."""
     root = _category_root(seed)
     lines = [f"// {title(False)}", ""]
-    if len(exercises) == 1:
-        lines += [f"$CATEGORY: {root}", ""]
-    for questions in by_cell.values():
-        if len(exercises) > 1:
-            lines += [f"$CATEGORY: {root}/{_category_name(questions[0]['category'])}", ""]
-        for q in questions:
-            lines += [f"::{gift_escape(q['name'])}::[html]{gift_escape(q['text'])}"
-                      f"{{#{q['answer']}:{q['tolerance']}}}", ""]
+    current = None
+    for q in lms_questions(exercises, hide, digits, sig_digits):
+        path = f"{root}/{_category_name(variant_category(q['variant']))}" if len(exercises) > 1 else root
+        if path != current:
+            lines += [f"$CATEGORY: {path}", ""]
+            current = path
+        lines += [f"::{gift_escape(q['name'])}::[html]{gift_escape(q['text'])}"
+                  f"{{#{q['answer']}:{q['tolerance']}####{gift_escape(q['solution'])}}}", ""]
     return "\n".join(lines)

@@ -16,9 +16,10 @@ from ..options import (
 )
 from ._common import NUMBERS_OK, check_digits, check_fragment
 
-FormatOpt, DEFAULT_FORMAT = format_option("csv", "markdown", "latex", "table", "moodle", "gift", help=N_(
+FormatOpt, DEFAULT_FORMAT = format_option("csv", "markdown", "latex", "table", "moodle", "gift", "qti", help=N_(
     "csv (what check reads back), markdown, latex (a printable document), table, moodle (Moodle XML: one numerical "
-    "question per asked cell) or gift (Moodle GIFT)."))
+    "question per asked cell), gift (Moodle GIFT) or qti (an IMS QTI 2.1 package, a zip: Canvas, ILIAS, OpenOlat, "
+    "Blackboard)."))
 
 COMMAND = dict(name="worksheet", context_settings=NUMBERS_OK, help=N_(
     'Make an exercise: a worksheet with blank columns for the student, or its answer key.'))
@@ -97,9 +98,30 @@ def command(
         writer = sheets.to_moodle if format.value == "moodle" else sheets.to_gift
         output.emit(writer([("", report)], hidden, digits, sig_digits, seed=meta.seed), output_path)
         return
+    if format.value == "qti":
+        _write_qti(output_path, [("", report)], hidden, digits, sig_digits, meta.seed)
+        return
     output.write_report(format.value, output_path, digits, fragment=latex_fragment,
                         document=lambda: sheets.document(report, hidden, answers, digits, meta=meta),
                         records=lambda: sheets.records(report, hidden, answers, digits, meta=meta))
+
+
+def qti_package(exercises, hidden, digits: int, sig_digits: int, seed) -> bytes:
+    from .. import qti
+    from .. import worksheet as sheets
+
+    return qti.package(sheets.lms_questions(exercises, hidden, digits, sig_digits), sheets.title(False), seed)
+
+
+def _write_qti(output_path, exercises, hidden, digits: int, sig_digits: int, seed) -> None:
+    """The QTI package to -o FILE.zip (or down a pipe with -o -): a zip is never written to a terminal."""
+    import sys
+
+    from ..errors import SettingsError
+
+    if output_path is None or (str(output_path) == "-" and sys.stdout.isatty()):
+        raise SettingsError(_("--format qti writes a zip: give it with -o FILE.zip"))
+    output.write_atomic(output_path, qti_package(exercises, hidden, digits, sig_digits, seed), binary=True)
 
 
 def _seed(seed):
@@ -157,11 +179,16 @@ def _write_variants(folder, count: int, steps: int, seed: int, resolved, hidden,
         writer = sheets.to_moodle if fmt == "moodle" else sheets.to_gift
         name = "quiz.xml" if fmt == "moodle" else "quiz.gift"
         files.append((folder / name, writer(exercises, hidden, digits, sig_digits, seed=seed)))
+    if fmt == "qti":
+        files.append((folder / "quiz-qti.zip", qti_package(exercises, hidden, digits, sig_digits, seed)))
     # A folder handed out once holds the class's work: a sheet that differs from what would be written (a name, an
     # answer) is never replaced. Writing the same sheets again changes nothing.
     for path, text in files:
         try:
-            changed = path.exists() and path.read_text(encoding="utf-8") != text
+            if isinstance(text, bytes):
+                changed = path.exists() and path.read_bytes() != text
+            else:
+                changed = path.exists() and path.read_text(encoding="utf-8") != text
         except (OSError, UnicodeDecodeError):
             changed = True
         if changed:
@@ -170,6 +197,6 @@ def _write_variants(folder, count: int, steps: int, seed: int, resolved, hidden,
                              source=str(path))
     (folder / "keys").mkdir(parents=True, exist_ok=True)
     for path, text in files:
-        output.write_atomic(path, text)
+        output.write_atomic(path, text, binary=isinstance(text, bytes))
     output.message(_f("wrote %(count)s sheets and their answer keys to %(folder)s", count=count,
                       folder=str(folder)))
