@@ -187,3 +187,28 @@ def test_animate_shows_its_progress_on_a_terminal(tmp_path):
     assert child.exitstatus == 0 and movie.stat().st_size > 0
     code, stderr = _figure_process(tmp_path, "plot", "0.1", "0.2", "--animate", tmp_path / "quiet.gif")
     assert code == 0 and "frame by frame" not in stderr  # a pipe or a log: no bar
+
+
+def test_walk_redraws_on_resize_without_a_key():
+    pexpect = pytest.importorskip("pexpect")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm"}
+    env.pop("COLUMNS", None)  # the window's own size, as a terminal gives it
+    env.pop("LINES", None)
+    child = pexpect.spawn(sys.executable, ["-m", "adadelta_cli", "walk", "0.1", "0.2", "0.15"], env=env,
+                          encoding="utf-8", timeout=20, dimensions=(24, 60))
+    child.expect("n/→ next")
+    child.send("n")
+    child.expect(r"Step 2 of 3[^\n]*?E\[Δx²\]_t left out to fit")  # narrow: a column gives way
+    child.expect("-0.010149")
+    child.setwinsize(30, 130)  # the window widened; no key pressed
+    end = r"(?:\x1b\[[0-9;]*m)*\s*\n"  # the end of a line, past any style
+    child.expect(r"Adadelta: ρ = 0\.95[^\n]*\n[^\n]*Step 2 of 3" + end + r"[^\n]*E\[Δx²\]_t", timeout=10)
+    child.expect("2.562e-6")  # the column shown again, the header above it
+    child.setwinsize(20, 50)
+    child.expect(r"Adadelta: ρ = 0\.95[^\n]*\n[^\n]*Step 2 of 3[^\n]*E\[g²\]_t, E\[Δx²\]_t left out", timeout=10)
+    child.send("n")  # the step kept through the resizes
+    child.expect("Step 3 of 3")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
