@@ -234,12 +234,12 @@ def _table_section(report: render.Report, digits: int, first: int, exercise: boo
 
 # One panel and its margins, in the SVG's units. The chart is as wide as its column, so its type grows with the
 # screen: 17 units are about 18 px at 1280 px wide and 28 px at 1920.
-PANEL_WIDTH, PANEL, LEFT, RIGHT, TOP, BOTTOM = 400, 150, 84, 20, 34, 30
+PANEL_WIDTH, PANEL, LEFT, RIGHT, TOP, BOTTOM = 400, 120, 84, 20, 34, 30
 
 
 def _chart_section(report: render.Report, first: int, last: int) -> str:
-    """x_t and η_t against t, one above the other (each as wide as the chart); every point and segment carries its step, so that the page shows the
-    steps so far; a cursor per step marks the current one."""
+    """x_t and η_t against t, one above the other (each as wide as the chart); every point and segment carries its
+    step, so that the page shows the steps so far; a cursor per step marks the current one."""
     steps = report.steps
     span = max(last - first, 1)
     outer = TOP + PANEL + BOTTOM
@@ -372,8 +372,8 @@ button:focus-visible, input:focus-visible {{ outline: 3px solid var(--accent); o
   :root:not(.large) #table-section h2 {{ display: none; }}
   :root:not(.large) #legend {{ grid-area: legend; }}
   :root:not(.large) .scroll {{ max-height: 30vh; }}
-  :root:not(.large) table {{ font-size: 0.75rem; }}
-  :root:not(.large) th, td {{ padding: 0.15rem 0.35rem; }}
+  :root:not(.large) table {{ font-size: 0.68rem; }}
+  :root:not(.large) th, :root:not(.large) td {{ padding: 0.15rem 0.2rem 0.15rem 0.5rem; }}
   :root:not(.large) .chart {{ max-height: calc(100vh - 14rem); }}
 }}
 .move {{ position: fixed; right: 0.6rem; bottom: 0.6rem; margin: 0; z-index: 2; max-width: 60vw;
@@ -409,7 +409,7 @@ tbody tr.later {{ display: none; }}
 body.sheet .blank {{ display: inline-flex; }}
 .box {{ display: inline-block; min-width: 9em; height: 1.5em; vertical-align: middle;
   border: 1.5px solid var(--fg); border-radius: 0.2em; }}
-td.box {{ display: table-cell; min-width: 6.5em; height: 1.6em; border: 1px solid var(--rule); border-radius: 0; }}
+td.box {{ display: table-cell; min-width: 4em; height: 1.6em; border: 1px solid var(--rule); border-radius: 0; }}
 @media print {{
   :root, :root.dark, :root:not(.light) {{ {_vars(LIGHT)} color-scheme: light; }}
   html {{ font-size: 13pt; }}

@@ -2,12 +2,12 @@
 OpenOlat and Blackboard import.
 
 The package holds ``imsmanifest.xml`` (IMS Content Packaging 1.1), one ``assessmentItem`` per asked cell (in
-``items/``) and one ``assessmentTest`` per variant (beside the manifest, so that its references to ``items/…`` hold) (its title names the variant, so that each student's quiz can be their own paper
-variant). Each item is the question ``worksheet --format moodle`` writes: the same text, the key's value as the
-correct response and the same tolerance rule (half a unit in the ``--sig-digits``-th significant digit, absolute),
-scored by an ``equal`` with ``toleranceMode="absolute"``; the step's worked solution is its modal feedback, shown
-once the question is answered. The text is plain Unicode: QTI has no TeX, and not every one of these platforms draws
-MathML.
+``items/``) and one ``assessmentTest`` per variant, beside the manifest so that its references to ``items/…`` hold;
+a test's title names its variant, so that each student's quiz can be their own paper variant. Each item is the
+question ``worksheet --format moodle`` writes: the same text, the key's value as the correct response and the same
+tolerance rule (half a unit in the ``--sig-digits``-th significant digit, absolute), scored by an ``equal`` with
+``toleranceMode="absolute"``; the step's worked solution is its modal feedback, shown once the question is answered.
+The text is plain Unicode: QTI has no TeX, and not every one of these platforms draws MathML.
 
 The same questions give the same bytes: the files are written in a fixed order with a fixed date.
 """
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 
 from .i18n import _
 from .safe import terminal

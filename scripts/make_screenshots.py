@@ -38,7 +38,8 @@ def screenshot(page: Path, step: int, target: Path, dark: bool = False, size: tu
     extra = ["--force-dark-mode", "--blink-settings=preferredColorScheme=0"] if dark else []
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run([chromium(), *FLAGS, *extra, f"--user-data-dir={profile}", "--virtual-time-budget=3000",
-                        f"--window-size={size[0]},{size[1]}", f"--screenshot={target}", f"{page.resolve().as_uri()}#step={step}"],
+                        f"--window-size={size[0]},{size[1]}", f"--screenshot={target}",
+                        f"{page.resolve().as_uri()}#step={step}"],
                        check=True, capture_output=True, timeout=120)
     print(f"wrote {target}")
 

@@ -539,3 +539,9 @@ def test_a_key_made_alone_says_it_is_a_key(run):
     assert "Answer key: seed 5" in tex and "Fill in" not in tex and "Name:" not in tex
     md = run("worksheet", "--steps", "2", "--seed", "5", "--working-space", "--format", "markdown").stdout
     assert "**Working, step 1: g\\_1 = " in md and "**Working, step 2: g\\_2 = " in md
+
+
+def test_working_space_is_for_printed_sheets(run):
+    result = run("worksheet", "0.1", "--working-space")  # CSV: nowhere to leave room
+    assert result.exit_code == 2 and "--working-space" in result.stderr and "latex" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""

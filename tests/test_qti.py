@@ -160,7 +160,7 @@ def test_variants_one_test_each_named_by_it_and_the_same_bytes_every_time(run, t
     resources, files = read(data)
     tests = {r[1]: files[r[1]] for r in resources.values() if r[0] == "imsqti_test_xmlv2p1"}
     assert sorted(tests) == ["test-v01.xml", "test-v02.xml", "test-v03.xml"]
-    for n, (href, doc) in enumerate(sorted(tests.items()), start=1):
+    for n, (_href, doc) in enumerate(sorted(tests.items()), start=1):
         assert f"Variant 0{n}" in doc.get("title") and "seed 4" in doc.get("title")
         refs = [r.get("identifier") for r in doc.iter(f"{QTI}assessmentItemRef")]
         assert refs == [f"item-v0{n}-t1-p1-eta", f"item-v0{n}-t2-p1-eta"]

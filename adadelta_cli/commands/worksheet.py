@@ -68,6 +68,9 @@ def command(
 
     checking.check_sig_digits(sig_digits)
     hidden = sheets.parse_hide(hide)
+    if working_space and format.value not in ("latex", "markdown", "table"):
+        raise SettingsError(_f("--working-space is room on a printed sheet: give it with --format latex, markdown or "
+                               "table, not %(format)s", format=format.value))
     resolved = settings.resolve()
     if inputs and (steps is not None or seed is not None or variants is not None):
         raise SettingsError(_("--steps, --seed and --variants draw gradients when there is no INPUT; give one or "
