@@ -233,8 +233,8 @@ def _table_section(report: render.Report, digits: int, first: int, exercise: boo
 # --- The chart --------------------------------------------------------------------------------------------------
 
 # One panel and its margins, in the SVG's units. The chart is as wide as its column, so its type grows with the
-# screen: 17 units are about 18 px at 1280 px wide and 28 px at 1920.
-PANEL_WIDTH, PANEL, LEFT, RIGHT, TOP, BOTTOM = 400, 120, 84, 20, 34, 30
+# screen: 18 units are about 21 px at 1280 px wide and 32 px at 1920.
+PANEL_WIDTH, PANEL, LEFT, RIGHT, TOP, BOTTOM = 400, 120, 92, 20, 36, 32
 
 
 def _chart_section(report: render.Report, first: int, last: int) -> str:
@@ -390,9 +390,9 @@ tbody tr.later {{ display: none; }}
 .chart {{ width: 100%; height: auto; max-height: 85vh; }}
 .chart .frame {{ fill: none; stroke: var(--rule); }}
 .chart .zero {{ stroke: var(--rule); stroke-dasharray: 4 3; }}
-.chart .title {{ fill: var(--fg); font-style: italic; font-size: 22px; }}
-.chart .sub {{ font-size: 16px; }}
-.chart .tick {{ fill: var(--muted); font-size: 17px; }}
+.chart .title {{ fill: var(--fg); font-style: italic; font-size: 24px; }}
+.chart .sub {{ font-size: 18px; }}
+.chart .tick {{ fill: var(--muted); font-size: 18px; }}
 .chart .seg {{ stroke-width: 2.5; }}
 .chart .cursor {{ stroke: var(--muted); stroke-width: 1.5; stroke-dasharray: 5 4; }}
 .chart .later, .chart .cursor:not(.now) {{ display: none; }}
