@@ -78,16 +78,17 @@ def preamble(title: str, xelatex: bool) -> list[str]:
     return lines
 
 
-def document(title: str, body: list[str], fragment: bool, extra_text: tuple[str, ...] = ()) -> str:
+def document(title: str, body: list[str], fragment: bool, extra_text: tuple[str, ...] = (),
+             headed: bool = True) -> str:
     """``body`` as a whole document, or alone (``fragment``: what to paste; it needs amsmath, array and
-    longtable)."""
+    longtable). ``headed``: the title set above the body (else the body carries its own headings)."""
     xelatex = needs_xelatex(title, *extra_text)
     if fragment:
         head = [f"% {text(title)}: " + r"paste into a document that loads amsmath, array and longtable"
                 + (r" (and ctex, compiled with xelatex: the text is Chinese)" if xelatex else ""),
                 "% (tables and equations are sized for a 17 cm text width at 11pt: A4 with 2 cm margins)"]
         return "\n".join(head + body) + "\n"
-    return "\n".join(preamble(title, xelatex) + [rf"\section*{{{text(title)}}}"] + body
+    return "\n".join(preamble(title, xelatex) + ([rf"\section*{{{text(title)}}}"] if headed else []) + body
                      + [r"\end{document}"]) + "\n"
 
 

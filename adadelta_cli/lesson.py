@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from . import numfmt, recurrence, render
-from .i18n import _, _f, language
+from .i18n import N_, _, _f, language
 from .safe import xml as text  # every text on the page: escaped, control characters shown as escapes
 
 MAX_ROWS = 2000  # steps × parameters: a page for the classroom, not a long trace (each step is written out whole)
@@ -28,8 +28,12 @@ PALETTE = 6  # series colours in the chart, reused past that many parameters
 # --- The page ---------------------------------------------------------------------------------------------------
 
 
-def page(report: render.Report, digits: int = 6) -> str:
-    """The whole lesson page for a trace ``report``, as text (UTF-8 when written)."""
+def page(report: render.Report, digits: int = 6, exercise: bool = False) -> str:
+    """The whole lesson page for a trace ``report``, as text (UTF-8 when written).
+
+    ``exercise``: the page for the students (``lesson --exercise``): each step's g_t, the settings, the formulas with
+    a blank box for each result and the table with blank cells; the worked values are not in the page at all (no
+    chart either: its points are answers)."""
     from .errors import SettingsError
 
     steps = report.steps.g.shape[0]
@@ -42,17 +46,18 @@ def page(report: render.Report, digits: int = 6) -> str:
     first = report.first_t
     last = first + steps - 1
     body = [
-        _header(report, digits, first, last),
+        _header(report, digits, first, last, exercise),
         '<main>',
         '<section id="formulas" aria-live="polite">',
-        *(_step_section(report, t, explained[t], first, last) for t in range(first, last + 1)),
+        *(_step_section(report, t, explained[t], first, last, digits, exercise) for t in range(first, last + 1)),
         '</section>',
         '<div class="below">',
-        _table_section(report, digits, first),
-        _chart_section(report, first, last),
+        _table_section(report, digits, first, exercise),
+        "" if exercise else _chart_section(report, first, last),
         '</div>',
-        _legend(mode),
+        _legend(mode, exercise),
         '</main>',
+        f'<p class="move" id="move" hidden>{text(_(MOVE))}</p>',
     ]
     script = _SCRIPT
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
@@ -66,13 +71,13 @@ def page(report: render.Report, digits: int = 6) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="generator" content="adadelta-cli">',
-        f"<title>{text(_('Adadelta, step by step'))}</title>",
+        f"<title>{text(_title(exercise))}</title>",
         f"<style>{_style()}</style>",
         # Without the script (switched off, or a viewer without one), every step and row is shown, one after another.
         "<noscript><style>section.step[hidden] { display: block; } tbody tr.later { display: table-row; } "
         "nav { display: none; }</style></noscript>",
         "</head>",
-        "<body>",
+        '<body class="exercise sheet">' if exercise else "<body>",
     ]
     return "\n".join(head + body + [f"<script>{script}</script>", "</body>", "</html>"]) + "\n"
 
@@ -93,21 +98,41 @@ def _step_label(t: int, last: int) -> str:
     return text(_f("Step %(t)d of %(total)d", t=t, total=last))
 
 
-def _header(report: render.Report, digits: int, first: int, last: int) -> str:
+MOVE = N_("↓ More below (the table, the chart): scroll with ↓ or the mouse wheel; → is the next step")
+TASK = N_("Work out each step from its g_t and the settings: fill in every box, then the table.")
+
+
+def _title(exercise: bool) -> str:
+    return _("Adadelta, step by step: exercise") if exercise else _("Adadelta, step by step")
+
+
+def source_name(source: str) -> str:
+    r"""The input as the page names it: a file by its name alone (a page on the wall never shows a directory).
+
+    >>> source_name("/home/ann/course/article.csv"), source_name("C:\\Users\\ann\\g.txt"), source_name("-")
+    ('article.csv', 'g.txt', '-')
+    """
+    return source.replace("\\", "/").rstrip("/").rpartition("/")[2] or source
+
+
+def _header(report: render.Report, digits: int, first: int, last: int, exercise: bool = False) -> str:
     source = report.settings.get("input", "")
     if source == "the article's example":
         source = _(source)
     elif source == "arguments":  # the gradients typed on the command line: shown as they are (the first few)
         given = [numfmt.sig(g, digits) for g in report.steps.g[:, 0][:8].tolist()]
         source = "g = " + ", ".join(given) + (", …" if report.steps.g.shape[0] > 8 else "")
+    else:
+        source = source_name(source)
     notes = "".join(f'<p class="note">{text(note)}</p>' for note in report.notes)
     button = '<button type="button" id="{0}" title="{2}">{1}</button>'.format
     return "\n".join([
         "<header>",
-        f"<h1>{text(_('Adadelta, step by step'))}</h1>",
+        f"<h1>{text(_title(exercise))}</h1>",
         f'<p class="settings">{text(render.settings_line(report.settings, digits))}'
         f' · {text(_f("input: %(source)s", source=source))}</p>',
         notes,
+        f'<p class="task">{text(_(TASK))}</p>' if exercise else "",
         f'<nav aria-label="{text(_("Steps"))}">',
         button("first", "|◀", text(_("First step (Home)"))),
         button("back", "◀", text(_("Back (←)"))),
@@ -116,8 +141,9 @@ def _header(report: render.Report, digits: int, first: int, last: int) -> str:
         button("next", "▶", text(_("Next (→)"))),
         button("end", "▶|", text(_("Last step (End)"))),
         '<span class="toggles">',
-        f'<button type="button" id="exercise" aria-pressed="false">{text(_("Hide the numbers"))}</button>',
-        '<button type="button" id="reveal" hidden>' + text(_("Show this step's numbers")) + "</button>",
+        *([] if exercise else [
+            f'<button type="button" id="exercise" aria-pressed="false">{text(_("Hide the numbers"))}</button>',
+            '<button type="button" id="reveal" hidden>' + text(_("Show this step's numbers")) + "</button>"]),
         f'<button type="button" id="large" aria-pressed="false">{text(_("Large print"))}</button>',
         f'<button type="button" id="theme">{text(_("Light / dark"))}</button>',
         f'<button type="button" id="print">{text(_("Print"))}</button>',
@@ -130,8 +156,12 @@ def _header(report: render.Report, digits: int, first: int, last: int) -> str:
 _EQUALS = recurrence.MATHML.equals
 
 
-def _math_line(line: str) -> str:
-    """One line of --explain: the symbol and its formula, then each worked value (a ``v``, hidden in exercise mode).
+_BLANK = f'<span class="blank"><math displaystyle="true">{_EQUALS}</math><span class="box"></span></span>'
+
+
+def _math_line(line: str, exercise: bool = False) -> str:
+    """One line of --explain: the symbol and its formula, then each worked value (a ``v``, hidden in exercise mode),
+    then a blank box (shown when the exercise is printed, and on the exercise page in place of the values).
 
     Each piece is its own <math> in a wrapping row, so that a long line (E[Δx²]_t's) breaks between two "="
     on a narrow screen or in large print instead of running off the page (MathML has no line breaking of its own).
@@ -139,21 +169,28 @@ def _math_line(line: str) -> str:
     head, formula, *worked = line.split(_EQUALS)
     # The formula in its own <mrow>: a leading minus (−η_t·g_t) is then a sign, not a binary operator.
     pieces = [f'<math displaystyle="true">{head}{_EQUALS}<mrow>{formula}</mrow></math>']
-    pieces += [f'<span class="seg"><math displaystyle="true">{_EQUALS}</math><span class="v">'
-               f'<math displaystyle="true">{part}</math></span></span>' for part in worked]
+    if not exercise:
+        pieces += [f'<span class="seg"><math displaystyle="true">{_EQUALS}</math><span class="v">'
+                   f'<math displaystyle="true">{part}</math></span></span>' for part in worked]
+    pieces.append(_BLANK)
     return f'<div class="line">{"".join(pieces)}</div>'
 
 
 def _step_section(report: render.Report, t: int, blocks: list[tuple[str, list[str]]], first: int,
-                  last: int) -> str:
+                  last: int, digits: int = 6, exercise: bool = False) -> str:
     several = len(report.names) > 1
     hidden = "" if t == first else " hidden"
     out = [f'<section class="step" id="step-{t}" data-t="{t}"{hidden}>', f"<h2>{_step_label(t, last)}</h2>"]
-    for param, lines in blocks:
+    row = t - report.first_t
+    for p, (param, lines) in enumerate(blocks):
         out.append('<div class="param">')
         if several:
             out.append(f'<h3>{text(param)}</h3>')
-        out.extend(_math_line(line) for line in lines)
+        # The step's gradient, given: what the step is worked out from (printed as an exercise too).
+        g = recurrence.MATHML.num(float(report.steps.g[row, p]), digits)
+        out.append(f'<p class="given"><math displaystyle="true">{recurrence.MATHML.symbol("g", t)}{_EQUALS}{g}'
+                   f'</math></p>')
+        out.extend(_math_line(line, exercise) for line in lines)
         out.append("</div>")
     out.append("</section>")
     return "\n".join(out)
@@ -167,7 +204,7 @@ def _symbol(name: str, t: int | str = "t") -> str:
     return f"<math>{recurrence.MATHML.symbol(name, t)}</math>"
 
 
-def _table_section(report: render.Report, digits: int, first: int) -> str:
+def _table_section(report: render.Report, digits: int, first: int, exercise: bool = False) -> str:
     several = len(report.names) > 1
     columns = _columns(report)
     heads = ['<th scope="col"><math><mi>t</mi></math></th>']
@@ -181,8 +218,13 @@ def _table_section(report: render.Report, digits: int, first: int) -> str:
         state = ' class="now"' if t == first else ' class="later"'
         cells = [f'<th scope="row">{t}</th>'] + ([f'<td class="name">{text(param)}</td>'] if several else [])
         for name in columns:
-            kind = "" if name == "g" else ' class="v"'  # g_t is given; the rest is worked out
-            cells.append(f"<td{kind}>{text(numfmt.sig(values[name], digits))}</td>")
+            number = text(numfmt.sig(values[name], digits))
+            if name == "g":  # g_t is given; the rest is worked out
+                cells.append(f"<td>{number}</td>")
+            elif exercise:
+                cells.append('<td class="box"></td>')
+            else:  # the number in a span of its own: a printed exercise leaves it out, not merely transparent
+                cells.append(f'<td class="v"><span>{number}</span></td>')
         out.append(f'<tr data-t="{t}"{state}>{"".join(cells)}</tr>')
     out += ["</tbody>", "</table>", "</div>", "</section>"]
     return "\n".join(out)
@@ -190,21 +232,23 @@ def _table_section(report: render.Report, digits: int, first: int) -> str:
 
 # --- The chart --------------------------------------------------------------------------------------------------
 
-PANEL_WIDTH, PANEL, LEFT, RIGHT, TOP, BOTTOM = 150, 100, 66, 12, 22, 22  # one panel and its margins
+# One panel and its margins, in the SVG's units. The chart is as wide as its column, so its type grows with the
+# screen: 18 units are about 21 px at 1280 px wide and 32 px at 1920.
+PANEL_WIDTH, PANEL, LEFT, RIGHT, TOP, BOTTOM = 400, 120, 92, 20, 36, 32
 
 
 def _chart_section(report: render.Report, first: int, last: int) -> str:
-    """x_t and η_t against t, side by side; every point and segment carries its step, so that the page shows the
-    steps so far; a cursor per step marks the current one."""
+    """x_t and η_t against t, one above the other (each as wide as the chart); every point and segment carries its
+    step, so that the page shows the steps so far; a cursor per step marks the current one."""
     steps = report.steps
     span = max(last - first, 1)
-    outer = LEFT + PANEL_WIDTH + RIGHT
-    width, height = 2 * outer, TOP + PANEL + BOTTOM
+    outer = TOP + PANEL + BOTTOM
+    width, height = LEFT + PANEL_WIDTH + RIGHT, 2 * outer
     label = text(_("Chart of x_t and η_t"))
     out = [f'<section id="chart-section" aria-label="{label}">',
            f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">']
     for index, (name, symbol) in enumerate((("x", "x"), ("eta", "η"))):
-        left = index * outer + LEFT
+        left, top = LEFT, index * outer + TOP
         right = left + PANEL_WIDTH
         values = getattr(steps, name).astype(float)
         low, high = _range(values)
@@ -212,19 +256,19 @@ def _chart_section(report: render.Report, first: int, last: int) -> str:
         def sx(t: int, left=left) -> float:
             return left + PANEL_WIDTH * ((t - first) / span if last > first else 0.5)
 
-        def sy(v: float, low=low, high=high) -> float:
-            return TOP + PANEL - PANEL * (v - low) / (high - low)
+        def sy(v: float, low=low, high=high, top=top) -> float:
+            return top + PANEL - PANEL * (v - low) / (high - low)
 
-        out.append(f'<text class="title" x="{left}" y="{TOP - 7}">{symbol}<tspan class="sub" dy="4">t</tspan></text>')
-        out.append(f'<rect class="frame" x="{left}" y="{TOP}" width="{PANEL_WIDTH}" height="{PANEL}"/>')
+        out.append(f'<text class="title" x="{left}" y="{top - 9}">{symbol}<tspan class="sub" dy="5">t</tspan></text>')
+        out.append(f'<rect class="frame" x="{left}" y="{top}" width="{PANEL_WIDTH}" height="{PANEL}"/>')
         for value in (high, low):
-            out.append(f'<text class="tick" x="{left - 5}" y="{_n(sy(value) + 4)}" text-anchor="end">'
+            out.append(f'<text class="tick" x="{left - 6}" y="{_n(sy(value) + 5)}" text-anchor="end">'
                        f'{text(numfmt.sig(value, 3))}</text>')
         if low < 0 < high:
             out.append(f'<line class="zero" x1="{left}" x2="{right}" y1="{_n(sy(0))}" y2="{_n(sy(0))}"/>')
-        out.append(f'<text class="tick" x="{left}" y="{TOP + PANEL + 16}">t = {first}</text>')
+        out.append(f'<text class="tick" x="{left}" y="{top + PANEL + 22}">t = {first}</text>')
         if last > first:
-            out.append(f'<text class="tick" x="{right}" y="{TOP + PANEL + 16}" text-anchor="end">{last}</text>')
+            out.append(f'<text class="tick" x="{right}" y="{top + PANEL + 22}" text-anchor="end">{last}</text>')
         for p in range(values.shape[1]):
             colour = f"s{p % PALETTE}"
             for row in range(values.shape[0]):
@@ -235,7 +279,7 @@ def _chart_section(report: render.Report, first: int, last: int) -> str:
                 if row and math.isfinite(values[row - 1, p]):
                     px, py = _n(sx(t - 1)), _n(sy(values[row - 1, p]))
                     out.append(f'<line class="seg {colour} mark" data-t="{t}" x1="{px}" y1="{py}" x2="{x}" y2="{y}"/>')
-                out.append(f'<circle class="pt {colour} mark" data-t="{t}" cx="{x}" cy="{y}" r="3"/>')
+                out.append(f'<circle class="pt {colour} mark" data-t="{t}" cx="{x}" cy="{y}" r="4"/>')
         for t in range(first, last + 1):
             state = "now" if t == first else "later"
             out.append(f'<line class="cursor {state}" data-t="{t}" x1="{_n(sx(t))}" x2="{_n(sx(t))}" y1="{TOP}" '
@@ -263,9 +307,10 @@ def _n(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _legend(mode: recurrence.Mode) -> str:
+def _legend(mode: recurrence.Mode, exercise: bool = False) -> str:
     items = "".join(f"<li>{_symbol(q.name)} {text(_(q.meaning))}</li>" for q in recurrence.quantities(mode))
-    keys = text(_("Keys: → next, ← back, Home first, End last. With the numbers hidden, click a value to show it."))
+    keys = text(_("Keys: → next, ← back, Home first, End last.") if exercise else
+                _("Keys: → next, ← back, Home first, End last. With the numbers hidden, click a value to show it."))
     return f'<section id="legend"><ul>{items}</ul><p class="keys">{keys}</p></section>'
 
 
@@ -314,9 +359,27 @@ button:focus-visible, input:focus-visible {{ outline: 3px solid var(--accent); o
 .line > math:first-child {{ margin-left: -2.5em; }}
 .seg {{ display: inline-flex; align-items: baseline; gap: 0.3em; }}
 .v {{ padding: 0 0.1em; }}
-.below {{ display: flex; flex-wrap: wrap; gap: 1.2rem; align-items: flex-start; }}
-#table-section {{ flex: 1 1 auto; min-width: 0; max-width: 100%; }}
-#chart-section {{ flex: 1 1 20rem; max-width: 36rem; }}
+.below {{ display: flex; flex-direction: column; gap: 0.8rem; }}
+#table-section {{ min-width: 0; max-width: 100%; }}
+#chart-section {{ width: 100%; }}
+/* A projector or a wide screen: the step's formulas on the left; the table and the chart on the right, kept in view
+   while the formulas scroll (large print), so that one screen holds the step. */
+@media screen and (min-width: 1000px) and (min-aspect-ratio: 5/4) {{
+  :root:not(.large) main {{ display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); column-gap: 1.2rem;
+    grid-template-areas: "formulas side" "legend legend"; align-items: start; }}
+  :root:not(.large) #formulas {{ grid-area: formulas; }}
+  :root:not(.large) .below {{ grid-area: side; position: sticky; top: 0.4rem; margin-top: 0.4rem; gap: 0.4rem; }}
+  :root:not(.large) #table-section h2 {{ display: none; }}
+  :root:not(.large) #legend {{ grid-area: legend; }}
+  :root:not(.large) .scroll {{ max-height: 30vh; }}
+  :root:not(.large) table {{ font-size: 0.68rem; }}
+  :root:not(.large) th, :root:not(.large) td {{ padding: 0.15rem 0.2rem 0.15rem 0.5rem; }}
+  :root:not(.large) .chart {{ max-height: calc(100vh - 14rem); }}
+}}
+.move {{ position: fixed; right: 0.6rem; bottom: 0.6rem; margin: 0; z-index: 2; max-width: 60vw;
+  padding: 0.2rem 0.7rem; border-radius: 0.4rem; background: var(--accent); color: var(--bg); font-size: 0.7rem;
+  box-shadow: 0 0.1rem 0.5rem rgba(0, 0, 0, 0.3); }}
+.move[hidden] {{ display: none; }}
 .scroll {{ max-height: 22rem; overflow: auto; border: 1px solid var(--rule); border-radius: 0.4rem; }}
 table {{ border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; font-size: 0.9rem; }}
 th, td {{ padding: 0.2rem 0.6rem; text-align: right; white-space: nowrap; border-bottom: 1px solid var(--rule); }}
@@ -324,27 +387,34 @@ td.name {{ text-align: left; }}
 thead th {{ position: sticky; top: 0; z-index: 1; background: var(--panel); border-bottom: 2px solid var(--rule); }}
 tbody tr.now {{ background: var(--now); font-weight: 600; }}
 tbody tr.later {{ display: none; }}
-.chart {{ width: 100%; height: auto; }}
+.chart {{ width: 100%; height: auto; max-height: 85vh; }}
 .chart .frame {{ fill: none; stroke: var(--rule); }}
 .chart .zero {{ stroke: var(--rule); stroke-dasharray: 4 3; }}
-.chart .title {{ fill: var(--fg); font-style: italic; font-size: 16px; }}
-.chart .sub {{ font-size: 12px; }}
-.chart .tick {{ fill: var(--muted); font-size: 13px; }}
-.chart .seg {{ stroke-width: 2; }}
+.chart .title {{ fill: var(--fg); font-style: italic; font-size: 24px; }}
+.chart .sub {{ font-size: 18px; }}
+.chart .tick {{ fill: var(--muted); font-size: 18px; }}
+.chart .seg {{ stroke-width: 2.5; }}
 .chart .cursor {{ stroke: var(--muted); stroke-width: 1.5; stroke-dasharray: 5 4; }}
 .chart .later, .chart .cursor:not(.now) {{ display: none; }}
-.chart circle.now {{ r: 5; }}
+.chart circle.now {{ r: 6; }}
 {"".join(f".chart .s{i} {{ stroke: var(--s{i}); fill: var(--s{i}); }} .key.s{i} {{ color: var(--s{i}); }}"
          for i in range(PALETTE))}
 #legend ul {{ list-style: none; padding: 0; margin: 1rem 0 0; display: flex; flex-wrap: wrap; gap: 0.3rem 1.6rem;
   color: var(--muted); font-size: 0.85rem; }}
 .exercise .step .v:not(.shown), .exercise tr.now .v:not(.shown) {{ color: transparent; background: var(--mask);
   border-radius: 0.2em; cursor: pointer; }}
+.given {{ margin: 0.3em 0; font-size: 1.15em; }}
+.task {{ margin: 0.3rem 0; font-weight: 600; }}
+.blank {{ display: none; align-items: baseline; gap: 0.3em; }}
+body.sheet .blank {{ display: inline-flex; }}
+.box {{ display: inline-block; min-width: 9em; height: 1.5em; vertical-align: middle;
+  border: 1.5px solid var(--fg); border-radius: 0.2em; }}
+td.box {{ display: table-cell; min-width: 4em; height: 1.6em; border: 1px solid var(--rule); border-radius: 0; }}
 @media print {{
   :root, :root.dark, :root:not(.light) {{ {_vars(LIGHT)} color-scheme: light; }}
   html {{ font-size: 13pt; }}
   body {{ max-width: none; padding: 0; }}
-  nav, #chart-section, #legend {{ display: none; }}
+  nav, #chart-section, #legend, .move {{ display: none; }}
   #formulas {{ border: none; background: none; padding: 0; margin: 0; }}
   section.step, section.step[hidden] {{ display: block; }}
   section.step + section.step, .below {{ break-before: page; }}
@@ -352,8 +422,20 @@ tbody tr.later {{ display: none; }}
   .scroll {{ max-height: none; overflow: visible; border: none; }}
   tbody tr.later {{ display: table-row; }}
   tbody tr.now {{ background: none; }}
-  .exercise .below {{ display: none; }}
-  .exercise .step .v:not(.shown) {{ background: none; border-bottom: 1px solid #000; }}
+  /* The exercise on paper: every step's g_t and formulas with a box for each result, the table with blank cells;
+     the worked values are left out of the printed document (not drawn at all, so not in its text either). */
+  .exercise section.step + section.step {{ break-before: auto; }}
+  .exercise section.step {{ break-inside: avoid; border-top: 1px solid var(--rule); }}
+  .exercise section.step h2 {{ font-size: 1.1rem; }}
+  .exercise .seg, .exercise td.v > span {{ display: none; }}
+  .exercise .blank {{ display: inline-flex; }}
+  .exercise .line {{ margin: 0.35em 0; font-size: 1em; }}
+  .exercise .below {{ break-before: auto; margin-top: 1rem; }}
+  .exercise #table-section {{ break-inside: avoid; }}
+  .exercise table {{ font-size: 0.85rem; }}
+  .exercise tbody td, .exercise tbody th {{ height: 2.2em; }}
+  .exercise td.v, .exercise td.box {{ min-width: 6em; border: 1px solid var(--rule); }}
+  .exercise tbody tr.now {{ font-weight: normal; }}
 }}
 """
 
@@ -393,7 +475,8 @@ _SCRIPT = r"""
     box.value = n;
     $("first").disabled = $("back").disabled = n === first;
     $("next").disabled = $("end").disabled = n === last;
-    $("reveal").hidden = !exercise();
+    if ($("reveal")) { $("reveal").hidden = !exercise(); }
+    fits();
     var row = document.querySelector("tbody tr.now");
     if (row && scroller) {
       var top = row.offsetTop - scroller.querySelector("thead").offsetHeight;
@@ -402,6 +485,12 @@ _SCRIPT = r"""
       }
     }
   }
+  function fits() {
+    $("move").hidden = !root.classList.contains("large") ||
+      window.scrollY + window.innerHeight >= root.scrollHeight - 4;
+  }
+  window.addEventListener("scroll", fits);
+  window.addEventListener("resize", fits);
   function go(n) {
     n = clamp(n);
     var hash = "#step=" + n;
@@ -422,18 +511,21 @@ _SCRIPT = r"""
   $("next").addEventListener("click", function () { go(current + 1); });
   $("end").addEventListener("click", function () { go(last); });
   box.addEventListener("change", function () { go(box.value); });
-  $("exercise").addEventListener("click", function () {
-    var on = body.classList.toggle("exercise");
-    this.setAttribute("aria-pressed", on ? "true" : "false");
-    show(current);
-  });
-  $("reveal").addEventListener("click", function () {
-    var all = values();
-    for (var i = 0; i < all.length; i++) { all[i].classList.add("shown"); }
-    checkRevealed();
-  });
+  if ($("exercise")) {
+    $("exercise").addEventListener("click", function () {
+      var on = body.classList.toggle("exercise");
+      this.setAttribute("aria-pressed", on ? "true" : "false");
+      show(current);
+    });
+    $("reveal").addEventListener("click", function () {
+      var all = values();
+      for (var i = 0; i < all.length; i++) { all[i].classList.add("shown"); }
+      checkRevealed();
+    });
+  }
   $("large").addEventListener("click", function () {
     this.setAttribute("aria-pressed", root.classList.toggle("large") ? "true" : "false");
+    fits();
   });
   $("theme").addEventListener("click", function () {
     var dark = root.classList.contains("dark") ||

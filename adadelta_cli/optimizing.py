@@ -234,7 +234,7 @@ def contour_plot(function: Function, adadelta, results, x0: np.ndarray, path, wr
         raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
     plotting.check_suffix(path, plotting.FILE_FORMATS, "--plot")
     plt = plotting.pyplot()
-    with plotting.figure_style(large):
+    with plotting.figure_style(large, texts=(title,)):
         figure, _drawn, _count = contour_figure(function, adadelta, results, x0, title, large)
         try:
             plotting.save(figure, path, write)
@@ -253,7 +253,7 @@ def contour_animation(function: Function, adadelta, results, x0: np.ndarray, pat
         raise SettingsError(_("--animate draws paths over contours of functions of x and y (two dimensions)"))
     plotting.check_suffix(path, plotting.ANIMATION_FORMATS, "--animate")
     plt = plotting.pyplot()
-    with plotting.figure_style(large):
+    with plotting.figure_style(large, texts=(title,)):
         figure, drawn, count = contour_figure(function, adadelta, results, x0, title, large)
         try:
             plotting.animate(figure, drawn, count, path)

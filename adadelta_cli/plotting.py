@@ -9,7 +9,9 @@ there is none, one line says so and the labels stay English.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -204,10 +206,40 @@ def cjk_font() -> str | None:
     return next((name for name in CJK_FONTS if name in known), None)
 
 
+FONT_TO_INSTALL = N_("Noto Sans CJK (apt install fonts-noto-cjk; on other systems any font with these characters)")
+
+
+def needs_cjk(*texts: str | None) -> bool:
+    """Whether any of ``texts`` (a title, a parameter's name) holds a character DejaVu Sans has no glyph for:
+    Chinese, Japanese and Korean (the ranges a CJK font covers).
+
+    >>> needs_cjk("x", "ρ = 0.95", "Δx_t"), needs_cjk("权重"), needs_cjk(None)
+    (False, True, False)
+    """
+    import unicodedata
+
+    return any(unicodedata.east_asian_width(c) in ("W", "F") for text in texts if text for c in text)
+
+
+def font_family(*texts: str | None) -> list[str] | None:
+    """The fonts every text of a figure is drawn with, found the one way for titles, labels, legends, ticks and an
+    animation's counter: DejaVu Sans (Latin, Greek, subscripts), then a CJK font where the language in force is
+    Chinese or a text needs one (matplotlib takes each glyph from the first font that has it). None: a CJK font is
+    needed and there is none on this system."""
+    from . import i18n
+
+    if i18n.language() != "zh" and not needs_cjk(*texts):
+        return ["DejaVu Sans"]
+    font = cjk_font()
+    return ["DejaVu Sans", font] if font else None
+
+
 @contextmanager
-def figure_style(large: bool = False):
-    """matplotlib settings for one figure: the palette, a CJK font for Chinese (else English labels, said once),
-    larger type and thicker lines for slides (``large``); fixed SVG ids so the same figure gives the same bytes."""
+def figure_style(large: bool = False, texts: tuple[str | None, ...] = ()):
+    """matplotlib settings for one figure: the palette, the fonts of ``font_family`` (for Chinese without a CJK font:
+    English labels, said once), larger type and thicker lines for slides (``large``); fixed SVG ids so the same
+    figure gives the same bytes. ``texts``: what the figure shows from the data (names, the title). A character the
+    fonts cannot draw is one warning that names the font to install."""
     import warnings
 
     import matplotlib
@@ -222,27 +254,63 @@ def figure_style(large: bool = False):
                    "ytick.labelsize": 15, "legend.fontsize": 15, "lines.linewidth": 3.0, "lines.markersize": 9,
                    "axes.linewidth": 1.4})
     language = i18n.language()
-    if language == "zh":
-        font = cjk_font()
-        if font:
-            rc["font.family"] = ["DejaVu Sans", font]  # Latin, Greek and subscripts as in English, CJK from it
-        else:
-            output.message(_("no font with Chinese characters found (e.g. apt install fonts-noto-cjk); "
-                             "the figure's labels are in English"))
-            i18n.set_language("en")
-    import logging
-
+    family = font_family(*texts)
+    if family is None and language == "zh":
+        output.message(_("no font with Chinese characters found (e.g. apt install fonts-noto-cjk); "
+                         "the figure's labels are in English"))
+        i18n.set_language("en")
+        family = font_family(*texts)
+    rc["font.family"] = family or ["DejaVu Sans"]
     fonts_log = logging.getLogger("matplotlib.font_manager")
     level = fonts_log.level
     fonts_log.setLevel(logging.ERROR)  # "findfont: ..." notes are matplotlib's business, not the reader's
+    missing: dict[str, str] = {}
+    # mathtext says so through its log, once per drawing: gathered into the one warning below.
+    math_log, math_glyphs = logging.getLogger("matplotlib.mathtext"), _MissingGlyphs(missing)
+    math_log.addHandler(math_glyphs)
+    propagate, math_log.propagate = math_log.propagate, False
     try:
-        with matplotlib.rc_context(rc), warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Glyph .* missing from")  # a stray character: never a dump
-            yield
+        with matplotlib.rc_context(rc), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                yield
+            finally:
+                for caught_warning in caught:
+                    found = _GLYPH.search(str(caught_warning.message))
+                    if found:
+                        missing.setdefault(chr(int(found.group(1))), found.group(2))
+                    else:
+                        warnings.warn_explicit(caught_warning.message, caught_warning.category,
+                                               caught_warning.filename, caught_warning.lineno)
     finally:
         fonts_log.setLevel(level)
+        math_log.removeHandler(math_glyphs)
+        math_log.propagate = propagate
         if i18n.language() != language:
             i18n.set_language(language)
+    if missing:
+        output.warn(_f("the figure shows %(chars)s as boxes: %(fonts)s has no glyph for them; install %(font)s",
+                       chars=" ".join(sorted(missing)), fonts=", ".join(sorted(set(missing.values()))),
+                       font=_(FONT_TO_INSTALL)))
+
+
+class _MissingGlyphs(logging.Handler):
+    """mathtext's "Font 'default' does not have a glyph for '\\u6743'" notes, gathered as character -> font; any
+    other note of mathtext's goes on as it would have."""
+
+    def __init__(self, missing: dict[str, str]) -> None:
+        super().__init__()
+        self.missing = missing
+
+    def emit(self, record) -> None:
+        if "does not have a glyph" in str(record.msg) and len(record.args or ()) >= 3:
+            font, char = record.args[0], record.args[1]
+            self.missing.setdefault(str(char), str(font))
+        elif record.levelno >= logging.WARNING:
+            logging.getLogger("matplotlib").handle(record)
+
+
+_GLYPH = re.compile(r"Glyph (\d+) \(.*?\) missing from font\(s\) (.*?)\.?$")
 
 
 def _legend(ax, large: bool = False) -> None:
@@ -297,6 +365,8 @@ def trace_figure(report: Report, title: str | None = None, large: bool = False):
                 values = column[:, p]
                 keep = values > 0 if log else np.isfinite(values)
                 label = MATH_LABELS[name] + (f" ({plain(param)})" if several else "")
+                if several and needs_cjk(param):  # mathtext would set 权重 in its own font, which has no glyph
+                    label = f"{LABELS[name]}ₜ ({plain(param)})"
                 look = style(index)
                 line, = ax.plot(t[keep], values[keep], label=label, markevery=None if markers else max(len(t) // 12, 1),
                                 **look)
@@ -355,7 +425,7 @@ def save_figure(report: Report, path: Path, write, title: str | None = None, lar
     """
     check_suffix(path, FILE_FORMATS, "-o")
     plt = pyplot()
-    with figure_style(large):
+    with figure_style(large, texts=(title, *report.names)):
         figure, _drawn = trace_figure(report, title, large)
         try:
             save(figure, path, write)
@@ -397,8 +467,8 @@ def animate(figure, drawn, steps: int, path: Path, counter_at=(0.99, 0.01)) -> N
     canvas.draw()  # the limits of the whole run, fixed from the first frame on
     for ax in figure.axes:
         ax.set_autoscale_on(False)
-    counter = figure.text(*counter_at, "", ha="right", va="bottom", fontsize="large", family="monospace",
-                          animated=True)
+    # The figure's own fonts (font_family): a counter in Chinese needs its CJK font as much as the labels do.
+    counter = figure.text(*counter_at, "", ha="right", va="bottom", fontsize="large", animated=True)
     for line, *_rest in drawn:
         line.set_animated(True)
     canvas.draw()
@@ -415,11 +485,14 @@ def animate(figure, drawn, steps: int, path: Path, counter_at=(0.99, 0.01)) -> N
         counter.set_text(_f("step %(step)s of %(total)s", step=k, total=steps))
         figure.draw_artist(counter)
         canvas.blit(figure.bbox)
+        shown.advance()
         return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
 
     parent = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=parent)
     os.close(fd)
+    # Every frame drawn is counted on a bar: the first (a GIF's palette, a video's size), then each in turn.
+    shown = _progress(1 + len(chosen) + (0 if suffix == ".gif" else 2 * fps), path)
     try:
         if suffix == ".gif":
             # One palette for every frame (from the last, which holds every colour): frames differ only where the
@@ -448,13 +521,45 @@ def animate(figure, drawn, steps: int, path: Path, counter_at=(0.99, 0.01)) -> N
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    finally:
+        shown.stop()
+
+
+class _progress:
+    """A bar on standard error counting an animation's frames as they are drawn, on a terminal only (never in a
+    pipe, a log or CI): a long animation takes seconds."""
+
+    def __init__(self, total: int, path: Path) -> None:
+        import sys
+
+        self.bar = None
+        if not (sys.stderr is not None and sys.stderr.isatty() and not os.environ.get("CI")):
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        from .safe import terminal
+
+        self.bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self.task = self.bar.add_task(_f("drawing %(file)s, frame by frame", file=terminal(path.name)), total=total)
+        self.bar.start()
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
 
 
 def animate_trace(report: Report, path: Path, title: str | None = None, large: bool = False) -> None:
     """``plot --animate``: the panels filling in step by step."""
     plt = pyplot()
     check_suffix(path, ANIMATION_FORMATS, "--animate")
-    with figure_style(large):
+    with figure_style(large, texts=(title, *report.names)):
         figure, drawn = trace_figure(report, title, large)
         try:
             animate(figure, drawn, report.steps.g.shape[0], path)

@@ -96,6 +96,15 @@ class WriteIn:
 
 
 @dataclass(eq=False, repr=False)
+class Working:
+    """Room to write a step's working in: ``label`` (Working, step 2: g_2 = 0.2), then an empty frame ``height``
+    centimetres high on paper (a few blank lines elsewhere)."""
+
+    label: str
+    height: float = 3.5
+
+
+@dataclass(eq=False, repr=False)
 class Formulas:
     """The recurrence's formulas for a mode of the step (``recurrence.Mode``), spelled by each writer."""
 

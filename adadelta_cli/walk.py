@@ -1,13 +1,15 @@
 """A step-through for class: one step per key press, the table so far above the current step's arithmetic.
 
-In a terminal the screen is redrawn to the window's size at every key (80×24 and larger): the settings and the step
-counter stay on top, the table shows the steps up to the current one with that one highlighted, its arithmetic
-below (each ``=`` starting a new line where a line would not fit), the keys at the bottom. Without a terminal (a
-pipe, a file) every step is written once, in order: the work grows with the number of steps, never faster.
+In a terminal the screen is redrawn to the window's size at every key and whenever the window is resized (80×24
+and larger): the settings and the step counter stay on top, the table shows the steps up to the current one with
+that one highlighted, its arithmetic below (each ``=`` starting a new line where a line would not fit), the keys at
+the bottom. Without a terminal (a pipe, a file) every step is written once, in order: the work grows with the number
+of steps, never faster.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from rich.cells import cell_len
@@ -197,21 +199,69 @@ def split_keys(raw: str) -> list[str]:
 
 
 def walk(report: render.Report, console, digits: int, interactive: bool, getkey) -> None:
-    """Interactive: redraw on each key. Otherwise (no terminal): every step once, in order."""
+    """Interactive: redraw on each key, and when the window is resized (the same step, to the new size).
+    Otherwise (no terminal): every step once, in order."""
     state = Walk(report, digits)
     if not interactive:
         _write_all(state, console)
         return
     from rich.text import Text
 
-    with console.screen(hide_cursor=True):
+    with console.screen(hide_cursor=True), _redrawn_on_resize() as read:
         while True:
             width, height = console.size
             console.clear()
             console.print(Text("\n").join(state.screen(width, height)), end="", no_wrap=True, overflow="ellipsis",
                           crop=True)
-            if not all(state.press(key) for key in split_keys(getkey())):
+            try:
+                keys = split_keys(read(getkey))
+            except Resized:
+                continue  # drawn again at the window's new size, at the same step
+            if not all(state.press(key) for key in keys):
                 return
+
+
+class Resized(Exception):
+    """The window changed size while the walk waited for a key."""
+
+
+@contextmanager
+def _redrawn_on_resize():
+    """``read(getkey)``: a key, or Resized when the window changes size (SIGWINCH) while it waits, so that the screen
+    is drawn again at once, not at the next key. A change while drawing is kept for the next wait. Where there is no
+    SIGWINCH (Windows) or the walk is not in the main thread, keys alone redraw."""
+    import signal
+    import threading
+
+    def plain(getkey):
+        return getkey()
+
+    if not hasattr(signal, "SIGWINCH") or threading.current_thread() is not threading.main_thread():
+        yield plain
+        return
+    state = {"waiting": False, "pending": False}
+
+    def changed(signum, frame) -> None:
+        if state["waiting"]:
+            raise Resized
+        state["pending"] = True
+
+    def read(getkey):
+        state["waiting"] = True
+        try:
+            if state["pending"]:
+                state["pending"] = False
+                raise Resized
+            return getkey()
+        finally:
+            state["waiting"] = False
+
+    previous = signal.signal(signal.SIGWINCH, changed)
+    try:
+        yield read
+    finally:
+        signal.signal(signal.SIGWINCH, previous)
+
 
 
 def _write_all(state: Walk, console) -> None:

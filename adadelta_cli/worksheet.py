@@ -31,6 +31,7 @@ class Meta:
     seed: int | None = None
     sig_digits: int = 3
     name_line: bool = True
+    working_space: bool = False  # room to write each step's working, under the table (a printed sheet)
 
 
 def asked(report: Report, hide: list[str]) -> list[str]:
@@ -159,17 +160,23 @@ def document(report: Report, hide: list[str], answers: bool, digits: int, meta: 
     """The sheet for people: a line for the name, the variant, what to fill in, the settings, the formulas of the
     sheet's mode (from the step description), and the table, its asked columns in bold with room to write."""
     from . import recurrence
-    from .report import COUNT, TEXT, Column, Formulas, Para, Table, WriteIn
+    from .report import COUNT, TEXT, Column, Formulas, Para, Table, Working, WriteIn
 
     meta = meta or Meta()
     blocks = []
     if meta.name_line and not answers:
         blocks.append(WriteIn(_("Name:")))
-    if meta.variant:
-        blocks.append(Para(_("Variant %(id)s") % {"id": meta.variant}))
     names = [HEADINGS[c] for c in asked(report, hide)]
-    blocks.append(Para(_("Fill in: %(columns)s (the other columns are given), each to at least %(digits)s "
-                         "significant digits.") % {"columns": ", ".join(names), "digits": meta.sig_digits}))
+    if answers:  # the key: which sheet it marks, never the students' instructions
+        blocks.append(Para(key_label(meta), strong=True))
+        blocks.append(Para(_("The answers: %(columns)s; a student's value is right when it agrees with the key's to "
+                             "at least %(digits)s significant digits.") % {"columns": ", ".join(names),
+                                                                            "digits": meta.sig_digits}))
+    else:
+        if meta.variant:
+            blocks.append(Para(_("Variant %(id)s") % {"id": meta.variant}))
+        blocks.append(Para(_("Fill in: %(columns)s (the other columns are given), each to at least %(digits)s "
+                             "significant digits.") % {"columns": ", ".join(names), "digits": meta.sig_digits}))
     blocks += [Para(settings_text(report.settings, digits)), Formulas(recurrence.Mode.of(report.settings))]
     several = len(report.names) > 1
     shown = columns(report.settings)
@@ -185,42 +192,85 @@ def document(report: Report, hide: list[str], answers: bool, digits: int, meta: 
         None if name in hide and not answers else values[name] for name in shown[2:]]
         for t, param, values in report.rows()]
     blocks += ["", Table(table_columns, body, ruled=True)]
+    if meta.working_space and not answers:
+        several = len(report.names) > 1
+        for t, param, values in report.rows():
+            where = f" ({param})" if several else ""
+            blocks.append(Working(_("Working, step %(t)s%(where)s: g_%(t)s = %(g)s") % {
+                "t": t, "where": where, "g": numfmt.full(values["g"])}, height=working_height(report)))
     return Document(title(answers), blocks, words=tuple(report.names), headed=True)
+
+
+def working_height(report: Report) -> float:
+    """Centimetres of room for each step's working: a three-step sheet still fits one A4 page."""
+    return max(2.2, min(4.5, 7.5 / (report.steps.g.shape[0] * len(report.names))))
+
+
+def key_label(meta: Meta) -> str:
+    """What an answer key says of itself: Answer key, variant 02, seed 123 (what is known of it)."""
+    if meta.variant and meta.seed is not None:
+        return _("Answer key: variant %(id)s, seed %(seed)s") % {"id": meta.variant, "seed": meta.seed}
+    if meta.variant:
+        return _("Answer key: variant %(id)s") % {"id": meta.variant}
+    if meta.seed is not None:
+        return _("Answer key: seed %(seed)s") % {"seed": meta.seed}
+    return _("Answer key")
 
 
 # --- One sheet per student --------------------------------------------------------------------------------------
 
 ONE_DIGIT = tuple(g for g in PLEASANT if round(g * 10, 6) == round(g * 10))  # 0.1, 0.2, ... 1.0
 TWO_DIGITS = tuple(g for g in PLEASANT if g not in ONE_DIGIT)  # 0.05, 0.15, ... 0.45
+# Step 1 draws from wider pools of the same kind (tenths; hundredths that are not tenths), so that the sheets differ
+# from their first line on: a g₁ copied from a neighbour shows.
+FIRST_ONE_DIGIT = tuple(round(k / 10, 1) for k in range(1, 21))  # 0.1, 0.2, ... 2.0
+FIRST_TWO_DIGITS = tuple(round(k / 100, 2) for k in range(1, 100) if k % 10)  # 0.01, ... 0.99, no tenths
+
+
+def _tenths(g: float) -> bool:
+    return round(abs(g) * 10, 6) == round(abs(g) * 10)
 
 
 def variant_gradients(steps: int, seed: int, count: int) -> list[np.ndarray]:
     """``count`` different exercises of the same difficulty: variant 1 is ``pleasant_gradients(steps, seed)``; each
-    other draws, step by step, a gradient with as many significant digits and the same sign, so every sheet asks
-    for the same arithmetic with different numbers.
+    other draws, step by step, a gradient of the same kind (tenths, or hundredths) and the same sign, so every sheet
+    asks for the same arithmetic with different numbers. No two sheets share g₁ while the pool of first gradients
+    lasts; past it, each g₁ is shared by as few sheets as can be (the pool is used over and over, in the same
+    order).
 
     >>> [v.ravel().tolist() for v in variant_gradients(3, seed=7, count=2)][0] == \\
     ...     pleasant_gradients(3, seed=7).ravel().tolist()
     True
+    >>> len({v[0, 0] for v in variant_gradients(3, seed=7, count=20)})
+    20
     """
     if count < 1:
         raise SettingsError(_f('--variants must be at least 1, got %(count)s', count=count))
     first = pleasant_gradients(steps, seed)
-    pools = [ONE_DIGIT if abs(g) in ONE_DIGIT else TWO_DIGITS for g in first[:, 0]]
-    possible = 1
+    opening = abs(float(first[0, 0]))
+    openers = FIRST_ONE_DIGIT if _tenths(opening) else FIRST_TWO_DIGITS
+    pools = [ONE_DIGIT if _tenths(g) else TWO_DIGITS for g in first[1:, 0]]
+    possible = len(openers)
     for pool in pools:
         possible *= len(pool)
     if count > possible:
         raise SettingsError(_f('--variants %(count)s: %(steps)s steps allow only %(possible)s different sheets',
                                count=count, steps=steps, possible=possible))
     rng = np.random.default_rng([seed, count])
+    order = [opening] + [float(m) for m in rng.permutation(openers) if abs(float(m) - opening) > 1e-12]
+    signs = np.sign(first[:, 0])
     out, seen = [first], {tuple(first[:, 0].tolist())}
+    turn = 1
     while len(out) < count:
-        drawn = np.array([np.sign(g) * rng.choice(pool) for g, pool in zip(first[:, 0], pools)])
-        key = tuple(drawn.tolist())
-        if key not in seen:
-            seen.add(key)
-            out.append(drawn[:, None])
+        g1 = signs[0] * order[turn % len(order)]
+        for _attempt in range(10_000):  # the rest of the sheet drawn until the whole sheet is new
+            drawn = np.array([g1] + [sign * rng.choice(pool) for sign, pool in zip(signs[1:], pools)])
+            key = tuple(drawn.tolist())
+            if key not in seen:
+                seen.add(key)
+                out.append(drawn[:, None])
+                break
+        turn += 1
     return out
 
 
@@ -253,43 +303,93 @@ def _plain_decimal(text: str) -> str:
     return format(Decimal(text), "f")
 
 
-def lms_questions(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int):
-    """The questions of the sheets: for each asked cell (step, parameter, quantity) one per variant, with the
-    category it belongs to, its name, its text (HTML) and its answer (the key's value) and tolerance."""
+def lms_questions(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int) -> list[dict]:
+    """The questions of the sheets, variant by variant: for each asked cell (step, parameter, quantity) its variant,
+    step, parameter and quantity, its name, its text and the step's worked solution, each as HTML with TeX formulas
+    (``\\( … \\)``, for Moodle's MathJax filter: ``text``, ``solution``) and with plain Unicode (``plain_text``,
+    ``plain_solution``), its answer (the key's value) and its tolerance (half a unit in the ``sig_digits``-th
+    significant digit)."""
+    from . import explain, recurrence
     from .safe import xml
 
-    by_cell: dict[tuple, list[dict]] = {}
+    out: list[dict] = []
     for variant, report in exercises:
         header, body = rows(report, [], True, digits)
         names = columns(report.settings)
         several = len(report.names) > 1
         settings = xml(settings_text(report.settings, digits))
+        lead = "<p>" + _("Adadelta with %(settings)s.") % {"settings": settings} + "</p>"
+        tex_formulas = "<p>" + "<br>".join(_tex(f) for f in formulas(report.settings, recurrence.LATEX)) + "</p>"
+        plain_formulas = "<p>" + "<br>".join(xml(f) for f in formulas(report.settings)) + "</p>"
+        worked = {"tex": explain.report_lines(report, digits, notation=recurrence.LATEX),
+                  "plain": explain.report_lines(report, digits)}
         history: dict[str, list[tuple[int, dict]]] = {}
-        for (t, param, values), cells in zip(report.rows(), body):
+        for row, ((t, param, values), cells) in enumerate(zip(report.rows(), body)):
             history.setdefault(param, []).append((t, values))
             previous = history[param][-2][1] if len(history[param]) > 1 else None
+            where = f" ({xml(param)})" if several else ""
+            before = _state_before(report, param, previous, t, digits)
+            givens = [(c, cells[header.index(c)]) for c in names[2:] if c not in hide]
+            g = numfmt.full(values["g"])
+            forms = {}
+            for kind, sym, state, value in (
+                    ("tex", lambda name, i: recurrence.LATEX.symbol(name, i), before["tex"], lambda v: _tex(v)),
+                    ("plain", lambda name, i: HEADINGS[name].replace("_t", f"_{i}"), before["plain"], xml)):
+                state_text = ", ".join(value(f"{sym(k, t - 1)} = {v}") for k, v in state)
+                if givens:
+                    spell = _tex_number if kind == "tex" else str
+                    state_text += "; " + xml(_("given: %(values)s") % {"values": "§"}).replace("§", ", ".join(
+                        value(f"{sym(c, t)} = {spell(v)}") for c, v in givens))
+                forms[kind] = (value(f"{sym('g', t)} = {g}"), state_text)
             for name in asked(report, hide):
                 key_text = cells[header.index(name)]
-                where = f" ({xml(param)})" if several else ""
                 symbol = HEADINGS[name].replace("_t", f"_{t}")
-                state = _state_before(report, param, previous, t, digits)
-                givens = [f"{HEADINGS[c].replace('_t', f'_{t}')} = {cells[header.index(c)]}"
-                          for c in names[2:] if c not in hide]
-                if givens:
-                    state += "; " + xml(_("given: %(values)s") % {"values": ", ".join(givens)})
-                text = ("<p>" + _("Adadelta with %(settings)s.") % {"settings": settings} + "</p><p>"
-                        + "<br>".join(xml(f) for f in formulas(report.settings)) + "</p><p>"
-                        + _("Step %(t)s%(where)s: g_%(t)s = %(g)s; %(state)s.") % {
-                            "t": t, "where": where, "g": numfmt.full(values["g"]), "state": state}
-                        + "</p><p>" + _("Compute %(symbol)s to at least %(digits)s significant digits.") % {
-                            "symbol": xml(symbol), "digits": sig_digits} + "</p>")
+                question = {}
+                for kind, symbol_text in (("tex", _tex(recurrence.LATEX.symbol(name, t))), ("plain", xml(symbol))):
+                    gradient, state = forms[kind]
+                    question[kind] = (lead + (tex_formulas if kind == "tex" else plain_formulas) + "<p>"
+                                      + _("Step %(t)s%(where)s: %(gradient)s; %(state)s.") % {
+                                          "t": t, "where": where, "gradient": gradient, "state": state}
+                                      + "</p><p>" + _("Compute %(symbol)s to at least %(digits)s significant "
+                                                      "digits.") % {"symbol": symbol_text, "digits": sig_digits}
+                                      + "</p>")
+                heading, tex_lines = worked["tex"][row]
+                _heading, plain_lines = worked["plain"][row]
                 label = symbol + (f" ({param})" if several else "")
-                by_cell.setdefault((t, param, name), []).append({
-                    "category": label, "name": (_("Variant %(id)s: %(label)s") % {"id": variant, "label": label}
-                                                if variant else label),
-                    "text": text, "answer": _plain_decimal(key_text),
+                out.append({
+                    "variant": variant, "t": t, "param": param, "param_index": report.names.index(param),
+                    "quantity": name, "label": label,
+                    "name": (_("Variant %(id)s: %(label)s") % {"id": variant, "label": label} if variant else label),
+                    "text": question["tex"], "plain_text": question["plain"],
+                    "solution": f"<p><strong>{xml(heading)}</strong></p><p>"
+                                + "<br>".join(_tex(line) for line in tex_lines) + "</p>",
+                    "plain_solution": f"<p><strong>{xml(heading)}</strong></p><p>"
+                                      + "<br>".join(xml(line) for line in plain_lines) + "</p>",
+                    "answer": _plain_decimal(key_text),
                     "tolerance": format(_decimal_text(tolerance(float(key_text), sig_digits)), "f")})
-    return by_cell
+    return out
+
+
+def _tex_number(text: str) -> str:
+    r"""A number as a key writes it (9.98004e-7) in TeX: 9.98004 \times 10^{-7}.
+
+    >>> _tex_number("9.98004e-7"), _tex_number("-0.0101490")
+    ('9.98004 \\times 10^{-7}', '-0.0101490')
+    """
+    mantissa, marker, exponent = text.partition("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}" if marker else text
+
+
+def _tex(formula: str) -> str:
+    """A TeX formula as Moodle's MathJax filter reads it in HTML: ``\\( … \\)``, the HTML's special characters
+    escaped.
+
+    >>> _tex(r"x_{1} = 0 + 1 \\cdot \\left(-0.5\\right)")
+    '\\\\(x_{1} = 0 + 1 \\\\cdot \\\\left(-0.5\\\\right)\\\\)'
+    """
+    from .safe import xml
+
+    return "\\(" + xml(formula) + "\\)"
 
 
 def _decimal_text(value: float):
@@ -298,9 +398,10 @@ def _decimal_text(value: float):
     return Decimal(repr(value))
 
 
-def _state_before(report: Report, param: str, previous: dict | None, t: int, digits: int) -> str:
-    """E[g²]_{t−1}, E[Δx²]_{t−1} and x_{t−1}, as the step starts from them."""
-    from .safe import xml
+def _state_before(report: Report, param: str, previous: dict | None, t: int, digits: int) -> dict:
+    """E[g²]_{t−1}, E[Δx²]_{t−1} and x_{t−1}, as the step starts from them: (quantity, value) pairs, the values as
+    TeX (``tex``: 9.98004 \\times 10^{-7}) and as plain text (``plain``: 9.98004e-7)."""
+    from . import recurrence
 
     p = report.names.index(param)
 
@@ -310,9 +411,8 @@ def _state_before(report: Report, param: str, previous: dict | None, t: int, dig
 
     values = ({"eg2": previous["eg2"], "edx2": previous["edx2"], "x": previous["x"]} if previous is not None else
               {"eg2": initial("eg2_init"), "edx2": initial("edx2_init"), "x": initial("x0")})
-    parts = [f"{HEADINGS[k].replace('_t', f'_{t - 1}')} = {numfmt.sig(values[k], digits)}"
-             for k in ("eg2", "edx2", "x")]
-    return xml(", ".join(parts))
+    return {"tex": [(k, recurrence.LATEX.num(float(values[k]), digits)) for k in ("eg2", "edx2", "x")],
+            "plain": [(k, numfmt.sig(values[k], digits)) for k in ("eg2", "edx2", "x")]}
 
 
 def _category_root(seed: int | None) -> str:
@@ -322,38 +422,45 @@ def _category_root(seed: int | None) -> str:
 
 def to_moodle(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int,
               seed: int | None = None) -> str:
-    """Moodle XML: one numerical question per asked cell; with several variants, each cell's questions (one per
-    variant) in a category of their own, for a quiz's "random question from category"."""
+    """Moodle XML: one numerical question per asked cell, its formulas in TeX and its step's worked solution as
+    general feedback (shown once the question is answered); with several variants, each variant's questions in a
+    category of their own, named by it, so that a student's quiz can be their own paper variant."""
     import xml.etree.ElementTree as ET
 
     quiz = ET.Element("quiz")
-    by_cell = lms_questions(exercises, hide, digits, sig_digits)
     root = _category_root(seed)
 
     def category(path: str) -> None:
         question = ET.SubElement(quiz, "question", type="category")
         ET.SubElement(ET.SubElement(question, "category"), "text").text = path
 
-    if len(exercises) == 1:
-        category(root)
-    for questions in by_cell.values():
-        if len(exercises) > 1:
-            category(f"{root}/{_category_name(questions[0]['category'])}")
-        for q in questions:
-            question = ET.SubElement(quiz, "question", type="numerical")
-            ET.SubElement(ET.SubElement(question, "name"), "text").text = q["name"]
-            text = ET.SubElement(question, "questiontext", format="html")
-            ET.SubElement(text, "text").text = q["text"]
-            ET.SubElement(question, "defaultgrade").text = "1"
-            ET.SubElement(question, "penalty").text = "0.3333333"
-            ET.SubElement(question, "hidden").text = "0"
-            answer = ET.SubElement(question, "answer", fraction="100", format="moodle_auto_format")
-            ET.SubElement(answer, "text").text = q["answer"]
-            ET.SubElement(answer, "tolerance").text = q["tolerance"]
-            ET.SubElement(question, "unitgradingtype").text = "0"
-            ET.SubElement(question, "showunits").text = "3"
+    current = None
+    for q in lms_questions(exercises, hide, digits, sig_digits):
+        path = f"{root}/{_category_name(variant_category(q['variant']))}" if len(exercises) > 1 else root
+        if path != current:
+            category(path)
+            current = path
+        question = ET.SubElement(quiz, "question", type="numerical")
+        ET.SubElement(ET.SubElement(question, "name"), "text").text = q["name"]
+        text = ET.SubElement(question, "questiontext", format="html")
+        ET.SubElement(text, "text").text = q["text"]
+        feedback = ET.SubElement(question, "generalfeedback", format="html")
+        ET.SubElement(feedback, "text").text = q["solution"]
+        ET.SubElement(question, "defaultgrade").text = "1"
+        ET.SubElement(question, "penalty").text = "0.3333333"
+        ET.SubElement(question, "hidden").text = "0"
+        answer = ET.SubElement(question, "answer", fraction="100", format="moodle_auto_format")
+        ET.SubElement(answer, "text").text = q["answer"]
+        ET.SubElement(answer, "tolerance").text = q["tolerance"]
+        ET.SubElement(question, "unitgradingtype").text = "0"
+        ET.SubElement(question, "showunits").text = "3"
     ET.indent(quiz)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
+
+
+def variant_category(variant: str) -> str:
+    """The name of a variant's category (Moodle) or test (QTI): Variant 01."""
+    return _("Variant %(id)s") % {"id": variant}
 
 
 def _category_name(label: str) -> str:
@@ -380,16 +487,15 @@ def gift_escape(text: str) -> str:
 
 def to_gift(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int,
             seed: int | None = None) -> str:
-    """Moodle GIFT: the same questions as to_moodle, ``::name::[html]text{#answer:tolerance}``."""
-    by_cell = lms_questions(exercises, hide, digits, sig_digits)
+    """Moodle GIFT: the same questions as to_moodle, ``::name::[html]text{#answer:tolerance####solution}``."""
     root = _category_root(seed)
     lines = [f"// {title(False)}", ""]
-    if len(exercises) == 1:
-        lines += [f"$CATEGORY: {root}", ""]
-    for questions in by_cell.values():
-        if len(exercises) > 1:
-            lines += [f"$CATEGORY: {root}/{_category_name(questions[0]['category'])}", ""]
-        for q in questions:
-            lines += [f"::{gift_escape(q['name'])}::[html]{gift_escape(q['text'])}"
-                      f"{{#{q['answer']}:{q['tolerance']}}}", ""]
+    current = None
+    for q in lms_questions(exercises, hide, digits, sig_digits):
+        path = f"{root}/{_category_name(variant_category(q['variant']))}" if len(exercises) > 1 else root
+        if path != current:
+            lines += [f"$CATEGORY: {path}", ""]
+            current = path
+        lines += [f"::{gift_escape(q['name'])}::[html]{gift_escape(q['text'])}"
+                  f"{{#{q['answer']}:{q['tolerance']}####{gift_escape(q['solution'])}}}", ""]
     return "\n".join(lines)

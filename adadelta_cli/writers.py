@@ -31,11 +31,13 @@ from .report import (
     Records,
     Styled,
     Table,
+    Working,
     WriteIn,
 )
 
 NONFINITE_MARK = "⚠"  # beside a NaN or an infinity in a table for people
 SLICE = 10_000  # records formatted at a time
+WORKING_LINES = 6  # blank lines left for a step's working where the page is not measured (terminal, Markdown)
 
 
 # --- Cells ----------------------------------------------------------------------------------------------------
@@ -125,6 +127,8 @@ def table(doc: Document, digits: int = 6):
             parts.append(Text("\n".join(safe.terminal(line) for line in _lines(text)), style=style))
         elif isinstance(block, WriteIn):
             parts.append(Text(safe.terminal(block.label) + " " + "." * 40))
+        elif isinstance(block, Working):
+            parts += [Text(safe.terminal(block.label), style="bold")] + [Text("")] * WORKING_LINES
         elif isinstance(block, Heading):
             parts.append(Text(safe.terminal(block.text), style="bold"))
         elif isinstance(block, Formulas):
@@ -219,6 +223,8 @@ def markdown(doc: Document, digits: int = 6) -> str:
             lines += [text, ""]
         elif isinstance(block, WriteIn):
             lines += [safe.markdown(block.label) + " " + "." * 40, ""]
+        elif isinstance(block, Working):
+            lines += [f"**{safe.markdown(block.label)}**", ""] + ["&nbsp;", ""] * WORKING_LINES
         elif isinstance(block, Heading):
             lines += ["#" * block.level + " " + safe.markdown(block.text), ""]
         elif isinstance(block, Formulas):
@@ -263,6 +269,27 @@ def latex(doc: Document, digits: int = 6, fragment: bool = False) -> str:
     """A complete document (pdflatex; xelatex with ctex where the text is Chinese), or with ``fragment`` its body."""
     from . import latexdoc
 
+    body, texts = latex_body(doc, digits)
+    return latexdoc.document(doc.title, body, fragment, extra_text=tuple(texts))
+
+
+def latex_pages(docs: list[Document], title: str, digits: int = 6) -> str:
+    """Several documents in one, each on pages of its own (its title heading it): one file for one print job."""
+    from . import latexdoc
+
+    pages: list[str] = []
+    texts: list[str] = []
+    for n, doc in enumerate(docs):
+        body, words = latex_body(doc, digits)
+        texts += [doc.title, *words]
+        pages += ([r"\clearpage"] if n else []) + [rf"\section*{{{latexdoc.text(doc.title)}}}", *body]
+    return latexdoc.document(title, pages, False, extra_text=tuple(texts), headed=False)
+
+
+def latex_body(doc: Document, digits: int = 6) -> tuple[list[str], list[str]]:
+    """The LaTeX lines of ``doc``'s blocks, and the texts in them a LaTeX engine must be able to set."""
+    from . import latexdoc
+
     body: list[str] = []
     texts: list[str] = [*doc.words]
     for block in doc.blocks:
@@ -277,6 +304,12 @@ def latex(doc: Document, digits: int = 6, fragment: bool = False) -> str:
         elif isinstance(block, WriteIn):
             texts.append(block.label)
             body += [r"\noindent " + latexdoc.text(block.label) + r" \rule{9cm}{0.4pt}", r"\bigskip", ""]
+        elif isinstance(block, Working):
+            texts.append(block.label)
+            body += [r"\par\noindent\begin{minipage}{\linewidth}" + latexdoc.prose(block.label) + r"\par\smallskip",
+                     # An empty frame: a strut as high as the room, a rule as wide as the line (less the frame).
+                     rf"\noindent\fbox{{\rule{{0pt}}{{{block.height:.1f}cm}}"
+                     r"\rule{\dimexpr\linewidth-2\fboxsep-2\fboxrule\relax}{0pt}}\end{minipage}", r"\medskip", ""]
         elif isinstance(block, Heading):
             texts.append(block.text)
             command = {1: "section", 2: "subsection"}.get(block.level, "subsubsection")
@@ -289,7 +322,7 @@ def latex(doc: Document, digits: int = 6, fragment: bool = False) -> str:
             body += latex_table(block, digits) + [""]
         elif isinstance(block, Arithmetic):
             body += latexdoc.explanation(block.report, block.digits, block.show_all, block.eg2_given)
-    return latexdoc.document(doc.title, body, fragment, extra_text=tuple(texts))
+    return body, texts
 
 
 def _latex_heading(c: Column) -> str:

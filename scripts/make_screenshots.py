@@ -1,7 +1,8 @@
 """Screenshots of the lesson page for the README: python scripts/make_screenshots.py (needs chromium).
 
-The page is written by the tool itself (`adadelta lesson`) and photographed by headless Chromium as a 1280 × 800
-window shows it, at a given step (`lesson.html#step=N`): docs/lesson.png, the article's example at step 3.
+The page is written by the tool itself (`adadelta lesson`) and photographed by headless Chromium as a window shows
+it, at a given step (`lesson.html#step=N`): docs/lesson.png (1280 × 800, a laptop) and docs/lesson-1920.png
+(1920 × 1080, a projector), the article's example at step 3.
 `--also FOLDER` also photographs the dark and the Chinese page into FOLDER, to look at before a release.
 """
 
@@ -33,11 +34,12 @@ def lesson(target: Path, *args: str) -> None:
                    stderr=subprocess.DEVNULL)
 
 
-def screenshot(page: Path, step: int, target: Path, dark: bool = False) -> None:
+def screenshot(page: Path, step: int, target: Path, dark: bool = False, size: tuple[int, int] = (1280, 800)) -> None:
     extra = ["--force-dark-mode", "--blink-settings=preferredColorScheme=0"] if dark else []
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run([chromium(), *FLAGS, *extra, f"--user-data-dir={profile}", "--virtual-time-budget=3000",
-                        "--window-size=1280,800", f"--screenshot={target}", f"{page.resolve().as_uri()}#step={step}"],
+                        f"--window-size={size[0]},{size[1]}", f"--screenshot={target}",
+                        f"{page.resolve().as_uri()}#step={step}"],
                        check=True, capture_output=True, timeout=120)
     print(f"wrote {target}")
 
@@ -51,6 +53,7 @@ def main() -> int:
         english, chinese = Path(folder) / "lesson.html", Path(folder) / "lesson-zh.html"
         lesson(english, "sample_gradients/article.csv")
         screenshot(english, 3, DOCS / "lesson.png")
+        screenshot(english, 3, DOCS / "lesson-1920.png", size=(1920, 1080))
         if args.also:
             args.also.mkdir(parents=True, exist_ok=True)
             lesson(chinese, "sample_gradients/article.csv", "--lang", "zh")

@@ -489,3 +489,59 @@ def test_chinese_figure_draws_every_character_in_a_real_process(tmp_path):
     done = subprocess.run([sys.executable, "-m", "adadelta_cli", "plot", "0.1", "0.2", "0.15", "--lang", "zh", "-o",
                            str(tmp_path / "zh.png")], capture_output=True, text=True, encoding="utf-8")
     assert done.returncode == 0 and done.stderr.count("\n") == 1 and "已写入" in done.stderr, done.stderr
+
+
+# --- Printer-ready sets -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_sheets_and_keys_print_as_one_job_one_page_a_variant(run, tmp_path, lang):
+    folder = tmp_path / "class"
+    result = run("worksheet", "--variants", "12", "--seed", "11", "--format", "latex", "--answers", "--working-space",
+                 "--lang", lang, "-o", folder)
+    assert result.exit_code == 0, result.stderr
+    for vid in ("01", "12"):
+        assert (folder / f"sheet-{vid}.tex").is_file() and (folder / "keys" / f"key-{vid}.tex").is_file()
+    key = (folder / "keys" / "key-07.tex").read_text(encoding="utf-8")
+    label = "答案：变式 07，种子 11" if lang == "zh" else "Answer key: variant 07, seed 11"
+    assert label in key and "Fill in" not in key and "填写" not in key
+    for name, count in (("sheets.tex", 12), ("keys.tex", 12)):
+        tex = (folder / name).read_text(encoding="utf-8")
+        assert engine_of(tex) == ("xelatex" if lang == "zh" else "pdflatex")
+        assert tex.count(r"\clearpage") == count - 1
+        work = tmp_path / name.replace(".tex", "")
+        work.mkdir()
+        compile_tex(tex, work)
+        if shutil.which("pdfinfo") and shutil.which("pdftotext"):
+            info = subprocess.run(["pdfinfo", "doc.pdf"], cwd=work, capture_output=True, text=True).stdout
+            assert re.search(r"Pages:\s+(\d+)", info).group(1) == str(count)  # one page a variant
+            if name == "keys.tex":  # each page the key of its own variant
+                for page in (1, 7, 12):
+                    text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "doc.pdf", "-"], cwd=work,
+                                          capture_output=True, text=True).stdout
+                    assert f"{page:02d}" in text and "11" in text
+
+
+def test_variants_differ_from_the_first_gradient_on(run, tmp_path):
+    from adadelta_cli.worksheet import FIRST_ONE_DIGIT, FIRST_TWO_DIGITS, variant_gradients
+
+    for seed in range(6):
+        sheets = variant_gradients(3, seed, 30)
+        firsts = [float(s[0, 0]) for s in sheets]
+        pool = len(FIRST_ONE_DIGIT if round(abs(firsts[0]) * 10, 6).is_integer() else FIRST_TWO_DIGITS)
+        counts = {g: firsts.count(g) for g in firsts}
+        assert len(counts) == min(30, pool)  # every g₁ differs while the pool lasts
+        assert max(counts.values()) - min(counts.values()) <= 1  # past it, each shared as rarely as can be
+        assert len({tuple(s.ravel().tolist()) for s in sheets}) == 30
+
+
+def test_a_key_made_alone_says_it_is_a_key(run):
+    tex = run("worksheet", "--steps", "3", "--seed", "5", "--answers", "--format", "latex").stdout
+    assert "Answer key: seed 5" in tex and "Fill in" not in tex and "Name:" not in tex
+    md = run("worksheet", "--steps", "2", "--seed", "5", "--working-space", "--format", "markdown").stdout
+    assert "**Working, step 1: g\\_1 = " in md and "**Working, step 2: g\\_2 = " in md
+
+
+def test_working_space_is_for_printed_sheets(run):
+    result = run("worksheet", "0.1", "--working-space")  # CSV: nowhere to leave room
+    assert result.exit_code == 2 and "--working-space" in result.stderr and "latex" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""

@@ -15,7 +15,7 @@ FORMATS = {
     "optimize": ["table", "csv", "json", "markdown", "latex"],
     "check": ["table", "csv", "json", "markdown", "latex"],
     "diff": ["table", "csv", "json", "markdown", "latex"],
-    "worksheet": ["csv", "markdown", "latex", "table", "moodle", "gift"],
+    "worksheet": ["csv", "markdown", "latex", "table", "moodle", "gift", "qti"],
 }
 
 

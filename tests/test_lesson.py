@@ -352,3 +352,122 @@ def test_browser_dark_by_preference_and_print_one_step_a_page(article_page):
         browser.evaluate("document.documentElement.className = ''")  # no toggle: the system's dark preference
         assert browser.evaluate(background) == "rgb(255, 255, 255)"
         assert browser.errors == []
+
+
+# --- The exercise on paper ------------------------------------------------------------------------------------------
+
+PAPERS = {"A4": (8.27, 11.69), "Letter": (8.5, 11.0)}
+ANSWERS = [value for values in ARTICLE.values() for value in values]
+
+
+def printed(browser, paper: str) -> tuple[str, int]:
+    """The page printed to PDF on ``paper`` (half-inch margins): its text and its number of pages."""
+    import base64
+    import shutil
+    import subprocess
+    import tempfile
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed (apt-get install poppler-utils): the printed page is not read")
+    width, height = PAPERS[paper]
+    data = browser.send("Page.printToPDF", paperWidth=width, paperHeight=height, marginTop=0.5, marginBottom=0.5,
+                        marginLeft=0.5, marginRight=0.5)["data"]
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = f"{folder}/page.pdf"
+        with open(pdf, "wb") as handle:
+            handle.write(base64.b64decode(data))
+        text = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, check=True).stdout.decode()
+        boxes = subprocess.run(["pdftotext", "-bbox", pdf, "-"], capture_output=True, check=True).stdout.decode()
+    # Every word inside the paper's margins (points: 72 an inch): nothing cut at the right edge.
+    right = max(float(x) for x in re.findall(r'<word xMin="[^"]*" yMin="[^"]*" xMax="([^"]*)"', boxes))
+    assert right <= (width - 0.5) * 72 + 1
+    return text, boxes.count("<page ")
+
+
+def test_the_exercise_page_holds_no_answers():
+    page = lesson.page(report_for(), exercise=True)
+    for value in ANSWERS + ["0.022383", "4.46767"]:
+        assert value not in page
+    assert 'id="exercise"' not in page and 'id="reveal"' not in page and "<svg" not in page
+    assert page.count('<td class="box"></td>') == 3 * 5  # every computed cell of the table left blank
+    assert page.count('<span class="box">') == 3 * 5  # a box for each of the five results of each step
+    for t, g in ((1, "0.1"), (2, "0.2"), (3, "0.15")):  # every step's g_t given
+        assert f"<msub><mi>g</mi><mn>{t}</mn></msub><mo>=</mo><mn>{g}</mn>" in section(page, t)
+
+
+def test_the_page_names_its_input_by_file_name_only(tmp_path):
+    folder = tmp_path / "course" / "week 3"
+    folder.mkdir(parents=True)
+    data = folder / "article.csv"
+    data.write_text("g\n0.1\n0.2\n", encoding="utf-8")
+    page = lesson.page(report_for([str(data)]))
+    assert "input: article.csv" in page and str(folder) not in page and "course" not in page
+
+
+@needs_chromium
+@pytest.mark.parametrize("paper", sorted(PAPERS))
+def test_browser_the_printed_exercise_holds_every_g_and_no_answer(tmp_path, paper):
+    page = tmp_path / "lesson.html"
+    page.write_text(lesson.page(report_for()), encoding="utf-8")
+    with Browser() as browser:
+        browser.open(page, "step=2")
+        browser.click("#exercise")  # "Hide the numbers", then print
+        text, pages = printed(browser, paper)
+        assert browser.errors == []
+    for t, g in ((1, "0.1"), (2, "0.2"), (3, "0.15")):
+        assert re.search(rf"𝑔\s*=\s*{re.escape(g)}", text) and f"Step {t} of 3" in text
+    for value in ANSWERS + ["0.022383"]:
+        assert value not in text.replace("−", "-")
+    assert "Steps so far" in text and "0.15" in text  # the table kept, its g_t given
+    assert "ρ = 0.95" in text
+    assert pages <= 2
+
+
+@needs_chromium
+def test_browser_the_exercise_page_prints_without_answers(tmp_path):
+    page = tmp_path / "exercise.html"
+    page.write_text(lesson.page(report_for(), exercise=True), encoding="utf-8")
+    with Browser() as browser:
+        browser.open(page, "step=1")
+        assert browser.evaluate("document.body.classList.contains('exercise')")
+        shown = "Array.from(document.querySelectorAll('.blank')).filter(e => e.offsetWidth > 0).length"
+        assert browser.evaluate(shown) == 5  # on screen: the current step's five boxes
+        text, pages = printed(browser, "Letter")
+        assert browser.errors == []
+    assert "0.0005" not in text and "0.0446767" not in text and "0.15" in text
+    assert pages <= 2
+
+
+# --- On a projector -------------------------------------------------------------------------------------------------
+
+def sized(browser, width: int, height: int) -> None:
+    browser.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+    browser._settle()
+
+
+@needs_chromium
+def test_browser_the_chart_grows_with_a_projector(tmp_path):
+    page = tmp_path / "lesson.html"
+    page.write_text(lesson.page(report_for([str(SAMPLES / "article.csv")])), encoding="utf-8")
+    measure = ("(() => { const svg = document.querySelector('svg.chart'); const scale = svg.getScreenCTM().a;"
+               " return {panels: Array.from(svg.querySelectorAll('rect.frame')).map(r => r.getBoundingClientRect()"
+               ".width), tick: scale * parseFloat(getComputedStyle(svg.querySelector('.tick')).fontSize),"
+               " bottom: svg.getBoundingClientRect().bottom}; })()")
+    with Browser() as browser:
+        browser.open(page, "step=2")
+        sized(browser, 1920, 1080)
+        wide = browser.evaluate(measure)
+        assert len(wide["panels"]) == 2 and min(wide["panels"]) >= 1920 / 3  # each chart a third of the width
+        assert wide["tick"] >= 18 and wide["bottom"] <= 1080  # labels readable at the back; all in one screen
+        sized(browser, 1280, 800)
+        laptop = browser.evaluate(measure)
+        assert laptop["tick"] >= 14 and laptop["bottom"] <= 800
+        assert browser.evaluate("document.getElementById('move').hidden")  # nothing to say: it fits
+        # Large print: the step does not fit 800 px; the page says how to move, and moving works.
+        browser.click("#large")
+        assert not browser.evaluate("document.getElementById('move').hidden")
+        assert "scroll" in browser.evaluate("document.getElementById('move').textContent")
+        browser.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        browser._settle()
+        assert browser.evaluate("document.getElementById('move').hidden")  # at the bottom: the note goes
+        assert browser.errors == []

@@ -298,23 +298,27 @@ def test_moodle_xml_is_well_formed_and_holds_the_keys_numbers(run, tmp_path):
         tolerance = float(q.find("answer/tolerance").text)
         assert tolerance == pytest.approx(0.5 * 10 ** (math.floor(math.log10(abs(float(value)))) - 2))
         text = q.find("questiontext/text").text
-        assert f"g_{t} = " in text and f"E[g²]_{t} = " in text  # the step's givens
+        assert rf"\(g_{{{t}}} = " in text and rf"\(E[g^2]_{{{t}}} = " in text  # the step's givens, in TeX
+        solution = q.find("generalfeedback/text").text  # the step's worked solution, shown after the attempt
+        assert rf"\(\eta_{{{t}}} = \frac{{" in solution and value in solution
     assert quiz.findall("question[@type='numerical']")[0].find("answer/text").text == "0.0446767"
 
 
-def test_moodle_variants_one_category_per_cell(run, tmp_path):
+def test_moodle_variants_one_category_per_variant(run, tmp_path):
     folder = tmp_path / "quiz"
     assert run("worksheet", "--variants", "3", "--seed", "1", "--steps", "2", "--hide", "eta", "--format",
                "moodle", "--sig-digits", "4", "-o", folder).exit_code == 0
     quiz = ET.parse(folder / "quiz.xml").getroot()
     children = list(quiz)
     categories = [c for c in children if c.get("type") == "category"]
-    assert [c.find("category/text").text.rsplit("/", 1)[-1] for c in categories] == ["η_1", "η_2"]
-    assert len(children) == 2 + 2 * 3
+    assert [c.find("category/text").text.rsplit("/", 1)[-1] for c in categories] == [
+        "Variant 01", "Variant 02", "Variant 03"]  # a student's quiz: their own paper variant
+    assert len(children) == 3 + 2 * 3
+    assert [c.get("type") for c in children[:3]] == ["category", "numerical", "numerical"]
     names = [c.find("name/text").text for c in children if c.get("type") == "numerical"]
-    assert names[:3] == ["Variant 01: η_1", "Variant 02: η_1", "Variant 03: η_1"]
+    assert names[:3] == ["Variant 01: η_1", "Variant 01: η_2", "Variant 02: η_1"]
     for i, q in enumerate(c for c in children if c.get("type") == "numerical"):
-        variant, t = i % 3 + 1, i // 3 + 1
+        variant, t = i // 2 + 1, i % 2 + 1
         key = key_values((folder / "keys" / f"key-0{variant}.csv").read_text())
         assert float(q.find("answer/text").text) == float(key[t - 1]["eta"])
         assert "4 significant digits" in q.find("questiontext/text").text
@@ -327,7 +331,9 @@ def test_gift_escapes_its_special_characters(run):
     gift = run("worksheet", "0.1", "0.2", "--hide", "eta", "--format", "gift").stdout
     questions = [line for line in gift.splitlines() if line.startswith("::")]
     assert len(questions) == 2
-    assert questions[0].startswith("::η_1::[html]") and questions[0].endswith("{#0.0446767:0.00005}")
+    assert questions[0].startswith("::η_1::[html]")
+    assert "{#0.0446767:0.00005####" in questions[0] and questions[0].endswith("}")
+    assert gift_escape(r"\(\eta_{1} = \frac{") in questions[0].rsplit("####", 1)[1]  # the worked solution
     body = questions[0][len("::η_1::[html]"):questions[0].rindex("{#")]
     for special in "~=#{}:":
         assert all(body[i - 1] == "\\" for i, c in enumerate(body) if c == special)
@@ -433,7 +439,7 @@ def test_printed_sheets_carry_name_variant_and_what_to_fill_in(run, tmp_path):
 @pytest.mark.parametrize("args,message", [
     (["--variants", "3"], "-o DIR"),
     (["--variants", "0", "-o", "{tmp}/v"], "--variants must be at least 1"),
-    (["--variants", "9", "--steps", "1", "--seed", "1", "-o", "{tmp}/v"], "allow only"),
+    (["--variants", "100", "--steps", "1", "--seed", "1", "-o", "{tmp}/v"], "allow only"),
     (["0.1", "--variants", "2", "-o", "{tmp}/v"], "--variants draw gradients when there is no INPUT"),
     (["--variants", "2", "--sig-digits", "0", "-o", "{tmp}/v"], "--sig-digits must be between 1 and 17"),
 ])

@@ -31,7 +31,9 @@ def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
     output_path: LessonOutput = ...,
-
+    exercise: Annotated[bool, typer.Option(
+        "--exercise", help=N_("The page for the students: each step's g_t and formulas with boxes to fill in, the "
+                              "table with blank cells; the worked values are left out of the page."))] = False,
 
     digits: Digits = 6,
     settings: Given = None,  # the settings options, given by @settings_options
@@ -47,7 +49,7 @@ def command(
     if not inputs:
         output.message(_("no input given: the lesson steps through the article's example g = 0.1, 0.2, 0.15"))
     report = tracing.compute(gradients, resolved)
-    page = lesson.page(report, digits)
+    page = lesson.page(report, digits, exercise=exercise)
     for note in report.notes:
         output.warn(note)
     output.write_atomic(output_path, page)

@@ -16,9 +16,10 @@ from ..options import (
 )
 from ._common import NUMBERS_OK, check_digits, check_fragment
 
-FormatOpt, DEFAULT_FORMAT = format_option("csv", "markdown", "latex", "table", "moodle", "gift", help=N_(
+FormatOpt, DEFAULT_FORMAT = format_option("csv", "markdown", "latex", "table", "moodle", "gift", "qti", help=N_(
     "csv (what check reads back), markdown, latex (a printable document), table, moodle (Moodle XML: one numerical "
-    "question per asked cell) or gift (Moodle GIFT)."))
+    "question per asked cell), gift (Moodle GIFT) or qti (an IMS QTI 2.1 package, a zip: Canvas, ILIAS, OpenOlat, "
+    "Blackboard)."))
 
 COMMAND = dict(name="worksheet", context_settings=NUMBERS_OK, help=N_(
     'Make an exercise: a worksheet with blank columns for the student, or its answer key.'))
@@ -39,7 +40,11 @@ def command(
     seed: Annotated[Optional[int], typer.Option(
         "--seed", help=N_("Seed for --steps: the same seed gives the same exercise. [default: a fresh one, shown]"),
         show_default=False, min=0)] = None,
-    answers: Annotated[bool, typer.Option("--answers", help=N_("The answer key: every cell filled."))] = False,
+    answers: Annotated[bool, typer.Option("--answers", help=N_(
+        "The answer key: every cell filled. With --variants, each sheet's key in the --format too (and with latex, "
+        "keys.tex: every key, one per page)."))] = False,
+    working_space: Annotated[bool, typer.Option("--working-space", help=N_(
+        "Room to write each step's working, under the table (latex, markdown, table)."))] = False,
     variants: Annotated[Optional[int], typer.Option(
         "--variants", help=N_("Write N different sheets (same settings and difficulty, other gradients) and their "
         "answer keys into the folder -o DIR."), show_default=False, metavar="N")] = None,
@@ -63,6 +68,9 @@ def command(
 
     checking.check_sig_digits(sig_digits)
     hidden = sheets.parse_hide(hide)
+    if working_space and format.value not in ("latex", "markdown", "table"):
+        raise SettingsError(_f("--working-space is room on a printed sheet: give it with --format latex, markdown or "
+                               "table, not %(format)s", format=format.value))
     resolved = settings.resolve()
     if inputs and (steps is not None or seed is not None or variants is not None):
         raise SettingsError(_("--steps, --seed and --variants draw gradients when there is no INPUT; give one or "
@@ -72,7 +80,8 @@ def command(
             raise SettingsError(_("--variants writes a folder of sheets: give it with -o DIR"))
         seed = _seed(seed)
         steps = 3 if steps is None else steps
-        _write_variants(output_path, variants, steps, seed, resolved, hidden, format.value, digits, sig_digits)
+        _write_variants(output_path, variants, steps, seed, resolved, hidden, format.value, digits, sig_digits,
+                        answers=answers, working_space=working_space)
         return
     if not inputs and steps is not None:
         seed = _seed(seed)
@@ -86,14 +95,36 @@ def command(
             output.check_target(output_path, [source.path])
         if not inputs:
             output.message(_("no input given: the worksheet uses the article's example g = 0.1, 0.2, 0.15"))
-    meta = sheets.Meta(seed=seed if not inputs and steps is not None else None, sig_digits=sig_digits)
+    meta = sheets.Meta(seed=seed if not inputs and steps is not None else None, sig_digits=sig_digits,
+                       working_space=working_space)
     if format.value in ("moodle", "gift"):
         writer = sheets.to_moodle if format.value == "moodle" else sheets.to_gift
         output.emit(writer([("", report)], hidden, digits, sig_digits, seed=meta.seed), output_path)
         return
+    if format.value == "qti":
+        _write_qti(output_path, [("", report)], hidden, digits, sig_digits, meta.seed)
+        return
     output.write_report(format.value, output_path, digits, fragment=latex_fragment,
                         document=lambda: sheets.document(report, hidden, answers, digits, meta=meta),
                         records=lambda: sheets.records(report, hidden, answers, digits, meta=meta))
+
+
+def qti_package(exercises, hidden, digits: int, sig_digits: int, seed) -> bytes:
+    from .. import qti
+    from .. import worksheet as sheets
+
+    return qti.package(sheets.lms_questions(exercises, hidden, digits, sig_digits), sheets.title(False), seed)
+
+
+def _write_qti(output_path, exercises, hidden, digits: int, sig_digits: int, seed) -> None:
+    """The QTI package to -o FILE.zip (or down a pipe with -o -): a zip is never written to a terminal."""
+    import sys
+
+    from ..errors import SettingsError
+
+    if output_path is None or (str(output_path) == "-" and sys.stdout.isatty()):
+        raise SettingsError(_("--format qti writes a zip: give it with -o FILE.zip"))
+    output.write_atomic(output_path, qti_package(exercises, hidden, digits, sig_digits, seed), binary=True)
 
 
 def _seed(seed):
@@ -109,9 +140,11 @@ SUFFIX = {"csv": "csv", "markdown": "md", "latex": "tex", "table": "txt"}
 
 
 def _write_variants(folder, count: int, steps: int, seed: int, resolved, hidden, fmt: str, digits: int,
-                    sig_digits: int) -> None:
+                    sig_digits: int, answers: bool = False, working_space: bool = False) -> None:
     """DIR/sheet-01.csv ... (what the students fill in and check marks), DIR/keys/key-01.csv ..., and the
-    format asked for: a printable sheet-01.tex / .md per variant, or one quiz.xml / quiz.gift with every variant."""
+    format asked for: a printable sheet-01.tex / .md per variant (with ``answers``, keys/key-01.tex / .md too; in
+    LaTeX, sheets.tex and keys.tex: every sheet or key, one per page, for one print job), or one quiz.xml /
+    quiz.gift / quiz-qti.zip with every variant."""
     from .. import tracing, writers
     from .. import worksheet as sheets
     from ..errors import InputError
@@ -129,23 +162,36 @@ def _write_variants(folder, count: int, steps: int, seed: int, resolved, hidden,
         report = tracing.compute(Gradients(values, ["x"], f"--variants {count} --seed {seed}"), resolved)
         exercises.append((vid, report))
     files: list[tuple] = []  # (path, text): every file, made before any is written
+    printed: dict[bool, list] = {False: [], True: []}  # the sheets' and the keys' documents, for sheets.tex, keys.tex
     for vid, report in exercises:
-        meta = sheets.Meta(variant=vid, seed=seed, sig_digits=sig_digits)
+        meta = sheets.Meta(variant=vid, seed=seed, sig_digits=sig_digits, working_space=working_space)
         files.append((folder / f"sheet-{vid}.csv", writers.csv(sheets.records(report, hidden, False, digits, meta))))
         files.append((folder / "keys" / f"key-{vid}.csv", writers.csv(sheets.records(report, hidden, True, digits,
                                                                                      meta))))
         if fmt in ("markdown", "latex", "table"):
-            files.append((folder / f"sheet-{vid}.{SUFFIX[fmt]}",
-                          writers.text(sheets.document(report, hidden, False, digits, meta), fmt, digits)))
+            for key in (False, True) if answers else (False,):
+                doc = sheets.document(report, hidden, key, digits, meta)
+                printed[key].append(doc)
+                path = folder / "keys" / f"key-{vid}.{SUFFIX[fmt]}" if key else folder / f"sheet-{vid}.{SUFFIX[fmt]}"
+                files.append((path, writers.text(doc, fmt, digits)))
+    if fmt == "latex":
+        files.append((folder / "sheets.tex", writers.latex_pages(printed[False], sheets.title(False), digits)))
+        if answers:
+            files.append((folder / "keys.tex", writers.latex_pages(printed[True], sheets.title(True), digits)))
     if fmt in ("moodle", "gift"):
         writer = sheets.to_moodle if fmt == "moodle" else sheets.to_gift
         name = "quiz.xml" if fmt == "moodle" else "quiz.gift"
         files.append((folder / name, writer(exercises, hidden, digits, sig_digits, seed=seed)))
+    if fmt == "qti":
+        files.append((folder / "quiz-qti.zip", qti_package(exercises, hidden, digits, sig_digits, seed)))
     # A folder handed out once holds the class's work: a sheet that differs from what would be written (a name, an
     # answer) is never replaced. Writing the same sheets again changes nothing.
     for path, text in files:
         try:
-            changed = path.exists() and path.read_text(encoding="utf-8") != text
+            if isinstance(text, bytes):
+                changed = path.exists() and path.read_bytes() != text
+            else:
+                changed = path.exists() and path.read_text(encoding="utf-8") != text
         except (OSError, UnicodeDecodeError):
             changed = True
         if changed:
@@ -154,6 +200,6 @@ def _write_variants(folder, count: int, steps: int, seed: int, resolved, hidden,
                              source=str(path))
     (folder / "keys").mkdir(parents=True, exist_ok=True)
     for path, text in files:
-        output.write_atomic(path, text)
+        output.write_atomic(path, text, binary=isinstance(text, bytes))
     output.message(_f("wrote %(count)s sheets and their answer keys to %(folder)s", count=count,
                       folder=str(folder)))
