@@ -627,7 +627,24 @@ def diagnose(params: list[Param], wrong: list[Written],
     hypothesis that they refute counts against it)."""
     if not wrong:
         return [], {}
+    if len(wrong) > RANKED_CELLS:
+        # A long sheet (a program's output) is diagnosed on its first steps, and every wrong cell is then
+        # explained by what was named there: the replays grow with the sheet, the hypotheses do not.
+        last = wrong[RANKED_CELLS - 1].step
+        head = [replace(p, rows=p.rows[:last + 1], cache={}) for p in params]
+        chosen = _rank(Sheet(head, [w for w in wrong if w.step <= last],
+                             [w for w in right if w.step <= last]), head)
+        return _label(Sheet(params, wrong, list(right)), params, chosen)
     sheet = Sheet(params, wrong, list(right))
+    return _label(sheet, params, _rank(sheet, params))
+
+
+RANKED_CELLS = 60  # the wrong cells a sheet's hypotheses are ranked on (the first ones, step by step)
+
+
+def _rank(sheet: Sheet, params: list[Param]) -> list[Hypothesis]:
+    """The hypotheses named for a sheet, in the order they are taken (see ``diagnose``)."""
+    wrong = sheet.wrong
     singles: list[Hypothesis] = []
     for m in CATALOGUE:
         if m.id == "wrong_rho":
@@ -651,8 +668,7 @@ def diagnose(params: list[Param], wrong: list[Written],
             h = Hypothesis((m.id,))
         if h is not None:
             singles.append(h)
-    named: dict[str, Entry] = {}
-    notes: dict[int, tuple[str, str]] = {}
+    chosen: list[Hypothesis] = []
     remaining = set(range(len(wrong)))
 
     def take(candidates: list[Hypothesis]) -> None:
@@ -666,20 +682,35 @@ def diagnose(params: list[Param], wrong: list[Written],
                 return
             n, h = min(scored, key=lambda item: (-item[0], sheet.contradicted(item[1]), item[1].rank[0],
                                                  sheet.misfit(item[1]), item[1].rank))
-            explained = sheet.explained(h)
-            for mid in h.ids:
-                entry = named.setdefault(mid, Entry(mid, text_of(h, mid, params[0])))
-                for i in sorted(explained):
-                    cell = (wrong[i].t, wrong[i].name, wrong[i].param)
-                    if cell not in entry.cells:
-                        entry.cells.append(cell)
-            for i in remaining & set(explained):
-                notes[i] = (h.ids[0] if len(h.ids) == 1 else _lead(h), explained[i])
-            remaining.difference_update(explained)
+            chosen.append(h)
+            remaining.difference_update(sheet.explained(h))
 
     take(singles)
     if remaining:
         take(_pairs(sheet, singles))
+    return chosen
+
+
+def _label(sheet: Sheet, params: list[Param], chosen: list[Hypothesis]) -> tuple[list[Entry], dict]:
+    """The entries of the hypotheses ``chosen``, in turn, and each wrong cell's id and note."""
+    wrong = sheet.wrong
+    named: dict[str, Entry] = {}
+    notes: dict[int, tuple[str, str]] = {}
+    remaining = set(range(len(wrong)))
+    for h in chosen:
+        explained = sheet.explained(h)
+        new = remaining & set(explained)
+        if not new:
+            continue
+        for mid in h.ids:
+            entry = named.setdefault(mid, Entry(mid, text_of(h, mid, params[0])))
+            for i in sorted(explained):
+                cell = (wrong[i].t, wrong[i].name, wrong[i].param)
+                if cell not in entry.cells:
+                    entry.cells.append(cell)
+        for i in new:
+            notes[i] = (h.ids[0] if len(h.ids) == 1 else _lead(h), explained[i])
+        remaining.difference_update(new)
     entries = sorted(named.values(), key=lambda e: -len(e.cells))
     return entries, notes
 

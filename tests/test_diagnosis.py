@@ -326,3 +326,12 @@ def test_a_single_misconception_is_named_first(tmp_path, once):
                 missed.append((m, named))
     # The rates per misconception are measured by benchmarks/diagnosis.py (docs/classroom.md); here, nearly all.
     assert seen > 100 and first >= 0.9 * seen, missed
+
+
+def test_a_long_programs_output_is_diagnosed_whole(run, tmp_path):
+    # Ranked on its first steps, every wrong cell of all 150 steps is then explained by what was named there.
+    gradients = [math.sin(t) / 2 for t in range(1, 151)]
+    d = marked(run, sheet(tmp_path, implementation(gradients, rho=0.9)), code=1)
+    wrong = [c for c in d["cells"] if c["status"] == "wrong"]
+    assert len(wrong) > 200 and {c["slip_id"] for c in wrong} == {"wrong_rho"}
+    assert [e["id"] for e in d["diagnosis"]] == ["wrong_rho"] and len(d["diagnosis"][0]["cells"]) == len(wrong)
