@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adadelta_cli import core, recurrence
+from adadelta_cli.arith import arithmetic
 from adadelta_cli.cli import app
 
 GRADS = ["0.1", "-0.2", "0.15", "0.3"]
@@ -100,6 +101,46 @@ def test_explain_prints_the_description_formulas():
 def test_every_quantity_names_its_engine_function():
     for q in recurrence.QUANTITIES:
         assert callable(getattr(core, q.compute.__name__))
+
+
+MODES = [recurrence.Mode(m, w, r) for m in (False, True) for w in (None, "coupled", "decoupled")
+         for r in ("current", "previous")]
+
+
+@pytest.mark.parametrize("mode", MODES, ids=str)
+def test_the_engine_computes_each_quantity_from_the_leaves_of_its_formula(mode):
+    # Each record's function takes exactly its formula's symbols (its inputs), in order; the loop over the records
+    # gives what each tree gives, in every mode.
+    import inspect
+
+    settings = core.Settings(maximize=mode.maximize, weight_decay=0.1 if mode.weight_decay else 0.0,
+                             weight_decay_mode=mode.weight_decay or "coupled", rate_eg2=mode.rate_eg2, lr=0.5)
+    for q in recurrence.quantities(mode):
+        function = getattr(core, q.compute.__name__)
+        positional = [p for p in inspect.signature(function).parameters.values() if p.kind == p.POSITIONAL_OR_KEYWORD]
+        assert len(q.inputs(mode)) <= len(positional), (q.name, q.inputs(mode))
+        assert all(p.default is not p.empty for p in positional[len(q.inputs(mode)):])
+    rng = np.random.default_rng(7)
+    values = {"g": rng.standard_normal(5), "eg2_prev": rng.random(5), "edx2_prev": rng.random(5) / 100,
+              "x_prev": rng.standard_normal(5)}
+    out = recurrence.run_step(dict(values), settings, arithmetic("float64"), mode)
+    hyper = recurrence.hyper_values(settings)
+    for j in range(5):
+        plain = {**hyper, **{k: float(v[j]) for k, v in out.items()}}
+        plain.setdefault("g_eff", plain["g"])
+        for q in recurrence.quantities(mode):
+            assert recurrence.evaluate(q.formula(mode), plain) == pytest.approx(plain[q.name], rel=4e-16, abs=1e-300)
+
+
+def test_update_is_the_description_loop():
+    # core.update runs recurrence.run_step: the same bits as a trace by any engine.
+    grads = np.random.default_rng(3).standard_normal((20, 2))
+    s = core.Settings(rho=0.9, weight_decay=0.01, lr=0.7)
+    state = core.init(size=2)
+    trace = core.run(grads, s, method="numpy")
+    for t in range(20):
+        step, state = core.update(grads[t], state, s)
+        assert np.array_equal(step.x, trace.x[t]) and np.array_equal(step.eta, trace.eta[t])
 
 
 def test_latex_squares_a_subscripted_symbol_in_braces():
