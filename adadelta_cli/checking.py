@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, DecimalException, localcontext
 
 import numpy as np
 
-from . import core
+from . import core, diagnosis
 from . import recurrence as rec
 from .core import Settings
 from .digits import (  # noqa: F401  (the digit rule has its own module; these names are checking's API too)
@@ -49,16 +49,15 @@ from .i18n import N_, _, _f
 from .readers import parse_number
 from .report import Document, Heading, Para, Records
 
-# The checkable quantities, in the order a step computes them.
-QUANTITIES = ("g_eff", "edx2_prev", "eg2", "eta", "dx", "edx2", "x")
-LABELS = {"g_eff": "g_eff,{t}", "eg2": "E[g²]_{t}", "edx2_prev": "E[Δx²]_{p}", "eta": "η_{t}", "dx": "Δx_{t}",
-          "edx2": "E[Δx²]_{t}", "x": "x_{t}"}
+QUANTITIES = diagnosis.CHECKED  # the checkable quantities, in the order a step computes them
 NOT_ASKED = ("-", "\u2013", "\u2014")  # a cell written "-" is not asked
 
 
 def label(name: str, t: int) -> str:
     """The article's notation for a quantity at step t: E[g²]_2, η_2, E[Δx²]_1 (for edx2_prev at t = 2)."""
-    return LABELS[name].format(t=t, p=t - 1)
+    if name == "edx2_prev":
+        return rec.UNICODE.symbol("edx2", t, prev=True)
+    return rec.UNICODE.symbol(name, t)
 
 
 @dataclass
@@ -159,8 +158,6 @@ def mark(params: dict[str, list[dict]], settings: Settings, initial: core.State,
     in the last written digit; ``rel_tol`` is the alternative rule (within that relative distance of either).
     A student's values (a negative E[g²], say) may make the arithmetic undefined: the verdict then says wrong,
     without numpy's warnings."""
-    from . import diagnosis
-
     try:
         with np.errstate(all="ignore"):
             verdicts, models, wrong, right = [], [], [], []
@@ -202,8 +199,6 @@ def _judge_parameter(model, p: int, rel_tol: float | None, sig_digits: int, last
     """Verdicts for one parameter's rows, in order of t. Each row: {"t", "g", "cells": {name: Cell}, "asked":
     the names asked in that row}. A cell not asked gets no verdict; a given cell (Cell.given) gets "given"; a
     cell that cannot be read gets "unreadable" (and is not carried on)."""
-    from . import diagnosis
-
     mode = rec.Mode.of(model.settings)
     truth = diagnosis.chain(model, own=False, engine=True)
     own = diagnosis.chain(model, own=True, engine=True)
@@ -284,8 +279,6 @@ def _annotate(wrong: list, entries: list, notes: dict, models: list) -> None:
     """Each wrong cell's misconception id and note: a slip (a formula or a setting changed) or a habit of
     arithmetic (truncation, early rounding, float32); a cell nothing explains gets the nearest slip, if one is
     near, as an approximation."""
-    from . import diagnosis
-
     texts = {e.id: e.text for e in entries}
     for i, (w, verdict) in enumerate(wrong):
         if i in notes:

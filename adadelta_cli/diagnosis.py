@@ -244,7 +244,9 @@ def _rounder(how):
 
 # --- Replaying a sheet ------------------------------------------------------------------------------------------
 
-CHECKED = ("g_eff", "edx2_prev", "eg2", "eta", "dx", "edx2", "x")  # the order a step's cells are worked out
+# The quantities a sheet can hold, in the order a step works them out: the description's, with E[Δx²]_{t−1} (the
+# state the step starts from) after the gradient in use.
+CHECKED = ("g_eff", "edx2_prev") + tuple(name for name in rec.ORDER if name != "g_eff")
 
 
 @dataclass
