@@ -312,7 +312,8 @@ def package_copy_run(tmp_path_factory):
                         ignore=shutil.ignore_patterns("__pycache__"))
         if damage:
             DAMAGES[damage](root / "adadelta_cli" / "_kernel.so", root / "adadelta_cli" / "_kernel.json")
-        environment = {**os.environ, "PYTHONPATH": str(root), **(env or {})}
+        # The engine chosen by shape (these tests are about loading the kernel, whichever engine the pass forces).
+        environment = {**os.environ, "PYTHONPATH": str(root), "ADADELTA_ENGINE": "auto", **(env or {})}
         environment.pop("ADADELTA_KERNEL", None) if not env else None
         return subprocess.run([sys.executable, "-m", "adadelta_cli", *args], capture_output=True, cwd=root,
                               env=environment, timeout=120)
