@@ -135,6 +135,10 @@ CATALOGUE: tuple[Misconception, ...] = (
     Misconception("eg2_previous", N_("E[g²]_{t−1} used where E[g²]_t belongs (as TensorFlow.js does)"), FORMULA,
                   ("eta",), lambda n, mode: rec.Sym("eg2", prev=True) if _is_sym(n, "eg2", prev=False) else None,
                   "TensorFlow.js tf.train.adadelta"),
+    # The mirror, on a sheet of TensorFlow.js's order: Algorithm 1's E[g²]_t where the framework reads E[g²]_{t−1}.
+    Misconception("eg2_current", N_("E[g²]_t used where TensorFlow.js reads E[g²]_{t−1} (Algorithm 1's order)"),
+                  FORMULA, ("eta",), lambda n, mode: rec.Sym("eg2") if _is_sym(n, "eg2", prev=True) else None,
+                  "Zeiler 2012, Algorithm 1"),
     Misconception("edx2_not_updated", N_("E[Δx²] never updated (it stays at E[Δx²]_0; the article never states its "
                                          "update)"), FORMULA, ("edx2",),
                   lambda n, mode: rec.Sym("edx2", prev=True) if isinstance(n, rec.Add) else None,

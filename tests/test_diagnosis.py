@@ -207,6 +207,7 @@ def test_a_tfjs_sheet_filled_with_algorithm_1_is_not_nearly_right(run, tmp_path)
     d = marked(run, sheet(tmp_path, "# rate_eg2 = previous\n" + trace), code=1)
     etas = [c for c in d["cells"] if c["name"] == "eta"]
     assert [c["status"] for c in etas] == ["wrong"] * 3
+    assert [e["id"] for e in d["diagnosis"]] == ["eg2_current"]  # Algorithm 1's order, named
 
 
 # --- A bad cell is one bad cell ---------------------------------------------------------------------------------
