@@ -244,11 +244,11 @@ def _judge_parameter(model, p: int, rel_tol: float | None, sig_digits: int, last
                 verdict.changed = judge(cell.text, true, 1, None) == WRONG
                 continue
             verdict.status = judge(cell.text, true, sig_digits, rel_tol, last_digit)
-            # A written 0 carries no significant digit: it is right only where the value is 0 (a sheet of zeros
-            # does not earn "right, given your 0").
-            if verdict.status == WRONG and mine != true and not _decimal(cell.text).is_zero():
+            if _decimal(cell.text).is_zero() and mine and abs(mine) <= ZERO_NOISE * _scale(own[step]["@"], inputs):
+                mine = 0.0  # 0.0000494 + 0.1·(−0.000494) is 0 by hand; in doubles, a few units of rounding
+            if verdict.status in (WRONG, TOO_FEW) and mine != true:
                 mine_status = judge(cell.text, mine, sig_digits, rel_tol, last_digit)
-                if mine_status != WRONG:
+                if mine_status == RIGHT or (mine_status == TOO_FEW and verdict.status == WRONG):
                     verdict.status = RIGHT_GIVEN if mine_status == RIGHT else TOO_FEW
                     verdict.own, verdict.given = mine, rests_on
             written_text = _decimal(cell.text)
@@ -262,6 +262,15 @@ def _judge_parameter(model, p: int, rel_tol: float | None, sig_digits: int, last
         off_prev = {k: off.get(k, []) for k in ("eg2", "edx2", "x", "dx")}
         rounded_prev = {k: rounded.get(k, []) for k in ("eg2", "edx2", "x", "dx")}
     return verdicts
+
+
+ZERO_NOISE = 1e-14  # a value this small beside the numbers it comes from is 0 worked by hand
+
+
+def _scale(values: dict, inputs: tuple[str, ...]) -> float:
+    """The largest magnitude among the values a quantity is worked out from."""
+    found = [abs(float(values[k])) for k in inputs if k in values and math.isfinite(float(values[k]))]
+    return max(found, default=0.0)
 
 
 def _origin(key: str, now: dict, before: dict) -> list[str]:
@@ -396,7 +405,7 @@ def _read_bytes(path: str) -> bytes:
         raise
 
 
-COMMA_DECIMAL = re.compile(r"\s*[-+\u2212]?\d*,\d+(?:[eE][-+]?\d+)?\s*")
+COMMA_DECIMAL = re.compile(r"\s*[-+\u2212≈~]?\s*\d*,\d+(?:[eE][-+]?\d+|\s*[×xX*·⋅]\s*10.*)?\s*")
 COMMA_DECIMAL_NOTE = N_("read as a spreadsheet writes it in German or French: ';' between cells, ',' before the "
                         "decimals")
 
@@ -446,6 +455,8 @@ def read_worksheet(path: str, decimal_comma: bool | None = None) -> Worksheet:
             settings[key] = value.strip().lower()
         elif key == "maximize":
             settings[key] = value.strip().lower() in ("1", "true", "yes", "on")
+        elif key in ("rho", "eps") and COMMA_DECIMAL.fullmatch(value):  # "# rho = 0,95" on a German sheet
+            settings[key] = parse_number(value.replace(",", "."), source=path, line=n, what=key)
         elif key in ("x0", "eg2_init", "edx2_init") or (key in ("lr", "weight_decay") and "," in value):
             settings[key] = [parse_number(v, source=path, line=n, what=key) for v in value.split(",")]
         else:

@@ -172,6 +172,7 @@ CATALOGUE: tuple[Misconception, ...] = (
 )
 BY_ID = {m.id: m for m in CATALOGUE}
 ORDER = {m.id: i for i, m in enumerate(CATALOGUE)}
+TIES = ORDER  # between two explanations of the same cells, the catalogue's order
 
 # Values of ρ and ε that students and programs use instead of the ones in force (the frameworks' defaults first).
 RHOS = (0.9, 0.95, 0.99, 0.999, 0.5, 0.8, 0.85, 0.1, 0.05)
@@ -206,9 +207,12 @@ class Hypothesis:
 
     @property
     def rank(self) -> tuple:
-        """Simpler first: fewer changes, each value fitted to the sheet (ρ = 0.5, 4 significant digits, the cell
-        that slipped) counting as one more; then the catalogue's order."""
-        return (len(self.ids) + len(self.changes), *sorted(ORDER[i] for i in self.ids))
+        """Simpler first: fewer changes, each value fitted to the sheet (a ρ solved from it, 4 significant digits,
+        the cell that slipped; not a framework's default ρ or ε) counting as one more; then the catalogue's order
+        (a changed formula that every written digit fits before a truncation: 0.201 is η with ε left out)."""
+        fitted = sum(1 for mid, value in self.changes if not (mid == "wrong_rho" and value in RHOS)
+                     and not (mid == "wrong_eps" and value in EPSILONS))
+        return (len(self.ids) + fitted, *sorted(TIES[i] for i in self.ids))
 
 
 def formulas(h: Hypothesis, mode: rec.Mode, lr_matters: bool) -> dict[str, rec.Node] | None:
@@ -413,6 +417,8 @@ def text_of(h: Hypothesis, mid: str, p: Param | None = None) -> str:
         return _(m.text) % {"how": _rounding_text(value)}
     if mid == "power_of_ten":
         return _("a power-of-ten slip (one value 10× or 1/10 of what it should be, carried on)")
+    if mid == "float32" and p is not None and p.settings.dtype == "float32":
+        return _("float32 arithmetic in another order of operations than PyTorch's (within a few float32 units)")
     return _(m.text)
 
 
@@ -686,7 +692,7 @@ def _rank(sheet: Sheet, params: list[Param]) -> list[Hypothesis]:
             scored = [(n, h) for n, h in scored if n]
             if not scored:
                 return
-            n, h = min(scored, key=lambda item: (-item[0], sheet.contradicted(item[1]), item[1].rank[0],
+            n, h = min(scored, key=lambda item: (-item[0], sheet.contradicted(item[1]), _changes(sheet, item[1]),
                                                  sheet.misfit(item[1]), item[1].rank))
             chosen.append(h)
             remaining.difference_update(sheet.explained(h))
@@ -695,6 +701,13 @@ def _rank(sheet: Sheet, params: list[Param]) -> list[Hypothesis]:
     if remaining:
         take(_pairs(sheet, singles))
     return chosen
+
+
+def _changes(sheet: Sheet, h: Hypothesis) -> int:
+    """How many changes ``h`` makes: a power of ten off in any cell is one slip per cell it explains (two cells off
+    by ten are two slips, where another ε is one change)."""
+    slips = len(sheet.explained(h)) - 1 if "power_of_ten" in h.ids and h.value("power_of_ten") is None else 0
+    return h.rank[0] + max(slips, 0)
 
 
 def _label(sheet: Sheet, params: list[Param], chosen: list[Hypothesis]) -> tuple[list[Entry], dict]:
@@ -768,7 +781,9 @@ def approximate(w: Written, p: Param) -> str | None:
         replay = _replay(Hypothesis((m.id,)), p)
         if replay is None:
             continue
-        for c, truth in zip(replay[0], truths):
+        # From the student's own written values only: a changed formula touches the cells it computes, so a slip
+        # of x_t is never offered for a Δx_t.
+        for c, truth in zip(replay[0][:1], truths[1:]):
             value = c[w.step][w.name]
             trials.append((0, _(m.text), 0, value, truth))
             if m.id == "eps_dropped":

@@ -46,6 +46,30 @@ def test_honest_rounding_carried_on_is_right_without_notes(run, tmp_path):
     assert d["diagnosis"] == []
 
 
+def test_a_written_zero_that_follows_from_what_was_written_is_right(run, tmp_path):
+    # x_2 = 0.0000494 + 0.1·(−0.000494) = 0 by hand (a few units of rounding in doubles).
+    path = sheet(tmp_path, "# rho = 0.9\n# lr = 0.1\nt,g,dx,x\n1,-0.0005,0.000494,0.0000494\n2,0.0005,-0.000494,0\n")
+    d = marked(run, path, code=0)
+    assert cells_of(d)[(2, "x")]["status"] == "right_given" and d["diagnosis"] == []
+
+
+def test_an_exact_value_from_what_was_written_needs_no_more_digits(run, tmp_path):
+    # η_1 written 0.0004 (exact) gives Δx_1 = −0.0004·2.5 = −0.001 exactly: not "too few digits".
+    path = sheet(tmp_path, "t,g,eta,dx\n1,2.5,0.0004,-0.001\n")
+    assert cells_of(marked(run, path))[(1, "dx")]["status"] == "right_given"
+
+
+def test_another_epsilon_is_one_change_not_two_slips(run, tmp_path):
+    path = sheet(tmp_path, "# lr = 0.1\nt,g,dx,x\n1,3,-0.0004472,-0.0000447\n2,5,-0.0005460,-0.0000993\n")
+    d = marked(run, path, code=1)
+    assert [e["id"] for e in d["diagnosis"]] == ["wrong_eps"] and "1e-8" in d["diagnosis"][0]["text"]
+
+
+def test_a_german_sheet_with_powers_of_ten_and_settings(run, tmp_path):
+    path = sheet(tmp_path, "# rho = 0,95\nt;g;eg2;edx2\n1;0,1;5,0·10^-4;9,98 x 10^-7\n")
+    assert marked(run, path, code=0)["summary"]["score"] == 2
+
+
 def test_a_value_that_follows_from_what_was_written_is_right(run, tmp_path):
     # E[Δx²]_1 = 0.05 · 0.00447102² = 9.99501e-7 from the Δx_1 written (the right chain says 9.99500e-7 ...).
     path = sheet(tmp_path, "t,g,dx,edx2\n1,0.2,-0.00447102,9.99501e-7\n")
@@ -64,12 +88,13 @@ def test_truncated_work_is_not_credited(run, tmp_path):
 
 def test_four_decimal_places_everywhere_is_not_credited(run, tmp_path):
     # Every intermediate rounded to 4 decimal places (ε = 1e-6 becomes 0): η is written 0.0000 at every step. No η
-    # is credited, though each is "consistent" with the student's other zeros, and the sheet is diagnosed.
+    # is credited and the sheet is diagnosed; Δx, E[Δx²] and x follow from the η written (0), so they are right.
     path = sheet(tmp_path, "t,g,eg2,eta,dx,edx2,x\n1,0.1,0.0005,0.0000,-0.0000,0.0000,0.0000\n"
                            "2,0.2,0.0025,0.0000,-0.0000,0.0000,0.0000\n3,0.15,0.0035,0.0000,-0.0000,0.0000,0.0000\n")
     d = marked(run, path, code=1)
     assert [c["status"] for c in d["cells"] if c["name"] == "eta"] == ["wrong"] * 3
-    assert d["summary"]["score"] == 1 and d["diagnosis"]
+    assert d["summary"]["score"] == 11 and d["diagnosis"]  # E[g²]_3 = 0.95·0.0025 + 0.05·0.15² = 0.0035 exactly
+    assert {c["name"] for c in d["cells"] if c["status"] == "right_given"} == {"eg2", "dx", "edx2", "x"}
 
 
 @pytest.mark.parametrize("written,plain,last_digit", [

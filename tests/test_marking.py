@@ -54,14 +54,19 @@ def test_a_sheet_rounded_to_four_decimals_is_not_all_right(run, tmp_path):
     path = sheet(tmp_path, "t,g,eg2,eta,dx,edx2,x\n1,0.1,0.0005,0.0447,-0.0045,0.0000,-0.0045\n")
     d = marked(run, path, code=1)
     status = {c["name"]: c["status"] for c in d["cells"]}
-    assert status == {"eg2": "right", "eta": "right", "dx": "too_few", "edx2": "wrong", "x": "too_few"}
-    assert (d["summary"]["score"], d["summary"]["out_of"]) == (2, 5)
+    # x_1 = x_0 + Δx_1 = −0.0045 exactly from the Δx_1 written: exact, so right given it (the too few digits of
+    # Δx_1 are marked once, where they were written).
+    assert status == {"eg2": "right", "eta": "right", "dx": "too_few", "edx2": "wrong", "x": "right_given"}
+    assert (d["summary"]["score"], d["summary"]["out_of"]) == (3, 5)
 
 
-def test_a_sheet_of_zeros_scores_nothing(run, tmp_path):
+def test_a_sheet_of_zeros_earns_only_what_follows_from_its_zeros(run, tmp_path):
+    # The rule holds for every cell: Δx_t = −η_t·g_t with the η_t = 0 written is 0, and so are E[Δx²]_t and x_t
+    # from it ("right, given your η_t"); E[g²]_t and η_t themselves are wrong at every step.
     path = sheet(tmp_path, "t,g,eg2,eta,dx,edx2,x\n1,0.1,0,0,0,0,0\n2,0.2,0,0,0,0,0\n3,0.15,0,0,0,0,0\n")
     d = marked(run, path, code=1)
-    assert d["summary"]["score"] == 0 and d["summary"]["wrong"] == 15
+    assert d["summary"]["score"] == 9 and d["summary"]["wrong"] == 6
+    assert {c["name"] for c in d["cells"] if c["status"] == "wrong"} == {"eg2", "eta"}
 
 
 @pytest.mark.parametrize("value,status", [("0.2", "too_few"), ("0e400", "wrong"), ("0.202", "right"),
