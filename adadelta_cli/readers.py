@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import functools
 import math
+import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +27,11 @@ EXPECTED_NUMBER = N_("expected a decimal number such as 0.1, -0.25 or 1e-3")
 TRACE_COLUMNS = frozenset({"g_eff", "eg2", "edx2_prev", "eta", "dx", "edx2", "x"})
 STEP_COLUMNS = frozenset({"t", "step"})
 
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# Each pattern backtracks at most one step per character (no two quantifiers over the same characters in a row),
+# so a cell of a million digits is matched in linear time.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
-_NONZERO_MANTISSA = re.compile(r"[+-]?0*\.?0*[1-9]")  # a number whose digits are not all zero
+_NONZERO_MANTISSA = re.compile(r"[+-]?0*(?:\.0*)?[1-9]")  # a number whose digits are not all zero
 _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\uff0d": "-"})
 
 
@@ -53,28 +57,36 @@ def parse_number(text: str, *, source: str | None = None, line: int | None = Non
     (-0.25, -0.1, 0.001)
     """
     cleaned = text.strip().translate(_MINUS_SIGNS)
+    shown = _shown(text)
     if not _NUMBER.fullmatch(cleaned):
         if not cleaned:
             problem = _f("%(what)s is missing (an empty cell)", what=_(what))
         elif cleaned.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-            problem = _f("%(what)s must be a finite number, got %(text)s", what=_(what), text=repr(text.strip()))
+            problem = _f("%(what)s must be a finite number, got %(text)s", what=_(what), text=shown)
         elif _DECIMAL_COMMA.fullmatch(cleaned):
-            problem = _f("%(text)s has a decimal comma; write a decimal point (%(fixed)s)", text=repr(text.strip()),
+            problem = _f("%(text)s has a decimal comma; write a decimal point (%(fixed)s)", text=shown,
                          fixed=cleaned.replace(",", "."))
         else:
-            problem = _f("%(text)s is not a number", text=repr(text.strip()))
+            problem = _f("%(text)s is not a number", text=shown)
         raise InputError(_f(
             '%(problem)s; %(expected)s',
             problem=problem, expected=_(EXPECTED_NUMBER)), source=source, line=line, column=column)
     value = float(cleaned)
     if value == 0.0 and _NONZERO_MANTISSA.match(cleaned):
         raise InputError(_f('%(value)s is too small for a double (the smallest is about 4.9e-324): it would be read '
-                            'as 0', value=repr(text.strip())), source=source, line=line, column=column)
+                            'as 0', value=shown), source=source, line=line, column=column)
     if not math.isfinite(value):
         raise InputError(_f('%(value)s is too large for a double (the largest is about 1.8e308)',
-                            value=repr(text.strip())),
+                            value=shown),
                          source=source, line=line, column=column)
     return value
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """A value from the input quoted in a message: escaped, and a long one cut with an ellipsis."""
+    from .safe import one_line
+
+    return one_line(repr(text.strip()[:limit + 1]), limit)
 
 
 def one_number(text: str, option: str, *, nonnegative: bool = False, what: str | None = None) -> float:
@@ -83,7 +95,7 @@ def one_number(text: str, option: str, *, nonnegative: bool = False, what: str |
     items = text.split(",")
     if len(items) > 1:
         raise InputError(_f('%(option)s takes one number, got %(count)s (%(text)s); for a sequence of gradients use '
-                            'trace', option=option, count=len(items), text=repr(text)))
+                            'trace', option=option, count=len(items), text=_shown(text)))
     value = parse_number(text, source=option, what=N_("a value"))
     if nonnegative and value < 0:
         raise InputError(_f('%(option)s is %(what)s, which cannot be negative; got %(value)s', option=option,
@@ -92,15 +104,38 @@ def one_number(text: str, option: str, *, nonnegative: bool = False, what: str |
 
 
 def read_input(tokens: list[str], stdin=None) -> Gradients:
-    """Numbers as arguments, one path, ``-`` for standard input, or nothing for the article's example."""
+    """Numbers as arguments, one path, ``-`` for standard input, or nothing for the article's example.
+
+    A file or standard input is read as ``open_stream`` reads it (bounded blocks), held whole up to
+    MAX_WHOLE_BYTES of text: `yes 0.1 | adadelta compare -` is refused, not read until memory runs out."""
+    if tokens == ["-"] or (len(tokens) == 1 and _is_path_token(tokens[0])):
+        return open_stream(tokens, stdin).collect(MAX_WHOLE_BYTES)
+    return _read_tokens(tokens)
+
+
+def _is_path_token(token: str) -> bool:
+    """Whether a lone argument names a file (not a number, not an option)."""
+    return not _NUMBER.fullmatch(token.strip().translate(_MINUS_SIGNS)) and \
+        (not token.startswith("-") or _exists(token))
+
+
+def _exists(name: str) -> bool:
+    """Path.exists() that is False (not an OSError) for a name too long for the system."""
+    try:
+        return Path(name).exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _read_tokens(tokens: list[str], stdin=None) -> Gradients:
     if not tokens:
         return Gradients(np.array(ARTICLE_GRADIENTS)[:, None], ["x"], N_("the article's example"))
     if tokens == ["-"]:
         stream = stdin if stdin is not None else sys.stdin
-        data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+        data = read_bounded(stream.buffer if hasattr(stream, "buffer") else stream, b"", "<stdin>")
         return read_bytes(data.encode() if isinstance(data, str) else data, "<stdin>")
     if len(tokens) == 1 and not _NUMBER.fullmatch(tokens[0].strip().translate(_MINUS_SIGNS)):
-        if tokens[0].startswith("-") and not Path(tokens[0]).exists():
+        if tokens[0].startswith("-") and not _exists(tokens[0]):
             raise InputError(_f('no such option: %(option)s (see --help)', option=tokens[0]))
         return read_path(tokens[0])
     values = []
@@ -109,7 +144,7 @@ def read_input(tokens: list[str], stdin=None) -> Gradients:
                                        and token.lower() not in ("-inf", "-nan", "-infinity")):
             raise InputError(_f('no such option: %(option)s (see --help)', option=token))
         if token == "-" or (not _NUMBER.fullmatch(token.strip().translate(_MINUS_SIGNS))
-                            and Path(token).exists()):
+                            and _exists(token)):
             raise InputError(_f(
                 'argument %(position)s: %(file)s is a file; give either numbers or one file, not both',
                 position=i, file=repr(token)))
@@ -129,14 +164,44 @@ def read_path(name: str) -> Gradients:
     except PermissionError:
         raise InputError(_("permission denied"), source=name) from None
     except OSError as exc:
-        raise InputError(_f('cannot be read (%(reason)s)', reason=exc.strerror or exc), source=name) from None
+        raise InputError(_f('cannot be read (%(reason)s)', reason=_reason(exc)), source=_source_name(name)) from None
     return read_bytes(data, name)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def _source_name(name: str) -> str:
+    """A file's name for a message: a name of thousands of characters is cut (escaped in output.error)."""
+    return name if len(name) <= 200 else name[:120] + "…" + name[-40:]
+
+
+class _Guarded:
+    """A binary file whose read() turns an error of the system (EIO from /proc/self/mem, a device that fails) into
+    one InputError naming the file."""
+
+    def __init__(self, handle, source: str) -> None:
+        self.handle, self.source = handle, source
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            data = self.handle.read(size)
+        except OSError as exc:
+            raise InputError(_f('cannot be read (%(reason)s)', reason=_reason(exc)),
+                             source=_source_name(self.source)) from None
+        return data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
+
+    def close(self) -> None:
+        self.handle.close()
 
 
 def read_bounded(handle, first: bytes, source: str, limit: int | None = None) -> bytes:
     """The rest of ``handle`` after ``first``, refused once it passes ``limit`` bytes (MAX_WHOLE_BYTES) or as soon as
     a NUL byte shows it is not text (``/dev/zero`` is refused at once rather than read for ever)."""
     limit = MAX_WHOLE_BYTES if limit is None else limit
+    if not isinstance(handle, _Guarded):
+        handle = _Guarded(handle, source)
     parts, size = [first], len(first)
     if b"\x00" in first and not first.startswith((b"\xff\xfe", b"\xfe\xff")):
         return first
@@ -151,7 +216,7 @@ def read_bounded(handle, first: bytes, source: str, limit: int | None = None) ->
         if size > limit:
             raise InputError(_f('is larger than %(limit)s MiB, the most this tool reads whole (JSON, UTF-16); give '
                                 'CSV or one number a line, which is read by blocks', limit=limit >> 20),
-                             source=source)
+                             source=_source_name(source))
     return b"".join(parts)
 
 
@@ -333,7 +398,7 @@ FORMULA_STARTS = ("=", "+", "-", "@")  # a cell starting so is a formula to a sp
 MAX_NAME_CHARS = 200  # a parameter's name, in characters
 MAX_PARAMETERS = 1_000_000  # columns of one row
 MAX_ROW_BYTES = 64 << 20  # one line of an input file
-MAX_WHOLE_BYTES = 1 << 30  # an input read whole (JSON, a device or pipe given by name)
+MAX_WHOLE_BYTES = 64 << 20  # an input read whole (JSON), or held whole by a command that needs every step
 
 
 def _is_step_column(name: str, first_cell: str | None) -> bool:
@@ -543,6 +608,7 @@ def read_json(text: str, source: str) -> Gradients:
 
 CHUNK_BYTES = 1 << 20  # 1 MiB of text at a time: as quick as 4 MiB (measured), some 20 MiB less memory
 WHOLE_BYTES = 1 << 16  # smaller inputs are read whole; larger ones by blocks, numpy parsing the plain ones
+_LEADING_LINES = re.compile(rb"(?:[ \t\r\f\v]*(?:#[^\n]*)?\n)*")  # blank and comment lines at the start
 _PLAIN_NUMBERS = re.compile(r"[^0-9eE.+\-\s,;]")  # a chunk without these characters holds only plain numbers
 
 
@@ -564,8 +630,16 @@ class GradientStream:
     def blocks(self):
         yield from self._blocks
 
-    def collect(self) -> Gradients:
-        parts = [part for part in self.blocks() if part.size]
+    def collect(self, limit: int | None = None) -> Gradients:
+        """The whole sequence; with ``limit``, refused once more than ``limit`` bytes of text have been read (a
+        command that holds every step, fed an endless pipe)."""
+        parts = []
+        for part in self.blocks():
+            if part.size:
+                parts.append(part)
+            if limit is not None and self.done_bytes[0] > limit:
+                raise InputError(_f('is longer than %(limit)s MiB, the most this command holds whole; trace reads '
+                                    'inputs of any length', limit=limit >> 20), source=_source_name(self.source))
         if not parts:
             raise InputError(_("has a header but no gradients"), source=self.source)
         values = np.concatenate(parts) if len(parts) > 1 else parts[0]
@@ -576,24 +650,24 @@ def open_stream(tokens: list[str], stdin=None) -> GradientStream:
     """Like read_input, but a CSV or text file (or stdin) is read and parsed a block at a time."""
     if tokens == ["-"]:
         stream = stdin if stdin is not None else sys.stdin
-        handle = stream.buffer if hasattr(stream, "buffer") else None
-        if handle is None:
-            data = stream.read()
-            g = read_bytes(data.encode() if isinstance(data, str) else data, "<stdin>")
-            return GradientStream(g.names, g.source, iter([g.values]))
-        return _stream_handle(handle, "<stdin>", None)
-    if len(tokens) == 1 and not _NUMBER.fullmatch(tokens[0].strip().translate(_MINUS_SIGNS)) \
-            and not tokens[0].startswith("-"):
+        handle = stream.buffer if hasattr(stream, "buffer") else stream
+        return _stream_handle(_Guarded(handle, "<stdin>"), "<stdin>", None)
+    if len(tokens) == 1 and _is_path_token(tokens[0]):
         name = tokens[0]
         path = Path(name)
-        if path.is_file() or (path.exists() and not path.is_dir()):  # a device or FIFO: by blocks, bounded
-            try:
-                handle = open(path, "rb")  # noqa: SIM115  (closed by the generator)
-            except OSError:
-                read_path(name)  # raises the reader's message
-                raise
-            return _stream_handle(handle, name, path.stat().st_size if path.is_file() else None, close=True)
-    g = read_input(tokens, stdin)
+        try:
+            handle = open(path, "rb")  # noqa: SIM115  (closed by the generator)
+            info = os.fstat(handle.fileno())
+        except OSError:
+            read_path(name)  # raises the reader's message
+            raise
+        if stat.S_ISDIR(info.st_mode):
+            handle.close()
+            read_path(name)
+        # A device, FIFO or /proc file is read by blocks, bounded, like any other.
+        total = info.st_size if stat.S_ISREG(info.st_mode) and info.st_size else None
+        return _stream_handle(_Guarded(handle, name), name, total, close=True)
+    g = _read_tokens(tokens, stdin)
     return GradientStream(g.names, g.source, iter([g.values]))
 
 
@@ -615,6 +689,21 @@ def _stream_handle(handle, source: str, total: int | None, close: bool = False) 
 def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) -> GradientStream:
     if first.startswith(b"\xef\xbb\xbf"):
         first = first[3:]
+    skipped = 0  # blank and comment lines before the first row: skipped, never counted against a limit
+    while True:
+        lead = _LEADING_LINES.match(first).end()
+        if lead:
+            skipped += first.count(b"\n", 0, lead)
+            first = first[lead:]
+        if first.lstrip(b" \t\r\f\v")[:1] not in (b"", b"#") or b"\x00" in first:
+            break
+        more = handle.read(CHUNK_BYTES)
+        if not more:
+            break
+        first += more
+        if len(first) > MAX_ROW_BYTES:
+            raise InputError(_f('line %(line)s is longer than %(limit)s MiB, the limit for one row',
+                                line=skipped + 1, limit=MAX_ROW_BYTES >> 20), source=source, line=skipped + 1)
     cut = first.rfind(b"\n") + 1
     while cut == 0:  # one long first line: read on to its end, within MAX_ROW_BYTES, never splitting a row
         more = handle.read(CHUNK_BYTES)
@@ -629,14 +718,15 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
         if end >= 0:
             cut = len(first) - len(more) + end + 1
         elif len(first) > MAX_ROW_BYTES:
-            raise InputError(_f('line 1 is longer than %(limit)s MiB, the limit for one row',
-                                limit=MAX_ROW_BYTES >> 20),
-                             source=source, line=1)
+            raise InputError(_f('line %(line)s is longer than %(limit)s MiB, the limit for one row',
+                                line=skipped + 1, limit=MAX_ROW_BYTES >> 20),
+                             source=source, line=skipped + 1)
     head_text = decode(first[:cut], source)
     sample = "\n".join(head_text.split("\n", 256)[:256])  # the first lines tell the layout
     rows = split_rows(sample)
     if not rows:
-        raise InputError(_f("holds no gradients in its first %(size)s MiB", size=CHUNK_BYTES >> 20), source=source)
+        raise InputError(_("holds no gradients (only blank and comment lines)"), source=source)
+    rows = [(n + skipped, cells) for n, cells in rows]
     first_cells = rows[0][1]
     first_line = content_lines(sample)[0][1]  # the sample's, not the whole chunk's: only one line is needed
     sep = "," if "," in first_line else ("\t" if "\t" in first_line else (";" if ";" in first_line else None))
@@ -651,7 +741,7 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
             finally:
                 if close:
                     handle.close()
-            g = read_bytes(data, source)
+            g = read_bytes(b"\n" * skipped + data, source)
             return GradientStream(g.names, g.source, iter([g.values]), total)
         keep, names = _header_columns(header, source, rows[1][1] if len(rows) > 1 else None, rows[0][0])
         header = _Header(header)
@@ -669,8 +759,8 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
         try:
             head = first[:cut] if header is None else first[:cut].split(b"\n", 1)[-1]
             fast = _plain_rows(head, header, len(names), sep)
-            yield fast if fast is not None else parse(head_text, first_line=1, has_header=True)
-            line = 1 + head_text.count("\n")
+            yield fast if fast is not None else parse(head_text, first_line=1 + skipped, has_header=True)
+            line = 1 + skipped + head_text.count("\n")
             done[0] = cut
             rest = first[cut:]
             while True:
