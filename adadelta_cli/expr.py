@@ -217,6 +217,17 @@ class Function:
                 function=repr(self.text), point=list(point), reason=exc)) from None
 
 
+def _finite_double(value) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer of hundreds of digits
+        return False
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"
+
+
 def _check(node, variables: list[str], text: str) -> None:
     """Only numbers, the variables, + − × ÷ ^, unary ±, and FUNCTIONS of one argument."""
     called = {id(sub.func) for sub in ast.walk(node) if isinstance(sub, ast.Call)}
@@ -234,6 +245,10 @@ def _check(node, variables: list[str], text: str) -> None:
             raise SettingsError(_f(
                 'the function %(function)s holds %(constant)s, which is not a number',
                 function=repr(text), constant=repr(sub.value)))
+        if isinstance(sub, ast.Constant) and not _finite_double(sub.value):
+            raise SettingsError(_f(
+                'the function %(function)s holds a number too large for a double (the largest is about 1.8e308): '
+                '%(constant)s', function=_cut(text), constant=_cut(ast.unparse(sub))))
         if isinstance(sub, ast.Name) and sub.id in FUNCTIONS and id(sub) not in called:
             raise SettingsError(_f(
                 'the function %(function)s uses %(name)s without an argument; write %(name)s(x)', function=repr(text),

@@ -301,7 +301,18 @@ def _kind(path: Path) -> str:
 def _real(path: Path) -> Path:
     """Where writing ``path`` lands: symbolic links followed, as the shell's ``>`` follows them (a dangling link
     creates its target)."""
-    return Path(os.path.realpath(path))
+    try:
+        return Path(os.path.realpath(path))
+    except FileNotFoundError:  # a relative path, run from a folder that has been deleted
+        raise InputError(_("cannot write the output: the current folder no longer exists; give a full path or "
+                           "change to an existing folder"), source=str(path)) from None
+    except OSError as exc:
+        raise _fail(path, exc) from None
+
+
+# Output paths written with a trailing slash on the command line (`-o new.csv/`): a path object drops the slash, so
+# the command line's text is noted here before the options are parsed (see cli._Group.main).
+SLASHED: set[str] = set()
 
 
 def check_target(path: Path, inputs: list[Path | None] = ()) -> None:
@@ -316,7 +327,13 @@ def check_target(path: Path, inputs: list[Path | None] = ()) -> None:
         raise InputError(_("cannot write the output: it is a folder"), source=str(path))
     if kind == "socket":
         raise InputError(_("cannot write the output: it is a socket"), source=str(path))
+    if str(path) in SLASHED and kind != "folder":
+        raise InputError(_("cannot write the output: the name ends with '/', which names a folder, and there is no "
+                           "such folder; give a file name without the '/'"), source=str(path) + "/")
     if kind == "missing" and not parent.is_dir():
+        if path.is_symlink():
+            raise InputError(_f('cannot write the output: it is a link to %(target)s, whose folder %(folder)s does '
+                                'not exist', target=repr(str(real)), folder=repr(str(parent))), source=str(path))
         raise InputError(_f(
             'cannot write the output: the folder %(folder)s does not exist',
             folder=repr(str(path.parent if str(path.parent) else "."))), source=str(path))
