@@ -27,6 +27,7 @@ class _Group(TyperGroup):
         from . import i18n
 
         output.prepare_streams()
+        _warnings_as_messages()
         lang, args = i18n.take_lang_argument(list(sys.argv[1:] if args is None else args))
         _note_slashed_outputs(args)
         try:
@@ -69,6 +70,22 @@ class _Group(TyperGroup):
         except (OSError, ValueError, AttributeError):
             pass
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _warnings_as_messages() -> None:
+    """No raw Python warning reaches the user, not even under `python -W error`: numpy's floating-point warnings
+    are silenced (every command finds non-finite values itself and says so in words), and a library's warning
+    (matplotlib's layout) becomes one line on standard error."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        text = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
+        output.warn(text)
+
+    warnings.showwarning = show
+    warnings.filterwarnings("default", category=UserWarning)
+    warnings.filterwarnings("ignore", category=RuntimeWarning,
+                            message=r"(overflow|underflow|invalid value|divide by zero) encountered")
 
 
 # Options that name a file to write: one given as `name/` means a folder (output.SLASHED).

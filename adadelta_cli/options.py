@@ -242,11 +242,16 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
             raise SettingsError(_f(
                 '%(option)s is a running average of squares, which cannot be negative; got %(value)s',
                 option=option, value=given))
-    return Resolved(Settings(**chosen), preset.value if preset else None,
-                    number_list(x0, x0_option) if x0 is not None else base.get("x0", [0.0]),
-                    number_list(eg2_init, eg2_option) if eg2_init is not None else base.get("eg2_init", [0.0]),
-                    number_list(edx2_init, edx2_option) if edx2_init is not None
-                    else base.get("edx2_init", [0.0]))
+    resolved = Resolved(Settings(**chosen), preset.value if preset else None,
+                        number_list(x0, x0_option) if x0 is not None else base.get("x0", [0.0]),
+                        number_list(eg2_init, eg2_option) if eg2_init is not None else base.get("eg2_init", [0.0]),
+                        number_list(edx2_init, edx2_option) if edx2_init is not None
+                        else base.get("edx2_init", [0.0]))
+    if chosen["dtype"] == "float32":
+        for option, values in ((x0_option, resolved.x0), (eg2_option, resolved.eg2_init),
+                               (edx2_option, resolved.edx2_init)):
+            resolving.check_float32(option, values)
+    return resolved
 
 
 # --- The settings options, declared once for every command ---------------------------------------------------

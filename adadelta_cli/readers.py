@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import json
 import math
 import os
 import re
@@ -43,6 +44,11 @@ class Gradients:
     names: list[str]
     source: str  # for messages: a path, "<stdin>", "arguments" or "the article's example"
     lines: list[int] = field(default_factory=list)  # the source line of each step, where there is one
+
+    def __post_init__(self) -> None:
+        if self.values.ndim == 2 and self.values.shape[1] > MAX_PARAMETERS:
+            raise InputError(_f('has %(count)s parameters; the limit is %(limit)s', count=self.values.shape[1],
+                                limit=MAX_PARAMETERS), source=self.source)
 
     @property
     def path(self) -> Path | None:
@@ -309,6 +315,29 @@ def check_decimal_commas(rows, source: str) -> None:
             '", " or a header line', cell=f"{a},{b}", fixed=f"{a}.{b}"), source=source, line=n)
 
 
+_THOUSANDS = re.compile(r"^[ \t]*([+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?)[ \t\r]*$", re.MULTILINE)
+_THOUSANDS_BYTES = re.compile(_THOUSANDS.pattern.encode(), re.MULTILINE)
+
+
+def check_thousands(text: str | bytes, source: str, first_line: int = 1) -> None:
+    """Refuse a line that is one number written with thousands separators (``1,000.5``, ``12,000``), which would
+    otherwise be read as several parameters (1 and 0.5). ``1,234`` (no decimals, no group starting with 0) stays two
+    parameters, as ``1,2`` does."""
+    if (b"," if isinstance(text, bytes) else ",") not in text:
+        return
+    pattern = _THOUSANDS_BYTES if isinstance(text, bytes) else _THOUSANDS
+    for match in pattern.finditer(text):
+        number = match.group(1)
+        number = number.decode() if isinstance(number, bytes) else number
+        if "." in number or ",0" in number:
+            newline = b"\n" if isinstance(text, bytes) else "\n"
+            line = first_line + text.count(newline, 0, match.start(1))
+            column = match.start(1) - (text.rfind(newline, 0, match.start(1)) + 1) + 1
+            raise InputError(_f('%(cell)s has thousands separators; write the number without them (%(fixed)s), or '
+                                'separate two parameters with ", "', cell=repr(number), fixed=number.replace(",", "")),
+                             source=source, line=line, column=column)
+
+
 def check_header_cells(header: list[str], source: str, line: int | None) -> None:
     """A first line taken for a header must be names: a cell such as ``0,1`` (a decimal comma) or ``0.1O`` / ``1..5``
     (a number mistyped) is refused with its place rather than read as a parameter's name."""
@@ -340,6 +369,7 @@ def _comment_header(text: str, width: int) -> list[str] | None:
 
 
 def read_table(text: str, source: str) -> Gradients:
+    check_thousands(text, source)
     rows = split_rows(text, source=source)
     header: list[str] | None = None
     if rows and not any(is_number(cell) for cell in rows[0][1]):
@@ -515,6 +545,21 @@ def _from_columns(columns: dict[str, list[float]], source: str, lines: list[int]
     return Gradients(values, list(columns), source, lines or [])
 
 
+def _json_object(pairs: list, source: str) -> dict:
+    """A JSON object whose keys are all different: a key given twice is refused, not silently the last one."""
+    doc = dict(pairs)
+    if len(doc) != len(pairs):
+        seen: set = set()
+        for key, _value in pairs:
+            if key in seen:
+                from .safe import one_line
+
+                raise InputError(_f('the key %(key)s appears twice in one object; give each name once',
+                                    key=one_line(json.dumps(key), 80)), source=source)
+            seen.add(key)
+    return doc
+
+
 def _json_int(text: str):
     """A JSON integer: exact up to 300 digits, else a float (inf past 1.8e308, refused as too large)."""
     return int(text) if len(text) <= 300 else float(text)
@@ -537,7 +582,8 @@ def read_json(text: str, source: str) -> Gradients:
 
     try:
         doc = json.loads(text, parse_constant=reject_constant, parse_int=_json_int,
-                         parse_float=lambda text: _json_float(text, source))
+                         parse_float=lambda text: _json_float(text, source),
+                         object_pairs_hook=lambda pairs: _json_object(pairs, source))
     except json.JSONDecodeError as exc:
         raise InputError(_f('is not valid JSON: %(reason)s', reason=exc.msg), source=source, line=exc.lineno,
                          column=exc.colno) from None
@@ -759,6 +805,7 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
         try:
             head = first[:cut] if header is None else first[:cut].split(b"\n", 1)[-1]
             fast = _plain_rows(head, header, len(names), sep)
+            check_thousands(head_text, source, 1 + skipped)
             yield fast if fast is not None else parse(head_text, first_line=1 + skipped, has_header=True)
             line = 1 + skipped + head_text.count("\n")
             done[0] = cut
@@ -777,6 +824,7 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
                     body, rest = data[:split], data[split:]
                 else:
                     body, rest = data, b""
+                check_thousands(body, source, line)
                 fast = _plain_rows(body, header, len(names), sep) if body else None
                 if fast is not None:
                     if fast.size:
@@ -852,3 +900,27 @@ def _parse_chunk(text: str, *, source: str, first_line: int, header, width: int,
         for j, cell in enumerate(cells):
             values[i, j] = parse_number(cell, source=source, line=n, column=j + 1)
     return values
+
+
+def check_float32(values: np.ndarray, source: str, names: list[str], first_t: int = 1,
+                  overflow_allowed: bool = False) -> None:
+    """Gradients computed in float32 (--dtype float32) must be float32 numbers: one that float32 holds as 0 (1e-46)
+    is refused with its step, as 1e-400 is for a double; one beyond float32's range (1e39) too, unless IEEE
+    arithmetic is asked for (--nonfinite continue), where it becomes infinity as in a float32 framework."""
+    with np.errstate(over="ignore", under="ignore"):
+        held = values.astype(np.float32)
+    lost = (held == 0) & (values != 0)
+    grown = np.zeros_like(lost) if overflow_allowed else (np.isinf(held) & np.isfinite(values))
+    bad = lost | grown
+    if not bad.any():
+        return
+    t, p = np.argwhere(bad)[0]
+    where = _f("step %(t)s", t=int(t) + first_t) + (f" ({names[p]})" if len(names) > 1 else "")
+    value = repr(float(values[t, p]))
+    if lost[t, p]:
+        message = _f("%(where)s: g = %(value)s is too small for float32 (--dtype float32; the smallest is about "
+                     "1.4e-45): it would be read as 0", where=where, value=value)
+    else:
+        message = _f("%(where)s: g = %(value)s is too large for float32 (--dtype float32; the largest is about "
+                     "3.4e38)", where=where, value=value)
+    raise InputError(message, source=_source_name(source))

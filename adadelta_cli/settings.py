@@ -72,6 +72,29 @@ def validate(values: dict, spelling: dict = API) -> None:
     if not isinstance(named, str) or any(item not in HYPERS for item in filter(None, named.split(","))):
         raise bad(N_("%(name)s names hyperparameters among %(choices)s (comma-separated, or all or none), got "
                      "%(value)s"), "hyper_float32", choices=", ".join(HYPERS))
+    held32 = set(filter(None, named.split(",")))
+    if values.get("dtype") == "float32":
+        held32 |= {"rho", "eps", "lr", "weight_decay", "x0", "eg2_init", "edx2_init"}
+    if values.get("lr_dtype") == "float32":
+        held32.add("lr")
+    for name in sorted(held32):
+        check_float32(spell(name, spelling), values.get(name))
+
+
+def check_float32(name: str, value) -> None:
+    """A setting held in float32 must be one: a value that float32 would hold as 0 (1e-50) or as infinity (1e39) is
+    refused in words rather than silently changed."""
+    for v in _each(value) if value is not None else []:
+        if _finite(v) and v != 0 and abs(v) <= FLOAT32_TINY:
+            raise SettingsError(_f("%(name)s = %(value)s is too small for float32 (the smallest is about 1.4e-45): "
+                                   "it would be held as 0", name=name, value=shown(v)))
+        if _finite(v) and abs(v) > FLOAT32_MAX:
+            raise SettingsError(_f("%(name)s = %(value)s is too large for float32 (the largest is about 3.4e38)",
+                                   name=name, value=shown(v)))
+
+
+FLOAT32_MAX = 3.4028234663852886e38
+FLOAT32_TINY = 7.006492321624085e-46  # half the smallest subnormal: anything smaller rounds to 0 in float32
 
 
 def shown(value) -> str:
