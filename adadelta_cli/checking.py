@@ -719,6 +719,30 @@ class Worksheet:
     sig_digits: int | None = None
 
 
+YES, NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+def _short(value: str) -> str:
+    from .safe import one_line
+
+    return one_line(repr(value[:41]), 40)
+
+
+def _check_sheet_setting(key: str, value, path: str, line: int) -> None:
+    """A setting a sheet carries (``# rho = 2``) is checked where it is written: the message names the sheet and
+    its line, not an option the user never gave."""
+    from .errors import SettingsError
+    from .settings import DEFAULTS, validate
+
+    if key not in DEFAULTS:
+        return
+    try:
+        validate({**DEFAULTS, key: value})
+    except SettingsError as exc:
+        raise InputError(_f("'# %(key)s': %(problem)s", key=key, problem=exc.message), source=path,
+                         line=line) from None
+
+
 WORKSHEET_LIMIT = 64 << 20  # a worksheet is read whole: a class's sheet is a few kB; /dev/zero is refused at once
 
 
@@ -745,12 +769,12 @@ def read_worksheet(path: str) -> Worksheet:
     text = decode(_read_bytes(path), path)
     settings: dict = {}
     meta: dict[str, str] = {}
-    pattern = re.compile(r"#\s*([A-Za-z_0-9]+)\s*[=:]\s*(.*?)\s*$")
+    pattern = re.compile(r"#\s*([A-Za-z_0-9]+)\s*[=:]\s*(.*)")  # one pass over the line, whatever its length
     for n, line in enumerate(text.splitlines(), start=1):
         m = pattern.match(line.strip())
         if not m:
             continue
-        key, value = m.group(1).lower(), m.group(2)
+        key, value = m.group(1).lower(), m.group(2).strip()
         if key in WORKSHEET_META:
             meta[key] = value
         if key not in WORKSHEET_SETTINGS:
@@ -759,11 +783,16 @@ def read_worksheet(path: str) -> Worksheet:
         if key in ("weight_decay_mode", "lr_dtype", "rate_eg2", "dtype"):
             settings[key] = value.strip().lower()
         elif key == "maximize":
-            settings[key] = value.strip().lower() in ("1", "true", "yes", "on")
+            answer = value.strip().lower()
+            if answer not in YES + NO:
+                raise InputError(_f("'# maximize' is %(value)s; expected yes or no (also true/false, 1/0, on/off)",
+                                    value=_short(value)), source=path, line=n)
+            settings[key] = answer in YES
         elif key in ("x0", "eg2_init", "edx2_init") or (key in ("lr", "weight_decay") and "," in value):
             settings[key] = [parse_number(v, source=path, line=n, what=key) for v in value.split(",")]
         else:
             settings[key] = parse_number(value, source=path, line=n, what=key)
+        _check_sheet_setting(key, settings[key], path, n)
     asked_columns = None
     if "asked" in meta:
         asked_columns = {c.strip().lower() for c in meta["asked"].split(",") if c.strip()}

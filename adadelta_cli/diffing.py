@@ -63,7 +63,9 @@ def _value(key: str, text: str):
         items = text.split("/")  # one value per parameter: 0.1/0.2
         values = [parse_number(item, source=key, what=N_("a value")) for item in items]
         return values[0] if len(values) == 1 else values
-    return text.strip().replace("+", ",")  # hyper_float32=rho+eps
+    from .settings import fold
+
+    return fold(text.strip().replace("+", ","))  # hyper_float32=rho+eps; dtype=FLOAT32
 
 
 def parse_side(spec: str) -> tuple[str | None, dict]:
@@ -71,9 +73,11 @@ def parse_side(spec: str) -> tuple[str | None, dict]:
     from .presets import PRESETS
     from .settings import DEFAULTS
 
+    from .settings import fold
+
     text = spec.strip()
-    if text in PRESETS:
-        return text, {}
+    if fold(text) in PRESETS:
+        return fold(text), {}
     if "=" not in text:
         raise SettingsError(_f(
             "%(spec)s is neither a preset (%(presets)s) nor a set of settings such as rho=0.9,lr=0.5",
@@ -81,11 +85,11 @@ def parse_side(spec: str) -> tuple[str | None, dict]:
     preset, given = None, {}
     for item in text.split(","):
         key, sep, value = item.partition("=")
-        key = key.strip().replace("-", "_")
+        key = fold(key.strip().replace("-", "_"))
         if not sep or not key:
             raise SettingsError(_f("%(item)s in %(spec)s is not key=value", item=repr(item), spec=repr(spec)))
         if key == "preset":
-            preset = value.strip()
+            preset = fold(value.strip())
             continue
         if key not in DEFAULTS:
             raise SettingsError(_f("%(key)s in %(spec)s is not a setting; settings: %(keys)s", key=repr(key),

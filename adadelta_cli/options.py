@@ -68,7 +68,8 @@ WeightDecay = Annotated[Optional[str], typer.Option(
     "one per parameter. [default: 0]"), rich_help_panel=SETTINGS_PANEL, show_default=False)]
 WdMode = Annotated[Optional[WeightDecayMode], typer.Option(
     "--weight-decay-mode", help=N_("coupled (PyTorch, optax) or decoupled (Keras 3: x shrinks by lr·wd·x). "
-    "[default: the preset's, else coupled]"), rich_help_panel=SETTINGS_PANEL, show_default=False)]
+    "[default: the preset's, else coupled]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
+    case_sensitive=False)]
 Maximize = Annotated[Optional[bool], typer.Option(
     "--maximize/--minimize", help=N_("Ascend instead of descend (the gradient is negated). [default: minimize]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]

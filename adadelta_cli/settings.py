@@ -42,6 +42,15 @@ CLI = {"rho": "--rho", "eps": "--eps", "lr": "--lr", "weight_decay": "--weight-d
        "nonfinite": "--nonfinite"}
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold(text: str) -> str:
+    """An option's value as its names are matched: ASCII letters folded to lower case, nothing else changed (the one
+    case rule for presets, formats, optimizers, hyperparameters, all/none)."""
+    return text.translate(_ASCII_LOWER)
+
+
 def spell(name: str, spelling: dict) -> str:
     """A setting's name as the caller writes it."""
     return spelling.get(name, name)
@@ -123,12 +132,16 @@ def resolve(preset: str | None, given: dict, base: dict | None = None, spelling:
     defaults; validated. Keys are the settings' own names (rho, eps, lr, weight_decay, ...).
 
     ``notes`` receives what the caller should be told (a setting the preset's framework would not honour)."""
+    if isinstance(preset, str) and fold(preset) in PRESETS:
+        preset = fold(preset)
     if preset is not None and preset not in PRESETS:
         raise SettingsError(_f("%(name)s must be one of %(choices)s, got %(value)s", name=spell("preset", spelling),
                                choices=", ".join(PRESETS), value=shown(preset)))
     chosen = {**DEFAULTS, **PRESETS[preset or "article"]}
     chosen.update({k: v for k, v in (base or {}).items() if k in DEFAULTS})
     chosen.update({k: v for k, v in given.items() if v is not None})
+    if isinstance(chosen.get("hyper_float32"), str):
+        chosen["hyper_float32"] = fold(chosen["hyper_float32"])
     for key in ("lr", "weight_decay"):
         if isinstance(chosen.get(key), (list, tuple)):
             chosen[key] = list(chosen[key]) if len(chosen[key]) != 1 else chosen[key][0]
