@@ -129,14 +129,35 @@ def print_fitted(renderable, console=None) -> None:
     from rich.text import Text
 
     console = console or stdout_console()
-    if not console.is_terminal:  # a pipe or a file: the bytes -o FILE writes, whole lines as long as they need
-        console.file.write(render_text(renderable, width=_measure(renderable)))
-        return
     items = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
+    if not console.is_terminal:  # a pipe or a file: the bytes -o FILE writes, whole lines as long as they need
+        # Piece by piece, each written as soon as it is made: a long table a block at a time (writers.TableRun),
+        # so the first lines come at once and a reader gone away (`| head`) ends the command at the next block.
+        for item in items:
+            for piece in item.pieces() if hasattr(item, "pieces") else [item]:
+                console.file.write(render_text(piece, width=_measure(piece)))
+                console.file.flush()
+        return
     width = console.width
     for item in items:
+        if hasattr(item, "pieces") and not hasattr(item, "blocks"):  # lines of text: each wraps at spaces
+            for piece in item.pieces():
+                console.print(piece, crop=False)
+            continue
         needed = _measure(item)
-        if needed <= width:
+        if hasattr(item, "pieces") and needed <= width:
+            for piece in item.pieces():
+                console.print(piece, crop=False)
+        elif hasattr(item, "pieces"):
+            for block, first, _last in item.blocks():
+                parts = split_table(block, width)
+                if first and len(parts) > 1:
+                    console.print(Text(_f('(the table is wider than the terminal\'s %(width)s columns: shown in '
+                                          '%(count)s parts; -o FILE or --format csv writes it whole)', width=width,
+                                          count=len(parts)), style="dim"))
+                for part in parts:
+                    console.print(part, crop=False)
+        elif needed <= width:
             console.print(item, crop=False)
         elif isinstance(item, Table) and any(not c.no_wrap for c in item.columns) and \
                 _measure(item, least=True) <= width:
