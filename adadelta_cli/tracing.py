@@ -81,6 +81,12 @@ def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int 
         output.print_fitted(writers.table(render.document(report, digits, show_all, explain), digits),
                             output.stdout_console())
         return
+    if fmt == "markdown":  # written as it is made: a long trace's table and arithmetic reach a pipe at once
+        from . import writers
+
+        doc = render.document(report, digits, show_all, explain, every_row=True)
+        output.emit_stream(lambda out: writers.write_pieces(out, writers.markdown_pieces(doc, digits)), output_path)
+        return
     output.emit(format_report(report, fmt, digits, show_all=show_all, explain=explain,
                               latex_fragment=latex_fragment), output_path)
 

@@ -333,6 +333,33 @@ class ArithmeticRun:
 # --- Markdown ---------------------------------------------------------------------------------------------------
 
 def markdown(doc: Document, digits: int = 6) -> str:
+    return "".join(markdown_pieces(doc, digits))
+
+
+def markdown_pieces(doc: Document, digits: int = 6):
+    """The Markdown document in pieces, made (and written, by whoever reads them) one after another: a long table
+    or worked arithmetic reaches a pipe as it is made. Blank lines at the end are left out."""
+    blank = 0
+    pending: list[str] = []
+    for line in _markdown_lines(doc, digits):
+        if line == "":
+            blank += 1
+            continue
+        pending.append("\n" * blank + line + "\n")
+        blank = 0
+        if len(pending) >= 200:
+            yield "".join(pending)
+            pending = []
+    if pending:
+        yield "".join(pending)
+
+
+def write_pieces(out, pieces) -> None:
+    for piece in pieces:
+        out.write(piece)
+
+
+def _markdown_lines(doc: Document, digits: int):
     lines = [f"# {safe.markdown(doc.title)}", ""]
     for block in doc.blocks:
         if isinstance(block, Para):
@@ -348,13 +375,31 @@ def markdown(doc: Document, digits: int = 6) -> str:
         elif isinstance(block, Formulas):
             lines += [f"- `{f}`" for f in formula_lines(block.mode)] + [""]  # code: E[g²]_t is never markup
         elif isinstance(block, Table):
-            lines += markdown_table(block, digits) + [""]
+            yield from lines
+            lines = []
+            yield from _markdown_table_lines(block, digits)
+            lines += [""]
         elif isinstance(block, Arithmetic):
-            from .tracing import explanation_text
+            yield from lines
+            lines = []
+            yield from _explanation_block(block)
+            lines += [""]
+    yield from lines
 
-            lines += [safe.code_block(explanation_text(block.report, block.digits, block.show_all,
-                                                       block.eg2_given)).rstrip("\n"), ""]
-    return "\n".join(lines).rstrip("\n") + "\n"
+
+def _explanation_block(block: Arithmetic):
+    """The worked arithmetic as a fenced code block, a line at a time: the fence is longer than any run of
+    backticks the text can hold (they can come only from the parameters' names)."""
+    from . import explain
+
+    report = block.report
+    fence = "`" * max([3] + [len(run) + 1 for name in report.names for run in re.findall("`+", name)])
+    yield f"{fence}text"
+    yield _(explain.LEGEND)
+    for heading, lines in explain.iter_blocks(report, block.digits, block.show_all, eg2_given=block.eg2_given):
+        yield ""
+        yield lines[0] if heading is None else "\n".join([heading] + [f"  {line}" for line in lines])
+    yield fence
 
 
 def _code_span(text: str) -> str:
@@ -365,20 +410,26 @@ def _code_span(text: str) -> str:
 
 
 def markdown_table(t: Table, digits: int = 6) -> list[str]:
-    lines = [f"**{safe.markdown(t.title)}**", ""] if t.title else []
+    return list(_markdown_table_lines(t, digits))
+
+
+def _markdown_table_lines(t: Table, digits: int = 6):
+    if t.title:
+        yield f"**{safe.markdown(t.title)}**"
+        yield ""
     headings = [f"**{safe.markdown(c.title)}**" if c.strong else safe.markdown(c.title) for c in t.columns]
-    lines += ["| " + " | ".join(headings) + " |", "|" + "|".join("---:" if _numeric(c) else ":---"
-                                                                 for c in t.columns) + "|"]
+    yield "| " + " | ".join(headings) + " |"
+    yield "|" + "|".join("---:" if _numeric(c) else ":---" for c in t.columns) + "|"
     for row in t.rows:
         if isinstance(row, Gap):
             cells = ["⋮"] * len(t.columns) if row.t is None else \
                 [str(row.t), _("⋯ %(count)d more") % {"count": row.count}] + [""] * (len(t.columns) - 2)
         else:
             cells = [safe.markdown(people(v, c, digits)) for v, c in zip(row, t.columns)]
-        lines.append("| " + " | ".join(cell or " " for cell in cells) + " |")
+        yield "| " + " | ".join(cell or " " for cell in cells) + " |"
     if t.notes:
-        lines += [""] + [f"*{safe.markdown(n)}*  " for n in t.notes]
-    return lines
+        yield ""
+        yield from (f"*{safe.markdown(n)}*  " for n in t.notes)
 
 
 # --- LaTeX ------------------------------------------------------------------------------------------------------
