@@ -743,6 +743,7 @@ def _check_sheet_setting(key: str, value, path: str, line: int) -> None:
                          line=line) from None
 
 
+MAX_SHEET_ROWS = 10_000  # marking takes some 32 KB and 3 ms a row: a class's sheet has tens
 WORKSHEET_LIMIT = 64 << 20  # a worksheet is read whole: a class's sheet is a few kB; /dev/zero is refused at once
 
 
@@ -808,6 +809,10 @@ def read_worksheet(path: str) -> Worksheet:
     lines = content_lines(text)
     if not lines:
         raise InputError(_("is empty; expected a worksheet: a CSV with a g column"), source=path)
+    if len(lines) - 1 > MAX_SHEET_ROWS:
+        raise InputError(_f("has %(count)s rows; a worksheet holds at most %(limit)s (steps × parameters), as each "
+                            "is marked on its own; give a shorter sheet", count=f"{len(lines) - 1:,}",
+                            limit=f"{MAX_SHEET_ROWS:,}"), source=path)
     rows = [(n, csv_row(line, path, n)) for n, line in lines]
     header = [h.strip().lower() for h in rows[0][1]]
     seen: dict[str, int] = {}
