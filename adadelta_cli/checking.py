@@ -934,13 +934,13 @@ def parse_expectations(items: list[str]) -> list[tuple[str, Cell]]:
             raise InputError(_f(
                 '--expect %(item)s: expected NAME=VALUE with NAME one of g_eff, eg2, eta, dx, edx2, x, edx2_prev (e.g. '
                 '--expect dx=-0.0201)',
-                item=repr(item)))
+                item=_short(item)))
         cell = Cell(value, column=None)
         try:
             cell.value  # noqa: B018  (parse now, to report a bad value with its option)
             significant_digits(cell.text)
         except InputError as exc:
-            raise InputError(_f('--expect %(item)s: %(message)s', item=repr(item), message=exc.message)) from None
+            raise InputError(_f('--expect %(item)s: %(message)s', item=_short(item), message=exc.message)) from None
         cells.append((key, cell))
     return cells
 

@@ -13,6 +13,7 @@ from . import core, numfmt
 from .errors import SettingsError
 from .i18n import N_, _, _f
 from .render import HEADINGS
+from .safe import one_line
 from .report import COUNT, TEXT, Column, Document, Gap, Heading, Para, Records, Table
 
 TOLERANCE = 1e-12  # traces part where a value differs by more than this times its parameter's scale
@@ -87,7 +88,7 @@ def parse_side(spec: str) -> tuple[str | None, dict]:
         key, sep, value = item.partition("=")
         key = fold(key.strip().replace("-", "_"))
         if not sep or not key:
-            raise SettingsError(_f("%(item)s in %(spec)s is not key=value", item=repr(item), spec=repr(spec)))
+            raise SettingsError(_f("%(item)s in %(spec)s is not key=value", item=one_line(repr(item), 80), spec=one_line(repr(spec), 80)))
         if key == "preset":
             preset = fold(value.strip())
             continue

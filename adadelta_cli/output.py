@@ -25,12 +25,18 @@ def message(text: str) -> None:
     stream = sys.stderr
     if stream is None:
         return
-    line = f"{PROG}: {terminal(text)}\n"
+    shown = terminal(text)
+    if len(shown) > MESSAGE_LIMIT:  # a value from the input that no layer cut: its middle left out
+        shown = shown[:MESSAGE_LIMIT // 2] + "…" + shown[-(MESSAGE_LIMIT // 2):]
+    line = f"{PROG}: {shown}\n"
     try:
         stream.write(line)
     except UnicodeEncodeError:  # an ASCII-only stderr: show the rest as escapes rather than fail
         stream.write(line.encode(stream.encoding or "ascii", "backslashreplace").decode(stream.encoding or "ascii"))
     stream.flush()
+
+
+MESSAGE_LIMIT = 1000  # characters of one message line
 
 
 def warn(text: str) -> None:
