@@ -2,8 +2,8 @@
 
 import functools
 import signal
-from pathlib import Path
 import sys
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer

@@ -13,8 +13,8 @@ from . import core, numfmt
 from .errors import SettingsError
 from .i18n import N_, _, _f
 from .render import HEADINGS
-from .safe import one_line
 from .report import COUNT, TEXT, Column, Document, Gap, Heading, Para, Records, Table
+from .safe import one_line
 
 TOLERANCE = 1e-12  # traces part where a value differs by more than this times its parameter's scale
 QUANTITIES = ("g_eff", "eg2", "eta", "dx", "edx2", "x")  # in the order a step computes them
@@ -72,9 +72,7 @@ def _value(key: str, text: str):
 def parse_side(spec: str) -> tuple[str | None, dict]:
     """A preset name, or ``key=value,...`` (``preset=NAME`` among them starts from that preset)."""
     from .presets import PRESETS
-    from .settings import DEFAULTS
-
-    from .settings import fold
+    from .settings import DEFAULTS, fold
 
     text = spec.strip()
     if fold(text) in PRESETS:
@@ -88,7 +86,8 @@ def parse_side(spec: str) -> tuple[str | None, dict]:
         key, sep, value = item.partition("=")
         key = fold(key.strip().replace("-", "_"))
         if not sep or not key:
-            raise SettingsError(_f("%(item)s in %(spec)s is not key=value", item=one_line(repr(item), 80), spec=one_line(repr(spec), 80)))
+            raise SettingsError(_f("%(item)s in %(spec)s is not key=value", item=one_line(repr(item), 80),
+                                   spec=one_line(repr(spec), 80)))
         if key == "preset":
             preset = fold(value.strip())
             continue

@@ -135,8 +135,8 @@ def parse_sets(items: list[str] | None, chosen: list[str]) -> dict[str, dict[str
         if number < low or number > high or (number == high and not high_ok):
             interval = (_("in %(interval)s") % {"interval": f"[{low:g}, {high:g}{']' if high_ok else ')'}"}
                         if high != float("inf") else f">= {low:g}")
-            raise SettingsError(_f('--set %(item)s: %(name)s.%(param)s must be %(interval)s', item=one_line(repr(item), 80),
-                                   name=name, param=param, interval=interval))
+            raise SettingsError(_f('--set %(item)s: %(name)s.%(param)s must be %(interval)s',
+                                   item=one_line(repr(item), 80), name=name, param=param, interval=interval))
         hyper.setdefault(name, dict(DEFAULTS[name]))[param] = number
     return hyper
 

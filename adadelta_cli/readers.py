@@ -153,7 +153,7 @@ def _read_tokens(tokens: list[str], stdin=None) -> Gradients:
                             and _exists(token)):
             raise InputError(_f(
                 'argument %(position)s: %(file)s is a file; give either numbers or one file, not both',
-                position=i, file=repr(token)))
+                position=i, file=_shown(token)))
         values.append(parse_number(token, source=_("gradient %(position)d") % {"position": i}))
     return Gradients(np.array(values, dtype=np.float64)[:, None], ["x"], "arguments")
 
@@ -334,7 +334,8 @@ def check_thousands(text: str | bytes, source: str, first_line: int = 1) -> None
             line = first_line + text.count(newline, 0, match.start(1))
             column = match.start(1) - (text.rfind(newline, 0, match.start(1)) + 1) + 1
             raise InputError(_f('%(cell)s has thousands separators; write the number without them (%(fixed)s), or '
-                                'separate two parameters with ", "', cell=repr(number), fixed=number.replace(",", "")),
+                                'separate two parameters with ", "', cell=_shown(number),
+                                fixed=_shown(number.replace(",", ""))[1:-1]),
                              source=source, line=line, column=column)
 
 
@@ -346,7 +347,7 @@ def check_header_cells(header: list[str], source: str, line: int | None) -> None
             parse_number(cell, source=source, line=line, column=j + 1)
         if re.match(r"[+-]?\.?\d", cell.translate(_MINUS_SIGNS)):
             raise InputError(_f('%(cell)s looks like a mistyped number, not a column name; fix the number, or '
-                                'start the name with a letter', cell=repr(cell)), source=source, line=line,
+                                'start the name with a letter', cell=_shown(cell)), source=source, line=line,
                              column=j + 1)
 
 
@@ -454,7 +455,7 @@ def _header_columns(header: list[str], source: str, first: list[str] | None = No
         if name and name in seen:
             raise InputError(_f(
                 'the column name %(name)s appears twice in the header',
-                name=repr(header[j])), source=source,
+                name=_shown(header[j])), source=source,
                              column=j + 1)
         seen.add(name)
     keep = [j for j, name in enumerate(header)

@@ -320,8 +320,7 @@ class ArithmeticRun:
             yield Group(*chunk)
 
     def __rich_console__(self, console, options):
-        for piece in self.pieces():
-            yield piece
+        yield from self.pieces()
 
     def __rich_measure__(self, console, options):
         from rich.measure import Measurement
