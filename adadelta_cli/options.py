@@ -233,7 +233,7 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
         "dtype": dtype.value if dtype else None, "lr_dtype": lr_dtype.value if lr_dtype else None,
         "hyper_float32": hyper_float32, "rate_eg2": rate_eg2.value if rate_eg2 else None,
         "nonfinite": nonfinite.value if nonfinite else None,
-    }, base, spelling=resolving.CLI, notes=notes)
+    }, base, spelling=resolving.CLI, notes=notes, check32=True)
     from .output import warn
 
     for note in notes:

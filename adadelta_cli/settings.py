@@ -81,12 +81,19 @@ def validate(values: dict, spelling: dict = API) -> None:
     if not isinstance(named, str) or any(item not in HYPERS for item in filter(None, named.split(","))):
         raise bad(N_("%(name)s names hyperparameters among %(choices)s (comma-separated, or all or none), got "
                      "%(value)s"), "hyper_float32", choices=", ".join(HYPERS))
-    held32 = set(filter(None, named.split(",")))
+
+
+def check_held32(values: dict, spelling: dict = API) -> None:
+    """The settings held in float32 (--dtype float32, --lr-dtype float32, --hyper-float32) checked by check_float32;
+    the command line asks this (the engines themselves take any double, as the frameworks' Python APIs do)."""
+    from .presets import hyper_names
+
+    held32 = set(hyper_names(values.get("hyper_float32")))
     if values.get("dtype") == "float32":
-        held32 |= {"rho", "eps", "lr", "weight_decay", "x0", "eg2_init", "edx2_init"}
+        held32 |= {"rho", "eps", "lr", "weight_decay"}
     if values.get("lr_dtype") == "float32":
         held32.add("lr")
-    for name in sorted(held32):
+    for name in sorted(held32 & set(DEFAULTS)):
         check_float32(spell(name, spelling), values.get(name))
 
 
@@ -127,7 +134,7 @@ def _each(value) -> list:
 
 
 def resolve(preset: str | None, given: dict, base: dict | None = None, spelling: dict = API,
-            notes: list | None = None) -> dict:
+            notes: list | None = None, check32: bool = False) -> dict:
     """Every setting in force: ``given`` (None values are not given) over ``base`` over the preset's over the
     defaults; validated. Keys are the settings' own names (rho, eps, lr, weight_decay, ...).
 
@@ -146,6 +153,8 @@ def resolve(preset: str | None, given: dict, base: dict | None = None, spelling:
         if isinstance(chosen.get(key), (list, tuple)):
             chosen[key] = list(chosen[key]) if len(chosen[key]) != 1 else chosen[key][0]
     eps_given_zero = chosen.get("eps") == 0
+    if check32:
+        check_held32(chosen, spelling)  # before finish() rounds them
     chosen = finish(chosen)
     preset_text = "--preset " + str(preset) if spelling is CLI else "preset=" + repr(preset)
     if notes is not None and preset is not None:
