@@ -317,13 +317,16 @@ def check_decimal_commas(rows, source: str) -> None:
 
 _THOUSANDS = re.compile(r"^[ \t]*([+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?)[ \t\r]*$", re.MULTILINE)
 _THOUSANDS_BYTES = re.compile(_THOUSANDS.pattern.encode(), re.MULTILINE)
+_THOUSANDS_HINT = re.compile(r",\d{3}(?:[.,\r\n]|$)", re.MULTILINE)
+_THOUSANDS_HINT_BYTES = re.compile(_THOUSANDS_HINT.pattern.encode(), re.MULTILINE)
 
 
 def check_thousands(text: str | bytes, source: str, first_line: int = 1) -> None:
     """Refuse a line that is one number written with thousands separators (``1,000.5``, ``12,000``), which would
     otherwise be read as several parameters (1 and 0.5). ``1,234`` (no decimals, no group starting with 0) stays two
     parameters, as ``1,2`` does."""
-    if (b"," if isinstance(text, bytes) else ",") not in text:
+    hint = _THOUSANDS_HINT_BYTES if isinstance(text, bytes) else _THOUSANDS_HINT
+    if not hint.search(text):  # a quick look first: a comma, three digits, then a point, a comma or a line's end
         return
     pattern = _THOUSANDS_BYTES if isinstance(text, bytes) else _THOUSANDS
     for match in pattern.finditer(text):
@@ -865,7 +868,7 @@ def _plain_rows(body: bytes, header, width: int, sep) -> np.ndarray | None:
     from . import kernel
 
     values = kernel.parse(body, width, sep)
-    if values is not None and not _zeros_are_zeros(values, body.split(b"\n"), sep):
+    if values is not None and not values.all() and not _zeros_are_zeros(values, body.split(b"\n"), sep):
         return None  # the careful path says where a number too small for a double is
     return values
 
