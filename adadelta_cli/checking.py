@@ -744,6 +744,24 @@ def _check_sheet_setting(key: str, value, path: str, line: int) -> None:
 
 
 MAX_SHEET_ROWS = 10_000  # marking takes some 32 KB and 3 ms a row: a class's sheet has tens
+def _check_sheet_float32(settings: dict, lines: dict, path: str) -> None:
+    """A sheet computed in float32 (``# dtype = float32``) whose own settings float32 cannot hold (``# eps = 1e-50``):
+    refused naming the sheet and the setting's line."""
+    from .settings import check_float32
+
+    held = set()
+    if settings.get("dtype") == "float32":
+        held |= {"rho", "eps", "lr", "weight_decay", "x0", "eg2_init", "edx2_init"}
+    if settings.get("lr_dtype") == "float32":
+        held.add("lr")
+    for key in sorted(held & set(settings)):
+        try:
+            check_float32(key, settings[key])
+        except SettingsError as exc:
+            raise InputError(_f("'# %(key)s': %(problem)s", key=key, problem=exc.message), source=path,
+                             line=lines.get(key)) from None
+
+
 WORKSHEET_LIMIT = 64 << 20  # a worksheet is read whole: a class's sheet is a few kB; /dev/zero is refused at once
 
 
@@ -770,6 +788,7 @@ def read_worksheet(path: str) -> Worksheet:
     text = decode(_read_bytes(path), path)
     settings: dict = {}
     meta: dict[str, str] = {}
+    setting_lines: dict[str, int] = {}
     pattern = re.compile(r"#\s*([A-Za-z_0-9]+)\s*[=:]\s*(.*)")  # one pass over the line, whatever its length
     for n, line in enumerate(text.splitlines(), start=1):
         m = pattern.match(line.strip())
@@ -794,6 +813,8 @@ def read_worksheet(path: str) -> Worksheet:
         else:
             settings[key] = parse_number(value, source=path, line=n, what=key)
         _check_sheet_setting(key, settings[key], path, n)
+        setting_lines[key] = n
+    _check_sheet_float32(settings, setting_lines, path)
     asked_columns = None
     if "asked" in meta:
         asked_columns = {c.strip().lower() for c in meta["asked"].split(",") if c.strip()}
