@@ -123,6 +123,9 @@ def split_table(table, width: int) -> list:
     return [build(keys + group, n == 0, n == len(groups) - 1) for n, group in enumerate(groups)]
 
 
+TABLE_RUN_WIDTH = 100_000  # a block of a long table is as wide as its columns, whatever the room
+
+
 def print_fitted(renderable, console=None) -> None:
     """Print a table, or a Group holding tables and lines of text, to standard output with no number ever cut.
 
@@ -141,7 +144,9 @@ def print_fitted(renderable, console=None) -> None:
         # so the first lines come at once and a reader gone away (`| head`) ends the command at the next block.
         for item in items:
             for piece in item.pieces() if hasattr(item, "pieces") else [item]:
-                console.file.write(render_text(piece, width=_measure(piece)))
+                # A block of a long table (TableRun) does not grow with the width: it needs no measuring first.
+                width = TABLE_RUN_WIDTH if hasattr(item, "blocks") else _measure(piece)
+                console.file.write(render_text(piece, width=width))
                 console.file.flush()
         return
     width = console.width
