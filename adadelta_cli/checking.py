@@ -391,6 +391,49 @@ class Worksheet:
     notes: list[str] = field(default_factory=list)  # how the sheet was read, where that is worth saying
 
 
+YES, NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+def _short(value: str) -> str:
+    from .safe import one_line
+
+    return one_line(repr(value[:41]), 40)
+
+
+def _check_sheet_setting(key: str, value, path: str, line: int) -> None:
+    """A setting a sheet carries (``# rho = 2``) is checked where it is written: the message names the sheet and
+    its line, not an option the user never gave."""
+    from .errors import SettingsError
+    from .settings import DEFAULTS, validate
+
+    if key not in DEFAULTS:
+        return
+    try:
+        validate({**DEFAULTS, key: value})
+    except SettingsError as exc:
+        raise InputError(_f("'# %(key)s': %(problem)s", key=key, problem=exc.message), source=path,
+                         line=line) from None
+
+
+MAX_SHEET_ROWS = 10_000  # marking takes some 32 KB and 3 ms a row: a class's sheet has tens
+def _check_sheet_float32(settings: dict, lines: dict, path: str) -> None:
+    """A sheet computed in float32 (``# dtype = float32``) whose own settings float32 cannot hold (``# eps = 1e-50``):
+    refused naming the sheet and the setting's line."""
+    from .settings import check_float32
+
+    held = set()
+    if settings.get("dtype") == "float32":
+        held |= {"rho", "eps", "lr", "weight_decay", "x0", "eg2_init", "edx2_init"}
+    if settings.get("lr_dtype") == "float32":
+        held.add("lr")
+    for key in sorted(held & set(settings)):
+        try:
+            check_float32(key, settings[key])
+        except SettingsError as exc:
+            raise InputError(_f("'# %(key)s': %(problem)s", key=key, problem=exc.message), source=path,
+                             line=lines.get(key)) from None
+
+
 WORKSHEET_LIMIT = 64 << 20  # a worksheet is read whole: a class's sheet is a few kB; /dev/zero is refused at once
 
 
@@ -441,11 +484,12 @@ def read_worksheet(path: str, decimal_comma: bool | None = None) -> Worksheet:
     text = decode(_read_bytes(path), path)
     settings: dict = {}
     meta: dict[str, str] = {}
+    setting_lines: dict[str, int] = {}
     for n, line in enumerate(text.splitlines(), start=1):
         m = _META.match(line.strip())
         if not m:
             continue
-        key, value = m.group(1).lower(), m.group(2)
+        key, value = m.group(1).lower(), m.group(2).strip()
         if key in WORKSHEET_META:
             meta[key] = value
         if key not in WORKSHEET_SETTINGS:
@@ -454,13 +498,20 @@ def read_worksheet(path: str, decimal_comma: bool | None = None) -> Worksheet:
         if key in ("weight_decay_mode", "lr_dtype", "rate_eg2", "dtype"):
             settings[key] = value.strip().lower()
         elif key == "maximize":
-            settings[key] = value.strip().lower() in ("1", "true", "yes", "on")
+            answer = value.strip().lower()
+            if answer not in YES + NO:
+                raise InputError(_f("'# maximize' is %(value)s; expected yes or no (also true/false, 1/0, on/off)",
+                                    value=_short(value)), source=path, line=n)
+            settings[key] = answer in YES
         elif key in ("rho", "eps") and COMMA_DECIMAL.fullmatch(value):  # "# rho = 0,95" on a German sheet
             settings[key] = parse_number(value.replace(",", "."), source=path, line=n, what=key)
         elif key in ("x0", "eg2_init", "edx2_init") or (key in ("lr", "weight_decay") and "," in value):
             settings[key] = [parse_number(v, source=path, line=n, what=key) for v in value.split(",")]
         else:
             settings[key] = parse_number(value, source=path, line=n, what=key)
+        _check_sheet_setting(key, settings[key], path, n)
+        setting_lines[key] = n
+    _check_sheet_float32(settings, setting_lines, path)
     asked_columns = None
     if "asked" in meta:
         asked_columns = {c.strip().lower() for c in meta["asked"].split(",") if c.strip()}
@@ -476,6 +527,10 @@ def read_worksheet(path: str, decimal_comma: bool | None = None) -> Worksheet:
     lines = content_lines(text)
     if not lines:
         raise InputError(_("is empty; expected a worksheet: a CSV with a g column"), source=path)
+    if len(lines) - 1 > MAX_SHEET_ROWS:
+        raise InputError(_f("has %(count)s rows; a worksheet holds at most %(limit)s (steps × parameters), as each "
+                            "is marked on its own; give a shorter sheet", count=f"{len(lines) - 1:,}",
+                            limit=f"{MAX_SHEET_ROWS:,}"), source=path)
     delimiter = _delimiter(text, bool(decimal_comma))
     rows = [(n, csv_row(line, path, n, delimiter)) for n, line in lines]
     notes = []
@@ -569,7 +624,7 @@ def who_wrote(path: str) -> tuple[str, str]:
     return meta.get("name", meta.get("student", "")).strip(), meta.get("variant", "").strip()
 
 
-_META = re.compile(r"#\s*([A-Za-z_0-9]+)\s*[=:]\s*(.*?)\s*$")
+_META = re.compile(r"#\s*([A-Za-z_0-9]+)\s*[=:]\s*(.*)")  # one pass over the line, whatever its length
 
 
 def _in_order(entries: list[dict], param: str, path: str, several: bool) -> list[dict]:
@@ -629,13 +684,13 @@ def parse_expectations(items: list[str]) -> list[tuple[str, Cell]]:
             raise InputError(_f(
                 '--expect %(item)s: expected NAME=VALUE with NAME one of g_eff, eg2, eta, dx, edx2, x, edx2_prev (e.g. '
                 '--expect dx=-0.0201)',
-                item=repr(item)))
+                item=_short(item)))
         cell = Cell(value, column=None)
         try:
             cell.value  # noqa: B018  (parse now, to report a bad value with its option)
             significant_digits(cell.text)
         except InputError as exc:
-            raise InputError(_f('--expect %(item)s: %(message)s', item=repr(item), message=exc.message)) from None
+            raise InputError(_f('--expect %(item)s: %(message)s', item=_short(item), message=exc.message)) from None
         cells.append((key, cell))
     return cells
 

@@ -3,6 +3,7 @@
 import functools
 import signal
 import sys
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -16,7 +17,7 @@ except ImportError:  # older Typer runs on Click itself
 from . import output
 from .commands._common import EXIT_USAGE, EXIT_WRONG  # noqa: F401  (re-exported: the exit codes)
 from .errors import AdadeltaError
-from .i18n import N_, _f
+from .i18n import N_, _, _f
 
 
 class _Group(TyperGroup):
@@ -26,7 +27,9 @@ class _Group(TyperGroup):
         from . import i18n
 
         output.prepare_streams()
+        _warnings_as_messages()
         lang, args = i18n.take_lang_argument(list(sys.argv[1:] if args is None else args))
+        _note_slashed_outputs(args)
         try:
             i18n.set_language(lang)
         except AdadeltaError as exc:
@@ -67,6 +70,39 @@ class _Group(TyperGroup):
         except (OSError, ValueError, AttributeError):
             pass
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _warnings_as_messages() -> None:
+    """No raw Python warning reaches the user, not even under `python -W error`: numpy's floating-point warnings
+    are silenced (every command finds non-finite values itself and says so in words), and a library's warning
+    (matplotlib's layout) becomes one line on standard error."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        text = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
+        output.warn(text)
+
+    warnings.showwarning = show
+    warnings.filterwarnings("default", category=UserWarning)
+    warnings.filterwarnings("ignore", category=RuntimeWarning,
+                            message=r"(overflow|underflow|invalid value|divide by zero) encountered")
+
+
+# Options that name a file to write: one given as `name/` means a folder (output.SLASHED).
+_OUTPUT_OPTIONS = ("-o", "--output", "--gradebook", "--export-svg", "--export-html", "--plot", "--animate")
+
+
+def _note_slashed_outputs(args: list[str]) -> None:
+    for i, arg in enumerate(args):
+        value = None
+        if arg in _OUTPUT_OPTIONS and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("--") and "=" in arg and arg.split("=", 1)[0] in _OUTPUT_OPTIONS:
+            value = arg.split("=", 1)[1]
+        elif arg.startswith("-o") and len(arg) > 2 and not arg.startswith("--"):
+            value = arg[2:]
+        if value and len(value) > 1 and value.endswith("/"):
+            output.SLASHED.add(str(Path(value)))
 
 
 _CLOSED_PIPE_STATUS: list = [None]
@@ -122,8 +158,27 @@ def handles_errors(command):
             raise typer.Exit(EXIT_USAGE) from None
         except BrokenPipeError:
             _quiet_broken_pipe()
+        except OSError as exc:
+            output.error(os_error_message(exc))
+            raise typer.Exit(EXIT_USAGE) from None
+        except MemoryError:
+            output.error(_("not enough memory for this input; give a smaller one (trace reads inputs of any length "
+                           "by blocks)"))
+            raise typer.Exit(EXIT_USAGE) from None
 
     return wrapper
+
+
+def os_error_message(exc: OSError) -> str:
+    """An error of the system that no layer below put in words (ENAMETOOLONG, EEXIST, EIO, ENOSPC ...): one line,
+    the file named (cut when long), the reason as the system gives it."""
+    from .readers import _source_name
+
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    reason = exc.strerror or type(exc).__name__
+    if isinstance(exc, FileNotFoundError) and not names:
+        reason = _("the current folder no longer exists")
+    return f"{': '.join(_source_name(n) for n in names)}: {reason}" if names else reason
 
 
 def build(names=None) -> typer.Typer:

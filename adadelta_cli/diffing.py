@@ -14,6 +14,7 @@ from .errors import SettingsError
 from .i18n import N_, _, _f
 from .render import HEADINGS
 from .report import COUNT, TEXT, Column, Document, Gap, Heading, Para, Records, Table
+from .safe import one_line
 
 TOLERANCE = 1e-12  # traces part where a value differs by more than this times its parameter's scale
 QUANTITIES = ("g_eff", "eg2", "eta", "dx", "edx2", "x")  # in the order a step computes them
@@ -63,17 +64,19 @@ def _value(key: str, text: str):
         items = text.split("/")  # one value per parameter: 0.1/0.2
         values = [parse_number(item, source=key, what=N_("a value")) for item in items]
         return values[0] if len(values) == 1 else values
-    return text.strip().replace("+", ",")  # hyper_float32=rho+eps
+    from .settings import fold
+
+    return fold(text.strip().replace("+", ","))  # hyper_float32=rho+eps; dtype=FLOAT32
 
 
 def parse_side(spec: str) -> tuple[str | None, dict]:
     """A preset name, or ``key=value,...`` (``preset=NAME`` among them starts from that preset)."""
     from .presets import PRESETS
-    from .settings import DEFAULTS
+    from .settings import DEFAULTS, fold
 
     text = spec.strip()
-    if text in PRESETS:
-        return text, {}
+    if fold(text) in PRESETS:
+        return fold(text), {}
     if "=" not in text:
         raise SettingsError(_f(
             "%(spec)s is neither a preset (%(presets)s) nor a set of settings such as rho=0.9,lr=0.5",
@@ -81,11 +84,12 @@ def parse_side(spec: str) -> tuple[str | None, dict]:
     preset, given = None, {}
     for item in text.split(","):
         key, sep, value = item.partition("=")
-        key = key.strip().replace("-", "_")
+        key = fold(key.strip().replace("-", "_"))
         if not sep or not key:
-            raise SettingsError(_f("%(item)s in %(spec)s is not key=value", item=repr(item), spec=repr(spec)))
+            raise SettingsError(_f("%(item)s in %(spec)s is not key=value", item=one_line(repr(item), 80),
+                                   spec=one_line(repr(spec), 80)))
         if key == "preset":
-            preset = value.strip()
+            preset = fold(value.strip())
             continue
         if key not in DEFAULTS:
             raise SettingsError(_f("%(key)s in %(spec)s is not a setting; settings: %(keys)s", key=repr(key),

@@ -15,7 +15,9 @@ class AdadeltaError(Exception):
         self.column = column
 
     def __str__(self) -> str:
-        where = ":".join(str(part) for part in (self.source, self.line, self.column) if part is not None)
+        source = self.source if self.source is None or len(self.source) <= 200 else \
+            self.source[:120] + "…" + self.source[-40:]  # a path of thousands of characters, cut
+        where = ":".join(str(part) for part in (source, self.line, self.column) if part is not None)
         return f"{where}: {self.message}" if where else self.message
 
 

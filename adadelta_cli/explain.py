@@ -69,18 +69,22 @@ def blocks(report, digits: int, show_all: bool = False, notation=UNICODE, eg2_gi
     """(heading, lines) for each step (and parameter) whose arithmetic is shown, in ``notation``, with (None,
     [note]) where the middle of a long trace is left out: the table's own elision (--all: every step). Every
     format's worked arithmetic (terminal, Markdown, LaTeX, the walk-through, the lesson page) reads these."""
+    return list(iter_blocks(report, digits, show_all, notation, eg2_given))
+
+
+def iter_blocks(report, digits: int, show_all: bool = False, notation=UNICODE, eg2_given: bool = False):
+    """blocks(), one at a time: a long trace's arithmetic is written as it is made."""
     from .render import HEAD_ROWS, TAIL_ROWS
 
     held = report.steps.g.shape[0]
     indices, left_out = explained_indices(held, show_all or bool(report.hidden), HEAD_ROWS, TAIL_ROWS)
     several = len(report.names) > 1
-    out, before = [], None
+    before = None
     for t, param, lines in steps(report, digits, indices, notation, eg2_given):
         if left_out and before is not None and t > before + 1:
-            out.append((None, [left_out_note(before + 1, t - 1)]))
+            yield None, [left_out_note(before + 1, t - 1)]
         before = t
-        out.append((heading(t, param, several), lines))
-    return out
+        yield heading(t, param, several), lines
 
 
 def report_lines(report, digits: int = 6, notation: Notation = UNICODE) -> list[tuple[str, list[str]]]:

@@ -202,7 +202,7 @@ class Function:
         except (ValueError, ZeroDivisionError, OverflowError) as exc:
             raise SettingsError(_f(
                 'the function %(function)s is not defined at %(point)s (%(reason)s)',
-                function=repr(self.text), point=list(point), reason=exc)) from None
+                function=_cut(self.text, 80), point=list(point), reason=exc)) from None
         return values[-1], grad
 
     def value(self, point) -> float:
@@ -214,7 +214,18 @@ class Function:
         except (ValueError, ZeroDivisionError, OverflowError) as exc:
             raise SettingsError(_f(
                 'the function %(function)s is not defined at %(point)s (%(reason)s)',
-                function=repr(self.text), point=list(point), reason=exc)) from None
+                function=_cut(self.text, 80), point=list(point), reason=exc)) from None
+
+
+def _finite_double(value) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer of hundreds of digits
+        return False
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"
 
 
 def _check(node, variables: list[str], text: str) -> None:
@@ -227,29 +238,33 @@ def _check(node, variables: list[str], text: str) -> None:
             raise SettingsError(_f(
                 'the function %(function)s uses %(construct)s, which a formula may not; expected numbers, '
                 '%(variables)s, + - * / ^ and %(functions)s',
-                function=repr(text), construct=type(sub).__name__.lower(), variables=', '.join(variables),
+                function=_cut(text, 80), construct=type(sub).__name__.lower(), variables=', '.join(variables),
                 functions=', '.join(FUNCTIONS)))
         if isinstance(sub, ast.Constant) and (isinstance(sub.value, bool) or
                                               not isinstance(sub.value, (int, float))):
             raise SettingsError(_f(
                 'the function %(function)s holds %(constant)s, which is not a number',
-                function=repr(text), constant=repr(sub.value)))
+                function=_cut(text, 80), constant=repr(sub.value)))
+        if isinstance(sub, ast.Constant) and not _finite_double(sub.value):
+            raise SettingsError(_f(
+                'the function %(function)s holds a number too large for a double (the largest is about 1.8e308): '
+                '%(constant)s', function=_cut(text), constant=_cut(ast.unparse(sub))))
         if isinstance(sub, ast.Name) and sub.id in FUNCTIONS and id(sub) not in called:
             raise SettingsError(_f(
-                'the function %(function)s uses %(name)s without an argument; write %(name)s(x)', function=repr(text),
-                name=sub.id))
+                'the function %(function)s uses %(name)s without an argument; write %(name)s(x)',
+                function=_cut(text, 80), name=sub.id))
         if isinstance(sub, ast.Name) and sub.id not in variables and sub.id not in FUNCTIONS:
             raise SettingsError(_f(
                 'the function %(function)s uses %(name)s; the variables are %(variables)s and the functions '
                 '%(functions)s',
-                function=repr(text), name=repr(sub.id), variables=', '.join(variables),
+                function=_cut(text, 80), name=repr(sub.id), variables=', '.join(variables),
                 functions=', '.join(FUNCTIONS)))
         if isinstance(sub, ast.Call):
             if not isinstance(sub.func, ast.Name) or sub.func.id not in FUNCTIONS or len(sub.args) != 1 \
                     or sub.keywords:
                 raise SettingsError(_f(
                     'the function %(function)s calls something other than one of %(functions)s with one argument',
-                    function=repr(text), functions=', '.join(FUNCTIONS)))
+                    function=_cut(text, 80), functions=', '.join(FUNCTIONS)))
 
 
 def parse(text: str, dimensions: int = 2) -> Function:
@@ -275,7 +290,7 @@ def parse(text: str, dimensions: int = 2) -> Function:
     except SyntaxError as exc:
         raise SettingsError(_f(
             "the function %(function)s is not a formula (column %(column)s): expected e.g. '(x - 1)^2 + 10*(y + 2)^2'",
-            function=repr(text), column=exc.offset)) from None
+            function=_cut(text, 80), column=exc.offset)) from None
     except (RecursionError, MemoryError):
         raise SettingsError(_("the function is nested too deeply to read (parentheses or signs within each "
                               "other); write it more simply")) from None
@@ -283,7 +298,7 @@ def parse(text: str, dimensions: int = 2) -> Function:
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in variables}
     if dimensions == 1 and "y" in used:
         raise SettingsError(_f('the function %(function)s uses y: give two starting values, --x0 a,b',
-                               function=repr(text)))
+                               function=_cut(text, 80)))
     return Function(formula if name in BUILTINS else text, tree, variables[:max(dimensions, 1)] if dimensions <= 2
                     else variables)
 

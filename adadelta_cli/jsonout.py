@@ -34,8 +34,10 @@ _OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
 def value(obj, *, indent: bool = True) -> str:
-    """One JSON value (indented by two spaces, or on one line)."""
-    return orjson.dumps(obj, option=_OPTIONS | (orjson.OPT_INDENT_2 if indent else 0)).decode()
+    """One JSON value (indented by two spaces, or on one line); invisible characters escaped (safe.json_text)."""
+    from .safe import json_text
+
+    return json_text(orjson.dumps(obj, option=_OPTIONS | (orjson.OPT_INDENT_2 if indent else 0)).decode())
 
 
 def head(settings: dict, key: str = "steps") -> str:

@@ -68,7 +68,8 @@ WeightDecay = Annotated[Optional[str], typer.Option(
     "one per parameter. [default: 0]"), rich_help_panel=SETTINGS_PANEL, show_default=False)]
 WdMode = Annotated[Optional[WeightDecayMode], typer.Option(
     "--weight-decay-mode", help=N_("coupled (PyTorch, optax) or decoupled (Keras 3: x shrinks by lr·wd·x). "
-    "[default: the preset's, else coupled]"), rich_help_panel=SETTINGS_PANEL, show_default=False)]
+    "[default: the preset's, else coupled]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
+    case_sensitive=False)]
 Maximize = Annotated[Optional[bool], typer.Option(
     "--maximize/--minimize", help=N_("Ascend instead of descend (the gradient is negated). [default: minimize]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False)]
@@ -232,7 +233,7 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
         "dtype": dtype.value if dtype else None, "lr_dtype": lr_dtype.value if lr_dtype else None,
         "hyper_float32": hyper_float32, "rate_eg2": rate_eg2.value if rate_eg2 else None,
         "nonfinite": nonfinite.value if nonfinite else None,
-    }, base, spelling=resolving.CLI, notes=notes)
+    }, base, spelling=resolving.CLI, notes=notes, check32=True)
     from .output import warn
 
     for note in notes:
@@ -242,11 +243,16 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
             raise SettingsError(_f(
                 '%(option)s is a running average of squares, which cannot be negative; got %(value)s',
                 option=option, value=given))
-    return Resolved(Settings(**chosen), preset.value if preset else None,
-                    number_list(x0, x0_option) if x0 is not None else base.get("x0", [0.0]),
-                    number_list(eg2_init, eg2_option) if eg2_init is not None else base.get("eg2_init", [0.0]),
-                    number_list(edx2_init, edx2_option) if edx2_init is not None
-                    else base.get("edx2_init", [0.0]))
+    resolved = Resolved(Settings(**chosen), preset.value if preset else None,
+                        number_list(x0, x0_option) if x0 is not None else base.get("x0", [0.0]),
+                        number_list(eg2_init, eg2_option) if eg2_init is not None else base.get("eg2_init", [0.0]),
+                        number_list(edx2_init, edx2_option) if edx2_init is not None
+                        else base.get("edx2_init", [0.0]))
+    if chosen["dtype"] == "float32":
+        for option, values in ((x0_option, resolved.x0), (eg2_option, resolved.eg2_init),
+                               (edx2_option, resolved.edx2_init)):
+            resolving.check_float32(option, values)
+    return resolved
 
 
 # --- The settings options, declared once for every command ---------------------------------------------------

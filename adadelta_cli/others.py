@@ -15,6 +15,7 @@ import numpy as np
 from .arith import fma64
 from .errors import SettingsError
 from .i18n import N_, _, _f
+from .safe import one_line
 
 # PyTorch's defaults (torch.optim), under the names --set accepts.
 DEFAULTS: dict[str, dict[str, float]] = {
@@ -128,14 +129,14 @@ def parse_sets(items: list[str] | None, chosen: list[str]) -> dict[str, dict[str
             known = "; ".join(f"{n}.{{{','.join(DEFAULTS[n])}}}" for n in NAMES)
             raise SettingsError(_f(
                 '--set %(item)s: expected OPTIMIZER.PARAMETER=VALUE, one of %(known)s',
-                item=repr(item), known=known))
+                item=one_line(repr(item), 80), known=known))
         number = parse_number(value, source="--set", what=N_("a value"))
         low, high, high_ok = RANGES[param]
         if number < low or number > high or (number == high and not high_ok):
             interval = (_("in %(interval)s") % {"interval": f"[{low:g}, {high:g}{']' if high_ok else ')'}"}
                         if high != float("inf") else f">= {low:g}")
-            raise SettingsError(_f('--set %(item)s: %(name)s.%(param)s must be %(interval)s', item=repr(item),
-                                   name=name, param=param, interval=interval))
+            raise SettingsError(_f('--set %(item)s: %(name)s.%(param)s must be %(interval)s',
+                                   item=one_line(repr(item), 80), name=name, param=param, interval=interval))
         hyper.setdefault(name, dict(DEFAULTS[name]))[param] = number
     return hyper
 

@@ -25,12 +25,18 @@ def message(text: str) -> None:
     stream = sys.stderr
     if stream is None:
         return
-    line = f"{PROG}: {terminal(text)}\n"
+    shown = terminal(text)
+    if len(shown) > MESSAGE_LIMIT:  # a value from the input that no layer cut: its middle left out
+        shown = shown[:MESSAGE_LIMIT // 2] + "…" + shown[-(MESSAGE_LIMIT // 2):]
+    line = f"{PROG}: {shown}\n"
     try:
         stream.write(line)
     except UnicodeEncodeError:  # an ASCII-only stderr: show the rest as escapes rather than fail
         stream.write(line.encode(stream.encoding or "ascii", "backslashreplace").decode(stream.encoding or "ascii"))
     stream.flush()
+
+
+MESSAGE_LIMIT = 1000  # characters of one message line
 
 
 def warn(text: str) -> None:
@@ -117,6 +123,9 @@ def split_table(table, width: int) -> list:
     return [build(keys + group, n == 0, n == len(groups) - 1) for n, group in enumerate(groups)]
 
 
+TABLE_RUN_WIDTH = 100_000  # a block of a long table is as wide as its columns, whatever the room
+
+
 def print_fitted(renderable, console=None) -> None:
     """Print a table, or a Group holding tables and lines of text, to standard output with no number ever cut.
 
@@ -129,14 +138,37 @@ def print_fitted(renderable, console=None) -> None:
     from rich.text import Text
 
     console = console or stdout_console()
-    if not console.is_terminal:  # a pipe or a file: the bytes -o FILE writes, whole lines as long as they need
-        console.file.write(render_text(renderable, width=_measure(renderable)))
-        return
     items = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
+    if not console.is_terminal:  # a pipe or a file: the bytes -o FILE writes, whole lines as long as they need
+        # Piece by piece, each written as soon as it is made: a long table a block at a time (writers.TableRun),
+        # so the first lines come at once and a reader gone away (`| head`) ends the command at the next block.
+        for item in items:
+            for piece in item.pieces() if hasattr(item, "pieces") else [item]:
+                # A block of a long table (TableRun) does not grow with the width: it needs no measuring first.
+                width = TABLE_RUN_WIDTH if hasattr(item, "blocks") else _measure(piece)
+                console.file.write(render_text(piece, width=width))
+                console.file.flush()
+        return
     width = console.width
     for item in items:
+        if hasattr(item, "pieces") and not hasattr(item, "blocks"):  # lines of text: each wraps at spaces
+            for piece in item.pieces():
+                console.print(piece, crop=False)
+            continue
         needed = _measure(item)
-        if needed <= width:
+        if hasattr(item, "pieces") and needed <= width:
+            for piece in item.pieces():
+                console.print(piece, crop=False)
+        elif hasattr(item, "pieces"):
+            for block, first, _last in item.blocks():
+                parts = split_table(block, width)
+                if first and len(parts) > 1:
+                    console.print(Text(_f('(the table is wider than the terminal\'s %(width)s columns: shown in '
+                                          '%(count)s parts; -o FILE or --format csv writes it whole)', width=width,
+                                          count=len(parts)), style="dim"))
+                for part in parts:
+                    console.print(part, crop=False)
+        elif needed <= width:
             console.print(item, crop=False)
         elif isinstance(item, Table) and any(not c.no_wrap for c in item.columns) and \
                 _measure(item, least=True) <= width:
@@ -301,7 +333,18 @@ def _kind(path: Path) -> str:
 def _real(path: Path) -> Path:
     """Where writing ``path`` lands: symbolic links followed, as the shell's ``>`` follows them (a dangling link
     creates its target)."""
-    return Path(os.path.realpath(path))
+    try:
+        return Path(os.path.realpath(path))
+    except FileNotFoundError:  # a relative path, run from a folder that has been deleted
+        raise InputError(_("cannot write the output: the current folder no longer exists; give a full path or "
+                           "change to an existing folder"), source=str(path)) from None
+    except OSError as exc:
+        raise _fail(path, exc) from None
+
+
+# Output paths written with a trailing slash on the command line (`-o new.csv/`): a path object drops the slash, so
+# the command line's text is noted here before the options are parsed (see cli._Group.main).
+SLASHED: set[str] = set()
 
 
 def check_target(path: Path, inputs: list[Path | None] = ()) -> None:
@@ -316,7 +359,13 @@ def check_target(path: Path, inputs: list[Path | None] = ()) -> None:
         raise InputError(_("cannot write the output: it is a folder"), source=str(path))
     if kind == "socket":
         raise InputError(_("cannot write the output: it is a socket"), source=str(path))
+    if str(path) in SLASHED and kind != "folder":
+        raise InputError(_("cannot write the output: the name ends with '/', which names a folder, and there is no "
+                           "such folder; give a file name without the '/'"), source=str(path) + "/")
     if kind == "missing" and not parent.is_dir():
+        if path.is_symlink():
+            raise InputError(_f('cannot write the output: it is a link to %(target)s, whose folder %(folder)s does '
+                                'not exist', target=repr(str(real)), folder=repr(str(parent))), source=str(path))
         raise InputError(_f(
             'cannot write the output: the folder %(folder)s does not exist',
             folder=repr(str(path.parent if str(path.parent) else "."))), source=str(path))
@@ -513,7 +562,10 @@ def write_report(fmt: str, output: Path | None, digits: int = 6, *, document=Non
     if fmt in ("csv", "json"):
         data = records()
         emit_stream(lambda out: (writers.write_csv if fmt == "csv" else writers.write_json)(out, data), output)
-    elif fmt in ("markdown", "latex") or (output is not None and not is_stdout(output)):
+    elif fmt == "markdown":
+        doc = document()
+        emit_stream(lambda out: writers.write_pieces(out, writers.markdown_pieces(doc, digits)), output)
+    elif fmt == "latex" or (output is not None and not is_stdout(output)):
         emit(writers.text(document(), fmt, digits, fragment), output)
     else:
         print_fitted(writers.table(document(), digits), console or stdout_console())

@@ -328,10 +328,15 @@ def _integer_steps(ax) -> None:
 
 
 def plain(text: str) -> str:
-    """Text from outside (a title, a formula, a parameter's name) shown as written: $ never starts mathtext."""
+    """Text from outside (a title, a formula, a parameter's name) shown as written: $ never starts mathtext; text
+    longer than a figure is wide (PLAIN_LIMIT characters) is cut with an ellipsis."""
     from .safe import plot_label
 
-    return plot_label(text)
+    text = str(text)
+    return plot_label(text if len(text) <= PLAIN_LIMIT else text[:PLAIN_LIMIT - 1] + "…")
+
+
+PLAIN_LIMIT = 160  # characters of a title or label: about a figure's width at the largest size
 
 
 SETTING_SYMBOLS = (("E[Δx²]₀", r"$E[\Delta x^2]_0$"), ("E[g²]₀", "$E[g^2]_0$"), ("x₀", "$x_0$"), ("ρ", r"$\rho$"),

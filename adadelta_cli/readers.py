@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import csv
 import functools
+import json
 import math
+import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +28,11 @@ EXPECTED_NUMBER = N_("expected a decimal number such as 0.1, -0.25 or 1e-3")
 TRACE_COLUMNS = frozenset({"g_eff", "eg2", "edx2_prev", "eta", "dx", "edx2", "x"})
 STEP_COLUMNS = frozenset({"t", "step"})
 
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# Each pattern backtracks at most one step per character (no two quantifiers over the same characters in a row),
+# so a cell of a million digits is matched in linear time.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
-_NONZERO_MANTISSA = re.compile(r"[+-]?0*\.?0*[1-9]")  # a number whose digits are not all zero
+_NONZERO_MANTISSA = re.compile(r"[+-]?0*(?:\.0*)?[1-9]")  # a number whose digits are not all zero
 _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\uff0d": "-"})
 
 
@@ -39,6 +44,11 @@ class Gradients:
     names: list[str]
     source: str  # for messages: a path, "<stdin>", "arguments" or "the article's example"
     lines: list[int] = field(default_factory=list)  # the source line of each step, where there is one
+
+    def __post_init__(self) -> None:
+        if self.values.ndim == 2 and self.values.shape[1] > MAX_PARAMETERS:
+            raise InputError(_f('has %(count)s parameters; the limit is %(limit)s', count=self.values.shape[1],
+                                limit=MAX_PARAMETERS), source=self.source)
 
     @property
     def path(self) -> Path | None:
@@ -53,28 +63,36 @@ def parse_number(text: str, *, source: str | None = None, line: int | None = Non
     (-0.25, -0.1, 0.001)
     """
     cleaned = text.strip().translate(_MINUS_SIGNS)
+    shown = _shown(text)
     if not _NUMBER.fullmatch(cleaned):
         if not cleaned:
             problem = _f("%(what)s is missing (an empty cell)", what=_(what))
         elif cleaned.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-            problem = _f("%(what)s must be a finite number, got %(text)s", what=_(what), text=repr(text.strip()))
+            problem = _f("%(what)s must be a finite number, got %(text)s", what=_(what), text=shown)
         elif _DECIMAL_COMMA.fullmatch(cleaned):
-            problem = _f("%(text)s has a decimal comma; write a decimal point (%(fixed)s)", text=repr(text.strip()),
+            problem = _f("%(text)s has a decimal comma; write a decimal point (%(fixed)s)", text=shown,
                          fixed=cleaned.replace(",", "."))
         else:
-            problem = _f("%(text)s is not a number", text=repr(text.strip()))
+            problem = _f("%(text)s is not a number", text=shown)
         raise InputError(_f(
             '%(problem)s; %(expected)s',
             problem=problem, expected=_(EXPECTED_NUMBER)), source=source, line=line, column=column)
     value = float(cleaned)
     if value == 0.0 and _NONZERO_MANTISSA.match(cleaned):
         raise InputError(_f('%(value)s is too small for a double (the smallest is about 4.9e-324): it would be read '
-                            'as 0', value=repr(text.strip())), source=source, line=line, column=column)
+                            'as 0', value=shown), source=source, line=line, column=column)
     if not math.isfinite(value):
         raise InputError(_f('%(value)s is too large for a double (the largest is about 1.8e308)',
-                            value=repr(text.strip())),
+                            value=shown),
                          source=source, line=line, column=column)
     return value
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """A value from the input quoted in a message: escaped, and a long one cut with an ellipsis."""
+    from .safe import one_line
+
+    return one_line(repr(text.strip()[:limit + 1]), limit)
 
 
 def one_number(text: str, option: str, *, nonnegative: bool = False, what: str | None = None) -> float:
@@ -83,7 +101,7 @@ def one_number(text: str, option: str, *, nonnegative: bool = False, what: str |
     items = text.split(",")
     if len(items) > 1:
         raise InputError(_f('%(option)s takes one number, got %(count)s (%(text)s); for a sequence of gradients use '
-                            'trace', option=option, count=len(items), text=repr(text)))
+                            'trace', option=option, count=len(items), text=_shown(text)))
     value = parse_number(text, source=option, what=N_("a value"))
     if nonnegative and value < 0:
         raise InputError(_f('%(option)s is %(what)s, which cannot be negative; got %(value)s', option=option,
@@ -92,15 +110,38 @@ def one_number(text: str, option: str, *, nonnegative: bool = False, what: str |
 
 
 def read_input(tokens: list[str], stdin=None) -> Gradients:
-    """Numbers as arguments, one path, ``-`` for standard input, or nothing for the article's example."""
+    """Numbers as arguments, one path, ``-`` for standard input, or nothing for the article's example.
+
+    A file or standard input is read as ``open_stream`` reads it (bounded blocks), held whole up to
+    MAX_WHOLE_BYTES of text: `yes 0.1 | adadelta compare -` is refused, not read until memory runs out."""
+    if tokens == ["-"] or (len(tokens) == 1 and _is_path_token(tokens[0])):
+        return open_stream(tokens, stdin).collect(MAX_WHOLE_BYTES)
+    return _read_tokens(tokens)
+
+
+def _is_path_token(token: str) -> bool:
+    """Whether a lone argument names a file (not a number, not an option)."""
+    return not _NUMBER.fullmatch(token.strip().translate(_MINUS_SIGNS)) and \
+        (not token.startswith("-") or _exists(token))
+
+
+def _exists(name: str) -> bool:
+    """Path.exists() that is False (not an OSError) for a name too long for the system."""
+    try:
+        return Path(name).exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _read_tokens(tokens: list[str], stdin=None) -> Gradients:
     if not tokens:
         return Gradients(np.array(ARTICLE_GRADIENTS)[:, None], ["x"], N_("the article's example"))
     if tokens == ["-"]:
         stream = stdin if stdin is not None else sys.stdin
-        data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+        data = read_bounded(stream.buffer if hasattr(stream, "buffer") else stream, b"", "<stdin>")
         return read_bytes(data.encode() if isinstance(data, str) else data, "<stdin>")
     if len(tokens) == 1 and not _NUMBER.fullmatch(tokens[0].strip().translate(_MINUS_SIGNS)):
-        if tokens[0].startswith("-") and not Path(tokens[0]).exists():
+        if tokens[0].startswith("-") and not _exists(tokens[0]):
             raise InputError(_f('no such option: %(option)s (see --help)', option=tokens[0]))
         return read_path(tokens[0])
     values = []
@@ -109,10 +150,10 @@ def read_input(tokens: list[str], stdin=None) -> Gradients:
                                        and token.lower() not in ("-inf", "-nan", "-infinity")):
             raise InputError(_f('no such option: %(option)s (see --help)', option=token))
         if token == "-" or (not _NUMBER.fullmatch(token.strip().translate(_MINUS_SIGNS))
-                            and Path(token).exists()):
+                            and _exists(token)):
             raise InputError(_f(
                 'argument %(position)s: %(file)s is a file; give either numbers or one file, not both',
-                position=i, file=repr(token)))
+                position=i, file=_shown(token)))
         values.append(parse_number(token, source=_("gradient %(position)d") % {"position": i}))
     return Gradients(np.array(values, dtype=np.float64)[:, None], ["x"], "arguments")
 
@@ -129,14 +170,44 @@ def read_path(name: str) -> Gradients:
     except PermissionError:
         raise InputError(_("permission denied"), source=name) from None
     except OSError as exc:
-        raise InputError(_f('cannot be read (%(reason)s)', reason=exc.strerror or exc), source=name) from None
+        raise InputError(_f('cannot be read (%(reason)s)', reason=_reason(exc)), source=_source_name(name)) from None
     return read_bytes(data, name)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def _source_name(name: str) -> str:
+    """A file's name for a message: a name of thousands of characters is cut (escaped in output.error)."""
+    return name if len(name) <= 200 else name[:120] + "…" + name[-40:]
+
+
+class _Guarded:
+    """A binary file whose read() turns an error of the system (EIO from /proc/self/mem, a device that fails) into
+    one InputError naming the file."""
+
+    def __init__(self, handle, source: str) -> None:
+        self.handle, self.source = handle, source
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            data = self.handle.read(size)
+        except OSError as exc:
+            raise InputError(_f('cannot be read (%(reason)s)', reason=_reason(exc)),
+                             source=_source_name(self.source)) from None
+        return data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
+
+    def close(self) -> None:
+        self.handle.close()
 
 
 def read_bounded(handle, first: bytes, source: str, limit: int | None = None) -> bytes:
     """The rest of ``handle`` after ``first``, refused once it passes ``limit`` bytes (MAX_WHOLE_BYTES) or as soon as
     a NUL byte shows it is not text (``/dev/zero`` is refused at once rather than read for ever)."""
     limit = MAX_WHOLE_BYTES if limit is None else limit
+    if not isinstance(handle, _Guarded):
+        handle = _Guarded(handle, source)
     parts, size = [first], len(first)
     if b"\x00" in first and not first.startswith((b"\xff\xfe", b"\xfe\xff")):
         return first
@@ -151,7 +222,7 @@ def read_bounded(handle, first: bytes, source: str, limit: int | None = None) ->
         if size > limit:
             raise InputError(_f('is larger than %(limit)s MiB, the most this tool reads whole (JSON, UTF-16); give '
                                 'CSV or one number a line, which is read by blocks', limit=limit >> 20),
-                             source=source)
+                             source=_source_name(source))
     return b"".join(parts)
 
 
@@ -244,6 +315,33 @@ def check_decimal_commas(rows, source: str) -> None:
             '", " or a header line', cell=f"{a},{b}", fixed=f"{a}.{b}"), source=source, line=n)
 
 
+_THOUSANDS = re.compile(r"^[ \t]*([+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?)[ \t\r]*$", re.MULTILINE)
+_THOUSANDS_BYTES = re.compile(_THOUSANDS.pattern.encode(), re.MULTILINE)
+_THOUSANDS_HINT = re.compile(r",\d{3}(?:[.,\r\n]|$)", re.MULTILINE)
+_THOUSANDS_HINT_BYTES = re.compile(_THOUSANDS_HINT.pattern.encode(), re.MULTILINE)
+
+
+def check_thousands(text: str | bytes, source: str, first_line: int = 1) -> None:
+    """Refuse a line that is one number written with thousands separators (``1,000.5``, ``12,000``), which would
+    otherwise be read as several parameters (1 and 0.5). ``1,234`` (no decimals, no group starting with 0) stays two
+    parameters, as ``1,2`` does."""
+    hint = _THOUSANDS_HINT_BYTES if isinstance(text, bytes) else _THOUSANDS_HINT
+    if not hint.search(text):  # a quick look first: a comma, three digits, then a point, a comma or a line's end
+        return
+    pattern = _THOUSANDS_BYTES if isinstance(text, bytes) else _THOUSANDS
+    for match in pattern.finditer(text):
+        number = match.group(1)
+        number = number.decode() if isinstance(number, bytes) else number
+        if "." in number or ",0" in number:
+            newline = b"\n" if isinstance(text, bytes) else "\n"
+            line = first_line + text.count(newline, 0, match.start(1))
+            column = match.start(1) - (text.rfind(newline, 0, match.start(1)) + 1) + 1
+            raise InputError(_f('%(cell)s has thousands separators; write the number without them (%(fixed)s), or '
+                                'separate two parameters with ", "', cell=_shown(number),
+                                fixed=_shown(number.replace(",", ""))[1:-1]),
+                             source=source, line=line, column=column)
+
+
 def check_header_cells(header: list[str], source: str, line: int | None) -> None:
     """A first line taken for a header must be names: a cell such as ``0,1`` (a decimal comma) or ``0.1O`` / ``1..5``
     (a number mistyped) is refused with its place rather than read as a parameter's name."""
@@ -252,7 +350,7 @@ def check_header_cells(header: list[str], source: str, line: int | None) -> None
             parse_number(cell, source=source, line=line, column=j + 1)
         if re.match(r"[+-]?\.?\d", cell.translate(_MINUS_SIGNS)):
             raise InputError(_f('%(cell)s looks like a mistyped number, not a column name; fix the number, or '
-                                'start the name with a letter', cell=repr(cell)), source=source, line=line,
+                                'start the name with a letter', cell=_shown(cell)), source=source, line=line,
                              column=j + 1)
 
 
@@ -275,6 +373,7 @@ def _comment_header(text: str, width: int) -> list[str] | None:
 
 
 def read_table(text: str, source: str) -> Gradients:
+    check_thousands(text, source)
     rows = split_rows(text, source=source)
     header: list[str] | None = None
     if rows and not any(is_number(cell) for cell in rows[0][1]):
@@ -333,7 +432,7 @@ FORMULA_STARTS = ("=", "+", "-", "@")  # a cell starting so is a formula to a sp
 MAX_NAME_CHARS = 200  # a parameter's name, in characters
 MAX_PARAMETERS = 1_000_000  # columns of one row
 MAX_ROW_BYTES = 64 << 20  # one line of an input file
-MAX_WHOLE_BYTES = 1 << 30  # an input read whole (JSON, a device or pipe given by name)
+MAX_WHOLE_BYTES = 64 << 20  # an input read whole (JSON), or held whole by a command that needs every step
 
 
 def _is_step_column(name: str, first_cell: str | None) -> bool:
@@ -359,7 +458,7 @@ def _header_columns(header: list[str], source: str, first: list[str] | None = No
         if name and name in seen:
             raise InputError(_f(
                 'the column name %(name)s appears twice in the header',
-                name=repr(header[j])), source=source,
+                name=_shown(header[j])), source=source,
                              column=j + 1)
         seen.add(name)
     keep = [j for j, name in enumerate(header)
@@ -450,6 +549,21 @@ def _from_columns(columns: dict[str, list[float]], source: str, lines: list[int]
     return Gradients(values, list(columns), source, lines or [])
 
 
+def _json_object(pairs: list, source: str) -> dict:
+    """A JSON object whose keys are all different: a key given twice is refused, not silently the last one."""
+    doc = dict(pairs)
+    if len(doc) != len(pairs):
+        seen: set = set()
+        for key, _value in pairs:
+            if key in seen:
+                from .safe import one_line
+
+                raise InputError(_f('the key %(key)s appears twice in one object; give each name once',
+                                    key=one_line(json.dumps(key), 80)), source=source)
+            seen.add(key)
+    return doc
+
+
 def _json_int(text: str):
     """A JSON integer: exact up to 300 digits, else a float (inf past 1.8e308, refused as too large)."""
     return int(text) if len(text) <= 300 else float(text)
@@ -472,7 +586,8 @@ def read_json(text: str, source: str) -> Gradients:
 
     try:
         doc = json.loads(text, parse_constant=reject_constant, parse_int=_json_int,
-                         parse_float=lambda text: _json_float(text, source))
+                         parse_float=lambda text: _json_float(text, source),
+                         object_pairs_hook=lambda pairs: _json_object(pairs, source))
     except json.JSONDecodeError as exc:
         raise InputError(_f('is not valid JSON: %(reason)s', reason=exc.msg), source=source, line=exc.lineno,
                          column=exc.colno) from None
@@ -543,6 +658,7 @@ def read_json(text: str, source: str) -> Gradients:
 
 CHUNK_BYTES = 1 << 20  # 1 MiB of text at a time: as quick as 4 MiB (measured), some 20 MiB less memory
 WHOLE_BYTES = 1 << 16  # smaller inputs are read whole; larger ones by blocks, numpy parsing the plain ones
+_LEADING_LINES = re.compile(rb"(?:[ \t\r\f\v]*(?:#[^\n]*)?\n)*")  # blank and comment lines at the start
 _PLAIN_NUMBERS = re.compile(r"[^0-9eE.+\-\s,;]")  # a chunk without these characters holds only plain numbers
 
 
@@ -564,8 +680,16 @@ class GradientStream:
     def blocks(self):
         yield from self._blocks
 
-    def collect(self) -> Gradients:
-        parts = [part for part in self.blocks() if part.size]
+    def collect(self, limit: int | None = None) -> Gradients:
+        """The whole sequence; with ``limit``, refused once more than ``limit`` bytes of text have been read (a
+        command that holds every step, fed an endless pipe)."""
+        parts = []
+        for part in self.blocks():
+            if part.size:
+                parts.append(part)
+            if limit is not None and self.done_bytes[0] > limit:
+                raise InputError(_f('is longer than %(limit)s MiB, the most this command holds whole; trace reads '
+                                    'inputs of any length', limit=limit >> 20), source=_source_name(self.source))
         if not parts:
             raise InputError(_("has a header but no gradients"), source=self.source)
         values = np.concatenate(parts) if len(parts) > 1 else parts[0]
@@ -576,24 +700,24 @@ def open_stream(tokens: list[str], stdin=None) -> GradientStream:
     """Like read_input, but a CSV or text file (or stdin) is read and parsed a block at a time."""
     if tokens == ["-"]:
         stream = stdin if stdin is not None else sys.stdin
-        handle = stream.buffer if hasattr(stream, "buffer") else None
-        if handle is None:
-            data = stream.read()
-            g = read_bytes(data.encode() if isinstance(data, str) else data, "<stdin>")
-            return GradientStream(g.names, g.source, iter([g.values]))
-        return _stream_handle(handle, "<stdin>", None)
-    if len(tokens) == 1 and not _NUMBER.fullmatch(tokens[0].strip().translate(_MINUS_SIGNS)) \
-            and not tokens[0].startswith("-"):
+        handle = stream.buffer if hasattr(stream, "buffer") else stream
+        return _stream_handle(_Guarded(handle, "<stdin>"), "<stdin>", None)
+    if len(tokens) == 1 and _is_path_token(tokens[0]):
         name = tokens[0]
         path = Path(name)
-        if path.is_file() or (path.exists() and not path.is_dir()):  # a device or FIFO: by blocks, bounded
-            try:
-                handle = open(path, "rb")  # noqa: SIM115  (closed by the generator)
-            except OSError:
-                read_path(name)  # raises the reader's message
-                raise
-            return _stream_handle(handle, name, path.stat().st_size if path.is_file() else None, close=True)
-    g = read_input(tokens, stdin)
+        try:
+            handle = open(path, "rb")  # noqa: SIM115  (closed by the generator)
+            info = os.fstat(handle.fileno())
+        except OSError:
+            read_path(name)  # raises the reader's message
+            raise
+        if stat.S_ISDIR(info.st_mode):
+            handle.close()
+            read_path(name)
+        # A device, FIFO or /proc file is read by blocks, bounded, like any other.
+        total = info.st_size if stat.S_ISREG(info.st_mode) and info.st_size else None
+        return _stream_handle(_Guarded(handle, name), name, total, close=True)
+    g = _read_tokens(tokens, stdin)
     return GradientStream(g.names, g.source, iter([g.values]))
 
 
@@ -615,6 +739,21 @@ def _stream_handle(handle, source: str, total: int | None, close: bool = False) 
 def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) -> GradientStream:
     if first.startswith(b"\xef\xbb\xbf"):
         first = first[3:]
+    skipped = 0  # blank and comment lines before the first row: skipped, never counted against a limit
+    while True:
+        lead = _LEADING_LINES.match(first).end()
+        if lead:
+            skipped += first.count(b"\n", 0, lead)
+            first = first[lead:]
+        if first.lstrip(b" \t\r\f\v")[:1] not in (b"", b"#") or b"\x00" in first:
+            break
+        more = handle.read(CHUNK_BYTES)
+        if not more:
+            break
+        first += more
+        if len(first) > MAX_ROW_BYTES:
+            raise InputError(_f('line %(line)s is longer than %(limit)s MiB, the limit for one row',
+                                line=skipped + 1, limit=MAX_ROW_BYTES >> 20), source=source, line=skipped + 1)
     cut = first.rfind(b"\n") + 1
     while cut == 0:  # one long first line: read on to its end, within MAX_ROW_BYTES, never splitting a row
         more = handle.read(CHUNK_BYTES)
@@ -629,14 +768,15 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
         if end >= 0:
             cut = len(first) - len(more) + end + 1
         elif len(first) > MAX_ROW_BYTES:
-            raise InputError(_f('line 1 is longer than %(limit)s MiB, the limit for one row',
-                                limit=MAX_ROW_BYTES >> 20),
-                             source=source, line=1)
+            raise InputError(_f('line %(line)s is longer than %(limit)s MiB, the limit for one row',
+                                line=skipped + 1, limit=MAX_ROW_BYTES >> 20),
+                             source=source, line=skipped + 1)
     head_text = decode(first[:cut], source)
     sample = "\n".join(head_text.split("\n", 256)[:256])  # the first lines tell the layout
     rows = split_rows(sample)
     if not rows:
-        raise InputError(_f("holds no gradients in its first %(size)s MiB", size=CHUNK_BYTES >> 20), source=source)
+        raise InputError(_("holds no gradients (only blank and comment lines)"), source=source)
+    rows = [(n + skipped, cells) for n, cells in rows]
     first_cells = rows[0][1]
     first_line = content_lines(sample)[0][1]  # the sample's, not the whole chunk's: only one line is needed
     sep = "," if "," in first_line else ("\t" if "\t" in first_line else (";" if ";" in first_line else None))
@@ -651,7 +791,7 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
             finally:
                 if close:
                     handle.close()
-            g = read_bytes(data, source)
+            g = read_bytes(b"\n" * skipped + data, source)
             return GradientStream(g.names, g.source, iter([g.values]), total)
         keep, names = _header_columns(header, source, rows[1][1] if len(rows) > 1 else None, rows[0][0])
         header = _Header(header)
@@ -669,8 +809,9 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
         try:
             head = first[:cut] if header is None else first[:cut].split(b"\n", 1)[-1]
             fast = _plain_rows(head, header, len(names), sep)
-            yield fast if fast is not None else parse(head_text, first_line=1, has_header=True)
-            line = 1 + head_text.count("\n")
+            check_thousands(head_text, source, 1 + skipped)
+            yield fast if fast is not None else parse(head_text, first_line=1 + skipped, has_header=True)
+            line = 1 + skipped + head_text.count("\n")
             done[0] = cut
             rest = first[cut:]
             while True:
@@ -687,6 +828,7 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
                     body, rest = data[:split], data[split:]
                 else:
                     body, rest = data, b""
+                check_thousands(body, source, line)
                 fast = _plain_rows(body, header, len(names), sep) if body else None
                 if fast is not None:
                     if fast.size:
@@ -725,7 +867,32 @@ def _plain_rows(body: bytes, header, width: int, sep) -> np.ndarray | None:
         return None
     from . import kernel
 
-    return kernel.parse(body, width, sep)
+    values = kernel.parse(body, width, sep)
+    if values is not None and not values.all() and not _zeros_are_zeros(values, body.split(b"\n"), sep):
+        return None  # the careful path says where a number too small for a double is
+    return values
+
+
+def _zeros_are_zeros(values: np.ndarray, lines: list, sep) -> bool:
+    """Whether every 0 of a chunk read by the quick parsers was written as 0: ``1e-400`` and ``0.000…01`` (400
+    zeros) are read as 0 by float() too, and must be refused instead. Only lines holding a 0 are looked at."""
+    if values.all():
+        return True
+    if max(map(len, lines), default=0) < 320 and not any((b"e" if isinstance(line, bytes) else "e") in line.lower()
+                                                         for line in lines):
+        return True  # without an exponent a number needs 324 digits to underflow: every 0 here is a 0
+    for i in np.flatnonzero(~values.all(axis=1)):
+        line = lines[i].decode("utf-8", "replace") if isinstance(lines[i], bytes) else lines[i]
+        if not _NONZERO_DIGIT.search(line):
+            continue  # nothing but zeros on this line
+        cells = line.split(sep.decode() if isinstance(sep, bytes) else sep) if sep else line.split()
+        for j in np.flatnonzero(values[i] == 0):
+            if j < len(cells) and _NONZERO_MANTISSA.match(cells[j].strip().translate(_MINUS_SIGNS)):
+                return False
+    return True
+
+
+_NONZERO_DIGIT = re.compile(r"[1-9]")
 
 
 def _parse_chunk(text: str, *, source: str, first_line: int, header, width: int, sep, has_header: bool) -> np.ndarray:
@@ -740,7 +907,7 @@ def _parse_chunk(text: str, *, source: str, first_line: int, header, width: int,
             else:
                 values = np.array([line.split(sep) for line in lines], dtype=np.float64)
             if values.ndim == 2 and values.shape[1] == width and np.isfinite(values).all() and \
-                    not (("e" in body or "E" in body) and not values.all()):  # 1e-400 read as 0: the careful path
+                    _zeros_are_zeros(values, lines, sep):  # 1e-400 read as 0: the careful path
                 return values
         except ValueError:
             pass
@@ -762,3 +929,27 @@ def _parse_chunk(text: str, *, source: str, first_line: int, header, width: int,
         for j, cell in enumerate(cells):
             values[i, j] = parse_number(cell, source=source, line=n, column=j + 1)
     return values
+
+
+def check_float32(values: np.ndarray, source: str, names: list[str], first_t: int = 1,
+                  overflow_allowed: bool = False) -> None:
+    """Gradients computed in float32 (--dtype float32) must be float32 numbers: one that float32 holds as 0 (1e-46)
+    is refused with its step, as 1e-400 is for a double; one beyond float32's range (1e39) too, unless IEEE
+    arithmetic is asked for (--nonfinite continue), where it becomes infinity as in a float32 framework."""
+    with np.errstate(over="ignore", under="ignore"):
+        held = values.astype(np.float32)
+    lost = (held == 0) & (values != 0)
+    grown = np.zeros_like(lost) if overflow_allowed else (np.isinf(held) & np.isfinite(values))
+    bad = lost | grown
+    if not bad.any():
+        return
+    t, p = np.argwhere(bad)[0]
+    where = _f("step %(t)s", t=int(t) + first_t) + (f" ({names[p]})" if len(names) > 1 else "")
+    value = repr(float(values[t, p]))
+    if lost[t, p]:
+        message = _f("%(where)s: g = %(value)s is too small for float32 (--dtype float32; the smallest is about "
+                     "1.4e-45): it would be read as 0", where=where, value=value)
+    else:
+        message = _f("%(where)s: g = %(value)s is too large for float32 (--dtype float32; the largest is about "
+                     "3.4e38)", where=where, value=value)
+    raise InputError(message, source=_source_name(source))

@@ -147,6 +147,24 @@ def xml(text: str) -> str:
     return escape(terminal(text), quote=True)
 
 
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code > 0xFFFF:  # JSON writes a character beyond the BMP as its UTF-16 surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def json_text(text: str) -> str:
+    """JSON text with every invisible character (C1 controls, format characters such as U+202E, line and paragraph
+    separators) written as its ``\\u`` escape: the same JSON value, nothing raw for a terminal or an editor to act
+    on. JSON's encoder has already escaped C0 controls, quotes and backslashes."""
+    if text.isascii():
+        return text
+    return "".join(_json_escape(c) if c > "\x7f" and (unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")) else c
+                   for c in text)
+
+
 def code_block(text: str, info: str = "text") -> str:
     """``text`` as a Markdown fenced code block whose fence is longer than any run of backticks inside it, so that
     nothing in the text (a name holding ```) can close the block early and be read as Markdown or HTML."""

@@ -42,6 +42,15 @@ CLI = {"rho": "--rho", "eps": "--eps", "lr": "--lr", "weight_decay": "--weight-d
        "nonfinite": "--nonfinite"}
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold(text: str) -> str:
+    """An option's value as its names are matched: ASCII letters folded to lower case, nothing else changed (the one
+    case rule for presets, formats, optimizers, hyperparameters, all/none)."""
+    return text.translate(_ASCII_LOWER)
+
+
 def spell(name: str, spelling: dict) -> str:
     """A setting's name as the caller writes it."""
     return spelling.get(name, name)
@@ -74,6 +83,36 @@ def validate(values: dict, spelling: dict = API) -> None:
                      "%(value)s"), "hyper_float32", choices=", ".join(HYPERS))
 
 
+def check_held32(values: dict, spelling: dict = API) -> None:
+    """The settings held in float32 (--dtype float32, --lr-dtype float32, --hyper-float32) checked by check_float32;
+    the command line asks this (the engines themselves take any double, as the frameworks' Python APIs do)."""
+    from .presets import hyper_names
+
+    held32 = set(hyper_names(values.get("hyper_float32")))
+    if values.get("dtype") == "float32":
+        held32 |= {"rho", "eps", "lr", "weight_decay"}
+    if values.get("lr_dtype") == "float32":
+        held32.add("lr")
+    for name in sorted(held32 & set(DEFAULTS)):
+        check_float32(spell(name, spelling), values.get(name))
+
+
+def check_float32(name: str, value) -> None:
+    """A setting held in float32 must be one: a value that float32 would hold as 0 (1e-50) or as infinity (1e39) is
+    refused in words rather than silently changed."""
+    for v in _each(value) if value is not None else []:
+        if _finite(v) and v != 0 and abs(v) <= FLOAT32_TINY:
+            raise SettingsError(_f("%(name)s = %(value)s is too small for float32 (the smallest is about 1.4e-45): "
+                                   "it would be held as 0", name=name, value=shown(v)))
+        if _finite(v) and abs(v) > FLOAT32_MAX:
+            raise SettingsError(_f("%(name)s = %(value)s is too large for float32 (the largest is about 3.4e38)",
+                                   name=name, value=shown(v)))
+
+
+FLOAT32_MAX = 3.4028234663852886e38
+FLOAT32_TINY = 7.006492321624085e-46  # half the smallest subnormal: anything smaller rounds to 0 in float32
+
+
 def shown(value) -> str:
     """A value as the user would have written it: 2 rather than 2.0, a list as a comma-separated list.
 
@@ -95,21 +134,27 @@ def _each(value) -> list:
 
 
 def resolve(preset: str | None, given: dict, base: dict | None = None, spelling: dict = API,
-            notes: list | None = None) -> dict:
+            notes: list | None = None, check32: bool = False) -> dict:
     """Every setting in force: ``given`` (None values are not given) over ``base`` over the preset's over the
     defaults; validated. Keys are the settings' own names (rho, eps, lr, weight_decay, ...).
 
     ``notes`` receives what the caller should be told (a setting the preset's framework would not honour)."""
+    if isinstance(preset, str) and fold(preset) in PRESETS:
+        preset = fold(preset)
     if preset is not None and preset not in PRESETS:
         raise SettingsError(_f("%(name)s must be one of %(choices)s, got %(value)s", name=spell("preset", spelling),
                                choices=", ".join(PRESETS), value=shown(preset)))
     chosen = {**DEFAULTS, **PRESETS[preset or "article"]}
     chosen.update({k: v for k, v in (base or {}).items() if k in DEFAULTS})
     chosen.update({k: v for k, v in given.items() if v is not None})
+    if isinstance(chosen.get("hyper_float32"), str):
+        chosen["hyper_float32"] = fold(chosen["hyper_float32"])
     for key in ("lr", "weight_decay"):
         if isinstance(chosen.get(key), (list, tuple)):
             chosen[key] = list(chosen[key]) if len(chosen[key]) != 1 else chosen[key][0]
     eps_given_zero = chosen.get("eps") == 0
+    if check32:
+        check_held32(chosen, spelling)  # before finish() rounds them
     chosen = finish(chosen)
     preset_text = "--preset " + str(preset) if spelling is CLI else "preset=" + repr(preset)
     if notes is not None and preset is not None:

@@ -11,7 +11,7 @@ import numpy as np
 from . import core, output, render
 from .i18n import _, _f
 from .options import Resolved
-from .readers import Gradients, read_input
+from .readers import Gradients, check_float32, read_input
 
 
 def warnings_for(settings: core.Settings, state: core.State) -> list[str]:
@@ -25,6 +25,9 @@ def compute(gradients: Gradients, resolved: Resolved) -> render.Report:
     """Run the recurrence over ``gradients`` with ``resolved`` settings; the Report carries any warnings."""
     settings = resolved.settings
     state = resolved.initial(gradients.values.shape[1])
+    if settings.dtype == "float32":
+        check_float32(gradients.values, gradients.source, gradients.names,
+                      overflow_allowed=settings.nonfinite == "continue")
     steps = core.run(gradients.values, settings, state)
     show_g_eff = can_differ(settings)
     notes = warnings_for(settings, state) + [note for note in [nonfinite_note(steps, gradients.names)] if note]
@@ -77,6 +80,12 @@ def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int 
 
         output.print_fitted(writers.table(render.document(report, digits, show_all, explain), digits),
                             output.stdout_console())
+        return
+    if fmt == "markdown":  # written as it is made: a long trace's table and arithmetic reach a pipe at once
+        from . import writers
+
+        doc = render.document(report, digits, show_all, explain, every_row=True)
+        output.emit_stream(lambda out: writers.write_pieces(out, writers.markdown_pieces(doc, digits)), output_path)
         return
     output.emit(format_report(report, fmt, digits, show_all=show_all, explain=explain,
                               latex_fragment=latex_fragment), output_path)
@@ -247,6 +256,9 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
         t = 1
         with output.Progress(stream.total_bytes, lambda: stream.done_bytes[0]) as progress:
             for block in _pieces(stream.blocks()):
+                if settings.dtype == "float32":
+                    check_float32(block, stream.source, stream.names, t,
+                                  overflow_allowed=settings.nonfinite == "continue")
                 steps, state = core.advance(block, settings, state, first_step=t)
                 if settings.nonfinite == "continue" and not said:
                     note = nonfinite_note(steps, stream.names, t)

@@ -77,8 +77,9 @@ class Walk:
     def press(self, key: str) -> bool:
         """Act on one key; False to stop."""
         self.note = ""
-        if key.isdigit() and len(key) == 1:
-            self.typed += key
+        if len(key) == 1 and key in "0123456789":  # ASCII digits only: str.isdigit also takes ² and ①
+            if len(self.typed) < 18:  # longer than any step number; int() of it stays quick
+                self.typed += key
             return True
         if key in KEYS_ENTER and self.typed:
             wanted = int(self.typed)

@@ -135,44 +135,54 @@ def table(doc: Document, digits: int = 6):
             parts += [Text("  " + f) for f in formula_lines(block.mode)]
         elif isinstance(block, Table):
             # What the table leaves out is said below it, as wide as the screen (not the width of a table's part).
-            parts.append(rich_table(block, digits, notes=False))
+            long = len(block.rows) > LONG_TABLE_ROWS and not block.ruled
+            parts.append(TableRun(block, digits) if long else rich_table(block, digits, notes=False))
             parts += [Text(safe.terminal(note), style="dim italic") for note in block.notes]
         elif isinstance(block, Arithmetic):
-            parts += _arithmetic_texts(block)
+            parts.append(ArithmeticRun(block))
         elif block == "":
             parts.append(Text(""))
     return Group(*parts)
 
 
-def rich_table(t: Table, digits: int = 6, notes: bool = True):
+def rich_table(t: Table, digits: int = 6, notes: bool = True, rows: tuple[int, int] | None = None,
+               widths: list[int] | None = None):
     """A Rich Table. Headings and cells are Text, so the brackets of E[g²] are never markup; a column is at least
-    as wide as its widest cell, so a number is never cut short."""
+    as wide as its widest cell, so a number is never cut short.
+
+    ``rows`` (start, stop): only those rows (a block of a long table, see TableRun), the heading and title with the
+    first block only; ``widths``: the columns' widths, the same for every block."""
     from rich import box
     from rich.table import Table as RichTable
     from rich.text import Text
 
     body: list[list[str] | Gap] = []
     styles: list[list[str]] = []
-    for row in t.rows:
+    start, stop = rows if rows is not None else (0, len(t.rows))
+    for row in t.rows[start:stop + 1]:  # one row more than is shown: where a section ends is seen from the next
         if isinstance(row, Gap):
             body.append(row)
             styles.append([])
             continue
         body.append([safe.terminal(people(v, c, digits)) for v, c in zip(row, t.columns)])
         styles.append([v.style if isinstance(v, Styled) else "" for v in row])
-    widths = [max([len(c.title), c.room] + [len(cells[i]) for cells in body if not isinstance(cells, Gap)])
-              for i, c in enumerate(t.columns)]
-    result = RichTable(title=Text(safe.terminal(t.title)) if t.title else None, title_justify="left",
-                       caption=Text("\n".join(safe.terminal(n) for n in t.notes)) if t.notes and notes else None,
+    shown = stop - start
+    if widths is None:
+        widths = [max([len(c.title), c.room] + [len(cells[i]) for cells in body[:shown]
+                                                 if not isinstance(cells, Gap)]) for i, c in enumerate(t.columns)]
+    first, last = start == 0, stop >= len(t.rows)
+    result = RichTable(title=Text(safe.terminal(t.title)) if t.title and first else None, title_justify="left",
+                       caption=Text("\n".join(safe.terminal(n) for n in t.notes)) if t.notes and notes and last
+                       else None, show_header=first,
                        caption_justify="left", box=box.SQUARE if t.ruled else box.SIMPLE_HEAD,
                        show_lines=t.ruled, show_edge=t.edge)
     for c, width in zip(t.columns, widths):
         result.add_column(Text(c.title, style="bold" if c.strong else ""),
                           justify="right" if _numeric(c) else "left", no_wrap=not c.wrap,
-                          min_width=None if c.wrap else width, overflow="fold")
+                          min_width=None if c.wrap and rows is None else width, overflow="fold")
     result.column_groups = [c.group for c in t.columns]  # read when a wide table is shown in parts
     count = len(t.columns)
-    for i, (cells, style) in enumerate(zip(body, styles)):
+    for i, (cells, style) in enumerate(zip(body[:shown], styles)):
         after = body[i + 1] if i + 1 < len(body) else None
         end = t.sections and after is not None and (isinstance(after, Gap) and after.t is None or not isinstance(
             after, Gap) and not isinstance(cells, Gap) and after[0] != cells[0])
@@ -186,6 +196,90 @@ def rich_table(t: Table, digits: int = 6, notes: bool = True):
     return result
 
 
+LONG_TABLE_ROWS = 2000  # a longer table for people is made, and written, a block at a time
+BLOCK_ROWS = 500
+
+
+class TableRun:
+    """A long table for people (``trace --all`` over 300,000 steps) made BLOCK_ROWS rows at a time, each block
+    written as soon as it is made (output.print_fitted), so the first lines appear at once, memory stays that of one
+    block, and a reader that goes away (``| head``) ends the command at the next block.
+
+    Every block has the same column widths: text and step columns as wide as their widest cell, number columns as
+    wide as the widest number ``digits`` significant digits can give (the whole table is never formatted first).
+    Rendered whole (``-o FILE``), it is the same text."""
+
+    def __init__(self, t: Table, digits: int) -> None:
+        self.t, self.digits = t, digits
+        self.widths = _run_widths(t, digits)
+
+    def blocks(self):
+        """(Rich table, first, last) for each block."""
+        count = len(self.t.rows)
+        for start in range(0, count, BLOCK_ROWS):
+            stop = min(count, start + BLOCK_ROWS)
+            yield rich_table(self.t, self.digits, notes=False, rows=(start, stop), widths=self.widths), \
+                start == 0, stop == count
+
+    @staticmethod
+    def trim(lines: list, first: bool, last: bool) -> list:
+        """A block's lines without the blank edges that would stand between blocks."""
+        return lines[0 if first else 1:len(lines) if last else len(lines) - 1]
+
+    def pieces(self):
+        """Each block as a renderable of its own, its edges trimmed: print them one after another."""
+        for block, first, last in self.blocks():
+            yield _Trimmed(block, first, last)
+
+    def __rich_console__(self, console, options):
+        for piece in self.pieces():
+            yield from piece.__rich_console__(console, options)
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        block, _first, _last = next(self.blocks())
+        return Measurement.get(console, options, block)
+
+
+class _Trimmed:
+    """One block of a TableRun, without the blank edge lines that would stand between blocks."""
+
+    def __init__(self, block, first: bool, last: bool) -> None:
+        self.block, self.first, self.last = block, first, last
+
+    def __rich_console__(self, console, options):
+        from rich.segment import Segment
+
+        for line in TableRun.trim(console.render_lines(self.block, options, pad=False), self.first, self.last):
+            yield from line
+            yield Segment.line()
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        return Measurement.get(console, options, self.block)
+
+
+# Numbers that give the longest text with N significant digits: negative, and an exponent of three digits.
+_WIDEST = (-1.2345678901234567e-300, -1.2345678901234567e300, -0.00012345678901234567, -123456.78901234567,
+           float("nan"), float("-inf"))
+
+
+def _run_widths(t: Table, digits: int) -> list[int]:
+    widths = []
+    for i, c in enumerate(t.columns):
+        cells = (row[i] for row in t.rows if not isinstance(row, Gap))
+        if c.kind == TEXT or c.kind == COUNT:
+            found = max((len(safe.terminal(people(v, c, digits))) for v in cells), default=0)
+        else:
+            found = max(len(people(v, c, digits)) for v in _WIDEST)
+            found = max([found] + [len(safe.terminal(people(v, c, digits)))
+                                   for v in itertools.islice(cells, BLOCK_ROWS)])
+        widths.append(max(len(c.title), c.room, found))
+    return widths
+
+
 def formula_lines(mode, notation=None) -> list[str]:
     """The formulas of ``mode`` (recurrence.Mode), one a line, from the step description."""
     from . import recurrence
@@ -193,26 +287,82 @@ def formula_lines(mode, notation=None) -> list[str]:
     return [q.equation(mode, notation) for q in recurrence.quantities(mode)]
 
 
-def _arithmetic_texts(block: Arithmetic) -> list:
+def _arithmetic_texts(block: Arithmetic):
+    """The worked arithmetic as lines of Text, made one step at a time."""
     from rich.text import Text
 
     from . import explain as explaining
-    from .explain import blocks as explanation_blocks
 
-    out = [Text(_(explaining.LEGEND), style="dim"), Text("")] if block.legend else []
-    for heading, lines in explanation_blocks(block.report, block.digits, block.show_all, eg2_given=block.eg2_given):
+    if block.legend:
+        yield Text(_(explaining.LEGEND), style="dim")
+        yield Text("")
+    for heading, lines in explaining.iter_blocks(block.report, block.digits, block.show_all,
+                                                 eg2_given=block.eg2_given):
         if heading is None:
-            out += [Text(lines[0], style="dim italic"), Text("")]
+            yield Text(lines[0], style="dim italic")
+            yield Text("")
             continue
-        out.append(Text(heading, style="bold"))
-        out += [Text("  " + line) for line in lines]
-        out.append(Text(""))
-    return out
+        yield Text(heading, style="bold")
+        yield from (Text("  " + line) for line in lines)
+        yield Text("")
+
+
+class ArithmeticRun:
+    """The worked arithmetic for a terminal, made (and written, see output.print_fitted) a few hundred lines at a
+    time: `trace --all --explain | head` shows its first lines at once."""
+
+    LINES = 400
+
+    def __init__(self, block: Arithmetic) -> None:
+        self.block = block
+
+    def pieces(self):
+        from rich.console import Group
+
+        texts = _arithmetic_texts(self.block)
+        while chunk := list(itertools.islice(texts, self.LINES)):
+            yield Group(*chunk)
+
+    def __rich_console__(self, console, options):
+        yield from self.pieces()
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        found = [Measurement.get(console, options, piece) for piece in self.pieces()]
+        return Measurement(max((m.minimum for m in found), default=0), max((m.maximum for m in found), default=0))
 
 
 # --- Markdown ---------------------------------------------------------------------------------------------------
 
 def markdown(doc: Document, digits: int = 6) -> str:
+    return "".join(markdown_pieces(doc, digits))
+
+
+def markdown_pieces(doc: Document, digits: int = 6):
+    """The Markdown document in pieces, made (and written, by whoever reads them) one after another: a long table
+    or worked arithmetic reaches a pipe as it is made. Blank lines at the end are left out."""
+    blank = 0
+    pending: list[str] = []
+    for line in _markdown_lines(doc, digits):
+        if line == "":
+            blank += 1
+            continue
+        pending.append("\n" * blank + line + "\n")
+        blank = 0
+        if len(pending) >= 200:
+            yield "".join(pending)
+            pending = []
+    if pending:
+        yield "".join(pending)
+
+
+def write_pieces(out, pieces) -> None:
+    for piece in pieces:
+        out.write(piece)
+
+
+def _markdown_lines(doc: Document, digits: int):
     lines = [f"# {safe.markdown(doc.title)}", ""]
     for block in doc.blocks:
         if isinstance(block, Para):
@@ -230,13 +380,31 @@ def markdown(doc: Document, digits: int = 6) -> str:
         elif isinstance(block, Formulas):
             lines += [f"- `{f}`" for f in formula_lines(block.mode)] + [""]  # code: E[g²]_t is never markup
         elif isinstance(block, Table):
-            lines += markdown_table(block, digits) + [""]
+            yield from lines
+            lines = []
+            yield from _markdown_table_lines(block, digits)
+            lines += [""]
         elif isinstance(block, Arithmetic):
-            from .tracing import explanation_text
+            yield from lines
+            lines = []
+            yield from _explanation_block(block)
+            lines += [""]
+    yield from lines
 
-            lines += [safe.code_block(explanation_text(block.report, block.digits, block.show_all,
-                                                       block.eg2_given)).rstrip("\n"), ""]
-    return "\n".join(lines).rstrip("\n") + "\n"
+
+def _explanation_block(block: Arithmetic):
+    """The worked arithmetic as a fenced code block, a line at a time: the fence is longer than any run of
+    backticks the text can hold (they can come only from the parameters' names)."""
+    from . import explain
+
+    report = block.report
+    fence = "`" * max([3] + [len(run) + 1 for name in report.names for run in re.findall("`+", name)])
+    yield f"{fence}text"
+    yield _(explain.LEGEND)
+    for heading, lines in explain.iter_blocks(report, block.digits, block.show_all, eg2_given=block.eg2_given):
+        yield ""
+        yield lines[0] if heading is None else "\n".join([heading] + [f"  {line}" for line in lines])
+    yield fence
 
 
 def _code_span(text: str) -> str:
@@ -247,20 +415,26 @@ def _code_span(text: str) -> str:
 
 
 def markdown_table(t: Table, digits: int = 6) -> list[str]:
-    lines = [f"**{safe.markdown(t.title)}**", ""] if t.title else []
+    return list(_markdown_table_lines(t, digits))
+
+
+def _markdown_table_lines(t: Table, digits: int = 6):
+    if t.title:
+        yield f"**{safe.markdown(t.title)}**"
+        yield ""
     headings = [f"**{safe.markdown(c.title)}**" if c.strong else safe.markdown(c.title) for c in t.columns]
-    lines += ["| " + " | ".join(headings) + " |", "|" + "|".join("---:" if _numeric(c) else ":---"
-                                                                 for c in t.columns) + "|"]
+    yield "| " + " | ".join(headings) + " |"
+    yield "|" + "|".join("---:" if _numeric(c) else ":---" for c in t.columns) + "|"
     for row in t.rows:
         if isinstance(row, Gap):
             cells = ["⋮"] * len(t.columns) if row.t is None else \
                 [str(row.t), _("⋯ %(count)d more") % {"count": row.count}] + [""] * (len(t.columns) - 2)
         else:
             cells = [safe.markdown(people(v, c, digits)) for v, c in zip(row, t.columns)]
-        lines.append("| " + " | ".join(cell or " " for cell in cells) + " |")
+        yield "| " + " | ".join(cell or " " for cell in cells) + " |"
     if t.notes:
-        lines += [""] + [f"*{safe.markdown(n)}*  " for n in t.notes]
-    return lines
+        yield ""
+        yield from (f"*{safe.markdown(n)}*  " for n in t.notes)
 
 
 # --- LaTeX ------------------------------------------------------------------------------------------------------

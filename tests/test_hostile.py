@@ -648,3 +648,411 @@ def test_check_refuses_an_endless_or_huge_sheet_without_reading_it_whole(run, tm
         handle.write(b"t,g,eg2\n" + b"1,0.1,0.0005\n" * 10)
     result = run("check", str(big))
     assert result.exit_code == 2 and "Traceback" not in result.stderr
+
+
+# --- Round two: bounded reads, linear time, no hang, no silent misread ------------------------------------------
+
+WHOLE_READERS = [["compare", "-"], ["plot", "-"], ["worksheet", "-"], ["lesson", "-", "-o", "-"],
+                 ["diff", "pytorch", "keras", "-"], ["walk", "/dev/stdin"], ["trace", "-", "--all"]]
+
+
+@pytest.mark.parametrize("argv", WHOLE_READERS, ids=lambda v: v[0])
+def test_a_zero_device_on_standard_input_is_refused_at_once(argv):
+    with open("/dev/zero", "rb") as zero:
+        result = shell(*argv, stdin=zero)
+    assert result.returncode == 2, result.stderr
+    assert b"binary data" in result.stderr and b"Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _memory_limit():  # the issue's goal: every command reads hostile input under `ulimit -v 1000000`
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (1_000_000 * 1024, 1_000_000 * 1024))
+
+
+@pytest.mark.parametrize("argv", [["compare", "-"], ["worksheet", "-"], ["diff", "pytorch", "keras", "-"]],
+                         ids=lambda v: v[0])
+def test_an_endless_pipe_is_refused_within_bounded_memory(argv):
+    """`yes 0.1 | adadelta compare -`: a command that holds every step refuses an endless input at the limit."""
+    yes = subprocess.Popen(["yes", "0.1"], stdout=subprocess.PIPE)
+    try:
+        result = subprocess.run([*CLI, *argv], stdin=yes.stdout, capture_output=True, timeout=300,
+                                env={**os.environ, "ADADELTA_LANG": "en"}, preexec_fn=_memory_limit)
+    finally:
+        yes.kill()
+        yes.wait()
+    assert result.returncode == 2, result.stderr
+    assert b"is longer than 64 MiB" in result.stderr and b"MemoryError" not in result.stderr
+
+
+def test_proc_self_mem_is_one_line():
+    for argv in (["trace", "/proc/self/mem"], ["compare", "/proc/self/mem"]):
+        result = shell(*argv)
+        assert result.returncode == 2 and b"cannot be read (Input/output error)" in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_variants_never_open_a_device_a_fifo_or_a_huge_file_in_their_folder(tmp_path):
+    cases = {"zero": lambda d: (d / "keys").mkdir() or (d / "keys" / "key-01.csv").symlink_to("/dev/zero"),
+             "fifo": lambda d: os.mkfifo(d / "sheet-01.csv"),
+             "sparse": lambda d: os.truncate(d / "sheet-02.csv", 3 << 30) if (d / "sheet-02.csv").touch() is None
+             else None}
+    for name, make in cases.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        make(folder)
+        before = sorted(p.name for p in folder.rglob("*"))
+        result = subprocess.run([*CLI, "worksheet", "--variants", "2", "--seed", "1", "-o", str(folder)],
+                                capture_output=True, timeout=120, env={**os.environ, "ADADELTA_LANG": "en"},
+                                preexec_fn=_memory_limit)
+        assert result.returncode == 2, (name, result.stderr)
+        assert b"nothing was written" in result.stderr and b"Traceback" not in result.stderr
+        assert sorted(p.name for p in folder.rglob("*")) == before  # nothing added
+
+
+def test_variants_decide_everything_before_writing(run, tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "keys").write_text("a file where the keys folder goes\n")
+    one_error_line(run("worksheet", "--variants", "2", "--seed", "1", "-o", folder), "is not a folder")
+    assert sorted(p.name for p in folder.iterdir()) == ["keys"]
+    result = run("worksheet", "--variants", "2", "--seed", "1", "-o", tmp_path / ("b" * 300))
+    one_error_line(result, "File name too long")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["class"]
+
+
+# --- Linear time: each size here takes minutes if a cell is rescanned per character (measured: 40,000 characters
+# took 74-88 s before), a fraction of a second when it is not.
+
+RUN = "0" * 100_000
+
+
+@pytest.mark.parametrize("argv, code, fragment", [
+    (["trace", RUN, "0.1"], 0, None),                               # an argument of zeros
+    (["trace", RUN + "x", "0.1"], 2, "is not a number"),            # of digits, then a typo
+    (["step", "--grad", "0.1", "--expect", "eta=" + RUN], 1, None),  # --expect
+    (["step", "--grad", "0.1", "--expect", "eta=" + RUN + "x"], 2, "is not a number"),
+    (["step", "--grad", "1" + RUN], 2, "too large for a double"),
+], ids=["argument", "argument-typo", "expect", "expect-typo", "grad"])
+def test_long_runs_of_digits_in_arguments(run, argv, code, fragment):
+    result = run(*argv)
+    assert result.exit_code == code, result.stderr[-300:]
+    if fragment:
+        line = one_error_line(result, fragment)
+        assert len(line) < 400  # the value is cut with an ellipsis, not echoed whole
+        assert "…" in line
+
+
+@pytest.mark.parametrize("text, fragment", [
+    (RUN + "\n0.2\n", None),                             # a cell of zeros
+    ("0." + RUN + "1\n0.2\n", "too small for a double"),  # a cell that underflows
+    (RUN + "x\n0.2\n", "mistyped number"),                # a long mistyped first cell
+    ("a," + RUN + "x\n0.1,0.2\n", "mistyped number"),     # a header
+], ids=["zeros", "underflow", "typo", "header"])
+def test_long_runs_of_digits_in_a_file(run, tmp_path, text, fragment):
+    path = tmp_path / "g.txt"
+    path.write_text(text)
+    result = run("trace", path, "-f", "csv")
+    if fragment is None:
+        assert result.exit_code == 0, result.stderr[-300:]
+        assert list(csv.DictReader(io.StringIO(result.stdout)))[0]["g"] == "0.0"
+    else:
+        assert len(one_error_line(result, fragment)) < 400
+
+
+def test_number_patterns_backtrack_linearly():
+    """The patterns that read numbers never have two quantifiers over the same characters in a row (the cause of
+    the quadratic time): checked on the patterns themselves, whatever the machine's speed."""
+    from adadelta_cli import readers
+
+    for pattern in (readers._NUMBER, readers._NONZERO_MANTISSA):
+        assert not re.search(r"\\d[*+]\\.\?\\d[*+]|0\*\\\.\?0\*", pattern.pattern), pattern.pattern
+    # and the values they give are those they gave
+    assert readers.is_number("1.") and readers.is_number(".5e-3") and not readers.is_number("1..5")
+    assert readers._NONZERO_MANTISSA.match("0.001") and not readers._NONZERO_MANTISSA.match("0.000")
+
+
+def test_a_sheets_comment_line_of_spaces_is_read_in_one_pass(run, tmp_path):
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("# student = Ann" + " " * 100_000 + "x\nt,g,eg2\n1,0.1,0.0005\n")
+    assert run("check", sheet).exit_code == 0
+
+
+# --- A closed pipe ends every command at once: long tables for people are written a block at a time -------------
+
+class _ClosedAfterFirstWrite(io.StringIO):
+    """Standard output whose reader goes away after the first write (`| head -c 100`)."""
+
+    def write(self, text):
+        super().write(text)
+        if self.tell() > 100:
+            raise BrokenPipeError(32, "Broken pipe")
+
+
+def _long_report(steps=10_000):
+    import numpy as np
+
+    from adadelta_cli import tracing
+    from adadelta_cli.options import resolve
+    from adadelta_cli.readers import Gradients
+
+    values = np.sin(np.arange(steps))[:, None]
+    return tracing.compute(Gradients(values, ["x"], "test"), resolve())
+
+
+@pytest.mark.parametrize("explain", [False, True])
+def test_a_long_table_is_written_as_it_is_made(monkeypatch, explain):
+    from rich.console import Console
+
+    from adadelta_cli import explain as explaining
+    from adadelta_cli import output, render, writers
+
+    made = {"blocks": 0, "steps": 0}
+    real_table, real_blocks = writers.rich_table, explaining.iter_blocks
+
+    def counting_table(*args, **kwargs):
+        made["blocks"] += 1
+        return real_table(*args, **kwargs)
+
+    def counting_blocks(*args, **kwargs):
+        for item in real_blocks(*args, **kwargs):
+            made["steps"] += 1
+            yield item
+
+    monkeypatch.setattr(writers, "rich_table", counting_table)
+    monkeypatch.setattr("adadelta_cli.explain.iter_blocks", counting_blocks)
+    report = _long_report()
+    sink = _ClosedAfterFirstWrite()
+    with pytest.raises(BrokenPipeError):
+        output.print_fitted(writers.table(render.document(report, 6, True, explain), 6),
+                            Console(file=sink, force_terminal=False, width=120))
+    assert made["blocks"] == 1 and made["steps"] == 0  # one block of 10,000 rows made, not the whole table
+
+
+def test_a_long_markdown_trace_is_written_as_it_is_made(monkeypatch):
+    from adadelta_cli import render, writers
+
+    report = _long_report()
+    pieces = writers.markdown_pieces(render.document(report, 6, True, True, every_row=True), 6)
+    first = next(pieces)
+    assert first.startswith("# ") and first.count("\n") < 1000  # the first piece comes before the rest is made
+
+
+def test_a_long_table_in_blocks_keeps_every_row_and_its_columns(run, tmp_path):
+    data = tmp_path / "g.txt"
+    data.write_text("\n".join(str((i % 7) / 10 - 0.3) for i in range(4500)) + "\n")
+    result = run("trace", data, "--all")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    rows = [line for line in lines if re.match(r"\s+\d+\s", line)]
+    assert [int(r.split()[0]) for r in rows] == list(range(1, 4501))  # no row lost, none twice, no gap
+    assert len({len(r) for r in rows if not r.rstrip().endswith("⚠")}) <= 2  # the same columns in every block
+    assert "" not in lines[lines.index(rows[0]):lines.index(rows[-1])]  # no blank line between blocks
+    file = tmp_path / "t.txt"
+    assert run("trace", data, "--all", "-o", file).exit_code == 0
+    assert file.read_text() == result.stdout  # the same text whole in a file
+
+
+def test_trace_all_into_a_closed_pipe_ends_with_sigpipe(tmp_path):
+    data = tmp_path / "g.txt"
+    data.write_text("0.1\n0.2\n" * 20_000)
+    command = f"{sys.executable} -m adadelta_cli trace {data} --all | head -c 100 >/dev/null; echo ${{PIPESTATUS[0]}}"
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip() == str(128 + signal.SIGPIPE) and "Traceback" not in done.stderr
+
+
+# --- Every OS error is one line ---------------------------------------------------------------------------------
+
+def test_a_5000_character_path_or_token_is_one_short_line(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name = "a" * 5000
+    for argv, fragment in ((["trace", name], "File name too long"), (["trace", "0.1", "-o", name],
+                                                                     "the file name is too long")):
+        line = one_error_line(run(*argv), fragment)
+        assert len(line) < 400
+
+
+def test_a_deleted_working_folder_is_one_line(tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    command = f"cd {gone} && rmdir {gone} && {sys.executable} -m adadelta_cli trace 0.1 -o out.csv"
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "ADADELTA_LANG": "en"})
+    assert done.returncode == 2 and "the current folder no longer exists" in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv", [["optimize", "x+1" + "1" * 401, "--x0", "1", "--steps", "2"],
+                                  ["plot", "--function", "x*1e999", "--x0", "1"]], ids=["401-digits", "1e999"])
+def test_a_formula_number_too_large_for_a_double(run, argv):
+    assert len(one_error_line(run(*argv), "too large for a double")) < 400
+
+
+# --- No silent misread ------------------------------------------------------------------------------------------
+
+def test_thousands_separators_are_refused_with_line_and_column(run, tmp_path):
+    path = tmp_path / "g.txt"
+    path.write_text("1,000.5\n2,000.5\n")
+    one_error_line(run("trace", path), "g.txt:1:1", "'1,000.5' has thousands separators", "1000.5")
+    long = tmp_path / "long.csv"
+    long.write_text("0.1,0.2\n" * 20_000 + "12,345.5\n")  # past the first block, read by the quick parser
+    one_error_line(run("trace", long), "long.csv:20001:1", "thousands separators")
+    two = tmp_path / "two.csv"
+    two.write_text("1,234\n5,678\n")  # two parameters, as 1,2 is
+    assert run("trace", two, "-f", "csv").exit_code == 0
+
+
+def test_a_json_key_given_twice_is_refused(run, tmp_path):
+    path = tmp_path / "g.json"
+    path.write_text('{"a": [0.1], "a": [0.2]}')
+    one_error_line(run("trace", path), 'the key "a" appears twice')
+
+
+def test_the_parameter_limit_holds_for_json(run, tmp_path, monkeypatch):
+    from adadelta_cli import readers
+
+    monkeypatch.setattr(readers, "MAX_PARAMETERS", 5)
+    path = tmp_path / "g.json"
+    path.write_text("[[" + ",".join(["0.1"] * 6) + "]]")
+    one_error_line(run("trace", path), "has 6 parameters; the limit is 5")
+    path.write_text(json.dumps({f"p{i}": [0.1] for i in range(6)}))
+    one_error_line(run("trace", path), "has 6 parameters")
+    path.write_text("[[" + ",".join(["0.1"] * 5) + "]]")
+    assert run("trace", path, "-f", "csv").exit_code == 0
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["trace", "1e-46", "--dtype", "float32"], "g = 1e-46 is too small for float32"),
+    (["trace", "1e39", "--dtype", "float32"], "g = 1e+39 is too large for float32"),
+    (["trace", "0.1", "--eps", "1e-50", "--dtype", "float32"], "--eps = 1e-50 is too small for float32"),
+    (["trace", "0.1", "--x0", "1e300", "--dtype", "float32"], "--x0 = 1e+300 is too large for float32"),
+    (["trace", "0.1", "--preset", "tfjs", "--eps", "1e-50"], "too small for float32"),
+    (["trace", "0.1", "--lr-dtype", "float32", "--lr", "1e-60"], "--lr = 1e-60 is too small for float32"),
+])
+def test_float32_underflow_and_overflow_are_said_in_words(run, argv, fragment):
+    one_error_line(run(*argv), fragment)
+
+
+def test_float32_subnormals_and_ieee_overflow_on_request_still_work(run):
+    assert run("trace", "1e-40", "--dtype", "float32", "-f", "csv").exit_code == 0
+    result = run("trace", "1e39", "--dtype", "float32", "--nonfinite", "continue", "-f", "csv")
+    assert result.exit_code == 0 and "inf" in result.stdout
+
+
+def test_no_raw_numpy_warning_even_under_w_error():
+    done = subprocess.run([sys.executable, "-W", "error", "-m", "adadelta_cli", "trace", "0.1", "1e300", "1e300",
+                           "--nonfinite", "continue", "-f", "csv"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "ADADELTA_LANG": "en"})
+    assert done.returncode == 0 and "RuntimeWarning" not in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("comment, fragment", [
+    ("# maximize = maybe", "s.csv:1: '# maximize' is 'maybe'; expected yes or no"),
+    ("# rho = 2", "s.csv:1: '# rho': rho must lie in [0, 1], got 2"),
+    ("# dtype = float16", "s.csv:1: '# dtype'"),
+    ("# dtype = float32\n# eps = 1e-50", "s.csv:2: '# eps': eps = 1e-50 is too small for float32"),
+])
+def test_a_sheets_settings_are_checked_where_they_are_written(run, tmp_path, comment, fragment):
+    sheet = tmp_path / "s.csv"
+    sheet.write_text(comment + "\nt,g,eg2\n1,0.1,\n")
+    one_error_line(run("check", sheet), fragment)
+
+
+@pytest.mark.parametrize("answer, maximize", [("yes", True), ("No", False), ("TRUE", True), ("0", False)])
+def test_a_sheets_yes_no_settings_are_read(run, tmp_path, answer, maximize):
+    sheet = tmp_path / "s.csv"
+    sheet.write_text(f"# maximize = {answer}\nt,g,eg2\n1,0.1,0.0005\n")
+    result = run("check", sheet, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["settings"]["maximize"] is maximize
+
+
+@pytest.mark.parametrize("lead", ["\n" * 1_000_000, "# a comment\n" * 500_000, "  \n#\n\t\n" * 200_000])
+def test_leading_blank_and_comment_lines_are_skipped_uncounted(run, tmp_path, lead):
+    path = tmp_path / "g.txt"
+    path.write_text(lead + "0.1\nbad\n")
+    lines = lead.count("\n")
+    one_error_line(run("trace", path), f"g.txt:{lines + 2}:1", "'bad' is not a number")
+    path.write_text(lead + "a,b\n0.1,0.2\n")
+    result = run("trace", path, "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert [r["param"] for r in csv.DictReader(io.StringIO(result.stdout))] == ["a", "b"]
+
+
+def test_a_sheet_longer_than_the_limit_is_refused(run, tmp_path):
+    from adadelta_cli import checking
+
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("t,g,eg2\n" + "".join(f"{t},0.1,\n" for t in range(1, checking.MAX_SHEET_ROWS + 2)))
+    one_error_line(run("check", sheet), "a worksheet holds at most 10,000")
+
+
+# --- Messages ---------------------------------------------------------------------------------------------------
+
+def test_output_path_messages_are_true(run, tmp_path):
+    link = tmp_path / "dl.csv"
+    link.symlink_to(tmp_path / "missing" / "x.csv")
+    one_error_line(run("trace", "0.1", "-o", link), "it is a link to", "missing' does not exist")
+    result = run("trace", "0.1", "-f", "csv", "-o", str(tmp_path / "new.csv") + "/")
+    one_error_line(result, "ends with '/'")
+    assert not (tmp_path / "new.csv").exists()
+
+
+def test_gradebook_and_report_cannot_share_standard_output(run, tmp_path):
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("t,g,eg2\n1,0.1,0.0005\n")
+    one_error_line(run("check", sheet, "--gradebook", "-", "-o", "-"), "both name standard output")
+
+
+def test_a_long_title_is_cut_not_warned_about(tmp_path):
+    pytest.importorskip("matplotlib")
+    done = subprocess.run([sys.executable, "-W", "error", "-m", "adadelta_cli", "optimize", "rosenbrock", "--x0",
+                           "1,2", "--steps", "5", "--title", "T" * 100_000, "--plot", str(tmp_path / "o.png")],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "ADADELTA_LANG": "en"})
+    assert done.returncode == 0 and "Warning" not in done.stderr and "warning" not in done.stderr, done.stderr
+
+
+# --- One case rule for option values -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv", [
+    ["trace", "0.1", "--hyper-float32", "ALL"], ["trace", "0.1", "--hyper-float32", "Rho,EPS"],
+    ["compare", "0.1", "--with", "ADAGRAD"], ["diff", "PYTORCH", "Keras", "0.1"],
+    ["diff", "PRESET=pytorch,RHO=0.5,DTYPE=FLOAT32", "keras", "0.1"],
+    ["trace", "0.1", "--weight-decay", "0.1", "--weight-decay-mode", "DECOUPLED"],
+    ["trace", "0.1", "--preset", "PYTORCH", "-f", "CSV", "--dtype", "FLOAT32", "--nonfinite", "CONTINUE"],
+])
+def test_option_values_fold_ascii_case(run, argv):
+    result = run(*argv)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_hyper_float32_in_capitals_is_the_same(run):
+    upper = json.loads(run("trace", "0.1", "--hyper-float32", "ALL", "-f", "json").stdout)
+    lower = json.loads(run("trace", "0.1", "--hyper-float32", "all", "-f", "json").stdout)
+    assert upper == lower and lower["settings"]["rho"] != 0.95  # rounded to float32
+
+
+# --- The terminal and invisible characters ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", ["²", "①", "٣", "９"])
+def test_walk_takes_ascii_digits_only(key):
+    from adadelta_cli import walk
+
+    state = walk.Walk(_long_report(20), 6)
+    state.press(key)
+    state.press("\r")
+    assert state.typed == ""
+
+
+def test_invisible_characters_never_reach_json_raw(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name = "a\u202eb.csv"
+    Path(name).write_text("x\n0.1\n")
+    out = run("trace", name, "-f", "json").stdout
+    assert "\u202e" not in out and "\\u202e" in out
+    assert json.loads(out)["settings"]["input"] == name
+    sheet = Path("s.csv")
+    sheet.write_text("# student = Ann\u202eE\nt,g,eg2\n1,0.1,0.0005\n")
+    out = run("check", sheet, "-f", "json").stdout
+    assert "\u202e" not in out and "\\u202e" in out

@@ -65,6 +65,10 @@ def command(
         checking.check_sig_digits(sig_digits)
     paths = checking.sheet_paths(files)
     to_stdout = gradebook is not None and str(gradebook) == "-"
+    if to_stdout and output.is_stdout(output_path):
+        from ..errors import SettingsError
+
+        raise SettingsError(_("--gradebook - and -o - both name standard output; give one of them a file"))
     for target in (output_path, None if to_stdout else gradebook):
         if target is not None:
             output.check_target(target, [Path(p) for p in paths])

@@ -186,20 +186,71 @@ def _write_variants(folder, count: int, steps: int, seed: int, resolved, hidden,
         files.append((folder / "quiz-qti.zip", qti_package(exercises, hidden, digits, sig_digits, seed)))
     # A folder handed out once holds the class's work: a sheet that differs from what would be written (a name, an
     # answer) is never replaced. Writing the same sheets again changes nothing.
+    # Everything is decided before anything is written: each entry already in the folder is looked at (a regular
+    # file is read, bounded by the size of the sheet it would be; anything else is refused unread), so a refused run
+    # leaves the folder as it was.
+    for where in (folder, folder / "keys"):
+        if _entry(where) not in ("missing", "folder"):
+            raise InputError(_("is not a folder; --variants writes its sheets into a folder and the answer keys into "
+                               "its keys folder: nothing was written"), source=str(where))
     for path, text in files:
-        try:
-            if isinstance(text, bytes):
-                changed = path.exists() and path.read_bytes() != text
-            else:
-                changed = path.exists() and path.read_text(encoding="utf-8") != text
-        except (OSError, UnicodeDecodeError):
-            changed = True
-        if changed:
+        if _entry(path) == "other":
+            raise InputError(_("is not a regular file (a device, FIFO or socket); a sheet is never written into one: "
+                               "nothing was written"), source=str(path))
+        if _differs(path, text):
             raise InputError(_("already exists and differs from the sheet this would write (a student's work?); "
                                "nothing was written: choose a new folder, or move the old sheets away"),
                              source=str(path))
-    (folder / "keys").mkdir(parents=True, exist_ok=True)
-    for path, text in files:
-        output.write_atomic(path, text, binary=isinstance(text, bytes))
+    made: list = []
+    try:
+        for where in (folder, folder / "keys"):
+            if _entry(where) == "missing":
+                where.mkdir()
+                made.append(where)
+        for path, text in files:
+            new = _entry(path) == "missing"
+            output.write_atomic(path, text, binary=isinstance(text, bytes))
+            if new:
+                made.append(path)
+    except BaseException:
+        for path in reversed(made):  # what this run made, and only that
+            try:
+                path.rmdir() if path.is_dir() else path.unlink()
+            except OSError:
+                pass
+        raise
     output.message(_f("wrote %(count)s sheets and their answer keys to %(folder)s", count=count,
                       folder=str(folder)))
+
+
+def _entry(path) -> str:
+    """'missing', 'folder', 'file' or 'other' (a device, FIFO, socket), following links; an error of the system
+    (a name too long, a loop of links) is one line from the command's handler."""
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "missing"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "file" if stat.S_ISREG(mode) else "other"
+
+
+def _differs(path, text: str | bytes) -> bool:
+    """Whether an entry of the output folder holds anything but ``text``: a regular file is read up to one byte more
+    than the sheet; a device, FIFO or folder is never opened (it differs)."""
+    kind = _entry(path)
+    if kind == "missing":
+        return False
+    if kind != "file":
+        return True
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
+    try:
+        if path.stat().st_size != len(data):
+            return True
+        with open(path, "rb") as handle:
+            return handle.read(len(data) + 1) != data
+    except OSError:
+        return True
