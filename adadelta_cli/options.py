@@ -41,8 +41,10 @@ class NonFinite(str, Enum):
 
 
 
-SETTINGS_PANEL = "Adadelta settings"
-OUTPUT_PANEL = "Output"
+# The panels of --help (cli._Command lists each command's options under these headings, translated).
+SETTINGS_PANEL = N_("Adadelta settings")
+OUTPUT_PANEL = N_("Output")
+DISPLAY_PANEL = N_("Display")
 
 Rho = Annotated[Optional[float], typer.Option(
     "--rho", "--gamma", help=N_("Decay ρ of both running averages (the article's γ), in [0, 1]. [default: 0.95]"),
@@ -130,7 +132,7 @@ AnimateOpt = Annotated[Optional[Path], typer.Option(
     show_default=False)]
 Digits = Annotated[int, typer.Option(
     "--digits", help=N_("Significant digits shown in tables (CSV and JSON always carry full precision)."),
-    rich_help_panel=OUTPUT_PANEL)]
+    rich_help_panel=DISPLAY_PANEL)]
 WithOpt = Annotated[Optional[str], typer.Option(
     "--with", help=N_("Optimizers beside Adadelta: a comma-separated list of adagrad, rmsprop, sgd, momentum, adam "
     "(PyTorch's defaults). [default: all five]"), show_default=False, metavar="NAMES")]

@@ -15,6 +15,17 @@ from .errors import InputError
 from .i18n import _, _f
 
 PROG = "adadelta"
+_COMMAND: list = [None]  # the command running ("trace"): every message names it, as Click's usage errors do
+
+
+def set_command(name: str | None) -> None:
+    """Messages from now on begin ``adadelta NAME:`` (None: ``adadelta:``)."""
+    _COMMAND[0] = name
+
+
+def prefix() -> str:
+    """``adadelta trace`` while a command runs, else ``adadelta``: the first word of every message."""
+    return f"{PROG} {_COMMAND[0]}" if _COMMAND[0] else PROG
 
 
 def message(text: str) -> None:
@@ -25,7 +36,7 @@ def message(text: str) -> None:
     stream = sys.stderr
     if stream is None:
         return
-    line = f"{PROG}: {terminal(text)}\n"
+    line = f"{prefix()}: {terminal(text)}\n"
     try:
         stream.write(line)
     except UnicodeEncodeError:  # an ASCII-only stderr: show the rest as escapes rather than fail
@@ -37,8 +48,11 @@ def warn(text: str) -> None:
     message(_f('warning: %(message)s', message=text))
 
 
-def error(text: str) -> None:
+def error(text: str, tip: str | None = None) -> None:
+    """``adadelta trace: error: ...``, and where there is one clear fix, a second line ``adadelta trace: tip: ...``."""
     message(_f('error: %(message)s', message=text))
+    if tip:
+        message(_f('tip: %(tip)s', tip=tip))
 
 
 def stdout_console(**kwargs):
