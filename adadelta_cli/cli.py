@@ -285,4 +285,6 @@ def main() -> None:
     runs an app holding that command alone (the others' options are not built), which is measured: about 6% of
     `adadelta trace 0.1 0.2 0.15`'s time. Anything else (--help, a typo) gets every command."""
     name = command_named(sys.argv[1:])
-    build(None if name is None else [name])()
+    # One name in every message and in shell completion (_ADADELTA_COMPLETE), however it was started
+    # (`python -m adadelta_cli` too)
+    build(None if name is None else [name])(prog_name=output.PROG)

@@ -100,6 +100,15 @@ LrDTypeOpt = Annotated[Optional[DType], typer.Option(
     case_sensitive=False)]
 
 
+def complete_preset(incomplete: str) -> list[str]:
+    """Shell completion of a preset's name (diff's A and B; --preset completes from its choices by itself).
+
+    >>> complete_preset("ker")
+    ['keras', 'keras2']
+    """
+    return [name for name in PRESETS if name.startswith(incomplete)]
+
+
 def format_option(*names: str, help: str | None = None):
     """``--format/-f`` offering exactly ``names`` (the first is the default), so that each command's ``--help``
     lists the formats it writes and Click refuses the others. Returns the annotation and the default.
