@@ -336,7 +336,8 @@ class Step(Shown):
         return data
 
     def __repr__(self) -> str:
-        return f"Step(g={self.g!r}, eg2={self.eg2!r}, eta={self.eta!r}, dx={self.dx!r}, edx2={self.edx2!r}, x={self.x!r})"
+        values = ", ".join(f"{name}={getattr(self, name)!r}" for name in ("g", "eg2", "eta", "dx", "edx2", "x"))
+        return f"Step({values})"
 
 
 def step(grad: float, *, eg2_prev: float | None = None, eg2: float | None = None, edx2_prev: float = 0.0,

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import gettext
 import re
-import sys
 import unicodedata
 
 from rich.cells import cell_len
@@ -172,7 +171,10 @@ def wrap_cells(text: str, width: int) -> list[str]:
 
 
 def _separators(text: str) -> str:
-    """Typer's closing note ``[default: 100; from 1 to 9]`` with the language's own separator."""
+    """Typer's closing note ``[default: 100; from 1 to 9]`` with the language's own separator. Typer before 0.26
+    escapes that note for Rich markup (``\\[default: ...]``) even where, as here, the help is plain text: the
+    escape is taken off."""
+    text = text.replace("  \\[", "  [")
     head, bracket, note = text.rpartition("  [")
     if not bracket or not note.endswith("]"):
         return text
@@ -275,6 +277,27 @@ def _value_problem(text: str) -> str:
     return _(text)
 
 
+def _out_of_range(exc) -> str | None:
+    """Click's "0 is not in the range 1<=x<=10000000." said as the bound passed ("must be at least 1"), as Typer's own
+    Click says it; from the parameter's IntRange or FloatRange (their public min and max)."""
+    found = re.match(r"(?P<value>.+?) is not in the range", exc.message)
+    kind = getattr(getattr(exc, "param", None), "type", None)
+    if found is None or kind is None:
+        return None
+    try:
+        value = float(found.group("value"))
+    except ValueError:
+        return None
+    low, high = getattr(kind, "min", None), getattr(kind, "max", None)
+    if low is not None and (value < low or (value == low and getattr(kind, "min_open", False))):
+        return _f(N_("must be at least %(minimum)s") if not getattr(kind, "min_open", False)
+                  else N_("must be greater than %(minimum)s"), minimum=low)
+    if high is not None and (value > high or (value == high and getattr(kind, "max_open", False))):
+        return _f(N_("must be at most %(maximum)s") if not getattr(kind, "max_open", False)
+                  else N_("must be less than %(maximum)s"), maximum=high)
+    return None
+
+
 def _hint(exc) -> str:
     """How Click names the parameter of a usage error: '--digits' (or '--format' / '-f')."""
     hint = getattr(exc, "param_hint", None)
@@ -336,7 +359,8 @@ def error_message(exc) -> str:
         return _f("no such option: %(name)s", name=exc.option_name)  # the suggestion goes on the tip line
     if type(exc).__name__ == "BadParameter" and getattr(exc, "message", None):
         # From its parts: Click itself may have put the frame into the catalog's words around an English reason
-        return _f("invalid value for %(name)s: %(reason)s", name=_hint(exc), reason=_value_problem(exc.message))
+        return _f("invalid value for %(name)s: %(reason)s", name=_hint(exc),
+                  reason=_out_of_range(exc) or _value_problem(exc.message))
     text = exc.format_message()
     for pattern, kind in _PATTERNS:
         found = pattern.match(text)
