@@ -322,6 +322,11 @@ def error_tip(exc) -> str | None:
     if type(exc).__name__ == "NoSuchOption":
         near = list(getattr(exc, "possibilities", None) or [])[:3]
         return did_you_mean(near) if near else None
+    if type(exc).__name__ == "MissingParameter" and getattr(exc, "ctx", None) is not None:
+        from .examples import EXAMPLES
+
+        shown = EXAMPLES.get(exc.ctx.command.name)
+        return _f("for example: %(command)s", command=shown[0]) if shown else None
     ctx = getattr(exc, "ctx", None)
     found = _no_such_command(exc)
     if found and ctx is not None:

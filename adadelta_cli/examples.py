@@ -27,8 +27,14 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "adadelta worksheet --steps 4 --seed 7 --format markdown",
         "adadelta worksheet --variants 3 --seed 1 -o sheets",
     ),
-    "walk": ("adadelta walk 0.1 0.2 0.15",),
-    "lesson": ("adadelta lesson 0.1 0.2 0.15 -o lesson.html",),
+    "walk": (
+        "adadelta walk 0.1 0.2 0.15",
+        "adadelta walk --preset keras --digits 4 0.1 0.2 0.15",
+    ),
+    "lesson": (
+        "adadelta lesson 0.1 0.2 0.15 -o lesson.html",
+        "adadelta lesson --preset pytorch --lang zh 0.1 0.2 0.15 -o lesson-zh.html",
+    ),
     "plot": (
         "adadelta plot 0.1 0.2 0.15",
         "adadelta plot --function rosenbrock --x0=-1.5,2 --steps 200",

@@ -129,9 +129,16 @@ def comma_list(token: str) -> None:
     def tip(args: list[str]) -> str:
         import shlex
 
-        fixed = [word for arg in args for word in (parts if arg == token else [arg])]
-        return _f("for %(count)s steps, put spaces between the numbers: %(command)s", count=len(parts),
-                  command=shlex.join(["adadelta", *fixed]))
+        def typed(replacement: list[str]) -> str:
+            return shlex.join(["adadelta", *[word for arg in args for word in (replacement if arg == token
+                                                                                  else [arg])]])
+
+        steps = _f("for %(count)s steps, put spaces between the numbers: %(command)s", count=len(parts),
+                   command=typed(parts))
+        if _DECIMAL_COMMA.fullmatch(token):  # 0,1 may be the number 0.1 written with a decimal comma
+            return _f("for the number %(number)s, write a decimal point: %(command)s", number=token.replace(",", "."),
+                      command=typed([token.replace(",", ".")])) + _("; ") + steps
+        return steps
 
     raise InputError(_f("%(text)s is neither a number nor a file: the gradients are separate arguments",
                         text=repr(token)), tip=tip)

@@ -74,6 +74,25 @@ def test_a_comma_list_gets_the_command_to_type(run):
     assert typed.exit_code == 0 and len(steps(typed)) == 3
 
 
+def test_a_decimal_comma_gets_both_readings(run):
+    result = run("trace", "0,1")
+    assert result.exit_code == 2
+    tip = result.stderr.splitlines()[1]
+    assert tip == ("adadelta trace: tip: for the number 0.1, write a decimal point: adadelta trace 0.1; for 2 steps, "
+                   "put spaces between the numbers: adadelta trace 0 1")
+
+
+@pytest.mark.parametrize("args, example", [(["step"], "adadelta step --grad 0.1"),
+                                           (["diff", "pytorch"], "adadelta diff pytorch keras")])
+def test_a_missing_option_or_argument_gets_an_example(run, args, example):
+    result = run(*args)
+    error, tip = result.stderr.splitlines()
+    assert result.exit_code == 2 and ": error: missing " in error
+    assert tip.startswith(f"adadelta {args[0]}: tip: for example: {example}")
+    typed = run(*shlex.split(tip.split("for example: ", 1)[1])[1:])  # the example, typed: it runs
+    assert typed.exit_code == 0, typed.stderr
+
+
 def test_a_file_named_like_a_list_is_still_a_file(run, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "0.1,0.2").write_text("0.5\n", encoding="utf-8")
@@ -146,7 +165,7 @@ def test_help_has_panels_examples_and_a_docs_link(run, command):
     if command not in ("diff",):
         assert "\nAdadelta settings:\n" in out
     assert out.index("Options:") < out.index("Examples:")
-    assert 2 <= len(EXAMPLES[command]) <= 3 or command in ("walk", "lesson")
+    assert 2 <= len(EXAMPLES[command]) <= 3
 
 
 def test_docs_links_name_pages_that_exist():
