@@ -25,8 +25,26 @@ else:  # pragma: no cover (Typer < 0.26)
 _ARGS: list = [[]]  # the command line being run (without --lang): for tips that repeat it, and --version --verbose
 
 
+def _examples_and_docs(formatter, name: str) -> None:
+    """The help's closing part: the examples of ``name`` ("" for the program), as typed (never wrapped, so that
+    each can be copied whole), and the docs page that tells more."""
+    from . import examples
+
+    lines = examples.EXAMPLES.get(name)
+    if lines:
+        with formatter.section(_("Examples")):
+            for line in lines:
+                formatter.write(" " * formatter.current_indent + line + "\n")
+    formatter.write_paragraph()
+    formatter.write(" " * formatter.current_indent + _f("Docs: %(url)s", url=examples.docs_url(name or None)) + "\n")
+
+
 class _Group(TyperGroup):
     """Usage errors as one plain line on stderr (exit 2); a closed pipe or Ctrl-C ends quietly."""
+
+    def format_epilog(self, ctx, formatter) -> None:
+        super().format_epilog(ctx, formatter)
+        _examples_and_docs(formatter, "")
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         from . import i18n
@@ -187,8 +205,6 @@ class _Command(TyperCommand):
     and the page of the docs that tells more."""
 
     def format_options(self, ctx, formatter) -> None:
-        from . import examples
-
         arguments, panels = [], {}
         for param in self.get_params(ctx):
             record = param.get_help_record(ctx)
@@ -206,13 +222,7 @@ class _Command(TyperCommand):
             if rows:
                 with formatter.section(_(heading)):
                     formatter.write_dl(rows)
-        lines = examples.EXAMPLES.get(self.name)
-        if lines:  # as typed: never wrapped, so that each can be copied whole
-            with formatter.section(_("Examples")):
-                for line in lines:
-                    formatter.write(" " * formatter.current_indent + line + "\n")
-        formatter.write_paragraph()
-        formatter.write(" " * formatter.current_indent + _f("Docs: %(url)s", url=examples.docs_url(self.name)) + "\n")
+        _examples_and_docs(formatter, self.name)
 
 
 def build(names=None) -> typer.Typer:

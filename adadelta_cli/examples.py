@@ -8,7 +8,13 @@ from __future__ import annotations
 DOCS = "https://github.com/adadelta-cli/adadelta-cli/blob/main/docs/"
 
 # Each line is a command line as typed in a shell; a line may read its gradients from a pipe (`printf ... |`).
+# Under "" the program's own `adadelta --help`.
 EXAMPLES: dict[str, tuple[str, ...]] = {
+    "": (
+        "adadelta trace 0.1 0.2 0.15",
+        "adadelta step --grad 0.1 --eg2 0.002475 --edx2-prev 0.0001 --expect dx=-0.002014",
+        "adadelta --version --verbose",
+    ),
     "trace": (
         "adadelta trace 0.1 0.2 0.15",
         "adadelta trace 0.1 0.2 0.15 --preset pytorch --format csv",

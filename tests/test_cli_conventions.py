@@ -168,6 +168,16 @@ def test_help_has_panels_examples_and_a_docs_link(run, command):
     assert 2 <= len(EXAMPLES[command]) <= 3
 
 
+def test_the_program_help_has_examples_and_the_guide(run):
+    from adadelta_cli.examples import DOCS, EXAMPLES
+
+    out = run("--help").stdout
+    assert out.index("Commands:") < out.index("Examples:")
+    for example in EXAMPLES[""]:
+        assert f"\n  {example}\n" in out
+    assert f"Docs: {DOCS}guide.md" in out
+
+
 def test_docs_links_name_pages_that_exist():
     from adadelta_cli.examples import PAGES
 
@@ -197,10 +207,12 @@ def test_every_example_in_help_runs(run, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     pytest.importorskip("matplotlib", reason="the plot extra is not installed")
     order = ["worksheet", *[name for name in EXAMPLES if name != "worksheet"]]  # check marks the sheets it wrote
+    assert "" in order  # the program's own examples too
     for name in order:
         for line in EXAMPLES[name]:
             result = _run_example(line, run)
-            expected = (0, 1) if name == "check" else (0,)  # check: 1 when a cell is wrong or unanswered
+            # check, step --expect: 1 when a value is wrong or unanswered
+            expected = (0, 1) if name == "check" or "--expect" in line else (0,)
             assert result.exit_code in expected, (line, result.stderr)
             assert "error" not in result.stderr, (line, result.stderr)
 
