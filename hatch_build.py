@@ -75,6 +75,11 @@ def compile_kernel(source: Path, target: Path) -> str | None:
     return why
 
 
+def platform_tag() -> str:
+    """This platform's wheel tag, as the wheel format spells it: linux_x86_64, macosx_11_0_arm64, ..."""
+    return sysconfig.get_platform().replace("-", "_").replace(".", "_")
+
+
 def record(library: Path, source: Path) -> str:
     """The text of _kernel.json for ``library`` built from ``source``."""
     data = {"library": Path(LIBRARY).name, "size": library.stat().st_size, "sha256": sha256(library),
@@ -134,7 +139,10 @@ class BuildHook(BuildHookInterface):
         for path in (LIBRARY, RECORD):
             self._include(build_data, version, out / path, Path(path))
         build_data["pure_python"] = False
-        build_data["infer_tag"] = True
+        # The kernel is a plain shared library loaded with ctypes (no Python C API): one wheel per platform serves
+        # every Python 3, so the tag names the platform only (``auditwheel repair`` turns linux_x86_64 into the
+        # manylinux tag the package index takes).
+        build_data["tag"] = f"py3-none-{platform_tag()}"
 
     @staticmethod
     def _include(build_data: dict, version: str, built: Path, relative: Path) -> None:

@@ -10,11 +10,17 @@ def __getattr__(name: str):
             return version("adadelta-cli")
         except PackageNotFoundError:  # running from a source tree that is not installed
             return "0+unknown"
-    if name in ("trace", "Trace"):
+    if name in API:
         from . import api
 
         return getattr(api, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Trace", "__version__", "trace"]
+# The Python API (adadelta_cli.api): each function returns an object that shows itself in a notebook. Its
+# `explain` and `worksheet` are reached as adadelta_cli.api.explain and adadelta_cli.api.worksheet: here those
+# names are the package's modules (the arithmetic's writer, the worksheets'), which `from . import worksheet` finds.
+API = ("trace", "step", "check", "compare", "diff",
+       "Trace", "Step", "Marking", "Sheet", "Comparison", "Difference")
+
+__all__ = [*API, "__version__"]

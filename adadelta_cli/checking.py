@@ -440,6 +440,16 @@ WORKSHEET_LIMIT = 64 << 20  # a worksheet is read whole: a class's sheet is a fe
 def _read_bytes(path: str) -> bytes:
     from .readers import read_bounded, read_path
 
+    if path == "-":  # standard input: `adadelta worksheet ... | adadelta check -`
+        import sys
+
+        stream = sys.stdin
+        if stream is None:
+            return b""
+        if hasattr(stream, "buffer"):
+            return read_bounded(stream.buffer, b"", "<stdin>", WORKSHEET_LIMIT)
+        data = stream.read()
+        return data.encode() if isinstance(data, str) else data
     try:
         with open(path, "rb") as handle:
             return read_bounded(handle, b"", path, WORKSHEET_LIMIT)

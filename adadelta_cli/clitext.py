@@ -4,8 +4,9 @@ The commands declare their help in English, marked with ``N_()`` (or ``_()``): n
 defined. Each run builds the Click commands afresh; ``localize`` then translates them in place, after ``--lang`` has
 been read, so the help is in the language asked for wherever ``--lang`` stands on the command line.
 
-Click and Typer mark their own texts for gettext (``from gettext import gettext as _`` in their modules): those
-modules are given the project's catalog instead of the process-wide gettext domain (``serve_click_texts``). Typer's
+Click and Typer mark their own texts for gettext (``from gettext import gettext as _`` in their modules), which
+reads the process's default gettext domain: as Click's documentation suggests, that domain is pointed at the
+project's compiled catalog for the language set (``serve_click_texts``); nothing inside Click is replaced. Typer's
 own copy of Click writes a few texts without gettext ("Usage:", "Show this message and exit.", its usage errors):
 the usage prefix and the help option are translated here, and a usage error is rewritten from its parts
 (``error_message``). The catalog carries all of these texts (``CLICK_TEXTS``).
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import gettext
 import re
-import sys
 import unicodedata
 
 from rich.cells import cell_len
@@ -33,34 +33,36 @@ CLICK_TEXTS = (
     N_("Got unexpected extra argument ({args})"), N_("Got unexpected extra arguments ({args})"),
     N_("Option {name!r} requires an argument."), N_("Option {name!r} does not take a value."),
     N_("Invalid value for {param_hint}: {message}"), N_("Invalid value: {message}"),
+    # Typer's shell completion options
+    N_("Install completion for the current shell."),
+    N_("Show completion for the current shell, to copy it or customize the installation."),
 )
 
-# The modules of Click and Typer that translate with gettext's module-level function.
-GETTEXT_MODULES = ("typer.core", "typer.main", "click.core", "click.exceptions", "click.decorators",
-                   "click.formatting", "click.parser", "click.types", "click.termui", "click.utils")
-
-
-def _ngettext(singular: str, plural: str, n: int) -> str:
-    return _(singular if n == 1 else plural)
+_LANGUAGE_BEFORE: list = []  # the LANGUAGE variable as the process found it, put back for English
 
 
 def serve_click_texts() -> None:
-    """Click's and Typer's gettext-marked texts from the project's catalog, in the language set (idempotent).
+    """Click's and Typer's gettext-marked texts in the language set, through gettext's default domain (what Click
+    offers for translating it): the domain is the project's, its folder the package's locale folder, and
+    LANGUAGE the language set. English (or a catalog not compiled: a source tree never installed) puts back
+    gettext's own default domain and LANGUAGE as they were. Idempotent."""
+    import os
 
-    Only the modules already loaded: Typer loads its Click (or Click itself) as it loads, and nothing is imported
-    for this. typer.rich_utils makes its texts into constants as it loads, for Rich help and Rich errors, which this
-    command line does not use (``rich_markup_mode=None``, errors written by cli._Group.main)."""
-    for name in GETTEXT_MODULES:
-        module = sys.modules.get(name)
-        if module is not None:
-            _serve(module)
+    from .i18n import DOMAIN, LOCALE_DIR, language
 
-
-def _serve(module) -> None:
-    if getattr(module, "_", None) in (gettext.gettext, _):
-        module._ = _
-    if getattr(module, "ngettext", None) in (gettext.ngettext, _ngettext):
-        module.ngettext = _ngettext
+    if not _LANGUAGE_BEFORE:
+        _LANGUAGE_BEFORE.append(os.environ.get("LANGUAGE"))
+    lang = language()
+    if lang != "en" and (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file():
+        gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+        gettext.textdomain(DOMAIN)
+        os.environ["LANGUAGE"] = lang
+        return
+    gettext.textdomain("messages")
+    if _LANGUAGE_BEFORE[0] is None:
+        os.environ.pop("LANGUAGE", None)
+    else:
+        os.environ["LANGUAGE"] = _LANGUAGE_BEFORE[0]
 
 
 # --- The help ----------------------------------------------------------------------------------------------------
@@ -169,7 +171,10 @@ def wrap_cells(text: str, width: int) -> list[str]:
 
 
 def _separators(text: str) -> str:
-    """Typer's closing note ``[default: 100; from 1 to 9]`` with the language's own separator."""
+    """Typer's closing note ``[default: 100; from 1 to 9]`` with the language's own separator. Typer before 0.26
+    escapes that note for Rich markup (``\\[default: ...]``) even where, as here, the help is plain text: the
+    escape is taken off."""
+    text = text.replace("  \\[", "  [")
     head, bracket, note = text.rpartition("  [")
     if not bracket or not note.endswith("]"):
         return text
@@ -242,7 +247,7 @@ def _context_class(base):
 _PATTERNS = (  # Typer's own Click writes these without gettext: each is rewritten from its parts
     (re.compile(r"Missing (?P<kind>option|argument|parameter) (?P<name>.+?)\.?$"), "missing"),
     (re.compile(r"No such option: (?P<name>\S+)(?: \(Possible options: (?P<options>.+)\))?$"), "no-such-option"),
-    (re.compile(r"No such command '(?P<name>.+)'\.$"), "no-such-command"),
+    (re.compile(r"No such command '(?P<name>.+?)'\.(?: Did you mean .*)?$"), "no-such-command"),
     (re.compile(r"Got unexpected extra arguments? \((?P<args>.*)\)$"), "extra"),
     (re.compile(r"Option '(?P<name>.+)' requires (?:an argument|(?P<count>\d+) arguments)\.$"), "needs-value"),
     (re.compile(r"Option '(?P<name>.+)' does not take a value\.$"), "no-value"),
@@ -272,6 +277,27 @@ def _value_problem(text: str) -> str:
     return _(text)
 
 
+def _out_of_range(exc) -> str | None:
+    """Click's "0 is not in the range 1<=x<=10000000." said as the bound passed ("must be at least 1"), as Typer's own
+    Click says it; from the parameter's IntRange or FloatRange (their public min and max)."""
+    found = re.match(r"(?P<value>.+?) is not in the range", exc.message)
+    kind = getattr(getattr(exc, "param", None), "type", None)
+    if found is None or kind is None:
+        return None
+    try:
+        value = float(found.group("value"))
+    except ValueError:
+        return None
+    low, high = getattr(kind, "min", None), getattr(kind, "max", None)
+    if low is not None and (value < low or (value == low and getattr(kind, "min_open", False))):
+        return _f(N_("must be at least %(minimum)s") if not getattr(kind, "min_open", False)
+                  else N_("must be greater than %(minimum)s"), minimum=low)
+    if high is not None and (value > high or (value == high and getattr(kind, "max_open", False))):
+        return _f(N_("must be at most %(maximum)s") if not getattr(kind, "max_open", False)
+                  else N_("must be less than %(maximum)s"), maximum=high)
+    return None
+
+
 def _hint(exc) -> str:
     """How Click names the parameter of a usage error: '--digits' (or '--format' / '-f')."""
     hint = getattr(exc, "param_hint", None)
@@ -285,11 +311,61 @@ def _hint(exc) -> str:
     return hint or "?"
 
 
+def did_you_mean(names) -> str:
+    """'did you mean --digits?': the tip for a mistyped option or command."""
+    return _f("did you mean %(names)s?", names=_(", ").join(names))
+
+
+def error_tip(exc) -> str | None:
+    """A ``tip:`` line for a Click usage error where there is one clear fix: the nearest options or commands to a
+    mistyped one (Click finds options' itself; commands' are found here alike, with difflib)."""
+    if type(exc).__name__ == "NoSuchOption":
+        near = list(getattr(exc, "possibilities", None) or [])[:3]
+        return did_you_mean(near) if near else None
+    if type(exc).__name__ == "MissingParameter" and getattr(exc, "ctx", None) is not None:
+        from .examples import EXAMPLES
+
+        shown = EXAMPLES.get(exc.ctx.command.name)
+        return _f("for example: %(command)s", command=shown[0]) if shown else None
+    ctx = getattr(exc, "ctx", None)
+    found = _no_such_command(exc)
+    if found and ctx is not None:
+        import difflib
+
+        names = ctx.command.list_commands(ctx)
+        near = difflib.get_close_matches(found, names, n=3, cutoff=0.6)
+        return did_you_mean([f"'{name}'" for name in near]) if near else None
+    return None
+
+
+# Typer and Click add their own English suggestion to "No such command 'x'."; the tip line says it instead
+_DID_YOU_MEAN = re.compile(r"\.?\s*\(?Did you mean .*\?\)?$", re.S)
+
+
+def _no_such_command(exc) -> str | None:
+    """The name of the command asked for, where ``exc`` says there is no such command (in either language)."""
+    name = getattr(exc, "command_name", None)  # Click 8.4 and later
+    if name:
+        return name
+    text = exc.format_message() if hasattr(exc, "format_message") else ""
+    for lead in ("No such command ", _("No such command {name!r}.").split("{")[0]):
+        if lead and text.startswith(lead):
+            found = re.match(r"'(?P<name>[^']*)'", text[len(lead):])
+            return found.group("name") if found else None
+    return None
+
+
 def error_message(exc) -> str:
     """The message of a Click usage error, in the language set (Click's own where it was already translated)."""
+    name = _no_such_command(exc)
+    if name is not None:
+        return _f("no such command: %(name)s", name=name)
+    if type(exc).__name__ == "NoSuchOption" and getattr(exc, "option_name", None):
+        return _f("no such option: %(name)s", name=exc.option_name)  # the suggestion goes on the tip line
     if type(exc).__name__ == "BadParameter" and getattr(exc, "message", None):
         # From its parts: Click itself may have put the frame into the catalog's words around an English reason
-        return _f("invalid value for %(name)s: %(reason)s", name=_hint(exc), reason=_value_problem(exc.message))
+        return _f("invalid value for %(name)s: %(reason)s", name=_hint(exc),
+                  reason=_out_of_range(exc) or _value_problem(exc.message))
     text = exc.format_message()
     for pattern, kind in _PATTERNS:
         found = pattern.match(text)

@@ -266,7 +266,8 @@ def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: i
     else:
         blocks.append(Para(_("The settings in force are the same.")))
     blocks += [Para(line) for line in summary_lines(a, b, names, digits)]
-    blocks.append(Heading(_f("Both traces on %(source)s", source=source)))
+    # "the article's example" is a marked message (readers); a path or "arguments" is shown as it is
+    blocks.append(Heading(_f("Both traces on %(source)s", source=_(source))))
     several = len(names) > 1
     columns = [Column("t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if several else [])
     columns += [Column(key, heading) for key, heading in zip(("g", "dx_a", "dx_b", "x_a", "x_b", "x_b_minus_a"),

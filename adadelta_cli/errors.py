@@ -7,12 +7,13 @@ class AdadeltaError(Exception):
     """A problem the user can fix: bad input, a setting out of range, an impossible computation."""
 
     def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
-                 column: int | None = None) -> None:
+                 column: int | None = None, tip: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.source = source
         self.line = line
         self.column = column
+        self.tip = tip  # what to do instead, where there is one clear fix: a second line, "tip: ..."
 
     def __str__(self) -> str:
         source = self.source if self.source is None or len(self.source) <= 200 else \
@@ -23,6 +24,15 @@ class AdadeltaError(Exception):
 
 class InputError(AdadeltaError):
     """The gradient input (arguments, file or stdin) cannot be read as a gradient sequence."""
+
+
+class UnknownOption(InputError):
+    """An argument that looks like an option no command declares (``trace --digts 3``): the command line suggests
+    the nearest option."""
+
+    def __init__(self, message: str, *, option: str) -> None:
+        super().__init__(message)
+        self.option = option
 
 
 class SettingsError(AdadeltaError):

@@ -41,8 +41,10 @@ class NonFinite(str, Enum):
 
 
 
-SETTINGS_PANEL = "Adadelta settings"
-OUTPUT_PANEL = "Output"
+# The panels of --help (cli._Command lists each command's options under these headings, translated).
+SETTINGS_PANEL = N_("Adadelta settings")
+OUTPUT_PANEL = N_("Output")
+DISPLAY_PANEL = N_("Display")
 
 Rho = Annotated[Optional[float], typer.Option(
     "--rho", "--gamma", help=N_("Decay ρ of both running averages (the article's γ), in [0, 1]. [default: 0.95]"),
@@ -99,6 +101,15 @@ LrDTypeOpt = Annotated[Optional[DType], typer.Option(
     case_sensitive=False)]
 
 
+def complete_preset(incomplete: str) -> list[str]:
+    """Shell completion of a preset's name (diff's A and B; --preset completes from its choices by itself).
+
+    >>> complete_preset("ker")
+    ['keras', 'keras2']
+    """
+    return [name for name in PRESETS if name.startswith(incomplete)]
+
+
 def format_option(*names: str, help: str | None = None):
     """``--format/-f`` offering exactly ``names`` (the first is the default), so that each command's ``--help``
     lists the formats it writes and Click refuses the others. Returns the annotation and the default.
@@ -131,7 +142,7 @@ AnimateOpt = Annotated[Optional[Path], typer.Option(
     show_default=False)]
 Digits = Annotated[int, typer.Option(
     "--digits", help=N_("Significant digits shown in tables (CSV and JSON always carry full precision)."),
-    rich_help_panel=OUTPUT_PANEL)]
+    rich_help_panel=DISPLAY_PANEL)]
 WithOpt = Annotated[Optional[str], typer.Option(
     "--with", help=N_("Optimizers beside Adadelta: a comma-separated list of adagrad, rmsprop, sgd, momentum, adam "
     "(PyTorch's defaults). [default: all five]"), show_default=False, metavar="NAMES")]

@@ -15,6 +15,17 @@ from .errors import InputError
 from .i18n import _, _f
 
 PROG = "adadelta"
+_COMMAND: list = [None]  # the command running ("trace"): every message names it, as Click's usage errors do
+
+
+def set_command(name: str | None) -> None:
+    """Messages from now on begin ``adadelta NAME:`` (None: ``adadelta:``)."""
+    _COMMAND[0] = name
+
+
+def prefix() -> str:
+    """``adadelta trace`` while a command runs, else ``adadelta``: the first word of every message."""
+    return f"{PROG} {_COMMAND[0]}" if _COMMAND[0] else PROG
 
 
 def message(text: str) -> None:
@@ -28,7 +39,7 @@ def message(text: str) -> None:
     shown = terminal(text)
     if len(shown) > MESSAGE_LIMIT:  # a value from the input that no layer cut: its middle left out
         shown = shown[:MESSAGE_LIMIT // 2] + "…" + shown[-(MESSAGE_LIMIT // 2):]
-    line = f"{PROG}: {shown}\n"
+    line = f"{prefix()}: {shown}\n"
     try:
         stream.write(line)
     except UnicodeEncodeError:  # an ASCII-only stderr: show the rest as escapes rather than fail
@@ -43,8 +54,11 @@ def warn(text: str) -> None:
     message(_f('warning: %(message)s', message=text))
 
 
-def error(text: str) -> None:
+def error(text: str, tip: str | None = None) -> None:
+    """``adadelta trace: error: ...``, and where there is one clear fix, a second line ``adadelta trace: tip: ...``."""
     message(_f('error: %(message)s', message=text))
+    if tip:
+        message(_f('tip: %(tip)s', tip=tip))
 
 
 def stdout_console(**kwargs):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, UnknownOption
 from .i18n import N_, _, _f
 
 ARTICLE_GRADIENTS = (0.1, 0.2, 0.15)
@@ -142,13 +142,14 @@ def _read_tokens(tokens: list[str], stdin=None) -> Gradients:
         return read_bytes(data.encode() if isinstance(data, str) else data, "<stdin>")
     if len(tokens) == 1 and not _NUMBER.fullmatch(tokens[0].strip().translate(_MINUS_SIGNS)):
         if tokens[0].startswith("-") and not _exists(tokens[0]):
-            raise InputError(_f('no such option: %(option)s (see --help)', option=tokens[0]))
+            raise UnknownOption(_f('no such option: %(option)s', option=tokens[0]), option=tokens[0])
+        comma_list(tokens[0])
         return read_path(tokens[0])
     values = []
     for i, token in enumerate(tokens, start=1):
         if token.startswith("--") or (token.startswith("-") and token[1:2].isalpha()
                                        and token.lower() not in ("-inf", "-nan", "-infinity")):
-            raise InputError(_f('no such option: %(option)s (see --help)', option=token))
+            raise UnknownOption(_f('no such option: %(option)s', option=token), option=token)
         if token == "-" or (not _NUMBER.fullmatch(token.strip().translate(_MINUS_SIGNS))
                             and _exists(token)):
             raise InputError(_f(
@@ -156,6 +157,67 @@ def _read_tokens(tokens: list[str], stdin=None) -> Gradients:
                 position=i, file=_shown(token)))
         values.append(parse_number(token, source=_("gradient %(position)d") % {"position": i}))
     return Gradients(np.array(values, dtype=np.float64)[:, None], ["x"], "arguments")
+
+
+def comma_list(token: str) -> None:
+    """``0.1,0.2,0.15`` as one argument, where no such file exists: an InputError whose tip is the command line
+    with the numbers apart (``adadelta trace 0.1 0.2 0.15``). Commas stay unread as separators: ``0,1`` may be a
+    decimal comma."""
+    parts = [part.strip() for part in token.split(",")]
+    if len(parts) < 2 or Path(token).exists() or not all(_NUMBER.fullmatch(p.translate(_MINUS_SIGNS)) for p in parts):
+        return
+
+    def tip(args: list[str]) -> str:
+        import shlex
+
+        def typed(replacement: list[str]) -> str:
+            return shlex.join(["adadelta", *[word for arg in args for word in (replacement if arg == token
+                                                                                  else [arg])]])
+
+        steps = _f("for %(count)s steps, put spaces between the numbers: %(command)s", count=len(parts),
+                   command=typed(parts))
+        if _DECIMAL_COMMA.fullmatch(token):  # 0,1 may be the number 0.1 written with a decimal comma
+            return _f("for the number %(number)s, write a decimal point: %(command)s", number=token.replace(",", "."),
+                      command=typed([token.replace(",", ".")])) + _("; ") + steps
+        return steps
+
+    raise InputError(_f("%(text)s is neither a number nor a file: the gradients are separate arguments",
+                        text=repr(token)), tip=tip)
+
+
+def stdin_is_input(stdin=None) -> bool:
+    """Whether standard input carries the gradients when no INPUT is named (``echo 0.1 | adadelta trace``): a pipe,
+    a socket or a file, never a terminal or /dev/null. An in-memory stream (a test's) counts where it has text,
+    which is then kept for the reader."""
+    import io
+    import os
+    import stat
+
+    stream = stdin if stdin is not None else sys.stdin
+    if stream is None:
+        return False
+    try:
+        if stream.isatty():
+            return False
+        fd = stream.fileno()
+    except (OSError, ValueError, io.UnsupportedOperation, AttributeError):
+        fd = None
+    if fd is not None:
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:
+            return False
+        return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISREG(mode)
+    try:  # no file descriptor: read it, and put what it held back for the reader
+        data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+    except (OSError, ValueError):
+        return False
+    if not data:
+        return False
+    raw = data.encode() if isinstance(data, str) else data
+    if stdin is None:
+        sys.stdin = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8")
+    return True
 
 
 def read_path(name: str) -> Gradients:

@@ -86,8 +86,8 @@ def settings_text(settings: dict, digits: int = 6) -> str:
     if settings.get("edx2_init"):
         parts.append(f"E[Δx²]₀ = {num(settings['edx2_init'])}")
     if settings.get("weight_decay"):
-        parts.append(_("weight decay = %(wd)s (%(mode)s)") % {"wd": num(settings["weight_decay"]),
-                                                              "mode": _(MODES[settings["weight_decay_mode"]])})
+        mode = MODES[settings["weight_decay_mode"]]  # apart: Babel before 2.19 takes the key inside _() for a message
+        parts.append(_("weight decay = %(wd)s (%(mode)s)") % {"wd": num(settings["weight_decay"]), "mode": _(mode)})
     if settings.get("maximize"):
         parts.append(_("maximize"))
     if settings.get("dtype", "float64") != "float64":

@@ -30,9 +30,20 @@ def compute(gradients: Gradients, resolved: Resolved) -> render.Report:
                       overflow_allowed=settings.nonfinite == "continue")
     steps = core.run(gradients.values, settings, state)
     show_g_eff = can_differ(settings)
-    notes = warnings_for(settings, state) + [note for note in [nonfinite_note(steps, gradients.names)] if note]
+    notes = warnings_for(settings, state) + [note for note in [nonfinite_note(steps, gradients.names),
+                                                                one_row_note(len(gradients.values), gradients.names,
+                                                                             gradients.source)] if note]
     return render.Report(steps, gradients.names, {**resolved.as_dict(), "input": gradients.source},
                          show_g_eff=show_g_eff, notes=notes)
+
+
+def one_row_note(rows: int, names: list[str], source: str) -> str | None:
+    """A file or standard input of one line of several numbers, without a header (``0.1 0.2 0.15``), is one step of
+    several parameters: said, since three steps of one parameter may have been meant."""
+    if rows != 1 or len(names) < 2 or source == "arguments" or names != [f"x{i}" for i in range(1, len(names) + 1)]:
+        return None
+    return _f("read as 1 step of %(count)s parameters (one line of %(count)s numbers); for %(count)s steps put one "
+              "number a line", count=len(names))
 
 
 def nonfinite_note(steps: core.Step, names: list[str], first_t: int = 1) -> str | None:
@@ -272,6 +283,9 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
             from .errors import InputError
 
             raise InputError(_("holds no gradients"), source=stream.source)
+        note = one_row_note(t - 1, stream.names, stream.source)
+        if note:
+            notes.append(note)
 
     def produce(out) -> None:  # out: a binary file; the text is UTF-8
         if fmt in ("csv", "json"):

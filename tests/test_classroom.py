@@ -174,7 +174,7 @@ def test_each_file_written_is_confirmed_with_its_size(run, tmp_path):
     out = tmp_path / "p.png"
     result = run("plot", "0.1", "0.2", "0.15", "-o", out, "--large-print", "--title", "Slides")
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == f"adadelta: wrote {out} ({out.stat().st_size:,} bytes)\n"
+    assert result.stderr == f"adadelta plot: wrote {out} ({out.stat().st_size:,} bytes)\n"
 
 
 def test_chinese_labels_use_a_cjk_font_or_say_once_they_stay_english(run, tmp_path, monkeypatch):

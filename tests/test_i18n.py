@@ -228,11 +228,13 @@ def test_help_ranges_and_defaults_in_chinese(run):
 def test_usage_errors_in_both_languages(run, args, english, chinese):
     en = run(*args)
     assert en.exit_code == 2 and en.stdout == ""
-    (line,) = en.stderr.splitlines()
+    line, *tips = en.stderr.splitlines()  # where there is a clear fix, a tip line follows
+    assert len(tips) <= 1 and all(": tip: " in tip for tip in tips)
     assert ": error: " in line and english in line and "Value error" not in line and "Input should" not in line
     zh = run(*args, "--lang", "zh")
     assert zh.exit_code == 2 and zh.stdout == ""
-    (line,) = zh.stderr.splitlines()
+    line, *tips = zh.stderr.splitlines()
+    assert len(tips) <= 1 and all(": 建议：" in tip for tip in tips)
     assert ": 错误：" in line and chinese in line and line.endswith(f"（参见 '{line.split(':')[0]} --help'）")
     assert not re.search(r"[A-Z][a-z]+ [a-z]+", line.split("：", 1)[1].replace("'--", "")), line  # no English words
 

@@ -37,9 +37,27 @@ def test_the_formula_table_is_the_step_description():
 
 
 def test_the_front_page_is_short_and_links_the_docs():
+    from adadelta_cli.examples import DOCS
+
     assert len(README.splitlines()) <= 250
-    for link in ("docs/guide.md", "docs/classroom.md", "docs/conventions.md", "docs/performance.md", "docs/zh.md"):
-        assert f"]({link})" in README and (ROOT / link).exists(), link
+    for page in ("guide.md", "classroom.md", "conventions.md", "performance.md", "zh.md"):
+        assert f"]({DOCS}{page})" in README and (ROOT / "docs" / page).exists(), page
+
+
+def test_the_readme_links_are_absolute_and_name_files_that_exist():
+    """The package index shows the README without the repository beside it: every link is a whole address, and
+    each one into the repository names a file that is there."""
+    from adadelta_cli.examples import DOCS
+
+    repository = DOCS.removesuffix("docs/")
+    raw = repository.replace("https://github.com/", "https://raw.githubusercontent.com/").replace("/blob/", "/")
+    links = re.findall(r"\]\(([^)\s]+)\)", README)
+    assert links
+    for link in links:
+        assert link.startswith(("https://", "http://")), link
+        for base in (repository, raw):
+            if link.startswith(base):
+                assert (ROOT / link[len(base):].split("#")[0]).exists(), link
 
 
 def test_every_command_is_documented():

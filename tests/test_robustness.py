@@ -21,6 +21,8 @@ EXPECTED = json.loads((BAD / "EXPECTED.json").read_text())
 def one_error_line(result):
     assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
+    if len(lines) == 2 and ": tip: " in lines[1]:  # where there is a clear fix, a tip line follows the error
+        lines = lines[:1]
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr
     return lines[0]

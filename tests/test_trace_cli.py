@@ -238,11 +238,12 @@ def test_bare_command_prints_help(run):
     (["--lang", "zh", "trace", "0.1"], 0, "0.0005"),
     (["trace", "--lang=en", "0.1", "--rho", "0.9"], 0, "0.001"),
     (["--help"], 0, "worksheet"),
-    (["traec", "0.1"], 2, "No such command"),
+    (["traec", "0.1"], 2, "adadelta: error: no such command: traec"),
     (["step", "--grad", "0.1", "--eg2-prev", "0", "--edx2-prev", "0"], 0, "Δx"),
 ])
 def test_console_script_runs_every_command(argv, code, expect, monkeypatch, capsys):
-    # The console script: help, a typo (Click's "No such command") and a command, all through cli.main.
+    # The console script: help, a typo (Click's "No such command", in the CLI's one error form) and a command, all
+    # through cli.main.
     from adadelta_cli import cli
     from adadelta_cli.commands import NAMES
 

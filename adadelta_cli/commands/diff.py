@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..i18n import N_, _
-from ..options import X0, Digits, Edx2Init, Eg2Init, LatexFragment, OutputOpt, format_option
+from ..options import X0, Digits, Edx2Init, Eg2Init, LatexFragment, OutputOpt, complete_preset, format_option
 from ._common import NUMBERS_OK, check_digits, check_fragment
 
 FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
@@ -18,8 +18,10 @@ COMMAND = dict(name="diff", context_settings=NUMBERS_OK, help=N_(
 def command(
     a: Annotated[str, typer.Argument(metavar="A", help=N_(
         "A preset (pytorch, keras, tfjs, ...) or settings as key=value,... (rho=0.9,lr=0.5; preset=keras,lr=1 "
-        "starts from a preset; one value per parameter as 0.1/0.2)."), show_default=False)],
-    b: Annotated[str, typer.Argument(metavar="B", help=N_("The other side, as A."), show_default=False)],
+        "starts from a preset; one value per parameter as 0.1/0.2)."), show_default=False,
+        autocompletion=complete_preset)],
+    b: Annotated[str, typer.Argument(metavar="B", help=N_("The other side, as A."), show_default=False,
+                                     autocompletion=complete_preset)],
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as for trace. None: the article's example 0.1, 0.2, 0.15."),
         show_default=False)] = None,
