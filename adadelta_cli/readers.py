@@ -771,6 +771,7 @@ def open_stream(tokens: list[str], stdin=None) -> GradientStream:
             handle = open(path, "rb")  # noqa: SIM115  (closed by the generator)
             info = os.fstat(handle.fileno())
         except OSError:
+            comma_list(name)  # 0.1,0.2,0.15: the numbers meant, said with the command to type
             read_path(name)  # raises the reader's message
             raise
         if stat.S_ISDIR(info.st_mode):
