@@ -27,6 +27,9 @@ class _Group(TyperGroup):
 
         output.prepare_streams()
         lang, args = i18n.take_lang_argument(list(sys.argv[1:] if args is None else args))
+        # -inf and -nan are gradients, not the short options -i -n -f: written with a minus sign Click leaves alone
+        # (the readers read U+2212 as a minus).
+        args = ["\u2212" + a[1:] if a.lower() in ("-inf", "-infinity", "-nan") else a for a in args]
         try:
             i18n.set_language(lang)
         except AdadeltaError as exc:

@@ -104,6 +104,12 @@ class Step(NamedTuple):
 FIELDS = Step._fields
 
 
+def storage_dtype(dtype: str) -> str:
+    """The numpy dtype a trace in ``dtype`` is held in: float16 and bfloat16 values live in float32 arrays (each
+    exactly, rounded there after every operation: ``arith``), as numpy has no bfloat16."""
+    return "float32" if dtype in ("float16", "bfloat16") else dtype
+
+
 def init(x0=0.0, eg2=0.0, edx2=0.0, *, size: int | None = None, dtype: str = "float64") -> State:
     """The state before step 1: E[g²]_0, E[Δx²]_0 and x_0 (scalars broadcast to ``size`` parameters).
 

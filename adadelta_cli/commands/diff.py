@@ -34,14 +34,15 @@ def command(
     from ..errors import SettingsError
     from ..i18n import _f
     from ..options import number_list
-    from ..readers import read_input
+    from ..readers import nonfinite_accepted, read_input
 
     check_digits(digits)
     check_fragment(format.value, latex_fragment)
     side_a, side_b = diffing.side(a), diffing.side(b)
     start = {"x0": number_list(x0, "--x0"), "eg2_init": number_list(eg2_init, "--eg2-init"),
              "edx2_init": number_list(edx2_init, "--edx2-init")}
-    gradients = read_input(inputs or [])
+    with nonfinite_accepted():  # diff carries both traces through IEEE arithmetic: inf and NaN gradients too
+        gradients = read_input(inputs or [])
     if output_path is not None:
         output.check_target(output_path, [gradients.path])
     if not inputs:

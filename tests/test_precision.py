@@ -1,0 +1,168 @@
+"""What the frameworks really compute: golden vectors of their arithmetic (scripts/make_golden_precision.py) replayed.
+
+torch.optim.Adadelta on the CPU (float64, float32, float16, bfloat16; single-tensor and foreach) and optax.adadelta
+(float32 and float64, with and without jax.jit), over cases with inf and NaN gradients mid-run, float32 overflow of
+g² (1e20, 1e30), tiny and subnormal gradients. The goals: float64 within 1e-12 of each parameter's scale, the
+narrower dtypes within 32 ulps of it, and non-finite cells exactly where the framework has them. No framework is
+needed to run these tests.
+"""
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adadelta_cli import core
+
+PRECISION = Path(__file__).parent / "golden" / "precision"
+
+
+def load(name: str) -> dict:
+    return json.loads((PRECISION / f"{name}.json").read_text())
+
+
+def ulp_of(dtype: str, scale: np.ndarray) -> np.ndarray:
+    """The spacing of ``dtype`` at ``scale`` (bfloat16: float32's times 2**16, the 16 bits it drops)."""
+    if dtype == "bfloat16":
+        return np.spacing(scale.astype(np.float32)).astype(np.float64) * 65536.0
+    return np.spacing(scale.astype(dtype)).astype(np.float64)
+
+
+def replay(run: dict, **settings) -> core.Step:
+    s = run["settings"]
+    kw = dict(rho=s["rho"], eps=s["eps"], lr=s["lr"], weight_decay=s["weight_decay"], maximize=s["maximize"],
+              nonfinite="continue")
+    kw.update(settings)
+    ours = core.Settings(**kw)
+    grads = np.array(run["grads"])
+    return core.run(grads, ours, core.init(s["x0"], size=grads.shape[1], dtype=core.storage_dtype(ours.dtype)))
+
+
+def distance(got: np.ndarray, ref: np.ndarray, dtype: str) -> float:
+    """The largest difference over the finite cells: relative to each parameter's scale (its largest finite
+    |value|) in float64, else in ulps of that scale."""
+    got = np.asarray(got, dtype=np.float64)
+    finite = np.isfinite(ref) & np.isfinite(got)
+    scale = np.array([np.max(np.abs(col[np.isfinite(col)]), initial=0.0) for col in ref.T])
+    if dtype == "float64":
+        unit = np.maximum(scale, np.finfo(float).tiny)
+    else:
+        unit = ulp_of(dtype, np.maximum(scale, np.finfo(np.float32).tiny))
+    with np.errstate(invalid="ignore"):
+        return float(np.max(np.where(finite, np.abs(got - ref) / unit, 0.0), initial=0.0))
+
+
+def same_nonfinite(got: np.ndarray, ref: np.ndarray) -> bool:
+    got = np.asarray(got, dtype=np.float64)
+    return all(np.array_equal(f(got), f(ref)) for f in (np.isnan, np.isposinf, np.isneginf))
+
+
+def cases(*names):
+    return [(name, i) for name in names for i in range(len(load(name)["runs"]))]
+
+
+TORCH = [f"torch_{d}_{v}" for d in ("float64", "float32") for v in ("single", "foreach")]
+
+
+@pytest.mark.parametrize("name,index", cases(*TORCH), ids=lambda v: str(v))
+def test_torch_float64_and_float32_with_nonfinite_and_overflow(name, index):
+    doc = load(name)
+    run = doc["runs"][index]
+    steps = replay(run, dtype=doc["dtype"])
+    for q in ("eg2", "edx2", "x"):
+        ref = np.array(run["steps"][q])
+        assert same_nonfinite(getattr(steps, q), ref), (run["case"], q)
+        limit = 1e-12 if doc["dtype"] == "float64" else 32
+        assert distance(getattr(steps, q), ref, doc["dtype"]) <= limit, (run["case"], q)
+
+
+def test_the_recordings_hold_what_they_are_for():
+    runs = {r["case"]: r for r in load("torch_float32_single")["runs"]}
+    x = np.array(runs["nonfinite_inputs"]["steps"]["x"])
+    assert np.isnan(x[5, 0]) and np.isfinite(x[4, 0])  # inf gradient at step 6: Δx = 0·inf = NaN from there on
+    eg2 = np.array(runs["overflow_1e30"]["steps"]["eg2"])
+    assert np.isposinf(eg2).any() and np.isfinite(eg2[:, 1]).any()
+
+
+# --- inf and NaN gradients read from every input form ----------------------------------------------------------
+
+GIVEN = [0.1, math.inf, 0.2, math.nan, -math.inf, 0.3]
+
+
+def expected_rows():
+    steps = core.run(GIVEN, core.Settings(nonfinite="continue"))
+    return [(float(steps.eg2[t, 0]), float(steps.x[t, 0])) for t in range(len(GIVEN))]
+
+
+def rows_of(result):
+    assert result.exit_code == 0, result.stderr
+    return [(float(r["eg2"]), float(r["x"])) for r in csv.DictReader(io.StringIO(result.stdout))]
+
+
+def same_rows(got, want):
+    return len(got) == len(want) and all(
+        (a == b or (math.isnan(a) and math.isnan(b))) for pair in zip(got, want) for a, b in zip(*pair))
+
+
+@pytest.mark.parametrize("form", ["numbers", "text", "csv", "csv_header", "json", "json_strings", "json_object",
+                                  "stdin"])
+def test_inf_and_nan_gradients_are_read_under_continue(run, tmp_path, form):
+    words = ["0.1", "inf", "0.2", "nan", "-inf", "0.3"]
+    if form == "numbers":
+        args = words
+    elif form == "stdin":
+        args = ["-"]
+    else:
+        path = tmp_path / "g.txt"
+        text = {"text": "\n".join(words) + "\n",
+                "csv": "\n".join(words) + "\n",
+                "csv_header": "w\n" + "\n".join(["0.1", "Infinity", "0.2", "NaN", "-Infinity", "0.3"]) + "\n",
+                "json": "[0.1, Infinity, 0.2, NaN, -Infinity, 0.3]",
+                "json_strings": '[0.1, "inf", 0.2, "nan", "-inf", 0.3]',
+                "json_object": '{"w": [0.1, Infinity, 0.2, NaN, -Infinity, 0.3]}'}[form]
+        path.write_text(text)
+        args = [str(path)]
+    result = run("trace", *args, "--nonfinite", "continue", "--format", "csv",
+                 input="\n".join(words) + "\n" if form == "stdin" else None)
+    got = rows_of(result)
+    assert same_rows(got, expected_rows())
+    assert math.isinf(got[1][0]) and math.isnan(got[1][1])  # E[g²] = inf, Δx = 0·inf = NaN
+    assert "no longer finite numbers from step 2" in result.stderr
+
+
+def test_gradients_beyond_the_largest_double_are_infinite_under_continue(run):
+    result = run("trace", "0.1", "1e400", "--nonfinite", "continue", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["steps"][1]["g"] == "Infinity"
+
+
+@pytest.mark.parametrize("args", [["0.1", "inf"], ["0.1", "-inf"], ["nan"]])
+def test_inf_and_nan_gradients_are_refused_under_stop_naming_the_way_on(run, args):
+    result = run("trace", *args)
+    assert result.exit_code == 2
+    assert "must be a finite number" in result.stderr and "--nonfinite continue" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_json_infinity_is_refused_under_stop_with_its_file(run, tmp_path):
+    path = tmp_path / "g.json"
+    path.write_text("[0.1, Infinity]")
+    result = run("trace", path)
+    assert result.exit_code == 2 and str(path) in result.stderr and "--nonfinite continue" in result.stderr
+
+
+def test_diff_reads_nonfinite_gradients(run):
+    result = run("diff", "pytorch", "keras", "0.1", "inf", "0.2", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_first_row_of_inf_is_data_not_a_header(run, tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_text("inf,0.1\n0.2,0.3\n")
+    result = run("trace", path, "--nonfinite", "continue", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.exit_code == 0 and rows[0]["param"] == "x1" and rows[0]["g"] == "inf"
