@@ -36,10 +36,12 @@ def replay(run: dict, **settings) -> core.Step:
     s = run["settings"]
     kw = dict(rho=s["rho"], eps=s["eps"], lr=s["lr"], weight_decay=s["weight_decay"], maximize=s["maximize"],
               nonfinite="continue")
+    if run["settings"]["lr"] is None:
+        kw["lr"] = 1.0
     kw.update(settings)
     ours = core.Settings(**kw)
     grads = np.array(run["grads"])
-    return core.run(grads, ours, core.init(s["x0"], size=grads.shape[1], dtype=core.storage_dtype(ours.dtype)))
+    return core.run(grads, ours, core.init(s["x0"], size=grads.shape[1], dtype=ours.dtype))
 
 
 def distance(got: np.ndarray, ref: np.ndarray, dtype: str) -> float:
@@ -78,6 +80,95 @@ def test_torch_float64_and_float32_with_nonfinite_and_overflow(name, index):
         assert same_nonfinite(getattr(steps, q), ref), (run["case"], q)
         limit = 1e-12 if doc["dtype"] == "float64" else 32
         assert distance(getattr(steps, q), ref, doc["dtype"]) <= limit, (run["case"], q)
+
+
+NARROW = [f"torch_{d}_{v}" for d in ("float16", "bfloat16") for v in ("single", "foreach")]
+
+
+@pytest.mark.parametrize("name,index", cases(*NARROW), ids=lambda v: str(v))
+def test_torch_float16_and_bfloat16_bit_for_bit(name, index):
+    """float16 and bfloat16 as torch's CPU kernels compute them: each operation in float32, rounded to the type
+    after it; single-tensor with --arithmetic fused, foreach=True with --arithmetic foreach."""
+    doc = load(name)
+    run = doc["runs"][index]
+    steps = replay(run, dtype=doc["dtype"], arithmetic="foreach" if name.endswith("foreach") else "fused")
+    for q in ("g", "eg2", "edx2", "x"):
+        ref = np.array(run["steps"][q], dtype=np.float32)
+        got = getattr(steps, q)
+        assert got.dtype == np.float32
+        assert np.array_equal(got, ref, equal_nan=True), (run["case"], q)
+
+
+def test_foreach_and_single_tensor_part_in_float16():
+    """torch's foreach kernels round ρ to float16 in _foreach_mul_: the two trajectories differ, as recorded."""
+    single = {r["case"]: r for r in load("torch_float16_single")["runs"]}["noisy"]
+    foreach = {r["case"]: r for r in load("torch_float16_foreach")["runs"]}["noisy"]
+    assert single["steps"]["eg2"] != foreach["steps"]["eg2"]
+    assert not np.array_equal(replay(single, dtype="float16").eg2, replay(single, dtype="float16",
+                                                                            arithmetic="foreach").eg2)
+
+
+def test_a_single_tensor_arithmetic_does_not_reproduce_foreach_in_bfloat16():
+    run = {r["case"]: r for r in load("torch_bfloat16_foreach")["runs"]}["noisy"]
+    ref = np.array(run["steps"]["eg2"], dtype=np.float32)
+    assert not np.array_equal(replay(run, dtype="bfloat16").eg2, ref)
+
+
+OPTAX_EAGER = ["optax_float64_eager", "optax_float32_eager"]
+
+
+@pytest.mark.parametrize("name,index", cases(*OPTAX_EAGER), ids=lambda v: str(v))
+def test_optax_without_jit_is_the_unfused_arithmetic(name, index):
+    doc = load(name)
+    run = doc["runs"][index]
+    if run["case"] == "subnormal":
+        pytest.skip("XLA flushes subnormals to zero: see the --subnormals tests")
+    steps = replay(run, dtype=doc["dtype"], arithmetic="unfused")
+    for q in ("eg2", "edx2", "x"):
+        ref = np.array(run["steps"][q], dtype=doc["dtype"])
+        assert np.array_equal(getattr(steps, q), ref, equal_nan=True), (run["case"], q)
+
+
+@pytest.mark.parametrize("name,index", cases("optax_float64_jit", "optax_float32_jit"), ids=lambda v: str(v))
+def test_optax_under_jit_within_tolerance(name, index):
+    """XLA under jax.jit fuses and reorders: not bit for bit, within 1e-12 (float64) or 32 ulps (float32)."""
+    doc = load(name)
+    run = doc["runs"][index]
+    if run["case"] == "subnormal":
+        pytest.skip("XLA flushes subnormals to zero: see the --subnormals tests")
+    steps = replay(run, dtype=doc["dtype"], arithmetic="unfused")
+    for q in ("eg2", "edx2", "x"):
+        ref = np.array(run["steps"][q])
+        assert same_nonfinite(getattr(steps, q), ref), (run["case"], q)
+        assert distance(getattr(steps, q), ref, doc["dtype"]) <= (1e-12 if doc["dtype"] == "float64" else 32)
+
+
+def test_fused_and_unfused_part_where_optax_and_torch_part():
+    torch_run = {r["case"]: r for r in load("torch_float32_single")["runs"]}["noisy"]
+    optax_run = {r["case"]: r for r in load("optax_float32_eager")["runs"]}["noisy"]
+    assert torch_run["steps"]["eg2"] != optax_run["steps"]["eg2"]
+    assert np.array_equal(replay(torch_run, dtype="float32").eg2, np.array(torch_run["steps"]["eg2"], np.float32))
+    assert not np.array_equal(replay(torch_run, dtype="float32", arithmetic="unfused").eg2,
+                              np.array(torch_run["steps"]["eg2"], np.float32))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_trace_dtype_narrow_from_the_command_line(run, dtype):
+    doc = load(f"torch_{dtype}_single")
+    case = {r["case"]: r for r in doc["runs"]}["article"]
+    result = run("trace", "0.1", "0.2", "0.15", "--dtype", dtype, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["settings"]["dtype"] == dtype
+    assert [s["x"] for s in out["steps"]] == [v[0] for v in case["steps"]["x"]]
+    assert [s["eg2"] for s in out["steps"]] == [v[0] for v in case["steps"]["eg2"]]
+    table = run("trace", "0.1", "0.2", "0.15", "--dtype", dtype)
+    assert table.exit_code == 0 and dtype in table.stdout
+
+
+def test_lr_dtype_stays_float64_or_float32(run):
+    result = run("trace", "0.1", "--lr-dtype", "float16")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
 
 
 def test_the_recordings_hold_what_they_are_for():
