@@ -15,7 +15,10 @@ from .i18n import N_, _, _f
 from .render import HEADINGS
 from .report import COUNT, TEXT, Column, Document, Gap, Heading, Para, Records, Table
 
-TOLERANCE = 1e-12  # traces part where a value differs by more than this times its parameter's scale
+TOLERANCE = 1e-12  # float64 traces part where a value differs by more than this times its parameter's scale
+# Where either trace is narrower than float64, any difference in a value as the type holds it parts them: a last
+# bit that differs is the arithmetic's own doing (fused or not, a scalar rounded or not), and frameworks that agree
+# there agree bit for bit.
 QUANTITIES = ("g_eff", "eg2", "eta", "dx", "edx2", "x")  # in the order a step computes them
 
 # Why a difference in each setting matters, in one sentence.
@@ -26,10 +29,24 @@ WHY = {
     "weight_decay": N_("weight decay pulls x toward 0 at every step, in proportion to x."),
     "weight_decay_mode": N_("coupled decay enters E[g²] through the gradient; decoupled decay shrinks x outside it."),
     "maximize": N_("maximize negates the gradient: x climbs instead of descending."),
-    "dtype": N_("float32 rounds every operation to 24 bits: the traces part near 1e-7 relative."),
+    "dtype": N_("float32 rounds every operation to 24 bits (float16 11, bfloat16 8): the traces part near 6e-8 "
+                "relative (float16 5e-4, bfloat16 4e-3)."),
     "lr_dtype": N_("Keras keeps lr in float32: 0.001 steps as 0.0010000000474974513."),
     "hyper_float32": N_("hyperparameters held in float32 are not the values given: 0.95 becomes 0.949999988."),
     "rate_eg2": N_("TensorFlow.js divides by E[g²]_{t−1}: its first step is −lr·g exactly."),
+}
+# Why two arithmetics differ, by the pair (in either order).
+WHY_ARITHMETIC = {
+    frozenset({"fused", "unfused"}): N_(
+        "torch's CPU kernels round ((1 − ρ)·g)·g + ρ·E once (a fused multiply-add); optax and XLA do not contract to "
+        "fused multiply-adds: (1 − ρ)·(g·g), ρ·E and their sum are each rounded. Below float64 the last bit differs "
+        "from step 1; in float64 the two stay within about 1e-16."),
+    frozenset({"fused", "foreach"}): N_(
+        "torch's foreach kernels round ρ to the parameter's type before _foreach_mul_: the same as single-tensor in "
+        "float32 and float64, a different last bit in float16 and bfloat16."),
+    frozenset({"foreach", "unfused"}): N_(
+        "torch's foreach kernels fuse a·b + c as its single-tensor ones do; optax and XLA round every operation on "
+        "its own."),
 }
 
 
@@ -41,6 +58,7 @@ class Side:
     preset: str | None
     settings: core.Settings
     steps: core.Step | None = None
+    explains: list | None = None  # the differing settings that alone part the traces where they part (``cause``)
 
     def as_dict(self) -> dict:
         return {"spec": self.spec, "preset": self.preset, **dataclasses.asdict(self.settings)}
@@ -67,13 +85,17 @@ def _value(key: str, text: str):
 
 
 def parse_side(spec: str) -> tuple[str | None, dict]:
-    """A preset name, or ``key=value,...`` (``preset=NAME`` among them starts from that preset)."""
+    """A preset name, or ``key=value,...`` (``preset=NAME`` among them starts from that preset; so does a preset's
+    name as the first item: ``optax,lr=1``)."""
     from .presets import PRESETS
     from .settings import DEFAULTS
 
     text = spec.strip()
     if text in PRESETS:
         return text, {}
+    first, comma, rest = text.partition(",")
+    if comma and first.strip() in PRESETS and "=" not in first:
+        text = f"preset={first.strip()},{rest}"
     if "=" not in text:
         raise SettingsError(_f(
             "%(spec)s is neither a preset (%(presets)s) nor a set of settings such as rho=0.9,lr=0.5",
@@ -94,10 +116,19 @@ def parse_side(spec: str) -> tuple[str | None, dict]:
     return preset, given
 
 
-def side(spec: str) -> Side:
+def side(spec: str, common: dict | None = None, notes: list | None = None) -> Side:
+    """One side from its spec; ``common``: settings given to both (diff's --dtype, --arithmetic), which the spec's
+    own keys override. A preset without a default learning rate (optax, mlx) runs with lr 1, said in ``notes``."""
+    from .presets import PRESETS
     from .settings import resolve
 
     preset, given = parse_side(spec)
+    given = {**{k: v for k, v in (common or {}).items() if v is not None}, **given}
+    if preset in PRESETS and PRESETS[preset].get("lr", 1.0) is None and given.get("lr") is None:
+        given["lr"] = 1.0
+        if notes is not None:
+            notes.append(_f("%(side)s: %(preset)s has no default learning rate; lr = 1 is used (give %(preset)s,"
+                            "lr=... to choose)", side=spec, preset=preset))
     chosen = resolve(preset, given)
     chosen["nonfinite"] = "continue"  # both traces are shown whole: an overflow is part of the difference
     return Side(spec, preset, core.Settings(**chosen))
@@ -112,6 +143,7 @@ def run(a: Side, b: Side, grads: np.ndarray, initial) -> None:
     for s in (a, b):
         with np.errstate(all="ignore"):
             s.steps = core.run(grads, s.settings, initial(grads.shape[1], s.settings.dtype), derived=True)
+    a.explains = b.explains = cause(a, b, grads, initial)
 
 
 def differences(a: Side, b: Side) -> list[dict]:
@@ -122,8 +154,37 @@ def differences(a: Side, b: Side) -> list[dict]:
     for key in da:
         if key == "nonfinite" or _same(da[key], db[key]) or (key == "weight_decay_mode" and no_decay):
             continue
-        out.append({"setting": key, "a": da[key], "b": db[key], "why": _(WHY[key]) if key in WHY else ""})
+        why = WHY_ARITHMETIC.get(frozenset({da[key], db[key]})) if key == "arithmetic" else WHY.get(key)
+        out.append({"setting": key, "a": da[key], "b": db[key], "why": _(why) if why else ""})
     return out
+
+
+def tolerance(a: Side, b: Side) -> float:
+    """How far apart two values may be, times their parameter's scale, and still agree: TOLERANCE where both
+    traces are float64, else 0 (a different last bit parts them)."""
+    return TOLERANCE if a.settings.dtype == b.settings.dtype == "float64" else 0.0
+
+
+def cause(a: Side, b: Side, grads: np.ndarray, initial) -> list[str]:
+    """The settings that explain where the traces part: each differing setting of B put alone into A's settings
+    (A's trace replayed) that parts from A at the same step and quantity. Empty where none does alone."""
+    part = parting(a, b)
+    if part is None:
+        return []
+    found = []
+    for d in differences(a, b):
+        key = d["setting"]
+        try:
+            changed = dataclasses.replace(a.settings, **{key: d["b"]})
+        except (SettingsError, TypeError, ValueError):
+            continue
+        trial = Side(a.spec, a.preset, changed)
+        with np.errstate(all="ignore"):
+            trial.steps = core.run(grads, changed, initial(grads.shape[1], changed.dtype), derived=True)
+        alone = parting(a, trial, tolerance(a, b))
+        if alone is not None and (alone["t"], alone["quantity"]) == (part["t"], part["quantity"]):
+            found.append(key)
+    return found
 
 
 def _each(value) -> list:
@@ -134,10 +195,12 @@ def _same(u, v) -> bool:
     return u == v or (isinstance(u, float) and isinstance(v, float) and math.isnan(u) and math.isnan(v))
 
 
-def parting(a: Side, b: Side) -> dict | None:
+def parting(a: Side, b: Side, tol: float | None = None) -> dict | None:
     """The first step, and in it the first quantity (in the order a step computes them) and parameter, where the
-    traces differ by more than TOLERANCE times that parameter's scale (the largest |value| of the quantity over
-    both traces); a value finite in one trace and not in the other parts them too. None: they agree."""
+    traces differ by more than ``tol`` (``tolerance``: TOLERANCE for two float64 traces, else 0) times that
+    parameter's scale (the largest |value| of the quantity over both traces); a value finite in one trace and not
+    in the other parts them too. None: they agree."""
+    tol = tolerance(a, b) if tol is None else tol
     best = None
     for order, name in enumerate(QUANTITIES):
         if name == "g_eff" and not any(_g_eff_differs(s.settings) for s in (a, b)):
@@ -148,7 +211,7 @@ def parting(a: Side, b: Side) -> dict | None:
         both = np.where(finite, np.maximum(np.abs(u), np.abs(v)), 0.0)
         scale = np.maximum(both.max(axis=0) if both.size else 0.0, np.finfo(float).tiny)
         with np.errstate(invalid="ignore"):
-            apart = np.where(finite, np.abs(u - v) > TOLERANCE * scale,
+            apart = np.where(finite, np.abs(u - v) > tol * scale,
                              ~((np.isnan(u) & np.isnan(v)) | (u == v)))
         if not apart.any():
             continue
@@ -169,8 +232,8 @@ def data(a: Side, b: Side, grads, names, source: str, start: dict) -> Records:
     """The machine view: settings (both sides, the start, the input), the steps with both sides' values, then what
     differs and where the traces part (NaN and infinities marked, never lost)."""
     part = parting(a, b)
-    settings = {"a": a.as_dict(), "b": b.as_dict(), **start, "input": source, "tolerance": TOLERANCE}
-    parted = None if part is None else {**part, "parameter": names[part["parameter"]]}
+    settings = {"a": a.as_dict(), "b": b.as_dict(), **start, "input": source, "tolerance": tolerance(a, b)}
+    parted = None if part is None else {**part, "parameter": names[part["parameter"]], "because": a.explains or []}
     columns = ["t", "param", "g"] + [f"{q}_{letter}" for letter in "ab" for q in COLUMNS]
 
     def rows():
@@ -196,6 +259,8 @@ def summary_lines(a: Side, b: Side, names, digits: int) -> list[str]:
     part = parting(a, b)
     steps = a.steps.g.shape[0]
     if part is None:
+        if tolerance(a, b) == 0:
+            return [_f("The traces agree bit for bit over all %(steps)s steps.", steps=steps)]
         return [_f("The traces agree within %(tol)s of each parameter's scale over all %(steps)s steps.",
                    tol="1e-12", steps=steps)]
     where = _f("step %(t)s", t=part["t"]) + (f", {names[part['parameter']]}" if len(names) > 1 else "")
@@ -203,8 +268,11 @@ def summary_lines(a: Side, b: Side, names, digits: int) -> list[str]:
     a_text, b_text = numfmt.sig(part["a"], digits), numfmt.sig(part["b"], digits)
     if a_text == b_text:
         a_text, b_text = numfmt.full(part["a"]), numfmt.full(part["b"])
-    return [_f("The traces part at %(where)s, in %(quantity)s: %(a)s (A) against %(b)s (B).", where=where,
-               quantity=HEADINGS[part["quantity"]][0], a=a_text, b=b_text)]
+    lines = [_f("The traces part at %(where)s, in %(quantity)s: %(a)s (A) against %(b)s (B).", where=where,
+                quantity=HEADINGS[part["quantity"]][0], a=a_text, b=b_text)]
+    if a.explains:
+        lines.append(_f("%(settings)s alone parts them there.", settings=", ".join(a.explains)))
+    return lines
 
 
 def _shown(settings: core.Settings) -> dict:
