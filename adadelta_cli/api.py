@@ -85,7 +85,8 @@ def trace(grads, *, preset: str | None = None, rho: float | None = None, eps: fl
           lr: float | None = None, x0=0.0, eg2_init=0.0, edx2_init=0.0, weight_decay: float | None = None,
           weight_decay_mode: str | None = None, maximize: bool | None = None, dtype: str | None = None,
           lr_dtype: str | None = None, hyper_float32: str | None = None, rate_eg2: str | None = None,
-          nonfinite: str | None = None, arithmetic: str | None = None, names: list[str] | None = None) -> Trace:
+          nonfinite: str | None = None, arithmetic: str | None = None,
+          subnormals: str | None = None, names: list[str] | None = None) -> Trace:
     """Run Adadelta over ``grads`` (a sequence of numbers, or steps × parameters) and return every quantity.
 
     Settings default to the preset's (``article``, ``paper``, ``pytorch``, ``keras``, ``optax``, ...), else the
@@ -96,7 +97,7 @@ def trace(grads, *, preset: str | None = None, rho: float | None = None, eps: fl
     E[g²]_{t−1} as TensorFlow.js does; ``nonfinite="continue"`` carries on through an overflow as IEEE arithmetic
     (and the frameworks) do, instead of raising NumericError; ``dtype`` "float16" or "bfloat16" computes as torch's
     CPU kernels do in those types; ``arithmetic`` "unfused" rounds each operation on its own (optax, numpy),
-    "foreach" as torch with foreach=True:
+    "foreach" as torch with foreach=True; ``subnormals="flush"`` flushes subnormal numbers to zero as XLA does:
 
     >>> trace([0.1], rho=2)
     Traceback (most recent call last):
@@ -106,7 +107,7 @@ def trace(grads, *, preset: str | None = None, rho: float | None = None, eps: fl
     chosen = resolve(preset, {"rho": rho, "eps": eps, "lr": lr, "weight_decay": weight_decay, "maximize": maximize,
                               "weight_decay_mode": weight_decay_mode, "dtype": dtype, "lr_dtype": lr_dtype,
                               "hyper_float32": hyper_float32, "rate_eg2": rate_eg2, "nonfinite": nonfinite,
-                              "arithmetic": arithmetic})
+                              "arithmetic": arithmetic, "subnormals": subnormals})
     settings = core.Settings(**chosen)
     values = np.asarray(grads, dtype=np.float64)
     if values.ndim == 1:

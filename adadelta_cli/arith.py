@@ -170,6 +170,58 @@ class UnfusedNarrowArith(Unfused, NarrowArith):
     pass
 
 
+class Flush:
+    """Subnormal numbers flushed to zero, as XLA on the CPU computes (FTZ and DAZ set): a subnormal operand is read
+    as a zero of its sign, and a subnormal result is written as one. float16 and bfloat16 flush at float32's
+    smallest normal, where their arithmetic (float32) happens."""
+
+    def _flushed(self, v):
+        if v is None:
+            return v
+        a = np.asarray(v)
+        if not np.issubdtype(a.dtype, np.floating):
+            return v
+        tiny = np.finfo(np.float32 if a.dtype != np.float64 else np.float64).tiny
+        with np.errstate(invalid="ignore"):
+            small = np.abs(a) < tiny
+        if not np.any(small):
+            return v
+        return np.where(small, np.copysign(np.zeros((), a.dtype), a), a).astype(a.dtype)
+
+    def _result(self, r, out):
+        flushed = self._flushed(r)
+        if flushed is r:
+            return r
+        if out is None:
+            return flushed if np.ndim(r) else type(r)(flushed) if isinstance(r, np.generic) else flushed
+        out[...] = flushed
+        return out
+
+    def mul(self, a, b, out=None):
+        return self._result(super().mul(self._flushed(a), self._flushed(b), out=out), out)
+
+    def add(self, a, b, out=None):
+        return self._result(super().add(self._flushed(a), self._flushed(b), out=out), out)
+
+    def div(self, a, b, out=None):
+        return self._result(super().div(self._flushed(a), self._flushed(b), out=out), out)
+
+    def sqrt(self, a, out=None):
+        return self._result(super().sqrt(self._flushed(a), out=out), out)
+
+    def neg(self, a, out=None):
+        return self._result(super().neg(self._flushed(a), out=out), out)
+
+    def fma(self, a, b, c, out=None):
+        return self._result(super().fma(self._flushed(a), self._flushed(b), self._flushed(c), out=out), out)
+
+    def addcmul(self, c, a, b, value: float, out=None):
+        if isinstance(self, Unfused):  # made of mul and add, which flush each of their own
+            return super().addcmul(c, a, b, value, out=out)
+        return self._result(super().addcmul(self._flushed(c), self._flushed(a), self._flushed(b), value, out=out),
+                            out)
+
+
 VECTOR_ELEMENTS = 32  # float16/bfloat16 elements one pass of torch's vectorized CPU loop takes (AVX-512)
 
 
@@ -214,16 +266,26 @@ def _class(dtype: str, kind: str):
 
 
 _ARITH: dict = {}
+_FLUSHING: dict = {}
 
 
-def arithmetic(dtype: str = "float64", size: int | None = None, kind: str = "fused") -> Arith:
-    """The arithmetic for ``dtype`` under convention ``kind`` (fused, foreach, unfused); with ``size``, one that
-    works in place in its own buffers."""
+def _flushing(cls):
+    if cls not in _FLUSHING:
+        _FLUSHING[cls] = type("Flush" + cls.__name__, (Flush, cls), {})
+    return _FLUSHING[cls]
+
+
+def arithmetic(dtype: str = "float64", size: int | None = None, kind: str = "fused", flush: bool = False) -> Arith:
+    """The arithmetic for ``dtype`` under convention ``kind`` (fused, foreach, unfused), subnormals flushed to zero
+    with ``flush``; with ``size``, one that works in place in its own buffers."""
+    cls = _class(dtype, kind)
+    if flush:
+        cls = _flushing(cls)
     if size:
-        return _class(dtype, kind)(dtype, size)
-    if (dtype, kind) not in _ARITH:
-        _ARITH[dtype, kind] = _class(dtype, kind)(dtype)
-    return _ARITH[dtype, kind]
+        return cls(dtype, size)
+    if (dtype, kind, flush) not in _ARITH:
+        _ARITH[dtype, kind, flush] = cls(dtype)
+    return _ARITH[dtype, kind, flush]
 
 
 def fma64(a, b, c, out=None, scratch=None) -> np.ndarray:

@@ -50,6 +50,7 @@ class Settings:
     rate_eg2: str = "current"  # η divides by E[g²]_t (Algorithm 1) or E[g²]_{t−1} ("previous": TensorFlow.js)
     nonfinite: str = "stop"  # at the first NaN or infinity: stop (NumericError) or continue as IEEE arithmetic does
     arithmetic: str = "fused"  # fused (torch's CPU kernels), foreach (torch foreach=True), unfused (optax, XLA, numpy)
+    subnormals: str = "keep"  # keep (IEEE gradual underflow) or flush (to zero, operands and results: XLA on the CPU)
 
     def __post_init__(self) -> None:
         from .settings import validate
@@ -74,6 +75,10 @@ class Settings:
             factor = np.float32(1.0) - np.float32(np.float32(wd) * np.float32(lr))
             return factor.astype(np.float64) if isinstance(factor, np.ndarray) else float(factor)
         return 1.0 - lr * wd
+
+    def ops(self, size: int | None = None) -> Arith:
+        """The arithmetic these settings compute in: the dtype, the convention, subnormals kept or flushed."""
+        return arithmetic(self.dtype, size, self.arithmetic, self.subnormals == "flush")
 
     @property
     def per_parameter(self) -> bool:
@@ -135,7 +140,7 @@ def update(g, state: State, settings: Settings, *, eg2: np.ndarray | None = None
     >>> float(step.eg2[0]), float(f"{step.eta[0]:.6g}"), float(f"{step.dx[0]:.6g}")
     (0.0005000000000000004, 0.0446767, -0.00446767)
     """
-    ops = arithmetic(settings.dtype, kind=settings.arithmetic)
+    ops = settings.ops()
     g = ops.cast(g)
     values = {"g": g, "eg2_prev": state.eg2, "edx2_prev": state.edx2, "x_prev": state.x}
     # Overflow and 0/0 are let through here and reported, with their step, by check_finite.
@@ -288,7 +293,8 @@ def advance(grads: np.ndarray, settings: Settings, state: State, *, method: str 
 
 def _fast_paths_apply(settings: Settings) -> bool:
     """The fast paths (plain Python, the kernel) compute float64 with torch's fused roundings only."""
-    return settings.dtype == "float64" and settings.arithmetic in ("fused", "foreach")
+    return settings.dtype == "float64" and settings.arithmetic in ("fused", "foreach") and \
+        settings.subnormals == "keep"
 
 
 def _kernel_applies(settings: Settings) -> bool:
@@ -309,7 +315,7 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
     if settings.per_parameter:
         return _by_groups(grads, settings, state, method=method, derived=derived)
     steps, size = grads.shape
-    ops = arithmetic(settings.dtype, size, settings.arithmetic)
+    ops = settings.ops(size)
     g = ops.cast(grads)  # beyond float32's range: infinite, as a float32 framework reads it
     mode = Mode.of(settings)
     differs = mode.g_eff
@@ -537,7 +543,7 @@ def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, settings: 
         eta, dx = empty(shape, np.float64), empty(shape, np.float64)
         kernel.derive(*np.broadcast_arrays(edx2_prev, eg2, g_eff), settings.eps, eta, dx)
         return eta, dx
-    ops = arithmetic(settings.dtype, kind=settings.arithmetic)
+    ops = settings.ops()
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         eta = rate(edx2_prev, eg2, settings.eps, ops)
         return eta, delta(eta, g_eff, ops)

@@ -34,6 +34,8 @@ WHY = {
     "lr_dtype": N_("Keras keeps lr in float32: 0.001 steps as 0.0010000000474974513."),
     "hyper_float32": N_("hyperparameters held in float32 are not the values given: 0.95 becomes 0.949999988."),
     "rate_eg2": N_("TensorFlow.js divides by E[g²]_{t−1}: its first step is −lr·g exactly."),
+    "subnormals": N_("XLA flushes subnormal numbers to zero: with gradients or squares below 1.2e-38 (float32) the "
+                     "traces part, one giving 0 or NaN where the other keeps a tiny value."),
 }
 # Why two arithmetics differ, by the pair (in either order).
 WHY_ARITHMETIC = {

@@ -50,6 +50,11 @@ class Arithmetic(str, Enum):
     unfused = "unfused"
 
 
+class Subnormals(str, Enum):
+    keep = "keep"
+    flush = "flush"
+
+
 class NonFinite(str, Enum):
     stop = "stop"
     continue_ = "continue"
@@ -114,6 +119,11 @@ ArithmeticOpt = Annotated[Optional[Arithmetic], typer.Option(
     "unfused, each operation rounded on its own in the formula's order, as optax and numpy. [default: the "
     "preset's (unfused for optax), else fused]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
     case_sensitive=False)]
+SubnormalsOpt = Annotated[Optional[Subnormals], typer.Option(
+    "--subnormals", help=N_("Subnormal numbers (below 1.2e-38 in float32, 2.2e-308 in float64): keep them, as IEEE "
+    "arithmetic and torch do, or flush them to zero, operands and results, as XLA on the CPU does (JAX, optax, "
+    "TensorFlow with XLA). [default: the preset's (flush for optax), else keep]"), rich_help_panel=SETTINGS_PANEL,
+    show_default=False, case_sensitive=False)]
 LrDTypeOpt = Annotated[Optional[DType], typer.Option(
     "--lr-dtype", help=N_("Precision lr is held in: float32 as Keras keeps it (a float32 variable). "
     "[default: the preset's, else float64]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
@@ -205,7 +215,8 @@ class Resolved:
                 **({"hyper_float32": s.hyper_float32} if s.hyper_float32 else {}),
                 **({"rate_eg2": s.rate_eg2} if s.rate_eg2 != "current" else {}),
                 **({"nonfinite": s.nonfinite} if s.nonfinite != "stop" else {}),
-                **({"arithmetic": s.arithmetic} if s.arithmetic != "fused" else {})}
+                **({"arithmetic": s.arithmetic} if s.arithmetic != "fused" else {}),
+                **({"subnormals": s.subnormals} if s.subnormals != "keep" else {})}
 
 
 def per_parameter(text: str | float | None, option: str):
@@ -237,7 +248,7 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
             weight_decay_mode: WeightDecayMode | None = None, maximize: bool | None = None,
             dtype: ArithDType | None = None, lr_dtype: DType | None = None, hyper_float32: str | None = None,
             rate_eg2: RateEg2 | None = None, nonfinite: NonFinite | None = None,
-            arithmetic: Arithmetic | None = None,
+            arithmetic: Arithmetic | None = None, subnormals: Subnormals | None = None,
             base: dict | None = None, initial_options: tuple[str, str, str] = ("--x0", "--eg2-init", "--edx2-init"),
             ) -> Resolved:
     """The command line's options as Settings: resolved by ``settings.resolve`` (explicit options, else ``base``,
@@ -257,6 +268,7 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
         "hyper_float32": hyper_float32, "rate_eg2": rate_eg2.value if rate_eg2 else None,
         "nonfinite": nonfinite.value if nonfinite else None,
         "arithmetic": arithmetic.value if arithmetic else None,
+        "subnormals": subnormals.value if subnormals else None,
     }, base, spelling=resolving.CLI, notes=notes)
     from .output import warn
 
@@ -279,10 +291,11 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
 SETTINGS_OPTIONS = {"rho": Rho, "eps": Eps, "lr": Lr, "x0": X0, "eg2_init": Eg2Init, "edx2_init": Edx2Init,
                     "weight_decay": WeightDecay, "weight_decay_mode": WdMode, "maximize": Maximize,
                     "preset": PresetOpt, "dtype": DTypeOpt, "lr_dtype": LrDTypeOpt, "hyper_float32": HyperFloat32Opt,
-                    "rate_eg2": RateEg2Opt, "nonfinite": NonFiniteOpt, "arithmetic": ArithmeticOpt}
+                    "rate_eg2": RateEg2Opt, "nonfinite": NonFiniteOpt, "arithmetic": ArithmeticOpt,
+                    "subnormals": SubnormalsOpt}
 SETTINGS = ("rho", "eps", "lr", "x0", "eg2_init", "edx2_init", "weight_decay", "weight_decay_mode", "maximize",
             "preset", "dtype", "lr_dtype")
-CONVENTIONS = ("hyper_float32", "rate_eg2", "nonfinite", "arithmetic")
+CONVENTIONS = ("hyper_float32", "rate_eg2", "nonfinite", "arithmetic", "subnormals")
 # The settings options stand before the first of these in --help (the output options), else at the end.
 _OUTPUT_PARAMETERS = ("format", "latex_fragment", "output_path", "digits")
 

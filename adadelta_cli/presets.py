@@ -20,8 +20,10 @@ PRESETS: dict[str, dict] = {
     # variable's dtype: a float64 variable still steps with float32-rounded hyperparameters.
     "tf1": {"rho": 0.95, "eps": 1e-8, "lr": 0.001, "weight_decay_mode": "coupled", "hyper_float32": "rho,eps,lr"},
     # optax.adadelta: add_decayed_weights (coupled), then scale_by_adadelta, then scale_by_learning_rate; each
-    # operation rounded on its own, (1 − ρ)·g² + ρ·E in that order (no fused multiply-add without jax.jit).
-    "optax": {"rho": 0.9, "eps": 1e-6, "lr": None, "weight_decay_mode": "coupled", "arithmetic": "unfused"},
+    # operation rounded on its own, (1 − ρ)·g² + ρ·E in that order (no fused multiply-add without jax.jit), and
+    # subnormals flushed to zero as XLA does on the CPU.
+    "optax": {"rho": 0.9, "eps": 1e-6, "lr": None, "weight_decay_mode": "coupled", "arithmetic": "unfused",
+              "subnormals": "flush"},
     # tf.keras 2.11+ (tf_keras.optimizers.Adadelta): lr a float32 variable, weight_decay cast through a float32
     # tensor, ρ and ε plain Python floats; decoupled decay x − x·wd·lr before the step. (The legacy optimizer of
     # tf.keras ≤ 2.10 holds lr and ρ in float32 instead: --hyper-float32 lr,rho.)

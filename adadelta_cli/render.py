@@ -96,6 +96,8 @@ def settings_text(settings: dict, digits: int = 6) -> str:
         parts.append(settings["dtype"])
     if settings.get("arithmetic", "fused") != "fused":
         parts.append(_(ARITHMETIC_TITLES.get(settings["arithmetic"], settings["arithmetic"])))
+    if settings.get("subnormals", "keep") != "keep":
+        parts.append(_("subnormals flushed to zero"))
     if settings.get("hyper_float32"):
         parts.append(_("%(names)s held in float32") % {"names": ", ".join(
             HYPER_SYMBOLS.get(name, name) for name in settings["hyper_float32"].split(","))})

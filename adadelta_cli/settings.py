@@ -32,19 +32,21 @@ RATE_EG2 = ("current", "previous")  # η's denominator: E[g²]_t (Algorithm 1) o
 # add_(alpha=)), foreach (torch with foreach=True: as fused, but in float16/bfloat16 _foreach_mul_ rounds ρ to the
 # type first), unfused (each operation rounded on its own in the formula's order: optax without jit, numpy).
 ARITHMETICS = ("fused", "foreach", "unfused")
+SUBNORMALS = ("keep", "flush")  # IEEE gradual underflow, or flushed to zero as XLA on the CPU does
 NONFINITE = ("stop", "continue")  # at the first NaN or infinity: stop naming the step, or go on as IEEE does
 # Every setting a run has, with its default (the article's and the paper's). lr and weight_decay may also be a
 # list, one value per parameter (as parameter groups give them).
 DEFAULTS = {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay": 0.0, "weight_decay_mode": "coupled",
             "maximize": False, "dtype": "float64", "lr_dtype": "float64", "hyper_float32": "",
-            "rate_eg2": "current", "nonfinite": "stop", "arithmetic": "fused"}
+            "rate_eg2": "current", "nonfinite": "stop", "arithmetic": "fused",
+            "subnormals": "keep"}
 
 API = {}  # the API's keyword arguments are the settings' own names
 CLI = {"rho": "--rho", "eps": "--eps", "lr": "--lr", "weight_decay": "--weight-decay",
        "weight_decay_mode": "--weight-decay-mode", "maximize": "--maximize", "dtype": "--dtype",
        "lr_dtype": "--lr-dtype", "preset": "--preset", "x0": "--x0", "eg2_init": "--eg2-init",
        "edx2_init": "--edx2-init", "hyper_float32": "--hyper-float32", "rate_eg2": "--rate-eg2",
-       "nonfinite": "--nonfinite", "arithmetic": "--arithmetic"}
+       "nonfinite": "--nonfinite", "arithmetic": "--arithmetic", "subnormals": "--subnormals"}
 
 
 def spell(name: str, spelling: dict) -> str:
@@ -71,7 +73,7 @@ def validate(values: dict, spelling: dict = API) -> None:
         raise bad(N_("%(name)s must be a finite number >= 0, got %(value)s"), "weight_decay")
     for name, allowed in (("weight_decay_mode", WEIGHT_DECAY_MODES), ("dtype", DTYPES), ("lr_dtype", LR_DTYPES),
                           ("rate_eg2", RATE_EG2), ("nonfinite", NONFINITE),
-                          ("arithmetic", ARITHMETICS)):
+                          ("arithmetic", ARITHMETICS), ("subnormals", SUBNORMALS)):
         if values.get(name, DEFAULTS[name]) not in allowed:
             raise bad(N_("%(name)s must be one of %(choices)s, got %(value)s"), name, choices=", ".join(allowed))
     named = values.get("hyper_float32", "")

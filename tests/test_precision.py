@@ -121,9 +121,7 @@ OPTAX_EAGER = ["optax_float64_eager", "optax_float32_eager"]
 def test_optax_without_jit_is_the_unfused_arithmetic(name, index):
     doc = load(name)
     run = doc["runs"][index]
-    if run["case"] == "subnormal":
-        pytest.skip("XLA flushes subnormals to zero: see the --subnormals tests")
-    steps = replay(run, dtype=doc["dtype"], arithmetic="unfused")
+    steps = replay(run, dtype=doc["dtype"], arithmetic="unfused", subnormals="flush")
     for q in ("eg2", "edx2", "x"):
         ref = np.array(run["steps"][q], dtype=doc["dtype"])
         assert np.array_equal(getattr(steps, q), ref, equal_nan=True), (run["case"], q)
@@ -134,9 +132,7 @@ def test_optax_under_jit_within_tolerance(name, index):
     """XLA under jax.jit fuses and reorders: not bit for bit, within 1e-12 (float64) or 32 ulps (float32)."""
     doc = load(name)
     run = doc["runs"][index]
-    if run["case"] == "subnormal":
-        pytest.skip("XLA flushes subnormals to zero: see the --subnormals tests")
-    steps = replay(run, dtype=doc["dtype"], arithmetic="unfused")
+    steps = replay(run, dtype=doc["dtype"], arithmetic="unfused", subnormals="flush")
     for q in ("eg2", "edx2", "x"):
         ref = np.array(run["steps"][q])
         assert same_nonfinite(getattr(steps, q), ref), (run["case"], q)
@@ -304,8 +300,8 @@ def test_diff_verdict_matches_the_recordings(spec_a, file_a, spec_b, file_b, dty
     runs_b = {r["case"]: r for r in load(file_b.format(d=dtype))["runs"]}
     seen = set()
     for case, run_a in runs_a.items():
-        if case not in runs_b or case == "subnormal" and "optax" in spec_b:
-            continue  # optax has no maximize; XLA flushes subnormals (the --subnormals tests)
+        if case not in runs_b:
+            continue  # optax has no maximize
         expected = recorded_parting(run_a, runs_b[case], dtype)
         a, b = diff_sides(spec_a, spec_b, run_a, dtype)
         part = diffing.parting(a, b)
@@ -329,7 +325,7 @@ def test_diff_pytorch_optax_float32_names_the_arithmetic(run):
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["parted"]["quantity"] == "eg2" and doc["parted"]["because"] == ["arithmetic"]
-    assert [d["setting"] for d in doc["differences"]] == ["arithmetic"]
+    assert [d["setting"] for d in doc["differences"]] == ["arithmetic", "subnormals"]
     assert "fused multiply-add" in doc["differences"][0]["why"]
     assert "lr = 1 is used" in result.stderr
 
@@ -342,3 +338,37 @@ def test_diff_says_float64_fused_and_unfused_agree(run):
     assert "agree within 1e-12" in table.stdout
     bitwise = run("diff", "pytorch", "pytorch", "--dtype", "float16")
     assert "agree bit for bit" in bitwise.stdout
+
+
+# --- subnormals kept (IEEE, torch) or flushed to zero (XLA) ----------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_xla_flushes_subnormals_and_torch_keeps_them(dtype):
+    optax_run = {r["case"]: r for r in load(f"optax_{dtype}_eager")["runs"]}["subnormal"]
+    torch_run = {r["case"]: r for r in load(f"torch_{dtype}_single")["runs"]}["subnormal"]
+    ref = np.array(optax_run["steps"]["x"], dtype=dtype)
+    kept = replay(optax_run, dtype=dtype, arithmetic="unfused", subnormals="keep").x
+    flushed = replay(optax_run, dtype=dtype, arithmetic="unfused", subnormals="flush").x
+    assert np.array_equal(flushed, ref, equal_nan=True) and not np.array_equal(kept, ref, equal_nan=True)
+    assert np.array_equal(replay(torch_run, dtype=dtype).x, np.array(torch_run["steps"]["x"], dtype=dtype))
+
+
+def test_subnormals_from_the_command_line(run):
+    # ε = 1e-40 is subnormal in float32: flushed, √(0 + 0)/√(0 + 0) is 0/0 at step 1 (as XLA gives it)
+    kept = run("trace", "1e-41", "--dtype", "float32", "--eps", "1e-40", "--format", "json")
+    flushed = run("trace", "1e-41", "--dtype", "float32", "--eps", "1e-40", "--subnormals", "flush",
+                  "--nonfinite", "continue", "--format", "json")
+    assert kept.exit_code == 0 and flushed.exit_code == 0, (kept.stderr, flushed.stderr)
+    assert json.loads(kept.stdout)["steps"][0]["eta"] == 1.0
+    step = json.loads(flushed.stdout)["steps"][0]
+    assert step["eta"] == "NaN" and json.loads(flushed.stdout)["settings"]["subnormals"] == "flush"
+    title = run("trace", "0.1", "--subnormals", "flush")
+    assert "subnormals flushed to zero" in title.stdout
+
+
+def test_the_optax_preset_flushes():
+    from adadelta_cli.settings import resolve
+
+    chosen = resolve("optax", {"lr": 1.0})
+    assert chosen["subnormals"] == "flush" and chosen["arithmetic"] == "unfused"
+    assert resolve("pytorch", {})["subnormals"] == "keep"

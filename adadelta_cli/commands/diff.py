@@ -5,7 +5,8 @@ from typing import Annotated, Optional
 import typer
 
 from ..i18n import N_, _
-from ..options import X0, ArithmeticOpt, Digits, DTypeOpt, Edx2Init, Eg2Init, LatexFragment, OutputOpt, format_option
+from ..options import (X0, ArithmeticOpt, Digits, DTypeOpt, Edx2Init, Eg2Init, LatexFragment, OutputOpt,
+                       SubnormalsOpt, format_option)
 from ._common import NUMBERS_OK, check_digits, check_fragment
 
 FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
@@ -24,7 +25,7 @@ def command(
         metavar="[INPUT]...", help=N_("Gradients as for trace. None: the article's example 0.1, 0.2, 0.15."),
         show_default=False)] = None,
     x0: X0 = None, eg2_init: Eg2Init = None, edx2_init: Edx2Init = None,
-    dtype: DTypeOpt = None, arithmetic: ArithmeticOpt = None,
+    dtype: DTypeOpt = None, arithmetic: ArithmeticOpt = None, subnormals: SubnormalsOpt = None,
     format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
     digits: Digits = 6,
     show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step of a long trace in the table."),
@@ -39,7 +40,8 @@ def command(
 
     check_digits(digits)
     check_fragment(format.value, latex_fragment)
-    common = {"dtype": dtype.value if dtype else None, "arithmetic": arithmetic.value if arithmetic else None}
+    common = {"dtype": dtype.value if dtype else None, "arithmetic": arithmetic.value if arithmetic else None,
+              "subnormals": subnormals.value if subnormals else None}
     notes: list[str] = []
     side_a, side_b = diffing.side(a, common, notes), diffing.side(b, common, notes)
     for note in notes:
