@@ -66,6 +66,10 @@ CASES = [
     {"name": "overflow_300", "grads": overflowing(300.0, 49), "rho": 0.9, "eps": 1e-6, "lr": 1.0},
     {"name": "tiny_1e-30", "grads": noisy(40, 2, 50, 1e-30), "rho": 0.9, "eps": 1e-6, "lr": 1.0},
     {"name": "subnormal", "grads": noisy(40, 2, 51, [1e-40, 1e-310]), "rho": 0.9, "eps": 1e-40, "lr": 1.0},
+    # 70 parameters in one tensor: torch's vectorized loop takes the first 64 (two float16 vectors on AVX-512), its
+    # scalar loop the last 6, and the two round add_(alpha=) differently in float16 and bfloat16.
+    {"name": "wide", "grads": noisy(30, 70, 53), "rho": 0.9, "eps": 1e-6, "lr": 0.3, "weight_decay": 0.01,
+     "x0": 0.5},
     {"name": "zeros", "grads": np.where(noisy(30, 2, 52) > 0.5, 0.0, noisy(30, 2, 52)), "rho": 0.95, "eps": 1e-6,
      "lr": 1.0},
 ]
