@@ -372,3 +372,15 @@ def test_the_optax_preset_flushes():
     chosen = resolve("optax", {"lr": 1.0})
     assert chosen["subnormals"] == "flush" and chosen["arithmetic"] == "unfused"
     assert resolve("pytorch", {})["subnormals"] == "keep"
+
+
+def test_the_fidelity_page_holds_the_measured_table():
+    """docs/fidelity.md carries scripts/fidelity_table.py's output as it is today (re-run it after re-recording)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fidelity_table", Path(__file__).parent.parent / "scripts" /
+                                                  "fidelity_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    page = (Path(__file__).parent.parent / "docs" / "fidelity.md").read_text()
+    assert module.table() in page
