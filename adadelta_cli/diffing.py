@@ -272,7 +272,7 @@ def summary_lines(a: Side, b: Side, names, digits: int) -> list[str]:
         a_text, b_text = numfmt.full(part["a"]), numfmt.full(part["b"])
     lines = [_f("The traces part at %(where)s, in %(quantity)s: %(a)s (A) against %(b)s (B).", where=where,
                 quantity=HEADINGS[part["quantity"]][0], a=a_text, b=b_text)]
-    if a.explains:
+    if a.explains and len(differences(a, b)) > 1:  # which of several differences it is
         lines.append(_f("%(settings)s alone parts them there.", settings=", ".join(a.explains)))
     return lines
 
