@@ -166,6 +166,39 @@ class UnfusedArith(Unfused, Arith):
     pass
 
 
+class Inductor:
+    """torch.compile's (inductor's) roundings, and Keras 3's on its torch backend: each accumulator as
+    fma(1 − ρ, g·g, ρ·E), the square g·g rounded first (it overflows float32 at |g| > 1.8e19, as those frameworks
+    find), then one fused multiply-add; the other operations as torch's kernels."""
+
+    kind = "inductor"
+
+    def addcmul(self, c, a, b, value: float, out=None):
+        return self.fma(self.scalar(value), self.mul(a, b, out=self.tmp(1)), c, out=out)
+
+
+class InductorArith(Inductor, Arith):
+    pass
+
+
+class KerasArith(Unfused, Arith):
+    """Keras 3 on JAX and TensorFlow: unfused, and Δx as Keras writes it, −(√(E[Δx²] + ε)·g)/√(E[g²] + ε) (the
+    product first, then the division), not −η·g."""
+
+    kind = "keras"
+    keras_order = True
+    rate_terms = None
+
+
+class KerasTorchArith(Inductor, Arith):
+    """Keras 3 on its torch backend: the accumulators as fma(1 − ρ, g·g, ρ·E) (torch's foreach add_ with alpha),
+    Δx in Keras's order (KerasArith)."""
+
+    kind = "keras-torch"
+    keras_order = True
+    rate_terms = None
+
+
 class UnfusedNarrowArith(Unfused, NarrowArith):
     pass
 
@@ -253,13 +286,21 @@ def _exact_scale(a: float) -> bool:
     return a in (0.0, 1.0, -1.0)
 
 
-KINDS = ("fused", "foreach", "unfused")  # the arithmetic conventions (settings.ARITHMETICS holds their meaning)
+KINDS = ("fused", "foreach", "unfused", "inductor", "keras", "keras-torch")  # the arithmetic conventions (settings.ARITHMETICS holds their meaning)
 
 
 def _class(dtype: str, kind: str):
     narrow = dtype in NARROW
     if kind == "unfused":
         return UnfusedNarrowArith if narrow else UnfusedArith
+    if kind == "inductor" and not narrow:
+        return InductorArith
+    if kind == "keras" and not narrow:
+        return KerasArith
+    if kind == "keras-torch" and not narrow:
+        return KerasTorchArith
+    if kind in ("keras", "keras-torch"):
+        return UnfusedNarrowArith
     if narrow:
         return ForeachNarrowArith if kind == "foreach" else NarrowArith
     return Arith  # float64 and float32: torch's foreach kernels round as its single-tensor ones (measured)

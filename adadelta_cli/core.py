@@ -182,12 +182,19 @@ def rate(edx2_prev, eg2, eps: float, ops=None, out=None):
     eps = ops.scalar(eps)
     numerator = ops.sqrt(ops.add(edx2_prev, eps, out=ops.tmp(1)), out=ops.tmp(1))
     denominator = ops.sqrt(ops.add(eg2, eps, out=ops.tmp(2)), out=ops.tmp(2))
+    if getattr(ops, "keras_order", False):
+        ops.rate_terms = (numerator, denominator)  # Δx is then worked out from these, in Keras's order
     return ops.div(numerator, denominator, out=out)
 
 
 def delta(eta, g_eff, ops=None, out=None):
-    """Δx_t = −η_t·g_t."""
+    """Δx_t = −η_t·g_t; in Keras's order (the arithmetic's ``keras_order``), −(√(E[Δx²]_{t−1} + ε)·g_t)/√(E[g²]_t
+    + ε), from the two roots of the η just computed."""
     ops = ops or arithmetic()
+    if getattr(ops, "keras_order", False) and getattr(ops, "rate_terms", None) is not None:
+        numerator, denominator = ops.rate_terms
+        ops.rate_terms = None
+        return ops.neg(ops.div(ops.mul(numerator, g_eff, out=out), denominator, out=out), out=out)
     return ops.neg(ops.mul(eta, g_eff, out=out), out=out)
 
 
@@ -231,8 +238,13 @@ def next_x(x_prev, dx, settings: Settings, ops=None, out=None):
     ops = ops or arithmetic()
     lr = ops.scalar(settings.lr_value)
     if settings.weight_decay and settings.weight_decay_mode == "decoupled":
-        # Keras 3 multiplies the variable by (1 − lr·wd) before the optimizer's own step.
-        x_prev = ops.mul(x_prev, ops.scalar(settings.decay_factor), out=ops.tmp(3))
+        if getattr(ops, "kind", "fused") in ("unfused", "keras"):
+            # Keras 3 on JAX and TensorFlow, tf.keras: x − x·wd·lr, each operation rounded (wd as held).
+            shrink = ops.mul(ops.mul(x_prev, ops.scalar(settings.weight_decay), out=ops.tmp(3)), lr, out=ops.tmp(3))
+            x_prev = ops.add(x_prev, ops.neg(shrink, out=ops.tmp(3)), out=ops.tmp(3))
+        else:
+            # Keras 3 on torch multiplies the variable by (1 − lr·wd) before the optimizer's own step.
+            x_prev = ops.mul(x_prev, ops.scalar(settings.decay_factor), out=ops.tmp(3))
     return ops.fma(lr, dx, x_prev, out=out)
 
 

@@ -198,13 +198,15 @@ def _same(u, v) -> bool:
 
 
 def parting(a: Side, b: Side, tol: float | None = None) -> dict | None:
-    """The first step, and in it the first quantity (in the order a step computes them) and parameter, where the
-    traces differ by more than ``tol`` (``tolerance``: TOLERANCE for two float64 traces, else 0) times that
-    parameter's scale (the largest |value| of the quantity over both traces); a value finite in one trace and not
-    in the other parts them too. None: they agree."""
+    """The first step where the traces' state differs (g_eff where it can differ, E[g²], E[Δx²], x: what a
+    framework carries from step to step), and in that step the first quantity (in the order a step computes them,
+    η and Δx included) and parameter that differ, by more than ``tol`` (``tolerance``: TOLERANCE for two float64
+    traces, else 0) times that parameter's scale (the largest |value| of the quantity over both traces); a value
+    finite in one trace and not in the other parts them too. None: they agree. (A last-bit difference in Δx that
+    x absorbs, and that never reaches E[Δx²], leaves the two runs the same: they agree.)"""
     tol = tolerance(a, b) if tol is None else tol
-    best = None
-    for order, name in enumerate(QUANTITIES):
+    apart = {}
+    for name in QUANTITIES:
         if name == "g_eff" and not any(_g_eff_differs(s.settings) for s in (a, b)):
             continue  # g_eff is g itself (rounded to the dtype): E[g²] shows any difference first
         u = np.asarray(getattr(a.steps, name), dtype=np.float64)
@@ -213,14 +215,17 @@ def parting(a: Side, b: Side, tol: float | None = None) -> dict | None:
         both = np.where(finite, np.maximum(np.abs(u), np.abs(v)), 0.0)
         scale = np.maximum(both.max(axis=0) if both.size else 0.0, np.finfo(float).tiny)
         with np.errstate(invalid="ignore"):
-            apart = np.where(finite, np.abs(u - v) > tol * scale,
-                             ~((np.isnan(u) & np.isnan(v)) | (u == v)))
-        if not apart.any():
-            continue
-        t, p = (int(i) for i in np.argwhere(apart)[0])
-        if best is None or (t, order) < (best["t"] - 1, QUANTITIES.index(best["quantity"])):
-            best = {"t": t + 1, "quantity": name, "parameter": p, "a": float(u[t, p]), "b": float(v[t, p])}
-    return best
+            apart[name] = (np.where(finite, np.abs(u - v) > tol * scale, ~((np.isnan(u) & np.isnan(v)) | (u == v))),
+                           u, v)
+    state_rows = [m.any(axis=1) for name, (m, _u, _v) in apart.items() if name not in ("eta", "dx")]
+    if not state_rows or not np.any(state_rows):
+        return None
+    t = int(np.argmax(np.any(state_rows, axis=0)))
+    for name, (m, u, v) in apart.items():  # in the order a step computes them
+        if m[t].any():
+            p = int(np.argmax(m[t]))
+            return {"t": t + 1, "quantity": name, "parameter": p, "a": float(u[t, p]), "b": float(v[t, p])}
+    return None
 
 
 def _g_eff_differs(settings: core.Settings) -> bool:

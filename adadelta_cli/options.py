@@ -48,6 +48,9 @@ class Arithmetic(str, Enum):
     fused = "fused"
     foreach = "foreach"
     unfused = "unfused"
+    inductor = "inductor"
+    keras = "keras"
+    keras_torch = "keras-torch"
 
 
 class Subnormals(str, Enum):
@@ -116,8 +119,10 @@ NonFiniteOpt = Annotated[Optional[NonFinite], typer.Option(
 ArithmeticOpt = Annotated[Optional[Arithmetic], typer.Option(
     "--arithmetic", help=N_("How each operation rounds: fused, as torch's eager CPU kernels (a·b + c rounded once "
     "in addcmul_ and add_); foreach, as torch with foreach=True (differs from fused in float16 and bfloat16 only); "
-    "unfused, each operation rounded on its own in the formula's order, as optax and numpy. [default: the "
-    "preset's (unfused for optax), else fused]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
+    "unfused, each operation rounded on its own in the formula's order, as optax and numpy; inductor, as "
+    "torch.compile (fma(1 − ρ, g·g, ρ·E), the square rounded first); keras, as Keras 3 on JAX and TensorFlow "
+    "(unfused, Δx = −(√(E[Δx²] + ε)·g)/√(E[g²] + ε) in that order); keras-torch, as Keras 3 on torch (inductor's "
+    "accumulators, Keras's Δx). [default: the preset's, else fused]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
     case_sensitive=False)]
 SubnormalsOpt = Annotated[Optional[Subnormals], typer.Option(
     "--subnormals", help=N_("Subnormal numbers (below 1.2e-38 in float32, 2.2e-308 in float64): keep them, as IEEE "

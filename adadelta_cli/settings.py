@@ -30,8 +30,12 @@ WEIGHT_DECAY_MODES = ("coupled", "decoupled")
 RATE_EG2 = ("current", "previous")  # η's denominator: E[g²]_t (Algorithm 1) or E[g²]_{t−1} (TensorFlow.js)
 # The arithmetic's convention: fused (torch's eager CPU kernels: a·b + c rounded once in addcmul_ and
 # add_(alpha=)), foreach (torch with foreach=True: as fused, but in float16/bfloat16 _foreach_mul_ rounds ρ to the
-# type first), unfused (each operation rounded on its own in the formula's order: optax without jit, numpy).
-ARITHMETICS = ("fused", "foreach", "unfused")
+# type first), unfused (each operation rounded on its own in the formula's order: optax without jit, numpy; Keras 3
+# on JAX and TensorFlow, whose decoupled decay is then x − x·wd·lr), inductor (torch.compile, and Keras 3 on its torch
+# backend: each accumulator fma(1 − ρ, g·g, ρ·E), the square rounded first), keras (Keras 3 on JAX and TensorFlow,
+# tf.keras: unfused, Δx = −(√(E[Δx²] + ε)·g)/√(E[g²] + ε) in that order), keras-torch (Keras 3 on torch: inductor's
+# accumulators, Keras's Δx).
+ARITHMETICS = ("fused", "foreach", "unfused", "inductor", "keras", "keras-torch")
 SUBNORMALS = ("keep", "flush")  # IEEE gradual underflow, or flushed to zero as XLA on the CPU does
 NONFINITE = ("stop", "continue")  # at the first NaN or infinity: stop naming the step, or go on as IEEE does
 # Every setting a run has, with its default (the article's and the paper's). lr and weight_decay may also be a

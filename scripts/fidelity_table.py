@@ -37,24 +37,33 @@ ROWS = [
     ("optax_float32_eager", "--preset optax --dtype float32", "optax, float32"),
     ("optax_float64_jit", "--preset optax", "optax under jax.jit, float64"),
     ("optax_float32_jit", "--preset optax --dtype float32", "optax under jax.jit, float32"),
+    ("keras-torch_float64", "--preset keras", "Keras 3 on torch, float64"),
+    ("keras-torch_float32", "--preset keras --dtype float32", "Keras 3 on torch, float32"),
+    ("keras-jax_float64", "--preset keras-jax", "Keras 3 on JAX, float64"),
+    ("keras-jax_float32", "--preset keras-jax --dtype float32", "Keras 3 on JAX, float32"),
+    ("keras-tensorflow_float64", "--preset keras-tensorflow", "Keras 3 on TensorFlow, float64"),
+    ("keras-tensorflow_float32", "--preset keras-tensorflow --dtype float32", "Keras 3 on TensorFlow, float32"),
 ]
 
 
 def options_of(text: str) -> dict:
+    """The command line's options as settings: the preset's name and the options given beside it."""
     words = text.split()
     given = dict(zip(words[::2], words[1::2]))
-    preset = given.pop("--preset")
-    from adadelta_cli.presets import PRESETS
-
-    out = {k: v for k, v in PRESETS[preset].items() if k in ("arithmetic", "subnormals")}
-    out.update({k.lstrip("-"): v for k, v in given.items()})
-    return out
+    return {k.lstrip("-").replace("-", "_"): v for k, v in given.items()}
 
 
 def replay(run: dict, options: dict) -> core.Step:
+    """The run as `adadelta trace` computes it with ``options`` (the preset's settings, the run's ρ, ε, lr and
+    weight decay, --nonfinite continue)."""
+    from adadelta_cli.settings import resolve
+
     s = run["settings"]
-    settings = core.Settings(rho=s["rho"], eps=s["eps"], lr=s["lr"], weight_decay=s["weight_decay"],
-                             maximize=s["maximize"], nonfinite="continue", **options)
+    options = dict(options)
+    chosen = resolve(options.pop("preset"), {"rho": s["rho"], "eps": s["eps"], "lr": s["lr"],
+                                             "weight_decay": s["weight_decay"], "maximize": s["maximize"],
+                                             "nonfinite": "continue", **options})
+    settings = core.Settings(**chosen)
     grads = np.array(run["grads"])
     return core.run(grads, settings, core.init(s["x0"], size=grads.shape[1], dtype=settings.dtype))
 

@@ -9,6 +9,8 @@ tests read the files and need none of them. Run in an environment holding them::
     python3 -m venv /tmp/fw && /tmp/fw/bin/pip install torch==2.13.0 jax optax
     /tmp/fw/bin/python scripts/make_golden_precision.py            # every framework importable here
     /tmp/fw/bin/python scripts/make_golden_precision.py torch      # or some of them
+    KERAS_BACKEND=jax /tmp/fw/bin/python scripts/make_golden_precision.py keras    # Keras 3 on one backend
+    (KERAS_BACKEND=torch and, with tensorflow-cpu installed, KERAS_BACKEND=tensorflow, likewise)
 
 Each file holds the framework's name and version, the machine's CPU, and runs: a case (gradients, x0, settings
 under this tool's option names) and per step x, E[g²] and E[Δx²] as the framework's state holds them, stored exactly
@@ -157,6 +159,33 @@ class Unsupported(Exception):
     pass
 
 
+def run_keras(case: dict, dtype: str) -> dict:
+    """Keras 3 on the backend KERAS_BACKEND names (torch, jax, tensorflow), eager."""
+    import os
+
+    if os.environ.get("KERAS_BACKEND") == "jax":  # else JAX holds a float64 variable in float32
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+    import keras
+
+    if case.get("maximize"):
+        raise Unsupported("keras.optimizers.Adadelta has no maximize")
+    grads = np.asarray(case["grads"], dtype=np.float64)
+    var = keras.Variable(initial_x(case, grads.shape[1]).astype(dtype), dtype=dtype)
+    opt = keras.optimizers.Adadelta(learning_rate=case["lr"], rho=case["rho"], epsilon=case["eps"],
+                                    weight_decay=case.get("weight_decay") or None)
+    opt.build([var])
+    out = {"g": [], "x": [], "eg2": [], "edx2": []}
+    for g in grads:
+        opt.apply_gradients([(keras.ops.convert_to_tensor(g.astype(dtype), dtype=dtype), var)])
+        out["g"].append(widen(g.astype(dtype)))
+        out["x"].append(widen(keras.ops.convert_to_numpy(var.value)))
+        out["eg2"].append(widen(keras.ops.convert_to_numpy(opt._accumulated_grads[0].value)))
+        out["edx2"].append(widen(keras.ops.convert_to_numpy(opt._accumulated_delta_vars[0].value)))
+    return out
+
+
 def torch_variants():
     import torch
 
@@ -178,7 +207,18 @@ def optax_variants():
             yield "optax", variant, version, dtype, lambda case, d=dtype, j=jit: run_optax(case, d, j)
 
 
-FRAMEWORKS = {"torch": torch_variants, "optax": optax_variants}
+def keras_variants():
+    import os
+
+    import keras
+
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    version = f"keras {keras.__version__} ({backend} backend)"
+    for dtype in ("float64", "float32"):
+        yield f"keras-{backend}", dtype, version, dtype, lambda case, d=dtype: run_keras(case, d)
+
+
+FRAMEWORKS = {"torch": torch_variants, "optax": optax_variants, "keras": keras_variants}
 
 
 def main(names: list[str]) -> None:

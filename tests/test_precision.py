@@ -292,6 +292,16 @@ PAIRS = [("pytorch", "torch_{d}_single", "optax", "optax_{d}_eager", d) for d in
          for d in ("float64", "float32", "float16", "bfloat16")]
 
 
+# Keras on torch in float32 takes torch's float32 square root (MKL's, 1-ulp bounded): its last bits are not
+# reproduced, so a bit-for-bit verdict against it is tried in float64 only.
+PAIRS += [("keras-jax", "keras-jax_{d}", "keras-tensorflow", "keras-tensorflow_{d}", d) for d in ("float64", "float32")]
+PAIRS += [(a, f"keras-{fa}_float64", b, f"keras-{fb}_float64", "float64") for a, fa, b, fb in (
+    ("keras", "torch", "keras-jax", "jax"), ("keras", "torch", "keras-tensorflow", "tensorflow"))]
+PAIRS += [("pytorch", "torch_float64_single", "keras", "keras-torch_float64", "float64"),
+          ("optax", "optax_float32_eager", "keras-jax", "keras-jax_float32", "float32"),
+          ("optax", "optax_float64_eager", "keras-jax", "keras-jax_float64", "float64")]
+
+
 @pytest.mark.parametrize("spec_a,file_a,spec_b,file_b,dtype", PAIRS, ids=lambda v: str(v))
 def test_diff_verdict_matches_the_recordings(spec_a, file_a, spec_b, file_b, dtype):
     from adadelta_cli import diffing
@@ -300,8 +310,8 @@ def test_diff_verdict_matches_the_recordings(spec_a, file_a, spec_b, file_b, dty
     runs_b = {r["case"]: r for r in load(file_b.format(d=dtype))["runs"]}
     seen = set()
     for case, run_a in runs_a.items():
-        if case not in runs_b:
-            continue  # optax has no maximize
+        if case not in runs_b or "keras" in file_a + file_b and case == "subnormal":
+            continue  # optax and Keras have no maximize; Keras's Δx with subnormal gradients is not reproduced
         expected = recorded_parting(run_a, runs_b[case], dtype)
         a, b = diff_sides(spec_a, spec_b, run_a, dtype)
         part = diffing.parting(a, b)
@@ -316,7 +326,7 @@ def test_diff_verdict_matches_the_recordings(spec_a, file_a, spec_b, file_b, dty
     if dtype in ("float32", "float16", "bfloat16") and spec_b == "optax" or \
             dtype in ("float16", "bfloat16"):
         assert False in seen  # the pair parts on some case: the verdict is tested both ways
-    if dtype == "float64":
+    if dtype == "float64" and "keras" not in spec_a:
         assert True in seen
 
 
@@ -384,3 +394,61 @@ def test_the_fidelity_page_holds_the_measured_table():
     spec.loader.exec_module(module)
     page = (Path(__file__).parent.parent / "docs" / "fidelity.md").read_text()
     assert module.table() in page
+
+
+# --- Keras 3 per backend ----------------------------------------------------------------------------------------
+
+def replay_preset(run: dict, preset: str, dtype: str) -> core.Step:
+    from adadelta_cli.settings import resolve
+
+    s = run["settings"]
+    chosen = resolve(preset, {"rho": s["rho"], "eps": s["eps"], "lr": s["lr"], "weight_decay": s["weight_decay"],
+                              "dtype": dtype, "nonfinite": "continue"})
+    settings = core.Settings(**chosen)
+    grads = np.array(run["grads"])
+    return core.run(grads, settings, core.init(s["x0"], size=grads.shape[1], dtype=dtype))
+
+
+KERAS = [(f"keras-{b}_{d}", preset) for b, preset in (("torch", "keras"), ("jax", "keras-jax"),
+                                                       ("tensorflow", "keras-tensorflow"))
+         for d in ("float64", "float32")]
+# Keras computes Δx as −(√(E[Δx²] + ε)·g)/√(E[g²] + ε): with a subnormal gradient the product loses its digits
+# before the division, which the torch backend (keeping subnormals) shows and this tool's −η·g does not.
+KERAS_UNMATCHED: set = set()
+
+
+@pytest.mark.parametrize("name,preset", KERAS, ids=lambda v: str(v))
+def test_keras_presets_per_backend(name, preset):
+    doc = load(name)
+    for run in doc["runs"]:
+        steps = replay_preset(run, preset, doc["dtype"])
+        worst = 0.0
+        for q in ("eg2", "edx2", "x"):
+            ref = np.array(run["steps"][q])
+            assert same_nonfinite(getattr(steps, q), ref), (run["case"], q)
+            worst = max(worst, distance(getattr(steps, q), ref, doc["dtype"]))
+        assert np.array_equal(steps.eg2, np.array(run["steps"]["eg2"], dtype=doc["dtype"]), equal_nan=True), \
+            run["case"]  # E[g²] bit for bit on every backend
+        limit = 1e-12 if doc["dtype"] == "float64" else 32
+        if (name, run["case"]) in KERAS_UNMATCHED:
+            assert worst > limit  # still unmatched: see the fidelity page
+        else:
+            assert worst <= limit, run["case"]
+
+
+def test_keras_backends_part_with_weight_decay_as_recorded(run):
+    """Keras on torch shrinks x by a float32 factor (1 − lr·wd); on JAX and TensorFlow x − x·wd·lr: the traces part
+    at step 1 in x, and diff says so and why."""
+    torch_run = {r["case"]: r for r in load("keras-torch_float64")["runs"]}["weight_decay"]
+    jax_run = {r["case"]: r for r in load("keras-jax_float64")["runs"]}["weight_decay"]
+    assert recorded_parting(torch_run, jax_run, "float64") == (1, "x")
+    a, b = diff_sides("keras", "keras-jax", torch_run, "float64")
+    from adadelta_cli import diffing
+
+    part = diffing.parting(a, b)
+    assert (part["t"], part["quantity"]) == (1, "x")
+    tf_run = {r["case"]: r for r in load("keras-tensorflow_float64")["runs"]}["weight_decay"]
+    assert recorded_parting(jax_run, tf_run, "float64") == (1, "x")  # TensorFlow rounds wd through float32
+    a, b = diff_sides("keras-jax", "keras-tensorflow", jax_run, "float64")
+    part = diffing.parting(a, b)
+    assert (part["t"], part["quantity"]) == (1, "x")
