@@ -190,6 +190,17 @@ class KerasArith(Unfused, Arith):
     rate_terms = None
 
 
+class TfKerasArith(KerasArith):
+    """tf.keras 2: as Keras 3 on TensorFlow, but each accumulator as ρ·E + ((1 − ρ)·g)·g, the product taken left to
+    right (no square of g alone: it does not overflow float32 where g·g would)."""
+
+    kind = "tf-keras"
+
+    def addcmul(self, c, a, b, value: float, out=None):
+        scaled = self.mul(self.scalar(value), a, out=self.tmp(1))
+        return self.add(self.mul(scaled, b, out=self.tmp(1)), c, out=out)
+
+
 class KerasTorchArith(Inductor, Arith):
     """Keras 3 on its torch backend: the accumulators as fma(1 − ρ, g·g, ρ·E) (torch's foreach add_ with alpha),
     Δx in Keras's order (KerasArith)."""
@@ -286,7 +297,7 @@ def _exact_scale(a: float) -> bool:
     return a in (0.0, 1.0, -1.0)
 
 
-KINDS = ("fused", "foreach", "unfused", "inductor", "keras", "keras-torch")  # the arithmetic conventions (settings.ARITHMETICS holds their meaning)
+KINDS = ("fused", "foreach", "unfused", "inductor", "keras", "keras-torch", "tf-keras")  # the arithmetic conventions (settings.ARITHMETICS holds their meaning)
 
 
 def _class(dtype: str, kind: str):
@@ -299,7 +310,9 @@ def _class(dtype: str, kind: str):
         return KerasArith
     if kind == "keras-torch" and not narrow:
         return KerasTorchArith
-    if kind in ("keras", "keras-torch"):
+    if kind == "tf-keras" and not narrow:
+        return TfKerasArith
+    if kind in ("keras", "keras-torch", "tf-keras"):
         return UnfusedNarrowArith
     if narrow:
         return ForeachNarrowArith if kind == "foreach" else NarrowArith

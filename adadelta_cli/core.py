@@ -238,7 +238,7 @@ def next_x(x_prev, dx, settings: Settings, ops=None, out=None):
     ops = ops or arithmetic()
     lr = ops.scalar(settings.lr_value)
     if settings.weight_decay and settings.weight_decay_mode == "decoupled":
-        if getattr(ops, "kind", "fused") in ("unfused", "keras"):
+        if getattr(ops, "kind", "fused") in ("unfused", "keras", "tf-keras"):
             # Keras 3 on JAX and TensorFlow, tf.keras: x − x·wd·lr, each operation rounded (wd as held).
             shrink = ops.mul(ops.mul(x_prev, ops.scalar(settings.weight_decay), out=ops.tmp(3)), lr, out=ops.tmp(3))
             x_prev = ops.add(x_prev, ops.neg(shrink, out=ops.tmp(3)), out=ops.tmp(3))

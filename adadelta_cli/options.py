@@ -51,6 +51,7 @@ class Arithmetic(str, Enum):
     inductor = "inductor"
     keras = "keras"
     keras_torch = "keras-torch"
+    tf_keras = "tf-keras"
 
 
 class Subnormals(str, Enum):
@@ -122,7 +123,8 @@ ArithmeticOpt = Annotated[Optional[Arithmetic], typer.Option(
     "unfused, each operation rounded on its own in the formula's order, as optax and numpy; inductor, as "
     "torch.compile (fma(1 − ρ, g·g, ρ·E), the square rounded first); keras, as Keras 3 on JAX and TensorFlow "
     "(unfused, Δx = −(√(E[Δx²] + ε)·g)/√(E[g²] + ε) in that order); keras-torch, as Keras 3 on torch (inductor's "
-    "accumulators, Keras's Δx). [default: the preset's, else fused]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
+    "accumulators, Keras's Δx); tf-keras, as tf.keras 2 (as keras, with ((1 − ρ)·g)·g). [default: the preset's, "
+    "else fused]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
     case_sensitive=False)]
 SubnormalsOpt = Annotated[Optional[Subnormals], typer.Option(
     "--subnormals", help=N_("Subnormal numbers (below 1.2e-38 in float32, 2.2e-308 in float64): keep them, as IEEE "

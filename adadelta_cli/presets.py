@@ -40,7 +40,7 @@ PRESETS: dict[str, dict] = {
     # tensor, ρ and ε plain Python floats; decoupled decay x − x·wd·lr before the step. (The legacy optimizer of
     # tf.keras ≤ 2.10 holds lr and ρ in float32 instead: --hyper-float32 lr,rho.)
     "keras2": {"rho": 0.95, "eps": 1e-7, "lr": 0.001, "weight_decay_mode": "decoupled",
-               "hyper_float32": "lr,weight_decay", "arithmetic": "keras", "subnormals": "flush"},
+               "hyper_float32": "lr,weight_decay", "arithmetic": "tf-keras", "subnormals": "flush"},
     # TensorFlow.js tf.train.adadelta: ε is the backend's (1e-7), η divides by the accumulator read before this
     # step's update (E[g²]_{t−1}), float32 throughout; no weight decay.
     "tfjs": {"rho": 0.95, "eps": 1e-7, "lr": 0.001, "weight_decay_mode": "coupled", "rate_eg2": "previous",

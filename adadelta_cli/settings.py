@@ -34,8 +34,8 @@ RATE_EG2 = ("current", "previous")  # η's denominator: E[g²]_t (Algorithm 1) o
 # on JAX and TensorFlow, whose decoupled decay is then x − x·wd·lr), inductor (torch.compile, and Keras 3 on its torch
 # backend: each accumulator fma(1 − ρ, g·g, ρ·E), the square rounded first), keras (Keras 3 on JAX and TensorFlow,
 # tf.keras: unfused, Δx = −(√(E[Δx²] + ε)·g)/√(E[g²] + ε) in that order), keras-torch (Keras 3 on torch: inductor's
-# accumulators, Keras's Δx).
-ARITHMETICS = ("fused", "foreach", "unfused", "inductor", "keras", "keras-torch")
+# accumulators, Keras's Δx), tf-keras (tf.keras 2: as keras, each accumulator ρ·E + ((1 − ρ)·g)·g).
+ARITHMETICS = ("fused", "foreach", "unfused", "inductor", "keras", "keras-torch", "tf-keras")
 SUBNORMALS = ("keep", "flush")  # IEEE gradual underflow, or flushed to zero as XLA on the CPU does
 NONFINITE = ("stop", "continue")  # at the first NaN or infinity: stop naming the step, or go on as IEEE does
 # Every setting a run has, with its default (the article's and the paper's). lr and weight_decay may also be a

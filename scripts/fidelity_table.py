@@ -43,6 +43,8 @@ ROWS = [
     ("keras-jax_float32", "--preset keras-jax --dtype float32", "Keras 3 on JAX, float32"),
     ("keras-tensorflow_float64", "--preset keras-tensorflow", "Keras 3 on TensorFlow, float64"),
     ("keras-tensorflow_float32", "--preset keras-tensorflow --dtype float32", "Keras 3 on TensorFlow, float32"),
+    ("keras2_float64", "--preset keras2", "tf.keras 2 (tf_keras), float64"),
+    ("keras2_float32", "--preset keras2 --dtype float32", "tf.keras 2 (tf_keras), float32"),
 ]
 
 

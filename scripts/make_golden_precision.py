@@ -207,6 +207,35 @@ def optax_variants():
             yield "optax", variant, version, dtype, lambda case, d=dtype, j=jit: run_optax(case, d, j)
 
 
+def run_keras2(case: dict, dtype: str) -> dict:
+    """tf.keras 2 (tf_keras.optimizers.Adadelta), eager."""
+    import tensorflow as tf
+    import tf_keras
+
+    if case.get("maximize"):
+        raise Unsupported("tf_keras.optimizers.Adadelta has no maximize")
+    grads = np.asarray(case["grads"], dtype=np.float64)
+    var = tf.Variable(initial_x(case, grads.shape[1]).astype(dtype))
+    opt = tf_keras.optimizers.Adadelta(learning_rate=case["lr"], rho=case["rho"], epsilon=case["eps"],
+                                       weight_decay=case.get("weight_decay") or None)
+    out = {"g": [], "x": [], "eg2": [], "edx2": []}
+    for g in grads:
+        opt.apply_gradients([(tf.constant(g.astype(dtype)), var)])
+        out["g"].append(widen(g.astype(dtype)))
+        out["x"].append(widen(var.numpy()))
+        out["eg2"].append(widen(opt._accumulated_grads[0].numpy()))
+        out["edx2"].append(widen(opt._accumulated_delta_vars[0].numpy()))
+    return out
+
+
+def keras2_variants():
+    import tf_keras
+
+    version = f"tf_keras {tf_keras.__version__}"
+    for dtype in ("float64", "float32"):
+        yield "keras2", dtype, version, dtype, lambda case, d=dtype: run_keras2(case, d)
+
+
 def keras_variants():
     import os
 
@@ -218,7 +247,7 @@ def keras_variants():
         yield f"keras-{backend}", dtype, version, dtype, lambda case, d=dtype: run_keras(case, d)
 
 
-FRAMEWORKS = {"torch": torch_variants, "optax": optax_variants, "keras": keras_variants}
+FRAMEWORKS = {"torch": torch_variants, "optax": optax_variants, "keras": keras_variants, "keras2": keras2_variants}
 
 
 def main(names: list[str]) -> None:
