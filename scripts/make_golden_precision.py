@@ -123,6 +123,45 @@ def run_torch(case: dict, dtype: str, foreach: bool) -> dict:
     return out
 
 
+COMPILED_CASES = ("article", "noisy", "weight_decay", "scales", "overflow_1e20", "wide")  # inductor compiles each
+
+
+def run_torch_compile(case: dict, dtype: str) -> dict:
+    """torch.optim.Adadelta's step under torch.compile (inductor, the CPU): a few cases, each compiled anew."""
+    import torch
+
+    if case["name"] not in COMPILED_CASES:
+        raise Unsupported("compiled for a few cases only (each takes half a minute)")
+    torch._dynamo.reset()
+    grads = np.asarray(case["grads"], dtype=np.float64)
+    tdtype = getattr(torch, dtype)
+    param = torch.nn.Parameter(torch.tensor(initial_x(case, grads.shape[1]), dtype=tdtype))
+    opt = torch.optim.Adadelta([param], lr=case["lr"], rho=case["rho"], eps=case["eps"],
+                               weight_decay=case.get("weight_decay", 0.0), maximize=case.get("maximize", False))
+
+    @torch.compile
+    def step():
+        opt.step()
+
+    out = {"g": [], "x": [], "eg2": [], "edx2": []}
+    for g in grads:
+        param.grad = torch.tensor(g, dtype=torch.float64).to(tdtype)
+        step()
+        state = opt.state[param]
+        out["g"].append(widen(param.grad.double()))
+        out["x"].append(widen(param.detach().double()))
+        out["eg2"].append(widen(state["square_avg"].double()))
+        out["edx2"].append(widen(state["acc_delta"].double()))
+    return out
+
+
+def torch_compile_variants():
+    import torch
+
+    for dtype in ("float32", "float64"):
+        yield "torch-compile", dtype, torch.__version__, dtype, lambda case, d=dtype: run_torch_compile(case, d)
+
+
 def run_optax(case: dict, dtype: str, jit: bool) -> dict:
     import jax
     import jax.numpy as jnp
@@ -247,7 +286,8 @@ def keras_variants():
         yield f"keras-{backend}", dtype, version, dtype, lambda case, d=dtype: run_keras(case, d)
 
 
-FRAMEWORKS = {"torch": torch_variants, "optax": optax_variants, "keras": keras_variants, "keras2": keras2_variants}
+FRAMEWORKS = {"torch": torch_variants, "optax": optax_variants, "keras": keras_variants, "keras2": keras2_variants,
+              "torch-compile": torch_compile_variants}
 
 
 def main(names: list[str]) -> None:
