@@ -167,18 +167,21 @@ class UnfusedArith(Unfused, Arith):
 
 
 class Inductor:
-    """torch.compile's (inductor's) roundings, and Keras 3's on its torch backend: each accumulator as
-    fma(1 − ρ, g·g, ρ·E), the square g·g rounded first (it overflows float32 at |g| > 1.8e19, as those frameworks
-    find), then one fused multiply-add; the other operations as torch's kernels."""
+    """Each accumulator as fma(1 − ρ, g·g, ρ·E): the square g·g rounded first (it overflows float32 at
+    |g| > 1.8e19, as these frameworks find), then one fused multiply-add. torch.compile (inductor) and Keras 3 on its
+    torch backend compute so."""
 
     kind = "inductor"
 
     def addcmul(self, c, a, b, value: float, out=None):
-        return self.fma(self.scalar(value), self.mul(a, b, out=self.tmp(1)), c, out=out)
+        return Arith.fma(self, self.scalar(value), self.mul(a, b, out=self.tmp(1)), c, out=out)
 
 
 class InductorArith(Inductor, Arith):
-    pass
+    """torch.compile (inductor, on the CPU): the accumulators as Inductor, and g + wd·x and x − lr·Δx each as a
+    rounded product then a rounded sum (measured bit for bit, torch 2.13, float32 and float64)."""
+
+    fma = Unfused.fma
 
 
 class KerasArith(Unfused, Arith):

@@ -14,6 +14,8 @@ PRESETS: dict[str, dict] = {
     "article": {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled"},
     "paper": {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled"},
     "pytorch": {"rho": 0.9, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled"},
+    # torch.optim.Adadelta's step under torch.compile (inductor, the CPU): the same defaults, its own roundings.
+    "pytorch-compile": {"rho": 0.9, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled", "arithmetic": "inductor"},
     # Keras 3 keeps the learning rate in a float32 variable and decays weights outside the gradient. On its torch
     # backend (this preset): x·(1 − lr·wd) first (the factor in float32), accumulators as fma(1 − ρ, g·g, ρ·E),
     # Δx = −(√(E[Δx²] + ε)·g)/√(E[g²] + ε) in that order.

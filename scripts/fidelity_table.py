@@ -33,6 +33,8 @@ ROWS = [
     ("torch_bfloat16_single", "--preset pytorch --dtype bfloat16", "torch, bfloat16"),
     ("torch_bfloat16_foreach", "--preset pytorch --dtype bfloat16 --arithmetic foreach",
      "torch, bfloat16, foreach=True"),
+    ("torch-compile_float64", "--preset pytorch-compile", "torch.compile (inductor), float64"),
+    ("torch-compile_float32", "--preset pytorch-compile --dtype float32", "torch.compile (inductor), float32"),
     ("optax_float64_eager", "--preset optax", "optax.adadelta, float64"),
     ("optax_float32_eager", "--preset optax --dtype float32", "optax, float32"),
     ("optax_float64_jit", "--preset optax", "optax under jax.jit, float64"),

@@ -298,6 +298,7 @@ PAIRS += [("keras-jax", "keras-jax_{d}", "keras-tensorflow", "keras-tensorflow_{
 PAIRS += [(a, f"keras-{fa}_float64", b, f"keras-{fb}_float64", "float64") for a, fa, b, fb in (
     ("keras", "torch", "keras-jax", "jax"), ("keras", "torch", "keras-tensorflow", "tensorflow"))]
 PAIRS += [("keras2", "keras2_{d}", "keras-tensorflow", "keras-tensorflow_{d}", d) for d in ("float64", "float32")]
+PAIRS += [("pytorch", "torch_{d}_single", "pytorch-compile", "torch-compile_{d}", d) for d in ("float64", "float32")]
 PAIRS += [("pytorch", "torch_float64_single", "keras", "keras-torch_float64", "float64"),
           ("optax", "optax_float32_eager", "keras-jax", "keras-jax_float32", "float32"),
           ("optax", "optax_float64_eager", "keras-jax", "keras-jax_float64", "float64")]
@@ -455,3 +456,21 @@ def test_keras_backends_part_with_weight_decay_as_recorded(run):
     a, b = diff_sides("keras-jax", "keras-tensorflow", jax_run, "float64")
     part = diffing.parting(a, b)
     assert (part["t"], part["quantity"]) == (1, "x")
+
+
+# --- torch.compile ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_pytorch_compile_bit_for_bit(dtype):
+    """torch.compile (inductor): accumulators as fma(1 − ρ, g·g, ρ·E), g + wd·x and x − lr·Δx rounded twice each, and
+    a correctly rounded square root: the pytorch-compile preset reproduces it bit for bit (weight decay, lr 0.3,
+    1e20 gradients whose squares overflow float32, a 70-parameter tensor)."""
+    doc = load(f"torch-compile_{dtype}")
+    assert {r["case"] for r in doc["runs"]} >= {"weight_decay", "overflow_1e20", "wide"}
+    for run in doc["runs"]:
+        steps = replay_preset(run, "pytorch-compile", dtype)
+        for q in ("eg2", "edx2", "x"):
+            assert np.array_equal(getattr(steps, q), np.array(run["steps"][q], dtype=dtype), equal_nan=True), \
+                (run["case"], q)
+        if run["case"] == "noisy":  # eager torch's roundings are not inductor's
+            assert not np.array_equal(replay_preset(run, "pytorch", dtype).eg2, steps.eg2)
