@@ -50,6 +50,28 @@ WHY_ARITHMETIC = {
         "torch's foreach kernels fuse a·b + c as its single-tensor ones do; optax and XLA round every operation on "
         "its own."),
 }
+# What each arithmetic does, for a pair WHY_ARITHMETIC does not name.
+ARITHMETIC_MEANS = {
+    "fused": N_("torch's eager CPU kernels: ρ·E + ((1 − ρ)·g)·g and x + lr·Δx each with one fused multiply-add"),
+    "foreach": N_("torch with foreach=True: as fused, ρ rounded to the type first in float16 and bfloat16"),
+    "unfused": N_("optax, numpy: every operation rounded on its own, (1 − ρ)·(g·g) + ρ·E"),
+    "inductor": N_("torch.compile: fma(1 − ρ, g·g, ρ·E), g·g rounded first; g + wd·x and x + lr·Δx rounded twice"),
+    "keras": N_("Keras 3 on JAX and TensorFlow: unfused, Δx = −(√(E[Δx²] + ε)·g)/√(E[g²] + ε), weight decay as "
+                "x − x·wd·lr"),
+    "keras-torch": N_("Keras 3 on torch: fma(1 − ρ, g·g, ρ·E), Keras's Δx, weight decay as x·(1 − lr·wd) with a "
+                      "float32 factor"),
+    "tf-keras": N_("tf.keras 2: as Keras 3 on TensorFlow, with ρ·E + ((1 − ρ)·g)·g"),
+}
+ARITHMETIC_PAIR = N_("A rounds as %(a)s; B as %(b)s. Below float64 the last bit differs; in float64 they stay "
+                     "within about 1e-15, unless the weight decay's form differs.")
+
+
+def why_arithmetic(a: str, b: str) -> str:
+    """Why two arithmetics give different traces, in one or two sentences."""
+    named = WHY_ARITHMETIC.get(frozenset({a, b}))
+    if named:
+        return _(named)
+    return _f(ARITHMETIC_PAIR, a=_(ARITHMETIC_MEANS.get(a, a)), b=_(ARITHMETIC_MEANS.get(b, b)))
 
 
 @dataclass
@@ -156,8 +178,11 @@ def differences(a: Side, b: Side) -> list[dict]:
     for key in da:
         if key == "nonfinite" or _same(da[key], db[key]) or (key == "weight_decay_mode" and no_decay):
             continue
-        why = WHY_ARITHMETIC.get(frozenset({da[key], db[key]})) if key == "arithmetic" else WHY.get(key)
-        out.append({"setting": key, "a": da[key], "b": db[key], "why": _(why) if why else ""})
+        if key == "arithmetic":
+            why = why_arithmetic(da[key], db[key])
+        else:
+            why = _(WHY[key]) if key in WHY else ""
+        out.append({"setting": key, "a": da[key], "b": db[key], "why": why})
     return out
 
 

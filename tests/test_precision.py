@@ -474,3 +474,19 @@ def test_pytorch_compile_bit_for_bit(dtype):
                 (run["case"], q)
         if run["case"] == "noisy":  # eager torch's roundings are not inductor's
             assert not np.array_equal(replay_preset(run, "pytorch", dtype).eg2, steps.eg2)
+
+
+def test_diff_explains_every_pair_of_arithmetics(run):
+    from adadelta_cli import diffing
+    from adadelta_cli.settings import ARITHMETICS
+
+    for a in ARITHMETICS:
+        for b in ARITHMETICS:
+            if a != b:
+                why = diffing.why_arithmetic(a, b)
+                assert why and ("torch" in why or "optax" in why or "Keras" in why), (a, b)
+    result = run("diff", "keras,weight_decay=0.01", "keras-jax,weight_decay=0.01", "--x0", "1", "--format", "json")
+    doc = json.loads(result.stdout)
+    row = next(d for d in doc["differences"] if d["setting"] == "arithmetic")
+    assert "x·(1 − lr·wd)" in row["why"] and "x − x·wd·lr" in row["why"]
+    assert (doc["parted"]["t"], doc["parted"]["quantity"]) == (1, "x")
