@@ -163,10 +163,11 @@ def _gradients(grads, names: list[str] | None = None, source: str = "arguments")
 
 
 def _given(rho=None, eps=None, lr=None, weight_decay=None, weight_decay_mode=None, maximize=None, dtype=None,
-           lr_dtype=None, hyper_float32=None, rate_eg2=None, nonfinite=None) -> dict:
+           lr_dtype=None, hyper_float32=None, rate_eg2=None, nonfinite=None, arithmetic=None, subnormals=None) -> dict:
     return {"rho": rho, "eps": eps, "lr": lr, "weight_decay": weight_decay, "maximize": maximize,
             "weight_decay_mode": weight_decay_mode, "dtype": dtype, "lr_dtype": lr_dtype,
-            "hyper_float32": hyper_float32, "rate_eg2": rate_eg2, "nonfinite": nonfinite}
+            "hyper_float32": hyper_float32, "rate_eg2": rate_eg2, "nonfinite": nonfinite, "arithmetic": arithmetic,
+            "subnormals": subnormals}
 
 
 def _quantity(name: str, doc: str) -> property:
@@ -265,7 +266,8 @@ def trace(grads=None, *, preset: str | None = None, rho: float | None = None, ep
           lr: float | None = None, x0=0.0, eg2_init=0.0, edx2_init=0.0, weight_decay: float | None = None,
           weight_decay_mode: str | None = None, maximize: bool | None = None, dtype: str | None = None,
           lr_dtype: str | None = None, hyper_float32: str | None = None, rate_eg2: str | None = None,
-          nonfinite: str | None = None, names: list[str] | None = None, digits: int = 6) -> Trace:
+          nonfinite: str | None = None, arithmetic: str | None = None, subnormals: str | None = None,
+          names: list[str] | None = None, digits: int = 6) -> Trace:
     """Run Adadelta over ``grads`` (a sequence of numbers, or steps × parameters) and return every quantity.
 
     Settings default to the preset's (``article``, ``paper``, ``pytorch``, ``keras``, ``optax``, ...), else the
@@ -274,7 +276,9 @@ def trace(grads=None, *, preset: str | None = None, rho: float | None = None, ep
     ``lr`` and ``weight_decay`` may be lists, one value per parameter. ``hyper_float32`` ("rho,eps", "all")
     rounds those hyperparameters to float32 as some frameworks hold them; ``rate_eg2="previous"`` divides by
     E[g²]_{t−1} as TensorFlow.js does; ``nonfinite="continue"`` carries on through an overflow as IEEE arithmetic
-    (and the frameworks) do, instead of raising NumericError:
+    (and the frameworks) do, instead of raising NumericError; ``dtype`` "float16" or "bfloat16" computes as torch's
+    CPU kernels do in those types; ``arithmetic`` "unfused" rounds each operation on its own (optax, numpy),
+    "foreach" as torch with foreach=True; ``subnormals="flush"`` flushes subnormal numbers to zero as XLA does:
 
     >>> trace([0.1], rho=2)
     Traceback (most recent call last):
@@ -282,7 +286,7 @@ def trace(grads=None, *, preset: str | None = None, rho: float | None = None, ep
     adadelta_cli.errors.SettingsError: rho must lie in [0, 1], got 2
     """
     given = _given(rho, eps, lr, weight_decay, weight_decay_mode, maximize, dtype, lr_dtype, hyper_float32,
-                   rate_eg2, nonfinite)
+                   rate_eg2, nonfinite, arithmetic, subnormals)
     resolved = _resolved(preset, given, x0, eg2_init, edx2_init)
     settings = resolved.settings
     gradients = _gradients(grads, names)

@@ -53,6 +53,9 @@ class _Group(TyperGroup):
         output.prepare_streams()
         _warnings_as_messages()
         lang, args = i18n.take_lang_argument(list(sys.argv[1:] if args is None else args))
+        # -inf and -nan are gradients, not the short options -i -n -f: written with a minus sign Click leaves alone
+        # (the readers read U+2212 as a minus).
+        args = ["\u2212" + a[1:] if a.lower() in ("-inf", "-infinity", "-nan") else a for a in args]
         _note_slashed_outputs(args)
         _ARGS[0] = list(args)
         output.set_command(None)

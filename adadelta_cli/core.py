@@ -49,6 +49,8 @@ class Settings:
     hyper_float32: str = ""  # the hyperparameters rounded to float32 (already rounded in the values above)
     rate_eg2: str = "current"  # η divides by E[g²]_t (Algorithm 1) or E[g²]_{t−1} ("previous": TensorFlow.js)
     nonfinite: str = "stop"  # at the first NaN or infinity: stop (NumericError) or continue as IEEE arithmetic does
+    arithmetic: str = "fused"  # fused (torch's CPU kernels), foreach (torch foreach=True), unfused (optax, XLA, numpy)
+    subnormals: str = "keep"  # keep (IEEE gradual underflow) or flush (to zero, operands and results: XLA on the CPU)
 
     def __post_init__(self) -> None:
         from .settings import validate
@@ -73,6 +75,10 @@ class Settings:
             factor = np.float32(1.0) - np.float32(np.float32(wd) * np.float32(lr))
             return factor.astype(np.float64) if isinstance(factor, np.ndarray) else float(factor)
         return 1.0 - lr * wd
+
+    def ops(self, size: int | None = None) -> Arith:
+        """The arithmetic these settings compute in: the dtype, the convention, subnormals kept or flushed."""
+        return arithmetic(self.dtype, size, self.arithmetic, self.subnormals == "flush")
 
     @property
     def per_parameter(self) -> bool:
@@ -104,6 +110,12 @@ class Step(NamedTuple):
 FIELDS = Step._fields
 
 
+def storage_dtype(dtype: str) -> str:
+    """The numpy dtype a trace in ``dtype`` is held in: float16 and bfloat16 values live in float32 arrays (each
+    exactly, rounded there after every operation: ``arith``), as numpy has no bfloat16."""
+    return "float32" if dtype in ("float16", "bfloat16") else dtype
+
+
 def init(x0=0.0, eg2=0.0, edx2=0.0, *, size: int | None = None, dtype: str = "float64") -> State:
     """The state before step 1: E[g²]_0, E[Δx²]_0 and x_0 (scalars broadcast to ``size`` parameters).
 
@@ -112,8 +124,9 @@ def init(x0=0.0, eg2=0.0, edx2=0.0, *, size: int | None = None, dtype: str = "fl
     """
     arrays = [np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (eg2, edx2, x0)]
     n = size if size is not None else max(a.size for a in arrays)
+    ops = arithmetic(dtype)
     try:
-        arrays = [np.broadcast_to(a, (n,)).astype(dtype) for a in arrays]
+        arrays = [np.array(ops.cast(np.broadcast_to(a, (n,)))) for a in arrays]
     except ValueError:
         raise SettingsError(_f('initial values must be one number or one per parameter (%(parameters)s)',
                                parameters=n)) from None
@@ -127,12 +140,12 @@ def update(g, state: State, settings: Settings, *, eg2: np.ndarray | None = None
     >>> float(step.eg2[0]), float(f"{step.eta[0]:.6g}"), float(f"{step.dx[0]:.6g}")
     (0.0005000000000000004, 0.0446767, -0.00446767)
     """
-    ops = arithmetic(settings.dtype)
-    g = np.asarray(g, dtype=ops.dtype)
+    ops = settings.ops()
+    g = ops.cast(g)
     values = {"g": g, "eg2_prev": state.eg2, "edx2_prev": state.edx2, "x_prev": state.x}
     # Overflow and 0/0 are let through here and reported, with their step, by check_finite.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        run_step(values, settings, ops, given=None if eg2 is None else {"eg2": np.asarray(eg2, dtype=ops.dtype)})
+        run_step(values, settings, ops, given=None if eg2 is None else {"eg2": ops.cast(eg2)})
     v = values
     return (Step(g, v.get("g_eff", g), v["eg2"], state.edx2, v["eta"], v["dx"], v["edx2"], v["x"]),
             State(v["eg2"], v["edx2"], v["x"]))
@@ -154,8 +167,7 @@ def effective_gradient(g, x_prev, settings: Settings, ops=None, out=None):
 def _decaying_average_of_squares(previous, v, rho: float, ops, out):
     """ρ·previous + (1−ρ)·v², rounded as PyTorch's mul_(ρ).addcmul_(v, v, value=1−ρ)."""
     ops = ops or arithmetic()
-    return ops.fma(ops.mul(ops.scalar(1.0 - rho), v, out=ops.tmp(1)), v,
-                   ops.mul(previous, ops.scalar(rho), out=ops.tmp(2)), out=out)
+    return ops.addcmul(ops.mul(previous, ops.scalar(rho), out=ops.tmp(2)), v, v, 1.0 - rho, out=out)
 
 
 def next_eg2(eg2_prev, g_eff, rho: float, ops=None, out=None):
@@ -170,12 +182,19 @@ def rate(edx2_prev, eg2, eps: float, ops=None, out=None):
     eps = ops.scalar(eps)
     numerator = ops.sqrt(ops.add(edx2_prev, eps, out=ops.tmp(1)), out=ops.tmp(1))
     denominator = ops.sqrt(ops.add(eg2, eps, out=ops.tmp(2)), out=ops.tmp(2))
+    if getattr(ops, "keras_order", False):
+        ops.rate_terms = (numerator, denominator)  # Δx is then worked out from these, in Keras's order
     return ops.div(numerator, denominator, out=out)
 
 
 def delta(eta, g_eff, ops=None, out=None):
-    """Δx_t = −η_t·g_t."""
+    """Δx_t = −η_t·g_t; in Keras's order (the arithmetic's ``keras_order``), −(√(E[Δx²]_{t−1} + ε)·g_t)/√(E[g²]_t
+    + ε), from the two roots of the η just computed."""
     ops = ops or arithmetic()
+    if getattr(ops, "keras_order", False) and getattr(ops, "rate_terms", None) is not None:
+        numerator, denominator = ops.rate_terms
+        ops.rate_terms = None
+        return ops.neg(ops.div(ops.mul(numerator, g_eff, out=out), denominator, out=out), out=out)
     return ops.neg(ops.mul(eta, g_eff, out=out), out=out)
 
 
@@ -219,8 +238,13 @@ def next_x(x_prev, dx, settings: Settings, ops=None, out=None):
     ops = ops or arithmetic()
     lr = ops.scalar(settings.lr_value)
     if settings.weight_decay and settings.weight_decay_mode == "decoupled":
-        # Keras 3 multiplies the variable by (1 − lr·wd) before the optimizer's own step.
-        x_prev = ops.mul(x_prev, ops.scalar(settings.decay_factor), out=ops.tmp(3))
+        if getattr(ops, "kind", "fused") in ("unfused", "keras", "tf-keras"):
+            # Keras 3 on JAX and TensorFlow, tf.keras: x − x·wd·lr, each operation rounded (wd as held).
+            shrink = ops.mul(ops.mul(x_prev, ops.scalar(settings.weight_decay), out=ops.tmp(3)), lr, out=ops.tmp(3))
+            x_prev = ops.add(x_prev, ops.neg(shrink, out=ops.tmp(3)), out=ops.tmp(3))
+        else:
+            # Keras 3 on torch multiplies the variable by (1 − lr·wd) before the optimizer's own step.
+            x_prev = ops.mul(x_prev, ops.scalar(settings.decay_factor), out=ops.tmp(3))
     return ops.fma(lr, dx, x_prev, out=out)
 
 
@@ -279,8 +303,14 @@ def advance(grads: np.ndarray, settings: Settings, state: State, *, method: str 
     return out, state
 
 
+def _fast_paths_apply(settings: Settings) -> bool:
+    """The fast paths (plain Python, the kernel) compute float64 with torch's fused roundings only."""
+    return settings.dtype == "float64" and settings.arithmetic in ("fused", "foreach") and \
+        settings.subnormals == "keep"
+
+
 def _kernel_applies(settings: Settings) -> bool:
-    if settings.dtype != "float64":
+    if not _fast_paths_apply(settings):
         return False
     from . import kernel
 
@@ -297,15 +327,14 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
     if settings.per_parameter:
         return _by_groups(grads, settings, state, method=method, derived=derived)
     steps, size = grads.shape
-    ops = arithmetic(settings.dtype, size)
-    with np.errstate(over="ignore"):  # beyond float32's range: infinite, as a float32 framework reads it
-        g = grads.astype(ops.dtype, copy=False)
+    ops = settings.ops(size)
+    g = ops.cast(grads)  # beyond float32's range: infinite, as a float32 framework reads it
     mode = Mode.of(settings)
     differs = mode.g_eff
     if method == "kernel" and not _kernel_applies(settings):
         raise ValueError("the compiled float64 kernel is not available here (or the dtype is not float64)")
-    if method == "python" and settings.dtype != "float64":
-        raise ValueError("the plain Python engine computes float64 only")
+    if method == "python" and not _fast_paths_apply(settings):
+        raise ValueError("the plain Python engine computes float64 with fused roundings only")
     # The fast paths follow Algorithm 1's order; TensorFlow.js's E[g²]_{t−1} in η is the description's loop only.
     loop_only = settings.rate_eg2 == "previous"
     if loop_only and method in ("kernel", "python"):
@@ -370,7 +399,9 @@ def _choose(settings: Settings, steps: int, size: int, loop_only: bool) -> str:
     chosen = engine_setting()
     if loop_only or chosen == "numpy":
         return "numpy"
-    if chosen == "python" and settings.dtype == "float64":
+    if not _fast_paths_apply(settings):
+        return "numpy"
+    if chosen == "python":
         return "python"
     if chosen == "kernel" and _kernel_applies(settings):
         return "kernel"
@@ -464,7 +495,7 @@ def _by_groups(grads: np.ndarray, settings: Settings, state: State, *, method: s
     groups: dict[tuple, list[int]] = {}
     for j, key in enumerate(zip(lrs, wds)):
         groups.setdefault(key, []).append(j)
-    dtype = np.dtype(settings.dtype)
+    dtype = np.dtype(storage_dtype(settings.dtype))
     fields: dict[str, np.ndarray | None] = {}
     after = [np.empty(size, dtype) for _ in State._fields]
     for (lr, wd), columns in groups.items():
@@ -524,7 +555,7 @@ def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, settings: 
         eta, dx = empty(shape, np.float64), empty(shape, np.float64)
         kernel.derive(*np.broadcast_arrays(edx2_prev, eg2, g_eff), settings.eps, eta, dx)
         return eta, dx
-    ops = arithmetic(settings.dtype)
+    ops = settings.ops()
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         eta = rate(edx2_prev, eg2, settings.eps, ops)
         return eta, delta(eta, g_eff, ops)

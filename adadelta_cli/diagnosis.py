@@ -298,7 +298,7 @@ def chain(p: Param, *, own: bool, trees: dict | None = None, settings=None, roun
     trees = trees or {}
     hyper = rec.hyper_values(s)
     steps = [(q, trees.get(q.name) or _formula(q.name, mode), q.inputs(mode)) for q in rec.quantities(mode)]
-    ops = core.arithmetic(s.dtype) if engine else None
+    ops = (s.ops() if isinstance(s, core.Settings) else core.arithmetic(s.dtype)) if engine else None
     eg2, edx2, x = p.initial
     dx = 0.0
     out = []
@@ -315,7 +315,7 @@ def chain(p: Param, *, own: bool, trees: dict | None = None, settings=None, roun
             if name == "eg2" and p.eg2_given is not None:
                 value = p.eg2_given
             elif engine and name not in trees:
-                value = float(q.compute(*(np.array([v[k]], dtype=ops.dtype) for k in inputs), settings=s, ops=ops)[0])
+                value = float(q.compute(*(ops.cast([v[k]]) for k in inputs), settings=s, ops=ops)[0])
             else:
                 value = rec.evaluate(tree, v, rounding)
             if slip is not None and slip[0] == len(out) and slip[1] == name:

@@ -16,7 +16,10 @@ from .render import HEADINGS
 from .report import COUNT, TEXT, Column, Document, Gap, Heading, Para, Records, Table
 from .safe import one_line
 
-TOLERANCE = 1e-12  # traces part where a value differs by more than this times its parameter's scale
+TOLERANCE = 1e-12  # float64 traces part where a value differs by more than this times its parameter's scale
+# Where either trace is narrower than float64, any difference in a value as the type holds it parts them: a last
+# bit that differs is the arithmetic's own doing (fused or not, a scalar rounded or not), and frameworks that agree
+# there agree bit for bit.
 QUANTITIES = ("g_eff", "eg2", "eta", "dx", "edx2", "x")  # in the order a step computes them
 
 # Why a difference in each setting matters, in one sentence.
@@ -27,11 +30,49 @@ WHY = {
     "weight_decay": N_("weight decay pulls x toward 0 at every step, in proportion to x."),
     "weight_decay_mode": N_("coupled decay enters E[g²] through the gradient; decoupled decay shrinks x outside it."),
     "maximize": N_("maximize negates the gradient: x climbs instead of descending."),
-    "dtype": N_("float32 rounds every operation to 24 bits: the traces part near 1e-7 relative."),
+    "dtype": N_("float32 rounds every operation to 24 bits (float16 11, bfloat16 8): the traces part near 6e-8 "
+                "relative (float16 5e-4, bfloat16 4e-3)."),
     "lr_dtype": N_("Keras keeps lr in float32: 0.001 steps as 0.0010000000474974513."),
     "hyper_float32": N_("hyperparameters held in float32 are not the values given: 0.95 becomes 0.949999988."),
     "rate_eg2": N_("TensorFlow.js divides by E[g²]_{t−1}: its first step is −lr·g exactly."),
+    "subnormals": N_("XLA flushes subnormal numbers to zero: with gradients or squares below 1.2e-38 (float32) the "
+                     "traces part, one giving 0 or NaN where the other keeps a tiny value."),
 }
+# Why two arithmetics differ, by the pair (in either order).
+WHY_ARITHMETIC = {
+    frozenset({"fused", "unfused"}): N_(
+        "torch's CPU kernels round ((1 − ρ)·g)·g + ρ·E once (a fused multiply-add); optax and XLA do not contract to "
+        "fused multiply-adds: (1 − ρ)·(g·g), ρ·E and their sum are each rounded. Below float64 the last bit differs "
+        "from step 1; in float64 the two stay within about 1e-16."),
+    frozenset({"fused", "foreach"}): N_(
+        "torch's foreach kernels round ρ to the parameter's type before _foreach_mul_: the same as single-tensor in "
+        "float32 and float64, a different last bit in float16 and bfloat16."),
+    frozenset({"foreach", "unfused"}): N_(
+        "torch's foreach kernels fuse a·b + c as its single-tensor ones do; optax and XLA round every operation on "
+        "its own."),
+}
+# What each arithmetic does, for a pair WHY_ARITHMETIC does not name.
+ARITHMETIC_MEANS = {
+    "fused": N_("torch's eager CPU kernels: ρ·E + ((1 − ρ)·g)·g and x + lr·Δx each with one fused multiply-add"),
+    "foreach": N_("torch with foreach=True: as fused, ρ rounded to the type first in float16 and bfloat16"),
+    "unfused": N_("optax, numpy: every operation rounded on its own, (1 − ρ)·(g·g) + ρ·E"),
+    "inductor": N_("torch.compile: fma(1 − ρ, g·g, ρ·E), g·g rounded first; g + wd·x and x + lr·Δx rounded twice"),
+    "keras": N_("Keras 3 on JAX and TensorFlow: unfused, Δx = −(√(E[Δx²] + ε)·g)/√(E[g²] + ε), weight decay as "
+                "x − x·wd·lr"),
+    "keras-torch": N_("Keras 3 on torch: fma(1 − ρ, g·g, ρ·E), Keras's Δx, weight decay as x·(1 − lr·wd) with a "
+                      "float32 factor"),
+    "tf-keras": N_("tf.keras 2: as Keras 3 on TensorFlow, with ρ·E + ((1 − ρ)·g)·g"),
+}
+ARITHMETIC_PAIR = N_("A rounds as %(a)s; B as %(b)s. Below float64 the last bit differs; in float64 they stay "
+                     "within about 1e-15, unless the weight decay's form differs.")
+
+
+def why_arithmetic(a: str, b: str) -> str:
+    """Why two arithmetics give different traces, in one or two sentences."""
+    named = WHY_ARITHMETIC.get(frozenset({a, b}))
+    if named:
+        return _(named)
+    return _f(ARITHMETIC_PAIR, a=_(ARITHMETIC_MEANS.get(a, a)), b=_(ARITHMETIC_MEANS.get(b, b)))
 
 
 @dataclass
@@ -42,6 +83,7 @@ class Side:
     preset: str | None
     settings: core.Settings
     steps: core.Step | None = None
+    explains: list | None = None  # the differing settings that alone part the traces where they part (``cause``)
 
     def as_dict(self) -> dict:
         return {"spec": self.spec, "preset": self.preset, **dataclasses.asdict(self.settings)}
@@ -70,13 +112,17 @@ def _value(key: str, text: str):
 
 
 def parse_side(spec: str) -> tuple[str | None, dict]:
-    """A preset name, or ``key=value,...`` (``preset=NAME`` among them starts from that preset)."""
+    """A preset name, or ``key=value,...`` (``preset=NAME`` among them starts from that preset; so does a preset's
+    name as the first item: ``optax,lr=1``)."""
     from .presets import PRESETS
     from .settings import DEFAULTS, fold
 
     text = spec.strip()
     if fold(text) in PRESETS:
         return fold(text), {}
+    first, comma, rest = text.partition(",")
+    if comma and fold(first.strip()) in PRESETS and "=" not in first:
+        text = f"preset={fold(first.strip())},{rest}"
     if "=" not in text:
         raise SettingsError(_f(
             "%(spec)s is neither a preset (%(presets)s) nor a set of settings such as rho=0.9,lr=0.5",
@@ -98,10 +144,19 @@ def parse_side(spec: str) -> tuple[str | None, dict]:
     return preset, given
 
 
-def side(spec: str) -> Side:
+def side(spec: str, common: dict | None = None, notes: list | None = None) -> Side:
+    """One side from its spec; ``common``: settings given to both (diff's --dtype, --arithmetic), which the spec's
+    own keys override. A preset without a default learning rate (optax, mlx) runs with lr 1, said in ``notes``."""
+    from .presets import PRESETS
     from .settings import resolve
 
     preset, given = parse_side(spec)
+    given = {**{k: v for k, v in (common or {}).items() if v is not None}, **given}
+    if preset in PRESETS and PRESETS[preset].get("lr", 1.0) is None and given.get("lr") is None:
+        given["lr"] = 1.0
+        if notes is not None:
+            notes.append(_f("%(side)s: %(preset)s has no default learning rate; lr = 1 is used (give %(preset)s,"
+                            "lr=... to choose)", side=spec, preset=preset))
     chosen = resolve(preset, given)
     chosen["nonfinite"] = "continue"  # both traces are shown whole: an overflow is part of the difference
     return Side(spec, preset, core.Settings(**chosen))
@@ -116,6 +171,7 @@ def run(a: Side, b: Side, grads: np.ndarray, initial) -> None:
     for s in (a, b):
         with np.errstate(all="ignore"):
             s.steps = core.run(grads, s.settings, initial(grads.shape[1], s.settings.dtype), derived=True)
+    a.explains = b.explains = cause(a, b, grads, initial)
 
 
 def differences(a: Side, b: Side) -> list[dict]:
@@ -126,8 +182,40 @@ def differences(a: Side, b: Side) -> list[dict]:
     for key in da:
         if key == "nonfinite" or _same(da[key], db[key]) or (key == "weight_decay_mode" and no_decay):
             continue
-        out.append({"setting": key, "a": da[key], "b": db[key], "why": _(WHY[key]) if key in WHY else ""})
+        if key == "arithmetic":
+            why = why_arithmetic(da[key], db[key])
+        else:
+            why = _(WHY[key]) if key in WHY else ""
+        out.append({"setting": key, "a": da[key], "b": db[key], "why": why})
     return out
+
+
+def tolerance(a: Side, b: Side) -> float:
+    """How far apart two values may be, times their parameter's scale, and still agree: TOLERANCE where both
+    traces are float64, else 0 (a different last bit parts them)."""
+    return TOLERANCE if a.settings.dtype == b.settings.dtype == "float64" else 0.0
+
+
+def cause(a: Side, b: Side, grads: np.ndarray, initial) -> list[str]:
+    """The settings that explain where the traces part: each differing setting of B put alone into A's settings
+    (A's trace replayed) that parts from A at the same step and quantity. Empty where none does alone."""
+    part = parting(a, b)
+    if part is None:
+        return []
+    found = []
+    for d in differences(a, b):
+        key = d["setting"]
+        try:
+            changed = dataclasses.replace(a.settings, **{key: d["b"]})
+        except (SettingsError, TypeError, ValueError):
+            continue
+        trial = Side(a.spec, a.preset, changed)
+        with np.errstate(all="ignore"):
+            trial.steps = core.run(grads, changed, initial(grads.shape[1], changed.dtype), derived=True)
+        alone = parting(a, trial, tolerance(a, b))
+        if alone is not None and (alone["t"], alone["quantity"]) == (part["t"], part["quantity"]):
+            found.append(key)
+    return found
 
 
 def _each(value) -> list:
@@ -138,12 +226,16 @@ def _same(u, v) -> bool:
     return u == v or (isinstance(u, float) and isinstance(v, float) and math.isnan(u) and math.isnan(v))
 
 
-def parting(a: Side, b: Side) -> dict | None:
-    """The first step, and in it the first quantity (in the order a step computes them) and parameter, where the
-    traces differ by more than TOLERANCE times that parameter's scale (the largest |value| of the quantity over
-    both traces); a value finite in one trace and not in the other parts them too. None: they agree."""
-    best = None
-    for order, name in enumerate(QUANTITIES):
+def parting(a: Side, b: Side, tol: float | None = None) -> dict | None:
+    """The first step where the traces' state differs (g_eff where it can differ, E[g²], E[Δx²], x: what a
+    framework carries from step to step), and in that step the first quantity (in the order a step computes them,
+    η and Δx included) and parameter that differ, by more than ``tol`` (``tolerance``: TOLERANCE for two float64
+    traces, else 0) times that parameter's scale (the largest |value| of the quantity over both traces); a value
+    finite in one trace and not in the other parts them too. None: they agree. (A last-bit difference in Δx that
+    x absorbs, and that never reaches E[Δx²], leaves the two runs the same: they agree.)"""
+    tol = tolerance(a, b) if tol is None else tol
+    apart = {}
+    for name in QUANTITIES:
         if name == "g_eff" and not any(_g_eff_differs(s.settings) for s in (a, b)):
             continue  # g_eff is g itself (rounded to the dtype): E[g²] shows any difference first
         u = np.asarray(getattr(a.steps, name), dtype=np.float64)
@@ -152,14 +244,17 @@ def parting(a: Side, b: Side) -> dict | None:
         both = np.where(finite, np.maximum(np.abs(u), np.abs(v)), 0.0)
         scale = np.maximum(both.max(axis=0) if both.size else 0.0, np.finfo(float).tiny)
         with np.errstate(invalid="ignore"):
-            apart = np.where(finite, np.abs(u - v) > TOLERANCE * scale,
-                             ~((np.isnan(u) & np.isnan(v)) | (u == v)))
-        if not apart.any():
-            continue
-        t, p = (int(i) for i in np.argwhere(apart)[0])
-        if best is None or (t, order) < (best["t"] - 1, QUANTITIES.index(best["quantity"])):
-            best = {"t": t + 1, "quantity": name, "parameter": p, "a": float(u[t, p]), "b": float(v[t, p])}
-    return best
+            apart[name] = (np.where(finite, np.abs(u - v) > tol * scale, ~((np.isnan(u) & np.isnan(v)) | (u == v))),
+                           u, v)
+    state_rows = [m.any(axis=1) for name, (m, _u, _v) in apart.items() if name not in ("eta", "dx")]
+    if not state_rows or not np.any(state_rows):
+        return None
+    t = int(np.argmax(np.any(state_rows, axis=0)))
+    for name, (m, u, v) in apart.items():  # in the order a step computes them
+        if m[t].any():
+            p = int(np.argmax(m[t]))
+            return {"t": t + 1, "quantity": name, "parameter": p, "a": float(u[t, p]), "b": float(v[t, p])}
+    return None
 
 
 def _g_eff_differs(settings: core.Settings) -> bool:
@@ -173,8 +268,8 @@ def data(a: Side, b: Side, grads, names, source: str, start: dict) -> Records:
     """The machine view: settings (both sides, the start, the input), the steps with both sides' values, then what
     differs and where the traces part (NaN and infinities marked, never lost)."""
     part = parting(a, b)
-    settings = {"a": a.as_dict(), "b": b.as_dict(), **start, "input": source, "tolerance": TOLERANCE}
-    parted = None if part is None else {**part, "parameter": names[part["parameter"]]}
+    settings = {"a": a.as_dict(), "b": b.as_dict(), **start, "input": source, "tolerance": tolerance(a, b)}
+    parted = None if part is None else {**part, "parameter": names[part["parameter"]], "because": a.explains or []}
     columns = ["t", "param", "g"] + [f"{q}_{letter}" for letter in "ab" for q in COLUMNS]
 
     def rows():
@@ -200,6 +295,8 @@ def summary_lines(a: Side, b: Side, names, digits: int) -> list[str]:
     part = parting(a, b)
     steps = a.steps.g.shape[0]
     if part is None:
+        if tolerance(a, b) == 0:
+            return [_f("The traces agree bit for bit over all %(steps)s steps.", steps=steps)]
         return [_f("The traces agree within %(tol)s of each parameter's scale over all %(steps)s steps.",
                    tol="1e-12", steps=steps)]
     where = _f("step %(t)s", t=part["t"]) + (f", {names[part['parameter']]}" if len(names) > 1 else "")
@@ -207,8 +304,11 @@ def summary_lines(a: Side, b: Side, names, digits: int) -> list[str]:
     a_text, b_text = numfmt.sig(part["a"], digits), numfmt.sig(part["b"], digits)
     if a_text == b_text:
         a_text, b_text = numfmt.full(part["a"]), numfmt.full(part["b"])
-    return [_f("The traces part at %(where)s, in %(quantity)s: %(a)s (A) against %(b)s (B).", where=where,
-               quantity=HEADINGS[part["quantity"]][0], a=a_text, b=b_text)]
+    lines = [_f("The traces part at %(where)s, in %(quantity)s: %(a)s (A) against %(b)s (B).", where=where,
+                quantity=HEADINGS[part["quantity"]][0], a=a_text, b=b_text)]
+    if a.explains and len(differences(a, b)) > 1:  # which of several differences it is
+        lines.append(_f("%(settings)s alone parts them there.", settings=", ".join(a.explains)))
+    return lines
 
 
 def _shown(settings: core.Settings) -> dict:

@@ -25,6 +25,15 @@ class DType(str, Enum):
     float32 = "float32"
 
 
+class ArithDType(str, Enum):
+    """--dtype: the precision the arithmetic runs in."""
+
+    float64 = "float64"
+    float32 = "float32"
+    float16 = "float16"
+    bfloat16 = "bfloat16"
+
+
 class WeightDecayMode(str, Enum):
     coupled = "coupled"
     decoupled = "decoupled"
@@ -33,6 +42,21 @@ class WeightDecayMode(str, Enum):
 class RateEg2(str, Enum):
     current = "current"
     previous = "previous"
+
+
+class Arithmetic(str, Enum):
+    fused = "fused"
+    foreach = "foreach"
+    unfused = "unfused"
+    inductor = "inductor"
+    keras = "keras"
+    keras_torch = "keras-torch"
+    tf_keras = "tf-keras"
+
+
+class Subnormals(str, Enum):
+    keep = "keep"
+    flush = "flush"
 
 
 class NonFinite(str, Enum):
@@ -78,8 +102,9 @@ Maximize = Annotated[Optional[bool], typer.Option(
 PresetOpt = Annotated[Optional[Preset], typer.Option(
     "--preset", help=N_("Start from a framework's defaults; options given explicitly win."),
     rich_help_panel=SETTINGS_PANEL, show_default=False, case_sensitive=False)]
-DTypeOpt = Annotated[Optional[DType], typer.Option(
-    "--dtype", help=N_("Arithmetic: float64, or float32 rounded exactly as torch.optim.Adadelta on the CPU. "
+DTypeOpt = Annotated[Optional[ArithDType], typer.Option(
+    "--dtype", help=N_("Precision: float64, or float32, float16 or bfloat16 rounded as torch.optim.Adadelta's CPU "
+    "kernels round them (float16 and bfloat16: each operation in float32, its result rounded to the type). "
     "[default: the preset's (float32 for tfjs, mindspore, caffe), else float64]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False, case_sensitive=False)]
 HyperFloat32Opt = Annotated[Optional[str], typer.Option(
@@ -95,6 +120,20 @@ NonFiniteOpt = Annotated[Optional[NonFinite], typer.Option(
     "--nonfinite", help=N_("At the first NaN or infinity: stop with an error naming the step, or continue as IEEE "
     "arithmetic (and the frameworks) do, non-finite cells marked. [default: stop]"),
     rich_help_panel=SETTINGS_PANEL, show_default=False, case_sensitive=False)]
+ArithmeticOpt = Annotated[Optional[Arithmetic], typer.Option(
+    "--arithmetic", help=N_("How each operation rounds: fused, as torch's eager CPU kernels (a·b + c rounded once "
+    "in addcmul_ and add_); foreach, as torch with foreach=True (differs from fused in float16 and bfloat16 only); "
+    "unfused, each operation rounded on its own in the formula's order, as optax and numpy; inductor, as "
+    "torch.compile (fma(1 − ρ, g·g, ρ·E), the square rounded first); keras, as Keras 3 on JAX and TensorFlow "
+    "(unfused, Δx = −(√(E[Δx²] + ε)·g)/√(E[g²] + ε) in that order); keras-torch, as Keras 3 on torch (inductor's "
+    "accumulators, Keras's Δx); tf-keras, as tf.keras 2 (as keras, with ((1 − ρ)·g)·g). [default: the preset's, "
+    "else fused]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
+    case_sensitive=False)]
+SubnormalsOpt = Annotated[Optional[Subnormals], typer.Option(
+    "--subnormals", help=N_("Subnormal numbers (below 1.2e-38 in float32, 2.2e-308 in float64): keep them, as IEEE "
+    "arithmetic and torch do, or flush them to zero, operands and results, as XLA on the CPU does (JAX, optax, "
+    "TensorFlow with XLA). [default: the preset's (flush for optax), else keep]"), rich_help_panel=SETTINGS_PANEL,
+    show_default=False, case_sensitive=False)]
 LrDTypeOpt = Annotated[Optional[DType], typer.Option(
     "--lr-dtype", help=N_("Precision lr is held in: float32 as Keras keeps it (a float32 variable). "
     "[default: the preset's, else float64]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
@@ -194,7 +233,9 @@ class Resolved:
                 # A framework's conventions, named where they are in force (absent otherwise: the same bytes).
                 **({"hyper_float32": s.hyper_float32} if s.hyper_float32 else {}),
                 **({"rate_eg2": s.rate_eg2} if s.rate_eg2 != "current" else {}),
-                **({"nonfinite": s.nonfinite} if s.nonfinite != "stop" else {})}
+                **({"nonfinite": s.nonfinite} if s.nonfinite != "stop" else {}),
+                **({"arithmetic": s.arithmetic} if s.arithmetic != "fused" else {}),
+                **({"subnormals": s.subnormals} if s.subnormals != "keep" else {})}
 
 
 def per_parameter(text: str | float | None, option: str):
@@ -224,8 +265,9 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
             lr: str | float | None = None, x0: str | None = None, eg2_init: str | None = None,
             edx2_init: str | None = None, weight_decay: str | float | None = None,
             weight_decay_mode: WeightDecayMode | None = None, maximize: bool | None = None,
-            dtype: DType | None = None, lr_dtype: DType | None = None, hyper_float32: str | None = None,
+            dtype: ArithDType | None = None, lr_dtype: DType | None = None, hyper_float32: str | None = None,
             rate_eg2: RateEg2 | None = None, nonfinite: NonFinite | None = None,
+            arithmetic: Arithmetic | None = None, subnormals: Subnormals | None = None,
             base: dict | None = None, initial_options: tuple[str, str, str] = ("--x0", "--eg2-init", "--edx2-init"),
             ) -> Resolved:
     """The command line's options as Settings: resolved by ``settings.resolve`` (explicit options, else ``base``,
@@ -244,6 +286,8 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
         "dtype": dtype.value if dtype else None, "lr_dtype": lr_dtype.value if lr_dtype else None,
         "hyper_float32": hyper_float32, "rate_eg2": rate_eg2.value if rate_eg2 else None,
         "nonfinite": nonfinite.value if nonfinite else None,
+        "arithmetic": arithmetic.value if arithmetic else None,
+        "subnormals": subnormals.value if subnormals else None,
     }, base, spelling=resolving.CLI, notes=notes, check32=True)
     from .output import warn
 
@@ -271,10 +315,11 @@ def resolve(*, preset: Preset | None = None, rho: float | None = None, eps: floa
 SETTINGS_OPTIONS = {"rho": Rho, "eps": Eps, "lr": Lr, "x0": X0, "eg2_init": Eg2Init, "edx2_init": Edx2Init,
                     "weight_decay": WeightDecay, "weight_decay_mode": WdMode, "maximize": Maximize,
                     "preset": PresetOpt, "dtype": DTypeOpt, "lr_dtype": LrDTypeOpt, "hyper_float32": HyperFloat32Opt,
-                    "rate_eg2": RateEg2Opt, "nonfinite": NonFiniteOpt}
+                    "rate_eg2": RateEg2Opt, "nonfinite": NonFiniteOpt, "arithmetic": ArithmeticOpt,
+                    "subnormals": SubnormalsOpt}
 SETTINGS = ("rho", "eps", "lr", "x0", "eg2_init", "edx2_init", "weight_decay", "weight_decay_mode", "maximize",
             "preset", "dtype", "lr_dtype")
-CONVENTIONS = ("hyper_float32", "rate_eg2", "nonfinite")
+CONVENTIONS = ("hyper_float32", "rate_eg2", "nonfinite", "arithmetic", "subnormals")
 # The settings options stand before the first of these in --help (the output options), else at the end.
 _OUTPUT_PARAMETERS = ("format", "latex_fragment", "output_path", "digits")
 

@@ -14,18 +14,35 @@ PRESETS: dict[str, dict] = {
     "article": {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled"},
     "paper": {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled"},
     "pytorch": {"rho": 0.9, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled"},
-    # Keras 3 keeps the learning rate in a float32 variable and decays weights outside the gradient.
-    "keras": {"rho": 0.95, "eps": 1e-7, "lr": 0.001, "weight_decay_mode": "decoupled", "lr_dtype": "float32"},
+    # torch.optim.Adadelta's step under torch.compile (inductor, the CPU): the same defaults, its own roundings.
+    "pytorch-compile": {"rho": 0.9, "eps": 1e-6, "lr": 1.0, "weight_decay_mode": "coupled", "arithmetic": "inductor"},
+    # Keras 3 keeps the learning rate in a float32 variable and decays weights outside the gradient. On its torch
+    # backend (this preset): x·(1 − lr·wd) first (the factor in float32), accumulators as fma(1 − ρ, g·g, ρ·E),
+    # Δx = −(√(E[Δx²] + ε)·g)/√(E[g²] + ε) in that order.
+    "keras": {"rho": 0.95, "eps": 1e-7, "lr": 0.001, "weight_decay_mode": "decoupled", "lr_dtype": "float32",
+              "arithmetic": "keras-torch"},
+    # Keras 3 on JAX: x − x·wd·lr (wd cast to the variable's dtype), each operation rounded on its own, Δx in Keras's
+    # order; XLA flushes subnormals.
+    "keras-jax": {"rho": 0.95, "eps": 1e-7, "lr": 0.001, "weight_decay_mode": "decoupled", "lr_dtype": "float32",
+                  "arithmetic": "keras", "subnormals": "flush"},
+    # Keras 3 on TensorFlow: as on JAX, but weight_decay held in float32 (cast through a float32 tensor);
+    # TensorFlow's CPU kernels flush subnormals too.
+    "keras-tensorflow": {"rho": 0.95, "eps": 1e-7, "lr": 0.001, "weight_decay_mode": "decoupled",
+                         "lr_dtype": "float32", "hyper_float32": "weight_decay", "arithmetic": "keras",
+                         "subnormals": "flush"},
     # TF1's tf.compat.v1.train.AdadeltaOptimizer turns ρ, ε and lr into float32 tensors, then casts them to the
     # variable's dtype: a float64 variable still steps with float32-rounded hyperparameters.
     "tf1": {"rho": 0.95, "eps": 1e-8, "lr": 0.001, "weight_decay_mode": "coupled", "hyper_float32": "rho,eps,lr"},
-    # optax.adadelta: add_decayed_weights (coupled), then scale_by_adadelta, then scale_by_learning_rate.
-    "optax": {"rho": 0.9, "eps": 1e-6, "lr": None, "weight_decay_mode": "coupled"},
+    # optax.adadelta: add_decayed_weights (coupled), then scale_by_adadelta, then scale_by_learning_rate; each
+    # operation rounded on its own, (1 − ρ)·g² + ρ·E in that order (no fused multiply-add without jax.jit), and
+    # subnormals flushed to zero as XLA does on the CPU.
+    "optax": {"rho": 0.9, "eps": 1e-6, "lr": None, "weight_decay_mode": "coupled", "arithmetic": "unfused",
+              "subnormals": "flush"},
     # tf.keras 2.11+ (tf_keras.optimizers.Adadelta): lr a float32 variable, weight_decay cast through a float32
     # tensor, ρ and ε plain Python floats; decoupled decay x − x·wd·lr before the step. (The legacy optimizer of
     # tf.keras ≤ 2.10 holds lr and ρ in float32 instead: --hyper-float32 lr,rho.)
     "keras2": {"rho": 0.95, "eps": 1e-7, "lr": 0.001, "weight_decay_mode": "decoupled",
-               "hyper_float32": "lr,weight_decay"},
+               "hyper_float32": "lr,weight_decay", "arithmetic": "tf-keras", "subnormals": "flush"},
     # TensorFlow.js tf.train.adadelta: ε is the backend's (1e-7), η divides by the accumulator read before this
     # step's update (E[g²]_{t−1}), float32 throughout; no weight decay.
     "tfjs": {"rho": 0.95, "eps": 1e-7, "lr": 0.001, "weight_decay_mode": "coupled", "rate_eg2": "previous",

@@ -6,6 +6,8 @@ expected. Rows are steps, columns are parameters.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import csv
 import functools
 import json
@@ -34,6 +36,31 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _NONZERO_MANTISSA = re.compile(r"[+-]?0*(?:\.0*)?[1-9]")  # a number whose digits are not all zero
 _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\uff0d": "-"})
+_NONFINITE = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)  # as float() and the frameworks read them
+# Whether the gradients being read may hold inf, -inf and NaN (trace --nonfinite continue, diff): read as IEEE values.
+_ACCEPT_NONFINITE: contextvars.ContextVar[bool] = contextvars.ContextVar("accept_nonfinite", default=False)
+NONFINITE_HINT = N_("give --nonfinite continue to carry it through as IEEE arithmetic (and the frameworks) do")
+
+
+@contextlib.contextmanager
+def nonfinite_accepted(accept: bool = True):
+    """Within this block, gradients read as inf, -inf or NaN (``inf``, ``-Infinity``, ``nan`` in text; NaN and
+    Infinity in JSON; a number past the largest double) are taken as those IEEE values instead of refused."""
+    token = _ACCEPT_NONFINITE.set(accept)
+    try:
+        yield
+    finally:
+        _ACCEPT_NONFINITE.reset(token)
+
+
+def accepting_nonfinite() -> bool:
+    return _ACCEPT_NONFINITE.get()
+
+
+def _is_token(text: str) -> bool:
+    """A number as written: decimal, or inf/infinity/nan with an optional sign."""
+    cleaned = text.strip().translate(_MINUS_SIGNS)
+    return bool(_NUMBER.fullmatch(cleaned) or _NONFINITE.fullmatch(cleaned))
 
 
 @dataclass
@@ -64,11 +91,16 @@ def parse_number(text: str, *, source: str | None = None, line: int | None = Non
     """
     cleaned = text.strip().translate(_MINUS_SIGNS)
     shown = _shown(text)
+    if _NONFINITE.fullmatch(cleaned) and accepting_nonfinite():
+        return float(cleaned)
     if not _NUMBER.fullmatch(cleaned):
         if not cleaned:
             problem = _f("%(what)s is missing (an empty cell)", what=_(what))
-        elif cleaned.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        elif _NONFINITE.fullmatch(cleaned):
             problem = _f("%(what)s must be a finite number, got %(text)s", what=_(what), text=shown)
+            if what == N_("a gradient"):
+                raise InputError(_f('%(problem)s; %(hint)s', problem=problem, hint=_(NONFINITE_HINT)),
+                                 source=source, line=line, column=column)
         elif _DECIMAL_COMMA.fullmatch(cleaned):
             problem = _f("%(text)s has a decimal comma; write a decimal point (%(fixed)s)", text=shown,
                          fixed=cleaned.replace(",", "."))
@@ -81,7 +113,7 @@ def parse_number(text: str, *, source: str | None = None, line: int | None = Non
     if value == 0.0 and _NONZERO_MANTISSA.match(cleaned):
         raise InputError(_f('%(value)s is too small for a double (the smallest is about 4.9e-324): it would be read '
                             'as 0', value=shown), source=source, line=line, column=column)
-    if not math.isfinite(value):
+    if not math.isfinite(value) and not accepting_nonfinite():
         raise InputError(_f('%(value)s is too large for a double (the largest is about 1.8e308)',
                             value=shown),
                          source=source, line=line, column=column)
@@ -120,9 +152,10 @@ def read_input(tokens: list[str], stdin=None) -> Gradients:
 
 
 def _is_path_token(token: str) -> bool:
-    """Whether a lone argument names a file (not a number, not an option)."""
-    return not _NUMBER.fullmatch(token.strip().translate(_MINUS_SIGNS)) and \
-        (not token.startswith("-") or _exists(token))
+    """Whether a lone argument names a file (not a number, inf or nan, not an option), or names one that exists."""
+    if _exists(token):
+        return True
+    return not _is_token(token) and not token.startswith("-")
 
 
 def _exists(name: str) -> bool:
@@ -140,7 +173,8 @@ def _read_tokens(tokens: list[str], stdin=None) -> Gradients:
         stream = stdin if stdin is not None else sys.stdin
         data = read_bounded(stream.buffer if hasattr(stream, "buffer") else stream, b"", "<stdin>")
         return read_bytes(data.encode() if isinstance(data, str) else data, "<stdin>")
-    if len(tokens) == 1 and not _NUMBER.fullmatch(tokens[0].strip().translate(_MINUS_SIGNS)):
+    if len(tokens) == 1 and not _NUMBER.fullmatch(tokens[0].strip().translate(_MINUS_SIGNS)) and not (
+            _NONFINITE.fullmatch(tokens[0].strip().translate(_MINUS_SIGNS)) and not _exists(tokens[0])):
         if tokens[0].startswith("-") and not _exists(tokens[0]):
             raise UnknownOption(_f('no such option: %(option)s', option=tokens[0]), option=tokens[0])
         comma_list(tokens[0])
@@ -150,8 +184,7 @@ def _read_tokens(tokens: list[str], stdin=None) -> Gradients:
         if token.startswith("--") or (token.startswith("-") and token[1:2].isalpha()
                                        and token.lower() not in ("-inf", "-nan", "-infinity")):
             raise UnknownOption(_f('no such option: %(option)s', option=token), option=token)
-        if token == "-" or (not _NUMBER.fullmatch(token.strip().translate(_MINUS_SIGNS))
-                            and _exists(token)):
+        if token == "-" or (not _is_token(token) and _exists(token)):
             raise InputError(_f(
                 'argument %(position)s: %(file)s is a file; give either numbers or one file, not both',
                 position=i, file=_shown(token)))
@@ -357,7 +390,8 @@ def split_rows(text: str, sep: str | None = "", source: str | None = None) -> li
 
 
 def is_number(cell: str) -> bool:
-    return bool(_NUMBER.fullmatch(cell.strip().translate(_MINUS_SIGNS)))
+    """A cell that holds a number: decimal, or inf/nan (a first row ``inf,0.1`` is data, not a header)."""
+    return _is_token(cell)
 
 
 def check_decimal_commas(rows, source: str) -> None:
@@ -643,8 +677,10 @@ def read_json(text: str, source: str) -> Gradients:
     import json
 
     def reject_constant(name: str):
-        raise InputError(_f('%(name)s is not a finite number; %(expected)s',
-                            name=name, expected=_(EXPECTED_NUMBER)), source=source)
+        if accepting_nonfinite():
+            return float(name)  # NaN, Infinity, -Infinity
+        raise InputError(_f('%(name)s is not a finite number; %(expected)s; %(hint)s',
+                            name=name, expected=_(EXPECTED_NUMBER), hint=_(NONFINITE_HINT)), source=source)
 
     try:
         doc = json.loads(text, parse_constant=reject_constant, parse_int=_json_int,
@@ -660,6 +696,8 @@ def read_json(text: str, source: str) -> Gradients:
             check_name(key, source)
 
     def number(value, where: str) -> float:
+        if isinstance(value, str) and _NONFINITE.fullmatch(value.strip()) and accepting_nonfinite():
+            return float(value)  # "inf", "-Infinity", "NaN" written as strings
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InputError(_f(
                 '%(where)s is %(value)s, not a number; %(expected)s',
@@ -668,8 +706,8 @@ def read_json(text: str, source: str) -> Gradients:
         try:
             value = float(value)
         except OverflowError:
-            value = math.inf
-        if not math.isfinite(value):
+            value = math.inf if value > 0 else -math.inf
+        if not math.isfinite(value) and not accepting_nonfinite():
             raise InputError(_f(
                 '%(value)s is too large for a double (the largest is about 1.8e308)',
                 value=where), source=source)

@@ -66,6 +66,8 @@ class Report:
                 yield self.t_of(start + i), param, {name: block[name][i][p] for name in FIELDS}
 
 
+ARITHMETIC_TITLES = {"unfused": N_("each operation rounded on its own (unfused)"),
+                     "foreach": N_("torch's foreach roundings")}
 MODES = {"coupled": N_("coupled"), "decoupled": N_("decoupled")}
 HYPER_SYMBOLS = {"rho": "ρ", "eps": "ε", "lr": "lr", "weight_decay": "wd"}
 # A NaN or an infinity in the machine formats: CSV keeps Python's spelling, JSON (which has no such numbers) a string.
@@ -92,6 +94,10 @@ def settings_text(settings: dict, digits: int = 6) -> str:
         parts.append(_("maximize"))
     if settings.get("dtype", "float64") != "float64":
         parts.append(settings["dtype"])
+    if settings.get("arithmetic", "fused") != "fused":
+        parts.append(_(ARITHMETIC_TITLES.get(settings["arithmetic"], settings["arithmetic"])))
+    if settings.get("subnormals", "keep") != "keep":
+        parts.append(_("subnormals flushed to zero"))
     if settings.get("hyper_float32"):
         parts.append(_("%(names)s held in float32") % {"names": ", ".join(
             HYPER_SYMBOLS.get(name, name) for name in settings["hyper_float32"].split(","))})

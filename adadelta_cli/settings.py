@@ -24,22 +24,33 @@ from .errors import SettingsError
 from .i18n import N_, _f
 from .presets import EPS_POSITIVE, EPS_REPLACED, HYPERS, LR_REQUIRED, NO_LR, PRESETS, finish
 
-DTYPES = ("float64", "float32")
+DTYPES = ("float64", "float32", "float16", "bfloat16")  # the arithmetic (float16, bfloat16: torch's CPU kernels')
+LR_DTYPES = ("float64", "float32")  # the precision lr is held in
 WEIGHT_DECAY_MODES = ("coupled", "decoupled")
 RATE_EG2 = ("current", "previous")  # η's denominator: E[g²]_t (Algorithm 1) or E[g²]_{t−1} (TensorFlow.js)
+# The arithmetic's convention: fused (torch's eager CPU kernels: a·b + c rounded once in addcmul_ and
+# add_(alpha=)), foreach (torch with foreach=True: as fused, but in float16/bfloat16 _foreach_mul_ rounds ρ to the
+# type first), unfused (each operation rounded on its own in the formula's order: optax without jit, numpy; Keras 3
+# on JAX and TensorFlow, whose decoupled decay is then x − x·wd·lr), inductor (torch.compile, and Keras 3 on its torch
+# backend: each accumulator fma(1 − ρ, g·g, ρ·E), the square rounded first), keras (Keras 3 on JAX and TensorFlow,
+# tf.keras: unfused, Δx = −(√(E[Δx²] + ε)·g)/√(E[g²] + ε) in that order), keras-torch (Keras 3 on torch: inductor's
+# accumulators, Keras's Δx), tf-keras (tf.keras 2: as keras, each accumulator ρ·E + ((1 − ρ)·g)·g).
+ARITHMETICS = ("fused", "foreach", "unfused", "inductor", "keras", "keras-torch", "tf-keras")
+SUBNORMALS = ("keep", "flush")  # IEEE gradual underflow, or flushed to zero as XLA on the CPU does
 NONFINITE = ("stop", "continue")  # at the first NaN or infinity: stop naming the step, or go on as IEEE does
 # Every setting a run has, with its default (the article's and the paper's). lr and weight_decay may also be a
 # list, one value per parameter (as parameter groups give them).
 DEFAULTS = {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay": 0.0, "weight_decay_mode": "coupled",
             "maximize": False, "dtype": "float64", "lr_dtype": "float64", "hyper_float32": "",
-            "rate_eg2": "current", "nonfinite": "stop"}
+            "rate_eg2": "current", "nonfinite": "stop", "arithmetic": "fused",
+            "subnormals": "keep"}
 
 API = {}  # the API's keyword arguments are the settings' own names
 CLI = {"rho": "--rho", "eps": "--eps", "lr": "--lr", "weight_decay": "--weight-decay",
        "weight_decay_mode": "--weight-decay-mode", "maximize": "--maximize", "dtype": "--dtype",
        "lr_dtype": "--lr-dtype", "preset": "--preset", "x0": "--x0", "eg2_init": "--eg2-init",
        "edx2_init": "--edx2-init", "hyper_float32": "--hyper-float32", "rate_eg2": "--rate-eg2",
-       "nonfinite": "--nonfinite"}
+       "nonfinite": "--nonfinite", "arithmetic": "--arithmetic", "subnormals": "--subnormals"}
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -73,8 +84,9 @@ def validate(values: dict, spelling: dict = API) -> None:
         raise bad(N_("%(name)s must be a finite number, got %(value)s"), "lr")
     if not all(_finite(v) and v >= 0.0 for v in _each(values["weight_decay"])):
         raise bad(N_("%(name)s must be a finite number >= 0, got %(value)s"), "weight_decay")
-    for name, allowed in (("weight_decay_mode", WEIGHT_DECAY_MODES), ("dtype", DTYPES), ("lr_dtype", DTYPES),
-                          ("rate_eg2", RATE_EG2), ("nonfinite", NONFINITE)):
+    for name, allowed in (("weight_decay_mode", WEIGHT_DECAY_MODES), ("dtype", DTYPES), ("lr_dtype", LR_DTYPES),
+                          ("rate_eg2", RATE_EG2), ("nonfinite", NONFINITE),
+                          ("arithmetic", ARITHMETICS), ("subnormals", SUBNORMALS)):
         if values.get(name, DEFAULTS[name]) not in allowed:
             raise bad(N_("%(name)s must be one of %(choices)s, got %(value)s"), name, choices=", ".join(allowed))
     named = values.get("hyper_float32", "")

@@ -5,7 +5,19 @@ from typing import Annotated, Optional
 import typer
 
 from ..i18n import N_, _
-from ..options import X0, Digits, Edx2Init, Eg2Init, LatexFragment, OutputOpt, complete_preset, format_option
+from ..options import (
+    X0,
+    ArithmeticOpt,
+    Digits,
+    DTypeOpt,
+    Edx2Init,
+    Eg2Init,
+    LatexFragment,
+    OutputOpt,
+    SubnormalsOpt,
+    complete_preset,
+    format_option,
+)
 from ._common import NUMBERS_OK, check_digits, check_fragment
 
 FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
@@ -26,6 +38,7 @@ def command(
         metavar="[INPUT]...", help=N_("Gradients as for trace. None: the article's example 0.1, 0.2, 0.15."),
         show_default=False)] = None,
     x0: X0 = None, eg2_init: Eg2Init = None, edx2_init: Edx2Init = None,
+    dtype: DTypeOpt = None, arithmetic: ArithmeticOpt = None, subnormals: SubnormalsOpt = None,
     format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
     digits: Digits = 6,
     show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step of a long trace in the table."),
@@ -36,14 +49,20 @@ def command(
     from ..errors import SettingsError
     from ..i18n import _f
     from ..options import number_list
-    from ..readers import read_input
+    from ..readers import nonfinite_accepted, read_input
 
     check_digits(digits)
     check_fragment(format.value, latex_fragment)
-    side_a, side_b = diffing.side(a), diffing.side(b)
+    common = {"dtype": dtype.value if dtype else None, "arithmetic": arithmetic.value if arithmetic else None,
+              "subnormals": subnormals.value if subnormals else None}
+    notes: list[str] = []
+    side_a, side_b = diffing.side(a, common, notes), diffing.side(b, common, notes)
+    for note in notes:
+        output.warn(note)
     start = {"x0": number_list(x0, "--x0"), "eg2_init": number_list(eg2_init, "--eg2-init"),
              "edx2_init": number_list(edx2_init, "--edx2-init")}
-    gradients = read_input(inputs or [])
+    with nonfinite_accepted():  # diff carries both traces through IEEE arithmetic: inf and NaN gradients too
+        gradients = read_input(inputs or [])
     if output_path is not None:
         output.check_target(output_path, [gradients.path])
     if not inputs:

@@ -49,10 +49,12 @@ def command(
 ) -> None:
     """Trace the recurrence over a gradient sequence, one row per step (and parameter)."""
     from .. import tracing
+    from ..readers import nonfinite_accepted
 
     resolved = settings.resolve()
     check_digits(digits)
     check_fragment(format.value, latex_fragment)
-    tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
-                          explain=explain, export_svg=export_svg, export_html=export_html,
-                          latex_fragment=latex_fragment)
+    with nonfinite_accepted(resolved.settings.nonfinite == "continue"):  # inf and NaN gradients as IEEE values
+        tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
+                              explain=explain, export_svg=export_svg, export_html=export_html,
+                              latex_fragment=latex_fragment)
