@@ -144,7 +144,7 @@ def complete_preset(incomplete: str) -> list[str]:
     """Shell completion of a preset's name (diff's A and B; --preset completes from its choices by itself).
 
     >>> complete_preset("ker")
-    ['keras', 'keras2']
+    ['keras', 'keras-jax', 'keras-tensorflow', 'keras2']
     """
     return [name for name in PRESETS if name.startswith(incomplete)]
 

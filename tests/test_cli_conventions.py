@@ -238,11 +238,11 @@ def complete(words: str, cword: int) -> list[str]:
 
 @pytest.mark.parametrize("words, cword, expected", [
     ("adadelta tr", 1, ["trace"]),
-    ("adadelta trace --preset py", 3, ["pytorch"]),
-    ("adadelta trace --preset ker", 3, ["keras", "keras2"]),
+    ("adadelta trace --preset py", 3, ["pytorch", "pytorch-compile"]),
+    ("adadelta trace --preset ker", 3, ["keras", "keras-jax", "keras-tensorflow", "keras2"]),
     ("adadelta trace --format ", 3, ["table", "csv", "json", "markdown", "latex"]),
     ("adadelta step --gr", 2, ["--grad"]),
-    ("adadelta diff pytorch ker", 3, ["keras", "keras2"]),
+    ("adadelta diff pytorch ker", 3, ["keras", "keras-jax", "keras-tensorflow", "keras2"]),
     ("adadelta diff mx", 2, ["mxnet"]),
 ])
 def test_completion_of_commands_options_presets_and_formats(words, cword, expected):
@@ -272,7 +272,7 @@ printf '%s\n' "${COMPREPLY[@]}"
     env = {**os.environ, "PATH": BIN + os.pathsep + os.environ.get("PATH", "")}
     done = subprocess.run(["bash", "--norc", "-c", program], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["keras", "keras2"]
+    assert done.stdout.split() == ["keras", "keras-jax", "keras-tensorflow", "keras2"]
 
 
 def _tmux_screen(shell_command: list[str], setup: str, typed: str, expected: str, tmp_path) -> str:

@@ -950,7 +950,7 @@ def test_no_raw_numpy_warning_even_under_w_error():
 @pytest.mark.parametrize("comment, fragment", [
     ("# maximize = maybe", "s.csv:1: '# maximize' is 'maybe'; expected yes or no"),
     ("# rho = 2", "s.csv:1: '# rho': rho must lie in [0, 1], got 2"),
-    ("# dtype = float16", "s.csv:1: '# dtype'"),
+    ("# dtype = float8", "s.csv:1: '# dtype'"),
     ("# dtype = float32\n# eps = 1e-50", "s.csv:2: '# eps': eps = 1e-50 is too small for float32"),
 ])
 def test_a_sheets_settings_are_checked_where_they_are_written(run, tmp_path, comment, fragment):
