@@ -1,5 +1,5 @@
 """Build hook: compile the translation catalogs (.po -> gettext .mo, with Babel) and the optional float64 kernel
-(adadelta_cli/_kernel.c -> a shared library loaded with ctypes).
+(src/adadelta_cli/maths/_kernel.c -> a shared library loaded with ctypes).
 
 Where the built files go:
 - a wheel (``pip install .``, ``python -m build``): into a temporary folder that is removed once the wheel is
@@ -8,7 +8,7 @@ Where the built files go:
   package imported from the source tree (and the tests run there) finds them. These files are listed in .gitignore.
 
 With the library goes ``_kernel.json``: its size and SHA-256 digest and the digest of the C source it was built
-from. adadelta_cli/kernel.py compares the library with that record before loading it, and lets numpy do the work
+from. src/adadelta_cli/maths/kernel.py compares the library with that record before loading it, and lets numpy do the work
 when they differ.
 
 The kernel is optional: without a C compiler the wheel is pure Python and numpy does the same arithmetic (bit for
@@ -31,10 +31,10 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-PACKAGE = "adadelta_cli"
-KERNEL = f"{PACKAGE}/_kernel.c"
-LIBRARY = f"{PACKAGE}/_kernel.so"
-RECORD = f"{PACKAGE}/_kernel.json"  # size and digest of the library, written at build time
+PACKAGE = "src/adadelta_cli"
+KERNEL = f"{PACKAGE}/maths/_kernel.c"
+LIBRARY = f"{PACKAGE}/maths/_kernel.so"
+RECORD = f"{PACKAGE}/maths/_kernel.json"  # size and digest of the library, written at build time
 LOCALE = f"{PACKAGE}/locale"
 DOMAIN = "adadelta"
 # -ffp-contract=off: never fuse what the numpy code rounds twice; -fno-math-errno: sqrt is one instruction.
@@ -148,7 +148,7 @@ class BuildHook(BuildHookInterface):
     def _include(build_data: dict, version: str, built: Path, relative: Path) -> None:
         """Into the wheel; an editable install finds the file in place already."""
         if version != "editable":
-            build_data["force_include"][str(built)] = str(relative)
+            build_data["force_include"][str(built)] = str(relative.relative_to("src"))  # the wheel's own path
 
     def finalize(self, version: str, build_data: dict, artifact_path: str) -> None:
         if self._scratch is not None:

@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from adadelta_cli import checking  # noqa: E402
-from adadelta_cli.options import resolve  # noqa: E402
+from adadelta_cli.cli.options import resolve  # noqa: E402
+from adadelta_cli.marking import checking  # noqa: E402
 from tests import students  # noqa: E402
 
 

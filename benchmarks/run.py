@@ -120,7 +120,7 @@ def write_gradients(path: Path, steps: int, seed: int, columns: int = 1, scale: 
 
 def imports_numpy(args: list[str]) -> bool:
     """Whether running the console script with ``args`` imports numpy (checked in a fresh interpreter)."""
-    probe = ("import sys\nsys.argv = ['adadelta', *sys.argv[1:]]\nfrom adadelta_cli.cli import main\n"
+    probe = ("import sys\nsys.argv = ['adadelta', *sys.argv[1:]]\nfrom adadelta_cli.cli.app import main\n"
              "try:\n    main()\nexcept SystemExit:\n    pass\nsys.stderr.write(str('numpy' in sys.modules))\n")
     done = subprocess.run([PY, "-c", probe, *args], capture_output=True, text=True, env=ENV)
     return done.stderr.strip().endswith("True")
@@ -163,7 +163,7 @@ def main() -> int:
     cache = tempfile.TemporaryDirectory()
     ENV["PYTHONPYCACHEPREFIX"] = cache.name
     have_torch = subprocess.run([args.torch_python, "-c", "import torch"], capture_output=True).returncode == 0
-    from adadelta_cli import kernel
+    from adadelta_cli.maths import kernel
 
     machine = (f"{platform.machine()}, {os.cpu_count()} cores ({platform.processor() or platform.platform()}), "
                f"Python {platform.python_version()}, numpy {np.__version__}, kernel "
@@ -251,7 +251,7 @@ def main() -> int:
 
         # The floor under any implementation: η and Δx are 2 × 80 MB that must be written to fresh memory (allocated
         # as the API allocates them), before any arithmetic.
-        floor = ("import time, numpy as np\nfrom adadelta_cli.core import empty\nt = time.perf_counter()\n"
+        floor = ("import time, numpy as np\nfrom adadelta_cli.maths.core import empty\nt = time.perf_counter()\n"
                  "kept = [empty((1000, 10000), np.float64) for _ in range(2)]\nfor a in kept:\n    a.fill(1.0)\n"
                  "print(time.perf_counter() - t)\n")
         if have_torch:

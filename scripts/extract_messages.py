@@ -1,9 +1,9 @@
 """Collect every string marked for translation (_(), _f(), N_()) into the catalogs, with Babel.
 
-    python scripts/extract_messages.py   # rewrites adadelta_cli/locale/adadelta.pot and updates each .po from it
+    python scripts/extract_messages.py   # rewrites src/adadelta_cli/locale/adadelta.pot and updates each .po from it
 
-The same as ``pybabel extract -k _f -k N_ -o adadelta_cli/locale/adadelta.pot adadelta_cli`` followed by
-``pybabel update --no-fuzzy-matching --ignore-obsolete -D adadelta -d adadelta_cli/locale -i .../adadelta.pot``.
+The same as ``pybabel extract -k _f -k N_ -o src/adadelta_cli/locale/adadelta.pot src/adadelta_cli`` followed by
+``pybabel update --no-fuzzy-matching --ignore-obsolete -D adadelta -d src/adadelta_cli/locale -i .../adadelta.pot``.
 A new message gets an empty translation in each .po; tests/test_i18n.py fails until it is filled in. The build
 compiles the .po files (hatch_build.py); nothing compiled is kept in the source tree.
 """
@@ -19,7 +19,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = ROOT / "adadelta_cli"
+PACKAGE = ROOT / "src" / "adadelta_cli"
 LOCALE = PACKAGE / "locale"
 DOMAIN = "adadelta"
 KEYWORDS = {"_": None, "_f": None, "N_": None}  # the message is each one's first argument
@@ -31,7 +31,7 @@ def template() -> Catalog:
     catalog = Catalog(project="adadelta-cli", domain=DOMAIN, charset="utf-8", fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
             str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("Translators:",)):
-        location = (f"adadelta_cli/{filename}", lineno)
+        location = (f"src/adadelta_cli/{filename}", lineno)
         catalog.add(message, None, [location], auto_comments=comments, context=context)
     for message, location in inside_f_strings():
         catalog.add(message, None, [location])

@@ -18,7 +18,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from adadelta_cli import core  # noqa: E402
+from adadelta_cli.maths import core  # noqa: E402
 
 PRECISION = ROOT / "tests" / "golden" / "precision"
 
@@ -60,7 +60,7 @@ def options_of(text: str) -> dict:
 def replay(run: dict, options: dict) -> core.Step:
     """The run as `adadelta trace` computes it with ``options`` (the preset's settings, the run's ρ, ε, lr and
     weight decay, --nonfinite continue)."""
-    from adadelta_cli.settings import resolve
+    from adadelta_cli.maths.settings import resolve
 
     s = run["settings"]
     options = dict(options)

@@ -1,5 +1,5 @@
 """Refresh the README and the docs: every ```console block gets the real output of its `$ adadelta ...` commands,
-and the README's formula table is generated from the step description (adadelta_cli/recurrence.py).
+and the README's formula table is generated from the step description (src/adadelta_cli/maths/recurrence.py).
 
 Run from the repository root: python scripts/update_readme.py. tests/test_readme.py fails when they drift.
 """
@@ -25,7 +25,7 @@ FORMULAS = re.compile(r"(<!-- formulas:[^\n]*-->\n)(.*?)(<!-- end formulas -->)"
 
 def formula_table() -> str:
     """The recurrence as a Markdown table, one row per quantity, from the step description."""
-    from adadelta_cli import recurrence
+    from adadelta_cli.maths import recurrence
 
     mode = recurrence.Mode()
     rows = ["| quantity | formula |", "| --- | --- |"]
@@ -44,7 +44,7 @@ def run(command: str) -> str:
     """The command's stdout (and stderr lines, prefixed as a terminal would show them), trailing spaces removed."""
     from typer.testing import CliRunner
 
-    from adadelta_cli.cli import app
+    from adadelta_cli.cli.app import app
 
     args = shlex.split(command)
     assert args[0] == "adadelta", command

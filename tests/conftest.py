@@ -29,7 +29,7 @@ ENGINES = [e.strip() for e in os.environ.get("ADADELTA_TEST_ENGINES", "auto,nump
 def engine(request):
     """The engine every computation of this pass uses (in-process and in the subprocesses tests start)."""
     if request.param == "kernel":
-        from adadelta_cli import kernel
+        from adadelta_cli.maths import kernel
 
         if not kernel.available():
             pytest.skip("the compiled kernel is not built here (or ADADELTA_KERNEL=numpy): its pass is skipped")
@@ -45,7 +45,7 @@ def engine(request):
 @pytest.fixture
 def run():
     """Invoke the CLI in-process: run("trace", "0.1", input=...) -> Result with .exit_code, .stdout, .stderr."""
-    from adadelta_cli.cli import app
+    from adadelta_cli.cli.app import app
 
     runner = CliRunner()
 

@@ -4,8 +4,9 @@ once, only what is read kept, and gradients changed behind its back refused rath
 import numpy as np
 import pytest
 
-from adadelta_cli import core, kernel, trace
+from adadelta_cli import trace
 from adadelta_cli.errors import NumericError
+from adadelta_cli.maths import core, kernel
 
 pytestmark = pytest.mark.skipif(not kernel.available(), reason="the C kernel is not built or is switched off here")
 

@@ -117,7 +117,7 @@ def test_latex_fragment_pastes_into_a_document(run, tmp_path):
 @pytest.mark.parametrize("options", [[], ["--maximize"], ["--weight-decay", "0.1", "--weight-decay-mode",
                                                           "decoupled"], ["--weight-decay", "0.1"]])
 def test_sheets_print_the_formulas_the_engine_uses(run, options):
-    from adadelta_cli import recurrence
+    from adadelta_cli.maths import recurrence
 
     tex = run("worksheet", "0.1", "0.2", "--format", "latex", *options).stdout
     settings = {"maximize": "--maximize" in options, "weight_decay": 0.1 if "--weight-decay" in options else 0,
@@ -131,9 +131,9 @@ def test_sheets_print_the_formulas_the_engine_uses(run, options):
 # --- Figures and animations -------------------------------------------------------------------------------------
 
 def _report(*gradients, **options):
-    from adadelta_cli import tracing
-    from adadelta_cli.options import resolve
-    from adadelta_cli.readers import read_input
+    from adadelta_cli.cli.options import resolve
+    from adadelta_cli.features import tracing
+    from adadelta_cli.formats.readers import read_input
 
     return tracing.compute(read_input([str(g) for g in gradients]), resolve(**options))
 
@@ -142,7 +142,7 @@ def test_the_figure_is_made_for_a_projector():
     pytest.importorskip("matplotlib", reason="the plot extra is not installed")
     from matplotlib.colors import to_hex
 
-    from adadelta_cli import plotting
+    from adadelta_cli.features import plotting
 
     report = _report(0.1, 0.2, 0.15, -0.1, 0.3, 0.05, 0.2)
     figure, drawn = plotting.trace_figure(report, title="Lesson 3")
@@ -179,7 +179,7 @@ def test_each_file_written_is_confirmed_with_its_size(run, tmp_path):
 
 def test_chinese_labels_use_a_cjk_font_or_say_once_they_stay_english(run, tmp_path, monkeypatch):
     pytest.importorskip("matplotlib", reason="the plot extra is not installed")
-    from adadelta_cli import plotting
+    from adadelta_cli.features import plotting
 
     out = tmp_path / "zh.png"
     if plotting.cjk_font() is None:
@@ -198,8 +198,9 @@ def test_contours_mark_the_start_and_the_minimum_and_adadelta_is_on_top():
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from adadelta_cli import i18n, optimizing
-    from adadelta_cli.options import resolve
+    from adadelta_cli import i18n
+    from adadelta_cli.cli.options import resolve
+    from adadelta_cli.features import optimizing
 
     i18n.set_language("en")
     func, start, adadelta, results, _hyper = optimizing.run_all("rosenbrock", resolve(x0="-1.5,2"), "-1.5,2", 50,
@@ -226,7 +227,7 @@ def test_animation_gif_counts_steps_and_caps_frames(run, tmp_path):
     pytest.importorskip("matplotlib", reason="the plot extra is not installed")
     from PIL import Image
 
-    from adadelta_cli import plotting
+    from adadelta_cli.features import plotting
 
     assert plotting.frames(5) == [1, 2, 3, 4, 5]
     capped = plotting.frames(1000)
@@ -287,7 +288,7 @@ class Screen:
         import os
         import sys
 
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm", "ADADELTA_LANG": lang}
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "TERM": "xterm", "ADADELTA_LANG": lang}
         env.pop("COLUMNS", None)
         env.pop("LINES", None)
         self.pexpect, self.rows, self.columns = pexpect, rows, columns
@@ -433,10 +434,12 @@ def test_chinese_in_an_svg_gets_two_cells_a_character(run, tmp_path):
 def test_compare_fits_the_terminal_in_panels_of_whole_optimizers():
     from rich.table import Table
 
-    from adadelta_cli import comparing, others, output, writers
-    from adadelta_cli.options import resolve
-    from adadelta_cli.readers import read_input
-    from adadelta_cli.render import table_width
+    from adadelta_cli import output
+    from adadelta_cli.cli.options import resolve
+    from adadelta_cli.features import comparing, others
+    from adadelta_cli.formats import writers
+    from adadelta_cli.formats.readers import read_input
+    from adadelta_cli.formats.writers import table_width
 
     gradients = read_input(["0.1", "0.2", "0.15"])
     chosen = others.parse_with(None)
@@ -461,9 +464,9 @@ def test_compare_fits_the_terminal_in_panels_of_whole_optimizers():
                                      {"weight_decay": 0.1, "weight_decay_mode": "decoupled", "eg2_init": "0.01"}])
 def test_the_elided_explanation_is_the_full_ones_own_lines(options):
     """Two ways to the same lines (every step at once; only the steps shown): held equal."""
-    from adadelta_cli import explain
+    from adadelta_cli.cli.options import WeightDecayMode
+    from adadelta_cli.formats import explain
     from adadelta_cli.i18n import set_language
-    from adadelta_cli.options import WeightDecayMode
 
     set_language("en")
     if "weight_decay_mode" in options:
@@ -482,7 +485,7 @@ def test_chinese_figure_draws_every_character_in_a_real_process(tmp_path):
     import subprocess
     import sys
 
-    from adadelta_cli import plotting
+    from adadelta_cli.features import plotting
 
     if plotting.cjk_font() is None:
         pytest.skip("no CJK font on this system (.ci/run installs fonts-noto-cjk)")
@@ -522,7 +525,7 @@ def test_sheets_and_keys_print_as_one_job_one_page_a_variant(run, tmp_path, lang
 
 
 def test_variants_differ_from_the_first_gradient_on(run, tmp_path):
-    from adadelta_cli.worksheet import FIRST_ONE_DIGIT, FIRST_TWO_DIGITS, variant_gradients
+    from adadelta_cli.features.worksheet import FIRST_ONE_DIGIT, FIRST_TWO_DIGITS, variant_gradients
 
     for seed in range(6):
         sheets = variant_gradients(3, seed, 30)

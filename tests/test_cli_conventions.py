@@ -148,14 +148,14 @@ def test_tips_and_suggestions_in_chinese(run):
 # --- Help as people read it ----------------------------------------------------------------------------------------
 
 def commands():
-    from adadelta_cli.commands import NAMES
+    from adadelta_cli.cli.commands import NAMES
 
     return NAMES
 
 
 @pytest.mark.parametrize("command", commands())
 def test_help_has_panels_examples_and_a_docs_link(run, command):
-    from adadelta_cli.examples import EXAMPLES, docs_url
+    from adadelta_cli.cli.examples import EXAMPLES, docs_url
 
     out = run(command, "--help").stdout
     assert "\nExamples:\n" in out
@@ -169,7 +169,7 @@ def test_help_has_panels_examples_and_a_docs_link(run, command):
 
 
 def test_the_program_help_has_examples_and_the_guide(run):
-    from adadelta_cli.examples import DOCS, EXAMPLES
+    from adadelta_cli.cli.examples import DOCS, EXAMPLES
 
     out = run("--help").stdout
     assert out.index("Commands:") < out.index("Examples:")
@@ -179,7 +179,7 @@ def test_the_program_help_has_examples_and_the_guide(run):
 
 
 def test_docs_links_name_pages_that_exist():
-    from adadelta_cli.examples import PAGES
+    from adadelta_cli.cli.examples import PAGES
 
     for page in PAGES.values():
         assert (ROOT / "docs" / page.split("#")[0]).is_file(), page
@@ -202,7 +202,7 @@ def _run_example(line, run):
 
 @pytest.mark.skipif(shutil.which("printf") is None, reason="printf is not installed")
 def test_every_example_in_help_runs(run, tmp_path, monkeypatch):
-    from adadelta_cli.examples import EXAMPLES
+    from adadelta_cli.cli.examples import EXAMPLES
 
     monkeypatch.chdir(tmp_path)
     pytest.importorskip("matplotlib", reason="the plot extra is not installed")

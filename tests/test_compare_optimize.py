@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adadelta_cli import expr, others
+from adadelta_cli.features import others
+from adadelta_cli.maths import expr
 
 GOLDEN = Path(__file__).parent / "golden"
 OTHER = sorted(GOLDEN.glob("other_*.json"))

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adadelta_cli import core
-from adadelta_cli.core import Settings
+from adadelta_cli.maths import core
+from adadelta_cli.maths.core import Settings
 
 from .reference import adadelta as reference
 
@@ -185,7 +185,7 @@ def _bits(values) -> list[int]:
 @settings(max_examples=1000, deadline=None)
 @given(st.one_of(_DOUBLES, _MAGNITUDES), st.one_of(_DOUBLES, _MAGNITUDES), st.one_of(_DOUBLES, _MAGNITUDES))
 def test_fma_emulations_round_once_like_c(a, b, c):
-    from adadelta_cli import scalar
+    from adadelta_cli.maths import scalar
 
     want = LIBM_FMA(a, b, c)
     assert _bits([scalar.fma(a, b, c)]) == _bits([want]), (a, b, c)
@@ -197,7 +197,7 @@ def test_fma_emulations_round_once_like_c(a, b, c):
 def test_fma_ties_of_the_last_addition():
     # Products of small integers scaled so that a·b + c falls exactly halfway, or one error term past halfway:
     # where adding the two error terms first would round the wrong way.
-    from adadelta_cli import scalar
+    from adadelta_cli.maths import scalar
 
     rng = np.random.default_rng(17)
     n = 20_000
@@ -222,7 +222,7 @@ ENGINE_SETTINGS = st.fixed_dictionaries({
 
 
 def _engines():
-    from adadelta_cli import kernel
+    from adadelta_cli.maths import kernel
 
     return ["numpy", "python"] + (["kernel"] if kernel.available() else [])
 

@@ -111,7 +111,7 @@ def test_last_digit_allows_one_unit(run, tmp_path, written, plain, last_digit):
 # --- The catalogue and the model of the sheet -------------------------------------------------------------------
 
 def test_the_catalogue_has_the_issues_ids_each_in_both_languages():
-    from adadelta_cli import diagnosis
+    from adadelta_cli.marking import diagnosis
 
     ids = [m.id for m in diagnosis.CATALOGUE]
     for mid in ("sign_dx", "x_sign", "eps_dropped", "eps_outside_root", "no_sqrt", "numerator_root_missing",
@@ -297,8 +297,8 @@ def _chains(s: students.Sheet):
 
 
 def _mark(text, tmp_path):
-    from adadelta_cli import checking
-    from adadelta_cli.options import resolve
+    from adadelta_cli.cli.options import resolve
+    from adadelta_cli.marking import checking
 
     path = tmp_path / "sheet.csv"
     path.write_text(text, encoding="utf-8")

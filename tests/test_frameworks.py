@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adadelta_cli import api, presets
+from adadelta_cli import api
+from adadelta_cli.maths import presets
 
 FOLDER = Path(__file__).parent / "golden" / "frameworks"
 FILES = sorted(FOLDER.glob("*.json"))
@@ -160,7 +161,7 @@ def test_conventions_page_names_each_presets_framework_and_version():
 # --- The step description's TensorFlow.js mode -------------------------------------------------------------------
 
 def test_previous_average_mode_is_one_formula_the_engine_follows():
-    from adadelta_cli import core, recurrence
+    from adadelta_cli.maths import core, recurrence
 
     mode = recurrence.Mode(rate_eg2="previous")
     assert recurrence.BY_NAME["eta"].equation(mode) == "η_t = √(E[Δx²]_{t-1} + ε) / √(E[g²]_{t-1} + ε)"
@@ -310,7 +311,7 @@ def test_diff_follows_both_through_an_overflow(run):
 
 
 def test_parameter_groups_give_the_same_doubles_on_every_method():
-    from adadelta_cli import core, kernel
+    from adadelta_cli.maths import core, kernel
 
     grads = np.random.default_rng(3).standard_normal((60, 3))
     settings = core.Settings(lr=[0.5, 0.2, 0.5], weight_decay=[0.0, 0.1, 0.0])

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adadelta_cli import core, presets
+from adadelta_cli.maths import core, presets
 
 GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.json"))
 # Adadelta's own vectors only (the golden folder also holds other optimizers' and closed-loop runs).

@@ -371,7 +371,7 @@ def test_an_80000_name_header_is_read(run, tmp_path):
 
 
 def test_a_row_wider_than_the_limit_is_refused(run, tmp_path, monkeypatch):
-    from adadelta_cli import readers
+    from adadelta_cli.formats import readers
 
     monkeypatch.setattr(readers, "MAX_ROW_BYTES", 1 << 16)
     monkeypatch.setattr(readers, "CHUNK_BYTES", 1 << 14)
@@ -382,7 +382,7 @@ def test_a_row_wider_than_the_limit_is_refused(run, tmp_path, monkeypatch):
 
 def test_a_first_row_longer_than_a_block_is_one_step(run, tmp_path, monkeypatch):
     """A row longer than a read block is one step, never split into several."""
-    from adadelta_cli import readers
+    from adadelta_cli.formats import readers
 
     monkeypatch.setattr(readers, "CHUNK_BYTES", 1 << 12)
     monkeypatch.setattr(readers, "WHOLE_BYTES", 1 << 10)
@@ -406,7 +406,7 @@ def test_optimize_in_many_dimensions_stays_small(run):
 
 
 def test_tape_gradient_matches_finite_differences():
-    from adadelta_cli import expr
+    from adadelta_cli.maths import expr
 
     f = expr.parse("sin(x)*exp(y) + x^3/y - sqrt(abs(x*y)) + tanh(x - y)^2 + log(1 + x^2)")
     point = [0.7, -1.3]
@@ -495,14 +495,15 @@ def test_negative_running_averages_are_named(run, args, option):
 def test_a_table_on_a_40_column_terminal_keeps_every_number():
     from rich.console import Console
 
-    from adadelta_cli import render, tracing
-    from adadelta_cli.options import resolve
-    from adadelta_cli.readers import read_input
+    from adadelta_cli.cli.options import resolve
+    from adadelta_cli.features import tracing
+    from adadelta_cli.formats import render, writers
+    from adadelta_cli.formats.readers import read_input
 
     report = tracing.compute(read_input(["0.1", "0.2", "0.15"]), resolve())
     buffer = io.StringIO()
     console = Console(file=buffer, width=40, force_terminal=True, color_system=None, highlight=False)
-    output.print_fitted(render.table(report), console)
+    output.print_fitted(writers.table(render.document(report)), console)
     text = buffer.getvalue()
     assert all(len(line) <= 40 for line in text.splitlines()), text
     for number in ("9.98004e-7", "-0.00446767", "0.0446767", "3.58632e-6", "-0.0149499"):
@@ -525,7 +526,7 @@ SLOW_OR_FILE_OPTIONS = {"--plot", "--animate", "--export-svg", "--export-html", 
 def _commands():
     import typer
 
-    from adadelta_cli.cli import app
+    from adadelta_cli.cli.app import app
 
     group = typer.main.get_command(app)
     out = {}
@@ -611,8 +612,10 @@ def test_a_name_cannot_close_the_markdown_code_block(run, tmp_path):
 
 def test_optimize_streams_the_same_bytes(monkeypatch):
     """Written a slice at a time (slices of 7 records here), the CSV and JSON are those of the whole run."""
-    from adadelta_cli import expr, jsonout, optimizing, writers
-    from adadelta_cli.options import resolve
+    from adadelta_cli.cli.options import resolve
+    from adadelta_cli.features import optimizing
+    from adadelta_cli.formats import jsonout, writers
+    from adadelta_cli.maths import expr
 
     function = expr.parse("rosenbrock")
     adadelta = optimizing.run_adadelta(function, resolve(), 20)
@@ -764,7 +767,7 @@ def test_long_runs_of_digits_in_a_file(run, tmp_path, text, fragment):
 def test_number_patterns_backtrack_linearly():
     """The patterns that read numbers never have two quantifiers over the same characters in a row (the cause of
     the quadratic time): checked on the patterns themselves, whatever the machine's speed."""
-    from adadelta_cli import readers
+    from adadelta_cli.formats import readers
 
     for pattern in (readers._NUMBER, readers._NONZERO_MANTISSA):
         assert not re.search(r"\\d[*+]\\.\?\\d[*+]|0\*\\\.\?0\*", pattern.pattern), pattern.pattern
@@ -793,9 +796,9 @@ class _ClosedAfterFirstWrite(io.StringIO):
 def _long_report(steps=10_000):
     import numpy as np
 
-    from adadelta_cli import tracing
-    from adadelta_cli.options import resolve
-    from adadelta_cli.readers import Gradients
+    from adadelta_cli.cli.options import resolve
+    from adadelta_cli.features import tracing
+    from adadelta_cli.formats.readers import Gradients
 
     values = np.sin(np.arange(steps))[:, None]
     return tracing.compute(Gradients(values, ["x"], "test"), resolve())
@@ -805,8 +808,9 @@ def _long_report(steps=10_000):
 def test_a_long_table_is_written_as_it_is_made(monkeypatch, explain):
     from rich.console import Console
 
-    from adadelta_cli import explain as explaining
-    from adadelta_cli import output, render, writers
+    from adadelta_cli import output
+    from adadelta_cli.formats import explain as explaining
+    from adadelta_cli.formats import render, writers
 
     made = {"blocks": 0, "steps": 0}
     real_table, real_blocks = writers.rich_table, explaining.iter_blocks
@@ -821,7 +825,7 @@ def test_a_long_table_is_written_as_it_is_made(monkeypatch, explain):
             yield item
 
     monkeypatch.setattr(writers, "rich_table", counting_table)
-    monkeypatch.setattr("adadelta_cli.explain.iter_blocks", counting_blocks)
+    monkeypatch.setattr("adadelta_cli.formats.explain.iter_blocks", counting_blocks)
     report = _long_report()
     sink = _ClosedAfterFirstWrite()
     with pytest.raises(BrokenPipeError):
@@ -831,7 +835,7 @@ def test_a_long_table_is_written_as_it_is_made(monkeypatch, explain):
 
 
 def test_a_long_markdown_trace_is_written_as_it_is_made(monkeypatch):
-    from adadelta_cli import render, writers
+    from adadelta_cli.formats import render, writers
 
     report = _long_report()
     pieces = writers.markdown_pieces(render.document(report, 6, True, True, every_row=True), 6)
@@ -910,7 +914,7 @@ def test_a_json_key_given_twice_is_refused(run, tmp_path):
 
 
 def test_the_parameter_limit_holds_for_json(run, tmp_path, monkeypatch):
-    from adadelta_cli import readers
+    from adadelta_cli.formats import readers
 
     monkeypatch.setattr(readers, "MAX_PARAMETERS", 5)
     path = tmp_path / "g.json"
@@ -981,7 +985,7 @@ def test_leading_blank_and_comment_lines_are_skipped_uncounted(run, tmp_path, le
 
 
 def test_a_sheet_longer_than_the_limit_is_refused(run, tmp_path):
-    from adadelta_cli import checking
+    from adadelta_cli.marking import checking
 
     sheet = tmp_path / "s.csv"
     sheet.write_text("t,g,eg2\n" + "".join(f"{t},0.1,\n" for t in range(1, checking.MAX_SHEET_ROWS + 2)))
@@ -1037,7 +1041,7 @@ def test_hyper_float32_in_capitals_is_the_same(run):
 
 @pytest.mark.parametrize("key", ["²", "①", "٣", "９"])
 def test_walk_takes_ascii_digits_only(key):
-    from adadelta_cli import walk
+    from adadelta_cli.features import walk
 
     state = walk.Walk(_long_report(20), 6)
     state.press(key)

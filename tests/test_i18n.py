@@ -15,7 +15,7 @@ from .conftest import ROOT, SAMPLES
 sys.path.insert(0, str(ROOT / "scripts"))
 import extract_messages  # noqa: E402
 
-CATALOG = ROOT / "adadelta_cli" / "locale" / "zh" / "LC_MESSAGES" / "adadelta.po"
+CATALOG = ROOT / "src" / "adadelta_cli" / "locale" / "zh" / "LC_MESSAGES" / "adadelta.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|\{\w*(?:![rs])?\}")  # %(name)s, and Click's {name} / {name!r}
 
 
@@ -159,7 +159,7 @@ def test_no_function_hides_the_translation_function():
     import ast
 
     offenders = []
-    for path in sorted((ROOT / "adadelta_cli").glob("*.py")):
+    for path in sorted((ROOT / "src" / "adadelta_cli").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for func in ast.walk(tree):
             if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -181,7 +181,7 @@ INTERNAL_NOTATION = re.compile(r"\[x[<>]=|<=x|<(?:list\[|float>|int>|str>|bool>|
 
 
 def commands():
-    from adadelta_cli.commands import NAMES
+    from adadelta_cli.cli.commands import NAMES
 
     return NAMES
 
@@ -242,7 +242,7 @@ def test_usage_errors_in_both_languages(run, args, english, chinese):
 def test_chinese_help_fits_the_terminal_and_breaks_between_characters(run):
     from rich.cells import cell_len
 
-    from adadelta_cli.clitext import wrap_cells
+    from adadelta_cli.cli.clitext import wrap_cells
 
     for command in commands():
         out = run(command, "--help", "--lang", "zh").stdout

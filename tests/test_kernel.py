@@ -15,8 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adadelta_cli import core, kernel, trace
+from adadelta_cli import trace
 from adadelta_cli.errors import NumericError
+from adadelta_cli.maths import core, kernel
 
 from .test_golden import ADADELTA, load
 
@@ -101,7 +102,7 @@ def test_golden_vectors_through_both(path):
 
 
 def _settings_of(doc):
-    from adadelta_cli import presets
+    from adadelta_cli.maths import presets
 
     s = dict(doc["settings"])
     if doc["framework"] == "tf1":
@@ -308,10 +309,11 @@ def package_copy_run(tmp_path_factory):
 
     def run(damage, *args, env=None):
         root = tmp_path_factory.mktemp(damage or "sound")
-        shutil.copytree(Path(kernel.__file__).parent, root / "adadelta_cli",
+        shutil.copytree(Path(kernel.__file__).parent.parent, root / "adadelta_cli",
                         ignore=shutil.ignore_patterns("__pycache__"))
         if damage:
-            DAMAGES[damage](root / "adadelta_cli" / "_kernel.so", root / "adadelta_cli" / "_kernel.json")
+            maths = root / "adadelta_cli" / "maths"
+            DAMAGES[damage](maths / "_kernel.so", maths / "_kernel.json")
         # The engine chosen by shape (these tests are about loading the kernel, whichever engine the pass forces).
         environment = {**os.environ, "PYTHONPATH": str(root), "ADADELTA_ENGINE": "auto", **(env or {})}
         environment.pop("ADADELTA_KERNEL", None) if not env else None

@@ -6,7 +6,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from adadelta_cli.cli import app
+from adadelta_cli.cli.app import app
 
 FORMATS = {
     "trace": ["table", "csv", "json", "markdown", "latex"],
@@ -52,7 +52,7 @@ def test_settings_options_are_declared_once_and_read_alike_everywhere():
 def test_no_command_module_spells_out_the_settings_again():
     from pathlib import Path
 
-    import adadelta_cli.commands as commands
+    import adadelta_cli.cli.commands as commands
 
     for path in Path(commands.__file__).parent.glob("*.py"):
         text = path.read_text(encoding="utf-8")
@@ -70,11 +70,75 @@ def test_the_trace_stream_writes_what_the_one_writer_writes(values, names):
     its work); they are the bytes the writers of every other command give for the same records."""
     import numpy as np
 
-    from adadelta_cli import render, tracing, writers
-    from adadelta_cli.options import NonFinite, resolve
-    from adadelta_cli.readers import Gradients
+    from adadelta_cli.cli.options import NonFinite, resolve
+    from adadelta_cli.features import tracing
+    from adadelta_cli.formats import render, writers
+    from adadelta_cli.formats.readers import Gradients
 
     grads = np.array(values, dtype=np.float64)
     report = tracing.compute(Gradients(grads, names, "test"), resolve(nonfinite=NonFinite("continue")))
     assert render.to_csv(report) == writers.csv(render.records(report))
     assert render.to_json(report) == writers.json(render.records(report))
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+def test_each_layer_imports_only_the_layers_below_it():
+    """cli > api > features > marking > formats > maths > the foundation ([tool.importlinter] in pyproject.toml),
+    imports inside functions counted."""
+    from importlinter import cli as importlinter
+
+    assert importlinter.lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0
+
+
+def circles(graph, package: str = "adadelta_cli") -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan): each is an import cycle."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for other in sorted(graph.find_modules_directly_imported_by(module)):
+            if not other.startswith(package):
+                continue
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                other = stack.pop()
+                group.append(other)
+                if other == module:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in sorted(graph.modules):
+        if module.startswith(package) and module not in index:
+            visit(module)
+    return found
+
+
+def test_no_module_imports_itself_through_others():
+    import grimp
+
+    assert circles(grimp.build_graph("adadelta_cli")) == []
+
+
+def test_a_circle_is_found_where_there_is_one():
+    class Graph:
+        edges = {"adadelta_cli.a": {"adadelta_cli.b"}, "adadelta_cli.b": {"adadelta_cli.c"},
+                 "adadelta_cli.c": {"adadelta_cli.a", "numpy"}, "adadelta_cli.d": {"adadelta_cli.a"}}
+        modules = set(edges)
+
+        def find_modules_directly_imported_by(self, module):
+            return self.edges.get(module, set())
+
+    assert circles(Graph()) == [["adadelta_cli.a", "adadelta_cli.b", "adadelta_cli.c"]]

@@ -6,8 +6,10 @@ import re
 
 import pytest
 
-from adadelta_cli import lesson, options, recurrence, tracing
-from adadelta_cli.readers import read_input
+from adadelta_cli.cli import options
+from adadelta_cli.features import lesson, tracing
+from adadelta_cli.formats.readers import read_input
+from adadelta_cli.maths import recurrence
 
 from .browser import CHROMIUM, Browser, dump_dom
 from .conftest import SAMPLES
@@ -186,7 +188,7 @@ def test_mathml_numbers_have_a_real_minus_sign():
 def test_a_non_finite_value_leaves_a_gap_in_the_chart():
     import numpy as np
 
-    from adadelta_cli import render
+    from adadelta_cli.formats import render
 
     report = report_for(["0.1", "0.2", "0.15"])
     steps = report.steps._replace(x=np.array([[0.1], [np.inf], [0.3]]), eta=np.array([[0.1], [0.2], [np.nan]]))

@@ -1,6 +1,7 @@
 """adadelta lesson on the command line: the page written whole, its options, its messages, both languages."""
 
-from adadelta_cli import i18n, lesson
+from adadelta_cli import i18n
+from adadelta_cli.features import lesson
 
 from .test_lesson import english, report_for, section  # noqa: F401  (english: an autouse fixture)
 

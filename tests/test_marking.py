@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from adadelta_cli.checking import judge, significant_digits
+from adadelta_cli.marking.checking import judge, significant_digits
 
 from .conftest import ROOT
 
@@ -330,7 +330,7 @@ def test_moodle_variants_one_category_per_variant(run, tmp_path):
 
 
 def test_gift_escapes_its_special_characters(run):
-    from adadelta_cli.worksheet import gift_escape
+    from adadelta_cli.features.worksheet import gift_escape
 
     assert gift_escape("a~b=c#d{e}f:g\\h") == "a\\~b\\=c\\#d\\{e\\}f\\:g\\\\h"
     gift = run("worksheet", "0.1", "0.2", "--hide", "eta", "--format", "gift").stdout
@@ -457,7 +457,7 @@ def test_variant_errors(run, tmp_path, args, message):
 def test_variants_never_replace_a_students_sheet(tmp_path):
     from typer.testing import CliRunner
 
-    from adadelta_cli.cli import app
+    from adadelta_cli.cli.app import app
 
     folder = tmp_path / "class"
     args = ["worksheet", "--variants", "2", "--seed", "7", "-o", str(folder)]
@@ -474,7 +474,7 @@ def test_variants_never_replace_a_students_sheet(tmp_path):
 def test_a_given_cell_changed_after_the_sheet_was_handed_out_is_said(tmp_path):
     from typer.testing import CliRunner
 
-    from adadelta_cli.cli import app
+    from adadelta_cli.cli.app import app
 
     sheet = tmp_path / "sheet.csv"
     assert CliRunner().invoke(app, ["worksheet", "0.1", "0.2", "--hide", "eta,dx", "-o", str(sheet)]).exit_code == 0
@@ -495,7 +495,7 @@ def test_a_given_cell_changed_after_the_sheet_was_handed_out_is_said(tmp_path):
 def test_a_slip_that_every_written_digit_fits_is_named_before_truncation(written, note):
     from typer.testing import CliRunner
 
-    from adadelta_cli.cli import app
+    from adadelta_cli.cli.app import app
 
     result = CliRunner().invoke(app, ["step", "--grad", "0.1", "--eg2", "0.002475", "--edx2-prev", "0.0001",
                                       "--expect", f"eta={written}", "-f", "json"])
@@ -508,7 +508,7 @@ def test_a_slip_that_every_written_digit_fits_is_named_before_truncation(written
 def test_rel_tol_is_its_own_rule():
     from typer.testing import CliRunner
 
-    from adadelta_cli.cli import app
+    from adadelta_cli.cli.app import app
 
     far = CliRunner().invoke(app, ["step", "--grad", "0.1", "--expect", "eta=0.04", "--rel-tol", "0.001"])
     near = CliRunner().invoke(app, ["step", "--grad", "0.1", "--expect", "eta=0.04467", "--rel-tol", "0.001"])
@@ -523,7 +523,7 @@ def test_own_earlier_values_are_taken_exactly_as_written(tmp_path):
     # precision, so the diagnosis names it: the accumulator bug explains every wrong cell.
     from typer.testing import CliRunner
 
-    from adadelta_cli.cli import app
+    from adadelta_cli.cli.app import app
 
     sheet = tmp_path / "lrbug.csv"
     sheet.write_text("# lr = 0.5\nt,g,eg2,eta,dx,edx2,x\n1,0.1,0.0005,0.04468,-0.004468,2.495e-07,-0.002234\n"

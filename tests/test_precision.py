@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adadelta_cli import core
+from adadelta_cli.maths import core
 
 PRECISION = Path(__file__).parent / "golden" / "precision"
 
@@ -277,7 +277,7 @@ def recorded_parting(run_a: dict, run_b: dict, dtype: str):
 
 
 def diff_sides(spec_a: str, spec_b: str, run: dict, dtype: str):
-    from adadelta_cli import diffing
+    from adadelta_cli.features import diffing
 
     s = run["settings"]
     common = {"dtype": dtype, "rho": s["rho"], "eps": s["eps"], "lr": s["lr"], "weight_decay": s["weight_decay"]}
@@ -306,7 +306,7 @@ PAIRS += [("pytorch", "torch_float64_single", "keras", "keras-torch_float64", "f
 
 @pytest.mark.parametrize("spec_a,file_a,spec_b,file_b,dtype", PAIRS, ids=lambda v: str(v))
 def test_diff_verdict_matches_the_recordings(spec_a, file_a, spec_b, file_b, dtype):
-    from adadelta_cli import diffing
+    from adadelta_cli.features import diffing
 
     runs_a = {r["case"]: r for r in load(file_a.format(d=dtype))["runs"]}
     runs_b = {r["case"]: r for r in load(file_b.format(d=dtype))["runs"]}
@@ -379,7 +379,7 @@ def test_subnormals_from_the_command_line(run):
 
 
 def test_the_optax_preset_flushes():
-    from adadelta_cli.settings import resolve
+    from adadelta_cli.maths.settings import resolve
 
     chosen = resolve("optax", {"lr": 1.0})
     assert chosen["subnormals"] == "flush" and chosen["arithmetic"] == "unfused"
@@ -401,7 +401,7 @@ def test_the_fidelity_page_holds_the_measured_table():
 # --- Keras 3 per backend ----------------------------------------------------------------------------------------
 
 def replay_preset(run: dict, preset: str, dtype: str) -> core.Step:
-    from adadelta_cli.settings import resolve
+    from adadelta_cli.maths.settings import resolve
 
     s = run["settings"]
     chosen = resolve(preset, {"rho": s["rho"], "eps": s["eps"], "lr": s["lr"], "weight_decay": s["weight_decay"],
@@ -447,7 +447,7 @@ def test_keras_backends_part_with_weight_decay_as_recorded(run):
     jax_run = {r["case"]: r for r in load("keras-jax_float64")["runs"]}["weight_decay"]
     assert recorded_parting(torch_run, jax_run, "float64") == (1, "x")
     a, b = diff_sides("keras", "keras-jax", torch_run, "float64")
-    from adadelta_cli import diffing
+    from adadelta_cli.features import diffing
 
     part = diffing.parting(a, b)
     assert (part["t"], part["quantity"]) == (1, "x")
@@ -477,8 +477,8 @@ def test_pytorch_compile_bit_for_bit(dtype):
 
 
 def test_diff_explains_every_pair_of_arithmetics(run):
-    from adadelta_cli import diffing
-    from adadelta_cli.settings import ARITHMETICS
+    from adadelta_cli.features import diffing
+    from adadelta_cli.maths.settings import ARITHMETICS
 
     for a in ARITHMETICS:
         for b in ARITHMETICS:

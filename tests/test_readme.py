@@ -37,7 +37,7 @@ def test_the_formula_table_is_the_step_description():
 
 
 def test_the_front_page_is_short_and_links_the_docs():
-    from adadelta_cli.examples import DOCS
+    from adadelta_cli.cli.examples import DOCS
 
     assert len(README.splitlines()) <= 250
     for page in ("guide.md", "classroom.md", "conventions.md", "performance.md", "zh.md"):
@@ -47,7 +47,7 @@ def test_the_front_page_is_short_and_links_the_docs():
 def test_the_readme_links_are_absolute_and_name_files_that_exist():
     """The package index shows the README without the repository beside it: every link is a whole address, and
     each one into the repository names a file that is there."""
-    from adadelta_cli.examples import DOCS
+    from adadelta_cli.cli.examples import DOCS
 
     repository = DOCS.removesuffix("docs/")
     raw = repository.replace("https://github.com/", "https://raw.githubusercontent.com/").replace("/blob/", "/")
@@ -63,7 +63,7 @@ def test_the_readme_links_are_absolute_and_name_files_that_exist():
 def test_every_command_is_documented():
     from typer.main import get_command
 
-    from adadelta_cli.cli import app
+    from adadelta_cli.cli.app import app
 
     group = get_command(app)
     for name, command in group.commands.items():

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from adadelta_cli import core, recurrence
-from adadelta_cli.arith import arithmetic
-from adadelta_cli.cli import app
+from adadelta_cli.cli.app import app
+from adadelta_cli.maths import core, recurrence
+from adadelta_cli.maths.arith import arithmetic
 
 GRADS = ["0.1", "-0.2", "0.15", "0.3"]
 MODE_OPTIONS = {

@@ -50,11 +50,11 @@ def test_floors_keep_their_python_markers():
 
 
 def test_the_cli_uses_only_public_typer_and_click_names():
-    for path in sorted((ROOT / "adadelta_cli").rglob("*.py")):
+    for path in sorted((ROOT / "src" / "adadelta_cli").rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         assert "typer._" not in text and "click._" not in text, path
         assert not re.search(r"from typer\._|import typer\._", text), path
-    clitext = (ROOT / "adadelta_cli" / "clitext.py").read_text(encoding="utf-8")
+    clitext = (ROOT / "src" / "adadelta_cli" / "cli" / "clitext.py").read_text(encoding="utf-8")
     assert "module._ =" not in clitext and "GETTEXT_MODULES" not in clitext  # Click's modules are left as they are
 
 
@@ -71,7 +71,7 @@ def test_release_metadata():
         assert needed in classifiers
     urls = PROJECT["urls"]
     assert {"Homepage", "Documentation", "Source", "Issues"} <= set(urls)
-    from adadelta_cli.examples import DOCS
+    from adadelta_cli.cli.examples import DOCS
 
     assert urls["Documentation"] == DOCS + "guide.md"
     sdist = PYPROJECT["tool"]["hatch"]["build"]["targets"]["sdist"]["include"]
@@ -102,7 +102,7 @@ def test_version_verbose_says_what_is_installed_and_the_kernel(run, monkeypatch)
         assert any(line == f"{name} {importlib.metadata.version(name)}" for line in lines), name
     kernel_line = [line for line in lines if line.startswith("compiled kernel: ")]
     assert len(kernel_line) == 1
-    from adadelta_cli import kernel
+    from adadelta_cli.maths import kernel
 
     if kernel.switched_off():
         assert "ADADELTA_KERNEL=numpy" in kernel_line[0]
@@ -117,8 +117,8 @@ def test_version_verbose_says_what_is_installed_and_the_kernel(run, monkeypatch)
 
 
 def test_the_tests_test_the_installed_package():
-    """`pip install .` and then pytest from the clone would test the source tree beside it, where the kernel was
-    never built: the README's test command installs in place (-e), so what is tested is what is installed."""
+    """The package lives in src/, so pytest run from the clone imports what is installed, never the source tree by
+    accident; an editable install (the README's test command) is the source tree, with its kernel built in place."""
     import adadelta_cli
 
     try:
@@ -129,7 +129,7 @@ def test_the_tests_test_the_installed_package():
     direct = json.loads(dist.read_text("direct_url.json") or "{}")
     if direct.get("dir_info", {}).get("editable"):
         source = Path(direct["url"].removeprefix("file://")).resolve()
-        assert imported.parent.parent == source, (imported, source)
+        assert imported.parent == source / "src" / "adadelta_cli", (imported, source)
         return
     installed = Path(dist.locate_file("adadelta_cli/__init__.py")).resolve()
     assert imported == installed, (

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from adadelta_cli import writers
-from adadelta_cli.report import COUNT, TEXT, Column, Document, Gap, Heading, Para, Records, Styled, Table
+from adadelta_cli.formats import writers
+from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Gap, Heading, Para, Records, Styled, Table
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = [Column("t", kind=COUNT), Column("param", "param", kind=TEXT), Column("x", "x_t", "x_t")]
@@ -188,8 +188,12 @@ def test_every_piece_fits_an_80_column_terminal(args):
 
     from rich.console import Console
 
-    from adadelta_cli import checking, comparing, core, diffing, others, output, readers
-    from adadelta_cli.options import resolve
+    from adadelta_cli import output
+    from adadelta_cli.cli.options import resolve
+    from adadelta_cli.features import comparing, diffing, others
+    from adadelta_cli.formats import readers
+    from adadelta_cli.marking import checking
+    from adadelta_cli.maths import core
 
     os.chdir(ROOT)
     if args[0] == "diff":
@@ -226,8 +230,9 @@ def test_a_verdict_table_in_parts_keeps_every_word_of_its_notes(width):
     wraps them: a student's own value (0.00742425) is never cut to '0.00'."""
     from rich.console import Console
 
-    from adadelta_cli import checking, output
-    from adadelta_cli.options import resolve
+    from adadelta_cli import output
+    from adadelta_cli.cli.options import resolve
+    from adadelta_cli.marking import checking
 
     sheet = checking.read_worksheet(str(ROOT / "sample_gradients" / "student_worksheet.csv"))
     resolved = resolve(base=sheet.settings)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adadelta_cli.errors import AdadeltaError
-from adadelta_cli.readers import read_bytes
+from adadelta_cli.formats.readers import read_bytes
 
 BAD = Path(__file__).parent / "bad_inputs"
 EXPECTED = json.loads((BAD / "EXPECTED.json").read_text())
@@ -151,7 +151,7 @@ def test_closed_pipe_is_quiet(tmp_path):
     big.write_text("\n".join(["0.1", "-0.2", "0.3"] * 20000) + "\n")
     for fmt in ("csv", "json", "table"):
         proc = subprocess.run(f"{sys.executable} -m adadelta_cli trace {big} --format {fmt} | head -n 2",
-                              shell=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": "."},
+                              shell=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": "src"},
                               cwd=Path(__file__).parent.parent)
         assert len(proc.stdout.splitlines()) == 2
         assert "Traceback" not in proc.stderr and "Error" not in proc.stderr, proc.stderr
@@ -211,7 +211,7 @@ def test_ctrl_c_ends_quietly(tmp_path):
         "adadelta_cli",
         "trace", str(big), "--format", "csv", "-o", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "src")})
     time.sleep(1.5)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
@@ -227,7 +227,7 @@ def test_ctrl_c_ends_quietly(tmp_path):
                  st.lists(st.lists(cell, min_size=1, max_size=5), max_size=8).map(
                      lambda rows: "\n".join(",".join(r) for r in rows).encode("utf-8"))))
 def test_fuzz_streamed_reader(tmp_path, monkeypatch, data):
-    from adadelta_cli import readers
+    from adadelta_cli.formats import readers
 
     monkeypatch.setattr(readers, "CHUNK_BYTES", 16)  # every file goes through the block reader
     path = tmp_path / "g.csv"
@@ -254,7 +254,7 @@ def test_fuzz_streamed_reader(tmp_path, monkeypatch, data):
         lambda rows: ("# rho = 0.9\nt,g,eg2,eta,dx,edx2,x\n" + "\n".join(
             f"{i},{g!r}," + ",".join(cells) for i, (g, cells) in enumerate(rows, start=1))).encode("utf-8"))))
 def test_fuzz_worksheet_reader(tmp_path, data):
-    from adadelta_cli.checking import read_worksheet
+    from adadelta_cli.marking.checking import read_worksheet
 
     path = tmp_path / "w.csv"
     path.write_bytes(data)
@@ -267,7 +267,7 @@ def test_fuzz_worksheet_reader(tmp_path, data):
     # And marking it: a verdict (0 or 1) or one clean error (2), never an exception.
     from typer.testing import CliRunner
 
-    from adadelta_cli.cli import app
+    from adadelta_cli.cli.app import app
 
     result = CliRunner().invoke(app, ["check", str(path), "--format", "json"])
     assert result.exit_code in (0, 1, 2), result.exception

@@ -10,7 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from adadelta_cli import core, kernel, readers
+from adadelta_cli.formats import readers
+from adadelta_cli.maths import core, kernel
 
 from .reference import adadelta as reference
 
@@ -34,7 +35,7 @@ def test_auto_method_by_install_and_shape(monkeypatch):
         calls.append(method)
         return out
 
-    from adadelta_cli import scalar
+    from adadelta_cli.maths import scalar
 
     columns = []
     monkeypatch.setattr(scalar, "column", lambda *a, _real=scalar.column, **k: columns.append(1) or _real(*a, **k))
@@ -224,7 +225,7 @@ def test_layouts_read_by_blocks_as_whole(run, tmp_path, monkeypatch, text):
 
 
 def test_wide_table_shows_the_first_and_last_parameters(run, tmp_path):
-    from adadelta_cli import render
+    from adadelta_cli.formats import render
 
     path = tmp_path / "wide.csv"
     grads = np.random.default_rng(12).standard_normal((40, 50)) * 0.01
@@ -249,7 +250,7 @@ def test_wide_table_shows_the_first_and_last_parameters(run, tmp_path):
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["trace", "--help"]])
 def test_help_and_version_load_no_numpy(args):
     # Start-up: what only prints help or the version does without numpy (some 80 ms of imports).
-    probe = ("import sys\nsys.argv = ['adadelta', *sys.argv[1:]]\nfrom adadelta_cli.cli import main\n"
+    probe = ("import sys\nsys.argv = ['adadelta', *sys.argv[1:]]\nfrom adadelta_cli.cli.app import main\n"
              "try:\n    main()\nexcept SystemExit:\n    pass\n"
              "sys.stderr.write('numpy loaded: %s' % ('numpy' in sys.modules))\n")
     done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True)

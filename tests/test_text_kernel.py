@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adadelta_cli import core, kernel, readers, render
+from adadelta_cli.formats import readers, render
+from adadelta_cli.maths import core, kernel
 
 pytestmark = pytest.mark.skipif(
     not kernel.available() and (os.environ.get("ADADELTA_KERNEL", "").lower() == "numpy" or not os.environ.get("CI")),

@@ -244,8 +244,8 @@ def test_bare_command_prints_help(run):
 def test_console_script_runs_every_command(argv, code, expect, monkeypatch, capsys):
     # The console script: help, a typo (Click's "No such command", in the CLI's one error form) and a command, all
     # through cli.main.
-    from adadelta_cli import cli
-    from adadelta_cli.commands import NAMES
+    from adadelta_cli.cli import app as cli
+    from adadelta_cli.cli.commands import NAMES
 
     before = list(cli.app.registered_commands)
     monkeypatch.setattr(sys, "argv", ["adadelta", *argv])
@@ -264,13 +264,13 @@ def test_console_script_runs_every_command(argv, code, expect, monkeypatch, caps
     (["--", "trace"], None), (["trace", "--help"], "trace"),
 ])
 def test_the_console_script_builds_the_command_it_runs(argv, name):
-    from adadelta_cli import cli
+    from adadelta_cli.cli import app as cli
 
     assert cli.command_named(argv) == name
 
 
 def test_a_command_alone_prints_what_the_whole_app_prints(monkeypatch, capsys):
-    from adadelta_cli import cli
+    from adadelta_cli.cli import app as cli
 
     argv = ["trace", "0.1", "0.2", "0.15", "--explain"]
     monkeypatch.setattr(sys, "argv", ["adadelta", *argv])

@@ -74,7 +74,7 @@ def test_walk_without_a_terminal_prints_every_step(run):
 
 def test_walk_in_a_real_terminal():
     pexpect = pytest.importorskip("pexpect")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120", "LINES": "40", "TERM": "xterm"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "120", "LINES": "40", "TERM": "xterm"}
     child = pexpect.spawn(sys.executable, ["-m", "adadelta_cli", "walk", "0.1", "0.2", "0.15"], env=env,
                           encoding="utf-8", timeout=20, dimensions=(40, 120))
     child.expect("Step 1 of 3")
@@ -106,7 +106,7 @@ def _figure_process(tmp_path, *args, cache=True):
     """adadelta in a process of its own (matplotlib's font cache fresh unless ``cache``): (exit code, stderr)."""
     import subprocess
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     if not cache:
         env["MPLCONFIGDIR"] = str(tmp_path / "mpl")  # a fresh font cache, as on a first run
     env.pop("CI", None)
@@ -117,7 +117,7 @@ def _figure_process(tmp_path, *args, cache=True):
 
 def test_the_chinese_animation_has_every_glyph_with_a_fresh_font_cache(tmp_path):
     pytest.importorskip("matplotlib", reason="the plot extra is not installed")
-    from adadelta_cli import plotting
+    from adadelta_cli.features import plotting
 
     if plotting.cjk_font() is None:
         pytest.skip("no CJK font on this system (.ci/run installs fonts-noto-cjk)")
@@ -130,7 +130,8 @@ def test_the_chinese_animation_has_every_glyph_with_a_fresh_font_cache(tmp_path)
 
 def test_every_text_of_a_figure_finds_its_glyphs_the_same_way(monkeypatch):
     pytest.importorskip("matplotlib", reason="the plot extra is not installed")
-    from adadelta_cli import i18n, plotting
+    from adadelta_cli import i18n
+    from adadelta_cli.features import plotting
 
     monkeypatch.setattr(plotting, "cjk_font", lambda: "Some CJK Font")
     i18n.set_language("en")
@@ -145,7 +146,7 @@ def test_every_text_of_a_figure_finds_its_glyphs_the_same_way(monkeypatch):
 
 def test_a_missing_glyph_is_one_warning_naming_the_font_to_install(run, tmp_path, monkeypatch):
     pytest.importorskip("matplotlib", reason="the plot extra is not installed")
-    from adadelta_cli import plotting
+    from adadelta_cli.features import plotting
 
     monkeypatch.setattr(plotting, "cjk_font", lambda: None)  # a system without a CJK font
     data = tmp_path / "named.csv"
@@ -160,7 +161,7 @@ def test_a_missing_glyph_is_one_warning_naming_the_font_to_install(run, tmp_path
 
 def test_a_cjk_name_is_drawn_with_a_cjk_font(tmp_path):
     pytest.importorskip("matplotlib", reason="the plot extra is not installed")
-    from adadelta_cli import plotting
+    from adadelta_cli.features import plotting
 
     if plotting.cjk_font() is None:
         pytest.skip("no CJK font on this system (.ci/run installs fonts-noto-cjk)")
@@ -173,7 +174,7 @@ def test_a_cjk_name_is_drawn_with_a_cjk_font(tmp_path):
 def test_animate_shows_its_progress_on_a_terminal(tmp_path):
     pexpect = pytest.importorskip("pexpect")
     pytest.importorskip("matplotlib", reason="the plot extra is not installed")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120", "TERM": "xterm"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "120", "TERM": "xterm"}
     env.pop("CI", None)
     movie = tmp_path / "noisy.gif"
     child = pexpect.spawn(sys.executable, ["-m", "adadelta_cli", "plot", str(ROOT / "sample_gradients" / "noisy.txt"),
@@ -191,7 +192,7 @@ def test_animate_shows_its_progress_on_a_terminal(tmp_path):
 
 def test_walk_redraws_on_resize_without_a_key():
     pexpect = pytest.importorskip("pexpect")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "TERM": "xterm"}
     env.pop("COLUMNS", None)  # the window's own size, as a terminal gives it
     env.pop("LINES", None)
     child = pexpect.spawn(sys.executable, ["-m", "adadelta_cli", "walk", "0.1", "0.2", "0.15"], env=env,

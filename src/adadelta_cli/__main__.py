@@ -1,0 +1,3 @@
+from adadelta_cli.cli.app import main
+
+main()

@@ -1,0 +1,572 @@
+"""The Python API, for notebooks and scripts: trace, step, explain, check, worksheet, compare and diff.
+
+Each function takes the settings the command line takes (``rho``, ``eps``, ``lr``, ``preset``, ...; resolved and
+checked by ``adadelta_cli.maths.settings``, as the command line's are) and returns an object that shows itself: in
+Jupyter as the table and formulas the terminal shows (``_repr_html_``) or as Markdown (``_repr_markdown_``), in
+Rich (``rich.print(obj)``), and as data: ``records()`` (the CSV/JSON names), ``to_dataframe()`` (with pandas),
+``to_text(fmt)`` for ``table``, ``markdown``, ``latex``, ``csv`` or ``json``. The documents are the command
+line's own (``report.Document``), written by its writers (``writers``).
+
+>>> from adadelta_cli import trace
+>>> steps = trace([0.1, 0.2, 0.15])
+>>> steps.eg2[:, 0].round(10).tolist()
+[0.0005, 0.002475, 0.00347625]
+>>> steps.records()[0]["dx"]
+-0.004467670516087701
+>>> trace([[0.1, 1.0]], preset="pytorch", x0=[0.0, 2.0]).x.round(6).tolist()
+[[-0.003161, 1.996838]]
+>>> from adadelta_cli.api import explain, step
+>>> print(explain([0.1], digits=3).to_text("table").splitlines()[-2])
+  x_1 = x_0 + lr·Δx_1 = 0 + 1·(-0.00447) = -0.00447
+>>> one = step(0.1, eg2=0.002475, edx2_prev=0.0001, expect={"dx": -0.002014})
+>>> round(one.dx, 10), one.right
+(-0.0201969303, False)
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+from adadelta_cli.errors import SettingsError
+from adadelta_cli.maths import core
+from adadelta_cli.maths.settings import check_width, resolve
+
+ARTICLE = [0.1, 0.2, 0.15]  # the article's example: what every function traces when given no gradients
+
+
+class Shown:
+    """A result that shows itself (see the module's doc). Subclasses give ``_document()`` (a report.Document) and
+    ``_records()`` (a report.Records); ``digits`` is the significant digits shown (every value is kept whole)."""
+
+    digits = 6
+
+    def _document(self, for_documents: bool = False):
+        raise NotImplementedError
+
+    def _records(self):
+        raise NotImplementedError
+
+    def __rich__(self):
+        from adadelta_cli.formats import writers
+
+        return writers.table(self._document(), self.digits)
+
+    def _repr_markdown_(self) -> str:
+        from adadelta_cli.formats import writers
+
+        return writers.markdown(self._document(for_documents=True), self.digits)
+
+    def _repr_html_(self) -> str:
+        """What a terminal shows (the table, the formulas and their numbers), as HTML: Rich's own export of it."""
+        from rich.console import Console
+
+        from adadelta_cli.features import tracing
+
+        group = self.__rich__()
+        # As wide as the widest table or line of arithmetic (never wrapped), at least 100 cells: the legend and the
+        # notes (dim) wrap there rather than run off the page
+        from rich.cells import cell_len
+        from rich.table import Table
+        from rich.text import Text
+
+        from adadelta_cli.formats import writers
+
+        widths = [100]
+        for part in group.renderables:
+            if isinstance(part, Table):
+                widths.append(writers.table_width(part))
+            elif isinstance(part, Text) and "dim" not in str(part.style):
+                widths += [cell_len(line) for line in part.plain.splitlines()]
+        width = max(widths)
+        console = Console(record=True, file=io.StringIO(), width=width,
+                          color_system="truecolor", force_terminal=True, force_jupyter=False, legacy_windows=False,
+                          highlight=False)  # not Jupyter's: in a notebook Rich would display it a second time
+        console.print(group)
+        fonts = tracing.MONO_FONTS.replace('"', "'")  # inside the style="..." attribute
+        return console.export_html(inline_styles=True, code_format=HTML_FRAGMENT.replace("MONO_FONTS", fonts))
+
+    def to_text(self, fmt: str = "table") -> str:
+        """As the command line writes it with ``--format fmt``: table, markdown, latex, csv or json."""
+        from adadelta_cli.formats import writers
+
+        if fmt == "csv":
+            return writers.csv(self._records())
+        if fmt == "json":
+            return writers.json(self._records())
+        if fmt not in ("table", "markdown", "latex"):
+            raise SettingsError(f"fmt must be one of table, markdown, latex, csv, json; got {fmt!r}")
+        return writers.text(self._document(for_documents=fmt != "table"), fmt, self.digits)
+
+    def __str__(self) -> str:
+        return self.to_text("table")
+
+    def records(self) -> list[dict]:
+        """One dict per row, under the CSV's column names, every number whole."""
+        data = self._records()
+        return [dict(zip(data.columns, row)) for row in data.rows]
+
+    def to_dataframe(self):
+        """The records as a pandas DataFrame (pandas is not a dependency: ``pip install pandas``)."""
+        try:
+            import pandas
+        except ImportError:
+            raise ImportError("to_dataframe needs pandas: pip install pandas") from None
+        return pandas.DataFrame.from_records(self.records(), columns=self._records().columns)
+
+
+# Rich's HTML export, as a fragment a notebook cell holds: the same monospaced fonts as trace --export-html.
+HTML_FRAGMENT = """<div class="adadelta"><style>{stylesheet}</style><pre style="font-family: MONO_FONTS; \
+line-height: normal; color: {foreground}; background-color: {background}; padding: 0.5em; overflow-x: auto">\
+<code style="font-family: inherit">{code}</code></pre></div>"""
+
+
+def _values(value, name: str) -> list[float]:
+    """One number or one per parameter, as floats (x0, eg2_init, edx2_init)."""
+    values = [float(v) for v in np.atleast_1d(np.asarray(value, dtype=np.float64)).tolist()]
+    if name != "x0" and any(v < 0 for v in values):
+        raise SettingsError(f"{name} is a running average of squares, which cannot be negative; got {value}")
+    return values
+
+
+def _resolved(preset: str | None, given: dict, x0=None, eg2_init=None, edx2_init=None, base: dict | None = None):
+    """The settings path of the command line (settings.resolve: explicit, else ``base``, else the preset's, else
+    the article's), as an options.Resolved: messages name the API's arguments."""
+    from adadelta_cli.features.resolved import Resolved
+
+    base = base or {}
+    chosen = resolve(preset, given, base)
+    return Resolved(core.Settings(**chosen), preset,
+                    _values(x0, "x0") if x0 is not None else base.get("x0", [0.0]),
+                    _values(eg2_init, "eg2_init") if eg2_init is not None else base.get("eg2_init", [0.0]),
+                    _values(edx2_init, "edx2_init") if edx2_init is not None else base.get("edx2_init", [0.0]))
+
+
+def _gradients(grads, names: list[str] | None = None, source: str = "arguments"):
+    """``grads`` (numbers, or steps × parameters; None: the article's example) as readers.Gradients."""
+    from adadelta_cli.formats.readers import Gradients
+
+    if grads is None:
+        grads, source = ARTICLE, "the article's example"
+    values = np.asarray(grads, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, None]
+    if values.ndim != 2 or values.shape[0] == 0 or values.shape[1] == 0:
+        raise SettingsError(f"grads must be a sequence of numbers or of rows (steps × parameters), got shape "
+                            f"{values.shape}")
+    size = values.shape[1]
+    if names is None:
+        names = ["x"] if size == 1 else [f"x{i}" for i in range(1, size + 1)]
+    if len(names) != size:
+        raise SettingsError(f"names has {len(names)} names but grads has {size} parameters")
+    return Gradients(values, list(names), source)
+
+
+def _given(rho=None, eps=None, lr=None, weight_decay=None, weight_decay_mode=None, maximize=None, dtype=None,
+           lr_dtype=None, hyper_float32=None, rate_eg2=None, nonfinite=None, arithmetic=None, subnormals=None) -> dict:
+    return {"rho": rho, "eps": eps, "lr": lr, "weight_decay": weight_decay, "maximize": maximize,
+            "weight_decay_mode": weight_decay_mode, "dtype": dtype, "lr_dtype": lr_dtype,
+            "hyper_float32": hyper_float32, "rate_eg2": rate_eg2, "nonfinite": nonfinite, "arithmetic": arithmetic,
+            "subnormals": subnormals}
+
+
+def _quantity(name: str, doc: str) -> property:
+    return property(lambda self: self._get(name), doc=doc)
+
+
+class Trace(Shown):
+    """Every quantity of every step: each array is shaped (steps, parameters). In a notebook it shows the table a
+    terminal shows (``explained()``: with each step's arithmetic).
+
+    Each quantity is worked out when it is first read, and kept: with the compiled kernel the recurrence runs
+    again and keeps only what is read (the same operations, so the same bits), which spares a wide trace the
+    memory of the quantities never read; elsewhere E[g²], E[Δx²] and x are kept from the start and η and Δx
+    follow from them elementwise. Either way the values are the same.
+    """
+
+    g = _quantity("g", "g_t as given.")
+    g_eff = _quantity("g_eff", "The gradient the recurrence used (maximize, coupled weight decay).")
+    eg2 = _quantity("eg2", "E[g²]_t = ρ·E[g²]_{t−1} + (1−ρ)·g_t².")
+    edx2_prev = _quantity("edx2_prev", "E[Δx²]_{t−1}.")
+    eta = _quantity("eta", "η_t = √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε).")
+    dx = _quantity("dx", "Δx_t = −η_t·g_t (before lr).")
+    edx2 = _quantity("edx2", "E[Δx²]_t = ρ·E[Δx²]_{t−1} + (1−ρ)·Δx_t².")
+    x = _quantity("x", "x_t = x_{t−1} + lr·Δx_t.")
+
+    def __init__(self, steps: core.Step | None, names: list[str], settings: core.Settings,
+                 replay: core.Replay | None = None, shown: dict | None = None, digits: int = 6,
+                 explain: bool = False) -> None:
+        self.names = names
+        self.settings = settings
+        self.digits = digits
+        self._shown = shown  # every setting in force under its option's name (the table's title line, JSON)
+        self._explain = explain
+        self._replay = replay
+        self._kept: dict[str, np.ndarray] = {}
+        if steps is not None:
+            self._kept = {name: value for name, value in zip(core.FIELDS, steps) if value is not None}
+        else:
+            self._kept["g"] = replay.grads
+            if not replay.differs:
+                self._kept["g_eff"] = replay.grads
+
+    def _get(self, name: str) -> np.ndarray:
+        if name not in self._kept:
+            self._work_out([name])
+        return self._kept[name]
+
+    def _work_out(self, names: list[str]) -> None:
+        if self._replay is not None:
+            self._kept.update(self._replay.histories(names))
+        else:  # kept without η and Δx: they follow elementwise from the rest
+            self._kept["eta"], self._kept["dx"] = core.derive(self.edx2_prev, self.eg2, self.g_eff, self.settings)
+
+    def __repr__(self) -> str:
+        steps, size = self.g.shape
+        return f"Trace({steps} steps × {size} parameters, {self.settings})"
+
+    def _report(self):
+        from adadelta_cli.features import tracing
+        from adadelta_cli.formats import render
+
+        steps = core.Step(*(self._get(name) for name in core.FIELDS))
+        shown = self._shown or {"rho": self.settings.rho, "eps": self.settings.eps, "lr": self.settings.lr}
+        return render.Report(steps, self.names, shown, show_g_eff=tracing.can_differ(self.settings))
+
+    def _document(self, for_documents: bool = False):
+        from adadelta_cli.formats import render
+
+        return render.document(self._report(), self.digits, explain=self._explain, every_row=for_documents)
+
+    def _records(self):
+        from adadelta_cli.formats import render
+
+        return render.records(self._report())
+
+    def explained(self) -> Trace:
+        """The same trace, shown with each step's arithmetic, numbers substituted (``trace --explain``)."""
+        copy = Trace.__new__(Trace)
+        copy.__dict__.update(self.__dict__)
+        copy._explain = True
+        return copy
+
+    def records(self) -> list[dict]:
+        """One dict per step and parameter, with the CSV/JSON column names (t, param, g, eg2, ...)."""
+        missing = [name for name in core.FIELDS if name not in self._kept]
+        if missing:
+            self._work_out(missing)
+        out = []
+        columns = {name: getattr(self, name).tolist() for name in core.FIELDS}
+        for t in range(self.g.shape[0]):
+            for p, param in enumerate(self.names):
+                out.append({"t": t + 1, "param": param, **{name: columns[name][t][p] for name in core.FIELDS}})
+        return out
+
+
+def trace(grads=None, *, preset: str | None = None, rho: float | None = None, eps: float | None = None,
+          lr: float | None = None, x0=0.0, eg2_init=0.0, edx2_init=0.0, weight_decay: float | None = None,
+          weight_decay_mode: str | None = None, maximize: bool | None = None, dtype: str | None = None,
+          lr_dtype: str | None = None, hyper_float32: str | None = None, rate_eg2: str | None = None,
+          nonfinite: str | None = None, arithmetic: str | None = None, subnormals: str | None = None,
+          names: list[str] | None = None, digits: int = 6) -> Trace:
+    """Run Adadelta over ``grads`` (a sequence of numbers, or steps × parameters) and return every quantity.
+
+    Settings default to the preset's (``article``, ``paper``, ``pytorch``, ``keras``, ``optax``, ...), else the
+    article's: ρ 0.95, ε 1e-6, lr 1. Arguments given explicitly win over the preset; they are resolved and checked
+    exactly as the command line's options are (``adadelta_cli.maths.settings``), and messages name these arguments.
+    ``lr`` and ``weight_decay`` may be lists, one value per parameter. ``hyper_float32`` ("rho,eps", "all")
+    rounds those hyperparameters to float32 as some frameworks hold them; ``rate_eg2="previous"`` divides by
+    E[g²]_{t−1} as TensorFlow.js does; ``nonfinite="continue"`` carries on through an overflow as IEEE arithmetic
+    (and the frameworks) do, instead of raising NumericError; ``dtype`` "float16" or "bfloat16" computes as torch's
+    CPU kernels do in those types; ``arithmetic`` "unfused" rounds each operation on its own (optax, numpy),
+    "foreach" as torch with foreach=True; ``subnormals="flush"`` flushes subnormal numbers to zero as XLA does:
+
+    >>> trace([0.1], rho=2)
+    Traceback (most recent call last):
+    ...
+    adadelta_cli.errors.SettingsError: rho must lie in [0, 1], got 2
+    """
+    given = _given(rho, eps, lr, weight_decay, weight_decay_mode, maximize, dtype, lr_dtype, hyper_float32,
+                   rate_eg2, nonfinite, arithmetic, subnormals)
+    resolved = _resolved(preset, given, x0, eg2_init, edx2_init)
+    settings = resolved.settings
+    gradients = _gradients(grads, names)
+    values, names = gradients.values, gradients.names
+    size = values.shape[1]
+    check_width({"lr": settings.lr, "weight_decay": settings.weight_decay}, size)
+    for name, value in (("x0", resolved.x0), ("eg2_init", resolved.eg2_init), ("edx2_init", resolved.edx2_init)):
+        if len(value) not in (1, size):
+            raise SettingsError(f"{name} has {len(value)} values but grads has {size} parameters")
+    state = core.init(x0, eg2_init, edx2_init, size=size, dtype=settings.dtype)
+    shown = {**resolved.as_dict(), "input": gradients.source}
+    if values.shape[0] and core.replayable(settings):
+        replay = core.Replay(values, settings, state)
+        end = replay.run()  # the whole trace once, keeping nothing: whether it stays finite
+        if settings.nonfinite == "continue" or all(np.isfinite(v).all() for v in end):
+            return Trace(None, names=list(names), settings=settings, replay=replay, shown=shown, digits=digits)
+    steps = core.run(values, settings, state, derived=False)  # raises NumericError, naming the step
+    return Trace(steps, names=list(names), settings=settings, shown=shown, digits=digits)
+
+
+def explain(grads=None, **settings) -> Trace:
+    """``trace(grads, **settings)`` shown with each step's arithmetic, the numbers substituted, as the article
+    writes it (``adadelta trace --explain``)."""
+    return trace(grads, **settings).explained()
+
+
+class Step(Shown):
+    """One step from a given state (``adadelta step``): every quantity, its arithmetic and, with ``expect``, a
+    verdict for each hand-calculated value (``verdicts``; ``right`` when all are right)."""
+
+    def __init__(self, report, verdicts: list, eg2_given: bool, digits: int) -> None:
+        self._report, self.verdicts, self._eg2_given, self.digits = report, verdicts, eg2_given, digits
+        for name in core.FIELDS:
+            setattr(self, name, float(getattr(report.steps, name)[0, 0]))
+
+    @property
+    def right(self) -> bool:
+        return all(v.right for v in self.verdicts)
+
+    def _document(self, for_documents: bool = False):
+        from adadelta_cli.features import tracing
+
+        return tracing.step_document(self._report, self.verdicts, self.digits, self._eg2_given,
+                                     explain=for_documents)
+
+    def _records(self):
+        from adadelta_cli.formats import render
+
+        data = render.records(self._report)
+        data.extra = {"checks": [v.as_dict() for v in self.verdicts]} if self.verdicts else None
+        return data
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{name}={getattr(self, name)!r}" for name in ("g", "eg2", "eta", "dx", "edx2", "x"))
+        return f"Step({values})"
+
+
+def step(grad: float, *, eg2_prev: float | None = None, eg2: float | None = None, edx2_prev: float = 0.0,
+         x: float = 0.0, t: int = 1, expect=None, rel_tol: float | None = None, sig_digits: int = 3,
+         preset: str | None = None, digits: int = 6, **settings) -> Step:
+    """One step from an explicit state: E[g²]_{t−1} (``eg2_prev``) or E[g²]_t given as is (``eg2``), E[Δx²]_{t−1}
+    (``edx2_prev``) and x_{t−1} (``x``). ``expect``: hand-calculated values to check, ``{"dx": -0.002014}`` or
+    ``["dx=-0.002014"]``; each is right when it agrees at every significant digit written (at least
+    ``sig_digits``) or lies within ``rel_tol``."""
+    from adadelta_cli.features import tracing
+    from adadelta_cli.marking import checking
+
+    if eg2 is not None and eg2_prev is not None:
+        raise SettingsError("give either eg2_prev (E[g²]_t is computed) or eg2 (E[g²]_t as is), not both")
+    for value, name in ((eg2_prev, "eg2_prev"), (edx2_prev, "edx2_prev")):  # named as step names them
+        if value is not None:
+            _values(value, name)
+    resolved = _resolved(preset, _given(**settings), x, eg2_prev, edx2_prev)
+    checking.check_rel_tol(rel_tol)
+    checking.check_sig_digits(sig_digits)
+    if isinstance(expect, dict):
+        expect = [f"{name}={value!r}" if not isinstance(value, str) else f"{name}={value}"
+                  for name, value in expect.items()]
+    cells = checking.parse_expectations(list(expect or []))
+    eg2_given = None if eg2 is None else _values(eg2, "eg2")[0]
+    report, verdicts = tracing.single_step(float(grad), resolved, t=t, eg2_given=eg2_given, cells=cells,
+                                           rel_tol=rel_tol, sig_digits=sig_digits)
+    return Step(report, verdicts, eg2_given is not None, digits)
+
+
+class Marking(Shown):
+    """Worksheets marked (``adadelta check``): each asked cell right, wrong, too few digits or unanswered, the
+    likely slip, and a score. ``sheets``: the checking.Marked of each; ``right`` when every cell is right."""
+
+    def __init__(self, marked: list, digits: int, only_wrong: bool = False) -> None:
+        self.sheets, self.digits, self._only_wrong = marked, digits, only_wrong
+
+    @property
+    def right(self) -> bool:
+        from adadelta_cli.marking import checking
+
+        return all(m.error is None and checking.all_right(m.verdicts) for m in self.sheets)
+
+    def _document(self, for_documents: bool = False):
+        from adadelta_cli.marking import checking
+
+        return checking.document(self.sheets, self._only_wrong, self.digits)
+
+    def _records(self):
+        from adadelta_cli.marking import checking
+
+        return checking.records(self.sheets, self._only_wrong)
+
+    def __repr__(self) -> str:
+        from adadelta_cli.marking import checking
+
+        return f"Marking({len(self.sheets)} sheets: " + "; ".join(
+            f"{m.source}: " + (m.error or checking.summary_line(m.verdicts)) for m in self.sheets) + ")"
+
+
+def check(*sheets, rel_tol: float | None = None, sig_digits: int | None = None, only_wrong: bool = False,
+          preset: str | None = None, x0=None, eg2_init=None, edx2_init=None, digits: int = 6,
+          **settings) -> Marking:
+    """Mark worksheets: each a path (a CSV as ``adadelta worksheet`` writes it, a folder of them) or the CSV's text.
+    Settings come from each sheet where it carries them, else the defaults; arguments given here win."""
+    import tempfile
+
+    from adadelta_cli.marking import checking
+
+    checking.check_rel_tol(rel_tol)
+    if sig_digits is not None:
+        checking.check_sig_digits(sig_digits)
+    marked = []
+    for sheet in sheets:
+        if isinstance(sheet, str) and "\n" in sheet:  # the text of a sheet: read as the file it would be
+            with tempfile.TemporaryDirectory(prefix="adadelta-check-") as folder:
+                path = Path(folder) / "sheet.csv"
+                path.write_text(sheet, encoding="utf-8")
+                read = checking.read_worksheet(str(path))
+                read.source = "<text>"
+            read_sheets = [read]
+        else:
+            read_sheets = [checking.read_worksheet(p) for p in checking.sheet_paths([str(sheet)])]
+        for read in read_sheets:
+            resolved = _resolved(preset or read.settings.get("preset"), _given(**settings), x0, eg2_init, edx2_init,
+                                 base=read.settings)
+            verdicts = checking.check_worksheet(read, resolved, rel_tol, sig_digits)
+            marked.append(checking.Marked(read.source, resolved.as_dict(), verdicts, read.student, read.variant))
+    return Marking(marked, digits, only_wrong)
+
+
+class Sheet(Shown):
+    """A worksheet (``adadelta worksheet``): the columns in ``hide`` left for the student, or filled in (the key).
+    ``to_text("csv")`` is the file ``check`` marks."""
+
+    def __init__(self, report, hidden: list[str], answers: bool, digits: int, meta) -> None:
+        self._report, self.hidden, self.answers, self.digits, self._meta = report, hidden, answers, digits, meta
+
+    def _document(self, for_documents: bool = False):
+        from adadelta_cli.features import worksheet as sheets
+
+        return sheets.document(self._report, self.hidden, self.answers, self.digits, meta=self._meta)
+
+    def _records(self):
+        from adadelta_cli.features import worksheet as sheets
+
+        return sheets.records(self._report, self.hidden, self.answers, self.digits, meta=self._meta)
+
+    def key(self) -> Sheet:
+        """The same sheet with every cell filled in."""
+        return Sheet(self._report, self.hidden, True, self.digits, self._meta)
+
+    def __repr__(self) -> str:
+        return f"Sheet({len(self._report)} steps, asked: {', '.join(self.hidden)}{', answers' if self.answers else ''})"
+
+
+def worksheet(grads=None, *, hide=None, steps: int | None = None, seed: int | None = None, answers: bool = False,
+              sig_digits: int = 3, preset: str | None = None, x0=None, eg2_init=None, edx2_init=None,
+              digits: int = 6, **settings) -> Sheet:
+    """A worksheet over ``grads`` (or ``steps`` pleasant gradients drawn with ``seed``; else the article's
+    example), the columns in ``hide`` ("eg2,dx" or a list; default all five) left blank."""
+    from adadelta_cli.features import tracing
+    from adadelta_cli.features import worksheet as sheets
+    from adadelta_cli.marking import checking
+
+    checking.check_sig_digits(sig_digits)
+    hidden = sheets.parse_hide(",".join(hide) if isinstance(hide, (list, tuple)) else hide)
+    resolved = _resolved(preset, _given(**settings), x0, eg2_init, edx2_init)
+    if grads is not None and (steps is not None or seed is not None):
+        raise SettingsError("steps and seed draw gradients when there are no grads; give one or the other")
+    if grads is None and steps is not None:
+        if seed is None:
+            raise SettingsError("steps needs a seed (the same seed gives the same exercise)")
+        from adadelta_cli.formats.readers import Gradients
+
+        gradients = Gradients(sheets.pleasant_gradients(steps, seed), ["x"], f"--steps {steps} --seed {seed}")
+    else:
+        gradients = _gradients(grads)
+    report = tracing.compute(gradients, resolved)
+    meta = sheets.Meta(seed=seed if grads is None and steps is not None else None, sig_digits=sig_digits)
+    return Sheet(report, hidden, answers, digits, meta)
+
+
+class Comparison(Shown):
+    """Adadelta and other optimizers on the same gradients (``adadelta compare``): η_t and x_t side by side.
+    ``results``: {optimizer: {"eta", "dx", "x": arrays shaped (steps, parameters)}}."""
+
+    def __init__(self, grads, names, results: dict, shown: dict, digits: int) -> None:
+        self._grads, self.names, self.results, self._shown, self.digits = grads, names, results, shown, digits
+
+    def _document(self, for_documents: bool = False):
+        from adadelta_cli.features import comparing
+
+        return comparing.document(self._grads, self.names, self.results, self._shown, self.digits, for_documents)
+
+    def _records(self):
+        from adadelta_cli.features import comparing
+
+        return comparing.records(self._grads, self.names, self.results, self._shown)
+
+    def __repr__(self) -> str:
+        return f"Comparison({', '.join(self.results)} over {self._grads.shape[0]} steps)"
+
+
+def compare(grads=None, *, optimizers=None, hyper=None, preset: str | None = None, x0=None, eg2_init=None,
+            edx2_init=None, digits: int = 6, **settings) -> Comparison:
+    """Adadelta beside other optimizers from the same start: ``optimizers`` ("adam,sgd" or a list; default all
+    five: adagrad, rmsprop, sgd, momentum, adam), ``hyper`` their settings ({"adam": {"lr": 0.01}})."""
+    from adadelta_cli.features import comparing, others
+
+    resolved = _resolved(preset, _given(**settings), x0, eg2_init, edx2_init)
+    chosen = others.parse_with(",".join(optimizers) if isinstance(optimizers, (list, tuple)) else optimizers)
+    sets = [f"{name}.{key}={value!r}" for name, values in (hyper or {}).items() for key, value in values.items()]
+    params = others.parse_sets(sets, chosen)
+    gradients = _gradients(grads)
+    results = comparing.compute(gradients.values, resolved, chosen, params)
+    shown = {**resolved.as_dict(), "input": gradients.source, "with": chosen,
+             "others": {name: params[name] for name in chosen}}
+    return Comparison(gradients.values, gradients.names, results, shown, digits)
+
+
+class Difference(Shown):
+    """Two presets (or setting sets) on the same gradients (``adadelta diff``): what differs, why, where the traces
+    part. ``a`` and ``b``: each side's spec, settings and trace."""
+
+    def __init__(self, a, b, gradients, start: dict, digits: int) -> None:
+        self.a, self.b, self._gradients, self._start, self.digits = a, b, gradients, start, digits
+
+    def _document(self, for_documents: bool = False):
+        from adadelta_cli.features import diffing
+
+        g = self._gradients
+        return diffing.document(self.a, self.b, g.values, g.names, g.source, self._start, self.digits,
+                                for_documents)
+
+    def _records(self):
+        from adadelta_cli.features import diffing
+
+        g = self._gradients
+        return diffing.data(self.a, self.b, g.values, g.names, g.source, self._start)
+
+    def __repr__(self) -> str:
+        return f"Difference({self.a.spec} vs {self.b.spec} over {self._gradients.values.shape[0]} steps)"
+
+
+def diff(a: str, b: str, grads=None, *, x0=0.0, eg2_init=0.0, edx2_init=0.0, digits: int = 6) -> Difference:
+    """Two presets (``"pytorch"``, ``"keras"``) or setting sets (``"rho=0.9,lr=0.5"``, ``"preset=keras,lr=1"``) side
+    by side on the same gradients, from the same start."""
+    from adadelta_cli.features import diffing
+
+    side_a, side_b = diffing.side(a), diffing.side(b)
+    gradients = _gradients(grads)
+    start = {"x0": _values(x0, "x0"), "eg2_init": _values(eg2_init, "eg2_init"),
+             "edx2_init": _values(edx2_init, "edx2_init")}
+    size = gradients.values.shape[1]
+    for name, values in start.items():
+        if len(values) not in (1, size):
+            raise SettingsError(f"{name} has {len(values)} values but grads has {size} parameters")
+
+    def initial(n: int, dtype: str):
+        return core.init(start["x0"], start["eg2_init"], start["edx2_init"], size=n, dtype=dtype)
+
+    diffing.run(side_a, side_b, gradients.values, initial)
+    one = {k: v[0] if len(v) == 1 else v for k, v in start.items()}
+    return Difference(side_a, side_b, gradients, one, digits)

@@ -1,0 +1,396 @@
+"""The command line's own words in the chosen language: help, Click's and Typer's texts, usage errors.
+
+The commands declare their help in English, marked with ``N_()`` (or ``_()``): nothing is translated when they are
+defined. Each run builds the Click commands afresh; ``localize`` then translates them in place, after ``--lang`` has
+been read, so the help is in the language asked for wherever ``--lang`` stands on the command line.
+
+Click and Typer mark their own texts for gettext (``from gettext import gettext as _`` in their modules), which
+reads the process's default gettext domain: as Click's documentation suggests, that domain is pointed at the
+project's compiled catalog for the language set (``serve_click_texts``); nothing inside Click is replaced. Typer's
+own copy of Click writes a few texts without gettext ("Usage:", "Show this message and exit.", its usage errors):
+the usage prefix and the help option are translated here, and a usage error is rewritten from its parts
+(``error_message``). The catalog carries all of these texts (``CLICK_TEXTS``).
+
+Metavars describe what to type, in words (``NUMBER``, ``N``, ``VALUES``, not ``<float>`` or ``<list[str]>``), and a
+number's range is said in words ("at least 1"), not ``[x>=1]``.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+import unicodedata
+
+from rich.cells import cell_len
+
+from adadelta_cli.i18n import N_, _, _f
+
+# Texts of Click and Typer shown to users, in the catalog under their own msgids (Click's and Typer's spelling).
+CLICK_TEXTS = (
+    N_("Usage:"), N_("Options"), N_("Arguments"), N_("Commands"), N_("Show this message and exit."),
+    N_("default: {default}"), N_("required"), N_("(dynamic)"), N_("env var: {var}"), N_("Missing command."),
+    N_("No such command {name!r}."), N_("Aborted!"), N_("Error: {message}"), N_("No such option: {name}"),
+    N_("Got unexpected extra argument ({args})"), N_("Got unexpected extra arguments ({args})"),
+    N_("Option {name!r} requires an argument."), N_("Option {name!r} does not take a value."),
+    N_("Invalid value for {param_hint}: {message}"), N_("Invalid value: {message}"),
+    # Typer's shell completion options
+    N_("Install completion for the current shell."),
+    N_("Show completion for the current shell, to copy it or customize the installation."),
+)
+
+_LANGUAGE_BEFORE: list = []  # the LANGUAGE variable as the process found it, put back for English
+
+
+def serve_click_texts() -> None:
+    """Click's and Typer's gettext-marked texts in the language set, through gettext's default domain (what Click
+    offers for translating it): the domain is the project's, its folder the package's locale folder, and
+    LANGUAGE the language set. English (or a catalog not compiled: a source tree never installed) puts back
+    gettext's own default domain and LANGUAGE as they were. Idempotent."""
+    import os
+
+    from adadelta_cli.i18n import DOMAIN, LOCALE_DIR, language
+
+    if not _LANGUAGE_BEFORE:
+        _LANGUAGE_BEFORE.append(os.environ.get("LANGUAGE"))
+    lang = language()
+    if lang != "en" and (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file():
+        gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+        gettext.textdomain(DOMAIN)
+        os.environ["LANGUAGE"] = lang
+        return
+    gettext.textdomain("messages")
+    if _LANGUAGE_BEFORE[0] is None:
+        os.environ.pop("LANGUAGE", None)
+    else:
+        os.environ["LANGUAGE"] = _LANGUAGE_BEFORE[0]
+
+
+# --- The help ----------------------------------------------------------------------------------------------------
+
+# Metavars stay ASCII words in every language, as option names do: the help's columns are measured in characters.
+METAVARS = {"float": "NUMBER", "int": "N", "str": "VALUE", "Path": "FILE",  # Typer's own Click: the annotation
+            "integer": "N", "integer range": "N", "float range": "NUMBER", "text": "VALUE", "path": "FILE"}  # Click
+LONGEST_CHOICES = 48  # [a|b|...] beyond this many characters moves from the metavar into the help
+
+
+def _metavar(param) -> str | None:
+    """A word for what to type: the declared metavar, else one after the value's type; choices as [a|b]."""
+    declared = getattr(param, "metavar", None)
+    if declared:
+        if param.param_type_name == "argument" and hasattr(param, "_usage_display_name"):
+            return declared.strip("[].<>")  # Typer's own Click adds the brackets and dots itself
+        return declared
+    if getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return None
+    descriptor = getattr(param, "type_descriptor", None)
+    choices = getattr(descriptor, "choices", None) or getattr(getattr(param, "type", None), "choices", None)
+    if choices:
+        listed = "[" + "|".join(str(getattr(c, "value", c)) for c in choices) + "]"
+        if len(listed) <= LONGEST_CHOICES:
+            return listed
+        # Too long for the options' column: a word here, the choices at the end of the help, where lines wrap
+        param.help = (param.help or "") + "  " + _f("[one of: %(choices)s]", choices=", ".join(listed[1:-1].split("|")))
+        return param.name.upper()
+    annotation = getattr(descriptor, "annotation", None)
+    kind = getattr(annotation, "__name__", None) or getattr(getattr(param, "type", None), "name", "")
+    word = METAVARS.get(kind) or METAVARS.get(str(kind).capitalize(), "VALUE")
+    if param.param_type_name == "argument":
+        return param.name.upper()
+    return word
+
+
+def _range_words(param) -> str | None:
+    """'at least 1', 'at most 9', 'from 1 to 17': a number's range as a sentence, not as x>=1."""
+    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    if low is None and high is None:
+        return None
+    if high is None:
+        return _f("at least %(minimum)s", minimum=low)
+    if low is None:
+        return _f("at most %(maximum)s", maximum=high)
+    return _f("from %(minimum)s to %(maximum)s", minimum=low, maximum=high)
+
+
+def localize(command, help_option_names=("--help",)) -> None:
+    """Translate ``command`` (a Click command or group just built by Typer) and its subcommands in place."""
+    serve_click_texts()
+    for attribute in ("help", "short_help", "epilog"):
+        text = getattr(command, attribute, None)
+        if text:
+            setattr(command, attribute, _(text))
+    command.context_class = _context_class(type(command).context_class)
+    for param in command.params:
+        if getattr(param, "help", None):
+            param.help = _(param.help)
+        metavar = _metavar(param)
+        if metavar is not None:
+            param.metavar = metavar
+        if param.param_type_name == "argument" and hasattr(param, "display_type_rich"):
+            param.display_type_rich = lambda ctx: None  # the metavar says it: no <list[str]> beside it
+            if param.required and hasattr(param, "_usage_display_name"):  # FUNCTION, not {FUNCTION}
+                param._usage_display_name = lambda param=param: param.metavar + ("..." if param.nargs != 1 else "")
+        if hasattr(param, "_get_number_range_help_str"):  # Typer's own Click: the range said in words
+            param._get_number_range_help_str = lambda param=param: _range_words(param)
+        elif hasattr(getattr(param, "type", None), "_describe_range"):  # Click's IntRange / FloatRange
+            param.type._describe_range = lambda param=param: _range_words(param.type)
+    for sub in getattr(command, "commands", {}).values():
+        localize(sub, help_option_names)
+
+
+def _wide(text: str) -> bool:
+    return any(unicodedata.east_asian_width(ch) in "WF" for ch in text)
+
+
+_NO_LINE_START = set("，。、；：？！）」』》〉】,.;:?!)]")  # punctuation that never begins a line
+_NO_LINE_END = set("（「『《〈【([")  # nor ends one
+
+
+def wrap_cells(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` terminal cells: a line may break between two Chinese characters or at
+    a space, never inside a Latin word or number, and never just before closing punctuation."""
+    units: list[str] = []
+    for piece in re.findall(r"\[[^\]\s]{1,24}\]|\s+|[^\s\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]+|.", text):
+        if units and not piece[0].isspace() and (piece[0] in _NO_LINE_START or units[-1][-1] in _NO_LINE_END):
+            units[-1] += piece  # kept with what it closes, or with what opens it
+        else:
+            units.append(piece)
+    lines, line = [], ""
+    for unit in units:
+        if unit.isspace():
+            unit = " "
+            if not line:
+                continue
+        if line and cell_len(line + unit) > width:
+            lines.append(line.rstrip())
+            line = "" if unit == " " else unit
+        else:
+            line += unit
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
+
+
+def _separators(text: str) -> str:
+    """Typer's closing note ``[default: 100; from 1 to 9]`` with the language's own separator. Typer before 0.26
+    escapes that note for Rich markup (``\\[default: ...]``) even where, as here, the help is plain text: the
+    escape is taken off."""
+    text = text.replace("  \\[", "  [")
+    head, bracket, note = text.rpartition("  [")
+    if not bracket or not note.endswith("]"):
+        return text
+    return head + bracket + note.replace("; ", _("; "))
+
+
+_CONTEXTS: dict = {}
+
+
+def _context_class(base):
+    """A Context whose help formatter writes the usage prefix, and whose help option speaks, in the language set."""
+    if base in _CONTEXTS or getattr(base, "_localized", False):
+        return _CONTEXTS.get(base, base)
+
+    class Formatter(base.formatter_class):
+        def write_usage(self, prog, args="", prefix=None):
+            if prefix is None:
+                label = _("Usage:")
+                prefix = label if label.endswith("：") else label + " "  # no space after a full-width colon
+            super().write_usage(prog, args, prefix)
+
+        def write_dl(self, rows, col_max=30, col_spacing=2):
+            rows = [(term, _separators(text)) for term, text in rows]
+            if not any(_wide(text) for _term, text in rows):
+                return super().write_dl(rows, col_max, col_spacing)
+            # Chinese: wrapped by the cells each character takes, between characters, never inside a word
+            first_col = min(max(len(term) for term, _text in rows), col_max) + col_spacing
+            indent = " " * self.current_indent
+            for term, text in rows:
+                self.write(indent + term)
+                if not text:
+                    self.write("\n")
+                    continue
+                if len(term) <= first_col - col_spacing:
+                    self.write(" " * (first_col - len(term)))
+                else:
+                    self.write("\n" + " " * (first_col + self.current_indent))
+                lines = wrap_cells(text, max(self.width - first_col - 2, 10))
+                self.write(lines[0] + "\n")
+                for line in lines[1:]:
+                    self.write(" " * (first_col + self.current_indent) + line + "\n")
+
+        def write_text(self, text):
+            if not _wide(text):
+                return super().write_text(text)
+            indent = " " * self.current_indent
+            for paragraph in text.split("\n\n"):
+                for line in wrap_cells(" ".join(paragraph.split()), max(self.width - self.current_indent, 10)):
+                    self.write(indent + line + "\n")
+
+        def write_heading(self, heading):
+            self.write(" " * self.current_indent + _f("%(heading)s:", heading=heading) + "\n")
+
+    class Context(base):
+        _localized = True
+        formatter_class = Formatter
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            option = self.command.get_help_option(self)
+            if option is not None and option.help:
+                option.help = _(option.help)
+
+    _CONTEXTS[base] = Context
+    return Context
+
+
+# --- Usage errors --------------------------------------------------------------------------------------------------
+
+_PATTERNS = (  # Typer's own Click writes these without gettext: each is rewritten from its parts
+    (re.compile(r"Missing (?P<kind>option|argument|parameter) (?P<name>.+?)\.?$"), "missing"),
+    (re.compile(r"No such option: (?P<name>\S+)(?: \(Possible options: (?P<options>.+)\))?$"), "no-such-option"),
+    (re.compile(r"No such command '(?P<name>.+?)'\.(?: Did you mean .*)?$"), "no-such-command"),
+    (re.compile(r"Got unexpected extra arguments? \((?P<args>.*)\)$"), "extra"),
+    (re.compile(r"Option '(?P<name>.+)' requires (?:an argument|(?P<count>\d+) arguments)\.$"), "needs-value"),
+    (re.compile(r"Option '(?P<name>.+)' does not take a value\.$"), "no-value"),
+    (re.compile(r"Invalid value for (?P<name>.+?): (?P<message>.*)$", re.S), "invalid"),
+    (re.compile(r"Missing command\.$"), "no-command"),
+)
+
+_VALUE_PROBLEMS = (  # why a value was refused, as pydantic (Typer's own Click) or Click writes it
+    (re.compile(r"(?:Value error, )?(?P<value>.+?) is not one of (?P<choices>.+?)\.?$"),
+     N_("%(value)s is not one of %(choices)s")),
+    (re.compile(r"(?:Input should be a valid integer|(?P<value>.+?) is not a valid integer).*"),
+     N_("expected a whole number")),
+    (re.compile(r"(?:Input should be a valid number|(?P<value>.+?) is not a valid float).*"), N_("expected a number")),
+    (re.compile(r"Input should be greater than or equal to (?P<minimum>\S+?)\.?$"), N_("must be at least %(minimum)s")),
+    (re.compile(r"Input should be less than or equal to (?P<maximum>\S+?)\.?$"), N_("must be at most %(maximum)s")),
+    (re.compile(r"Input should be greater than (?P<minimum>\S+?)\.?$"), N_("must be greater than %(minimum)s")),
+    (re.compile(r"Input should be less than (?P<maximum>\S+?)\.?$"), N_("must be less than %(maximum)s")),
+    (re.compile(r"(?P<value>.+?) is not in the range (?P<range>.+?)\.?$"), N_("%(value)s is out of range (%(range)s)")),
+)
+
+
+def _value_problem(text: str) -> str:
+    for pattern, message in _VALUE_PROBLEMS:
+        found = pattern.match(text)
+        if found:
+            return _f(message, **{k: v for k, v in found.groupdict().items() if v is not None})
+    return _(text)
+
+
+def _out_of_range(exc) -> str | None:
+    """Click's "0 is not in the range 1<=x<=10000000." said as the bound passed ("must be at least 1"), as Typer's own
+    Click says it; from the parameter's IntRange or FloatRange (their public min and max)."""
+    found = re.match(r"(?P<value>.+?) is not in the range", exc.message)
+    kind = getattr(getattr(exc, "param", None), "type", None)
+    if found is None or kind is None:
+        return None
+    try:
+        value = float(found.group("value"))
+    except ValueError:
+        return None
+    low, high = getattr(kind, "min", None), getattr(kind, "max", None)
+    if low is not None and (value < low or (value == low and getattr(kind, "min_open", False))):
+        return _f(N_("must be at least %(minimum)s") if not getattr(kind, "min_open", False)
+                  else N_("must be greater than %(minimum)s"), minimum=low)
+    if high is not None and (value > high or (value == high and getattr(kind, "max_open", False))):
+        return _f(N_("must be at most %(maximum)s") if not getattr(kind, "max_open", False)
+                  else N_("must be less than %(maximum)s"), maximum=high)
+    return None
+
+
+def _hint(exc) -> str:
+    """How Click names the parameter of a usage error: '--digits' (or '--format' / '-f')."""
+    hint = getattr(exc, "param_hint", None)
+    if hint is None and getattr(exc, "param", None) is not None:
+        try:
+            hint = exc.param.get_error_hint(exc.ctx)  # Click
+        except TypeError:
+            hint = exc.param.get_error_hint()  # Typer's own Click
+    if hint is not None and not isinstance(hint, str):
+        hint = " / ".join(repr(name) for name in hint)
+    return hint or "?"
+
+
+def did_you_mean(names) -> str:
+    """'did you mean --digits?': the tip for a mistyped option or command."""
+    return _f("did you mean %(names)s?", names=_(", ").join(names))
+
+
+def error_tip(exc) -> str | None:
+    """A ``tip:`` line for a Click usage error where there is one clear fix: the nearest options or commands to a
+    mistyped one (Click finds options' itself; commands' are found here alike, with difflib)."""
+    if type(exc).__name__ == "NoSuchOption":
+        near = list(getattr(exc, "possibilities", None) or [])[:3]
+        return did_you_mean(near) if near else None
+    if type(exc).__name__ == "MissingParameter" and getattr(exc, "ctx", None) is not None:
+        from adadelta_cli.cli.examples import EXAMPLES
+
+        shown = EXAMPLES.get(exc.ctx.command.name)
+        return _f("for example: %(command)s", command=shown[0]) if shown else None
+    ctx = getattr(exc, "ctx", None)
+    found = _no_such_command(exc)
+    if found and ctx is not None:
+        import difflib
+
+        names = ctx.command.list_commands(ctx)
+        near = difflib.get_close_matches(found, names, n=3, cutoff=0.6)
+        return did_you_mean([f"'{name}'" for name in near]) if near else None
+    return None
+
+
+# Typer and Click add their own English suggestion to "No such command 'x'."; the tip line says it instead
+_DID_YOU_MEAN = re.compile(r"\.?\s*\(?Did you mean .*\?\)?$", re.S)
+
+
+def _no_such_command(exc) -> str | None:
+    """The name of the command asked for, where ``exc`` says there is no such command (in either language)."""
+    name = getattr(exc, "command_name", None)  # Click 8.4 and later
+    if name:
+        return name
+    text = exc.format_message() if hasattr(exc, "format_message") else ""
+    for lead in ("No such command ", _("No such command {name!r}.").split("{")[0]):
+        if lead and text.startswith(lead):
+            found = re.match(r"'(?P<name>[^']*)'", text[len(lead):])
+            return found.group("name") if found else None
+    return None
+
+
+def error_message(exc) -> str:
+    """The message of a Click usage error, in the language set (Click's own where it was already translated)."""
+    name = _no_such_command(exc)
+    if name is not None:
+        return _f("no such command: %(name)s", name=name)
+    if type(exc).__name__ == "NoSuchOption" and getattr(exc, "option_name", None):
+        return _f("no such option: %(name)s", name=exc.option_name)  # the suggestion goes on the tip line
+    if type(exc).__name__ == "BadParameter" and getattr(exc, "message", None):
+        # From its parts: Click itself may have put the frame into the catalog's words around an English reason
+        return _f("invalid value for %(name)s: %(reason)s", name=_hint(exc),
+                  reason=_out_of_range(exc) or _value_problem(exc.message))
+    text = exc.format_message()
+    for pattern, kind in _PATTERNS:
+        found = pattern.match(text)
+        if not found:
+            continue
+        parts = found.groupdict()
+        if kind == "missing":
+            what = {"option": N_("missing option %(name)s"), "argument": N_("missing argument %(name)s")}
+            return _f(what.get(parts["kind"], N_("missing value %(name)s")), name=parts["name"])
+        if kind == "no-such-option":
+            message = _f("no such option: %(name)s", name=parts["name"])
+            if parts.get("options"):
+                message += _f(" (did you mean %(options)s?)", options=parts["options"])
+            return message
+        if kind == "no-such-command":
+            return _f("no such command: %(name)s", name=parts["name"])
+        if kind == "extra":
+            return _f("unexpected extra arguments: %(arguments)s", arguments=parts["args"])
+        if kind == "needs-value":
+            return _f("option %(name)s needs a value", name=parts["name"])
+        if kind == "no-value":
+            return _f("option %(name)s takes no value", name=parts["name"])
+        if kind == "invalid":
+            return _f("invalid value for %(name)s: %(reason)s", name=parts["name"],
+                      reason=_value_problem(parts["message"]))
+        if kind == "no-command":
+            return _("missing command")
+    return text

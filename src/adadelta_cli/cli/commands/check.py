@@ -1,0 +1,135 @@
+"""adadelta check: mark worksheets of hand-calculated values (or a student's own implementation's trace)."""
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from adadelta_cli import output
+from adadelta_cli.cli.commands._common import EXIT_USAGE, EXIT_WRONG, check_digits, check_fragment
+from adadelta_cli.cli.options import (
+    Digits,
+    Given,
+    LatexFragment,
+    OutputOpt,
+    format_option,
+    settings_options,
+)
+from adadelta_cli.i18n import N_, _
+
+FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
+
+COMMAND = dict(name="check", help=N_(
+    'Mark worksheets of hand-calculated values: each asked cell right, wrong, too few digits or unanswered, the '
+    'likely slip, and a score.'))
+
+
+@settings_options()
+def command(
+    files: Annotated[list[str], typer.Argument(metavar="FILE_OR_DIR...", help=N_(
+        "Worksheets: CSV with a g column and any of eg2, edx2_prev, eta, dx, edx2, x filled in; a folder gives its "
+        "*.csv files."), show_default=False)],
+    sig_digits: Annotated[Optional[int], typer.Option(
+        "--sig-digits", help=N_("Significant digits a written value must carry. [default: the worksheet's, else 3]"),
+        show_default=False)] = None,
+    rel_tol: Annotated[Optional[float], typer.Option(
+        "--rel-tol", help=N_("Instead, accept a value within this relative distance of the computed one."),
+        show_default=False)] = None,
+    decimal_comma: Annotated[bool, typer.Option(
+        "--decimal-comma", help=N_("Read ',' as the decimal mark (0,0005) and ';' between cells, as German and French "
+                                   "spreadsheets write them. [default: recognised where a ';' sheet is so "
+                                   "throughout]"), show_default=False)] = False,
+    last_digit: Annotated[bool, typer.Option(
+        "--last-digit", help=N_("Also accept ±1 in the last digit written (off by default).")
+    )] = False,
+    only_wrong: Annotated[bool, typer.Option(
+        "--only-wrong", help=N_("List only the cells not right (the score still counts every cell).")
+    )] = False,
+    gradebook: Annotated[Optional[Path], typer.Option(
+        "--gradebook", help=N_("Write one CSV row per sheet (file, student, variant, counts, score, first slip) to "
+                              "FILE ('-': standard output)."), show_default=False, metavar="FILE")] = None,
+
+    format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
+    digits: Digits = 6,
+    settings: Given = None,  # the settings options, given by @settings_options
+) -> None:
+    """Mark worksheets of hand-calculated values: each asked cell right, wrong, too few digits or unanswered, the
+    likely slip, and a score."""
+    from adadelta_cli.errors import AdadeltaError
+    from adadelta_cli.features import tracing
+    from adadelta_cli.marking import checking
+
+    check_digits(digits)
+    check_fragment(format.value, latex_fragment)
+    checking.check_rel_tol(rel_tol)
+    if sig_digits is not None:
+        checking.check_sig_digits(sig_digits)
+    paths = checking.sheet_paths(files)
+    to_stdout = gradebook is not None and str(gradebook) == "-"
+    if to_stdout and output.is_stdout(output_path):
+        from adadelta_cli.errors import SettingsError
+
+        raise SettingsError(_("--gradebook - and -o - both name standard output; give one of them a file"))
+    for target in (output_path, None if to_stdout else gradebook):
+        if target is not None:
+            output.check_target(target, [Path(p) for p in paths])
+    if output_path is not None and gradebook is not None and not to_stdout and output_path.resolve() == \
+            gradebook.resolve():
+        from adadelta_cli.errors import SettingsError
+
+        raise SettingsError(_("--gradebook and --output name the same file; give two different files"))
+
+    def mark(path: str) -> checking.Marked:
+        sheet = checking.read_worksheet(path, True if decimal_comma else None)
+        resolved = settings.resolve(base=sheet.settings)
+        verdicts, diagnosis = checking.mark_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit)
+        return checking.Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant,
+                               diagnosis=diagnosis, notes=sheet.notes)
+
+    several = len(paths) > 1 or gradebook is not None
+    marked = []
+    for path in paths:
+        if not several:
+            marked.append(mark(path))  # one sheet: a bad one is the command's error (exit 2)
+            continue
+        try:
+            marked.append(mark(path))
+        except AdadeltaError as exc:
+            output.error(str(exc) if exc.source else f"{path}: {exc}")
+            student, variant = checking.who_wrote(path)
+            marked.append(checking.Marked(path, student=student, variant=variant,
+                                          error=exc.message if exc.source == path else str(exc)))
+    unreadable = any(m.error is not None for m in marked)
+    if gradebook is not None:
+        code = EXIT_USAGE if unreadable else 0
+    else:
+        code = EXIT_USAGE if unreadable else 0 if all(checking.all_right(m.verdicts) for m in marked) else EXIT_WRONG
+    output.exit_on_closed_pipe(code)  # a reader that stops early (| head) does not change the verdict
+    if gradebook is not None:
+        from adadelta_cli.formats import writers
+
+        writers.write_report("csv", None if to_stdout else gradebook, records=lambda: checking.gradebook(marked))
+        if output_path is not None:
+            tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong, latex_fragment)
+        elif not to_stdout:
+            _score_lines(marked)
+    else:
+        tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong, latex_fragment)
+    if code:
+        raise typer.Exit(code)
+
+
+def _score_lines(marked) -> None:
+    """With --gradebook FILE: one line per sheet on standard output, its score (or that it was not read)."""
+    from adadelta_cli.marking import checking
+    from adadelta_cli.safe import terminal
+
+    lines = []
+    for m in marked:
+        if m.error is not None:
+            lines.append(f"{terminal(m.source)}: {_('not read')}")
+            continue
+        who = checking.who_line(m)
+        score = checking.score_text(checking.summary(m.verdicts))
+        lines.append(terminal(f"{m.source}: {score}" + (f" ({who})" if who else "")))
+    output.emit("\n".join(lines) + "\n", None)

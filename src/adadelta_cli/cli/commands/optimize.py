@@ -1,0 +1,80 @@
+"""adadelta optimize: minimise a function, each gradient taken exactly at the current x."""
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from adadelta_cli import output
+from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits, check_fragment
+from adadelta_cli.cli.options import (
+    AnimateOpt,
+    Digits,
+    Given,
+    LargePrintOpt,
+    LatexFragment,
+    OutputOpt,
+    SetOpt,
+    TitleOpt,
+    format_option,
+    settings_options,
+)
+from adadelta_cli.i18n import N_, _
+
+FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
+
+COMMAND = dict(name="optimize", context_settings=NUMBERS_OK, help=N_(
+    "Minimise a function: each step's gradient is taken exactly from the function at the current x."))
+
+
+@settings_options(without=("dtype", "x0"))
+def command(
+    function: Annotated[str, typer.Argument(
+        metavar="FUNCTION", help=N_("quadratic (Σ x_i²), rosenbrock, beale, himmelblau, or a formula in x and y such "
+        "as '(x - 1)^2 + 10*(y + 2)^2' (x1 ... xn beyond two dimensions)."), show_default=False)],
+    x0: Annotated[str, typer.Option("--x0", help=N_("The starting point: a or a,b (one value per dimension)."),
+                                    show_default=False)],
+    steps: Annotated[int, typer.Option("--steps", help=N_("Number of steps."), min=1, max=10_000_000)] = 100,
+    with_: Annotated[Optional[str], typer.Option(
+        "--with", help=N_("Other optimizers to run from the same start: adagrad, rmsprop, sgd, momentum, adam."),
+        show_default=False)] = None,
+    set_: SetOpt = None,
+
+    format: FormatOpt = DEFAULT_FORMAT,
+    output_path: OutputOpt = None, latex_fragment: LatexFragment = False, digits: Digits = 6,
+    show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step in the table."))] = False,
+    plot_path: Annotated[Optional[Path], typer.Option(
+        "--plot", help=N_("Draw the trajectories over the function's contours to a .png, .svg or .pdf file "
+        "(needs the plot extra)."), metavar="FILE", show_default=False)] = None,
+    animate: AnimateOpt = None, title: TitleOpt = None, large_print: LargePrintOpt = False,
+    settings: Given = None,  # the settings options, given by @settings_options
+) -> None:
+    """Minimise a function: each step's gradient is taken exactly from the function at the current x."""
+    from adadelta_cli.errors import SettingsError
+    from adadelta_cli.features import optimizing
+
+    check_digits(digits)
+    check_fragment(format.value, latex_fragment)
+    resolved = settings.resolve(x0=x0)
+    output.check_outputs(output_path, plot_path, animate)
+    if animate is not None:
+        from adadelta_cli.features.plotting import ANIMATION_FORMATS, check_suffix
+
+        check_suffix(animate, ANIMATION_FORMATS, "--animate")
+    func, start, adadelta, results, hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
+    if (plot_path is not None or animate is not None) and func.dimensions != 2:
+        raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
+    chosen = list(results)
+    settings = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen, "others": hyper}
+    from adadelta_cli.formats import writers
+
+    writers.write_report(format.value, output_path, digits, fragment=latex_fragment,
+                        document=lambda: optimizing.document(func, adadelta, results, settings, digits,
+                                                                     show_all or format.value != "table"),
+                        records=lambda: optimizing.data(func, adadelta, results, settings))
+    if plot_path is not None:
+        optimizing.contour_plot(func, adadelta, results, start, plot_path,
+                                lambda path, writer: output.write_atomic(path, writer=writer, binary=True),
+                                title=title, large=large_print)
+    if animate is not None:
+        optimizing.contour_animation(func, adadelta, results, start, animate, title=title, large=large_print)

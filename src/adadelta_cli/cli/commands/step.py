@@ -1,0 +1,78 @@
+"""adadelta step: one step from an explicit state, every intermediate shown."""
+
+from typing import Annotated, Optional
+
+import typer
+
+from adadelta_cli import output
+from adadelta_cli.cli.commands._common import EXIT_WRONG, check_digits, check_fragment
+from adadelta_cli.cli.options import (
+    Digits,
+    Given,
+    LatexFragment,
+    OutputOpt,
+    format_option,
+    settings_options,
+)
+from adadelta_cli.i18n import N_, _
+
+FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
+
+COMMAND = dict(name="step", help=N_('One step from an explicit state, with every intermediate shown.'))
+
+
+@settings_options(without=("x0", "eg2_init", "edx2_init"))
+def command(
+    grad: Annotated[str, typer.Option("--grad", help=N_("g_t, the gradient of this step."), show_default=False)],
+    eg2_prev: Annotated[Optional[str], typer.Option(
+        "--eg2-prev", help=N_("E[g²]_{t−1}; E[g²]_t is then computed. [default: 0]"), show_default=False)] = None,
+    eg2: Annotated[Optional[str], typer.Option(
+        "--eg2", help=N_("E[g²]_t given as is (as the article's second example does), instead of --eg2-prev."),
+        show_default=False)] = None,
+    edx2_prev: Annotated[Optional[str], typer.Option("--edx2-prev", help=N_("E[Δx²]_{t−1}. [default: 0]"),
+                                                     show_default=False)] = None,
+    x: Annotated[Optional[str], typer.Option("--x", help=N_("x_{t−1}. [default: 0]"), show_default=False)] = None,
+    t: Annotated[int, typer.Option("--t", help=N_("The step's number, for the labels."), min=1)] = 1,
+    expect: Annotated[Optional[list[str]], typer.Option(
+        "--expect", help=N_("NAME=VALUE: check a hand-calculated value (eg2, eta, dx, edx2, x); repeatable. "
+        "Exit 1 when any is wrong."), show_default=False)] = None,
+    rel_tol: Annotated[Optional[float], typer.Option(
+        "--rel-tol", help=N_("Instead, accept a value within this relative distance."), show_default=False)] = None,
+    sig_digits: Annotated[int, typer.Option(
+        "--sig-digits", help=N_("Significant digits an --expect value must carry."))] = 3,
+
+    format: FormatOpt = DEFAULT_FORMAT,
+    output_path: OutputOpt = None, digits: Digits = 6, latex_fragment: LatexFragment = False,
+    settings: Given = None,  # the settings options, given by @settings_options
+) -> None:
+    """One step from an explicit state, with every intermediate shown."""
+    from adadelta_cli.errors import SettingsError
+    from adadelta_cli.features import tracing
+    from adadelta_cli.formats.readers import one_number
+    from adadelta_cli.marking import checking
+
+    if eg2 is not None and eg2_prev is not None:
+        raise SettingsError(_("give either --eg2-prev (E[g²]_t is computed) or --eg2 (E[g²]_t as is), not both"))
+    check_digits(digits)
+    check_fragment(format.value, latex_fragment)
+    for value, option in ((eg2_prev, "--eg2-prev"), (edx2_prev, "--edx2-prev")):
+        if value is not None:
+            one_number(value, option, nonnegative=True)
+    if x is not None:
+        one_number(x, "--x")
+    resolved = settings.resolve(x0=x, eg2_init=eg2_prev, edx2_init=edx2_prev,
+                                initial_options=("--x", "--eg2-prev", "--edx2-prev"))
+    g = [one_number(grad, "--grad")]
+    eg2_given = one_number(eg2, "--eg2", nonnegative=True) if eg2 is not None else None
+    checking.check_rel_tol(rel_tol)
+    checking.check_sig_digits(sig_digits)
+    cells = checking.parse_expectations(expect or [])
+    report, verdicts = tracing.single_step(g[0], resolved, t=t, eg2_given=eg2_given, cells=cells,
+                                           rel_tol=rel_tol, sig_digits=sig_digits)
+    if verdicts:
+
+        output.exit_on_closed_pipe(0 if all(v.right for v in verdicts) else EXIT_WRONG)
+    tracing.emit_step(report, verdicts, format.value, output_path, digits, eg2_given=eg2_given is not None,
+                      latex_fragment=latex_fragment)
+    if not all(v.right for v in verdicts):
+        raise typer.Exit(EXIT_WRONG)

@@ -1,0 +1,60 @@
+"""adadelta trace: the recurrence over a gradient sequence, one row per step (and parameter)."""
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits, check_fragment
+from adadelta_cli.cli.options import (
+    CONVENTIONS,
+    SETTINGS,
+    Digits,
+    Given,
+    LatexFragment,
+    OutputOpt,
+    format_option,
+    settings_options,
+)
+from adadelta_cli.i18n import N_
+
+FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
+
+COMMAND = dict(name="trace", context_settings=NUMBERS_OK, help=N_(
+    'Trace the recurrence over a gradient sequence, one row per step (and parameter).'))
+
+
+@settings_options(*SETTINGS, *CONVENTIONS)
+def command(
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        metavar="[INPUT]...", help=N_("Gradients as numbers (0.1 -0.2 0.15), one file (CSV, text, JSON), or - for "
+        "stdin. None: the article's example 0.1, 0.2, 0.15."), show_default=False)] = None,
+
+
+    format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None,
+    digits: Digits = 6,
+    latex_fragment: LatexFragment = False,
+    show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step of a long trace in the table."),
+                                           rich_help_panel="Output")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help=N_("After the table, each step's arithmetic with the "
+                                          "numbers substituted, as the article writes it."),
+                                          rich_help_panel="Output")] = False,
+    export_svg: Annotated[Optional[Path], typer.Option(
+        "--export-svg", help=N_("Also write the table (and --explain) as an SVG picture, for slides."), metavar="FILE",
+        rich_help_panel="Output", show_default=False)] = None,
+    export_html: Annotated[Optional[Path], typer.Option(
+        "--export-html", help=N_("Also write the table (and --explain) as a web page, for handouts."), metavar="FILE",
+        rich_help_panel="Output", show_default=False)] = None,
+    settings: Given = None,  # the settings options, given by @settings_options
+) -> None:
+    """Trace the recurrence over a gradient sequence, one row per step (and parameter)."""
+    from adadelta_cli.features import tracing
+    from adadelta_cli.formats.readers import nonfinite_accepted
+
+    resolved = settings.resolve()
+    check_digits(digits)
+    check_fragment(format.value, latex_fragment)
+    with nonfinite_accepted(resolved.settings.nonfinite == "continue"):  # inf and NaN gradients as IEEE values
+        tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
+                              explain=explain, export_svg=export_svg, export_html=export_html,
+                              latex_fragment=latex_fragment)

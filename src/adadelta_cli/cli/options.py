@@ -1,0 +1,248 @@
+"""The options every computing command shares, the presets, and turning them into Settings and an initial state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from adadelta_cli.features.resolved import Resolved, number_list, per_parameter, resolve  # noqa: F401
+from adadelta_cli.i18n import N_, _
+from adadelta_cli.maths.presets import PRESETS
+
+if TYPE_CHECKING:
+    pass  # numpy: loaded when a command computes, not for --help or --version
+
+# One choice per preset of the preset table (lua-torch's hyphen is fine for a value: Preset("lua-torch")).
+Preset = Enum("Preset", {name: name for name in PRESETS}, type=str)
+
+
+class DType(str, Enum):
+    float64 = "float64"
+    float32 = "float32"
+
+
+class ArithDType(str, Enum):
+    """--dtype: the precision the arithmetic runs in."""
+
+    float64 = "float64"
+    float32 = "float32"
+    float16 = "float16"
+    bfloat16 = "bfloat16"
+
+
+class WeightDecayMode(str, Enum):
+    coupled = "coupled"
+    decoupled = "decoupled"
+
+
+class RateEg2(str, Enum):
+    current = "current"
+    previous = "previous"
+
+
+class Arithmetic(str, Enum):
+    fused = "fused"
+    foreach = "foreach"
+    unfused = "unfused"
+    inductor = "inductor"
+    keras = "keras"
+    keras_torch = "keras-torch"
+    tf_keras = "tf-keras"
+
+
+class Subnormals(str, Enum):
+    keep = "keep"
+    flush = "flush"
+
+
+class NonFinite(str, Enum):
+    stop = "stop"
+    continue_ = "continue"
+
+
+
+# The panels of --help (cli._Command lists each command's options under these headings, translated).
+SETTINGS_PANEL = N_("Adadelta settings")
+OUTPUT_PANEL = N_("Output")
+DISPLAY_PANEL = N_("Display")
+
+Rho = Annotated[Optional[float], typer.Option(
+    "--rho", "--gamma", help=N_("Decay ρ of both running averages (the article's γ), in [0, 1]. [default: 0.95]"),
+    rich_help_panel=SETTINGS_PANEL, show_default=False)]
+Eps = Annotated[Optional[float], typer.Option(
+    "--eps", help=N_("ε inside both square roots, >= 0. [default: 1e-6]"), rich_help_panel=SETTINGS_PANEL,
+    show_default=False)]
+Lr = Annotated[Optional[str], typer.Option(
+    "--lr", help=N_("Learning rate: scales the step applied to x, never the accumulator; one value, or a "
+    "comma-separated list with one per parameter (as parameter groups). [default: 1]"),
+    rich_help_panel=SETTINGS_PANEL, show_default=False)]
+X0 = Annotated[Optional[str], typer.Option(
+    "--x0", help=N_("Starting x: one value, or a comma-separated list with one per parameter. [default: 0]"),
+    rich_help_panel=SETTINGS_PANEL, show_default=False)]
+Eg2Init = Annotated[Optional[str], typer.Option(
+    "--eg2-init", help=N_("E[g²]_0 (one value or one per parameter). [default: 0]"), rich_help_panel=SETTINGS_PANEL,
+    show_default=False)]
+Edx2Init = Annotated[Optional[str], typer.Option(
+    "--edx2-init", help=N_("E[Δx²]_0 (one value or one per parameter). [default: 0]"),
+    rich_help_panel=SETTINGS_PANEL, show_default=False)]
+WeightDecay = Annotated[Optional[str], typer.Option(
+    "--weight-decay", help=N_("L2 weight decay wd >= 0 (coupled: g_eff = g + wd·x_{t−1}, as PyTorch); one value, or "
+    "one per parameter. [default: 0]"), rich_help_panel=SETTINGS_PANEL, show_default=False)]
+WdMode = Annotated[Optional[WeightDecayMode], typer.Option(
+    "--weight-decay-mode", help=N_("coupled (PyTorch, optax) or decoupled (Keras 3: x shrinks by lr·wd·x). "
+    "[default: the preset's, else coupled]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
+    case_sensitive=False)]
+Maximize = Annotated[Optional[bool], typer.Option(
+    "--maximize/--minimize", help=N_("Ascend instead of descend (the gradient is negated). [default: minimize]"),
+    rich_help_panel=SETTINGS_PANEL, show_default=False)]
+PresetOpt = Annotated[Optional[Preset], typer.Option(
+    "--preset", help=N_("Start from a framework's defaults; options given explicitly win."),
+    rich_help_panel=SETTINGS_PANEL, show_default=False, case_sensitive=False)]
+DTypeOpt = Annotated[Optional[ArithDType], typer.Option(
+    "--dtype", help=N_("Precision: float64, or float32, float16 or bfloat16 rounded as torch.optim.Adadelta's CPU "
+    "kernels round them (float16 and bfloat16: each operation in float32, its result rounded to the type). "
+    "[default: the preset's (float32 for tfjs, mindspore, caffe), else float64]"),
+    rich_help_panel=SETTINGS_PANEL, show_default=False, case_sensitive=False)]
+HyperFloat32Opt = Annotated[Optional[str], typer.Option(
+    "--hyper-float32", help=N_("Hyperparameters held in float32, rounded as that framework holds them: any of rho, "
+    "eps, lr, weight_decay (comma-separated), all or none. [default: the preset's: tf1 rho,eps,lr; keras2 "
+    "lr,weight_decay; paddle rho,eps; mindspore, mlx lr]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
+    metavar="NAMES")]
+RateEg2Opt = Annotated[Optional[RateEg2], typer.Option(
+    "--rate-eg2", help=N_("E[g²] in η's denominator: current, E[g²]_t (Algorithm 1), or previous, E[g²]_{t−1} "
+    "(TensorFlow.js). [default: the preset's, else current]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
+    case_sensitive=False)]
+NonFiniteOpt = Annotated[Optional[NonFinite], typer.Option(
+    "--nonfinite", help=N_("At the first NaN or infinity: stop with an error naming the step, or continue as IEEE "
+    "arithmetic (and the frameworks) do, non-finite cells marked. [default: stop]"),
+    rich_help_panel=SETTINGS_PANEL, show_default=False, case_sensitive=False)]
+ArithmeticOpt = Annotated[Optional[Arithmetic], typer.Option(
+    "--arithmetic", help=N_("How each operation rounds: fused, as torch's eager CPU kernels (a·b + c rounded once "
+    "in addcmul_ and add_); foreach, as torch with foreach=True (differs from fused in float16 and bfloat16 only); "
+    "unfused, each operation rounded on its own in the formula's order, as optax and numpy; inductor, as "
+    "torch.compile (fma(1 − ρ, g·g, ρ·E), the square rounded first); keras, as Keras 3 on JAX and TensorFlow "
+    "(unfused, Δx = −(√(E[Δx²] + ε)·g)/√(E[g²] + ε) in that order); keras-torch, as Keras 3 on torch (inductor's "
+    "accumulators, Keras's Δx); tf-keras, as tf.keras 2 (as keras, with ((1 − ρ)·g)·g). [default: the preset's, "
+    "else fused]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
+    case_sensitive=False)]
+SubnormalsOpt = Annotated[Optional[Subnormals], typer.Option(
+    "--subnormals", help=N_("Subnormal numbers (below 1.2e-38 in float32, 2.2e-308 in float64): keep them, as IEEE "
+    "arithmetic and torch do, or flush them to zero, operands and results, as XLA on the CPU does (JAX, optax, "
+    "TensorFlow with XLA). [default: the preset's (flush for optax), else keep]"), rich_help_panel=SETTINGS_PANEL,
+    show_default=False, case_sensitive=False)]
+LrDTypeOpt = Annotated[Optional[DType], typer.Option(
+    "--lr-dtype", help=N_("Precision lr is held in: float32 as Keras keeps it (a float32 variable). "
+    "[default: the preset's, else float64]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
+    case_sensitive=False)]
+
+
+def complete_preset(incomplete: str) -> list[str]:
+    """Shell completion of a preset's name (diff's A and B; --preset completes from its choices by itself).
+
+    >>> complete_preset("ker")
+    ['keras', 'keras-jax', 'keras-tensorflow', 'keras2']
+    """
+    return [name for name in PRESETS if name.startswith(incomplete)]
+
+
+def format_option(*names: str, help: str | None = None):
+    """``--format/-f`` offering exactly ``names`` (the first is the default), so that each command's ``--help``
+    lists the formats it writes and Click refuses the others. Returns the annotation and the default.
+
+    >>> Fmt, default = format_option("table", "json")
+    >>> default.value, [f.value for f in type(default)]
+    ('table', ['table', 'json'])
+    """
+    choices = Enum("Format", {name: name for name in names}, type=str)
+    annotation = Annotated[choices, typer.Option(
+        "--format", "-f", help=help or _("Output format."), rich_help_panel=OUTPUT_PANEL, case_sensitive=False)]
+    return annotation, choices(names[0])
+
+OutputOpt = Annotated[Optional[Path], typer.Option(
+    "--output", "-o", help=N_("Write to FILE (whole, or not at all) instead of standard output."),
+    rich_help_panel=OUTPUT_PANEL, show_default=False, metavar="FILE")]
+LatexFragment = Annotated[bool, typer.Option(
+    "--latex-fragment", help=N_("With --format latex: only the part to paste into one's own document (it needs "
+    "amsmath, array and longtable), instead of a whole document that compiles as it is."),
+    rich_help_panel=OUTPUT_PANEL)]
+TitleOpt = Annotated[Optional[str], typer.Option(
+    "--title", help=N_("The figure's title (for a slide). [default: what is drawn]"), rich_help_panel=OUTPUT_PANEL,
+    show_default=False)]
+LargePrintOpt = Annotated[bool, typer.Option(
+    "--large-print", help=N_("Larger type, thicker lines and bigger marks, for slides and the back of the room."),
+    rich_help_panel=OUTPUT_PANEL)]
+AnimateOpt = Annotated[Optional[Path], typer.Option(
+    "--animate", help=N_("Also draw it step by step into a .gif (or an .mp4 where ffmpeg is installed), with a step "
+    "counter; a long run is shown in at most 120 frames."), metavar="FILE", rich_help_panel=OUTPUT_PANEL,
+    show_default=False)]
+Digits = Annotated[int, typer.Option(
+    "--digits", help=N_("Significant digits shown in tables (CSV and JSON always carry full precision)."),
+    rich_help_panel=DISPLAY_PANEL)]
+WithOpt = Annotated[Optional[str], typer.Option(
+    "--with", help=N_("Optimizers beside Adadelta: a comma-separated list of adagrad, rmsprop, sgd, momentum, adam "
+    "(PyTorch's defaults). [default: all five]"), show_default=False, metavar="NAMES")]
+SetOpt = Annotated[Optional[list[str]], typer.Option(
+    "--set", help=N_("OPTIMIZER.PARAMETER=VALUE over PyTorch's defaults, e.g. --set adagrad.lr=0.1; repeatable."),
+    show_default=False, metavar="OPT.PARAM=VALUE")]
+
+
+
+# --- The settings options, declared once for every command ---------------------------------------------------
+
+SETTINGS_OPTIONS = {"rho": Rho, "eps": Eps, "lr": Lr, "x0": X0, "eg2_init": Eg2Init, "edx2_init": Edx2Init,
+                    "weight_decay": WeightDecay, "weight_decay_mode": WdMode, "maximize": Maximize,
+                    "preset": PresetOpt, "dtype": DTypeOpt, "lr_dtype": LrDTypeOpt, "hyper_float32": HyperFloat32Opt,
+                    "rate_eg2": RateEg2Opt, "nonfinite": NonFiniteOpt, "arithmetic": ArithmeticOpt,
+                    "subnormals": SubnormalsOpt}
+SETTINGS = ("rho", "eps", "lr", "x0", "eg2_init", "edx2_init", "weight_decay", "weight_decay_mode", "maximize",
+            "preset", "dtype", "lr_dtype")
+CONVENTIONS = ("hyper_float32", "rate_eg2", "nonfinite", "arithmetic", "subnormals")
+# The settings options stand before the first of these in --help (the output options), else at the end.
+_OUTPUT_PARAMETERS = ("format", "latex_fragment", "output_path", "digits")
+
+
+@dataclass
+class Given:
+    """The settings options as a command received them; ``resolve`` turns them into Settings and a state."""
+
+    values: dict
+
+    def resolve(self, **more) -> Resolved:
+        return resolve(**{**self.values, **more})
+
+
+def settings_options(*names: str, without: tuple[str, ...] = ()):
+    """Give a command the settings options (``names``; the common ones by default, less ``without``), declared
+    once here, as sqlite-utils' ``output_options`` does with Click. The command takes ``settings: Given`` instead.
+    """
+    import functools
+    import inspect
+
+    chosen = [name for name in (names or SETTINGS) if name not in without]
+
+    def decorate(command):
+        signature = inspect.signature(command)
+        own = [p for p in signature.parameters.values() if p.name != "settings"]
+        added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
+                                   annotation=SETTINGS_OPTIONS[name]) for name in chosen]
+        at = next((i for i, p in enumerate(own) if p.name in _OUTPUT_PARAMETERS), len(own))
+        # Typer reads keyword arguments only: every parameter may be keyword-only, so the settings can stand
+        # between the command's own inputs and its output options.
+        parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own[:at]] + added + \
+            [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own[at:]]
+
+        @functools.wraps(command)
+        def wrapper(**kwargs):
+            given = Given({name: kwargs.pop(name, None) for name in chosen})
+            return command(settings=given, **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=parameters)
+        wrapper.__annotations__ = {**{k: v for k, v in command.__annotations__.items() if k != "settings"},
+                                   **{name: SETTINGS_OPTIONS[name] for name in chosen}}
+        return wrapper
+
+    return decorate

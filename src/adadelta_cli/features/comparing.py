@@ -1,0 +1,84 @@
+"""adadelta compare: Adadelta beside Adagrad, RMSprop, SGD, momentum and Adam on the same gradients."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from adadelta_cli import numfmt
+from adadelta_cli.features import others
+from adadelta_cli.formats import render
+from adadelta_cli.formats.render import HEADINGS, settings_line
+from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Gap, Para, Records, Table
+from adadelta_cli.i18n import _, _f
+from adadelta_cli.maths import core
+
+COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x")
+
+
+def compute(grads: np.ndarray, resolved, chosen: list[str], hyper: dict) -> dict[str, dict[str, np.ndarray]]:
+    """eta, dx and x per optimizer, each shaped (steps, parameters); Adadelta's are trace's."""
+    state = resolved.initial(grads.shape[1])
+    steps = core.run(grads, resolved.settings, state)
+    results = {"adadelta": {"eta": steps.eta.astype(np.float64), "dx": steps.dx.astype(np.float64),
+                            "x": steps.x.astype(np.float64)}}
+    for name in chosen:
+        results[name] = others.run(name, hyper[name], grads, state.x.astype(np.float64))
+        if not np.isfinite(results[name]["x"]).all():
+            from adadelta_cli.errors import NumericError
+
+            t = int(np.argwhere(~np.isfinite(results[name]["x"]))[0][0]) + 1
+            raise NumericError(_f(
+                '%(optimizer)s stops being a finite number at step %(step)s; scale the gradients down or lower its '
+                'learning rate (--set %(optimizer)s.lr=...)',
+                optimizer=name, step=t))
+    return results
+
+
+def records(grads: np.ndarray, names: list[str], results: dict, settings: dict) -> Records:
+    """Every optimizer's η_t, Δx_t and x_t, one record per step, parameter and optimizer (η_t is null where
+    g_t = 0 leaves it undefined)."""
+    def rows():
+        for t in range(grads.shape[0]):
+            for p, param in enumerate(names):
+                for optimizer, r in results.items():
+                    eta = float(r["eta"][t, p])
+                    yield (t + 1, param, optimizer, float(grads[t, p]), None if math.isnan(eta) else eta,
+                           float(r["dx"][t, p]), float(r["x"][t, p]))
+
+    return Records(list(COLUMNS), rows(), settings)
+
+
+def document(grads, names, results, settings: dict, digits: int, show_all: bool = False) -> Document:
+    """One row per step (and parameter): g, then η_t and x_t of each optimizer side by side (kept together when a
+    wide table is shown in parts)."""
+    several = len(names) > 1
+    columns = [Column("t", latex="t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if several else [])
+    columns.append(Column("g", *HEADINGS["g"]))
+    for optimizer in results:  # the optimizers' names are the program's own (others.DEFAULTS)
+        columns += [Column(f"{q}_{optimizer}", f"{HEADINGS[q][0]} {optimizer}",
+                           rf"{HEADINGS[q][1]}\ \text{{{optimizer}}}", group=optimizer) for q in ("eta", "x")]
+    count = grads.shape[0]
+    shown = render.shown_steps(count, show_all)
+    rows: list = []
+    for t in shown:
+        if t is None:
+            rows.append(Gap(count - len(shown) + 1))
+            continue
+        for p, param in enumerate(names):
+            row = [t + 1] + ([param] if several else []) + [float(grads[t, p])]
+            for r in results.values():
+                eta = float(r["eta"][t, p])
+                row += ["—" if math.isnan(eta) else eta, float(r["x"][t, p])]
+            rows.append(row)
+    hypers = "; ".join(f"{name} " + ", ".join(f"{k} {numfmt.given(v)}" for k, v in h.items())
+                       for name, h in settings["others"].items())
+    caption = _("η_t: the factor that multiplies g_t in the step (for momentum and Adam, −Δx_t/g_t; — where "
+                "g_t = 0). Adadelta's η_t excludes lr, as in trace.")
+    notes = render.gap_notes(rows)
+    return Document(_("Adadelta beside other optimizers"),
+                    [Para(settings_line(settings, digits)), Para(hypers), Table(columns, rows, notes=notes,
+                                                                                sections=several),
+                     Para(caption, quiet=True)],
+                    words=tuple(names))

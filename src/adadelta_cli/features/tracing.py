@@ -1,0 +1,503 @@
+"""The trace command's work: read the gradients, run the recurrence, present the result."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from adadelta_cli import output
+from adadelta_cli.features.resolved import Resolved
+from adadelta_cli.formats import render
+from adadelta_cli.formats.readers import Gradients, check_float32, read_input
+from adadelta_cli.i18n import _, _f
+from adadelta_cli.maths import core
+
+
+def warnings_for(settings: core.Settings, state: core.State) -> list[str]:
+    if settings.eps == 0 and not np.any(state.edx2):
+        return ["ε = 0 with E[Δx²]_0 = 0 makes η_t = √(E[Δx²]_{t−1}) / √(E[g²]_t) = 0 at every step: "
+                "nothing ever moves (ε is what starts Adadelta); give --eps > 0 or --edx2-init > 0"]
+    return []
+
+
+def compute(gradients: Gradients, resolved: Resolved) -> render.Report:
+    """Run the recurrence over ``gradients`` with ``resolved`` settings; the Report carries any warnings."""
+    settings = resolved.settings
+    state = resolved.initial(gradients.values.shape[1])
+    if settings.dtype == "float32":
+        check_float32(gradients.values, gradients.source, gradients.names,
+                      overflow_allowed=settings.nonfinite == "continue")
+    steps = core.run(gradients.values, settings, state)
+    show_g_eff = can_differ(settings)
+    notes = warnings_for(settings, state) + [note for note in [nonfinite_note(steps, gradients.names),
+                                                                one_row_note(len(gradients.values), gradients.names,
+                                                                             gradients.source)] if note]
+    return render.Report(steps, gradients.names, {**resolved.as_dict(), "input": gradients.source},
+                         show_g_eff=show_g_eff, notes=notes)
+
+
+def one_row_note(rows: int, names: list[str], source: str) -> str | None:
+    """A file or standard input of one line of several numbers, without a header (``0.1 0.2 0.15``), is one step of
+    several parameters: said, since three steps of one parameter may have been meant."""
+    if rows != 1 or len(names) < 2 or source == "arguments" or names != [f"x{i}" for i in range(1, len(names) + 1)]:
+        return None
+    return _f("read as 1 step of %(count)s parameters (one line of %(count)s numbers); for %(count)s steps put one "
+              "number a line", count=len(names))
+
+
+def nonfinite_note(steps: core.Step, names: list[str], first_t: int = 1) -> str | None:
+    """With --nonfinite continue: from which step (and parameter) the values stop being finite numbers."""
+    where = core.first_nonfinite(steps)
+    if where is None:
+        return None
+    t, p = where
+    step = _f("step %(t)s", t=t + first_t) + (f" ({names[p]})" if len(names) > 1 else "")
+    return _f("values are no longer finite numbers from %(where)s on: IEEE arithmetic carried on "
+              "(--nonfinite continue); those cells are marked", where=step)
+
+
+def can_differ(settings: core.Settings) -> bool:
+    """Whether g_eff can differ from g: maximize, or coupled weight decay."""
+    return bool(settings.maximize or (settings.weight_decay and settings.weight_decay_mode == "coupled"))
+
+
+def trace_input(tokens: list[str], resolved: Resolved) -> tuple[render.Report, Gradients]:
+    gradients = read_input(tokens)
+    return compute(gradients, resolved), gradients
+
+
+def format_report(report: render.Report, fmt: str, digits: int = 6, show_all: bool = False,
+                  explain: bool = False, latex_fragment: bool = False, eg2_given: bool = False) -> str:
+    """The whole output as text, for a file or a pipe (Markdown and LaTeX hold every step)."""
+    from adadelta_cli.formats import writers
+
+    if fmt == "json":
+        return render.to_json(report)
+    if fmt == "csv":
+        return render.to_csv(report)
+    doc = render.document(report, digits, show_all, explain, eg2_given, every_row=fmt != "table")
+    return writers.text(doc, fmt, digits, latex_fragment)
+
+
+def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int = 6,
+         show_all: bool = False, explain: bool = False, latex_fragment: bool = False) -> None:
+    if explain and fmt in ("csv", "json"):
+        from adadelta_cli.errors import SettingsError
+
+        raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(format)s', format=fmt))
+    if fmt == "table" and output_path is None:
+        from adadelta_cli.formats import writers
+
+        output.print_fitted(writers.table(render.document(report, digits, show_all, explain), digits),
+                            output.stdout_console())
+        return
+    if fmt == "markdown":  # written as it is made: a long trace's table and arithmetic reach a pipe at once
+        from adadelta_cli.formats import writers
+
+        doc = render.document(report, digits, show_all, explain, every_row=True)
+        output.emit_stream(lambda out: writers.write_pieces(out, writers.markdown_pieces(doc, digits)), output_path)
+        return
+    output.emit(format_report(report, fmt, digits, show_all=show_all, explain=explain,
+                              latex_fragment=latex_fragment), output_path)
+
+
+def explanation_text(report: render.Report, digits: int, show_all: bool = False, eg2_given: bool = False) -> str:
+    """The legend, then each shown step's arithmetic, as plain text (for a file)."""
+    from adadelta_cli.formats import explain
+
+    parts = [_(explain.LEGEND)]
+    for heading, lines in explain.blocks(report, digits, show_all, eg2_given=eg2_given):
+        parts.append(lines[0] if heading is None else "\n".join([heading] + [f"  {line}" for line in lines]))
+    return "\n\n".join(parts) + "\n"
+
+
+def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | None = None,
+                cells: list | None = None, rel_tol: float | None = None, sig_digits: int = 3):
+    """One step from the state in ``resolved`` (its x0, eg2_init, edx2_init); a verdict for each --expect item in
+    ``cells`` ((name, Cell) pairs; a name may come more than once)."""
+    from adadelta_cli.marking import checking
+
+    state = resolved.initial(1)
+    step, _after = core.update(np.array([g]), state, resolved.settings,
+                               eg2=None if eg2_given is None else np.array([eg2_given]))
+    steps = core.Step(*(np.asarray(v).reshape(1, 1) for v in step))
+    core.check_finite(steps, resolved.settings, first_step=t)
+    settings = resolved.as_dict()
+    # The state, also under step's own option names: --grad, --eg2-prev (or --eg2), --edx2-prev, --x, --t.
+    settings.update(grad=g, x=settings["x0"], edx2_prev=settings["edx2_init"], t=t)
+    if eg2_given is not None:
+        settings["eg2"] = eg2_given
+    else:
+        settings["eg2_prev"] = settings["eg2_init"]
+    show_g_eff = can_differ(resolved.settings)
+    report = render.Report(steps, ["x"], settings, show_g_eff=show_g_eff, first_t=t)
+    verdicts = []
+    if cells:
+        verdicts = checking.judge_expectations(g, t, list(cells), resolved.settings, state, rel_tol, eg2_given,
+                                               sig_digits)
+    return report, verdicts
+
+
+def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path | None, digits: int = 6,
+              eg2_given: bool = False, latex_fragment: bool = False) -> None:
+    """A single step: its row, its arithmetic and, with --expect, the verdicts."""
+    from adadelta_cli.formats import writers
+
+    if fmt == "json":
+        data = render.records(report)
+        data.extra = {"checks": [v.as_dict() for v in verdicts]} if verdicts else None
+        output.emit(writers.json(data), output_path)
+        return
+    if fmt in ("markdown", "latex"):  # a document for people: the marking of --expect is part of it
+        output.emit(writers.text(step_document(report, verdicts, digits, eg2_given, explain=True), fmt, digits,
+                                 latex_fragment), output_path)
+        return
+    if fmt == "csv":
+        output.emit(render.to_csv(report), output_path)
+        if verdicts:  # the CSV stays the trace's columns; the marking of --expect goes to standard error
+            sys.stderr.write(output.render_text(writers.rich_table(
+                render.verdict_table(verdicts, digits, title=_("Your values")), digits))
+                + checking_summary(verdicts) + "\n")
+        return
+    doc = step_document(report, verdicts, digits, eg2_given)
+    if output_path is not None:
+        output.emit(writers.text(doc, "table", digits), output_path)
+        return
+    output.print_fitted(writers.table(doc, digits), _marking_console())
+
+
+def step_document(report: render.Report, verdicts: list, digits: int, eg2_given: bool, explain: bool = False):
+    """A single step for people: the settings (the state before it labelled with the step's own index: x₂,
+    E[Δx²]₂ for ``--t 3``), its row (g_3, η_3), its arithmetic and the verdicts of ``--expect``. ``explain``: the
+    arithmetic as a document's (Markdown, LaTeX); else as lines under the table."""
+    from adadelta_cli.formats.report import Arithmetic, Document, Para
+
+    t = report.first_t
+    blocks = [Para(render.settings_line(report.settings, digits, before=t - 1)),
+              render.trace_table(report, t=t if t > 1 else None)]
+    if explain:
+        blocks.append(Arithmetic(report, digits, eg2_given=eg2_given))
+    else:
+        blocks.append(Para("\n".join(step_explanation(report, digits, eg2_given))))
+    if verdicts:
+        blocks += ["", render.verdict_table(verdicts, digits, title=_("Your values")),
+                   Para(checking_summary(verdicts), strong=True)]
+    return Document(_("Adadelta: one step"), blocks, words=tuple(report.names))
+
+
+def step_explanation(report: render.Report, digits: int, eg2_given: bool) -> list[str]:
+    """The step's arithmetic, one line a quantity, under its table (explain.steps: every format's own lines)."""
+    from adadelta_cli.formats import explain
+
+    (_t, _param, lines), = explain.steps(report, digits, [0], eg2_given=eg2_given)
+    return ["  " + line for line in lines]
+
+
+def checking_summary(verdicts: list) -> str:
+    from adadelta_cli.marking import checking
+
+    return checking.summary_line(verdicts)
+
+
+def _marking_console():
+    """The console for step's and check's reports: a reader gone away (`| head -1`) raises BrokenPipeError, so the
+    exit status stays the marking's (Rich's own handling would exit 1)."""
+    console = output.stdout_console()
+
+    def closed() -> None:
+        console.quiet = True
+        raise BrokenPipeError
+
+    console.on_broken_pipe = closed
+    return console
+
+
+def emit_verdicts(marked: list, fmt: str, output_path: Path | None, digits: int = 6,
+                  only_wrong: bool = False, latex_fragment: bool = False) -> None:
+    """check's report for one or more marked sheets (checking.Marked): the verdicts of the asked cells (with
+    ``only_wrong``, those not right) and the score, in any of its formats."""
+    from adadelta_cli.formats import writers
+    from adadelta_cli.marking import checking
+
+    writers.write_report(fmt, output_path, digits, fragment=latex_fragment,
+                        document=lambda: checking.document(marked, only_wrong, digits),
+                        records=lambda: checking.records(marked, only_wrong), console=_marking_console())
+
+
+def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: Path | None, digits: int = 6,
+                  show_all: bool = False, explain: bool = False, export_svg: Path | None = None,
+                  export_html: Path | None = None, latex_fragment: bool = False) -> None:
+    """adadelta trace: CSV, JSON and the (abridged) table are computed and written a block at a time, so a trace
+    of millions of steps needs little memory; the other presentations are built whole."""
+    from adadelta_cli.formats.readers import open_stream
+
+    stream = open_stream(tokens)
+    output.check_outputs(output_path, export_svg, export_html, inputs=[stream.path])
+    if explain and fmt in ("csv", "json"):
+        from adadelta_cli.errors import SettingsError
+
+        raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(format)s', format=fmt))
+    if not tokens:
+        output.message(_("no input given: tracing the article's example g = 0.1, 0.2, 0.15"))
+    if export_svg or export_html or not (fmt in ("csv", "json") or (fmt == "table" and not show_all and not explain)):
+        report = compute(stream.collect(), resolved)
+        for note in report.notes:
+            output.warn(note)
+        emit(report, fmt, output_path, digits, show_all=show_all, explain=explain, latex_fragment=latex_fragment)
+        export(report, digits, show_all, explain, export_svg, export_html)
+        return
+    settings = resolved.settings
+    state = resolved.initial(len(stream.names))
+    notes = warnings_for(settings, state)  # said once the trace has gone through (an error says enough alone)
+    show_g_eff = can_differ(settings)
+    settings_doc = {**resolved.as_dict(), "input": stream.source}
+    kept: dict = {"head": [], "tail": None, "count": 0}
+
+    said: list[str] = []  # the non-finite note, once
+
+    def computed():
+        nonlocal state
+        t = 1
+        with output.Progress(stream.total_bytes, lambda: stream.done_bytes[0]) as progress:
+            for block in _pieces(stream.blocks()):
+                if settings.dtype == "float32":
+                    check_float32(block, stream.source, stream.names, t,
+                                  overflow_allowed=settings.nonfinite == "continue")
+                steps, state = core.advance(block, settings, state, first_step=t)
+                if settings.nonfinite == "continue" and not said:
+                    note = nonfinite_note(steps, stream.names, t)
+                    if note:
+                        notes.append(note)
+                        said.append(note)
+                yield steps, t
+                t += block.shape[0]
+                progress.update()
+        if t == 1:
+            from adadelta_cli.errors import InputError
+
+            raise InputError(_("holds no gradients"), source=stream.source)
+        note = one_row_note(t - 1, stream.names, stream.source)
+        if note:
+            notes.append(note)
+
+    def produce(out) -> None:  # out: a binary file; the text is UTF-8
+        if fmt in ("csv", "json"):
+            _keep_freed_memory()
+        if fmt == "csv":
+            out.write((",".join(render.machine_columns(show_g_eff)) + "\n").encode("utf-8"))
+        elif fmt == "json":
+            out.write(render.json_head(settings_doc).encode("utf-8"))
+        if fmt == "table":
+            for steps, _t in computed():
+                _keep_ends(kept, steps)
+            return
+        for steps, t in computed():
+            if fmt == "csv":
+                out.write(render.csv_bytes(steps, stream.names, t, show_g_eff))
+            else:
+                out.write(render.json_block(steps, stream.names, t, show_g_eff, first=t == 1).encode("utf-8"))
+        if fmt == "json":
+            out.write(render.json_tail().encode("utf-8"))
+
+    if fmt == "table":
+        produce(None)
+        emit(_ends_report(kept, stream.names, settings_doc, show_g_eff), "table", output_path, digits)
+    elif output_path is not None:
+        output.write_atomic(output_path, writer=produce, binary=True)
+    else:
+        sys.stdout.flush()
+        held = _Held(_binary_stdout())
+        produce(held)  # an error before HELD_BYTES of output leaves standard output untouched
+        held.release()
+        sys.stdout.flush()
+    for note in notes:
+        output.warn(note)
+
+
+HELD_BYTES = 8 << 20  # a trace's text up to this size reaches standard output only once the whole trace is good
+
+
+class _Held:
+    """Standard output that holds the first HELD_BYTES back: a trace that stops (an overflow at step 3, a bad line
+    in its input) writes nothing rather than half a document. Longer outputs stream from there on, in order."""
+
+    def __init__(self, out) -> None:
+        self.out, self.parts, self.size = out, [], 0
+
+    def write(self, data: bytes) -> None:
+        if self.parts is None:
+            self.out.write(data)
+            return
+        self.parts.append(data)
+        self.size += len(data)
+        if self.size >= HELD_BYTES:
+            self.release()
+
+    def release(self) -> None:
+        parts, self.parts = self.parts or [], None
+        for part in parts:
+            self.out.write(part)
+
+
+class _TextSink:
+    """A binary file's write() over a text stream that is not UTF-8 (its own encoding and errors apply)."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data.decode("utf-8"))
+
+
+def _binary_stdout():
+    """Standard output for bytes: its buffer where it writes UTF-8, else through its own encoding."""
+    stream = sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None and (getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8":
+        return buffer
+    return _TextSink(stream)
+
+
+def _keep_freed_memory() -> None:
+    """Let glibc keep the memory a block frees for the next block. By default it hands back to the system what a
+    block of text frees (some 15 MB: its numbers' text, its lines) and maps it afresh for the next, and every page
+    of it is then faulted in again: 86,000 page faults for a 1M-step CSV trace instead of 15,000, a fifth of its
+    time (measured). Blocks of that size are taken from the heap and what is freed stays for reuse (up to 256 MiB),
+    which costs no more memory at the peak: the blocks are the same size. Elsewhere than glibc: nothing."""
+    try:
+        os.confstr("CS_GNU_LIBC_VERSION")
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.mallopt(-3, 64 << 20)  # M_MMAP_THRESHOLD: allocations below 64 MiB from the heap
+        libc.mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD: free memory kept up to 256 MiB
+    except (ValueError, OSError, AttributeError):
+        pass
+
+
+PIECE_VALUES = 1 << 15  # values (steps × parameters) computed and formatted at a time: bounds the memory of a block
+
+
+def _pieces(blocks):
+    for block in blocks:
+        step = max(1, PIECE_VALUES // max(1, block.shape[1]))
+        for start in range(0, block.shape[0], step):
+            yield block[start:start + step]
+
+
+KEEP = render.HEAD_ROWS + render.TAIL_ROWS + 5  # up to this many steps, a table shows them all
+
+
+def _keep_ends(kept: dict, steps: core.Step) -> None:
+    """Keep the first KEEP and the last TAIL_ROWS steps of a stream, for the abridged table."""
+    count = steps.g.shape[0]
+    if kept["count"] < KEEP:
+        kept["head"].append(core.Step(*(c[:KEEP - kept["count"]].copy() for c in steps)))
+    tail = steps if kept["tail"] is None else core.Step(*(np.concatenate([a, b]) for a, b in zip(kept["tail"], steps)))
+    kept["tail"] = core.Step(*(c[-render.TAIL_ROWS:].copy() for c in tail))
+    kept["count"] += count
+
+
+def _ends_report(kept: dict, names, settings_doc: dict, show_g_eff: bool) -> render.Report:
+    head = core.Step(*(np.concatenate(columns) for columns in zip(*kept["head"])))
+    if kept["count"] <= KEEP:
+        return render.Report(head, names, settings_doc, show_g_eff=show_g_eff)
+    steps = core.Step(*(np.concatenate([a[:render.HEAD_ROWS], b]) for a, b in zip(head, kept["tail"])))
+    return render.Report(steps, names, settings_doc, show_g_eff=show_g_eff,
+                         hidden=kept["count"] - render.HEAD_ROWS - render.TAIL_ROWS, head=render.HEAD_ROWS)
+
+
+EXPORT_ID = "adadelta"  # a fixed id: the same trace exports to the same bytes
+
+
+def export(report: render.Report, digits: int, show_all: bool, explain: bool, svg: Path | None,
+           html: Path | None) -> None:
+    """The table (and the explanation) as Rich records it, at a width that holds every line, as SVG and/or HTML.
+
+    Everything printed is in the picture: the width is the widest line's (counted in terminal cells, Chinese
+    characters two), the legend wraps at it. Rich writes each SVG text's length as one cell a character, which
+    squeezes Chinese text into half its room; ``_svg_cells`` gives each its cells. Both files name a monospaced font
+    with Chinese characters of exactly two cells, where the reader's system has one."""
+    if svg is None and html is None:
+        return
+    import io
+
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from adadelta_cli.formats import writers
+
+    table = writers.table(render.document(report, digits, show_all), digits)
+    width = writers.table_width(table)
+    if explain:
+        from adadelta_cli.formats import explain
+
+        width = max([width, 60] + [cell_len(line) + 2 for heading, lines in explain.blocks(report, digits, show_all)
+                                   for line in lines if heading is not None])
+    console = Console(record=True, file=io.StringIO(), width=width, color_system="truecolor",
+                      force_terminal=True, legacy_windows=False, highlight=False)
+    console.print(writers.table(render.document(report, digits, show_all, explain), digits))  # the legend wraps
+    if svg is not None:
+        picture = _svg_cells(console.export_svg(title="adadelta trace", unique_id=EXPORT_ID, clear=False))
+        output.write_atomic(svg, picture.replace("font-family: Fira Code, monospace;",
+                                                 f"font-family: Fira Code, {MONO_FONTS};"))
+        confirm(svg)
+    if html is not None:
+        from rich.terminal_theme import DEFAULT_TERMINAL_THEME
+
+        page = console.export_html(inline_styles=True, clear=False, theme=DEFAULT_TERMINAL_THEME,
+                                   code_format=HTML_PAGE)
+        output.write_atomic(html, page)
+        confirm(html)
+
+
+def confirm(path: Path) -> None:
+    from adadelta_cli.features.plotting import confirm as said
+
+    said(path)
+
+
+# A monospaced font for Latin and Greek, then monospaced fonts with Chinese characters for the rest.
+MONO_FONTS = ('"DejaVu Sans Mono", Menlo, Consolas, "Noto Sans Mono CJK SC", "Noto Sans Mono CJK TC", '
+              '"Sarasa Mono SC", monospace')
+HTML_PAGE = """<!DOCTYPE html>
+<html>
+<head>
+<meta charset="UTF-8">
+<style>
+{stylesheet}
+body {{
+    color: {foreground};
+    background-color: {background};
+}}
+pre {{
+    font-family: """ + MONO_FONTS.replace("{", "{{").replace("}", "}}") + """;
+    line-height: 1.3;
+}}
+</style>
+</head>
+<body>
+    <pre><code>{code}</code></pre>
+</body>
+</html>
+"""
+
+
+def _svg_cells(picture: str) -> str:
+    """Each SVG text as long as the terminal cells it covers (Rich counts characters; a Chinese one takes two)."""
+    import html
+    import re
+
+    from rich.cells import cell_len
+
+    def fix(match: re.Match) -> str:
+        length, content = float(match.group(2)), html.unescape(match.group(4))
+        characters, cells = len(content), cell_len(content)
+        if not characters or cells == characters:
+            return match.group(0)
+        return f'{match.group(1)}{length / characters * cells:g}{match.group(3)}{match.group(4)}</text>'
+
+    return re.sub(r'(<text [^>]*textLength=")([0-9.]+)("[^>]*>)([^<]*)</text>', fix, picture)

@@ -1,0 +1,278 @@
+"""A step-through for class: one step per key press, the table so far above the current step's arithmetic.
+
+In a terminal the screen is redrawn to the window's size at every key and whenever the window is resized (80×24
+and larger): the settings and the step counter stay on top, the table shows the steps up to the current one with
+that one highlighted, its arithmetic below (each ``=`` starting a new line where a line would not fit), the keys at
+the bottom. Without a terminal (a pipe, a file) every step is written once, in order: the work grows with the number
+of steps, never faster.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from rich.cells import cell_len
+
+from adadelta_cli import numfmt
+from adadelta_cli.formats import render
+from adadelta_cli.i18n import N_, _
+
+KEYS_NEXT = {"n", " ", "\r", "\n", "l", "j", "\x1b[C", "\x1b[B", "\x1bOC", "\x1bOB"}
+KEYS_BACK = {"b", "p", "h", "k", "\x1b[D", "\x1b[A", "\x1bOD", "\x1bOA", "\x7f", "\x08"}
+KEYS_HOME = {"\x1b[H", "\x1bOH", "\x1b[1~", "\x1b[7~", "g"}
+KEYS_END = {"\x1b[F", "\x1bOF", "\x1b[4~", "\x1b[8~", "G"}
+KEYS_EXPLAIN = {"e"}
+KEYS_QUIT = {"q", "\x1b", "\x03", "\x04"}
+KEYS_ENTER = {"\r", "\n"}
+HELP = N_("n/→ next · b/← back · Home/End · 12 Enter: step 12 · e explanation · q quit")
+# Columns left out first when the window is too narrow for the whole table (the arithmetic still shows them).
+DROP_ORDER = ("edx2", "g_eff", "eg2", "g", "dx")
+
+
+@dataclass
+class Walk:
+    """What the class sees: the current step, whether its arithmetic shows, a step number being typed, a note."""
+
+    report: render.Report
+    digits: int
+    step: int = 0  # 0-based
+    explain: bool = True
+    typed: str = ""
+    note: str = ""
+    cells: list = field(default_factory=list)  # per row: the texts of every column
+    explained: dict = field(default_factory=dict)  # step -> (heading, lines) for each parameter, worked out when shown
+
+    def __post_init__(self) -> None:
+        self.names = ["t"] + (["param"] if self.several else []) + [
+            name for name in render.TABLE_COLUMNS if name != "g_eff" or self.report.show_g_eff]
+        self.headings = [_("param") if name == "param" else render.HEADINGS[name][0] for name in self.names]
+        for t, param, values in self.report.rows():
+            self.cells.append([str(t)] + ([param] if self.several else [])
+                              + [numfmt.sig(values[name], self.digits) for name in self.names[1 + self.several:]])
+        self.widths = [max([cell_len(h)] + [cell_len(row[i]) for row in self.cells])
+                       for i, h in enumerate(self.headings)]
+
+    def explanation(self, step: int) -> list[tuple[str, list[str]]]:
+        """(heading, lines) for each parameter of ``step``: only the steps shown are worked out, so a long trace
+        starts at once."""
+        if step not in self.explained:
+            self.explained[step] = list(self.explanations([step]))
+        return self.explained[step]
+
+    def explanations(self, steps):
+        """(heading, lines) for each parameter of each of ``steps``, in order (a generator: a pipe streams it)."""
+        from adadelta_cli.formats import explain
+
+        for t, param, lines in explain.steps(self.report, self.digits, list(steps)):
+            yield explain.heading(t, param, self.several), lines
+
+    @property
+    def several(self) -> bool:
+        return len(self.report.names) > 1
+
+    @property
+    def total(self) -> int:
+        return self.report.steps.g.shape[0]
+
+    def press(self, key: str) -> bool:
+        """Act on one key; False to stop."""
+        self.note = ""
+        if len(key) == 1 and key in "0123456789":  # ASCII digits only: str.isdigit also takes ² and ①
+            if len(self.typed) < 18:  # longer than any step number; int() of it stays quick
+                self.typed += key
+            return True
+        if key in KEYS_ENTER and self.typed:
+            wanted = int(self.typed)
+            self.typed = ""
+            if 1 <= wanted <= self.total:
+                self.step = wanted - 1
+            else:
+                self.note = _("there is no step %(step)d: the steps are 1 to %(total)d") % {
+                    "step": wanted, "total": self.total}
+            return True
+        if key in ("\x7f", "\x08") and self.typed:
+            self.typed = self.typed[:-1]
+            return True
+        if key == "\x1b" and self.typed:
+            self.typed = ""
+            return True
+        self.typed = ""
+        if key in KEYS_QUIT:
+            return False
+        if key in KEYS_HOME:
+            self.step = 0
+        elif key in KEYS_END:
+            self.step = self.total - 1
+        elif key in KEYS_EXPLAIN:
+            self.explain = not self.explain
+        elif key in KEYS_BACK:
+            self.step = max(self.step - 1, 0)
+        elif key in KEYS_NEXT:
+            if self.step == self.total - 1:
+                self.note = _("End of the trace: step %(step)d is the last. b goes back, Home to the first, "
+                              "q quits.") % {"step": self.total}
+            else:
+                self.step += 1
+        return True
+
+    # --- Drawing ------------------------------------------------------------------------------------------------
+
+    def columns_that_fit(self, width: int) -> list[int]:
+        """The columns shown in ``width`` characters: all of them, else leaving out DROP_ORDER's first."""
+        shown = list(range(len(self.names)))
+        for name in DROP_ORDER:
+            if sum(self.widths[i] + 2 for i in shown) <= width:
+                break
+            if name in self.names:
+                shown.remove(self.names.index(name))
+        return shown
+
+    def screen(self, width: int, height: int):
+        """The lines of the screen (Rich Text), at most ``height`` of them, none wider than ``width``."""
+        from rich.text import Text
+
+        width = max(width, 20)
+        size = len(self.report.names)
+        top = [Text(render.settings_line(self.report.settings, self.digits), style="bold")]
+        shown = self.columns_that_fit(width)
+        counter = _("%(step)s of %(total)d") % {"step": _("Step %(t)d") % {"t": self.report.t_of(self.step)},
+                                                "total": self.total}
+        status = Text(counter, style="bold reverse")
+        if len(shown) < len(self.names):
+            left_out = ", ".join(self.headings[i] for i in range(len(self.names)) if i not in shown)
+            status.append("  " + _("(%(columns)s left out to fit; widen the window)") % {"columns": left_out},
+                          style="dim")
+        top.append(status)
+        top.append(self._row(self.headings, shown, style="bold underline"))
+        bottom = []
+        if self.explain:
+            bottom.append(Text(""))
+            for heading, lines in self.explanation(self.step):
+                bottom.append(Text(heading, style="bold"))
+                for line in lines:
+                    bottom += [Text(piece) for piece in wrap_equation(line, width, indent=2)]
+        footer = Text(self.note, style="bold yellow") if self.note else Text(_(HELP), style="dim")
+        if self.typed:
+            footer = Text(_("go to step: %(typed)s_ (Enter)") % {"typed": self.typed}, style="bold")
+        room = height - len(top) - len(bottom) - 1
+        if room < size:  # a small window: the arithmetic gives way to the table, never the header
+            bottom = bottom[:max(0, len(bottom) - (size - room) - 1)]
+            bottom.append(Text(_("… (a taller window shows the rest; e hides the arithmetic)"), style="dim"))
+            room = height - len(top) - len(bottom) - 1
+        last = (self.step + 1) * size  # the rows so far, the current step's at the bottom of the window
+        first = max(0, last - room)
+        rows = [self._row(self.cells[i], shown, style="reverse bold" if i >= self.step * size else "")
+                for i in range(first, last)]
+        lines = top + rows + [Text("")] * (room - len(rows)) + bottom + [footer]
+        for line in lines:
+            line.truncate(width, overflow="ellipsis")
+        return lines[:height]
+
+    def _row(self, cells: list[str], shown: list[int], style: str = ""):
+        from rich.text import Text
+
+        parts = []
+        for i in shown:
+            text, pad = cells[i], " " * (self.widths[i] - cell_len(cells[i]))  # Chinese characters are two wide
+            parts.append(text + pad if self.names[i] == "param" else pad + text)
+        return Text("  ".join(parts), style=style)
+
+
+def wrap_equation(line: str, width: int, indent: int = 2) -> list[str]:
+    """``a = b = c = d`` in lines no wider than ``width``: a new line starts before an ``=`` where one is needed, and
+    a part wider than the window still goes whole on its own line (never split inside a number)."""
+    head, *rest = line.split(" = ")
+    lines = [" " * indent + head]
+    pad = " " * (indent + 4)
+    for part in rest:
+        if len(lines[-1]) + 3 + len(part) <= width:
+            lines[-1] += " = " + part
+        else:
+            lines.append(f"{pad}= {part}")
+    return lines
+
+
+def split_keys(raw: str) -> list[str]:
+    """One read of the keyboard as keys: typed ahead (``12\r``) it holds several; an escape sequence is one key."""
+    import re
+
+    return re.findall(r"\x1b\[[0-9;]*[A-Za-z~]|\x1bO[A-Za-z]|\x1b|.", raw, re.S) if raw else []
+
+
+def walk(report: render.Report, console, digits: int, interactive: bool, getkey) -> None:
+    """Interactive: redraw on each key, and when the window is resized (the same step, to the new size).
+    Otherwise (no terminal): every step once, in order."""
+    state = Walk(report, digits)
+    if not interactive:
+        _write_all(state, console)
+        return
+    from rich.text import Text
+
+    with console.screen(hide_cursor=True), _redrawn_on_resize() as read:
+        while True:
+            width, height = console.size
+            console.clear()
+            console.print(Text("\n").join(state.screen(width, height)), end="", no_wrap=True, overflow="ellipsis",
+                          crop=True)
+            try:
+                keys = split_keys(read(getkey))
+            except Resized:
+                continue  # drawn again at the window's new size, at the same step
+            if not all(state.press(key) for key in keys):
+                return
+
+
+class Resized(Exception):
+    """The window changed size while the walk waited for a key."""
+
+
+@contextmanager
+def _redrawn_on_resize():
+    """``read(getkey)``: a key, or Resized when the window changes size (SIGWINCH) while it waits, so that the screen
+    is drawn again at once, not at the next key. A change while drawing is kept for the next wait. Where there is no
+    SIGWINCH (Windows) or the walk is not in the main thread, keys alone redraw."""
+    import signal
+    import threading
+
+    def plain(getkey):
+        return getkey()
+
+    if not hasattr(signal, "SIGWINCH") or threading.current_thread() is not threading.main_thread():
+        yield plain
+        return
+    state = {"waiting": False, "pending": False}
+
+    def changed(signum, frame) -> None:
+        if state["waiting"]:
+            raise Resized
+        state["pending"] = True
+
+    def read(getkey):
+        state["waiting"] = True
+        try:
+            if state["pending"]:
+                state["pending"] = False
+                raise Resized
+            return getkey()
+        finally:
+            state["waiting"] = False
+
+    previous = signal.signal(signal.SIGWINCH, changed)
+    try:
+        yield read
+    finally:
+        signal.signal(signal.SIGWINCH, previous)
+
+
+
+def _write_all(state: Walk, console) -> None:
+    """Every step written once: its heading and its arithmetic (a pipe or a file: plain text, linear time)."""
+    out = console.file
+    out.write(render.settings_line(state.report.settings, state.digits) + "\n\n")
+    for heading, lines in state.explanations(range(state.total)):
+        out.write(_("%(step)s of %(total)d") % {"step": heading, "total": state.total} + "\n")
+        out.write("".join(f"  {line}\n" for line in lines))
+        out.write("\n")
+    out.write(_("End of the trace: step %(total)d was the last.") % {"total": state.total} + "\n")
+    out.flush()

@@ -1,0 +1,106 @@
+"""Each step's arithmetic written out with the numbers substituted, in the article's style:
+
+    E[g²]_2 = ρ·E[g²]_1 + (1−ρ)·g_2² = 0.95·0.0005 + 0.05·0.2² = 0.000475 + 0.002 = 0.002475
+
+The formulas and their notations come from the step description (``recurrence``): plain Unicode for terminals and
+Markdown, LaTeX for documents.
+"""
+
+from __future__ import annotations
+
+from adadelta_cli.i18n import N_, _
+from adadelta_cli.maths import recurrence
+
+UNICODE = recurrence.UNICODE
+LATEX = recurrence.LATEX
+Notation = recurrence.Notation
+
+
+def explained_indices(held: int, show_all: bool, head: int, tail: int) -> tuple[list[int], int]:
+    """The rows whose arithmetic is shown, and how many are left out (after the first ``head``): the table's own
+    elision, every row of a short trace or with --all, else the first and the last steps."""
+    if show_all or held <= head + tail + 5:
+        return list(range(held)), 0
+    return list(range(head)) + list(range(held - tail, held)), held - head - tail
+
+
+def _given_label(notation) -> str:
+    if notation is LATEX:
+        from adadelta_cli.safe import latex
+
+        return rf"\quad\text{{{latex(_('(given)'))}}}"
+    return _("(given)")
+
+
+def steps(report, digits: int, indices: list[int], notation=UNICODE, eg2_given: bool = False, *,
+          as_parts: bool = False):
+    """(t, parameter, substituted lines) for each row index and parameter of a trace ``report``, in ``notation``.
+    Only the rows asked for are worked out: a long trace's elided middle costs nothing."""
+    import numpy as np
+
+    from adadelta_cli.maths.core import FIELDS
+
+    given = _given_label(notation)
+    for i in indices:
+        for p, param in enumerate(report.names):
+            per = _one_parameter(report.settings, p)
+            record = {name: float(np.float64(getattr(report.steps, name)[i, p])) for name in FIELDS}
+            if i == 0:
+                previous = {"eg2": float(per.get("eg2_init", 0.0) or 0.0), "x": float(per.get("x0", 0.0) or 0.0),
+                            "edx2": float(per.get("edx2_init", 0.0) or 0.0)}
+            else:
+                previous = {name: float(getattr(report.steps, name)[i - 1, p]) for name in ("eg2", "x", "edx2")}
+            if not report.show_g_eff:
+                record["g_eff"] = record["g"]
+            lines = recurrence.explain_step(record, previous, per, report.t_of(i), digits, notation,
+                                            eg2_given=eg2_given, given_label=given, as_parts=as_parts)
+            yield report.t_of(i), param, lines
+
+
+def heading(t: int, param: str, several: bool) -> str:
+    from adadelta_cli.formats.report import Phrase
+
+    return Phrase(_("Step %(t)d, %(param)s") if several else _("Step %(t)d"), t=t, param=param)
+
+
+def left_out_note(first: int, last: int) -> str:
+    return _("Steps %(first)d to %(last)d are left out here; --all explains every step.") % {"first": first,
+                                                                                            "last": last}
+
+
+def blocks(report, digits: int, show_all: bool = False, notation=UNICODE, eg2_given: bool = False) -> list:
+    """(heading, lines) for each step (and parameter) whose arithmetic is shown, in ``notation``, with (None,
+    [note]) where the middle of a long trace is left out: the table's own elision (--all: every step). Every
+    format's worked arithmetic (terminal, Markdown, LaTeX, the walk-through, the lesson page) reads these."""
+    return list(iter_blocks(report, digits, show_all, notation, eg2_given))
+
+
+def iter_blocks(report, digits: int, show_all: bool = False, notation=UNICODE, eg2_given: bool = False):
+    """blocks(), one at a time: a long trace's arithmetic is written as it is made."""
+    from adadelta_cli.formats.report import HEAD_ROWS, TAIL_ROWS
+
+    held = report.steps.g.shape[0]
+    indices, left_out = explained_indices(held, show_all or bool(report.hidden), HEAD_ROWS, TAIL_ROWS)
+    several = len(report.names) > 1
+    before = None
+    for t, param, lines in steps(report, digits, indices, notation, eg2_given):
+        if left_out and before is not None and t > before + 1:
+            yield None, [left_out_note(before + 1, t - 1)]
+        before = t
+        yield heading(t, param, several), lines
+
+
+def report_lines(report, digits: int = 6, notation: Notation = UNICODE, *, as_parts: bool = False) -> list:
+    """(heading, lines) for every step and parameter of a trace Report (``as_parts``: each line as its parts)."""
+    several = len(report.names) > 1
+    return [(heading(t, param, several), lines)
+            for t, param, lines in steps(report, digits, range(report.steps.g.shape[0]), notation, as_parts=as_parts)]
+
+
+def _one_parameter(settings: dict, i: int) -> dict:
+    """The settings as one parameter sees them (a per-parameter list gives its own entry)."""
+    return {key: (value[i] if isinstance(value, list) and key != "input" else value) for key, value in settings.items()}
+
+
+LEGEND = N_("E[g²]: running average of squared gradients · η: adaptive learning rate · Δx: parameter update · "
+            "E[Δx²]: running average of squared updates · ρ, ε, lr: hyperparameters")

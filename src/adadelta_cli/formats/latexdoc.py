@@ -1,0 +1,256 @@
+"""LaTeX for class: whole documents that compile as written (pdflatex in English, xelatex with ctex in Chinese), or
+the fragment to paste into one's own document (``--latex-fragment``).
+
+Every formula comes from the step description (``recurrence``, LATEX notation); every number is rounded for display
+only. A substituted equation is never one long line: each ``=`` starts a new line of an ``align*``, so the arithmetic
+of a step stays inside the margins whatever the digits, and ``\\allowdisplaybreaks`` lets a long explanation run
+over pages. Tables are ``longtable``: a long trace continues on the next page, its heading repeated.
+"""
+
+from __future__ import annotations
+
+import re
+
+from adadelta_cli.i18n import _, language
+from adadelta_cli.maths import recurrence
+
+# The article's notation in running text (E[g²]_t, η_t, Δx_{t−1}, x₀, ρ = 0.95, 1e-6), turned into LaTeX math.
+_BASES = {"E[Δx²]": r"E[\Delta x^2]", "E[g²]": "E[g^2]", "η": r"\eta", "Δx": r"\Delta x", "ρ": r"\rho",
+          "ε": r"\varepsilon", "g": "g", "x": "x"}
+_NOTATION = re.compile(
+    r"(?P<base>E\[Δx²\]|E\[g²\]|η|Δx|ρ|ε|(?<![\w.])[gx](?=_|[₀-₉]))(?P<index>_\{[^}]*\}|_eff(?:,[A-Za-z0-9−-]+)?|_[A-Za-z0-9−-]+|[₀-₉]+)?"
+    r"|(?P<number>(?<![\w.])-?\d+(?:\.\d+)?e[-+]?\d+(?![\w.]))|(?P<other>[−·²✓✗⋯√×])")
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+_OTHER = {"−": "-", "·": r"\cdot ", "²": "^2", "✓": r"\surd", "✗": r"\times", "⋯": r"\cdots", "√": r"\surd",
+          "×": r"\times"}
+
+
+def _math(match: re.Match) -> str:
+    if match.group("number"):
+        mantissa, _e, exponent = match.group("number").partition("e")
+        return rf"${mantissa} \times 10^{{{int(exponent)}}}$"
+    if match.group("other"):
+        return f"${_OTHER[match.group('other')]}$"
+    base, index = _BASES[match.group("base")], match.group("index") or ""
+    if index[:1] in "₀₁₂₃₄₅₆₇₈₉":
+        index = index.translate(_SUBSCRIPT_DIGITS)
+    elif index.startswith("_eff"):
+        step = index[5:].replace("−", "-")
+        return rf"${base}^{{\mathrm{{eff}}}}" + (f"_{{{step}}}$" if step else "$")
+    else:
+        index = index[1:].strip("{}").replace("−", "-")
+    return f"${base}_{{{index}}}$" if index else f"${base}$"
+
+
+def text(value: str) -> str:
+    """Plain text (a parameter's name, a file name) for LaTeX: ``safe.latex``, the one LaTeX escaping rule."""
+    from adadelta_cli.safe import latex
+
+    return latex(value)
+
+
+def prose(value: str) -> str:
+    """A sentence in the tool's notation (ρ = 0.95, ε = 1e-6, E[g²]₀ = 0.1, Δx_t) as LaTeX text with math; the
+    data's own pieces of a ``report.Phrase`` (a file's or a parameter's name) only escaped."""
+    pieces = getattr(value, "pieces", None)
+    if pieces is not None:
+        from adadelta_cli.formats.report import Data
+
+        return "".join(text(p) if isinstance(p, Data) else prose(str(p)) for p in pieces)
+    out, last = [], 0
+    for match in _NOTATION.finditer(value):
+        out += [text(value[last:match.start()]), _math(match)]
+        last = match.end()
+    out.append(text(value[last:]))
+    return "".join(out)
+
+
+def needs_xelatex(*texts: str) -> bool:
+    """Chinese documents, and any text beyond ASCII once the notation is replaced (a parameter named 权重), are
+    compiled with xelatex (ctex), which typesets any character; pdflatex is for the rest."""
+    if language() == "zh":
+        return True
+    return any(ord(c) > 127 for t in texts for c in prose(t))
+
+
+def preamble(title: str, xelatex: bool) -> list[str]:
+    engine = "xelatex" if xelatex else "pdflatex"
+    lines = [r"\documentclass[11pt,a4paper]{article}", f"% {text(title)}: compile with {engine}"]
+    if xelatex:
+        lines.append(r"\usepackage[UTF8]{ctex}")
+    lines += [r"\usepackage[margin=2cm]{geometry}", r"\usepackage{amsmath}", r"\usepackage{longtable}",
+              r"\usepackage{array}", r"\allowdisplaybreaks", r"\setlength{\parindent}{0pt}",
+              r"\setlength{\parskip}{0.6ex}", r"\begin{document}"]
+    return lines
+
+
+def document(title: str, body: list[str], fragment: bool, extra_text: tuple[str, ...] = (),
+             headed: bool = True) -> str:
+    """``body`` as a whole document, or alone (``fragment``: what to paste; it needs amsmath, array and
+    longtable). ``headed``: the title set above the body (else the body carries its own headings)."""
+    xelatex = needs_xelatex(title, *extra_text)
+    if fragment:
+        head = [f"% {text(title)}: " + r"paste into a document that loads amsmath, array and longtable"
+                + (r" (and ctex, compiled with xelatex: the text is Chinese)" if xelatex else ""),
+                "% (tables and equations are sized for a 17 cm text width at 11pt: A4 with 2 cm margins)"]
+        return "\n".join(head + body) + "\n"
+    return "\n".join(preamble(title, xelatex) + ([rf"\section*{{{text(title)}}}"] if headed else []) + body
+                     + [r"\end{document}"]) + "\n"
+
+
+
+
+# --- Tables -----------------------------------------------------------------------------------------------------
+
+def _width_em(cell: str) -> float:
+    """A generous width of a cell in em (never less than TeX sets it), to fix column widths and to choose a font
+    size that keeps the table inside the margins."""
+    em = 0.0
+    for match in re.finditer(r"\\times 10\^\{(-?\d+)\}", cell):
+        em += 2.4 + 0.4 * len(match.group(1))
+    plain = re.sub(r"\\times 10\^\{(-?\d+)\}", "", cell)
+    plain = re.sub(r"\\[a-zA-Z]+", "a", plain).replace("$", "").replace("{", "").replace("}", "")
+    return em + sum(0.8 if c == "-" else 0.3 if c in ".,[]()^_ " else 1.15 if _wide(c) else 0.52 for c in plain) + 0.2
+
+
+def _wide(c: str) -> bool:
+    """A character set a whole em wide (Chinese, Japanese, Korean)."""
+    import unicodedata
+
+    return unicodedata.east_asian_width(c) in ("W", "F")
+
+
+FIT_EM = 42  # the text width (17 cm at 11pt is 44 em), with a little to spare
+GAP_EM = 1.1  # the space between two columns (2 \tabcolsep)
+# The sizes a table may take, each with its em against the body's (10, 9 and 8 pt against 10.95 pt).
+SIZES = (("", 1.0), (r"\small", 0.92), (r"\footnotesize", 0.83), (r"\scriptsize", 0.74))
+
+
+def fixed_column(align: str, width_em: float) -> str:
+    """A column of a fixed width: a longtable whose columns are fixed lines up on the first LaTeX run (natural
+    widths need a second one, and a reader compiling once would get a heading out of line with the rows)."""
+    ragged = {"r": r"\raggedleft", "l": r"\raggedright", "c": r"\centering"}[align]
+    return rf">{{{ragged}\arraybackslash}}p{{{width_em:.1f}em}}"
+
+
+def widths_em(columns: list[list[str]]) -> list[float]:
+    return [max(_width_em(c) for c in column) for column in columns]
+
+
+def font_for_widths(widths: list[float]) -> str:
+    """The largest size at which columns of these widths (in em) fit the text width (else the smallest)."""
+    for size, scale in SIZES:
+        if sum(w * scale + GAP_EM for w in widths) <= FIT_EM:
+            return size
+    return SIZES[-1][0]
+
+
+def column_groups(widths: list[float], keys: int) -> list[list[int]]:
+    """The columns of each part of a table: all of them where they fit at the smallest size, else the first ``keys``
+    (t, param) followed by as many of the others as fit, part after part."""
+    smallest = SIZES[-1][1]
+
+    def em(indices: list[int]) -> float:
+        return sum(widths[i] * smallest + GAP_EM for i in indices)
+
+    every = list(range(len(widths)))
+    if em(every) <= FIT_EM or len(widths) <= keys + 1:
+        return [every]
+    groups, current = [], []
+    for i in range(keys, len(widths)):
+        if current and em(every[:keys] + current + [i]) > FIT_EM:
+            groups.append(current)
+            current = []
+        current.append(i)
+    groups.append(current)
+    return [every[:keys] + group for group in groups]
+
+
+# --- Steps and their arithmetic ---------------------------------------------------------------------------------
+
+LINE_EM = 32  # the widest right-hand side kept on one line (the text width less the left-hand side)
+
+
+def _top_level_terms(expression: str) -> list[str]:
+    """``a + b - c`` split before each + or - outside brackets and braces: ``["a", "+ b", "- c"]``."""
+    terms, depth, start, i = [], 0, 0, 0
+    while i < len(expression):
+        if expression.startswith(r"\left", i):
+            depth, i = depth + 1, i + 5
+            continue
+        if expression.startswith(r"\right", i):
+            depth, i = depth - 1, i + 6
+            continue
+        c = expression[i]
+        depth += c == "{"
+        depth -= c == "}"
+        if depth == 0 and expression.startswith((" + ", " - "), i) and i > start:
+            terms.append(expression[start:i].strip())
+            start = i + 1
+        i += 1
+    terms.append(expression[start:].strip())
+    return terms
+
+
+def _broken(expression: str) -> list[str]:
+    """A right-hand side too wide for the line, broken before + or - into lines that fit."""
+    if _width_em(expression) <= LINE_EM:
+        return [expression]
+    lines = []
+    for term in _top_level_terms(expression):
+        if lines and _width_em(lines[-1] + " " + term) <= LINE_EM:
+            lines[-1] += " " + term
+        else:
+            lines.append(term)
+    return lines
+
+
+def equation_lines(line: str, notation=recurrence.LATEX) -> str:
+    r"""One step's substituted equation, each ``=`` on a line of its own (``E &= a \\ &= b``), a side too wide for
+    the page broken before a + or − (``&= a \\ &\quad + b``)."""
+    head, *rest = line.split(notation.equals)
+    out = []
+    for part in rest:
+        pieces = _broken(part)
+        out.append("&= " + pieces[0])
+        out += [r"&\quad " + piece for piece in pieces[1:]]
+    return f"{head} " + " \\\\\n  ".join(out)
+
+
+def formulas(mode: recurrence.Mode) -> list[str]:
+    """The formulas of ``mode`` for an ``align*``, from the step description."""
+    lines = []
+    for q in recurrence.quantities(mode):
+        head, _sep, tail = q.equation(mode, recurrence.LATEX).partition(recurrence.LATEX.equals)
+        lines.append(f"{head} &= {tail}")
+    return lines
+
+
+def align(lines: list[str], gap: str = "") -> list[str]:
+    return [r"\begin{align*}", f" \\\\{gap}\n".join(lines), r"\end{align*}"]
+
+
+def glossary(mode: recurrence.Mode) -> list[str]:
+    """What each symbol means, from the step description."""
+    items = [rf"  \item[{{${recurrence.LATEX.symbol(q.name)}$}}] {prose(_(q.meaning))}"
+             for q in recurrence.quantities(mode)]
+    items.append(rf"  \item[{{$\rho, \varepsilon, \mathit{{lr}}$}}] {prose(_('hyperparameters'))}")
+    return [r"\begin{description}", *items, r"\end{description}"]
+
+
+def explanation(report, digits: int, show_all: bool, eg2_given: bool = False) -> list[str]:
+    """A heading per step, then its arithmetic (explain.blocks, in LaTeX); long traces keep their first and last
+    steps (--all: every one)."""
+    from adadelta_cli.formats import explain
+
+    out = [rf"\subsection*{{{text(_('The arithmetic of each step'))}}}", *glossary(recurrence.Mode.of(report.settings))]
+    for heading, lines in explain.blocks(report, digits, show_all, recurrence.LATEX, eg2_given):
+        if heading is None:
+            out.append(r"\medskip\noindent\emph{" + text(lines[0]) + "}")
+            continue
+        out.append(rf"\subsubsection*{{{text(heading)}}}")
+        out += align([equation_lines(line) for line in lines], gap="[1ex]")
+    return out
+
+
+# --- Traces -----------------------------------------------------------------------------------------------------

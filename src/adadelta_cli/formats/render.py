@@ -1,0 +1,409 @@
+"""Turning a trace into text: a Rich table for people, CSV and JSON for machines, Markdown and LaTeX for slides."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from adadelta_cli import numfmt
+from adadelta_cli.formats.report import HEAD_ROWS, TAIL_ROWS, shown_steps  # noqa: F401  (the elision rule)
+from adadelta_cli.i18n import N_, _
+from adadelta_cli.maths.core import FIELDS, Step
+from adadelta_cli.safe import csv_cell
+
+# Column name -> (plain-text heading in the article's notation, LaTeX heading): every table's, worksheets' and
+# messages' one home for them.
+HEADINGS = {
+    "t": ("t", "t"),
+    "param": ("param", r"\text{param}"),
+    "g": ("g_t", "g_t"),
+    "g_eff": ("g_eff,t", r"g^{\mathrm{eff}}_t"),
+    "eg2": ("E[g²]_t", "E[g^2]_t"),
+    "edx2_prev": ("E[Δx²]_t−1", r"E[\Delta x^2]_{t-1}"),
+    "eta": ("η_t", r"\eta_t"),
+    "dx": ("Δx_t", r"\Delta x_t"),
+    "edx2": ("E[Δx²]_t", r"E[\Delta x^2]_t"),
+    "x": ("x_t", "x_t"),
+}
+TABLE_COLUMNS = ("g", "g_eff", "eg2", "eta", "dx", "edx2", "x")
+
+
+@dataclass
+class Report:
+    """A computed trace with what is needed to present it."""
+
+    steps: Step  # each field shaped (steps, parameters)
+    names: list[str]  # parameter names
+    settings: dict  # every setting in force, by its option's name
+    show_g_eff: bool = False
+    first_t: int = 1
+    notes: list[str] = field(default_factory=list)
+    hidden: int = 0  # steps left out after the first `head` ones (a long trace read as a stream keeps only its ends)
+    head: int = 0
+
+    @property
+    def columns(self) -> list[str]:
+        """The machine columns, in the contract's order."""
+        return machine_columns(self.show_g_eff)
+
+    def __len__(self) -> int:
+        """The number of steps traced (including any hidden ones)."""
+        return self.steps.g.shape[0] + self.hidden
+
+    def t_of(self, row: int) -> int:
+        return self.first_t + row + (self.hidden if self.hidden and row >= self.head else 0)
+
+    def rows(self, start: int = 0, stop: int | None = None, params: list[int] | None = None):
+        """(t, param, values by column) for each step and parameter held, steps in order; ``params``: only
+        these parameters (by index), so that only what is shown is read."""
+        columns = slice(None) if params is None else params
+        names = self.names if params is None else [self.names[p] for p in params]
+        block = {name: getattr(self.steps, name)[start:stop, columns].astype(np.float64).tolist()
+                 for name in FIELDS}
+        for i in range(len(block["g"])):
+            for p, param in enumerate(names):
+                yield self.t_of(start + i), param, {name: block[name][i][p] for name in FIELDS}
+
+
+ARITHMETIC_TITLES = {"unfused": N_("each operation rounded on its own (unfused)"),
+                     "foreach": N_("torch's foreach roundings")}
+MODES = {"coupled": N_("coupled"), "decoupled": N_("decoupled")}
+HYPER_SYMBOLS = {"rho": "ρ", "eps": "ε", "lr": "lr", "weight_decay": "wd"}
+# A NaN or an infinity in the machine formats: CSV keeps Python's spelling, JSON (which has no such numbers) a string.
+NONFINITE_TEXT = {"csv": ("nan", "inf", "-inf"), "json": ('"NaN"', '"Infinity"', '"-Infinity"')}
+VERDICT_HEADINGS = (N_("quantity"), N_("written"), N_("verdict"), N_("computed"), N_("note"))
+
+
+SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def settings_text(settings: dict, digits: int = 6, *, before: int = 0) -> str:
+    """The settings in force, as given (never rounded to ``digits``, never longer than they are): ρ = 0.95,
+    ε = 1e-6, lr = 1, x₀ = 0 ... ``before``: the index of the state they start from (x₂ for a step 3)."""
+    index = str(before).translate(SUBSCRIPT_DIGITS)
+
+    def num(v):
+        return ", ".join(numfmt.given(u) for u in v) if isinstance(v, list) else numfmt.given(v)
+
+    parts = [f"ρ = {num(settings['rho'])}", f"ε = {num(settings['eps'])}", f"lr = {num(settings['lr'])}",
+             f"x{index} = {num(settings['x0'])}"]
+    if settings.get("eg2_init"):
+        parts.append(f"E[g²]{index} = {num(settings['eg2_init'])}")
+    if settings.get("edx2_init"):
+        parts.append(f"E[Δx²]{index} = {num(settings['edx2_init'])}")
+    if settings.get("weight_decay"):
+        mode = MODES[settings["weight_decay_mode"]]  # apart: Babel before 2.19 takes the key inside _() for a message
+        parts.append(_("weight decay = %(wd)s (%(mode)s)") % {"wd": num(settings["weight_decay"]), "mode": _(mode)})
+    if settings.get("maximize"):
+        parts.append(_("maximize"))
+    if settings.get("dtype", "float64") != "float64":
+        parts.append(settings["dtype"])
+    if settings.get("arithmetic", "fused") != "fused":
+        parts.append(_(ARITHMETIC_TITLES.get(settings["arithmetic"], settings["arithmetic"])))
+    if settings.get("subnormals", "keep") != "keep":
+        parts.append(_("subnormals flushed to zero"))
+    if settings.get("hyper_float32"):
+        parts.append(_("%(names)s held in float32") % {"names": ", ".join(
+            HYPER_SYMBOLS.get(name, name) for name in settings["hyper_float32"].split(","))})
+    if settings.get("rate_eg2", "current") != "current":
+        parts.append(_("η divides by E[g²]_{t−1} (TensorFlow.js), not E[g²]_t"))
+    if settings.get("nonfinite", "stop") != "stop":
+        parts.append(_("non-finite values carried on"))
+    if settings.get("preset"):
+        parts.append(_("preset %(name)s") % {"name": settings["preset"]})
+    return ", ".join(parts)
+
+
+def settings_line(settings: dict, digits: int = 6, *, before: int = 0) -> str:
+    """The table's title: Adadelta: ρ = 0.95, ε = 1e-6, lr = 1, x₀ = 0 ..."""
+    return _("Adadelta: %(settings)s") % {"settings": settings_text(settings, digits, before=before)}
+
+
+def json_tail() -> str:
+    from adadelta_cli.formats import jsonout
+
+    return jsonout.TAIL
+
+
+def json_head(settings: dict) -> str:
+    from adadelta_cli.formats import jsonout
+
+    return jsonout.head(settings)
+
+
+def machine_columns(show_g_eff: bool) -> list[str]:
+    return ["t", "param", "g"] + (["g_eff"] if show_g_eff else []) + [f for f in FIELDS if f not in ("g", "g_eff")]
+
+
+def _number_rows(steps: Step, show_g_eff: bool, kind: str = "csv") -> list[str]:
+    """Each row's numbers (one row per step and parameter, steps then parameters), as shortest round-trip text
+    separated by commas. orjson writes them (ryu): the same digits as ``repr``, some ten times faster. A NaN or an
+    infinity (trace --nonfinite continue) is written as NONFINITE_TEXT[kind] says."""
+    import orjson
+
+    names = machine_columns(show_g_eff)[2:]
+    count, size = steps.g.shape
+    if not count * size:
+        return []
+    matrix = np.empty((count * size, len(names)))
+    for j, name in enumerate(names):
+        matrix[:, j] = getattr(steps, name).reshape(-1)
+    rows = orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY)[2:-2].decode().split("],[")
+    finite = np.isfinite(matrix)
+    if not finite.all():
+        nan, inf, minus_inf = NONFINITE_TEXT[kind]
+        for i in np.flatnonzero(~finite.all(axis=1)):
+            rows[i] = ",".join(orjson.dumps(float(v)).decode() if math.isfinite(v)
+                               else nan if math.isnan(v) else inf if v > 0 else minus_inf for v in matrix[i])
+    return rows
+
+
+def _labels(steps: Step, names: list[str], first_t: int, quote) -> tuple[list[str], list[str]]:
+    count, size = steps.g.shape
+    if size == 1:
+        return list(map(str, range(first_t, first_t + count))), [quote(names[0])] * count
+    ts = [str(t) for t in range(first_t, first_t + count) for _ in range(size)]
+    return ts, [quote(n) for n in names] * count
+
+
+def csv_bytes(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> bytes | bytearray:
+    """CSV rows for a block of steps (no header), as UTF-8: the numbers of the whole block in one orjson call,
+    then joined with their labels (the text of a long trace is most of its work): by the compiled kernel where it
+    is built, else here, to the same bytes."""
+    import orjson
+
+    from adadelta_cli.maths import kernel
+
+    count, size = steps.g.shape
+    if not count * size:
+        return b""
+    columns = machine_columns(show_g_eff)[2:]
+    matrix = np.empty((count * size, len(columns)))
+    for j, name in enumerate(columns):
+        matrix[:, j] = getattr(steps, name).reshape(-1)
+    if not np.isfinite(matrix).all():  # NaN and infinities are spelled out (trace --nonfinite continue)
+        return _csv_text(steps, names, first_t, show_g_eff).encode("utf-8")
+    options = orjson.OPT_SERIALIZE_NUMPY
+    text = orjson.dumps(matrix, option=options)
+    cells = [b"," + csv_cell(name).encode("utf-8") + b"," for name in names]
+    lines = kernel.csv_lines(text, count * size, first_t, size, cells)
+    if lines is not None:
+        return lines
+    rows = text[2:-2].split(b"],[")
+    t = np.arange(first_t, first_t + count)
+    ts = orjson.dumps(np.repeat(t, size) if size > 1 else t, option=options)[1:-1].split(b",")
+    # t, ",param,", the numbers, "\n" for each row, joined once (no object per line)
+    parts = [b"\n"] * (4 * len(rows))
+    parts[0::4] = ts
+    parts[1::4] = cells * count
+    parts[2::4] = rows
+    return b"".join(parts)
+
+
+def csv_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> str:
+    """CSV rows for a block of steps (no header)."""
+    return csv_bytes(steps, names, first_t, show_g_eff).decode("utf-8")
+
+
+def _csv_text(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> str:
+    ts, params = _labels(steps, names, first_t, csv_cell)
+    rows = _number_rows(steps, show_g_eff)
+    return "\n".join(map(",".join, zip(ts, params, rows))) + "\n" if rows else ""
+
+
+def json_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool, first: bool) -> str:
+    """JSON step objects for a block, one a line, each preceded by the comma it needs: the bytes jsonout (and
+    writers.json) writes for the same records, made a block at a time."""
+    import orjson
+
+    keys = machine_columns(show_g_eff)
+    template = ",\n    {{" + ",".join(f'"{k}":{{}}' for k in keys) + "}}"
+    fill = template.format
+    ts, params = _labels(steps, names, first_t, lambda n: orjson.dumps(n).decode())
+    text = "".join([fill(t, p, *row.split(",")) for t, p, row in zip(ts, params,
+                                                                      _number_rows(steps, show_g_eff, "json"))])
+    return "\n    {" + text[len(",\n    {"):] if first and text else text
+
+
+def to_json(report: Report) -> str:
+    return (json_head(report.settings) + json_block(report.steps, report.names, report.first_t,
+                                                    report.show_g_eff, True) + json_tail())
+
+
+def records(report: Report):
+    """The trace for machines as ``report.Records``, a row per step and parameter: what ``writers`` writes for
+    any command. ``to_csv``/``to_json`` (and ``trace``'s stream, a block at a time) write the same bytes faster."""
+    from adadelta_cli.formats.report import Records
+
+    columns = report.columns
+    return Records(columns, ([t, param] + [values[c] for c in columns[2:]] for t, param, values in report.rows()),
+                   report.settings)
+
+
+def to_csv(report: Report) -> str:
+    return ",".join(report.columns) + "\n" + csv_block(report.steps, report.names, report.first_t,
+                                                        report.show_g_eff)
+
+
+HEAD_PARAMS = TAIL_PARAMS = 3  # a wide trace's table shows these first and last parameters of each step
+
+
+@dataclass
+class HiddenParams:
+    """Stands, in a step of the table, for the parameters between the first and the last few."""
+
+    t: int
+    count: int
+
+
+def shown_params(report: Report, show_all: bool) -> list[int] | None:
+    """The parameters a table shows (by index), or None for all of them."""
+    size = len(report.names)
+    if show_all or size <= HEAD_PARAMS + TAIL_PARAMS + 2:
+        return None
+    return list(range(HEAD_PARAMS)) + list(range(size - TAIL_PARAMS, size))
+
+
+def hidden_note(count: int) -> str:
+    """What a table says under it when it hides steps."""
+    return _("%(count)d steps hidden; --all shows every step") % {"count": count}
+
+
+def gap_notes(rows: list) -> list[str]:
+    """The notes of a table whose rows hold Gaps for hidden steps."""
+    from adadelta_cli.formats.report import Gap
+
+    return [hidden_note(row.count) for row in rows if isinstance(row, Gap) and row.t is None]
+
+
+def _display_rows(report: Report, show_all: bool, head: int = HEAD_ROWS, tail: int = TAIL_ROWS):
+    """Rows to show, with None standing for the hidden middle of a long trace and HiddenParams for the middle
+    parameters of a wide one: only the values shown are read, so a table takes time for what it shows."""
+    held = report.steps.g.shape[0]
+    params = shown_params(report, show_all)
+    if report.hidden:
+        spans = [(0, report.head), None, (report.head, held)]
+    elif show_all or held <= head + tail + 5:
+        spans = [(0, held)]
+    else:
+        spans = [(0, head), None, (held - tail, held)]
+    for span in spans:
+        if span is None:
+            yield None
+            continue
+        rows = report.rows(*span, params=params)
+        if params is None:
+            yield from rows
+            continue
+        for i, row in enumerate(rows):
+            if i % len(params) == HEAD_PARAMS:
+                yield HiddenParams(row[0], len(report.names) - len(params))
+            yield row
+
+
+def columns(report: Report, t: int | None = None) -> list:
+    """The table's columns; with ``t``, headings carry the step's own index (g_3, η_3 for ``step --t 3``)."""
+    from adadelta_cli.formats.report import COUNT, TEXT, Column
+
+    out = [Column("t", latex="t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if len(report.names) > 1
+                                                  else [])
+    for name in TABLE_COLUMNS:
+        if name == "g_eff" and not report.show_g_eff:
+            continue
+        heading, latex = HEADINGS[name]
+        if t is not None:  # g_3, g_eff,3, E[g²]_3
+            heading, latex = heading[:-1] + str(t), latex[:-1] + "{" + str(t) + "}"
+        out.append(Column(name, heading, latex))
+    return out
+
+
+def trace_table(report: Report, show_all: bool = False, t: int | None = None):
+    """The steps shown (the first and last of a long trace, the first and last parameters of a wide one, unless
+    ``show_all``), with a note saying what is hidden; only the values shown are read."""
+    from adadelta_cli.formats.report import Gap, Table
+
+    several = len(report.names) > 1
+    rows: list = []
+    hidden_params = 0
+    for row in _display_rows(report, show_all):
+        if row is None:
+            rows.append(Gap())
+        elif isinstance(row, HiddenParams):
+            hidden_params = row.count
+            rows.append(Gap(row.count, row.t))
+        else:
+            step, param, values = row
+            rows.append([step] + ([param] if several else []) + [values[name] for name in TABLE_COLUMNS
+                                                                  if name != "g_eff" or report.show_g_eff])
+    shown = shown_params(report, show_all)
+    per_step = len(report.names) if shown is None else len(shown) + 1
+    hidden = len(report) - sum(1 for row in rows if not isinstance(row, Gap) or row.t is not None) // per_step
+    notes = []
+    if hidden:
+        notes.append(hidden_note(hidden))
+    if hidden_params:
+        notes.append(_("%(count)d of %(total)d parameters hidden in each step; --all shows every parameter")
+                     % {"count": hidden_params, "total": len(report.names)})
+    return Table(columns(report, t), rows, notes=notes, sections=several)
+
+
+def document(report: Report, digits: int = 6, show_all: bool = False, explain: bool = False,
+             eg2_given: bool = False, title: str | None = None, every_row: bool = False):
+    """A trace for people: the settings in force, the table of its steps and, with ``explain``, each shown step's
+    arithmetic (the first and last steps of a long trace unless ``show_all``). ``every_row``: the table holds every
+    step held (a document to print, Markdown or LaTeX). The settings line stands above the table, not as its title,
+    so that it is never wrapped to the table's width."""
+    from adadelta_cli.formats.report import Arithmetic, Document, Para
+
+    blocks = [Para(settings_line(report.settings, digits)), trace_table(report, show_all or every_row)]
+    if explain:
+        blocks.append(Arithmetic(report, digits, show_all, eg2_given))
+    return Document(title or _("Adadelta trace"), blocks, words=tuple(report.names))
+
+
+VERDICT_MARKS = {"right": N_("✓ right"), "right_given": N_("✓ right"), "wrong": N_("✗ wrong"),
+                 "too_few": N_("✗ too few digits"), "unanswered": N_("· unanswered"),
+                 "given": N_("· given"), "unreadable": N_("✗ unreadable")}
+
+
+def verdict_note(v) -> str:
+    """What to say beside a verdict: the earlier values it rests on, a rounding, the likely slip, the student's own
+    value."""
+    parts = []
+    if v.status == "given" and getattr(v, "changed", False):
+        parts.append(_("changed: the sheet gave %(value)s (not scored; what follows rests on the value written)")
+                     % {"value": numfmt.sig(v.computed)})
+    if v.status == "right_given" or (v.status == "too_few" and v.given):
+        parts.append(_("given your %(values)s") % {"values": ", ".join(v.given)})
+    if v.status == "unreadable":
+        parts.append(v.rounding or "")
+    if v.status == "wrong":
+        if v.rounding:
+            parts.append(v.rounding)
+        if v.slip:
+            parts.append(_("likely slip: %(slip)s") % {"slip": v.slip})
+        if v.own is not None:
+            parts.append(_("from your own earlier values: %(value)s") % {"value": numfmt.sig(v.own)})
+    return "; ".join(parts)
+
+
+VERDICT_STYLES = {"right": "green", "right_given": "green", "wrong": "bold red", "too_few": "bold red",
+                  "unanswered": "dim", "given": "dim", "unreadable": "bold red"}
+
+
+def verdict_table(verdicts, digits: int = 6, several: bool = False, title: str | None = None):
+    """One row per asked cell: the written value, the verdict, the computed value beside one not right, a note."""
+    from adadelta_cli.formats.report import COUNT, TEXT, Column, Styled, Table
+
+    quantity, written, verdict, computed, note = VERDICT_HEADINGS
+    columns = [Column("t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if several else [])
+    # The note wraps at words; everything else keeps to one line (the verdicts are short, to leave it room).
+    columns += [Column("quantity", _(quantity), kind=TEXT, prose=True), Column("written", _(written)),
+                Column("verdict", _(verdict), kind=TEXT), Column("computed", _(computed), room=8),
+                Column("note", _(note), kind=TEXT, wrap=True, prose=True)]
+    rows = [[v.t] + ([v.param] if several else []) + [
+        v.label, v.written or "", Styled(_(VERDICT_MARKS[v.status]), VERDICT_STYLES[v.status]),
+        v.computed if v.status in ("wrong", "too_few") else None, verdict_note(v)] for v in verdicts]
+    return Table(columns, rows, title=title)

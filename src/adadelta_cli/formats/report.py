@@ -1,0 +1,205 @@
+"""What a command shows, apart from how it is spelled.
+
+A command builds a :class:`Document`: paragraphs, headings, the recurrence's formulas, tables of values, the worked
+arithmetic of some steps; and, for machines, its :class:`Records` (the rows of every value, for CSV and JSON).
+``writers`` turns any document into each format: a Rich table for a terminal, Markdown, LaTeX, CSV and JSON. Values
+stay numbers here; their spelling (significant digits for people, shortest round-trip digits for machines) and
+their escaping are the writers' alone.
+
+>>> from adadelta_cli.formats import writers
+>>> doc = Document("Demo", [Table([Column("t", kind=COUNT), Column("x", "x_t")], [[1, 0.1], [2, 0.30000000000000004]])])
+>>> print(writers.markdown(doc), end="")
+# Demo
+<BLANKLINE>
+| t | x\\_t |
+|---:|---:|
+| 1 | 0.1 |
+| 2 | 0.3 |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+NUMBER, TEXT, COUNT = "number", "text", "count"
+
+
+class Phrase(str):
+    """A sentence of the tool's words (in its notation: ρ, E[g²]_t) with values from the data (a file's, a
+    student's, a parameter's name) kept apart as ``pieces``, so that no writer reads the data as notation: a file
+    ``x_1.csv`` stays text in LaTeX. It is the whole sentence as a str for every writer that needs no more.
+
+    >>> p = Phrase("Checking %(source)s", source="x_1.csv")
+    >>> str(p), p.pieces
+    ('Checking x_1.csv', ('Checking ', Data('x_1.csv')))
+    """
+
+    pieces: tuple
+
+    def __new__(cls, template: str, **values):
+        import re
+
+        pieces: list = []
+        last = 0
+        for match in re.finditer(r"%\((\w+)\)([sd])", template):
+            pieces += [template[last:match.start()], Data(str(values[match.group(1)]))]
+            last = match.end()
+        pieces.append(template[last:])
+        self = super().__new__(cls, template % values)
+        self.pieces = tuple(p for p in pieces if p)
+        return self
+
+    @classmethod
+    def joined(cls, separator: str, phrases: list) -> Phrase:
+        """The phrases one after another, ``separator`` between them, each one's data still apart."""
+        joined = super().__new__(cls, separator.join(phrases))
+        pieces: list = []
+        for i, phrase in enumerate(phrases):
+            pieces += ([separator] if i else []) + list(getattr(phrase, "pieces", (str(phrase),)))
+        joined.pieces = tuple(p for p in pieces if p)
+        return joined
+
+
+class Data(str):
+    """Text from the data in a Phrase: written escaped, never read for notation."""
+
+    def __repr__(self) -> str:
+        return f"Data({str.__repr__(self)})"
+
+
+# The elision rule of every table for people: a long trace shows its first and last steps, a Gap between them.
+HEAD_ROWS = TAIL_ROWS = 10
+
+
+def shown_steps(count: int, show_all: bool) -> list:
+    """The steps (row indices) a table shows: every one of a short trace or with --all, else the first HEAD_ROWS and
+    the last TAIL_ROWS with None between them (a table's Gap). Every command's tables elide alike."""
+    if show_all or count <= HEAD_ROWS + TAIL_ROWS + 5:
+        return list(range(count))
+    return [*range(HEAD_ROWS), None, *range(count - TAIL_ROWS, count)]
+
+
+@dataclass(eq=False, repr=False)
+class Column:
+    """A column of a table: ``key`` is its machine name; ``heading`` its heading for people (Unicode, the article's
+    notation) and ``latex`` the same in LaTeX math (None: the heading is set as text)."""
+
+    key: str
+    heading: str | None = None
+    latex: str | None = None
+    kind: str = NUMBER  # NUMBER (significant digits), COUNT (an integer: t), TEXT (from the data or the program)
+    spell: Callable[[float, int], str] | None = None  # how people read a number here (default numfmt.sig)
+    strong: bool = False  # heading in bold (the columns a worksheet asks for)
+    room: int = 0  # at least this wide (terminal characters), to write in
+    wrap: bool = False  # long text wraps at words (a note); every other column keeps to one line
+    group: str | None = None  # columns kept side by side when a wide table is shown in parts
+    prose: bool = False  # TEXT of the program's own, in the article's notation (LaTeX sets η_t as math); else data
+
+    @property
+    def title(self) -> str:
+        return self.key if self.heading is None else self.heading
+
+
+@dataclass(eq=False, repr=False)
+class Gap:
+    """Rows left out: the middle steps of a long trace, or (with ``t``) the middle parameters of step ``t``."""
+
+    count: int = 0
+    t: int | None = None
+
+
+@dataclass(eq=False, repr=False)
+class Styled:
+    """A cell with a style for the terminal (a verdict in green or red); the other formats show the text."""
+
+    text: str
+    style: str
+
+
+@dataclass(eq=False, repr=False)
+class Table:
+    columns: list[Column]
+    rows: list[list[Any] | Gap]
+    title: str | None = None
+    notes: list[str] = field(default_factory=list)  # below the table
+    ruled: bool = False  # a rule under every row, room to write (a worksheet)
+    sections: bool = False  # a rule where the first column changes (several parameters a step)
+    edge: bool = True
+
+
+@dataclass(eq=False, repr=False)
+class Para:
+    text: str
+    strong: bool = False
+    quiet: bool = False  # a side remark (dim in a terminal, italic elsewhere)
+    code: str | None = None  # program text after the words (a function), set as code
+
+
+@dataclass(eq=False, repr=False)
+class Heading:
+    text: str
+    level: int = 2
+
+
+@dataclass(eq=False, repr=False)
+class WriteIn:
+    """A line to write on (a student's name): ``label`` and room after it."""
+
+    label: str
+
+
+@dataclass(eq=False, repr=False)
+class Working:
+    """Room to write a step's working in: ``label`` (Working, step 2: g_2 = 0.2), then an empty frame ``height``
+    centimetres high on paper (a few blank lines elsewhere)."""
+
+    label: str
+    height: float = 3.5
+
+
+@dataclass(eq=False, repr=False)
+class Formulas:
+    """The recurrence's formulas for a mode of the step (``recurrence.Mode``), spelled by each writer."""
+
+    mode: Any
+
+
+@dataclass(eq=False, repr=False)
+class Arithmetic:
+    """Each shown step's arithmetic with its numbers (``trace --explain``, ``step``): a ``render.Report`` and what
+    to show of it; each writer spells it in its own notation."""
+
+    report: Any
+    digits: int
+    show_all: bool = False
+    eg2_given: bool = False
+    legend: bool = True
+
+
+@dataclass(eq=False, repr=False)
+class Document:
+    title: str
+    blocks: list = field(default_factory=list)
+    words: tuple[str, ...] = ()  # text from the data (names, paths) a LaTeX engine must be able to set
+    headed: bool = False  # the title stands first in a terminal too (a handout's)
+
+
+@dataclass(eq=False, repr=False)
+class Records:
+    """The machine view: every value, one record a row, for CSV and JSON.
+
+    ``rows`` may be any iterable (a generator over a long run is written a slice at a time). JSON holds
+    ``{"settings": ..., key: [records], **extra}``; ``document`` replaces that layout where a command's JSON is not
+    one list of records (check's marked sheets). CSV starts with ``comments`` (``# ...`` lines), then the columns.
+    ``spreadsheet``: text cells that a spreadsheet would take as a formula (=, +, -, @) are quoted with '."""
+
+    columns: list[str]
+    rows: Iterable[Iterable[Any]] = ()
+    settings: dict | None = None
+    key: str = "steps"
+    extra: dict | None = None
+    comments: list[str] = field(default_factory=list)
+    spreadsheet: bool = False
+    document: Any = None

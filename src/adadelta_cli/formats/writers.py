@@ -1,0 +1,671 @@
+"""One writer per format: any ``report.Document`` (or its ``report.Records``) as text.
+
+- ``table``: a Rich renderable for a terminal (or a text file, through ``output.render_text``);
+- ``markdown`` and ``latex``: documents for notes, slides and handouts;
+- ``csv`` / ``write_csv`` and ``json`` / ``write_json``: every value, for machines.
+
+Numbers for people have ``--digits`` significant digits (a NaN or an infinity marked ⚠); numbers for machines the
+shortest text that reads back as the same double (orjson's, the same as ``trace``'s CSV and JSON). Text from the
+data is escaped here, for each format, by ``safe``. A long run's records are written a slice at a time.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import math
+import re
+from pathlib import Path
+
+from adadelta_cli import numfmt, output, safe
+from adadelta_cli.formats.report import (
+    COUNT,
+    TEXT,
+    Arithmetic,
+    Column,
+    Document,
+    Formulas,
+    Gap,
+    Heading,
+    Para,
+    Records,
+    Styled,
+    Table,
+    Working,
+    WriteIn,
+)
+from adadelta_cli.i18n import _
+
+NONFINITE_MARK = "⚠"  # beside a NaN or an infinity in a table for people
+SLICE = 10_000  # records formatted at a time
+WORKING_LINES = 6  # blank lines left for a step's working where the page is not measured (terminal, Markdown)
+
+
+# --- Cells ----------------------------------------------------------------------------------------------------
+
+def people(value, column: Column, digits: int) -> str:
+    """A cell as people read it (not yet escaped)."""
+    if value is None:
+        return ""
+    if isinstance(value, Styled):
+        return value.text
+    if isinstance(value, str):
+        return value
+    if column.kind == COUNT or isinstance(value, (bool, int)):
+        return str(value)
+    value = float(value)
+    text = (column.spell or numfmt.sig)(value, digits)
+    return text if math.isfinite(value) else f"{text} {NONFINITE_MARK}"
+
+
+def latex_cell(value, column: Column, digits: int) -> str:
+    """A cell as LaTeX: numbers in math mode (``9.98 \\times 10^{-7}``), text escaped."""
+    from adadelta_cli.formats import latexdoc
+
+    if value is None:
+        return ""
+    if isinstance(value, Styled) or (isinstance(value, str) and column.prose):
+        return latexdoc.prose(getattr(value, "text", value))
+    if isinstance(value, str):
+        return latexdoc.text(value)
+    if column.kind == COUNT or isinstance(value, (bool, int)):
+        return f"${value}$"
+    value = float(value)
+    if math.isnan(value):
+        return r"$\boldsymbol{\mathrm{NaN}}$"
+    if math.isinf(value):
+        return "$" + ("-" if value < 0 else "") + r"\boldsymbol{\infty}$"
+    return f"${numfmt.latex(value, digits)}$"
+
+
+def machine(value) -> str:
+    """A value for CSV: the shortest round-trip digits (numfmt.full), nan/inf/-inf, or the text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    return numfmt.full(value)
+
+
+def json_value(value):
+    """A value for JSON, in lists and dicts too: a NaN or an infinity (which JSON cannot hold) as the string NaN,
+    Infinity or -Infinity."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # a numpy scalar
+        return json_value(value.item())
+    return value
+
+
+def _numeric(column: Column) -> bool:
+    return column.kind != TEXT
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("\n")
+
+
+# --- A terminal -------------------------------------------------------------------------------------------------
+
+def table(doc: Document, digits: int = 6):
+    """The document for a terminal: a Rich Group of lines of text and tables (never Rich markup from the data)."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts = [Text(safe.terminal(doc.title), style="bold")] if doc.headed else []
+    for block in doc.blocks:
+        if isinstance(block, Para):
+            style = "bold" if block.strong else "dim" if block.quiet else ""
+            text = block.text + ("" if block.code is None else " " + block.code)
+            parts.append(Text("\n".join(safe.terminal(line) for line in _lines(text)), style=style))
+        elif isinstance(block, WriteIn):
+            parts.append(Text(safe.terminal(block.label) + " " + "." * 40))
+        elif isinstance(block, Working):
+            parts += [Text(safe.terminal(block.label), style="bold")] + [Text("")] * WORKING_LINES
+        elif isinstance(block, Heading):
+            parts.append(Text(safe.terminal(block.text), style="bold"))
+        elif isinstance(block, Formulas):
+            parts += [Text("  " + f) for f in formula_lines(block.mode)]
+        elif isinstance(block, Table):
+            # What the table leaves out is said below it, as wide as the screen (not the width of a table's part).
+            long = len(block.rows) > LONG_TABLE_ROWS and not block.ruled
+            parts.append(TableRun(block, digits) if long else rich_table(block, digits, notes=False))
+            parts += [Text(safe.terminal(note), style="dim italic") for note in block.notes]
+        elif isinstance(block, Arithmetic):
+            parts.append(ArithmeticRun(block))
+        elif block == "":
+            parts.append(Text(""))
+    return Group(*parts)
+
+
+def rich_table(t: Table, digits: int = 6, notes: bool = True, rows: tuple[int, int] | None = None,
+               widths: list[int] | None = None):
+    """A Rich Table. Headings and cells are Text, so the brackets of E[g²] are never markup; a column is at least
+    as wide as its widest cell, so a number is never cut short.
+
+    ``rows`` (start, stop): only those rows (a block of a long table, see TableRun), the heading and title with the
+    first block only; ``widths``: the columns' widths, the same for every block."""
+    from rich import box
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    body: list[list[str] | Gap] = []
+    styles: list[list[str]] = []
+    start, stop = rows if rows is not None else (0, len(t.rows))
+    for row in t.rows[start:stop + 1]:  # one row more than is shown: where a section ends is seen from the next
+        if isinstance(row, Gap):
+            body.append(row)
+            styles.append([])
+            continue
+        body.append([safe.terminal(people(v, c, digits)) for v, c in zip(row, t.columns)])
+        styles.append([v.style if isinstance(v, Styled) else "" for v in row])
+    shown = stop - start
+    if widths is None:
+        widths = [max([len(c.title), c.room] + [len(cells[i]) for cells in body[:shown]
+                                                 if not isinstance(cells, Gap)]) for i, c in enumerate(t.columns)]
+    first, last = start == 0, stop >= len(t.rows)
+    result = RichTable(title=Text(safe.terminal(t.title)) if t.title and first else None, title_justify="left",
+                       caption=Text("\n".join(safe.terminal(n) for n in t.notes)) if t.notes and notes and last
+                       else None, show_header=first,
+                       caption_justify="left", box=box.SQUARE if t.ruled else box.SIMPLE_HEAD,
+                       show_lines=t.ruled, show_edge=t.edge)
+    for c, width in zip(t.columns, widths):
+        result.add_column(Text(c.title, style="bold" if c.strong else ""),
+                          justify="right" if _numeric(c) else "left", no_wrap=not c.wrap,
+                          min_width=None if c.wrap and rows is None else width, overflow="fold")
+    result.column_groups = [c.group for c in t.columns]  # read when a wide table is shown in parts
+    count = len(t.columns)
+    for i, (cells, style) in enumerate(zip(body[:shown], styles)):
+        after = body[i + 1] if i + 1 < len(body) else None
+        end = t.sections and after is not None and (isinstance(after, Gap) and after.t is None or not isinstance(
+            after, Gap) and not isinstance(cells, Gap) and after[0] != cells[0])
+        if isinstance(cells, Gap) and cells.t is None:
+            result.add_row(*(Text("⋮", style="dim") for _c in range(count)), end_section=t.sections)
+        elif isinstance(cells, Gap):
+            result.add_row(Text(str(cells.t)), Text(_("⋯ %(count)d more") % {"count": cells.count}),
+                           *(Text("") for _c in range(count - 2)), end_section=False)
+        else:
+            result.add_row(*(Text(cell, style=s) for cell, s in zip(cells, style)), end_section=bool(end))
+    return result
+
+
+LONG_TABLE_ROWS = 2000  # a longer table for people is made, and written, a block at a time
+BLOCK_ROWS = 500
+
+
+class TableRun:
+    """A long table for people (``trace --all`` over 300,000 steps) made BLOCK_ROWS rows at a time, each block
+    written as soon as it is made (output.print_fitted), so the first lines appear at once, memory stays that of one
+    block, and a reader that goes away (``| head``) ends the command at the next block.
+
+    Every block has the same column widths: text and step columns as wide as their widest cell, number columns as
+    wide as the widest number ``digits`` significant digits can give (the whole table is never formatted first).
+    Rendered whole (``-o FILE``), it is the same text."""
+
+    def __init__(self, t: Table, digits: int) -> None:
+        self.t, self.digits = t, digits
+        self.widths = _run_widths(t, digits)
+
+    def blocks(self):
+        """(Rich table, first, last) for each block."""
+        count = len(self.t.rows)
+        for start in range(0, count, BLOCK_ROWS):
+            stop = min(count, start + BLOCK_ROWS)
+            yield rich_table(self.t, self.digits, notes=False, rows=(start, stop), widths=self.widths), \
+                start == 0, stop == count
+
+    @staticmethod
+    def trim(lines: list, first: bool, last: bool) -> list:
+        """A block's lines without the blank edges that would stand between blocks."""
+        return lines[0 if first else 1:len(lines) if last else len(lines) - 1]
+
+    def pieces(self):
+        """Each block as a renderable of its own, its edges trimmed: print them one after another."""
+        for block, first, last in self.blocks():
+            yield _Trimmed(block, first, last)
+
+    def __rich_console__(self, console, options):
+        for piece in self.pieces():
+            yield from piece.__rich_console__(console, options)
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        block, _first, _last = next(self.blocks())
+        return Measurement.get(console, options, block)
+
+
+class _Trimmed:
+    """One block of a TableRun, without the blank edge lines that would stand between blocks."""
+
+    def __init__(self, block, first: bool, last: bool) -> None:
+        self.block, self.first, self.last = block, first, last
+
+    def __rich_console__(self, console, options):
+        from rich.segment import Segment
+
+        for line in TableRun.trim(console.render_lines(self.block, options, pad=False), self.first, self.last):
+            yield from line
+            yield Segment.line()
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        return Measurement.get(console, options, self.block)
+
+
+# Numbers that give the longest text with N significant digits: negative, and an exponent of three digits.
+_WIDEST = (-1.2345678901234567e-300, -1.2345678901234567e300, -0.00012345678901234567, -123456.78901234567,
+           float("nan"), float("-inf"))
+
+
+def _run_widths(t: Table, digits: int) -> list[int]:
+    widths = []
+    for i, c in enumerate(t.columns):
+        cells = (row[i] for row in t.rows if not isinstance(row, Gap))
+        if c.kind == TEXT or c.kind == COUNT:
+            found = max((len(safe.terminal(people(v, c, digits))) for v in cells), default=0)
+        else:
+            found = max(len(people(v, c, digits)) for v in _WIDEST)
+            found = max([found] + [len(safe.terminal(people(v, c, digits)))
+                                   for v in itertools.islice(cells, BLOCK_ROWS)])
+        widths.append(max(len(c.title), c.room, found))
+    return widths
+
+
+def formula_lines(mode, notation=None) -> list[str]:
+    """The formulas of ``mode`` (recurrence.Mode), one a line, from the step description."""
+    from adadelta_cli.maths import recurrence
+
+    return [q.equation(mode, notation) for q in recurrence.quantities(mode)]
+
+
+def _arithmetic_texts(block: Arithmetic):
+    """The worked arithmetic as lines of Text, made one step at a time."""
+    from rich.text import Text
+
+    from adadelta_cli.formats import explain as explaining
+
+    if block.legend:
+        yield Text(_(explaining.LEGEND), style="dim")
+        yield Text("")
+    for heading, lines in explaining.iter_blocks(block.report, block.digits, block.show_all,
+                                                 eg2_given=block.eg2_given):
+        if heading is None:
+            yield Text(lines[0], style="dim italic")
+            yield Text("")
+            continue
+        yield Text(heading, style="bold")
+        yield from (Text("  " + line) for line in lines)
+        yield Text("")
+
+
+class ArithmeticRun:
+    """The worked arithmetic for a terminal, made (and written, see output.print_fitted) a few hundred lines at a
+    time: `trace --all --explain | head` shows its first lines at once."""
+
+    LINES = 400
+
+    def __init__(self, block: Arithmetic) -> None:
+        self.block = block
+
+    def pieces(self):
+        from rich.console import Group
+
+        texts = _arithmetic_texts(self.block)
+        while chunk := list(itertools.islice(texts, self.LINES)):
+            yield Group(*chunk)
+
+    def __rich_console__(self, console, options):
+        yield from self.pieces()
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        found = [Measurement.get(console, options, piece) for piece in self.pieces()]
+        return Measurement(max((m.minimum for m in found), default=0), max((m.maximum for m in found), default=0))
+
+
+# --- Markdown ---------------------------------------------------------------------------------------------------
+
+def markdown(doc: Document, digits: int = 6) -> str:
+    return "".join(markdown_pieces(doc, digits))
+
+
+def markdown_pieces(doc: Document, digits: int = 6):
+    """The Markdown document in pieces, made (and written, by whoever reads them) one after another: a long table
+    or worked arithmetic reaches a pipe as it is made. Blank lines at the end are left out."""
+    blank = 0
+    pending: list[str] = []
+    for line in _markdown_lines(doc, digits):
+        if line == "":
+            blank += 1
+            continue
+        pending.append("\n" * blank + line + "\n")
+        blank = 0
+        if len(pending) >= 200:
+            yield "".join(pending)
+            pending = []
+    if pending:
+        yield "".join(pending)
+
+
+def write_pieces(out, pieces) -> None:
+    for piece in pieces:
+        out.write(piece)
+
+
+def _markdown_lines(doc: Document, digits: int):
+    lines = [f"# {safe.markdown(doc.title)}", ""]
+    for block in doc.blocks:
+        if isinstance(block, Para):
+            text = "  \n".join(safe.markdown(line) for line in _lines(block.text))
+            text = f"**{text}**" if block.strong else f"*{text}*" if block.quiet else text
+            if block.code is not None:
+                text += " " + _code_span(safe.terminal(block.code))
+            lines += [text, ""]
+        elif isinstance(block, WriteIn):
+            lines += [safe.markdown(block.label) + " " + "." * 40, ""]
+        elif isinstance(block, Working):
+            lines += [f"**{safe.markdown(block.label)}**", ""] + ["&nbsp;", ""] * WORKING_LINES
+        elif isinstance(block, Heading):
+            lines += ["#" * block.level + " " + safe.markdown(block.text), ""]
+        elif isinstance(block, Formulas):
+            lines += [f"- `{f}`" for f in formula_lines(block.mode)] + [""]  # code: E[g²]_t is never markup
+        elif isinstance(block, Table):
+            yield from lines
+            lines = []
+            yield from _markdown_table_lines(block, digits)
+            lines += [""]
+        elif isinstance(block, Arithmetic):
+            yield from lines
+            lines = []
+            yield from _explanation_block(block)
+            lines += [""]
+    yield from lines
+
+
+def _explanation_block(block: Arithmetic):
+    """The worked arithmetic as a fenced code block, a line at a time: the fence is longer than any run of
+    backticks the text can hold (they can come only from the parameters' names)."""
+    from adadelta_cli.formats import explain
+
+    report = block.report
+    fence = "`" * max([3] + [len(run) + 1 for name in report.names for run in re.findall("`+", name)])
+    yield f"{fence}text"
+    yield _(explain.LEGEND)
+    for heading, lines in explain.iter_blocks(report, block.digits, block.show_all, eg2_given=block.eg2_given):
+        yield ""
+        yield lines[0] if heading is None else "\n".join([heading] + [f"  {line}" for line in lines])
+    yield fence
+
+
+def _code_span(text: str) -> str:
+    """``text`` as a Markdown code span: a fence of more backticks than any run inside, so it cannot close early."""
+    fence = "`" * (1 + max([0] + [len(run) for run in re.findall("`+", text)]))
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def markdown_table(t: Table, digits: int = 6) -> list[str]:
+    return list(_markdown_table_lines(t, digits))
+
+
+def _markdown_table_lines(t: Table, digits: int = 6):
+    if t.title:
+        yield f"**{safe.markdown(t.title)}**"
+        yield ""
+    headings = [f"**{safe.markdown(c.title)}**" if c.strong else safe.markdown(c.title) for c in t.columns]
+    yield "| " + " | ".join(headings) + " |"
+    yield "|" + "|".join("---:" if _numeric(c) else ":---" for c in t.columns) + "|"
+    for row in t.rows:
+        if isinstance(row, Gap):
+            cells = ["⋮"] * len(t.columns) if row.t is None else \
+                [str(row.t), _("⋯ %(count)d more") % {"count": row.count}] + [""] * (len(t.columns) - 2)
+        else:
+            cells = [safe.markdown(people(v, c, digits)) for v, c in zip(row, t.columns)]
+        yield "| " + " | ".join(cell or " " for cell in cells) + " |"
+    if t.notes:
+        yield ""
+        yield from (f"*{safe.markdown(n)}*  " for n in t.notes)
+
+
+# --- LaTeX ------------------------------------------------------------------------------------------------------
+
+def latex(doc: Document, digits: int = 6, fragment: bool = False) -> str:
+    """A complete document (pdflatex; xelatex with ctex where the text is Chinese), or with ``fragment`` its body."""
+    from adadelta_cli.formats import latexdoc
+
+    body, texts = latex_body(doc, digits)
+    return latexdoc.document(doc.title, body, fragment, extra_text=tuple(texts))
+
+
+def latex_pages(docs: list[Document], title: str, digits: int = 6) -> str:
+    """Several documents in one, each on pages of its own (its title heading it): one file for one print job."""
+    from adadelta_cli.formats import latexdoc
+
+    pages: list[str] = []
+    texts: list[str] = []
+    for n, doc in enumerate(docs):
+        body, words = latex_body(doc, digits)
+        texts += [doc.title, *words]
+        pages += ([r"\clearpage"] if n else []) + [rf"\section*{{{latexdoc.text(doc.title)}}}", *body]
+    return latexdoc.document(title, pages, False, extra_text=tuple(texts), headed=False)
+
+
+def latex_body(doc: Document, digits: int = 6) -> tuple[list[str], list[str]]:
+    """The LaTeX lines of ``doc``'s blocks, and the texts in them a LaTeX engine must be able to set."""
+    from adadelta_cli.formats import latexdoc
+
+    body: list[str] = []
+    texts: list[str] = [*doc.words]
+    for block in doc.blocks:
+        if isinstance(block, Para):
+            texts.append(block.text)
+            text = r" \\ ".join(latexdoc.prose(line) for line in _lines(block.text))
+            text = rf"\textbf{{{text}}}" if block.strong else rf"\emph{{{text}}}" if block.quiet else text
+            if block.code is not None:
+                texts.append(block.code)
+                text += r" \texttt{" + latexdoc.text(block.code) + "}"
+            body += [r"{\raggedright " + text + r"\par}", ""]  # long numbers break at spaces, never past the margin
+        elif isinstance(block, WriteIn):
+            texts.append(block.label)
+            body += [r"\noindent " + latexdoc.text(block.label) + r" \rule{9cm}{0.4pt}", r"\bigskip", ""]
+        elif isinstance(block, Working):
+            texts.append(block.label)
+            body += [r"\par\noindent\begin{minipage}{\linewidth}" + latexdoc.prose(block.label) + r"\par\smallskip",
+                     # An empty frame: a strut as high as the room, a rule as wide as the line (less the frame).
+                     rf"\noindent\fbox{{\rule{{0pt}}{{{block.height:.1f}cm}}"
+                     r"\rule{\dimexpr\linewidth-2\fboxsep-2\fboxrule\relax}{0pt}}\end{minipage}", r"\medskip", ""]
+        elif isinstance(block, Heading):
+            texts.append(block.text)
+            command = {1: "section", 2: "subsection"}.get(block.level, "subsubsection")
+            body += [rf"\{command}*{{\raggedright {latexdoc.prose(block.text)}}}", ""]
+        elif isinstance(block, Formulas):
+            body += [*latexdoc.align(latexdoc.formulas(block.mode)), ""]
+        elif isinstance(block, Table):
+            texts += [block.title or "", *block.notes, *(v for row in block.rows if not isinstance(row, Gap)
+                                                        for v in row if isinstance(v, str))]
+            body += latex_table(block, digits) + [""]
+        elif isinstance(block, Arithmetic):
+            body += latexdoc.explanation(block.report, block.digits, block.show_all, block.eg2_given)
+    return body, texts
+
+
+def _latex_heading(c: Column) -> str:
+    from adadelta_cli.formats import latexdoc
+
+    if c.latex is None and c.kind == COUNT:
+        return f"${latexdoc.text(c.title)}$"
+    return f"${c.latex}$" if c.latex is not None else latexdoc.prose(c.title)
+
+
+def _latex_rows(t: Table, digits: int) -> list[list[str]]:
+    from adadelta_cli.formats import latexdoc
+
+    rows = []
+    for row in t.rows:
+        if isinstance(row, Gap) and row.t is None:
+            rows.append([r"$\vdots$"] * len(t.columns))
+        elif isinstance(row, Gap):
+            rows.append([f"${row.t}$", latexdoc.text(_("⋯ %(count)d more") % {"count": row.count}).replace(
+                "⋯", r"$\cdots$")] + [""] * (len(t.columns) - 2))
+        else:
+            rows.append([latex_cell(v, c, digits) for v, c in zip(row, t.columns)])
+    return rows
+
+
+def _keys(t: Table) -> int:
+    """How many leading columns start every part of a table set in parts: those before the first group (t, g_t
+    before the optimizers' pairs), else t and a parameter's name."""
+    groups = [c.group for c in t.columns]
+    if any(groups):
+        return next(i for i, g in enumerate(groups) if g is not None)
+    return 1 + (len(t.columns) > 1 and not _numeric(t.columns[1]))
+
+
+def latex_table(t: Table, digits: int = 6) -> list[str]:
+    """A longtable: its heading repeated on each page, its columns of fixed widths (so that the heading lines up
+    on the first LaTeX run), in the largest size that keeps it inside the margins. A column of sentences (a
+    verdict's note) takes the width the others leave and wraps there; a table too wide even in the smallest size is
+    set as several, the key columns (t, param) starting each. ``ruled``: a grid with room to write in."""
+    from adadelta_cli.formats import latexdoc
+
+    headings = [_latex_heading(c) for c in t.columns]
+    rows = _latex_rows(t, digits)
+    widths = latexdoc.widths_em([[h] + [r[i] for r in rows] for i, h in enumerate(headings)])
+    widths = [max(w, 6.5) if c.room else w for c, w in zip(t.columns, widths)]
+    keys = _keys(t)
+    if any(c.wrap for c in t.columns):
+        fixed = sum(w + latexdoc.GAP_EM for c, w in zip(t.columns, widths) if not c.wrap)
+        room = max((latexdoc.FIT_EM - fixed) / sum(c.wrap for c in t.columns) - latexdoc.GAP_EM, 10.0)
+        widths = [min(w, room) if c.wrap else w for c, w in zip(t.columns, widths)]
+        groups = [list(range(len(widths)))]
+    else:
+        groups = latexdoc.column_groups(widths, keys=keys)
+    rule = "|" if t.ruled else ""
+    out = [r"\noindent\textbf{" + latexdoc.prose(t.title) + r"}\par\nopagebreak"] if t.title else []
+    sizes = [latexdoc.font_for_widths([widths[i] for i in group]) for group in groups]
+    size = max(sizes, key=[s for s, _scale in latexdoc.SIZES].index)  # every part in one size: the smallest needed
+    for n, group in enumerate(groups):
+        def align(i: int) -> str:
+            c = t.columns[i]
+            return ("c" if i < keys else "r") if t.ruled else "r" if _numeric(c) and not c.wrap else "l"
+
+        spec = rule + rule.join(latexdoc.fixed_column(align(i), widths[i]) for i in group) + rule
+        head = " & ".join(headings[i] for i in group) + r" \\ \hline"
+        out += ["{" + size + r"\renewcommand{\arraystretch}{"
+                + ("1.9" if t.ruled else "1.25") + "}", rf"\begin{{longtable}}{{{spec}}}", r"\hline", head,
+                r"\endfirsthead", r"\hline", head, r"\endhead", r"\hline", r"\endfoot"]
+        out += [" & ".join(cells[i] or (r"\rule{0pt}{4ex}" if t.ruled else "") for i in group)
+                + (r" \\ \hline" if t.ruled else r" \\") for cells in rows]
+        if n == len(groups) - 1:
+            out += [r"\multicolumn{" + str(len(group)) + r"}{l}{\emph{" + latexdoc.text(note) + r"}} \\"
+                    for note in t.notes]
+        out += [r"\end{longtable}}", ""]
+    return out[:-1]
+
+
+# --- CSV and JSON -----------------------------------------------------------------------------------------------
+
+def _csv_text(text: str, spreadsheet: bool) -> str:
+    """A text cell; with ``spreadsheet``, one a spreadsheet would take as a formula starts with '."""
+    if spreadsheet and text[:1] in ("=", "+", "-", "@"):
+        try:
+            float(text)
+        except ValueError:
+            text = "'" + text
+    return safe.csv_cell(text)
+
+
+def _cells(row, columns: list[str]):
+    """A record's cells in the columns' order (a record may be a dict holding more keys than CSV has columns)."""
+    return [row.get(c) for c in columns] if isinstance(row, dict) else row
+
+
+def write_csv(out, records: Records) -> None:
+    """``records`` as CSV to ``out`` (a text stream): comment lines, the header, a row a record."""
+    for line in records.comments:
+        out.write(line + "\n")
+    out.write(",".join(records.columns) + "\n")
+    rows = iter(records.rows)
+    while chunk := list(itertools.islice(rows, SLICE)):
+        out.write("".join(",".join(_csv_text(v, records.spreadsheet) if isinstance(v, str) else machine(v)
+                                   for v in _cells(row, records.columns)) + "\n" for row in chunk))
+
+
+def csv(records: Records) -> str:
+    buffer = io.StringIO()
+    write_csv(buffer, records)
+    return buffer.getvalue()
+
+
+def write_json(out, records: Records) -> None:
+    """``records`` as the contract's JSON document to ``out``: settings, then the records one a line, then
+    ``extra``'s keys (jsonout's layout)."""
+    from adadelta_cli.formats import jsonout
+
+    if records.document is not None:
+        out.write(jsonout.value(json_value(records.document)) + "\n")
+        return
+    out.write(jsonout.head(records.settings or {}, records.key))
+    rows, first = iter(records.rows), True
+    while chunk := list(itertools.islice(rows, SLICE)):
+        out.write(jsonout.record_lines(({k: json_value(v) for k, v in (
+            row.items() if isinstance(row, dict) else zip(records.columns, row))} for row in chunk), first))
+        first = False
+    out.write("]" if first else "\n  ]")
+    for key, item in (records.extra or {}).items():
+        out.write(f',\n  "{key}": ' + jsonout.value(json_value(item)).replace("\n", "\n  "))
+    out.write("\n}\n")
+
+
+def json(records: Records) -> str:
+    buffer = io.StringIO()
+    write_json(buffer, records)
+    return buffer.getvalue()
+
+
+
+
+def text(doc: Document, fmt: str, digits: int = 6, fragment: bool = False) -> str:
+    """A document for people as text: ``table`` (plain, for a file), ``markdown`` or ``latex``."""
+    if fmt == "markdown":
+        return markdown(doc, digits)
+    if fmt == "latex":
+        return latex(doc, digits, fragment)
+    group = table(doc, digits)
+    return output.render_text(group, width=table_width(group))
+
+
+def table_width(renderable) -> int:
+    """The width a table needs so that nothing in it is cut."""
+    from rich.console import Console
+
+    console = Console(width=10_000)
+    return console.measure(renderable).maximum
+
+
+def write_report(fmt: str, target: Path | None, digits: int = 6, *, document=None, records=None,
+                 fragment: bool = False, console=None) -> None:
+    """A command's report in ``fmt``, through the one writer of that format (``writers``): ``document()`` for
+    people (table, Markdown, LaTeX), ``records()`` for machines (CSV, JSON, written a slice at a time). A table goes
+    to a terminal fitted to its width, to a file or a pipe whole."""
+    if fmt in ("csv", "json"):
+        data = records()
+        output.emit_stream(lambda out: (write_csv if fmt == "csv" else write_json)(out, data), target)
+    elif fmt == "markdown":
+        doc = document()
+        output.emit_stream(lambda out: write_pieces(out, markdown_pieces(doc, digits)), target)
+    elif fmt == "latex" or (target is not None and not output.is_stdout(target)):
+        output.emit(text(document(), fmt, digits, fragment), target)
+    else:
+        output.print_fitted(table(document(), digits), console or output.stdout_console())

@@ -1,0 +1,430 @@
+"""The Adadelta recurrence (Zeiler 2012, Algorithm 1) as pure functions over numpy arrays.
+
+For each parameter and each step t = 1, 2, ...::
+
+    g_eff_t    = ±g_t + wd·x_{t−1}                       (− with maximize; wd only in coupled mode)
+    E[g²]_t    = ρ·E[g²]_{t−1} + (1−ρ)·g_eff_t²
+    η_t        = √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε)
+    Δx_t       = −η_t·g_eff_t
+    E[Δx²]_t   = ρ·E[Δx²]_{t−1} + (1−ρ)·Δx_t²             (the accumulator takes the unscaled Δx_t)
+    x_t        = x_{t−1} + lr·Δx_t                        (decoupled mode: x_{t−1}·(1 − lr·wd) + lr·Δx_t)
+
+Nothing here reads files, prints or knows about the command line. ``init`` builds a state, ``update`` takes one
+step and returns the step's record with the new state, ``run`` folds ``update`` over a sequence of gradients.
+
+>>> steps = run([[0.1], [0.2], [0.15]], Settings())
+>>> [float(f"{v:.6g}") for v in steps.eg2[:, 0]]
+[0.0005, 0.002475, 0.00347625]
+>>> [float(f"{v:.6g}") for v in steps.dx[:, 0]]
+[-0.00446767, -0.00568137, -0.00480087]
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from adadelta_cli.errors import NumericError, SettingsError
+from adadelta_cli.i18n import _f
+from adadelta_cli.maths.arith import Arith, arithmetic, fma32, fma64  # noqa: F401  (the arithmetic has its own module)
+from adadelta_cli.maths.formulas import (  # noqa: F401  (the engine's names for them)
+    FIELDS,
+    Settings,
+    State,
+    Step,
+    compute_dx,
+    compute_edx2,
+    compute_eg2,
+    compute_eta,
+    compute_g_eff,
+    compute_x,
+    delta,
+    effective_gradient,
+    init,
+    next_edx2,
+    next_eg2,
+    next_x,
+    rate,
+    storage_dtype,
+)
+from adadelta_cli.maths.recurrence import Mode, run_step
+from adadelta_cli.maths.settings import DTYPES, WEIGHT_DECAY_MODES  # noqa: E402,F401  (one home: the settings module)
+
+
+def update(g, state: State, settings: Settings, *, eg2: np.ndarray | None = None) -> tuple[Step, State]:
+    """One Adadelta step: the step's record and the new state. ``eg2`` overrides E[g²]_t (given, not computed).
+
+    >>> step, new = update(np.array([0.1]), init(), Settings())
+    >>> float(step.eg2[0]), float(f"{step.eta[0]:.6g}"), float(f"{step.dx[0]:.6g}")
+    (0.0005000000000000004, 0.0446767, -0.00446767)
+    """
+    ops = settings.ops()
+    g = ops.cast(g)
+    values = {"g": g, "eg2_prev": state.eg2, "edx2_prev": state.edx2, "x_prev": state.x}
+    # Overflow and 0/0 are let through here and reported, with their step, by check_finite.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        run_step(values, settings, ops, given=None if eg2 is None else {"eg2": ops.cast(eg2)})
+    v = values
+    return (Step(g, v.get("g_eff", g), v["eg2"], state.edx2, v["eta"], v["dx"], v["edx2"], v["x"]),
+            State(v["eg2"], v["edx2"], v["x"]))
+
+
+SCALAR_MAX_PARAMS = 32  # float64 traces of this many parameters or fewer may go column by column in plain Python
+# A trace this small is worked out in plain Python even where the kernel is built: loading the kernel (ctypes, its
+# checksum) costs about 2 ms in a fresh process, plain Python about 0.6 ms for 3 values and 2.7 ms for 2,000
+# (measured; the same bits either way).
+KERNEL_MIN_VALUES = 1000
+# "numpy" is the description's own loop (recurrence.run_step over numpy rows); "python" and "kernel" are the fast
+# paths held bit for bit to it; "auto"/"sequential" choose by the trace's shape and the ADADELTA_ENGINE setting.
+METHODS = ("auto", "sequential", "kernel", "numpy", "python")
+ENGINES = ("auto", "numpy", "python", "kernel")
+
+
+def engine_setting() -> str:
+    """The engine asked for in the environment: ADADELTA_ENGINE=auto|numpy|python|kernel (the fast paths only
+    where they apply: float64, Algorithm 1's order); ADADELTA_KERNEL=numpy switches the kernel off. Read at each
+    run, so a choice never depends on what happens to be imported."""
+    import os
+
+    chosen = os.environ.get("ADADELTA_ENGINE", "").strip().lower() or "auto"
+    if chosen not in ENGINES:
+        raise SettingsError(_f("ADADELTA_ENGINE must be one of %(engines)s, got %(value)s",
+                               engines=", ".join(ENGINES), value=repr(chosen)))
+    return chosen
+
+
+def run(grads, settings: Settings, state: State | None = None, *, method: str = "auto",
+        derived: bool = True) -> Step:
+    """Fold ``update`` over ``grads`` (shape steps × parameters); each field of the result has that shape.
+
+    Every method gives the same doubles. ``method``: "numpy" steps through the formulas above, a row of
+    parameters at a time; "kernel" runs the same operations in the compiled float64 kernel (adadelta_cli.maths.kernel);
+    "python" runs them a parameter at a time in plain Python floats (adadelta_cli.maths.scalar; float64); "sequential"
+    (or "auto") is the kernel where it is built and the settings are float64, else "python" for up to
+    SCALAR_MAX_PARAMS float64 parameters (quicker there than numpy's passes over short rows), else "numpy".
+    ``derived=False`` leaves η and Δx out of the result (None): they follow from the rest elementwise
+    (``derive``), and a wide trace is spared two arrays.
+    Raises NumericError, naming the step and parameter, where a value stops being a finite number.
+    """
+    grads = np.asarray(grads, dtype=np.float64)
+    if grads.ndim == 1:
+        grads = grads[:, None]
+    if state is None:
+        state = init(size=grads.shape[1], dtype=settings.dtype)
+    return advance(grads, settings, state, method=method, derived=derived)[0]
+
+
+def advance(grads: np.ndarray, settings: Settings, state: State, *, method: str = "auto",
+            first_step: int = 1, derived: bool = True) -> tuple[Step, State]:
+    """``run`` for one block of a longer trace: the block's records and the state after it."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    out, state = sequential(grads, settings, state, method=method, derived=derived)
+    check_finite(out, settings, first_step)
+    return out, state
+
+
+def _fast_paths_apply(settings: Settings) -> bool:
+    """The fast paths (plain Python, the kernel) compute float64 with torch's fused roundings only."""
+    return settings.dtype == "float64" and settings.arithmetic in ("fused", "foreach") and \
+        settings.subnormals == "keep"
+
+
+def _kernel_applies(settings: Settings) -> bool:
+    if not _fast_paths_apply(settings):
+        return False
+    from adadelta_cli.maths import kernel
+
+    return kernel.available()
+
+
+def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: str = "sequential",
+               derived: bool = True) -> tuple[Step, State]:
+    """The formulas step by step, written in place into the output arrays (no allocation per step).
+
+    ``method``: "numpy", "python", "kernel" (an error where it is not built), or "sequential"/"auto" (the
+    kernel where it applies, else by shape). ``derived=False``: η and Δx are not kept (None in the result).
+    """
+    if settings.per_parameter:
+        return _by_groups(grads, settings, state, method=method, derived=derived)
+    steps, size = grads.shape
+    ops = settings.ops(size)
+    g = ops.cast(grads)  # beyond float32's range: infinite, as a float32 framework reads it
+    mode = Mode.of(settings)
+    differs = mode.g_eff
+    if method == "kernel" and not _kernel_applies(settings):
+        raise ValueError("the compiled float64 kernel is not available here (or the dtype is not float64)")
+    if method == "python" and not _fast_paths_apply(settings):
+        raise ValueError("the plain Python engine computes float64 with fused roundings only")
+    # The fast paths follow Algorithm 1's order; TensorFlow.js's E[g²]_{t−1} in η is the description's loop only.
+    loop_only = settings.rate_eg2 == "previous"
+    if loop_only and method in ("kernel", "python"):
+        raise ValueError("E[g²]_{t−1} in η is computed by the description's loop (method 'numpy')")
+    derived = derived or loop_only  # η then needs E[g²]_{t−1}: kept, not derived later
+    if method in ("sequential", "auto"):
+        method = _choose(settings, steps, size, loop_only)
+    threads = 1
+    if method == "kernel":
+        from adadelta_cli.maths import kernel
+
+        threads = kernel.threads_for(steps, size)
+
+    def new(shape):
+        return empty(shape, ops.dtype)
+
+    g_eff_all = new(g.shape) if differs else g
+    eg2_all, x_all = new(g.shape), new(g.shape)
+    eta_all, dx_all = (new(g.shape), new(g.shape)) if derived or method == "python" else (None, None)
+    edx2_all = new((steps + 1, size))  # row t holds E[Δx²]_t: both edx2 and edx2_prev
+    edx2_all[0] = state.edx2
+    coupled = bool(settings.weight_decay) and settings.weight_decay_mode == "coupled"
+    decoupled = bool(settings.weight_decay) and settings.weight_decay_mode == "decoupled"
+    if method == "kernel":
+        kernel.run(np.ascontiguousarray(g), g_eff_all if differs else None, eg2_all, edx2_all[1:], eta_all, dx_all,
+                   x_all, state.eg2, state.edx2, state.x, threads=threads, **kernel_settings(settings))
+    elif method == "python":
+        from adadelta_cli.maths import scalar
+
+        for j in range(size):
+            columns = scalar.column(g[:, j], float(state.eg2[j]), float(state.edx2[j]), float(state.x[j]),
+                                    rho=settings.rho, eps=settings.eps, lr=settings.lr_value,
+                                    wd=settings.weight_decay, decay=settings.decay_factor,
+                                    maximize=settings.maximize, coupled=coupled, decoupled=decoupled)
+            for target, values in zip((g_eff_all if differs else None, eg2_all, edx2_all, eta_all, dx_all, x_all),
+                                      columns):
+                if target is not None:
+                    target[:, j] = values
+        if not derived:
+            eta_all = dx_all = None
+    else:
+        eta_row, dx_row = (None, None) if derived else (np.empty(size, ops.dtype), np.empty(size, ops.dtype))
+        eg2, x = state.eg2, state.x
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for t in range(steps):
+                values = {"g": g[t], "eg2_prev": eg2, "edx2_prev": edx2_all[t], "x_prev": x}
+                run_step(values, settings, ops, mode, out={
+                    "g_eff": g_eff_all[t] if differs else None, "eg2": eg2_all[t],
+                    "eta": eta_all[t] if derived else eta_row, "dx": dx_all[t] if derived else dx_row,
+                    "edx2": edx2_all[t + 1], "x": x_all[t]})
+                eg2, x = values["eg2"], values["x"]
+    out = Step(g, g_eff_all, eg2_all, edx2_all[:-1], eta_all, dx_all, edx2_all[1:], x_all)
+    if steps == 0:
+        return out, state
+    return out, State(eg2_all[-1].copy(), edx2_all[-1].copy(), x_all[-1].copy())
+
+
+def _choose(settings: Settings, steps: int, size: int, loop_only: bool) -> str:
+    """The engine for a trace of this shape: the one ADADELTA_ENGINE asks for where it applies, else by shape
+    (plain Python for a short, narrow float64 trace, the kernel where it is built, plain Python for a few float64
+    parameters, else the description's loop over numpy rows)."""
+    chosen = engine_setting()
+    if loop_only or chosen == "numpy":
+        return "numpy"
+    if not _fast_paths_apply(settings):
+        return "numpy"
+    if chosen == "python":
+        return "python"
+    if chosen == "kernel" and _kernel_applies(settings):
+        return "kernel"
+    if settings.dtype == "float64" and size <= SCALAR_MAX_PARAMS and steps * size < KERNEL_MIN_VALUES:
+        return "python"
+    if _kernel_applies(settings):
+        return "kernel"
+    if settings.dtype == "float64" and size <= SCALAR_MAX_PARAMS:
+        return "python"
+    return "numpy"
+
+
+def replayable(settings: Settings) -> bool:
+    """Whether the kernel can work a trace out again on demand (Replay): float64, one lr and one weight decay for
+    every parameter, η by Algorithm 1."""
+    return not settings.per_parameter and settings.rate_eg2 == "current" and _kernel_applies(settings)
+
+
+class Replay:
+    """A float64 trace kept as what it starts from, the gradients, the settings and the state before step 1:
+    any quantity's history is worked out again by the kernel when it is asked for (the same operations, so the
+    same bits), and only what is asked for is kept. A wide trace whose reader wants two quantities never holds the
+    other three: the memory written, not the arithmetic, is most of its time.
+
+    The gradients are not copied: a digest of each column, taken in the first run, is checked by every later run,
+    which raises ValueError where they have been changed meanwhile rather than give another trace's values.
+    """
+
+    def __init__(self, grads: np.ndarray, settings: Settings, state: State) -> None:
+        self.grads = np.ascontiguousarray(grads, dtype=np.float64)
+        self.settings = settings
+        self.state = State(*(np.ascontiguousarray(v, dtype=np.float64) for v in state))
+        self.differs = bool(settings.maximize or (settings.weight_decay and settings.weight_decay_mode == "coupled"))
+        self.digest: np.ndarray | None = None
+
+    def run(self) -> State:
+        """The state after the last step (nothing else is kept); the first call takes the gradients' digest."""
+        return self._run({})
+
+    def histories(self, names) -> dict[str, np.ndarray]:
+        """The histories ``names`` (of FIELDS), worked out in one run; edx2 and edx2_prev come together (one
+        array, two views)."""
+        steps, size = self.grads.shape
+        out: dict[str, np.ndarray] = {}
+        for name in names:
+            if name in ("edx2", "edx2_prev"):
+                if "edx2" not in out:
+                    both = empty((steps + 1, size), np.float64)
+                    both[0] = self.state.edx2
+                    out["edx2_prev"], out["edx2"] = both[:-1], both[1:]
+            elif name == "g" or (name == "g_eff" and not self.differs):
+                out[name] = self.grads
+            else:
+                out[name] = empty((steps, size), np.float64)
+        self._run(out)
+        return out
+
+    def _run(self, out: dict) -> State:
+        from adadelta_cli.maths import kernel
+
+        steps, size = self.grads.shape
+        digest = np.empty(size, np.uint64)
+        end = kernel.run(self.grads, out.get("g_eff") if self.differs else None, out.get("eg2"), out.get("edx2"),
+                         out.get("eta"), out.get("dx"), out.get("x"), *self.state, digest=digest,
+                         **kernel_settings(self.settings))
+        if self.digest is None:
+            self.digest = digest
+        elif not np.array_equal(digest, self.digest):
+            raise ValueError("the gradients given to trace() have been changed since, so the quantities not yet "
+                             "read cannot be worked out again; trace a copy (trace(g.copy())) to change g freely")
+        return State(*end)
+
+
+def kernel_settings(settings: Settings) -> dict:
+    """The keyword arguments of kernel.run for scalar float64 settings."""
+    return dict(rho=settings.rho, eps=settings.eps, lr=settings.lr_value, wd=settings.weight_decay,
+                decay=settings.decay_factor, maximize=settings.maximize,
+                coupled=bool(settings.weight_decay) and settings.weight_decay_mode == "coupled",
+                decoupled=bool(settings.weight_decay) and settings.weight_decay_mode == "decoupled")
+
+
+def _by_groups(grads: np.ndarray, settings: Settings, state: State, *, method: str,
+               derived: bool) -> tuple[Step, State]:
+    """Per-parameter lr or weight decay, as parameter groups: the parameters sharing both run as one trace with
+    scalar settings (the columns are independent), so each group takes the fastest method that applies."""
+    import dataclasses
+
+    steps, size = grads.shape
+    lrs = settings.lr if isinstance(settings.lr, list) else [settings.lr] * size
+    wds = settings.weight_decay if isinstance(settings.weight_decay, list) else [settings.weight_decay] * size
+    groups: dict[tuple, list[int]] = {}
+    for j, key in enumerate(zip(lrs, wds)):
+        groups.setdefault(key, []).append(j)
+    dtype = np.dtype(storage_dtype(settings.dtype))
+    fields: dict[str, np.ndarray | None] = {}
+    after = [np.empty(size, dtype) for _ in State._fields]
+    for (lr, wd), columns in groups.items():
+        cols = np.array(columns)
+        scalar = dataclasses.replace(settings, lr=lr, weight_decay=wd)
+        part, end = sequential(np.ascontiguousarray(grads[:, cols]), scalar,
+                               State(*(np.asarray(v)[cols] for v in state)), method=method, derived=derived)
+        for name, values in zip(Step._fields, part):
+            if values is None:
+                fields[name] = None
+                continue
+            if name not in fields:
+                fields[name] = np.empty((steps, size), values.dtype)
+            fields[name][:, cols] = values
+        for whole, values in zip(after, end):
+            whole[cols] = values
+    return Step(**{name: fields.get(name) for name in Step._fields}), State(*after)
+
+
+def empty(shape, dtype) -> np.ndarray:
+    """np.empty without numpy's request for transparent huge pages (madvise), which numpy makes for arrays of 4 MB
+    or more: where Linux must first compact memory to find huge pages, the first writes to a freshly allocated
+    trace wait for it (seconds for a few hundred MB, measured). numpy's own switch is turned off for the
+    allocation only, then back to what it was."""
+    switch = _MADVISE_HUGEPAGE
+    if switch is None or math.prod(shape) * np.dtype(dtype).itemsize < 1 << 22:
+        return np.empty(shape, dtype)
+    previous = switch(False)
+    try:
+        return np.empty(shape, dtype)
+    finally:
+        switch(previous)
+
+
+def _madvise_switch():
+    """numpy's own switch for its huge-page request (numpy._core in numpy 2, numpy.core before), or None."""
+    import importlib
+
+    for module in ("numpy._core.multiarray", "numpy.core.multiarray"):
+        try:
+            return importlib.import_module(module)._set_madvise_hugepage
+        except (ImportError, AttributeError):
+            continue
+    return None
+
+
+_MADVISE_HUGEPAGE = _madvise_switch()
+
+
+def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, settings: Settings) -> tuple[np.ndarray,
+                                                                                                  np.ndarray]:
+    """(η, Δx) from E[Δx²]_{t−1}, E[g²]_t and g_eff, any shape: exactly the values the recurrence computed."""
+    shape = np.broadcast_shapes(np.shape(edx2_prev), np.shape(eg2), np.shape(g_eff))
+    if shape and _kernel_applies(settings):
+        from adadelta_cli.maths import kernel
+
+        eta, dx = empty(shape, np.float64), empty(shape, np.float64)
+        kernel.derive(*np.broadcast_arrays(edx2_prev, eg2, g_eff), settings.eps, eta, dx)
+        return eta, dx
+    ops = settings.ops()
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        eta = rate(edx2_prev, eg2, settings.eps, ops)
+        return eta, delta(eta, g_eff, ops)
+
+
+def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
+    """Raise NumericError at the first step whose record holds a NaN or an infinity, saying why."""
+    # A NaN or an infinity anywhere reaches E[g²], E[Δx²] or x in the same step, and none of the three ever
+    # becomes finite again (ρ·inf, inf + a square, x + inf stay inf or NaN; a NaN stays a NaN): the last step
+    # is a cheap first look.
+    if settings.nonfinite == "continue":  # IEEE arithmetic goes on, as the frameworks do (first_nonfinite says where)
+        return
+    if trace.g.shape[0] == 0 or all(np.isfinite(column[-1]).all() for column in (trace.eg2, trace.edx2, trace.x)):
+        return
+    bad = np.zeros(trace.g.shape, dtype=bool)
+    for column in trace:
+        if column is not None:
+            bad |= ~np.isfinite(column)
+    if not bad.any():
+        return
+    t, p = (int(i) for i in np.argwhere(bad)[0])
+    row = {name: float(column[t, p]) for name, column in zip(FIELDS, trace) if column is not None}
+    if trace.eta is None:  # a trace kept without η and Δx: this one place is worked out again
+        eta, dx = derive(trace.edx2_prev[t, p], trace.eg2[t, p], trace.g_eff[t, p], settings)
+        row.update(eta=float(eta), dx=float(dx))
+    where = f"step {t + first_step}" + (f", parameter {p + 1}" if trace.g.shape[1] > 1 else "")
+    if not math.isfinite(row["eg2"]):
+        why = (f"E[g²] overflows (g = {row['g_eff']!r}; its square exceeds the largest "
+               f"{settings.dtype}); scale the gradients down")
+    elif math.isnan(row["eta"]):
+        from adadelta_cli.maths.recurrence import BY_NAME, Mode
+
+        formula = BY_NAME["eta"].equation(Mode.of(settings))  # the formula as every other output prints it
+        why = f"{formula} is 0/0: E[g²]_t = 0 and ε = 0; give ε > 0 (--eps) or a non-zero gradient"
+    elif math.isinf(row["eta"]):
+        why = "η divides by √(E[g²]_t + ε) = 0 (ε = 0 with a zero gradient); give ε > 0 (--eps)"
+    else:
+        why = f"the update is no longer a finite number ({row})"
+    raise NumericError(_f('%(where)s: %(reason)s', where=where, reason=why))
+
+
+def first_nonfinite(trace: Step) -> tuple[int, int] | None:
+    """(step index from 0, parameter) of the first NaN or infinity in a trace's record, or None."""
+    if trace.g.shape[0] == 0 or all(np.isfinite(column[-1]).all() for column in (trace.eg2, trace.edx2, trace.x)):
+        return None
+    bad = np.zeros(trace.g.shape, dtype=bool)
+    for column in trace:
+        if column is not None:
+            bad |= ~np.isfinite(column)
+    return tuple(int(i) for i in np.argwhere(bad)[0]) if bad.any() else None

@@ -1,0 +1,215 @@
+"""The step's quantities, one function each (each formula in one place), the settings they read, and the state
+and record they fill. The description (``recurrence``) names these functions; the engine (``core``) runs them.
+
+>>> settings = Settings()
+>>> float(next_eg2(0.0, 0.1, settings.rho))
+0.0005000000000000004
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from adadelta_cli.errors import SettingsError
+from adadelta_cli.i18n import _f
+from adadelta_cli.maths.arith import Arith, arithmetic, fma32, fma64  # noqa: F401  (the arithmetic has its own module)
+from adadelta_cli.maths.settings import DTYPES, WEIGHT_DECAY_MODES  # noqa: F401  (one home: the settings module)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The hyperparameters of one run. Defaults are the article's and the paper's."""
+
+    rho: float = 0.95  # ρ (the article's γ): decay of both running averages
+    eps: float = 1e-6  # ε: added inside both square roots
+    lr: float | list = 1.0  # multiplies the step applied to x, never the accumulator (a list: one per parameter)
+    weight_decay: float | list = 0.0  # (a list: one per parameter)
+    weight_decay_mode: str = "coupled"  # coupled: PyTorch's L2 in the gradient; decoupled: Keras 3's shrink of x
+    maximize: bool = False  # ascend: the gradient is negated before anything else
+    dtype: str = "float64"  # float32 follows torch.optim.Adadelta's CPU kernels operation by operation
+    lr_dtype: str = "float64"  # float32: lr held in float32, as Keras keeps it (a float32 variable)
+    hyper_float32: str = ""  # the hyperparameters rounded to float32 (already rounded in the values above)
+    rate_eg2: str = "current"  # η divides by E[g²]_t (Algorithm 1) or E[g²]_{t−1} ("previous": TensorFlow.js)
+    nonfinite: str = "stop"  # at the first NaN or infinity: stop (NumericError) or continue as IEEE arithmetic does
+    arithmetic: str = "fused"  # fused (torch's CPU kernels), foreach (torch foreach=True), unfused (optax, XLA, numpy)
+    subnormals: str = "keep"  # keep (IEEE gradual underflow) or flush (to zero, operands and results: XLA on the CPU)
+
+    def __post_init__(self) -> None:
+        from adadelta_cli.maths.settings import validate
+
+        validate(vars(self))  # messages name the API's own parameters (rho); the CLI validates first (--rho)
+
+    @property
+    def lr_value(self) -> float | np.ndarray:
+        """The learning rate as the arithmetic sees it (rounded to float32 where it is held in float32); an array
+        where it is given per parameter."""
+        lr = np.asarray(self.lr, dtype=np.float64) if isinstance(self.lr, list) else self.lr
+        if self.lr_dtype == "float32":
+            return np.float32(lr).astype(np.float64) if isinstance(lr, np.ndarray) else float(np.float32(lr))
+        return lr
+
+    @property
+    def decay_factor(self) -> float | np.ndarray:
+        """Decoupled weight decay's factor 1 − lr·wd, rounded as Keras rounds it when lr is held in float32."""
+        lr, wd = (np.asarray(v, dtype=np.float64) if isinstance(v, list) else v
+                  for v in (self.lr, self.weight_decay))
+        if self.lr_dtype == "float32":
+            factor = np.float32(1.0) - np.float32(np.float32(wd) * np.float32(lr))
+            return factor.astype(np.float64) if isinstance(factor, np.ndarray) else float(factor)
+        return 1.0 - lr * wd
+
+    def ops(self, size: int | None = None) -> Arith:
+        """The arithmetic these settings compute in: the dtype, the convention, subnormals kept or flushed."""
+        return arithmetic(self.dtype, size, self.arithmetic, self.subnormals == "flush")
+
+    @property
+    def per_parameter(self) -> bool:
+        """Whether lr or the weight decay is given one value per parameter."""
+        return isinstance(self.lr, list) or isinstance(self.weight_decay, list)
+
+
+class State(NamedTuple):
+    """What Adadelta carries from one step to the next, one entry per parameter."""
+
+    eg2: np.ndarray  # E[g²]_t: running average of squared gradients
+    edx2: np.ndarray  # E[Δx²]_t: running average of squared (unscaled) updates
+    x: np.ndarray  # x_t: the parameters
+
+
+class Step(NamedTuple):
+    """Everything one step computed, one entry per parameter (or, from ``run``, one row per step)."""
+
+    g: np.ndarray  # g_t as given
+    g_eff: np.ndarray  # the gradient the recurrence used (maximize, coupled weight decay)
+    eg2: np.ndarray  # E[g²]_t
+    edx2_prev: np.ndarray  # E[Δx²]_{t−1}
+    eta: np.ndarray  # η_t
+    dx: np.ndarray  # Δx_t
+    edx2: np.ndarray  # E[Δx²]_t
+    x: np.ndarray  # x_t
+
+
+FIELDS = Step._fields
+
+
+def storage_dtype(dtype: str) -> str:
+    """The numpy dtype a trace in ``dtype`` is held in: float16 and bfloat16 values live in float32 arrays (each
+    exactly, rounded there after every operation: ``arith``), as numpy has no bfloat16."""
+    return "float32" if dtype in ("float16", "bfloat16") else dtype
+
+
+def init(x0=0.0, eg2=0.0, edx2=0.0, *, size: int | None = None, dtype: str = "float64") -> State:
+    """The state before step 1: E[g²]_0, E[Δx²]_0 and x_0 (scalars broadcast to ``size`` parameters).
+
+    >>> init(0.5, size=2)
+    State(eg2=array([0., 0.]), edx2=array([0., 0.]), x=array([0.5, 0.5]))
+    """
+    arrays = [np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (eg2, edx2, x0)]
+    n = size if size is not None else max(a.size for a in arrays)
+    ops = arithmetic(dtype)
+    try:
+        arrays = [np.array(ops.cast(np.broadcast_to(a, (n,)))) for a in arrays]
+    except ValueError:
+        raise SettingsError(_f('initial values must be one number or one per parameter (%(parameters)s)',
+                               parameters=n)) from None
+    return State(*arrays)
+
+
+# The five formulas, each in one place. ``ops`` is the arithmetic: float64, or float32 rounded as PyTorch's
+# CPU kernels round it (their order of operations is kept in both). ``out`` receives the result in place.
+
+def effective_gradient(g, x_prev, settings: Settings, ops=None, out=None):
+    """g_eff = ±g + wd·x_{t−1}: negated for maximize, plus coupled (L2) weight decay."""
+    ops = ops or arithmetic()
+    coupled = bool(settings.weight_decay) and settings.weight_decay_mode == "coupled"
+    g_eff = ops.neg(g, out=None if coupled else out) if settings.maximize else g
+    if coupled:
+        g_eff = ops.fma(ops.scalar(settings.weight_decay), x_prev, g_eff, out=out)
+    return g_eff
+
+
+def _decaying_average_of_squares(previous, v, rho: float, ops, out):
+    """ρ·previous + (1−ρ)·v², rounded as PyTorch's mul_(ρ).addcmul_(v, v, value=1−ρ)."""
+    ops = ops or arithmetic()
+    return ops.addcmul(ops.mul(previous, ops.scalar(rho), out=ops.tmp(2)), v, v, 1.0 - rho, out=out)
+
+
+def next_eg2(eg2_prev, g_eff, rho: float, ops=None, out=None):
+    """E[g²]_t = ρ·E[g²]_{t−1} + (1−ρ)·g_t²."""
+    return _decaying_average_of_squares(eg2_prev, g_eff, rho, ops, out)
+
+
+def rate(edx2_prev, eg2, eps: float, ops=None, out=None):
+    """η_t = √(E[Δx²]_{t−1} + ε) / √(E[g²] + ε), with E[g²]_t (Algorithm 1), or E[g²]_{t−1} where the settings'
+    rate_eg2 is "previous" (TensorFlow.js): the caller passes the one in force."""
+    ops = ops or arithmetic()
+    eps = ops.scalar(eps)
+    numerator = ops.sqrt(ops.add(edx2_prev, eps, out=ops.tmp(1)), out=ops.tmp(1))
+    denominator = ops.sqrt(ops.add(eg2, eps, out=ops.tmp(2)), out=ops.tmp(2))
+    if getattr(ops, "keras_order", False):
+        ops.rate_terms = (numerator, denominator)  # Δx is then worked out from these, in Keras's order
+    return ops.div(numerator, denominator, out=out)
+
+
+def delta(eta, g_eff, ops=None, out=None):
+    """Δx_t = −η_t·g_t; in Keras's order (the arithmetic's ``keras_order``), −(√(E[Δx²]_{t−1} + ε)·g_t)/√(E[g²]_t
+    + ε), from the two roots of the η just computed."""
+    ops = ops or arithmetic()
+    if getattr(ops, "keras_order", False) and getattr(ops, "rate_terms", None) is not None:
+        numerator, denominator = ops.rate_terms
+        ops.rate_terms = None
+        return ops.neg(ops.div(ops.mul(numerator, g_eff, out=out), denominator, out=out), out=out)
+    return ops.neg(ops.mul(eta, g_eff, out=out), out=out)
+
+
+def next_edx2(edx2_prev, dx, rho: float, ops=None, out=None):
+    """E[Δx²]_t = ρ·E[Δx²]_{t−1} + (1−ρ)·Δx_t², with the unscaled Δx_t (lr never enters here)."""
+    return _decaying_average_of_squares(edx2_prev, dx, rho, ops, out)
+
+
+def compute_g_eff(g, x_prev=None, *, settings: Settings, ops=None, out=None):
+    """The step description's g_eff (``recurrence``): its inputs g_t (and x_{t−1} with coupled weight decay)."""
+    return effective_gradient(g, x_prev, settings, ops, out)
+
+
+def compute_eg2(eg2_prev, g_eff, *, settings: Settings, ops=None, out=None):
+    """The step description's E[g²]_t, from E[g²]_{t−1} and the gradient in use."""
+    return next_eg2(eg2_prev, g_eff, settings.rho, ops, out)
+
+
+def compute_eta(edx2_prev, eg2, *, settings: Settings, ops=None, out=None):
+    """The step description's η_t, from E[Δx²]_{t−1} and the E[g²] its mode reads (E[g²]_t, or E[g²]_{t−1})."""
+    return rate(edx2_prev, eg2, settings.eps, ops, out)
+
+
+def compute_dx(eta, g_eff, *, settings: Settings, ops=None, out=None):
+    """The step description's Δx_t, from η_t and the gradient in use."""
+    return delta(eta, g_eff, ops, out)
+
+
+def compute_edx2(edx2_prev, dx, *, settings: Settings, ops=None, out=None):
+    """The step description's E[Δx²]_t, from E[Δx²]_{t−1} and the unscaled Δx_t."""
+    return next_edx2(edx2_prev, dx, settings.rho, ops, out)
+
+
+def compute_x(x_prev, dx, *, settings: Settings, ops=None, out=None):
+    """The step description's x_t, from x_{t−1} and Δx_t."""
+    return next_x(x_prev, dx, settings, ops, out)
+
+
+def next_x(x_prev, dx, settings: Settings, ops=None, out=None):
+    """x_t = x_{t−1} + lr·Δx_t; decoupled weight decay (Keras 3) first shrinks x_{t−1} to x_{t−1}·(1 − lr·wd)."""
+    ops = ops or arithmetic()
+    lr = ops.scalar(settings.lr_value)
+    if settings.weight_decay and settings.weight_decay_mode == "decoupled":
+        if getattr(ops, "kind", "fused") in ("unfused", "keras", "tf-keras"):
+            # Keras 3 on JAX and TensorFlow, tf.keras: x − x·wd·lr, each operation rounded (wd as held).
+            shrink = ops.mul(ops.mul(x_prev, ops.scalar(settings.weight_decay), out=ops.tmp(3)), lr, out=ops.tmp(3))
+            x_prev = ops.add(x_prev, ops.neg(shrink, out=ops.tmp(3)), out=ops.tmp(3))
+        else:
+            # Keras 3 on torch multiplies the variable by (1 − lr·wd) before the optimizer's own step.
+            x_prev = ops.mul(x_prev, ops.scalar(settings.decay_factor), out=ops.tmp(3))
+    return ops.fma(lr, dx, x_prev, out=out)
