@@ -142,3 +142,49 @@ def test_a_circle_is_found_where_there_is_one():
             return self.edges.get(module, set())
 
     assert circles(Graph()) == [["adadelta_cli.a", "adadelta_cli.b", "adadelta_cli.c"]]
+
+
+# --- Documents carry data: nothing from the data is read back as notation, nothing rendered is parsed again -------
+
+
+def test_a_file_named_like_a_symbol_stays_text_in_latex(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ltx").mkdir()
+    made = run("worksheet", "0.1", "0.2", "0.15", "--answers", "-o", "ltx/x_1.csv")
+    assert made.exit_code == 0, made.output
+    marked = run("check", "ltx/x_1.csv", "--format", "latex")
+    assert marked.exit_code == 0, marked.output
+    assert r"Checking ltx/x\_1.csv" in marked.stdout and "$x_{1}$.csv" not in marked.stdout
+    assert r"$\Delta x_{1}$" in marked.stdout  # the tool's own notation is still set as mathematics
+
+
+def test_a_parameter_named_like_a_symbol_stays_text_in_the_arithmetic(run, tmp_path):
+    data = tmp_path / "p.csv"
+    data.write_text("x_1,eta\n0.1,0.2\n0.2,0.1\n")
+    done = run("trace", data, "--explain", "-f", "latex")
+    assert done.exit_code == 0, done.output
+    assert r"\subsubsection*{Step 1, x\_1}" in done.stdout and r"Step 1, eta}" in done.stdout
+    assert "Step 1, $x_{1}$" not in done.stdout
+
+
+def test_every_question_names_its_own_step_and_no_two_share_a_name(run):
+    done = run("worksheet", "0.1", "0.2", "--maximize", "--hide", "g_eff,eta", "--format", "gift")
+    assert done.exit_code == 0, done.output
+    names = re.findall(r"^::([^:]+)::", done.stdout, flags=re.M)
+    assert names == ["g_eff,1", "η_1", "g_eff,2", "η_2"]
+    assert "Compute g_eff,t" not in done.stdout
+    assert done.stdout.count(r"Compute \\(g^\{\\mathrm\{eff\}\}_\{1\}\\)") == 1
+
+
+def test_a_later_step_labels_the_state_it_starts_from(run):
+    done = run("step", "--grad", "0.15", "--t", "3", "--x", "0.1", "--eg2-prev", "0.002")
+    assert done.exit_code == 0, done.output
+    assert done.stdout.splitlines()[0] == "Adadelta: ρ = 0.95, ε = 1e-6, lr = 1, x₂ = 0.1, E[g²]₂ = 0.002"
+
+
+def test_the_lesson_page_sets_each_line_apart_at_its_equals_signs():
+    from adadelta_cli.features import lesson
+
+    line = ("<mi>a</mi>", "<mi>b</mi><mo>=</mo><mi>c</mi>", "<mn>1</mn>")  # an "=" inside a formula stays in it
+    html = lesson._math_line(line)
+    assert html.count('<span class="seg">') == 1 and "<mrow><mi>b</mi><mo>=</mo><mi>c</mi></mrow>" in html
