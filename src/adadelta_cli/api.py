@@ -228,12 +228,11 @@ class Trace(Shown):
         return f"Trace({steps} steps × {size} parameters, {self.settings})"
 
     def _report(self):
-        from adadelta_cli.features import tracing
         from adadelta_cli.formats import render
 
         steps = core.Step(*(self._get(name) for name in core.FIELDS))
         shown = self._shown or {"rho": self.settings.rho, "eps": self.settings.eps, "lr": self.settings.lr}
-        return render.Report(steps, self.names, shown, show_g_eff=tracing.can_differ(self.settings))
+        return render.Report(steps, self.names, shown, show_g_eff=self.settings.g_eff_differs)
 
     def _document(self, for_documents: bool = False):
         from adadelta_cli.formats import render

@@ -14,14 +14,14 @@ from adadelta_cli.errors import SettingsError
 from adadelta_cli.formats.render import HEADINGS
 from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Gap, Heading, Para, Records, Table
 from adadelta_cli.i18n import N_, _, _f
-from adadelta_cli.maths import core
+from adadelta_cli.maths import core, recurrence
 from adadelta_cli.safe import one_line
 
 TOLERANCE = 1e-12  # float64 traces part where a value differs by more than this times its parameter's scale
 # Where either trace is narrower than float64, any difference in a value as the type holds it parts them: a last
 # bit that differs is the arithmetic's own doing (fused or not, a scalar rounded or not), and frameworks that agree
 # there agree bit for bit.
-QUANTITIES = ("g_eff", "eg2", "eta", "dx", "edx2", "x")  # in the order a step computes them
+QUANTITIES = recurrence.ORDER  # in the order a step computes them
 
 # Why a difference in each setting matters, in one sentence.
 WHY = {
@@ -237,7 +237,7 @@ def parting(a: Side, b: Side, tol: float | None = None) -> dict | None:
     tol = tolerance(a, b) if tol is None else tol
     apart = {}
     for name in QUANTITIES:
-        if name == "g_eff" and not any(_g_eff_differs(s.settings) for s in (a, b)):
+        if name == "g_eff" and not any(s.settings.g_eff_differs for s in (a, b)):
             continue  # g_eff is g itself (rounded to the dtype): E[g²] shows any difference first
         u = np.asarray(getattr(a.steps, name), dtype=np.float64)
         v = np.asarray(getattr(b.steps, name), dtype=np.float64)
@@ -258,11 +258,7 @@ def parting(a: Side, b: Side, tol: float | None = None) -> dict | None:
     return None
 
 
-def _g_eff_differs(settings: core.Settings) -> bool:
-    return bool(settings.maximize or (settings.weight_decay and settings.weight_decay_mode == "coupled"))
-
-
-COLUMNS = ("eg2", "eta", "dx", "edx2", "x")
+COLUMNS = recurrence.ORDER[1:]  # all but g_eff
 
 
 def data(a: Side, b: Side, grads, names, source: str, start: dict) -> Records:
@@ -384,6 +380,6 @@ def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: i
 def first_nonfinite(s: Side) -> int | None:
     """The first step (from 1) at which any value of the side's trace is not a finite number."""
     bad = np.zeros(s.steps.g.shape[0], dtype=bool)
-    for name in ("eg2", "eta", "dx", "edx2", "x"):
+    for name in COLUMNS:
         bad |= ~np.isfinite(np.asarray(getattr(s.steps, name), dtype=np.float64)).all(axis=1)
     return int(np.argmax(bad)) + 1 if bad.any() else None

@@ -31,7 +31,7 @@ def compute(gradients: Gradients, resolved: Resolved) -> render.Report:
         check_float32(gradients.values, gradients.source, gradients.names,
                       overflow_allowed=settings.nonfinite == "continue")
     steps = core.run(gradients.values, settings, state)
-    show_g_eff = can_differ(settings)
+    show_g_eff = settings.g_eff_differs
     notes = warnings_for(settings, state) + [note for note in [nonfinite_note(steps, gradients.names),
                                                                 one_row_note(len(gradients.values), gradients.names,
                                                                              gradients.source)] if note]
@@ -57,11 +57,6 @@ def nonfinite_note(steps: core.Step, names: list[str], first_t: int = 1) -> str 
     step = _f("step %(t)s", t=t + first_t) + (f" ({names[p]})" if len(names) > 1 else "")
     return _f("values are no longer finite numbers from %(where)s on: IEEE arithmetic carried on "
               "(--nonfinite continue); those cells are marked", where=step)
-
-
-def can_differ(settings: core.Settings) -> bool:
-    """Whether g_eff can differ from g: maximize, or coupled weight decay."""
-    return bool(settings.maximize or (settings.weight_decay and settings.weight_decay_mode == "coupled"))
 
 
 def trace_input(tokens: list[str], resolved: Resolved) -> tuple[render.Report, Gradients]:
@@ -132,7 +127,7 @@ def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | 
         settings["eg2"] = eg2_given
     else:
         settings["eg2_prev"] = settings["eg2_init"]
-    show_g_eff = can_differ(resolved.settings)
+    show_g_eff = resolved.settings.g_eff_differs
     report = render.Report(steps, ["x"], settings, show_g_eff=show_g_eff, first_t=t)
     verdicts = []
     if cells:
@@ -252,7 +247,7 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
     settings = resolved.settings
     state = resolved.initial(len(stream.names))
     notes = warnings_for(settings, state)  # said once the trace has gone through (an error says enough alone)
-    show_g_eff = can_differ(settings)
+    show_g_eff = settings.g_eff_differs
     settings_doc = {**resolved.as_dict(), "input": stream.source}
     kept: dict = {"head": [], "tail": None, "count": 0}
 
@@ -388,7 +383,7 @@ def _pieces(blocks):
             yield block[start:start + step]
 
 
-KEEP = render.HEAD_ROWS + render.TAIL_ROWS + 5  # up to this many steps, a table shows them all
+KEEP = render.SHORT  # up to this many steps, a table shows them all
 
 
 def _keep_ends(kept: dict, steps: core.Step) -> None:

@@ -17,9 +17,10 @@ from adadelta_cli.formats.render import HEADINGS as RENDER_HEADINGS
 from adadelta_cli.formats.render import Report, settings_text
 from adadelta_cli.formats.report import Document, Records
 from adadelta_cli.i18n import _, _f
+from adadelta_cli.maths import recurrence
 
-HIDEABLE = ("g_eff", "eg2", "eta", "dx", "edx2", "x")
-COLUMNS = ("t", "g", "g_eff", "eg2", "eta", "dx", "edx2", "x")
+HIDEABLE = recurrence.ORDER
+COLUMNS = ("t", "g", *recurrence.ORDER)
 HEADINGS = {name: heading for name, (heading, _latex) in RENDER_HEADINGS.items()}  # E[g²]_t ...
 
 
@@ -414,8 +415,8 @@ def _state_before(report: Report, param: str, previous: dict | None, t: int, dig
 
     values = ({"eg2": previous["eg2"], "edx2": previous["edx2"], "x": previous["x"]} if previous is not None else
               {"eg2": initial("eg2_init"), "edx2": initial("edx2_init"), "x": initial("x0")})
-    return {"tex": [(k, recurrence.LATEX.num(float(values[k]), digits)) for k in ("eg2", "edx2", "x")],
-            "plain": [(k, numfmt.sig(values[k], digits)) for k in ("eg2", "edx2", "x")]}
+    return {"tex": [(k, recurrence.LATEX.num(float(values[k]), digits)) for k in recurrence.STATE],
+            "plain": [(k, numfmt.sig(values[k], digits)) for k in recurrence.STATE]}
 
 
 def _category_root(seed: int | None) -> str:

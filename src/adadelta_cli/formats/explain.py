@@ -16,12 +16,13 @@ LATEX = recurrence.LATEX
 Notation = recurrence.Notation
 
 
-def explained_indices(held: int, show_all: bool, head: int, tail: int) -> tuple[list[int], int]:
-    """The rows whose arithmetic is shown, and how many are left out (after the first ``head``): the table's own
-    elision, every row of a short trace or with --all, else the first and the last steps."""
-    if show_all or held <= head + tail + 5:
-        return list(range(held)), 0
-    return list(range(head)) + list(range(held - tail, held)), held - head - tail
+def explained_indices(held: int, show_all: bool) -> tuple[list[int], int]:
+    """The rows whose arithmetic is shown, and how many are left out: the table's own elision
+    (``report.shown_spans``)."""
+    from adadelta_cli.formats.report import shown_steps
+
+    indices = [i for i in shown_steps(held, show_all) if i is not None]
+    return indices, held - len(indices)
 
 
 def _given_label(notation) -> str:
@@ -77,10 +78,8 @@ def blocks(report, digits: int, show_all: bool = False, notation=UNICODE, eg2_gi
 
 def iter_blocks(report, digits: int, show_all: bool = False, notation=UNICODE, eg2_given: bool = False):
     """blocks(), one at a time: a long trace's arithmetic is written as it is made."""
-    from adadelta_cli.formats.report import HEAD_ROWS, TAIL_ROWS
-
     held = report.steps.g.shape[0]
-    indices, left_out = explained_indices(held, show_all or bool(report.hidden), HEAD_ROWS, TAIL_ROWS)
+    indices, left_out = explained_indices(held, show_all or bool(report.hidden))
     several = len(report.names) > 1
     before = None
     for t, param, lines in steps(report, digits, indices, notation, eg2_given):

@@ -23,11 +23,12 @@ import numpy as np
 
 from adadelta_cli.errors import InputError, UnknownOption
 from adadelta_cli.i18n import N_, _, _f
+from adadelta_cli.maths import recurrence
 
 ARTICLE_GRADIENTS = (0.1, 0.2, 0.15)
 EXPECTED_NUMBER = N_("expected a decimal number such as 0.1, -0.25 or 1e-3")
 # Columns that mark a file as one of this tool's own tables (a trace or a worksheet): only `g` is read from it.
-TRACE_COLUMNS = frozenset({"g_eff", "eg2", "edx2_prev", "eta", "dx", "edx2", "x"})
+TRACE_COLUMNS = frozenset({*recurrence.ORDER, "edx2_prev"})
 STEP_COLUMNS = frozenset({"t", "step"})
 
 # Each pattern backtracks at most one step per character (no two quantifiers over the same characters in a row),

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from adadelta_cli import numfmt
-from adadelta_cli.formats.report import HEAD_ROWS, TAIL_ROWS, shown_steps  # noqa: F401  (the elision rule)
+from adadelta_cli.formats.report import HEAD_ROWS, SHORT, TAIL_ROWS, shown_spans, shown_steps  # noqa: F401  (the elision rule)
 from adadelta_cli.i18n import N_, _
+from adadelta_cli.maths import recurrence
 from adadelta_cli.maths.core import FIELDS, Step
 from adadelta_cli.safe import csv_cell
 
@@ -27,7 +28,7 @@ HEADINGS = {
     "edx2": ("E[Δx²]_t", r"E[\Delta x^2]_t"),
     "x": ("x_t", "x_t"),
 }
-TABLE_COLUMNS = ("g", "g_eff", "eg2", "eta", "dx", "edx2", "x")
+TABLE_COLUMNS = ("g", *recurrence.ORDER)
 
 
 @dataclass
@@ -278,17 +279,12 @@ def gap_notes(rows: list) -> list[str]:
     return [hidden_note(row.count) for row in rows if isinstance(row, Gap) and row.t is None]
 
 
-def _display_rows(report: Report, show_all: bool, head: int = HEAD_ROWS, tail: int = TAIL_ROWS):
+def _display_rows(report: Report, show_all: bool):
     """Rows to show, with None standing for the hidden middle of a long trace and HiddenParams for the middle
     parameters of a wide one: only the values shown are read, so a table takes time for what it shows."""
     held = report.steps.g.shape[0]
     params = shown_params(report, show_all)
-    if report.hidden:
-        spans = [(0, report.head), None, (report.head, held)]
-    elif show_all or held <= head + tail + 5:
-        spans = [(0, held)]
-    else:
-        spans = [(0, head), None, (held - tail, held)]
+    spans = [(0, report.head), None, (report.head, held)] if report.hidden else shown_spans(held, show_all)
     for span in spans:
         if span is None:
             yield None

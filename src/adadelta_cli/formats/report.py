@@ -73,12 +73,25 @@ class Data(str):
 HEAD_ROWS = TAIL_ROWS = 10
 
 
+SHORT = HEAD_ROWS + TAIL_ROWS + 5  # a table of this many steps or fewer shows every one
+
+
+def shown_spans(count: int, show_all: bool) -> list:
+    """The spans of rows (start, stop) a table of ``count`` steps shows, None standing for the hidden middle:
+    every row of a short trace or with --all, else the first HEAD_ROWS and the last TAIL_ROWS. Every table, every
+    command's and the worked arithmetic's, elides by this rule.
+
+    >>> shown_spans(25, False), shown_spans(26, False)
+    ([(0, 25)], [(0, 10), None, (16, 26)])
+    """
+    if show_all or count <= SHORT:
+        return [(0, count)]
+    return [(0, HEAD_ROWS), None, (count - TAIL_ROWS, count)]
+
+
 def shown_steps(count: int, show_all: bool) -> list:
-    """The steps (row indices) a table shows: every one of a short trace or with --all, else the first HEAD_ROWS and
-    the last TAIL_ROWS with None between them (a table's Gap). Every command's tables elide alike."""
-    if show_all or count <= HEAD_ROWS + TAIL_ROWS + 5:
-        return list(range(count))
-    return [*range(HEAD_ROWS), None, *range(count - TAIL_ROWS, count)]
+    """The steps (row indices) a table shows, with None between the first and the last (a table's Gap)."""
+    return [i for span in shown_spans(count, show_all) for i in ([None] if span is None else range(*span))]
 
 
 @dataclass(eq=False, repr=False)

@@ -178,8 +178,8 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
     eta_all, dx_all = (new(g.shape), new(g.shape)) if derived or method == "python" else (None, None)
     edx2_all = new((steps + 1, size))  # row t holds E[Δx²]_t: both edx2 and edx2_prev
     edx2_all[0] = state.edx2
-    coupled = bool(settings.weight_decay) and settings.weight_decay_mode == "coupled"
-    decoupled = bool(settings.weight_decay) and settings.weight_decay_mode == "decoupled"
+    coupled = settings.coupled
+    decoupled = settings.decoupled
     if method == "kernel":
         kernel.run(np.ascontiguousarray(g), g_eff_all if differs else None, eg2_all, edx2_all[1:], eta_all, dx_all,
                    x_all, state.eg2, state.edx2, state.x, threads=threads, **kernel_settings(settings))
@@ -256,7 +256,7 @@ class Replay:
         self.grads = np.ascontiguousarray(grads, dtype=np.float64)
         self.settings = settings
         self.state = State(*(np.ascontiguousarray(v, dtype=np.float64) for v in state))
-        self.differs = bool(settings.maximize or (settings.weight_decay and settings.weight_decay_mode == "coupled"))
+        self.differs = settings.g_eff_differs
         self.digest: np.ndarray | None = None
 
     def run(self) -> State:
@@ -301,8 +301,8 @@ def kernel_settings(settings: Settings) -> dict:
     """The keyword arguments of kernel.run for scalar float64 settings."""
     return dict(rho=settings.rho, eps=settings.eps, lr=settings.lr_value, wd=settings.weight_decay,
                 decay=settings.decay_factor, maximize=settings.maximize,
-                coupled=bool(settings.weight_decay) and settings.weight_decay_mode == "coupled",
-                decoupled=bool(settings.weight_decay) and settings.weight_decay_mode == "decoupled")
+                coupled=settings.coupled,
+                decoupled=settings.decoupled)
 
 
 def _by_groups(grads: np.ndarray, settings: Settings, state: State, *, method: str,

@@ -16,26 +16,48 @@ import numpy as np
 from adadelta_cli.errors import SettingsError
 from adadelta_cli.i18n import _f
 from adadelta_cli.maths.arith import Arith, arithmetic, fma32, fma64  # noqa: F401  (the arithmetic has its own module)
-from adadelta_cli.maths.settings import DTYPES, WEIGHT_DECAY_MODES  # noqa: F401  (one home: the settings module)
+from adadelta_cli.maths.settings import DEFAULTS, DTYPES, WEIGHT_DECAY_MODES  # noqa: F401  (one home: the settings module)
 
 
 @dataclass(frozen=True)
 class Settings:
-    """The hyperparameters of one run. Defaults are the article's and the paper's."""
+    """The hyperparameters of one run. Defaults are the article's and the paper's (``settings.DEFAULTS``)."""
 
-    rho: float = 0.95  # ρ (the article's γ): decay of both running averages
-    eps: float = 1e-6  # ε: added inside both square roots
-    lr: float | list = 1.0  # multiplies the step applied to x, never the accumulator (a list: one per parameter)
-    weight_decay: float | list = 0.0  # (a list: one per parameter)
-    weight_decay_mode: str = "coupled"  # coupled: PyTorch's L2 in the gradient; decoupled: Keras 3's shrink of x
-    maximize: bool = False  # ascend: the gradient is negated before anything else
-    dtype: str = "float64"  # float32 follows torch.optim.Adadelta's CPU kernels operation by operation
-    lr_dtype: str = "float64"  # float32: lr held in float32, as Keras keeps it (a float32 variable)
-    hyper_float32: str = ""  # the hyperparameters rounded to float32 (already rounded in the values above)
-    rate_eg2: str = "current"  # η divides by E[g²]_t (Algorithm 1) or E[g²]_{t−1} ("previous": TensorFlow.js)
-    nonfinite: str = "stop"  # at the first NaN or infinity: stop (NumericError) or continue as IEEE arithmetic does
-    arithmetic: str = "fused"  # fused (torch's CPU kernels), foreach (torch foreach=True), unfused (optax, XLA, numpy)
-    subnormals: str = "keep"  # keep (IEEE gradual underflow) or flush (to zero, operands and results: XLA on the CPU)
+    rho: float = DEFAULTS["rho"]  # ρ (the article's γ): decay of both running averages
+    eps: float = DEFAULTS["eps"]  # ε: added inside both square roots
+    # multiplies the step applied to x, never the accumulator (a list: one per parameter)
+    lr: float | list = DEFAULTS["lr"]
+    weight_decay: float | list = DEFAULTS["weight_decay"]  # (a list: one per parameter)
+    # coupled: PyTorch's L2 in the gradient; decoupled: Keras 3's shrink of x
+    weight_decay_mode: str = DEFAULTS["weight_decay_mode"]
+    maximize: bool = DEFAULTS["maximize"]  # ascend: the gradient is negated before anything else
+    dtype: str = DEFAULTS["dtype"]  # float32 follows torch.optim.Adadelta's CPU kernels operation by operation
+    lr_dtype: str = DEFAULTS["lr_dtype"]  # float32: lr held in float32, as Keras keeps it (a float32 variable)
+    # the hyperparameters rounded to float32 (already rounded in the values above)
+    hyper_float32: str = DEFAULTS["hyper_float32"]
+    # η divides by E[g²]_t (Algorithm 1) or E[g²]_{t−1} ("previous": TensorFlow.js)
+    rate_eg2: str = DEFAULTS["rate_eg2"]
+    # at the first NaN or infinity: stop (NumericError) or continue as IEEE arithmetic does
+    nonfinite: str = DEFAULTS["nonfinite"]
+    # fused (torch's CPU kernels), foreach (torch foreach=True), unfused (optax, XLA, numpy)
+    arithmetic: str = DEFAULTS["arithmetic"]
+    # keep (IEEE gradual underflow) or flush (to zero, operands and results: XLA on the CPU)
+    subnormals: str = DEFAULTS["subnormals"]
+
+    @property
+    def coupled(self) -> bool:
+        """Coupled (L2) weight decay in force: wd·x_{t−1} is added to the gradient."""
+        return bool(self.weight_decay) and self.weight_decay_mode == "coupled"
+
+    @property
+    def decoupled(self) -> bool:
+        """Decoupled weight decay in force: x_{t−1} shrinks by lr·wd before the step (Keras 3)."""
+        return bool(self.weight_decay) and self.weight_decay_mode == "decoupled"
+
+    @property
+    def g_eff_differs(self) -> bool:
+        """Whether g_eff can differ from g (maximize, or coupled weight decay): the one test of it."""
+        return bool(self.maximize) or self.coupled
 
     def __post_init__(self) -> None:
         from adadelta_cli.maths.settings import validate
@@ -124,7 +146,7 @@ def init(x0=0.0, eg2=0.0, edx2=0.0, *, size: int | None = None, dtype: str = "fl
 def effective_gradient(g, x_prev, settings: Settings, ops=None, out=None):
     """g_eff = ±g + wd·x_{t−1}: negated for maximize, plus coupled (L2) weight decay."""
     ops = ops or arithmetic()
-    coupled = bool(settings.weight_decay) and settings.weight_decay_mode == "coupled"
+    coupled = settings.coupled
     g_eff = ops.neg(g, out=None if coupled else out) if settings.maximize else g
     if coupled:
         g_eff = ops.fma(ops.scalar(settings.weight_decay), x_prev, g_eff, out=out)
@@ -204,7 +226,7 @@ def next_x(x_prev, dx, settings: Settings, ops=None, out=None):
     """x_t = x_{t−1} + lr·Δx_t; decoupled weight decay (Keras 3) first shrinks x_{t−1} to x_{t−1}·(1 − lr·wd)."""
     ops = ops or arithmetic()
     lr = ops.scalar(settings.lr_value)
-    if settings.weight_decay and settings.weight_decay_mode == "decoupled":
+    if settings.decoupled:
         if getattr(ops, "kind", "fused") in ("unfused", "keras", "tf-keras"):
             # Keras 3 on JAX and TensorFlow, tf.keras: x − x·wd·lr, each operation rounded (wd as held).
             shrink = ops.mul(ops.mul(x_prev, ops.scalar(settings.weight_decay), out=ops.tmp(3)), lr, out=ops.tmp(3))

@@ -333,7 +333,8 @@ QUANTITIES: tuple[Quantity, ...] = (
     Quantity("x", N_("the parameter"), _x, _compute("compute_x")),
 )
 BY_NAME = {q.name: q for q in QUANTITIES}
-ORDER = tuple(q.name for q in QUANTITIES)
+ORDER = tuple(q.name for q in QUANTITIES)  # g_eff, eg2, eta, dx, edx2, x: every list of the quantities is this one
+STATE = ("eg2", "edx2", "x")  # what a step carries to the next (each read at t − 1 by the next step's formulas)
 
 
 def quantities(mode: Mode) -> list[Quantity]:

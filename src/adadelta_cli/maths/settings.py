@@ -19,6 +19,7 @@ adadelta_cli.errors.SettingsError: --rho must lie in [0, 1], got 2
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from adadelta_cli.errors import SettingsError
 from adadelta_cli.i18n import N_, _f
@@ -40,7 +41,8 @@ SUBNORMALS = ("keep", "flush")  # IEEE gradual underflow, or flushed to zero as 
 NONFINITE = ("stop", "continue")  # at the first NaN or infinity: stop naming the step, or go on as IEEE does
 # Every setting a run has, with its default (the article's and the paper's). lr and weight_decay may also be a
 # list, one value per parameter (as parameter groups give them).
-DEFAULTS = {"rho": 0.95, "eps": 1e-6, "lr": 1.0, "weight_decay": 0.0, "weight_decay_mode": "coupled",
+DEFAULTS: dict[str, Any] = {**{k: PRESETS["article"][k] for k in ("rho", "eps", "lr")}, "weight_decay": 0.0,
+            "weight_decay_mode": "coupled",
             "maximize": False, "dtype": "float64", "lr_dtype": "float64", "hyper_float32": "",
             "rate_eg2": "current", "nonfinite": "stop", "arithmetic": "fused",
             "subnormals": "keep"}
