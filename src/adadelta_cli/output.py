@@ -9,10 +9,16 @@ import signal
 import stat
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from adadelta_cli.errors import InputError
 from adadelta_cli.i18n import _, _f
+
+if TYPE_CHECKING:
+    from rich.progress import Progress as Bar
+    from rich.progress import TaskID
 
 PROG = "adadelta"
 _COMMAND: list = [None]  # the command running ("trace"): every message names it, as Click's usage errors do
@@ -152,7 +158,8 @@ def print_fitted(renderable, console=None) -> None:
     from rich.text import Text
 
     console = console or stdout_console()
-    items = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
+    # Rich renderables and the writers' own pieces (TableRun, ArithmeticRun), told apart by what they offer
+    items: list[Any] = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
     if not console.is_terminal:  # a pipe or a file: the bytes -o FILE writes, whole lines as long as they need
         # Piece by piece, each written as soon as it is made: a long table a block at a time (writers.TableRun),
         # so the first lines come at once and a reader gone away (`| head`) ends the command at the next block.
@@ -307,7 +314,7 @@ def is_stdout(path) -> bool:
 
 def _fail(path, exc: OSError) -> InputError:
     """An OSError while writing ``path`` as one line: what went wrong, in words."""
-    reasons = {
+    reasons: dict[int | None, str] = {
         errno.ENOSPC: _("the disk is full"),
         errno.EDQUOT: _("the disk quota is used up"),
         errno.EROFS: _("the file system is read-only"),
@@ -361,7 +368,7 @@ def _real(path: Path) -> Path:
 SLASHED: set[str] = set()
 
 
-def check_target(path: Path, inputs: list[Path | None] = ()) -> None:
+def check_target(path: Path, inputs: Sequence[Path | None] = ()) -> None:
     """Refuse an output path that cannot be written, or that would overwrite an input. ``-`` is standard output."""
     if is_stdout(path):
         return
@@ -397,7 +404,7 @@ def check_target(path: Path, inputs: list[Path | None] = ()) -> None:
                              source=str(path))
 
 
-def check_outputs(*paths, inputs: list[Path | None] = ()) -> None:
+def check_outputs(*paths, inputs: Sequence[Path | None] = ()) -> None:
     """Every output path of one command, checked together before any work: each can be written (check_target),
     none is an input, and no two are the same file (``-o X --export-html X`` would write one over the other).
 
@@ -414,6 +421,10 @@ def check_outputs(*paths, inputs: list[Path | None] = ()) -> None:
                 'is given as two outputs (%(first)s and %(second)s); each output needs a file of its own',
                 first=seen[key], second=str(path)), source=str(path))
         seen[key] = str(path)
+
+
+# How a text output file is opened: UTF-8, and newlines written as they are.
+_TEXT_FILE: dict[str, Any] = {"encoding": "utf-8", "newline": ""}
 
 
 def write_atomic(path: Path, text: str | bytes | None = None, *, writer=None, binary: bool = False) -> None:
@@ -456,7 +467,7 @@ def write_atomic(path: Path, text: str | bytes | None = None, *, writer=None, bi
         _raise_pending()
         try:
             mode = "wb" if binary else "w"
-            with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
+            with os.fdopen(fd, mode, **({} if binary else _TEXT_FILE)) as handle:
                 if writer is not None:
                     writer(handle)
                 else:
@@ -498,7 +509,7 @@ def _write_through(real: Path | None, text, writer, binary: bool, original: Path
             handle.flush()
             return
         mode = "wb" if binary else "w"
-        with open(real, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
+        with open(real, mode, **({} if binary else _TEXT_FILE)) as handle:
             if writer is not None:
                 writer(handle)
             else:
@@ -536,7 +547,9 @@ class Progress:
     def __init__(self, total: int | None, done) -> None:
         import time
 
-        self.total, self.done, self.bar, self.task = total, done, None, None
+        self.total, self.done = total, done
+        self.bar: Bar | None = None
+        self.task: TaskID | None = None
         self.start = time.monotonic()
         self.enabled = bool(total) and sys.stderr.isatty() and not os.environ.get("CI")
 
@@ -559,6 +572,7 @@ class Progress:
                            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
             self.bar.start()
             self.task = self.bar.add_task(_("tracing"), total=self.total)
+        assert self.task is not None  # added with the bar
         self.bar.update(self.task, completed=self.done())
 
     def __exit__(self, *exc) -> None:

@@ -254,7 +254,8 @@ class _Command(TyperCommand):
     and the page of the docs that tells more."""
 
     def format_options(self, ctx, formatter) -> None:
-        arguments, panels = [], {}
+        arguments: list[tuple[str, str]] = []
+        panels: dict[str, list[tuple[str, str]]] = {}
         for param in self.get_params(ctx):
             record = param.get_help_record(ctx)
             if record is None:
@@ -271,7 +272,7 @@ class _Command(TyperCommand):
             if rows:
                 with formatter.section(_(heading)):
                     formatter.write_dl(rows)
-        _examples_and_docs(formatter, self.name)
+        _examples_and_docs(formatter, self.name or "")  # (a command always has its name)
 
 
 def build(names=None) -> typer.Typer:
@@ -304,7 +305,7 @@ def _option_names(command) -> list[str]:
     import inspect
     from typing import get_args
 
-    names = []
+    names: list[str] = []
     for parameter in inspect.signature(command).parameters.values():
         for extra in get_args(parameter.annotation)[1:]:
             # In Annotated[...], Typer reads the first name as the option's ``default`` slot

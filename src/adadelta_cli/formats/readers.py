@@ -18,6 +18,7 @@ import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -377,7 +378,7 @@ def split_rows(text: str, sep: str | None = "", source: str | None = None) -> li
     lines = content_lines(text)
     if not lines:
         return []
-    first = lines[0][1] if sep == "" else {",": ",", "\t": "\t", ";": ";"}.get(sep, " ")
+    first = lines[0][1] if sep == "" else {",": ",", "\t": "\t", ";": ";"}.get(sep or " ", " ")
     if ";" in first and "," in first and re.search(r"\d,\d", first) and "\t" not in first:
         first = ";"  # semicolons between cells, commas inside numbers (a European spreadsheet's CSV)
     if "," in first:
@@ -421,15 +422,16 @@ def check_thousands(text: str | bytes, source: str, first_line: int = 1) -> None
     """Refuse a line that is one number written with thousands separators (``1,000.5``, ``12,000``), which would
     otherwise be read as several parameters (1 and 0.5). ``1,234`` (no decimals, no group starting with 0) stays two
     parameters, as ``1,2`` does."""
-    hint = _THOUSANDS_HINT_BYTES if isinstance(text, bytes) else _THOUSANDS_HINT
+    # patterns and newline of the same kind as text (str or bytes)
+    hint: re.Pattern[Any] = _THOUSANDS_HINT_BYTES if isinstance(text, bytes) else _THOUSANDS_HINT
     if not hint.search(text):  # a quick look first: a comma, three digits, then a point, a comma or a line's end
         return
-    pattern = _THOUSANDS_BYTES if isinstance(text, bytes) else _THOUSANDS
+    pattern: re.Pattern[Any] = _THOUSANDS_BYTES if isinstance(text, bytes) else _THOUSANDS
     for match in pattern.finditer(text):
         number = match.group(1)
         number = number.decode() if isinstance(number, bytes) else number
         if "." in number or ",0" in number:
-            newline = b"\n" if isinstance(text, bytes) else "\n"
+            newline: Any = b"\n" if isinstance(text, bytes) else "\n"
             line = first_line + text.count(newline, 0, match.start(1))
             column = match.start(1) - (text.rfind(newline, 0, match.start(1)) + 1) + 1
             raise InputError(_f('%(cell)s has thousands separators; write the number without them (%(fixed)s), or '
@@ -748,7 +750,7 @@ def read_json(text: str, source: str) -> Gradients:
                     'row [%(index)s] is %(row)s; expected a list of %(width)s numbers like row [0]',
                     index=i, row=json.dumps(row)[:40], width=width or 'some'), source=source)
             rows.append([number(v, f"[{i}][{j}]") for j, v in enumerate(row)])
-        names = ["x"] if width == 1 else [f"x{j}" for j in range(1, width + 1)]
+        names = ["x"] if width == 1 else [f"x{j}" for j in range(1, len(rows[0]) + 1)]
         return Gradients(np.array(rows, dtype=np.float64), names, source)
     raise InputError(_f('holds %(content)s; %(expected)s',
                         content=json.dumps(doc)[:40], expected=expected), source=source)
@@ -842,7 +844,8 @@ def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) 
         first = first[3:]
     skipped = 0  # blank and comment lines before the first row: skipped, never counted against a limit
     while True:
-        lead = _LEADING_LINES.match(first).end()
+        leading = _LEADING_LINES.match(first)  # (it matches any text, at least its empty start)
+        lead = leading.end() if leading else 0
         if lead:
             skipped += first.count(b"\n", 0, lead)
             first = first[lead:]

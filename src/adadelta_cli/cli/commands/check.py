@@ -1,7 +1,8 @@
 """adadelta check: mark worksheets of hand-calculated values (or a student's own implementation's trace)."""
 
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -17,7 +18,11 @@ from adadelta_cli.cli.options import (
 )
 from adadelta_cli.i18n import N_, _
 
-FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
+if TYPE_CHECKING:  # its choices are an Enum made when the module loads: to the type checker, any Enum
+    FormatOpt = Enum
+    DEFAULT_FORMAT: Enum
+else:
+    FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="check", help=N_(
     'Mark worksheets of hand-calculated values: each asked cell right, wrong, too few digits or unanswered, the '
@@ -51,7 +56,7 @@ def command(
 
     format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
     digits: Digits = 6,
-    settings: Given = None,  # the settings options, given by @settings_options
+    *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     """Mark worksheets of hand-calculated values: each asked cell right, wrong, too few digits or unanswered, the
     likely slip, and a score."""

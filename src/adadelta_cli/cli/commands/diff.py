@@ -1,6 +1,7 @@
 """adadelta diff: two presets (or key=value,... setting sets) on the same gradients."""
 
-from typing import Annotated, Optional
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -20,7 +21,11 @@ from adadelta_cli.cli.options import (
 )
 from adadelta_cli.i18n import N_, _
 
-FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
+if TYPE_CHECKING:  # its choices are an Enum made when the module loads: to the type checker, any Enum
+    FormatOpt = Enum
+    DEFAULT_FORMAT: Enum
+else:
+    FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="diff", context_settings=NUMBERS_OK, help=N_(
     'Two presets, or two sets of settings, side by side on the same gradients: what differs, why, where the traces '

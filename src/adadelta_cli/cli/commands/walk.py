@@ -25,7 +25,7 @@ def command(
         metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
 
     digits: Digits = 6,
-    settings: Given = None,  # the settings options, given by @settings_options
+    *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     """Step through a trace in class, one step per key press (keys: see the help)."""
     from adadelta_cli.features import tracing

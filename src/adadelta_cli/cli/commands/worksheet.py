@@ -1,6 +1,7 @@
 """adadelta worksheet: an exercise with blank cells for the student, or its answer key."""
 
-from typing import Annotated, Optional
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -16,10 +17,14 @@ from adadelta_cli.cli.options import (
 )
 from adadelta_cli.i18n import N_, _, _f
 
-FormatOpt, DEFAULT_FORMAT = format_option("csv", "markdown", "latex", "table", "moodle", "gift", "qti", help=N_(
-    "csv (what check reads back), markdown, latex (a printable document), table, moodle (Moodle XML: one numerical "
-    "question per asked cell), gift (Moodle GIFT) or qti (an IMS QTI 2.1 package, a zip: Canvas, ILIAS, OpenOlat, "
-    "Blackboard)."))
+if TYPE_CHECKING:  # its choices are an Enum made when the module loads: to the type checker, any Enum
+    FormatOpt = Enum
+    DEFAULT_FORMAT: Enum
+else:
+    FormatOpt, DEFAULT_FORMAT = format_option("csv", "markdown", "latex", "table", "moodle", "gift", "qti", help=N_(
+        "csv (what check reads back), markdown, latex (a printable document), table, moodle (Moodle XML: one numerical "
+        "question per asked cell), gift (Moodle GIFT) or qti (an IMS QTI 2.1 package, a zip: Canvas, ILIAS, OpenOlat, "
+        "Blackboard)."))
 
 COMMAND = dict(name="worksheet", context_settings=NUMBERS_OK, help=N_(
     'Make an exercise: a worksheet with blank columns for the student, or its answer key.'))
@@ -54,7 +59,7 @@ def command(
 
     format: FormatOpt = DEFAULT_FORMAT, latex_fragment: LatexFragment = False,
     output_path: OutputOpt = None, digits: Digits = 6,
-    settings: Given = None,  # the settings options, given by @settings_options
+    *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     """Make an exercise: a worksheet with blank columns for the student, or its answer key."""
     from adadelta_cli.errors import SettingsError
