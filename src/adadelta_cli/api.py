@@ -208,6 +208,7 @@ class Trace(Shown):
         if steps is not None:
             self._kept = {name: value for name, value in zip(core.FIELDS, steps) if value is not None}
         else:
+            assert replay is not None  # (a trace has its steps or their replay)
             self._kept["g"] = replay.grads
             if not replay.differs:
                 self._kept["g_eff"] = replay.grads

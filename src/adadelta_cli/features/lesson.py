@@ -84,7 +84,7 @@ def page(report: render.Report, digits: int = 6, exercise: bool = False) -> str:
     return "\n".join(head + body + [f"<script>{script}</script>", "</body>", "</html>"]) + "\n"
 
 
-def _explained(report: render.Report, digits: int) -> dict[int, list[tuple[str, list[str]]]]:
+def _explained(report: render.Report, digits: int) -> dict[int, list[tuple[str, list[tuple[str, ...]]]]]:
     """t -> [(parameter, MathML lines)] for every step: --explain's own lines (``explain.report_lines``, which
     carries each parameter's state and settings from step to step), in the MathML notation."""
     from adadelta_cli.formats import explain
@@ -178,7 +178,7 @@ def _math_line(line: tuple[str, ...], exercise: bool = False) -> str:
     return f'<div class="line">{"".join(pieces)}</div>'
 
 
-def _step_section(report: render.Report, t: int, blocks: list[tuple[str, list[str]]], first: int,
+def _step_section(report: render.Report, t: int, blocks: list[tuple[str, list[tuple[str, ...]]]], first: int,
                   last: int, digits: int = 6, exercise: bool = False) -> str:
     several = len(report.names) > 1
     hidden = "" if t == first else " hidden"

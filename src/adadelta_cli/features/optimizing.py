@@ -9,7 +9,7 @@ import numpy as np
 from adadelta_cli.features import others
 from adadelta_cli.formats import render
 from adadelta_cli.formats.render import settings_line
-from adadelta_cli.formats.report import COUNT, Column, Document, Gap, Para, Records, Table
+from adadelta_cli.formats.report import COUNT, Block, Column, Document, Gap, Para, Records, Table
 from adadelta_cli.i18n import _, _f
 from adadelta_cli.maths import core
 from adadelta_cli.maths.expr import Function
@@ -67,6 +67,7 @@ def run_adadelta(function: Function, resolved, steps: int) -> tuple[core.Step, n
             column[t] = value
         x = state.x.astype(np.float64)
         fs[t], grad = function.value_and_grad(x.tolist()) if np.isfinite(x).all() else (float("nan"), grad)
+    assert out is not None  # (steps ≥ 1)
     core.check_finite(out, resolved.settings)
     return out, fs
 
@@ -124,7 +125,7 @@ def document(function, adadelta, results, settings: dict, digits: int, show_all:
     steps, fs = adadelta
     runs = {"adadelta": (steps.x.astype(np.float64), fs)}
     runs.update({name: (r["x"], r["f"]) for name, r in results.items()})
-    blocks = [Para(_("minimising f ="), code=function.text), Para(settings_line(settings, digits))]
+    blocks: list[Block] = [Para(_("minimising f ="), code=function.text), Para(settings_line(settings, digits))]
     count = len(fs)
     shown = render.shown_steps(count, show_all)
     columns = [Column("t", kind=COUNT), Column("f", "f(x_t)", r"f(\mathbf{x}_t)")] + [

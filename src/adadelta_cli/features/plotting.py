@@ -15,12 +15,16 @@ import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from adadelta_cli.errors import SettingsError
 from adadelta_cli.formats.render import Report
 from adadelta_cli.i18n import N_, _, _f
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 PANELS = (
     (N_("E[g²]_t and E[Δx²]_t (log scale)"), ("eg2", "edx2"), True),
@@ -195,7 +199,8 @@ def cjk_font() -> str | None:
             return name
     # A font installed after matplotlib built its cache: look at the files themselves (every weight, so that the
     # regular one is there for the labels and the bold one for titles).
-    files = font_manager.findSystemFonts(fontext="ttf") + font_manager.findSystemFonts(fontext="otf")
+    # (matplotlib's stubs allow only "ttf" and "afm"; findSystemFonts takes "otf" as it takes "ttf")
+    files = font_manager.findSystemFonts(fontext="ttf") + font_manager.findSystemFonts(fontext="otf")  # type: ignore[arg-type]
     for path in sorted(files):
         if any(key in Path(path).name.lower().replace("-", "").replace("_", "") for key in CJK_FILES):
             try:
@@ -243,12 +248,13 @@ def figure_style(large: bool = False, texts: tuple[str | None, ...] = ()):
     import warnings
 
     import matplotlib
+    from matplotlib.rcsetup import cycler  # (matplotlib.cycler, which matplotlib's stubs do not list)
 
     from adadelta_cli import i18n, output
 
-    rc = {"axes.prop_cycle": matplotlib.cycler(color=PALETTE), "svg.hashsalt": "adadelta", "axes.grid": True,
-          "grid.alpha": 0.3, "mathtext.fontset": "dejavusans", "axes.titlesize": "large", "lines.linewidth": 1.8,
-          "lines.markersize": 5}
+    rc: dict[RcKeyType, Any] = {
+        "axes.prop_cycle": cycler(color=PALETTE), "svg.hashsalt": "adadelta", "axes.grid": True, "grid.alpha": 0.3,
+        "mathtext.fontset": "dejavusans", "axes.titlesize": "large", "lines.linewidth": 1.8, "lines.markersize": 5}
     if large:
         rc.update({"font.size": 17, "axes.titlesize": 20, "axes.labelsize": 18, "xtick.labelsize": 15,
                    "ytick.labelsize": 15, "legend.fontsize": 15, "lines.linewidth": 3.0, "lines.markersize": 9,
@@ -510,10 +516,12 @@ def animate(figure, drawn, steps: int, path: Path, counter_at=(0.99, 0.01)) -> N
                              loop=0, optimize=True)  # unchanged pixels transparent: small files
         else:
             height, width = frame(chosen[0]).shape[:2]
+            assert ffmpeg is not None  # (looked for above)
             command = [ffmpeg, "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s",
                        f"{width}x{height}", "-r", str(fps), "-i", "-", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2",
                        "-c:v", "libx264", "-pix_fmt", "yuv420p", "-f", "mp4", tmp]
             with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as encoder:
+                assert encoder.stdin is not None and encoder.stderr is not None  # (both piped)
                 for k in chosen + [chosen[-1]] * (2 * fps):  # the last frame held two seconds
                     encoder.stdin.write(frame(k).tobytes())
                 encoder.stdin.close()

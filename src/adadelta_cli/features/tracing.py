@@ -325,7 +325,8 @@ class _Held:
     in its input) writes nothing rather than half a document. Longer outputs stream from there on, in order."""
 
     def __init__(self, out) -> None:
-        self.out, self.parts, self.size = out, [], 0
+        self.out, self.size = out, 0
+        self.parts: list[bytes] | None = []  # None once released
 
     def write(self, data: bytes) -> None:
         if self.parts is None:
@@ -433,9 +434,9 @@ def export(report: render.Report, digits: int, show_all: bool, explain: bool, sv
     table = writers.table(render.document(report, digits, show_all), digits)
     width = writers.table_width(table)
     if explain:
-        from adadelta_cli.formats import explain
+        from adadelta_cli.formats import explain as explaining
 
-        width = max([width, 60] + [cell_len(line) + 2 for heading, lines in explain.blocks(report, digits, show_all)
+        width = max([width, 60] + [cell_len(line) + 2 for heading, lines in explaining.blocks(report, digits, show_all)
                                    for line in lines if heading is not None])
     console = Console(record=True, file=io.StringIO(), width=width, color_system="truecolor",
                       force_terminal=True, legacy_windows=False, highlight=False)

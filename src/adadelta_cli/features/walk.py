@@ -148,10 +148,10 @@ class Walk:
         bottom = []
         if self.explain:
             bottom.append(Text(""))
-            for heading, lines in self.explanation(self.step):
+            for heading, equations in self.explanation(self.step):
                 bottom.append(Text(heading, style="bold"))
-                for line in lines:
-                    bottom += [Text(piece) for piece in wrap_equation(line, width, indent=2)]
+                for equation in equations:
+                    bottom += [Text(piece) for piece in wrap_equation(equation, width, indent=2)]
         footer = Text(self.note, style="bold yellow") if self.note else Text(_(HELP), style="dim")
         if self.typed:
             footer = Text(_("go to step: %(typed)s_ (Enter)") % {"typed": self.typed}, style="bold")

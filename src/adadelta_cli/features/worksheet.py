@@ -15,7 +15,7 @@ from adadelta_cli.errors import SettingsError
 from adadelta_cli.formats.qti import variant_category
 from adadelta_cli.formats.render import HEADINGS as RENDER_HEADINGS
 from adadelta_cli.formats.render import Report, settings_text
-from adadelta_cli.formats.report import Document, Records
+from adadelta_cli.formats.report import Block, Document, Records
 from adadelta_cli.i18n import _, _f
 
 HIDEABLE = ("g_eff", "eg2", "eta", "dx", "edx2", "x")
@@ -165,7 +165,7 @@ def document(report: Report, hide: list[str], answers: bool, digits: int, meta: 
     from adadelta_cli.maths import recurrence
 
     meta = meta or Meta()
-    blocks = []
+    blocks: list[Block] = []
     if meta.name_line and not answers:
         blocks.append(WriteIn(_("Name:")))
     names = [HEADINGS[c] for c in asked(report, hide)]

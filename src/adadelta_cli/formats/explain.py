@@ -8,6 +8,8 @@ Markdown, LaTeX for documents.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from adadelta_cli.i18n import N_, _
 from adadelta_cli.maths import recurrence
 
@@ -32,7 +34,7 @@ def _given_label(notation) -> str:
     return _("(given)")
 
 
-def steps(report, digits: int, indices: list[int], notation=UNICODE, eg2_given: bool = False, *,
+def steps(report, digits: int, indices: Sequence[int], notation=UNICODE, eg2_given: bool = False, *,
           as_parts: bool = False):
     """(t, parameter, substituted lines) for each row index and parameter of a trace ``report``, in ``notation``.
     Only the rows asked for are worked out: a long trace's elided middle costs nothing."""

@@ -156,7 +156,8 @@ def column_groups(widths: list[float], keys: int) -> list[list[int]]:
     every = list(range(len(widths)))
     if em(every) <= FIT_EM or len(widths) <= keys + 1:
         return [every]
-    groups, current = [], []
+    groups: list[list[int]] = []
+    current: list[int] = []
     for i in range(keys, len(widths)):
         if current and em(every[:keys] + current + [i]) > FIT_EM:
             groups.append(current)
@@ -196,7 +197,7 @@ def _broken(expression: str) -> list[str]:
     """A right-hand side too wide for the line, broken before + or - into lines that fit."""
     if _width_em(expression) <= LINE_EM:
         return [expression]
-    lines = []
+    lines: list[str] = []
     for term in _top_level_terms(expression):
         if lines and _width_em(lines[-1] + " " + term) <= LINE_EM:
             lines[-1] += " " + term

@@ -293,7 +293,8 @@ def _display_rows(report: Report, show_all: bool, head: int = HEAD_ROWS, tail: i
         if span is None:
             yield None
             continue
-        rows = report.rows(*span, params=params)
+        start, stop = span
+        rows = report.rows(start, stop, params=params)
         if params is None:
             yield from rows
             continue

@@ -19,7 +19,7 @@ their escaping are the writers' alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,7 +121,7 @@ class Styled:
 @dataclass(eq=False, repr=False)
 class Table:
     columns: list[Column]
-    rows: list[list[Any] | Gap]
+    rows: Sequence[list[Any] | Gap]
     title: str | None = None
     notes: list[str] = field(default_factory=list)  # below the table
     ruled: bool = False  # a rule under every row, room to write (a worksheet)
@@ -178,10 +178,14 @@ class Arithmetic:
     legend: bool = True
 
 
+# What a document holds, in order ("" is a blank line between two parts).
+Block = str | Heading | Para | Table | WriteIn | Working | Formulas | Arithmetic
+
+
 @dataclass(eq=False, repr=False)
 class Document:
     title: str
-    blocks: list = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
     words: tuple[str, ...] = ()  # text from the data (names, paths) a LaTeX engine must be able to set
     headed: bool = False  # the title stands first in a terminal too (a handout's)
 

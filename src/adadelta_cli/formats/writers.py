@@ -65,7 +65,7 @@ def latex_cell(value, column: Column, digits: int) -> str:
     if value is None:
         return ""
     if isinstance(value, Styled) or (isinstance(value, str) and column.prose):
-        return latexdoc.prose(getattr(value, "text", value))
+        return latexdoc.prose(value.text if isinstance(value, Styled) else value)
     if isinstance(value, str):
         return latexdoc.text(value)
     if column.kind == COUNT or isinstance(value, (bool, int)):
@@ -120,7 +120,7 @@ def table(doc: Document, digits: int = 6):
     from rich.console import Group
     from rich.text import Text
 
-    parts = [Text(safe.terminal(doc.title), style="bold")] if doc.headed else []
+    parts: list[Text | TableRun | ArithmeticRun] = [Text(safe.terminal(doc.title), style="bold")] if doc.headed else []
     for block in doc.blocks:
         if isinstance(block, Para):
             style = "bold" if block.strong else "dim" if block.quiet else ""
@@ -181,7 +181,8 @@ def rich_table(t: Table, digits: int = 6, notes: bool = True, rows: tuple[int, i
         result.add_column(Text(c.title, style="bold" if c.strong else ""),
                           justify="right" if _numeric(c) else "left", no_wrap=not c.wrap,
                           min_width=None if c.wrap and rows is None else width, overflow="fold")
-    result.column_groups = [c.group for c in t.columns]  # read when a wide table is shown in parts
+    # read when a wide table is shown in parts (an attribute of our own on Rich's Table)
+    result.column_groups = [c.group for c in t.columns]  # type: ignore[attr-defined]
     count = len(t.columns)
     for i, (cells, style) in enumerate(zip(body[:shown], styles)):
         after = body[i + 1] if i + 1 < len(body) else None

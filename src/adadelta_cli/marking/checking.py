@@ -19,12 +19,13 @@ import math
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, DecimalException, localcontext
+from typing import cast
 
 import numpy as np
 
 from adadelta_cli.errors import InputError, SettingsError
 from adadelta_cli.formats.readers import parse_number
-from adadelta_cli.formats.report import Document, Heading, Para, Phrase, Records
+from adadelta_cli.formats.report import Block, Document, Heading, Para, Phrase, Records
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.marking import diagnosis
 from adadelta_cli.marking.digits import (  # noqa: F401  (the digit rule has its own module; these names are checking's API too)
@@ -128,7 +129,7 @@ def _at_place(value: float, place: int, rounding) -> Decimal:
 
 def _differ_at(text: str, a: float, b: float) -> bool:
     """True when a and b differ at the precision ``text`` was written with."""
-    place = _decimal(text).as_tuple().exponent
+    place = cast(int, _decimal(text).as_tuple().exponent)  # a finite number's: an int
     if abs(place) > 400:
         return a != b
     return _at_place(a, place, ROUND_HALF_EVEN) != _at_place(b, place, ROUND_HALF_EVEN)
@@ -161,7 +162,10 @@ def mark(params: dict[str, list[dict]], settings: Settings, initial: core.State,
     without numpy's warnings."""
     try:
         with np.errstate(all="ignore"):
-            verdicts, models, wrong, right = [], [], [], []
+            verdicts: list[Verdict] = []
+            models: list[diagnosis.Param] = []
+            wrong: list[tuple[diagnosis.Written, Verdict]] = []
+            right: list[diagnosis.Written] = []
             for i, (name, rows) in enumerate(params.items()):
                 p = first + i
                 model = diagnosis.Param(name, rows, _for_parameter(settings, p),
@@ -204,7 +208,7 @@ def _judge_parameter(model, p: int, rel_tol: float | None, sig_digits: int, last
     truth = diagnosis.chain(model, own=False, engine=True)
     own = diagnosis.chain(model, own=True, engine=True)
     # The written values each value rests on: those off at the digits written, and those merely rounded.
-    off_prev = {"eg2": [], "edx2": [], "x": [], "dx": []}
+    off_prev: dict[str, list[str]] = {"eg2": [], "edx2": [], "x": [], "dx": []}
     rounded_prev = dict(off_prev)
     verdicts = []
     for step, row in enumerate(model.rows):
@@ -221,7 +225,7 @@ def _judge_parameter(model, p: int, rel_tol: float | None, sig_digits: int, last
             rests_rounded = _unique([o for k in inputs for o in _origin(k, rounded, rounded_prev)])
             cell: Cell | None = cells.get(name)
             number = diagnosis.written(cell)
-            if number is None:
+            if number is None or cell is None:  # (a cell not there is not written)
                 off[name], rounded[name] = rests_off, rests_rounded
             else:
                 off[name] = [] if number == true or agrees(cell.text, true) else [label(name, t)]
@@ -627,7 +631,7 @@ def who_wrote(path: str) -> tuple[str, str]:
         text = decode(_read_bytes(path), path)
     except (AdadeltaError, OSError):
         return "", ""
-    meta = {}
+    meta: dict[str, str] = {}
     for line in text.splitlines():
         m = _META.match(line.strip())
         if m and m.group(1).lower() in WORKSHEET_META:
@@ -781,7 +785,7 @@ def document(marked: list[Marked], only_wrong: bool = False, digits: int = 6) ->
     ``only_wrong``, those not right) and its score."""
     from adadelta_cli.formats import render
 
-    blocks = []
+    blocks: list[Block] = []
     for m in marked:
         if m.error is not None:
             continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import Context, Decimal, DecimalException, localcontext
+from typing import cast
 
 from adadelta_cli.errors import InputError
 from adadelta_cli.formats.readers import EXPECTED_NUMBER
@@ -69,7 +70,7 @@ def significant_digits(text: str) -> int:
 
 def _judged_place(written: Decimal) -> int:
     """The place a written value is judged at: its last digit, but no finer than its 12th significant digit."""
-    return max(written.as_tuple().exponent, written.adjusted() - (MAX_JUDGED_DIGITS - 1))
+    return max(cast(int, written.as_tuple().exponent), written.adjusted() - (MAX_JUDGED_DIGITS - 1))
 
 
 def agrees(text: str, computed: float, rel_tol: float | None = None, last_digit: bool = False) -> bool:

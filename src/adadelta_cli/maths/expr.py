@@ -90,8 +90,9 @@ def _depends(tape: list[tuple]) -> list[bool]:
     return out
 
 
-_VALUE: dict[str, Callable[[float], float]] = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log, "sqrt": math.sqrt,
-          "tanh": math.tanh, "abs": abs}
+_VALUE: dict[str, Callable[[float], float]] = {
+    "sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log, "sqrt": math.sqrt,
+    "tanh": math.tanh, "abs": abs}
 
 
 def _slope(name: str, u: float, value: float) -> float:

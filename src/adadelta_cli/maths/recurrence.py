@@ -477,8 +477,8 @@ def _as_number(node: Node, values: dict | None) -> bool:
 
 
 def _negative_number(node: Node, values: dict | None) -> bool:
-    if _as_number(node, values):
-        v = evaluate(node, values)
+    if _as_number(node, values):  # (without values, a leaf: it reads none)
+        v = evaluate(node, values or {})
         return v < 0 or (v == 0 and math.copysign(1, v) < 0)
     return False
 
@@ -486,7 +486,7 @@ def _negative_number(node: Node, values: dict | None) -> bool:
 def _exponent_form(node: Node, values: dict | None, digits: int) -> bool:
     if not _as_number(node, values):
         return False
-    return "e" in numfmt.sig(evaluate(node, values), digits)
+    return "e" in numfmt.sig(evaluate(node, values or {}), digits)
 
 
 def _render(node: Node, n: Notation, t, values, digits, parent) -> str:
@@ -573,7 +573,7 @@ def explain_step(record: dict, previous: dict, settings, t: int, digits: int = 6
     apart (the lesson page); else joined by the notation's "="."""
     mode = Mode.of(settings)
     values = step_values(record, previous, settings)
-    lines = []
+    lines: list[tuple[str, ...] | str] = []
     for q in quantities(mode):
         head = n_symbol = notation.symbol(q.name, t)
         if q.name == "eg2" and eg2_given:

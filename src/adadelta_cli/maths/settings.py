@@ -179,7 +179,8 @@ def resolve(preset: str | None, given: dict, base: dict | None = None, spelling:
                             value=shown(chosen["eps"])))
     if chosen.get("lr") is None:
         lr_text = "--lr" if spelling is CLI else "lr="
-        raise SettingsError(_f(LR_REQUIRED.get(preset or "optax", LR_REQUIRED["optax"]), preset=preset_text, lr=lr_text))
+        raise SettingsError(_f(LR_REQUIRED.get(preset or "optax", LR_REQUIRED["optax"]), preset=preset_text,
+                               lr=lr_text))
     if chosen.get("eps_positive") and chosen.get("eps") == 0:
         raise SettingsError(_f(EPS_POSITIVE, name=spell("eps", spelling), value=repr(chosen["eps"]),
                                preset=preset_text, framework=chosen["eps_positive"]))
