@@ -88,7 +88,7 @@ def render_text(renderable, width: int | None = None) -> str:
 
 # --- Tables on narrow terminals ------------------------------------------------------------------------------
 
-def _measure(renderable, least: bool = False) -> int:
+def _measure(renderable, *, least: bool = False) -> int:
     from rich.console import Console
 
     measured = Console(width=100_000).measure(renderable)
@@ -108,7 +108,7 @@ def split_table(table, width: int) -> list:
         keys = list(range(next(i for i, tag in enumerate(tags) if tag is not None)))
     rest = [i for i in range(len(columns)) if i not in keys]
 
-    def build(indices: list[int], first: bool, last: bool):
+    def build(indices: list[int], *, first: bool, last: bool):
         part = Table(box=table.box, title=table.title if first else None, title_justify=table.title_justify,
                      caption=table.caption if last else None, caption_justify=table.caption_justify,
                      show_header=table.show_header, show_lines=table.show_lines, show_edge=table.show_edge,
@@ -133,14 +133,14 @@ def split_table(table, width: int) -> list:
     current: list[int] = []
     for unit in units:
         trial = current + unit
-        if current and _measure(build(keys + trial, False, False)) > width:
+        if current and _measure(build(keys + trial, first=False, last=False)) > width:
             groups.append(current)
             current = list(unit)
         else:
             current = trial
     if current or not groups:
         groups.append(current)
-    return [build(keys + group, n == 0, n == len(groups) - 1) for n, group in enumerate(groups)]
+    return [build(keys + group, first=n == 0, last=n == len(groups) - 1) for n, group in enumerate(groups)]
 
 
 TABLE_RUN_WIDTH = 100_000  # a block of a long table is as wide as its columns, whatever the room
@@ -442,14 +442,14 @@ def write_atomic(path: Path, text: str | bytes | None = None, *, writer=None, bi
     file is removed on failure, Ctrl-C and SIGTERM (see prepare_streams).
     """
     if is_stdout(path):
-        _write_through(None, text, writer, binary)
+        _write_through(None, text, writer, binary=binary)
         return
     path = Path(path)
     check_target(path)
     real = _real(path)
     kind = _kind(path)
     if kind != "file" and kind != "missing":
-        _write_through(real, text, writer, binary, original=path)
+        _write_through(real, text, writer, binary=binary, original=path)
         return
     # Signals wait while the temporary file is made, so that it is always known to the cleanup below.
     _holding.append(True)
@@ -459,7 +459,7 @@ def write_atomic(path: Path, text: str | bytes | None = None, *, writer=None, bi
         _holding.clear()
         _raise_pending()
         if kind == "file" and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and os.access(real, os.W_OK):
-            _write_through(real, text, writer, binary, original=path)
+            _write_through(real, text, writer, binary=binary, original=path)
             return
         raise _fail(path, exc) from None
     try:
@@ -492,7 +492,7 @@ def write_atomic(path: Path, text: str | bytes | None = None, *, writer=None, bi
         raise
 
 
-def _write_through(real: Path | None, text, writer, binary: bool, original: Path | None = None) -> None:
+def _write_through(real: Path | None, text, writer, *, binary: bool, original: Path | None = None) -> None:
     """Write into an existing device, FIFO or file (or standard output for None) as the shell's ``>`` does."""
     try:
         if real is None:

@@ -323,13 +323,13 @@ def _label(s: Side) -> str:
     return s.preset if s.spec == s.preset else s.spec
 
 
-def _rows(a: Side, b: Side, grads, names, show_all: bool) -> list:
+def _rows(a: Side, b: Side, grads, names, *, show_all: bool) -> list:
     """The side-by-side rows: Δx_t and x_t of both, and x_t B − A; a Gap for the hidden middle of a long trace."""
     from adadelta_cli.formats.render import shown_steps
 
     assert a.steps is not None and b.steps is not None  # (run)
     steps = grads.shape[0]
-    shown = shown_steps(steps, show_all)
+    shown = shown_steps(steps, show_all=show_all)
     several = len(names) > 1
     out: list[list[Any] | Gap] = []
     for t in shown:
@@ -350,7 +350,7 @@ def headings(names) -> list[str]:
                                                             f"{x} B", f"{x} B − A"]
 
 
-def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: int, show_all: bool = False
+def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: int, *, show_all: bool = False
              ) -> Document:
     """Both settings lines, what differs (setting, A, B, why), where the traces part, then both side by side."""
     from adadelta_cli.formats.render import settings_text
@@ -376,7 +376,7 @@ def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: i
     columns = [Column("t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if several else [])
     columns += [Column(key, heading) for key, heading in zip(("g", "dx_a", "dx_b", "x_a", "x_b", "x_b_minus_a"),
                                                               headings(names)[1 + several:])]
-    rows = _rows(a, b, grads, names, show_all)
+    rows = _rows(a, b, grads, names, show_all=show_all)
     from adadelta_cli.formats.render import gap_notes
 
     notes = gap_notes(rows)

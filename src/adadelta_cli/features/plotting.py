@@ -112,7 +112,7 @@ def _integer_ticks(plt, lines, count: int = 5) -> None:
     plt.xticks(ticks, [str(t) for t in ticks])
 
 
-def terminal_chart(report: Report, width: int = 100, height: int = 30, color: bool = True) -> str:
+def terminal_chart(report: Report, width: int = 100, height: int = 30, *, color: bool = True) -> str:
     """Four panels drawn with text: the accumulators on a log scale, η_t, Δx_t and x_t, against t.
 
     Each series has a mark of its own (•, x, +, …), so they are told apart without colour; ``width`` is honoured
@@ -146,7 +146,7 @@ def terminal_chart(report: Report, width: int = 100, height: int = 30, color: bo
     return chart if color else plt.uncolorize(chart)
 
 
-def terminal_curves(curves: dict, title: str, width: int = 100, height: int = 25, color: bool = True) -> str:
+def terminal_curves(curves: dict, title: str, width: int = 100, height: int = 25, *, color: bool = True) -> str:
     """One panel: a curve per name against t, on a log scale where every value is positive; a mark per curve."""
     import plotext as plt
 
@@ -240,7 +240,7 @@ def font_family(*texts: str | None) -> list[str] | None:
 
 
 @contextmanager
-def figure_style(large: bool = False, texts: tuple[str | None, ...] = ()):
+def figure_style(*, large: bool = False, texts: tuple[str | None, ...] = ()):
     """matplotlib settings for one figure: the palette, the fonts of ``font_family`` (for Chinese without a CJK font:
     English labels, said once), larger type and thicker lines for slides (``large``); fixed SVG ids so the same
     figure gives the same bytes. ``texts``: what the figure shows from the data (names, the title). A character the
@@ -319,7 +319,7 @@ class _MissingGlyphs(logging.Handler):
 _GLYPH = re.compile(r"Glyph (\d+) \(.*?\) missing from font\(s\) (.*?)\.?$")
 
 
-def _legend(ax, large: bool = False) -> None:
+def _legend(ax, *, large: bool = False) -> None:
     """The legend beside the axes, never over the data."""
     if len(ax.get_lines()) > 1 or any(line.get_label() and not line.get_label().startswith("_")
                                       for line in ax.get_lines()[:1]):
@@ -356,7 +356,7 @@ def mathtext(text: str) -> str:
     return text
 
 
-def trace_figure(report: Report, title: str | None = None, large: bool = False):
+def trace_figure(report: Report, title: str | None = None, *, large: bool = False):
     """The panels of a trace: g_t, the accumulators (log scale), η_t, Δx_t and x_t against t; the settings in the
     sixth place. Returns the figure and, for animation, each drawn line with its full data."""
     plt = pyplot()
@@ -390,7 +390,7 @@ def trace_figure(report: Report, title: str | None = None, large: bool = False):
             ax.set_ylabel(_("log scale"))
         _integer_steps(ax)
         if index > 1:
-            _legend(ax, large)
+            _legend(ax, large=large)
     for ax in axes[-1]:
         ax.set_xlabel(_("step t"))
     axes[1, 1].tick_params(labelbottom=True)
@@ -429,15 +429,15 @@ def check_suffix(path: Path, allowed: tuple[str, ...], option: str) -> None:
                                suffixes=", ".join(allowed)))
 
 
-def save_figure(report: Report, path: Path, write, title: str | None = None, large: bool = False) -> None:
+def save_figure(report: Report, path: Path, write, title: str | None = None, *, large: bool = False) -> None:
     """The panels through matplotlib, to ``path`` (its ending chooses PNG, SVG or PDF).
 
     ``write(path, writer)`` writes the file whole or not at all.
     """
     check_suffix(path, FILE_FORMATS, "-o")
     plt = pyplot()
-    with figure_style(large, texts=(title, *report.names)):
-        figure, _drawn = trace_figure(report, title, large)
+    with figure_style(large=large, texts=(title, *report.names)):
+        figure, _drawn = trace_figure(report, title, large=large)
         try:
             save(figure, path, write)
         finally:
@@ -568,12 +568,12 @@ class _progress:
             self.bar = None
 
 
-def animate_trace(report: Report, path: Path, title: str | None = None, large: bool = False) -> None:
+def animate_trace(report: Report, path: Path, title: str | None = None, *, large: bool = False) -> None:
     """``plot --animate``: the panels filling in step by step."""
     plt = pyplot()
     check_suffix(path, ANIMATION_FORMATS, "--animate")
-    with figure_style(large, texts=(title, *report.names)):
-        figure, drawn = trace_figure(report, title, large)
+    with figure_style(large=large, texts=(title, *report.names)):
+        figure, drawn = trace_figure(report, title, large=large)
         try:
             animate(figure, drawn, report.steps.g.shape[0], path)
         finally:

@@ -65,7 +65,7 @@ class Walk:
         from adadelta_cli.formats import explain
 
         for t, param, lines in explain.steps(self.report, self.digits, list(steps)):
-            yield explain.heading(t, param, self.several), lines
+            yield explain.heading(t, param, several=self.several), lines
 
     @property
     def several(self) -> bool:
@@ -200,7 +200,7 @@ def split_keys(raw: str) -> list[str]:
     return re.findall(r"\x1b\[[0-9;]*[A-Za-z~]|\x1bO[A-Za-z]|\x1b|.", raw, re.S) if raw else []
 
 
-def walk(report: render.Report, console, digits: int, interactive: bool, getkey) -> None:
+def walk(report: render.Report, console, digits: int, *, interactive: bool, getkey) -> None:
     """Interactive: redraw on each key, and when the window is resized (the same step, to the new size).
     Otherwise (no terminal): every step once, in order."""
     state = Walk(report, digits)

@@ -44,7 +44,7 @@ NONFINITE_HINT = N_("give --nonfinite continue to carry it through as IEEE arith
 
 
 @contextlib.contextmanager
-def nonfinite_accepted(accept: bool = True):
+def nonfinite_accepted(*, accept: bool = True):
     """Within this block, gradients read as inf, -inf or NaN (``inf``, ``-Infinity``, ``nan`` in text; NaN and
     Infinity in JSON; a number past the largest double) are taken as those IEEE values instead of refused."""
     token = _ACCEPT_NONFINITE.set(accept)
@@ -824,7 +824,7 @@ def open_stream(tokens: list[str], stdin=None) -> GradientStream:
     return GradientStream(g.names, g.source, iter([g.values]))
 
 
-def _stream_handle(handle, source: str, total: int | None, close: bool = False) -> GradientStream:
+def _stream_handle(handle, source: str, total: int | None, *, close: bool = False) -> GradientStream:
     """Text from ``handle`` in chunks; JSON, UTF-16 and small inputs are read whole by read_bytes."""
     first = handle.read(CHUNK_BYTES)
     if len(first) < min(WHOLE_BYTES, CHUNK_BYTES) or first.startswith((b"\xff\xfe", b"\xfe\xff")) or \
@@ -836,10 +836,10 @@ def _stream_handle(handle, source: str, total: int | None, close: bool = False) 
                 handle.close()
         g = read_bytes(data, source)
         return GradientStream(g.names, g.source, iter([g.values]), total, [len(data)])
-    return _chunked(handle, source, total, first, close)
+    return _chunked(handle, source, total, first, close=close)
 
 
-def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) -> GradientStream:
+def _chunked(handle, source: str, total: int | None, first: bytes, *, close: bool) -> GradientStream:
     if first.startswith(b"\xef\xbb\xbf"):
         first = first[3:]
     skipped = 0  # blank and comment lines before the first row: skipped, never counted against a limit
@@ -1036,7 +1036,7 @@ def _parse_chunk(text: str, *, source: str, first_line: int, header, width: int,
 
 
 def check_float32(values: np.ndarray, source: str, names: list[str], first_t: int = 1,
-                  overflow_allowed: bool = False) -> None:
+                  *, overflow_allowed: bool = False) -> None:
     """Gradients computed in float32 (--dtype float32) must be float32 numbers: one that float32 holds as 0 (1e-46)
     is refused with its step, as 1e-400 is for a double; one beyond float32's range (1e39) too, unless IEEE
     arithmetic is asked for (--nonfinite continue), where it becomes infinity as in a float32 framework."""

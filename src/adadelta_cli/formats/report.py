@@ -73,7 +73,7 @@ class Data(str):
 HEAD_ROWS = TAIL_ROWS = 10
 
 
-def shown_steps(count: int, show_all: bool) -> list:
+def shown_steps(count: int, *, show_all: bool) -> list:
     """The steps (row indices) a table shows: every one of a short trace or with --all, else the first HEAD_ROWS and
     the last TAIL_ROWS with None between them (a table's Gap). Every command's tables elide alike."""
     if show_all or count <= HEAD_ROWS + TAIL_ROWS + 5:

@@ -50,7 +50,7 @@ class Misconception:
     lr_only: bool = False  # visible only where lr ≠ 1
 
 
-def _is_sym(node, name: str, prev: bool | None = None) -> bool:
+def _is_sym(node, name: str, *, prev: bool | None = None) -> bool:
     return isinstance(node, rec.Sym) and node.name == name and (prev is None or node.prev == prev)
 
 
@@ -218,7 +218,7 @@ class Hypothesis:
         return (len(self.ids) + fitted, *sorted(TIES[i] for i in self.ids))
 
 
-def formulas(h: Hypothesis, mode: rec.Mode, lr_matters: bool) -> dict[str, rec.Node] | None:
+def formulas(h: Hypothesis, mode: rec.Mode, *, lr_matters: bool) -> dict[str, rec.Node] | None:
     """The formulas ``h`` changes (quantity -> tree), or None where it changes nothing in this mode."""
     out: dict[str, rec.Node] = {}
     for mid in h.ids:
@@ -500,7 +500,7 @@ def _replay_once(h: Hypothesis, p: Param, p_index: int):
     s = p.settings
     mode = rec.Mode.of(s)
     lr_matters = bool(np.any(np.asarray(s.lr_value) != 1))
-    trees = formulas(h, mode, lr_matters)
+    trees = formulas(h, mode, lr_matters=lr_matters)
     if trees is None:
         return None
     settings = s

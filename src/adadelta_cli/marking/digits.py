@@ -73,7 +73,7 @@ def _judged_place(written: Decimal) -> int:
     return max(cast(int, written.as_tuple().exponent), written.adjusted() - (MAX_JUDGED_DIGITS - 1))
 
 
-def agrees(text: str, computed: float, rel_tol: float | None = None, last_digit: bool = False) -> bool:
+def agrees(text: str, computed: float, rel_tol: float | None = None, *, last_digit: bool = False) -> bool:
     """True when ``computed``, rounded at the last digit written in ``text``, is what was written.
 
     >>> agrees("0.0005", 0.0005000000000000004), agrees("-0.0201", -0.0201969302998739)
@@ -95,7 +95,7 @@ def agrees(text: str, computed: float, rel_tol: float | None = None, last_digit:
 
 
 def judge(text: str, computed: float, sig_digits: int = SIG_DIGITS, rel_tol: float | None = None,
-          last_digit: bool = False) -> str:
+          *, last_digit: bool = False) -> str:
     """right, too_few (agrees, but with fewer than ``sig_digits`` significant digits) or wrong.
 
     >>> judge("0.0005", 0.0005000000000000004), judge("0.2", 0.2019693), judge("0.0000", 9.98e-7)

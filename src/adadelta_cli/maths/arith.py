@@ -342,7 +342,7 @@ def _flushing(cls):
     return _FLUSHING[cls]
 
 
-def arithmetic(dtype: str = "float64", size: int | None = None, kind: str = "fused", flush: bool = False) -> Arith:
+def arithmetic(dtype: str = "float64", size: int | None = None, kind: str = "fused", *, flush: bool = False) -> Arith:
     """The arithmetic for ``dtype`` under convention ``kind`` (fused, foreach, unfused), subnormals flushed to zero
     with ``flush``; with ``size``, one that works in place in its own buffers."""
     cls = _class(dtype, kind)

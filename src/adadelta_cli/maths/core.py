@@ -164,7 +164,7 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
         raise ValueError("E[g²]_{t−1} in η is computed by the description's loop (method 'numpy')")
     derived = derived or loop_only  # η then needs E[g²]_{t−1}: kept, not derived later
     if method in ("sequential", "auto"):
-        method = _choose(settings, steps, size, loop_only)
+        method = _choose(settings, steps, size, loop_only=loop_only)
     threads = 1
     if method == "kernel":
         from adadelta_cli.maths import kernel
@@ -218,7 +218,7 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
     return out, State(eg2_all[-1].copy(), edx2_all[-1].copy(), x_all[-1].copy())
 
 
-def _choose(settings: Settings, steps: int, size: int, loop_only: bool) -> str:
+def _choose(settings: Settings, steps: int, size: int, *, loop_only: bool) -> str:
     """The engine for a trace of this shape: the one ADADELTA_ENGINE asks for where it applies, else by shape
     (plain Python for a short, narrow float64 trace, the kernel where it is built, plain Python for a few float64
     parameters, else the description's loop over numpy rows)."""

@@ -393,13 +393,13 @@ class Notation:
     brace_index: str = "{0}"  # a many-character index (t-1), as written in ``{i}``
     label: str = "  {0}"  # words after a formula, such as (given)
 
-    def index(self, t: int | str, prev: bool) -> str:
+    def index(self, t: int | str, *, prev: bool) -> str:
         if isinstance(t, int):
             return str(t - 1 if prev else t)
         return self.brace_index.format(f"{t}-1") if prev else str(t)
 
-    def symbol(self, name: str, t: int | str = "t", prev: bool = False) -> str:
-        return self.symbols[name].replace("{i}", self.index(t, prev))
+    def symbol(self, name: str, t: int | str = "t", *, prev: bool = False) -> str:
+        return self.symbols[name].replace("{i}", self.index(t, prev=prev))
 
     def num(self, value: float, digits: int) -> str:
         mantissa, marker, exponent = numfmt.sig(value, digits).partition("e")
@@ -494,7 +494,7 @@ def _render(node: Node, n: Notation, t, values, digits, parent) -> str:
     if substituted and (isinstance(node, (Sym, Hyper)) or (constant(node) and not isinstance(node, Num))):
         return n.num(evaluate(node, values), digits)
     if isinstance(node, Sym):
-        return n.symbol(node.name, t, node.prev)
+        return n.symbol(node.name, t, prev=node.prev)
     if isinstance(node, Hyper):
         return n.hypers[node.name]
     if isinstance(node, (Num, Val)):
@@ -564,7 +564,7 @@ def step_values(record: dict, previous: dict, settings) -> dict:
 
 
 def explain_step(record: dict, previous: dict, settings, t: int, digits: int = 6, notation: Notation = UNICODE,
-                 eg2_given: bool = False, given_label: str = "(given)", *, as_parts: bool = False) -> list:
+                 *, eg2_given: bool = False, given_label: str = "(given)", as_parts: bool = False) -> list:
     """The substituted arithmetic of one step, one line per quantity, in the article's style::
 
         E[g²]_2 = ρ·E[g²]_1 + (1 - ρ)·g_2² = 0.95·0.0005 + 0.05·0.2² = 0.000475 + 0.002 = 0.002475

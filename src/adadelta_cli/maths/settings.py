@@ -146,7 +146,7 @@ def _each(value) -> list:
 
 
 def resolve(preset: str | None, given: dict, base: dict | None = None, spelling: dict = API,
-            notes: list | None = None, check32: bool = False) -> dict:
+            notes: list | None = None, *, check32: bool = False) -> dict:
     """Every setting in force: ``given`` (None values are not given) over ``base`` over the preset's over the
     defaults; validated. Keys are the settings' own names (rho, eps, lr, weight_decay, ...).
 

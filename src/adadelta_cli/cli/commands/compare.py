@@ -46,7 +46,7 @@ def command(
     from adadelta_cli.formats.readers import read_input
 
     check_digits(digits)
-    check_fragment(format.value, latex_fragment)
+    check_fragment(format.value, fragment=latex_fragment)
     resolved = settings.resolve()
     chosen = others.parse_with(with_)
     hyper = others.parse_sets(set_, chosen)
@@ -62,5 +62,5 @@ def command(
 
     writers.write_report(format.value, output_path, digits, fragment=latex_fragment,
                         document=lambda: comparing.document(gradients.values, gradients.names, results, recorded,
-                                                            digits, show_all or format.value != "table"),
+                                                            digits, show_all=show_all or format.value != "table"),
                         records=lambda: comparing.records(gradients.values, gradients.names, results, recorded))

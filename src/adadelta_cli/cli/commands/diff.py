@@ -59,7 +59,7 @@ def command(
     from adadelta_cli.maths import core
 
     check_digits(digits)
-    check_fragment(format.value, latex_fragment)
+    check_fragment(format.value, fragment=latex_fragment)
     common = {"dtype": dtype.value if dtype else None, "arithmetic": arithmetic.value if arithmetic else None,
               "subnormals": subnormals.value if subnormals else None}
     notes: list[str] = []
@@ -96,5 +96,5 @@ def command(
 
     writers.write_report(fmt, output_path, digits, fragment=latex_fragment,
                         document=lambda: diffing.document(side_a, side_b, gradients.values, names, source, one,
-                                                          digits, show_all or fmt != "table"),
+                                                          digits, show_all=show_all or fmt != "table"),
                         records=lambda: diffing.data(side_a, side_b, gradients.values, names, source, one))

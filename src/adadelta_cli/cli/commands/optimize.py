@@ -59,7 +59,7 @@ def command(
     from adadelta_cli.features import optimizing
 
     check_digits(digits)
-    check_fragment(format.value, latex_fragment)
+    check_fragment(format.value, fragment=latex_fragment)
     resolved = settings.resolve(x0=x0)
     output.check_outputs(output_path, plot_path, animate)
     if animate is not None:
@@ -75,7 +75,7 @@ def command(
 
     writers.write_report(format.value, output_path, digits, fragment=latex_fragment,
                         document=lambda: optimizing.document(func, adadelta, results, recorded, digits,
-                                                                     show_all or format.value != "table"),
+                                                                     show_all=show_all or format.value != "table"),
                         records=lambda: optimizing.data(func, adadelta, results, recorded))
     if plot_path is not None:
         optimizing.contour_plot(func, adadelta, results, start, plot_path,

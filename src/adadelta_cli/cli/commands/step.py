@@ -59,7 +59,7 @@ def command(
     if eg2 is not None and eg2_prev is not None:
         raise SettingsError(_("give either --eg2-prev (E[g²]_t is computed) or --eg2 (E[g²]_t as is), not both"))
     check_digits(digits)
-    check_fragment(format.value, latex_fragment)
+    check_fragment(format.value, fragment=latex_fragment)
     for value, option in ((eg2_prev, "--eg2-prev"), (edx2_prev, "--edx2-prev")):
         if value is not None:
             one_number(value, option, nonnegative=True)

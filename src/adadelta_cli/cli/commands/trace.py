@@ -58,8 +58,8 @@ def command(
 
     resolved = settings.resolve()
     check_digits(digits)
-    check_fragment(format.value, latex_fragment)
-    with nonfinite_accepted(resolved.settings.nonfinite == "continue"):  # inf and NaN gradients as IEEE values
+    check_fragment(format.value, fragment=latex_fragment)
+    with nonfinite_accepted(accept=resolved.settings.nonfinite == "continue"):  # inf and NaN gradients as IEEE values
         tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
                               explain=explain, export_svg=export_svg, export_html=export_html,
                               latex_fragment=latex_fragment)

@@ -42,4 +42,4 @@ def command(
     if not inputs:
         output.message(_("no input given: walking through the article's example g = 0.1, 0.2, 0.15"))
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    walking.walk(report, output.stdout_console(), digits, interactive, typer.getchar)
+    walking.walk(report, output.stdout_console(), digits, interactive=interactive, getkey=typer.getchar)
