@@ -43,7 +43,7 @@ def wall(cmd: list[str], env: dict | None = None) -> float:
     return time.perf_counter() - start
 
 
-def paired(ours, theirs, repeat: int, warm: bool = True) -> dict:
+def paired(ours, theirs, repeat: int, *, warm: bool = True) -> dict:
     """Run two measurements by turns, after one unmeasured run of each (bytecode, disk cache) unless ``warm`` is
     False; each is a function returning seconds."""
     if warm:

@@ -77,7 +77,7 @@ def initial_x(case: dict, params: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(x0, dtype=np.float64), (params,)).copy()
 
 
-def run_torch(case: dict, dtype: str, foreach: bool) -> dict:
+def run_torch(case: dict, dtype: str, *, foreach: bool) -> dict:
     import torch
 
     grads = np.asarray(case["grads"], dtype=np.float64)
@@ -300,7 +300,7 @@ def main() -> int:
                 import torch
 
                 for foreach in (False, True):
-                    steps = run_torch(case, dtype, foreach)
+                    steps = run_torch(case, dtype, foreach=foreach)
                     write(f"torch_{case['name']}_{dtype}_{'foreach' if foreach else 'single'}", {
                         "framework": "torch", "version": torch.__version__, "dtype": dtype, "foreach": foreach,
                         "case": case["name"], "settings": settings_of(case, "coupled"), "grads": case["grads"],

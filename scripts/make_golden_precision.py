@@ -102,7 +102,7 @@ def cpu() -> str:
 
 # ---------------------------------------------------------------------------------------------------- frameworks
 
-def run_torch(case: dict, dtype: str, foreach: bool) -> dict:
+def run_torch(case: dict, dtype: str, *, foreach: bool) -> dict:
     import torch
 
     grads = np.asarray(case["grads"], dtype=np.float64)
@@ -162,7 +162,7 @@ def torch_compile_variants():
         yield "torch-compile", dtype, torch.__version__, dtype, lambda case, d=dtype: run_torch_compile(case, d)
 
 
-def run_optax(case: dict, dtype: str, jit: bool) -> dict:
+def run_optax(case: dict, dtype: str, *, jit: bool) -> dict:
     import jax
     import jax.numpy as jnp
     import optax
@@ -232,7 +232,7 @@ def torch_variants():
     for dtype in ("float64", "float32", "float16", "bfloat16"):
         for foreach in (False, True):
             variant = f"{dtype}_{'foreach' if foreach else 'single'}"
-            yield "torch", variant, version, dtype, lambda case, d=dtype, f=foreach: run_torch(case, d, f)
+            yield "torch", variant, version, dtype, lambda case, d=dtype, f=foreach: run_torch(case, d, foreach=f)
 
 
 def optax_variants():
@@ -243,7 +243,7 @@ def optax_variants():
     for dtype in ("float64", "float32"):
         for jit in (False, True):
             variant = f"{dtype}_{'jit' if jit else 'eager'}"
-            yield "optax", variant, version, dtype, lambda case, d=dtype, j=jit: run_optax(case, d, j)
+            yield "optax", variant, version, dtype, lambda case, d=dtype, j=jit: run_optax(case, d, jit=j)
 
 
 def run_keras2(case: dict, dtype: str) -> dict:

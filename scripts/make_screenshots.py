@@ -34,7 +34,7 @@ def lesson(target: Path, *args: str) -> None:
                    stderr=subprocess.DEVNULL)
 
 
-def screenshot(page: Path, step: int, target: Path, dark: bool = False, size: tuple[int, int] = (1280, 800)) -> None:
+def screenshot(page: Path, step: int, target: Path, *, dark: bool = False, size: tuple[int, int] = (1280, 800)) -> None:
     extra = ["--force-dark-mode", "--blink-settings=preferredColorScheme=0"] if dark else []
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run([chromium(), *FLAGS, *extra, f"--user-data-dir={profile}", "--virtual-time-budget=3000",

@@ -30,7 +30,7 @@ def dump_dom(path: Path, fragment: str = "", timeout: float = 60) -> str:
     return result.stdout.decode("utf-8")
 
 
-def screenshot(url: str, target: Path, width: int = 1280, height: int = 800, dark: bool = False,
+def screenshot(url: str, target: Path, width: int = 1280, height: int = 800, *, dark: bool = False,
                timeout: float = 60) -> None:
     """A PNG of the page at ``url`` as a window of ``width`` × ``height`` shows it."""
     extra = ["--force-dark-mode", "--blink-settings=preferredColorScheme=0"] if dark else []
@@ -96,7 +96,7 @@ class Browser:
                 pass
         self.profile.cleanup()
 
-    def send(self, method: str, session: bool = True, **params) -> dict:
+    def send(self, method: str, *, session: bool = True, **params) -> dict:
         """Send one command and wait for its reply (events that arrive meanwhile: exceptions are kept)."""
         self._next_id += 1
         message = {"id": self._next_id, "method": method, "params": params}

@@ -6,7 +6,7 @@ Deliberately shares no code with adadelta_cli; it is what a careful student woul
 import math
 
 
-def adadelta(grads, rho=0.95, eps=1e-6, lr=1.0, x0=0.0, eg2=0.0, edx2=0.0, weight_decay=0.0, maximize=False,
+def adadelta(grads, rho=0.95, eps=1e-6, lr=1.0, x0=0.0, eg2=0.0, edx2=0.0, weight_decay=0.0, *, maximize=False,
              decoupled=False):
     """One parameter: a list of dicts with the contract's names, one per step."""
     rows = []

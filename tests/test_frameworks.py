@@ -57,7 +57,7 @@ def replay(preset: str, run: dict):
     return api.trace(run["grads"], preset=preset, x0=s["x0"], nonfinite="continue", **given)
 
 
-def compare(got: np.ndarray, ref: np.ndarray, float32: bool) -> float:
+def compare(got: np.ndarray, ref: np.ndarray, *, float32: bool) -> float:
     """The worst difference over finite cells: relative to the parameter's scale (float64) or in float32 ulps of
     it (float32). Non-finite cells must match exactly (same kind, same place)."""
     got = np.asarray(got, dtype=np.float64)
@@ -79,7 +79,7 @@ def compare(got: np.ndarray, ref: np.ndarray, float32: bool) -> float:
 def worst(preset: str, run: dict) -> tuple[float, bool]:
     steps = replay(preset, run)
     float32 = steps.settings.dtype == "float32"
-    return max(compare(getattr(steps, q), np.array(run["steps"][q], dtype=np.float64), float32)
+    return max(compare(getattr(steps, q), np.array(run["steps"][q], dtype=np.float64), float32=float32)
                for q in ("x", "eg2", "edx2")), float32
 
 

@@ -621,7 +621,8 @@ def test_optimize_streams_the_same_bytes(monkeypatch):
     adadelta = optimizing.run_adadelta(function, resolve(), 20)
     results = {"adam": optimizing.run_other("adam", dict(optimizing.others.DEFAULTS["adam"]), function,
                                             __import__("numpy").array([0.0, 0.0]), 20)}
-    whole_json = jsonout.document({"a": 1}, steps=list(optimizing.records(function, adadelta, results, True)))
+    whole_json = jsonout.document({"a": 1},
+                                  steps=list(optimizing.records(function, adadelta, results, with_optimizer=True)))
     whole_csv = writers.csv(optimizing.data(function, adadelta, results, {"a": 1}))
     monkeypatch.setattr(writers, "SLICE", 7)
     assert writers.json(optimizing.data(function, adadelta, results, {"a": 1})) == whole_json
@@ -829,7 +830,7 @@ def test_a_long_table_is_written_as_it_is_made(monkeypatch, explain):
     report = _long_report()
     sink = _ClosedAfterFirstWrite()
     with pytest.raises(BrokenPipeError):
-        output.print_fitted(writers.table(render.document(report, 6, True, explain), 6),
+        output.print_fitted(writers.table(render.document(report, 6, show_all=True, explain=explain), 6),
                             Console(file=sink, force_terminal=False, width=120))
     assert made["blocks"] == 1 and made["steps"] == 0  # one block of 10,000 rows made, not the whole table
 
@@ -838,7 +839,7 @@ def test_a_long_markdown_trace_is_written_as_it_is_made(monkeypatch):
     from adadelta_cli.formats import render, writers
 
     report = _long_report()
-    pieces = writers.markdown_pieces(render.document(report, 6, True, True, every_row=True), 6)
+    pieces = writers.markdown_pieces(render.document(report, 6, show_all=True, explain=True, every_row=True), 6)
     first = next(pieces)
     assert first.startswith("# ") and first.count("\n") < 1000  # the first piece comes before the rest is made
 

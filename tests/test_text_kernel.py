@@ -108,9 +108,9 @@ def test_blocks_read_with_and_without_the_kernel_alike(tmp_path, monkeypatch, te
 def test_csv_lines_are_pythons_bytes(monkeypatch, names, first_t, steps):
     grads = np.random.default_rng(5).standard_normal((steps, len(names))) * 10.0 ** np.arange(-8, -8 + len(names))
     trace = core.run(grads, core.Settings(maximize=True, weight_decay=0.01))
-    got = render.csv_bytes(trace, names, first_t, True)
+    got = render.csv_bytes(trace, names, first_t, show_g_eff=True)
     monkeypatch.setattr(kernel, "csv_lines", lambda *a: None)
-    want = render.csv_bytes(trace, names, first_t, True)
+    want = render.csv_bytes(trace, names, first_t, show_g_eff=True)
     assert isinstance(want, bytes) and bytes(got) == want
     assert want.split(b"\n")[0].startswith(f"{first_t},".encode())
 

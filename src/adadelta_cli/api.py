@@ -43,7 +43,7 @@ class Shown:
 
     digits = 6
 
-    def _document(self, for_documents: bool = False):
+    def _document(self, *, for_documents: bool = False):
         raise NotImplementedError
 
     def _records(self):
@@ -197,7 +197,7 @@ class Trace(Shown):
 
     def __init__(self, steps: core.Step | None, names: list[str], settings: core.Settings,
                  replay: core.Replay | None = None, shown: dict | None = None, digits: int = 6,
-                 explain: bool = False) -> None:
+                 *, explain: bool = False) -> None:
         self.names = names
         self.settings = settings
         self.digits = digits
@@ -208,6 +208,7 @@ class Trace(Shown):
         if steps is not None:
             self._kept = {name: value for name, value in zip(core.FIELDS, steps) if value is not None}
         else:
+            assert replay is not None  # (a trace has its steps or their replay)
             self._kept["g"] = replay.grads
             if not replay.differs:
                 self._kept["g_eff"] = replay.grads
@@ -234,7 +235,7 @@ class Trace(Shown):
         shown = self._shown or {"rho": self.settings.rho, "eps": self.settings.eps, "lr": self.settings.lr}
         return render.Report(steps, self.names, shown, show_g_eff=self.settings.g_eff_differs)
 
-    def _document(self, for_documents: bool = False):
+    def _document(self, *, for_documents: bool = False):
         from adadelta_cli.formats import render
 
         return render.document(self._report(), self.digits, explain=self._explain, every_row=for_documents)
@@ -319,7 +320,7 @@ class Step(Shown):
     """One step from a given state (``adadelta step``): every quantity, its arithmetic and, with ``expect``, a
     verdict for each hand-calculated value (``verdicts``; ``right`` when all are right)."""
 
-    def __init__(self, report, verdicts: list, eg2_given: bool, digits: int) -> None:
+    def __init__(self, report, verdicts: list, *, eg2_given: bool, digits: int) -> None:
         self._report, self.verdicts, self._eg2_given, self.digits = report, verdicts, eg2_given, digits
         for name in core.FIELDS:
             setattr(self, name, float(getattr(report.steps, name)[0, 0]))
@@ -328,10 +329,10 @@ class Step(Shown):
     def right(self) -> bool:
         return all(v.right for v in self.verdicts)
 
-    def _document(self, for_documents: bool = False):
+    def _document(self, *, for_documents: bool = False):
         from adadelta_cli.features import tracing
 
-        return tracing.step_document(self._report, self.verdicts, self.digits, self._eg2_given,
+        return tracing.step_document(self._report, self.verdicts, self.digits, eg2_given=self._eg2_given,
                                      explain=for_documents)
 
     def _records(self):
@@ -371,14 +372,14 @@ def step(grad: float, *, eg2_prev: float | None = None, eg2: float | None = None
     eg2_given = None if eg2 is None else _values(eg2, "eg2")[0]
     report, verdicts = tracing.single_step(float(grad), resolved, t=t, eg2_given=eg2_given, cells=cells,
                                            rel_tol=rel_tol, sig_digits=sig_digits)
-    return Step(report, verdicts, eg2_given is not None, digits)
+    return Step(report, verdicts, eg2_given=eg2_given is not None, digits=digits)
 
 
 class Marking(Shown):
     """Worksheets marked (``adadelta check``): each asked cell right, wrong, too few digits or unanswered, the
     likely slip, and a score. ``sheets``: the checking.Marked of each; ``right`` when every cell is right."""
 
-    def __init__(self, marked: list, digits: int, only_wrong: bool = False) -> None:
+    def __init__(self, marked: list, digits: int, *, only_wrong: bool = False) -> None:
         self.sheets, self.digits, self._only_wrong = marked, digits, only_wrong
 
     @property
@@ -387,15 +388,15 @@ class Marking(Shown):
 
         return all(m.error is None and checking.all_right(m.verdicts) for m in self.sheets)
 
-    def _document(self, for_documents: bool = False):
+    def _document(self, *, for_documents: bool = False):
         from adadelta_cli.marking import checking
 
-        return checking.document(self.sheets, self._only_wrong, self.digits)
+        return checking.document(self.sheets, only_wrong=self._only_wrong, digits=self.digits)
 
     def _records(self):
         from adadelta_cli.marking import checking
 
-        return checking.records(self.sheets, self._only_wrong)
+        return checking.records(self.sheets, only_wrong=self._only_wrong)
 
     def __repr__(self) -> str:
         from adadelta_cli.marking import checking
@@ -432,29 +433,29 @@ def check(*sheets, rel_tol: float | None = None, sig_digits: int | None = None, 
                                  base=read.settings)
             verdicts = checking.check_worksheet(read, resolved, rel_tol, sig_digits)
             marked.append(checking.Marked(read.source, resolved.as_dict(), verdicts, read.student, read.variant))
-    return Marking(marked, digits, only_wrong)
+    return Marking(marked, digits, only_wrong=only_wrong)
 
 
 class Sheet(Shown):
     """A worksheet (``adadelta worksheet``): the columns in ``hide`` left for the student, or filled in (the key).
     ``to_text("csv")`` is the file ``check`` marks."""
 
-    def __init__(self, report, hidden: list[str], answers: bool, digits: int, meta) -> None:
+    def __init__(self, report, hidden: list[str], *, answers: bool, digits: int, meta) -> None:
         self._report, self.hidden, self.answers, self.digits, self._meta = report, hidden, answers, digits, meta
 
-    def _document(self, for_documents: bool = False):
+    def _document(self, *, for_documents: bool = False):
         from adadelta_cli.features import worksheet as sheets
 
-        return sheets.document(self._report, self.hidden, self.answers, self.digits, meta=self._meta)
+        return sheets.document(self._report, self.hidden, answers=self.answers, digits=self.digits, meta=self._meta)
 
     def _records(self):
         from adadelta_cli.features import worksheet as sheets
 
-        return sheets.records(self._report, self.hidden, self.answers, self.digits, meta=self._meta)
+        return sheets.records(self._report, self.hidden, answers=self.answers, digits=self.digits, meta=self._meta)
 
     def key(self) -> Sheet:
         """The same sheet with every cell filled in."""
-        return Sheet(self._report, self.hidden, True, self.digits, self._meta)
+        return Sheet(self._report, self.hidden, answers=True, digits=self.digits, meta=self._meta)
 
     def __repr__(self) -> str:
         return f"Sheet({len(self._report)} steps, asked: {', '.join(self.hidden)}{', answers' if self.answers else ''})"
@@ -484,7 +485,7 @@ def worksheet(grads=None, *, hide=None, steps: int | None = None, seed: int | No
         gradients = _gradients(grads)
     report = tracing.compute(gradients, resolved)
     meta = sheets.Meta(seed=seed if grads is None and steps is not None else None, sig_digits=sig_digits)
-    return Sheet(report, hidden, answers, digits, meta)
+    return Sheet(report, hidden, answers=answers, digits=digits, meta=meta)
 
 
 class Comparison(Shown):
@@ -494,10 +495,11 @@ class Comparison(Shown):
     def __init__(self, grads, names, results: dict, shown: dict, digits: int) -> None:
         self._grads, self.names, self.results, self._shown, self.digits = grads, names, results, shown, digits
 
-    def _document(self, for_documents: bool = False):
+    def _document(self, *, for_documents: bool = False):
         from adadelta_cli.features import comparing
 
-        return comparing.document(self._grads, self.names, self.results, self._shown, self.digits, for_documents)
+        return comparing.document(self._grads, self.names, self.results, self._shown, self.digits,
+                                  show_all=for_documents)
 
     def _records(self):
         from adadelta_cli.features import comparing
@@ -532,12 +534,12 @@ class Difference(Shown):
     def __init__(self, a, b, gradients, start: dict, digits: int) -> None:
         self.a, self.b, self._gradients, self._start, self.digits = a, b, gradients, start, digits
 
-    def _document(self, for_documents: bool = False):
+    def _document(self, *, for_documents: bool = False):
         from adadelta_cli.features import diffing
 
         g = self._gradients
         return diffing.document(self.a, self.b, g.values, g.names, g.source, self._start, self.digits,
-                                for_documents)
+                                show_all=for_documents)
 
     def _records(self):
         from adadelta_cli.features import diffing

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class AdadeltaError(Exception):
     """A problem the user can fix: bad input, a setting out of range, an impossible computation."""
 
     def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
-                 column: int | None = None, tip: str | None = None) -> None:
+                 column: int | None = None, tip: str | Callable[[list[str]], str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.source = source
         self.line = line
         self.column = column
-        self.tip = tip  # what to do instead, where there is one clear fix: a second line, "tip: ..."
+        # what to do instead, where there is one clear fix: a second line, "tip: ..." (a function: made from the
+        # command line's arguments)
+        self.tip = tip
 
     def __str__(self) -> str:
         source = self.source if self.source is None or len(self.source) <= 200 else \

@@ -9,10 +9,16 @@ import signal
 import stat
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from adadelta_cli.errors import InputError
 from adadelta_cli.i18n import _, _f
+
+if TYPE_CHECKING:
+    from rich.progress import Progress as Bar
+    from rich.progress import TaskID
 
 PROG = "adadelta"
 _COMMAND: list = [None]  # the command running ("trace"): every message names it, as Click's usage errors do
@@ -82,7 +88,7 @@ def render_text(renderable, width: int | None = None) -> str:
 
 # --- Tables on narrow terminals ------------------------------------------------------------------------------
 
-def _measure(renderable, least: bool = False) -> int:
+def _measure(renderable, *, least: bool = False) -> int:
     from rich.console import Console
 
     measured = Console(width=100_000).measure(renderable)
@@ -102,7 +108,7 @@ def split_table(table, width: int) -> list:
         keys = list(range(next(i for i, tag in enumerate(tags) if tag is not None)))
     rest = [i for i in range(len(columns)) if i not in keys]
 
-    def build(indices: list[int], first: bool, last: bool):
+    def build(indices: list[int], *, first: bool, last: bool):
         part = Table(box=table.box, title=table.title if first else None, title_justify=table.title_justify,
                      caption=table.caption if last else None, caption_justify=table.caption_justify,
                      show_header=table.show_header, show_lines=table.show_lines, show_edge=table.show_edge,
@@ -127,14 +133,14 @@ def split_table(table, width: int) -> list:
     current: list[int] = []
     for unit in units:
         trial = current + unit
-        if current and _measure(build(keys + trial, False, False)) > width:
+        if current and _measure(build(keys + trial, first=False, last=False)) > width:
             groups.append(current)
             current = list(unit)
         else:
             current = trial
     if current or not groups:
         groups.append(current)
-    return [build(keys + group, n == 0, n == len(groups) - 1) for n, group in enumerate(groups)]
+    return [build(keys + group, first=n == 0, last=n == len(groups) - 1) for n, group in enumerate(groups)]
 
 
 TABLE_RUN_WIDTH = 100_000  # a block of a long table is as wide as its columns, whatever the room
@@ -152,7 +158,8 @@ def print_fitted(renderable, console=None) -> None:
     from rich.text import Text
 
     console = console or stdout_console()
-    items = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
+    # Rich renderables and the writers' own pieces (TableRun, ArithmeticRun), told apart by what they offer
+    items: list[Any] = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
     if not console.is_terminal:  # a pipe or a file: the bytes -o FILE writes, whole lines as long as they need
         # Piece by piece, each written as soon as it is made: a long table a block at a time (writers.TableRun),
         # so the first lines come at once and a reader gone away (`| head`) ends the command at the next block.
@@ -307,7 +314,7 @@ def is_stdout(path) -> bool:
 
 def _fail(path, exc: OSError) -> InputError:
     """An OSError while writing ``path`` as one line: what went wrong, in words."""
-    reasons = {
+    reasons: dict[int | None, str] = {
         errno.ENOSPC: _("the disk is full"),
         errno.EDQUOT: _("the disk quota is used up"),
         errno.EROFS: _("the file system is read-only"),
@@ -361,7 +368,7 @@ def _real(path: Path) -> Path:
 SLASHED: set[str] = set()
 
 
-def check_target(path: Path, inputs: list[Path | None] = ()) -> None:
+def check_target(path: Path, inputs: Sequence[Path | None] = ()) -> None:
     """Refuse an output path that cannot be written, or that would overwrite an input. ``-`` is standard output."""
     if is_stdout(path):
         return
@@ -397,7 +404,7 @@ def check_target(path: Path, inputs: list[Path | None] = ()) -> None:
                              source=str(path))
 
 
-def check_outputs(*paths, inputs: list[Path | None] = ()) -> None:
+def check_outputs(*paths, inputs: Sequence[Path | None] = ()) -> None:
     """Every output path of one command, checked together before any work: each can be written (check_target),
     none is an input, and no two are the same file (``-o X --export-html X`` would write one over the other).
 
@@ -416,6 +423,10 @@ def check_outputs(*paths, inputs: list[Path | None] = ()) -> None:
         seen[key] = str(path)
 
 
+# How a text output file is opened: UTF-8, and newlines written as they are.
+_TEXT_FILE: dict[str, Any] = {"encoding": "utf-8", "newline": ""}
+
+
 def write_atomic(path: Path, text: str | bytes | None = None, *, writer=None, binary: bool = False) -> None:
     """Write ``text`` (or let ``writer(file)`` write) to ``path`` as the shell's ``>`` would, but whole or not at all.
 
@@ -431,14 +442,14 @@ def write_atomic(path: Path, text: str | bytes | None = None, *, writer=None, bi
     file is removed on failure, Ctrl-C and SIGTERM (see prepare_streams).
     """
     if is_stdout(path):
-        _write_through(None, text, writer, binary)
+        _write_through(None, text, writer, binary=binary)
         return
     path = Path(path)
     check_target(path)
     real = _real(path)
     kind = _kind(path)
     if kind != "file" and kind != "missing":
-        _write_through(real, text, writer, binary, original=path)
+        _write_through(real, text, writer, binary=binary, original=path)
         return
     # Signals wait while the temporary file is made, so that it is always known to the cleanup below.
     _holding.append(True)
@@ -448,7 +459,7 @@ def write_atomic(path: Path, text: str | bytes | None = None, *, writer=None, bi
         _holding.clear()
         _raise_pending()
         if kind == "file" and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and os.access(real, os.W_OK):
-            _write_through(real, text, writer, binary, original=path)
+            _write_through(real, text, writer, binary=binary, original=path)
             return
         raise _fail(path, exc) from None
     try:
@@ -456,7 +467,7 @@ def write_atomic(path: Path, text: str | bytes | None = None, *, writer=None, bi
         _raise_pending()
         try:
             mode = "wb" if binary else "w"
-            with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
+            with os.fdopen(fd, mode, **({} if binary else _TEXT_FILE)) as handle:
                 if writer is not None:
                     writer(handle)
                 else:
@@ -481,7 +492,7 @@ def write_atomic(path: Path, text: str | bytes | None = None, *, writer=None, bi
         raise
 
 
-def _write_through(real: Path | None, text, writer, binary: bool, original: Path | None = None) -> None:
+def _write_through(real: Path | None, text, writer, *, binary: bool, original: Path | None = None) -> None:
     """Write into an existing device, FIFO or file (or standard output for None) as the shell's ``>`` does."""
     try:
         if real is None:
@@ -498,7 +509,7 @@ def _write_through(real: Path | None, text, writer, binary: bool, original: Path
             handle.flush()
             return
         mode = "wb" if binary else "w"
-        with open(real, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
+        with open(real, mode, **({} if binary else _TEXT_FILE)) as handle:
             if writer is not None:
                 writer(handle)
             else:
@@ -536,7 +547,9 @@ class Progress:
     def __init__(self, total: int | None, done) -> None:
         import time
 
-        self.total, self.done, self.bar, self.task = total, done, None, None
+        self.total, self.done = total, done
+        self.bar: Bar | None = None
+        self.task: TaskID | None = None
         self.start = time.monotonic()
         self.enabled = bool(total) and sys.stderr.isatty() and not os.environ.get("CI")
 
@@ -559,6 +572,7 @@ class Progress:
                            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
             self.bar.start()
             self.task = self.bar.add_task(_("tracing"), total=self.total)
+        assert self.task is not None  # added with the bar
         self.bar.update(self.task, completed=self.done())
 
     def __exit__(self, *exc) -> None:

@@ -47,7 +47,8 @@ class _Group(TyperGroup):
         super().format_epilog(ctx, formatter)
         _examples_and_docs(formatter, "")
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    # Click's own signature (BaseCommand.main), which callers may fill by position
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: FBT002
         from adadelta_cli import i18n
 
         output.prepare_streams()
@@ -150,7 +151,7 @@ def _quiet_broken_pipe() -> None:
     sys.exit(128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 1)
 
 
-def _version(value: bool) -> None:
+def _version(value: bool) -> None:  # noqa: FBT001  (Click calls an option's callback with its value)
     if value:
         from importlib.metadata import version
 
@@ -164,7 +165,7 @@ def _version(value: bool) -> None:
 
 def _root(version: Annotated[Optional[bool], typer.Option(
         "--version", callback=_version, is_eager=True, help=N_("Print the version and exit."))] = None,
-          verbose: Annotated[bool, typer.Option(
+          verbose: Annotated[bool, typer.Option(  # noqa: FBT002  (Typer fills the root's options by name)
               "--verbose", help=N_("With --version: also Python, the dependencies' versions and whether the "
                                   "compiled kernel is in use (and why not).")
           )] = False,
@@ -254,7 +255,8 @@ class _Command(TyperCommand):
     and the page of the docs that tells more."""
 
     def format_options(self, ctx, formatter) -> None:
-        arguments, panels = [], {}
+        arguments: list[tuple[str, str]] = []
+        panels: dict[str, list[tuple[str, str]]] = {}
         for param in self.get_params(ctx):
             record = param.get_help_record(ctx)
             if record is None:
@@ -271,7 +273,7 @@ class _Command(TyperCommand):
             if rows:
                 with formatter.section(_(heading)):
                     formatter.write_dl(rows)
-        _examples_and_docs(formatter, self.name)
+        _examples_and_docs(formatter, self.name or "")  # (a command always has its name)
 
 
 def build(names=None) -> typer.Typer:
@@ -304,7 +306,7 @@ def _option_names(command) -> list[str]:
     import inspect
     from typing import get_args
 
-    names = []
+    names: list[str] = []
     for parameter in inspect.signature(command).parameters.values():
         for extra in get_args(parameter.annotation)[1:]:
             # In Annotated[...], Typer reads the first name as the option's ``default`` slot

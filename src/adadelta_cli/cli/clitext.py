@@ -93,7 +93,7 @@ def _metavar(param) -> str | None:
         return param.name.upper()
     annotation = getattr(descriptor, "annotation", None)
     kind = getattr(annotation, "__name__", None) or getattr(getattr(param, "type", None), "name", "")
-    word = METAVARS.get(kind) or METAVARS.get(str(kind).capitalize(), "VALUE")
+    word = METAVARS.get(kind or "") or METAVARS.get(str(kind).capitalize(), "VALUE")
     if param.param_type_name == "argument":
         return param.name.upper()
     return word

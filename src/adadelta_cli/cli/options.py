@@ -16,8 +16,9 @@ from adadelta_cli.maths.presets import PRESETS
 if TYPE_CHECKING:
     pass  # numpy: loaded when a command computes, not for --help or --version
 
-# One choice per preset of the preset table (lua-torch's hyphen is fine for a value: Preset("lua-torch")).
-Preset = Enum("Preset", {name: name for name in PRESETS}, type=str)
+# One choice per preset of the preset table (lua-torch's hyphen is fine for a value: Preset("lua-torch")). (mypy
+# reads an Enum's members only from a literal; these come from the table.)
+Preset = Enum("Preset", {name: name for name in PRESETS}, type=str)  # type: ignore[misc]
 
 
 class DType(str, Enum):
@@ -157,7 +158,7 @@ def format_option(*names: str, help: str | None = None):
     >>> default.value, [f.value for f in type(default)]
     ('table', ['table', 'json'])
     """
-    choices = Enum("Format", {name: name for name in names}, type=str)
+    choices = Enum("Format", {name: name for name in names}, type=str)  # type: ignore[misc]  # members: names
     annotation = Annotated[choices, typer.Option(
         "--format", "-f", help=help or _("Output format."), rich_help_panel=OUTPUT_PANEL, case_sensitive=False)]
     return annotation, choices(names[0])

@@ -50,7 +50,7 @@ def records(grads: np.ndarray, names: list[str], results: dict, settings: dict) 
     return Records(list(COLUMNS), rows(), settings)
 
 
-def document(grads, names, results, settings: dict, digits: int, show_all: bool = False) -> Document:
+def document(grads, names, results, settings: dict, digits: int, *, show_all: bool = False) -> Document:
     """One row per step (and parameter): g, then η_t and x_t of each optimizer side by side (kept together when a
     wide table is shown in parts)."""
     several = len(names) > 1
@@ -60,7 +60,7 @@ def document(grads, names, results, settings: dict, digits: int, show_all: bool 
         columns += [Column(f"{q}_{optimizer}", f"{HEADINGS[q][0]} {optimizer}",
                            rf"{HEADINGS[q][1]}\ \text{{{optimizer}}}", group=optimizer) for q in ("eta", "x")]
     count = grads.shape[0]
-    shown = render.shown_steps(count, show_all)
+    shown = render.shown_steps(count, show_all=show_all)
     rows: list = []
     for t in shown:
         if t is None:

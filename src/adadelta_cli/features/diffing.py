@@ -6,13 +6,14 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from adadelta_cli import numfmt
 from adadelta_cli.errors import SettingsError
 from adadelta_cli.formats.render import HEADINGS
-from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Gap, Heading, Para, Records, Table
+from adadelta_cli.formats.report import COUNT, TEXT, Block, Column, Document, Gap, Heading, Para, Records, Table
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.maths import core, recurrence
 from adadelta_cli.safe import one_line
@@ -290,6 +291,7 @@ def _show(value, digits: int) -> str:
 def summary_lines(a: Side, b: Side, names, digits: int) -> list[str]:
     """The parting sentence: where the traces part, or that they agree."""
     part = parting(a, b)
+    assert a.steps is not None  # (run)
     steps = a.steps.g.shape[0]
     if part is None:
         if tolerance(a, b) == 0:
@@ -317,14 +319,15 @@ def _label(s: Side) -> str:
     return s.preset if s.spec == s.preset else s.spec
 
 
-def _rows(a: Side, b: Side, grads, names, show_all: bool) -> list:
+def _rows(a: Side, b: Side, grads, names, *, show_all: bool) -> list:
     """The side-by-side rows: Δx_t and x_t of both, and x_t B − A; a Gap for the hidden middle of a long trace."""
     from adadelta_cli.formats.render import shown_steps
 
+    assert a.steps is not None and b.steps is not None  # (run)
     steps = grads.shape[0]
-    shown = shown_steps(steps, show_all)
+    shown = shown_steps(steps, show_all=show_all)
     several = len(names) > 1
-    out = []
+    out: list[list[Any] | Gap] = []
     for t in shown:
         if t is None:
             out.append(Gap(steps - len(shown) + 1))
@@ -343,12 +346,12 @@ def headings(names) -> list[str]:
                                                             f"{x} B", f"{x} B − A"]
 
 
-def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: int, show_all: bool = False
+def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: int, *, show_all: bool = False
              ) -> Document:
     """Both settings lines, what differs (setting, A, B, why), where the traces part, then both side by side."""
     from adadelta_cli.formats.render import settings_text
 
-    blocks = []
+    blocks: list[Block] = []
     for letter, s in (("A", a), ("B", b)):
         text = settings_text({**_shown(s.settings), **start, "preset": s.preset}, digits)
         blocks.append(Para(f"{letter}: {_label(s)} — {text}"))
@@ -369,7 +372,7 @@ def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: i
     columns = [Column("t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if several else [])
     columns += [Column(key, heading) for key, heading in zip(("g", "dx_a", "dx_b", "x_a", "x_b", "x_b_minus_a"),
                                                               headings(names)[1 + several:])]
-    rows = _rows(a, b, grads, names, show_all)
+    rows = _rows(a, b, grads, names, show_all=show_all)
     from adadelta_cli.formats.render import gap_notes
 
     notes = gap_notes(rows)
@@ -379,7 +382,8 @@ def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: i
 
 def first_nonfinite(s: Side) -> int | None:
     """The first step (from 1) at which any value of the side's trace is not a finite number."""
-    bad = np.zeros(s.steps.g.shape[0], dtype=bool)
+    assert s.steps is not None  # (run)
+    bad = np.zeros(s.steps.g.shape[0], dtype=np.bool_)
     for name in COLUMNS:
         bad |= ~np.isfinite(np.asarray(getattr(s.steps, name), dtype=np.float64)).all(axis=1)
     return int(np.argmax(bad)) + 1 if bad.any() else None

@@ -30,7 +30,7 @@ PALETTE = 6  # series colours in the chart, reused past that many parameters
 # --- The page ---------------------------------------------------------------------------------------------------
 
 
-def page(report: render.Report, digits: int = 6, exercise: bool = False) -> str:
+def page(report: render.Report, digits: int = 6, *, exercise: bool = False) -> str:
     """The whole lesson page for a trace ``report``, as text (UTF-8 when written).
 
     ``exercise``: the page for the students (``lesson --exercise``): each step's g_t, the settings, the formulas with
@@ -48,16 +48,17 @@ def page(report: render.Report, digits: int = 6, exercise: bool = False) -> str:
     first = report.first_t
     last = first + steps - 1
     body = [
-        _header(report, digits, first, last, exercise),
+        _header(report, digits, first, last, exercise=exercise),
         '<main>',
         '<section id="formulas" aria-live="polite">',
-        *(_step_section(report, t, explained[t], first, last, digits, exercise) for t in range(first, last + 1)),
+        *(_step_section(report, t, explained[t], first, last, digits, exercise=exercise)
+          for t in range(first, last + 1)),
         '</section>',
         '<div class="below">',
-        _table_section(report, digits, first, exercise),
+        _table_section(report, digits, first, exercise=exercise),
         "" if exercise else _chart_section(report, first, last),
         '</div>',
-        _legend(mode, exercise),
+        _legend(mode, exercise=exercise),
         '</main>',
         f'<p class="move" id="move" hidden>{text(_(MOVE))}</p>',
     ]
@@ -73,7 +74,7 @@ def page(report: render.Report, digits: int = 6, exercise: bool = False) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="generator" content="adadelta-cli">',
-        f"<title>{text(_title(exercise))}</title>",
+        f"<title>{text(_title(exercise=exercise))}</title>",
         f"<style>{_style()}</style>",
         # Without the script (switched off, or a viewer without one), every step and row is shown, one after another.
         "<noscript><style>section.step[hidden] { display: block; } tbody tr.later { display: table-row; } "
@@ -84,7 +85,7 @@ def page(report: render.Report, digits: int = 6, exercise: bool = False) -> str:
     return "\n".join(head + body + [f"<script>{script}</script>", "</body>", "</html>"]) + "\n"
 
 
-def _explained(report: render.Report, digits: int) -> dict[int, list[tuple[str, list[str]]]]:
+def _explained(report: render.Report, digits: int) -> dict[int, list[tuple[str, list[tuple[str, ...]]]]]:
     """t -> [(parameter, MathML lines)] for every step: --explain's own lines (``explain.report_lines``, which
     carries each parameter's state and settings from step to step), in the MathML notation."""
     from adadelta_cli.formats import explain
@@ -104,7 +105,7 @@ MOVE = N_("↓ More below (the table, the chart): scroll with ↓ or the mouse w
 TASK = N_("Work out each step from its g_t and the settings: fill in every box, then the table.")
 
 
-def _title(exercise: bool) -> str:
+def _title(*, exercise: bool) -> str:
     return _("Adadelta, step by step: exercise") if exercise else _("Adadelta, step by step")
 
 
@@ -117,7 +118,7 @@ def source_name(source: str) -> str:
     return source.replace("\\", "/").rstrip("/").rpartition("/")[2] or source
 
 
-def _header(report: render.Report, digits: int, first: int, last: int, exercise: bool = False) -> str:
+def _header(report: render.Report, digits: int, first: int, last: int, *, exercise: bool = False) -> str:
     source = report.settings.get("input", "")
     if source == "the article's example":
         source = _(source)
@@ -130,7 +131,7 @@ def _header(report: render.Report, digits: int, first: int, last: int, exercise:
     button = '<button type="button" id="{0}" title="{2}">{1}</button>'.format
     return "\n".join([
         "<header>",
-        f"<h1>{text(_title(exercise))}</h1>",
+        f"<h1>{text(_title(exercise=exercise))}</h1>",
         f'<p class="settings">{text(render.settings_line(report.settings, digits))}'
         f' · {text(_f("input: %(source)s", source=source))}</p>',
         notes,
@@ -161,7 +162,7 @@ _EQUALS = recurrence.MATHML.equals
 _BLANK = f'<span class="blank"><math displaystyle="true">{_EQUALS}</math><span class="box"></span></span>'
 
 
-def _math_line(line: tuple[str, ...], exercise: bool = False) -> str:
+def _math_line(line: tuple[str, ...], *, exercise: bool = False) -> str:
     """One line of --explain: the symbol and its formula, then each worked value (a ``v``, hidden in exercise mode),
     then a blank box (shown when the exercise is printed, and on the exercise page in place of the values).
 
@@ -178,8 +179,8 @@ def _math_line(line: tuple[str, ...], exercise: bool = False) -> str:
     return f'<div class="line">{"".join(pieces)}</div>'
 
 
-def _step_section(report: render.Report, t: int, blocks: list[tuple[str, list[str]]], first: int,
-                  last: int, digits: int = 6, exercise: bool = False) -> str:
+def _step_section(report: render.Report, t: int, blocks: list[tuple[str, list[tuple[str, ...]]]], first: int,
+                  last: int, digits: int = 6, *, exercise: bool = False) -> str:
     several = len(report.names) > 1
     hidden = "" if t == first else " hidden"
     out = [f'<section class="step" id="step-{t}" data-t="{t}"{hidden}>', f"<h2>{_step_label(t, last)}</h2>"]
@@ -192,7 +193,7 @@ def _step_section(report: render.Report, t: int, blocks: list[tuple[str, list[st
         g = recurrence.MATHML.num(float(report.steps.g[row, p]), digits)
         out.append(f'<p class="given"><math displaystyle="true">{recurrence.MATHML.symbol("g", t)}{_EQUALS}{g}'
                    f'</math></p>')
-        out.extend(_math_line(line, exercise) for line in lines)
+        out.extend(_math_line(line, exercise=exercise) for line in lines)
         out.append("</div>")
     out.append("</section>")
     return "\n".join(out)
@@ -206,7 +207,7 @@ def _symbol(name: str, t: int | str = "t") -> str:
     return f"<math>{recurrence.MATHML.symbol(name, t)}</math>"
 
 
-def _table_section(report: render.Report, digits: int, first: int, exercise: bool = False) -> str:
+def _table_section(report: render.Report, digits: int, first: int, *, exercise: bool = False) -> str:
     several = len(report.names) > 1
     columns = _columns(report)
     heads = ['<th scope="col"><math><mi>t</mi></math></th>']
@@ -309,7 +310,7 @@ def _n(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _legend(mode: recurrence.Mode, exercise: bool = False) -> str:
+def _legend(mode: recurrence.Mode, *, exercise: bool = False) -> str:
     items = "".join(f"<li>{_symbol(q.name)} {text(_(q.meaning))}</li>" for q in recurrence.quantities(mode))
     keys = text(_("Keys: → next, ← back, Home first, End last.") if exercise else
                 _("Keys: → next, ← back, Home first, End last. With the numbers hidden, click a value to show it."))

@@ -9,7 +9,7 @@ import numpy as np
 from adadelta_cli.features import others
 from adadelta_cli.formats import render
 from adadelta_cli.formats.render import settings_line
-from adadelta_cli.formats.report import COUNT, Column, Document, Gap, Para, Records, Table
+from adadelta_cli.formats.report import COUNT, Block, Column, Document, Gap, Para, Records, Table
 from adadelta_cli.i18n import _, _f
 from adadelta_cli.maths import core
 from adadelta_cli.maths.expr import Function
@@ -67,6 +67,7 @@ def run_adadelta(function: Function, resolved, steps: int) -> tuple[core.Step, n
             column[t] = value
         x = state.x.astype(np.float64)
         fs[t], grad = function.value_and_grad(x.tolist()) if np.isfinite(x).all() else (float("nan"), grad)
+    assert out is not None  # (steps ≥ 1)
     core.check_finite(out, resolved.settings)
     return out, fs
 
@@ -95,7 +96,7 @@ def _num(v: float):
     return None if v != v else float(v)
 
 
-def records(function: Function, adadelta: tuple, results: dict, with_optimizer: bool):
+def records(function: Function, adadelta: tuple, results: dict, *, with_optimizer: bool):
     steps, fs = adadelta
     names = function.variables
     for t in range(steps.g.shape[0]):
@@ -116,17 +117,17 @@ def records(function: Function, adadelta: tuple, results: dict, with_optimizer: 
 def data(function, adadelta, results, settings: dict) -> Records:
     """Every step of every optimizer, for CSV and JSON (written a slice at a time, never held whole)."""
     return Records(list(OTHER_COLUMNS if results else TRACE_COLUMNS),
-                   records(function, adadelta, results, bool(results)), settings)
+                   records(function, adadelta, results, with_optimizer=bool(results)), settings)
 
 
-def document(function, adadelta, results, settings: dict, digits: int, show_all: bool) -> Document:
+def document(function, adadelta, results, settings: dict, digits: int, *, show_all: bool) -> Document:
     """Per optimizer: f(x_t) and the coordinates of x_t, the first and last steps of a long run."""
     steps, fs = adadelta
     runs = {"adadelta": (steps.x.astype(np.float64), fs)}
     runs.update({name: (r["x"], r["f"]) for name, r in results.items()})
-    blocks = [Para(_("minimising f ="), code=function.text), Para(settings_line(settings, digits))]
+    blocks: list[Block] = [Para(_("minimising f ="), code=function.text), Para(settings_line(settings, digits))]
     count = len(fs)
-    shown = render.shown_steps(count, show_all)
+    shown = render.shown_steps(count, show_all=show_all)
     columns = [Column("t", kind=COUNT), Column("f", "f(x_t)", r"f(\mathbf{x}_t)")] + [
         Column(v, f"{v}_t", rf"\mathit{{{v}}}_t" if re.fullmatch("[A-Za-z][A-Za-z0-9]*", v) else None)
         for v in function.variables]
@@ -160,7 +161,7 @@ def _minima(function: Function, xs, ys, z) -> list[tuple[float, float]]:
 
 
 def contour_figure(function: Function, adadelta, results, x0: np.ndarray, title: str | None = None,
-                   large: bool = False):
+                   *, large: bool = False):
     """The trajectories over log-spaced contours of f, the start and the minimum marked; Adadelta drawn last (on
     top), each path with its own colour, marker and line style. Returns the figure, each path's line with its points
     (for animation) and the number of steps."""
@@ -227,7 +228,7 @@ def contour_figure(function: Function, adadelta, results, x0: np.ndarray, title:
 
 
 def contour_plot(function: Function, adadelta, results, x0: np.ndarray, path, write, title: str | None = None,
-                 large: bool = False) -> None:
+                 *, large: bool = False) -> None:
     """The trajectories over the function's contours (two dimensions; needs the plot extra)."""
     from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import plotting
@@ -236,8 +237,8 @@ def contour_plot(function: Function, adadelta, results, x0: np.ndarray, path, wr
         raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
     plotting.check_suffix(path, plotting.FILE_FORMATS, "--plot")
     plt = plotting.pyplot()
-    with plotting.figure_style(large, texts=(title,)):
-        figure, _drawn, _count = contour_figure(function, adadelta, results, x0, title, large)
+    with plotting.figure_style(large=large, texts=(title,)):
+        figure, _drawn, _count = contour_figure(function, adadelta, results, x0, title, large=large)
         try:
             plotting.save(figure, path, write)
         finally:
@@ -246,7 +247,7 @@ def contour_plot(function: Function, adadelta, results, x0: np.ndarray, path, wr
 
 
 def contour_animation(function: Function, adadelta, results, x0: np.ndarray, path, title: str | None = None,
-                      large: bool = False) -> None:
+                      *, large: bool = False) -> None:
     """``--animate``: the paths drawn step by step over the contours."""
     from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import plotting
@@ -255,8 +256,8 @@ def contour_animation(function: Function, adadelta, results, x0: np.ndarray, pat
         raise SettingsError(_("--animate draws paths over contours of functions of x and y (two dimensions)"))
     plotting.check_suffix(path, plotting.ANIMATION_FORMATS, "--animate")
     plt = plotting.pyplot()
-    with plotting.figure_style(large, texts=(title,)):
-        figure, drawn, count = contour_figure(function, adadelta, results, x0, title, large)
+    with plotting.figure_style(large=large, texts=(title,)):
+        figure, drawn, count = contour_figure(function, adadelta, results, x0, title, large=large)
         try:
             plotting.animate(figure, drawn, count, path)
         finally:

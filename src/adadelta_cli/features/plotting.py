@@ -15,12 +15,16 @@ import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from adadelta_cli.errors import SettingsError
 from adadelta_cli.formats.render import Report
 from adadelta_cli.i18n import N_, _, _f
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 PANELS = (
     (N_("E[g²]_t and E[Δx²]_t (log scale)"), ("eg2", "edx2"), True),
@@ -108,7 +112,7 @@ def _integer_ticks(plt, lines, count: int = 5) -> None:
     plt.xticks(ticks, [str(t) for t in ticks])
 
 
-def terminal_chart(report: Report, width: int = 100, height: int = 30, color: bool = True) -> str:
+def terminal_chart(report: Report, width: int = 100, height: int = 30, *, color: bool = True) -> str:
     """Four panels drawn with text: the accumulators on a log scale, η_t, Δx_t and x_t, against t.
 
     Each series has a mark of its own (•, x, +, …), so they are told apart without colour; ``width`` is honoured
@@ -142,7 +146,7 @@ def terminal_chart(report: Report, width: int = 100, height: int = 30, color: bo
     return chart if color else plt.uncolorize(chart)
 
 
-def terminal_curves(curves: dict, title: str, width: int = 100, height: int = 25, color: bool = True) -> str:
+def terminal_curves(curves: dict, title: str, width: int = 100, height: int = 25, *, color: bool = True) -> str:
     """One panel: a curve per name against t, on a log scale where every value is positive; a mark per curve."""
     import plotext as plt
 
@@ -195,7 +199,8 @@ def cjk_font() -> str | None:
             return name
     # A font installed after matplotlib built its cache: look at the files themselves (every weight, so that the
     # regular one is there for the labels and the bold one for titles).
-    files = font_manager.findSystemFonts(fontext="ttf") + font_manager.findSystemFonts(fontext="otf")
+    # (matplotlib's stubs allow only "ttf" and "afm"; findSystemFonts takes "otf" as it takes "ttf")
+    files = font_manager.findSystemFonts(fontext="ttf") + font_manager.findSystemFonts(fontext="otf")  # type: ignore[arg-type]
     for path in sorted(files):
         if any(key in Path(path).name.lower().replace("-", "").replace("_", "") for key in CJK_FILES):
             try:
@@ -235,7 +240,7 @@ def font_family(*texts: str | None) -> list[str] | None:
 
 
 @contextmanager
-def figure_style(large: bool = False, texts: tuple[str | None, ...] = ()):
+def figure_style(*, large: bool = False, texts: tuple[str | None, ...] = ()):
     """matplotlib settings for one figure: the palette, the fonts of ``font_family`` (for Chinese without a CJK font:
     English labels, said once), larger type and thicker lines for slides (``large``); fixed SVG ids so the same
     figure gives the same bytes. ``texts``: what the figure shows from the data (names, the title). A character the
@@ -243,12 +248,13 @@ def figure_style(large: bool = False, texts: tuple[str | None, ...] = ()):
     import warnings
 
     import matplotlib
+    from matplotlib.rcsetup import cycler  # (matplotlib.cycler, which matplotlib's stubs do not list)
 
     from adadelta_cli import i18n, output
 
-    rc = {"axes.prop_cycle": matplotlib.cycler(color=PALETTE), "svg.hashsalt": "adadelta", "axes.grid": True,
-          "grid.alpha": 0.3, "mathtext.fontset": "dejavusans", "axes.titlesize": "large", "lines.linewidth": 1.8,
-          "lines.markersize": 5}
+    rc: dict[RcKeyType, Any] = {
+        "axes.prop_cycle": cycler(color=PALETTE), "svg.hashsalt": "adadelta", "axes.grid": True, "grid.alpha": 0.3,
+        "mathtext.fontset": "dejavusans", "axes.titlesize": "large", "lines.linewidth": 1.8, "lines.markersize": 5}
     if large:
         rc.update({"font.size": 17, "axes.titlesize": 20, "axes.labelsize": 18, "xtick.labelsize": 15,
                    "ytick.labelsize": 15, "legend.fontsize": 15, "lines.linewidth": 3.0, "lines.markersize": 9,
@@ -313,7 +319,7 @@ class _MissingGlyphs(logging.Handler):
 _GLYPH = re.compile(r"Glyph (\d+) \(.*?\) missing from font\(s\) (.*?)\.?$")
 
 
-def _legend(ax, large: bool = False) -> None:
+def _legend(ax, *, large: bool = False) -> None:
     """The legend beside the axes, never over the data."""
     if len(ax.get_lines()) > 1 or any(line.get_label() and not line.get_label().startswith("_")
                                       for line in ax.get_lines()[:1]):
@@ -350,7 +356,7 @@ def mathtext(text: str) -> str:
     return text
 
 
-def trace_figure(report: Report, title: str | None = None, large: bool = False):
+def trace_figure(report: Report, title: str | None = None, *, large: bool = False):
     """The panels of a trace: g_t, the accumulators (log scale), η_t, Δx_t and x_t against t; the settings in the
     sixth place. Returns the figure and, for animation, each drawn line with its full data."""
     plt = pyplot()
@@ -384,7 +390,7 @@ def trace_figure(report: Report, title: str | None = None, large: bool = False):
             ax.set_ylabel(_("log scale"))
         _integer_steps(ax)
         if index > 1:
-            _legend(ax, large)
+            _legend(ax, large=large)
     for ax in axes[-1]:
         ax.set_xlabel(_("step t"))
     axes[1, 1].tick_params(labelbottom=True)
@@ -423,15 +429,15 @@ def check_suffix(path: Path, allowed: tuple[str, ...], option: str) -> None:
                                suffixes=", ".join(allowed)))
 
 
-def save_figure(report: Report, path: Path, write, title: str | None = None, large: bool = False) -> None:
+def save_figure(report: Report, path: Path, write, title: str | None = None, *, large: bool = False) -> None:
     """The panels through matplotlib, to ``path`` (its ending chooses PNG, SVG or PDF).
 
     ``write(path, writer)`` writes the file whole or not at all.
     """
     check_suffix(path, FILE_FORMATS, "-o")
     plt = pyplot()
-    with figure_style(large, texts=(title, *report.names)):
-        figure, _drawn = trace_figure(report, title, large)
+    with figure_style(large=large, texts=(title, *report.names)):
+        figure, _drawn = trace_figure(report, title, large=large)
         try:
             save(figure, path, write)
         finally:
@@ -510,10 +516,12 @@ def animate(figure, drawn, steps: int, path: Path, counter_at=(0.99, 0.01)) -> N
                              loop=0, optimize=True)  # unchanged pixels transparent: small files
         else:
             height, width = frame(chosen[0]).shape[:2]
+            assert ffmpeg is not None  # (looked for above)
             command = [ffmpeg, "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s",
                        f"{width}x{height}", "-r", str(fps), "-i", "-", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2",
                        "-c:v", "libx264", "-pix_fmt", "yuv420p", "-f", "mp4", tmp]
             with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as encoder:
+                assert encoder.stdin is not None and encoder.stderr is not None  # (both piped)
                 for k in chosen + [chosen[-1]] * (2 * fps):  # the last frame held two seconds
                     encoder.stdin.write(frame(k).tobytes())
                 encoder.stdin.close()
@@ -560,12 +568,12 @@ class _progress:
             self.bar = None
 
 
-def animate_trace(report: Report, path: Path, title: str | None = None, large: bool = False) -> None:
+def animate_trace(report: Report, path: Path, title: str | None = None, *, large: bool = False) -> None:
     """``plot --animate``: the panels filling in step by step."""
     plt = pyplot()
     check_suffix(path, ANIMATION_FORMATS, "--animate")
-    with figure_style(large, texts=(title, *report.names)):
-        figure, drawn = trace_figure(report, title, large)
+    with figure_style(large=large, texts=(title, *report.names)):
+        figure, drawn = trace_figure(report, title, large=large)
         try:
             animate(figure, drawn, report.steps.g.shape[0], path)
         finally:

@@ -64,7 +64,7 @@ def trace_input(tokens: list[str], resolved: Resolved) -> tuple[render.Report, G
     return compute(gradients, resolved), gradients
 
 
-def format_report(report: render.Report, fmt: str, digits: int = 6, show_all: bool = False,
+def format_report(report: render.Report, fmt: str, digits: int = 6, *, show_all: bool = False,
                   explain: bool = False, latex_fragment: bool = False, eg2_given: bool = False) -> str:
     """The whole output as text, for a file or a pipe (Markdown and LaTeX hold every step)."""
     from adadelta_cli.formats import writers
@@ -73,12 +73,13 @@ def format_report(report: render.Report, fmt: str, digits: int = 6, show_all: bo
         return render.to_json(report)
     if fmt == "csv":
         return render.to_csv(report)
-    doc = render.document(report, digits, show_all, explain, eg2_given, every_row=fmt != "table")
-    return writers.text(doc, fmt, digits, latex_fragment)
+    doc = render.document(report, digits, show_all=show_all, explain=explain, eg2_given=eg2_given,
+                          every_row=fmt != "table")
+    return writers.text(doc, fmt, digits, fragment=latex_fragment)
 
 
 def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int = 6,
-         show_all: bool = False, explain: bool = False, latex_fragment: bool = False) -> None:
+         *, show_all: bool = False, explain: bool = False, latex_fragment: bool = False) -> None:
     if explain and fmt in ("csv", "json"):
         from adadelta_cli.errors import SettingsError
 
@@ -86,25 +87,25 @@ def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int 
     if fmt == "table" and output_path is None:
         from adadelta_cli.formats import writers
 
-        output.print_fitted(writers.table(render.document(report, digits, show_all, explain), digits),
+        output.print_fitted(writers.table(render.document(report, digits, show_all=show_all, explain=explain), digits),
                             output.stdout_console())
         return
     if fmt == "markdown":  # written as it is made: a long trace's table and arithmetic reach a pipe at once
         from adadelta_cli.formats import writers
 
-        doc = render.document(report, digits, show_all, explain, every_row=True)
+        doc = render.document(report, digits, show_all=show_all, explain=explain, every_row=True)
         output.emit_stream(lambda out: writers.write_pieces(out, writers.markdown_pieces(doc, digits)), output_path)
         return
     output.emit(format_report(report, fmt, digits, show_all=show_all, explain=explain,
                               latex_fragment=latex_fragment), output_path)
 
 
-def explanation_text(report: render.Report, digits: int, show_all: bool = False, eg2_given: bool = False) -> str:
+def explanation_text(report: render.Report, digits: int, *, show_all: bool = False, eg2_given: bool = False) -> str:
     """The legend, then each shown step's arithmetic, as plain text (for a file)."""
     from adadelta_cli.formats import explain
 
     parts = [_(explain.LEGEND)]
-    for heading, lines in explain.blocks(report, digits, show_all, eg2_given=eg2_given):
+    for heading, lines in explain.blocks(report, digits, show_all=show_all, eg2_given=eg2_given):
         parts.append(lines[0] if heading is None else "\n".join([heading] + [f"  {line}" for line in lines]))
     return "\n\n".join(parts) + "\n"
 
@@ -137,7 +138,7 @@ def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | 
 
 
 def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path | None, digits: int = 6,
-              eg2_given: bool = False, latex_fragment: bool = False) -> None:
+              *, eg2_given: bool = False, latex_fragment: bool = False) -> None:
     """A single step: its row, its arithmetic and, with --expect, the verdicts."""
     from adadelta_cli.formats import writers
 
@@ -147,8 +148,8 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
         output.emit(writers.json(data), output_path)
         return
     if fmt in ("markdown", "latex"):  # a document for people: the marking of --expect is part of it
-        output.emit(writers.text(step_document(report, verdicts, digits, eg2_given, explain=True), fmt, digits,
-                                 latex_fragment), output_path)
+        output.emit(writers.text(step_document(report, verdicts, digits, eg2_given=eg2_given, explain=True), fmt,
+                                 digits, fragment=latex_fragment), output_path)
         return
     if fmt == "csv":
         output.emit(render.to_csv(report), output_path)
@@ -157,14 +158,14 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
                 render.verdict_table(verdicts, digits, title=_("Your values")), digits))
                 + checking_summary(verdicts) + "\n")
         return
-    doc = step_document(report, verdicts, digits, eg2_given)
+    doc = step_document(report, verdicts, digits, eg2_given=eg2_given)
     if output_path is not None:
         output.emit(writers.text(doc, "table", digits), output_path)
         return
     output.print_fitted(writers.table(doc, digits), _marking_console())
 
 
-def step_document(report: render.Report, verdicts: list, digits: int, eg2_given: bool, explain: bool = False):
+def step_document(report: render.Report, verdicts: list, digits: int, *, eg2_given: bool, explain: bool = False):
     """A single step for people: the settings (the state before it labelled with the step's own index: x₂,
     E[Δx²]₂ for ``--t 3``), its row (g_3, η_3), its arithmetic and the verdicts of ``--expect``. ``explain``: the
     arithmetic as a document's (Markdown, LaTeX); else as lines under the table."""
@@ -176,14 +177,14 @@ def step_document(report: render.Report, verdicts: list, digits: int, eg2_given:
     if explain:
         blocks.append(Arithmetic(report, digits, eg2_given=eg2_given))
     else:
-        blocks.append(Para("\n".join(step_explanation(report, digits, eg2_given))))
+        blocks.append(Para("\n".join(step_explanation(report, digits, eg2_given=eg2_given))))
     if verdicts:
         blocks += ["", render.verdict_table(verdicts, digits, title=_("Your values")),
                    Para(checking_summary(verdicts), strong=True)]
     return Document(_("Adadelta: one step"), blocks, words=tuple(report.names))
 
 
-def step_explanation(report: render.Report, digits: int, eg2_given: bool) -> list[str]:
+def step_explanation(report: render.Report, digits: int, *, eg2_given: bool) -> list[str]:
     """The step's arithmetic, one line a quantity, under its table (explain.steps: every format's own lines)."""
     from adadelta_cli.formats import explain
 
@@ -211,19 +212,19 @@ def _marking_console():
 
 
 def emit_verdicts(marked: list, fmt: str, output_path: Path | None, digits: int = 6,
-                  only_wrong: bool = False, latex_fragment: bool = False) -> None:
+                  *, only_wrong: bool = False, latex_fragment: bool = False) -> None:
     """check's report for one or more marked sheets (checking.Marked): the verdicts of the asked cells (with
     ``only_wrong``, those not right) and the score, in any of its formats."""
     from adadelta_cli.formats import writers
     from adadelta_cli.marking import checking
 
     writers.write_report(fmt, output_path, digits, fragment=latex_fragment,
-                        document=lambda: checking.document(marked, only_wrong, digits),
-                        records=lambda: checking.records(marked, only_wrong), console=_marking_console())
+                        document=lambda: checking.document(marked, only_wrong=only_wrong, digits=digits),
+                        records=lambda: checking.records(marked, only_wrong=only_wrong), console=_marking_console())
 
 
 def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: Path | None, digits: int = 6,
-                  show_all: bool = False, explain: bool = False, export_svg: Path | None = None,
+                  *, show_all: bool = False, explain: bool = False, export_svg: Path | None = None,
                   export_html: Path | None = None, latex_fragment: bool = False) -> None:
     """adadelta trace: CSV, JSON and the (abridged) table are computed and written a block at a time, so a trace
     of millions of steps needs little memory; the other presentations are built whole."""
@@ -242,7 +243,7 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
         for note in report.notes:
             output.warn(note)
         emit(report, fmt, output_path, digits, show_all=show_all, explain=explain, latex_fragment=latex_fragment)
-        export(report, digits, show_all, explain, export_svg, export_html)
+        export(report, digits, show_all=show_all, explain=explain, svg=export_svg, html=export_html)
         return
     settings = resolved.settings
     state = resolved.initial(len(stream.names))
@@ -282,7 +283,7 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
         if fmt in ("csv", "json"):
             _keep_freed_memory()
         if fmt == "csv":
-            out.write((",".join(render.machine_columns(show_g_eff)) + "\n").encode("utf-8"))
+            out.write((",".join(render.machine_columns(show_g_eff=show_g_eff)) + "\n").encode("utf-8"))
         elif fmt == "json":
             out.write(render.json_head(settings_doc).encode("utf-8"))
         if fmt == "table":
@@ -291,15 +292,16 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
             return
         for steps, t in computed():
             if fmt == "csv":
-                out.write(render.csv_bytes(steps, stream.names, t, show_g_eff))
+                out.write(render.csv_bytes(steps, stream.names, t, show_g_eff=show_g_eff))
             else:
-                out.write(render.json_block(steps, stream.names, t, show_g_eff, first=t == 1).encode("utf-8"))
+                out.write(render.json_block(steps, stream.names, t, show_g_eff=show_g_eff,
+                                            first=t == 1).encode("utf-8"))
         if fmt == "json":
             out.write(render.json_tail().encode("utf-8"))
 
     if fmt == "table":
         produce(None)
-        emit(_ends_report(kept, stream.names, settings_doc, show_g_eff), "table", output_path, digits)
+        emit(_ends_report(kept, stream.names, settings_doc, show_g_eff=show_g_eff), "table", output_path, digits)
     elif output_path is not None:
         output.write_atomic(output_path, writer=produce, binary=True)
     else:
@@ -320,7 +322,8 @@ class _Held:
     in its input) writes nothing rather than half a document. Longer outputs stream from there on, in order."""
 
     def __init__(self, out) -> None:
-        self.out, self.parts, self.size = out, [], 0
+        self.out, self.size = out, 0
+        self.parts: list[bytes] | None = []  # None once released
 
     def write(self, data: bytes) -> None:
         if self.parts is None:
@@ -396,7 +399,7 @@ def _keep_ends(kept: dict, steps: core.Step) -> None:
     kept["count"] += count
 
 
-def _ends_report(kept: dict, names, settings_doc: dict, show_g_eff: bool) -> render.Report:
+def _ends_report(kept: dict, names, settings_doc: dict, *, show_g_eff: bool) -> render.Report:
     head = core.Step(*(np.concatenate(columns) for columns in zip(*kept["head"])))
     if kept["count"] <= KEEP:
         return render.Report(head, names, settings_doc, show_g_eff=show_g_eff)
@@ -408,7 +411,7 @@ def _ends_report(kept: dict, names, settings_doc: dict, show_g_eff: bool) -> ren
 EXPORT_ID = "adadelta"  # a fixed id: the same trace exports to the same bytes
 
 
-def export(report: render.Report, digits: int, show_all: bool, explain: bool, svg: Path | None,
+def export(report: render.Report, digits: int, *, show_all: bool, explain: bool, svg: Path | None,
            html: Path | None) -> None:
     """The table (and the explanation) as Rich records it, at a width that holds every line, as SVG and/or HTML.
 
@@ -425,16 +428,18 @@ def export(report: render.Report, digits: int, show_all: bool, explain: bool, sv
 
     from adadelta_cli.formats import writers
 
-    table = writers.table(render.document(report, digits, show_all), digits)
+    table = writers.table(render.document(report, digits, show_all=show_all), digits)
     width = writers.table_width(table)
     if explain:
-        from adadelta_cli.formats import explain
+        from adadelta_cli.formats import explain as explaining
 
-        width = max([width, 60] + [cell_len(line) + 2 for heading, lines in explain.blocks(report, digits, show_all)
+        width = max([width, 60] + [cell_len(line) + 2
+                                   for heading, lines in explaining.blocks(report, digits, show_all=show_all)
                                    for line in lines if heading is not None])
     console = Console(record=True, file=io.StringIO(), width=width, color_system="truecolor",
                       force_terminal=True, legacy_windows=False, highlight=False)
-    console.print(writers.table(render.document(report, digits, show_all, explain), digits))  # the legend wraps
+    # the legend wraps
+    console.print(writers.table(render.document(report, digits, show_all=show_all, explain=explain), digits))
     if svg is not None:
         picture = _svg_cells(console.export_svg(title="adadelta trace", unique_id=EXPORT_ID, clear=False))
         output.write_atomic(svg, picture.replace("font-family: Fira Code, monospace;",

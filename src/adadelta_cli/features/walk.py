@@ -65,7 +65,7 @@ class Walk:
         from adadelta_cli.formats import explain
 
         for t, param, lines in explain.steps(self.report, self.digits, list(steps)):
-            yield explain.heading(t, param, self.several), lines
+            yield explain.heading(t, param, several=self.several), lines
 
     @property
     def several(self) -> bool:
@@ -148,10 +148,10 @@ class Walk:
         bottom = []
         if self.explain:
             bottom.append(Text(""))
-            for heading, lines in self.explanation(self.step):
+            for heading, equations in self.explanation(self.step):
                 bottom.append(Text(heading, style="bold"))
-                for line in lines:
-                    bottom += [Text(piece) for piece in wrap_equation(line, width, indent=2)]
+                for equation in equations:
+                    bottom += [Text(piece) for piece in wrap_equation(equation, width, indent=2)]
         footer = Text(self.note, style="bold yellow") if self.note else Text(_(HELP), style="dim")
         if self.typed:
             footer = Text(_("go to step: %(typed)s_ (Enter)") % {"typed": self.typed}, style="bold")
@@ -200,7 +200,7 @@ def split_keys(raw: str) -> list[str]:
     return re.findall(r"\x1b\[[0-9;]*[A-Za-z~]|\x1bO[A-Za-z]|\x1b|.", raw, re.S) if raw else []
 
 
-def walk(report: render.Report, console, digits: int, interactive: bool, getkey) -> None:
+def walk(report: render.Report, console, digits: int, *, interactive: bool, getkey) -> None:
     """Interactive: redraw on each key, and when the window is resized (the same step, to the new size).
     Otherwise (no terminal): every step once, in order."""
     state = Walk(report, digits)

@@ -15,7 +15,7 @@ from adadelta_cli.errors import SettingsError
 from adadelta_cli.formats.qti import variant_category
 from adadelta_cli.formats.render import HEADINGS as RENDER_HEADINGS
 from adadelta_cli.formats.render import Report, settings_text
-from adadelta_cli.formats.report import Document, Records
+from adadelta_cli.formats.report import Block, Document, Records
 from adadelta_cli.i18n import _, _f
 from adadelta_cli.maths import recurrence
 
@@ -88,7 +88,7 @@ def pleasant_gradients(steps: int, seed: int) -> np.ndarray:
     return (magnitudes * signs)[:, None]
 
 
-def rows(report: Report, hide: list[str], answers: bool, digits: int) -> tuple[list[str], list[list[str]]]:
+def rows(report: Report, hide: list[str], *, answers: bool, digits: int) -> tuple[list[str], list[list[str]]]:
     """The worksheet's header and cells as written (g in full, the asked values to ``digits`` significant digits,
     trailing zeros kept where check needs them); hidden cells are blank unless this is the answer key."""
     several = len(report.names) > 1
@@ -137,17 +137,17 @@ def settings_comments(settings: dict) -> list[str]:
     return lines
 
 
-def title(answers: bool) -> str:
+def title(*, answers: bool) -> str:
     return _("Adadelta answer key") if answers else _("Adadelta worksheet")
 
 
-def records(report: Report, hide: list[str], answers: bool, digits: int, meta: Meta | None = None) -> Records:
+def records(report: Report, hide: list[str], *, answers: bool, digits: int, meta: Meta | None = None) -> Records:
     """The CSV that check reads back: settings, the asked columns (the others are given), variant and name lines."""
     meta = meta or Meta()
     # A key's cell carries at least the digits check asks for: the key passes its own check at any --digits.
-    header, body = rows(report, hide, answers, max(digits, meta.sig_digits))
+    header, body = rows(report, hide, answers=answers, digits=max(digits, meta.sig_digits))
     what = _("every cell filled") if answers else _("fill in the blank cells, then: adadelta check THIS_FILE")
-    lines = [f"# {title(answers)} ({what})"]
+    lines = [f"# {title(answers=answers)} ({what})"]
     if meta.name_line and not answers:
         lines.append("# name = ")
     if meta.variant:
@@ -159,14 +159,14 @@ def records(report: Report, hide: list[str], answers: bool, digits: int, meta: M
     return Records(header, body, comments=lines)
 
 
-def document(report: Report, hide: list[str], answers: bool, digits: int, meta: Meta | None = None) -> Document:
+def document(report: Report, hide: list[str], *, answers: bool, digits: int, meta: Meta | None = None) -> Document:
     """The sheet for people: a line for the name, the variant, what to fill in, the settings, the formulas of the
     sheet's mode (from the step description), and the table, its asked columns in bold with room to write."""
     from adadelta_cli.formats.report import COUNT, TEXT, Column, Formulas, Para, Table, Working, WriteIn
     from adadelta_cli.maths import recurrence
 
     meta = meta or Meta()
-    blocks = []
+    blocks: list[Block] = []
     if meta.name_line and not answers:
         blocks.append(WriteIn(_("Name:")))
     names = [HEADINGS[c] for c in asked(report, hide)]
@@ -201,7 +201,7 @@ def document(report: Report, hide: list[str], answers: bool, digits: int, meta: 
             where = f" ({param})" if several else ""
             blocks.append(Working(_("Working, step %(t)s%(where)s: g_%(t)s = %(g)s") % {
                 "t": t, "where": where, "g": numfmt.full(values["g"])}, height=working_height(report)))
-    return Document(title(answers), blocks, words=tuple(report.names), headed=True)
+    return Document(title(answers=answers), blocks, words=tuple(report.names), headed=True)
 
 
 def working_height(report: Report) -> float:
@@ -318,7 +318,7 @@ def lms_questions(exercises: list[tuple[str, Report]], hide: list[str], digits: 
 
     out: list[dict] = []
     for variant, report in exercises:
-        header, body = rows(report, [], True, digits)
+        header, body = rows(report, [], answers=True, digits=digits)
         names = columns(report.settings)
         several = len(report.names) > 1
         settings = xml(settings_text(report.settings, digits))
@@ -488,7 +488,7 @@ def to_gift(exercises: list[tuple[str, Report]], hide: list[str], digits: int, s
             seed: int | None = None) -> str:
     """Moodle GIFT: the same questions as to_moodle, ``::name::[html]text{#answer:tolerance####solution}``."""
     root = _category_root(seed)
-    lines = [f"// {title(False)}", ""]
+    lines = [f"// {title(answers=False)}", ""]
     current = None
     for q in lms_questions(exercises, hide, digits, sig_digits):
         path = f"{root}/{_category_name(variant_category(q['variant']))}" if len(exercises) > 1 else root

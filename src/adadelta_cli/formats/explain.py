@@ -8,6 +8,8 @@ Markdown, LaTeX for documents.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from adadelta_cli.i18n import N_, _
 from adadelta_cli.maths import recurrence
 
@@ -16,12 +18,12 @@ LATEX = recurrence.LATEX
 Notation = recurrence.Notation
 
 
-def explained_indices(held: int, show_all: bool) -> tuple[list[int], int]:
+def explained_indices(held: int, *, show_all: bool) -> tuple[list[int], int]:
     """The rows whose arithmetic is shown, and how many are left out: the table's own elision
     (``report.shown_spans``)."""
     from adadelta_cli.formats.report import shown_steps
 
-    indices = [i for i in shown_steps(held, show_all) if i is not None]
+    indices = [i for i in shown_steps(held, show_all=show_all) if i is not None]
     return indices, held - len(indices)
 
 
@@ -33,7 +35,7 @@ def _given_label(notation) -> str:
     return _("(given)")
 
 
-def steps(report, digits: int, indices: list[int], notation=UNICODE, eg2_given: bool = False, *,
+def steps(report, digits: int, indices: Sequence[int], notation=UNICODE, *, eg2_given: bool = False,
           as_parts: bool = False):
     """(t, parameter, substituted lines) for each row index and parameter of a trace ``report``, in ``notation``.
     Only the rows asked for are worked out: a long trace's elided middle costs nothing."""
@@ -58,7 +60,7 @@ def steps(report, digits: int, indices: list[int], notation=UNICODE, eg2_given: 
             yield report.t_of(i), param, lines
 
 
-def heading(t: int, param: str, several: bool) -> str:
+def heading(t: int, param: str, *, several: bool) -> str:
     from adadelta_cli.formats.report import Phrase
 
     return Phrase(_("Step %(t)d, %(param)s") if several else _("Step %(t)d"), t=t, param=param)
@@ -69,30 +71,30 @@ def left_out_note(first: int, last: int) -> str:
                                                                                             "last": last}
 
 
-def blocks(report, digits: int, show_all: bool = False, notation=UNICODE, eg2_given: bool = False) -> list:
+def blocks(report, digits: int, *, show_all: bool = False, notation=UNICODE, eg2_given: bool = False) -> list:
     """(heading, lines) for each step (and parameter) whose arithmetic is shown, in ``notation``, with (None,
     [note]) where the middle of a long trace is left out: the table's own elision (--all: every step). Every
     format's worked arithmetic (terminal, Markdown, LaTeX, the walk-through, the lesson page) reads these."""
-    return list(iter_blocks(report, digits, show_all, notation, eg2_given))
+    return list(iter_blocks(report, digits, show_all=show_all, notation=notation, eg2_given=eg2_given))
 
 
-def iter_blocks(report, digits: int, show_all: bool = False, notation=UNICODE, eg2_given: bool = False):
+def iter_blocks(report, digits: int, *, show_all: bool = False, notation=UNICODE, eg2_given: bool = False):
     """blocks(), one at a time: a long trace's arithmetic is written as it is made."""
     held = report.steps.g.shape[0]
-    indices, left_out = explained_indices(held, show_all or bool(report.hidden))
+    indices, left_out = explained_indices(held, show_all=show_all or bool(report.hidden))
     several = len(report.names) > 1
     before = None
-    for t, param, lines in steps(report, digits, indices, notation, eg2_given):
+    for t, param, lines in steps(report, digits, indices, notation, eg2_given=eg2_given):
         if left_out and before is not None and t > before + 1:
             yield None, [left_out_note(before + 1, t - 1)]
         before = t
-        yield heading(t, param, several), lines
+        yield heading(t, param, several=several), lines
 
 
 def report_lines(report, digits: int = 6, notation: Notation = UNICODE, *, as_parts: bool = False) -> list:
     """(heading, lines) for every step and parameter of a trace Report (``as_parts``: each line as its parts)."""
     several = len(report.names) > 1
-    return [(heading(t, param, several), lines)
+    return [(heading(t, param, several=several), lines)
             for t, param, lines in steps(report, digits, range(report.steps.g.shape[0]), notation, as_parts=as_parts)]
 
 

@@ -45,7 +45,7 @@ def head(settings: dict, key: str = "steps") -> str:
     return '{\n  "settings": ' + value(settings).replace("\n", "\n  ") + f',\n  "{key}": ['
 
 
-def record_lines(records, first: bool = True) -> str:
+def record_lines(records, *, first: bool = True) -> str:
     """Records, one a line, each preceded by the separator it needs (``first``: the list's first record)."""
     out = []
     for record in records:

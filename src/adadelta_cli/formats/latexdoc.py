@@ -73,7 +73,7 @@ def needs_xelatex(*texts: str) -> bool:
     return any(ord(c) > 127 for t in texts for c in prose(t))
 
 
-def preamble(title: str, xelatex: bool) -> list[str]:
+def preamble(title: str, *, xelatex: bool) -> list[str]:
     engine = "xelatex" if xelatex else "pdflatex"
     lines = [r"\documentclass[11pt,a4paper]{article}", f"% {text(title)}: compile with {engine}"]
     if xelatex:
@@ -84,7 +84,7 @@ def preamble(title: str, xelatex: bool) -> list[str]:
     return lines
 
 
-def document(title: str, body: list[str], fragment: bool, extra_text: tuple[str, ...] = (),
+def document(title: str, body: list[str], *, fragment: bool, extra_text: tuple[str, ...] = (),
              headed: bool = True) -> str:
     """``body`` as a whole document, or alone (``fragment``: what to paste; it needs amsmath, array and
     longtable). ``headed``: the title set above the body (else the body carries its own headings)."""
@@ -94,7 +94,7 @@ def document(title: str, body: list[str], fragment: bool, extra_text: tuple[str,
                 + (r" (and ctex, compiled with xelatex: the text is Chinese)" if xelatex else ""),
                 "% (tables and equations are sized for a 17 cm text width at 11pt: A4 with 2 cm margins)"]
         return "\n".join(head + body) + "\n"
-    return "\n".join(preamble(title, xelatex) + ([rf"\section*{{{text(title)}}}"] if headed else []) + body
+    return "\n".join(preamble(title, xelatex=xelatex) + ([rf"\section*{{{text(title)}}}"] if headed else []) + body
                      + [r"\end{document}"]) + "\n"
 
 
@@ -156,7 +156,8 @@ def column_groups(widths: list[float], keys: int) -> list[list[int]]:
     every = list(range(len(widths)))
     if em(every) <= FIT_EM or len(widths) <= keys + 1:
         return [every]
-    groups, current = [], []
+    groups: list[list[int]] = []
+    current: list[int] = []
     for i in range(keys, len(widths)):
         if current and em(every[:keys] + current + [i]) > FIT_EM:
             groups.append(current)
@@ -196,7 +197,7 @@ def _broken(expression: str) -> list[str]:
     """A right-hand side too wide for the line, broken before + or - into lines that fit."""
     if _width_em(expression) <= LINE_EM:
         return [expression]
-    lines = []
+    lines: list[str] = []
     for term in _top_level_terms(expression):
         if lines and _width_em(lines[-1] + " " + term) <= LINE_EM:
             lines[-1] += " " + term
@@ -238,13 +239,14 @@ def glossary(mode: recurrence.Mode) -> list[str]:
     return [r"\begin{description}", *items, r"\end{description}"]
 
 
-def explanation(report, digits: int, show_all: bool, eg2_given: bool = False) -> list[str]:
+def explanation(report, digits: int, *, show_all: bool, eg2_given: bool = False) -> list[str]:
     """A heading per step, then its arithmetic (explain.blocks, in LaTeX); long traces keep their first and last
     steps (--all: every one)."""
     from adadelta_cli.formats import explain
 
     out = [rf"\subsection*{{{text(_('The arithmetic of each step'))}}}", *glossary(recurrence.Mode.of(report.settings))]
-    for heading, lines in explain.blocks(report, digits, show_all, recurrence.LATEX, eg2_given):
+    for heading, lines in explain.blocks(report, digits, show_all=show_all, notation=recurrence.LATEX,
+                                         eg2_given=eg2_given):
         if heading is None:
             out.append(r"\medskip\noindent\emph{" + text(lines[0]) + "}")
             continue

@@ -18,6 +18,7 @@ import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,7 +45,7 @@ NONFINITE_HINT = N_("give --nonfinite continue to carry it through as IEEE arith
 
 
 @contextlib.contextmanager
-def nonfinite_accepted(accept: bool = True):
+def nonfinite_accepted(*, accept: bool = True):
     """Within this block, gradients read as inf, -inf or NaN (``inf``, ``-Infinity``, ``nan`` in text; NaN and
     Infinity in JSON; a number past the largest double) are taken as those IEEE values instead of refused."""
     token = _ACCEPT_NONFINITE.set(accept)
@@ -378,7 +379,7 @@ def split_rows(text: str, sep: str | None = "", source: str | None = None) -> li
     lines = content_lines(text)
     if not lines:
         return []
-    first = lines[0][1] if sep == "" else {",": ",", "\t": "\t", ";": ";"}.get(sep, " ")
+    first = lines[0][1] if sep == "" else {",": ",", "\t": "\t", ";": ";"}.get(sep or " ", " ")
     if ";" in first and "," in first and re.search(r"\d,\d", first) and "\t" not in first:
         first = ";"  # semicolons between cells, commas inside numbers (a European spreadsheet's CSV)
     if "," in first:
@@ -422,15 +423,16 @@ def check_thousands(text: str | bytes, source: str, first_line: int = 1) -> None
     """Refuse a line that is one number written with thousands separators (``1,000.5``, ``12,000``), which would
     otherwise be read as several parameters (1 and 0.5). ``1,234`` (no decimals, no group starting with 0) stays two
     parameters, as ``1,2`` does."""
-    hint = _THOUSANDS_HINT_BYTES if isinstance(text, bytes) else _THOUSANDS_HINT
+    # patterns and newline of the same kind as text (str or bytes)
+    hint: re.Pattern[Any] = _THOUSANDS_HINT_BYTES if isinstance(text, bytes) else _THOUSANDS_HINT
     if not hint.search(text):  # a quick look first: a comma, three digits, then a point, a comma or a line's end
         return
-    pattern = _THOUSANDS_BYTES if isinstance(text, bytes) else _THOUSANDS
+    pattern: re.Pattern[Any] = _THOUSANDS_BYTES if isinstance(text, bytes) else _THOUSANDS
     for match in pattern.finditer(text):
         number = match.group(1)
         number = number.decode() if isinstance(number, bytes) else number
         if "." in number or ",0" in number:
-            newline = b"\n" if isinstance(text, bytes) else "\n"
+            newline: Any = b"\n" if isinstance(text, bytes) else "\n"
             line = first_line + text.count(newline, 0, match.start(1))
             column = match.start(1) - (text.rfind(newline, 0, match.start(1)) + 1) + 1
             raise InputError(_f('%(cell)s has thousands separators; write the number without them (%(fixed)s), or '
@@ -749,7 +751,7 @@ def read_json(text: str, source: str) -> Gradients:
                     'row [%(index)s] is %(row)s; expected a list of %(width)s numbers like row [0]',
                     index=i, row=json.dumps(row)[:40], width=width or 'some'), source=source)
             rows.append([number(v, f"[{i}][{j}]") for j, v in enumerate(row)])
-        names = ["x"] if width == 1 else [f"x{j}" for j in range(1, width + 1)]
+        names = ["x"] if width == 1 else [f"x{j}" for j in range(1, len(rows[0]) + 1)]
         return Gradients(np.array(rows, dtype=np.float64), names, source)
     raise InputError(_f('holds %(content)s; %(expected)s',
                         content=json.dumps(doc)[:40], expected=expected), source=source)
@@ -823,7 +825,7 @@ def open_stream(tokens: list[str], stdin=None) -> GradientStream:
     return GradientStream(g.names, g.source, iter([g.values]))
 
 
-def _stream_handle(handle, source: str, total: int | None, close: bool = False) -> GradientStream:
+def _stream_handle(handle, source: str, total: int | None, *, close: bool = False) -> GradientStream:
     """Text from ``handle`` in chunks; JSON, UTF-16 and small inputs are read whole by read_bytes."""
     first = handle.read(CHUNK_BYTES)
     if len(first) < min(WHOLE_BYTES, CHUNK_BYTES) or first.startswith((b"\xff\xfe", b"\xfe\xff")) or \
@@ -835,15 +837,16 @@ def _stream_handle(handle, source: str, total: int | None, close: bool = False) 
                 handle.close()
         g = read_bytes(data, source)
         return GradientStream(g.names, g.source, iter([g.values]), total, [len(data)])
-    return _chunked(handle, source, total, first, close)
+    return _chunked(handle, source, total, first, close=close)
 
 
-def _chunked(handle, source: str, total: int | None, first: bytes, close: bool) -> GradientStream:
+def _chunked(handle, source: str, total: int | None, first: bytes, *, close: bool) -> GradientStream:
     if first.startswith(b"\xef\xbb\xbf"):
         first = first[3:]
     skipped = 0  # blank and comment lines before the first row: skipped, never counted against a limit
     while True:
-        lead = _LEADING_LINES.match(first).end()
+        leading = _LEADING_LINES.match(first)  # (it matches any text, at least its empty start)
+        lead = leading.end() if leading else 0
         if lead:
             skipped += first.count(b"\n", 0, lead)
             first = first[lead:]
@@ -1034,7 +1037,7 @@ def _parse_chunk(text: str, *, source: str, first_line: int, header, width: int,
 
 
 def check_float32(values: np.ndarray, source: str, names: list[str], first_t: int = 1,
-                  overflow_allowed: bool = False) -> None:
+                  *, overflow_allowed: bool = False) -> None:
     """Gradients computed in float32 (--dtype float32) must be float32 numbers: one that float32 holds as 0 (1e-46)
     is refused with its step, as 1e-400 is for a double; one beyond float32's range (1e39) too, unless IEEE
     arithmetic is asked for (--nonfinite continue), where it becomes infinity as in a float32 framework."""

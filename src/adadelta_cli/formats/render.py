@@ -47,7 +47,7 @@ class Report:
     @property
     def columns(self) -> list[str]:
         """The machine columns, in the contract's order."""
-        return machine_columns(self.show_g_eff)
+        return machine_columns(show_g_eff=self.show_g_eff)
 
     def __len__(self) -> int:
         """The number of steps traced (including any hidden ones)."""
@@ -134,17 +134,17 @@ def json_head(settings: dict) -> str:
     return jsonout.head(settings)
 
 
-def machine_columns(show_g_eff: bool) -> list[str]:
+def machine_columns(*, show_g_eff: bool) -> list[str]:
     return ["t", "param", "g"] + (["g_eff"] if show_g_eff else []) + [f for f in FIELDS if f not in ("g", "g_eff")]
 
 
-def _number_rows(steps: Step, show_g_eff: bool, kind: str = "csv") -> list[str]:
+def _number_rows(steps: Step, *, show_g_eff: bool, kind: str = "csv") -> list[str]:
     """Each row's numbers (one row per step and parameter, steps then parameters), as shortest round-trip text
     separated by commas. orjson writes them (ryu): the same digits as ``repr``, some ten times faster. A NaN or an
     infinity (trace --nonfinite continue) is written as NONFINITE_TEXT[kind] says."""
     import orjson
 
-    names = machine_columns(show_g_eff)[2:]
+    names = machine_columns(show_g_eff=show_g_eff)[2:]
     count, size = steps.g.shape
     if not count * size:
         return []
@@ -169,7 +169,7 @@ def _labels(steps: Step, names: list[str], first_t: int, quote) -> tuple[list[st
     return ts, [quote(n) for n in names] * count
 
 
-def csv_bytes(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> bytes | bytearray:
+def csv_bytes(steps: Step, names: list[str], first_t: int, *, show_g_eff: bool) -> bytes | bytearray:
     """CSV rows for a block of steps (no header), as UTF-8: the numbers of the whole block in one orjson call,
     then joined with their labels (the text of a long trace is most of its work): by the compiled kernel where it
     is built, else here, to the same bytes."""
@@ -180,12 +180,12 @@ def csv_bytes(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> 
     count, size = steps.g.shape
     if not count * size:
         return b""
-    columns = machine_columns(show_g_eff)[2:]
+    columns = machine_columns(show_g_eff=show_g_eff)[2:]
     matrix = np.empty((count * size, len(columns)))
     for j, name in enumerate(columns):
         matrix[:, j] = getattr(steps, name).reshape(-1)
     if not np.isfinite(matrix).all():  # NaN and infinities are spelled out (trace --nonfinite continue)
-        return _csv_text(steps, names, first_t, show_g_eff).encode("utf-8")
+        return _csv_text(steps, names, first_t, show_g_eff=show_g_eff).encode("utf-8")
     options = orjson.OPT_SERIALIZE_NUMPY
     text = orjson.dumps(matrix, option=options)
     cells = [b"," + csv_cell(name).encode("utf-8") + b"," for name in names]
@@ -203,34 +203,34 @@ def csv_bytes(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> 
     return b"".join(parts)
 
 
-def csv_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> str:
+def csv_block(steps: Step, names: list[str], first_t: int, *, show_g_eff: bool) -> str:
     """CSV rows for a block of steps (no header)."""
-    return csv_bytes(steps, names, first_t, show_g_eff).decode("utf-8")
+    return csv_bytes(steps, names, first_t, show_g_eff=show_g_eff).decode("utf-8")
 
 
-def _csv_text(steps: Step, names: list[str], first_t: int, show_g_eff: bool) -> str:
+def _csv_text(steps: Step, names: list[str], first_t: int, *, show_g_eff: bool) -> str:
     ts, params = _labels(steps, names, first_t, csv_cell)
-    rows = _number_rows(steps, show_g_eff)
+    rows = _number_rows(steps, show_g_eff=show_g_eff)
     return "\n".join(map(",".join, zip(ts, params, rows))) + "\n" if rows else ""
 
 
-def json_block(steps: Step, names: list[str], first_t: int, show_g_eff: bool, first: bool) -> str:
+def json_block(steps: Step, names: list[str], first_t: int, *, show_g_eff: bool, first: bool) -> str:
     """JSON step objects for a block, one a line, each preceded by the comma it needs: the bytes jsonout (and
     writers.json) writes for the same records, made a block at a time."""
     import orjson
 
-    keys = machine_columns(show_g_eff)
+    keys = machine_columns(show_g_eff=show_g_eff)
     template = ",\n    {{" + ",".join(f'"{k}":{{}}' for k in keys) + "}}"
     fill = template.format
     ts, params = _labels(steps, names, first_t, lambda n: orjson.dumps(n).decode())
-    text = "".join([fill(t, p, *row.split(",")) for t, p, row in zip(ts, params,
-                                                                      _number_rows(steps, show_g_eff, "json"))])
+    rows = _number_rows(steps, show_g_eff=show_g_eff, kind="json")
+    text = "".join([fill(t, p, *row.split(",")) for t, p, row in zip(ts, params, rows)])
     return "\n    {" + text[len(",\n    {"):] if first and text else text
 
 
 def to_json(report: Report) -> str:
     return (json_head(report.settings) + json_block(report.steps, report.names, report.first_t,
-                                                    report.show_g_eff, True) + json_tail())
+                                                    show_g_eff=report.show_g_eff, first=True) + json_tail())
 
 
 def records(report: Report):
@@ -245,7 +245,7 @@ def records(report: Report):
 
 def to_csv(report: Report) -> str:
     return ",".join(report.columns) + "\n" + csv_block(report.steps, report.names, report.first_t,
-                                                        report.show_g_eff)
+                                                        show_g_eff=report.show_g_eff)
 
 
 HEAD_PARAMS = TAIL_PARAMS = 3  # a wide trace's table shows these first and last parameters of each step
@@ -259,7 +259,7 @@ class HiddenParams:
     count: int
 
 
-def shown_params(report: Report, show_all: bool) -> list[int] | None:
+def shown_params(report: Report, *, show_all: bool) -> list[int] | None:
     """The parameters a table shows (by index), or None for all of them."""
     size = len(report.names)
     if show_all or size <= HEAD_PARAMS + TAIL_PARAMS + 2:
@@ -279,17 +279,18 @@ def gap_notes(rows: list) -> list[str]:
     return [hidden_note(row.count) for row in rows if isinstance(row, Gap) and row.t is None]
 
 
-def _display_rows(report: Report, show_all: bool):
+def _display_rows(report: Report, *, show_all: bool):
     """Rows to show, with None standing for the hidden middle of a long trace and HiddenParams for the middle
     parameters of a wide one: only the values shown are read, so a table takes time for what it shows."""
     held = report.steps.g.shape[0]
-    params = shown_params(report, show_all)
-    spans = [(0, report.head), None, (report.head, held)] if report.hidden else shown_spans(held, show_all)
+    params = shown_params(report, show_all=show_all)
+    spans = [(0, report.head), None, (report.head, held)] if report.hidden else shown_spans(held, show_all=show_all)
     for span in spans:
         if span is None:
             yield None
             continue
-        rows = report.rows(*span, params=params)
+        start, stop = span
+        rows = report.rows(start, stop, params=params)
         if params is None:
             yield from rows
             continue
@@ -315,7 +316,7 @@ def columns(report: Report, t: int | None = None) -> list:
     return out
 
 
-def trace_table(report: Report, show_all: bool = False, t: int | None = None):
+def trace_table(report: Report, *, show_all: bool = False, t: int | None = None):
     """The steps shown (the first and last of a long trace, the first and last parameters of a wide one, unless
     ``show_all``), with a note saying what is hidden; only the values shown are read."""
     from adadelta_cli.formats.report import Gap, Table
@@ -323,7 +324,7 @@ def trace_table(report: Report, show_all: bool = False, t: int | None = None):
     several = len(report.names) > 1
     rows: list = []
     hidden_params = 0
-    for row in _display_rows(report, show_all):
+    for row in _display_rows(report, show_all=show_all):
         if row is None:
             rows.append(Gap())
         elif isinstance(row, HiddenParams):
@@ -333,7 +334,7 @@ def trace_table(report: Report, show_all: bool = False, t: int | None = None):
             step, param, values = row
             rows.append([step] + ([param] if several else []) + [values[name] for name in TABLE_COLUMNS
                                                                   if name != "g_eff" or report.show_g_eff])
-    shown = shown_params(report, show_all)
+    shown = shown_params(report, show_all=show_all)
     per_step = len(report.names) if shown is None else len(shown) + 1
     hidden = len(report) - sum(1 for row in rows if not isinstance(row, Gap) or row.t is not None) // per_step
     notes = []
@@ -345,7 +346,7 @@ def trace_table(report: Report, show_all: bool = False, t: int | None = None):
     return Table(columns(report, t), rows, notes=notes, sections=several)
 
 
-def document(report: Report, digits: int = 6, show_all: bool = False, explain: bool = False,
+def document(report: Report, digits: int = 6, *, show_all: bool = False, explain: bool = False,
              eg2_given: bool = False, title: str | None = None, every_row: bool = False):
     """A trace for people: the settings in force, the table of its steps and, with ``explain``, each shown step's
     arithmetic (the first and last steps of a long trace unless ``show_all``). ``every_row``: the table holds every
@@ -353,7 +354,7 @@ def document(report: Report, digits: int = 6, show_all: bool = False, explain: b
     so that it is never wrapped to the table's width."""
     from adadelta_cli.formats.report import Arithmetic, Document, Para
 
-    blocks = [Para(settings_line(report.settings, digits)), trace_table(report, show_all or every_row)]
+    blocks = [Para(settings_line(report.settings, digits)), trace_table(report, show_all=show_all or every_row)]
     if explain:
         blocks.append(Arithmetic(report, digits, show_all, eg2_given))
     return Document(title or _("Adadelta trace"), blocks, words=tuple(report.names))
@@ -389,7 +390,7 @@ VERDICT_STYLES = {"right": "green", "right_given": "green", "wrong": "bold red",
                   "unanswered": "dim", "given": "dim", "unreadable": "bold red"}
 
 
-def verdict_table(verdicts, digits: int = 6, several: bool = False, title: str | None = None):
+def verdict_table(verdicts, digits: int = 6, *, several: bool = False, title: str | None = None):
     """One row per asked cell: the written value, the verdict, the computed value beside one not right, a note."""
     from adadelta_cli.formats.report import COUNT, TEXT, Column, Styled, Table
 

@@ -19,7 +19,7 @@ their escaping are the writers' alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,12 +76,12 @@ HEAD_ROWS = TAIL_ROWS = 10
 SHORT = HEAD_ROWS + TAIL_ROWS + 5  # a table of this many steps or fewer shows every one
 
 
-def shown_spans(count: int, show_all: bool) -> list:
+def shown_spans(count: int, *, show_all: bool) -> list:
     """The spans of rows (start, stop) a table of ``count`` steps shows, None standing for the hidden middle:
     every row of a short trace or with --all, else the first HEAD_ROWS and the last TAIL_ROWS. Every table, every
     command's and the worked arithmetic's, elides by this rule.
 
-    >>> shown_spans(25, False), shown_spans(26, False)
+    >>> shown_spans(25, show_all=False), shown_spans(26, show_all=False)
     ([(0, 25)], [(0, 10), None, (16, 26)])
     """
     if show_all or count <= SHORT:
@@ -89,9 +89,9 @@ def shown_spans(count: int, show_all: bool) -> list:
     return [(0, HEAD_ROWS), None, (count - TAIL_ROWS, count)]
 
 
-def shown_steps(count: int, show_all: bool) -> list:
+def shown_steps(count: int, *, show_all: bool) -> list:
     """The steps (row indices) a table shows, with None between the first and the last (a table's Gap)."""
-    return [i for span in shown_spans(count, show_all) for i in ([None] if span is None else range(*span))]
+    return [i for span in shown_spans(count, show_all=show_all) for i in ([None] if span is None else range(*span))]
 
 
 @dataclass(eq=False, repr=False)
@@ -134,7 +134,7 @@ class Styled:
 @dataclass(eq=False, repr=False)
 class Table:
     columns: list[Column]
-    rows: list[list[Any] | Gap]
+    rows: Sequence[list[Any] | Gap]
     title: str | None = None
     notes: list[str] = field(default_factory=list)  # below the table
     ruled: bool = False  # a rule under every row, room to write (a worksheet)
@@ -191,10 +191,14 @@ class Arithmetic:
     legend: bool = True
 
 
+# What a document holds, in order ("" is a blank line between two parts).
+Block = str | Heading | Para | Table | WriteIn | Working | Formulas | Arithmetic
+
+
 @dataclass(eq=False, repr=False)
 class Document:
     title: str
-    blocks: list = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
     words: tuple[str, ...] = ()  # text from the data (names, paths) a LaTeX engine must be able to set
     headed: bool = False  # the title stands first in a terminal too (a handout's)
 

@@ -65,7 +65,7 @@ def latex_cell(value, column: Column, digits: int) -> str:
     if value is None:
         return ""
     if isinstance(value, Styled) or (isinstance(value, str) and column.prose):
-        return latexdoc.prose(getattr(value, "text", value))
+        return latexdoc.prose(value.text if isinstance(value, Styled) else value)
     if isinstance(value, str):
         return latexdoc.text(value)
     if column.kind == COUNT or isinstance(value, (bool, int)):
@@ -120,7 +120,7 @@ def table(doc: Document, digits: int = 6):
     from rich.console import Group
     from rich.text import Text
 
-    parts = [Text(safe.terminal(doc.title), style="bold")] if doc.headed else []
+    parts: list[Text | TableRun | ArithmeticRun] = [Text(safe.terminal(doc.title), style="bold")] if doc.headed else []
     for block in doc.blocks:
         if isinstance(block, Para):
             style = "bold" if block.strong else "dim" if block.quiet else ""
@@ -146,7 +146,7 @@ def table(doc: Document, digits: int = 6):
     return Group(*parts)
 
 
-def rich_table(t: Table, digits: int = 6, notes: bool = True, rows: tuple[int, int] | None = None,
+def rich_table(t: Table, digits: int = 6, *, notes: bool = True, rows: tuple[int, int] | None = None,
                widths: list[int] | None = None):
     """A Rich Table. Headings and cells are Text, so the brackets of E[g²] are never markup; a column is at least
     as wide as its widest cell, so a number is never cut short.
@@ -181,7 +181,8 @@ def rich_table(t: Table, digits: int = 6, notes: bool = True, rows: tuple[int, i
         result.add_column(Text(c.title, style="bold" if c.strong else ""),
                           justify="right" if _numeric(c) else "left", no_wrap=not c.wrap,
                           min_width=None if c.wrap and rows is None else width, overflow="fold")
-    result.column_groups = [c.group for c in t.columns]  # read when a wide table is shown in parts
+    # read when a wide table is shown in parts (an attribute of our own on Rich's Table)
+    result.column_groups = [c.group for c in t.columns]  # type: ignore[attr-defined]
     count = len(t.columns)
     for i, (cells, style) in enumerate(zip(body[:shown], styles)):
         after = body[i + 1] if i + 1 < len(body) else None
@@ -223,14 +224,14 @@ class TableRun:
                 start == 0, stop == count
 
     @staticmethod
-    def trim(lines: list, first: bool, last: bool) -> list:
+    def trim(lines: list, *, first: bool, last: bool) -> list:
         """A block's lines without the blank edges that would stand between blocks."""
         return lines[0 if first else 1:len(lines) if last else len(lines) - 1]
 
     def pieces(self):
         """Each block as a renderable of its own, its edges trimmed: print them one after another."""
         for block, first, last in self.blocks():
-            yield _Trimmed(block, first, last)
+            yield _Trimmed(block, first=first, last=last)
 
     def __rich_console__(self, console, options):
         for piece in self.pieces():
@@ -246,13 +247,14 @@ class TableRun:
 class _Trimmed:
     """One block of a TableRun, without the blank edge lines that would stand between blocks."""
 
-    def __init__(self, block, first: bool, last: bool) -> None:
+    def __init__(self, block, *, first: bool, last: bool) -> None:
         self.block, self.first, self.last = block, first, last
 
     def __rich_console__(self, console, options):
         from rich.segment import Segment
 
-        for line in TableRun.trim(console.render_lines(self.block, options, pad=False), self.first, self.last):
+        lines = console.render_lines(self.block, options, pad=False)
+        for line in TableRun.trim(lines, first=self.first, last=self.last):
             yield from line
             yield Segment.line()
 
@@ -297,7 +299,7 @@ def _arithmetic_texts(block: Arithmetic):
     if block.legend:
         yield Text(_(explaining.LEGEND), style="dim")
         yield Text("")
-    for heading, lines in explaining.iter_blocks(block.report, block.digits, block.show_all,
+    for heading, lines in explaining.iter_blocks(block.report, block.digits, show_all=block.show_all,
                                                  eg2_given=block.eg2_given):
         if heading is None:
             yield Text(lines[0], style="dim italic")
@@ -402,7 +404,7 @@ def _explanation_block(block: Arithmetic):
     fence = "`" * max([3] + [len(run) + 1 for name in report.names for run in re.findall("`+", name)])
     yield f"{fence}text"
     yield _(explain.LEGEND)
-    for heading, lines in explain.iter_blocks(report, block.digits, block.show_all, eg2_given=block.eg2_given):
+    for heading, lines in explain.iter_blocks(report, block.digits, show_all=block.show_all, eg2_given=block.eg2_given):
         yield ""
         yield lines[0] if heading is None else "\n".join([heading] + [f"  {line}" for line in lines])
     yield fence
@@ -440,12 +442,12 @@ def _markdown_table_lines(t: Table, digits: int = 6):
 
 # --- LaTeX ------------------------------------------------------------------------------------------------------
 
-def latex(doc: Document, digits: int = 6, fragment: bool = False) -> str:
+def latex(doc: Document, digits: int = 6, *, fragment: bool = False) -> str:
     """A complete document (pdflatex; xelatex with ctex where the text is Chinese), or with ``fragment`` its body."""
     from adadelta_cli.formats import latexdoc
 
     body, texts = latex_body(doc, digits)
-    return latexdoc.document(doc.title, body, fragment, extra_text=tuple(texts))
+    return latexdoc.document(doc.title, body, fragment=fragment, extra_text=tuple(texts))
 
 
 def latex_pages(docs: list[Document], title: str, digits: int = 6) -> str:
@@ -458,7 +460,7 @@ def latex_pages(docs: list[Document], title: str, digits: int = 6) -> str:
         body, words = latex_body(doc, digits)
         texts += [doc.title, *words]
         pages += ([r"\clearpage"] if n else []) + [rf"\section*{{{latexdoc.text(doc.title)}}}", *body]
-    return latexdoc.document(title, pages, False, extra_text=tuple(texts), headed=False)
+    return latexdoc.document(title, pages, fragment=False, extra_text=tuple(texts), headed=False)
 
 
 def latex_body(doc: Document, digits: int = 6) -> tuple[list[str], list[str]]:
@@ -496,7 +498,7 @@ def latex_body(doc: Document, digits: int = 6) -> tuple[list[str], list[str]]:
                                                         for v in row if isinstance(v, str))]
             body += latex_table(block, digits) + [""]
         elif isinstance(block, Arithmetic):
-            body += latexdoc.explanation(block.report, block.digits, block.show_all, block.eg2_given)
+            body += latexdoc.explanation(block.report, block.digits, show_all=block.show_all, eg2_given=block.eg2_given)
     return body, texts
 
 
@@ -576,7 +578,7 @@ def latex_table(t: Table, digits: int = 6) -> list[str]:
 
 # --- CSV and JSON -----------------------------------------------------------------------------------------------
 
-def _csv_text(text: str, spreadsheet: bool) -> str:
+def _csv_text(text: str, *, spreadsheet: bool) -> str:
     """A text cell; with ``spreadsheet``, one a spreadsheet would take as a formula starts with '."""
     if spreadsheet and text[:1] in ("=", "+", "-", "@"):
         try:
@@ -598,7 +600,7 @@ def write_csv(out, records: Records) -> None:
     out.write(",".join(records.columns) + "\n")
     rows = iter(records.rows)
     while chunk := list(itertools.islice(rows, SLICE)):
-        out.write("".join(",".join(_csv_text(v, records.spreadsheet) if isinstance(v, str) else machine(v)
+        out.write("".join(",".join(_csv_text(v, spreadsheet=records.spreadsheet) if isinstance(v, str) else machine(v)
                                    for v in _cells(row, records.columns)) + "\n" for row in chunk))
 
 
@@ -620,7 +622,7 @@ def write_json(out, records: Records) -> None:
     rows, first = iter(records.rows), True
     while chunk := list(itertools.islice(rows, SLICE)):
         out.write(jsonout.record_lines(({k: json_value(v) for k, v in (
-            row.items() if isinstance(row, dict) else zip(records.columns, row))} for row in chunk), first))
+            row.items() if isinstance(row, dict) else zip(records.columns, row))} for row in chunk), first=first))
         first = False
     out.write("]" if first else "\n  ]")
     for key, item in (records.extra or {}).items():
@@ -636,12 +638,12 @@ def json(records: Records) -> str:
 
 
 
-def text(doc: Document, fmt: str, digits: int = 6, fragment: bool = False) -> str:
+def text(doc: Document, fmt: str, digits: int = 6, *, fragment: bool = False) -> str:
     """A document for people as text: ``table`` (plain, for a file), ``markdown`` or ``latex``."""
     if fmt == "markdown":
         return markdown(doc, digits)
     if fmt == "latex":
-        return latex(doc, digits, fragment)
+        return latex(doc, digits, fragment=fragment)
     group = table(doc, digits)
     return output.render_text(group, width=table_width(group))
 
@@ -666,6 +668,6 @@ def write_report(fmt: str, target: Path | None, digits: int = 6, *, document=Non
         doc = document()
         output.emit_stream(lambda out: write_pieces(out, markdown_pieces(doc, digits)), target)
     elif fmt == "latex" or (target is not None and not output.is_stdout(target)):
-        output.emit(text(document(), fmt, digits, fragment), target)
+        output.emit(text(document(), fmt, digits, fragment=fragment), target)
     else:
         output.print_fitted(table(document(), digits), console or output.stdout_console())

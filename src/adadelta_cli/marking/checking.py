@@ -19,12 +19,13 @@ import math
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, DecimalException, localcontext
+from typing import cast
 
 import numpy as np
 
 from adadelta_cli.errors import InputError, SettingsError
 from adadelta_cli.formats.readers import parse_number
-from adadelta_cli.formats.report import Document, Heading, Para, Phrase, Records
+from adadelta_cli.formats.report import Block, Document, Heading, Para, Phrase, Records
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.marking import diagnosis
 from adadelta_cli.marking.digits import (  # noqa: F401  (the digit rule has its own module; these names are checking's API too)
@@ -128,7 +129,7 @@ def _at_place(value: float, place: int, rounding) -> Decimal:
 
 def _differ_at(text: str, a: float, b: float) -> bool:
     """True when a and b differ at the precision ``text`` was written with."""
-    place = _decimal(text).as_tuple().exponent
+    place = cast(int, _decimal(text).as_tuple().exponent)  # a finite number's: an int
     if abs(place) > 400:
         return a != b
     return _at_place(a, place, ROUND_HALF_EVEN) != _at_place(b, place, ROUND_HALF_EVEN)
@@ -142,13 +143,13 @@ def _unique(items: list[str]) -> list[str]:
 
 def judge_sequence(param: str, rows: list[dict], settings: Settings, initial: core.State, p: int = 0,
                    rel_tol: float | None = None, eg2_given: float | None = None,
-                   sig_digits: int = SIG_DIGITS, last_digit: bool = False) -> list[Verdict]:
+                   sig_digits: int = SIG_DIGITS, *, last_digit: bool = False) -> list[Verdict]:
     """Parameter ``p``'s verdicts (see ``mark``)."""
-    return mark({param: rows}, settings, initial, rel_tol, eg2_given, sig_digits, last_digit, first=p)[0]
+    return mark({param: rows}, settings, initial, rel_tol, eg2_given, sig_digits, last_digit=last_digit, first=p)[0]
 
 
 def mark(params: dict[str, list[dict]], settings: Settings, initial: core.State, rel_tol: float | None = None,
-         eg2_given: float | None = None, sig_digits: int = SIG_DIGITS, last_digit: bool = False,
+         eg2_given: float | None = None, sig_digits: int = SIG_DIGITS, *, last_digit: bool = False,
          first: int = 0) -> tuple[list[Verdict], list]:
     """Every parameter's verdicts, and the sheet's diagnosis (``diagnosis.Entry`` list, most likely first).
 
@@ -161,14 +162,18 @@ def mark(params: dict[str, list[dict]], settings: Settings, initial: core.State,
     without numpy's warnings."""
     try:
         with np.errstate(all="ignore"):
-            verdicts, models, wrong, right = [], [], [], []
+            verdicts: list[Verdict] = []
+            models: list[diagnosis.Param] = []
+            wrong: list[tuple[diagnosis.Written, Verdict]] = []
+            right: list[diagnosis.Written] = []
             for i, (name, rows) in enumerate(params.items()):
                 p = first + i
                 model = diagnosis.Param(name, rows, _for_parameter(settings, p),
                                         (float(initial.eg2[p]), float(initial.edx2[p]), float(initial.x[p])),
                                         eg2_given)
                 models.append(model)
-                verdicts += _judge_parameter(model, i, rel_tol, sig_digits, last_digit, wrong, right)
+                verdicts += _judge_parameter(model, i, rel_tol, sig_digits, last_digit=last_digit, wrong=wrong,
+                                             right=right)
             entries, notes = diagnosis.diagnose(models, [w for w, _v in wrong], right)
     except DecimalException:
         raise InputError(_("a written value is too large or too small to judge")) from None
@@ -195,7 +200,7 @@ def _inputs_of(name: str, mode: rec.Mode) -> tuple[str, ...]:
     return rec.BY_NAME[name].inputs(mode)
 
 
-def _judge_parameter(model, p: int, rel_tol: float | None, sig_digits: int, last_digit: bool,
+def _judge_parameter(model, p: int, rel_tol: float | None, sig_digits: int, *, last_digit: bool,
                      wrong: list, right: list) -> list[Verdict]:
     """Verdicts for one parameter's rows, in order of t. Each row: {"t", "g", "cells": {name: Cell}, "asked":
     the names asked in that row}. A cell not asked gets no verdict; a given cell (Cell.given) gets "given"; a
@@ -204,7 +209,7 @@ def _judge_parameter(model, p: int, rel_tol: float | None, sig_digits: int, last
     truth = diagnosis.chain(model, own=False, engine=True)
     own = diagnosis.chain(model, own=True, engine=True)
     # The written values each value rests on: those off at the digits written, and those merely rounded.
-    off_prev = {"eg2": [], "edx2": [], "x": [], "dx": []}
+    off_prev: dict[str, list[str]] = {"eg2": [], "edx2": [], "x": [], "dx": []}
     rounded_prev = dict(off_prev)
     verdicts = []
     for step, row in enumerate(model.rows):
@@ -221,7 +226,7 @@ def _judge_parameter(model, p: int, rel_tol: float | None, sig_digits: int, last
             rests_rounded = _unique([o for k in inputs for o in _origin(k, rounded, rounded_prev)])
             cell: Cell | None = cells.get(name)
             number = diagnosis.written(cell)
-            if number is None:
+            if number is None or cell is None:  # (a cell not there is not written)
                 off[name], rounded[name] = rests_off, rests_rounded
             else:
                 off[name] = [] if number == true or agrees(cell.text, true) else [label(name, t)]
@@ -244,11 +249,11 @@ def _judge_parameter(model, p: int, rel_tol: float | None, sig_digits: int, last
                 # said, with the value it was given as: everything after it rests on it.
                 verdict.changed = judge(cell.text, true, 1, None) == WRONG
                 continue
-            verdict.status = judge(cell.text, true, sig_digits, rel_tol, last_digit)
+            verdict.status = judge(cell.text, true, sig_digits, rel_tol, last_digit=last_digit)
             if _decimal(cell.text).is_zero() and mine and abs(mine) <= ZERO_NOISE * _scale(own[step]["@"], inputs):
                 mine = 0.0  # 0.0000494 + 0.1·(−0.000494) is 0 by hand; in doubles, a few units of rounding
             if verdict.status in (WRONG, TOO_FEW) and mine != true:
-                mine_status = judge(cell.text, mine, sig_digits, rel_tol, last_digit)
+                mine_status = judge(cell.text, mine, sig_digits, rel_tol, last_digit=last_digit)
                 if mine_status == RIGHT or (mine_status == TOO_FEW and verdict.status == WRONG):
                     verdict.status = RIGHT_GIVEN if mine_status == RIGHT else TOO_FEW
                     verdict.own, verdict.given = mine, rests_on
@@ -464,7 +469,7 @@ COMMA_DECIMAL_NOTE = N_("read as a spreadsheet writes it in German or French: ';
                         "decimals")
 
 
-def _delimiter(text: str, decimal_comma: bool) -> str:
+def _delimiter(text: str, *, decimal_comma: bool) -> str:
     """',' or ';' between the cells: ';' where the header splits into a g column by ';' and not by ','."""
     for line in text.splitlines():
         stripped = line.strip()
@@ -478,7 +483,7 @@ def _delimiter(text: str, decimal_comma: bool) -> str:
     return ","
 
 
-def read_worksheet(path: str, decimal_comma: bool | None = None) -> Worksheet:
+def read_worksheet(path: str, *, decimal_comma: bool | None = None) -> Worksheet:
     """A worksheet CSV: a g column, optional t and param, any of the quantities filled by hand.
 
     Rows are judged by their t, in any order. ``# asked = eta,dx`` (as `adadelta worksheet` writes it) says which
@@ -542,7 +547,7 @@ def read_worksheet(path: str, decimal_comma: bool | None = None) -> Worksheet:
         raise InputError(_f("has %(count)s rows; a worksheet holds at most %(limit)s (steps × parameters), as each "
                             "is marked on its own; give a shorter sheet", count=f"{len(lines) - 1:,}",
                             limit=f"{MAX_SHEET_ROWS:,}"), source=path)
-    delimiter = _delimiter(text, bool(decimal_comma))
+    delimiter = _delimiter(text, decimal_comma=bool(decimal_comma))
     rows = [(n, csv_row(line, path, n, delimiter)) for n, line in lines]
     notes = []
     if decimal_comma is None:
@@ -627,7 +632,7 @@ def who_wrote(path: str) -> tuple[str, str]:
         text = decode(_read_bytes(path), path)
     except (AdadeltaError, OSError):
         return "", ""
-    meta = {}
+    meta: dict[str, str] = {}
     for line in text.splitlines():
         m = _META.match(line.strip())
         if m and m.group(1).lower() in WORKSHEET_META:
@@ -638,7 +643,7 @@ def who_wrote(path: str) -> tuple[str, str]:
 _META = re.compile(r"#\s*([A-Za-z_0-9]+)\s*[=:]\s*(.*)")  # one pass over the line, whatever its length
 
 
-def _in_order(entries: list[dict], param: str, path: str, several: bool) -> list[dict]:
+def _in_order(entries: list[dict], param: str, path: str, *, several: bool) -> list[dict]:
     """A parameter's rows sorted by t (rows without t follow in the order written); each t once, none missing."""
     numbered = [row for row in entries if row["t"] is not None]
     if not numbered:
@@ -667,7 +672,7 @@ def _in_order(entries: list[dict], param: str, path: str, several: bool) -> list
 
 
 def mark_worksheet(sheet: Worksheet, resolved, rel_tol: float | None = None, sig_digits: int | None = None,
-                   last_digit: bool = False) -> tuple[list[Verdict], list]:
+                   *, last_digit: bool = False) -> tuple[list[Verdict], list]:
     """Every asked (and given) cell of every parameter, steps in order of t, and the sheet's diagnosis."""
     initial = resolved.initial(len(sheet.params))
     digits = sig_digits or sheet.sig_digits or SIG_DIGITS
@@ -675,9 +680,9 @@ def mark_worksheet(sheet: Worksheet, resolved, rel_tol: float | None = None, sig
 
 
 def check_worksheet(sheet: Worksheet, resolved, rel_tol: float | None = None, sig_digits: int | None = None,
-                    last_digit: bool = False) -> list[Verdict]:
+                    *, last_digit: bool = False) -> list[Verdict]:
     """Every asked (and given) cell's verdict (``mark_worksheet`` gives the diagnosis too)."""
-    return mark_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit)[0]
+    return mark_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit=last_digit)[0]
 
 
 EXPECT_NAMES = {"eg2": "eg2", "e[g²]": "eg2", "e[g^2]": "eg2", "edx2": "edx2", "e[δx²]": "edx2",
@@ -737,11 +742,11 @@ class Marked:
     diagnosis: list = field(default_factory=list)  # diagnosis.Entry, most likely first (empty: nothing wrong)
     notes: list[str] = field(default_factory=list)  # what was said of the sheet as read (comma decimals, ...)
 
-    def shown(self, only_wrong: bool = False) -> list[Verdict]:
+    def shown(self, *, only_wrong: bool = False) -> list[Verdict]:
         """The verdicts a report lists: the asked cells (with ``only_wrong``, those not right)."""
         return [v for v in self.verdicts if (v.status != GIVEN or v.changed) and not (only_wrong and v.right)]
 
-    def as_dict(self, only_wrong: bool = False) -> dict:
+    def as_dict(self, *, only_wrong: bool = False) -> dict:
         return {"file": self.source, "student": self.student, "variant": self.variant, "settings": self.settings,
                 "summary": summary(self.verdicts), "diagnosis": [e.as_dict() for e in self.diagnosis],
                 "notes": self.notes,
@@ -776,12 +781,12 @@ def who_line(m: Marked) -> str:
     return Phrase.joined(", ", parts)
 
 
-def document(marked: list[Marked], only_wrong: bool = False, digits: int = 6) -> Document:
+def document(marked: list[Marked], *, only_wrong: bool = False, digits: int = 6) -> Document:
     """check's report for people: for each sheet read, its settings, the verdicts of its asked cells (with
     ``only_wrong``, those not right) and its score."""
     from adadelta_cli.formats import render
 
-    blocks = []
+    blocks: list[Block] = []
     for m in marked:
         if m.error is not None:
             continue
@@ -795,7 +800,7 @@ def document(marked: list[Marked], only_wrong: bool = False, digits: int = 6) ->
             blocks.append(Para(note))
         if m.diagnosis:
             blocks.append(Para(diagnosis_line(m.diagnosis, m.verdicts)))
-        shown = m.shown(only_wrong)
+        shown = m.shown(only_wrong=only_wrong)
         if shown:
             blocks.append(render.verdict_table(shown, digits, several=len({v.param for v in m.verdicts}) > 1))
         blocks.append(Para(summary_line(m.verdicts), strong=True))
@@ -807,13 +812,13 @@ CSV_COLUMNS = ("file", "student", "variant", "t", "param", "quantity", "written"
                "slip", "rounding", "slip_id")
 
 
-def records(marked: list[Marked], only_wrong: bool = False) -> Records:
+def records(marked: list[Marked], *, only_wrong: bool = False) -> Records:
     """check's report for machines: CSV, one row per asked cell of every sheet read; JSON, one sheet's object (or
     ``{"sheets": [...]}`` for several)."""
     read = [m for m in marked if m.error is None]
-    docs = [m.as_dict(only_wrong) for m in read]
+    docs = [m.as_dict(only_wrong=only_wrong) for m in read]
     rows = ([m.source, m.student, m.variant, v.t, v.param, v.name, v.written or "", v.status, v.computed, v.own,
-             v.slip or "", v.rounding or "", v.slip_id or ""] for m in read for v in m.shown(only_wrong))
+             v.slip or "", v.rounding or "", v.slip_id or ""] for m in read for v in m.shown(only_wrong=only_wrong))
     return Records(list(CSV_COLUMNS), rows, spreadsheet=True,
                    document=docs[0] if len(marked) == 1 and docs else {"sheets": docs})
 

@@ -21,8 +21,10 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, localcontext
+from typing import Any, cast
 
 import numpy as np
 
@@ -48,7 +50,7 @@ class Misconception:
     lr_only: bool = False  # visible only where lr ≠ 1
 
 
-def _is_sym(node, name: str, prev: bool | None = None) -> bool:
+def _is_sym(node, name: str, *, prev: bool | None = None) -> bool:
     return isinstance(node, rec.Sym) and node.name == name and (prev is None or node.prev == prev)
 
 
@@ -216,7 +218,7 @@ class Hypothesis:
         return (len(self.ids) + fitted, *sorted(TIES[i] for i in self.ids))
 
 
-def formulas(h: Hypothesis, mode: rec.Mode, lr_matters: bool) -> dict[str, rec.Node] | None:
+def formulas(h: Hypothesis, mode: rec.Mode, *, lr_matters: bool) -> dict[str, rec.Node] | None:
     """The formulas ``h`` changes (quantity -> tree), or None where it changes nothing in this mode."""
     out: dict[str, rec.Node] = {}
     for mid in h.ids:
@@ -302,11 +304,12 @@ def chain(p: Param, *, own: bool, trees: dict | None = None, settings=None, roun
     ops = (s.ops() if isinstance(s, core.Settings) else core.arithmetic(s.dtype)) if engine else None
     eg2, edx2, x = p.initial
     dx = 0.0
-    out = []
+    out: list[dict[str, Any]] = []
     for row in p.rows:
         cells = row["cells"] if own else {}
         v = {**hyper, "g": row["g"], "eg2_prev": eg2, "edx2_prev": edx2, "x_prev": x, "dx_prev": dx}
-        worked = {"edx2_prev": edx2 if "edx2_prev" not in trees else rec.evaluate(trees["edx2_prev"], v, rounding)}
+        worked: dict[str, Any] = {
+            "edx2_prev": edx2 if "edx2_prev" not in trees else rec.evaluate(trees["edx2_prev"], v, rounding)}
         v["edx2_prev"] = worked["edx2_prev"]
         w = written(cells.get("edx2_prev"))
         if w is not None:
@@ -315,7 +318,7 @@ def chain(p: Param, *, own: bool, trees: dict | None = None, settings=None, roun
             name = q.name
             if name == "eg2" and p.eg2_given is not None:
                 value = p.eg2_given
-            elif engine and name not in trees:
+            elif ops is not None and name not in trees:  # (ops: with engine)
                 value = float(q.compute(*(ops.cast([v[k]]) for k in inputs), settings=s, ops=ops)[0])
             else:
                 value = rec.evaluate(tree, v, rounding)
@@ -340,7 +343,7 @@ def truncated_to(written_text: Decimal, value: float) -> tuple[Decimal, Decimal]
     """(cut, rounded) when ``value`` cut off at the written place is what was written and rounded it is not."""
     if not math.isfinite(value) or written_text.is_zero():
         return None
-    place = written_text.as_tuple().exponent
+    place = cast(int, written_text.as_tuple().exponent)  # a finite number's: an int
     if abs(place) > 400:
         return None
     with localcontext(_DECIMAL):
@@ -497,7 +500,7 @@ def _replay_once(h: Hypothesis, p: Param, p_index: int):
     s = p.settings
     mode = rec.Mode.of(s)
     lr_matters = bool(np.any(np.asarray(s.lr_value) != 1))
-    trees = formulas(h, mode, lr_matters)
+    trees = formulas(h, mode, lr_matters=lr_matters)
     if trees is None:
         return None
     settings = s
@@ -634,7 +637,7 @@ def _best(sheet: Sheet, family: str, values, fitted=()) -> Hypothesis | None:
 
 
 def diagnose(params: list[Param], wrong: list[Written],
-             right: list[Written] = ()) -> tuple[list[Entry], dict[int, tuple[str, str]]]:
+             right: Sequence[Written] = ()) -> tuple[list[Entry], dict[int, tuple[str, str]]]:
     """The sheet's diagnosis, most likely first, and for each wrong cell (index into ``wrong``) the id of the
     misconception that explains it and the note on how. ``right``: the cells the right formulas explain (a
     hypothesis that they refute counts against it)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import Context, Decimal, DecimalException, localcontext
+from typing import cast
 
 from adadelta_cli.errors import InputError
 from adadelta_cli.formats.readers import EXPECTED_NUMBER
@@ -69,10 +70,10 @@ def significant_digits(text: str) -> int:
 
 def _judged_place(written: Decimal) -> int:
     """The place a written value is judged at: its last digit, but no finer than its 12th significant digit."""
-    return max(written.as_tuple().exponent, written.adjusted() - (MAX_JUDGED_DIGITS - 1))
+    return max(cast(int, written.as_tuple().exponent), written.adjusted() - (MAX_JUDGED_DIGITS - 1))
 
 
-def agrees(text: str, computed: float, rel_tol: float | None = None, last_digit: bool = False) -> bool:
+def agrees(text: str, computed: float, rel_tol: float | None = None, *, last_digit: bool = False) -> bool:
     """True when ``computed``, rounded at the last digit written in ``text``, is what was written.
 
     >>> agrees("0.0005", 0.0005000000000000004), agrees("-0.0201", -0.0201969302998739)
@@ -94,7 +95,7 @@ def agrees(text: str, computed: float, rel_tol: float | None = None, last_digit:
 
 
 def judge(text: str, computed: float, sig_digits: int = SIG_DIGITS, rel_tol: float | None = None,
-          last_digit: bool = False) -> str:
+          *, last_digit: bool = False) -> str:
     """right, too_few (agrees, but with fewer than ``sig_digits`` significant digits) or wrong.
 
     >>> judge("0.0005", 0.0005000000000000004), judge("0.2", 0.2019693), judge("0.0000", 9.98e-7)

@@ -8,6 +8,8 @@ and the scalar fallback do the same operations in the same order, and the tests 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 
@@ -70,6 +72,13 @@ class Arith:
             return result
         out[...] = result
         return out
+
+
+# The mixins below (Unfused, Inductor, Flush) are put before an Arith class; to the type checker they are Arith.
+if TYPE_CHECKING:
+    _Mixin = Arith
+else:
+    _Mixin = object
 
 
 class NarrowArith(Arith):
@@ -148,7 +157,7 @@ class ForeachNarrowArith(NarrowArith):
     foreach = True
 
 
-class Unfused:
+class Unfused(_Mixin):
     """Every operation rounded on its own, in the order the formula is written (ρ·E + (1 − ρ)·(g·g)), as optax
     computes without jax.jit and numpy computes: no fused multiply-add anywhere."""
 
@@ -166,7 +175,7 @@ class UnfusedArith(Unfused, Arith):
     pass
 
 
-class Inductor:
+class Inductor(_Mixin):
     """Each accumulator as fma(1 − ρ, g·g, ρ·E): the square g·g rounded first (it overflows float32 at
     |g| > 1.8e19, as these frameworks find), then one fused multiply-add. torch.compile (inductor) and Keras 3 on its
     torch backend compute so."""
@@ -217,7 +226,7 @@ class UnfusedNarrowArith(Unfused, NarrowArith):
     pass
 
 
-class Flush:
+class Flush(_Mixin):
     """Subnormal numbers flushed to zero, as XLA on the CPU computes (FTZ and DAZ set): a subnormal operand is read
     as a zero of its sign, and a subnormal result is written as one. float16 and bfloat16 flush at float32's
     smallest normal, where their arithmetic (float32) happens."""
@@ -333,7 +342,7 @@ def _flushing(cls):
     return _FLUSHING[cls]
 
 
-def arithmetic(dtype: str = "float64", size: int | None = None, kind: str = "fused", flush: bool = False) -> Arith:
+def arithmetic(dtype: str = "float64", size: int | None = None, kind: str = "fused", *, flush: bool = False) -> Arith:
     """The arithmetic for ``dtype`` under convention ``kind`` (fused, foreach, unfused), subnormals flushed to zero
     with ``flush``; with ``size``, one that works in place in its own buffers."""
     cls = _class(dtype, kind)

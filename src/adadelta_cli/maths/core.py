@@ -22,6 +22,7 @@ step and returns the step's record with the new state, ``run`` folds ``update`` 
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 
@@ -163,7 +164,7 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
         raise ValueError("E[g²]_{t−1} in η is computed by the description's loop (method 'numpy')")
     derived = derived or loop_only  # η then needs E[g²]_{t−1}: kept, not derived later
     if method in ("sequential", "auto"):
-        method = _choose(settings, steps, size, loop_only)
+        method = _choose(settings, steps, size, loop_only=loop_only)
     threads = 1
     if method == "kernel":
         from adadelta_cli.maths import kernel
@@ -188,8 +189,9 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
 
         for j in range(size):
             columns = scalar.column(g[:, j], float(state.eg2[j]), float(state.edx2[j]), float(state.x[j]),
-                                    rho=settings.rho, eps=settings.eps, lr=settings.lr_value,
-                                    wd=settings.weight_decay, decay=settings.decay_factor,
+                                    # one number each here (per parameter: _by_groups)
+                                    rho=settings.rho, eps=settings.eps, lr=cast(float, settings.lr_value),
+                                    wd=cast(float, settings.weight_decay), decay=cast(float, settings.decay_factor),
                                     maximize=settings.maximize, coupled=coupled, decoupled=decoupled)
             for target, values in zip((g_eff_all if differs else None, eg2_all, edx2_all, eta_all, dx_all, x_all),
                                       columns):
@@ -205,16 +207,18 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
                 values = {"g": g[t], "eg2_prev": eg2, "edx2_prev": edx2_all[t], "x_prev": x}
                 run_step(values, settings, ops, mode, out={
                     "g_eff": g_eff_all[t] if differs else None, "eg2": eg2_all[t],
-                    "eta": eta_all[t] if derived else eta_row, "dx": dx_all[t] if derived else dx_row,
+                    # (kept when derived)
+                    "eta": eta_all[t] if derived else eta_row, "dx": dx_all[t] if derived else dx_row,  # type: ignore[index]
                     "edx2": edx2_all[t + 1], "x": x_all[t]})
                 eg2, x = values["eg2"], values["x"]
-    out = Step(g, g_eff_all, eg2_all, edx2_all[:-1], eta_all, dx_all, edx2_all[1:], x_all)
+    # η and Δx are None where not kept (derived=False), as run's callers who ask so expect
+    out = Step(g, g_eff_all, eg2_all, edx2_all[:-1], eta_all, dx_all, edx2_all[1:], x_all)  # type: ignore[arg-type]
     if steps == 0:
         return out, state
     return out, State(eg2_all[-1].copy(), edx2_all[-1].copy(), x_all[-1].copy())
 
 
-def _choose(settings: Settings, steps: int, size: int, loop_only: bool) -> str:
+def _choose(settings: Settings, steps: int, size: int, *, loop_only: bool) -> str:
     """The engine for a trace of this shape: the one ADADELTA_ENGINE asks for where it applies, else by shape
     (plain Python for a short, narrow float64 trace, the kernel where it is built, plain Python for a few float64
     parameters, else the description's loop over numpy rows)."""
@@ -329,12 +333,14 @@ def _by_groups(grads: np.ndarray, settings: Settings, state: State, *, method: s
             if values is None:
                 fields[name] = None
                 continue
-            if name not in fields:
-                fields[name] = np.empty((steps, size), values.dtype)
-            fields[name][:, cols] = values
+            column = fields.get(name)
+            if column is None:
+                column = fields[name] = np.empty((steps, size), values.dtype)
+            column[:, cols] = values
         for whole, values in zip(after, end):
             whole[cols] = values
-    return Step(**{name: fields.get(name) for name in Step._fields}), State(*after)
+    # (η and Δx None where not kept, as in sequential)
+    return Step(**{name: fields.get(name) for name in Step._fields}), State(*after)  # type: ignore[arg-type]
 
 
 def empty(shape, dtype) -> np.ndarray:
@@ -375,7 +381,8 @@ def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, settings: 
         from adadelta_cli.maths import kernel
 
         eta, dx = empty(shape, np.float64), empty(shape, np.float64)
-        kernel.derive(*np.broadcast_arrays(edx2_prev, eg2, g_eff), settings.eps, eta, dx)
+        edx2_prev, eg2, g_eff = np.broadcast_arrays(edx2_prev, eg2, g_eff)
+        kernel.derive(edx2_prev, eg2, g_eff, settings.eps, eta, dx)
         return eta, dx
     ops = settings.ops()
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -427,4 +434,7 @@ def first_nonfinite(trace: Step) -> tuple[int, int] | None:
     for column in trace:
         if column is not None:
             bad |= ~np.isfinite(column)
-    return tuple(int(i) for i in np.argwhere(bad)[0]) if bad.any() else None
+    if not bad.any():
+        return None
+    step, param = np.argwhere(bad)[0]
+    return int(step), int(param)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from adadelta_cli.errors import SettingsError
 from adadelta_cli.i18n import _, _f
@@ -48,14 +50,14 @@ def _compile(tree: ast.AST, variables: list[str]) -> list[tuple]:
         node, ready = stack.pop()
         if isinstance(node, ast.Constant):
             slot[id(node)] = len(tape)
-            tape.append((_CONST, float(node.value), None))
+            tape.append((_CONST, float(cast(float, node.value)), None))  # _check let only numbers through
         elif isinstance(node, ast.Name):
             slot[id(node)] = len(tape)
             tape.append((_VAR, index[node.id], None))
         elif not ready:
             stack.append((node, True))
             children = ([node.left, node.right] if isinstance(node, ast.BinOp) else
-                        [node.operand] if isinstance(node, ast.UnaryOp) else [node.args[0]])
+                        [node.operand] if isinstance(node, ast.UnaryOp) else [cast(ast.Call, node).args[0]])
             stack.extend((child, False) for child in reversed(children))
         elif isinstance(node, ast.BinOp):
             slot[id(node)] = len(tape)
@@ -67,8 +69,9 @@ def _compile(tree: ast.AST, variables: list[str]) -> list[tuple]:
             else:
                 slot[id(node)] = slot[id(node.operand)]
         else:  # a call of one of FUNCTIONS
+            call = cast(ast.Call, node)
             slot[id(node)] = len(tape)
-            tape.append((_CALL, slot[id(node.args[0])], node.func.id))
+            tape.append((_CALL, slot[id(call.args[0])], cast(ast.Name, call.func).id))
     return tape
 
 
@@ -87,8 +90,9 @@ def _depends(tape: list[tuple]) -> list[bool]:
     return out
 
 
-_VALUE = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log, "sqrt": math.sqrt,
-          "tanh": math.tanh, "abs": abs}
+_VALUE: dict[str, Callable[[float], float]] = {
+    "sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log, "sqrt": math.sqrt,
+    "tanh": math.tanh, "abs": abs}
 
 
 def _slope(name: str, u: float, value: float) -> float:
@@ -188,7 +192,7 @@ class Function:
 
     def __post_init__(self) -> None:
         self._tape = _compile(self.tree, self.variables) if self.tree is not None else None
-        self._depends = _depends(self._tape) if self._tape is not None else None
+        self._depends = _depends(self._tape) if self._tape is not None else []
 
     def value_and_grad(self, point) -> tuple[float, list[float]]:
         """f and its exact gradient at ``point``: one forward pass, then one reverse pass over the formula's tape, so
@@ -272,7 +276,7 @@ def parse(text: str, dimensions: int = 2) -> Function:
     name = text.strip().lower()
     if name == "quadratic":
         return Function("quadratic", None, variable_names(dimensions))
-    formula = BUILTINS.get(name, text)
+    formula = BUILTINS.get(name) or text  # (quadratic, the one without a formula, is above)
     if len(formula) > 2000:
         raise SettingsError(_("the function is longer than 2000 characters"))
     from adadelta_cli.safe import has_unsafe

@@ -85,7 +85,7 @@ class Settings:
 
     def ops(self, size: int | None = None) -> Arith:
         """The arithmetic these settings compute in: the dtype, the convention, subnormals kept or flushed."""
-        return arithmetic(self.dtype, size, self.arithmetic, self.subnormals == "flush")
+        return arithmetic(self.dtype, size, self.arithmetic, flush=self.subnormals == "flush")
 
     @property
     def per_parameter(self) -> bool:

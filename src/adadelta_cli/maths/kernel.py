@@ -19,6 +19,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,8 +28,9 @@ RECORD = Path(__file__).with_name("_kernel.json")  # written by the build (hatch
 SOURCE = Path(__file__).with_name("_kernel.c")
 MAXIMIZE, COUPLED, DECOUPLED = 1, 2, 4
 
-_function = None
-_derive = None
+# The C functions once loaded (ctypes function pointers, typed only by their argtypes), or None.
+_function: Any = None
+_derive: Any = None
 _parse = None  # adadelta_parse_f64: plain numbers from text
 _lines = None  # adadelta_csv_lines: CSV lines from orjson's text of a matrix
 _loaded = False
@@ -209,7 +211,7 @@ def run(g: np.ndarray, g_eff: np.ndarray | None, eg2: np.ndarray | None, edx2: n
             w.join()
     if failed:
         raise MemoryError("the kernel's scratch rows could not be allocated")
-    return tuple(ends)
+    return ends[0], ends[1], ends[2]
 
 
 def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, eps: float, eta: np.ndarray,

@@ -394,13 +394,13 @@ class Notation:
     brace_index: str = "{0}"  # a many-character index (t-1), as written in ``{i}``
     label: str = "  {0}"  # words after a formula, such as (given)
 
-    def index(self, t: int | str, prev: bool) -> str:
+    def index(self, t: int | str, *, prev: bool) -> str:
         if isinstance(t, int):
             return str(t - 1 if prev else t)
         return self.brace_index.format(f"{t}-1") if prev else str(t)
 
-    def symbol(self, name: str, t: int | str = "t", prev: bool = False) -> str:
-        return self.symbols[name].replace("{i}", self.index(t, prev))
+    def symbol(self, name: str, t: int | str = "t", *, prev: bool = False) -> str:
+        return self.symbols[name].replace("{i}", self.index(t, prev=prev))
 
     def num(self, value: float, digits: int) -> str:
         mantissa, marker, exponent = numfmt.sig(value, digits).partition("e")
@@ -478,8 +478,8 @@ def _as_number(node: Node, values: dict | None) -> bool:
 
 
 def _negative_number(node: Node, values: dict | None) -> bool:
-    if _as_number(node, values):
-        v = evaluate(node, values)
+    if _as_number(node, values):  # (without values, a leaf: it reads none)
+        v = evaluate(node, values or {})
         return v < 0 or (v == 0 and math.copysign(1, v) < 0)
     return False
 
@@ -487,7 +487,7 @@ def _negative_number(node: Node, values: dict | None) -> bool:
 def _exponent_form(node: Node, values: dict | None, digits: int) -> bool:
     if not _as_number(node, values):
         return False
-    return "e" in numfmt.sig(evaluate(node, values), digits)
+    return "e" in numfmt.sig(evaluate(node, values or {}), digits)
 
 
 def _render(node: Node, n: Notation, t, values, digits, parent) -> str:
@@ -495,7 +495,7 @@ def _render(node: Node, n: Notation, t, values, digits, parent) -> str:
     if substituted and (isinstance(node, (Sym, Hyper)) or (constant(node) and not isinstance(node, Num))):
         return n.num(evaluate(node, values), digits)
     if isinstance(node, Sym):
-        return n.symbol(node.name, t, node.prev)
+        return n.symbol(node.name, t, prev=node.prev)
     if isinstance(node, Hyper):
         return n.hypers[node.name]
     if isinstance(node, (Num, Val)):
@@ -565,7 +565,7 @@ def step_values(record: dict, previous: dict, settings) -> dict:
 
 
 def explain_step(record: dict, previous: dict, settings, t: int, digits: int = 6, notation: Notation = UNICODE,
-                 eg2_given: bool = False, given_label: str = "(given)", *, as_parts: bool = False) -> list:
+                 *, eg2_given: bool = False, given_label: str = "(given)", as_parts: bool = False) -> list:
     """The substituted arithmetic of one step, one line per quantity, in the article's style::
 
         E[g²]_2 = ρ·E[g²]_1 + (1 - ρ)·g_2² = 0.95·0.0005 + 0.05·0.2² = 0.000475 + 0.002 = 0.002475
@@ -574,7 +574,7 @@ def explain_step(record: dict, previous: dict, settings, t: int, digits: int = 6
     apart (the lesson page); else joined by the notation's "="."""
     mode = Mode.of(settings)
     values = step_values(record, previous, settings)
-    lines = []
+    lines: list[tuple[str, ...] | str] = []
     for q in quantities(mode):
         head = n_symbol = notation.symbol(q.name, t)
         if q.name == "eg2" and eg2_given:

@@ -106,7 +106,7 @@ def _accumulate_squares(v: np.ndarray, start: float, rho: float, one_minus_rho: 
             previous = fma(ai, vi, previous * rho)
             out[i] = previous
         return out
-    values = []
+    values: list[float] = []
     append = values.append
     previous = start
     for p_t, e_t, a_t, v_t in zip(p.tolist(), e.tolist(), a.tolist(), v.tolist()):
@@ -165,8 +165,9 @@ def column(g: np.ndarray, eg2_0: float, edx2_0: float, x_0: float, *, rho: float
     one_minus_rho = 1.0 - rho
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         v = -g if maximize else g
-        eg2 = None if coupled else _accumulate_squares(v, eg2_0, rho, one_minus_rho)
-        denominators = None if coupled else np.sqrt(eg2 + eps)
+        if not coupled:
+            eg2 = _accumulate_squares(v, eg2_0, rho, one_minus_rho)
+            denominators = np.sqrt(eg2 + eps)
         if coupled or not (np.isfinite(denominators).all() and denominators.all() and edx2_0 + eps >= 0):
             return _stepwise_column(g, eg2_0, edx2_0, x_0, rho=rho, eps=eps, lr=lr, wd=wd, decay=decay,
                                     maximize=maximize, coupled=coupled, decoupled=decoupled)

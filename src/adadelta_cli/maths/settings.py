@@ -47,7 +47,7 @@ DEFAULTS: dict[str, Any] = {**{k: PRESETS["article"][k] for k in ("rho", "eps", 
             "rate_eg2": "current", "nonfinite": "stop", "arithmetic": "fused",
             "subnormals": "keep"}
 
-API = {}  # the API's keyword arguments are the settings' own names
+API: dict[str, str] = {}  # the API's keyword arguments are the settings' own names
 CLI = {"rho": "--rho", "eps": "--eps", "lr": "--lr", "weight_decay": "--weight-decay",
        "weight_decay_mode": "--weight-decay-mode", "maximize": "--maximize", "dtype": "--dtype",
        "lr_dtype": "--lr-dtype", "preset": "--preset", "x0": "--x0", "eg2_init": "--eg2-init",
@@ -148,7 +148,7 @@ def _each(value) -> list:
 
 
 def resolve(preset: str | None, given: dict, base: dict | None = None, spelling: dict = API,
-            notes: list | None = None, check32: bool = False) -> dict:
+            notes: list | None = None, *, check32: bool = False) -> dict:
     """Every setting in force: ``given`` (None values are not given) over ``base`` over the preset's over the
     defaults; validated. Keys are the settings' own names (rho, eps, lr, weight_decay, ...).
 
@@ -181,7 +181,8 @@ def resolve(preset: str | None, given: dict, base: dict | None = None, spelling:
                             value=shown(chosen["eps"])))
     if chosen.get("lr") is None:
         lr_text = "--lr" if spelling is CLI else "lr="
-        raise SettingsError(_f(LR_REQUIRED.get(preset, LR_REQUIRED["optax"]), preset=preset_text, lr=lr_text))
+        raise SettingsError(_f(LR_REQUIRED.get(preset or "optax", LR_REQUIRED["optax"]), preset=preset_text,
+                               lr=lr_text))
     if chosen.get("eps_positive") and chosen.get("eps") == 0:
         raise SettingsError(_f(EPS_POSITIVE, name=spell("eps", spelling), value=repr(chosen["eps"]),
                                preset=preset_text, framework=chosen["eps_positive"]))

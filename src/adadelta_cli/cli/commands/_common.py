@@ -17,7 +17,7 @@ def check_digits(digits: int) -> None:
         raise SettingsError(_f('--digits must be between 1 and 17, got %(digits)s', digits=digits))
 
 
-def check_fragment(fmt: str, fragment: bool) -> None:
+def check_fragment(fmt: str, *, fragment: bool) -> None:
     """--latex-fragment shapes a LaTeX document: with any other format it would do nothing, so it is refused."""
     from adadelta_cli.errors import SettingsError
 

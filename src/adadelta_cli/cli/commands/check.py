@@ -1,7 +1,8 @@
 """adadelta check: mark worksheets of hand-calculated values (or a student's own implementation's trace)."""
 
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -17,7 +18,11 @@ from adadelta_cli.cli.options import (
 )
 from adadelta_cli.i18n import N_, _
 
-FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
+if TYPE_CHECKING:  # its choices are an Enum made when the module loads: to the type checker, any Enum
+    FormatOpt = Enum
+    DEFAULT_FORMAT: Enum
+else:
+    FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="check", help=N_(
     'Mark worksheets of hand-calculated values: each asked cell right, wrong, too few digits or unanswered, the '
@@ -51,7 +56,7 @@ def command(
 
     format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
     digits: Digits = 6,
-    settings: Given = None,  # the settings options, given by @settings_options
+    *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     """Mark worksheets of hand-calculated values: each asked cell right, wrong, too few digits or unanswered, the
     likely slip, and a score."""
@@ -60,7 +65,7 @@ def command(
     from adadelta_cli.marking import checking
 
     check_digits(digits)
-    check_fragment(format.value, latex_fragment)
+    check_fragment(format.value, fragment=latex_fragment)
     checking.check_rel_tol(rel_tol)
     if sig_digits is not None:
         checking.check_sig_digits(sig_digits)
@@ -80,9 +85,9 @@ def command(
         raise SettingsError(_("--gradebook and --output name the same file; give two different files"))
 
     def mark(path: str) -> checking.Marked:
-        sheet = checking.read_worksheet(path, True if decimal_comma else None)
+        sheet = checking.read_worksheet(path, decimal_comma=True if decimal_comma else None)
         resolved = settings.resolve(base=sheet.settings)
-        verdicts, diagnosis = checking.mark_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit)
+        verdicts, diagnosis = checking.mark_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit=last_digit)
         return checking.Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant,
                                diagnosis=diagnosis, notes=sheet.notes)
 
@@ -110,11 +115,13 @@ def command(
 
         writers.write_report("csv", None if to_stdout else gradebook, records=lambda: checking.gradebook(marked))
         if output_path is not None:
-            tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong, latex_fragment)
+            tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong=only_wrong,
+                                  latex_fragment=latex_fragment)
         elif not to_stdout:
             _score_lines(marked)
     else:
-        tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong, latex_fragment)
+        tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong=only_wrong,
+                              latex_fragment=latex_fragment)
     if code:
         raise typer.Exit(code)
 

@@ -1,6 +1,7 @@
 """adadelta compare: Adadelta beside other optimizers on the same gradients."""
 
-from typing import Annotated, Optional
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -18,7 +19,11 @@ from adadelta_cli.cli.options import (
 )
 from adadelta_cli.i18n import N_, _
 
-FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
+if TYPE_CHECKING:  # its choices are an Enum made when the module loads: to the type checker, any Enum
+    FormatOpt = Enum
+    DEFAULT_FORMAT: Enum
+else:
+    FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="compare", context_settings=NUMBERS_OK, help=N_(
     'Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side.'))
@@ -34,14 +39,14 @@ def command(
     digits: Digits = 6,
     show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step of a long trace in the table."),
                                            rich_help_panel="Output")] = False,
-    settings: Given = None,  # the settings options, given by @settings_options
+    *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     """Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side."""
     from adadelta_cli.features import comparing, others
     from adadelta_cli.formats.readers import read_input
 
     check_digits(digits)
-    check_fragment(format.value, latex_fragment)
+    check_fragment(format.value, fragment=latex_fragment)
     resolved = settings.resolve()
     chosen = others.parse_with(with_)
     hyper = others.parse_sets(set_, chosen)
@@ -51,11 +56,11 @@ def command(
     if not inputs:
         output.message(_("no input given: comparing on the article's example g = 0.1, 0.2, 0.15"))
     results = comparing.compute(gradients.values, resolved, chosen, hyper)
-    settings = {**resolved.as_dict(), "input": gradients.source, "with": chosen,
+    recorded = {**resolved.as_dict(), "input": gradients.source, "with": chosen,
                 "others": {name: hyper[name] for name in chosen}}
     from adadelta_cli.formats import writers
 
     writers.write_report(format.value, output_path, digits, fragment=latex_fragment,
-                        document=lambda: comparing.document(gradients.values, gradients.names, results, settings,
-                                                            digits, show_all or format.value != "table"),
-                        records=lambda: comparing.records(gradients.values, gradients.names, results, settings))
+                        document=lambda: comparing.document(gradients.values, gradients.names, results, recorded,
+                                                            digits, show_all=show_all or format.value != "table"),
+                        records=lambda: comparing.records(gradients.values, gradients.names, results, recorded))

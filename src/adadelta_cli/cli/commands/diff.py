@@ -1,6 +1,7 @@
 """adadelta diff: two presets (or key=value,... setting sets) on the same gradients."""
 
-from typing import Annotated, Optional
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -20,7 +21,11 @@ from adadelta_cli.cli.options import (
 )
 from adadelta_cli.i18n import N_, _
 
-FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
+if TYPE_CHECKING:  # its choices are an Enum made when the module loads: to the type checker, any Enum
+    FormatOpt = Enum
+    DEFAULT_FORMAT: Enum
+else:
+    FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="diff", context_settings=NUMBERS_OK, help=N_(
     'Two presets, or two sets of settings, side by side on the same gradients: what differs, why, where the traces '
@@ -54,7 +59,7 @@ def command(
     from adadelta_cli.maths import core
 
     check_digits(digits)
-    check_fragment(format.value, latex_fragment)
+    check_fragment(format.value, fragment=latex_fragment)
     common = {"dtype": dtype.value if dtype else None, "arithmetic": arithmetic.value if arithmetic else None,
               "subnormals": subnormals.value if subnormals else None}
     notes: list[str] = []
@@ -91,5 +96,5 @@ def command(
 
     writers.write_report(fmt, output_path, digits, fragment=latex_fragment,
                         document=lambda: diffing.document(side_a, side_b, gradients.values, names, source, one,
-                                                          digits, show_all or fmt != "table"),
+                                                          digits, show_all=show_all or fmt != "table"),
                         records=lambda: diffing.data(side_a, side_b, gradients.values, names, source, one))

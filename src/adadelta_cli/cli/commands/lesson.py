@@ -30,13 +30,14 @@ LessonOutput = Annotated[Path, typer.Option(
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
-    output_path: LessonOutput = ...,
+    *,
+    output_path: LessonOutput,
     exercise: Annotated[bool, typer.Option(
         "--exercise", help=N_("The page for the students: each step's g_t and formulas with boxes to fill in, the "
                               "table with blank cells; the worked values are left out of the page."))] = False,
 
     digits: Digits = 6,
-    settings: Given = None,  # the settings options, given by @settings_options
+    settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     """Write a web page that steps through the trace in class."""
     from adadelta_cli.features import lesson, tracing

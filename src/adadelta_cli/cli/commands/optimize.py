@@ -1,7 +1,8 @@
 """adadelta optimize: minimise a function, each gradient taken exactly at the current x."""
 
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -21,7 +22,11 @@ from adadelta_cli.cli.options import (
 )
 from adadelta_cli.i18n import N_, _
 
-FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
+if TYPE_CHECKING:  # its choices are an Enum made when the module loads: to the type checker, any Enum
+    FormatOpt = Enum
+    DEFAULT_FORMAT: Enum
+else:
+    FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="optimize", context_settings=NUMBERS_OK, help=N_(
     "Minimise a function: each step's gradient is taken exactly from the function at the current x."))
@@ -47,14 +52,14 @@ def command(
         "--plot", help=N_("Draw the trajectories over the function's contours to a .png, .svg or .pdf file "
         "(needs the plot extra)."), metavar="FILE", show_default=False)] = None,
     animate: AnimateOpt = None, title: TitleOpt = None, large_print: LargePrintOpt = False,
-    settings: Given = None,  # the settings options, given by @settings_options
+    *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     """Minimise a function: each step's gradient is taken exactly from the function at the current x."""
     from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import optimizing
 
     check_digits(digits)
-    check_fragment(format.value, latex_fragment)
+    check_fragment(format.value, fragment=latex_fragment)
     resolved = settings.resolve(x0=x0)
     output.check_outputs(output_path, plot_path, animate)
     if animate is not None:
@@ -65,13 +70,13 @@ def command(
     if (plot_path is not None or animate is not None) and func.dimensions != 2:
         raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
     chosen = list(results)
-    settings = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen, "others": hyper}
+    recorded = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen, "others": hyper}
     from adadelta_cli.formats import writers
 
     writers.write_report(format.value, output_path, digits, fragment=latex_fragment,
-                        document=lambda: optimizing.document(func, adadelta, results, settings, digits,
-                                                                     show_all or format.value != "table"),
-                        records=lambda: optimizing.data(func, adadelta, results, settings))
+                        document=lambda: optimizing.document(func, adadelta, results, recorded, digits,
+                                                                     show_all=show_all or format.value != "table"),
+                        records=lambda: optimizing.data(func, adadelta, results, recorded))
     if plot_path is not None:
         optimizing.contour_plot(func, adadelta, results, start, plot_path,
                                 lambda path, writer: output.write_atomic(path, writer=writer, binary=True),

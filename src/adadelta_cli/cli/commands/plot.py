@@ -2,7 +2,7 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -44,13 +44,13 @@ def command(
         "--with", help=N_("With --function: other optimizers to draw (adagrad, rmsprop, sgd, momentum, adam)."),
         show_default=False)] = None,
     set_: SetOpt = None, title: TitleOpt = None, large_print: LargePrintOpt = False, animate: AnimateOpt = None,
-    settings: Given = None,  # the settings options, given by @settings_options
+    *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     """Plot E[g²]_t and E[Δx²]_t (log scale), η_t, Δx_t and x_t against t."""
     from adadelta_cli.features import plotting, tracing
 
     resolved = settings.resolve()
-    look = {"title": title, "large": large_print}
+    look: dict[str, Any] = {"title": title, "large": large_print}
     if function is not None:
         _plot_function(function, resolved, settings.values["x0"], steps, with_, set_, output_path, inputs, width,
                        height, look, animate)

@@ -1,7 +1,8 @@
 """adadelta trace: the recurrence over a gradient sequence, one row per step (and parameter)."""
 
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -18,7 +19,11 @@ from adadelta_cli.cli.options import (
 )
 from adadelta_cli.i18n import N_
 
-FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
+if TYPE_CHECKING:  # its choices are an Enum made when the module loads: to the type checker, any Enum
+    FormatOpt = Enum
+    DEFAULT_FORMAT: Enum
+else:
+    FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="trace", context_settings=NUMBERS_OK, help=N_(
     'Trace the recurrence over a gradient sequence, one row per step (and parameter).'))
@@ -45,7 +50,7 @@ def command(
     export_html: Annotated[Optional[Path], typer.Option(
         "--export-html", help=N_("Also write the table (and --explain) as a web page, for handouts."), metavar="FILE",
         rich_help_panel="Output", show_default=False)] = None,
-    settings: Given = None,  # the settings options, given by @settings_options
+    *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     """Trace the recurrence over a gradient sequence, one row per step (and parameter)."""
     from adadelta_cli.features import tracing
@@ -53,8 +58,8 @@ def command(
 
     resolved = settings.resolve()
     check_digits(digits)
-    check_fragment(format.value, latex_fragment)
-    with nonfinite_accepted(resolved.settings.nonfinite == "continue"):  # inf and NaN gradients as IEEE values
+    check_fragment(format.value, fragment=latex_fragment)
+    with nonfinite_accepted(accept=resolved.settings.nonfinite == "continue"):  # inf and NaN gradients as IEEE values
         tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
                               explain=explain, export_svg=export_svg, export_html=export_html,
                               latex_fragment=latex_fragment)

@@ -25,7 +25,7 @@ def command(
         metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
 
     digits: Digits = 6,
-    settings: Given = None,  # the settings options, given by @settings_options
+    *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     """Step through a trace in class, one step per key press (keys: see the help)."""
     from adadelta_cli.features import tracing
@@ -42,4 +42,4 @@ def command(
     if not inputs:
         output.message(_("no input given: walking through the article's example g = 0.1, 0.2, 0.15"))
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    walking.walk(report, output.stdout_console(), digits, interactive, typer.getchar)
+    walking.walk(report, output.stdout_console(), digits, interactive=interactive, getkey=typer.getchar)

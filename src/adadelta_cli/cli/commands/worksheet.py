@@ -1,6 +1,7 @@
 """adadelta worksheet: an exercise with blank cells for the student, or its answer key."""
 
-from typing import Annotated, Optional
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -16,10 +17,14 @@ from adadelta_cli.cli.options import (
 )
 from adadelta_cli.i18n import N_, _, _f
 
-FormatOpt, DEFAULT_FORMAT = format_option("csv", "markdown", "latex", "table", "moodle", "gift", "qti", help=N_(
-    "csv (what check reads back), markdown, latex (a printable document), table, moodle (Moodle XML: one numerical "
-    "question per asked cell), gift (Moodle GIFT) or qti (an IMS QTI 2.1 package, a zip: Canvas, ILIAS, OpenOlat, "
-    "Blackboard)."))
+if TYPE_CHECKING:  # its choices are an Enum made when the module loads: to the type checker, any Enum
+    FormatOpt = Enum
+    DEFAULT_FORMAT: Enum
+else:
+    FormatOpt, DEFAULT_FORMAT = format_option("csv", "markdown", "latex", "table", "moodle", "gift", "qti", help=N_(
+        "csv (what check reads back), markdown, latex (a printable document), table, moodle (Moodle XML: one numerical "
+        "question per asked cell), gift (Moodle GIFT) or qti (an IMS QTI 2.1 package, a zip: Canvas, ILIAS, OpenOlat, "
+        "Blackboard)."))
 
 COMMAND = dict(name="worksheet", context_settings=NUMBERS_OK, help=N_(
     'Make an exercise: a worksheet with blank columns for the student, or its answer key.'))
@@ -54,7 +59,7 @@ def command(
 
     format: FormatOpt = DEFAULT_FORMAT, latex_fragment: LatexFragment = False,
     output_path: OutputOpt = None, digits: Digits = 6,
-    settings: Given = None,  # the settings options, given by @settings_options
+    *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     """Make an exercise: a worksheet with blank columns for the student, or its answer key."""
     from adadelta_cli.errors import SettingsError
@@ -63,7 +68,7 @@ def command(
     from adadelta_cli.formats.readers import Gradients
 
     check_digits(digits)
-    check_fragment(format.value, latex_fragment)
+    check_fragment(format.value, fragment=latex_fragment)
     from adadelta_cli.marking import checking
 
     checking.check_sig_digits(sig_digits)
@@ -107,15 +112,15 @@ def command(
     from adadelta_cli.formats import writers
 
     writers.write_report(format.value, output_path, digits, fragment=latex_fragment,
-                        document=lambda: sheets.document(report, hidden, answers, digits, meta=meta),
-                        records=lambda: sheets.records(report, hidden, answers, digits, meta=meta))
+                        document=lambda: sheets.document(report, hidden, answers=answers, digits=digits, meta=meta),
+                        records=lambda: sheets.records(report, hidden, answers=answers, digits=digits, meta=meta))
 
 
 def qti_package(exercises, hidden, digits: int, sig_digits: int, seed) -> bytes:
     from adadelta_cli.features import worksheet as sheets
     from adadelta_cli.formats import qti
 
-    return qti.package(sheets.lms_questions(exercises, hidden, digits, sig_digits), sheets.title(False), seed)
+    return qti.package(sheets.lms_questions(exercises, hidden, digits, sig_digits), sheets.title(answers=False), seed)
 
 
 def _write_qti(output_path, exercises, hidden, digits: int, sig_digits: int, seed) -> None:
@@ -142,7 +147,7 @@ SUFFIX = {"csv": "csv", "markdown": "md", "latex": "tex", "table": "txt"}
 
 
 def _write_variants(folder, count: int, steps: int, seed: int, resolved, hidden, fmt: str, digits: int,
-                    sig_digits: int, answers: bool = False, working_space: bool = False) -> None:
+                    sig_digits: int, *, answers: bool = False, working_space: bool = False) -> None:
     """DIR/sheet-01.csv ... (what the students fill in and check marks), DIR/keys/key-01.csv ..., and the
     format asked for: a printable sheet-01.tex / .md per variant (with ``answers``, keys/key-01.tex / .md too; in
     LaTeX, sheets.tex and keys.tex: every sheet or key, one per page, for one print job), or one quiz.xml /
@@ -168,19 +173,20 @@ def _write_variants(folder, count: int, steps: int, seed: int, resolved, hidden,
     printed: dict[bool, list] = {False: [], True: []}  # the sheets' and the keys' documents, for sheets.tex, keys.tex
     for vid, report in exercises:
         meta = sheets.Meta(variant=vid, seed=seed, sig_digits=sig_digits, working_space=working_space)
-        files.append((folder / f"sheet-{vid}.csv", writers.csv(sheets.records(report, hidden, False, digits, meta))))
-        files.append((folder / "keys" / f"key-{vid}.csv", writers.csv(sheets.records(report, hidden, True, digits,
-                                                                                     meta))))
+        files.append((folder / f"sheet-{vid}.csv", writers.csv(sheets.records(report, hidden, answers=False,
+                                                                              digits=digits, meta=meta))))
+        files.append((folder / "keys" / f"key-{vid}.csv", writers.csv(sheets.records(report, hidden, answers=True,
+                                                                                     digits=digits, meta=meta))))
         if fmt in ("markdown", "latex", "table"):
             for key in (False, True) if answers else (False,):
-                doc = sheets.document(report, hidden, key, digits, meta)
+                doc = sheets.document(report, hidden, answers=key, digits=digits, meta=meta)
                 printed[key].append(doc)
                 path = folder / "keys" / f"key-{vid}.{SUFFIX[fmt]}" if key else folder / f"sheet-{vid}.{SUFFIX[fmt]}"
                 files.append((path, writers.text(doc, fmt, digits)))
     if fmt == "latex":
-        files.append((folder / "sheets.tex", writers.latex_pages(printed[False], sheets.title(False), digits)))
+        files.append((folder / "sheets.tex", writers.latex_pages(printed[False], sheets.title(answers=False), digits)))
         if answers:
-            files.append((folder / "keys.tex", writers.latex_pages(printed[True], sheets.title(True), digits)))
+            files.append((folder / "keys.tex", writers.latex_pages(printed[True], sheets.title(answers=True), digits)))
     if fmt in ("moodle", "gift"):
         writer = sheets.to_moodle if fmt == "moodle" else sheets.to_gift
         name = "quiz.xml" if fmt == "moodle" else "quiz.gift"
