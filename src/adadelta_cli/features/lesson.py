@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -62,7 +63,7 @@ def page(report: render.Report, digits: int = 6, *, exercise: bool = False) -> s
         '</main>',
         f'<p class="move" id="move" hidden>{text(_(MOVE))}</p>',
     ]
-    script = _SCRIPT
+    script = _script()
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     policy = (f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; img-src data:; "
               "base-uri 'none'; form-action 'none'")
@@ -332,224 +333,15 @@ def _vars(colours: dict) -> str:
 
 
 def _style() -> str:
-    return f"""
-:root {{ {_vars(LIGHT)} color-scheme: light; }}
-:root.dark {{ {_vars(DARK)} color-scheme: dark; }}
-@media (prefers-color-scheme: dark) {{ :root:not(.light) {{ {_vars(DARK)} color-scheme: dark; }} }}
-html {{ font-size: clamp(17px, 0.9vw + 9px, 26px); }}
-body {{ margin: 0 auto; max-width: 90rem; padding: 0.6rem 1.2rem 2rem; background: var(--bg); color: var(--fg);
-  font-family: system-ui, "Segoe UI", "Noto Sans", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif;
-  line-height: 1.4; }}
-:root.large {{ font-size: clamp(24px, 1.3vw + 13px, 38px); }}
-h1 {{ font-size: 1.35rem; margin: 0.2rem 0; }}
-h2 {{ font-size: 1.15rem; margin: 0.5rem 0; }}
-h3 {{ font-size: 1rem; margin: 0.4rem 0 0; color: var(--muted); }}
-.settings, .keys, .series, .note {{ margin: 0.2rem 0; color: var(--muted); font-size: 0.85rem; }}
-.note {{ color: var(--fg); border-left: 4px solid var(--s4); padding-left: 0.5rem; }}
-nav {{ display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; margin: 0.5rem 0; }}
-nav .toggles {{ display: flex; flex-wrap: wrap; gap: 0.4rem; margin-left: auto; }}
-button, input {{ font: inherit; font-size: 0.9rem; color: var(--fg); background: var(--panel);
-  border: 1px solid var(--rule); border-radius: 0.35rem; padding: 0.2rem 0.6rem; }}
-button {{ cursor: pointer; min-width: 2.4rem; }}
-button:disabled {{ opacity: 0.4; cursor: default; }}
-button[aria-pressed="true"] {{ background: var(--accent); color: var(--bg); border-color: var(--accent); }}
-button:focus-visible, input:focus-visible {{ outline: 3px solid var(--accent); outline-offset: 1px; }}
-#step-box {{ width: 4.5em; }}
-#formulas {{ background: var(--panel); border: 1px solid var(--rule); border-radius: 0.5rem;
-  padding: 0.2rem 1rem 0.6rem; margin: 0.4rem 0 0.8rem; }}
-.line {{ display: flex; flex-wrap: wrap; align-items: baseline; gap: 0 0.3em; margin: 0.5em 0;
-  padding-left: 2.5em; font-size: 1.15em; }}
-.line > math:first-child {{ margin-left: -2.5em; }}
-.seg {{ display: inline-flex; align-items: baseline; gap: 0.3em; }}
-.v {{ padding: 0 0.1em; }}
-.below {{ display: flex; flex-direction: column; gap: 0.8rem; }}
-#table-section {{ min-width: 0; max-width: 100%; }}
-#chart-section {{ width: 100%; }}
-/* A projector or a wide screen: the step's formulas on the left; the table and the chart on the right, kept in view
-   while the formulas scroll (large print), so that one screen holds the step. */
-@media screen and (min-width: 1000px) and (min-aspect-ratio: 5/4) {{
-  :root:not(.large) main {{ display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); column-gap: 1.2rem;
-    grid-template-areas: "formulas side" "legend legend"; align-items: start; }}
-  :root:not(.large) #formulas {{ grid-area: formulas; }}
-  :root:not(.large) .below {{ grid-area: side; position: sticky; top: 0.4rem; margin-top: 0.4rem; gap: 0.4rem; }}
-  :root:not(.large) #table-section h2 {{ display: none; }}
-  :root:not(.large) #legend {{ grid-area: legend; }}
-  :root:not(.large) .scroll {{ max-height: 30vh; }}
-  :root:not(.large) table {{ font-size: 0.68rem; }}
-  :root:not(.large) th, :root:not(.large) td {{ padding: 0.15rem 0.2rem 0.15rem 0.5rem; }}
-  :root:not(.large) .chart {{ max-height: calc(100vh - 14rem); }}
-}}
-.move {{ position: fixed; right: 0.6rem; bottom: 0.6rem; margin: 0; z-index: 2; max-width: 60vw;
-  padding: 0.2rem 0.7rem; border-radius: 0.4rem; background: var(--accent); color: var(--bg); font-size: 0.7rem;
-  box-shadow: 0 0.1rem 0.5rem rgba(0, 0, 0, 0.3); }}
-.move[hidden] {{ display: none; }}
-.scroll {{ max-height: 22rem; overflow: auto; border: 1px solid var(--rule); border-radius: 0.4rem; }}
-table {{ border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; font-size: 0.9rem; }}
-th, td {{ padding: 0.2rem 0.6rem; text-align: right; white-space: nowrap; border-bottom: 1px solid var(--rule); }}
-td.name {{ text-align: left; }}
-thead th {{ position: sticky; top: 0; z-index: 1; background: var(--panel); border-bottom: 2px solid var(--rule); }}
-tbody tr.now {{ background: var(--now); font-weight: 600; }}
-tbody tr.later {{ display: none; }}
-.chart {{ width: 100%; height: auto; max-height: 85vh; }}
-.chart .frame {{ fill: none; stroke: var(--rule); }}
-.chart .zero {{ stroke: var(--rule); stroke-dasharray: 4 3; }}
-.chart .title {{ fill: var(--fg); font-style: italic; font-size: 24px; }}
-.chart .sub {{ font-size: 18px; }}
-.chart .tick {{ fill: var(--muted); font-size: 18px; }}
-.chart .seg {{ stroke-width: 2.5; }}
-.chart .cursor {{ stroke: var(--muted); stroke-width: 1.5; stroke-dasharray: 5 4; }}
-.chart .later, .chart .cursor:not(.now) {{ display: none; }}
-.chart circle.now {{ r: 6; }}
-{"".join(f".chart .s{i} {{ stroke: var(--s{i}); fill: var(--s{i}); }} .key.s{i} {{ color: var(--s{i}); }}"
-         for i in range(PALETTE))}
-#legend ul {{ list-style: none; padding: 0; margin: 1rem 0 0; display: flex; flex-wrap: wrap; gap: 0.3rem 1.6rem;
-  color: var(--muted); font-size: 0.85rem; }}
-.exercise .step .v:not(.shown), .exercise tr.now .v:not(.shown) {{ color: transparent; background: var(--mask);
-  border-radius: 0.2em; cursor: pointer; }}
-.given {{ margin: 0.3em 0; font-size: 1.15em; }}
-.task {{ margin: 0.3rem 0; font-weight: 600; }}
-.blank {{ display: none; align-items: baseline; gap: 0.3em; }}
-body.sheet .blank {{ display: inline-flex; }}
-.box {{ display: inline-block; min-width: 9em; height: 1.5em; vertical-align: middle;
-  border: 1.5px solid var(--fg); border-radius: 0.2em; }}
-td.box {{ display: table-cell; min-width: 4em; height: 1.6em; border: 1px solid var(--rule); border-radius: 0; }}
-@media print {{
-  :root, :root.dark, :root:not(.light) {{ {_vars(LIGHT)} color-scheme: light; }}
-  html {{ font-size: 13pt; }}
-  body {{ max-width: none; padding: 0; }}
-  nav, #chart-section, #legend, .move {{ display: none; }}
-  #formulas {{ border: none; background: none; padding: 0; margin: 0; }}
-  section.step, section.step[hidden] {{ display: block; }}
-  section.step + section.step, .below {{ break-before: page; }}
-  section.step h2 {{ font-size: 1.3rem; }}
-  .scroll {{ max-height: none; overflow: visible; border: none; }}
-  tbody tr.later {{ display: table-row; }}
-  tbody tr.now {{ background: none; }}
-  /* The exercise on paper: every step's g_t and formulas with a box for each result, the table with blank cells;
-     the worked values are left out of the printed document (not drawn at all, so not in its text either). */
-  .exercise section.step + section.step {{ break-before: auto; }}
-  .exercise section.step {{ break-inside: avoid; border-top: 1px solid var(--rule); }}
-  .exercise section.step h2 {{ font-size: 1.1rem; }}
-  .exercise .seg, .exercise td.v > span {{ display: none; }}
-  .exercise .blank {{ display: inline-flex; }}
-  .exercise .line {{ margin: 0.35em 0; font-size: 1em; }}
-  .exercise .below {{ break-before: auto; margin-top: 1rem; }}
-  .exercise #table-section {{ break-inside: avoid; }}
-  .exercise table {{ font-size: 0.85rem; }}
-  .exercise tbody td, .exercise tbody th {{ height: 2.2em; }}
-  .exercise td.v, .exercise td.box {{ min-width: 6em; border: 1px solid var(--rule); }}
-  .exercise tbody tr.now {{ font-weight: normal; }}
-}}
-"""
+    """The page's style sheet (``lesson.css``), its colours from LIGHT and DARK."""
+    from string import Template
+
+    css = (Path(__file__).parent / "lesson.css").read_text(encoding="utf-8")
+    series = "".join(f".chart .s{i} {{ stroke: var(--s{i}); fill: var(--s{i}); }} .key.s{i} {{ color: var(--s{i}); }}"
+                     for i in range(PALETTE))
+    return "\n" + Template(css).substitute(light=_vars(LIGHT), dark=_vars(DARK), series=series)
 
 
-_SCRIPT = r"""
-(function () {
-  "use strict";
-  var root = document.documentElement, body = document.body;
-  var first = parseInt(root.getAttribute("data-first"), 10), last = parseInt(root.getAttribute("data-last"), 10);
-  var sections = document.querySelectorAll("section.step");
-  var marked = document.querySelectorAll("tr[data-t], .chart [data-t]");
-  var box = document.getElementById("step-box");
-  var scroller = document.querySelector(".scroll");
-  var current = first, revealed = {};
-  function $(id) { return document.getElementById(id); }
-  function clamp(n) {
-    n = parseInt(n, 10);
-    return isNaN(n) ? first : Math.min(Math.max(n, first), last);
-  }
-  function fromHash() {
-    var m = /^#step=(-?\d+)$/.exec(location.hash);
-    return m ? clamp(m[1]) : first;
-  }
-  function exercise() { return body.classList.contains("exercise"); }
-  function show(n) {
-    current = n;
-    var hideNow = exercise() && !revealed[n];
-    for (var i = 0; i < sections.length; i++) {
-      sections[i].hidden = parseInt(sections[i].getAttribute("data-t"), 10) !== n;
-    }
-    for (var j = 0; j < marked.length; j++) {
-      var el = marked[j], t = parseInt(el.getAttribute("data-t"), 10);
-      var drawn = el.classList.contains("mark");
-      el.classList.toggle("later", t > n || (drawn && t === n && hideNow));
-      el.classList.toggle("now", t === n);
-    }
-    box.value = n;
-    $("first").disabled = $("back").disabled = n === first;
-    $("next").disabled = $("end").disabled = n === last;
-    if ($("reveal")) { $("reveal").hidden = !exercise(); }
-    fits();
-    var row = document.querySelector("tbody tr.now");
-    if (row && scroller) {
-      var top = row.offsetTop - scroller.querySelector("thead").offsetHeight;
-      if (top < scroller.scrollTop || row.offsetTop + row.offsetHeight > scroller.scrollTop + scroller.clientHeight) {
-        scroller.scrollTop = Math.max(0, top - scroller.clientHeight / 2);
-      }
-    }
-  }
-  function fits() {
-    $("move").hidden = !root.classList.contains("large") ||
-      window.scrollY + window.innerHeight >= root.scrollHeight - 4;
-  }
-  window.addEventListener("scroll", fits);
-  window.addEventListener("resize", fits);
-  function go(n) {
-    n = clamp(n);
-    var hash = "#step=" + n;
-    if (location.hash !== hash) { location.replace(hash); } else { show(n); }
-  }
-  function values() {
-    return document.querySelectorAll("#step-" + current + " .v, tr.now .v");
-  }
-  function checkRevealed() {
-    var all = values();
-    for (var i = 0; i < all.length; i++) { if (!all[i].classList.contains("shown")) { return; } }
-    revealed[current] = true;
-    show(current);
-  }
-  window.addEventListener("hashchange", function () { show(fromHash()); });
-  $("first").addEventListener("click", function () { go(first); });
-  $("back").addEventListener("click", function () { go(current - 1); });
-  $("next").addEventListener("click", function () { go(current + 1); });
-  $("end").addEventListener("click", function () { go(last); });
-  box.addEventListener("change", function () { go(box.value); });
-  if ($("exercise")) {
-    $("exercise").addEventListener("click", function () {
-      var on = body.classList.toggle("exercise");
-      this.setAttribute("aria-pressed", on ? "true" : "false");
-      show(current);
-    });
-    $("reveal").addEventListener("click", function () {
-      var all = values();
-      for (var i = 0; i < all.length; i++) { all[i].classList.add("shown"); }
-      checkRevealed();
-    });
-  }
-  $("large").addEventListener("click", function () {
-    this.setAttribute("aria-pressed", root.classList.toggle("large") ? "true" : "false");
-    fits();
-  });
-  $("theme").addEventListener("click", function () {
-    var dark = root.classList.contains("dark") ||
-      (!root.classList.contains("light") && window.matchMedia("(prefers-color-scheme: dark)").matches);
-    root.classList.toggle("dark", !dark);
-    root.classList.toggle("light", dark);
-  });
-  $("print").addEventListener("click", function () { window.print(); });
-  document.addEventListener("click", function (e) {
-    var v = e.target.closest ? e.target.closest(".v") : null;
-    if (v && exercise()) { v.classList.add("shown"); checkRevealed(); }
-  });
-  document.addEventListener("keydown", function (e) {
-    if (e.target === box && e.key === "Enter") { go(box.value); return; }
-    if (e.altKey || e.ctrlKey || e.metaKey || e.target === box) { return; }
-    var keys = {ArrowRight: current + 1, PageDown: current + 1, ArrowLeft: current - 1, PageUp: current - 1,
-                Home: first, End: last};
-    if (!(e.key in keys)) { return; }
-    e.preventDefault();
-    go(keys[e.key]);
-  });
-  show(fromHash());
-}());
-"""
+def _script() -> str:
+    """The page's script (``lesson.js``): the keys, the hash, the steps shown."""
+    return "\n" + (Path(__file__).parent / "lesson.js").read_text(encoding="utf-8")
