@@ -495,9 +495,47 @@ def read_worksheet(path: str, *, decimal_comma: bool | None = None) -> Worksheet
     them); None: so where every number of a ';'-separated sheet is written that way (recognised, and said in
     ``Worksheet.notes``).
     """
-    from adadelta_cli.formats.readers import content_lines, csv_row, decode
+    from adadelta_cli.formats.readers import decode
 
     text = decode(_read_bytes(path), path)
+    settings, meta = _sheet_comments(text, path)
+    asked_columns = None
+    if "asked" in meta:
+        asked_columns = {c.strip().lower() for c in meta["asked"].split(",") if c.strip()}
+        unknown = sorted(asked_columns - set(QUANTITIES))
+        if unknown:
+            raise InputError(_f("'# asked' names %(unknown)s; expected some of %(columns)s",
+                                unknown=", ".join(unknown), columns=", ".join(QUANTITIES)), source=path)
+    sig_digits = None
+    if meta.get("sig_digits"):
+        sig_digits = int(parse_number(meta["sig_digits"], source=path, what="sig_digits"))
+        check_sig_digits(sig_digits)
+    rows, notes = _sheet_rows(text, path, decimal_comma=decimal_comma)
+    header = _sheet_header(rows[0], path)
+    index = {name: header.index(name) for name in ("t", "param", "g", *QUANTITIES) if name in header}
+    params: dict[str, list[dict]] = {}
+    for n, cells in rows[1:]:
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            raise InputError(_f('has %(cells)s cells, expected %(expected)s (one per header column)',
+                                cells=len(cells), expected=len(header)), source=path, line=n)
+        cells = cells + [""] * (len(header) - len(cells))
+        name = cells[index["param"]].strip() if "param" in index else "x"
+        params.setdefault(name or "x", []).append(_sheet_row(cells, n, index, asked_columns, path))
+    if not params:
+        raise InputError(_("has a header but no rows"), source=path)
+    for name, entries in params.items():
+        params[name] = _in_order(entries, name, path, several=len(params) > 1)
+    if not any(row["asked"] for entries in params.values() for row in entries):
+        raise InputError(_("asks for nothing: no column of g_eff, eg2, edx2_prev, eta, dx, edx2, x to fill in"),
+                         source=path)
+    student = meta.get("name", meta.get("student", "")).strip()
+    return Worksheet(path, params, settings, header, student=student, variant=meta.get("variant", "").strip(),
+                     sig_digits=sig_digits, notes=notes)
+
+
+def _sheet_comments(text: str, path: str) -> tuple[dict, dict[str, str]]:
+    """The settings (checked, each refusal naming its line) and the other facts (``# asked``, ``# name`` …) of a
+    sheet's comment lines."""
     settings: dict = {}
     meta: dict[str, str] = {}
     setting_lines: dict[str, int] = {}
@@ -511,34 +549,34 @@ def read_worksheet(path: str, *, decimal_comma: bool | None = None) -> Worksheet
         if key not in WORKSHEET_SETTINGS:
             continue
         key = WORKSHEET_SETTINGS[key]
-        if key in ("weight_decay_mode", "lr_dtype", "rate_eg2", "dtype"):
-            settings[key] = value.strip().lower()
-        elif key == "maximize":
-            answer = value.strip().lower()
-            if answer not in YES + NO:
-                raise InputError(_f("'# maximize' is %(value)s; expected yes or no (also true/false, 1/0, on/off)",
-                                    value=_short(value)), source=path, line=n)
-            settings[key] = answer in YES
-        elif key in ("rho", "eps") and COMMA_DECIMAL.fullmatch(value):  # "# rho = 0,95" on a German sheet
-            settings[key] = parse_number(value.replace(",", "."), source=path, line=n, what=key)
-        elif key in ("x0", "eg2_init", "edx2_init") or (key in ("lr", "weight_decay") and "," in value):
-            settings[key] = [parse_number(v, source=path, line=n, what=key) for v in value.split(",")]
-        else:
-            settings[key] = parse_number(value, source=path, line=n, what=key)
+        settings[key] = _sheet_setting(key, value, path, n)
         _check_sheet_setting(key, settings[key], path, n)
         setting_lines[key] = n
     _check_sheet_float32(settings, setting_lines, path)
-    asked_columns = None
-    if "asked" in meta:
-        asked_columns = {c.strip().lower() for c in meta["asked"].split(",") if c.strip()}
-        unknown = sorted(asked_columns - set(QUANTITIES))
-        if unknown:
-            raise InputError(_f("'# asked' names %(unknown)s; expected some of %(columns)s",
-                                unknown=", ".join(unknown), columns=", ".join(QUANTITIES)), source=path)
-    sig_digits = None
-    if meta.get("sig_digits"):
-        sig_digits = int(parse_number(meta["sig_digits"], source=path, what="sig_digits"))
-        check_sig_digits(sig_digits)
+    return settings, meta
+
+
+def _sheet_setting(key: str, value: str, path: str, n: int):
+    """One setting as a sheet's comment line writes it."""
+    if key in ("weight_decay_mode", "lr_dtype", "rate_eg2", "dtype"):
+        return value.strip().lower()
+    if key == "maximize":
+        answer = value.strip().lower()
+        if answer not in YES + NO:
+            raise InputError(_f("'# maximize' is %(value)s; expected yes or no (also true/false, 1/0, on/off)",
+                                value=_short(value)), source=path, line=n)
+        return answer in YES
+    if key in ("rho", "eps") and COMMA_DECIMAL.fullmatch(value):  # "# rho = 0,95" on a German sheet
+        return parse_number(value.replace(",", "."), source=path, line=n, what=key)
+    if key in ("x0", "eg2_init", "edx2_init") or (key in ("lr", "weight_decay") and "," in value):
+        return [parse_number(v, source=path, line=n, what=key) for v in value.split(",")]
+    return parse_number(value, source=path, line=n, what=key)
+
+
+def _sheet_rows(text: str, path: str, *, decimal_comma: bool | None) -> tuple[list, list[str]]:
+    """The sheet's rows as (line, cells), decimal commas made points where the sheet writes them, and the notes
+    that say so."""
+    from adadelta_cli.formats.readers import content_lines, csv_row
 
     lines = content_lines(text)
     if not lines:
@@ -558,68 +596,60 @@ def read_worksheet(path: str, *, decimal_comma: bool | None = None) -> Worksheet
             notes.append(_(COMMA_DECIMAL_NOTE))
     if decimal_comma:
         rows = [(n, [c.replace(",", ".") if COMMA_DECIMAL.fullmatch(c) else c for c in cells]) for n, cells in rows]
-    header = [h.strip().lower() for h in rows[0][1]]
+    return rows, notes
+
+
+def _sheet_header(row: tuple[int, list[str]], path: str) -> list[str]:
+    """The header's column names, lower case: each once, g among them."""
+    line, names = row
+    header = [h.strip().lower() for h in names]
     seen: dict[str, int] = {}
     for i, name in enumerate(header, start=1):
         if name and name in seen:
             raise InputError(_f("the column %(name)s appears twice (columns %(first)s and %(second)s)",
-                                name=repr(rows[0][1][i - 1].strip()), first=seen[name], second=i),
-                             source=path, line=rows[0][0])
+                                name=repr(names[i - 1].strip()), first=seen[name], second=i),
+                             source=path, line=line)
         seen[name] = i
     if "g" not in header:
         raise InputError(_f(
             'has no g column (its header is: %(header)s); expected a worksheet with the columns t, g and any of eg2, '
             'edx2_prev, eta, dx, edx2, x',
-            header=', '.join(rows[0][1])), source=path, line=rows[0][0])
-    index = {name: header.index(name) for name in ("t", "param", "g", *QUANTITIES) if name in header}
-    params: dict[str, list[dict]] = {}
-    for n, cells in rows[1:]:
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            raise InputError(_f('has %(cells)s cells, expected %(expected)s (one per header column)',
-                                cells=len(cells), expected=len(header)), source=path, line=n)
-        cells = cells + [""] * (len(header) - len(cells))
-        g_col = index["g"]
-        g = parse_number(cells[g_col], source=path, line=n, column=g_col + 1)
-        name = cells[index["param"]].strip() if "param" in index else "x"
-        entries = params.setdefault(name or "x", [])
-        t = None
-        if "t" in index and cells[index["t"]].strip():
-            t_value = parse_number(cells[index["t"]], source=path, line=n, column=index["t"] + 1, what="t")
-            if t_value != int(t_value) or not 1 <= t_value <= 10**9:
-                raise InputError(_f("t must be a whole number from 1, got %(value)s", value=repr(cells[index["t"]])),
-                                 source=path, line=n, column=index["t"] + 1)
-            t = int(t_value)
-        written, asked = {}, set()
-        for q in QUANTITIES:
-            if q not in index:
-                continue
-            raw = cells[index[q]].strip()
-            if raw in NOT_ASKED:
-                continue
-            given = asked_columns is not None and q not in asked_columns
-            if not given:
-                asked.add(q)
-            if not raw:
-                continue
-            cell = Cell(cells[index[q]], n, index[q] + 1, given=given)
-            try:
-                cell.value  # noqa: B018  (parse now, so a bad cell is reported with its place)
-                significant_digits(cell.text)
-            except InputError as exc:  # one bad cell: marked unreadable, the rest of the sheet is marked
-                exc.source, exc.line, exc.column = path, n, index[q] + 1
-                cell.error, cell.number = str(exc), None
-            written[q] = cell
-        entries.append({"t": t, "g": g, "line": n, "cells": written, "asked": asked})
-    if not params:
-        raise InputError(_("has a header but no rows"), source=path)
-    for name, entries in params.items():
-        params[name] = _in_order(entries, name, path, several=len(params) > 1)
-    if not any(row["asked"] for entries in params.values() for row in entries):
-        raise InputError(_("asks for nothing: no column of g_eff, eg2, edx2_prev, eta, dx, edx2, x to fill in"),
-                         source=path)
-    student = meta.get("name", meta.get("student", "")).strip()
-    return Worksheet(path, params, settings, header, student=student, variant=meta.get("variant", "").strip(),
-                     sig_digits=sig_digits, notes=notes)
+            header=', '.join(names)), source=path, line=line)
+    return header
+
+
+def _sheet_row(cells: list[str], n: int, index: dict[str, int], asked_columns: set[str] | None, path: str) -> dict:
+    """One row: its t (if written), g, and each written cell (a bad one marked unreadable, not refused)."""
+    g_col = index["g"]
+    g = parse_number(cells[g_col], source=path, line=n, column=g_col + 1)
+    t = None
+    if "t" in index and cells[index["t"]].strip():
+        t_value = parse_number(cells[index["t"]], source=path, line=n, column=index["t"] + 1, what="t")
+        if t_value != int(t_value) or not 1 <= t_value <= 10**9:
+            raise InputError(_f("t must be a whole number from 1, got %(value)s", value=repr(cells[index["t"]])),
+                             source=path, line=n, column=index["t"] + 1)
+        t = int(t_value)
+    written, asked = {}, set()
+    for q in QUANTITIES:
+        if q not in index:
+            continue
+        raw = cells[index[q]].strip()
+        if raw in NOT_ASKED:
+            continue
+        given = asked_columns is not None and q not in asked_columns
+        if not given:
+            asked.add(q)
+        if not raw:
+            continue
+        cell = Cell(cells[index[q]], n, index[q] + 1, given=given)
+        try:
+            cell.value  # noqa: B018  (parse now, so a bad cell is reported with its place)
+            significant_digits(cell.text)
+        except InputError as exc:  # one bad cell: marked unreadable, the rest of the sheet is marked
+            exc.source, exc.line, exc.column = path, n, index[q] + 1
+            cell.error, cell.number = str(exc), None
+        written[q] = cell
+    return {"t": t, "g": g, "line": n, "cells": written, "asked": asked}
 
 
 def who_wrote(path: str) -> tuple[str, str]:
