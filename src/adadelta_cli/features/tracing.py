@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -280,8 +279,6 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
             notes.append(note)
 
     def produce(out) -> None:  # out: a binary file; the text is UTF-8
-        if fmt in ("csv", "json"):
-            _keep_freed_memory()
         if fmt == "csv":
             out.write((",".join(render.machine_columns(show_g_eff=show_g_eff)) + "\n").encode("utf-8"))
         elif fmt == "json":
@@ -357,23 +354,6 @@ def _binary_stdout():
     if buffer is not None and (getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8":
         return buffer
     return _TextSink(stream)
-
-
-def _keep_freed_memory() -> None:
-    """Let glibc keep the memory a block frees for the next block. By default it hands back to the system what a
-    block of text frees (some 15 MB: its numbers' text, its lines) and maps it afresh for the next, and every page
-    of it is then faulted in again: 86,000 page faults for a 1M-step CSV trace instead of 15,000, a fifth of its
-    time (measured). Blocks of that size are taken from the heap and what is freed stays for reuse (up to 256 MiB),
-    which costs no more memory at the peak: the blocks are the same size. Elsewhere than glibc: nothing."""
-    try:
-        os.confstr("CS_GNU_LIBC_VERSION")
-        import ctypes
-
-        libc = ctypes.CDLL(None)
-        libc.mallopt(-3, 64 << 20)  # M_MMAP_THRESHOLD: allocations below 64 MiB from the heap
-        libc.mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD: free memory kept up to 256 MiB
-    except (ValueError, OSError, AttributeError):
-        pass
 
 
 PIECE_VALUES = 1 << 15  # values (steps × parameters) computed and formatted at a time: bounds the memory of a block
