@@ -579,7 +579,10 @@ def write_report(fmt: str, output: Path | None, digits: int = 6, *, document=Non
     elif fmt == "markdown":
         doc = document()
         emit_stream(lambda out: writers.write_pieces(out, writers.markdown_pieces(doc, digits)), output)
-    elif fmt == "latex" or (output is not None and not is_stdout(output)):
+    elif fmt == "latex":
+        doc = document()
+        emit_stream(lambda out: writers.write_pieces(out, writers.latex_pieces(doc, digits, fragment)), output)
+    elif output is not None and not is_stdout(output):
         emit(writers.text(document(), fmt, digits, fragment), output)
     else:
         print_fitted(writers.table(document(), digits), console or stdout_console())
