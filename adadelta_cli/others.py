@@ -194,25 +194,42 @@ def parse_sets(items: list[str] | None, chosen: list[str]) -> dict[str, dict[str
 
 def run(name: str, hyper: dict[str, float], grads: np.ndarray, x0: np.ndarray) -> dict[str, np.ndarray]:
     """An open-loop run over given gradients: eta, dx, x shaped (steps, parameters)."""
-    opt = Optimizer(name, hyper)
-    x = np.asarray(x0, dtype=np.float64).copy()
-    out = {key: np.empty_like(grads) for key in ("eta", "dx", "x")}
-    if grads.shape[1] <= SCALAR_PARAMETERS:  # each parameter's run on its own, in Python floats
-        step = _STEPS1[name]
-        for p, x_p in enumerate(x.tolist()):
-            state: dict = {}
-            etas, dxs, xs = [], [], []
-            for t, g in enumerate(grads[:, p].tolist(), 1):
-                eta, new = step(state, hyper, t, g, x_p)
-                etas.append(eta)
-                dxs.append(new - x_p)
-                xs.append(new)
-                x_p = new
-            out["eta"][:, p], out["dx"][:, p], out["x"][:, p] = etas, dxs, xs
+    return Run(name, hyper, x0).block(grads)
+
+
+class Run:
+    """An open-loop run continued a block of steps at a time, each optimizer's state carried from one block to the
+    next: the blocks together hold the values one run() over every step gives."""
+
+    def __init__(self, name: str, hyper: dict[str, float], x0: np.ndarray) -> None:
+        self.name, self.hyper = name, hyper
+        self.opt = Optimizer(name, hyper)
+        self.x = np.asarray(x0, dtype=np.float64).copy()
+        self.states: list[dict] = [{} for _ in range(self.x.size)]  # each parameter's own (Python floats)
+
+    def block(self, grads: np.ndarray) -> dict[str, np.ndarray]:
+        """eta, dx, x for the next ``grads`` (steps, parameters)."""
+        out = {key: np.empty_like(grads) for key in ("eta", "dx", "x")}
+        if grads.shape[1] <= SCALAR_PARAMETERS:  # each parameter's run on its own, in Python floats
+            step, first = _STEPS1[self.name], self.opt.t + 1
+            for p, x_p in enumerate(self.x.tolist()):
+                state = self.states[p]
+                etas, dxs, xs = [], [], []
+                for t, g in enumerate(grads[:, p].tolist(), first):
+                    eta, new = step(state, self.hyper, t, g, x_p)
+                    etas.append(eta)
+                    dxs.append(new - x_p)
+                    xs.append(new)
+                    x_p = new
+                out["eta"][:, p], out["dx"][:, p], out["x"][:, p] = etas, dxs, xs
+                self.x[p] = x_p
+            self.opt.t += grads.shape[0]
+            return out
+        x = self.x
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for t, g in enumerate(grads):
+                eta, new = self.opt.step(g, x)
+                out["eta"][t], out["dx"][t], out["x"][t] = eta, new - x, new
+                x = new
+        self.x = x
         return out
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for t, g in enumerate(grads):
-            eta, new = opt.step(g, x)
-            out["eta"][t], out["dx"][t], out["x"][t] = eta, new - x, new
-            x = new
-    return out

@@ -992,6 +992,31 @@ def test_other_optimizers_in_python_floats_are_numpys_doubles():
                 assert np.array_equal(np.array(xs), vector["x"], equal_nan=True), (name, change)
 
 
+def test_compare_in_blocks_is_compare_whole(monkeypatch):
+    import numpy as np
+
+    from adadelta_cli import comparing, others, writers
+    from adadelta_cli.options import resolve
+
+    grads = np.random.default_rng(5).normal(size=(1000, 2)) * 0.1
+    chosen = list(others.NAMES)
+    hyper = others.parse_sets(["adagrad.lr_decay=0.01"], chosen)
+    whole = comparing.records(grads, ["a", "b"], comparing.compute(grads, resolve(), chosen, hyper), {})
+    blocks = comparing.records(grads, ["a", "b"], None, {},
+                               blocks=comparing.compute_blocks(grads, resolve(), chosen, hyper, size=77))
+    assert writers.csv(blocks) == writers.csv(whole)
+
+
+def test_a_late_failure_of_a_streamed_compare_leaves_standard_output_empty(tmp_path):
+    data = tmp_path / "g.txt"
+    data.write_text("0\n" * 25_000 + "1\n1\n1\n")  # sgd's x runs past the largest double at step 25,002
+    done = shell("compare", data, "-f", "csv", "--set", "sgd.lr=1e308")
+    assert done.returncode == 2 and done.stdout == b"" and b"step 25002" in done.stderr
+    out = tmp_path / "c.csv"
+    assert shell("compare", data, "-f", "csv", "--set", "sgd.lr=1e308", "-o", out).returncode == 2
+    assert not out.exists()
+
+
 def test_fma64_of_a_few_values_rounds_as_of_many():
     import numpy as np
 

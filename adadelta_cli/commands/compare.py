@@ -1,5 +1,6 @@
 """adadelta compare: Adadelta beside other optimizers on the same gradients."""
 
+import itertools
 from typing import Annotated, Optional
 
 import typer
@@ -50,9 +51,15 @@ def command(
         output.check_target(output_path, [gradients.path])
     if not inputs:
         output.message(_("no input given: comparing on the article's example g = 0.1, 0.2, 0.15"))
-    results = comparing.compute(gradients.values, resolved, chosen, hyper)
     settings = {**resolved.as_dict(), "input": gradients.source, "with": chosen,
                 "others": {name: hyper[name] for name in chosen}}
+    if format.value in ("csv", "json"):  # written as computed, a block of steps at a time; the first before any
+        blocks = comparing.compute_blocks(gradients.values, resolved, chosen, hyper)
+        first = next(blocks)
+        output.write_report(format.value, output_path, digits, records=lambda: comparing.records(
+            gradients.values, gradients.names, None, settings, blocks=itertools.chain([first], blocks)), held=True)
+        return
+    results = comparing.compute(gradients.values, resolved, chosen, hyper)
     output.write_report(format.value, output_path, digits, fragment=latex_fragment,
                         document=lambda: comparing.document(gradients.values, gradients.names, results, settings,
                                                             digits, show_all or format.value != "table"),
