@@ -1007,6 +1007,19 @@ def test_compare_in_blocks_is_compare_whole(monkeypatch):
     assert writers.csv(blocks) == writers.csv(whole)
 
 
+@pytest.mark.parametrize("with_", [None, "adam,momentum"])
+def test_optimize_in_blocks_is_optimize_whole(with_):
+    from adadelta_cli import optimizing, writers
+    from adadelta_cli.options import resolve
+
+    resolved = resolve()
+    func, start, adadelta, results, hyper = optimizing.run_all("rosenbrock", resolved, "-1,1", 333, with_, None)
+    settings = {"with": list(results)}
+    whole = optimizing.data(func, adadelta, results, settings)
+    blocks = optimizing.run_blocks(func, resolved, start, 333, list(results), hyper, size=50)
+    assert writers.json(optimizing.data(func, None, None, settings, blocks=blocks)) == writers.json(whole)
+
+
 def test_a_late_failure_of_a_streamed_compare_leaves_standard_output_empty(tmp_path):
     data = tmp_path / "g.txt"
     data.write_text("0\n" * 25_000 + "1\n1\n1\n")  # sgd's x runs past the largest double at step 25,002
