@@ -193,7 +193,7 @@ class Reference:
             g = [ar.add_alpha(gi, b, mu) for gi, b in zip(g, buf)] if h["nesterov"] else buf
         return [ar.add_alpha(xi, gi, -h["lr"]) for xi, gi in zip(x, g)]
 
-    def _adam(self, g, x, h, ar, decoupled: bool = False):
+    def _adam(self, g, x, h, ar, *, decoupled: bool = False):
         zeros = [0.0] * len(g)
         beta1, beta2 = h["betas"]
         lr, wd = h["lr"], h["weight_decay"]

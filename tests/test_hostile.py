@@ -867,6 +867,213 @@ def test_trace_all_into_a_closed_pipe_ends_with_sigpipe(tmp_path):
     assert done.stdout.strip() == str(128 + signal.SIGPIPE) and "Traceback" not in done.stderr
 
 
+def _latex_docs():
+    """Documents of every kind a LaTeX writer meets: short and over 2,000 rows, text beyond ASCII, the worked
+    arithmetic, several tables, a verdict table (a column that wraps, styled cells)."""
+    import numpy as np
+
+    from adadelta_cli.cli.options import resolve
+    from adadelta_cli.features import comparing, tracing
+    from adadelta_cli.formats import render
+    from adadelta_cli.formats.readers import Gradients
+    from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Para, Styled, Table
+
+    rng = np.random.default_rng(7)
+    spread = rng.normal(size=(2600, 2)) * 10.0 ** rng.integers(-12, 4, size=(2600, 2))
+    spread[::9, 0] = 0.1
+    spread[::13, 1] = 0.0
+    short = tracing.compute(Gradients(np.array([[0.1], [0.2], [0.15]]), ["x"], "a.txt"), resolve())
+    long = tracing.compute(Gradients(spread, ["w", "权重"], "b.csv"), resolve())
+    digits = [(render.document(short, 6, show_all=True, explain=True, every_row=True), 6),
+              (render.document(long, 6, show_all=True, explain=False, every_row=True), 6),
+              (render.document(long, 3, show_all=True, explain=False, every_row=True), 3),
+              (render.document(long, 17, show_all=True, explain=False, every_row=True), 17)]
+    grads = spread[:2100, :1]
+    resolved = resolve()
+    results = comparing.compute(grads, resolved, ["adam", "momentum"], {"adam": {"lr": 0.001, "beta1": 0.9,
+                                "beta2": 0.999, "eps": 1e-8}, "momentum": {"lr": 0.001, "momentum": 0.9,
+                                                                           "dampening": 0.0}})
+    settings = {**resolved.as_dict(), "input": "c.txt", "with": ["adam", "momentum"],
+                "others": {"adam": {}, "momentum": {}}}
+    digits.append((comparing.document(grads, ["x"], results, settings, 6, show_all=True), 6))
+    verdicts = Table([Column("t", kind=COUNT), Column("quantity", "quantity", kind=TEXT, prose=True),
+                      Column("verdict", "verdict", kind=TEXT), Column("computed", "computed", room=8),
+                      Column("note", "note", kind=TEXT, wrap=True, prose=True)],
+                     [[t, "η_t", Styled("✗ wrong", "red"), 0.0123 * t, "likely slip: Δx ×10 " * (t % 4)]
+                      for t in range(1, 2200)], title="Your values", ruled=True)
+    return digits + [(Document("Marked", [Para("a sheet"), verdicts, Para("2 of 3 right", strong=True)]), 6)]
+
+
+@pytest.mark.parametrize("fragment", [False, True])
+def test_latex_written_as_made_is_the_whole_document(fragment):
+    from adadelta_cli.formats import writers
+
+    for doc, digits in _latex_docs():
+        whole = writers.latex(doc, digits, fragment=fragment)
+        assert "".join(writers.latex_pieces(doc, digits, fragment=fragment)) == whole
+
+
+@pytest.mark.parametrize("digits", [1, 3, 6, 17])
+def test_latex_column_widths_from_shapes_are_every_cells(digits):
+    import numpy as np
+
+    from adadelta_cli.formats import latexdoc, writers
+    from adadelta_cli.formats.report import COUNT, TEXT, Column, Gap, Table
+
+    rng = np.random.default_rng(digits)
+    values = (rng.normal(size=3000) * 10.0 ** rng.integers(-320, 308, size=3000)).tolist()
+    values += [0.0, -0.0, float("nan"), float("inf"), -float("inf"), 1.0, 1e-5, 9.9999995e-5, 123456.5, -1e100,
+               5e-324, 1.7976931348623157e308, 0.1, 999999.5, 1e16]
+    rows = [[i * 37 - 50, f"p{i % 3}", v, round(v, 2) if abs(v) < 1e300 else v] for i, v in enumerate(values)]
+    rows.insert(5, Gap(7, 3))
+    rows.insert(9, Gap(123))
+    table = Table([Column("t", kind=COUNT), Column("param", "param", kind=TEXT), Column("a", "a_t", "a_t"),
+                   Column("b", "b_t", "b_t")], rows)
+    headings = [writers._latex_heading(c) for c in table.columns]
+    every = writers._latex_rows(table, digits)
+    expected = latexdoc.widths_em([[h] + [r[i] for r in every] for i, h in enumerate(headings)])
+    assert writers.latex_widths(table, headings, digits) == expected
+
+
+def test_a_long_latex_trace_is_written_as_it_is_made(monkeypatch):
+    from adadelta_cli.formats import render, writers
+
+    made = {"rows": 0}
+    real = writers._latex_rows
+
+    def counting(t, digits):
+        made["rows"] += len(t.rows)
+        return real(t, digits)
+
+    monkeypatch.setattr(writers, "_latex_rows", counting)
+    pieces = writers.latex_pieces(render.document(_long_report(), 6, show_all=True, explain=True, every_row=True), 6)
+    first = next(pieces)
+    assert first.startswith(r"\documentclass") and r"\begin{longtable}" in first
+    assert 0 < made["rows"] <= writers.BLOCK_ROWS  # one block of the 10,000 rows set, not the whole table
+
+
+def _closed_pipe(args, timeout=300):
+    """The exit status of ``adadelta ARGS | head -c 100`` (a hang would run past ``timeout`` and fail)."""
+    command = f"{sys.executable} -m adadelta_cli {args} | head -c 100 >/dev/null; echo ${{PIPESTATUS[0]}}"
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "ADADELTA_LANG": "en"})
+    assert "Traceback" not in done.stderr, done.stderr
+    return int(done.stdout.strip())
+
+
+@pytest.mark.parametrize("args", ["trace {data} --all -f latex", "trace {data} --all -f latex --explain",
+                                  "compare {data} --all -f latex", "compare {data} --all", "compare {data}",
+                                  "compare {data} -f csv", "compare {data} -f json",
+                                  "optimize rosenbrock --x0 -1,1 --steps 20000 --with adam --all -f markdown",
+                                  "optimize rosenbrock --x0 -1,1 --steps 20000 --with adam -f csv"])
+def test_every_format_into_a_closed_pipe_ends_with_sigpipe(tmp_path, args):
+    data = tmp_path / "g.txt"
+    data.write_text("0.1\n-0.2\n0.03\n" * 8_000)
+    assert _closed_pipe(args.format(data=data)) == 128 + signal.SIGPIPE
+
+
+def test_other_optimizers_in_python_floats_are_numpys_doubles():
+    import numpy as np
+
+    from adadelta_cli.features import others
+
+    rng = np.random.default_rng(3)
+    for scale in (1e-300, 1e-3, 1.0, 1e150):
+        grads = rng.normal(size=(300, 3)) * scale
+        grads[::5, 1] = 0.0
+        for name in others.NAMES:
+            for change in ({}, {"eps": 0.0}, {"lr": 1e300}, {"lr_decay": 0.5}, {"dampening": 0.3}):
+                hyper = {**others.DEFAULTS[name], **{k: v for k, v in change.items() if k in others.DEFAULTS[name]}}
+                x0 = np.array([0.5, -2.0, 1e-300])
+                scalar = others.run(name, hyper, grads, x0)
+                stepped = others.Optimizer(name, hyper)
+                x, xs = x0, []
+                for g in grads:
+                    _eta, x = stepped.step(g, x)
+                    xs.append(x)
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.setattr(others, "SCALAR_PARAMETERS", 0)
+                    vector = others.run(name, hyper, grads, x0)
+                for key in ("eta", "dx", "x"):
+                    assert np.array_equal(scalar[key], vector[key], equal_nan=True), (name, change, key)
+                assert np.array_equal(np.array(xs), vector["x"], equal_nan=True), (name, change)
+
+
+def test_compare_in_blocks_is_compare_whole(monkeypatch):
+    import numpy as np
+
+    from adadelta_cli.cli.options import resolve
+    from adadelta_cli.features import comparing, others
+    from adadelta_cli.formats import writers
+
+    grads = np.random.default_rng(5).normal(size=(1000, 2)) * 0.1
+    chosen = list(others.NAMES)
+    hyper = others.parse_sets(["adagrad.lr_decay=0.01"], chosen)
+    whole = comparing.records(grads, ["a", "b"], comparing.compute(grads, resolve(), chosen, hyper), {})
+    blocks = comparing.records(grads, ["a", "b"], None, {},
+                               blocks=comparing.compute_blocks(grads, resolve(), chosen, hyper, size=77))
+    assert writers.csv(blocks) == writers.csv(whole)
+
+
+@pytest.mark.parametrize("with_", [None, "adam,momentum"])
+def test_optimize_in_blocks_is_optimize_whole(with_):
+    from adadelta_cli.cli.options import resolve
+    from adadelta_cli.features import optimizing
+    from adadelta_cli.formats import writers
+
+    resolved = resolve()
+    func, start, adadelta, results, hyper = optimizing.run_all("rosenbrock", resolved, "-1,1", 333, with_, None)
+    settings = {"with": list(results)}
+    whole = optimizing.data(func, adadelta, results, settings)
+    blocks = optimizing.run_blocks(func, resolved, start, 333, list(results), hyper, size=50)
+    assert writers.json(optimizing.data(func, None, None, settings, blocks=blocks)) == writers.json(whole)
+
+
+def test_a_late_failure_of_a_streamed_compare_leaves_standard_output_empty(tmp_path):
+    data = tmp_path / "g.txt"
+    data.write_text("0\n" * 25_000 + "1\n1\n1\n")  # sgd's x runs past the largest double at step 25,002
+    done = shell("compare", data, "-f", "csv", "--set", "sgd.lr=1e308")
+    assert done.returncode == 2 and done.stdout == b"" and b"step 25002" in done.stderr
+    out = tmp_path / "c.csv"
+    assert shell("compare", data, "-f", "csv", "--set", "sgd.lr=1e308", "-o", out).returncode == 2
+    assert not out.exists()
+
+
+def test_fma64_of_a_few_values_rounds_as_of_many():
+    import numpy as np
+
+    from adadelta_cli.maths import arith
+
+    rng = np.random.default_rng(11)
+    kinds = [lambda: rng.normal(), lambda: rng.normal() * 1e300, lambda: rng.normal() * 1e-300, lambda: -0.0,
+             lambda: float("inf"), lambda: float("nan"), lambda: 5e-324 * int(rng.integers(1, 99))]
+    for _ in range(3000):
+        a, b, c = (np.array([kinds[int(rng.integers(0, 7))]() for _ in range(3)]) for _ in range(3))
+        few = arith.fma64(a, b, c)
+        many = arith.fma64(np.tile(a, 3), np.tile(b, 3), np.tile(c, 3))[:3]
+        assert np.array_equal(few.view(np.int64), many.view(np.int64)) or np.array_equal(few, many, equal_nan=True)
+    one = 1 + 2.0 ** -30
+    assert float(arith.fma64(one, one, -1.0)) == 2.0 ** -29 + 2.0 ** -60
+
+
+@pytest.mark.parametrize("formula,piece", [("{'a': 1}", "{'a': 1}"), ("x+{1:2}", "{1:2}"), ("[x,y]", "[x,y]"),
+                                           ("(x,y)", "(x,y)"), ("x if y else 1", "x if y else 1"), ("x//y", "//"),
+                                           ("x%y", "%"), ("not x", "not"), ("x<y", "x<y"), ("...", "..."),
+                                           ("None*x", "None"), ("b'x'", "b'x'"), ("x.real", "x.real")])
+def test_a_refused_formula_quotes_its_own_text_not_python(run, formula, piece):
+    line = one_error_line(run("optimize", formula, "--x0", "1,1"), repr(piece))
+    for python in ("dict", "list", "tuple", "ifexp", "floordiv", "compare", "Ellipsis", "attribute", "bytes",
+                   "constant", "unaryop", "{'"):
+        assert python not in line.replace(repr(formula), "").replace(repr(piece), ""), line
+
+
+def test_a_json_value_in_a_message_is_cut_with_an_ellipsis(run, tmp_path):
+    data = tmp_path / "g.json"
+    data.write_text(json.dumps([{f"k{i}": list(range(50)) for i in range(100)}]))
+    line = one_error_line(run("trace", data), "[0] is {\"k0\"", "…, not a number")
+    assert len(line.split(": [0] is ")[1]) < 120  # the value cut at 40 characters
+
+
 # --- Every OS error is one line ---------------------------------------------------------------------------------
 
 def test_a_5000_character_path_or_token_is_one_short_line(run, tmp_path, monkeypatch):

@@ -520,14 +520,45 @@ def _write_through(real: Path | None, text, writer, *, binary: bool, original: P
         raise _fail(original or real or STDOUT, exc) from None
 
 
-def emit_stream(writer, output: Path | None) -> None:
+def emit_stream(writer, output: Path | None, hold: int = 0) -> None:
     """Let ``writer(file)`` write a long text piece by piece to the output file (see write_atomic) or to standard
-    output, so that it is never held whole in memory."""
+    output, so that it is never held whole in memory. ``hold``: standard output gets nothing until this many
+    characters are made (or the writer ends), so that a writer that fails early leaves it untouched."""
     if output is not None and not is_stdout(output):
         write_atomic(output, writer=writer)
+    elif hold:
+        held = _HeldText(sys.stdout, hold)
+        writer(held)
+        held.release()
+        sys.stdout.flush()
     else:
         writer(sys.stdout)
         sys.stdout.flush()
+
+
+class _HeldText:
+    """A text stream's write() that holds the first ``limit`` characters back, then writes through, in order."""
+
+    def __init__(self, out, limit: int) -> None:
+        self.out, self.limit, self.size = out, limit, 0
+        self.parts: list[str] | None = []
+
+    def write(self, text: str) -> None:
+        if self.parts is None:
+            self.out.write(text)
+            return
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size >= self.limit:
+            self.release()
+
+    def release(self) -> None:
+        parts, self.parts = self.parts or [], None
+        for part in parts:
+            self.out.write(part)
+
+
+HELD_CHARACTERS = 8 << 20  # a streamed report up to this size reaches standard output only once it is all made
 
 
 def emit(text: str, output: Path | None) -> None:

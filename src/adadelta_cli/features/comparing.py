@@ -19,33 +19,49 @@ COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x")
 
 def compute(grads: np.ndarray, resolved, chosen: list[str], hyper: dict) -> dict[str, dict[str, np.ndarray]]:
     """eta, dx and x per optimizer, each shaped (steps, parameters); Adadelta's are trace's."""
-    state = resolved.initial(grads.shape[1])
-    steps = core.run(grads, resolved.settings, state)
-    results = {"adadelta": {"eta": steps.eta.astype(np.float64), "dx": steps.dx.astype(np.float64),
-                            "x": steps.x.astype(np.float64)}}
-    for name in chosen:
-        results[name] = others.run(name, hyper[name], grads, state.x.astype(np.float64))
-        if not np.isfinite(results[name]["x"]).all():
-            from adadelta_cli.errors import NumericError
-
-            t = int(np.argwhere(~np.isfinite(results[name]["x"]))[0][0]) + 1
-            raise NumericError(_f(
-                '%(optimizer)s stops being a finite number at step %(step)s; scale the gradients down or lower its '
-                'learning rate (--set %(optimizer)s.lr=...)',
-                optimizer=name, step=t))
+    (_start, results), = compute_blocks(grads, resolved, chosen, hyper, size=max(1, grads.shape[0]))
     return results
 
 
-def records(grads: np.ndarray, names: list[str], results: dict, settings: dict) -> Records:
+BLOCK_STEPS = 20_000  # steps of the other optimizers computed (and written) at a time into CSV and JSON
+
+
+def compute_blocks(grads: np.ndarray, resolved, chosen: list[str], hyper: dict, size: int = BLOCK_STEPS):
+    """compute()'s results ``size`` steps at a time, each (its first row, its results), made as they are read: a
+    long comparison is written as it is computed. An optimizer that stops being finite is refused at its block."""
+    state = resolved.initial(grads.shape[1])
+    steps = core.run(grads, resolved.settings, state)
+    runs = {name: others.Run(name, hyper[name], state.x.astype(np.float64)) for name in chosen}
+    for start in range(0, grads.shape[0], size):
+        stop = start + size
+        results = {"adadelta": {"eta": steps.eta[start:stop].astype(np.float64),
+                                "dx": steps.dx[start:stop].astype(np.float64),
+                                "x": steps.x[start:stop].astype(np.float64)}}
+        for name, run in runs.items():
+            results[name] = run.block(grads[start:stop])
+            if not np.isfinite(results[name]["x"]).all():
+                from adadelta_cli.errors import NumericError
+
+                t = start + int(np.argwhere(~np.isfinite(results[name]["x"]))[0][0]) + 1
+                raise NumericError(_f(
+                    '%(optimizer)s stops being a finite number at step %(step)s; scale the gradients down or lower '
+                    'its learning rate (--set %(optimizer)s.lr=...)',
+                    optimizer=name, step=t))
+        yield start, results
+
+
+def records(grads: np.ndarray, names: list[str], results: dict | None, settings: dict, blocks=None) -> Records:
     """Every optimizer's η_t, Δx_t and x_t, one record per step, parameter and optimizer (η_t is null where
-    g_t = 0 leaves it undefined)."""
+    g_t = 0 leaves it undefined). ``blocks`` (compute_blocks'), in place of ``results``: made as they are read."""
     def rows():
-        for t in range(grads.shape[0]):
-            for p, param in enumerate(names):
-                for optimizer, r in results.items():
-                    eta = float(r["eta"][t, p])
-                    yield (t + 1, param, optimizer, float(grads[t, p]), None if math.isnan(eta) else eta,
-                           float(r["dx"][t, p]), float(r["x"][t, p]))
+        for start, block in blocks if blocks is not None else [(0, results)]:
+            for i in range(len(block["adadelta"]["x"])):
+                t = start + i
+                for p, param in enumerate(names):
+                    for optimizer, r in block.items():
+                        eta = float(r["eta"][i, p])
+                        yield (t + 1, param, optimizer, float(grads[t, p]), None if math.isnan(eta) else eta,
+                               float(r["dx"][i, p]), float(r["x"][i, p]))
 
     return Records(list(COLUMNS), rows(), settings)
 

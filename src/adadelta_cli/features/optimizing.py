@@ -22,6 +22,14 @@ OTHER_COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x", "f", "eg2", "
 
 def run_all(function_text: str, resolved, x0_text: str, steps: int, with_: str | None, sets: list[str] | None):
     """Parse the function, then run Adadelta and each --with optimizer from --x0: what optimize and plot share."""
+    function, start, chosen, hyper = prepare(function_text, x0_text, steps, with_, sets)
+    adadelta = run_adadelta(function, resolved, steps)
+    results = {name: run_other(name, hyper[name], function, start, steps) for name in chosen}
+    return function, start, adadelta, results, {name: hyper[name] for name in chosen}
+
+
+def prepare(function_text: str, x0_text: str, steps: int, with_: str | None, sets: list[str] | None):
+    """The function, the start, the --with optimizers and their hyperparameters, the run's size checked."""
     from adadelta_cli.features.resolved import number_list
     from adadelta_cli.maths import expr
 
@@ -30,9 +38,20 @@ def run_all(function_text: str, resolved, x0_text: str, steps: int, with_: str |
     chosen = others.parse_with(with_) if with_ else []
     hyper = others.parse_sets(sets, chosen)
     check_size(steps, function.dimensions, len(chosen))
-    adadelta = run_adadelta(function, resolved, steps)
-    results = {name: run_other(name, hyper[name], function, start, steps) for name in chosen}
-    return function, start, adadelta, results, {name: hyper[name] for name in chosen}
+    return function, start, chosen, hyper
+
+
+BLOCK_STEPS = 2_000  # steps run (and written) at a time into CSV and JSON
+
+
+def run_blocks(function: Function, resolved, start: np.ndarray, steps: int, chosen: list[str], hyper: dict,
+               size: int = BLOCK_STEPS):
+    """run_all's runs ``size`` steps at a time, made as they are read: (first row, Adadelta's (Step, f), the
+    others' results) for each block."""
+    adadelta = adadelta_blocks(function, resolved, steps, size)
+    runs = {name: other_blocks(name, hyper[name], function, start, steps, size) for name in chosen}
+    for first in range(0, steps, size):
+        yield first, next(adadelta), {name: next(run) for name, run in runs.items()}
 
 
 MAX_VALUES = 100_000_000  # numbers one optimize run may hold (steps × dimensions × quantities): about 800 MB
@@ -53,55 +72,71 @@ def check_size(steps: int, dimensions: int, others_count: int) -> None:
 def run_adadelta(function: Function, resolved, steps: int) -> tuple[core.Step, np.ndarray]:
     """The Adadelta trajectory: every quantity per step, and f(x_t). Memory: the arrays of the result, filled in
     place, plus O(dimensions) per step; the gradient at x_t is taken once, with f(x_t)."""
+    (out, fs), = adadelta_blocks(function, resolved, steps, steps)
+    return out, fs
+
+
+def adadelta_blocks(function: Function, resolved, steps: int, size: int):
+    """run_adadelta's trajectory ``size`` steps at a time, each block (Step, f) checked for non-finite values."""
     n = function.dimensions
     state = resolved.initial(n)
     x = state.x.astype(np.float64)
     _value, grad = function.value_and_grad(x.tolist())
-    out = None
-    fs = np.empty(steps)
-    for t in range(steps):
-        step, state = core.update(np.array(grad), state, resolved.settings)
-        if out is None:
-            out = core.Step(*(np.empty((steps,) + np.shape(v), dtype=np.asarray(v).dtype) for v in step))
-        for column, value in zip(out, step):
-            column[t] = value
-        x = state.x.astype(np.float64)
-        fs[t], grad = function.value_and_grad(x.tolist()) if np.isfinite(x).all() else (float("nan"), grad)
-    assert out is not None  # (steps ≥ 1)
-    core.check_finite(out, resolved.settings)
-    return out, fs
+    for first in range(0, steps, size):
+        count = min(size, steps - first)
+        out = None
+        fs = np.empty(count)
+        for t in range(count):
+            step, state = core.update(np.array(grad), state, resolved.settings)
+            if out is None:
+                out = core.Step(*(np.empty((count,) + np.shape(v), dtype=np.asarray(v).dtype) for v in step))
+            for column, value in zip(out, step):
+                column[t] = value
+            x = state.x.astype(np.float64)
+            fs[t], grad = function.value_and_grad(x.tolist()) if np.isfinite(x).all() else (float("nan"), grad)
+        assert out is not None  # (count ≥ 1)
+        core.check_finite(out, resolved.settings, first_step=first + 1)
+        yield out, fs
 
 
 def run_other(name: str, hyper: dict, function: Function, x0: np.ndarray, steps: int) -> dict[str, np.ndarray]:
+    (out,) = other_blocks(name, hyper, function, x0, steps, steps)
+    return out
+
+
+def other_blocks(name: str, hyper: dict, function: Function, x0: np.ndarray, steps: int, size: int):
+    """run_other's run ``size`` steps at a time."""
     opt = others.Optimizer(name, hyper)
     x = x0.astype(np.float64).copy()
     n = x.size
-    out = {key: np.empty((steps, n)) for key in ("g", "eta", "dx", "x")}
-    out["f"] = np.empty(steps)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for t in range(steps):
-            _value, grad = function.value_and_grad(x.tolist())
-            g = np.array(grad)
-            eta, new = opt.step(g, x)
-            out["g"][t] = g
-            out["eta"][t] = eta
-            out["dx"][t] = new - x
-            out["x"][t] = new
-            x = new
-            out["f"][t] = function.value(x.tolist()) if np.isfinite(x).all() else float("nan")
-    return out
+    for first in range(0, steps, size):
+        count = min(size, steps - first)
+        out = {key: np.empty((count, n)) for key in ("g", "eta", "dx", "x")}
+        out["f"] = np.empty(count)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for t in range(count):
+                _value, grad = function.value_and_grad(x.tolist())
+                g = np.array(grad)
+                eta, new = opt.step(g, x)
+                out["g"][t] = g
+                out["eta"][t] = eta
+                out["dx"][t] = new - x
+                out["x"][t] = new
+                x = new
+                out["f"][t] = function.value(x.tolist()) if np.isfinite(x).all() else float("nan")
+        yield out
 
 
 def _num(v: float):
     return None if v != v else float(v)
 
 
-def records(function: Function, adadelta: tuple, results: dict, *, with_optimizer: bool):
+def records(function: Function, adadelta: tuple, results: dict, *, with_optimizer: bool, first: int = 0):
     steps, fs = adadelta
     names = function.variables
     for t in range(steps.g.shape[0]):
         for p, param in enumerate(names):
-            record = {"t": t + 1, "param": param}
+            record = {"t": first + t + 1, "param": param}
             if with_optimizer:
                 record["optimizer"] = "adadelta"
             record.update({name: float(getattr(steps, name)[t, p]) for name in core.FIELDS if name != "g_eff"})
@@ -109,15 +144,23 @@ def records(function: Function, adadelta: tuple, results: dict, *, with_optimize
             yield record
         for name, r in results.items():
             for p, param in enumerate(names):
-                yield {"t": t + 1, "param": param, "optimizer": name, "g": float(r["g"][t, p]),
+                yield {"t": first + t + 1, "param": param, "optimizer": name, "g": float(r["g"][t, p]),
                        "eta": _num(r["eta"][t, p]), "dx": float(r["dx"][t, p]), "x": float(r["x"][t, p]),
                        "f": _num(r["f"][t])}
 
 
-def data(function, adadelta, results, settings: dict) -> Records:
-    """Every step of every optimizer, for CSV and JSON (written a slice at a time, never held whole)."""
-    return Records(list(OTHER_COLUMNS if results else TRACE_COLUMNS),
-                   records(function, adadelta, results, with_optimizer=bool(results)), settings)
+def data(function, adadelta, results, settings: dict, blocks=None) -> Records:
+    """Every step of every optimizer, for CSV and JSON (written a slice at a time, never held whole). ``blocks``
+    (run_blocks'), in place of ``adadelta`` and ``results``: made as they are read."""
+    import itertools
+
+    if blocks is None:
+        return Records(list(OTHER_COLUMNS if results else TRACE_COLUMNS),
+                       records(function, adadelta, results, with_optimizer=bool(results)), settings)
+    several = bool(settings.get("with"))
+    return Records(list(OTHER_COLUMNS if several else TRACE_COLUMNS), itertools.chain.from_iterable(
+        records(function, block, found, with_optimizer=several, first=first) for first, block, found in blocks),
+        settings)
 
 
 def document(function, adadelta, results, settings: dict, digits: int, *, show_all: bool) -> Document:

@@ -95,6 +95,14 @@ def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int 
         doc = render.document(report, digits, show_all=show_all, explain=explain, every_row=True)
         output.emit_stream(lambda out: writers.write_pieces(out, writers.markdown_pieces(doc, digits)), output_path)
         return
+    if fmt == "latex":  # likewise
+        from adadelta_cli.formats import writers
+
+        doc = render.document(report, digits, show_all=show_all, explain=explain, every_row=True)
+        output.emit_stream(lambda out: writers.write_pieces(out, writers.latex_pieces(doc, digits,
+                                                                                      fragment=latex_fragment)),
+                           output_path)
+        return
     output.emit(format_report(report, fmt, digits, show_all=show_all, explain=explain,
                               latex_fragment=latex_fragment), output_path)
 

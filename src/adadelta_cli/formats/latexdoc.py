@@ -88,15 +88,20 @@ def document(title: str, body: list[str], *, fragment: bool, extra_text: tuple[s
              headed: bool = True) -> str:
     """``body`` as a whole document, or alone (``fragment``: what to paste; it needs amsmath, array and
     longtable). ``headed``: the title set above the body (else the body carries its own headings)."""
-    xelatex = needs_xelatex(title, *extra_text)
+    head, tail = frame(title, fragment=fragment, xelatex=needs_xelatex(title, *extra_text), headed=headed)
+    return "\n".join(head + body + tail) + "\n"
+
+
+def frame(title: str, *, fragment: bool, xelatex: bool, headed: bool = True) -> tuple[list[str], list[str]]:
+    """The lines before a document's body and after it (``document``'s), the engine decided by the caller: a
+    document written as it is made decides it from its text before the body's first line."""
     if fragment:
         head = [f"% {text(title)}: " + r"paste into a document that loads amsmath, array and longtable"
                 + (r" (and ctex, compiled with xelatex: the text is Chinese)" if xelatex else ""),
                 "% (tables and equations are sized for a 17 cm text width at 11pt: A4 with 2 cm margins)"]
-        return "\n".join(head + body) + "\n"
-    return "\n".join(preamble(title, xelatex=xelatex) + ([rf"\section*{{{text(title)}}}"] if headed else []) + body
-                     + [r"\end{document}"]) + "\n"
-
+        return head, []
+    head = preamble(title, xelatex=xelatex) + ([rf"\section*{{{text(title)}}}"] if headed else [])
+    return head, [r"\end{document}"]
 
 
 
@@ -242,17 +247,22 @@ def glossary(mode: recurrence.Mode) -> list[str]:
 def explanation(report, digits: int, *, show_all: bool, eg2_given: bool = False) -> list[str]:
     """A heading per step, then its arithmetic (explain.blocks, in LaTeX); long traces keep their first and last
     steps (--all: every one)."""
+    return list(explanation_lines(report, digits, show_all=show_all, eg2_given=eg2_given))
+
+
+def explanation_lines(report, digits: int, *, show_all: bool, eg2_given: bool = False):
+    """explanation(), a line at a time: a long trace's arithmetic is written as it is made."""
     from adadelta_cli.formats import explain
 
-    out = [rf"\subsection*{{{text(_('The arithmetic of each step'))}}}", *glossary(recurrence.Mode.of(report.settings))]
-    for heading, lines in explain.blocks(report, digits, show_all=show_all, notation=recurrence.LATEX,
-                                         eg2_given=eg2_given):
+    yield rf"\subsection*{{{text(_('The arithmetic of each step'))}}}"
+    yield from glossary(recurrence.Mode.of(report.settings))
+    for heading, lines in explain.iter_blocks(report, digits, show_all=show_all, notation=recurrence.LATEX,
+                                              eg2_given=eg2_given):
         if heading is None:
-            out.append(r"\medskip\noindent\emph{" + text(lines[0]) + "}")
+            yield r"\medskip\noindent\emph{" + text(lines[0]) + "}"
             continue
-        out.append(rf"\subsubsection*{{{text(heading)}}}")
-        out += align([equation_lines(line) for line in lines], gap="[1ex]")
-    return out
+        yield rf"\subsubsection*{{{text(heading)}}}"
+        yield from align([equation_lines(line) for line in lines], gap="[1ex]")
 
 
 # --- Traces -----------------------------------------------------------------------------------------------------

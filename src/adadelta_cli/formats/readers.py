@@ -676,6 +676,15 @@ def _json_float(text: str, source: str) -> float:
     return value
 
 
+def _json_shown(value) -> str:
+    """A JSON value from the input quoted in a message, as JSON writes it, a long one cut with an ellipsis."""
+    import json
+
+    from adadelta_cli.safe import one_line
+
+    return one_line(json.dumps(value), 40)
+
+
 def read_json(text: str, source: str) -> Gradients:
     import json
 
@@ -704,7 +713,7 @@ def read_json(text: str, source: str) -> Gradients:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InputError(_f(
                 '%(where)s is %(value)s, not a number; %(expected)s',
-                where=where, value=json.dumps(value)[:40], expected=_(EXPECTED_NUMBER)),
+                where=where, value=_json_shown(value), expected=_(EXPECTED_NUMBER)),
                              source=source)
         try:
             value = float(value)
@@ -749,12 +758,12 @@ def read_json(text: str, source: str) -> Gradients:
             if not isinstance(row, list) or len(row) != width or not width:
                 raise InputError(_f(
                     'row [%(index)s] is %(row)s; expected a list of %(width)s numbers like row [0]',
-                    index=i, row=json.dumps(row)[:40], width=width or 'some'), source=source)
+                    index=i, row=_json_shown(row), width=width or 'some'), source=source)
             rows.append([number(v, f"[{i}][{j}]") for j, v in enumerate(row)])
         names = ["x"] if width == 1 else [f"x{j}" for j in range(1, len(rows[0]) + 1)]
         return Gradients(np.array(rows, dtype=np.float64), names, source)
     raise InputError(_f('holds %(content)s; %(expected)s',
-                        content=json.dumps(doc)[:40], expected=expected), source=source)
+                        content=_json_shown(doc), expected=expected), source=source)
 
 
 # --- Reading long files in blocks ------------------------------------------------------------------------------

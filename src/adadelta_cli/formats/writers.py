@@ -544,6 +544,14 @@ def latex_table(t: Table, digits: int = 6) -> list[str]:
     headings = [_latex_heading(c) for c in t.columns]
     rows = _latex_rows(t, digits)
     widths = latexdoc.widths_em([[h] + [r[i] for r in rows] for i, h in enumerate(headings)])
+    return list(_latex_table_lines(t, headings, widths, lambda: rows))
+
+
+def _latex_table_lines(t: Table, headings: list[str], widths: list[float], rows):
+    """latex_table's lines, given the columns' widths in em; ``rows()`` gives the rows' cells afresh for each part
+    of the table."""
+    from adadelta_cli.formats import latexdoc
+
     widths = [max(w, 6.5) if c.room else w for c, w in zip(t.columns, widths)]
     keys = _keys(t)
     if any(c.wrap for c in t.columns):
@@ -554,7 +562,8 @@ def latex_table(t: Table, digits: int = 6) -> list[str]:
     else:
         groups = latexdoc.column_groups(widths, keys=keys)
     rule = "|" if t.ruled else ""
-    out = [r"\noindent\textbf{" + latexdoc.prose(t.title) + r"}\par\nopagebreak"] if t.title else []
+    if t.title:
+        yield r"\noindent\textbf{" + latexdoc.prose(t.title) + r"}\par\nopagebreak"
     sizes = [latexdoc.font_for_widths([widths[i] for i in group]) for group in groups]
     size = max(sizes, key=[s for s, _scale in latexdoc.SIZES].index)  # every part in one size: the smallest needed
     for n, group in enumerate(groups):
@@ -564,16 +573,115 @@ def latex_table(t: Table, digits: int = 6) -> list[str]:
 
         spec = rule + rule.join(latexdoc.fixed_column(align(i), widths[i]) for i in group) + rule
         head = " & ".join(headings[i] for i in group) + r" \\ \hline"
-        out += ["{" + size + r"\renewcommand{\arraystretch}{"
-                + ("1.9" if t.ruled else "1.25") + "}", rf"\begin{{longtable}}{{{spec}}}", r"\hline", head,
-                r"\endfirsthead", r"\hline", head, r"\endhead", r"\hline", r"\endfoot"]
-        out += [" & ".join(cells[i] or (r"\rule{0pt}{4ex}" if t.ruled else "") for i in group)
-                + (r" \\ \hline" if t.ruled else r" \\") for cells in rows]
+        yield from ["{" + size + r"\renewcommand{\arraystretch}{"
+                    + ("1.9" if t.ruled else "1.25") + "}", rf"\begin{{longtable}}{{{spec}}}", r"\hline", head,
+                    r"\endfirsthead", r"\hline", head, r"\endhead", r"\hline", r"\endfoot"]
+        for cells in rows():
+            yield (" & ".join(cells[i] or (r"\rule{0pt}{4ex}" if t.ruled else "") for i in group)
+                   + (r" \\ \hline" if t.ruled else r" \\"))
         if n == len(groups) - 1:
-            out += [r"\multicolumn{" + str(len(group)) + r"}{l}{\emph{" + latexdoc.text(note) + r"}} \\"
-                    for note in t.notes]
-        out += [r"\end{longtable}}", ""]
-    return out[:-1]
+            yield from (r"\multicolumn{" + str(len(group)) + r"}{l}{\emph{" + latexdoc.text(note) + r"}} \\"
+                        for note in t.notes)
+        yield r"\end{longtable}}"
+        if n < len(groups) - 1:
+            yield ""
+
+
+def latex_pieces(doc: Document, digits: int = 6, *, fragment: bool = False):
+    """``latex(doc, digits, fragment=...)`` in pieces, each made as it is written: the engine (xelatex where the text
+    holds Chinese or anything else beyond ASCII) is decided from the document's text before its first line (a
+    table's cells are numbers; its text comes from its heading, notes and text cells), then a long table is set a
+    block of rows at a time and the worked arithmetic a step at a time. A trace of 300,000 steps starts at once,
+    a reader gone away (``| head``) ends the command at the next piece, and memory stays that of a block. The same
+    bytes as ``latex``."""
+    from adadelta_cli.formats import latexdoc
+
+    head, tail = latexdoc.frame(doc.title, fragment=fragment,
+                                xelatex=latexdoc.needs_xelatex(doc.title, *_latex_texts(doc)))
+    lines = itertools.chain(head, _latex_body_lines(doc, digits), tail)
+    while chunk := list(itertools.islice(lines, 200)):
+        yield "".join(line + "\n" for line in chunk)
+
+
+def _latex_texts(doc: Document) -> list[str]:
+    """The texts of ``doc`` a LaTeX engine must be able to set (latex_body's), each once."""
+    texts: dict[str, None] = dict.fromkeys(doc.words)
+    for block in doc.blocks:
+        if isinstance(block, Table):
+            texts.update(dict.fromkeys([block.title or "", *block.notes]))
+            texts.update(dict.fromkeys(v for row in block.rows if not isinstance(row, Gap) for v in row
+                                       if isinstance(v, str)))
+        elif not isinstance(block, Arithmetic):
+            texts.update(dict.fromkeys(latex_body(Document(doc.title, [block]))[1]))
+    return list(texts)
+
+
+def _latex_body_lines(doc: Document, digits: int):
+    """latex_body's lines, a long table's rows and the worked arithmetic made as they are read."""
+    from adadelta_cli.formats import latexdoc
+
+    for block in doc.blocks:
+        if isinstance(block, Table):
+            yield from latex_table_lines(block, digits)
+            yield ""
+        elif isinstance(block, Arithmetic):
+            yield from latexdoc.explanation_lines(block.report, block.digits, show_all=block.show_all,
+                                                  eg2_given=block.eg2_given)
+        else:
+            yield from latex_body(Document(doc.title, [block]), digits)[0]
+
+
+def latex_table_lines(t: Table, digits: int = 6):
+    """latex_table(), a line at a time: the columns' widths found without setting every cell (latex_widths),
+    the rows set BLOCK_ROWS at a time."""
+    import dataclasses
+
+    headings = [_latex_heading(c) for c in t.columns]
+
+    def rows():
+        for start in range(0, len(t.rows), BLOCK_ROWS):
+            yield from _latex_rows(dataclasses.replace(t, rows=t.rows[start:start + BLOCK_ROWS]), digits)
+
+    yield from _latex_table_lines(t, headings, latex_widths(t, headings, digits), rows)
+
+
+_SHAPE = str.maketrans("23456789", "11111111")  # a digit's width is any digit's; 0 stays (exponents lose theirs)
+
+
+def _shapes(texts: list[str]) -> list[str]:
+    return "\n".join(texts).translate(_SHAPE).split("\n") if texts else []
+
+
+def latex_widths(t: Table, headings: list[str], digits: int = 6) -> list[float]:
+    """The width in em of each column of ``t`` in LaTeX (``latexdoc.widths_em`` of its heading and every cell),
+    without setting every cell: a number's cell is as wide as any other whose significant digits
+    (``format(v, ".Ng")``, ``sig``'s source) have the same shape (every digit but 0 made 1: the exponent's length
+    survives ``sig``), so one number of each shape is set; each text once."""
+    import dataclasses
+
+    from adadelta_cli.formats import latexdoc
+
+    spec = f".{digits}g"
+    columns = []
+    for i, (c, heading) in enumerate(zip(t.columns, headings)):
+        values = [row[i] for row in t.rows if not isinstance(row, Gap)]
+        floats = [v for v in values if type(v) is float] if c.kind != COUNT else []
+        ints = [v for v in values if type(v) is int]
+        shapes = {**dict(zip(_shapes([format(v, spec) for v in floats]), floats)),
+                  **dict(zip(("$" + k for k in _shapes([str(v) for v in ints])), ints))}
+        cells = [heading] + [latex_cell(v, c, digits) for v in shapes.values()]
+        if len(floats) + len(ints) < len(values):
+            distinct: dict = {}  # the other cells (text, a blank), each value once
+            for v in values:
+                if not (type(v) is int or (type(v) is float and c.kind != COUNT)):
+                    distinct.setdefault((type(v), v) if isinstance(v, (str, float, bool, type(None))) else id(v), v)
+            cells += [latex_cell(v, c, digits) for v in distinct.values()]
+        columns.append(cells)
+    gaps = [row for row in t.rows if isinstance(row, Gap)]
+    if gaps:
+        for i, gap_cells in enumerate(zip(*_latex_rows(dataclasses.replace(t, rows=gaps), digits))):
+            columns[i] += gap_cells
+    return latexdoc.widths_em(columns)
 
 
 # --- CSV and JSON -----------------------------------------------------------------------------------------------
@@ -657,17 +765,22 @@ def table_width(renderable) -> int:
 
 
 def write_report(fmt: str, target: Path | None, digits: int = 6, *, document=None, records=None,
-                 fragment: bool = False, console=None) -> None:
-    """A command's report in ``fmt``, through the one writer of that format (``writers``): ``document()`` for
-    people (table, Markdown, LaTeX), ``records()`` for machines (CSV, JSON, written a slice at a time). A table goes
-    to a terminal fitted to its width, to a file or a pipe whole."""
+                 fragment: bool = False, console=None, held: bool = False) -> None:
+    """A command's report in ``fmt``, through the one writer of that format: ``document()`` for people (table,
+    Markdown, LaTeX, each written as it is made), ``records()`` for machines (CSV, JSON, written a slice at a time).
+    A table goes to a terminal fitted to its width, to a file or a pipe whole. ``held``: records computed as they
+    are written, which may still fail; standard output gets the first HELD_CHARACTERS only once they are all good."""
     if fmt in ("csv", "json"):
         data = records()
-        output.emit_stream(lambda out: (write_csv if fmt == "csv" else write_json)(out, data), target)
+        output.emit_stream(lambda out: (write_csv if fmt == "csv" else write_json)(out, data), target,
+                           hold=output.HELD_CHARACTERS if held else 0)
     elif fmt == "markdown":
         doc = document()
         output.emit_stream(lambda out: write_pieces(out, markdown_pieces(doc, digits)), target)
-    elif fmt == "latex" or (target is not None and not output.is_stdout(target)):
+    elif fmt == "latex":
+        doc = document()
+        output.emit_stream(lambda out: write_pieces(out, latex_pieces(doc, digits, fragment=fragment)), target)
+    elif target is not None and not output.is_stdout(target):
         output.emit(text(document(), fmt, digits, fragment=fragment), target)
     else:
         output.print_fitted(table(document(), digits), console or output.stdout_console())

@@ -8,6 +8,7 @@ and the scalar fallback do the same operations in the same order, and the tests 
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -369,8 +370,10 @@ def fma64(a, b, c, out=None, scratch=None) -> np.ndarray:
     """
     from adadelta_cli.maths.scalar import BOUND, SPLIT_MAX, TINY
 
+    shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
+    if math.prod(shape) <= SMALL:  # a few values (a step of one parameter): scalar.fma, the same rounding, quicker
+        return _fma64_small(a, b, c, shape, out)
     if scratch is None:
-        shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
         scratch = [np.empty(shape) for _ in range(8)]
     p, a_hi, a_lo, b_hi, b_lo, p_err, s, tmp = scratch
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
@@ -416,6 +419,30 @@ def fma64(a, b, c, out=None, scratch=None) -> np.ndarray:
             return np.float64(fma_exact(*(v[0] for v in picks)))
         result[where] = [fma_exact(x, y, z) for x, y, z in zip(*picks)]
     return result
+
+
+SMALL = 4  # fma64 of at most this many values is taken one value at a time (numpy's passes cost more)
+
+
+def _fma64_small(a, b, c, shape, out):
+    from adadelta_cli.maths.scalar import fma
+
+    count = math.prod(shape)
+
+    def spread(v) -> list[float]:
+        if isinstance(v, float):
+            return [v] * count
+        v = np.asarray(v, dtype=np.float64)
+        return (v.ravel() if v.size == count else np.broadcast_to(v, shape).ravel()).tolist()
+
+    values = [fma(x, y, z) for x, y, z in zip(spread(a), spread(b), spread(c))]
+    if out is None and not shape:
+        return np.float64(values[0])
+    result = np.array(values, dtype=np.float64).reshape(shape)
+    if out is None:
+        return result
+    out[...] = result
+    return out
 
 
 def _split(v, hi: np.ndarray, lo: np.ndarray) -> None:

@@ -232,8 +232,20 @@ def _cut(text: str, limit: int = 60) -> str:
     return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"
 
 
-def _check(node, variables: list[str], text: str) -> None:
-    """Only numbers, the variables, + − × ÷ ^, unary ±, and FUNCTIONS of one argument."""
+# Operators a formula may not use, as they are written (they carry no place in the formula of their own).
+_SYMBOLS = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|",
+            ast.BitXor: "^", ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not", ast.And: "and", ast.Or: "or"}
+
+
+def _piece(sub: ast.AST, source: str | None, text: str) -> str:
+    """The part of the formula a node stands for, as written there (never the name of a Python construct)."""
+    piece = _SYMBOLS.get(type(sub)) or (ast.get_source_segment(source, sub) if source is not None else None)
+    return _cut(piece or text, 40)
+
+
+def _check(node, variables: list[str], text: str, source: str | None = None) -> None:
+    """Only numbers, the variables, + − × ÷ ^, unary ±, and FUNCTIONS of one argument. ``source``: the text parsed
+    (``text`` with ^ written **), to quote the part of it that is refused."""
     called = {id(sub.func) for sub in ast.walk(node) if isinstance(sub, ast.Call)}
     allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Call, ast.Load,
                ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
@@ -242,13 +254,13 @@ def _check(node, variables: list[str], text: str) -> None:
             raise SettingsError(_f(
                 'the function %(function)s uses %(construct)s, which a formula may not; expected numbers, '
                 '%(variables)s, + - * / ^ and %(functions)s',
-                function=_cut(text, 80), construct=type(sub).__name__.lower(), variables=', '.join(variables),
+                function=_cut(text, 80), construct=_piece(sub, source, text), variables=', '.join(variables),
                 functions=', '.join(FUNCTIONS)))
         if isinstance(sub, ast.Constant) and (isinstance(sub.value, bool) or
                                               not isinstance(sub.value, (int, float))):
             raise SettingsError(_f(
                 'the function %(function)s holds %(constant)s, which is not a number',
-                function=_cut(text, 80), constant=repr(sub.value)))
+                function=_cut(text, 80), constant=_piece(sub, source, text)))
         if isinstance(sub, ast.Constant) and not _finite_double(sub.value):
             raise SettingsError(_f(
                 'the function %(function)s holds a number too large for a double (the largest is about 1.8e308): '
@@ -289,8 +301,8 @@ def parse(text: str, dimensions: int = 2) -> Function:
         raise SettingsError(_f('%(function)s is a function of x and y: give two starting values, --x0 a,b',
                                function=name))
     try:
-        tree = ast.parse(formula.replace("^", "**").replace("−", "-").replace("×", "*").replace("·", "*"),
-                         mode="eval")
+        source = formula.replace("^", "**").replace("−", "-").replace("×", "*").replace("·", "*")
+        tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         raise SettingsError(_f(
             "the function %(function)s is not a formula (column %(column)s): expected e.g. '(x - 1)^2 + 10*(y + 2)^2'",
@@ -298,7 +310,7 @@ def parse(text: str, dimensions: int = 2) -> Function:
     except (RecursionError, MemoryError):
         raise SettingsError(_("the function is nested too deeply to read (parentheses or signs within each "
                               "other); write it more simply")) from None
-    _check(tree, variables, text)
+    _check(tree, variables, text, source)
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in variables}
     if dimensions == 1 and "y" in used:
         raise SettingsError(_f('the function %(function)s uses y: give two starting values, --x0 a,b',

@@ -1,5 +1,6 @@
 """adadelta compare: Adadelta beside other optimizers on the same gradients."""
 
+import itertools
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -55,12 +56,18 @@ def command(
         output.check_target(output_path, [gradients.path])
     if not inputs:
         output.message(_("no input given: comparing on the article's example g = 0.1, 0.2, 0.15"))
-    results = comparing.compute(gradients.values, resolved, chosen, hyper)
     recorded = {**resolved.as_dict(), "input": gradients.source, "with": chosen,
                 "others": {name: hyper[name] for name in chosen}}
     from adadelta_cli.formats import writers
 
+    if format.value in ("csv", "json"):  # written as computed, a block of steps at a time; the first before any
+        blocks = comparing.compute_blocks(gradients.values, resolved, chosen, hyper)
+        first = next(blocks)
+        writers.write_report(format.value, output_path, digits, records=lambda: comparing.records(
+            gradients.values, gradients.names, None, recorded, blocks=itertools.chain([first], blocks)), held=True)
+        return
+    results = comparing.compute(gradients.values, resolved, chosen, hyper)
     writers.write_report(format.value, output_path, digits, fragment=latex_fragment,
-                        document=lambda: comparing.document(gradients.values, gradients.names, results, recorded,
-                                                            digits, show_all=show_all or format.value != "table"),
-                        records=lambda: comparing.records(gradients.values, gradients.names, results, recorded))
+                         document=lambda: comparing.document(gradients.values, gradients.names, results, recorded,
+                                                             digits, show_all=show_all or format.value != "table"),
+                         records=lambda: comparing.records(gradients.values, gradients.names, results, recorded))

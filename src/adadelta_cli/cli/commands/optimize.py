@@ -66,6 +66,19 @@ def command(
         from adadelta_cli.features.plotting import ANIMATION_FORMATS, check_suffix
 
         check_suffix(animate, ANIMATION_FORMATS, "--animate")
+    if format.value in ("csv", "json") and plot_path is None and animate is None:  # written as computed
+        import itertools
+
+        func, start, chosen, hyper = optimizing.prepare(function, x0, steps, with_, set_)
+        recorded = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen,
+                    "others": {name: hyper[name] for name in chosen}}
+        blocks = optimizing.run_blocks(func, resolved, start, steps, chosen, hyper)
+        first = next(blocks)  # a failure in the first block leaves every output untouched
+        from adadelta_cli.formats import writers
+
+        writers.write_report(format.value, output_path, digits, held=True, records=lambda: optimizing.data(
+            func, None, None, recorded, blocks=itertools.chain([first], blocks)))
+        return
     func, start, adadelta, results, hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
     if (plot_path is not None or animate is not None) and func.dimensions != 2:
         raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
