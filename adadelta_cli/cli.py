@@ -115,6 +115,9 @@ def _warnings_as_messages() -> None:
 
     warnings.showwarning = show
     warnings.filterwarnings("default", category=UserWarning)
+    # A deprecation is a note to a library's developers, not to ours (pyparsing 3.3 marks its deprecations
+    # UserWarning too: under matplotlib 3.8, whose mathtext calls pyparsing's old names, a figure printed dozens)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", category=RuntimeWarning,
                             message=r"(overflow|underflow|invalid value|divide by zero) encountered")
 
