@@ -262,24 +262,41 @@ _OPTIONS: dict = {}  # command name -> its option names, for suggestions (filled
 
 
 class _Command(TyperCommand):
-    """A command whose help lists its options by panel (Adadelta settings, output, display), then its examples
-    and the page of the docs that tells more."""
+    """A command whose help lists its arguments and options by panel (input, the command's own options, Adadelta
+    settings, output, display), then its examples and the page of the docs that tells more. Each row is written by
+    ``clitext.help_record`` from the parameter's public attributes, the usage line by ``clitext.usage_pieces``."""
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        from . import clitext
+
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                pieces.extend(clitext.usage_pieces(param))
+        return pieces
 
     def format_options(self, ctx, formatter) -> None:
-        arguments, panels = [], {}
+        from . import clitext
+        from .options import INPUT_PANEL
+
+        arguments, panels = [], {INPUT_PANEL: []}
         for param in self.get_params(ctx):
-            record = param.get_help_record(ctx)
+            if param.param_type_name == "argument" and not param.help:  # Typer < 0.26 under Click 8.5 drops it
+                param.help = _(_ARGUMENT_HELP.get(self.name, {}).get(param.name) or "") or None
+            record = clitext.help_record(param, ctx)
             if record is None:
                 continue
-            if param.param_type_name == "argument":
+            panel = getattr(param, "rich_help_panel", None) or ""
+            if param.param_type_name == "argument" and panel != INPUT_PANEL:
                 arguments.append(record)
             else:
-                panels.setdefault(getattr(param, "rich_help_panel", None) or "", []).append(record)
+                panels.setdefault(panel, []).append(record)
         if arguments:
             with formatter.section(_("Arguments")):
                 formatter.write_dl(arguments)
         own = panels.pop("", [])
-        for heading, rows in [(N_("Options"), own), *panels.items()]:
+        first = panels.pop(INPUT_PANEL)
+        for heading, rows in [(INPUT_PANEL, first), (N_("Options"), own), *panels.items()]:
             if rows:
                 with formatter.section(_(heading)):
                     formatter.write_dl(rows)
@@ -308,6 +325,7 @@ def build(names=None) -> typer.Typer:
         module = importlib.import_module(f".commands.{name}", __package__)
         app.command(cls=_Command, **module.COMMAND)(handles_errors(module.command, module.COMMAND["name"]))
         _OPTIONS[module.COMMAND["name"]] = _option_names(module.command)
+        _ARGUMENT_HELP[module.COMMAND["name"]] = _argument_help(module.command)
     return app
 
 
@@ -324,6 +342,22 @@ def _option_names(command) -> list[str]:
             declared = [*([first] if isinstance(first, str) else []), *(getattr(extra, "param_decls", None) or ())]
             names.extend(d.strip() for decl in declared for d in decl.split("/") if d.strip().startswith("--"))
     return names + ["--help"]
+
+
+_ARGUMENT_HELP: dict = {}  # command name -> {argument name: its declared help}
+
+
+def _argument_help(command) -> dict[str, str]:
+    """The help each argument of a command function declares (its Annotated typer.Argument)."""
+    import inspect
+    from typing import get_args
+
+    found = {}
+    for parameter in inspect.signature(command).parameters.values():
+        for extra in get_args(parameter.annotation)[1:]:
+            if isinstance(extra, typer.models.ArgumentInfo) and extra.help:
+                found[parameter.name] = extra.help
+    return found
 
 
 def __getattr__(name: str):

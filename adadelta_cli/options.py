@@ -66,6 +66,7 @@ class NonFinite(str, Enum):
 
 
 # The panels of --help (cli._Command lists each command's options under these headings, translated).
+INPUT_PANEL = N_("Input")  # what is read: the gradients (files, standard input, numbers) and how to read them
 SETTINGS_PANEL = N_("Adadelta settings")
 OUTPUT_PANEL = N_("Output")
 DISPLAY_PANEL = N_("Display")

@@ -56,6 +56,8 @@ def test_the_cli_uses_only_public_typer_and_click_names():
         assert not re.search(r"from typer\._|import typer\._", text), path
     clitext = (ROOT / "adadelta_cli" / "clitext.py").read_text(encoding="utf-8")
     assert "module._ =" not in clitext and "GETTEXT_MODULES" not in clitext  # Click's modules are left as they are
+    for private in ("_usage_display_name", "display_type_rich", "_get_number_range_help_str", "_describe_range"):
+        assert private not in clitext, private  # the help's rows and usage line are written from public attributes
 
 
 def test_release_metadata():

@@ -31,9 +31,10 @@ COMMAND = dict(name="optimize", context_settings=NUMBERS_OK, help=N_(
 def command(
     function: Annotated[str, typer.Argument(
         metavar="FUNCTION", help=N_("quadratic (Σ x_i²), rosenbrock, beale, himmelblau, or a formula in x and y such "
-        "as '(x - 1)^2 + 10*(y + 2)^2' (x1 ... xn beyond two dimensions)."), show_default=False)],
+        "as '(x - 1)^2 + 10*(y + 2)^2' (x1 ... xn beyond two dimensions)."), show_default=False,
+        rich_help_panel="Input")],
     x0: Annotated[str, typer.Option("--x0", help=N_("The starting point: a or a,b (one value per dimension)."),
-                                    show_default=False)],
+                                    show_default=False, rich_help_panel="Input")],
     steps: Annotated[int, typer.Option("--steps", help=N_("Number of steps."), min=1, max=10_000_000)] = 100,
     with_: Annotated[Optional[str], typer.Option(
         "--with", help=N_("Other optimizers to run from the same start: adagrad, rmsprop, sgd, momentum, adam."),

@@ -25,7 +25,8 @@ COMMAND = dict(name="plot", context_settings=NUMBERS_OK, help=N_(
 @settings_options()
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
+        metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False,
+        rich_help_panel="Input")] = None,
 
 
     output_path: Annotated[Optional[Path], typer.Option(
@@ -38,8 +39,9 @@ def command(
     function: Annotated[Optional[str], typer.Option(
         "--function", help=N_("Instead of INPUT: optimise this function from --x0 (as adadelta optimize) and draw "
                              "the trajectories over its contours (-o FILE), or f(x_t) against t in the terminal."),
-        show_default=False)] = None,
-    steps: Annotated[int, typer.Option("--steps", help=N_("With --function: the number of steps."), min=1)] = 100,
+        show_default=False, rich_help_panel="Input")] = None,
+    steps: Annotated[int, typer.Option("--steps", help=N_("With --function: the number of steps."), min=1,
+                                           rich_help_panel="Input")] = 100,
     with_: Annotated[Optional[str], typer.Option(
         "--with", help=N_("With --function: other optimizers to draw (adagrad, rmsprop, sgd, momentum, adam)."),
         show_default=False)] = None,
