@@ -40,6 +40,10 @@ def test_every_runtime_dependency_has_a_floor_that_ci_pins():
         assert re.fullmatch(r"\d+\.\d+\.\d+", floor), (name, floor)  # a release that exists, not "6" or "3.5"
     run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "scripts/floors.py" in run and "-c .ci-floor-venv/floors.txt" in run
+    # the whole suite, with the plot extra, at the floors (not a chosen few test files)
+    floors_pass = run[run.index("-c .ci-floor-venv/floors.txt"):]
+    assert "-c .ci-floor-venv/floors.txt -e '.[plot,test]'" in floors_pass
+    assert "ADADELTA_TEST_ENGINES=auto python -m pytest -q || status=1" in floors_pass and "tests/" not in floors_pass
 
 
 def test_floors_keep_their_python_markers():

@@ -43,10 +43,11 @@ def command(
 
     format: FormatOpt = DEFAULT_FORMAT,
     output_path: OutputOpt = None, latex_fragment: LatexFragment = False, digits: Digits = 6,
-    show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step in the table."))] = False,
+    show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step in the table."),
+                                           rich_help_panel="Output")] = False,
     plot_path: Annotated[Optional[Path], typer.Option(
         "--plot", help=N_("Draw the trajectories over the function's contours to a .png, .svg or .pdf file "
-        "(needs the plot extra)."), metavar="FILE", show_default=False)] = None,
+        "(needs the plot extra)."), metavar="FILE", show_default=False, rich_help_panel="Output")] = None,
     animate: AnimateOpt = None, title: TitleOpt = None, large_print: LargePrintOpt = False,
     settings: Given = None,  # the settings options, given by @settings_options
 ) -> None:

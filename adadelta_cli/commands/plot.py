@@ -32,10 +32,11 @@ def command(
     output_path: Annotated[Optional[Path], typer.Option(
         "--output", "-o", help=N_("Draw to a .png, .svg or .pdf file (needs the plot extra: "
         "pip install 'adadelta-cli[plot]'). Without it, the chart is drawn in the terminal."), metavar="FILE",
-        show_default=False)] = None,
+        show_default=False, rich_help_panel="Output")] = None,
     width: Annotated[Optional[int], typer.Option("--width", help=N_("Terminal chart width. [default: the terminal's]"),
-                                                 min=40, show_default=False)] = None,
-    height: Annotated[int, typer.Option("--height", help=N_("Terminal chart height."), min=10)] = 30,
+                                                 min=40, show_default=False, rich_help_panel="Display")] = None,
+    height: Annotated[int, typer.Option("--height", help=N_("Terminal chart height."), min=10,
+                                          rich_help_panel="Display")] = 30,
     function: Annotated[Optional[str], typer.Option(
         "--function", help=N_("Instead of INPUT: optimise this function from --x0 (as adadelta optimize) and draw "
                              "the trajectories over its contours (-o FILE), or f(x_t) against t in the terminal."),
