@@ -14,14 +14,9 @@ from .commands._common import EXIT_USAGE, EXIT_WRONG  # noqa: F401  (re-exported
 from .errors import AdadeltaError, UnknownOption
 from .i18n import N_, _, _f
 
-# Click's errors by their public names: Typer 0.26 and later carry their own Click, whose errors derive from
-# typer.TyperException; older Typer runs on Click itself (its dependency then).
-if hasattr(typer, "TyperException"):
-    CLI_ERRORS: tuple = (typer.TyperException,)
-else:  # pragma: no cover (Typer < 0.26)
-    import click
-
-    CLI_ERRORS = (click.ClickException,)
+# Click's errors by their public name: Typer carries its own Click, whose errors derive from typer.TyperException
+# (Typer 0.27.2, the declared floor, is the first to name it).
+CLI_ERRORS: tuple = (typer.TyperException,)
 
 _ARGS: list = [[]]  # the command line being run (without --lang): for tips that repeat it, and --version --verbose
 
