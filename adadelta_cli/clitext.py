@@ -68,14 +68,14 @@ def serve_click_texts() -> None:
 # --- The help ----------------------------------------------------------------------------------------------------
 
 # Metavars stay ASCII words in every language, as option names do: the help's columns are measured in characters.
-METAVARS = {"float": "NUMBER", "int": "N", "str": "VALUE", "Path": "FILE",  # Typer's own Click: the annotation
-            "integer": "N", "integer range": "N", "float range": "NUMBER", "text": "VALUE", "path": "FILE"}  # Click
+# Each option that takes a value declares its word (typer.Option(metavar=...): NUMBER, N, VALUE, FILE, NAMES); a
+# choice's word is made from its choices.
 LONGEST_CHOICES = 48  # [a|b|...] beyond this many characters moves from the metavar into the help
 
 
 def _metavar(param) -> str | None:
-    """A word for what to type: the declared metavar, else one after the value's type; choices as [a|b]. An
-    argument's word is bare (INPUT): the usage line adds its brackets and dots (``usage_pieces``)."""
+    """A word for what to type: the declared metavar; choices as [a|b]. An argument's word is bare (INPUT): the
+    usage line adds its brackets and dots (``usage_pieces``)."""
     declared = getattr(param, "metavar", None)
     if declared:
         return declared.strip("[].<>") if param.param_type_name == "argument" else declared
@@ -87,14 +87,12 @@ def _metavar(param) -> str | None:
     if choices:
         listed = "[" + "|".join(choices) + "]"
         return listed if len(listed) <= LONGEST_CHOICES else param.name.upper()  # the choices: end of the help
-    # Typer 0.26 and later keep the annotation in the parameter's type_descriptor; older Typer gives a Click type
-    descriptor = getattr(param, "type_descriptor", None)
-    annotation = getattr(descriptor, "annotation", None)
-    kind = getattr(annotation, "__name__", None) or getattr(getattr(param, "type", None), "name", "")
-    return METAVARS.get(kind) or METAVARS.get(str(kind).capitalize(), "VALUE")
+    return "VALUE"
 
 
 def _choices(param) -> list[str]:
+    """A choice option's choices: Click's ``Choice.choices`` (Typer up to 0.28 gives the option a Click type);
+    Typer 0.29 keeps them, with the annotation, in the option's ``type_descriptor``."""
     descriptor = getattr(param, "type_descriptor", None)
     choices = getattr(descriptor, "choices", None) or getattr(getattr(param, "type", None), "choices", None)
     return [str(getattr(c, "value", c)) for c in choices or ()]
@@ -124,7 +122,7 @@ def _default_words(param, ctx) -> str | None:
     if isinstance(shown, str):
         return f"({shown})"
     value = param.default
-    if value is None or callable(value) or not (shown or ctx.show_default) or type(value).__name__ == "Sentinel":
+    if value is None or callable(value) or not (shown or ctx.show_default):
         return None
     if isinstance(value, (list, tuple)):
         return ", ".join(str(getattr(v, "value", v)) for v in value) or None

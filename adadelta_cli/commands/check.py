@@ -31,10 +31,10 @@ def command(
         "*.csv files."), show_default=False, rich_help_panel="Input")],
     sig_digits: Annotated[Optional[int], typer.Option(
         "--sig-digits", help=N_("Significant digits a written value must carry. [default: the worksheet's, else 3]"),
-        show_default=False)] = None,
+        show_default=False, metavar="N")] = None,
     rel_tol: Annotated[Optional[float], typer.Option(
         "--rel-tol", help=N_("Instead, accept a value within this relative distance of the computed one."),
-        show_default=False)] = None,
+        show_default=False, metavar="NUMBER")] = None,
     decimal_comma: Annotated[bool, typer.Option(
         "--decimal-comma", help=N_("Read ',' as the decimal mark (0,0005) and ';' between cells, as German and French "
                                    "spreadsheets write them. [default: recognised where a ';' sheet is so "

@@ -34,11 +34,12 @@ def command(
         "as '(x - 1)^2 + 10*(y + 2)^2' (x1 ... xn beyond two dimensions)."), show_default=False,
         rich_help_panel="Input")],
     x0: Annotated[str, typer.Option("--x0", help=N_("The starting point: a or a,b (one value per dimension)."),
-                                    show_default=False, rich_help_panel="Input")],
-    steps: Annotated[int, typer.Option("--steps", help=N_("Number of steps."), min=1, max=10_000_000)] = 100,
+                                    show_default=False, rich_help_panel="Input", metavar="VALUE")],
+    steps: Annotated[int, typer.Option("--steps", help=N_("Number of steps."), min=1, max=10_000_000,
+    metavar="N")] = 100,
     with_: Annotated[Optional[str], typer.Option(
         "--with", help=N_("Other optimizers to run from the same start: adagrad, rmsprop, sgd, momentum, adam."),
-        show_default=False)] = None,
+        show_default=False, metavar="VALUE")] = None,
     set_: SetOpt = None,
 
     format: FormatOpt = DEFAULT_FORMAT,
