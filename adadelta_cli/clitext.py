@@ -306,10 +306,10 @@ _PATTERNS = (  # Typer's own Click writes these without gettext: each is rewritt
     (re.compile(r"Missing command\.$"), "no-command"),
 )
 
-_VALUE_PROBLEMS = (  # why a value was refused, as pydantic (Typer's own Click) or Click writes it
+_VALUE_PROBLEMS = (  # why a value was refused, as pydantic (Typer 0.29), Typer's own Click (0.27) or Click writes it
     (re.compile(r"(?:Value error, )?(?P<value>.+?) is not one of (?P<choices>.+?)\.?$"),
      N_("%(value)s is not one of %(choices)s")),
-    (re.compile(r"(?:Input should be a valid integer|(?P<value>.+?) is not a valid integer).*"),
+    (re.compile(r"(?:Input should be a valid integer|(?P<value>.+?) is not a valid int(?:eger)?\b).*"),
      N_("expected a whole number")),
     (re.compile(r"(?:Input should be a valid number|(?P<value>.+?) is not a valid float).*"), N_("expected a number")),
     (re.compile(r"Input should be greater than or equal to (?P<minimum>\S+?)\.?$"), N_("must be at least %(minimum)s")),
