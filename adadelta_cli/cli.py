@@ -276,8 +276,6 @@ class _Command(TyperCommand):
 
         arguments, panels = [], {INPUT_PANEL: []}
         for param in self.get_params(ctx):
-            if param.param_type_name == "argument" and not param.help:  # Typer < 0.26 under Click 8.5 drops it
-                param.help = _(_ARGUMENT_HELP.get(self.name, {}).get(param.name) or "") or None
             record = clitext.help_record(param, ctx)
             if record is None:
                 continue
@@ -320,7 +318,6 @@ def build(names=None) -> typer.Typer:
         module = importlib.import_module(f".commands.{name}", __package__)
         app.command(cls=_Command, **module.COMMAND)(handles_errors(module.command, module.COMMAND["name"]))
         _OPTIONS[module.COMMAND["name"]] = _option_names(module.command)
-        _ARGUMENT_HELP[module.COMMAND["name"]] = _argument_help(module.command)
     return app
 
 
@@ -337,22 +334,6 @@ def _option_names(command) -> list[str]:
             declared = [*([first] if isinstance(first, str) else []), *(getattr(extra, "param_decls", None) or ())]
             names.extend(d.strip() for decl in declared for d in decl.split("/") if d.strip().startswith("--"))
     return names + ["--help"]
-
-
-_ARGUMENT_HELP: dict = {}  # command name -> {argument name: its declared help}
-
-
-def _argument_help(command) -> dict[str, str]:
-    """The help each argument of a command function declares (its Annotated typer.Argument)."""
-    import inspect
-    from typing import get_args
-
-    found = {}
-    for parameter in inspect.signature(command).parameters.values():
-        for extra in get_args(parameter.annotation)[1:]:
-            if isinstance(extra, typer.models.ArgumentInfo) and extra.help:
-                found[parameter.name] = extra.help
-    return found
 
 
 def __getattr__(name: str):

@@ -206,9 +206,9 @@ def test_the_input_panel_in_chinese(run):
 
 
 def test_help_rows_are_written_alike_on_every_typer():
-    """Each row comes from the parameter's public attributes (clitext.help_record): an argument's help is shown
-    (Typer before 0.26 under Click 8.5 drops it from the parameter), the closing note is plain text, ranges are in
-    words, and the usage line brackets what is optional."""
+    """Each row comes from the parameter's public attributes (clitext.help_record): an argument's help is shown,
+    the closing note is plain text (older Typer escaped it), ranges are in words, and the usage line brackets what
+    is optional."""
     result = subprocess.run([sys.executable, "-m", "adadelta_cli", "check", "--help"], capture_output=True,
                             text=True, env={**os.environ, "COLUMNS": "100"}, cwd=ROOT)
     out = result.stdout
