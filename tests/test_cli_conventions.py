@@ -168,6 +168,62 @@ def test_help_has_panels_examples_and_a_docs_link(run, command):
     assert 2 <= len(EXAMPLES[command]) <= 3
 
 
+def _section(out: str, heading: str) -> str:
+    """The rows of one panel of a help page (from its heading to the next blank line)."""
+    start = out.index(f"\n{heading}\n") + len(heading) + 2
+    end = out.find("\n\n", start)
+    return out[start:end if end >= 0 else len(out)]
+
+
+# What each command reads, under Input: its gradients (files, standard input, numbers) or what stands for them, and
+# how they are read. The command's other options stay under Options, the shared ones under their panels.
+INPUTS = {
+    "trace": ["INPUT  Gradients as numbers"], "walk": ["INPUT"], "lesson": ["INPUT"], "plot": ["INPUT", "--function"],
+    "compare": ["INPUT"], "diff": ["INPUT"], "worksheet": ["INPUT", "--steps N", "--seed N"],
+    "check": ["FILE_OR_DIR", "--decimal-comma"], "optimize": ["FUNCTION", "--x0"],
+    "step": ["--grad", "--eg2-prev", "--eg2 ", "--edx2-prev", "--x ", "--t N"],
+}
+
+
+@pytest.mark.parametrize("command", commands())
+def test_help_has_an_input_panel(run, command):
+    out = run(command, "--help").stdout
+    panel = _section(out, "Input:")
+    for row in INPUTS[command]:
+        assert f"\n  {row}" in "\n" + panel, (command, row, panel)
+    assert out.index("Input:") < out.index("Options:") < out.index("Examples:")
+    options = _section(out, "Options:")
+    for row in INPUTS[command]:
+        assert f"  {row.split()[0]} " not in options, (command, row)  # listed once, under Input
+    if command in ("diff",):  # the two sides are settings, not input: under Arguments
+        assert _section(out, "Arguments:").startswith("  A  A preset")
+
+
+def test_the_input_panel_in_chinese(run):
+    out = run("check", "--help", "--lang", "zh").stdout
+    panel = _section(out, "输入：")
+    assert "FILE_OR_DIR" in panel and "--decimal-comma" in panel and "练习表" in panel
+
+
+def test_help_rows_are_written_alike_on_every_typer():
+    """Each row comes from the parameter's public attributes (clitext.help_record): an argument's help is shown,
+    the closing note is plain text (older Typer escaped it), ranges are in words, and the usage line brackets what
+    is optional."""
+    result = subprocess.run([sys.executable, "-m", "adadelta_cli", "check", "--help"], capture_output=True,
+                            text=True, env={**os.environ, "COLUMNS": "100"}, cwd=ROOT)
+    out = result.stdout
+    assert out.startswith("Usage: adadelta check [OPTIONS] FILE_OR_DIR...\n"), out
+    assert "FILE_OR_DIR      Worksheets: CSV with a g column" in out and "\\[" not in out
+    trace = subprocess.run([sys.executable, "-m", "adadelta_cli", "trace", "--help"], capture_output=True,
+                           text=True, env={**os.environ, "COLUMNS": "100"}, cwd=ROOT).stdout
+    assert trace.startswith("Usage: adadelta trace [OPTIONS] [INPUT]...\n")
+    assert "--digits N  Significant digits shown in tables" in trace and "[default: 6]" in trace
+    step = subprocess.run([sys.executable, "-m", "adadelta_cli", "step", "--help"], capture_output=True,
+                          text=True, env={**os.environ, "COLUMNS": "100"}, cwd=ROOT).stdout
+    step = " ".join(step.split())
+    assert "[default: 1; at least 1]" in step and "x>=1" not in step and "[required]" in step
+
+
 def test_the_program_help_has_examples_and_the_guide(run):
     from adadelta_cli.cli.examples import DOCS, EXAMPLES
 

@@ -337,7 +337,7 @@ def test_a_damaged_library_gives_numpys_bytes_and_one_notice(package_copy_run, t
         assert got.returncode == 0, (damage, got.stderr)
         assert got.stdout == want.stdout, damage
         lines = got.stderr.decode().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("adadelta: note: the compiled kernel "), (damage, lines)
+        assert len(lines) == 1 and lines[0].startswith("adadelta trace: note: the compiled kernel "), (damage, lines)
         assert lines[0].endswith("; numpy does the work")
 
 
@@ -352,7 +352,7 @@ def test_the_notice_in_chinese(package_copy_run, tmp_path):
     got = package_copy_run("flip", "trace", str(gradients), "--format", "json", "--lang", "zh")
     assert got.returncode == 0
     (line,) = got.stderr.decode().splitlines()
-    assert line.startswith("adadelta: 提示：编译内核 ") and line.endswith("；改由 numpy 计算")
+    assert line.startswith("adadelta trace: 提示：编译内核 ") and line.endswith("；改由 numpy 计算")
 
 
 def test_a_library_whose_source_hash_is_not_utf8_is_refused(tmp_path, monkeypatch, capsys):

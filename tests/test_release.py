@@ -40,6 +40,10 @@ def test_every_runtime_dependency_has_a_floor_that_ci_pins():
         assert re.fullmatch(r"\d+\.\d+\.\d+", floor), (name, floor)  # a release that exists, not "6" or "3.5"
     run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "scripts/floors.py" in run and "-c .ci-floor-venv/floors.txt" in run
+    # the whole suite, with the plot extra, at the floors (not a chosen few test files)
+    floors_pass = run[run.index("-c .ci-floor-venv/floors.txt"):]
+    assert "-c .ci-floor-venv/floors.txt -e '.[plot,test]'" in floors_pass
+    assert "ADADELTA_TEST_ENGINES=auto python -m pytest -q || status=1" in floors_pass and "tests/" not in floors_pass
 
 
 def test_floors_keep_their_python_markers():
@@ -56,6 +60,8 @@ def test_the_cli_uses_only_public_typer_and_click_names():
         assert not re.search(r"from typer\._|import typer\._", text), path
     clitext = (ROOT / "src" / "adadelta_cli" / "cli" / "clitext.py").read_text(encoding="utf-8")
     assert "module._ =" not in clitext and "GETTEXT_MODULES" not in clitext  # Click's modules are left as they are
+    for private in ("_usage_display_name", "display_type_rich", "_get_number_range_help_str", "_describe_range"):
+        assert private not in clitext, private  # the help's rows and usage line are written from public attributes
 
 
 def test_release_metadata():

@@ -44,6 +44,34 @@ def test_plot_to_file(run, tmp_path, suffix, magic):
     assert out.read_bytes().startswith(magic)
 
 
+def test_a_library_warning_while_drawing_is_given_on_once():
+    # Given on after the recording stops: inside it, the warning was recorded again into the list being read,
+    # without end (matplotlib 3.8's pyparsing warnings made a figure grow past 20 GB)
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+    import warnings
+
+    from adadelta_cli.features import plotting
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with plotting.figure_style():
+            warnings.warn("the layout could not be applied", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in seen] == ["the layout could not be applied"]
+
+
+def test_matplotlib_38s_glyph_warning_is_gathered_too():
+    found = plotting_module()._GLYPH.search("Glyph 26435 (\\N{CJK UNIFIED IDEOGRAPH-6743}) missing from current font.")
+    assert found and found.group(1) == "26435" and found.group(2) is None
+    newer = "Glyph 26435 (\\N{CJK UNIFIED IDEOGRAPH-6743}) missing from font(s) DejaVu Sans."
+    assert plotting_module()._GLYPH.search(newer).group(2) == "DejaVu Sans"
+
+
+def plotting_module():
+    from adadelta_cli.features import plotting
+
+    return plotting
+
+
 def test_plot_bad_suffix(run, tmp_path):
     result = run("plot", "0.1", "-o", tmp_path / "p.gif")
     assert result.exit_code == 2 and ".png" in result.stderr

@@ -14,14 +14,9 @@ from adadelta_cli.cli.commands._common import EXIT_USAGE, EXIT_WRONG  # noqa: F4
 from adadelta_cli.errors import AdadeltaError, UnknownOption
 from adadelta_cli.i18n import N_, _, _f
 
-# Click's errors by their public names: Typer 0.26 and later carry their own Click, whose errors derive from
-# typer.TyperException; older Typer runs on Click itself (its dependency then).
-if hasattr(typer, "TyperException"):
-    CLI_ERRORS: tuple = (typer.TyperException,)
-else:  # pragma: no cover (Typer < 0.26)
-    import click
-
-    CLI_ERRORS = (click.ClickException,)
+# Click's errors by their public name: Typer carries its own Click, whose errors derive from typer.TyperException
+# (Typer 0.27.2, the declared floor, is the first to name it).
+CLI_ERRORS: tuple = (typer.TyperException,)
 
 _ARGS: list = [[]]  # the command line being run (without --lang): for tips that repeat it, and --version --verbose
 
@@ -116,6 +111,9 @@ def _warnings_as_messages() -> None:
 
     warnings.showwarning = show
     warnings.filterwarnings("default", category=UserWarning)
+    # A deprecation is a note to a library's developers, not to ours (pyparsing 3.3 marks its deprecations
+    # UserWarning too: under matplotlib 3.8, whose mathtext calls pyparsing's old names, a figure printed dozens)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", category=RuntimeWarning,
                             message=r"(overflow|underflow|invalid value|divide by zero) encountered")
 
@@ -251,25 +249,40 @@ _OPTIONS: dict = {}  # command name -> its option names, for suggestions (filled
 
 
 class _Command(TyperCommand):
-    """A command whose help lists its options by panel (Adadelta settings, output, display), then its examples
-    and the page of the docs that tells more."""
+    """A command whose help lists its arguments and options by panel (input, the command's own options, Adadelta
+    settings, output, display), then its examples and the page of the docs that tells more. Each row is written by
+    ``clitext.help_record`` from the parameter's public attributes, the usage line by ``clitext.usage_pieces``."""
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        from adadelta_cli.cli import clitext
+
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                pieces.extend(clitext.usage_pieces(param))
+        return pieces
 
     def format_options(self, ctx, formatter) -> None:
+        from adadelta_cli.cli import clitext
+        from adadelta_cli.cli.options import INPUT_PANEL
+
         arguments: list[tuple[str, str]] = []
-        panels: dict[str, list[tuple[str, str]]] = {}
+        panels: dict[str, list[tuple[str, str]]] = {INPUT_PANEL: []}
         for param in self.get_params(ctx):
-            record = param.get_help_record(ctx)
+            record = clitext.help_record(param, ctx)
             if record is None:
                 continue
-            if param.param_type_name == "argument":
+            panel = getattr(param, "rich_help_panel", None) or ""
+            if param.param_type_name == "argument" and panel != INPUT_PANEL:
                 arguments.append(record)
             else:
-                panels.setdefault(getattr(param, "rich_help_panel", None) or "", []).append(record)
+                panels.setdefault(panel, []).append(record)
         if arguments:
             with formatter.section(_("Arguments")):
                 formatter.write_dl(arguments)
         own = panels.pop("", [])
-        for heading, rows in [(N_("Options"), own), *panels.items()]:
+        first = panels.pop(INPUT_PANEL)
+        for heading, rows in [(INPUT_PANEL, first), (N_("Options"), own), *panels.items()]:
             if rows:
                 with formatter.section(_(heading)):
                     formatter.write_dl(rows)

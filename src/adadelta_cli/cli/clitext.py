@@ -68,40 +68,43 @@ def serve_click_texts() -> None:
 # --- The help ----------------------------------------------------------------------------------------------------
 
 # Metavars stay ASCII words in every language, as option names do: the help's columns are measured in characters.
-METAVARS = {"float": "NUMBER", "int": "N", "str": "VALUE", "Path": "FILE",  # Typer's own Click: the annotation
-            "integer": "N", "integer range": "N", "float range": "NUMBER", "text": "VALUE", "path": "FILE"}  # Click
+# Each option that takes a value declares its word (typer.Option(metavar=...): NUMBER, N, VALUE, FILE, NAMES); a
+# choice's word is made from its choices.
 LONGEST_CHOICES = 48  # [a|b|...] beyond this many characters moves from the metavar into the help
 
 
 def _metavar(param) -> str | None:
-    """A word for what to type: the declared metavar, else one after the value's type; choices as [a|b]."""
+    """A word for what to type: the declared metavar; choices as [a|b]. An argument's word is bare (INPUT): the
+    usage line adds its brackets and dots (``usage_pieces``)."""
     declared = getattr(param, "metavar", None)
     if declared:
-        if param.param_type_name == "argument" and hasattr(param, "_usage_display_name"):
-            return declared.strip("[].<>")  # Typer's own Click adds the brackets and dots itself
-        return declared
-    if getattr(param, "is_flag", False) or getattr(param, "count", False):
-        return None
-    descriptor = getattr(param, "type_descriptor", None)
-    choices = getattr(descriptor, "choices", None) or getattr(getattr(param, "type", None), "choices", None)
-    if choices:
-        listed = "[" + "|".join(str(getattr(c, "value", c)) for c in choices) + "]"
-        if len(listed) <= LONGEST_CHOICES:
-            return listed
-        # Too long for the options' column: a word here, the choices at the end of the help, where lines wrap
-        param.help = (param.help or "") + "  " + _f("[one of: %(choices)s]", choices=", ".join(listed[1:-1].split("|")))
-        return param.name.upper()
-    annotation = getattr(descriptor, "annotation", None)
-    kind = getattr(annotation, "__name__", None) or getattr(getattr(param, "type", None), "name", "")
-    word = METAVARS.get(kind or "") or METAVARS.get(str(kind).capitalize(), "VALUE")
+        return declared.strip("[].<>") if param.param_type_name == "argument" else declared
     if param.param_type_name == "argument":
         return param.name.upper()
-    return word
+    if getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return None
+    choices = _choices(param)
+    if choices:
+        listed = "[" + "|".join(choices) + "]"
+        return listed if len(listed) <= LONGEST_CHOICES else param.name.upper()  # the choices: end of the help
+    return "VALUE"
+
+
+def _choices(param) -> list[str]:
+    """A choice option's choices: Click's ``Choice.choices`` (Typer up to 0.28 gives the option a Click type);
+    Typer 0.29 keeps them, with the annotation, in the option's ``type_descriptor``."""
+    descriptor = getattr(param, "type_descriptor", None)
+    choices = getattr(descriptor, "choices", None) or getattr(getattr(param, "type", None), "choices", None)
+    return [str(getattr(c, "value", c)) for c in choices or ()]
 
 
 def _range_words(param) -> str | None:
-    """'at least 1', 'at most 9', 'from 1 to 17': a number's range as a sentence, not as x>=1."""
+    """'at least 1', 'at most 9', 'from 1 to 17': a number's range as a sentence, not as x>=1. The bounds are the
+    parameter's own (``min=``/``max=`` of Typer's own Click) or its Click type's (IntRange, FloatRange)."""
     low, high = getattr(param, "min", None), getattr(param, "max", None)
+    if low is None and high is None:
+        kind = getattr(param, "type", None)
+        low, high = getattr(kind, "min", None), getattr(kind, "max", None)
     if low is None and high is None:
         return None
     if high is None:
@@ -111,8 +114,65 @@ def _range_words(param) -> str | None:
     return _f("from %(minimum)s to %(maximum)s", minimum=low, maximum=high)
 
 
+def _default_words(param, ctx) -> str | None:
+    """The default shown in the help's closing note, as Typer shows it: an enum's value, a list's items, a flag
+    pair's name in force; nothing for an option declared ``show_default=False`` (its help says the default in
+    words) or for an off flag."""
+    shown = getattr(param, "show_default", False)
+    if isinstance(shown, str):
+        return f"({shown})"
+    value = param.default
+    if value is None or callable(value) or not (shown or ctx.show_default):
+        return None
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(getattr(v, "value", v)) for v in value) or None
+    if getattr(param, "is_flag", False):
+        if getattr(param, "secondary_opts", None):
+            return (param.opts if value else param.secondary_opts)[0].lstrip("-/")
+        return None if not value else str(value)
+    return str(getattr(value, "value", value))
+
+
+def help_record(param, ctx) -> tuple[str, str] | None:
+    """A parameter's row in a command's help: what to type (its names and a word for the value, or an argument's
+    word) and what it does, closed by ``[default: 6; at least 1; required]``. Built here from the parameter's public
+    attributes (Click's ``opts``, ``secondary_opts``, ``metavar``, ``help``, ``default``, ``show_default``,
+    ``required``), so that every Typer and Click writes the same help (environment variables: none are declared)."""
+    if getattr(param, "hidden", False):
+        return None
+    word = _metavar(param)
+    if param.param_type_name == "argument":
+        term = word or param.name.upper()
+    else:
+        def names(opts):  # short names first, as Click writes them: -f, --format
+            joined = ", ".join(sorted(opts, key=lambda o: len(o) - len(o.lstrip("-"))))
+            return joined + (f" {word}" if word else "")
+        term = " / ".join(names(opts) for opts in (param.opts, param.secondary_opts) if opts)
+    text = param.help or ""
+    choices = _choices(param)
+    if choices and word == param.name.upper() and param.param_type_name == "option":
+        text = (text + "  " if text else "") + _f("[one of: %(choices)s]", choices=", ".join(choices))
+    default = _default_words(param, ctx)
+    extra = [_("default: {default}").format(default=default)] if default else []
+    extra += [words for words in (_range_words(param),) if words]
+    if param.required:
+        extra.append(_("required"))
+    if extra:
+        text = (text + "  " if text else "") + "[" + "; ".join(extra) + "]"
+    return term, text
+
+
+def usage_pieces(param) -> list[str]:
+    """An argument on the usage line: INPUT, FILE_OR_DIR... (several), [INPUT]... (optional)."""
+    word = _metavar(param) or param.name.upper()
+    if not param.required:
+        word = f"[{word}]"
+    return [word + ("..." if param.nargs != 1 else "")]
+
+
 def localize(command, help_option_names=("--help",)) -> None:
-    """Translate ``command`` (a Click command or group just built by Typer) and its subcommands in place."""
+    """Translate ``command`` (a Click command or group just built by Typer) and its subcommands in place: the help
+    texts (public attributes); an argument's metavar, which Click's usage errors name ('FILE_OR_DIR...')."""
     serve_click_texts()
     for attribute in ("help", "short_help", "epilog"):
         text = getattr(command, attribute, None)
@@ -122,17 +182,8 @@ def localize(command, help_option_names=("--help",)) -> None:
     for param in command.params:
         if getattr(param, "help", None):
             param.help = _(param.help)
-        metavar = _metavar(param)
-        if metavar is not None:
-            param.metavar = metavar
-        if param.param_type_name == "argument" and hasattr(param, "display_type_rich"):
-            param.display_type_rich = lambda ctx: None  # the metavar says it: no <list[str]> beside it
-            if param.required and hasattr(param, "_usage_display_name"):  # FUNCTION, not {FUNCTION}
-                param._usage_display_name = lambda param=param: param.metavar + ("..." if param.nargs != 1 else "")
-        if hasattr(param, "_get_number_range_help_str"):  # Typer's own Click: the range said in words
-            param._get_number_range_help_str = lambda param=param: _range_words(param)
-        elif hasattr(getattr(param, "type", None), "_describe_range"):  # Click's IntRange / FloatRange
-            param.type._describe_range = lambda param=param: _range_words(param.type)
+        if param.param_type_name == "argument":
+            param.metavar = (_metavar(param) or param.name.upper()) + ("..." if param.nargs != 1 else "")
     for sub in getattr(command, "commands", {}).values():
         localize(sub, help_option_names)
 
@@ -255,10 +306,10 @@ _PATTERNS = (  # Typer's own Click writes these without gettext: each is rewritt
     (re.compile(r"Missing command\.$"), "no-command"),
 )
 
-_VALUE_PROBLEMS = (  # why a value was refused, as pydantic (Typer's own Click) or Click writes it
+_VALUE_PROBLEMS = (  # why a value was refused, as pydantic (Typer 0.29), Typer's own Click (0.27) or Click writes it
     (re.compile(r"(?:Value error, )?(?P<value>.+?) is not one of (?P<choices>.+?)\.?$"),
      N_("%(value)s is not one of %(choices)s")),
-    (re.compile(r"(?:Input should be a valid integer|(?P<value>.+?) is not a valid integer).*"),
+    (re.compile(r"(?:Input should be a valid integer|(?P<value>.+?) is not a valid int(?:eger)?\b).*"),
      N_("expected a whole number")),
     (re.compile(r"(?:Input should be a valid number|(?P<value>.+?) is not a valid float).*"), N_("expected a number")),
     (re.compile(r"Input should be greater than or equal to (?P<minimum>\S+?)\.?$"), N_("must be at least %(minimum)s")),

@@ -67,32 +67,33 @@ class NonFinite(str, Enum):
 
 
 # The panels of --help (cli._Command lists each command's options under these headings, translated).
+INPUT_PANEL = N_("Input")  # what is read: the gradients (files, standard input, numbers) and how to read them
 SETTINGS_PANEL = N_("Adadelta settings")
 OUTPUT_PANEL = N_("Output")
 DISPLAY_PANEL = N_("Display")
 
 Rho = Annotated[Optional[float], typer.Option(
     "--rho", "--gamma", help=N_("Decay ρ of both running averages (the article's γ), in [0, 1]. [default: 0.95]"),
-    rich_help_panel=SETTINGS_PANEL, show_default=False)]
+    rich_help_panel=SETTINGS_PANEL, show_default=False, metavar="NUMBER")]
 Eps = Annotated[Optional[float], typer.Option(
     "--eps", help=N_("ε inside both square roots, >= 0. [default: 1e-6]"), rich_help_panel=SETTINGS_PANEL,
-    show_default=False)]
+    show_default=False, metavar="NUMBER")]
 Lr = Annotated[Optional[str], typer.Option(
     "--lr", help=N_("Learning rate: scales the step applied to x, never the accumulator; one value, or a "
     "comma-separated list with one per parameter (as parameter groups). [default: 1]"),
-    rich_help_panel=SETTINGS_PANEL, show_default=False)]
+    rich_help_panel=SETTINGS_PANEL, show_default=False, metavar="VALUE")]
 X0 = Annotated[Optional[str], typer.Option(
     "--x0", help=N_("Starting x: one value, or a comma-separated list with one per parameter. [default: 0]"),
-    rich_help_panel=SETTINGS_PANEL, show_default=False)]
+    rich_help_panel=SETTINGS_PANEL, show_default=False, metavar="VALUE")]
 Eg2Init = Annotated[Optional[str], typer.Option(
     "--eg2-init", help=N_("E[g²]_0 (one value or one per parameter). [default: 0]"), rich_help_panel=SETTINGS_PANEL,
-    show_default=False)]
+    show_default=False, metavar="VALUE")]
 Edx2Init = Annotated[Optional[str], typer.Option(
     "--edx2-init", help=N_("E[Δx²]_0 (one value or one per parameter). [default: 0]"),
-    rich_help_panel=SETTINGS_PANEL, show_default=False)]
+    rich_help_panel=SETTINGS_PANEL, show_default=False, metavar="VALUE")]
 WeightDecay = Annotated[Optional[str], typer.Option(
     "--weight-decay", help=N_("L2 weight decay wd >= 0 (coupled: g_eff = g + wd·x_{t−1}, as PyTorch); one value, or "
-    "one per parameter. [default: 0]"), rich_help_panel=SETTINGS_PANEL, show_default=False)]
+    "one per parameter. [default: 0]"), rich_help_panel=SETTINGS_PANEL, show_default=False, metavar="VALUE")]
 WdMode = Annotated[Optional[WeightDecayMode], typer.Option(
     "--weight-decay-mode", help=N_("coupled (PyTorch, optax) or decoupled (Keras 3: x shrinks by lr·wd·x). "
     "[default: the preset's, else coupled]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
@@ -172,7 +173,7 @@ LatexFragment = Annotated[bool, typer.Option(
     rich_help_panel=OUTPUT_PANEL)]
 TitleOpt = Annotated[Optional[str], typer.Option(
     "--title", help=N_("The figure's title (for a slide). [default: what is drawn]"), rich_help_panel=OUTPUT_PANEL,
-    show_default=False)]
+    show_default=False, metavar="VALUE")]
 LargePrintOpt = Annotated[bool, typer.Option(
     "--large-print", help=N_("Larger type, thicker lines and bigger marks, for slides and the back of the room."),
     rich_help_panel=OUTPUT_PANEL)]
@@ -182,7 +183,7 @@ AnimateOpt = Annotated[Optional[Path], typer.Option(
     show_default=False)]
 Digits = Annotated[int, typer.Option(
     "--digits", help=N_("Significant digits shown in tables (CSV and JSON always carry full precision)."),
-    rich_help_panel=DISPLAY_PANEL)]
+    rich_help_panel=DISPLAY_PANEL, metavar="N")]
 WithOpt = Annotated[Optional[str], typer.Option(
     "--with", help=N_("Optimizers beside Adadelta: a comma-separated list of adagrad, rmsprop, sgd, momentum, adam "
     "(PyTorch's defaults). [default: all five]"), show_default=False, metavar="NAMES")]

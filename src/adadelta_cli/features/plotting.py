@@ -271,6 +271,8 @@ def figure_style(*, large: bool = False, texts: tuple[str | None, ...] = ()):
     level = fonts_log.level
     fonts_log.setLevel(logging.ERROR)  # "findfont: ..." notes are matplotlib's business, not the reader's
     missing: dict[str, str] = {}
+    others: list = []  # any other warning, given on once the recording has stopped (inside it, one would be
+    # recorded again, into the list being read, without end)
     # mathtext says so through its log, once per drawing: gathered into the one warning below.
     math_log, math_glyphs = logging.getLogger("matplotlib.mathtext"), _MissingGlyphs(missing)
     math_log.addHandler(math_glyphs)
@@ -284,16 +286,18 @@ def figure_style(*, large: bool = False, texts: tuple[str | None, ...] = ()):
                 for caught_warning in caught:
                     found = _GLYPH.search(str(caught_warning.message))
                     if found:
-                        missing.setdefault(chr(int(found.group(1))), found.group(2))
+                        missing.setdefault(chr(int(found.group(1))), found.group(2) or ", ".join(rc["font.family"]))
                     else:
-                        warnings.warn_explicit(caught_warning.message, caught_warning.category,
-                                               caught_warning.filename, caught_warning.lineno)
+                        others.append(caught_warning)
     finally:
         fonts_log.setLevel(level)
         math_log.removeHandler(math_glyphs)
         math_log.propagate = propagate
         if i18n.language() != language:
             i18n.set_language(language)
+        for caught_warning in others:
+            warnings.warn_explicit(caught_warning.message, caught_warning.category, caught_warning.filename,
+                                   caught_warning.lineno)
     if missing:
         output.warn(_f("the figure shows %(chars)s as boxes: %(fonts)s has no glyph for them; install %(font)s",
                        chars=" ".join(sorted(missing)), fonts=", ".join(sorted(set(missing.values()))),
@@ -316,7 +320,8 @@ class _MissingGlyphs(logging.Handler):
             logging.getLogger("matplotlib").handle(record)
 
 
-_GLYPH = re.compile(r"Glyph (\d+) \(.*?\) missing from font\(s\) (.*?)\.?$")
+# matplotlib 3.8 says "missing from current font." without naming it: the fonts asked for are named then
+_GLYPH = re.compile(r"Glyph (\d+) \(.*?\) missing from (?:font\(s\) (.*?)|current font)\.?$")
 
 
 def _legend(ax, *, large: bool = False) -> None:

@@ -17,7 +17,6 @@ import ctypes
 import hashlib
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -135,12 +134,12 @@ def _f_reason(error: BaseException) -> str:
 
 
 def _notice(why: str) -> None:
-    """One line on standard error: the kernel is not used, and why."""
+    """One line on standard error, in the form of every message (``adadelta trace: note: ...``): the kernel is not
+    used, and why."""
     from adadelta_cli.i18n import _f
+    from adadelta_cli.output import message
 
-    sys.stderr.write("adadelta: " + _f("note: the compiled kernel %(library)s %(reason)s; numpy does the work",
-                                       library=LIBRARY, reason=why) + "\n")
-    sys.stderr.flush()
+    message(_f("note: the compiled kernel %(library)s %(reason)s; numpy does the work", library=LIBRARY, reason=why))
 
 
 def available() -> bool:

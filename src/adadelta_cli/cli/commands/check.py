@@ -33,17 +33,18 @@ COMMAND = dict(name="check", help=N_(
 def command(
     files: Annotated[list[str], typer.Argument(metavar="FILE_OR_DIR...", help=N_(
         "Worksheets: CSV with a g column and any of eg2, edx2_prev, eta, dx, edx2, x filled in; a folder gives its "
-        "*.csv files."), show_default=False)],
+        "*.csv files."), show_default=False, rich_help_panel="Input")],
     sig_digits: Annotated[Optional[int], typer.Option(
         "--sig-digits", help=N_("Significant digits a written value must carry. [default: the worksheet's, else 3]"),
-        show_default=False)] = None,
+        show_default=False, metavar="N")] = None,
     rel_tol: Annotated[Optional[float], typer.Option(
         "--rel-tol", help=N_("Instead, accept a value within this relative distance of the computed one."),
-        show_default=False)] = None,
+        show_default=False, metavar="NUMBER")] = None,
     decimal_comma: Annotated[bool, typer.Option(
         "--decimal-comma", help=N_("Read ',' as the decimal mark (0,0005) and ';' between cells, as German and French "
                                    "spreadsheets write them. [default: recognised where a ';' sheet is so "
-                                   "throughout]"), show_default=False)] = False,
+                                   "throughout]"), show_default=False,
+        rich_help_panel="Input")] = False,
     last_digit: Annotated[bool, typer.Option(
         "--last-digit", help=N_("Also accept ±1 in the last digit written (off by default).")
     )] = False,

@@ -33,7 +33,8 @@ COMMAND = dict(name="compare", context_settings=NUMBERS_OK, help=N_(
 @settings_options(without=("dtype",))
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
+        metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False,
+        rich_help_panel="Input")] = None,
     with_: WithOpt = None, set_: SetOpt = None,
 
     format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,

@@ -41,7 +41,7 @@ def command(
                                      autocompletion=complete_preset)],
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as for trace. None: the article's example 0.1, 0.2, 0.15."),
-        show_default=False)] = None,
+        show_default=False, rich_help_panel="Input")] = None,
     x0: X0 = None, eg2_init: Eg2Init = None, edx2_init: Edx2Init = None,
     dtype: DTypeOpt = None, arithmetic: ArithmeticOpt = None, subnormals: SubnormalsOpt = None,
     format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,

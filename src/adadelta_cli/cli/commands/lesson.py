@@ -29,7 +29,8 @@ LessonOutput = Annotated[Path, typer.Option(
 @settings_options(*SETTINGS, *CONVENTIONS)
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
+        metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False,
+        rich_help_panel="Input")] = None,
     *,
     output_path: LessonOutput,
     exercise: Annotated[bool, typer.Option(

@@ -36,21 +36,24 @@ COMMAND = dict(name="optimize", context_settings=NUMBERS_OK, help=N_(
 def command(
     function: Annotated[str, typer.Argument(
         metavar="FUNCTION", help=N_("quadratic (Σ x_i²), rosenbrock, beale, himmelblau, or a formula in x and y such "
-        "as '(x - 1)^2 + 10*(y + 2)^2' (x1 ... xn beyond two dimensions)."), show_default=False)],
+        "as '(x - 1)^2 + 10*(y + 2)^2' (x1 ... xn beyond two dimensions)."), show_default=False,
+        rich_help_panel="Input")],
     x0: Annotated[str, typer.Option("--x0", help=N_("The starting point: a or a,b (one value per dimension)."),
-                                    show_default=False)],
-    steps: Annotated[int, typer.Option("--steps", help=N_("Number of steps."), min=1, max=10_000_000)] = 100,
+                                    show_default=False, rich_help_panel="Input", metavar="VALUE")],
+    steps: Annotated[int, typer.Option("--steps", help=N_("Number of steps."), min=1, max=10_000_000,
+    metavar="N")] = 100,
     with_: Annotated[Optional[str], typer.Option(
         "--with", help=N_("Other optimizers to run from the same start: adagrad, rmsprop, sgd, momentum, adam."),
-        show_default=False)] = None,
+        show_default=False, metavar="VALUE")] = None,
     set_: SetOpt = None,
 
     format: FormatOpt = DEFAULT_FORMAT,
     output_path: OutputOpt = None, latex_fragment: LatexFragment = False, digits: Digits = 6,
-    show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step in the table."))] = False,
+    show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step in the table."),
+                                           rich_help_panel="Output")] = False,
     plot_path: Annotated[Optional[Path], typer.Option(
         "--plot", help=N_("Draw the trajectories over the function's contours to a .png, .svg or .pdf file "
-        "(needs the plot extra)."), metavar="FILE", show_default=False)] = None,
+        "(needs the plot extra)."), metavar="FILE", show_default=False, rich_help_panel="Output")] = None,
     animate: AnimateOpt = None, title: TitleOpt = None, large_print: LargePrintOpt = False,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:

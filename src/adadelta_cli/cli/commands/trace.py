@@ -33,7 +33,7 @@ COMMAND = dict(name="trace", context_settings=NUMBERS_OK, help=N_(
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as numbers (0.1 -0.2 0.15), one file (CSV, text, JSON), or - for "
-        "stdin. None: the article's example 0.1, 0.2, 0.15."), show_default=False)] = None,
+        "stdin. None: the article's example 0.1, 0.2, 0.15."), show_default=False, rich_help_panel="Input")] = None,
 
 
     format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None,

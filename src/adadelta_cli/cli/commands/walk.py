@@ -22,7 +22,8 @@ COMMAND = dict(name="walk", context_settings=NUMBERS_OK, help=N_(
 @settings_options()
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False)] = None,
+        metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False,
+        rich_help_panel="Input")] = None,
 
     digits: Digits = 6,
     *, settings: Given,  # the settings options, given by @settings_options

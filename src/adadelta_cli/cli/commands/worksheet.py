@@ -34,17 +34,17 @@ COMMAND = dict(name="worksheet", context_settings=NUMBERS_OK, help=N_(
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as for trace. None: --steps N pleasant gradients drawn with --seed, "
-        "or else the article's example."), show_default=False)] = None,
+        "or else the article's example."), show_default=False, rich_help_panel="Input")] = None,
     hide: Annotated[Optional[str], typer.Option(
         "--hide", help=N_("Columns the student fills in: a comma-separated list of eg2, eta, dx, edx2, x. "
-        "[default: all five]"), show_default=False)] = None,
+        "[default: all five]"), show_default=False, metavar="VALUE")] = None,
     steps: Annotated[Optional[int], typer.Option(
         "--steps", help=N_(
             "With no INPUT: draw this many gradients such as 0.1, -0.25, 0.3."), show_default=False,
-        max=100_000)] = None,
+        max=100_000, rich_help_panel="Input", metavar="N")] = None,
     seed: Annotated[Optional[int], typer.Option(
         "--seed", help=N_("Seed for --steps: the same seed gives the same exercise. [default: a fresh one, shown]"),
-        show_default=False, min=0)] = None,
+        show_default=False, min=0, rich_help_panel="Input", metavar="N")] = None,
     answers: Annotated[bool, typer.Option("--answers", help=N_(
         "The answer key: every cell filled. With --variants, each sheet's key in the --format too (and with latex, "
         "keys.tex: every key, one per page)."))] = False,
@@ -55,7 +55,7 @@ def command(
         "answer keys into the folder -o DIR."), show_default=False, metavar="N")] = None,
     sig_digits: Annotated[int, typer.Option(
         "--sig-digits", help=N_("Significant digits asked of each answer (check reads it from the sheet; Moodle's "
-        "tolerance is half a unit in that digit)."))] = 3,
+        "tolerance is half a unit in that digit)."), metavar="N")] = 3,
 
     format: FormatOpt = DEFAULT_FORMAT, latex_fragment: LatexFragment = False,
     output_path: OutputOpt = None, digits: Digits = 6,
