@@ -212,7 +212,12 @@ def test_ctrl_c_ends_quietly(tmp_path):
         "trace", str(big), "--format", "csv", "-o", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "src")})
-    time.sleep(1.5)
+    # Interrupted while it writes (its temporary file exists, so its handlers are in place), however slowly the
+    # machine started it; a trace done before then is skipped below.
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline and not any(
+            p.name.startswith(".adadelta-") for p in tmp_path.iterdir()):
+        time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     if proc.returncode == 0:
