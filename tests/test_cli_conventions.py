@@ -331,30 +331,36 @@ printf '%s\n' "${COMPREPLY[@]}"
     assert done.stdout.split() == ["keras", "keras-jax", "keras-tensorflow", "keras2"]
 
 
+_TMUX_CALLS: list[str] = []
+
+
 def _tmux_screen(shell_command: list[str], setup: str, typed: str, expected: str, tmp_path) -> str:
     """``typed`` in a real interactive shell in tmux, then Tab; the screen as the person sees it (once it shows
     ``expected``, or after 30 s)."""
     import time
 
-    session = f"adadelta-completion-{os.getpid()}"
+    # A tmux server of this call's own: a server shared with other tests (or other runs) may be exiting as its
+    # last session ends, and a new session started then fails.
+    _TMUX_CALLS.append(typed)
+    tmux, session = ["tmux", "-L", f"adadelta-{os.getpid()}-{len(_TMUX_CALLS)}"], "completion"
     env = {**os.environ, "PATH": BIN + os.pathsep + os.environ.get("PATH", ""), "HOME": str(tmp_path),
            "ZDOTDIR": str(tmp_path), "TERM": "xterm"}
-    subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30", *shell_command], env=env,
-                   check=True)
+    started = subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "30", *shell_command],
+                             env=env, capture_output=True, text=True)
+    assert started.returncode == 0, started.stderr
     try:
         def screen():
-            return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True,
+            return subprocess.run([*tmux, "capture-pane", "-p", "-t", session], capture_output=True,
                                   text=True).stdout
 
-        subprocess.run(["tmux", "send-keys", "-t", session, setup, "Enter"], check=True)
+        subprocess.run([*tmux, "send-keys", "-t", session, setup, "Enter"], check=True)
         deadline = time.monotonic() + 30
-        subprocess.run(["tmux", "send-keys", "-t", session, "echo READY", "Enter"], check=True)
+        subprocess.run([*tmux, "send-keys", "-t", session, "echo READY", "Enter"], check=True)
         while "READY\n" not in screen() and time.monotonic() < deadline:
             time.sleep(0.2)
-        subprocess.run(["tmux", "send-keys", "-t", session, "clear", "Enter"], check=True)
+        subprocess.run([*tmux, "send-keys", "-t", session, "clear", "Enter"], check=True)
         time.sleep(0.5)
-        subprocess.run(["tmux", "send-keys", "-t", session, typed, "Tab"], check=True)
+        subprocess.run([*tmux, "send-keys", "-t", session, typed, "Tab"], check=True)
         found = ""
         while time.monotonic() < deadline:
             time.sleep(0.5)
@@ -363,7 +369,7 @@ def _tmux_screen(shell_command: list[str], setup: str, typed: str, expected: str
                 break
         return found
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh"])
