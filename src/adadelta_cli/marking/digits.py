@@ -16,7 +16,7 @@ from decimal import Context, Decimal, DecimalException, localcontext
 from typing import cast
 
 from adadelta_cli.errors import InputError
-from adadelta_cli.formats.readers import EXPECTED_NUMBER
+from adadelta_cli.formats.cells import EXPECTED_NUMBER
 from adadelta_cli.i18n import _, _f
 
 SIG_DIGITS = 3  # significant digits a written value must carry, by default
