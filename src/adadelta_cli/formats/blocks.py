@@ -29,6 +29,7 @@ from adadelta_cli.formats.tables import (
     keep_columns,
     plain_values,
     read_table,
+    source_path,
     split_rows,
 )
 from adadelta_cli.i18n import _, _f
@@ -91,7 +92,6 @@ def read_bytes(data: bytes, source: str) -> Gradients:
     return read_json(text, source) if stripped[0] in "[{" else read_table(text, source)
 
 
-
 @dataclass
 class GradientStream:
     """A gradient sequence read in blocks: ``blocks()`` yields arrays shaped (steps, parameters)."""
@@ -104,8 +104,7 @@ class GradientStream:
 
     @property
     def path(self) -> Path | None:
-        return None if self.source.startswith("<") or self.source in ("arguments", "the article's example") \
-            else Path(self.source)
+        return source_path(self.source)
 
     def blocks(self):
         yield from self._blocks

@@ -49,7 +49,12 @@ class Gradients:
 
     @property
     def path(self) -> Path | None:
-        return None if self.source.startswith("<") or self.source == "arguments" else Path(self.source)
+        return source_path(self.source)
+
+
+def source_path(source: str) -> Path | None:
+    """The file a source names (None for standard input, arguments or the article's example)."""
+    return None if source.startswith("<") or source in ("arguments", "the article's example") else Path(source)
 
 
 def default_names(width: int) -> list[str]:

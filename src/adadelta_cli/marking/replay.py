@@ -17,7 +17,7 @@ import numpy as np
 
 from adadelta_cli import numfmt
 from adadelta_cli.i18n import _
-from adadelta_cli.marking.digits import _DECIMAL, agrees_at
+from adadelta_cli.marking.digits import DECIMAL, agrees_at
 from adadelta_cli.marking.slips import BY_ID, FLOAT32_ULPS, HABIT, Hypothesis, formula, formulas, replace_nodes, rounder
 from adadelta_cli.maths import core
 from adadelta_cli.maths import recurrence as rec
@@ -107,7 +107,7 @@ def truncated_to(written_text: Decimal, value: float) -> tuple[Decimal, Decimal]
     place = cast(int, written_text.as_tuple().exponent)  # a finite number's: an int
     if abs(place) > 400:
         return None
-    with localcontext(_DECIMAL):
+    with localcontext(DECIMAL):
         cut = Decimal(value).quantize(Decimal(1).scaleb(place), rounding=ROUND_DOWN)
         rounded = Decimal(value).quantize(Decimal(1).scaleb(place), rounding=ROUND_HALF_EVEN)
     return (cut, rounded) if cut == written_text and rounded != written_text else None
@@ -123,7 +123,7 @@ def near32(written_text: Decimal, place: int, value: float) -> bool:
     """Within FLOAT32_ULPS float32 units of ``value``, at the digits written."""
     if not math.isfinite(value) or written_text.is_zero():
         return False
-    with localcontext(_DECIMAL):
+    with localcontext(DECIMAL):
         bound = Decimal(5).scaleb(place - 1) + Decimal(FLOAT32_ULPS * _ulp32(value))
         return abs(Decimal(value) - written_text) <= bound
 
@@ -141,32 +141,28 @@ class Written:
     place: int
 
 
-
 class Sheet:
-    """The wrong cells of a sheet and every hypothesis's replay of it."""
+    """The wrong cells of a sheet (then the right ones) and each hypothesis's replay of them, worked out once:
+    ``explained``, the wrong cells it explains (index into ``wrong``) -> a note on how ("" for plain agreement);
+    ``contradicted``, how many cells the right formulas explain it does not (the student's own right values refute
+    it); ``misfit``, how far the cells it explains lie from its values in units of their last written digit (the
+    closer fit wins between two that explain the same cells)."""
 
     def __init__(self, params: list[Param], wrong: list[Written], right: list[Written]) -> None:
-        self.params = params
-        self.wrong = wrong
-        self.cells = wrong + right  # the wrong cells first: index i < len(wrong) is a wrong cell
+        self.params, self.wrong = params, wrong
+        self.cells = wrong + right  # index i < len(wrong) is a wrong cell
         self.by_param: dict[int, list[int]] = {}
         for i, w in enumerate(self.cells):
             self.by_param.setdefault(w.param, []).append(i)
-        # hypothesis -> ({wrong cell index: note}, right cells refuted, misfit of the cells explained)
         self.notes: dict[tuple, tuple[dict, int, float]] = {}
 
     def explained(self, h: Hypothesis) -> dict[int, str]:
-        """The wrong cells ``h`` explains (index into ``wrong``) -> a note on how ("" for plain agreement)."""
         return self._scored(h)[0]
 
     def contradicted(self, h: Hypothesis) -> int:
-        """How many of the cells the right formulas explain ``h`` does not: a changed formula or setting that
-        the student's own right values refute."""
         return self._scored(h)[1]
 
     def misfit(self, h: Hypothesis) -> float:
-        """How far the wrong cells ``h`` explains lie from its values, in units of their last written digit
-        (summed): between two hypotheses that explain the same cells, the one that fits them closer."""
         return self._scored(h)[2]
 
     def _scored(self, h: Hypothesis) -> tuple[dict, int, float]:
@@ -273,7 +269,7 @@ def _units_off(w: Written, value: float) -> float:
     """|written − value| in units of the written value's last judged digit."""
     if not math.isfinite(value):
         return math.inf
-    with localcontext(_DECIMAL):
+    with localcontext(DECIMAL):
         return float(abs(Decimal(value) - w.decimal).scaleb(-w.place))
 
 

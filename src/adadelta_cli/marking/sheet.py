@@ -1,28 +1,32 @@
 """The worksheet, read and written: the CSV `adadelta worksheet` writes (settings and what is asked in ``#``
-comment lines, a g column, the asked columns blank) and `adadelta check` reads back, bounded, each mistake said
-with its line."""
+comment lines, a g column, the asked columns blank) and `adadelta check` reads back, each mistake with its line."""
 
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from adadelta_cli import numfmt
-from adadelta_cli.errors import InputError, SettingsError
+from adadelta_cli.errors import AdadeltaError, InputError, SettingsError
+from adadelta_cli.formats.blocks import read_bounded
 from adadelta_cli.formats.cells import parse_number, shown
+from adadelta_cli.formats.readers import read_path
 from adadelta_cli.formats.report import Records
+from adadelta_cli.formats.tables import content_lines, csv_row, decode
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.marking.digits import significant_digits
 from adadelta_cli.marking.replay import CHECKED
 from adadelta_cli.marking.verdicts import Cell, check_sig_digits
 from adadelta_cli.maths import recurrence
+from adadelta_cli.maths.settings import DEFAULTS, check_float32, validate
 
 # --- Reading a worksheet ----------------------------------------------------------------------------------------
 
-# What a worksheet's comment lines may say, as `adadelta worksheet` writes them ("# rho = 0.95"): its settings; and
-# the columns asked (the others are given), the variant, the student.
+# What a worksheet's comment lines may say ("# rho = 0.95"): its settings; the columns asked (the others are given),
+# the variant, the student.
 SETTINGS = ("rho", "gamma", "eps", "lr", "x0", "eg2_init", "edx2_init", "weight_decay", "weight_decay_mode",
             "maximize", "lr_dtype", "rate_eg2", "dtype")
 META = ("asked", "variant", "name", "student", "sig_digits", "seed")
@@ -49,17 +53,10 @@ class Worksheet:
 
 def _text(path: str) -> str:
     """The sheet's text, read whole (bounded: /dev/zero is refused at once); ``-``: standard input."""
-    from adadelta_cli.formats.blocks import read_bounded
-    from adadelta_cli.formats.readers import read_path
-    from adadelta_cli.formats.tables import decode
-
     if path == "-":  # `adadelta worksheet ... | adadelta check -`
-        import sys
-
-        stream = sys.stdin
-        if stream is None or not hasattr(stream, "buffer"):
-            return "" if stream is None else stream.read()
-        return decode(read_bounded(stream.buffer, b"", "<stdin>"), path)
+        if sys.stdin is None or not hasattr(sys.stdin, "buffer"):
+            return "" if sys.stdin is None else sys.stdin.read()
+        return decode(read_bounded(sys.stdin.buffer, b"", "<stdin>"), path)
     try:
         with open(path, "rb") as handle:
             return decode(read_bounded(handle, b"", path), path)
@@ -76,32 +73,12 @@ def _comments(text: str):
             yield n, m.group(1).lower(), m.group(2)
 
 
-def _delimiter(text: str, *, decimal_comma: bool) -> str:
-    """',' or ';' between the cells: ';' where the header splits into a g column by ';' and not by ','."""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        by_semicolon = [c.strip().lower() for c in stripped.split(";")]
-        by_comma = [c.strip().lower() for c in stripped.split(",")]
-        if "g" in by_semicolon and "g" not in by_comma:
-            return ";"
-        return ";" if decimal_comma and ";" in stripped and "," not in stripped else ","
-    return ","
-
-
 def read_worksheet(path: str, *, decimal_comma: bool | None = None) -> Worksheet:
-    """A worksheet CSV: a g column, optional t and param, any of the quantities filled by hand.
-
-    Rows are judged by their t, in any order. ``# asked = eta,dx`` (as `adadelta worksheet` writes it) says which
-    columns the student fills in: the cells of the other columns are given, not scored. In a sheet without it,
-    every quantity column is asked, a cell written ``-`` is not, and a blank cell is unanswered.
-
-    A written cell that cannot be read is one bad cell (``Cell.error`` says where and why): the rest is marked.
-    ``decimal_comma``: ',' before the decimals (and ';' between cells, as German and French spreadsheets write
-    them); None: so where every number of a ';'-separated sheet is written that way (recognised, and said in
-    ``Worksheet.notes``).
-    """
+    """A worksheet CSV: a g column, optional t and param, any of the quantities filled by hand; rows in any order of
+    t. ``# asked = eta,dx`` says which columns the student fills in (the others are given, not scored); without it
+    every quantity column is asked, a cell written ``-`` is not, a blank cell is unanswered. A cell that cannot be
+    read is one bad cell (``Cell.error``). ``decimal_comma``: ',' before the decimals and ';' between cells (as
+    German and French spreadsheets write them); None: so where every number of a ';' sheet is written that way."""
     text = _text(path)
     settings, meta = _sheet_comments(text, path)
     asked_columns = None
@@ -139,49 +116,42 @@ def read_worksheet(path: str, *, decimal_comma: bool | None = None) -> Worksheet
 
 
 def _sheet_comments(text: str, path: str) -> tuple[dict, dict[str, str]]:
-    """The settings and the other facts (``# asked``, ``# name`` …) of a sheet's comment lines. Each setting is
-    checked where it is written (``# rho = 2``; ``# eps = 1e-50`` on a float32 sheet): the message names the sheet
-    and its line, not an option the user never gave."""
-    from adadelta_cli.maths.settings import DEFAULTS, check_float32, validate
-
+    """The settings and the other facts (``# asked``, ``# name`` …) of a sheet's comment lines. A setting is checked
+    where it is written (``# rho = 2``; ``# eps = 1e-50`` on a float32 sheet): the message names the sheet's line,
+    not an option the user never gave."""
     settings: dict = {}
     meta: dict[str, str] = {}
     lines: dict[str, int] = {}
-    for n, key, value in _comments(text):
-        value = value.strip()
-        if key in META:
-            meta[key] = value
-        if key in SETTINGS:
-            key = "rho" if key == "gamma" else key
-            settings[key], lines[key] = _sheet_setting(key, value, path, n), n
-            try:
+    key = ""
+    try:
+        for n, key, value in _comments(text):
+            if key in META:
+                meta[key] = value.strip()
+            if key in SETTINGS:
+                key = "rho" if key == "gamma" else key
+                settings[key], lines[key] = _sheet_setting(key, value.strip(), path, n), n
                 if key in DEFAULTS:
                     validate({**DEFAULTS, key: settings[key]})
-            except SettingsError as exc:
-                raise InputError(_f("'# %(key)s': %(problem)s", key=key, problem=exc.message), source=path,
-                                 line=n) from None
-    held = {"lr"} if settings.get("lr_dtype") == "float32" else set()
-    if settings.get("dtype") == "float32":
-        held |= {"rho", "eps", "lr", "weight_decay", "x0", "eg2_init", "edx2_init"}
-    for key in sorted(held & set(settings)):
-        try:
+        held = {"lr"} if settings.get("lr_dtype") == "float32" else set()
+        if settings.get("dtype") == "float32":
+            held |= {"rho", "eps", "lr", "weight_decay", "x0", "eg2_init", "edx2_init"}
+        for key in sorted(held & set(settings)):
             check_float32(key, settings[key])
-        except SettingsError as exc:
-            raise InputError(_f("'# %(key)s': %(problem)s", key=key, problem=exc.message), source=path,
-                             line=lines.get(key)) from None
+    except SettingsError as exc:
+        raise InputError(_f("'# %(key)s': %(problem)s", key=key, problem=exc.message), source=path,
+                         line=lines.get(key)) from None
     return settings, meta
 
 
 def _sheet_setting(key: str, value: str, path: str, n: int):
     """One setting as a sheet's comment line writes it."""
     if key in ("weight_decay_mode", "lr_dtype", "rate_eg2", "dtype"):
-        return value.strip().lower()
+        return value.lower()
     if key == "maximize":
-        answer = value.strip().lower()
-        if answer not in YES + NO:
+        if value.lower() not in YES + NO:
             raise InputError(_f("'# maximize' is %(value)s; expected yes or no (also true/false, 1/0, on/off)",
                                 value=shown(value, 40)), source=path, line=n)
-        return answer in YES
+        return value.lower() in YES
     if key in ("rho", "eps") and COMMA_DECIMAL.fullmatch(value):  # "# rho = 0,95" on a German sheet
         return parse_number(value.replace(",", "."), source=path, line=n, what=key)
     if key in ("x0", "eg2_init", "edx2_init") or (key in ("lr", "weight_decay") and "," in value):
@@ -191,9 +161,7 @@ def _sheet_setting(key: str, value: str, path: str, n: int):
 
 def _sheet_rows(text: str, path: str, *, decimal_comma: bool | None) -> tuple[list, list[str]]:
     """The sheet's rows as (line, cells), decimal commas made points where the sheet writes them, and the notes
-    that say so."""
-    from adadelta_cli.formats.tables import content_lines, csv_row
-
+    that say so. ';' between the cells where the header splits into a g column by ';' and not by ','."""
     lines = content_lines(text)
     if not lines:
         raise InputError(_("is empty; expected a worksheet: a CSV with a g column"), source=path)
@@ -201,13 +169,16 @@ def _sheet_rows(text: str, path: str, *, decimal_comma: bool | None) -> tuple[li
         raise InputError(_f("has %(count)s rows; a worksheet holds at most %(limit)s (steps × parameters), as each "
                             "is marked on its own; give a shorter sheet", count=f"{len(lines) - 1:,}",
                             limit=f"{MAX_SHEET_ROWS:,}"), source=path)
-    delimiter = _delimiter(text, decimal_comma=bool(decimal_comma))
+    first = lines[0][1].strip()
+    semicolon = "g" in [c.strip().lower() for c in first.split(";")] and \
+        "g" not in [c.strip().lower() for c in first.split(",")]
+    delimiter = ";" if semicolon or (decimal_comma and ";" in first and "," not in first) else ","
     rows = [(n, csv_row(line, path, n, delimiter)) for n, line in lines]
     notes = []
     if decimal_comma is None:
         numbers = [c for _n, cells in rows[1:] for c in cells if c.strip() and c.strip() not in NOT_ASKED]
-        commas = [c for c in numbers if COMMA_DECIMAL.fullmatch(c)]
-        decimal_comma = delimiter == ";" and bool(commas) and not any("." in c for c in numbers)
+        decimal_comma = delimiter == ";" and any(COMMA_DECIMAL.fullmatch(c) for c in numbers) and \
+            not any("." in c for c in numbers)
         if decimal_comma:
             notes.append(_(COMMA_DECIMAL_NOTE))
     if decimal_comma:
@@ -223,56 +194,44 @@ def _sheet_header(row: tuple[int, list[str]], path: str) -> list[str]:
     for i, name in enumerate(header, start=1):
         if name and name in seen:
             raise InputError(_f("the column %(name)s appears twice (columns %(first)s and %(second)s)",
-                                name=repr(names[i - 1].strip()), first=seen[name], second=i),
-                             source=path, line=line)
+                                name=repr(names[i - 1].strip()), first=seen[name], second=i), source=path, line=line)
         seen[name] = i
     if "g" not in header:
         raise InputError(_f(
             'has no g column (its header is: %(header)s); expected a worksheet with the columns t, g and any of eg2, '
-            'edx2_prev, eta, dx, edx2, x',
-            header=', '.join(names)), source=path, line=line)
+            'edx2_prev, eta, dx, edx2, x', header=', '.join(names)), source=path, line=line)
     return header
 
 
 def _sheet_row(cells: list[str], n: int, index: dict[str, int], asked_columns: set[str] | None, path: str) -> dict:
     """One row: its t (if written), g, and each written cell (a bad one marked unreadable, not refused)."""
-    g_col = index["g"]
-    g = parse_number(cells[g_col], source=path, line=n, column=g_col + 1)
+    g = parse_number(cells[index["g"]], source=path, line=n, column=index["g"] + 1)
     t = None
     if "t" in index and cells[index["t"]].strip():
-        t_value = parse_number(cells[index["t"]], source=path, line=n, column=index["t"] + 1, what="t")
-        if t_value != int(t_value) or not 1 <= t_value <= 10**9:
+        t = parse_number(cells[index["t"]], source=path, line=n, column=index["t"] + 1, what="t")
+        if t != int(t) or not 1 <= t <= 10**9:
             raise InputError(_f("t must be a whole number from 1, got %(value)s", value=repr(cells[index["t"]])),
                              source=path, line=n, column=index["t"] + 1)
-        t = int(t_value)
     written, asked = {}, set()
-    for q in CHECKED:
-        if q not in index:
-            continue
-        raw = cells[index[q]].strip()
-        if raw in NOT_ASKED:
-            continue
+    for q in (q for q in CHECKED if q in index and cells[index[q]].strip() not in NOT_ASKED):
         given = asked_columns is not None and q not in asked_columns
         if not given:
             asked.add(q)
-        if not raw:
+        if not cells[index[q]].strip():
             continue
-        cell = Cell(cells[index[q]], n, index[q] + 1, given=given)
+        cell = written[q] = Cell(cells[index[q]], n, index[q] + 1, given=given)
         try:
             cell.value  # noqa: B018  (parse now, so a bad cell is reported with its place)
             significant_digits(cell.text)
         except InputError as exc:  # one bad cell: marked unreadable, the rest of the sheet is marked
             exc.source, exc.line, exc.column = path, n, index[q] + 1
             cell.error, cell.number = str(exc), None
-        written[q] = cell
-    return {"t": t, "g": g, "line": n, "cells": written, "asked": asked}
+    return {"t": None if t is None else int(t), "g": g, "line": n, "cells": written, "asked": asked}
 
 
 def who_wrote(path: str) -> tuple[str, str]:
     """(student, variant) as a sheet's comment lines say them, read as far as they can be: the gradebook row of a
     sheet that cannot be marked still carries the student's name."""
-    from adadelta_cli.errors import AdadeltaError
-
     try:
         text = _text(path)
     except (AdadeltaError, OSError):
@@ -285,16 +244,15 @@ def who_wrote(path: str) -> tuple[str, str]:
 
 
 def _in_order(entries: list[dict], param: str, path: str, *, several: bool) -> list[dict]:
-    """A parameter's rows sorted by t (rows without t follow in the order written); each t once, none missing."""
-    numbered = [row for row in entries if row["t"] is not None]
-    if not numbered:
+    """A parameter's rows sorted by t; each t once, none missing (or no row with a t: in the order written)."""
+    if all(row["t"] is None for row in entries):
         for i, row in enumerate(entries, start=1):
             row["t"] = i
         return entries
-    if len(numbered) != len(entries):
-        row = next(row for row in entries if row["t"] is None)
-        raise InputError(_("has no t, while other rows have one; give every row its t, or none"),
-                         source=path, line=row["line"])
+    for row in entries:
+        if row["t"] is None:
+            raise InputError(_("has no t, while other rows have one; give every row its t, or none"),
+                             source=path, line=row["line"])
     where = _(" for %(param)s") % {"param": param} if several else ""
     by_t: dict[int, dict] = {}
     for row in entries:
@@ -303,13 +261,12 @@ def _in_order(entries: list[dict], param: str, path: str, *, several: bool) -> l
                                 where=where, first=by_t[row["t"]]["line"], second=row["line"]),
                              source=path, line=row["line"])
         by_t[row["t"]] = row
-    ordered = sorted(by_t)
-    expected = list(range(1, len(ordered) + 1))
-    if ordered != expected:
-        missing = next(t for t in expected if t not in by_t)
+    missing = next((t for t in range(1, len(by_t) + 1) if t not in by_t), None)
+    if missing is not None:
         raise InputError(_f("has no row for t = %(t)s%(where)s; the steps must run 1, 2, 3, ...", t=missing,
                             where=where), source=path)
-    return [by_t[t] for t in ordered]
+    return [by_t[t] for t in sorted(by_t)]
+
 
 # --- Writing a worksheet ----------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from adadelta_cli.formats.cells import parse_number, shown
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.marking import diagnosis
 from adadelta_cli.marking.digits import (
-    _DECIMAL,
+    DECIMAL,
     GIVEN,
     RIGHT,
     RIGHT_GIVEN,
@@ -26,11 +26,11 @@ from adadelta_cli.marking.digits import (
     UNANSWERED,
     UNREADABLE,
     WRONG,
-    _clean,
-    _decimal,
-    _judged_place,
     agrees,
+    as_decimal,
+    clean,
     judge,
+    judged_place,
     significant_digits,
 )
 from adadelta_cli.marking.replay import CHECKED, Param, Written, chain, rounded_part, written
@@ -64,7 +64,7 @@ class Cell:
     @property
     def value(self) -> float:
         if self.number is None:
-            self.number = parse_number(_clean(self.text), line=self.line, column=self.column,
+            self.number = parse_number(clean(self.text), line=self.line, column=self.column,
                                        what=N_("a written value"))
         return self.number
 
@@ -109,10 +109,10 @@ def check_sig_digits(sig_digits: int) -> None:
 
 def _differ_at(text: str, a: float, b: float) -> bool:
     """True when a and b differ at the precision ``text`` was written with."""
-    place = cast(int, _decimal(text).as_tuple().exponent)  # a finite number's: an int
+    place = cast(int, as_decimal(text).as_tuple().exponent)  # a finite number's: an int
     if abs(place) > 400:
         return a != b
-    with localcontext(_DECIMAL):
+    with localcontext(DECIMAL):
         unit = Decimal(1).scaleb(place)
         return Decimal(a).quantize(unit, ROUND_HALF_EVEN) != Decimal(b).quantize(unit, ROUND_HALF_EVEN)
 
@@ -120,8 +120,8 @@ def _differ_at(text: str, a: float, b: float) -> bool:
 # --- Judging a sheet --------------------------------------------------------------------------------------------
 
 def mark(params: dict[str, list[dict]], settings: Settings, initial: core.State, rel_tol: float | None = None,
-         eg2_given: float | None = None, sig_digits: int = SIG_DIGITS, *, last_digit: bool = False,
-         first: int = 0) -> tuple[list[Verdict], list]:
+         eg2_given: float | None = None, sig_digits: int = SIG_DIGITS, *,
+         last_digit: bool = False) -> tuple[list[Verdict], list]:
     """Every parameter's verdicts, and the sheet's diagnosis (``diagnosis.Entry`` list, most likely first).
 
     A written value is right when it agrees at every written significant digit with the right chain, or with the
@@ -136,11 +136,10 @@ def mark(params: dict[str, list[dict]], settings: Settings, initial: core.State,
             models: list[Param] = []
             wrong: list[tuple[Written, Verdict]] = []
             right: list[Written] = []
-            for i, (name, rows) in enumerate(params.items()):
-                p = first + i
+            for p, (name, rows) in enumerate(params.items()):
                 models.append(Param(name, rows, _for_parameter(settings, p),
                                     (float(initial.eg2[p]), float(initial.edx2[p]), float(initial.x[p])), eg2_given))
-                verdicts += _judge_parameter(models[-1], i, judging, wrong=wrong, right=right)
+                verdicts += _judge_parameter(models[-1], p, judging, wrong=wrong, right=right)
             entries, notes = diagnosis.diagnose(models, [w for w, _v in wrong], right)
     except DecimalException:
         raise InputError(_("a written value is too large or too small to judge")) from None
@@ -204,8 +203,8 @@ def _judge_parameter(model: Param, p: int, judging, *, wrong: list, right: list)
             is_wrong = _judge_cell(verdicts[-1], cell, own[step][name], _scale(own[step]["@"], inputs),
                                    rests_off or rests_rounded, judging)
             if is_wrong is not None:
-                place = _decimal(cell.text)
-                seen = Written(p, step, t, name, cell.text, place, _judged_place(place))
+                place = as_decimal(cell.text)
+                seen = Written(p, step, t, name, cell.text, place, judged_place(place))
                 (wrong.append((seen, verdicts[-1])) if is_wrong else right.append(seen))
         off_prev = {k: off.get(k, []) for k in CARRIED}
         rounded_prev = {k: rounded.get(k, []) for k in CARRIED}
@@ -226,7 +225,7 @@ def _judge_cell(verdict: Verdict, cell: Cell, mine: float, scale: float, rests_o
         verdict.status, verdict.changed = GIVEN, judge(cell.text, true, 1, None) == WRONG
         return None
     verdict.status = judging(cell.text, true)
-    if _decimal(cell.text).is_zero() and mine and abs(mine) <= ZERO_NOISE * scale:
+    if as_decimal(cell.text).is_zero() and mine and abs(mine) <= ZERO_NOISE * scale:
         mine = 0.0  # 0.0000494 + 0.1·(−0.000494) is 0 by hand; in doubles, a few units of rounding
     if verdict.status in (WRONG, TOO_FEW) and mine != true:
         mine_status = judging(cell.text, mine)
