@@ -13,25 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from adadelta_cli.errors import InputError
+from adadelta_cli.formats import tables
 from adadelta_cli.formats.cells import _MINUS_SIGNS, _NONZERO_MANTISSA, is_number
 from adadelta_cli.formats.jsonin import read_json
-from adadelta_cli.formats.tables import (
-    MAX_PARAMETERS,
-    Gradients,
-    check_decimal_commas,
-    check_thousands,
-    content_lines,
-    decode,
-    default_names,
-    from_header,
-    header_of,
-    is_own_table,
-    keep_columns,
-    plain_values,
-    read_table,
-    source_path,
-    split_rows,
-)
+from adadelta_cli.formats.tables import Gradients
 from adadelta_cli.i18n import _, _f
 
 MAX_ROW_BYTES = 64 << 20  # one line of an input file
@@ -71,7 +56,7 @@ def read_bounded(handle, first: bytes, source: str) -> bytes:
     it is not text (``/dev/zero`` is refused at once rather than read for ever)."""
     handle = handle if isinstance(handle, Guarded) else Guarded(handle, source)
     parts, size, text = [first], len(first), not first.startswith(_UTF16)
-    while not (text and b"\x00" in parts[-1]):  # decode() says where
+    while not (text and b"\x00" in parts[-1]):  # tables.decode() says where
         if size > MAX_WHOLE_BYTES:
             raise InputError(_f('is larger than %(limit)s MiB, the most this tool reads whole (JSON, UTF-16); give '
                                 'CSV or one number a line, which is read by blocks', limit=MAX_WHOLE_BYTES >> 20),
@@ -85,11 +70,11 @@ def read_bounded(handle, first: bytes, source: str) -> bytes:
 
 
 def read_bytes(data: bytes, source: str) -> Gradients:
-    text = decode(data, source)
+    text = tables.decode(data, source)
     stripped = text.lstrip()
     if not stripped:
         raise InputError(_("is empty; expected gradients: CSV rows, one number a line, or JSON"), source=source)
-    return read_json(text, source) if stripped[0] in "[{" else read_table(text, source)
+    return read_json(text, source) if stripped[0] in "[{" else tables.read_table(text, source)
 
 
 @dataclass
@@ -104,7 +89,7 @@ class GradientStream:
 
     @property
     def path(self) -> Path | None:
-        return source_path(self.source)
+        return tables.source_path(self.source)
 
     def blocks(self):
         yield from self._blocks
@@ -185,27 +170,27 @@ def _first_rows(handle, first: bytes, source: str) -> tuple[bytes, int, int]:
 def _chunked(handle, source: str, total: int | None, first: bytes, *, close: bool) -> GradientStream:
     """The layout (header, separator, parameters) from the first lines; then the blocks as they are read."""
     first, skipped, cut = _first_rows(handle, first, source)
-    head_text = decode(first[:cut], source)
+    head_text = tables.decode(first[:cut], source)
     sample = "\n".join(head_text.split("\n", 256)[:256])  # the first lines tell the layout
-    rows = [(n + skipped, cells) for n, cells in split_rows(sample)]
+    rows = [(n + skipped, cells) for n, cells in tables.split_rows(sample)]
     if not rows:
         raise InputError(_("holds no gradients (only blank and comment lines)"), source=source)
     first_cells = rows[0][1]
-    first_line = content_lines(sample)[0][1]  # the sample's, not the whole chunk's: only one line is needed
+    first_line = tables.content_lines(sample)[0][1]  # the sample's, not the whole chunk's: only one line is needed
     sep = next((c for c in ",\t;" if c in first_line), None)
     header = None
     if not any(is_number(cell) for cell in first_cells):
-        header = header_of(first_cells, source, rows[0][0])
-        if is_own_table(header):  # one of this tool's own tables: read whole, as it is regrouped by param
+        header = tables.header_of(first_cells, source, rows[0][0])
+        if tables.is_own_table(header):  # one of this tool's own tables: read whole, as it is regrouped by param
             return _whole(handle, first, source, total, close=close, skipped=skipped)
         # every block keeps the same columns as the first (a step column left out)
-        names = keep_columns(header, source, rows[1][1] if len(rows) > 1 else None).names or []
+        names = tables.keep_columns(header, source, rows[1][1] if len(rows) > 1 else None).names or []
     else:
-        check_decimal_commas(rows, source)
-        if len(first_cells) > MAX_PARAMETERS:
+        tables.check_decimal_commas(rows, source)
+        if len(first_cells) > tables.MAX_PARAMETERS:
             raise InputError(_f('has %(count)s columns; the limit is %(limit)s parameters', count=len(first_cells),
-                                limit=MAX_PARAMETERS), source=source)
-        names = default_names(len(first_cells))
+                                limit=tables.MAX_PARAMETERS), source=source)
+        names = tables.default_names(len(first_cells))
     done = [0]
     parse = functools.partial(_parse_block, source=source, header=header, width=len(names), sep=sep,
                               first_row=rows[0][0])
@@ -221,7 +206,7 @@ def _blocks(handle, rest: bytes, line: int, head: tuple[bytes, str, int], parse,
     """The blocks of rows: the first lines' (``head``: without the header, as text, and their length read), then
     each chunk's whole lines as they are read; ``done`` counts the bytes read."""
     try:
-        check_thousands(head[1], source, line)
+        tables.check_thousands(head[1], source, line)
         fast = plain(head[0])
         yield fast if fast is not None else parse(head[1], first_line=line, has_header=True)
         line += head[1].count("\n")
@@ -250,7 +235,7 @@ def _blocks(handle, rest: bytes, line: int, head: tuple[bytes, str, int], parse,
 
 def _block(body: bytes, line: int, parse, plain, source: str) -> tuple[np.ndarray, int]:
     """The rows of a chunk of whole lines starting at ``line``, and the line after it."""
-    check_thousands(body, source, line)
+    tables.check_thousands(body, source, line)
     fast = plain(body)
     if fast is not None:
         return fast, line + len(fast) - (not body.endswith(b"\n"))  # one line a row, no blank line
@@ -316,11 +301,11 @@ def _parse_block(text: str, *, source: str, first_line: int, header, width: int,
         except ValueError:
             pass
     # The careful path: comments, blank lines, or a problem to report with its line and column.
-    rows = split_rows("\n" * (first_line - 1) + text, sep=sep)
+    rows = tables.split_rows("\n" * (first_line - 1) + text, sep=sep)
     if header is not None and has_header:
         rows = rows[1:]
     if not rows:
         return np.empty((0, width))
     if header is not None:
-        return from_header(header, rows, source).values
-    return plain_values(rows, width, source, first_row)
+        return tables.from_header(header, rows, source).values
+    return tables.plain_values(rows, width, source, first_row)

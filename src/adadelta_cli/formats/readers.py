@@ -12,15 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from adadelta_cli.errors import InputError, UnknownOption
-from adadelta_cli.formats.blocks import (
-    MAX_WHOLE_BYTES,
-    GradientStream,
-    Guarded,
-    read_bounded,
-    read_bytes,
-    stream_handle,
-    unreadable,
-)
+from adadelta_cli.formats import blocks
 from adadelta_cli.formats.cells import _DECIMAL_COMMA, is_decimal, is_number, parse_number, shown
 from adadelta_cli.formats.tables import Gradients
 from adadelta_cli.i18n import N_, _, _f
@@ -32,9 +24,9 @@ def read_input(tokens: list[str], stdin=None) -> Gradients:
     """Numbers as arguments, one path, ``-`` for standard input, or nothing for the article's example.
 
     A file or standard input is read as ``open_stream`` reads it (bounded blocks), held whole up to
-    MAX_WHOLE_BYTES of text: `yes 0.1 | adadelta compare -` is refused, not read until memory runs out."""
+    blocks.MAX_WHOLE_BYTES of text: `yes 0.1 | adadelta compare -` is refused, not read until memory runs out."""
     if tokens == ["-"] or (len(tokens) == 1 and _is_path_token(tokens[0])):
-        return open_stream(tokens, stdin).collect(MAX_WHOLE_BYTES)
+        return open_stream(tokens, stdin).collect(blocks.MAX_WHOLE_BYTES)
     return _read_tokens(tokens)
 
 
@@ -130,7 +122,7 @@ def stdin_is_input(stdin=None) -> bool:
 def read_path(name: str) -> Gradients:
     try:
         with open(name, "rb") as handle:
-            data = read_bounded(handle, b"", name)
+            data = blocks.read_bounded(handle, b"", name)
     except FileNotFoundError:
         raise InputError(_("no such file"), source=name) from None
     except IsADirectoryError:
@@ -138,8 +130,8 @@ def read_path(name: str) -> Gradients:
     except PermissionError:
         raise InputError(_("permission denied"), source=name) from None
     except OSError as exc:
-        raise unreadable(exc, name) from None
-    return read_bytes(data, name)
+        raise blocks.unreadable(exc, name) from None
+    return blocks.read_bytes(data, name)
 
 
 def _source_name(name: str) -> str:
@@ -147,12 +139,12 @@ def _source_name(name: str) -> str:
     return name if len(name) <= 200 else name[:120] + "…" + name[-40:]
 
 
-def open_stream(tokens: list[str], stdin=None) -> GradientStream:
+def open_stream(tokens: list[str], stdin=None) -> blocks.GradientStream:
     """Like read_input, but a CSV or text file (or stdin) is read and parsed a block at a time."""
     if tokens == ["-"]:
         stream = stdin if stdin is not None else sys.stdin
         handle = stream.buffer if hasattr(stream, "buffer") else stream
-        return stream_handle(Guarded(handle, "<stdin>"), "<stdin>", None)
+        return blocks.stream_handle(blocks.Guarded(handle, "<stdin>"), "<stdin>", None)
     if len(tokens) == 1 and _is_path_token(tokens[0]):
         name = tokens[0]
         try:
@@ -167,8 +159,8 @@ def open_stream(tokens: list[str], stdin=None) -> GradientStream:
             read_path(name)
         # A device, FIFO or /proc file is read by blocks, bounded, like any other.
         total = info.st_size if stat.S_ISREG(info.st_mode) and info.st_size else None
-        return stream_handle(Guarded(handle, name), name, total, close=True)
+        return blocks.stream_handle(blocks.Guarded(handle, name), name, total, close=True)
     g = _read_tokens(tokens)
-    return GradientStream(g.names, g.source, iter([g.values]))
+    return blocks.GradientStream(g.names, g.source, iter([g.values]))
 
 

@@ -41,25 +41,27 @@ class Entry:
         return {"id": self.id, "text": self.text, "cells": [[t, name] for t, name, _p in self.cells]}
 
 
-
 def _fitted_rhos(sheet: Sheet) -> list[float]:
-    """ρ solved from each wrong E[g²] or E[Δx²] cell and the student's own earlier values, rounded."""
+    """ρ solved from each wrong E[g²] or E[Δx²] cell and the student's own earlier values, to 1 and 2 digits."""
     found = []
     for pi, indices in sheet.by_param.items():
         p = sheet.params[pi]
         own = chain(p, own=True)
+
+        def mine(step: int, name: str, p=p, own=own) -> float:  # the student's value: written, else worked out
+            value = written(p.rows[step]["cells"].get(name))
+            return own[step][name] if value is None else value
+
         for w in (sheet.cells[i] for i in indices if i < len(sheet.wrong)):
             if w.name not in ("eg2", "edx2"):
                 continue
-            row = p.rows[w.step]
-            before = _carried(p, own, w.step, w.name)
-            square = _square_input(p, own, w.step, w.name, row)
-            if square is None or square == before:
-                continue
-            rho = (square - float(w.decimal)) / (square - before)
-            if 0 <= rho <= 1 and math.isfinite(rho):
-                for digits in (1, 2):
-                    found.append(float(f"{rho:.{digits - 1}e}"))
+            before = mine(w.step - 1, w.name) if w.step else p.initial[0 if w.name == "eg2" else 1]
+            square = mine(w.step, "g_eff" if w.name == "eg2" else "dx")
+            square *= square
+            if square != before:
+                rho = (square - float(w.decimal)) / (square - before)
+                if 0 <= rho <= 1 and math.isfinite(rho):
+                    found += [float(f"{rho:.0e}"), float(f"{rho:.1e}")]
     return found
 
 
@@ -74,24 +76,6 @@ def _slipped_cells(sheet: Sheet) -> list[tuple]:
             if any(agrees_at(w.decimal, w.place, c[w.step][w.name] * factor) for c in chains[w.param]):
                 out.append((w.param, w.step, w.name, factor))
     return out
-
-
-def _carried(p: Param, own: list[dict], step: int, name: str) -> float:
-    """The student's value of ``name`` at the step before ``step`` (written, else worked out)."""
-    if step == 0:
-        return p.initial[0] if name == "eg2" else p.initial[1]
-    w = written(p.rows[step - 1]["cells"].get(name))
-    return own[step - 1][name] if w is None else w
-
-
-def _square_input(p: Param, own: list[dict], step: int, name: str, row: dict) -> float | None:
-    if name == "eg2":
-        w = written(row["cells"].get("g_eff"))
-        g = own[step]["g_eff"] if w is None else w
-        return g * g
-    w = written(row["cells"].get("dx"))
-    dx = own[step]["dx"] if w is None else w
-    return dx * dx
 
 
 def _best(sheet: Sheet, family: str, values, fitted=()) -> Hypothesis | None:

@@ -37,21 +37,17 @@ class Marked:
 
 
 def summary(verdicts: list[Verdict]) -> dict:
-    """Counts of each verdict and the score: one point per asked cell answered right."""
+    """Counts of each verdict and the score: one point per asked cell answered right; whole percent rounded down
+    (199/200 is 99%, never 100%)."""
     count = {status: sum(v.status == status for v in verdicts) for status in (*SCORED, GIVEN)}
     score = count[RIGHT] + count[RIGHT_GIVEN]
     out_of = sum(count[s] for s in SCORED)
     out = {"right": score, "right_given": count[RIGHT_GIVEN], "wrong": count[WRONG], "too_few": count[TOO_FEW],
            "unanswered": count[UNANSWERED], "given": count[GIVEN], "score": score, "out_of": out_of,
-           "percent": percent(score, out_of)}
+           "percent": 100 * score // out_of if out_of else 0}
     if count[UNREADABLE]:  # said where there are any (a sheet read whole has none)
         out["unreadable"] = count[UNREADABLE]
     return out
-
-
-def percent(score: int, out_of: int) -> int:
-    """Whole percent, rounded down (so that 199/200 is 99%, never 100%)."""
-    return 100 * score // out_of if out_of else 0
 
 
 def score_text(s: dict) -> str:
