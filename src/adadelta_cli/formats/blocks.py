@@ -214,8 +214,8 @@ def _blocks(handle, rest: bytes, line: int, head: tuple[bytes, str, int], parse,
         while True:
             more = handle.read(CHUNK_BYTES)
             data = rest + more
-            split = data.rfind(b"\n") + 1 if more else len(data)
-            if split == 0:
+            split = data.rfind(b"\n") + 1 if more else len(data)  # at the end, the last line as it is
+            if more and split == 0:  # no line ends in this chunk yet
                 rest = data
                 if len(rest) > MAX_ROW_BYTES:
                     raise _too_long(line, source)
