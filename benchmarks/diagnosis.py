@@ -19,16 +19,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from adadelta_cli.cli.options import resolve  # noqa: E402
-from adadelta_cli.marking import checking  # noqa: E402
+from adadelta_cli.marking.sheet import read_worksheet  # noqa: E402
+from adadelta_cli.marking.verdicts import mark_worksheet  # noqa: E402
 from tests import students  # noqa: E402
 
 
 def mark(text: str, folder: Path):
     path = folder / "sheet.csv"
     path.write_text(text, encoding="utf-8")
-    sheet = checking.read_worksheet(str(path))
+    sheet = read_worksheet(str(path))
     resolved = resolve(base=sheet.settings)
-    return checking.mark_worksheet(sheet, resolved)
+    return mark_worksheet(sheet, resolved)
 
 
 def main() -> None:

@@ -111,9 +111,9 @@ def test_last_digit_allows_one_unit(run, tmp_path, written, plain, last_digit):
 # --- The catalogue and the model of the sheet -------------------------------------------------------------------
 
 def test_the_catalogue_has_the_issues_ids_each_in_both_languages():
-    from adadelta_cli.marking import diagnosis
+    from adadelta_cli.marking import slips
 
-    ids = [m.id for m in diagnosis.CATALOGUE]
+    ids = [m.id for m in slips.CATALOGUE]
     for mid in ("sign_dx", "x_sign", "eps_dropped", "eps_outside_root", "no_sqrt", "numerator_root_missing",
                 "fraction_inverted", "rho_swapped", "wrong_rho", "wrong_eps", "eg2_previous", "edx2_not_updated",
                 "edx2_current", "g_not_squared", "edx2_accumulates_g2", "lr_in_accumulator", "power_of_ten",
@@ -298,12 +298,13 @@ def _chains(s: students.Sheet):
 
 def _mark(text, tmp_path):
     from adadelta_cli.cli.options import resolve
-    from adadelta_cli.marking import checking
+    from adadelta_cli.marking.sheet import read_worksheet
+    from adadelta_cli.marking.verdicts import mark_worksheet
 
     path = tmp_path / "sheet.csv"
     path.write_text(text, encoding="utf-8")
-    s = checking.read_worksheet(str(path))
-    return checking.mark_worksheet(s, resolve(base=s.settings))
+    s = read_worksheet(str(path))
+    return mark_worksheet(s, resolve(base=s.settings))
 
 
 @pytest.fixture

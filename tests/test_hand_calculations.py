@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from adadelta_cli.marking.checking import agrees
+from adadelta_cli.marking.digits import agrees
 
 from .conftest import SAMPLES
 

@@ -371,10 +371,10 @@ def test_an_80000_name_header_is_read(run, tmp_path):
 
 
 def test_a_row_wider_than_the_limit_is_refused(run, tmp_path, monkeypatch):
-    from adadelta_cli.formats import readers
+    from adadelta_cli.formats import blocks
 
-    monkeypatch.setattr(readers, "MAX_ROW_BYTES", 1 << 16)
-    monkeypatch.setattr(readers, "CHUNK_BYTES", 1 << 14)
+    monkeypatch.setattr(blocks, "MAX_ROW_BYTES", 1 << 16)
+    monkeypatch.setattr(blocks, "CHUNK_BYTES", 1 << 14)
     data = tmp_path / "row.txt"
     data.write_text("0.1,0.2\n" + "0.1," * 40_000 + "0.1\n")
     one_error_line(run("trace", data, "-f", "csv"), "the limit for one row")
@@ -382,10 +382,10 @@ def test_a_row_wider_than_the_limit_is_refused(run, tmp_path, monkeypatch):
 
 def test_a_first_row_longer_than_a_block_is_one_step(run, tmp_path, monkeypatch):
     """A row longer than a read block is one step, never split into several."""
-    from adadelta_cli.formats import readers
+    from adadelta_cli.formats import blocks
 
-    monkeypatch.setattr(readers, "CHUNK_BYTES", 1 << 12)
-    monkeypatch.setattr(readers, "WHOLE_BYTES", 1 << 10)
+    monkeypatch.setattr(blocks, "CHUNK_BYTES", 1 << 12)
+    monkeypatch.setattr(blocks, "WHOLE_BYTES", 1 << 10)
     data = tmp_path / "row.txt"
     width = 3000
     data.write_text(",".join(["0.1"] * width) + "\n" + ",".join(["0.2"] * width) + "\n")
@@ -768,13 +768,13 @@ def test_long_runs_of_digits_in_a_file(run, tmp_path, text, fragment):
 def test_number_patterns_backtrack_linearly():
     """The patterns that read numbers never have two quantifiers over the same characters in a row (the cause of
     the quadratic time): checked on the patterns themselves, whatever the machine's speed."""
-    from adadelta_cli.formats import readers
+    from adadelta_cli.formats import cells
 
-    for pattern in (readers._NUMBER, readers._NONZERO_MANTISSA):
+    for pattern in (cells._NUMBER, cells._NONZERO_MANTISSA):
         assert not re.search(r"\\d[*+]\\.\?\\d[*+]|0\*\\\.\?0\*", pattern.pattern), pattern.pattern
     # and the values they give are those they gave
-    assert readers.is_number("1.") and readers.is_number(".5e-3") and not readers.is_number("1..5")
-    assert readers._NONZERO_MANTISSA.match("0.001") and not readers._NONZERO_MANTISSA.match("0.000")
+    assert cells.is_number("1.") and cells.is_number(".5e-3") and not cells.is_number("1..5")
+    assert cells._NONZERO_MANTISSA.match("0.001") and not cells._NONZERO_MANTISSA.match("0.000")
 
 
 def test_a_sheets_comment_line_of_spaces_is_read_in_one_pass(run, tmp_path):
@@ -799,7 +799,7 @@ def _long_report(steps=10_000):
 
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import tracing
-    from adadelta_cli.formats.readers import Gradients
+    from adadelta_cli.formats.tables import Gradients
 
     values = np.sin(np.arange(steps))[:, None]
     return tracing.compute(Gradients(values, ["x"], "test"), resolve())
@@ -875,8 +875,8 @@ def _latex_docs():
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import comparing, tracing
     from adadelta_cli.formats import render
-    from adadelta_cli.formats.readers import Gradients
     from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Para, Styled, Table
+    from adadelta_cli.formats.tables import Gradients
 
     rng = np.random.default_rng(7)
     spread = rng.normal(size=(2600, 2)) * 10.0 ** rng.integers(-12, 4, size=(2600, 2))
@@ -1122,9 +1122,9 @@ def test_a_json_key_given_twice_is_refused(run, tmp_path):
 
 
 def test_the_parameter_limit_holds_for_json(run, tmp_path, monkeypatch):
-    from adadelta_cli.formats import readers
+    from adadelta_cli.formats import tables
 
-    monkeypatch.setattr(readers, "MAX_PARAMETERS", 5)
+    monkeypatch.setattr(tables, "MAX_PARAMETERS", 5)
     path = tmp_path / "g.json"
     path.write_text("[[" + ",".join(["0.1"] * 6) + "]]")
     one_error_line(run("trace", path), "has 6 parameters; the limit is 5")
@@ -1193,10 +1193,10 @@ def test_leading_blank_and_comment_lines_are_skipped_uncounted(run, tmp_path, le
 
 
 def test_a_sheet_longer_than_the_limit_is_refused(run, tmp_path):
-    from adadelta_cli.marking import checking
+    from adadelta_cli.marking.sheet import MAX_SHEET_ROWS
 
     sheet = tmp_path / "s.csv"
-    sheet.write_text("t,g,eg2\n" + "".join(f"{t},0.1,\n" for t in range(1, checking.MAX_SHEET_ROWS + 2)))
+    sheet.write_text("t,g,eg2\n" + "".join(f"{t},0.1,\n" for t in range(1, MAX_SHEET_ROWS + 2)))
     one_error_line(run("check", sheet), "a worksheet holds at most 10,000")
 
 

@@ -73,7 +73,7 @@ def test_the_trace_stream_writes_what_the_one_writer_writes(values, names):
     from adadelta_cli.cli.options import NonFinite, resolve
     from adadelta_cli.features import tracing
     from adadelta_cli.formats import render, writers
-    from adadelta_cli.formats.readers import Gradients
+    from adadelta_cli.formats.tables import Gradients
 
     grads = np.array(values, dtype=np.float64)
     report = tracing.compute(Gradients(grads, names, "test"), resolve(nonfinite=NonFinite("continue")))

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from adadelta_cli.marking.checking import judge, significant_digits
+from adadelta_cli.marking.digits import judge, significant_digits
 
 from .conftest import ROOT
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adadelta_cli.errors import AdadeltaError
-from adadelta_cli.formats.readers import read_bytes
+from adadelta_cli.formats.blocks import read_bytes
 
 BAD = Path(__file__).parent / "bad_inputs"
 EXPECTED = json.loads((BAD / "EXPECTED.json").read_text())
@@ -232,9 +232,9 @@ def test_ctrl_c_ends_quietly(tmp_path):
                  st.lists(st.lists(cell, min_size=1, max_size=5), max_size=8).map(
                      lambda rows: "\n".join(",".join(r) for r in rows).encode("utf-8"))))
 def test_fuzz_streamed_reader(tmp_path, monkeypatch, data):
-    from adadelta_cli.formats import readers
+    from adadelta_cli.formats import blocks, readers
 
-    monkeypatch.setattr(readers, "CHUNK_BYTES", 16)  # every file goes through the block reader
+    monkeypatch.setattr(blocks, "CHUNK_BYTES", 16)  # every file goes through the block reader
     path = tmp_path / "g.csv"
     path.write_bytes(data)
     try:
@@ -259,7 +259,7 @@ def test_fuzz_streamed_reader(tmp_path, monkeypatch, data):
         lambda rows: ("# rho = 0.9\nt,g,eg2,eta,dx,edx2,x\n" + "\n".join(
             f"{i},{g!r}," + ",".join(cells) for i, (g, cells) in enumerate(rows, start=1))).encode("utf-8"))))
 def test_fuzz_worksheet_reader(tmp_path, data):
-    from adadelta_cli.marking.checking import read_worksheet
+    from adadelta_cli.marking.sheet import read_worksheet
 
     path = tmp_path / "w.csv"
     path.write_bytes(data)

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from adadelta_cli.formats import readers
+from adadelta_cli.formats import blocks, readers
 from adadelta_cli.maths import core, kernel
 
 from .reference import adadelta as reference
@@ -78,7 +78,7 @@ def test_sequential_equals_folding_update():
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(readers, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(blocks, "CHUNK_BYTES", 64)
 
 
 @pytest.mark.parametrize("text", [
@@ -94,7 +94,7 @@ def small_chunks(monkeypatch):
 def test_blocks_equal_whole_file(small_chunks, tmp_path, text):
     path = tmp_path / "g.csv"
     path.write_bytes(text.encode())
-    whole = readers.read_bytes(text.encode(), str(path))
+    whole = blocks.read_bytes(text.encode(), str(path))
     stream = readers.open_stream([str(path)])
     got = np.concatenate(list(stream.blocks()))
     assert stream.names == whole.names
@@ -185,9 +185,9 @@ def test_mid_size_files_read_by_blocks_report_like_whole_files(run, tmp_path, mo
     lines = [repr(v) for v in np.random.default_rng(3).standard_normal(6000).tolist()]
     path = tmp_path / "g.csv"
     path.write_text("g\n" + "\n".join(lines) + "\n")
-    assert path.stat().st_size > readers.WHOLE_BYTES
+    assert path.stat().st_size > blocks.WHOLE_BYTES
     by_blocks = run("trace", path, "--format", "csv")
-    monkeypatch.setattr(readers, "WHOLE_BYTES", 1 << 40)
+    monkeypatch.setattr(blocks, "WHOLE_BYTES", 1 << 40)
     whole = run("trace", path, "--format", "csv")
     assert by_blocks.exit_code == whole.exit_code == 0 and by_blocks.stdout == whole.stdout
     lines[3999] = bad
@@ -215,10 +215,10 @@ _PAIRS = _RNG.standard_normal((4000, 2)).tolist()
 def test_layouts_read_by_blocks_as_whole(run, tmp_path, monkeypatch, text):
     path = tmp_path / "g.csv"
     path.write_bytes(text.encode())
-    assert path.stat().st_size > readers.WHOLE_BYTES
+    assert path.stat().st_size > blocks.WHOLE_BYTES
     for fmt in ("csv", "json", "table"):
         by_blocks = run("trace", path, "--format", fmt)
-        monkeypatch.setattr(readers, "WHOLE_BYTES", 1 << 40)
+        monkeypatch.setattr(blocks, "WHOLE_BYTES", 1 << 40)
         whole = run("trace", path, "--format", fmt)
         monkeypatch.undo()
         assert by_blocks.exit_code == 0 and by_blocks.stdout == whole.stdout, fmt

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adadelta_cli.formats import readers, render
+from adadelta_cli.formats import blocks, cells, readers, render
 from adadelta_cli.maths import core, kernel
 
 pytestmark = pytest.mark.skipif(
@@ -65,7 +65,7 @@ def test_random_numbers_read_as_float_reads_them(values, sep, spelling):
                    f"{a}{joiner}{b}\n" for i, (a, b) in enumerate(zip(texts[::2], texts[1::2])))
     got = kernel.parse(body.encode(), width, sep)
     want = [float(t) for t in texts]
-    if any((w == 0 and readers._NONZERO_MANTISSA.match(t)) or abs(w) == float("inf") for t, w in zip(texts, want)):
+    if any((w == 0 and cells._NONZERO_MANTISSA.match(t)) or abs(w) == float("inf") for t, w in zip(texts, want)):
         assert got is None  # read as 0 or as an infinity: the careful reader says so
     else:
         assert got is not None and bits(got.reshape(-1)) == bits(want)
@@ -92,7 +92,7 @@ def test_anything_else_is_left_to_the_careful_reader(body, width, sep):
     "g\n" + "0.1\n" * 3000 + "\n0.2\n# done\n",
 ])
 def test_blocks_read_with_and_without_the_kernel_alike(tmp_path, monkeypatch, text):
-    monkeypatch.setattr(readers, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(blocks, "CHUNK_BYTES", 4096)
     path = tmp_path / "g.csv"
     path.write_text(text)
     fast = readers.open_stream([str(path)])

@@ -146,7 +146,7 @@ def _resolved(preset: str | None, given: dict, x0=None, eg2_init=None, edx2_init
 
 def _gradients(grads, names: list[str] | None = None, source: str = "arguments"):
     """``grads`` (numbers, or steps × parameters; None: the article's example) as readers.Gradients."""
-    from adadelta_cli.formats.readers import Gradients
+    from adadelta_cli.formats.tables import Gradients
 
     if grads is None:
         grads, source = ARTICLE, "the article's example"
@@ -355,7 +355,7 @@ def step(grad: float, *, eg2_prev: float | None = None, eg2: float | None = None
     ``["dx=-0.002014"]``; each is right when it agrees at every significant digit written (at least
     ``sig_digits``) or lies within ``rel_tol``."""
     from adadelta_cli.features import tracing
-    from adadelta_cli.marking import checking
+    from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, parse_expectations
 
     if eg2 is not None and eg2_prev is not None:
         raise SettingsError("give either eg2_prev (E[g²]_t is computed) or eg2 (E[g²]_t as is), not both")
@@ -363,12 +363,12 @@ def step(grad: float, *, eg2_prev: float | None = None, eg2: float | None = None
         if value is not None:
             _values(value, name)
     resolved = _resolved(preset, _given(**settings), x, eg2_prev, edx2_prev)
-    checking.check_rel_tol(rel_tol)
-    checking.check_sig_digits(sig_digits)
+    check_rel_tol(rel_tol)
+    check_sig_digits(sig_digits)
     if isinstance(expect, dict):
         expect = [f"{name}={value!r}" if not isinstance(value, str) else f"{name}={value}"
                   for name, value in expect.items()]
-    cells = checking.parse_expectations(list(expect or []))
+    cells = parse_expectations(list(expect or []))
     eg2_given = None if eg2 is None else _values(eg2, "eg2")[0]
     report, verdicts = tracing.single_step(float(grad), resolved, t=t, eg2_given=eg2_given, cells=cells,
                                            rel_tol=rel_tol, sig_digits=sig_digits)
@@ -384,25 +384,25 @@ class Marking(Shown):
 
     @property
     def right(self) -> bool:
-        from adadelta_cli.marking import checking
+        from adadelta_cli.marking.gradebook import all_right
 
-        return all(m.error is None and checking.all_right(m.verdicts) for m in self.sheets)
+        return all(m.error is None and all_right(m.verdicts) for m in self.sheets)
 
     def _document(self, *, for_documents: bool = False):
-        from adadelta_cli.marking import checking
+        from adadelta_cli.marking.gradebook import document
 
-        return checking.document(self.sheets, only_wrong=self._only_wrong, digits=self.digits)
+        return document(self.sheets, only_wrong=self._only_wrong, digits=self.digits)
 
     def _records(self):
-        from adadelta_cli.marking import checking
+        from adadelta_cli.marking.gradebook import records
 
-        return checking.records(self.sheets, only_wrong=self._only_wrong)
+        return records(self.sheets, only_wrong=self._only_wrong)
 
     def __repr__(self) -> str:
-        from adadelta_cli.marking import checking
+        from adadelta_cli.marking.gradebook import summary_line
 
         return f"Marking({len(self.sheets)} sheets: " + "; ".join(
-            f"{m.source}: " + (m.error or checking.summary_line(m.verdicts)) for m in self.sheets) + ")"
+            f"{m.source}: " + (m.error or summary_line(m.verdicts)) for m in self.sheets) + ")"
 
 
 def check(*sheets, rel_tol: float | None = None, sig_digits: int | None = None, only_wrong: bool = False,
@@ -412,27 +412,29 @@ def check(*sheets, rel_tol: float | None = None, sig_digits: int | None = None, 
     Settings come from each sheet where it carries them, else the defaults; arguments given here win."""
     import tempfile
 
-    from adadelta_cli.marking import checking
+    from adadelta_cli.marking.gradebook import Marked, sheet_paths
+    from adadelta_cli.marking.sheet import read_worksheet
+    from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, check_worksheet
 
-    checking.check_rel_tol(rel_tol)
+    check_rel_tol(rel_tol)
     if sig_digits is not None:
-        checking.check_sig_digits(sig_digits)
+        check_sig_digits(sig_digits)
     marked = []
     for sheet in sheets:
         if isinstance(sheet, str) and "\n" in sheet:  # the text of a sheet: read as the file it would be
             with tempfile.TemporaryDirectory(prefix="adadelta-check-") as folder:
                 path = Path(folder) / "sheet.csv"
                 path.write_text(sheet, encoding="utf-8")
-                read = checking.read_worksheet(str(path))
+                read = read_worksheet(str(path))
                 read.source = "<text>"
             read_sheets = [read]
         else:
-            read_sheets = [checking.read_worksheet(p) for p in checking.sheet_paths([str(sheet)])]
+            read_sheets = [read_worksheet(p) for p in sheet_paths([str(sheet)])]
         for read in read_sheets:
             resolved = _resolved(preset or read.settings.get("preset"), _given(**settings), x0, eg2_init, edx2_init,
                                  base=read.settings)
-            verdicts = checking.check_worksheet(read, resolved, rel_tol, sig_digits)
-            marked.append(checking.Marked(read.source, resolved.as_dict(), verdicts, read.student, read.variant))
+            verdicts = check_worksheet(read, resolved, rel_tol, sig_digits)
+            marked.append(Marked(read.source, resolved.as_dict(), verdicts, read.student, read.variant))
     return Marking(marked, digits, only_wrong=only_wrong)
 
 
@@ -449,9 +451,9 @@ class Sheet(Shown):
         return sheets.document(self._report, self.hidden, answers=self.answers, digits=self.digits, meta=self._meta)
 
     def _records(self):
-        from adadelta_cli.features import worksheet as sheets
+        from adadelta_cli.marking import sheet
 
-        return sheets.records(self._report, self.hidden, answers=self.answers, digits=self.digits, meta=self._meta)
+        return sheet.records(self._report, self.hidden, answers=self.answers, digits=self.digits, meta=self._meta)
 
     def key(self) -> Sheet:
         """The same sheet with every cell filled in."""
@@ -468,9 +470,9 @@ def worksheet(grads=None, *, hide=None, steps: int | None = None, seed: int | No
     example), the columns in ``hide`` ("eg2,dx" or a list; default all five) left blank."""
     from adadelta_cli.features import tracing
     from adadelta_cli.features import worksheet as sheets
-    from adadelta_cli.marking import checking
+    from adadelta_cli.marking.verdicts import check_sig_digits
 
-    checking.check_sig_digits(sig_digits)
+    check_sig_digits(sig_digits)
     hidden = sheets.parse_hide(",".join(hide) if isinstance(hide, (list, tuple)) else hide)
     resolved = _resolved(preset, _given(**settings), x0, eg2_init, edx2_init)
     if grads is not None and (steps is not None or seed is not None):
@@ -478,7 +480,7 @@ def worksheet(grads=None, *, hide=None, steps: int | None = None, seed: int | No
     if grads is None and steps is not None:
         if seed is None:
             raise SettingsError("steps needs a seed (the same seed gives the same exercise)")
-        from adadelta_cli.formats.readers import Gradients
+        from adadelta_cli.formats.tables import Gradients
 
         gradients = Gradients(sheets.pleasant_gradients(steps, seed), ["x"], f"--steps {steps} --seed {seed}")
     else:

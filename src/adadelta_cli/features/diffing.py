@@ -93,7 +93,7 @@ class Side:
 
 def _value(key: str, text: str):
     """A key=value item's value, as the setting takes it."""
-    from adadelta_cli.formats.readers import parse_number
+    from adadelta_cli.formats.cells import parse_number
     from adadelta_cli.maths.settings import DEFAULTS
 
     default = DEFAULTS[key]

@@ -170,7 +170,7 @@ def parse_with(text: str | None) -> list[str]:
 
 def parse_sets(items: list[str] | None, chosen: list[str]) -> dict[str, dict[str, float]]:
     """--set adagrad.lr=0.1 (repeatable) over PyTorch's defaults."""
-    from adadelta_cli.formats.readers import parse_number
+    from adadelta_cli.formats.cells import parse_number
 
     hyper = {name: dict(DEFAULTS[name]) for name in chosen}
     for item in items or []:

@@ -79,7 +79,7 @@ def number_list(text: str | None, option: str, default: float = 0.0) -> list[flo
     """'0.5' or '1,-2, 3' as floats; an InputError names the option and the item."""
     if text is None:
         return [default]
-    from adadelta_cli.formats.readers import parse_number
+    from adadelta_cli.formats.cells import parse_number
 
     items = text.split(",")
     return [parse_number(item, source=option, column=i if len(items) > 1 else None, what=N_("a value"))

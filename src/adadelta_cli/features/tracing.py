@@ -10,7 +10,8 @@ import numpy as np
 from adadelta_cli import output
 from adadelta_cli.features.resolved import Resolved
 from adadelta_cli.formats import render
-from adadelta_cli.formats.readers import Gradients, check_float32, read_input
+from adadelta_cli.formats.readers import read_input
+from adadelta_cli.formats.tables import Gradients, check_float32
 from adadelta_cli.i18n import _, _f
 from adadelta_cli.maths import core
 
@@ -121,7 +122,7 @@ def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | 
                 cells: list | None = None, rel_tol: float | None = None, sig_digits: int = 3):
     """One step from the state in ``resolved`` (its x0, eg2_init, edx2_init); a verdict for each --expect item in
     ``cells`` ((name, Cell) pairs; a name may come more than once)."""
-    from adadelta_cli.marking import checking
+    from adadelta_cli.marking.verdicts import judge_expectations
 
     state = resolved.initial(1)
     step, _after = core.update(np.array([g]), state, resolved.settings,
@@ -139,8 +140,7 @@ def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | 
     report = render.Report(steps, ["x"], settings, show_g_eff=show_g_eff, first_t=t)
     verdicts = []
     if cells:
-        verdicts = checking.judge_expectations(g, t, list(cells), resolved.settings, state, rel_tol, eg2_given,
-                                               sig_digits)
+        verdicts = judge_expectations(g, t, list(cells), resolved.settings, state, rel_tol, eg2_given, sig_digits)
     return report, verdicts
 
 
@@ -200,9 +200,9 @@ def step_explanation(report: render.Report, digits: int, *, eg2_given: bool) -> 
 
 
 def checking_summary(verdicts: list) -> str:
-    from adadelta_cli.marking import checking
+    from adadelta_cli.marking.gradebook import summary_line
 
-    return checking.summary_line(verdicts)
+    return summary_line(verdicts)
 
 
 def _marking_console():
@@ -220,14 +220,14 @@ def _marking_console():
 
 def emit_verdicts(marked: list, fmt: str, output_path: Path | None, digits: int = 6,
                   *, only_wrong: bool = False, latex_fragment: bool = False) -> None:
-    """check's report for one or more marked sheets (checking.Marked): the verdicts of the asked cells (with
+    """check's report for one or more marked sheets (gradebook.Marked): the verdicts of the asked cells (with
     ``only_wrong``, those not right) and the score, in any of its formats."""
     from adadelta_cli.formats import writers
-    from adadelta_cli.marking import checking
+    from adadelta_cli.marking.gradebook import document, records
 
     writers.write_report(fmt, output_path, digits, fragment=latex_fragment,
-                        document=lambda: checking.document(marked, only_wrong=only_wrong, digits=digits),
-                        records=lambda: checking.records(marked, only_wrong=only_wrong), console=_marking_console())
+                        document=lambda: document(marked, only_wrong=only_wrong, digits=digits),
+                        records=lambda: records(marked, only_wrong=only_wrong), console=_marking_console())
 
 
 def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: Path | None, digits: int = 6,

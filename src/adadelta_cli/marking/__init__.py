@@ -1,2 +1,2 @@
-"""Marking: the digit rule a written value is judged by, the catalogue of misconceptions and their replay, and a
-sheet's reading, scoring and gradebook."""
+"""Marking: the digit rule (digits), the slips (slips) and a sheet's replay under them (replay, diagnosis), each
+cell's verdict (verdicts), the worksheet read and written (sheet), scores and the gradebook (gradebook)."""

@@ -16,7 +16,7 @@ from decimal import Context, Decimal, DecimalException, localcontext
 from typing import cast
 
 from adadelta_cli.errors import InputError
-from adadelta_cli.formats.readers import EXPECTED_NUMBER
+from adadelta_cli.formats.cells import EXPECTED_NUMBER
 from adadelta_cli.i18n import _, _f
 
 SIG_DIGITS = 3  # significant digits a written value must carry, by default
@@ -28,18 +28,18 @@ RIGHT, RIGHT_GIVEN, WRONG, TOO_FEW, UNANSWERED, GIVEN, UNREADABLE = (
     "right", "right_given", "wrong", "too_few", "unanswered", "given", "unreadable")
 SCORED = (RIGHT, RIGHT_GIVEN, WRONG, TOO_FEW, UNANSWERED, UNREADABLE)
 
-_DECIMAL = Context(prec=80, Emax=999_999_999_999_999_999, Emin=-999_999_999_999_999_999)
+DECIMAL = Context(prec=80, Emax=999_999_999_999_999_999, Emin=-999_999_999_999_999_999)
 
 
 _TIMES_TEN = re.compile(r"([-+]?(?:\d+\.?\d*|\.\d+))\s*[×xX*·⋅]\s*10\s*(?:\^|\*\*)?\s*\(?\s*([-+]?\d+)\s*\)?")
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 
 
-def _clean(text: str) -> str:
+def clean(text: str) -> str:
     """A written value without the marks people add: ≈, ~, spaces; any minus sign as '-'; a power of ten written
     out (1.0×10^-6, 1.0 x 10⁻⁶, 1.0*10**-6) as 1.0e-6.
 
-    >>> _clean(" ≈ 1.0×10^-6"), _clean("2.5 · 10⁻³"), _clean("−0.1")
+    >>> clean(" ≈ 1.0×10^-6"), clean("2.5 · 10⁻³"), clean("−0.1")
     ('1.0e-6', '2.5e-3', '-0.1')
     """
     cleaned = text.strip().lstrip("≈~").strip().replace("\u2212", "-")
@@ -50,9 +50,9 @@ def _clean(text: str) -> str:
     return cleaned
 
 
-def _decimal(text: str) -> Decimal:
+def as_decimal(text: str) -> Decimal:
     try:
-        value = Decimal(_clean(text))
+        value = Decimal(clean(text))
     except DecimalException:
         raise InputError(_f('%(value)s is not a number; %(expected)s', value=repr(text),
                             expected=_(EXPECTED_NUMBER))) from None
@@ -64,17 +64,18 @@ def _decimal(text: str) -> Decimal:
 
 def significant_digits(text: str) -> int:
     """Significant digits written, trailing zeros included: 1 for 0.0005, 4 for 0.2000, 3 for 1.00e-3, 0 for 0."""
-    digits = _decimal(text).as_tuple().digits
+    digits = as_decimal(text).as_tuple().digits
     return len(digits) - next((i for i, d in enumerate(digits) if d), len(digits))
 
 
-def _judged_place(written: Decimal) -> int:
+def judged_place(written: Decimal) -> int:
     """The place a written value is judged at: its last digit, but no finer than its 12th significant digit."""
     return max(cast(int, written.as_tuple().exponent), written.adjusted() - (MAX_JUDGED_DIGITS - 1))
 
 
 def agrees(text: str, computed: float, rel_tol: float | None = None, *, last_digit: bool = False) -> bool:
-    """True when ``computed``, rounded at the last digit written in ``text``, is what was written.
+    """True when ``computed``, rounded at the last digit written in ``text``, is what was written (or it lies within
+    ``rel_tol``).
 
     >>> agrees("0.0005", 0.0005000000000000004), agrees("-0.0201", -0.0201969302998739)
     (True, False)
@@ -83,20 +84,14 @@ def agrees(text: str, computed: float, rel_tol: float | None = None, *, last_dig
     """
     if not math.isfinite(computed):
         return False
-    written = _decimal(text)
-    with localcontext(_DECIMAL):
-        exact = Decimal(computed)
-        if written.is_zero():
-            return computed == 0 or (rel_tol is not None and rel_tol >= 1)
-        if agrees_at(written, _judged_place(written), computed, 1.5 if last_digit else 0.5):
-            return True
-        distance = abs(exact - written)
-        return rel_tol is not None and distance <= Decimal(rel_tol) * abs(exact)
+    written = as_decimal(text)
+    return agrees_at(written, judged_place(written), computed, 1.5 if last_digit else 0.5) or \
+        within(written, computed, rel_tol)
 
 
 def judge(text: str, computed: float, sig_digits: int = SIG_DIGITS, rel_tol: float | None = None,
           *, last_digit: bool = False) -> str:
-    """right, too_few (agrees, but with fewer than ``sig_digits`` significant digits) or wrong.
+    """right, too_few (agrees, but with fewer than ``sig_digits`` significant digits and not exact) or wrong.
 
     >>> judge("0.0005", 0.0005000000000000004), judge("0.2", 0.2019693), judge("0.0000", 9.98e-7)
     ('right', 'too_few', 'wrong')
@@ -105,14 +100,14 @@ def judge(text: str, computed: float, sig_digits: int = SIG_DIGITS, rel_tol: flo
     """
     if not math.isfinite(computed):
         return WRONG
-    written = _decimal(text)
+    written = as_decimal(text)
     if written.is_zero():
         return RIGHT if computed == 0 else WRONG
-    if agrees(text, computed, last_digit=last_digit):
-        if significant_digits(text) >= sig_digits or _exact(written, computed):
-            return RIGHT
-        return RIGHT if within(written, computed, rel_tol) else TOO_FEW
-    return RIGHT if within(written, computed, rel_tol) else WRONG
+    if within(written, computed, rel_tol):
+        return RIGHT
+    if not agrees(text, computed, last_digit=last_digit):
+        return WRONG
+    return RIGHT if significant_digits(text) >= sig_digits or within(written, computed, EXACT) else TOO_FEW
 
 
 def within(written: Decimal, computed: float, rel_tol: float | None) -> bool:
@@ -123,17 +118,9 @@ def within(written: Decimal, computed: float, rel_tol: float | None) -> bool:
     """
     if rel_tol is None or not math.isfinite(computed):
         return False
-    with localcontext(_DECIMAL):
+    with localcontext(DECIMAL):
         exact = Decimal(computed)
         return abs(exact - written) <= Decimal(rel_tol) * abs(exact)
-
-
-def _exact(written: Decimal, computed: float) -> bool:
-    with localcontext(_DECIMAL):
-        exact = Decimal(computed)
-        return abs(exact - written) <= Decimal(EXACT) * abs(exact)
-
-
 
 
 def agrees_at(written: Decimal, place: int, computed: float, units: float = 0.5) -> bool:
@@ -143,6 +130,6 @@ def agrees_at(written: Decimal, place: int, computed: float, units: float = 0.5)
         return False
     if written.is_zero():
         return computed == 0
-    with localcontext(_DECIMAL):
+    with localcontext(DECIMAL):
         exact = Decimal(computed)
         return abs(exact - written) <= Decimal(units).scaleb(place) + abs(exact) * NOISE

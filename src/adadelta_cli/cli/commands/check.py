@@ -63,14 +63,17 @@ def command(
     likely slip, and a score."""
     from adadelta_cli.errors import AdadeltaError
     from adadelta_cli.features import tracing
-    from adadelta_cli.marking import checking
+    from adadelta_cli.marking.gradebook import Marked, all_right, sheet_paths
+    from adadelta_cli.marking.gradebook import gradebook as gradebook_records
+    from adadelta_cli.marking.sheet import read_worksheet, who_wrote
+    from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, mark_worksheet
 
     check_digits(digits)
     check_fragment(format.value, fragment=latex_fragment)
-    checking.check_rel_tol(rel_tol)
+    check_rel_tol(rel_tol)
     if sig_digits is not None:
-        checking.check_sig_digits(sig_digits)
-    paths = checking.sheet_paths(files)
+        check_sig_digits(sig_digits)
+    paths = sheet_paths(files)
     to_stdout = gradebook is not None and str(gradebook) == "-"
     if to_stdout and output.is_stdout(output_path):
         from adadelta_cli.errors import SettingsError
@@ -85,12 +88,12 @@ def command(
 
         raise SettingsError(_("--gradebook and --output name the same file; give two different files"))
 
-    def mark(path: str) -> checking.Marked:
-        sheet = checking.read_worksheet(path, decimal_comma=True if decimal_comma else None)
+    def mark(path: str) -> Marked:
+        sheet = read_worksheet(path, decimal_comma=True if decimal_comma else None)
         resolved = settings.resolve(base=sheet.settings)
-        verdicts, diagnosis = checking.mark_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit=last_digit)
-        return checking.Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant,
-                               diagnosis=diagnosis, notes=sheet.notes)
+        verdicts, diagnosis = mark_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit=last_digit)
+        return Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant,
+                      diagnosis=diagnosis, notes=sheet.notes)
 
     several = len(paths) > 1 or gradebook is not None
     marked = []
@@ -102,19 +105,19 @@ def command(
             marked.append(mark(path))
         except AdadeltaError as exc:
             output.error(str(exc) if exc.source else f"{path}: {exc}")
-            student, variant = checking.who_wrote(path)
-            marked.append(checking.Marked(path, student=student, variant=variant,
-                                          error=exc.message if exc.source == path else str(exc)))
+            student, variant = who_wrote(path)
+            marked.append(Marked(path, student=student, variant=variant,
+                                 error=exc.message if exc.source == path else str(exc)))
     unreadable = any(m.error is not None for m in marked)
     if gradebook is not None:
         code = EXIT_USAGE if unreadable else 0
     else:
-        code = EXIT_USAGE if unreadable else 0 if all(checking.all_right(m.verdicts) for m in marked) else EXIT_WRONG
+        code = EXIT_USAGE if unreadable else 0 if all(all_right(m.verdicts) for m in marked) else EXIT_WRONG
     output.exit_on_closed_pipe(code)  # a reader that stops early (| head) does not change the verdict
     if gradebook is not None:
         from adadelta_cli.formats import writers
 
-        writers.write_report("csv", None if to_stdout else gradebook, records=lambda: checking.gradebook(marked))
+        writers.write_report("csv", None if to_stdout else gradebook, records=lambda: gradebook_records(marked))
         if output_path is not None:
             tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong=only_wrong,
                                   latex_fragment=latex_fragment)
@@ -129,7 +132,7 @@ def command(
 
 def _score_lines(marked) -> None:
     """With --gradebook FILE: one line per sheet on standard output, its score (or that it was not read)."""
-    from adadelta_cli.marking import checking
+    from adadelta_cli.marking.gradebook import score_text, summary, who_line
     from adadelta_cli.safe import terminal
 
     lines = []
@@ -137,7 +140,7 @@ def _score_lines(marked) -> None:
         if m.error is not None:
             lines.append(f"{terminal(m.source)}: {_('not read')}")
             continue
-        who = checking.who_line(m)
-        score = checking.score_text(checking.summary(m.verdicts))
+        who = who_line(m)
+        score = score_text(summary(m.verdicts))
         lines.append(terminal(f"{m.source}: {score}" + (f" ({who})" if who else "")))
     output.emit("\n".join(lines) + "\n", None)

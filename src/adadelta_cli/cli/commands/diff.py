@@ -54,7 +54,8 @@ def command(
     from adadelta_cli.cli.options import number_list
     from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import diffing
-    from adadelta_cli.formats.readers import nonfinite_accepted, read_input
+    from adadelta_cli.formats.cells import nonfinite_accepted
+    from adadelta_cli.formats.readers import read_input
     from adadelta_cli.i18n import _f
     from adadelta_cli.maths import core
 

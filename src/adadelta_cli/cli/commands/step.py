@@ -59,8 +59,8 @@ def command(
     """One step from an explicit state, with every intermediate shown."""
     from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import tracing
-    from adadelta_cli.formats.readers import one_number
-    from adadelta_cli.marking import checking
+    from adadelta_cli.formats.cells import one_number
+    from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, parse_expectations
 
     if eg2 is not None and eg2_prev is not None:
         raise SettingsError(_("give either --eg2-prev (E[g²]_t is computed) or --eg2 (E[g²]_t as is), not both"))
@@ -75,9 +75,9 @@ def command(
                                 initial_options=("--x", "--eg2-prev", "--edx2-prev"))
     g = [one_number(grad, "--grad")]
     eg2_given = one_number(eg2, "--eg2", nonnegative=True) if eg2 is not None else None
-    checking.check_rel_tol(rel_tol)
-    checking.check_sig_digits(sig_digits)
-    cells = checking.parse_expectations(expect or [])
+    check_rel_tol(rel_tol)
+    check_sig_digits(sig_digits)
+    cells = parse_expectations(expect or [])
     report, verdicts = tracing.single_step(g[0], resolved, t=t, eg2_given=eg2_given, cells=cells,
                                            rel_tol=rel_tol, sig_digits=sig_digits)
     if verdicts:

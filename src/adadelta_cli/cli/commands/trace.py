@@ -54,7 +54,7 @@ def command(
 ) -> None:
     """Trace the recurrence over a gradient sequence, one row per step (and parameter)."""
     from adadelta_cli.features import tracing
-    from adadelta_cli.formats.readers import nonfinite_accepted
+    from adadelta_cli.formats.cells import nonfinite_accepted
 
     resolved = settings.resolve()
     check_digits(digits)

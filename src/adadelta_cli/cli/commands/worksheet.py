@@ -65,13 +65,13 @@ def command(
     from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import tracing
     from adadelta_cli.features import worksheet as sheets
-    from adadelta_cli.formats.readers import Gradients
+    from adadelta_cli.formats.tables import Gradients
 
     check_digits(digits)
     check_fragment(format.value, fragment=latex_fragment)
-    from adadelta_cli.marking import checking
+    from adadelta_cli.marking.verdicts import check_sig_digits
 
-    checking.check_sig_digits(sig_digits)
+    check_sig_digits(sig_digits)
     hidden = sheets.parse_hide(hide)
     if working_space and format.value not in ("latex", "markdown", "table"):
         raise SettingsError(_f("--working-space is room on a printed sheet: give it with --format latex, markdown or "
@@ -110,10 +110,11 @@ def command(
         _write_qti(output_path, [("", report)], hidden, digits, sig_digits, meta.seed)
         return
     from adadelta_cli.formats import writers
+    from adadelta_cli.marking import sheet
 
     writers.write_report(format.value, output_path, digits, fragment=latex_fragment,
                         document=lambda: sheets.document(report, hidden, answers=answers, digits=digits, meta=meta),
-                        records=lambda: sheets.records(report, hidden, answers=answers, digits=digits, meta=meta))
+                        records=lambda: sheet.records(report, hidden, answers=answers, digits=digits, meta=meta))
 
 
 def qti_package(exercises, hidden, digits: int, sig_digits: int, seed) -> bytes:
@@ -156,7 +157,8 @@ def _write_variants(folder, count: int, steps: int, seed: int, resolved, hidden,
     from adadelta_cli.features import tracing
     from adadelta_cli.features import worksheet as sheets
     from adadelta_cli.formats import writers
-    from adadelta_cli.formats.readers import Gradients
+    from adadelta_cli.formats.tables import Gradients
+    from adadelta_cli.marking import sheet
 
     gradients = sheets.variant_gradients(steps, seed, count)
     if folder.exists() and not folder.is_dir():
@@ -173,9 +175,9 @@ def _write_variants(folder, count: int, steps: int, seed: int, resolved, hidden,
     printed: dict[bool, list] = {False: [], True: []}  # the sheets' and the keys' documents, for sheets.tex, keys.tex
     for vid, report in exercises:
         meta = sheets.Meta(variant=vid, seed=seed, sig_digits=sig_digits, working_space=working_space)
-        files.append((folder / f"sheet-{vid}.csv", writers.csv(sheets.records(report, hidden, answers=False,
+        files.append((folder / f"sheet-{vid}.csv", writers.csv(sheet.records(report, hidden, answers=False,
                                                                               digits=digits, meta=meta))))
-        files.append((folder / "keys" / f"key-{vid}.csv", writers.csv(sheets.records(report, hidden, answers=True,
+        files.append((folder / "keys" / f"key-{vid}.csv", writers.csv(sheet.records(report, hidden, answers=True,
                                                                                      digits=digits, meta=meta))))
         if fmt in ("markdown", "latex", "table"):
             for key in (False, True) if answers else (False,):
