@@ -79,7 +79,10 @@ def markdown(text: str) -> str:
 
 _LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
           "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
-          ">": r"\textgreater{}", "|": r"\textbar{}", "—": "---", "–": "--", "…": r"\dots{}"}
+          ">": r"\textgreater{}", "|": r"\textbar{}", "—": "---", "–": "--", "…": r"\dots{}",
+          # signs the text fonts lack, set as math
+          "−": "$-$", "·": r"$\cdot $", "²": "$^2$", "×": r"$\times$", "✓": r"$\surd$", "✗": r"$\times$",
+          "⋯": r"$\cdots$", "√": r"$\surd$"}
 _LATEX_TABLE = str.maketrans(_LATEX)
 # Greek letters, which the Latin Modern text fonts do not have, are set as math (a parameter named θ).
 _GREEK = {chr(0x3B1 + i): "\\" + name for i, name in enumerate(
