@@ -26,6 +26,7 @@ from adadelta_cli.formats.report import (
     Records,
     Sym,
     Table,
+    symbols,
 )
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.maths import core, recurrence
@@ -83,14 +84,13 @@ ARITHMETIC_PAIR = N_("A rounds as %(a)s; B as %(b)s. Below float64 the last bit 
 
 
 # The symbols and numbers in these sentences, apart from their words: each format spells them in its notation.
-PIECES = {"eg2": Sym("eg2", None), "edx2": Sym("edx2", None), "dx": Sym("dx", None), "eg2_prev": Sym("eg2", prev=True),
-          "near32": Num("6e-8"), "near16": Num("5e-4"), "near_b16": Num("4e-3"), "tiny32": Num("1.2e-38"),
-          "within_fused": Num("1e-16"), "within_pair": Num("1e-15")}
+NUMBERS = {"near32": Num("6e-8"), "near16": Num("5e-4"), "near_b16": Num("4e-3"), "tiny32": Num("1.2e-38"),
+           "within_fused": Num("1e-16"), "within_pair": Num("1e-15")}
 
 
 def _phrase(message: str, **values) -> Phrase:
-    """A marked sentence, translated, its symbols and numbers (PIECES) kept apart."""
-    return Phrase(_(message), **PIECES, **values)
+    """A marked sentence, translated, its symbols (report.symbols) and numbers (NUMBERS) kept apart."""
+    return Phrase(_(message), **symbols(), **NUMBERS, **values)
 
 
 def why_arithmetic(a: str, b: str) -> str:
@@ -327,8 +327,8 @@ def summary_lines(a: Side, b: Side, names, digits: int) -> list[str]:
     a_text, b_text = numfmt.sig(part["a"], digits), numfmt.sig(part["b"], digits)
     if a_text == b_text:
         a_text, b_text = numfmt.full(part["a"]), numfmt.full(part["b"])
-    lines = [Phrase(_("The traces part at %(where)s, in %(quantity)s: %(a)s (A) against %(b)s (B)."), where=where,
-                    quantity=Sym(part["quantity"]), a=Num(a_text), b=Num(b_text))]
+    lines: list[str] = [Phrase(_("The traces part at %(where)s, in %(quantity)s: %(a)s (A) against %(b)s (B)."),
+                               where=where, quantity=Sym(part["quantity"]), a=Num(a_text), b=Num(b_text))]
     if a.explains and len(differences(a, b)) > 1:  # which of several differences it is
         lines.append(_f("%(settings)s alone parts them there.", settings=", ".join(a.explains)))
     return lines

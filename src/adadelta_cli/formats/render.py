@@ -389,7 +389,7 @@ def verdict_note(v) -> str:
         if v.rounding:
             parts.append(v.rounding)
         if v.slip:
-            parts.append(_("likely slip: %(slip)s") % {"slip": v.slip})
+            parts.append(Phrase(_("likely slip: %(slip)s"), slip=v.slip))
         if v.own is not None:
             parts.append(Phrase(_("from your own earlier values: %(value)s"), value=Num(numfmt.sig(v.own))))
     return Phrase.joined("; ", parts)

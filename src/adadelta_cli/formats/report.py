@@ -126,6 +126,25 @@ def spell(notation, name: str, t: int | str | None = "t", *, prev: bool = False,
     return notation.symbol(name, t, prev=prev)
 
 
+def symbols() -> dict:
+    """The placeholders a message may use for the recurrence's symbols, each a Sym: ``%(eg2_t)s`` E[g²]_t,
+    ``%(eg2_prev)s`` E[g²]_{t−1}, ``%(eg2_0)s`` E[g²]_0, ``%(eg2)s`` E[g²] (no index), and so for g, g_eff, eta, dx,
+    edx2 and x; ``%(rho)s`` and ``%(eps)s``.
+
+    >>> Phrase("%(dx_t)s = −%(eta_t)s·%(g_t)s", **symbols())
+    'Δx_t = −η_t·g_t'
+    """
+    if not _SYMBOLS:
+        for name in ("g", "g_eff", "eg2", "eta", "dx", "edx2", "x"):
+            _SYMBOLS.update({f"{name}_t": Sym(name), f"{name}_prev": Sym(name, prev=True), f"{name}_0": Sym(name, 0),
+                             name: Sym(name, None)})
+        _SYMBOLS.update(rho=Sym("rho"), eps=Sym("eps"))
+    return _SYMBOLS
+
+
+_SYMBOLS: dict = {}
+
+
 class Num(str):
     """A number in a Phrase, as its text (numfmt's: 0.95, 1e-6, -9.98004e-7): LaTeX sets an exponent as a power of
     ten."""
