@@ -88,7 +88,9 @@ _LATEX_TABLE = str.maketrans(_LATEX)
 _GREEK = {chr(0x3B1 + i): "\\" + name for i, name in enumerate(
     "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi o pi rho varsigma sigma tau upsilon "
     "phi chi psi omega".split())}
-_GREEK.update({"ο": "o", "ϑ": r"\vartheta", "ϕ": r"\phi", "ϖ": r"\varpi", "ϵ": r"\epsilon", "ϱ": r"\varrho"})
+# ε (U+03B5) is \varepsilon, as the formulas set it; \epsilon is the lunate ϵ (U+03F5).
+_GREEK.update({"ε": r"\varepsilon", "ο": "o", "ϑ": r"\vartheta", "ϕ": r"\phi", "ϖ": r"\varpi", "ϵ": r"\epsilon",
+               "ϱ": r"\varrho"})
 _GREEK.update({chr(0x391 + i): name for i, name in enumerate(
     "A B \\Gamma \\Delta E Z H \\Theta I K \\Lambda M N \\Xi O \\Pi P _ \\Sigma T \\Upsilon \\Phi X \\Psi "
     "\\Omega".split())})

@@ -107,24 +107,13 @@ def left_out_note(first: int, last: int) -> str:
                                                                                             "last": last}
 
 
-def blocks(report, digits: int, *, show_all: bool = False, notation=UNICODE, eg2_given: bool = False) -> list:
-    """(heading, lines) for each step (and parameter) whose arithmetic is shown, in ``notation``, with (None,
-    [note]) where the middle of a long trace is left out: the table's own elision (--all: every step). Every
-    format's worked arithmetic (terminal, Markdown, LaTeX, the walk-through, the lesson page) reads these."""
-    return list(iter_blocks(report, digits, show_all=show_all, notation=notation, eg2_given=eg2_given))
+def blocks(report, digits: int, *, show_all: bool = False, eg2_given: bool = False) -> list:
+    """(heading, lines) in Unicode for each step (and parameter) whose arithmetic is shown, with (None, [note])
+    where the middle of a long trace is left out: the table's own elision (--all: every step); the lines
+    ``arithmetic``'s block gives every writer."""
+    from adadelta_cli.formats import writers
 
-
-def iter_blocks(report, digits: int, *, show_all: bool = False, notation=UNICODE, eg2_given: bool = False):
-    """blocks(), one at a time: a long trace's arithmetic is written as it is made."""
-    held = report.steps.g.shape[0]
-    indices, left_out = explained_indices(held, show_all=show_all or bool(report.hidden))
-    several = len(report.names) > 1
-    before = None
-    for t, param, lines in steps(report, digits, indices, notation, eg2_given=eg2_given):
-        if left_out and before is not None and t > before + 1:
-            yield None, [left_out_note(before + 1, t - 1)]
-        before = t
-        yield heading(t, param, several=several), lines
+    return list(writers.arithmetic_lines(arithmetic(report, digits, show_all=show_all, eg2_given=eg2_given)))
 
 
 def report_lines(report, digits: int = 6, notation: Notation = UNICODE, *, as_parts: bool = False) -> list:
