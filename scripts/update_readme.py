@@ -30,7 +30,7 @@ def formula_table() -> str:
     mode = recurrence.Mode()
     rows = ["| quantity | formula |", "| --- | --- |"]
     for q in recurrence.quantities(mode):
-        rows.append(f"| {q.meaning} | {q.equation(mode)} |")
+        rows.append(f"| {q.meaning % {'dx': recurrence.UNICODE.symbol('dx')}} | {q.equation(mode)} |")
     return "\n".join(rows) + "\n"
 
 

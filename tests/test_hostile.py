@@ -814,19 +814,19 @@ def test_a_long_table_is_written_as_it_is_made(monkeypatch, explain):
     from adadelta_cli.formats import render, writers
 
     made = {"blocks": 0, "steps": 0}
-    real_table, real_blocks = writers.rich_table, explaining.iter_blocks
+    real_table, real_steps = writers.rich_table, explaining._step_data
 
     def counting_table(*args, **kwargs):
         made["blocks"] += 1
         return real_table(*args, **kwargs)
 
-    def counting_blocks(*args, **kwargs):
-        for item in real_blocks(*args, **kwargs):
+    def counting_steps(*args, **kwargs):
+        for item in real_steps(*args, **kwargs):
             made["steps"] += 1
             yield item
 
     monkeypatch.setattr(writers, "rich_table", counting_table)
-    monkeypatch.setattr("adadelta_cli.formats.explain.iter_blocks", counting_blocks)
+    monkeypatch.setattr("adadelta_cli.formats.explain._step_data", counting_steps)
     report = _long_report()
     sink = _ClosedAfterFirstWrite()
     with pytest.raises(BrokenPipeError):
@@ -875,7 +875,7 @@ def _latex_docs():
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import comparing, tracing
     from adadelta_cli.formats import render
-    from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Para, Styled, Table
+    from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Para, Phrase, Styled, Sym, Table
     from adadelta_cli.formats.tables import Gradients
 
     rng = np.random.default_rng(7)
@@ -896,10 +896,11 @@ def _latex_docs():
     settings = {**resolved.as_dict(), "input": "c.txt", "with": ["adam", "momentum"],
                 "others": {"adam": {}, "momentum": {}}}
     digits.append((comparing.document(grads, ["x"], results, settings, 6, show_all=True), 6))
-    verdicts = Table([Column("t", kind=COUNT), Column("quantity", "quantity", kind=TEXT, prose=True),
+    slip = Phrase("likely slip: %(dx)s ×10 ", dx=Sym("dx", None))
+    verdicts = Table([Column("t", kind=COUNT), Column("quantity", "quantity", kind=TEXT),
                       Column("verdict", "verdict", kind=TEXT), Column("computed", "computed", room=8),
-                      Column("note", "note", kind=TEXT, wrap=True, prose=True)],
-                     [[t, "η_t", Styled("✗ wrong", "red"), 0.0123 * t, "likely slip: Δx ×10 " * (t % 4)]
+                      Column("note", "note", kind=TEXT, wrap=True)],
+                     [[t, Sym("eta", t), Styled("✗ wrong", "red"), 0.0123 * t, Phrase.joined("", [slip] * (t % 4))]
                       for t in range(1, 2200)], title="Your values", ruled=True)
     return digits + [(Document("Marked", [Para("a sheet"), verdicts, Para("2 of 3 right", strong=True)]), 6)]
 

@@ -188,3 +188,34 @@ def test_the_lesson_page_sets_each_line_apart_at_its_equals_signs():
     line = ("<mi>a</mi>", "<mi>b</mi><mo>=</mo><mi>c</mi>", "<mn>1</mn>")  # an "=" inside a formula stays in it
     html = lesson._math_line(line)
     assert html.count('<span class="seg">') == 1 and "<mrow><mi>b</mi><mo>=</mo><mi>c</mi></mrow>" in html
+
+
+def test_latex_reads_no_sentence_back_as_notation():
+    """Sentences carry their symbols and numbers as pieces (report.Sym, report.Num): no writer parses text for
+    notation, and the writers read only the document model, the notation, escaping and number text."""
+    import ast
+
+    src = ROOT / "src" / "adadelta_cli"
+    latexdoc = (src / "formats" / "latexdoc.py").read_text(encoding="utf-8")
+    assert "prose" not in latexdoc and "_NOTATION" not in latexdoc
+    for path in src.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "prose" not in text and '.replace("_t"' not in text, path
+    tree = ast.parse((src / "formats" / "writers.py").read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {f"{node.module}.{a.name}" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                 for a in node.names}
+    assert not any(m.startswith("adadelta_cli.features") for m in imported)
+    assert not imported & {"adadelta_cli.formats.explain", "adadelta_cli.formats.render"}
+
+
+def test_a_sentence_keeps_its_symbols_and_numbers_apart_in_latex(run):
+    from adadelta_cli.formats import latexdoc, render
+
+    line = render.settings_line({"rho": 0.95, "eps": 1e-6, "lr": 1.0, "x0": 0.0, "eg2_init": 0.5}, before=2)
+    assert str(line) == "Adadelta: ρ = 0.95, ε = 1e-6, lr = 1, x₂ = 0, E[g²]₂ = 0.5"
+    assert latexdoc.phrase(line) == (r"Adadelta: $\rho$ = 0.95, $\varepsilon$ = $1 \times 10^{-6}$, lr = 1, "
+                                     r"$x_{2}$ = 0, $E[g^2]_{2}$ = 0.5")
+    done = run("--lang", "zh", "trace", "0.1", "0.2", "--preset", "tfjs", "-f", "latex")
+    assert done.exit_code == 0, done.output
+    assert r"$\eta$ 除以的是 $E[g^2]_{t-1}$" in done.stdout

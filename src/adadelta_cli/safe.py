@@ -79,13 +79,18 @@ def markdown(text: str) -> str:
 
 _LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
           "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
-          ">": r"\textgreater{}", "|": r"\textbar{}", "—": "---", "–": "--", "…": r"\dots{}"}
+          ">": r"\textgreater{}", "|": r"\textbar{}", "—": "---", "–": "--", "…": r"\dots{}",
+          # signs the text fonts lack, set as math
+          "−": "$-$", "·": r"$\cdot $", "²": "$^2$", "×": r"$\times$", "✓": r"$\surd$", "✗": r"$\times$",
+          "⋯": r"$\cdots$", "√": r"$\surd$"}
 _LATEX_TABLE = str.maketrans(_LATEX)
 # Greek letters, which the Latin Modern text fonts do not have, are set as math (a parameter named θ).
 _GREEK = {chr(0x3B1 + i): "\\" + name for i, name in enumerate(
     "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi o pi rho varsigma sigma tau upsilon "
     "phi chi psi omega".split())}
-_GREEK.update({"ο": "o", "ϑ": r"\vartheta", "ϕ": r"\phi", "ϖ": r"\varpi", "ϵ": r"\epsilon", "ϱ": r"\varrho"})
+# ε (U+03B5) is \varepsilon, as the formulas set it; \epsilon is the lunate ϵ (U+03F5).
+_GREEK.update({"ε": r"\varepsilon", "ο": "o", "ϑ": r"\vartheta", "ϕ": r"\phi", "ϖ": r"\varpi", "ϵ": r"\epsilon",
+               "ϱ": r"\varrho"})
 _GREEK.update({chr(0x391 + i): name for i, name in enumerate(
     "A B \\Gamma \\Delta E Z H \\Theta I K \\Lambda M N \\Xi O \\Pi P _ \\Sigma T \\Upsilon \\Phi X \\Psi "
     "\\Omega".split())})

@@ -10,7 +10,7 @@ from adadelta_cli import numfmt
 from adadelta_cli.features import others
 from adadelta_cli.formats import render
 from adadelta_cli.formats.render import HEADINGS, settings_line
-from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Gap, Para, Records, Table
+from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Gap, Num, Para, Phrase, Records, Sym, Table
 from adadelta_cli.i18n import _, _f
 from adadelta_cli.maths import core
 
@@ -88,10 +88,12 @@ def document(grads, names, results, settings: dict, digits: int, *, show_all: bo
                 eta = float(r["eta"][t, p])
                 row += ["—" if math.isnan(eta) else eta, float(r["x"][t, p])]
             rows.append(row)
-    hypers = "; ".join(f"{name} " + ", ".join(f"{k} {numfmt.given(v)}" for k, v in h.items())
-                       for name, h in settings["others"].items())
-    caption = _("η_t: the factor that multiplies g_t in the step (for momentum and Adam, −Δx_t/g_t; — where "
-                "g_t = 0). Adadelta's η_t excludes lr, as in trace.")
+    hypers = Phrase.joined("; ", [Phrase("%(name)s %(values)s", name=name, values=Phrase.joined(", ", [
+        Phrase("%(key)s %(value)s", key=k, value=Num(numfmt.given(v))) for k, v in h.items()]))
+        for name, h in settings["others"].items()])
+    caption = Phrase(_("%(eta)s: the factor that multiplies %(g)s in the step (for momentum and Adam, −%(dx)s/%(g)s; "
+                       "— where %(g)s = 0). Adadelta's %(eta)s excludes lr, as in trace."), eta=Sym("eta"), g=Sym("g"),
+                     dx=Sym("dx"))
     notes = render.gap_notes(rows)
     return Document(_("Adadelta beside other optimizers"),
                     [Para(settings_line(settings, digits)), Para(hypers), Table(columns, rows, notes=notes,

@@ -12,8 +12,22 @@ import numpy as np
 
 from adadelta_cli import numfmt
 from adadelta_cli.errors import SettingsError
-from adadelta_cli.formats.render import HEADINGS
-from adadelta_cli.formats.report import COUNT, TEXT, Block, Column, Document, Gap, Heading, Para, Records, Table
+from adadelta_cli.formats.report import (
+    COUNT,
+    TEXT,
+    Block,
+    Column,
+    Document,
+    Gap,
+    Heading,
+    Num,
+    Para,
+    Phrase,
+    Records,
+    Sym,
+    Table,
+    symbols,
+)
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.maths import core, recurrence
 from adadelta_cli.safe import one_line
@@ -27,17 +41,17 @@ QUANTITIES = recurrence.ORDER  # in the order a step computes them
 # Why a difference in each setting matters, in one sentence.
 WHY = {
     "rho": N_("ρ sets how long both running averages remember: a smaller ρ forgets sooner."),
-    "eps": N_("ε starts Adadelta: the first steps are about √ε/√E[g²] times g."),
+    "eps": N_("ε starts Adadelta: the first steps are about √ε/√%(eg2)s times g."),
     "lr": N_("lr scales every step applied to x, never the accumulators."),
     "weight_decay": N_("weight decay pulls x toward 0 at every step, in proportion to x."),
-    "weight_decay_mode": N_("coupled decay enters E[g²] through the gradient; decoupled decay shrinks x outside it."),
+    "weight_decay_mode": N_("coupled decay enters %(eg2)s through the gradient; decoupled decay shrinks x outside it."),
     "maximize": N_("maximize negates the gradient: x climbs instead of descending."),
-    "dtype": N_("float32 rounds every operation to 24 bits (float16 11, bfloat16 8): the traces part near 6e-8 "
-                "relative (float16 5e-4, bfloat16 4e-3)."),
+    "dtype": N_("float32 rounds every operation to 24 bits (float16 11, bfloat16 8): the traces part near %(near32)s "
+                "relative (float16 %(near16)s, bfloat16 %(near_b16)s)."),
     "lr_dtype": N_("Keras keeps lr in float32: 0.001 steps as 0.0010000000474974513."),
     "hyper_float32": N_("hyperparameters held in float32 are not the values given: 0.95 becomes 0.949999988."),
-    "rate_eg2": N_("TensorFlow.js divides by E[g²]_{t−1}: its first step is −lr·g exactly."),
-    "subnormals": N_("XLA flushes subnormal numbers to zero: with gradients or squares below 1.2e-38 (float32) the "
+    "rate_eg2": N_("TensorFlow.js divides by %(eg2_prev)s: its first step is −lr·g exactly."),
+    "subnormals": N_("XLA flushes subnormal numbers to zero: with gradients or squares below %(tiny32)s (float32) the "
                      "traces part, one giving 0 or NaN where the other keeps a tiny value."),
 }
 # Why two arithmetics differ, by the pair (in either order).
@@ -45,7 +59,7 @@ WHY_ARITHMETIC = {
     frozenset({"fused", "unfused"}): N_(
         "torch's CPU kernels round ((1 − ρ)·g)·g + ρ·E once (a fused multiply-add); optax and XLA do not contract to "
         "fused multiply-adds: (1 − ρ)·(g·g), ρ·E and their sum are each rounded. Below float64 the last bit differs "
-        "from step 1; in float64 the two stay within about 1e-16."),
+        "from step 1; in float64 the two stay within about %(within_fused)s."),
     frozenset({"fused", "foreach"}): N_(
         "torch's foreach kernels round ρ to the parameter's type before _foreach_mul_: the same as single-tensor in "
         "float32 and float64, a different last bit in float16 and bfloat16."),
@@ -55,26 +69,36 @@ WHY_ARITHMETIC = {
 }
 # What each arithmetic does, for a pair WHY_ARITHMETIC does not name.
 ARITHMETIC_MEANS = {
-    "fused": N_("torch's eager CPU kernels: ρ·E + ((1 − ρ)·g)·g and x + lr·Δx each with one fused multiply-add"),
+    "fused": N_("torch's eager CPU kernels: ρ·E + ((1 − ρ)·g)·g and x + lr·%(dx)s each with one fused multiply-add"),
     "foreach": N_("torch with foreach=True: as fused, ρ rounded to the type first in float16 and bfloat16"),
     "unfused": N_("optax, numpy: every operation rounded on its own, (1 − ρ)·(g·g) + ρ·E"),
-    "inductor": N_("torch.compile: fma(1 − ρ, g·g, ρ·E), g·g rounded first; g + wd·x and x + lr·Δx rounded twice"),
-    "keras": N_("Keras 3 on JAX and TensorFlow: unfused, Δx = −(√(E[Δx²] + ε)·g)/√(E[g²] + ε), weight decay as "
+    "inductor": N_("torch.compile: fma(1 − ρ, g·g, ρ·E), g·g rounded first; g + wd·x and x + lr·%(dx)s rounded twice"),
+    "keras": N_("Keras 3 on JAX and TensorFlow: unfused, %(dx)s = −(√(%(edx2)s + ε)·g)/√(%(eg2)s + ε), weight decay as "
                 "x − x·wd·lr"),
-    "keras-torch": N_("Keras 3 on torch: fma(1 − ρ, g·g, ρ·E), Keras's Δx, weight decay as x·(1 − lr·wd) with a "
+    "keras-torch": N_("Keras 3 on torch: fma(1 − ρ, g·g, ρ·E), Keras's %(dx)s, weight decay as x·(1 − lr·wd) with a "
                       "float32 factor"),
     "tf-keras": N_("tf.keras 2: as Keras 3 on TensorFlow, with ρ·E + ((1 − ρ)·g)·g"),
 }
 ARITHMETIC_PAIR = N_("A rounds as %(a)s; B as %(b)s. Below float64 the last bit differs; in float64 they stay "
-                     "within about 1e-15, unless the weight decay's form differs.")
+                     "within about %(within_pair)s, unless the weight decay's form differs.")
+
+
+# The symbols and numbers in these sentences, apart from their words: each format spells them in its notation.
+NUMBERS = {"near32": Num("6e-8"), "near16": Num("5e-4"), "near_b16": Num("4e-3"), "tiny32": Num("1.2e-38"),
+           "within_fused": Num("1e-16"), "within_pair": Num("1e-15")}
+
+
+def _phrase(message: str, **values) -> Phrase:
+    """A marked sentence, translated, its symbols (report.symbols) and numbers (NUMBERS) kept apart."""
+    return Phrase(_(message), **symbols(), **NUMBERS, **values)
 
 
 def why_arithmetic(a: str, b: str) -> str:
     """Why two arithmetics give different traces, in one or two sentences."""
     named = WHY_ARITHMETIC.get(frozenset({a, b}))
     if named:
-        return _(named)
-    return _f(ARITHMETIC_PAIR, a=_(ARITHMETIC_MEANS.get(a, a)), b=_(ARITHMETIC_MEANS.get(b, b)))
+        return _phrase(named)
+    return _phrase(ARITHMETIC_PAIR, a=_phrase(ARITHMETIC_MEANS.get(a, a)), b=_phrase(ARITHMETIC_MEANS.get(b, b)))
 
 
 @dataclass
@@ -187,7 +211,7 @@ def differences(a: Side, b: Side) -> list[dict]:
         if key == "arithmetic":
             why = why_arithmetic(da[key], db[key])
         else:
-            why = _(WHY[key]) if key in WHY else ""
+            why = _phrase(WHY[key]) if key in WHY else ""
         out.append({"setting": key, "a": da[key], "b": db[key], "why": why})
     return out
 
@@ -296,15 +320,15 @@ def summary_lines(a: Side, b: Side, names, digits: int) -> list[str]:
     if part is None:
         if tolerance(a, b) == 0:
             return [_f("The traces agree bit for bit over all %(steps)s steps.", steps=steps)]
-        return [_f("The traces agree within %(tol)s of each parameter's scale over all %(steps)s steps.",
-                   tol="1e-12", steps=steps)]
+        return [Phrase(_("The traces agree within %(tol)s of each parameter's scale over all %(steps)s steps."),
+                       tol=Num("1e-12"), steps=steps)]
     where = _f("step %(t)s", t=part["t"]) + (f", {names[part['parameter']]}" if len(names) > 1 else "")
     # To --digits significant digits, unless the two would then read the same: then in full, so that they differ.
     a_text, b_text = numfmt.sig(part["a"], digits), numfmt.sig(part["b"], digits)
     if a_text == b_text:
         a_text, b_text = numfmt.full(part["a"]), numfmt.full(part["b"])
-    lines = [_f("The traces part at %(where)s, in %(quantity)s: %(a)s (A) against %(b)s (B).", where=where,
-                quantity=HEADINGS[part["quantity"]][0], a=a_text, b=b_text)]
+    lines: list[str] = [Phrase(_("The traces part at %(where)s, in %(quantity)s: %(a)s (A) against %(b)s (B)."),
+                               where=where, quantity=Sym(part["quantity"]), a=Num(a_text), b=Num(b_text))]
     if a.explains and len(differences(a, b)) > 1:  # which of several differences it is
         lines.append(_f("%(settings)s alone parts them there.", settings=", ".join(a.explains)))
     return lines
@@ -341,9 +365,10 @@ def _rows(a: Side, b: Side, grads, names, *, show_all: bool) -> list:
 
 
 def headings(names) -> list[str]:
-    dx, x = HEADINGS["dx"][0], HEADINGS["x"][0]
-    return ["t"] + (["param"] if len(names) > 1 else []) + [HEADINGS["g"][0], f"{dx} A", f"{dx} B", f"{x} A",
-                                                            f"{x} B", f"{x} B − A"]
+    dx, x = Sym("dx"), Sym("x")
+    return ["t"] + (["param"] if len(names) > 1 else []) + [Sym("g")] + [
+        Phrase(f"%(symbol)s {side}", symbol=symbol) for symbol, side in ((dx, "A"), (dx, "B"), (x, "A"), (x, "B"),
+                                                                          (x, "B − A"))]
 
 
 def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: int, *, show_all: bool = False
@@ -354,13 +379,13 @@ def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: i
     blocks: list[Block] = []
     for letter, s in (("A", a), ("B", b)):
         text = settings_text({**_shown(s.settings), **start, "preset": s.preset}, digits)
-        blocks.append(Para(f"{letter}: {_label(s)} — {text}"))
+        blocks.append(Para(Phrase("%(letter)s: %(label)s — %(settings)s", letter=letter, label=_label(s),
+                                  settings=text)))
     diffs = differences(a, b)
     if diffs:
         blocks.append(Heading(_("What differs (A, B, why it matters):").rstrip(":")))
         columns = [Column("setting", _("setting"), kind=TEXT), Column("a", "A", kind=TEXT),
-                   Column("b", "B", kind=TEXT), Column("why", _("why it matters"), kind=TEXT, wrap=True,
-                                                                        prose=True)]
+                   Column("b", "B", kind=TEXT), Column("why", _("why it matters"), kind=TEXT, wrap=True)]
         blocks.append(Table(columns, [[d["setting"], _show(d["a"], digits), _show(d["b"], digits), d["why"]]
                                       for d in diffs], edge=False))
     else:

@@ -312,7 +312,8 @@ def _n(value: float) -> str:
 
 
 def _legend(mode: recurrence.Mode, *, exercise: bool = False) -> str:
-    items = "".join(f"<li>{_symbol(q.name)} {text(_(q.meaning))}</li>" for q in recurrence.quantities(mode))
+    items = "".join(f"<li>{_symbol(q.name)} {text(_(q.meaning) % {'dx': recurrence.UNICODE.symbol('dx')})}</li>"
+                    for q in recurrence.quantities(mode))
     keys = text(_("Keys: → next, ← back, Home first, End last.") if exercise else
                 _("Keys: → next, ← back, Home first, End last. With the numbers hidden, click a value to show it."))
     return f'<section id="legend"><ul>{items}</ul><p class="keys">{keys}</p></section>'

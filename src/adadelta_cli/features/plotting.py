@@ -350,15 +350,22 @@ def plain(text: str) -> str:
 PLAIN_LIMIT = 160  # characters of a title or label: about a figure's width at the largest size
 
 
-SETTING_SYMBOLS = (("E[Δx²]₀", r"$E[\Delta x^2]_0$"), ("E[g²]₀", "$E[g^2]_0$"), ("x₀", "$x_0$"), ("ρ", r"$\rho$"),
-                   ("ε", r"$\varepsilon$"))
+def mathtext(line: str) -> str:
+    """A sentence (a ``report.Phrase``: the settings line) for a figure: its symbols (ρ, ε, x₀, E[g²]₀) in mathtext,
+    in the LATEX notation as the panels' titles write them; the rest shown as written (``plain``), cut with an
+    ellipsis past PLAIN_LIMIT characters."""
+    from adadelta_cli.formats.report import Sym, spell
+    from adadelta_cli.maths import recurrence
 
-
-def mathtext(text: str) -> str:
-    """The settings line's symbols (ρ, ε, x₀, E[g²]₀) in mathtext, as the panels' titles write them."""
-    for symbol, math in SETTING_SYMBOLS:
-        text = text.replace(symbol, math)
-    return text
+    out, room = [], PLAIN_LIMIT
+    for piece in getattr(line, "pieces", (line,)):
+        if len(piece) > room:
+            out.append(plain(piece[:max(room - 1, 0)] + "…"))
+            break
+        room -= len(piece)
+        out.append(f"${spell(recurrence.LATEX, piece.name, piece.t, prev=piece.prev)}$" if isinstance(piece, Sym)
+                   else plain(piece))
+    return "".join(out)
 
 
 def trace_figure(report: Report, title: str | None = None, *, large: bool = False):
@@ -401,7 +408,7 @@ def trace_figure(report: Report, title: str | None = None, *, large: bool = Fals
     axes[1, 1].tick_params(labelbottom=True)
     note = axes[-1, -1]
     note.axis("off")
-    note.text(0.0, 1.0, mathtext(plain(settings_text(report.settings))).replace(", ", "\n"), va="top", ha="left",
+    note.text(0.0, 1.0, mathtext(settings_text(report.settings)).replace(", ", "\n"), va="top", ha="left",
               transform=note.transAxes, fontsize="large")
     figure.suptitle(plain(title) if title else _("Adadelta, step by step"), fontsize="x-large" if not large else 24)
     return figure, drawn

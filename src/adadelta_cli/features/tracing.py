@@ -176,13 +176,14 @@ def step_document(report: render.Report, verdicts: list, digits: int, *, eg2_giv
     """A single step for people: the settings (the state before it labelled with the step's own index: x₂,
     E[Δx²]₂ for ``--t 3``), its row (g_3, η_3), its arithmetic and the verdicts of ``--expect``. ``explain``: the
     arithmetic as a document's (Markdown, LaTeX); else as lines under the table."""
-    from adadelta_cli.formats.report import Arithmetic, Document, Para
+    from adadelta_cli.formats import explain as explain_block
+    from adadelta_cli.formats.report import Document, Para
 
     t = report.first_t
     blocks = [Para(render.settings_line(report.settings, digits, before=t - 1)),
               render.trace_table(report, t=t if t > 1 else None)]
     if explain:
-        blocks.append(Arithmetic(report, digits, eg2_given=eg2_given))
+        blocks.append(explain_block.arithmetic(report, digits, eg2_given=eg2_given))
     else:
         blocks.append(Para("\n".join(step_explanation(report, digits, eg2_given=eg2_given))))
     if verdicts:

@@ -62,24 +62,36 @@ def pleasant_gradients(steps: int, seed: int) -> np.ndarray:
 def document(report: Report, hide: list[str], *, answers: bool, digits: int, meta: Meta | None = None) -> Document:
     """The sheet for people: a line for the name, the variant, what to fill in, the settings, the formulas of the
     sheet's mode (from the step description), and the table, its asked columns in bold with room to write."""
-    from adadelta_cli.formats.report import COUNT, TEXT, Column, Formulas, Para, Table, Working, WriteIn
+    from adadelta_cli.formats.report import (
+        COUNT,
+        TEXT,
+        Column,
+        Formulas,
+        Num,
+        Para,
+        Phrase,
+        Sym,
+        Table,
+        Working,
+        WriteIn,
+    )
     from adadelta_cli.maths import recurrence
 
     meta = meta or Meta()
     blocks: list[Block] = []
     if meta.name_line and not answers:
         blocks.append(WriteIn(_("Name:")))
-    names = [HEADINGS[c] for c in asked(report, hide)]
+    names = Phrase.joined(", ", [Sym(c) for c in asked(report, hide)])
     if answers:  # the key: which sheet it marks, never the students' instructions
         blocks.append(Para(key_label(meta), strong=True))
-        blocks.append(Para(_("The answers: %(columns)s; a student's value is right when it agrees with the key's to "
-                             "at least %(digits)s significant digits.") % {"columns": ", ".join(names),
-                                                                            "digits": meta.sig_digits}))
+        blocks.append(Para(Phrase(_("The answers: %(columns)s; a student's value is right when it agrees with the "
+                                    "key's to at least %(digits)s significant digits."), columns=names,
+                                  digits=meta.sig_digits)))
     else:
         if meta.variant:
             blocks.append(Para(_("Variant %(id)s") % {"id": meta.variant}))
-        blocks.append(Para(_("Fill in: %(columns)s (the other columns are given), each to at least %(digits)s "
-                             "significant digits.") % {"columns": ", ".join(names), "digits": meta.sig_digits}))
+        blocks.append(Para(Phrase(_("Fill in: %(columns)s (the other columns are given), each to at least "
+                                    "%(digits)s significant digits."), columns=names, digits=meta.sig_digits)))
     blocks += [Para(settings_text(report.settings, digits)), Formulas(recurrence.Mode.of(report.settings))]
     several = len(report.names) > 1
     shown = columns(report.settings)
@@ -99,8 +111,9 @@ def document(report: Report, hide: list[str], *, answers: bool, digits: int, met
         several = len(report.names) > 1
         for t, param, values in report.rows():
             where = f" ({param})" if several else ""
-            blocks.append(Working(_("Working, step %(t)s%(where)s: g_%(t)s = %(g)s") % {
-                "t": t, "where": where, "g": numfmt.full(values["g"])}, height=working_height(report)))
+            blocks.append(Working(Phrase(_("Working, step %(t)s%(where)s: %(g_t)s = %(g)s"), t=t, where=where,
+                                         g_t=Sym("g", t), g=Num(numfmt.full(values["g"]))),
+                                  height=working_height(report)))
     return Document(title(answers=answers), blocks, words=tuple(report.names), headed=True)
 
 

@@ -35,15 +35,12 @@ def _given_label(notation) -> str:
     return _("(given)")
 
 
-def steps(report, digits: int, indices: Sequence[int], notation=UNICODE, *, eg2_given: bool = False,
-          as_parts: bool = False):
-    """(t, parameter, substituted lines) for each row index and parameter of a trace ``report``, in ``notation``.
-    Only the rows asked for are worked out: a long trace's elided middle costs nothing."""
+def _step_data(report, indices: Sequence[int]):
+    """(t, parameter, record, previous state, settings for that parameter) for each row index and parameter."""
     import numpy as np
 
     from adadelta_cli.maths.core import FIELDS
 
-    given = _given_label(notation)
     for i in indices:
         for p, param in enumerate(report.names):
             per = _one_parameter(report.settings, p)
@@ -55,9 +52,48 @@ def steps(report, digits: int, indices: Sequence[int], notation=UNICODE, *, eg2_
                 previous = {name: float(getattr(report.steps, name)[i - 1, p]) for name in ("eg2", "x", "edx2")}
             if not report.show_g_eff:
                 record["g_eff"] = record["g"]
-            lines = recurrence.explain_step(record, previous, per, report.t_of(i), digits, notation,
-                                            eg2_given=eg2_given, given_label=given, as_parts=as_parts)
-            yield report.t_of(i), param, lines
+            yield report.t_of(i), param, record, previous, per
+
+
+def steps(report, digits: int, indices: Sequence[int], notation=UNICODE, *, eg2_given: bool = False,
+          as_parts: bool = False):
+    """(t, parameter, substituted lines) for each row index and parameter of a trace ``report``, in ``notation``.
+    Only the rows asked for are worked out: a long trace's elided middle costs nothing."""
+    given = _given_label(notation)
+    for t, param, record, previous, per in _step_data(report, indices):
+        lines = recurrence.explain_step(record, previous, per, t, digits, notation, eg2_given=eg2_given,
+                                        given_label=given, as_parts=as_parts)
+        yield t, param, lines
+
+
+class _Shown:
+    """The shown steps of a trace as ``report.Explained`` and ``report.LeftOut`` items, made as they are read
+    (each reading afresh): a long trace's worked arithmetic never held whole."""
+
+    def __init__(self, report, *, show_all: bool, eg2_given: bool) -> None:
+        self.report, self.show_all, self.eg2_given = report, show_all, eg2_given
+
+    def __iter__(self):
+        from adadelta_cli.formats.report import Explained, LeftOut
+
+        report = self.report
+        indices, left_out = explained_indices(report.steps.g.shape[0], show_all=self.show_all or bool(report.hidden))
+        several = len(report.names) > 1
+        before = None
+        for t, param, record, previous, per in _step_data(report, indices):
+            if left_out and before is not None and t > before + 1:
+                yield LeftOut(left_out_note(before + 1, t - 1))
+            before = t
+            yield Explained(heading(t, param, several=several), t, record, previous, per, self.eg2_given)
+
+
+def arithmetic(report, digits: int, *, show_all: bool = False, eg2_given: bool = False):
+    """The worked arithmetic of a trace's shown steps as a document block (``report.Arithmetic``): the steps' data,
+    made as they are written."""
+    from adadelta_cli.formats.report import Arithmetic
+
+    return Arithmetic(_Shown(report, show_all=show_all, eg2_given=eg2_given), digits,
+                      recurrence.Mode.of(report.settings), tuple(report.names), _(LEGEND))
 
 
 def heading(t: int, param: str, *, several: bool) -> str:
@@ -71,24 +107,13 @@ def left_out_note(first: int, last: int) -> str:
                                                                                             "last": last}
 
 
-def blocks(report, digits: int, *, show_all: bool = False, notation=UNICODE, eg2_given: bool = False) -> list:
-    """(heading, lines) for each step (and parameter) whose arithmetic is shown, in ``notation``, with (None,
-    [note]) where the middle of a long trace is left out: the table's own elision (--all: every step). Every
-    format's worked arithmetic (terminal, Markdown, LaTeX, the walk-through, the lesson page) reads these."""
-    return list(iter_blocks(report, digits, show_all=show_all, notation=notation, eg2_given=eg2_given))
+def blocks(report, digits: int, *, show_all: bool = False, eg2_given: bool = False) -> list:
+    """(heading, lines) in Unicode for each step (and parameter) whose arithmetic is shown, with (None, [note])
+    where the middle of a long trace is left out: the table's own elision (--all: every step); the lines
+    ``arithmetic``'s block gives every writer."""
+    from adadelta_cli.formats import writers
 
-
-def iter_blocks(report, digits: int, *, show_all: bool = False, notation=UNICODE, eg2_given: bool = False):
-    """blocks(), one at a time: a long trace's arithmetic is written as it is made."""
-    held = report.steps.g.shape[0]
-    indices, left_out = explained_indices(held, show_all=show_all or bool(report.hidden))
-    several = len(report.names) > 1
-    before = None
-    for t, param, lines in steps(report, digits, indices, notation, eg2_given=eg2_given):
-        if left_out and before is not None and t > before + 1:
-            yield None, [left_out_note(before + 1, t - 1)]
-        before = t
-        yield heading(t, param, several=several), lines
+    return list(writers.arithmetic_lines(arithmetic(report, digits, show_all=show_all, eg2_given=eg2_given)))
 
 
 def report_lines(report, digits: int = 6, notation: Notation = UNICODE, *, as_parts: bool = False) -> list:

@@ -14,33 +14,6 @@ import re
 from adadelta_cli.i18n import _, language
 from adadelta_cli.maths import recurrence
 
-# The article's notation in running text (E[g²]_t, η_t, Δx_{t−1}, x₀, ρ = 0.95, 1e-6), turned into LaTeX math.
-_BASES = {"E[Δx²]": r"E[\Delta x^2]", "E[g²]": "E[g^2]", "η": r"\eta", "Δx": r"\Delta x", "ρ": r"\rho",
-          "ε": r"\varepsilon", "g": "g", "x": "x"}
-_NOTATION = re.compile(
-    r"(?P<base>E\[Δx²\]|E\[g²\]|η|Δx|ρ|ε|(?<![\w.])[gx](?=_|[₀-₉]))(?P<index>_\{[^}]*\}|_eff(?:,[A-Za-z0-9−-]+)?|_[A-Za-z0-9−-]+|[₀-₉]+)?"
-    r"|(?P<number>(?<![\w.])-?\d+(?:\.\d+)?e[-+]?\d+(?![\w.]))|(?P<other>[−·²✓✗⋯√×])")
-_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
-_OTHER = {"−": "-", "·": r"\cdot ", "²": "^2", "✓": r"\surd", "✗": r"\times", "⋯": r"\cdots", "√": r"\surd",
-          "×": r"\times"}
-
-
-def _math(match: re.Match) -> str:
-    if match.group("number"):
-        mantissa, _e, exponent = match.group("number").partition("e")
-        return rf"${mantissa} \times 10^{{{int(exponent)}}}$"
-    if match.group("other"):
-        return f"${_OTHER[match.group('other')]}$"
-    base, index = _BASES[match.group("base")], match.group("index") or ""
-    if index[:1] in "₀₁₂₃₄₅₆₇₈₉":
-        index = index.translate(_SUBSCRIPT_DIGITS)
-    elif index.startswith("_eff"):
-        step = index[5:].replace("−", "-")
-        return rf"${base}^{{\mathrm{{eff}}}}" + (f"_{{{step}}}$" if step else "$")
-    else:
-        index = index[1:].strip("{}").replace("−", "-")
-    return f"${base}_{{{index}}}$" if index else f"${base}$"
-
 
 def text(value: str) -> str:
     """Plain text (a parameter's name, a file name) for LaTeX: ``safe.latex``, the one LaTeX escaping rule."""
@@ -49,28 +22,29 @@ def text(value: str) -> str:
     return latex(value)
 
 
-def prose(value: str) -> str:
-    """A sentence in the tool's notation (ρ = 0.95, ε = 1e-6, E[g²]₀ = 0.1, Δx_t) as LaTeX text with math; the
-    data's own pieces of a ``report.Phrase`` (a file's or a parameter's name) only escaped."""
-    pieces = getattr(value, "pieces", None)
-    if pieces is not None:
-        from adadelta_cli.formats.report import Data
+def phrase(value) -> str:
+    """A sentence as LaTeX text: its words and data escaped (``text``), its symbols (``report.Sym``) and numbers
+    (``report.Num``) set as math in the LATEX notation, each piece as it is (a plain str is words alone)."""
+    return "".join(_piece(p) for p in getattr(value, "pieces", (value,)))
 
-        return "".join(text(p) if isinstance(p, Data) else prose(str(p)) for p in pieces)
-    out, last = [], 0
-    for match in _NOTATION.finditer(value):
-        out += [text(value[last:match.start()]), _math(match)]
-        last = match.end()
-    out.append(text(value[last:]))
-    return "".join(out)
+
+def _piece(piece: str) -> str:
+    from adadelta_cli.formats import report
+
+    if isinstance(piece, report.Sym):
+        return "$" + report.spell(recurrence.LATEX, piece.name, piece.t, prev=piece.prev) + "$"
+    if isinstance(piece, report.Num):
+        mantissa, marker, exponent = piece.partition("e")
+        return "$" + recurrence.LATEX.times_ten.format(mantissa, int(exponent)) + "$" if marker else text(piece)
+    return text(piece)
 
 
 def needs_xelatex(*texts: str) -> bool:
-    """Chinese documents, and any text beyond ASCII once the notation is replaced (a parameter named 权重), are
-    compiled with xelatex (ctex), which typesets any character; pdflatex is for the rest."""
+    """Chinese documents, and any text LaTeX sets beyond ASCII (a parameter named 权重), are compiled with xelatex
+    (ctex), which typesets any character; pdflatex is for the rest. Decided from each sentence's pieces as set."""
     if language() == "zh":
         return True
-    return any(ord(c) > 127 for t in texts for c in prose(t))
+    return any(ord(c) > 127 for t in texts for c in phrase(t))
 
 
 def preamble(title: str, *, xelatex: bool) -> list[str]:
@@ -238,30 +212,34 @@ def align(lines: list[str], gap: str = "") -> list[str]:
 
 def glossary(mode: recurrence.Mode) -> list[str]:
     """What each symbol means, from the step description."""
-    items = [rf"  \item[{{${recurrence.LATEX.symbol(q.name)}$}}] {prose(_(q.meaning))}"
+    from adadelta_cli.formats.report import Phrase, Sym
+
+    items = [rf"  \item[{{${recurrence.LATEX.symbol(q.name)}$}}] {phrase(Phrase(_(q.meaning), dx=Sym('dx')))}"
              for q in recurrence.quantities(mode)]
-    items.append(rf"  \item[{{$\rho, \varepsilon, \mathit{{lr}}$}}] {prose(_('hyperparameters'))}")
+    items.append(rf"  \item[{{$\rho, \varepsilon, \mathit{{lr}}$}}] {text(_('hyperparameters'))}")
     return [r"\begin{description}", *items, r"\end{description}"]
 
 
-def explanation(report, digits: int, *, show_all: bool, eg2_given: bool = False) -> list[str]:
-    """A heading per step, then its arithmetic (explain.blocks, in LaTeX); long traces keep their first and last
-    steps (--all: every one)."""
-    return list(explanation_lines(report, digits, show_all=show_all, eg2_given=eg2_given))
+def explanation(block) -> list[str]:
+    """A ``report.Arithmetic`` block in LaTeX: a heading per step, then its arithmetic; long traces keep their first
+    and last steps (--all: every one)."""
+    return list(explanation_lines(block))
 
 
-def explanation_lines(report, digits: int, *, show_all: bool, eg2_given: bool = False):
+def explanation_lines(block):
     """explanation(), a line at a time: a long trace's arithmetic is written as it is made."""
-    from adadelta_cli.formats import explain
+    from adadelta_cli.formats.report import LeftOut
 
+    given = rf"\quad\text{{{text(_('(given)'))}}}"
     yield rf"\subsection*{{{text(_('The arithmetic of each step'))}}}"
-    yield from glossary(recurrence.Mode.of(report.settings))
-    for heading, lines in explain.iter_blocks(report, digits, show_all=show_all, notation=recurrence.LATEX,
-                                              eg2_given=eg2_given):
-        if heading is None:
-            yield r"\medskip\noindent\emph{" + text(lines[0]) + "}"
+    yield from glossary(block.mode)
+    for item in block.steps:
+        if isinstance(item, LeftOut):
+            yield r"\medskip\noindent\emph{" + text(item.text) + "}"
             continue
-        yield rf"\subsubsection*{{{text(heading)}}}"
+        lines = recurrence.explain_step(item.record, item.previous, item.settings, item.t, block.digits,
+                                        recurrence.LATEX, eg2_given=item.eg2_given, given_label=given)
+        yield rf"\subsubsection*{{{phrase(item.heading)}}}"
         yield from align([equation_lines(line) for line in lines], gap="[1ex]")
 
 

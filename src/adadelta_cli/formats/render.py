@@ -77,26 +77,28 @@ NONFINITE_TEXT = {"csv": ("nan", "inf", "-inf"), "json": ('"NaN"', '"Infinity"',
 VERDICT_HEADINGS = (N_("quantity"), N_("written"), N_("verdict"), N_("computed"), N_("note"))
 
 
-SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
 def settings_text(settings: dict, digits: int = 6, *, before: int = 0) -> str:
     """The settings in force, as given (never rounded to ``digits``, never longer than they are): ρ = 0.95,
-    ε = 1e-6, lr = 1, x₀ = 0 ... ``before``: the index of the state they start from (x₂ for a step 3)."""
-    index = str(before).translate(SUBSCRIPT_DIGITS)
+    ε = 1e-6, lr = 1, x₀ = 0 ... ``before``: the index of the state they start from (x₂ for a step 3). A
+    ``report.Phrase``: its symbols and numbers kept apart, for each writer's notation."""
+    from adadelta_cli.formats.report import Num, Phrase, Sym
 
     def num(v):
-        return ", ".join(numfmt.given(u) for u in v) if isinstance(v, list) else numfmt.given(v)
+        return Phrase.joined(", ", [Num(numfmt.given(u)) for u in v]) if isinstance(v, list) else Num(numfmt.given(v))
 
-    parts = [f"ρ = {num(settings['rho'])}", f"ε = {num(settings['eps'])}", f"lr = {num(settings['lr'])}",
-             f"x{index} = {num(settings['x0'])}"]
+    def equals(symbol, value):
+        return Phrase("%(symbol)s = %(value)s", symbol=symbol, value=num(value))
+
+    parts = [equals(Sym("rho"), settings["rho"]), equals(Sym("eps"), settings["eps"]),
+             Phrase("lr = %(value)s", value=num(settings["lr"])),
+             equals(Sym("x", before, compact=True), settings["x0"])]
     if settings.get("eg2_init"):
-        parts.append(f"E[g²]{index} = {num(settings['eg2_init'])}")
+        parts.append(equals(Sym("eg2", before, compact=True), settings["eg2_init"]))
     if settings.get("edx2_init"):
-        parts.append(f"E[Δx²]{index} = {num(settings['edx2_init'])}")
+        parts.append(equals(Sym("edx2", before, compact=True), settings["edx2_init"]))
     if settings.get("weight_decay"):
         mode = MODES[settings["weight_decay_mode"]]  # apart: Babel before 2.19 takes the key inside _() for a message
-        parts.append(_("weight decay = %(wd)s (%(mode)s)") % {"wd": num(settings["weight_decay"]), "mode": _(mode)})
+        parts.append(Phrase(_("weight decay = %(wd)s (%(mode)s)"), wd=num(settings["weight_decay"]), mode=_(mode)))
     if settings.get("maximize"):
         parts.append(_("maximize"))
     if settings.get("dtype", "float64") != "float64":
@@ -106,20 +108,24 @@ def settings_text(settings: dict, digits: int = 6, *, before: int = 0) -> str:
     if settings.get("subnormals", "keep") != "keep":
         parts.append(_("subnormals flushed to zero"))
     if settings.get("hyper_float32"):
-        parts.append(_("%(names)s held in float32") % {"names": ", ".join(
-            HYPER_SYMBOLS.get(name, name) for name in settings["hyper_float32"].split(","))})
+        names = [Sym(name) if name in ("rho", "eps") else HYPER_SYMBOLS.get(name, name)
+                 for name in settings["hyper_float32"].split(",")]
+        parts.append(Phrase(_("%(names)s held in float32"), names=Phrase.joined(", ", names)))
     if settings.get("rate_eg2", "current") != "current":
-        parts.append(_("η divides by E[g²]_{t−1} (TensorFlow.js), not E[g²]_t"))
+        parts.append(Phrase(_("%(eta)s divides by %(eg2_prev)s (TensorFlow.js), not %(eg2)s"), eta=Sym("eta", None),
+                            eg2_prev=Sym("eg2", prev=True), eg2=Sym("eg2")))
     if settings.get("nonfinite", "stop") != "stop":
         parts.append(_("non-finite values carried on"))
     if settings.get("preset"):
-        parts.append(_("preset %(name)s") % {"name": settings["preset"]})
-    return ", ".join(parts)
+        parts.append(Phrase(_("preset %(name)s"), name=settings["preset"]))
+    return Phrase.joined(", ", parts)
 
 
 def settings_line(settings: dict, digits: int = 6, *, before: int = 0) -> str:
     """The table's title: Adadelta: ρ = 0.95, ε = 1e-6, lr = 1, x₀ = 0 ..."""
-    return _("Adadelta: %(settings)s") % {"settings": settings_text(settings, digits, before=before)}
+    from adadelta_cli.formats.report import Phrase
+
+    return Phrase(_("Adadelta: %(settings)s"), settings=settings_text(settings, digits, before=before))
 
 
 def json_tail() -> str:
@@ -352,11 +358,12 @@ def document(report: Report, digits: int = 6, *, show_all: bool = False, explain
     arithmetic (the first and last steps of a long trace unless ``show_all``). ``every_row``: the table holds every
     step held (a document to print, Markdown or LaTeX). The settings line stands above the table, not as its title,
     so that it is never wrapped to the table's width."""
-    from adadelta_cli.formats.report import Arithmetic, Document, Para
+    from adadelta_cli.formats import explain as explaining
+    from adadelta_cli.formats.report import Document, Para
 
     blocks = [Para(settings_line(report.settings, digits)), trace_table(report, show_all=show_all or every_row)]
     if explain:
-        blocks.append(Arithmetic(report, digits, show_all, eg2_given))
+        blocks.append(explaining.arithmetic(report, digits, show_all=show_all, eg2_given=eg2_given))
     return Document(title or _("Adadelta trace"), blocks, words=tuple(report.names))
 
 
@@ -367,23 +374,44 @@ VERDICT_MARKS = {"right": N_("✓ right"), "right_given": N_("✓ right"), "wron
 
 def verdict_note(v) -> str:
     """What to say beside a verdict: the earlier values it rests on, a rounding, the likely slip, the student's own
-    value."""
-    parts = []
+    value (a ``report.Phrase``: the symbols and numbers apart)."""
+    from adadelta_cli.formats.report import Num, Phrase
+
+    parts: list = []
     if v.status == "given" and getattr(v, "changed", False):
-        parts.append(_("changed: the sheet gave %(value)s (not scored; what follows rests on the value written)")
-                     % {"value": numfmt.sig(v.computed)})
+        parts.append(Phrase(_("changed: the sheet gave %(value)s (not scored; what follows rests on the value "
+                              "written)"), value=Num(numfmt.sig(v.computed))))
     if v.status == "right_given" or (v.status == "too_few" and v.given):
-        parts.append(_("given your %(values)s") % {"values": ", ".join(v.given)})
+        parts.append(Phrase(_("given your %(values)s"), values=Phrase.joined(", ", [_symbol(g, v.t) for g in v.given])))
     if v.status == "unreadable":
         parts.append(v.rounding or "")
     if v.status == "wrong":
         if v.rounding:
             parts.append(v.rounding)
         if v.slip:
-            parts.append(_("likely slip: %(slip)s") % {"slip": v.slip})
+            parts.append(Phrase(_("likely slip: %(slip)s"), slip=v.slip))
         if v.own is not None:
-            parts.append(_("from your own earlier values: %(value)s") % {"value": numfmt.sig(v.own)})
-    return "; ".join(parts)
+            parts.append(Phrase(_("from your own earlier values: %(value)s"), value=Num(numfmt.sig(v.own))))
+    return Phrase.joined("; ", parts)
+
+
+def _quantity(name: str, t: int):
+    """A verdict's quantity as a symbol: η_3; E[Δx²]_2 for edx2_prev at step 3."""
+    from adadelta_cli.formats.report import Sym
+
+    return Sym("edx2", t, prev=True) if name == "edx2_prev" else Sym(name, t)
+
+
+def _symbol(label: str, t: int):
+    """The symbol of a verdict's ``given`` label (marking keeps them as their Unicode spelling: η_3), found among
+    the notation's own symbols at step t or t − 1 (else the label as it is)."""
+    from adadelta_cli.formats.report import Sym
+
+    for name in recurrence.ORDER:
+        for step in (t, t - 1):
+            if recurrence.UNICODE.symbol(name, step) == label:
+                return Sym(name, step)
+    return label
 
 
 VERDICT_STYLES = {"right": "green", "right_given": "green", "wrong": "bold red", "too_few": "bold red",
@@ -397,10 +425,10 @@ def verdict_table(verdicts, digits: int = 6, *, several: bool = False, title: st
     quantity, written, verdict, computed, note = VERDICT_HEADINGS
     columns = [Column("t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if several else [])
     # The note wraps at words; everything else keeps to one line (the verdicts are short, to leave it room).
-    columns += [Column("quantity", _(quantity), kind=TEXT, prose=True), Column("written", _(written)),
+    columns += [Column("quantity", _(quantity), kind=TEXT), Column("written", _(written)),
                 Column("verdict", _(verdict), kind=TEXT), Column("computed", _(computed), room=8),
-                Column("note", _(note), kind=TEXT, wrap=True, prose=True)]
+                Column("note", _(note), kind=TEXT, wrap=True)]
     rows = [[v.t] + ([v.param] if several else []) + [
-        v.label, v.written or "", Styled(_(VERDICT_MARKS[v.status]), VERDICT_STYLES[v.status]),
+        _quantity(v.name, v.t), v.written or "", Styled(_(VERDICT_MARKS[v.status]), VERDICT_STYLES[v.status]),
         v.computed if v.status in ("wrong", "too_few") else None, verdict_note(v)] for v in verdicts]
     return Table(columns, rows, title=title)

@@ -27,13 +27,18 @@ NUMBER, TEXT, COUNT = "number", "text", "count"
 
 
 class Phrase(str):
-    """A sentence of the tool's words (in its notation: ρ, E[g²]_t) with values from the data (a file's, a
-    student's, a parameter's name) kept apart as ``pieces``, so that no writer reads the data as notation: a file
-    ``x_1.csv`` stays text in LaTeX. It is the whole sentence as a str for every writer that needs no more.
+    """A sentence of the tool's words with its symbols, numbers and data kept apart as ``pieces``: a symbol of the
+    notation (:class:`Sym`: η_t, x₀), a number (:class:`Num`: 1e-6), text from the data (:class:`Data`: a file's,
+    a student's, a parameter's name). Each writer spells each piece in its own notation (LaTeX sets η_t as
+    ``$\\eta_{t}$``, 1e-6 as ``$1 \\times 10^{-6}$``, escapes a file ``x_1.csv``); the whole sentence, in Unicode,
+    is the str, for every writer that needs no more. A value that is itself a piece or a Phrase is kept as such;
+    any other is data.
 
     >>> p = Phrase("Checking %(source)s", source="x_1.csv")
     >>> str(p), p.pieces
     ('Checking x_1.csv', ('Checking ', Data('x_1.csv')))
+    >>> Phrase("%(rho)s = %(value)s", rho=Sym("rho"), value=Num("1e-6")).pieces
+    (Sym('ρ'), ' = ', Num('1e-6'))
     """
 
     pieces: tuple
@@ -44,7 +49,7 @@ class Phrase(str):
         pieces: list = []
         last = 0
         for match in re.finditer(r"%\((\w+)\)([sd])", template):
-            pieces += [template[last:match.start()], Data(str(values[match.group(1)]))]
+            pieces += [template[last:match.start()], *_pieces(values[match.group(1)])]
             last = match.end()
         pieces.append(template[last:])
         self = super().__new__(cls, template % values)
@@ -52,14 +57,23 @@ class Phrase(str):
         return self
 
     @classmethod
-    def joined(cls, separator: str, phrases: list) -> Phrase:
-        """The phrases one after another, ``separator`` between them, each one's data still apart."""
+    def joined(cls, separator: str, phrases: Iterable) -> Phrase:
+        """The phrases (or pieces) one after another, ``separator`` between them, each one's pieces still apart."""
+        phrases = list(phrases)
         joined = super().__new__(cls, separator.join(phrases))
         pieces: list = []
         for i, phrase in enumerate(phrases):
-            pieces += ([separator] if i else []) + list(getattr(phrase, "pieces", (str(phrase),)))
+            pieces += ([separator] if i else []) + list(getattr(phrase, "pieces", (phrase,)))
         joined.pieces = tuple(p for p in pieces if p)
         return joined
+
+
+def _pieces(value) -> tuple:
+    if isinstance(value, Phrase):
+        return value.pieces
+    if isinstance(value, (Sym, Num, Data)):
+        return (value,)
+    return (Data(str(value)),)
 
 
 class Data(str):
@@ -67,6 +81,76 @@ class Data(str):
 
     def __repr__(self) -> str:
         return f"Data({str.__repr__(self)})"
+
+
+class Sym(str):
+    """A symbol of the recurrence's notation in a Phrase: a quantity (``recurrence.UNICODE.symbols``' names: eg2,
+    dx, ...) at step ``t`` (an int, "t", or None: the symbol without an index, E[g²]), ``prev`` its index less one
+    (E[g²]_{t−1}); or a hyperparameter (rho, eps). ``compact``: a step number as subscript digits (x₀, the settings
+    line's). Each writer spells it in its notation; the str is the Unicode spelling.
+
+    >>> Sym("eg2", 0, compact=True), Sym("eta", 3), Sym("eg2", prev=True), Sym("dx", None), Sym("eps")
+    (Sym('E[g²]₀'), Sym('η_3'), Sym('E[g²]_{t−1}'), Sym('Δx'), Sym('ε'))
+    """
+
+    name: str
+    t: int | str | None
+    prev: bool
+    compact: bool
+
+    def __new__(cls, name: str, t: int | str | None = "t", *, prev: bool = False, compact: bool = False):
+        from adadelta_cli.maths import recurrence
+
+        # In a sentence, t − 1 takes a minus sign (E[g²]_{t−1}), as every message writes it.
+        text = spell(recurrence.UNICODE, name, t, prev=prev, compact=compact).replace("t-1}", "t−1}")
+        self = super().__new__(cls, text)
+        self.name, self.t, self.prev, self.compact = name, t, prev, compact
+        return self
+
+    def __repr__(self) -> str:
+        return f"Sym({str.__repr__(self)})"
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def spell(notation, name: str, t: int | str | None = "t", *, prev: bool = False, compact: bool = False) -> str:
+    """A symbol in ``notation`` (``recurrence.UNICODE``, ``LATEX``): a hyperparameter, or a quantity at step ``t``
+    (None: no index; ``compact``: a Unicode step number as subscript digits, x₀)."""
+    if name in notation.hypers:
+        return notation.hypers[name]
+    if t is None:
+        return notation.symbols[name].split("{i}")[0].rstrip("_,{")
+    if compact and isinstance(t, int) and "_{i}" in notation.symbols[name]:
+        return notation.symbols[name].replace("_{i}", str(t).translate(_SUBSCRIPTS))
+    return notation.symbol(name, t, prev=prev)
+
+
+def symbols() -> dict:
+    """The placeholders a message may use for the recurrence's symbols, each a Sym: ``%(eg2_t)s`` E[g²]_t,
+    ``%(eg2_prev)s`` E[g²]_{t−1}, ``%(eg2_0)s`` E[g²]_0, ``%(eg2)s`` E[g²] (no index), and so for g, g_eff, eta, dx,
+    edx2 and x; ``%(rho)s`` and ``%(eps)s``.
+
+    >>> Phrase("%(dx_t)s = −%(eta_t)s·%(g_t)s", **symbols())
+    'Δx_t = −η_t·g_t'
+    """
+    if not _SYMBOLS:
+        for name in ("g", "g_eff", "eg2", "eta", "dx", "edx2", "x"):
+            _SYMBOLS.update({f"{name}_t": Sym(name), f"{name}_prev": Sym(name, prev=True), f"{name}_0": Sym(name, 0),
+                             name: Sym(name, None)})
+        _SYMBOLS.update(rho=Sym("rho"), eps=Sym("eps"))
+    return _SYMBOLS
+
+
+_SYMBOLS: dict = {}
+
+
+class Num(str):
+    """A number in a Phrase, as its text (numfmt's: 0.95, 1e-6, -9.98004e-7): LaTeX sets an exponent as a power of
+    ten."""
+
+    def __repr__(self) -> str:
+        return f"Num({str.__repr__(self)})"
 
 
 # The elision rule of every table for people: a long trace shows its first and last steps, a Gap between them.
@@ -100,7 +184,7 @@ class Column:
     notation) and ``latex`` the same in LaTeX math (None: the heading is set as text)."""
 
     key: str
-    heading: str | None = None
+    heading: str | None = None  # a Phrase where it holds symbols (x_t A)
     latex: str | None = None
     kind: str = NUMBER  # NUMBER (significant digits), COUNT (an integer: t), TEXT (from the data or the program)
     spell: Callable[[float, int], str] | None = None  # how people read a number here (default numfmt.sig)
@@ -108,7 +192,6 @@ class Column:
     room: int = 0  # at least this wide (terminal characters), to write in
     wrap: bool = False  # long text wraps at words (a note); every other column keeps to one line
     group: str | None = None  # columns kept side by side when a wide table is shown in parts
-    prose: bool = False  # TEXT of the program's own, in the article's notation (LaTeX sets η_t as math); else data
 
     @property
     def title(self) -> str:
@@ -180,15 +263,37 @@ class Formulas:
 
 
 @dataclass(eq=False, repr=False)
-class Arithmetic:
-    """Each shown step's arithmetic with its numbers (``trace --explain``, ``step``): a ``render.Report`` and what
-    to show of it; each writer spells it in its own notation."""
+class Explained:
+    """One shown step's (and parameter's) arithmetic as data: its heading, the step's values (``record``), the
+    state before it (``previous``: eg2, edx2, x), the settings as this parameter sees them; each writer spells the
+    lines in its notation (``recurrence.explain_step``)."""
 
-    report: Any
-    digits: int
-    show_all: bool = False
+    heading: str
+    t: int
+    record: dict
+    previous: dict
+    settings: dict
     eg2_given: bool = False
-    legend: bool = True
+
+
+@dataclass(eq=False, repr=False)
+class LeftOut:
+    """Where the worked arithmetic leaves out the middle of a long trace: what to say there."""
+
+    text: str
+
+
+@dataclass(eq=False, repr=False)
+class Arithmetic:
+    """Each shown step's arithmetic with its numbers (``trace --explain``, ``step``): ``steps`` holds Explained and
+    LeftOut items in order; it may be lazy (a long trace's made as they are written, read again for each writing),
+    so that memory stays that of a step."""
+
+    steps: Iterable
+    digits: int
+    mode: Any  # recurrence.Mode: the glossary's symbols
+    names: tuple[str, ...] = ()  # the parameters' names (a Markdown fence must outrun their backticks)
+    legend: str | None = None  # the symbols' meanings, for the terminal and Markdown
 
 
 # What a document holds, in order ("" is a blank line between two parts).

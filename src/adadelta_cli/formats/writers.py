@@ -27,6 +27,7 @@ from adadelta_cli.formats.report import (
     Formulas,
     Gap,
     Heading,
+    LeftOut,
     Para,
     Records,
     Styled,
@@ -64,10 +65,8 @@ def latex_cell(value, column: Column, digits: int) -> str:
 
     if value is None:
         return ""
-    if isinstance(value, Styled) or (isinstance(value, str) and column.prose):
-        return latexdoc.prose(value.text if isinstance(value, Styled) else value)
-    if isinstance(value, str):
-        return latexdoc.text(value)
+    if isinstance(value, (Styled, str)):
+        return latexdoc.phrase(value.text if isinstance(value, Styled) else value)
     if column.kind == COUNT or isinstance(value, (bool, int)):
         return f"${value}$"
     value = float(value)
@@ -111,6 +110,11 @@ def _numeric(column: Column) -> bool:
 
 def _lines(text: str) -> list[str]:
     return text.split("\n")
+
+
+def _phrase_lines(text: str) -> list[str]:
+    """A paragraph's lines: a one-line Phrase whole, its pieces kept."""
+    return _lines(text) if "\n" in text else [text]
 
 
 # --- A terminal -------------------------------------------------------------------------------------------------
@@ -290,17 +294,26 @@ def formula_lines(mode, notation=None) -> list[str]:
     return [q.equation(mode, notation) for q in recurrence.quantities(mode)]
 
 
+def arithmetic_lines(block: Arithmetic):
+    """The worked arithmetic in Unicode: (heading, lines) per shown step, (None, [note]) where steps are left out."""
+    from adadelta_cli.maths import recurrence
+
+    for item in block.steps:
+        if isinstance(item, LeftOut):
+            yield None, [item.text]
+            continue
+        yield item.heading, recurrence.explain_step(item.record, item.previous, item.settings, item.t, block.digits,
+                                                    eg2_given=item.eg2_given, given_label=_("(given)"))
+
+
 def _arithmetic_texts(block: Arithmetic):
     """The worked arithmetic as lines of Text, made one step at a time."""
     from rich.text import Text
 
-    from adadelta_cli.formats import explain as explaining
-
     if block.legend:
-        yield Text(_(explaining.LEGEND), style="dim")
+        yield Text(block.legend, style="dim")
         yield Text("")
-    for heading, lines in explaining.iter_blocks(block.report, block.digits, show_all=block.show_all,
-                                                 eg2_given=block.eg2_given):
+    for heading, lines in arithmetic_lines(block):
         if heading is None:
             yield Text(lines[0], style="dim italic")
             yield Text("")
@@ -398,13 +411,11 @@ def _markdown_lines(doc: Document, digits: int):
 def _explanation_block(block: Arithmetic):
     """The worked arithmetic as a fenced code block, a line at a time: the fence is longer than any run of
     backticks the text can hold (they can come only from the parameters' names)."""
-    from adadelta_cli.formats import explain
-
-    report = block.report
-    fence = "`" * max([3] + [len(run) + 1 for name in report.names for run in re.findall("`+", name)])
+    fence = "`" * max([3] + [len(run) + 1 for name in block.names for run in re.findall("`+", name)])
     yield f"{fence}text"
-    yield _(explain.LEGEND)
-    for heading, lines in explain.iter_blocks(report, block.digits, show_all=block.show_all, eg2_given=block.eg2_given):
+    if block.legend:
+        yield block.legend
+    for heading, lines in arithmetic_lines(block):
         yield ""
         yield lines[0] if heading is None else "\n".join([heading] + [f"  {line}" for line in lines])
     yield fence
@@ -472,7 +483,7 @@ def latex_body(doc: Document, digits: int = 6) -> tuple[list[str], list[str]]:
     for block in doc.blocks:
         if isinstance(block, Para):
             texts.append(block.text)
-            text = r" \\ ".join(latexdoc.prose(line) for line in _lines(block.text))
+            text = r" \\ ".join(latexdoc.phrase(line) for line in _phrase_lines(block.text))
             text = rf"\textbf{{{text}}}" if block.strong else rf"\emph{{{text}}}" if block.quiet else text
             if block.code is not None:
                 texts.append(block.code)
@@ -483,14 +494,14 @@ def latex_body(doc: Document, digits: int = 6) -> tuple[list[str], list[str]]:
             body += [r"\noindent " + latexdoc.text(block.label) + r" \rule{9cm}{0.4pt}", r"\bigskip", ""]
         elif isinstance(block, Working):
             texts.append(block.label)
-            body += [r"\par\noindent\begin{minipage}{\linewidth}" + latexdoc.prose(block.label) + r"\par\smallskip",
+            body += [r"\par\noindent\begin{minipage}{\linewidth}" + latexdoc.phrase(block.label) + r"\par\smallskip",
                      # An empty frame: a strut as high as the room, a rule as wide as the line (less the frame).
                      rf"\noindent\fbox{{\rule{{0pt}}{{{block.height:.1f}cm}}"
                      r"\rule{\dimexpr\linewidth-2\fboxsep-2\fboxrule\relax}{0pt}}\end{minipage}", r"\medskip", ""]
         elif isinstance(block, Heading):
             texts.append(block.text)
             command = {1: "section", 2: "subsection"}.get(block.level, "subsubsection")
-            body += [rf"\{command}*{{\raggedright {latexdoc.prose(block.text)}}}", ""]
+            body += [rf"\{command}*{{\raggedright {latexdoc.phrase(block.text)}}}", ""]
         elif isinstance(block, Formulas):
             body += [*latexdoc.align(latexdoc.formulas(block.mode)), ""]
         elif isinstance(block, Table):
@@ -498,7 +509,7 @@ def latex_body(doc: Document, digits: int = 6) -> tuple[list[str], list[str]]:
                                                         for v in row if isinstance(v, str))]
             body += latex_table(block, digits) + [""]
         elif isinstance(block, Arithmetic):
-            body += latexdoc.explanation(block.report, block.digits, show_all=block.show_all, eg2_given=block.eg2_given)
+            body += latexdoc.explanation(block)
     return body, texts
 
 
@@ -507,7 +518,7 @@ def _latex_heading(c: Column) -> str:
 
     if c.latex is None and c.kind == COUNT:
         return f"${latexdoc.text(c.title)}$"
-    return f"${c.latex}$" if c.latex is not None else latexdoc.prose(c.title)
+    return f"${c.latex}$" if c.latex is not None else latexdoc.phrase(c.title)
 
 
 def _latex_rows(t: Table, digits: int) -> list[list[str]]:
@@ -563,7 +574,7 @@ def _latex_table_lines(t: Table, headings: list[str], widths: list[float], rows)
         groups = latexdoc.column_groups(widths, keys=keys)
     rule = "|" if t.ruled else ""
     if t.title:
-        yield r"\noindent\textbf{" + latexdoc.prose(t.title) + r"}\par\nopagebreak"
+        yield r"\noindent\textbf{" + latexdoc.phrase(t.title) + r"}\par\nopagebreak"
     sizes = [latexdoc.font_for_widths([widths[i] for i in group]) for group in groups]
     size = max(sizes, key=[s for s, _scale in latexdoc.SIZES].index)  # every part in one size: the smallest needed
     for n, group in enumerate(groups):
@@ -625,8 +636,7 @@ def _latex_body_lines(doc: Document, digits: int):
             yield from latex_table_lines(block, digits)
             yield ""
         elif isinstance(block, Arithmetic):
-            yield from latexdoc.explanation_lines(block.report, block.digits, show_all=block.show_all,
-                                                  eg2_given=block.eg2_given)
+            yield from latexdoc.explanation_lines(block)
         else:
             yield from latex_body(Document(doc.title, [block]), digits)[0]
 

@@ -82,16 +82,17 @@ def diagnosis_line(entries: list, verdicts: list[Verdict]) -> str:
         return ""
     total = sum(v.status == WRONG for v in verdicts)
     first, rest = entries[0], entries[1:]
-    if len(first.cells) == total:
-        head = _("the wrong cells follow from %(what)s") % {"what": first.text}
+    if len(first.cells) == total:  # (Phrases: each slip's symbols kept apart, for LaTeX)
+        head = Phrase(_("the wrong cells follow from %(what)s"), what=first.text)
     elif 2 * len(first.cells) > total:
-        head = _("most of the wrong cells (%(count)d of %(total)d) follow from %(what)s") % {
-            "count": len(first.cells), "total": total, "what": first.text}
+        head = Phrase(_("most of the wrong cells (%(count)d of %(total)d) follow from %(what)s"),
+                      count=len(first.cells), total=total, what=first.text)
     else:
-        parts = [_("%(count)d from %(what)s") % {"count": len(e.cells), "what": e.text} for e in entries]
-        return _("Diagnosis of the %(total)d wrong cells: %(parts)s.") % {"total": total, "parts": "; ".join(parts)}
-    tail = [_("%(count)d from %(what)s") % {"count": len(e.cells), "what": e.text} for e in rest]
-    return _("Diagnosis: %(text)s") % {"text": "; ".join([head, *tail]) + "."}
+        parts = [Phrase(_("%(count)d from %(what)s"), count=len(e.cells), what=e.text) for e in entries]
+        return Phrase(_("Diagnosis of the %(total)d wrong cells: %(parts)s."), total=total,
+                      parts=Phrase.joined("; ", parts))
+    tail = [Phrase(_("%(count)d from %(what)s"), count=len(e.cells), what=e.text) for e in rest]
+    return Phrase(_("Diagnosis: %(text)s"), text=Phrase.joined("", [Phrase.joined("; ", [head, *tail]), "."]))
 
 
 def sheet_paths(items: list[str]) -> list[str]:

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 
 from adadelta_cli import numfmt
+from adadelta_cli.formats.report import Num, Phrase, symbols
 from adadelta_cli.i18n import N_, _
 from adadelta_cli.maths import recurrence as rec
 
@@ -78,17 +79,17 @@ def _edx2_now(mode: rec.Mode) -> rec.Node:
 
 
 RHO_SWAPPED = N_("ρ and 1−ρ swapped")
-ORDERING_BUG = N_("E[Δx²]_t used where E[Δx²]_{t−1} belongs (the update order of TensorFlow 1.0, tensorflow#9058)")
-STALE_EDX2 = N_("E[Δx²] updated with the previous step's Δx_{t−1} before η_t reads it (E[Δx²]_t where E[Δx²]_{t−1} "
-                "belongs)")
-LR_BEFORE = N_("lr applied before the accumulator (E[Δx²] takes the unscaled Δx_t; lr scales only the step applied "
-               "to x)")
+ORDERING_BUG = N_("%(edx2_t)s used where %(edx2_prev)s belongs (the update order of TensorFlow 1.0, tensorflow#9058)")
+STALE_EDX2 = N_("%(edx2)s updated with the previous step's %(dx_prev)s before %(eta_t)s reads it (%(edx2_t)s where "
+                "%(edx2_prev)s belongs)")
+LR_BEFORE = N_("lr applied before the accumulator (%(edx2)s takes the unscaled %(dx_t)s; lr scales only the step "
+               "applied to x)")
 EPS_LEFT_OUT = N_("ε left out")
 
 CATALOGUE: tuple[Misconception, ...] = (
-    Misconception("sign_dx", N_("the sign: Δx_t = −η_t·g_t"), FORMULA, ("dx",),
+    Misconception("sign_dx", N_("the sign: %(dx_t)s = −%(eta_t)s·%(g_t)s"), FORMULA, ("dx",),
                   lambda n, mode: n.a if isinstance(n, rec.Neg) else None, "Zeiler 2012, Algorithm 1, line 5"),
-    Misconception("x_sign", N_("the sign: x_t = x_{t−1} + lr·Δx_t"), FORMULA, ("x",),
+    Misconception("x_sign", N_("the sign: %(x_t)s = %(x_prev)s + lr·%(dx_t)s"), FORMULA, ("x",),
                   lambda n, mode: rec.Sub(n.a, n.b) if isinstance(n, rec.Add) and _is_sym(n.a, "x", prev=True)
                   else None, "Zeiler 2012, Algorithm 1, line 7"),
     Misconception("eps_dropped", EPS_LEFT_OUT, FORMULA, ("eta",),
@@ -109,22 +110,22 @@ CATALOGUE: tuple[Misconception, ...] = (
                   if _is_hyper(n, "rho") else None),
     Misconception("wrong_rho", N_("ρ = %(value)s%(whose)s instead of %(right)s"), SETTING),
     Misconception("wrong_eps", N_("ε = %(value)s%(whose)s instead of %(right)s"), SETTING),
-    Misconception("eg2_previous", N_("E[g²]_{t−1} used where E[g²]_t belongs (as TensorFlow.js does)"), FORMULA,
+    Misconception("eg2_previous", N_("%(eg2_prev)s used where %(eg2_t)s belongs (as TensorFlow.js does)"), FORMULA,
                   ("eta",), lambda n, mode: rec.Sym("eg2", prev=True) if _is_sym(n, "eg2", prev=False) else None,
                   "TensorFlow.js tf.train.adadelta"),
     # The mirror, on a sheet of TensorFlow.js's order: Algorithm 1's E[g²]_t where the framework reads E[g²]_{t−1}.
-    Misconception("eg2_current", N_("E[g²]_t used where TensorFlow.js reads E[g²]_{t−1} (Algorithm 1's order)"),
+    Misconception("eg2_current", N_("%(eg2_t)s used where TensorFlow.js reads %(eg2_prev)s (Algorithm 1's order)"),
                   FORMULA, ("eta",), lambda n, mode: rec.Sym("eg2") if _is_sym(n, "eg2", prev=True) else None,
                   "Zeiler 2012, Algorithm 1"),
-    Misconception("edx2_not_updated", N_("E[Δx²] never updated (it stays at E[Δx²]_0; the article never states its "
-                                         "update)"), FORMULA, ("edx2",),
+    Misconception("edx2_not_updated", N_("%(edx2)s never updated (it stays at %(edx2_0)s; the article never states "
+                                         "its update)"), FORMULA, ("edx2",),
                   lambda n, mode: rec.Sym("edx2", prev=True) if isinstance(n, rec.Add) else None,
                   "the article states no E[Δx²] update"),
     Misconception("edx2_current", ORDERING_BUG, FORMULA, ("eta",),
                   lambda n, mode: _edx2_now(mode) if _is_sym(n, "edx2", prev=True) else None, "tensorflow#9058"),
-    Misconception("g_not_squared", N_("g_t not squared"), FORMULA, ("eg2",),
+    Misconception("g_not_squared", N_("%(g_t)s not squared"), FORMULA, ("eg2",),
                   lambda n, mode: n.a if isinstance(n, rec.Square) else None),
-    Misconception("edx2_accumulates_g2", N_("g² accumulated into E[Δx²] (it averages the squared updates Δx_t²)"),
+    Misconception("edx2_accumulates_g2", N_("g² accumulated into %(edx2)s (it averages the squared updates %(dx_t)s²)"),
                   FORMULA, ("edx2",), lambda n, mode: _gradient(mode) if _is_sym(n, "dx") else None),
     Misconception("lr_in_accumulator", LR_BEFORE, FORMULA, ("edx2",),
                   lambda n, mode: rec.Mul(rec.Hyper("lr"), n) if _is_sym(n, "dx") else None, lr_only=True),
@@ -136,10 +137,10 @@ CATALOGUE: tuple[Misconception, ...] = (
     Misconception("power_of_ten", N_("a power-of-ten slip (%(times)s)"), HABIT),
     Misconception("edx2_stale", STALE_EDX2, FORMULA, ("eta", "edx2"),
                   lambda n, mode: rec.Sym("dx", prev=True) if _is_sym(n, "dx", prev=False) else None),
-    Misconception("eg2_decay_dropped", N_("the ρ·E[g²]_{t−1} term left out"), FORMULA, ("eg2",),
+    Misconception("eg2_decay_dropped", N_("the ρ·%(eg2_prev)s term left out"), FORMULA, ("eg2",),
                   lambda n, mode: n.b if isinstance(n, rec.Add) and isinstance(n.a, rec.Mul)
                   and _is_hyper(n.a.a, "rho") else None),
-    Misconception("dx_not_squared", N_("Δx_t not squared"), FORMULA, ("edx2",),
+    Misconception("dx_not_squared", N_("%(dx_t)s not squared"), FORMULA, ("edx2",),
                   lambda n, mode: n.a if isinstance(n, rec.Square) else None),
     Misconception("lr_dropped", N_("the learning rate left out"), FORMULA, ("x",),
                   lambda n, mode: rec.ONE if _is_hyper(n, "lr") else None, lr_only=True),
@@ -236,15 +237,15 @@ def text_of(h: Hypothesis, mid: str, settings) -> str:
         key = "rho" if mid == "wrong_rho" else "eps"
         whose = [name for name, preset in PRESETS.items() if preset.get(key) == value and name != "article"]
         whose_text = _(" (the default of %(presets)s)") % {"presets": ", ".join(whose[:3])} if whose else ""
-        return _(BY_ID[mid].text) % {"value": numfmt.sig(value), "whose": whose_text,
-                                     "right": numfmt.sig(getattr(settings, key))}
+        return Phrase(_(BY_ID[mid].text), value=Num(numfmt.sig(value)), whose=whose_text,
+                      right=Num(numfmt.sig(getattr(settings, key))))
     if mid == "early_rounding" and value is not None:
         if value[0] == "part":
             return _("a value rounded too early, part way through a formula")
         how = _("to %(n)d significant digits") if value[0] == "sig" else _("to %(n)d decimal places")
-        return _(BY_ID[mid].text) % {"how": how % {"n": value[1]}}
+        return Phrase(_(BY_ID[mid].text), how=how % {"n": value[1]})
     if mid == "power_of_ten":
         return _("a power-of-ten slip (one value 10× or 1/10 of what it should be, carried on)")
     if mid == "float32" and settings.dtype == "float32":
         return _("float32 arithmetic in another order of operations than PyTorch's (within a few float32 units)")
-    return _(BY_ID[mid].text)
+    return Phrase(_(BY_ID[mid].text), **symbols())

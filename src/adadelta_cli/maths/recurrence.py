@@ -328,7 +328,7 @@ QUANTITIES: tuple[Quantity, ...] = (
     Quantity("eg2", N_("running average of squared gradients"), _eg2, _compute("compute_eg2"), partial=True),
     Quantity("eta", N_("adaptive learning rate"), _eta, _compute("compute_eta"), partial=True),
     Quantity("dx", N_("parameter update (before lr)"), _dx, _compute("compute_dx")),
-    Quantity("edx2", N_("running average of squared updates (the unscaled Δx_t)"), _edx2, _compute("compute_edx2"),
+    Quantity("edx2", N_("running average of squared updates (the unscaled %(dx)s)"), _edx2, _compute("compute_edx2"),
              partial=True),
     Quantity("x", N_("the parameter"), _x, _compute("compute_x")),
 )
