@@ -98,14 +98,14 @@ def test_styles_reach_the_terminal_only():
 
 
 def test_a_wide_table_in_parts_keeps_each_group_whole():
-    from adadelta_cli import output
+    from adadelta_cli import terminal
 
     columns = [Column("t", kind=COUNT), Column("g", "g_t")] + [
         Column(f"{q}_{n}", f"{q}_t {n}", group=n) for n in ("adadelta", "adagrad", "rmsprop", "momentum")
         for q in ("eta", "x")]
     doc = Document("D", [Table(columns, [[1, 0.1] + [0.123456789] * 8])])
     rich = writers.table(doc).renderables[0]
-    parts = output.split_table(rich, 60)
+    parts = terminal.split_table(rich, 60)
     headings = [[str(c.header) for c in part.columns] for part in parts]
     assert len(parts) > 1 and all(h[:2] == ["t", "g_t"] for h in headings)
     for h in headings:
@@ -188,7 +188,7 @@ def test_every_piece_fits_an_80_column_terminal(args):
 
     from rich.console import Console
 
-    from adadelta_cli import output
+    from adadelta_cli import terminal
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import comparing, diffing, others
     from adadelta_cli.formats import readers
@@ -217,7 +217,7 @@ def test_every_piece_fits_an_80_column_terminal(args):
         doc = comparing.document(g.values, g.names, results, {**resolve().as_dict(), "others": hyper}, 6)
     buffer = io.StringIO()
     console = Console(file=buffer, width=80, force_terminal=True, color_system=None, highlight=False)
-    output.print_fitted(writers.table(doc), console)
+    terminal.print_fitted(writers.table(doc), console)
     text = buffer.getvalue()
     assert max(len(line) for line in text.splitlines()) <= 80, text
     words = re.findall(r"-?\d+\.\d+(?:e-?\d+)?", writers.text(doc, "table"))
@@ -230,7 +230,7 @@ def test_a_verdict_table_in_parts_keeps_every_word_of_its_notes(width):
     wraps them: a student's own value (0.00742425) is never cut to '0.00'."""
     from rich.console import Console
 
-    from adadelta_cli import output
+    from adadelta_cli import terminal
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.marking import checking
 
@@ -239,7 +239,7 @@ def test_a_verdict_table_in_parts_keeps_every_word_of_its_notes(width):
     marked = [checking.Marked(sheet.source, resolved.as_dict(), checking.check_worksheet(sheet, resolved))]
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=True, color_system=None, highlight=False)
-    output.print_fitted(writers.table(checking.document(marked, digits=17)), console)
+    terminal.print_fitted(writers.table(checking.document(marked, digits=17)), console)
     text = buffer.getvalue()
     assert max(len(line) for line in text.splitlines()) <= width, text
     words = " ".join(text.split())
