@@ -60,7 +60,7 @@ class _Group(TyperGroup):
         except AdadeltaError as exc:
             messages.error(str(exc))
             sys.exit(EXIT_USAGE)
-        from adadelta_cli.cli import clitext
+        from adadelta_cli.cli import clitext, usage_errors
 
         clitext.localize(self)  # the help and Click's own texts in the language just set
         if not standalone_mode:
@@ -76,9 +76,9 @@ class _Group(TyperGroup):
             hint = _f(" (see '%(command)s --help')", command=ctx.command_path) if ctx is not None else ""
             from adadelta_cli.safe import terminal
 
-            sys.stderr.write(where + _f("error: %(message)s", message=terminal(clitext.error_message(exc))) + hint
-                             + "\n")
-            tip = clitext.error_tip(exc)
+            sys.stderr.write(where + _f("error: %(message)s", message=terminal(usage_errors.error_message(exc)))
+                             + hint + "\n")
+            tip = usage_errors.error_tip(exc)
             if tip:
                 sys.stderr.write(where + _f("tip: %(tip)s", tip=terminal(tip)) + "\n")
             sys.exit(getattr(exc, "exit_code", EXIT_USAGE))
@@ -233,11 +233,11 @@ def _tip(exc: AdadeltaError, name: str | None) -> str | None:
     if isinstance(exc, UnknownOption) and name is not None:
         import difflib
 
-        from adadelta_cli.cli import clitext
+        from adadelta_cli.cli import usage_errors
 
         near = difflib.get_close_matches(exc.option.split("=", 1)[0], _OPTIONS.get(name, []), n=3, cutoff=0.6)
         if near:
-            return clitext.did_you_mean(near)
+            return usage_errors.did_you_mean(near)
         return _f("'%(command)s --help' lists its options", command=f"{messages.PROG} {name}")
     tip = exc.tip
     if callable(tip):  # a tip that repeats the command line, corrected

@@ -7,15 +7,7 @@ import typer
 
 from adadelta_cli import messages, outfiles, streams
 from adadelta_cli.cli.commands._common import EXIT_USAGE, EXIT_WRONG, check_digits, check_fragment
-from adadelta_cli.cli.options import (
-    Digits,
-    Format,
-    Given,
-    LatexFragment,
-    OutputOpt,
-    ReportFormat,
-    settings_options,
-)
+from adadelta_cli.cli.options import Digits, Format, Given, LatexFragment, OutputOpt, ReportFormat, settings_options
 from adadelta_cli.i18n import N_, _
 
 COMMAND = dict(name="check", help=N_(

@@ -8,15 +8,7 @@ import typer
 
 from adadelta_cli import messages, outfiles, terminal
 from adadelta_cli.cli.commands._common import NUMBERS_OK
-from adadelta_cli.cli.options import (
-    AnimateOpt,
-    Given,
-    Inputs,
-    LargePrintOpt,
-    SetOpt,
-    TitleOpt,
-    settings_options,
-)
+from adadelta_cli.cli.options import AnimateOpt, Given, Inputs, LargePrintOpt, SetOpt, TitleOpt, settings_options
 from adadelta_cli.i18n import N_, _
 
 COMMAND = dict(name="plot", context_settings=NUMBERS_OK, help=N_(

@@ -6,12 +6,7 @@ import typer
 
 from adadelta_cli import messages, terminal
 from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits
-from adadelta_cli.cli.options import (
-    Digits,
-    Given,
-    Inputs,
-    settings_options,
-)
+from adadelta_cli.cli.options import Digits, Given, Inputs, settings_options
 from adadelta_cli.i18n import N_, _
 
 COMMAND = dict(name="walk", context_settings=NUMBERS_OK, help=N_(
