@@ -101,10 +101,6 @@ def error_tip(exc) -> str | None:
     return None
 
 
-# Typer and Click add their own English suggestion to "No such command 'x'."; the tip line says it instead
-_DID_YOU_MEAN = re.compile(r"\.?\s*\(?Did you mean .*\?\)?$", re.S)
-
-
 def _no_such_command(exc) -> str | None:
     """The name of the command asked for, where ``exc`` says there is no such command (in either language)."""
     name = getattr(exc, "command_name", None)  # Click 8.4 and later

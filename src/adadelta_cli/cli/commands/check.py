@@ -1,5 +1,6 @@
 """adadelta check: mark worksheets of hand-calculated values (or a student's own implementation's trace)."""
 
+import functools
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -55,20 +56,11 @@ def command(
     paths = checking.sheet_paths(files)
     to_stdout = gradebook is not None and str(gradebook) == "-"
     _check_outputs(output_path, gradebook, paths, to_stdout=to_stdout)
-
-    def mark(path: str) -> checking.Marked:
-        sheet = checking.read_worksheet(path, decimal_comma=True if decimal_comma else None)
-        resolved = settings.resolve(base=sheet.settings)
-        verdicts, diagnosis = checking.mark_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit=last_digit)
-        return checking.Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant,
-                               diagnosis=diagnosis, notes=sheet.notes)
-
-    marked = _mark_all(paths, mark, several=len(paths) > 1 or gradebook is not None)
-    unreadable = any(m.error is not None for m in marked)
-    if gradebook is not None:
-        code = EXIT_USAGE if unreadable else 0
-    else:
-        code = EXIT_USAGE if unreadable else 0 if all(checking.all_right(m.verdicts) for m in marked) else EXIT_WRONG
+    marked = _mark_all(paths, functools.partial(_mark, settings=settings, rel_tol=rel_tol, sig_digits=sig_digits,
+                                                decimal_comma=decimal_comma, last_digit=last_digit),
+                       several=len(paths) > 1 or gradebook is not None)
+    code = EXIT_USAGE if any(m.error is not None for m in marked) else 0 if gradebook is not None or all(
+        checking.all_right(m.verdicts) for m in marked) else EXIT_WRONG
     streams.exit_on_closed_pipe(code)  # a reader that stops early (| head) does not change the verdict
     if gradebook is not None:
         from adadelta_cli.formats import writers
@@ -95,6 +87,16 @@ def _check_outputs(output_path, gradebook, paths, *, to_stdout: bool) -> None:
     if output_path is not None and gradebook is not None and not to_stdout and output_path.resolve() == \
             gradebook.resolve():
         raise SettingsError(_("--gradebook and --output name the same file; give two different files"))
+
+
+def _mark(path: str, *, settings: Given, rel_tol, sig_digits, decimal_comma: bool, last_digit: bool):
+    from adadelta_cli.marking import checking
+
+    sheet = checking.read_worksheet(path, decimal_comma=True if decimal_comma else None)
+    resolved = settings.resolve(base=sheet.settings)
+    verdicts, diagnosis = checking.mark_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit=last_digit)
+    return checking.Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant,
+                           diagnosis=diagnosis, notes=sheet.notes)
 
 
 def _mark_all(paths, mark, *, several: bool) -> list:

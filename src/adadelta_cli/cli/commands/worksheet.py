@@ -53,10 +53,8 @@ def command(
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     from adadelta_cli.errors import SettingsError
-    from adadelta_cli.features import quiz
     from adadelta_cli.features import variants as variant_sheets
     from adadelta_cli.features import worksheet as sheets
-    from adadelta_cli.formats import writers
     from adadelta_cli.marking import checking
 
     fmt = format.value
@@ -81,13 +79,25 @@ def command(
     drawn = not inputs and steps is not None
     report, seed = _exercise(inputs, steps, seed, resolved, output_path)
     meta = sheets.Meta(seed=seed if drawn else None, sig_digits=sig_digits, working_space=working_space)
+    _write_sheet(report, hidden, fmt, output_path, digits, meta, answers=answers, latex_fragment=latex_fragment)
+
+
+def _write_sheet(report, hidden, fmt: str, output_path, digits: int, meta, *, answers: bool,
+                 latex_fragment: bool) -> None:
+    """One sheet (or its key) in the format asked for; a QTI zip to -o FILE.zip (or down a pipe with -o -), never
+    to a terminal."""
+    from adadelta_cli.errors import SettingsError
+    from adadelta_cli.features import quiz
+    from adadelta_cli.features import worksheet as sheets
+    from adadelta_cli.formats import writers
+
     if fmt in ("moodle", "gift"):
         write = quiz.to_moodle if fmt == "moodle" else quiz.to_gift
-        outfiles.emit(write([("", report)], hidden, digits, sig_digits, seed=meta.seed), output_path)
-    elif fmt == "qti":  # a zip, to -o FILE.zip (or down a pipe with -o -), never to a terminal
+        outfiles.emit(write([("", report)], hidden, digits, meta.sig_digits, seed=meta.seed), output_path)
+    elif fmt == "qti":
         if output_path is None or (str(output_path) == "-" and sys.stdout.isatty()):
             raise SettingsError(_("--format qti writes a zip: give it with -o FILE.zip"))
-        outfiles.write_atomic(output_path, quiz.to_qti([("", report)], hidden, digits, sig_digits, meta.seed),
+        outfiles.write_atomic(output_path, quiz.to_qti([("", report)], hidden, digits, meta.sig_digits, meta.seed),
                               binary=True)
     else:
         writers.write_report(fmt, output_path, digits, fragment=latex_fragment,
