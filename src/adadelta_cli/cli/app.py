@@ -60,7 +60,7 @@ class _Group(TyperGroup):
         except AdadeltaError as exc:
             messages.error(str(exc))
             sys.exit(EXIT_USAGE)
-        from adadelta_cli.cli import clitext, usage_errors
+        from adadelta_cli.cli import clitext
 
         clitext.localize(self)  # the help and Click's own texts in the language just set
         if not standalone_mode:
@@ -74,6 +74,7 @@ class _Group(TyperGroup):
                 sys.exit(0)
             where = f"{ctx.command_path}: " if ctx is not None else f"{messages.PROG}: "
             hint = _f(" (see '%(command)s --help')", command=ctx.command_path) if ctx is not None else ""
+            from adadelta_cli.cli import usage_errors
             from adadelta_cli.safe import terminal
 
             sys.stderr.write(where + _f("error: %(message)s", message=terminal(usage_errors.error_message(exc)))

@@ -83,16 +83,11 @@ def terminal_chart(report: Report, width: int = 100, height: int = 30, *, color:
                 plt.plot(t.tolist(), values.tolist(), label=label, marker=MARKERS[j % len(MARKERS)])
                 drawn.append(values)
         if log and drawn:  # nothing positive to draw (every value 0): a linear, empty panel
-            plt.yscale("log")
-            ticks, labels = _log_ticks(drawn, _tick_count(height // 2))
-            if ticks:
-                plt.yticks(ticks, labels)
+            _log_axis(plt, drawn, height // 2)
         _integer_ticks(plt, lines)
         plt.xlabel("t")
     plt.main().plotsize(width, height)
-    chart = plt.build()
-    plt.clear_figure()
-    return chart if color else plt.uncolorize(chart)
+    return _built(plt, color=color)
 
 
 def terminal_curves(curves: dict, title: str, width: int = 100, height: int = 25, *, color: bool = True) -> str:
@@ -111,13 +106,21 @@ def terminal_curves(curves: dict, title: str, width: int = 100, height: int = 25
         plt.plot(t.tolist(), values[keep].tolist(), label=name, marker=MARKERS[j % len(MARKERS)])
         drawn.append(values[keep])
     if positive:
-        plt.yscale("log")
-        ticks, labels = _log_ticks(drawn, _tick_count(height))
-        if ticks:
-            plt.yticks(ticks, labels)
+        _log_axis(plt, drawn, height)
     _integer_ticks(plt, [(np.arange(1, np.asarray(v).size + 1), None, None) for v in curves.values()])
     plt.xlabel("t")
     plt.plotsize(width, height)
+    return _built(plt, color=color)
+
+
+def _log_axis(plt, drawn: list[np.ndarray], rows: int) -> None:
+    plt.yscale("log")
+    ticks, labels = _log_ticks(drawn, _tick_count(rows))
+    if ticks:
+        plt.yticks(ticks, labels)
+
+
+def _built(plt, *, color: bool) -> str:
     chart = plt.build()
     plt.clear_figure()
     return chart if color else plt.uncolorize(chart)
