@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from adadelta_cli import messages, outfiles
 from adadelta_cli.errors import SettingsError
 from adadelta_cli.formats.render import Report
 from adadelta_cli.i18n import N_, _, _f
@@ -126,7 +127,7 @@ def figure_style(*, large: bool = False, texts: tuple[str | None, ...] = ()):
     import matplotlib
     from matplotlib.rcsetup import cycler  # (matplotlib.cycler, which matplotlib's stubs do not list)
 
-    from adadelta_cli import i18n, messages
+    from adadelta_cli import i18n
 
     rc: dict[RcKeyType, Any] = {
         "axes.prop_cycle": cycler(color=PALETTE), "svg.hashsalt": "adadelta", "axes.grid": True, "grid.alpha": 0.3,
@@ -295,20 +296,22 @@ def _metadata(suffix: str):
     return {"Date": None} if suffix in ("svg", "pdf") else None  # no timestamp: the same file each time
 
 
-def save(figure, path: Path, write) -> None:
-    """Write a still figure (its ending chooses PNG, SVG or PDF), whole or not at all (``confirm`` says so)."""
+def save(figure, path: Path, write=None) -> None:
+    """Write a still figure (its ending chooses PNG, SVG or PDF), whole or not at all (``confirm`` says so);
+    ``write(path, writer)``: how (outfiles.write_atomic by default)."""
     suffix = path.suffix.lower().lstrip(".")
 
     def writer(handle) -> None:
         figure.savefig(handle, format=suffix, dpi=120, metadata=_metadata(suffix))
 
-    write(path, writer)
+    if write is None:
+        outfiles.write_atomic(path, writer=writer, binary=True)
+    else:
+        write(path, writer)
 
 
 def confirm(path: Path) -> None:
     """One line on stderr: the file written and its size."""
-    from adadelta_cli import messages
-
     messages.message(_f("wrote %(path)s (%(size)s bytes)", path=path, size=f"{path.stat().st_size:,}"))
 
 
@@ -318,17 +321,14 @@ def check_suffix(path: Path, allowed: tuple[str, ...], option: str) -> None:
                                suffixes=", ".join(allowed)))
 
 
-def save_figure(report: Report, path: Path, write, title: str | None = None, *, large: bool = False) -> None:
-    """The panels through matplotlib, to ``path`` (its ending chooses PNG, SVG or PDF).
-
-    ``write(path, writer)`` writes the file whole or not at all.
-    """
+def save_figure(report: Report, path: Path, title: str | None = None, *, large: bool = False) -> None:
+    """The panels through matplotlib, to ``path`` (its ending chooses PNG, SVG or PDF), whole or not at all."""
     check_suffix(path, FILE_FORMATS, "-o")
     plt = pyplot()
     with figure_style(large=large, texts=(title, *report.names)):
         figure, _drawn = trace_figure(report, title, large=large)
         try:
-            save(figure, path, write)
+            save(figure, path)
         finally:
             plt.close(figure)
     confirm(path)  # in the language of the messages, whatever the figure's labels fell back to

@@ -53,8 +53,7 @@ def command(
     outfiles.check_outputs(output_path, animate, inputs=[source.path])
     animation.check_animation(animate)
     if output_path is not None:
-        plotting.save_figure(report, output_path, lambda path, writer: outfiles.write_atomic(
-            path, writer=writer, binary=True), **look)
+        plotting.save_figure(report, output_path, **look)
     if animate is not None:
         animation.animate_trace(report, animate, **look)
     if output_path is not None or animate is not None:
