@@ -227,11 +227,11 @@ def test_animation_gif_counts_steps_and_caps_frames(run, tmp_path):
     pytest.importorskip("matplotlib", reason="the plot extra is not installed")
     from PIL import Image
 
-    from adadelta_cli.features import plotting
+    from adadelta_cli.features import animation
 
-    assert plotting.frames(5) == [1, 2, 3, 4, 5]
-    capped = plotting.frames(1000)
-    assert len(capped) == plotting.MAX_FRAMES and capped[0] == 1 and capped[-1] == 1000
+    assert animation.frames(5) == [1, 2, 3, 4, 5]
+    capped = animation.frames(1000)
+    assert len(capped) == animation.MAX_FRAMES and capped[0] == 1 and capped[-1] == 1000
     out = tmp_path / "a.gif"
     result = run("plot", "0.1", "0.2", "0.15", "-0.1", "--animate", out)
     assert result.exit_code == 0, result.stderr
@@ -242,7 +242,7 @@ def test_animation_gif_counts_steps_and_caps_frames(run, tmp_path):
     result = run("optimize", "himmelblau", "--x0", "0,0", "--steps", "150", "--with", "adam", "--animate", out)
     assert result.exit_code == 0, result.stderr
     with Image.open(out) as gif:
-        assert gif.n_frames == plotting.MAX_FRAMES
+        assert gif.n_frames == animation.MAX_FRAMES
 
 
 def test_animation_mp4_where_ffmpeg_exists(run, tmp_path):
@@ -434,7 +434,7 @@ def test_chinese_in_an_svg_gets_two_cells_a_character(run, tmp_path):
 def test_compare_fits_the_terminal_in_panels_of_whole_optimizers():
     from rich.table import Table
 
-    from adadelta_cli import output
+    from adadelta_cli import terminal
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import comparing, others
     from adadelta_cli.formats import writers
@@ -450,14 +450,14 @@ def test_compare_fits_the_terminal_in_panels_of_whole_optimizers():
     group = writers.table(comparing.document(gradients.values, gradients.names, results, settings, 6))
     whole, = [r for r in group.renderables if isinstance(r, Table)]
     for width in (80, 100, 120):
-        tables = output.split_table(whole, width)
+        tables = terminal.split_table(whole, width)
         assert len(tables) > 1 and all(table_width(t) <= width for t in tables)
         headings = [[str(c.header) for c in t.columns] for t in tables]
         assert all(h[:2] == ["t", "g_t"] for h in headings)  # each part readable on its own
         shown = [name for h in headings for name in (x.split(" ", 1)[1] for x in h[2:] if x.startswith("η_t"))]
         assert shown == ["adadelta", *chosen]  # every optimizer once, η_t beside its own x_t
         assert all(f"x_t {n}" in h for h in headings for n in (x.split(" ", 1)[1] for x in h if x.startswith("η_t")))
-    assert len(output.split_table(whole, 400)) == 1
+    assert len(terminal.split_table(whole, 400)) == 1
 
 
 @pytest.mark.parametrize("options", [{}, {"maximize": True, "weight_decay": 0.01, "x0": "0.5,-1"},
@@ -525,7 +525,7 @@ def test_sheets_and_keys_print_as_one_job_one_page_a_variant(run, tmp_path, lang
 
 
 def test_variants_differ_from_the_first_gradient_on(run, tmp_path):
-    from adadelta_cli.features.worksheet import FIRST_ONE_DIGIT, FIRST_TWO_DIGITS, variant_gradients
+    from adadelta_cli.features.variants import FIRST_ONE_DIGIT, FIRST_TWO_DIGITS, variant_gradients
 
     for seed in range(6):
         sheets = variant_gradients(3, seed, 30)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from adadelta_cli import output, safe
+from adadelta_cli import messages, outfiles, safe, terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "adadelta_cli"]
@@ -149,15 +149,15 @@ def test_a_full_disk_leaves_the_old_file_and_no_temp_file(run, tmp_path, monkeyp
     target = tmp_path / "out.csv"
     target.write_text("old\n")
     temp = tmp_path / ".adadelta-fake.tmp"
-    real_mkstemp = output.tempfile.mkstemp
+    real_mkstemp = outfiles.tempfile.mkstemp
 
     def full_mkstemp(*args, **kwargs):
         temp.write_text("")
         return os.open("/dev/full", os.O_WRONLY), str(temp)
 
-    monkeypatch.setattr(output.tempfile, "mkstemp", full_mkstemp)
+    monkeypatch.setattr(outfiles.tempfile, "mkstemp", full_mkstemp)
     one_error_line(run("trace", *["0.1"] * 50, "-f", "csv", "-o", target), "the disk is full", str(target))
-    monkeypatch.setattr(output.tempfile, "mkstemp", real_mkstemp)
+    monkeypatch.setattr(outfiles.tempfile, "mkstemp", real_mkstemp)
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
 
@@ -253,7 +253,7 @@ def test_a_lone_surrogate_json_key_is_refused(run, tmp_path):
 
 
 def test_messages_never_carry_raw_control_characters(capsys):
-    output.error("bad \x1b[2J name\nsecond line")
+    messages.error("bad \x1b[2J name\nsecond line")
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and not CONTROL.search(err) and "\\x1b[2J" in err
 
@@ -503,7 +503,7 @@ def test_a_table_on_a_40_column_terminal_keeps_every_number():
     report = tracing.compute(read_input(["0.1", "0.2", "0.15"]), resolve())
     buffer = io.StringIO()
     console = Console(file=buffer, width=40, force_terminal=True, color_system=None, highlight=False)
-    output.print_fitted(writers.table(render.document(report)), console)
+    terminal.print_fitted(writers.table(render.document(report)), console)
     text = buffer.getvalue()
     assert all(len(line) <= 40 for line in text.splitlines()), text
     for number in ("9.98004e-7", "-0.00446767", "0.0446767", "3.58632e-6", "-0.0149499"):
@@ -582,7 +582,7 @@ def test_a_folder_that_refuses_a_temporary_file(run, tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(output.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(outfiles.tempfile, "mkstemp", refuse)
     one_error_line(run("trace", "0.1", "-o", tmp_path / "new.txt"), "permission denied", "left as it was")
     existing = tmp_path / "existing.csv"
     existing.write_text("old\n")
@@ -809,7 +809,7 @@ def _long_report(steps=10_000):
 def test_a_long_table_is_written_as_it_is_made(monkeypatch, explain):
     from rich.console import Console
 
-    from adadelta_cli import output
+    from adadelta_cli import terminal
     from adadelta_cli.formats import explain as explaining
     from adadelta_cli.formats import render, writers
 
@@ -830,7 +830,7 @@ def test_a_long_table_is_written_as_it_is_made(monkeypatch, explain):
     report = _long_report()
     sink = _ClosedAfterFirstWrite()
     with pytest.raises(BrokenPipeError):
-        output.print_fitted(writers.table(render.document(report, 6, show_all=True, explain=explain), 6),
+        terminal.print_fitted(writers.table(render.document(report, 6, show_all=True, explain=explain), 6),
                             Console(file=sink, force_terminal=False, width=120))
     assert made["blocks"] == 1 and made["steps"] == 0  # one block of 10,000 rows made, not the whole table
 

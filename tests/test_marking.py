@@ -330,7 +330,7 @@ def test_moodle_variants_one_category_per_variant(run, tmp_path):
 
 
 def test_gift_escapes_its_special_characters(run):
-    from adadelta_cli.features.worksheet import gift_escape
+    from adadelta_cli.features.quiz import gift_escape
 
     assert gift_escape("a~b=c#d{e}f:g\\h") == "a\\~b\\=c\\#d\\{e\\}f\\:g\\\\h"
     gift = run("worksheet", "0.1", "0.2", "--hide", "eta", "--format", "gift").stdout

@@ -13,20 +13,7 @@ from pathlib import Path
 import pytest
 
 from adadelta_cli.formats import writers
-from adadelta_cli.formats.report import (
-    COUNT,
-    TEXT,
-    Column,
-    Document,
-    Gap,
-    Heading,
-    Para,
-    Phrase,
-    Records,
-    Styled,
-    Sym,
-    Table,
-)
+from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Gap, Heading, Para, Records, Styled, Table
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = [Column("t", kind=COUNT), Column("param", "param", kind=TEXT), Column("x", "x_t", "x_t")]
@@ -111,14 +98,14 @@ def test_styles_reach_the_terminal_only():
 
 
 def test_a_wide_table_in_parts_keeps_each_group_whole():
-    from adadelta_cli import output
+    from adadelta_cli import terminal
 
-    columns = [Column("t", kind=COUNT), Column("g", Sym("g"))] + [
-        Column(f"{q}_{n}", Phrase(f"%(q)s {n}", q=Sym(q)), group=n) for n in ("adadelta", "adagrad", "rmsprop",
-                                                                               "momentum") for q in ("eta", "x")]
+    columns = [Column("t", kind=COUNT), Column("g", "g_t")] + [
+        Column(f"{q}_{n}", f"{q}_t {n}", group=n) for n in ("adadelta", "adagrad", "rmsprop", "momentum")
+        for q in ("eta", "x")]
     doc = Document("D", [Table(columns, [[1, 0.1] + [0.123456789] * 8])])
     rich = writers.table(doc).renderables[0]
-    parts = output.split_table(rich, 60)
+    parts = terminal.split_table(rich, 60)
     headings = [[str(c.header) for c in part.columns] for part in parts]
     assert len(parts) > 1 and all(h[:2] == ["t", "g_t"] for h in headings)
     for h in headings:
@@ -201,13 +188,11 @@ def test_every_piece_fits_an_80_column_terminal(args):
 
     from rich.console import Console
 
-    from adadelta_cli import output
+    from adadelta_cli import terminal
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import comparing, diffing, others
     from adadelta_cli.formats import readers
-    from adadelta_cli.marking.gradebook import Marked, document, sheet_paths
-    from adadelta_cli.marking.sheet import read_worksheet
-    from adadelta_cli.marking.verdicts import check_worksheet
+    from adadelta_cli.marking import checking
     from adadelta_cli.maths import core
 
     os.chdir(ROOT)
@@ -218,12 +203,12 @@ def test_every_piece_fits_an_80_column_terminal(args):
         doc = diffing.document(a, b, g.values, g.names, g.source, {"x0": 0.0, "eg2_init": 0.0, "edx2_init": 0.0}, 6)
     elif args[0] == "check":
         marked = []
-        for path in sheet_paths([args[1]]):
-            sheet = read_worksheet(path)
+        for path in checking.sheet_paths([args[1]]):
+            sheet = checking.read_worksheet(path)
             resolved = resolve(base=sheet.settings)
-            marked.append(Marked(sheet.source, resolved.as_dict(), check_worksheet(sheet, resolved),
+            marked.append(checking.Marked(sheet.source, resolved.as_dict(), checking.check_worksheet(sheet, resolved),
                                           sheet.student, sheet.variant))
-        doc = document(marked)
+        doc = checking.document(marked)
     else:
         g = readers.read_input([args[1]])
         chosen = others.parse_with(None)
@@ -232,7 +217,7 @@ def test_every_piece_fits_an_80_column_terminal(args):
         doc = comparing.document(g.values, g.names, results, {**resolve().as_dict(), "others": hyper}, 6)
     buffer = io.StringIO()
     console = Console(file=buffer, width=80, force_terminal=True, color_system=None, highlight=False)
-    output.print_fitted(writers.table(doc), console)
+    terminal.print_fitted(writers.table(doc), console)
     text = buffer.getvalue()
     assert max(len(line) for line in text.splitlines()) <= 80, text
     words = re.findall(r"-?\d+\.\d+(?:e-?\d+)?", writers.text(doc, "table"))
@@ -245,18 +230,16 @@ def test_a_verdict_table_in_parts_keeps_every_word_of_its_notes(width):
     wraps them: a student's own value (0.00742425) is never cut to '0.00'."""
     from rich.console import Console
 
-    from adadelta_cli import output
+    from adadelta_cli import terminal
     from adadelta_cli.cli.options import resolve
-    from adadelta_cli.marking.gradebook import Marked, document
-    from adadelta_cli.marking.sheet import read_worksheet
-    from adadelta_cli.marking.verdicts import check_worksheet
+    from adadelta_cli.marking import checking
 
-    sheet = read_worksheet(str(ROOT / "sample_gradients" / "student_worksheet.csv"))
+    sheet = checking.read_worksheet(str(ROOT / "sample_gradients" / "student_worksheet.csv"))
     resolved = resolve(base=sheet.settings)
-    marked = [Marked(sheet.source, resolved.as_dict(), check_worksheet(sheet, resolved))]
+    marked = [checking.Marked(sheet.source, resolved.as_dict(), checking.check_worksheet(sheet, resolved))]
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=True, color_system=None, highlight=False)
-    output.print_fitted(writers.table(document(marked, digits=17)), console)
+    terminal.print_fitted(writers.table(checking.document(marked, digits=17)), console)
     text = buffer.getvalue()
     assert max(len(line) for line in text.splitlines()) <= width, text
     words = " ".join(text.split())

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from adadelta_cli import output
+from adadelta_cli import messages, outfiles, streams
 from adadelta_cli.cli.commands._common import EXIT_USAGE, EXIT_WRONG  # noqa: F401  (re-exported: the exit codes)
 from adadelta_cli.errors import AdadeltaError, UnknownOption
 from adadelta_cli.i18n import N_, _, _f
@@ -46,7 +46,7 @@ class _Group(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: FBT002
         from adadelta_cli import i18n
 
-        output.prepare_streams()
+        streams.prepare_streams()
         _warnings_as_messages()
         lang, args = i18n.take_lang_argument(list(sys.argv[1:] if args is None else args))
         # -inf and -nan are gradients, not the short options -i -n -f: written with a minus sign Click leaves alone
@@ -54,11 +54,11 @@ class _Group(TyperGroup):
         args = ["\u2212" + a[1:] if a.lower() in ("-inf", "-infinity", "-nan") else a for a in args]
         _note_slashed_outputs(args)
         _ARGS[0] = list(args)
-        output.set_command(None)
+        messages.set_command(None)
         try:
             i18n.set_language(lang)
         except AdadeltaError as exc:
-            output.error(str(exc))
+            messages.error(str(exc))
             sys.exit(EXIT_USAGE)
         from adadelta_cli.cli import clitext
 
@@ -72,13 +72,14 @@ class _Group(TyperGroup):
             if type(exc).__name__ == "NoArgsIsHelpError":  # `adadelta` alone: the help, as asked for
                 sys.stdout.write(ctx.get_help() + "\n")
                 sys.exit(0)
-            where = f"{ctx.command_path}: " if ctx is not None else f"{output.PROG}: "
+            where = f"{ctx.command_path}: " if ctx is not None else f"{messages.PROG}: "
             hint = _f(" (see '%(command)s --help')", command=ctx.command_path) if ctx is not None else ""
+            from adadelta_cli.cli import usage_errors
             from adadelta_cli.safe import terminal
 
-            sys.stderr.write(where + _f("error: %(message)s", message=terminal(clitext.error_message(exc))) + hint
-                             + "\n")
-            tip = clitext.error_tip(exc)
+            sys.stderr.write(where + _f("error: %(message)s", message=terminal(usage_errors.error_message(exc)))
+                             + hint + "\n")
+            tip = usage_errors.error_tip(exc)
             if tip:
                 sys.stderr.write(where + _f("tip: %(tip)s", tip=terminal(tip)) + "\n")
             sys.exit(getattr(exc, "exit_code", EXIT_USAGE))
@@ -107,7 +108,7 @@ def _warnings_as_messages() -> None:
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:
         text = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
-        output.warn(text)
+        messages.warn(text)
 
     warnings.showwarning = show
     warnings.filterwarnings("default", category=UserWarning)
@@ -118,7 +119,7 @@ def _warnings_as_messages() -> None:
                             message=r"(overflow|underflow|invalid value|divide by zero) encountered")
 
 
-# Options that name a file to write: one given as `name/` means a folder (output.SLASHED).
+# Options that name a file to write: one given as `name/` means a folder (outfiles.SLASHED).
 _OUTPUT_OPTIONS = ("-o", "--output", "--gradebook", "--export-svg", "--export-html", "--plot", "--animate")
 
 
@@ -132,7 +133,7 @@ def _note_slashed_outputs(args: list[str]) -> None:
         elif arg.startswith("-o") and len(arg) > 2 and not arg.startswith("--"):
             value = arg[2:]
         if value and len(value) > 1 and value.endswith("/"):
-            output.SLASHED.add(str(Path(value)))
+            outfiles.SLASHED.add(str(Path(value)))
 
 
 def _quiet_broken_pipe() -> None:
@@ -144,8 +145,8 @@ def _quiet_broken_pipe() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
-    if output.closed_pipe_status() is not None:
-        sys.exit(output.closed_pipe_status())
+    if streams.closed_pipe_status() is not None:
+        sys.exit(streams.closed_pipe_status())
     sys.exit(128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 1)
 
 
@@ -181,21 +182,21 @@ def handles_errors(command, name: str | None = None):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        output.set_command(name)
+        messages.set_command(name)
         try:
             if _reads_stdin(name, kwargs):
                 kwargs["inputs"] = ["-"]
             return command(*args, **kwargs)
         except AdadeltaError as exc:
-            output.error(str(exc), tip=_tip(exc, name))
+            messages.error(str(exc), tip=_tip(exc, name))
             raise typer.Exit(EXIT_USAGE) from None
         except BrokenPipeError:
             _quiet_broken_pipe()
         except OSError as exc:
-            output.error(os_error_message(exc))
+            messages.error(os_error_message(exc))
             raise typer.Exit(EXIT_USAGE) from None
         except MemoryError:
-            output.error(_("not enough memory for this input; give a smaller one (trace reads inputs of any length "
+            messages.error(_("not enough memory for this input; give a smaller one (trace reads inputs of any length "
                            "by blocks)"))
             raise typer.Exit(EXIT_USAGE) from None
 
@@ -233,12 +234,12 @@ def _tip(exc: AdadeltaError, name: str | None) -> str | None:
     if isinstance(exc, UnknownOption) and name is not None:
         import difflib
 
-        from adadelta_cli.cli import clitext
+        from adadelta_cli.cli import usage_errors
 
         near = difflib.get_close_matches(exc.option.split("=", 1)[0], _OPTIONS.get(name, []), n=3, cutoff=0.6)
         if near:
-            return clitext.did_you_mean(near)
-        return _f("'%(command)s --help' lists its options", command=f"{output.PROG} {name}")
+            return usage_errors.did_you_mean(near)
+        return _f("'%(command)s --help' lists its options", command=f"{messages.PROG} {name}")
     tip = exc.tip
     if callable(tip):  # a tip that repeats the command line, corrected
         tip = tip(_ARGS[0])
@@ -361,4 +362,4 @@ def main() -> None:
     name = command_named(sys.argv[1:])
     # One name in every message and in shell completion (_ADADELTA_COMPLETE), however it was started
     # (`python -m adadelta_cli` too)
-    build(None if name is None else [name])(prog_name=output.PROG)
+    build(None if name is None else [name])(prog_name=messages.PROG)

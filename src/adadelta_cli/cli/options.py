@@ -5,16 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from adadelta_cli.features.resolved import Resolved, number_list, per_parameter, resolve  # noqa: F401
-from adadelta_cli.i18n import N_, _
+from adadelta_cli.i18n import N_
 from adadelta_cli.maths.presets import PRESETS
-
-if TYPE_CHECKING:
-    pass  # numpy: loaded when a command computes, not for --help or --version
 
 # One choice per preset of the preset table (lua-torch's hyphen is fine for a value: Preset("lua-torch")). (mypy
 # reads an Enum's members only from a literal; these come from the table.)
@@ -151,19 +148,35 @@ def complete_preset(incomplete: str) -> list[str]:
     return [name for name in PRESETS if name.startswith(incomplete)]
 
 
-def format_option(*names: str, help: str | None = None):
-    """``--format/-f`` offering exactly ``names`` (the first is the default), so that each command's ``--help``
-    lists the formats it writes and Click refuses the others. Returns the annotation and the default.
+class ReportFormat(str, Enum):
+    """What trace, step, check, compare, diff and optimize write."""
 
-    >>> Fmt, default = format_option("table", "json")
-    >>> default.value, [f.value for f in type(default)]
-    ('table', ['table', 'json'])
-    """
-    choices = Enum("Format", {name: name for name in names}, type=str)  # type: ignore[misc]  # members: names
-    annotation = Annotated[choices, typer.Option(
-        "--format", "-f", help=help or _("Output format."), rich_help_panel=OUTPUT_PANEL, case_sensitive=False)]
-    return annotation, choices(names[0])
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+    latex = "latex"
 
+
+class SheetFormat(str, Enum):
+    """What worksheet writes."""
+
+    csv = "csv"
+    markdown = "markdown"
+    latex = "latex"
+    table = "table"
+    moodle = "moodle"
+    gift = "gift"
+    qti = "qti"
+
+
+# --format/-f offers exactly the formats a command writes: its --help lists them and Click refuses the others.
+Format = Annotated[ReportFormat, typer.Option(
+    "--format", "-f", help=N_("Output format."), rich_help_panel=OUTPUT_PANEL, case_sensitive=False)]
+SheetFormatOpt = Annotated[SheetFormat, typer.Option("--format", "-f", help=N_(
+    "csv (what check reads back), markdown, latex (a printable document), table, moodle (Moodle XML: one numerical "
+    "question per asked cell), gift (Moodle GIFT) or qti (an IMS QTI 2.1 package, a zip: Canvas, ILIAS, OpenOlat, "
+    "Blackboard)."), rich_help_panel=OUTPUT_PANEL, case_sensitive=False)]
 OutputOpt = Annotated[Optional[Path], typer.Option(
     "--output", "-o", help=N_("Write to FILE (whole, or not at all) instead of standard output."),
     rich_help_panel=OUTPUT_PANEL, show_default=False, metavar="FILE")]
@@ -187,6 +200,10 @@ Digits = Annotated[int, typer.Option(
 WithOpt = Annotated[Optional[str], typer.Option(
     "--with", help=N_("Optimizers beside Adadelta: a comma-separated list of adagrad, rmsprop, sgd, momentum, adam "
     "(PyTorch's defaults). [default: all five]"), show_default=False, metavar="NAMES")]
+ShowAll = Annotated[bool, typer.Option("--all", help=N_("Show every step of a long trace in the table."),
+                                      rich_help_panel=OUTPUT_PANEL)]
+Inputs = Annotated[Optional[list[str]], typer.Argument(
+    metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False, rich_help_panel=INPUT_PANEL)]
 SetOpt = Annotated[Optional[list[str]], typer.Option(
     "--set", help=N_("OPTIMIZER.PARAMETER=VALUE over PyTorch's defaults, e.g. --set adagrad.lr=0.1; repeatable."),
     show_default=False, metavar="OPT.PARAM=VALUE")]

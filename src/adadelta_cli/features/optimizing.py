@@ -293,16 +293,16 @@ def contour_animation(function: Function, adadelta, results, x0: np.ndarray, pat
                       *, large: bool = False) -> None:
     """``--animate``: the paths drawn step by step over the contours."""
     from adadelta_cli.errors import SettingsError
-    from adadelta_cli.features import plotting
+    from adadelta_cli.features import animation, plotting
 
     if function.dimensions != 2:
         raise SettingsError(_("--animate draws paths over contours of functions of x and y (two dimensions)"))
-    plotting.check_suffix(path, plotting.ANIMATION_FORMATS, "--animate")
+    animation.check_animation(path)
     plt = plotting.pyplot()
     with plotting.figure_style(large=large, texts=(title,)):
         figure, drawn, count = contour_figure(function, adadelta, results, x0, title, large=large)
         try:
-            plotting.animate(figure, drawn, count, path)
+            animation.animate(figure, drawn, count, path)
         finally:
             plt.close(figure)
     plotting.confirm(path)

@@ -114,7 +114,7 @@ def resolve(*, preset: Choice | None = None, rho: float | None = None, eps: floa
         "arithmetic": arithmetic.value if arithmetic else None,
         "subnormals": subnormals.value if subnormals else None,
     }, base, spelling=resolving.CLI, notes=notes, check32=True)
-    from adadelta_cli.output import warn
+    from adadelta_cli.messages import warn
 
     for note in notes:
         warn(note)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from adadelta_cli import output
+from adadelta_cli import messages, outfiles, terminal
 from adadelta_cli.features.resolved import Resolved
 from adadelta_cli.formats import render
 from adadelta_cli.formats.readers import read_input
@@ -87,24 +87,24 @@ def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int 
     if fmt == "table" and output_path is None:
         from adadelta_cli.formats import writers
 
-        output.print_fitted(writers.table(render.document(report, digits, show_all=show_all, explain=explain), digits),
-                            output.stdout_console())
+        doc = render.document(report, digits, show_all=show_all, explain=explain)
+        terminal.print_fitted(writers.table(doc, digits), terminal.stdout_console())
         return
     if fmt == "markdown":  # written as it is made: a long trace's table and arithmetic reach a pipe at once
         from adadelta_cli.formats import writers
 
         doc = render.document(report, digits, show_all=show_all, explain=explain, every_row=True)
-        output.emit_stream(lambda out: writers.write_pieces(out, writers.markdown_pieces(doc, digits)), output_path)
+        outfiles.emit_stream(lambda out: writers.write_pieces(out, writers.markdown_pieces(doc, digits)), output_path)
         return
     if fmt == "latex":  # likewise
         from adadelta_cli.formats import writers
 
         doc = render.document(report, digits, show_all=show_all, explain=explain, every_row=True)
-        output.emit_stream(lambda out: writers.write_pieces(out, writers.latex_pieces(doc, digits,
+        outfiles.emit_stream(lambda out: writers.write_pieces(out, writers.latex_pieces(doc, digits,
                                                                                       fragment=latex_fragment)),
                            output_path)
         return
-    output.emit(format_report(report, fmt, digits, show_all=show_all, explain=explain,
+    outfiles.emit(format_report(report, fmt, digits, show_all=show_all, explain=explain,
                               latex_fragment=latex_fragment), output_path)
 
 
@@ -152,24 +152,24 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
     if fmt == "json":
         data = render.records(report)
         data.extra = {"checks": [v.as_dict() for v in verdicts]} if verdicts else None
-        output.emit(writers.json(data), output_path)
+        outfiles.emit(writers.json(data), output_path)
         return
     if fmt in ("markdown", "latex"):  # a document for people: the marking of --expect is part of it
-        output.emit(writers.text(step_document(report, verdicts, digits, eg2_given=eg2_given, explain=True), fmt,
+        outfiles.emit(writers.text(step_document(report, verdicts, digits, eg2_given=eg2_given, explain=True), fmt,
                                  digits, fragment=latex_fragment), output_path)
         return
     if fmt == "csv":
-        output.emit(render.to_csv(report), output_path)
+        outfiles.emit(render.to_csv(report), output_path)
         if verdicts:  # the CSV stays the trace's columns; the marking of --expect goes to standard error
-            sys.stderr.write(output.render_text(writers.rich_table(
+            sys.stderr.write(terminal.render_text(writers.rich_table(
                 render.verdict_table(verdicts, digits, title=_("Your values")), digits))
                 + checking_summary(verdicts) + "\n")
         return
     doc = step_document(report, verdicts, digits, eg2_given=eg2_given)
     if output_path is not None:
-        output.emit(writers.text(doc, "table", digits), output_path)
+        outfiles.emit(writers.text(doc, "table", digits), output_path)
         return
-    output.print_fitted(writers.table(doc, digits), _marking_console())
+    terminal.print_fitted(writers.table(doc, digits), _marking_console())
 
 
 def step_document(report: render.Report, verdicts: list, digits: int, *, eg2_given: bool, explain: bool = False):
@@ -209,7 +209,7 @@ def checking_summary(verdicts: list) -> str:
 def _marking_console():
     """The console for step's and check's reports: a reader gone away (`| head -1`) raises BrokenPipeError, so the
     exit status stays the marking's (Rich's own handling would exit 1)."""
-    console = output.stdout_console()
+    console = terminal.stdout_console()
 
     def closed() -> None:
         console.quiet = True
@@ -239,17 +239,17 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
     from adadelta_cli.formats.readers import open_stream
 
     stream = open_stream(tokens)
-    output.check_outputs(output_path, export_svg, export_html, inputs=[stream.path])
+    outfiles.check_outputs(output_path, export_svg, export_html, inputs=[stream.path])
     if explain and fmt in ("csv", "json"):
         from adadelta_cli.errors import SettingsError
 
         raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(format)s', format=fmt))
     if not tokens:
-        output.message(_("no input given: tracing the article's example g = 0.1, 0.2, 0.15"))
+        messages.message(_("no input given: tracing the article's example g = 0.1, 0.2, 0.15"))
     if export_svg or export_html or not (fmt in ("csv", "json") or (fmt == "table" and not show_all and not explain)):
         report = compute(stream.collect(), resolved)
         for note in report.notes:
-            output.warn(note)
+            messages.warn(note)
         emit(report, fmt, output_path, digits, show_all=show_all, explain=explain, latex_fragment=latex_fragment)
         export(report, digits, show_all=show_all, explain=explain, svg=export_svg, html=export_html)
         return
@@ -265,7 +265,7 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
     def computed():
         nonlocal state
         t = 1
-        with output.Progress(stream.total_bytes, lambda: stream.done_bytes[0]) as progress:
+        with terminal.Progress(stream.total_bytes, lambda: stream.done_bytes[0]) as progress:
             for block in _pieces(stream.blocks()):
                 if settings.dtype == "float32":
                     check_float32(block, stream.source, stream.names, t,
@@ -309,7 +309,7 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
         produce(None)
         emit(_ends_report(kept, stream.names, settings_doc, show_g_eff=show_g_eff), "table", output_path, digits)
     elif output_path is not None:
-        output.write_atomic(output_path, writer=produce, binary=True)
+        outfiles.write_atomic(output_path, writer=produce, binary=True)
     else:
         sys.stdout.flush()
         held = _Held(_binary_stdout())
@@ -317,7 +317,7 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
         held.release()
         sys.stdout.flush()
     for note in notes:
-        output.warn(note)
+        messages.warn(note)
 
 
 HELD_BYTES = 8 << 20  # a trace's text up to this size reaches standard output only once the whole trace is good
@@ -431,7 +431,7 @@ def export(report: render.Report, digits: int, *, show_all: bool, explain: bool,
     console.print(writers.table(render.document(report, digits, show_all=show_all, explain=explain), digits))
     if svg is not None:
         picture = _svg_cells(console.export_svg(title="adadelta trace", unique_id=EXPORT_ID, clear=False))
-        output.write_atomic(svg, picture.replace("font-family: Fira Code, monospace;",
+        outfiles.write_atomic(svg, picture.replace("font-family: Fira Code, monospace;",
                                                  f"font-family: Fira Code, {MONO_FONTS};"))
         confirm(svg)
     if html is not None:
@@ -439,7 +439,7 @@ def export(report: render.Report, digits: int, *, show_all: bool, explain: bool,
 
         page = console.export_html(inline_styles=True, clear=False, theme=DEFAULT_TERMINAL_THEME,
                                    code_format=HTML_PAGE)
-        output.write_atomic(html, page)
+        outfiles.write_atomic(html, page)
         confirm(html)
 
 

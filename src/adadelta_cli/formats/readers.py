@@ -135,7 +135,7 @@ def read_path(name: str) -> Gradients:
 
 
 def _source_name(name: str) -> str:
-    """A file's name for a message: a name of thousands of characters is cut (escaped in output.error)."""
+    """A file's name for a message: a name of thousands of characters is cut (escaped in messages.error)."""
     return name if len(name) <= 200 else name[:120] + "…" + name[-40:]
 
 

@@ -205,7 +205,7 @@ def read_table(text: str, source: str) -> Gradients:
         check_decimal_commas(rows, source)
         header = _comment_header(text, len(rows[0][1]))
         if header is not None:
-            from adadelta_cli.output import message
+            from adadelta_cli.messages import message
 
             message(_f('%(source)s: the comment line %(names)s is taken as the header', source=source,
                        names=header_text(header)))

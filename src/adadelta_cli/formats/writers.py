@@ -1,6 +1,6 @@
 """One writer per format: any ``report.Document`` (or its ``report.Records``) as text.
 
-- ``table``: a Rich renderable for a terminal (or a text file, through ``output.render_text``);
+- ``table``: a Rich renderable for a terminal (or a text file, through ``terminal.render_text``);
 - ``markdown`` and ``latex``: documents for notes, slides and handouts;
 - ``csv`` / ``write_csv`` and ``json`` / ``write_json``: every value, for machines.
 
@@ -17,7 +17,7 @@ import math
 import re
 from pathlib import Path
 
-from adadelta_cli import numfmt, output, safe
+from adadelta_cli import numfmt, outfiles, safe, terminal
 from adadelta_cli.formats.report import (
     COUNT,
     TEXT,
@@ -208,7 +208,7 @@ BLOCK_ROWS = 500
 
 class TableRun:
     """A long table for people (``trace --all`` over 300,000 steps) made BLOCK_ROWS rows at a time, each block
-    written as soon as it is made (output.print_fitted), so the first lines appear at once, memory stays that of one
+    written as soon as it is made (terminal.print_fitted), so the first lines appear at once, memory stays that of one
     block, and a reader that goes away (``| head``) ends the command at the next block.
 
     Every block has the same column widths: text and step columns as wide as their widest cell, number columns as
@@ -324,7 +324,7 @@ def _arithmetic_texts(block: Arithmetic):
 
 
 class ArithmeticRun:
-    """The worked arithmetic for a terminal, made (and written, see output.print_fitted) a few hundred lines at a
+    """The worked arithmetic for a terminal, made (and written, see terminal.print_fitted) a few hundred lines at a
     time: `trace --all --explain | head` shows its first lines at once."""
 
     LINES = 400
@@ -763,7 +763,7 @@ def text(doc: Document, fmt: str, digits: int = 6, *, fragment: bool = False) ->
     if fmt == "latex":
         return latex(doc, digits, fragment=fragment)
     group = table(doc, digits)
-    return output.render_text(group, width=table_width(group))
+    return terminal.render_text(group, width=table_width(group))
 
 
 def table_width(renderable) -> int:
@@ -782,15 +782,15 @@ def write_report(fmt: str, target: Path | None, digits: int = 6, *, document=Non
     are written, which may still fail; standard output gets the first HELD_CHARACTERS only once they are all good."""
     if fmt in ("csv", "json"):
         data = records()
-        output.emit_stream(lambda out: (write_csv if fmt == "csv" else write_json)(out, data), target,
-                           hold=output.HELD_CHARACTERS if held else 0)
+        outfiles.emit_stream(lambda out: (write_csv if fmt == "csv" else write_json)(out, data), target,
+                           hold=outfiles.HELD_CHARACTERS if held else 0)
     elif fmt == "markdown":
         doc = document()
-        output.emit_stream(lambda out: write_pieces(out, markdown_pieces(doc, digits)), target)
+        outfiles.emit_stream(lambda out: write_pieces(out, markdown_pieces(doc, digits)), target)
     elif fmt == "latex":
         doc = document()
-        output.emit_stream(lambda out: write_pieces(out, latex_pieces(doc, digits, fragment=fragment)), target)
-    elif target is not None and not output.is_stdout(target):
-        output.emit(text(document(), fmt, digits, fragment=fragment), target)
+        outfiles.emit_stream(lambda out: write_pieces(out, latex_pieces(doc, digits, fragment=fragment)), target)
+    elif target is not None and not outfiles.is_stdout(target):
+        outfiles.emit(text(document(), fmt, digits, fragment=fragment), target)
     else:
-        output.print_fitted(table(document(), digits), console or output.stdout_console())
+        terminal.print_fitted(table(document(), digits), console or terminal.stdout_console())

@@ -137,7 +137,7 @@ def _notice(why: str) -> None:
     """One line on standard error, in the form of every message (``adadelta trace: note: ...``): the kernel is not
     used, and why."""
     from adadelta_cli.i18n import _f
-    from adadelta_cli.output import message
+    from adadelta_cli.messages import message
 
     message(_f("note: the compiled kernel %(library)s %(reason)s; numpy does the work", library=LIBRARY, reason=why))
 

@@ -1,28 +1,15 @@
 """adadelta check: mark worksheets of hand-calculated values (or a student's own implementation's trace)."""
 
-from enum import Enum
+import functools
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from adadelta_cli import output
+from adadelta_cli import messages, outfiles, streams
 from adadelta_cli.cli.commands._common import EXIT_USAGE, EXIT_WRONG, check_digits, check_fragment
-from adadelta_cli.cli.options import (
-    Digits,
-    Given,
-    LatexFragment,
-    OutputOpt,
-    format_option,
-    settings_options,
-)
+from adadelta_cli.cli.options import Digits, Format, Given, LatexFragment, OutputOpt, ReportFormat, settings_options
 from adadelta_cli.i18n import N_, _
-
-if TYPE_CHECKING:  # its choices are an Enum made when the module loads: to the type checker, any Enum
-    FormatOpt = Enum
-    DEFAULT_FORMAT: Enum
-else:
-    FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="check", help=N_(
     'Mark worksheets of hand-calculated values: each asked cell right, wrong, too few digits or unanswered, the '
@@ -54,48 +41,73 @@ def command(
     gradebook: Annotated[Optional[Path], typer.Option(
         "--gradebook", help=N_("Write one CSV row per sheet (file, student, variant, counts, score, first slip) to "
                               "FILE ('-': standard output)."), show_default=False, metavar="FILE")] = None,
-
-    format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
+    format: Format = ReportFormat.table, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
     digits: Digits = 6,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    """Mark worksheets of hand-calculated values: each asked cell right, wrong, too few digits or unanswered, the
-    likely slip, and a score."""
-    from adadelta_cli.errors import AdadeltaError
     from adadelta_cli.features import tracing
-    from adadelta_cli.marking.gradebook import Marked, all_right, sheet_paths
-    from adadelta_cli.marking.gradebook import gradebook as gradebook_records
-    from adadelta_cli.marking.sheet import read_worksheet, who_wrote
-    from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, mark_worksheet
+    from adadelta_cli.marking import gradebook as book
+    from adadelta_cli.marking import verdicts
 
     check_digits(digits)
     check_fragment(format.value, fragment=latex_fragment)
-    check_rel_tol(rel_tol)
+    verdicts.check_rel_tol(rel_tol)
     if sig_digits is not None:
-        check_sig_digits(sig_digits)
-    paths = sheet_paths(files)
+        verdicts.check_sig_digits(sig_digits)
+    paths = book.sheet_paths(files)
     to_stdout = gradebook is not None and str(gradebook) == "-"
-    if to_stdout and output.is_stdout(output_path):
-        from adadelta_cli.errors import SettingsError
+    _check_outputs(output_path, gradebook, paths, to_stdout=to_stdout)
+    marked = _mark_all(paths, functools.partial(_mark, settings=settings, rel_tol=rel_tol, sig_digits=sig_digits,
+                                                decimal_comma=decimal_comma, last_digit=last_digit),
+                       several=len(paths) > 1 or gradebook is not None)
+    code = EXIT_USAGE if any(m.error is not None for m in marked) else 0 if gradebook is not None or all(
+        book.all_right(m.verdicts) for m in marked) else EXIT_WRONG
+    streams.exit_on_closed_pipe(code)  # a reader that stops early (| head) does not change the verdict
+    if gradebook is not None:
+        from adadelta_cli.formats import writers
 
+        writers.write_report("csv", None if to_stdout else gradebook, records=lambda: book.gradebook(marked))
+    if gradebook is None or output_path is not None:
+        tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong=only_wrong,
+                              latex_fragment=latex_fragment)
+    elif not to_stdout:
+        _score_lines(marked)
+    if code:
+        raise typer.Exit(code)
+
+
+def _check_outputs(output_path, gradebook, paths, *, to_stdout: bool) -> None:
+    """-o and --gradebook: each writable, neither an input, not both standard output nor the same file."""
+    from adadelta_cli.errors import SettingsError
+
+    if to_stdout and outfiles.is_stdout(output_path):
         raise SettingsError(_("--gradebook - and -o - both name standard output; give one of them a file"))
     for target in (output_path, None if to_stdout else gradebook):
         if target is not None:
-            output.check_target(target, [Path(p) for p in paths])
+            outfiles.check_target(target, [Path(p) for p in paths])
     if output_path is not None and gradebook is not None and not to_stdout and output_path.resolve() == \
             gradebook.resolve():
-        from adadelta_cli.errors import SettingsError
-
         raise SettingsError(_("--gradebook and --output name the same file; give two different files"))
 
-    def mark(path: str) -> Marked:
-        sheet = read_worksheet(path, decimal_comma=True if decimal_comma else None)
-        resolved = settings.resolve(base=sheet.settings)
-        verdicts, diagnosis = mark_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit=last_digit)
-        return Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant,
-                      diagnosis=diagnosis, notes=sheet.notes)
 
-    several = len(paths) > 1 or gradebook is not None
+def _mark(path: str, *, settings: Given, rel_tol, sig_digits, decimal_comma: bool, last_digit: bool):
+    from adadelta_cli.marking import gradebook as book
+    from adadelta_cli.marking.sheet import read_worksheet
+    from adadelta_cli.marking.verdicts import mark_worksheet
+
+    sheet = read_worksheet(path, decimal_comma=True if decimal_comma else None)
+    resolved = settings.resolve(base=sheet.settings)
+    verdicts, diagnosis = mark_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit=last_digit)
+    return book.Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant,
+                           diagnosis=diagnosis, notes=sheet.notes)
+
+
+def _mark_all(paths, mark, *, several: bool) -> list:
+    """Each sheet marked; of several, one that cannot be read is said on stderr and kept as unread."""
+    from adadelta_cli.errors import AdadeltaError
+    from adadelta_cli.marking import gradebook as book
+    from adadelta_cli.marking import sheet as sheets
+
     marked = []
     for path in paths:
         if not several:
@@ -104,35 +116,15 @@ def command(
         try:
             marked.append(mark(path))
         except AdadeltaError as exc:
-            output.error(str(exc) if exc.source else f"{path}: {exc}")
-            student, variant = who_wrote(path)
-            marked.append(Marked(path, student=student, variant=variant,
-                                 error=exc.message if exc.source == path else str(exc)))
-    unreadable = any(m.error is not None for m in marked)
-    if gradebook is not None:
-        code = EXIT_USAGE if unreadable else 0
-    else:
-        code = EXIT_USAGE if unreadable else 0 if all(all_right(m.verdicts) for m in marked) else EXIT_WRONG
-    output.exit_on_closed_pipe(code)  # a reader that stops early (| head) does not change the verdict
-    if gradebook is not None:
-        from adadelta_cli.formats import writers
-
-        writers.write_report("csv", None if to_stdout else gradebook, records=lambda: gradebook_records(marked))
-        if output_path is not None:
-            tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong=only_wrong,
-                                  latex_fragment=latex_fragment)
-        elif not to_stdout:
-            _score_lines(marked)
-    else:
-        tracing.emit_verdicts(marked, format.value, output_path, digits, only_wrong=only_wrong,
-                              latex_fragment=latex_fragment)
-    if code:
-        raise typer.Exit(code)
+            messages.error(str(exc) if exc.source else f"{path}: {exc}")
+            student, variant = sheets.who_wrote(path)
+            marked.append(book.Marked(path, student=student, variant=variant,
+                                          error=exc.message if exc.source == path else str(exc)))
+    return marked
 
 
 def _score_lines(marked) -> None:
-    """With --gradebook FILE: one line per sheet on standard output, its score (or that it was not read)."""
-    from adadelta_cli.marking.gradebook import score_text, summary, who_line
+    from adadelta_cli.marking import gradebook as book
     from adadelta_cli.safe import terminal
 
     lines = []
@@ -140,7 +132,7 @@ def _score_lines(marked) -> None:
         if m.error is not None:
             lines.append(f"{terminal(m.source)}: {_('not read')}")
             continue
-        who = who_line(m)
-        score = score_text(summary(m.verdicts))
+        who = book.who_line(m)
+        score = book.score_text(book.summary(m.verdicts))
         lines.append(terminal(f"{m.source}: {score}" + (f" ({who})" if who else "")))
-    output.emit("\n".join(lines) + "\n", None)
+    outfiles.emit("\n".join(lines) + "\n", None)

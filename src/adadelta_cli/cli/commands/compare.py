@@ -1,30 +1,23 @@
 """adadelta compare: Adadelta beside other optimizers on the same gradients."""
 
 import itertools
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Optional
 
-import typer
-
-from adadelta_cli import output
+from adadelta_cli import messages, outfiles
 from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits, check_fragment
 from adadelta_cli.cli.options import (
     Digits,
+    Format,
     Given,
+    Inputs,
     LatexFragment,
     OutputOpt,
+    ReportFormat,
     SetOpt,
+    ShowAll,
     WithOpt,
-    format_option,
     settings_options,
 )
 from adadelta_cli.i18n import N_, _
-
-if TYPE_CHECKING:  # its choices are an Enum made when the module loads: to the type checker, any Enum
-    FormatOpt = Enum
-    DEFAULT_FORMAT: Enum
-else:
-    FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="compare", context_settings=NUMBERS_OK, help=N_(
     'Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side.'))
@@ -32,18 +25,13 @@ COMMAND = dict(name="compare", context_settings=NUMBERS_OK, help=N_(
 
 @settings_options(without=("dtype",))
 def command(
-    inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False,
-        rich_help_panel="Input")] = None,
+    inputs: Inputs = None,
     with_: WithOpt = None, set_: SetOpt = None,
-
-    format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
+    format: Format = ReportFormat.table, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
     digits: Digits = 6,
-    show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step of a long trace in the table."),
-                                           rich_help_panel="Output")] = False,
+    show_all: ShowAll = False,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    """Run Adadelta and other optimizers on the same gradients: η_t and x_t side by side."""
     from adadelta_cli.features import comparing, others
     from adadelta_cli.formats.readers import read_input
 
@@ -54,9 +42,9 @@ def command(
     hyper = others.parse_sets(set_, chosen)
     gradients = read_input(inputs or [])
     if output_path is not None:
-        output.check_target(output_path, [gradients.path])
+        outfiles.check_target(output_path, [gradients.path])
     if not inputs:
-        output.message(_("no input given: comparing on the article's example g = 0.1, 0.2, 0.15"))
+        messages.message(_("no input given: comparing on the article's example g = 0.1, 0.2, 0.15"))
     recorded = {**resolved.as_dict(), "input": gradients.source, "with": chosen,
                 "others": {name: hyper[name] for name in chosen}}
     from adadelta_cli.formats import writers

@@ -1,10 +1,10 @@
 """adadelta diff: two presets (or key=value,... setting sets) on the same gradients."""
 
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
+from adadelta_cli import messages, outfiles
 from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits, check_fragment
 from adadelta_cli.cli.options import (
     X0,
@@ -13,19 +13,15 @@ from adadelta_cli.cli.options import (
     DTypeOpt,
     Edx2Init,
     Eg2Init,
+    Format,
     LatexFragment,
     OutputOpt,
+    ReportFormat,
+    ShowAll,
     SubnormalsOpt,
     complete_preset,
-    format_option,
 )
-from adadelta_cli.i18n import N_, _
-
-if TYPE_CHECKING:  # its choices are an Enum made when the module loads: to the type checker, any Enum
-    FormatOpt = Enum
-    DEFAULT_FORMAT: Enum
-else:
-    FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
+from adadelta_cli.i18n import N_, _, _f
 
 COMMAND = dict(name="diff", context_settings=NUMBERS_OK, help=N_(
     'Two presets, or two sets of settings, side by side on the same gradients: what differs, why, where the traces '
@@ -44,19 +40,14 @@ def command(
         show_default=False, rich_help_panel="Input")] = None,
     x0: X0 = None, eg2_init: Eg2Init = None, edx2_init: Edx2Init = None,
     dtype: DTypeOpt = None, arithmetic: ArithmeticOpt = None, subnormals: SubnormalsOpt = None,
-    format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
+    format: Format = ReportFormat.table, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
     digits: Digits = 6,
-    show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step of a long trace in the table."),
-                                           rich_help_panel="Output")] = False,
+    show_all: ShowAll = False,
 ) -> None:
-    """Two presets (or key=value,... setting sets) on the same gradients: what differs, why, where the traces part."""
-    from adadelta_cli import output
     from adadelta_cli.cli.options import number_list
-    from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import diffing
     from adadelta_cli.formats.cells import nonfinite_accepted
     from adadelta_cli.formats.readers import read_input
-    from adadelta_cli.i18n import _f
     from adadelta_cli.maths import core
 
     check_digits(digits)
@@ -66,21 +57,17 @@ def command(
     notes: list[str] = []
     side_a, side_b = diffing.side(a, common, notes), diffing.side(b, common, notes)
     for note in notes:
-        output.warn(note)
+        messages.warn(note)
     start = {"x0": number_list(x0, "--x0"), "eg2_init": number_list(eg2_init, "--eg2-init"),
              "edx2_init": number_list(edx2_init, "--edx2-init")}
     with nonfinite_accepted():  # diff carries both traces through IEEE arithmetic: inf and NaN gradients too
         gradients = read_input(inputs or [])
     if output_path is not None:
-        output.check_target(output_path, [gradients.path])
+        outfiles.check_target(output_path, [gradients.path])
     if not inputs:
-        output.message(_("no input given: comparing on the article's example g = 0.1, 0.2, 0.15"))
+        messages.message(_("no input given: comparing on the article's example g = 0.1, 0.2, 0.15"))
     size = gradients.values.shape[1]
-    for option, values in zip(("--x0", "--eg2-init", "--edx2-init"), start.values()):
-        if len(values) not in (1, size):
-            raise SettingsError(_f(
-                '%(option)s has %(given)s values but the input has %(parameters)s parameters; give one value for '
-                'all, or one per parameter', option=option, given=len(values), parameters=size))
+    _check_sizes(start, size)
 
     def initial(n: int, dtype: str):
         return core.init(start["x0"], start["eg2_init"], start["edx2_init"], size=n, dtype=dtype)
@@ -91,11 +78,21 @@ def command(
     for s in (side_a, side_b):
         bad = diffing.first_nonfinite(s)
         if bad is not None:
-            output.warn(_f("%(side)s: values are no longer finite from step %(step)s on (IEEE arithmetic, as the "
-                           "frameworks carry on)", side=s.spec, step=bad))
+            messages.warn(_f("%(side)s: values are no longer finite from step %(step)s on (IEEE arithmetic, as "
+                             "the frameworks carry on)", side=s.spec, step=bad))
     from adadelta_cli.formats import writers
 
     writers.write_report(fmt, output_path, digits, fragment=latex_fragment,
                         document=lambda: diffing.document(side_a, side_b, gradients.values, names, source, one,
                                                           digits, show_all=show_all or fmt != "table"),
                         records=lambda: diffing.data(side_a, side_b, gradients.values, names, source, one))
+
+
+def _check_sizes(start: dict, size: int) -> None:
+    from adadelta_cli.errors import SettingsError
+
+    for option, values in zip(("--x0", "--eg2-init", "--edx2-init"), start.values()):
+        if len(values) not in (1, size):
+            raise SettingsError(_f(
+                '%(option)s has %(given)s values but the input has %(parameters)s parameters; give one value for '
+                'all, or one per parameter', option=option, given=len(values), parameters=size))

@@ -1,19 +1,13 @@
 """adadelta lesson: a self-contained web page that steps through the trace, for a classroom projector."""
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from adadelta_cli import output
+from adadelta_cli import messages, outfiles
 from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits
-from adadelta_cli.cli.options import (
-    CONVENTIONS,
-    SETTINGS,
-    Digits,
-    Given,
-    settings_options,
-)
+from adadelta_cli.cli.options import CONVENTIONS, SETTINGS, Digits, Given, Inputs, settings_options
 from adadelta_cli.i18n import N_, _
 
 COMMAND = dict(name="lesson", context_settings=NUMBERS_OK, help=N_(
@@ -28,30 +22,26 @@ LessonOutput = Annotated[Path, typer.Option(
 
 @settings_options(*SETTINGS, *CONVENTIONS)
 def command(
-    inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False,
-        rich_help_panel="Input")] = None,
+    inputs: Inputs = None,
     *,
     output_path: LessonOutput,
     exercise: Annotated[bool, typer.Option(
         "--exercise", help=N_("The page for the students: each step's g_t and formulas with boxes to fill in, the "
                               "table with blank cells; the worked values are left out of the page."))] = False,
-
     digits: Digits = 6,
     settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    """Write a web page that steps through the trace in class."""
     from adadelta_cli.features import lesson, tracing
     from adadelta_cli.formats.readers import read_input
 
     check_digits(digits)
     resolved = settings.resolve()
     gradients = read_input(inputs or [])
-    output.check_outputs(output_path, inputs=[gradients.path])
+    outfiles.check_outputs(output_path, inputs=[gradients.path])
     if not inputs:
-        output.message(_("no input given: the lesson steps through the article's example g = 0.1, 0.2, 0.15"))
+        messages.message(_("no input given: the lesson steps through the article's example g = 0.1, 0.2, 0.15"))
     report = tracing.compute(gradients, resolved)
     page = lesson.page(report, digits, exercise=exercise)
     for note in report.notes:
-        output.warn(note)
-    output.write_atomic(output_path, page)
+        messages.warn(note)
+    outfiles.write_atomic(output_path, page)

@@ -1,32 +1,26 @@
 """adadelta optimize: minimise a function, each gradient taken exactly at the current x."""
 
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from adadelta_cli import output
+from adadelta_cli import outfiles
 from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits, check_fragment
 from adadelta_cli.cli.options import (
     AnimateOpt,
     Digits,
+    Format,
     Given,
     LargePrintOpt,
     LatexFragment,
     OutputOpt,
+    ReportFormat,
     SetOpt,
     TitleOpt,
-    format_option,
     settings_options,
 )
 from adadelta_cli.i18n import N_, _
-
-if TYPE_CHECKING:  # its choices are an Enum made when the module loads: to the type checker, any Enum
-    FormatOpt = Enum
-    DEFAULT_FORMAT: Enum
-else:
-    FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="optimize", context_settings=NUMBERS_OK, help=N_(
     "Minimise a function: each step's gradient is taken exactly from the function at the current x."))
@@ -46,8 +40,7 @@ def command(
         "--with", help=N_("Other optimizers to run from the same start: adagrad, rmsprop, sgd, momentum, adam."),
         show_default=False, metavar="VALUE")] = None,
     set_: SetOpt = None,
-
-    format: FormatOpt = DEFAULT_FORMAT,
+    format: Format = ReportFormat.table,
     output_path: OutputOpt = None, latex_fragment: LatexFragment = False, digits: Digits = 6,
     show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step in the table."),
                                            rich_help_panel="Output")] = False,
@@ -57,30 +50,19 @@ def command(
     animate: AnimateOpt = None, title: TitleOpt = None, large_print: LargePrintOpt = False,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    """Minimise a function: each step's gradient is taken exactly from the function at the current x."""
     from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import optimizing
 
     check_digits(digits)
     check_fragment(format.value, fragment=latex_fragment)
     resolved = settings.resolve(x0=x0)
-    output.check_outputs(output_path, plot_path, animate)
+    outfiles.check_outputs(output_path, plot_path, animate)
     if animate is not None:
-        from adadelta_cli.features.plotting import ANIMATION_FORMATS, check_suffix
+        from adadelta_cli.features.animation import check_animation
 
-        check_suffix(animate, ANIMATION_FORMATS, "--animate")
+        check_animation(animate)
     if format.value in ("csv", "json") and plot_path is None and animate is None:  # written as computed
-        import itertools
-
-        func, start, chosen, hyper = optimizing.prepare(function, x0, steps, with_, set_)
-        recorded = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen,
-                    "others": {name: hyper[name] for name in chosen}}
-        blocks = optimizing.run_blocks(func, resolved, start, steps, chosen, hyper)
-        first = next(blocks)  # a failure in the first block leaves every output untouched
-        from adadelta_cli.formats import writers
-
-        writers.write_report(format.value, output_path, digits, held=True, records=lambda: optimizing.data(
-            func, None, None, recorded, blocks=itertools.chain([first], blocks)))
+        _stream_records(function, resolved, x0, steps, with_, set_, format.value, output_path, digits)
         return
     func, start, adadelta, results, hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
     if (plot_path is not None or animate is not None) and func.dimensions != 2:
@@ -95,7 +77,23 @@ def command(
                         records=lambda: optimizing.data(func, adadelta, results, recorded))
     if plot_path is not None:
         optimizing.contour_plot(func, adadelta, results, start, plot_path,
-                                lambda path, writer: output.write_atomic(path, writer=writer, binary=True),
+                                lambda path, writer: outfiles.write_atomic(path, writer=writer, binary=True),
                                 title=title, large=large_print)
     if animate is not None:
         optimizing.contour_animation(func, adadelta, results, start, animate, title=title, large=large_print)
+
+
+def _stream_records(function, resolved, x0, steps, with_, set_, fmt: str, output_path, digits: int) -> None:
+    """CSV or JSON written a block of steps at a time; a failure in the first block leaves every output untouched."""
+    import itertools
+
+    from adadelta_cli.features import optimizing
+    from adadelta_cli.formats import writers
+
+    func, start, chosen, hyper = optimizing.prepare(function, x0, steps, with_, set_)
+    recorded = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen,
+                "others": {name: hyper[name] for name in chosen}}
+    blocks = optimizing.run_blocks(func, resolved, start, steps, chosen, hyper)
+    first = next(blocks)
+    writers.write_report(fmt, output_path, digits, held=True, records=lambda: optimizing.data(
+        func, None, None, recorded, blocks=itertools.chain([first], blocks)))

@@ -6,16 +6,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from adadelta_cli import output
+from adadelta_cli import messages, outfiles, terminal
 from adadelta_cli.cli.commands._common import NUMBERS_OK
-from adadelta_cli.cli.options import (
-    AnimateOpt,
-    Given,
-    LargePrintOpt,
-    SetOpt,
-    TitleOpt,
-    settings_options,
-)
+from adadelta_cli.cli.options import AnimateOpt, Given, Inputs, LargePrintOpt, SetOpt, TitleOpt, settings_options
 from adadelta_cli.i18n import N_, _
 
 COMMAND = dict(name="plot", context_settings=NUMBERS_OK, help=N_(
@@ -24,11 +17,7 @@ COMMAND = dict(name="plot", context_settings=NUMBERS_OK, help=N_(
 
 @settings_options()
 def command(
-    inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False,
-        rich_help_panel="Input")] = None,
-
-
+    inputs: Inputs = None,
     output_path: Annotated[Optional[Path], typer.Option(
         "--output", "-o", help=N_("Draw to a .png, .svg or .pdf file (needs the plot extra: "
         "pip install 'adadelta-cli[plot]'). Without it, the chart is drawn in the terminal."), metavar="FILE",
@@ -50,8 +39,7 @@ def command(
     set_: SetOpt = None, title: TitleOpt = None, large_print: LargePrintOpt = False, animate: AnimateOpt = None,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    """Plot E[g²]_t and E[Δx²]_t (log scale), η_t, Δx_t and x_t against t."""
-    from adadelta_cli.features import plotting, tracing
+    from adadelta_cli.features import animation, plotting, terminal_charts, tracing
 
     resolved = settings.resolve()
     look: dict[str, Any] = {"title": title, "large": large_print}
@@ -61,52 +49,42 @@ def command(
         return
     report, source = tracing.trace_input(inputs or [], resolved)
     if not inputs:
-        output.message(_("no input given: plotting the article's example g = 0.1, 0.2, 0.15"))
-    output.check_outputs(output_path, animate, inputs=[source.path])
-    _check_animation(animate)
+        messages.message(_("no input given: plotting the article's example g = 0.1, 0.2, 0.15"))
+    outfiles.check_outputs(output_path, animate, inputs=[source.path])
+    animation.check_animation(animate)
     if output_path is not None:
-        plotting.save_figure(report, output_path, lambda path, writer: output.write_atomic(
-            path, writer=writer, binary=True), **look)
+        plotting.save_figure(report, output_path, **look)
     if animate is not None:
-        plotting.animate_trace(report, animate, **look)
+        animation.animate_trace(report, animate, **look)
     if output_path is not None or animate is not None:
         return
-    console = output.stdout_console()
-    chart = plotting.terminal_chart(report, width or console.width, height,
+    console = terminal.stdout_console()
+    chart = terminal_charts.terminal_chart(report, width or console.width, height,
                                     color=console.is_terminal and not console.no_color)
     sys.stdout.write(chart + "\n")
 
 
 def _plot_function(function, resolved, x0, steps, with_, set_, output_path, inputs, width, height, look: dict,
                    animate) -> None:
-    """plot --function: the trajectories over the function's contours, or f(x_t) in the terminal."""
     from adadelta_cli.errors import SettingsError
-    from adadelta_cli.features import optimizing, plotting
+    from adadelta_cli.features import animation, optimizing, terminal_charts
 
     if inputs:
         raise SettingsError(_("give either gradients (INPUT) or --function, not both"))
     if x0 is None:
         raise SettingsError(_("--function needs a starting point: --x0 a,b"))
-    output.check_outputs(output_path, animate)
-    _check_animation(animate)
+    outfiles.check_outputs(output_path, animate)
+    animation.check_animation(animate)
     func, start, adadelta, results, _hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
     if output_path is not None:
         optimizing.contour_plot(func, adadelta, results, start, output_path,
-                                lambda path, writer: output.write_atomic(path, writer=writer, binary=True), **look)
+                                lambda path, writer: outfiles.write_atomic(path, writer=writer, binary=True), **look)
     if animate is not None:
         optimizing.contour_animation(func, adadelta, results, start, animate, **look)
     if output_path is not None or animate is not None:
         return
-    console = output.stdout_console()
+    console = terminal.stdout_console()
     curves = {"adadelta": adadelta[1]}
     curves.update({name: r["f"] for name, r in results.items()})
-    sys.stdout.write(plotting.terminal_curves(curves, _("f(x_t) (log scale)"), width or console.width,
-                                              height, color=console.is_terminal and not console.no_color) + "\n")
-
-
-def _check_animation(path) -> None:
-    """--animate's ending checked before anything is drawn (or matplotlib is looked for)."""
-    if path is not None:
-        from adadelta_cli.features.plotting import ANIMATION_FORMATS, check_suffix
-
-        check_suffix(path, ANIMATION_FORMATS, "--animate")
+    sys.stdout.write(terminal_charts.terminal_curves(curves, _("f(x_t) (log scale)"), width or console.width,
+                                                    height, color=console.is_terminal and not console.no_color) + "\n")

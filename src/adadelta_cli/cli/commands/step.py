@@ -1,27 +1,13 @@
 """adadelta step: one step from an explicit state, every intermediate shown."""
 
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from adadelta_cli import output
+from adadelta_cli import streams
 from adadelta_cli.cli.commands._common import EXIT_WRONG, check_digits, check_fragment
-from adadelta_cli.cli.options import (
-    Digits,
-    Given,
-    LatexFragment,
-    OutputOpt,
-    format_option,
-    settings_options,
-)
+from adadelta_cli.cli.options import Digits, Format, Given, LatexFragment, OutputOpt, ReportFormat, settings_options
 from adadelta_cli.i18n import N_, _
-
-if TYPE_CHECKING:  # its choices are an Enum made when the module loads: to the type checker, any Enum
-    FormatOpt = Enum
-    DEFAULT_FORMAT: Enum
-else:
-    FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="step", help=N_('One step from an explicit state, with every intermediate shown.'))
 
@@ -52,11 +38,10 @@ def command(
     sig_digits: Annotated[int, typer.Option(
         "--sig-digits", help=N_("Significant digits an --expect value must carry."), metavar="N")] = 3,
 
-    format: FormatOpt = DEFAULT_FORMAT,
+    format: Format = ReportFormat.table,
     output_path: OutputOpt = None, digits: Digits = 6, latex_fragment: LatexFragment = False,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    """One step from an explicit state, with every intermediate shown."""
     from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import tracing
     from adadelta_cli.formats.cells import one_number
@@ -82,7 +67,7 @@ def command(
                                            rel_tol=rel_tol, sig_digits=sig_digits)
     if verdicts:
 
-        output.exit_on_closed_pipe(0 if all(v.right for v in verdicts) else EXIT_WRONG)
+        streams.exit_on_closed_pipe(0 if all(v.right for v in verdicts) else EXIT_WRONG)
     tracing.emit_step(report, verdicts, format.value, output_path, digits, eg2_given=eg2_given is not None,
                       latex_fragment=latex_fragment)
     if not all(v.right for v in verdicts):

@@ -1,8 +1,7 @@
 """adadelta trace: the recurrence over a gradient sequence, one row per step (and parameter)."""
 
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -11,19 +10,15 @@ from adadelta_cli.cli.options import (
     CONVENTIONS,
     SETTINGS,
     Digits,
+    Format,
     Given,
     LatexFragment,
     OutputOpt,
-    format_option,
+    ReportFormat,
+    ShowAll,
     settings_options,
 )
 from adadelta_cli.i18n import N_
-
-if TYPE_CHECKING:  # its choices are an Enum made when the module loads: to the type checker, any Enum
-    FormatOpt = Enum
-    DEFAULT_FORMAT: Enum
-else:
-    FormatOpt, DEFAULT_FORMAT = format_option("table", "csv", "json", "markdown", "latex")
 
 COMMAND = dict(name="trace", context_settings=NUMBERS_OK, help=N_(
     'Trace the recurrence over a gradient sequence, one row per step (and parameter).'))
@@ -34,13 +29,8 @@ def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as numbers (0.1 -0.2 0.15), one file (CSV, text, JSON), or - for "
         "stdin. None: the article's example 0.1, 0.2, 0.15."), show_default=False, rich_help_panel="Input")] = None,
-
-
-    format: FormatOpt = DEFAULT_FORMAT, output_path: OutputOpt = None,
-    digits: Digits = 6,
-    latex_fragment: LatexFragment = False,
-    show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step of a long trace in the table."),
-                                           rich_help_panel="Output")] = False,
+    format: Format = ReportFormat.table, output_path: OutputOpt = None, digits: Digits = 6,
+    latex_fragment: LatexFragment = False, show_all: ShowAll = False,
     explain: Annotated[bool, typer.Option("--explain", help=N_("After the table, each step's arithmetic with the "
                                           "numbers substituted, as the article writes it."),
                                           rich_help_panel="Output")] = False,
@@ -52,7 +42,6 @@ def command(
         rich_help_panel="Output", show_default=False)] = None,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    """Trace the recurrence over a gradient sequence, one row per step (and parameter)."""
     from adadelta_cli.features import tracing
     from adadelta_cli.formats.cells import nonfinite_accepted
 

@@ -1,17 +1,12 @@
 """adadelta walk: step through a trace in class, one step per key press."""
 
 import sys
-from typing import Annotated, Optional
 
 import typer
 
-from adadelta_cli import output
+from adadelta_cli import messages, terminal
 from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits
-from adadelta_cli.cli.options import (
-    Digits,
-    Given,
-    settings_options,
-)
+from adadelta_cli.cli.options import Digits, Given, Inputs, settings_options
 from adadelta_cli.i18n import N_, _
 
 COMMAND = dict(name="walk", context_settings=NUMBERS_OK, help=N_(
@@ -21,14 +16,10 @@ COMMAND = dict(name="walk", context_settings=NUMBERS_OK, help=N_(
 
 @settings_options()
 def command(
-    inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False,
-        rich_help_panel="Input")] = None,
-
+    inputs: Inputs = None,
     digits: Digits = 6,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    """Step through a trace in class, one step per key press (keys: see the help)."""
     from adadelta_cli.features import tracing
     from adadelta_cli.features import walk as walking
 
@@ -41,6 +32,6 @@ def command(
         raise SettingsError(_("walk reads the keyboard: give the gradients as numbers or a file, not -"))
     report, _source = tracing.trace_input(tokens, resolved)
     if not inputs:
-        output.message(_("no input given: walking through the article's example g = 0.1, 0.2, 0.15"))
+        messages.message(_("no input given: walking through the article's example g = 0.1, 0.2, 0.15"))
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    walking.walk(report, output.stdout_console(), digits, interactive=interactive, getkey=typer.getchar)
+    walking.walk(report, terminal.stdout_console(), digits, interactive=interactive, getkey=typer.getchar)

@@ -1,0 +1,119 @@
+"""The process's standard streams and signals: closed streams, encodings, SIGTERM and SIGHUP, a closed pipe's status."""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import signal
+import sys
+import threading
+
+from adadelta_cli.errors import InputError
+from adadelta_cli.i18n import _
+
+_pending: list[int] = []  # a termination signal received, waiting for a safe moment
+_holding: list[bool] = []  # non-empty while outfiles.write_atomic makes its temporary file
+_CLOSED_PIPE_STATUS: list = [None]
+
+
+class _ClosedStdout(io.TextIOBase):
+    """Standard output when the shell closed it (``>&-``): a result written there is an error, said once."""
+
+    encoding = "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise InputError(_("standard output is closed; give -o FILE or let the output go somewhere"))
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _terminated(signum, frame) -> None:
+    """SIGTERM (and SIGHUP) raise SystemExit, so that every ``finally`` runs: no temporary file is left behind.
+
+    Worker threads still computing a block are let finish first: the arrays they write must outlive them. A
+    signal that arrives while a module is being imported waits (retried every 10 ms) until the import is done: an
+    exception raised inside an extension module's initialisation can crash the interpreter."""
+    if signum != getattr(signal, "SIGALRM", None):
+        _pending.append(signum)
+    if _holding:
+        return  # write_atomic raises it once its temporary file is known to its cleanup
+    caller = frame
+    while caller is not None:
+        if caller.f_code.co_filename.startswith("<frozen importlib"):
+            if hasattr(signal, "setitimer"):
+                signal.signal(signal.SIGALRM, _terminated)
+                signal.setitimer(signal.ITIMER_REAL, 0.01)
+            return
+        caller = caller.f_back
+    if not _pending:
+        return
+    signum = _pending[0]
+    _pending.clear()
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    raise SystemExit(128 + signum)
+
+
+def hold_signals() -> None:
+    """Termination signals wait (until ``release_signals``) while a temporary file is made."""
+    _holding.append(True)
+
+
+def release_signals() -> None:
+    _holding.clear()
+    if _pending:
+        _terminated(_pending[0], None)
+
+
+def prepare_streams() -> None:
+    """Make the process safe to run whatever the shell handed it; called once, before any command runs.
+
+    - A closed standard input reads as empty; a closed standard output makes writing a result one error line; a
+      closed standard error drops messages.
+    - A standard output that cannot encode everything (``PYTHONIOENCODING=ascii``, a C locale) shows what it cannot
+      encode as escapes instead of failing half-way.
+    - SIGTERM and SIGHUP end the process through SystemExit, so temporary files are removed as on Ctrl-C.
+    """
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115  (lives as long as the process)
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        if reconfigure is not None and encoding not in ("utf-8", "utf8"):
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+            if hasattr(signal, name):
+                try:
+                    if signal.getsignal(getattr(signal, name)) in (signal.SIG_DFL, None, signal.default_int_handler):
+                        signal.signal(getattr(signal, name), _terminated)
+                except (ValueError, OSError):
+                    pass
+
+
+def exit_on_closed_pipe(code: int) -> None:
+    """The exit status to end with if the reader goes away (`check key.csv | head -1`): a command whose status is
+    decided before it writes (check, step --expect) keeps it; others end as a Unix filter killed by SIGPIPE."""
+    _CLOSED_PIPE_STATUS[0] = code
+
+
+def closed_pipe_status() -> int | None:
+    return _CLOSED_PIPE_STATUS[0]

@@ -1,0 +1,182 @@
+"""Rich output: a console for results, renderables as plain text, tables fitted to a terminal's width without
+cutting a number, and the progress bar."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from adadelta_cli.i18n import _, _f
+
+if TYPE_CHECKING:
+    from rich.progress import Progress as Bar
+    from rich.progress import TaskID
+
+TABLE_RUN_WIDTH = 100_000  # a block of a long table is as wide as its columns, whatever the room
+
+
+def stdout_console(**kwargs):
+    from rich.console import Console
+
+    return Console(highlight=False, **kwargs)
+
+
+def render_text(renderable, width: int | None = None) -> str:
+    """A Rich renderable as plain text (no colour), wide enough not to wrap, for files."""
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width or 200, color_system=None, highlight=False,
+                      force_terminal=False, legacy_windows=False)
+    console.print(renderable)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def _measure(renderable, *, least: bool = False) -> int:
+    from rich.console import Console
+
+    measured = Console(width=100_000).measure(renderable)
+    return measured.minimum if least else measured.maximum
+
+
+def split_table(table, width: int) -> list:
+    """``table`` as parts of whole columns, each at most ``width`` wide where it can be: the first column (t) and a
+    left-aligned second one (param) start every part, so that each row can be read on its own. A column is never
+    cut or shortened. Works on any rich Table."""
+    from rich.table import Table
+
+    columns = table.columns
+    tags = getattr(table, "column_groups", None) or [None] * len(columns)
+    keys = [0] + ([1] if len(columns) > 1 and columns[1].justify == "left" else [])
+    if any(tags):  # grouped columns (an optimizer's η_t and x_t) follow the key columns, which start every part
+        keys = list(range(next(i for i, tag in enumerate(tags) if tag is not None)))
+    rest = [i for i in range(len(columns)) if i not in keys]
+
+    def build(indices: list[int], *, first: bool, last: bool):
+        part = Table(box=table.box, title=table.title if first else None, title_justify=table.title_justify,
+                     caption=table.caption if last else None, caption_justify=table.caption_justify,
+                     show_header=table.show_header, show_lines=table.show_lines, show_edge=table.show_edge,
+                     pad_edge=table.pad_edge, padding=table.padding, header_style=table.header_style)
+        for i in indices:
+            column = columns[i]
+            part.add_column(column.header, justify=column.justify, no_wrap=column.no_wrap, style=column.style,
+                            header_style=column.header_style, min_width=column.min_width, overflow="fold")
+        cells = [list(columns[i].cells) for i in indices]
+        for r, row in enumerate(table.rows):
+            part.add_row(*(column_cells[r] for column_cells in cells), style=row.style, end_section=row.end_section)
+        return part
+
+    # Columns of one group stay side by side.
+    units: list[list[int]] = []
+    for i in rest:
+        if units and tags[i] is not None and tags[units[-1][-1]] == tags[i]:
+            units[-1].append(i)
+        else:
+            units.append([i])
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for unit in units:
+        trial = current + unit
+        if current and _measure(build(keys + trial, first=False, last=False)) > width:
+            groups.append(current)
+            current = list(unit)
+        else:
+            current = trial
+    if current or not groups:
+        groups.append(current)
+    return [build(keys + group, first=n == 0, last=n == len(groups) - 1) for n, group in enumerate(groups)]
+
+
+def print_fitted(renderable, console=None) -> None:
+    """Print a table, or a Group holding tables and lines of text, to standard output with no number ever cut.
+
+    Into a pipe or a file, the text is what ``-o FILE`` writes: lines as long as they need, trailing spaces
+    dropped. On a terminal each piece is fitted on its own: text wraps at spaces; a table with a column of sentences (a
+    verdict's note) wraps that column where the rest fits; a table still wider is shown in parts of whole columns
+    (t repeated in each), with a note saying so."""
+    from rich.console import Group
+
+    console = console or stdout_console()
+    # Rich renderables and the writers' own pieces (TableRun, ArithmeticRun), told apart by what they offer
+    items: list[Any] = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
+    if not console.is_terminal:  # a pipe or a file: the bytes -o FILE writes, whole lines as long as they need
+        # Piece by piece, each written as soon as it is made: a long table a block at a time (writers.TableRun),
+        # so the first lines come at once and a reader gone away (`| head`) ends the command at the next block.
+        for item in items:
+            for piece in item.pieces() if hasattr(item, "pieces") else [item]:
+                # A block of a long table (TableRun) does not grow with the width: it needs no measuring first.
+                width = TABLE_RUN_WIDTH if hasattr(item, "blocks") else _measure(piece)
+                console.file.write(render_text(piece, width=width))
+                console.file.flush()
+        return
+    for item in items:
+        _print_item(console, item)
+
+
+def _print_item(console, item) -> None:
+    from rich.table import Table
+
+    width = console.width
+    if hasattr(item, "pieces") and (not hasattr(item, "blocks") or _measure(item) <= width):
+        for piece in item.pieces():  # lines of text wrap at spaces; a long table that fits prints a block at a time
+            console.print(piece, crop=False)
+    elif hasattr(item, "pieces"):
+        for block, first, _last in item.blocks():
+            _print_parts(console, split_table(block, width), note=first)
+    elif not isinstance(item, Table) or _measure(item) <= width or (
+            any(not c.no_wrap for c in item.columns) and _measure(item, least=True) <= width):
+        console.print(item, crop=False)  # text wraps at spaces; a column of sentences wraps at words
+    else:
+        _print_parts(console, split_table(item, width), note=True)
+
+
+def _print_parts(console, parts: list, *, note: bool) -> None:
+    from rich.text import Text
+
+    if note and len(parts) > 1:
+        console.print(Text(_f('(the table is wider than the terminal\'s %(width)s columns: shown in %(count)s '
+                              'parts; -o FILE or --format csv writes it whole)', width=console.width,
+                              count=len(parts)), style="dim"))
+    for part in parts:
+        console.print(part, crop=False)
+
+
+class Progress:
+    """A progress bar on stderr for work that outlasts ``delay`` seconds, on a terminal only (never in pipes or CI):
+    ``done()`` says how much of ``total`` is done, in bytes (or, with ``count``, in things: an animation's frames)."""
+
+    def __init__(self, total: int | None, done, *, label: str | None = None, count: bool = False,
+                 delay: float = 1.0) -> None:
+        self.total, self.done, self.label, self.count, self.delay = total, done, label, count, delay
+        self.bar: Bar | None = None
+        self.task: TaskID | None = None
+        self.start = time.monotonic()
+        self.enabled = bool(total) and sys.stderr is not None and sys.stderr.isatty() and not os.environ.get("CI")
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def update(self) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.start < self.delay:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+            from rich.progress import Progress as Bar
+
+            columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn()) \
+                if self.count else ("[progress.description]{task.description}", BarColumn(), DownloadColumn())
+            self.bar = Bar(*columns, TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.label or _("tracing"), total=self.total)
+        assert self.task is not None  # added with the bar
+        self.bar.update(self.task, completed=self.done())
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
