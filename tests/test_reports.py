@@ -192,7 +192,9 @@ def test_every_piece_fits_an_80_column_terminal(args):
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import comparing, diffing, others
     from adadelta_cli.formats import readers
-    from adadelta_cli.marking import checking
+    from adadelta_cli.marking import gradebook as book
+    from adadelta_cli.marking.sheet import read_worksheet
+    from adadelta_cli.marking.verdicts import check_worksheet
     from adadelta_cli.maths import core
 
     os.chdir(ROOT)
@@ -203,12 +205,12 @@ def test_every_piece_fits_an_80_column_terminal(args):
         doc = diffing.document(a, b, g.values, g.names, g.source, {"x0": 0.0, "eg2_init": 0.0, "edx2_init": 0.0}, 6)
     elif args[0] == "check":
         marked = []
-        for path in checking.sheet_paths([args[1]]):
-            sheet = checking.read_worksheet(path)
+        for path in book.sheet_paths([args[1]]):
+            sheet = read_worksheet(path)
             resolved = resolve(base=sheet.settings)
-            marked.append(checking.Marked(sheet.source, resolved.as_dict(), checking.check_worksheet(sheet, resolved),
+            marked.append(book.Marked(sheet.source, resolved.as_dict(), check_worksheet(sheet, resolved),
                                           sheet.student, sheet.variant))
-        doc = checking.document(marked)
+        doc = book.document(marked)
     else:
         g = readers.read_input([args[1]])
         chosen = others.parse_with(None)
@@ -232,14 +234,16 @@ def test_a_verdict_table_in_parts_keeps_every_word_of_its_notes(width):
 
     from adadelta_cli import terminal
     from adadelta_cli.cli.options import resolve
-    from adadelta_cli.marking import checking
+    from adadelta_cli.marking import gradebook as book
+    from adadelta_cli.marking.sheet import read_worksheet
+    from adadelta_cli.marking.verdicts import check_worksheet
 
-    sheet = checking.read_worksheet(str(ROOT / "sample_gradients" / "student_worksheet.csv"))
+    sheet = read_worksheet(str(ROOT / "sample_gradients" / "student_worksheet.csv"))
     resolved = resolve(base=sheet.settings)
-    marked = [checking.Marked(sheet.source, resolved.as_dict(), checking.check_worksheet(sheet, resolved))]
+    marked = [book.Marked(sheet.source, resolved.as_dict(), check_worksheet(sheet, resolved))]
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=True, color_system=None, highlight=False)
-    terminal.print_fitted(writers.table(checking.document(marked, digits=17)), console)
+    terminal.print_fitted(writers.table(book.document(marked, digits=17)), console)
     text = buffer.getvalue()
     assert max(len(line) for line in text.splitlines()) <= width, text
     words = " ".join(text.split())
