@@ -13,7 +13,20 @@ from pathlib import Path
 import pytest
 
 from adadelta_cli.formats import writers
-from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Gap, Heading, Para, Records, Styled, Table
+from adadelta_cli.formats.report import (
+    COUNT,
+    TEXT,
+    Column,
+    Document,
+    Gap,
+    Heading,
+    Para,
+    Phrase,
+    Records,
+    Styled,
+    Sym,
+    Table,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = [Column("t", kind=COUNT), Column("param", "param", kind=TEXT), Column("x", "x_t", "x_t")]
@@ -100,9 +113,9 @@ def test_styles_reach_the_terminal_only():
 def test_a_wide_table_in_parts_keeps_each_group_whole():
     from adadelta_cli import terminal
 
-    columns = [Column("t", kind=COUNT), Column("g", "g_t")] + [
-        Column(f"{q}_{n}", f"{q}_t {n}", group=n) for n in ("adadelta", "adagrad", "rmsprop", "momentum")
-        for q in ("eta", "x")]
+    columns = [Column("t", kind=COUNT), Column("g", Sym("g"))] + [
+        Column(f"{q}_{n}", Phrase(f"%(q)s {n}", q=Sym(q)), group=n) for n in ("adadelta", "adagrad", "rmsprop",
+                                                                               "momentum") for q in ("eta", "x")]
     doc = Document("D", [Table(columns, [[1, 0.1] + [0.123456789] * 8])])
     rich = writers.table(doc).renderables[0]
     parts = terminal.split_table(rich, 60)
