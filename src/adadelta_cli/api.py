@@ -105,8 +105,10 @@ class Shown:
 
     def records(self) -> list[dict]:
         """One dict per row, under the CSV's column names, every number whole."""
+        from adadelta_cli.formats.report import each_row
+
         data = self._records()
-        return [dict(zip(data.columns, row)) for row in data.rows]
+        return [dict(zip(data.columns, row)) for row in each_row(data.rows)]
 
     def to_dataframe(self):
         """The records as a pandas DataFrame (pandas is not a dependency: ``pip install pandas``)."""
