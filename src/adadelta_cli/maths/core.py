@@ -172,7 +172,7 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
         threads = kernel.threads_for(steps, size)
 
     def new(shape):
-        return empty(shape, ops.dtype)
+        return np.empty(shape, ops.dtype)
 
     g_eff_all = new(g.shape) if differs else g
     eg2_all, x_all = new(g.shape), new(g.shape)
@@ -275,13 +275,13 @@ class Replay:
         for name in names:
             if name in ("edx2", "edx2_prev"):
                 if "edx2" not in out:
-                    both = empty((steps + 1, size), np.float64)
+                    both = np.empty((steps + 1, size), np.float64)
                     both[0] = self.state.edx2
                     out["edx2_prev"], out["edx2"] = both[:-1], both[1:]
             elif name == "g" or (name == "g_eff" and not self.differs):
                 out[name] = self.grads
             else:
-                out[name] = empty((steps, size), np.float64)
+                out[name] = np.empty((steps, size), np.float64)
         self._run(out)
         return out
 
@@ -343,36 +343,6 @@ def _by_groups(grads: np.ndarray, settings: Settings, state: State, *, method: s
     return Step(**{name: fields.get(name) for name in Step._fields}), State(*after)  # type: ignore[arg-type]
 
 
-def empty(shape, dtype) -> np.ndarray:
-    """np.empty without numpy's request for transparent huge pages (madvise), which numpy makes for arrays of 4 MB
-    or more: where Linux must first compact memory to find huge pages, the first writes to a freshly allocated
-    trace wait for it (seconds for a few hundred MB, measured). numpy's own switch is turned off for the
-    allocation only, then back to what it was."""
-    switch = _MADVISE_HUGEPAGE
-    if switch is None or math.prod(shape) * np.dtype(dtype).itemsize < 1 << 22:
-        return np.empty(shape, dtype)
-    previous = switch(False)
-    try:
-        return np.empty(shape, dtype)
-    finally:
-        switch(previous)
-
-
-def _madvise_switch():
-    """numpy's own switch for its huge-page request (numpy._core in numpy 2, numpy.core before), or None."""
-    import importlib
-
-    for module in ("numpy._core.multiarray", "numpy.core.multiarray"):
-        try:
-            return importlib.import_module(module)._set_madvise_hugepage
-        except (ImportError, AttributeError):
-            continue
-    return None
-
-
-_MADVISE_HUGEPAGE = _madvise_switch()
-
-
 def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, settings: Settings) -> tuple[np.ndarray,
                                                                                                   np.ndarray]:
     """(η, Δx) from E[Δx²]_{t−1}, E[g²]_t and g_eff, any shape: exactly the values the recurrence computed."""
@@ -380,7 +350,7 @@ def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, settings: 
     if shape and _kernel_applies(settings):
         from adadelta_cli.maths import kernel
 
-        eta, dx = empty(shape, np.float64), empty(shape, np.float64)
+        eta, dx = np.empty(shape, np.float64), np.empty(shape, np.float64)
         edx2_prev, eg2, g_eff = np.broadcast_arrays(edx2_prev, eg2, g_eff)
         kernel.derive(edx2_prev, eg2, g_eff, settings.eps, eta, dx)
         return eta, dx
