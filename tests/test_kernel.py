@@ -160,26 +160,6 @@ def test_api_trace_is_the_kernels_exactly():
     assert repr(lazy).startswith("Trace(100 steps × 30 parameters")
 
 
-@pytest.mark.parametrize("kw", [dict(), dict(maximize=True, lr=0.3), dict(weight_decay=0.1),
-                                dict(weight_decay=0.05, weight_decay_mode="decoupled", lr=0.7)])
-@pytest.mark.parametrize("threads", [2, 3, 5])
-def test_bands_of_columns_on_threads_change_nothing(kw, threads, monkeypatch):
-    rng = np.random.default_rng(threads)
-    size = 1237  # bands of unequal widths, none a multiple of the cache line
-    grads = rng.standard_normal((40, size))
-    s = core.Settings(**kw)
-    state = core.init(rng.standard_normal(size), size=size)
-    one = core.run(grads, s, state, method="kernel")
-    monkeypatch.setattr(kernel, "threads_for", lambda steps, n: threads)
-    assert_identical(core.run(grads, s, state, method="kernel"), one)
-
-
-def test_threads_only_for_large_traces():
-    assert kernel.threads_for(10, 10_000) == 1
-    assert kernel.threads_for(1_000_000, 1) == 1
-    assert 1 <= kernel.threads_for(1000, 10_000) <= (os.cpu_count() or 1)
-
-
 def test_a_stale_library_is_refused(tmp_path, monkeypatch, capsys):
     # A library compiled from another version of _kernel.c must not be used: numpy does the work instead.
     lib, rec, src = _copy_kernel(tmp_path)

@@ -73,13 +73,11 @@ step(int64_t n, const double *restrict g, double *restrict g_eff, const double *
     step(n, gt, geff_t, eg2_prev, eg2_t, edx2_prev, edx2_t, eta_t, dx_t, x_prev, x_t, rho, one_minus_rho, eps, \
          lr, wd, decay, M, C, D, G)
 
-/* Arrays are rows of n doubles, each row starting ld doubles after the one before (ld = n for a whole array; a
-   larger ld for a band of columns of a wider one, so that threads can share the columns).
-   g: steps rows. The histories g_eff, eg2, edx2 (E[Δx²]_1 ... E[Δx²]_steps), eta, dx, x: steps rows each;
+/* Arrays are rows of n doubles, one after another. g: steps rows. The histories g_eff, eg2, edx2 (E[Δx²]_1 ... E[Δx²]_steps), eta, dx, x: steps rows each;
    g_eff is NULL where it equals g (neither maximize nor coupled weight decay). eg2_0, edx2_0, x_0: the state
    before step 1. */
 CLONES
-void adadelta_f64(int64_t steps, int64_t n, int64_t ld, const double *restrict g, double *restrict g_eff,
+void adadelta_f64(int64_t steps, int64_t n, const double *restrict g, double *restrict g_eff,
                   double *restrict eg2, double *restrict edx2, double *restrict eta, double *restrict dx,
                   double *restrict x, const double *restrict eg2_0, const double *restrict edx2_0,
                   const double *restrict x_0, double rho, double one_minus_rho, double eps, double lr, double wd,
@@ -89,10 +87,10 @@ void adadelta_f64(int64_t steps, int64_t n, int64_t ld, const double *restrict g
     const int decoupled = (flags & DECOUPLED) != 0;
     const double *eg2_prev = eg2_0, *edx2_prev = edx2_0, *x_prev = x_0;
     for (int64_t t = 0; t < steps; t++) {
-        const double *gt = g + t * ld;
-        double *geff_t = g_eff ? g_eff + t * ld : NULL;
-        double *eg2_t = eg2 + t * ld, *edx2_t = edx2 + t * ld, *x_t = x + t * ld;
-        double *eta_t = eta + t * ld, *dx_t = dx + t * ld;
+        const double *gt = g + t * n;
+        double *geff_t = g_eff ? g_eff + t * n : NULL;
+        double *eg2_t = eg2 + t * n, *edx2_t = edx2 + t * n, *x_t = x + t * n;
+        double *eta_t = eta + t * n, *dx_t = dx + t * n;
         if (!maximize && !coupled && !decoupled)
             STEP(0, 0, 0, 0);
         else if (!coupled && !decoupled)

@@ -161,11 +161,6 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *,
         raise ValueError("E[g²]_{t−1} in η is computed by the description's loop (method 'numpy')")
     if method in ("sequential", "auto"):
         method = _choose(settings, steps, size, loop_only=loop_only)
-    threads = 1
-    if method == "kernel":
-        from adadelta_cli.maths import kernel
-
-        threads = kernel.threads_for(steps, size)
 
     def new(shape):
         return np.empty(shape, ops.dtype)
@@ -178,8 +173,10 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *,
     coupled = settings.coupled
     decoupled = settings.decoupled
     if method == "kernel":
+        from adadelta_cli.maths import kernel
+
         kernel.run(np.ascontiguousarray(g), g_eff_all if differs else None, eg2_all, edx2_all[1:], eta_all, dx_all,
-                   x_all, state.eg2, state.edx2, state.x, threads=threads, **kernel_settings(settings))
+                   x_all, state.eg2, state.edx2, state.x, **kernel_settings(settings))
     elif method == "python":
         from adadelta_cli.maths import scalar
 

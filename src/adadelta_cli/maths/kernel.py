@@ -112,7 +112,7 @@ def _load():
     except (OSError, AttributeError, ValueError, KeyError, UnicodeError) as error:
         return None, _f_reason(error)
     f.restype = None
-    f.argtypes = [*[ctypes.c_int64] * 3, *[ctypes.c_void_p] * 10, *[ctypes.c_double] * 6, ctypes.c_int64]
+    f.argtypes = [*[ctypes.c_int64] * 2, *[ctypes.c_void_p] * 10, *[ctypes.c_double] * 6, ctypes.c_int64]
     parse.restype = lines.restype = ctypes.c_int64
     parse.argtypes = [ctypes.c_char_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p,
                       ctypes.c_int64]
@@ -150,51 +150,15 @@ def _pointer(a: np.ndarray | None):
     return a.ctypes.data
 
 
-THREADS_MIN_VALUES = 1 << 20  # smaller traces run on one thread: starting threads would cost more than it saves
-BAND_MIN_COLUMNS = 512
-
-
-def threads_for(steps: int, n: int) -> int:
-    """How many threads share a steps × n trace: one per processor available, each a band of columns."""
-    if steps * n < THREADS_MIN_VALUES:
-        return 1
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cpus, n // BAND_MIN_COLUMNS, 16))
-
-
 def run(g: np.ndarray, g_eff: np.ndarray | None, eg2: np.ndarray, edx2: np.ndarray, eta: np.ndarray,
         dx: np.ndarray, x: np.ndarray, eg2_0: np.ndarray, edx2_0: np.ndarray, x_0: np.ndarray, *, rho: float,
-        eps: float, lr: float, wd: float, decay: float, maximize: bool, coupled: bool, decoupled: bool,
-        threads: int | None = None) -> None:
-    """Fill the histories (see _kernel.c: ``edx2`` holds E[Δx²]_1 ... E[Δx²]_steps; ``g_eff`` None where it is g).
-
-    The parameters are independent of each other, so bands of columns go to threads of their own (ctypes lets
-    go of the GIL during the call); each column's arithmetic is the same whatever the band.
-    """
+        eps: float, lr: float, wd: float, decay: float, maximize: bool, coupled: bool, decoupled: bool) -> None:
+    """Fill the histories (see _kernel.c: ``edx2`` holds E[Δx²]_1 ... E[Δx²]_steps; ``g_eff`` None where it is g)."""
     steps, n = g.shape
     flags = (MAXIMIZE if maximize else 0) | (COUPLED if coupled else 0) | (DECOUPLED if decoupled else 0)
     starts = [np.ascontiguousarray(a, dtype=np.float64) for a in (eg2_0, edx2_0, x_0)]
-    pointers = [_pointer(a) for a in [g, g_eff, eg2, edx2, eta, dx, x, *starts]]
-    f = function()
-
-    def band(lo: int, hi: int) -> None:
-        offset = lo * 8
-        f(steps, hi - lo, n, *(None if p is None else p + offset for p in pointers), rho, 1.0 - rho, eps, lr, wd,
-          decay, flags)
-
-    count = threads or threads_for(steps, n)
-    if count <= 1:
-        band(0, n)
-        return
-    import threading
-
-    # Bands start on a 64-byte boundary, so that no cache line is written by two threads.
-    edges = [0, *(((n * i) // count) // 8 * 8 for i in range(1, count)), n]
-    workers = [threading.Thread(target=band, args=(lo, hi)) for lo, hi in zip(edges, edges[1:]) if hi > lo]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    function()(steps, n, *(_pointer(a) for a in [g, g_eff, eg2, edx2, eta, dx, x, *starts]), rho, 1.0 - rho, eps,
+               lr, wd, decay, flags)
 
 
 def parse(body: bytes, width: int, sep: str | None) -> np.ndarray | None:
