@@ -11,8 +11,7 @@
        x       = fma(lr, Δx, x_prev)            (x_prev·decay first, with decoupled weight decay)
 
    Built with -ffp-contract=off: the compiler never fuses a multiply and an add that the numpy code rounds
-   twice; fma() is the C99 fused multiply-add, rounded once. On x86-64 a clone for x86-64-v3 (AVX2, FMA)
-   is chosen at load time where the processor has it.
+   twice; fma() is the C99 fused multiply-add, rounded once.
 
    Beside the recurrence, two text routines of a long CSV trace, each with a Python twin that gives the same
    result where the library is not built: reading plain numbers (adadelta_parse_f64, readers.py) and putting
@@ -36,12 +35,6 @@ const char *adadelta_kernel_source(void) { return ADADELTA_SOURCE_SHA; }
 #define MAXIMIZE 1
 #define COUPLED 2
 #define DECOUPLED 4
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(ADADELTA_NO_CLONES)
-#define CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define CLONES
-#endif
 
 /* One step for all n parameters. The flags are constants at each call below, so that every combination
    compiles to a loop without branches, which the compiler vectorizes. */
@@ -76,7 +69,6 @@ step(int64_t n, const double *restrict g, double *restrict g_eff, const double *
 /* Arrays are rows of n doubles, one after another. g: steps rows. The histories g_eff, eg2, edx2 (E[Δx²]_1 ... E[Δx²]_steps), eta, dx, x: steps rows each;
    g_eff is NULL where it equals g (neither maximize nor coupled weight decay). eg2_0, edx2_0, x_0: the state
    before step 1. */
-CLONES
 void adadelta_f64(int64_t steps, int64_t n, const double *restrict g, double *restrict g_eff,
                   double *restrict eg2, double *restrict edx2, double *restrict eta, double *restrict dx,
                   double *restrict x, const double *restrict eg2_0, const double *restrict edx2_0,
