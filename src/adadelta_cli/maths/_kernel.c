@@ -15,7 +15,7 @@
 
    Beside the recurrence, two text routines of a long CSV trace, each with a Python twin that gives the same
    result where the library is not built: reading plain numbers (adadelta_parse_f64, readers.py) and putting
-   the step and parameter before each row of numbers (adadelta_csv_lines, render.py). */
+   the step and parameter before each row of numbers (adadelta_csv_lines, writers.py). */
 
 #include <float.h>
 #include <locale.h>
