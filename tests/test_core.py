@@ -265,20 +265,3 @@ def test_the_python_engine_over_thousands_of_steps_equals_numpy():
     for s in (Settings(), Settings(lr=0.01, weight_decay=0.1, weight_decay_mode="decoupled"),
               Settings(maximize=True, weight_decay=0.01)):
         assert _same(core.run(grads, s, method="python"), core.run(grads, s, method="numpy"))
-
-
-def test_large_arrays_are_allocated_without_asking_for_huge_pages(monkeypatch):
-    calls = []
-    real = core._MADVISE_HUGEPAGE
-    if real is None:
-        pytest.skip("this numpy has no madvise switch")
-    monkeypatch.setattr(core, "_MADVISE_HUGEPAGE", lambda on: calls.append(on) or real(on))
-    before = real(True)
-    try:
-        a = core.empty((1000, 1000), np.float64)
-        assert a.shape == (1000, 1000) and a.dtype == np.float64 and a.flags.c_contiguous and a.flags.writeable
-        assert calls == [False, True]  # off for the allocation, then back as it was
-        core.empty((10, 10), np.float64)  # small: numpy asks for nothing, nothing to switch
-        assert calls == [False, True]
-    finally:
-        real(before)

@@ -31,10 +31,10 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(autouse=True)
 def kernel_state_restored():
     """The loader's state as it was before each test: a test that reloads it (a stale or damaged library) must not
-    leave the next test a kernel without its derive function."""
-    saved = (kernel._function, kernel._derive, kernel._loaded)
+    leave the next test without its kernel."""
+    saved = (kernel._function, kernel._loaded)
     yield
-    kernel._function, kernel._derive, kernel._loaded = saved
+    kernel._function, kernel._loaded = saved
 
 
 def test_kernel_is_built_in_ci():
@@ -81,10 +81,6 @@ def test_kernel_equals_numpy_bit_for_bit(kw, steps, size, seed):
     want = core.run(grads, s, state, method="numpy")
     got = core.run(grads, s, state, method="kernel")
     assert_identical(got, want)
-    lean = core.run(grads, s, state, method="kernel", derived=False)
-    assert lean.eta is None and lean.dx is None
-    eta, dx = core.derive(lean.edx2_prev, lean.eg2, lean.g_eff, s)
-    assert identical(eta, want.eta) and identical(dx, want.dx)
 
 
 @pytest.mark.parametrize("path", [p for p in ADADELTA if load(p)["dtype"] == "float64"], ids=lambda p: p.stem)
@@ -126,12 +122,11 @@ def test_torch_golden_float64_is_matched_exactly_by_the_kernel():
     ([[0.0], [0.1]], 0.0, re.compile(r"step 1: η(_t)? = √\(E\[Δx²\]_\{t[−-]1\} \+ ε\) / √\(E\[g²\]_t \+ ε\) is 0/0")),
     ([[0.1, 0.2], [0.1, float("nan")], [0.3, 0.1]], 1e-6, "step 2, parameter 2"),
 ])
-@pytest.mark.parametrize("derived", [True, False])
-def test_errors_name_the_same_step(grads, eps, message, derived):
+def test_errors_name_the_same_step(grads, eps, message):
     s = core.Settings(eps=eps)
     for method in ("kernel", "numpy"):
         with pytest.raises(NumericError, match=message if isinstance(message, re.Pattern) else re.escape(message)):
-            core.run(np.array(grads), s, method=method, derived=derived)
+            core.run(np.array(grads), s, method=method)
 
 
 @settings(max_examples=80, deadline=None)
@@ -155,7 +150,7 @@ def test_quick_look_at_the_last_step_finds_every_bad_value(steps, size, seed, ba
         assert not anything_bad
 
 
-def test_api_trace_derives_eta_and_dx_exactly():
+def test_api_trace_is_the_kernels_exactly():
     grads = np.random.default_rng(3).standard_normal((100, 30))
     lazy = trace(grads, preset="pytorch", x0=np.linspace(-1, 1, 30))
     full = core.run(grads, lazy.settings, core.init(np.linspace(-1, 1, 30), size=30), method="numpy")
@@ -163,42 +158,6 @@ def test_api_trace_derives_eta_and_dx_exactly():
     assert identical(lazy.x, full.x) and identical(lazy.edx2_prev, full.edx2_prev)
     assert lazy.records()[31]["dx"] == float(full.dx[1, 1])
     assert repr(lazy).startswith("Trace(100 steps × 30 parameters")
-
-
-@pytest.mark.parametrize("kw", [dict(), dict(maximize=True, lr=0.3), dict(weight_decay=0.1),
-                                dict(weight_decay=0.05, weight_decay_mode="decoupled", lr=0.7)])
-@pytest.mark.parametrize("threads", [2, 3, 5])
-def test_bands_of_columns_on_threads_change_nothing(kw, threads, monkeypatch):
-    rng = np.random.default_rng(threads)
-    size = 1237  # bands of unequal widths, none a multiple of the cache line
-    grads = rng.standard_normal((40, size))
-    s = core.Settings(**kw)
-    state = core.init(rng.standard_normal(size), size=size)
-    one = core.run(grads, s, state, method="kernel")
-    monkeypatch.setattr(kernel, "threads_for", lambda steps, n: threads)
-    assert_identical(core.run(grads, s, state, method="kernel"), one)
-    assert_identical(core.run(grads, s, state, method="kernel", derived=False)._replace(eta=one.eta, dx=one.dx), one)
-
-
-def test_threads_only_for_large_traces():
-    assert kernel.threads_for(10, 10_000) == 1
-    assert kernel.threads_for(1_000_000, 1) == 1
-    assert 1 <= kernel.threads_for(1000, 10_000) <= (os.cpu_count() or 1)
-
-
-@pytest.mark.parametrize("eps", [1e-6, 0.0, 1.0])
-def test_derived_values_through_both(eps, monkeypatch):
-    rng = np.random.default_rng(7)
-    shape = (70, 40)
-    edx2_prev, eg2 = rng.random(shape) * 1e-3, rng.random(shape) * 1e-2
-    eg2[0, :3] = 0.0  # with eps = 0: 0/0 and x/0, the same NaN and inf from both
-    g = rng.standard_normal(shape)
-    s = core.Settings(eps=eps)
-    eta, dx = core.derive(edx2_prev, eg2, g, s)
-    monkeypatch.setattr(core, "_kernel_applies", lambda settings: False)
-    want_eta, want_dx = core.derive(edx2_prev, eg2, g, s)
-    assert identical(eta, want_eta) and identical(dx, want_dx)
-    assert np.array_equal(np.isnan(eta), np.isnan(want_eta))
 
 
 def test_a_stale_library_is_refused(tmp_path, monkeypatch, capsys):
@@ -363,7 +322,7 @@ def test_a_library_whose_source_hash_is_not_utf8_is_refused(tmp_path, monkeypatc
 
     lib, rec, src = _copy_kernel(tmp_path)
     command = [os.environ.get("CC", "cc"), "-O2", "-fPIC", "-shared", '-DADADELTA_SOURCE_SHA="\\xff\\xfe"',
-               "-DADADELTA_NO_CLONES", "-o", str(lib), str(src), "-lm"]
+               "-o", str(lib), str(src), "-lm"]
     try:
         built = subprocess.run(command, capture_output=True).returncode == 0
     except OSError:

@@ -65,20 +65,24 @@ def test_no_command_module_spells_out_the_settings_again():
     ([[1.0, float("nan")], [float("inf"), 2.0]], ["a;b", " lead"]),
     ([[1e20, 1e-7, 2.0]], ['say "hi"', "名字", "θ"]),
 ], ids=["article", "extremes", "non-finite", "quoted names"])
-def test_the_trace_stream_writes_what_the_one_writer_writes(values, names):
-    """trace's CSV and JSON are written a block at a time by a specialised path (the text of a long trace is most of
-    its work); they are the bytes the writers of every other command give for the same records."""
+def test_a_block_of_steps_is_written_as_its_rows_would_be(values, names):
+    """The one writer formats a trace's Steps block (trace's stream, the API, step) a whole column at a time, as the
+    text of a long trace is most of its work: the bytes are those of the same records given row by row."""
     import numpy as np
 
     from adadelta_cli.cli.options import NonFinite, resolve
     from adadelta_cli.features import tracing
     from adadelta_cli.formats import render, writers
+    from adadelta_cli.formats.report import Records, Steps, each_row
     from adadelta_cli.formats.tables import Gradients
 
     grads = np.array(values, dtype=np.float64)
     report = tracing.compute(Gradients(grads, names, "test"), resolve(nonfinite=NonFinite("continue")))
-    assert render.to_csv(report) == writers.csv(render.records(report))
-    assert render.to_json(report) == writers.json(render.records(report))
+    blocks = render.records(report)
+    assert any(isinstance(row, Steps) for row in blocks.rows)
+    rows = Records(blocks.columns, list(each_row(blocks.rows)), blocks.settings)
+    assert writers.csv(blocks) == writers.csv(rows)
+    assert writers.json(blocks) == writers.json(rows)
 
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
@@ -216,6 +220,11 @@ def test_a_sentence_keeps_its_symbols_and_numbers_apart_in_latex(run):
     assert str(line) == "Adadelta: ρ = 0.95, ε = 1e-6, lr = 1, x₂ = 0, E[g²]₂ = 0.5"
     assert latexdoc.phrase(line) == (r"Adadelta: $\rho$ = 0.95, $\varepsilon$ = $1 \times 10^{-6}$, lr = 1, "
                                      r"$x_{2}$ = 0, $E[g^2]_{2}$ = 0.5")
-    done = run("--lang", "zh", "trace", "0.1", "0.2", "--preset", "tfjs", "-f", "latex")
+    from adadelta_cli.i18n import set_language
+
+    try:
+        done = run("--lang", "zh", "trace", "0.1", "0.2", "--preset", "tfjs", "-f", "latex")
+    finally:
+        set_language("en")  # the in-process run leaves its language set
     assert done.exit_code == 0, done.output
     assert r"$\eta$ 除以的是 $E[g^2]_{t-1}$" in done.stdout

@@ -30,8 +30,8 @@ def test_auto_method_by_install_and_shape(monkeypatch):
     calls = []
     real = core.sequential
 
-    def spy(grads, settings, state, *, method="sequential", derived=True):
-        out = real(grads, settings, state, method=method, derived=derived)
+    def spy(grads, settings, state, *, method="sequential"):
+        out = real(grads, settings, state, method=method)
         calls.append(method)
         return out
 

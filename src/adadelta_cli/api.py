@@ -105,8 +105,10 @@ class Shown:
 
     def records(self) -> list[dict]:
         """One dict per row, under the CSV's column names, every number whole."""
+        from adadelta_cli.formats.report import each_row
+
         data = self._records()
-        return [dict(zip(data.columns, row)) for row in data.rows]
+        return [dict(zip(data.columns, row)) for row in each_row(data.rows)]
 
     def to_dataframe(self):
         """The records as a pandas DataFrame (pandas is not a dependency: ``pip install pandas``)."""
@@ -145,7 +147,7 @@ def _resolved(preset: str | None, given: dict, x0=None, eg2_init=None, edx2_init
 
 
 def _gradients(grads, names: list[str] | None = None, source: str = "arguments"):
-    """``grads`` (numbers, or steps × parameters; None: the article's example) as readers.Gradients."""
+    """``grads`` (numbers, or steps × parameters; None: the article's example) as a Gradients (formats.tables)."""
     from adadelta_cli.formats.tables import Gradients
 
     if grads is None:
@@ -172,57 +174,20 @@ def _given(rho=None, eps=None, lr=None, weight_decay=None, weight_decay_mode=Non
             "subnormals": subnormals}
 
 
-def _quantity(name: str, doc: str) -> property:
-    return property(lambda self: self._get(name), doc=doc)
-
-
 class Trace(Shown):
-    """Every quantity of every step: each array is shaped (steps, parameters). In a notebook it shows the table a
-    terminal shows (``explained()``: with each step's arithmetic).
+    """Every quantity of every step: each array is shaped (steps, parameters): ``g`` (as given), ``g_eff`` (the
+    gradient the recurrence used: maximize, coupled weight decay), ``eg2`` (E[g²]_t), ``edx2_prev`` (E[Δx²]_{t−1}),
+    ``eta`` (η_t), ``dx`` (Δx_t, before lr), ``edx2`` (E[Δx²]_t) and ``x`` (x_t). In a notebook it shows the table
+    a terminal shows (``explained()``: with each step's arithmetic)."""
 
-    Each quantity is worked out when it is first read, and kept: with the compiled kernel the recurrence runs
-    again and keeps only what is read (the same operations, so the same bits), which spares a wide trace the
-    memory of the quantities never read; elsewhere E[g²], E[Δx²] and x are kept from the start and η and Δx
-    follow from them elementwise. Either way the values are the same.
-    """
-
-    g = _quantity("g", "g_t as given.")
-    g_eff = _quantity("g_eff", "The gradient the recurrence used (maximize, coupled weight decay).")
-    eg2 = _quantity("eg2", "E[g²]_t = ρ·E[g²]_{t−1} + (1−ρ)·g_t².")
-    edx2_prev = _quantity("edx2_prev", "E[Δx²]_{t−1}.")
-    eta = _quantity("eta", "η_t = √(E[Δx²]_{t−1} + ε) / √(E[g²]_t + ε).")
-    dx = _quantity("dx", "Δx_t = −η_t·g_t (before lr).")
-    edx2 = _quantity("edx2", "E[Δx²]_t = ρ·E[Δx²]_{t−1} + (1−ρ)·Δx_t².")
-    x = _quantity("x", "x_t = x_{t−1} + lr·Δx_t.")
-
-    def __init__(self, steps: core.Step | None, names: list[str], settings: core.Settings,
-                 replay: core.Replay | None = None, shown: dict | None = None, digits: int = 6,
-                 *, explain: bool = False) -> None:
+    def __init__(self, steps: core.Step, names: list[str], settings: core.Settings, shown: dict | None = None,
+                 digits: int = 6, *, explain: bool = False) -> None:
         self.names = names
         self.settings = settings
         self.digits = digits
         self._shown = shown  # every setting in force under its option's name (the table's title line, JSON)
         self._explain = explain
-        self._replay = replay
-        self._kept: dict[str, np.ndarray] = {}
-        if steps is not None:
-            self._kept = {name: value for name, value in zip(core.FIELDS, steps) if value is not None}
-        else:
-            assert replay is not None  # (a trace has its steps or their replay)
-            self._kept["g"] = replay.grads
-            if not replay.differs:
-                self._kept["g_eff"] = replay.grads
-
-    def _get(self, name: str) -> np.ndarray:
-        if name not in self._kept:
-            self._work_out([name])
-        return self._kept[name]
-
-    def _work_out(self, names: list[str]) -> None:
-        if self._replay is not None:
-            self._kept.update(self._replay.histories(names))
-        else:  # kept without η and Δx: they follow elementwise from the rest
-            self._kept["eta"], self._kept["dx"] = core.derive(self.edx2_prev, self.eg2, self.g_eff, self.settings)
+        self.g, self.g_eff, self.eg2, self.edx2_prev, self.eta, self.dx, self.edx2, self.x = steps
 
     def __repr__(self) -> str:
         steps, size = self.g.shape
@@ -231,7 +196,7 @@ class Trace(Shown):
     def _report(self):
         from adadelta_cli.formats import render
 
-        steps = core.Step(*(self._get(name) for name in core.FIELDS))
+        steps = core.Step(*(getattr(self, name) for name in core.FIELDS))
         shown = self._shown or {"rho": self.settings.rho, "eps": self.settings.eps, "lr": self.settings.lr}
         return render.Report(steps, self.names, shown, show_g_eff=self.settings.g_eff_differs)
 
@@ -254,9 +219,6 @@ class Trace(Shown):
 
     def records(self) -> list[dict]:
         """One dict per step and parameter, with the CSV/JSON column names (t, param, g, eg2, ...)."""
-        missing = [name for name in core.FIELDS if name not in self._kept]
-        if missing:
-            self._work_out(missing)
         out = []
         columns = {name: getattr(self, name).tolist() for name in core.FIELDS}
         for t in range(self.g.shape[0]):
@@ -301,12 +263,7 @@ def trace(grads=None, *, preset: str | None = None, rho: float | None = None, ep
             raise SettingsError(f"{name} has {len(value)} values but grads has {size} parameters")
     state = core.init(x0, eg2_init, edx2_init, size=size, dtype=settings.dtype)
     shown = {**resolved.as_dict(), "input": gradients.source}
-    if values.shape[0] and core.replayable(settings):
-        replay = core.Replay(values, settings, state)
-        end = replay.run()  # the whole trace once, keeping nothing: whether it stays finite
-        if settings.nonfinite == "continue" or all(np.isfinite(v).all() for v in end):
-            return Trace(None, names=list(names), settings=settings, replay=replay, shown=shown, digits=digits)
-    steps = core.run(values, settings, state, derived=False)  # raises NumericError, naming the step
+    steps = core.run(values, settings, state)  # raises NumericError, naming the step
     return Trace(steps, names=list(names), settings=settings, shown=shown, digits=digits)
 
 

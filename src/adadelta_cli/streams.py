@@ -38,8 +38,7 @@ class _ClosedStdout(io.TextIOBase):
 def _terminated(signum, frame) -> None:
     """SIGTERM (and SIGHUP) raise SystemExit, so that every ``finally`` runs: no temporary file is left behind.
 
-    Worker threads still computing a block are let finish first: the arrays they write must outlive them. A
-    signal that arrives while a module is being imported waits (retried every 10 ms) until the import is done: an
+    A signal that arrives while a module is being imported waits (retried every 10 ms) until the import is done: an
     exception raised inside an extension module's initialisation can crash the interpreter."""
     if signum != getattr(signal, "SIGALRM", None):
         _pending.append(signum)
@@ -59,9 +58,6 @@ def _terminated(signum, frame) -> None:
     _pending.clear()
     if signum == signal.SIGINT:
         raise KeyboardInterrupt
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
     raise SystemExit(128 + signum)
 
 

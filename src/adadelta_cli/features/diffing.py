@@ -196,7 +196,7 @@ def run(a: Side, b: Side, grads: np.ndarray, initial) -> None:
         check_width(dataclasses.asdict(s.settings), grads.shape[1])
     for s in (a, b):
         with np.errstate(all="ignore"):
-            s.steps = core.run(grads, s.settings, initial(grads.shape[1], s.settings.dtype), derived=True)
+            s.steps = core.run(grads, s.settings, initial(grads.shape[1], s.settings.dtype))
     a.explains = b.explains = cause(a, b, grads, initial)
 
 
@@ -237,7 +237,7 @@ def cause(a: Side, b: Side, grads: np.ndarray, initial) -> list[str]:
             continue
         trial = Side(a.spec, a.preset, changed)
         with np.errstate(all="ignore"):
-            trial.steps = core.run(grads, changed, initial(grads.shape[1], changed.dtype), derived=True)
+            trial.steps = core.run(grads, changed, initial(grads.shape[1], changed.dtype))
         alone = parting(a, trial, tolerance(a, b))
         if alone is not None and (alone["t"], alone["quantity"]) == (part["t"], part["quantity"]):
             found.append(key)

@@ -70,9 +70,9 @@ def format_report(report: render.Report, fmt: str, digits: int = 6, *, show_all:
     from adadelta_cli.formats import writers
 
     if fmt == "json":
-        return render.to_json(report)
+        return writers.json(render.records(report))
     if fmt == "csv":
-        return render.to_csv(report)
+        return writers.csv(render.records(report))
     doc = render.document(report, digits, show_all=show_all, explain=explain, eg2_given=eg2_given,
                           every_row=fmt != "table")
     return writers.text(doc, fmt, digits, fragment=latex_fragment)
@@ -159,7 +159,7 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
                                  digits, fragment=latex_fragment), output_path)
         return
     if fmt == "csv":
-        outfiles.emit(render.to_csv(report), output_path)
+        outfiles.emit(writers.csv(render.records(report)), output_path)
         if verdicts:  # the CSV stays the trace's columns; the marking of --expect goes to standard error
             sys.stderr.write(terminal.render_text(writers.rich_table(
                 render.verdict_table(verdicts, digits, title=_("Your values")), digits))
@@ -236,7 +236,9 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
                   export_html: Path | None = None, latex_fragment: bool = False) -> None:
     """adadelta trace: CSV, JSON and the (abridged) table are computed and written a block at a time, so a trace
     of millions of steps needs little memory; the other presentations are built whole."""
+    from adadelta_cli.formats import writers
     from adadelta_cli.formats.readers import open_stream
+    from adadelta_cli.formats.report import Records, Steps
 
     stream = open_stream(tokens)
     outfiles.check_outputs(output_path, export_svg, export_html, inputs=[stream.path])
@@ -288,22 +290,14 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
             notes.append(note)
 
     def produce(out) -> None:  # out: a binary file; the text is UTF-8
-        if fmt == "csv":
-            out.write((",".join(render.machine_columns(show_g_eff=show_g_eff)) + "\n").encode("utf-8"))
-        elif fmt == "json":
-            out.write(render.json_head(settings_doc).encode("utf-8"))
         if fmt == "table":
             for steps, _t in computed():
                 _keep_ends(kept, steps)
             return
-        for steps, t in computed():
-            if fmt == "csv":
-                out.write(render.csv_bytes(steps, stream.names, t, show_g_eff=show_g_eff))
-            else:
-                out.write(render.json_block(steps, stream.names, t, show_g_eff=show_g_eff,
-                                            first=t == 1).encode("utf-8"))
-        if fmt == "json":
-            out.write(render.json_tail().encode("utf-8"))
+        columns = render.machine_columns(show_g_eff=show_g_eff)
+        blocks = (Steps(t, stream.names, [getattr(steps, c) for c in columns[2:]]) for steps, t in computed())
+        write = writers.write_csv if fmt == "csv" else writers.write_json
+        write(out, Records(columns, blocks, settings_doc), binary=True)
 
     if fmt == "table":
         produce(None)

@@ -1,8 +1,8 @@
-"""Turning a trace into text: a Rich table for people, CSV and JSON for machines, Markdown and LaTeX for slides."""
+"""A trace as a document for people (a table, the worked arithmetic) and as records for machines (CSV, JSON): the
+writers (``writers``) spell both."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,7 +12,6 @@ from adadelta_cli.formats.report import HEAD_ROWS, SHORT, TAIL_ROWS, shown_spans
 from adadelta_cli.i18n import N_, _
 from adadelta_cli.maths import recurrence
 from adadelta_cli.maths.core import FIELDS, Step
-from adadelta_cli.safe import csv_cell
 
 # Column name -> (plain-text heading in the article's notation, LaTeX heading): every table's, worksheets' and
 # messages' one home for them.
@@ -72,8 +71,6 @@ ARITHMETIC_TITLES = {"unfused": N_("each operation rounded on its own (unfused)"
                      "foreach": N_("torch's foreach roundings")}
 MODES = {"coupled": N_("coupled"), "decoupled": N_("decoupled")}
 HYPER_SYMBOLS = {"rho": "ρ", "eps": "ε", "lr": "lr", "weight_decay": "wd"}
-# A NaN or an infinity in the machine formats: CSV keeps Python's spelling, JSON (which has no such numbers) a string.
-NONFINITE_TEXT = {"csv": ("nan", "inf", "-inf"), "json": ('"NaN"', '"Infinity"', '"-Infinity"')}
 VERDICT_HEADINGS = (N_("quantity"), N_("written"), N_("verdict"), N_("computed"), N_("note"))
 
 
@@ -128,130 +125,18 @@ def settings_line(settings: dict, digits: int = 6, *, before: int = 0) -> str:
     return Phrase(_("Adadelta: %(settings)s"), settings=settings_text(settings, digits, before=before))
 
 
-def json_tail() -> str:
-    from adadelta_cli.formats import jsonout
-
-    return jsonout.TAIL
-
-
-def json_head(settings: dict) -> str:
-    from adadelta_cli.formats import jsonout
-
-    return jsonout.head(settings)
-
-
 def machine_columns(*, show_g_eff: bool) -> list[str]:
     return ["t", "param", "g"] + (["g_eff"] if show_g_eff else []) + [f for f in FIELDS if f not in ("g", "g_eff")]
 
 
-def _number_rows(steps: Step, *, show_g_eff: bool, kind: str = "csv") -> list[str]:
-    """Each row's numbers (one row per step and parameter, steps then parameters), as shortest round-trip text
-    separated by commas. orjson writes them (ryu): the same digits as ``repr``, some ten times faster. A NaN or an
-    infinity (trace --nonfinite continue) is written as NONFINITE_TEXT[kind] says."""
-    import orjson
-
-    names = machine_columns(show_g_eff=show_g_eff)[2:]
-    count, size = steps.g.shape
-    if not count * size:
-        return []
-    matrix = np.empty((count * size, len(names)))
-    for j, name in enumerate(names):
-        matrix[:, j] = getattr(steps, name).reshape(-1)
-    rows = orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY)[2:-2].decode().split("],[")
-    finite = np.isfinite(matrix)
-    if not finite.all():
-        nan, inf, minus_inf = NONFINITE_TEXT[kind]
-        for i in np.flatnonzero(~finite.all(axis=1)):
-            rows[i] = ",".join(orjson.dumps(float(v)).decode() if math.isfinite(v)
-                               else nan if math.isnan(v) else inf if v > 0 else minus_inf for v in matrix[i])
-    return rows
-
-
-def _labels(steps: Step, names: list[str], first_t: int, quote) -> tuple[list[str], list[str]]:
-    count, size = steps.g.shape
-    if size == 1:
-        return list(map(str, range(first_t, first_t + count))), [quote(names[0])] * count
-    ts = [str(t) for t in range(first_t, first_t + count) for _ in range(size)]
-    return ts, [quote(n) for n in names] * count
-
-
-def csv_bytes(steps: Step, names: list[str], first_t: int, *, show_g_eff: bool) -> bytes | bytearray:
-    """CSV rows for a block of steps (no header), as UTF-8: the numbers of the whole block in one orjson call,
-    then joined with their labels (the text of a long trace is most of its work): by the compiled kernel where it
-    is built, else here, to the same bytes."""
-    import orjson
-
-    from adadelta_cli.maths import kernel
-
-    count, size = steps.g.shape
-    if not count * size:
-        return b""
-    columns = machine_columns(show_g_eff=show_g_eff)[2:]
-    matrix = np.empty((count * size, len(columns)))
-    for j, name in enumerate(columns):
-        matrix[:, j] = getattr(steps, name).reshape(-1)
-    if not np.isfinite(matrix).all():  # NaN and infinities are spelled out (trace --nonfinite continue)
-        return _csv_text(steps, names, first_t, show_g_eff=show_g_eff).encode("utf-8")
-    options = orjson.OPT_SERIALIZE_NUMPY
-    text = orjson.dumps(matrix, option=options)
-    cells = [b"," + csv_cell(name).encode("utf-8") + b"," for name in names]
-    lines = kernel.csv_lines(text, count * size, first_t, size, cells)
-    if lines is not None:
-        return lines
-    rows = text[2:-2].split(b"],[")
-    t = np.arange(first_t, first_t + count)
-    ts = orjson.dumps(np.repeat(t, size) if size > 1 else t, option=options)[1:-1].split(b",")
-    # t, ",param,", the numbers, "\n" for each row, joined once (no object per line)
-    parts = [b"\n"] * (4 * len(rows))
-    parts[0::4] = ts
-    parts[1::4] = cells * count
-    parts[2::4] = rows
-    return b"".join(parts)
-
-
-def csv_block(steps: Step, names: list[str], first_t: int, *, show_g_eff: bool) -> str:
-    """CSV rows for a block of steps (no header)."""
-    return csv_bytes(steps, names, first_t, show_g_eff=show_g_eff).decode("utf-8")
-
-
-def _csv_text(steps: Step, names: list[str], first_t: int, *, show_g_eff: bool) -> str:
-    ts, params = _labels(steps, names, first_t, csv_cell)
-    rows = _number_rows(steps, show_g_eff=show_g_eff)
-    return "\n".join(map(",".join, zip(ts, params, rows))) + "\n" if rows else ""
-
-
-def json_block(steps: Step, names: list[str], first_t: int, *, show_g_eff: bool, first: bool) -> str:
-    """JSON step objects for a block, one a line, each preceded by the comma it needs: the bytes jsonout (and
-    writers.json) writes for the same records, made a block at a time."""
-    import orjson
-
-    keys = machine_columns(show_g_eff=show_g_eff)
-    template = ",\n    {{" + ",".join(f'"{k}":{{}}' for k in keys) + "}}"
-    fill = template.format
-    ts, params = _labels(steps, names, first_t, lambda n: orjson.dumps(n).decode())
-    rows = _number_rows(steps, show_g_eff=show_g_eff, kind="json")
-    text = "".join([fill(t, p, *row.split(",")) for t, p, row in zip(ts, params, rows)])
-    return "\n    {" + text[len(",\n    {"):] if first and text else text
-
-
-def to_json(report: Report) -> str:
-    return (json_head(report.settings) + json_block(report.steps, report.names, report.first_t,
-                                                    show_g_eff=report.show_g_eff, first=True) + json_tail())
-
-
 def records(report: Report):
-    """The trace for machines as ``report.Records``, a row per step and parameter: what ``writers`` writes for
-    any command. ``to_csv``/``to_json`` (and ``trace``'s stream, a block at a time) write the same bytes faster."""
-    from adadelta_cli.formats.report import Records
+    """The trace for machines as ``report.Records``, a row per step and parameter, given as one Steps block (whole
+    columns): what ``writers`` writes as CSV and JSON, for trace and for every command that shows a trace."""
+    from adadelta_cli.formats.report import Records, Steps
 
     columns = report.columns
-    return Records(columns, ([t, param] + [values[c] for c in columns[2:]] for t, param, values in report.rows()),
+    return Records(columns, [Steps(report.first_t, report.names, [getattr(report.steps, c) for c in columns[2:]])],
                    report.settings)
-
-
-def to_csv(report: Report) -> str:
-    return ",".join(report.columns) + "\n" + csv_block(report.steps, report.names, report.first_t,
-                                                        show_g_eff=report.show_g_eff)
 
 
 HEAD_PARAMS = TAIL_PARAMS = 3  # a wide trace's table shows these first and last parameters of each step

@@ -318,10 +318,38 @@ class Records:
     ``spreadsheet``: text cells that a spreadsheet would take as a formula (=, +, -, @) are quoted with '."""
 
     columns: list[str]
-    rows: Iterable[Iterable[Any]] = ()
+    rows: Iterable[Any] = ()  # records (sequences or dicts), or Steps blocks of them
     settings: dict | None = None
     key: str = "steps"
     extra: dict | None = None
     comments: list[str] = field(default_factory=list)
     spreadsheet: bool = False
     document: Any = None
+
+
+@dataclass(eq=False, repr=False)
+class Steps:
+    """Records of a run given a block of steps at a time, as whole columns (a ``Records.rows`` may hold these
+    among its rows): for each step t from ``first_t``, one record per name in ``names`` (the parameter): t, the
+    name, then the value of each array of ``values`` (each shaped steps × names). The writers format each column's
+    numbers a block at a time, the work of a long trace."""
+
+    first_t: int
+    names: list[str]
+    values: list[Any]  # numpy arrays, one per column after t and param
+
+    def rows(self):
+        """The records one at a time: [t, name, values ...]."""
+        columns = [v.astype("float64").tolist() for v in self.values]
+        for i in range(self.values[0].shape[0] if self.values else 0):
+            for p, name in enumerate(self.names):
+                yield [self.first_t + i, name, *(column[i][p] for column in columns)]
+
+
+def each_row(rows: Iterable) -> Iterable:
+    """The rows of a Records one record at a time, Steps blocks taken apart (for a reader of the records)."""
+    for row in rows:
+        if isinstance(row, Steps):
+            yield from row.rows()
+        else:
+            yield row

@@ -11,12 +11,11 @@
        x       = fma(lr, Δx, x_prev)            (x_prev·decay first, with decoupled weight decay)
 
    Built with -ffp-contract=off: the compiler never fuses a multiply and an add that the numpy code rounds
-   twice; fma() is the C99 fused multiply-add, rounded once. On x86-64 a clone for x86-64-v3 (AVX2, FMA)
-   is chosen at load time where the processor has it.
+   twice; fma() is the C99 fused multiply-add, rounded once.
 
    Beside the recurrence, two text routines of a long CSV trace, each with a Python twin that gives the same
    result where the library is not built: reading plain numbers (adadelta_parse_f64, readers.py) and putting
-   the step and parameter before each row of numbers (adadelta_csv_lines, render.py). */
+   the step and parameter before each row of numbers (adadelta_csv_lines, writers.py). */
 
 #include <float.h>
 #include <locale.h>
@@ -37,25 +36,16 @@ const char *adadelta_kernel_source(void) { return ADADELTA_SOURCE_SHA; }
 #define COUPLED 2
 #define DECOUPLED 4
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(ADADELTA_NO_CLONES)
-#define CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define CLONES
-#endif
-
 /* One step for all n parameters. The flags are constants at each call below, so that every combination
    compiles to a loop without branches, which the compiler vectorizes. */
 static inline __attribute__((always_inline)) void
 step(int64_t n, const double *restrict g, double *restrict g_eff, const double *restrict eg2_prev,
      double *restrict eg2, const double *restrict edx2_prev, double *restrict edx2, double *restrict eta,
      double *restrict dx, const double *restrict x_prev, double *restrict x, double rho, double one_minus_rho,
-     double eps, double lr, double wd, double decay, uint64_t *restrict digest, const int maximize,
-     const int coupled, const int decoupled, const int store_g_eff, const int store_derived)
+     double eps, double lr, double wd, double decay, const int maximize, const int coupled, const int decoupled,
+     const int store_g_eff)
 {
     for (int64_t i = 0; i < n; i++) {
-        uint64_t b;
-        memcpy(&b, &g[i], sizeof b);
-        digest[i] = ((digest[i] << 1) | (digest[i] >> 63)) ^ b;
         double v = maximize ? -g[i] : g[i];
         if (coupled)
             v = fma(wd, x_prev[i], v);
@@ -65,118 +55,45 @@ step(int64_t n, const double *restrict g, double *restrict g_eff, const double *
         eg2[i] = e;
         double rate = sqrt(edx2_prev[i] + eps) / sqrt(e + eps);
         double d = -(rate * v);
-        if (store_derived) {
-            eta[i] = rate;
-            dx[i] = d;
-        }
+        eta[i] = rate;
+        dx[i] = d;
         edx2[i] = fma(one_minus_rho * d, d, edx2_prev[i] * rho);
         x[i] = fma(lr, d, decoupled ? x_prev[i] * decay : x_prev[i]);
     }
 }
 
-#define STEP(M, C, D, G, S)                                                                                   \
+#define STEP(M, C, D, G)                                                                                      \
     step(n, gt, geff_t, eg2_prev, eg2_t, edx2_prev, edx2_t, eta_t, dx_t, x_prev, x_t, rho, one_minus_rho, eps, \
-         lr, wd, decay, hash, M, C, D, G, S)
+         lr, wd, decay, M, C, D, G)
 
-/* Arrays are rows of n doubles, each row starting ld doubles after the one before (ld = n for a whole array; a
-   larger ld for a band of columns of a wider one, so that threads can share the columns).
-   g: steps rows. The histories g_eff, eg2, edx2 (E[Δx²]_1 ... E[Δx²]_steps), eta, dx, x: steps rows each, or
-   NULL where that quantity is not kept (g_eff is also NULL where it equals g: neither maximize nor coupled
-   weight decay). eg2_0, edx2_0, x_0: the state before step 1; eg2_end, edx2_end, x_end receive the state after
-   the last step (n values each, from the band's first column). What is not kept goes through rows of scratch.
-   digest, where not NULL, receives a digest of each column of g (its bits, rotated and combined step by step):
-   a trace worked out again later from the same gradients can tell that they have not been changed meanwhile.
-   Returns 0, or -1 where the scratch rows cannot be allocated (nothing is then written). */
-CLONES
-int adadelta_f64(int64_t steps, int64_t n, int64_t ld, const double *restrict g, double *restrict g_eff,
-                 double *restrict eg2, double *restrict edx2, double *restrict eta, double *restrict dx,
-                 double *restrict x, const double *restrict eg2_0, const double *restrict edx2_0,
-                 const double *restrict x_0, double *restrict eg2_end, double *restrict edx2_end,
-                 double *restrict x_end, uint64_t *restrict digest, double rho, double one_minus_rho, double eps,
-                 double lr, double wd, double decay, int64_t flags)
+/* Arrays are rows of n doubles, one after another. g: steps rows. The histories g_eff, eg2, edx2 (E[Δx²]_1 ... E[Δx²]_steps), eta, dx, x: steps rows each;
+   g_eff is NULL where it equals g (neither maximize nor coupled weight decay). eg2_0, edx2_0, x_0: the state
+   before step 1. */
+void adadelta_f64(int64_t steps, int64_t n, const double *restrict g, double *restrict g_eff,
+                  double *restrict eg2, double *restrict edx2, double *restrict eta, double *restrict dx,
+                  double *restrict x, const double *restrict eg2_0, const double *restrict edx2_0,
+                  const double *restrict x_0, double rho, double one_minus_rho, double eps, double lr, double wd,
+                  double decay, int64_t flags)
 {
     const int maximize = (flags & MAXIMIZE) != 0, coupled = (flags & COUPLED) != 0;
-    const int decoupled = (flags & DECOUPLED) != 0, derived = eta != NULL || dx != NULL;
-    /* two rows each for E[g²], E[Δx²] and x (the one before and the one being written), one each for η, Δx,
-       and the digest of g's columns */
-    double *scratch = NULL;
-    if (n > 0) {
-        scratch = malloc(sizeof(double) * 9 * (size_t)n);
-        if (scratch == NULL)
-            return -1;
-    }
-    uint64_t *hash = (uint64_t *)(scratch + 8 * n);
-    if (n > 0)
-        memset(hash, 0, sizeof(uint64_t) * (size_t)n);
+    const int decoupled = (flags & DECOUPLED) != 0;
     const double *eg2_prev = eg2_0, *edx2_prev = edx2_0, *x_prev = x_0;
     for (int64_t t = 0; t < steps; t++) {
-        const int k = (int)(t & 1);
-        const double *gt = g + t * ld;
-        double *geff_t = g_eff ? g_eff + t * ld : NULL;
-        double *eg2_t = eg2 ? eg2 + t * ld : scratch + k * n;
-        double *edx2_t = edx2 ? edx2 + t * ld : scratch + (2 + k) * n;
-        double *x_t = x ? x + t * ld : scratch + (4 + k) * n;
-        double *eta_t = eta ? eta + t * ld : (derived ? scratch + 6 * n : NULL);
-        double *dx_t = dx ? dx + t * ld : (derived ? scratch + 7 * n : NULL);
-        if (!maximize && !coupled && !decoupled) {
-            if (derived)
-                STEP(0, 0, 0, 0, 1);
-            else
-                STEP(0, 0, 0, 0, 0);
-        } else if (!coupled && !decoupled) {
-            if (geff_t != NULL) {
-                if (derived)
-                    STEP(1, 0, 0, 1, 1);
-                else
-                    STEP(1, 0, 0, 1, 0);
-            } else {
-                if (derived)
-                    STEP(1, 0, 0, 0, 1);
-                else
-                    STEP(1, 0, 0, 0, 0);
-            }
-        } else if (coupled) {
-            if (geff_t != NULL) {
-                if (derived)
-                    STEP(maximize, 1, 0, 1, 1);
-                else
-                    STEP(maximize, 1, 0, 1, 0);
-            } else {
-                if (derived)
-                    STEP(maximize, 1, 0, 0, 1);
-                else
-                    STEP(maximize, 1, 0, 0, 0);
-            }
-        } else {
-            if (derived)
-                STEP(maximize, 0, 1, geff_t != NULL, 1);
-            else
-                STEP(maximize, 0, 1, geff_t != NULL, 0);
-        }
+        const double *gt = g + t * n;
+        double *geff_t = g_eff ? g_eff + t * n : NULL;
+        double *eg2_t = eg2 + t * n, *edx2_t = edx2 + t * n, *x_t = x + t * n;
+        double *eta_t = eta + t * n, *dx_t = dx + t * n;
+        if (!maximize && !coupled && !decoupled)
+            STEP(0, 0, 0, 0);
+        else if (!coupled && !decoupled)
+            geff_t != NULL ? STEP(1, 0, 0, 1) : STEP(1, 0, 0, 0);
+        else if (coupled)
+            geff_t != NULL ? STEP(maximize, 1, 0, 1) : STEP(maximize, 1, 0, 0);
+        else
+            STEP(maximize, 0, 1, geff_t != NULL);
         eg2_prev = eg2_t;
         edx2_prev = edx2_t;
         x_prev = x_t;
-    }
-    if (n > 0) {
-        memmove(eg2_end, eg2_prev, sizeof(double) * (size_t)n);
-        memmove(edx2_end, edx2_prev, sizeof(double) * (size_t)n);
-        memmove(x_end, x_prev, sizeof(double) * (size_t)n);
-        if (digest != NULL)
-            memcpy(digest, hash, sizeof(uint64_t) * (size_t)n);
-    }
-    free(scratch);
-    return 0;
-}
-
-/* η and Δx of count values from the kept E[Δx²]_{t−1}, E[g²]_t and g_eff: the same operations as in step(). */
-CLONES
-void adadelta_derive_f64(int64_t count, const double *restrict edx2_prev, const double *restrict eg2,
-                         const double *restrict g_eff, double eps, double *restrict eta, double *restrict dx)
-{
-    for (int64_t i = 0; i < count; i++) {
-        double rate = sqrt(edx2_prev[i] + eps) / sqrt(eg2[i] + eps);
-        eta[i] = rate;
-        dx[i] = -(rate * g_eff[i]);
     }
 }
 

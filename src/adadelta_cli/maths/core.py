@@ -95,8 +95,7 @@ def engine_setting() -> str:
     return chosen
 
 
-def run(grads, settings: Settings, state: State | None = None, *, method: str = "auto",
-        derived: bool = True) -> Step:
+def run(grads, settings: Settings, state: State | None = None, *, method: str = "auto") -> Step:
     """Fold ``update`` over ``grads`` (shape steps × parameters); each field of the result has that shape.
 
     Every method gives the same doubles. ``method``: "numpy" steps through the formulas above, a row of
@@ -104,8 +103,6 @@ def run(grads, settings: Settings, state: State | None = None, *, method: str = 
     "python" runs them a parameter at a time in plain Python floats (adadelta_cli.maths.scalar; float64); "sequential"
     (or "auto") is the kernel where it is built and the settings are float64, else "python" for up to
     SCALAR_MAX_PARAMS float64 parameters (quicker there than numpy's passes over short rows), else "numpy".
-    ``derived=False`` leaves η and Δx out of the result (None): they follow from the rest elementwise
-    (``derive``), and a wide trace is spared two arrays.
     Raises NumericError, naming the step and parameter, where a value stops being a finite number.
     """
     grads = np.asarray(grads, dtype=np.float64)
@@ -113,15 +110,15 @@ def run(grads, settings: Settings, state: State | None = None, *, method: str = 
         grads = grads[:, None]
     if state is None:
         state = init(size=grads.shape[1], dtype=settings.dtype)
-    return advance(grads, settings, state, method=method, derived=derived)[0]
+    return advance(grads, settings, state, method=method)[0]
 
 
 def advance(grads: np.ndarray, settings: Settings, state: State, *, method: str = "auto",
-            first_step: int = 1, derived: bool = True) -> tuple[Step, State]:
+            first_step: int = 1) -> tuple[Step, State]:
     """``run`` for one block of a longer trace: the block's records and the state after it."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    out, state = sequential(grads, settings, state, method=method, derived=derived)
+    out, state = sequential(grads, settings, state, method=method)
     check_finite(out, settings, first_step)
     return out, state
 
@@ -140,15 +137,15 @@ def _kernel_applies(settings: Settings) -> bool:
     return kernel.available()
 
 
-def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: str = "sequential",
-               derived: bool = True) -> tuple[Step, State]:
+def sequential(grads: np.ndarray, settings: Settings, state: State, *,
+               method: str = "sequential") -> tuple[Step, State]:
     """The formulas step by step, written in place into the output arrays (no allocation per step).
 
     ``method``: "numpy", "python", "kernel" (an error where it is not built), or "sequential"/"auto" (the
-    kernel where it applies, else by shape). ``derived=False``: η and Δx are not kept (None in the result).
+    kernel where it applies, else by shape).
     """
     if settings.per_parameter:
-        return _by_groups(grads, settings, state, method=method, derived=derived)
+        return _by_groups(grads, settings, state, method=method)
     steps, size = grads.shape
     ops = settings.ops(size)
     g = ops.cast(grads)  # beyond float32's range: infinite, as a float32 framework reads it
@@ -162,28 +159,24 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
     loop_only = settings.rate_eg2 == "previous"
     if loop_only and method in ("kernel", "python"):
         raise ValueError("E[g²]_{t−1} in η is computed by the description's loop (method 'numpy')")
-    derived = derived or loop_only  # η then needs E[g²]_{t−1}: kept, not derived later
     if method in ("sequential", "auto"):
         method = _choose(settings, steps, size, loop_only=loop_only)
-    threads = 1
-    if method == "kernel":
-        from adadelta_cli.maths import kernel
-
-        threads = kernel.threads_for(steps, size)
 
     def new(shape):
-        return empty(shape, ops.dtype)
+        return np.empty(shape, ops.dtype)
 
     g_eff_all = new(g.shape) if differs else g
     eg2_all, x_all = new(g.shape), new(g.shape)
-    eta_all, dx_all = (new(g.shape), new(g.shape)) if derived or method == "python" else (None, None)
+    eta_all, dx_all = new(g.shape), new(g.shape)
     edx2_all = new((steps + 1, size))  # row t holds E[Δx²]_t: both edx2 and edx2_prev
     edx2_all[0] = state.edx2
     coupled = settings.coupled
     decoupled = settings.decoupled
     if method == "kernel":
+        from adadelta_cli.maths import kernel
+
         kernel.run(np.ascontiguousarray(g), g_eff_all if differs else None, eg2_all, edx2_all[1:], eta_all, dx_all,
-                   x_all, state.eg2, state.edx2, state.x, threads=threads, **kernel_settings(settings))
+                   x_all, state.eg2, state.edx2, state.x, **kernel_settings(settings))
     elif method == "python":
         from adadelta_cli.maths import scalar
 
@@ -197,22 +190,17 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *, method: s
                                       columns):
                 if target is not None:
                     target[:, j] = values
-        if not derived:
-            eta_all = dx_all = None
     else:
-        eta_row, dx_row = (None, None) if derived else (np.empty(size, ops.dtype), np.empty(size, ops.dtype))
         eg2, x = state.eg2, state.x
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for t in range(steps):
                 values = {"g": g[t], "eg2_prev": eg2, "edx2_prev": edx2_all[t], "x_prev": x}
                 run_step(values, settings, ops, mode, out={
                     "g_eff": g_eff_all[t] if differs else None, "eg2": eg2_all[t],
-                    # (kept when derived)
-                    "eta": eta_all[t] if derived else eta_row, "dx": dx_all[t] if derived else dx_row,  # type: ignore[index]
+                    "eta": eta_all[t], "dx": dx_all[t],
                     "edx2": edx2_all[t + 1], "x": x_all[t]})
                 eg2, x = values["eg2"], values["x"]
-    # η and Δx are None where not kept (derived=False), as run's callers who ask so expect
-    out = Step(g, g_eff_all, eg2_all, edx2_all[:-1], eta_all, dx_all, edx2_all[1:], x_all)  # type: ignore[arg-type]
+    out = Step(g, g_eff_all, eg2_all, edx2_all[:-1], eta_all, dx_all, edx2_all[1:], x_all)
     if steps == 0:
         return out, state
     return out, State(eg2_all[-1].copy(), edx2_all[-1].copy(), x_all[-1].copy())
@@ -240,67 +228,6 @@ def _choose(settings: Settings, steps: int, size: int, *, loop_only: bool) -> st
     return "numpy"
 
 
-def replayable(settings: Settings) -> bool:
-    """Whether the kernel can work a trace out again on demand (Replay): float64, one lr and one weight decay for
-    every parameter, η by Algorithm 1."""
-    return not settings.per_parameter and settings.rate_eg2 == "current" and _kernel_applies(settings)
-
-
-class Replay:
-    """A float64 trace kept as what it starts from, the gradients, the settings and the state before step 1:
-    any quantity's history is worked out again by the kernel when it is asked for (the same operations, so the
-    same bits), and only what is asked for is kept. A wide trace whose reader wants two quantities never holds the
-    other three: the memory written, not the arithmetic, is most of its time.
-
-    The gradients are not copied: a digest of each column, taken in the first run, is checked by every later run,
-    which raises ValueError where they have been changed meanwhile rather than give another trace's values.
-    """
-
-    def __init__(self, grads: np.ndarray, settings: Settings, state: State) -> None:
-        self.grads = np.ascontiguousarray(grads, dtype=np.float64)
-        self.settings = settings
-        self.state = State(*(np.ascontiguousarray(v, dtype=np.float64) for v in state))
-        self.differs = settings.g_eff_differs
-        self.digest: np.ndarray | None = None
-
-    def run(self) -> State:
-        """The state after the last step (nothing else is kept); the first call takes the gradients' digest."""
-        return self._run({})
-
-    def histories(self, names) -> dict[str, np.ndarray]:
-        """The histories ``names`` (of FIELDS), worked out in one run; edx2 and edx2_prev come together (one
-        array, two views)."""
-        steps, size = self.grads.shape
-        out: dict[str, np.ndarray] = {}
-        for name in names:
-            if name in ("edx2", "edx2_prev"):
-                if "edx2" not in out:
-                    both = empty((steps + 1, size), np.float64)
-                    both[0] = self.state.edx2
-                    out["edx2_prev"], out["edx2"] = both[:-1], both[1:]
-            elif name == "g" or (name == "g_eff" and not self.differs):
-                out[name] = self.grads
-            else:
-                out[name] = empty((steps, size), np.float64)
-        self._run(out)
-        return out
-
-    def _run(self, out: dict) -> State:
-        from adadelta_cli.maths import kernel
-
-        steps, size = self.grads.shape
-        digest = np.empty(size, np.uint64)
-        end = kernel.run(self.grads, out.get("g_eff") if self.differs else None, out.get("eg2"), out.get("edx2"),
-                         out.get("eta"), out.get("dx"), out.get("x"), *self.state, digest=digest,
-                         **kernel_settings(self.settings))
-        if self.digest is None:
-            self.digest = digest
-        elif not np.array_equal(digest, self.digest):
-            raise ValueError("the gradients given to trace() have been changed since, so the quantities not yet "
-                             "read cannot be worked out again; trace a copy (trace(g.copy())) to change g freely")
-        return State(*end)
-
-
 def kernel_settings(settings: Settings) -> dict:
     """The keyword arguments of kernel.run for scalar float64 settings."""
     return dict(rho=settings.rho, eps=settings.eps, lr=settings.lr_value, wd=settings.weight_decay,
@@ -309,8 +236,7 @@ def kernel_settings(settings: Settings) -> dict:
                 decoupled=settings.decoupled)
 
 
-def _by_groups(grads: np.ndarray, settings: Settings, state: State, *, method: str,
-               derived: bool) -> tuple[Step, State]:
+def _by_groups(grads: np.ndarray, settings: Settings, state: State, *, method: str) -> tuple[Step, State]:
     """Per-parameter lr or weight decay, as parameter groups: the parameters sharing both run as one trace with
     scalar settings (the columns are independent), so each group takes the fastest method that applies."""
     import dataclasses
@@ -322,72 +248,21 @@ def _by_groups(grads: np.ndarray, settings: Settings, state: State, *, method: s
     for j, key in enumerate(zip(lrs, wds)):
         groups.setdefault(key, []).append(j)
     dtype = np.dtype(storage_dtype(settings.dtype))
-    fields: dict[str, np.ndarray | None] = {}
+    fields: dict[str, np.ndarray] = {}
     after = [np.empty(size, dtype) for _ in State._fields]
     for (lr, wd), columns in groups.items():
         cols = np.array(columns)
         scalar = dataclasses.replace(settings, lr=lr, weight_decay=wd)
         part, end = sequential(np.ascontiguousarray(grads[:, cols]), scalar,
-                               State(*(np.asarray(v)[cols] for v in state)), method=method, derived=derived)
+                               State(*(np.asarray(v)[cols] for v in state)), method=method)
         for name, values in zip(Step._fields, part):
-            if values is None:
-                fields[name] = None
-                continue
             column = fields.get(name)
             if column is None:
                 column = fields[name] = np.empty((steps, size), values.dtype)
             column[:, cols] = values
         for whole, values in zip(after, end):
             whole[cols] = values
-    # (η and Δx None where not kept, as in sequential)
-    return Step(**{name: fields.get(name) for name in Step._fields}), State(*after)  # type: ignore[arg-type]
-
-
-def empty(shape, dtype) -> np.ndarray:
-    """np.empty without numpy's request for transparent huge pages (madvise), which numpy makes for arrays of 4 MB
-    or more: where Linux must first compact memory to find huge pages, the first writes to a freshly allocated
-    trace wait for it (seconds for a few hundred MB, measured). numpy's own switch is turned off for the
-    allocation only, then back to what it was."""
-    switch = _MADVISE_HUGEPAGE
-    if switch is None or math.prod(shape) * np.dtype(dtype).itemsize < 1 << 22:
-        return np.empty(shape, dtype)
-    previous = switch(False)
-    try:
-        return np.empty(shape, dtype)
-    finally:
-        switch(previous)
-
-
-def _madvise_switch():
-    """numpy's own switch for its huge-page request (numpy._core in numpy 2, numpy.core before), or None."""
-    import importlib
-
-    for module in ("numpy._core.multiarray", "numpy.core.multiarray"):
-        try:
-            return importlib.import_module(module)._set_madvise_hugepage
-        except (ImportError, AttributeError):
-            continue
-    return None
-
-
-_MADVISE_HUGEPAGE = _madvise_switch()
-
-
-def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, settings: Settings) -> tuple[np.ndarray,
-                                                                                                  np.ndarray]:
-    """(η, Δx) from E[Δx²]_{t−1}, E[g²]_t and g_eff, any shape: exactly the values the recurrence computed."""
-    shape = np.broadcast_shapes(np.shape(edx2_prev), np.shape(eg2), np.shape(g_eff))
-    if shape and _kernel_applies(settings):
-        from adadelta_cli.maths import kernel
-
-        eta, dx = empty(shape, np.float64), empty(shape, np.float64)
-        edx2_prev, eg2, g_eff = np.broadcast_arrays(edx2_prev, eg2, g_eff)
-        kernel.derive(edx2_prev, eg2, g_eff, settings.eps, eta, dx)
-        return eta, dx
-    ops = settings.ops()
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        eta = rate(edx2_prev, eg2, settings.eps, ops)
-        return eta, delta(eta, g_eff, ops)
+    return Step(**fields), State(*after)
 
 
 def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
@@ -401,15 +276,11 @@ def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
         return
     bad = np.zeros(trace.g.shape, dtype=bool)
     for column in trace:
-        if column is not None:
-            bad |= ~np.isfinite(column)
+        bad |= ~np.isfinite(column)
     if not bad.any():
         return
     t, p = (int(i) for i in np.argwhere(bad)[0])
-    row = {name: float(column[t, p]) for name, column in zip(FIELDS, trace) if column is not None}
-    if trace.eta is None:  # a trace kept without η and Δx: this one place is worked out again
-        eta, dx = derive(trace.edx2_prev[t, p], trace.eg2[t, p], trace.g_eff[t, p], settings)
-        row.update(eta=float(eta), dx=float(dx))
+    row = {name: float(column[t, p]) for name, column in zip(FIELDS, trace)}
     where = f"step {t + first_step}" + (f", parameter {p + 1}" if trace.g.shape[1] > 1 else "")
     if not math.isfinite(row["eg2"]):
         why = (f"E[g²] overflows (g = {row['g_eff']!r}; its square exceeds the largest "
@@ -432,8 +303,7 @@ def first_nonfinite(trace: Step) -> tuple[int, int] | None:
         return None
     bad = np.zeros(trace.g.shape, dtype=bool)
     for column in trace:
-        if column is not None:
-            bad |= ~np.isfinite(column)
+        bad |= ~np.isfinite(column)
     if not bad.any():
         return None
     step, param = np.argwhere(bad)[0]

@@ -29,7 +29,6 @@ MAXIMIZE, COUPLED, DECOUPLED = 1, 2, 4
 
 # The C functions once loaded (ctypes function pointers, typed only by their argtypes), or None.
 _function: Any = None
-_derive: Any = None
 _parse = None  # adadelta_parse_f64: plain numbers from text
 _lines = None  # adadelta_csv_lines: CSV lines from orjson's text of a matrix
 _loaded = False
@@ -42,14 +41,14 @@ def switched_off() -> bool:
 
 def function():
     """The C function ``adadelta_f64``, or None where it is not built, not sound, or switched off."""
-    global _function, _derive, _loaded
+    global _function, _loaded
     if not _loaded:
         _loaded = True
-        _function = _derive = None
+        _function = None
         if not switched_off():
             library, why = _load()
             if library is not None:
-                _function, _derive = library
+                _function = library
             elif why is not None:
                 _notice(why)
     return _function
@@ -96,7 +95,7 @@ def verify(library: Path | None = None, record: Path | None = None, source: Path
 
 
 def _load():
-    """((adadelta_f64, adadelta_derive_f64), None), or (None, why not); (None, None): nothing installed."""
+    """(adadelta_f64, None), or (None, why not); (None, None): nothing installed."""
     why = verify()
     if why is not None or not LIBRARY.exists():
         return None, why
@@ -108,14 +107,12 @@ def _load():
         built_from = library.adadelta_kernel_source()
         if built_from != json.loads(RECORD.read_text(encoding="utf-8"))["source_sha256"].encode("ascii"):
             return None, _("does not say it was built from the recorded source")
-        f, d = library.adadelta_f64, library.adadelta_derive_f64
+        f = library.adadelta_f64
         parse, lines = library.adadelta_parse_f64, library.adadelta_csv_lines
     except (OSError, AttributeError, ValueError, KeyError, UnicodeError) as error:
         return None, _f_reason(error)
-    f.restype = ctypes.c_int
-    f.argtypes = [*[ctypes.c_int64] * 3, *[ctypes.c_void_p] * 14, *[ctypes.c_double] * 6, ctypes.c_int64]
-    d.restype = None
-    d.argtypes = [ctypes.c_int64, *[ctypes.c_void_p] * 3, ctypes.c_double, *[ctypes.c_void_p] * 2]
+    f.restype = None
+    f.argtypes = [*[ctypes.c_int64] * 2, *[ctypes.c_void_p] * 10, *[ctypes.c_double] * 6, ctypes.c_int64]
     parse.restype = lines.restype = ctypes.c_int64
     parse.argtypes = [ctypes.c_char_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p,
                       ctypes.c_int64]
@@ -123,7 +120,7 @@ def _load():
                       ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
     global _parse, _lines
     _parse, _lines = parse, lines
-    return (f, d), None
+    return f, None
 
 
 def _f_reason(error: BaseException) -> str:
@@ -153,72 +150,15 @@ def _pointer(a: np.ndarray | None):
     return a.ctypes.data
 
 
-THREADS_MIN_VALUES = 1 << 20  # smaller traces run on one thread: starting threads would cost more than it saves
-BAND_MIN_COLUMNS = 512
-
-
-def threads_for(steps: int, n: int) -> int:
-    """How many threads share a steps × n trace: one per processor available, each a band of columns."""
-    if steps * n < THREADS_MIN_VALUES:
-        return 1
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cpus, n // BAND_MIN_COLUMNS, 16))
-
-
-def run(g: np.ndarray, g_eff: np.ndarray | None, eg2: np.ndarray | None, edx2: np.ndarray | None,
-        eta: np.ndarray | None, dx: np.ndarray | None, x: np.ndarray | None, eg2_0: np.ndarray, edx2_0: np.ndarray,
-        x_0: np.ndarray, *, rho: float, eps: float, lr: float, wd: float, decay: float, maximize: bool,
-        coupled: bool, decoupled: bool, threads: int | None = None,
-        digest: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fill the histories given (see _kernel.c: ``edx2`` holds E[Δx²]_1 ... E[Δx²]_steps; any may be None, not
-    kept) and return the state after the last step (E[g²], E[Δx²], x). ``digest`` (n uint64) receives a digest
-    of each column of ``g``.
-
-    The parameters are independent of each other, so bands of columns go to threads of their own (ctypes lets
-    go of the GIL during the call); each column's arithmetic is the same whatever the band.
-    """
+def run(g: np.ndarray, g_eff: np.ndarray | None, eg2: np.ndarray, edx2: np.ndarray, eta: np.ndarray,
+        dx: np.ndarray, x: np.ndarray, eg2_0: np.ndarray, edx2_0: np.ndarray, x_0: np.ndarray, *, rho: float,
+        eps: float, lr: float, wd: float, decay: float, maximize: bool, coupled: bool, decoupled: bool) -> None:
+    """Fill the histories (see _kernel.c: ``edx2`` holds E[Δx²]_1 ... E[Δx²]_steps; ``g_eff`` None where it is g)."""
     steps, n = g.shape
     flags = (MAXIMIZE if maximize else 0) | (COUPLED if coupled else 0) | (DECOUPLED if decoupled else 0)
-    ends = [np.empty(n) for _ in range(3)]
     starts = [np.ascontiguousarray(a, dtype=np.float64) for a in (eg2_0, edx2_0, x_0)]
-    arrays = [g, g_eff, eg2, edx2, eta, dx, x, *starts, *ends]
-    pointers = [_pointer(a) for a in arrays]
-    if digest is not None:
-        assert digest.dtype == np.uint64 and digest.flags.c_contiguous and digest.shape == (n,)
-    pointers.append(None if digest is None else digest.ctypes.data)
-    f = function()
-    failed = []
-
-    def band(lo: int, hi: int) -> None:
-        offset = lo * 8
-        if f(steps, hi - lo, n, *(None if p is None else p + offset for p in pointers), rho, 1.0 - rho, eps, lr, wd,
-             decay, flags):
-            failed.append(lo)
-
-    count = threads or threads_for(steps, n)
-    if count <= 1:
-        band(0, n)
-    else:
-        import threading
-
-        # Bands start on a 64-byte boundary, so that no cache line is written by two threads.
-        edges = [0, *(((n * i) // count) // 8 * 8 for i in range(1, count)), n]
-        workers = [threading.Thread(target=band, args=(lo, hi)) for lo, hi in zip(edges, edges[1:]) if hi > lo]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
-    if failed:
-        raise MemoryError("the kernel's scratch rows could not be allocated")
-    return ends[0], ends[1], ends[2]
-
-
-def derive(edx2_prev: np.ndarray, eg2: np.ndarray, g_eff: np.ndarray, eps: float, eta: np.ndarray,
-           dx: np.ndarray) -> None:
-    """Fill ``eta`` and ``dx`` (C-contiguous, shaped like the inputs) from the kept quantities."""
-    function()
-    inputs = [np.ascontiguousarray(a, dtype=np.float64) for a in (edx2_prev, eg2, g_eff)]
-    _derive(eta.size, *(_pointer(a) for a in inputs), eps, _pointer(eta), _pointer(dx))
+    function()(steps, n, *(_pointer(a) for a in [g, g_eff, eg2, edx2, eta, dx, x, *starts]), rho, 1.0 - rho, eps,
+               lr, wd, decay, flags)
 
 
 def parse(body: bytes, width: int, sep: str | None) -> np.ndarray | None:
