@@ -89,17 +89,28 @@ def adadelta_blocks(function: Function, resolved, steps: int, size: int):
         yield out, fs
 
 
+CHUNK = 1024  # steps held as Python values before they go into their block's arrays
+
+
 def _block(stepped, count: int) -> tuple[core.Step, np.ndarray]:
     """The next ``count`` steps of a closed loop as a Step of arrays (steps × dimensions, in the arithmetic's
-    dtype) and f(x_t)."""
-    records, fs = [], []
-    for _step in range(count):
-        record, f = next(stepped)
-        records.append(record)
-        fs.append(f)
-    fields = zip(*records)
-    return core.Step(*(np.array(values, dtype=None if hasattr(values[0], "dtype") else np.float64)
-                       for values in fields)), np.array(fs, dtype=np.float64)
+    dtype) and f(x_t), filled CHUNK steps at a time."""
+    out: core.Step | None = None
+    fs = np.empty(count)
+    for start in range(0, count, CHUNK):
+        stop = min(count, start + CHUNK)
+        records = []
+        for t in range(start, stop):
+            record, fs[t] = next(stepped)
+            records.append(record)
+        fields = [np.array(values, dtype=None if hasattr(values[0], "dtype") else np.float64)
+                  for values in zip(*records)]
+        if out is None:
+            out = core.Step(*(np.empty((count,) + field.shape[1:], field.dtype) for field in fields))
+        for column, field in zip(out, fields):
+            column[start:stop] = field
+    assert out is not None  # (count ≥ 1)
+    return out, fs
 
 
 def _in_python(settings, dimensions: int) -> bool:
@@ -188,27 +199,31 @@ def _other_python(name: str, hyper: dict, function: Function, x0: np.ndarray, st
     grad = None  # the gradient at x_{t−1}, where it was taken with f(x_{t−1})
     for first in range(0, steps, size):
         count = min(size, steps - first)
-        gs, etas, dxs, xs, fs = [], [], [], [], []
-        for t in range(first + 1, first + count + 1):
-            if grad is None:
-                _value, grad = function.value_and_grad(x)
-            pairs = list(map(step1, states, [hyper] * n, [t] * n, grad, x))
-            moved = [pair[1] for pair in pairs]
-            gs.append(grad)
-            etas.append([pair[0] for pair in pairs])
-            dxs.append([b - a for a, b in zip(x, moved)])
-            xs.append(moved)
-            x, grad = moved, None
-            if not all(map(math.isfinite, x)):
-                fs.append(float("nan"))
-            elif t == steps:
-                fs.append(function.value(x))
-            else:  # f(x_t) and the next step's gradient in one pass
-                f, grad = function.value_and_grad(x)
-                fs.append(f)
-        yield {key: np.array(values, dtype=np.float64).reshape(count, n)
-               for key, values in (("g", gs), ("eta", etas), ("dx", dxs), ("x", xs))} | \
-            {"f": np.array(fs, dtype=np.float64)}
+        out: dict[str, np.ndarray] = {key: np.empty((count, n)) for key in ("g", "eta", "dx", "x")}
+        out["f"] = np.empty(count)
+        for start in range(0, count, CHUNK):
+            stop = min(count, start + CHUNK)
+            gs, etas, dxs, xs = [], [], [], []
+            for i in range(start, stop):
+                t = first + i + 1
+                if grad is None:
+                    _value, grad = function.value_and_grad(x)
+                pairs = list(map(step1, states, [hyper] * n, [t] * n, grad, x))
+                moved = [pair[1] for pair in pairs]
+                gs.append(grad)
+                etas.append([pair[0] for pair in pairs])
+                dxs.append([b - a for a, b in zip(x, moved)])
+                xs.append(moved)
+                x, grad = moved, None
+                if not all(map(math.isfinite, x)):
+                    out["f"][i] = float("nan")
+                elif t == steps:
+                    out["f"][i] = function.value(x)
+                else:  # f(x_t) and the next step's gradient in one pass
+                    out["f"][i], grad = function.value_and_grad(x)
+            for key, values in (("g", gs), ("eta", etas), ("dx", dxs), ("x", xs)):
+                out[key][start:stop] = values
+        yield out
 
 
 def _num(v: float):
