@@ -1207,7 +1207,7 @@ def _people(doc, fmt):
 
 @pytest.mark.parametrize("fmt", ["pipe", "terminal", "file", "markdown", "latex"])
 @pytest.mark.parametrize("shape", [(3, 1, True), (40, 1, False), (40, 1, True), (2100, 2, False), (1100, 2, True),
-                                   (700, 3, True)], ids=lambda s: "x".join(map(str, s)))
+                                   (30, 3, True)], ids=lambda s: "x".join(map(str, s)))
 def test_compare_tables_made_as_read_are_the_whole_ones(fmt, shape):
     steps, params, show_all = shape
     whole, streamed, _made = _compare_docs(steps, params, show_all=show_all)
