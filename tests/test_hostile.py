@@ -973,6 +973,21 @@ def test_every_format_into_a_closed_pipe_ends_with_sigpipe(tmp_path, args):
     assert _closed_pipe(args.format(data=data)) == 128 + signal.SIGPIPE
 
 
+@pytest.mark.parametrize("args", ["compare {data}", "compare {data} --all", "compare {data} --all -f markdown",
+                                  "compare {data} -f latex", "compare {data} --with adam -f latex --latex-fragment",
+                                  "optimize rosenbrock --x0 -1,1 --steps 300000 --all",
+                                  "optimize rosenbrock --x0 -1,1 --steps 300000 --with adam --all -f markdown",
+                                  "optimize rosenbrock --x0 -1,1 --steps 300000 --with adam -f latex",
+                                  "optimize rosenbrock --x0 -1,1 --steps 30000 --with adam"])
+def test_a_300000_step_table_for_people_into_a_closed_pipe_ends_early(tmp_path, args):
+    """compare and optimize compute their tables for people as they write them: a reader gone away ends them long
+    before the 300,000th step (in-process, test_a_reader_gone_away_ends_a_table_before_the_rest_is_computed counts
+    the blocks). optimize's short table (its last rows set the widths of the first) is computed whole first."""
+    data = tmp_path / "g.txt"
+    data.write_text("0.1\n-0.2\n0.03\n" * 100_000)
+    assert _closed_pipe(args.format(data=data), timeout=120) == 128 + signal.SIGPIPE
+
+
 def test_other_optimizers_in_python_floats_are_numpys_doubles():
     import numpy as np
 
@@ -998,6 +1013,77 @@ def test_other_optimizers_in_python_floats_are_numpys_doubles():
                 for key in ("eta", "dx", "x"):
                     assert np.array_equal(scalar[key], vector[key], equal_nan=True), (name, change, key)
                 assert np.array_equal(np.array(xs), vector["x"], equal_nan=True), (name, change)
+
+
+def _closed_loop(function, settings, start, steps, *, python):
+    """optimize's Adadelta run (adadelta_blocks, blocks of 7 steps) in Python floats or through core.update: its
+    arrays, or the error it ends in."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from adadelta_cli.errors import AdadeltaError
+    from adadelta_cli.features import optimizing
+    from adadelta_cli.maths import core
+
+    resolved = SimpleNamespace(settings=settings, initial=lambda n: core.init(start, size=n, dtype=settings.dtype))
+    with pytest.MonkeyPatch.context() as patch:
+        if not python:
+            patch.setattr(optimizing, "_in_python", lambda settings, dimensions: False)
+        try:
+            blocks = list(optimizing.adadelta_blocks(function, resolved, steps, 7))
+        except AdadeltaError as exc:
+            return type(exc).__name__ + ": " + str(exc)
+    return [np.concatenate([getattr(out, name) for out, _f in blocks]) for name in core.Step._fields] + \
+        [np.concatenate([f for _out, f in blocks])]
+
+
+def test_optimize_in_python_floats_is_core_updates_doubles(monkeypatch):
+    import numpy as np
+
+    from adadelta_cli.features import optimizing
+    from adadelta_cli.maths import expr
+    from adadelta_cli.maths.formulas import Settings
+
+    variants = [Settings(), Settings(lr=0.5, rho=0.9, eps=1e-8), Settings(weight_decay=0.1),
+                Settings(weight_decay=0.01, weight_decay_mode="decoupled", lr=0.001, lr_dtype="float32"),
+                Settings(maximize=True, nonfinite="continue"), Settings(eps=0.0, nonfinite="continue"),
+                Settings(rho=1.0, eps=1.0), Settings(rho=0.0, lr=1e300, nonfinite="continue"),
+                Settings(arithmetic="foreach", weight_decay=2.0, nonfinite="continue")]
+    monkeypatch.delenv("ADADELTA_ENGINE", raising=False)  # (the suite's engines: numpy's would turn it off)
+    assert all(optimizing._in_python(v, 2) for v in variants)
+    compared = set()
+    for scale in (1e-300, 1e-200, 1e-150, 1e-20, 1e-3, 1.0, 1e20, 1e100, 1e150):
+        start = np.array([scale, -0.7 * scale])
+        for text in ("quadratic", "3*x^2 + 0.5*y^4 - x*y", "rosenbrock", "1e-300*(x^2 + y^2)", "1e150*x + y^2"):
+            function = expr.parse(text, 2)
+            for variant in variants:
+                python = _closed_loop(function, variant, start, 40, python=True)
+                numpy = _closed_loop(function, variant, start, 40, python=False)
+                if isinstance(numpy, str):
+                    assert python == numpy, (scale, text, variant)
+                    compared.add("error")
+                    continue
+                for a, b in zip(python, numpy):
+                    assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b, equal_nan=True), \
+                        (scale, text, variant)
+                    assert np.array_equal(np.signbit(a), np.signbit(b)) or np.isnan(a).any()  # -0.0 kept
+                compared.add("finite" if np.isfinite(python[-2]).all() else "nonfinite")
+    assert compared == {"error", "finite", "nonfinite"}  # every kind of run met
+
+
+def test_optimize_keeps_core_update_where_python_floats_do_not_apply(monkeypatch):
+    from adadelta_cli.features import optimizing
+    from adadelta_cli.maths.formulas import Settings
+
+    assert not optimizing._in_python(Settings(dtype="float32"), 2)
+    assert not optimizing._in_python(Settings(rate_eg2="previous"), 2)
+    assert not optimizing._in_python(Settings(lr=[0.1, 0.2]), 2)
+    assert not optimizing._in_python(Settings(arithmetic="unfused"), 2)
+    monkeypatch.delenv("ADADELTA_ENGINE", raising=False)
+    assert not optimizing._in_python(Settings(), 33)  # many parameters: numpy's rows
+    monkeypatch.setenv("ADADELTA_ENGINE", "numpy")
+    assert not optimizing._in_python(Settings(), 2)
 
 
 def test_compare_in_blocks_is_compare_whole(monkeypatch):
@@ -1038,6 +1124,220 @@ def test_a_late_failure_of_a_streamed_compare_leaves_standard_output_empty(tmp_p
     out = tmp_path / "c.csv"
     assert shell("compare", data, "-f", "csv", "--set", "sgd.lr=1e308", "-o", out).returncode == 2
     assert not out.exists()
+
+
+# The tables for people of compare and optimize: rows made as they are read (report.Rows), the same bytes.
+
+def _hyper(chosen):
+    from adadelta_cli.features import others
+
+    return others.parse_sets(["adagrad.lr_decay=0.01"], chosen)
+
+
+def _compare_docs(steps, params, *, show_all, size=77, zeros=True):
+    """compare's document over ``steps`` × ``params`` gradients: a function giving it whole (from compute), one
+    giving it made as read (blocks of ``size`` steps; ``watched``: as the command writes to standard output), and
+    the number of blocks computed so far."""
+    import numpy as np
+
+    from adadelta_cli.cli.options import resolve
+    from adadelta_cli.features import comparing, others
+    from adadelta_cli.formats import writers
+
+    rng = np.random.default_rng(steps + params)
+    grads = rng.normal(size=(steps, params)) * 10.0 ** rng.integers(-8, 3, size=(steps, params))
+    if zeros:
+        grads[::7, 0] = 0.0  # η undefined: a "—" cell
+    names = ["w", "权重", "b"][:params]
+    chosen = list(others.NAMES)
+    hyper = _hyper(chosen)
+    settings = {**resolve().as_dict(), "input": "g.csv", "with": chosen, "others": hyper}
+    made = {"blocks": 0}
+
+    def whole():
+        return comparing.document(grads, names, comparing.compute(grads, resolve(), chosen, hyper), settings, 6,
+                                  show_all=show_all)
+
+    def streamed(*, watched=False):
+        def counted():
+            for block in comparing.compute_blocks(grads, resolve(), chosen, hyper, size=size):
+                made["blocks"] += 1
+                yield block
+
+        blocks = writers.watched(counted()) if watched else counted()
+        return comparing.document(grads, names, None, settings, 6, show_all=show_all, blocks=blocks)
+
+    return whole, streamed, made
+
+
+def _optimize_docs(steps, with_, *, show_all, size=50):
+    from adadelta_cli.cli.options import resolve
+    from adadelta_cli.features import optimizing
+
+    resolved = resolve(x0="-1,1")
+    func, start, adadelta, results, hyper = optimizing.run_all("rosenbrock", resolved, "-1,1", steps, with_, None)
+    settings = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": list(results),
+                "others": hyper}
+    whole = optimizing.document(func, adadelta, results, settings, 6, show_all=show_all)
+
+    def streamed():
+        runs = optimizing.table_runs(func, resolved, start, steps, list(results), hyper, size=size)
+        return optimizing.document(func, None, None, settings, 6, show_all=show_all, runs=runs, steps=steps)
+
+    return whole, streamed
+
+
+def _people(doc, fmt):
+    """Every way a document for people is written: its text, and what standard output gets (a pipe, a terminal)."""
+    from rich.console import Console
+
+    from adadelta_cli import terminal
+    from adadelta_cli.formats import writers
+
+    if fmt == "markdown":
+        return ["".join(writers.markdown_pieces(doc, 6))]
+    if fmt == "latex":
+        return ["".join(writers.latex_pieces(doc, 6)), writers.latex(doc, 6, fragment=True)]
+    if fmt == "file":
+        return [writers.text(doc, "table", 6)]
+    sink = io.StringIO()
+    console = Console(file=sink, force_terminal=fmt == "terminal", width=100, color_system=None)
+    terminal.print_fitted(writers.table(doc, 6), console)
+    return [sink.getvalue()]
+
+
+@pytest.mark.parametrize("fmt", ["pipe", "terminal", "file", "markdown", "latex"])
+@pytest.mark.parametrize("shape", [(3, 1, True), (40, 1, False), (40, 1, True), (2100, 2, False), (1100, 2, True),
+                                   (30, 3, True)], ids=lambda s: "x".join(map(str, s)))
+def test_compare_tables_made_as_read_are_the_whole_ones(fmt, shape):
+    steps, params, show_all = shape
+    whole, streamed, _made = _compare_docs(steps, params, show_all=show_all)
+    assert _people(streamed(), fmt) == _people(whole(), fmt)
+
+
+@pytest.mark.parametrize("fmt", ["pipe", "terminal", "file", "markdown", "latex"])
+@pytest.mark.parametrize("case", [(5, None, False), (333, "adam,sgd", False), (2050, "adam", True),
+                                  (40, "sgd", True)], ids=str)
+def test_optimize_tables_made_as_read_are_the_whole_ones(fmt, case):
+    steps, with_, show_all = case
+    whole, streamed = _optimize_docs(steps, with_, show_all=show_all)
+    assert _people(streamed(), fmt) == _people(whole, fmt)
+
+
+def test_rows_made_as_read_elide_as_shown_spans():
+    from adadelta_cli.formats import report
+
+    for count in (1, 2, 25, 26, 27, 100, 2100):
+        for show_all in (False, True):
+            for size in (1, 7, 10, 20_000):
+                blocks = ((first, min(first + size, count), first) for first in range(0, count, size))
+                rows = report.step_rows(count, blocks, lambda first, i: [[first + i + 1, "a"], [first + i + 1, "b"]],
+                                        show_all=show_all, per_step=2)
+                expected = []
+                for t in report.shown_steps(count, show_all=show_all):
+                    expected += [report.Gap] if t is None else [[t + 1, "a"], [t + 1, "b"]]
+                made = list(rows)
+                assert len(made) == len(rows) == len(expected)
+                assert [type(r) if isinstance(r, report.Gap) else r for r in made] == expected
+                assert [g.count for g in rows.gaps] == [r.count for r in made if isinstance(r, report.Gap)]
+                assert all(g.count == count - 2 * report.HEAD_ROWS for g in rows.gaps)
+
+
+def test_the_first_rows_of_a_table_are_written_before_the_last_are_computed():
+    from adadelta_cli.formats import writers
+
+    whole, streamed, made = _compare_docs(2000, 1, show_all=False, size=100)
+    pieces = writers.markdown_pieces(streamed(), 6)
+    text = ""
+    while "| 10 |" not in text or "⋮" not in text:
+        text += next(pieces)
+    assert made["blocks"] == 1 and "| 1991 |" not in text  # the head and the gap out, 1 block of 20 computed
+    text += "".join(pieces)
+    assert made["blocks"] == 20 and text == writers.markdown(whole(), 6)
+    _whole, streamed, made = _compare_docs(2000, 1, show_all=False, size=100)
+    first = next(writers.latex_pieces(streamed(), 6))  # LaTeX measures every row first: its preamble goes before
+    assert first.startswith(r"\documentclass") and made["blocks"] == 1
+
+
+class _Pipe:
+    """Standard output as a real pipe whose reader reads ``wanted`` bytes, then goes away (``| head -c 100``)."""
+
+    def __init__(self, wanted=100):
+        import threading
+
+        read, self.fd = os.pipe()
+        self.stdout = open(self.fd, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        self.got = b""
+
+        def reader():
+            with open(read, "rb", buffering=0) as pipe:
+                while len(self.got) < wanted and (chunk := pipe.read(wanted - len(self.got))):
+                    self.got += chunk
+
+        self.thread = threading.Thread(target=reader, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.thread.join(60)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self.fd)  # what is still buffered goes nowhere, as after `| head`
+        os.close(devnull)
+        self.stdout.close()
+        os.close(self.fd)
+
+
+@pytest.mark.parametrize("fmt,show_all", [("table", False), ("table", True), ("markdown", True), ("latex", True)])
+def test_a_reader_gone_away_ends_a_table_before_the_rest_is_computed(monkeypatch, fmt, show_all):
+    from adadelta_cli.formats import writers
+
+    _whole, streamed, made = _compare_docs(100_000, 1, show_all=show_all, size=250, zeros=False)
+    pipe = _Pipe()
+    monkeypatch.setattr(sys, "stdout", pipe.stdout)
+    try:
+        with pytest.raises(BrokenPipeError):
+            writers.write_report(fmt, None, 6, document=lambda: streamed(watched=True))
+    finally:
+        monkeypatch.undo()
+        pipe.close()
+    assert len(pipe.got) == 100
+    assert made["blocks"] < 200  # of 400: the rest was never computed
+
+
+def test_reader_gone_is_seen_without_writing():
+    from adadelta_cli.formats import writers
+
+    read, write = os.pipe()
+    with open(write, "w", closefd=True) as stdout, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "stdout", stdout)
+        assert not writers.reader_gone()
+        os.close(read)
+        assert writers.reader_gone()
+        blocks = writers.watched(iter([1, 2, 3]))
+        assert next(blocks) == 1
+        with pytest.raises(BrokenPipeError):
+            next(blocks)  # the second block is never asked for
+        patch.setattr(sys, "stdout", io.StringIO())
+        assert not writers.reader_gone()  # not a pipe: a write says so
+
+
+def test_a_late_failure_of_a_table_keeps_what_was_written(tmp_path):
+    """Past the first block of steps (20,000), an optimizer that stops being finite ends the command as CSV does past
+    its first 8 MiB: what was written stays, one error line, exit 2; a file is written whole or not at all."""
+    early, late = tmp_path / "early.txt", tmp_path / "late.txt"
+    early.write_text("0\n" * 15_000 + "1\n1\n1\n" + "0.1\n" * 20_000)  # sgd runs past the largest double at 15,002
+    late.write_text("0\n" * 25_000 + "1\n1\n1\n")  # ... at 25,002, in the second block
+    for fmt in ("table", "markdown", "latex"):
+        done = shell("compare", early, "-f", fmt, "--set", "sgd.lr=1e308")
+        assert done.returncode == 2 and done.stdout == b"" and b"step 15002" in done.stderr, fmt
+        done = shell("compare", late, "-f", fmt, "--set", "sgd.lr=1e308")
+        assert done.returncode == 2 and b"step 25002" in done.stderr and b"Traceback" not in done.stderr, fmt
+        assert len(done.stderr.strip().splitlines()) == 1
+        written = done.stdout.decode()
+        head = {"table": "Adadelta: ρ", "markdown": "# Adadelta beside", "latex": "\\documentclass"}[fmt]
+        assert written.startswith(head) and "25001" not in written, fmt  # the head, no row past the first block
+        out = tmp_path / f"c.{fmt}"
+        assert shell("compare", late, "-f", fmt, "--set", "sgd.lr=1e308", "-o", out).returncode == 2
+        assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["early.txt", "late.txt"]
 
 
 def test_fma64_of_a_few_values_rounds_as_of_many():

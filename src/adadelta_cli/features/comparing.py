@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 
 from adadelta_cli import numfmt
 from adadelta_cli.features import others
-from adadelta_cli.formats import render
+from adadelta_cli.formats import render, report
 from adadelta_cli.formats.render import HEADINGS, settings_line
-from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Gap, Num, Para, Phrase, Records, Sym, Table
+from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Num, Para, Phrase, Records, Sym, Table
 from adadelta_cli.i18n import _, _f
 from adadelta_cli.maths import core
 
@@ -66,37 +67,50 @@ def records(grads: np.ndarray, names: list[str], results: dict | None, settings:
     return Records(list(COLUMNS), rows(), settings)
 
 
-def document(grads, names, results, settings: dict, digits: int, *, show_all: bool = False) -> Document:
+def document(grads, names, results, settings: dict, digits: int, *, show_all: bool = False,
+             blocks=None) -> Document:
     """One row per step (and parameter): g, then η_t and x_t of each optimizer side by side (kept together when a
-    wide table is shown in parts)."""
+    wide table is shown in parts). ``blocks`` (compute_blocks'), in place of ``results``: the table's rows are made
+    as they are read (``report.Rows``), a long comparison written as it is computed."""
     several = len(names) > 1
+    items = iter([(0, results)] if blocks is None else blocks)
+    first = next(items)
     columns = [Column("t", latex="t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if several else [])
     columns.append(Column("g", *HEADINGS["g"]))
-    for optimizer in results:  # the optimizers' names are the program's own (others.DEFAULTS)
+    for optimizer in first[1]:  # the optimizers' names are the program's own (others.DEFAULTS)
         columns += [Column(f"{q}_{optimizer}", f"{HEADINGS[q][0]} {optimizer}",
                            rf"{HEADINGS[q][1]}\ \text{{{optimizer}}}", group=optimizer) for q in ("eta", "x")]
     count = grads.shape[0]
-    shown = render.shown_steps(count, show_all=show_all)
-    rows: list = []
-    for t in shown:
-        if t is None:
-            rows.append(Gap(count - len(shown) + 1))
-            continue
+
+    def rows_of(block, i: int) -> list:
+        start, found = block
+        t = start + i
+        rows = []
         for p, param in enumerate(names):
             row = [t + 1] + ([param] if several else []) + [float(grads[t, p])]
-            for r in results.values():
-                eta = float(r["eta"][t, p])
-                row += ["—" if math.isnan(eta) else eta, float(r["x"][t, p])]
+            for r in found.values():
+                eta = float(r["eta"][i, p])
+                row += [NO_ETA if math.isnan(eta) else eta, float(r["x"][i, p])]
             rows.append(row)
+        return rows
+
+    made = itertools.chain([first], items)
+    rows = report.step_rows(count, ((start, start + len(found["adadelta"]["x"]), (start, found))
+                                    for start, found in made), rows_of, show_all=show_all, per_step=len(names),
+                            texts=[*(names if several else []), NO_ETA],
+                            widest={0: [count], **({1: list(names)} if several else {})})
     hypers = Phrase.joined("; ", [Phrase("%(name)s %(values)s", name=name, values=Phrase.joined(", ", [
         Phrase("%(key)s %(value)s", key=k, value=Num(numfmt.given(v))) for k, v in h.items()]))
         for name, h in settings["others"].items()])
     caption = Phrase(_("%(eta)s: the factor that multiplies %(g)s in the step (for momentum and Adam, −%(dx)s/%(g)s; "
                        "— where %(g)s = 0). Adadelta's %(eta)s excludes lr, as in trace."), eta=Sym("eta"), g=Sym("g"),
                      dx=Sym("dx"))
-    notes = render.gap_notes(rows)
     return Document(_("Adadelta beside other optimizers"),
-                    [Para(settings_line(settings, digits)), Para(hypers), Table(columns, rows, notes=notes,
-                                                                                sections=several),
+                    [Para(settings_line(settings, digits)), Para(hypers),
+                     Table(columns, list(rows) if blocks is None else rows, notes=render.gap_notes(rows.gaps),
+                           sections=several),
                      Para(caption, quiet=True)],
                     words=tuple(names))
+
+
+NO_ETA = "—"  # η_t's cell where g_t = 0 leaves it undefined

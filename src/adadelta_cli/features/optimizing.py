@@ -7,9 +7,9 @@ import re
 import numpy as np
 
 from adadelta_cli.features import others
-from adadelta_cli.formats import render
+from adadelta_cli.formats import render, report
 from adadelta_cli.formats.render import settings_line
-from adadelta_cli.formats.report import COUNT, Block, Column, Document, Gap, Para, Records, Table
+from adadelta_cli.formats.report import COUNT, Block, Column, Document, Para, Records, Table
 from adadelta_cli.i18n import _, _f
 from adadelta_cli.maths import core
 from adadelta_cli.maths.expr import Function
@@ -80,23 +80,80 @@ def adadelta_blocks(function: Function, resolved, steps: int, size: int):
     """run_adadelta's trajectory ``size`` steps at a time, each block (Step, f) checked for non-finite values."""
     n = function.dimensions
     state = resolved.initial(n)
+    settings = resolved.settings
+    stepped = _python_steps(function, settings, state) if _in_python(settings, n) else \
+        _numpy_steps(function, settings, state)
+    for first in range(0, steps, size):
+        out, fs = _block(stepped, min(size, steps - first))
+        core.check_finite(out, settings, first_step=first + 1)
+        yield out, fs
+
+
+CHUNK = 1024  # steps held as Python values before they go into their block's arrays
+
+
+def _block(stepped, count: int) -> tuple[core.Step, np.ndarray]:
+    """The next ``count`` steps of a closed loop as a Step of arrays (steps × dimensions, in the arithmetic's
+    dtype) and f(x_t), filled CHUNK steps at a time."""
+    out: core.Step | None = None
+    fs = np.empty(count)
+    for start in range(0, count, CHUNK):
+        stop = min(count, start + CHUNK)
+        records = []
+        for t in range(start, stop):
+            record, fs[t] = next(stepped)
+            records.append(record)
+        fields = [np.array(values, dtype=None if hasattr(values[0], "dtype") else np.float64)
+                  for values in zip(*records)]
+        if out is None:
+            out = core.Step(*(np.empty((count,) + field.shape[1:], field.dtype) for field in fields))
+        for column, field in zip(out, fields):
+            column[start:stop] = field
+    assert out is not None  # (count ≥ 1)
+    return out, fs
+
+
+def _in_python(settings, dimensions: int) -> bool:
+    """Whether Adadelta's closed loop steps in Python floats (``scalar.step``, the same doubles as ``core.update``):
+    as trace's plain Python engine, float64 with the fused roundings, one lr and weight decay for every parameter,
+    η by Algorithm 1, up to core.SCALAR_MAX_PARAMS parameters, and ADADELTA_ENGINE not numpy."""
+    return (dimensions <= core.SCALAR_MAX_PARAMS and not settings.per_parameter
+            and settings.rate_eg2 == "current" and settings.dtype == "float64"
+            and settings.arithmetic in ("fused", "foreach") and settings.subnormals == "keep"
+            and core.engine_setting() != "numpy")
+
+
+def _python_steps(function: Function, settings, state):
+    """The closed loop a step at a time in Python floats: each step's record (g, g_eff, E[g²]_t, E[Δx²]_{t−1}, η_t,
+    Δx_t, E[Δx²]_t, x_t, one list each) and f(x_t)."""
+    import math
+
+    from adadelta_cli.maths import scalar
+
+    k = scalar.Constants(settings.rho, 1.0 - settings.rho, settings.eps, float(settings.lr_value),
+                         float(settings.weight_decay), float(settings.decay_factor), bool(settings.maximize),
+                         settings.coupled, settings.decoupled)
+    step = scalar.step
+    eg2, edx2, x = (state.eg2.tolist(), state.edx2.tolist(), state.x.astype(np.float64).tolist())
+    _value, grad = function.value_and_grad(x)
+    while True:
+        new = list(zip(*map(step, [k] * len(x), grad, eg2, edx2, x)))
+        g_eff, eg2_t, eta, dx, edx2_t, x_t = new
+        record = (grad, g_eff, eg2_t, edx2, eta, dx, edx2_t, x_t)
+        eg2, edx2, x = eg2_t, edx2_t, x_t
+        f, grad = function.value_and_grad(x) if all(map(math.isfinite, x)) else (float("nan"), grad)
+        yield record, f
+
+
+def _numpy_steps(function: Function, settings, state):
+    """The closed loop a step at a time through core.update (any dtype, arithmetic or number of parameters)."""
     x = state.x.astype(np.float64)
     _value, grad = function.value_and_grad(x.tolist())
-    for first in range(0, steps, size):
-        count = min(size, steps - first)
-        out = None
-        fs = np.empty(count)
-        for t in range(count):
-            step, state = core.update(np.array(grad), state, resolved.settings)
-            if out is None:
-                out = core.Step(*(np.empty((count,) + np.shape(v), dtype=np.asarray(v).dtype) for v in step))
-            for column, value in zip(out, step):
-                column[t] = value
-            x = state.x.astype(np.float64)
-            fs[t], grad = function.value_and_grad(x.tolist()) if np.isfinite(x).all() else (float("nan"), grad)
-        assert out is not None  # (count ≥ 1)
-        core.check_finite(out, resolved.settings, first_step=first + 1)
-        yield out, fs
+    while True:
+        step, state = core.update(np.array(grad), state, settings)
+        x = state.x.astype(np.float64)
+        f, grad = function.value_and_grad(x.tolist()) if np.isfinite(x).all() else (float("nan"), grad)
+        yield step, f
 
 
 def run_other(name: str, hyper: dict, function: Function, x0: np.ndarray, steps: int) -> dict[str, np.ndarray]:
@@ -106,6 +163,9 @@ def run_other(name: str, hyper: dict, function: Function, x0: np.ndarray, steps:
 
 def other_blocks(name: str, hyper: dict, function: Function, x0: np.ndarray, steps: int, size: int):
     """run_other's run ``size`` steps at a time."""
+    if x0.size <= others.SCALAR_PARAMETERS:  # each parameter's step in Python floats, as Optimizer.step takes it
+        yield from _other_python(name, hyper, function, x0, steps, size)
+        return
     opt = others.Optimizer(name, hyper)
     x = x0.astype(np.float64).copy()
     n = x.size
@@ -124,6 +184,45 @@ def other_blocks(name: str, hyper: dict, function: Function, x0: np.ndarray, ste
                 out["x"][t] = new
                 x = new
                 out["f"][t] = function.value(x.tolist()) if np.isfinite(x).all() else float("nan")
+        yield out
+
+
+def _other_python(name: str, hyper: dict, function: Function, x0: np.ndarray, steps: int, size: int):
+    """other_blocks' run in Python floats (others.STEPS1, Optimizer.step's own steps for a few parameters): the
+    same doubles; f(x_t) is taken with the next step's gradient, in one pass over the formula."""
+    import math
+
+    step1 = others.STEPS1[name]
+    x = x0.astype(np.float64).tolist()
+    n = len(x)
+    states: list[dict] = [{} for _ in range(n)]
+    grad = None  # the gradient at x_{t−1}, where it was taken with f(x_{t−1})
+    for first in range(0, steps, size):
+        count = min(size, steps - first)
+        out: dict[str, np.ndarray] = {key: np.empty((count, n)) for key in ("g", "eta", "dx", "x")}
+        out["f"] = np.empty(count)
+        for start in range(0, count, CHUNK):
+            stop = min(count, start + CHUNK)
+            gs, etas, dxs, xs = [], [], [], []
+            for i in range(start, stop):
+                t = first + i + 1
+                if grad is None:
+                    _value, grad = function.value_and_grad(x)
+                pairs = list(map(step1, states, [hyper] * n, [t] * n, grad, x))
+                moved = [pair[1] for pair in pairs]
+                gs.append(grad)
+                etas.append([pair[0] for pair in pairs])
+                dxs.append([b - a for a, b in zip(x, moved)])
+                xs.append(moved)
+                x, grad = moved, None
+                if not all(map(math.isfinite, x)):
+                    out["f"][i] = float("nan")
+                elif t == steps:
+                    out["f"][i] = function.value(x)
+                else:  # f(x_t) and the next step's gradient in one pass
+                    out["f"][i], grad = function.value_and_grad(x)
+            for key, values in (("g", gs), ("eta", etas), ("dx", dxs), ("x", xs)):
+                out[key][start:stop] = values
         yield out
 
 
@@ -163,22 +262,56 @@ def data(function, adadelta, results, settings: dict, blocks=None) -> Records:
         settings)
 
 
-def document(function, adadelta, results, settings: dict, digits: int, *, show_all: bool) -> Document:
-    """Per optimizer: f(x_t) and the coordinates of x_t, the first and last steps of a long run."""
-    steps, fs = adadelta
-    runs = {"adadelta": (steps.x.astype(np.float64), fs)}
-    runs.update({name: (r["x"], r["f"]) for name, r in results.items()})
+def document(function, adadelta, results, settings: dict, digits: int, *, show_all: bool, runs=None,
+             steps: int | None = None) -> Document:
+    """Per optimizer: f(x_t) and the coordinates of x_t, the first and last steps of a long run. ``runs``
+    (table_runs'), in place of ``adadelta`` and ``results``, with ``steps``: each table's rows made as they are
+    read (``report.Rows``), a long run written as it is computed."""
+    if runs is None:
+        step, fs = adadelta
+        runs = {"adadelta": [(0, len(fs), (step.x.astype(np.float64), fs))]}
+        runs.update({name: [(0, len(r["f"]), (r["x"], r["f"]))] for name, r in results.items()})
+        steps = len(fs)
+    assert steps is not None  # (given with runs)
     blocks: list[Block] = [Para(_("minimising f ="), code=function.text), Para(settings_line(settings, digits))]
-    count = len(fs)
-    shown = render.shown_steps(count, show_all=show_all)
     columns = [Column("t", kind=COUNT), Column("f", "f(x_t)", r"f(\mathbf{x}_t)")] + [
         Column(v, f"{v}_t", rf"\mathit{{{v}}}_t" if re.fullmatch("[A-Za-z][A-Za-z0-9]*", v) else None)
         for v in function.variables]
-    for name, (xs, f) in runs.items():
-        rows = [Gap(count - len(shown) + 1) if i is None else [i + 1, float(f[i]), *map(float, xs[i])]
-                for i in shown]
-        blocks.append(Table(columns, rows, title=name, notes=render.gap_notes(rows)))
+
+    for name, run in runs.items():
+        rows = report.step_rows(steps, ((first, stop, (first, xs, f)) for first, stop, (xs, f) in run),
+                                _row, show_all=show_all, widest={0: [steps]})
+        blocks.append(Table(columns, list(rows) if adadelta is not None else rows, title=name,
+                            notes=render.gap_notes(rows.gaps)))
     return Document(_("Minimising a function"), blocks, words=(function.text,))
+
+
+def _row(block, i: int) -> list:
+    """The table's row of a block's step i: t, f(x_t), x_t."""
+    first, xs, f = block
+    return [[first + i + 1, float(f[i]), *map(float, xs[i])]]
+
+
+TABLE_BLOCK_STEPS = 20_000  # steps run at a time for the tables for people; the first block before the first line
+
+
+def table_runs(function: Function, resolved, start: np.ndarray, steps: int, chosen: list[str], hyper: dict,
+               size: int = TABLE_BLOCK_STEPS) -> dict:
+    """Each optimizer's run for document(runs=...), ``size`` steps at a time: {name: blocks of (first step, stop,
+    (x_t, f(x_t)))}, the first block of each run now (a failure there leaves every output untouched), the others
+    as they are read."""
+    import itertools
+
+    def adadelta():
+        for first, (out, fs) in zip(range(0, steps, size), adadelta_blocks(function, resolved, steps, size)):
+            yield first, first + len(fs), (out.x.astype(np.float64), fs)
+
+    def other(name: str):
+        for first, out in zip(range(0, steps, size), other_blocks(name, hyper[name], function, start, steps, size)):
+            yield first, first + len(out["f"]), (out["x"], out["f"])
+
+    runs = {"adadelta": adadelta(), **{name: other(name) for name in chosen}}
+    return {name: itertools.chain([next(run)], run) for name, run in runs.items()}
 
 
 # Where the built-in functions are lowest (Himmelblau's four minima are all equally low).

@@ -50,7 +50,7 @@ class Optimizer:
         self.t += 1
         if g.size <= SCALAR_PARAMETERS:
             states = self.state.setdefault("parameters", [{} for _ in range(g.size)])
-            step = _STEPS1[self.name]
+            step = STEPS1[self.name]
             pairs = [step(s, self.hyper, self.t, gi, xi) for s, gi, xi in zip(states, g.tolist(), x.tolist())]
             return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
         return _STEPS[self.name](self, g, x)
@@ -151,7 +151,7 @@ def _implied_eta1(dx: float, g: float) -> float:
     return -dx / g if g != 0 else float("nan")
 
 
-_STEPS1 = {"adagrad": _adagrad1, "rmsprop": _rmsprop1, "sgd": _sgd1, "momentum": _momentum1, "adam": _adam1}
+STEPS1 = {"adagrad": _adagrad1, "rmsprop": _rmsprop1, "sgd": _sgd1, "momentum": _momentum1, "adam": _adam1}
 SCALAR_PARAMETERS = 64  # up to this many parameters, a step is taken one parameter at a time in Python floats
 
 
@@ -211,7 +211,7 @@ class Run:
         """eta, dx, x for the next ``grads`` (steps, parameters)."""
         out = {key: np.empty_like(grads) for key in ("eta", "dx", "x")}
         if grads.shape[1] <= SCALAR_PARAMETERS:  # each parameter's run on its own, in Python floats
-            step, first = _STEPS1[self.name], self.opt.t + 1
+            step, first = STEPS1[self.name], self.opt.t + 1
             for p, x_p in enumerate(self.x.tolist()):
                 state = self.states[p]
                 etas, dxs, xs = [], [], []

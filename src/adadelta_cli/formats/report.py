@@ -214,10 +214,112 @@ class Styled:
     style: str
 
 
+class Rows(Sequence):
+    """A table's rows made as they are read: ``count`` rows in all, which ``blocks`` yields in order, a list at a
+    time (a list may be empty): a long run is computed a block of steps at a time, each block when a writer first
+    reads one of its rows or a row after them, so its first lines are written before its last are computed.
+
+    The rows made are kept (LaTeX reads them twice: once to measure its columns, once to set them) until a writer
+    that reads them once, in order, lets them go (``release``). ``widest``: for a column (by index) of text or step
+    numbers, values at least as wide as any it holds (the last step, the parameters' names), so that a long table's
+    columns are measured before its rows are made; ``texts``: every text a cell may hold (the LaTeX engine is
+    chosen from them before the first row); ``gaps``: the Gaps among the rows.
+
+    >>> rows = Rows(4, iter([[[1], [2]], [], [[3], [4]]]))
+    >>> rows[0], rows.made, rows[-1], rows.made
+    ([1], 2, [4], 4)
+    """
+
+    def __init__(self, count: int, blocks: Iterable[list], *, texts: Iterable[str] = (),
+                 widest: dict[int, list] | None = None, gaps: Sequence[Gap] = ()) -> None:
+        self.total = count
+        self._blocks = iter(blocks)
+        self._rows: list = []
+        self._base = 0  # the rows before this one have been let go
+        self.texts, self.widest, self.gaps = tuple(texts), dict(widest or {}), list(gaps)
+
+    @property
+    def made(self) -> int:
+        """How many rows have been made so far."""
+        return self._base + len(self._rows)
+
+    def _make(self, upto: int) -> None:
+        while self.made < min(upto, self.total):
+            block = next(self._blocks, None)
+            if block is None:
+                raise ValueError(f"a table of {self.total} rows ended after {self.made}")
+            self._rows.extend(block)
+
+    def release(self, before: int) -> None:
+        """Let the rows before ``before`` go (a writer that reads them once, in order, has written them)."""
+        drop = max(0, min(before, self.made) - self._base)
+        del self._rows[:drop]
+        self._base += drop
+
+    def _held(self, start: int) -> int:
+        if start < self._base:
+            raise IndexError(f"row {start} of this table has been written and let go")
+        return start - self._base
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.total)
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            if stop <= start:
+                return []
+            self._make(stop)
+            return self._rows[self._held(start):stop - self._base]
+        i = index + self.total if index < 0 else index
+        if not 0 <= i < self.total:
+            raise IndexError(index)
+        self._make(i + 1)
+        return self._rows[self._held(i)]
+
+    def __iter__(self):
+        i = 0
+        while i < self.total:
+            self._make(i + 1)
+            chunk = self._rows[self._held(i):]
+            yield from chunk
+            i += len(chunk)
+
+
+def step_rows(count: int, blocks: Iterable[tuple[int, int, Any]], rows_of: Callable[[Any, int], list], *,
+              show_all: bool, per_step: int = 1, texts: Iterable[str] = (),
+              widest: dict[int, list] | None = None) -> Rows:
+    """The rows of a table over ``count`` steps, elided by ``shown_spans`` (a Gap for the hidden middle), made as
+    the steps come: ``blocks`` yields (first step, stop, block) for consecutive blocks of steps, from 0, and
+    ``rows_of(block, i)`` the ``per_step`` rows of the block's step i. A block's rows are only those shown, so
+    the hidden middle costs its computing only, and the Gap comes as soon as the first steps are made."""
+    spans = shown_spans(count, show_all=show_all)
+    shown = sum(span[1] - span[0] for span in spans if span is not None)
+    gaps = [Gap(count - shown)] if None in spans else []
+    head = spans[0][1]
+
+    def made():
+        gap = list(gaps)
+        for first, stop, block in blocks:
+            out: list = []
+            for span in spans:
+                if span is None:
+                    if stop >= head and gap:
+                        out.append(gap.pop())
+                    continue
+                for i in range(max(span[0], first), min(span[1], stop)):
+                    out += rows_of(block, i - first)
+            yield out
+
+    return Rows(shown * per_step + len(gaps), made(), texts=texts, widest=widest, gaps=gaps)
+
+
 @dataclass(eq=False, repr=False)
 class Table:
     columns: list[Column]
-    rows: Sequence[list[Any] | Gap]
+    rows: Sequence[list[Any] | Gap]  # a list, or Rows made as they are read
     title: str | None = None
     notes: list[str] = field(default_factory=list)  # below the table
     ruled: bool = False  # a rule under every row, room to write (a worksheet)

@@ -30,6 +30,7 @@ from adadelta_cli.formats.report import (
     LeftOut,
     Para,
     Records,
+    Rows,
     Steps,
     Styled,
     Table,
@@ -125,7 +126,8 @@ def table(doc: Document, digits: int = 6):
     from rich.console import Group
     from rich.text import Text
 
-    parts: list[Text | TableRun | ArithmeticRun] = [Text(safe.terminal(doc.title), style="bold")] if doc.headed else []
+    parts: list[Text | TableRun | _Later | ArithmeticRun] = \
+        [Text(safe.terminal(doc.title), style="bold")] if doc.headed else []
     for block in doc.blocks:
         if isinstance(block, Para):
             style = "bold" if block.strong else "dim" if block.quiet else ""
@@ -142,7 +144,9 @@ def table(doc: Document, digits: int = 6):
         elif isinstance(block, Table):
             # What the table leaves out is said below it, as wide as the screen (not the width of a table's part).
             long = len(block.rows) > LONG_TABLE_ROWS and not block.ruled
-            parts.append(TableRun(block, digits) if long else rich_table(block, digits, notes=False))
+            later = isinstance(block.rows, Rows) and not block.ruled and not any(c.wrap for c in block.columns)
+            parts.append(TableRun(block, digits) if long else _Later(block, digits) if later else
+                         rich_table(block, digits, notes=False))
             parts += [Text(safe.terminal(note), style="dim italic") for note in block.notes]
         elif isinstance(block, Arithmetic):
             parts.append(ArithmeticRun(block))
@@ -227,6 +231,8 @@ class TableRun:
             stop = min(count, start + BLOCK_ROWS)
             yield rich_table(self.t, self.digits, notes=False, rows=(start, stop), widths=self.widths), \
                 start == 0, stop == count
+            if isinstance(self.t.rows, Rows):  # made as they are read: a block written is let go
+                self.t.rows.release(stop)
 
     @staticmethod
     def trim(lines: list, *, first: bool, last: bool) -> list:
@@ -247,6 +253,36 @@ class TableRun:
 
         block, _first, _last = next(self.blocks())
         return Measurement.get(console, options, block)
+
+
+class _Later:
+    """A table for people whose rows are computed as they are read (``report.Rows``: compare's, optimize's), made
+    when it is first measured or written: what stands before it in the document is written first. Its columns are
+    as wide as its widest cells, so it waits for its last row (a long one is a TableRun instead)."""
+
+    def __init__(self, t: Table, digits: int) -> None:
+        self.t, self.digits = t, digits
+        self._made = None
+
+    def made(self):
+        if self._made is None:
+            self._made = rich_table(self.t, self.digits, notes=False)
+        return self._made
+
+    def blocks(self):
+        """The table as one block (TableRun's form: a terminal too narrow for it shows it in parts)."""
+        yield self.made(), True, True
+
+    def pieces(self):
+        yield self.made()
+
+    def __rich_console__(self, console, options):
+        yield self.made()
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        return Measurement.get(console, options, self.made())
 
 
 class _Trimmed:
@@ -275,10 +311,13 @@ _WIDEST = (-1.2345678901234567e-300, -1.2345678901234567e300, -0.000123456789012
 
 
 def _run_widths(t: Table, digits: int) -> list[int]:
+    widest = t.rows.widest if isinstance(t.rows, Rows) else {}
     widths = []
     for i, c in enumerate(t.columns):
         cells = (row[i] for row in t.rows if not isinstance(row, Gap))
-        if c.kind == TEXT or c.kind == COUNT:
+        if (c.kind == TEXT or c.kind == COUNT) and i in widest:  # known before the rows are made
+            found = max((len(safe.terminal(people(v, c, digits))) for v in widest[i]), default=0)
+        elif c.kind == TEXT or c.kind == COUNT:
             found = max((len(safe.terminal(people(v, c, digits))) for v in cells), default=0)
         else:
             found = max(len(people(v, c, digits)) for v in _WIDEST)
@@ -286,6 +325,65 @@ def _run_widths(t: Table, digits: int) -> list[int]:
                                    for v in itertools.islice(cells, BLOCK_ROWS)])
         widths.append(max(len(c.title), c.room, found))
     return widths
+
+
+class _Pause(str):
+    """A line that is no line: what was made so far is written out now (the next rows are still to be computed)."""
+
+
+_PAUSE = _Pause("")
+
+
+def _read_once(rows):
+    """A table's rows for a writer that reads them once, in order: a ``Rows`` made a block at a time, _PAUSE before
+    a row still to be computed (what is already made goes out first), each let go once read."""
+    if not isinstance(rows, Rows):
+        yield from rows
+        return
+    i = 0
+    while i < len(rows):
+        if i >= rows.made:
+            yield _PAUSE
+            rows[i]  # the block that holds row i
+        chunk = rows[i:min(rows.made, i + BLOCK_ROWS)]
+        yield from chunk
+        i += len(chunk)
+        rows.release(i)
+
+
+def reader_gone() -> bool:
+    """Whether standard output is a pipe whose reader has gone away (``| head -c 100`` has read its fill), found
+    without writing to it: a pipe's writing end polls as an error once no reader is left (Linux, the BSDs). False
+    elsewhere, and for a terminal or a file."""
+    import os
+    import select
+    import stat
+    import sys
+
+    try:
+        fd = sys.stdout.fileno()
+        if not hasattr(select, "poll") or not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            return False
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(event & (select.POLLERR | select.POLLHUP) for _fd, event in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def watched(blocks):
+    """``blocks`` (a long run's, computed as they are read) for a report written to standard output: before each
+    block after the first is computed, what was written goes out, and a reader gone away (``| head``) ends the
+    command as a write would (BrokenPipeError), rather than after the last block of a table it waits for."""
+    import errno
+    import os
+    import sys
+
+    for block in blocks:
+        yield block
+        sys.stdout.flush()
+        if reader_gone():
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
 def formula_lines(mode, notation=None) -> list[str]:
@@ -362,6 +460,11 @@ def markdown_pieces(doc: Document, digits: int = 6):
     blank = 0
     pending: list[str] = []
     for line in _markdown_lines(doc, digits):
+        if line is _PAUSE:  # the next rows are still to be computed: what is made goes out first
+            if pending:
+                yield "".join(pending)
+                pending = []
+            continue
         if line == "":
             blank += 1
             continue
@@ -430,7 +533,7 @@ def _code_span(text: str) -> str:
 
 
 def markdown_table(t: Table, digits: int = 6) -> list[str]:
-    return list(_markdown_table_lines(t, digits))
+    return [line for line in _markdown_table_lines(t, digits) if line is not _PAUSE]
 
 
 def _markdown_table_lines(t: Table, digits: int = 6):
@@ -440,7 +543,10 @@ def _markdown_table_lines(t: Table, digits: int = 6):
     headings = [f"**{safe.markdown(c.title)}**" if c.strong else safe.markdown(c.title) for c in t.columns]
     yield "| " + " | ".join(headings) + " |"
     yield "|" + "|".join("---:" if _numeric(c) else ":---" for c in t.columns) + "|"
-    for row in t.rows:
+    for row in _read_once(t.rows):
+        if row is _PAUSE:
+            yield row
+            continue
         if isinstance(row, Gap):
             cells = ["⋮"] * len(t.columns) if row.t is None else \
                 [str(row.t), _("⋯ %(count)d more") % {"count": row.count}] + [""] * (len(t.columns) - 2)
@@ -610,8 +716,14 @@ def latex_pieces(doc: Document, digits: int = 6, *, fragment: bool = False):
 
     head, tail = latexdoc.frame(doc.title, fragment=fragment,
                                 xelatex=latexdoc.needs_xelatex(doc.title, *_latex_texts(doc)))
-    lines = itertools.chain(head, _latex_body_lines(doc, digits), tail)
-    while chunk := list(itertools.islice(lines, 200)):
+    chunk: list[str] = []
+    for line in itertools.chain(head, _latex_body_lines(doc, digits), tail):
+        if line is not _PAUSE:
+            chunk.append(line)
+        if chunk and (line is _PAUSE or len(chunk) == 200):  # (_PAUSE: the next rows are still to be computed)
+            yield "".join(line + "\n" for line in chunk)
+            chunk = []
+    if chunk:
         yield "".join(line + "\n" for line in chunk)
 
 
@@ -621,8 +733,8 @@ def _latex_texts(doc: Document) -> list[str]:
     for block in doc.blocks:
         if isinstance(block, Table):
             texts.update(dict.fromkeys([block.title or "", *block.notes]))
-            texts.update(dict.fromkeys(v for row in block.rows if not isinstance(row, Gap) for v in row
-                                       if isinstance(v, str)))
+            texts.update(dict.fromkeys(block.rows.texts if isinstance(block.rows, Rows) else (
+                v for row in block.rows if not isinstance(row, Gap) for v in row if isinstance(v, str))))
         elif not isinstance(block, Arithmetic):
             texts.update(dict.fromkeys(latex_body(Document(doc.title, [block]))[1]))
     return list(texts)
@@ -648,6 +760,8 @@ def latex_table_lines(t: Table, digits: int = 6):
     import dataclasses
 
     headings = [_latex_heading(c) for c in t.columns]
+    if isinstance(t.rows, Rows) and t.rows.made < len(t.rows):
+        yield _PAUSE  # the widths need every row: what is made goes out before they are computed
 
     def rows():
         for start in range(0, len(t.rows), BLOCK_ROWS):

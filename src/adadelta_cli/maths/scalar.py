@@ -16,6 +16,7 @@ from those, elementwise: the same operations in the same order as the kernel's, 
 from __future__ import annotations
 
 from math import copysign, frexp, isfinite, sqrt
+from typing import NamedTuple
 
 import numpy as np
 
@@ -66,6 +67,8 @@ def fma(a: float, b: float, c: float) -> float:
     bl = b - bh
     e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
     s = p + c
+    if not e:
+        return s  # the product is exact (lr = 1, say): one rounding of its sum is the fused result
     bp = s - p
     u = ((p - (s - bp)) + (c - bp)) + e
     z = s + u
@@ -199,22 +202,50 @@ def _sqrt(a: float) -> float:
     return sqrt(a) if a >= 0 else float("nan")  # NaN for a negative number (and for a NaN), as IEEE's
 
 
+class Constants(NamedTuple):
+    """What one step of one parameter reads besides its state: the settings as ``step`` takes them."""
+
+    rho: float
+    one_minus_rho: float
+    eps: float
+    lr: float
+    wd: float
+    decay: float  # decoupled weight decay's 1 − lr·wd
+    maximize: bool
+    coupled: bool
+    decoupled: bool
+
+
+def step(k: Constants, g: float, eg2: float, edx2: float, x: float):
+    """One step of one parameter in Python floats, the kernel's operations in its order (``fma`` rounding once as
+    the kernel's fused multiply-adds do, IEEE's infinities and NaNs where a denominator is zero): from g_t and
+    (E[g²]_{t−1}, E[Δx²]_{t−1}, x_{t−1}), the tuple (g_eff, E[g²]_t, η_t, Δx_t, E[Δx²]_t, x_t). A closed loop
+    (``optimize``: g_t taken at x_{t−1}) calls it a step at a time.
+
+    >>> k = Constants(0.95, 1.0 - 0.95, 1e-6, 1.0, 0.0, 1.0, False, False, False)
+    >>> [float(f"{v:.6g}") for v in step(k, 0.1, 0.0, 0.0, 0.0)]
+    [0.1, 0.0005, 0.0446767, -0.00446767, 9.98004e-07, -0.00446767]
+    """
+    rho, one_minus_rho, eps, lr, wd, decay, maximize, coupled, decoupled = k
+    v = -g if maximize else g
+    if coupled:
+        v = fma(wd, x, v)
+    eg2 = fma(one_minus_rho * v, v, eg2 * rho)
+    eta = _div(_sqrt(edx2 + eps), _sqrt(eg2 + eps))
+    d = -(eta * v)
+    edx2 = fma(one_minus_rho * d, d, edx2 * rho)
+    return v, eg2, eta, d, edx2, fma(lr, d, x * decay if decoupled else x)
+
+
 def _stepwise_column(g, eg2_0, edx2_0, x_0, *, rho, eps, lr, wd, decay, maximize, coupled, decoupled):
     """Every quantity step by step: coupled weight decay feeds x back into the gradient (and a zero or non-finite
     denominator takes IEEE's infinities and NaNs here, where Python would raise)."""
-    one_minus_rho = 1.0 - rho
+    k = Constants(rho, 1.0 - rho, eps, lr, wd, decay, maximize, coupled, decoupled)
     n = g.shape[0]
     vs, eg2s, etas, dxs, xs, edx2s = [], [], [], [], [], [edx2_0]
     eg2, edx2, x = eg2_0, edx2_0, x_0
     for gt in g.tolist():
-        v = -gt if maximize else gt
-        if coupled:
-            v = fma(wd, x, v)
-        eg2 = fma(one_minus_rho * v, v, eg2 * rho)
-        eta = _div(_sqrt(edx2 + eps), _sqrt(eg2 + eps))
-        d = -(eta * v)
-        edx2 = fma(one_minus_rho * d, d, edx2 * rho)
-        x = fma(lr, d, x * decay if decoupled else x)
+        v, eg2, eta, d, edx2, x = step(k, gt, eg2, edx2, x)
         vs.append(v)
         eg2s.append(eg2)
         etas.append(eta)

@@ -49,14 +49,15 @@ def command(
                 "others": {name: hyper[name] for name in chosen}}
     from adadelta_cli.formats import writers
 
-    if format.value in ("csv", "json"):  # written as computed, a block of steps at a time; the first before any
-        blocks = comparing.compute_blocks(gradients.values, resolved, chosen, hyper)
-        first = next(blocks)
+    # Written as computed, a block of steps at a time; the first block before anything is written.
+    blocks = comparing.compute_blocks(gradients.values, resolved, chosen, hyper)
+    first = next(blocks)
+    if format.value in ("csv", "json"):
         writers.write_report(format.value, output_path, digits, records=lambda: comparing.records(
             gradients.values, gradients.names, None, recorded, blocks=itertools.chain([first], blocks)), held=True)
         return
-    results = comparing.compute(gradients.values, resolved, chosen, hyper)
-    writers.write_report(format.value, output_path, digits, fragment=latex_fragment,
-                         document=lambda: comparing.document(gradients.values, gradients.names, results, recorded,
-                                                             digits, show_all=show_all or format.value != "table"),
-                         records=lambda: comparing.records(gradients.values, gradients.names, results, recorded))
+    if output_path is None or outfiles.is_stdout(output_path):
+        blocks = writers.watched(blocks)  # a reader gone away ends it before the rest is computed
+    writers.write_report(format.value, output_path, digits, fragment=latex_fragment, document=lambda: (
+        comparing.document(gradients.values, gradients.names, None, recorded, digits,
+                           show_all=show_all or format.value != "table", blocks=itertools.chain([first], blocks))))

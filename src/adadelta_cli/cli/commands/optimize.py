@@ -64,6 +64,19 @@ def command(
     if format.value in ("csv", "json") and plot_path is None and animate is None:  # written as computed
         _stream_records(function, resolved, x0, steps, with_, set_, format.value, output_path, digits)
         return
+    if plot_path is None and animate is None:  # the tables for people, written as computed
+        func, start, chosen, hyper = optimizing.prepare(function, x0, steps, with_, set_)
+        recorded = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen,
+                    "others": {name: hyper[name] for name in chosen}}
+        runs = optimizing.table_runs(func, resolved, start, steps, chosen, hyper)  # each run's first block now
+        from adadelta_cli.formats import writers
+
+        if output_path is None or outfiles.is_stdout(output_path):
+            runs = {name: writers.watched(run) for name, run in runs.items()}  # a reader gone away ends it early
+        writers.write_report(format.value, output_path, digits, fragment=latex_fragment, document=lambda: (
+            optimizing.document(func, None, None, recorded, digits, show_all=show_all or format.value != "table",
+                                runs=runs, steps=steps)))
+        return
     func, start, adadelta, results, hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
     if (plot_path is not None or animate is not None) and func.dimensions != 2:
         raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
