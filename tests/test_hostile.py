@@ -1286,7 +1286,9 @@ class _Pipe:
         os.close(self.fd)
 
 
-@pytest.mark.parametrize("fmt,show_all", [("table", False), ("table", True), ("markdown", True), ("latex", True)])
+# The short terminal table (not --all) is left out: its only text before the table is the settings lines, and
+# whether the reader has taken its 100 bytes before the 400 fast blocks are computed depends on the machine's load.
+@pytest.mark.parametrize("fmt,show_all", [("table", True), ("markdown", True), ("latex", True)])
 def test_a_reader_gone_away_ends_a_table_before_the_rest_is_computed(monkeypatch, fmt, show_all):
     from adadelta_cli.formats import writers
 
