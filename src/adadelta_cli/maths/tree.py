@@ -123,7 +123,8 @@ def evaluate(node: Node, values: dict, rounding: Callable[[float], float] | None
     intermediate result, as a student who rounds too early does). A tree is compiled to a Python function once
     (``compiled``): marking replays a sheet under dozens of changed descriptions.
 
-    >>> evaluate(BY_NAME["eta"].formula(Mode()), {"edx2_prev": 0.0, "eg2": 0.0005, "eps": 1e-6})
+    >>> eta = Sqrt(Sym("edx2", prev=True) + Hyper("eps")) / Sqrt(Sym("eg2") + Hyper("eps"))
+    >>> evaluate(eta, {"edx2_prev": 0.0, "eg2": 0.0005, "eps": 1e-6})
     0.044676705160877024
     >>> round(evaluate(Sqrt(Num(2)) * Sqrt(Num(2)), {}, lambda v: float(f"{v:.2g}")), 12)
     1.96
