@@ -25,12 +25,12 @@ FORMULAS = re.compile(r"(<!-- formulas:[^\n]*-->\n)(.*?)(<!-- end formulas -->)"
 
 def formula_table() -> str:
     """The recurrence as a Markdown table, one row per quantity, from the step description."""
-    from adadelta_cli.maths import recurrence
+    from adadelta_cli.maths import notation, recurrence
 
     mode = recurrence.Mode()
     rows = ["| quantity | formula |", "| --- | --- |"]
     for q in recurrence.quantities(mode):
-        rows.append(f"| {q.meaning % {'dx': recurrence.UNICODE.symbol('dx')}} | {q.equation(mode)} |")
+        rows.append(f"| {q.meaning % {'dx': notation.UNICODE.symbol('dx')}} | {q.equation(mode)} |")
     return "\n".join(rows) + "\n"
 
 

@@ -117,14 +117,14 @@ def test_latex_fragment_pastes_into_a_document(run, tmp_path):
 @pytest.mark.parametrize("options", [[], ["--maximize"], ["--weight-decay", "0.1", "--weight-decay-mode",
                                                           "decoupled"], ["--weight-decay", "0.1"]])
 def test_sheets_print_the_formulas_the_engine_uses(run, options):
-    from adadelta_cli.maths import recurrence
+    from adadelta_cli.maths import notation, recurrence
 
     tex = run("worksheet", "0.1", "0.2", "--format", "latex", *options).stdout
     settings = {"maximize": "--maximize" in options, "weight_decay": 0.1 if "--weight-decay" in options else 0,
                 "weight_decay_mode": "decoupled" if "decoupled" in options else "coupled"}
     mode = recurrence.Mode.of(settings)
     for q in recurrence.quantities(mode):
-        head, _eq, tail = q.equation(mode, recurrence.LATEX).partition(" = ")
+        head, _eq, tail = q.equation(mode, notation.LATEX).partition(" = ")
         assert f"{head} &= {tail}" in tex
 
 

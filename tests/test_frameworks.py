@@ -161,7 +161,7 @@ def test_conventions_page_names_each_presets_framework_and_version():
 # --- The step description's TensorFlow.js mode -------------------------------------------------------------------
 
 def test_previous_average_mode_is_one_formula_the_engine_follows():
-    from adadelta_cli.maths import core, recurrence
+    from adadelta_cli.maths import core, recurrence, tree
 
     mode = recurrence.Mode(rate_eg2="previous")
     assert recurrence.BY_NAME["eta"].equation(mode) == "η_t = √(E[Δx²]_{t-1} + ε) / √(E[g²]_{t-1} + ε)"
@@ -173,7 +173,7 @@ def test_previous_average_mode_is_one_formula_the_engine_follows():
         record = {name: float(getattr(steps, name)[t, 0]) for name in core.FIELDS}
         values = recurrence.step_values(record, previous, settings)
         for q in recurrence.quantities(mode):
-            assert recurrence.evaluate(q.formula(mode), values) == pytest.approx(record[q.name], rel=4e-16), q.name
+            assert tree.evaluate(q.formula(mode), values) == pytest.approx(record[q.name], rel=4e-16), q.name
         previous = {"eg2": record["eg2"], "edx2": record["edx2"], "x": record["x"]}
 
 

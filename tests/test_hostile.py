@@ -614,7 +614,7 @@ def test_optimize_streams_the_same_bytes(monkeypatch):
     """Written a slice at a time (slices of 7 records here), the CSV and JSON are those of the whole run."""
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import optimizing
-    from adadelta_cli.formats import jsonout, writers
+    from adadelta_cli.formats import jsonout, machine
     from adadelta_cli.maths import expr
 
     function = expr.parse("rosenbrock")
@@ -623,10 +623,10 @@ def test_optimize_streams_the_same_bytes(monkeypatch):
                                             __import__("numpy").array([0.0, 0.0]), 20)}
     whole_json = jsonout.document({"a": 1},
                                   steps=list(optimizing.records(function, adadelta, results, with_optimizer=True)))
-    whole_csv = writers.csv(optimizing.data(function, adadelta, results, {"a": 1}))
-    monkeypatch.setattr(writers, "SLICE", 7)
-    assert writers.json(optimizing.data(function, adadelta, results, {"a": 1})) == whole_json
-    assert writers.csv(optimizing.data(function, adadelta, results, {"a": 1})) == whole_csv
+    whole_csv = machine.csv(optimizing.data(function, adadelta, results, {"a": 1}))
+    monkeypatch.setattr(machine, "SLICE", 7)
+    assert machine.json(optimizing.data(function, adadelta, results, {"a": 1})) == whole_json
+    assert machine.csv(optimizing.data(function, adadelta, results, {"a": 1})) == whole_csv
     rows = list(csv.DictReader(io.StringIO(whole_csv)))
     assert len(rows) == 20 * 2 * 2 and rows[-1]["optimizer"] == "adam" and rows[-1]["t"] == "20"
 
@@ -1091,7 +1091,7 @@ def test_compare_in_blocks_is_compare_whole(monkeypatch):
 
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import comparing, others
-    from adadelta_cli.formats import writers
+    from adadelta_cli.formats import machine
 
     grads = np.random.default_rng(5).normal(size=(1000, 2)) * 0.1
     chosen = list(others.NAMES)
@@ -1099,21 +1099,21 @@ def test_compare_in_blocks_is_compare_whole(monkeypatch):
     whole = comparing.records(grads, ["a", "b"], comparing.compute(grads, resolve(), chosen, hyper), {})
     blocks = comparing.records(grads, ["a", "b"], None, {},
                                blocks=comparing.compute_blocks(grads, resolve(), chosen, hyper, size=77))
-    assert writers.csv(blocks) == writers.csv(whole)
+    assert machine.csv(blocks) == machine.csv(whole)
 
 
 @pytest.mark.parametrize("with_", [None, "adam,momentum"])
 def test_optimize_in_blocks_is_optimize_whole(with_):
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import optimizing
-    from adadelta_cli.formats import writers
+    from adadelta_cli.formats import machine
 
     resolved = resolve()
     func, start, adadelta, results, hyper = optimizing.run_all("rosenbrock", resolved, "-1,1", 333, with_, None)
     settings = {"with": list(results)}
     whole = optimizing.data(func, adadelta, results, settings)
     blocks = optimizing.run_blocks(func, resolved, start, 333, list(results), hyper, size=50)
-    assert writers.json(optimizing.data(func, None, None, settings, blocks=blocks)) == writers.json(whole)
+    assert machine.json(optimizing.data(func, None, None, settings, blocks=blocks)) == machine.json(whole)
 
 
 def test_a_late_failure_of_a_streamed_compare_leaves_standard_output_empty(tmp_path):

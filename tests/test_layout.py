@@ -72,7 +72,7 @@ def test_a_block_of_steps_is_written_as_its_rows_would_be(values, names):
 
     from adadelta_cli.cli.options import NonFinite, resolve
     from adadelta_cli.features import tracing
-    from adadelta_cli.formats import render, writers
+    from adadelta_cli.formats import machine, render
     from adadelta_cli.formats.report import Records, Steps, each_row
     from adadelta_cli.formats.tables import Gradients
 
@@ -81,8 +81,8 @@ def test_a_block_of_steps_is_written_as_its_rows_would_be(values, names):
     blocks = render.records(report)
     assert any(isinstance(row, Steps) for row in blocks.rows)
     rows = Records(blocks.columns, list(each_row(blocks.rows)), blocks.settings)
-    assert writers.csv(blocks) == writers.csv(rows)
-    assert writers.json(blocks) == writers.json(rows)
+    assert machine.csv(blocks) == machine.csv(rows)
+    assert machine.json(blocks) == machine.json(rows)
 
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import pytest
 from adadelta_cli.cli import options
 from adadelta_cli.features import lesson, tracing
 from adadelta_cli.formats.readers import read_input
-from adadelta_cli.maths import recurrence
+from adadelta_cli.maths import notation, recurrence
 
 from .browser import CHROMIUM, Browser, dump_dom
 from .conftest import SAMPLES
@@ -178,9 +178,9 @@ def test_the_same_trace_gives_the_same_bytes():
 
 
 def test_mathml_numbers_have_a_real_minus_sign():
-    assert recurrence.MATHML.num(-9.980039920159682e-07, 6) == \
+    assert notation.MATHML.num(-9.980039920159682e-07, 6) == \
         "<mn>−9.98004</mn><mo>×</mo><msup><mn>10</mn><mn>−7</mn></msup>"
-    assert recurrence.MATHML.num(-0.5, 6) == "<mn>−0.5</mn>"
+    assert notation.MATHML.num(-0.5, 6) == "<mn>−0.5</mn>"
     page = lesson.page(report_for())
     assert not re.search(r"<m[no]>[^<]*-", page)  # no ASCII hyphen as a minus in any formula
 

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adadelta_cli.cli.app import app
-from adadelta_cli.maths import core, recurrence
+from adadelta_cli.maths import core, notation, recurrence, tree
 from adadelta_cli.maths.arith import arithmetic
 
 GRADS = ["0.1", "-0.2", "0.15", "0.3"]
@@ -87,7 +87,7 @@ def test_trees_agree_with_the_engine(mode):
         record = {name: float(getattr(steps, name)[t, 0]) for name in core.FIELDS}
         values = recurrence.step_values(record, previous, settings)
         for q in recurrence.quantities(mode):
-            tree_value = recurrence.evaluate(q.formula(mode), values)
+            tree_value = tree.evaluate(q.formula(mode), values)
             assert tree_value == pytest.approx(record[q.name], rel=4e-16, abs=1e-300), (t, q.name)
         previous = {"eg2": record["eg2"], "edx2": record["edx2"], "x": record["x"]}
 
@@ -129,7 +129,7 @@ def test_the_engine_computes_each_quantity_from_the_leaves_of_its_formula(mode):
         plain = {**hyper, **{k: float(v[j]) for k, v in out.items()}}
         plain.setdefault("g_eff", plain["g"])
         for q in recurrence.quantities(mode):
-            assert recurrence.evaluate(q.formula(mode), plain) == pytest.approx(plain[q.name], rel=4e-16, abs=1e-300)
+            assert tree.evaluate(q.formula(mode), plain) == pytest.approx(plain[q.name], rel=4e-16, abs=1e-300)
 
 
 def test_update_is_the_description_loop():
@@ -146,7 +146,7 @@ def test_update_is_the_description_loop():
 def test_latex_squares_a_subscripted_symbol_in_braces():
     # g^{eff}_t^2 is a double superscript for TeX; {g^{eff}_t}^2 is not.
     mode = recurrence.Mode(maximize=True)
-    assert r"{g^{\mathrm{eff}}_{t}}^2" in recurrence.BY_NAME["eg2"].equation(mode, recurrence.LATEX)
+    assert r"{g^{\mathrm{eff}}_{t}}^2" in recurrence.BY_NAME["eg2"].equation(mode, notation.LATEX)
 
 
 def test_settings_are_resolved_once_and_spelled_as_the_caller_knows_them():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from adadelta_cli.formats import writers
+from adadelta_cli.formats import machine, writers
 from adadelta_cli.formats.report import (
     COUNT,
     TEXT,
@@ -63,12 +63,12 @@ def test_text_from_the_data_is_escaped_in_every_format(name):
     assert "<img" not in md and "](" not in md.replace("\\](", "") and "\\input" not in md.replace("\\\\input", "")
     tex = writers.latex(doc)
     assert "\\input{x}" not in tex and "$x$ &" not in tex and " 50% " not in tex
-    csv_text = writers.csv(Records(["t", "param", "x"], [[1, name, 0.1]]))
+    csv_text = machine.csv(Records(["t", "param", "x"], [[1, name, 0.1]]))
     assert next(csv.reader(io.StringIO(csv_text.splitlines()[1]))) == ["1", name, "0.1"]
 
 
 def test_a_spreadsheet_never_takes_a_cell_for_a_formula():
-    text = writers.csv(Records(["student", "written"], [['=HYPERLINK("x")', "-0.0201"], ["@SUM(A1)", "+1"]],
+    text = machine.csv(Records(["student", "written"], [['=HYPERLINK("x")', "-0.0201"], ["@SUM(A1)", "+1"]],
                                spreadsheet=True))
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[1] == ["'=HYPERLINK(\"x\")", "-0.0201"] and rows[2] == ["'@SUM(A1)", "+1"]  # numbers stay numbers
@@ -76,30 +76,30 @@ def test_a_spreadsheet_never_takes_a_cell_for_a_formula():
 
 @pytest.mark.parametrize("value", [0.1, 1e-05, -0.0, 5e-324, 1.7976931348623157e308, 2.0 / 3.0, 123456789.0])
 def test_machine_numbers_read_back_to_the_same_double(value):
-    text = writers.csv(Records(["x"], [[value]]))
+    text = machine.csv(Records(["x"], [[value]]))
     back = float(text.splitlines()[1])
     assert back == value and math.copysign(1, back) == math.copysign(1, value)
-    doc = json.loads(writers.json(Records(["x"], [[value]], {"rho": 0.95})))
+    doc = json.loads(machine.json(Records(["x"], [[value]], {"rho": 0.95})))
     assert doc["steps"][0]["x"] == value and doc["settings"] == {"rho": 0.95}
 
 
 def test_json_marks_nonfinite_values_and_keeps_null_for_what_is_undefined():
-    doc = json.loads(writers.json(Records(["eta", "x", "y"], [[None, float("nan"), float("-inf")]])))
+    doc = json.loads(machine.json(Records(["eta", "x", "y"], [[None, float("nan"), float("-inf")]])))
     assert doc["steps"] == [{"eta": None, "x": "NaN", "y": "-Infinity"}]
-    assert writers.csv(Records(["eta", "x", "y"], [[None, float("nan"), float("-inf")]])).splitlines()[1] == ",nan,-inf"
+    assert machine.csv(Records(["eta", "x", "y"], [[None, float("nan"), float("-inf")]])).splitlines()[1] == ",nan,-inf"
 
 
 def test_records_are_written_a_slice_at_a_time_to_the_same_bytes(monkeypatch):
     records = lambda: Records(["t", "x"], ([t, t / 7] for t in range(1, 50)), {"a": 1},  # noqa: E731
                               extra={"parted": None})
-    whole_csv, whole_json = writers.csv(records()), writers.json(records())
-    monkeypatch.setattr(writers, "SLICE", 3)
-    assert writers.csv(records()) == whole_csv and writers.json(records()) == whole_json
+    whole_csv, whole_json = machine.csv(records()), machine.json(records())
+    monkeypatch.setattr(machine, "SLICE", 3)
+    assert machine.csv(records()) == whole_csv and machine.json(records()) == whole_json
     assert json.loads(whole_json)["parted"] is None and len(json.loads(whole_json)["steps"]) == 49
 
 
 def test_an_empty_record_list_is_still_a_document():
-    assert json.loads(writers.json(Records(["t"], [], {"a": 1}))) == {"settings": {"a": 1}, "steps": []}
+    assert json.loads(machine.json(Records(["t"], [], {"a": 1}))) == {"settings": {"a": 1}, "steps": []}
 
 
 def test_styles_reach_the_terminal_only():

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adadelta_cli.formats import blocks, cells, readers, render, writers
+from adadelta_cli.formats import blocks, cells, machine, readers, render
 from adadelta_cli.formats.report import Records, Steps
 from adadelta_cli.maths import core, kernel
 
@@ -111,9 +111,9 @@ def test_csv_lines_are_pythons_bytes(monkeypatch, names, first_t, steps):
     trace = core.run(grads, core.Settings(maximize=True, weight_decay=0.01))
     columns = render.machine_columns(show_g_eff=True)
     records = Records(columns, [Steps(first_t, names, [getattr(trace, c) for c in columns[2:]])])
-    got = b"".join(writers.csv_pieces(records))
+    got = b"".join(machine.csv_pieces(records))
     monkeypatch.setattr(kernel, "csv_lines", lambda *a: None)
-    want = b"".join(writers.csv_pieces(records))
+    want = b"".join(machine.csv_pieces(records))
     assert got == want
     assert want.split(b"\n")[1].startswith(f"{first_t},".encode())
 

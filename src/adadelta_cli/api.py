@@ -90,12 +90,12 @@ class Shown:
 
     def to_text(self, fmt: str = "table") -> str:
         """As the command line writes it with ``--format fmt``: table, markdown, latex, csv or json."""
-        from adadelta_cli.formats import writers
+        from adadelta_cli.formats import machine, writers
 
         if fmt == "csv":
-            return writers.csv(self._records())
+            return machine.csv(self._records())
         if fmt == "json":
-            return writers.json(self._records())
+            return machine.json(self._records())
         if fmt not in ("table", "markdown", "latex"):
             raise SettingsError(f"fmt must be one of table, markdown, latex, csv, json; got {fmt!r}")
         return writers.text(self._document(for_documents=fmt != "table"), fmt, self.digits)

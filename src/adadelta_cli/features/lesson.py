@@ -22,7 +22,7 @@ import numpy as np
 from adadelta_cli import numfmt
 from adadelta_cli.formats import render
 from adadelta_cli.i18n import N_, _, _f, language
-from adadelta_cli.maths import recurrence
+from adadelta_cli.maths import notation, recurrence
 from adadelta_cli.safe import xml as text  # every text on the page: escaped, control characters shown as escapes
 
 MAX_ROWS = 2000  # steps × parameters: a page for the classroom, not a long trace (each step is written out whole)
@@ -92,7 +92,7 @@ def _explained(report: render.Report, digits: int) -> dict[int, list[tuple[str, 
     from adadelta_cli.formats import explain
 
     out: dict[int, list] = {}
-    lines = explain.report_lines(report, digits, notation=recurrence.MATHML, as_parts=True)
+    lines = explain.report_lines(report, digits, notation=notation.MATHML, as_parts=True)
     for (t, param, _values), (_heading, step) in zip(report.rows(), lines, strict=True):
         out.setdefault(t, []).append((param, step))
     return out
@@ -157,7 +157,7 @@ def _header(report: render.Report, digits: int, first: int, last: int, *, exerci
     ])
 
 
-_EQUALS = recurrence.MATHML.equals
+_EQUALS = notation.MATHML.equals
 
 
 _BLANK = f'<span class="blank"><math displaystyle="true">{_EQUALS}</math><span class="box"></span></span>'
@@ -191,8 +191,8 @@ def _step_section(report: render.Report, t: int, blocks: list[tuple[str, list[tu
         if several:
             out.append(f'<h3>{text(param)}</h3>')
         # The step's gradient, given: what the step is worked out from (printed as an exercise too).
-        g = recurrence.MATHML.num(float(report.steps.g[row, p]), digits)
-        out.append(f'<p class="given"><math displaystyle="true">{recurrence.MATHML.symbol("g", t)}{_EQUALS}{g}'
+        g = notation.MATHML.num(float(report.steps.g[row, p]), digits)
+        out.append(f'<p class="given"><math displaystyle="true">{notation.MATHML.symbol("g", t)}{_EQUALS}{g}'
                    f'</math></p>')
         out.extend(_math_line(line, exercise=exercise) for line in lines)
         out.append("</div>")
@@ -205,7 +205,7 @@ def _columns(report: render.Report) -> list[str]:
 
 
 def _symbol(name: str, t: int | str = "t") -> str:
-    return f"<math>{recurrence.MATHML.symbol(name, t)}</math>"
+    return f"<math>{notation.MATHML.symbol(name, t)}</math>"
 
 
 def _table_section(report: render.Report, digits: int, first: int, *, exercise: bool = False) -> str:
@@ -312,7 +312,7 @@ def _n(value: float) -> str:
 
 
 def _legend(mode: recurrence.Mode, *, exercise: bool = False) -> str:
-    items = "".join(f"<li>{_symbol(q.name)} {text(_(q.meaning) % {'dx': recurrence.UNICODE.symbol('dx')})}</li>"
+    items = "".join(f"<li>{_symbol(q.name)} {text(_(q.meaning) % {'dx': notation.UNICODE.symbol('dx')})}</li>"
                     for q in recurrence.quantities(mode))
     keys = text(_("Keys: → next, ← back, Home first, End last.") if exercise else
                 _("Keys: → next, ← back, Home first, End last. With the numbers hidden, click a value to show it."))

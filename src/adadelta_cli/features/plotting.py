@@ -240,7 +240,7 @@ def mathtext(line: str) -> str:
     in the LATEX notation as the panels' titles write them; the rest shown as written (``plain``), cut with an
     ellipsis past PLAIN_LIMIT characters."""
     from adadelta_cli.formats.report import Sym, spell
-    from adadelta_cli.maths import recurrence
+    from adadelta_cli.maths import notation
 
     out, room = [], PLAIN_LIMIT
     for piece in getattr(line, "pieces", (line,)):
@@ -248,7 +248,7 @@ def mathtext(line: str) -> str:
             out.append(plain(piece[:max(room - 1, 0)] + "…"))
             break
         room -= len(piece)
-        out.append(f"${spell(recurrence.LATEX, piece.name, piece.t, prev=piece.prev)}$" if isinstance(piece, Sym)
+        out.append(f"${spell(notation.LATEX, piece.name, piece.t, prev=piece.prev)}$" if isinstance(piece, Sym)
                    else plain(piece))
     return "".join(out)
 

@@ -13,7 +13,7 @@ from adadelta_cli.formats.qti import variant_category
 from adadelta_cli.formats.render import Report, settings_text
 from adadelta_cli.i18n import _
 from adadelta_cli.marking.sheet import asked, columns, rows, title
-from adadelta_cli.maths import recurrence
+from adadelta_cli.maths import notation, recurrence
 from adadelta_cli.safe import terminal, xml
 
 
@@ -49,9 +49,9 @@ def lms_questions(exercises: list[tuple[str, Report]], hide: list[str], digits: 
         several = len(report.names) > 1
         lead = "<p>" + _("Adadelta with %(settings)s.") % {"settings": xml(settings_text(report.settings, digits))} \
             + "</p>"
-        intro = {"tex": lead + "<p>" + "<br>".join(_tex(f) for f in formulas(report.settings, recurrence.LATEX))
+        intro = {"tex": lead + "<p>" + "<br>".join(_tex(f) for f in formulas(report.settings, notation.LATEX))
                  + "</p>", "plain": lead + "<p>" + "<br>".join(xml(f) for f in formulas(report.settings)) + "</p>"}
-        worked = {"tex": explain.report_lines(report, digits, notation=recurrence.LATEX),
+        worked = {"tex": explain.report_lines(report, digits, notation=notation.LATEX),
                   "plain": explain.report_lines(report, digits)}
         history: dict[str, list[tuple[int, dict]]] = {}
         for row, ((t, param, values), cells) in enumerate(zip(report.rows(), body)):
@@ -62,9 +62,9 @@ def lms_questions(exercises: list[tuple[str, Report]], hide: list[str], digits: 
             where = f" ({xml(param)})" if several else ""
             for name in asked(report, hide):
                 key_text = cells[header.index(name)]
-                symbol = recurrence.UNICODE.symbol(name, t)
+                symbol = notation.UNICODE.symbol(name, t)
                 question = {}
-                for kind, symbol_text in (("tex", _tex(recurrence.LATEX.symbol(name, t))), ("plain", xml(symbol))):
+                for kind, symbol_text in (("tex", _tex(notation.LATEX.symbol(name, t))), ("plain", xml(symbol))):
                     gradient, state = forms[kind]
                     question[kind] = (intro[kind] + "<p>" + _("Step %(t)s%(where)s: %(gradient)s; %(state)s.") % {
                         "t": t, "where": where, "gradient": gradient, "state": state} + "</p><p>"
@@ -93,14 +93,14 @@ def _step_forms(report: Report, param: str, previous, t: int, values: dict, give
     before = _state_before(report, param, previous, digits)
     g = numfmt.full(values["g"])
     forms = {}
-    for kind, notation, state, value in (("tex", recurrence.LATEX, before["tex"], _tex),
-                                         ("plain", recurrence.UNICODE, before["plain"], xml)):
-        state_text = ", ".join(value(f"{notation.symbol(k, t - 1)} = {v}") for k, v in state)
+    for kind, spelling, state, value in (("tex", notation.LATEX, before["tex"], _tex),
+                                         ("plain", notation.UNICODE, before["plain"], xml)):
+        state_text = ", ".join(value(f"{spelling.symbol(k, t - 1)} = {v}") for k, v in state)
         if givens:
             spell = _tex_number if kind == "tex" else str
             state_text += "; " + xml(_("given: %(values)s") % {"values": "§"}).replace("§", ", ".join(
-                value(f"{notation.symbol(c, t)} = {spell(v)}") for c, v in givens))
-        forms[kind] = (value(f"{notation.symbol('g', t)} = {g}"), state_text)
+                value(f"{spelling.symbol(c, t)} = {spell(v)}") for c, v in givens))
+        forms[kind] = (value(f"{spelling.symbol('g', t)} = {g}"), state_text)
     return forms
 
 
@@ -135,7 +135,7 @@ def _state_before(report: Report, param: str, previous: dict | None, digits: int
 
     values = ({"eg2": previous["eg2"], "edx2": previous["edx2"], "x": previous["x"]} if previous is not None else
               {"eg2": initial("eg2_init"), "edx2": initial("edx2_init"), "x": initial("x0")})
-    return {"tex": [(k, recurrence.LATEX.num(float(values[k]), digits)) for k in recurrence.STATE],
+    return {"tex": [(k, notation.LATEX.num(float(values[k]), digits)) for k in recurrence.STATE],
             "plain": [(k, numfmt.sig(values[k], digits)) for k in recurrence.STATE]}
 
 

@@ -67,12 +67,12 @@ def trace_input(tokens: list[str], resolved: Resolved) -> tuple[render.Report, G
 def format_report(report: render.Report, fmt: str, digits: int = 6, *, show_all: bool = False,
                   explain: bool = False, latex_fragment: bool = False, eg2_given: bool = False) -> str:
     """The whole output as text, for a file or a pipe (Markdown and LaTeX hold every step)."""
-    from adadelta_cli.formats import writers
+    from adadelta_cli.formats import machine, writers
 
     if fmt == "json":
-        return writers.json(render.records(report))
+        return machine.json(render.records(report))
     if fmt == "csv":
-        return writers.csv(render.records(report))
+        return machine.csv(render.records(report))
     doc = render.document(report, digits, show_all=show_all, explain=explain, eg2_given=eg2_given,
                           every_row=fmt != "table")
     return writers.text(doc, fmt, digits, fragment=latex_fragment)
@@ -147,19 +147,19 @@ def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | 
 def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path | None, digits: int = 6,
               *, eg2_given: bool = False, latex_fragment: bool = False) -> None:
     """A single step: its row, its arithmetic and, with --expect, the verdicts."""
-    from adadelta_cli.formats import writers
+    from adadelta_cli.formats import machine, writers
 
     if fmt == "json":
         data = render.records(report)
         data.extra = {"checks": [v.as_dict() for v in verdicts]} if verdicts else None
-        outfiles.emit(writers.json(data), output_path)
+        outfiles.emit(machine.json(data), output_path)
         return
     if fmt in ("markdown", "latex"):  # a document for people: the marking of --expect is part of it
         outfiles.emit(writers.text(step_document(report, verdicts, digits, eg2_given=eg2_given, explain=True), fmt,
                                  digits, fragment=latex_fragment), output_path)
         return
     if fmt == "csv":
-        outfiles.emit(writers.csv(render.records(report)), output_path)
+        outfiles.emit(machine.csv(render.records(report)), output_path)
         if verdicts:  # the CSV stays the trace's columns; the marking of --expect goes to standard error
             sys.stderr.write(terminal.render_text(writers.rich_table(
                 render.verdict_table(verdicts, digits, title=_("Your values")), digits))
@@ -236,7 +236,7 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
                   export_html: Path | None = None, latex_fragment: bool = False) -> None:
     """adadelta trace: CSV, JSON and the (abridged) table are computed and written a block at a time, so a trace
     of millions of steps needs little memory; the other presentations are built whole."""
-    from adadelta_cli.formats import writers
+    from adadelta_cli.formats import machine
     from adadelta_cli.formats.readers import open_stream
     from adadelta_cli.formats.report import Records, Steps
 
@@ -296,7 +296,7 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
             return
         columns = render.machine_columns(show_g_eff=show_g_eff)
         blocks = (Steps(t, stream.names, [getattr(steps, c) for c in columns[2:]]) for steps, t in computed())
-        write = writers.write_csv if fmt == "csv" else writers.write_json
+        write = machine.write_csv if fmt == "csv" else machine.write_json
         write(out, Records(columns, blocks, settings_doc), binary=True)
 
     if fmt == "table":

@@ -88,7 +88,7 @@ def variant_files(folder: Path, exercises: list, seed: int, hidden, fmt: str, di
     asked for: a printable sheet-01.tex / .md per variant (with ``answers``, keys/key-01.tex / .md too; in LaTeX,
     sheets.tex and keys.tex: every sheet or key, one per page, for one print job), or one quiz.xml / quiz.gift /
     quiz-qti.zip with every variant."""
-    from adadelta_cli.formats import writers
+    from adadelta_cli.formats import machine, writers
     from adadelta_cli.marking import sheet
 
     files: list[tuple[Path, str | bytes]] = []
@@ -96,7 +96,7 @@ def variant_files(folder: Path, exercises: list, seed: int, hidden, fmt: str, di
     for vid, report in exercises:
         meta = sheets.Meta(variant=vid, seed=seed, sig_digits=sig_digits, working_space=working_space)
         for key, path in ((False, folder / f"sheet-{vid}.csv"), (True, folder / "keys" / f"key-{vid}.csv")):
-            files.append((path, writers.csv(sheet.records(report, hidden, answers=key, digits=digits, meta=meta))))
+            files.append((path, machine.csv(sheet.records(report, hidden, answers=key, digits=digits, meta=meta))))
         if fmt in SUFFIX and fmt != "csv":
             for key in (False, True) if answers else (False,):
                 doc = sheets.document(report, hidden, answers=key, digits=digits, meta=meta)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adadelta_cli.i18n import N_, _
-from adadelta_cli.maths import recurrence
+from adadelta_cli.maths import notation, recurrence
 
-UNICODE = recurrence.UNICODE
-LATEX = recurrence.LATEX
-Notation = recurrence.Notation
+UNICODE = notation.UNICODE
+LATEX = notation.LATEX
+Notation = notation.Notation
 
 
 def explained_indices(held: int, *, show_all: bool) -> tuple[list[int], int]:

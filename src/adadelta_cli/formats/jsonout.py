@@ -12,7 +12,7 @@ lists with one record a line (a trace of a million steps stays readable with ``h
     }
 
 orjson writes the numbers: the shortest text that reads back as the same double (ryu), as ``repr`` does, ten times
-faster. A NaN or an infinity, which JSON cannot hold, reaches here already marked by ``writers.json_value`` as the
+faster. A NaN or an infinity, which JSON cannot hold, reaches here already marked by ``machine.json_value`` as the
 string "NaN", "Infinity" or "-Infinity"; ``null`` is a value that is not defined (η where g_t = 0 in compare).
 
 >>> print(document({"rho": 0.95}, steps=[{"t": 1, "x": -0.004467670516087701}]), end="")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from adadelta_cli.i18n import _, language
-from adadelta_cli.maths import recurrence
+from adadelta_cli.maths import notation, recurrence
 
 
 def text(value: str) -> str:
@@ -32,10 +32,10 @@ def _piece(piece: str) -> str:
     from adadelta_cli.formats import report
 
     if isinstance(piece, report.Sym):
-        return "$" + report.spell(recurrence.LATEX, piece.name, piece.t, prev=piece.prev) + "$"
+        return "$" + report.spell(notation.LATEX, piece.name, piece.t, prev=piece.prev) + "$"
     if isinstance(piece, report.Num):
         mantissa, marker, exponent = piece.partition("e")
-        return "$" + recurrence.LATEX.times_ten.format(mantissa, int(exponent)) + "$" if marker else text(piece)
+        return "$" + notation.LATEX.times_ten.format(mantissa, int(exponent)) + "$" if marker else text(piece)
     return text(piece)
 
 
@@ -185,7 +185,7 @@ def _broken(expression: str) -> list[str]:
     return lines
 
 
-def equation_lines(line: str, notation=recurrence.LATEX) -> str:
+def equation_lines(line: str, notation=notation.LATEX) -> str:
     r"""One step's substituted equation, each ``=`` on a line of its own (``E &= a \\ &= b``), a side too wide for
     the page broken before a + or − (``&= a \\ &\quad + b``)."""
     head, *rest = line.split(notation.equals)
@@ -201,7 +201,7 @@ def formulas(mode: recurrence.Mode) -> list[str]:
     """The formulas of ``mode`` for an ``align*``, from the step description."""
     lines = []
     for q in recurrence.quantities(mode):
-        head, _sep, tail = q.equation(mode, recurrence.LATEX).partition(recurrence.LATEX.equals)
+        head, _sep, tail = q.equation(mode, notation.LATEX).partition(notation.LATEX.equals)
         lines.append(f"{head} &= {tail}")
     return lines
 
@@ -214,7 +214,7 @@ def glossary(mode: recurrence.Mode) -> list[str]:
     """What each symbol means, from the step description."""
     from adadelta_cli.formats.report import Phrase, Sym
 
-    items = [rf"  \item[{{${recurrence.LATEX.symbol(q.name)}$}}] {phrase(Phrase(_(q.meaning), dx=Sym('dx')))}"
+    items = [rf"  \item[{{${notation.LATEX.symbol(q.name)}$}}] {phrase(Phrase(_(q.meaning), dx=Sym('dx')))}"
              for q in recurrence.quantities(mode)]
     items.append(rf"  \item[{{$\rho, \varepsilon, \mathit{{lr}}$}}] {text(_('hyperparameters'))}")
     return [r"\begin{description}", *items, r"\end{description}"]
@@ -238,7 +238,7 @@ def explanation_lines(block):
             yield r"\medskip\noindent\emph{" + text(item.text) + "}"
             continue
         lines = recurrence.explain_step(item.record, item.previous, item.settings, item.t, block.digits,
-                                        recurrence.LATEX, eg2_given=item.eg2_given, given_label=given)
+                                        notation.LATEX, eg2_given=item.eg2_given, given_label=given)
         yield rf"\subsubsection*{{{phrase(item.heading)}}}"
         yield from align([equation_lines(line) for line in lines], gap="[1ex]")
 

@@ -10,7 +10,7 @@ import numpy as np
 from adadelta_cli import numfmt
 from adadelta_cli.formats.report import HEAD_ROWS, SHORT, TAIL_ROWS, shown_spans, shown_steps  # noqa: F401  (the elision rule)
 from adadelta_cli.i18n import N_, _
-from adadelta_cli.maths import recurrence
+from adadelta_cli.maths import notation, recurrence
 from adadelta_cli.maths.core import FIELDS, Step
 
 # Column name -> (plain-text heading in the article's notation, LaTeX heading): every table's, worksheets' and
@@ -294,7 +294,7 @@ def _symbol(label: str, t: int):
 
     for name in recurrence.ORDER:
         for step in (t, t - 1):
-            if recurrence.UNICODE.symbol(name, step) == label:
+            if notation.UNICODE.symbol(name, step) == label:
                 return Sym(name, step)
     return label
 

@@ -84,7 +84,7 @@ class Data(str):
 
 
 class Sym(str):
-    """A symbol of the recurrence's notation in a Phrase: a quantity (``recurrence.UNICODE.symbols``' names: eg2,
+    """A symbol of the recurrence's notation in a Phrase: a quantity (``notation.UNICODE.symbols``' names: eg2,
     dx, ...) at step ``t`` (an int, "t", or None: the symbol without an index, E[g²]), ``prev`` its index less one
     (E[g²]_{t−1}); or a hyperparameter (rho, eps). ``compact``: a step number as subscript digits (x₀, the settings
     line's). Each writer spells it in its notation; the str is the Unicode spelling.
@@ -99,10 +99,10 @@ class Sym(str):
     compact: bool
 
     def __new__(cls, name: str, t: int | str | None = "t", *, prev: bool = False, compact: bool = False):
-        from adadelta_cli.maths import recurrence
+        from adadelta_cli.maths import notation
 
         # In a sentence, t − 1 takes a minus sign (E[g²]_{t−1}), as every message writes it.
-        text = spell(recurrence.UNICODE, name, t, prev=prev, compact=compact).replace("t-1}", "t−1}")
+        text = spell(notation.UNICODE, name, t, prev=prev, compact=compact).replace("t-1}", "t−1}")
         self = super().__new__(cls, text)
         self.name, self.t, self.prev, self.compact = name, t, prev, compact
         return self
@@ -115,7 +115,7 @@ _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def spell(notation, name: str, t: int | str | None = "t", *, prev: bool = False, compact: bool = False) -> str:
-    """A symbol in ``notation`` (``recurrence.UNICODE``, ``LATEX``): a hyperparameter, or a quantity at step ``t``
+    """A symbol in ``notation`` (``notation.UNICODE``, ``LATEX``): a hyperparameter, or a quantity at step ``t``
     (None: no index; ``compact``: a Unicode step number as subscript digits, x₀)."""
     if name in notation.hypers:
         return notation.hypers[name]

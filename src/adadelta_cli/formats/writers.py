@@ -2,7 +2,7 @@
 
 - ``table``: a Rich renderable for a terminal (or a text file, through ``terminal.render_text``);
 - ``markdown`` and ``latex``: documents for notes, slides and handouts;
-- ``csv`` / ``write_csv`` and ``json`` / ``write_json``: every value, for machines.
+- for machines, CSV and JSON: ``machine``'s, which ``write_report`` calls.
 
 Numbers for people have ``--digits`` significant digits (a NaN or an infinity marked ⚠); numbers for machines the
 shortest text that reads back as the same double (orjson's, the same as ``trace``'s CSV and JSON). Text from the
@@ -11,13 +11,13 @@ data is escaped here, for each format, by ``safe``. A long run's records are wri
 
 from __future__ import annotations
 
-import io
 import itertools
 import math
 import re
 from pathlib import Path
 
 from adadelta_cli import numfmt, outfiles, safe, terminal
+from adadelta_cli.formats import machine
 from adadelta_cli.formats.report import (
     COUNT,
     TEXT,
@@ -29,9 +29,7 @@ from adadelta_cli.formats.report import (
     Heading,
     LeftOut,
     Para,
-    Records,
     Rows,
-    Steps,
     Styled,
     Table,
     Working,
@@ -40,7 +38,6 @@ from adadelta_cli.formats.report import (
 from adadelta_cli.i18n import _
 
 NONFINITE_MARK = "⚠"  # beside a NaN or an infinity in a table for people
-SLICE = 10_000  # records formatted at a time
 WORKING_LINES = 6  # blank lines left for a step's working where the page is not measured (terminal, Markdown)
 
 
@@ -77,33 +74,6 @@ def latex_cell(value, column: Column, digits: int) -> str:
     if math.isinf(value):
         return "$" + ("-" if value < 0 else "") + r"\boldsymbol{\infty}$"
     return f"${numfmt.latex(value, digits)}$"
-
-
-def machine(value) -> str:
-    """A value for CSV: the shortest round-trip digits (numfmt.full), nan/inf/-inf, or the text."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return value
-    return numfmt.full(value)
-
-
-def json_value(value):
-    """A value for JSON, in lists and dicts too: a NaN or an infinity (which JSON cannot hold) as the string NaN,
-    Infinity or -Infinity."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {k: json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_value(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # a numpy scalar
-        return json_value(value.item())
-    return value
 
 
 def _numeric(column: Column) -> bool:
@@ -809,193 +779,6 @@ def latex_widths(t: Table, headings: list[str], digits: int = 6) -> list[float]:
     return latexdoc.widths_em(columns)
 
 
-# --- CSV and JSON -----------------------------------------------------------------------------------------------
-
-# A NaN or an infinity for machines: CSV keeps Python's spelling, JSON (which has no such numbers) a string.
-NONFINITE_TEXT = {"csv": (b"nan", b"inf", b"-inf"), "json": (b'"NaN"', b'"Infinity"', b'"-Infinity"')}
-
-
-def _csv_text(text: str, *, spreadsheet: bool) -> str:
-    """A text cell; with ``spreadsheet``, one a spreadsheet would take as a formula starts with '."""
-    if spreadsheet and text[:1] in ("=", "+", "-", "@"):
-        try:
-            float(text)
-        except ValueError:
-            text = "'" + text
-    return safe.csv_cell(text)
-
-
-def _cells(row, columns: list[str]):
-    """A record's cells in the columns' order (a record may be a dict holding more keys than CSV has columns)."""
-    return [row.get(c) for c in columns] if isinstance(row, dict) else row
-
-
-def _slices(rows):
-    """The records SLICE at a time (lists), each Steps block on its own."""
-    chunk: list = []
-    for row in rows:
-        if isinstance(row, Steps):
-            if chunk:
-                yield chunk
-                chunk = []
-            yield row
-            continue
-        chunk.append(row)
-        if len(chunk) == SLICE:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _write(out, pieces, *, binary: bool) -> None:
-    for piece in pieces:
-        out.write(piece if binary else piece.decode("utf-8"))
-
-
-def _matrix(block: Steps):
-    """A block's numbers as one float64 matrix: a row per record (steps, then names), a column per quantity."""
-    import numpy as np
-
-    count, size = block.values[0].shape if block.values else (0, len(block.names))
-    matrix = np.empty((count * size, len(block.values)))
-    for j, values in enumerate(block.values):
-        matrix[:, j] = values.reshape(-1)
-    return matrix
-
-
-def _number_rows(matrix, kind: str) -> list[bytes]:
-    """Each row's numbers as the shortest text that reads back as the same double, separated by commas, in one
-    orjson call for the whole block (ryu: ``repr``'s digits, some ten times faster); a NaN or an infinity (trace
-    --nonfinite continue) as NONFINITE_TEXT[kind] says."""
-    import numpy as np
-    import orjson
-
-    rows = orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY)[2:-2].split(b"],[")
-    finite = np.isfinite(matrix)
-    if not finite.all():
-        nan, inf, minus_inf = NONFINITE_TEXT[kind]
-        for i in np.flatnonzero(~finite.all(axis=1)):
-            rows[i] = b",".join(orjson.dumps(v) if math.isfinite(v) else nan if math.isnan(v) else inf if v > 0
-                                else minus_inf for v in matrix[i].tolist())
-    return rows
-
-
-def _steps_t(block: Steps) -> list[bytes]:
-    """Each record's step number, as text."""
-    import numpy as np
-    import orjson
-
-    count, size = block.values[0].shape
-    t = np.arange(block.first_t, block.first_t + count)
-    return orjson.dumps(np.repeat(t, size) if size > 1 else t, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b",")
-
-
-def _csv_steps(block: Steps, *, spreadsheet: bool) -> bytes | bytearray:
-    """A Steps block as CSV lines: its numbers in one orjson call, as the text of a matrix, then each row after its
-    step and parameter (by the compiled kernel where it is built, else here, to the same bytes)."""
-    import numpy as np
-    import orjson
-
-    from adadelta_cli.maths import kernel
-
-    matrix = _matrix(block)
-    if not matrix.size:
-        return b""
-    count, size = block.values[0].shape
-    cells = [b"," + _csv_text(name, spreadsheet=spreadsheet).encode("utf-8") + b"," for name in block.names]
-    if np.isfinite(matrix).all():
-        text = orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY)
-        lines = kernel.csv_lines(text, count * size, block.first_t, size, cells)
-        if lines is not None:
-            return lines
-        rows = text[2:-2].split(b"],[")
-    else:
-        rows = _number_rows(matrix, "csv")
-    # t, ",param,", the numbers, "\n" for each row, joined once (no object per line)
-    parts = [b"\n"] * (4 * len(rows))
-    parts[0::4] = _steps_t(block)
-    parts[1::4] = cells * count
-    parts[2::4] = rows
-    return b"".join(parts)
-
-
-def csv_pieces(records: Records):
-    """``records`` as CSV, in pieces of UTF-8 made one after another: comment lines, the header, a row a record
-    (SLICE records, or a Steps block, a piece)."""
-    yield "".join(line + "\n" for line in [*records.comments, ",".join(records.columns)]).encode("utf-8")
-    spreadsheet = records.spreadsheet
-    for chunk in _slices(records.rows):
-        if isinstance(chunk, Steps):
-            yield _csv_steps(chunk, spreadsheet=spreadsheet)
-            continue
-        yield "".join(",".join(_csv_text(v, spreadsheet=spreadsheet) if isinstance(v, str) else machine(v)
-                               for v in _cells(row, records.columns)) + "\n" for row in chunk).encode("utf-8")
-
-
-def write_csv(out, records: Records, *, binary: bool = False) -> None:
-    """``records`` as CSV to ``out`` (a text stream; ``binary``: a binary one, written UTF-8)."""
-    _write(out, csv_pieces(records), binary=binary)
-
-
-def csv(records: Records) -> str:
-    buffer = io.StringIO()
-    write_csv(buffer, records)
-    return buffer.getvalue()
-
-
-def _json_steps(block: Steps, columns: list[str], *, first: bool) -> bytes:
-    """A Steps block as JSON records, one a line, each after the separator it needs (jsonout's layout)."""
-    from adadelta_cli.formats import jsonout
-
-    matrix = _matrix(block)
-    if not matrix.size:
-        return b""
-    count = block.values[0].shape[0]
-    keys = [jsonout.value(k, indent=False).encode("utf-8") for k in columns]
-    template = b",\n    {" + b",".join(k.replace(b"%", b"%%") + b":%b" for k in keys) + b"}"
-    names = [jsonout.value(name, indent=False).encode("utf-8") for name in block.names]
-    text = b"".join([template % (t, p, *row.split(b",")) for t, p, row in zip(
-        _steps_t(block), names * count, _number_rows(matrix, "json"))])
-    return b"\n    {" + text[len(b",\n    {"):] if first else text
-
-
-def json_pieces(records: Records):
-    """``records`` as the contract's JSON document, in pieces of UTF-8: settings, then the records one a line
-    (SLICE records, or a Steps block, a piece), then ``extra``'s keys (jsonout's layout)."""
-    from adadelta_cli.formats import jsonout
-
-    if records.document is not None:
-        yield (jsonout.value(json_value(records.document)) + "\n").encode("utf-8")
-        return
-    yield jsonout.head(records.settings or {}, records.key).encode("utf-8")
-    first = True
-    for chunk in _slices(records.rows):
-        if isinstance(chunk, Steps):
-            piece = _json_steps(chunk, records.columns, first=first)
-        else:
-            piece = jsonout.record_lines(({k: json_value(v) for k, v in (
-                row.items() if isinstance(row, dict) else zip(records.columns, row))} for row in chunk),
-                first=first).encode("utf-8")
-        first = first and not piece
-        yield piece
-    tail = "]" if first else "\n  ]"
-    for key, item in (records.extra or {}).items():
-        tail += f',\n  "{key}": ' + jsonout.value(json_value(item)).replace("\n", "\n  ")
-    yield (tail + "\n}\n").encode("utf-8")
-
-
-def write_json(out, records: Records, *, binary: bool = False) -> None:
-    """``records`` as JSON to ``out`` (a text stream; ``binary``: a binary one, written UTF-8)."""
-    _write(out, json_pieces(records), binary=binary)
-
-
-def json(records: Records) -> str:
-    buffer = io.StringIO()
-    write_json(buffer, records)
-    return buffer.getvalue()
-
-
 def text(doc: Document, fmt: str, digits: int = 6, *, fragment: bool = False) -> str:
     """A document for people as text: ``table`` (plain, for a file), ``markdown`` or ``latex``."""
     if fmt == "markdown":
@@ -1022,7 +805,7 @@ def write_report(fmt: str, target: Path | None, digits: int = 6, *, document=Non
     are written, which may still fail; standard output gets the first HELD_CHARACTERS only once they are all good."""
     if fmt in ("csv", "json"):
         data = records()
-        outfiles.emit_stream(lambda out: (write_csv if fmt == "csv" else write_json)(out, data), target,
+        outfiles.emit_stream(lambda out: (machine.write_csv if fmt == "csv" else machine.write_json)(out, data), target,
                            hold=outfiles.HELD_CHARACTERS if held else 0)
     elif fmt == "markdown":
         doc = document()

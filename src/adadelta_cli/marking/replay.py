@@ -19,7 +19,7 @@ from adadelta_cli import numfmt
 from adadelta_cli.i18n import _
 from adadelta_cli.marking.digits import DECIMAL, agrees_at
 from adadelta_cli.marking.slips import BY_ID, FLOAT32_ULPS, HABIT, Hypothesis, formula, formulas, replace_nodes, rounder
-from adadelta_cli.maths import core
+from adadelta_cli.maths import core, notation, tree
 from adadelta_cli.maths import recurrence as rec
 
 # The quantities a sheet can hold, in the order a step works them out: the description's, with E[Δx²]_{t−1} (the
@@ -72,17 +72,17 @@ def chain(p: Param, *, own: bool, trees: dict | None = None, settings=None, roun
         cells = row["cells"] if own else {}
         v = {**hyper, "g": row["g"], "eg2_prev": eg2, "edx2_prev": edx2, "x_prev": x, "dx_prev": dx}
         worked: dict[str, Any] = {
-            "edx2_prev": rec.evaluate(trees["edx2_prev"], v, rounding) if "edx2_prev" in trees else edx2}
+            "edx2_prev": tree.evaluate(trees["edx2_prev"], v, rounding) if "edx2_prev" in trees else edx2}
         w = written(cells.get("edx2_prev"))
         v["edx2_prev"] = worked["edx2_prev"] if w is None else w
-        for q, tree, inputs in steps:
+        for q, formula_tree, inputs in steps:
             name = q.name
             if name == "eg2" and p.eg2_given is not None:
                 value = p.eg2_given
             elif ops is not None and name not in trees:  # (ops: with engine)
                 value = float(q.compute(*(ops.cast([v[k]]) for k in inputs), settings=s, ops=ops)[0])
             else:
-                value = rec.evaluate(tree, v, rounding)
+                value = tree.evaluate(formula_tree, v, rounding)
             if slip is not None and slip[0] == len(out) and slip[1] == name:
                 value *= slip[2]
             worked[name] = value
@@ -278,18 +278,18 @@ def _show(value: Decimal) -> str:
 
 
 
-def _subtrees(node: rec.Node):
+def _subtrees(node: tree.Node):
     """Every part of a formula that holds a quantity of the step (not only constants)."""
-    if not rec.constant(node):
+    if not tree.constant(node):
         yield node
-    for child in rec.children(node):
+    for child in tree.children(node):
         yield from _subtrees(child)
 
 
 @functools.cache
-def _with_part(tree: rec.Node, part: rec.Node) -> rec.Node:
-    """``tree`` with ``part`` read from the value ``@part`` (compiled once, whatever it is rounded to)."""
-    return replace_nodes(tree, lambda n: rec.Sym("@part") if n is part else None)
+def _with_part(whole: tree.Node, part: tree.Node) -> tree.Node:
+    """``whole`` with ``part`` read from the value ``@part`` (compiled once, whatever it is rounded to)."""
+    return replace_nodes(whole, lambda n: tree.Sym("@part") if n is part else None)
 
 
 def rounded_part(w: Written, p: Param) -> str | None:
@@ -298,20 +298,20 @@ def rounded_part(w: Written, p: Param) -> str | None:
     if w.name in ("edx2_prev", "g_eff"):
         return None
     mode = rec.Mode.of(p.settings)
-    tree = formula(w.name, mode)
+    whole = formula(w.name, mode)
     for c in (chain(p, own=True), chain(p, own=False)):
         values = c[w.step]["@"]
-        for part in _subtrees(tree):
-            if part is tree:
+        for part in _subtrees(whole):
+            if part is whole:
                 continue
-            exact = rec.evaluate(part, values)
+            exact = tree.evaluate(part, values)
             for digits in range(6, 1, -1):
                 rounded = float(f"{exact:.{digits - 1}e}") if math.isfinite(exact) and exact else exact
                 if rounded == exact:
                     continue
-                value = rec.evaluate(_with_part(tree, part), {**values, "@part": rounded})
+                value = tree.evaluate(_with_part(whole, part), {**values, "@part": rounded})
                 if agrees_at(w.decimal, w.place, value):
                     return _("rounded too early: with %(part)s rounded to %(rounded)s it is %(value)s") % {
-                        "part": rec.render(part, rec.UNICODE, w.t), "rounded": numfmt.sig(rounded, digits),
+                        "part": notation.render(part, notation.UNICODE, w.t), "rounded": numfmt.sig(rounded, digits),
                         "value": numfmt.sig(value)}
     return None

@@ -18,6 +18,7 @@ from adadelta_cli import numfmt
 from adadelta_cli.formats.report import Num, Phrase, symbols
 from adadelta_cli.i18n import N_, _
 from adadelta_cli.maths import recurrence as rec
+from adadelta_cli.maths import tree
 
 FORMULA, SETTING, HABIT = "formula", "setting", "habit"
 
@@ -34,44 +35,45 @@ class Misconception:
 
 
 def _is_sym(node, name: str, *, prev: bool | None = None) -> bool:
-    return isinstance(node, rec.Sym) and node.name == name and (prev is None or node.prev == prev)
+    return isinstance(node, tree.Sym) and node.name == name and (prev is None or node.prev == prev)
 
 
 def _is_hyper(node, name: str) -> bool:
-    return isinstance(node, rec.Hyper) and node.name == name
+    return isinstance(node, tree.Hyper) and node.name == name
 
 
 def _one_minus_rho(node) -> bool:
-    return isinstance(node, rec.Sub) and isinstance(node.a, rec.Num) and node.a.value == 1 and _is_hyper(node.b, "rho")
+    return (isinstance(node, tree.Sub) and isinstance(node.a, tree.Num) and node.a.value == 1
+            and _is_hyper(node.b, "rho"))
 
 
-def _gradient(mode: rec.Mode) -> rec.Node:
-    return rec.Sym("g_eff") if mode.g_eff else rec.Sym("g")
+def _gradient(mode: rec.Mode) -> tree.Node:
+    return tree.Sym("g_eff") if mode.g_eff else tree.Sym("g")
 
 
-def replace_nodes(node: rec.Node, rule) -> rec.Node:
+def replace_nodes(node: tree.Node, rule) -> tree.Node:
     """``node`` with every subtree for which ``rule`` returns a replacement replaced (outermost first); ``node``
     itself where nothing is."""
     new = rule(node)
     if new is not None:
         return new
-    kids = rec.children(node)
+    kids = tree.children(node)
     parts = [replace_nodes(kid, rule) for kid in kids]
     return node if all(a is b for a, b in zip(parts, kids)) else type(node)(*parts)
 
 
-def changed(node: rec.Node, rule) -> rec.Node | None:
+def changed(node: tree.Node, rule) -> tree.Node | None:
     """``replace_nodes``, or None when the rule changes nothing."""
     new = replace_nodes(node, rule)
     return None if new is node else new
 
 
 @functools.cache
-def formula(name: str, mode: rec.Mode) -> rec.Node:
+def formula(name: str, mode: rec.Mode) -> tree.Node:
     return rec.BY_NAME[name].formula(mode)
 
 
-def _edx2_now(mode: rec.Mode) -> rec.Node:
+def _edx2_now(mode: rec.Mode) -> tree.Node:
     """E[Δx²]_t written out with Δx_t and η_t substituted (what TensorFlow 1.0's η read)."""
     eta_now = formula("eta", mode)
     dx_now = replace_nodes(formula("dx", mode), lambda n: eta_now if _is_sym(n, "eta") else None)
@@ -88,62 +90,62 @@ EPS_LEFT_OUT = N_("ε left out")
 
 CATALOGUE: tuple[Misconception, ...] = (
     Misconception("sign_dx", N_("the sign: %(dx_t)s = −%(eta_t)s·%(g_t)s"), FORMULA, ("dx",),
-                  lambda n, mode: n.a if isinstance(n, rec.Neg) else None, "Zeiler 2012, Algorithm 1, line 5"),
+                  lambda n, mode: n.a if isinstance(n, tree.Neg) else None, "Zeiler 2012, Algorithm 1, line 5"),
     Misconception("x_sign", N_("the sign: %(x_t)s = %(x_prev)s + lr·%(dx_t)s"), FORMULA, ("x",),
-                  lambda n, mode: rec.Sub(n.a, n.b) if isinstance(n, rec.Add) and _is_sym(n.a, "x", prev=True)
+                  lambda n, mode: tree.Sub(n.a, n.b) if isinstance(n, tree.Add) and _is_sym(n.a, "x", prev=True)
                   else None, "Zeiler 2012, Algorithm 1, line 7"),
     Misconception("eps_dropped", EPS_LEFT_OUT, FORMULA, ("eta",),
-                  lambda n, mode: rec.Num(0) if _is_hyper(n, "eps") else None,
+                  lambda n, mode: tree.Num(0) if _is_hyper(n, "eps") else None,
                   "the article's own second example (Δx ≈ −0.0201 is its value without ε)"),
     Misconception("eps_outside_root", N_("ε outside the roots"), FORMULA, ("eta",),
-                  lambda n, mode: rec.Add(rec.Sqrt(n.a.a), n.a.b) if isinstance(n, rec.Sqrt)
-                  and isinstance(n.a, rec.Add) and _is_hyper(n.a.b, "eps") else None),
+                  lambda n, mode: tree.Add(tree.Sqrt(n.a.a), n.a.b) if isinstance(n, tree.Sqrt)
+                  and isinstance(n.a, tree.Add) and _is_hyper(n.a.b, "eps") else None),
     Misconception("no_sqrt", N_("the square roots forgotten"), FORMULA, ("eta",),
-                  lambda n, mode: n.a if isinstance(n, rec.Sqrt) else None),
+                  lambda n, mode: n.a if isinstance(n, tree.Sqrt) else None),
     Misconception("numerator_root_missing", N_("the square root missing in the numerator"), FORMULA, ("eta",),
-                  lambda n, mode: rec.Div(n.a.a, n.b) if isinstance(n, rec.Div) and isinstance(n.a, rec.Sqrt)
+                  lambda n, mode: tree.Div(n.a.a, n.b) if isinstance(n, tree.Div) and isinstance(n.a, tree.Sqrt)
                   else None),
     Misconception("fraction_inverted", N_("the fraction upside down"), FORMULA, ("eta",),
-                  lambda n, mode: rec.Div(n.b, n.a) if isinstance(n, rec.Div) else None),
+                  lambda n, mode: tree.Div(n.b, n.a) if isinstance(n, tree.Div) else None),
     Misconception("rho_swapped", RHO_SWAPPED, FORMULA, ("eg2", "edx2"),
-                  lambda n, mode: rec.Hyper("rho") if _one_minus_rho(n) else rec.ONE - rec.Hyper("rho")
+                  lambda n, mode: tree.Hyper("rho") if _one_minus_rho(n) else tree.ONE - tree.Hyper("rho")
                   if _is_hyper(n, "rho") else None),
     Misconception("wrong_rho", N_("ρ = %(value)s%(whose)s instead of %(right)s"), SETTING),
     Misconception("wrong_eps", N_("ε = %(value)s%(whose)s instead of %(right)s"), SETTING),
     Misconception("eg2_previous", N_("%(eg2_prev)s used where %(eg2_t)s belongs (as TensorFlow.js does)"), FORMULA,
-                  ("eta",), lambda n, mode: rec.Sym("eg2", prev=True) if _is_sym(n, "eg2", prev=False) else None,
+                  ("eta",), lambda n, mode: tree.Sym("eg2", prev=True) if _is_sym(n, "eg2", prev=False) else None,
                   "TensorFlow.js tf.train.adadelta"),
     # The mirror, on a sheet of TensorFlow.js's order: Algorithm 1's E[g²]_t where the framework reads E[g²]_{t−1}.
     Misconception("eg2_current", N_("%(eg2_t)s used where TensorFlow.js reads %(eg2_prev)s (Algorithm 1's order)"),
-                  FORMULA, ("eta",), lambda n, mode: rec.Sym("eg2") if _is_sym(n, "eg2", prev=True) else None,
+                  FORMULA, ("eta",), lambda n, mode: tree.Sym("eg2") if _is_sym(n, "eg2", prev=True) else None,
                   "Zeiler 2012, Algorithm 1"),
     Misconception("edx2_not_updated", N_("%(edx2)s never updated (it stays at %(edx2_0)s; the article never states "
                                          "its update)"), FORMULA, ("edx2",),
-                  lambda n, mode: rec.Sym("edx2", prev=True) if isinstance(n, rec.Add) else None,
+                  lambda n, mode: tree.Sym("edx2", prev=True) if isinstance(n, tree.Add) else None,
                   "the article states no E[Δx²] update"),
     Misconception("edx2_current", ORDERING_BUG, FORMULA, ("eta",),
                   lambda n, mode: _edx2_now(mode) if _is_sym(n, "edx2", prev=True) else None, "tensorflow#9058"),
     Misconception("g_not_squared", N_("%(g_t)s not squared"), FORMULA, ("eg2",),
-                  lambda n, mode: n.a if isinstance(n, rec.Square) else None),
+                  lambda n, mode: n.a if isinstance(n, tree.Square) else None),
     Misconception("edx2_accumulates_g2", N_("g² accumulated into %(edx2)s (it averages the squared updates %(dx_t)s²)"),
                   FORMULA, ("edx2",), lambda n, mode: _gradient(mode) if _is_sym(n, "dx") else None),
     Misconception("lr_in_accumulator", LR_BEFORE, FORMULA, ("edx2",),
-                  lambda n, mode: rec.Mul(rec.Hyper("lr"), n) if _is_sym(n, "dx") else None, lr_only=True),
+                  lambda n, mode: tree.Mul(tree.Hyper("lr"), n) if _is_sym(n, "dx") else None, lr_only=True),
     # The same, with Δx_t itself written scaled by lr (and x_t = x_{t−1} + Δx_t): a program that applies lr first.
     Misconception("lr_in_update", LR_BEFORE, FORMULA, ("dx", "x"),
-                  lambda n, mode: rec.Mul(rec.Hyper("lr"), n) if isinstance(n, rec.Neg)
-                  else n.b if isinstance(n, rec.Mul) and _is_hyper(n.a, "lr") and _is_sym(n.b, "dx") else None,
+                  lambda n, mode: tree.Mul(tree.Hyper("lr"), n) if isinstance(n, tree.Neg)
+                  else n.b if isinstance(n, tree.Mul) and _is_hyper(n.a, "lr") and _is_sym(n.b, "dx") else None,
                   lr_only=True),
     Misconception("power_of_ten", N_("a power-of-ten slip (%(times)s)"), HABIT),
     Misconception("edx2_stale", STALE_EDX2, FORMULA, ("eta", "edx2"),
-                  lambda n, mode: rec.Sym("dx", prev=True) if _is_sym(n, "dx", prev=False) else None),
+                  lambda n, mode: tree.Sym("dx", prev=True) if _is_sym(n, "dx", prev=False) else None),
     Misconception("eg2_decay_dropped", N_("the ρ·%(eg2_prev)s term left out"), FORMULA, ("eg2",),
-                  lambda n, mode: n.b if isinstance(n, rec.Add) and isinstance(n.a, rec.Mul)
+                  lambda n, mode: n.b if isinstance(n, tree.Add) and isinstance(n.a, tree.Mul)
                   and _is_hyper(n.a.a, "rho") else None),
     Misconception("dx_not_squared", N_("%(dx_t)s not squared"), FORMULA, ("edx2",),
-                  lambda n, mode: n.a if isinstance(n, rec.Square) else None),
+                  lambda n, mode: n.a if isinstance(n, tree.Square) else None),
     Misconception("lr_dropped", N_("the learning rate left out"), FORMULA, ("x",),
-                  lambda n, mode: rec.ONE if _is_hyper(n, "lr") else None, lr_only=True),
+                  lambda n, mode: tree.ONE if _is_hyper(n, "lr") else None, lr_only=True),
     Misconception("truncation", N_("values truncated instead of rounded"), HABIT),
     Misconception("early_rounding", N_("intermediate results rounded too early (%(how)s)"), HABIT),
     Misconception("float32", N_("float32 arithmetic (a float32 program's values, checked as float64)"), HABIT),
@@ -163,8 +165,8 @@ FLOAT32_ULPS = 8  # a float32 program's values lie within this many float32 unit
 def _edx2_stale_formulas(mode: rec.Mode) -> dict:
     """The stale-update bug: E[Δx²] brought up to date with Δx_{t−1} before η_t reads it (the E[Δx²] η reads, and
     the student writes as E[Δx²]_{t−1}), and not again after (E[Δx²]_t is that same value)."""
-    stale = replace_nodes(formula("edx2", mode), lambda n: rec.Sym("dx", prev=True) if _is_sym(n, "dx") else None)
-    return {"edx2_prev": stale, "edx2": rec.Sym("edx2", prev=True)}
+    stale = replace_nodes(formula("edx2", mode), lambda n: tree.Sym("dx", prev=True) if _is_sym(n, "dx") else None)
+    return {"edx2_prev": stale, "edx2": tree.Sym("edx2", prev=True)}
 
 
 # --- Hypotheses -------------------------------------------------------------------------------------------------
@@ -192,9 +194,9 @@ class Hypothesis:
         return (len(self.ids) + fitted, *sorted(ORDER[i] for i in self.ids))
 
 
-def formulas(h: Hypothesis, mode: rec.Mode, *, lr_matters: bool) -> dict[str, rec.Node] | None:
+def formulas(h: Hypothesis, mode: rec.Mode, *, lr_matters: bool) -> dict[str, tree.Node] | None:
     """The formulas ``h`` changes (quantity -> tree), or None where it changes nothing in this mode."""
-    out: dict[str, rec.Node] = {}
+    out: dict[str, tree.Node] = {}
     for mid in h.ids:
         m = BY_ID[mid]
         if m.kind != FORMULA:

@@ -35,7 +35,7 @@ from adadelta_cli.marking.digits import (
 )
 from adadelta_cli.marking.replay import CHECKED, Param, Written, chain, rounded_part, written
 from adadelta_cli.marking.slips import BY_ID, HABIT
-from adadelta_cli.maths import core
+from adadelta_cli.maths import core, notation
 from adadelta_cli.maths import recurrence as rec
 from adadelta_cli.maths.core import Settings
 
@@ -46,8 +46,8 @@ CARRIED = ("eg2", "edx2", "x", "dx")  # the values a step hands the next
 def label(name: str, t: int) -> str:
     """The article's notation for a quantity at step t: E[g²]_2, η_2, E[Δx²]_1 (for edx2_prev at t = 2)."""
     if name == "edx2_prev":
-        return rec.UNICODE.symbol("edx2", t, prev=True)
-    return rec.UNICODE.symbol(name, t)
+        return notation.UNICODE.symbol("edx2", t, prev=True)
+    return notation.UNICODE.symbol(name, t)
 
 
 @dataclass

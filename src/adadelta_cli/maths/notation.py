@@ -1,0 +1,196 @@
+"""How a formula tree is written: Unicode for terminals and Markdown, LaTeX for documents, MathML for web pages;
+with the step's symbols, or with its numbers substituted (``render``). The one home of every symbol's spelling."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from adadelta_cli import numfmt
+from adadelta_cli.maths.tree import (
+    Add,
+    Div,
+    Hyper,
+    Mul,
+    Neg,
+    Node,
+    Num,
+    Sqrt,
+    Square,
+    Sub,
+    Sym,
+    Val,
+    constant,
+    evaluate,
+)
+
+
+@dataclass(frozen=True)
+class Notation:
+    """How a tree is written: Unicode for terminals and Markdown, LaTeX for documents, MathML for web pages.
+
+    ``symbols`` are templates in which ``{i}`` stands for the step index (t, t-1, or a number).
+    """
+
+    symbols: dict
+    hypers: dict
+    dot: str
+    minus: str  # a sign in front of a term or a number
+    plus: str  # the binary operators, with their spacing
+    less: str
+    equals: str
+    sqrt: str  # {0} radicand
+    frac: str  # {0} numerator, {1} denominator; inline when it starts with {0}
+    square: str  # {0} base
+    paren: str  # {0} inside
+    times_ten: str  # {0} mantissa, {1} exponent
+    symbol_before_square: str = "{0}"  # LaTeX braces a subscripted symbol before ^2
+    brace_index: str = "{0}"  # a many-character index (t-1), as written in ``{i}``
+    label: str = "  {0}"  # words after a formula, such as (given)
+
+    def index(self, t: int | str, *, prev: bool) -> str:
+        if isinstance(t, int):
+            return str(t - 1 if prev else t)
+        return self.brace_index.format(f"{t}-1") if prev else str(t)
+
+    def symbol(self, name: str, t: int | str = "t", *, prev: bool = False) -> str:
+        return self.symbols[name].replace("{i}", self.index(t, prev=prev))
+
+    def num(self, value: float, digits: int) -> str:
+        mantissa, marker, exponent = numfmt.sig(value, digits).partition("e")
+        text = self.times_ten.format(mantissa, exponent) if marker else mantissa
+        return self.minus + text[1:] if text.startswith("-") else text
+
+
+class _MathML(Notation):
+    def index(self, t, prev):
+        if isinstance(t, int):
+            return f"<mn>{t - 1 if prev else t}</mn>"
+        return f"<mrow><mi>{t}</mi><mo>−</mo><mn>1</mn></mrow>" if prev else f"<mi>{t}</mi>"
+
+    def num(self, value: float, digits: int) -> str:
+        # A negative number is one token with a real minus sign (U+2212): an <mo> would space it as an operator.
+        mantissa, marker, exponent = numfmt.sig(value, digits).replace("-", "−").partition("e")
+        if not marker:
+            return f"<mn>{mantissa}</mn>"
+        return self.times_ten.format(mantissa, exponent)
+
+
+UNICODE = Notation(
+    symbols={"g": "g_{i}", "g_eff": "g_eff,{i}", "eg2": "E[g²]_{i}", "eta": "η_{i}", "dx": "Δx_{i}",
+             "edx2": "E[Δx²]_{i}", "x": "x_{i}"},
+    hypers={"rho": "ρ", "eps": "ε", "lr": "lr", "wd": "wd"},
+    dot="·", minus="-", plus=" + ", less=" - ", equals=" = ", sqrt="√({0})", frac="{0} / {1}", square="{0}²",
+    paren="({0})", times_ten="{0}e{1}", brace_index="{{{0}}}")
+
+LATEX = Notation(
+    symbols={"g": "g_{{i}}", "g_eff": r"g^{\mathrm{eff}}_{{i}}", "eg2": "E[g^2]_{{i}}", "eta": r"\eta_{{i}}",
+             "dx": r"\Delta x_{{i}}", "edx2": r"E[\Delta x^2]_{{i}}", "x": "x_{{i}}"},
+    hypers={"rho": r"\rho", "eps": r"\varepsilon", "lr": r"\mathit{lr}", "wd": r"\mathit{wd}"},
+    dot=r" \cdot ", minus="-", plus=" + ", less=" - ", equals=" = ", sqrt=r"\sqrt{{{0}}}",
+    frac=r"\frac{{{0}}}{{{1}}}", square="{0}^2", paren=r"\left({0}\right)", times_ten=r"{0} \times 10^{{{1}}}",
+    symbol_before_square="{{{0}}}")
+
+_DELTA = '<mi mathvariant="normal">Δ</mi>'
+_OPEN = '<mo stretchy="false">'  # brackets keep their size: stretched, they grow to the height of a whole line
+MATHML = _MathML(
+    symbols={"g": "<msub><mi>g</mi>{i}</msub>", "g_eff": "<msubsup><mi>g</mi>{i}<mtext>eff</mtext></msubsup>",
+             "eg2": f"<msub><mrow><mi>E</mi>{_OPEN}[</mo><msup><mi>g</mi><mn>2</mn></msup>{_OPEN}]</mo></mrow>"
+                    "{i}</msub>",
+             "eta": "<msub><mi>η</mi>{i}</msub>", "dx": f"<msub><mrow>{_DELTA}<mi>x</mi></mrow>{{i}}</msub>",
+             "edx2": f"<msub><mrow><mi>E</mi>{_OPEN}[</mo>{_DELTA}<msup><mi>x</mi><mn>2</mn></msup>{_OPEN}]</mo></mrow>"
+                     "{i}</msub>",
+             "x": "<msub><mi>x</mi>{i}</msub>"},
+    hypers={"rho": "<mi>ρ</mi>", "eps": "<mi>ε</mi>", "lr": "<mi>lr</mi>", "wd": "<mi>wd</mi>"},
+    dot="<mo>·</mo>", minus="<mo>−</mo>", plus="<mo>+</mo>", less="<mo>−</mo>", equals="<mo>=</mo>",
+    sqrt="<msqrt>{0}</msqrt>", frac="<mfrac><mrow>{0}</mrow><mrow>{1}</mrow></mfrac>",
+    square="<msup><mrow>{0}</mrow><mn>2</mn></msup>", paren=f"{_OPEN}(</mo>{{0}}{_OPEN})</mo>",
+    times_ten="<mn>{0}</mn><mo>×</mo><msup><mn>10</mn><mn>{1}</mn></msup>",
+    label='<mspace width="1em"/><mtext>{0}</mtext>')
+
+NOTATIONS = {"unicode": UNICODE, "latex": LATEX, "mathml": MATHML}
+
+
+# --- Rendering --------------------------------------------------------------------------------------------------
+
+_PRECEDENCE = {Add: 1, Sub: 1, Neg: 2, Mul: 3, Div: 3, Sqrt: 5, Square: 4, Sym: 6, Hyper: 6, Num: 6, Val: 6}
+_LEAVES = (Sym, Hyper, Num, Val)
+
+
+def render(node: Node, n: Notation, t: int | str = "t", values: dict | None = None, digits: int = 6) -> str:
+    """The tree as text in notation ``n``: symbols at step ``t``, or (with ``values``) the numbers substituted.
+
+    With ``values``, a subtree of hyperparameters only, such as 1 − ρ, is written as its value (0.05), as the
+    article writes it.
+    """
+    return _render(node, n, t, values, digits, parent=None)
+
+
+def _as_number(node: Node, values: dict | None) -> bool:
+    """Whether ``node`` is written as one number: a leaf, or once substituted a subtree of constants."""
+    return isinstance(node, (Num, Val)) or (values is not None and (isinstance(node, _LEAVES) or constant(node)))
+
+
+def _negative_number(node: Node, values: dict | None) -> bool:
+    if _as_number(node, values):  # (without values, a leaf: it reads none)
+        v = evaluate(node, values or {})
+        return v < 0 or (v == 0 and math.copysign(1, v) < 0)
+    return False
+
+
+def _exponent_form(node: Node, values: dict | None, digits: int) -> bool:
+    if not _as_number(node, values):
+        return False
+    return "e" in numfmt.sig(evaluate(node, values or {}), digits)
+
+
+def _render(node: Node, n: Notation, t, values, digits, parent) -> str:
+    substituted = values is not None
+    if substituted and (isinstance(node, (Sym, Hyper)) or (constant(node) and not isinstance(node, Num))):
+        return n.num(evaluate(node, values), digits)
+    if isinstance(node, Sym):
+        return n.symbol(node.name, t, prev=node.prev)
+    if isinstance(node, Hyper):
+        return n.hypers[node.name]
+    if isinstance(node, (Num, Val)):
+        return n.num(node.value, digits)
+
+    def sub(child: Node, *, factor: bool = False, right: bool = False) -> str:
+        text = _render(child, n, t, values, digits, node)
+        low = not _as_number(child, values) and _PRECEDENCE[type(child)] < _PRECEDENCE[type(node)]
+        if isinstance(node, Sub) and right and isinstance(child, (Add, Sub)) and not _as_number(child, values):
+            low = True
+        # A negative number, or one in e-notation, as a factor of a product (or after +) is bracketed.
+        number_needs = (factor or right) and (_negative_number(child, values)
+                                              or (factor and _exponent_form(child, values, digits)))
+        return n.paren.format(text) if low or number_needs else text
+
+    if isinstance(node, Add):
+        return f"{sub(node.a)}{n.plus}{sub(node.b, right=True)}"
+    if isinstance(node, Sub):
+        return f"{sub(node.a)}{n.less}{sub(node.b, right=True)}"
+    if isinstance(node, Mul):
+        return f"{sub(node.a, factor=True)}{n.dot}{sub(node.b, factor=True)}"
+    if isinstance(node, Div):
+        if n.frac.startswith("{0}"):  # inline a / b
+            return n.frac.format(sub(node.a, factor=True), sub(node.b, factor=True))
+        return n.frac.format(_render(node.a, n, t, values, digits, node), _render(node.b, n, t, values, digits, node))
+    if isinstance(node, Neg):
+        inner = node.a
+        if isinstance(inner, Mul):
+            # -η·g: the minus belongs to the first factor; the rest keeps its brackets.
+            return f"{n.minus}{_render(inner, n, t, values, digits, node)}"
+        return f"{n.minus}{sub(inner, factor=True)}"
+    if isinstance(node, Sqrt):
+        return n.sqrt.format(_render(node.a, n, t, values, digits, node))
+    if isinstance(node, Square):
+        child = node.a
+        text = _render(child, n, t, values, digits, node)
+        if _negative_number(child, values) or _exponent_form(child, values, digits):
+            text = n.paren.format(text)
+        elif not _as_number(child, values) and not isinstance(child, _LEAVES):
+            text = n.paren.format(text)
+        elif isinstance(child, Sym) and not substituted:
+            text = n.symbol_before_square.format(text)
+        return n.square.format(text)
+    raise TypeError(node)

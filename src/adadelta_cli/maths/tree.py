@@ -1,0 +1,193 @@
+"""Formulas as small expression trees: symbols of a step (``Sym``), hyperparameters (``Hyper``), numbers, and the
+operations between them; each tree evaluates in plain floats (``evaluate``, ``compiled``). The step description
+(``recurrence``) writes its formulas in them; ``notation`` writes them as text; ``check`` changes one term of them
+to find a student's slip."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class Node:
+    def __add__(self, other):
+        return Add(self, other)
+
+    def __sub__(self, other):
+        return Sub(self, other)
+
+    def __mul__(self, other):
+        return Mul(self, other)
+
+    def __truediv__(self, other):
+        return Div(self, other)
+
+    def __neg__(self):
+        return Neg(self)
+
+
+@dataclass(frozen=True, eq=False)
+class Sym(Node):
+    """A quantity of the recurrence at step t (``prev``: at t − 1)."""
+
+    name: str  # g, g_eff, eg2, eta, dx, edx2, x
+    prev: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Hyper(Node):
+    """A hyperparameter: rho, eps, lr, wd."""
+
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class Num(Node):
+    value: float
+
+
+@dataclass(frozen=True, eq=False)
+class Val(Node):
+    """A value worked out along the way (the terms of --explain's next-to-last step): written as a number."""
+
+    value: float
+
+
+@dataclass(frozen=True, eq=False)
+class Add(Node):
+    a: Node
+    b: Node
+
+
+@dataclass(frozen=True, eq=False)
+class Sub(Node):
+    a: Node
+    b: Node
+
+
+@dataclass(frozen=True, eq=False)
+class Mul(Node):
+    a: Node
+    b: Node
+
+
+@dataclass(frozen=True, eq=False)
+class Div(Node):
+    a: Node
+    b: Node
+
+
+@dataclass(frozen=True, eq=False)
+class Neg(Node):
+    a: Node
+
+
+@dataclass(frozen=True, eq=False)
+class Sqrt(Node):
+    a: Node
+
+
+@dataclass(frozen=True, eq=False)
+class Square(Node):
+    a: Node
+
+
+def leaves(node: Node):
+    """Every Sym, Hyper and Num of a tree."""
+    if isinstance(node, (Sym, Hyper, Num, Val)):
+        yield node
+        return
+    for child in children(node):
+        yield from leaves(child)
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, (Add, Sub, Mul, Div)):
+        return (node.a, node.b)
+    if isinstance(node, (Neg, Sqrt, Square)):
+        return (node.a,)
+    return ()
+
+
+def constant(node: Node) -> bool:
+    """True for a subtree of hyperparameters and numbers only (shown as its value once substituted)."""
+    return all(isinstance(leaf, (Hyper, Num)) for leaf in leaves(node))
+
+
+def evaluate(node: Node, values: dict, rounding: Callable[[float], float] | None = None) -> float:
+    """The tree in plain float arithmetic. ``values``: Sym names (``eg2``, and ``eg2_prev`` for t − 1), Hyper names.
+
+    ``rounding``: applied to the result of every operation but the last (a hand calculation that rounds each
+    intermediate result, as a student who rounds too early does). A tree is compiled to a Python function once
+    (``compiled``): marking replays a sheet under dozens of changed descriptions.
+
+    >>> eta = Sqrt(Sym("edx2", prev=True) + Hyper("eps")) / Sqrt(Sym("eg2") + Hyper("eps"))
+    >>> evaluate(eta, {"edx2_prev": 0.0, "eg2": 0.0005, "eps": 1e-6})
+    0.044676705160877024
+    >>> round(evaluate(Sqrt(Num(2)) * Sqrt(Num(2)), {}, lambda v: float(f"{v:.2g}")), 12)
+    1.96
+    """
+    return compiled(node, rounding)(values)
+
+
+def _div(top: float, bottom: float) -> float:
+    if bottom == 0:
+        return math.copysign(math.inf, top) if top else math.nan
+    return top / bottom
+
+
+def _sqrt(v: float) -> float:
+    return math.sqrt(v) if v >= 0 else math.nan
+
+
+def _square(v: float) -> float:
+    return v * v
+
+
+@functools.lru_cache(maxsize=4096)
+def compiled(node: Node, rounding: Callable[[float], float] | None = None) -> Callable[[dict], float]:
+    """The tree as a Python function of a step's values (see ``evaluate``)."""
+    constants: list[float] = []
+
+    def source(n: Node) -> str:
+        if isinstance(n, Sym):
+            return f"float(v[{key(n)!r}])"
+        if isinstance(n, Hyper):
+            return f"float(v[{n.name!r}])"
+        if isinstance(n, (Num, Val)):
+            constants.append(float(n.value))
+            return f"c[{len(constants) - 1}]"
+
+        def sub(child: Node) -> str:
+            text = source(child)
+            return f"r({text})" if rounding is not None and not isinstance(child, (Sym, Hyper, Num, Val)) else text
+
+        if isinstance(n, Add):
+            return f"({sub(n.a)} + {sub(n.b)})"
+        if isinstance(n, Sub):
+            return f"({sub(n.a)} - {sub(n.b)})"
+        if isinstance(n, Mul):
+            return f"({sub(n.a)} * {sub(n.b)})"
+        if isinstance(n, Div):
+            return f"_div({sub(n.a)}, {sub(n.b)})"
+        if isinstance(n, Neg):
+            return f"(-{sub(n.a)})"
+        if isinstance(n, Sqrt):
+            return f"_sqrt({sub(n.a)})"
+        if isinstance(n, Square):
+            return f"_square({sub(n.a)})"
+        raise TypeError(n)
+
+    code = f"lambda v: {source(node)}"
+    return eval(code, {"float": float, "_div": _div, "_sqrt": _sqrt, "_square": _square, "r": rounding,  # noqa: S307
+                       "c": constants})
+
+
+ONE = Num(1)
+
+
+def key(node: Sym) -> str:
+    """The name a symbol's value goes by in a step's values: ``eg2``, or ``eg2_prev`` for E[g²]_{t−1}."""
+    return node.name + ("_prev" if node.prev else "")
