@@ -40,6 +40,7 @@ from adadelta_cli.features import comparing, diffing, others, tracing
 from adadelta_cli.features import worksheet as sheets
 from adadelta_cli.features.resolved import Resolved
 from adadelta_cli.formats import machine, render, writers
+from adadelta_cli.formats.readers import read_input
 from adadelta_cli.formats.report import each_row
 from adadelta_cli.formats.tables import Gradients, default_names
 from adadelta_cli.marking import gradebook
@@ -49,26 +50,19 @@ from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, mark_
 from adadelta_cli.maths import core
 from adadelta_cli.maths.settings import DEFAULTS, check_width, resolve
 
-ARTICLE = [0.1, 0.2, 0.15]  # the article's example: what every function traces when given no gradients
-
 
 class Shown:
-    """A result that shows itself (see the module's doc). Subclasses give ``_document()`` (a report.Document) and
-    ``_records()`` (a report.Records); ``digits`` is the significant digits shown (every value is kept whole)."""
+    """A result that shows itself (see the module's doc) from the command's own ``document(for_documents)`` (a
+    report.Document) and ``records()`` (a report.Records); ``digits``: significant digits shown."""
 
-    digits = 6
-
-    def _document(self, *, for_documents: bool = False):
-        raise NotImplementedError
-
-    def _records(self):
-        raise NotImplementedError
+    def __init__(self, document, records, digits: int = 6) -> None:
+        self._document, self._records, self.digits = document, records, digits
 
     def __rich__(self):
-        return writers.table(self._document(), self.digits)
+        return writers.table(self._document(False), self.digits)
 
     def _repr_markdown_(self) -> str:
-        return writers.markdown(self._document(for_documents=True), self.digits)
+        return writers.markdown(self._document(True), self.digits)
 
     def _repr_html_(self) -> str:
         """What a terminal shows (the table, the formulas and their numbers), as HTML: Rich's own export of it."""
@@ -94,7 +88,7 @@ class Shown:
             return machine.csv(self._records()) if fmt == "csv" else machine.json(self._records())
         if fmt not in ("table", "markdown", "latex"):
             raise SettingsError(f"fmt must be one of table, markdown, latex, csv, json; got {fmt!r}")
-        return writers.text(self._document(for_documents=fmt != "table"), fmt, self.digits)
+        return writers.text(self._document(fmt != "table"), fmt, self.digits)
 
     def __str__(self) -> str:
         return self.to_text("table")
@@ -120,9 +114,9 @@ line-height: normal; color: {foreground}; background-color: {background}; paddin
 
 
 def _values(value, name: str) -> list[float]:
-    """One number or one per parameter, as floats (x0, eg2_init, edx2_init)."""
+    """One number or one per parameter, as floats (x0, eg2_init, edx2_init; step's x, eg2_prev, edx2_prev)."""
     values = [float(v) for v in np.atleast_1d(np.asarray(value, dtype=np.float64)).tolist()]
-    if name != "x0" and any(v < 0 for v in values):
+    if name not in ("x0", "x") and any(v < 0 for v in values):
         raise SettingsError(f"{name} is a running average of squares, which cannot be negative; got {value}")
     return values
 
@@ -136,21 +130,23 @@ def _start(size: int, **given) -> dict[str, list[float]]:
     return start
 
 
-def _resolved(preset: str | None, given: dict, x0=None, eg2_init=None, edx2_init=None, base: dict | None = None):
-    """The settings path of the command line (settings.resolve: explicit, else ``base``, else the preset's, else
-    the article's), as a features.resolved.Resolved: messages name the API's arguments."""
+def _resolved(preset: str | None, settings: dict, base: dict | None = None, **initial):
+    """The command line's settings path (settings.resolve: explicit, else ``base``, else the preset's, else the
+    article's) as a Resolved, messages naming the API's arguments; x_0, E[g²]_0, E[Δx²]_0 are ``initial`` (step's
+    x, eg2_prev, edx2_prev), else ``settings``' x0, eg2_init, edx2_init."""
+    given = dict(settings)
+    initial = initial or {name: given.pop(name, None) for name in ("x0", "eg2_init", "edx2_init")}
     unknown = sorted(set(given) - set(DEFAULTS))
     if unknown:
         raise TypeError(f"unexpected keyword argument {unknown[0]!r}; the settings are {', '.join(DEFAULTS)}")
     base = base or {}
-    initial = {"x0": x0, "eg2_init": eg2_init, "edx2_init": edx2_init}
     return Resolved(core.Settings(**resolve(preset, given, base)), preset,
                     *(_values(v, k) if v is not None else base.get(k, [0.0]) for k, v in initial.items()))
 
 
 def _gradients(grads, names: list[str] | None = None):
     """``grads`` (numbers, or steps × parameters; None: the article's example) as a Gradients (formats.tables)."""
-    values = np.asarray(ARTICLE if grads is None else grads, dtype=np.float64)
+    values = read_input([]).values if grads is None else np.asarray(grads, dtype=np.float64)  # as the commands
     if values.ndim == 1:
         values = values[:, None]
     if values.ndim != 2 or values.shape[0] == 0 or values.shape[1] == 0:
@@ -169,19 +165,14 @@ class Trace(Shown):
     a terminal shows (``explained()``: with each step's arithmetic)."""
 
     def __init__(self, report, settings: core.Settings, digits: int = 6, *, explain: bool = False) -> None:
-        self._report, self.names, self.settings, self.digits = report, report.names, settings, digits
-        self._explain = explain
+        super().__init__(lambda full: render.document(report, self.digits, explain=explain, every_row=full),
+                         lambda: render.records(report), digits)
+        self._report, self.names, self.settings = report, report.names, settings
         self.g, self.g_eff, self.eg2, self.edx2_prev, self.eta, self.dx, self.edx2, self.x = report.steps
 
     def __repr__(self) -> str:
         steps, size = self.g.shape
         return f"Trace({steps} steps × {size} parameters, {self.settings})"
-
-    def _document(self, *, for_documents: bool = False):
-        return render.document(self._report, self.digits, explain=self._explain, every_row=for_documents)
-
-    def _records(self):
-        return render.records(self._report)
 
     def explained(self) -> Trace:
         """The same trace, shown with each step's arithmetic, numbers substituted (``trace --explain``)."""
@@ -194,34 +185,33 @@ class Trace(Shown):
                 for t in range(self.g.shape[0]) for p, param in enumerate(self.names)]
 
 
-def trace(grads=None, *, preset: str | None = None, x0=0.0, eg2_init=0.0, edx2_init=0.0,
-          names: list[str] | None = None, digits: int = 6, **settings) -> Trace:
+def trace(grads=None, *, preset: str | None = None, names: list[str] | None = None, digits: int = 6,
+          **settings) -> Trace:
     """Run Adadelta over ``grads`` (a sequence of numbers, or steps × parameters) and return every quantity.
 
-    Settings (``rho``, ``eps``, ``lr``, ``weight_decay``, ``weight_decay_mode``, ``maximize``, ``dtype``,
-    ``lr_dtype``, ``hyper_float32``, ``rate_eg2``, ``nonfinite``, ``arithmetic``, ``subnormals``) default to the
-    preset's (``article``, ``paper``, ``pytorch``, ``keras``, ``optax``, ...), else the article's: ρ 0.95, ε 1e-6,
-    lr 1. Arguments given explicitly win over the preset; they are resolved and checked exactly as the command
-    line's options are (``adadelta_cli.maths.settings``), and messages name these arguments.
-    ``lr`` and ``weight_decay`` may be lists, one value per parameter. ``hyper_float32`` ("rho,eps", "all")
-    rounds those hyperparameters to float32 as some frameworks hold them; ``rate_eg2="previous"`` divides by
-    E[g²]_{t−1} as TensorFlow.js does; ``nonfinite="continue"`` carries on through an overflow as IEEE arithmetic
-    (and the frameworks) do, instead of raising NumericError; ``dtype`` "float16" or "bfloat16" computes as torch's
-    CPU kernels do in those types; ``arithmetic`` "unfused" rounds each operation on its own (optax, numpy),
-    "foreach" as torch with foreach=True; ``subnormals="flush"`` flushes subnormal numbers to zero as XLA does:
+    Settings (``x0``, ``eg2_init``, ``edx2_init``, ``rho``, ``eps``, ``lr``, ``weight_decay``, ``weight_decay_mode``,
+    ``maximize``, ``dtype``, ``lr_dtype``, ``hyper_float32``, ``rate_eg2``, ``nonfinite``, ``arithmetic``,
+    ``subnormals``) default to the preset's (``article``, ``paper``, ``pytorch``, ``keras``, ``optax``, ...), else
+    the article's: ρ 0.95, ε 1e-6, lr 1, x0 0. Arguments given explicitly win over the preset; they are resolved and
+    checked as the command line's options are (``adadelta_cli.maths.settings``), messages naming these arguments.
+    ``x0``, ``eg2_init``, ``edx2_init``, ``lr`` and ``weight_decay`` may be lists, one value per parameter.
+    ``hyper_float32`` ("rho,eps", "all") rounds those hyperparameters to float32 as some frameworks hold them;
+    ``rate_eg2="previous"`` divides by E[g²]_{t−1} as TensorFlow.js does; ``nonfinite="continue"`` carries on
+    through an overflow as IEEE arithmetic (and the frameworks) do, instead of raising NumericError; ``dtype``
+    "float16" or "bfloat16" computes as torch's CPU kernels do in those types; ``arithmetic`` "unfused" rounds each
+    operation on its own (optax, numpy), "foreach" as torch with foreach=True; ``subnormals="flush"`` flushes
+    subnormal numbers to zero as XLA does:
 
     >>> trace([0.1], rho=2)
     Traceback (most recent call last):
     ...
     adadelta_cli.errors.SettingsError: rho must lie in [0, 1], got 2
     """
-    resolved = _resolved(preset, settings, x0, eg2_init, edx2_init)
-    gradients = _gradients(grads, names)
+    resolved, gradients = _resolved(preset, settings), _gradients(grads, names)
     size = gradients.values.shape[1]
     check_width({"lr": resolved.settings.lr, "weight_decay": resolved.settings.weight_decay}, size)
-    _start(size, x0=x0, eg2_init=eg2_init, edx2_init=edx2_init)
-    # the command's own work: raises NumericError naming the step
-    return Trace(tracing.compute(gradients, resolved), resolved.settings, digits)
+    _start(size, x0=resolved.x0, eg2_init=resolved.eg2_init, edx2_init=resolved.edx2_init)
+    return Trace(tracing.compute(gradients, resolved), resolved.settings, digits)  # the command's own work
 
 
 def explain(grads=None, **settings) -> Trace:
@@ -235,7 +225,9 @@ class Step(Shown):
     verdict for each hand-calculated value (``verdicts``; ``right`` when all are right)."""
 
     def __init__(self, report, verdicts: list, *, eg2_given: bool, digits: int) -> None:
-        self._report, self.verdicts, self._eg2_given, self.digits = report, verdicts, eg2_given, digits
+        super().__init__(lambda full: tracing.step_document(report, verdicts, self.digits, eg2_given=eg2_given,
+                                                            explain=full), self._step_records, digits)
+        self._report, self.verdicts = report, verdicts
         for name in core.FIELDS:
             setattr(self, name, float(getattr(report.steps, name)[0, 0]))
 
@@ -243,11 +235,7 @@ class Step(Shown):
     def right(self) -> bool:
         return all(v.right for v in self.verdicts)
 
-    def _document(self, *, for_documents: bool = False):
-        return tracing.step_document(self._report, self.verdicts, self.digits, eg2_given=self._eg2_given,
-                                     explain=for_documents)
-
-    def _records(self):
+    def _step_records(self):
         data = render.records(self._report)
         data.extra = {"checks": [v.as_dict() for v in self.verdicts]} if self.verdicts else None
         return data
@@ -266,10 +254,7 @@ def step(grad: float, *, eg2_prev: float | None = None, eg2: float | None = None
     ``sig_digits``) or lies within ``rel_tol``."""
     if eg2 is not None and eg2_prev is not None:
         raise SettingsError("give either eg2_prev (E[g²]_t is computed) or eg2 (E[g²]_t as is), not both")
-    for value, name in ((eg2_prev, "eg2_prev"), (edx2_prev, "edx2_prev")):  # named as step names them
-        if value is not None:
-            _values(value, name)
-    resolved = _resolved(preset, settings, x, eg2_prev, edx2_prev)
+    resolved = _resolved(preset, settings, x=x, eg2_prev=eg2_prev, edx2_prev=edx2_prev)
     check_rel_tol(rel_tol)
     check_sig_digits(sig_digits)
     if isinstance(expect, dict):
@@ -286,17 +271,13 @@ class Marking(Shown):
     likely slip, and a score. ``sheets``: the gradebook.Marked of each; ``right`` when every cell is right."""
 
     def __init__(self, marked: list, digits: int, *, only_wrong: bool = False) -> None:
-        self.sheets, self.digits, self._only_wrong = marked, digits, only_wrong
+        super().__init__(lambda _full: gradebook.document(marked, only_wrong=only_wrong, digits=self.digits),
+                         lambda: gradebook.records(marked, only_wrong=only_wrong), digits)
+        self.sheets = marked
 
     @property
     def right(self) -> bool:
         return all(m.error is None and gradebook.all_right(m.verdicts) for m in self.sheets)
-
-    def _document(self, *, for_documents: bool = False):
-        return gradebook.document(self.sheets, only_wrong=self._only_wrong, digits=self.digits)
-
-    def _records(self):
-        return gradebook.records(self.sheets, only_wrong=self._only_wrong)
 
     def __repr__(self) -> str:
         return f"Marking({len(self.sheets)} sheets: " + "; ".join(
@@ -316,17 +297,16 @@ def _read_sheets(sheet) -> list:
 
 
 def check(*sheets, rel_tol: float | None = None, sig_digits: int | None = None, only_wrong: bool = False,
-          preset: str | None = None, x0=None, eg2_init=None, edx2_init=None, digits: int = 6,
-          **settings) -> Marking:
+          preset: str | None = None, digits: int = 6, **settings) -> Marking:
     """Mark worksheets: each a path (a CSV as ``adadelta worksheet`` writes it, a folder of them) or the CSV's text.
-    Settings come from each sheet where it carries them, else the defaults; arguments given here win."""
+    Settings (as ``trace``'s, with x0, eg2_init, edx2_init) come from each sheet where it carries them, else the
+    defaults; arguments given here win."""
     check_rel_tol(rel_tol)
     if sig_digits is not None:
         check_sig_digits(sig_digits)
     marked = []
     for read in (read for sheet in sheets for read in _read_sheets(sheet)):
-        resolved = _resolved(preset or read.settings.get("preset"), settings, x0, eg2_init, edx2_init,
-                             base=read.settings)
+        resolved = _resolved(preset or read.settings.get("preset"), settings, read.settings)
         verdicts, diagnosis = mark_worksheet(read, resolved, rel_tol, sig_digits)  # as the command marks it
         marked.append(gradebook.Marked(read.source, resolved.as_dict(), verdicts, read.student, read.variant,
                              diagnosis=diagnosis, notes=read.notes))
@@ -338,13 +318,9 @@ class Sheet(Shown):
     ``to_text("csv")`` is the file ``check`` marks."""
 
     def __init__(self, report, hidden: list[str], *, answers: bool, digits: int, meta) -> None:
-        self._report, self.hidden, self.answers, self.digits, self._meta = report, hidden, answers, digits, meta
-
-    def _document(self, *, for_documents: bool = False):
-        return sheets.document(self._report, self.hidden, answers=self.answers, digits=self.digits, meta=self._meta)
-
-    def _records(self):
-        return sheet_records(self._report, self.hidden, answers=self.answers, digits=self.digits, meta=self._meta)
+        super().__init__(lambda _full: sheets.document(report, hidden, answers=answers, digits=self.digits, meta=meta),
+                         lambda: sheet_records(report, hidden, answers=answers, digits=self.digits, meta=meta), digits)
+        self._report, self.hidden, self.answers, self._meta = report, hidden, answers, meta
 
     def key(self) -> Sheet:
         """The same sheet with every cell filled in."""
@@ -360,13 +336,12 @@ def _listed(value):
 
 
 def worksheet(grads=None, *, hide=None, steps: int | None = None, seed: int | None = None, answers: bool = False,
-              sig_digits: int = 3, preset: str | None = None, x0=None, eg2_init=None, edx2_init=None,
-              digits: int = 6, **settings) -> Sheet:
+              sig_digits: int = 3, preset: str | None = None, digits: int = 6, **settings) -> Sheet:
     """A worksheet over ``grads`` (or ``steps`` pleasant gradients drawn with ``seed``; else the article's
     example), the columns in ``hide`` ("eg2,dx" or a list; default all five) left blank."""
     check_sig_digits(sig_digits)
     hidden = sheets.parse_hide(_listed(hide))
-    resolved = _resolved(preset, settings, x0, eg2_init, edx2_init)
+    resolved = _resolved(preset, settings)
     if grads is not None and (steps is not None or seed is not None):
         raise SettingsError("steps and seed draw gradients when there are no grads; give one or the other")
     gradients, drawn = _gradients(grads), grads is None and steps is not None
@@ -383,24 +358,19 @@ class Comparison(Shown):
     ``results``: {optimizer: {"eta", "dx", "x": arrays shaped (steps, parameters)}}."""
 
     def __init__(self, grads, names, results: dict, shown: dict, digits: int) -> None:
-        self._grads, self.names, self.results, self._shown, self.digits = grads, names, results, shown, digits
-
-    def _document(self, *, for_documents: bool = False):
-        return comparing.document(self._grads, self.names, self.results, self._shown, self.digits,
-                                  show_all=for_documents)
-
-    def _records(self):
-        return comparing.records(self._grads, self.names, self.results, self._shown)
+        super().__init__(lambda full: comparing.document(grads, names, results, shown, self.digits, show_all=full),
+                         lambda: comparing.records(grads, names, results, shown), digits)
+        self._grads, self.names, self.results = grads, names, results
 
     def __repr__(self) -> str:
         return f"Comparison({', '.join(self.results)} over {self._grads.shape[0]} steps)"
 
 
-def compare(grads=None, *, optimizers=None, hyper=None, preset: str | None = None, x0=None, eg2_init=None,
-            edx2_init=None, digits: int = 6, **settings) -> Comparison:
+def compare(grads=None, *, optimizers=None, hyper=None, preset: str | None = None, digits: int = 6,
+            **settings) -> Comparison:
     """Adadelta beside other optimizers from the same start: ``optimizers`` ("adam,sgd" or a list; default all
     five: adagrad, rmsprop, sgd, momentum, adam), ``hyper`` their settings ({"adam": {"lr": 0.01}})."""
-    resolved = _resolved(preset, settings, x0, eg2_init, edx2_init)
+    resolved = _resolved(preset, settings)
     chosen = others.parse_with(_listed(optimizers))
     sets = [f"{name}.{key}={value!r}" for name, values in (hyper or {}).items() for key, value in values.items()]
     params = others.parse_sets(sets, chosen)
@@ -416,16 +386,11 @@ class Difference(Shown):
     part. ``a`` and ``b``: each side's spec, settings and trace."""
 
     def __init__(self, a, b, gradients, start: dict, digits: int) -> None:
-        self.a, self.b, self._gradients, self._start, self.digits = a, b, gradients, start, digits
-
-    def _document(self, *, for_documents: bool = False):
-        g = self._gradients
-        return diffing.document(self.a, self.b, g.values, g.names, g.source, self._start, self.digits,
-                                show_all=for_documents)
-
-    def _records(self):
-        g = self._gradients
-        return diffing.data(self.a, self.b, g.values, g.names, g.source, self._start)
+        g = gradients
+        super().__init__(lambda full: diffing.document(a, b, g.values, g.names, g.source, start, self.digits,
+                                                       show_all=full),
+                         lambda: diffing.data(a, b, g.values, g.names, g.source, start), digits)
+        self.a, self.b, self._gradients = a, b, gradients
 
     def __repr__(self) -> str:
         return f"Difference({self.a.spec} vs {self.b.spec} over {self._gradients.values.shape[0]} steps)"
