@@ -170,13 +170,6 @@ def json_text(text: str) -> str:
                    for c in text)
 
 
-def code_block(text: str, info: str = "text") -> str:
-    """``text`` as a Markdown fenced code block whose fence is longer than any run of backticks inside it, so that
-    nothing in the text (a name holding ```) can close the block early and be read as Markdown or HTML."""
-    fence = "`" * max([3] + [len(run) + 1 for run in re.findall("`+", text)])
-    return f"{fence}{info}\n{text}{'' if text.endswith(chr(10)) else chr(10)}{fence}\n"
-
-
 def one_line(text: str, limit: int = 200) -> str:
     """``terminal(text)`` cut to ``limit`` characters with an ellipsis: for quoting input inside a message."""
     shown = terminal(text)

@@ -14,10 +14,6 @@ from adadelta_cli.cli.commands._common import EXIT_USAGE, EXIT_WRONG  # noqa: F4
 from adadelta_cli.errors import AdadeltaError, UnknownOption
 from adadelta_cli.i18n import N_, _, _f
 
-# Click's errors by their public name: Typer carries its own Click, whose errors derive from typer.TyperException
-# (Typer 0.27.2, the declared floor, is the first to name it).
-CLI_ERRORS: tuple = (typer.TyperException,)
-
 _ARGS: list = [[]]  # the command line being run (without --lang): for tips that repeat it, and --version --verbose
 
 
@@ -67,7 +63,9 @@ class _Group(TyperGroup):
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except CLI_ERRORS as exc:
+        # Click's errors by their public name: Typer carries its own Click, whose errors derive from
+        # typer.TyperException (Typer 0.27.2, the declared floor, is the first to name it)
+        except typer.TyperException as exc:
             ctx = getattr(exc, "ctx", None)  # a usage error knows its command; other errors of Click's do not
             if type(exc).__name__ == "NoArgsIsHelpError":  # `adadelta` alone: the help, as asked for
                 sys.stdout.write(ctx.get_help() + "\n")
@@ -83,10 +81,7 @@ class _Group(TyperGroup):
             if tip:
                 sys.stderr.write(where + _f("tip: %(tip)s", tip=terminal(tip)) + "\n")
             sys.exit(getattr(exc, "exit_code", EXIT_USAGE))
-        except typer.Abort:
-            sys.stderr.write("\n")
-            sys.exit(130)
-        except KeyboardInterrupt:
+        except (typer.Abort, KeyboardInterrupt):
             sys.stderr.write("\n")
             sys.exit(130)
         except BrokenPipeError:

@@ -7,10 +7,9 @@ import re
 
 from adadelta_cli.i18n import N_, _, _f
 
-_PATTERNS = (  # Typer's own Click writes these without gettext: each is rewritten from its parts
+_PATTERNS = (  # Typer's own Click writes these without gettext: each is rewritten from its parts (no such option
+    # and no such command: from the error's own attributes, in error_message)
     (re.compile(r"Missing (?P<kind>option|argument|parameter) (?P<name>.+?)\.?$"), "missing"),
-    (re.compile(r"No such option: (?P<name>\S+)(?: \(Possible options: (?P<options>.+)\))?$"), "no-such-option"),
-    (re.compile(r"No such command '(?P<name>.+?)'\.(?: Did you mean .*)?$"), "no-such-command"),
     (re.compile(r"Got unexpected extra arguments? \((?P<args>.*)\)$"), "extra"),
     (re.compile(r"Option '(?P<name>.+)' requires (?:an argument|(?P<count>\d+) arguments)\.$"), "needs-value"),
     (re.compile(r"Option '(?P<name>.+)' does not take a value\.$"), "no-value"),
@@ -134,13 +133,6 @@ def error_message(exc) -> str:
         if kind == "missing":
             what = {"option": N_("missing option %(name)s"), "argument": N_("missing argument %(name)s")}
             return _f(what.get(parts["kind"], N_("missing value %(name)s")), name=parts["name"])
-        if kind == "no-such-option":
-            message = _f("no such option: %(name)s", name=parts["name"])
-            if parts.get("options"):
-                message += _f(" (did you mean %(options)s?)", options=parts["options"])
-            return message
-        if kind == "no-such-command":
-            return _f("no such command: %(name)s", name=parts["name"])
         if kind == "extra":
             return _f("unexpected extra arguments: %(arguments)s", arguments=parts["args"])
         if kind == "needs-value":
