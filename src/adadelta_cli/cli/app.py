@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from adadelta_cli import messages, outfiles, streams
-from adadelta_cli.cli.commands._common import EXIT_USAGE, EXIT_WRONG  # noqa: F401  (re-exported: the exit codes)
+from adadelta_cli.cli.commands._common import EXIT_USAGE, EXIT_WRONG, check_digits, check_fragment  # noqa: F401
 from adadelta_cli.errors import AdadeltaError, UnknownOption
 from adadelta_cli.i18n import N_, _, _f
 
@@ -179,6 +179,10 @@ def handles_errors(command, name: str | None = None):
     def wrapper(*args, **kwargs):
         messages.set_command(name)
         try:
+            if "digits" in kwargs:  # the options every command that shows numbers or documents shares
+                check_digits(kwargs["digits"])
+            if "latex_fragment" in kwargs:
+                check_fragment(kwargs["format"].value, fragment=kwargs["latex_fragment"])
             if _reads_stdin(name, kwargs):
                 kwargs["inputs"] = ["-"]
             return command(*args, **kwargs)

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from adadelta_cli import messages, outfiles, streams
-from adadelta_cli.cli.commands._common import EXIT_USAGE, EXIT_WRONG, check_digits, check_fragment
+from adadelta_cli.cli.commands._common import EXIT_USAGE, EXIT_WRONG
 from adadelta_cli.cli.options import Digits, Format, Given, LatexFragment, OutputOpt, ReportFormat, settings_options
 from adadelta_cli.i18n import N_, _
 
@@ -49,8 +49,6 @@ def command(
     from adadelta_cli.marking import gradebook as book
     from adadelta_cli.marking import verdicts
 
-    check_digits(digits)
-    check_fragment(format.value, fragment=latex_fragment)
     verdicts.check_rel_tol(rel_tol)
     if sig_digits is not None:
         verdicts.check_sig_digits(sig_digits)

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 import typer
 
 from adadelta_cli import messages, outfiles
-from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits, check_fragment
+from adadelta_cli.cli.commands._common import NUMBERS_OK
 from adadelta_cli.cli.options import (
     X0,
     ArithmeticOpt,
@@ -50,8 +50,6 @@ def command(
     from adadelta_cli.formats.readers import read_input
     from adadelta_cli.maths import core
 
-    check_digits(digits)
-    check_fragment(format.value, fragment=latex_fragment)
     common = {"dtype": dtype.value if dtype else None, "arithmetic": arithmetic.value if arithmetic else None,
               "subnormals": subnormals.value if subnormals else None}
     notes: list[str] = []

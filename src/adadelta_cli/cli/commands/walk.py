@@ -5,7 +5,7 @@ import sys
 import typer
 
 from adadelta_cli import messages, terminal
-from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits
+from adadelta_cli.cli.commands._common import NUMBERS_OK
 from adadelta_cli.cli.options import Digits, Given, Inputs, settings_options
 from adadelta_cli.i18n import N_, _
 
@@ -23,7 +23,6 @@ def command(
     from adadelta_cli.features import tracing
     from adadelta_cli.features import walk as walking
 
-    check_digits(digits)
     resolved = settings.resolve()
     tokens = inputs or []
     if tokens == ["-"]:

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from adadelta_cli import messages, outfiles
-from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits, check_fragment
+from adadelta_cli.cli.commands._common import NUMBERS_OK
 from adadelta_cli.cli.options import (
     Digits,
     Given,
@@ -58,8 +58,6 @@ def command(
     from adadelta_cli.marking.verdicts import check_sig_digits
 
     fmt = format.value
-    check_digits(digits)
-    check_fragment(fmt, fragment=latex_fragment)
     check_sig_digits(sig_digits)
     hidden = sheets.parse_hide(hide)
     if working_space and fmt not in ("latex", "markdown", "table"):
