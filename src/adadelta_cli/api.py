@@ -192,9 +192,8 @@ def trace(grads=None, *, preset: str | None = None, names: list[str] | None = No
     Settings (``x0``, ``eg2_init``, ``edx2_init``, ``rho``, ``eps``, ``lr``, ``weight_decay``, ``weight_decay_mode``,
     ``maximize``, ``dtype``, ``lr_dtype``, ``hyper_float32``, ``rate_eg2``, ``nonfinite``, ``arithmetic``,
     ``subnormals``) default to the preset's (``article``, ``paper``, ``pytorch``, ``keras``, ``optax``, ...), else
-    the article's: ρ 0.95, ε 1e-6, lr 1, x0 0. Arguments given explicitly win over the preset; they are resolved and
-    checked as the command line's options are (``adadelta_cli.maths.settings``), messages naming these arguments.
-    ``x0``, ``eg2_init``, ``edx2_init``, ``lr`` and ``weight_decay`` may be lists, one value per parameter.
+    the article's: ρ 0.95, ε 1e-6, lr 1, x0 0; those given win, checked as the command line's options are (messages
+    name these arguments). ``x0``, ``eg2_init``, ``edx2_init``, ``lr``, ``weight_decay``: one value or one each.
     ``hyper_float32`` ("rho,eps", "all") rounds those hyperparameters to float32 as some frameworks hold them;
     ``rate_eg2="previous"`` divides by E[g²]_{t−1} as TensorFlow.js does; ``nonfinite="continue"`` carries on
     through an overflow as IEEE arithmetic (and the frameworks) do, instead of raising NumericError; ``dtype``
@@ -227,13 +226,9 @@ class Step(Shown):
     def __init__(self, report, verdicts: list, *, eg2_given: bool, digits: int) -> None:
         super().__init__(lambda full: tracing.step_document(report, verdicts, self.digits, eg2_given=eg2_given,
                                                             explain=full), self._step_records, digits)
-        self._report, self.verdicts = report, verdicts
+        self._report, self.verdicts, self.right = report, verdicts, all(v.right for v in verdicts)
         for name in core.FIELDS:
             setattr(self, name, float(getattr(report.steps, name)[0, 0]))
-
-    @property
-    def right(self) -> bool:
-        return all(v.right for v in self.verdicts)
 
     def _step_records(self):
         data = render.records(self._report)
@@ -274,10 +269,7 @@ class Marking(Shown):
         super().__init__(lambda _full: gradebook.document(marked, only_wrong=only_wrong, digits=self.digits),
                          lambda: gradebook.records(marked, only_wrong=only_wrong), digits)
         self.sheets = marked
-
-    @property
-    def right(self) -> bool:
-        return all(m.error is None and gradebook.all_right(m.verdicts) for m in self.sheets)
+        self.right = all(m.error is None and gradebook.all_right(m.verdicts) for m in marked)
 
     def __repr__(self) -> str:
         return f"Marking({len(self.sheets)} sheets: " + "; ".join(
@@ -289,9 +281,8 @@ def _read_sheets(sheet) -> list:
     if not (isinstance(sheet, str) and "\n" in sheet):
         return [read_worksheet(p) for p in gradebook.sheet_paths([str(sheet)])]
     with tempfile.TemporaryDirectory(prefix="adadelta-check-") as folder:
-        path = Path(folder) / "sheet.csv"
-        path.write_text(sheet, encoding="utf-8")
-        read = read_worksheet(str(path))
+        (Path(folder) / "sheet.csv").write_text(sheet, encoding="utf-8")
+        read = read_worksheet(str(Path(folder) / "sheet.csv"))
     read.source = "<text>"
     return [read]
 
@@ -299,8 +290,7 @@ def _read_sheets(sheet) -> list:
 def check(*sheets, rel_tol: float | None = None, sig_digits: int | None = None, only_wrong: bool = False,
           preset: str | None = None, digits: int = 6, **settings) -> Marking:
     """Mark worksheets: each a path (a CSV as ``adadelta worksheet`` writes it, a folder of them) or the CSV's text.
-    Settings (as ``trace``'s, with x0, eg2_init, edx2_init) come from each sheet where it carries them, else the
-    defaults; arguments given here win."""
+    Settings (``trace``'s) come from each sheet where it carries them, else the defaults; arguments given here win."""
     check_rel_tol(rel_tol)
     if sig_digits is not None:
         check_sig_digits(sig_digits)
