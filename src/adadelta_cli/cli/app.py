@@ -245,13 +245,18 @@ def _tip(exc: AdadeltaError, name: str | None) -> str | None:
     return tip
 
 
-_OPTIONS: dict = {}  # command name -> its option names, for suggestions (filled as the app is built)
+_OPTIONS: dict = {}  # command name -> its option names, for suggestions (filled as the command is invoked)
 
 
 class _Command(TyperCommand):
     """A command whose help lists its arguments and options by panel (input, the command's own options, Adadelta
     settings, output, display), then its examples and the page of the docs that tells more. Each row is written by
     ``clitext.help_record`` from the parameter's public attributes, the usage line by ``clitext.usage_pieces``."""
+
+    def invoke(self, ctx):
+        _OPTIONS[self.name] = [name for param in self.get_params(ctx) for name in (*param.opts, *param.secondary_opts)
+                               if name.startswith("--")]
+        return super().invoke(ctx)
 
     def collect_usage_pieces(self, ctx) -> list[str]:
         from adadelta_cli.cli import clitext
@@ -310,23 +315,7 @@ def build(names=None) -> typer.Typer:
     for name in NAMES if names is None else names:
         module = importlib.import_module(f".commands.{name}", __package__)
         app.command(cls=_Command, **module.COMMAND)(handles_errors(module.command, module.COMMAND["name"]))
-        _OPTIONS[module.COMMAND["name"]] = _option_names(module.command)
     return app
-
-
-def _option_names(command) -> list[str]:
-    """The option names a command function declares (its Annotated typer.Option parameters)."""
-    import inspect
-    from typing import get_args
-
-    names: list[str] = []
-    for parameter in inspect.signature(command).parameters.values():
-        for extra in get_args(parameter.annotation)[1:]:
-            # In Annotated[...], Typer reads the first name as the option's ``default`` slot
-            first = getattr(extra, "default", None)
-            declared = [*([first] if isinstance(first, str) else []), *(getattr(extra, "param_decls", None) or ())]
-            names.extend(d.strip() for decl in declared for d in decl.split("/") if d.strip().startswith("--"))
-    return names + ["--help"]
 
 
 def __getattr__(name: str):
