@@ -46,8 +46,7 @@ def _show(match: re.Match) -> str:
 
 def has_unsafe(text: str) -> bool:
     """Whether ``text`` holds a character that ``terminal`` would escape (a control or format character)."""
-    return bool(_UNSAFE.search(text)) or any(unicodedata.category(c) == "Cf" for c in text if ord(c) > 0x7f
-                                             and ord(c) not in (0xad,))
+    return terminal(text) != text
 
 
 def terminal(text: str) -> str:
