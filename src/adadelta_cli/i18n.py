@@ -20,6 +20,8 @@ import struct
 import sys
 from pathlib import Path
 
+from adadelta_cli.errors import SettingsError
+
 DOMAIN = "adadelta"
 LANGUAGES = ("en", "zh")
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -79,13 +81,9 @@ def set_language(lang: str | None) -> str:
     """Switch every later message to ``lang`` (en or zh; None: from the environment)."""
     global _translation, _language
     if lang is not None and not lang.strip():
-        from adadelta_cli.errors import SettingsError
-
         raise SettingsError("--lang needs a value: en or zh")
     lang = normalise(lang) if lang is not None else language_from_environment()
     if lang not in LANGUAGES:
-        from adadelta_cli.errors import SettingsError
-
         raise SettingsError(f"--lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
     _language = lang
     _translation = gettext.NullTranslations() if lang == "en" else _load(lang)

@@ -1,18 +1,25 @@
 """The command line: parse options, call the layers below, choose the exit code. Nothing is computed here."""
 
 import functools
+import importlib
+import os
 import signal
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from adadelta_cli import messages, outfiles, streams
+from adadelta_cli import i18n, messages, outfiles, streams
+from adadelta_cli.cli import clitext, examples
+from adadelta_cli.cli.commands import NAMES
 from adadelta_cli.cli.commands._common import EXIT_USAGE, EXIT_WRONG, check_digits, check_fragment  # noqa: F401
+from adadelta_cli.cli.options import INPUT_PANEL
 from adadelta_cli.errors import AdadeltaError, UnknownOption
-from adadelta_cli.i18n import N_, _, _f
+from adadelta_cli.i18n import N_, _, _f, take_lang_argument
+from adadelta_cli.safe import terminal
 
 _ARGS: list = [[]]  # the command line being run (without --lang): for tips that repeat it, and --version --verbose
 
@@ -20,8 +27,6 @@ _ARGS: list = [[]]  # the command line being run (without --lang): for tips that
 def _examples_and_docs(formatter, name: str) -> None:
     """The help's closing part: the examples of ``name`` ("" for the program), as typed (never wrapped, so that
     each can be copied whole), and the docs page that tells more."""
-    from adadelta_cli.cli import examples
-
     lines = examples.EXAMPLES.get(name)
     if lines:
         with formatter.section(_("Examples")):
@@ -40,8 +45,6 @@ class _Group(TyperGroup):
 
     # Click's own signature (BaseCommand.main), which callers may fill by position
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: FBT002
-        from adadelta_cli import i18n
-
         streams.prepare_streams()
         _warnings_as_messages()
         lang, args = i18n.take_lang_argument(list(sys.argv[1:] if args is None else args))
@@ -56,8 +59,6 @@ class _Group(TyperGroup):
         except AdadeltaError as exc:
             messages.error(str(exc))
             sys.exit(EXIT_USAGE)
-        from adadelta_cli.cli import clitext
-
         clitext.localize(self)  # the help and Click's own texts in the language just set
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -70,11 +71,10 @@ class _Group(TyperGroup):
             if type(exc).__name__ == "NoArgsIsHelpError":  # `adadelta` alone: the help, as asked for
                 sys.stdout.write(ctx.get_help() + "\n")
                 sys.exit(0)
+            from adadelta_cli.cli import usage_errors  # only when there is one
+
             where = f"{ctx.command_path}: " if ctx is not None else f"{messages.PROG}: "
             hint = _f(" (see '%(command)s --help')", command=ctx.command_path) if ctx is not None else ""
-            from adadelta_cli.cli import usage_errors
-            from adadelta_cli.safe import terminal
-
             sys.stderr.write(where + _f("error: %(message)s", message=terminal(usage_errors.error_message(exc)))
                              + hint + "\n")
             tip = usage_errors.error_tip(exc)
@@ -99,8 +99,6 @@ def _warnings_as_messages() -> None:
     """No raw Python warning reaches the user, not even under `python -W error`: numpy's floating-point warnings
     are silenced (every command finds non-finite values itself and says so in words), and a library's warning
     (matplotlib's layout) becomes one line on standard error."""
-    import warnings
-
     def show(message, category, filename, lineno, file=None, line=None) -> None:
         text = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
         messages.warn(text)
@@ -133,8 +131,6 @@ def _note_slashed_outputs(args: list[str]) -> None:
 
 def _quiet_broken_pipe() -> None:
     """The reader went away (`| head`): stop without a traceback, as a well-behaved Unix filter does."""
-    import os
-
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -259,8 +255,6 @@ class _Command(TyperCommand):
         return super().invoke(ctx)
 
     def collect_usage_pieces(self, ctx) -> list[str]:
-        from adadelta_cli.cli import clitext
-
         pieces = [self.options_metavar] if self.options_metavar else []
         for param in self.get_params(ctx):
             if param.param_type_name == "argument":
@@ -268,9 +262,6 @@ class _Command(TyperCommand):
         return pieces
 
     def format_options(self, ctx, formatter) -> None:
-        from adadelta_cli.cli import clitext
-        from adadelta_cli.cli.options import INPUT_PANEL
-
         arguments: list[tuple[str, str]] = []
         panels: dict[str, list[tuple[str, str]]] = {INPUT_PANEL: []}
         for param in self.get_params(ctx):
@@ -297,10 +288,6 @@ class _Command(TyperCommand):
 def build(names=None) -> typer.Typer:
     """The app with the commands ``names`` (all of them by default), each module's ``command`` under its ``COMMAND``
     settings, errors handled at this one boundary."""
-    import importlib
-
-    from adadelta_cli.cli.commands import NAMES
-
     app = typer.Typer(
         cls=_Group,
         name="adadelta",
@@ -329,9 +316,6 @@ def __getattr__(name: str):
 def command_named(args: list[str]) -> str | None:
     """The command a command line runs (``trace`` in ``adadelta --lang zh trace 0.1``), or None where it asks for
     the whole app: no command, an unknown one, or --help/--version before it."""
-    from adadelta_cli.cli.commands import NAMES
-    from adadelta_cli.i18n import take_lang_argument
-
     _lang, rest = take_lang_argument(args)
     for arg in rest:
         if arg == "--":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -209,9 +211,6 @@ def settings_options(*names: str, without: tuple[str, ...] = ()):
     """Give a command the settings options (``names``; the common ones by default, less ``without``), declared
     once here, as sqlite-utils' ``output_options`` does with Click. The command takes ``settings: Given`` instead.
     """
-    import functools
-    import inspect
-
     chosen = [name for name in (names or SETTINGS) if name not in without]
 
     def decorate(command):

@@ -3,8 +3,10 @@ from its parts; and the tip that says the nearest option or command to a mistype
 
 from __future__ import annotations
 
+import difflib
 import re
 
+from adadelta_cli.cli.examples import EXAMPLES
 from adadelta_cli.i18n import N_, _, _f
 
 _PATTERNS = (  # Typer's own Click writes these without gettext: each is rewritten from its parts (no such option
@@ -85,15 +87,11 @@ def error_tip(exc) -> str | None:
         near = list(getattr(exc, "possibilities", None) or [])[:3]
         return did_you_mean(near) if near else None
     if type(exc).__name__ == "MissingParameter" and getattr(exc, "ctx", None) is not None:
-        from adadelta_cli.cli.examples import EXAMPLES
-
         shown = EXAMPLES.get(exc.ctx.command.name)
         return _f("for example: %(command)s", command=shown[0]) if shown else None
     ctx = getattr(exc, "ctx", None)
     found = _no_such_command(exc)
     if found and ctx is not None:
-        import difflib
-
         names = ctx.command.list_commands(ctx)
         near = difflib.get_close_matches(found, names, n=3, cutoff=0.6)
         return did_you_mean([f"'{name}'" for name in near]) if near else None

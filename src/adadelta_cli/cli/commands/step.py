@@ -7,6 +7,7 @@ import typer
 from adadelta_cli import streams
 from adadelta_cli.cli.commands._common import EXIT_WRONG
 from adadelta_cli.cli.options import Digits, Format, Given, LatexFragment, OutputOpt, ReportFormat, settings_options
+from adadelta_cli.errors import SettingsError
 from adadelta_cli.i18n import N_, _
 
 COMMAND = dict(name="step", help=N_('One step from an explicit state, with every intermediate shown.'))
@@ -42,7 +43,6 @@ def command(
     output_path: OutputOpt = None, digits: Digits = 6, latex_fragment: LatexFragment = False,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import tracing
     from adadelta_cli.formats.cells import one_number
     from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, parse_expectations

@@ -7,6 +7,7 @@ import typer
 from adadelta_cli import messages, terminal
 from adadelta_cli.cli.commands._common import NUMBERS_OK
 from adadelta_cli.cli.options import Digits, Given, Inputs, settings_options
+from adadelta_cli.errors import SettingsError
 from adadelta_cli.i18n import N_, _
 
 COMMAND = dict(name="walk", context_settings=NUMBERS_OK, help=N_(
@@ -26,8 +27,6 @@ def command(
     resolved = settings.resolve()
     tokens = inputs or []
     if tokens == ["-"]:
-        from adadelta_cli.errors import SettingsError
-
         raise SettingsError(_("walk reads the keyboard: give the gradients as numbers or a file, not -"))
     report, _source = tracing.trace_input(tokens, resolved)
     if not inputs:
