@@ -219,10 +219,7 @@ def wrap_cells(text: str, width: int) -> list[str]:
 
 
 def _separators(text: str) -> str:
-    """Typer's closing note ``[default: 100; from 1 to 9]`` with the language's own separator. Typer before 0.26
-    escapes that note for Rich markup (``\\[default: ...]``) even where, as here, the help is plain text: the
-    escape is taken off."""
-    text = text.replace("  \\[", "  [")
+    """The help's closing note ``[default: 100; from 1 to 9]`` with the language's own separator."""
     head, bracket, note = text.rpartition("  [")
     if not bracket or not note.endswith("]"):
         return text

@@ -9,14 +9,17 @@ import re
 from adadelta_cli.cli.examples import EXAMPLES
 from adadelta_cli.i18n import N_, _, _f
 
-_PATTERNS = (  # Typer's own Click writes these without gettext: each is rewritten from its parts (no such option
-    # and no such command: from the error's own attributes, in error_message)
-    (re.compile(r"Missing (?P<kind>option|argument|parameter) (?P<name>.+?)\.?$"), "missing"),
-    (re.compile(r"Got unexpected extra arguments? \((?P<args>.*)\)$"), "extra"),
-    (re.compile(r"Option '(?P<name>.+)' requires (?:an argument|(?P<count>\d+) arguments)\.$"), "needs-value"),
-    (re.compile(r"Option '(?P<name>.+)' does not take a value\.$"), "no-value"),
-    (re.compile(r"Invalid value for (?P<name>.+?): (?P<message>.*)$", re.S), "invalid"),
-    (re.compile(r"Missing command\.$"), "no-command"),
+_PATTERNS = (  # Typer's own Click writes these without gettext: each is rewritten from its parts (no such option,
+    # no such command and an invalid value: from the error's own attributes, in error_message)
+    (re.compile(r"Missing option (?P<name>.+?)\.?$"), N_("missing option %(name)s")),
+    (re.compile(r"Missing argument (?P<name>.+?)\.?$"), N_("missing argument %(name)s")),
+    (re.compile(r"Missing parameter (?P<name>.+?)\.?$"), N_("missing value %(name)s")),
+    (re.compile(r"Got unexpected extra arguments? \((?P<arguments>.*)\)$"),
+     N_("unexpected extra arguments: %(arguments)s")),
+    (re.compile(r"Option '(?P<name>.+)' requires (?:an argument|(?P<count>\d+) arguments)\.$"),
+     N_("option %(name)s needs a value")),
+    (re.compile(r"Option '(?P<name>.+)' does not take a value\.$"), N_("option %(name)s takes no value")),
+    (re.compile(r"Missing command\.$"), N_("missing command")),
 )
 
 _VALUE_PROBLEMS = (  # why a value was refused, as pydantic (Typer 0.29), Typer's own Click (0.27) or Click writes it
@@ -123,23 +126,12 @@ def error_message(exc) -> str:
         return _f("invalid value for %(name)s: %(reason)s", name=_hint(exc),
                   reason=_out_of_range(exc) or _value_problem(exc.message))
     text = exc.format_message()
-    for pattern, kind in _PATTERNS:
+    invalid = re.match(r"Invalid value for (?P<name>.+?): (?P<message>.*)$", text, re.S)
+    if invalid:
+        return _f("invalid value for %(name)s: %(reason)s", name=invalid["name"],
+                  reason=_value_problem(invalid["message"]))
+    for pattern, message in _PATTERNS:
         found = pattern.match(text)
-        if not found:
-            continue
-        parts = found.groupdict()
-        if kind == "missing":
-            what = {"option": N_("missing option %(name)s"), "argument": N_("missing argument %(name)s")}
-            return _f(what.get(parts["kind"], N_("missing value %(name)s")), name=parts["name"])
-        if kind == "extra":
-            return _f("unexpected extra arguments: %(arguments)s", arguments=parts["args"])
-        if kind == "needs-value":
-            return _f("option %(name)s needs a value", name=parts["name"])
-        if kind == "no-value":
-            return _f("option %(name)s takes no value", name=parts["name"])
-        if kind == "invalid":
-            return _f("invalid value for %(name)s: %(reason)s", name=parts["name"],
-                      reason=_value_problem(parts["message"]))
-        if kind == "no-command":
-            return _("missing command")
+        if found:
+            return _f(message, **found.groupdict())
     return text
