@@ -26,62 +26,56 @@ line's own (``report.Document``), written by its writers (``writers``).
 from __future__ import annotations
 
 import io
+import tempfile
 from pathlib import Path
 
 import numpy as np
+from rich.cells import cell_len
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from adadelta_cli.errors import SettingsError
+from adadelta_cli.features import comparing, diffing, others, tracing
+from adadelta_cli.features import worksheet as sheets
+from adadelta_cli.features.resolved import Resolved
+from adadelta_cli.formats import machine, render, writers
+from adadelta_cli.formats.readers import read_input
+from adadelta_cli.formats.report import each_row
+from adadelta_cli.formats.tables import Gradients, default_names
+from adadelta_cli.marking import gradebook
+from adadelta_cli.marking.sheet import read_worksheet
+from adadelta_cli.marking.sheet import records as sheet_records
+from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, mark_worksheet, parse_expectations
 from adadelta_cli.maths import core
-from adadelta_cli.maths.settings import check_width, resolve
-
-ARTICLE = [0.1, 0.2, 0.15]  # the article's example: what every function traces when given no gradients
+from adadelta_cli.maths.settings import DEFAULTS, check_width, resolve
 
 
 class Shown:
-    """A result that shows itself (see the module's doc). Subclasses give ``_document()`` (a report.Document) and
-    ``_records()`` (a report.Records); ``digits`` is the significant digits shown (every value is kept whole)."""
+    """A result that shows itself (see the module's doc) from the command's own ``document(for_documents)`` (a
+    report.Document) and ``records()`` (a report.Records); ``digits``: significant digits shown."""
 
-    digits = 6
-
-    def _document(self, *, for_documents: bool = False):
-        raise NotImplementedError
-
-    def _records(self):
-        raise NotImplementedError
+    def __init__(self, document, records, digits: int = 6) -> None:
+        self._document, self._records, self.digits = document, records, digits
 
     def __rich__(self):
-        from adadelta_cli.formats import writers
-
-        return writers.table(self._document(), self.digits)
+        return writers.table(self._document(False), self.digits)
 
     def _repr_markdown_(self) -> str:
-        from adadelta_cli.formats import writers
-
-        return writers.markdown(self._document(for_documents=True), self.digits)
+        return writers.markdown(self._document(True), self.digits)
 
     def _repr_html_(self) -> str:
         """What a terminal shows (the table, the formulas and their numbers), as HTML: Rich's own export of it."""
-        from rich.console import Console
-
-        from adadelta_cli.features import tracing
-
         group = self.__rich__()
         # As wide as the widest table or line of arithmetic (never wrapped), at least 100 cells: the legend and the
         # notes (dim) wrap there rather than run off the page
-        from rich.cells import cell_len
-        from rich.table import Table
-        from rich.text import Text
-
-        from adadelta_cli.formats import writers
-
         widths = [100]
         for part in group.renderables:
             if isinstance(part, Table):
                 widths.append(writers.table_width(part))
             elif isinstance(part, Text) and "dim" not in str(part.style):
                 widths += [cell_len(line) for line in part.plain.splitlines()]
-        width = max(widths)
-        console = Console(record=True, file=io.StringIO(), width=width,
+        console = Console(record=True, file=io.StringIO(), width=max(widths),
                           color_system="truecolor", force_terminal=True, force_jupyter=False, legacy_windows=False,
                           highlight=False)  # not Jupyter's: in a notebook Rich would display it a second time
         console.print(group)
@@ -90,23 +84,17 @@ class Shown:
 
     def to_text(self, fmt: str = "table") -> str:
         """As the command line writes it with ``--format fmt``: table, markdown, latex, csv or json."""
-        from adadelta_cli.formats import machine, writers
-
-        if fmt == "csv":
-            return machine.csv(self._records())
-        if fmt == "json":
-            return machine.json(self._records())
+        if fmt in ("csv", "json"):
+            return machine.csv(self._records()) if fmt == "csv" else machine.json(self._records())
         if fmt not in ("table", "markdown", "latex"):
             raise SettingsError(f"fmt must be one of table, markdown, latex, csv, json; got {fmt!r}")
-        return writers.text(self._document(for_documents=fmt != "table"), fmt, self.digits)
+        return writers.text(self._document(fmt != "table"), fmt, self.digits)
 
     def __str__(self) -> str:
         return self.to_text("table")
 
     def records(self) -> list[dict]:
         """One dict per row, under the CSV's column names, every number whole."""
-        from adadelta_cli.formats.report import each_row
-
         data = self._records()
         return [dict(zip(data.columns, row)) for row in each_row(data.rows)]
 
@@ -126,52 +114,48 @@ line-height: normal; color: {foreground}; background-color: {background}; paddin
 
 
 def _values(value, name: str) -> list[float]:
-    """One number or one per parameter, as floats (x0, eg2_init, edx2_init)."""
+    """One number or one per parameter, as floats (x0, eg2_init, edx2_init; step's x, eg2_prev, edx2_prev)."""
     values = [float(v) for v in np.atleast_1d(np.asarray(value, dtype=np.float64)).tolist()]
-    if name != "x0" and any(v < 0 for v in values):
+    if name not in ("x0", "x") and any(v < 0 for v in values):
         raise SettingsError(f"{name} is a running average of squares, which cannot be negative; got {value}")
     return values
 
 
-def _resolved(preset: str | None, given: dict, x0=None, eg2_init=None, edx2_init=None, base: dict | None = None):
-    """The settings path of the command line (settings.resolve: explicit, else ``base``, else the preset's, else
-    the article's), as an options.Resolved: messages name the API's arguments."""
-    from adadelta_cli.features.resolved import Resolved
+def _start(size: int, **given) -> dict[str, list[float]]:
+    """x0, eg2_init, edx2_init as lists, each with one value or one per parameter of ``size``."""
+    start = {name: _values(value, name) for name, value in given.items()}
+    for name, values in start.items():
+        if len(values) not in (1, size):
+            raise SettingsError(f"{name} has {len(values)} values but grads has {size} parameters")
+    return start
 
+
+def _resolved(preset: str | None, settings: dict, base: dict | None = None, **initial):
+    """The command line's settings path (settings.resolve: explicit, else ``base``, else the preset's, else the
+    article's) as a Resolved, messages naming the API's arguments; x_0, E[g²]_0, E[Δx²]_0 are ``initial`` (step's
+    x, eg2_prev, edx2_prev), else ``settings``' x0, eg2_init, edx2_init."""
+    given = dict(settings)
+    initial = initial or {name: given.pop(name, None) for name in ("x0", "eg2_init", "edx2_init")}
+    unknown = sorted(set(given) - set(DEFAULTS))
+    if unknown:
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r}; the settings are {', '.join(DEFAULTS)}")
     base = base or {}
-    chosen = resolve(preset, given, base)
-    return Resolved(core.Settings(**chosen), preset,
-                    _values(x0, "x0") if x0 is not None else base.get("x0", [0.0]),
-                    _values(eg2_init, "eg2_init") if eg2_init is not None else base.get("eg2_init", [0.0]),
-                    _values(edx2_init, "edx2_init") if edx2_init is not None else base.get("edx2_init", [0.0]))
+    return Resolved(core.Settings(**resolve(preset, given, base)), preset,
+                    *(_values(v, k) if v is not None else base.get(k, [0.0]) for k, v in initial.items()))
 
 
-def _gradients(grads, names: list[str] | None = None, source: str = "arguments"):
+def _gradients(grads, names: list[str] | None = None):
     """``grads`` (numbers, or steps × parameters; None: the article's example) as a Gradients (formats.tables)."""
-    from adadelta_cli.formats.tables import Gradients
-
-    if grads is None:
-        grads, source = ARTICLE, "the article's example"
-    values = np.asarray(grads, dtype=np.float64)
+    values = read_input([]).values if grads is None else np.asarray(grads, dtype=np.float64)  # as the commands
     if values.ndim == 1:
         values = values[:, None]
     if values.ndim != 2 or values.shape[0] == 0 or values.shape[1] == 0:
         raise SettingsError(f"grads must be a sequence of numbers or of rows (steps × parameters), got shape "
                             f"{values.shape}")
-    size = values.shape[1]
-    if names is None:
-        names = ["x"] if size == 1 else [f"x{i}" for i in range(1, size + 1)]
-    if len(names) != size:
-        raise SettingsError(f"names has {len(names)} names but grads has {size} parameters")
-    return Gradients(values, list(names), source)
-
-
-def _given(rho=None, eps=None, lr=None, weight_decay=None, weight_decay_mode=None, maximize=None, dtype=None,
-           lr_dtype=None, hyper_float32=None, rate_eg2=None, nonfinite=None, arithmetic=None, subnormals=None) -> dict:
-    return {"rho": rho, "eps": eps, "lr": lr, "weight_decay": weight_decay, "maximize": maximize,
-            "weight_decay_mode": weight_decay_mode, "dtype": dtype, "lr_dtype": lr_dtype,
-            "hyper_float32": hyper_float32, "rate_eg2": rate_eg2, "nonfinite": nonfinite, "arithmetic": arithmetic,
-            "subnormals": subnormals}
+    names = default_names(values.shape[1]) if names is None else list(names)
+    if len(names) != values.shape[1]:
+        raise SettingsError(f"names has {len(names)} names but grads has {values.shape[1]} parameters")
+    return Gradients(values, names, "the article's example" if grads is None else "arguments")
 
 
 class Trace(Shown):
@@ -180,91 +164,53 @@ class Trace(Shown):
     ``eta`` (η_t), ``dx`` (Δx_t, before lr), ``edx2`` (E[Δx²]_t) and ``x`` (x_t). In a notebook it shows the table
     a terminal shows (``explained()``: with each step's arithmetic)."""
 
-    def __init__(self, steps: core.Step, names: list[str], settings: core.Settings, shown: dict | None = None,
-                 digits: int = 6, *, explain: bool = False) -> None:
-        self.names = names
-        self.settings = settings
-        self.digits = digits
-        self._shown = shown  # every setting in force under its option's name (the table's title line, JSON)
-        self._explain = explain
-        self.g, self.g_eff, self.eg2, self.edx2_prev, self.eta, self.dx, self.edx2, self.x = steps
+    def __init__(self, report, settings: core.Settings, digits: int = 6, *, explain: bool = False) -> None:
+        super().__init__(lambda full: render.document(report, self.digits, explain=explain, every_row=full),
+                         lambda: render.records(report), digits)
+        self._report, self.names, self.settings = report, report.names, settings
+        self.g, self.g_eff, self.eg2, self.edx2_prev, self.eta, self.dx, self.edx2, self.x = report.steps
 
     def __repr__(self) -> str:
         steps, size = self.g.shape
         return f"Trace({steps} steps × {size} parameters, {self.settings})"
 
-    def _report(self):
-        from adadelta_cli.formats import render
-
-        steps = core.Step(*(getattr(self, name) for name in core.FIELDS))
-        shown = self._shown or {"rho": self.settings.rho, "eps": self.settings.eps, "lr": self.settings.lr}
-        return render.Report(steps, self.names, shown, show_g_eff=self.settings.g_eff_differs)
-
-    def _document(self, *, for_documents: bool = False):
-        from adadelta_cli.formats import render
-
-        return render.document(self._report(), self.digits, explain=self._explain, every_row=for_documents)
-
-    def _records(self):
-        from adadelta_cli.formats import render
-
-        return render.records(self._report())
-
     def explained(self) -> Trace:
         """The same trace, shown with each step's arithmetic, numbers substituted (``trace --explain``)."""
-        copy = Trace.__new__(Trace)
-        copy.__dict__.update(self.__dict__)
-        copy._explain = True
-        return copy
+        return Trace(self._report, self.settings, self.digits, explain=True)
 
     def records(self) -> list[dict]:
         """One dict per step and parameter, with the CSV/JSON column names (t, param, g, eg2, ...)."""
-        out = []
         columns = {name: getattr(self, name).tolist() for name in core.FIELDS}
-        for t in range(self.g.shape[0]):
-            for p, param in enumerate(self.names):
-                out.append({"t": t + 1, "param": param, **{name: columns[name][t][p] for name in core.FIELDS}})
-        return out
+        return [{"t": t + 1, "param": param, **{name: columns[name][t][p] for name in core.FIELDS}}
+                for t in range(self.g.shape[0]) for p, param in enumerate(self.names)]
 
 
-def trace(grads=None, *, preset: str | None = None, rho: float | None = None, eps: float | None = None,
-          lr: float | None = None, x0=0.0, eg2_init=0.0, edx2_init=0.0, weight_decay: float | None = None,
-          weight_decay_mode: str | None = None, maximize: bool | None = None, dtype: str | None = None,
-          lr_dtype: str | None = None, hyper_float32: str | None = None, rate_eg2: str | None = None,
-          nonfinite: str | None = None, arithmetic: str | None = None, subnormals: str | None = None,
-          names: list[str] | None = None, digits: int = 6) -> Trace:
+def trace(grads=None, *, preset: str | None = None, names: list[str] | None = None, digits: int = 6,
+          **settings) -> Trace:
     """Run Adadelta over ``grads`` (a sequence of numbers, or steps × parameters) and return every quantity.
 
-    Settings default to the preset's (``article``, ``paper``, ``pytorch``, ``keras``, ``optax``, ...), else the
-    article's: ρ 0.95, ε 1e-6, lr 1. Arguments given explicitly win over the preset; they are resolved and checked
-    exactly as the command line's options are (``adadelta_cli.maths.settings``), and messages name these arguments.
-    ``lr`` and ``weight_decay`` may be lists, one value per parameter. ``hyper_float32`` ("rho,eps", "all")
-    rounds those hyperparameters to float32 as some frameworks hold them; ``rate_eg2="previous"`` divides by
-    E[g²]_{t−1} as TensorFlow.js does; ``nonfinite="continue"`` carries on through an overflow as IEEE arithmetic
-    (and the frameworks) do, instead of raising NumericError; ``dtype`` "float16" or "bfloat16" computes as torch's
-    CPU kernels do in those types; ``arithmetic`` "unfused" rounds each operation on its own (optax, numpy),
-    "foreach" as torch with foreach=True; ``subnormals="flush"`` flushes subnormal numbers to zero as XLA does:
+    Settings (``x0``, ``eg2_init``, ``edx2_init``, ``rho``, ``eps``, ``lr``, ``weight_decay``, ``weight_decay_mode``,
+    ``maximize``, ``dtype``, ``lr_dtype``, ``hyper_float32``, ``rate_eg2``, ``nonfinite``, ``arithmetic``,
+    ``subnormals``) default to the preset's (``article``, ``paper``, ``pytorch``, ``keras``, ``optax``, ...), else
+    the article's: ρ 0.95, ε 1e-6, lr 1, x0 0; those given win, checked as the command line's options are (messages
+    name these arguments). ``x0``, ``eg2_init``, ``edx2_init``, ``lr``, ``weight_decay``: one value or one each.
+    ``hyper_float32`` ("rho,eps", "all") rounds those hyperparameters to float32 as some frameworks hold them;
+    ``rate_eg2="previous"`` divides by E[g²]_{t−1} as TensorFlow.js does; ``nonfinite="continue"`` carries on
+    through an overflow as IEEE arithmetic (and the frameworks) do, instead of raising NumericError; ``dtype``
+    "float16" or "bfloat16" computes as torch's CPU kernels do in those types; ``arithmetic`` "unfused" rounds each
+    operation on its own (optax, numpy), "foreach" as torch with foreach=True; ``subnormals="flush"`` flushes
+    subnormal numbers to zero as XLA does:
 
     >>> trace([0.1], rho=2)
     Traceback (most recent call last):
     ...
     adadelta_cli.errors.SettingsError: rho must lie in [0, 1], got 2
     """
-    given = _given(rho, eps, lr, weight_decay, weight_decay_mode, maximize, dtype, lr_dtype, hyper_float32,
-                   rate_eg2, nonfinite, arithmetic, subnormals)
-    resolved = _resolved(preset, given, x0, eg2_init, edx2_init)
-    settings = resolved.settings
-    gradients = _gradients(grads, names)
-    values, names = gradients.values, gradients.names
-    size = values.shape[1]
-    check_width({"lr": settings.lr, "weight_decay": settings.weight_decay}, size)
-    for name, value in (("x0", resolved.x0), ("eg2_init", resolved.eg2_init), ("edx2_init", resolved.edx2_init)):
-        if len(value) not in (1, size):
-            raise SettingsError(f"{name} has {len(value)} values but grads has {size} parameters")
-    state = core.init(x0, eg2_init, edx2_init, size=size, dtype=settings.dtype)
-    shown = {**resolved.as_dict(), "input": gradients.source}
-    steps = core.run(values, settings, state)  # raises NumericError, naming the step
-    return Trace(steps, names=list(names), settings=settings, shown=shown, digits=digits)
+    resolved, gradients = _resolved(preset, settings), _gradients(grads, names)
+    size = gradients.values.shape[1]
+    check_width({"lr": resolved.settings.lr, "weight_decay": resolved.settings.weight_decay}, size)
+    _start(size, x0=resolved.x0, eg2_init=resolved.eg2_init, edx2_init=resolved.edx2_init)
+    return Trace(tracing.compute(gradients, resolved), resolved.settings, digits)  # the command's own work
 
 
 def explain(grads=None, **settings) -> Trace:
@@ -278,23 +224,13 @@ class Step(Shown):
     verdict for each hand-calculated value (``verdicts``; ``right`` when all are right)."""
 
     def __init__(self, report, verdicts: list, *, eg2_given: bool, digits: int) -> None:
-        self._report, self.verdicts, self._eg2_given, self.digits = report, verdicts, eg2_given, digits
+        super().__init__(lambda full: tracing.step_document(report, verdicts, self.digits, eg2_given=eg2_given,
+                                                            explain=full), self._step_records, digits)
+        self._report, self.verdicts, self.right = report, verdicts, all(v.right for v in verdicts)
         for name in core.FIELDS:
             setattr(self, name, float(getattr(report.steps, name)[0, 0]))
 
-    @property
-    def right(self) -> bool:
-        return all(v.right for v in self.verdicts)
-
-    def _document(self, *, for_documents: bool = False):
-        from adadelta_cli.features import tracing
-
-        return tracing.step_document(self._report, self.verdicts, self.digits, eg2_given=self._eg2_given,
-                                     explain=for_documents)
-
-    def _records(self):
-        from adadelta_cli.formats import render
-
+    def _step_records(self):
         data = render.records(self._report)
         data.extra = {"checks": [v.as_dict() for v in self.verdicts]} if self.verdicts else None
         return data
@@ -311,20 +247,13 @@ def step(grad: float, *, eg2_prev: float | None = None, eg2: float | None = None
     (``edx2_prev``) and x_{t−1} (``x``). ``expect``: hand-calculated values to check, ``{"dx": -0.002014}`` or
     ``["dx=-0.002014"]``; each is right when it agrees at every significant digit written (at least
     ``sig_digits``) or lies within ``rel_tol``."""
-    from adadelta_cli.features import tracing
-    from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, parse_expectations
-
     if eg2 is not None and eg2_prev is not None:
         raise SettingsError("give either eg2_prev (E[g²]_t is computed) or eg2 (E[g²]_t as is), not both")
-    for value, name in ((eg2_prev, "eg2_prev"), (edx2_prev, "edx2_prev")):  # named as step names them
-        if value is not None:
-            _values(value, name)
-    resolved = _resolved(preset, _given(**settings), x, eg2_prev, edx2_prev)
+    resolved = _resolved(preset, settings, x=x, eg2_prev=eg2_prev, edx2_prev=edx2_prev)
     check_rel_tol(rel_tol)
     check_sig_digits(sig_digits)
     if isinstance(expect, dict):
-        expect = [f"{name}={value!r}" if not isinstance(value, str) else f"{name}={value}"
-                  for name, value in expect.items()]
+        expect = [f"{name}={value if isinstance(value, str) else repr(value)}" for name, value in expect.items()]
     cells = parse_expectations(list(expect or []))
     eg2_given = None if eg2 is None else _values(eg2, "eg2")[0]
     report, verdicts = tracing.single_step(float(grad), resolved, t=t, eg2_given=eg2_given, cells=cells,
@@ -334,64 +263,43 @@ def step(grad: float, *, eg2_prev: float | None = None, eg2: float | None = None
 
 class Marking(Shown):
     """Worksheets marked (``adadelta check``): each asked cell right, wrong, too few digits or unanswered, the
-    likely slip, and a score. ``sheets``: the checking.Marked of each; ``right`` when every cell is right."""
+    likely slip, and a score. ``sheets``: the gradebook.Marked of each; ``right`` when every cell is right."""
 
     def __init__(self, marked: list, digits: int, *, only_wrong: bool = False) -> None:
-        self.sheets, self.digits, self._only_wrong = marked, digits, only_wrong
-
-    @property
-    def right(self) -> bool:
-        from adadelta_cli.marking.gradebook import all_right
-
-        return all(m.error is None and all_right(m.verdicts) for m in self.sheets)
-
-    def _document(self, *, for_documents: bool = False):
-        from adadelta_cli.marking.gradebook import document
-
-        return document(self.sheets, only_wrong=self._only_wrong, digits=self.digits)
-
-    def _records(self):
-        from adadelta_cli.marking.gradebook import records
-
-        return records(self.sheets, only_wrong=self._only_wrong)
+        super().__init__(lambda _full: gradebook.document(marked, only_wrong=only_wrong, digits=self.digits),
+                         lambda: gradebook.records(marked, only_wrong=only_wrong), digits)
+        self.sheets = marked
+        self.right = all(m.error is None and gradebook.all_right(m.verdicts) for m in marked)
 
     def __repr__(self) -> str:
-        from adadelta_cli.marking.gradebook import summary_line
-
         return f"Marking({len(self.sheets)} sheets: " + "; ".join(
-            f"{m.source}: " + (m.error or summary_line(m.verdicts)) for m in self.sheets) + ")"
+            f"{m.source}: " + (m.error or gradebook.summary_line(m.verdicts)) for m in self.sheets) + ")"
+
+
+def _read_sheets(sheet) -> list:
+    """A path (a sheet, a folder of them) or the text of a sheet, read as ``check`` reads its files."""
+    if not (isinstance(sheet, str) and "\n" in sheet):
+        return [read_worksheet(p) for p in gradebook.sheet_paths([str(sheet)])]
+    with tempfile.TemporaryDirectory(prefix="adadelta-check-") as folder:
+        (Path(folder) / "sheet.csv").write_text(sheet, encoding="utf-8")
+        read = read_worksheet(str(Path(folder) / "sheet.csv"))
+    read.source = "<text>"
+    return [read]
 
 
 def check(*sheets, rel_tol: float | None = None, sig_digits: int | None = None, only_wrong: bool = False,
-          preset: str | None = None, x0=None, eg2_init=None, edx2_init=None, digits: int = 6,
-          **settings) -> Marking:
+          preset: str | None = None, digits: int = 6, **settings) -> Marking:
     """Mark worksheets: each a path (a CSV as ``adadelta worksheet`` writes it, a folder of them) or the CSV's text.
-    Settings come from each sheet where it carries them, else the defaults; arguments given here win."""
-    import tempfile
-
-    from adadelta_cli.marking.gradebook import Marked, sheet_paths
-    from adadelta_cli.marking.sheet import read_worksheet
-    from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, check_worksheet
-
+    Settings (``trace``'s) come from each sheet where it carries them, else the defaults; arguments given here win."""
     check_rel_tol(rel_tol)
     if sig_digits is not None:
         check_sig_digits(sig_digits)
     marked = []
-    for sheet in sheets:
-        if isinstance(sheet, str) and "\n" in sheet:  # the text of a sheet: read as the file it would be
-            with tempfile.TemporaryDirectory(prefix="adadelta-check-") as folder:
-                path = Path(folder) / "sheet.csv"
-                path.write_text(sheet, encoding="utf-8")
-                read = read_worksheet(str(path))
-                read.source = "<text>"
-            read_sheets = [read]
-        else:
-            read_sheets = [read_worksheet(p) for p in sheet_paths([str(sheet)])]
-        for read in read_sheets:
-            resolved = _resolved(preset or read.settings.get("preset"), _given(**settings), x0, eg2_init, edx2_init,
-                                 base=read.settings)
-            verdicts = check_worksheet(read, resolved, rel_tol, sig_digits)
-            marked.append(Marked(read.source, resolved.as_dict(), verdicts, read.student, read.variant))
+    for read in (read for sheet in sheets for read in _read_sheets(sheet)):
+        resolved = _resolved(preset or read.settings.get("preset"), settings, read.settings)
+        verdicts, diagnosis = mark_worksheet(read, resolved, rel_tol, sig_digits)  # as the command marks it
+        marked.append(gradebook.Marked(read.source, resolved.as_dict(), verdicts, read.student, read.variant,
+                             diagnosis=diagnosis, notes=read.notes))
     return Marking(marked, digits, only_wrong=only_wrong)
 
 
@@ -400,17 +308,9 @@ class Sheet(Shown):
     ``to_text("csv")`` is the file ``check`` marks."""
 
     def __init__(self, report, hidden: list[str], *, answers: bool, digits: int, meta) -> None:
-        self._report, self.hidden, self.answers, self.digits, self._meta = report, hidden, answers, digits, meta
-
-    def _document(self, *, for_documents: bool = False):
-        from adadelta_cli.features import worksheet as sheets
-
-        return sheets.document(self._report, self.hidden, answers=self.answers, digits=self.digits, meta=self._meta)
-
-    def _records(self):
-        from adadelta_cli.marking import sheet
-
-        return sheet.records(self._report, self.hidden, answers=self.answers, digits=self.digits, meta=self._meta)
+        super().__init__(lambda _full: sheets.document(report, hidden, answers=answers, digits=self.digits, meta=meta),
+                         lambda: sheet_records(report, hidden, answers=answers, digits=self.digits, meta=meta), digits)
+        self._report, self.hidden, self.answers, self._meta = report, hidden, answers, meta
 
     def key(self) -> Sheet:
         """The same sheet with every cell filled in."""
@@ -420,31 +320,27 @@ class Sheet(Shown):
         return f"Sheet({len(self._report)} steps, asked: {', '.join(self.hidden)}{', answers' if self.answers else ''})"
 
 
+def _listed(value):
+    """"adam,sgd" or ["adam", "sgd"] as the command line's comma-separated text (None: not given)."""
+    return ",".join(value) if isinstance(value, (list, tuple)) else value
+
+
 def worksheet(grads=None, *, hide=None, steps: int | None = None, seed: int | None = None, answers: bool = False,
-              sig_digits: int = 3, preset: str | None = None, x0=None, eg2_init=None, edx2_init=None,
-              digits: int = 6, **settings) -> Sheet:
+              sig_digits: int = 3, preset: str | None = None, digits: int = 6, **settings) -> Sheet:
     """A worksheet over ``grads`` (or ``steps`` pleasant gradients drawn with ``seed``; else the article's
     example), the columns in ``hide`` ("eg2,dx" or a list; default all five) left blank."""
-    from adadelta_cli.features import tracing
-    from adadelta_cli.features import worksheet as sheets
-    from adadelta_cli.marking.verdicts import check_sig_digits
-
     check_sig_digits(sig_digits)
-    hidden = sheets.parse_hide(",".join(hide) if isinstance(hide, (list, tuple)) else hide)
-    resolved = _resolved(preset, _given(**settings), x0, eg2_init, edx2_init)
+    hidden = sheets.parse_hide(_listed(hide))
+    resolved = _resolved(preset, settings)
     if grads is not None and (steps is not None or seed is not None):
         raise SettingsError("steps and seed draw gradients when there are no grads; give one or the other")
-    if grads is None and steps is not None:
+    gradients, drawn = _gradients(grads), grads is None and steps is not None
+    if steps is not None and grads is None:
         if seed is None:
             raise SettingsError("steps needs a seed (the same seed gives the same exercise)")
-        from adadelta_cli.formats.tables import Gradients
-
         gradients = Gradients(sheets.pleasant_gradients(steps, seed), ["x"], f"--steps {steps} --seed {seed}")
-    else:
-        gradients = _gradients(grads)
-    report = tracing.compute(gradients, resolved)
-    meta = sheets.Meta(seed=seed if grads is None and steps is not None else None, sig_digits=sig_digits)
-    return Sheet(report, hidden, answers=answers, digits=digits, meta=meta)
+    meta = sheets.Meta(seed=seed if drawn else None, sig_digits=sig_digits)
+    return Sheet(tracing.compute(gradients, resolved), hidden, answers=answers, digits=digits, meta=meta)
 
 
 class Comparison(Shown):
@@ -452,31 +348,20 @@ class Comparison(Shown):
     ``results``: {optimizer: {"eta", "dx", "x": arrays shaped (steps, parameters)}}."""
 
     def __init__(self, grads, names, results: dict, shown: dict, digits: int) -> None:
-        self._grads, self.names, self.results, self._shown, self.digits = grads, names, results, shown, digits
-
-    def _document(self, *, for_documents: bool = False):
-        from adadelta_cli.features import comparing
-
-        return comparing.document(self._grads, self.names, self.results, self._shown, self.digits,
-                                  show_all=for_documents)
-
-    def _records(self):
-        from adadelta_cli.features import comparing
-
-        return comparing.records(self._grads, self.names, self.results, self._shown)
+        super().__init__(lambda full: comparing.document(grads, names, results, shown, self.digits, show_all=full),
+                         lambda: comparing.records(grads, names, results, shown), digits)
+        self._grads, self.names, self.results = grads, names, results
 
     def __repr__(self) -> str:
         return f"Comparison({', '.join(self.results)} over {self._grads.shape[0]} steps)"
 
 
-def compare(grads=None, *, optimizers=None, hyper=None, preset: str | None = None, x0=None, eg2_init=None,
-            edx2_init=None, digits: int = 6, **settings) -> Comparison:
+def compare(grads=None, *, optimizers=None, hyper=None, preset: str | None = None, digits: int = 6,
+            **settings) -> Comparison:
     """Adadelta beside other optimizers from the same start: ``optimizers`` ("adam,sgd" or a list; default all
     five: adagrad, rmsprop, sgd, momentum, adam), ``hyper`` their settings ({"adam": {"lr": 0.01}})."""
-    from adadelta_cli.features import comparing, others
-
-    resolved = _resolved(preset, _given(**settings), x0, eg2_init, edx2_init)
-    chosen = others.parse_with(",".join(optimizers) if isinstance(optimizers, (list, tuple)) else optimizers)
+    resolved = _resolved(preset, settings)
+    chosen = others.parse_with(_listed(optimizers))
     sets = [f"{name}.{key}={value!r}" for name, values in (hyper or {}).items() for key, value in values.items()]
     params = others.parse_sets(sets, chosen)
     gradients = _gradients(grads)
@@ -491,20 +376,11 @@ class Difference(Shown):
     part. ``a`` and ``b``: each side's spec, settings and trace."""
 
     def __init__(self, a, b, gradients, start: dict, digits: int) -> None:
-        self.a, self.b, self._gradients, self._start, self.digits = a, b, gradients, start, digits
-
-    def _document(self, *, for_documents: bool = False):
-        from adadelta_cli.features import diffing
-
-        g = self._gradients
-        return diffing.document(self.a, self.b, g.values, g.names, g.source, self._start, self.digits,
-                                show_all=for_documents)
-
-    def _records(self):
-        from adadelta_cli.features import diffing
-
-        g = self._gradients
-        return diffing.data(self.a, self.b, g.values, g.names, g.source, self._start)
+        g = gradients
+        super().__init__(lambda full: diffing.document(a, b, g.values, g.names, g.source, start, self.digits,
+                                                       show_all=full),
+                         lambda: diffing.data(a, b, g.values, g.names, g.source, start), digits)
+        self.a, self.b, self._gradients = a, b, gradients
 
     def __repr__(self) -> str:
         return f"Difference({self.a.spec} vs {self.b.spec} over {self._gradients.values.shape[0]} steps)"
@@ -513,20 +389,10 @@ class Difference(Shown):
 def diff(a: str, b: str, grads=None, *, x0=0.0, eg2_init=0.0, edx2_init=0.0, digits: int = 6) -> Difference:
     """Two presets (``"pytorch"``, ``"keras"``) or setting sets (``"rho=0.9,lr=0.5"``, ``"preset=keras,lr=1"``) side
     by side on the same gradients, from the same start."""
-    from adadelta_cli.features import diffing
-
     side_a, side_b = diffing.side(a), diffing.side(b)
     gradients = _gradients(grads)
-    start = {"x0": _values(x0, "x0"), "eg2_init": _values(eg2_init, "eg2_init"),
-             "edx2_init": _values(edx2_init, "edx2_init")}
-    size = gradients.values.shape[1]
-    for name, values in start.items():
-        if len(values) not in (1, size):
-            raise SettingsError(f"{name} has {len(values)} values but grads has {size} parameters")
-
-    def initial(n: int, dtype: str):
-        return core.init(start["x0"], start["eg2_init"], start["edx2_init"], size=n, dtype=dtype)
-
-    diffing.run(side_a, side_b, gradients.values, initial)
+    start = _start(gradients.values.shape[1], x0=x0, eg2_init=eg2_init, edx2_init=edx2_init)
+    diffing.run(side_a, side_b, gradients.values,
+                lambda n, dtype: core.init(*start.values(), size=n, dtype=dtype))
     one = {k: v[0] if len(v) == 1 else v for k, v in start.items()}
     return Difference(side_a, side_b, gradients, one, digits)

@@ -20,6 +20,8 @@ import struct
 import sys
 from pathlib import Path
 
+from adadelta_cli.errors import SettingsError
+
 DOMAIN = "adadelta"
 LANGUAGES = ("en", "zh")
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -64,8 +66,6 @@ def language_from_environment() -> str:
     if explicit:
         lang = normalise(explicit)
         if lang not in LANGUAGES:
-            import sys
-
             sys.stderr.write(f"adadelta: note: ADADELTA_LANG={explicit!r} is not a language of this tool "
                              f"({', '.join(LANGUAGES)}); English is used\n")
             return "en"
@@ -81,13 +81,9 @@ def set_language(lang: str | None) -> str:
     """Switch every later message to ``lang`` (en or zh; None: from the environment)."""
     global _translation, _language
     if lang is not None and not lang.strip():
-        from adadelta_cli.errors import SettingsError
-
         raise SettingsError("--lang needs a value: en or zh")
     lang = normalise(lang) if lang is not None else language_from_environment()
     if lang not in LANGUAGES:
-        from adadelta_cli.errors import SettingsError
-
         raise SettingsError(f"--lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
     _language = lang
     _translation = gettext.NullTranslations() if lang == "en" else _load(lang)
@@ -100,31 +96,32 @@ def _load(lang: str) -> gettext.NullTranslations:
     folder = LOCALE_DIR / lang / "LC_MESSAGES"
     compiled, source = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
     try:
-        if not _edited_since(source, compiled):  # a source tree whose .po changed after the build: compile it
-            with open(compiled, "rb") as handle:
-                return gettext.GNUTranslations(handle)
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError, struct.error, IndexError, KeyError) as error:  # a damaged .mo
-        return _english(f"{compiled} cannot be read ({error})")
-    try:
         from babel.messages.mofile import write_mo
         from babel.messages.pofile import read_po
+        babel = True
     except ImportError:
-        if compiled.exists():  # older than the .po, but the best there is
-            try:
-                with open(compiled, "rb") as handle:
-                    return gettext.GNUTranslations(handle)
-            except (OSError, ValueError, struct.error, IndexError, KeyError) as error:
-                return _english(f"{compiled} cannot be read ({error})")
+        babel = False  # the .mo, even one older than the .po, is the best there is
+    # A source tree whose .po changed after the build: the .po, compiled here
+    if compiled.exists() and not (babel and _edited_since(source, compiled)):
+        return _catalog(compiled, lambda handle: handle)
+    if not babel:
         return _english(f"{compiled} is missing (pip install . or pip install -e . compiles it)")
-    buffer = io.BytesIO()
+
+    def compile_po(handle):
+        buffer = io.BytesIO()
+        write_mo(buffer, read_po(handle, locale=lang, domain=DOMAIN))
+        return io.BytesIO(buffer.getvalue())
+
+    return _catalog(source, compile_po)
+
+
+def _catalog(path: Path, compiled) -> gettext.NullTranslations:
+    """The catalog in ``path`` (``compiled``: its handle as a .mo); a damaged or unreadable one is a note."""
     try:
-        with open(source, "rb") as handle:
-            write_mo(buffer, read_po(handle, locale=lang, domain=DOMAIN))
-        return gettext.GNUTranslations(io.BytesIO(buffer.getvalue()))
+        with open(path, "rb") as handle:
+            return gettext.GNUTranslations(compiled(handle))
     except (OSError, ValueError, struct.error, IndexError, KeyError) as error:
-        return _english(f"{source} cannot be read ({error})")
+        return _english(f"{path} cannot be read ({error})")
 
 
 def _edited_since(source: Path, compiled: Path) -> bool:

@@ -28,11 +28,7 @@ def message(text: str) -> None:
     shown = terminal(text)
     if len(shown) > MESSAGE_LIMIT:  # a value from the input that no layer cut: its middle left out
         shown = shown[:MESSAGE_LIMIT // 2] + "…" + shown[-(MESSAGE_LIMIT // 2):]
-    line = f"{prefix()}: {shown}\n"
-    try:
-        stream.write(line)
-    except UnicodeEncodeError:  # an ASCII-only stderr: show the rest as escapes rather than fail
-        stream.write(line.encode(stream.encoding or "ascii", "backslashreplace").decode(stream.encoding or "ascii"))
+    stream.write(f"{prefix()}: {shown}\n")  # an ASCII-only stderr shows escapes (streams.prepare_streams)
     stream.flush()
 
 

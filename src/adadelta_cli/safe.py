@@ -46,8 +46,7 @@ def _show(match: re.Match) -> str:
 
 def has_unsafe(text: str) -> bool:
     """Whether ``text`` holds a character that ``terminal`` would escape (a control or format character)."""
-    return bool(_UNSAFE.search(text)) or any(unicodedata.category(c) == "Cf" for c in text if ord(c) > 0x7f
-                                             and ord(c) not in (0xad,))
+    return terminal(text) != text
 
 
 def terminal(text: str) -> str:
@@ -168,13 +167,6 @@ def json_text(text: str) -> str:
         return text
     return "".join(_json_escape(c) if c > "\x7f" and (unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")) else c
                    for c in text)
-
-
-def code_block(text: str, info: str = "text") -> str:
-    """``text`` as a Markdown fenced code block whose fence is longer than any run of backticks inside it, so that
-    nothing in the text (a name holding ```) can close the block early and be read as Markdown or HTML."""
-    fence = "`" * max([3] + [len(run) + 1 for run in re.findall("`+", text)])
-    return f"{fence}{info}\n{text}{'' if text.endswith(chr(10)) else chr(10)}{fence}\n"
 
 
 def one_line(text: str, limit: int = 200) -> str:

@@ -1,22 +1,25 @@
 """The command line: parse options, call the layers below, choose the exit code. Nothing is computed here."""
 
 import functools
+import importlib
+import os
 import signal
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from adadelta_cli import messages, outfiles, streams
-from adadelta_cli.cli.commands._common import EXIT_USAGE, EXIT_WRONG  # noqa: F401  (re-exported: the exit codes)
+from adadelta_cli import i18n, messages, outfiles, streams
+from adadelta_cli.cli import clitext, examples
+from adadelta_cli.cli.commands import NAMES
+from adadelta_cli.cli.commands._common import EXIT_USAGE, EXIT_WRONG, check_digits, check_fragment  # noqa: F401
+from adadelta_cli.cli.options import INPUT_PANEL
 from adadelta_cli.errors import AdadeltaError, UnknownOption
-from adadelta_cli.i18n import N_, _, _f
-
-# Click's errors by their public name: Typer carries its own Click, whose errors derive from typer.TyperException
-# (Typer 0.27.2, the declared floor, is the first to name it).
-CLI_ERRORS: tuple = (typer.TyperException,)
+from adadelta_cli.i18n import N_, _, _f, take_lang_argument
+from adadelta_cli.safe import terminal
 
 _ARGS: list = [[]]  # the command line being run (without --lang): for tips that repeat it, and --version --verbose
 
@@ -24,8 +27,6 @@ _ARGS: list = [[]]  # the command line being run (without --lang): for tips that
 def _examples_and_docs(formatter, name: str) -> None:
     """The help's closing part: the examples of ``name`` ("" for the program), as typed (never wrapped, so that
     each can be copied whole), and the docs page that tells more."""
-    from adadelta_cli.cli import examples
-
     lines = examples.EXAMPLES.get(name)
     if lines:
         with formatter.section(_("Examples")):
@@ -44,8 +45,6 @@ class _Group(TyperGroup):
 
     # Click's own signature (BaseCommand.main), which callers may fill by position
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: FBT002
-        from adadelta_cli import i18n
-
         streams.prepare_streams()
         _warnings_as_messages()
         lang, args = i18n.take_lang_argument(list(sys.argv[1:] if args is None else args))
@@ -60,33 +59,29 @@ class _Group(TyperGroup):
         except AdadeltaError as exc:
             messages.error(str(exc))
             sys.exit(EXIT_USAGE)
-        from adadelta_cli.cli import clitext
-
         clitext.localize(self)  # the help and Click's own texts in the language just set
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except CLI_ERRORS as exc:
+        # Click's errors by their public name: Typer carries its own Click, whose errors derive from
+        # typer.TyperException (Typer 0.27.2, the declared floor, is the first to name it)
+        except typer.TyperException as exc:
             ctx = getattr(exc, "ctx", None)  # a usage error knows its command; other errors of Click's do not
             if type(exc).__name__ == "NoArgsIsHelpError":  # `adadelta` alone: the help, as asked for
                 sys.stdout.write(ctx.get_help() + "\n")
                 sys.exit(0)
+            from adadelta_cli.cli import usage_errors  # only when there is one
+
             where = f"{ctx.command_path}: " if ctx is not None else f"{messages.PROG}: "
             hint = _f(" (see '%(command)s --help')", command=ctx.command_path) if ctx is not None else ""
-            from adadelta_cli.cli import usage_errors
-            from adadelta_cli.safe import terminal
-
             sys.stderr.write(where + _f("error: %(message)s", message=terminal(usage_errors.error_message(exc)))
                              + hint + "\n")
             tip = usage_errors.error_tip(exc)
             if tip:
                 sys.stderr.write(where + _f("tip: %(tip)s", tip=terminal(tip)) + "\n")
             sys.exit(getattr(exc, "exit_code", EXIT_USAGE))
-        except typer.Abort:
-            sys.stderr.write("\n")
-            sys.exit(130)
-        except KeyboardInterrupt:
+        except (typer.Abort, KeyboardInterrupt):
             sys.stderr.write("\n")
             sys.exit(130)
         except BrokenPipeError:
@@ -104,8 +99,6 @@ def _warnings_as_messages() -> None:
     """No raw Python warning reaches the user, not even under `python -W error`: numpy's floating-point warnings
     are silenced (every command finds non-finite values itself and says so in words), and a library's warning
     (matplotlib's layout) becomes one line on standard error."""
-    import warnings
-
     def show(message, category, filename, lineno, file=None, line=None) -> None:
         text = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
         messages.warn(text)
@@ -138,8 +131,6 @@ def _note_slashed_outputs(args: list[str]) -> None:
 
 def _quiet_broken_pipe() -> None:
     """The reader went away (`| head`): stop without a traceback, as a well-behaved Unix filter does."""
-    import os
-
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -184,6 +175,10 @@ def handles_errors(command, name: str | None = None):
     def wrapper(*args, **kwargs):
         messages.set_command(name)
         try:
+            if "digits" in kwargs:  # the options every command that shows numbers or documents shares
+                check_digits(kwargs["digits"])
+            if "latex_fragment" in kwargs:
+                check_fragment(kwargs["format"].value, fragment=kwargs["latex_fragment"])
             if _reads_stdin(name, kwargs):
                 kwargs["inputs"] = ["-"]
             return command(*args, **kwargs)
@@ -246,7 +241,7 @@ def _tip(exc: AdadeltaError, name: str | None) -> str | None:
     return tip
 
 
-_OPTIONS: dict = {}  # command name -> its option names, for suggestions (filled as the app is built)
+_OPTIONS: dict = {}  # command name -> its option names, for suggestions (filled as the command is invoked)
 
 
 class _Command(TyperCommand):
@@ -254,9 +249,12 @@ class _Command(TyperCommand):
     settings, output, display), then its examples and the page of the docs that tells more. Each row is written by
     ``clitext.help_record`` from the parameter's public attributes, the usage line by ``clitext.usage_pieces``."""
 
-    def collect_usage_pieces(self, ctx) -> list[str]:
-        from adadelta_cli.cli import clitext
+    def invoke(self, ctx):
+        _OPTIONS[self.name] = [name for param in self.get_params(ctx) for name in (*param.opts, *param.secondary_opts)
+                               if name.startswith("--")]
+        return super().invoke(ctx)
 
+    def collect_usage_pieces(self, ctx) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
         for param in self.get_params(ctx):
             if param.param_type_name == "argument":
@@ -264,9 +262,6 @@ class _Command(TyperCommand):
         return pieces
 
     def format_options(self, ctx, formatter) -> None:
-        from adadelta_cli.cli import clitext
-        from adadelta_cli.cli.options import INPUT_PANEL
-
         arguments: list[tuple[str, str]] = []
         panels: dict[str, list[tuple[str, str]]] = {INPUT_PANEL: []}
         for param in self.get_params(ctx):
@@ -293,10 +288,6 @@ class _Command(TyperCommand):
 def build(names=None) -> typer.Typer:
     """The app with the commands ``names`` (all of them by default), each module's ``command`` under its ``COMMAND``
     settings, errors handled at this one boundary."""
-    import importlib
-
-    from adadelta_cli.cli.commands import NAMES
-
     app = typer.Typer(
         cls=_Group,
         name="adadelta",
@@ -311,23 +302,7 @@ def build(names=None) -> typer.Typer:
     for name in NAMES if names is None else names:
         module = importlib.import_module(f".commands.{name}", __package__)
         app.command(cls=_Command, **module.COMMAND)(handles_errors(module.command, module.COMMAND["name"]))
-        _OPTIONS[module.COMMAND["name"]] = _option_names(module.command)
     return app
-
-
-def _option_names(command) -> list[str]:
-    """The option names a command function declares (its Annotated typer.Option parameters)."""
-    import inspect
-    from typing import get_args
-
-    names: list[str] = []
-    for parameter in inspect.signature(command).parameters.values():
-        for extra in get_args(parameter.annotation)[1:]:
-            # In Annotated[...], Typer reads the first name as the option's ``default`` slot
-            first = getattr(extra, "default", None)
-            declared = [*([first] if isinstance(first, str) else []), *(getattr(extra, "param_decls", None) or ())]
-            names.extend(d.strip() for decl in declared for d in decl.split("/") if d.strip().startswith("--"))
-    return names + ["--help"]
 
 
 def __getattr__(name: str):
@@ -341,9 +316,6 @@ def __getattr__(name: str):
 def command_named(args: list[str]) -> str | None:
     """The command a command line runs (``trace`` in ``adadelta --lang zh trace 0.1``), or None where it asks for
     the whole app: no command, an unknown one, or --help/--version before it."""
-    from adadelta_cli.cli.commands import NAMES
-    from adadelta_cli.i18n import take_lang_argument
-
     _lang, rest = take_lang_argument(args)
     for arg in rest:
         if arg == "--":

@@ -18,12 +18,13 @@ number's range is said in words ("at least 1"), not ``[x>=1]``.
 from __future__ import annotations
 
 import gettext
+import os
 import re
 import unicodedata
 
 from rich.cells import cell_len
 
-from adadelta_cli.i18n import N_, _, _f
+from adadelta_cli.i18n import DOMAIN, LOCALE_DIR, N_, _, _f, language
 
 # Texts of Click and Typer shown to users, in the catalog under their own msgids (Click's and Typer's spelling).
 CLICK_TEXTS = (
@@ -46,10 +47,6 @@ def serve_click_texts() -> None:
     offers for translating it): the domain is the project's, its folder the package's locale folder, and
     LANGUAGE the language set. English (or a catalog not compiled: a source tree never installed) puts back
     gettext's own default domain and LANGUAGE as they were. Idempotent."""
-    import os
-
-    from adadelta_cli.i18n import DOMAIN, LOCALE_DIR, language
-
     if not _LANGUAGE_BEFORE:
         _LANGUAGE_BEFORE.append(os.environ.get("LANGUAGE"))
     lang = language()
@@ -222,10 +219,7 @@ def wrap_cells(text: str, width: int) -> list[str]:
 
 
 def _separators(text: str) -> str:
-    """Typer's closing note ``[default: 100; from 1 to 9]`` with the language's own separator. Typer before 0.26
-    escapes that note for Rich markup (``\\[default: ...]``) even where, as here, the help is plain text: the
-    escape is taken off."""
-    text = text.replace("  \\[", "  [")
+    """The help's closing note ``[default: 100; from 1 to 9]`` with the language's own separator."""
     head, bracket, note = text.rpartition("  [")
     if not bracket or not note.endswith("]"):
         return text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -12,55 +14,26 @@ import typer
 from adadelta_cli.features.resolved import Resolved, number_list, per_parameter, resolve  # noqa: F401
 from adadelta_cli.i18n import N_
 from adadelta_cli.maths.presets import PRESETS
+from adadelta_cli.maths.settings import (
+    ARITHMETICS,
+    DTYPES,
+    LR_DTYPES,
+    NONFINITE,
+    RATE_EG2,
+    SUBNORMALS,
+    WEIGHT_DECAY_MODES,
+)
 
-# One choice per preset of the preset table (lua-torch's hyphen is fine for a value: Preset("lua-torch")). (mypy
-# reads an Enum's members only from a literal; these come from the table.)
+# Each option's choices, from the one list of each in maths (lua-torch's and keras-torch's hyphens are fine for a
+# value: Preset("lua-torch")). (mypy reads an Enum's members only from a literal; these come from the lists.)
 Preset = Enum("Preset", {name: name for name in PRESETS}, type=str)  # type: ignore[misc]
-
-
-class DType(str, Enum):
-    float64 = "float64"
-    float32 = "float32"
-
-
-class ArithDType(str, Enum):
-    """--dtype: the precision the arithmetic runs in."""
-
-    float64 = "float64"
-    float32 = "float32"
-    float16 = "float16"
-    bfloat16 = "bfloat16"
-
-
-class WeightDecayMode(str, Enum):
-    coupled = "coupled"
-    decoupled = "decoupled"
-
-
-class RateEg2(str, Enum):
-    current = "current"
-    previous = "previous"
-
-
-class Arithmetic(str, Enum):
-    fused = "fused"
-    foreach = "foreach"
-    unfused = "unfused"
-    inductor = "inductor"
-    keras = "keras"
-    keras_torch = "keras-torch"
-    tf_keras = "tf-keras"
-
-
-class Subnormals(str, Enum):
-    keep = "keep"
-    flush = "flush"
-
-
-class NonFinite(str, Enum):
-    stop = "stop"
-    continue_ = "continue"
-
+DType = Enum("DType", {name: name for name in LR_DTYPES}, type=str)  # type: ignore[misc]  # --lr-dtype
+ArithDType = Enum("ArithDType", {name: name for name in DTYPES}, type=str)  # type: ignore[misc]  # --dtype
+WeightDecayMode = Enum("WeightDecayMode", {name: name for name in WEIGHT_DECAY_MODES}, type=str)  # type: ignore[misc]
+RateEg2 = Enum("RateEg2", {name: name for name in RATE_EG2}, type=str)  # type: ignore[misc]
+Arithmetic = Enum("Arithmetic", {name: name for name in ARITHMETICS}, type=str)  # type: ignore[misc]
+Subnormals = Enum("Subnormals", {name: name for name in SUBNORMALS}, type=str)  # type: ignore[misc]
+NonFinite = Enum("NonFinite", {name: name for name in NONFINITE}, type=str)  # type: ignore[misc]
 
 
 # The panels of --help (cli._Command lists each command's options under these headings, translated).
@@ -238,9 +211,6 @@ def settings_options(*names: str, without: tuple[str, ...] = ()):
     """Give a command the settings options (``names``; the common ones by default, less ``without``), declared
     once here, as sqlite-utils' ``output_options`` does with Click. The command takes ``settings: Given`` instead.
     """
-    import functools
-    import inspect
-
     chosen = [name for name in (names or SETTINGS) if name not in without]
 
     def decorate(command):

@@ -3,19 +3,23 @@ from its parts; and the tip that says the nearest option or command to a mistype
 
 from __future__ import annotations
 
+import difflib
 import re
 
+from adadelta_cli.cli.examples import EXAMPLES
 from adadelta_cli.i18n import N_, _, _f
 
-_PATTERNS = (  # Typer's own Click writes these without gettext: each is rewritten from its parts
-    (re.compile(r"Missing (?P<kind>option|argument|parameter) (?P<name>.+?)\.?$"), "missing"),
-    (re.compile(r"No such option: (?P<name>\S+)(?: \(Possible options: (?P<options>.+)\))?$"), "no-such-option"),
-    (re.compile(r"No such command '(?P<name>.+?)'\.(?: Did you mean .*)?$"), "no-such-command"),
-    (re.compile(r"Got unexpected extra arguments? \((?P<args>.*)\)$"), "extra"),
-    (re.compile(r"Option '(?P<name>.+)' requires (?:an argument|(?P<count>\d+) arguments)\.$"), "needs-value"),
-    (re.compile(r"Option '(?P<name>.+)' does not take a value\.$"), "no-value"),
-    (re.compile(r"Invalid value for (?P<name>.+?): (?P<message>.*)$", re.S), "invalid"),
-    (re.compile(r"Missing command\.$"), "no-command"),
+_PATTERNS = (  # Typer's own Click writes these without gettext: each is rewritten from its parts (no such option,
+    # no such command and an invalid value: from the error's own attributes, in error_message)
+    (re.compile(r"Missing option (?P<name>.+?)\.?$"), N_("missing option %(name)s")),
+    (re.compile(r"Missing argument (?P<name>.+?)\.?$"), N_("missing argument %(name)s")),
+    (re.compile(r"Missing parameter (?P<name>.+?)\.?$"), N_("missing value %(name)s")),
+    (re.compile(r"Got unexpected extra arguments? \((?P<arguments>.*)\)$"),
+     N_("unexpected extra arguments: %(arguments)s")),
+    (re.compile(r"Option '(?P<name>.+)' requires (?:an argument|(?P<count>\d+) arguments)\.$"),
+     N_("option %(name)s needs a value")),
+    (re.compile(r"Option '(?P<name>.+)' does not take a value\.$"), N_("option %(name)s takes no value")),
+    (re.compile(r"Missing command\.$"), N_("missing command")),
 )
 
 _VALUE_PROBLEMS = (  # why a value was refused, as pydantic (Typer 0.29), Typer's own Click (0.27) or Click writes it
@@ -86,15 +90,11 @@ def error_tip(exc) -> str | None:
         near = list(getattr(exc, "possibilities", None) or [])[:3]
         return did_you_mean(near) if near else None
     if type(exc).__name__ == "MissingParameter" and getattr(exc, "ctx", None) is not None:
-        from adadelta_cli.cli.examples import EXAMPLES
-
         shown = EXAMPLES.get(exc.ctx.command.name)
         return _f("for example: %(command)s", command=shown[0]) if shown else None
     ctx = getattr(exc, "ctx", None)
     found = _no_such_command(exc)
     if found and ctx is not None:
-        import difflib
-
         names = ctx.command.list_commands(ctx)
         near = difflib.get_close_matches(found, names, n=3, cutoff=0.6)
         return did_you_mean([f"'{name}'" for name in near]) if near else None
@@ -126,30 +126,12 @@ def error_message(exc) -> str:
         return _f("invalid value for %(name)s: %(reason)s", name=_hint(exc),
                   reason=_out_of_range(exc) or _value_problem(exc.message))
     text = exc.format_message()
-    for pattern, kind in _PATTERNS:
+    invalid = re.match(r"Invalid value for (?P<name>.+?): (?P<message>.*)$", text, re.S)
+    if invalid:
+        return _f("invalid value for %(name)s: %(reason)s", name=invalid["name"],
+                  reason=_value_problem(invalid["message"]))
+    for pattern, message in _PATTERNS:
         found = pattern.match(text)
-        if not found:
-            continue
-        parts = found.groupdict()
-        if kind == "missing":
-            what = {"option": N_("missing option %(name)s"), "argument": N_("missing argument %(name)s")}
-            return _f(what.get(parts["kind"], N_("missing value %(name)s")), name=parts["name"])
-        if kind == "no-such-option":
-            message = _f("no such option: %(name)s", name=parts["name"])
-            if parts.get("options"):
-                message += _f(" (did you mean %(options)s?)", options=parts["options"])
-            return message
-        if kind == "no-such-command":
-            return _f("no such command: %(name)s", name=parts["name"])
-        if kind == "extra":
-            return _f("unexpected extra arguments: %(arguments)s", arguments=parts["args"])
-        if kind == "needs-value":
-            return _f("option %(name)s needs a value", name=parts["name"])
-        if kind == "no-value":
-            return _f("option %(name)s takes no value", name=parts["name"])
-        if kind == "invalid":
-            return _f("invalid value for %(name)s: %(reason)s", name=parts["name"],
-                      reason=_value_problem(parts["message"]))
-        if kind == "no-command":
-            return _("missing command")
+        if found:
+            return _f(message, **found.groupdict())
     return text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adadelta_cli.errors import SettingsError
 from adadelta_cli.i18n import _f
 
 EXIT_WRONG = 1  # check / step --expect found a wrong value
@@ -11,15 +12,11 @@ NUMBERS_OK = {"ignore_unknown_options": True}  # so that `trace 0.1 -0.2` reads 
 
 def check_digits(digits: int) -> None:
     """--digits between 1 and 17 (a double has 17 significant digits at most)."""
-    from adadelta_cli.errors import SettingsError
-
     if digits < 1 or digits > 17:
         raise SettingsError(_f('--digits must be between 1 and 17, got %(digits)s', digits=digits))
 
 
 def check_fragment(fmt: str, *, fragment: bool) -> None:
     """--latex-fragment shapes a LaTeX document: with any other format it would do nothing, so it is refused."""
-    from adadelta_cli.errors import SettingsError
-
     if fragment and fmt != "latex":
         raise SettingsError(_f('--latex-fragment goes with --format latex, not %(format)s', format=fmt))

@@ -7,8 +7,9 @@ from typing import Annotated, Optional
 import typer
 
 from adadelta_cli import messages, outfiles, streams
-from adadelta_cli.cli.commands._common import EXIT_USAGE, EXIT_WRONG, check_digits, check_fragment
+from adadelta_cli.cli.commands._common import EXIT_USAGE, EXIT_WRONG
 from adadelta_cli.cli.options import Digits, Format, Given, LatexFragment, OutputOpt, ReportFormat, settings_options
+from adadelta_cli.errors import AdadeltaError, SettingsError
 from adadelta_cli.i18n import N_, _
 
 COMMAND = dict(name="check", help=N_(
@@ -49,8 +50,6 @@ def command(
     from adadelta_cli.marking import gradebook as book
     from adadelta_cli.marking import verdicts
 
-    check_digits(digits)
-    check_fragment(format.value, fragment=latex_fragment)
     verdicts.check_rel_tol(rel_tol)
     if sig_digits is not None:
         verdicts.check_sig_digits(sig_digits)
@@ -78,8 +77,6 @@ def command(
 
 def _check_outputs(output_path, gradebook, paths, *, to_stdout: bool) -> None:
     """-o and --gradebook: each writable, neither an input, not both standard output nor the same file."""
-    from adadelta_cli.errors import SettingsError
-
     if to_stdout and outfiles.is_stdout(output_path):
         raise SettingsError(_("--gradebook - and -o - both name standard output; give one of them a file"))
     for target in (output_path, None if to_stdout else gradebook):
@@ -104,7 +101,6 @@ def _mark(path: str, *, settings: Given, rel_tol, sig_digits, decimal_comma: boo
 
 def _mark_all(paths, mark, *, several: bool) -> list:
     """Each sheet marked; of several, one that cannot be read is said on stderr and kept as unread."""
-    from adadelta_cli.errors import AdadeltaError
     from adadelta_cli.marking import gradebook as book
     from adadelta_cli.marking import sheet as sheets
 

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 import typer
 
 from adadelta_cli import messages, outfiles
-from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits, check_fragment
+from adadelta_cli.cli.commands._common import NUMBERS_OK
 from adadelta_cli.cli.options import (
     X0,
     ArithmeticOpt,
@@ -44,36 +44,29 @@ def command(
     digits: Digits = 6,
     show_all: ShowAll = False,
 ) -> None:
-    from adadelta_cli.cli.options import number_list
+    from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import diffing
     from adadelta_cli.formats.cells import nonfinite_accepted
     from adadelta_cli.formats.readers import read_input
     from adadelta_cli.maths import core
 
-    check_digits(digits)
-    check_fragment(format.value, fragment=latex_fragment)
     common = {"dtype": dtype.value if dtype else None, "arithmetic": arithmetic.value if arithmetic else None,
               "subnormals": subnormals.value if subnormals else None}
     notes: list[str] = []
     side_a, side_b = diffing.side(a, common, notes), diffing.side(b, common, notes)
     for note in notes:
         messages.warn(note)
-    start = {"x0": number_list(x0, "--x0"), "eg2_init": number_list(eg2_init, "--eg2-init"),
-             "edx2_init": number_list(edx2_init, "--edx2-init")}
+    start = resolve(x0=x0, eg2_init=eg2_init, edx2_init=edx2_init)  # the same start for both, read as trace reads it
     with nonfinite_accepted():  # diff carries both traces through IEEE arithmetic: inf and NaN gradients too
         gradients = read_input(inputs or [])
     if output_path is not None:
         outfiles.check_target(output_path, [gradients.path])
     if not inputs:
         messages.message(_("no input given: comparing on the article's example g = 0.1, 0.2, 0.15"))
-    size = gradients.values.shape[1]
-    _check_sizes(start, size)
-
-    def initial(n: int, dtype: str):
-        return core.init(start["x0"], start["eg2_init"], start["edx2_init"], size=n, dtype=dtype)
-
-    diffing.run(side_a, side_b, gradients.values, initial)
-    one = {k: v[0] if len(v) == 1 else v for k, v in start.items()}
+    start.initial(gradients.values.shape[1])  # one value for every parameter, or one per parameter
+    diffing.run(side_a, side_b, gradients.values,
+                lambda n, dtype: core.init(start.x0, start.eg2_init, start.edx2_init, size=n, dtype=dtype))
+    one = {k: v for k, v in start.as_dict().items() if k in ("x0", "eg2_init", "edx2_init")}
     names, source, fmt = gradients.names, gradients.source, format.value
     for s in (side_a, side_b):
         bad = diffing.first_nonfinite(s)
@@ -87,12 +80,3 @@ def command(
                                                           digits, show_all=show_all or fmt != "table"),
                         records=lambda: diffing.data(side_a, side_b, gradients.values, names, source, one))
 
-
-def _check_sizes(start: dict, size: int) -> None:
-    from adadelta_cli.errors import SettingsError
-
-    for option, values in zip(("--x0", "--eg2-init", "--edx2-init"), start.values()):
-        if len(values) not in (1, size):
-            raise SettingsError(_f(
-                '%(option)s has %(given)s values but the input has %(parameters)s parameters; give one value for '
-                'all, or one per parameter', option=option, given=len(values), parameters=size))

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from adadelta_cli import messages, outfiles
-from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits
+from adadelta_cli.cli.commands._common import NUMBERS_OK
 from adadelta_cli.cli.options import CONVENTIONS, SETTINGS, Digits, Given, Inputs, settings_options
 from adadelta_cli.i18n import N_, _
 
@@ -34,7 +34,6 @@ def command(
     from adadelta_cli.features import lesson, tracing
     from adadelta_cli.formats.readers import read_input
 
-    check_digits(digits)
     resolved = settings.resolve()
     gradients = read_input(inputs or [])
     outfiles.check_outputs(output_path, inputs=[gradients.path])

@@ -9,6 +9,7 @@ import typer
 from adadelta_cli import messages, outfiles, terminal
 from adadelta_cli.cli.commands._common import NUMBERS_OK
 from adadelta_cli.cli.options import AnimateOpt, Given, Inputs, LargePrintOpt, SetOpt, TitleOpt, settings_options
+from adadelta_cli.errors import SettingsError
 from adadelta_cli.i18n import N_, _
 
 COMMAND = dict(name="plot", context_settings=NUMBERS_OK, help=N_(
@@ -66,7 +67,6 @@ def command(
 
 def _plot_function(function, resolved, x0, steps, with_, set_, output_path, inputs, width, height, look: dict,
                    animate) -> None:
-    from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import animation, optimizing, terminal_charts
 
     if inputs:

@@ -5,8 +5,9 @@ from typing import Annotated, Optional
 import typer
 
 from adadelta_cli import streams
-from adadelta_cli.cli.commands._common import EXIT_WRONG, check_digits, check_fragment
+from adadelta_cli.cli.commands._common import EXIT_WRONG
 from adadelta_cli.cli.options import Digits, Format, Given, LatexFragment, OutputOpt, ReportFormat, settings_options
+from adadelta_cli.errors import SettingsError
 from adadelta_cli.i18n import N_, _
 
 COMMAND = dict(name="step", help=N_('One step from an explicit state, with every intermediate shown.'))
@@ -42,15 +43,12 @@ def command(
     output_path: OutputOpt = None, digits: Digits = 6, latex_fragment: LatexFragment = False,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import tracing
     from adadelta_cli.formats.cells import one_number
     from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, parse_expectations
 
     if eg2 is not None and eg2_prev is not None:
         raise SettingsError(_("give either --eg2-prev (E[g²]_t is computed) or --eg2 (E[g²]_t as is), not both"))
-    check_digits(digits)
-    check_fragment(format.value, fragment=latex_fragment)
     for value, option in ((eg2_prev, "--eg2-prev"), (edx2_prev, "--edx2-prev")):
         if value is not None:
             one_number(value, option, nonnegative=True)

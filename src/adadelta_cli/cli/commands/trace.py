@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits, check_fragment
+from adadelta_cli.cli.commands._common import NUMBERS_OK
 from adadelta_cli.cli.options import (
     CONVENTIONS,
     SETTINGS,
@@ -46,8 +46,6 @@ def command(
     from adadelta_cli.formats.cells import nonfinite_accepted
 
     resolved = settings.resolve()
-    check_digits(digits)
-    check_fragment(format.value, fragment=latex_fragment)
     with nonfinite_accepted(accept=resolved.settings.nonfinite == "continue"):  # inf and NaN gradients as IEEE values
         tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
                               explain=explain, export_svg=export_svg, export_html=export_html,

@@ -5,8 +5,9 @@ import sys
 import typer
 
 from adadelta_cli import messages, terminal
-from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits
+from adadelta_cli.cli.commands._common import NUMBERS_OK
 from adadelta_cli.cli.options import Digits, Given, Inputs, settings_options
+from adadelta_cli.errors import SettingsError
 from adadelta_cli.i18n import N_, _
 
 COMMAND = dict(name="walk", context_settings=NUMBERS_OK, help=N_(
@@ -23,12 +24,9 @@ def command(
     from adadelta_cli.features import tracing
     from adadelta_cli.features import walk as walking
 
-    check_digits(digits)
     resolved = settings.resolve()
     tokens = inputs or []
     if tokens == ["-"]:
-        from adadelta_cli.errors import SettingsError
-
         raise SettingsError(_("walk reads the keyboard: give the gradients as numbers or a file, not -"))
     report, _source = tracing.trace_input(tokens, resolved)
     if not inputs:

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from adadelta_cli import messages, outfiles
-from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits, check_fragment
+from adadelta_cli.cli.commands._common import NUMBERS_OK
 from adadelta_cli.cli.options import (
     Digits,
     Given,
@@ -16,6 +16,7 @@ from adadelta_cli.cli.options import (
     SheetFormatOpt,
     settings_options,
 )
+from adadelta_cli.errors import SettingsError
 from adadelta_cli.i18n import N_, _, _f
 
 COMMAND = dict(name="worksheet", context_settings=NUMBERS_OK, help=N_(
@@ -52,14 +53,11 @@ def command(
     output_path: OutputOpt = None, digits: Digits = 6,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import variants as variant_sheets
     from adadelta_cli.features import worksheet as sheets
     from adadelta_cli.marking.verdicts import check_sig_digits
 
     fmt = format.value
-    check_digits(digits)
-    check_fragment(fmt, fragment=latex_fragment)
     check_sig_digits(sig_digits)
     hidden = sheets.parse_hide(hide)
     if working_space and fmt not in ("latex", "markdown", "table"):
@@ -86,7 +84,6 @@ def _write_sheet(report, hidden, fmt: str, output_path, digits: int, meta, *, an
                  latex_fragment: bool) -> None:
     """One sheet (or its key) in the format asked for; a QTI zip to -o FILE.zip (or down a pipe with -o -), never
     to a terminal."""
-    from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import quiz
     from adadelta_cli.features import worksheet as sheets
     from adadelta_cli.formats import writers
@@ -110,7 +107,6 @@ def _write_sheet(report, hidden, fmt: str, output_path, digits: int, meta, *, an
 
 def _exercise(inputs, steps, seed, resolved, output_path):
     """The trace a single sheet asks about: gradients drawn (--steps, --seed) or read; and the seed drawn with."""
-    from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import tracing
     from adadelta_cli.features.worksheet import pleasant_gradients
     from adadelta_cli.formats.tables import Gradients
