@@ -206,7 +206,7 @@ def _blocks(handle, rest: bytes, line: int, head: tuple[bytes, str, int], parse,
     """The blocks of rows: the first lines' (``head``: without the header, as text, and their length read), then
     each chunk's whole lines as they are read; ``done`` counts the bytes read."""
     try:
-        tables.check_thousands(head[1], source, line)
+        tables.check_thousands(head[1].encode(), source, line)
         fast = plain(head[0])
         yield fast if fast is not None else parse(head[1], first_line=line, has_header=True)
         line += head[1].count("\n")

@@ -86,10 +86,6 @@ class Verdict:
     line: int | None = None
 
     @property
-    def label(self) -> str:
-        return label(self.name, self.t)
-
-    @property
     def right(self) -> bool:
         return self.status in (RIGHT, RIGHT_GIVEN)
 
