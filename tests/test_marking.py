@@ -173,6 +173,28 @@ def test_given_cells_are_not_scored(run, tmp_path):
     assert marked(run, key, code=0)["summary"]["score"] == 12
 
 
+def test_the_values_a_right_cell_rests_on_are_symbols_in_every_format(run, tmp_path):
+    # E[g²]_1 written 10× too large and E[g²]_2 left blank: E[g²]_3, worked from the student's own E[g²]_1, rests
+    # on a value two steps back. Each format spells it in its own notation (LaTeX as mathematics, not as text).
+    key = key_text(run, "0.1", "0.2", "0.15", "--hide", "eg2,eta,dx,edx2,x", "--format", "csv")
+    text = key.replace("\n1,0.1,0.0005,", "\n1,0.1,0.005,").replace("\n2,0.2,0.002475,", "\n2,0.2,,") \
+        .replace("\n3,0.15,0.00347625,", "\n3,0.15,0.0075375,")
+    path = sheet(tmp_path, text)
+    cells = {(c["t"], c["name"]): c for c in marked(run, path, code=1)["cells"]}
+    assert cells[(3, "eg2")]["status"] == "right_given" and cells[(3, "eg2")]["given"] == ["E[g²]_1"]
+    assert "given your E[g²]_1" in run("check", path).stdout
+    latex = run("check", path, "--format", "latex").stdout
+    assert "given your $E[g^2]_{1}$" in latex and r"E[g$^2$]\_1" not in latex
+
+    from adadelta_cli.cli.options import resolve
+    from adadelta_cli.marking.sheet import read_worksheet
+    from adadelta_cli.marking.verdicts import check_worksheet
+
+    s = read_worksheet(str(path))
+    verdicts = check_worksheet(s, resolve(base=s.settings))
+    assert next(v for v in verdicts if (v.t, v.name) == (3, "eg2")).given == [("eg2", 1)]
+
+
 def test_blank_sheet_scores_zero_and_exits_1(run, tmp_path):
     path = sheet(tmp_path, "t,g,eg2,eta,dx,edx2,x\n1,0.1,,,,,\n2,0.2,,,,,\n")
     result = run("check", path)

@@ -206,7 +206,7 @@ def _blocks(handle, rest: bytes, line: int, head: tuple[bytes, str, int], parse,
     """The blocks of rows: the first lines' (``head``: without the header, as text, and their length read), then
     each chunk's whole lines as they are read; ``done`` counts the bytes read."""
     try:
-        tables.check_thousands(head[1], source, line)
+        tables.check_thousands(head[1].encode(), source, line)
         fast = plain(head[0])
         yield fast if fast is not None else parse(head[1], first_line=line, has_header=True)
         line += head[1].count("\n")
@@ -259,24 +259,24 @@ def _plain_rows(body: bytes, *, header, width: int, sep) -> np.ndarray | None:
     from adadelta_cli.maths import kernel
 
     values = kernel.parse(body, width, sep)
-    if values is not None and not _zeros_are_zeros(values, body.split(b"\n"), sep):
+    if values is not None and not values.all() and \
+            not _zeros_are_zeros(values, body.decode("utf-8", "replace").split("\n"), sep):
         return None  # the careful path says where a number too small for a double is
     return values
 
 
-def _zeros_are_zeros(values: np.ndarray, lines: list, sep) -> bool:
+def _zeros_are_zeros(values: np.ndarray, lines: list, sep: str | None) -> bool:
     """Whether every 0 of a chunk read by the quick parsers was written as 0: ``1e-400`` and ``0.000…01`` (400
     zeros) are read as 0 by float() too, and must be refused instead. Only lines holding a 0 are looked at."""
     if values.all():
         return True
-    if max(map(len, lines), default=0) < 320 and not any((b"e" if isinstance(line, bytes) else "e") in line.lower()
-                                                         for line in lines):
+    if max(map(len, lines), default=0) < 320 and not any("e" in line.lower() for line in lines):
         return True  # without an exponent a number needs 324 digits to underflow: every 0 here is a 0
     for i in np.flatnonzero(~values.all(axis=1)):
-        line = lines[i].decode("utf-8", "replace") if isinstance(lines[i], bytes) else lines[i]
+        line = lines[i]
         if not _NONZERO_DIGIT.search(line):
             continue  # nothing but zeros on this line
-        cells = line.split(sep.decode() if isinstance(sep, bytes) else sep) if sep else line.split()
+        cells = line.split(sep) if sep else line.split()
         for j in np.flatnonzero(values[i] == 0):
             if j < len(cells) and _NONZERO_MANTISSA.match(cells[j].strip().translate(_MINUS_SIGNS)):
                 return False

@@ -84,12 +84,17 @@ def parse_number(text: str, *, source: str | None = None, line: int | None = Non
         else:
             problem = _f("%(text)s is not a number", text=shown(text))
         raise InputError(_f('%(problem)s; %(expected)s', problem=problem, expected=_(EXPECTED_NUMBER)), **place)
-    value = float(cleaned)
-    if value == 0.0 and _NONZERO_MANTISSA.match(cleaned):
+    return in_range(float(cleaned), cleaned, shown(text), **place)
+
+
+def in_range(value: float, text: str, quoted: str, **place) -> float:
+    """``value`` read from ``text``, refused (said as ``quoted``, with its place) where a double cannot hold it: a
+    nonzero number read as 0, or one past the largest double unless IEEE values are accepted."""
+    if value == 0.0 and _NONZERO_MANTISSA.match(text):
         raise InputError(_f('%(value)s is too small for a double (the smallest is about 4.9e-324): it would be read '
-                            'as 0', value=shown(text)), **place)
+                            'as 0', value=quoted), **place)
     if not math.isfinite(value) and not accepting_nonfinite():
-        raise InputError(_f('%(value)s is too large for a double (the largest is about 1.8e308)', value=shown(text)),
+        raise InputError(_f('%(value)s is too large for a double (the largest is about 1.8e308)', value=quoted),
                          **place)
     return value
 

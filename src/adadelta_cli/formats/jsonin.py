@@ -12,11 +12,11 @@ import numpy as np
 from adadelta_cli.errors import InputError
 from adadelta_cli.formats.cells import (
     _NONFINITE,
-    _NONZERO_MANTISSA,
     EXPECTED_NUMBER,
     NONFINITE_HINT,
     accepting_nonfinite,
     check_name,
+    in_range,
 )
 from adadelta_cli.formats.tables import Gradients, default_names, from_columns
 from adadelta_cli.i18n import _, _f
@@ -39,10 +39,8 @@ def _json_load(text: str, source: str):
                             name=name, expected=_(EXPECTED_NUMBER), hint=_(NONFINITE_HINT)), source=source)
 
     def floating(text: str) -> float:
-        if float(text) == 0.0 and _NONZERO_MANTISSA.match(text):
-            raise InputError(_f('%(value)s is too small for a double (the smallest is about 4.9e-324): it would be '
-                                'read as 0', value=text[:40]), source=source)
-        return float(text)
+        value = float(text)
+        return in_range(value, text, text[:40], source=source) if value == 0.0 else value
 
     def unique(pairs: list) -> dict:
         seen: set = set()
@@ -73,10 +71,7 @@ def _json_number(value, where: str, source: str) -> float:
         value = float(value)
     except OverflowError:
         value = math.inf if value > 0 else -math.inf
-    if not math.isfinite(value) and not accepting_nonfinite():
-        raise InputError(_f('%(value)s is too large for a double (the largest is about 1.8e308)', value=where),
-                         source=source)
-    return value
+    return in_range(value, "", where, source=source)
 
 
 def read_json(text: str, source: str) -> Gradients:

@@ -120,9 +120,14 @@ def stdin_is_input(stdin=None) -> bool:
 
 
 def read_path(name: str) -> Gradients:
+    return blocks.read_bytes(file_bytes(name), name)
+
+
+def file_bytes(name: str) -> bytes:
+    """A file's bytes, read whole (bounded, as ``blocks.read_bounded`` reads), or an InputError saying why not."""
     try:
         with open(name, "rb") as handle:
-            data = blocks.read_bounded(handle, b"", name)
+            return blocks.read_bounded(handle, b"", name)
     except FileNotFoundError:
         raise InputError(_("no such file"), source=name) from None
     except IsADirectoryError:
@@ -131,7 +136,6 @@ def read_path(name: str) -> Gradients:
         raise InputError(_("permission denied"), source=name) from None
     except OSError as exc:
         raise blocks.unreadable(exc, name) from None
-    return blocks.read_bytes(data, name)
 
 
 def _source_name(name: str) -> str:

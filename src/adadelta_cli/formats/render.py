@@ -10,7 +10,7 @@ import numpy as np
 from adadelta_cli import numfmt
 from adadelta_cli.formats.report import HEAD_ROWS, SHORT, TAIL_ROWS, shown_spans, shown_steps  # noqa: F401  (the elision rule)
 from adadelta_cli.i18n import N_, _
-from adadelta_cli.maths import notation, recurrence
+from adadelta_cli.maths import recurrence
 from adadelta_cli.maths.core import FIELDS, Step
 
 # Column name -> (plain-text heading in the article's notation, LaTeX heading): every table's, worksheets' and
@@ -267,7 +267,7 @@ def verdict_note(v) -> str:
         parts.append(Phrase(_("changed: the sheet gave %(value)s (not scored; what follows rests on the value "
                               "written)"), value=Num(numfmt.sig(v.computed))))
     if v.status == "right_given" or (v.status == "too_few" and v.given):
-        parts.append(Phrase(_("given your %(values)s"), values=Phrase.joined(", ", [_symbol(g, v.t) for g in v.given])))
+        parts.append(Phrase(_("given your %(values)s"), values=Phrase.joined(", ", [_quantity(*g) for g in v.given])))
     if v.status == "unreadable":
         parts.append(v.rounding or "")
     if v.status == "wrong":
@@ -285,18 +285,6 @@ def _quantity(name: str, t: int):
     from adadelta_cli.formats.report import Sym
 
     return Sym("edx2", t, prev=True) if name == "edx2_prev" else Sym(name, t)
-
-
-def _symbol(label: str, t: int):
-    """The symbol of a verdict's ``given`` label (marking keeps them as their Unicode spelling: η_3), found among
-    the notation's own symbols at step t or t − 1 (else the label as it is)."""
-    from adadelta_cli.formats.report import Sym
-
-    for name in recurrence.ORDER:
-        for step in (t, t - 1):
-            if notation.UNICODE.symbol(name, step) == label:
-                return Sym(name, step)
-    return label
 
 
 VERDICT_STYLES = {"right": "green", "right_given": "green", "wrong": "bold red", "too_few": "bold red",

@@ -8,7 +8,6 @@ import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -28,9 +27,8 @@ from adadelta_cli.maths import recurrence
 TRACE_COLUMNS = frozenset({*recurrence.ORDER, "edx2_prev"})
 STEP_COLUMNS = frozenset({"t", "step"})
 MAX_PARAMETERS = 1_000_000  # columns of one row
-_THOUSANDS = re.compile(r"^[ \t]*([+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?)[ \t\r]*$", re.MULTILINE)
-_THOUSANDS_HINT = re.compile(r",\d{3}(?:[.,\r\n]|$)", re.MULTILINE)
-_BYTES = {p: re.compile(p.pattern.encode(), re.MULTILINE) for p in (_THOUSANDS, _THOUSANDS_HINT)}
+_THOUSANDS = re.compile(rb"^[ \t]*([+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?)[ \t\r]*$", re.MULTILINE)
+_THOUSANDS_HINT = re.compile(rb",\d{3}(?:[.,\r\n]|$)", re.MULTILINE)
 
 
 @dataclass
@@ -131,22 +129,17 @@ def check_decimal_commas(rows, source: str) -> None:
             '", " or a header line', cell=f"{a},{b}", fixed=f"{a}.{b}"), source=source, line=n)
 
 
-def check_thousands(text: str | bytes, source: str, first_line: int = 1) -> None:
+def check_thousands(text: bytes, source: str, first_line: int = 1) -> None:
     """Refuse a line that is one number written with thousands separators (``1,000.5``, ``12,000``), which would
     otherwise be read as several parameters (1 and 0.5). ``1,234`` (no decimals, no group starting with 0) stays two
     parameters, as ``1,2`` does."""
-    # patterns and newline of the same kind as text (str or bytes)
-    raw = isinstance(text, bytes)
-    hint: re.Pattern[Any] = _BYTES[_THOUSANDS_HINT] if raw else _THOUSANDS_HINT
-    if not hint.search(text):  # a quick look first: a comma, three digits, then a point, a comma or a line's end
+    if not _THOUSANDS_HINT.search(text):  # a quick look first: a comma, three digits, then a point, a comma or an end
         return
-    pattern: re.Pattern[Any] = _BYTES[_THOUSANDS] if raw else _THOUSANDS
-    newline: Any = b"\n" if raw else "\n"
-    for match in pattern.finditer(text):
-        number: str = match.group(1).decode() if raw else match.group(1)
+    for match in _THOUSANDS.finditer(text):
+        number = match.group(1).decode()
         if "." in number or ",0" in number:
-            line = first_line + text.count(newline, 0, match.start(1))
-            column = match.start(1) - (text.rfind(newline, 0, match.start(1)) + 1) + 1
+            line = first_line + text.count(b"\n", 0, match.start(1))
+            column = match.start(1) - (text.rfind(b"\n", 0, match.start(1)) + 1) + 1
             raise InputError(_f('%(cell)s has thousands separators; write the number without them (%(fixed)s), or '
                                 'separate two parameters with ", "', cell=shown(number),
                                 fixed=shown(number.replace(",", ""))[1:-1]), source=source, line=line, column=column)
@@ -195,7 +188,7 @@ def _comment_header(text: str, width: int) -> Header | None:
 
 
 def read_table(text: str, source: str) -> Gradients:
-    check_thousands(text, source)
+    check_thousands(text.encode(), source)  # (a column before the number holds only spaces: the same in bytes)
     rows = split_rows(text, source=source)
     header: Header | None = None
     if rows and not any(is_number(cell) for cell in rows[0][1]):

@@ -82,11 +82,7 @@ def _best(sheet: Sheet, family: str, values, fitted=()) -> Hypothesis | None:
     """The value of a parameterised misconception that explains the most wrong cells, refuting the fewest right
     ones (the first such value). A ``fitted`` value (solved from the sheet, not a known one) must explain two."""
     best, best_key = None, None
-    seen = set()
-    for value in (*values, *fitted):
-        if value in seen:
-            continue
-        seen.add(value)
+    for value in dict.fromkeys((*values, *fitted)):  # each once, in order
         h = Hypothesis((family,), ((family, value),))
         count = len(sheet.explained(h))
         if count == 0 or (value not in values and count < 2):

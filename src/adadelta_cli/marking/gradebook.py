@@ -81,18 +81,17 @@ def diagnosis_line(entries: list, verdicts: list[Verdict]) -> str:
     if not entries:
         return ""
     total = sum(v.status == WRONG for v in verdicts)
-    first, rest = entries[0], entries[1:]
+    first = entries[0]
+    parts = [Phrase(_("%(count)d from %(what)s"), count=len(e.cells), what=e.text) for e in entries]
     if len(first.cells) == total:  # (Phrases: each slip's symbols kept apart, for LaTeX)
-        head = Phrase(_("the wrong cells follow from %(what)s"), what=first.text)
+        parts[0] = Phrase(_("the wrong cells follow from %(what)s"), what=first.text)
     elif 2 * len(first.cells) > total:
-        head = Phrase(_("most of the wrong cells (%(count)d of %(total)d) follow from %(what)s"),
-                      count=len(first.cells), total=total, what=first.text)
+        parts[0] = Phrase(_("most of the wrong cells (%(count)d of %(total)d) follow from %(what)s"),
+                          count=len(first.cells), total=total, what=first.text)
     else:
-        parts = [Phrase(_("%(count)d from %(what)s"), count=len(e.cells), what=e.text) for e in entries]
         return Phrase(_("Diagnosis of the %(total)d wrong cells: %(parts)s."), total=total,
                       parts=Phrase.joined("; ", parts))
-    tail = [Phrase(_("%(count)d from %(what)s"), count=len(e.cells), what=e.text) for e in rest]
-    return Phrase(_("Diagnosis: %(text)s"), text=Phrase.joined("", [Phrase.joined("; ", [head, *tail]), "."]))
+    return Phrase(_("Diagnosis: %(text)s"), text=Phrase.joined("", [Phrase.joined("; ", parts), "."]))
 
 
 def sheet_paths(items: list[str]) -> list[str]:

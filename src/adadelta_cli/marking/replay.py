@@ -154,7 +154,7 @@ class Sheet:
         self.by_param: dict[int, list[int]] = {}
         for i, w in enumerate(self.cells):
             self.by_param.setdefault(w.param, []).append(i)
-        self.notes: dict[tuple, tuple[dict, int, float]] = {}
+        self.notes: dict[Hypothesis, tuple[dict, int, float]] = {}  # (a Hypothesis is its ids and changes)
 
     def explained(self, h: Hypothesis) -> dict[int, str]:
         return self._scored(h)[0]
@@ -166,10 +166,9 @@ class Sheet:
         return self._scored(h)[2]
 
     def _scored(self, h: Hypothesis) -> tuple[dict, int, float]:
-        key = (h.ids, h.changes)
-        if key not in self.notes:
-            self.notes[key] = self._work_out(h)
-        return self.notes[key]
+        if h not in self.notes:
+            self.notes[h] = self._work_out(h)
+        return self.notes[h]
 
     def _work_out(self, h: Hypothesis) -> tuple[dict, int, float]:
         found: dict[int, str] = {}

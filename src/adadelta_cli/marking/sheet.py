@@ -13,7 +13,7 @@ from adadelta_cli import numfmt
 from adadelta_cli.errors import AdadeltaError, InputError, SettingsError
 from adadelta_cli.formats.blocks import read_bounded
 from adadelta_cli.formats.cells import parse_number, shown
-from adadelta_cli.formats.readers import read_path
+from adadelta_cli.formats.readers import file_bytes
 from adadelta_cli.formats.report import Records
 from adadelta_cli.formats.tables import content_lines, csv_row, decode
 from adadelta_cli.i18n import N_, _, _f
@@ -57,12 +57,7 @@ def _text(path: str) -> str:
         if sys.stdin is None or not hasattr(sys.stdin, "buffer"):
             return "" if sys.stdin is None else sys.stdin.read()
         return decode(read_bounded(sys.stdin.buffer, b"", "<stdin>"), path)
-    try:
-        with open(path, "rb") as handle:
-            return decode(read_bounded(handle, b"", path), path)
-    except OSError:
-        read_path(path)  # raises the reader's message for a missing file, a folder, ...
-        raise
+    return decode(file_bytes(path), path)
 
 
 def _comments(text: str):

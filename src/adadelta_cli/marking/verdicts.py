@@ -79,22 +79,19 @@ class Verdict:
     status: str = UNANSWERED  # right | right_given | wrong | too_few | unanswered | given | unreadable
     changed: bool = False  # a given cell whose value is not the one the sheet was handed out with
     own: float | None = None  # what the student's own earlier values imply, where that differs
-    given: list[str] = field(default_factory=list)  # the earlier values a right_given verdict rests on
+    given: list[tuple[str, int]] = field(default_factory=list)  # (quantity, t) a right_given verdict rests on
     slip: str | None = None  # the likely slip (or implementation bug)
     slip_id: str | None = None  # the misconception (slips.CATALOGUE) that explains a wrong cell
     rounding: str | None = None  # a habit of arithmetic: truncated, rounded too early, float32; or why unreadable
     line: int | None = None
 
     @property
-    def label(self) -> str:
-        return label(self.name, self.t)
-
-    @property
     def right(self) -> bool:
         return self.status in (RIGHT, RIGHT_GIVEN)
 
     def as_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The verdict for machines: ``given`` as the article's notation (["E[g²]_2", "η_2"])."""
+        return {f.name: getattr(self, f.name) for f in fields(self)} | {"given": [label(*g) for g in self.given]}
 
 
 def check_rel_tol(rel_tol: float | None) -> None:
@@ -173,14 +170,14 @@ def _judge_parameter(model: Param, p: int, judging, *, wrong: list, right: list)
     truth = chain(model, own=False, engine=True)
     own = chain(model, own=True, engine=True)
     # The written values each value rests on: those off at the digits written, and those merely rounded.
-    off_prev: dict[str, list[str]] = {k: [] for k in CARRIED}
+    off_prev: dict[str, list[tuple[str, int]]] = {k: [] for k in CARRIED}
     rounded_prev = dict(off_prev)
     verdicts = []
     for step, row in enumerate(model.rows):
         t, cells = row["t"], row["cells"]
         asked = row.get("asked", set(cells))
-        off: dict[str, list[str]] = {}
-        rounded: dict[str, list[str]] = {}
+        off: dict[str, list[tuple[str, int]]] = {}
+        rounded: dict[str, list[tuple[str, int]]] = {}
         for name in CHECKED:
             if name == "g_eff" and not mode.g_eff:
                 continue
@@ -192,8 +189,8 @@ def _judge_parameter(model: Param, p: int, judging, *, wrong: list, right: list)
             if number is None or cell is None:  # (a cell not there is not written)
                 off[name], rounded[name] = rests_off, rests_rounded
             else:
-                off[name] = [] if number == true or agrees(cell.text, true) else [label(name, t)]
-                rounded[name] = [] if number == true else [label(name, t)]
+                off[name] = [] if number == true or agrees(cell.text, true) else [(name, t)]
+                rounded[name] = [] if number == true else [(name, t)]
             if cell is None:
                 if name in asked:
                     verdicts.append(Verdict(t, model.name, name, None, true, UNANSWERED))
@@ -211,7 +208,7 @@ def _judge_parameter(model: Param, p: int, judging, *, wrong: list, right: list)
     return verdicts
 
 
-def _judge_cell(verdict: Verdict, cell: Cell, mine: float, scale: float, rests_on: list[str],
+def _judge_cell(verdict: Verdict, cell: Cell, mine: float, scale: float, rests_on: list[tuple[str, int]],
                 judging) -> bool | None:
     """``verdict``'s status: True where the cell is wrong, False where its digits agree with a chain (a hypothesis
     that does not explain it is contradicted by it), None where it tells the diagnosis nothing."""
@@ -245,8 +242,9 @@ def _scale(values: dict, inputs: tuple[str, ...]) -> float:
     return max(found, default=0.0)
 
 
-def _origin(key: str, now: dict, before: dict) -> list[str]:
-    """The written values (labels) that a value read by the formulas rests on, where they differ from the truth."""
+def _origin(key: str, now: dict, before: dict) -> list[tuple[str, int]]:
+    """The written values, as (quantity, t), that a value read by the formulas rests on, where they differ from the
+    truth."""
     if key == "g":
         return []
     if key in ("edx2_prev@", "edx2_prev"):
