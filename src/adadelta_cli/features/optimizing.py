@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 
+from adadelta_cli.errors import SettingsError
 from adadelta_cli.features import others
 from adadelta_cli.formats import render, report
 from adadelta_cli.formats.render import settings_line
@@ -41,6 +42,11 @@ def prepare(function_text: str, x0_text: str, steps: int, with_: str | None, set
     return function, start, chosen, hyper
 
 
+def recorded(resolved, function: Function, steps: int, hyper: dict) -> dict:
+    """The settings a report records: Adadelta's, the function, the steps and each --with optimizer's own."""
+    return {**resolved.as_dict(), "function": function.text, "steps": steps, "with": list(hyper), "others": hyper}
+
+
 BLOCK_STEPS = 2_000  # steps run (and written) at a time into CSV and JSON
 
 
@@ -59,8 +65,6 @@ MAX_VALUES = 100_000_000  # numbers one optimize run may hold (steps × dimensio
 
 def check_size(steps: int, dimensions: int, others_count: int) -> None:
     """Refuse up front a run whose trajectories would not fit in memory, naming the limit."""
-    from adadelta_cli.errors import SettingsError
-
     held = steps * (dimensions * (len(core.FIELDS) + 5 * others_count) + 1 + others_count)
     if held > MAX_VALUES:
         raise SettingsError(_f(
@@ -336,25 +340,15 @@ def _minima(function: Function, xs, ys, z) -> list[tuple[float, float]]:
     return [(float(xs[j]), float(ys[i]))]  # the lowest point of the grid drawn
 
 
-def contour_figure(function: Function, adadelta, results, x0: np.ndarray, title: str | None = None,
-                   *, large: bool = False):
-    """The trajectories over log-spaced contours of f, the start and the minimum marked; Adadelta drawn last (on
-    top), each path with its own colour, marker and line style. Returns the figure, each path's line with its points
-    (for animation) and the number of steps."""
-    from adadelta_cli.features import plotting
-
-    plt = plotting.pyplot()
-    steps = adadelta[0]
-    start = np.asarray(x0, dtype=np.float64)[None, :]
-    paths = {name: np.vstack([start, r["x"]]) for name, r in results.items()}
-    paths["adadelta"] = np.vstack([start, steps.x.astype(np.float64)])  # last: drawn over the others
+def _grid(function: Function, paths: dict, start: np.ndarray):
+    """The view's grid and f on it: every path, unless one runs far away (SGD on a steep function), then Adadelta's,
+    the start and the known minima (so that a class sees where the paths are heading)."""
     finite = [p[np.isfinite(p).all(axis=1)] for p in paths.values()]
     everything = np.concatenate(finite)
-    # The view: every path, unless one runs far away (SGD on a steep function), then the others and the start.
     lo, hi = everything.min(axis=0), everything.max(axis=0)
     central = np.concatenate([p for name, p in zip(paths, finite) if name == "adadelta"] + [start])
     known = _known_minima(function)
-    if known:  # the target in view too, so that a class sees where the paths are heading
+    if known:
         central = np.concatenate([central, np.array(known)])
         lo, hi = np.minimum(lo, np.min(known, axis=0)), np.maximum(hi, np.max(known, axis=0))
     span = np.maximum(central.max(axis=0) - central.min(axis=0), 1e-9)
@@ -366,22 +360,39 @@ def contour_figure(function: Function, adadelta, results, x0: np.ndarray, title:
     ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], 200)
     with np.errstate(all="ignore"):
         z = np.array([[function.value_and_grad([a, b])[0] for a in xs] for b in ys])
-    minima = _minima(function, xs, ys, z)
-    size = (12, 9) if large else (9, 7)
-    figure, ax = plt.subplots(figsize=size, layout="constrained")
-    ax.grid(False)
+    return xs, ys, z
+
+
+def _contours(ax, xs, ys, z, *, large: bool) -> None:
+    """Filled and drawn contours at log-spaced heights above the lowest point: the valley shows."""
     good = z[np.isfinite(z)]
     low = float(good.min())
     rise = good - low
     floor = max(float(np.quantile(rise[rise > 0], 0.005)) if np.any(rise > 0) else 1.0, 1e-12)
-    levels = low + np.geomspace(floor, max(float(rise.max()), floor * 10), 18)  # log-spaced: the valley shows
+    levels = low + np.geomspace(floor, max(float(rise.max()), floor * 10), 18)
     ax.contourf(xs, ys, z, levels=np.concatenate([[low], levels]), cmap="Greys", alpha=0.35, extend="max")
     ax.contour(xs, ys, z, levels=levels, colors="#555555", linewidths=0.9 if not large else 1.4)
+
+
+def contour_figure(function: Function, adadelta, results, x0: np.ndarray, title: str | None = None,
+                   *, large: bool = False):
+    """The trajectories over log-spaced contours of f, the start and the minimum marked; Adadelta drawn last (on
+    top), each path with its own colour, marker and line style. Returns the figure, each path's line with its points
+    (for animation) and the number of steps."""
+    from adadelta_cli.features import plotting
+
+    steps = adadelta[0]
+    start = np.asarray(x0, dtype=np.float64)[None, :]
+    paths = {name: np.vstack([start, r["x"]]) for name, r in results.items()}
+    paths["adadelta"] = np.vstack([start, steps.x.astype(np.float64)])  # last: drawn over the others
+    xs, ys, z = _grid(function, paths, start)
+    minima = _minima(function, xs, ys, z)
+    figure, ax = plotting.pyplot().subplots(figsize=(12, 9) if large else (9, 7), layout="constrained")
+    ax.grid(False)
+    _contours(ax, xs, ys, z, large=large)
     drawn = []
     count = steps.x.shape[0]
-    names = list(paths)
-    for i, name in enumerate(names):
-        p = paths[name]
+    for i, (name, p) in enumerate(paths.items()):
         look = plotting.style(0 if name == "adadelta" else i + 1)
         # The others hollow and larger, Adadelta filled, thinner and on top: a path under another still shows.
         own = ({"markersize": 5 if large else 3.5, "linewidth": 2.4 if large else 1.6} if name == "adadelta" else
@@ -394,10 +405,7 @@ def contour_figure(function: Function, adadelta, results, x0: np.ndarray, title:
             label=_("start"))
     ax.plot([m[0] for m in minima], [m[1] for m in minima], marker="*", color="#E69F00", markeredgecolor="black",
             markersize=18 if large else 14, linestyle="none", zorder=6, label=_("minimum"))
-    ax.set_xlim(xs[0], xs[-1])
-    ax.set_ylim(ys[0], ys[-1])
-    ax.set_xlabel("$x$")
-    ax.set_ylabel("$y$")
+    ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]), xlabel="$x$", ylabel="$y$")
     ax.set_title(plotting.plain(title) if title else f"f = {plotting.plain(function.text)}", loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False, handlelength=3.0)
     return figure, drawn, count
@@ -406,36 +414,24 @@ def contour_figure(function: Function, adadelta, results, x0: np.ndarray, title:
 def contour_plot(function: Function, adadelta, results, x0: np.ndarray, path, write, title: str | None = None,
                  *, large: bool = False) -> None:
     """The trajectories over the function's contours (two dimensions; needs the plot extra)."""
-    from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import plotting
 
     if function.dimensions != 2:
         raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
     plotting.check_suffix(path, plotting.FILE_FORMATS, "--plot")
-    plt = plotting.pyplot()
-    with plotting.figure_style(large=large, texts=(title,)):
-        figure, _drawn, _count = contour_figure(function, adadelta, results, x0, title, large=large)
-        try:
-            plotting.save(figure, path, write)
-        finally:
-            plt.close(figure)
-    plotting.confirm(path)
+    plotting.draw(path, lambda: contour_figure(function, adadelta, results, x0, title, large=large),
+                  lambda figure, *_drawn: plotting.save(figure, path, write), large=large, texts=(title,))
 
 
 def contour_animation(function: Function, adadelta, results, x0: np.ndarray, path, title: str | None = None,
                       *, large: bool = False) -> None:
     """``--animate``: the paths drawn step by step over the contours."""
-    from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import animation, plotting
 
     if function.dimensions != 2:
         raise SettingsError(_("--animate draws paths over contours of functions of x and y (two dimensions)"))
     animation.check_animation(path)
-    plt = plotting.pyplot()
-    with plotting.figure_style(large=large, texts=(title,)):
-        figure, drawn, count = contour_figure(function, adadelta, results, x0, title, large=large)
-        try:
-            animation.animate(figure, drawn, count, path)
-        finally:
-            plt.close(figure)
-    plotting.confirm(path)
+    plotting.draw(path, lambda: contour_figure(function, adadelta, results, x0, title, large=large),
+                  lambda figure, drawn, count: animation.animate(figure, drawn, count, path),
+                  large=large, texts=(title,))
+

@@ -328,14 +328,22 @@ def check_suffix(path: Path, allowed: tuple[str, ...], option: str) -> None:
                                suffixes=", ".join(allowed)))
 
 
+def draw(path: Path, make, finish, *, large: bool = False, texts: tuple[str | None, ...] = ()) -> None:
+    """A figure's life: ``make()`` builds it (returning the figure first) in ``figure_style``, ``finish(figure,
+    ...)`` writes it to ``path``, the figure is closed whatever happens, and ``confirm`` says what was written (in
+    the language of the messages, whatever the figure's labels fell back to)."""
+    plt = pyplot()
+    with figure_style(large=large, texts=texts):
+        figure, *rest = make()
+        try:
+            finish(figure, *rest)
+        finally:
+            plt.close(figure)
+    confirm(path)
+
+
 def save_figure(report: Report, path: Path, title: str | None = None, *, large: bool = False) -> None:
     """The panels through matplotlib, to ``path`` (its ending chooses PNG, SVG or PDF), whole or not at all."""
     check_suffix(path, FILE_FORMATS, "-o")
-    plt = pyplot()
-    with figure_style(large=large, texts=(title, *report.names)):
-        figure, _drawn = trace_figure(report, title, large=large)
-        try:
-            save(figure, path)
-        finally:
-            plt.close(figure)
-    confirm(path)  # in the language of the messages, whatever the figure's labels fell back to
+    draw(path, lambda: trace_figure(report, title, large=large), lambda figure, _drawn: save(figure, path),
+         large=large, texts=(title, *report.names))
