@@ -257,10 +257,8 @@ def data(function, adadelta, results, settings: dict, blocks=None) -> Records:
     (run_blocks'), in place of ``adadelta`` and ``results``: made as they are read."""
     import itertools
 
-    if blocks is None:
-        return Records(list(OTHER_COLUMNS if results else TRACE_COLUMNS),
-                       records(function, adadelta, results, with_optimizer=bool(results)), settings)
-    several = bool(settings.get("with"))
+    several = bool(results) if blocks is None else bool(settings.get("with"))
+    blocks = [(0, adadelta, results)] if blocks is None else blocks
     return Records(list(OTHER_COLUMNS if several else TRACE_COLUMNS), itertools.chain.from_iterable(
         records(function, block, found, with_optimizer=several, first=first) for first, block, found in blocks),
         settings)

@@ -318,6 +318,7 @@ def export(report: render.Report, digits: int, *, show_all: bool, explain: bool,
     from rich.cells import cell_len
     from rich.console import Console
 
+    from adadelta_cli.features.plotting import confirm
     from adadelta_cli.formats import writers
 
     table = writers.table(render.document(report, digits, show_all=show_all), digits)
@@ -344,12 +345,6 @@ def export(report: render.Report, digits: int, *, show_all: bool, explain: bool,
                                    code_format=HTML_PAGE)
         outfiles.write_atomic(html, page)
         confirm(html)
-
-
-def confirm(path: Path) -> None:
-    from adadelta_cli.features.plotting import confirm as said
-
-    said(path)
 
 
 # A monospaced font for Latin and Greek, then monospaced fonts with Chinese characters for the rest.
