@@ -102,30 +102,20 @@ def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | 
 
 def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path | None, digits: int = 6,
               *, eg2_given: bool = False, latex_fragment: bool = False) -> None:
-    """A single step: its row, its arithmetic and, with --expect, the verdicts."""
-    from adadelta_cli.formats import machine, writers
+    """A single step: its row, its arithmetic and, with --expect, the verdicts (in JSON, under ``checks``; beside
+    CSV, which stays the trace's columns, on standard error; in a document for people, part of it)."""
+    from adadelta_cli.formats import writers
 
-    if fmt == "json":
-        data = render.records(report)
-        data.extra = {"checks": [v.as_dict() for v in verdicts]} if verdicts else None
-        outfiles.emit(machine.json(data), output_path)
-        return
-    if fmt in ("markdown", "latex"):  # a document for people: the marking of --expect is part of it
-        outfiles.emit(writers.text(step_document(report, verdicts, digits, eg2_given=eg2_given, explain=True), fmt,
-                                 digits, fragment=latex_fragment), output_path)
-        return
-    if fmt == "csv":
-        outfiles.emit(machine.csv(render.records(report)), output_path)
-        if verdicts:  # the CSV stays the trace's columns; the marking of --expect goes to standard error
-            sys.stderr.write(terminal.render_text(writers.rich_table(
-                render.verdict_table(verdicts, digits, title=_("Your values")), digits))
-                + checking_summary(verdicts) + "\n")
-        return
-    doc = step_document(report, verdicts, digits, eg2_given=eg2_given)
-    if output_path is not None:
-        outfiles.emit(writers.text(doc, "table", digits), output_path)
-        return
-    terminal.print_fitted(writers.table(doc, digits), _marking_console())
+    data = render.records(report)
+    if fmt == "json" and verdicts:
+        data.extra = {"checks": [v.as_dict() for v in verdicts]}
+    writers.write_report(fmt, output_path, digits, fragment=latex_fragment, records=lambda: data,
+                         document=lambda: step_document(report, verdicts, digits, eg2_given=eg2_given,
+                                                        explain=fmt in ("markdown", "latex")),
+                         console=_marking_console() if fmt == "table" else None)
+    if fmt == "csv" and verdicts:
+        table = writers.rich_table(render.verdict_table(verdicts, digits, title=_("Your values")), digits)
+        sys.stderr.write(terminal.render_text(table) + checking_summary(verdicts) + "\n")
 
 
 def step_document(report: render.Report, verdicts: list, digits: int, *, eg2_given: bool, explain: bool = False):
