@@ -96,5 +96,5 @@ def contour_figure(function: Function, adadelta, results, x0: np.ndarray, title:
             markersize=18 if large else 14, linestyle="none", zorder=6, label=_("minimum"))
     ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]), xlabel="$x$", ylabel="$y$")
     ax.set_title(plotting.plain(title) if title else f"f = {plotting.plain(function.text)}", loc="left")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False, handlelength=3.0)
+    ax.legend(**plotting.LEGEND)
     return figure, drawn, count
