@@ -278,8 +278,4 @@ def _binary_stdout():
 
 def emit(text: str, output: Path | None) -> None:
     """``text`` to the output file (see write_atomic) or standard output."""
-    if output is not None and not is_stdout(output):
-        write_atomic(output, text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    emit_stream(lambda out: out.write(text), output)
