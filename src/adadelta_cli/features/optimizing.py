@@ -97,9 +97,15 @@ CHUNK = 1024  # steps held as Python values before they go into their block's ar
 
 
 def _block(stepped, count: int) -> tuple[core.Step, np.ndarray]:
-    """The next ``count`` steps of a closed loop as a Step of arrays (steps × dimensions, in the arithmetic's
-    dtype) and f(x_t), filled CHUNK steps at a time."""
-    out: core.Step | None = None
+    """The next ``count`` steps of Adadelta's closed loop as a Step of arrays (in the arithmetic's dtype) and f(x_t)."""
+    fields, fs = _filled(stepped, count)
+    return core.Step(*fields), fs
+
+
+def _filled(stepped, count: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """The next ``count`` steps of a closed loop, (record, f(x_t)) each: each field of the records as an array
+    (steps × dimensions; float64 unless the field has a dtype of its own) and f, filled CHUNK steps at a time."""
+    out: list[np.ndarray] = []
     fs = np.empty(count)
     for start in range(0, count, CHUNK):
         stop = min(count, start + CHUNK)
@@ -109,11 +115,9 @@ def _block(stepped, count: int) -> tuple[core.Step, np.ndarray]:
             records.append(record)
         fields = [np.array(values, dtype=None if hasattr(values[0], "dtype") else np.float64)
                   for values in zip(*records)]
-        if out is None:
-            out = core.Step(*(np.empty((count,) + field.shape[1:], field.dtype) for field in fields))
+        out = out or [np.empty((count,) + field.shape[1:], field.dtype) for field in fields]
         for column, field in zip(out, fields):
             column[start:stop] = field
-    assert out is not None  # (count ≥ 1)
     return out, fs
 
 
@@ -166,34 +170,32 @@ def run_other(name: str, hyper: dict, function: Function, x0: np.ndarray, steps:
 
 
 def other_blocks(name: str, hyper: dict, function: Function, x0: np.ndarray, steps: int, size: int):
-    """run_other's run ``size`` steps at a time."""
-    if x0.size <= others.SCALAR_PARAMETERS:  # each parameter's step in Python floats, as Optimizer.step takes it
-        yield from _other_python(name, hyper, function, x0, steps, size)
-        return
+    """run_other's run ``size`` steps at a time: each parameter's step in Python floats (others.STEPS1, as
+    Optimizer.step takes it) for a few parameters, else Optimizer.step's arrays."""
+    stepped = (_other_python(name, hyper, function, x0, steps) if x0.size <= others.SCALAR_PARAMETERS else
+               _other_numpy(name, hyper, function, x0))
+    for first in range(0, steps, size):
+        (g, eta, dx, x), f = _filled(stepped, min(size, steps - first))
+        yield {"g": g, "eta": eta, "dx": dx, "x": x, "f": f}
+
+
+def _other_numpy(name: str, hyper: dict, function: Function, x0: np.ndarray):
+    """Optimizer.step's closed loop a step at a time: its record (g, η, Δx, x_t) and f(x_t)."""
     opt = others.Optimizer(name, hyper)
     x = x0.astype(np.float64).copy()
-    n = x.size
-    for first in range(0, steps, size):
-        count = min(size, steps - first)
-        out = {key: np.empty((count, n)) for key in ("g", "eta", "dx", "x")}
-        out["f"] = np.empty(count)
+    while True:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for t in range(count):
-                _value, grad = function.value_and_grad(x.tolist())
-                g = np.array(grad)
-                eta, new = opt.step(g, x)
-                out["g"][t] = g
-                out["eta"][t] = eta
-                out["dx"][t] = new - x
-                out["x"][t] = new
-                x = new
-                out["f"][t] = function.value(x.tolist()) if np.isfinite(x).all() else float("nan")
-        yield out
+            g = np.array(function.value_and_grad(x.tolist())[1])
+            eta, new = opt.step(g, x)
+            record = (g, eta, new - x, new)
+            x = new
+            f = function.value(x.tolist()) if np.isfinite(x).all() else float("nan")
+        yield record, f
 
 
-def _other_python(name: str, hyper: dict, function: Function, x0: np.ndarray, steps: int, size: int):
-    """other_blocks' run in Python floats (others.STEPS1, Optimizer.step's own steps for a few parameters): the
-    same doubles; f(x_t) is taken with the next step's gradient, in one pass over the formula."""
+def _other_python(name: str, hyper: dict, function: Function, x0: np.ndarray, steps: int):
+    """The closed loop in Python floats, a step at a time: the same doubles as Optimizer.step's; f(x_t) is taken
+    with the next step's gradient, in one pass over the formula."""
     import math
 
     step1 = others.STEPS1[name]
@@ -201,33 +203,20 @@ def _other_python(name: str, hyper: dict, function: Function, x0: np.ndarray, st
     n = len(x)
     states: list[dict] = [{} for _ in range(n)]
     grad = None  # the gradient at x_{t−1}, where it was taken with f(x_{t−1})
-    for first in range(0, steps, size):
-        count = min(size, steps - first)
-        out: dict[str, np.ndarray] = {key: np.empty((count, n)) for key in ("g", "eta", "dx", "x")}
-        out["f"] = np.empty(count)
-        for start in range(0, count, CHUNK):
-            stop = min(count, start + CHUNK)
-            gs, etas, dxs, xs = [], [], [], []
-            for i in range(start, stop):
-                t = first + i + 1
-                if grad is None:
-                    _value, grad = function.value_and_grad(x)
-                pairs = list(map(step1, states, [hyper] * n, [t] * n, grad, x))
-                moved = [pair[1] for pair in pairs]
-                gs.append(grad)
-                etas.append([pair[0] for pair in pairs])
-                dxs.append([b - a for a, b in zip(x, moved)])
-                xs.append(moved)
-                x, grad = moved, None
-                if not all(map(math.isfinite, x)):
-                    out["f"][i] = float("nan")
-                elif t == steps:
-                    out["f"][i] = function.value(x)
-                else:  # f(x_t) and the next step's gradient in one pass
-                    out["f"][i], grad = function.value_and_grad(x)
-            for key, values in (("g", gs), ("eta", etas), ("dx", dxs), ("x", xs)):
-                out[key][start:stop] = values
-        yield out
+    for t in range(1, steps + 1):
+        if grad is None:
+            _value, grad = function.value_and_grad(x)
+        pairs = list(map(step1, states, [hyper] * n, [t] * n, grad, x))
+        moved = [pair[1] for pair in pairs]
+        record = (grad, [pair[0] for pair in pairs], [b - a for a, b in zip(x, moved)], moved)
+        x, grad = moved, None
+        if not all(map(math.isfinite, x)):
+            f = float("nan")
+        elif t == steps:
+            f = function.value(x)
+        else:  # f(x_t) and the next step's gradient in one pass
+            f, grad = function.value_and_grad(x)
+        yield record, f
 
 
 def _num(v: float):
