@@ -41,8 +41,7 @@ def animate(figure, drawn, steps: int, path: Path, counter_at=(0.99, 0.01)) -> N
     ``drawn``: (line, x data, y data, the step of each point); frame k shows the points of steps up to k. Everything
     else (axes, contours, legends) is drawn once and each frame only adds the lines, so a long run costs little.
     The file is written whole (to a temporary name beside it, then renamed); ``confirm`` says so."""
-    suffix = path.suffix.lower()
-    check_animation(path)
+    suffix = path.suffix.lower()  # (its ending checked by the callers, with check_animation)
     ffmpeg = shutil.which("ffmpeg")
     if suffix == ".mp4" and not ffmpeg:
         raise SettingsError(_("--animate FILE.mp4 needs ffmpeg (apt install ffmpeg); a .gif needs nothing more"))
