@@ -200,12 +200,12 @@ def test_contours_mark_the_start_and_the_minimum_and_adadelta_is_on_top():
 
     from adadelta_cli import i18n
     from adadelta_cli.cli.options import resolve
-    from adadelta_cli.features import optimizing
+    from adadelta_cli.features import contours, optimizing
 
     i18n.set_language("en")
     func, start, adadelta, results, _hyper = optimizing.run_all("rosenbrock", resolve(x0="-1.5,2"), "-1.5,2", 50,
                                                                 "adam,sgd", None)
-    figure, drawn, count = optimizing.contour_figure(func, adadelta, results, start)
+    figure, drawn, count = contours.contour_figure(func, adadelta, results, start)
     try:
         ax = figure.axes[0]
         lines = {line.get_label(): line for line in ax.get_lines()}

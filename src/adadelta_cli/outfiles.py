@@ -214,35 +214,40 @@ def _write_through(real: Path | None, text, writer, *, binary: bool, original: P
         raise _fail(original or real or STDOUT, exc) from None
 
 
-def emit_stream(writer, output: Path | None, hold: int = 0) -> None:
+def emit_stream(writer, output: Path | None, hold: int = 0, *, binary: bool = False) -> None:
     """Let ``writer(file)`` write a long text piece by piece to the output file or standard output, never held whole
     in memory. ``hold``: standard output gets nothing until this many characters are made (or the writer ends), so
-    that a writer that fails early leaves it untouched."""
+    that a writer that fails early leaves it untouched. ``binary``: the writer writes UTF-8 bytes."""
     if output is not None and not is_stdout(output):
-        write_atomic(output, writer=writer)
+        write_atomic(output, writer=writer, binary=binary)
         return
+    if binary:
+        sys.stdout.flush()
+    out = _binary_stdout() if binary else sys.stdout
     if hold:
-        held = _HeldText(sys.stdout, hold)
+        held = Held(out, hold)
         writer(held)
         held.release()
     else:
-        writer(sys.stdout)
+        writer(out)
     sys.stdout.flush()
 
 
-class _HeldText:
-    """A text stream's write() that holds the first ``limit`` characters back, then writes through, in order."""
+class Held:
+    """A stream's write() (of text or bytes) that holds the first ``limit`` characters back, then writes through,
+    in order: a report that stops early (an overflow at step 3, a bad line in its input) writes nothing rather than
+    half a document; a longer one streams from there on."""
 
     def __init__(self, out, limit: int) -> None:
         self.out, self.limit, self.size = out, limit, 0
-        self.parts: list[str] | None = []
+        self.parts: list | None = []  # None once released
 
-    def write(self, text: str) -> None:
+    def write(self, data) -> None:
         if self.parts is None:
-            self.out.write(text)
+            self.out.write(data)
             return
-        self.parts.append(text)
-        self.size += len(text)
+        self.parts.append(data)
+        self.size += len(data)
         if self.size >= self.limit:
             self.release()
 
@@ -252,10 +257,25 @@ class _HeldText:
             self.out.write(part)
 
 
+class _TextSink:
+    """A binary file's write() over a text stream that is not UTF-8 (its own encoding and errors apply)."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data.decode("utf-8"))
+
+
+def _binary_stdout():
+    """Standard output for bytes: its buffer where it writes UTF-8, else through its own encoding."""
+    stream = sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None and (getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8":
+        return buffer
+    return _TextSink(stream)
+
+
 def emit(text: str, output: Path | None) -> None:
     """``text`` to the output file (see write_atomic) or standard output."""
-    if output is not None and not is_stdout(output):
-        write_atomic(output, text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    emit_stream(lambda out: out.write(text), output)

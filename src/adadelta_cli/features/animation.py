@@ -12,7 +12,7 @@ import numpy as np
 
 from adadelta_cli import outfiles, terminal
 from adadelta_cli.errors import SettingsError
-from adadelta_cli.features.plotting import check_suffix, confirm, figure_style, pyplot, trace_figure
+from adadelta_cli.features.plotting import check_suffix, draw, trace_figure
 from adadelta_cli.formats.render import Report
 from adadelta_cli.i18n import _, _f
 from adadelta_cli.safe import terminal as escaped
@@ -41,8 +41,7 @@ def animate(figure, drawn, steps: int, path: Path, counter_at=(0.99, 0.01)) -> N
     ``drawn``: (line, x data, y data, the step of each point); frame k shows the points of steps up to k. Everything
     else (axes, contours, legends) is drawn once and each frame only adds the lines, so a long run costs little.
     The file is written whole (to a temporary name beside it, then renamed); ``confirm`` says so."""
-    suffix = path.suffix.lower()
-    check_animation(path)
+    suffix = path.suffix.lower()  # (its ending checked by the callers, with check_animation)
     ffmpeg = shutil.which("ffmpeg")
     if suffix == ".mp4" and not ffmpeg:
         raise SettingsError(_("--animate FILE.mp4 needs ffmpeg (apt install ffmpeg); a .gif needs nothing more"))
@@ -122,12 +121,7 @@ def _write_mp4(tmp: str, frame, chosen: list[int], fps: int, ffmpeg: str) -> Non
 
 def animate_trace(report: Report, path: Path, title: str | None = None, *, large: bool = False) -> None:
     """``plot --animate``: the panels filling in step by step."""
-    plt = pyplot()
     check_animation(path)
-    with figure_style(large=large, texts=(title, *report.names)):
-        figure, drawn = trace_figure(report, title, large=large)
-        try:
-            animate(figure, drawn, report.steps.g.shape[0], path)
-        finally:
-            plt.close(figure)
-    confirm(path)
+    draw(path, lambda: trace_figure(report, title, large=large),
+         lambda figure, drawn: animate(figure, drawn, report.steps.g.shape[0], path),
+         large=large, texts=(title, *report.names))

@@ -12,6 +12,8 @@ import numpy as np
 
 from adadelta_cli import numfmt
 from adadelta_cli.errors import SettingsError
+from adadelta_cli.formats.cells import parse_number
+from adadelta_cli.formats.render import gap_notes, settings_text
 from adadelta_cli.formats.report import (
     COUNT,
     TEXT,
@@ -26,10 +28,13 @@ from adadelta_cli.formats.report import (
     Records,
     Sym,
     Table,
+    shown_steps,
     symbols,
 )
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.maths import core, recurrence
+from adadelta_cli.maths.presets import PRESETS
+from adadelta_cli.maths.settings import DEFAULTS, check_width, fold, resolve
 from adadelta_cli.safe import one_line
 
 TOLERANCE = 1e-12  # float64 traces part where a value differs by more than this times its parameter's scale
@@ -117,9 +122,6 @@ class Side:
 
 def _value(key: str, text: str):
     """A key=value item's value, as the setting takes it."""
-    from adadelta_cli.formats.cells import parse_number
-    from adadelta_cli.maths.settings import DEFAULTS
-
     default = DEFAULTS[key]
     if isinstance(default, bool):
         low = text.strip().lower()
@@ -132,17 +134,12 @@ def _value(key: str, text: str):
         items = text.split("/")  # one value per parameter: 0.1/0.2
         values = [parse_number(item, source=key, what=N_("a value")) for item in items]
         return values[0] if len(values) == 1 else values
-    from adadelta_cli.maths.settings import fold
-
     return fold(text.strip().replace("+", ","))  # hyper_float32=rho+eps; dtype=FLOAT32
 
 
 def parse_side(spec: str) -> tuple[str | None, dict]:
     """A preset name, or ``key=value,...`` (``preset=NAME`` among them starts from that preset; so does a preset's
     name as the first item: ``optax,lr=1``)."""
-    from adadelta_cli.maths.presets import PRESETS
-    from adadelta_cli.maths.settings import DEFAULTS, fold
-
     text = spec.strip()
     if fold(text) in PRESETS:
         return fold(text), {}
@@ -173,9 +170,6 @@ def parse_side(spec: str) -> tuple[str | None, dict]:
 def side(spec: str, common: dict | None = None, notes: list | None = None) -> Side:
     """One side from its spec; ``common``: settings given to both (diff's --dtype, --arithmetic), which the spec's
     own keys override. A preset without a default learning rate (optax, mlx) runs with lr 1, said in ``notes``."""
-    from adadelta_cli.maths.presets import PRESETS
-    from adadelta_cli.maths.settings import resolve
-
     preset, given = parse_side(spec)
     given = {**{k: v for k, v in (common or {}).items() if v is not None}, **given}
     if preset in PRESETS and PRESETS[preset].get("lr", 1.0) is None and given.get("lr") is None:
@@ -190,8 +184,6 @@ def side(spec: str, common: dict | None = None, notes: list | None = None) -> Si
 
 def run(a: Side, b: Side, grads: np.ndarray, initial) -> None:
     """Both traces, from the same initial state (``initial(size, dtype)``), kept whole (η and Δx included)."""
-    from adadelta_cli.maths.settings import check_width
-
     for s in (a, b):
         check_width(dataclasses.asdict(s.settings), grads.shape[1])
     for s in (a, b):
@@ -345,8 +337,6 @@ def _label(s: Side) -> str:
 
 def _rows(a: Side, b: Side, grads, names, *, show_all: bool) -> list:
     """The side-by-side rows: Δx_t and x_t of both, and x_t B − A; a Gap for the hidden middle of a long trace."""
-    from adadelta_cli.formats.render import shown_steps
-
     assert a.steps is not None and b.steps is not None  # (run)
     steps = grads.shape[0]
     shown = shown_steps(steps, show_all=show_all)
@@ -374,8 +364,6 @@ def headings(names) -> list[str]:
 def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: int, *, show_all: bool = False
              ) -> Document:
     """Both settings lines, what differs (setting, A, B, why), where the traces part, then both side by side."""
-    from adadelta_cli.formats.render import settings_text
-
     blocks: list[Block] = []
     for letter, s in (("A", a), ("B", b)):
         text = settings_text({**_shown(s.settings), **start, "preset": s.preset}, digits)
@@ -398,8 +386,6 @@ def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: i
     columns += [Column(key, heading) for key, heading in zip(("g", "dx_a", "dx_b", "x_a", "x_b", "x_b_minus_a"),
                                                               headings(names)[1 + several:])]
     rows = _rows(a, b, grads, names, show_all=show_all)
-    from adadelta_cli.formats.render import gap_notes
-
     notes = gap_notes(rows)
     blocks.append(Table(columns, rows, notes=notes, sections=several, edge=False))
     return Document(f"adadelta diff: {_label(a)} / {_label(b)}", blocks, words=(source, *names))
@@ -408,7 +394,5 @@ def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: i
 def first_nonfinite(s: Side) -> int | None:
     """The first step (from 1) at which any value of the side's trace is not a finite number."""
     assert s.steps is not None  # (run)
-    bad = np.zeros(s.steps.g.shape[0], dtype=np.bool_)
-    for name in COLUMNS:
-        bad |= ~np.isfinite(np.asarray(getattr(s.steps, name), dtype=np.float64)).all(axis=1)
-    return int(np.argmax(bad)) + 1 if bad.any() else None
+    where = core.first_nonfinite(s.steps)
+    return None if where is None else where[0] + 1

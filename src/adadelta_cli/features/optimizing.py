@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 
+from adadelta_cli.errors import SettingsError
 from adadelta_cli.features import others
 from adadelta_cli.formats import render, report
 from adadelta_cli.formats.render import settings_line
@@ -41,6 +42,11 @@ def prepare(function_text: str, x0_text: str, steps: int, with_: str | None, set
     return function, start, chosen, hyper
 
 
+def recorded(resolved, function: Function, steps: int, hyper: dict) -> dict:
+    """The settings a report records: Adadelta's, the function, the steps and each --with optimizer's own."""
+    return {**resolved.as_dict(), "function": function.text, "steps": steps, "with": list(hyper), "others": hyper}
+
+
 BLOCK_STEPS = 2_000  # steps run (and written) at a time into CSV and JSON
 
 
@@ -59,8 +65,6 @@ MAX_VALUES = 100_000_000  # numbers one optimize run may hold (steps × dimensio
 
 def check_size(steps: int, dimensions: int, others_count: int) -> None:
     """Refuse up front a run whose trajectories would not fit in memory, naming the limit."""
-    from adadelta_cli.errors import SettingsError
-
     held = steps * (dimensions * (len(core.FIELDS) + 5 * others_count) + 1 + others_count)
     if held > MAX_VALUES:
         raise SettingsError(_f(
@@ -93,9 +97,15 @@ CHUNK = 1024  # steps held as Python values before they go into their block's ar
 
 
 def _block(stepped, count: int) -> tuple[core.Step, np.ndarray]:
-    """The next ``count`` steps of a closed loop as a Step of arrays (steps × dimensions, in the arithmetic's
-    dtype) and f(x_t), filled CHUNK steps at a time."""
-    out: core.Step | None = None
+    """The next ``count`` steps of Adadelta's closed loop as a Step of arrays (in the arithmetic's dtype) and f(x_t)."""
+    fields, fs = _filled(stepped, count)
+    return core.Step(*fields), fs
+
+
+def _filled(stepped, count: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """The next ``count`` steps of a closed loop, (record, f(x_t)) each: each field of the records as an array
+    (steps × dimensions; float64 unless the field has a dtype of its own) and f, filled CHUNK steps at a time."""
+    out: list[np.ndarray] = []
     fs = np.empty(count)
     for start in range(0, count, CHUNK):
         stop = min(count, start + CHUNK)
@@ -105,11 +115,9 @@ def _block(stepped, count: int) -> tuple[core.Step, np.ndarray]:
             records.append(record)
         fields = [np.array(values, dtype=None if hasattr(values[0], "dtype") else np.float64)
                   for values in zip(*records)]
-        if out is None:
-            out = core.Step(*(np.empty((count,) + field.shape[1:], field.dtype) for field in fields))
+        out = out or [np.empty((count,) + field.shape[1:], field.dtype) for field in fields]
         for column, field in zip(out, fields):
             column[start:stop] = field
-    assert out is not None  # (count ≥ 1)
     return out, fs
 
 
@@ -162,34 +170,32 @@ def run_other(name: str, hyper: dict, function: Function, x0: np.ndarray, steps:
 
 
 def other_blocks(name: str, hyper: dict, function: Function, x0: np.ndarray, steps: int, size: int):
-    """run_other's run ``size`` steps at a time."""
-    if x0.size <= others.SCALAR_PARAMETERS:  # each parameter's step in Python floats, as Optimizer.step takes it
-        yield from _other_python(name, hyper, function, x0, steps, size)
-        return
+    """run_other's run ``size`` steps at a time: each parameter's step in Python floats (others.STEPS1, as
+    Optimizer.step takes it) for a few parameters, else Optimizer.step's arrays."""
+    stepped = (_other_python(name, hyper, function, x0, steps) if x0.size <= others.SCALAR_PARAMETERS else
+               _other_numpy(name, hyper, function, x0))
+    for first in range(0, steps, size):
+        (g, eta, dx, x), f = _filled(stepped, min(size, steps - first))
+        yield {"g": g, "eta": eta, "dx": dx, "x": x, "f": f}
+
+
+def _other_numpy(name: str, hyper: dict, function: Function, x0: np.ndarray):
+    """Optimizer.step's closed loop a step at a time: its record (g, η, Δx, x_t) and f(x_t)."""
     opt = others.Optimizer(name, hyper)
     x = x0.astype(np.float64).copy()
-    n = x.size
-    for first in range(0, steps, size):
-        count = min(size, steps - first)
-        out = {key: np.empty((count, n)) for key in ("g", "eta", "dx", "x")}
-        out["f"] = np.empty(count)
+    while True:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for t in range(count):
-                _value, grad = function.value_and_grad(x.tolist())
-                g = np.array(grad)
-                eta, new = opt.step(g, x)
-                out["g"][t] = g
-                out["eta"][t] = eta
-                out["dx"][t] = new - x
-                out["x"][t] = new
-                x = new
-                out["f"][t] = function.value(x.tolist()) if np.isfinite(x).all() else float("nan")
-        yield out
+            g = np.array(function.value_and_grad(x.tolist())[1])
+            eta, new = opt.step(g, x)
+            record = (g, eta, new - x, new)
+            x = new
+            f = function.value(x.tolist()) if np.isfinite(x).all() else float("nan")
+        yield record, f
 
 
-def _other_python(name: str, hyper: dict, function: Function, x0: np.ndarray, steps: int, size: int):
-    """other_blocks' run in Python floats (others.STEPS1, Optimizer.step's own steps for a few parameters): the
-    same doubles; f(x_t) is taken with the next step's gradient, in one pass over the formula."""
+def _other_python(name: str, hyper: dict, function: Function, x0: np.ndarray, steps: int):
+    """The closed loop in Python floats, a step at a time: the same doubles as Optimizer.step's; f(x_t) is taken
+    with the next step's gradient, in one pass over the formula."""
     import math
 
     step1 = others.STEPS1[name]
@@ -197,33 +203,20 @@ def _other_python(name: str, hyper: dict, function: Function, x0: np.ndarray, st
     n = len(x)
     states: list[dict] = [{} for _ in range(n)]
     grad = None  # the gradient at x_{t−1}, where it was taken with f(x_{t−1})
-    for first in range(0, steps, size):
-        count = min(size, steps - first)
-        out: dict[str, np.ndarray] = {key: np.empty((count, n)) for key in ("g", "eta", "dx", "x")}
-        out["f"] = np.empty(count)
-        for start in range(0, count, CHUNK):
-            stop = min(count, start + CHUNK)
-            gs, etas, dxs, xs = [], [], [], []
-            for i in range(start, stop):
-                t = first + i + 1
-                if grad is None:
-                    _value, grad = function.value_and_grad(x)
-                pairs = list(map(step1, states, [hyper] * n, [t] * n, grad, x))
-                moved = [pair[1] for pair in pairs]
-                gs.append(grad)
-                etas.append([pair[0] for pair in pairs])
-                dxs.append([b - a for a, b in zip(x, moved)])
-                xs.append(moved)
-                x, grad = moved, None
-                if not all(map(math.isfinite, x)):
-                    out["f"][i] = float("nan")
-                elif t == steps:
-                    out["f"][i] = function.value(x)
-                else:  # f(x_t) and the next step's gradient in one pass
-                    out["f"][i], grad = function.value_and_grad(x)
-            for key, values in (("g", gs), ("eta", etas), ("dx", dxs), ("x", xs)):
-                out[key][start:stop] = values
-        yield out
+    for t in range(1, steps + 1):
+        if grad is None:
+            _value, grad = function.value_and_grad(x)
+        pairs = list(map(step1, states, [hyper] * n, [t] * n, grad, x))
+        moved = [pair[1] for pair in pairs]
+        record = (grad, [pair[0] for pair in pairs], [b - a for a, b in zip(x, moved)], moved)
+        x, grad = moved, None
+        if not all(map(math.isfinite, x)):
+            f = float("nan")
+        elif t == steps:
+            f = function.value(x)
+        else:  # f(x_t) and the next step's gradient in one pass
+            f, grad = function.value_and_grad(x)
+        yield record, f
 
 
 def _num(v: float):
@@ -253,10 +246,8 @@ def data(function, adadelta, results, settings: dict, blocks=None) -> Records:
     (run_blocks'), in place of ``adadelta`` and ``results``: made as they are read."""
     import itertools
 
-    if blocks is None:
-        return Records(list(OTHER_COLUMNS if results else TRACE_COLUMNS),
-                       records(function, adadelta, results, with_optimizer=bool(results)), settings)
-    several = bool(settings.get("with"))
+    several = bool(results) if blocks is None else bool(settings.get("with"))
+    blocks = [(0, adadelta, results)] if blocks is None else blocks
     return Records(list(OTHER_COLUMNS if several else TRACE_COLUMNS), itertools.chain.from_iterable(
         records(function, block, found, with_optimizer=several, first=first) for first, block, found in blocks),
         settings)
@@ -314,128 +305,27 @@ def table_runs(function: Function, resolved, start: np.ndarray, steps: int, chos
     return {name: itertools.chain([next(run)], run) for name, run in runs.items()}
 
 
-# Where the built-in functions are lowest (Himmelblau's four minima are all equally low).
-KNOWN_MINIMA = {"rosenbrock": [(1.0, 1.0)], "beale": [(3.0, 0.5)], "quadratic": [(0.0, 0.0)],
-                "himmelblau": [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)]}
-
-
-def _known_minima(function: Function) -> list[tuple[float, float]]:
-    from adadelta_cli.maths.expr import BUILTINS
-
-    for name, points in KNOWN_MINIMA.items():
-        if function.text == name or function.text == BUILTINS.get(name):
-            return points
-    return []
-
-
-def _minima(function: Function, xs, ys, z) -> list[tuple[float, float]]:
-    known = _known_minima(function)
-    if known:
-        return known
-    i, j = np.unravel_index(np.nanargmin(z), z.shape)
-    return [(float(xs[j]), float(ys[i]))]  # the lowest point of the grid drawn
-
-
-def contour_figure(function: Function, adadelta, results, x0: np.ndarray, title: str | None = None,
-                   *, large: bool = False):
-    """The trajectories over log-spaced contours of f, the start and the minimum marked; Adadelta drawn last (on
-    top), each path with its own colour, marker and line style. Returns the figure, each path's line with its points
-    (for animation) and the number of steps."""
-    from adadelta_cli.features import plotting
-
-    plt = plotting.pyplot()
-    steps = adadelta[0]
-    start = np.asarray(x0, dtype=np.float64)[None, :]
-    paths = {name: np.vstack([start, r["x"]]) for name, r in results.items()}
-    paths["adadelta"] = np.vstack([start, steps.x.astype(np.float64)])  # last: drawn over the others
-    finite = [p[np.isfinite(p).all(axis=1)] for p in paths.values()]
-    everything = np.concatenate(finite)
-    # The view: every path, unless one runs far away (SGD on a steep function), then the others and the start.
-    lo, hi = everything.min(axis=0), everything.max(axis=0)
-    central = np.concatenate([p for name, p in zip(paths, finite) if name == "adadelta"] + [start])
-    known = _known_minima(function)
-    if known:  # the target in view too, so that a class sees where the paths are heading
-        central = np.concatenate([central, np.array(known)])
-        lo, hi = np.minimum(lo, np.min(known, axis=0)), np.maximum(hi, np.max(known, axis=0))
-    span = np.maximum(central.max(axis=0) - central.min(axis=0), 1e-9)
-    if np.any((hi - lo) > 50 * span):
-        lo = np.maximum(lo, central.min(axis=0) - 5 * span)
-        hi = np.minimum(hi, central.max(axis=0) + 5 * span)
-    pad = np.maximum((hi - lo) * 0.15, 0.5)
-    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], 200)
-    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], 200)
-    with np.errstate(all="ignore"):
-        z = np.array([[function.value_and_grad([a, b])[0] for a in xs] for b in ys])
-    minima = _minima(function, xs, ys, z)
-    size = (12, 9) if large else (9, 7)
-    figure, ax = plt.subplots(figsize=size, layout="constrained")
-    ax.grid(False)
-    good = z[np.isfinite(z)]
-    low = float(good.min())
-    rise = good - low
-    floor = max(float(np.quantile(rise[rise > 0], 0.005)) if np.any(rise > 0) else 1.0, 1e-12)
-    levels = low + np.geomspace(floor, max(float(rise.max()), floor * 10), 18)  # log-spaced: the valley shows
-    ax.contourf(xs, ys, z, levels=np.concatenate([[low], levels]), cmap="Greys", alpha=0.35, extend="max")
-    ax.contour(xs, ys, z, levels=levels, colors="#555555", linewidths=0.9 if not large else 1.4)
-    drawn = []
-    count = steps.x.shape[0]
-    names = list(paths)
-    for i, name in enumerate(names):
-        p = paths[name]
-        look = plotting.style(0 if name == "adadelta" else i + 1)
-        # The others hollow and larger, Adadelta filled, thinner and on top: a path under another still shows.
-        own = ({"markersize": 5 if large else 3.5, "linewidth": 2.4 if large else 1.6} if name == "adadelta" else
-               {"markerfacecolor": "none", "markersize": 12 if large else 8, "linewidth": 3.0 if large else 2.0,
-                "markeredgewidth": 1.6})
-        line, = ax.plot(p[:, 0], p[:, 1], label=name, zorder=3 + (name == "adadelta"),
-                        markevery=max(count // 15, 1), **look, **own)
-        drawn.append((line, p[:, 0], p[:, 1], np.arange(p.shape[0])))
-    ax.plot(*start[0], marker="s", color="black", markersize=11 if large else 8, linestyle="none", zorder=6,
-            label=_("start"))
-    ax.plot([m[0] for m in minima], [m[1] for m in minima], marker="*", color="#E69F00", markeredgecolor="black",
-            markersize=18 if large else 14, linestyle="none", zorder=6, label=_("minimum"))
-    ax.set_xlim(xs[0], xs[-1])
-    ax.set_ylim(ys[0], ys[-1])
-    ax.set_xlabel("$x$")
-    ax.set_ylabel("$y$")
-    ax.set_title(plotting.plain(title) if title else f"f = {plotting.plain(function.text)}", loc="left")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False, handlelength=3.0)
-    return figure, drawn, count
-
-
 def contour_plot(function: Function, adadelta, results, x0: np.ndarray, path, write, title: str | None = None,
                  *, large: bool = False) -> None:
     """The trajectories over the function's contours (two dimensions; needs the plot extra)."""
-    from adadelta_cli.errors import SettingsError
-    from adadelta_cli.features import plotting
+    from adadelta_cli.features import contours, plotting
 
     if function.dimensions != 2:
         raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
     plotting.check_suffix(path, plotting.FILE_FORMATS, "--plot")
-    plt = plotting.pyplot()
-    with plotting.figure_style(large=large, texts=(title,)):
-        figure, _drawn, _count = contour_figure(function, adadelta, results, x0, title, large=large)
-        try:
-            plotting.save(figure, path, write)
-        finally:
-            plt.close(figure)
-    plotting.confirm(path)
+    plotting.draw(path, lambda: contours.contour_figure(function, adadelta, results, x0, title, large=large),
+                  lambda figure, *_drawn: plotting.save(figure, path, write), large=large, texts=(title,))
 
 
 def contour_animation(function: Function, adadelta, results, x0: np.ndarray, path, title: str | None = None,
                       *, large: bool = False) -> None:
     """``--animate``: the paths drawn step by step over the contours."""
-    from adadelta_cli.errors import SettingsError
-    from adadelta_cli.features import animation, plotting
+    from adadelta_cli.features import animation, contours, plotting
 
     if function.dimensions != 2:
         raise SettingsError(_("--animate draws paths over contours of functions of x and y (two dimensions)"))
     animation.check_animation(path)
-    plt = plotting.pyplot()
-    with plotting.figure_style(large=large, texts=(title,)):
-        figure, drawn, count = contour_figure(function, adadelta, results, x0, title, large=large)
-        try:
-            animation.animate(figure, drawn, count, path)
-        finally:
-            plt.close(figure)
-    plotting.confirm(path)
+    plotting.draw(path, lambda: contours.contour_figure(function, adadelta, results, x0, title, large=large),
+                  lambda figure, drawn, count: animation.animate(figure, drawn, count, path),
+                  large=large, texts=(title,))
+

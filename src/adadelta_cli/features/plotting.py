@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 LABELS = {"g": "g", "eg2": "E[g²]", "edx2": "E[Δx²]", "eta": "η", "dx": "Δx", "x": "x"}
 FILE_FORMATS = (".png", ".svg", ".pdf")
+# A legend beside the axes, never over the data.
+LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "borderaxespad": 0.0, "frameon": False,
+          "handlelength": 3.0}
 
 # The figure's panels: (quantities, mathtext title, log scale).
 FIGURE_PANELS = (
@@ -209,20 +212,6 @@ class _MissingGlyphs(logging.Handler):
 _GLYPH = re.compile(r"Glyph (\d+) \(.*?\) missing from (?:font\(s\) (.*?)|current font)\.?$")
 
 
-def _legend(ax, *, large: bool = False) -> None:
-    """The legend beside the axes, never over the data."""
-    if len(ax.get_lines()) > 1 or any(line.get_label() and not line.get_label().startswith("_")
-                                      for line in ax.get_lines()[:1]):
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False,
-                  handlelength=3.0)
-
-
-def _integer_steps(ax) -> None:
-    from matplotlib.ticker import MaxNLocator
-
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-
-
 def plain(text: str) -> str:
     """Text from outside (a title, a formula, a parameter's name) shown as written: $ never starts mathtext; text
     longer than a figure is wide (PLAIN_LIMIT characters) is cut with an ellipsis."""
@@ -257,6 +246,8 @@ def trace_figure(report: Report, title: str | None = None, *, large: bool = Fals
     """The panels of a trace: g_t, the accumulators (log scale), η_t, Δx_t and x_t against t; the settings in the
     sixth place. Returns the figure and, for animation, each drawn line with its full data."""
     plt = pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     from adadelta_cli.formats.render import settings_text
 
     size = (16, 10) if large else (12, 8)
@@ -285,9 +276,9 @@ def trace_figure(report: Report, title: str | None = None, *, large: bool = Fals
         ax.set_title(heading, loc="left")
         if log:  # plain text beside the axis: in Chinese a mathtext title could not draw it
             ax.set_ylabel(_("log scale"))
-        _integer_steps(ax)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole-number steps
         if index > 1:
-            _legend(ax, large=large)
+            ax.legend(**LEGEND)
     for ax in axes[-1]:
         ax.set_xlabel(_("step t"))
     axes[1, 1].tick_params(labelbottom=True)
@@ -299,17 +290,14 @@ def trace_figure(report: Report, title: str | None = None, *, large: bool = Fals
     return figure, drawn
 
 
-def _metadata(suffix: str):
-    return {"Date": None} if suffix in ("svg", "pdf") else None  # no timestamp: the same file each time
-
-
 def save(figure, path: Path, write=None) -> None:
     """Write a still figure (its ending chooses PNG, SVG or PDF), whole or not at all (``confirm`` says so);
     ``write(path, writer)``: how (outfiles.write_atomic by default)."""
     suffix = path.suffix.lower().lstrip(".")
 
     def writer(handle) -> None:
-        figure.savefig(handle, format=suffix, dpi=120, metadata=_metadata(suffix))
+        # no timestamp in SVG and PDF: the same file each time
+        figure.savefig(handle, format=suffix, dpi=120, metadata={"Date": None} if suffix in ("svg", "pdf") else None)
 
     if write is None:
         outfiles.write_atomic(path, writer=writer, binary=True)
@@ -328,14 +316,22 @@ def check_suffix(path: Path, allowed: tuple[str, ...], option: str) -> None:
                                suffixes=", ".join(allowed)))
 
 
+def draw(path: Path, make, finish, *, large: bool = False, texts: tuple[str | None, ...] = ()) -> None:
+    """A figure's life: ``make()`` builds it (returning the figure first) in ``figure_style``, ``finish(figure,
+    ...)`` writes it to ``path``, the figure is closed whatever happens, and ``confirm`` says what was written (in
+    the language of the messages, whatever the figure's labels fell back to)."""
+    plt = pyplot()
+    with figure_style(large=large, texts=texts):
+        figure, *rest = make()
+        try:
+            finish(figure, *rest)
+        finally:
+            plt.close(figure)
+    confirm(path)
+
+
 def save_figure(report: Report, path: Path, title: str | None = None, *, large: bool = False) -> None:
     """The panels through matplotlib, to ``path`` (its ending chooses PNG, SVG or PDF), whole or not at all."""
     check_suffix(path, FILE_FORMATS, "-o")
-    plt = pyplot()
-    with figure_style(large=large, texts=(title, *report.names)):
-        figure, _drawn = trace_figure(report, title, large=large)
-        try:
-            save(figure, path)
-        finally:
-            plt.close(figure)
-    confirm(path)  # in the language of the messages, whatever the figure's labels fell back to
+    draw(path, lambda: trace_figure(report, title, large=large), lambda figure, _drawn: save(figure, path),
+         large=large, texts=(title, *report.names))

@@ -139,9 +139,17 @@ def _state_before(report: Report, param: str, previous: dict | None, digits: int
             "plain": [(k, numfmt.sig(values[k], digits)) for k in recurrence.STATE]}
 
 
-def _category_root(seed: int | None) -> str:
+def _by_category(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int,
+                 seed: int | None):
+    """The questions (lms_questions'), each with its category's path where a new category starts (else None):
+    with several variants, each variant's questions in a category of their own, named by it."""
     base = _("Adadelta worksheet")
-    return f"$course$/top/{base}" + (f" (seed {seed})" if seed is not None else "")
+    root = f"$course$/top/{base}" + (f" (seed {seed})" if seed is not None else "")
+    current = None
+    for q in lms_questions(exercises, hide, digits, sig_digits):
+        path = f"{root}/{_category_name(variant_category(q['variant']))}" if len(exercises) > 1 else root
+        yield (path if path != current else None), q
+        current = path
 
 
 def to_moodle(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int,
@@ -152,18 +160,10 @@ def to_moodle(exercises: list[tuple[str, Report]], hide: list[str], digits: int,
     import xml.etree.ElementTree as ET
 
     quiz = ET.Element("quiz")
-    root = _category_root(seed)
-
-    def category(path: str) -> None:
-        question = ET.SubElement(quiz, "question", type="category")
-        ET.SubElement(ET.SubElement(question, "category"), "text").text = path
-
-    current = None
-    for q in lms_questions(exercises, hide, digits, sig_digits):
-        path = f"{root}/{_category_name(variant_category(q['variant']))}" if len(exercises) > 1 else root
-        if path != current:
-            category(path)
-            current = path
+    for path, q in _by_category(exercises, hide, digits, sig_digits, seed):
+        if path is not None:
+            category = ET.SubElement(quiz, "question", type="category")
+            ET.SubElement(ET.SubElement(category, "category"), "text").text = path
         question = ET.SubElement(quiz, "question", type="numerical")
         ET.SubElement(ET.SubElement(question, "name"), "text").text = q["name"]
         text = ET.SubElement(question, "questiontext", format="html")
@@ -203,14 +203,10 @@ def gift_escape(text: str) -> str:
 def to_gift(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int,
             seed: int | None = None) -> str:
     """Moodle GIFT: the same questions as to_moodle, ``::name::[html]text{#answer:tolerance####solution}``."""
-    root = _category_root(seed)
     lines = [f"// {title(answers=False)}", ""]
-    current = None
-    for q in lms_questions(exercises, hide, digits, sig_digits):
-        path = f"{root}/{_category_name(variant_category(q['variant']))}" if len(exercises) > 1 else root
-        if path != current:
+    for path, q in _by_category(exercises, hide, digits, sig_digits, seed):
+        if path is not None:
             lines += [f"$CATEGORY: {path}", ""]
-            current = path
         lines += [f"::{gift_escape(q['name'])}::[html]{gift_escape(q['text'])}"
                   f"{{#{q['answer']}:{q['tolerance']}####{gift_escape(q['solution'])}}}", ""]
     return "\n".join(lines)

@@ -29,8 +29,6 @@ class Resolved:
     def initial(self, size: int):
         """init() for ``size`` parameters, checking that any list has one value per parameter."""
         from adadelta_cli.maths.core import init
-
-        values = {}
         from adadelta_cli.maths.settings import CLI, check_width
 
         check_width({"lr": self.settings.lr, "weight_decay": self.settings.weight_decay}, size, CLI)
@@ -40,9 +38,7 @@ class Resolved:
                     '%(option)s has %(given)s values but the input has %(parameters)s parameters; give one value for '
                     'all, or one per parameter',
                     option=option, given=len(given), parameters=size))
-            values[option] = given
-        return init(values["--x0"], values["--eg2-init"], values["--edx2-init"], size=size,
-                    dtype=self.settings.dtype)
+        return init(self.x0, self.eg2_init, self.edx2_init, size=size, dtype=self.settings.dtype)
 
     def as_dict(self) -> dict:
         """Every setting in force, under its option's name (for JSON and titles)."""
@@ -123,13 +119,10 @@ def resolve(*, preset: Choice | None = None, rho: float | None = None, eps: floa
             raise SettingsError(_f(
                 '%(option)s is a running average of squares, which cannot be negative; got %(value)s',
                 option=option, value=given))
-    resolved = Resolved(Settings(**chosen), preset.value if preset else None,
-                        number_list(x0, x0_option) if x0 is not None else base.get("x0", [0.0]),
-                        number_list(eg2_init, eg2_option) if eg2_init is not None else base.get("eg2_init", [0.0]),
-                        number_list(edx2_init, edx2_option) if edx2_init is not None
-                        else base.get("edx2_init", [0.0]))
+    initial = [number_list(given, option) if given is not None else base.get(key, [0.0]) for given, option, key in
+               ((x0, x0_option, "x0"), (eg2_init, eg2_option, "eg2_init"), (edx2_init, edx2_option, "edx2_init"))]
+    resolved = Resolved(Settings(**chosen), preset.value if preset else None, *initial)
     if chosen["dtype"] == "float32":
-        for option, values in ((x0_option, resolved.x0), (eg2_option, resolved.eg2_init),
-                               (edx2_option, resolved.edx2_init)):
+        for option, values in zip(initial_options, initial):
             resolving.check_float32(option, values)
     return resolved

@@ -66,10 +66,7 @@ def terminal_chart(report: Report, width: int = 100, height: int = 30, *, color:
 
     Each series has a mark of its own (•, x, +, …), so they are told apart without colour; ``width`` is honoured
     whatever the terminal says (a chart for a file or a projector may be wider than the window)."""
-    import plotext as plt
-
-    plt.clear_figure()
-    plt.limit_size(False, False)
+    plt = _plotext()
     plt.subplots(2, 2)
     for i, (title, lines, log) in enumerate(_series(report)):
         plt.subplot(i // 2 + 1, i % 2 + 1)
@@ -92,10 +89,7 @@ def terminal_chart(report: Report, width: int = 100, height: int = 30, *, color:
 
 def terminal_curves(curves: dict, title: str, width: int = 100, height: int = 25, *, color: bool = True) -> str:
     """One panel: a curve per name against t, on a log scale where every value is positive; a mark per curve."""
-    import plotext as plt
-
-    plt.clear_figure()
-    plt.limit_size(False, False)
+    plt = _plotext()
     plt.title(title)
     positive = all((np.asarray(v) > 0).all() for v in curves.values())
     drawn = []
@@ -111,6 +105,15 @@ def terminal_curves(curves: dict, title: str, width: int = 100, height: int = 25
     plt.xlabel("t")
     plt.plotsize(width, height)
     return _built(plt, color=color)
+
+
+def _plotext():
+    """plotext with a clear figure, drawn at the size asked for whatever the terminal's."""
+    import plotext as plt
+
+    plt.clear_figure()
+    plt.limit_size(False, False)
+    return plt
 
 
 def _log_axis(plt, drawn: list[np.ndarray], rows: int) -> None:

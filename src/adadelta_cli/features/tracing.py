@@ -64,58 +64,14 @@ def trace_input(tokens: list[str], resolved: Resolved) -> tuple[render.Report, G
     return compute(gradients, resolved), gradients
 
 
-def format_report(report: render.Report, fmt: str, digits: int = 6, *, show_all: bool = False,
-                  explain: bool = False, latex_fragment: bool = False, eg2_given: bool = False) -> str:
-    """The whole output as text, for a file or a pipe (Markdown and LaTeX hold every step)."""
-    from adadelta_cli.formats import machine, writers
-
-    if fmt == "json":
-        return machine.json(render.records(report))
-    if fmt == "csv":
-        return machine.csv(render.records(report))
-    doc = render.document(report, digits, show_all=show_all, explain=explain, eg2_given=eg2_given,
-                          every_row=fmt != "table")
-    return writers.text(doc, fmt, digits, fragment=latex_fragment)
-
-
 def emit(report: render.Report, fmt: str, output_path: Path | None, digits: int = 6,
          *, show_all: bool = False, explain: bool = False, latex_fragment: bool = False) -> None:
-    if explain and fmt in ("csv", "json"):
-        from adadelta_cli.errors import SettingsError
+    """The whole output, to a file or standard output (Markdown and LaTeX hold every step)."""
+    from adadelta_cli.formats import writers
 
-        raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(format)s', format=fmt))
-    if fmt == "table" and output_path is None:
-        from adadelta_cli.formats import writers
-
-        doc = render.document(report, digits, show_all=show_all, explain=explain)
-        terminal.print_fitted(writers.table(doc, digits), terminal.stdout_console())
-        return
-    if fmt == "markdown":  # written as it is made: a long trace's table and arithmetic reach a pipe at once
-        from adadelta_cli.formats import writers
-
-        doc = render.document(report, digits, show_all=show_all, explain=explain, every_row=True)
-        outfiles.emit_stream(lambda out: writers.write_pieces(out, writers.markdown_pieces(doc, digits)), output_path)
-        return
-    if fmt == "latex":  # likewise
-        from adadelta_cli.formats import writers
-
-        doc = render.document(report, digits, show_all=show_all, explain=explain, every_row=True)
-        outfiles.emit_stream(lambda out: writers.write_pieces(out, writers.latex_pieces(doc, digits,
-                                                                                      fragment=latex_fragment)),
-                           output_path)
-        return
-    outfiles.emit(format_report(report, fmt, digits, show_all=show_all, explain=explain,
-                              latex_fragment=latex_fragment), output_path)
-
-
-def explanation_text(report: render.Report, digits: int, *, show_all: bool = False, eg2_given: bool = False) -> str:
-    """The legend, then each shown step's arithmetic, as plain text (for a file)."""
-    from adadelta_cli.formats import explain
-
-    parts = [_(explain.LEGEND)]
-    for heading, lines in explain.blocks(report, digits, show_all=show_all, eg2_given=eg2_given):
-        parts.append(lines[0] if heading is None else "\n".join([heading] + [f"  {line}" for line in lines]))
-    return "\n\n".join(parts) + "\n"
+    writers.write_report(fmt, output_path, digits, fragment=latex_fragment, records=lambda: render.records(report),
+                         document=lambda: render.document(report, digits, show_all=show_all, explain=explain,
+                                                          every_row=fmt != "table"))
 
 
 def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | None = None,
@@ -146,30 +102,20 @@ def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | 
 
 def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path | None, digits: int = 6,
               *, eg2_given: bool = False, latex_fragment: bool = False) -> None:
-    """A single step: its row, its arithmetic and, with --expect, the verdicts."""
-    from adadelta_cli.formats import machine, writers
+    """A single step: its row, its arithmetic and, with --expect, the verdicts (in JSON, under ``checks``; beside
+    CSV, which stays the trace's columns, on standard error; in a document for people, part of it)."""
+    from adadelta_cli.formats import writers
 
-    if fmt == "json":
-        data = render.records(report)
-        data.extra = {"checks": [v.as_dict() for v in verdicts]} if verdicts else None
-        outfiles.emit(machine.json(data), output_path)
-        return
-    if fmt in ("markdown", "latex"):  # a document for people: the marking of --expect is part of it
-        outfiles.emit(writers.text(step_document(report, verdicts, digits, eg2_given=eg2_given, explain=True), fmt,
-                                 digits, fragment=latex_fragment), output_path)
-        return
-    if fmt == "csv":
-        outfiles.emit(machine.csv(render.records(report)), output_path)
-        if verdicts:  # the CSV stays the trace's columns; the marking of --expect goes to standard error
-            sys.stderr.write(terminal.render_text(writers.rich_table(
-                render.verdict_table(verdicts, digits, title=_("Your values")), digits))
-                + checking_summary(verdicts) + "\n")
-        return
-    doc = step_document(report, verdicts, digits, eg2_given=eg2_given)
-    if output_path is not None:
-        outfiles.emit(writers.text(doc, "table", digits), output_path)
-        return
-    terminal.print_fitted(writers.table(doc, digits), _marking_console())
+    data = render.records(report)
+    if fmt == "json" and verdicts:
+        data.extra = {"checks": [v.as_dict() for v in verdicts]}
+    writers.write_report(fmt, output_path, digits, fragment=latex_fragment, records=lambda: data,
+                         document=lambda: step_document(report, verdicts, digits, eg2_given=eg2_given,
+                                                        explain=fmt in ("markdown", "latex")),
+                         console=_marking_console() if fmt == "table" else None)
+    if fmt == "csv" and verdicts:
+        table = writers.rich_table(render.verdict_table(verdicts, digits, title=_("Your values")), digits)
+        sys.stderr.write(terminal.render_text(table) + checking_summary(verdicts) + "\n")
 
 
 def step_document(report: render.Report, verdicts: list, digits: int, *, eg2_given: bool, explain: bool = False):
@@ -236,9 +182,7 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
                   export_html: Path | None = None, latex_fragment: bool = False) -> None:
     """adadelta trace: CSV, JSON and the (abridged) table are computed and written a block at a time, so a trace
     of millions of steps needs little memory; the other presentations are built whole."""
-    from adadelta_cli.formats import machine
     from adadelta_cli.formats.readers import open_stream
-    from adadelta_cli.formats.report import Records, Steps
 
     stream = open_stream(tokens)
     outfiles.check_outputs(output_path, export_svg, export_html, inputs=[stream.path])
@@ -255,108 +199,63 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
         emit(report, fmt, output_path, digits, show_all=show_all, explain=explain, latex_fragment=latex_fragment)
         export(report, digits, show_all=show_all, explain=explain, svg=export_svg, html=export_html)
         return
-    settings = resolved.settings
-    state = resolved.initial(len(stream.names))
-    notes = warnings_for(settings, state)  # said once the trace has gone through (an error says enough alone)
-    show_g_eff = settings.g_eff_differs
-    settings_doc = {**resolved.as_dict(), "input": stream.source}
-    kept: dict = {"head": [], "tail": None, "count": 0}
-
-    said: list[str] = []  # the non-finite note, once
-
-    def computed():
-        nonlocal state
-        t = 1
-        with terminal.Progress(stream.total_bytes, lambda: stream.done_bytes[0]) as progress:
-            for block in _pieces(stream.blocks()):
-                if settings.dtype == "float32":
-                    check_float32(block, stream.source, stream.names, t,
-                                  overflow_allowed=settings.nonfinite == "continue")
-                steps, state = core.advance(block, settings, state, first_step=t)
-                if settings.nonfinite == "continue" and not said:
-                    note = nonfinite_note(steps, stream.names, t)
-                    if note:
-                        notes.append(note)
-                        said.append(note)
-                yield steps, t
-                t += block.shape[0]
-                progress.update()
-        if t == 1:
-            from adadelta_cli.errors import InputError
-
-            raise InputError(_("holds no gradients"), source=stream.source)
-        note = one_row_note(t - 1, stream.names, stream.source)
-        if note:
-            notes.append(note)
-
-    def produce(out) -> None:  # out: a binary file; the text is UTF-8
-        if fmt == "table":
-            for steps, _t in computed():
-                _keep_ends(kept, steps)
-            return
-        columns = render.machine_columns(show_g_eff=show_g_eff)
-        blocks = (Steps(t, stream.names, [getattr(steps, c) for c in columns[2:]]) for steps, t in computed())
-        write = machine.write_csv if fmt == "csv" else machine.write_json
-        write(out, Records(columns, blocks, settings_doc), binary=True)
-
-    if fmt == "table":
-        produce(None)
-        emit(_ends_report(kept, stream.names, settings_doc, show_g_eff=show_g_eff), "table", output_path, digits)
-    elif output_path is not None:
-        outfiles.write_atomic(output_path, writer=produce, binary=True)
-    else:
-        sys.stdout.flush()
-        held = _Held(_binary_stdout())
-        produce(held)  # an error before HELD_BYTES of output leaves standard output untouched
-        held.release()
-        sys.stdout.flush()
+    notes = warnings_for(resolved.settings, resolved.initial(len(stream.names)))  # said once the trace has gone
+    # through (an error says enough alone)
+    _stream_trace(stream, resolved, fmt, output_path, digits, notes)
     for note in notes:
         messages.warn(note)
 
 
-HELD_BYTES = 8 << 20  # a trace's text up to this size reaches standard output only once the whole trace is good
+def _computed(stream, resolved: Resolved, notes: list[str]):
+    """The stream's steps a piece at a time, (Step, first t) each; the non-finite note (once) and the one-row note
+    added to ``notes``."""
+    settings, state, t = resolved.settings, resolved.initial(len(stream.names)), 1
+    said = False
+    with terminal.Progress(stream.total_bytes, lambda: stream.done_bytes[0]) as progress:
+        for block in _pieces(stream.blocks()):
+            if settings.dtype == "float32":
+                check_float32(block, stream.source, stream.names, t, overflow_allowed=settings.nonfinite == "continue")
+            steps, state = core.advance(block, settings, state, first_step=t)
+            note = nonfinite_note(steps, stream.names, t) if settings.nonfinite == "continue" and not said else None
+            if note:
+                notes.append(note)
+                said = True
+            yield steps, t
+            t += block.shape[0]
+            progress.update()
+    if t == 1:
+        from adadelta_cli.errors import InputError
+
+        raise InputError(_("holds no gradients"), source=stream.source)
+    note = one_row_note(t - 1, stream.names, stream.source)
+    if note:
+        notes.append(note)
 
 
-class _Held:
-    """Standard output that holds the first HELD_BYTES back: a trace that stops (an overflow at step 3, a bad line
-    in its input) writes nothing rather than half a document. Longer outputs stream from there on, in order."""
+def _stream_trace(stream, resolved: Resolved, fmt: str, output_path: Path | None, digits: int,
+                  notes: list[str]) -> None:
+    """CSV, JSON or the abridged table, computed a piece at a time; CSV and JSON on standard output held back
+    until HELD_CHARACTERS are made (an error before then leaves it untouched)."""
+    from adadelta_cli.formats import machine
+    from adadelta_cli.formats.report import Records, Steps
 
-    def __init__(self, out) -> None:
-        self.out, self.size = out, 0
-        self.parts: list[bytes] | None = []  # None once released
+    show_g_eff = resolved.settings.g_eff_differs
+    settings_doc = {**resolved.as_dict(), "input": stream.source}
+    if fmt == "table":
+        kept: dict = {"head": [], "tail": None, "count": 0}
+        for steps, _t in _computed(stream, resolved, notes):
+            _keep_ends(kept, steps)
+        emit(_ends_report(kept, stream.names, settings_doc, show_g_eff=show_g_eff), "table", output_path, digits)
+        return
+    columns = render.machine_columns(show_g_eff=show_g_eff)
 
-    def write(self, data: bytes) -> None:
-        if self.parts is None:
-            self.out.write(data)
-            return
-        self.parts.append(data)
-        self.size += len(data)
-        if self.size >= HELD_BYTES:
-            self.release()
+    def produce(out) -> None:  # out: a binary file; the text is UTF-8
+        blocks = (Steps(t, stream.names, [getattr(steps, c) for c in columns[2:]])
+                  for steps, t in _computed(stream, resolved, notes))
+        (machine.write_csv if fmt == "csv" else machine.write_json)(out, Records(columns, blocks, settings_doc),
+                                                                   binary=True)
 
-    def release(self) -> None:
-        parts, self.parts = self.parts or [], None
-        for part in parts:
-            self.out.write(part)
-
-
-class _TextSink:
-    """A binary file's write() over a text stream that is not UTF-8 (its own encoding and errors apply)."""
-
-    def __init__(self, stream) -> None:
-        self.stream = stream
-
-    def write(self, data: bytes) -> None:
-        self.stream.write(data.decode("utf-8"))
-
-
-def _binary_stdout():
-    """Standard output for bytes: its buffer where it writes UTF-8, else through its own encoding."""
-    stream = sys.stdout
-    buffer = getattr(stream, "buffer", None)
-    if buffer is not None and (getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8":
-        return buffer
-    return _TextSink(stream)
+    outfiles.emit_stream(produce, output_path, outfiles.HELD_CHARACTERS, binary=True)
 
 
 PIECE_VALUES = 1 << 15  # values (steps × parameters) computed and formatted at a time: bounds the memory of a block
@@ -409,6 +308,7 @@ def export(report: render.Report, digits: int, *, show_all: bool, explain: bool,
     from rich.cells import cell_len
     from rich.console import Console
 
+    from adadelta_cli.features.plotting import confirm
     from adadelta_cli.formats import writers
 
     table = writers.table(render.document(report, digits, show_all=show_all), digits)
@@ -435,12 +335,6 @@ def export(report: render.Report, digits: int, *, show_all: bool, explain: bool,
                                    code_format=HTML_PAGE)
         outfiles.write_atomic(html, page)
         confirm(html)
-
-
-def confirm(path: Path) -> None:
-    from adadelta_cli.features.plotting import confirm as said
-
-    said(path)
 
 
 # A monospaced font for Latin and Greek, then monospaced fonts with Chinese characters for the rest.

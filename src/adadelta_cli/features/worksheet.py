@@ -16,13 +16,11 @@ from adadelta_cli.marking.sheet import Meta, asked, columns, key_number, title
 from adadelta_cli.maths import recurrence
 
 HIDEABLE = recurrence.ORDER
-HEADINGS = {name: heading for name, (heading, _latex) in RENDER_HEADINGS.items()}  # E[g²]_t ...
 
 
 def formulas(settings, notation=None) -> list[str]:
     """The sheet's formulas, from the step description, for the mode its settings put the recurrence in."""
     from adadelta_cli.formats import writers
-    from adadelta_cli.maths import recurrence
 
     return writers.formula_lines(recurrence.Mode.of(settings), notation)
 
@@ -74,7 +72,6 @@ def document(report: Report, hide: list[str], *, answers: bool, digits: int, met
         Working,
         WriteIn,
     )
-    from adadelta_cli.maths import recurrence
 
     meta = meta or Meta()
     blocks: list[Block] = []
@@ -107,7 +104,6 @@ def document(report: Report, hide: list[str], *, answers: bool, digits: int, met
         for t, param, values in report.rows()]
     blocks += ["", Table(table_columns, body, ruled=True)]
     if meta.working_space and not answers:
-        several = len(report.names) > 1
         for t, param, values in report.rows():
             where = f" ({param})" if several else ""
             blocks.append(Working(Phrase(_("Working, step %(t)s%(where)s: %(g_t)s = %(g)s"), t=t, where=where,

@@ -50,7 +50,6 @@ def command(
     animate: AnimateOpt = None, title: TitleOpt = None, large_print: LargePrintOpt = False,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    from adadelta_cli.errors import SettingsError
     from adadelta_cli.features import optimizing
 
     check_digits(digits)
@@ -61,33 +60,22 @@ def command(
         from adadelta_cli.features.animation import check_animation
 
         check_animation(animate)
-    if format.value in ("csv", "json") and plot_path is None and animate is None:  # written as computed
-        _stream_records(function, resolved, x0, steps, with_, set_, format.value, output_path, digits)
-        return
-    if plot_path is None and animate is None:  # the tables for people, written as computed
-        func, start, chosen, hyper = optimizing.prepare(function, x0, steps, with_, set_)
-        recorded = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen,
-                    "others": {name: hyper[name] for name in chosen}}
-        runs = optimizing.table_runs(func, resolved, start, steps, chosen, hyper)  # each run's first block now
-        from adadelta_cli.formats import writers
-
-        if output_path is None or outfiles.is_stdout(output_path):
-            runs = {name: writers.watched(run) for name, run in runs.items()}  # a reader gone away ends it early
-        writers.write_report(format.value, output_path, digits, fragment=latex_fragment, document=lambda: (
-            optimizing.document(func, None, None, recorded, digits, show_all=show_all or format.value != "table",
-                                runs=runs, steps=steps)))
+    if plot_path is None and animate is None:  # written as computed
+        _stream(function, resolved, x0, steps, with_, set_, format.value, output_path, digits,
+                show_all=show_all, latex_fragment=latex_fragment)
         return
     func, start, adadelta, results, hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
-    if (plot_path is not None or animate is not None) and func.dimensions != 2:
+    if func.dimensions != 2:
+        from adadelta_cli.errors import SettingsError
+
         raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
-    chosen = list(results)
-    recorded = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen, "others": hyper}
+    recorded = optimizing.recorded(resolved, func, steps, hyper)
     from adadelta_cli.formats import writers
 
     writers.write_report(format.value, output_path, digits, fragment=latex_fragment,
-                        document=lambda: optimizing.document(func, adadelta, results, recorded, digits,
-                                                                     show_all=show_all or format.value != "table"),
-                        records=lambda: optimizing.data(func, adadelta, results, recorded))
+                         document=lambda: optimizing.document(func, adadelta, results, recorded, digits,
+                                                              show_all=show_all or format.value != "table"),
+                         records=lambda: optimizing.data(func, adadelta, results, recorded))
     if plot_path is not None:
         optimizing.contour_plot(func, adadelta, results, start, plot_path,
                                 lambda path, writer: outfiles.write_atomic(path, writer=writer, binary=True),
@@ -96,17 +84,25 @@ def command(
         optimizing.contour_animation(func, adadelta, results, start, animate, title=title, large=large_print)
 
 
-def _stream_records(function, resolved, x0, steps, with_, set_, fmt: str, output_path, digits: int) -> None:
-    """CSV or JSON written a block of steps at a time; a failure in the first block leaves every output untouched."""
+def _stream(function, resolved, x0, steps, with_, set_, fmt: str, output_path, digits: int, *, show_all: bool,
+            latex_fragment: bool) -> None:
+    """The report written a block of steps at a time (CSV and JSON) or each table's rows as they are read (the
+    tables for people); a failure in the first block leaves every output untouched."""
     import itertools
 
     from adadelta_cli.features import optimizing
     from adadelta_cli.formats import writers
 
     func, start, chosen, hyper = optimizing.prepare(function, x0, steps, with_, set_)
-    recorded = {**resolved.as_dict(), "function": func.text, "steps": steps, "with": chosen,
-                "others": {name: hyper[name] for name in chosen}}
-    blocks = optimizing.run_blocks(func, resolved, start, steps, chosen, hyper)
-    first = next(blocks)
-    writers.write_report(fmt, output_path, digits, held=True, records=lambda: optimizing.data(
-        func, None, None, recorded, blocks=itertools.chain([first], blocks)))
+    recorded = optimizing.recorded(resolved, func, steps, {name: hyper[name] for name in chosen})
+    if fmt in ("csv", "json"):
+        blocks = optimizing.run_blocks(func, resolved, start, steps, chosen, hyper)
+        first = next(blocks)
+        writers.write_report(fmt, output_path, digits, held=True, records=lambda: optimizing.data(
+            func, None, None, recorded, blocks=itertools.chain([first], blocks)))
+        return
+    runs = optimizing.table_runs(func, resolved, start, steps, chosen, hyper)  # each run's first block now
+    if output_path is None or outfiles.is_stdout(output_path):
+        runs = {name: writers.watched(run) for name, run in runs.items()}  # a reader gone away ends it early
+    writers.write_report(fmt, output_path, digits, fragment=latex_fragment, document=lambda: optimizing.document(
+        func, None, None, recorded, digits, show_all=show_all or fmt != "table", runs=runs, steps=steps))
