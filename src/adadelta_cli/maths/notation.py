@@ -86,7 +86,8 @@ _FAMILY = {"G": ("G", "G", "<mi>G</mi>"), "clr": ("lr", r"\mathit{lr}", "<mi>lr<
            "gbar": ("ḡ", r"\bar{g}", "<mover><mi>g</mi><mo>¯</mo></mover>"), "b": ("b", "b", "<mi>b</mi>"),
            "m": ("m", "m", "<mi>m</mi>"), "vmax": ("v̂", r"\hat{v}", "<mover><mi>v</mi><mo>^</mo></mover>"),
            "d": ("d", "d", "<mi>d</mi>"), "gn": ("g̃", r"\tilde{g}", "<mover><mi>g</mi><mo>~</mo></mover>")}
-_FAMILY_HYPERS = {"lr_decay": ("lr_decay", r"\mathit{lr\_decay}", "<mi>lr_decay</mi>"), "alpha": ("α", r"\alpha", "<mi>α</mi>"),
+_FAMILY_HYPERS = {"lr_decay": ("lr_decay", r"\mathit{lr\_decay}", "<mi>lr_decay</mi>"),
+                  "alpha": ("α", r"\alpha", "<mi>α</mi>"),
                   "momentum": ("μ", r"\mu", "<mi>μ</mi>"), "dampening": ("τ", r"\tau", "<mi>τ</mi>"),
                   "beta1": ("β₁", r"\beta_1", "<msub><mi>β</mi><mn>1</mn></msub>"),
                   "beta2": ("β₂", r"\beta_2", "<msub><mi>β</mi><mn>2</mn></msub>")}
@@ -138,7 +139,8 @@ NOTATIONS = {"unicode": UNICODE, "latex": LATEX, "mathml": MATHML}
 
 # --- Rendering --------------------------------------------------------------------------------------------------
 
-_PRECEDENCE = {Add: 1, Sub: 1, Neg: 2, Mul: 3, Div: 3, Sqrt: 5, Square: 4, Pow: 4, Max: 6, Sym: 6, Hyper: 6, Num: 6, Val: 6}
+_PRECEDENCE = {Add: 1, Sub: 1, Neg: 2, Mul: 3, Div: 3, Sqrt: 5, Square: 4, Pow: 4, Max: 6, Sym: 6, Hyper: 6, Num: 6,
+               Val: 6}
 _LEAVES = (Sym, Hyper, Num, Val)
 
 
