@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 
 from adadelta_cli.i18n import N_
@@ -120,10 +121,10 @@ class Quantity:
 
     name: str  # the CSV/JSON column: g_eff, eg2, eta, dx, edx2, x
     meaning: str  # what it is, in words (translated where shown)
-    formula: Callable[[Mode], Node]
+    formula: Callable[[Any], Node]  # of the mode: a Mode (Adadelta's), a frozenset of options (the family's)
     compute: Callable  # the quantity's function (formulas.compute_eg2, ...)
     partial: bool = False  # --explain shows the value of each top-level term before the result
-    only_when: Callable[[Mode], bool] | None = None  # shown only in these modes (g_eff)
+    only_when: Callable[[Any], bool] | None = None  # shown only in these modes (g_eff)
 
     def shown(self, mode: Mode) -> bool:
         return self.only_when is None or self.only_when(mode)
