@@ -98,7 +98,7 @@ class Optimizer:
             return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             values = family.step(OFFERED[self.name][0], self.hyper, self.state, self.t, g, x, family.ARRAYS)
-        return values["eta"], values["x"]
+            return values["eta"], values["x"]
 
 
 def run(name: str, hyper: dict[str, float], grads: np.ndarray, x0: np.ndarray) -> dict[str, np.ndarray]:
@@ -129,10 +129,11 @@ class Run:
             opt.t += grads.shape[0]
             return out
         x = self.x
-        for t, g in enumerate(grads):
-            eta, new = opt.step(g, x)
-            out["eta"][t], out["dx"][t], out["x"][t] = eta, new - x, new
-            x = new
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for t, g in enumerate(grads):
+                eta, new = opt.step(g, x)
+                out["eta"][t], out["dx"][t], out["x"][t] = eta, new - x, new
+                x = new
         self.x = x
         return out
 
