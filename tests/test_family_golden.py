@@ -457,3 +457,29 @@ def test_compare_follows_torch(name, case):
     for t, (row, rec) in enumerate(zip(out["x"], case["steps"]), start=1):
         for i, (a, b) in enumerate(zip(row, rec["x"])):
             assert rel64(float(a), b) <= REL64, f"{case['id']} step {t}, x[{i}]: {a!r} against torch's {b!r}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_mode_of_the_family_is_written_and_reads_only_what_is_known(name):
+    """Every combination of the options that change the formulas: each quantity is written in Unicode, LaTeX and
+    MathML, and reads only the step's inputs, the state at t − 1 and the quantities computed before it."""
+    import itertools
+
+    from adadelta_cli.maths import family, notation
+
+    description = family.DESCRIPTIONS[name]
+    switches = [k for k in ("maximize", "centered", "nesterov", "amsgrad") if k in description.settings]
+    modes = set()
+    for on in itertools.product((False, True), repeat=len(switches) + 2):
+        h = dict(zip(switches, on[2:]), weight_decay=0.1 * on[0])
+        if "momentum" in description.settings:
+            h["momentum"] = 0.5 * on[1]
+        modes.add(description.mode_of({**description.defaults, **h}))
+    for mode in modes:
+        known = {"g", "x_prev", "t", *(f"{s}_prev" for s in description.state)}
+        for q in family.quantities(description, mode):
+            assert set(q.inputs(mode)) <= known, (name, sorted(mode), q.name, q.inputs(mode))
+            known.add(q.name)
+            for n in (notation.UNICODE, notation.LATEX, notation.MATHML):
+                assert q.equation(mode, n).startswith(n.symbol(q.name))
+        assert {"x", "dx", "eta"} <= known

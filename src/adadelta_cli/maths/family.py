@@ -143,6 +143,8 @@ def mode_of(description: Description, h: dict) -> frozenset:
     """The options of settings ``h`` that change ``description``'s formulas."""
     on = {k for k in ("maximize", "centered", "nesterov", "amsgrad") if h.get(k)}
     on |= {k for k, v in (("wd", "weight_decay"), ("momentum", "momentum")) if h.get(v)}
+    if "momentum" not in on:
+        on.discard("nesterov")  # Nesterov's step needs momentum (torch refuses it without)
     return frozenset(on | ({"decoupled"} if description.name == "adamw" else set()))
 
 

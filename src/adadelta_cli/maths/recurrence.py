@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from adadelta_cli.i18n import N_
 from adadelta_cli.maths import formulas
