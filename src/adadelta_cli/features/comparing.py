@@ -113,16 +113,16 @@ class Run:
     def __init__(self, name: str, hyper: dict[str, float], x0: np.ndarray) -> None:
         self.opt = Optimizer(name, hyper)
         self.x = np.asarray(x0, dtype=np.float64).copy()
-        self.states: list[dict] = [{} for _ in range(self.x.size)]  # each parameter's own (Python floats)
 
     def block(self, grads: np.ndarray) -> dict[str, np.ndarray]:
         """eta, dx, x for the next ``grads`` (steps, parameters)."""
         out = {key: np.empty_like(grads) for key in ("eta", "dx", "x")}
-        first, opt = self.opt.t + 1, self.opt
+        opt = self.opt
         if grads.shape[1] <= SCALAR_PARAMETERS:  # each parameter's run on its own, in Python floats
+            opt.states = opt.states or [{} for _ in range(grads.shape[1])]
             for p, x_p in enumerate(self.x.tolist()):
                 for i, g in enumerate(grads[:, p].tolist()):
-                    eta, new = STEPS1[opt.name](self.states[p], opt.hyper, first + i, g, x_p)
+                    eta, new = STEPS1[opt.name](opt.states[p], opt.hyper, opt.t + 1 + i, g, x_p)
                     out["eta"][i, p], out["dx"][i, p], out["x"][i, p] = eta, new - x_p, new
                     x_p = new
                 self.x[p] = x_p
@@ -131,7 +131,7 @@ class Run:
         x = self.x
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for t, g in enumerate(grads):
-                eta, new = opt.step(g, x)
+                eta, new = self.opt.step(g, x)
                 out["eta"][t], out["dx"][t], out["x"][t] = eta, new - x, new
                 x = new
         self.x = x

@@ -4,7 +4,7 @@ settings with torch.optim's defaults and ranges. ``recurrence.run_step`` runs th
 
 Each computes as torch.optim computes it (CPU, single-tensor code): its multiply-adds (``addcmul_``,
 ``add_(alpha=)``) rounded once, in float64 with Python floats (``FLOATS``, one parameter) or numpy arrays
-(``ARRAYS``: the same doubles), in float32 with numpy arrays (``ARRAYS32``). A mode is the set of options that
+(``ARRAYS``: the same doubles), in float32 with numpy arrays (``ARRAYS32``, following torch's float32 kernels). A mode is the set of options that
 change the formulas: ``maximize``, ``wd`` (weight decay), ``centered``, ``momentum``, ``nesterov``, ``amsgrad``.
 
 η_t is the factor that multiplies g_t in the step: Adagrad lr_t/d_t, RMSprop lr/d_t, SGD lr; where the step goes
@@ -294,23 +294,12 @@ def step(description: Description, settings: dict, state: dict, t: int, g, x, op
     return values
 
 
-def run(description: Description, settings: dict, grads: np.ndarray, x0: np.ndarray,
-        dtype: str = "float64") -> dict[str, np.ndarray]:
-    """An open-loop run over given gradients (steps, parameters): eta, dx and x, shaped like them. Float64 one
-    parameter at a time in Python floats, float32 in numpy arrays."""
+def run(description: Description, settings: dict, grads: np.ndarray, x0: np.ndarray) -> dict[str, np.ndarray]:
+    """An open-loop run over given gradients (steps, parameters) in float64, one parameter at a time in Python
+    floats: eta, dx and x, shaped like the gradients."""
     out = {key: np.empty_like(grads) for key in ("eta", "dx", "x")}
-    if dtype == "float32":
-        state: dict = {}
-        x = np.asarray(x0, dtype=np.float32)
-        with np.errstate(all="ignore"):
-            for i, g in enumerate(np.asarray(grads, dtype=np.float32)):
-                values = step(description, settings, state, i + 1, g, x, ARRAYS32)
-                for key in out:
-                    out[key][i] = values[key]
-                x = values["x"]
-        return out
     for p, x in enumerate(np.asarray(x0, dtype=np.float64).tolist()):
-        state = {}
+        state: dict = {}
         for i, g in enumerate(grads[:, p].tolist()):
             values = step(description, settings, state, i + 1, g, x)
             out["eta"][i, p], out["dx"][i, p], out["x"][i, p] = values["eta"], values["dx"], values["x"]
