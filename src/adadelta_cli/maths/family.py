@@ -4,7 +4,8 @@ settings with torch.optim's defaults and ranges. ``recurrence.run_step`` runs th
 
 Each computes as torch.optim computes it (CPU, single-tensor code): its multiply-adds (``addcmul_``,
 ``add_(alpha=)``) rounded once, in float64 with Python floats (``FLOATS``, one parameter) or numpy arrays
-(``ARRAYS``: the same doubles), in float32 with numpy arrays (``ARRAYS32``, following torch's float32 kernels). A mode is the set of options that
+(``ARRAYS``: the same doubles), in float32 with numpy arrays (``ARRAYS32``, following torch's float32
+kernels). A mode is the set of options that
 change the formulas: ``maximize``, ``wd`` (weight decay), ``centered``, ``momentum``, ``nesterov``, ``amsgrad``.
 
 η_t is the factor that multiplies g_t in the step: Adagrad lr_t/d_t, RMSprop lr/d_t, SGD lr; where the step goes
