@@ -436,14 +436,14 @@ def test_compare_fits_the_terminal_in_panels_of_whole_optimizers():
 
     from adadelta_cli import terminal
     from adadelta_cli.cli.options import resolve
-    from adadelta_cli.features import comparing, others
+    from adadelta_cli.features import comparing
     from adadelta_cli.formats import writers
     from adadelta_cli.formats.readers import read_input
     from adadelta_cli.formats.writers import table_width
 
     gradients = read_input(["0.1", "0.2", "0.15"])
-    chosen = others.parse_with(None)
-    hyper = others.parse_sets(None, chosen)
+    chosen = comparing.parse_with(None)
+    hyper = comparing.parse_sets(None, chosen)
     resolved = resolve()
     results = comparing.compute(gradients.values, resolved, chosen, hyper)
     settings = {**resolved.as_dict(), "with": chosen, "others": {name: hyper[name] for name in chosen}}

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adadelta_cli.features import others
+from adadelta_cli.features import comparing
 from adadelta_cli.maths import expr
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -26,20 +26,20 @@ def test_other_optimizers_match_torch(path):
     d = json.loads(path.read_text())
     grads = np.array(d["grads"])
     x0 = np.broadcast_to(np.asarray(d["x0"], dtype=float), (grads.shape[1],))
-    got = others.run(d["optimizer"], {**others.DEFAULTS[d["optimizer"]], **d["set"]}, grads, x0)["x"]
+    got = comparing.run(d["optimizer"], {**comparing.DEFAULTS[d["optimizer"]], **d["set"]}, grads, x0)["x"]
     ref = np.array(d["x"])
     assert np.all(np.abs(got - ref) <= 1e-12 * np.maximum(np.abs(ref), 1e-300)), d["optimizer"]
 
 
 def test_golden_covers_every_optimizer_with_defaults_and_sets():
     names = {p.stem for p in OTHER}
-    for name in others.NAMES:
+    for name in comparing.NAMES:
         assert f"other_{name}_noisy_defaults" in names and f"other_{name}_noisy_set" in names
 
 
 def test_compare_json(run):
     d = doc(run("compare", "0.1", "0.2", "0", "--format", "json"))
-    assert d["settings"]["with"] == list(others.NAMES)
+    assert d["settings"]["with"] == list(comparing.NAMES)
     steps = d["steps"]
     assert {tuple(s) for s in steps} == {("t", "param", "optimizer", "g", "eta", "dx", "x")}
     by = {(s["t"], s["optimizer"]): s for s in steps}

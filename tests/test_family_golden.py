@@ -13,7 +13,8 @@ and end − (1 − w)·(end − self) otherwise, fused. Square roots are correct
 tolerances cover what that does to a run).
 
 It reproduces every float64 case to 1e-12 relative and every float32 case to 32 ulps, x and every state tensor;
-the options `adadelta compare` offers are then held against the same cases (features/others.py).
+the package's descriptions of the family (maths/family.py, run by the one loop recurrence.run_step) are then held
+against the same cases, every option, and `adadelta compare` (features/comparing.py) on the options it offers.
 """
 
 from __future__ import annotations
@@ -337,10 +338,90 @@ def test_the_reference_follows_torch_bit_for_bit_where_its_square_root_does(name
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# `adadelta compare` (features/others.py) on the cases that use only the options it offers
+# The package's descriptions (maths/family.py) on every case
+
+TORCH_STATE = {"sum": "G", "square_avg": "v", "grad_avg": "gbar", "momentum_buffer": "b", "exp_avg": "m",
+               "exp_avg_sq": "v", "max_exp_avg_sq": "vmax"}  # torch's name of each state tensor -> the description's
+
+
+def family_settings(settings: dict) -> dict:
+    """A case's settings under the description's names (betas -> beta1, beta2)."""
+    out = dict(settings)
+    if "betas" in out:
+        out["beta1"], out["beta2"] = out.pop("betas")
+    return out
+
+
+def family_rows(name: str, case: dict) -> list[dict]:
+    """The description's run of a case over whole vectors (numpy, float64 or float32): per step x and the state,
+    under torch's names, with every quantity's value (``values``)."""
+    from adadelta_cli.maths import family
+
+    description, settings = family.DESCRIPTIONS[name], family_settings(case["settings"])
+    dtype, ops = ((np.float64, family.ARRAYS) if case["dtype"] == "float64" else (np.float32, family.ARRAYS32))
+    state: dict = {}
+    x, rows = np.array(case["x0"], dtype=dtype), []
+    with np.errstate(all="ignore"):
+        for t, g in enumerate(case["grads"], start=1):
+            values = family.step(description, settings, state, t, np.array(g, dtype=dtype), x, ops)
+            x = values["x"]
+            row = {"x": [float(v) for v in x], "values": values}
+            if name != "sgd":
+                row["step"] = float(t)
+            for theirs, mine in TORCH_STATE.items():
+                if mine in state and theirs in case["steps"][t - 1]:
+                    row[theirs] = [float(v) for v in np.broadcast_to(state[mine], x.shape)]
+            rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize(("name", "case"), CASES, ids=[c["id"] for _, c in CASES])
+def test_the_family_follows_torch(name, case):
+    """x and every state tensor of every case, every option, as torch computes them: float64 to 1e-12 relative,
+    float32 to 32 ulps."""
+    rows = family_rows(name, case)
+    far, where = worst(name, case, [{k: v for k, v in row.items() if k != "values"} for row in rows])
+    assert far <= (REL64 if case["dtype"] == "float64" else ULPS32), where
+
+
+@pytest.mark.parametrize(("name", "case"), [(n, c) for n, c in CASES if c["dtype"] == "float64"],
+                         ids=[c["id"] for _, c in CASES if c["dtype"] == "float64"])
+def test_the_family_in_python_floats_gives_numpys_doubles_and_its_formulas_values(name, case):
+    """One parameter at a time in Python floats (family.run) gives the very doubles of the numpy arrays; and each
+    quantity's formula tree, evaluated in plain floats from the step's values, gives the value computed (within
+    a few ulps: the engine rounds multiply-adds once)."""
+    from adadelta_cli.maths import family, tree
+
+    description, settings = family.DESCRIPTIONS[name], family_settings(case["settings"])
+    rows = family_rows(name, case)
+    grads = np.array(case["grads"], dtype=np.float64)
+    floats = family.run(description, settings, grads, np.array(case["x0"]))
+    for key in ("eta", "dx", "x"):
+        arrays = [np.broadcast_to(row["values"][key], np.shape(row["x"])) for row in rows]
+        assert np.array_equal(floats[key], np.array(arrays), equal_nan=True), key
+    h, mode = family.resolve(description, settings)
+    checked = 0
+    for t, row in enumerate(rows, start=1):
+        values = {**h, "wd": h["weight_decay"], **row["values"]}
+        for q in family.quantities(description, mode):
+            if name == "sgd" and q.name == "b" and t == 1:
+                continue  # b₁ = g₁: torch's first buffer is the gradient itself
+            if q.name == "eta" and not np.isfinite(values["eta"]).all():
+                continue
+            for i in range(len(case["x0"])):
+                one = {k: (float(np.broadcast_to(v, np.shape(row["x"]))[i]) if isinstance(v, np.ndarray) else v)
+                       for k, v in values.items()}
+                got, want = tree.evaluate(q.formula(mode), one), one[q.name]
+                assert abs(got - want) <= 1e-9 * max(abs(want), 1e-300) + 1e-300, (case["id"], t, q.name, got, want)
+                checked += 1
+    assert checked > 0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# `adadelta compare` (features/comparing.py) on the cases that use only the options it offers
 
 def compare_options(name: str, settings: dict) -> tuple[str, dict] | None:
-    """The others.py optimizer and hyperparameters of a case, or None where the case sets an option compare does
+    """compare's optimizer and hyperparameters of a case, or None where the case sets an option compare does
     not offer."""
     h = {**DEFAULTS[name], **settings}
     beyond = {"adagrad": ("weight_decay", "maximize"), "rmsprop": ("weight_decay", "momentum", "centered", "maximize"),
@@ -369,10 +450,36 @@ def test_compare_has_cases_of_each_of_its_optimizers():
 
 @pytest.mark.parametrize(("name", "case"), COMPARED, ids=[c["id"] for _, c in COMPARED])
 def test_compare_follows_torch(name, case):
-    from adadelta_cli.features import others
+    from adadelta_cli.features import comparing
 
     which, hyper = compare_options(name, case["settings"])
-    out = others.run(which, hyper, np.array(case["grads"], dtype=np.float64), np.array(case["x0"]))
+    out = comparing.run(which, hyper, np.array(case["grads"], dtype=np.float64), np.array(case["x0"]))
     for t, (row, rec) in enumerate(zip(out["x"], case["steps"]), start=1):
         for i, (a, b) in enumerate(zip(row, rec["x"])):
             assert rel64(float(a), b) <= REL64, f"{case['id']} step {t}, x[{i}]: {a!r} against torch's {b!r}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_mode_of_the_family_is_written_and_reads_only_what_is_known(name):
+    """Every combination of the options that change the formulas: each quantity is written in Unicode, LaTeX and
+    MathML, and reads only the step's inputs, the state at t − 1 and the quantities computed before it."""
+    import itertools
+
+    from adadelta_cli.maths import family, notation
+
+    description = family.DESCRIPTIONS[name]
+    switches = [k for k in ("maximize", "centered", "nesterov", "amsgrad") if k in description.settings]
+    modes = set()
+    for on in itertools.product((False, True), repeat=len(switches) + 2):
+        h = dict(zip(switches, on[2:]), weight_decay=0.1 * on[0])
+        if "momentum" in description.settings:
+            h["momentum"] = 0.5 * on[1]
+        modes.add(description.mode_of({**description.defaults, **h}))
+    for mode in modes:
+        known = {"g", "x_prev", "t", *(f"{s}_prev" for s in description.state)}
+        for q in family.quantities(description, mode):
+            assert set(q.inputs(mode)) <= known, (name, sorted(mode), q.name, q.inputs(mode))
+            known.add(q.name)
+            for n in (notation.UNICODE, notation.LATEX, notation.MATHML):
+                assert q.equation(mode, n).startswith(n.symbol(q.name))
+        assert {"x", "dx", "eta"} <= known

@@ -613,13 +613,13 @@ def test_a_name_cannot_close_the_markdown_code_block(run, tmp_path):
 def test_optimize_streams_the_same_bytes(monkeypatch):
     """Written a slice at a time (slices of 7 records here), the CSV and JSON are those of the whole run."""
     from adadelta_cli.cli.options import resolve
-    from adadelta_cli.features import optimizing
+    from adadelta_cli.features import comparing, optimizing
     from adadelta_cli.formats import jsonout, machine
     from adadelta_cli.maths import expr
 
     function = expr.parse("rosenbrock")
     adadelta = optimizing.run_adadelta(function, resolve(), 20)
-    results = {"adam": optimizing.run_other("adam", dict(optimizing.others.DEFAULTS["adam"]), function,
+    results = {"adam": optimizing.run_other("adam", dict(comparing.DEFAULTS["adam"]), function,
                                             __import__("numpy").array([0.0, 0.0]), 20)}
     whole_json = jsonout.document({"a": 1},
                                   steps=list(optimizing.records(function, adadelta, results, with_optimizer=True)))
@@ -991,25 +991,26 @@ def test_a_300000_step_table_for_people_into_a_closed_pipe_ends_early(tmp_path, 
 def test_other_optimizers_in_python_floats_are_numpys_doubles():
     import numpy as np
 
-    from adadelta_cli.features import others
+    from adadelta_cli.features import comparing
 
     rng = np.random.default_rng(3)
     for scale in (1e-300, 1e-3, 1.0, 1e150):
         grads = rng.normal(size=(300, 3)) * scale
         grads[::5, 1] = 0.0
-        for name in others.NAMES:
+        for name in comparing.NAMES:
             for change in ({}, {"eps": 0.0}, {"lr": 1e300}, {"lr_decay": 0.5}, {"dampening": 0.3}):
-                hyper = {**others.DEFAULTS[name], **{k: v for k, v in change.items() if k in others.DEFAULTS[name]}}
+                offered = comparing.DEFAULTS[name]
+                hyper = {**offered, **{k: v for k, v in change.items() if k in offered}}
                 x0 = np.array([0.5, -2.0, 1e-300])
-                scalar = others.run(name, hyper, grads, x0)
-                stepped = others.Optimizer(name, hyper)
+                scalar = comparing.run(name, hyper, grads, x0)
+                stepped = comparing.Optimizer(name, hyper)
                 x, xs = x0, []
                 for g in grads:
                     _eta, x = stepped.step(g, x)
                     xs.append(x)
                 with pytest.MonkeyPatch.context() as patch:
-                    patch.setattr(others, "SCALAR_PARAMETERS", 0)
-                    vector = others.run(name, hyper, grads, x0)
+                    patch.setattr(comparing, "SCALAR_PARAMETERS", 0)
+                    vector = comparing.run(name, hyper, grads, x0)
                 for key in ("eta", "dx", "x"):
                     assert np.array_equal(scalar[key], vector[key], equal_nan=True), (name, change, key)
                 assert np.array_equal(np.array(xs), vector["x"], equal_nan=True), (name, change)
@@ -1090,12 +1091,12 @@ def test_compare_in_blocks_is_compare_whole(monkeypatch):
     import numpy as np
 
     from adadelta_cli.cli.options import resolve
-    from adadelta_cli.features import comparing, others
+    from adadelta_cli.features import comparing
     from adadelta_cli.formats import machine
 
     grads = np.random.default_rng(5).normal(size=(1000, 2)) * 0.1
-    chosen = list(others.NAMES)
-    hyper = others.parse_sets(["adagrad.lr_decay=0.01"], chosen)
+    chosen = list(comparing.NAMES)
+    hyper = comparing.parse_sets(["adagrad.lr_decay=0.01"], chosen)
     whole = comparing.records(grads, ["a", "b"], comparing.compute(grads, resolve(), chosen, hyper), {})
     blocks = comparing.records(grads, ["a", "b"], None, {},
                                blocks=comparing.compute_blocks(grads, resolve(), chosen, hyper, size=77))
@@ -1129,9 +1130,9 @@ def test_a_late_failure_of_a_streamed_compare_leaves_standard_output_empty(tmp_p
 # The tables for people of compare and optimize: rows made as they are read (report.Rows), the same bytes.
 
 def _hyper(chosen):
-    from adadelta_cli.features import others
+    from adadelta_cli.features import comparing
 
-    return others.parse_sets(["adagrad.lr_decay=0.01"], chosen)
+    return comparing.parse_sets(["adagrad.lr_decay=0.01"], chosen)
 
 
 def _compare_docs(steps, params, *, show_all, size=77, zeros=True):
@@ -1141,7 +1142,7 @@ def _compare_docs(steps, params, *, show_all, size=77, zeros=True):
     import numpy as np
 
     from adadelta_cli.cli.options import resolve
-    from adadelta_cli.features import comparing, others
+    from adadelta_cli.features import comparing
     from adadelta_cli.formats import writers
 
     rng = np.random.default_rng(steps + params)
@@ -1149,7 +1150,7 @@ def _compare_docs(steps, params, *, show_all, size=77, zeros=True):
     if zeros:
         grads[::7, 0] = 0.0  # η undefined: a "—" cell
     names = ["w", "权重", "b"][:params]
-    chosen = list(others.NAMES)
+    chosen = list(comparing.NAMES)
     hyper = _hyper(chosen)
     settings = {**resolve().as_dict(), "input": "g.csv", "with": chosen, "others": hyper}
     made = {"blocks": 0}

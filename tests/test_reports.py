@@ -203,7 +203,7 @@ def test_every_piece_fits_an_80_column_terminal(args):
 
     from adadelta_cli import terminal
     from adadelta_cli.cli.options import resolve
-    from adadelta_cli.features import comparing, diffing, others
+    from adadelta_cli.features import comparing, diffing
     from adadelta_cli.formats import readers
     from adadelta_cli.marking import gradebook as book
     from adadelta_cli.marking.sheet import read_worksheet
@@ -226,8 +226,8 @@ def test_every_piece_fits_an_80_column_terminal(args):
         doc = book.document(marked)
     else:
         g = readers.read_input([args[1]])
-        chosen = others.parse_with(None)
-        hyper = others.parse_sets(None, chosen)
+        chosen = comparing.parse_with(None)
+        hyper = comparing.parse_sets(None, chosen)
         results = comparing.compute(g.values, resolve(), chosen, hyper)
         doc = comparing.document(g.values, g.names, results, {**resolve().as_dict(), "others": hyper}, 6)
     buffer = io.StringIO()

@@ -11,10 +11,12 @@ from adadelta_cli.maths.tree import (
     Add,
     Div,
     Hyper,
+    Max,
     Mul,
     Neg,
     Node,
     Num,
+    Pow,
     Sqrt,
     Square,
     Sub,
@@ -47,6 +49,8 @@ class Notation:
     symbol_before_square: str = "{0}"  # LaTeX braces a subscripted symbol before ^2
     brace_index: str = "{0}"  # a many-character index (t-1), as written in ``{i}``
     label: str = "  {0}"  # words after a formula, such as (given)
+    power: str = "{0}^{1}"  # {0} base, {1} exponent
+    maximum: str = "max({0}, {1})"
 
     def index(self, t: int | str, *, prev: bool) -> str:
         if isinstance(t, int):
@@ -76,20 +80,41 @@ class _MathML(Notation):
         return self.times_ten.format(mantissa, exponent)
 
 
+# The family's symbols (maths/family.py), as (Unicode, LaTeX, MathML) bases, each with the step as subscript; the
+# step count t itself; their hyperparameters.
+_FAMILY = {"G": ("G", "G", "<mi>G</mi>"), "clr": ("lr", r"\mathit{lr}", "<mi>lr</mi>"), "v": ("v", "v", "<mi>v</mi>"),
+           "gbar": ("ḡ", r"\bar{g}", "<mover><mi>g</mi><mo>¯</mo></mover>"), "b": ("b", "b", "<mi>b</mi>"),
+           "m": ("m", "m", "<mi>m</mi>"), "vmax": ("v̂", r"\hat{v}", "<mover><mi>v</mi><mo>^</mo></mover>"),
+           "d": ("d", "d", "<mi>d</mi>"), "gn": ("g̃", r"\tilde{g}", "<mover><mi>g</mi><mo>~</mo></mover>")}
+_FAMILY_HYPERS = {"lr_decay": ("lr_decay", r"\mathit{lr\_decay}", "<mi>lr_decay</mi>"),
+                  "alpha": ("α", r"\alpha", "<mi>α</mi>"),
+                  "momentum": ("μ", r"\mu", "<mi>μ</mi>"), "dampening": ("τ", r"\tau", "<mi>τ</mi>"),
+                  "beta1": ("β₁", r"\beta_1", "<msub><mi>β</mi><mn>1</mn></msub>"),
+                  "beta2": ("β₂", r"\beta_2", "<msub><mi>β</mi><mn>2</mn></msub>")}
+
+
+def _family(which: int, template: str) -> dict:
+    return {"t": "{i}", **{name: template.format(spellings[which]) for name, spellings in _FAMILY.items()}}
+
+
+def _family_hypers(which: int) -> dict:
+    return {name: spellings[which] for name, spellings in _FAMILY_HYPERS.items()}
+
+
 UNICODE = Notation(
     symbols={"g": "g_{i}", "g_eff": "g_eff,{i}", "eg2": "E[g²]_{i}", "eta": "η_{i}", "dx": "Δx_{i}",
-             "edx2": "E[Δx²]_{i}", "x": "x_{i}"},
-    hypers={"rho": "ρ", "eps": "ε", "lr": "lr", "wd": "wd"},
+             "edx2": "E[Δx²]_{i}", "x": "x_{i}", **_family(0, "{}_{{i}}")},
+    hypers={"rho": "ρ", "eps": "ε", "lr": "lr", "wd": "wd", **_family_hypers(0)},
     dot="·", minus="-", plus=" + ", less=" - ", equals=" = ", sqrt="√({0})", frac="{0} / {1}", square="{0}²",
     paren="({0})", times_ten="{0}e{1}", brace_index="{{{0}}}")
 
 LATEX = Notation(
     symbols={"g": "g_{{i}}", "g_eff": r"g^{\mathrm{eff}}_{{i}}", "eg2": "E[g^2]_{{i}}", "eta": r"\eta_{{i}}",
-             "dx": r"\Delta x_{{i}}", "edx2": r"E[\Delta x^2]_{{i}}", "x": "x_{{i}}"},
-    hypers={"rho": r"\rho", "eps": r"\varepsilon", "lr": r"\mathit{lr}", "wd": r"\mathit{wd}"},
+             "dx": r"\Delta x_{{i}}", "edx2": r"E[\Delta x^2]_{{i}}", "x": "x_{{i}}", **_family(1, "{}_{{{{i}}}}")},
+    hypers={"rho": r"\rho", "eps": r"\varepsilon", "lr": r"\mathit{lr}", "wd": r"\mathit{wd}", **_family_hypers(1)},
     dot=r" \cdot ", minus="-", plus=" + ", less=" - ", equals=" = ", sqrt=r"\sqrt{{{0}}}",
     frac=r"\frac{{{0}}}{{{1}}}", square="{0}^2", paren=r"\left({0}\right)", times_ten=r"{0} \times 10^{{{1}}}",
-    symbol_before_square="{{{0}}}")
+    symbol_before_square="{{{0}}}", power="{0}^{{{1}}}", maximum=r"\max\left({0}, {1}\right)")
 
 _DELTA = '<mi mathvariant="normal">Δ</mi>'
 _OPEN = '<mo stretchy="false">'  # brackets keep their size: stretched, they grow to the height of a whole line
@@ -100,20 +125,22 @@ MATHML = _MathML(
              "eta": "<msub><mi>η</mi>{i}</msub>", "dx": f"<msub><mrow>{_DELTA}<mi>x</mi></mrow>{{i}}</msub>",
              "edx2": f"<msub><mrow><mi>E</mi>{_OPEN}[</mo>{_DELTA}<msup><mi>x</mi><mn>2</mn></msup>{_OPEN}]</mo></mrow>"
                      "{i}</msub>",
-             "x": "<msub><mi>x</mi>{i}</msub>"},
-    hypers={"rho": "<mi>ρ</mi>", "eps": "<mi>ε</mi>", "lr": "<mi>lr</mi>", "wd": "<mi>wd</mi>"},
+             "x": "<msub><mi>x</mi>{i}</msub>", **_family(2, "<msub>{}{{i}}</msub>")},
+    hypers={"rho": "<mi>ρ</mi>", "eps": "<mi>ε</mi>", "lr": "<mi>lr</mi>", "wd": "<mi>wd</mi>", **_family_hypers(2)},
     dot="<mo>·</mo>", minus="<mo>−</mo>", plus="<mo>+</mo>", less="<mo>−</mo>", equals="<mo>=</mo>",
     sqrt="<msqrt>{0}</msqrt>", frac="<mfrac><mrow>{0}</mrow><mrow>{1}</mrow></mfrac>",
     square="<msup><mrow>{0}</mrow><mn>2</mn></msup>", paren=f"{_OPEN}(</mo>{{0}}{_OPEN})</mo>",
     times_ten="<mn>{0}</mn><mo>×</mo><msup><mn>10</mn><mn>{1}</mn></msup>",
-    label='<mspace width="1em"/><mtext>{0}</mtext>')
+    label='<mspace width="1em"/><mtext>{0}</mtext>', power="<msup><mrow>{0}</mrow><mrow>{1}</mrow></msup>",
+    maximum="<mi>max</mi><mo>(</mo>{0}<mo>,</mo>{1}<mo>)</mo>")
 
 NOTATIONS = {"unicode": UNICODE, "latex": LATEX, "mathml": MATHML}
 
 
 # --- Rendering --------------------------------------------------------------------------------------------------
 
-_PRECEDENCE = {Add: 1, Sub: 1, Neg: 2, Mul: 3, Div: 3, Sqrt: 5, Square: 4, Sym: 6, Hyper: 6, Num: 6, Val: 6}
+_PRECEDENCE = {Add: 1, Sub: 1, Neg: 2, Mul: 3, Div: 3, Sqrt: 5, Square: 4, Pow: 4, Max: 6, Sym: 6, Hyper: 6, Num: 6,
+               Val: 6}
 _LEAVES = (Sym, Hyper, Num, Val)
 
 
@@ -181,6 +208,10 @@ def _render(node: Node, n: Notation, t, values, digits, parent) -> str:
             # -η·g: the minus belongs to the first factor; the rest keeps its brackets.
             return f"{n.minus}{_render(inner, n, t, values, digits, node)}"
         return f"{n.minus}{sub(inner, factor=True)}"
+    if isinstance(node, Pow):
+        return n.power.format(sub(node.a, factor=True), _render(node.b, n, t, values, digits, node))
+    if isinstance(node, Max):
+        return n.maximum.format(*(_render(c, n, t, values, digits, node) for c in (node.a, node.b)))
     if isinstance(node, Sqrt):
         return n.sqrt.format(_render(node.a, n, t, values, digits, node))
     if isinstance(node, Square):

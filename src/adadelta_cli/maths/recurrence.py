@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from adadelta_cli.i18n import N_
 from adadelta_cli.maths import formulas
@@ -120,10 +121,10 @@ class Quantity:
 
     name: str  # the CSV/JSON column: g_eff, eg2, eta, dx, edx2, x
     meaning: str  # what it is, in words (translated where shown)
-    formula: Callable[[Mode], Node]
+    formula: Callable[[Any], Node]  # of the mode: a Mode (Adadelta's), a frozenset of options (the family's)
     compute: Callable  # the quantity's function (formulas.compute_eg2, ...)
     partial: bool = False  # --explain shows the value of each top-level term before the result
-    only_when: Callable[[Mode], bool] | None = None  # shown only in these modes (g_eff)
+    only_when: Callable[[Any], bool] | None = None  # shown only in these modes (g_eff)
 
     def shown(self, mode: Mode) -> bool:
         return self.only_when is None or self.only_when(mode)
@@ -160,28 +161,50 @@ def quantities(mode: Mode) -> list[Quantity]:
     return [q for q in QUANTITIES if q.shown(mode)]
 
 
+@dataclass(frozen=True, eq=False)
+class Description:
+    """An optimizer as the engine runs it: its quantities in order, the state a step carries to the next (each with
+    its value before the first step: a number, or the name of the setting that gives it), its settings (torch's
+    default and range of each: lowest, highest, whether the highest is allowed) and the mode its settings make.
+    Adadelta's is ``ADADELTA``; its family's are in ``family``."""
+
+    name: str
+    quantities: tuple[Quantity, ...]
+    state: dict
+    settings: dict
+    mode_of: Callable
+
+    @property
+    def defaults(self) -> dict:
+        return {name: spec[0] for name, spec in self.settings.items()}
+
+
+ADADELTA = Description("adadelta", QUANTITIES, dict.fromkeys(STATE[:2], 0.0), {}, Mode.of)
+
+
 @functools.cache
-def plan(mode: Mode) -> tuple[tuple[str, Callable, tuple[str, ...]], ...]:
+def plan(mode, description: Description = ADADELTA) -> tuple[tuple[str, Callable, tuple[str, ...]], ...]:
     """The step of ``mode`` as the engine runs it: (name, compute, inputs) for each quantity, in order.
 
     >>> [(name, inputs) for name, _compute, inputs in plan(Mode(rate_eg2="previous"))]  # doctest: +NORMALIZE_WHITESPACE
     [('eg2', ('eg2_prev', 'g')), ('eta', ('edx2_prev', 'eg2_prev')), ('dx', ('eta', 'g')),
      ('edx2', ('edx2_prev', 'dx')), ('x', ('x_prev', 'dx'))]
     """
-    return tuple((q.name, q.compute, q.inputs(mode)) for q in quantities(mode))
+    return tuple((q.name, q.compute, q.inputs(mode)) for q in description.quantities if q.shown(mode))
 
 
-def run_step(values: dict, settings, ops, mode: Mode | None = None, out: dict | None = None,
-             given: dict | None = None) -> dict:
-    """One step as a loop over the description: ``values`` holds the step's inputs (``g``, ``eg2_prev``,
-    ``edx2_prev``, ``x_prev``); each quantity of the mode is computed by its record's function from its inputs
-    and added to it. ``ops``: the arithmetic (``arith``); ``out``: an array to write each quantity into;
-    ``given``: quantities taken as given instead of computed (E[g²]_t of step --eg2)."""
-    for name, compute, inputs in plan(mode or Mode.of(settings)):
+def run_step(values: dict, settings, ops, mode=None, out: dict | None = None, given: dict | None = None, *,
+             description: Description = ADADELTA) -> dict:
+    """One step as a loop over the description (every optimizer's step is this loop): ``values`` holds the step's
+    inputs (Adadelta's ``g``, ``eg2_prev``, ``edx2_prev``, ``x_prev``); each quantity of the mode is computed by its
+    record's function from its inputs and added to it. ``ops``: the arithmetic (``arith``, or ``family``'s);
+    ``out``: an array to write each quantity into; ``given``: quantities taken as given instead of computed (E[g²]_t
+    of step --eg2)."""
+    for name, compute, inputs in plan(description.mode_of(settings) if mode is None else mode, description):
         if given is not None and name in given:
             values[name] = given[name]
             continue
-        values[name] = compute(*(values[k] for k in inputs), settings=settings, ops=ops,
+        values[name] = compute(*[values[k] for k in inputs], settings=settings, ops=ops,
                                out=None if out is None else out.get(name))
     return values
 

@@ -32,7 +32,7 @@ class Node:
 class Sym(Node):
     """A quantity of the recurrence at step t (``prev``: at t − 1)."""
 
-    name: str  # g, g_eff, eg2, eta, dx, edx2, x
+    name: str  # g, g_eff, eg2, eta, dx, edx2, x (and the family's: maths/family.py)
     prev: bool = False
 
 
@@ -80,6 +80,22 @@ class Div(Node):
 
 
 @dataclass(frozen=True, eq=False)
+class Pow(Node):
+    """a to the power b (β₁ to the step count t, in Adam's bias correction)."""
+
+    a: Node
+    b: Node
+
+
+@dataclass(frozen=True, eq=False)
+class Max(Node):
+    """The larger of a and b (AMSGrad's running maximum)."""
+
+    a: Node
+    b: Node
+
+
+@dataclass(frozen=True, eq=False)
 class Neg(Node):
     a: Node
 
@@ -104,7 +120,7 @@ def leaves(node: Node):
 
 
 def children(node: Node) -> tuple[Node, ...]:
-    if isinstance(node, (Add, Sub, Mul, Div)):
+    if isinstance(node, (Add, Sub, Mul, Div, Pow, Max)):
         return (node.a, node.b)
     if isinstance(node, (Neg, Sqrt, Square)):
         return (node.a,)
@@ -172,6 +188,10 @@ def compiled(node: Node, rounding: Callable[[float], float] | None = None) -> Ca
             return f"({sub(n.a)} * {sub(n.b)})"
         if isinstance(n, Div):
             return f"_div({sub(n.a)}, {sub(n.b)})"
+        if isinstance(n, Pow):
+            return f"({sub(n.a)} ** {sub(n.b)})"
+        if isinstance(n, Max):
+            return f"max({sub(n.a)}, {sub(n.b)})"
         if isinstance(n, Neg):
             return f"(-{sub(n.a)})"
         if isinstance(n, Sqrt):

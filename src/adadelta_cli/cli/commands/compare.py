@@ -32,14 +32,14 @@ def command(
     show_all: ShowAll = False,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    from adadelta_cli.features import comparing, others
+    from adadelta_cli.features import comparing
     from adadelta_cli.formats.readers import read_input
 
     check_digits(digits)
     check_fragment(format.value, fragment=latex_fragment)
     resolved = settings.resolve()
-    chosen = others.parse_with(with_)
-    hyper = others.parse_sets(set_, chosen)
+    chosen = comparing.parse_with(with_)
+    hyper = comparing.parse_sets(set_, chosen)
     gradients = read_input(inputs or [])
     if output_path is not None:
         outfiles.check_target(output_path, [gradients.path])

@@ -1,0 +1,308 @@
+"""Adadelta's family, each optimizer a description of the same kind as Adadelta's (``recurrence.Description``): its
+state, its quantities in order (each with its formula tree per mode and the function that computes it) and its
+settings with torch.optim's defaults and ranges. ``recurrence.run_step`` runs them all, Adadelta too.
+
+Each computes as torch.optim computes it (CPU, single-tensor code): its multiply-adds (``addcmul_``,
+``add_(alpha=)``) rounded once, in float64 with Python floats (``FLOATS``, one parameter) or numpy arrays
+(``ARRAYS``: the same doubles), in float32 with numpy arrays (``ARRAYS32``, following torch's float32
+kernels). A mode is the set of options that
+change the formulas: ``maximize``, ``wd`` (weight decay), ``centered``, ``momentum``, ``nesterov``, ``amsgrad``.
+
+η_t is the factor that multiplies g_t in the step: Adagrad lr_t/d_t, RMSprop lr/d_t, SGD lr; where the step goes
+along an average instead of g_t (momentum, Adam), η_t = −Δx_t/g_t (undefined where g_t = 0).
+
+>>> for q in quantities(ADAM, mode_of(ADAM, ADAM.defaults)):
+...     print(q.equation(mode_of(ADAM, ADAM.defaults)))
+m_t = β₁·m_{t-1} + (1 - β₁)·g_t
+v_t = β₂·v_{t-1} + (1 - β₂)·g_t²
+d_t = √(v_t) / √(1 - β₂^t) + ε
+x_t = x_{t-1} - lr / (1 - β₁^t)·m_t / d_t
+Δx_t = x_t - x_{t-1}
+η_t = -Δx_t / g_t
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import replace
+from types import SimpleNamespace
+
+import numpy as np
+
+from adadelta_cli.maths import scalar
+from adadelta_cli.maths.arith import fma32, fma64
+from adadelta_cli.maths.recurrence import Description, Quantity
+from adadelta_cli.maths.tree import ONE, Hyper, Max, Node, Pow, Sqrt, Square, Sym
+
+# --- The arithmetic ---------------------------------------------------------------------------------------------
+
+
+def _implied(dx, g):
+    """η_t = −Δx_t/g_t, NaN where g_t = 0."""
+    if isinstance(g, float):
+        return -dx / g if g != 0 else float("nan")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(g != 0, -dx / np.where(g != 0, g, 1.0), np.nan)
+
+
+def _ops(fma, div, maximum, cast, *, torch_order: bool) -> SimpleNamespace:
+    """One dtype's operations. ``lerp(start, end, w)``: torch's lerp_, start + w·(end − start), or
+    end − (1 − w)·(end − start) for w ≥ 0.5, rounded once. ``addcdiv(c, a, b, v)``: c + v·a/b; ``mix(start, end,
+    w)``: Adam's running average. In float32 both as torch computes them ((v·a)/b, and lerp_); in float64 as
+    v·(a/b) and start + w·(end − start), the roundings compare's numbers have always had (within 1e-12 of
+    torch's)."""
+    def lerp(start, end, w):
+        w = cast(w)
+        return fma(w, end - start, start) if abs(w) < 0.5 else fma(w - cast(1.0), end - start, end)
+
+    if torch_order:
+        def addcdiv(c, a, b, v):
+            return c + div(v * a, b)
+        mix = lerp
+    else:
+        def addcdiv(c, a, b, v):
+            return c + v * div(a, b)
+
+        def mix(start, end, w):
+            return start + w * (end - start)
+    return SimpleNamespace(fma=fma, div=div, sqrt=scalar._sqrt if div is scalar._div else np.sqrt, maximum=maximum,
+                           implied=_implied, addcdiv=addcdiv, lerp=lerp, mix=mix)
+
+
+FLOATS = _ops(scalar.fma, scalar._div, max, float, torch_order=False)
+ARRAYS = _ops(fma64, np.divide, np.maximum, float, torch_order=False)
+ARRAYS32 = _ops(fma32, np.divide, np.maximum, np.float32, torch_order=True)
+
+# --- The formulas -----------------------------------------------------------------------------------------------
+
+g, x_prev, t = Sym("g"), Sym("x", prev=True), Sym("t")
+lr, eps, wd, lr_decay = Hyper("lr"), Hyper("eps"), Hyper("wd"), Hyper("lr_decay")
+alpha, mu, tau, beta1, beta2 = Hyper("alpha"), Hyper("momentum"), Hyper("dampening"), Hyper("beta1"), Hyper("beta2")
+
+
+def prev(name: str) -> Sym:
+    return Sym(name, prev=True)
+
+
+def _g_eff_shown(mode) -> bool:
+    """Whether the gradient the step uses can differ from g_t: negated, or with weight decay coupled into it."""
+    return "maximize" in mode or ("wd" in mode and "decoupled" not in mode)
+
+
+def _grad(mode) -> Node:
+    return Sym("g_eff") if _g_eff_shown(mode) else g
+
+
+def _average(name: str, weight: Node, value: Node) -> Node:
+    """weight·name_{t−1} + (1 − weight)·value."""
+    return weight * prev(name) + (ONE - weight) * value
+
+
+def _c(function):
+    """A quantity's function as the loop calls it: compute(*inputs, settings=..., ops=..., out=None)."""
+    def compute(*inputs, settings, ops, out=None):
+        return function(settings, ops, *inputs)
+    return compute
+
+
+def _g_eff_tree(mode) -> Node:
+    base = -g if "maximize" in mode else g
+    return base + wd * x_prev if "wd" in mode and "decoupled" not in mode else base
+
+
+def _g_eff(h, ops, g, x_prev=None):
+    base = -g if h.get("maximize") else g
+    return ops.fma(h["weight_decay"], x_prev, base) if x_prev is not None else base
+
+
+G_EFF = Quantity("g_eff", "the gradient the step uses: negated to maximize, plus coupled weight decay", _g_eff_tree,
+                 _c(_g_eff), only_when=_g_eff_shown)
+DX = Quantity("dx", "the change of the parameter", lambda mode: Sym("x") - x_prev, _c(lambda h, ops, x, x_p: x - x_p))
+IMPLIED = Quantity("eta", "the factor that multiplies the gradient in the step: −Δx_t/g_t",
+                   lambda mode: -(Sym("dx") / g), _c(lambda h, ops, dx, g: ops.implied(dx, g)))
+
+
+_ALONG_AVERAGE = replace(IMPLIED, only_when=lambda mode: "momentum" in mode)
+
+
+def _rate(top: Node, name: str, compute) -> Quantity:
+    """η_t = top / d_t."""
+    return Quantity("eta", "the factor that multiplies the gradient in the step", lambda mode: top / Sym("d"),
+                    _c(compute), only_when=lambda mode: "momentum" not in mode)
+
+
+def _settings(**specs) -> dict:
+    """name=default, or name=(default, lowest, highest, highest allowed): ≥ 0 unbounded unless given."""
+    return {k: v if isinstance(v, tuple) else (v, 0.0, float("inf"), False) for k, v in specs.items()}
+
+
+_COMMON = dict(weight_decay=0.0, maximize=(False, False, True, True))
+UNIT = (0.0, 1.0, True)
+
+
+def mode_of(description: Description, h: dict) -> frozenset:
+    """The options of settings ``h`` that change ``description``'s formulas."""
+    on = {k for k in ("maximize", "centered", "nesterov", "amsgrad") if h.get(k)}
+    on |= {k for k, v in (("wd", "weight_decay"), ("momentum", "momentum")) if h.get(v)}
+    if "momentum" not in on:
+        on.discard("nesterov")  # Nesterov's step needs momentum (torch refuses it without)
+    return frozenset(on | ({"decoupled"} if description.name == "adamw" else set()))
+
+
+def _describe(name: str, quantities: tuple, state: dict, settings: dict) -> Description:
+    return Description(name, quantities, state, settings, lambda h: mode_of(DESCRIPTIONS[name], h))
+
+
+# --- Adagrad ----------------------------------------------------------------------------------------------------
+
+ADAGRAD = _describe("adagrad", (
+    G_EFF,
+    Quantity("clr", "the learning rate of step t, decayed", lambda mode: lr / (ONE + (t - ONE) * lr_decay),
+             _c(lambda h, ops, t: h["lr"] / (1 + (t - 1) * h["lr_decay"]))),
+    Quantity("G", "the sum of squared gradients", lambda mode: prev("G") + Square(_grad(mode)),
+             _c(lambda h, ops, G_p, g: ops.fma(g, g, G_p))),
+    Quantity("d", "the denominator", lambda mode: Sqrt(Sym("G")) + eps, _c(lambda h, ops, G: ops.sqrt(G) + h["eps"])),
+    Quantity("x", "the parameter", lambda mode: x_prev - Sym("clr") * _grad(mode) / Sym("d"),
+             _c(lambda h, ops, x_p, clr, g, d: ops.addcdiv(x_p, g, d, -clr))),
+    DX,
+    _rate(Sym("clr"), "d", lambda h, ops, clr, d: ops.div(clr, d)),
+), {"G": "initial_accumulator_value"}, _settings(lr=0.01, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
+                                                 eps=1e-10, maximize=_COMMON["maximize"]))
+
+# --- RMSprop ----------------------------------------------------------------------------------------------------
+
+
+def _rms_d(mode) -> Node:
+    return Sqrt(Sym("v") - Square(Sym("gbar")) if "centered" in mode else Sym("v")) + eps
+
+
+RMSPROP = _describe("rmsprop", (
+    G_EFF,
+    Quantity("v", "running average of squared gradients", lambda mode: _average("v", alpha, Square(_grad(mode))),
+             _c(lambda h, ops, v_p, g: ops.fma((1 - h["alpha"]) * g, g, v_p * h["alpha"]))),
+    Quantity("gbar", "running average of gradients", lambda mode: _average("gbar", alpha, _grad(mode)),
+             _c(lambda h, ops, m_p, g: ops.lerp(m_p, g, 1 - h["alpha"])),
+             only_when=lambda mode: "centered" in mode),
+    Quantity("d", "the denominator", _rms_d,
+             _c(lambda h, ops, v, m=None: ops.sqrt(v if m is None else ops.fma(-m, m, v)) + h["eps"])),
+    Quantity("b", "the momentum buffer", lambda mode: mu * prev("b") + _grad(mode) / Sym("d"),
+             _c(lambda h, ops, b_p, g, d: b_p * h["momentum"] + ops.div(g, d)),
+             only_when=lambda mode: "momentum" in mode),
+    Quantity("x", "the parameter",
+             lambda mode: x_prev - lr * (Sym("b") if "momentum" in mode else _grad(mode) / Sym("d")),
+             _c(lambda h, ops, x_p, u, d=None: ops.fma(-h["lr"], u, x_p) if d is None
+                else ops.addcdiv(x_p, u, d, -h["lr"]))),
+    DX,
+    _rate(lr, "d", lambda h, ops, d: ops.div(h["lr"], d)),
+    _ALONG_AVERAGE,
+), {"v": 0.0, "gbar": 0.0, "b": 0.0}, _settings(lr=0.01, alpha=(0.99, *UNIT), eps=1e-8, momentum=0.0,
+                                                centered=(False, False, True, True), **_COMMON))
+
+# --- SGD, with momentum -----------------------------------------------------------------------------------------
+
+
+def _buffer(h, ops, b_p, g):
+    """b_t = μ·b_{t−1} + (1 − τ)·g_t; b_1 = g_1 (torch's first buffer is the gradient itself, undamped)."""
+    return g if b_p is None else ops.fma(1 - h["dampening"], g, b_p * h["momentum"])
+
+
+def _sgd_direction(mode) -> str:
+    return "gn" if "nesterov" in mode else "b" if "momentum" in mode else "g_eff" if _g_eff_shown(mode) else "g"
+
+
+SGD = _describe("sgd", (
+    G_EFF,
+    Quantity("b", "the momentum buffer (b₁ = g₁)", lambda mode: mu * prev("b") + (ONE - tau) * _grad(mode),
+             _c(_buffer), only_when=lambda mode: "momentum" in mode),
+    Quantity("gn", "the Nesterov gradient", lambda mode: _grad(mode) + mu * Sym("b"),
+             _c(lambda h, ops, g, b: ops.fma(h["momentum"], b, g)), only_when=lambda mode: "nesterov" in mode),
+    Quantity("x", "the parameter", lambda mode: x_prev - lr * Sym(_sgd_direction(mode)),
+             _c(lambda h, ops, x_p, u: ops.fma(-h["lr"], u, x_p))),
+    DX,
+    Quantity("eta", "the factor that multiplies the gradient in the step", lambda mode: lr,
+             _c(lambda h, ops: h["lr"]), only_when=lambda mode: "momentum" not in mode),
+    _ALONG_AVERAGE,
+), {"b": None}, _settings(lr=0.001, momentum=0.0, dampening=(0.0, *UNIT), nesterov=(False, False, True, True),
+                          **_COMMON))
+
+# --- Adam and AdamW ---------------------------------------------------------------------------------------------
+
+
+def _adam_x(mode) -> Node:
+    start = x_prev * (ONE - lr * wd) if {"wd", "decoupled"} <= mode else x_prev
+    return start - lr / (ONE - Pow(beta1, t)) * (Sym("m") / Sym("d"))
+
+
+def _adam_x_compute(h, ops, x_p, t, m, d):
+    start = x_p * (1 - h["lr"] * h["weight_decay"]) if h["weight_decay"] and "decoupled" in h["_mode"] else x_p
+    return ops.addcdiv(start, m, d, -(h["lr"] / (1 - h["beta1"] ** t)))
+
+
+_ADAM = (
+    G_EFF,
+    Quantity("m", "running average of gradients", lambda mode: _average("m", beta1, _grad(mode)),
+             _c(lambda h, ops, m_p, g: ops.mix(m_p, g, 1 - h["beta1"]))),
+    Quantity("v", "running average of squared gradients", lambda mode: _average("v", beta2, Square(_grad(mode))),
+             _c(lambda h, ops, v_p, g: ops.fma((1 - h["beta2"]) * g, g, v_p * h["beta2"]))),
+    Quantity("vmax", "the largest v so far (AMSGrad)", lambda mode: Max(prev("vmax"), Sym("v")),
+             _c(lambda h, ops, a, b: ops.maximum(a, b)), only_when=lambda mode: "amsgrad" in mode),
+    Quantity("d", "the denominator, bias-corrected",
+             lambda mode: Sqrt(Sym("vmax" if "amsgrad" in mode else "v")) / Sqrt(ONE - Pow(beta2, t)) + eps,
+             _c(lambda h, ops, v, t: ops.sqrt(v) / (1 - h["beta2"] ** t) ** 0.5 + h["eps"])),
+    Quantity("x", "the parameter", _adam_x, _c(_adam_x_compute)),
+    DX,
+    IMPLIED,
+)
+_ADAM_SETTINGS = _settings(lr=0.001, beta1=(0.9, 0.0, 1.0, False), beta2=(0.999, 0.0, 1.0, False), eps=1e-8,
+                           amsgrad=(False, False, True, True), **_COMMON)
+ADAM = _describe("adam", _ADAM, {"m": 0.0, "v": 0.0, "vmax": 0.0}, _ADAM_SETTINGS)
+ADAMW = _describe("adamw", _ADAM, ADAM.state, {**_ADAM_SETTINGS, "weight_decay": (0.01, 0.0, float("inf"), False)})
+
+DESCRIPTIONS = {d.name: d for d in (ADAGRAD, RMSPROP, SGD, ADAM, ADAMW)}
+
+
+def quantities(description: Description, mode) -> list[Quantity]:
+    """The quantities a step of ``mode`` shows, in the order it computes them."""
+    return [q for q in description.quantities if q.shown(mode)]
+
+
+# --- Running ----------------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=256)
+def _frozen(description: Description, items: tuple) -> tuple[dict, frozenset]:
+    h = {**description.defaults, **dict(items)}
+    mode = description.mode_of(h)
+    return {**h, "_mode": mode}, mode
+
+
+def resolve(description: Description, settings: dict) -> tuple[dict, frozenset]:
+    """Every setting (torch's default where not given) and the mode they make."""
+    return _frozen(description, tuple(settings.items()))
+
+
+def step(description: Description, settings: dict, state: dict, t: int, g, x, ops=FLOATS) -> dict:
+    """Step ``t`` from ``x`` with gradient ``g``: every quantity's value (``x`` the new parameter); ``state`` (the
+    description's, empty before the first step) advances."""
+    h, mode = resolve(description, settings)
+    values = {"g": g, "x_prev": x, "t": t}
+    for name, start in description.state.items():
+        values[f"{name}_prev"] = state.get(name, h[start] if isinstance(start, str) else start)
+    from adadelta_cli.maths.recurrence import run_step
+
+    run_step(values, h, ops, mode, description=description)
+    state.update((name, values[name]) for name in description.state if name in values)
+    return values
+
+
+def run(description: Description, settings: dict, grads: np.ndarray, x0: np.ndarray) -> dict[str, np.ndarray]:
+    """An open-loop run over given gradients (steps, parameters) in float64, one parameter at a time in Python
+    floats: eta, dx and x, shaped like the gradients."""
+    out = {key: np.empty_like(grads) for key in ("eta", "dx", "x")}
+    for p, x in enumerate(np.asarray(x0, dtype=np.float64).tolist()):
+        state: dict = {}
+        for i, g in enumerate(grads[:, p].tolist()):
+            values = step(description, settings, state, i + 1, g, x)
+            out["eta"][i, p], out["dx"][i, p], out["x"][i, p] = values["eta"], values["dx"], values["x"]
+            x = values["x"]
+    return out
