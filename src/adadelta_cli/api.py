@@ -36,7 +36,7 @@ from rich.table import Table
 from rich.text import Text
 
 from adadelta_cli.errors import SettingsError
-from adadelta_cli.features import comparing, diffing, others, tracing
+from adadelta_cli.features import comparing, diffing, tracing
 from adadelta_cli.features import worksheet as sheets
 from adadelta_cli.features.resolved import Resolved
 from adadelta_cli.formats import machine, render, writers
@@ -361,9 +361,9 @@ def compare(grads=None, *, optimizers=None, hyper=None, preset: str | None = Non
     """Adadelta beside other optimizers from the same start: ``optimizers`` ("adam,sgd" or a list; default all
     five: adagrad, rmsprop, sgd, momentum, adam), ``hyper`` their settings ({"adam": {"lr": 0.01}})."""
     resolved = _resolved(preset, settings)
-    chosen = others.parse_with(_listed(optimizers))
+    chosen = comparing.parse_with(_listed(optimizers))
     sets = [f"{name}.{key}={value!r}" for name, values in (hyper or {}).items() for key, value in values.items()]
-    params = others.parse_sets(sets, chosen)
+    params = comparing.parse_sets(sets, chosen)
     gradients = _gradients(grads)
     results = comparing.compute(gradients.values, resolved, chosen, params)
     shown = {**resolved.as_dict(), "input": gradients.source, "with": chosen,

@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from adadelta_cli.errors import SettingsError
-from adadelta_cli.features import others
+from adadelta_cli.features import comparing
 from adadelta_cli.formats import render, report
 from adadelta_cli.formats.render import settings_line
 from adadelta_cli.formats.report import COUNT, Block, Column, Document, Para, Records, Table
@@ -36,8 +36,8 @@ def prepare(function_text: str, x0_text: str, steps: int, with_: str | None, set
 
     start = np.array(number_list(x0_text, "--x0"), dtype=np.float64)
     function = expr.parse(function_text, start.size)
-    chosen = others.parse_with(with_) if with_ else []
-    hyper = others.parse_sets(sets, chosen)
+    chosen = comparing.parse_with(with_) if with_ else []
+    hyper = comparing.parse_sets(sets, chosen)
     check_size(steps, function.dimensions, len(chosen))
     return function, start, chosen, hyper
 
@@ -170,9 +170,9 @@ def run_other(name: str, hyper: dict, function: Function, x0: np.ndarray, steps:
 
 
 def other_blocks(name: str, hyper: dict, function: Function, x0: np.ndarray, steps: int, size: int):
-    """run_other's run ``size`` steps at a time: each parameter's step in Python floats (others.STEPS1, as
+    """run_other's run ``size`` steps at a time: each parameter's step in Python floats (comparing.STEPS1, as
     Optimizer.step takes it) for a few parameters, else Optimizer.step's arrays."""
-    stepped = (_other_python(name, hyper, function, x0, steps) if x0.size <= others.SCALAR_PARAMETERS else
+    stepped = (_other_python(name, hyper, function, x0, steps) if x0.size <= comparing.SCALAR_PARAMETERS else
                _other_numpy(name, hyper, function, x0))
     for first in range(0, steps, size):
         (g, eta, dx, x), f = _filled(stepped, min(size, steps - first))
@@ -181,7 +181,7 @@ def other_blocks(name: str, hyper: dict, function: Function, x0: np.ndarray, ste
 
 def _other_numpy(name: str, hyper: dict, function: Function, x0: np.ndarray):
     """Optimizer.step's closed loop a step at a time: its record (g, η, Δx, x_t) and f(x_t)."""
-    opt = others.Optimizer(name, hyper)
+    opt = comparing.Optimizer(name, hyper)
     x = x0.astype(np.float64).copy()
     while True:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -198,7 +198,7 @@ def _other_python(name: str, hyper: dict, function: Function, x0: np.ndarray, st
     with the next step's gradient, in one pass over the formula."""
     import math
 
-    step1 = others.STEPS1[name]
+    step1 = comparing.STEPS1[name]
     x = x0.astype(np.float64).tolist()
     n = len(x)
     states: list[dict] = [{} for _ in range(n)]
