@@ -116,7 +116,7 @@ def test_the_engine_computes_each_quantity_from_the_leaves_of_its_formula(mode):
     settings = core.Settings(maximize=mode.maximize, weight_decay=0.1 if mode.weight_decay else 0.0,
                              weight_decay_mode=mode.weight_decay or "coupled", rate_eg2=mode.rate_eg2, lr=0.5)
     for q in recurrence.quantities(mode):
-        function = getattr(core, q.compute.__name__)
+        function = getattr(formulas, q.compute.__name__)
         positional = [p for p in inspect.signature(function).parameters.values() if p.kind == p.POSITIONAL_OR_KEYWORD]
         assert len(q.inputs(mode)) <= len(positional), (q.name, q.inputs(mode))
         assert all(p.default is not p.empty for p in positional[len(q.inputs(mode)):])
