@@ -92,7 +92,7 @@ def two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
         magnitude = np.abs(p)
         ok = ((magnitude > TINY) & (magnitude < BOUND) & (np.abs(a) < SPLIT_MAX) & (np.abs(b) < SPLIT_MAX)) | \
             (((a == 0) | (b == 0)) & np.isfinite(a) & np.isfinite(b))
-    return p, np.where(ok, e, 0.0), ok
+    return p, np.where(ok & (p != 0), e, 0.0), ok  # an exact zero product has no error (whatever the split gave)
 
 
 # _accumulate_squares and _accumulate_steps carry ``fma``'s body inline (TwoProduct, TwoSum, the halfway check):
