@@ -34,25 +34,8 @@ class Arith:
     def scalar(self, v: float):
         return self.dtype.type(v)
 
-    @staticmethod
-    def mul(a, b, out=None):
-        return np.multiply(a, b, out=out)
-
-    @staticmethod
-    def add(a, b, out=None):
-        return np.add(a, b, out=out)
-
-    @staticmethod
-    def div(a, b, out=None):
-        return np.divide(a, b, out=out)
-
-    @staticmethod
-    def sqrt(a, out=None):
-        return np.sqrt(a, out=out)
-
-    @staticmethod
-    def neg(a, out=None):
-        return np.negative(a, out=out)
+    # numpy's own operations: each result rounded once to the operands' dtype
+    mul, add, div, sqrt, neg = np.multiply, np.add, np.divide, np.sqrt, np.negative
 
     def cast(self, values) -> np.ndarray:
         """Values (float64, say) as this dtype holds them."""

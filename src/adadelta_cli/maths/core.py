@@ -22,6 +22,7 @@ step and returns the step's record with the new state, ``run`` folds ``update`` 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -157,7 +158,7 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *,
         g_eff = g
     edx2 = np.empty((steps + 1, size), ops.dtype)  # row t holds E[Δx²]_t: both edx2 and edx2_prev
     edx2[0] = state.edx2
-    hyper = dict(rho=settings.rho, eps=settings.eps, lr=settings.lr_value, wd=settings.weight_decay,
+    hyper: dict[str, Any] = dict(rho=settings.rho, eps=settings.eps, lr=settings.lr_value, wd=settings.weight_decay,
                  decay=settings.decay_factor, maximize=settings.maximize, coupled=settings.coupled,
                  decoupled=settings.decoupled)
     if method == "kernel":
@@ -249,10 +250,5 @@ def first_nonfinite(trace: Step) -> tuple[int, int] | None:
     """(step index from 0, parameter) of the first NaN or infinity in a trace's record, or None."""
     if trace.g.shape[0] == 0 or all(np.isfinite(column[-1]).all() for column in (trace.eg2, trace.edx2, trace.x)):
         return None
-    bad = np.zeros(trace.g.shape, dtype=bool)
-    for column in trace:
-        bad |= ~np.isfinite(column)
-    if not bad.any():
-        return None
-    step, param = np.argwhere(bad)[0]
-    return int(step), int(param)
+    bad = np.argwhere(np.logical_or.reduce([~np.isfinite(column) for column in trace]))
+    return (int(bad[0][0]), int(bad[0][1])) if len(bad) else None

@@ -44,13 +44,9 @@ def function():
     global _function, _loaded
     if not _loaded:
         _loaded = True
-        _function = None
-        if not switched_off():
-            library, why = _load()
-            if library is not None:
-                _function = library
-            elif why is not None:
-                _notice(why)
+        _function, why = (None, None) if switched_off() else _load()
+        if why is not None:
+            _notice(why)
     return _function
 
 
@@ -99,7 +95,7 @@ def _load():
     why = verify()
     if why is not None or not LIBRARY.exists():
         return None, why
-    from adadelta_cli.i18n import _
+    from adadelta_cli.i18n import _, _f
 
     try:
         library = ctypes.CDLL(str(LIBRARY))
@@ -110,7 +106,8 @@ def _load():
         f = library.adadelta_f64
         parse, lines = library.adadelta_parse_f64, library.adadelta_csv_lines
     except (OSError, AttributeError, ValueError, KeyError, UnicodeError) as error:
-        return None, _f_reason(error)
+        return None, _f("cannot be loaded (%(reason)s)",
+                        reason=str(error).splitlines()[0] if str(error) else type(error).__name__)
     f.restype = None
     f.argtypes = [*[ctypes.c_int64] * 2, *[ctypes.c_void_p] * 10, *[ctypes.c_double] * 6, ctypes.c_int64]
     parse.restype = lines.restype = ctypes.c_int64
@@ -121,13 +118,6 @@ def _load():
     global _parse, _lines
     _parse, _lines = parse, lines
     return f, None
-
-
-def _f_reason(error: BaseException) -> str:
-    from adadelta_cli.i18n import _f
-
-    return _f("cannot be loaded (%(reason)s)",
-              reason=str(error).splitlines()[0] if str(error) else type(error).__name__)
 
 
 def _notice(why: str) -> None:

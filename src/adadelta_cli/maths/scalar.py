@@ -241,16 +241,10 @@ def _stepwise_column(g, eg2_0, edx2_0, x_0, *, rho, eps, lr, wd, decay, maximize
     """Every quantity step by step: coupled weight decay feeds x back into the gradient (and a zero or non-finite
     denominator takes IEEE's infinities and NaNs here, where Python would raise)."""
     k = Constants(rho, 1.0 - rho, eps, lr, wd, decay, maximize, coupled, decoupled)
-    n = g.shape[0]
-    vs, eg2s, etas, dxs, xs, edx2s = [], [], [], [], [], [edx2_0]
+    rows = []
     eg2, edx2, x = eg2_0, edx2_0, x_0
     for gt in g.tolist():
-        v, eg2, eta, d, edx2, x = step(k, gt, eg2, edx2, x)
-        vs.append(v)
-        eg2s.append(eg2)
-        etas.append(eta)
-        dxs.append(d)
-        edx2s.append(edx2)
-        xs.append(x)
-    arrays = [np.array(values, dtype=np.float64).reshape(n) for values in (vs, eg2s, etas, dxs, xs)]
-    return arrays[0], arrays[1], np.array(edx2s, dtype=np.float64), arrays[2], arrays[3], arrays[4]
+        rows.append(row := step(k, gt, eg2, edx2, x))
+        eg2, edx2, x = row[1], row[4], row[5]
+    v, eg2s, eta, dx, edx2s, xs = np.array(rows, dtype=np.float64).reshape(len(rows), 6).T
+    return v, eg2s, np.concatenate([[edx2_0], edx2s]), eta, dx, xs

@@ -48,11 +48,7 @@ DEFAULTS: dict[str, Any] = {**{k: PRESETS["article"][k] for k in ("rho", "eps", 
             "subnormals": "keep"}
 
 API: dict[str, str] = {}  # the API's keyword arguments are the settings' own names
-CLI = {"rho": "--rho", "eps": "--eps", "lr": "--lr", "weight_decay": "--weight-decay",
-       "weight_decay_mode": "--weight-decay-mode", "maximize": "--maximize", "dtype": "--dtype",
-       "lr_dtype": "--lr-dtype", "preset": "--preset", "x0": "--x0", "eg2_init": "--eg2-init",
-       "edx2_init": "--edx2-init", "hyper_float32": "--hyper-float32", "rate_eg2": "--rate-eg2",
-       "nonfinite": "--nonfinite", "arithmetic": "--arithmetic", "subnormals": "--subnormals"}
+CLI = {name: "--" + name.replace("_", "-") for name in [*DEFAULTS, "preset", "x0", "eg2_init", "edx2_init"]}
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
