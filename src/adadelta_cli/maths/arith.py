@@ -8,6 +8,7 @@ and the scalar fallback do the same operations in the same order, and the tests 
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
@@ -47,7 +48,7 @@ class Arith:
         return self.fma(self.mul(self.scalar(value), a, out=self.tmp(1)), b, c, out=out)
 
     def fma(self, a, b, c, out=None):
-        if np.ndim(a) == 0 and _exact_scale(float(a)):
+        if np.ndim(a) == 0 and float(a) in (0.0, 1.0, -1.0):
             # a·b is exact (lr = 1, say): the addition's is the only rounding, as in the fused operation.
             return np.add(np.multiply(self.scalar(a), b), c, out=out)
         return (fma64 if self.dtype == np.float64 else fma32)(a, b, c, out=out)
@@ -271,11 +272,6 @@ def round_bfloat16(values) -> np.ndarray:
 NARROW = ("float16", "bfloat16")
 
 
-def _exact_scale(a: float) -> bool:
-    """True when a·b is exact for every b: a is 0 or ±1 (lr = 1, the default)."""
-    return a in (0.0, 1.0, -1.0)
-
-
 # Each arithmetic convention's class (settings.ARITHMETICS holds their meaning), for float64 and float32, and for
 # float16 and bfloat16. torch's foreach kernels round float64 and float32 as its single-tensor ones (measured).
 _CLASSES = {"fused": (Arith, NarrowArith), "foreach": (Arith, ForeachNarrowArith),
@@ -283,13 +279,9 @@ _CLASSES = {"fused": (Arith, NarrowArith), "foreach": (Arith, ForeachNarrowArith
             "keras": (KerasArith, UnfusedNarrowArith), "keras-torch": (KerasTorchArith, UnfusedNarrowArith),
             "tf-keras": (TfKerasArith, UnfusedNarrowArith)}
 _ARITH: dict = {}
-_FLUSHING: dict = {}
-
-
+@functools.cache
 def _flush(cls):
-    if cls not in _FLUSHING:
-        _FLUSHING[cls] = type("Flush" + cls.__name__, (Flush, cls), {})
-    return _FLUSHING[cls]
+    return type("Flush" + cls.__name__, (Flush, cls), {})
 
 
 def arithmetic(dtype: str = "float64", size: int | None = None, kind: str = "fused", *, flush: bool = False) -> Arith:

@@ -96,8 +96,6 @@ def run(grads, settings: Settings, state: State | None = None, *, method: str = 
 def advance(grads: np.ndarray, settings: Settings, state: State, *, method: str = "auto",
             first_step: int = 1) -> tuple[Step, State]:
     """``run`` for one block of a longer trace: the block's records and the state after it."""
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     out, state = sequential(grads, settings, state, method=method)
     check_finite(out, settings, first_step)
     return out, state
@@ -120,6 +118,8 @@ def _engine(settings: Settings, method: str, steps: int, size: int) -> str:
     """The engine a trace of this shape runs on: the one ``method`` names (an error where it does not apply), else
     the one ADADELTA_ENGINE asks for where it applies, else by shape (plain Python for a short, narrow trace, the
     kernel where it is built, plain Python for a few parameters, else the description's loop over numpy rows)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if method == "kernel" and not _kernel_applies(settings):
         raise ValueError("the compiled float64 kernel is not available here (or the settings are not float64 with "
                          "fused roundings in Algorithm 1's order)")

@@ -282,8 +282,4 @@ def parse(text: str, dimensions: int = 2) -> Function:
 
 def variable_names(n: int) -> list[str]:
     """x, y in two dimensions (x alone in one), x1 ... xn beyond."""
-    if n == 1:
-        return ["x"]
-    if n == 2:
-        return ["x", "y"]
-    return [f"x{i}" for i in range(1, n + 1)]
+    return ["x", "y"][:n] if n <= 2 else [f"x{i}" for i in range(1, n + 1)]
