@@ -224,10 +224,7 @@ class Flush(_Mixin):
         flushed = self._flushed(r)
         if flushed is r:
             return r
-        if out is None:
-            return flushed if np.ndim(r) else type(r)(flushed) if isinstance(r, np.generic) else flushed
-        out[...] = flushed
-        return out
+        return _into(type(r)(flushed) if isinstance(r, np.generic) else flushed, out)
 
     def addcmul(self, c, a, b, value: float, out=None):
         if isinstance(self, Unfused):  # made of mul and add, which flush each of their own

@@ -22,6 +22,7 @@ step and returns the step's record with the new state, ``run`` folds ``update`` 
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import numpy as np
@@ -42,11 +43,10 @@ def update(g, state: State, settings: Settings, *, eg2: np.ndarray | None = None
     """
     ops = settings.ops()
     g = ops.cast(g)
-    values = {"g": g, "eg2_prev": state.eg2, "edx2_prev": state.edx2, "x_prev": state.x}
+    v = {"g": g, "eg2_prev": state.eg2, "edx2_prev": state.edx2, "x_prev": state.x}
     # Overflow and 0/0 are let through here and reported, with their step, by check_finite.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        run_step(values, settings, ops, given=None if eg2 is None else {"eg2": ops.cast(eg2)})
-    v = values
+        run_step(v, settings, ops, given=None if eg2 is None else {"eg2": ops.cast(eg2)})
     return (Step(g, v.get("g_eff", g), v["eg2"], state.edx2, v["eta"], v["dx"], v["edx2"], v["x"]),
             State(v["eg2"], v["edx2"], v["x"]))
 
@@ -66,8 +66,6 @@ def engine_setting() -> str:
     """The engine asked for in the environment: ADADELTA_ENGINE=auto|numpy|python|kernel (the fast paths only
     where they apply: float64, Algorithm 1's order); ADADELTA_KERNEL=numpy switches the kernel off. Read at each
     run, so a choice never depends on what happens to be imported."""
-    import os
-
     chosen = os.environ.get("ADADELTA_ENGINE", "").strip().lower() or "auto"
     if chosen not in ENGINES:
         raise SettingsError(_f("ADADELTA_ENGINE must be one of %(engines)s, got %(value)s",
@@ -220,12 +218,8 @@ def _by_groups(grads: np.ndarray, settings: Settings, state: State, *, method: s
 
 def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
     """Raise NumericError at the first step whose record holds a NaN or an infinity, saying why."""
-    # A NaN or an infinity anywhere reaches E[g²], E[Δx²] or x in the same step, and none of the three ever
-    # becomes finite again (ρ·inf, inf + a square, x + inf stay inf or NaN; a NaN stays a NaN): the last step
-    # is a cheap first look.
-    if settings.nonfinite == "continue":  # IEEE arithmetic goes on, as the frameworks do (first_nonfinite says where)
-        return
-    found = first_nonfinite(trace)
+    # "continue": IEEE arithmetic goes on, as the frameworks do (first_nonfinite says where)
+    found = None if settings.nonfinite == "continue" else first_nonfinite(trace)
     if found is None:
         return
     t, p = found
@@ -248,6 +242,9 @@ def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
 
 def first_nonfinite(trace: Step) -> tuple[int, int] | None:
     """(step index from 0, parameter) of the first NaN or infinity in a trace's record, or None."""
+    # A NaN or an infinity anywhere reaches E[g²], E[Δx²] or x in the same step, and none of the three ever
+    # becomes finite again (ρ·inf, inf + a square, x + inf stay inf or NaN; a NaN stays a NaN): the last step
+    # is a cheap first look.
     if trace.g.shape[0] == 0 or all(np.isfinite(column[-1]).all() for column in (trace.eg2, trace.edx2, trace.x)):
         return None
     bad = np.argwhere(np.logical_or.reduce([~np.isfinite(column) for column in trace]))

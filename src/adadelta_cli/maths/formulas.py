@@ -14,7 +14,7 @@ import numpy as np
 
 from adadelta_cli.errors import SettingsError
 from adadelta_cli.i18n import _f
-from adadelta_cli.maths.arith import Arith, arithmetic
+from adadelta_cli.maths.arith import NARROW, Arith, arithmetic
 from adadelta_cli.maths.settings import DEFAULTS
 
 
@@ -119,7 +119,7 @@ FIELDS = Step._fields
 def storage_dtype(dtype: str) -> str:
     """The numpy dtype a trace in ``dtype`` is held in: float16 and bfloat16 values live in float32 arrays (each
     exactly, rounded there after every operation: ``arith``), as numpy has no bfloat16."""
-    return "float32" if dtype in ("float16", "bfloat16") else dtype
+    return "float32" if dtype in NARROW else dtype
 
 
 def init(x0=0.0, eg2=0.0, edx2=0.0, *, size: int | None = None, dtype: str = "float64") -> State:
