@@ -8,10 +8,13 @@ and the scalar fallback do the same operations in the same order, and the tests 
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from adadelta_cli.maths.scalar import BOUND, fma, fma_exact, two_product
 
 
 class Arith:
@@ -25,7 +28,6 @@ class Arith:
     def __init__(self, dtype: str = "float64", size: int | None = None) -> None:
         self.dtype = np.dtype(dtype)
         self._tmp = [np.empty(size, self.dtype) for _ in range(4)] if size else None
-        self._scratch = [np.empty(size, np.float64) for _ in range(8)] if size and self.dtype == np.float64 else None
 
     def tmp(self, k: int):
         return self._tmp[k] if self._tmp is not None else None
@@ -33,25 +35,8 @@ class Arith:
     def scalar(self, v: float):
         return self.dtype.type(v)
 
-    @staticmethod
-    def mul(a, b, out=None):
-        return np.multiply(a, b, out=out)
-
-    @staticmethod
-    def add(a, b, out=None):
-        return np.add(a, b, out=out)
-
-    @staticmethod
-    def div(a, b, out=None):
-        return np.divide(a, b, out=out)
-
-    @staticmethod
-    def sqrt(a, out=None):
-        return np.sqrt(a, out=out)
-
-    @staticmethod
-    def neg(a, out=None):
-        return np.negative(a, out=out)
+    # numpy's own operations: each result rounded once to the operands' dtype
+    mul, add, div, sqrt, neg = np.multiply, np.add, np.divide, np.sqrt, np.negative
 
     def cast(self, values) -> np.ndarray:
         """Values (float64, say) as this dtype holds them."""
@@ -63,16 +48,10 @@ class Arith:
         return self.fma(self.mul(self.scalar(value), a, out=self.tmp(1)), b, c, out=out)
 
     def fma(self, a, b, c, out=None):
-        if np.ndim(a) == 0 and _exact_scale(float(a)):
+        if np.ndim(a) == 0 and float(a) in (0.0, 1.0, -1.0):
             # a·b is exact (lr = 1, say): the addition's is the only rounding, as in the fused operation.
             return np.add(np.multiply(self.scalar(a), b), c, out=out)
-        if self.dtype == np.float64:
-            return fma64(a, b, c, out=out, scratch=self._scratch)
-        result = fma32(a, b, c)
-        if out is None:
-            return result
-        out[...] = result
-        return out
+        return (fma64 if self.dtype == np.float64 else fma32)(a, b, c, out=out)
 
 
 # The mixins below (Unfused, Inductor, Flush) are put before an Arith class; to the type checker they are Arith.
@@ -107,11 +86,7 @@ class NarrowArith(Arith):
         return self.round(np.float32(v)) if np.ndim(v) == 0 else v
 
     def _out(self, result, out):
-        result = self.round(result)
-        if out is None:
-            return result
-        out[...] = result
-        return out
+        return _into(self.round(result), out)
 
     def mul(self, a, b, out=None):
         if self.foreach:
@@ -249,28 +224,7 @@ class Flush(_Mixin):
         flushed = self._flushed(r)
         if flushed is r:
             return r
-        if out is None:
-            return flushed if np.ndim(r) else type(r)(flushed) if isinstance(r, np.generic) else flushed
-        out[...] = flushed
-        return out
-
-    def mul(self, a, b, out=None):
-        return self._result(super().mul(self._flushed(a), self._flushed(b), out=out), out)
-
-    def add(self, a, b, out=None):
-        return self._result(super().add(self._flushed(a), self._flushed(b), out=out), out)
-
-    def div(self, a, b, out=None):
-        return self._result(super().div(self._flushed(a), self._flushed(b), out=out), out)
-
-    def sqrt(self, a, out=None):
-        return self._result(super().sqrt(self._flushed(a), out=out), out)
-
-    def neg(self, a, out=None):
-        return self._result(super().neg(self._flushed(a), out=out), out)
-
-    def fma(self, a, b, c, out=None):
-        return self._result(super().fma(self._flushed(a), self._flushed(b), self._flushed(c), out=out), out)
+        return _into(type(r)(flushed) if isinstance(r, np.generic) else flushed, out)
 
     def addcmul(self, c, a, b, value: float, out=None):
         if isinstance(self, Unfused):  # made of mul and add, which flush each of their own
@@ -278,6 +232,16 @@ class Flush(_Mixin):
         return self._result(super().addcmul(self._flushed(c), self._flushed(a), self._flushed(b), value, out=out),
                             out)
 
+
+def _flushing(name: str):
+    """Flush's ``name`` (mul, add, ...): the operation of the class it is put before, operands and result flushed."""
+    def operation(self, *operands, out=None):
+        return self._result(getattr(super(Flush, self), name)(*map(self._flushed, operands), out=out), out)
+    return operation
+
+
+for _name in ("mul", "add", "div", "sqrt", "neg", "fma"):
+    setattr(Flush, _name, _flushing(_name))
 
 VECTOR_ELEMENTS = 32  # float16/bfloat16 elements one pass of torch's vectorized CPU loop takes (AVX-512)
 
@@ -305,50 +269,24 @@ def round_bfloat16(values) -> np.ndarray:
 NARROW = ("float16", "bfloat16")
 
 
-def _exact_scale(a: float) -> bool:
-    """True when a·b is exact for every b: a is 0 or ±1 (lr = 1, the default)."""
-    return a in (0.0, 1.0, -1.0)
-
-
-# The arithmetic conventions (settings.ARITHMETICS holds their meaning).
-KINDS = ("fused", "foreach", "unfused", "inductor", "keras", "keras-torch", "tf-keras")
-
-
-def _class(dtype: str, kind: str):
-    narrow = dtype in NARROW
-    if kind == "unfused":
-        return UnfusedNarrowArith if narrow else UnfusedArith
-    if kind == "inductor" and not narrow:
-        return InductorArith
-    if kind == "keras" and not narrow:
-        return KerasArith
-    if kind == "keras-torch" and not narrow:
-        return KerasTorchArith
-    if kind == "tf-keras" and not narrow:
-        return TfKerasArith
-    if kind in ("keras", "keras-torch", "tf-keras"):
-        return UnfusedNarrowArith
-    if narrow:
-        return ForeachNarrowArith if kind == "foreach" else NarrowArith
-    return Arith  # float64 and float32: torch's foreach kernels round as its single-tensor ones (measured)
-
-
+# Each arithmetic convention's class (settings.ARITHMETICS holds their meaning), for float64 and float32, and for
+# float16 and bfloat16. torch's foreach kernels round float64 and float32 as its single-tensor ones (measured).
+_CLASSES = {"fused": (Arith, NarrowArith), "foreach": (Arith, ForeachNarrowArith),
+            "unfused": (UnfusedArith, UnfusedNarrowArith), "inductor": (InductorArith, NarrowArith),
+            "keras": (KerasArith, UnfusedNarrowArith), "keras-torch": (KerasTorchArith, UnfusedNarrowArith),
+            "tf-keras": (TfKerasArith, UnfusedNarrowArith)}
 _ARITH: dict = {}
-_FLUSHING: dict = {}
-
-
-def _flushing(cls):
-    if cls not in _FLUSHING:
-        _FLUSHING[cls] = type("Flush" + cls.__name__, (Flush, cls), {})
-    return _FLUSHING[cls]
+@functools.cache
+def _flush(cls):
+    return type("Flush" + cls.__name__, (Flush, cls), {})
 
 
 def arithmetic(dtype: str = "float64", size: int | None = None, kind: str = "fused", *, flush: bool = False) -> Arith:
     """The arithmetic for ``dtype`` under convention ``kind`` (fused, foreach, unfused), subnormals flushed to zero
     with ``flush``; with ``size``, one that works in place in its own buffers."""
-    cls = _class(dtype, kind)
+    cls = _CLASSES[kind][dtype in NARROW]
     if flush:
-        cls = _flushing(cls)
+        cls = _flush(cls)
     if size:
         return cls(dtype, size)
     if (dtype, kind, flush) not in _ARITH:
@@ -356,104 +294,50 @@ def arithmetic(dtype: str = "float64", size: int | None = None, kind: str = "fus
     return _ARITH[dtype, kind, flush]
 
 
-def fma64(a, b, c, out=None, scratch=None) -> np.ndarray:
+def fma64(a, b, c, out=None) -> np.ndarray:
     """a·b + c for float64 operands, rounded once as C's fma() rounds it (the compiled kernel's arithmetic).
 
-    The product's rounding error comes from TwoProduct (Veltkamp's split), the sum's from TwoSum; the few elements
-    where adding the errors could round differently from the exact result (the last addition exactly halfway
-    between two doubles), or where an error term would under- or overflow, are done in exact arithmetic
-    (adadelta_cli.maths.scalar.fma_exact). ``scratch``: eight float64 buffers shaped like the result (no allocation).
+    ``scalar.fma``'s steps, elementwise: the product's rounding error by TwoProduct, the sum's by TwoSum; the few
+    elements where adding the errors could round differently from the exact result (the last addition exactly
+    halfway between two doubles), or where an error term would under- or overflow, in exact arithmetic
+    (``scalar.fma_exact``).
 
     >>> a = 1 + 2.0**-30
     >>> float(fma64(a, a, -1.0)) == 2.0**-29 + 2.0**-60, a * a - 1.0 == 2.0**-29 + 2.0**-60
     (True, False)
     """
-    from adadelta_cli.maths.scalar import BOUND, SPLIT_MAX, TINY
-
     shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
     if math.prod(shape) <= SMALL:  # a few values (a step of one parameter): scalar.fma, the same rounding, quicker
-        return _fma64_small(a, b, c, shape, out)
-    if scratch is None:
-        scratch = [np.empty(shape) for _ in range(8)]
-    p, a_hi, a_lo, b_hi, b_lo, p_err, s, tmp = scratch
+        flat = [np.broadcast_to(np.asarray(v, dtype=np.float64), shape).ravel().tolist() for v in (a, b, c)]
+        values = [fma(x, y, z) for x, y, z in zip(*flat)]
+        return _into(np.array(values).reshape(shape) if shape else np.float64(values[0]), out)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        np.multiply(a, b, out=p)
-        _split(a, a_hi, a_lo)
-        _split(b, b_hi, b_lo)
-        # p_err = ((a_hi·b_hi − p) + a_hi·b_lo + a_lo·b_hi) + a_lo·b_lo: the product's rounding error, exactly
-        np.multiply(a_hi, b_hi, out=p_err)
-        p_err -= p
-        p_err += np.multiply(a_hi, b_lo, out=tmp)
-        p_err += np.multiply(a_lo, b_hi, out=tmp)
-        p_err += np.multiply(a_lo, b_lo, out=tmp)
-        np.add(p, c, out=s)
-        # u = (p − (s − bp)) + (c − bp) + p_err, bp = s − p: the sum's rounding error (TwoSum) plus the product's
-        bp = np.subtract(s, p, out=a_hi)
-        u = np.subtract(p, np.subtract(s, bp, out=a_lo), out=a_lo)
-        u += np.subtract(c, bp, out=tmp)
-        u += p_err
-        result = np.add(s, u, out=out)
-        # The last addition's rounding error, exactly; a power of two where it may have been a tie.
-        r = np.subtract(u, np.subtract(result, s, out=tmp), out=tmp)
-        mantissa = np.abs(np.frexp(r)[0], out=b_hi)
-        suspect = mantissa == 0.5
-        size = np.abs(p, out=b_lo)
-        fine = (size > TINY) & (size < BOUND) & (np.abs(c) < BOUND) & (np.abs(a) < SPLIT_MAX) & \
-            (np.abs(b) < SPLIT_MAX)
-        # An exact zero product: the sum s is already the answer, signed zero included.
-        zero = ((np.asarray(a) == 0) | (np.asarray(b) == 0)) & np.isfinite(a) & np.isfinite(b) & np.isfinite(c)
-        if zero.any():
-            if out is None:
-                result = np.where(zero, s, result)
-            else:
-                np.copyto(result, s, where=zero)
-        suspect &= ~zero
-        suspect |= ~(fine | zero)
+        p, e, ok = two_product(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
+        s = p + c
+        bp = s - p
+        u = ((p - (s - bp)) + (c - bp)) + e
+        result = np.where(e == 0, s, s + u)  # e = 0: the product is exact, one rounding of its sum is the fused one
+        halfway = np.abs(np.frexp(u - (result - s))[0]) == 0.5
+        suspect = np.broadcast_to(~ok | ((e != 0) & (halfway | ~(np.abs(c) < BOUND))), shape)
     if suspect.any():
-        from adadelta_cli.maths.scalar import fma_exact
-
-        shape = np.shape(result)
-        where = np.nonzero(np.broadcast_to(suspect, shape))
+        where = np.nonzero(suspect)
         picks = [np.broadcast_to(v, shape)[where].tolist() for v in (a, b, c)]
-        if out is None and np.ndim(result) == 0:
-            return np.float64(fma_exact(*(v[0] for v in picks)))
         result[where] = [fma_exact(x, y, z) for x, y, z in zip(*picks)]
-    return result
+    return _into(result, out)
 
 
 SMALL = 4  # fma64 of at most this many values is taken one value at a time (numpy's passes cost more)
 
 
-def _fma64_small(a, b, c, shape, out):
-    from adadelta_cli.maths.scalar import fma
-
-    count = math.prod(shape)
-
-    def spread(v) -> list[float]:
-        if isinstance(v, float):
-            return [v] * count
-        v = np.asarray(v, dtype=np.float64)
-        return (v.ravel() if v.size == count else np.broadcast_to(v, shape).ravel()).tolist()
-
-    values = [fma(x, y, z) for x, y, z in zip(spread(a), spread(b), spread(c))]
-    if out is None and not shape:
-        return np.float64(values[0])
-    result = np.array(values, dtype=np.float64).reshape(shape)
+def _into(result, out):
+    """``result``, written into ``out`` where one is given."""
     if out is None:
         return result
     out[...] = result
     return out
 
 
-def _split(v, hi: np.ndarray, lo: np.ndarray) -> None:
-    """Veltkamp's split of a double into two halves of 26 bits whose sum is exact: v = hi + lo."""
-    np.multiply(v, 134217729.0, out=hi)  # 2**27 + 1
-    np.subtract(hi, v, out=lo)
-    np.subtract(hi, lo, out=hi)
-    np.subtract(v, hi, out=lo)
-
-
-def fma32(a, b, c) -> np.ndarray:
+def fma32(a, b, c, out=None) -> np.ndarray:
     """a·b + c for float32 operands, rounded once to float32 (round half to even).
 
     a·b is exact in float64; the float64 sum is corrected with its exact error (TwoSum) where it lands on a
@@ -479,4 +363,4 @@ def fma32(a, b, c) -> np.ndarray:
         # The exact sum lies beyond the midpoint on err's side: round toward that side.
         toward_other = np.sign(err) == np.sign(other.astype(np.float64) - r64)
         r = np.where(tie & toward_other, other, r)
-    return r.astype(np.float32)
+    return _into(r.astype(np.float32), out)

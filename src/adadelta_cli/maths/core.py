@@ -22,35 +22,16 @@ step and returns the step's record with the new state, ``run`` folds ``update`` 
 from __future__ import annotations
 
 import math
-from typing import cast
+import os
+from typing import Any
 
 import numpy as np
 
 from adadelta_cli.errors import NumericError, SettingsError
 from adadelta_cli.i18n import _f
-from adadelta_cli.maths.arith import Arith, arithmetic, fma32, fma64  # noqa: F401  (the arithmetic has its own module)
-from adadelta_cli.maths.formulas import (  # noqa: F401  (the engine's names for them)
-    FIELDS,
-    Settings,
-    State,
-    Step,
-    compute_dx,
-    compute_edx2,
-    compute_eg2,
-    compute_eta,
-    compute_g_eff,
-    compute_x,
-    delta,
-    effective_gradient,
-    init,
-    next_edx2,
-    next_eg2,
-    next_x,
-    rate,
-    storage_dtype,
-)
+from adadelta_cli.maths.arith import arithmetic, fma32, fma64  # noqa: F401  (the engine's names for them)
+from adadelta_cli.maths.formulas import FIELDS, Settings, State, Step, init, storage_dtype
 from adadelta_cli.maths.recurrence import Mode, run_step
-from adadelta_cli.maths.settings import DTYPES, WEIGHT_DECAY_MODES  # noqa: E402,F401  (one home: the settings module)
 
 
 def update(g, state: State, settings: Settings, *, eg2: np.ndarray | None = None) -> tuple[Step, State]:
@@ -62,11 +43,10 @@ def update(g, state: State, settings: Settings, *, eg2: np.ndarray | None = None
     """
     ops = settings.ops()
     g = ops.cast(g)
-    values = {"g": g, "eg2_prev": state.eg2, "edx2_prev": state.edx2, "x_prev": state.x}
+    v = {"g": g, "eg2_prev": state.eg2, "edx2_prev": state.edx2, "x_prev": state.x}
     # Overflow and 0/0 are let through here and reported, with their step, by check_finite.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        run_step(values, settings, ops, given=None if eg2 is None else {"eg2": ops.cast(eg2)})
-    v = values
+        run_step(v, settings, ops, given=None if eg2 is None else {"eg2": ops.cast(eg2)})
     return (Step(g, v.get("g_eff", g), v["eg2"], state.edx2, v["eta"], v["dx"], v["edx2"], v["x"]),
             State(v["eg2"], v["edx2"], v["x"]))
 
@@ -86,8 +66,6 @@ def engine_setting() -> str:
     """The engine asked for in the environment: ADADELTA_ENGINE=auto|numpy|python|kernel (the fast paths only
     where they apply: float64, Algorithm 1's order); ADADELTA_KERNEL=numpy switches the kernel off. Read at each
     run, so a choice never depends on what happens to be imported."""
-    import os
-
     chosen = os.environ.get("ADADELTA_ENGINE", "").strip().lower() or "auto"
     if chosen not in ENGINES:
         raise SettingsError(_f("ADADELTA_ENGINE must be one of %(engines)s, got %(value)s",
@@ -116,25 +94,47 @@ def run(grads, settings: Settings, state: State | None = None, *, method: str = 
 def advance(grads: np.ndarray, settings: Settings, state: State, *, method: str = "auto",
             first_step: int = 1) -> tuple[Step, State]:
     """``run`` for one block of a longer trace: the block's records and the state after it."""
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     out, state = sequential(grads, settings, state, method=method)
     check_finite(out, settings, first_step)
     return out, state
 
 
 def _fast_paths_apply(settings: Settings) -> bool:
-    """The fast paths (plain Python, the kernel) compute float64 with torch's fused roundings only."""
+    """The fast paths (plain Python, the kernel) compute float64 with torch's fused roundings, in Algorithm 1's
+    order (TensorFlow.js's E[g²]_{t−1} in η is the description's loop only)."""
     return settings.dtype == "float64" and settings.arithmetic in ("fused", "foreach") and \
-        settings.subnormals == "keep"
+        settings.subnormals == "keep" and settings.rate_eg2 != "previous"
 
 
 def _kernel_applies(settings: Settings) -> bool:
-    if not _fast_paths_apply(settings):
-        return False
     from adadelta_cli.maths import kernel
 
-    return kernel.available()
+    return _fast_paths_apply(settings) and kernel.available()
+
+
+def _engine(settings: Settings, method: str, steps: int, size: int) -> str:
+    """The engine a trace of this shape runs on: the one ``method`` names (an error where it does not apply), else
+    the one ADADELTA_ENGINE asks for where it applies, else by shape (plain Python for a short, narrow trace, the
+    kernel where it is built, plain Python for a few parameters, else the description's loop over numpy rows)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if method == "kernel" and not _kernel_applies(settings):
+        raise ValueError("the compiled float64 kernel is not available here (or the settings are not float64 with "
+                         "fused roundings in Algorithm 1's order)")
+    if method == "python" and not _fast_paths_apply(settings):
+        raise ValueError("the plain Python engine computes float64 with fused roundings in Algorithm 1's order only")
+    if method not in ("sequential", "auto"):
+        return method
+    chosen = engine_setting()
+    if chosen == "numpy" or not _fast_paths_apply(settings):
+        return "numpy"
+    if chosen == "python" or (chosen == "kernel" and _kernel_applies(settings)):
+        return chosen
+    if size <= SCALAR_MAX_PARAMS and steps * size < KERNEL_MIN_VALUES:
+        return "python"
+    if _kernel_applies(settings):
+        return "kernel"
+    return "python" if size <= SCALAR_MAX_PARAMS else "numpy"
 
 
 def sequential(grads: np.ndarray, settings: Settings, state: State, *,
@@ -149,91 +149,42 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *,
     steps, size = grads.shape
     ops = settings.ops(size)
     g = ops.cast(grads)  # beyond float32's range: infinite, as a float32 framework reads it
+    method = _engine(settings, method, steps, size)
     mode = Mode.of(settings)
-    differs = mode.g_eff
-    if method == "kernel" and not _kernel_applies(settings):
-        raise ValueError("the compiled float64 kernel is not available here (or the dtype is not float64)")
-    if method == "python" and not _fast_paths_apply(settings):
-        raise ValueError("the plain Python engine computes float64 with fused roundings only")
-    # The fast paths follow Algorithm 1's order; TensorFlow.js's E[g²]_{t−1} in η is the description's loop only.
-    loop_only = settings.rate_eg2 == "previous"
-    if loop_only and method in ("kernel", "python"):
-        raise ValueError("E[g²]_{t−1} in η is computed by the description's loop (method 'numpy')")
-    if method in ("sequential", "auto"):
-        method = _choose(settings, steps, size, loop_only=loop_only)
-
-    def new(shape):
-        return np.empty(shape, ops.dtype)
-
-    g_eff_all = new(g.shape) if differs else g
-    eg2_all, x_all = new(g.shape), new(g.shape)
-    eta_all, dx_all = new(g.shape), new(g.shape)
-    edx2_all = new((steps + 1, size))  # row t holds E[Δx²]_t: both edx2 and edx2_prev
-    edx2_all[0] = state.edx2
-    coupled = settings.coupled
-    decoupled = settings.decoupled
+    g_eff, eg2, eta, dx, x = (np.empty(g.shape, ops.dtype) for _ in range(5))
+    if not mode.g_eff:
+        g_eff = g
+    edx2 = np.empty((steps + 1, size), ops.dtype)  # row t holds E[Δx²]_t: both edx2 and edx2_prev
+    edx2[0] = state.edx2
+    hyper: dict[str, Any] = dict(rho=settings.rho, eps=settings.eps, lr=settings.lr_value, wd=settings.weight_decay,
+                 decay=settings.decay_factor, maximize=settings.maximize, coupled=settings.coupled,
+                 decoupled=settings.decoupled)
     if method == "kernel":
         from adadelta_cli.maths import kernel
 
-        kernel.run(np.ascontiguousarray(g), g_eff_all if differs else None, eg2_all, edx2_all[1:], eta_all, dx_all,
-                   x_all, state.eg2, state.edx2, state.x, **kernel_settings(settings))
+        kernel.run(np.ascontiguousarray(g), g_eff if mode.g_eff else None, eg2, edx2[1:], eta, dx, x, *state,
+                   **hyper)
     elif method == "python":
         from adadelta_cli.maths import scalar
 
         for j in range(size):
-            columns = scalar.column(g[:, j], float(state.eg2[j]), float(state.edx2[j]), float(state.x[j]),
-                                    # one number each here (per parameter: _by_groups)
-                                    rho=settings.rho, eps=settings.eps, lr=cast(float, settings.lr_value),
-                                    wd=cast(float, settings.weight_decay), decay=cast(float, settings.decay_factor),
-                                    maximize=settings.maximize, coupled=coupled, decoupled=decoupled)
-            for target, values in zip((g_eff_all if differs else None, eg2_all, edx2_all, eta_all, dx_all, x_all),
-                                      columns):
-                if target is not None:
+            columns = scalar.column(g[:, j], *(float(v[j]) for v in state), **hyper)
+            for target, values in zip((g_eff, eg2, edx2, eta, dx, x), columns):
+                if target is not g:
                     target[:, j] = values
     else:
-        eg2, x = state.eg2, state.x
+        eg2_prev, x_prev = state.eg2, state.x
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for t in range(steps):
-                values = {"g": g[t], "eg2_prev": eg2, "edx2_prev": edx2_all[t], "x_prev": x}
-                run_step(values, settings, ops, mode, out={
-                    "g_eff": g_eff_all[t] if differs else None, "eg2": eg2_all[t],
-                    "eta": eta_all[t], "dx": dx_all[t],
-                    "edx2": edx2_all[t + 1], "x": x_all[t]})
-                eg2, x = values["eg2"], values["x"]
-    out = Step(g, g_eff_all, eg2_all, edx2_all[:-1], eta_all, dx_all, edx2_all[1:], x_all)
+                values = {"g": g[t], "eg2_prev": eg2_prev, "edx2_prev": edx2[t], "x_prev": x_prev}
+                run_step(values, settings, ops, mode, out={"g_eff": g_eff[t] if mode.g_eff else None,
+                                                           "eg2": eg2[t], "eta": eta[t], "dx": dx[t],
+                                                           "edx2": edx2[t + 1], "x": x[t]})
+                eg2_prev, x_prev = values["eg2"], values["x"]
+    out = Step(g, g_eff, eg2, edx2[:-1], eta, dx, edx2[1:], x)
     if steps == 0:
         return out, state
-    return out, State(eg2_all[-1].copy(), edx2_all[-1].copy(), x_all[-1].copy())
-
-
-def _choose(settings: Settings, steps: int, size: int, *, loop_only: bool) -> str:
-    """The engine for a trace of this shape: the one ADADELTA_ENGINE asks for where it applies, else by shape
-    (plain Python for a short, narrow float64 trace, the kernel where it is built, plain Python for a few float64
-    parameters, else the description's loop over numpy rows)."""
-    chosen = engine_setting()
-    if loop_only or chosen == "numpy":
-        return "numpy"
-    if not _fast_paths_apply(settings):
-        return "numpy"
-    if chosen == "python":
-        return "python"
-    if chosen == "kernel" and _kernel_applies(settings):
-        return "kernel"
-    if settings.dtype == "float64" and size <= SCALAR_MAX_PARAMS and steps * size < KERNEL_MIN_VALUES:
-        return "python"
-    if _kernel_applies(settings):
-        return "kernel"
-    if settings.dtype == "float64" and size <= SCALAR_MAX_PARAMS:
-        return "python"
-    return "numpy"
-
-
-def kernel_settings(settings: Settings) -> dict:
-    """The keyword arguments of kernel.run for scalar float64 settings."""
-    return dict(rho=settings.rho, eps=settings.eps, lr=settings.lr_value, wd=settings.weight_decay,
-                decay=settings.decay_factor, maximize=settings.maximize,
-                coupled=settings.coupled,
-                decoupled=settings.decoupled)
+    return out, State(eg2[-1].copy(), edx2[-1].copy(), x[-1].copy())
 
 
 def _by_groups(grads: np.ndarray, settings: Settings, state: State, *, method: str) -> tuple[Step, State]:
@@ -267,19 +218,11 @@ def _by_groups(grads: np.ndarray, settings: Settings, state: State, *, method: s
 
 def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
     """Raise NumericError at the first step whose record holds a NaN or an infinity, saying why."""
-    # A NaN or an infinity anywhere reaches E[g²], E[Δx²] or x in the same step, and none of the three ever
-    # becomes finite again (ρ·inf, inf + a square, x + inf stay inf or NaN; a NaN stays a NaN): the last step
-    # is a cheap first look.
-    if settings.nonfinite == "continue":  # IEEE arithmetic goes on, as the frameworks do (first_nonfinite says where)
+    # "continue": IEEE arithmetic goes on, as the frameworks do (first_nonfinite says where)
+    found = None if settings.nonfinite == "continue" else first_nonfinite(trace)
+    if found is None:
         return
-    if trace.g.shape[0] == 0 or all(np.isfinite(column[-1]).all() for column in (trace.eg2, trace.edx2, trace.x)):
-        return
-    bad = np.zeros(trace.g.shape, dtype=bool)
-    for column in trace:
-        bad |= ~np.isfinite(column)
-    if not bad.any():
-        return
-    t, p = (int(i) for i in np.argwhere(bad)[0])
+    t, p = found
     row = {name: float(column[t, p]) for name, column in zip(FIELDS, trace)}
     where = f"step {t + first_step}" + (f", parameter {p + 1}" if trace.g.shape[1] > 1 else "")
     if not math.isfinite(row["eg2"]):
@@ -299,12 +242,10 @@ def check_finite(trace: Step, settings: Settings, first_step: int = 1) -> None:
 
 def first_nonfinite(trace: Step) -> tuple[int, int] | None:
     """(step index from 0, parameter) of the first NaN or infinity in a trace's record, or None."""
+    # A NaN or an infinity anywhere reaches E[g²], E[Δx²] or x in the same step, and none of the three ever
+    # becomes finite again (ρ·inf, inf + a square, x + inf stay inf or NaN; a NaN stays a NaN): the last step
+    # is a cheap first look.
     if trace.g.shape[0] == 0 or all(np.isfinite(column[-1]).all() for column in (trace.eg2, trace.edx2, trace.x)):
         return None
-    bad = np.zeros(trace.g.shape, dtype=bool)
-    for column in trace:
-        bad |= ~np.isfinite(column)
-    if not bad.any():
-        return None
-    step, param = np.argwhere(bad)[0]
-    return int(step), int(param)
+    bad = np.argwhere(np.logical_or.reduce([~np.isfinite(column) for column in trace]))
+    return (int(bad[0][0]), int(bad[0][1])) if len(bad) else None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
@@ -79,39 +80,20 @@ def _depends(tape: list[tuple]) -> list[bool]:
     """For each tape entry, whether it depends on a variable (an exponent that does not is a constant power)."""
     out: list[bool] = []
     for op, a, b in tape:
-        if op == _CONST:
-            out.append(False)
-        elif op == _VAR:
-            out.append(True)
-        elif op in (_NEG, _CALL):
-            out.append(out[a])
-        else:
-            out.append(out[a] or out[b])
+        out.append(op == _VAR or (op != _CONST and (out[a] or (op not in (_NEG, _CALL) and out[b]))))
     return out
 
 
 _VALUE: dict[str, Callable[[float], float]] = {
     "sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log, "sqrt": math.sqrt,
     "tanh": math.tanh, "abs": abs}
-
-
-def _slope(name: str, u: float, value: float) -> float:
-    """d f(u) / du for the functions a formula may call, given u and f(u)."""
-    if name == "sin":
-        return math.cos(u)
-    if name == "cos":
-        return -math.sin(u)
-    if name == "tan":
-        return 1.0 / math.cos(u) ** 2
-    if name == "exp":
-        return value
-    if name == "log":
-        return 1.0 / u
-    if name == "sqrt":
-        return 0.5 / value
-    if name == "tanh":
-        return 1.0 - value * value
-    return math.copysign(1.0, u) if u else 0.0  # abs
+# d f(u) / du for the functions a formula may call, given u and f(u)
+_SLOPE: dict[str, Callable[[float, float], float]] = {
+    "sin": lambda u, f: math.cos(u), "cos": lambda u, f: -math.sin(u), "tan": lambda u, f: 1.0 / math.cos(u) ** 2,
+    "exp": lambda u, f: f, "log": lambda u, f: 1.0 / u, "sqrt": lambda u, f: 0.5 / f,
+    "tanh": lambda u, f: 1.0 - f * f, "abs": lambda u, f: math.copysign(1.0, u) if u else 0.0}
+_ARITHMETIC: dict[int, Callable[[float, float], float]] = {
+    _ADD: operator.add, _SUB: operator.sub, _MUL: operator.mul, _DIV: operator.truediv}
 
 
 def _forward(tape: list[tuple], point: list[float]) -> list[float]:
@@ -123,20 +105,14 @@ def _forward(tape: list[tuple], point: list[float]) -> list[float]:
             v = float(point[a])
         elif op == _NEG:
             v = -values[a]
-        elif op == _ADD:
-            v = values[a] + values[b]
-        elif op == _SUB:
-            v = values[a] - values[b]
-        elif op == _MUL:
-            v = values[a] * values[b]
-        elif op == _DIV:
-            v = values[a] / values[b]
         elif op == _POW:
             v = values[a] ** values[b]
             if isinstance(v, complex):
                 raise ValueError(f"{values[a]!r} ** {values[b]!r} is not a real number")
-        else:
+        elif op == _CALL:
             v = _VALUE[b](values[a])
+        else:
+            v = _ARITHMETIC[op](values[a], values[b])
         values.append(v)
     return values
 
@@ -174,7 +150,7 @@ def _backward(tape: list[tuple], values: list[float], depends: list[bool], n: in
             if depends[b]:  # u^w = exp(w·log u)
                 adjoint[b] += w * (values[k] * math.log(u))
         elif op == _CALL:
-            adjoint[a] += w * _slope(b, values[a], values[k])
+            adjoint[a] += w * _SLOPE[b](values[a], values[k])
     return grad
 
 
@@ -194,31 +170,23 @@ class Function:
         self._tape = _compile(self.tree, self.variables) if self.tree is not None else None
         self._depends = _depends(self._tape) if self._tape is not None else []
 
-    def value_and_grad(self, point) -> tuple[float, list[float]]:
-        """f and its exact gradient at ``point``: one forward pass, then one reverse pass over the formula's tape, so
-        memory is the formula's length plus one number per dimension, whatever the dimension."""
-        n = len(point)
+    def value_and_grad(self, point, *, grad: bool = True) -> tuple[float, list[float]]:
+        """f and its exact gradient at ``point`` (no gradient, an empty list, without ``grad``): one forward pass,
+        then one reverse pass over the formula's tape, so memory is the formula's length plus one number per
+        dimension, whatever the dimension."""
         if self._tape is None:  # quadratic: Σ x_i²
-            return float(sum(v * v for v in point)), [2.0 * v for v in point]
+            return float(sum(v * v for v in point)), [2.0 * v for v in point] if grad else []
         try:
             values = _forward(self._tape, point)
-            grad = _backward(self._tape, values, self._depends, n)
+            return values[-1], _backward(self._tape, values, self._depends, len(point)) if grad else []
         except (ValueError, ZeroDivisionError, OverflowError) as exc:
             raise SettingsError(_f(
                 'the function %(function)s is not defined at %(point)s (%(reason)s)',
                 function=_cut(self.text, 80), point=list(point), reason=exc)) from None
-        return values[-1], grad
 
     def value(self, point) -> float:
         """f alone at ``point`` (no gradient)."""
-        if self._tape is None:
-            return float(sum(v * v for v in point))
-        try:
-            return _forward(self._tape, point)[-1]
-        except (ValueError, ZeroDivisionError, OverflowError) as exc:
-            raise SettingsError(_f(
-                'the function %(function)s is not defined at %(point)s (%(reason)s)',
-                function=_cut(self.text, 80), point=list(point), reason=exc)) from None
+        return self.value_and_grad(point, grad=False)[0]
 
 
 def _finite_double(value) -> bool:
@@ -249,38 +217,31 @@ def _check(node, variables: list[str], text: str, source: str | None = None) -> 
     called = {id(sub.func) for sub in ast.walk(node) if isinstance(sub, ast.Call)}
     allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Call, ast.Load,
                ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
+    names = dict(function=_cut(text, 80), variables=', '.join(variables), functions=', '.join(FUNCTIONS))
     for sub in ast.walk(node):
         if not isinstance(sub, allowed):
             raise SettingsError(_f(
                 'the function %(function)s uses %(construct)s, which a formula may not; expected numbers, '
-                '%(variables)s, + - * / ^ and %(functions)s',
-                function=_cut(text, 80), construct=_piece(sub, source, text), variables=', '.join(variables),
-                functions=', '.join(FUNCTIONS)))
+                '%(variables)s, + - * / ^ and %(functions)s', construct=_piece(sub, source, text), **names))
         if isinstance(sub, ast.Constant) and (isinstance(sub.value, bool) or
                                               not isinstance(sub.value, (int, float))):
-            raise SettingsError(_f(
-                'the function %(function)s holds %(constant)s, which is not a number',
-                function=_cut(text, 80), constant=_piece(sub, source, text)))
+            raise SettingsError(_f('the function %(function)s holds %(constant)s, which is not a number',
+                                   constant=_piece(sub, source, text), **names))
         if isinstance(sub, ast.Constant) and not _finite_double(sub.value):
             raise SettingsError(_f(
                 'the function %(function)s holds a number too large for a double (the largest is about 1.8e308): '
                 '%(constant)s', function=_cut(text), constant=_cut(ast.unparse(sub))))
         if isinstance(sub, ast.Name) and sub.id in FUNCTIONS and id(sub) not in called:
-            raise SettingsError(_f(
-                'the function %(function)s uses %(name)s without an argument; write %(name)s(x)',
-                function=_cut(text, 80), name=sub.id))
+            raise SettingsError(_f('the function %(function)s uses %(name)s without an argument; write %(name)s(x)',
+                                   name=sub.id, **names))
         if isinstance(sub, ast.Name) and sub.id not in variables and sub.id not in FUNCTIONS:
+            raise SettingsError(_f('the function %(function)s uses %(name)s; the variables are %(variables)s and '
+                                   'the functions %(functions)s', name=repr(sub.id), **names))
+        if isinstance(sub, ast.Call) and (not isinstance(sub.func, ast.Name) or sub.func.id not in FUNCTIONS
+                                          or len(sub.args) != 1 or sub.keywords):
             raise SettingsError(_f(
-                'the function %(function)s uses %(name)s; the variables are %(variables)s and the functions '
-                '%(functions)s',
-                function=_cut(text, 80), name=repr(sub.id), variables=', '.join(variables),
-                functions=', '.join(FUNCTIONS)))
-        if isinstance(sub, ast.Call):
-            if not isinstance(sub.func, ast.Name) or sub.func.id not in FUNCTIONS or len(sub.args) != 1 \
-                    or sub.keywords:
-                raise SettingsError(_f(
-                    'the function %(function)s calls something other than one of %(functions)s with one argument',
-                    function=_cut(text, 80), functions=', '.join(FUNCTIONS)))
+                'the function %(function)s calls something other than one of %(functions)s with one argument',
+                **names))
 
 
 def parse(text: str, dimensions: int = 2) -> Function:
@@ -321,8 +282,4 @@ def parse(text: str, dimensions: int = 2) -> Function:
 
 def variable_names(n: int) -> list[str]:
     """x, y in two dimensions (x alone in one), x1 ... xn beyond."""
-    if n == 1:
-        return ["x"]
-    if n == 2:
-        return ["x", "y"]
-    return [f"x{i}" for i in range(1, n + 1)]
+    return ["x", "y"][:n] if n <= 2 else [f"x{i}" for i in range(1, n + 1)]

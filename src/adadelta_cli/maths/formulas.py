@@ -1,8 +1,7 @@
 """The step's quantities, one function each (each formula in one place), the settings they read, and the state
 and record they fill. The description (``recurrence``) names these functions; the engine (``core``) runs them.
 
->>> settings = Settings()
->>> float(next_eg2(0.0, 0.1, settings.rho))
+>>> float(compute_eg2(0.0, 0.1, settings=Settings()))
 0.0005000000000000004
 """
 
@@ -15,8 +14,8 @@ import numpy as np
 
 from adadelta_cli.errors import SettingsError
 from adadelta_cli.i18n import _f
-from adadelta_cli.maths.arith import Arith, arithmetic, fma32, fma64  # noqa: F401  (the arithmetic has its own module)
-from adadelta_cli.maths.settings import DEFAULTS, DTYPES, WEIGHT_DECAY_MODES  # noqa: F401  (one home: the settings module)
+from adadelta_cli.maths.arith import NARROW, Arith, arithmetic
+from adadelta_cli.maths.settings import DEFAULTS
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ FIELDS = Step._fields
 def storage_dtype(dtype: str) -> str:
     """The numpy dtype a trace in ``dtype`` is held in: float16 and bfloat16 values live in float32 arrays (each
     exactly, rounded there after every operation: ``arith``), as numpy has no bfloat16."""
-    return "float32" if dtype in ("float16", "bfloat16") else dtype
+    return "float32" if dtype in NARROW else dtype
 
 
 def init(x0=0.0, eg2=0.0, edx2=0.0, *, size: int | None = None, dtype: str = "float64") -> State:
@@ -140,10 +139,11 @@ def init(x0=0.0, eg2=0.0, edx2=0.0, *, size: int | None = None, dtype: str = "fl
     return State(*arrays)
 
 
-# The five formulas, each in one place. ``ops`` is the arithmetic: float64, or float32 rounded as PyTorch's
-# CPU kernels round it (their order of operations is kept in both). ``out`` receives the result in place.
+# The formulas, each in one place; the step description (``recurrence``) names them and gives each its inputs.
+# ``ops`` is the arithmetic: float64, or float32 rounded as PyTorch's CPU kernels round it (their order of
+# operations is kept in both). ``out`` receives the result in place.
 
-def effective_gradient(g, x_prev, settings: Settings, ops=None, out=None):
+def compute_g_eff(g, x_prev=None, *, settings: Settings, ops=None, out=None):
     """g_eff = ±g + wd·x_{t−1}: negated for maximize, plus coupled (L2) weight decay."""
     ops = ops or arithmetic()
     coupled = settings.coupled
@@ -159,16 +159,16 @@ def _decaying_average_of_squares(previous, v, rho: float, ops, out):
     return ops.addcmul(ops.mul(previous, ops.scalar(rho), out=ops.tmp(2)), v, v, 1.0 - rho, out=out)
 
 
-def next_eg2(eg2_prev, g_eff, rho: float, ops=None, out=None):
+def compute_eg2(eg2_prev, g_eff, *, settings: Settings, ops=None, out=None):
     """E[g²]_t = ρ·E[g²]_{t−1} + (1−ρ)·g_t²."""
-    return _decaying_average_of_squares(eg2_prev, g_eff, rho, ops, out)
+    return _decaying_average_of_squares(eg2_prev, g_eff, settings.rho, ops, out)
 
 
-def rate(edx2_prev, eg2, eps: float, ops=None, out=None):
+def compute_eta(edx2_prev, eg2, *, settings: Settings, ops=None, out=None):
     """η_t = √(E[Δx²]_{t−1} + ε) / √(E[g²] + ε), with E[g²]_t (Algorithm 1), or E[g²]_{t−1} where the settings'
-    rate_eg2 is "previous" (TensorFlow.js): the caller passes the one in force."""
+    rate_eg2 is "previous" (TensorFlow.js): the step description passes the one in force."""
     ops = ops or arithmetic()
-    eps = ops.scalar(eps)
+    eps = ops.scalar(settings.eps)
     numerator = ops.sqrt(ops.add(edx2_prev, eps, out=ops.tmp(1)), out=ops.tmp(1))
     denominator = ops.sqrt(ops.add(eg2, eps, out=ops.tmp(2)), out=ops.tmp(2))
     if getattr(ops, "keras_order", False):
@@ -176,7 +176,7 @@ def rate(edx2_prev, eg2, eps: float, ops=None, out=None):
     return ops.div(numerator, denominator, out=out)
 
 
-def delta(eta, g_eff, ops=None, out=None):
+def compute_dx(eta, g_eff, *, settings: Settings, ops=None, out=None):
     """Δx_t = −η_t·g_t; in Keras's order (the arithmetic's ``keras_order``), −(√(E[Δx²]_{t−1} + ε)·g_t)/√(E[g²]_t
     + ε), from the two roots of the η just computed."""
     ops = ops or arithmetic()
@@ -187,42 +187,12 @@ def delta(eta, g_eff, ops=None, out=None):
     return ops.neg(ops.mul(eta, g_eff, out=out), out=out)
 
 
-def next_edx2(edx2_prev, dx, rho: float, ops=None, out=None):
-    """E[Δx²]_t = ρ·E[Δx²]_{t−1} + (1−ρ)·Δx_t², with the unscaled Δx_t (lr never enters here)."""
-    return _decaying_average_of_squares(edx2_prev, dx, rho, ops, out)
-
-
-def compute_g_eff(g, x_prev=None, *, settings: Settings, ops=None, out=None):
-    """The step description's g_eff (``recurrence``): its inputs g_t (and x_{t−1} with coupled weight decay)."""
-    return effective_gradient(g, x_prev, settings, ops, out)
-
-
-def compute_eg2(eg2_prev, g_eff, *, settings: Settings, ops=None, out=None):
-    """The step description's E[g²]_t, from E[g²]_{t−1} and the gradient in use."""
-    return next_eg2(eg2_prev, g_eff, settings.rho, ops, out)
-
-
-def compute_eta(edx2_prev, eg2, *, settings: Settings, ops=None, out=None):
-    """The step description's η_t, from E[Δx²]_{t−1} and the E[g²] its mode reads (E[g²]_t, or E[g²]_{t−1})."""
-    return rate(edx2_prev, eg2, settings.eps, ops, out)
-
-
-def compute_dx(eta, g_eff, *, settings: Settings, ops=None, out=None):
-    """The step description's Δx_t, from η_t and the gradient in use."""
-    return delta(eta, g_eff, ops, out)
-
-
 def compute_edx2(edx2_prev, dx, *, settings: Settings, ops=None, out=None):
-    """The step description's E[Δx²]_t, from E[Δx²]_{t−1} and the unscaled Δx_t."""
-    return next_edx2(edx2_prev, dx, settings.rho, ops, out)
+    """E[Δx²]_t = ρ·E[Δx²]_{t−1} + (1−ρ)·Δx_t², with the unscaled Δx_t (lr never enters here)."""
+    return _decaying_average_of_squares(edx2_prev, dx, settings.rho, ops, out)
 
 
 def compute_x(x_prev, dx, *, settings: Settings, ops=None, out=None):
-    """The step description's x_t, from x_{t−1} and Δx_t."""
-    return next_x(x_prev, dx, settings, ops, out)
-
-
-def next_x(x_prev, dx, settings: Settings, ops=None, out=None):
     """x_t = x_{t−1} + lr·Δx_t; decoupled weight decay (Keras 3) first shrinks x_{t−1} to x_{t−1}·(1 − lr·wd)."""
     ops = ops or arithmetic()
     lr = ops.scalar(settings.lr_value)

@@ -44,13 +44,13 @@ def function():
     global _function, _loaded
     if not _loaded:
         _loaded = True
-        _function = None
-        if not switched_off():
-            library, why = _load()
-            if library is not None:
-                _function = library
-            elif why is not None:
-                _notice(why)
+        _function, why = (None, None) if switched_off() else _load()
+        if why is not None:  # one line on standard error, in the form of every message: not used, and why
+            from adadelta_cli.i18n import _f
+            from adadelta_cli.messages import message
+
+            message(_f("note: the compiled kernel %(library)s %(reason)s; numpy does the work", library=LIBRARY,
+                       reason=why))
     return _function
 
 
@@ -99,7 +99,7 @@ def _load():
     why = verify()
     if why is not None or not LIBRARY.exists():
         return None, why
-    from adadelta_cli.i18n import _
+    from adadelta_cli.i18n import _, _f
 
     try:
         library = ctypes.CDLL(str(LIBRARY))
@@ -110,7 +110,8 @@ def _load():
         f = library.adadelta_f64
         parse, lines = library.adadelta_parse_f64, library.adadelta_csv_lines
     except (OSError, AttributeError, ValueError, KeyError, UnicodeError) as error:
-        return None, _f_reason(error)
+        return None, _f("cannot be loaded (%(reason)s)",
+                        reason=str(error).splitlines()[0] if str(error) else type(error).__name__)
     f.restype = None
     f.argtypes = [*[ctypes.c_int64] * 2, *[ctypes.c_void_p] * 10, *[ctypes.c_double] * 6, ctypes.c_int64]
     parse.restype = lines.restype = ctypes.c_int64
@@ -123,31 +124,8 @@ def _load():
     return f, None
 
 
-def _f_reason(error: BaseException) -> str:
-    from adadelta_cli.i18n import _f
-
-    return _f("cannot be loaded (%(reason)s)",
-              reason=str(error).splitlines()[0] if str(error) else type(error).__name__)
-
-
-def _notice(why: str) -> None:
-    """One line on standard error, in the form of every message (``adadelta trace: note: ...``): the kernel is not
-    used, and why."""
-    from adadelta_cli.i18n import _f
-    from adadelta_cli.messages import message
-
-    message(_f("note: the compiled kernel %(library)s %(reason)s; numpy does the work", library=LIBRARY, reason=why))
-
-
 def available() -> bool:
     return function() is not None
-
-
-def _pointer(a: np.ndarray | None):
-    if a is None:
-        return None
-    assert a.dtype == np.float64 and a.flags.c_contiguous
-    return a.ctypes.data
 
 
 def run(g: np.ndarray, g_eff: np.ndarray | None, eg2: np.ndarray, edx2: np.ndarray, eta: np.ndarray,
@@ -157,8 +135,10 @@ def run(g: np.ndarray, g_eff: np.ndarray | None, eg2: np.ndarray, edx2: np.ndarr
     steps, n = g.shape
     flags = (MAXIMIZE if maximize else 0) | (COUPLED if coupled else 0) | (DECOUPLED if decoupled else 0)
     starts = [np.ascontiguousarray(a, dtype=np.float64) for a in (eg2_0, edx2_0, x_0)]
-    function()(steps, n, *(_pointer(a) for a in [g, g_eff, eg2, edx2, eta, dx, x, *starts]), rho, 1.0 - rho, eps,
-               lr, wd, decay, flags)
+    arrays = [g, g_eff, eg2, edx2, eta, dx, x, *starts]
+    assert all(a.dtype == np.float64 and a.flags.c_contiguous for a in arrays if a is not None)
+    function()(steps, n, *(None if a is None else a.ctypes.data for a in arrays), rho, 1.0 - rho, eps, lr, wd, decay,
+               flags)
 
 
 def parse(body: bytes, width: int, sep: str | None) -> np.ndarray | None:

@@ -8,9 +8,8 @@ more, which can only matter where the last addition lands exactly halfway betwee
 is then a power of two, which is looked for, and that rare step is done again in exact integer arithmetic. So are
 the magnitudes where an error term would underflow or a split overflow (below 2^-900, above 2^960).
 
-Where the gradient does not depend on x (no coupled weight decay), E[g²] is worked out first in a loop of its own
-(the products and their errors for every step at once, in numpy), then E[Δx²] in a second loop, and η, Δx and x
-from those, elementwise: the same operations in the same order as the kernel's, so the same doubles.
+``step`` takes the kernel's operations in its order, so the same doubles; ``fma64`` (``arith``) takes ``fma``'s
+steps elementwise over numpy arrays.
 """
 
 from __future__ import annotations
@@ -92,101 +91,7 @@ def two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
         magnitude = np.abs(p)
         ok = ((magnitude > TINY) & (magnitude < BOUND) & (np.abs(a) < SPLIT_MAX) & (np.abs(b) < SPLIT_MAX)) | \
             (((a == 0) | (b == 0)) & np.isfinite(a) & np.isfinite(b))
-    return p, np.where(ok, e, 0.0), ok
-
-
-# _accumulate_squares and _accumulate_steps carry ``fma``'s body inline (TwoProduct, TwoSum, the halfway check):
-# a Python call per step would cost more than the arithmetic. tests/test_core.py holds every path bit for bit to the
-# C library's fma().
-def _accumulate_squares(v: np.ndarray, start: float, rho: float, one_minus_rho: float) -> np.ndarray:
-    """E_t = fma((1−ρ)·v_t, v_t, E_{t−1}·ρ) for every t, from E_0 = start (v given for every step)."""
-    a = v * one_minus_rho
-    p, e, ok = two_product(a, v)
-    out = np.empty(v.shape[0])
-    if not ok.all():
-        previous = start
-        for i, (ai, vi) in enumerate(zip(a.tolist(), v.tolist())):
-            previous = fma(ai, vi, previous * rho)
-            out[i] = previous
-        return out
-    values: list[float] = []
-    append = values.append
-    previous = start
-    for p_t, e_t, a_t, v_t in zip(p.tolist(), e.tolist(), a.tolist(), v.tolist()):
-        q = previous * rho
-        if not -BOUND < q < BOUND:
-            previous = fma_exact(a_t, v_t, q)
-        else:
-            s = p_t + q
-            bp = s - p_t
-            u = ((p_t - (s - bp)) + (q - bp)) + e_t
-            previous = s + u
-            r = u - (previous - s)
-            if r and frexp(r)[0] in HALVES:
-                previous = fma_exact(a_t, v_t, q)
-        append(previous)
-    out[:] = values
-    return out
-
-
-def _accumulate_steps(v: np.ndarray, denominators: np.ndarray, start: float, rho: float, one_minus_rho: float,
-                      eps: float) -> np.ndarray:
-    """E[Δx²]_t for every t from E[Δx²]_0 = start: Δx_t = −(√(E[Δx²]_{t−1} + ε) / denominator_t · v_t), then
-    fma((1−ρ)·Δx_t, Δx_t, E[Δx²]_{t−1}·ρ). Row 0 of the result is ``start``."""
-    values = [start]
-    append = values.append
-    edx2 = start
-    for den, g in zip(denominators.tolist(), v.tolist()):
-        d = -((sqrt(edx2 + eps) / den) * g)
-        a = one_minus_rho * d
-        p = a * d
-        q = edx2 * rho
-        if TINY < p < BOUND and -BOUND < q < BOUND:
-            t = a * SPLIT
-            ah = t - (t - a)
-            al = a - ah
-            t = d * SPLIT
-            dh = t - (t - d)
-            dl = d - dh
-            e = ((ah * dh - p) + ah * dl + al * dh) + al * dl
-            s = p + q
-            bp = s - p
-            u = ((p - (s - bp)) + (q - bp)) + e
-            edx2 = s + u
-            r = u - (edx2 - s)
-            if r and frexp(r)[0] in HALVES:
-                edx2 = fma_exact(a, d, q)
-        else:
-            edx2 = fma_exact(a, d, q)
-        append(edx2)
-    return np.array(values)
-
-
-def column(g: np.ndarray, eg2_0: float, edx2_0: float, x_0: float, *, rho: float, eps: float, lr: float,
-           wd: float, decay: float, maximize: bool, coupled: bool, decoupled: bool):
-    """One parameter's trace: (g_eff, E[g²], E[Δx²] with E[Δx²]_0 in row 0, η, Δx, x), 1-D float64 arrays."""
-    one_minus_rho = 1.0 - rho
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        v = -g if maximize else g
-        if not coupled:
-            eg2 = _accumulate_squares(v, eg2_0, rho, one_minus_rho)
-            denominators = np.sqrt(eg2 + eps)
-        if coupled or not (np.isfinite(denominators).all() and denominators.all() and edx2_0 + eps >= 0):
-            return _stepwise_column(g, eg2_0, edx2_0, x_0, rho=rho, eps=eps, lr=lr, wd=wd, decay=decay,
-                                    maximize=maximize, coupled=coupled, decoupled=decoupled)
-        edx2 = _accumulate_steps(v, denominators, edx2_0, rho, one_minus_rho, eps)
-        eta = np.sqrt(edx2[:-1] + eps) / denominators
-        dx = -(eta * v)
-        if decoupled or lr not in (1.0, -1.0, 0.0):
-            x = np.empty(g.shape[0])
-            previous = x_0
-            for i, d in enumerate(dx.tolist()):
-                previous = fma(lr, d, previous * decay if decoupled else previous)
-                x[i] = previous
-        else:
-            # lr·Δx is exact: x_t = x_{t−1} + lr·Δx_t, added in order (accumulate adds one after another).
-            x = np.add.accumulate(np.concatenate([[x_0], lr * dx]))[1:]
-    return v, eg2, edx2, eta, dx, x
+    return p, np.where(ok & (p != 0), e, 0.0), ok  # an exact zero product has no error (whatever the split gave)
 
 
 def _div(a: float, b: float) -> float:
@@ -237,20 +142,15 @@ def step(k: Constants, g: float, eg2: float, edx2: float, x: float):
     return v, eg2, eta, d, edx2, fma(lr, d, x * decay if decoupled else x)
 
 
-def _stepwise_column(g, eg2_0, edx2_0, x_0, *, rho, eps, lr, wd, decay, maximize, coupled, decoupled):
-    """Every quantity step by step: coupled weight decay feeds x back into the gradient (and a zero or non-finite
-    denominator takes IEEE's infinities and NaNs here, where Python would raise)."""
+def column(g: np.ndarray, eg2_0: float, edx2_0: float, x_0: float, *, rho: float, eps: float, lr: float,
+           wd: float, decay: float, maximize: bool, coupled: bool, decoupled: bool):
+    """One parameter's trace, ``step`` after ``step``: (g_eff, E[g²], E[Δx²] with E[Δx²]_0 in row 0, η, Δx, x),
+    1-D float64 arrays."""
     k = Constants(rho, 1.0 - rho, eps, lr, wd, decay, maximize, coupled, decoupled)
-    n = g.shape[0]
-    vs, eg2s, etas, dxs, xs, edx2s = [], [], [], [], [], [edx2_0]
+    rows = []
     eg2, edx2, x = eg2_0, edx2_0, x_0
     for gt in g.tolist():
-        v, eg2, eta, d, edx2, x = step(k, gt, eg2, edx2, x)
-        vs.append(v)
-        eg2s.append(eg2)
-        etas.append(eta)
-        dxs.append(d)
-        edx2s.append(edx2)
-        xs.append(x)
-    arrays = [np.array(values, dtype=np.float64).reshape(n) for values in (vs, eg2s, etas, dxs, xs)]
-    return arrays[0], arrays[1], np.array(edx2s, dtype=np.float64), arrays[2], arrays[3], arrays[4]
+        rows.append(row := step(k, gt, eg2, edx2, x))
+        eg2, edx2, x = row[1], row[4], row[5]
+    v, eg2s, eta, dx, edx2s, xs = np.array(rows, dtype=np.float64).reshape(len(rows), 6).T
+    return v, eg2s, np.concatenate([[edx2_0], edx2s]), eta, dx, xs

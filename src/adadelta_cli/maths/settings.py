@@ -48,11 +48,7 @@ DEFAULTS: dict[str, Any] = {**{k: PRESETS["article"][k] for k in ("rho", "eps", 
             "subnormals": "keep"}
 
 API: dict[str, str] = {}  # the API's keyword arguments are the settings' own names
-CLI = {"rho": "--rho", "eps": "--eps", "lr": "--lr", "weight_decay": "--weight-decay",
-       "weight_decay_mode": "--weight-decay-mode", "maximize": "--maximize", "dtype": "--dtype",
-       "lr_dtype": "--lr-dtype", "preset": "--preset", "x0": "--x0", "eg2_init": "--eg2-init",
-       "edx2_init": "--edx2-init", "hyper_float32": "--hyper-float32", "rate_eg2": "--rate-eg2",
-       "nonfinite": "--nonfinite", "arithmetic": "--arithmetic", "subnormals": "--subnormals"}
+CLI = {name: "--" + name.replace("_", "-") for name in [*DEFAULTS, "preset", "x0", "eg2_init", "edx2_init"]}
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -171,16 +167,16 @@ def resolve(preset: str | None, given: dict, base: dict | None = None, spelling:
         check_held32(chosen, spelling)  # before finish() rounds them
     chosen = finish(chosen)
     preset_text = "--preset " + str(preset) if spelling is CLI else "preset=" + repr(preset)
+    lr_text = "--lr" if spelling is CLI else "lr="
     if notes is not None and preset is not None:
         lr = given.get("lr")
         if chosen.get("no_lr") and lr is not None and any(v != 1 for v in _each(lr)):
-            notes.append(_f(NO_LR, preset=preset_text, framework=chosen["no_lr"], lr=spell("lr", spelling) if
-                            spelling is CLI else "lr=", value=shown(lr)))
+            notes.append(_f(NO_LR, preset=preset_text, framework=chosen["no_lr"], lr=lr_text,
+                            value=shown(lr)))
         if eps_given_zero and chosen.get("eps_if_zero") is not None:
             notes.append(_f(EPS_REPLACED, preset=preset_text, framework=str(chosen.get("no_lr") or preset),
                             value=shown(chosen["eps"])))
     if chosen.get("lr") is None:
-        lr_text = "--lr" if spelling is CLI else "lr="
         raise SettingsError(_f(LR_REQUIRED.get(preset or "optax", LR_REQUIRED["optax"]), preset=preset_text,
                                lr=lr_text))
     if chosen.get("eps_positive") and chosen.get("eps") == 0:
