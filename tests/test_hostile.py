@@ -614,15 +614,16 @@ def test_optimize_streams_the_same_bytes(monkeypatch):
     """Written a slice at a time (slices of 7 records here), the CSV and JSON are those of the whole run."""
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import optimizing
-    from adadelta_cli.formats import jsonout, machine
+    from adadelta_cli.formats import machine
+    from adadelta_cli.formats.report import Records
     from adadelta_cli.maths import expr
 
     function = expr.parse("rosenbrock")
     adadelta = optimizing.run_adadelta(function, resolve(), 20)
     results = {"adam": optimizing.run_other("adam", dict(optimizing.others.DEFAULTS["adam"]), function,
                                             __import__("numpy").array([0.0, 0.0]), 20)}
-    whole_json = jsonout.document({"a": 1},
-                                  steps=list(optimizing.records(function, adadelta, results, with_optimizer=True)))
+    whole_json = machine.json(Records([], list(optimizing.records(function, adadelta, results, with_optimizer=True)),
+                                      {"a": 1}))
     whole_csv = machine.csv(optimizing.data(function, adadelta, results, {"a": 1}))
     monkeypatch.setattr(machine, "SLICE", 7)
     assert machine.json(optimizing.data(function, adadelta, results, {"a": 1})) == whole_json
