@@ -29,10 +29,8 @@ from adadelta_cli.formats.report import (
 
 def latex_cell(value, column: Column, digits: int) -> str:
     """A cell as LaTeX: numbers in math mode (``9.98 \\times 10^{-7}``), text escaped."""
-    if value is None:
-        return ""
-    if isinstance(value, (Styled, str)):
-        return latexdoc.phrase(value.text if isinstance(value, Styled) else value)
+    if value is None or isinstance(value, (Styled, str)):
+        return latexdoc.phrase(value.text if isinstance(value, Styled) else value or "")
     if column.kind == COUNT or isinstance(value, (bool, int)):
         return f"${value}$"
     value = float(value)
@@ -55,15 +53,8 @@ def latex_pieces(doc: Document, digits: int = 6, *, fragment: bool = False):
     block of rows at a time and the worked arithmetic a step at a time. A trace of 300,000 steps starts at once,
     a reader gone away (``| head``) ends the command at the next piece, and memory stays that of a block."""
     head, tail = latexdoc.frame(doc.title, fragment=fragment, xelatex=latexdoc.needs_xelatex(doc.title, *_texts(doc)))
-    chunk: list[str] = []
-    for line in itertools.chain(head, _body(doc, digits), tail):
-        if line is not spelling.PAUSE:
-            chunk.append(line)
-        if chunk and (line is spelling.PAUSE or len(chunk) == 200):  # (PAUSE: the next rows are still to come)
-            yield "".join(line + "\n" for line in chunk)
-            chunk = []
-    if chunk:
-        yield "".join(line + "\n" for line in chunk)
+    lines = itertools.chain(head, _body(doc, digits), tail)
+    return spelling.pieces(line if line is spelling.PAUSE else line + "\n" for line in lines)
 
 
 def latex_pages(docs: list[Document], title: str, digits: int = 6) -> str:

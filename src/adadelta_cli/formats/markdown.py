@@ -17,24 +17,20 @@ def markdown(doc: Document, digits: int = 6) -> str:
 def markdown_pieces(doc: Document, digits: int = 6):
     """The Markdown document in pieces, made (and written, by whoever reads them) one after another: a long table
     or worked arithmetic reaches a pipe as it is made. Blank lines at the end are left out."""
+    return spelling.pieces(_blanks_before(_markdown_lines(doc, digits)))
+
+
+def _blanks_before(lines):
+    """Each line after the blank lines before it, with its newline: the blank lines at the end left out."""
     blank = 0
-    pending: list[str] = []
-    for line in _markdown_lines(doc, digits):
-        if line is spelling.PAUSE:  # the next rows are still to be computed: what is made goes out first
-            if pending:
-                yield "".join(pending)
-                pending = []
-            continue
-        if line == "":
+    for line in lines:
+        if line is spelling.PAUSE:
+            yield line
+        elif line:
+            yield "\n" * blank + line + "\n"
+            blank = 0
+        else:
             blank += 1
-            continue
-        pending.append("\n" * blank + line + "\n")
-        blank = 0
-        if len(pending) >= 200:
-            yield "".join(pending)
-            pending = []
-    if pending:
-        yield "".join(pending)
 
 
 def _markdown_lines(doc: Document, digits: int):

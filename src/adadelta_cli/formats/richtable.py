@@ -9,8 +9,7 @@ import itertools
 from adadelta_cli import safe
 from adadelta_cli.formats import spelling
 from adadelta_cli.formats.report import (
-    COUNT,
-    TEXT,
+    NUMBER,
     Arithmetic,
     Document,
     Formulas,
@@ -135,11 +134,6 @@ class TableRun:
             if isinstance(self.t.rows, Rows):  # made as they are read: a block written is let go
                 self.t.rows.release(stop)
 
-    @staticmethod
-    def trim(lines: list, *, first: bool, last: bool) -> list:
-        """A block's lines without the blank edges that would stand between blocks."""
-        return lines[0 if first else 1:len(lines) if last else len(lines) - 1]
-
     def pieces(self):
         """Each block as a renderable of its own, its edges trimmed: print them one after another."""
         for block, first, last in self.blocks():
@@ -196,7 +190,7 @@ class _Trimmed:
         from rich.segment import Segment
 
         lines = console.render_lines(self.block, options, pad=False)
-        for line in TableRun.trim(lines, first=self.first, last=self.last):
+        for line in lines[0 if self.first else 1:len(lines) if self.last else len(lines) - 1]:
             yield from line
             yield Segment.line()
 
@@ -215,15 +209,14 @@ def _run_widths(t: Table, digits: int) -> list[int]:
     widest = t.rows.widest if isinstance(t.rows, Rows) else {}
     widths = []
     for i, c in enumerate(t.columns):
+        def width(values) -> int:
+            return max((len(safe.terminal(spelling.people(v, c, digits))) for v in values), default=0)
+
         cells = (row[i] for row in t.rows if not isinstance(row, Gap))
-        if (c.kind == TEXT or c.kind == COUNT) and i in widest:  # known before the rows are made
-            found = max((len(safe.terminal(spelling.people(v, c, digits))) for v in widest[i]), default=0)
-        elif c.kind == TEXT or c.kind == COUNT:
-            found = max((len(safe.terminal(spelling.people(v, c, digits))) for v in cells), default=0)
-        else:
-            found = max(len(spelling.people(v, c, digits)) for v in _WIDEST)
-            found = max([found] + [len(safe.terminal(spelling.people(v, c, digits)))
-                                   for v in itertools.islice(cells, spelling.BLOCK_ROWS)])
+        if c.kind != NUMBER:  # text and step numbers: their widest, known before the rows are made, else each row's
+            found = width(widest.get(i, cells))
+        else:  # the widest number ``digits`` can give, or a wider cell of the first block
+            found = max(width(_WIDEST), width(itertools.islice(cells, spelling.BLOCK_ROWS)))
         widths.append(max(len(c.title), c.room, found))
     return widths
 

@@ -67,6 +67,20 @@ def read_once(rows):
         rows.release(i)
 
 
+def pieces(lines):
+    """Lines (each ending in its newline) joined into pieces of up to 200, a piece ending early wherever a PAUSE
+    stands, for a writer whose pieces are written as they are made."""
+    chunk: list[str] = []
+    for line in lines:
+        if line is not PAUSE:
+            chunk.append(line)
+        if chunk and (line is PAUSE or len(chunk) == 200):
+            yield "".join(chunk)
+            chunk = []
+    if chunk:
+        yield "".join(chunk)
+
+
 def formula_lines(mode, notation=None) -> list[str]:
     """The formulas of ``mode`` (recurrence.Mode), one a line, from the step description."""
     from adadelta_cli.maths import recurrence
