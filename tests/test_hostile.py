@@ -614,15 +614,16 @@ def test_optimize_streams_the_same_bytes(monkeypatch):
     """Written a slice at a time (slices of 7 records here), the CSV and JSON are those of the whole run."""
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import comparing, optimizing
-    from adadelta_cli.formats import jsonout, machine
+    from adadelta_cli.formats import machine
+    from adadelta_cli.formats.report import Records
     from adadelta_cli.maths import expr
 
     function = expr.parse("rosenbrock")
     adadelta = optimizing.run_adadelta(function, resolve(), 20)
     results = {"adam": optimizing.run_other("adam", dict(comparing.DEFAULTS["adam"]), function,
                                             __import__("numpy").array([0.0, 0.0]), 20)}
-    whole_json = jsonout.document({"a": 1},
-                                  steps=list(optimizing.records(function, adadelta, results, with_optimizer=True)))
+    whole_json = machine.json(Records([], list(optimizing.records(function, adadelta, results, with_optimizer=True)),
+                                      {"a": 1}))
     whole_csv = machine.csv(optimizing.data(function, adadelta, results, {"a": 1}))
     monkeypatch.setattr(machine, "SLICE", 7)
     assert machine.json(optimizing.data(function, adadelta, results, {"a": 1})) == whole_json
@@ -811,10 +812,10 @@ def test_a_long_table_is_written_as_it_is_made(monkeypatch, explain):
 
     from adadelta_cli import terminal
     from adadelta_cli.formats import explain as explaining
-    from adadelta_cli.formats import render, writers
+    from adadelta_cli.formats import render, richtable
 
     made = {"blocks": 0, "steps": 0}
-    real_table, real_steps = writers.rich_table, explaining._step_data
+    real_table, real_steps = richtable.rich_table, explaining._step_data
 
     def counting_table(*args, **kwargs):
         made["blocks"] += 1
@@ -825,12 +826,12 @@ def test_a_long_table_is_written_as_it_is_made(monkeypatch, explain):
             made["steps"] += 1
             yield item
 
-    monkeypatch.setattr(writers, "rich_table", counting_table)
+    monkeypatch.setattr(richtable, "rich_table", counting_table)
     monkeypatch.setattr("adadelta_cli.formats.explain._step_data", counting_steps)
     report = _long_report()
     sink = _ClosedAfterFirstWrite()
     with pytest.raises(BrokenPipeError):
-        terminal.print_fitted(writers.table(render.document(report, 6, show_all=True, explain=explain), 6),
+        terminal.print_fitted(richtable.table(render.document(report, 6, show_all=True, explain=explain), 6),
                             Console(file=sink, force_terminal=False, width=120))
     assert made["blocks"] == 1 and made["steps"] == 0  # one block of 10,000 rows made, not the whole table
 
@@ -918,7 +919,7 @@ def test_latex_written_as_made_is_the_whole_document(fragment):
 def test_latex_column_widths_from_shapes_are_every_cells(digits):
     import numpy as np
 
-    from adadelta_cli.formats import latexdoc, writers
+    from adadelta_cli.formats import latex, latexdoc
     from adadelta_cli.formats.report import COUNT, TEXT, Column, Gap, Table
 
     rng = np.random.default_rng(digits)
@@ -930,27 +931,27 @@ def test_latex_column_widths_from_shapes_are_every_cells(digits):
     rows.insert(9, Gap(123))
     table = Table([Column("t", kind=COUNT), Column("param", "param", kind=TEXT), Column("a", "a_t", "a_t"),
                    Column("b", "b_t", "b_t")], rows)
-    headings = [writers._latex_heading(c) for c in table.columns]
-    every = writers._latex_rows(table, digits)
+    headings = [latex._latex_heading(c) for c in table.columns]
+    every = latex._latex_rows(table, digits)
     expected = latexdoc.widths_em([[h] + [r[i] for r in every] for i, h in enumerate(headings)])
-    assert writers.latex_widths(table, headings, digits) == expected
+    assert latex.latex_widths(table, headings, digits) == expected
 
 
 def test_a_long_latex_trace_is_written_as_it_is_made(monkeypatch):
-    from adadelta_cli.formats import render, writers
+    from adadelta_cli.formats import latex, render, spelling
 
     made = {"rows": 0}
-    real = writers._latex_rows
+    real = latex._latex_rows
 
     def counting(t, digits):
         made["rows"] += len(t.rows)
         return real(t, digits)
 
-    monkeypatch.setattr(writers, "_latex_rows", counting)
-    pieces = writers.latex_pieces(render.document(_long_report(), 6, show_all=True, explain=True, every_row=True), 6)
+    monkeypatch.setattr(latex, "_latex_rows", counting)
+    pieces = latex.latex_pieces(render.document(_long_report(), 6, show_all=True, explain=True, every_row=True), 6)
     first = next(pieces)
     assert first.startswith(r"\documentclass") and r"\begin{longtable}" in first
-    assert 0 < made["rows"] <= writers.BLOCK_ROWS  # one block of the 10,000 rows set, not the whole table
+    assert 0 < made["rows"] <= spelling.BLOCK_ROWS  # one block of the 10,000 rows set, not the whole table
 
 
 def _closed_pipe(args, timeout=300):
@@ -1141,9 +1142,9 @@ def _compare_docs(steps, params, *, show_all, size=77, zeros=True):
     the number of blocks computed so far."""
     import numpy as np
 
+    from adadelta_cli import streams
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import comparing
-    from adadelta_cli.formats import writers
 
     rng = np.random.default_rng(steps + params)
     grads = rng.normal(size=(steps, params)) * 10.0 ** rng.integers(-8, 3, size=(steps, params))
@@ -1167,7 +1168,7 @@ def _compare_docs(steps, params, *, show_all, size=77, zeros=True):
                     after_first()  # the first block is written and flushed by now
                 yield block
 
-        blocks = writers.watched(counted()) if watched else counted()
+        blocks = streams.watched(counted()) if watched else counted()
         return comparing.document(grads, names, None, settings, 6, show_all=show_all, blocks=blocks)
 
     return whole, streamed, made
@@ -1311,20 +1312,20 @@ def test_a_reader_gone_away_ends_a_table_before_the_rest_is_computed(monkeypatch
 
 
 def test_reader_gone_is_seen_without_writing():
-    from adadelta_cli.formats import writers
+    from adadelta_cli import streams
 
     read, write = os.pipe()
     with open(write, "w", closefd=True) as stdout, pytest.MonkeyPatch.context() as patch:
         patch.setattr(sys, "stdout", stdout)
-        assert not writers.reader_gone()
+        assert not streams.reader_gone()
         os.close(read)
-        assert writers.reader_gone()
-        blocks = writers.watched(iter([1, 2, 3]))
+        assert streams.reader_gone()
+        blocks = streams.watched(iter([1, 2, 3]))
         assert next(blocks) == 1
         with pytest.raises(BrokenPipeError):
             next(blocks)  # the second block is never asked for
         patch.setattr(sys, "stdout", io.StringIO())
-        assert not writers.reader_gone()  # not a pipe: a write says so
+        assert not streams.reader_gone()  # not a pipe: a write says so
 
 
 def test_a_late_failure_of_a_table_keeps_what_was_written(tmp_path):

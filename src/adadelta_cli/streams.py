@@ -5,7 +5,9 @@ from __future__ import annotations
 import errno
 import io
 import os
+import select
 import signal
+import stat
 import sys
 import threading
 
@@ -113,3 +115,29 @@ def exit_on_closed_pipe(code: int) -> None:
 
 def closed_pipe_status() -> int | None:
     return _CLOSED_PIPE_STATUS[0]
+
+
+def reader_gone() -> bool:
+    """Whether standard output is a pipe whose reader has gone away (``| head -c 100`` has read its fill), found
+    without writing to it: a pipe's writing end polls as an error once no reader is left (Linux, the BSDs). False
+    elsewhere, and for a terminal or a file."""
+    try:
+        fd = sys.stdout.fileno()
+        if not hasattr(select, "poll") or not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            return False
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(event & (select.POLLERR | select.POLLHUP) for _fd, event in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def watched(blocks):
+    """``blocks`` (a long run's, computed as they are read) for a report written to standard output: before each
+    block after the first is computed, what was written goes out, and a reader gone away (``| head``) ends the
+    command as a write would (BrokenPipeError), rather than after the last block of a table it waits for."""
+    for block in blocks:
+        yield block
+        sys.stdout.flush()
+        if reader_gone():
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))

@@ -10,29 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from adadelta_cli import safe
+from adadelta_cli.formats import spelling
+from adadelta_cli.formats.report import Arithmetic, Explained, LeftOut, Phrase, shown_steps
 from adadelta_cli.i18n import N_, _
 from adadelta_cli.maths import notation, recurrence
 
-UNICODE = notation.UNICODE
-LATEX = notation.LATEX
-Notation = notation.Notation
 
-
-def explained_indices(held: int, *, show_all: bool) -> tuple[list[int], int]:
-    """The rows whose arithmetic is shown, and how many are left out: the table's own elision
-    (``report.shown_spans``)."""
-    from adadelta_cli.formats.report import shown_steps
-
-    indices = [i for i in shown_steps(held, show_all=show_all) if i is not None]
-    return indices, held - len(indices)
-
-
-def _given_label(notation) -> str:
-    if notation is LATEX:
-        from adadelta_cli.safe import latex
-
-        return rf"\quad\text{{{latex(_('(given)'))}}}"
-    return _("(given)")
+def _given_label(notation_) -> str:
+    return rf"\quad\text{{{safe.latex(_('(given)'))}}}" if notation_ is notation.LATEX else _("(given)")
 
 
 def _step_data(report, indices: Sequence[int]):
@@ -55,7 +41,7 @@ def _step_data(report, indices: Sequence[int]):
             yield report.t_of(i), param, record, previous, per
 
 
-def steps(report, digits: int, indices: Sequence[int], notation=UNICODE, *, eg2_given: bool = False,
+def steps(report, digits: int, indices: Sequence[int], notation=notation.UNICODE, *, eg2_given: bool = False,
           as_parts: bool = False):
     """(t, parameter, substituted lines) for each row index and parameter of a trace ``report``, in ``notation``.
     Only the rows asked for are worked out: a long trace's elided middle costs nothing."""
@@ -74,10 +60,10 @@ class _Shown:
         self.report, self.show_all, self.eg2_given = report, show_all, eg2_given
 
     def __iter__(self):
-        from adadelta_cli.formats.report import Explained, LeftOut
-
         report = self.report
-        indices, left_out = explained_indices(report.steps.g.shape[0], show_all=self.show_all or bool(report.hidden))
+        indices = [i for i in shown_steps(report.steps.g.shape[0], show_all=self.show_all or bool(report.hidden))
+                   if i is not None]  # the table's own elision
+        left_out = report.steps.g.shape[0] - len(indices)
         several = len(report.names) > 1
         before = None
         for t, param, record, previous, per in _step_data(report, indices):
@@ -90,15 +76,11 @@ class _Shown:
 def arithmetic(report, digits: int, *, show_all: bool = False, eg2_given: bool = False):
     """The worked arithmetic of a trace's shown steps as a document block (``report.Arithmetic``): the steps' data,
     made as they are written."""
-    from adadelta_cli.formats.report import Arithmetic
-
     return Arithmetic(_Shown(report, show_all=show_all, eg2_given=eg2_given), digits,
                       recurrence.Mode.of(report.settings), tuple(report.names), _(LEGEND))
 
 
 def heading(t: int, param: str, *, several: bool) -> str:
-    from adadelta_cli.formats.report import Phrase
-
     return Phrase(_("Step %(t)d, %(param)s") if several else _("Step %(t)d"), t=t, param=param)
 
 
@@ -111,12 +93,10 @@ def blocks(report, digits: int, *, show_all: bool = False, eg2_given: bool = Fal
     """(heading, lines) in Unicode for each step (and parameter) whose arithmetic is shown, with (None, [note])
     where the middle of a long trace is left out: the table's own elision (--all: every step); the lines
     ``arithmetic``'s block gives every writer."""
-    from adadelta_cli.formats import writers
-
-    return list(writers.arithmetic_lines(arithmetic(report, digits, show_all=show_all, eg2_given=eg2_given)))
+    return list(spelling.arithmetic_lines(arithmetic(report, digits, show_all=show_all, eg2_given=eg2_given)))
 
 
-def report_lines(report, digits: int = 6, notation: Notation = UNICODE, *, as_parts: bool = False) -> list:
+def report_lines(report, digits: int = 6, notation=notation.UNICODE, *, as_parts: bool = False) -> list:
     """(heading, lines) for every step and parameter of a trace Report (``as_parts``: each line as its parts)."""
     several = len(report.names) > 1
     return [(heading(t, param, several=several), lines)

@@ -11,29 +11,22 @@ from __future__ import annotations
 
 import re
 
+from adadelta_cli.formats.phrases import Num, Phrase, Sym, spell
 from adadelta_cli.i18n import _, language
 from adadelta_cli.maths import notation, recurrence
-
-
-def text(value: str) -> str:
-    """Plain text (a parameter's name, a file name) for LaTeX: ``safe.latex``, the one LaTeX escaping rule."""
-    from adadelta_cli.safe import latex
-
-    return latex(value)
+from adadelta_cli.safe import latex as text  # plain text (a parameter's name, a file name): the one escaping rule
 
 
 def phrase(value) -> str:
-    """A sentence as LaTeX text: its words and data escaped (``text``), its symbols (``report.Sym``) and numbers
-    (``report.Num``) set as math in the LATEX notation, each piece as it is (a plain str is words alone)."""
+    """A sentence as LaTeX text: its words and data escaped (``text``), its symbols (``Sym``) and numbers
+    (``Num``) set as math in the LATEX notation, each piece as it is (a plain str is words alone)."""
     return "".join(_piece(p) for p in getattr(value, "pieces", (value,)))
 
 
 def _piece(piece: str) -> str:
-    from adadelta_cli.formats import report
-
-    if isinstance(piece, report.Sym):
-        return "$" + report.spell(notation.LATEX, piece.name, piece.t, prev=piece.prev) + "$"
-    if isinstance(piece, report.Num):
+    if isinstance(piece, Sym):
+        return "$" + spell(notation.LATEX, piece.name, piece.t, prev=piece.prev) + "$"
+    if isinstance(piece, Num):
         mantissa, marker, exponent = piece.partition("e")
         return "$" + notation.LATEX.times_ten.format(mantissa, int(exponent)) + "$" if marker else text(piece)
     return text(piece)
@@ -76,7 +69,6 @@ def frame(title: str, *, fragment: bool, xelatex: bool, headed: bool = True) -> 
         return head, []
     head = preamble(title, xelatex=xelatex) + ([rf"\section*{{{text(title)}}}"] if headed else [])
     return head, [r"\end{document}"]
-
 
 
 # --- Tables -----------------------------------------------------------------------------------------------------
@@ -212,22 +204,15 @@ def align(lines: list[str], gap: str = "") -> list[str]:
 
 def glossary(mode: recurrence.Mode) -> list[str]:
     """What each symbol means, from the step description."""
-    from adadelta_cli.formats.report import Phrase, Sym
-
     items = [rf"  \item[{{${notation.LATEX.symbol(q.name)}$}}] {phrase(Phrase(_(q.meaning), dx=Sym('dx')))}"
              for q in recurrence.quantities(mode)]
     items.append(rf"  \item[{{$\rho, \varepsilon, \mathit{{lr}}$}}] {text(_('hyperparameters'))}")
     return [r"\begin{description}", *items, r"\end{description}"]
 
 
-def explanation(block) -> list[str]:
-    """A ``report.Arithmetic`` block in LaTeX: a heading per step, then its arithmetic; long traces keep their first
-    and last steps (--all: every one)."""
-    return list(explanation_lines(block))
-
-
 def explanation_lines(block):
-    """explanation(), a line at a time: a long trace's arithmetic is written as it is made."""
+    """A ``report.Arithmetic`` block in LaTeX, a line at a time (a long trace's arithmetic is written as it is made):
+    a heading per step, then its arithmetic; long traces keep their first and last steps (--all: every one)."""
     from adadelta_cli.formats.report import LeftOut
 
     given = rf"\quad\text{{{text(_('(given)'))}}}"
@@ -241,6 +226,3 @@ def explanation_lines(block):
                                         notation.LATEX, eg2_given=item.eg2_given, given_label=given)
         yield rf"\subsubsection*{{{phrase(item.heading)}}}"
         yield from align([equation_lines(line) for line in lines], gap="[1ex]")
-
-
-# --- Traces -----------------------------------------------------------------------------------------------------

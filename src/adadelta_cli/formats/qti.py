@@ -33,12 +33,8 @@ DATE = (1980, 1, 1, 0, 0, 0)  # every file's date in the zip: the same questions
 
 
 
-def _q(tag: str) -> str:
-    """An element's name: written unprefixed, in the namespace its document's root declares (``_root``)."""
-    return tag
-
-
 def _root(tag: str, namespace: str, schema: str, **attributes: str) -> ET.Element:
+    """A document's root: its elements are written unprefixed, in the namespace it declares."""
     return ET.Element(tag, {"xmlns": namespace, "xmlns:xsi": XSI, "xsi:schemaLocation": f"{namespace} {schema}",
                             **attributes})
 
@@ -61,31 +57,31 @@ def item(q: dict) -> bytes:
     modal feedback."""
     root = _root("assessmentItem", QTI, QTI_XSD, identifier=identifier(q), title=terminal(q["name"]),
                  adaptive="false", timeDependent="false")
-    response = ET.SubElement(root, _q("responseDeclaration"), identifier="RESPONSE", cardinality="single",
+    response = ET.SubElement(root, "responseDeclaration", identifier="RESPONSE", cardinality="single",
                              baseType="float")
-    ET.SubElement(ET.SubElement(response, _q("correctResponse")), _q("value")).text = q["answer"]
+    ET.SubElement(ET.SubElement(response, "correctResponse"), "value").text = q["answer"]
     for name, base, default in (("SCORE", "float", "0"), ("MAXSCORE", "float", "1"),
                                 ("FEEDBACKMODAL", "identifier", None)):
-        outcome = ET.SubElement(root, _q("outcomeDeclaration"), identifier=name, cardinality="single", baseType=base)
+        outcome = ET.SubElement(root, "outcomeDeclaration", identifier=name, cardinality="single", baseType=base)
         if default is not None:
-            ET.SubElement(ET.SubElement(outcome, _q("defaultValue")), _q("value")).text = default
-    body = ET.SubElement(root, _q("itemBody"))
+            ET.SubElement(ET.SubElement(outcome, "defaultValue"), "value").text = default
+    body = ET.SubElement(root, "itemBody")
     _html(body, q["plain_text"])
-    entry = ET.SubElement(body, _q("p"))
+    entry = ET.SubElement(body, "p")
     entry.text = terminal(q["label"]) + " = "
-    ET.SubElement(entry, _q("textEntryInteraction"), responseIdentifier="RESPONSE", expectedLength="16")
-    processing = ET.SubElement(root, _q("responseProcessing"))
-    condition = ET.SubElement(processing, _q("responseCondition"))
-    when = ET.SubElement(condition, _q("responseIf"))
-    equal = ET.SubElement(when, _q("equal"), toleranceMode="absolute", tolerance=f"{q['tolerance']} {q['tolerance']}",
+    ET.SubElement(entry, "textEntryInteraction", responseIdentifier="RESPONSE", expectedLength="16")
+    processing = ET.SubElement(root, "responseProcessing")
+    condition = ET.SubElement(processing, "responseCondition")
+    when = ET.SubElement(condition, "responseIf")
+    equal = ET.SubElement(when, "equal", toleranceMode="absolute", tolerance=f"{q['tolerance']} {q['tolerance']}",
                           includeLowerBound="true", includeUpperBound="true")
-    ET.SubElement(equal, _q("variable"), identifier="RESPONSE")
-    ET.SubElement(equal, _q("correct"), identifier="RESPONSE")
-    set_score = ET.SubElement(when, _q("setOutcomeValue"), identifier="SCORE")
-    ET.SubElement(set_score, _q("variable"), identifier="MAXSCORE")
-    show = ET.SubElement(processing, _q("setOutcomeValue"), identifier="FEEDBACKMODAL")
-    ET.SubElement(show, _q("baseValue"), baseType="identifier").text = "SOLUTION"
-    feedback = ET.SubElement(root, _q("modalFeedback"), outcomeIdentifier="FEEDBACKMODAL", showHide="show",
+    ET.SubElement(equal, "variable", identifier="RESPONSE")
+    ET.SubElement(equal, "correct", identifier="RESPONSE")
+    set_score = ET.SubElement(when, "setOutcomeValue", identifier="SCORE")
+    ET.SubElement(set_score, "variable", identifier="MAXSCORE")
+    show = ET.SubElement(processing, "setOutcomeValue", identifier="FEEDBACKMODAL")
+    ET.SubElement(show, "baseValue", baseType="identifier").text = "SOLUTION"
+    feedback = ET.SubElement(root, "modalFeedback", outcomeIdentifier="FEEDBACKMODAL", showHide="show",
                              identifier="SOLUTION", title=_("Worked solution"))
     _html(feedback, q["plain_solution"])
     return _document(root)
@@ -95,17 +91,17 @@ def test(test_id: str, title: str, items: list[dict]) -> bytes:
     """One assessmentTest holding ``items`` in one section, its score the sum of theirs."""
     root = _root("assessmentTest", QTI, QTI_XSD, identifier=test_id, title=terminal(title))
     for name in ("SCORE", "MAXSCORE"):
-        ET.SubElement(root, _q("outcomeDeclaration"), identifier=name, cardinality="single", baseType="float")
-    part = ET.SubElement(root, _q("testPart"), identifier=f"{test_id}-part", navigationMode="nonlinear",
+        ET.SubElement(root, "outcomeDeclaration", identifier=name, cardinality="single", baseType="float")
+    part = ET.SubElement(root, "testPart", identifier=f"{test_id}-part", navigationMode="nonlinear",
                          submissionMode="individual")
-    section = ET.SubElement(part, _q("assessmentSection"), identifier=f"{test_id}-section", title=title,
+    section = ET.SubElement(part, "assessmentSection", identifier=f"{test_id}-section", title=title,
                             visible="true")
     for q in items:
-        ET.SubElement(section, _q("assessmentItemRef"), identifier=identifier(q), href=f"items/{identifier(q)}.xml")
-    processing = ET.SubElement(root, _q("outcomeProcessing"))
+        ET.SubElement(section, "assessmentItemRef", identifier=identifier(q), href=f"items/{identifier(q)}.xml")
+    processing = ET.SubElement(root, "outcomeProcessing")
     for name in ("SCORE", "MAXSCORE"):
-        total = ET.SubElement(ET.SubElement(processing, _q("setOutcomeValue"), identifier=name), _q("sum"))
-        ET.SubElement(total, _q("testVariables"), variableIdentifier=name)
+        total = ET.SubElement(ET.SubElement(processing, "setOutcomeValue", identifier=name), "sum")
+        ET.SubElement(total, "testVariables", variableIdentifier=name)
     return _document(root)
 
 

@@ -142,14 +142,6 @@ def records(report: Report):
 HEAD_PARAMS = TAIL_PARAMS = 3  # a wide trace's table shows these first and last parameters of each step
 
 
-@dataclass
-class HiddenParams:
-    """Stands, in a step of the table, for the parameters between the first and the last few."""
-
-    t: int
-    count: int
-
-
 def shown_params(report: Report, *, show_all: bool) -> list[int] | None:
     """The parameters a table shows (by index), or None for all of them."""
     size = len(report.names)
@@ -171,14 +163,16 @@ def gap_notes(rows: list) -> list[str]:
 
 
 def _display_rows(report: Report, *, show_all: bool):
-    """Rows to show, with None standing for the hidden middle of a long trace and HiddenParams for the middle
-    parameters of a wide one: only the values shown are read, so a table takes time for what it shows."""
+    """Rows to show, with a Gap for the hidden middle of a long trace and for the middle parameters of each step
+    of a wide one: only the values shown are read, so a table takes time for what it shows."""
+    from adadelta_cli.formats.report import Gap
+
     held = report.steps.g.shape[0]
     params = shown_params(report, show_all=show_all)
     spans = [(0, report.head), None, (report.head, held)] if report.hidden else shown_spans(held, show_all=show_all)
     for span in spans:
         if span is None:
-            yield None
+            yield Gap()
             continue
         start, stop = span
         rows = report.rows(start, stop, params=params)
@@ -187,7 +181,7 @@ def _display_rows(report: Report, *, show_all: bool):
             continue
         for i, row in enumerate(rows):
             if i % len(params) == HEAD_PARAMS:
-                yield HiddenParams(row[0], len(report.names) - len(params))
+                yield Gap(len(report.names) - len(params), row[0])
             yield row
 
 
@@ -216,11 +210,9 @@ def trace_table(report: Report, *, show_all: bool = False, t: int | None = None)
     rows: list = []
     hidden_params = 0
     for row in _display_rows(report, show_all=show_all):
-        if row is None:
-            rows.append(Gap())
-        elif isinstance(row, HiddenParams):
-            hidden_params = row.count
-            rows.append(Gap(row.count, row.t))
+        if isinstance(row, Gap):
+            hidden_params = row.count if row.t is not None else hidden_params
+            rows.append(row)
         else:
             step, param, values = row
             rows.append([step] + ([param] if several else []) + [values[name] for name in TABLE_COLUMNS
