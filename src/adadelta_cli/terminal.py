@@ -103,7 +103,7 @@ def print_fitted(renderable, console=None) -> None:
     # Rich renderables and the writers' own pieces (TableRun, ArithmeticRun), told apart by what they offer
     items: list[Any] = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
     if not console.is_terminal:  # a pipe or a file: the bytes -o FILE writes, whole lines as long as they need
-        # Piece by piece, each written as soon as it is made: a long table a block at a time (writers.TableRun),
+        # Piece by piece, each written as soon as it is made: a long table a block at a time (richtable.TableRun),
         # so the first lines come at once and a reader gone away (`| head`) ends the command at the next block.
         for item in items:
             for piece in item.pieces() if hasattr(item, "pieces") else [item]:

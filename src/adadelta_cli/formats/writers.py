@@ -19,7 +19,6 @@ from adadelta_cli.formats.markdown import markdown, markdown_pieces
 from adadelta_cli.formats.report import Document
 from adadelta_cli.formats.richtable import rich_table, table, table_width  # noqa: F401
 from adadelta_cli.formats.spelling import arithmetic_lines, formula_lines  # noqa: F401
-from adadelta_cli.streams import watched  # noqa: F401  (compare's and optimize's long runs)
 
 
 def write_pieces(out, pieces) -> None:

@@ -2,7 +2,7 @@
 
 import itertools
 
-from adadelta_cli import messages, outfiles
+from adadelta_cli import messages, outfiles, streams
 from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits, check_fragment
 from adadelta_cli.cli.options import (
     Digits,
@@ -57,7 +57,7 @@ def command(
             gradients.values, gradients.names, None, recorded, blocks=itertools.chain([first], blocks)), held=True)
         return
     if output_path is None or outfiles.is_stdout(output_path):
-        blocks = writers.watched(blocks)  # a reader gone away ends it before the rest is computed
+        blocks = streams.watched(blocks)  # a reader gone away ends it before the rest is computed
     writers.write_report(format.value, output_path, digits, fragment=latex_fragment, document=lambda: (
         comparing.document(gradients.values, gradients.names, None, recorded, digits,
                            show_all=show_all or format.value != "table", blocks=itertools.chain([first], blocks))))

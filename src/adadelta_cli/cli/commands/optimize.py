@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from adadelta_cli import outfiles
+from adadelta_cli import outfiles, streams
 from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits, check_fragment
 from adadelta_cli.cli.options import (
     AnimateOpt,
@@ -103,6 +103,6 @@ def _stream(function, resolved, x0, steps, with_, set_, fmt: str, output_path, d
         return
     runs = optimizing.table_runs(func, resolved, start, steps, chosen, hyper)  # each run's first block now
     if output_path is None or outfiles.is_stdout(output_path):
-        runs = {name: writers.watched(run) for name, run in runs.items()}  # a reader gone away ends it early
+        runs = {name: streams.watched(run) for name, run in runs.items()}  # a reader gone away ends it early
     writers.write_report(fmt, output_path, digits, fragment=latex_fragment, document=lambda: optimizing.document(
         func, None, None, recorded, digits, show_all=show_all or fmt != "table", runs=runs, steps=steps))
