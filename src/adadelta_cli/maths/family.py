@@ -31,7 +31,7 @@ import numpy as np
 
 from adadelta_cli.maths import scalar
 from adadelta_cli.maths.arith import fma32, fma64
-from adadelta_cli.maths.recurrence import Description, Quantity
+from adadelta_cli.maths.recurrence import Description, Quantity, run_step
 from adadelta_cli.maths.tree import ONE, Hyper, Max, Node, Pow, Sqrt, Square, Sym
 
 # --- The arithmetic ---------------------------------------------------------------------------------------------
@@ -281,17 +281,26 @@ def resolve(description: Description, settings: dict) -> tuple[dict, frozenset]:
     return _frozen(description, tuple(settings.items()))
 
 
+@functools.lru_cache(maxsize=256)
+def _prepared(description: Description, items: tuple) -> tuple[dict, frozenset, tuple]:
+    """resolve's settings and mode, and each state's (name, name before, its value before the first step)."""
+    h, mode = _frozen(description, items)
+    starts = tuple((name, f"{name}_prev", h[start] if isinstance(start, str) else start)
+                   for name, start in description.state.items())
+    return h, mode, starts
+
+
 def step(description: Description, settings: dict, state: dict, t: int, g, x, ops=FLOATS) -> dict:
     """Step ``t`` from ``x`` with gradient ``g``: every quantity's value (``x`` the new parameter); ``state`` (the
     description's, empty before the first step) advances."""
-    h, mode = resolve(description, settings)
+    h, mode, starts = _prepared(description, tuple(settings.items()))
     values = {"g": g, "x_prev": x, "t": t}
-    for name, start in description.state.items():
-        values[f"{name}_prev"] = state.get(name, h[start] if isinstance(start, str) else start)
-    from adadelta_cli.maths.recurrence import run_step
-
+    for name, before, start in starts:
+        values[before] = state.get(name, start)
     run_step(values, h, ops, mode, description=description)
-    state.update((name, values[name]) for name in description.state if name in values)
+    for name, _before, _start in starts:
+        if name in values:
+            state[name] = values[name]
     return values
 
 
