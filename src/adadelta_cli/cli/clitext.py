@@ -88,20 +88,15 @@ def _metavar(param) -> str | None:
 
 
 def _choices(param) -> list[str]:
-    """A choice option's choices: Click's ``Choice.choices`` (Typer up to 0.28 gives the option a Click type);
-    Typer 0.29 keeps them, with the annotation, in the option's ``type_descriptor``."""
-    descriptor = getattr(param, "type_descriptor", None)
-    choices = getattr(descriptor, "choices", None) or getattr(getattr(param, "type", None), "choices", None)
+    """A choice option's choices, which Typer keeps, with the annotation, in the option's ``type_descriptor``."""
+    choices = getattr(getattr(param, "type_descriptor", None), "choices", None)
     return [str(getattr(c, "value", c)) for c in choices or ()]
 
 
 def _range_words(param) -> str | None:
-    """'at least 1', 'at most 9', 'from 1 to 17': a number's range as a sentence, not as x>=1. The bounds are the
-    parameter's own (``min=``/``max=`` of Typer's own Click) or its Click type's (IntRange, FloatRange)."""
+    """'at least 1', 'at most 9', 'from 1 to 17': a number's range (the option's ``min=``/``max=``) as a sentence,
+    not as x>=1."""
     low, high = getattr(param, "min", None), getattr(param, "max", None)
-    if low is None and high is None:
-        kind = getattr(param, "type", None)
-        low, high = getattr(kind, "min", None), getattr(kind, "max", None)
     if low is None and high is None:
         return None
     if high is None:

@@ -42,74 +42,69 @@ SETTINGS_PANEL = N_("Adadelta settings")
 OUTPUT_PANEL = N_("Output")
 DISPLAY_PANEL = N_("Display")
 
-Rho = Annotated[Optional[float], typer.Option(
-    "--rho", "--gamma", help=N_("Decay ρ of both running averages (the article's γ), in [0, 1]. [default: 0.95]"),
-    rich_help_panel=SETTINGS_PANEL, show_default=False, metavar="NUMBER")]
-Eps = Annotated[Optional[float], typer.Option(
-    "--eps", help=N_("ε inside both square roots, >= 0. [default: 1e-6]"), rich_help_panel=SETTINGS_PANEL,
-    show_default=False, metavar="NUMBER")]
-Lr = Annotated[Optional[str], typer.Option(
-    "--lr", help=N_("Learning rate: scales the step applied to x, never the accumulator; one value, or a "
-    "comma-separated list with one per parameter (as parameter groups). [default: 1]"),
-    rich_help_panel=SETTINGS_PANEL, show_default=False, metavar="VALUE")]
-X0 = Annotated[Optional[str], typer.Option(
-    "--x0", help=N_("Starting x: one value, or a comma-separated list with one per parameter. [default: 0]"),
-    rich_help_panel=SETTINGS_PANEL, show_default=False, metavar="VALUE")]
-Eg2Init = Annotated[Optional[str], typer.Option(
-    "--eg2-init", help=N_("E[g²]_0 (one value or one per parameter). [default: 0]"), rich_help_panel=SETTINGS_PANEL,
-    show_default=False, metavar="VALUE")]
-Edx2Init = Annotated[Optional[str], typer.Option(
-    "--edx2-init", help=N_("E[Δx²]_0 (one value or one per parameter). [default: 0]"),
-    rich_help_panel=SETTINGS_PANEL, show_default=False, metavar="VALUE")]
-WeightDecay = Annotated[Optional[str], typer.Option(
-    "--weight-decay", help=N_("L2 weight decay wd >= 0 (coupled: g_eff = g + wd·x_{t−1}, as PyTorch); one value, or "
-    "one per parameter. [default: 0]"), rich_help_panel=SETTINGS_PANEL, show_default=False, metavar="VALUE")]
-WdMode = Annotated[Optional[WeightDecayMode], typer.Option(
-    "--weight-decay-mode", help=N_("coupled (PyTorch, optax) or decoupled (Keras 3: x shrinks by lr·wd·x). "
-    "[default: the preset's, else coupled]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
-    case_sensitive=False)]
-Maximize = Annotated[Optional[bool], typer.Option(
-    "--maximize/--minimize", help=N_("Ascend instead of descend (the gradient is negated). [default: minimize]"),
-    rich_help_panel=SETTINGS_PANEL, show_default=False)]
-PresetOpt = Annotated[Optional[Preset], typer.Option(
-    "--preset", help=N_("Start from a framework's defaults; options given explicitly win."),
-    rich_help_panel=SETTINGS_PANEL, show_default=False, case_sensitive=False)]
-DTypeOpt = Annotated[Optional[ArithDType], typer.Option(
-    "--dtype", help=N_("Precision: float64, or float32, float16 or bfloat16 rounded as torch.optim.Adadelta's CPU "
-    "kernels round them (float16 and bfloat16: each operation in float32, its result rounded to the type). "
-    "[default: the preset's (float32 for tfjs, mindspore, caffe), else float64]"),
-    rich_help_panel=SETTINGS_PANEL, show_default=False, case_sensitive=False)]
-HyperFloat32Opt = Annotated[Optional[str], typer.Option(
-    "--hyper-float32", help=N_("Hyperparameters held in float32, rounded as that framework holds them: any of rho, "
-    "eps, lr, weight_decay (comma-separated), all or none. [default: the preset's: tf1 rho,eps,lr; keras2 "
-    "lr,weight_decay; paddle rho,eps; mindspore, mlx lr]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
-    metavar="NAMES")]
-RateEg2Opt = Annotated[Optional[RateEg2], typer.Option(
-    "--rate-eg2", help=N_("E[g²] in η's denominator: current, E[g²]_t (Algorithm 1), or previous, E[g²]_{t−1} "
-    "(TensorFlow.js). [default: the preset's, else current]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
-    case_sensitive=False)]
-NonFiniteOpt = Annotated[Optional[NonFinite], typer.Option(
-    "--nonfinite", help=N_("At the first NaN or infinity: stop with an error naming the step, or continue as IEEE "
-    "arithmetic (and the frameworks) do, non-finite cells marked. [default: stop]"),
-    rich_help_panel=SETTINGS_PANEL, show_default=False, case_sensitive=False)]
-ArithmeticOpt = Annotated[Optional[Arithmetic], typer.Option(
-    "--arithmetic", help=N_("How each operation rounds: fused, as torch's eager CPU kernels (a·b + c rounded once "
-    "in addcmul_ and add_); foreach, as torch with foreach=True (differs from fused in float16 and bfloat16 only); "
-    "unfused, each operation rounded on its own in the formula's order, as optax and numpy; inductor, as "
-    "torch.compile (fma(1 − ρ, g·g, ρ·E), the square rounded first); keras, as Keras 3 on JAX and TensorFlow "
-    "(unfused, Δx = −(√(E[Δx²] + ε)·g)/√(E[g²] + ε) in that order); keras-torch, as Keras 3 on torch (inductor's "
-    "accumulators, Keras's Δx); tf-keras, as tf.keras 2 (as keras, with ((1 − ρ)·g)·g). [default: the preset's, "
-    "else fused]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
-    case_sensitive=False)]
-SubnormalsOpt = Annotated[Optional[Subnormals], typer.Option(
-    "--subnormals", help=N_("Subnormal numbers (below 1.2e-38 in float32, 2.2e-308 in float64): keep them, as IEEE "
-    "arithmetic and torch do, or flush them to zero, operands and results, as XLA on the CPU does (JAX, optax, "
-    "TensorFlow with XLA). [default: the preset's (flush for optax), else keep]"), rich_help_panel=SETTINGS_PANEL,
-    show_default=False, case_sensitive=False)]
-LrDTypeOpt = Annotated[Optional[DType], typer.Option(
-    "--lr-dtype", help=N_("Precision lr is held in: float32 as Keras keeps it (a float32 variable). "
-    "[default: the preset's, else float64]"), rich_help_panel=SETTINGS_PANEL, show_default=False,
-    case_sensitive=False)]
+
+def _setting(kind, *names: str, **more):
+    """A settings option: under the settings' heading, no default shown (its help says it: a preset may change it),
+    a choice read in any case."""
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        more["case_sensitive"] = False
+    return Annotated[Optional[kind], typer.Option(
+        *names, rich_help_panel=SETTINGS_PANEL, show_default=False, **more)]
+
+
+# --- The settings options, declared once for every command ---------------------------------------------------
+
+SETTINGS_OPTIONS = {
+    "rho": _setting(float, "--rho", "--gamma", metavar="NUMBER", help=N_(
+        "Decay ρ of both running averages (the article's γ), in [0, 1]. [default: 0.95]")),
+    "eps": _setting(float, "--eps", metavar="NUMBER", help=N_("ε inside both square roots, >= 0. [default: 1e-6]")),
+    "lr": _setting(str, "--lr", metavar="VALUE", help=N_(
+        "Learning rate: scales the step applied to x, never the accumulator; one value, or a comma-separated list "
+        "with one per parameter (as parameter groups). [default: 1]")),
+    "x0": _setting(str, "--x0", metavar="VALUE", help=N_(
+        "Starting x: one value, or a comma-separated list with one per parameter. [default: 0]")),
+    "eg2_init": _setting(str, "--eg2-init", metavar="VALUE", help=N_(
+        "E[g²]_0 (one value or one per parameter). [default: 0]")),
+    "edx2_init": _setting(str, "--edx2-init", metavar="VALUE", help=N_(
+        "E[Δx²]_0 (one value or one per parameter). [default: 0]")),
+    "weight_decay": _setting(str, "--weight-decay", metavar="VALUE", help=N_(
+        "L2 weight decay wd >= 0 (coupled: g_eff = g + wd·x_{t−1}, as PyTorch); one value, or one per parameter. "
+        "[default: 0]")),
+    "weight_decay_mode": _setting(WeightDecayMode, "--weight-decay-mode", help=N_(
+        "coupled (PyTorch, optax) or decoupled (Keras 3: x shrinks by lr·wd·x). [default: the preset's, else "
+        "coupled]")),
+    "maximize": _setting(bool, "--maximize/--minimize", help=N_(
+        "Ascend instead of descend (the gradient is negated). [default: minimize]")),
+    "preset": _setting(Preset, "--preset", help=N_("Start from a framework's defaults; options given explicitly win.")),
+    "dtype": _setting(ArithDType, "--dtype", help=N_(
+        "Precision: float64, or float32, float16 or bfloat16 rounded as torch.optim.Adadelta's CPU kernels round them "
+        "(float16 and bfloat16: each operation in float32, its result rounded to the type). [default: the preset's "
+        "(float32 for tfjs, mindspore, caffe), else float64]")),
+    "lr_dtype": _setting(DType, "--lr-dtype", help=N_(
+        "Precision lr is held in: float32 as Keras keeps it (a float32 variable). [default: the preset's, else "
+        "float64]")),
+    "hyper_float32": _setting(str, "--hyper-float32", metavar="NAMES", help=N_(
+        "Hyperparameters held in float32, rounded as that framework holds them: any of rho, eps, lr, weight_decay "
+        "(comma-separated), all or none. [default: the preset's: tf1 rho,eps,lr; keras2 lr,weight_decay; paddle "
+        "rho,eps; mindspore, mlx lr]")),
+    "rate_eg2": _setting(RateEg2, "--rate-eg2", help=N_(
+        "E[g²] in η's denominator: current, E[g²]_t (Algorithm 1), or previous, E[g²]_{t−1} (TensorFlow.js). "
+        "[default: the preset's, else current]")),
+    "nonfinite": _setting(NonFinite, "--nonfinite", help=N_(
+        "At the first NaN or infinity: stop with an error naming the step, or continue as IEEE arithmetic (and the "
+        "frameworks) do, non-finite cells marked. [default: stop]")),
+    "arithmetic": _setting(Arithmetic, "--arithmetic", help=N_(
+        "How each operation rounds: fused, as torch's eager CPU kernels (a·b + c rounded once in addcmul_ and add_); "
+        "foreach, as torch with foreach=True (differs from fused in float16 and bfloat16 only); unfused, each "
+        "operation rounded on its own in the formula's order, as optax and numpy; inductor, as torch.compile "
+        "(fma(1 − ρ, g·g, ρ·E), the square rounded first); keras, as Keras 3 on JAX and TensorFlow (unfused, Δx = "
+        "−(√(E[Δx²] + ε)·g)/√(E[g²] + ε) in that order); keras-torch, as Keras 3 on torch (inductor's accumulators, "
+        "Keras's Δx); tf-keras, as tf.keras 2 (as keras, with ((1 − ρ)·g)·g). [default: the preset's, else fused]")),
+    "subnormals": _setting(Subnormals, "--subnormals", help=N_(
+        "Subnormal numbers (below 1.2e-38 in float32, 2.2e-308 in float64): keep them, as IEEE arithmetic and torch "
+        "do, or flush them to zero, operands and results, as XLA on the CPU does (JAX, optax, TensorFlow with XLA). "
+        "[default: the preset's (flush for optax), else keep]")),
+}
 
 
 def complete_preset(incomplete: str) -> list[str]:
@@ -121,26 +116,10 @@ def complete_preset(incomplete: str) -> list[str]:
     return [name for name in PRESETS if name.startswith(incomplete)]
 
 
-class ReportFormat(str, Enum):
-    """What trace, step, check, compare, diff and optimize write."""
-
-    table = "table"
-    csv = "csv"
-    json = "json"
-    markdown = "markdown"
-    latex = "latex"
-
-
-class SheetFormat(str, Enum):
-    """What worksheet writes."""
-
-    csv = "csv"
-    markdown = "markdown"
-    latex = "latex"
-    table = "table"
-    moodle = "moodle"
-    gift = "gift"
-    qti = "qti"
+REPORT_FORMATS = ("table", "csv", "json", "markdown", "latex")  # trace, step, check, compare, diff and optimize write
+SHEET_FORMATS = ("csv", "markdown", "latex", "table", "moodle", "gift", "qti")  # what worksheet writes
+ReportFormat = Enum("ReportFormat", {name: name for name in REPORT_FORMATS}, type=str)  # type: ignore[misc]
+SheetFormat = Enum("SheetFormat", {name: name for name in SHEET_FORMATS}, type=str)  # type: ignore[misc]
 
 
 # --format/-f offers exactly the formats a command writes: its --help lists them and Click refuses the others.
@@ -183,13 +162,6 @@ SetOpt = Annotated[Optional[list[str]], typer.Option(
 
 
 
-# --- The settings options, declared once for every command ---------------------------------------------------
-
-SETTINGS_OPTIONS = {"rho": Rho, "eps": Eps, "lr": Lr, "x0": X0, "eg2_init": Eg2Init, "edx2_init": Edx2Init,
-                    "weight_decay": WeightDecay, "weight_decay_mode": WdMode, "maximize": Maximize,
-                    "preset": PresetOpt, "dtype": DTypeOpt, "lr_dtype": LrDTypeOpt, "hyper_float32": HyperFloat32Opt,
-                    "rate_eg2": RateEg2Opt, "nonfinite": NonFiniteOpt, "arithmetic": ArithmeticOpt,
-                    "subnormals": SubnormalsOpt}
 SETTINGS = ("rho", "eps", "lr", "x0", "eg2_init", "edx2_init", "weight_decay", "weight_decay_mode", "maximize",
             "preset", "dtype", "lr_dtype")
 CONVENTIONS = ("hyper_float32", "rate_eg2", "nonfinite", "arithmetic", "subnormals")

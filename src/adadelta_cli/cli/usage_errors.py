@@ -22,17 +22,13 @@ _PATTERNS = (  # Typer's own Click writes these without gettext: each is rewritt
     (re.compile(r"Missing command\.$"), N_("missing command")),
 )
 
-_VALUE_PROBLEMS = (  # why a value was refused, as pydantic (Typer 0.29), Typer's own Click (0.27) or Click writes it
+_VALUE_PROBLEMS = (  # why a value was refused, as pydantic writes it (Typer checks the values with it)
     (re.compile(r"(?:Value error, )?(?P<value>.+?) is not one of (?P<choices>.+?)\.?$"),
      N_("%(value)s is not one of %(choices)s")),
-    (re.compile(r"(?:Input should be a valid integer|(?P<value>.+?) is not a valid int(?:eger)?\b).*"),
-     N_("expected a whole number")),
-    (re.compile(r"(?:Input should be a valid number|(?P<value>.+?) is not a valid float).*"), N_("expected a number")),
+    (re.compile(r"Input should be a valid integer.*"), N_("expected a whole number")),
+    (re.compile(r"Input should be a valid number.*"), N_("expected a number")),
     (re.compile(r"Input should be greater than or equal to (?P<minimum>\S+?)\.?$"), N_("must be at least %(minimum)s")),
     (re.compile(r"Input should be less than or equal to (?P<maximum>\S+?)\.?$"), N_("must be at most %(maximum)s")),
-    (re.compile(r"Input should be greater than (?P<minimum>\S+?)\.?$"), N_("must be greater than %(minimum)s")),
-    (re.compile(r"Input should be less than (?P<maximum>\S+?)\.?$"), N_("must be less than %(maximum)s")),
-    (re.compile(r"(?P<value>.+?) is not in the range (?P<range>.+?)\.?$"), N_("%(value)s is out of range (%(range)s)")),
 )
 
 
@@ -40,42 +36,8 @@ def _value_problem(text: str) -> str:
     for pattern, message in _VALUE_PROBLEMS:
         found = pattern.match(text)
         if found:
-            return _f(message, **{k: v for k, v in found.groupdict().items() if v is not None})
+            return _f(message, **found.groupdict())
     return _(text)
-
-
-def _out_of_range(exc) -> str | None:
-    """Click's "0 is not in the range 1<=x<=10000000." said as the bound passed ("must be at least 1"), as Typer's own
-    Click says it; from the parameter's IntRange or FloatRange (their public min and max)."""
-    found = re.match(r"(?P<value>.+?) is not in the range", exc.message)
-    kind = getattr(getattr(exc, "param", None), "type", None)
-    if found is None or kind is None:
-        return None
-    try:
-        value = float(found.group("value"))
-    except ValueError:
-        return None
-    low, high = getattr(kind, "min", None), getattr(kind, "max", None)
-    if low is not None and (value < low or (value == low and getattr(kind, "min_open", False))):
-        return _f(N_("must be at least %(minimum)s") if not getattr(kind, "min_open", False)
-                  else N_("must be greater than %(minimum)s"), minimum=low)
-    if high is not None and (value > high or (value == high and getattr(kind, "max_open", False))):
-        return _f(N_("must be at most %(maximum)s") if not getattr(kind, "max_open", False)
-                  else N_("must be less than %(maximum)s"), maximum=high)
-    return None
-
-
-def _hint(exc) -> str:
-    """How Click names the parameter of a usage error: '--digits' (or '--format' / '-f')."""
-    hint = getattr(exc, "param_hint", None)
-    if hint is None and getattr(exc, "param", None) is not None:
-        try:
-            hint = exc.param.get_error_hint(exc.ctx)  # Click
-        except TypeError:
-            hint = exc.param.get_error_hint()  # Typer's own Click
-    if hint is not None and not isinstance(hint, str):
-        hint = " / ".join(repr(name) for name in hint)
-    return hint or "?"
 
 
 def did_you_mean(names) -> str:
@@ -103,9 +65,6 @@ def error_tip(exc) -> str | None:
 
 def _no_such_command(exc) -> str | None:
     """The name of the command asked for, where ``exc`` says there is no such command (in either language)."""
-    name = getattr(exc, "command_name", None)  # Click 8.4 and later
-    if name:
-        return name
     text = exc.format_message() if hasattr(exc, "format_message") else ""
     for lead in ("No such command ", _("No such command {name!r}.").split("{")[0]):
         if lead and text.startswith(lead):
@@ -121,14 +80,10 @@ def error_message(exc) -> str:
         return _f("no such command: %(name)s", name=name)
     if type(exc).__name__ == "NoSuchOption" and getattr(exc, "option_name", None):
         return _f("no such option: %(name)s", name=exc.option_name)  # the suggestion goes on the tip line
-    if type(exc).__name__ == "BadParameter" and getattr(exc, "message", None):
-        # From its parts: Click itself may have put the frame into the catalog's words around an English reason
-        return _f("invalid value for %(name)s: %(reason)s", name=_hint(exc),
-                  reason=_out_of_range(exc) or _value_problem(exc.message))
     text = exc.format_message()
-    invalid = re.match(r"Invalid value for (?P<name>.+?): (?P<message>.*)$", text, re.S)
+    invalid = re.match(r"Invalid value(?: for (?P<name>.+?))?: (?P<message>.*)$", text, re.S)
     if invalid:
-        return _f("invalid value for %(name)s: %(reason)s", name=invalid["name"],
+        return _f("invalid value for %(name)s: %(reason)s", name=invalid["name"] or "?",
                   reason=_value_problem(invalid["message"]))
     for pattern, message in _PATTERNS:
         found = pattern.match(text)

@@ -42,7 +42,7 @@ def command(
     gradebook: Annotated[Optional[Path], typer.Option(
         "--gradebook", help=N_("Write one CSV row per sheet (file, student, variant, counts, score, first slip) to "
                               "FILE ('-': standard output)."), show_default=False, metavar="FILE")] = None,
-    format: Format = ReportFormat.table, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
+    format: Format = ReportFormat("table"), output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
     digits: Digits = 6,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:

@@ -27,7 +27,7 @@ COMMAND = dict(name="compare", context_settings=NUMBERS_OK, help=N_(
 def command(
     inputs: Inputs = None,
     with_: WithOpt = None, set_: SetOpt = None,
-    format: Format = ReportFormat.table, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
+    format: Format = ReportFormat("table"), output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
     digits: Digits = 6,
     show_all: ShowAll = False,
     *, settings: Given,  # the settings options, given by @settings_options

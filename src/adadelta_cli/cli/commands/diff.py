@@ -7,19 +7,15 @@ import typer
 from adadelta_cli import messages, outfiles
 from adadelta_cli.cli.commands._common import NUMBERS_OK
 from adadelta_cli.cli.options import (
-    X0,
-    ArithmeticOpt,
     Digits,
-    DTypeOpt,
-    Edx2Init,
-    Eg2Init,
     Format,
+    Given,
     LatexFragment,
     OutputOpt,
     ReportFormat,
     ShowAll,
-    SubnormalsOpt,
     complete_preset,
+    settings_options,
 )
 from adadelta_cli.i18n import N_, _, _f
 
@@ -28,6 +24,7 @@ COMMAND = dict(name="diff", context_settings=NUMBERS_OK, help=N_(
     'part. A and B are preset names or key=value,... settings.'))
 
 
+@settings_options("x0", "eg2_init", "edx2_init", "dtype", "arithmetic", "subnormals")
 def command(
     a: Annotated[str, typer.Argument(metavar="A", help=N_(
         "A preset (pytorch, keras, tfjs, ...) or settings as key=value,... (rho=0.9,lr=0.5; preset=keras,lr=1 "
@@ -38,11 +35,10 @@ def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as for trace. None: the article's example 0.1, 0.2, 0.15."),
         show_default=False, rich_help_panel="Input")] = None,
-    x0: X0 = None, eg2_init: Eg2Init = None, edx2_init: Edx2Init = None,
-    dtype: DTypeOpt = None, arithmetic: ArithmeticOpt = None, subnormals: SubnormalsOpt = None,
-    format: Format = ReportFormat.table, output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
+    format: Format = ReportFormat("table"), output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
     digits: Digits = 6,
     show_all: ShowAll = False,
+    *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import diffing
@@ -50,13 +46,14 @@ def command(
     from adadelta_cli.formats.readers import read_input
     from adadelta_cli.maths import core
 
-    common = {"dtype": dtype.value if dtype else None, "arithmetic": arithmetic.value if arithmetic else None,
-              "subnormals": subnormals.value if subnormals else None}
+    given = settings.values
+    common = {name: given[name] and given[name].value for name in ("dtype", "arithmetic", "subnormals")}
     notes: list[str] = []
     side_a, side_b = diffing.side(a, common, notes), diffing.side(b, common, notes)
     for note in notes:
         messages.warn(note)
-    start = resolve(x0=x0, eg2_init=eg2_init, edx2_init=edx2_init)  # the same start for both, read as trace reads it
+    # the same start for both, read as trace reads it
+    start = resolve(**{name: given[name] for name in ("x0", "eg2_init", "edx2_init")})
     with nonfinite_accepted():  # diff carries both traces through IEEE arithmetic: inf and NaN gradients too
         gradients = read_input(inputs or [])
     if output_path is not None:

@@ -40,7 +40,7 @@ def command(
         "--with", help=N_("Other optimizers to run from the same start: adagrad, rmsprop, sgd, momentum, adam."),
         show_default=False, metavar="VALUE")] = None,
     set_: SetOpt = None,
-    format: Format = ReportFormat.table,
+    format: Format = ReportFormat("table"),
     output_path: OutputOpt = None, latex_fragment: LatexFragment = False, digits: Digits = 6,
     show_all: Annotated[bool, typer.Option("--all", help=N_("Show every step in the table."),
                                            rich_help_panel="Output")] = False,

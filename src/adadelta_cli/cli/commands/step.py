@@ -39,7 +39,7 @@ def command(
     sig_digits: Annotated[int, typer.Option(
         "--sig-digits", help=N_("Significant digits an --expect value must carry."), metavar="N")] = 3,
 
-    format: Format = ReportFormat.table,
+    format: Format = ReportFormat("table"),
     output_path: OutputOpt = None, digits: Digits = 6, latex_fragment: LatexFragment = False,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:

@@ -29,7 +29,7 @@ def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as numbers (0.1 -0.2 0.15), one file (CSV, text, JSON), or - for "
         "stdin. None: the article's example 0.1, 0.2, 0.15."), show_default=False, rich_help_panel="Input")] = None,
-    format: Format = ReportFormat.table, output_path: OutputOpt = None, digits: Digits = 6,
+    format: Format = ReportFormat("table"), output_path: OutputOpt = None, digits: Digits = 6,
     latex_fragment: LatexFragment = False, show_all: ShowAll = False,
     explain: Annotated[bool, typer.Option("--explain", help=N_("After the table, each step's arithmetic with the "
                                           "numbers substituted, as the article writes it."),

@@ -49,7 +49,7 @@ def command(
     sig_digits: Annotated[int, typer.Option(
         "--sig-digits", help=N_("Significant digits asked of each answer (check reads it from the sheet; Moodle's "
         "tolerance is half a unit in that digit)."), metavar="N")] = 3,
-    format: SheetFormatOpt = SheetFormat.csv, latex_fragment: LatexFragment = False,
+    format: SheetFormatOpt = SheetFormat("csv"), latex_fragment: LatexFragment = False,
     output_path: OutputOpt = None, digits: Digits = 6,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
