@@ -60,8 +60,6 @@ class _Group(TyperGroup):
             messages.error(str(exc))
             sys.exit(EXIT_USAGE)
         clitext.localize(self)  # the help and Click's own texts in the language just set
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         # Click's errors by their public name: Typer carries its own Click, whose errors derive from
@@ -162,7 +160,7 @@ def _root(version: Annotated[Optional[bool], typer.Option(
           lang: Annotated[Optional[str], typer.Option(
               "--lang", metavar="[en|zh]",
               help=N_("Language of tables, explanations and messages: en or zh (中文); it may also follow any "
-                     "command. [default: ADADELTA_LANG, else the locale, else en]"), show_default=False)] = None,
+                     "command. [default: ADADELTA_LANG, else the locale, else en]"))] = None,
           ) -> None:
     """Adadelta (Zeiler 2012) step by step: E[g²]_t, η_t, Δx_t, E[Δx²]_t and x_t for every step."""
 

@@ -44,12 +44,12 @@ DISPLAY_PANEL = N_("Display")
 
 
 def _setting(kind, *names: str, **more):
-    """A settings option: under the settings' heading, no default shown (its help says it: a preset may change it),
-    a choice read in any case."""
+    """A settings option: under the settings' heading (its help says its default, which a preset may change), a
+    choice read in any case."""
     if isinstance(kind, type) and issubclass(kind, Enum):
         more["case_sensitive"] = False
     return Annotated[Optional[kind], typer.Option(
-        *names, rich_help_panel=SETTINGS_PANEL, show_default=False, **more)]
+        *names, rich_help_panel=SETTINGS_PANEL, **more)]
 
 
 # --- The settings options, declared once for every command ---------------------------------------------------
@@ -131,34 +131,31 @@ SheetFormatOpt = Annotated[SheetFormat, typer.Option("--format", "-f", help=N_(
     "Blackboard)."), rich_help_panel=OUTPUT_PANEL, case_sensitive=False)]
 OutputOpt = Annotated[Optional[Path], typer.Option(
     "--output", "-o", help=N_("Write to FILE (whole, or not at all) instead of standard output."),
-    rich_help_panel=OUTPUT_PANEL, show_default=False, metavar="FILE")]
+    rich_help_panel=OUTPUT_PANEL, metavar="FILE")]
 LatexFragment = Annotated[bool, typer.Option(
     "--latex-fragment", help=N_("With --format latex: only the part to paste into one's own document (it needs "
     "amsmath, array and longtable), instead of a whole document that compiles as it is."),
     rich_help_panel=OUTPUT_PANEL)]
-TitleOpt = Annotated[Optional[str], typer.Option(
-    "--title", help=N_("The figure's title (for a slide). [default: what is drawn]"), rich_help_panel=OUTPUT_PANEL,
-    show_default=False, metavar="VALUE")]
+TitleOpt = Annotated[Optional[str], typer.Option("--title", rich_help_panel=OUTPUT_PANEL, metavar="VALUE", help=N_(
+    "The figure's title (for a slide). [default: what is drawn]"))]
 LargePrintOpt = Annotated[bool, typer.Option(
     "--large-print", help=N_("Larger type, thicker lines and bigger marks, for slides and the back of the room."),
     rich_help_panel=OUTPUT_PANEL)]
 AnimateOpt = Annotated[Optional[Path], typer.Option(
     "--animate", help=N_("Also draw it step by step into a .gif (or an .mp4 where ffmpeg is installed), with a step "
-    "counter; a long run is shown in at most 120 frames."), metavar="FILE", rich_help_panel=OUTPUT_PANEL,
-    show_default=False)]
+    "counter; a long run is shown in at most 120 frames."), metavar="FILE", rich_help_panel=OUTPUT_PANEL)]
 Digits = Annotated[int, typer.Option(
     "--digits", help=N_("Significant digits shown in tables (CSV and JSON always carry full precision)."),
     rich_help_panel=DISPLAY_PANEL, metavar="N")]
 WithOpt = Annotated[Optional[str], typer.Option(
     "--with", help=N_("Optimizers beside Adadelta: a comma-separated list of adagrad, rmsprop, sgd, momentum, adam "
-    "(PyTorch's defaults). [default: all five]"), show_default=False, metavar="NAMES")]
+    "(PyTorch's defaults). [default: all five]"), metavar="NAMES")]
 ShowAll = Annotated[bool, typer.Option("--all", help=N_("Show every step of a long trace in the table."),
                                       rich_help_panel=OUTPUT_PANEL)]
-Inputs = Annotated[Optional[list[str]], typer.Argument(
-    metavar="[INPUT]...", help=N_("Gradients as for trace."), show_default=False, rich_help_panel=INPUT_PANEL)]
-SetOpt = Annotated[Optional[list[str]], typer.Option(
-    "--set", help=N_("OPTIMIZER.PARAMETER=VALUE over PyTorch's defaults, e.g. --set adagrad.lr=0.1; repeatable."),
-    show_default=False, metavar="OPT.PARAM=VALUE")]
+Inputs = Annotated[Optional[list[str]], typer.Argument(metavar="[INPUT]...", help=N_("Gradients as for trace."),
+                                                     rich_help_panel=INPUT_PANEL)]
+SetOpt = Annotated[Optional[list[str]], typer.Option("--set", metavar="OPT.PARAM=VALUE", help=N_(
+    "OPTIMIZER.PARAMETER=VALUE over PyTorch's defaults, e.g. --set adagrad.lr=0.1; repeatable."))]
 
 
 

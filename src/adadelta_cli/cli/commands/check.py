@@ -21,27 +21,21 @@ COMMAND = dict(name="check", help=N_(
 def command(
     files: Annotated[list[str], typer.Argument(metavar="FILE_OR_DIR...", help=N_(
         "Worksheets: CSV with a g column and any of eg2, edx2_prev, eta, dx, edx2, x filled in; a folder gives its "
-        "*.csv files."), show_default=False, rich_help_panel="Input")],
-    sig_digits: Annotated[Optional[int], typer.Option(
-        "--sig-digits", help=N_("Significant digits a written value must carry. [default: the worksheet's, else 3]"),
-        show_default=False, metavar="N")] = None,
-    rel_tol: Annotated[Optional[float], typer.Option(
-        "--rel-tol", help=N_("Instead, accept a value within this relative distance of the computed one."),
-        show_default=False, metavar="NUMBER")] = None,
-    decimal_comma: Annotated[bool, typer.Option(
-        "--decimal-comma", help=N_("Read ',' as the decimal mark (0,0005) and ';' between cells, as German and French "
-                                   "spreadsheets write them. [default: recognised where a ';' sheet is so "
-                                   "throughout]"), show_default=False,
-        rich_help_panel="Input")] = False,
+        "*.csv files."), rich_help_panel="Input")],
+    sig_digits: Annotated[Optional[int], typer.Option("--sig-digits", metavar="N", help=N_(
+        "Significant digits a written value must carry. [default: the worksheet's, else 3]"))] = None,
+    rel_tol: Annotated[Optional[float], typer.Option("--rel-tol", metavar="NUMBER", help=N_(
+        "Instead, accept a value within this relative distance of the computed one."))] = None,
+    decimal_comma: Annotated[bool, typer.Option("--decimal-comma", rich_help_panel="Input", help=N_(
+        "Read ',' as the decimal mark (0,0005) and ';' between cells, as German and French spreadsheets write them. "
+        "[default: recognised where a ';' sheet is so throughout]"))] = False,
     last_digit: Annotated[bool, typer.Option(
-        "--last-digit", help=N_("Also accept ±1 in the last digit written (off by default).")
-    )] = False,
+        "--last-digit", help=N_("Also accept ±1 in the last digit written (off by default)."))] = False,
     only_wrong: Annotated[bool, typer.Option(
-        "--only-wrong", help=N_("List only the cells not right (the score still counts every cell).")
-    )] = False,
+        "--only-wrong", help=N_("List only the cells not right (the score still counts every cell)."))] = False,
     gradebook: Annotated[Optional[Path], typer.Option(
         "--gradebook", help=N_("Write one CSV row per sheet (file, student, variant, counts, score, first slip) to "
-                              "FILE ('-': standard output)."), show_default=False, metavar="FILE")] = None,
+                              "FILE ('-': standard output)."), metavar="FILE")] = None,
     format: Format = ReportFormat("table"), output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
     digits: Digits = 6,
     *, settings: Given,  # the settings options, given by @settings_options

@@ -3,7 +3,7 @@
 import itertools
 
 from adadelta_cli import messages, outfiles, streams
-from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits, check_fragment
+from adadelta_cli.cli.commands._common import NUMBERS_OK
 from adadelta_cli.cli.options import (
     Digits,
     Format,
@@ -35,8 +35,6 @@ def command(
     from adadelta_cli.features import comparing
     from adadelta_cli.formats.readers import read_input
 
-    check_digits(digits)
-    check_fragment(format.value, fragment=latex_fragment)
     resolved = settings.resolve()
     chosen = comparing.parse_with(with_)
     hyper = comparing.parse_sets(set_, chosen)

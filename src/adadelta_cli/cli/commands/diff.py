@@ -28,13 +28,10 @@ COMMAND = dict(name="diff", context_settings=NUMBERS_OK, help=N_(
 def command(
     a: Annotated[str, typer.Argument(metavar="A", help=N_(
         "A preset (pytorch, keras, tfjs, ...) or settings as key=value,... (rho=0.9,lr=0.5; preset=keras,lr=1 "
-        "starts from a preset; one value per parameter as 0.1/0.2)."), show_default=False,
-        autocompletion=complete_preset)],
-    b: Annotated[str, typer.Argument(metavar="B", help=N_("The other side, as A."), show_default=False,
-                                     autocompletion=complete_preset)],
-    inputs: Annotated[Optional[list[str]], typer.Argument(
-        metavar="[INPUT]...", help=N_("Gradients as for trace. None: the article's example 0.1, 0.2, 0.15."),
-        show_default=False, rich_help_panel="Input")] = None,
+        "starts from a preset; one value per parameter as 0.1/0.2)."), autocompletion=complete_preset)],
+    b: Annotated[str, typer.Argument(metavar="B", help=N_("The other side, as A."), autocompletion=complete_preset)],
+    inputs: Annotated[Optional[list[str]], typer.Argument(metavar="[INPUT]...", rich_help_panel="Input", help=N_(
+        "Gradients as for trace. None: the article's example 0.1, 0.2, 0.15."))] = None,
     format: Format = ReportFormat("table"), output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
     digits: Digits = 6,
     show_all: ShowAll = False,

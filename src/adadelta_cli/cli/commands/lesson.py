@@ -17,7 +17,7 @@ COMMAND = dict(name="lesson", context_settings=NUMBERS_OK, help=N_(
 # Required: a page written to a terminal helps nobody; -o - still sends it down a pipe.
 LessonOutput = Annotated[Path, typer.Option(
     "--output", "-o", help=N_("The page to write, such as lesson.html (- writes it to standard output)."),
-    metavar="FILE", show_default=False, rich_help_panel="Output")]
+    metavar="FILE", rich_help_panel="Output")]
 
 
 @settings_options(*SETTINGS, *CONVENTIONS)

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from adadelta_cli import outfiles, streams
-from adadelta_cli.cli.commands._common import NUMBERS_OK, check_digits, check_fragment
+from adadelta_cli.cli.commands._common import NUMBERS_OK
 from adadelta_cli.cli.options import (
     AnimateOpt,
     Digits,
@@ -30,15 +30,13 @@ COMMAND = dict(name="optimize", context_settings=NUMBERS_OK, help=N_(
 def command(
     function: Annotated[str, typer.Argument(
         metavar="FUNCTION", help=N_("quadratic (Σ x_i²), rosenbrock, beale, himmelblau, or a formula in x and y such "
-        "as '(x - 1)^2 + 10*(y + 2)^2' (x1 ... xn beyond two dimensions)."), show_default=False,
-        rich_help_panel="Input")],
-    x0: Annotated[str, typer.Option("--x0", help=N_("The starting point: a or a,b (one value per dimension)."),
-                                    show_default=False, rich_help_panel="Input", metavar="VALUE")],
+        "as '(x - 1)^2 + 10*(y + 2)^2' (x1 ... xn beyond two dimensions)."), rich_help_panel="Input")],
+    x0: Annotated[str, typer.Option("--x0", rich_help_panel="Input", metavar="VALUE", help=N_(
+        "The starting point: a or a,b (one value per dimension)."))],
     steps: Annotated[int, typer.Option("--steps", help=N_("Number of steps."), min=1, max=10_000_000,
-    metavar="N")] = 100,
-    with_: Annotated[Optional[str], typer.Option(
-        "--with", help=N_("Other optimizers to run from the same start: adagrad, rmsprop, sgd, momentum, adam."),
-        show_default=False, metavar="VALUE")] = None,
+                                       metavar="N")] = 100,
+    with_: Annotated[Optional[str], typer.Option("--with", metavar="VALUE", help=N_(
+        "Other optimizers to run from the same start: adagrad, rmsprop, sgd, momentum, adam."))] = None,
     set_: SetOpt = None,
     format: Format = ReportFormat("table"),
     output_path: OutputOpt = None, latex_fragment: LatexFragment = False, digits: Digits = 6,
@@ -46,14 +44,12 @@ def command(
                                            rich_help_panel="Output")] = False,
     plot_path: Annotated[Optional[Path], typer.Option(
         "--plot", help=N_("Draw the trajectories over the function's contours to a .png, .svg or .pdf file "
-        "(needs the plot extra)."), metavar="FILE", show_default=False, rich_help_panel="Output")] = None,
+        "(needs the plot extra)."), metavar="FILE", rich_help_panel="Output")] = None,
     animate: AnimateOpt = None, title: TitleOpt = None, large_print: LargePrintOpt = False,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     from adadelta_cli.features import optimizing
 
-    check_digits(digits)
-    check_fragment(format.value, fragment=latex_fragment)
     resolved = settings.resolve(x0=x0)
     outfiles.check_outputs(output_path, plot_path, animate)
     if animate is not None:

@@ -19,24 +19,20 @@ COMMAND = dict(name="plot", context_settings=NUMBERS_OK, help=N_(
 @settings_options()
 def command(
     inputs: Inputs = None,
-    output_path: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", help=N_("Draw to a .png, .svg or .pdf file (needs the plot extra: "
-        "pip install 'adadelta-cli[plot]'). Without it, the chart is drawn in the terminal."), metavar="FILE",
-        show_default=False, rich_help_panel="Output")] = None,
+    output_path: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", rich_help_panel="Output",
+                                                        help=N_("Draw to a .png, .svg or .pdf file (needs the plot "
+        "extra: pip install 'adadelta-cli[plot]'). Without it, the chart is drawn in the terminal."))] = None,
     width: Annotated[Optional[int], typer.Option("--width", help=N_("Terminal chart width. [default: the terminal's]"),
-                                                 min=40, show_default=False, rich_help_panel="Display",
-                                                 metavar="N")] = None,
+                                                 min=40, rich_help_panel="Display", metavar="N")] = None,
     height: Annotated[int, typer.Option("--height", help=N_("Terminal chart height."), min=10,
                                           rich_help_panel="Display", metavar="N")] = 30,
-    function: Annotated[Optional[str], typer.Option(
-        "--function", help=N_("Instead of INPUT: optimise this function from --x0 (as adadelta optimize) and draw "
-                             "the trajectories over its contours (-o FILE), or f(x_t) against t in the terminal."),
-        show_default=False, rich_help_panel="Input", metavar="VALUE")] = None,
+    function: Annotated[Optional[str], typer.Option("--function", rich_help_panel="Input", metavar="VALUE", help=N_(
+        "Instead of INPUT: optimise this function from --x0 (as adadelta optimize) and draw the trajectories over its "
+        "contours (-o FILE), or f(x_t) against t in the terminal."))] = None,
     steps: Annotated[int, typer.Option("--steps", help=N_("With --function: the number of steps."), min=1,
                                            rich_help_panel="Input", metavar="N")] = 100,
-    with_: Annotated[Optional[str], typer.Option(
-        "--with", help=N_("With --function: other optimizers to draw (adagrad, rmsprop, sgd, momentum, adam)."),
-        show_default=False, metavar="VALUE")] = None,
+    with_: Annotated[Optional[str], typer.Option("--with", metavar="VALUE", help=N_(
+        "With --function: other optimizers to draw (adagrad, rmsprop, sgd, momentum, adam)."))] = None,
     set_: SetOpt = None, title: TitleOpt = None, large_print: LargePrintOpt = False, animate: AnimateOpt = None,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:

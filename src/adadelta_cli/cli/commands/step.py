@@ -15,30 +15,26 @@ COMMAND = dict(name="step", help=N_('One step from an explicit state, with every
 
 @settings_options(without=("x0", "eg2_init", "edx2_init"))
 def command(
-    grad: Annotated[str, typer.Option("--grad", help=N_("g_t, the gradient of this step."), show_default=False,
+    grad: Annotated[str, typer.Option("--grad", help=N_("g_t, the gradient of this step."),
                                       rich_help_panel="Input", metavar="VALUE")],
-    eg2_prev: Annotated[Optional[str], typer.Option(
-        "--eg2-prev", help=N_("E[g²]_{t−1}; E[g²]_t is then computed. [default: 0]"), show_default=False,
+    eg2_prev: Annotated[Optional[str], typer.Option("--eg2-prev", help=N_(
+        "E[g²]_{t−1}; E[g²]_t is then computed. [default: 0]"), rich_help_panel="Input", metavar="VALUE")] = None,
+    eg2: Annotated[Optional[str], typer.Option("--eg2", help=N_(
+        "E[g²]_t given as is (as the article's second example does), instead of --eg2-prev."),
         rich_help_panel="Input", metavar="VALUE")] = None,
-    eg2: Annotated[Optional[str], typer.Option(
-        "--eg2", help=N_("E[g²]_t given as is (as the article's second example does), instead of --eg2-prev."),
-        show_default=False, rich_help_panel="Input", metavar="VALUE")] = None,
     edx2_prev: Annotated[Optional[str], typer.Option("--edx2-prev", help=N_("E[Δx²]_{t−1}. [default: 0]"),
-                                                     show_default=False, rich_help_panel="Input",
-                                                     metavar="VALUE")] = None,
-    x: Annotated[Optional[str], typer.Option("--x", help=N_("x_{t−1}. [default: 0]"), show_default=False,
-                                      rich_help_panel="Input", metavar="VALUE")] = None,
+                                                     rich_help_panel="Input", metavar="VALUE")] = None,
+    x: Annotated[Optional[str], typer.Option("--x", help=N_("x_{t−1}. [default: 0]"), rich_help_panel="Input",
+                                             metavar="VALUE")] = None,
     t: Annotated[int, typer.Option("--t", help=N_("The step's number, for the labels."), min=1,
                                   rich_help_panel="Input", metavar="N")] = 1,
     expect: Annotated[Optional[list[str]], typer.Option(
         "--expect", help=N_("NAME=VALUE: check a hand-calculated value (eg2, eta, dx, edx2, x); repeatable. "
-        "Exit 1 when any is wrong."), show_default=False, metavar="VALUE")] = None,
+        "Exit 1 when any is wrong."), metavar="VALUE")] = None,
     rel_tol: Annotated[Optional[float], typer.Option(
-        "--rel-tol", help=N_("Instead, accept a value within this relative distance."), show_default=False,
-        metavar="NUMBER")] = None,
+        "--rel-tol", help=N_("Instead, accept a value within this relative distance."), metavar="NUMBER")] = None,
     sig_digits: Annotated[int, typer.Option(
         "--sig-digits", help=N_("Significant digits an --expect value must carry."), metavar="N")] = 3,
-
     format: Format = ReportFormat("table"),
     output_path: OutputOpt = None, digits: Digits = 6, latex_fragment: LatexFragment = False,
     *, settings: Given,  # the settings options, given by @settings_options
@@ -64,7 +60,6 @@ def command(
     report, verdicts = tracing.single_step(g[0], resolved, t=t, eg2_given=eg2_given, cells=cells,
                                            rel_tol=rel_tol, sig_digits=sig_digits)
     if verdicts:
-
         streams.exit_on_closed_pipe(0 if all(v.right for v in verdicts) else EXIT_WRONG)
     tracing.emit_step(report, verdicts, format.value, output_path, digits, eg2_given=eg2_given is not None,
                       latex_fragment=latex_fragment)

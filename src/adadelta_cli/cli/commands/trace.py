@@ -28,7 +28,7 @@ COMMAND = dict(name="trace", context_settings=NUMBERS_OK, help=N_(
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as numbers (0.1 -0.2 0.15), one file (CSV, text, JSON), or - for "
-        "stdin. None: the article's example 0.1, 0.2, 0.15."), show_default=False, rich_help_panel="Input")] = None,
+        "stdin. None: the article's example 0.1, 0.2, 0.15."), rich_help_panel="Input")] = None,
     format: Format = ReportFormat("table"), output_path: OutputOpt = None, digits: Digits = 6,
     latex_fragment: LatexFragment = False, show_all: ShowAll = False,
     explain: Annotated[bool, typer.Option("--explain", help=N_("After the table, each step's arithmetic with the "
@@ -36,10 +36,10 @@ def command(
                                           rich_help_panel="Output")] = False,
     export_svg: Annotated[Optional[Path], typer.Option(
         "--export-svg", help=N_("Also write the table (and --explain) as an SVG picture, for slides."), metavar="FILE",
-        rich_help_panel="Output", show_default=False)] = None,
+        rich_help_panel="Output")] = None,
     export_html: Annotated[Optional[Path], typer.Option(
         "--export-html", help=N_("Also write the table (and --explain) as a web page, for handouts."), metavar="FILE",
-        rich_help_panel="Output", show_default=False)] = None,
+        rich_help_panel="Output")] = None,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     from adadelta_cli.features import tracing

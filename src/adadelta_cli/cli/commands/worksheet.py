@@ -27,17 +27,14 @@ COMMAND = dict(name="worksheet", context_settings=NUMBERS_OK, help=N_(
 def command(
     inputs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[INPUT]...", help=N_("Gradients as for trace. None: --steps N pleasant gradients drawn with --seed, "
-        "or else the article's example."), show_default=False, rich_help_panel="Input")] = None,
+        "or else the article's example."), rich_help_panel="Input")] = None,
     hide: Annotated[Optional[str], typer.Option(
         "--hide", help=N_("Columns the student fills in: a comma-separated list of eg2, eta, dx, edx2, x. "
-        "[default: all five]"), show_default=False, metavar="VALUE")] = None,
-    steps: Annotated[Optional[int], typer.Option(
-        "--steps", help=N_(
-            "With no INPUT: draw this many gradients such as 0.1, -0.25, 0.3."), show_default=False,
-        max=100_000, rich_help_panel="Input", metavar="N")] = None,
-    seed: Annotated[Optional[int], typer.Option(
-        "--seed", help=N_("Seed for --steps: the same seed gives the same exercise. [default: a fresh one, shown]"),
-        show_default=False, min=0, rich_help_panel="Input", metavar="N")] = None,
+        "[default: all five]"), metavar="VALUE")] = None,
+    steps: Annotated[Optional[int], typer.Option("--steps", max=100_000, rich_help_panel="Input", metavar="N", help=N_(
+        "With no INPUT: draw this many gradients such as 0.1, -0.25, 0.3."))] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", min=0, rich_help_panel="Input", metavar="N", help=N_(
+        "Seed for --steps: the same seed gives the same exercise. [default: a fresh one, shown]"))] = None,
     answers: Annotated[bool, typer.Option("--answers", help=N_(
         "The answer key: every cell filled. With --variants, each sheet's key in the --format too (and with latex, "
         "keys.tex: every key, one per page)."))] = False,
@@ -45,7 +42,7 @@ def command(
         "Room to write each step's working, under the table (latex, markdown, table)."))] = False,
     variants: Annotated[Optional[int], typer.Option(
         "--variants", help=N_("Write N different sheets (same settings and difficulty, other gradients) and their "
-        "answer keys into the folder -o DIR."), show_default=False, metavar="N")] = None,
+        "answer keys into the folder -o DIR."), metavar="N")] = None,
     sig_digits: Annotated[int, typer.Option(
         "--sig-digits", help=N_("Significant digits asked of each answer (check reads it from the sheet; Moodle's "
         "tolerance is half a unit in that digit)."), metavar="N")] = 3,
