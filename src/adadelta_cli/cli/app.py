@@ -263,7 +263,7 @@ class _Command(TyperCommand):
         arguments: list[tuple[str, str]] = []
         panels: dict[str, list[tuple[str, str]]] = {INPUT_PANEL: []}
         for param in self.get_params(ctx):
-            record = clitext.help_record(param, ctx)
+            record = clitext.help_record(param)
             if record is None:
                 continue
             panel = getattr(param, "rich_help_panel", None) or ""

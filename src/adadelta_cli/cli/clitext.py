@@ -26,15 +26,12 @@ from rich.cells import cell_len
 
 from adadelta_cli.i18n import DOMAIN, LOCALE_DIR, N_, _, _f, language
 
-# Texts of Click and Typer shown to users, in the catalog under their own msgids (Click's and Typer's spelling).
+# Texts of Typer shown to users, in the catalog under Typer's own msgids: those it reads through gettext, and the
+# usage prefix and the help option's and shell completion options' help, translated here.
 CLICK_TEXTS = (
     N_("Usage:"), N_("Options"), N_("Arguments"), N_("Commands"), N_("Show this message and exit."),
     N_("default: {default}"), N_("required"), N_("(dynamic)"), N_("env var: {var}"), N_("Missing command."),
-    N_("No such command {name!r}."), N_("Aborted!"), N_("Error: {message}"), N_("No such option: {name}"),
-    N_("Got unexpected extra argument ({args})"), N_("Got unexpected extra arguments ({args})"),
-    N_("Option {name!r} requires an argument."), N_("Option {name!r} does not take a value."),
-    N_("Invalid value for {param_hint}: {message}"), N_("Invalid value: {message}"),
-    # Typer's shell completion options
+    N_("No such command {name!r}."), N_("Aborted!"),
     N_("Install completion for the current shell."),
     N_("Show completion for the current shell, to copy it or customize the installation."),
 )
@@ -106,26 +103,16 @@ def _range_words(param) -> str | None:
     return _f("from %(minimum)s to %(maximum)s", minimum=low, maximum=high)
 
 
-def _default_words(param, ctx) -> str | None:
-    """The default shown in the help's closing note, as Typer shows it: an enum's value, a list's items, a flag
-    pair's name in force; nothing for an option declared ``show_default=False`` (its help says the default in
-    words) or for an off flag."""
-    shown = getattr(param, "show_default", False)
-    if isinstance(shown, str):
-        return f"({shown})"
+def _default_words(param) -> str | None:
+    """The default shown in the help's closing note, as Typer shows it (an enum's value); nothing for an option
+    without one, an off flag, or an option declared ``show_default=False`` (its help says the default in words)."""
     value = param.default
-    if value is None or callable(value) or not (shown or ctx.show_default):
+    if value is None or value is False or getattr(param, "show_default", True) is False:
         return None
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(getattr(v, "value", v)) for v in value) or None
-    if getattr(param, "is_flag", False):
-        if getattr(param, "secondary_opts", None):
-            return (param.opts if value else param.secondary_opts)[0].lstrip("-/")
-        return None if not value else str(value)
     return str(getattr(value, "value", value))
 
 
-def help_record(param, ctx) -> tuple[str, str] | None:
+def help_record(param) -> tuple[str, str] | None:
     """A parameter's row in a command's help: what to type (its names and a word for the value, or an argument's
     word) and what it does, closed by ``[default: 6; at least 1; required]``. Built here from the parameter's public
     attributes (Click's ``opts``, ``secondary_opts``, ``metavar``, ``help``, ``default``, ``show_default``,
@@ -144,7 +131,7 @@ def help_record(param, ctx) -> tuple[str, str] | None:
     choices = _choices(param)
     if choices and word == param.name.upper() and param.param_type_name == "option":
         text = (text + "  " if text else "") + _f("[one of: %(choices)s]", choices=", ".join(choices))
-    default = _default_words(param, ctx)
+    default = _default_words(param)
     extra = [_("default: {default}").format(default=default)] if default else []
     extra += [words for words in (_range_words(param),) if words]
     if param.required:
@@ -162,7 +149,7 @@ def usage_pieces(param) -> list[str]:
     return [word + ("..." if param.nargs != 1 else "")]
 
 
-def localize(command, help_option_names=("--help",)) -> None:
+def localize(command) -> None:
     """Translate ``command`` (a Click command or group just built by Typer) and its subcommands in place: the help
     texts (public attributes); an argument's metavar, which Click's usage errors name ('FILE_OR_DIR...')."""
     serve_click_texts()
@@ -177,7 +164,7 @@ def localize(command, help_option_names=("--help",)) -> None:
         if param.param_type_name == "argument":
             param.metavar = (_metavar(param) or param.name.upper()) + ("..." if param.nargs != 1 else "")
     for sub in getattr(command, "commands", {}).values():
-        localize(sub, help_option_names)
+        localize(sub)
 
 
 def _wide(text: str) -> bool:
