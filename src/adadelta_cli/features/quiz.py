@@ -8,8 +8,7 @@ from decimal import Decimal
 import numpy as np
 
 from adadelta_cli import numfmt
-from adadelta_cli.formats import explain
-from adadelta_cli.formats.qti import variant_category
+from adadelta_cli.formats import explain, qti
 from adadelta_cli.formats.render import Report, settings_text
 from adadelta_cli.formats.spelling import formula_lines
 from adadelta_cli.i18n import _
@@ -29,11 +28,6 @@ def tolerance(value: float, sig_digits: int) -> float:
         return 0.0
     exponent = Decimal(repr(abs(value))).adjusted()
     return float(Decimal(5).scaleb(exponent - sig_digits))
-
-
-def _plain_decimal(text: str) -> str:
-    """A number as Moodle reads it everywhere: 9.98004e-7 as 0.000000998004."""
-    return format(Decimal(text), "f")
 
 
 def lms_questions(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int) -> list[dict]:
@@ -57,7 +51,7 @@ def lms_questions(exercises: list[tuple[str, Report]], hide: list[str], digits: 
                     "quantity": name, "label": label,
                     "name": (_("Variant %(id)s: %(label)s") % {"id": variant, "label": label} if variant else label),
                     "text": text, "plain_text": plain_text, "solution": solution, "plain_solution": plain_solution,
-                    "answer": _plain_decimal(key_text),
+                    "answer": format(Decimal(key_text), "f"),  # as Moodle reads it: 9.98004e-7 as 0.000000998004
                     "tolerance": format(Decimal(repr(tolerance(float(key_text), sig_digits))), "f")})
     return out
 
@@ -130,7 +124,7 @@ def _by_category(exercises: list[tuple[str, Report]], hide: list[str], digits: i
     root = f"$course$/top/{base}" + (f" (seed {seed})" if seed is not None else "")
     current = None
     for q in lms_questions(exercises, hide, digits, sig_digits):
-        path = f"{root}/{_category_name(variant_category(q['variant']))}" if len(exercises) > 1 else root
+        path = f"{root}/{_category_name(qti.variant_category(q['variant']))}" if len(exercises) > 1 else root
         yield (path if path != current else None), q
         current = path
 
@@ -195,6 +189,4 @@ def to_gift(exercises: list[tuple[str, Report]], hide: list[str], digits: int, s
 def to_qti(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int,
            seed: int | None = None) -> bytes:
     """An IMS QTI 2.1 package (a zip) of the same questions."""
-    from adadelta_cli.formats import qti
-
     return qti.package(lms_questions(exercises, hide, digits, sig_digits), title(answers=False), seed)

@@ -16,7 +16,9 @@ from adadelta_cli.errors import InputError, SettingsError
 from adadelta_cli.features import quiz
 from adadelta_cli.features import worksheet as sheets
 from adadelta_cli.features.worksheet import PLEASANT, pleasant_gradients
+from adadelta_cli.formats import machine, writers
 from adadelta_cli.i18n import _, _f
+from adadelta_cli.marking import sheet
 
 
 def _tenths(g: float) -> bool:
@@ -88,9 +90,6 @@ def variant_files(folder: Path, exercises: list, seed: int, hidden, fmt: str, di
     asked for: a printable sheet-01.tex / .md per variant (with ``answers``, keys/key-01.tex / .md too; in LaTeX,
     sheets.tex and keys.tex: every sheet or key, one per page, for one print job), or one quiz.xml / quiz.gift /
     quiz-qti.zip with every variant."""
-    from adadelta_cli.formats import machine, writers
-    from adadelta_cli.marking import sheet
-
     def path(vid: str, suffix: str, *, key: bool) -> Path:
         return folder / "keys" / f"key-{vid}.{suffix}" if key else folder / f"sheet-{vid}.{suffix}"
 

@@ -16,7 +16,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from adadelta_cli import numfmt
-from adadelta_cli.formats import render
+from adadelta_cli.formats import explain, render
 from adadelta_cli.i18n import N_, _
 
 KEYS_NEXT = {"n", " ", "\r", "\n", "l", "j", "\x1b[C", "\x1b[B", "\x1bOC", "\x1bOB"}
@@ -41,16 +41,15 @@ class Walk:
     explain: bool = True
     typed: str = ""
     note: str = ""
-    cells: list = field(default_factory=list)  # per row: the texts of every column
     explained: dict = field(default_factory=dict)  # step -> (heading, lines) for each parameter, worked out when shown
 
     def __post_init__(self) -> None:
         self.names = ["t"] + (["param"] if self.several else []) + [
             name for name in render.TABLE_COLUMNS if name != "g_eff" or self.report.show_g_eff]
         self.headings = [_("param") if name == "param" else render.HEADINGS[name][0] for name in self.names]
-        for t, param, values in self.report.rows():
-            self.cells.append([str(t)] + ([param] if self.several else [])
-                              + [numfmt.sig(values[name], self.digits) for name in self.names[1 + self.several:]])
+        self.cells = [[str(t)] + ([param] if self.several else []) + [  # per row: the texts of every column
+            numfmt.sig(values[name], self.digits) for name in self.names[1 + self.several:]]
+            for t, param, values in self.report.rows()]
         self.widths = [max([cell_len(h)] + [cell_len(row[i]) for row in self.cells])
                        for i, h in enumerate(self.headings)]
 
@@ -64,8 +63,6 @@ class Walk:
     def explanations(self, steps):
         """(heading, lines) for each parameter of each of ``steps``, in order (a generator: a pipe streams it); each
         line as its parts (symbol, formula, substituted, ..., value)."""
-        from adadelta_cli.formats import explain
-
         for t, param, lines in explain.steps(self.report, self.digits, list(steps), as_parts=True):
             yield explain.heading(t, param, several=self.several), lines
 
@@ -158,11 +155,9 @@ class Walk:
         return lines[:height]
 
     def _row(self, cells: list[str], shown: list[int], style: str = ""):
-        parts = []
-        for i in shown:
-            text, pad = cells[i], " " * (self.widths[i] - cell_len(cells[i]))  # Chinese characters are two wide
-            parts.append(text + pad if self.names[i] == "param" else pad + text)
-        return Text("  ".join(parts), style=style)
+        pads = {i: " " * (self.widths[i] - cell_len(cells[i])) for i in shown}  # Chinese characters are two wide
+        return Text("  ".join(cells[i] + pads[i] if self.names[i] == "param" else pads[i] + cells[i] for i in shown),
+                    style=style)
 
 
 def wrap_equation(parts: tuple[str, ...], width: int, indent: int = 2) -> list[str]:
