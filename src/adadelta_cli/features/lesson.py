@@ -86,12 +86,12 @@ def page(report: render.Report, digits: int = 6, *, exercise: bool = False) -> s
 
 
 def _explained(report: render.Report, digits: int) -> dict[int, list[tuple[str, list[tuple[str, ...]]]]]:
-    """t -> [(parameter, MathML lines)] for every step: --explain's own lines (``explain.report_lines``, which
+    """t -> [(parameter, MathML lines)] for every step: --explain's own lines (``explain.steps``, which
     carries each parameter's state and settings from step to step), in the MathML notation."""
     out: dict[int, list] = {}
-    lines = explain.report_lines(report, digits, notation=notation.MATHML, as_parts=True)
-    for (t, param, _values), (_heading, step) in zip(report.rows(), lines, strict=True):
-        out.setdefault(t, []).append((param, step))
+    for t, param, lines in explain.steps(report, digits, range(report.steps.g.shape[0]), notation.MATHML,
+                                         as_parts=True):
+        out.setdefault(t, []).append((param, lines))
     return out
 
 

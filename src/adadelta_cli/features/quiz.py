@@ -170,8 +170,7 @@ def gift_escape(text: str) -> str:
     >>> gift_escape("a=b {c} #d ~e :f")
     'a\\=b \\{c\\} \\#d \\~e \\:f'
     """
-    text = terminal(text)
-    return "".join("\\" + c if c in _GIFT_SPECIAL else c for c in text)
+    return "".join("\\" + c if c in _GIFT_SPECIAL else c for c in terminal(text))
 
 
 def to_gift(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int,
