@@ -181,9 +181,7 @@ def _step_section(report: render.Report, t: int, blocks: list[tuple[str, list[tu
     out = [f'<section class="step" id="step-{t}" data-t="{t}"{hidden}>', f"<h2>{label}</h2>"]
     row = t - report.first_t
     for p, (param, lines) in enumerate(blocks):
-        out.append('<div class="param">')
-        if several:
-            out.append(f'<h3>{text(param)}</h3>')
+        out += ['<div class="param">', *([f'<h3>{text(param)}</h3>'] if several else [])]
         # The step's gradient, given: what the step is worked out from (printed as an exercise too).
         g = notation.MATHML.num(float(report.steps.g[row, p]), digits)
         out.append(f'<p class="given"><math displaystyle="true">{notation.MATHML.symbol("g", t)}{_EQUALS}{g}'
@@ -205,10 +203,9 @@ def _symbol(name: str, t: int | str = "t") -> str:
 def _table_section(report: render.Report, digits: int, first: int, *, exercise: bool = False) -> str:
     several = len(report.names) > 1
     columns = _columns(report)
-    heads = ['<th scope="col"><math><mi>t</mi></math></th>']
-    if several:
-        heads.append(f'<th scope="col">{text(_("param"))}</th>')
-    heads += [f'<th scope="col">{_symbol(name)}</th>' for name in columns]
+    heads = ['<th scope="col"><math><mi>t</mi></math></th>',
+             *([f'<th scope="col">{text(_("param"))}</th>'] if several else []),
+             *(f'<th scope="col">{_symbol(name)}</th>' for name in columns)]
     out = [f'<section id="table-section" aria-label="{text(_("Steps so far"))}">',
            f"<h2>{text(_('Steps so far'))}</h2>", '<div class="scroll">', "<table>",
            f"<thead><tr>{''.join(heads)}</tr></thead>", "<tbody>"]

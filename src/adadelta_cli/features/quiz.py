@@ -124,7 +124,9 @@ def _by_category(exercises: list[tuple[str, Report]], hide: list[str], digits: i
     root = f"$course$/top/{base}" + (f" (seed {seed})" if seed is not None else "")
     current = None
     for q in lms_questions(exercises, hide, digits, sig_digits):
-        path = f"{root}/{_category_name(qti.variant_category(q['variant']))}" if len(exercises) > 1 else root
+        # A variant's category: no slash (Moodle's level separator), nothing a GIFT line would act on.
+        last = terminal(qti.variant_category(q["variant"])).replace("/", "∕")
+        path = f"{root}/{last}" if len(exercises) > 1 else root
         yield (path if path != current else None), q
         current = path
 
@@ -154,11 +156,6 @@ def to_moodle(exercises: list[tuple[str, Report]], hide: list[str], digits: int,
         ET.SubElement(question, "showunits").text = "3"
     ET.indent(quiz)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
-
-
-def _category_name(label: str) -> str:
-    """A category's last level: no slash (Moodle's level separator) and nothing a GIFT line would act on."""
-    return terminal(label).replace("/", "∕")
 
 
 _GIFT_SPECIAL = "\\~=#{}:"
