@@ -203,9 +203,10 @@ def _symbol(name: str, t: int | str = "t") -> str:
 def _table_section(report: render.Report, digits: int, first: int, *, exercise: bool = False) -> str:
     several = len(report.names) > 1
     columns = _columns(report)
-    heads = ['<th scope="col"><math><mi>t</mi></math></th>',
-             *([f'<th scope="col">{text(_("param"))}</th>'] if several else []),
-             *(f'<th scope="col">{_symbol(name)}</th>' for name in columns)]
+    heads = ['<th scope="col"><math><mi>t</mi></math></th>']
+    if several:
+        heads.append(f'<th scope="col">{text(_("param"))}</th>')
+    heads += [f'<th scope="col">{_symbol(name)}</th>' for name in columns]
     out = [f'<section id="table-section" aria-label="{text(_("Steps so far"))}">',
            f"<h2>{text(_('Steps so far'))}</h2>", '<div class="scroll">', "<table>",
            f"<thead><tr>{''.join(heads)}</tr></thead>", "<tbody>"]
@@ -242,11 +243,11 @@ def _chart_section(report: render.Report, first: int, last: int) -> str:
     label = text(_("Chart of x_t and η_t"))
     out = [f'<section id="chart-section" aria-label="{label}">',
            f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">']
+    left, right = LEFT, LEFT + PANEL_WIDTH
 
     def sx(t: int) -> float:
         return left + PANEL_WIDTH * ((t - first) / span if last > first else 0.5)
 
-    left, right = LEFT, LEFT + PANEL_WIDTH
     for index, (name, symbol) in enumerate((("x", "x"), ("eta", "η"))):
         top = index * outer + TOP
         values = getattr(steps, name).astype(float)
