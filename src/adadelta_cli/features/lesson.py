@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from adadelta_cli import numfmt
-from adadelta_cli.formats import render
+from adadelta_cli.formats import explain, render
 from adadelta_cli.i18n import N_, _, _f, language
 from adadelta_cli.maths import notation, recurrence
 from adadelta_cli.safe import xml as text  # every text on the page: escaped, control characters shown as escapes
@@ -44,7 +44,6 @@ def page(report: render.Report, digits: int = 6, *, exercise: bool = False) -> s
     if rows > MAX_ROWS:
         raise SettingsError(_f("a lesson page steps through at most %(limit)d rows (steps × parameters); this "
                                "input has %(count)d: give fewer gradients", limit=MAX_ROWS, count=rows))
-    mode = recurrence.Mode.of(report.settings)
     explained = _explained(report, digits)
     first = report.first_t
     last = first + steps - 1
@@ -59,7 +58,7 @@ def page(report: render.Report, digits: int = 6, *, exercise: bool = False) -> s
         _table_section(report, digits, first, exercise=exercise),
         "" if exercise else _chart_section(report, first, last),
         '</div>',
-        _legend(mode, exercise=exercise),
+        _legend(recurrence.Mode.of(report.settings), exercise=exercise),
         '</main>',
         f'<p class="move" id="move" hidden>{text(_(MOVE))}</p>',
     ]
@@ -87,19 +86,13 @@ def page(report: render.Report, digits: int = 6, *, exercise: bool = False) -> s
 
 
 def _explained(report: render.Report, digits: int) -> dict[int, list[tuple[str, list[tuple[str, ...]]]]]:
-    """t -> [(parameter, MathML lines)] for every step: --explain's own lines (``explain.report_lines``, which
+    """t -> [(parameter, MathML lines)] for every step: --explain's own lines (``explain.steps``, which
     carries each parameter's state and settings from step to step), in the MathML notation."""
-    from adadelta_cli.formats import explain
-
     out: dict[int, list] = {}
-    lines = explain.report_lines(report, digits, notation=notation.MATHML, as_parts=True)
-    for (t, param, _values), (_heading, step) in zip(report.rows(), lines, strict=True):
-        out.setdefault(t, []).append((param, step))
+    for t, param, lines in explain.steps(report, digits, range(report.steps.g.shape[0]), notation.MATHML,
+                                         as_parts=True):
+        out.setdefault(t, []).append((param, lines))
     return out
-
-
-def _step_label(t: int, last: int) -> str:
-    return text(_f("Step %(t)d of %(total)d", t=t, total=last))
 
 
 MOVE = N_("↓ More below (the table, the chart): scroll with ↓ or the mouse wheel; → is the next step")
@@ -184,12 +177,11 @@ def _step_section(report: render.Report, t: int, blocks: list[tuple[str, list[tu
                   last: int, digits: int = 6, *, exercise: bool = False) -> str:
     several = len(report.names) > 1
     hidden = "" if t == first else " hidden"
-    out = [f'<section class="step" id="step-{t}" data-t="{t}"{hidden}>', f"<h2>{_step_label(t, last)}</h2>"]
+    label = text(_f("Step %(t)d of %(total)d", t=t, total=last))
+    out = [f'<section class="step" id="step-{t}" data-t="{t}"{hidden}>', f"<h2>{label}</h2>"]
     row = t - report.first_t
     for p, (param, lines) in enumerate(blocks):
-        out.append('<div class="param">')
-        if several:
-            out.append(f'<h3>{text(param)}</h3>')
+        out += ['<div class="param">', *([f'<h3>{text(param)}</h3>'] if several else [])]
         # The step's gradient, given: what the step is worked out from (printed as an exercise too).
         g = notation.MATHML.num(float(report.steps.g[row, p]), digits)
         out.append(f'<p class="given"><math displaystyle="true">{notation.MATHML.symbol("g", t)}{_EQUALS}{g}'
@@ -251,14 +243,15 @@ def _chart_section(report: render.Report, first: int, last: int) -> str:
     label = text(_("Chart of x_t and η_t"))
     out = [f'<section id="chart-section" aria-label="{label}">',
            f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">']
+    left, right = LEFT, LEFT + PANEL_WIDTH
+
+    def sx(t: int) -> float:
+        return left + PANEL_WIDTH * ((t - first) / span if last > first else 0.5)
+
     for index, (name, symbol) in enumerate((("x", "x"), ("eta", "η"))):
-        left, top = LEFT, index * outer + TOP
-        right = left + PANEL_WIDTH
+        top = index * outer + TOP
         values = getattr(steps, name).astype(float)
         low, high = _range(values)
-
-        def sx(t: int, left=left) -> float:
-            return left + PANEL_WIDTH * ((t - first) / span if last > first else 0.5)
 
         def sy(v: float, low=low, high=high, top=top) -> float:
             return top + PANEL - PANEL * (v - low) / (high - low)
@@ -300,10 +293,7 @@ def _range(values) -> tuple[float, float]:
     """The span of the finite values, with a margin (a flat line gets one of its own)."""
     finite = values[np.isfinite(values)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
-    if high == low:
-        pad = abs(high) * 0.1 or 1.0
-        return low - pad, high + pad
-    pad = (high - low) * 0.08
+    pad = (high - low) * 0.08 if high != low else abs(high) * 0.1 or 1.0
     return low - pad, high + pad
 
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 import numpy as np
 
 from adadelta_cli import numfmt
-from adadelta_cli.features.worksheet import formulas
-from adadelta_cli.formats.qti import variant_category
+from adadelta_cli.formats import explain, qti
 from adadelta_cli.formats.render import Report, settings_text
+from adadelta_cli.formats.spelling import formula_lines
 from adadelta_cli.i18n import _
 from adadelta_cli.marking.sheet import asked, columns, rows, title
 from adadelta_cli.maths import notation, recurrence
@@ -30,78 +30,64 @@ def tolerance(value: float, sig_digits: int) -> float:
     return float(Decimal(5).scaleb(exponent - sig_digits))
 
 
-def _plain_decimal(text: str) -> str:
-    """A number as Moodle reads it everywhere: 9.98004e-7 as 0.000000998004."""
-    return format(Decimal(text), "f")
-
-
 def lms_questions(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int) -> list[dict]:
     """The questions of the sheets, variant by variant: for each asked cell (step, parameter, quantity) its variant,
     step, parameter and quantity, its name, its text and the step's worked solution, each as HTML with TeX formulas
     (``\\( … \\)``, for Moodle's MathJax filter: ``text``, ``solution``) and with plain Unicode (``plain_text``,
     ``plain_solution``), its answer (the key's value) and its tolerance (half a unit in the ``sig_digits``-th
     significant digit)."""
-    from adadelta_cli.formats import explain
-
     out: list[dict] = []
     for variant, report in exercises:
         header, body = rows(report, [], answers=True, digits=digits)
         several = len(report.names) > 1
-        lead = "<p>" + _("Adadelta with %(settings)s.") % {"settings": xml(settings_text(report.settings, digits))} \
-            + "</p>"
-        intro = {"tex": lead + "<p>" + "<br>".join(_tex(f) for f in formulas(report.settings, notation.LATEX))
-                 + "</p>", "plain": lead + "<p>" + "<br>".join(xml(f) for f in formulas(report.settings)) + "</p>"}
-        worked = {"tex": explain.report_lines(report, digits, notation=notation.LATEX),
-                  "plain": explain.report_lines(report, digits)}
-        history: dict[str, list[tuple[int, dict]]] = {}
-        for row, ((t, param, values), cells) in enumerate(zip(report.rows(), body)):
-            history.setdefault(param, []).append((t, values))
-            previous = history[param][-2][1] if len(history[param]) > 1 else None
-            givens = [(c, cells[header.index(c)]) for c in columns(report.settings)[2:] if c not in hide]
-            forms = _step_forms(report, param, previous, t, values, givens, digits)
-            where = f" ({xml(param)})" if several else ""
+        tex, plain = (_texts(report, header, body, hide, digits, sig_digits, how) for how in (TEX, PLAIN))
+        for (t, param, _values), cells in zip(report.rows(), body):
             for name in asked(report, hide):
                 key_text = cells[header.index(name)]
-                symbol = notation.UNICODE.symbol(name, t)
-                question = {}
-                for kind, symbol_text in (("tex", _tex(notation.LATEX.symbol(name, t))), ("plain", xml(symbol))):
-                    gradient, state = forms[kind]
-                    question[kind] = (intro[kind] + "<p>" + _("Step %(t)s%(where)s: %(gradient)s; %(state)s.") % {
-                        "t": t, "where": where, "gradient": gradient, "state": state} + "</p><p>"
-                        + _("Compute %(symbol)s to at least %(digits)s significant digits.") % {
-                            "symbol": symbol_text, "digits": sig_digits} + "</p>")
-                label = symbol + (f" ({param})" if several else "")
+                label = notation.UNICODE.symbol(name, t) + (f" ({param})" if several else "")
+                (text, solution), (plain_text, plain_solution) = next(tex), next(plain)
                 out.append({
                     "variant": variant, "t": t, "param": param, "param_index": report.names.index(param),
                     "quantity": name, "label": label,
                     "name": (_("Variant %(id)s: %(label)s") % {"id": variant, "label": label} if variant else label),
-                    "text": question["tex"], "plain_text": question["plain"],
-                    "solution": _solution(worked["tex"][row], _tex),
-                    "plain_solution": _solution(worked["plain"][row], xml),
-                    "answer": _plain_decimal(key_text),
+                    "text": text, "plain_text": plain_text, "solution": solution, "plain_solution": plain_solution,
+                    "answer": format(Decimal(key_text), "f"),  # as Moodle reads it: 9.98004e-7 as 0.000000998004
                     "tolerance": format(Decimal(repr(tolerance(float(key_text), sig_digits))), "f")})
     return out
 
 
-def _solution(worked: tuple, spell) -> str:
-    heading, lines = worked
-    return f"<p><strong>{xml(heading)}</strong></p><p>" + "<br>".join(spell(line) for line in lines) + "</p>"
-
-
-def _step_forms(report: Report, param: str, previous, t: int, values: dict, givens: list, digits: int) -> dict:
-    """A step's gradient and the state it starts from (with the values given on the sheet), as TeX and as text."""
-    before = _state_before(report, param, previous, digits)
-    g = numfmt.full(values["g"])
-    forms = {}
-    for kind, spelling, state, value in (("tex", notation.LATEX, before["tex"], _tex),
-                                         ("plain", notation.UNICODE, before["plain"], xml)):
-        state_text = ", ".join(value(f"{spelling.symbol(k, t - 1)} = {v}") for k, v in state)
+def _texts(report: Report, header: list[str], body: list[list[str]], hide: list[str], digits: int, sig_digits: int,
+           how: tuple):
+    """(question, worked solution) for each asked cell, row by row, as HTML in one spelling (``how``): the settings,
+    the formulas, the step's gradient, the state it starts from (E[g²]_{t−1}, E[Δx²]_{t−1}, x_{t−1}) and the values
+    the sheet gives; the quantity to compute."""
+    spelling, formula, given = how
+    formulas = "<br>".join(formula(f) for f in formula_lines(recurrence.Mode.of(report.settings), spelling))
+    intro = "<p>" + _("Adadelta with %(settings)s.") % {"settings": xml(settings_text(report.settings, digits))} \
+        + f"</p><p>{formulas}</p>"
+    before = {param: _initial(report.settings, p) for p, param in enumerate(report.names)}
+    worked = explain.report_lines(report, digits, notation=spelling)
+    for (t, param, values), cells, (heading, lines) in zip(report.rows(), body, worked):
+        state = ", ".join(formula(f"{spelling.symbol(k, t - 1)} = {spelling.num(float(before[param][k]), digits)}")
+                          for k in recurrence.STATE)
+        givens = [formula(f"{spelling.symbol(c, t)} = {given(cells[header.index(c)])}")
+                  for c in columns(report.settings)[2:] if c not in hide]
         if givens:
-            spell = _tex_number if kind == "tex" else str
-            state_text += "; " + xml(_("given: %(values)s") % {"values": "§"}).replace("§", ", ".join(
-                value(f"{spelling.symbol(c, t)} = {spell(v)}") for c, v in givens))
-        forms[kind] = (value(f"{spelling.symbol('g', t)} = {g}"), state_text)
-    return forms
+            state += "; " + xml(_("given: %(values)s") % {"values": "§"}).replace("§", ", ".join(givens))
+        before[param] = values
+        step = _("Step %(t)s%(where)s: %(gradient)s; %(state)s.") % {
+            "t": t, "where": f" ({xml(param)})" if len(report.names) > 1 else "", "state": state,
+            "gradient": formula(f"{spelling.symbol('g', t)} = {numfmt.full(values['g'])}")}
+        solution = f"<p><strong>{xml(heading)}</strong></p><p>" + "<br>".join(formula(line) for line in lines) + "</p>"
+        for name in asked(report, hide):
+            yield (intro + f"<p>{step}</p><p>" + _("Compute %(symbol)s to at least %(digits)s significant digits.") % {
+                "symbol": formula(spelling.symbol(name, t)), "digits": sig_digits} + "</p>"), solution
+
+
+def _initial(settings: dict, p: int) -> dict:
+    """The state before step 1 for the ``p``-th parameter (a per-parameter list gives its own entry)."""
+    values = {k: settings.get(key, 0.0) for k, key in (("eg2", "eg2_init"), ("edx2", "edx2_init"), ("x", "x0"))}
+    return {k: v[p] if isinstance(v, list) else v for k, v in values.items()}
 
 
 def _tex_number(text: str) -> str:
@@ -124,19 +110,10 @@ def _tex(formula: str) -> str:
     return "\\(" + xml(formula) + "\\)"
 
 
-def _state_before(report: Report, param: str, previous: dict | None, digits: int) -> dict:
-    """E[g²]_{t−1}, E[Δx²]_{t−1} and x_{t−1}, as the step starts from them: (quantity, value) pairs, the values as
-    TeX (``tex``: 9.98004 \\times 10^{-7}) and as plain text (``plain``: 9.98004e-7)."""
-    p = report.names.index(param)
-
-    def initial(key: str) -> float:
-        v = report.settings.get(key, 0.0)
-        return v[p] if isinstance(v, list) else v
-
-    values = ({"eg2": previous["eg2"], "edx2": previous["edx2"], "x": previous["x"]} if previous is not None else
-              {"eg2": initial("eg2_init"), "edx2": initial("edx2_init"), "x": initial("x0")})
-    return {"tex": [(k, notation.LATEX.num(float(values[k]), digits)) for k in recurrence.STATE],
-            "plain": [(k, numfmt.sig(values[k], digits)) for k in recurrence.STATE]}
+# How a question is spelled (notation, a formula as HTML, a number as the key writes it): TeX for Moodle's MathJax
+# filter, plain Unicode for QTI (which has no TeX).
+TEX = (notation.LATEX, _tex, _tex_number)
+PLAIN = (notation.UNICODE, xml, str)
 
 
 def _by_category(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int,
@@ -147,7 +124,9 @@ def _by_category(exercises: list[tuple[str, Report]], hide: list[str], digits: i
     root = f"$course$/top/{base}" + (f" (seed {seed})" if seed is not None else "")
     current = None
     for q in lms_questions(exercises, hide, digits, sig_digits):
-        path = f"{root}/{_category_name(variant_category(q['variant']))}" if len(exercises) > 1 else root
+        # A variant's category: no slash (Moodle's level separator), nothing a GIFT line would act on.
+        last = terminal(qti.variant_category(q["variant"])).replace("/", "∕")
+        path = f"{root}/{last}" if len(exercises) > 1 else root
         yield (path if path != current else None), q
         current = path
 
@@ -165,14 +144,11 @@ def to_moodle(exercises: list[tuple[str, Report]], hide: list[str], digits: int,
             category = ET.SubElement(quiz, "question", type="category")
             ET.SubElement(ET.SubElement(category, "category"), "text").text = path
         question = ET.SubElement(quiz, "question", type="numerical")
-        ET.SubElement(ET.SubElement(question, "name"), "text").text = q["name"]
-        text = ET.SubElement(question, "questiontext", format="html")
-        ET.SubElement(text, "text").text = q["text"]
-        feedback = ET.SubElement(question, "generalfeedback", format="html")
-        ET.SubElement(feedback, "text").text = q["solution"]
-        ET.SubElement(question, "defaultgrade").text = "1"
-        ET.SubElement(question, "penalty").text = "0.3333333"
-        ET.SubElement(question, "hidden").text = "0"
+        for tag, value, attributes in (("name", q["name"], {}), ("questiontext", q["text"], {"format": "html"}),
+                                       ("generalfeedback", q["solution"], {"format": "html"})):
+            ET.SubElement(ET.SubElement(question, tag, attributes), "text").text = value
+        for tag, value in (("defaultgrade", "1"), ("penalty", "0.3333333"), ("hidden", "0")):
+            ET.SubElement(question, tag).text = value
         answer = ET.SubElement(question, "answer", fraction="100", format="moodle_auto_format")
         ET.SubElement(answer, "text").text = q["answer"]
         ET.SubElement(answer, "tolerance").text = q["tolerance"]
@@ -180,11 +156,6 @@ def to_moodle(exercises: list[tuple[str, Report]], hide: list[str], digits: int,
         ET.SubElement(question, "showunits").text = "3"
     ET.indent(quiz)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
-
-
-def _category_name(label: str) -> str:
-    """A category's last level: no slash (Moodle's level separator) and nothing a GIFT line would act on."""
-    return terminal(label).replace("/", "∕")
 
 
 _GIFT_SPECIAL = "\\~=#{}:"
@@ -196,8 +167,7 @@ def gift_escape(text: str) -> str:
     >>> gift_escape("a=b {c} #d ~e :f")
     'a\\=b \\{c\\} \\#d \\~e \\:f'
     """
-    text = terminal(text)
-    return "".join("\\" + c if c in _GIFT_SPECIAL else c for c in text)
+    return "".join("\\" + c if c in _GIFT_SPECIAL else c for c in terminal(text))
 
 
 def to_gift(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int,
@@ -215,6 +185,4 @@ def to_gift(exercises: list[tuple[str, Report]], hide: list[str], digits: int, s
 def to_qti(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int,
            seed: int | None = None) -> bytes:
     """An IMS QTI 2.1 package (a zip) of the same questions."""
-    from adadelta_cli.formats import qti
-
     return qti.package(lms_questions(exercises, hide, digits, sig_digits), title(answers=False), seed)

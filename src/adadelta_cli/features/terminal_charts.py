@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from adadelta_cli.features.plotting import LABELS
@@ -17,26 +19,7 @@ PANELS = (
 MARKERS = ("dot", "x", "+", "*", "o", "#", "@", "%")
 
 
-def _series(report: Report):
-    """(t, values, label) for each quantity and parameter."""
-    t = np.arange(report.first_t, report.first_t + report.steps.g.shape[0])
-    several = len(report.names) > 1
-    for title, names, log in PANELS:
-        lines = []
-        for name in names:
-            column = getattr(report.steps, name).astype(np.float64)
-            for p, param in enumerate(report.names):
-                label = LABELS[name] + (f" ({param})" if several else "")
-                lines.append((t, column[:, p], label))
-        yield _(title), lines, log
-
-
-def _tick_count(panel_height: int) -> int:
-    """As many log ticks as the panel has rows to show them apart (title, frame and axis take five)."""
-    return max(2, min(5, (panel_height - 5 + 1) // 2))
-
-
-def _log_ticks(values: list[np.ndarray], count: int = 5) -> tuple[list[float], list[str]]:
+def _log_ticks(values: list[np.ndarray], count: int) -> tuple[list[float], list[str]]:
     """Tick positions on a log axis with labels in scientific notation (1e-6, 3.2e-5), not 0.0000010."""
     positive = np.concatenate([v[v > 0] for v in values]) if values else np.array([])
     if positive.size == 0:
@@ -48,16 +31,9 @@ def _log_ticks(values: list[np.ndarray], count: int = 5) -> tuple[list[float], l
     return ticks, [f"{tick:.1e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e") for tick in ticks]
 
 
-def _integer_ticks(plt, lines, count: int = 5) -> None:
-    """Whole-number step ticks (1, 50, 100, never 1.25)."""
-    ts = [int(t) for line in lines for t in (line[0][[0, -1]] if len(line[0]) else [])]
-    if not ts:
-        return
-    low, high = min(ts), max(ts)
-    if high - low < 8:
-        ticks = list(range(low, high + 1))
-    else:
-        ticks = sorted({int(round(v)) for v in np.linspace(low, high, count)})
+def _integer_ticks(plt, low: int, high: int) -> None:
+    """Whole-number step ticks from ``low`` to ``high`` (1, 50, 100, never 1.25)."""
+    ticks = list(range(low, high + 1)) if high - low < 8 else sorted({int(round(v)) for v in np.linspace(low, high, 5)})
     plt.xticks(ticks, [str(t) for t in ticks])
 
 
@@ -68,20 +44,22 @@ def terminal_chart(report: Report, width: int = 100, height: int = 30, *, color:
     whatever the terminal says (a chart for a file or a projector may be wider than the window)."""
     plt = _plotext()
     plt.subplots(2, 2)
-    for i, (title, lines, log) in enumerate(_series(report)):
+    t = np.arange(report.first_t, report.first_t + report.steps.g.shape[0])
+    several = len(report.names) > 1
+    for i, (title, names, log) in enumerate(PANELS):
         plt.subplot(i // 2 + 1, i % 2 + 1)
-        plt.title(title)
+        plt.title(_(title))
         drawn = []
-        for j, (t, values, label) in enumerate(lines):
-            if log:
-                keep = values > 0  # a log scale has no place for 0
-                t, values = t[keep], values[keep]
-            if len(t):
-                plt.plot(t.tolist(), values.tolist(), label=label, marker=MARKERS[j % len(MARKERS)])
-                drawn.append(values)
+        for j, (name, p) in enumerate(itertools.product(names, range(len(report.names)))):
+            values = getattr(report.steps, name)[:, p].astype(np.float64)
+            keep = values > 0 if log else slice(None)  # a log scale has no place for 0
+            if len(t[keep]):
+                label = LABELS[name] + (f" ({report.names[p]})" if several else "")
+                plt.plot(t[keep].tolist(), values[keep].tolist(), label=label, marker=MARKERS[j % len(MARKERS)])
+                drawn.append(values[keep])
         if log and drawn:  # nothing positive to draw (every value 0): a linear, empty panel
             _log_axis(plt, drawn, height // 2)
-        _integer_ticks(plt, lines)
+        _integer_ticks(plt, int(t[0]), int(t[-1]))
         plt.xlabel("t")
     plt.main().plotsize(width, height)
     return _built(plt, color=color)
@@ -101,7 +79,7 @@ def terminal_curves(curves: dict, title: str, width: int = 100, height: int = 25
         drawn.append(values[keep])
     if positive:
         _log_axis(plt, drawn, height)
-    _integer_ticks(plt, [(np.arange(1, np.asarray(v).size + 1), None, None) for v in curves.values()])
+    _integer_ticks(plt, 1, max(np.asarray(v).size for v in curves.values()))
     plt.xlabel("t")
     plt.plotsize(width, height)
     return _built(plt, color=color)
@@ -117,8 +95,9 @@ def _plotext():
 
 
 def _log_axis(plt, drawn: list[np.ndarray], rows: int) -> None:
+    """A log scale with as many ticks as the panel's ``rows`` show apart (title, frame and axis take five)."""
     plt.yscale("log")
-    ticks, labels = _log_ticks(drawn, _tick_count(rows))
+    ticks, labels = _log_ticks(drawn, max(2, min(5, (rows - 4) // 2)))
     if ticks:
         plt.yticks(ticks, labels)
 

@@ -3,6 +3,7 @@ folder of sheets and answer keys, written whole or not at all."""
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 from collections.abc import Callable
@@ -15,18 +16,21 @@ from adadelta_cli.errors import InputError, SettingsError
 from adadelta_cli.features import quiz
 from adadelta_cli.features import worksheet as sheets
 from adadelta_cli.features.worksheet import PLEASANT, pleasant_gradients
+from adadelta_cli.formats import machine, writers
 from adadelta_cli.i18n import _, _f
+from adadelta_cli.marking import sheet
 
-ONE_DIGIT = tuple(g for g in PLEASANT if round(g * 10, 6) == round(g * 10))  # 0.1, 0.2, ... 1.0
+
+def _tenths(g: float) -> bool:
+    return round(abs(g) * 10, 6) == round(abs(g) * 10)
+
+
+ONE_DIGIT = tuple(filter(_tenths, PLEASANT))  # 0.1, 0.2, ... 1.0
 TWO_DIGITS = tuple(g for g in PLEASANT if g not in ONE_DIGIT)  # 0.05, 0.15, ... 0.45
 # Step 1 draws from wider pools of the same kind (tenths; hundredths that are not tenths), so that the sheets differ
 # from their first line on: a g₁ copied from a neighbour shows.
 FIRST_ONE_DIGIT = tuple(round(k / 10, 1) for k in range(1, 21))  # 0.1, 0.2, ... 2.0
 FIRST_TWO_DIGITS = tuple(round(k / 100, 2) for k in range(1, 100) if k % 10)  # 0.01, ... 0.99, no tenths
-
-
-def _tenths(g: float) -> bool:
-    return round(abs(g) * 10, 6) == round(abs(g) * 10)
 
 
 def variant_gradients(steps: int, seed: int, count: int) -> list[np.ndarray]:
@@ -48,9 +52,7 @@ def variant_gradients(steps: int, seed: int, count: int) -> list[np.ndarray]:
     opening = abs(float(first[0, 0]))
     openers = FIRST_ONE_DIGIT if _tenths(opening) else FIRST_TWO_DIGITS
     pools = [ONE_DIGIT if _tenths(g) else TWO_DIGITS for g in first[1:, 0]]
-    possible = len(openers)
-    for pool in pools:
-        possible *= len(pool)
+    possible = len(openers) * math.prod(len(pool) for pool in pools)
     if count > possible:
         raise SettingsError(_f('--variants %(count)s: %(steps)s steps allow only %(possible)s different sheets',
                                count=count, steps=steps, possible=possible))
@@ -77,7 +79,7 @@ def variant_id(index: int, count: int) -> str:
     return str(index).zfill(max(2, len(str(count))))
 
 
-SUFFIX = {"csv": "csv", "markdown": "md", "latex": "tex", "table": "txt"}
+SUFFIX = {"markdown": "md", "latex": "tex", "table": "txt"}  # the printed sheets' (beside every sheet's CSV)
 QUIZ: dict[str, tuple[str, Callable[..., str | bytes]]] = {
     "moodle": ("quiz.xml", quiz.to_moodle), "gift": ("quiz.gift", quiz.to_gift), "qti": ("quiz-qti.zip", quiz.to_qti)}
 
@@ -88,25 +90,22 @@ def variant_files(folder: Path, exercises: list, seed: int, hidden, fmt: str, di
     asked for: a printable sheet-01.tex / .md per variant (with ``answers``, keys/key-01.tex / .md too; in LaTeX,
     sheets.tex and keys.tex: every sheet or key, one per page, for one print job), or one quiz.xml / quiz.gift /
     quiz-qti.zip with every variant."""
-    from adadelta_cli.formats import machine, writers
-    from adadelta_cli.marking import sheet
+    def path(vid: str, suffix: str, *, key: bool) -> Path:
+        return folder / "keys" / f"key-{vid}.{suffix}" if key else folder / f"sheet-{vid}.{suffix}"
 
     files: list[tuple[Path, str | bytes]] = []
     printed: dict[bool, list] = {False: [], True: []}  # the sheets' and the keys' documents, for sheets.tex, keys.tex
+    kinds = ((False, True) if answers else (False,)) if fmt in SUFFIX else ()  # the printed sheets (and keys)
     for vid, report in exercises:
         meta = sheets.Meta(variant=vid, seed=seed, sig_digits=sig_digits, working_space=working_space)
-        for key, path in ((False, folder / f"sheet-{vid}.csv"), (True, folder / "keys" / f"key-{vid}.csv")):
-            files.append((path, machine.csv(sheet.records(report, hidden, answers=key, digits=digits, meta=meta))))
-        if fmt in SUFFIX and fmt != "csv":
-            for key in (False, True) if answers else (False,):
-                doc = sheets.document(report, hidden, answers=key, digits=digits, meta=meta)
-                printed[key].append(doc)
-                path = folder / "keys" / f"key-{vid}.{SUFFIX[fmt]}" if key else folder / f"sheet-{vid}.{SUFFIX[fmt]}"
-                files.append((path, writers.text(doc, fmt, digits)))
+        files += [(path(vid, "csv", key=key), machine.csv(sheet.records(report, hidden, answers=key, digits=digits,
+                                                                        meta=meta))) for key in (False, True)]
+        for key in kinds:
+            printed[key].append(sheets.document(report, hidden, answers=key, digits=digits, meta=meta))
+            files.append((path(vid, SUFFIX[fmt], key=key), writers.text(printed[key][-1], fmt, digits)))
     if fmt == "latex":
-        for key in (False, True) if answers else (False,):
-            name = "keys.tex" if key else "sheets.tex"
-            files.append((folder / name, writers.latex_pages(printed[key], sheets.title(answers=key), digits)))
+        files += [(folder / ("keys.tex" if key else "sheets.tex"),
+                   writers.latex_pages(printed[key], sheets.title(answers=key), digits)) for key in kinds]
     if fmt in QUIZ:
         name, write = QUIZ[fmt]
         files.append((folder / name, write(exercises, hidden, digits, sig_digits, seed=seed)))
@@ -122,7 +121,7 @@ def write_variants(folder: Path, count: int, steps: int, seed: int, resolved, hi
     gradients = variant_gradients(steps, seed, count)
     if folder.exists() and not folder.is_dir():
         raise InputError(_("is a file; --variants writes a folder of sheets"), source=str(folder))
-    if not folder.parent.is_dir() if str(folder.parent) else False:
+    if not folder.parent.is_dir():
         raise InputError(_f("cannot write the sheets: the folder %(parent)s does not exist",
                             parent=repr(str(folder.parent))), source=str(folder))
     exercises = [(variant_id(i, count), tracing.compute(Gradients(values, ["x"], f"--variants {count} --seed {seed}"),
@@ -162,10 +161,11 @@ def _refuse_changes(folder: Path, files: list) -> None:
             raise InputError(_("is not a folder; --variants writes its sheets into a folder and the answer keys into "
                                "its keys folder: nothing was written"), source=str(where))
     for path, text in files:
-        if _entry(path) == "other":
+        kind = _entry(path)
+        if kind == "other":
             raise InputError(_("is not a regular file (a device, FIFO or socket); a sheet is never written into one: "
                                "nothing was written"), source=str(path))
-        if _differs(path, text):
+        if kind == "folder" or kind == "file" and _differs(path, text):
             raise InputError(_("already exists and differs from the sheet this would write (a student's work?); "
                                "nothing was written: choose a new folder, or move the old sheets away"),
                              source=str(path))
@@ -184,17 +184,9 @@ def _entry(path) -> str:
 
 
 def _differs(path, text: str | bytes) -> bool:
-    """Whether an entry of the output folder holds anything but ``text``: a regular file is read up to one byte more
-    than the sheet; a device, FIFO or folder is never opened (it differs)."""
-    kind = _entry(path)
-    if kind == "missing":
-        return False
-    if kind != "file":
-        return True
+    """Whether a regular file holds anything but ``text``: it is read up to one byte more than the sheet."""
     data = text if isinstance(text, bytes) else text.encode("utf-8")
     try:
-        if path.stat().st_size != len(data):
-            return True
         with open(path, "rb") as handle:
             return handle.read(len(data) + 1) != data
     except OSError:

@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from rich.cells import cell_len
+from rich.text import Text
 
 from adadelta_cli import numfmt
-from adadelta_cli.formats import render
+from adadelta_cli.formats import explain, render
 from adadelta_cli.i18n import N_, _
 
 KEYS_NEXT = {"n", " ", "\r", "\n", "l", "j", "\x1b[C", "\x1b[B", "\x1bOC", "\x1bOB"}
@@ -40,20 +41,19 @@ class Walk:
     explain: bool = True
     typed: str = ""
     note: str = ""
-    cells: list = field(default_factory=list)  # per row: the texts of every column
     explained: dict = field(default_factory=dict)  # step -> (heading, lines) for each parameter, worked out when shown
 
     def __post_init__(self) -> None:
         self.names = ["t"] + (["param"] if self.several else []) + [
             name for name in render.TABLE_COLUMNS if name != "g_eff" or self.report.show_g_eff]
         self.headings = [_("param") if name == "param" else render.HEADINGS[name][0] for name in self.names]
-        for t, param, values in self.report.rows():
-            self.cells.append([str(t)] + ([param] if self.several else [])
-                              + [numfmt.sig(values[name], self.digits) for name in self.names[1 + self.several:]])
+        self.cells = [[str(t)] + ([param] if self.several else []) + [  # per row: the texts of every column
+            numfmt.sig(values[name], self.digits) for name in self.names[1 + self.several:]]
+            for t, param, values in self.report.rows()]
         self.widths = [max([cell_len(h)] + [cell_len(row[i]) for row in self.cells])
                        for i, h in enumerate(self.headings)]
 
-    def explanation(self, step: int) -> list[tuple[str, list[str]]]:
+    def explanation(self, step: int) -> list[tuple[str, list[tuple[str, ...]]]]:
         """(heading, lines) for each parameter of ``step``: only the steps shown are worked out, so a long trace
         starts at once."""
         if step not in self.explained:
@@ -61,10 +61,9 @@ class Walk:
         return self.explained[step]
 
     def explanations(self, steps):
-        """(heading, lines) for each parameter of each of ``steps``, in order (a generator: a pipe streams it)."""
-        from adadelta_cli.formats import explain
-
-        for t, param, lines in explain.steps(self.report, self.digits, list(steps)):
+        """(heading, lines) for each parameter of each of ``steps``, in order (a generator: a pipe streams it); each
+        line as its parts (symbol, formula, substituted, ..., value)."""
+        for t, param, lines in explain.steps(self.report, self.digits, list(steps), as_parts=True):
             yield explain.heading(t, param, several=self.several), lines
 
     @property
@@ -79,41 +78,31 @@ class Walk:
         """Act on one key; False to stop."""
         self.note = ""
         if len(key) == 1 and key in "0123456789":  # ASCII digits only: str.isdigit also takes ² and ①
-            if len(self.typed) < 18:  # longer than any step number; int() of it stays quick
-                self.typed += key
+            self.typed += key if len(self.typed) < 18 else ""  # longer than any step number; int() of it stays quick
             return True
-        if key in KEYS_ENTER and self.typed:
-            wanted = int(self.typed)
-            self.typed = ""
+        if self.typed and key in KEYS_ENTER:
+            wanted, self.typed = int(self.typed), ""
             if 1 <= wanted <= self.total:
                 self.step = wanted - 1
             else:
                 self.note = _("there is no step %(step)d: the steps are 1 to %(total)d") % {
                     "step": wanted, "total": self.total}
             return True
-        if key in ("\x7f", "\x08") and self.typed:
-            self.typed = self.typed[:-1]
-            return True
-        if key == "\x1b" and self.typed:
-            self.typed = ""
+        if self.typed and key in ("\x7f", "\x08", "\x1b"):  # a digit taken back (Backspace), or all of them (Esc)
+            self.typed = "" if key == "\x1b" else self.typed[:-1]
             return True
         self.typed = ""
         if key in KEYS_QUIT:
             return False
-        if key in KEYS_HOME:
-            self.step = 0
-        elif key in KEYS_END:
-            self.step = self.total - 1
-        elif key in KEYS_EXPLAIN:
+        if key in KEYS_EXPLAIN:
             self.explain = not self.explain
-        elif key in KEYS_BACK:
-            self.step = max(self.step - 1, 0)
-        elif key in KEYS_NEXT:
-            if self.step == self.total - 1:
-                self.note = _("End of the trace: step %(step)d is the last. b goes back, Home to the first, "
-                              "q quits.") % {"step": self.total}
-            else:
-                self.step += 1
+        elif key in KEYS_NEXT and self.step == self.total - 1:
+            self.note = _("End of the trace: step %(step)d is the last. b goes back, Home to the first, "
+                          "q quits.") % {"step": self.total}
+        else:
+            moves = ((KEYS_HOME, 0), (KEYS_END, self.total - 1), (KEYS_BACK, max(self.step - 1, 0)),
+                     (KEYS_NEXT, self.step + 1))
+            self.step = next((step for keys, step in moves if key in keys), self.step)
         return True
 
     # --- Drawing ------------------------------------------------------------------------------------------------
@@ -130,31 +119,27 @@ class Walk:
 
     def screen(self, width: int, height: int):
         """The lines of the screen (Rich Text), at most ``height`` of them, none wider than ``width``."""
-        from rich.text import Text
-
         width = max(width, 20)
         size = len(self.report.names)
-        top = [Text(render.settings_line(self.report.settings, self.digits), style="bold")]
         shown = self.columns_that_fit(width)
         counter = _("%(step)s of %(total)d") % {"step": _("Step %(t)d") % {"t": self.report.t_of(self.step)},
                                                 "total": self.total}
         status = Text(counter, style="bold reverse")
         if len(shown) < len(self.names):
-            left_out = ", ".join(self.headings[i] for i in range(len(self.names)) if i not in shown)
+            left_out = ", ".join(heading for i, heading in enumerate(self.headings) if i not in shown)
             status.append("  " + _("(%(columns)s left out to fit; widen the window)") % {"columns": left_out},
                           style="dim")
-        top.append(status)
-        top.append(self._row(self.headings, shown, style="bold underline"))
+        top = [Text(render.settings_line(self.report.settings, self.digits), style="bold"), status,
+               self._row(self.headings, shown, style="bold underline")]
         bottom = []
         if self.explain:
             bottom.append(Text(""))
             for heading, equations in self.explanation(self.step):
                 bottom.append(Text(heading, style="bold"))
-                for equation in equations:
-                    bottom += [Text(piece) for piece in wrap_equation(equation, width, indent=2)]
-        footer = Text(self.note, style="bold yellow") if self.note else Text(_(HELP), style="dim")
-        if self.typed:
-            footer = Text(_("go to step: %(typed)s_ (Enter)") % {"typed": self.typed}, style="bold")
+                for parts in equations:
+                    bottom += [Text(line) for line in wrap_equation(parts, width)]
+        footer = (Text(_("go to step: %(typed)s_ (Enter)") % {"typed": self.typed}, style="bold") if self.typed
+                  else Text(self.note, style="bold yellow") if self.note else Text(_(HELP), style="dim"))
         room = height - len(top) - len(bottom) - 1
         if room < size:  # a small window: the arithmetic gives way to the table, never the header
             bottom = bottom[:max(0, len(bottom) - (size - room) - 1)]
@@ -170,19 +155,16 @@ class Walk:
         return lines[:height]
 
     def _row(self, cells: list[str], shown: list[int], style: str = ""):
-        from rich.text import Text
-
-        parts = []
-        for i in shown:
-            text, pad = cells[i], " " * (self.widths[i] - cell_len(cells[i]))  # Chinese characters are two wide
-            parts.append(text + pad if self.names[i] == "param" else pad + text)
-        return Text("  ".join(parts), style=style)
+        pads = {i: " " * (self.widths[i] - cell_len(cells[i])) for i in shown}  # Chinese characters are two wide
+        return Text("  ".join(cells[i] + pads[i] if self.names[i] == "param" else pads[i] + cells[i] for i in shown),
+                    style=style)
 
 
-def wrap_equation(line: str, width: int, indent: int = 2) -> list[str]:
-    """``a = b = c = d`` in lines no wider than ``width``: a new line starts before an ``=`` where one is needed, and
-    a part wider than the window still goes whole on its own line (never split inside a number)."""
-    head, *rest = line.split(" = ")
+def wrap_equation(parts: tuple[str, ...], width: int, indent: int = 2) -> list[str]:
+    """``a = b = c = d`` (its parts a, b, c, d) in lines no wider than ``width``: a new line starts before an ``=``
+    where one is needed, and a part wider than the window still goes whole on its own line (never split inside a
+    number)."""
+    head, *rest = parts
     lines = [" " * indent + head]
     pad = " " * (indent + 4)
     for part in rest:
@@ -207,8 +189,6 @@ def walk(report: render.Report, console, digits: int, *, interactive: bool, getk
     if not interactive:
         _write_all(state, console)
         return
-    from rich.text import Text
-
     with console.screen(hide_cursor=True), _redrawn_on_resize() as read:
         while True:
             width, height = console.size
@@ -235,12 +215,7 @@ def _redrawn_on_resize():
     import signal
     import threading
 
-    def plain(getkey):
-        return getkey()
-
-    if not hasattr(signal, "SIGWINCH") or threading.current_thread() is not threading.main_thread():
-        yield plain
-        return
+    watched = hasattr(signal, "SIGWINCH") and threading.current_thread() is threading.main_thread()
     state = {"waiting": False, "pending": False}
 
     def changed(signum, frame) -> None:
@@ -258,11 +233,12 @@ def _redrawn_on_resize():
         finally:
             state["waiting"] = False
 
-    previous = signal.signal(signal.SIGWINCH, changed)
+    previous = signal.signal(signal.SIGWINCH, changed) if watched else None
     try:
         yield read
     finally:
-        signal.signal(signal.SIGWINCH, previous)
+        if watched:
+            signal.signal(signal.SIGWINCH, previous)
 
 
 
@@ -272,7 +248,7 @@ def _write_all(state: Walk, console) -> None:
     out.write(render.settings_line(state.report.settings, state.digits) + "\n\n")
     for heading, lines in state.explanations(range(state.total)):
         out.write(_("%(step)s of %(total)d") % {"step": heading, "total": state.total} + "\n")
-        out.write("".join(f"  {line}\n" for line in lines))
+        out.write("".join(f"  {' = '.join(parts)}\n" for parts in lines))
         out.write("\n")
     out.write(_("End of the trace: step %(total)d was the last.") % {"total": state.total} + "\n")
     out.flush()

@@ -8,21 +8,14 @@ import numpy as np
 
 from adadelta_cli import numfmt
 from adadelta_cli.errors import SettingsError
-from adadelta_cli.formats.render import HEADINGS as RENDER_HEADINGS
-from adadelta_cli.formats.render import Report, settings_text
-from adadelta_cli.formats.report import Block, Document
+from adadelta_cli.formats.phrases import Num, Phrase, Sym
+from adadelta_cli.formats.render import HEADINGS, Report, settings_text
+from adadelta_cli.formats.report import COUNT, TEXT, Block, Column, Document, Formulas, Para, Table, Working, WriteIn
 from adadelta_cli.i18n import _, _f
 from adadelta_cli.marking.sheet import Meta, asked, columns, key_number, title
 from adadelta_cli.maths import recurrence
 
 HIDEABLE = recurrence.ORDER
-
-
-def formulas(settings, notation=None) -> list[str]:
-    """The sheet's formulas, from the step description, for the mode its settings put the recurrence in."""
-    from adadelta_cli.formats import writers
-
-    return writers.formula_lines(recurrence.Mode.of(settings), notation)
 
 
 # The gradients drawn for an exercise: one or two significant digits, pleasant to square by hand.
@@ -59,20 +52,6 @@ def pleasant_gradients(steps: int, seed: int) -> np.ndarray:
 def document(report: Report, hide: list[str], *, answers: bool, digits: int, meta: Meta | None = None) -> Document:
     """The sheet for people: a line for the name, the variant, what to fill in, the settings, the formulas of the
     sheet's mode (from the step description), and the table, its asked columns in bold with room to write."""
-    from adadelta_cli.formats.report import (
-        COUNT,
-        TEXT,
-        Column,
-        Formulas,
-        Num,
-        Para,
-        Phrase,
-        Sym,
-        Table,
-        Working,
-        WriteIn,
-    )
-
     meta = meta or Meta()
     blocks: list[Block] = []
     if meta.name_line and not answers:
@@ -90,31 +69,26 @@ def document(report: Report, hide: list[str], *, answers: bool, digits: int, met
                                     "%(digits)s significant digits."), columns=names, digits=meta.sig_digits)))
     blocks += [Para(settings_text(report.settings, digits)), Formulas(recurrence.Mode.of(report.settings))]
     several = len(report.names) > 1
-    shown = columns(report.settings)
-    table_columns = [Column("t", latex="t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if several
-                                                          else [])
-    table_columns.append(Column("g", *RENDER_HEADINGS["g"], spell=lambda v, d: numfmt.full(v)))
-    for name in shown[2:]:
-        blank = name in hide and not answers
-        table_columns.append(Column(name, *RENDER_HEADINGS[name], spell=lambda v, d: key_number(v, max(
-            d, meta.sig_digits)),
-                                    strong=name in hide, room=12 if blank else 0))
-    body = [[t] + ([param] if several else []) + [values["g"]] + [
-        None if name in hide and not answers else values[name] for name in shown[2:]]
-        for t, param, values in report.rows()]
+    shown = columns(report.settings)[2:]  # after t and g: the quantities, given or asked
+    blank = set() if answers else set(hide)
+
+    def key(value, digits: int) -> str:
+        return key_number(value, max(digits, meta.sig_digits))
+
+    table_columns = [Column("t", latex="t", kind=COUNT), *([Column("param", _("param"), kind=TEXT)] if several else []),
+                     Column("g", *HEADINGS["g"], spell=lambda v, d: numfmt.full(v))]
+    table_columns += [Column(name, *HEADINGS[name], spell=key, strong=name in hide,
+                             room=12 if name in blank else 0) for name in shown]
+    body = [[t, *([param] if several else []), values["g"], *(None if c in blank else values[c] for c in shown)]
+            for t, param, values in report.rows()]
     blocks += ["", Table(table_columns, body, ruled=True)]
     if meta.working_space and not answers:
+        height = max(2.2, min(4.5, 7.5 / (report.steps.g.shape[0] * len(report.names))))  # cm: 3 steps fit one A4
         for t, param, values in report.rows():
             where = f" ({param})" if several else ""
             blocks.append(Working(Phrase(_("Working, step %(t)s%(where)s: %(g_t)s = %(g)s"), t=t, where=where,
-                                         g_t=Sym("g", t), g=Num(numfmt.full(values["g"]))),
-                                  height=working_height(report)))
+                                         g_t=Sym("g", t), g=Num(numfmt.full(values["g"]))), height=height))
     return Document(title(answers=answers), blocks, words=tuple(report.names), headed=True)
-
-
-def working_height(report: Report) -> float:
-    """Centimetres of room for each step's working: a three-step sheet still fits one A4 page."""
-    return max(2.2, min(4.5, 7.5 / (report.steps.g.shape[0] * len(report.names))))
 
 
 def key_label(meta: Meta) -> str:
