@@ -199,6 +199,18 @@ def test_a_non_finite_value_leaves_a_gap_in_the_chart():
     assert len(re.findall(r'<line class="seg s0 mark"', chart)) == 0 + 1  # no segment touches a missing point
 
 
+def test_each_panel_has_its_own_cursor_at_each_step():
+    page = lesson.page(report_for(["0.1", "0.2", "0.15"]))
+    chart = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    frames = [(float(y), float(h)) for y, h in re.findall(r'<rect class="frame" x="[^"]*" y="([^"]*)" width="[^"]*" '
+                                                            r'height="([^"]*)"/>', chart)]
+    assert len(frames) == 2 and frames[0][0] < frames[1][0]  # x_t above, η_t below
+    for t in (1, 2, 3):
+        cursors = re.findall(rf'<line class="cursor \w+" data-t="{t}" x1="[^"]*" x2="[^"]*" y1="([^"]*)" '
+                             r'y2="([^"]*)"/>', chart)
+        assert sorted((float(a), float(b)) for a, b in cursors) == [(y, y + h) for y, h in frames]
+
+
 def test_too_long_a_trace_is_refused():
     from adadelta_cli.errors import SettingsError
 

@@ -279,8 +279,8 @@ def _chart_section(report: render.Report, first: int, last: int) -> str:
                 out.append(f'<circle class="pt {colour} mark" data-t="{t}" cx="{x}" cy="{y}" r="4"/>')
         for t in range(first, last + 1):
             state = "now" if t == first else "later"
-            out.append(f'<line class="cursor {state}" data-t="{t}" x1="{_n(sx(t))}" x2="{_n(sx(t))}" y1="{TOP}" '
-                       f'y2="{TOP + PANEL}"/>')
+            out.append(f'<line class="cursor {state}" data-t="{t}" x1="{_n(sx(t))}" x2="{_n(sx(t))}" y1="{top}" '
+                       f'y2="{top + PANEL}"/>')
     out.append("</svg>")
     if len(report.names) > 1:
         out.append('<p class="series">' + " ".join(
