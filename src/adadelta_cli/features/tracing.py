@@ -131,19 +131,12 @@ def step_document(report: render.Report, verdicts: list, digits: int, *, eg2_giv
     if explain:
         blocks.append(explain_block.arithmetic(report, digits, eg2_given=eg2_given))
     else:
-        blocks.append(Para("\n".join(step_explanation(report, digits, eg2_given=eg2_given))))
+        (_t, _param, lines), = explain_block.steps(report, digits, [0], eg2_given=eg2_given)
+        blocks.append(Para("\n".join("  " + line for line in lines)))  # one line a quantity, under the table
     if verdicts:
         blocks += ["", render.verdict_table(verdicts, digits, title=_("Your values")),
                    Para(checking_summary(verdicts), strong=True)]
     return Document(_("Adadelta: one step"), blocks, words=tuple(report.names))
-
-
-def step_explanation(report: render.Report, digits: int, *, eg2_given: bool) -> list[str]:
-    """The step's arithmetic, one line a quantity, under its table (explain.steps: every format's own lines)."""
-    from adadelta_cli.formats import explain
-
-    (_t, _param, lines), = explain.steps(report, digits, [0], eg2_given=eg2_given)
-    return ["  " + line for line in lines]
 
 
 def checking_summary(verdicts: list) -> str:
