@@ -86,13 +86,19 @@ class Optimizer:
 
     def __init__(self, name: str, hyper: dict[str, float]) -> None:
         self.name, self.hyper, self.t = name, hyper, 0
+        self.states: list[dict] = []
         self.state: dict = {}
 
     def step(self, g: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         self.t += 1
+        if g.size <= SCALAR_PARAMETERS:  # each parameter in Python floats: the same doubles, quicker
+            self.states = self.states or [{} for _ in range(g.size)]
+            pairs = [STEPS1[self.name](s, self.hyper, self.t, gi, xi)
+                     for s, gi, xi in zip(self.states, g.tolist(), x.tolist())]
+            return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             values = family.step(OFFERED[self.name][0], self.hyper, self.state, self.t, g, x, family.ARRAYS)
-            return values["eta"], values["x"]
+            return np.broadcast_to(values["eta"], g.shape), values["x"]  # (SGD's η: lr, one for every parameter)
 
 
 def run(name: str, hyper: dict[str, float], grads: np.ndarray, x0: np.ndarray) -> dict[str, np.ndarray]:
@@ -107,16 +113,16 @@ class Run:
     def __init__(self, name: str, hyper: dict[str, float], x0: np.ndarray) -> None:
         self.opt = Optimizer(name, hyper)
         self.x = np.asarray(x0, dtype=np.float64).copy()
-        self.states: list[dict] = [{} for _ in range(self.x.size)]  # each parameter's own, stepped in Python floats
 
     def block(self, grads: np.ndarray) -> dict[str, np.ndarray]:
         """eta, dx, x for the next ``grads`` (steps, parameters)."""
         out = {key: np.empty_like(grads) for key in ("eta", "dx", "x")}
         opt = self.opt
         if grads.shape[1] <= SCALAR_PARAMETERS:  # each parameter's run on its own, in Python floats
+            opt.states = opt.states or [{} for _ in range(grads.shape[1])]
             for p, x_p in enumerate(self.x.tolist()):
                 for i, g in enumerate(grads[:, p].tolist()):
-                    eta, new = STEPS1[opt.name](self.states[p], opt.hyper, opt.t + 1 + i, g, x_p)
+                    eta, new = STEPS1[opt.name](opt.states[p], opt.hyper, opt.t + 1 + i, g, x_p)
                     out["eta"][i, p], out["dx"][i, p], out["x"][i, p] = eta, new - x_p, new
                     x_p = new
                 self.x[p] = x_p
