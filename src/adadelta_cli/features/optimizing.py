@@ -271,16 +271,13 @@ def table_runs(function: Function, resolved, start: np.ndarray, steps: int, chos
     as they are read."""
     import itertools
 
-    def adadelta():
-        for first, (out, fs) in zip(range(0, steps, size), adadelta_blocks(function, resolved, steps, size)):
-            yield first, first + len(fs), (out.x.astype(np.float64), fs)
-
-    def other(name: str):
-        for first, out in zip(range(0, steps, size), other_blocks(name, hyper[name], function, start, steps, size)):
-            yield first, first + len(out["f"]), (out["x"], out["f"])
-
-    runs = {"adadelta": adadelta(), **{name: other(name) for name in chosen}}
-    return {name: itertools.chain([next(run)], run) for name, run in runs.items()}
+    adadelta = adadelta_blocks(function, resolved, steps, size)
+    runs = {"adadelta": ((out.x.astype(np.float64), fs) for out, fs in adadelta),
+            **{name: ((out["x"], out["f"]) for out in other_blocks(name, hyper[name], function, start, steps, size))
+               for name in chosen}}
+    spans = {name: ((first, first + len(f), (xs, f)) for first, (xs, f) in zip(range(0, steps, size), run))
+             for name, run in runs.items()}
+    return {name: itertools.chain([next(run)], run) for name, run in spans.items()}
 
 
 def contour_plot(function: Function, adadelta, results, x0: np.ndarray, path, write, title: str | None = None,
