@@ -159,13 +159,21 @@ def figure_style(*, large: bool = False, texts: tuple[str | None, ...] = ()):
 @contextmanager
 def _missing_glyphs(missing: dict[str, str], others: list, fonts: str):
     """Gathers into ``missing`` (character -> font) what matplotlib says of glyphs its fonts lack, through warnings
-    and mathtext's log, and any other warning into ``others``; its "findfont" notes are silenced."""
+    and mathtext's log ("Font 'default' does not have a glyph for '\\u6743'": any other note of mathtext's goes on as
+    it would have), and any other warning into ``others``; its "findfont" notes are silenced."""
     fonts_log = logging.getLogger("matplotlib.font_manager")
     level = fonts_log.level
     fonts_log.setLevel(logging.ERROR)
-    math_log, math_glyphs = logging.getLogger("matplotlib.mathtext"), _MissingGlyphs(missing)
-    math_log.addHandler(math_glyphs)
-    propagate, math_log.propagate = math_log.propagate, False
+    math_log = logging.getLogger("matplotlib.mathtext")
+
+    def glyph_note(record: logging.LogRecord) -> bool:
+        if "does not have a glyph" in str(record.msg) and len(record.args or ()) >= 3:
+            font, char = record.args[0], record.args[1]  # type: ignore[index]
+            missing.setdefault(str(char), str(font))
+            return False
+        return True
+
+    math_log.addFilter(glyph_note)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -180,24 +188,7 @@ def _missing_glyphs(missing: dict[str, str], others: list, fonts: str):
                         others.append(caught_warning)
     finally:
         fonts_log.setLevel(level)
-        math_log.removeHandler(math_glyphs)
-        math_log.propagate = propagate
-
-
-class _MissingGlyphs(logging.Handler):
-    """mathtext's "Font 'default' does not have a glyph for '\\u6743'" notes, gathered as character -> font; any
-    other note of mathtext's goes on as it would have."""
-
-    def __init__(self, missing: dict[str, str]) -> None:
-        super().__init__()
-        self.missing = missing
-
-    def emit(self, record) -> None:
-        if "does not have a glyph" in str(record.msg) and len(record.args or ()) >= 3:
-            font, char = record.args[0], record.args[1]
-            self.missing.setdefault(str(char), str(font))
-        elif record.levelno >= logging.WARNING:
-            logging.getLogger("matplotlib").handle(record)
+        math_log.removeFilter(glyph_note)
 
 
 # matplotlib 3.8 says "missing from current font." without naming it: the fonts asked for are named then
