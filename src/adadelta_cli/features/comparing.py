@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from adadelta_cli import numfmt
-from adadelta_cli.errors import SettingsError
+from adadelta_cli.errors import NumericError, SettingsError
 from adadelta_cli.formats import render, report
 from adadelta_cli.formats.render import HEADINGS, settings_line
 from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Num, Para, Phrase, Records, Sym, Table
@@ -98,7 +98,7 @@ class Optimizer:
             return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             values = family.step(OFFERED[self.name][0], self.hyper, self.state, self.t, g, x, family.ARRAYS)
-            return values["eta"], values["x"]
+            return np.broadcast_to(values["eta"], g.shape), values["x"]  # (SGD's η: lr, one for every parameter)
 
 
 def run(name: str, hyper: dict[str, float], grads: np.ndarray, x0: np.ndarray) -> dict[str, np.ndarray]:
@@ -161,8 +161,6 @@ def compute_blocks(grads: np.ndarray, resolved, chosen: list[str], hyper: dict, 
         for name, run in runs.items():
             results[name] = run.block(grads[start:stop])
             if not np.isfinite(results[name]["x"]).all():
-                from adadelta_cli.errors import NumericError
-
                 t = start + int(np.argwhere(~np.isfinite(results[name]["x"]))[0][0]) + 1
                 raise NumericError(_f(
                     '%(optimizer)s stops being a finite number at step %(step)s; scale the gradients down or lower '

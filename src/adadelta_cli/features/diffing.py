@@ -354,13 +354,6 @@ def _rows(a: Side, b: Side, grads, names, *, show_all: bool) -> list:
     return out
 
 
-def headings(names) -> list[str]:
-    dx, x = Sym("dx"), Sym("x")
-    return ["t"] + (["param"] if len(names) > 1 else []) + [Sym("g")] + [
-        Phrase(f"%(symbol)s {side}", symbol=symbol) for symbol, side in ((dx, "A"), (dx, "B"), (x, "A"), (x, "B"),
-                                                                          (x, "B − A"))]
-
-
 def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: int, *, show_all: bool = False
              ) -> Document:
     """Both settings lines, what differs (setting, A, B, why), where the traces part, then both side by side."""
@@ -383,8 +376,10 @@ def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: i
     blocks.append(Heading(_f("Both traces on %(source)s", source=_(source))))
     several = len(names) > 1
     columns = [Column("t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if several else [])
-    columns += [Column(key, heading) for key, heading in zip(("g", "dx_a", "dx_b", "x_a", "x_b", "x_b_minus_a"),
-                                                              headings(names)[1 + several:])]
+    columns += [Column("g", Sym("g"))] + [
+        Column(key, Phrase(f"%(symbol)s {side}", symbol=Sym(symbol))) for key, symbol, side in (
+            ("dx_a", "dx", "A"), ("dx_b", "dx", "B"), ("x_a", "x", "A"), ("x_b", "x", "B"),
+            ("x_b_minus_a", "x", "B − A"))]
     rows = _rows(a, b, grads, names, show_all=show_all)
     notes = gap_notes(rows)
     blocks.append(Table(columns, rows, notes=notes, sections=several, edge=False))

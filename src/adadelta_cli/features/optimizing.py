@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -85,21 +86,16 @@ def adadelta_blocks(function: Function, resolved, steps: int, size: int):
     n = function.dimensions
     state = resolved.initial(n)
     settings = resolved.settings
-    stepped = _python_steps(function, settings, state) if _in_python(settings, n) else \
-        _numpy_steps(function, settings, state)
+    advance = _python_step(settings, state) if _in_python(settings, n) else _numpy_step(settings, state)
+    stepped = _closed_loop(function, state.x.astype(np.float64).tolist(), steps, advance, keep_gradient=True)
     for first in range(0, steps, size):
-        out, fs = _block(stepped, min(size, steps - first))
+        fields, fs = _filled(stepped, min(size, steps - first))
+        out = core.Step(*fields)
         core.check_finite(out, settings, first_step=first + 1)
         yield out, fs
 
 
 CHUNK = 1024  # steps held as Python values before they go into their block's arrays
-
-
-def _block(stepped, count: int) -> tuple[core.Step, np.ndarray]:
-    """The next ``count`` steps of Adadelta's closed loop as a Step of arrays (in the arithmetic's dtype) and f(x_t)."""
-    fields, fs = _filled(stepped, count)
-    return core.Step(*fields), fs
 
 
 def _filled(stepped, count: int) -> tuple[list[np.ndarray], np.ndarray]:
@@ -131,37 +127,51 @@ def _in_python(settings, dimensions: int) -> bool:
             and core.engine_setting() != "numpy")
 
 
-def _python_steps(function: Function, settings, state):
-    """The closed loop a step at a time in Python floats: each step's record (g, g_eff, E[g²]_t, E[Δx²]_{t−1}, η_t,
-    Δx_t, E[Δx²]_t, x_t, one list each) and f(x_t)."""
-    import math
+def _closed_loop(function: Function, x: list, steps: int, advance, *, keep_gradient: bool = False):
+    """``steps`` steps from ``x``, each ``advance(gradient at x_{t−1})`` giving the step's record and x_t: yields
+    (record, f(x_t)). f(x_t) is taken with the next step's gradient, in one pass over the formula (the last step's f
+    alone). Past a non-finite x_t the next gradient is taken there, or the last one kept (``keep_gradient``)."""
+    grad = None
+    for t in range(1, steps + 1):
+        if grad is None:
+            _value, grad = function.value_and_grad(x)
+        record, x = advance(grad)
+        if not all(map(math.isfinite, x)):
+            f = float("nan")
+            grad = grad if keep_gradient else None
+        elif t == steps:
+            f = function.value(x)
+        else:
+            f, grad = function.value_and_grad(x)
+        yield record, f
 
+
+def _python_step(settings, state):
+    """Adadelta's step in Python floats (``scalar.step``): its record (g, g_eff, E[g²]_t, E[Δx²]_{t−1}, η_t, Δx_t,
+    E[Δx²]_t, x_t, one list each) and x_t."""
     from adadelta_cli.maths import scalar
 
     k = scalar.Constants(settings.rho, 1.0 - settings.rho, settings.eps, float(settings.lr_value),
                          float(settings.weight_decay), float(settings.decay_factor), bool(settings.maximize),
                          settings.coupled, settings.decoupled)
-    step = scalar.step
-    eg2, edx2, x = (state.eg2.tolist(), state.edx2.tolist(), state.x.astype(np.float64).tolist())
-    _value, grad = function.value_and_grad(x)
-    while True:
-        new = list(zip(*map(step, [k] * len(x), grad, eg2, edx2, x)))
-        g_eff, eg2_t, eta, dx, edx2_t, x_t = new
-        record = (grad, g_eff, eg2_t, edx2, eta, dx, edx2_t, x_t)
-        eg2, edx2, x = eg2_t, edx2_t, x_t
-        f, grad = function.value_and_grad(x) if all(map(math.isfinite, x)) else (float("nan"), grad)
-        yield record, f
+    held = [state.eg2.tolist(), state.edx2.tolist(), state.x.astype(np.float64).tolist()]
+
+    def advance(grad: list):
+        eg2, edx2, x = held
+        g_eff, eg2_t, eta, dx, edx2_t, x_t = zip(*map(scalar.step, [k] * len(x), grad, eg2, edx2, x))
+        held[:] = eg2_t, edx2_t, x_t
+        return (grad, g_eff, eg2_t, edx2, eta, dx, edx2_t, x_t), x_t
+    return advance
 
 
-def _numpy_steps(function: Function, settings, state):
-    """The closed loop a step at a time through core.update (any dtype, arithmetic or number of parameters)."""
-    x = state.x.astype(np.float64)
-    _value, grad = function.value_and_grad(x.tolist())
-    while True:
-        step, state = core.update(np.array(grad), state, settings)
-        x = state.x.astype(np.float64)
-        f, grad = function.value_and_grad(x.tolist()) if np.isfinite(x).all() else (float("nan"), grad)
-        yield step, f
+def _numpy_step(settings, state):
+    """Adadelta's step through core.update (any dtype, arithmetic or number of parameters): its Step and x_t."""
+    held = [state]
+
+    def advance(grad: list):
+        step, held[0] = core.update(np.array(grad), held[0], settings)
+        return step, held[0].x.astype(np.float64).tolist()
+    return advance
 
 
 def run_other(name: str, hyper: dict, function: Function, x0: np.ndarray, steps: int) -> dict[str, np.ndarray]:
@@ -170,53 +180,21 @@ def run_other(name: str, hyper: dict, function: Function, x0: np.ndarray, steps:
 
 
 def other_blocks(name: str, hyper: dict, function: Function, x0: np.ndarray, steps: int, size: int):
-    """run_other's run ``size`` steps at a time: each parameter's step in Python floats (comparing.STEPS1, as
-    Optimizer.step takes it) for a few parameters, else Optimizer.step's arrays."""
-    stepped = (_other_python(name, hyper, function, x0, steps) if x0.size <= comparing.SCALAR_PARAMETERS else
-               _other_numpy(name, hyper, function, x0))
+    """run_other's run ``size`` steps at a time, Optimizer.step's closed loop: each step's record (g, η, Δx, x_t)."""
+    opt = comparing.Optimizer(name, hyper)
+
+    def advance(grad: list):
+        g, x = np.array(grad), np.array(held[0])
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            eta, new = opt.step(g, x)
+            held[0] = new.tolist()
+            return (g, eta, new - x, new), held[0]
+
+    held = [x0.astype(np.float64).tolist()]
+    stepped = _closed_loop(function, held[0], steps, advance)
     for first in range(0, steps, size):
         (g, eta, dx, x), f = _filled(stepped, min(size, steps - first))
         yield {"g": g, "eta": eta, "dx": dx, "x": x, "f": f}
-
-
-def _other_numpy(name: str, hyper: dict, function: Function, x0: np.ndarray):
-    """Optimizer.step's closed loop a step at a time: its record (g, η, Δx, x_t) and f(x_t)."""
-    opt = comparing.Optimizer(name, hyper)
-    x = x0.astype(np.float64).copy()
-    while True:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            g = np.array(function.value_and_grad(x.tolist())[1])
-            eta, new = opt.step(g, x)
-            record = (g, eta, new - x, new)
-            x = new
-            f = function.value(x.tolist()) if np.isfinite(x).all() else float("nan")
-        yield record, f
-
-
-def _other_python(name: str, hyper: dict, function: Function, x0: np.ndarray, steps: int):
-    """The closed loop in Python floats, a step at a time: the same doubles as Optimizer.step's; f(x_t) is taken
-    with the next step's gradient, in one pass over the formula."""
-    import math
-
-    step1 = comparing.STEPS1[name]
-    x = x0.astype(np.float64).tolist()
-    n = len(x)
-    states: list[dict] = [{} for _ in range(n)]
-    grad = None  # the gradient at x_{t−1}, where it was taken with f(x_{t−1})
-    for t in range(1, steps + 1):
-        if grad is None:
-            _value, grad = function.value_and_grad(x)
-        pairs = list(map(step1, states, [hyper] * n, [t] * n, grad, x))
-        moved = [pair[1] for pair in pairs]
-        record = (grad, [pair[0] for pair in pairs], [b - a for a, b in zip(x, moved)], moved)
-        x, grad = moved, None
-        if not all(map(math.isfinite, x)):
-            f = float("nan")
-        elif t == steps:
-            f = function.value(x)
-        else:  # f(x_t) and the next step's gradient in one pass
-            f, grad = function.value_and_grad(x)
-        yield record, f
 
 
 def _num(v: float):
@@ -293,16 +271,13 @@ def table_runs(function: Function, resolved, start: np.ndarray, steps: int, chos
     as they are read."""
     import itertools
 
-    def adadelta():
-        for first, (out, fs) in zip(range(0, steps, size), adadelta_blocks(function, resolved, steps, size)):
-            yield first, first + len(fs), (out.x.astype(np.float64), fs)
-
-    def other(name: str):
-        for first, out in zip(range(0, steps, size), other_blocks(name, hyper[name], function, start, steps, size)):
-            yield first, first + len(out["f"]), (out["x"], out["f"])
-
-    runs = {"adadelta": adadelta(), **{name: other(name) for name in chosen}}
-    return {name: itertools.chain([next(run)], run) for name, run in runs.items()}
+    adadelta = adadelta_blocks(function, resolved, steps, size)
+    runs = {"adadelta": ((out.x.astype(np.float64), fs) for out, fs in adadelta),
+            **{name: ((out["x"], out["f"]) for out in other_blocks(name, hyper[name], function, start, steps, size))
+               for name in chosen}}
+    spans = {name: ((first, first + len(f), (xs, f)) for first, (xs, f) in zip(range(0, steps, size), run))
+             for name, run in runs.items()}
+    return {name: itertools.chain([next(run)], run) for name, run in spans.items()}
 
 
 def contour_plot(function: Function, adadelta, results, x0: np.ndarray, path, write, title: str | None = None,

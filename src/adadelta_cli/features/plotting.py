@@ -19,7 +19,7 @@ import numpy as np
 
 from adadelta_cli import messages, outfiles
 from adadelta_cli.errors import SettingsError
-from adadelta_cli.formats.render import Report
+from adadelta_cli.formats.render import HEADINGS, Report
 from adadelta_cli.i18n import N_, _, _f
 
 if TYPE_CHECKING:
@@ -31,16 +31,8 @@ FILE_FORMATS = (".png", ".svg", ".pdf")
 LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "borderaxespad": 0.0, "frameon": False,
           "handlelength": 3.0}
 
-# The figure's panels: (quantities, mathtext title, log scale).
-FIGURE_PANELS = (
-    (("g",), "$g_t$", False),
-    (("eg2", "edx2"), r"$E[g^2]_t$, $E[\Delta x^2]_t$", True),
-    (("eta",), r"$\eta_t$", False),
-    (("dx",), r"$\Delta x_t$", False),
-    (("x",), "$x_t$", False),
-)
-MATH_LABELS = {"g": "$g_t$", "eg2": "$E[g^2]_t$", "edx2": r"$E[\Delta x^2]_t$", "eta": r"$\eta_t$",
-               "dx": r"$\Delta x_t$", "x": "$x_t$"}
+# The figure's panels: (quantities, log scale), each titled with its quantities' symbols in mathtext.
+FIGURE_PANELS = ((("g",), False), (("eg2", "edx2"), True), (("eta",), False), (("dx",), False), (("x",), False))
 # Okabe & Ito (2008): told apart with every common colour-vision deficiency, and in grey by marker and line style.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -167,13 +159,21 @@ def figure_style(*, large: bool = False, texts: tuple[str | None, ...] = ()):
 @contextmanager
 def _missing_glyphs(missing: dict[str, str], others: list, fonts: str):
     """Gathers into ``missing`` (character -> font) what matplotlib says of glyphs its fonts lack, through warnings
-    and mathtext's log, and any other warning into ``others``; its "findfont" notes are silenced."""
+    and mathtext's log ("Font 'default' does not have a glyph for '\\u6743'": any other note of mathtext's goes on as
+    it would have), and any other warning into ``others``; its "findfont" notes are silenced."""
     fonts_log = logging.getLogger("matplotlib.font_manager")
     level = fonts_log.level
     fonts_log.setLevel(logging.ERROR)
-    math_log, math_glyphs = logging.getLogger("matplotlib.mathtext"), _MissingGlyphs(missing)
-    math_log.addHandler(math_glyphs)
-    propagate, math_log.propagate = math_log.propagate, False
+    math_log = logging.getLogger("matplotlib.mathtext")
+
+    def glyph_note(record: logging.LogRecord) -> bool:
+        if "does not have a glyph" in str(record.msg) and len(record.args or ()) >= 3:
+            font, char = record.args[0], record.args[1]  # type: ignore[index]
+            missing.setdefault(str(char), str(font))
+            return False
+        return True
+
+    math_log.addFilter(glyph_note)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -188,24 +188,7 @@ def _missing_glyphs(missing: dict[str, str], others: list, fonts: str):
                         others.append(caught_warning)
     finally:
         fonts_log.setLevel(level)
-        math_log.removeHandler(math_glyphs)
-        math_log.propagate = propagate
-
-
-class _MissingGlyphs(logging.Handler):
-    """mathtext's "Font 'default' does not have a glyph for '\\u6743'" notes, gathered as character -> font; any
-    other note of mathtext's goes on as it would have."""
-
-    def __init__(self, missing: dict[str, str]) -> None:
-        super().__init__()
-        self.missing = missing
-
-    def emit(self, record) -> None:
-        if "does not have a glyph" in str(record.msg) and len(record.args or ()) >= 3:
-            font, char = record.args[0], record.args[1]
-            self.missing.setdefault(str(char), str(font))
-        elif record.levelno >= logging.WARNING:
-            logging.getLogger("matplotlib").handle(record)
+        math_log.removeFilter(glyph_note)
 
 
 # matplotlib 3.8 says "missing from current font." without naming it: the fonts asked for are named then
@@ -256,14 +239,14 @@ def trace_figure(report: Report, title: str | None = None, *, large: bool = Fals
     several = len(report.names) > 1
     markers = len(t) <= 40
     drawn = []
-    for ax, (names, heading, log) in zip(axes.ravel(), FIGURE_PANELS):
+    for ax, (names, log) in zip(axes.ravel(), FIGURE_PANELS):
         index = 0
         for name in names:
             column = getattr(report.steps, name).astype(np.float64)
             for p, param in enumerate(report.names):
                 values = column[:, p]
                 keep = values > 0 if log else np.isfinite(values)
-                label = MATH_LABELS[name] + (f" ({plain(param)})" if several else "")
+                label = f"${HEADINGS[name][1]}$" + (f" ({plain(param)})" if several else "")
                 if several and needs_cjk(param):  # mathtext would set 权重 in its own font, which has no glyph
                     label = f"{LABELS[name]}ₜ ({plain(param)})"
                 look = style(index)
@@ -273,7 +256,7 @@ def trace_figure(report: Report, title: str | None = None, *, large: bool = Fals
                 index += 1
         if log:
             ax.set_yscale("log")
-        ax.set_title(heading, loc="left")
+        ax.set_title(", ".join(f"${HEADINGS[name][1]}$" for name in names), loc="left")
         if log:  # plain text beside the axis: in Chinese a mathtext title could not draw it
             ax.set_ylabel(_("log scale"))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole-number steps

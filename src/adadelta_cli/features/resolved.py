@@ -42,21 +42,17 @@ class Resolved:
 
     def as_dict(self) -> dict:
         """Every setting in force, under its option's name (for JSON and titles)."""
+        from adadelta_cli.maths.settings import DEFAULTS
+
         s = self.settings
-
-        def one_or_list(v: list[float]):
-            return v[0] if len(v) == 1 else v
-
-        return {"preset": self.preset, "rho": s.rho, "eps": s.eps, "lr": s.lr, "x0": one_or_list(self.x0),
-                "eg2_init": one_or_list(self.eg2_init), "edx2_init": one_or_list(self.edx2_init),
+        initial = {key: v[0] if len(v) == 1 else v
+                   for key, v in (("x0", self.x0), ("eg2_init", self.eg2_init), ("edx2_init", self.edx2_init))}
+        return {"preset": self.preset, "rho": s.rho, "eps": s.eps, "lr": s.lr, **initial,
                 "weight_decay": s.weight_decay, "weight_decay_mode": s.weight_decay_mode,
                 "maximize": s.maximize, "dtype": s.dtype, "lr_dtype": s.lr_dtype,
                 # A framework's conventions, named where they are in force (absent otherwise: the same bytes).
-                **({"hyper_float32": s.hyper_float32} if s.hyper_float32 else {}),
-                **({"rate_eg2": s.rate_eg2} if s.rate_eg2 != "current" else {}),
-                **({"nonfinite": s.nonfinite} if s.nonfinite != "stop" else {}),
-                **({"arithmetic": s.arithmetic} if s.arithmetic != "fused" else {}),
-                **({"subnormals": s.subnormals} if s.subnormals != "keep" else {})}
+                **{key: getattr(s, key) for key in ("hyper_float32", "rate_eg2", "nonfinite", "arithmetic",
+                                                    "subnormals") if getattr(s, key) != DEFAULTS[key]}}
 
 
 def per_parameter(text: str | float | None, option: str):

@@ -31,12 +31,11 @@ def compute(gradients: Gradients, resolved: Resolved) -> render.Report:
         check_float32(gradients.values, gradients.source, gradients.names,
                       overflow_allowed=settings.nonfinite == "continue")
     steps = core.run(gradients.values, settings, state)
-    show_g_eff = settings.g_eff_differs
     notes = warnings_for(settings, state) + [note for note in [nonfinite_note(steps, gradients.names),
                                                                 one_row_note(len(gradients.values), gradients.names,
                                                                              gradients.source)] if note]
     return render.Report(steps, gradients.names, {**resolved.as_dict(), "input": gradients.source},
-                         show_g_eff=show_g_eff, notes=notes)
+                         show_g_eff=settings.g_eff_differs, notes=notes)
 
 
 def one_row_note(rows: int, names: list[str], source: str) -> str | None:
@@ -92,12 +91,9 @@ def single_step(g: float, resolved: Resolved, *, t: int = 1, eg2_given: float | 
         settings["eg2"] = eg2_given
     else:
         settings["eg2_prev"] = settings["eg2_init"]
-    show_g_eff = resolved.settings.g_eff_differs
-    report = render.Report(steps, ["x"], settings, show_g_eff=show_g_eff, first_t=t)
-    verdicts = []
-    if cells:
-        verdicts = judge_expectations(g, t, list(cells), resolved.settings, state, rel_tol, eg2_given, sig_digits)
-    return report, verdicts
+    report = render.Report(steps, ["x"], settings, show_g_eff=resolved.settings.g_eff_differs, first_t=t)
+    return report, judge_expectations(g, t, list(cells), resolved.settings, state, rel_tol, eg2_given,
+                                      sig_digits) if cells else []
 
 
 def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path | None, digits: int = 6,
@@ -131,19 +127,12 @@ def step_document(report: render.Report, verdicts: list, digits: int, *, eg2_giv
     if explain:
         blocks.append(explain_block.arithmetic(report, digits, eg2_given=eg2_given))
     else:
-        blocks.append(Para("\n".join(step_explanation(report, digits, eg2_given=eg2_given))))
+        (_t, _param, lines), = explain_block.steps(report, digits, [0], eg2_given=eg2_given)
+        blocks.append(Para("\n".join("  " + line for line in lines)))  # one line a quantity, under the table
     if verdicts:
         blocks += ["", render.verdict_table(verdicts, digits, title=_("Your values")),
                    Para(checking_summary(verdicts), strong=True)]
     return Document(_("Adadelta: one step"), blocks, words=tuple(report.names))
-
-
-def step_explanation(report: render.Report, digits: int, *, eg2_given: bool) -> list[str]:
-    """The step's arithmetic, one line a quantity, under its table (explain.steps: every format's own lines)."""
-    from adadelta_cli.formats import explain
-
-    (_t, _param, lines), = explain.steps(report, digits, [0], eg2_given=eg2_given)
-    return ["  " + line for line in lines]
 
 
 def checking_summary(verdicts: list) -> str:
