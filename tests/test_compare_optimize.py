@@ -67,6 +67,15 @@ def test_compare_csv_and_table(run):
     assert "η_t adagrad" in out and "x_t adam" in out
 
 
+def test_optimize_with_sgd_in_many_dimensions_writes_its_rate_for_each_parameter(run):
+    x0 = ",".join(["1"] * 70)  # more parameters than the table path takes: the array loop
+    rows = list(csv.DictReader(io.StringIO(run("optimize", "quadratic", "--x0", x0, "--with", "sgd", "--steps", "2",
+                                                   "--format", "csv").stdout)))
+    sgd = [r for r in rows if r["optimizer"] == "sgd" and r["t"] == "1"]
+    assert [r["param"] for r in sgd] == [f"x{i}" for i in range(1, 71)]
+    assert {(float(r["g"]), float(r["eta"]), float(r["x"])) for r in sgd} == {(2.0, 0.001, 1 - 0.001 * 2.0)}
+
+
 def test_expression_parser_is_safe_and_exact():
     f = expr.parse("(x - 1)^2 + 10*(y + 2)^2 + sin(x)*exp(y)")
     value, grad = f.value_and_grad([0.5, -1.0])
