@@ -275,7 +275,8 @@ _CLASSES = {"fused": (Arith, NarrowArith), "foreach": (Arith, ForeachNarrowArith
             "unfused": (UnfusedArith, UnfusedNarrowArith), "inductor": (InductorArith, NarrowArith),
             "keras": (KerasArith, UnfusedNarrowArith), "keras-torch": (KerasTorchArith, UnfusedNarrowArith),
             "tf-keras": (TfKerasArith, UnfusedNarrowArith)}
-_ARITH: dict = {}
+
+
 @functools.cache
 def _flush(cls):
     return type("Flush" + cls.__name__, (Flush, cls), {})
@@ -287,11 +288,13 @@ def arithmetic(dtype: str = "float64", size: int | None = None, kind: str = "fus
     cls = _CLASSES[kind][dtype in NARROW]
     if flush:
         cls = _flush(cls)
-    if size:
-        return cls(dtype, size)
-    if (dtype, kind, flush) not in _ARITH:
-        _ARITH[dtype, kind, flush] = cls(dtype)
-    return _ARITH[dtype, kind, flush]
+    return cls(dtype, size) if size else _shared(cls, dtype)
+
+
+@functools.cache
+def _shared(cls, dtype: str) -> Arith:
+    """The arithmetic without buffers of each class and dtype, made once."""
+    return cls(dtype)
 
 
 def fma64(a, b, c, out=None) -> np.ndarray:

@@ -269,25 +269,19 @@ def quantities(description: Description, mode) -> list[Quantity]:
 # --- Running ----------------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=256)
-def _frozen(description: Description, items: tuple) -> tuple[dict, frozenset]:
-    h = {**description.defaults, **dict(items)}
-    mode = description.mode_of(h)
-    return {**h, "_mode": mode}, mode
-
-
 def resolve(description: Description, settings: dict) -> tuple[dict, frozenset]:
     """Every setting (torch's default where not given) and the mode they make."""
-    return _frozen(description, tuple(settings.items()))
+    return _prepared(description, tuple(settings.items()))[:2]
 
 
 @functools.lru_cache(maxsize=256)
 def _prepared(description: Description, items: tuple) -> tuple[dict, frozenset, tuple]:
     """resolve's settings and mode, and each state's (name, name before, its value before the first step)."""
-    h, mode = _frozen(description, items)
+    h = {**description.defaults, **dict(items)}
+    mode = description.mode_of(h)
     starts = tuple((name, f"{name}_prev", h[start] if isinstance(start, str) else start)
                    for name, start in description.state.items())
-    return h, mode, starts
+    return {**h, "_mode": mode}, mode, starts
 
 
 def step(description: Description, settings: dict, state: dict, t: int, g, x, ops=FLOATS) -> dict:
