@@ -32,7 +32,8 @@ FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "abs")
 
 
 # Operations of the tape: each entry is (operation, first operand's index, second operand's index or a constant).
-_CONST, _VAR, _NEG, _ADD, _SUB, _MUL, _DIV, _POW, _CALL = range(9)
+# A minus sign is a call of "-".
+_CONST, _VAR, _ADD, _SUB, _MUL, _DIV, _POW, _CALL = range(8)
 _BINARY = {ast.Add: _ADD, ast.Sub: _SUB, ast.Mult: _MUL, ast.Div: _DIV, ast.Pow: _POW}
 
 
@@ -66,7 +67,7 @@ def _compile(tree: ast.AST, variables: list[str]) -> list[tuple]:
         elif isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.USub):
                 slot[id(node)] = len(tape)
-                tape.append((_NEG, slot[id(node.operand)], None))
+                tape.append((_CALL, slot[id(node.operand)], "-"))
             else:
                 slot[id(node)] = slot[id(node.operand)]
         else:  # a call of one of FUNCTIONS
@@ -80,18 +81,22 @@ def _depends(tape: list[tuple]) -> list[bool]:
     """For each tape entry, whether it depends on a variable (an exponent that does not is a constant power)."""
     out: list[bool] = []
     for op, a, b in tape:
-        out.append(op == _VAR or (op != _CONST and (out[a] or (op not in (_NEG, _CALL) and out[b]))))
+        out.append(op == _VAR or (op != _CONST and (out[a] or (op != _CALL and out[b]))))
     return out
 
 
 _VALUE: dict[str, Callable[[float], float]] = {
     "sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log, "sqrt": math.sqrt,
-    "tanh": math.tanh, "abs": abs}
+    "tanh": math.tanh, "abs": abs, "-": operator.neg}
 # d f(u) / du for the functions a formula may call, given u and f(u)
 _SLOPE: dict[str, Callable[[float, float], float]] = {
     "sin": lambda u, f: math.cos(u), "cos": lambda u, f: -math.sin(u), "tan": lambda u, f: 1.0 / math.cos(u) ** 2,
     "exp": lambda u, f: f, "log": lambda u, f: 1.0 / u, "sqrt": lambda u, f: 0.5 / f,
-    "tanh": lambda u, f: 1.0 - f * f, "abs": lambda u, f: math.copysign(1.0, u) if u else 0.0}
+    "tanh": lambda u, f: 1.0 - f * f, "abs": lambda u, f: math.copysign(1.0, u) if u else 0.0, "-": lambda u, f: -1.0}
+# The adjoints a binary operation passes to its operands u and c, given its own adjoint w
+_PARTIALS: dict[int, Callable[[float, float, float], tuple[float, float]]] = {
+    _ADD: lambda w, u, c: (w, w), _SUB: lambda w, u, c: (w, -w), _MUL: lambda w, u, c: (w * c, w * u),
+    _DIV: lambda w, u, c: (w / c, w * (-u / (c * c)))}
 _ARITHMETIC: dict[int, Callable[[float, float], float]] = {
     _ADD: operator.add, _SUB: operator.sub, _MUL: operator.mul, _DIV: operator.truediv}
 
@@ -103,8 +108,6 @@ def _forward(tape: list[tuple], point: list[float]) -> list[float]:
             v = a
         elif op == _VAR:
             v = float(point[a])
-        elif op == _NEG:
-            v = -values[a]
         elif op == _POW:
             v = values[a] ** values[b]
             if isinstance(v, complex):
@@ -129,20 +132,10 @@ def _backward(tape: list[tuple], values: list[float], depends: list[bool], n: in
         op, a, b = tape[k]
         if op == _VAR:
             grad[a] += w
-        elif op == _NEG:
-            adjoint[a] -= w
-        elif op == _ADD:
-            adjoint[a] += w
-            adjoint[b] += w
-        elif op == _SUB:
-            adjoint[a] += w
-            adjoint[b] -= w
-        elif op == _MUL:
-            adjoint[a] += w * values[b]
-            adjoint[b] += w * values[a]
-        elif op == _DIV:
-            adjoint[a] += w / values[b]
-            adjoint[b] += w * (-values[a] / (values[b] * values[b]))
+        elif op in _PARTIALS:
+            da, db = _PARTIALS[op](w, values[a], values[b])
+            adjoint[a] += da
+            adjoint[b] += db
         elif op == _POW:
             u, c = values[a], values[b]
             if depends[a]:
