@@ -147,7 +147,7 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *,
     if settings.per_parameter:
         return _by_groups(grads, settings, state, method=method)
     steps, size = grads.shape
-    ops = settings.ops(size)
+    ops = settings.ops()
     g = ops.cast(grads)  # beyond float32's range: infinite, as a float32 framework reads it
     method = _engine(settings, method, steps, size)
     mode = Mode.of(settings)

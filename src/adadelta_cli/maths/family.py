@@ -32,7 +32,7 @@ import numpy as np
 from adadelta_cli.maths import scalar
 from adadelta_cli.maths.arith import fma32, fma64
 from adadelta_cli.maths.recurrence import Description, Quantity, run_step
-from adadelta_cli.maths.tree import ONE, Hyper, Max, Node, Pow, Sqrt, Square, Sym
+from adadelta_cli.maths.tree import ONE, Hyper, Max, Node, Pow, Sqrt, Square, Sym, ieee_div, ieee_sqrt
 
 # --- The arithmetic ---------------------------------------------------------------------------------------------
 
@@ -65,11 +65,11 @@ def _ops(fma, div, maximum, cast, *, torch_order: bool) -> SimpleNamespace:
 
         def mix(start, end, w):
             return start + w * (end - start)
-    return SimpleNamespace(fma=fma, div=div, sqrt=scalar._sqrt if div is scalar._div else np.sqrt, maximum=maximum,
+    return SimpleNamespace(fma=fma, div=div, sqrt=ieee_sqrt if div is ieee_div else np.sqrt, maximum=maximum,
                            implied=_implied, addcdiv=addcdiv, lerp=lerp, mix=mix)
 
 
-FLOATS = _ops(scalar.fma, scalar._div, max, float, torch_order=False)
+FLOATS = _ops(scalar.fma, ieee_div, max, float, torch_order=False)
 ARRAYS = _ops(fma64, np.divide, np.maximum, float, torch_order=False)
 ARRAYS32 = _ops(fma32, np.divide, np.maximum, np.float32, torch_order=True)
 

@@ -82,9 +82,9 @@ class Settings:
             return factor.astype(np.float64) if isinstance(factor, np.ndarray) else float(factor)
         return 1.0 - lr * wd
 
-    def ops(self, size: int | None = None) -> Arith:
+    def ops(self) -> Arith:
         """The arithmetic these settings compute in: the dtype, the convention, subnormals kept or flushed."""
-        return arithmetic(self.dtype, size, self.arithmetic, flush=self.subnormals == "flush")
+        return arithmetic(self.dtype, self.arithmetic, flush=self.subnormals == "flush")
 
     @property
     def per_parameter(self) -> bool:
@@ -154,7 +154,7 @@ def compute_g_eff(g, x_prev=None, *, settings: Settings, ops, out=None):
 
 def _decaying_average_of_squares(previous, v, rho: float, ops, out):
     """ρ·previous + (1−ρ)·v², rounded as PyTorch's mul_(ρ).addcmul_(v, v, value=1−ρ)."""
-    return ops.addcmul(ops.mul(previous, ops.scalar(rho), out=ops.tmp(2)), v, v, 1.0 - rho, out=out)
+    return ops.addcmul(ops.mul(previous, ops.scalar(rho)), v, v, 1.0 - rho, out=out)
 
 
 def compute_eg2(eg2_prev, g_eff, *, settings: Settings, ops, out=None):
@@ -166,8 +166,8 @@ def compute_eta(edx2_prev, eg2, *, settings: Settings, ops, out=None):
     """η_t = √(E[Δx²]_{t−1} + ε) / √(E[g²] + ε), with E[g²]_t (Algorithm 1), or E[g²]_{t−1} where the settings'
     rate_eg2 is "previous" (TensorFlow.js): the step description passes the one in force."""
     eps = ops.scalar(settings.eps)
-    numerator = ops.sqrt(ops.add(edx2_prev, eps, out=ops.tmp(1)), out=ops.tmp(1))
-    denominator = ops.sqrt(ops.add(eg2, eps, out=ops.tmp(2)), out=ops.tmp(2))
+    numerator = ops.sqrt(ops.add(edx2_prev, eps))
+    denominator = ops.sqrt(ops.add(eg2, eps))
     if getattr(ops, "keras_order", False):
         ops.rate_terms = (numerator, denominator)  # Δx is then worked out from these, in Keras's order
     return ops.div(numerator, denominator, out=out)
@@ -194,9 +194,9 @@ def compute_x(x_prev, dx, *, settings: Settings, ops, out=None):
     if settings.decoupled:
         if getattr(ops, "kind", "fused") in ("unfused", "keras", "tf-keras"):
             # Keras 3 on JAX and TensorFlow, tf.keras: x − x·wd·lr, each operation rounded (wd as held).
-            shrink = ops.mul(ops.mul(x_prev, ops.scalar(settings.weight_decay), out=ops.tmp(3)), lr, out=ops.tmp(3))
-            x_prev = ops.add(x_prev, ops.neg(shrink, out=ops.tmp(3)), out=ops.tmp(3))
+            shrink = ops.mul(ops.mul(x_prev, ops.scalar(settings.weight_decay)), lr)
+            x_prev = ops.add(x_prev, ops.neg(shrink))
         else:
             # Keras 3 on torch multiplies the variable by (1 − lr·wd) before the optimizer's own step.
-            x_prev = ops.mul(x_prev, ops.scalar(settings.decay_factor), out=ops.tmp(3))
+            x_prev = ops.mul(x_prev, ops.scalar(settings.decay_factor))
     return ops.fma(lr, dx, x_prev, out=out)

@@ -138,14 +138,17 @@ def evaluate(node: Node, values: dict, rounding: Callable[[float], float] | None
     return compiled(node, rounding)(values)
 
 
-def _div(top: float, bottom: float) -> float:
-    if bottom == 0:
-        return math.copysign(math.inf, top) if top else math.nan
-    return top / bottom
+def ieee_div(a: float, b: float) -> float:
+    """a / b as IEEE divides (an infinity or a NaN where b is zero), not Python's ZeroDivisionError."""
+    if b:
+        return a / b
+    if a != a or a == 0:
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
-def _sqrt(v: float) -> float:
-    return math.sqrt(v) if v >= 0 else math.nan
+def ieee_sqrt(v: float) -> float:
+    return math.sqrt(v) if v >= 0 else math.nan  # NaN for a negative number (and for a NaN), as IEEE's
 
 
 def _square(v: float) -> float:
@@ -178,7 +181,7 @@ def compiled(node: Node, rounding: Callable[[float], float] | None = None) -> Ca
         return _PYTHON[type(n)].format(*map(sub, children(n)))
 
     code = f"lambda v: {source(node)}"
-    return eval(code, {"float": float, "_div": _div, "_sqrt": _sqrt, "_square": _square, "r": rounding,  # noqa: S307
+    return eval(code, {"float": float, "_div": ieee_div, "_sqrt": ieee_sqrt, "_square": _square, "r": rounding,  # noqa: S307
                        "c": constants})
 
 
