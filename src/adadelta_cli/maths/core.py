@@ -168,8 +168,8 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *,
         from adadelta_cli.maths import scalar
 
         for j in range(size):
-            columns = scalar.column(g[:, j], *(float(v[j]) for v in state), **hyper)
-            for target, values in zip((g_eff, eg2, edx2, eta, dx, x), columns):
+            rows = scalar.column(g[:, j], *(float(v[j]) for v in state), **hyper)
+            for target, values in zip((g_eff, eg2, eta, dx, edx2[1:], x), rows.T):
                 if target is not g:
                     target[:, j] = values
     else:

@@ -269,8 +269,7 @@ def parse(text: str, dimensions: int = 2) -> Function:
     if dimensions == 1 and "y" in used:
         raise SettingsError(_f('the function %(function)s uses y: give two starting values, --x0 a,b',
                                function=_cut(text, 80)))
-    return Function(formula if name in BUILTINS else text, tree, variables[:max(dimensions, 1)] if dimensions <= 2
-                    else variables)
+    return Function(formula if name in BUILTINS else text, tree, variable_names(max(dimensions, 1)))
 
 
 def variable_names(n: int) -> list[str]:

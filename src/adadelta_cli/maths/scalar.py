@@ -133,13 +133,11 @@ def step(k: Constants, g: float, eg2: float, edx2: float, x: float):
 
 def column(g: np.ndarray, eg2_0: float, edx2_0: float, x_0: float, *, rho: float, eps: float, lr: float,
            wd: float, decay: float, maximize: bool, coupled: bool, decoupled: bool):
-    """One parameter's trace, ``step`` after ``step``: (g_eff, E[g²], E[Δx²] with E[Δx²]_0 in row 0, η, Δx, x),
-    1-D float64 arrays."""
+    """One parameter's trace, ``step`` after ``step``: a row per step of (g_eff, E[g²], η, Δx, E[Δx²], x)."""
     k = Constants(rho, 1.0 - rho, eps, lr, wd, decay, maximize, coupled, decoupled)
     rows = []
     eg2, edx2, x = eg2_0, edx2_0, x_0
     for gt in g.tolist():
         rows.append(row := step(k, gt, eg2, edx2, x))
         eg2, edx2, x = row[1], row[4], row[5]
-    v, eg2s, eta, dx, edx2s, xs = np.array(rows, dtype=np.float64).reshape(len(rows), 6).T
-    return v, eg2s, np.concatenate([[edx2_0], edx2s]), eta, dx, xs
+    return np.array(rows, dtype=np.float64).reshape(len(rows), 6)
