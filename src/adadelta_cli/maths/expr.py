@@ -51,29 +51,27 @@ def _compile(tree: ast.AST, variables: list[str]) -> list[tuple]:
     while stack:
         node, ready = stack.pop()
         if isinstance(node, ast.Constant):
-            slot[id(node)] = len(tape)
-            tape.append((_CONST, float(cast(float, node.value)), None))  # _check let only numbers through
+            entry: tuple = (_CONST, float(cast(float, node.value)), None)  # _check let only numbers through
         elif isinstance(node, ast.Name):
-            slot[id(node)] = len(tape)
-            tape.append((_VAR, index[node.id], None))
+            entry = (_VAR, index[node.id], None)
         elif not ready:
             stack.append((node, True))
             children = ([node.left, node.right] if isinstance(node, ast.BinOp) else
                         [node.operand] if isinstance(node, ast.UnaryOp) else [cast(ast.Call, node).args[0]])
             stack.extend((child, False) for child in reversed(children))
+            continue
         elif isinstance(node, ast.BinOp):
-            slot[id(node)] = len(tape)
-            tape.append((_BINARY[type(node.op)], slot[id(node.left)], slot[id(node.right)]))
+            entry = (_BINARY[type(node.op)], slot[id(node.left)], slot[id(node.right)])
         elif isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.USub):
-                slot[id(node)] = len(tape)
-                tape.append((_CALL, slot[id(node.operand)], "-"))
-            else:
+            if not isinstance(node.op, ast.USub):  # a plus sign: the operand itself
                 slot[id(node)] = slot[id(node.operand)]
+                continue
+            entry = (_CALL, slot[id(node.operand)], "-")
         else:  # a call of one of FUNCTIONS
             call = cast(ast.Call, node)
-            slot[id(node)] = len(tape)
-            tape.append((_CALL, slot[id(call.args[0])], cast(ast.Name, call.func).id))
+            entry = (_CALL, slot[id(call.args[0])], cast(ast.Name, call.func).id)
+        slot[id(node)] = len(tape)
+        tape.append(entry)
     return tape
 
 
