@@ -22,15 +22,10 @@ class Arith:
 
     float64: numpy operations, with a·b + c rounded once (PyTorch's addcmul_ and add_(alpha=) are fused).
     float32: every Python scalar cast to float32 first, as PyTorch casts it, and the same fused roundings.
-    Given ``size``, temporaries live in preallocated buffers, so a step allocates nothing.
     """
 
-    def __init__(self, dtype: str = "float64", size: int | None = None) -> None:
+    def __init__(self, dtype: str = "float64") -> None:
         self.dtype = np.dtype(dtype)
-        self._tmp = [np.empty(size, self.dtype) for _ in range(4)] if size else None
-
-    def tmp(self, k: int):
-        return self._tmp[k] if self._tmp is not None else None
 
     def scalar(self, v: float):
         return self.dtype.type(v)
@@ -45,7 +40,7 @@ class Arith:
 
     def addcmul(self, c, a, b, value: float, out=None):
         """c + value·a·b as torch's ``c.addcmul_(a, b, value=value)`` rounds it: fma(value·a, b, c)."""
-        return self.fma(self.mul(self.scalar(value), a, out=self.tmp(1)), b, c, out=out)
+        return self.fma(self.mul(self.scalar(value), a), b, c, out=out)
 
     def fma(self, a, b, c, out=None):
         if np.ndim(a) == 0 and float(a) in (0.0, 1.0, -1.0):
@@ -72,8 +67,8 @@ class NarrowArith(Arith):
 
     foreach = False  # torch's _foreach_mul_ rounds its scalar factor to the storage type too (ForeachNarrowArith)
 
-    def __init__(self, dtype: str, size: int | None = None) -> None:
-        super().__init__("float32", size)
+    def __init__(self, dtype: str) -> None:
+        super().__init__("float32")
         self.name = dtype
         self.round = round_float16 if dtype == "float16" else round_bfloat16
 
@@ -140,11 +135,11 @@ class Unfused(_Mixin):
     kind = "unfused"
 
     def fma(self, a, b, c, out=None):
-        return self.add(self.mul(self.scalar(a) if np.ndim(a) == 0 else a, b, out=self.tmp(0)), c, out=out)
+        return self.add(self.mul(self.scalar(a) if np.ndim(a) == 0 else a, b), c, out=out)
 
     def addcmul(self, c, a, b, value: float, out=None):
-        square = self.mul(a, b, out=self.tmp(1))
-        return self.add(self.mul(self.scalar(value), square, out=self.tmp(1)), c, out=out)
+        square = self.mul(a, b)
+        return self.add(self.mul(self.scalar(value), square), c, out=out)
 
 
 class UnfusedArith(Unfused, Arith):
@@ -159,7 +154,7 @@ class Inductor(_Mixin):
     kind = "inductor"
 
     def addcmul(self, c, a, b, value: float, out=None):
-        return Arith.fma(self, self.scalar(value), self.mul(a, b, out=self.tmp(1)), c, out=out)
+        return Arith.fma(self, self.scalar(value), self.mul(a, b), c, out=out)
 
 
 class InductorArith(Inductor, Arith):
@@ -185,8 +180,8 @@ class TfKerasArith(KerasArith):
     kind = "tf-keras"
 
     def addcmul(self, c, a, b, value: float, out=None):
-        scaled = self.mul(self.scalar(value), a, out=self.tmp(1))
-        return self.add(self.mul(scaled, b, out=self.tmp(1)), c, out=out)
+        scaled = self.mul(self.scalar(value), a)
+        return self.add(self.mul(scaled, b), c, out=out)
 
 
 class KerasTorchArith(Inductor, Arith):
@@ -275,23 +270,14 @@ _CLASSES = {"fused": (Arith, NarrowArith), "foreach": (Arith, ForeachNarrowArith
             "unfused": (UnfusedArith, UnfusedNarrowArith), "inductor": (InductorArith, NarrowArith),
             "keras": (KerasArith, UnfusedNarrowArith), "keras-torch": (KerasTorchArith, UnfusedNarrowArith),
             "tf-keras": (TfKerasArith, UnfusedNarrowArith)}
-_ARITH: dict = {}
+
+
 @functools.cache
-def _flush(cls):
-    return type("Flush" + cls.__name__, (Flush, cls), {})
-
-
-def arithmetic(dtype: str = "float64", size: int | None = None, kind: str = "fused", *, flush: bool = False) -> Arith:
+def arithmetic(dtype: str = "float64", kind: str = "fused", *, flush: bool = False) -> Arith:
     """The arithmetic for ``dtype`` under convention ``kind`` (fused, foreach, unfused), subnormals flushed to zero
-    with ``flush``; with ``size``, one that works in place in its own buffers."""
+    with ``flush``."""
     cls = _CLASSES[kind][dtype in NARROW]
-    if flush:
-        cls = _flush(cls)
-    if size:
-        return cls(dtype, size)
-    if (dtype, kind, flush) not in _ARITH:
-        _ARITH[dtype, kind, flush] = cls(dtype)
-    return _ARITH[dtype, kind, flush]
+    return (type("Flush" + cls.__name__, (Flush, cls), {}) if flush else cls)(dtype)
 
 
 def fma64(a, b, c, out=None) -> np.ndarray:

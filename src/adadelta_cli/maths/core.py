@@ -147,7 +147,7 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *,
     if settings.per_parameter:
         return _by_groups(grads, settings, state, method=method)
     steps, size = grads.shape
-    ops = settings.ops(size)
+    ops = settings.ops()
     g = ops.cast(grads)  # beyond float32's range: infinite, as a float32 framework reads it
     method = _engine(settings, method, steps, size)
     mode = Mode.of(settings)
@@ -168,8 +168,8 @@ def sequential(grads: np.ndarray, settings: Settings, state: State, *,
         from adadelta_cli.maths import scalar
 
         for j in range(size):
-            columns = scalar.column(g[:, j], *(float(v[j]) for v in state), **hyper)
-            for target, values in zip((g_eff, eg2, edx2, eta, dx, x), columns):
+            rows = scalar.column(g[:, j], *(float(v[j]) for v in state), **hyper)
+            for target, values in zip((g_eff, eg2, eta, dx, edx2[1:], x), rows.T):
                 if target is not g:
                     target[:, j] = values
     else:

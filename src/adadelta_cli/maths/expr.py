@@ -32,7 +32,8 @@ FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "abs")
 
 
 # Operations of the tape: each entry is (operation, first operand's index, second operand's index or a constant).
-_CONST, _VAR, _NEG, _ADD, _SUB, _MUL, _DIV, _POW, _CALL = range(9)
+# A minus sign is a call of "-".
+_CONST, _VAR, _ADD, _SUB, _MUL, _DIV, _POW, _CALL = range(8)
 _BINARY = {ast.Add: _ADD, ast.Sub: _SUB, ast.Mult: _MUL, ast.Div: _DIV, ast.Pow: _POW}
 
 
@@ -50,29 +51,27 @@ def _compile(tree: ast.AST, variables: list[str]) -> list[tuple]:
     while stack:
         node, ready = stack.pop()
         if isinstance(node, ast.Constant):
-            slot[id(node)] = len(tape)
-            tape.append((_CONST, float(cast(float, node.value)), None))  # _check let only numbers through
+            entry: tuple = (_CONST, float(cast(float, node.value)), None)  # _check let only numbers through
         elif isinstance(node, ast.Name):
-            slot[id(node)] = len(tape)
-            tape.append((_VAR, index[node.id], None))
+            entry = (_VAR, index[node.id], None)
         elif not ready:
             stack.append((node, True))
             children = ([node.left, node.right] if isinstance(node, ast.BinOp) else
                         [node.operand] if isinstance(node, ast.UnaryOp) else [cast(ast.Call, node).args[0]])
             stack.extend((child, False) for child in reversed(children))
+            continue
         elif isinstance(node, ast.BinOp):
-            slot[id(node)] = len(tape)
-            tape.append((_BINARY[type(node.op)], slot[id(node.left)], slot[id(node.right)]))
+            entry = (_BINARY[type(node.op)], slot[id(node.left)], slot[id(node.right)])
         elif isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.USub):
-                slot[id(node)] = len(tape)
-                tape.append((_NEG, slot[id(node.operand)], None))
-            else:
+            if not isinstance(node.op, ast.USub):  # a plus sign: the operand itself
                 slot[id(node)] = slot[id(node.operand)]
+                continue
+            entry = (_CALL, slot[id(node.operand)], "-")
         else:  # a call of one of FUNCTIONS
             call = cast(ast.Call, node)
-            slot[id(node)] = len(tape)
-            tape.append((_CALL, slot[id(call.args[0])], cast(ast.Name, call.func).id))
+            entry = (_CALL, slot[id(call.args[0])], cast(ast.Name, call.func).id)
+        slot[id(node)] = len(tape)
+        tape.append(entry)
     return tape
 
 
@@ -80,18 +79,22 @@ def _depends(tape: list[tuple]) -> list[bool]:
     """For each tape entry, whether it depends on a variable (an exponent that does not is a constant power)."""
     out: list[bool] = []
     for op, a, b in tape:
-        out.append(op == _VAR or (op != _CONST and (out[a] or (op not in (_NEG, _CALL) and out[b]))))
+        out.append(op == _VAR or (op != _CONST and (out[a] or (op != _CALL and out[b]))))
     return out
 
 
 _VALUE: dict[str, Callable[[float], float]] = {
     "sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log, "sqrt": math.sqrt,
-    "tanh": math.tanh, "abs": abs}
+    "tanh": math.tanh, "abs": abs, "-": operator.neg}
 # d f(u) / du for the functions a formula may call, given u and f(u)
 _SLOPE: dict[str, Callable[[float, float], float]] = {
     "sin": lambda u, f: math.cos(u), "cos": lambda u, f: -math.sin(u), "tan": lambda u, f: 1.0 / math.cos(u) ** 2,
     "exp": lambda u, f: f, "log": lambda u, f: 1.0 / u, "sqrt": lambda u, f: 0.5 / f,
-    "tanh": lambda u, f: 1.0 - f * f, "abs": lambda u, f: math.copysign(1.0, u) if u else 0.0}
+    "tanh": lambda u, f: 1.0 - f * f, "abs": lambda u, f: math.copysign(1.0, u) if u else 0.0, "-": lambda u, f: -1.0}
+# The adjoints a binary operation passes to its operands u and c, given its own adjoint w
+_PARTIALS: dict[int, Callable[[float, float, float], tuple[float, float]]] = {
+    _ADD: lambda w, u, c: (w, w), _SUB: lambda w, u, c: (w, -w), _MUL: lambda w, u, c: (w * c, w * u),
+    _DIV: lambda w, u, c: (w / c, w * (-u / (c * c)))}
 _ARITHMETIC: dict[int, Callable[[float, float], float]] = {
     _ADD: operator.add, _SUB: operator.sub, _MUL: operator.mul, _DIV: operator.truediv}
 
@@ -103,8 +106,6 @@ def _forward(tape: list[tuple], point: list[float]) -> list[float]:
             v = a
         elif op == _VAR:
             v = float(point[a])
-        elif op == _NEG:
-            v = -values[a]
         elif op == _POW:
             v = values[a] ** values[b]
             if isinstance(v, complex):
@@ -129,20 +130,10 @@ def _backward(tape: list[tuple], values: list[float], depends: list[bool], n: in
         op, a, b = tape[k]
         if op == _VAR:
             grad[a] += w
-        elif op == _NEG:
-            adjoint[a] -= w
-        elif op == _ADD:
-            adjoint[a] += w
-            adjoint[b] += w
-        elif op == _SUB:
-            adjoint[a] += w
-            adjoint[b] -= w
-        elif op == _MUL:
-            adjoint[a] += w * values[b]
-            adjoint[b] += w * values[a]
-        elif op == _DIV:
-            adjoint[a] += w / values[b]
-            adjoint[b] += w * (-values[a] / (values[b] * values[b]))
+        elif op in _PARTIALS:
+            da, db = _PARTIALS[op](w, values[a], values[b])
+            adjoint[a] += da
+            adjoint[b] += db
         elif op == _POW:
             u, c = values[a], values[b]
             if depends[a]:
@@ -276,8 +267,7 @@ def parse(text: str, dimensions: int = 2) -> Function:
     if dimensions == 1 and "y" in used:
         raise SettingsError(_f('the function %(function)s uses y: give two starting values, --x0 a,b',
                                function=_cut(text, 80)))
-    return Function(formula if name in BUILTINS else text, tree, variables[:max(dimensions, 1)] if dimensions <= 2
-                    else variables)
+    return Function(formula if name in BUILTINS else text, tree, variable_names(max(dimensions, 1)))
 
 
 def variable_names(n: int) -> list[str]:

@@ -32,7 +32,7 @@ import numpy as np
 from adadelta_cli.maths import scalar
 from adadelta_cli.maths.arith import fma32, fma64
 from adadelta_cli.maths.recurrence import Description, Quantity, run_step
-from adadelta_cli.maths.tree import ONE, Hyper, Max, Node, Pow, Sqrt, Square, Sym
+from adadelta_cli.maths.tree import ONE, Hyper, Max, Node, Pow, Sqrt, Square, Sym, ieee_div, ieee_sqrt
 
 # --- The arithmetic ---------------------------------------------------------------------------------------------
 
@@ -65,11 +65,11 @@ def _ops(fma, div, maximum, cast, *, torch_order: bool) -> SimpleNamespace:
 
         def mix(start, end, w):
             return start + w * (end - start)
-    return SimpleNamespace(fma=fma, div=div, sqrt=scalar._sqrt if div is scalar._div else np.sqrt, maximum=maximum,
+    return SimpleNamespace(fma=fma, div=div, sqrt=ieee_sqrt if div is ieee_div else np.sqrt, maximum=maximum,
                            implied=_implied, addcdiv=addcdiv, lerp=lerp, mix=mix)
 
 
-FLOATS = _ops(scalar.fma, scalar._div, max, float, torch_order=False)
+FLOATS = _ops(scalar.fma, ieee_div, max, float, torch_order=False)
 ARRAYS = _ops(fma64, np.divide, np.maximum, float, torch_order=False)
 ARRAYS32 = _ops(fma32, np.divide, np.maximum, np.float32, torch_order=True)
 
@@ -269,25 +269,19 @@ def quantities(description: Description, mode) -> list[Quantity]:
 # --- Running ----------------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=256)
-def _frozen(description: Description, items: tuple) -> tuple[dict, frozenset]:
-    h = {**description.defaults, **dict(items)}
-    mode = description.mode_of(h)
-    return {**h, "_mode": mode}, mode
-
-
 def resolve(description: Description, settings: dict) -> tuple[dict, frozenset]:
     """Every setting (torch's default where not given) and the mode they make."""
-    return _frozen(description, tuple(settings.items()))
+    return _prepared(description, tuple(settings.items()))[:2]
 
 
 @functools.lru_cache(maxsize=256)
 def _prepared(description: Description, items: tuple) -> tuple[dict, frozenset, tuple]:
     """resolve's settings and mode, and each state's (name, name before, its value before the first step)."""
-    h, mode = _frozen(description, items)
+    h = {**description.defaults, **dict(items)}
+    mode = description.mode_of(h)
     starts = tuple((name, f"{name}_prev", h[start] if isinstance(start, str) else start)
                    for name, start in description.state.items())
-    return h, mode, starts
+    return {**h, "_mode": mode}, mode, starts
 
 
 def step(description: Description, settings: dict, state: dict, t: int, g, x, ops=FLOATS) -> dict:

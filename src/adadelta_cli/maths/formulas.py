@@ -1,7 +1,7 @@
 """The step's quantities, one function each (each formula in one place), the settings they read, and the state
 and record they fill. The description (``recurrence``) names these functions; the engine (``core``) runs them.
 
->>> float(compute_eg2(0.0, 0.1, settings=Settings()))
+>>> float(compute_eg2(0.0, 0.1, settings=Settings(), ops=arithmetic()))
 0.0005000000000000004
 """
 
@@ -82,9 +82,9 @@ class Settings:
             return factor.astype(np.float64) if isinstance(factor, np.ndarray) else float(factor)
         return 1.0 - lr * wd
 
-    def ops(self, size: int | None = None) -> Arith:
+    def ops(self) -> Arith:
         """The arithmetic these settings compute in: the dtype, the convention, subnormals kept or flushed."""
-        return arithmetic(self.dtype, size, self.arithmetic, flush=self.subnormals == "flush")
+        return arithmetic(self.dtype, self.arithmetic, flush=self.subnormals == "flush")
 
     @property
     def per_parameter(self) -> bool:
@@ -143,9 +143,8 @@ def init(x0=0.0, eg2=0.0, edx2=0.0, *, size: int | None = None, dtype: str = "fl
 # ``ops`` is the arithmetic: float64, or float32 rounded as PyTorch's CPU kernels round it (their order of
 # operations is kept in both). ``out`` receives the result in place.
 
-def compute_g_eff(g, x_prev=None, *, settings: Settings, ops=None, out=None):
+def compute_g_eff(g, x_prev=None, *, settings: Settings, ops, out=None):
     """g_eff = ±g + wd·x_{t−1}: negated for maximize, plus coupled (L2) weight decay."""
-    ops = ops or arithmetic()
     coupled = settings.coupled
     g_eff = ops.neg(g, out=None if coupled else out) if settings.maximize else g
     if coupled:
@@ -155,31 +154,28 @@ def compute_g_eff(g, x_prev=None, *, settings: Settings, ops=None, out=None):
 
 def _decaying_average_of_squares(previous, v, rho: float, ops, out):
     """ρ·previous + (1−ρ)·v², rounded as PyTorch's mul_(ρ).addcmul_(v, v, value=1−ρ)."""
-    ops = ops or arithmetic()
-    return ops.addcmul(ops.mul(previous, ops.scalar(rho), out=ops.tmp(2)), v, v, 1.0 - rho, out=out)
+    return ops.addcmul(ops.mul(previous, ops.scalar(rho)), v, v, 1.0 - rho, out=out)
 
 
-def compute_eg2(eg2_prev, g_eff, *, settings: Settings, ops=None, out=None):
+def compute_eg2(eg2_prev, g_eff, *, settings: Settings, ops, out=None):
     """E[g²]_t = ρ·E[g²]_{t−1} + (1−ρ)·g_t²."""
     return _decaying_average_of_squares(eg2_prev, g_eff, settings.rho, ops, out)
 
 
-def compute_eta(edx2_prev, eg2, *, settings: Settings, ops=None, out=None):
+def compute_eta(edx2_prev, eg2, *, settings: Settings, ops, out=None):
     """η_t = √(E[Δx²]_{t−1} + ε) / √(E[g²] + ε), with E[g²]_t (Algorithm 1), or E[g²]_{t−1} where the settings'
     rate_eg2 is "previous" (TensorFlow.js): the step description passes the one in force."""
-    ops = ops or arithmetic()
     eps = ops.scalar(settings.eps)
-    numerator = ops.sqrt(ops.add(edx2_prev, eps, out=ops.tmp(1)), out=ops.tmp(1))
-    denominator = ops.sqrt(ops.add(eg2, eps, out=ops.tmp(2)), out=ops.tmp(2))
+    numerator = ops.sqrt(ops.add(edx2_prev, eps))
+    denominator = ops.sqrt(ops.add(eg2, eps))
     if getattr(ops, "keras_order", False):
         ops.rate_terms = (numerator, denominator)  # Δx is then worked out from these, in Keras's order
     return ops.div(numerator, denominator, out=out)
 
 
-def compute_dx(eta, g_eff, *, settings: Settings, ops=None, out=None):
+def compute_dx(eta, g_eff, *, settings: Settings, ops, out=None):
     """Δx_t = −η_t·g_t; in Keras's order (the arithmetic's ``keras_order``), −(√(E[Δx²]_{t−1} + ε)·g_t)/√(E[g²]_t
     + ε), from the two roots of the η just computed."""
-    ops = ops or arithmetic()
     if getattr(ops, "keras_order", False) and getattr(ops, "rate_terms", None) is not None:
         numerator, denominator = ops.rate_terms
         ops.rate_terms = None
@@ -187,21 +183,20 @@ def compute_dx(eta, g_eff, *, settings: Settings, ops=None, out=None):
     return ops.neg(ops.mul(eta, g_eff, out=out), out=out)
 
 
-def compute_edx2(edx2_prev, dx, *, settings: Settings, ops=None, out=None):
+def compute_edx2(edx2_prev, dx, *, settings: Settings, ops, out=None):
     """E[Δx²]_t = ρ·E[Δx²]_{t−1} + (1−ρ)·Δx_t², with the unscaled Δx_t (lr never enters here)."""
     return _decaying_average_of_squares(edx2_prev, dx, settings.rho, ops, out)
 
 
-def compute_x(x_prev, dx, *, settings: Settings, ops=None, out=None):
+def compute_x(x_prev, dx, *, settings: Settings, ops, out=None):
     """x_t = x_{t−1} + lr·Δx_t; decoupled weight decay (Keras 3) first shrinks x_{t−1} to x_{t−1}·(1 − lr·wd)."""
-    ops = ops or arithmetic()
     lr = ops.scalar(settings.lr_value)
     if settings.decoupled:
         if getattr(ops, "kind", "fused") in ("unfused", "keras", "tf-keras"):
             # Keras 3 on JAX and TensorFlow, tf.keras: x − x·wd·lr, each operation rounded (wd as held).
-            shrink = ops.mul(ops.mul(x_prev, ops.scalar(settings.weight_decay), out=ops.tmp(3)), lr, out=ops.tmp(3))
-            x_prev = ops.add(x_prev, ops.neg(shrink, out=ops.tmp(3)), out=ops.tmp(3))
+            shrink = ops.mul(ops.mul(x_prev, ops.scalar(settings.weight_decay)), lr)
+            x_prev = ops.add(x_prev, ops.neg(shrink))
         else:
             # Keras 3 on torch multiplies the variable by (1 − lr·wd) before the optimizer's own step.
-            x_prev = ops.mul(x_prev, ops.scalar(settings.decay_factor), out=ops.tmp(3))
+            x_prev = ops.mul(x_prev, ops.scalar(settings.decay_factor))
     return ops.fma(lr, dx, x_prev, out=out)

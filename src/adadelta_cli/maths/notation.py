@@ -144,15 +144,6 @@ _PRECEDENCE = {Add: 1, Sub: 1, Neg: 2, Mul: 3, Div: 3, Sqrt: 5, Square: 4, Pow: 
 _LEAVES = (Sym, Hyper, Num, Val)
 
 
-def render(node: Node, n: Notation, t: int | str = "t", values: dict | None = None, digits: int = 6) -> str:
-    """The tree as text in notation ``n``: symbols at step ``t``, or (with ``values``) the numbers substituted.
-
-    With ``values``, a subtree of hyperparameters only, such as 1 − ρ, is written as its value (0.05), as the
-    article writes it.
-    """
-    return _render(node, n, t, values, digits, parent=None)
-
-
 def _as_number(node: Node, values: dict | None) -> bool:
     """Whether ``node`` is written as one number: a leaf, or once substituted a subtree of constants."""
     return isinstance(node, (Num, Val)) or (values is not None and (isinstance(node, _LEAVES) or constant(node)))
@@ -171,9 +162,14 @@ def _exponent_form(node: Node, values: dict | None, digits: int) -> bool:
     return "e" in numfmt.sig(evaluate(node, values or {}), digits)
 
 
-def _render(node: Node, n: Notation, t, values, digits, parent) -> str:
+def render(node: Node, n: Notation, t: int | str = "t", values: dict | None = None, digits: int = 6) -> str:
+    """The tree as text in notation ``n``: symbols at step ``t``, or (with ``values``) the numbers substituted.
+
+    With ``values``, a subtree of hyperparameters only, such as 1 − ρ, is written as its value (0.05), as the
+    article writes it.
+    """
     substituted = values is not None
-    if substituted and (isinstance(node, (Sym, Hyper)) or (constant(node) and not isinstance(node, Num))):
+    if values is not None and (isinstance(node, (Sym, Hyper)) or (constant(node) and not isinstance(node, Num))):
         return n.num(evaluate(node, values), digits)
     if isinstance(node, Sym):
         return n.symbol(node.name, t, prev=node.prev)
@@ -182,44 +178,38 @@ def _render(node: Node, n: Notation, t, values, digits, parent) -> str:
     if isinstance(node, (Num, Val)):
         return n.num(node.value, digits)
 
+    def raw(child: Node) -> str:
+        return render(child, n, t, values, digits)
+
     def sub(child: Node, *, factor: bool = False, right: bool = False) -> str:
-        text = _render(child, n, t, values, digits, node)
-        low = not _as_number(child, values) and _PRECEDENCE[type(child)] < _PRECEDENCE[type(node)]
-        if isinstance(node, Sub) and right and isinstance(child, (Add, Sub)) and not _as_number(child, values):
-            low = True
+        text = raw(child)
+        low = not _as_number(child, values) and (_PRECEDENCE[type(child)] < _PRECEDENCE[type(node)] or (
+            isinstance(node, Sub) and right and isinstance(child, (Add, Sub))))
         # A negative number, or one in e-notation, as a factor of a product (or after +) is bracketed.
         number_needs = (factor or right) and (_negative_number(child, values)
                                               or (factor and _exponent_form(child, values, digits)))
         return n.paren.format(text) if low or number_needs else text
 
-    if isinstance(node, Add):
-        return f"{sub(node.a)}{n.plus}{sub(node.b, right=True)}"
-    if isinstance(node, Sub):
-        return f"{sub(node.a)}{n.less}{sub(node.b, right=True)}"
+    if isinstance(node, (Add, Sub)):
+        return f"{sub(node.a)}{n.plus if isinstance(node, Add) else n.less}{sub(node.b, right=True)}"
     if isinstance(node, Mul):
         return f"{sub(node.a, factor=True)}{n.dot}{sub(node.b, factor=True)}"
     if isinstance(node, Div):
-        if n.frac.startswith("{0}"):  # inline a / b
-            return n.frac.format(sub(node.a, factor=True), sub(node.b, factor=True))
-        return n.frac.format(_render(node.a, n, t, values, digits, node), _render(node.b, n, t, values, digits, node))
-    if isinstance(node, Neg):
-        inner = node.a
-        if isinstance(inner, Mul):
-            # -η·g: the minus belongs to the first factor; the rest keeps its brackets.
-            return f"{n.minus}{_render(inner, n, t, values, digits, node)}"
-        return f"{n.minus}{sub(inner, factor=True)}"
+        inline = n.frac.startswith("{0}")  # a / b, its operands bracketed as factors
+        return n.frac.format(*(sub(c, factor=True) if inline else raw(c) for c in (node.a, node.b)))
+    if isinstance(node, Neg):  # -η·g: the minus belongs to the first factor; the rest keeps its brackets
+        return n.minus + (raw(node.a) if isinstance(node.a, Mul) else sub(node.a, factor=True))
     if isinstance(node, Pow):
-        return n.power.format(sub(node.a, factor=True), _render(node.b, n, t, values, digits, node))
+        return n.power.format(sub(node.a, factor=True), raw(node.b))
     if isinstance(node, Max):
-        return n.maximum.format(*(_render(c, n, t, values, digits, node) for c in (node.a, node.b)))
+        return n.maximum.format(*map(raw, (node.a, node.b)))
     if isinstance(node, Sqrt):
-        return n.sqrt.format(_render(node.a, n, t, values, digits, node))
+        return n.sqrt.format(raw(node.a))
     if isinstance(node, Square):
         child = node.a
-        text = _render(child, n, t, values, digits, node)
-        if _negative_number(child, values) or _exponent_form(child, values, digits):
-            text = n.paren.format(text)
-        elif not _as_number(child, values) and not isinstance(child, _LEAVES):
+        text = raw(child)
+        if _negative_number(child, values) or _exponent_form(child, values, digits) or (
+                not _as_number(child, values) and not isinstance(child, _LEAVES)):
             text = n.paren.format(text)
         elif isinstance(child, Sym) and not substituted:
             text = n.symbol_before_square.format(text)

@@ -53,8 +53,7 @@ class Mode:
     @classmethod
     def of(cls, settings) -> Mode:
         """The mode of a ``formulas.Settings`` (or of a settings dict as reports carry it)."""
-        get = settings.get if isinstance(settings, dict) else (lambda key, default=None: getattr(settings, key,
-                                                                                                 default))
+        get = _getter(settings)
         wd = get("weight_decay", 0.0)
         if isinstance(wd, list):
             wd = any(wd)
@@ -66,6 +65,11 @@ class Mode:
     def g_eff(self) -> bool:
         """Whether the gradient the recurrence uses can differ from g_t (and is shown as its own quantity)."""
         return self.maximize or self.weight_decay == "coupled"
+
+
+def _getter(settings) -> Callable:
+    """A setting by name, from a ``formulas.Settings`` or a settings dict as reports carry it."""
+    return settings.get if isinstance(settings, dict) else lambda key, default=None: getattr(settings, key, default)
 
 
 MODES = tuple(Mode(m, w) for m in (False, True) for w in (None, "coupled", "decoupled"))
@@ -219,7 +223,7 @@ def run_step(values: dict, settings, ops, mode=None, out: dict | None = None, gi
 
 def hyper_values(settings) -> dict:
     """ρ, ε, lr and wd as the arithmetic uses them, from a ``formulas.Settings`` or a settings dict."""
-    get = settings.get if isinstance(settings, dict) else (lambda key, default=None: getattr(settings, key, default))
+    get = _getter(settings)
     lr_value = getattr(settings, "lr_value", None)
     return {"rho": get("rho"), "eps": get("eps"), "lr": lr_value if lr_value is not None else get("lr"),
             "wd": get("weight_decay", 0.0) or 0.0}

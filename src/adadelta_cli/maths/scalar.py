@@ -14,10 +14,12 @@ steps elementwise over numpy arrays.
 
 from __future__ import annotations
 
-from math import copysign, frexp, isfinite, sqrt
+from math import frexp, isfinite
 from typing import NamedTuple
 
 import numpy as np
+
+from adadelta_cli.maths.tree import ieee_div, ieee_sqrt
 
 SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's constant for doubles
 TINY = 2.0 ** -900  # products at least this large have an exactly representable rounding error
@@ -94,19 +96,6 @@ def two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return p, np.where(ok & (p != 0), e, 0.0), ok  # an exact zero product has no error (whatever the split gave)
 
 
-def _div(a: float, b: float) -> float:
-    """a / b as IEEE divides (an infinity or a NaN where b is zero), not Python's ZeroDivisionError."""
-    if b:
-        return a / b
-    if a != a or a == 0:
-        return float("nan")
-    return copysign(float("inf"), a) * copysign(1.0, b)
-
-
-def _sqrt(a: float) -> float:
-    return sqrt(a) if a >= 0 else float("nan")  # NaN for a negative number (and for a NaN), as IEEE's
-
-
 class Constants(NamedTuple):
     """What one step of one parameter reads besides its state: the settings as ``step`` takes them."""
 
@@ -136,7 +125,7 @@ def step(k: Constants, g: float, eg2: float, edx2: float, x: float):
     if coupled:
         v = fma(wd, x, v)
     eg2 = fma(one_minus_rho * v, v, eg2 * rho)
-    eta = _div(_sqrt(edx2 + eps), _sqrt(eg2 + eps))
+    eta = ieee_div(ieee_sqrt(edx2 + eps), ieee_sqrt(eg2 + eps))
     d = -(eta * v)
     edx2 = fma(one_minus_rho * d, d, edx2 * rho)
     return v, eg2, eta, d, edx2, fma(lr, d, x * decay if decoupled else x)
@@ -144,13 +133,11 @@ def step(k: Constants, g: float, eg2: float, edx2: float, x: float):
 
 def column(g: np.ndarray, eg2_0: float, edx2_0: float, x_0: float, *, rho: float, eps: float, lr: float,
            wd: float, decay: float, maximize: bool, coupled: bool, decoupled: bool):
-    """One parameter's trace, ``step`` after ``step``: (g_eff, E[g²], E[Δx²] with E[Δx²]_0 in row 0, η, Δx, x),
-    1-D float64 arrays."""
+    """One parameter's trace, ``step`` after ``step``: a row per step of (g_eff, E[g²], η, Δx, E[Δx²], x)."""
     k = Constants(rho, 1.0 - rho, eps, lr, wd, decay, maximize, coupled, decoupled)
     rows = []
     eg2, edx2, x = eg2_0, edx2_0, x_0
     for gt in g.tolist():
         rows.append(row := step(k, gt, eg2, edx2, x))
         eg2, edx2, x = row[1], row[4], row[5]
-    v, eg2s, eta, dx, edx2s, xs = np.array(rows, dtype=np.float64).reshape(len(rows), 6).T
-    return v, eg2s, np.concatenate([[edx2_0], edx2s]), eta, dx, xs
+    return np.array(rows, dtype=np.float64).reshape(len(rows), 6)

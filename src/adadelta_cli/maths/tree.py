@@ -56,58 +56,50 @@ class Val(Node):
 
 
 @dataclass(frozen=True, eq=False)
-class Add(Node):
+class Binary(Node):
     a: Node
     b: Node
 
 
 @dataclass(frozen=True, eq=False)
-class Sub(Node):
+class Unary(Node):
     a: Node
-    b: Node
 
 
-@dataclass(frozen=True, eq=False)
-class Mul(Node):
-    a: Node
-    b: Node
+class Add(Binary):
+    """a + b."""
 
 
-@dataclass(frozen=True, eq=False)
-class Div(Node):
-    a: Node
-    b: Node
+class Sub(Binary):
+    """a − b."""
 
 
-@dataclass(frozen=True, eq=False)
-class Pow(Node):
+class Mul(Binary):
+    """a·b."""
+
+
+class Div(Binary):
+    """a / b."""
+
+
+class Pow(Binary):
     """a to the power b (β₁ to the step count t, in Adam's bias correction)."""
 
-    a: Node
-    b: Node
 
-
-@dataclass(frozen=True, eq=False)
-class Max(Node):
+class Max(Binary):
     """The larger of a and b (AMSGrad's running maximum)."""
 
-    a: Node
-    b: Node
+
+class Neg(Unary):
+    """−a."""
 
 
-@dataclass(frozen=True, eq=False)
-class Neg(Node):
-    a: Node
+class Sqrt(Unary):
+    """√a."""
 
 
-@dataclass(frozen=True, eq=False)
-class Sqrt(Node):
-    a: Node
-
-
-@dataclass(frozen=True, eq=False)
-class Square(Node):
-    a: Node
+class Square(Unary):
+    """a²."""
 
 
 def leaves(node: Node):
@@ -120,11 +112,9 @@ def leaves(node: Node):
 
 
 def children(node: Node) -> tuple[Node, ...]:
-    if isinstance(node, (Add, Sub, Mul, Div, Pow, Max)):
+    if isinstance(node, Binary):
         return (node.a, node.b)
-    if isinstance(node, (Neg, Sqrt, Square)):
-        return (node.a,)
-    return ()
+    return (node.a,) if isinstance(node, Unary) else ()
 
 
 def constant(node: Node) -> bool:
@@ -148,18 +138,26 @@ def evaluate(node: Node, values: dict, rounding: Callable[[float], float] | None
     return compiled(node, rounding)(values)
 
 
-def _div(top: float, bottom: float) -> float:
-    if bottom == 0:
-        return math.copysign(math.inf, top) if top else math.nan
-    return top / bottom
+def ieee_div(a: float, b: float) -> float:
+    """a / b as IEEE divides (an infinity or a NaN where b is zero), not Python's ZeroDivisionError."""
+    if b:
+        return a / b
+    if a != a or a == 0:
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
-def _sqrt(v: float) -> float:
-    return math.sqrt(v) if v >= 0 else math.nan
+def ieee_sqrt(v: float) -> float:
+    return math.sqrt(v) if v >= 0 else math.nan  # NaN for a negative number (and for a NaN), as IEEE's
 
 
 def _square(v: float) -> float:
     return v * v
+
+
+# Each operation as Python source of its operands' source ({0}, {1}).
+_PYTHON = {Add: "({0} + {1})", Sub: "({0} - {1})", Mul: "({0} * {1})", Div: "_div({0}, {1})", Pow: "({0} ** {1})",
+           Max: "max({0}, {1})", Neg: "(-{0})", Sqrt: "_sqrt({0})", Square: "_square({0})"}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -180,28 +178,10 @@ def compiled(node: Node, rounding: Callable[[float], float] | None = None) -> Ca
             text = source(child)
             return f"r({text})" if rounding is not None and not isinstance(child, (Sym, Hyper, Num, Val)) else text
 
-        if isinstance(n, Add):
-            return f"({sub(n.a)} + {sub(n.b)})"
-        if isinstance(n, Sub):
-            return f"({sub(n.a)} - {sub(n.b)})"
-        if isinstance(n, Mul):
-            return f"({sub(n.a)} * {sub(n.b)})"
-        if isinstance(n, Div):
-            return f"_div({sub(n.a)}, {sub(n.b)})"
-        if isinstance(n, Pow):
-            return f"({sub(n.a)} ** {sub(n.b)})"
-        if isinstance(n, Max):
-            return f"max({sub(n.a)}, {sub(n.b)})"
-        if isinstance(n, Neg):
-            return f"(-{sub(n.a)})"
-        if isinstance(n, Sqrt):
-            return f"_sqrt({sub(n.a)})"
-        if isinstance(n, Square):
-            return f"_square({sub(n.a)})"
-        raise TypeError(n)
+        return _PYTHON[type(n)].format(*map(sub, children(n)))
 
     code = f"lambda v: {source(node)}"
-    return eval(code, {"float": float, "_div": _div, "_sqrt": _sqrt, "_square": _square, "r": rounding,  # noqa: S307
+    return eval(code, {"float": float, "_div": ieee_div, "_sqrt": ieee_sqrt, "_square": _square, "r": rounding,  # noqa: S307
                        "c": constants})
 
 
