@@ -212,13 +212,20 @@ def read_table(text: str, source: str) -> Gradients:
 
 def plain_values(rows, width: int, source: str, first_line: int) -> np.ndarray:
     """The numbers of rows without a header, each as wide as the first."""
-    values = np.empty((len(rows), width))
+    return _numbers(rows, range(width), width, source, lambda found: _f(
+        'has %(found)s values, expected %(expected)s like line %(line)s', found=found, expected=width,
+        line=first_line))
+
+
+def _numbers(rows, columns, width: int, source: str, wrong_width) -> np.ndarray:
+    """The numbers in ``columns`` of rows ``width`` cells wide; a row of another width is refused with the message
+    ``wrong_width(cells it has)``."""
+    values = np.empty((len(rows), len(columns)))
     for i, (n, cells) in enumerate(rows):
         if len(cells) != width:
-            raise InputError(_f('has %(found)s values, expected %(expected)s like line %(line)s', found=len(cells),
-                                expected=width, line=first_line), source=source, line=n)
-        for j, cell in enumerate(cells):
-            values[i, j] = parse_number(cell, source=source, line=n, column=j + 1)
+            raise InputError(wrong_width(len(cells)), source=source, line=n)
+        for k, j in enumerate(columns):
+            values[i, k] = parse_number(cells[j], source=source, line=n, column=j + 1)
     return values
 
 
@@ -258,15 +265,9 @@ def from_header(header: Header, rows, source: str) -> Gradients:
         return _long_format(header, rows, source)
     if header.keep is None:
         keep_columns(header, source, rows[0][1] if rows else None)
-    keep = header.keep or []
-    values = np.empty((len(rows), len(keep)))
-    for i, (n, cells) in enumerate(rows):
-        if len(cells) != len(header):
-            raise InputError(_f(
-                'has %(found)s values, expected %(expected)s (one per header column: %(header)s)',
-                found=len(cells), expected=len(header), header=header_text(header)), source=source, line=n)
-        for k, j in enumerate(keep):
-            values[i, k] = parse_number(cells[j], source=source, line=n, column=j + 1)
+    values = _numbers(rows, header.keep or [], len(header), source, lambda found: _f(
+        'has %(found)s values, expected %(expected)s (one per header column: %(header)s)', found=found,
+        expected=len(header), header=header_text(header)))
     return Gradients(values, list(header.names or []), source, [n for n, _ in rows])
 
 
