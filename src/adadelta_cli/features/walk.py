@@ -44,8 +44,7 @@ class Walk:
     explained: dict = field(default_factory=dict)  # step -> (heading, lines) for each parameter, worked out when shown
 
     def __post_init__(self) -> None:
-        self.names = ["t"] + (["param"] if self.several else []) + [
-            name for name in render.TABLE_COLUMNS if name != "g_eff" or self.report.show_g_eff]
+        self.names = ["t"] + (["param"] if self.several else []) + self.report.table_columns
         self.headings = [_("param") if name == "param" else render.HEADINGS[name][0] for name in self.names]
         for t, param, values in self.report.rows():
             self.cells.append([str(t)] + ([param] if self.several else [])

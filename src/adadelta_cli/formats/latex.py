@@ -65,7 +65,8 @@ def latex_pages(docs: list[Document], title: str, digits: int = 6) -> str:
         texts += [doc.title, *_texts(doc)]
         pages += ([r"\clearpage"] if n else []) + [rf"\section*{{{latexdoc.text(doc.title)}}}"]
         pages += [line for line in _body(doc, digits) if line is not spelling.PAUSE]
-    return latexdoc.document(title, pages, fragment=False, extra_text=tuple(texts), headed=False)
+    head, tail = latexdoc.frame(title, fragment=False, xelatex=latexdoc.needs_xelatex(title, *texts), headed=False)
+    return "\n".join(head + pages + tail) + "\n"
 
 
 def _texts(doc: Document) -> list[str]:

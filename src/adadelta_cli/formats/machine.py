@@ -30,6 +30,7 @@ faster; ``null`` is a value that is not defined (η where g_t = 0 in compare).
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from adadelta_cli import numfmt, safe
@@ -95,20 +96,12 @@ def _cells(row, columns: list[str]):
 
 def _slices(rows):
     """The records SLICE at a time (lists), each Steps block on its own."""
-    chunk: list = []
-    for row in rows:
-        if isinstance(row, Steps):
-            if chunk:
-                yield chunk
-                chunk = []
-            yield row
+    for steps, group in itertools.groupby(rows, key=lambda row: isinstance(row, Steps)):
+        if steps:
+            yield from group
             continue
-        chunk.append(row)
-        if len(chunk) == SLICE:
+        while chunk := list(itertools.islice(group, SLICE)):
             yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _write(out, pieces, *, binary: bool) -> None:
@@ -127,14 +120,14 @@ def _matrix(block: Steps):
     return matrix
 
 
-def _number_rows(matrix, kind: str) -> list[bytes]:
+def _number_rows(matrix, kind: str, text: bytes | None = None) -> list[bytes]:
     """Each row's numbers as the shortest text that reads back as the same double, separated by commas, in one
     orjson call for the whole block (ryu: ``repr``'s digits, some ten times faster); a NaN or an infinity (trace
-    --nonfinite continue) as NONFINITE_TEXT[kind] says."""
+    --nonfinite continue) as NONFINITE_TEXT[kind] says. ``text``: the matrix's orjson text, if already made."""
     import numpy as np
     import orjson
 
-    rows = orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY)[2:-2].split(b"],[")
+    rows = (text or orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY))[2:-2].split(b"],[")
     finite = np.isfinite(matrix)
     if not finite.all():
         nan, inf, minus_inf = NONFINITE_TEXT[kind]
@@ -167,14 +160,11 @@ def _csv_steps(block: Steps, *, spreadsheet: bool) -> bytes | bytearray:
         return b""
     count, size = block.values[0].shape
     cells = [b"," + _csv_text(name, spreadsheet=spreadsheet).encode("utf-8") + b"," for name in block.names]
-    if np.isfinite(matrix).all():
-        text = orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY)
-        lines = kernel.csv_lines(text, count * size, block.first_t, size, cells)
-        if lines is not None:
-            return lines
-        rows = text[2:-2].split(b"],[")
-    else:
-        rows = _number_rows(matrix, "csv")
+    text = orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY)
+    lines = kernel.csv_lines(text, count * size, block.first_t, size, cells) if np.isfinite(matrix).all() else None
+    if lines is not None:
+        return lines
+    rows = _number_rows(matrix, "csv", text)
     # t, ",param,", the numbers, "\n" for each row, joined once (no object per line)
     parts = [b"\n"] * (4 * len(rows))
     parts[0::4] = _steps_t(block)
