@@ -105,8 +105,7 @@ def _body(doc: Document, digits: int):
                         rf"\noindent\fbox{{\rule{{0pt}}{{{block.height:.1f}cm}}"
                         r"\rule{\dimexpr\linewidth-2\fboxsep-2\fboxrule\relax}{0pt}}\end{minipage}", r"\medskip", ""]
         elif isinstance(block, Heading):
-            command = {1: "section", 2: "subsection"}.get(block.level, "subsubsection")
-            yield from [rf"\{command}*{{\raggedright {latexdoc.phrase(block.text)}}}", ""]
+            yield from [rf"\subsection*{{\raggedright {latexdoc.phrase(block.text)}}}", ""]
         elif isinstance(block, Formulas):
             yield from [*latexdoc.align(latexdoc.formulas(block.mode)), ""]
         elif isinstance(block, Table):

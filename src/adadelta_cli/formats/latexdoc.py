@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from adadelta_cli.formats.phrases import Num, Phrase, Sym, spell
+from adadelta_cli.formats.report import LeftOut
 from adadelta_cli.i18n import _, language
 from adadelta_cli.maths import notation, recurrence
 from adadelta_cli.safe import latex as text  # plain text (a parameter's name, a file name): the one escaping rule
@@ -207,8 +208,6 @@ def glossary(mode: recurrence.Mode) -> list[str]:
 def explanation_lines(block):
     """A ``report.Arithmetic`` block in LaTeX, a line at a time (a long trace's arithmetic is written as it is made):
     a heading per step, then its arithmetic; long traces keep their first and last steps (--all: every one)."""
-    from adadelta_cli.formats.report import LeftOut
-
     given = rf"\quad\text{{{text(_('(given)'))}}}"
     yield rf"\subsection*{{{text(_('The arithmetic of each step'))}}}"
     yield from glossary(block.mode)

@@ -33,6 +33,8 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
+
 from adadelta_cli import numfmt, safe
 from adadelta_cli.formats.report import Records, Steps
 
@@ -111,7 +113,6 @@ def _write(out, pieces, *, binary: bool) -> None:
 
 def _matrix(block: Steps):
     """A block's numbers as one float64 matrix: a row per record (steps, then names), a column per quantity."""
-    import numpy as np
 
     count, size = block.values[0].shape if block.values else (0, len(block.names))
     matrix = np.empty((count * size, len(block.values)))
@@ -124,7 +125,6 @@ def _number_rows(matrix, kind: str, text: bytes | None = None) -> list[bytes]:
     """Each row's numbers as the shortest text that reads back as the same double, separated by commas, in one
     orjson call for the whole block (ryu: ``repr``'s digits, some ten times faster); a NaN or an infinity (trace
     --nonfinite continue) as NONFINITE_TEXT[kind] says. ``text``: the matrix's orjson text, if already made."""
-    import numpy as np
     import orjson
 
     rows = (text or orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY))[2:-2].split(b"],[")
@@ -139,7 +139,6 @@ def _number_rows(matrix, kind: str, text: bytes | None = None) -> list[bytes]:
 
 def _steps_t(block: Steps) -> list[bytes]:
     """Each record's step number, as text."""
-    import numpy as np
     import orjson
 
     count, size = block.values[0].shape
@@ -150,7 +149,6 @@ def _steps_t(block: Steps) -> list[bytes]:
 def _csv_steps(block: Steps, *, spreadsheet: bool) -> bytes | bytearray:
     """A Steps block as CSV lines: its numbers in one orjson call, as the text of a matrix, then each row after its
     step and parameter (by the compiled kernel where it is built, else here, to the same bytes)."""
-    import numpy as np
     import orjson
 
     from adadelta_cli.maths import kernel
@@ -216,7 +214,7 @@ def json_pieces(records: Records):
         yield (json_text(json_value(records.document)) + "\n").encode("utf-8")
         return
     yield ('{\n  "settings": ' + json_text(records.settings or {}).replace("\n", "\n  ")
-           + f',\n  "{records.key}": [').encode("utf-8")
+           + ',\n  "steps": [').encode("utf-8")
     first = True
     for chunk in _slices(records.rows):
         if isinstance(chunk, Steps):

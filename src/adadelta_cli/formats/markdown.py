@@ -47,7 +47,7 @@ def _markdown_lines(doc: Document, digits: int):
         elif isinstance(block, Working):
             lines += [f"**{safe.markdown(block.label)}**", ""] + ["&nbsp;", ""] * spelling.WORKING_LINES
         elif isinstance(block, Heading):
-            lines += ["#" * block.level + " " + safe.markdown(block.text), ""]
+            lines += ["## " + safe.markdown(block.text), ""]
         elif isinstance(block, Formulas):
             lines += [f"- `{f}`" for f in spelling.formula_lines(block.mode)] + [""]  # code: E[g²]_t is never markup
         elif isinstance(block, Table):
