@@ -164,29 +164,6 @@ def gap_notes(rows: list) -> list[str]:
     return [hidden_note(row.count) for row in rows if isinstance(row, Gap) and row.t is None]
 
 
-def _display_rows(report: Report, *, show_all: bool):
-    """Rows to show, with a Gap for the hidden middle of a long trace and for the middle parameters of each step
-    of a wide one: only the values shown are read, so a table takes time for what it shows."""
-    from adadelta_cli.formats.report import Gap
-
-    held = report.steps.g.shape[0]
-    params = shown_params(report, show_all=show_all)
-    spans = [(0, report.head), None, (report.head, held)] if report.hidden else shown_spans(held, show_all=show_all)
-    for span in spans:
-        if span is None:
-            yield Gap()
-            continue
-        start, stop = span
-        rows = report.rows(start, stop, params=params)
-        if params is None:
-            yield from rows
-            continue
-        for i, row in enumerate(rows):
-            if i % len(params) == HEAD_PARAMS:
-                yield Gap(len(report.names) - len(params), row[0])
-            yield row
-
-
 def columns(report: Report, t: int | None = None) -> list:
     """The table's columns; with ``t``, headings carry the step's own index (g_3, η_3 for ``step --t 3``)."""
     from adadelta_cli.formats.report import COUNT, TEXT, Column
@@ -203,28 +180,27 @@ def columns(report: Report, t: int | None = None) -> list:
 
 def trace_table(report: Report, *, show_all: bool = False, t: int | None = None):
     """The steps shown (the first and last of a long trace, the first and last parameters of a wide one, unless
-    ``show_all``), with a note saying what is hidden; only the values shown are read."""
+    ``show_all``), a Gap for the hidden middle steps and for each step's middle parameters, with a note saying what
+    is hidden: only the values shown are read, so a table takes time for what it shows."""
     from adadelta_cli.formats.report import Gap, Table
 
-    several = len(report.names) > 1
+    several, held = len(report.names) > 1, report.steps.g.shape[0]
+    params = shown_params(report, show_all=show_all)
+    spans = [(0, report.head), None, (report.head, held)] if report.hidden else shown_spans(held, show_all=show_all)
     rows: list = []
-    hidden_params = 0
-    for row in _display_rows(report, show_all=show_all):
-        if isinstance(row, Gap):
-            hidden_params = row.count if row.t is not None else hidden_params
-            rows.append(row)
-        else:
-            step, param, values = row
+    for span in spans:
+        if span is None:
+            rows.append(Gap())
+            continue
+        for i, (step, param, values) in enumerate(report.rows(span[0], span[1], params=params)):
+            if params is not None and i % len(params) == HEAD_PARAMS:
+                rows.append(Gap(len(report.names) - len(params), step))
             rows.append([step] + ([param] if several else []) + [values[name] for name in report.table_columns])
-    shown = shown_params(report, show_all=show_all)
-    per_step = len(report.names) if shown is None else len(shown) + 1
-    hidden = len(report) - sum(1 for row in rows if not isinstance(row, Gap) or row.t is not None) // per_step
-    notes = []
-    if hidden:
-        notes.append(hidden_note(hidden))
-    if hidden_params:
+    hidden = len(report) - sum(span[1] - span[0] for span in spans if span is not None)
+    notes = [hidden_note(hidden)] if hidden else []
+    if params is not None and held:
         notes.append(_("%(count)d of %(total)d parameters hidden in each step; --all shows every parameter")
-                     % {"count": hidden_params, "total": len(report.names)})
+                     % {"count": len(report.names) - len(params), "total": len(report.names)})
     return Table(columns(report, t), rows, notes=notes, sections=several)
 
 
