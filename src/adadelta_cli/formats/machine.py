@@ -41,8 +41,8 @@ from adadelta_cli.formats.report import Records, Steps
 SLICE = 10_000  # records formatted at a time
 
 
-def machine(value) -> str:
-    """A value for CSV: the shortest round-trip digits (numfmt.full), nan/inf/-inf, or the text."""
+def machine(value, *, spreadsheet: bool = False) -> str:
+    """A value for CSV: the shortest round-trip digits (numfmt.full), nan/inf/-inf, or the text (``_csv_text``)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -50,7 +50,7 @@ def machine(value) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return value
+        return _csv_text(value, spreadsheet=spreadsheet)
     return numfmt.full(value)
 
 
@@ -180,8 +180,8 @@ def csv_pieces(records: Records):
         if isinstance(chunk, Steps):
             yield _csv_steps(chunk, spreadsheet=spreadsheet)
             continue
-        yield "".join(",".join(_csv_text(v, spreadsheet=spreadsheet) if isinstance(v, str) else machine(v)
-                               for v in _cells(row, records.columns)) + "\n" for row in chunk).encode("utf-8")
+        yield "".join(",".join(machine(v, spreadsheet=spreadsheet) for v in _cells(row, records.columns)) + "\n"
+                      for row in chunk).encode("utf-8")
 
 
 def write_csv(out, records: Records, *, binary: bool = False) -> None:
