@@ -238,8 +238,6 @@ class ArithmeticRun:
         self.block = block
 
     def pieces(self):
-        from rich.console import Group
-
         texts = _arithmetic_texts(self.block)
         while chunk := list(itertools.islice(texts, self.LINES)):
             yield Group(*chunk)
