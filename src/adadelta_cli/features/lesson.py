@@ -192,17 +192,13 @@ def _step_section(report: render.Report, t: int, blocks: list[tuple[str, list[tu
     return "\n".join(out)
 
 
-def _columns(report: render.Report) -> list[str]:
-    return [name for name in render.TABLE_COLUMNS if name != "g_eff" or report.show_g_eff]
-
-
 def _symbol(name: str, t: int | str = "t") -> str:
     return f"<math>{notation.MATHML.symbol(name, t)}</math>"
 
 
 def _table_section(report: render.Report, digits: int, first: int, *, exercise: bool = False) -> str:
     several = len(report.names) > 1
-    columns = _columns(report)
+    columns = report.table_columns
     heads = ['<th scope="col"><math><mi>t</mi></math></th>']
     if several:
         heads.append(f'<th scope="col">{text(_("param"))}</th>')

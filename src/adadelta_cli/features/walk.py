@@ -44,8 +44,7 @@ class Walk:
     explained: dict = field(default_factory=dict)  # step -> (heading, lines) for each parameter, worked out when shown
 
     def __post_init__(self) -> None:
-        self.names = ["t"] + (["param"] if self.several else []) + [
-            name for name in render.TABLE_COLUMNS if name != "g_eff" or self.report.show_g_eff]
+        self.names = ["t"] + (["param"] if self.several else []) + self.report.table_columns
         self.headings = [_("param") if name == "param" else render.HEADINGS[name][0] for name in self.names]
         self.cells = [[str(t)] + ([param] if self.several else []) + [  # per row: the texts of every column
             numfmt.sig(values[name], self.digits) for name in self.names[1 + self.several:]]

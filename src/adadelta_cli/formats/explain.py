@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from adadelta_cli import safe
 from adadelta_cli.formats import spelling
 from adadelta_cli.formats.report import Arithmetic, Explained, LeftOut, Phrase, shown_steps
 from adadelta_cli.i18n import N_, _
 from adadelta_cli.maths import notation, recurrence
+from adadelta_cli.maths.core import FIELDS
 
 
 def _given_label(notation_) -> str:
@@ -23,10 +26,6 @@ def _given_label(notation_) -> str:
 
 def _step_data(report, indices: Sequence[int]):
     """(t, parameter, record, previous state, settings for that parameter) for each row index and parameter."""
-    import numpy as np
-
-    from adadelta_cli.maths.core import FIELDS
-
     for i in indices:
         for p, param in enumerate(report.names):
             per = _one_parameter(report.settings, p)

@@ -65,7 +65,8 @@ def latex_pages(docs: list[Document], title: str, digits: int = 6) -> str:
         texts += [doc.title, *_texts(doc)]
         pages += ([r"\clearpage"] if n else []) + [rf"\section*{{{latexdoc.text(doc.title)}}}"]
         pages += [line for line in _body(doc, digits) if line is not spelling.PAUSE]
-    return latexdoc.document(title, pages, fragment=False, extra_text=tuple(texts), headed=False)
+    head, tail = latexdoc.frame(title, fragment=False, xelatex=latexdoc.needs_xelatex(title, *texts), headed=False)
+    return "\n".join(head + pages + tail) + "\n"
 
 
 def _texts(doc: Document) -> list[str]:
@@ -104,8 +105,7 @@ def _body(doc: Document, digits: int):
                         rf"\noindent\fbox{{\rule{{0pt}}{{{block.height:.1f}cm}}"
                         r"\rule{\dimexpr\linewidth-2\fboxsep-2\fboxrule\relax}{0pt}}\end{minipage}", r"\medskip", ""]
         elif isinstance(block, Heading):
-            command = {1: "section", 2: "subsection"}.get(block.level, "subsubsection")
-            yield from [rf"\{command}*{{\raggedright {latexdoc.phrase(block.text)}}}", ""]
+            yield from [rf"\subsection*{{\raggedright {latexdoc.phrase(block.text)}}}", ""]
         elif isinstance(block, Formulas):
             yield from [*latexdoc.align(latexdoc.formulas(block.mode)), ""]
         elif isinstance(block, Table):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from adadelta_cli.formats.phrases import Num, Phrase, Sym, spell
+from adadelta_cli.formats.report import LeftOut
 from adadelta_cli.i18n import _, language
 from adadelta_cli.maths import notation, recurrence
 from adadelta_cli.safe import latex as text  # plain text (a parameter's name, a file name): the one escaping rule
@@ -51,17 +52,11 @@ def preamble(title: str, *, xelatex: bool) -> list[str]:
     return lines
 
 
-def document(title: str, body: list[str], *, fragment: bool, extra_text: tuple[str, ...] = (),
-             headed: bool = True) -> str:
-    """``body`` as a whole document, or alone (``fragment``: what to paste; it needs amsmath, array and
-    longtable). ``headed``: the title set above the body (else the body carries its own headings)."""
-    head, tail = frame(title, fragment=fragment, xelatex=needs_xelatex(title, *extra_text), headed=headed)
-    return "\n".join(head + body + tail) + "\n"
-
-
 def frame(title: str, *, fragment: bool, xelatex: bool, headed: bool = True) -> tuple[list[str], list[str]]:
-    """The lines before a document's body and after it (``document``'s), the engine decided by the caller: a
-    document written as it is made decides it from its text before the body's first line."""
+    """The lines before a document's body and after it (a whole document's, or with ``fragment`` what to paste: it
+    needs amsmath, array and longtable), the engine decided by the caller: a document written as it is made decides
+    it from its text before the body's first line. ``headed``: the title set above the body (else the body carries
+    its own headings)."""
     if fragment:
         head = [f"% {text(title)}: " + r"paste into a document that loads amsmath, array and longtable"
                 + (r" (and ctex, compiled with xelatex: the text is Chinese)" if xelatex else ""),
@@ -177,10 +172,10 @@ def _broken(expression: str) -> list[str]:
     return lines
 
 
-def equation_lines(line: str, notation=notation.LATEX) -> str:
+def equation_lines(line: str) -> str:
     r"""One step's substituted equation, each ``=`` on a line of its own (``E &= a \\ &= b``), a side too wide for
     the page broken before a + or − (``&= a \\ &\quad + b``)."""
-    head, *rest = line.split(notation.equals)
+    head, *rest = line.split(notation.LATEX.equals)
     out = []
     for part in rest:
         pieces = _broken(part)
@@ -213,8 +208,6 @@ def glossary(mode: recurrence.Mode) -> list[str]:
 def explanation_lines(block):
     """A ``report.Arithmetic`` block in LaTeX, a line at a time (a long trace's arithmetic is written as it is made):
     a heading per step, then its arithmetic; long traces keep their first and last steps (--all: every one)."""
-    from adadelta_cli.formats.report import LeftOut
-
     given = rf"\quad\text{{{text(_('(given)'))}}}"
     yield rf"\subsection*{{{text(_('The arithmetic of each step'))}}}"
     yield from glossary(block.mode)

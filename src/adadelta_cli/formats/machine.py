@@ -30,7 +30,10 @@ faster; ``null`` is a value that is not defined (η where g_t = 0 in compare).
 
 from __future__ import annotations
 
+import itertools
 import math
+
+import numpy as np
 
 from adadelta_cli import numfmt, safe
 from adadelta_cli.formats.report import Records, Steps
@@ -38,8 +41,8 @@ from adadelta_cli.formats.report import Records, Steps
 SLICE = 10_000  # records formatted at a time
 
 
-def machine(value) -> str:
-    """A value for CSV: the shortest round-trip digits (numfmt.full), nan/inf/-inf, or the text."""
+def machine(value, *, spreadsheet: bool = False) -> str:
+    """A value for CSV: the shortest round-trip digits (numfmt.full), nan/inf/-inf, or the text (``_csv_text``)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -47,7 +50,7 @@ def machine(value) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return value
+        return _csv_text(value, spreadsheet=spreadsheet)
     return numfmt.full(value)
 
 
@@ -95,20 +98,12 @@ def _cells(row, columns: list[str]):
 
 def _slices(rows):
     """The records SLICE at a time (lists), each Steps block on its own."""
-    chunk: list = []
-    for row in rows:
-        if isinstance(row, Steps):
-            if chunk:
-                yield chunk
-                chunk = []
-            yield row
+    for steps, group in itertools.groupby(rows, key=lambda row: isinstance(row, Steps)):
+        if steps:
+            yield from group
             continue
-        chunk.append(row)
-        if len(chunk) == SLICE:
+        while chunk := list(itertools.islice(group, SLICE)):
             yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _write(out, pieces, *, binary: bool) -> None:
@@ -118,7 +113,6 @@ def _write(out, pieces, *, binary: bool) -> None:
 
 def _matrix(block: Steps):
     """A block's numbers as one float64 matrix: a row per record (steps, then names), a column per quantity."""
-    import numpy as np
 
     count, size = block.values[0].shape if block.values else (0, len(block.names))
     matrix = np.empty((count * size, len(block.values)))
@@ -127,14 +121,13 @@ def _matrix(block: Steps):
     return matrix
 
 
-def _number_rows(matrix, kind: str) -> list[bytes]:
+def _number_rows(matrix, kind: str, text: bytes | None = None) -> list[bytes]:
     """Each row's numbers as the shortest text that reads back as the same double, separated by commas, in one
     orjson call for the whole block (ryu: ``repr``'s digits, some ten times faster); a NaN or an infinity (trace
-    --nonfinite continue) as NONFINITE_TEXT[kind] says."""
-    import numpy as np
+    --nonfinite continue) as NONFINITE_TEXT[kind] says. ``text``: the matrix's orjson text, if already made."""
     import orjson
 
-    rows = orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY)[2:-2].split(b"],[")
+    rows = (text or orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY))[2:-2].split(b"],[")
     finite = np.isfinite(matrix)
     if not finite.all():
         nan, inf, minus_inf = NONFINITE_TEXT[kind]
@@ -146,7 +139,6 @@ def _number_rows(matrix, kind: str) -> list[bytes]:
 
 def _steps_t(block: Steps) -> list[bytes]:
     """Each record's step number, as text."""
-    import numpy as np
     import orjson
 
     count, size = block.values[0].shape
@@ -157,7 +149,6 @@ def _steps_t(block: Steps) -> list[bytes]:
 def _csv_steps(block: Steps, *, spreadsheet: bool) -> bytes | bytearray:
     """A Steps block as CSV lines: its numbers in one orjson call, as the text of a matrix, then each row after its
     step and parameter (by the compiled kernel where it is built, else here, to the same bytes)."""
-    import numpy as np
     import orjson
 
     from adadelta_cli.maths import kernel
@@ -167,14 +158,11 @@ def _csv_steps(block: Steps, *, spreadsheet: bool) -> bytes | bytearray:
         return b""
     count, size = block.values[0].shape
     cells = [b"," + _csv_text(name, spreadsheet=spreadsheet).encode("utf-8") + b"," for name in block.names]
-    if np.isfinite(matrix).all():
-        text = orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY)
-        lines = kernel.csv_lines(text, count * size, block.first_t, size, cells)
-        if lines is not None:
-            return lines
-        rows = text[2:-2].split(b"],[")
-    else:
-        rows = _number_rows(matrix, "csv")
+    text = orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY)
+    lines = kernel.csv_lines(text, count * size, block.first_t, size, cells) if np.isfinite(matrix).all() else None
+    if lines is not None:
+        return lines
+    rows = _number_rows(matrix, "csv", text)
     # t, ",param,", the numbers, "\n" for each row, joined once (no object per line)
     parts = [b"\n"] * (4 * len(rows))
     parts[0::4] = _steps_t(block)
@@ -192,8 +180,8 @@ def csv_pieces(records: Records):
         if isinstance(chunk, Steps):
             yield _csv_steps(chunk, spreadsheet=spreadsheet)
             continue
-        yield "".join(",".join(_csv_text(v, spreadsheet=spreadsheet) if isinstance(v, str) else machine(v)
-                               for v in _cells(row, records.columns)) + "\n" for row in chunk).encode("utf-8")
+        yield "".join(",".join(machine(v, spreadsheet=spreadsheet) for v in _cells(row, records.columns)) + "\n"
+                      for row in chunk).encode("utf-8")
 
 
 def write_csv(out, records: Records, *, binary: bool = False) -> None:
@@ -226,7 +214,7 @@ def json_pieces(records: Records):
         yield (json_text(json_value(records.document)) + "\n").encode("utf-8")
         return
     yield ('{\n  "settings": ' + json_text(records.settings or {}).replace("\n", "\n  ")
-           + f',\n  "{records.key}": [').encode("utf-8")
+           + ',\n  "steps": [').encode("utf-8")
     first = True
     for chunk in _slices(records.rows):
         if isinstance(chunk, Steps):

@@ -34,33 +34,25 @@ def _blanks_before(lines):
 
 
 def _markdown_lines(doc: Document, digits: int):
-    lines = [f"# {safe.markdown(doc.title)}", ""]
+    yield from [f"# {safe.markdown(doc.title)}", ""]
     for block in doc.blocks:
         if isinstance(block, Para):
             text = "  \n".join(safe.markdown(line) for line in block.text.split("\n"))
             text = f"**{text}**" if block.strong else f"*{text}*" if block.quiet else text
             if block.code is not None:
                 text += " " + _code_span(safe.terminal(block.code))
-            lines += [text, ""]
+            yield from [text, ""]
         elif isinstance(block, WriteIn):
-            lines += [safe.markdown(block.label) + " " + "." * 40, ""]
+            yield from [safe.markdown(block.label) + " " + "." * 40, ""]
         elif isinstance(block, Working):
-            lines += [f"**{safe.markdown(block.label)}**", ""] + ["&nbsp;", ""] * spelling.WORKING_LINES
+            yield from [f"**{safe.markdown(block.label)}**", ""] + ["&nbsp;", ""] * spelling.WORKING_LINES
         elif isinstance(block, Heading):
-            lines += ["#" * block.level + " " + safe.markdown(block.text), ""]
+            yield from ["## " + safe.markdown(block.text), ""]
         elif isinstance(block, Formulas):
-            lines += [f"- `{f}`" for f in spelling.formula_lines(block.mode)] + [""]  # code: E[g²]_t is never markup
-        elif isinstance(block, Table):
-            yield from lines
-            lines = []
-            yield from _markdown_table_lines(block, digits)
-            lines += [""]
-        elif isinstance(block, Arithmetic):
-            yield from lines
-            lines = []
-            yield from _explanation_block(block)
-            lines += [""]
-    yield from lines
+            yield from [f"- `{f}`" for f in spelling.formula_lines(block.mode)] + [""]  # code: E[g²]_t is never markup
+        elif isinstance(block, (Table, Arithmetic)):
+            yield from _markdown_table_lines(block, digits) if isinstance(block, Table) else _explanation_block(block)
+            yield ""
 
 
 def _explanation_block(block: Arithmetic):

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from adadelta_cli.maths import notation
+
 
 class Phrase(str):
     """A sentence of the tool's words with its symbols, numbers and data kept apart as ``pieces``: a symbol of the
@@ -79,8 +81,6 @@ class Sym(str):
     compact: bool
 
     def __new__(cls, name: str, t: int | str | None = "t", *, prev: bool = False, compact: bool = False):
-        from adadelta_cli.maths import notation
-
         # In a sentence, t − 1 takes a minus sign (E[g²]_{t−1}), as every message writes it.
         text = spell(notation.UNICODE, name, t, prev=prev, compact=compact).replace("t-1}", "t−1}")
         self = super().__new__(cls, text)

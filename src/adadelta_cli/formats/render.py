@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from adadelta_cli import numfmt
+from adadelta_cli.formats.phrases import Num, Phrase, Sym
 from adadelta_cli.formats.report import HEAD_ROWS, SHORT, TAIL_ROWS, shown_spans, shown_steps  # noqa: F401  (the elision rule)
 from adadelta_cli.i18n import N_, _
 from adadelta_cli.maths import recurrence
@@ -48,6 +49,11 @@ class Report:
         """The machine columns, in the contract's order."""
         return machine_columns(show_g_eff=self.show_g_eff)
 
+    @property
+    def table_columns(self) -> list[str]:
+        """The values a table for people shows, in order: g_eff only where it can differ from g."""
+        return [name for name in TABLE_COLUMNS if name != "g_eff" or self.show_g_eff]
+
     def __len__(self) -> int:
         """The number of steps traced (including any hidden ones)."""
         return self.steps.g.shape[0] + self.hidden
@@ -78,8 +84,6 @@ def settings_text(settings: dict, digits: int = 6, *, before: int = 0) -> str:
     """The settings in force, as given (never rounded to ``digits``, never longer than they are): ρ = 0.95,
     ε = 1e-6, lr = 1, x₀ = 0 ... ``before``: the index of the state they start from (x₂ for a step 3). A
     ``report.Phrase``: its symbols and numbers kept apart, for each writer's notation."""
-    from adadelta_cli.formats.report import Num, Phrase, Sym
-
     def num(v):
         return Phrase.joined(", ", [Num(numfmt.given(u)) for u in v]) if isinstance(v, list) else Num(numfmt.given(v))
 
@@ -120,8 +124,6 @@ def settings_text(settings: dict, digits: int = 6, *, before: int = 0) -> str:
 
 def settings_line(settings: dict, digits: int = 6, *, before: int = 0) -> str:
     """The table's title: Adadelta: ρ = 0.95, ε = 1e-6, lr = 1, x₀ = 0 ..."""
-    from adadelta_cli.formats.report import Phrase
-
     return Phrase(_("Adadelta: %(settings)s"), settings=settings_text(settings, digits, before=before))
 
 
@@ -162,38 +164,13 @@ def gap_notes(rows: list) -> list[str]:
     return [hidden_note(row.count) for row in rows if isinstance(row, Gap) and row.t is None]
 
 
-def _display_rows(report: Report, *, show_all: bool):
-    """Rows to show, with a Gap for the hidden middle of a long trace and for the middle parameters of each step
-    of a wide one: only the values shown are read, so a table takes time for what it shows."""
-    from adadelta_cli.formats.report import Gap
-
-    held = report.steps.g.shape[0]
-    params = shown_params(report, show_all=show_all)
-    spans = [(0, report.head), None, (report.head, held)] if report.hidden else shown_spans(held, show_all=show_all)
-    for span in spans:
-        if span is None:
-            yield Gap()
-            continue
-        start, stop = span
-        rows = report.rows(start, stop, params=params)
-        if params is None:
-            yield from rows
-            continue
-        for i, row in enumerate(rows):
-            if i % len(params) == HEAD_PARAMS:
-                yield Gap(len(report.names) - len(params), row[0])
-            yield row
-
-
 def columns(report: Report, t: int | None = None) -> list:
     """The table's columns; with ``t``, headings carry the step's own index (g_3, η_3 for ``step --t 3``)."""
     from adadelta_cli.formats.report import COUNT, TEXT, Column
 
     out = [Column("t", latex="t", kind=COUNT)] + ([Column("param", _("param"), kind=TEXT)] if len(report.names) > 1
                                                   else [])
-    for name in TABLE_COLUMNS:
-        if name == "g_eff" and not report.show_g_eff:
-            continue
+    for name in report.table_columns:
         heading, latex = HEADINGS[name]
         if t is not None:  # g_3, g_eff,3, E[g²]_3
             heading, latex = heading[:-1] + str(t), latex[:-1] + "{" + str(t) + "}"
@@ -203,29 +180,27 @@ def columns(report: Report, t: int | None = None) -> list:
 
 def trace_table(report: Report, *, show_all: bool = False, t: int | None = None):
     """The steps shown (the first and last of a long trace, the first and last parameters of a wide one, unless
-    ``show_all``), with a note saying what is hidden; only the values shown are read."""
+    ``show_all``), a Gap for the hidden middle steps and for each step's middle parameters, with a note saying what
+    is hidden: only the values shown are read, so a table takes time for what it shows."""
     from adadelta_cli.formats.report import Gap, Table
 
-    several = len(report.names) > 1
+    several, held = len(report.names) > 1, report.steps.g.shape[0]
+    params = shown_params(report, show_all=show_all)
+    spans = [(0, report.head), None, (report.head, held)] if report.hidden else shown_spans(held, show_all=show_all)
     rows: list = []
-    hidden_params = 0
-    for row in _display_rows(report, show_all=show_all):
-        if isinstance(row, Gap):
-            hidden_params = row.count if row.t is not None else hidden_params
-            rows.append(row)
-        else:
-            step, param, values = row
-            rows.append([step] + ([param] if several else []) + [values[name] for name in TABLE_COLUMNS
-                                                                  if name != "g_eff" or report.show_g_eff])
-    shown = shown_params(report, show_all=show_all)
-    per_step = len(report.names) if shown is None else len(shown) + 1
-    hidden = len(report) - sum(1 for row in rows if not isinstance(row, Gap) or row.t is not None) // per_step
-    notes = []
-    if hidden:
-        notes.append(hidden_note(hidden))
-    if hidden_params:
+    for span in spans:
+        if span is None:
+            rows.append(Gap())
+            continue
+        for i, (step, param, values) in enumerate(report.rows(span[0], span[1], params=params)):
+            if params is not None and i % len(params) == HEAD_PARAMS:
+                rows.append(Gap(len(report.names) - len(params), step))
+            rows.append([step] + ([param] if several else []) + [values[name] for name in report.table_columns])
+    hidden = len(report) - sum(span[1] - span[0] for span in spans if span is not None)
+    notes = [hidden_note(hidden)] if hidden else []
+    if params is not None and held:
         notes.append(_("%(count)d of %(total)d parameters hidden in each step; --all shows every parameter")
-                     % {"count": hidden_params, "total": len(report.names)})
+                     % {"count": len(report.names) - len(params), "total": len(report.names)})
     return Table(columns(report, t), rows, notes=notes, sections=several)
 
 
@@ -252,8 +227,6 @@ VERDICT_MARKS = {"right": N_("✓ right"), "right_given": N_("✓ right"), "wron
 def verdict_note(v) -> str:
     """What to say beside a verdict: the earlier values it rests on, a rounding, the likely slip, the student's own
     value (a ``report.Phrase``: the symbols and numbers apart)."""
-    from adadelta_cli.formats.report import Num, Phrase
-
     parts: list = []
     if v.status == "given" and getattr(v, "changed", False):
         parts.append(Phrase(_("changed: the sheet gave %(value)s (not scored; what follows rests on the value "
@@ -274,8 +247,6 @@ def verdict_note(v) -> str:
 
 def _quantity(name: str, t: int):
     """A verdict's quantity as a symbol: η_3; E[Δx²]_2 for edx2_prev at step 3."""
-    from adadelta_cli.formats.report import Sym
-
     return Sym("edx2", t, prev=True) if name == "edx2_prev" else Sym(name, t)
 
 

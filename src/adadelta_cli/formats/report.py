@@ -141,9 +141,7 @@ class Rows(Sequence):
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            start, stop, step = index.indices(self.total)
-            if step != 1:
-                return [self[i] for i in range(start, stop, step)]
+            start, stop, _step = index.indices(self.total)  # every writer reads a run of rows
             if stop <= start:
                 return []
             self._make(stop)
@@ -212,8 +210,7 @@ class Para:
 
 @dataclass(eq=False, repr=False)
 class Heading:
-    text: str
-    level: int = 2
+    text: str  # a section's heading (LaTeX's \\subsection*, Markdown's ##)
 
 
 @dataclass(eq=False, repr=False)
@@ -290,14 +287,13 @@ class Records:
     """The machine view: every value, one record a row, for CSV and JSON.
 
     ``rows`` may be any iterable (a generator over a long run is written a slice at a time). JSON holds
-    ``{"settings": ..., key: [records], **extra}``; ``document`` replaces that layout where a command's JSON is not
+    ``{"settings": ..., "steps": [records], **extra}``; ``document`` replaces that layout where a command's JSON is not
     one list of records (check's marked sheets). CSV starts with ``comments`` (``# ...`` lines), then the columns.
     ``spreadsheet``: text cells that a spreadsheet would take as a formula (=, +, -, @) are quoted with '."""
 
     columns: list[str]
     rows: Iterable[Any] = ()  # records (sequences or dicts), or Steps blocks of them
     settings: dict | None = None
-    key: str = "steps"
     extra: dict | None = None
     comments: list[str] = field(default_factory=list)
     spreadsheet: bool = False

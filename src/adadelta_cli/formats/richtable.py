@@ -6,6 +6,13 @@ from __future__ import annotations
 
 import itertools
 
+from rich import box
+from rich.console import Console, Group
+from rich.measure import Measurement
+from rich.segment import Segment
+from rich.table import Table as RichTable
+from rich.text import Text
+
 from adadelta_cli import safe
 from adadelta_cli.formats import spelling
 from adadelta_cli.formats.report import (
@@ -27,9 +34,6 @@ LONG_TABLE_ROWS = 2000  # a longer table for people is made, and written, a bloc
 
 def table(doc: Document, digits: int = 6):
     """The document for a terminal: a Rich Group of lines of text and tables (never Rich markup from the data)."""
-    from rich.console import Group
-    from rich.text import Text
-
     parts: list[Text | TableRun | _Later | ArithmeticRun] = \
         [Text(safe.terminal(doc.title), style="bold")] if doc.headed else []
     for block in doc.blocks:
@@ -66,10 +70,6 @@ def rich_table(t: Table, digits: int = 6, *, notes: bool = True, rows: tuple[int
 
     ``rows`` (start, stop): only those rows (a block of a long table, see TableRun), the heading and title with the
     first block only; ``widths``: the columns' widths, the same for every block."""
-    from rich import box
-    from rich.table import Table as RichTable
-    from rich.text import Text
-
     body: list[list[str] | Gap] = []
     styles: list[list[str]] = []
     start, stop = rows if rows is not None else (0, len(t.rows))
@@ -144,8 +144,6 @@ class TableRun:
             yield from piece.__rich_console__(console, options)
 
     def __rich_measure__(self, console, options):
-        from rich.measure import Measurement
-
         block, _first, _last = next(self.blocks())
         return Measurement.get(console, options, block)
 
@@ -175,8 +173,6 @@ class _Later:
         yield self.made()
 
     def __rich_measure__(self, console, options):
-        from rich.measure import Measurement
-
         return Measurement.get(console, options, self.made())
 
 
@@ -187,16 +183,12 @@ class _Trimmed:
         self.block, self.first, self.last = block, first, last
 
     def __rich_console__(self, console, options):
-        from rich.segment import Segment
-
         lines = console.render_lines(self.block, options, pad=False)
         for line in lines[0 if self.first else 1:len(lines) if self.last else len(lines) - 1]:
             yield from line
             yield Segment.line()
 
     def __rich_measure__(self, console, options):
-        from rich.measure import Measurement
-
         return Measurement.get(console, options, self.block)
 
 
@@ -223,8 +215,6 @@ def _run_widths(t: Table, digits: int) -> list[int]:
 
 def _arithmetic_texts(block: Arithmetic):
     """The worked arithmetic as lines of Text, made one step at a time."""
-    from rich.text import Text
-
     if block.legend:
         yield Text(block.legend, style="dim")
         yield Text("")
@@ -248,8 +238,6 @@ class ArithmeticRun:
         self.block = block
 
     def pieces(self):
-        from rich.console import Group
-
         texts = _arithmetic_texts(self.block)
         while chunk := list(itertools.islice(texts, self.LINES)):
             yield Group(*chunk)
@@ -258,15 +246,11 @@ class ArithmeticRun:
         yield from self.pieces()
 
     def __rich_measure__(self, console, options):
-        from rich.measure import Measurement
-
         found = [Measurement.get(console, options, piece) for piece in self.pieces()]
         return Measurement(max((m.minimum for m in found), default=0), max((m.maximum for m in found), default=0))
 
 
 def table_width(renderable) -> int:
     """The width a table needs so that nothing in it is cut."""
-    from rich.console import Console
-
     console = Console(width=10_000)
     return console.measure(renderable).maximum

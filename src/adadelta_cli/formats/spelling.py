@@ -13,6 +13,7 @@ import math
 from adadelta_cli import numfmt
 from adadelta_cli.formats.report import COUNT, TEXT, Arithmetic, Column, Gap, LeftOut, Rows, Styled
 from adadelta_cli.i18n import _
+from adadelta_cli.maths import recurrence
 
 NONFINITE_MARK = "⚠"  # beside a NaN or an infinity in a table for people
 WORKING_LINES = 6  # blank lines left for a step's working where the page is not measured (terminal, Markdown)
@@ -83,15 +84,11 @@ def pieces(lines):
 
 def formula_lines(mode, notation=None) -> list[str]:
     """The formulas of ``mode`` (recurrence.Mode), one a line, from the step description."""
-    from adadelta_cli.maths import recurrence
-
     return [q.equation(mode, notation) for q in recurrence.quantities(mode)]
 
 
 def arithmetic_lines(block: Arithmetic):
     """The worked arithmetic in Unicode: (heading, lines) per shown step, (None, [note]) where steps are left out."""
-    from adadelta_cli.maths import recurrence
-
     for item in block.steps:
         if isinstance(item, LeftOut):
             yield None, [item.text]

@@ -15,7 +15,7 @@ from pathlib import Path
 from adadelta_cli import outfiles, terminal
 from adadelta_cli.formats import machine
 from adadelta_cli.formats.latex import latex, latex_pages, latex_pieces  # noqa: F401  (the writers' front door)
-from adadelta_cli.formats.markdown import markdown, markdown_pieces
+from adadelta_cli.formats.markdown import markdown, markdown_pieces  # noqa: F401
 from adadelta_cli.formats.report import Document
 from adadelta_cli.formats.richtable import rich_table, table, table_width  # noqa: F401
 from adadelta_cli.formats.spelling import arithmetic_lines, formula_lines  # noqa: F401
@@ -26,12 +26,15 @@ def write_pieces(out, pieces) -> None:
         out.write(piece)
 
 
+def _pieces(doc: Document, fmt: str, digits: int, *, fragment: bool):
+    """A Markdown or LaTeX document in pieces, each made as it is written."""
+    return markdown_pieces(doc, digits) if fmt == "markdown" else latex_pieces(doc, digits, fragment=fragment)
+
+
 def text(doc: Document, fmt: str, digits: int = 6, *, fragment: bool = False) -> str:
     """A document for people as text: ``table`` (plain, for a file), ``markdown`` or ``latex``."""
-    if fmt == "markdown":
-        return markdown(doc, digits)
-    if fmt == "latex":
-        return latex(doc, digits, fragment=fragment)
+    if fmt in ("markdown", "latex"):
+        return "".join(_pieces(doc, fmt, digits, fragment=fragment))
     group = table(doc, digits)
     return terminal.render_text(group, width=table_width(group))
 
@@ -46,12 +49,9 @@ def write_report(fmt: str, target: Path | None, digits: int = 6, *, document=Non
         data = records()
         outfiles.emit_stream(lambda out: (machine.write_csv if fmt == "csv" else machine.write_json)(out, data), target,
                              hold=outfiles.HELD_CHARACTERS if held else 0)
-    elif fmt == "markdown":
+    elif fmt in ("markdown", "latex"):
         doc = document()
-        outfiles.emit_stream(lambda out: write_pieces(out, markdown_pieces(doc, digits)), target)
-    elif fmt == "latex":
-        doc = document()
-        outfiles.emit_stream(lambda out: write_pieces(out, latex_pieces(doc, digits, fragment=fragment)), target)
+        outfiles.emit_stream(lambda out: write_pieces(out, _pieces(doc, fmt, digits, fragment=fragment)), target)
     elif target is not None and not outfiles.is_stdout(target):
         outfiles.emit(text(document(), fmt, digits, fragment=fragment), target)
     else:
