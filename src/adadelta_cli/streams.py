@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -9,7 +10,6 @@ import select
 import signal
 import stat
 import sys
-import threading
 
 from adadelta_cli.errors import InputError
 from adadelta_cli.i18n import _
@@ -29,9 +29,6 @@ class _ClosedStdout(io.TextIOBase):
 
     def write(self, text: str) -> int:
         raise InputError(_("standard output is closed; give -o FILE or let the output go somewhere"))
-
-    def isatty(self) -> bool:
-        return False
 
     def fileno(self) -> int:
         raise OSError(errno.EBADF, "standard output is closed")
@@ -93,18 +90,13 @@ def prepare_streams() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
         if reconfigure is not None and encoding not in ("utf-8", "utf8"):
-            try:
+            with contextlib.suppress(ValueError, OSError):
                 reconfigure(errors="backslashreplace")
-            except (ValueError, OSError):
-                pass
-    if threading.current_thread() is threading.main_thread():
-        for name in ("SIGTERM", "SIGHUP", "SIGINT"):
-            if hasattr(signal, name):
-                try:
-                    if signal.getsignal(getattr(signal, name)) in (signal.SIG_DFL, None, signal.default_int_handler):
-                        signal.signal(getattr(signal, name), _terminated)
-                except (ValueError, OSError):
-                    pass
+    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+        signum = getattr(signal, name, None)
+        with contextlib.suppress(ValueError, OSError):  # ValueError: not the main thread, whose handlers stay
+            if signum is not None and signal.getsignal(signum) in (signal.SIG_DFL, None, signal.default_int_handler):
+                signal.signal(signum, _terminated)
 
 
 def exit_on_closed_pipe(code: int) -> None:

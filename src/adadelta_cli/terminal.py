@@ -3,7 +3,10 @@ cutting a number, and the progress bar."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import io
+import itertools
 import os
 import sys
 import time
@@ -46,8 +49,6 @@ def split_table(table, width: int) -> list:
     """``table`` as parts of whole columns, each at most ``width`` wide where it can be: the first column (t) and a
     left-aligned second one (param) start every part, so that each row can be read on its own. A column is never
     cut or shortened. Works on any rich Table."""
-    from rich.table import Table
-
     columns = table.columns
     tags = getattr(table, "column_groups", None) or [None] * len(columns)
     keys = [0] + ([1] if len(columns) > 1 and columns[1].justify == "left" else [])
@@ -56,26 +57,14 @@ def split_table(table, width: int) -> list:
     rest = [i for i in range(len(columns)) if i not in keys]
 
     def build(indices: list[int], *, first: bool, last: bool):
-        part = Table(box=table.box, title=table.title if first else None, title_justify=table.title_justify,
-                     caption=table.caption if last else None, caption_justify=table.caption_justify,
-                     show_header=table.show_header, show_lines=table.show_lines, show_edge=table.show_edge,
-                     pad_edge=table.pad_edge, padding=table.padding, header_style=table.header_style)
-        for i in indices:
-            column = columns[i]
-            part.add_column(column.header, justify=column.justify, no_wrap=column.no_wrap, style=column.style,
-                            header_style=column.header_style, min_width=column.min_width, overflow="fold")
-        cells = [list(columns[i].cells) for i in indices]
-        for r, row in enumerate(table.rows):
-            part.add_row(*(column_cells[r] for column_cells in cells), style=row.style, end_section=row.end_section)
+        part = copy.copy(table)  # the table's look, with its own columns
+        part.title = table.title if first else None
+        part.caption = table.caption if last else None
+        part.columns = [dataclasses.replace(columns[i], _index=n, overflow="fold") for n, i in enumerate(indices)]
         return part
 
-    # Columns of one group stay side by side.
-    units: list[list[int]] = []
-    for i in rest:
-        if units and tags[i] is not None and tags[units[-1][-1]] == tags[i]:
-            units[-1].append(i)
-        else:
-            units.append([i])
+    # Columns of one group stay side by side (a column of no group is a unit of its own).
+    units = [list(unit) for _key, unit in itertools.groupby(rest, key=lambda i: (tags[i], tags[i] is None and i))]
     groups: list[list[int]] = []
     current: list[int] = []
     for unit in units:
