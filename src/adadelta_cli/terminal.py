@@ -16,7 +16,6 @@ from adadelta_cli.i18n import _, _f
 
 if TYPE_CHECKING:
     from rich.progress import Progress as Bar
-    from rich.progress import TaskID
 
 TABLE_RUN_WIDTH = 100_000  # a block of a long table is as wide as its columns, whatever the room
 
@@ -141,7 +140,6 @@ class Progress:
                  delay: float = 1.0) -> None:
         self.total, self.done, self.label, self.count, self.delay = total, done, label, count, delay
         self.bar: Bar | None = None
-        self.task: TaskID | None = None
         self.start = time.monotonic()
         self.enabled = bool(total) and sys.stderr is not None and sys.stderr.isatty() and not os.environ.get("CI")
 
@@ -149,22 +147,19 @@ class Progress:
         return self
 
     def update(self) -> None:
-        if not self.enabled:
+        if not self.enabled or self.bar is None and time.monotonic() - self.start < self.delay:
             return
         if self.bar is None:
-            if time.monotonic() - self.start < self.delay:
-                return
             from rich.console import Console
             from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
             from rich.progress import Progress as Bar
 
-            columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn()) \
-                if self.count else ("[progress.description]{task.description}", BarColumn(), DownloadColumn())
-            self.bar = Bar(*columns, TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            amount = MofNCompleteColumn() if self.count else DownloadColumn()
+            self.bar = Bar(TextColumn("{task.description}", markup=False), BarColumn(), amount, TimeRemainingColumn(),
+                           console=Console(stderr=True), transient=True)
             self.bar.start()
-            self.task = self.bar.add_task(self.label or _("tracing"), total=self.total)
-        assert self.task is not None  # added with the bar
-        self.bar.update(self.task, completed=self.done())
+            self.bar.add_task(self.label or _("tracing"), total=self.total)
+        self.bar.update(self.bar.task_ids[0], completed=self.done())
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
