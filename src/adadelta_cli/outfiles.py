@@ -93,9 +93,8 @@ def check_target(path: Path, inputs: Sequence[Path | None] = ()) -> None:
         if path.is_symlink():
             raise InputError(_f('cannot write the output: it is a link to %(target)s, whose folder %(folder)s does '
                                 'not exist', target=repr(str(real)), folder=repr(str(parent))), source=str(path))
-        raise InputError(_f(
-            'cannot write the output: the folder %(folder)s does not exist',
-            folder=repr(str(path.parent if str(path.parent) else "."))), source=str(path))
+        raise InputError(_f('cannot write the output: the folder %(folder)s does not exist',
+                            folder=repr(str(path.parent))), source=str(path))
     if kind == "file" and not os.access(real, os.W_OK):
         raise InputError(_("cannot write the output: the file is write-protected"), source=str(path))
     if kind != "file":
@@ -113,9 +112,7 @@ def check_outputs(*paths, inputs: Sequence[Path | None] = ()) -> None:
     """Every output path of one command (None for those not given), checked together before any work: each can be
     written, none is an input, and no two are the same file (``-o X --export-html X``)."""
     seen: dict[str, str] = {}
-    for path in paths:
-        if path is None:
-            continue
+    for path in (path for path in paths if path is not None):
         check_target(path, inputs)
         key = STDOUT if is_stdout(path) else os.path.normcase(str(_real(Path(path))))
         if key in seen:

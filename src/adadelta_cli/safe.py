@@ -46,8 +46,7 @@ def terminal(text: str) -> str:
     Use it for anything from the data that is printed: table cells and headings, titles, notes, error messages.
     It is idempotent on ordinary text and never raises.
     """
-    text = str(text)
-    text = _UNSAFE.sub(lambda match: repr(match.group())[1:-1], text)  # as Python writes it: \x1b, \n, \u202e
+    text = _UNSAFE.sub(lambda match: repr(match.group())[1:-1], str(text))  # as Python writes it: \x1b, \n, \u202e
     if any(ord(c) > 0x7f for c in text):
         text = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" and c != "\xad" else c for c in text)
     return text
@@ -62,9 +61,9 @@ def markdown(text: str) -> str:
     Backslash-escapes what Markdown acts on (`` \\ ` * _ [ ] { } # ! | ~ $ ``) and writes ``< > &`` as entities, so a
     name such as ``<img onerror=...>`` stays text and ``p|q`` stays in its own cell.
     """
-    text = terminal(text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MARKDOWN.sub(r"\\\1", text)
+    from html import escape
+
+    return _MARKDOWN.sub(r"\\\1", escape(terminal(text), quote=False))
 
 
 _LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
