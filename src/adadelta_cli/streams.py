@@ -10,6 +10,7 @@ import select
 import signal
 import stat
 import sys
+import traceback
 
 from adadelta_cli.errors import InputError
 from adadelta_cli.i18n import _
@@ -30,9 +31,6 @@ class _ClosedStdout(io.TextIOBase):
     def write(self, text: str) -> int:
         raise InputError(_("standard output is closed; give -o FILE or let the output go somewhere"))
 
-    def fileno(self) -> int:
-        raise OSError(errno.EBADF, "standard output is closed")
-
 
 def _terminated(signum, frame) -> None:
     """SIGTERM (and SIGHUP) raise SystemExit, so that every ``finally`` runs: no temporary file is left behind.
@@ -43,14 +41,12 @@ def _terminated(signum, frame) -> None:
         _pending.append(signum)
     if _holding:
         return  # write_atomic raises it once its temporary file is known to its cleanup
-    caller = frame
-    while caller is not None:
-        if caller.f_code.co_filename.startswith("<frozen importlib"):
-            if hasattr(signal, "setitimer"):
-                signal.signal(signal.SIGALRM, _terminated)
-                signal.setitimer(signal.ITIMER_REAL, 0.01)
-            return
-        caller = caller.f_back
+    if frame is not None and any(caller.f_code.co_filename.startswith("<frozen importlib")
+                                 for caller, _line in traceback.walk_stack(frame)):
+        if hasattr(signal, "setitimer"):
+            signal.signal(signal.SIGALRM, _terminated)
+            signal.setitimer(signal.ITIMER_REAL, 0.01)
+        return
     if not _pending:
         return
     signum = _pending[0]
