@@ -71,11 +71,8 @@ def language_from_environment() -> str:
                              f"({', '.join(LANGUAGES)}); English is used\n")
             return "en"
         return lang
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(variable, "").strip().lower()
-        if value:
-            return "zh" if value.startswith("zh") else "en"
-    return "en"
+    settings = (os.environ.get(variable, "").strip().lower() for variable in ("LC_ALL", "LC_MESSAGES", "LANG"))
+    return "zh" if next(filter(None, settings), "").startswith("zh") else "en"  # the first locale variable set
 
 
 def set_language(lang: str | None) -> str:
