@@ -64,17 +64,11 @@ def split_table(table, width: int) -> list:
 
     # Columns of one group stay side by side (a column of no group is a unit of its own).
     units = [list(unit) for _key, unit in itertools.groupby(rest, key=lambda i: (tags[i], tags[i] is None and i))]
-    groups: list[list[int]] = []
-    current: list[int] = []
-    for unit in units:
-        trial = current + unit
-        if current and _measure(build(keys + trial, first=False, last=False)) > width:
-            groups.append(current)
-            current = list(unit)
-        else:
-            current = trial
-    if current or not groups:
-        groups.append(current)
+    groups: list[list[int]] = [[]]
+    for unit in units:  # a unit that makes the part too wide starts the next one
+        if groups[-1] and _measure(build(keys + groups[-1] + unit, first=False, last=False)) > width:
+            groups.append([])
+        groups[-1] += unit
     return [build(keys + group, first=n == 0, last=n == len(groups) - 1) for n, group in enumerate(groups)]
 
 
