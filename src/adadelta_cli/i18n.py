@@ -14,6 +14,7 @@ before it parses anything).
 from __future__ import annotations
 
 import gettext
+import importlib.util
 import io
 import os
 import struct
@@ -70,11 +71,8 @@ def language_from_environment() -> str:
                              f"({', '.join(LANGUAGES)}); English is used\n")
             return "en"
         return lang
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(variable, "").strip().lower()
-        if value:
-            return "zh" if value.startswith("zh") else "en"
-    return "en"
+    settings = (os.environ.get(variable, "").strip().lower() for variable in ("LC_ALL", "LC_MESSAGES", "LANG"))
+    return "zh" if next(filter(None, settings), "").startswith("zh") else "en"  # the first locale variable set
 
 
 def set_language(lang: str | None) -> str:
@@ -95,41 +93,28 @@ def _load(lang: str) -> gettext.NullTranslations:
     installed; else English, with one line on stderr saying why. Never an exception: a damaged catalog is a note."""
     folder = LOCALE_DIR / lang / "LC_MESSAGES"
     compiled, source = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
-    try:
-        from babel.messages.mofile import write_mo
-        from babel.messages.pofile import read_po
-        babel = True
-    except ImportError:
-        babel = False  # the .mo, even one older than the .po, is the best there is
-    # A source tree whose .po changed after the build: the .po, compiled here
-    if compiled.exists() and not (babel and _edited_since(source, compiled)):
-        return _catalog(compiled, lambda handle: handle)
-    if not babel:
+    # Without Babel, the .mo, even one older than the .po, is the best there is; with it, a source tree whose .po
+    # changed after the build (or that was never built) is read from the .po, compiled here.
+    from_source = importlib.util.find_spec("babel") is not None and (not compiled.exists() or (
+        source.exists() and source.stat().st_mtime > compiled.stat().st_mtime))
+    if not from_source and not compiled.exists():
         return _english(f"{compiled} is missing (pip install . or pip install -e . compiles it)")
-
-    def compile_po(handle):
-        buffer = io.BytesIO()
-        write_mo(buffer, read_po(handle, locale=lang, domain=DOMAIN))
-        return io.BytesIO(buffer.getvalue())
-
-    return _catalog(source, compile_po)
-
-
-def _catalog(path: Path, compiled) -> gettext.NullTranslations:
-    """The catalog in ``path`` (``compiled``: its handle as a .mo); a damaged or unreadable one is a note."""
+    path = source if from_source else compiled
     try:
         with open(path, "rb") as handle:
-            return gettext.GNUTranslations(compiled(handle))
+            return gettext.GNUTranslations(_compile_po(handle, lang) if from_source else handle)
     except (OSError, ValueError, struct.error, IndexError, KeyError) as error:
         return _english(f"{path} cannot be read ({error})")
 
 
-def _edited_since(source: Path, compiled: Path) -> bool:
-    """True where ``source`` (a .po in a source tree) is newer than ``compiled``; an installed wheel's .mo stands."""
-    try:
-        return source.stat().st_mtime > compiled.stat().st_mtime
-    except FileNotFoundError:
-        return False
+def _compile_po(handle, lang: str) -> io.BytesIO:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    buffer = io.BytesIO()
+    write_mo(buffer, read_po(handle, locale=lang, domain=DOMAIN))
+    buffer.seek(0)
+    return buffer
 
 
 def _english(why: str) -> gettext.NullTranslations:
@@ -139,18 +124,15 @@ def _english(why: str) -> gettext.NullTranslations:
 
 def take_lang_argument(args: list[str]) -> tuple[str | None, list[str]]:
     """``--lang X`` or ``--lang=X`` anywhere among ``args``: its value, and the arguments without it."""
-    rest, lang, i = [], None, 0
-    while i < len(args):
-        arg = args[i]
+    rest, lang = [], None
+    items = iter(args)
+    for arg in items:
         if arg == "--":
-            rest.extend(args[i:])
-            break
-        if arg == "--lang":
-            lang, i = (args[i + 1], i + 2) if i + 1 < len(args) else ("", i + 1)  # "": given without a value
-            continue
-        if arg.startswith("--lang="):
-            lang, i = arg.split("=", 1)[1], i + 1
-            continue
-        rest.append(arg)
-        i += 1
+            rest += [arg, *items]
+        elif arg == "--lang":
+            lang = next(items, "")  # "": given without a value
+        elif arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
     return lang, rest

@@ -18,9 +18,7 @@ def sig(value: float, digits: int = 6) -> str:
     value = float(value)
     if value == 0.0:
         return "0"
-    if not math.isfinite(value):
-        return str(value)
-    text = format(value, f".{digits}g")
+    text = format(value, f".{digits}g")  # inf and nan as Python writes them
     mantissa, marker, exponent = text.partition("e")
     return f"{mantissa}e{int(exponent)}" if marker else text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -9,6 +10,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from adadelta_cli import streams
@@ -49,18 +51,15 @@ def _fail(path, exc: OSError) -> InputError:
 
 
 def _kind(path: Path) -> str:
-    """'missing', 'file', 'folder', 'device', 'fifo' or 'socket', following symbolic links."""
+    """'missing', 'file', 'folder', 'socket' or 'device' (a FIFO too), following symbolic links."""
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
         return "missing"
     except OSError as exc:
         raise _fail(path, exc) from None
-    for test, kind in ((stat.S_ISREG, "file"), (stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "fifo"),
-                       (stat.S_ISSOCK, "socket")):
-        if test(mode):
-            return kind
-    return "device"
+    kinds = {stat.S_IFREG: "file", stat.S_IFDIR: "folder", stat.S_IFSOCK: "socket"}
+    return kinds.get(stat.S_IFMT(mode), "device")
 
 
 def _real(path: Path) -> Path:
@@ -94,18 +93,16 @@ def check_target(path: Path, inputs: Sequence[Path | None] = ()) -> None:
         if path.is_symlink():
             raise InputError(_f('cannot write the output: it is a link to %(target)s, whose folder %(folder)s does '
                                 'not exist', target=repr(str(real)), folder=repr(str(parent))), source=str(path))
-        raise InputError(_f(
-            'cannot write the output: the folder %(folder)s does not exist',
-            folder=repr(str(path.parent if str(path.parent) else "."))), source=str(path))
+        raise InputError(_f('cannot write the output: the folder %(folder)s does not exist',
+                            folder=repr(str(path.parent))), source=str(path))
     if kind == "file" and not os.access(real, os.W_OK):
         raise InputError(_("cannot write the output: the file is write-protected"), source=str(path))
     if kind != "file":
         return
     for source in inputs:
-        try:
-            same = source is not None and os.path.exists(source) and os.path.samefile(real, source)
-        except OSError:
-            same = False
+        same = False
+        with contextlib.suppress(OSError):  # an input that is not a file (stdin, arguments) is no output's
+            same = source is not None and os.path.samefile(real, source)
         if same:
             raise InputError(_("is the input file; choose another output file (-o), the input is left as it is"),
                              source=str(path))
@@ -115,9 +112,7 @@ def check_outputs(*paths, inputs: Sequence[Path | None] = ()) -> None:
     """Every output path of one command (None for those not given), checked together before any work: each can be
     written, none is an input, and no two are the same file (``-o X --export-html X``)."""
     seen: dict[str, str] = {}
-    for path in paths:
-        if path is None:
-            continue
+    for path in (path for path in paths if path is not None):
         check_target(path, inputs)
         key = STDOUT if is_stdout(path) else os.path.normcase(str(_real(Path(path))))
         if key in seen:
@@ -139,15 +134,16 @@ def write_atomic(path: Path, text: str | bytes | None = None, *, writer=None, bi
 
     Any failure is an InputError (one line, exit 2); the temporary file is removed on failure, Ctrl-C and SIGTERM.
     """
+    write = writer if writer is not None else (lambda handle: handle.write(text))
     if is_stdout(path):
-        _write_through(None, text, writer, binary=binary)
+        _write_through(None, write, binary=binary)
         return
     path = Path(path)
     check_target(path)
     real = _real(path)
     kind = _kind(path)
     if kind not in ("file", "missing"):
-        _write_through(real, text, writer, binary=binary, original=path)
+        _write_through(path, write, binary=binary)
         return
     streams.hold_signals()  # so that the temporary file is always known to the cleanup below
     try:
@@ -155,31 +151,21 @@ def write_atomic(path: Path, text: str | bytes | None = None, *, writer=None, bi
     except OSError as exc:
         streams.release_signals()
         if kind == "file" and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and os.access(real, os.W_OK):
-            _write_through(real, text, writer, binary=binary, original=path)
+            _write_through(path, write, binary=binary)
             return
         raise _fail(path, exc) from None
     try:
         streams.release_signals()
-        try:
-            with os.fdopen(fd, "wb" if binary else "w", **({} if binary else _TEXT_FILE)) as handle:
-                _write(handle, text, writer)
-            _copy_mode(tmp, real if kind == "file" else None)
-            os.replace(tmp, real)
-        except OSError as exc:
-            raise _fail(path, exc) from None
-    except BaseException:
-        try:
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else _TEXT_FILE)) as handle:
+            write(handle)
+        _copy_mode(tmp, real if kind == "file" else None)
+        os.replace(tmp, real)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
+        if isinstance(exc, OSError):
+            raise _fail(path, exc) from None
         raise
-
-
-def _write(handle, text, writer) -> None:
-    if writer is not None:
-        writer(handle)
-    else:
-        handle.write(text)
 
 
 def _copy_mode(tmp: str, old: Path | None) -> None:
@@ -195,23 +181,23 @@ def _copy_mode(tmp: str, old: Path | None) -> None:
         os.chown(tmp, info.st_uid, info.st_gid)
 
 
-def _write_through(real: Path | None, text, writer, *, binary: bool, original: Path | None = None) -> None:
+def _write_through(path: Path | None, write, *, binary: bool) -> None:
     """Write into an existing device, FIFO or file (or standard output for None) as the shell's ``>`` does."""
     try:
-        if real is None:
+        if path is None:
             stream = sys.stdout
             if binary:
                 stream.flush()
             handle = stream.buffer if binary and hasattr(stream, "buffer") else stream
-            _write(handle, text, writer)
+            write(handle)
             handle.flush()
             return
-        with open(real, "wb" if binary else "w", **({} if binary else _TEXT_FILE)) as handle:
-            _write(handle, text, writer)
+        with open(path, "wb" if binary else "w", **({} if binary else _TEXT_FILE)) as handle:
+            write(handle)
     except OSError as exc:
-        if isinstance(exc, BrokenPipeError) and real is None:
+        if isinstance(exc, BrokenPipeError) and path is None:
             raise
-        raise _fail(original or real or STDOUT, exc) from None
+        raise _fail(path or STDOUT, exc) from None
 
 
 def emit_stream(writer, output: Path | None, hold: int = 0, *, binary: bool = False) -> None:
@@ -223,13 +209,9 @@ def emit_stream(writer, output: Path | None, hold: int = 0, *, binary: bool = Fa
         return
     if binary:
         sys.stdout.flush()
-    out = _binary_stdout() if binary else sys.stdout
-    if hold:
-        held = Held(out, hold)
-        writer(held)
-        held.release()
-    else:
-        writer(out)
+    held = Held(_binary_stdout() if binary else sys.stdout, hold)  # hold 0: each piece as it is made
+    writer(held)
+    held.release()
     sys.stdout.flush()
 
 
@@ -257,23 +239,13 @@ class Held:
             self.out.write(part)
 
 
-class _TextSink:
-    """A binary file's write() over a text stream that is not UTF-8 (its own encoding and errors apply)."""
-
-    def __init__(self, stream) -> None:
-        self.stream = stream
-
-    def write(self, data: bytes) -> None:
-        self.stream.write(data.decode("utf-8"))
-
-
 def _binary_stdout():
     """Standard output for bytes: its buffer where it writes UTF-8, else through its own encoding."""
     stream = sys.stdout
     buffer = getattr(stream, "buffer", None)
     if buffer is not None and (getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8":
         return buffer
-    return _TextSink(stream)
+    return SimpleNamespace(write=lambda data: stream.write(data.decode("utf-8")))  # its own encoding and errors
 
 
 def emit(text: str, output: Path | None) -> None:

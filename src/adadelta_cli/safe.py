@@ -35,15 +35,6 @@ import unicodedata
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
 
 
-def _show(match: re.Match) -> str:
-    char = match.group()
-    code = ord(char)
-    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-    if char in named:
-        return named[char]
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 def has_unsafe(text: str) -> bool:
     """Whether ``text`` holds a character that ``terminal`` would escape (a control or format character)."""
     return terminal(text) != text
@@ -55,8 +46,7 @@ def terminal(text: str) -> str:
     Use it for anything from the data that is printed: table cells and headings, titles, notes, error messages.
     It is idempotent on ordinary text and never raises.
     """
-    text = str(text)
-    text = _UNSAFE.sub(_show, text)
+    text = _UNSAFE.sub(lambda match: repr(match.group())[1:-1], str(text))  # as Python writes it: \x1b, \n, \u202e
     if any(ord(c) > 0x7f for c in text):
         text = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" and c != "\xad" else c for c in text)
     return text
@@ -71,9 +61,9 @@ def markdown(text: str) -> str:
     Backslash-escapes what Markdown acts on (`` \\ ` * _ [ ] { } # ! | ~ $ ``) and writes ``< > &`` as entities, so a
     name such as ``<img onerror=...>`` stays text and ``p|q`` stays in its own cell.
     """
-    text = terminal(text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MARKDOWN.sub(r"\\\1", text)
+    from html import escape
+
+    return _MARKDOWN.sub(r"\\\1", escape(terminal(text), quote=False))
 
 
 _LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
@@ -152,11 +142,8 @@ def xml(text: str) -> str:
 
 
 def _json_escape(char: str) -> str:
-    code = ord(char)
-    if code > 0xFFFF:  # JSON writes a character beyond the BMP as its UTF-16 surrogate pair
-        code -= 0x10000
-        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-    return f"\\u{code:04x}"
+    units = char.encode("utf-16-be").hex()  # beyond the BMP: its UTF-16 surrogate pair, as JSON writes it
+    return "".join("\\u" + units[i:i + 4] for i in range(0, len(units), 4))
 
 
 def json_text(text: str) -> str:

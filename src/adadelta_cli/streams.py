@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -9,7 +10,7 @@ import select
 import signal
 import stat
 import sys
-import threading
+import traceback
 
 from adadelta_cli.errors import InputError
 from adadelta_cli.i18n import _
@@ -30,12 +31,6 @@ class _ClosedStdout(io.TextIOBase):
     def write(self, text: str) -> int:
         raise InputError(_("standard output is closed; give -o FILE or let the output go somewhere"))
 
-    def isatty(self) -> bool:
-        return False
-
-    def fileno(self) -> int:
-        raise OSError(errno.EBADF, "standard output is closed")
-
 
 def _terminated(signum, frame) -> None:
     """SIGTERM (and SIGHUP) raise SystemExit, so that every ``finally`` runs: no temporary file is left behind.
@@ -46,14 +41,12 @@ def _terminated(signum, frame) -> None:
         _pending.append(signum)
     if _holding:
         return  # write_atomic raises it once its temporary file is known to its cleanup
-    caller = frame
-    while caller is not None:
-        if caller.f_code.co_filename.startswith("<frozen importlib"):
-            if hasattr(signal, "setitimer"):
-                signal.signal(signal.SIGALRM, _terminated)
-                signal.setitimer(signal.ITIMER_REAL, 0.01)
-            return
-        caller = caller.f_back
+    if frame is not None and any(caller.f_code.co_filename.startswith("<frozen importlib")
+                                 for caller, _line in traceback.walk_stack(frame)):
+        if hasattr(signal, "setitimer"):
+            signal.signal(signal.SIGALRM, _terminated)
+            signal.setitimer(signal.ITIMER_REAL, 0.01)
+        return
     if not _pending:
         return
     signum = _pending[0]
@@ -93,18 +86,13 @@ def prepare_streams() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
         if reconfigure is not None and encoding not in ("utf-8", "utf8"):
-            try:
+            with contextlib.suppress(ValueError, OSError):
                 reconfigure(errors="backslashreplace")
-            except (ValueError, OSError):
-                pass
-    if threading.current_thread() is threading.main_thread():
-        for name in ("SIGTERM", "SIGHUP", "SIGINT"):
-            if hasattr(signal, name):
-                try:
-                    if signal.getsignal(getattr(signal, name)) in (signal.SIG_DFL, None, signal.default_int_handler):
-                        signal.signal(getattr(signal, name), _terminated)
-                except (ValueError, OSError):
-                    pass
+    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+        signum = getattr(signal, name, None)
+        with contextlib.suppress(ValueError, OSError):  # ValueError: not the main thread, whose handlers stay
+            if signum is not None and signal.getsignal(signum) in (signal.SIG_DFL, None, signal.default_int_handler):
+                signal.signal(signum, _terminated)
 
 
 def exit_on_closed_pipe(code: int) -> None:

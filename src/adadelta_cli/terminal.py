@@ -3,7 +3,10 @@ cutting a number, and the progress bar."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import io
+import itertools
 import os
 import sys
 import time
@@ -13,7 +16,6 @@ from adadelta_cli.i18n import _, _f
 
 if TYPE_CHECKING:
     from rich.progress import Progress as Bar
-    from rich.progress import TaskID
 
 TABLE_RUN_WIDTH = 100_000  # a block of a long table is as wide as its columns, whatever the room
 
@@ -46,8 +48,6 @@ def split_table(table, width: int) -> list:
     """``table`` as parts of whole columns, each at most ``width`` wide where it can be: the first column (t) and a
     left-aligned second one (param) start every part, so that each row can be read on its own. A column is never
     cut or shortened. Works on any rich Table."""
-    from rich.table import Table
-
     columns = table.columns
     tags = getattr(table, "column_groups", None) or [None] * len(columns)
     keys = [0] + ([1] if len(columns) > 1 and columns[1].justify == "left" else [])
@@ -56,37 +56,19 @@ def split_table(table, width: int) -> list:
     rest = [i for i in range(len(columns)) if i not in keys]
 
     def build(indices: list[int], *, first: bool, last: bool):
-        part = Table(box=table.box, title=table.title if first else None, title_justify=table.title_justify,
-                     caption=table.caption if last else None, caption_justify=table.caption_justify,
-                     show_header=table.show_header, show_lines=table.show_lines, show_edge=table.show_edge,
-                     pad_edge=table.pad_edge, padding=table.padding, header_style=table.header_style)
-        for i in indices:
-            column = columns[i]
-            part.add_column(column.header, justify=column.justify, no_wrap=column.no_wrap, style=column.style,
-                            header_style=column.header_style, min_width=column.min_width, overflow="fold")
-        cells = [list(columns[i].cells) for i in indices]
-        for r, row in enumerate(table.rows):
-            part.add_row(*(column_cells[r] for column_cells in cells), style=row.style, end_section=row.end_section)
+        part = copy.copy(table)  # the table's look, with its own columns
+        part.title = table.title if first else None
+        part.caption = table.caption if last else None
+        part.columns = [dataclasses.replace(columns[i], _index=n, overflow="fold") for n, i in enumerate(indices)]
         return part
 
-    # Columns of one group stay side by side.
-    units: list[list[int]] = []
-    for i in rest:
-        if units and tags[i] is not None and tags[units[-1][-1]] == tags[i]:
-            units[-1].append(i)
-        else:
-            units.append([i])
-    groups: list[list[int]] = []
-    current: list[int] = []
-    for unit in units:
-        trial = current + unit
-        if current and _measure(build(keys + trial, first=False, last=False)) > width:
-            groups.append(current)
-            current = list(unit)
-        else:
-            current = trial
-    if current or not groups:
-        groups.append(current)
+    # Columns of one group stay side by side (a column of no group is a unit of its own).
+    units = [list(unit) for _key, unit in itertools.groupby(rest, key=lambda i: (tags[i], tags[i] is None and i))]
+    groups: list[list[int]] = [[]]
+    for unit in units:  # a unit that makes the part too wide starts the next one
+        if groups[-1] and _measure(build(keys + groups[-1] + unit, first=False, last=False)) > width:
+            groups.append([])
+        groups[-1] += unit
     return [build(keys + group, first=n == 0, last=n == len(groups) - 1) for n, group in enumerate(groups)]
 
 
@@ -152,7 +134,6 @@ class Progress:
                  delay: float = 1.0) -> None:
         self.total, self.done, self.label, self.count, self.delay = total, done, label, count, delay
         self.bar: Bar | None = None
-        self.task: TaskID | None = None
         self.start = time.monotonic()
         self.enabled = bool(total) and sys.stderr is not None and sys.stderr.isatty() and not os.environ.get("CI")
 
@@ -160,22 +141,19 @@ class Progress:
         return self
 
     def update(self) -> None:
-        if not self.enabled:
+        if not self.enabled or self.bar is None and time.monotonic() - self.start < self.delay:
             return
         if self.bar is None:
-            if time.monotonic() - self.start < self.delay:
-                return
             from rich.console import Console
             from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
             from rich.progress import Progress as Bar
 
-            columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn()) \
-                if self.count else ("[progress.description]{task.description}", BarColumn(), DownloadColumn())
-            self.bar = Bar(*columns, TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            amount = MofNCompleteColumn() if self.count else DownloadColumn()
+            self.bar = Bar(TextColumn("{task.description}", markup=False), BarColumn(), amount, TimeRemainingColumn(),
+                           console=Console(stderr=True), transient=True)
             self.bar.start()
-            self.task = self.bar.add_task(self.label or _("tracing"), total=self.total)
-        assert self.task is not None  # added with the bar
-        self.bar.update(self.task, completed=self.done())
+            self.bar.add_task(self.label or _("tracing"), total=self.total)
+        self.bar.update(self.bar.task_ids[0], completed=self.done())
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
