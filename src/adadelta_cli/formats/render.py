@@ -184,7 +184,7 @@ def trace_table(report: Report, *, show_all: bool = False, t: int | None = None)
     is hidden: only the values shown are read, so a table takes time for what it shows."""
     from adadelta_cli.formats.report import Gap, Table
 
-    several, held = len(report.names) > 1, report.steps.g.shape[0]
+    several, held, shown = len(report.names) > 1, report.steps.g.shape[0], report.table_columns
     params = shown_params(report, show_all=show_all)
     spans = [(0, report.head), None, (report.head, held)] if report.hidden else shown_spans(held, show_all=show_all)
     rows: list = []
@@ -195,7 +195,7 @@ def trace_table(report: Report, *, show_all: bool = False, t: int | None = None)
         for i, (step, param, values) in enumerate(report.rows(span[0], span[1], params=params)):
             if params is not None and i % len(params) == HEAD_PARAMS:
                 rows.append(Gap(len(report.names) - len(params), step))
-            rows.append([step] + ([param] if several else []) + [values[name] for name in report.table_columns])
+            rows.append([step] + ([param] if several else []) + [values[name] for name in shown])
     hidden = len(report) - sum(span[1] - span[0] for span in spans if span is not None)
     notes = [hidden_note(hidden)] if hidden else []
     if params is not None and held:
