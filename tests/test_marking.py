@@ -188,10 +188,10 @@ def test_the_values_a_right_cell_rests_on_are_symbols_in_every_format(run, tmp_p
 
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.marking.sheet import read_worksheet
-    from adadelta_cli.marking.verdicts import check_worksheet
+    from adadelta_cli.marking.verdicts import mark_worksheet
 
     s = read_worksheet(str(path))
-    verdicts = check_worksheet(s, resolve(base=s.settings))
+    verdicts = mark_worksheet(s, resolve(base=s.settings))[0]
     assert next(v for v in verdicts if (v.t, v.name) == (3, "eg2")).given == [("eg2", 1)]
 
 

@@ -207,7 +207,7 @@ def test_every_piece_fits_an_80_column_terminal(args):
     from adadelta_cli.formats import readers
     from adadelta_cli.marking import gradebook as book
     from adadelta_cli.marking.sheet import read_worksheet
-    from adadelta_cli.marking.verdicts import check_worksheet
+    from adadelta_cli.marking.verdicts import mark_worksheet
     from adadelta_cli.maths import core
 
     os.chdir(ROOT)
@@ -221,7 +221,7 @@ def test_every_piece_fits_an_80_column_terminal(args):
         for path in book.sheet_paths([args[1]]):
             sheet = read_worksheet(path)
             resolved = resolve(base=sheet.settings)
-            marked.append(book.Marked(sheet.source, resolved.as_dict(), check_worksheet(sheet, resolved),
+            marked.append(book.Marked(sheet.source, resolved.as_dict(), mark_worksheet(sheet, resolved)[0],
                                           sheet.student, sheet.variant))
         doc = book.document(marked)
     else:
@@ -249,11 +249,11 @@ def test_a_verdict_table_in_parts_keeps_every_word_of_its_notes(width):
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.marking import gradebook as book
     from adadelta_cli.marking.sheet import read_worksheet
-    from adadelta_cli.marking.verdicts import check_worksheet
+    from adadelta_cli.marking.verdicts import mark_worksheet
 
     sheet = read_worksheet(str(ROOT / "sample_gradients" / "student_worksheet.csv"))
     resolved = resolve(base=sheet.settings)
-    marked = [book.Marked(sheet.source, resolved.as_dict(), check_worksheet(sheet, resolved))]
+    marked = [book.Marked(sheet.source, resolved.as_dict(), mark_worksheet(sheet, resolved)[0])]
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=True, color_system=None, highlight=False)
     terminal.print_fitted(writers.table(book.document(marked, digits=17)), console)

@@ -119,11 +119,9 @@ def _filled(stepped, count: int) -> tuple[list[np.ndarray], np.ndarray]:
 
 def _in_python(settings, dimensions: int) -> bool:
     """Whether Adadelta's closed loop steps in Python floats (``scalar.step``, the same doubles as ``core.update``):
-    as trace's plain Python engine, float64 with the fused roundings, one lr and weight decay for every parameter,
-    η by Algorithm 1, up to core.SCALAR_MAX_PARAMS parameters, and ADADELTA_ENGINE not numpy."""
-    return (dimensions <= core.SCALAR_MAX_PARAMS and not settings.per_parameter
-            and settings.rate_eg2 == "current" and settings.dtype == "float64"
-            and settings.arithmetic in ("fused", "foreach") and settings.subnormals == "keep"
+    as trace's plain Python engine, where its fast paths apply, one lr and weight decay for every parameter, up to
+    core.SCALAR_MAX_PARAMS parameters, and ADADELTA_ENGINE not numpy."""
+    return (dimensions <= core.SCALAR_MAX_PARAMS and not settings.per_parameter and core.fast_paths_apply(settings)
             and core.engine_setting() != "numpy")
 
 

@@ -281,12 +281,6 @@ def mark_worksheet(sheet, resolved, rel_tol: float | None = None, sig_digits: in
     return mark(sheet.params, resolved.settings, initial, rel_tol, sig_digits=digits, last_digit=last_digit)
 
 
-def check_worksheet(sheet, resolved, rel_tol: float | None = None, sig_digits: int | None = None,
-                    *, last_digit: bool = False) -> list[Verdict]:
-    """Every asked (and given) cell's verdict (``mark_worksheet`` gives the diagnosis too)."""
-    return mark_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit=last_digit)[0]
-
-
 # --- step --expect ----------------------------------------------------------------------------------------------
 
 EXPECT_NAMES = {"eg2": "eg2", "e[g²]": "eg2", "e[g^2]": "eg2", "edx2": "edx2", "e[δx²]": "edx2",

@@ -99,7 +99,7 @@ def advance(grads: np.ndarray, settings: Settings, state: State, *, method: str 
     return out, state
 
 
-def _fast_paths_apply(settings: Settings) -> bool:
+def fast_paths_apply(settings: Settings) -> bool:
     """The fast paths (plain Python, the kernel) compute float64 with torch's fused roundings, in Algorithm 1's
     order (TensorFlow.js's E[g²]_{t−1} in η is the description's loop only)."""
     return settings.dtype == "float64" and settings.arithmetic in ("fused", "foreach") and \
@@ -109,7 +109,7 @@ def _fast_paths_apply(settings: Settings) -> bool:
 def _kernel_applies(settings: Settings) -> bool:
     from adadelta_cli.maths import kernel
 
-    return _fast_paths_apply(settings) and kernel.available()
+    return fast_paths_apply(settings) and kernel.available()
 
 
 def _engine(settings: Settings, method: str, steps: int, size: int) -> str:
@@ -121,12 +121,12 @@ def _engine(settings: Settings, method: str, steps: int, size: int) -> str:
     if method == "kernel" and not _kernel_applies(settings):
         raise ValueError("the compiled float64 kernel is not available here (or the settings are not float64 with "
                          "fused roundings in Algorithm 1's order)")
-    if method == "python" and not _fast_paths_apply(settings):
+    if method == "python" and not fast_paths_apply(settings):
         raise ValueError("the plain Python engine computes float64 with fused roundings in Algorithm 1's order only")
     if method not in ("sequential", "auto"):
         return method
     chosen = engine_setting()
-    if chosen == "numpy" or not _fast_paths_apply(settings):
+    if chosen == "numpy" or not fast_paths_apply(settings):
         return "numpy"
     if chosen == "python" or (chosen == "kernel" and _kernel_applies(settings)):
         return chosen
