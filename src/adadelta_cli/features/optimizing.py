@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -278,27 +279,21 @@ def table_runs(function: Function, resolved, start: np.ndarray, steps: int, chos
     return {name: itertools.chain([next(run)], run) for name, run in spans.items()}
 
 
-def contour_plot(function: Function, adadelta, results, x0: np.ndarray, path, write, title: str | None = None,
-                 *, large: bool = False) -> None:
-    """The trajectories over the function's contours (two dimensions; needs the plot extra)."""
-    from adadelta_cli.features import contours, plotting
-
-    if function.dimensions != 2:
-        raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)"))
-    plotting.check_suffix(path, plotting.FILE_FORMATS, "--plot")
-    plotting.draw(path, lambda: contours.contour_figure(function, adadelta, results, x0, title, large=large),
-                  lambda figure, *_drawn: plotting.save(figure, path, write), large=large, texts=(title,))
-
-
-def contour_animation(function: Function, adadelta, results, x0: np.ndarray, path, title: str | None = None,
-                      *, large: bool = False) -> None:
-    """``--animate``: the paths drawn step by step over the contours."""
+def draw_contours(function: Function, adadelta, results, x0: np.ndarray, *, plot=None, animate=None,
+                  title: str | None = None, large: bool = False) -> None:
+    """The trajectories over the function's contours (two dimensions; needs the plot extra): to ``plot`` (a .png,
+    .svg or .pdf file, ``--plot``) and drawn step by step to ``animate`` (``--animate``, its ending checked by the
+    caller)."""
     from adadelta_cli.features import animation, contours, plotting
 
     if function.dimensions != 2:
-        raise SettingsError(_("--animate draws paths over contours of functions of x and y (two dimensions)"))
-    animation.check_animation(path)
-    plotting.draw(path, lambda: contours.contour_figure(function, adadelta, results, x0, title, large=large),
-                  lambda figure, drawn, count: animation.animate(figure, drawn, count, path),
-                  large=large, texts=(title,))
+        raise SettingsError(_("--plot draws contours of functions of x and y (two dimensions)") if plot is not None
+                            else _("--animate draws paths over contours of functions of x and y (two dimensions)"))
+    figure = functools.partial(contours.contour_figure, function, adadelta, results, x0, title, large=large)
+    if plot is not None:
+        plotting.check_suffix(plot, plotting.FILE_FORMATS, "--plot")
+        plotting.draw(plot, figure, lambda drawn, *_rest: plotting.save(drawn, plot), large=large, texts=(title,))
+    if animate is not None:
+        plotting.draw(animate, figure, lambda drawn, paths, count: animation.animate(drawn, paths, count, animate),
+                      large=large, texts=(title,))
 

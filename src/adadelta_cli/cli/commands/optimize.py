@@ -72,12 +72,9 @@ def command(
                          document=lambda: optimizing.document(func, adadelta, results, recorded, digits,
                                                               show_all=show_all or format.value != "table"),
                          records=lambda: optimizing.data(func, adadelta, results, recorded))
-    if plot_path is not None:
-        optimizing.contour_plot(func, adadelta, results, start, plot_path,
-                                lambda path, writer: outfiles.write_atomic(path, writer=writer, binary=True),
-                                title=title, large=large_print)
-    if animate is not None:
-        optimizing.contour_animation(func, adadelta, results, start, animate, title=title, large=large_print)
+    if plot_path is not None or animate is not None:
+        optimizing.draw_contours(func, adadelta, results, start, plot=plot_path, animate=animate, title=title,
+                                 large=large_print)
 
 
 def _stream(function, resolved, x0, steps, with_, set_, fmt: str, output_path, digits: int, *, show_all: bool,

@@ -72,12 +72,8 @@ def _plot_function(function, resolved, x0, steps, with_, set_, output_path, inpu
     outfiles.check_outputs(output_path, animate)
     animation.check_animation(animate)
     func, start, adadelta, results, _hyper = optimizing.run_all(function, resolved, x0, steps, with_, set_)
-    if output_path is not None:
-        optimizing.contour_plot(func, adadelta, results, start, output_path,
-                                lambda path, writer: outfiles.write_atomic(path, writer=writer, binary=True), **look)
-    if animate is not None:
-        optimizing.contour_animation(func, adadelta, results, start, animate, **look)
     if output_path is not None or animate is not None:
+        optimizing.draw_contours(func, adadelta, results, start, plot=output_path, animate=animate, **look)
         return
     console = terminal.stdout_console()
     curves = {"adadelta": adadelta[1]}
