@@ -46,7 +46,7 @@ from adadelta_cli.formats.tables import Gradients, default_names
 from adadelta_cli.marking import gradebook
 from adadelta_cli.marking.sheet import read_worksheet
 from adadelta_cli.marking.sheet import records as sheet_records
-from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, mark_worksheet, parse_expectations
+from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, parse_expectations
 from adadelta_cli.maths import core
 from adadelta_cli.maths.settings import DEFAULTS, check_width, resolve
 
@@ -292,14 +292,11 @@ def check(*sheets, rel_tol: float | None = None, sig_digits: int | None = None, 
     """Mark worksheets: each a path (a CSV as ``adadelta worksheet`` writes it, a folder of them) or the CSV's text.
     Settings (``trace``'s) come from each sheet where it carries them, else the defaults; arguments given here win."""
     check_rel_tol(rel_tol)
-    if sig_digits is not None:
-        check_sig_digits(sig_digits)
+    check_sig_digits(sig_digits)
     marked = []
     for read in (read for sheet in sheets for read in _read_sheets(sheet)):
         resolved = _resolved(preset or read.settings.get("preset"), settings, read.settings)
-        verdicts, diagnosis = mark_worksheet(read, resolved, rel_tol, sig_digits)  # as the command marks it
-        marked.append(gradebook.Marked(read.source, resolved.as_dict(), verdicts, read.student, read.variant,
-                             diagnosis=diagnosis, notes=read.notes))
+        marked.append(gradebook.mark_sheet(read, resolved, rel_tol, sig_digits))  # as the command marks it
     return Marking(marked, digits, only_wrong=only_wrong)
 
 

@@ -9,7 +9,7 @@ from adadelta_cli.errors import InputError
 from adadelta_cli.formats.report import Block, Document, Heading, Para, Phrase, Records
 from adadelta_cli.i18n import _
 from adadelta_cli.marking.digits import GIVEN, RIGHT, RIGHT_GIVEN, SCORED, TOO_FEW, UNANSWERED, UNREADABLE, WRONG
-from adadelta_cli.marking.verdicts import Verdict
+from adadelta_cli.marking.verdicts import Verdict, mark_worksheet
 
 
 @dataclass
@@ -35,6 +35,13 @@ class Marked:
                 "notes": self.notes,
                 "cells": [v.as_dict() for v in self.verdicts if not (only_wrong and (v.right or v.status == GIVEN))]}
 
+
+def mark_sheet(sheet, resolved, rel_tol: float | None = None, sig_digits: int | None = None, *,
+               last_digit: bool = False) -> Marked:
+    """A read ``sheet.Worksheet`` marked under ``resolved`` (a features.resolved.Resolved), as check marks it."""
+    verdicts, diagnosis = mark_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit=last_digit)
+    return Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant, diagnosis=diagnosis,
+                  notes=sheet.notes)
 
 def summary(verdicts: list[Verdict]) -> dict:
     """Counts of each verdict and the score: one point per asked cell answered right; whole percent rounded down

@@ -99,8 +99,8 @@ def check_rel_tol(rel_tol: float | None) -> None:
         raise SettingsError(_f('--rel-tol must be a finite number >= 0, got %(value)s', value=rel_tol))
 
 
-def check_sig_digits(sig_digits: int) -> None:
-    if not 1 <= sig_digits <= 17:
+def check_sig_digits(sig_digits: int | None) -> None:
+    if sig_digits is not None and not 1 <= sig_digits <= 17:
         raise SettingsError(_f('--sig-digits must be between 1 and 17, got %(value)s', value=sig_digits))
 
 

@@ -45,8 +45,7 @@ def command(
     from adadelta_cli.marking import verdicts
 
     verdicts.check_rel_tol(rel_tol)
-    if sig_digits is not None:
-        verdicts.check_sig_digits(sig_digits)
+    verdicts.check_sig_digits(sig_digits)
     paths = book.sheet_paths(files)
     to_stdout = gradebook is not None and str(gradebook) == "-"
     _check_outputs(output_path, gradebook, paths, to_stdout=to_stdout)
@@ -84,13 +83,9 @@ def _check_outputs(output_path, gradebook, paths, *, to_stdout: bool) -> None:
 def _mark(path: str, *, settings: Given, rel_tol, sig_digits, decimal_comma: bool, last_digit: bool):
     from adadelta_cli.marking import gradebook as book
     from adadelta_cli.marking.sheet import read_worksheet
-    from adadelta_cli.marking.verdicts import mark_worksheet
 
     sheet = read_worksheet(path, decimal_comma=True if decimal_comma else None)
-    resolved = settings.resolve(base=sheet.settings)
-    verdicts, diagnosis = mark_worksheet(sheet, resolved, rel_tol, sig_digits, last_digit=last_digit)
-    return book.Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant,
-                           diagnosis=diagnosis, notes=sheet.notes)
+    return book.mark_sheet(sheet, settings.resolve(base=sheet.settings), rel_tol, sig_digits, last_digit=last_digit)
 
 
 def _mark_all(paths, mark, *, several: bool) -> list:
