@@ -331,13 +331,13 @@ def worksheet(grads=None, *, hide=None, steps: int | None = None, seed: int | No
     resolved = _resolved(preset, settings)
     if grads is not None and (steps is not None or seed is not None):
         raise SettingsError("steps and seed draw gradients when there are no grads; give one or the other")
-    gradients, drawn = _gradients(grads), grads is None and steps is not None
-    if steps is not None and grads is None:
-        if seed is None:
-            raise SettingsError("steps needs a seed (the same seed gives the same exercise)")
-        gradients = Gradients(sheets.pleasant_gradients(steps, seed), ["x"], f"--steps {steps} --seed {seed}")
-    meta = sheets.Meta(seed=seed if drawn else None, sig_digits=sig_digits)
-    return Sheet(tracing.compute(gradients, resolved), hidden, answers=answers, digits=digits, meta=meta)
+    if grads is not None or steps is None:
+        return Sheet(tracing.compute(_gradients(grads), resolved), hidden, answers=answers, digits=digits,
+                     meta=sheets.Meta(sig_digits=sig_digits))
+    if seed is None:
+        raise SettingsError("steps needs a seed (the same seed gives the same exercise)")
+    return Sheet(sheets.drawn(steps, seed, resolved), hidden, answers=answers, digits=digits,
+                 meta=sheets.Meta(seed=seed, sig_digits=sig_digits))
 
 
 class Comparison(Shown):

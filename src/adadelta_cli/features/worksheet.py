@@ -8,9 +8,11 @@ import numpy as np
 
 from adadelta_cli import numfmt
 from adadelta_cli.errors import SettingsError
+from adadelta_cli.features import tracing
 from adadelta_cli.formats.phrases import Num, Phrase, Sym
 from adadelta_cli.formats.render import HEADINGS, Report, settings_text
 from adadelta_cli.formats.report import COUNT, TEXT, Block, Column, Document, Formulas, Para, Table, Working, WriteIn
+from adadelta_cli.formats.tables import Gradients
 from adadelta_cli.i18n import _, _f
 from adadelta_cli.marking.sheet import Meta, asked, columns, key_number, title
 from adadelta_cli.maths import recurrence
@@ -47,6 +49,12 @@ def pleasant_gradients(steps: int, seed: int) -> np.ndarray:
     magnitudes = rng.choice(PLEASANT, size=steps)
     signs = np.where(rng.random(steps) < 0.3, -1.0, 1.0)
     return (magnitudes * signs)[:, None]
+
+
+def drawn(steps: int, seed: int, resolved) -> Report:
+    """The trace of the exercise ``--steps N --seed S`` draws: ``steps`` pleasant gradients of one parameter, x."""
+    return tracing.compute(Gradients(pleasant_gradients(steps, seed), ["x"], f"--steps {steps} --seed {seed}"),
+                           resolved)
 
 
 def document(report: Report, hide: list[str], *, answers: bool, digits: int, meta: Meta | None = None) -> Document:

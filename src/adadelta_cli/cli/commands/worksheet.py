@@ -105,13 +105,11 @@ def _write_sheet(report, hidden, fmt: str, output_path, digits: int, meta, *, an
 def _exercise(inputs, steps, seed, resolved, output_path):
     """The trace a single sheet asks about: gradients drawn (--steps, --seed) or read; and the seed drawn with."""
     from adadelta_cli.features import tracing
-    from adadelta_cli.features.worksheet import pleasant_gradients
-    from adadelta_cli.formats.tables import Gradients
+    from adadelta_cli.features.worksheet import drawn
 
     if not inputs and steps is not None:
         seed = _seed(seed)
-        gradients = Gradients(pleasant_gradients(steps, seed), ["x"], f"--steps {steps} --seed {seed}")
-        return tracing.compute(gradients, resolved), seed
+        return drawn(steps, seed, resolved), seed
     if seed is not None:
         raise SettingsError(_("--seed goes with --steps"))
     report, source = tracing.trace_input(inputs or [], resolved)
