@@ -295,12 +295,12 @@ def data(a: Side, b: Side, grads, names, source: str, start: dict) -> Records:
     return Records(columns, rows(), settings, extra={"differences": differences(a, b), "parted": parted})
 
 
-def _show(value, digits: int) -> str:
+def _show(value) -> str:
     """A setting's value as the settings lines spell it (0.95, 1e-6, 1; float32-held 0.949999988079071)."""
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return str(value)
     if isinstance(value, list):
-        return ", ".join(_show(v, digits) for v in value)
+        return ", ".join(_show(v) for v in value)
     return numfmt.given(value)
 
 
@@ -367,7 +367,7 @@ def document(a: Side, b: Side, grads, names, source: str, start: dict, digits: i
         blocks.append(Heading(_("What differs (A, B, why it matters):").rstrip(":")))
         columns = [Column("setting", _("setting"), kind=TEXT), Column("a", "A", kind=TEXT),
                    Column("b", "B", kind=TEXT), Column("why", _("why it matters"), kind=TEXT, wrap=True)]
-        blocks.append(Table(columns, [[d["setting"], _show(d["a"], digits), _show(d["b"], digits), d["why"]]
+        blocks.append(Table(columns, [[d["setting"], _show(d["a"]), _show(d["b"]), d["why"]]
                                       for d in diffs], edge=False))
     else:
         blocks.append(Para(_("The settings in force are the same.")))
