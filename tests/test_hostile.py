@@ -876,7 +876,8 @@ def _latex_docs():
     from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import comparing, tracing
     from adadelta_cli.formats import render
-    from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Para, Phrase, Styled, Sym, Table
+    from adadelta_cli.formats.phrases import Phrase, Sym
+    from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Para, Styled, Table
     from adadelta_cli.formats.tables import Gradients
 
     rng = np.random.default_rng(7)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from adadelta_cli.formats import machine, writers
+from adadelta_cli.formats.phrases import Phrase, Sym
 from adadelta_cli.formats.report import (
     COUNT,
     TEXT,
@@ -21,10 +22,8 @@ from adadelta_cli.formats.report import (
     Gap,
     Heading,
     Para,
-    Phrase,
     Records,
     Styled,
-    Sym,
     Table,
 )
 

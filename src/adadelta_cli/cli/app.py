@@ -15,7 +15,7 @@ from typer.core import TyperCommand, TyperGroup
 from adadelta_cli import i18n, messages, outfiles, streams
 from adadelta_cli.cli import clitext, examples
 from adadelta_cli.cli.commands import NAMES
-from adadelta_cli.cli.commands._common import EXIT_USAGE, EXIT_WRONG, check_digits, check_fragment  # noqa: F401
+from adadelta_cli.cli.commands._common import EXIT_USAGE, check_digits, check_fragment
 from adadelta_cli.cli.options import INPUT_PANEL
 from adadelta_cli.errors import AdadeltaError, UnknownOption
 from adadelta_cli.i18n import N_, _, _f, take_lang_argument

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from adadelta_cli.features.resolved import Resolved, number_list, per_parameter, resolve  # noqa: F401
+from adadelta_cli.features.resolved import Resolved, resolve
 from adadelta_cli.i18n import N_
 from adadelta_cli.maths.presets import PRESETS
 from adadelta_cli.maths.settings import (

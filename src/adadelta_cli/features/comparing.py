@@ -10,8 +10,9 @@ import numpy as np
 from adadelta_cli import numfmt
 from adadelta_cli.errors import NumericError, SettingsError
 from adadelta_cli.formats import render, report
+from adadelta_cli.formats.phrases import Num, Phrase, Sym
 from adadelta_cli.formats.render import HEADINGS, settings_line
-from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Num, Para, Phrase, Records, Sym, Table
+from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Para, Records, Table
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.maths import core, family
 from adadelta_cli.safe import one_line

@@ -13,6 +13,7 @@ import numpy as np
 from adadelta_cli import numfmt
 from adadelta_cli.errors import SettingsError
 from adadelta_cli.formats.cells import parse_number
+from adadelta_cli.formats.phrases import Num, Phrase, Sym, symbols
 from adadelta_cli.formats.render import gap_notes, settings_text
 from adadelta_cli.formats.report import (
     COUNT,
@@ -22,14 +23,10 @@ from adadelta_cli.formats.report import (
     Document,
     Gap,
     Heading,
-    Num,
     Para,
-    Phrase,
     Records,
-    Sym,
     Table,
     shown_steps,
-    symbols,
 )
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.maths import core, recurrence

@@ -9,7 +9,7 @@ import numpy as np
 
 from adadelta_cli import numfmt
 from adadelta_cli.formats.phrases import Num, Phrase, Sym
-from adadelta_cli.formats.report import HEAD_ROWS, SHORT, TAIL_ROWS, shown_spans, shown_steps  # noqa: F401  (the elision rule)
+from adadelta_cli.formats.report import HEAD_ROWS, SHORT, TAIL_ROWS, shown_spans  # noqa: F401  (the elision rule)
 from adadelta_cli.i18n import N_, _
 from adadelta_cli.maths import recurrence
 from adadelta_cli.maths.core import FIELDS, Step

@@ -18,7 +18,6 @@ from adadelta_cli.formats.latex import latex, latex_pages, latex_pieces  # noqa:
 from adadelta_cli.formats.markdown import markdown, markdown_pieces  # noqa: F401
 from adadelta_cli.formats.report import Document
 from adadelta_cli.formats.richtable import rich_table, table, table_width  # noqa: F401
-from adadelta_cli.formats.spelling import arithmetic_lines, formula_lines  # noqa: F401
 
 
 def write_pieces(out, pieces) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from adadelta_cli.errors import InputError
-from adadelta_cli.formats.report import Block, Document, Heading, Para, Phrase, Records
+from adadelta_cli.formats.phrases import Phrase
+from adadelta_cli.formats.report import Block, Document, Heading, Para, Records
 from adadelta_cli.i18n import _
 from adadelta_cli.marking.digits import GIVEN, RIGHT, RIGHT_GIVEN, SCORED, TOO_FEW, UNANSWERED, UNREADABLE, WRONG
 from adadelta_cli.marking.verdicts import Verdict, mark_worksheet

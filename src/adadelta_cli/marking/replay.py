@@ -19,7 +19,7 @@ from adadelta_cli import numfmt
 from adadelta_cli.i18n import _
 from adadelta_cli.marking.digits import DECIMAL, agrees_at
 from adadelta_cli.marking.slips import BY_ID, FLOAT32_ULPS, HABIT, Hypothesis, formula, formulas, replace_nodes, rounder
-from adadelta_cli.maths import core, notation, tree
+from adadelta_cli.maths import arith, core, notation, tree
 from adadelta_cli.maths import recurrence as rec
 
 # The quantities a sheet can hold, in the order a step works them out: the description's, with E[Δx²]_{t−1} (the
@@ -64,7 +64,7 @@ def chain(p: Param, *, own: bool, trees: dict | None = None, settings=None, roun
     trees = trees or {}
     hyper = rec.hyper_values(s)
     steps = [(q, trees.get(q.name) or formula(q.name, mode), q.inputs(mode)) for q in rec.quantities(mode)]
-    ops = (s.ops() if isinstance(s, core.Settings) else core.arithmetic(s.dtype)) if engine else None
+    ops = (s.ops() if isinstance(s, core.Settings) else arith.arithmetic(s.dtype)) if engine else None
     eg2, edx2, x = p.initial
     dx = 0.0
     out: list[dict[str, Any]] = []

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from adadelta_cli import numfmt
-from adadelta_cli.formats.report import Num, Phrase, symbols
+from adadelta_cli.formats.phrases import Num, Phrase, symbols
 from adadelta_cli.i18n import N_, _
 from adadelta_cli.maths import recurrence as rec
 from adadelta_cli.maths import tree

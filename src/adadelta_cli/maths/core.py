@@ -29,7 +29,6 @@ import numpy as np
 
 from adadelta_cli.errors import NumericError, SettingsError
 from adadelta_cli.i18n import _f
-from adadelta_cli.maths.arith import arithmetic, fma32, fma64  # noqa: F401  (the engine's names for them)
 from adadelta_cli.maths.formulas import FIELDS, Settings, State, Step, init, storage_dtype
 from adadelta_cli.maths.recurrence import Mode, run_step
 

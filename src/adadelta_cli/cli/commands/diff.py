@@ -37,8 +37,8 @@ def command(
     show_all: ShowAll = False,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    from adadelta_cli.cli.options import resolve
     from adadelta_cli.features import diffing
+    from adadelta_cli.features.resolved import resolve
     from adadelta_cli.formats.cells import nonfinite_accepted
     from adadelta_cli.formats.readers import read_input
     from adadelta_cli.maths import core
