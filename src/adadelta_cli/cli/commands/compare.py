@@ -2,8 +2,8 @@
 
 import itertools
 
-from adadelta_cli import messages, outfiles, streams
-from adadelta_cli.cli.commands._common import NUMBERS_OK
+from adadelta_cli import outfiles, streams
+from adadelta_cli.cli.commands._common import NUMBERS_OK, read_gradients
 from adadelta_cli.cli.options import (
     Digits,
     Format,
@@ -33,16 +33,12 @@ def command(
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     from adadelta_cli.features import comparing
-    from adadelta_cli.formats.readers import read_input
 
     resolved = settings.resolve()
     chosen = comparing.parse_with(with_)
     hyper = comparing.parse_sets(set_, chosen)
-    gradients = read_input(inputs or [])
-    if output_path is not None:
-        outfiles.check_target(output_path, [gradients.path])
-    if not inputs:
-        messages.message(_("no input given: comparing on the article's example g = 0.1, 0.2, 0.15"))
+    gradients = read_gradients(
+        inputs, output_path, _("no input given: comparing on the article's example g = 0.1, 0.2, 0.15"))
     recorded = {**resolved.as_dict(), "input": gradients.source, "with": chosen,
                 "others": {name: hyper[name] for name in chosen}}
     from adadelta_cli.formats import writers

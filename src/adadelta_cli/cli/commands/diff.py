@@ -4,8 +4,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from adadelta_cli import messages, outfiles
-from adadelta_cli.cli.commands._common import NUMBERS_OK
+from adadelta_cli import messages
+from adadelta_cli.cli.commands._common import NUMBERS_OK, read_gradients
 from adadelta_cli.cli.options import (
     Digits,
     Format,
@@ -40,7 +40,6 @@ def command(
     from adadelta_cli.features import diffing
     from adadelta_cli.features.resolved import resolve
     from adadelta_cli.formats.cells import nonfinite_accepted
-    from adadelta_cli.formats.readers import read_input
     from adadelta_cli.maths import core
 
     given = settings.values
@@ -52,11 +51,8 @@ def command(
     # the same start for both, read as trace reads it
     start = resolve(**{name: given[name] for name in ("x0", "eg2_init", "edx2_init")})
     with nonfinite_accepted():  # diff carries both traces through IEEE arithmetic: inf and NaN gradients too
-        gradients = read_input(inputs or [])
-    if output_path is not None:
-        outfiles.check_target(output_path, [gradients.path])
-    if not inputs:
-        messages.message(_("no input given: comparing on the article's example g = 0.1, 0.2, 0.15"))
+        gradients = read_gradients(
+            inputs, output_path, _("no input given: comparing on the article's example g = 0.1, 0.2, 0.15"))
     start.initial(gradients.values.shape[1])  # one value for every parameter, or one per parameter
     diffing.run(side_a, side_b, gradients.values,
                 lambda n, dtype: core.init(start.x0, start.eg2_init, start.edx2_init, size=n, dtype=dtype))

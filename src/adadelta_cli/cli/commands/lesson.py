@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from adadelta_cli import messages, outfiles
-from adadelta_cli.cli.commands._common import NUMBERS_OK
+from adadelta_cli.cli.commands._common import NUMBERS_OK, read_gradients
 from adadelta_cli.cli.options import CONVENTIONS, SETTINGS, Digits, Given, Inputs, settings_options
 from adadelta_cli.i18n import N_, _
 
@@ -32,13 +32,10 @@ def command(
     settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     from adadelta_cli.features import lesson, tracing
-    from adadelta_cli.formats.readers import read_input
 
     resolved = settings.resolve()
-    gradients = read_input(inputs or [])
-    outfiles.check_outputs(output_path, inputs=[gradients.path])
-    if not inputs:
-        messages.message(_("no input given: the lesson steps through the article's example g = 0.1, 0.2, 0.15"))
+    gradients = read_gradients(
+        inputs, output_path, _("no input given: the lesson steps through the article's example g = 0.1, 0.2, 0.15"))
     report = tracing.compute(gradients, resolved)
     page = lesson.page(report, digits, exercise=exercise)
     for note in report.notes:
