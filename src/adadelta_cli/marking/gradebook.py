@@ -44,6 +44,7 @@ def mark_sheet(sheet, resolved, rel_tol: float | None = None, sig_digits: int | 
     return Marked(sheet.source, resolved.as_dict(), verdicts, sheet.student, sheet.variant, diagnosis=diagnosis,
                   notes=sheet.notes)
 
+
 def summary(verdicts: list[Verdict]) -> dict:
     """Counts of each verdict and the score: one point per asked cell answered right; whole percent rounded down
     (199/200 is 99%, never 100%)."""
