@@ -131,16 +131,16 @@ class Quantity:
     only_when: Callable[[Any], bool] | None = None  # shown only in these modes (g_eff)
     first: Callable[[Any], Node] | None = None  # the formula while its state holds nothing yet (SGD's b₁ = g₁)
 
-    def shown(self, mode: Mode) -> bool:
+    def shown(self, mode: Any) -> bool:
         return self.only_when is None or self.only_when(mode)
 
-    def inputs(self, mode: Mode) -> tuple[str, ...]:
+    def inputs(self, mode: Any) -> tuple[str, ...]:
         """The values the quantity is computed from in ``mode``: the symbols of its formula, in the order they are
         written (``compute`` takes them in this order): η_t reads ``("edx2_prev", "eg2")``, or ``("edx2_prev",
         "eg2_prev")`` where η divides by E[g²]_{t−1}."""
         return tuple(dict.fromkeys(key(leaf) for leaf in leaves(self.formula(mode)) if isinstance(leaf, Sym)))
 
-    def equation(self, mode: Mode, notation: Notation | None = None, t: int | str = "t") -> str:
+    def equation(self, mode: Any, notation: Notation | None = None, t: int | str = "t") -> str:
         """``symbol = formula`` in ``notation`` (Unicode by default), indices at step ``t``."""
         n = notation or UNICODE
         return f"{n.symbol(self.name, t)}{n.equals}{render(self.formula(mode), n, t)}"
@@ -295,7 +295,7 @@ def explain_step(record: dict, previous: dict, settings, t: int, digits: int = 6
                            notation, t, values, digits)
             if terms != parts[-1]:  # (a formula of two numbers says them once)
                 parts.append(terms)
-        if not isinstance(tree, Sym):  # (b₁ = g₁ = 0.1, not b₁ = g₁ = 0.1 = 0.1)
+        if not isinstance(tree, (Sym, Hyper)):  # (b₁ = g₁ = 0.1, not b₁ = g₁ = 0.1 = 0.1)
             parts.append(notation.num(values[q.name], digits))
         lines.append(tuple(parts) if as_parts else notation.equals.join(parts))
     return lines
