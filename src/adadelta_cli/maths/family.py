@@ -120,7 +120,8 @@ G_EFF = Quantity("g_eff", N_("the gradient the step uses: negated to maximize, p
                  _g_eff_tree, _c(_g_eff), only_when=_g_eff_shown)
 DX = Quantity("dx", N_("the change of the parameter"), lambda mode: Sym("x") - x_prev,
               _c(lambda h, ops, x, x_p: x - x_p))
-IMPLIED = Quantity("eta", N_("the factor that multiplies the gradient in the step: −Δx_t/g_t"),
+IMPLIED = Quantity("eta", N_("the factor that multiplies the gradient in the step: the change of the parameter "
+                              "over the gradient, negated"),
                    lambda mode: -(Sym("dx") / g), _c(lambda h, ops, dx, g: ops.implied(dx, g)))
 
 
