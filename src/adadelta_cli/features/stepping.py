@@ -5,29 +5,17 @@ every intermediate shown as Adadelta's step shows its own: the table, the worked
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 from adadelta_cli import numfmt
 from adadelta_cli.errors import InputError, NumericError, SettingsError
 from adadelta_cli.features import comparing, tracing
-from adadelta_cli.formats import explain, render
+from adadelta_cli.formats import explain, render, report
 from adadelta_cli.formats.cells import one_number, parse_number, shown
-from adadelta_cli.formats.report import (
-    COUNT,
-    Arithmetic,
-    Column,
-    Document,
-    Explained,
-    Num,
-    Para,
-    Phrase,
-    Records,
-    Sym,
-    Table,
-)
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.marking.digits import judge, significant_digits
-from adadelta_cli.marking.verdicts import Cell, Verdict
+from adadelta_cli.marking.verdicts import Cell, Verdict, check_rel_tol, check_sig_digits
 from adadelta_cli.maths import family, notation, recurrence
 from adadelta_cli.safe import one_line
 
@@ -119,124 +107,130 @@ def state_of(description, items: list[str]) -> dict:
     return state
 
 
-def single_step(name: str, h: dict, state: dict, *, g: float, x: float, t: int) -> dict:
-    """One step of optimizer ``name``: every value its formulas read and give (``family.step``)."""
-    description = MEMBERS[name][0]
-    values = family.step(description, h, dict(state), t, g, x)
-    h, mode = family.resolve(description, h)
-    for q in family.quantities(description, mode):
-        if q.name != "eta" and not math.isfinite(values[q.name]):  # (η_t = −Δx_t/g_t is undefined where g_t = 0)
-            raise NumericError(_f('step %(t)d: %(symbol)s = %(value)s is not a finite number; %(formula)s',
-                                  t=t, symbol=notation.UNICODE.symbol(q.name, t), value=values[q.name],
-                                  formula=q.equation(mode)))
-    return values
+@dataclass
+class Stepped:
+    """One step of a family member as computed: its settings (every one), the values its formulas read and give
+    (``family.step``'s), the verdicts of --expect."""
 
+    name: str
+    h: dict
+    values: dict
+    verdicts: list
 
-def _before(description, h: dict, values: dict) -> dict:
-    """The state the step reads (x too), by name: each value at t − 1."""
-    return {name: values[f"{name}_prev"] for name in ("x", *description.state)}
+    @classmethod
+    def of(cls, name: str, given: dict, sets: list[str], states: list[str], expects: list[str], *, grad: str,
+           x: str | None, t: int, rel_tol: float | None, sig_digits: int) -> Stepped:
+        """The step the command line asks for: ``given``, the settings options (and Adadelta's own inputs)."""
+        refuse_adadelta_options(name, given)
+        check_rel_tol(rel_tol)
+        check_sig_digits(sig_digits)
+        description = MEMBERS[name][0]
+        h = settings_of(name, given, sets)
+        before = state_of(description, states)
+        stepped = cls(name, h, {}, [])
+        cells = [(_pair(item, "--expect", stepped.shown)[0], _cell(item)) for item in expects]
+        g, x0 = one_number(grad, "--grad"), 0.0 if x is None else one_number(x, "--x")
+        stepped.values = values = family.step(description, h, before, t, g, x0)
+        for q in stepped.quantities:
+            if q.name != "eta" and not math.isfinite(values[q.name]):  # (η_t = −Δx_t/g_t: undefined where g_t = 0)
+                raise NumericError(_f('step %(t)d: %(symbol)s = %(value)s is not a finite number; %(formula)s',
+                                      t=t, symbol=notation.UNICODE.symbol(q.name, t), value=values[q.name],
+                                      formula=q.equation(stepped.mode)))
+        stepped.verdicts = [Verdict(t, "x", key, cell.text, values[key], judge(cell.text, values[key], sig_digits,
+                                                                               rel_tol)) for key, cell in cells]
+        return stepped
 
+    @property
+    def description(self):
+        return MEMBERS[self.name][0]
 
-def _settings_phrase(name: str, description, h: dict, values: dict, mode, t: int) -> Phrase:
-    """Adam: lr = 0.001, β₁ = 0.9, ..., x₀ = 0.5, m₀ = 0: the settings in force and the state the step reads."""
-    parts: list = []
-    for key, spec in description.settings.items():
-        value = h[key]
-        if isinstance(spec[0], bool):
-            parts += [key] if value else []
-        elif key == "weight_decay":
-            if value:
-                kind = "decoupled" if "decoupled" in mode else "coupled"
-                parts.append(Phrase(_("weight decay = %(wd)s (%(mode)s)"), wd=Num(numfmt.given(value)),
-                                    mode=_(render.MODES[kind])))
+    @property
+    def mode(self) -> frozenset:
+        return family.resolve(self.description, self.h)[1]
+
+    @property
+    def quantities(self) -> list:
+        return family.quantities(self.description, self.mode)
+
+    @property
+    def shown(self) -> list[str]:
+        return [q.name for q in self.quantities]
+
+    @property
+    def before(self) -> dict:
+        """The state the step reads (x too), by name: each value at t − 1."""
+        return {name: self.values[f"{name}_prev"] for name in ("x", *self.description.state)}
+
+    def records(self) -> report.Records:
+        """For machines: t, param, g, then each quantity by its name; the settings and the state before it."""
+        v = self.values
+        settings = {"optimizer": self.name, **self.h, "grad": v["g"], "x": v["x_prev"], "t": v["t"],
+                    "state": {k: value for k, value in self.before.items() if k != "x"}}
+        return report.Records(["t", "param", "g", *self.shown], [[v["t"], "x", v["g"], *(v[k] for k in self.shown)]],
+                              settings, extra={"checks": [c.as_dict() for c in self.verdicts]} if self.verdicts
+                              else None)
+
+    def settings_phrase(self) -> report.Phrase:
+        """Adam: lr = 0.001, β₁ = 0.9, ..., x₀ = 0.5, m₀ = 0: the settings in force and the state the step reads."""
+        parts: list = []
+        for key, spec in self.description.settings.items():
+            value = self.h[key]
+            if key == "weight_decay":
+                parts += [report.Phrase(_("weight decay = %(wd)s (%(mode)s)"), wd=report.Num(numfmt.given(value)),
+                                        mode=_(render.MODES["decoupled" if "decoupled" in self.mode else "coupled"]))
+                          ] if value else []
+            elif isinstance(spec[0], bool):
+                parts += [key] if value else []
+            else:
+                parts.append(_equals(report.Sym(key) if key in notation.UNICODE.hypers else key, value))
+        read = {k for q in self.quantities for k in q.inputs(self.mode)}
+        parts += [_equals(report.Sym(k, self.values["t"] - 1, compact=True), value)
+                  for k, value in self.before.items() if f"{k}_prev" in read and value is not None]
+        return report.Phrase(_("%(optimizer)s: %(settings)s"), optimizer=_(TITLES[self.name]),
+                             settings=report.Phrase.joined(", ", parts))
+
+    def document(self, digits: int, *, explained: bool) -> report.Document:
+        """For people: the settings and the state before the step, the row of its values, its arithmetic (a
+        document's block with ``explained``, else lines under the table) and the verdicts of --expect."""
+        t, h, description = self.values["t"], family.resolve(self.description, self.h)[0], self.description
+        index = t if t > 1 else "t"
+        columns = [report.Column("t", latex="t", kind=report.COUNT)] + [
+            report.Column(k, notation.UNICODE.symbol(k, index), notation.LATEX.symbol(k, index))
+            for k in ("g", *self.shown)]
+        record = {k: self.values[k] for k in ("g", *self.shown)}
+        blocks: list = [report.Para(self.settings_phrase()), report.Table(columns, [[t, *record.values()]])]
+        if explained:
+            legend = [f"{report.Sym(q.name, None)}: {_(q.meaning)}" for q in self.quantities]
+            hypers = ", ".join(notation.UNICODE.hypers[k] for k in recurrence.hypers(description, self.mode))
+            blocks.append(report.Arithmetic([report.Explained(explain.heading(t, "x", several=False), t, record,
+                                                              self.before, h, description=description)],
+                                            digits, self.mode, ("x",), " · ".join(
+                                                [*legend, f"{hypers}: {_('hyperparameters')}"]),
+                                            description=description))
         else:
-            symbol = Sym(key) if key in notation.UNICODE.hypers else key
-            parts.append(Phrase("%(symbol)s = %(value)s", symbol=symbol, value=Num(numfmt.given(value))))
-    read = {k for q in family.quantities(description, mode) for k in q.inputs(mode)}
-    for state, value in _before(description, h, values).items():
-        if f"{state}_prev" in read and value is not None:
-            parts.append(Phrase("%(symbol)s = %(value)s", symbol=Sym(state, t - 1, compact=True),
-                                value=Num(numfmt.given(value))))
-    return Phrase(_("%(optimizer)s: %(settings)s"), optimizer=_(TITLES[name]), settings=Phrase.joined(", ", parts))
+            lines = recurrence.explain_step(record, self.before, h, t, digits, description=description)
+            blocks.append(report.Para("\n".join("  " + line for line in lines)))
+        if self.verdicts:
+            blocks += ["", render.verdict_table(self.verdicts, digits, title=_("Your values")),
+                       report.Para(tracing.checking_summary(self.verdicts), strong=True)]
+        return report.Document(report.Phrase(_("%(optimizer)s: one step"), optimizer=_(TITLES[self.name])), blocks,
+                               words=("x",))
+
+    def emit(self, fmt: str, output_path: Path | None, digits: int = 6, *, latex_fragment: bool = False) -> None:
+        tracing.emit_single(self.records, lambda: self.document(digits, explained=fmt in ("markdown", "latex")),
+                            self.verdicts, fmt, output_path, digits, latex_fragment=latex_fragment)
 
 
-def _shown(description, mode) -> list[str]:
-    return [q.name for q in family.quantities(description, mode)]
+def _equals(symbol, value) -> report.Phrase:
+    return report.Phrase("%(symbol)s = %(value)s", symbol=symbol, value=report.Num(numfmt.given(value)))
 
 
-def records(name: str, h: dict, values: dict, verdicts: list) -> Records:
-    """The step for machines: t, param, g, then each quantity by its name; the settings and the state before it."""
-    description = MEMBERS[name][0]
-    _h, mode = family.resolve(description, h)
-    names = _shown(description, mode)
-    settings = {"optimizer": name, **h, "grad": values["g"], "x": values["x_prev"], "t": values["t"],
-                "state": {k: v for k, v in _before(description, h, values).items() if k != "x"}}
-    extra = {"checks": [v.as_dict() for v in verdicts]} if verdicts else None
-    return Records(["t", "param", "g", *names], [[values["t"], "x", values["g"], *(values[k] for k in names)]],
-                   settings, extra=extra)
-
-
-def document(name: str, h: dict, values: dict, verdicts: list, digits: int, *, explained: bool) -> Document:
-    """The step for people: the settings and the state before it, the row of its values, its arithmetic (as a
-    document's block with ``explained``, else lines under the table) and the verdicts of --expect."""
-    description = MEMBERS[name][0]
-    h, mode = family.resolve(description, h)
-    t = values["t"]
-    index = t if t > 1 else "t"
-    columns = [Column("t", latex="t", kind=COUNT)] + [
-        Column(k, notation.UNICODE.symbol(k, index), notation.LATEX.symbol(k, index))
-        for k in ("g", *_shown(description, mode))]
-    table = Table(columns, [[t, values["g"], *(values[k] for k in _shown(description, mode))]])
-    record = {k: values[k] for k in ("g", *_shown(description, mode))}
-    previous = _before(description, h, values)
-    blocks: list = [Para(_settings_phrase(name, description, h, values, mode, t)), table]
-    if explained:
-        legend = " · ".join(f"{_base(q.name)}: {_(q.meaning)}"
-                            for q in family.quantities(description, mode))
-        hypers = ", ".join(notation.UNICODE.hypers[k] for k in recurrence.hypers(description, mode))
-        blocks.append(Arithmetic([Explained(explain.heading(t, "x", several=False), t, record, previous, h,
-                                            description=description)], digits, mode, ("x",),
-                                 f"{legend} · {hypers}: {_('hyperparameters')}", description=description))
-    else:
-        lines = recurrence.explain_step(record, previous, h, t, digits, given_label=_("(given)"),
-                                        description=description)
-        blocks.append(Para("\n".join("  " + line for line in lines)))
-    if verdicts:
-        blocks += ["", render.verdict_table(verdicts, digits, title=_("Your values")),
-                   Para(tracing.checking_summary(verdicts), strong=True)]
-    return Document(Phrase(_("%(optimizer)s: one step"), optimizer=_(TITLES[name])), blocks, words=("x",))
-
-
-def _base(name: str) -> str:
-    """A quantity's symbol without its index: m, v, ḡ, g_eff."""
-    return str(Sym(name, None))
-
-
-def parse_expectations(name: str, h: dict, items: list[str]) -> list[tuple[str, Cell]]:
-    """--expect NAME=VALUE with NAME one of the quantities the optimizer's step shows."""
-    description = MEMBERS[name][0]
-    known = _shown(description, family.resolve(description, h)[1])
-    cells = []
-    for item in items:
-        key, value = _pair(item, "--expect", known)
-        cell = Cell(value)
-        try:
-            cell.value  # noqa: B018  (parse now, to report a bad value with its option)
-            significant_digits(cell.text)
-        except InputError as exc:
-            raise InputError(_f('--expect %(item)s: %(message)s', item=shown(item, 40), message=exc.message)) from None
-        cells.append((key, cell))
-    return cells
-
-
-def judge_expectations(values: dict, cells: list, rel_tol: float | None, sig_digits: int) -> list[Verdict]:
-    """A verdict for each --expect item, by the digit rule of check."""
-    return [Verdict(values["t"], "x", key, cell.text, values[key], judge(cell.text, values[key], sig_digits, rel_tol))
-            for key, cell in cells]
-
-
-def emit(name: str, h: dict, values: dict, verdicts: list, fmt: str, output_path: Path | None, digits: int = 6,
-         *, latex_fragment: bool = False) -> None:
-    tracing.emit_single(lambda: records(name, h, values, verdicts),
-                        lambda: document(name, h, values, verdicts, digits, explained=fmt in ("markdown", "latex")),
-                        verdicts, fmt, output_path, digits, latex_fragment=latex_fragment)
+def _cell(item: str) -> Cell:
+    """An --expect NAME=VALUE's value, read now, to report a bad one with its option."""
+    cell = Cell(item.partition("=")[2])
+    try:
+        cell.value  # noqa: B018
+        significant_digits(cell.text)
+    except InputError as exc:
+        raise InputError(_f('--expect %(item)s: %(message)s', item=shown(item, 40), message=exc.message)) from None
+    return cell

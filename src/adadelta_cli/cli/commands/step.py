@@ -1,5 +1,6 @@
 """adadelta step: one step from an explicit state, every intermediate shown."""
 
+import functools
 from typing import Annotated, Optional
 
 import typer
@@ -53,28 +54,30 @@ def command(
     output_path: OutputOpt = None, digits: Digits = 6, latex_fragment: LatexFragment = False,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    from adadelta_cli.features import stepping, tracing
-    from adadelta_cli.formats.cells import one_number
-    from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, parse_expectations
+    from adadelta_cli.features import stepping
 
     name = stepping.optimizer_name(optimizer)
     if name != "adadelta":
-        stepping.refuse_adadelta_options(name, {**settings.values, "eg2_prev": eg2_prev, "eg2": eg2,
-                                                "edx2_prev": edx2_prev})
-        check_rel_tol(rel_tol)
-        check_sig_digits(sig_digits)
-        h = stepping.settings_of(name, settings.values, set_ or [])
-        before = stepping.state_of(stepping.MEMBERS[name][0], state or [])
-        cells = stepping.parse_expectations(name, h, expect or [])
-        values = stepping.single_step(name, h, before, g=one_number(grad, "--grad"),
-                                      x=0.0 if x is None else one_number(x, "--x"), t=t)
-        verdicts = stepping.judge_expectations(values, cells, rel_tol, sig_digits)
-        if verdicts:
-            streams.exit_on_closed_pipe(0 if all(v.right for v in verdicts) else EXIT_WRONG)
-        stepping.emit(name, h, values, verdicts, format.value, output_path, digits, latex_fragment=latex_fragment)
-        if not all(v.right for v in verdicts):
-            raise typer.Exit(EXIT_WRONG)
-        return
+        stepped = stepping.Stepped.of(name, {**settings.values, "eg2_prev": eg2_prev, "eg2": eg2, "edx2_prev":
+                                             edx2_prev}, set_ or [], state or [], expect or [], grad=grad, x=x, t=t,
+                                      rel_tol=rel_tol, sig_digits=sig_digits)
+        verdicts, emit = stepped.verdicts, stepped.emit
+    else:
+        verdicts, emit = _adadelta(settings, grad=grad, eg2_prev=eg2_prev, eg2=eg2, edx2_prev=edx2_prev, x=x, t=t,
+                                   set_=set_, state=state, expect=expect, rel_tol=rel_tol, sig_digits=sig_digits)
+    if verdicts:
+        streams.exit_on_closed_pipe(0 if all(v.right for v in verdicts) else EXIT_WRONG)
+    emit(format.value, output_path, digits, latex_fragment=latex_fragment)
+    if not all(v.right for v in verdicts):
+        raise typer.Exit(EXIT_WRONG)
+
+
+def _adadelta(settings: Given, *, grad, eg2_prev, eg2, edx2_prev, x, t, set_, state, expect, rel_tol, sig_digits):
+    """Adadelta's step: its verdicts, and what writes it."""
+    from adadelta_cli.features import tracing
+    from adadelta_cli.formats.cells import one_number
+    from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, parse_expectations
+
     for given, option in ((set_, "--set"), (state, "--state")):
         if given:
             raise SettingsError(_f("%(option)s goes with --optimizer (adagrad, rmsprop, ...): Adadelta's settings "
@@ -95,9 +98,4 @@ def command(
     cells = parse_expectations(expect or [])
     report, verdicts = tracing.single_step(g[0], resolved, t=t, eg2_given=eg2_given, cells=cells,
                                            rel_tol=rel_tol, sig_digits=sig_digits)
-    if verdicts:
-        streams.exit_on_closed_pipe(0 if all(v.right for v in verdicts) else EXIT_WRONG)
-    tracing.emit_step(report, verdicts, format.value, output_path, digits, eg2_given=eg2_given is not None,
-                      latex_fragment=latex_fragment)
-    if not all(v.right for v in verdicts):
-        raise typer.Exit(EXIT_WRONG)
+    return verdicts, functools.partial(tracing.emit_step, report, verdicts, eg2_given=eg2_given is not None)
