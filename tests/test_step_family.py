@@ -215,3 +215,11 @@ def test_hostile_input_gets_one_clear_message_and_exit_2(run, args, says):
     assert result.exit_code == 2, (result.stdout, result.stderr)
     assert says in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and "\x1b" not in result.stderr and result.stdout == ""
+
+
+def test_help_names_every_optimizer_step_offers(run):
+    from adadelta_cli.features import stepping
+
+    text = " ".join(run("step", "--help", "--lang", "en").stdout.split())
+    named = re.search(r"--optimizer NAME The optimizer whose step is shown: (.*?), with PyTorch", text).group(1)
+    assert re.split(r", | or ", re.sub(r" \(.*?\)", "", named)) == list(stepping.NAMES)

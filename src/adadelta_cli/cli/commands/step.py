@@ -37,7 +37,7 @@ def command(
         rich_help_panel="Input", metavar="NAME=VALUE")] = None,
     optimizer: Annotated[str, typer.Option("--optimizer", help=N_(
         "The optimizer whose step is shown: adadelta, adagrad, rmsprop, sgd, momentum (SGD with momentum 0.9), "
-        "adam or adamw, with PyTorch's defaults (compare's). Another than adadelta takes --lr, --eps, "
+        "adam or adamw, with PyTorch's defaults (compare's). Any other than adadelta takes --lr, --eps, "
         "--weight-decay and --maximize, and --set for its other settings."), metavar="NAME")] = "adadelta",
     set_: Annotated[Optional[list[str]], typer.Option("--set", help=N_(
         "NAME=VALUE: a setting of the --optimizer (not Adadelta) by torch.optim's name, e.g. --set beta2=0.99, "
