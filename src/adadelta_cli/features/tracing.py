@@ -100,14 +100,21 @@ def emit_step(report: render.Report, verdicts: list, fmt: str, output_path: Path
               *, eg2_given: bool = False, latex_fragment: bool = False) -> None:
     """A single step: its row, its arithmetic and, with --expect, the verdicts (in JSON, under ``checks``; beside
     CSV, which stays the trace's columns, on standard error; in a document for people, part of it)."""
-    from adadelta_cli.formats import writers
-
     data = render.records(report)
     if fmt == "json" and verdicts:
         data.extra = {"checks": [v.as_dict() for v in verdicts]}
-    writers.write_report(fmt, output_path, digits, fragment=latex_fragment, records=lambda: data,
-                         document=lambda: step_document(report, verdicts, digits, eg2_given=eg2_given,
-                                                        explain=fmt in ("markdown", "latex")),
+    emit_single(lambda: data, lambda: step_document(report, verdicts, digits, eg2_given=eg2_given,
+                                                    explain=fmt in ("markdown", "latex")),
+                verdicts, fmt, output_path, digits, latex_fragment=latex_fragment)
+
+
+def emit_single(records, document, verdicts: list, fmt: str, output_path: Path | None, digits: int = 6,
+                *, latex_fragment: bool = False) -> None:
+    """One step of any optimizer, given its ``records()`` and its ``document()``: the verdicts of --expect beside
+    CSV on standard error."""
+    from adadelta_cli.formats import writers
+
+    writers.write_report(fmt, output_path, digits, fragment=latex_fragment, records=records, document=document,
                          console=_marking_console() if fmt == "table" else None)
     if fmt == "csv" and verdicts:
         table = writers.rich_table(render.verdict_table(verdicts, digits, title=_("Your values")), digits)

@@ -197,11 +197,15 @@ def align(lines: list[str], gap: str = "") -> list[str]:
     return [r"\begin{align*}", f" \\\\{gap}\n".join(lines), r"\end{align*}"]
 
 
-def glossary(mode: recurrence.Mode) -> list[str]:
-    """What each symbol means, from the step description."""
+def glossary(mode, description=None) -> list[str]:
+    """What each symbol means, from the step description (Adadelta's, or ``description``'s)."""
+    shown = recurrence.quantities(mode) if description is None else [q for q in description.quantities
+                                                                      if q.shown(mode)]
     items = [rf"  \item[{{${notation.LATEX.symbol(q.name)}$}}] {phrase(Phrase(_(q.meaning), dx=Sym('dx')))}"
-             for q in recurrence.quantities(mode)]
-    items.append(rf"  \item[{{$\rho, \varepsilon, \mathit{{lr}}$}}] {text(_('hyperparameters'))}")
+             for q in shown]
+    hypers = r"\rho, \varepsilon, \mathit{lr}" if description is None else ", ".join(
+        notation.LATEX.hypers[name] for name in recurrence.hypers(description, mode))
+    items.append(rf"  \item[{{${hypers}$}}] {text(_('hyperparameters'))}")
     return [r"\begin{description}", *items, r"\end{description}"]
 
 
@@ -210,12 +214,13 @@ def explanation_lines(block):
     a heading per step, then its arithmetic; long traces keep their first and last steps (--all: every one)."""
     given = rf"\quad\text{{{text(_('(given)'))}}}"
     yield rf"\subsection*{{{text(_('The arithmetic of each step'))}}}"
-    yield from glossary(block.mode)
+    yield from glossary(block.mode, block.description)
     for item in block.steps:
         if isinstance(item, LeftOut):
             yield r"\medskip\noindent\emph{" + text(item.text) + "}"
             continue
         lines = recurrence.explain_step(item.record, item.previous, item.settings, item.t, block.digits,
-                                        notation.LATEX, eg2_given=item.eg2_given, given_label=given)
+                                        notation.LATEX, eg2_given=item.eg2_given, given_label=given,
+                                        description=item.description)
         yield rf"\subsubsection*{{{phrase(item.heading)}}}"
         yield from align([equation_lines(line) for line in lines], gap="[1ex]")

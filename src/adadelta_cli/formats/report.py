@@ -248,6 +248,7 @@ class Explained:
     previous: dict
     settings: dict
     eg2_given: bool = False
+    description: Any = None  # recurrence.Description: a family member's step (None: Adadelta's)
 
 
 @dataclass(eq=False, repr=False)
@@ -268,6 +269,7 @@ class Arithmetic:
     mode: Any  # recurrence.Mode: the glossary's symbols
     names: tuple[str, ...] = ()  # the parameters' names (a Markdown fence must outrun their backticks)
     legend: str | None = None  # the symbols' meanings, for the terminal and Markdown
+    description: Any = None  # recurrence.Description: a family member's glossary (None: Adadelta's)
 
 
 # What a document holds, in order ("" is a blank line between two parts).

@@ -94,4 +94,5 @@ def arithmetic_lines(block: Arithmetic):
             yield None, [item.text]
             continue
         yield item.heading, recurrence.explain_step(item.record, item.previous, item.settings, item.t, block.digits,
-                                                    eg2_given=item.eg2_given, given_label=_("(given)"))
+                                                    eg2_given=item.eg2_given, given_label=_("(given)"),
+                                                    description=item.description)

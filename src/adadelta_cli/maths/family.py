@@ -29,6 +29,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from adadelta_cli.i18n import N_
 from adadelta_cli.maths import scalar
 from adadelta_cli.maths.arith import fma32, fma64
 from adadelta_cli.maths.recurrence import Description, Quantity, run_step
@@ -115,10 +116,12 @@ def _g_eff(h, ops, g, x_prev=None):
     return ops.fma(h["weight_decay"], x_prev, base) if x_prev is not None else base
 
 
-G_EFF = Quantity("g_eff", "the gradient the step uses: negated to maximize, plus coupled weight decay", _g_eff_tree,
-                 _c(_g_eff), only_when=_g_eff_shown)
-DX = Quantity("dx", "the change of the parameter", lambda mode: Sym("x") - x_prev, _c(lambda h, ops, x, x_p: x - x_p))
-IMPLIED = Quantity("eta", "the factor that multiplies the gradient in the step: −Δx_t/g_t",
+G_EFF = Quantity("g_eff", N_("the gradient the step uses: negated to maximize, plus coupled weight decay"),
+                 _g_eff_tree, _c(_g_eff), only_when=_g_eff_shown)
+DX = Quantity("dx", N_("the change of the parameter"), lambda mode: Sym("x") - x_prev,
+              _c(lambda h, ops, x, x_p: x - x_p))
+IMPLIED = Quantity("eta", N_("the factor that multiplies the gradient in the step: the change of the parameter "
+                              "over the gradient, negated"),
                    lambda mode: -(Sym("dx") / g), _c(lambda h, ops, dx, g: ops.implied(dx, g)))
 
 
@@ -127,7 +130,7 @@ _ALONG_AVERAGE = replace(IMPLIED, only_when=lambda mode: "momentum" in mode)
 
 def _rate(top: Node, name: str, compute) -> Quantity:
     """η_t = top / d_t."""
-    return Quantity("eta", "the factor that multiplies the gradient in the step", lambda mode: top / Sym("d"),
+    return Quantity("eta", N_("the factor that multiplies the gradient in the step"), lambda mode: top / Sym("d"),
                     _c(compute), only_when=lambda mode: "momentum" not in mode)
 
 
@@ -157,13 +160,14 @@ def _describe(name: str, quantities: tuple, state: dict, settings: dict) -> Desc
 
 ADAGRAD = _describe("adagrad", (
     G_EFF,
-    Quantity("clr", "the learning rate of step t, decayed", lambda mode: lr / (ONE + (t - ONE) * lr_decay),
-             _c(lambda h, ops, t: h["lr"] / (1 + (t - 1) * h["lr_decay"]))),
-    Quantity("G", "the sum of squared gradients", lambda mode: prev("G") + Square(_grad(mode)),
-             _c(lambda h, ops, G_p, g: ops.fma(g, g, G_p))),
-    Quantity("d", "the denominator", lambda mode: Sqrt(Sym("G")) + eps, _c(lambda h, ops, G: ops.sqrt(G) + h["eps"])),
-    Quantity("x", "the parameter", lambda mode: x_prev - Sym("clr") * _grad(mode) / Sym("d"),
-             _c(lambda h, ops, x_p, clr, g, d: ops.addcdiv(x_p, g, d, -clr))),
+    Quantity("clr", N_("the learning rate of step t, decayed"), lambda mode: lr / (ONE + (t - ONE) * lr_decay),
+             _c(lambda h, ops, t: h["lr"] / (1 + (t - 1) * h["lr_decay"])), partial=True),
+    Quantity("G", N_("the sum of squared gradients"), lambda mode: prev("G") + Square(_grad(mode)),
+             _c(lambda h, ops, G_p, g: ops.fma(g, g, G_p)), partial=True),
+    Quantity("d", N_("the denominator"), lambda mode: Sqrt(Sym("G")) + eps,
+             _c(lambda h, ops, G: ops.sqrt(G) + h["eps"]), partial=True),
+    Quantity("x", N_("the parameter"), lambda mode: x_prev - Sym("clr") * _grad(mode) / Sym("d"),
+             _c(lambda h, ops, x_p, clr, g, d: ops.addcdiv(x_p, g, d, -clr)), partial=True),
     DX,
     _rate(Sym("clr"), "d", lambda h, ops, clr, d: ops.div(clr, d)),
 ), {"G": "initial_accumulator_value"}, _settings(lr=0.01, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
@@ -178,20 +182,20 @@ def _rms_d(mode) -> Node:
 
 RMSPROP = _describe("rmsprop", (
     G_EFF,
-    Quantity("v", "running average of squared gradients", lambda mode: _average("v", alpha, Square(_grad(mode))),
-             _c(lambda h, ops, v_p, g: ops.fma((1 - h["alpha"]) * g, g, v_p * h["alpha"]))),
-    Quantity("gbar", "running average of gradients", lambda mode: _average("gbar", alpha, _grad(mode)),
+    Quantity("v", N_("running average of squared gradients"), lambda mode: _average("v", alpha, Square(_grad(mode))),
+             _c(lambda h, ops, v_p, g: ops.fma((1 - h["alpha"]) * g, g, v_p * h["alpha"])), partial=True),
+    Quantity("gbar", N_("running average of gradients"), lambda mode: _average("gbar", alpha, _grad(mode)),
              _c(lambda h, ops, m_p, g: ops.lerp(m_p, g, 1 - h["alpha"])),
-             only_when=lambda mode: "centered" in mode),
-    Quantity("d", "the denominator", _rms_d,
-             _c(lambda h, ops, v, m=None: ops.sqrt(v if m is None else ops.fma(-m, m, v)) + h["eps"])),
-    Quantity("b", "the momentum buffer", lambda mode: mu * prev("b") + _grad(mode) / Sym("d"),
+             only_when=lambda mode: "centered" in mode, partial=True),
+    Quantity("d", N_("the denominator"), _rms_d,
+             _c(lambda h, ops, v, m=None: ops.sqrt(v if m is None else ops.fma(-m, m, v)) + h["eps"]), partial=True),
+    Quantity("b", N_("the momentum buffer"), lambda mode: mu * prev("b") + _grad(mode) / Sym("d"),
              _c(lambda h, ops, b_p, g, d: b_p * h["momentum"] + ops.div(g, d)),
-             only_when=lambda mode: "momentum" in mode),
-    Quantity("x", "the parameter",
+             only_when=lambda mode: "momentum" in mode, partial=True),
+    Quantity("x", N_("the parameter"),
              lambda mode: x_prev - lr * (Sym("b") if "momentum" in mode else _grad(mode) / Sym("d")),
              _c(lambda h, ops, x_p, u, d=None: ops.fma(-h["lr"], u, x_p) if d is None
-                else ops.addcdiv(x_p, u, d, -h["lr"]))),
+                else ops.addcdiv(x_p, u, d, -h["lr"])), partial=True),
     DX,
     _rate(lr, "d", lambda h, ops, d: ops.div(h["lr"], d)),
     _ALONG_AVERAGE,
@@ -212,14 +216,14 @@ def _sgd_direction(mode) -> str:
 
 SGD = _describe("sgd", (
     G_EFF,
-    Quantity("b", "the momentum buffer (b₁ = g₁)", lambda mode: mu * prev("b") + (ONE - tau) * _grad(mode),
-             _c(_buffer), only_when=lambda mode: "momentum" in mode),
-    Quantity("gn", "the Nesterov gradient", lambda mode: _grad(mode) + mu * Sym("b"),
+    Quantity("b", N_("the momentum buffer (b₁ = g₁)"), lambda mode: mu * prev("b") + (ONE - tau) * _grad(mode),
+             _c(_buffer), only_when=lambda mode: "momentum" in mode, partial=True, first=_grad),
+    Quantity("gn", N_("the Nesterov gradient"), lambda mode: _grad(mode) + mu * Sym("b"),
              _c(lambda h, ops, g, b: ops.fma(h["momentum"], b, g)), only_when=lambda mode: "nesterov" in mode),
-    Quantity("x", "the parameter", lambda mode: x_prev - lr * Sym(_sgd_direction(mode)),
+    Quantity("x", N_("the parameter"), lambda mode: x_prev - lr * Sym(_sgd_direction(mode)),
              _c(lambda h, ops, x_p, u: ops.fma(-h["lr"], u, x_p))),
     DX,
-    Quantity("eta", "the factor that multiplies the gradient in the step", lambda mode: lr,
+    Quantity("eta", N_("the factor that multiplies the gradient in the step"), lambda mode: lr,
              _c(lambda h, ops: h["lr"]), only_when=lambda mode: "momentum" not in mode),
     _ALONG_AVERAGE,
 ), {"b": None}, _settings(lr=0.001, momentum=0.0, dampening=(0.0, *UNIT), nesterov=(False, False, True, True),
@@ -240,16 +244,16 @@ def _adam_x_compute(h, ops, x_p, t, m, d):
 
 _ADAM = (
     G_EFF,
-    Quantity("m", "running average of gradients", lambda mode: _average("m", beta1, _grad(mode)),
-             _c(lambda h, ops, m_p, g: ops.mix(m_p, g, 1 - h["beta1"]))),
-    Quantity("v", "running average of squared gradients", lambda mode: _average("v", beta2, Square(_grad(mode))),
-             _c(lambda h, ops, v_p, g: ops.fma((1 - h["beta2"]) * g, g, v_p * h["beta2"]))),
-    Quantity("vmax", "the largest v so far (AMSGrad)", lambda mode: Max(prev("vmax"), Sym("v")),
+    Quantity("m", N_("running average of gradients"), lambda mode: _average("m", beta1, _grad(mode)),
+             _c(lambda h, ops, m_p, g: ops.mix(m_p, g, 1 - h["beta1"])), partial=True),
+    Quantity("v", N_("running average of squared gradients"), lambda mode: _average("v", beta2, Square(_grad(mode))),
+             _c(lambda h, ops, v_p, g: ops.fma((1 - h["beta2"]) * g, g, v_p * h["beta2"])), partial=True),
+    Quantity("vmax", N_("the largest v so far (AMSGrad)"), lambda mode: Max(prev("vmax"), Sym("v")),
              _c(lambda h, ops, a, b: ops.maximum(a, b)), only_when=lambda mode: "amsgrad" in mode),
-    Quantity("d", "the denominator, bias-corrected",
+    Quantity("d", N_("the denominator, bias-corrected"),
              lambda mode: Sqrt(Sym("vmax" if "amsgrad" in mode else "v")) / Sqrt(ONE - Pow(beta2, t)) + eps,
-             _c(lambda h, ops, v, t: ops.sqrt(v) / (1 - h["beta2"] ** t) ** 0.5 + h["eps"])),
-    Quantity("x", "the parameter", _adam_x, _c(_adam_x_compute)),
+             _c(lambda h, ops, v, t: ops.sqrt(v) / (1 - h["beta2"] ** t) ** 0.5 + h["eps"]), partial=True),
+    Quantity("x", N_("the parameter"), _adam_x, _c(_adam_x_compute), partial=True),
     DX,
     IMPLIED,
 )

@@ -129,17 +129,18 @@ class Quantity:
     compute: Callable  # the quantity's function (formulas.compute_eg2, ...)
     partial: bool = False  # --explain shows the value of each top-level term before the result
     only_when: Callable[[Any], bool] | None = None  # shown only in these modes (g_eff)
+    first: Callable[[Any], Node] | None = None  # the formula while its state holds nothing yet (SGD's b₁ = g₁)
 
-    def shown(self, mode: Mode) -> bool:
+    def shown(self, mode: Any) -> bool:
         return self.only_when is None or self.only_when(mode)
 
-    def inputs(self, mode: Mode) -> tuple[str, ...]:
+    def inputs(self, mode: Any) -> tuple[str, ...]:
         """The values the quantity is computed from in ``mode``: the symbols of its formula, in the order they are
         written (``compute`` takes them in this order): η_t reads ``("edx2_prev", "eg2")``, or ``("edx2_prev",
         "eg2_prev")`` where η divides by E[g²]_{t−1}."""
         return tuple(dict.fromkeys(key(leaf) for leaf in leaves(self.formula(mode)) if isinstance(leaf, Sym)))
 
-    def equation(self, mode: Mode, notation: Notation | None = None, t: int | str = "t") -> str:
+    def equation(self, mode: Any, notation: Notation | None = None, t: int | str = "t") -> str:
         """``symbol = formula`` in ``notation`` (Unicode by default), indices at step ``t``."""
         n = notation or UNICODE
         return f"{n.symbol(self.name, t)}{n.equals}{render(self.formula(mode), n, t)}"
@@ -186,6 +187,12 @@ class Description:
 ADADELTA = Description("adadelta", QUANTITIES, dict.fromkeys(STATE[:2], 0.0), {}, Mode.of)
 
 
+def hypers(description: Description, mode) -> list[str]:
+    """The hyperparameters the formulas of ``mode`` read, in the order they first appear."""
+    return list(dict.fromkeys(leaf.name for q in description.quantities if q.shown(mode)
+                              for leaf in leaves(q.formula(mode)) if isinstance(leaf, Hyper)))
+
+
 @functools.cache
 def plan(mode, description: Description = ADADELTA) -> tuple[tuple[str, Callable, tuple[str, ...]], ...]:
     """The step of ``mode`` as the engine runs it: (name, compute, inputs) for each quantity, in order.
@@ -229,9 +236,13 @@ def hyper_values(settings) -> dict:
             "wd": get("weight_decay", 0.0) or 0.0}
 
 
-def step_values(record: dict, previous: dict, settings) -> dict:
-    """Every value a step's formulas read: the step's record, the state before it (eg2, edx2, x at t − 1), the
-    hyperparameters."""
+def step_values(record: dict, previous: dict, settings, description: Description = ADADELTA, t: int = 1) -> dict:
+    """Every value a step's formulas read: the step's record, the state before it (Adadelta's eg2, edx2, x at
+    t − 1; a family member's own state and x), the hyperparameters (a family member's settings by their names, wd
+    its weight decay) and the step number t."""
+    if description is not ADADELTA:
+        return {**settings, "wd": settings.get("weight_decay", 0.0), "t": t,
+                **{f"{name}_prev": value for name, value in previous.items()}, **record}
     values = {**hyper_values(settings), **record}
     values.setdefault("g_eff", record["g"])
     values["eg2_prev"] = previous["eg2"]
@@ -241,27 +252,50 @@ def step_values(record: dict, previous: dict, settings) -> dict:
 
 
 def explain_step(record: dict, previous: dict, settings, t: int, digits: int = 6, notation: Notation = UNICODE,
-                 *, eg2_given: bool = False, given_label: str = "(given)", as_parts: bool = False) -> list:
-    """The substituted arithmetic of one step, one line per quantity, in the article's style::
+                 *, eg2_given: bool = False, given_label: str = "(given)", as_parts: bool = False,
+                 description: Description | None = None) -> list:
+    """The substituted arithmetic of one step of ``description`` (Adadelta's by default), one line per quantity its
+    mode shows, in the article's style::
 
         E[g²]_2 = ρ·E[g²]_1 + (1 - ρ)·g_2² = 0.95·0.0005 + 0.05·0.2² = 0.000475 + 0.002 = 0.002475
 
+    ``record``: the step's values by quantity name (and g); ``previous``: the state before it by name (x too);
+    ``settings``: Adadelta's settings, or a family member's (by their names, as ``family.resolve`` gives them).
     ``as_parts``: each line as its parts (symbol, formula, substituted, ..., value), for a writer that sets them
-    apart (the lesson page); else joined by the notation's "="."""
-    mode = Mode.of(settings)
-    values = step_values(record, previous, settings)
+    apart (the lesson page); else joined by the notation's "=".
+
+    >>> from adadelta_cli.maths import family
+    >>> h, _mode = family.resolve(family.ADAM, {})
+    >>> for line in explain_step({"g": 0.2, "m": 0.02, "v": 4e-5, "d": 0.2000000001, "x": 0.499, "dx": -0.001,
+    ...                           "eta": 0.005}, {"m": 0.0, "v": 0.0, "vmax": 0.0, "x": 0.5}, h, 1, 4,
+    ...                          description=family.ADAM)[:3]:
+    ...     print(line)
+    m_1 = β₁·m_0 + (1 - β₁)·g_1 = 0.9·0 + 0.1·0.2 = 0 + 0.02 = 0.02
+    v_1 = β₂·v_0 + (1 - β₂)·g_1² = 0.999·0 + 0.001·0.2² = 0 + 4e-5 = 4e-5
+    d_1 = √(v_1) / √(1 - β₂^1) + ε = √(4e-5) / √(1 - 0.999^1) + 1e-8 = 0.2 + 1e-8 = 0.2
+    """
+    description = description or ADADELTA
+    mode = description.mode_of(settings)
+    values = step_values(record, previous, settings, description, t)
     lines: list[tuple[str, ...] | str] = []
-    for q in quantities(mode):
+    for q in description.quantities:
+        if not q.shown(mode):
+            continue
         head = n_symbol = notation.symbol(q.name, t)
         if q.name == "eg2" and eg2_given:
             given = (n_symbol, f"{notation.num(values['eg2'], digits)}{notation.label.format(given_label)}")
             lines.append(given if as_parts else notation.equals.join(given))
             continue
         tree = q.formula(mode)
+        if q.first is not None and values.get(f"{q.name}_prev") is None:
+            tree = q.first(mode)
         parts = [head, render(tree, notation, t), render(tree, notation, t, values, digits)]
         if q.partial and isinstance(tree, (Add, Sub, Div)):
-            parts.append(render(type(tree)(Val(evaluate(tree.a, values)), Val(evaluate(tree.b, values))),
-                                notation, t, values, digits))
-        parts.append(notation.num(values[q.name], digits))
+            terms = render(type(tree)(Val(evaluate(tree.a, values)), Val(evaluate(tree.b, values))),
+                           notation, t, values, digits)
+            if terms != parts[-1]:  # (a formula of two numbers says them once)
+                parts.append(terms)
+        if not isinstance(tree, (Sym, Hyper)):  # (b₁ = g₁ = 0.1, not b₁ = g₁ = 0.1 = 0.1)
+            parts.append(notation.num(values[q.name], digits))
         lines.append(tuple(parts) if as_parts else notation.equals.join(parts))
     return lines

@@ -1,5 +1,6 @@
 """adadelta step: one step from an explicit state, every intermediate shown."""
 
+import functools
 from typing import Annotated, Optional
 
 import typer
@@ -8,7 +9,7 @@ from adadelta_cli import streams
 from adadelta_cli.cli.commands._common import EXIT_WRONG
 from adadelta_cli.cli.options import Digits, Format, Given, LatexFragment, OutputOpt, ReportFormat, settings_options
 from adadelta_cli.errors import SettingsError
-from adadelta_cli.i18n import N_, _
+from adadelta_cli.i18n import N_, _, _f
 
 COMMAND = dict(name="step", help=N_('One step from an explicit state, with every intermediate shown.'))
 
@@ -26,11 +27,25 @@ def command(
                                                      rich_help_panel="Input", metavar="VALUE")] = None,
     x: Annotated[Optional[str], typer.Option("--x", help=N_("x_{t−1}. [default: 0]"), rich_help_panel="Input",
                                              metavar="VALUE")] = None,
-    t: Annotated[int, typer.Option("--t", help=N_("The step's number, for the labels."), min=1,
-                                  rich_help_panel="Input", metavar="N")] = 1,
+    t: Annotated[int, typer.Option("--t", help=N_(
+        "The step's number t: the labels' index, and what Adam's bias correction (β^t) and Adagrad's decay read."),
+        min=1, rich_help_panel="Input", metavar="N")] = 1,
+    state: Annotated[Optional[list[str]], typer.Option("--state", help=N_(
+        "NAME=VALUE: the optimizer's state before the step (not Adadelta's: its own options above), by the names "
+        "of its quantities: adagrad G; rmsprop v, gbar, b; sgd and momentum b; adam and adamw m, v, vmax; "
+        "repeatable. [default: the values before a first step; SGD's b: none, b_1 = g_1]"),
+        rich_help_panel="Input", metavar="NAME=VALUE")] = None,
+    optimizer: Annotated[str, typer.Option("--optimizer", help=N_(
+        "The optimizer whose step is shown: adadelta, adagrad, rmsprop, sgd, momentum (SGD with momentum 0.9), "
+        "adam or adamw, with PyTorch's defaults (compare's). Any other than adadelta takes --lr, --eps, "
+        "--weight-decay and --maximize, and --set for its other settings."), metavar="NAME")] = "adadelta",
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help=N_(
+        "NAME=VALUE: a setting of the --optimizer (not Adadelta) by torch.optim's name, e.g. --set beta2=0.99, "
+        "--set amsgrad=true, --set momentum=0.5; repeatable."), metavar="NAME=VALUE")] = None,
     expect: Annotated[Optional[list[str]], typer.Option(
-        "--expect", help=N_("NAME=VALUE: check a hand-calculated value (eg2, eta, dx, edx2, x); repeatable. "
-        "Exit 1 when any is wrong."), metavar="VALUE")] = None,
+        "--expect", help=N_("NAME=VALUE: check a hand-calculated value (eg2, eta, dx, edx2, x; with --optimizer, "
+        "any quantity of its step, by its JSON name); repeatable. Exit 1 when any is wrong."),
+        metavar="VALUE")] = None,
     rel_tol: Annotated[Optional[float], typer.Option(
         "--rel-tol", help=N_("Instead, accept a value within this relative distance."), metavar="NUMBER")] = None,
     sig_digits: Annotated[int, typer.Option(
@@ -39,10 +54,34 @@ def command(
     output_path: OutputOpt = None, digits: Digits = 6, latex_fragment: LatexFragment = False,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
+    from adadelta_cli.features import stepping
+
+    name = stepping.optimizer_name(optimizer)
+    if name != "adadelta":
+        stepped = stepping.Stepped.of(name, {**settings.values, "eg2_prev": eg2_prev, "eg2": eg2, "edx2_prev":
+                                             edx2_prev}, set_ or [], state or [], expect or [], grad=grad, x=x, t=t,
+                                      rel_tol=rel_tol, sig_digits=sig_digits)
+        verdicts, emit = stepped.verdicts, stepped.emit
+    else:
+        verdicts, emit = _adadelta(settings, grad=grad, eg2_prev=eg2_prev, eg2=eg2, edx2_prev=edx2_prev, x=x, t=t,
+                                   set_=set_, state=state, expect=expect, rel_tol=rel_tol, sig_digits=sig_digits)
+    if verdicts:
+        streams.exit_on_closed_pipe(0 if all(v.right for v in verdicts) else EXIT_WRONG)
+    emit(format.value, output_path, digits, latex_fragment=latex_fragment)
+    if not all(v.right for v in verdicts):
+        raise typer.Exit(EXIT_WRONG)
+
+
+def _adadelta(settings: Given, *, grad, eg2_prev, eg2, edx2_prev, x, t, set_, state, expect, rel_tol, sig_digits):
+    """Adadelta's step: its verdicts, and what writes it."""
     from adadelta_cli.features import tracing
     from adadelta_cli.formats.cells import one_number
     from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, parse_expectations
 
+    for given, option in ((set_, "--set"), (state, "--state")):
+        if given:
+            raise SettingsError(_f("%(option)s goes with --optimizer (adagrad, rmsprop, ...): Adadelta's settings "
+                                   "and state have their own options", option=option))
     if eg2 is not None and eg2_prev is not None:
         raise SettingsError(_("give either --eg2-prev (E[g²]_t is computed) or --eg2 (E[g²]_t as is), not both"))
     for value, option in ((eg2_prev, "--eg2-prev"), (edx2_prev, "--edx2-prev")):
@@ -59,9 +98,4 @@ def command(
     cells = parse_expectations(expect or [])
     report, verdicts = tracing.single_step(g[0], resolved, t=t, eg2_given=eg2_given, cells=cells,
                                            rel_tol=rel_tol, sig_digits=sig_digits)
-    if verdicts:
-        streams.exit_on_closed_pipe(0 if all(v.right for v in verdicts) else EXIT_WRONG)
-    tracing.emit_step(report, verdicts, format.value, output_path, digits, eg2_given=eg2_given is not None,
-                      latex_fragment=latex_fragment)
-    if not all(v.right for v in verdicts):
-        raise typer.Exit(EXIT_WRONG)
+    return verdicts, functools.partial(tracing.emit_step, report, verdicts, eg2_given=eg2_given is not None)

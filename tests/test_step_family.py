@@ -1,0 +1,225 @@
+"""`adadelta step --optimizer`: one step of Adagrad, RMSprop, SGD (with momentum), Adam and AdamW from a given state,
+held against torch.optim's recorded runs (tests/golden/family/, see test_family_golden.py), its printed arithmetic
+re-evaluated by a parser of its own, its LaTeX compiled, hostile input refused."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import pytest
+
+from tests.test_classroom import compile_tex
+from tests.test_family_golden import CASES, TORCH_STATE
+
+MEMBERS = ("adagrad", "rmsprop", "sgd", "momentum", "adam", "adamw")
+
+
+def options(name: str, settings: dict) -> list[str]:
+    """A recorded case's settings as step's options: its own where Adadelta has them, --set for the rest."""
+    out: list[str] = []
+    for key, value in settings.items():
+        if key == "betas":
+            out += ["--set", f"beta1={value[0]!r}", "--set", f"beta2={value[1]!r}"]
+        elif key == "maximize":
+            out.append("--maximize" if value else "--minimize")
+        elif key in ("lr", "eps", "weight_decay"):
+            out += [f"--{key.replace('_', '-')}", repr(value)]
+        else:
+            out += ["--set", f"{key}={str(value).lower() if isinstance(value, bool) else repr(value)}"]
+    return out
+
+
+def close(a: float, b: float, rel: float = 1e-12) -> bool:
+    return a == b or abs(a - b) <= rel * max(abs(a), abs(b))
+
+
+def _cases():
+    """For each optimizer, float64 cases: one parameter of each, stepped from the state torch recorded before a
+    middle step (and from nothing before the first)."""
+    picked = []
+    for name, case in CASES:
+        if case["dtype"] != "float64" or not case["id"].endswith(("00", "03", "07", "08", "11", "15")):
+            continue
+        for t in (1, len(case["grads"]) // 2 + 1):
+            picked.append(pytest.param(name, case, t, id=f"{case['id']}-t{t}"))
+    return picked
+
+
+@pytest.mark.parametrize(("name", "case", "t"), _cases())
+def test_step_gives_torchs_numbers_from_a_recorded_state(run, name, case, t):
+    """x_t and every state tensor after step t, from x_{t−1} and the state torch recorded, to 1e-12 relative."""
+    p = len(case["x0"]) - 1  # the last parameter of the case
+    before = case["steps"][t - 2] if t > 1 else {"x": case["x0"]}
+    after = case["steps"][t - 1]
+    args = ["step", "--optimizer", name, "--grad", repr(case["grads"][t - 1][p]), "--x", repr(before["x"][p]),
+            "--t", t, *options(name, case["settings"]), "--format", "json"]
+    for theirs, mine in TORCH_STATE.items():
+        if theirs in before:
+            args += ["--state", f"{mine}={before[theirs][p]!r}"]
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    step = out["steps"][0]
+    assert out["settings"]["optimizer"] == name and step["t"] == t
+    assert close(step["x"], after["x"][p]), (step["x"], after["x"][p])
+    compared = 1
+    for theirs, mine in TORCH_STATE.items():
+        if theirs in after and mine in step:
+            assert close(step[mine], after[theirs][p]), (mine, step[mine], after[theirs][p])
+            compared += 1
+    assert compared >= (1 if name == "sgd" and not case["settings"].get("momentum") else 2)
+    assert close(step["dx"], step["x"] - before["x"][p], 1e-15)
+
+
+def test_momentum_is_compares_sgd_with_momentum_and_sgd_its_plain_step(run):
+    """One vocabulary with compare's --with: momentum is SGD with μ = 0.9, sgd without."""
+    momentum = json.loads(run("step", "--optimizer", "momentum", "--grad", "0.2", "--state", "b=0.1",
+                              "--x", "1", "-f", "json").stdout)
+    sgd = json.loads(run("step", "--optimizer", "SGD", "--grad", "0.2", "--x", "1", "-f", "json").stdout)
+    assert momentum["settings"]["momentum"] == 0.9 and momentum["steps"][0]["b"] == 0.9 * 0.1 + 0.2
+    assert momentum["steps"][0]["x"] == 1 - 0.001 * (0.9 * 0.1 + 0.2)
+    assert "b" not in sgd["steps"][0] and sgd["steps"][0]["x"] == 1 - 0.001 * 0.2
+    first = json.loads(run("step", "--optimizer", "momentum", "--grad", "0.2", "-f", "json").stdout)["steps"][0]
+    assert first["b"] == 0.2  # torch's first buffer is the gradient itself
+
+
+# --- The printed arithmetic, re-evaluated ---------------------------------------------------------------------
+
+_PYTHON = str.maketrans({"·": "*", "²": "**2", "^": "**", "√": "sqrt"})
+
+
+def value_of(text: str) -> float:
+    """A substituted side of the printed arithmetic (``0.9·0.02 + 0.1·(-0.2)``, ``√(4e-5) / √(1 - 0.999^3)``)
+    as a number, by Python's own parser: nothing of the package's."""
+    return eval(text.translate(_PYTHON), {"sqrt": math.sqrt, "max": max, "__builtins__": {}})  # noqa: S307
+
+
+ARITHMETIC = {
+    "adagrad": ["--set", "lr_decay=0.1", "--state", "G=0.3", "--weight-decay", "0.01"],
+    "rmsprop": ["--set", "centered=true", "--set", "momentum=0.5", "--state", "v=0.001", "--state", "gbar=-0.01",
+                "--state", "b=0.2", "--maximize"],
+    "sgd": ["--set", "momentum=0.8", "--set", "nesterov=true", "--state", "b=-0.05", "--weight-decay", "0.1"],
+    "momentum": ["--set", "dampening=0.3", "--state", "b=0.05"],
+    "adam": ["--set", "amsgrad=true", "--state", "m=0.01", "--state", "v=1e-4", "--state", "vmax=2e-4"],
+    "adamw": ["--state", "m=-0.02", "--state", "v=3e-4", "--weight-decay", "0.1", "--lr", "0.01"],
+}
+
+
+@pytest.mark.parametrize("name", MEMBERS)
+@pytest.mark.parametrize("digits", [6, 17])
+def test_the_printed_arithmetic_gives_the_printed_values(run, name, digits):
+    """Each line ``symbol = formula = numbers = (terms) = value``: every side written with numbers evaluates to
+    the value printed (to its digits), and the value printed is the step's own (JSON)."""
+    args = ["step", "--optimizer", name, "--grad", "0.3", "--x", "0.7", "--t", "4", *ARITHMETIC[name]]
+    table = run(*args, "--digits", digits)
+    assert table.exit_code == 0, table.stderr
+    values = json.loads(run(*args, "-f", "json").stdout)["steps"][0]
+    lines = [line.strip() for line in table.stdout.splitlines() if re.match(r"\s+\S+[_,]4 = ", line)]
+    assert len(lines) == len(values) - 3  # a line for each quantity (t, param and g are not worked out)
+    rel = 1e-12 if digits == 17 else 5e-5
+    for line in lines:
+        symbol, _formula, *sides = line.split(" = ")
+        printed = float(sides[-1])
+        for side in sides:
+            got = value_of(side)
+            # a difference of two rounded numbers (Δx = x_t − x_{t−1}) is good to the digits of its operands
+            scale = max([abs(printed)] + [abs(float(n)) for n in re.findall(r"\d[\d.]*(?:e-?\d+)?", side)])
+            assert abs(got - printed) <= rel * scale * 4, (line, side, got)
+    assert [line.split(" = ")[0] for line in lines][-1] in ("η_4", "x_4", "Δx_4")
+    shown = {line.split(" = ")[0]: float(line.split(" = ")[-1]) for line in lines}
+    assert close(shown["x_4"], values["x"], 10.0 ** (1 - digits))
+
+
+# --- Documents ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", MEMBERS)
+def test_latex_of_every_member_compiles(run, tmp_path, name):
+    result = run("step", "--optimizer", name, "--grad", "0.3", "--x", "0.7", "--t", "4", *ARITHMETIC[name],
+                 "--expect", "x=0.7", "--format", "latex")
+    assert result.exit_code == 1, result.stderr  # x = 0.7 is wrong
+    assert "\\begin{align*}" in result.stdout
+    assert ("\\beta_1" in result.stdout) == name.startswith("adam")
+    compile_tex(result.stdout, tmp_path)
+
+
+def test_adam_in_chinese_compiles_and_reads_in_chinese(run, tmp_path):
+    result = run("step", "--optimizer", "adam", "--grad", "0.3", "--format", "latex", "--lang", "zh")
+    assert result.exit_code == 0, result.stderr
+    assert "梯度的指数加权平均" in result.stdout and "Adam：单步" in result.stdout
+    compile_tex(result.stdout, tmp_path)
+    markdown = run("step", "--optimizer", "adam", "--grad", "0.3", "--format", "markdown", "--lang", "zh").stdout
+    assert "m: 梯度的指数加权平均" in markdown and "超参数" in markdown
+
+
+def test_markdown_and_json_carry_the_members_own_quantities(run):
+    args = ["step", "--optimizer", "rmsprop", "--set", "centered=true", "--grad", "0.2"]
+    record = json.loads(run(*args, "-f", "json").stdout)["steps"][0]
+    assert list(record) == ["t", "param", "g", "v", "gbar", "d", "x", "dx", "eta"]
+    markdown = run(*args, "-f", "markdown").stdout
+    assert "# RMSprop: one step" in markdown and "ḡ_1 = α·ḡ_0 + (1 - α)·g_1" in markdown
+    csv = run(*args, "-f", "csv").stdout.splitlines()
+    assert csv[0] == "t,param,g,v,gbar,d,x,dx,eta"
+
+
+def test_expect_checks_any_quantity_by_the_digit_rule(run):
+    right = run("step", "--optimizer", "adam", "--grad", "0.2", "--expect", "m=0.02", "--expect", "v=4e-5",
+                "--expect", "d=0.200", "--expect", "eta=0.005000", "-f", "json")
+    assert right.exit_code == 0, right.stderr
+    checks = json.loads(right.stdout)["checks"]
+    assert [(c["name"], c["status"]) for c in checks] == [("m", "right"), ("v", "right"), ("d", "right"),
+                                                         ("eta", "right")]
+    wrong = run("step", "--optimizer", "adam", "--grad", "0.2", "--expect", "x=-0.00200")
+    assert wrong.exit_code == 1 and "✗ wrong" in wrong.stdout
+    few = run("step", "--optimizer", "adagrad", "--grad", "0.2", "--x", "0.5", "--expect", "x=0.5",
+              "-f", "json")
+    assert few.exit_code == 1 and json.loads(few.stdout)["checks"][0]["status"] == "too_few"
+
+
+def test_adadelta_stays_the_default(run):
+    plain = run("step", "--grad", "0.1")
+    named = run("step", "--grad", "0.1", "--optimizer", "adadelta")
+    assert plain.exit_code == named.exit_code == 0 and plain.stdout == named.stdout
+    assert plain.stdout.startswith("Adadelta: ρ = 0.95")
+
+
+# --- Hostile input -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--optimizer", "adamax"], "--optimizer 'adamax': expected one of adadelta, adagrad, rmsprop, sgd, momentum"),
+    (["--optimizer", "adam", "--rho", "0.9"], "--rho: Adadelta's own, not adam's"),
+    (["--optimizer", "sgd", "--eg2-prev", "0.1", "--preset", "keras"], "--preset, --eg2-prev: Adadelta's own"),
+    (["--optimizer", "adam", "--set", "beta3=0.5"], "--set 'beta3=0.5': expected NAME=VALUE with NAME one of lr"),
+    (["--optimizer", "adam", "--set", "beta1=1"], "beta1 must be in [0, 1)"),
+    (["--optimizer", "adam", "--set", "beta2=-0.1"], "beta2 must be in [0, 1)"),
+    (["--optimizer", "rmsprop", "--set", "centered=maybe"], "centered is true or false"),
+    (["--optimizer", "adam", "--set", "lr=abc"], "--set"),
+    (["--optimizer", "adam", "--lr", "-1"], "--lr: lr must be >= 0"),
+    (["--optimizer", "adam", "--state", "v=-1"], "v is a running average of squares, which cannot be negative"),
+    (["--optimizer", "adam", "--state", "G=1"], "--state 'G=1': expected NAME=VALUE with NAME one of m, v, vmax"),
+    (["--optimizer", "adam", "--expect", "eg2=0.1"], "--expect 'eg2=0.1': expected NAME=VALUE with NAME one of m"),
+    (["--optimizer", "adam", "--expect", "m=zz"], "--expect 'm=zz': 'zz' is not a number"),
+    (["--optimizer", "sgd", "--set", "nesterov=true"], "nesterov=true needs momentum > 0 and dampening = 0"),
+    (["--optimizer", "momentum", "--set", "nesterov=true", "--set", "dampening=0.1"], "nesterov=true needs"),
+    (["--set", "lr=0.1"], "--set goes with --optimizer"),
+    (["--state", "m=0.1"], "--state goes with --optimizer"),
+    (["--optimizer", "adam", "--grad", "1e200"], "step 1: v_1 = inf is not a finite number"),
+    (["--optimizer", "adagrad", "--x", "1,2"], "--x takes one number"),
+    (["--optimizer", "adam", "--state", "m=\x1b[2J"], "--state m"),
+])
+def test_hostile_input_gets_one_clear_message_and_exit_2(run, args, says):
+    if "--grad" not in args:
+        args = [*args, "--grad", "0.1"]
+    result = run("step", *args)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert says in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "\x1b" not in result.stderr and result.stdout == ""
+
+
+def test_help_names_every_optimizer_step_offers(run):
+    from adadelta_cli.features import stepping
+
+    text = " ".join(run("step", "--help", "--lang", "en").stdout.split())
+    named = re.search(r"--optimizer NAME The optimizer whose step is shown: (.*?), with PyTorch", text).group(1)
+    assert re.split(r", | or ", re.sub(r" \(.*?\)", "", named)) == list(stepping.NAMES)
