@@ -13,6 +13,7 @@ from adadelta_cli.errors import InputError, NumericError, SettingsError
 from adadelta_cli.features import comparing, tracing
 from adadelta_cli.formats import explain, render, report
 from adadelta_cli.formats.cells import one_number, parse_number, shown
+from adadelta_cli.formats.phrases import Num, Phrase, Sym
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.marking.digits import judge, significant_digits
 from adadelta_cli.marking.verdicts import Cell, Verdict, check_rel_tol, check_sig_digits
@@ -170,24 +171,24 @@ class Stepped:
                               settings, extra={"checks": [c.as_dict() for c in self.verdicts]} if self.verdicts
                               else None)
 
-    def settings_phrase(self) -> report.Phrase:
+    def settings_phrase(self) -> Phrase:
         """Adam: lr = 0.001, β₁ = 0.9, ..., x₀ = 0.5, m₀ = 0: the settings in force and the state the step reads."""
         parts: list = []
         for key, spec in self.description.settings.items():
             value = self.h[key]
             if key == "weight_decay":
-                parts += [report.Phrase(_("weight decay = %(wd)s (%(mode)s)"), wd=report.Num(numfmt.given(value)),
+                parts += [Phrase(_("weight decay = %(wd)s (%(mode)s)"), wd=Num(numfmt.given(value)),
                                         mode=_(render.MODES["decoupled" if "decoupled" in self.mode else "coupled"]))
                           ] if value else []
             elif isinstance(spec[0], bool):
                 parts += [key] if value else []
             else:
-                parts.append(_equals(report.Sym(key) if key in notation.UNICODE.hypers else key, value))
+                parts.append(_equals(Sym(key) if key in notation.UNICODE.hypers else key, value))
         read = {k for q in self.quantities for k in q.inputs(self.mode)}
-        parts += [_equals(report.Sym(k, self.values["t"] - 1, compact=True), value)
+        parts += [_equals(Sym(k, self.values["t"] - 1, compact=True), value)
                   for k, value in self.before.items() if f"{k}_prev" in read and value is not None]
-        return report.Phrase(_("%(optimizer)s: %(settings)s"), optimizer=_(TITLES[self.name]),
-                             settings=report.Phrase.joined(", ", parts))
+        return Phrase(_("%(optimizer)s: %(settings)s"), optimizer=_(TITLES[self.name]),
+                             settings=Phrase.joined(", ", parts))
 
     def document(self, digits: int, *, explained: bool) -> report.Document:
         """For people: the settings and the state before the step, the row of its values, its arithmetic (a
@@ -200,7 +201,7 @@ class Stepped:
         record = {k: self.values[k] for k in ("g", *self.shown)}
         blocks: list = [report.Para(self.settings_phrase()), report.Table(columns, [[t, *record.values()]])]
         if explained:
-            legend = [f"{report.Sym(q.name, None)}: {_(q.meaning)}" for q in self.quantities]
+            legend = [f"{Sym(q.name, None)}: {_(q.meaning)}" for q in self.quantities]
             hypers = ", ".join(notation.UNICODE.hypers[k] for k in recurrence.hypers(description, self.mode))
             blocks.append(report.Arithmetic([report.Explained(explain.heading(t, "x", several=False), t, record,
                                                               self.before, h, description=description)],
@@ -213,7 +214,7 @@ class Stepped:
         if self.verdicts:
             blocks += ["", render.verdict_table(self.verdicts, digits, title=_("Your values")),
                        report.Para(tracing.checking_summary(self.verdicts), strong=True)]
-        return report.Document(report.Phrase(_("%(optimizer)s: one step"), optimizer=_(TITLES[self.name])), blocks,
+        return report.Document(Phrase(_("%(optimizer)s: one step"), optimizer=_(TITLES[self.name])), blocks,
                                words=("x",))
 
     def emit(self, fmt: str, output_path: Path | None, digits: int = 6, *, latex_fragment: bool = False) -> None:
@@ -221,8 +222,8 @@ class Stepped:
                             self.verdicts, fmt, output_path, digits, latex_fragment=latex_fragment)
 
 
-def _equals(symbol, value) -> report.Phrase:
-    return report.Phrase("%(symbol)s = %(value)s", symbol=symbol, value=report.Num(numfmt.given(value)))
+def _equals(symbol, value) -> Phrase:
+    return Phrase("%(symbol)s = %(value)s", symbol=symbol, value=Num(numfmt.given(value)))
 
 
 def _cell(item: str) -> Cell:
