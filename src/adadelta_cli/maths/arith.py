@@ -9,12 +9,11 @@ and the scalar fallback do the same operations in the same order, and the tests 
 from __future__ import annotations
 
 import functools
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from adadelta_cli.maths.scalar import BOUND, fma, fma_exact, two_product
+from adadelta_cli.maths.scalar import BOUND, fma_exact, two_product
 
 
 class Arith:
@@ -293,10 +292,6 @@ def fma64(a, b, c, out=None) -> np.ndarray:
     (True, False)
     """
     shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
-    if math.prod(shape) <= SMALL:  # a few values (a step of one parameter): scalar.fma, the same rounding, quicker
-        flat = [np.broadcast_to(np.asarray(v, dtype=np.float64), shape).ravel().tolist() for v in (a, b, c)]
-        values = [fma(x, y, z) for x, y, z in zip(*flat)]
-        return _into(np.array(values).reshape(shape) if shape else np.float64(values[0]), out)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         p, e, ok = two_product(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
         s = p + c
@@ -306,13 +301,9 @@ def fma64(a, b, c, out=None) -> np.ndarray:
         halfway = np.abs(np.frexp(u - (result - s))[0]) == 0.5
         suspect = np.broadcast_to(~ok | ((e != 0) & (halfway | ~(np.abs(c) < BOUND))), shape)
     if suspect.any():
-        where = np.nonzero(suspect)
-        picks = [np.broadcast_to(v, shape)[where].tolist() for v in (a, b, c)]
-        result[where] = [fma_exact(x, y, z) for x, y, z in zip(*picks)]
-    return _into(result, out)
-
-
-SMALL = 4  # fma64 of at most this many values is taken one value at a time (numpy's passes cost more)
+        picks = [np.broadcast_to(v, shape)[suspect].tolist() for v in (a, b, c)]
+        result[suspect] = [fma_exact(x, y, z) for x, y, z in zip(*picks)]
+    return _into(result[()], out)  # () of one value: a float64, not an array
 
 
 def _into(result, out):
