@@ -270,6 +270,8 @@ def _zeros_are_zeros(values: np.ndarray, lines: list, sep: str | None) -> bool:
     zeros) are read as 0 by float() too, and must be refused instead. Only lines holding a 0 are looked at."""
     if values.all():
         return True
+    if max(map(len, lines), default=0) < 320 and not any("e" in line.lower() for line in lines):
+        return True  # without an exponent a number needs 324 digits to underflow: every 0 here is a 0
     for i in np.flatnonzero(~values.all(axis=1)):
         line = lines[i]
         if not _NONZERO_DIGIT.search(line):
