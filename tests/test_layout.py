@@ -195,7 +195,7 @@ def test_the_lesson_page_sets_each_line_apart_at_its_equals_signs():
 
 
 def test_latex_reads_no_sentence_back_as_notation():
-    """Sentences carry their symbols and numbers as pieces (report.Sym, report.Num): no writer parses text for
+    """Sentences carry their symbols and numbers as pieces (phrases.Sym, phrases.Num): no writer parses text for
     notation, and the writers read only the document model, the notation, escaping and number text."""
     import ast
 

@@ -91,7 +91,7 @@ NUMBERS = {"near32": Num("6e-8"), "near16": Num("5e-4"), "near_b16": Num("4e-3")
 
 
 def _phrase(message: str, **values) -> Phrase:
-    """A marked sentence, translated, its symbols (report.symbols) and numbers (NUMBERS) kept apart."""
+    """A marked sentence, translated, its symbols (phrases.symbols) and numbers (NUMBERS) kept apart."""
     return Phrase(_(message), **symbols(), **NUMBERS, **values)
 
 

@@ -208,10 +208,10 @@ PLAIN_LIMIT = 160  # characters of a title or label: about a figure's width at t
 
 
 def mathtext(line: str) -> str:
-    """A sentence (a ``report.Phrase``: the settings line) for a figure: its symbols (ρ, ε, x₀, E[g²]₀) in mathtext,
+    """A sentence (a ``phrases.Phrase``: the settings line) for a figure: its symbols (ρ, ε, x₀, E[g²]₀) in mathtext,
     in the LATEX notation as the panels' titles write them; the rest shown as written (``plain``), cut with an
     ellipsis past PLAIN_LIMIT characters."""
-    from adadelta_cli.formats.report import Sym, spell
+    from adadelta_cli.formats.phrases import Sym, spell
     from adadelta_cli.maths import notation
 
     out, room = [], PLAIN_LIMIT
@@ -273,19 +273,15 @@ def trace_figure(report: Report, title: str | None = None, *, large: bool = Fals
     return figure, drawn
 
 
-def save(figure, path: Path, write=None) -> None:
-    """Write a still figure (its ending chooses PNG, SVG or PDF), whole or not at all (``confirm`` says so);
-    ``write(path, writer)``: how (outfiles.write_atomic by default)."""
+def save(figure, path: Path) -> None:
+    """Write a still figure (its ending chooses PNG, SVG or PDF), whole or not at all (``confirm`` says so)."""
     suffix = path.suffix.lower().lstrip(".")
 
     def writer(handle) -> None:
         # no timestamp in SVG and PDF: the same file each time
         figure.savefig(handle, format=suffix, dpi=120, metadata={"Date": None} if suffix in ("svg", "pdf") else None)
 
-    if write is None:
-        outfiles.write_atomic(path, writer=writer, binary=True)
-    else:
-        write(path, writer)
+    outfiles.write_atomic(path, writer=writer, binary=True)
 
 
 def confirm(path: Path) -> None:

@@ -11,6 +11,7 @@ from adadelta_cli import messages, outfiles, terminal
 from adadelta_cli.features.resolved import Resolved
 from adadelta_cli.formats import render
 from adadelta_cli.formats.readers import read_input
+from adadelta_cli.formats.report import HEAD_ROWS, SHORT, TAIL_ROWS
 from adadelta_cli.formats.tables import Gradients, check_float32
 from adadelta_cli.i18n import _, _f
 from adadelta_cli.maths import core
@@ -264,7 +265,7 @@ def _pieces(blocks):
             yield block[start:start + step]
 
 
-KEEP = render.SHORT  # up to this many steps, a table shows them all
+KEEP = SHORT  # up to this many steps, a table shows them all
 
 
 def _keep_ends(kept: dict, steps: core.Step) -> None:
@@ -273,7 +274,7 @@ def _keep_ends(kept: dict, steps: core.Step) -> None:
     if kept["count"] < KEEP:
         kept["head"].append(core.Step(*(c[:KEEP - kept["count"]].copy() for c in steps)))
     tail = steps if kept["tail"] is None else core.Step(*(np.concatenate([a, b]) for a, b in zip(kept["tail"], steps)))
-    kept["tail"] = core.Step(*(c[-render.TAIL_ROWS:].copy() for c in tail))
+    kept["tail"] = core.Step(*(c[-TAIL_ROWS:].copy() for c in tail))
     kept["count"] += count
 
 
@@ -281,9 +282,9 @@ def _ends_report(kept: dict, names, settings_doc: dict, *, show_g_eff: bool) -> 
     head = core.Step(*(np.concatenate(columns) for columns in zip(*kept["head"])))
     if kept["count"] <= KEEP:
         return render.Report(head, names, settings_doc, show_g_eff=show_g_eff)
-    steps = core.Step(*(np.concatenate([a[:render.HEAD_ROWS], b]) for a, b in zip(head, kept["tail"])))
+    steps = core.Step(*(np.concatenate([a[:HEAD_ROWS], b]) for a, b in zip(head, kept["tail"])))
     return render.Report(steps, names, settings_doc, show_g_eff=show_g_eff,
-                         hidden=kept["count"] - render.HEAD_ROWS - render.TAIL_ROWS, head=render.HEAD_ROWS)
+                         hidden=kept["count"] - HEAD_ROWS - TAIL_ROWS, head=HEAD_ROWS)
 
 
 EXPORT_ID = "adadelta"  # a fixed id: the same trace exports to the same bytes

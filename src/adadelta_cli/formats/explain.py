@@ -14,7 +14,8 @@ import numpy as np
 
 from adadelta_cli import safe
 from adadelta_cli.formats import spelling
-from adadelta_cli.formats.report import Arithmetic, Explained, LeftOut, Phrase, shown_steps
+from adadelta_cli.formats.phrases import Phrase
+from adadelta_cli.formats.report import Arithmetic, Explained, LeftOut, shown_steps
 from adadelta_cli.i18n import N_, _
 from adadelta_cli.maths import notation, recurrence
 from adadelta_cli.maths.core import FIELDS

@@ -9,7 +9,7 @@ import numpy as np
 
 from adadelta_cli import numfmt
 from adadelta_cli.formats.phrases import Num, Phrase, Sym
-from adadelta_cli.formats.report import HEAD_ROWS, SHORT, TAIL_ROWS, shown_spans  # noqa: F401  (the elision rule)
+from adadelta_cli.formats.report import shown_spans
 from adadelta_cli.i18n import N_, _
 from adadelta_cli.maths import recurrence
 from adadelta_cli.maths.core import FIELDS, Step
@@ -83,7 +83,7 @@ VERDICT_HEADINGS = (N_("quantity"), N_("written"), N_("verdict"), N_("computed")
 def settings_text(settings: dict, digits: int = 6, *, before: int = 0) -> str:
     """The settings in force, as given (never rounded to ``digits``, never longer than they are): ρ = 0.95,
     ε = 1e-6, lr = 1, x₀ = 0 ... ``before``: the index of the state they start from (x₂ for a step 3). A
-    ``report.Phrase``: its symbols and numbers kept apart, for each writer's notation."""
+    ``phrases.Phrase``: its symbols and numbers kept apart, for each writer's notation."""
     def num(v):
         return Phrase.joined(", ", [Num(numfmt.given(u)) for u in v]) if isinstance(v, list) else Num(numfmt.given(v))
 
@@ -226,7 +226,7 @@ VERDICT_MARKS = {"right": N_("✓ right"), "right_given": N_("✓ right"), "wron
 
 def verdict_note(v) -> str:
     """What to say beside a verdict: the earlier values it rests on, a rounding, the likely slip, the student's own
-    value (a ``report.Phrase``: the symbols and numbers apart)."""
+    value (a ``phrases.Phrase``: the symbols and numbers apart)."""
     parts: list = []
     if v.status == "given" and getattr(v, "changed", False):
         parts.append(Phrase(_("changed: the sheet gave %(value)s (not scored; what follows rests on the value "

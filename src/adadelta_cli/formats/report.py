@@ -23,8 +23,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from adadelta_cli.formats.phrases import Phrase, Sym, spell  # noqa: F401  (old names: their home is phrases)
-
 NUMBER, TEXT, COUNT = "number", "text", "count"
 
 
