@@ -77,7 +77,7 @@ def read_bytes(data: bytes, source: str) -> Gradients:
     return read_json(text, source) if stripped[0] in "[{" else tables.read_table(text, source)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class GradientStream:
     """A gradient sequence read in blocks: ``blocks()`` yields arrays shaped (steps, parameters)."""
 

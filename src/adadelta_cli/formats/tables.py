@@ -31,7 +31,7 @@ _THOUSANDS = re.compile(rb"^[ \t]*([+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?)[ \t\r]*$",
 _THOUSANDS_HINT = re.compile(rb",\d{3}(?:[.,\r\n]|$)", re.MULTILINE)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Gradients:
     """A gradient sequence: ``values[t, p]`` is g at step t + 1 for parameter ``names[p]``."""
 

@@ -119,7 +119,7 @@ def _compute(name: str) -> Callable:
     return getattr(formulas, name)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Quantity:
     """One quantity of the step: its machine name, its meaning, its formula in each mode, how it is computed."""
 
@@ -165,7 +165,7 @@ def quantities(mode: Mode) -> list[Quantity]:
     return [q for q in QUANTITIES if q.shown(mode)]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, repr=False)
 class Description:
     """An optimizer as the engine runs it: its quantities in order, the state a step carries to the next (each with
     its value before the first step: a number, or the name of the setting that gives it), its settings (torch's
