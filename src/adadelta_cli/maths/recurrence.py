@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from adadelta_cli.i18n import N_
 from adadelta_cli.maths import formulas
@@ -40,8 +40,7 @@ from adadelta_cli.maths.tree import ONE, Add, Div, Hyper, Node, Sqrt, Square, Su
 # --- Modes ------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Mode:
+class Mode(NamedTuple):
     """What changes the formulas of a step (not their numbers)."""
 
     maximize: bool = False  # the gradient is negated first
