@@ -46,8 +46,7 @@ def terminal(text: str) -> str:
     Use it for anything from the data that is printed: table cells and headings, titles, notes, error messages.
     It is idempotent on ordinary text and never raises.
     """
-    text = str(text)
-    if text.isprintable():  # nothing to escape: the common case
+    if (text := str(text)).isprintable():  # nothing to escape: the common case
         return text
     text = re.sub(_UNSAFE, lambda match: repr(match.group())[1:-1], text)  # as Python writes it: \x1b, \n, \u202e
     if any(ord(c) > 0x7f for c in text):

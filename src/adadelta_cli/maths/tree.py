@@ -28,7 +28,7 @@ class Node:
         return Neg(self)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Sym(Node):
     """A quantity of the recurrence at step t (``prev``: at t − 1)."""
 
@@ -36,28 +36,28 @@ class Sym(Node):
     prev: bool = False
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Hyper(Node):
     """A hyperparameter: rho, eps, lr, wd."""
 
     name: str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Num(Node):
     """A number of the formula (the 1 of 1 − ρ)."""
 
     value: float
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Val(Node):
     """A value worked out along the way (the terms of --explain's next-to-last step): written as a number."""
 
     value: float
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Binary(Node):
     """An operation on two operands."""
 
@@ -65,7 +65,7 @@ class Binary(Node):
     b: Node
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Unary(Node):
     """An operation on one operand."""
 
