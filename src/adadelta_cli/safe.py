@@ -31,8 +31,8 @@ import unicodedata
 
 # Characters never written raw: C0 controls (tab and newline too: a name or a message is one line), DEL and C1,
 # lone surrogates (they cannot be encoded at all), and the format characters that reorder or hide text (bidi
-# overrides, zero-width joiners and the like).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+# overrides, zero-width joiners and the like). None of them is printable (str.isprintable).
+_UNSAFE = "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
 
 
 def has_unsafe(text: str) -> bool:
@@ -46,13 +46,15 @@ def terminal(text: str) -> str:
     Use it for anything from the data that is printed: table cells and headings, titles, notes, error messages.
     It is idempotent on ordinary text and never raises.
     """
-    text = _UNSAFE.sub(lambda match: repr(match.group())[1:-1], str(text))  # as Python writes it: \x1b, \n, \u202e
+    if (text := str(text)).isprintable():  # nothing to escape: the common case
+        return text
+    text = re.sub(_UNSAFE, lambda match: repr(match.group())[1:-1], text)  # as Python writes it: \x1b, \n, \u202e
     if any(ord(c) > 0x7f for c in text):
         text = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" and c != "\xad" else c for c in text)
     return text
 
 
-_MARKDOWN = re.compile(r"([\\`*_\[\]{}#!|~$])")
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]{}#!|~$"})  # each set after a backslash
 
 
 def markdown(text: str) -> str:
@@ -63,7 +65,7 @@ def markdown(text: str) -> str:
     """
     from html import escape
 
-    return _MARKDOWN.sub(r"\\\1", escape(terminal(text), quote=False))
+    return escape(terminal(text), quote=False).translate(_MARKDOWN)
 
 
 _LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",

@@ -17,7 +17,7 @@ from adadelta_cli.i18n import _, _f
 if TYPE_CHECKING:
     from rich.progress import Progress as Bar
 
-TABLE_RUN_WIDTH = 100_000  # a block of a long table is as wide as its columns, whatever the room
+TABLE_RUN_WIDTH = 100_000  # into a pipe or a file, a piece is as wide as it needs, whatever the room
 
 
 def stdout_console(**kwargs):
@@ -89,9 +89,9 @@ def print_fitted(renderable, console=None) -> None:
         # so the first lines come at once and a reader gone away (`| head`) ends the command at the next block.
         for item in items:
             for piece in item.pieces() if hasattr(item, "pieces") else [item]:
-                # A block of a long table (TableRun) does not grow with the width: it needs no measuring first.
-                width = TABLE_RUN_WIDTH if hasattr(item, "blocks") else _measure(piece)
-                console.file.write(render_text(piece, width=width))
+                # No piece grows with the width (left-aligned lines, tables as wide as their columns): none is
+                # measured first, each is as wide as it needs.
+                console.file.write(render_text(piece, width=TABLE_RUN_WIDTH))
                 console.file.flush()
         return
     for item in items:

@@ -166,7 +166,7 @@ CONVENTIONS = ("hyper_float32", "rate_eg2", "nonfinite", "arithmetic", "subnorma
 _OUTPUT_PARAMETERS = ("format", "latex_fragment", "output_path", "digits")
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Given:
     """The settings options as a command received them; ``resolve`` turns them into Settings and a state."""
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 Choice = Enum  # an option's choice (a str Enum of the command line): its .value is read
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Resolved:
     """Settings and initial values as given on the command line, before they meet the input's width."""
 

@@ -24,9 +24,9 @@ MAX_WHOLE_BYTES = 64 << 20  # an input read whole (JSON), or held whole by a com
 CHUNK_BYTES = 1 << 20  # 1 MiB of text at a time: as quick as 4 MiB (measured), some 20 MiB less memory
 WHOLE_BYTES = 1 << 16  # smaller inputs are read whole; larger ones by blocks, numpy parsing the plain ones
 _UTF16 = (b"\xff\xfe", b"\xfe\xff")  # the byte-order marks of UTF-16, read whole
-_LEADING_LINES = re.compile(rb"(?:[ \t\r\f\v]*(?:#[^\n]*)?\n)*")  # blank and comment lines at the start
-_PLAIN_NUMBERS = re.compile(r"[^0-9eE.+\-\s,;]")  # a chunk without these characters holds only plain numbers
-_NONZERO_DIGIT = re.compile(r"[1-9]")
+_LEADING_LINES = rb"(?:[ \t\r\f\v]*(?:#[^\n]*)?\n)*"  # blank and comment lines at the start
+_PLAIN_NUMBERS = r"[^0-9eE.+\-\s,;]"  # a chunk without these characters holds only plain numbers
+_NONZERO_DIGIT = r"[1-9]"
 
 
 def unreadable(exc: OSError, source: str) -> InputError:
@@ -77,7 +77,7 @@ def read_bytes(data: bytes, source: str) -> Gradients:
     return read_json(text, source) if stripped[0] in "[{" else tables.read_table(text, source)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class GradientStream:
     """A gradient sequence read in blocks: ``blocks()`` yields arrays shaped (steps, parameters)."""
 
@@ -142,7 +142,7 @@ def _first_rows(handle, first: bytes, source: str) -> tuple[bytes, int, int]:
         first = first[3:]
     skipped = 0  # blank and comment lines before the first row: skipped, never counted against a limit
     while True:
-        leading = _LEADING_LINES.match(first)  # (it matches any text, at least its empty start)
+        leading = re.match(_LEADING_LINES, first)  # (it matches any text, at least its empty start)
         lead = leading.end() if leading else 0
         skipped += first.count(b"\n", 0, lead)
         first = first[lead:]
@@ -274,7 +274,7 @@ def _zeros_are_zeros(values: np.ndarray, lines: list, sep: str | None) -> bool:
         return True  # without an exponent a number needs 324 digits to underflow: every 0 here is a 0
     for i in np.flatnonzero(~values.all(axis=1)):
         line = lines[i]
-        if not _NONZERO_DIGIT.search(line):
+        if not re.search(_NONZERO_DIGIT, line):
             continue  # nothing but zeros on this line
         cells = line.split(sep) if sep else line.split()
         for j in np.flatnonzero(values[i] == 0):
@@ -288,7 +288,7 @@ def _parse_block(text: str, *, source: str, first_line: int, header, width: int,
     """The numbers of a chunk of lines: numpy's parser where the text holds only plain numbers, else line by line
     (which says exactly where a bad cell is)."""
     body = text.split("\n", 1)[-1] if has_header and header is not None else text
-    if not _PLAIN_NUMBERS.search(body) and (header is None or len(header) == width):
+    if not re.search(_PLAIN_NUMBERS, body) and (header is None or len(header) == width):
         try:
             lines = body.splitlines()
             if width == 1:

@@ -31,7 +31,7 @@ HEADINGS = {
 TABLE_COLUMNS = ("g", *recurrence.ORDER)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Report:
     """A computed trace with what is needed to present it."""
 

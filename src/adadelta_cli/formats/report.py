@@ -189,6 +189,8 @@ def step_rows(count: int, blocks: Iterable[tuple[int, int, Any]], rows_of: Calla
 
 @dataclass(eq=False, repr=False)
 class Table:
+    """A table of values: its columns, its rows (Gaps among them), a title above and notes below."""
+
     columns: list[Column]
     rows: Sequence[list[Any] | Gap]  # a list, or Rows made as they are read
     title: str | None = None
@@ -200,6 +202,8 @@ class Table:
 
 @dataclass(eq=False, repr=False)
 class Para:
+    """A paragraph of text."""
+
     text: str
     strong: bool = False
     quiet: bool = False  # a side remark (dim in a terminal, italic elsewhere)
@@ -208,7 +212,9 @@ class Para:
 
 @dataclass(eq=False, repr=False)
 class Heading:
-    text: str  # a section's heading (LaTeX's \\subsection*, Markdown's ##)
+    """A section's heading (LaTeX's \\subsection*, Markdown's ##)."""
+
+    text: str
 
 
 @dataclass(eq=False, repr=False)
@@ -276,6 +282,8 @@ Block = str | Heading | Para | Table | WriteIn | Working | Formulas | Arithmetic
 
 @dataclass(eq=False, repr=False)
 class Document:
+    """What a command shows: a title, then blocks in order."""
+
     title: str
     blocks: list[Block] = field(default_factory=list)
     words: tuple[str, ...] = ()  # text from the data (names, paths) a LaTeX engine must be able to set

@@ -27,11 +27,11 @@ from adadelta_cli.maths import recurrence
 TRACE_COLUMNS = frozenset({*recurrence.ORDER, "edx2_prev"})
 STEP_COLUMNS = frozenset({"t", "step"})
 MAX_PARAMETERS = 1_000_000  # columns of one row
-_THOUSANDS = re.compile(rb"^[ \t]*([+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?)[ \t\r]*$", re.MULTILINE)
-_THOUSANDS_HINT = re.compile(rb",\d{3}(?:[.,\r\n]|$)", re.MULTILINE)
+_THOUSANDS = rb"(?m)^[ \t]*([+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?)[ \t\r]*$"
+_THOUSANDS_HINT = rb"(?m),\d{3}(?:[.,\r\n]|$)"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Gradients:
     """A gradient sequence: ``values[t, p]`` is g at step t + 1 for parameter ``names[p]``."""
 
@@ -133,9 +133,9 @@ def check_thousands(text: bytes, source: str, first_line: int = 1) -> None:
     """Refuse a line that is one number written with thousands separators (``1,000.5``, ``12,000``), which would
     otherwise be read as several parameters (1 and 0.5). ``1,234`` (no decimals, no group starting with 0) stays two
     parameters, as ``1,2`` does."""
-    if not _THOUSANDS_HINT.search(text):  # a quick look first: a comma, three digits, then a point, a comma or an end
+    if not re.search(_THOUSANDS_HINT, text):  # a quick look first: a comma, three digits, then a point, comma or end
         return
-    for match in _THOUSANDS.finditer(text):
+    for match in re.finditer(_THOUSANDS, text):
         number = match.group(1).decode()
         if "." in number or ",0" in number:
             line = first_line + text.count(b"\n", 0, match.start(1))

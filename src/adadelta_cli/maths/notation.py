@@ -27,7 +27,7 @@ from adadelta_cli.maths.tree import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Notation:
     """How a tree is written: Unicode for terminals and Markdown, LaTeX for documents, MathML for web pages.
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from adadelta_cli.i18n import N_
 from adadelta_cli.maths import formulas
@@ -40,8 +40,7 @@ from adadelta_cli.maths.tree import ONE, Add, Div, Hyper, Node, Sqrt, Square, Su
 # --- Modes ------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Mode:
+class Mode(NamedTuple):
     """What changes the formulas of a step (not their numbers)."""
 
     maximize: bool = False  # the gradient is negated first
@@ -119,7 +118,7 @@ def _compute(name: str) -> Callable:
     return getattr(formulas, name)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Quantity:
     """One quantity of the step: its machine name, its meaning, its formula in each mode, how it is computed."""
 
@@ -166,7 +165,7 @@ def quantities(mode: Mode) -> list[Quantity]:
     return [q for q in QUANTITIES if q.shown(mode)]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, repr=False)
 class Description:
     """An optimizer as the engine runs it: its quantities in order, the state a step carries to the next (each with
     its value before the first step: a number, or the name of the setting that gives it), its settings (torch's

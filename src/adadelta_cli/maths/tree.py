@@ -28,7 +28,7 @@ class Node:
         return Neg(self)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, repr=False)
 class Sym(Node):
     """A quantity of the recurrence at step t (``prev``: at t − 1)."""
 
@@ -36,33 +36,39 @@ class Sym(Node):
     prev: bool = False
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, repr=False)
 class Hyper(Node):
     """A hyperparameter: rho, eps, lr, wd."""
 
     name: str
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, repr=False)
 class Num(Node):
+    """A number of the formula (the 1 of 1 − ρ)."""
+
     value: float
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, repr=False)
 class Val(Node):
     """A value worked out along the way (the terms of --explain's next-to-last step): written as a number."""
 
     value: float
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, repr=False)
 class Binary(Node):
+    """An operation on two operands."""
+
     a: Node
     b: Node
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, repr=False)
 class Unary(Node):
+    """An operation on one operand."""
+
     a: Node
 
 
