@@ -144,6 +144,13 @@ def test_latex_of_every_member_compiles(run, tmp_path, name):
     compile_tex(result.stdout, tmp_path)
 
 
+def test_a_legend_sets_its_subscripts_as_subscripts(run, tmp_path):
+    """The momentum buffer's meaning says b₁ = g₁: in LaTeX a subscript, not the character's code point."""
+    result = run("step", "--optimizer", "momentum", "--grad", "0.1", "--format", "latex")
+    assert "(b$_1$ = g$_1$)" in result.stdout and "U+2081" not in result.stdout
+    compile_tex(result.stdout, tmp_path)
+
+
 def test_adam_in_chinese_compiles_and_reads_in_chinese(run, tmp_path):
     result = run("step", "--optimizer", "adam", "--grad", "0.3", "--format", "latex", "--lang", "zh")
     assert result.exit_code == 0, result.stderr
@@ -196,14 +203,15 @@ def test_adadelta_stays_the_default(run):
     (["--optimizer", "rmsprop", "--set", "centered=maybe"], "centered is true or false"),
     (["--optimizer", "adam", "--set", "lr=abc"], "--set"),
     (["--optimizer", "adam", "--lr", "-1"], "--lr: lr must be >= 0"),
-    (["--optimizer", "adam", "--state", "v=-1"], "v is a running average of squares, which cannot be negative"),
+    (["--optimizer", "adam", "--state", "v=-1"], "v (running average of squared gradients) cannot be negative"),
+    (["--optimizer", "adagrad", "--state", "G=-1"], "G (the sum of squared gradients) cannot be negative"),
     (["--optimizer", "adam", "--state", "G=1"], "--state 'G=1': expected NAME=VALUE with NAME one of m, v, vmax"),
     (["--optimizer", "adam", "--expect", "eg2=0.1"], "--expect 'eg2=0.1': expected NAME=VALUE with NAME one of m"),
     (["--optimizer", "adam", "--expect", "m=zz"], "--expect 'm=zz': 'zz' is not a number"),
     (["--optimizer", "sgd", "--set", "nesterov=true"], "nesterov=true needs momentum > 0 and dampening = 0"),
     (["--optimizer", "momentum", "--set", "nesterov=true", "--set", "dampening=0.1"], "nesterov=true needs"),
-    (["--set", "lr=0.1"], "--set goes with --optimizer"),
-    (["--state", "m=0.1"], "--state goes with --optimizer"),
+    (["--set", "lr=0.1"], "--set goes with the other optimizers (--optimizer adagrad"),
+    (["--state", "m=0.1"], "--state goes with the other optimizers (--optimizer adagrad"),
     (["--optimizer", "adam", "--grad", "1e200"], "step 1: v_1 = inf is not a finite number"),
     (["--optimizer", "adagrad", "--x", "1,2"], "--x takes one number"),
     (["--optimizer", "adam", "--state", "m=\x1b[2J"], "--state m"),

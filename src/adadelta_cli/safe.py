@@ -73,7 +73,7 @@ _LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"
           ">": r"\textgreater{}", "|": r"\textbar{}", "—": "---", "–": "--", "…": r"\dots{}",
           # signs the text fonts lack, set as math
           "−": "$-$", "·": r"$\cdot $", "²": "$^2$", "×": r"$\times$", "✓": r"$\surd$", "✗": r"$\times$",
-          "⋯": r"$\cdots$", "√": r"$\surd$"}
+          "⋯": r"$\cdots$", "√": r"$\surd$", **{chr(0x2080 + i): f"$_{i}$" for i in range(10)}}
 _LATEX_TABLE = str.maketrans(_LATEX)
 # Greek letters, which the Latin Modern text fonts do not have, are set as math (a parameter named θ).
 _GREEK = {chr(0x3B1 + i): "\\" + name for i, name in enumerate(

@@ -95,6 +95,10 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
     return h
 
 
+def _meaning(description, name: str) -> str:
+    return next(q.meaning for q in description.quantities if q.name == name)
+
+
 def state_of(description, items: list[str]) -> dict:
     """--state NAME=VALUE: the optimizer's state before the step, by the description's names (the rest take their
     values before a first step)."""
@@ -103,8 +107,8 @@ def state_of(description, items: list[str]) -> dict:
         name, value = _pair(item, "--state", list(description.state))
         state[name] = parse_number(value, source=f"--state {name}", what=N_("a value"))
         if name in SQUARES and state[name] < 0:
-            raise InputError(_f('--state %(item)s: %(name)s is %(what)s, which cannot be negative', name=name,
-                                item=one_line(repr(item), 80), what=_("a running average of squares")))
+            raise InputError(_f('--state %(item)s: %(name)s (%(what)s) cannot be negative', name=name,
+                                item=one_line(repr(item), 80), what=_(_meaning(description, name))))
     return state
 
 

@@ -116,7 +116,8 @@ def _g_eff(h, ops, g, x_prev=None):
     return ops.fma(h["weight_decay"], x_prev, base) if x_prev is not None else base
 
 
-G_EFF = Quantity("g_eff", N_("the gradient the step uses: negated to maximize, plus coupled weight decay"),
+G_EFF = Quantity("g_eff",
+                 N_("the gradient the step uses: negated to maximize, plus the weight decay where it is coupled"),
                  _g_eff_tree, _c(_g_eff), only_when=_g_eff_shown)
 DX = Quantity("dx", N_("the change of the parameter"), lambda mode: Sym("x") - x_prev,
               _c(lambda h, ops, x, x_p: x - x_p))

@@ -80,8 +80,8 @@ def _adadelta(settings: Given, *, grad, eg2_prev, eg2, edx2_prev, x, t, set_, st
 
     for given, option in ((set_, "--set"), (state, "--state")):
         if given:
-            raise SettingsError(_f("%(option)s goes with --optimizer (adagrad, rmsprop, ...): Adadelta's settings "
-                                   "and state have their own options", option=option))
+            raise SettingsError(_f("%(option)s goes with the other optimizers (--optimizer adagrad, rmsprop, ...): "
+                                   "Adadelta's settings and state have their own options", option=option))
     if eg2 is not None and eg2_prev is not None:
         raise SettingsError(_("give either --eg2-prev (E[g²]_t is computed) or --eg2 (E[g²]_t as is), not both"))
     for value, option in ((eg2_prev, "--eg2-prev"), (edx2_prev, "--edx2-prev")):
