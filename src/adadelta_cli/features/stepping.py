@@ -181,8 +181,8 @@ class Stepped:
         for key, spec in self.description.settings.items():
             value = self.h[key]
             if key == "weight_decay":
-                parts += [Phrase(_("weight decay = %(wd)s (%(mode)s)"), wd=Num(numfmt.given(value)),
-                                        mode=_(render.MODES["decoupled" if "decoupled" in self.mode else "coupled"]))
+                mode = render.MODES["decoupled" if "decoupled" in self.mode else "coupled"]  # apart: see render
+                parts += [Phrase(_("weight decay = %(wd)s (%(mode)s)"), wd=Num(numfmt.given(value)), mode=_(mode))
                           ] if value else []
             elif isinstance(spec[0], bool):
                 parts += [key] if value else []
