@@ -1161,12 +1161,12 @@ def _compare_docs(steps, params, *, show_all, size=77, zeros=True):
         return comparing.document(grads, names, comparing.compute(grads, resolve(), chosen, hyper), settings, 6,
                                   show_all=show_all)
 
-    def streamed(*, watched=False, after_first=None):
+    def streamed(*, watched=False, before_next=None):
         def counted():
             for block in comparing.compute_blocks(grads, resolve(), chosen, hyper, size=size):
                 made["blocks"] += 1
-                if made["blocks"] == 2 and after_first:
-                    after_first()  # the first block is written and flushed by now
+                if made["blocks"] >= 2 and before_next:
+                    before_next()  # what the blocks before this one gave is written and flushed by now
                 yield block
 
         blocks = streams.watched(counted()) if watched else counted()
@@ -1293,9 +1293,10 @@ class _Pipe:
 
 @pytest.mark.parametrize("fmt,show_all", [("table", False), ("table", True), ("markdown", True), ("latex", True)])
 def test_a_reader_gone_away_ends_a_table_before_the_rest_is_computed(monkeypatch, fmt, show_all):
-    """A reader that has taken its 100 bytes and gone (here: before the second block is computed, whatever the
-    machine's load) ends the command at the next block. The short terminal table's only text before the table is
-    its settings lines, which are more than 100 bytes."""
+    """A reader that has taken its 100 bytes and gone (here: before the block after the first written one is
+    computed, whatever the machine's load) ends the command at the next block. The short terminal table's only text
+    before the table is its settings lines, which are more than 100 bytes; the whole terminal table (--all) is first
+    written after the second block is computed."""
     from adadelta_cli.formats import writers
 
     _whole, streamed, made = _compare_docs(100_000, 1, show_all=show_all, size=250, zeros=False)
@@ -1304,7 +1305,7 @@ def test_a_reader_gone_away_ends_a_table_before_the_rest_is_computed(monkeypatch
     try:
         with pytest.raises(BrokenPipeError):
             writers.write_report(fmt, None, 6,
-                                 document=lambda: streamed(watched=True, after_first=lambda: pipe.thread.join(60)))
+                                 document=lambda: streamed(watched=True, before_next=lambda: pipe.got and pipe.thread.join(60)))
     finally:
         monkeypatch.undo()
         pipe.close()
