@@ -123,7 +123,7 @@ def test_every_error_names_the_command(run, args):
 
 @pytest.mark.parametrize("args, tip", [
     (["trace", "--digts", "3", "0.1"], "did you mean --digits?"),
-    (["trace", "--presett", "pytorch"], "did you mean --preset?"),
+    (["trace", "--presett", "pytorch"], "did you mean --preset"),
     (["step", "--gard", "0.1"], "did you mean --grad"),
     (["trcae", "0.1"], "did you mean 'trace'?"),
 ])
@@ -178,7 +178,8 @@ def _section(out: str, heading: str) -> str:
 # What each command reads, under Input: its gradients (files, standard input, numbers) or what stands for them, and
 # how they are read. The command's other options stay under Options, the shared ones under their panels.
 INPUTS = {
-    "trace": ["INPUT  Gradients as numbers"], "walk": ["INPUT"], "lesson": ["INPUT"], "plot": ["INPUT", "--function"],
+    "trace": ["INPUT               Gradients as numbers", "--state NAME=VALUE"], "walk": ["INPUT"],
+    "lesson": ["INPUT"], "plot": ["INPUT", "--function"],
     "compare": ["INPUT"], "diff": ["INPUT"], "worksheet": ["INPUT", "--steps N", "--seed N"],
     "check": ["FILE_OR_DIR", "--decimal-comma"], "optimize": ["FUNCTION", "--x0"],
     "step": ["--grad", "--eg2-prev", "--eg2 ", "--edx2-prev", "--x ", "--t N"],

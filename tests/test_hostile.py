@@ -1304,8 +1304,8 @@ def test_a_reader_gone_away_ends_a_table_before_the_rest_is_computed(monkeypatch
     monkeypatch.setattr(sys, "stdout", pipe.stdout)
     try:
         with pytest.raises(BrokenPipeError):
-            writers.write_report(fmt, None, 6,
-                                 document=lambda: streamed(watched=True, before_next=lambda: pipe.got and pipe.thread.join(60)))
+            writers.write_report(fmt, None, 6, document=lambda: streamed(
+                watched=True, before_next=lambda: pipe.got and pipe.thread.join(60)))
     finally:
         monkeypatch.undo()
         pipe.close()

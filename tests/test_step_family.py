@@ -1,6 +1,7 @@
-"""`adadelta step --optimizer`: one step of Adagrad, RMSprop, SGD (with momentum), Adam and AdamW from a given state,
-held against torch.optim's recorded runs (tests/golden/family/, see test_family_golden.py), its printed arithmetic
-re-evaluated by a parser of its own, its LaTeX compiled, hostile input refused."""
+"""`adadelta step --optimizer` and `adadelta trace --optimizer`: a step of Adagrad, RMSprop, SGD (with momentum), Adam
+and AdamW from a given state, and a whole run over a gradient sequence, held against torch.optim's recorded runs
+(tests/golden/family/, see test_family_golden.py), the printed arithmetic re-evaluated by a parser of its own, the
+LaTeX compiled, hostile input refused."""
 
 from __future__ import annotations
 
@@ -225,9 +226,137 @@ def test_hostile_input_gets_one_clear_message_and_exit_2(run, args, says):
     assert "Traceback" not in result.stderr and "\x1b" not in result.stderr and result.stdout == ""
 
 
-def test_help_names_every_optimizer_step_offers(run):
+@pytest.mark.parametrize("command", ["step", "trace"])
+def test_help_names_every_optimizer_offered(run, command):
     from adadelta_cli.features import stepping
 
-    text = " ".join(run("step", "--help", "--lang", "en").stdout.split())
-    named = re.search(r"--optimizer NAME The optimizer whose step is shown: (.*?), with PyTorch", text).group(1)
+    text = " ".join(run(command, "--help", "--lang", "en").stdout.split())
+    named = re.search(r"--optimizer NAME The optimizer: (.*?), with PyTorch", text).group(1)
     assert re.split(r", | or ", re.sub(r" \(.*?\)", "", named)) == list(stepping.NAMES)
+
+
+# --- trace --optimizer: a whole run ------------------------------------------------------------------------------
+
+def _trace_cases():
+    """Float64 cases of every optimizer, several parameters each where torch recorded them."""
+    return [pytest.param(name, case, id=case["id"]) for name, case in CASES
+            if case["dtype"] == "float64" and case["id"].endswith(("00", "05", "10", "15"))]
+
+
+@pytest.mark.parametrize(("name", "case"), _trace_cases())
+def test_trace_gives_torchs_run_step_by_step(run, tmp_path, name, case):
+    """Every step's x and state, for every parameter, from the gradients as a CSV file and x₀ by --x0: torch's
+    to 1e-12 relative."""
+    params = len(case["x0"])
+    path = tmp_path / "g.csv"
+    path.write_text(",".join(f"p{i}" for i in range(params)) + "\n" + "".join(
+        ",".join(repr(g) for g in row) + "\n" for row in case["grads"]), encoding="utf-8")
+    args = ["trace", path, "--optimizer", name, "--x0", ",".join(repr(x) for x in case["x0"]),
+            *options(name, case["settings"]), "-f", "json"]
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    records = json.loads(result.stdout)["steps"]
+    assert len(records) == len(case["grads"]) * params
+    for record in records:
+        t, p = record["t"], int(record["param"][1:])
+        after = case["steps"][t - 1]
+        assert record["g"] == case["grads"][t - 1][p]
+        assert close(record["x"], after["x"][p]), (t, p, record["x"], after["x"][p])
+        for theirs, mine in TORCH_STATE.items():
+            if theirs in after and mine in record:
+                assert close(record[mine], after[theirs][p]), (t, p, mine)
+
+
+def test_trace_is_the_steps_of_step_chained(run):
+    """Each step of a trace is `step` from the state the step before it left (the same description, the same
+    loop): t, x and the state carried by hand through --state, --x and --t."""
+    grads = ["0.3", "-0.2", "0", "0.5"]
+    args = ["--optimizer", "adam", "--set", "amsgrad=true", "--weight-decay", "0.1"]
+    traced = json.loads(run("trace", *grads, *args, "--x0", "0.7", "-f", "json").stdout)["steps"]
+    x, state = "0.7", []
+    for t, (g, record) in enumerate(zip(grads, traced), start=1):
+        one = json.loads(run("step", *args, "--grad", g, "--x", x, "--t", t, *state, "-f", "json").stdout)
+        assert one["steps"][0] == {**record, "t": t}
+        x, state = repr(record["x"]), [f"--state={k}={record[k]!r}" for k in ("m", "v", "vmax")]
+    assert traced[2]["eta"] is None  # g_3 = 0: η_3 = −Δx_3/g_3 is undefined (null, as compare writes it)
+
+
+def test_trace_momentum_is_compares_momentum(run):
+    grads = ["0.1", "-0.3", "0.25", "0.05"]
+    compared = json.loads(run("compare", *grads, "--with", "momentum", "-f", "json").stdout)["steps"]
+    traced = json.loads(run("trace", *grads, "--optimizer", "momentum", "-f", "json").stdout)["steps"]
+    assert [r["x"] for r in compared if r["optimizer"] == "momentum"] == [r["x"] for r in traced]
+
+
+def test_trace_for_people_elides_as_every_trace_and_explains(run):
+    grads = [f"{k / 100}" for k in range(1, 41)]
+    table = run("trace", *grads, "--optimizer", "rmsprop", "--explain")
+    assert table.exit_code == 0, table.stderr
+    out = table.stdout
+    assert out.startswith("RMSprop: lr = 0.01, α = 0.99, ε = 1e-8, μ = 0, x₀ = 0, v₀ = 0\n")
+    assert "20 steps hidden; --all shows every step" in out
+    assert "Steps 11 to 30 are left out here; --all explains every step." in out
+    assert "Step 10\n" in out and "Step 11\n" not in out and "Step 31\n" in out
+    assert "v_31 = α·v_30 + (1 - α)·g_31²" in out
+    every = run("trace", *grads, "--optimizer", "rmsprop", "--all").stdout
+    assert "hidden" not in every and len([line for line in every.splitlines() if re.match(r"\s+\d+\s", line)]) == 40
+    markdown = run("trace", *grads, "--optimizer", "rmsprop", "-f", "markdown").stdout
+    assert markdown.startswith("# RMSprop, step by step") and markdown.count("\n| ") == 41  # every row, and heads
+    zero = run("trace", "0.1", "0", "--optimizer", "adam").stdout
+    assert re.search(r"\n\s+2\s+0\s.*—\n", zero), zero  # η_2 undefined where g_2 = 0
+
+
+def test_trace_arithmetic_gives_the_printed_values(run):
+    """Every worked line of a trace (two parameters, Nesterov momentum, weight decay) evaluates to its value."""
+    result = run("trace", "0.3", "-0.1", "0.2", "--optimizer", "sgd", "--set", "momentum=0.8", "--set",
+                 "nesterov=true", "--weight-decay", "0.1", "--x0", "0.7", "--explain", "--digits", "17")
+    assert result.exit_code == 0, result.stderr
+    lines = [line.strip() for line in result.stdout.splitlines() if re.match(r"\s+\S+[_,]\d = ", line)]
+    assert len(lines) == 3 * 6  # g_eff, b, g̃, x, Δx, η a step
+    for line in lines:
+        _symbol, _formula, *sides = line.split(" = ")
+        printed = float(sides[-1])
+        for side in sides:
+            scale = max([abs(printed)] + [abs(float(n)) for n in re.findall(r"\d[\d.]*(?:e-?\d+)?", side)])
+            assert abs(value_of(side) - printed) <= 4e-12 * scale, (line, side)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_trace_latex_with_several_parameters_compiles(run, tmp_path, lang):
+    path = tmp_path / "g.csv"
+    path.write_text("w,权重_1\n0.1,1\n0.2,-1\n0,0.5\n", encoding="utf-8")
+    result = run("trace", path, "--optimizer", "adagrad", "--x0", "1,2", "--explain", "-f", "latex", "--lang", lang)
+    assert result.exit_code == 0, result.stderr
+    assert "\\begin{align*}" in result.stdout and ("逐步计算" in result.stdout) == (lang == "zh")
+    compile_tex(result.stdout, tmp_path)
+
+
+def test_trace_exports_its_own_table_as_svg_and_html(run, tmp_path):
+    svg, html = tmp_path / "t.svg", tmp_path / "t.html"
+    result = run("trace", "0.1", "0.2", "--optimizer", "adam", "--explain", "--export-svg", svg, "--export-html",
+                 html)
+    assert result.exit_code == 0, result.stderr
+    page = html.read_text(encoding="utf-8")
+    assert "Adam: lr = 0.001" in page and "m_2 = β₁·m_1 + (1 - β₁)·g_2" in page
+    assert "<svg" in svg.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--optimizer", "adam", "--rho", "0.9"], "--rho: Adadelta's own, not adam's"),
+    (["--optimizer", "sgd", "--eg2-init", "0.1", "--nonfinite", "continue"], "--eg2-init, --nonfinite: Adadelta's"),
+    (["--optimizer", "adam", "--set", "beta1=1"], "beta1 must be in [0, 1)"),
+    (["--optimizer", "adam", "--state", "vmax=-1"], "vmax (the largest v so far (AMSGrad)) cannot be negative"),
+    (["--optimizer", "adam", "--x0", "1,2"], "--x0 has 2 values but the input has 1 parameters"),
+    (["--optimizer", "adam", "--lr", "0.1,0.2"], "--lr"),
+    (["--optimizer", "sgd", "--lr", "1e308", "1e300"], "step 2: x_2 = -inf is not a finite number"),
+    (["--set", "lr=0.1"], "--set goes with the other optimizers (--optimizer adagrad"),
+    (["--optimizer", "adam", "--explain", "-f", "csv"], "--explain goes with --format table, markdown or latex"),
+])
+def test_trace_hostile_input_gets_one_clear_message_and_exit_2(run, tmp_path, args, says):
+    out = tmp_path / "kept.json"
+    out.write_text("mine", encoding="utf-8")
+    result = run("trace", "0.1", *args, "-o", out)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert says in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert out.read_text(encoding="utf-8") == "mine"

@@ -159,6 +159,21 @@ SetOpt = Annotated[Optional[list[str]], typer.Option("--set", metavar="OPT.PARAM
 
 
 
+# An optimizer of Adadelta's family in place of Adadelta (step, trace): its name, its settings, its state.
+OptimizerOpt = Annotated[str, typer.Option("--optimizer", help=N_(
+    "The optimizer: adadelta, adagrad, rmsprop, sgd, momentum (SGD with momentum 0.9), adam or adamw, with "
+    "PyTorch's defaults (compare's). Any other than adadelta takes --lr, --eps, --weight-decay and --maximize, and "
+    "--set for its other settings."), metavar="NAME")]
+MemberSetOpt = Annotated[Optional[list[str]], typer.Option("--set", help=N_(
+    "NAME=VALUE: a setting of the --optimizer (not Adadelta) by torch.optim's name, e.g. --set beta2=0.99, "
+    "--set amsgrad=true, --set momentum=0.5; repeatable."), metavar="NAME=VALUE")]
+StateOpt = Annotated[Optional[list[str]], typer.Option("--state", help=N_(
+    "NAME=VALUE: the --optimizer's state before the (first) step (not Adadelta's: its own options), by the names "
+    "of its quantities: adagrad G; rmsprop v, gbar, b; sgd and momentum b; adam and adamw m, v, vmax; "
+    "repeatable. [default: the values before a first step; SGD's b: none, b_1 = g_1]"),
+    rich_help_panel=INPUT_PANEL, metavar="NAME=VALUE")]
+
+
 SETTINGS = ("rho", "eps", "lr", "x0", "eg2_init", "edx2_init", "weight_decay", "weight_decay_mode", "maximize",
             "preset", "dtype", "lr_dtype")
 CONVENTIONS = ("hyper_float32", "rate_eg2", "nonfinite", "arithmetic", "subnormals")

@@ -4,6 +4,7 @@ every intermediate shown as Adadelta's step shows its own: the table, the worked
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,9 @@ SQUARES = ("G", "v", "vmax")  # states that are sums or averages of squares: nev
 # Adadelta's own options, by the name the settings carry them under (step's own inputs by theirs).
 ADADELTA_ONLY = {"rho": "--rho", "preset": "--preset", "dtype": "--dtype", "lr_dtype": "--lr-dtype",
                  "weight_decay_mode": "--weight-decay-mode", "eg2_prev": "--eg2-prev", "eg2": "--eg2",
-                 "edx2_prev": "--edx2-prev"}
+                 "edx2_prev": "--edx2-prev", "eg2_init": "--eg2-init", "edx2_init": "--edx2-init",
+                 "hyper_float32": "--hyper-float32", "rate_eg2": "--rate-eg2", "nonfinite": "--nonfinite",
+                 "arithmetic": "--arithmetic", "subnormals": "--subnormals"}
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 
@@ -49,6 +52,14 @@ def refuse_adadelta_options(name: str, given: dict) -> None:
         raise SettingsError(_f('%(options)s: Adadelta\'s own, not %(optimizer)s\'s; its settings go by --lr, --eps, '
                                '--weight-decay, --maximize and --set NAME=VALUE, its state by --state NAME=VALUE',
                                options=", ".join(found), optimizer=name))
+
+
+def refuse_member_options(sets: list[str] | None, states: list[str] | None) -> None:
+    """--set or --state with Adadelta: one clear message."""
+    for given, option in ((sets, "--set"), (states, "--state")):
+        if given:
+            raise SettingsError(_f("%(option)s goes with the other optimizers (--optimizer adagrad, rmsprop, ...): "
+                                   "Adadelta's settings and state have their own options", option=option))
 
 
 def _in_range(description, param: str, number: float, item: str) -> None:
@@ -112,38 +123,25 @@ def state_of(description, items: list[str]) -> dict:
     return state
 
 
+def _finite(quantities: list, values: dict, mode, t: int) -> None:
+    for q in quantities:
+        if q.name != "eta" and not math.isfinite(values[q.name]):  # (η_t = −Δx_t/g_t: undefined where g_t = 0)
+            raise NumericError(_f('step %(t)d: %(symbol)s = %(value)s is not a finite number; %(formula)s',
+                                  t=t, symbol=notation.UNICODE.symbol(q.name, t), value=values[q.name],
+                                  formula=q.equation(mode)))
+
+
+def _eta(value: float):
+    """η_t for machines: null where g_t = 0 leaves it undefined (compare's convention)."""
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
 @dataclass
-class Stepped:
-    """One step of a family member as computed: its settings (every one), the values its formulas read and give
-    (``family.step``'s), the verdicts of --expect."""
+class Member:
+    """A family member with its settings (every one)."""
 
     name: str
     h: dict
-    values: dict
-    verdicts: list
-
-    @classmethod
-    def of(cls, name: str, given: dict, sets: list[str], states: list[str], expects: list[str], *, grad: str,
-           x: str | None, t: int, rel_tol: float | None, sig_digits: int) -> Stepped:
-        """The step the command line asks for: ``given``, the settings options (and Adadelta's own inputs)."""
-        refuse_adadelta_options(name, given)
-        check_rel_tol(rel_tol)
-        check_sig_digits(sig_digits)
-        description = MEMBERS[name][0]
-        h = settings_of(name, given, sets)
-        before = state_of(description, states)
-        stepped = cls(name, h, {}, [])
-        cells = [(_pair(item, "--expect", stepped.shown)[0], _cell(item)) for item in expects]
-        g, x0 = one_number(grad, "--grad"), 0.0 if x is None else one_number(x, "--x")
-        stepped.values = values = family.step(description, h, before, t, g, x0)
-        for q in stepped.quantities:
-            if q.name != "eta" and not math.isfinite(values[q.name]):  # (η_t = −Δx_t/g_t: undefined where g_t = 0)
-                raise NumericError(_f('step %(t)d: %(symbol)s = %(value)s is not a finite number; %(formula)s',
-                                      t=t, symbol=notation.UNICODE.symbol(q.name, t), value=values[q.name],
-                                      formula=q.equation(stepped.mode)))
-        stepped.verdicts = [Verdict(t, "x", key, cell.text, values[key], judge(cell.text, values[key], sig_digits,
-                                                                               rel_tol)) for key, cell in cells]
-        return stepped
 
     @property
     def description(self):
@@ -161,22 +159,17 @@ class Stepped:
     def shown(self) -> list[str]:
         return [q.name for q in self.quantities]
 
-    @property
-    def before(self) -> dict:
-        """The state the step reads (x too), by name: each value at t − 1."""
-        return {name: self.values[f"{name}_prev"] for name in ("x", *self.description.state)}
+    def before(self, values: dict) -> dict:
+        """The state a step reads (x too), by name: each value at t − 1."""
+        return {name: values[f"{name}_prev"] for name in ("x", *self.description.state)}
 
-    def records(self) -> report.Records:
-        """For machines: t, param, g, then each quantity by its name; the settings and the state before it."""
-        v = self.values
-        settings = {"optimizer": self.name, **self.h, "grad": v["g"], "x": v["x_prev"], "t": v["t"],
-                    "state": {k: value for k, value in self.before.items() if k != "x"}}
-        return report.Records(["t", "param", "g", *self.shown], [[v["t"], "x", v["g"], *(v[k] for k in self.shown)]],
-                              settings, extra={"checks": [c.as_dict() for c in self.verdicts]} if self.verdicts
-                              else None)
+    def read(self, values: dict) -> dict:
+        """The state before the step that its formulas read (in this mode: Adam's v̂ with AMSGrad alone), x apart."""
+        read = {k for q in self.quantities for k in q.inputs(self.mode)}
+        return {k: v for k, v in self.before(values).items() if k != "x" and f"{k}_prev" in read and v is not None}
 
-    def settings_phrase(self) -> Phrase:
-        """Adam: lr = 0.001, β₁ = 0.9, ..., x₀ = 0.5, m₀ = 0: the settings in force and the state the step reads."""
+    def settings_parts(self) -> list:
+        """lr = 0.001, β₁ = 0.9, ...: the settings in force."""
         parts: list = []
         for key, spec in self.description.settings.items():
             value = self.h[key]
@@ -188,32 +181,86 @@ class Stepped:
                 parts += [key] if value else []
             else:
                 parts.append(_equals(Sym(key) if key in notation.UNICODE.hypers else key, value))
-        read = {k for q in self.quantities for k in q.inputs(self.mode)}
-        parts += [_equals(Sym(k, self.values["t"] - 1, compact=True), value)
-                  for k, value in self.before.items() if f"{k}_prev" in read and value is not None]
+        return parts
+
+    def columns(self, index, *, several: bool = False) -> list:
+        return [report.Column("t", latex="t", kind=report.COUNT)] + (
+            [report.Column("param", _("param"), kind=report.TEXT)] if several else []) + [
+            report.Column(k, notation.UNICODE.symbol(k, index), notation.LATEX.symbol(k, index))
+            for k in ("g", *self.shown)]
+
+    def record(self, values: dict) -> dict:
+        return {k: values[k] for k in ("g", *self.shown)}
+
+    def explained(self, heading: str, values: dict) -> report.Explained:
+        return report.Explained(heading, values["t"], self.record(values), self.before(values),
+                                family.resolve(self.description, self.h)[0], description=self.description)
+
+    def arithmetic(self, steps, digits: int, names) -> report.Arithmetic:
+        """The worked arithmetic of ``steps`` (Explained and LeftOut items), with the symbols' legend."""
+        legend = [f"{Sym(q.name, None)}: {_(q.meaning)}" for q in self.quantities]
+        hypers = ", ".join(notation.UNICODE.hypers[k] for k in recurrence.hypers(self.description, self.mode))
+        return report.Arithmetic(steps, digits, self.mode, tuple(names),
+                                 " · ".join([*legend, f"{hypers}: {_('hyperparameters')}"]),
+                                 description=self.description)
+
+
+@dataclass
+class Stepped(Member):
+    """One step of a family member as computed: the values its formulas read and give (``family.step``'s), the
+    verdicts of --expect."""
+
+    values: dict
+    verdicts: list
+
+    @classmethod
+    def of(cls, name: str, given: dict, sets: list[str], states: list[str], expects: list[str], *, grad: str,
+           x: str | None, t: int, rel_tol: float | None, sig_digits: int) -> Stepped:
+        """The step the command line asks for: ``given``, the settings options (and Adadelta's own inputs)."""
+        refuse_adadelta_options(name, given)
+        check_rel_tol(rel_tol)
+        check_sig_digits(sig_digits)
+        description = MEMBERS[name][0]
+        h = settings_of(name, given, sets)
+        before = state_of(description, states)
+        stepped = cls(name, h, {}, [])
+        cells = [(_pair(item, "--expect", stepped.shown)[0], _cell(item)) for item in expects]
+        g, x0 = one_number(grad, "--grad"), 0.0 if x is None else one_number(x, "--x")
+        stepped.values = values = family.step(description, h, before, t, g, x0)
+        _finite(stepped.quantities, values, stepped.mode, t)
+        stepped.verdicts = [Verdict(t, "x", key, cell.text, values[key], judge(cell.text, values[key], sig_digits,
+                                                                               rel_tol)) for key, cell in cells]
+        return stepped
+
+    def records(self) -> report.Records:
+        """For machines: t, param, g, then each quantity by its name; the settings and the state before it."""
+        v = self.values
+        settings = {"optimizer": self.name, **self.h, "grad": v["g"], "x": v["x_prev"], "t": v["t"],
+                    "state": {k: value for k, value in self.before(v).items() if k != "x"}}
+        return report.Records(["t", "param", "g", *self.shown],
+                              [[v["t"], "x", v["g"], *(_eta(v[k]) for k in self.shown)]], settings,
+                              extra={"checks": [c.as_dict() for c in self.verdicts]} if self.verdicts else None)
+
+    def settings_phrase(self) -> Phrase:
+        """Adam: lr = 0.001, β₁ = 0.9, ..., x₀ = 0.5, m₀ = 0: the settings in force and the state the step reads."""
+        parts = self.settings_parts() + [_equals(Sym(k, self.values["t"] - 1, compact=True), value)
+                                         for k, value in {"x": self.values["x_prev"], **self.read(self.values)}.items()]
         return Phrase(_("%(optimizer)s: %(settings)s"), optimizer=_(TITLES[self.name]),
-                             settings=Phrase.joined(", ", parts))
+                      settings=Phrase.joined(", ", parts))
 
     def document(self, digits: int, *, explained: bool) -> report.Document:
         """For people: the settings and the state before the step, the row of its values, its arithmetic (a
         document's block with ``explained``, else lines under the table) and the verdicts of --expect."""
-        t, h, description = self.values["t"], family.resolve(self.description, self.h)[0], self.description
-        index = t if t > 1 else "t"
-        columns = [report.Column("t", latex="t", kind=report.COUNT)] + [
-            report.Column(k, notation.UNICODE.symbol(k, index), notation.LATEX.symbol(k, index))
-            for k in ("g", *self.shown)]
-        record = {k: self.values[k] for k in ("g", *self.shown)}
-        blocks: list = [report.Para(self.settings_phrase()), report.Table(columns, [[t, *record.values()]])]
+        t = self.values["t"]
+        record = self.record(self.values)
+        blocks: list = [report.Para(self.settings_phrase()),
+                        report.Table(self.columns(t if t > 1 else "t"), [[t, *_shown_cells(record.values())]])]
         if explained:
-            legend = [f"{Sym(q.name, None)}: {_(q.meaning)}" for q in self.quantities]
-            hypers = ", ".join(notation.UNICODE.hypers[k] for k in recurrence.hypers(description, self.mode))
-            blocks.append(report.Arithmetic([report.Explained(explain.heading(t, "x", several=False), t, record,
-                                                              self.before, h, description=description)],
-                                            digits, self.mode, ("x",), " · ".join(
-                                                [*legend, f"{hypers}: {_('hyperparameters')}"]),
-                                            description=description))
+            blocks.append(self.arithmetic([self.explained(explain.heading(t, "x", several=False), self.values)],
+                                          digits, ("x",)))
         else:
-            lines = recurrence.explain_step(record, self.before, h, t, digits, description=description)
+            lines = recurrence.explain_step(record, self.before(self.values), family.resolve(
+                self.description, self.h)[0], t, digits, description=self.description)
             blocks.append(report.Para("\n".join("  " + line for line in lines)))
         if self.verdicts:
             blocks += ["", render.verdict_table(self.verdicts, digits, title=_("Your values")),
@@ -224,6 +271,90 @@ class Stepped:
     def emit(self, fmt: str, output_path: Path | None, digits: int = 6, *, latex_fragment: bool = False) -> None:
         tracing.emit_single(self.records, lambda: self.document(digits, explained=fmt in ("markdown", "latex")),
                             self.verdicts, fmt, output_path, digits, latex_fragment=latex_fragment)
+
+
+@dataclass
+class Traced(Member):
+    """trace --optimizer: a family member over a gradient sequence, every step's values (``family.step``'s) for
+    each parameter: ``steps[i][p]``."""
+
+    names: list[str]
+    steps: list
+
+    @classmethod
+    def given(cls, name: str, given: dict, sets: list[str], states: list[str]):
+        """The trace the command line asks for (``given``: the settings options), its settings and state checked
+        now: a function of the gradients and x₀ (one value a parameter) that makes it."""
+        refuse_adadelta_options(name, given)
+        h = settings_of(name, given, sets)
+        return functools.partial(cls.of, name, h, state_of(MEMBERS[name][0], states))
+
+    @classmethod
+    def of(cls, name: str, h: dict, start: dict, gradients, x0: list[float]) -> Traced:
+        traced = cls(name, h, list(gradients.names), [])
+        columns = []
+        for p, x in enumerate(x0):
+            state, column = dict(start), []
+            for i, g in enumerate(gradients.values[:, p].tolist()):
+                values = family.step(traced.description, h, state, i + 1, g, x)
+                _finite(traced.quantities, values, traced.mode, i + 1)
+                column.append(values)
+                x = values["x"]
+            columns.append(column)
+        traced.steps = [list(step) for step in zip(*columns)]
+        return traced
+
+    def records(self) -> report.Records:
+        """For machines: t, param, g, then each quantity by its name, a record a step and parameter."""
+        x0 = [values["x_prev"] for values in self.steps[0]]
+        settings = {"optimizer": self.name, **self.h, "x0": x0[0] if len(set(x0)) == 1 else x0,
+                    "state": self.read(self.steps[0][0])}
+        return report.Records(["t", "param", "g", *self.shown],
+                              [[v["t"], param, v["g"], *(_eta(v[k]) for k in self.shown)]
+                               for step in self.steps for param, v in zip(self.names, step)], settings)
+
+    def document(self, digits: int, *, show_all: bool, explained: bool) -> report.Document:
+        """For people: the settings and where each parameter starts, a row a step (and parameter), the elision of
+        every table (--all: every row) and, with ``explained``, each shown step's arithmetic."""
+        several, count = len(self.names) > 1, len(self.steps)
+        first = self.steps[0]
+        start = [Phrase("%(symbol)s (%(param)s) = %(value)s", symbol=Sym("x", 0, compact=True), param=param,
+                        value=Num(numfmt.given(v["x_prev"]))) for param, v in zip(self.names, first)
+                 ] if several else [_equals(Sym("x", 0, compact=True), first[0]["x_prev"])]
+        start += [_equals(Sym(k, 0, compact=True), v) for k, v in self.read(first[0]).items()]
+        rows = report.step_rows(count, [(0, count, self.steps)], lambda steps, i: [
+            [i + 1, *([param] if several else []), *_shown_cells(self.record(v).values())]
+            for param, v in zip(self.names, steps[i])], show_all=show_all, per_step=len(self.names),
+            texts=[*(self.names if several else []), comparing.NO_ETA],
+            widest={0: [count], **({1: list(self.names)} if several else {})})
+        blocks: list = [report.Para(Phrase(_("%(optimizer)s: %(settings)s"), optimizer=_(TITLES[self.name]),
+                                           settings=Phrase.joined(", ", self.settings_parts() + start))),
+                        report.Table(self.columns("t", several=several), list(rows),
+                                     notes=render.gap_notes(rows.gaps), sections=several)]
+        if explained:
+            steps: list = []
+            for span in report.shown_spans(count, show_all=show_all):
+                if span is None:  # the rows the table hides: steps[-1] is the last one shown before them
+                    steps.append(report.LeftOut(explain.left_out_note(steps[-1].t + 1, count - report.TAIL_ROWS)))
+                    continue
+                steps += [self.explained(explain.heading(i + 1, param, several=several), v)
+                          for i in range(*span) for param, v in zip(self.names, self.steps[i])]
+            blocks.append(self.arithmetic(steps, digits, self.names))
+        return report.Document(Phrase(_("%(optimizer)s, step by step"), optimizer=_(TITLES[self.name])), blocks,
+                               words=tuple(self.names))
+
+    def emit(self, fmt: str, output_path: Path | None, digits: int = 6, *, show_all: bool = False,
+             explained: bool = False, latex_fragment: bool = False) -> None:
+        from adadelta_cli.formats import writers
+
+        writers.write_report(fmt, output_path, digits, fragment=latex_fragment, records=self.records,
+                             document=lambda: self.document(digits, show_all=show_all or fmt != "table",
+                                                            explained=explained))
+
+
+def _shown_cells(values) -> list:
+    """A row's cells for people: η_t's is "—" where g_t = 0 leaves it undefined (compare's)."""
+    return [comparing.NO_ETA if isinstance(v, float) and math.isnan(v) else v for v in values]
 
 
 def _equals(symbol, value) -> Phrase:

@@ -176,9 +176,10 @@ def emit_verdicts(marked: list, fmt: str, output_path: Path | None, digits: int 
 
 def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: Path | None, digits: int = 6,
                   *, show_all: bool = False, explain: bool = False, export_svg: Path | None = None,
-                  export_html: Path | None = None, latex_fragment: bool = False) -> None:
+                  export_html: Path | None = None, latex_fragment: bool = False, member=None) -> None:
     """adadelta trace: CSV, JSON and the (abridged) table are computed and written a block at a time, so a trace
-    of millions of steps needs little memory; the other presentations are built whole."""
+    of millions of steps needs little memory; the other presentations are built whole. ``member``: another
+    optimizer's trace in place of Adadelta's (``stepping.Traced.given``'s), made whole."""
     from adadelta_cli.formats.readers import open_stream
 
     stream = open_stream(tokens)
@@ -189,12 +190,20 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
         raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(format)s', format=fmt))
     if not tokens:
         messages.message(_("no input given: tracing the article's example g = 0.1, 0.2, 0.15"))
+    if member is not None:
+        gradients = stream.collect()
+        traced = member(gradients, resolved.initial(len(gradients.names)).x.tolist())
+        traced.emit(fmt, output_path, digits, show_all=show_all, explained=explain, latex_fragment=latex_fragment)
+        export(lambda explained: traced.document(digits, show_all=show_all, explained=explain and explained),
+               digits, svg=export_svg, html=export_html)
+        return
     if export_svg or export_html or not (fmt in ("csv", "json") or (fmt == "table" and not show_all and not explain)):
         report = compute(stream.collect(), resolved)
         for note in report.notes:
             messages.warn(note)
         emit(report, fmt, output_path, digits, show_all=show_all, explain=explain, latex_fragment=latex_fragment)
-        export(report, digits, show_all=show_all, explain=explain, svg=export_svg, html=export_html)
+        export(lambda explained: render.document(report, digits, show_all=show_all, explain=explain and explained),
+               digits, svg=export_svg, html=export_html)
         return
     notes = warnings_for(resolved.settings, resolved.initial(len(stream.names)))  # said once the trace has gone
     # through (an error says enough alone)
@@ -290,9 +299,9 @@ def _ends_report(kept: dict, names, settings_doc: dict, *, show_g_eff: bool) -> 
 EXPORT_ID = "adadelta"  # a fixed id: the same trace exports to the same bytes
 
 
-def export(report: render.Report, digits: int, *, show_all: bool, explain: bool, svg: Path | None,
-           html: Path | None) -> None:
-    """The table (and the explanation) as Rich records it, at a width that holds every line, as SVG and/or HTML.
+def export(document, digits: int, *, svg: Path | None, html: Path | None) -> None:
+    """A document for people (``document(explained)``: the table alone, or with the worked arithmetic as asked),
+    as Rich records it, at a width that holds every line, as SVG and/or HTML.
 
     Everything printed is in the picture: the width is the widest line's (counted in terminal cells, Chinese
     characters two), the legend wraps at it. Rich writes each SVG text's length as one cell a character, which
@@ -306,20 +315,19 @@ def export(report: render.Report, digits: int, *, show_all: bool, explain: bool,
     from rich.console import Console
 
     from adadelta_cli.features.plotting import confirm
-    from adadelta_cli.formats import writers
+    from adadelta_cli.formats import spelling, writers
+    from adadelta_cli.formats.report import Arithmetic
 
-    table = writers.table(render.document(report, digits, show_all=show_all), digits)
-    width = writers.table_width(table)
-    if explain:
-        from adadelta_cli.formats import explain as explaining
-
-        width = max([width, 60] + [cell_len(line) + 2
-                                   for heading, lines in explaining.blocks(report, digits, show_all=show_all)
+    whole = document(True)
+    width = writers.table_width(writers.table(document(False), digits))
+    worked = [block for block in whole.blocks if isinstance(block, Arithmetic)]
+    if worked:
+        width = max([width, 60] + [cell_len(line) + 2 for block in worked
+                                   for heading, lines in spelling.arithmetic_lines(block)
                                    for line in lines if heading is not None])
     console = Console(record=True, file=io.StringIO(), width=width, color_system="truecolor",
                       force_terminal=True, legacy_windows=False, highlight=False)
-    # the legend wraps
-    console.print(writers.table(render.document(report, digits, show_all=show_all, explain=explain), digits))
+    console.print(writers.table(whole, digits))  # the legend wraps
     if svg is not None:
         picture = _svg_cells(console.export_svg(title="adadelta trace", unique_id=EXPORT_ID, clear=False))
         outfiles.write_atomic(svg, picture.replace("font-family: Fira Code, monospace;",

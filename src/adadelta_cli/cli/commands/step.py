@@ -7,9 +7,20 @@ import typer
 
 from adadelta_cli import streams
 from adadelta_cli.cli.commands._common import EXIT_WRONG
-from adadelta_cli.cli.options import Digits, Format, Given, LatexFragment, OutputOpt, ReportFormat, settings_options
+from adadelta_cli.cli.options import (
+    Digits,
+    Format,
+    Given,
+    LatexFragment,
+    MemberSetOpt,
+    OptimizerOpt,
+    OutputOpt,
+    ReportFormat,
+    StateOpt,
+    settings_options,
+)
 from adadelta_cli.errors import SettingsError
-from adadelta_cli.i18n import N_, _, _f
+from adadelta_cli.i18n import N_, _
 
 COMMAND = dict(name="step", help=N_('One step from an explicit state, with every intermediate shown.'))
 
@@ -30,18 +41,7 @@ def command(
     t: Annotated[int, typer.Option("--t", help=N_(
         "The step's number t: the labels' index, and what Adam's bias correction (β^t) and Adagrad's decay read."),
         min=1, rich_help_panel="Input", metavar="N")] = 1,
-    state: Annotated[Optional[list[str]], typer.Option("--state", help=N_(
-        "NAME=VALUE: the optimizer's state before the step (not Adadelta's: its own options above), by the names "
-        "of its quantities: adagrad G; rmsprop v, gbar, b; sgd and momentum b; adam and adamw m, v, vmax; "
-        "repeatable. [default: the values before a first step; SGD's b: none, b_1 = g_1]"),
-        rich_help_panel="Input", metavar="NAME=VALUE")] = None,
-    optimizer: Annotated[str, typer.Option("--optimizer", help=N_(
-        "The optimizer whose step is shown: adadelta, adagrad, rmsprop, sgd, momentum (SGD with momentum 0.9), "
-        "adam or adamw, with PyTorch's defaults (compare's). Any other than adadelta takes --lr, --eps, "
-        "--weight-decay and --maximize, and --set for its other settings."), metavar="NAME")] = "adadelta",
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help=N_(
-        "NAME=VALUE: a setting of the --optimizer (not Adadelta) by torch.optim's name, e.g. --set beta2=0.99, "
-        "--set amsgrad=true, --set momentum=0.5; repeatable."), metavar="NAME=VALUE")] = None,
+    state: StateOpt = None, optimizer: OptimizerOpt = "adadelta", set_: MemberSetOpt = None,
     expect: Annotated[Optional[list[str]], typer.Option(
         "--expect", help=N_("NAME=VALUE: check a hand-calculated value (eg2, eta, dx, edx2, x; with --optimizer, "
         "any quantity of its step, by its JSON name); repeatable. Exit 1 when any is wrong."),
@@ -74,14 +74,11 @@ def command(
 
 def _adadelta(settings: Given, *, grad, eg2_prev, eg2, edx2_prev, x, t, set_, state, expect, rel_tol, sig_digits):
     """Adadelta's step: its verdicts, and what writes it."""
-    from adadelta_cli.features import tracing
+    from adadelta_cli.features import stepping, tracing
     from adadelta_cli.formats.cells import one_number
     from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, parse_expectations
 
-    for given, option in ((set_, "--set"), (state, "--state")):
-        if given:
-            raise SettingsError(_f("%(option)s goes with the other optimizers (--optimizer adagrad, rmsprop, ...): "
-                                   "Adadelta's settings and state have their own options", option=option))
+    stepping.refuse_member_options(set_, state)
     if eg2 is not None and eg2_prev is not None:
         raise SettingsError(_("give either --eg2-prev (E[g²]_t is computed) or --eg2 (E[g²]_t as is), not both"))
     for value, option in ((eg2_prev, "--eg2-prev"), (edx2_prev, "--edx2-prev")):

@@ -13,9 +13,12 @@ from adadelta_cli.cli.options import (
     Format,
     Given,
     LatexFragment,
+    MemberSetOpt,
+    OptimizerOpt,
     OutputOpt,
     ReportFormat,
     ShowAll,
+    StateOpt,
     settings_options,
 )
 from adadelta_cli.i18n import N_
@@ -40,13 +43,19 @@ def command(
     export_html: Annotated[Optional[Path], typer.Option(
         "--export-html", help=N_("Also write the table (and --explain) as a web page, for handouts."), metavar="FILE",
         rich_help_panel="Output")] = None,
+    optimizer: OptimizerOpt = "adadelta", set_: MemberSetOpt = None, state: StateOpt = None,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    from adadelta_cli.features import tracing
+    from adadelta_cli.features import stepping, tracing
     from adadelta_cli.formats.cells import nonfinite_accepted
 
-    resolved = settings.resolve()
+    name, member = stepping.optimizer_name(optimizer), None
+    if name != "adadelta":
+        member = stepping.Traced.given(name, settings.values, set_ or [], state or [])
+    elif set_ or state:
+        stepping.refuse_member_options(set_, state)
+    resolved = settings.resolve(**({} if member is None else {"lr": None, "eps": None, "weight_decay": None}))
     with nonfinite_accepted(accept=resolved.settings.nonfinite == "continue"):  # inf and NaN gradients as IEEE values
         tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
                               explain=explain, export_svg=export_svg, export_html=export_html,
-                              latex_fragment=latex_fragment)
+                              latex_fragment=latex_fragment, member=member)
