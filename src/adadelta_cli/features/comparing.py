@@ -59,12 +59,7 @@ def parse_sets(items: list[str] | None, chosen: list[str]) -> dict[str, dict[str
                 '--set %(item)s: expected OPTIMIZER.PARAMETER=VALUE, one of %(known)s',
                 item=one_line(repr(item), 80), known=known))
         number = parse_number(value, source="--set", what=N_("a value"))
-        _default, low, high, high_ok = OFFERED[name][0].settings[param]
-        if number < low or number > high or (number == high and not high_ok):
-            interval = (_("in %(interval)s") % {"interval": f"[{low:g}, {high:g}{']' if high_ok else ')'}"}
-                        if high != float("inf") else f">= {low:g}")
-            raise SettingsError(_f('--set %(item)s: %(name)s.%(param)s must be %(interval)s',
-                                   item=one_line(repr(item), 80), name=name, param=param, interval=interval))
+        family.check_range(OFFERED[name][0], param, number, f"--set {one_line(repr(item), 80)}", f"{name}.{param}")
         hyper.setdefault(name, dict(DEFAULTS[name]))[param] = number
     return hyper
 

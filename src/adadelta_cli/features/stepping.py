@@ -62,14 +62,6 @@ def refuse_member_options(sets: list[str] | None, states: list[str] | None) -> N
                                    "Adadelta's settings and state have their own options", option=option))
 
 
-def _in_range(description, param: str, number: float, item: str) -> None:
-    _default, low, high, high_ok = description.settings[param]
-    if number < low or number > high or (number == high and not high_ok):
-        interval = (_("in %(interval)s") % {"interval": f"[{low:g}, {high:g}{']' if high_ok else ')'}"}
-                    if high != float("inf") else f">= {low:g}")
-        raise SettingsError(_f('%(item)s: %(param)s must be %(interval)s', item=item, param=param, interval=interval))
-
-
 def _pair(item: str, option: str, known: list[str]) -> tuple[str, str]:
     key, sep, value = item.partition("=")
     name = key.strip()
@@ -87,7 +79,7 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
     for key, option in (("lr", "--lr"), ("eps", "--eps"), ("weight_decay", "--weight-decay")):
         if given.get(key) is not None:
             h[key] = one_number(str(given[key]), option)
-            _in_range(description, key, h[key], option)
+            family.check_range(description, key, h[key], option)
     if given.get("maximize") is not None:
         h["maximize"] = bool(given["maximize"])
     for item in sets:
@@ -100,7 +92,7 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
             h[param] = word in _TRUE
             continue
         h[param] = parse_number(value, source="--set", what=N_("a value"))
-        _in_range(description, param, h[param], label)
+        family.check_range(description, param, h[param], label)
     if h.get("nesterov") and (h.get("momentum", 0) <= 0 or h.get("dampening", 0) != 0):
         raise SettingsError(_("nesterov=true needs momentum > 0 and dampening = 0 (as torch.optim.SGD)"))
     return h

@@ -29,7 +29,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from adadelta_cli.i18n import N_
+from adadelta_cli.errors import SettingsError
+from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.maths import scalar
 from adadelta_cli.maths.arith import fma32, fma64
 from adadelta_cli.maths.recurrence import Description, Quantity, run_step
@@ -142,6 +143,17 @@ def _settings(**specs) -> dict:
 
 _COMMON = dict(weight_decay=0.0, maximize=(False, False, True, True))
 UNIT = (0.0, 1.0, True)
+
+
+def check_range(description: Description, param: str, number: float, item: str, shown: str | None = None) -> None:
+    """A setting's value within its description's range, else one message: ``item`` (what was given: "--set
+    'lr=-1'"), ``shown``: the setting's name there (compare's "adagrad.lr"; default ``param``)."""
+    _default, low, high, high_ok = description.settings[param]
+    if number < low or number > high or (number == high and not high_ok):
+        interval = (_("in %(interval)s") % {"interval": f"[{low:g}, {high:g}{']' if high_ok else ')'}"}
+                    if high != float("inf") else f">= {low:g}")
+        raise SettingsError(_f('%(item)s: %(param)s must be %(interval)s', item=item, param=shown or param,
+                               interval=interval))
 
 
 def mode_of(description: Description, h: dict) -> frozenset:
