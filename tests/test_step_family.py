@@ -216,6 +216,12 @@ def test_adadelta_stays_the_default(run):
     (["--optimizer", "adam", "--grad", "1e200"], "step 1: v_1 = inf is not a finite number"),
     (["--optimizer", "adagrad", "--x", "1,2"], "--x takes one number"),
     (["--optimizer", "adam", "--state", "m=\x1b[2J"], "--state m"),
+    (["--optimizer", "adam", "--lr", "0.2", "--set", "lr=0.1"], "--set 'lr=0.1': lr is given by --lr too"),
+    (["--optimizer", "adam", "--set", "beta1=0.5", "--set", "beta1=0.6"], "beta1 is given by --set 'beta1=0.5'"),
+    (["--optimizer", "adam", "--state", "vmax=1"], "--state 'vmax=1': vmax (the largest v so far (AMSGrad)) is not "
+                                                   "read with these settings"),
+    (["--optimizer", "sgd", "--state", "b=1"], "b (the momentum buffer (b₁ = g₁)) is not read"),
+    (["--optimizer", "rmsprop", "--state", "v=1", "--state", "v=2"], "--state 'v=2': v is given twice"),
 ])
 def test_hostile_input_gets_one_clear_message_and_exit_2(run, args, says):
     if "--grad" not in args:
@@ -345,7 +351,8 @@ def test_trace_exports_its_own_table_as_svg_and_html(run, tmp_path):
     (["--optimizer", "adam", "--rho", "0.9"], "--rho: Adadelta's own, not adam's"),
     (["--optimizer", "sgd", "--eg2-init", "0.1", "--nonfinite", "continue"], "--eg2-init, --nonfinite: Adadelta's"),
     (["--optimizer", "adam", "--set", "beta1=1"], "beta1 must be in [0, 1)"),
-    (["--optimizer", "adam", "--state", "vmax=-1"], "vmax (the largest v so far (AMSGrad)) cannot be negative"),
+    (["--optimizer", "adam", "--set", "amsgrad=true", "--state", "vmax=-1"],
+     "vmax (the largest v so far (AMSGrad)) cannot be negative"),
     (["--optimizer", "adam", "--x0", "1,2"], "--x0 has 2 values but the input has 1 parameters"),
     (["--optimizer", "adam", "--lr", "0.1,0.2"], "--lr"),
     (["--optimizer", "sgd", "--lr", "1e308", "1e300"], "step 2: x_2 = -inf is not a finite number"),

@@ -76,15 +76,20 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
     NAME=VALUE (each within its description's range)."""
     description, own = MEMBERS[name]
     h = {**description.defaults, **own}
+    by: dict[str, str] = {}  # each setting given, by what gave it: one value each
     for key, option in (("lr", "--lr"), ("eps", "--eps"), ("weight_decay", "--weight-decay")):
         if given.get(key) is not None:
-            h[key] = one_number(str(given[key]), option)
+            h[key], by[key] = one_number(str(given[key]), option), option
             family.check_range(description, key, h[key], option)
     if given.get("maximize") is not None:
-        h["maximize"] = bool(given["maximize"])
+        h["maximize"], by["maximize"] = bool(given["maximize"]), "--maximize/--minimize"
     for item in sets:
         param, value = _pair(item, "--set", list(description.settings))
         label = f"--set {one_line(repr(item), 80)}"
+        if param in by:
+            raise SettingsError(_f('%(item)s: %(param)s is given by %(other)s too; give it once', item=label,
+                                   param=param, other=by[param]))
+        by[param] = label
         if isinstance(description.settings[param][0], bool):
             word = value.strip().lower()
             if word not in _TRUE + _FALSE:
@@ -102,16 +107,24 @@ def _meaning(description, name: str) -> str:
     return next(q.meaning for q in description.quantities if q.name == name)
 
 
-def state_of(description, items: list[str]) -> dict:
+def state_of(description, items: list[str], h: dict) -> dict:
     """--state NAME=VALUE: the optimizer's state before the step, by the description's names (the rest take their
-    values before a first step)."""
+    values before a first step); only a state the formulas of settings ``h`` read, each given once."""
+    mode = family.resolve(description, h)[1]
+    read = {k for q in family.quantities(description, mode) for k in q.inputs(mode)}
     state: dict = {}
     for item in items:
         name, value = _pair(item, "--state", list(description.state))
+        label = one_line(repr(item), 80)
+        if name in state:
+            raise SettingsError(_f('--state %(item)s: %(name)s is given twice', item=label, name=name))
+        if f"{name}_prev" not in read:
+            raise SettingsError(_f('--state %(item)s: %(name)s (%(what)s) is not read with these settings', name=name,
+                                   item=label, what=_(_meaning(description, name))))
         state[name] = parse_number(value, source=f"--state {name}", what=N_("a value"))
         if name in SQUARES and state[name] < 0:
             raise InputError(_f('--state %(item)s: %(name)s (%(what)s) cannot be negative', name=name,
-                                item=one_line(repr(item), 80), what=_(_meaning(description, name))))
+                                item=label, what=_(_meaning(description, name))))
     return state
 
 
@@ -214,7 +227,7 @@ class Stepped(Member):
         check_sig_digits(sig_digits)
         description = MEMBERS[name][0]
         h = settings_of(name, given, sets)
-        before = state_of(description, states)
+        before = state_of(description, states, h)
         stepped = cls(name, h, {}, [])
         cells = [(_pair(item, "--expect", stepped.shown)[0], _cell(item)) for item in expects]
         g, x0 = one_number(grad, "--grad"), 0.0 if x is None else one_number(x, "--x")
@@ -279,7 +292,7 @@ class Traced(Member):
         now: a function of the gradients and x₀ (one value a parameter) that makes it."""
         refuse_adadelta_options(name, given)
         h = settings_of(name, given, sets)
-        return functools.partial(cls.of, name, h, state_of(MEMBERS[name][0], states))
+        return functools.partial(cls.of, name, h, state_of(MEMBERS[name][0], states, h))
 
     @classmethod
     def of(cls, name: str, h: dict, start: dict, gradients, x0: list[float]) -> Traced:
