@@ -367,3 +367,19 @@ def test_trace_hostile_input_gets_one_clear_message_and_exit_2(run, tmp_path, ar
     assert says in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
     assert out.read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_shows_the_textbooks_bias_corrected_averages(run, amsgrad):
+    """m̂_t = m_t/(1 − β₁^t) and v̂_t = v_t/(1 − β₂^t) (v_t^max with AMSGrad, as torch's documented algorithm), and
+    the textbook's step x_{t−1} − lr·m̂_t/(√v̂_t + ε) lands on torch's x_t; a student's m̂ and v̂ are checked."""
+    args = ["step", "--optimizer", "adam", "--grad", "0.1", "--state", "m=0.01", "--state", "v=0.0001", "--t", "3",
+            "--x", "0.5"] + (["--set", "amsgrad=true", "--state", "vmax=0.0002"] if amsgrad else [])
+    step = json.loads(run(*args, "-f", "json").stdout)["steps"][0]
+    m = 0.9 * 0.01 + 0.1 * 0.1
+    v = max(0.0002, step["v"]) if amsgrad else 0.999 * 0.0001 + 0.001 * 0.1 ** 2
+    assert close(step["mhat"], m / (1 - 0.9 ** 3)) and close(step["vhat"], v / (1 - 0.999 ** 3))
+    assert close(step["x"], 0.5 - 0.001 * step["mhat"] / (math.sqrt(step["vhat"]) + 1e-8), 1e-13)
+    checked = run(*args, "--expect", f"mhat={step['mhat']:.4g}", "--expect", f"vhat={step['vhat']:.4g}")
+    assert checked.exit_code == 0, checked.stdout
+    assert ("vᵐᵃˣ_3 = max(vᵐᵃˣ_2, v_3)" in checked.stdout) == amsgrad and "v̂_3 = " in checked.stdout

@@ -169,7 +169,7 @@ class Member:
         return {name: values[f"{name}_prev"] for name in ("x", *self.description.state)}
 
     def read(self, values: dict) -> dict:
-        """The state before the step that its formulas read (in this mode: Adam's v̂ with AMSGrad alone), x apart."""
+        """The state before the step that its formulas read (in this mode: Adam's vᵐᵃˣ with AMSGrad alone), x apart."""
         read = {k for q in self.quantities for k in q.inputs(self.mode)}
         return {k: v for k, v in self.before(values).items() if k != "x" and f"{k}_prev" in read and v is not None}
 

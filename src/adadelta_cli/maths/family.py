@@ -15,6 +15,8 @@ along an average instead of g_t (momentum, Adam), η_t = −Δx_t/g_t (undefined
 ...     print(q.equation(mode_of(ADAM, ADAM.defaults)))
 m_t = β₁·m_{t-1} + (1 - β₁)·g_t
 v_t = β₂·v_{t-1} + (1 - β₂)·g_t²
+m̂_t = m_t / (1 - β₁^t)
+v̂_t = v_t / (1 - β₂^t)
 d_t = √(v_t) / √(1 - β₂^t) + ε
 x_t = x_{t-1} - lr / (1 - β₁^t)·m_t / d_t
 Δx_t = x_t - x_{t-1}
@@ -263,6 +265,13 @@ _ADAM = (
              _c(lambda h, ops, v_p, g: ops.fma((1 - h["beta2"]) * g, g, v_p * h["beta2"])), partial=True),
     Quantity("vmax", N_("the largest v so far (AMSGrad)"), lambda mode: Max(prev("vmax"), Sym("v")),
              _c(lambda h, ops, a, b: ops.maximum(a, b)), only_when=lambda mode: "amsgrad" in mode),
+    # The textbooks' bias-corrected averages (Kingma & Ba; torch's documented algorithm): shown and checkable;
+    # the step itself is torch's code's, lr/(1 − β₁^t)·m_t/d_t, the same in exact arithmetic.
+    Quantity("mhat", N_("running average of gradients, bias-corrected"), lambda mode: Sym("m") / (ONE - Pow(beta1, t)),
+             _c(lambda h, ops, m, t: m / (1 - h["beta1"] ** t))),
+    Quantity("vhat", N_("running average of squared gradients, bias-corrected"),
+             lambda mode: Sym("vmax" if "amsgrad" in mode else "v") / (ONE - Pow(beta2, t)),
+             _c(lambda h, ops, v, t: v / (1 - h["beta2"] ** t))),
     Quantity("d", N_("the denominator, bias-corrected"),
              lambda mode: Sqrt(Sym("vmax" if "amsgrad" in mode else "v")) / Sqrt(ONE - Pow(beta2, t)) + eps,
              _c(lambda h, ops, v, t: ops.sqrt(v) / (1 - h["beta2"] ** t) ** 0.5 + h["eps"]), partial=True),

@@ -84,7 +84,9 @@ class _MathML(Notation):
 # step count t itself; their hyperparameters.
 _FAMILY = {"G": ("G", "G", "<mi>G</mi>"), "clr": ("lr", r"\mathit{lr}", "<mi>lr</mi>"), "v": ("v", "v", "<mi>v</mi>"),
            "gbar": ("ḡ", r"\bar{g}", "<mover><mi>g</mi><mo>¯</mo></mover>"), "b": ("b", "b", "<mi>b</mi>"),
-           "m": ("m", "m", "<mi>m</mi>"), "vmax": ("v̂", r"\hat{v}", "<mover><mi>v</mi><mo>^</mo></mover>"),
+           "m": ("m", "m", "<mi>m</mi>"), "vmax": ("vᵐᵃˣ", r"v^{\max}", "<msup><mi>v</mi><mi>max</mi></msup>"),
+           "mhat": ("m̂", r"\hat{m}", "<mover><mi>m</mi><mo>^</mo></mover>"),
+           "vhat": ("v̂", r"\hat{v}", "<mover><mi>v</mi><mo>^</mo></mover>"),
            "d": ("d", "d", "<mi>d</mi>"), "gn": ("g̃", r"\tilde{g}", "<mover><mi>g</mi><mo>~</mo></mover>")}
 _FAMILY_HYPERS = {"lr_decay": ("lr_decay", r"\mathit{lr\_decay}", "<mi>lr_decay</mi>"),
                   "alpha": ("α", r"\alpha", "<mi>α</mi>"),

@@ -265,12 +265,14 @@ def explain_step(record: dict, previous: dict, settings, t: int, digits: int = 6
 
     >>> from adadelta_cli.maths import family
     >>> h, _mode = family.resolve(family.ADAM, {})
-    >>> for line in explain_step({"g": 0.2, "m": 0.02, "v": 4e-5, "d": 0.2000000001, "x": 0.499, "dx": -0.001,
-    ...                           "eta": 0.005}, {"m": 0.0, "v": 0.0, "vmax": 0.0, "x": 0.5}, h, 1, 4,
-    ...                          description=family.ADAM)[:3]:
+    >>> for line in explain_step({"g": 0.2, "m": 0.02, "v": 4e-5, "mhat": 0.2, "vhat": 0.04, "d": 0.2000000001,
+    ...                           "x": 0.499, "dx": -0.001, "eta": 0.005}, {"m": 0.0, "v": 0.0, "vmax": 0.0, "x": 0.5},
+    ...                          h, 1, 4, description=family.ADAM)[:5]:
     ...     print(line)
     m_1 = β₁·m_0 + (1 - β₁)·g_1 = 0.9·0 + 0.1·0.2 = 0 + 0.02 = 0.02
     v_1 = β₂·v_0 + (1 - β₂)·g_1² = 0.999·0 + 0.001·0.2² = 0 + 4e-5 = 4e-5
+    m̂_1 = m_1 / (1 - β₁^1) = 0.02 / (1 - 0.9^1) = 0.2
+    v̂_1 = v_1 / (1 - β₂^1) = (4e-5) / (1 - 0.999^1) = 0.04
     d_1 = √(v_1) / √(1 - β₂^1) + ε = √(4e-5) / √(1 - 0.999^1) + 1e-8 = 0.2 + 1e-8 = 0.2
     """
     description = description or ADADELTA
