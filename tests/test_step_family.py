@@ -12,7 +12,7 @@ import re
 import pytest
 
 from tests.test_classroom import compile_tex
-from tests.test_family_golden import CASES, TORCH_STATE
+from tests.test_family_golden import CASES, TORCH_STATE, ULPS32, worst
 
 MEMBERS = ("adagrad", "rmsprop", "sgd", "momentum", "adam", "adamw")
 
@@ -383,3 +383,36 @@ def test_adam_shows_the_textbooks_bias_corrected_averages(run, amsgrad):
     checked = run(*args, "--expect", f"mhat={step['mhat']:.4g}", "--expect", f"vhat={step['vhat']:.4g}")
     assert checked.exit_code == 0, checked.stdout
     assert ("vᵐᵃˣ_3 = max(vᵐᵃˣ_2, v_3)" in checked.stdout) == amsgrad and "v̂_3 = " in checked.stdout
+
+
+@pytest.mark.parametrize(("name", "case"), [pytest.param(n, c, id=c["id"]) for n, c in CASES
+                                            if c["dtype"] == "float32"])
+def test_trace_in_float32_follows_torchs_float32_kernels(run, tmp_path, name, case):
+    """--dtype float32: every step's x and state of each of torch's recorded float32 runs (every option), within
+    32 ulps of torch's CPU kernels."""
+    params = len(case["x0"])
+    path = tmp_path / "g.csv"
+    path.write_text(",".join(f"p{i}" for i in range(params)) + "\n" + "".join(
+        ",".join(repr(g) for g in row) + "\n" for row in case["grads"]), encoding="utf-8")
+    result = run("trace", path, "--optimizer", name, "--dtype", "float32", "--x0",
+                 ",".join(repr(x) for x in case["x0"]), *options(name, case["settings"]), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["settings"]["dtype"] == "float32"
+    rows = []
+    for t, after in enumerate(case["steps"], start=1):
+        records = [r for r in out["steps"] if r["t"] == t]
+        row = {key: [r[TORCH_STATE.get(key, key)] for r in records] for key in after if key != "step"}
+        rows.append({**row, **({"step": float(t)} if "step" in after else {})})
+    far, where = worst(name, case, rows)
+    assert far <= ULPS32, where
+
+
+def test_float32_values_beyond_float32_are_refused(run):
+    for args, says in ((["--grad", "1e39"], "--grad = 1e+39 is too large for float32"),
+                       (["--grad", "0.1", "--set", "eps=1e-50"], "eps = 1e-50 is too small for float32"),
+                       (["--grad", "0.1", "--state", "m=1e39"], "--state m = 1e+39 is too large for float32")):
+        result = run("step", "--optimizer", "adam", "--dtype", "float32", *args)
+        assert result.exit_code == 2 and says in result.stderr and result.stdout == "", result.stderr
+    traced = run("trace", "0.1", "1e39", "--optimizer", "adam", "--dtype", "float32")
+    assert traced.exit_code == 2 and "step 2: g = 1e+39 is too large for float32" in traced.stderr

@@ -9,16 +9,20 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from adadelta_cli import numfmt
 from adadelta_cli.errors import InputError, NumericError, SettingsError
 from adadelta_cli.features import comparing, tracing
 from adadelta_cli.formats import explain, render, report
 from adadelta_cli.formats.cells import one_number, parse_number, shown
 from adadelta_cli.formats.phrases import Num, Phrase, Sym
+from adadelta_cli.formats.tables import check_float32 as check_gradients32
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.marking.digits import judge, significant_digits
 from adadelta_cli.marking.verdicts import Cell, Verdict, check_rel_tol, check_sig_digits
 from adadelta_cli.maths import family, notation, recurrence
+from adadelta_cli.maths.settings import check_float32
 from adadelta_cli.safe import one_line
 
 # Each optimizer step offers: its description and its own defaults where not torch's (momentum: μ = 0.9).
@@ -28,7 +32,7 @@ TITLES = {"adagrad": "Adagrad", "rmsprop": "RMSprop", "sgd": "SGD", "momentum": 
           "adam": "Adam", "adamw": "AdamW"}
 SQUARES = ("G", "v", "vmax")  # states that are sums or averages of squares: never negative
 # Adadelta's own options, by the name the settings carry them under (step's own inputs by theirs).
-ADADELTA_ONLY = {"rho": "--rho", "preset": "--preset", "dtype": "--dtype", "lr_dtype": "--lr-dtype",
+ADADELTA_ONLY = {"rho": "--rho", "preset": "--preset", "lr_dtype": "--lr-dtype",
                  "weight_decay_mode": "--weight-decay-mode", "eg2_prev": "--eg2-prev", "eg2": "--eg2",
                  "edx2_prev": "--edx2-prev", "eg2_init": "--eg2-init", "edx2_init": "--edx2-init",
                  "hyper_float32": "--hyper-float32", "rate_eg2": "--rate-eg2", "nonfinite": "--nonfinite",
@@ -98,6 +102,11 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
             continue
         h[param] = parse_number(value, source="--set", what=N_("a value"))
         family.check_range(description, param, h[param], label)
+    if given.get("dtype") is not None and getattr(given["dtype"], "value", given["dtype"]) == "float32":
+        h["dtype"] = "float32"  # computed as torch's float32 CPU kernels compute it (family.ARRAYS32)
+        for key, (value, *_range) in description.settings.items():
+            if not isinstance(value, bool):
+                check_float32(key, h[key])
     if h.get("nesterov") and (h.get("momentum", 0) <= 0 or h.get("dampening", 0) != 0):
         raise SettingsError(_("nesterov=true needs momentum > 0 and dampening = 0 (as torch.optim.SGD)"))
     return h
@@ -164,6 +173,24 @@ class Member:
     def shown(self) -> list[str]:
         return [q.name for q in self.quantities]
 
+    @property
+    def float32(self) -> bool:
+        return self.h.get("dtype") == "float32"
+
+    def step(self, state: dict, t: int, g: float, x: float) -> dict:
+        """``family.step`` in the settings' dtype: float64 in Python floats, float32 as torch's CPU kernels (one
+        element arrays); every value given back as a Python float."""
+        if not self.float32:
+            return family.step(self.description, self.h, state, t, g, x)
+        one = functools.partial(np.full, 1, dtype=np.float32)
+        for name, value in state.items():
+            if isinstance(value, float):
+                check_float32(f"--state {name}", value)
+                state[name] = one(value)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            values = family.step(self.description, self.h, state, t, one(g), one(x), family.ARRAYS32)
+        return {k: float(v[0]) if isinstance(v, np.ndarray) else v for k, v in values.items()}
+
     def before(self, values: dict) -> dict:
         """The state a step reads (x too), by name: each value at t − 1."""
         return {name: values[f"{name}_prev"] for name in ("x", *self.description.state)}
@@ -186,7 +213,7 @@ class Member:
                 parts += [key] if value else []
             else:
                 parts.append(_equals(Sym(key) if key in notation.UNICODE.hypers else key, value))
-        return parts
+        return parts + (["float32"] if self.float32 else [])
 
     def columns(self, index, *, several: bool = False) -> list:
         return [report.Column("t", latex="t", kind=report.COUNT)] + (
@@ -231,7 +258,8 @@ class Stepped(Member):
         stepped = cls(name, h, {}, [])
         cells = [(_pair(item, "--expect", stepped.shown)[0], _cell(item)) for item in expects]
         g, x0 = one_number(grad, "--grad"), 0.0 if x is None else one_number(x, "--x")
-        stepped.values = values = family.step(description, h, before, t, g, x0)
+        stepped.values = values = stepped.step(before, t, *(_in_float32(v, option) if stepped.float32 else v
+                                                             for v, option in ((g, "--grad"), (x0, "--x"))))
         _finite(stepped.quantities, values, stepped.mode, t)
         stepped.verdicts = [Verdict(t, "x", key, cell.text, values[key], judge(cell.text, values[key], sig_digits,
                                                                                rel_tol)) for key, cell in cells]
@@ -297,11 +325,14 @@ class Traced(Member):
     @classmethod
     def of(cls, name: str, h: dict, start: dict, gradients, x0: list[float]) -> Traced:
         traced = cls(name, h, list(gradients.names), [])
+        if traced.float32:
+            check_gradients32(gradients.values, gradients.source, gradients.names)
+            x0 = [_in_float32(x, "--x0") for x in x0]
         columns = []
         for p, x in enumerate(x0):
             state, column = dict(start), []
             for i, g in enumerate(gradients.values[:, p].tolist()):
-                values = family.step(traced.description, h, state, i + 1, g, x)
+                values = traced.step(state, i + 1, g, x)
                 _finite(traced.quantities, values, traced.mode, i + 1)
                 column.append(values)
                 x = values["x"]
@@ -360,6 +391,11 @@ class Traced(Member):
 def _shown_cells(values) -> list:
     """A row's cells for people: η_t's is "—" where g_t = 0 leaves it undefined (compare's)."""
     return [comparing.NO_ETA if isinstance(v, float) and math.isnan(v) else v for v in values]
+
+
+def _in_float32(value: float, option: str) -> float:
+    check_float32(option, value)
+    return value
 
 
 def _equals(symbol, value) -> Phrase:
