@@ -231,7 +231,8 @@ def _sgd_direction(mode) -> str:
 
 SGD = _describe("sgd", (
     G_EFF,
-    Quantity("b", N_("the momentum buffer (b₁ = g₁ where none is given)"), lambda mode: mu * prev("b") + (ONE - tau) * _grad(mode),
+    Quantity("b", N_("the momentum buffer (b₁ = g₁ where none is given)"),
+             lambda mode: mu * prev("b") + (ONE - tau) * _grad(mode),
              _c(_buffer), only_when=lambda mode: "momentum" in mode, partial=True, first=_grad),
     Quantity("gn", N_("the Nesterov gradient"), lambda mode: _grad(mode) + mu * Sym("b"),
              _c(lambda h, ops, g, b: ops.fma(h["momentum"], b, g)), only_when=lambda mode: "nesterov" in mode),
