@@ -1,6 +1,7 @@
 """step --optimizer: one step of an optimizer of Adadelta's family (``maths/family.py``) from an explicit state,
 every intermediate shown as Adadelta's step shows its own: the table, the worked arithmetic, the verdicts of
---expect. The optimizers and their settings are compare's (``comparing.OFFERED``), AdamW beside them."""
+--expect. The optimizers and their settings are compare's (``comparing.OFFERED``), AdamW beside them; the chain
+from options to settings and state (``Member``, ``settings_of``, ``state_of``) is trace --optimizer's too."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from adadelta_cli.features import comparing, tracing
 from adadelta_cli.formats import explain, render, report
 from adadelta_cli.formats.cells import one_number, parse_number, shown
 from adadelta_cli.formats.phrases import Num, Phrase, Sym
-from adadelta_cli.formats.tables import check_float32 as check_gradients32
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.marking.digits import judge, significant_digits
 from adadelta_cli.marking.verdicts import Cell, Verdict, check_rel_tol, check_sig_digits
@@ -137,7 +137,7 @@ def state_of(description, items: list[str], h: dict) -> dict:
     return state
 
 
-def _finite(quantities: list, values: dict, mode, t: int) -> None:
+def check_finite(quantities: list, values: dict, mode, t: int) -> None:
     for q in quantities:
         if q.name != "eta" and not math.isfinite(values[q.name]):  # (η_t = −Δx_t/g_t: undefined where g_t = 0)
             raise NumericError(_f('step %(t)d: %(symbol)s = %(value)s is not a finite number; %(formula)s',
@@ -145,7 +145,7 @@ def _finite(quantities: list, values: dict, mode, t: int) -> None:
                                   formula=q.equation(mode)))
 
 
-def _eta(value: float):
+def eta_for_machines(value: float):
     """η_t for machines: null where g_t = 0 leaves it undefined (compare's convention)."""
     return None if isinstance(value, float) and math.isnan(value) else value
 
@@ -212,7 +212,7 @@ class Member:
             elif isinstance(spec[0], bool):
                 parts += [key] if value else []
             else:
-                parts.append(_equals(Sym(key) if key in notation.UNICODE.hypers else key, value))
+                parts.append(equals(Sym(key) if key in notation.UNICODE.hypers else key, value))
         return parts + (["float32"] if self.float32 else [])
 
     def columns(self, index, *, several: bool = False) -> list:
@@ -258,9 +258,9 @@ class Stepped(Member):
         stepped = cls(name, h, {}, [])
         cells = [(_pair(item, "--expect", stepped.shown)[0], _cell(item)) for item in expects]
         g, x0 = one_number(grad, "--grad"), 0.0 if x is None else one_number(x, "--x")
-        stepped.values = values = stepped.step(before, t, *(_in_float32(v, option) if stepped.float32 else v
+        stepped.values = values = stepped.step(before, t, *(in_float32(v, option) if stepped.float32 else v
                                                              for v, option in ((g, "--grad"), (x0, "--x"))))
-        _finite(stepped.quantities, values, stepped.mode, t)
+        check_finite(stepped.quantities, values, stepped.mode, t)
         stepped.verdicts = [Verdict(t, "x", key, cell.text, values[key], judge(cell.text, values[key], sig_digits,
                                                                                rel_tol)) for key, cell in cells]
         return stepped
@@ -271,12 +271,12 @@ class Stepped(Member):
         settings = {"optimizer": self.name, **self.h, "grad": v["g"], "x": v["x_prev"], "t": v["t"],
                     "state": {k: value for k, value in self.before(v).items() if k != "x"}}
         return report.Records(["t", "param", "g", *self.shown],
-                              [[v["t"], "x", v["g"], *(_eta(v[k]) for k in self.shown)]], settings,
+                              [[v["t"], "x", v["g"], *(eta_for_machines(v[k]) for k in self.shown)]], settings,
                               extra={"checks": [c.as_dict() for c in self.verdicts]} if self.verdicts else None)
 
     def settings_phrase(self) -> Phrase:
         """Adam: lr = 0.001, β₁ = 0.9, ..., x₀ = 0.5, m₀ = 0: the settings in force and the state the step reads."""
-        parts = self.settings_parts() + [_equals(Sym(k, self.values["t"] - 1, compact=True), value)
+        parts = self.settings_parts() + [equals(Sym(k, self.values["t"] - 1, compact=True), value)
                                          for k, value in {"x": self.values["x_prev"], **self.read(self.values)}.items()]
         return Phrase(_("%(optimizer)s: %(settings)s"), optimizer=_(TITLES[self.name]),
                       settings=Phrase.joined(", ", parts))
@@ -287,7 +287,7 @@ class Stepped(Member):
         t = self.values["t"]
         record = self.record(self.values)
         blocks: list = [report.Para(self.settings_phrase()),
-                        report.Table(self.columns(t if t > 1 else "t"), [[t, *_shown_cells(record.values())]])]
+                        report.Table(self.columns(t if t > 1 else "t"), [[t, *shown_cells(record.values())]])]
         if explained:
             blocks.append(self.arithmetic([self.explained(explain.heading(t, "x", several=False), self.values)],
                                           digits, ("x",)))
@@ -306,99 +306,17 @@ class Stepped(Member):
                             self.verdicts, fmt, output_path, digits, latex_fragment=latex_fragment)
 
 
-@dataclass
-class Traced(Member):
-    """trace --optimizer: a family member over a gradient sequence, every step's values (``family.step``'s) for
-    each parameter: ``steps[i][p]``."""
-
-    names: list[str]
-    steps: list
-
-    @classmethod
-    def given(cls, name: str, given: dict, sets: list[str], states: list[str]):
-        """The trace the command line asks for (``given``: the settings options), its settings and state checked
-        now: a function of the gradients and x₀ (one value a parameter) that makes it."""
-        refuse_adadelta_options(name, given)
-        h = settings_of(name, given, sets)
-        return functools.partial(cls.of, name, h, state_of(MEMBERS[name][0], states, h))
-
-    @classmethod
-    def of(cls, name: str, h: dict, start: dict, gradients, x0: list[float]) -> Traced:
-        traced = cls(name, h, list(gradients.names), [])
-        if traced.float32:
-            check_gradients32(gradients.values, gradients.source, gradients.names)
-            x0 = [_in_float32(x, "--x0") for x in x0]
-        columns = []
-        for p, x in enumerate(x0):
-            state, column = dict(start), []
-            for i, g in enumerate(gradients.values[:, p].tolist()):
-                values = traced.step(state, i + 1, g, x)
-                _finite(traced.quantities, values, traced.mode, i + 1)
-                column.append(values)
-                x = values["x"]
-            columns.append(column)
-        traced.steps = [list(step) for step in zip(*columns)]
-        return traced
-
-    def records(self) -> report.Records:
-        """For machines: t, param, g, then each quantity by its name, a record a step and parameter."""
-        x0 = [values["x_prev"] for values in self.steps[0]]
-        settings = {"optimizer": self.name, **self.h, "x0": x0[0] if len(set(x0)) == 1 else x0,
-                    "state": self.read(self.steps[0][0])}
-        return report.Records(["t", "param", "g", *self.shown],
-                              [[v["t"], param, v["g"], *(_eta(v[k]) for k in self.shown)]
-                               for step in self.steps for param, v in zip(self.names, step)], settings)
-
-    def document(self, digits: int, *, show_all: bool, explained: bool) -> report.Document:
-        """For people: the settings and where each parameter starts, a row a step (and parameter), the elision of
-        every table (--all: every row) and, with ``explained``, each shown step's arithmetic."""
-        several, count = len(self.names) > 1, len(self.steps)
-        first = self.steps[0]
-        start = [Phrase("%(symbol)s (%(param)s) = %(value)s", symbol=Sym("x", 0, compact=True), param=param,
-                        value=Num(numfmt.given(v["x_prev"]))) for param, v in zip(self.names, first)
-                 ] if several else [_equals(Sym("x", 0, compact=True), first[0]["x_prev"])]
-        start += [_equals(Sym(k, 0, compact=True), v) for k, v in self.read(first[0]).items()]
-        rows = report.step_rows(count, [(0, count, self.steps)], lambda steps, i: [
-            [i + 1, *([param] if several else []), *_shown_cells(self.record(v).values())]
-            for param, v in zip(self.names, steps[i])], show_all=show_all, per_step=len(self.names),
-            texts=[*(self.names if several else []), comparing.NO_ETA],
-            widest={0: [count], **({1: list(self.names)} if several else {})})
-        blocks: list = [report.Para(Phrase(_("%(optimizer)s: %(settings)s"), optimizer=_(TITLES[self.name]),
-                                           settings=Phrase.joined(", ", self.settings_parts() + start))),
-                        report.Table(self.columns("t", several=several), list(rows),
-                                     notes=render.gap_notes(rows.gaps), sections=several)]
-        if explained:
-            steps: list = []
-            for span in report.shown_spans(count, show_all=show_all):
-                if span is None:  # the rows the table hides: steps[-1] is the last one shown before them
-                    steps.append(report.LeftOut(explain.left_out_note(steps[-1].t + 1, count - report.TAIL_ROWS)))
-                    continue
-                steps += [self.explained(explain.heading(i + 1, param, several=several), v)
-                          for i in range(*span) for param, v in zip(self.names, self.steps[i])]
-            blocks.append(self.arithmetic(steps, digits, self.names))
-        return report.Document(Phrase(_("%(optimizer)s, step by step"), optimizer=_(TITLES[self.name])), blocks,
-                               words=tuple(self.names))
-
-    def emit(self, fmt: str, output_path: Path | None, digits: int = 6, *, show_all: bool = False,
-             explained: bool = False, latex_fragment: bool = False) -> None:
-        from adadelta_cli.formats import writers
-
-        writers.write_report(fmt, output_path, digits, fragment=latex_fragment, records=self.records,
-                             document=lambda: self.document(digits, show_all=show_all or fmt != "table",
-                                                            explained=explained))
-
-
-def _shown_cells(values) -> list:
+def shown_cells(values) -> list:
     """A row's cells for people: η_t's is "—" where g_t = 0 leaves it undefined (compare's)."""
     return [comparing.NO_ETA if isinstance(v, float) and math.isnan(v) else v for v in values]
 
 
-def _in_float32(value: float, option: str) -> float:
+def in_float32(value: float, option: str) -> float:
     check_float32(option, value)
     return value
 
 
-def _equals(symbol, value) -> Phrase:
+def equals(symbol, value) -> Phrase:
     return Phrase("%(symbol)s = %(value)s", symbol=symbol, value=Num(numfmt.given(value)))
 
 

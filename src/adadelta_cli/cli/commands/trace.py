@@ -46,12 +46,12 @@ def command(
     optimizer: OptimizerOpt = "adadelta", set_: MemberSetOpt = None, state: StateOpt = None,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    from adadelta_cli.features import stepping, tracing
+    from adadelta_cli.features import family_trace, stepping, tracing
     from adadelta_cli.formats.cells import nonfinite_accepted
 
     name, member = stepping.optimizer_name(optimizer), None
     if name != "adadelta":
-        member = stepping.Traced.given(name, settings.values, set_ or [], state or [])
+        member = family_trace.Traced.given(name, settings.values, set_ or [], state or [])
     elif set_ or state:
         stepping.refuse_member_options(set_, state)
     resolved = settings.resolve(**({} if member is None else {"lr": None, "eps": None, "weight_decay": None}))

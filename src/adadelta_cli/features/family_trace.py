@@ -1,0 +1,111 @@
+"""trace --optimizer: an optimizer of Adadelta's family (``maths/family.py``) over a gradient sequence, every step
+as ``step --optimizer`` shows one (``stepping``): a row a step and parameter, elided as every table, each shown
+step's worked arithmetic, every format."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from adadelta_cli import numfmt
+from adadelta_cli.features import comparing
+from adadelta_cli.features.stepping import (
+    MEMBERS,
+    TITLES,
+    Member,
+    check_finite,
+    equals,
+    eta_for_machines,
+    in_float32,
+    refuse_adadelta_options,
+    settings_of,
+    shown_cells,
+    state_of,
+)
+from adadelta_cli.formats import explain, render, report
+from adadelta_cli.formats.phrases import Num, Phrase, Sym
+from adadelta_cli.formats.tables import check_float32 as check_gradients32
+from adadelta_cli.i18n import _
+
+
+@dataclass
+class Traced(Member):
+    """trace --optimizer: a family member over a gradient sequence, every step's values (``family.step``'s) for
+    each parameter: ``steps[i][p]``."""
+
+    names: list[str]
+    steps: list
+
+    @classmethod
+    def given(cls, name: str, given: dict, sets: list[str], states: list[str]):
+        """The trace the command line asks for (``given``: the settings options), its settings and state checked
+        now: a function of the gradients and x₀ (one value a parameter) that makes it."""
+        refuse_adadelta_options(name, given)
+        h = settings_of(name, given, sets)
+        return functools.partial(cls.of, name, h, state_of(MEMBERS[name][0], states, h))
+
+    @classmethod
+    def of(cls, name: str, h: dict, start: dict, gradients, x0: list[float]) -> Traced:
+        traced = cls(name, h, list(gradients.names), [])
+        if traced.float32:
+            check_gradients32(gradients.values, gradients.source, gradients.names)
+            x0 = [in_float32(x, "--x0") for x in x0]
+        columns = []
+        for p, x in enumerate(x0):
+            state, column = dict(start), []
+            for i, g in enumerate(gradients.values[:, p].tolist()):
+                values = traced.step(state, i + 1, g, x)
+                check_finite(traced.quantities, values, traced.mode, i + 1)
+                column.append(values)
+                x = values["x"]
+            columns.append(column)
+        traced.steps = [list(step) for step in zip(*columns)]
+        return traced
+
+    def records(self) -> report.Records:
+        """For machines: t, param, g, then each quantity by its name, a record a step and parameter."""
+        x0 = [values["x_prev"] for values in self.steps[0]]
+        settings = {"optimizer": self.name, **self.h, "x0": x0[0] if len(set(x0)) == 1 else x0,
+                    "state": self.read(self.steps[0][0])}
+        return report.Records(["t", "param", "g", *self.shown],
+                              [[v["t"], param, v["g"], *(eta_for_machines(v[k]) for k in self.shown)]
+                               for step in self.steps for param, v in zip(self.names, step)], settings)
+
+    def document(self, digits: int, *, show_all: bool, explained: bool) -> report.Document:
+        """For people: the settings and where each parameter starts, a row a step (and parameter), the elision of
+        every table (--all: every row) and, with ``explained``, each shown step's arithmetic."""
+        several, count = len(self.names) > 1, len(self.steps)
+        first = self.steps[0]
+        start = [Phrase("%(symbol)s (%(param)s) = %(value)s", symbol=Sym("x", 0, compact=True), param=param,
+                        value=Num(numfmt.given(v["x_prev"]))) for param, v in zip(self.names, first)
+                 ] if several else [equals(Sym("x", 0, compact=True), first[0]["x_prev"])]
+        start += [equals(Sym(k, 0, compact=True), v) for k, v in self.read(first[0]).items()]
+        rows = report.step_rows(count, [(0, count, self.steps)], lambda steps, i: [
+            [i + 1, *([param] if several else []), *shown_cells(self.record(v).values())]
+            for param, v in zip(self.names, steps[i])], show_all=show_all, per_step=len(self.names),
+            texts=[*(self.names if several else []), comparing.NO_ETA],
+            widest={0: [count], **({1: list(self.names)} if several else {})})
+        blocks: list = [report.Para(Phrase(_("%(optimizer)s: %(settings)s"), optimizer=_(TITLES[self.name]),
+                                           settings=Phrase.joined(", ", self.settings_parts() + start))),
+                        report.Table(self.columns("t", several=several), list(rows),
+                                     notes=render.gap_notes(rows.gaps), sections=several)]
+        if explained:
+            steps: list = []
+            for span in report.shown_spans(count, show_all=show_all):
+                if span is None:  # the rows the table hides: steps[-1] is the last one shown before them
+                    steps.append(report.LeftOut(explain.left_out_note(steps[-1].t + 1, count - report.TAIL_ROWS)))
+                    continue
+                steps += [self.explained(explain.heading(i + 1, param, several=several), v)
+                          for i in range(*span) for param, v in zip(self.names, self.steps[i])]
+            blocks.append(self.arithmetic(steps, digits, self.names))
+        return report.Document(Phrase(_("%(optimizer)s, step by step"), optimizer=_(TITLES[self.name])), blocks,
+                               words=tuple(self.names))
+
+    def emit(self, fmt: str, output_path: Path | None, digits: int = 6, *, show_all: bool = False,
+             explained: bool = False, latex_fragment: bool = False) -> None:
+        from adadelta_cli.formats import writers
+
+        writers.write_report(fmt, output_path, digits, fragment=latex_fragment, records=self.records,
+                             document=lambda: self.document(digits, show_all=show_all or fmt != "table",
+                                                            explained=explained))
