@@ -1562,7 +1562,7 @@ def test_hyper_float32_in_capitals_is_the_same(run):
 def test_walk_takes_ascii_digits_only(key):
     from adadelta_cli.features import walk
 
-    state = walk.Walk(_long_report(20), 6)
+    state = walk.Walk(walk.Adadelta(_long_report(20), 6), 6)
     state.press(key)
     state.press("\r")
     assert state.typed == ""

@@ -9,6 +9,7 @@ import json
 import math
 import re
 
+import numpy as np
 import pytest
 
 from tests.test_classroom import compile_tex
@@ -416,3 +417,39 @@ def test_float32_values_beyond_float32_are_refused(run):
         assert result.exit_code == 2 and says in result.stderr and result.stdout == "", result.stderr
     traced = run("trace", "0.1", "1e39", "--optimizer", "adam", "--dtype", "float32")
     assert traced.exit_code == 2 and "step 2: g = 1e+39 is too large for float32" in traced.stderr
+
+
+def test_walk_steps_through_a_member_as_through_adadelta(run):
+    """walk --optimizer: without a terminal, every step's arithmetic in order, the same lines as trace --explain;
+    in a window, the table so far with the current step's arithmetic under it, narrow columns left out first."""
+    from rich.cells import cell_len
+
+    from adadelta_cli.features import family_trace
+    from adadelta_cli.features import walk as walking
+    from adadelta_cli.formats.tables import Gradients
+
+    args = ["0.1", "-0.2", "0", "--optimizer", "rmsprop", "--set", "centered=true", "--x0", "1"]
+    walked = run("walk", *args)
+    assert walked.exit_code == 0, walked.stderr
+    assert walked.stdout.startswith("RMSprop: lr = 0.01, α = 0.99, ε = 1e-8, μ = 0, centered, x₀ = 1, v₀ = 0, ḡ₀ = 0")
+    explained = run("trace", *args, "--explain").stdout
+    for line in [line for line in walked.stdout.splitlines() if line.startswith("  ")]:
+        assert line in explained, line
+    assert "Step 3 of 3" in walked.stdout and "End of the trace: step 3 was the last." in walked.stdout
+    traced = family_trace.Traced.given("adam", {}, ["amsgrad=true"], [])(
+        Gradients(np.array([[0.1], [-0.2], [0.0]]), ["x"], "arguments"), [0.5])
+    state = walking.Walk(traced, 6)
+    state.press("n")
+    state.press("n")
+    screen = [str(line) for line in state.screen(60, 30)]
+    assert screen[1].startswith("Step 3 of 3") and "left out to fit" in screen[1]
+    assert any(line.startswith("  m_3 = β₁·m_2 + (1 - β₁)·g_3") for line in screen)
+    assert any(line.split()[:1] == ["3"] and line.rstrip().endswith("—") for line in screen)  # η_3: g_3 = 0
+    assert max(cell_len(line) for line in screen) <= 60  # (m̂ is two characters, one cell)
+
+
+def test_walk_refuses_what_another_optimizer_does_not_take(run):
+    for args, says in ((["--optimizer", "adam", "--rho", "0.9"], "--rho: Adadelta's own"),
+                       (["--set", "lr=1"], "--set goes with the other optimizers")):
+        result = run("walk", "0.1", *args)
+        assert result.exit_code == 2 and says in result.stderr and result.stdout == "", result.stderr

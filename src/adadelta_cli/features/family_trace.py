@@ -27,6 +27,7 @@ from adadelta_cli.formats import explain, render, report
 from adadelta_cli.formats.phrases import Num, Phrase, Sym
 from adadelta_cli.formats.tables import check_float32 as check_gradients32
 from adadelta_cli.i18n import _
+from adadelta_cli.maths import family, notation, recurrence
 
 
 @dataclass
@@ -72,22 +73,54 @@ class Traced(Member):
                               [[v["t"], param, v["g"], *(eta_for_machines(v[k]) for k in self.shown)]
                                for step in self.steps for param, v in zip(self.names, step)], settings)
 
+    @property
+    def headline(self) -> Phrase:
+        """Adam: lr = 0.001, ..., x₀ = 0, m₀ = 0: the settings and where each parameter starts."""
+        first = self.steps[0]
+        start = [Phrase("%(symbol)s (%(param)s) = %(value)s", symbol=Sym("x", 0, compact=True), param=param,
+                        value=Num(numfmt.given(v["x_prev"]))) for param, v in zip(self.names, first)
+                 ] if len(self.names) > 1 else [equals(Sym("x", 0, compact=True), first[0]["x_prev"])]
+        start += [equals(Sym(k, 0, compact=True), v) for k, v in self.read(first[0]).items()]
+        return Phrase(_("%(optimizer)s: %(settings)s"), optimizer=_(TITLES[self.name]),
+                      settings=Phrase.joined(", ", self.settings_parts() + start))
+
+    # What a walk reads (as walk.Adadelta gives it of Adadelta's trace).
+    @property
+    def keys(self) -> list[str]:
+        return ["g", *self.shown]
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+    def heading(self, name: str) -> str:
+        return notation.UNICODE.symbol(name, "t")
+
+    def rows(self):
+        for i, step in enumerate(self.steps):
+            for param, v in zip(self.names, step):
+                yield i + 1, param, dict(zip(self.keys, shown_cells(self.record(v).values())))
+
+    def t_of(self, step: int) -> int:
+        return step + 1
+
+    def lines(self, steps: list[int], digits: int):
+        h = family.resolve(self.description, self.h)[0]
+        for i in steps:
+            for param, v in zip(self.names, self.steps[i]):
+                yield i + 1, param, recurrence.explain_step(self.record(v), self.before(v), h, i + 1, digits,
+                                                            as_parts=True, description=self.description)
+
     def document(self, digits: int, *, show_all: bool, explained: bool) -> report.Document:
         """For people: the settings and where each parameter starts, a row a step (and parameter), the elision of
         every table (--all: every row) and, with ``explained``, each shown step's arithmetic."""
         several, count = len(self.names) > 1, len(self.steps)
-        first = self.steps[0]
-        start = [Phrase("%(symbol)s (%(param)s) = %(value)s", symbol=Sym("x", 0, compact=True), param=param,
-                        value=Num(numfmt.given(v["x_prev"]))) for param, v in zip(self.names, first)
-                 ] if several else [equals(Sym("x", 0, compact=True), first[0]["x_prev"])]
-        start += [equals(Sym(k, 0, compact=True), v) for k, v in self.read(first[0]).items()]
         rows = report.step_rows(count, [(0, count, self.steps)], lambda steps, i: [
             [i + 1, *([param] if several else []), *shown_cells(self.record(v).values())]
             for param, v in zip(self.names, steps[i])], show_all=show_all, per_step=len(self.names),
             texts=[*(self.names if several else []), comparing.NO_ETA],
             widest={0: [count], **({1: list(self.names)} if several else {})})
-        blocks: list = [report.Para(Phrase(_("%(optimizer)s: %(settings)s"), optimizer=_(TITLES[self.name]),
-                                           settings=Phrase.joined(", ", self.settings_parts() + start))),
+        blocks: list = [report.Para(self.headline),
                         report.Table(self.columns("t", several=several), list(rows),
                                      notes=render.gap_notes(rows.gaps), sections=several)]
         if explained:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -28,14 +29,35 @@ KEYS_QUIT = {"q", "\x1b", "\x03", "\x04"}
 KEYS_ENTER = {"\r", "\n"}
 HELP = N_("n/→ next · b/← back · Home/End · 12 Enter: step 12 · e explanation · q quit")
 # Columns left out first when the window is too narrow for the whole table (the arithmetic still shows them).
-DROP_ORDER = ("edx2", "g_eff", "eg2", "g", "dx")
+DROP_ORDER = ("edx2", "g_eff", "eg2", "g", "dx", "vhat", "mhat", "vmax", "gbar", "clr", "gn", "d")
+
+
+class Adadelta:
+    """What a walk reads of Adadelta's trace (a render.Report); ``family_trace.Traced`` reads as a walk the same."""
+
+    def __init__(self, report: render.Report, digits: int) -> None:
+        self.report, self.names, self.keys = report, report.names, report.table_columns
+        self.total, self.headline = report.steps.g.shape[0], render.settings_line(report.settings, digits)
+
+    def heading(self, name: str) -> str:
+        return render.HEADINGS[name][0]
+
+    def rows(self):
+        return self.report.rows()
+
+    def t_of(self, step: int) -> int:
+        return self.report.t_of(step)
+
+    def lines(self, steps: list[int], digits: int):
+        return explain.steps(self.report, digits, steps, as_parts=True)
 
 
 @dataclass
 class Walk:
-    """What the class sees: the current step, whether its arithmetic shows, a step number being typed, a note."""
+    """What the class sees: the current step, whether its arithmetic shows, a step number being typed, a note.
+    ``trace``: what is walked through (``Adadelta``'s report, or a family member's ``Traced``)."""
 
-    report: render.Report
+    trace: Any
     digits: int
     step: int = 0  # 0-based
     explain: bool = True
@@ -44,11 +66,11 @@ class Walk:
     explained: dict = field(default_factory=dict)  # step -> (heading, lines) for each parameter, worked out when shown
 
     def __post_init__(self) -> None:
-        self.names = ["t"] + (["param"] if self.several else []) + self.report.table_columns
-        self.headings = [_("param") if name == "param" else render.HEADINGS[name][0] for name in self.names]
+        self.names = ["t"] + (["param"] if self.several else []) + self.trace.keys
+        self.headings = [_("param") if name == "param" else self.trace.heading(name) for name in self.names]
         self.cells = [[str(t)] + ([param] if self.several else []) + [  # per row: the texts of every column
-            numfmt.sig(values[name], self.digits) for name in self.names[1 + self.several:]]
-            for t, param, values in self.report.rows()]
+            values[name] if isinstance(values[name], str) else numfmt.sig(values[name], self.digits)
+            for name in self.names[1 + self.several:]] for t, param, values in self.trace.rows()]
         self.widths = [max([cell_len(h)] + [cell_len(row[i]) for row in self.cells])
                        for i, h in enumerate(self.headings)]
 
@@ -62,16 +84,16 @@ class Walk:
     def explanations(self, steps):
         """(heading, lines) for each parameter of each of ``steps``, in order (a generator: a pipe streams it); each
         line as its parts (symbol, formula, substituted, ..., value)."""
-        for t, param, lines in explain.steps(self.report, self.digits, list(steps), as_parts=True):
+        for t, param, lines in self.trace.lines(list(steps), self.digits):
             yield explain.heading(t, param, several=self.several), lines
 
     @property
     def several(self) -> bool:
-        return len(self.report.names) > 1
+        return len(self.trace.names) > 1
 
     @property
     def total(self) -> int:
-        return self.report.steps.g.shape[0]
+        return self.trace.total
 
     def press(self, key: str) -> bool:
         """Act on one key; False to stop."""
@@ -119,16 +141,16 @@ class Walk:
     def screen(self, width: int, height: int):
         """The lines of the screen (Rich Text), at most ``height`` of them, none wider than ``width``."""
         width = max(width, 20)
-        size = len(self.report.names)
+        size = len(self.trace.names)
         shown = self.columns_that_fit(width)
-        counter = _("%(step)s of %(total)d") % {"step": _("Step %(t)d") % {"t": self.report.t_of(self.step)},
+        counter = _("%(step)s of %(total)d") % {"step": _("Step %(t)d") % {"t": self.trace.t_of(self.step)},
                                                 "total": self.total}
         status = Text(counter, style="bold reverse")
         if len(shown) < len(self.names):
             left_out = ", ".join(heading for i, heading in enumerate(self.headings) if i not in shown)
             status.append("  " + _("(%(columns)s left out to fit; widen the window)") % {"columns": left_out},
                           style="dim")
-        top = [Text(render.settings_line(self.report.settings, self.digits), style="bold"), status,
+        top = [Text(self.trace.headline, style="bold"), status,
                self._row(self.headings, shown, style="bold underline")]
         bottom = []
         if self.explain:
@@ -181,10 +203,10 @@ def split_keys(raw: str) -> list[str]:
     return re.findall(r"\x1b\[[0-9;]*[A-Za-z~]|\x1bO[A-Za-z]|\x1b|.", raw, re.S) if raw else []
 
 
-def walk(report: render.Report, console, digits: int, *, interactive: bool, getkey) -> None:
+def walk(trace, console, digits: int, *, interactive: bool, getkey) -> None:
     """Interactive: redraw on each key, and when the window is resized (the same step, to the new size).
     Otherwise (no terminal): every step once, in order."""
-    state = Walk(report, digits)
+    state = Walk(trace, digits)
     if not interactive:
         _write_all(state, console)
         return
@@ -244,7 +266,7 @@ def _redrawn_on_resize():
 def _write_all(state: Walk, console) -> None:
     """Every step written once: its heading and its arithmetic (a pipe or a file: plain text, linear time)."""
     out = console.file
-    out.write(render.settings_line(state.report.settings, state.digits) + "\n\n")
+    out.write(state.trace.headline + "\n\n")
     for heading, lines in state.explanations(range(state.total)):
         out.write(_("%(step)s of %(total)d") % {"step": heading, "total": state.total} + "\n")
         out.write("".join(f"  {' = '.join(parts)}\n" for parts in lines))

@@ -6,7 +6,15 @@ import typer
 
 from adadelta_cli import messages, terminal
 from adadelta_cli.cli.commands._common import NUMBERS_OK
-from adadelta_cli.cli.options import Digits, Given, Inputs, settings_options
+from adadelta_cli.cli.options import (
+    Digits,
+    Given,
+    Inputs,
+    MemberSetOpt,
+    OptimizerOpt,
+    StateOpt,
+    settings_options,
+)
 from adadelta_cli.errors import SettingsError
 from adadelta_cli.i18n import N_, _
 
@@ -19,17 +27,28 @@ COMMAND = dict(name="walk", context_settings=NUMBERS_OK, help=N_(
 def command(
     inputs: Inputs = None,
     digits: Digits = 6,
+    optimizer: OptimizerOpt = "adadelta", set_: MemberSetOpt = None, state: StateOpt = None,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    from adadelta_cli.features import tracing
+    from adadelta_cli.features import family_trace, stepping, tracing
     from adadelta_cli.features import walk as walking
+    from adadelta_cli.formats.readers import read_input
 
-    resolved = settings.resolve()
+    name, member = stepping.optimizer_name(optimizer), None
+    if name != "adadelta":
+        member = family_trace.Traced.given(name, settings.values, set_ or [], state or [])
+    else:
+        stepping.refuse_member_options(set_, state)
+    resolved = settings.resolve(**({} if member is None else {"lr": None, "eps": None, "weight_decay": None}))
     tokens = inputs or []
     if tokens == ["-"]:
         raise SettingsError(_("walk reads the keyboard: give the gradients as numbers or a file, not -"))
-    report, _source = tracing.trace_input(tokens, resolved)
+    if member is None:
+        trace = walking.Adadelta(tracing.trace_input(tokens, resolved)[0], digits)
+    else:
+        gradients = read_input(tokens)
+        trace = member(gradients, resolved.initial(len(gradients.names)).x.tolist())
     if not inputs:
         messages.message(_("no input given: walking through the article's example g = 0.1, 0.2, 0.15"))
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    walking.walk(report, terminal.stdout_console(), digits, interactive=interactive, getkey=typer.getchar)
+    walking.walk(trace, terminal.stdout_console(), digits, interactive=interactive, getkey=typer.getchar)
