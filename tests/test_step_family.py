@@ -453,3 +453,20 @@ def test_walk_refuses_what_another_optimizer_does_not_take(run):
                        (["--set", "lr=1"], "--set goes with the other optimizers")):
         result = run("walk", "0.1", *args)
         assert result.exit_code == 2 and says in result.stderr and result.stdout == "", result.stderr
+
+
+def test_a_long_member_trace_is_computed_as_it_is_written():
+    """CSV and JSON take the steps as they are computed (the memory of a step, not of the run); the last step of
+    20,000 is the one compare's momentum reaches."""
+    import collections.abc
+
+    from adadelta_cli.features import comparing, family_trace
+    from adadelta_cli.formats.tables import Gradients
+
+    grads = np.random.default_rng(3).normal(size=(20_000, 1))
+    traced = family_trace.Traced.given("momentum", {}, [], [])(Gradients(grads, ["x"], "arguments"), [0.0])
+    rows = traced.records().rows
+    assert isinstance(rows, collections.abc.Iterator)
+    last = collections.deque(rows, maxlen=1)[0]
+    assert last[0] == 20_000 and last[4] == comparing.family.run(comparing.OFFERED["momentum"][0], {"momentum": 0.9},
+                                                                 grads, np.zeros(1))["x"][-1, 0]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from adadelta_cli import numfmt
 from adadelta_cli.features import comparing
@@ -32,11 +33,14 @@ from adadelta_cli.maths import family, notation, recurrence
 
 @dataclass
 class Traced(Member):
-    """trace --optimizer: a family member over a gradient sequence, every step's values (``family.step``'s) for
-    each parameter: ``steps[i][p]``."""
+    """trace --optimizer: a family member over a gradient sequence (``grads[t, p]``), every step's values
+    (``family.step``'s) for each parameter, computed as they are read (``run``): a long trace needs the memory of a
+    step, not of the run."""
 
     names: list[str]
-    steps: list
+    grads: Any
+    x0: list[float]
+    start: dict
 
     @classmethod
     def given(cls, name: str, given: dict, sets: list[str], states: list[str]):
@@ -48,35 +52,46 @@ class Traced(Member):
 
     @classmethod
     def of(cls, name: str, h: dict, start: dict, gradients, x0: list[float]) -> Traced:
-        traced = cls(name, h, list(gradients.names), [])
+        traced = cls(name, h, list(gradients.names), gradients.values, x0, start)
         if traced.float32:
             check_gradients32(gradients.values, gradients.source, gradients.names)
-            x0 = [in_float32(x, "--x0") for x in x0]
-        columns = []
-        for p, x in enumerate(x0):
-            state, column = dict(start), []
-            for i, g in enumerate(gradients.values[:, p].tolist()):
-                values = traced.step(state, i + 1, g, x)
-                check_finite(traced.quantities, values, traced.mode, i + 1)
-                column.append(values)
-                x = values["x"]
-            columns.append(column)
-        traced.steps = [list(step) for step in zip(*columns)]
+            traced.x0 = [in_float32(x, "--x0") for x in x0]
         return traced
+
+    def run(self):
+        """Each step's values for each parameter ([values of p] a step), in order, checked finite."""
+        states, xs = [dict(self.start) for _ in self.x0], list(self.x0)
+        for i, row in enumerate(self.grads.tolist()):
+            step = []
+            for p, g in enumerate(row):
+                values = self.step(states[p], i + 1, g, xs[p])
+                check_finite(self.quantities, values, self.mode, i + 1)
+                xs[p] = values["x"]
+                step.append(values)
+            yield step
+
+    @functools.cached_property
+    def steps(self) -> list:
+        """Every step, held (a walk goes back and forth)."""
+        return list(self.run())
+
+    @functools.cached_property
+    def first(self) -> list:
+        return next(self.run())
 
     def records(self) -> report.Records:
         """For machines: t, param, g, then each quantity by its name, a record a step and parameter."""
-        x0 = [values["x_prev"] for values in self.steps[0]]
+        x0 = [values["x_prev"] for values in self.first]
         settings = {"optimizer": self.name, **self.h, "x0": x0[0] if len(set(x0)) == 1 else x0,
-                    "state": self.read(self.steps[0][0])}
+                    "state": self.read(self.first[0])}
         return report.Records(["t", "param", "g", *self.shown],
-                              [[v["t"], param, v["g"], *(eta_for_machines(v[k]) for k in self.shown)]
-                               for step in self.steps for param, v in zip(self.names, step)], settings)
+                              ([v["t"], param, v["g"], *(eta_for_machines(v[k]) for k in self.shown)]
+                               for step in self.run() for param, v in zip(self.names, step)), settings)
 
     @property
     def headline(self) -> Phrase:
         """Adam: lr = 0.001, ..., x₀ = 0, m₀ = 0: the settings and where each parameter starts."""
-        first = self.steps[0]
+        first = self.first
         start = [Phrase("%(symbol)s (%(param)s) = %(value)s", symbol=Sym("x", 0, compact=True), param=param,
                         value=Num(numfmt.given(v["x_prev"]))) for param, v in zip(self.names, first)
                  ] if len(self.names) > 1 else [equals(Sym("x", 0, compact=True), first[0]["x_prev"])]
@@ -114,24 +129,28 @@ class Traced(Member):
     def document(self, digits: int, *, show_all: bool, explained: bool) -> report.Document:
         """For people: the settings and where each parameter starts, a row a step (and parameter), the elision of
         every table (--all: every row) and, with ``explained``, each shown step's arithmetic."""
-        several, count = len(self.names) > 1, len(self.steps)
-        rows = report.step_rows(count, [(0, count, self.steps)], lambda steps, i: [
-            [i + 1, *([param] if several else []), *shown_cells(self.record(v).values())]
-            for param, v in zip(self.names, steps[i])], show_all=show_all, per_step=len(self.names),
-            texts=[*(self.names if several else []), comparing.NO_ETA],
-            widest={0: [count], **({1: list(self.names)} if several else {})})
+        several, count = len(self.names) > 1, self.grads.shape[0]
+        worked: list = []  # each shown step's arithmetic, taken as its rows are made
+
+        def rows_of(step, _i) -> list:
+            if explained:
+                worked.extend(self.explained(explain.heading(v["t"], param, several=several), v)
+                              for param, v in zip(self.names, step))
+            return [[v["t"], *([param] if several else []), *shown_cells(self.record(v).values())]
+                    for param, v in zip(self.names, step)]
+
+        rows = report.step_rows(count, ((i, i + 1, step) for i, step in enumerate(self.run())), rows_of,
+                                show_all=show_all, per_step=len(self.names),
+                                texts=[*(self.names if several else []), comparing.NO_ETA],
+                                widest={0: [count], **({1: list(self.names)} if several else {})})
         blocks: list = [report.Para(self.headline),
                         report.Table(self.columns("t", several=several), list(rows),
                                      notes=render.gap_notes(rows.gaps), sections=several)]
         if explained:
-            steps: list = []
-            for span in report.shown_spans(count, show_all=show_all):
-                if span is None:  # the rows the table hides: steps[-1] is the last one shown before them
-                    steps.append(report.LeftOut(explain.left_out_note(steps[-1].t + 1, count - report.TAIL_ROWS)))
-                    continue
-                steps += [self.explained(explain.heading(i + 1, param, several=several), v)
-                          for i in range(*span) for param, v in zip(self.names, self.steps[i])]
-            blocks.append(self.arithmetic(steps, digits, self.names))
+            if rows.gaps:  # the steps the table hides: after the first HEAD_ROWS
+                worked.insert(report.HEAD_ROWS * len(self.names), report.LeftOut(
+                    explain.left_out_note(report.HEAD_ROWS + 1, count - report.TAIL_ROWS)))
+            blocks.append(self.arithmetic(worked, digits, self.names))
         return report.Document(Phrase(_("%(optimizer)s, step by step"), optimizer=_(TITLES[self.name])), blocks,
                                words=tuple(self.names))
 
