@@ -54,9 +54,13 @@ def command(
     output_path: OutputOpt = None, digits: Digits = 6, latex_fragment: LatexFragment = False,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    from adadelta_cli.features import stepping
+    name = optimizer.strip().lower()
+    if name != "adadelta" or set_ or state:  # the family's modules, loaded only when asked for
+        from adadelta_cli.features import stepping
 
-    name = stepping.optimizer_name(optimizer)
+        name = stepping.optimizer_name(optimizer)
+        if name == "adadelta":
+            stepping.refuse_member_options(set_, state)
     if name != "adadelta":
         stepped = stepping.Stepped.of(name, {**settings.values, "eg2_prev": eg2_prev, "eg2": eg2, "edx2_prev":
                                              edx2_prev}, set_ or [], state or [], expect or [], grad=grad, x=x, t=t,
@@ -64,7 +68,7 @@ def command(
         verdicts, emit = stepped.verdicts, stepped.emit
     else:
         verdicts, emit = _adadelta(settings, grad=grad, eg2_prev=eg2_prev, eg2=eg2, edx2_prev=edx2_prev, x=x, t=t,
-                                   set_=set_, state=state, expect=expect, rel_tol=rel_tol, sig_digits=sig_digits)
+                                   expect=expect, rel_tol=rel_tol, sig_digits=sig_digits)
     if verdicts:
         streams.exit_on_closed_pipe(0 if all(v.right for v in verdicts) else EXIT_WRONG)
     emit(format.value, output_path, digits, latex_fragment=latex_fragment)
@@ -72,13 +76,12 @@ def command(
         raise typer.Exit(EXIT_WRONG)
 
 
-def _adadelta(settings: Given, *, grad, eg2_prev, eg2, edx2_prev, x, t, set_, state, expect, rel_tol, sig_digits):
+def _adadelta(settings: Given, *, grad, eg2_prev, eg2, edx2_prev, x, t, expect, rel_tol, sig_digits):
     """Adadelta's step: its verdicts, and what writes it."""
-    from adadelta_cli.features import stepping, tracing
+    from adadelta_cli.features import tracing
     from adadelta_cli.formats.cells import one_number
     from adadelta_cli.marking.verdicts import check_rel_tol, check_sig_digits, parse_expectations
 
-    stepping.refuse_member_options(set_, state)
     if eg2 is not None and eg2_prev is not None:
         raise SettingsError(_("give either --eg2-prev (E[g²]_t is computed) or --eg2 (E[g²]_t as is), not both"))
     for value, option in ((eg2_prev, "--eg2-prev"), (edx2_prev, "--edx2-prev")):

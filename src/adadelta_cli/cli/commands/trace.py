@@ -46,16 +46,25 @@ def command(
     optimizer: OptimizerOpt = "adadelta", set_: MemberSetOpt = None, state: StateOpt = None,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    from adadelta_cli.features import family_trace, stepping, tracing
+    from adadelta_cli.features import tracing
     from adadelta_cli.formats.cells import nonfinite_accepted
 
-    name, member = stepping.optimizer_name(optimizer), None
-    if name != "adadelta":
-        member = family_trace.Traced.given(name, settings.values, set_ or [], state or [])
-    elif set_ or state:
-        stepping.refuse_member_options(set_, state)
+    member = family(optimizer, settings, set_, state)
     resolved = settings.resolve(**({} if member is None else {"lr": None, "eps": None, "weight_decay": None}))
     with nonfinite_accepted(accept=resolved.settings.nonfinite == "continue"):  # inf and NaN gradients as IEEE values
         tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
                               explain=explain, export_svg=export_svg, export_html=export_html,
                               latex_fragment=latex_fragment, member=member)
+
+
+def family(optimizer: str, settings: Given, set_: list[str] | None, state: list[str] | None):
+    """--optimizer NAME (--set, --state): the family member's trace to make (``family_trace.Traced.given``), or
+    None for Adadelta's; the family's modules are loaded only when asked for."""
+    if optimizer.strip().lower() == "adadelta" and not set_ and not state:
+        return None
+    from adadelta_cli.features import family_trace, stepping
+
+    name = stepping.optimizer_name(optimizer)
+    if name == "adadelta":
+        stepping.refuse_member_options(set_, state)
+    return family_trace.Traced.given(name, settings.values, set_ or [], state or [])

@@ -30,15 +30,12 @@ def command(
     optimizer: OptimizerOpt = "adadelta", set_: MemberSetOpt = None, state: StateOpt = None,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
-    from adadelta_cli.features import family_trace, stepping, tracing
+    from adadelta_cli.cli.commands.trace import family
+    from adadelta_cli.features import tracing
     from adadelta_cli.features import walk as walking
     from adadelta_cli.formats.readers import read_input
 
-    name, member = stepping.optimizer_name(optimizer), None
-    if name != "adadelta":
-        member = family_trace.Traced.given(name, settings.values, set_ or [], state or [])
-    else:
-        stepping.refuse_member_options(set_, state)
+    member = family(optimizer, settings, set_, state)
     resolved = settings.resolve(**({} if member is None else {"lr": None, "eps": None, "weight_decay": None}))
     tokens = inputs or []
     if tokens == ["-"]:
