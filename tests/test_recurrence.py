@@ -146,7 +146,7 @@ def test_update_is_the_description_loop():
 def test_latex_squares_a_subscripted_symbol_in_braces():
     # g^{eff}_t^2 is a double superscript for TeX; {g^{eff}_t}^2 is not.
     mode = recurrence.Mode(maximize=True)
-    assert r"{g^{\mathrm{eff}}_{t}}^2" in recurrence.BY_NAME["eg2"].equation(mode, notation.LATEX)
+    assert r"\left(g^{\mathrm{eff}}_{t}\right)^2" in recurrence.BY_NAME["eg2"].equation(mode, notation.LATEX)
 
 
 def test_settings_are_resolved_once_and_spelled_as_the_caller_knows_them():

@@ -285,7 +285,13 @@ def test_trace_is_the_steps_of_step_chained(run):
         one = json.loads(run("step", *args, "--grad", g, "--x", x, "--t", t, *state, "-f", "json").stdout)
         assert one["steps"][0] == {**record, "t": t}
         x, state = repr(record["x"]), [f"--state={k}={record[k]!r}" for k in ("m", "v", "vmax")]
-    assert traced[2]["eta"] is None  # g_3 = 0: η_3 = −Δx_3/g_3 is undefined (null, as compare writes it)
+    # g_3 = 0, but the step uses g_eff,3 = g_3 + wd·x_2 (coupled weight decay): η_3 = −Δx_3/g_eff,3
+    assert close(traced[2]["eta"], -traced[2]["dx"] / traced[2]["g_eff"])
+    plain = json.loads(run("trace", *grads, "--optimizer", "adam", "-f", "json").stdout)["steps"]
+    assert plain[2]["eta"] is None  # g_3 = 0: η_3 = −Δx_3/g_3 is undefined (null, as compare writes it)
+    maximized = json.loads(run("trace", *grads, "--optimizer", "sgd", "--set", "momentum=0.9", "--maximize",
+                               "-f", "json").stdout)["steps"]
+    assert maximized[0]["eta"] == 0.001  # −Δx/g_eff: as plain SGD's lr, whichever way the step goes
 
 
 def test_trace_momentum_is_compares_momentum(run):

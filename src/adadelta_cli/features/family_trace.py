@@ -13,7 +13,6 @@ from adadelta_cli import numfmt
 from adadelta_cli.features import comparing
 from adadelta_cli.features.stepping import (
     MEMBERS,
-    TITLES,
     Member,
     check_finite,
     equals,
@@ -96,7 +95,7 @@ class Traced(Member):
                         value=Num(numfmt.given(v["x_prev"]))) for param, v in zip(self.names, first)
                  ] if len(self.names) > 1 else [equals(Sym("x", 0, compact=True), first[0]["x_prev"])]
         start += [equals(Sym(k, 0, compact=True), v) for k, v in self.read(first[0]).items()]
-        return Phrase(_("%(optimizer)s: %(settings)s"), optimizer=_(TITLES[self.name]),
+        return Phrase(_("%(optimizer)s: %(settings)s"), optimizer=self.title,
                       settings=Phrase.joined(", ", self.settings_parts() + start))
 
     # What a walk reads (as walk.Adadelta gives it of Adadelta's trace).
@@ -151,7 +150,7 @@ class Traced(Member):
                 worked.insert(report.HEAD_ROWS * len(self.names), report.LeftOut(
                     explain.left_out_note(report.HEAD_ROWS + 1, count - report.TAIL_ROWS)))
             blocks.append(self.arithmetic(worked, digits, self.names))
-        return report.Document(Phrase(_("%(optimizer)s, step by step"), optimizer=_(TITLES[self.name])), blocks,
+        return report.Document(Phrase(_("%(optimizer)s, step by step"), optimizer=self.title), blocks,
                                words=tuple(self.names))
 
     def emit(self, fmt: str, output_path: Path | None, digits: int = 6, *, show_all: bool = False,

@@ -102,7 +102,11 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
             continue
         h[param] = parse_number(value, source="--set", what=N_("a value"))
         family.check_range(description, param, h[param], label)
-    if given.get("dtype") is not None and getattr(given["dtype"], "value", given["dtype"]) == "float32":
+    dtype = getattr(given.get("dtype"), "value", given.get("dtype"))
+    if dtype not in (None, "float64", "float32"):
+        raise SettingsError(_f("--dtype %(dtype)s: %(optimizer)s is computed in float64 or float32 (as torch's CPU "
+                               "kernels compute it), not %(dtype)s", dtype=dtype, optimizer=name))
+    if dtype == "float32":
         h["dtype"] = "float32"  # computed as torch's float32 CPU kernels compute it (family.ARRAYS32)
         for key, (value, *_range) in description.settings.items():
             if not isinstance(value, bool):
@@ -172,6 +176,11 @@ class Member:
     @property
     def shown(self) -> list[str]:
         return [q.name for q in self.quantities]
+
+    @property
+    def title(self) -> str:
+        """Its name for people: "SGD with momentum", or "SGD" where μ = 0 makes it plain SGD."""
+        return _(TITLES["sgd" if self.name == "momentum" and "momentum" not in self.mode else self.name])
 
     @property
     def float32(self) -> bool:
@@ -278,7 +287,7 @@ class Stepped(Member):
         """Adam: lr = 0.001, β₁ = 0.9, ..., x₀ = 0.5, m₀ = 0: the settings in force and the state the step reads."""
         parts = self.settings_parts() + [equals(Sym(k, self.values["t"] - 1, compact=True), value)
                                          for k, value in {"x": self.values["x_prev"], **self.read(self.values)}.items()]
-        return Phrase(_("%(optimizer)s: %(settings)s"), optimizer=_(TITLES[self.name]),
+        return Phrase(_("%(optimizer)s: %(settings)s"), optimizer=self.title,
                       settings=Phrase.joined(", ", parts))
 
     def document(self, digits: int, *, explained: bool) -> report.Document:
@@ -298,7 +307,7 @@ class Stepped(Member):
         if self.verdicts:
             blocks += ["", render.verdict_table(self.verdicts, digits, title=_("Your values")),
                        report.Para(tracing.checking_summary(self.verdicts), strong=True)]
-        return report.Document(Phrase(_("%(optimizer)s: one step"), optimizer=_(TITLES[self.name])), blocks,
+        return report.Document(Phrase(_("%(optimizer)s: one step"), optimizer=self.title), blocks,
                                words=("x",))
 
     def emit(self, fmt: str, output_path: Path | None, digits: int = 6, *, latex_fragment: bool = False) -> None:

@@ -21,16 +21,18 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _NONZERO_MANTISSA = re.compile(r"[+-]?0*(?:\.0*)?[1-9]")  # a number whose digits are not all zero
 _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\uff0d": "-"})
 _NONFINITE = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)  # as float() and the frameworks read them
-# Whether the gradients being read may hold inf, -inf and NaN (trace --nonfinite continue, diff): read as IEEE values.
-_ACCEPT_NONFINITE: contextvars.ContextVar[bool] = contextvars.ContextVar("accept_nonfinite", default=False)
+# Whether the gradients being read may hold inf, -inf and NaN (trace --nonfinite continue, diff): read as IEEE values;
+# False: refused, with --nonfinite continue offered (Adadelta's trace); None: refused (a command without the option).
+_ACCEPT_NONFINITE: contextvars.ContextVar[bool | None] = contextvars.ContextVar("accept_nonfinite", default=None)
 FORMULA_STARTS = ("=", "+", "-", "@")  # a cell starting so is a formula to a spreadsheet
 MAX_NAME_CHARS = 200  # a parameter's name, in characters
 
 
 @contextlib.contextmanager
-def nonfinite_accepted(*, accept: bool = True):
+def nonfinite_accepted(*, accept: bool | None = True):
     """Within this block, gradients read as inf, -inf or NaN (``inf``, ``-Infinity``, ``nan`` in text; NaN and
-    Infinity in JSON; a number past the largest double) are taken as those IEEE values instead of refused."""
+    Infinity in JSON; a number past the largest double) are taken as those IEEE values instead of refused (``accept``
+    False: refused, the message offering --nonfinite continue; None: refused without it)."""
     token = _ACCEPT_NONFINITE.set(accept)
     try:
         yield
@@ -39,7 +41,13 @@ def nonfinite_accepted(*, accept: bool = True):
 
 
 def accepting_nonfinite() -> bool:
-    return _ACCEPT_NONFINITE.get()
+    return bool(_ACCEPT_NONFINITE.get())
+
+
+def nonfinite_hint(problem: str) -> str:
+    """A refused inf or NaN gradient's message: with --nonfinite continue offered where the command has it."""
+    return _f('%(problem)s; %(hint)s', problem=problem, hint=_(NONFINITE_HINT)) if _ACCEPT_NONFINITE.get() is False \
+        else problem
 
 
 def is_number(text: str) -> bool:
@@ -77,7 +85,7 @@ def parse_number(text: str, *, source: str | None = None, line: int | None = Non
         elif _NONFINITE.fullmatch(cleaned):
             problem = _f("%(what)s must be a finite number, got %(text)s", what=_(what), text=shown(text))
             if what == N_("a gradient"):
-                raise InputError(_f('%(problem)s; %(hint)s', problem=problem, hint=_(NONFINITE_HINT)), **place)
+                raise InputError(nonfinite_hint(problem), **place)
         elif _DECIMAL_COMMA.fullmatch(cleaned):
             problem = _f("%(text)s has a decimal comma; write a decimal point (%(fixed)s)", text=shown(text),
                          fixed=cleaned.replace(",", "."))

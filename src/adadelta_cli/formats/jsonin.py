@@ -13,10 +13,10 @@ from adadelta_cli.errors import InputError
 from adadelta_cli.formats.cells import (
     _NONFINITE,
     EXPECTED_NUMBER,
-    NONFINITE_HINT,
     accepting_nonfinite,
     check_name,
     in_range,
+    nonfinite_hint,
 )
 from adadelta_cli.formats.tables import Gradients, default_names, from_columns
 from adadelta_cli.i18n import _, _f
@@ -35,8 +35,8 @@ def _json_load(text: str, source: str):
     def constant(name: str) -> float:
         if accepting_nonfinite():
             return float(name)  # NaN, Infinity, -Infinity
-        raise InputError(_f('%(name)s is not a finite number; %(expected)s; %(hint)s',
-                            name=name, expected=_(EXPECTED_NUMBER), hint=_(NONFINITE_HINT)), source=source)
+        raise InputError(nonfinite_hint(_f('%(name)s is not a finite number; %(expected)s', name=name,
+                                           expected=_(EXPECTED_NUMBER))), source=source)
 
     def floating(text: str) -> float:
         value = float(text)

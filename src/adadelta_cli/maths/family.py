@@ -8,8 +8,9 @@ Each computes as torch.optim computes it (CPU, single-tensor code): its multiply
 kernels). A mode is the set of options that
 change the formulas: ``maximize``, ``wd`` (weight decay), ``centered``, ``momentum``, ``nesterov``, ``amsgrad``.
 
-η_t is the factor that multiplies g_t in the step: Adagrad lr_t/d_t, RMSprop lr/d_t, SGD lr; where the step goes
-along an average instead of g_t (momentum, Adam), η_t = −Δx_t/g_t (undefined where g_t = 0).
+η_t is the factor that multiplies the gradient the step uses (g_t, or g_eff,t negated to maximize or with coupled
+weight decay): Adagrad lr_t/d_t, RMSprop lr/d_t, SGD lr; where the step goes along an average instead (momentum,
+Adam), η_t = −Δx_t/g_t (−Δx_t/g_eff,t; undefined where it is 0).
 
 >>> for q in quantities(ADAM, mode_of(ADAM, ADAM.defaults)):
 ...     print(q.equation(mode_of(ADAM, ADAM.defaults)))
@@ -126,7 +127,7 @@ DX = Quantity("dx", N_("the change of the parameter"), lambda mode: Sym("x") - x
               _c(lambda h, ops, x, x_p: x - x_p))
 IMPLIED = Quantity("eta", N_("the factor that multiplies the gradient in the step: the change of the parameter "
                               "over the gradient, negated"),
-                   lambda mode: -(Sym("dx") / g), _c(lambda h, ops, dx, g: ops.implied(dx, g)))
+                   lambda mode: -(Sym("dx") / _grad(mode)), _c(lambda h, ops, dx, g: ops.implied(dx, g)))
 
 
 _ALONG_AVERAGE = replace(IMPLIED, only_when=lambda mode: "momentum" in mode)

@@ -213,7 +213,7 @@ def render(node: Node, n: Notation, t: int | str = "t", values: dict | None = No
         if _negative_number(child, values) or _exponent_form(child, values, digits) or (
                 not _as_number(child, values) and not isinstance(child, _LEAVES)):
             text = n.paren.format(text)
-        elif isinstance(child, Sym) and not substituted:
-            text = n.symbol_before_square.format(text)
+        elif isinstance(child, Sym) and not substituted:  # a symbol with a superscript of its own: (g^eff_t)^2
+            text = (n.paren if "^{" in text else n.symbol_before_square).format(text)
         return n.square.format(text)
     raise TypeError(node)

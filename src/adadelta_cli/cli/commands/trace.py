@@ -51,7 +51,8 @@ def command(
 
     member = family(optimizer, settings, set_, state)
     resolved = settings.resolve(**({} if member is None else {"lr": None, "eps": None, "weight_decay": None}))
-    with nonfinite_accepted(accept=resolved.settings.nonfinite == "continue"):  # inf and NaN gradients as IEEE values
+    # inf and NaN gradients as IEEE values with --nonfinite continue (Adadelta's option alone)
+    with nonfinite_accepted(accept=resolved.settings.nonfinite == "continue" if member is None else None):
         tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
                               explain=explain, export_svg=export_svg, export_html=export_html,
                               latex_fragment=latex_fragment, member=member)
