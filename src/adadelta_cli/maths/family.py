@@ -50,33 +50,24 @@ def _implied(dx, g):
         return np.where(g != 0, -dx / np.where(g != 0, g, 1.0), np.nan)
 
 
-def _ops(fma, div, maximum, cast, *, torch_order: bool) -> SimpleNamespace:
-    """One dtype's operations. ``lerp(start, end, w)``: torch's lerp_, start + w·(end − start), or
-    end − (1 − w)·(end − start) for w ≥ 0.5, rounded once. ``addcdiv(c, a, b, v)``: c + v·a/b; ``mix(start, end,
-    w)``: Adam's running average. In float32 both as torch computes them ((v·a)/b, and lerp_); in float64 as
-    v·(a/b) and start + w·(end − start), the roundings compare's numbers have always had (within 1e-12 of
-    torch's)."""
+def _ops(fma, div, maximum, cast) -> SimpleNamespace:
+    """One dtype's operations, in torch's CPU kernels' order: ``lerp(start, end, w)``, torch's lerp_, start +
+    w·(end − start), or end − (1 − w)·(end − start) for w ≥ 0.5, rounded once (Adam's running average);
+    ``addcdiv(c, a, b, v)``: addcdiv_, c + (v·a)/b."""
     def lerp(start, end, w):
         w = cast(w)
         return fma(w, end - start, start) if abs(w) < 0.5 else fma(w - cast(1.0), end - start, end)
 
-    if torch_order:
-        def addcdiv(c, a, b, v):
-            return c + div(v * a, b)
-        mix = lerp
-    else:
-        def addcdiv(c, a, b, v):
-            return c + v * div(a, b)
+    def addcdiv(c, a, b, v):
+        return c + div(v * a, b)
 
-        def mix(start, end, w):
-            return start + w * (end - start)
     return SimpleNamespace(fma=fma, div=div, sqrt=ieee_sqrt if div is ieee_div else np.sqrt, maximum=maximum,
-                           implied=_implied, addcdiv=addcdiv, lerp=lerp, mix=mix)
+                           implied=_implied, addcdiv=addcdiv, lerp=lerp)
 
 
-FLOATS = _ops(scalar.fma, ieee_div, max, float, torch_order=False)
-ARRAYS = _ops(fma64, np.divide, np.maximum, float, torch_order=False)
-ARRAYS32 = _ops(fma32, np.divide, np.maximum, np.float32, torch_order=True)
+FLOATS = _ops(scalar.fma, ieee_div, max, float)
+ARRAYS = _ops(fma64, np.divide, np.maximum, float)
+ARRAYS32 = _ops(fma32, np.divide, np.maximum, np.float32)
 
 # --- The formulas -----------------------------------------------------------------------------------------------
 
@@ -262,7 +253,7 @@ def _adam_x_compute(h, ops, x_p, t, m, d):
 _ADAM = (
     G_EFF,
     Quantity("m", N_("running average of gradients"), lambda mode: _average("m", beta1, _grad(mode)),
-             _c(lambda h, ops, m_p, g: ops.mix(m_p, g, 1 - h["beta1"])), partial=True),
+             _c(lambda h, ops, m_p, g: ops.lerp(m_p, g, 1 - h["beta1"])), partial=True),
     Quantity("v", N_("running average of squared gradients"), lambda mode: _average("v", beta2, Square(_grad(mode))),
              _c(lambda h, ops, v_p, g: ops.fma((1 - h["beta2"]) * g, g, v_p * h["beta2"])), partial=True),
     Quantity("vmax", N_("the largest v so far (AMSGrad)"), lambda mode: Max(prev("vmax"), Sym("v")),
