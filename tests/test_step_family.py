@@ -476,3 +476,17 @@ def test_a_long_member_trace_is_computed_as_it_is_written():
     last = collections.deque(rows, maxlen=1)[0]
     assert last[0] == 20_000 and last[4] == comparing.family.run(comparing.OFFERED["momentum"][0], {"momentum": 0.9},
                                                                  grads, np.zeros(1))["x"][-1, 0]
+
+
+@pytest.mark.parametrize("name", ["adagrad", "rmsprop", "adam"])
+def test_a_step_that_nearly_cancels_x_is_rounded_as_torch_rounds_it(run, name):
+    """x_{t−1} − (lr·g)/d ≈ 0 leaves only the roundings: the family computes addcdiv_ in torch's order, (v·a)/b,
+    as the exact-arithmetic reference of test_family_golden does (v·(a/b) was 1.4e-12 relative off here)."""
+    from tests.test_family_golden import Reference
+
+    grads = [0.0, 0.0, 1e-3, -2.5, 0.0]
+    reference, x = Reference(name, {}, "float64"), [0.0]
+    records = json.loads(run("trace", *map(repr, grads), "--optimizer", name, "-f", "json").stdout)["steps"]
+    for g, record in zip(grads, records):
+        x, _state = reference.step([g], x)
+        assert record["x"] == x[0], (record["t"], record["x"], x[0])
