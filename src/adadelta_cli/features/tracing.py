@@ -359,6 +359,9 @@ pre {{
     font-family: """ + MONO_FONTS.replace("{", "{{").replace("}", "}}") + """;
     line-height: 1.3;
 }}
+@media print {{  /* on paper nothing may run off the page: smaller, and long lines wrap */
+    pre {{ font-size: 6.5pt; white-space: pre-wrap; }}
+}}
 </style>
 </head>
 <body>
