@@ -351,6 +351,7 @@ def test_trace_exports_its_own_table_as_svg_and_html(run, tmp_path):
     assert result.exit_code == 0, result.stderr
     page = html.read_text(encoding="utf-8")
     assert "Adam: lr = 0.001" in page and "m_2 = β₁·m_1 + (1 - β₁)·g_2" in page
+    assert re.search(r"@media print \{\{?[^}]*pre \{ font-size: 6.5pt; white-space: pre-wrap; \}", page)  # paper
     assert "<svg" in svg.read_text(encoding="utf-8")
 
 
