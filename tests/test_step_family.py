@@ -491,3 +491,13 @@ def test_a_step_that_nearly_cancels_x_is_rounded_as_torch_rounds_it(run, name):
     for g, record in zip(grads, records):
         x, _state = reference.step([g], x)
         assert record["x"] == x[0], (record["t"], record["x"], x[0])
+
+
+def test_an_undefined_eta_is_a_dash_in_every_notation(run, tmp_path):
+    """η_t = −Δx_t/g_t where g_t = 0: "—" in the worked arithmetic as in the table, null in JSON; LaTeX sets it as
+    text (it compiles without a warning about math mode)."""
+    table = run("trace", "0.1", "0", "--optimizer", "adam", "--explain").stdout
+    assert "η_2 = -Δx_2 / g_2 = -(-0.000670058) / 0 = —\n" in table and "nan" not in table
+    latex = run("trace", "0.1", "0", "--optimizer", "adam", "--explain", "-f", "latex").stdout
+    assert "&= \\text{---}" in latex
+    assert "invalid in math mode" not in compile_tex(latex, tmp_path)

@@ -51,6 +51,7 @@ class Notation:
     label: str = "  {0}"  # words after a formula, such as (given)
     power: str = "{0}^{1}"  # {0} base, {1} exponent
     maximum: str = "max({0}, {1})"
+    undefined: str = "—"  # a value the formula leaves undefined (a family's η where the gradient is 0)
 
     def index(self, t: int | str, *, prev: bool) -> str:
         if isinstance(t, int):
@@ -116,7 +117,8 @@ LATEX = Notation(
     hypers={"rho": r"\rho", "eps": r"\varepsilon", "lr": r"\mathit{lr}", "wd": r"\mathit{wd}", **_family_hypers(1)},
     dot=r" \cdot ", minus="-", plus=" + ", less=" - ", equals=" = ", sqrt=r"\sqrt{{{0}}}",
     frac=r"\frac{{{0}}}{{{1}}}", square="{0}^2", paren=r"\left({0}\right)", times_ten=r"{0} \times 10^{{{1}}}",
-    symbol_before_square="{{{0}}}", power="{0}^{{{1}}}", maximum=r"\max\left({0}, {1}\right)")
+    symbol_before_square="{{{0}}}", power="{0}^{{{1}}}", maximum=r"\max\left({0}, {1}\right)",
+    undefined=r"\text{---}")
 
 _DELTA = '<mi mathvariant="normal">Δ</mi>'
 _OPEN = '<mo stretchy="false">'  # brackets keep their size: stretched, they grow to the height of a whole line
@@ -134,7 +136,7 @@ MATHML = _MathML(
     square="<msup><mrow>{0}</mrow><mn>2</mn></msup>", paren=f"{_OPEN}(</mo>{{0}}{_OPEN})</mo>",
     times_ten="<mn>{0}</mn><mo>×</mo><msup><mn>10</mn><mn>{1}</mn></msup>",
     label='<mspace width="1em"/><mtext>{0}</mtext>', power="<msup><mrow>{0}</mrow><mrow>{1}</mrow></msup>",
-    maximum="<mi>max</mi><mo>(</mo>{0}<mo>,</mo>{1}<mo>)</mo>")
+    maximum="<mi>max</mi><mo>(</mo>{0}<mo>,</mo>{1}<mo>)</mo>", undefined="<mtext>—</mtext>")
 
 NOTATIONS = {"unicode": UNICODE, "latex": LATEX, "mathml": MATHML}
 

@@ -297,6 +297,7 @@ def explain_step(record: dict, previous: dict, settings, t: int, digits: int = 6
             if terms != parts[-1]:  # (a formula of two numbers says them once)
                 parts.append(terms)
         if not isinstance(tree, (Sym, Hyper)):  # (b₁ = g₁ = 0.1, not b₁ = g₁ = 0.1 = 0.1)
-            parts.append(notation.num(values[q.name], digits))
+            undefined = description is not ADADELTA and values[q.name] != values[q.name]  # a family's η at g = 0
+            parts.append(notation.undefined if undefined else notation.num(values[q.name], digits))
         lines.append(tuple(parts) if as_parts else notation.equals.join(parts))
     return lines
