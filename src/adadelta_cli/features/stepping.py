@@ -180,7 +180,8 @@ class Member:
     @property
     def title(self) -> str:
         """Its name for people: "SGD with momentum", or "SGD" where μ = 0 makes it plain SGD."""
-        return _(TITLES["sgd" if self.name == "momentum" and "momentum" not in self.mode else self.name])
+        key = "sgd" if self.name == "momentum" and "momentum" not in self.mode else self.name  # apart: see render
+        return _(TITLES[key])
 
     @property
     def float32(self) -> bool:
