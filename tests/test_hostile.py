@@ -1560,9 +1560,9 @@ def test_hyper_float32_in_capitals_is_the_same(run):
 
 @pytest.mark.parametrize("key", ["²", "①", "٣", "９"])
 def test_walk_takes_ascii_digits_only(key):
-    from adadelta_cli.features import walk
+    from adadelta_cli.features import shown, walk
 
-    state = walk.Walk(walk.Adadelta(_long_report(20), 6), 6)
+    state = walk.Walk(shown.Adadelta(_long_report(20), 6), 6)
     state.press(key)
     state.press("\r")
     assert state.typed == ""

@@ -66,7 +66,7 @@ def test_lesson_in_chinese(run, tmp_path):
     assert result.exit_code == 0, result.stderr
     page = out.read_text(encoding="utf-8")
     assert 'lang="zh"' in page
-    for words in ("逐步演示", "第 3 步，共 3 步", "隐藏数值", "大字", "打印", "梯度平方的指数加权平均", "文章的例子"):
+    for words in ("逐步计算", "第 3 步，共 3 步", "隐藏数值", "大字", "打印", "梯度平方的指数加权平均", "文章的例子"):
         assert words in page, words
     i18n.set_language("en")  # the command leaves the language it ran in
     in_english = lesson.page(report_for())

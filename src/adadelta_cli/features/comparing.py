@@ -14,7 +14,7 @@ from adadelta_cli.formats.phrases import Num, Phrase, Sym
 from adadelta_cli.formats.render import HEADINGS, settings_line
 from adadelta_cli.formats.report import COUNT, TEXT, Column, Document, Para, Records, Table
 from adadelta_cli.i18n import N_, _, _f
-from adadelta_cli.maths import core, family
+from adadelta_cli.maths import core, family, notation
 from adadelta_cli.safe import one_line
 
 COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x")
@@ -216,15 +216,19 @@ def document(grads, names, results, settings: dict, digits: int, *, show_all: bo
     hypers = Phrase.joined("; ", [Phrase("%(name)s %(values)s", name=name, values=Phrase.joined(", ", [
         Phrase("%(key)s %(value)s", key=k, value=Num(numfmt.given(v))) for k, v in h.items()]))
         for name, h in settings["others"].items()])
-    caption = Phrase(_("%(eta)s: the factor that multiplies %(g)s in the step (for momentum and Adam, −%(dx)s/%(g)s; "
-                       "— where %(g)s = 0). Adadelta's %(eta)s excludes lr, as in trace."), eta=Sym("eta"), g=Sym("g"),
-                     dx=Sym("dx"))
     return Document(_("Adadelta beside other optimizers"),
                     [Para(settings_line(settings, digits)), Para(hypers),
                      Table(columns, list(rows) if blocks is None else rows, notes=render.gap_notes(rows.gaps),
                            sections=several),
-                     Para(caption, quiet=True)],
+                     Para(eta_caption(), quiet=True)],
                     words=tuple(names))
 
 
-NO_ETA = "—"  # η_t's cell where g_t = 0 leaves it undefined
+def eta_caption() -> Phrase:
+    """What η_t is, under a table of several optimizers' (compare's, trace --with's)."""
+    return Phrase(_("%(eta)s: the factor that multiplies %(g)s in the step (where the step follows an average, "
+                    "−%(dx)s/%(g)s; — where %(g)s = 0). Adadelta's %(eta)s excludes lr."), eta=Sym("eta"), g=Sym("g"),
+                  dx=Sym("dx"))
+
+
+NO_ETA = notation.UNICODE.undefined  # η_t's cell where g_t = 0 leaves it undefined

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from adadelta_cli import numfmt
+from adadelta_cli.errors import SettingsError
 from adadelta_cli.features import comparing
 from adadelta_cli.features.stepping import (
     MEMBERS,
@@ -26,8 +29,9 @@ from adadelta_cli.features.stepping import (
 from adadelta_cli.formats import explain, render, report
 from adadelta_cli.formats.phrases import Num, Phrase, Sym
 from adadelta_cli.formats.tables import check_float32 as check_gradients32
-from adadelta_cli.i18n import _
+from adadelta_cli.i18n import _, _f
 from adadelta_cli.maths import family, notation, recurrence
+from adadelta_cli.safe import one_line
 
 
 @dataclass
@@ -40,6 +44,8 @@ class Traced(Member):
     grads: Any
     x0: list[float]
     start: dict
+    source: str = ""  # where the gradients came from (a file's name, "arguments", ...)
+    notes = ()  # nothing to say beside the table (Adadelta's trace may have notes)
 
     @classmethod
     def given(cls, name: str, given: dict, sets: list[str], states: list[str]):
@@ -51,11 +57,37 @@ class Traced(Member):
 
     @classmethod
     def of(cls, name: str, h: dict, start: dict, gradients, x0: list[float]) -> Traced:
-        traced = cls(name, h, list(gradients.names), gradients.values, x0, start)
+        traced = cls(name, h, list(gradients.names), gradients.values, x0, start, gradients.source)
         if traced.float32:
             check_gradients32(gradients.values, gradients.source, gradients.names)
             traced.x0 = [in_float32(x, "--x0") for x in x0]
         return traced
+
+    @classmethod
+    def beside(cls, text: str | None, main: str, sets: list[str], given: dict) -> tuple[list, list[str]]:
+        """--with NAMES: the members to trace beside ``main`` on the same gradients (each a function of the gradients
+        and x₀, as ``given`` makes), each with its defaults and its own --set NAME.SETTING=VALUE; and the --set items
+        left for ``main``. ``given``: the settings options (--dtype applies to each)."""
+        if text is None:
+            return [], sets
+        names = list(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
+        unknown = [n for n in names if n not in MEMBERS]
+        if unknown or not names or main in names:
+            raise SettingsError(_f("--with %(value)s: expected a comma-separated list of %(known)s, other than "
+                                   "--optimizer %(main)s", value=one_line(repr(text), 80),
+                                   known=", ".join(MEMBERS), main=main))
+        own: dict[str, list[str]] = {n: [] for n in names}
+        rest = []
+        for item in sets:
+            who, dot, setting = item.partition("=")[0].strip().partition(".")
+            if not dot:
+                rest.append(item)
+            elif who.lower() in own:
+                own[who.lower()].append(item.partition(".")[2])
+            else:
+                raise SettingsError(_f("--set %(item)s: %(name)s is not among --with %(names)s", item=one_line(
+                    repr(item), 80), name=one_line(repr(who), 40), names=", ".join(names)))
+        return [cls.given(n, {"dtype": given.get("dtype")}, own[n], []) for n in names], rest
 
     def run(self):
         """Each step's values for each parameter ([values of p] a step), in order, checked finite."""
@@ -118,12 +150,20 @@ class Traced(Member):
     def t_of(self, step: int) -> int:
         return step + 1
 
-    def lines(self, steps: list[int], digits: int):
+    def lines(self, steps: list[int], digits: int, notation: notation.Notation = notation.UNICODE):
         h = family.resolve(self.description, self.h)[0]
         for i in steps:
             for param, v in zip(self.names, self.steps[i]):
                 yield i + 1, param, recurrence.explain_step(self.record(v), self.before(v), h, i + 1, digits,
-                                                            as_parts=True, description=self.description)
+                                                            notation, as_parts=True, description=self.description)
+
+    def series(self, name: str) -> np.ndarray:
+        """``name``'s values, a row a step and a column a parameter (η_t NaN where it is undefined)."""
+        return np.array([[v[name] for v in step] for step in self.steps], dtype=float).reshape(-1, len(self.names))
+
+    def legend(self) -> list[tuple[str, str]]:
+        """(name, meaning) of each quantity a step shows, in order."""
+        return [(q.name, _(q.meaning)) for q in self.quantities]
 
     def document(self, digits: int, *, show_all: bool, explained: bool) -> report.Document:
         """For people: the settings and where each parameter starts, a row a step (and parameter), the elision of

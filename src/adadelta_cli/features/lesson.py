@@ -15,14 +15,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from adadelta_cli import numfmt
-from adadelta_cli.formats import explain, render
+from adadelta_cli.features import shown
+from adadelta_cli.formats import render
 from adadelta_cli.i18n import N_, _, _f, language
-from adadelta_cli.maths import notation, recurrence
+from adadelta_cli.maths import notation
 from adadelta_cli.safe import xml as text  # every text on the page: escaped, control characters shown as escapes
 
 MAX_ROWS = 2000  # steps × parameters: a page for the classroom, not a long trace (each step is written out whole)
@@ -31,34 +33,38 @@ PALETTE = 6  # series colours in the chart, reused past that many parameters
 # --- The page ---------------------------------------------------------------------------------------------------
 
 
-def page(report: render.Report, digits: int = 6, *, exercise: bool = False) -> str:
-    """The whole lesson page for a trace ``report``, as text (UTF-8 when written).
+def page(trace, digits: int = 6, *, exercise: bool = False, beside: Sequence = ()) -> str:
+    """The whole lesson page for a trace (a ``render.Report`` of Adadelta, or what ``shown`` says a trace shows:
+    a family member's ``Traced``), as text (UTF-8 when written).
 
     ``exercise``: the page for the students (``lesson --exercise``): each step's g_t, the settings, the formulas with
     a blank box for each result and the table with blank cells; the worked values are not in the page at all (no
-    chart either: its points are answers)."""
+    chart either: its points are answers). ``beside``: other optimizers' traces of the same gradients (``lesson
+    --with``): each step's formulas for each, their η_t and x_t side by side in the table and on the chart."""
     from adadelta_cli.errors import SettingsError
 
-    steps = report.steps.g.shape[0]
-    rows = steps * len(report.names)
+    traces = [shown.Adadelta(trace, digits) if isinstance(trace, render.Report) else trace, *beside]
+    main = traces[0]
+    rows = main.total * len(main.names)
     if rows > MAX_ROWS:
         raise SettingsError(_f("a lesson page steps through at most %(limit)d rows (steps × parameters); this "
                                "input has %(count)d: give fewer gradients", limit=MAX_ROWS, count=rows))
-    explained = _explained(report, digits)
-    first = report.first_t
-    last = first + steps - 1
+    explained = [_explained(one, digits) for one in traces]
+    first = main.t_of(0)
+    last = first + main.total - 1
     body = [
-        _header(report, digits, first, last, exercise=exercise),
+        _header(traces, digits, first, last, exercise=exercise),
         '<main>',
         '<section id="formulas" aria-live="polite">',
-        *(_step_section(report, t, explained[t], first, last, digits, exercise=exercise)
+        *(_step_section(traces, t, [e[t] for e in explained], first, last, digits, exercise=exercise)
           for t in range(first, last + 1)),
         '</section>',
         '<div class="below">',
-        _table_section(report, digits, first, exercise=exercise),
-        "" if exercise else _chart_section(report, first, last),
+        _table_section(main, digits, first, exercise=exercise) if len(traces) == 1 else
+        _side_by_side(traces, digits, first, exercise=exercise),
+        "" if exercise else _chart_section(traces, first, last),
         '</div>',
-        _legend(recurrence.Mode.of(report.settings), exercise=exercise),
+        _legend(traces, exercise=exercise),
         '</main>',
         f'<p class="move" id="move" hidden>{text(_(MOVE))}</p>',
     ]
@@ -74,7 +80,7 @@ def page(report: render.Report, digits: int = 6, *, exercise: bool = False) -> s
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="generator" content="adadelta-cli">',
-        f"<title>{text(_title(exercise=exercise))}</title>",
+        f"<title>{text(_title(traces, exercise=exercise))}</title>",
         f"<style>{_style()}</style>",
         # Without the script (switched off, or a viewer without one), every step and row is shown, one after another.
         "<noscript><style>section.step[hidden] { display: block; } tbody tr.later { display: table-row; } "
@@ -85,12 +91,11 @@ def page(report: render.Report, digits: int = 6, *, exercise: bool = False) -> s
     return "\n".join(head + body + [f"<script>{script}</script>", "</body>", "</html>"]) + "\n"
 
 
-def _explained(report: render.Report, digits: int) -> dict[int, list[tuple[str, list[tuple[str, ...]]]]]:
-    """t -> [(parameter, MathML lines)] for every step: --explain's own lines (``explain.steps``, which
-    carries each parameter's state and settings from step to step), in the MathML notation."""
+def _explained(trace, digits: int) -> dict[int, list[tuple[str, list[tuple[str, ...]]]]]:
+    """t -> [(parameter, MathML lines)] for every step: --explain's own lines (each step worked out from the state
+    and settings the trace carries), in the MathML notation."""
     out: dict[int, list] = {}
-    for t, param, lines in explain.steps(report, digits, range(report.steps.g.shape[0]), notation.MATHML,
-                                         as_parts=True):
+    for t, param, lines in trace.lines(list(range(trace.total)), digits, notation.MATHML):
         out.setdefault(t, []).append((param, lines))
     return out
 
@@ -99,8 +104,10 @@ MOVE = N_("↓ More below (the table, the chart): scroll with ↓ or the mouse w
 TASK = N_("Work out each step from its g_t and the settings: fill in every box, then the table.")
 
 
-def _title(*, exercise: bool) -> str:
-    return _("Adadelta, step by step: exercise") if exercise else _("Adadelta, step by step")
+def _title(traces: list, *, exercise: bool) -> str:
+    optimizer = shown.title(traces)
+    return (_("%(optimizer)s, step by step: exercise") if exercise else _("%(optimizer)s, step by step")) % {
+        "optimizer": optimizer}
 
 
 def source_name(source: str) -> str:
@@ -112,22 +119,24 @@ def source_name(source: str) -> str:
     return source.replace("\\", "/").rstrip("/").rpartition("/")[2] or source
 
 
-def _header(report: render.Report, digits: int, first: int, last: int, *, exercise: bool = False) -> str:
-    source = report.settings.get("input", "")
+def _header(traces: list, digits: int, first: int, last: int, *, exercise: bool = False) -> str:
+    main = traces[0]
+    source = main.source
     if source == "the article's example":
         source = _(source)
     elif source == "arguments":  # the gradients typed on the command line: shown as they are (the first few)
-        given = [numfmt.sig(g, digits) for g in report.steps.g[:, 0][:8].tolist()]
-        source = "g = " + ", ".join(given) + (", …" if report.steps.g.shape[0] > 8 else "")
+        given = [numfmt.sig(g, digits) for g in main.series("g")[:8, 0].tolist()]
+        source = "g = " + ", ".join(given) + (", …" if main.total > 8 else "")
     else:
         source = source_name(source)
-    notes = "".join(f'<p class="note">{text(note)}</p>' for note in report.notes)
+    notes = "".join(f'<p class="note">{text(note)}</p>' for one in traces for note in one.notes)
+    settings = [f'<p class="settings">{text(one.headline)}</p>' for one in traces[1:]]
     button = '<button type="button" id="{0}" title="{2}">{1}</button>'.format
     return "\n".join([
         "<header>",
-        f"<h1>{text(_title(exercise=exercise))}</h1>",
-        f'<p class="settings">{text(render.settings_line(report.settings, digits))}'
-        f' · {text(_f("input: %(source)s", source=source))}</p>',
+        f"<h1>{text(_title(traces, exercise=exercise))}</h1>",
+        f'<p class="settings">{text(main.headline)} · {text(_f("input: %(source)s", source=source))}</p>',
+        *settings,
         notes,
         f'<p class="task">{text(_(TASK))}</p>' if exercise else "",
         f'<nav aria-label="{text(_("Steps"))}">',
@@ -173,20 +182,24 @@ def _math_line(line: tuple[str, ...], *, exercise: bool = False) -> str:
     return f'<div class="line">{"".join(pieces)}</div>'
 
 
-def _step_section(report: render.Report, t: int, blocks: list[tuple[str, list[tuple[str, ...]]]], first: int,
+def _step_section(traces: list, t: int, blocks: list[list[tuple[str, list[tuple[str, ...]]]]], first: int,
                   last: int, digits: int = 6, *, exercise: bool = False) -> str:
-    several = len(report.names) > 1
+    """Step ``t``: for each parameter its g_t, then each optimizer's lines (``blocks``: per trace, per parameter)."""
+    main = traces[0]
+    several, beside = len(main.names) > 1, len(traces) > 1
     hidden = "" if t == first else " hidden"
     label = text(_f("Step %(t)d of %(total)d", t=t, total=last))
     out = [f'<section class="step" id="step-{t}" data-t="{t}"{hidden}>', f"<h2>{label}</h2>"]
-    row = t - report.first_t
-    for p, (param, lines) in enumerate(blocks):
+    g = main.series("g")[t - first]
+    for p, param in enumerate(main.names):
         out += ['<div class="param">', *([f'<h3>{text(param)}</h3>'] if several else [])]
         # The step's gradient, given: what the step is worked out from (printed as an exercise too).
-        g = notation.MATHML.num(float(report.steps.g[row, p]), digits)
-        out.append(f'<p class="given"><math displaystyle="true">{notation.MATHML.symbol("g", t)}{_EQUALS}{g}'
-                   f'</math></p>')
-        out.extend(_math_line(line, exercise=exercise) for line in lines)
+        out.append(f'<p class="given"><math displaystyle="true">{notation.MATHML.symbol("g", t)}{_EQUALS}'
+                   f'{notation.MATHML.num(float(g[p]), digits)}</math></p>')
+        for one, lines in zip(traces, blocks):
+            if beside:
+                out.append(f'<h4 class="optimizer">{text(one.title)}</h4>')
+            out.extend(_math_line(line, exercise=exercise) for line in lines[p][1])
         out.append("</div>")
     out.append("</section>")
     return "\n".join(out)
@@ -196,30 +209,55 @@ def _symbol(name: str, t: int | str = "t") -> str:
     return f"<math>{notation.MATHML.symbol(name, t)}</math>"
 
 
-def _table_section(report: render.Report, digits: int, first: int, *, exercise: bool = False) -> str:
-    several = len(report.names) > 1
-    columns = report.table_columns
-    heads = ['<th scope="col"><math><mi>t</mi></math></th>']
-    if several:
-        heads.append(f'<th scope="col">{text(_("param"))}</th>')
-    heads += [f'<th scope="col">{_symbol(name)}</th>' for name in columns]
+def _cell(value, digits: int, *, given: bool = False, exercise: bool = False) -> str:
+    """A table's cell: g_t given as it is; a worked value in a span of its own (a printed exercise leaves it out,
+    not merely transparent), or a blank box on the exercise page."""
+    number = text(value if isinstance(value, str) else numfmt.sig(value, digits))
+    if given:
+        return f"<td>{number}</td>"
+    return '<td class="box"></td>' if exercise else f'<td class="v"><span>{number}</span></td>'
+
+
+def _table(heads: list[str], rows, digits: int, first: int, *, several: bool, exercise: bool) -> str:
+    """The table of the steps so far: ``rows`` of (t, param, [(value, given)]), the first step's highlighted."""
     out = [f'<section id="table-section" aria-label="{text(_("Steps so far"))}">',
            f"<h2>{text(_('Steps so far'))}</h2>", '<div class="scroll">', "<table>",
-           f"<thead><tr>{''.join(heads)}</tr></thead>", "<tbody>"]
-    for t, param, values in report.rows():
+           f"<thead>{''.join(heads)}</thead>", "<tbody>"]
+    for t, param, cells in rows:
         state = ' class="now"' if t == first else ' class="later"'
-        cells = [f'<th scope="row">{t}</th>'] + ([f'<td class="name">{text(param)}</td>'] if several else [])
-        for name in columns:
-            number = text(numfmt.sig(values[name], digits))
-            if name == "g":  # g_t is given; the rest is worked out
-                cells.append(f"<td>{number}</td>")
-            elif exercise:
-                cells.append('<td class="box"></td>')
-            else:  # the number in a span of its own: a printed exercise leaves it out, not merely transparent
-                cells.append(f'<td class="v"><span>{number}</span></td>')
-        out.append(f'<tr data-t="{t}"{state}>{"".join(cells)}</tr>')
+        row = [f'<th scope="row">{t}</th>'] + ([f'<td class="name">{text(param)}</td>'] if several else [])
+        row += [_cell(value, digits, given=given, exercise=exercise) for value, given in cells]
+        out.append(f'<tr data-t="{t}"{state}>{"".join(row)}</tr>')
     out += ["</tbody>", "</table>", "</div>", "</section>"]
     return "\n".join(out)
+
+
+def _table_section(trace, digits: int, first: int, *, exercise: bool = False) -> str:
+    """One optimizer's table: every quantity of every step so far."""
+    several = len(trace.names) > 1
+    heads = ['<th scope="col"><math><mi>t</mi></math></th>'] + (
+        [f'<th scope="col">{text(_("param"))}</th>'] if several else []) + [
+        f'<th scope="col">{_symbol(name)}</th>' for name in trace.keys]
+    rows = ((t, param, [(values[name], name == "g") for name in trace.keys]) for t, param, values in trace.rows())
+    return _table([f"<tr>{''.join(heads)}</tr>"], rows, digits, first, several=several, exercise=exercise)
+
+
+def _side_by_side(traces: list, digits: int, first: int, *, exercise: bool = False) -> str:
+    """Several optimizers' tables in one: t, g_t, then each optimizer's η_t and x_t under its name."""
+    main = traces[0]
+    several = len(main.names) > 1
+    lead = ['<th scope="col" rowspan="2"><math><mi>t</mi></math></th>'] + (
+        [f'<th scope="col" rowspan="2">{text(_("param"))}</th>'] if several else []) + [
+        f'<th scope="col" rowspan="2">{_symbol("g")}</th>']
+    names = "".join(f'<th scope="colgroup" colspan="2">{text(one.title)}</th>' for one in traces)
+    symbols = "".join(f'<th scope="col">{_symbol(name)}</th>' for _one in traces for name in shown.SIDE_BY_SIDE)
+    series = [[one.series(name) for name in shown.SIDE_BY_SIDE] for one in traces]
+    g = main.series("g")
+    rows = ((first + i, param, [(float(g[i, p]), True)] + [(shown.undefined(values[i, p]), False)
+                                                          for each in series for values in each])
+            for i in range(main.total) for p, param in enumerate(main.names))
+    return _table([f"<tr>{''.join(lead)}{names}</tr>", f"<tr>{symbols}</tr>"], rows, digits, first,
+                  several=several, exercise=exercise)
 
 
 # --- The chart --------------------------------------------------------------------------------------------------
@@ -229,10 +267,11 @@ def _table_section(report: render.Report, digits: int, first: int, *, exercise: 
 PANEL_WIDTH, PANEL, LEFT, RIGHT, TOP, BOTTOM = 400, 120, 92, 20, 36, 32
 
 
-def _chart_section(report: render.Report, first: int, last: int) -> str:
-    """x_t and η_t against t, one above the other (each as wide as the chart); every point and segment carries its
-    step, so that the page shows the steps so far; a cursor per step marks the current one."""
-    steps = report.steps
+def _chart_section(traces: list, first: int, last: int) -> str:
+    """x_t and η_t against t, one above the other (each as wide as the chart), a series for each optimizer and
+    parameter; every point and segment carries its step, so that the page shows the steps so far; a cursor per step
+    marks the current one. Beside other optimizers, η_t's panel is on a log scale where every η_t is positive: their
+    rates differ by orders of magnitude."""
     span = max(last - first, 1)
     outer = TOP + PANEL + BOTTOM
     width, height = LEFT + PANEL_WIDTH + RIGHT, 2 * outer
@@ -240,24 +279,32 @@ def _chart_section(report: render.Report, first: int, last: int) -> str:
     out = [f'<section id="chart-section" aria-label="{label}">',
            f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">']
     left, right = LEFT, LEFT + PANEL_WIDTH
+    names = traces[0].names
 
     def sx(t: int) -> float:
         return left + PANEL_WIDTH * ((t - first) / span if last > first else 0.5)
 
     for index, (name, symbol) in enumerate((("x", "x"), ("eta", "η"))):
         top = index * outer + TOP
-        values = getattr(steps, name).astype(float)
+        values = np.concatenate([one.series(name) for one in traces], axis=1)
+        finite = values[np.isfinite(values)]
+        log = name == "eta" and len(traces) > 1 and finite.size > 0 and bool((finite > 0).all())
+        if log:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values = np.log10(values)
         low, high = _range(values)
 
         def sy(v: float, low=low, high=high, top=top) -> float:
             return top + PANEL - PANEL * (v - low) / (high - low)
 
-        out.append(f'<text class="title" x="{left}" y="{top - 9}">{symbol}<tspan class="sub" dy="5">t</tspan></text>')
+        scale = f'<tspan class="tick" dx="10" dy="-5">({text(_("log scale"))})</tspan>' if log else ""
+        out.append(f'<text class="title" x="{left}" y="{top - 9}">{symbol}<tspan class="sub" dy="5">t</tspan>'
+                   f'{scale}</text>')
         out.append(f'<rect class="frame" x="{left}" y="{top}" width="{PANEL_WIDTH}" height="{PANEL}"/>')
         for value in (high, low):
             out.append(f'<text class="tick" x="{left - 6}" y="{_n(sy(value) + 5)}" text-anchor="end">'
-                       f'{text(numfmt.sig(value, 3))}</text>')
-        if low < 0 < high:
+                       f'{text(numfmt.sig(10 ** value if log else value, 3))}</text>')
+        if low < 0 < high and not log:
             out.append(f'<line class="zero" x1="{left}" x2="{right}" y1="{_n(sy(0))}" y2="{_n(sy(0))}"/>')
         out.append(f'<text class="tick" x="{left}" y="{top + PANEL + 22}">t = {first}</text>')
         if last > first:
@@ -266,7 +313,7 @@ def _chart_section(report: render.Report, first: int, last: int) -> str:
             colour = f"s{p % PALETTE}"
             for row in range(values.shape[0]):
                 if not math.isfinite(values[row, p]):
-                    continue  # an infinity or NaN (--nonfinite continue) has no place on the chart: a gap
+                    continue  # an infinity or NaN (--nonfinite continue, η_t where g_t = 0) has no place: a gap
                 t = first + row
                 x, y = _n(sx(t)), _n(sy(values[row, p]))
                 if row and math.isfinite(values[row - 1, p]):
@@ -278,9 +325,11 @@ def _chart_section(report: render.Report, first: int, last: int) -> str:
             out.append(f'<line class="cursor {state}" data-t="{t}" x1="{_n(sx(t))}" x2="{_n(sx(t))}" y1="{top}" '
                        f'y2="{top + PANEL}"/>')
     out.append("</svg>")
-    if len(report.names) > 1:
+    keys = [(one.title if len(traces) > 1 else "") + (" · " if len(traces) > 1 and len(names) > 1 else "")
+            + (name if len(names) > 1 else "") for one in traces for name in names]
+    if len(keys) > 1:
         out.append('<p class="series">' + " ".join(
-            f'<span class="key s{p % PALETTE}">●</span> {text(name)}' for p, name in enumerate(report.names)) + "</p>")
+            f'<span class="key s{k % PALETTE}">●</span> {text(key)}' for k, key in enumerate(keys)) + "</p>")
     out.append("</section>")
     return "\n".join(out)
 
@@ -297,12 +346,15 @@ def _n(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _legend(mode: recurrence.Mode, *, exercise: bool = False) -> str:
-    items = "".join(f"<li>{_symbol(q.name)} {text(_(q.meaning) % {'dx': notation.UNICODE.symbol('dx')})}</li>"
-                    for q in recurrence.quantities(mode))
+def _legend(traces: list, *, exercise: bool = False) -> str:
+    """Each symbol's meaning (each optimizer's under its name, beside others), and the keys."""
+    parts = []
+    for one in traces:
+        items = "".join(f"<li>{_symbol(name)} {text(meaning)}</li>" for name, meaning in one.legend())
+        parts.append((f'<h3>{text(one.title)}</h3>' if len(traces) > 1 else "") + f"<ul>{items}</ul>")
     keys = text(_("Keys: → next, ← back, Home first, End last.") if exercise else
                 _("Keys: → next, ← back, Home first, End last. With the numbers hidden, click a value to show it."))
-    return f'<section id="legend"><ul>{items}</ul><p class="keys">{keys}</p></section>'
+    return f'<section id="legend">{"".join(parts)}<p class="keys">{keys}</p></section>'
 
 
 # --- Style and script -------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from adadelta_cli import numfmt
-from adadelta_cli.formats import explain, render
+from adadelta_cli.formats import explain
 from adadelta_cli.i18n import N_, _
 
 KEYS_NEXT = {"n", " ", "\r", "\n", "l", "j", "\x1b[C", "\x1b[B", "\x1bOC", "\x1bOB"}
@@ -32,30 +32,10 @@ HELP = N_("n/→ next · b/← back · Home/End · 12 Enter: step 12 · e explan
 DROP_ORDER = ("edx2", "g_eff", "eg2", "g", "dx", "vhat", "mhat", "vmax", "gbar", "clr", "gn", "d")
 
 
-class Adadelta:
-    """What a walk reads of Adadelta's trace (a render.Report); ``family_trace.Traced`` reads as a walk the same."""
-
-    def __init__(self, report: render.Report, digits: int) -> None:
-        self.report, self.names, self.keys = report, report.names, report.table_columns
-        self.total, self.headline = report.steps.g.shape[0], render.settings_line(report.settings, digits)
-
-    def heading(self, name: str) -> str:
-        return render.HEADINGS[name][0]
-
-    def rows(self):
-        return self.report.rows()
-
-    def t_of(self, step: int) -> int:
-        return self.report.t_of(step)
-
-    def lines(self, steps: list[int], digits: int):
-        return explain.steps(self.report, digits, steps, as_parts=True)
-
-
 @dataclass
 class Walk:
     """What the class sees: the current step, whether its arithmetic shows, a step number being typed, a note.
-    ``trace``: what is walked through (``Adadelta``'s report, or a family member's ``Traced``)."""
+    ``trace``: what is walked through (``shown``: what a trace shows, Adadelta's or a family member's)."""
 
     trace: Any
     digits: int

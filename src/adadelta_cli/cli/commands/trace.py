@@ -9,6 +9,7 @@ from adadelta_cli.cli.commands._common import NUMBERS_OK
 from adadelta_cli.cli.options import (
     CONVENTIONS,
     SETTINGS,
+    BesideOpt,
     Digits,
     Format,
     Given,
@@ -43,19 +44,37 @@ def command(
     export_html: Annotated[Optional[Path], typer.Option(
         "--export-html", help=N_("Also write the table (and --explain) as a web page, for handouts."), metavar="FILE",
         rich_help_panel="Output")] = None,
-    optimizer: OptimizerOpt = "adadelta", set_: MemberSetOpt = None, state: StateOpt = None,
+    optimizer: OptimizerOpt = "adadelta", with_: BesideOpt = None, set_: MemberSetOpt = None,
+    state: StateOpt = None,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     from adadelta_cli.features import tracing
     from adadelta_cli.formats.cells import nonfinite_accepted
 
+    beside, set_ = besides(with_, optimizer, set_, settings)
     member = family(optimizer, settings, set_, state)
     resolved = settings.resolve(**({} if member is None else {"lr": None, "eps": None, "weight_decay": None}))
     # inf and NaN gradients as IEEE values with --nonfinite continue (Adadelta's option alone)
     with nonfinite_accepted(accept=resolved.settings.nonfinite == "continue" if member is None else None):
+        if beside:
+            from adadelta_cli.features import shown
+
+            return shown.trace_beside(inputs or [], resolved, member, beside, format.value, output_path, digits,
+                                      show_all=show_all, explain=explain, export_svg=export_svg,
+                                      export_html=export_html, latex_fragment=latex_fragment)
         tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
                               explain=explain, export_svg=export_svg, export_html=export_html,
                               latex_fragment=latex_fragment, member=member)
+
+
+def besides(with_: str | None, optimizer: str, set_: list[str] | None, settings: Given) -> tuple[list, list[str]]:
+    """--with NAMES: the members to trace beside the --optimizer (``family_trace.Traced.beside``), and the --set
+    items left for the --optimizer."""
+    if with_ is None:
+        return [], set_ or []
+    from adadelta_cli.features import family_trace, stepping
+
+    return family_trace.Traced.beside(with_, stepping.optimizer_name(optimizer), set_ or [], settings.values)
 
 
 def family(optimizer: str, settings: Given, set_: list[str] | None, state: list[str] | None):

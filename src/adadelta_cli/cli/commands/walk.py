@@ -31,7 +31,7 @@ def command(
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
     from adadelta_cli.cli.commands.trace import family
-    from adadelta_cli.features import tracing
+    from adadelta_cli.features import shown, tracing
     from adadelta_cli.features import walk as walking
     from adadelta_cli.formats.readers import read_input
 
@@ -41,7 +41,7 @@ def command(
     if tokens == ["-"]:
         raise SettingsError(_("walk reads the keyboard: give the gradients as numbers or a file, not -"))
     if member is None:
-        trace = walking.Adadelta(tracing.trace_input(tokens, resolved)[0], digits)
+        trace = shown.Adadelta(tracing.trace_input(tokens, resolved)[0], digits)
     else:
         gradients = read_input(tokens)
         trace = member(gradients, resolved.initial(len(gradients.names)).x.tolist())

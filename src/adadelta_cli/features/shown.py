@@ -1,0 +1,175 @@
+"""What a trace shows, whichever optimizer made it: its parameters' names, its columns and rows, each step's worked
+arithmetic in a notation, a quantity's values over the steps, its settings in a line. ``walk`` and the lesson page
+read it; Adadelta's trace gives it by ``Adadelta`` (over ``render.Report``), a family member's by
+``family_trace.Traced``."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from adadelta_cli.features import comparing
+from adadelta_cli.formats import explain, render, report
+from adadelta_cli.formats.phrases import Phrase, Sym
+from adadelta_cli.i18n import _, _f
+from adadelta_cli.maths import notation, recurrence
+
+
+class Adadelta:
+    """What Adadelta's trace (a render.Report) shows."""
+
+    title, name = "Adadelta", "adadelta"
+
+    def __init__(self, report: render.Report, digits: int) -> None:
+        self.report, self.names, self.keys = report, report.names, report.table_columns
+        self.total, self.headline = report.steps.g.shape[0], render.settings_line(report.settings, digits)
+        self.source, self.notes = report.settings.get("input", ""), report.notes
+
+    def heading(self, name: str) -> str:
+        return render.HEADINGS[name][0]
+
+    def rows(self):
+        return self.report.rows()
+
+    def t_of(self, step: int) -> int:
+        return self.report.t_of(step)
+
+    def lines(self, steps: list[int], digits: int, notation: notation.Notation = notation.UNICODE):
+        return explain.steps(self.report, digits, steps, notation, as_parts=True)
+
+    def series(self, name: str) -> np.ndarray:
+        """``name``'s values, a row a step and a column a parameter."""
+        return np.asarray(getattr(self.report.steps, name), dtype=float)
+
+    def legend(self) -> list[tuple[str, str]]:
+        """(name, meaning) of each quantity a step shows, in order."""
+        return [(q.name, _(q.meaning) % {"dx": notation.UNICODE.symbol("dx")})
+                for q in recurrence.quantities(recurrence.Mode.of(self.report.settings))]
+
+
+# --- Several optimizers on the same gradients (trace --with, lesson --with) -------------------------------------
+
+SIDE_BY_SIDE = ("eta", "x")  # the quantities every optimizer has: side by side in the table of several
+
+
+def title(traces: list) -> str:
+    """Adadelta, or "Adadelta beside Adagrad, RMSprop": the optimizers a page or a document shows."""
+    if len(traces) == 1:
+        return traces[0].title
+    return _f("%(optimizer)s beside %(others)s", optimizer=traces[0].title,
+              others=", ".join(one.title for one in traces[1:]))
+
+
+def undefined(value: float):
+    """A value for people: η_t where g_t = 0 leaves it undefined is "—", as in every table."""
+    return notation.UNICODE.undefined if math.isnan(value) else float(value)
+
+
+def side_by_side(traces: list, *, show_all: bool) -> report.Table:
+    """t, g_t, then each optimizer's η_t and x_t under its name (kept together when a wide table is shown in
+    parts), elided as every table (``show_all``: every step)."""
+    main = traces[0]
+    several, count = len(main.names) > 1, main.total
+    columns = [report.Column("t", latex="t", kind=report.COUNT)] + (
+        [report.Column("param", _("param"), kind=report.TEXT)] if several else []) + [
+        report.Column("g", notation.UNICODE.symbol("g", "t"), notation.LATEX.symbol("g", "t"))]
+    for i, one in enumerate(traces):
+        columns += [report.Column(f"{name}_{i}", Phrase("%(symbol)s %(optimizer)s", symbol=Sym(name),
+                                                         optimizer=one.title),
+                                  rf"{notation.LATEX.symbol(name, 't')}\ \text{{{one.title}}}", group=one.title)
+                    for name in SIDE_BY_SIDE]
+    g = main.series("g")
+    series = [[one.series(name) for name in SIDE_BY_SIDE] for one in traces]
+
+    def rows_of(_block, i: int) -> list:
+        return [[main.t_of(i), *([param] if several else []), float(g[i, p]),
+                 *(undefined(values[i, p]) for each in series for values in each)]
+                for p, param in enumerate(main.names)]
+
+    rows = report.step_rows(count, [(0, count, None)], rows_of, show_all=show_all, per_step=len(main.names),
+                            texts=[*(main.names if several else []), notation.UNICODE.undefined],
+                            widest={0: [main.t_of(count - 1)], **({1: list(main.names)} if several else {})})
+    return report.Table(columns, list(rows), notes=render.gap_notes(rows.gaps), sections=several)
+
+
+def together(traces: list, documents: list[report.Document], *, show_all: bool) -> report.Document:
+    """Several optimizers' traces of the same gradients (``documents``: each one's own): their η_t and x_t side by
+    side, what η_t is, then each one's document (its settings first) under its name."""
+    blocks: list = [side_by_side(traces, show_all=show_all), report.Para(comparing.eta_caption(), quiet=True)]
+    for one, document in zip(traces, documents):
+        blocks += [report.Heading(one.title), *document.blocks]
+    return report.Document(_("%(optimizer)s, step by step") % {"optimizer": title(traces)}, blocks,
+                           words=tuple(traces[0].names))
+
+
+COLUMNS = ("t", "param", "optimizer", "g", "eta", "dx", "x")  # trace --with for machines (compare's columns)
+
+
+def records(traces: list, settings: list[dict]) -> report.Records:
+    """For machines: each optimizer's η_t, Δx_t and x_t, a record a step, parameter and optimizer (η_t null where
+    it is undefined); ``settings``: each optimizer's, as its own trace records them."""
+    main = traces[0]
+    g = main.series("g")
+    series = [(one.name, [one.series(name) for name in COLUMNS[4:]]) for one in traces]
+
+    def rows():
+        for i in range(main.total):
+            for p, param in enumerate(main.names):
+                for name, (eta, dx, x) in series:
+                    yield (main.t_of(i), param, name, float(g[i, p]), None if math.isnan(eta[i, p]) else
+                           float(eta[i, p]), float(dx[i, p]), float(x[i, p]))
+
+    return report.Records(list(COLUMNS), rows(), {"optimizers": settings})
+
+
+def trace_beside(tokens: list[str], resolved, member, beside: list, fmt: str, output_path, digits: int, *,
+                 show_all: bool, explain: bool, export_svg, export_html, latex_fragment: bool) -> None:
+    """trace --with: the --optimizer (Adadelta's trace, or ``member``'s) and the ``beside`` members on the same
+    gradients: their η_t and x_t side by side, then each one's trace; in a terminal, a chart of each one's η_t."""
+    from adadelta_cli import messages, outfiles, terminal
+    from adadelta_cli.features import tracing
+    from adadelta_cli.formats import writers
+    from adadelta_cli.formats.readers import read_input
+
+    gradients = read_input(tokens)
+    outfiles.check_outputs(output_path, export_svg, export_html, inputs=[gradients.path])
+    if explain and fmt in ("csv", "json"):
+        from adadelta_cli.errors import SettingsError
+
+        raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(format)s', format=fmt))
+    if not tokens:
+        messages.message(_("no input given: tracing the article's example g = 0.1, 0.2, 0.15"))
+    x0 = resolved.initial(len(gradients.names)).x.tolist()
+    if member is None:
+        made = tracing.compute(gradients, resolved)
+        main, own = Adadelta(made, digits), [{"optimizer": "adadelta", **render.records(made).settings}]
+    else:
+        main = member(gradients, x0)
+        own = [main.records().settings]
+    traces = [main, *(make(gradients, x0) for make in beside)]
+    own += [one.records().settings for one in traces[1:]]
+    for note in main.notes:
+        messages.warn(note)
+
+    def document(*, every: bool, explained: bool) -> report.Document:
+        """Each one's document (the table, and with ``explained`` the arithmetic), together."""
+        return together(traces, [render.document(one.report, digits, show_all=every, explain=explained)
+                                 if isinstance(one, Adadelta) else one.document(digits, show_all=every,
+                                                                                explained=explained)
+                                 for one in traces], show_all=every)
+
+    writers.write_report(fmt, output_path, digits, fragment=latex_fragment, records=lambda: records(traces, own),
+                         document=lambda: document(every=show_all or fmt != "table", explained=explain))
+    tracing.export(lambda explained: document(every=show_all, explained=explain and explained), digits, svg=export_svg,
+                   html=export_html)
+    if fmt == "table" and (output_path is None or outfiles.is_stdout(output_path)):
+        from adadelta_cli.features import terminal_charts
+
+        console = terminal.stdout_console()
+        several = len(main.names) > 1
+        curves = {one.title + (f" ({param})" if several else ""): one.series("eta")[:, p]
+                  for one in traces for p, param in enumerate(main.names)}
+        console.file.write(terminal_charts.terminal_curves(
+            curves, _("η_t of each optimizer (log scale where every one is positive)"), min(console.width, 100),
+            20, color=console.is_terminal and not console.no_color) + "\n")
