@@ -225,11 +225,9 @@ def _reads_stdin(name: str | None, kwargs: dict) -> bool:
 def _tip(exc: AdadeltaError, name: str | None) -> str | None:
     """The error's own tip; for an unknown option, the nearest options of the command (``--digts`` -> --digits)."""
     if isinstance(exc, UnknownOption) and name is not None:
-        import difflib
-
         from adadelta_cli.cli import usage_errors
 
-        near = difflib.get_close_matches(exc.option.split("=", 1)[0], _OPTIONS.get(name, []), n=3, cutoff=0.6)
+        near = usage_errors.nearest(exc.option.split("=", 1)[0], _OPTIONS.get(name, []))
         if near:
             return usage_errors.did_you_mean(near)
         return _f("'%(command)s --help' lists its options", command=f"{messages.PROG} {name}")

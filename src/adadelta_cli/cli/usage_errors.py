@@ -58,9 +58,17 @@ def error_tip(exc) -> str | None:
     found = _no_such_command(exc)
     if found and ctx is not None:
         names = ctx.command.list_commands(ctx)
-        near = difflib.get_close_matches(found, names, n=3, cutoff=0.6)
+        near = nearest(found, names)
         return did_you_mean([f"'{name}'" for name in near]) if near else None
     return None
+
+
+def nearest(word: str, names) -> list[str]:
+    """The names nearest ``word`` (at most three): those about as near as the nearest, so that --digts suggests
+    --digits alone, not also --with."""
+    near = difflib.get_close_matches(word, names, n=3, cutoff=0.6)
+    ratio = [difflib.SequenceMatcher(None, word, name).ratio() for name in near]
+    return [name for name, r in zip(near, ratio) if r >= ratio[0] - 0.1]
 
 
 def _no_such_command(exc) -> str | None:

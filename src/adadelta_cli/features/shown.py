@@ -98,7 +98,7 @@ def together(traces: list, documents: list[report.Document], *, show_all: bool) 
     side, what η_t is, then each one's document (its settings first) under its name."""
     blocks: list = [side_by_side(traces, show_all=show_all), report.Para(comparing.eta_caption(), quiet=True)]
     for one, document in zip(traces, documents):
-        blocks += [report.Heading(one.title), *document.blocks]
+        blocks += ["", report.Heading(one.title), *document.blocks]
     return report.Document(_("%(optimizer)s, step by step") % {"optimizer": title(traces)}, blocks,
                            words=tuple(traces[0].names))
 
