@@ -193,7 +193,7 @@ def test_a_members_lesson_works_each_step_as_its_trace_explains_it(run, tmp_path
     legend = page.split('<section id="legend">')[1]
     assert re.findall(r"<li><math><msub>(?:<mover>)?(?:<mrow>)?<mi[^>]*>([^<]*)</mi>", legend) == [
         "m", "v", "m", "v", "d", "x", "Δ", "η"]
-    assert legend.count("bias-corrected") == 3  # m̂_t, v̂_t, d_t
+    assert legend.count("bias-corrected") == 2  # m̂_t, v̂_t
 
 
 def test_a_members_exercise_page_holds_no_worked_value(run, tmp_path):

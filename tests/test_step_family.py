@@ -198,7 +198,7 @@ def test_adadelta_stays_the_default(run):
 @pytest.mark.parametrize(("args", "says"), [
     (["--optimizer", "adamax"], "--optimizer 'adamax': expected one of adadelta, adagrad, rmsprop, sgd, momentum"),
     (["--optimizer", "adam", "--rho", "0.9"], "--rho: Adadelta's own, not adam's"),
-    (["--optimizer", "sgd", "--eg2-prev", "0.1", "--preset", "keras"], "--preset, --eg2-prev: Adadelta's own"),
+    (["--optimizer", "sgd", "--eg2-prev", "0.1", "--rho", "0.9"], "--rho, --eg2-prev: Adadelta's own"),
     (["--optimizer", "adam", "--set", "beta3=0.5"], "--set 'beta3=0.5': expected NAME=VALUE with NAME one of lr"),
     (["--optimizer", "adam", "--set", "beta1=1"], "beta1 must be in [0, 1)"),
     (["--optimizer", "adam", "--set", "beta2=-0.1"], "beta2 must be in [0, 1)"),

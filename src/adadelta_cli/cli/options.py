@@ -75,7 +75,9 @@ SETTINGS_OPTIONS = {
         "coupled]")),
     "maximize": _setting(bool, "--maximize/--minimize", help=N_(
         "Ascend instead of descend (the gradient is negated). [default: minimize]")),
-    "preset": _setting(Preset, "--preset", help=N_("Start from a framework's defaults; options given explicitly win.")),
+    "preset": _setting(Preset, "--preset", help=N_(
+        "Start from a framework's defaults; options given explicitly win. With another --optimizer: pytorch (the "
+        "default) or keras (Keras 3's defaults and formulas).")),
     "dtype": _setting(ArithDType, "--dtype", help=N_(
         "Precision: float64, or float32, float16 or bfloat16 rounded as torch.optim.Adadelta's CPU kernels round them "
         "(float16 and bfloat16: each operation in float32, its result rounded to the type). [default: the preset's "

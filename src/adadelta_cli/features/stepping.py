@@ -32,7 +32,7 @@ TITLES = {"adagrad": "Adagrad", "rmsprop": "RMSprop", "sgd": "SGD", "momentum": 
           "adam": "Adam", "adamw": "AdamW"}
 SQUARES = ("G", "v", "vmax")  # states that are sums or averages of squares: never negative
 # Adadelta's own options, by the name the settings carry them under (step's own inputs by theirs).
-ADADELTA_ONLY = {"rho": "--rho", "preset": "--preset", "lr_dtype": "--lr-dtype",
+ADADELTA_ONLY = {"rho": "--rho", "lr_dtype": "--lr-dtype",
                  "weight_decay_mode": "--weight-decay-mode", "eg2_prev": "--eg2-prev", "eg2": "--eg2",
                  "edx2_prev": "--edx2-prev", "eg2_init": "--eg2-init", "edx2_init": "--edx2-init",
                  "hyper_float32": "--hyper-float32", "rate_eg2": "--rate-eg2", "nonfinite": "--nonfinite",
@@ -79,7 +79,12 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
     """The settings of optimizer ``name``: its defaults, then --lr, --eps, --weight-decay, --maximize, then --set
     NAME=VALUE (each within its description's range)."""
     description, own = MEMBERS[name]
-    h = {**description.defaults, **own}
+    preset = getattr(given.get("preset"), "value", given.get("preset"))
+    if preset not in (None, "pytorch", "keras"):
+        raise SettingsError(_f("--preset %(preset)s: %(optimizer)s's presets are pytorch (torch.optim's, the default) "
+                               "and keras (Keras 3's)", preset=preset, optimizer=name))
+    keras = {**family.KERAS[description.name], "convention": "keras"} if preset == "keras" else {}
+    h = {**description.defaults, **keras, **own}
     by: dict[str, str] = {}  # each setting given, by what gave it: one value each
     for key, option in (("lr", "--lr"), ("eps", "--eps"), ("weight_decay", "--weight-decay")):
         if given.get(key) is not None:
@@ -111,6 +116,13 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
         for key, (value, *_range) in description.settings.items():
             if not isinstance(value, bool):
                 check_float32(key, h[key])
+    if keras:
+        lacking = [key for key in family.NOT_IN_KERAS if h.get(key)]
+        if lacking or dtype == "float32":
+            raise SettingsError(_f("--preset keras: Keras's %(optimizer)s has no %(setting)s", optimizer=name,
+                                   setting=", ".join(lacking)) if lacking else _(
+                "--preset keras is computed in float64 (held against Keras's float64 runs); --dtype float32 goes "
+                "with torch's conventions"))
     if h.get("nesterov") and (h.get("momentum", 0) <= 0 or h.get("dampening", 0) != 0):
         raise SettingsError(_("nesterov=true needs momentum > 0 and dampening = 0 (as torch.optim.SGD)"))
     return h
@@ -181,7 +193,7 @@ class Member:
     def title(self) -> str:
         """Its name for people: "SGD with momentum", or "SGD" where μ = 0 makes it plain SGD."""
         key = "sgd" if self.name == "momentum" and "momentum" not in self.mode else self.name  # apart: see render
-        return _(TITLES[key])
+        return _(TITLES[key]) + (" (Keras)" if "keras" in self.mode else "")
 
     @property
     def float32(self) -> bool:
@@ -214,6 +226,8 @@ class Member:
         """lr = 0.001, β₁ = 0.9, ...: the settings in force."""
         parts: list = []
         for key, spec in self.description.settings.items():
+            if "keras" in self.mode and key in family.NOT_IN_KERAS:
+                continue  # (Keras's optimizers have no such setting)
             value = self.h[key]
             if key == "weight_decay":
                 mode = render.MODES["decoupled" if "decoupled" in self.mode else "coupled"]  # apart: see render

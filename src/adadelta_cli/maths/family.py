@@ -27,6 +27,7 @@ x_t = x_{t-1} - lr / (1 - β₁^t)·m_t / d_t
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -101,6 +102,34 @@ def _c(function):
     return compute
 
 
+def _by(torch, keras):
+    """A quantity's function computed in torch's order, or in Keras 3's (on its torch backend) where the settings'
+    convention is Keras's."""
+    def compute(*inputs, settings, ops, out=None):
+        return (keras if "keras" in settings["_mode"] else torch)(settings, ops, *inputs)
+    return compute
+
+
+def _keras(torch_tree, keras_tree):
+    """A quantity's formula: torch's, or Keras 3's in a Keras mode."""
+    return lambda mode: keras_tree(mode) if "keras" in mode else torch_tree(mode)
+
+
+def _start(mode) -> Node:
+    """x_{t−1}, shrunk first by decoupled weight decay: x_{t−1}·(1 − lr·wd)."""
+    return x_prev * (ONE - lr * wd) if {"wd", "decoupled"} <= mode else x_prev
+
+
+def _shrunk(h, x_p):
+    """x_{t−1}·(1 − lr·wd) where weight decay is decoupled; Keras's factor is a float32 (its lr is a float32
+    variable), torch's a double."""
+    if not h["weight_decay"] or "decoupled" not in h["_mode"]:
+        return x_p
+    if "keras" in h["_mode"]:
+        return x_p * float(np.float32(1.0) - np.float32(np.float32(h["weight_decay"]) * np.float32(h["lr"])))
+    return x_p * (1 - h["lr"] * h["weight_decay"])
+
+
 def _g_eff_tree(mode) -> Node:
     base = -g if "maximize" in mode else g
     return base + wd * x_prev if "wd" in mode and "decoupled" not in mode else base
@@ -156,7 +185,9 @@ def mode_of(description: Description, h: dict) -> frozenset:
     on |= {k for k, v in (("wd", "weight_decay"), ("momentum", "momentum")) if h.get(v)}
     if "momentum" not in on:
         on.discard("nesterov")  # Nesterov's step needs momentum (torch refuses it without)
-    return frozenset(on | ({"decoupled"} if description.name == "adamw" else set()))
+    keras = h.get("convention") == "keras"  # Keras 3's formulas: every weight decay decoupled
+    return frozenset(on | ({"keras"} if keras else set())
+                     | ({"decoupled"} if description.name == "adamw" or keras else set()))
 
 
 def _describe(name: str, quantities: tuple, state: dict, settings: dict) -> Description:
@@ -170,11 +201,11 @@ ADAGRAD = _describe("adagrad", (
     Quantity("clr", N_("the learning rate of step t, decayed"), lambda mode: lr / (ONE + (t - ONE) * lr_decay),
              _c(lambda h, ops, t: h["lr"] / (1 + (t - 1) * h["lr_decay"])), partial=True),
     Quantity("G", N_("the sum of squared gradients"), lambda mode: prev("G") + Square(_grad(mode)),
-             _c(lambda h, ops, G_p, g: ops.fma(g, g, G_p)), partial=True),
-    Quantity("d", N_("the denominator"), lambda mode: Sqrt(Sym("G")) + eps,
-             _c(lambda h, ops, G: ops.sqrt(G) + h["eps"]), partial=True),
-    Quantity("x", N_("the parameter"), lambda mode: x_prev - Sym("clr") * _grad(mode) / Sym("d"),
-             _c(lambda h, ops, x_p, clr, g, d: ops.addcdiv(x_p, g, d, -clr)), partial=True),
+             _by(lambda h, ops, G_p, g: ops.fma(g, g, G_p), lambda h, ops, G_p, g: G_p + g * g), partial=True),
+    Quantity("d", N_("the denominator"), _keras(lambda mode: Sqrt(Sym("G")) + eps, lambda mode: Sqrt(Sym("G") + eps)),
+             _by(lambda h, ops, G: ops.sqrt(G) + h["eps"], lambda h, ops, G: ops.sqrt(G + h["eps"])), partial=True),
+    Quantity("x", N_("the parameter"), lambda mode: _start(mode) - Sym("clr") * _grad(mode) / Sym("d"),
+             _c(lambda h, ops, x_p, clr, g, d: ops.addcdiv(_shrunk(h, x_p), g, d, -clr)), partial=True),
     DX,
     _rate(Sym("clr"), "d", lambda h, ops, clr, d: ops.div(clr, d)),
 ), {"G": "initial_accumulator_value"}, _settings(lr=0.01, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
@@ -184,25 +215,45 @@ ADAGRAD = _describe("adagrad", (
 
 
 def _rms_d(mode) -> Node:
-    return Sqrt(Sym("v") - Square(Sym("gbar")) if "centered" in mode else Sym("v")) + eps
+    """torch: √(v_t) + ε (√(v_t − ḡ_t²) + ε centered); Keras: ε inside the root."""
+    v = Sym("v") - Square(Sym("gbar")) if "centered" in mode else Sym("v")
+    return Sqrt(v + eps) if "keras" in mode else Sqrt(v) + eps
+
+
+def _rms_x(mode) -> Node:
+    """torch: x − lr·b_t (b_t = μ·b + g/d); Keras: x − b_t (b_t = μ·b + lr·g/d); without momentum x − lr·g/d."""
+    if "momentum" in mode:
+        return _start(mode) - (Sym("b") if "keras" in mode else lr * Sym("b"))
+    return _start(mode) - lr * _grad(mode) / Sym("d")
+
+
+def _rms_x_compute(h, ops, x_p, u, d=None):
+    start = _shrunk(h, x_p)
+    if d is not None:
+        return ops.addcdiv(start, u, d, -h["lr"])
+    return start - u if "keras" in h["_mode"] else ops.fma(-h["lr"], u, start)
 
 
 RMSPROP = _describe("rmsprop", (
     G_EFF,
     Quantity("v", N_("running average of squared gradients"), lambda mode: _average("v", alpha, Square(_grad(mode))),
-             _c(lambda h, ops, v_p, g: ops.fma((1 - h["alpha"]) * g, g, v_p * h["alpha"])), partial=True),
+             _by(lambda h, ops, v_p, g: ops.fma((1 - h["alpha"]) * g, g, v_p * h["alpha"]),
+                 lambda h, ops, v_p, g: ops.fma(1 - h["alpha"], g * g, v_p * h["alpha"])), partial=True),
     Quantity("gbar", N_("running average of gradients"), lambda mode: _average("gbar", alpha, _grad(mode)),
-             _c(lambda h, ops, m_p, g: ops.lerp(m_p, g, 1 - h["alpha"])),
+             _by(lambda h, ops, m_p, g: ops.lerp(m_p, g, 1 - h["alpha"]),
+                 lambda h, ops, m_p, g: ops.fma(1 - h["alpha"], g, m_p * h["alpha"])),
              only_when=lambda mode: "centered" in mode, partial=True),
     Quantity("d", N_("the denominator"), _rms_d,
-             _c(lambda h, ops, v, m=None: ops.sqrt(v if m is None else ops.fma(-m, m, v)) + h["eps"]), partial=True),
-    Quantity("b", N_("the momentum buffer"), lambda mode: mu * prev("b") + _grad(mode) / Sym("d"),
-             _c(lambda h, ops, b_p, g, d: b_p * h["momentum"] + ops.div(g, d)),
+             _by(lambda h, ops, v, m=None: ops.sqrt(v if m is None else ops.fma(-m, m, v)) + h["eps"],
+                 lambda h, ops, v, m=None: ops.sqrt(v + h["eps"] if m is None else (v + h["eps"]) - m * m)),
+             partial=True),
+    Quantity("b", N_("the momentum buffer"),
+             _keras(lambda mode: mu * prev("b") + _grad(mode) / Sym("d"),
+                    lambda mode: mu * prev("b") + lr * _grad(mode) / Sym("d")),
+             _by(lambda h, ops, b_p, g, d: b_p * h["momentum"] + ops.div(g, d),
+                 lambda h, ops, b_p, g, d: b_p * h["momentum"] + ops.div(g * h["lr"], d)),
              only_when=lambda mode: "momentum" in mode, partial=True),
-    Quantity("x", N_("the parameter"),
-             lambda mode: x_prev - lr * (Sym("b") if "momentum" in mode else _grad(mode) / Sym("d")),
-             _c(lambda h, ops, x_p, u, d=None: ops.fma(-h["lr"], u, x_p) if d is None
-                else ops.addcdiv(x_p, u, d, -h["lr"])), partial=True),
+    Quantity("x", N_("the parameter"), _rms_x, _c(_rms_x_compute), partial=True),
     DX,
     _rate(lr, "d", lambda h, ops, d: ops.div(h["lr"], d)),
     _ALONG_AVERAGE,
@@ -217,6 +268,24 @@ def _buffer(h, ops, b_p, g):
     return g if b_p is None else ops.fma(1 - h["dampening"], g, b_p * h["momentum"])
 
 
+def _sgd_x(mode) -> Node:
+    """torch: x − lr·(g, b_t or the Nesterov gradient); Keras: x + b_t (b_t = μ·b − lr·g, from b_0 = 0), with
+    Nesterov x − lr·g + μ·b_t."""
+    if "keras" in mode and "momentum" in mode:
+        return _start(mode) - lr * _grad(mode) + mu * Sym("b") if "nesterov" in mode else _start(mode) + Sym("b")
+    return _start(mode) - lr * Sym(_sgd_direction(mode))
+
+
+def _sgd_x_compute(h, ops, x_p, *inputs):
+    start = _shrunk(h, x_p)
+    if "keras" in h["_mode"] and "momentum" in h["_mode"]:
+        if "nesterov" in h["_mode"]:
+            g, b = inputs
+            return ops.fma(h["momentum"], b, ops.fma(-h["lr"], g, start))
+        return start + inputs[0]
+    return ops.fma(-h["lr"], inputs[0], start)
+
+
 def _sgd_direction(mode) -> str:
     return "gn" if "nesterov" in mode else "b" if "momentum" in mode else "g_eff" if _g_eff_shown(mode) else "g"
 
@@ -224,12 +293,14 @@ def _sgd_direction(mode) -> str:
 SGD = _describe("sgd", (
     G_EFF,
     Quantity("b", N_("the momentum buffer (b₁ = g₁ where none is given)"),
-             lambda mode: mu * prev("b") + (ONE - tau) * _grad(mode),
-             _c(_buffer), only_when=lambda mode: "momentum" in mode, partial=True, first=_grad),
+             _keras(lambda mode: mu * prev("b") + (ONE - tau) * _grad(mode),
+                    lambda mode: mu * prev("b") - lr * _grad(mode)),
+             _by(_buffer, lambda h, ops, b_p, g: ops.fma(-h["lr"], g, b_p * h["momentum"])),
+             only_when=lambda mode: "momentum" in mode, partial=True, first=_grad),
     Quantity("gn", N_("the Nesterov gradient"), lambda mode: _grad(mode) + mu * Sym("b"),
-             _c(lambda h, ops, g, b: ops.fma(h["momentum"], b, g)), only_when=lambda mode: "nesterov" in mode),
-    Quantity("x", N_("the parameter"), lambda mode: x_prev - lr * Sym(_sgd_direction(mode)),
-             _c(lambda h, ops, x_p, u: ops.fma(-h["lr"], u, x_p))),
+             _c(lambda h, ops, g, b: ops.fma(h["momentum"], b, g)),
+             only_when=lambda mode: "nesterov" in mode and "keras" not in mode),
+    Quantity("x", N_("the parameter"), _sgd_x, _c(_sgd_x_compute)),
     DX,
     Quantity("eta", N_("the factor that multiplies the gradient in the step"), lambda mode: lr,
              _c(lambda h, ops: h["lr"]), only_when=lambda mode: "momentum" not in mode),
@@ -241,21 +312,32 @@ SGD = _describe("sgd", (
 
 
 def _adam_x(mode) -> Node:
-    start = x_prev * (ONE - lr * wd) if {"wd", "decoupled"} <= mode else x_prev
-    return start - lr / (ONE - Pow(beta1, t)) * (Sym("m") / Sym("d"))
+    """torch: x − lr/(1 − β₁^t)·m_t/d_t; Keras: x − lr·√(1 − β₂^t)/(1 − β₁^t)·m_t/d_t (its d_t = √v_t + ε)."""
+    if "keras" in mode:
+        return _start(mode) - lr * Sqrt(ONE - Pow(beta2, t)) / (ONE - Pow(beta1, t)) * (Sym("m") / Sym("d"))
+    return _start(mode) - lr / (ONE - Pow(beta1, t)) * (Sym("m") / Sym("d"))
 
 
 def _adam_x_compute(h, ops, x_p, t, m, d):
-    start = x_p * (1 - h["lr"] * h["weight_decay"]) if h["weight_decay"] and "decoupled" in h["_mode"] else x_p
-    return ops.addcdiv(start, m, d, -(h["lr"] / (1 - h["beta1"] ** t)))
+    if "keras" in h["_mode"]:
+        rate = h["lr"] * math.sqrt(1 - h["beta2"] ** t) / (1 - h["beta1"] ** t)
+        return _shrunk(h, x_p) - ops.div(m * rate, d)
+    return ops.addcdiv(_shrunk(h, x_p), m, d, -(h["lr"] / (1 - h["beta1"] ** t)))
+
+
+def _adam_d(mode) -> Node:
+    v = Sqrt(Sym("vmax" if "amsgrad" in mode else "v"))
+    return v + eps if "keras" in mode else v / Sqrt(ONE - Pow(beta2, t)) + eps
 
 
 _ADAM = (
     G_EFF,
     Quantity("m", N_("running average of gradients"), lambda mode: _average("m", beta1, _grad(mode)),
-             _c(lambda h, ops, m_p, g: ops.lerp(m_p, g, 1 - h["beta1"])), partial=True),
+             _by(lambda h, ops, m_p, g: ops.lerp(m_p, g, 1 - h["beta1"]),
+                 lambda h, ops, m_p, g: ops.fma(1 - h["beta1"], g, m_p * h["beta1"])), partial=True),
     Quantity("v", N_("running average of squared gradients"), lambda mode: _average("v", beta2, Square(_grad(mode))),
-             _c(lambda h, ops, v_p, g: ops.fma((1 - h["beta2"]) * g, g, v_p * h["beta2"])), partial=True),
+             _by(lambda h, ops, v_p, g: ops.fma((1 - h["beta2"]) * g, g, v_p * h["beta2"]),
+                 lambda h, ops, v_p, g: ops.fma(1 - h["beta2"], g * g, v_p * h["beta2"])), partial=True),
     Quantity("vmax", N_("the largest v so far (AMSGrad)"), lambda mode: Max(prev("vmax"), Sym("v")),
              _c(lambda h, ops, a, b: ops.maximum(a, b)), only_when=lambda mode: "amsgrad" in mode),
     # The textbooks' bias-corrected averages (Kingma & Ba; torch's documented algorithm): shown and checkable;
@@ -265,9 +347,9 @@ _ADAM = (
     Quantity("vhat", N_("running average of squared gradients, bias-corrected"),
              lambda mode: Sym("vmax" if "amsgrad" in mode else "v") / (ONE - Pow(beta2, t)),
              _c(lambda h, ops, v, t: v / (1 - h["beta2"] ** t))),
-    Quantity("d", N_("the denominator, bias-corrected"),
-             lambda mode: Sqrt(Sym("vmax" if "amsgrad" in mode else "v")) / Sqrt(ONE - Pow(beta2, t)) + eps,
-             _c(lambda h, ops, v, t: ops.sqrt(v) / (1 - h["beta2"] ** t) ** 0.5 + h["eps"]), partial=True),
+    Quantity("d", N_("the denominator"), _adam_d,
+             _by(lambda h, ops, v, t: ops.sqrt(v) / (1 - h["beta2"] ** t) ** 0.5 + h["eps"],
+                 lambda h, ops, v: ops.sqrt(v) + h["eps"]), partial=True),
     Quantity("x", N_("the parameter"), _adam_x, _c(_adam_x_compute), partial=True),
     DX,
     IMPLIED,
@@ -278,6 +360,12 @@ ADAM = _describe("adam", _ADAM, {"m": 0.0, "v": 0.0, "vmax": 0.0}, _ADAM_SETTING
 ADAMW = _describe("adamw", _ADAM, ADAM.state, {**_ADAM_SETTINGS, "weight_decay": (0.01, 0.0, float("inf"), False)})
 
 DESCRIPTIONS = {d.name: d for d in (ADAGRAD, RMSPROP, SGD, ADAM, ADAMW)}
+# Keras 3's defaults where not torch's (--preset keras, which also selects Keras's formulas: convention "keras"), and
+# the settings Keras's optimizers do not have.
+KERAS = {"adagrad": {"lr": 0.001, "initial_accumulator_value": 0.1, "eps": 1e-7},
+         "rmsprop": {"lr": 0.001, "alpha": 0.9, "eps": 1e-7}, "sgd": {"lr": 0.01},
+         "adam": {"lr": 0.001, "eps": 1e-7}, "adamw": {"lr": 0.001, "eps": 1e-7, "weight_decay": 0.004}}
+NOT_IN_KERAS = ("lr_decay", "dampening", "maximize")
 
 
 def quantities(description: Description, mode) -> list[Quantity]:
@@ -300,6 +388,9 @@ def _prepared(description: Description, items: tuple) -> tuple[dict, frozenset, 
     mode = description.mode_of(h)
     starts = tuple((name, f"{name}_prev", h[start] if isinstance(start, str) else start)
                    for name, start in description.state.items())
+    if "keras" in mode:  # Keras holds lr in a float32 variable; its momentum buffers start at 0
+        h["lr"] = float(np.float32(h["lr"]))
+        starts = tuple((name, before, 0.0 if start is None else start) for name, before, start in starts)
     return {**h, "_mode": mode}, mode, starts
 
 
