@@ -165,6 +165,44 @@ class Traced(Member):
         """(name, meaning) of each quantity a step shows, in order."""
         return [(q.name, _(q.meaning)) for q in self.quantities]
 
+    # What a worksheet reads (as marking.sheet.Exercise gives it of Adadelta's trace).
+    @property
+    def optimizer(self) -> str:
+        return self.name
+
+    def settings_line(self, digits: int) -> str:
+        return self.headline
+
+    def formulas(self) -> report.Formulas:
+        return report.Formulas(self.mode, self.description)
+
+    def intro(self, digits: int) -> str:
+        return f"{self.headline}."
+
+    def states(self):
+        """Each row's state before its step (the state its formulas read, x_{t−1}), row by row."""
+        for step in self.steps:
+            for v in step:
+                yield {**self.read(v), "x": v["x_prev"]}
+
+    def worked(self, digits: int, notation):
+        """(heading, lines) of every row's worked arithmetic, in ``notation``."""
+        several, h = len(self.names) > 1, family.resolve(self.description, self.h)[0]
+        return [(explain.heading(v["t"], param, several=several), recurrence.explain_step(
+                    self.record(v), self.before(v), h, v["t"], digits, notation, description=self.description))
+                for step in self.steps for param, v in zip(self.names, step)]
+
+    def comments(self) -> list[str]:
+        """The settings as the CSV's comment lines: the optimizer, each setting, where each parameter starts."""
+        def text(value) -> str:
+            return str(value).lower() if isinstance(value, bool) else numfmt.full(value)
+
+        x0 = [v["x_prev"] for v in self.first]
+        return [f"# optimizer = {self.name}", *(["# preset = keras"] if "keras" in self.mode else []),
+                *(f"# {key} = {text(self.h[key])}" for key in self.description.settings),
+                f"# x0 = {','.join(text(x) for x in x0) if len(set(x0)) > 1 else text(x0[0])}",
+                *(f"# {key}0 = {text(value)}" for key, value in self.read(self.first[0]).items())]
+
     def document(self, digits: int, *, show_all: bool, explained: bool) -> report.Document:
         """For people: the settings and where each parameter starts, a row a step (and parameter), the elision of
         every table (--all: every row) and, with ``explained``, each shown step's arithmetic."""

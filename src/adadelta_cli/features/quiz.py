@@ -8,12 +8,12 @@ from decimal import Decimal
 import numpy as np
 
 from adadelta_cli import numfmt
-from adadelta_cli.formats import explain, qti
-from adadelta_cli.formats.render import Report, settings_text
+from adadelta_cli.formats import qti
+from adadelta_cli.formats.render import Report
 from adadelta_cli.formats.spelling import formula_lines
 from adadelta_cli.i18n import _
-from adadelta_cli.marking.sheet import asked, columns, rows, title
-from adadelta_cli.maths import notation, recurrence
+from adadelta_cli.marking.sheet import asked, exercise, rows, title
+from adadelta_cli.maths import notation
 from adadelta_cli.safe import terminal, xml
 
 
@@ -38,16 +38,17 @@ def lms_questions(exercises: list[tuple[str, Report]], hide: list[str], digits: 
     significant digit)."""
     out: list[dict] = []
     for variant, report in exercises:
-        header, body = rows(report, [], answers=True, digits=digits)
-        several = len(report.names) > 1
-        tex, plain = (_texts(report, header, body, hide, digits, sig_digits, how) for how in (TEX, PLAIN))
-        for (t, param, _values), cells in zip(report.rows(), body):
-            for name in asked(report, hide):
+        sheet = exercise(report)
+        header, body = rows(sheet, [], answers=True, digits=digits)
+        several = len(sheet.names) > 1
+        tex, plain = (_texts(sheet, header, body, hide, digits, sig_digits, how) for how in (TEX, PLAIN))
+        for (t, param, _values), cells in zip(sheet.rows(), body):
+            for name in asked(sheet, hide):
                 key_text = cells[header.index(name)]
                 label = notation.UNICODE.symbol(name, t) + (f" ({param})" if several else "")
                 (text, solution), (plain_text, plain_solution) = next(tex), next(plain)
                 out.append({
-                    "variant": variant, "t": t, "param": param, "param_index": report.names.index(param),
+                    "variant": variant, "t": t, "param": param, "param_index": sheet.names.index(param),
                     "quantity": name, "label": label,
                     "name": (_("Variant %(id)s: %(label)s") % {"id": variant, "label": label} if variant else label),
                     "text": text, "plain_text": plain_text, "solution": solution, "plain_solution": plain_solution,
@@ -56,38 +57,31 @@ def lms_questions(exercises: list[tuple[str, Report]], hide: list[str], digits: 
     return out
 
 
-def _texts(report: Report, header: list[str], body: list[list[str]], hide: list[str], digits: int, sig_digits: int,
+def _texts(sheet, header: list[str], body: list[list[str]], hide: list[str], digits: int, sig_digits: int,
            how: tuple):
     """(question, worked solution) for each asked cell, row by row, as HTML in one spelling (``how``): the settings,
-    the formulas, the step's gradient, the state it starts from (E[g²]_{t−1}, E[Δx²]_{t−1}, x_{t−1}) and the values
-    the sheet gives; the quantity to compute."""
+    the formulas, the step's gradient, the state it starts from (E[g²]_{t−1}, E[Δx²]_{t−1}, x_{t−1}; a family
+    member's own) and the values the sheet gives; the quantity to compute. ``sheet``: what the worksheet reads
+    (``marking.sheet.exercise``)."""
     spelling, formula, given = how
-    formulas = "<br>".join(formula(f) for f in formula_lines(recurrence.Mode.of(report.settings), spelling))
-    intro = "<p>" + _("Adadelta with %(settings)s.") % {"settings": xml(settings_text(report.settings, digits))} \
-        + f"</p><p>{formulas}</p>"
-    before = {param: _initial(report.settings, p) for p, param in enumerate(report.names)}
-    worked = explain.report_lines(report, digits, notation=spelling)
-    for (t, param, values), cells, (heading, lines) in zip(report.rows(), body, worked):
-        state = ", ".join(formula(f"{spelling.symbol(k, t - 1)} = {spelling.num(float(before[param][k]), digits)}")
-                          for k in recurrence.STATE)
+    block = sheet.formulas()
+    formulas = "<br>".join(formula(f) for f in formula_lines(block.mode, spelling, block.description))
+    intro = "<p>" + xml(sheet.intro(digits)) + f"</p><p>{formulas}</p>"
+    for (t, param, values), cells, (heading, lines), before in zip(sheet.rows(), body, sheet.worked(digits, spelling),
+                                                                   sheet.states()):
+        state = ", ".join(formula(f"{spelling.symbol(k, t - 1)} = {spelling.num(float(value), digits)}")
+                          for k, value in before.items())
         givens = [formula(f"{spelling.symbol(c, t)} = {given(cells[header.index(c)])}")
-                  for c in columns(report.settings)[2:] if c not in hide]
+                  for c in sheet.shown if c not in hide]
         if givens:
             state += "; " + xml(_("given: %(values)s") % {"values": "§"}).replace("§", ", ".join(givens))
-        before[param] = values
         step = _("Step %(t)s%(where)s: %(gradient)s; %(state)s.") % {
-            "t": t, "where": f" ({xml(param)})" if len(report.names) > 1 else "", "state": state,
+            "t": t, "where": f" ({xml(param)})" if len(sheet.names) > 1 else "", "state": state,
             "gradient": formula(f"{spelling.symbol('g', t)} = {numfmt.full(values['g'])}")}
         solution = f"<p><strong>{xml(heading)}</strong></p><p>" + "<br>".join(formula(line) for line in lines) + "</p>"
-        for name in asked(report, hide):
+        for name in asked(sheet, hide):
             yield (intro + f"<p>{step}</p><p>" + _("Compute %(symbol)s to at least %(digits)s significant digits.") % {
                 "symbol": formula(spelling.symbol(name, t)), "digits": sig_digits} + "</p>"), solution
-
-
-def _initial(settings: dict, p: int) -> dict:
-    """The state before step 1 for the ``p``-th parameter (a per-parameter list gives its own entry)."""
-    values = {k: settings.get(key, 0.0) for k, key in (("eg2", "eg2_init"), ("edx2", "edx2_init"), ("x", "x0"))}
-    return {k: v[p] if isinstance(v, list) else v for k, v in values.items()}
 
 
 def _tex_number(text: str) -> str:
@@ -120,7 +114,7 @@ def _by_category(exercises: list[tuple[str, Report]], hide: list[str], digits: i
                  seed: int | None):
     """The questions (lms_questions'), each with its category's path where a new category starts (else None):
     with several variants, each variant's questions in a category of their own, named by it."""
-    base = _("Adadelta worksheet")
+    base = title(answers=False, optimizer=exercise(exercises[0][1]).title)
     root = f"$course$/top/{base}" + (f" (seed {seed})" if seed is not None else "")
     current = None
     for q in lms_questions(exercises, hide, digits, sig_digits):
@@ -173,7 +167,7 @@ def gift_escape(text: str) -> str:
 def to_gift(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int,
             seed: int | None = None) -> str:
     """Moodle GIFT: the same questions as to_moodle, ``::name::[html]text{#answer:tolerance####solution}``."""
-    lines = [f"// {title(answers=False)}", ""]
+    lines = [f"// {title(answers=False, optimizer=exercise(exercises[0][1]).title)}", ""]
     for path, q in _by_category(exercises, hide, digits, sig_digits, seed):
         if path is not None:
             lines += [f"$CATEGORY: {path}", ""]
@@ -185,4 +179,5 @@ def to_gift(exercises: list[tuple[str, Report]], hide: list[str], digits: int, s
 def to_qti(exercises: list[tuple[str, Report]], hide: list[str], digits: int, sig_digits: int,
            seed: int | None = None) -> bytes:
     """An IMS QTI 2.1 package (a zip) of the same questions."""
-    return qti.package(lms_questions(exercises, hide, digits, sig_digits), title(answers=False), seed)
+    return qti.package(lms_questions(exercises, hide, digits, sig_digits),
+                       title(answers=False, optimizer=exercise(exercises[0][1]).title), seed)

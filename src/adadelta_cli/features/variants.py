@@ -105,7 +105,8 @@ def variant_files(folder: Path, exercises: list, seed: int, hidden, fmt: str, di
             files.append((path(vid, SUFFIX[fmt], key=key), writers.text(printed[key][-1], fmt, digits)))
     if fmt == "latex":
         files += [(folder / ("keys.tex" if key else "sheets.tex"),
-                   writers.latex_pages(printed[key], sheets.title(answers=key), digits)) for key in kinds]
+                   writers.latex_pages(printed[key], sheets.title(answers=key, optimizer=sheet.exercise(
+                       exercises[0][1]).title), digits)) for key in kinds]
     if fmt in QUIZ:
         name, write = QUIZ[fmt]
         files.append((folder / name, write(exercises, hidden, digits, sig_digits, seed=seed)))
@@ -113,8 +114,9 @@ def variant_files(folder: Path, exercises: list, seed: int, hidden, fmt: str, di
 
 
 def write_variants(folder: Path, count: int, steps: int, seed: int, resolved, hidden, fmt: str, digits: int,
-                   sig_digits: int, *, answers: bool = False, working_space: bool = False) -> None:
-    """``count`` sheets and their keys into ``folder`` (see variant_files)."""
+                   sig_digits: int, *, answers: bool = False, working_space: bool = False, member=None) -> None:
+    """``count`` sheets and their keys into ``folder`` (see variant_files); ``member``: a family member's trace
+    to make of each variant's gradients and x₀ (``family_trace.Traced.given``'s) in place of Adadelta's."""
     from adadelta_cli.features import tracing
     from adadelta_cli.formats.tables import Gradients
 
@@ -124,8 +126,11 @@ def write_variants(folder: Path, count: int, steps: int, seed: int, resolved, hi
     if not folder.parent.is_dir():
         raise InputError(_f("cannot write the sheets: the folder %(parent)s does not exist",
                             parent=repr(str(folder.parent))), source=str(folder))
-    exercises = [(variant_id(i, count), tracing.compute(Gradients(values, ["x"], f"--variants {count} --seed {seed}"),
-                                                        resolved)) for i, values in enumerate(gradients, start=1)]
+    def make(values):
+        drawn = Gradients(values, ["x"], f"--variants {count} --seed {seed}")
+        return tracing.compute(drawn, resolved) if member is None else member(drawn, resolved.initial(1).x.tolist())
+
+    exercises = [(variant_id(i, count), make(values)) for i, values in enumerate(gradients, start=1)]
     files = variant_files(folder, exercises, seed, hidden, fmt, digits, sig_digits, answers=answers,
                           working_space=working_space)
     _refuse_changes(folder, files)

@@ -10,12 +10,12 @@ from adadelta_cli import numfmt
 from adadelta_cli.errors import SettingsError
 from adadelta_cli.features import tracing
 from adadelta_cli.formats.phrases import Num, Phrase, Sym
-from adadelta_cli.formats.render import HEADINGS, Report, settings_text
-from adadelta_cli.formats.report import COUNT, TEXT, Block, Column, Document, Formulas, Para, Table, Working, WriteIn
+from adadelta_cli.formats.render import HEADINGS, Report
+from adadelta_cli.formats.report import COUNT, TEXT, Block, Column, Document, Para, Table, Working, WriteIn
 from adadelta_cli.formats.tables import Gradients
 from adadelta_cli.i18n import _, _f
-from adadelta_cli.marking.sheet import Meta, asked, columns, key_number, title
-from adadelta_cli.maths import recurrence
+from adadelta_cli.marking.sheet import Meta, asked, exercise, key_number, title
+from adadelta_cli.maths import notation, recurrence
 
 HIDEABLE = recurrence.ORDER
 
@@ -24,16 +24,19 @@ HIDEABLE = recurrence.ORDER
 PLEASANT = tuple(round(0.05 * i, 2) for i in range(1, 11)) + (0.6, 0.8, 1.0)
 
 
-def parse_hide(text: str | None) -> list[str]:
-    """--hide eg2,eta,...: which quantities the student computes (all five when not given)."""
+def parse_hide(text: str | None, member=None) -> list[str]:
+    """--hide eg2,eta,...: which quantities the student computes (all five when not given; a family ``member``'s
+    own quantities: m, v, x …)."""
+    hideable = list(HIDEABLE) if member is None else member.shown
     if text is None:
-        return list(HIDEABLE)
-    names = [n.strip().lower() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in HIDEABLE]
+        return hideable
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    names = [n if n in hideable else n.lower() for n in names]
+    unknown = [n for n in names if n not in hideable]
     if unknown:
         raise SettingsError(_f(
             '--hide %(value)s: unknown column %(unknown)s; expected a comma-separated list of %(columns)s',
-            value=repr(text), unknown=', '.join(unknown), columns=', '.join(HIDEABLE)))
+            value=repr(text), unknown=', '.join(unknown), columns=', '.join(hideable)))
     return names
 
 
@@ -51,16 +54,18 @@ def pleasant_gradients(steps: int, seed: int) -> np.ndarray:
     return (magnitudes * signs)[:, None]
 
 
-def drawn(steps: int, seed: int, resolved) -> Report:
-    """The trace of the exercise ``--steps N --seed S`` draws: ``steps`` pleasant gradients of one parameter, x."""
-    return tracing.compute(Gradients(pleasant_gradients(steps, seed), ["x"], f"--steps {steps} --seed {seed}"),
-                           resolved)
+def drawn(steps: int, seed: int, resolved, member=None):
+    """The trace of the exercise ``--steps N --seed S`` draws: ``steps`` pleasant gradients of one parameter, x
+    (Adadelta's Report, or ``member``'s trace)."""
+    gradients = Gradients(pleasant_gradients(steps, seed), ["x"], f"--steps {steps} --seed {seed}")
+    return tracing.compute(gradients, resolved) if member is None else member(gradients, resolved.initial(1).x.tolist())
 
 
 def document(report: Report, hide: list[str], *, answers: bool, digits: int, meta: Meta | None = None) -> Document:
     """The sheet for people: a line for the name, the variant, what to fill in, the settings, the formulas of the
     sheet's mode (from the step description), and the table, its asked columns in bold with room to write."""
     meta = meta or Meta()
+    sheet = exercise(report)
     blocks: list[Block] = []
     if meta.name_line and not answers:
         blocks.append(WriteIn(_("Name:")))
@@ -75,9 +80,9 @@ def document(report: Report, hide: list[str], *, answers: bool, digits: int, met
             blocks.append(Para(_("Variant %(id)s") % {"id": meta.variant}))
         blocks.append(Para(Phrase(_("Fill in: %(columns)s (the other columns are given), each to at least "
                                     "%(digits)s significant digits."), columns=names, digits=meta.sig_digits)))
-    blocks += [Para(settings_text(report.settings, digits)), Formulas(recurrence.Mode.of(report.settings))]
-    several = len(report.names) > 1
-    shown = columns(report.settings)[2:]  # after t and g: the quantities, given or asked
+    blocks += [Para(sheet.settings_line(digits)), sheet.formulas()]
+    several = len(sheet.names) > 1
+    shown = sheet.shown  # after t and g: the quantities, given or asked
     blank = set() if answers else set(hide)
 
     def key(value, digits: int) -> str:
@@ -85,18 +90,24 @@ def document(report: Report, hide: list[str], *, answers: bool, digits: int, met
 
     table_columns = [Column("t", latex="t", kind=COUNT), *([Column("param", _("param"), kind=TEXT)] if several else []),
                      Column("g", *HEADINGS["g"], spell=lambda v, d: numfmt.full(v))]
-    table_columns += [Column(name, *HEADINGS[name], spell=key, strong=name in hide,
-                             room=12 if name in blank else 0) for name in shown]
+    table_columns += [Column(name, *heading(name), spell=key, strong=name in hide, room=12 if name in blank else 0)
+                      for name in shown]
     body = [[t, *([param] if several else []), values["g"], *(None if c in blank else values[c] for c in shown)]
-            for t, param, values in report.rows()]
+            for t, param, values in sheet.rows()]
     blocks += ["", Table(table_columns, body, ruled=True)]
     if meta.working_space and not answers:
-        height = max(2.2, min(4.5, 7.5 / (report.steps.g.shape[0] * len(report.names))))  # cm: 3 steps fit one A4
-        for t, param, values in report.rows():
+        height = max(2.2, min(4.5, 7.5 / len(body)))  # cm: 3 steps fit one A4
+        for t, param, values in sheet.rows():
             where = f" ({param})" if several else ""
             blocks.append(Working(Phrase(_("Working, step %(t)s%(where)s: %(g_t)s = %(g)s"), t=t, where=where,
                                          g_t=Sym("g", t), g=Num(numfmt.full(values["g"]))), height=height))
-    return Document(title(answers=answers), blocks, words=tuple(report.names), headed=True)
+    return Document(title(answers=answers, optimizer=sheet.title), blocks, words=tuple(sheet.names), headed=True)
+
+
+def heading(name: str) -> tuple[str, str]:
+    """A column's heading (Unicode, LaTeX): Adadelta's quantities as every trace heads them, a family member's as
+    its notation writes them."""
+    return HEADINGS.get(name) or (notation.UNICODE.symbol(name, "t"), notation.LATEX.symbol(name, "t"))
 
 
 def key_label(meta: Meta) -> str:

@@ -107,7 +107,7 @@ def _body(doc: Document, digits: int):
         elif isinstance(block, Heading):
             yield from [rf"\subsection*{{\raggedright {latexdoc.phrase(block.text)}}}", ""]
         elif isinstance(block, Formulas):
-            yield from [*latexdoc.align(latexdoc.formulas(block.mode)), ""]
+            yield from [*latexdoc.align(latexdoc.formulas(block.mode, block.description)), ""]
         elif isinstance(block, Table):
             yield from latex_table_lines(block, digits)
             yield ""

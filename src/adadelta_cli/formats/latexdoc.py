@@ -184,10 +184,10 @@ def equation_lines(line: str) -> str:
     return f"{head} " + " \\\\\n  ".join(out)
 
 
-def formulas(mode: recurrence.Mode) -> list[str]:
-    """The formulas of ``mode`` for an ``align*``, from the step description."""
+def formulas(mode, description=None) -> list[str]:
+    """The formulas of ``mode`` for an ``align*``, from the step description (Adadelta's, or ``description``)."""
     lines = []
-    for q in recurrence.quantities(mode):
+    for q in recurrence.shown_quantities(mode, description):
         head, _sep, tail = q.equation(mode, notation.LATEX).partition(notation.LATEX.equals)
         lines.append(f"{head} &= {tail}")
     return lines

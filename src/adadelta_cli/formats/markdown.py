@@ -49,7 +49,8 @@ def _markdown_lines(doc: Document, digits: int):
         elif isinstance(block, Heading):
             yield from ["## " + safe.markdown(block.text), ""]
         elif isinstance(block, Formulas):
-            yield from [f"- `{f}`" for f in spelling.formula_lines(block.mode)] + [""]  # code: E[g²]_t is never markup
+            # as code: E[g²]_t is never markup
+            yield from [f"- `{f}`" for f in spelling.formula_lines(block.mode, description=block.description)] + [""]
         elif isinstance(block, (Table, Arithmetic)):
             yield from _markdown_table_lines(block, digits) if isinstance(block, Table) else _explanation_block(block)
             yield ""

@@ -235,9 +235,11 @@ class Working:
 
 @dataclass(eq=False, repr=False)
 class Formulas:
-    """The recurrence's formulas for a mode of the step (``recurrence.Mode``), spelled by each writer."""
+    """The recurrence's formulas for a mode of the step (``recurrence.Mode``, or a family member's options with its
+    ``description``), spelled by each writer."""
 
     mode: Any
+    description: Any = None  # a family member's (maths/family.py); None: Adadelta's
 
 
 @dataclass(eq=False, repr=False)

@@ -48,7 +48,7 @@ def table(doc: Document, digits: int = 6):
         elif isinstance(block, Heading):
             parts.append(Text(safe.terminal(block.text), style="bold"))
         elif isinstance(block, Formulas):
-            parts += [Text("  " + f) for f in spelling.formula_lines(block.mode)]
+            parts += [Text("  " + f) for f in spelling.formula_lines(block.mode, description=block.description)]
         elif isinstance(block, Table):
             # What the table leaves out is said below it, as wide as the screen (not the width of a table's part).
             long = len(block.rows) > LONG_TABLE_ROWS and not block.ruled

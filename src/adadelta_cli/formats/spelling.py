@@ -82,9 +82,10 @@ def pieces(lines):
         yield "".join(chunk)
 
 
-def formula_lines(mode, notation=None) -> list[str]:
-    """The formulas of ``mode`` (recurrence.Mode), one a line, from the step description."""
-    return [q.equation(mode, notation) for q in recurrence.quantities(mode)]
+def formula_lines(mode, notation=None, description=None) -> list[str]:
+    """The formulas of ``mode`` (recurrence.Mode, or a family member's options with its ``description``), one a
+    line, from the step description."""
+    return [q.equation(mode, notation) for q in recurrence.shown_quantities(mode, description)]
 
 
 def arithmetic_lines(block: Arithmetic):

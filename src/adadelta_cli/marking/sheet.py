@@ -14,7 +14,7 @@ from adadelta_cli.errors import AdadeltaError, InputError, SettingsError
 from adadelta_cli.formats.blocks import read_bounded
 from adadelta_cli.formats.cells import parse_number, shown
 from adadelta_cli.formats.readers import file_bytes
-from adadelta_cli.formats.report import Records
+from adadelta_cli.formats.report import Formulas, Records
 from adadelta_cli.formats.tables import content_lines, csv_row, decode
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.marking.digits import significant_digits
@@ -29,7 +29,7 @@ from adadelta_cli.maths.settings import DEFAULTS, check_float32, validate
 # the variant, the student.
 SETTINGS = ("rho", "gamma", "eps", "lr", "x0", "eg2_init", "edx2_init", "weight_decay", "weight_decay_mode",
             "maximize", "lr_dtype", "rate_eg2", "dtype")
-META = ("asked", "variant", "name", "student", "sig_digits", "seed")
+META = ("asked", "variant", "name", "student", "sig_digits", "seed", "optimizer")
 _COMMENT = re.compile(r"#\s*([A-Za-z_0-9]+)\s*[=:]\s*(.*)")  # one pass over the line, whatever its length
 NOT_ASKED = ("-", "\u2013", "\u2014")  # a cell written "-" is not asked
 MAX_SHEET_ROWS = 10_000  # marking takes some 32 KB and 3 ms a row: a class's sheet has tens
@@ -76,6 +76,10 @@ def read_worksheet(path: str, *, decimal_comma: bool | None = None) -> Worksheet
     German and French spreadsheets write them); None: so where every number of a ';' sheet is written that way."""
     text = _text(path)
     settings, meta = _sheet_comments(text, path)
+    if meta.get("optimizer", "adadelta").lower() != "adadelta":
+        raise InputError(_f("is the worksheet of another optimizer (# optimizer = %(optimizer)s): check marks "
+                            "Adadelta's worksheets; its answers are in its key (worksheet --optimizer ... --answers)",
+                            optimizer=shown(meta["optimizer"], 20)), source=path)
     asked_columns = None
     if "asked" in meta:
         asked_columns = {c.strip().lower() for c in meta["asked"].split(",") if c.strip()}
@@ -286,13 +290,67 @@ def columns(settings) -> list[str]:
     return [c for c in COLUMNS if c != "g_eff" or shown_g_eff]
 
 
+class Exercise:
+    """What a worksheet asks about, Adadelta's trace (a ``render.Report``) here; a family member's trace
+    (``features/family_trace.Traced``) reads the same: its optimizer, its parameters, the quantities a step shows
+    (``shown``), its rows, its settings for people and as the CSV's comment lines, its formulas."""
+
+    optimizer, title = "adadelta", "Adadelta"
+
+    def __init__(self, report) -> None:
+        self.report, self.names = report, report.names
+        self.shown = columns(report.settings)[2:]  # after t and g
+
+    def rows(self):
+        return self.report.rows()
+
+    def settings_line(self, digits: int) -> str:
+        from adadelta_cli.formats.render import settings_text
+
+        return settings_text(self.report.settings, digits)
+
+    def formulas(self) -> Formulas:
+        return Formulas(recurrence.Mode.of(self.report.settings))
+
+    def comments(self) -> list[str]:
+        return settings_comments(self.report.settings)
+
+    def intro(self, digits: int) -> str:
+        from adadelta_cli.formats.render import settings_text
+
+        return _("Adadelta with %(settings)s.") % {"settings": settings_text(self.report.settings, digits)}
+
+    def states(self):
+        """Each row's state before its step (E[g²]_{t−1}, E[Δx²]_{t−1}, x_{t−1}), row by row."""
+        settings = self.report.settings
+        start = {k: settings.get(key, 0.0) for k, key in (("eg2", "eg2_init"), ("edx2", "edx2_init"), ("x", "x0"))}
+        state = {param: {k: v[p] if isinstance(v, list) else v for k, v in start.items()}
+                 for p, param in enumerate(self.names)}
+        for _t, param, values in self.rows():
+            yield state[param]
+            state[param] = {k: values[k] for k in recurrence.STATE}
+
+    def worked(self, digits: int, notation):
+        """(heading, lines) of every row's worked arithmetic, in ``notation``."""
+        from adadelta_cli.formats import explain
+
+        return explain.report_lines(self.report, digits, notation=notation)
+
+
+def exercise(report):
+    """``report`` as a worksheet reads it: Adadelta's Report wrapped (``Exercise``), a member's trace as it is."""
+    return report if hasattr(report, "shown") else Exercise(report)
+
+
 def asked(report, hide: list[str]) -> list[str]:
     """The columns the student fills in (the others are given), in the sheet's order."""
-    return [c for c in columns(report.settings)[2:] if c in hide]
+    return [c for c in exercise(report).shown if c in hide]
 
 
-def title(*, answers: bool) -> str:
-    return _("Adadelta answer key") if answers else _("Adadelta worksheet")
+def title(*, answers: bool, optimizer: str = "Adadelta") -> str:
+    if optimizer == "Adadelta":
+        return _("Adadelta answer key") if answers else _("Adadelta worksheet")
+    return (_("%(optimizer)s answer key") if answers else _("%(optimizer)s worksheet")) % {"optimizer": optimizer}
 
 
 def key_number(value: float, digits: int) -> str:
@@ -302,6 +360,8 @@ def key_number(value: float, digits: int) -> str:
     >>> key_number(0.0005000000000000004, 6), key_number(1.6000001e-05, 6), key_number(-0.004467670516, 6)
     ('0.0005', '1.60000e-5', '-0.00446767')
     """
+    if isinstance(value, str):  # a value a formula leaves undefined (a family's η where g_t = 0): "—"
+        return value
     text = numfmt.sig(value, digits)
     if value == 0 or not np.isfinite(value) or abs(float(text) - value) <= 1e-12 * abs(value):
         return text
@@ -312,13 +372,13 @@ def key_number(value: float, digits: int) -> str:
 def rows(report, hide: list[str], *, answers: bool, digits: int) -> tuple[list[str], list[list[str]]]:
     """The worksheet's header and cells as written (g in full, the asked values to ``digits`` significant digits,
     trailing zeros kept where check needs them); hidden cells are blank unless this is the answer key."""
-    several = len(report.names) > 1
-    names = columns(report.settings)
-    header = ["t"] + (["param"] if several else []) + names[1:]
+    sheet = exercise(report)
+    several = len(sheet.names) > 1
+    header = ["t"] + (["param"] if several else []) + ["g", *sheet.shown]
     out = []
-    for t, param, values in report.rows():
+    for t, param, values in sheet.rows():
         cells = [str(t)] + ([param] if several else []) + [numfmt.full(values["g"])]
-        for name in names[2:]:
+        for name in sheet.shown:
             cells.append("" if name in hide and not answers else key_number(values[name], digits))
         out.append(cells)
     return header, out
@@ -347,14 +407,15 @@ def records(report, hide: list[str], *, answers: bool, digits: int, meta: Meta |
     meta = meta or Meta()
     # A key's cell carries at least the digits check asks for: the key passes its own check at any --digits.
     header, body = rows(report, hide, answers=answers, digits=max(digits, meta.sig_digits))
+    sheet = exercise(report)
     what = _("every cell filled") if answers else _("fill in the blank cells, then: adadelta check THIS_FILE")
-    lines = [f"# {title(answers=answers)} ({what})"]
+    lines = [f"# {title(answers=answers, optimizer=sheet.title)} ({what})"]
     if meta.name_line and not answers:
         lines.append("# name = ")
     if meta.variant:
         lines.append(f"# variant = {meta.variant}")
     if meta.seed is not None:
         lines.append(f"# seed = {meta.seed}")
-    lines += [*settings_comments(report.settings), f"# sig_digits = {meta.sig_digits}",
+    lines += [*sheet.comments(), f"# sig_digits = {meta.sig_digits}",
               f"# asked = {','.join(asked(report, hide))}"]
     return Records(header, body, comments=lines)

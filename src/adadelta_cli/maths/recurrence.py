@@ -165,6 +165,11 @@ def quantities(mode: Mode) -> list[Quantity]:
     return [q for q in QUANTITIES if q.shown(mode)]
 
 
+def shown_quantities(mode, description: Description | None = None) -> list[Quantity]:
+    """The quantities a step of ``description`` (Adadelta's where None) shows in ``mode``, in order."""
+    return quantities(mode) if description is None else [q for q in description.quantities if q.shown(mode)]
+
+
 @dataclass(eq=False, repr=False)
 class Description:
     """An optimizer as the engine runs it: its quantities in order, the state a step carries to the next (each with

@@ -11,6 +11,8 @@ from adadelta_cli.cli.options import (
     Digits,
     Given,
     LatexFragment,
+    MemberSetOpt,
+    OptimizerOpt,
     OutputOpt,
     SheetFormat,
     SheetFormatOpt,
@@ -48,19 +50,27 @@ def command(
         "tolerance is half a unit in that digit)."), metavar="N")] = 3,
     format: SheetFormatOpt = SheetFormat("csv"), latex_fragment: LatexFragment = False,
     output_path: OutputOpt = None, digits: Digits = 6,
+    optimizer: OptimizerOpt = "adadelta", set_: MemberSetOpt = None,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
+    from adadelta_cli.cli.commands.trace import family
     from adadelta_cli.features import variants as variant_sheets
     from adadelta_cli.features import worksheet as sheets
     from adadelta_cli.marking.verdicts import check_sig_digits
 
     fmt = format.value
     check_sig_digits(sig_digits)
-    hidden = sheets.parse_hide(hide)
+    member = family(optimizer, settings, set_, None)
+    if member is not None:
+        from adadelta_cli.features.stepping import Member
+
+        hidden = sheets.parse_hide(hide, Member(*member.args[:2]))  # (the partial's name and settings)
+    else:
+        hidden = sheets.parse_hide(hide)
     if working_space and fmt not in ("latex", "markdown", "table"):
         raise SettingsError(_f("--working-space is room on a printed sheet: give it with --format latex, markdown or "
                                "table, not %(format)s", format=fmt))
-    resolved = settings.resolve()
+    resolved = settings.resolve(**({} if member is None else {"lr": None, "eps": None, "weight_decay": None}))
     if inputs and (steps is not None or seed is not None or variants is not None):
         raise SettingsError(_("--steps, --seed and --variants draw gradients when there is no INPUT; give one or "
                               "the other"))
@@ -69,10 +79,10 @@ def command(
             raise SettingsError(_("--variants writes a folder of sheets: give it with -o DIR"))
         variant_sheets.write_variants(output_path, variants, 3 if steps is None else steps, _seed(seed),
                                       resolved, hidden, fmt, digits, sig_digits, answers=answers,
-                                      working_space=working_space)
+                                      working_space=working_space, member=member)
         return
     drawn = not inputs and steps is not None
-    report, seed = _exercise(inputs, steps, seed, resolved, output_path)
+    report, seed = _exercise(inputs, steps, seed, resolved, output_path, member)
     meta = sheets.Meta(seed=seed if drawn else None, sig_digits=sig_digits, working_space=working_space)
     _write_sheet(report, hidden, fmt, output_path, digits, meta, answers=answers, latex_fragment=latex_fragment)
 
@@ -102,17 +112,24 @@ def _write_sheet(report, hidden, fmt: str, output_path, digits: int, meta, *, an
                                                             meta=meta))
 
 
-def _exercise(inputs, steps, seed, resolved, output_path):
-    """The trace a single sheet asks about: gradients drawn (--steps, --seed) or read; and the seed drawn with."""
+def _exercise(inputs, steps, seed, resolved, output_path, member=None):
+    """The trace a single sheet asks about (Adadelta's, or ``member``'s): gradients drawn (--steps, --seed) or read;
+    and the seed drawn with."""
     from adadelta_cli.features import tracing
     from adadelta_cli.features.worksheet import drawn
 
     if not inputs and steps is not None:
         seed = _seed(seed)
-        return drawn(steps, seed, resolved), seed
+        return drawn(steps, seed, resolved, member), seed
     if seed is not None:
         raise SettingsError(_("--seed goes with --steps"))
-    report, source = tracing.trace_input(inputs or [], resolved)
+    if member is not None:
+        from adadelta_cli.formats.readers import read_input
+
+        gradients = read_input(inputs or [])
+        report, source = member(gradients, resolved.initial(len(gradients.names)).x.tolist()), gradients
+    else:
+        report, source = tracing.trace_input(inputs or [], resolved)
     if output_path is not None:
         outfiles.check_target(output_path, [source.path])
     if not inputs:
