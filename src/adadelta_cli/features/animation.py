@@ -12,8 +12,8 @@ import numpy as np
 
 from adadelta_cli import outfiles, terminal
 from adadelta_cli.errors import SettingsError
+from adadelta_cli.features import shown
 from adadelta_cli.features.plotting import check_suffix, draw, trace_figure
-from adadelta_cli.formats.render import Report
 from adadelta_cli.i18n import _, _f
 from adadelta_cli.safe import terminal as escaped
 
@@ -119,9 +119,9 @@ def _write_mp4(tmp: str, frame, chosen: list[int], fps: int, ffmpeg: str) -> Non
         raise SettingsError(_f("ffmpeg could not write the video: %(reason)s", reason=problem.strip()[:300]))
 
 
-def animate_trace(report: Report, path: Path, title: str | None = None, *, large: bool = False) -> None:
-    """``plot --animate``: the panels filling in step by step."""
+def animate_trace(report, path: Path, title: str | None = None, *, large: bool = False) -> None:
+    """``plot --animate``: the panels filling in step by step (Adadelta's Report, or a family member's trace)."""
     check_animation(path)
     draw(path, lambda: trace_figure(report, title, large=large),
-         lambda figure, drawn: animate(figure, drawn, report.steps.g.shape[0], path),
-         large=large, texts=(title, *report.names))
+         lambda figure, drawn: animate(figure, drawn, shown.of(report).total, path),
+         large=large, texts=(title, *shown.of(report).names))

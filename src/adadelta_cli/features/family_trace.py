@@ -176,6 +176,10 @@ class Traced(Member):
     def formulas(self) -> report.Formulas:
         return report.Formulas(self.mode, self.description)
 
+    def settings_phrase(self, digits: int = 6) -> Phrase:
+        """The optimizer, its settings and where each parameter starts, its symbols kept apart (a figure's note)."""
+        return self.headline
+
     def intro(self, digits: int) -> str:
         return f"{self.headline}."
 

@@ -19,13 +19,13 @@ import numpy as np
 
 from adadelta_cli import messages, outfiles
 from adadelta_cli.errors import SettingsError
-from adadelta_cli.formats.render import HEADINGS, Report
+from adadelta_cli.features import shown
 from adadelta_cli.i18n import N_, _, _f
+from adadelta_cli.maths import notation
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
-LABELS = {"g": "g", "eg2": "E[g²]", "edx2": "E[Δx²]", "eta": "η", "dx": "Δx", "x": "x"}
 FILE_FORMATS = (".png", ".svg", ".pdf")
 # A legend beside the axes, never over the data.
 LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "borderaxespad": 0.0, "frameon": False,
@@ -225,38 +225,42 @@ def mathtext(line: str) -> str:
     return "".join(out)
 
 
-def trace_figure(report: Report, title: str | None = None, *, large: bool = False):
-    """The panels of a trace: g_t, the accumulators (log scale), η_t, Δx_t and x_t against t; the settings in the
-    sixth place. Returns the figure and, for animation, each drawn line with its full data."""
+def trace_figure(report, title: str | None = None, *, large: bool = False):
+    """The panels of a trace (Adadelta's Report, or a family member's trace: ``shown.panels``): g_t, the
+    accumulators or the member's state (log scale), η_t, Δx_t and x_t against t; the settings in the sixth place.
+    Returns the figure and, for animation, each drawn line with its full data."""
     plt = pyplot()
     from matplotlib.ticker import MaxNLocator
 
-    from adadelta_cli.formats.render import settings_text
-
+    trace = shown.of(report)
     size = (16, 10) if large else (12, 8)
     figure, axes = plt.subplots(3, 2, figsize=size, sharex=True, layout="constrained")
-    t = np.arange(report.first_t, report.first_t + report.steps.g.shape[0])
-    several = len(report.names) > 1
+    first = trace.t_of(0)
+    t = np.arange(first, first + trace.total)
+    several = len(trace.names) > 1
     markers = len(t) <= 40
     drawn = []
-    for ax, (names, log) in zip(axes.ravel(), FIGURE_PANELS):
+    for ax, (names, log) in zip(axes.ravel(), shown.panels(trace)):
         index = 0
         for name in names:
-            column = getattr(report.steps, name).astype(np.float64)
-            for p, param in enumerate(report.names):
+            column = trace.series(name)
+            for p, param in enumerate(trace.names):
                 values = column[:, p]
                 keep = values > 0 if log else np.isfinite(values)
-                label = f"${HEADINGS[name][1]}$" + (f" ({plain(param)})" if several else "")
+                label = f"${shown.latex(name)}$" + (f" ({plain(param)})" if several else "")
                 if several and needs_cjk(param):  # mathtext would set 权重 in its own font, which has no glyph
-                    label = f"{LABELS[name]}ₜ ({plain(param)})"
+                    label = f"{notation.UNICODE.symbol(name).removesuffix('_t')}ₜ ({plain(param)})"
                 look = style(index)
                 line, = ax.plot(t[keep], values[keep], label=label, markevery=None if markers else max(len(t) // 12, 1),
                                 **look)
-                drawn.append((line, t[keep], values[keep], t[keep] - report.first_t + 1))
+                drawn.append((line, t[keep], values[keep], t[keep] - first + 1))
                 index += 1
+        if not names:  # plain SGD carries nothing from step to step
+            ax.axis("off")
+            continue
         if log:
             ax.set_yscale("log")
-        ax.set_title(", ".join(f"${HEADINGS[name][1]}$" for name in names), loc="left")
+        ax.set_title(", ".join(f"${shown.latex(name)}$" for name in names), loc="left")
         if log:  # plain text beside the axis: in Chinese a mathtext title could not draw it
             ax.set_ylabel(_("log scale"))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole-number steps
@@ -267,9 +271,11 @@ def trace_figure(report: Report, title: str | None = None, *, large: bool = Fals
     axes[1, 1].tick_params(labelbottom=True)
     note = axes[-1, -1]
     note.axis("off")
-    note.text(0.0, 1.0, mathtext(settings_text(report.settings)).replace(", ", "\n"), va="top", ha="left",
+    note.text(0.0, 1.0, mathtext(trace.settings_phrase()).replace(", ", "\n"), va="top", ha="left",
               transform=note.transAxes, fontsize="large")
-    figure.suptitle(plain(title) if title else _("Adadelta, step by step"), fontsize="x-large" if not large else 24)
+    heading = _("Adadelta, step by step") if isinstance(trace, shown.Adadelta) else _(
+        "%(optimizer)s, step by step") % {"optimizer": trace.title}
+    figure.suptitle(plain(title) if title else heading, fontsize="x-large" if not large else 24)
     return figure, drawn
 
 
@@ -309,8 +315,8 @@ def draw(path: Path, make, finish, *, large: bool = False, texts: tuple[str | No
     confirm(path)
 
 
-def save_figure(report: Report, path: Path, title: str | None = None, *, large: bool = False) -> None:
+def save_figure(report, path: Path, title: str | None = None, *, large: bool = False) -> None:
     """The panels through matplotlib, to ``path`` (its ending chooses PNG, SVG or PDF), whole or not at all."""
     check_suffix(path, FILE_FORMATS, "-o")
     draw(path, lambda: trace_figure(report, title, large=large), lambda figure, _drawn: save(figure, path),
-         large=large, texts=(title, *report.names))
+         large=large, texts=(title, *shown.of(report).names))

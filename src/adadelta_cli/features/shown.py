@@ -47,6 +47,35 @@ class Adadelta:
         return [(q.name, _(q.meaning) % {"dx": notation.UNICODE.symbol("dx")})
                 for q in recurrence.quantities(recurrence.Mode.of(self.report.settings))]
 
+    def settings_phrase(self, digits: int = 6) -> Phrase:
+        """The settings, its symbols kept apart (a figure's note)."""
+        return render.settings_text(self.report.settings, digits)
+
+
+# The panels of a trace's chart: (quantities, log scale). Adadelta's accumulators; a family member's sums or
+# averages of squares (else its other state), on a log scale where they are squares.
+PANELS = (("g",), ("eg2", "edx2"), ("eta",), ("dx",), ("x",))
+SQUARES = ("G", "v", "vmax", "vhat")
+
+
+def panels(trace) -> list[tuple[tuple[str, ...], bool]]:
+    """g_t, the state (log scale where it holds squares), η_t, Δx_t, x_t: what the chart of ``trace`` draws."""
+    if isinstance(trace, Adadelta):
+        return [(names, names == PANELS[1]) for names in PANELS]
+    squares = tuple(k for k in trace.shown if k in SQUARES)
+    state = squares or tuple(k for k in trace.description.state if k in trace.shown)
+    return [(PANELS[0], False), (state, bool(squares)), *((names, False) for names in PANELS[2:])]
+
+
+def latex(name: str) -> str:
+    """A quantity's symbol at step t in LaTeX: Adadelta's as every trace heads it, a member's by its notation."""
+    return render.HEADINGS[name][1] if name in render.HEADINGS else notation.LATEX.symbol(name, "t")
+
+
+def of(trace, digits: int = 6):
+    """What ``trace`` shows: Adadelta's Report wrapped, a member's trace as it is."""
+    return Adadelta(trace, digits) if isinstance(trace, render.Report) else trace
+
 
 # --- Several optimizers on the same gradients (trace --with, lesson --with) -------------------------------------
 

@@ -6,9 +6,9 @@ import itertools
 
 import numpy as np
 
-from adadelta_cli.features.plotting import LABELS
-from adadelta_cli.formats.render import Report
+from adadelta_cli.features import shown
 from adadelta_cli.i18n import N_, _
+from adadelta_cli.maths import notation
 
 PANELS = (
     (N_("E[g²]_t and E[Δx²]_t (log scale)"), ("eg2", "edx2"), True),
@@ -17,6 +17,7 @@ PANELS = (
     ("x_t", ("x",), False),
 )
 MARKERS = ("dot", "x", "+", "*", "o", "#", "@", "%")
+NO_STATE = N_("no state between steps")  # plain SGD's second panel
 
 
 def _log_ticks(values: list[np.ndarray], count: int) -> tuple[list[float], list[str]]:
@@ -37,24 +38,39 @@ def _integer_ticks(plt, low: int, high: int) -> None:
     plt.xticks(ticks, [str(t) for t in ticks])
 
 
-def terminal_chart(report: Report, width: int = 100, height: int = 30, *, color: bool = True) -> str:
-    """Four panels drawn with text: the accumulators on a log scale, η_t, Δx_t and x_t, against t.
+def _panels(trace) -> list[tuple[str, tuple[str, ...], bool]]:
+    """(title, quantities, log scale) of the four panels: Adadelta's (PANELS), or a family member's state (its
+    squares on a log scale), η_t, Δx_t and x_t (``shown.panels``)."""
+    if isinstance(trace, shown.Adadelta):
+        return [(_(title), names, log) for title, names, log in PANELS]
+    names, log = shown.panels(trace)[1]
+    symbols = _(" and ").join(notation.UNICODE.symbol(name, "t") for name in names)
+    title = _("%(quantities)s (log scale)") % {"quantities": symbols} if log else symbols or _(NO_STATE)
+    return [(title, names, log), *((notation.UNICODE.symbol(n[0], "t"), n, False) for n, _log in
+                                   shown.panels(trace)[2:])]
+
+
+def terminal_chart(report, width: int = 100, height: int = 30, *, color: bool = True) -> str:
+    """Four panels drawn with text: the accumulators (a family member's state) on a log scale, η_t, Δx_t and x_t,
+    against t (``report``: Adadelta's Report, or a family member's trace).
 
     Each series has a mark of its own (•, x, +, …), so they are told apart without colour; ``width`` is honoured
     whatever the terminal says (a chart for a file or a projector may be wider than the window)."""
+    trace = shown.of(report)
     plt = _plotext()
     plt.subplots(2, 2)
-    t = np.arange(report.first_t, report.first_t + report.steps.g.shape[0])
-    several = len(report.names) > 1
-    for i, (title, names, log) in enumerate(PANELS):
+    first = trace.t_of(0)
+    t = np.arange(first, first + trace.total)
+    several = len(trace.names) > 1
+    for i, (title, names, log) in enumerate(_panels(trace)):
         plt.subplot(i // 2 + 1, i % 2 + 1)
-        plt.title(_(title))
+        plt.title(title)
         drawn = []
-        for j, (name, p) in enumerate(itertools.product(names, range(len(report.names)))):
-            values = getattr(report.steps, name)[:, p].astype(np.float64)
-            keep = values > 0 if log else slice(None)  # a log scale has no place for 0
+        for j, (name, p) in enumerate(itertools.product(names, range(len(trace.names)))):
+            values = trace.series(name)[:, p]
+            keep = values > 0 if log else np.isfinite(values)  # a log scale has no place for 0; η_t undefined: none
             if len(t[keep]):
-                label = LABELS[name] + (f" ({report.names[p]})" if several else "")
+                label = notation.UNICODE.symbol(name).removesuffix("_t") + (f" ({trace.names[p]})" if several else "")
                 plt.plot(t[keep].tolist(), values[keep].tolist(), label=label, marker=MARKERS[j % len(MARKERS)])
                 drawn.append(values[keep])
         if log and drawn:  # nothing positive to draw (every value 0): a linear, empty panel

@@ -8,7 +8,17 @@ import typer
 
 from adadelta_cli import messages, outfiles, terminal
 from adadelta_cli.cli.commands._common import NUMBERS_OK
-from adadelta_cli.cli.options import AnimateOpt, Given, Inputs, LargePrintOpt, SetOpt, TitleOpt, settings_options
+from adadelta_cli.cli.options import (
+    AnimateOpt,
+    Given,
+    Inputs,
+    LargePrintOpt,
+    OptimizerOpt,
+    SetOpt,
+    StateOpt,
+    TitleOpt,
+    settings_options,
+)
 from adadelta_cli.errors import SettingsError
 from adadelta_cli.i18n import N_, _
 
@@ -34,17 +44,29 @@ def command(
     with_: Annotated[Optional[str], typer.Option("--with", metavar="VALUE", help=N_(
         "With --function: other optimizers to draw (adagrad, rmsprop, sgd, momentum, adam)."))] = None,
     set_: SetOpt = None, title: TitleOpt = None, large_print: LargePrintOpt = False, animate: AnimateOpt = None,
+    optimizer: OptimizerOpt = "adadelta", state: StateOpt = None,
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
+    from adadelta_cli.cli.commands.trace import family
     from adadelta_cli.features import animation, plotting, terminal_charts, tracing
 
-    resolved = settings.resolve()
     look: dict[str, Any] = {"title": title, "large": large_print}
     if function is not None:
-        _plot_function(function, resolved, settings.values["x0"], steps, with_, set_, output_path, inputs, width,
-                       height, look, animate)
+        if optimizer.strip().lower() != "adadelta" or state:
+            raise SettingsError(_("--function draws Adadelta beside --with's optimizers; --optimizer and --state go "
+                                  "with gradients (INPUT)"))
+        _plot_function(function, settings.resolve(), settings.values["x0"], steps, with_, set_, output_path, inputs,
+                       width, height, look, animate)
         return
-    report, source = tracing.trace_input(inputs or [], resolved)
+    member = family(optimizer, settings, set_, state)
+    resolved = settings.resolve(**({} if member is None else {"lr": None, "eps": None, "weight_decay": None}))
+    if member is not None:
+        from adadelta_cli.formats.readers import read_input
+
+        source = read_input(inputs or [])
+        report = member(source, resolved.initial(len(source.names)).x.tolist())
+    else:
+        report, source = tracing.trace_input(inputs or [], resolved)
     if not inputs:
         messages.message(_("no input given: plotting the article's example g = 0.1, 0.2, 0.15"))
     outfiles.check_outputs(output_path, animate, inputs=[source.path])
