@@ -157,9 +157,12 @@ def test_exported_as_a_web_page(run, tmp_path):
     (["--optimizer", "adam", "--with", "adam"], "other than --optimizer adam"),
     (["--with", ","], "expected a comma-separated list"),
     (["--with", "adagrad", "--set", "adam.lr=0.1"], "--set 'adam.lr=0.1': 'adam' is not among --with adagrad"),
-    (["--with", "adagrad", "--set", "adagrad.rho=0.9"], "--set 'rho=0.9': expected NAME=VALUE with NAME one of lr"),
-    (["--with", "adagrad", "--set", "adagrad.lr=-1"], "--set 'lr=-1'"),
-    (["--with", "rmsprop", "--set", "lr=0.1"], "--set goes with the other optimizers"),
+    (["--with", "adagrad", "--set", "adagrad.rho=0.9"],
+     "--set 'adagrad.rho=0.9': expected NAME=VALUE with NAME one of lr"),
+    (["--with", "adagrad", "--set", "adagrad.lr=-1"], "--set 'adagrad.lr=-1': lr must be >= 0"),
+    (["--with", "rmsprop", "--set", "lr=0.1"], "--set 'lr=0.1': name the optimizer it sets, e.g. --set rmsprop.lr"),
+    (["--with", "adagrad", "--with", "adagrad"], "--with 'adagrad,adagrad': adagrad named twice"),
+    (["--with", "adam", "--nonfinite", "continue"], "--nonfinite continue goes with Adadelta alone"),
     (["--with", "adam", "--dtype", "float16"], "--dtype float16: adam is computed in float64 or float32"),
 ])
 def test_bad_company_is_one_message_and_the_output_is_untouched(run, tmp_path, args, words):
@@ -169,6 +172,11 @@ def test_bad_company_is_one_message_and_the_output_is_untouched(run, tmp_path, a
     assert result.exit_code == 2, result.stdout
     assert words in result.stderr and "Traceback" not in result.stderr
     assert out.read_text(encoding="utf-8") == "kept\n"
+
+
+def test_a_failure_says_whose_it_is(run):
+    result = run("trace", "0", "--with", "adagrad", "--set", "adagrad.eps=0")
+    assert result.exit_code == 2 and "Adagrad: step 1: x_1 = nan is not a finite number" in result.stderr
 
 
 def test_lesson_takes_the_same_with(run, tmp_path):

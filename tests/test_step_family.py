@@ -149,7 +149,8 @@ def test_latex_of_every_member_compiles(run, tmp_path, name):
 def test_a_legend_sets_its_subscripts_as_subscripts(run, tmp_path):
     """The momentum buffer's meaning says b₁ = g₁: in LaTeX a subscript, not the character's code point."""
     result = run("step", "--optimizer", "momentum", "--grad", "0.1", "--format", "latex")
-    assert "(b$_1$ = g$_1$ where none is given)" in result.stdout and "U+2081" not in result.stdout
+    assert "(torch.optim's first is b$_1$ = g$_1$ where none is given)" in result.stdout
+    assert "U+2081" not in result.stdout
     compile_tex(result.stdout, tmp_path)
 
 
@@ -221,7 +222,8 @@ def test_adadelta_stays_the_default(run):
     (["--optimizer", "adam", "--set", "beta1=0.5", "--set", "beta1=0.6"], "beta1 is given by --set 'beta1=0.5'"),
     (["--optimizer", "adam", "--state", "vmax=1"], "--state 'vmax=1': vmax (the largest v so far (AMSGrad)) is not "
                                                    "read with these settings"),
-    (["--optimizer", "sgd", "--state", "b=1"], "b (the momentum buffer (b₁ = g₁ where none is given)) is not read"),
+    (["--optimizer", "sgd", "--state", "b=1"],
+     "b (the momentum buffer (torch.optim's first is b₁ = g₁ where none is given)) is not read"),
     (["--optimizer", "rmsprop", "--state", "v=1", "--state", "v=2"], "--state 'v=2': v is given twice"),
 ])
 def test_hostile_input_gets_one_clear_message_and_exit_2(run, args, says):

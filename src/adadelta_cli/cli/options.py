@@ -170,10 +170,10 @@ MemberSetOpt = Annotated[Optional[list[str]], typer.Option("--set", help=N_(
     "NAME=VALUE: a setting of the --optimizer (not Adadelta) by torch.optim's name, e.g. --set beta2=0.99, "
     "--set amsgrad=true, --set momentum=0.5; repeatable."), metavar="NAME=VALUE")]
 # Other members beside the --optimizer (lesson): each with its own defaults, --set NAME.SETTING=VALUE over them.
-BesideOpt = Annotated[Optional[str], typer.Option("--with", help=N_(
+BesideOpt = Annotated[Optional[list[str]], typer.Option("--with", help=N_(
     "Other optimizers beside it on the same gradients, a comma-separated list of adagrad, rmsprop, sgd, momentum, "
-    "adam, adamw: each with PyTorch's defaults, changed by --set NAME.SETTING=VALUE (e.g. --set adagrad.lr=0.1)."),
-    metavar="NAMES")]
+    "adam, adamw (or --with repeated): each with PyTorch's defaults, changed by --set NAME.SETTING=VALUE (e.g. --set "
+    "adagrad.lr=0.1)."), metavar="NAMES")]
 StateOpt = Annotated[Optional[list[str]], typer.Option("--state", help=N_(
     "NAME=VALUE: the --optimizer's state before the (first) step (not Adadelta's: its own options), by the names "
     "of its quantities: adagrad G; rmsprop v, gbar, b; sgd and momentum b; adam and adamw m, v, vmax; "

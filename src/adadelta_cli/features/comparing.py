@@ -224,8 +224,12 @@ def document(grads, names, results, settings: dict, digits: int, *, show_all: bo
                     words=tuple(names))
 
 
-def eta_caption() -> Phrase:
-    """What η_t is, under a table of several optimizers' (compare's, trace --with's)."""
+def eta_caption(*, adadelta: bool = True) -> Phrase:
+    """What η_t is, under a table of several optimizers' (compare's, trace --with's); ``adadelta``: Adadelta is
+    among them (its η_t excludes lr)."""
+    if not adadelta:
+        return Phrase(_("%(eta)s: the factor that multiplies %(g)s in the step (where the step follows an average, "
+                        "−%(dx)s/%(g)s; — where %(g)s = 0)."), eta=Sym("eta"), g=Sym("g"), dx=Sym("dx"))
     return Phrase(_("%(eta)s: the factor that multiplies %(g)s in the step (where the step follows an average, "
                     "−%(dx)s/%(g)s; — where %(g)s = 0). Adadelta's %(eta)s excludes lr."), eta=Sym("eta"), g=Sym("g"),
                   dx=Sym("dx"))

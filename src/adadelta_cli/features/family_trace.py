@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from adadelta_cli import numfmt
-from adadelta_cli.errors import SettingsError
+from adadelta_cli.errors import NumericError, SettingsError
 from adadelta_cli.features import comparing
 from adadelta_cli.features.stepping import (
     MEMBERS,
@@ -70,8 +70,13 @@ class Traced(Member):
         left for ``main``. ``given``: the settings options (--dtype applies to each)."""
         if text is None:
             return [], sets
-        names = list(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
+        dtype = given.get("dtype")
+        given = [n.strip().lower() for n in text.split(",") if n.strip()]
+        names = list(dict.fromkeys(given))
         unknown = [n for n in names if n not in MEMBERS]
+        if len(names) < len(given):
+            raise SettingsError(_f("--with %(value)s: %(names)s named twice", value=one_line(repr(text), 80),
+                                   names=", ".join(n for n in names if given.count(n) > 1)))
         if unknown or not names or main in names:
             raise SettingsError(_f("--with %(value)s: expected a comma-separated list of %(known)s, other than "
                                    "--optimizer %(main)s", value=one_line(repr(text), 80),
@@ -80,14 +85,18 @@ class Traced(Member):
         rest = []
         for item in sets:
             who, dot, setting = item.partition("=")[0].strip().partition(".")
-            if not dot:
+            if not dot or who.lower() == main:  # the --optimizer's own (adam.lr=0.1 as well as lr=0.1)
                 rest.append(item)
             elif who.lower() in own:
-                own[who.lower()].append(item.partition(".")[2])
+                own[who.lower()].append(item)
             else:
                 raise SettingsError(_f("--set %(item)s: %(name)s is not among --with %(names)s", item=one_line(
                     repr(item), 80), name=one_line(repr(who), 40), names=", ".join(names)))
-        return [cls.given(n, {"dtype": given.get("dtype")}, own[n], []) for n in names], rest
+        if rest and main == "adadelta":
+            raise SettingsError(_f("--set %(item)s: name the optimizer it sets, e.g. --set %(example)s (Adadelta's own "
+                                   "settings have their options: --lr, --rho, ...)", item=one_line(repr(rest[0]), 80),
+                                   example=f"{names[0]}.{one_line(rest[0], 40)}"))
+        return [cls.given(n, {"dtype": dtype}, own[n], []) for n in names], rest
 
     def run(self):
         """Each step's values for each parameter ([values of p] a step), in order, checked finite."""
@@ -96,7 +105,10 @@ class Traced(Member):
             step = []
             for p, g in enumerate(row):
                 values = self.step(states[p], i + 1, g, xs[p])
-                check_finite(self.quantities, values, self.mode, i + 1)
+                try:
+                    check_finite(self.quantities, values, self.mode, i + 1)
+                except NumericError as exc:  # which optimizer, where several are traced
+                    raise NumericError(f"{self.title}: {exc.message}") from None
                 xs[p] = values["x"]
                 step.append(values)
             yield step

@@ -246,17 +246,18 @@ def _side_by_side(traces: list, digits: int, first: int, *, exercise: bool = Fal
     """Several optimizers' tables in one: t, g_t, then each optimizer's η_t and x_t under its name."""
     main = traces[0]
     several = len(main.names) > 1
-    lead = ['<th scope="col" rowspan="2"><math><mi>t</mi></math></th>'] + (
-        [f'<th scope="col" rowspan="2">{text(_("param"))}</th>'] if several else []) + [
-        f'<th scope="col" rowspan="2">{_symbol("g")}</th>']
-    names = "".join(f'<th scope="colgroup" colspan="2">{text(one.title)}</th>' for one in traces)
-    symbols = "".join(f'<th scope="col">{_symbol(name)}</th>' for _one in traces for name in shown.SIDE_BY_SIDE)
+    # One row of headings (a sticky header of two rows would slide one over the other): each symbol over its
+    # optimizer's name.
+    lead = ['<th scope="col"><math><mi>t</mi></math></th>'] + (
+        [f'<th scope="col">{text(_("param"))}</th>'] if several else []) + [f'<th scope="col">{_symbol("g")}</th>']
+    symbols = "".join(f'<th scope="col">{_symbol(name)}<br><span class="who">{text(one.title)}</span></th>'
+                      for one in traces for name in shown.SIDE_BY_SIDE)
     series = [[one.series(name) for name in shown.SIDE_BY_SIDE] for one in traces]
     g = main.series("g")
     rows = ((first + i, param, [(float(g[i, p]), True)] + [(shown.undefined(values[i, p]), False)
                                                           for each in series for values in each])
             for i in range(main.total) for p, param in enumerate(main.names))
-    return _table([f"<tr>{''.join(lead)}{names}</tr>", f"<tr>{symbols}</tr>"], rows, digits, first,
+    return _table([f"<tr>{''.join(lead)}{symbols}</tr>"], rows, digits, first,
                   several=several, exercise=exercise)
 
 

@@ -125,7 +125,11 @@ def side_by_side(traces: list, *, show_all: bool) -> report.Table:
 def together(traces: list, documents: list[report.Document], *, show_all: bool) -> report.Document:
     """Several optimizers' traces of the same gradients (``documents``: each one's own): their η_t and x_t side by
     side, what η_t is, then each one's document (its settings first) under its name."""
-    blocks: list = [side_by_side(traces, show_all=show_all), report.Para(comparing.eta_caption(), quiet=True)]
+    caption = comparing.eta_caption(adadelta=any(isinstance(one, Adadelta) for one in traces))
+    blocks: list = [side_by_side(traces, show_all=show_all), report.Para(caption, quiet=True),
+                    report.Para(_("Each optimizer's settings are under its name below: the settings options (--lr, "
+                                  "--maximize, --preset, ...) apply to the first, the --optimizer; --set "
+                                  "NAME.SETTING=VALUE to the others."), quiet=True)]
     for one, document in zip(traces, documents):
         blocks += ["", report.Heading(one.title), *document.blocks]
     return report.Document(_("%(optimizer)s, step by step") % {"optimizer": title(traces)}, blocks,

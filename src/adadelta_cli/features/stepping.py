@@ -66,18 +66,24 @@ def refuse_member_options(sets: list[str] | None, states: list[str] | None) -> N
                                    "Adadelta's settings and state have their own options", option=option))
 
 
-def _pair(item: str, option: str, known: list[str]) -> tuple[str, str]:
+def _pair(item: str, option: str, known: list[str], given: str | None = None) -> tuple[str, str]:
+    """NAME=VALUE, NAME one of ``known``; ``given``: the item as typed, for the message (adam.beta2=2)."""
     key, sep, value = item.partition("=")
     name = key.strip()
     if not sep or name not in known:
         raise SettingsError(_f('%(option)s %(item)s: expected NAME=VALUE with NAME one of %(known)s', option=option,
-                               item=one_line(repr(item), 80), known=", ".join(known)))
+                               item=one_line(repr(given or item), 80), known=", ".join(known)))
     return name, value
+
+
+# Other frameworks' names for a setting, taken by --set: Keras's rho for RMSprop's α (torch's alpha).
+ALIASES = {"rmsprop": {"rho": "alpha"}}
 
 
 def settings_of(name: str, given: dict, sets: list[str]) -> dict:
     """The settings of optimizer ``name``: its defaults, then --lr, --eps, --weight-decay, --maximize, then --set
-    NAME=VALUE (each within its description's range)."""
+    NAME=VALUE (each within its description's range; an item may carry its optimizer first, adam.beta2=0.99, as
+    --with's do)."""
     description, own = MEMBERS[name]
     preset = getattr(given.get("preset"), "value", given.get("preset"))
     if preset not in (None, "pytorch", "keras"):
@@ -92,8 +98,15 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
             family.check_range(description, key, h[key], option)
     if given.get("maximize") is not None:
         h["maximize"], by["maximize"] = bool(given["maximize"]), "--maximize/--minimize"
+    known = [k for k in description.settings if not (keras and k in family.NOT_IN_KERAS)]
     for item in sets:
-        param, value = _pair(item, "--set", list(description.settings))
+        who, dot, rest = item.partition(".")
+        own = rest if dot and who.strip().lower() == name else item
+        if keras and own.partition("=")[0].strip() in family.NOT_IN_KERAS:
+            raise SettingsError(_f("--preset keras: Keras's %(optimizer)s has no %(setting)s", optimizer=name,
+                                   setting=own.partition("=")[0].strip()))
+        param, value = _pair(own, "--set", known + list(ALIASES.get(name, {})), item)
+        param = ALIASES.get(name, {}).get(param, param)
         label = f"--set {one_line(repr(item), 80)}"
         if param in by:
             raise SettingsError(_f('%(item)s: %(param)s is given by %(other)s too; give it once', item=label,

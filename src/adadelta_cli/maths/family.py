@@ -153,10 +153,17 @@ IMPLIED = Quantity("eta", N_("the factor that multiplies the gradient in the ste
 _ALONG_AVERAGE = replace(IMPLIED, only_when=lambda mode: "momentum" in mode)
 
 
-def _rate(top: Node, name: str, compute) -> Quantity:
-    """η_t = top / d_t."""
-    return Quantity("eta", N_("the factor that multiplies the gradient in the step"), lambda mode: top / Sym("d"),
-                    _c(compute), only_when=lambda mode: "momentum" not in mode)
+def _rate(top, name: str, compute) -> Quantity:
+    """η_t = top / d_t (``top``: a node, or a function of the mode giving one; ``compute``: _c's or _by's)."""
+    return Quantity("eta", N_("the factor that multiplies the gradient in the step"),
+                    lambda mode: (top(mode) if callable(top) else top) / Sym("d"),
+                    compute if getattr(compute, "__name__", "") == "compute" else _c(compute),
+                    only_when=lambda mode: "momentum" not in mode)
+
+
+def _adagrad_lr(mode) -> Node:
+    """Adagrad's rate of step t: torch's lr_t (decayed by lr_decay); Keras's plain lr."""
+    return lr if "keras" in mode else Sym("clr")
 
 
 def _settings(**specs) -> dict:
@@ -199,15 +206,17 @@ def _describe(name: str, quantities: tuple, state: dict, settings: dict) -> Desc
 ADAGRAD = _describe("adagrad", (
     G_EFF,
     Quantity("clr", N_("the learning rate of step t, decayed"), lambda mode: lr / (ONE + (t - ONE) * lr_decay),
-             _c(lambda h, ops, t: h["lr"] / (1 + (t - 1) * h["lr_decay"])), partial=True),
+             _c(lambda h, ops, t: h["lr"] / (1 + (t - 1) * h["lr_decay"])), partial=True,
+             only_when=lambda mode: "keras" not in mode),  # (Keras's Adagrad has no lr_decay)
     Quantity("G", N_("the sum of squared gradients"), lambda mode: prev("G") + Square(_grad(mode)),
              _by(lambda h, ops, G_p, g: ops.fma(g, g, G_p), lambda h, ops, G_p, g: G_p + g * g), partial=True),
     Quantity("d", N_("the denominator"), _keras(lambda mode: Sqrt(Sym("G")) + eps, lambda mode: Sqrt(Sym("G") + eps)),
              _by(lambda h, ops, G: ops.sqrt(G) + h["eps"], lambda h, ops, G: ops.sqrt(G + h["eps"])), partial=True),
-    Quantity("x", N_("the parameter"), lambda mode: _start(mode) - Sym("clr") * _grad(mode) / Sym("d"),
-             _c(lambda h, ops, x_p, clr, g, d: ops.addcdiv(_shrunk(h, x_p), g, d, -clr)), partial=True),
+    Quantity("x", N_("the parameter"), lambda mode: _start(mode) - _adagrad_lr(mode) * _grad(mode) / Sym("d"),
+             _by(lambda h, ops, x_p, clr, g, d: ops.addcdiv(_shrunk(h, x_p), g, d, -clr),
+                 lambda h, ops, x_p, g, d: ops.addcdiv(_shrunk(h, x_p), g, d, -h["lr"])), partial=True),
     DX,
-    _rate(Sym("clr"), "d", lambda h, ops, clr, d: ops.div(clr, d)),
+    _rate(_adagrad_lr, "d", _by(lambda h, ops, clr, d: ops.div(clr, d), lambda h, ops, d: ops.div(h["lr"], d))),
 ), {"G": "initial_accumulator_value"}, _settings(lr=0.01, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
                                                  eps=1e-10, maximize=_COMMON["maximize"]))
 
@@ -292,7 +301,7 @@ def _sgd_direction(mode) -> str:
 
 SGD = _describe("sgd", (
     G_EFF,
-    Quantity("b", N_("the momentum buffer (b₁ = g₁ where none is given)"),
+    Quantity("b", N_("the momentum buffer (torch.optim's first is b₁ = g₁ where none is given)"),
              _keras(lambda mode: mu * prev("b") + (ONE - tau) * _grad(mode),
                     lambda mode: mu * prev("b") - lr * _grad(mode)),
              _by(_buffer, lambda h, ops, b_p, g: ops.fma(-h["lr"], g, b_p * h["momentum"])),

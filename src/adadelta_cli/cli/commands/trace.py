@@ -55,6 +55,12 @@ def command(
     member = family(optimizer, settings, set_, state)
     resolved = settings.resolve(**({} if member is None else {"lr": None, "eps": None, "weight_decay": None}))
     # inf and NaN gradients as IEEE values with --nonfinite continue (Adadelta's option alone)
+    if beside and resolved.settings.nonfinite == "continue":
+        from adadelta_cli.errors import SettingsError
+        from adadelta_cli.i18n import _
+
+        raise SettingsError(_("--nonfinite continue goes with Adadelta alone: beside it, the other optimizers stop at "
+                              "the first value that is not finite"))
     with nonfinite_accepted(accept=resolved.settings.nonfinite == "continue" if member is None else None):
         if beside:
             from adadelta_cli.features import shown
@@ -67,14 +73,15 @@ def command(
                               latex_fragment=latex_fragment, member=member)
 
 
-def besides(with_: str | None, optimizer: str, set_: list[str] | None, settings: Given) -> tuple[list, list[str]]:
+def besides(with_: list[str] | None, optimizer: str, set_: list[str] | None, settings: Given) -> tuple[list, list[str]]:
     """--with NAMES: the members to trace beside the --optimizer (``family_trace.Traced.beside``), and the --set
     items left for the --optimizer."""
     if with_ is None:
         return [], set_ or []
     from adadelta_cli.features import family_trace, stepping
 
-    return family_trace.Traced.beside(with_, stepping.optimizer_name(optimizer), set_ or [], settings.values)
+    return family_trace.Traced.beside(",".join(with_), stepping.optimizer_name(optimizer), set_ or [],
+                                      settings.values)
 
 
 def family(optimizer: str, settings: Given, set_: list[str] | None, state: list[str] | None):
