@@ -71,12 +71,12 @@ class Traced(Member):
         if text is None:
             return [], sets
         dtype = given.get("dtype")
-        given = [n.strip().lower() for n in text.split(",") if n.strip()]
-        names = list(dict.fromkeys(given))
+        listed = [n.strip().lower() for n in text.split(",") if n.strip()]
+        names = list(dict.fromkeys(listed))
         unknown = [n for n in names if n not in MEMBERS]
-        if len(names) < len(given):
+        if len(names) < len(listed):
             raise SettingsError(_f("--with %(value)s: %(names)s named twice", value=one_line(repr(text), 80),
-                                   names=", ".join(n for n in names if given.count(n) > 1)))
+                                   names=", ".join(n for n in names if listed.count(n) > 1)))
         if unknown or not names or main in names:
             raise SettingsError(_f("--with %(value)s: expected a comma-separated list of %(known)s, other than "
                                    "--optimizer %(main)s", value=one_line(repr(text), 80),

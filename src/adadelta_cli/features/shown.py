@@ -47,8 +47,8 @@ class Adadelta:
         return [(q.name, _(q.meaning) % {"dx": notation.UNICODE.symbol("dx")})
                 for q in recurrence.quantities(recurrence.Mode.of(self.report.settings))]
 
-    def settings_phrase(self, digits: int = 6) -> Phrase:
-        """The settings, its symbols kept apart (a figure's note)."""
+    def settings_phrase(self, digits: int = 6) -> str:
+        """The settings, its symbols kept apart (a Phrase: a figure's note)."""
         return render.settings_text(self.report.settings, digits)
 
 

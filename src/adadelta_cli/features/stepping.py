@@ -101,11 +101,11 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
     known = [k for k in description.settings if not (keras and k in family.NOT_IN_KERAS)]
     for item in sets:
         who, dot, rest = item.partition(".")
-        own = rest if dot and who.strip().lower() == name else item
-        if keras and own.partition("=")[0].strip() in family.NOT_IN_KERAS:
+        typed = rest if dot and who.strip().lower() == name else item  # (adam.beta2=... for adam: beta2=...)
+        if keras and typed.partition("=")[0].strip() in family.NOT_IN_KERAS:
             raise SettingsError(_f("--preset keras: Keras's %(optimizer)s has no %(setting)s", optimizer=name,
-                                   setting=own.partition("=")[0].strip()))
-        param, value = _pair(own, "--set", known + list(ALIASES.get(name, {})), item)
+                                   setting=typed.partition("=")[0].strip()))
+        param, value = _pair(typed, "--set", known + list(ALIASES.get(name, {})), item)
         param = ALIASES.get(name, {}).get(param, param)
         label = f"--set {one_line(repr(item), 80)}"
         if param in by:
