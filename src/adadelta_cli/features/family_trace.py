@@ -45,6 +45,8 @@ class Traced(Member):
     x0: list[float]
     start: dict
     source: str = ""  # where the gradients came from (a file's name, "arguments", ...)
+    label: str | None = None  # its name in a table of several, where not its optimizer's (diff's A and B)
+    spec: str = ""  # what diff was given for it (keras, beta2=0.99,...)
     notes = ()  # nothing to say beside the table (Adadelta's trace may have notes)
 
     @classmethod

@@ -19,7 +19,7 @@ from adadelta_cli.maths import notation, recurrence
 class Adadelta:
     """What Adadelta's trace (a render.Report) shows."""
 
-    title, name = "Adadelta", "adadelta"
+    title, name, label = "Adadelta", "adadelta", None
 
     def __init__(self, report: render.Report, digits: int) -> None:
         self.report, self.names, self.keys = report, report.names, report.table_columns
@@ -90,6 +90,11 @@ def title(traces: list) -> str:
               others=", ".join(one.title for one in traces[1:]))
 
 
+def label(trace) -> str:
+    """A trace's name in a table of several: its optimizer's, or its side's (A, B) in a diff."""
+    return getattr(trace, "label", None) or trace.title
+
+
 def undefined(value: float):
     """A value for people: η_t where g_t = 0 leaves it undefined is "—", as in every table."""
     return notation.UNICODE.undefined if math.isnan(value) else float(value)
@@ -104,9 +109,9 @@ def side_by_side(traces: list, *, show_all: bool) -> report.Table:
         [report.Column("param", _("param"), kind=report.TEXT)] if several else []) + [
         report.Column("g", notation.UNICODE.symbol("g", "t"), notation.LATEX.symbol("g", "t"))]
     for i, one in enumerate(traces):
-        columns += [report.Column(f"{name}_{i}", Phrase("%(symbol)s %(optimizer)s", symbol=Sym(name),
-                                                         optimizer=one.title),
-                                  rf"{notation.LATEX.symbol(name, 't')}\ \text{{{one.title}}}", group=one.title)
+        who = label(one)
+        columns += [report.Column(f"{name}_{i}", Phrase("%(symbol)s %(optimizer)s", symbol=Sym(name), optimizer=who),
+                                  rf"{notation.LATEX.symbol(name, 't')}\ \text{{{who}}}", group=who)
                     for name in SIDE_BY_SIDE]
     g = main.series("g")
     series = [[one.series(name) for name in SIDE_BY_SIDE] for one in traces]
@@ -144,7 +149,7 @@ def records(traces: list, settings: list[dict]) -> report.Records:
     it is undefined); ``settings``: each optimizer's, as its own trace records them."""
     main = traces[0]
     g = main.series("g")
-    series = [(one.name, [one.series(name) for name in COLUMNS[4:]]) for one in traces]
+    series = [(getattr(one, "label", None) or one.name, [one.series(name) for name in COLUMNS[4:]]) for one in traces]
 
     def rows():
         for i in range(main.total):

@@ -11,6 +11,7 @@ from adadelta_cli.cli.options import (
     Format,
     Given,
     LatexFragment,
+    OptimizerOpt,
     OutputOpt,
     ReportFormat,
     ShowAll,
@@ -35,8 +36,11 @@ def command(
     format: Format = ReportFormat("table"), output_path: OutputOpt = None, latex_fragment: LatexFragment = False,
     digits: Digits = 6,
     show_all: ShowAll = False,
+    optimizer: OptimizerOpt = "adadelta",
     *, settings: Given,  # the settings options, given by @settings_options
 ) -> None:
+    if optimizer.strip().lower() != "adadelta":
+        return _member(optimizer, a, b, inputs, format.value, output_path, latex_fragment, digits, show_all, settings)
     from adadelta_cli.features import diffing
     from adadelta_cli.features.resolved import resolve
     from adadelta_cli.formats.cells import nonfinite_accepted
@@ -70,3 +74,29 @@ def command(
                                                           digits, show_all=show_all or fmt != "table"),
                         records=lambda: diffing.data(side_a, side_b, gradients.values, names, source, one))
 
+
+
+def _member(optimizer, a, b, inputs, fmt, output_path, latex_fragment, digits, show_all, settings) -> None:
+    """diff --optimizer NAME: one family member under A's settings and B's (pytorch, keras, NAME=VALUE,...)."""
+    from adadelta_cli.errors import SettingsError
+    from adadelta_cli.features import family_diff, stepping
+    from adadelta_cli.features.resolved import resolve
+    from adadelta_cli.formats import writers
+
+    name = stepping.optimizer_name(optimizer)
+    given = settings.values
+    found = [option for key, option in (("eg2_init", "--eg2-init"), ("edx2_init", "--edx2-init"),
+                                        ("arithmetic", "--arithmetic"), ("subnormals", "--subnormals"))
+             if given.get(key) is not None]
+    if found:
+        raise SettingsError(_f("%(options)s: Adadelta's own, not %(optimizer)s's", options=", ".join(found),
+                               optimizer=name))
+    dtype = given["dtype"] and given["dtype"].value
+    gradients = read_gradients(
+        inputs, output_path, _("no input given: comparing on the article's example g = 0.1, 0.2, 0.15"))
+    x0 = resolve(x0=given["x0"]).initial(len(gradients.names)).x.tolist()
+    side_a, side_b = family_diff.traces(a, b, name, {"dtype": dtype}, gradients, x0)
+    writers.write_report(fmt, output_path, digits, fragment=latex_fragment,
+                         document=lambda: family_diff.document(side_a, side_b, digits,
+                                                               show_all=show_all or fmt != "table"),
+                         records=lambda: family_diff.records(side_a, side_b))
