@@ -256,3 +256,55 @@ class Traced(Member):
         writers.write_report(fmt, output_path, digits, fragment=latex_fragment, records=self.records,
                              document=lambda: self.document(digits, show_all=show_all or fmt != "table",
                                                             explained=explained))
+
+
+def trace_beside(tokens: list[str], resolved, member, beside: list, fmt: str, output_path, digits: int, *,
+                 show_all: bool, explain: bool, export_svg, export_html, latex_fragment: bool) -> None:
+    """trace --with: the --optimizer (Adadelta's trace, or ``member``'s) and the ``beside`` members on the same
+    gradients: their η_t and x_t side by side, then each one's trace; in a terminal, a chart of each one's η_t."""
+    from adadelta_cli import messages, outfiles, terminal
+    from adadelta_cli.features import shown, tracing
+    from adadelta_cli.formats import writers
+    from adadelta_cli.formats.readers import read_input
+
+    gradients = read_input(tokens)
+    outfiles.check_outputs(output_path, export_svg, export_html, inputs=[gradients.path])
+    if explain and fmt in ("csv", "json"):
+        from adadelta_cli.errors import SettingsError
+
+        raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(format)s', format=fmt))
+    if not tokens:
+        messages.message(_("no input given: tracing the article's example g = 0.1, 0.2, 0.15"))
+    x0 = resolved.initial(len(gradients.names)).x.tolist()
+    if member is None:
+        made = tracing.compute(gradients, resolved)
+        main, own = shown.Adadelta(made, digits), [{"optimizer": "adadelta", **render.records(made).settings}]
+    else:
+        main = member(gradients, x0)
+        own = [main.records().settings]
+    traces = [main, *(make(gradients, x0) for make in beside)]
+    own += [one.records().settings for one in traces[1:]]
+    for note in main.notes:
+        messages.warn(note)
+
+    def document(*, every: bool, explained: bool) -> report.Document:
+        """Each one's document (the table, and with ``explained`` the arithmetic), together."""
+        return shown.together(traces, [render.document(one.report, digits, show_all=every, explain=explained)
+                                 if isinstance(one, shown.Adadelta) else one.document(digits, show_all=every,
+                                                                                explained=explained)
+                                 for one in traces], show_all=every)
+
+    writers.write_report(fmt, output_path, digits, fragment=latex_fragment, records=lambda: shown.records(traces, own),
+                         document=lambda: document(every=show_all or fmt != "table", explained=explain))
+    tracing.export(lambda explained: document(every=show_all, explained=explain and explained), digits, svg=export_svg,
+                   html=export_html)
+    if fmt == "table" and (output_path is None or outfiles.is_stdout(output_path)):
+        from adadelta_cli.features import terminal_charts
+
+        console = terminal.stdout_console()
+        several = len(main.names) > 1
+        curves = {one.title + (f" ({param})" if several else ""): one.series("eta")[:, p]
+                  for one in traces for p, param in enumerate(main.names)}
+        console.file.write(terminal_charts.terminal_curves(
+            curves, _("η_t of each optimizer (log scale where every one is positive)"), min(console.width, 100),
+            20, color=console.is_terminal and not console.no_color) + "\n")

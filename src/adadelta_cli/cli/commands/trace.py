@@ -63,11 +63,11 @@ def command(
                               "the first value that is not finite"))
     with nonfinite_accepted(accept=resolved.settings.nonfinite == "continue" if member is None else None):
         if beside:
-            from adadelta_cli.features import shown
+            from adadelta_cli.features import family_trace
 
-            return shown.trace_beside(inputs or [], resolved, member, beside, format.value, output_path, digits,
-                                      show_all=show_all, explain=explain, export_svg=export_svg,
-                                      export_html=export_html, latex_fragment=latex_fragment)
+            return family_trace.trace_beside(inputs or [], resolved, member, beside, format.value, output_path,
+                                             digits, show_all=show_all, explain=explain, export_svg=export_svg,
+                                             export_html=export_html, latex_fragment=latex_fragment)
         tracing.trace_command(inputs or [], resolved, format.value, output_path, digits, show_all=show_all,
                               explain=explain, export_svg=export_svg, export_html=export_html,
                               latex_fragment=latex_fragment, member=member)
