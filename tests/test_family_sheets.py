@@ -145,9 +145,9 @@ def test_keras_conventions_on_a_sheet(run):
     assert float(rows[0]["d"]) == pytest.approx(math.sqrt(0.1 + 0.01 + 1e-7), rel=5e-6)
 
 
-def test_check_refuses_a_members_sheet(run, tmp_path):
+def test_check_marks_a_members_sheet(run, tmp_path):
     path = tmp_path / "adam.csv"
     path.write_text(run("worksheet", "--optimizer", "adam", "0.1", "0.2").stdout, encoding="utf-8")
     result = run("check", path)
-    assert result.exit_code == 2 and "Traceback" not in result.stderr
-    assert "is the worksheet of another optimizer (# optimizer = 'adam'): check marks Adadelta's" in result.stderr
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert "Adam: lr = 0.001" in result.stdout and "0 right" in result.stdout and "16 unanswered" in result.stdout

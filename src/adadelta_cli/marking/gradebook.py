@@ -25,6 +25,7 @@ class Marked:
     error: str | None = None
     diagnosis: list = field(default_factory=list)  # diagnosis.Entry, most likely first (empty: nothing wrong)
     notes: list[str] = field(default_factory=list)  # what was said of the sheet as read (comma decimals, ...)
+    headline: str | None = None  # a family member's sheet: its optimizer and settings (else Adadelta's settings)
 
     def shown(self, *, only_wrong: bool = False) -> list[Verdict]:
         """The verdicts a report lists: the asked cells (with ``only_wrong``, those not right)."""
@@ -143,7 +144,7 @@ def document(marked: list[Marked], *, only_wrong: bool = False, digits: int = 6)
         if blocks:
             blocks.append("")  # a blank line between one sheet and the next
         blocks += [Heading(Phrase(_("Checking %(source)s"), source=m.source)),
-                   Para(render.settings_text(m.settings, digits))]
+                   Para(m.headline or render.settings_text(m.settings, digits))]
         if m.student or m.variant:
             blocks.append(Para(who_line(m)))
         for note in m.notes:

@@ -49,6 +49,8 @@ class Worksheet:
     variant: str = ""
     sig_digits: int | None = None
     notes: list[str] = field(default_factory=list)  # how the sheet was read, where that is worth saying
+    optimizer: str = "adadelta"  # a family member's sheet says its own (# optimizer = adam)
+    comments: dict[str, str] = field(default_factory=dict)  # a member's sheet: its comment lines as written
 
 
 def _text(path: str) -> str:
@@ -75,15 +77,17 @@ def read_worksheet(path: str, *, decimal_comma: bool | None = None) -> Worksheet
     read is one bad cell (``Cell.error``). ``decimal_comma``: ',' before the decimals and ';' between cells (as
     German and French spreadsheets write them); None: so where every number of a ';' sheet is written that way."""
     text = _text(path)
-    settings, meta = _sheet_comments(text, path)
-    if meta.get("optimizer", "adadelta").lower() != "adadelta":
-        raise InputError(_f("is the worksheet of another optimizer (# optimizer = %(optimizer)s): check marks "
-                            "Adadelta's worksheets; its answers are in its key (worksheet --optimizer ... --answers)",
-                            optimizer=shown(meta["optimizer"], 20)), source=path)
+    optimizer = next((value.strip().lower() for _n, key, value in _comments(text) if key == "optimizer"),
+                     "adadelta")
+    member = optimizer != "adadelta"  # a family member's sheet: its columns and settings are its own
+    settings, meta = ({}, {}) if member else _sheet_comments(text, path)
+    comments = {key: value.strip() for _n, key, value in _comments(text)} if member else {}
+    if member:
+        meta = {key: comments[key] for key in META if key in comments}
     asked_columns = None
     if "asked" in meta:
-        asked_columns = {c.strip().lower() for c in meta["asked"].split(",") if c.strip()}
-        unknown = sorted(asked_columns - set(CHECKED))
+        asked_columns = {c.strip() if member else c.strip().lower() for c in meta["asked"].split(",") if c.strip()}
+        unknown = [] if member else sorted(asked_columns - set(CHECKED))
         if unknown:
             raise InputError(_f("'# asked' names %(unknown)s; expected some of %(columns)s",
                                 unknown=", ".join(unknown), columns=", ".join(CHECKED)), source=path)
@@ -92,8 +96,9 @@ def read_worksheet(path: str, *, decimal_comma: bool | None = None) -> Worksheet
         sig_digits = int(parse_number(meta["sig_digits"], source=path, what="sig_digits"))
         check_sig_digits(sig_digits)
     rows, notes = _sheet_rows(text, path, decimal_comma=decimal_comma)
-    header = _sheet_header(rows[0], path)
-    index = {name: header.index(name) for name in ("t", "param", "g", *CHECKED) if name in header}
+    header = _sheet_header(rows[0], path, exact=member)
+    checked = [h for h in header if h and h not in ("t", "param", "g")] if member else CHECKED
+    index = {name: header.index(name) for name in ("t", "param", "g", *checked) if name in header}
     params: dict[str, list[dict]] = {}
     for n, cells in rows[1:]:
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
@@ -101,17 +106,17 @@ def read_worksheet(path: str, *, decimal_comma: bool | None = None) -> Worksheet
                                 cells=len(cells), expected=len(header)), source=path, line=n)
         cells = cells + [""] * (len(header) - len(cells))
         name = cells[index["param"]].strip() if "param" in index else "x"
-        params.setdefault(name or "x", []).append(_sheet_row(cells, n, index, asked_columns, path))
+        params.setdefault(name or "x", []).append(_sheet_row(cells, n, index, asked_columns, path, checked))
     if not params:
         raise InputError(_("has a header but no rows"), source=path)
     for name, entries in params.items():
         params[name] = _in_order(entries, name, path, several=len(params) > 1)
     if not any(row["asked"] for entries in params.values() for row in entries):
-        raise InputError(_("asks for nothing: no column of g_eff, eg2, edx2_prev, eta, dx, edx2, x to fill in"),
-                         source=path)
+        raise InputError(_f("asks for nothing: no column of %(columns)s to fill in",
+                            columns=", ".join(checked)), source=path)
     student = meta.get("name", meta.get("student", "")).strip()
     return Worksheet(path, params, settings, header, student=student, variant=meta.get("variant", "").strip(),
-                     sig_digits=sig_digits, notes=notes)
+                     sig_digits=sig_digits, notes=notes, optimizer=optimizer, comments=comments)
 
 
 def _sheet_comments(text: str, path: str) -> tuple[dict, dict[str, str]]:
@@ -185,10 +190,11 @@ def _sheet_rows(text: str, path: str, *, decimal_comma: bool | None) -> tuple[li
     return rows, notes
 
 
-def _sheet_header(row: tuple[int, list[str]], path: str) -> list[str]:
-    """The header's column names, lower case: each once, g among them."""
+def _sheet_header(row: tuple[int, list[str]], path: str, *, exact: bool = False) -> list[str]:
+    """The header's column names, lower case (``exact``: as written, a family member's G beside g): each once, g
+    among them."""
     line, names = row
-    header = [h.strip().lower() for h in names]
+    header = [h.strip() if exact else h.strip().lower() for h in names]
     seen: dict[str, int] = {}
     for i, name in enumerate(header, start=1):
         if name and name in seen:
@@ -202,8 +208,10 @@ def _sheet_header(row: tuple[int, list[str]], path: str) -> list[str]:
     return header
 
 
-def _sheet_row(cells: list[str], n: int, index: dict[str, int], asked_columns: set[str] | None, path: str) -> dict:
-    """One row: its t (if written), g, and each written cell (a bad one marked unreadable, not refused)."""
+def _sheet_row(cells: list[str], n: int, index: dict[str, int], asked_columns: set[str] | None, path: str,
+               checked=CHECKED) -> dict:
+    """One row: its t (if written), g, and each written cell of the ``checked`` columns (a bad one marked unreadable,
+    not refused)."""
     g = parse_number(cells[index["g"]], source=path, line=n, column=index["g"] + 1)
     t = None
     if "t" in index and cells[index["t"]].strip():
@@ -212,7 +220,7 @@ def _sheet_row(cells: list[str], n: int, index: dict[str, int], asked_columns: s
             raise InputError(_f("t must be a whole number from 1, got %(value)s", value=repr(cells[index["t"]])),
                              source=path, line=n, column=index["t"] + 1)
     written, asked = {}, set()
-    for q in (q for q in CHECKED if q in index and cells[index[q]].strip() not in NOT_ASKED):
+    for q in (q for q in checked if q in index and cells[index[q]].strip() not in NOT_ASKED):
         given = asked_columns is not None and q not in asked_columns
         if not given:
             asked.add(q)

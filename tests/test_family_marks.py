@@ -1,0 +1,155 @@
+"""`adadelta check` on a family member's worksheet (`# optimizer = adam`): the key passes its own check, each cell
+judged by the digit rule against the member's trace, right from the student's own earlier values, and a wrong cell
+given its named slip (each a change to the member's formulas), the students' values worked out here by hand."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import pytest
+
+MEMBERS = ("adagrad", "rmsprop", "sgd", "momentum", "adam", "adamw")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    from adadelta_cli import i18n
+
+    i18n.set_language("en")
+
+
+def key(run, *args) -> tuple[list[str], list[dict]]:
+    text = run("worksheet", *args, "--answers").stdout
+    lines = text.splitlines()
+    return [l for l in lines if l.startswith("#")], list(csv.DictReader(l for l in lines if not l.startswith("#")))
+
+
+def write(path, comments: list[str], rows: list[dict]) -> None:
+    comments = [c for c in comments if not c.startswith("# asked")] + [c for c in comments if c.startswith("# asked")]
+    path.write_text("\n".join(comments + [",".join(rows[0])] + [",".join(r.values()) for r in rows]) + "\n",
+                    encoding="utf-8")
+
+
+def cells(run, path) -> list[dict]:
+    result = run("check", path, "-f", "json")
+    assert result.exit_code in (0, 1), result.stderr
+    return json.loads(result.stdout)["cells"]
+
+
+@pytest.mark.parametrize("name", MEMBERS)
+def test_the_key_passes_its_own_check(run, tmp_path, name):
+    comments, rows = key(run, "--optimizer", name, "--steps", "4", "--seed", "3")
+    write(tmp_path / "key.csv", comments, rows)
+    result = run("check", tmp_path / "key.csv")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "Score 32/32 (100%)" in result.stdout or "(100%)" in result.stdout
+
+
+def test_a_blank_sheet_is_unanswered(run, tmp_path):
+    sheet = tmp_path / "blank.csv"
+    sheet.write_text(run("worksheet", "--optimizer", "adam", "--steps", "2", "--seed", "3").stdout, encoding="utf-8")
+    result = run("check", sheet)
+    assert result.exit_code == 1 and "0 right" in result.stdout and "16 unanswered" in result.stdout
+
+
+def test_bias_correction_forgotten_in_x(run, tmp_path):
+    """Adam with x asked, the rest given: x_t = x_{t−1} − lr·m_t/d_t, the 1/(1 − β₁^t) left out."""
+    comments, rows = key(run, "--optimizer", "adam", "--steps", "3", "--seed", "3", "--hide", "x")
+    x = 0.0
+    for row in rows:
+        x -= 0.001 * float(row["m"]) / float(row["d"])
+        row["x"] = f"{x:.6g}"
+    write(tmp_path / "s.csv", comments, rows)
+    marked = [c for c in cells(run, tmp_path / "s.csv") if c["name"] == "x"]
+    assert [c["status"] for c in marked] == ["wrong"] * 3
+    assert [c["slip_id"] for c in marked] == ["no_bias_correction"] * 3
+    assert marked[0]["slip"] == "the bias correction forgotten"
+
+
+def test_eps_inside_the_root_and_own_values_carried(run, tmp_path):
+    """Adagrad with d and x asked: d_t = √(G_t + ε) (ε 0.1 to see it), x from the student's own d and x."""
+    comments, rows = key(run, "--optimizer", "adagrad", "--set", "eps=0.1", "--steps", "3", "--seed", "3",
+                         "--hide", "d,x")
+    x = 0.0
+    for row in rows:  # as a student writes them: 6 digits, each written value carried on
+        d = float(f"{math.sqrt(float(row['G']) + 0.1):.6g}")
+        x = float(f"{x - 0.01 * float(row['g']) / d:.6g}")
+        row["d"], row["x"] = repr(d), repr(x)
+    write(tmp_path / "s.csv", comments, rows)
+    marked = {(c["name"], c["t"]): c for c in cells(run, tmp_path / "s.csv") if c["name"] in ("d", "x")}
+    assert all(marked[("d", t)]["slip_id"] == "eps_inside_root" for t in (1, 2, 3))
+    # x follows from the student's own d: right given their values, resting on d_t
+    assert [marked[("x", t)]["status"] for t in (1, 2, 3)] == ["right_given"] * 3
+    assert marked[("x", 2)]["given"] == ["x_1", "d_2"]
+
+
+def test_weights_swapped_and_betas_swapped(run, tmp_path):
+    comments, rows = key(run, "--optimizer", "rmsprop", "--steps", "2", "--seed", "3", "--hide", "v")
+    v = 0.0
+    for row in rows:
+        g = float(row["g"])
+        v = 0.01 * v + 0.99 * g * g
+        row["v"] = f"{v:.6g}"
+    write(tmp_path / "r.csv", comments, rows)
+    assert [c["slip_id"] for c in cells(run, tmp_path / "r.csv") if c["name"] == "v"] == ["weights_swapped"] * 2
+    comments, rows = key(run, "--optimizer", "adam", "--steps", "2", "--seed", "3", "--hide", "m")
+    m = 0.0
+    for row in rows:
+        m = 0.999 * m + 0.001 * float(row["g"])
+        row["m"] = f"{m:.6g}"
+    write(tmp_path / "a.csv", comments, rows)
+    assert [c["slip_id"] for c in cells(run, tmp_path / "a.csv") if c["name"] == "m"] == ["betas_swapped"] * 2
+
+
+def test_momentum_on_the_update(run, tmp_path):
+    """SGD with momentum, b and x asked: b_t = μ·b_{t−1} + lr·g_t, x_t = x_{t−1} − b_t."""
+    comments, rows = key(run, "--optimizer", "momentum", "--steps", "3", "--seed", "3", "--hide", "b,x")
+    b = x = 0.0
+    for i, row in enumerate(rows):
+        g = float(row["g"])
+        b = 0.001 * g if i == 0 else 0.9 * b + 0.001 * g
+        x -= b
+        row["b"], row["x"] = f"{b:.6g}", f"{x:.6g}"
+    write(tmp_path / "m.csv", comments, rows)
+    marked = {(c["name"], c["t"]): c for c in cells(run, tmp_path / "m.csv") if c["name"] in ("b", "x")}
+    assert marked[("b", 2)]["slip_id"] == "lr_in_buffer" and marked[("b", 3)]["slip_id"] == "lr_in_buffer"
+
+
+def test_the_sign(run, tmp_path):
+    comments, rows = key(run, "--optimizer", "sgd", "--steps", "2", "--seed", "3", "--hide", "x")
+    x = 0.0
+    for row in rows:
+        x += 0.001 * float(row["g"])
+        row["x"] = f"{x:.6g}"
+    write(tmp_path / "s.csv", comments, rows)
+    assert [c["slip_id"] for c in cells(run, tmp_path / "s.csv") if c["name"] == "x"] == ["sign", "sign"]
+
+
+def test_a_class_of_members_and_adadelta_in_one_gradebook(run, tmp_path):
+    folder = tmp_path / "returned"
+    folder.mkdir()
+    for name in ("adam", "adagrad"):
+        comments, rows = key(run, "--optimizer", name, "--steps", "2", "--seed", "1")
+        write(folder / f"{name}.csv", comments, rows)
+    (folder / "adadelta.csv").write_text(run("worksheet", "--steps", "2", "--seed", "1", "--answers").stdout,
+                                         encoding="utf-8")
+    book = tmp_path / "grades.csv"
+    result = run("check", folder, "--gradebook", book)
+    assert result.exit_code == 0, result.stderr
+    grades = list(csv.DictReader(io.StringIO(book.read_text(encoding="utf-8"))))
+    assert len(grades) == 3 and all(g["percent"] == "100" for g in grades), grades
+
+
+def test_a_sheet_of_an_unknown_optimizer_or_bad_settings(run, tmp_path):
+    comments, rows = key(run, "--optimizer", "adam", "--steps", "1", "--seed", "1")
+    write(tmp_path / "n.csv", [c.replace("adam", "nadam") if c.startswith("# optimizer") else c for c in comments],
+          rows)
+    result = run("check", tmp_path / "n.csv")
+    assert result.exit_code == 2 and "'# optimizer = nadam': expected one of adadelta, adagrad" in result.stderr
+    write(tmp_path / "b.csv", [c.replace("0.999", "2") if c.startswith("# beta2") else c for c in comments], rows)
+    result = run("check", tmp_path / "b.csv")
+    assert result.exit_code == 2 and "its settings cannot be read" in result.stderr and "beta2" in result.stderr
+    assert "Traceback" not in result.stderr
