@@ -131,7 +131,25 @@ def test_explained_side_by_side_in_latex_compiles(run, tmp_path):
     assert result.exit_code == 0, result.stderr
     tex = result.stdout
     assert tex.count("\\subsection*") >= 3 and "\\hat{m}" in tex and "\\text{---}" in tex
+    assert "-{}-lr, -{}-maximize" in tex  # the options as typed, not TeX's dashes
     compile_tex(tex, tmp_path)
+
+
+def test_print_has_a_chart_of_the_rates(run, tmp_path):
+    """In LaTeX a pgfplots chart of each one's η_t: its points are the CSV's, on a log scale where all are > 0."""
+    tex = run("trace", "0.5", "0.5", "0.5", "--with", "adagrad", "-f", "latex").stdout
+    rows_of = list(csv.DictReader(io.StringIO(run("trace", "0.5", "0.5", "0.5", "--with", "adagrad",
+                                                         "-f", "csv").stdout)))
+    assert "\\usepackage{pgfplots}" in tex and "ymode=log" in tex
+    plots = re.findall(r"coordinates \{([^}]*)\};\n\\addlegendentry\{([^}]*)\}", tex)
+    assert [name for _points, name in plots] == ["Adadelta", "Adagrad"]
+    for (points, _name), optimizer in zip(plots, ("adadelta", "adagrad")):
+        mine = [float(v) for v in re.findall(r"\(\d+,([^)]*)\)", points)]
+        assert mine == [float(r["eta"]) for r in rows_of if r["optimizer"] == optimizer]
+    assert rows_of
+    compile_tex(tex, tmp_path)
+    negative = run("trace", "0.3", "0.3", "-0.01", "--with", "adam", "-f", "latex").stdout
+    assert "\\begin{axis}" in negative and "ymode=log" not in negative
 
 
 def test_in_chinese_and_compiled_with_xelatex(run, tmp_path):

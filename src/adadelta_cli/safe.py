@@ -109,10 +109,15 @@ def _glyph(c: str) -> str:
 
 def latex(text: str) -> str:
     """``text`` for LaTeX running text (also inside ``\\text{...}``): ``\\ { } % & _ # $ ^ ~ < > |`` print as
-    themselves, control characters are shown escaped (``terminal``), Greek letters are set as math and a character
-    the fonts lack is shown by its code point. Never yields a command of the input's own."""
+    themselves, ``--`` too (not a dash), control characters are shown escaped (``terminal``), Greek letters are set
+    as math and a character the fonts lack is shown by its code point. Never yields a command of the input's own.
+
+    >>> latex("--all, 50% of x_1")
+    '-{}-all, 50\\\\% of x\\\\_1'
+    """
     text = _LONG_WORD.sub(lambda m: re.sub(r"([/_.\-])", "\\1" + _BREAK, m.group()), terminal(text).replace(_BREAK, ""))
     text = text.translate(_LATEX_TABLE).replace(_BREAK, r"\allowbreak{}")
+    text = re.sub("-(?=-)", "-{}", text)  # --all as typed, not the dash TeX makes of -- and ---
     return "".join(_glyph(c) for c in text) if any(ord(c) >= 0x250 for c in text) else text
 
 

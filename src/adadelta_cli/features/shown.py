@@ -127,6 +127,17 @@ def side_by_side(traces: list, *, show_all: bool) -> report.Table:
     return report.Table(columns, list(rows), notes=render.gap_notes(rows.gaps), sections=several)
 
 
+def rates(traces: list) -> report.Chart:
+    """η_t of each optimizer (and parameter) against t, on a log scale where every η_t is positive: for print."""
+    names = traces[0].names
+    series = [(label(one) + (f" ({param})" if len(names) > 1 else ""), one.series("eta")[:, p].tolist())
+              for one in traces for p, param in enumerate(names)]
+    finite = [v for _name, values in series for v in values if math.isfinite(v)]
+    return report.Chart(Phrase(_("%(eta)s of each optimizer"), eta=Sym("eta")), notation.LATEX.symbol("eta", "t"),
+                        [traces[0].t_of(i) for i in range(traces[0].total)], series,
+                        log=bool(finite) and min(finite) > 0)
+
+
 def together(traces: list, documents: list[report.Document], *, show_all: bool) -> report.Document:
     """Several optimizers' traces of the same gradients (``documents``: each one's own): their η_t and x_t side by
     side, what η_t is, then each one's document (its settings first) under its name."""
@@ -135,6 +146,7 @@ def together(traces: list, documents: list[report.Document], *, show_all: bool) 
                     report.Para(_("Each optimizer's settings are under its name below: the settings options (--lr, "
                                   "--maximize, --preset, ...) apply to the first, the --optimizer; --set "
                                   "NAME.SETTING=VALUE to the others."), quiet=True)]
+    blocks.append(rates(traces))
     for one, document in zip(traces, documents):
         blocks += ["", report.Heading(one.title), *document.blocks]
     return report.Document(_("%(optimizer)s, step by step") % {"optimizer": title(traces)}, blocks,

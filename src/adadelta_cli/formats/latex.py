@@ -13,6 +13,7 @@ from adadelta_cli.formats import latexdoc, spelling
 from adadelta_cli.formats.report import (
     COUNT,
     Arithmetic,
+    Chart,
     Column,
     Document,
     Formulas,
@@ -52,7 +53,8 @@ def latex_pieces(doc: Document, digits: int = 6, *, fragment: bool = False):
     table's cells are numbers; its text comes from its heading, notes and text cells), then a long table is set a
     block of rows at a time and the worked arithmetic a step at a time. A trace of 300,000 steps starts at once,
     a reader gone away (``| head``) ends the command at the next piece, and memory stays that of a block."""
-    head, tail = latexdoc.frame(doc.title, fragment=fragment, xelatex=latexdoc.needs_xelatex(doc.title, *_texts(doc)))
+    head, tail = latexdoc.frame(doc.title, fragment=fragment, xelatex=latexdoc.needs_xelatex(doc.title, *_texts(doc)),
+                                charts=any(isinstance(block, Chart) for block in doc.blocks))
     lines = itertools.chain(head, _body(doc, digits), tail)
     return spelling.pieces(line if line is spelling.PAUSE else line + "\n" for line in lines)
 
@@ -78,8 +80,9 @@ def _texts(doc: Document) -> list[str]:
             texts += [block.text] + ([] if block.code is None else [block.code])
         elif isinstance(block, (WriteIn, Working)):
             texts.append(block.label)
-        elif isinstance(block, Heading):
-            texts.append(block.text)
+        elif isinstance(block, (Heading, Chart)):
+            texts += [block.title, *(name for name, _values in block.series)] if isinstance(block, Chart) else [
+                block.text]
         elif isinstance(block, Table):
             texts += [block.title or "", *block.notes]
             texts += block.rows.texts if isinstance(block.rows, Rows) else [
@@ -108,6 +111,8 @@ def _body(doc: Document, digits: int):
             yield from [rf"\subsection*{{\raggedright {latexdoc.phrase(block.text)}}}", ""]
         elif isinstance(block, Formulas):
             yield from [*latexdoc.align(latexdoc.formulas(block.mode, block.description)), ""]
+        elif isinstance(block, Chart):
+            yield from [*latexdoc.chart(block), ""]
         elif isinstance(block, Table):
             yield from latex_table_lines(block, digits)
             yield ""

@@ -9,6 +9,7 @@ over pages. Tables are ``longtable``: a long trace continues on the next page, i
 
 from __future__ import annotations
 
+import math
 import re
 
 from adadelta_cli.formats.phrases import Num, Phrase, Sym, spell
@@ -41,28 +42,47 @@ def needs_xelatex(*texts: str) -> bool:
     return any(ord(c) > 127 for t in texts for c in phrase(t))
 
 
-def preamble(title: str, *, xelatex: bool) -> list[str]:
+def preamble(title: str, *, xelatex: bool, charts: bool = False) -> list[str]:
     engine = "xelatex" if xelatex else "pdflatex"
     lines = [r"\documentclass[11pt,a4paper]{article}", f"% {text(title)}: compile with {engine}"]
     if xelatex:
         lines.append(r"\usepackage[UTF8]{ctex}")
     lines += [r"\usepackage[margin=2cm]{geometry}", r"\usepackage{amsmath}", r"\usepackage{longtable}",
               r"\usepackage{array}", r"\allowdisplaybreaks", r"\setlength{\parindent}{0pt}",
-              r"\setlength{\parskip}{0.6ex}", r"\begin{document}"]
-    return lines
+              r"\setlength{\parskip}{0.6ex}"]
+    if charts:  # (pgfplots: in TeX Live's pictures collection)
+        lines += [r"\usepackage{pgfplots}", r"\pgfplotsset{compat=1.16}"]
+    return lines + [r"\begin{document}"]
 
 
-def frame(title: str, *, fragment: bool, xelatex: bool, headed: bool = True) -> tuple[list[str], list[str]]:
+def chart(block) -> list[str]:
+    """A ``report.Chart`` as a pgfplots axis: a line with marks for each series, the legend beside it."""
+    log = ", ymode=log" if block.log else ""
+    lines = [r"\begin{center}", r"\begin{tikzpicture}",
+             rf"\begin{{axis}}[width=0.72\linewidth, height=6.5cm, xlabel={{$t$}}, ylabel={{${block.symbol}$}}{log}, "
+             r"title={" + phrase(block.title) + r"}, legend pos=outer north east, legend cell align=left, "
+             r"xtick distance=1, x tick label style={/pgf/number format/1000 sep={}}]"]
+    for name, values in block.series:
+        points = " ".join(f"({t},{v!r})" for t, v in zip(block.t, values)
+                          if math.isfinite(v) and (v > 0 or not block.log))
+        if points:
+            lines += [rf"\addplot+[mark size=1.5pt] coordinates {{{points}}};", rf"\addlegendentry{{{text(name)}}}"]
+    return lines + [r"\end{axis}", r"\end{tikzpicture}", r"\end{center}"]
+
+
+def frame(title: str, *, fragment: bool, xelatex: bool, headed: bool = True, charts: bool = False
+          ) -> tuple[list[str], list[str]]:
     """The lines before a document's body and after it (a whole document's, or with ``fragment`` what to paste: it
     needs amsmath, array and longtable), the engine decided by the caller: a document written as it is made decides
     it from its text before the body's first line. ``headed``: the title set above the body (else the body carries
     its own headings)."""
     if fragment:
         head = [f"% {text(title)}: " + r"paste into a document that loads amsmath, array and longtable"
+                + (r" (and pgfplots)" if charts else "")
                 + (r" (and ctex, compiled with xelatex: the text is Chinese)" if xelatex else ""),
                 "% (tables and equations are sized for a 17 cm text width at 11pt: A4 with 2 cm margins)"]
         return head, []
-    head = preamble(title, xelatex=xelatex) + ([rf"\section*{{{text(title)}}}"] if headed else [])
+    head = preamble(title, xelatex=xelatex, charts=charts) + ([rf"\section*{{{text(title)}}}"] if headed else [])
     return head, [r"\end{document}"]
 
 

@@ -234,6 +234,19 @@ class Working:
 
 
 @dataclass(eq=False, repr=False)
+class Chart:
+    """Curves against t for print (LaTeX draws them with pgfplots; a terminal has its own chart, the other formats
+    none): ``series`` of (name, values), a value that is not finite left out; ``symbol``: the quantity's LaTeX;
+    ``log``: a log scale (every value positive)."""
+
+    title: str
+    symbol: str
+    t: list[int]
+    series: list[tuple[str, list[float]]]
+    log: bool = False
+
+
+@dataclass(eq=False, repr=False)
 class Formulas:
     """The recurrence's formulas for a mode of the step (``recurrence.Mode``, or a family member's options with its
     ``description``), spelled by each writer."""
@@ -279,7 +292,7 @@ class Arithmetic:
 
 
 # What a document holds, in order ("" is a blank line between two parts).
-Block = str | Heading | Para | Table | WriteIn | Working | Formulas | Arithmetic
+Block = str | Heading | Para | Table | WriteIn | Working | Formulas | Arithmetic | Chart
 
 
 @dataclass(eq=False, repr=False)
