@@ -265,16 +265,8 @@ def trace_beside(tokens: list[str], resolved, member, beside: list, fmt: str, ou
     from adadelta_cli import messages, outfiles, terminal
     from adadelta_cli.features import shown, tracing
     from adadelta_cli.formats import writers
-    from adadelta_cli.formats.readers import read_input
 
-    gradients = read_input(tokens)
-    outfiles.check_outputs(output_path, export_svg, export_html, inputs=[gradients.path])
-    if explain and fmt in ("csv", "json"):
-        from adadelta_cli.errors import SettingsError
-
-        raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(format)s', format=fmt))
-    if not tokens:
-        messages.message(_("no input given: tracing the article's example g = 0.1, 0.2, 0.15"))
+    gradients = tracing.opened(tokens, fmt, output_path, explain=explain, exports=(export_svg, export_html)).collect()
     x0 = resolved.initial(len(gradients.names)).x.tolist()
     if member is None:
         made = tracing.compute(gradients, resolved)

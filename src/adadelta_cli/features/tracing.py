@@ -180,16 +180,7 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
     """adadelta trace: CSV, JSON and the (abridged) table are computed and written a block at a time, so a trace
     of millions of steps needs little memory; the other presentations are built whole. ``member``: another
     optimizer's trace in place of Adadelta's (``stepping.Traced.given``'s), made whole."""
-    from adadelta_cli.formats.readers import open_stream
-
-    stream = open_stream(tokens)
-    outfiles.check_outputs(output_path, export_svg, export_html, inputs=[stream.path])
-    if explain and fmt in ("csv", "json"):
-        from adadelta_cli.errors import SettingsError
-
-        raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(format)s', format=fmt))
-    if not tokens:
-        messages.message(_("no input given: tracing the article's example g = 0.1, 0.2, 0.15"))
+    stream = opened(tokens, fmt, output_path, explain=explain, exports=(export_svg, export_html))
     if member is not None:
         gradients = stream.collect()
         traced = member(gradients, resolved.initial(len(gradients.names)).x.tolist())
@@ -210,6 +201,22 @@ def trace_command(tokens: list[str], resolved: Resolved, fmt: str, output_path: 
     _stream_trace(stream, resolved, fmt, output_path, digits, notes)
     for note in notes:
         messages.warn(note)
+
+
+def opened(tokens: list[str], fmt: str, output_path: Path | None, *, explain: bool, exports=()):
+    """trace's input opened (``formats.readers.open_stream``), its outputs and --explain checked first, and said
+    where there is none (the article's example is traced)."""
+    from adadelta_cli.formats.readers import open_stream
+
+    stream = open_stream(tokens)
+    outfiles.check_outputs(output_path, *exports, inputs=[stream.path])
+    if explain and fmt in ("csv", "json"):
+        from adadelta_cli.errors import SettingsError
+
+        raise SettingsError(_f('--explain goes with --format table, markdown or latex, not %(format)s', format=fmt))
+    if not tokens:
+        messages.message(_("no input given: tracing the article's example g = 0.1, 0.2, 0.15"))
+    return stream
 
 
 def _computed(stream, resolved: Resolved, notes: list[str]):
