@@ -153,3 +153,87 @@ def test_a_sheet_of_an_unknown_optimizer_or_bad_settings(run, tmp_path):
     result = run("check", tmp_path / "b.csv")
     assert result.exit_code == 2 and "its settings cannot be read" in result.stderr and "beta2" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_keras_sheet_is_checked(run, tmp_path):
+    comments, rows = key(run, "--optimizer", "adagrad", "--preset", "keras", "--steps", "2", "--seed", "1")
+    assert "# preset = keras" in comments and not any(c.startswith("# lr_decay") for c in comments)
+    write(tmp_path / "k.csv", comments, rows)
+    result = run("check", tmp_path / "k.csv")
+    assert result.exit_code == 0 and "Adagrad (Keras)" in result.stdout and "(100%)" in result.stdout
+
+
+def test_adams_eps_inside_the_root_a_diagnosis_and_the_student_s_precision(run, tmp_path):
+    """Adam's d_t = √(v̂_t + ε) (ε = 0.01 to see it): named on d, the diagnosis says so; x_t from the student's own d,
+    worked at calculator precision from unrounded values (x_t − x_{t−1} loses digits), is right given their values."""
+    comments, rows = key(run, "--optimizer", "adam", "--set", "eps=0.01", "--steps", "3", "--seed", "3",
+                         "--hide", "d,x,dx")
+    x = 0.0
+    for t, row in enumerate(rows, 1):
+        d = math.sqrt(float(row["vhat"]) + 0.01)
+        new = x - 0.001 / (1 - 0.9 ** t) * float(row["m"]) / d
+        row["d"], row["x"], row["dx"] = f"{d:.6g}", f"{new:.6g}", f"{new - x:.6g}"
+        x = new
+    write(tmp_path / "e.csv", comments, rows)
+    result = run("check", tmp_path / "e.csv", "-f", "json")
+    out = json.loads(result.stdout)
+    by = {(c["name"], c["t"]): c for c in out["cells"]}
+    assert [by[("d", t)]["slip_id"] for t in (1, 2, 3)] == ["eps_inside_root"] * 3
+    assert {by[(q, t)]["status"] for q in ("x", "dx") for t in (1, 2, 3)} == {"right_given"}
+    assert out["diagnosis"] == [{"id": "eps_inside_root", "cells": 3}]
+    text = run("check", tmp_path / "e.csv").stdout
+    assert "Diagnosis: ε inside the square root (3 cells)" in text
+
+
+def test_too_few_digits_are_not_a_slip(run, tmp_path):
+    comments, rows = key(run, "--optimizer", "adam", "--steps", "2", "--seed", "3", "--hide", "m")
+    rows[1]["m"] = f"{float(rows[1]['m']):.1g}"  # one significant digit, otherwise right
+    write(tmp_path / "f.csv", comments, rows)
+    m2 = [c for c in cells(run, tmp_path / "f.csv") if c["name"] == "m" and c["t"] == 2][0]
+    assert m2["status"] == "too_few" and m2["slip_id"] is None
+
+
+def test_adamws_sign_and_swapped_betas_everywhere(run, tmp_path):
+    comments, rows = key(run, "--optimizer", "adamw", "--steps", "2", "--seed", "3", "--hide", "x")
+    x = 0.0
+    for t, row in enumerate(rows, 1):
+        x = x * (1 - 0.001 * 0.01) + 0.001 / (1 - 0.9 ** t) * float(row["m"]) / float(row["d"])
+        row["x"] = f"{x:.6g}"
+    write(tmp_path / "w.csv", comments, rows)
+    assert [c["slip_id"] for c in cells(run, tmp_path / "w.csv") if c["name"] == "x"] == ["sign", "sign"]
+    comments, rows = key(run, "--optimizer", "adam", "--steps", "2", "--seed", "3", "--hide", "m,v,mhat,vhat,d,x")
+    m = v = x = 0.0
+    for t, row in enumerate(rows, 1):
+        g = float(row["g"])
+        m, v = 0.999 * m + 0.001 * g, 0.9 * v + 0.1 * g * g  # β₁ and β₂ swapped throughout
+        mhat, vhat = m / (1 - 0.999 ** t), v / (1 - 0.9 ** t)
+        d = math.sqrt(v) / math.sqrt(1 - 0.9 ** t) + 1e-8
+        x -= 0.001 / (1 - 0.999 ** t) * m / d
+        row.update(m=f"{m:.6g}", v=f"{v:.6g}", mhat=f"{mhat:.6g}", vhat=f"{vhat:.6g}", d=f"{d:.6g}", x=f"{x:.6g}")
+    write(tmp_path / "b.csv", comments, rows)
+    named = {(c["name"], c["t"]): c["slip_id"] for c in cells(run, tmp_path / "b.csv") if c["status"] == "wrong"}
+    assert set(named.values()) == {"betas_swapped"} and ("x", 2) in named and ("vhat", 2) in named  # (v̂_1 is right)
+
+
+def test_the_first_buffer_with_lr(run, tmp_path):
+    comments, rows = key(run, "--optimizer", "momentum", "--steps", "2", "--seed", "3", "--hide", "b")
+    b = 0.0
+    for row in rows:
+        b = 0.9 * b + 0.001 * float(row["g"])
+        row["b"] = f"{b:.6g}"
+    write(tmp_path / "b.csv", comments, rows)
+    assert [c["slip_id"] for c in cells(run, tmp_path / "b.csv") if c["name"] == "b"] == ["lr_in_buffer"] * 2
+
+
+def test_what_a_member_sheet_cannot_be(run, tmp_path):
+    comments, rows = key(run, "--optimizer", "adam", "--steps", "1", "--seed", "1")
+    write(tmp_path / "a.csv", comments, rows)
+    options = run("check", tmp_path / "a.csv", "--lr", "0.1")
+    assert options.exit_code == 2 and "the settings options (--lr) are for Adadelta's sheets" in options.stderr
+    write(tmp_path / "x0.csv", [c.replace("# x0 = 0.0", "# x0 = 1,2") for c in comments], rows)
+    assert "gives 2 values for 1 parameters" in run("check", tmp_path / "x0.csv").stderr
+    write(tmp_path / "q.csv", [c.replace("# asked = ", "# asked = q,") for c in comments], rows)
+    assert "q: not a quantity of Adam, whose sheet has m, v" in run("check", tmp_path / "q.csv").stderr
+    write(tmp_path / "o.csv", [c.replace("adam", "adagrad") if c.startswith("# optimizer") else c
+                               for c in comments], rows)
+    assert "not a quantity of Adagrad" in run("check", tmp_path / "o.csv").stderr

@@ -91,7 +91,8 @@ def document(a: Traced, b: Traced, digits: int, *, show_all: bool) -> report.Doc
     rows = differences(a, b)
     if rows:
         columns = [report.Column("what", _("setting or formula"), kind=report.TEXT),
-                   report.Column("a", "A", kind=report.TEXT), report.Column("b", "B", kind=report.TEXT)]
+                   report.Column("a", "A", kind=report.TEXT, wrap=True),
+                   report.Column("b", "B", kind=report.TEXT, wrap=True)]
         blocks += [report.Heading(_("What differs (A, B)")), report.Table(columns, rows, edge=False)]
     else:
         blocks.append(report.Para(_("The settings in force are the same.")))

@@ -217,7 +217,8 @@ class Traced(Member):
 
         x0 = [v["x_prev"] for v in self.first]
         return [f"# optimizer = {self.name}", *(["# preset = keras"] if "keras" in self.mode else []),
-                *(f"# {key} = {text(self.h[key])}" for key in self.description.settings),
+                *(f"# {key} = {text(self.h[key])}" for key in self.description.settings
+                  if not ("keras" in self.mode and key in family.NOT_IN_KERAS)),
                 f"# x0 = {','.join(text(x) for x in x0) if len(set(x0)) > 1 else text(x0[0])}",
                 *(f"# {key}0 = {text(value)}" for key, value in self.read(self.first[0]).items())]
 

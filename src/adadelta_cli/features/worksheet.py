@@ -33,6 +33,9 @@ def parse_hide(text: str | None, member=None) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     names = [n if n in hideable else n.lower() for n in names]
     unknown = [n for n in names if n not in hideable]
+    if not names:
+        raise SettingsError(_f('--hide %(value)s: name at least one column for the student to fill in, from '
+                               '%(columns)s', value=repr(text), columns=', '.join(hideable)))
     if unknown:
         raise SettingsError(_f(
             '--hide %(value)s: unknown column %(unknown)s; expected a comma-separated list of %(columns)s',

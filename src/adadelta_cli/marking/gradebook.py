@@ -26,6 +26,15 @@ class Marked:
     diagnosis: list = field(default_factory=list)  # diagnosis.Entry, most likely first (empty: nothing wrong)
     notes: list[str] = field(default_factory=list)  # what was said of the sheet as read (comma decimals, ...)
     headline: str | None = None  # a family member's sheet: its optimizer and settings (else Adadelta's settings)
+    diagnosis_text: str = ""  # a family member's sheet: the slips its cells name, most cells first
+
+    def slip_counts(self) -> dict[str, int]:
+        """How many cells each named slip explains, most first (a family member's sheet's diagnosis)."""
+        counts: dict[str, int] = {}
+        for v in self.verdicts:
+            if v.slip_id and not self.diagnosis:
+                counts[v.slip_id] = counts.get(v.slip_id, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
     def shown(self, *, only_wrong: bool = False) -> list[Verdict]:
         """The verdicts a report lists: the asked cells (with ``only_wrong``, those not right)."""
@@ -33,7 +42,8 @@ class Marked:
 
     def as_dict(self, *, only_wrong: bool = False) -> dict:
         return {"file": self.source, "student": self.student, "variant": self.variant, "settings": self.settings,
-                "summary": summary(self.verdicts), "diagnosis": [e.as_dict() for e in self.diagnosis],
+                "summary": summary(self.verdicts), "diagnosis": [e.as_dict() for e in self.diagnosis] or (
+                    [{"id": slip_id, "cells": n} for slip_id, n in self.slip_counts().items()]),
                 "notes": self.notes,
                 "cells": [v.as_dict() for v in self.verdicts if not (only_wrong and (v.right or v.status == GIVEN))]}
 
@@ -149,8 +159,8 @@ def document(marked: list[Marked], *, only_wrong: bool = False, digits: int = 6)
             blocks.append(Para(who_line(m)))
         for note in m.notes:
             blocks.append(Para(note))
-        if m.diagnosis:
-            blocks.append(Para(diagnosis_line(m.diagnosis, m.verdicts)))
+        if m.diagnosis or m.diagnosis_text:
+            blocks.append(Para(m.diagnosis_text or diagnosis_line(m.diagnosis, m.verdicts)))
         shown = m.shown(only_wrong=only_wrong)
         if shown:
             blocks.append(render.verdict_table(shown, digits, several=len({v.param for v in m.verdicts}) > 1))
@@ -188,7 +198,8 @@ def gradebook(marked: list[Marked]) -> Records:
                 continue
             s = summary(m.verdicts)
             yield [m.source, m.student, m.variant, s["right"], s["wrong"], s["too_few"], s["unanswered"],
-                   s.get("unreadable", 0), s["score"], s["out_of"], s["percent"], ";".join(e.id for e in m.diagnosis),
-                   " | ".join(e.text for e in m.diagnosis), None]
+                   s.get("unreadable", 0), s["score"], s["out_of"], s["percent"],
+                   ";".join([e.id for e in m.diagnosis] or list(m.slip_counts())),
+                   " | ".join(e.text for e in m.diagnosis) or m.diagnosis_text, None]
 
     return Records(list(GRADEBOOK_COLUMNS), rows(), spreadsheet=True)

@@ -88,7 +88,7 @@ def _mark(path: str, *, settings: Given, rel_tol, sig_digits, decimal_comma: boo
     if sheet.optimizer != "adadelta":  # a family member's sheet: its settings are its own, in the sheet
         from adadelta_cli.features import family_marks
 
-        return family_marks.mark(sheet, sig_digits, rel_tol, last_digit=last_digit)
+        return family_marks.mark(sheet, sig_digits, rel_tol, last_digit=last_digit, given=settings.values)
     return book.mark_sheet(sheet, settings.resolve(base=sheet.settings), rel_tol, sig_digits, last_digit=last_digit)
 
 

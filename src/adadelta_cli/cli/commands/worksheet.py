@@ -31,8 +31,9 @@ def command(
         metavar="[INPUT]...", help=N_("Gradients as for trace. None: --steps N pleasant gradients drawn with --seed, "
         "or else the article's example."), rich_help_panel="Input")] = None,
     hide: Annotated[Optional[str], typer.Option(
-        "--hide", help=N_("Columns the student fills in: a comma-separated list of eg2, eta, dx, edx2, x. "
-        "[default: all five]"), metavar="VALUE")] = None,
+        "--hide", help=N_("Columns the student fills in: a comma-separated list of eg2, eta, dx, edx2, x (with "
+        "--optimizer, its own: Adam's m, v, mhat, vhat, d, x, dx, eta, ...). [default: all of them]"),
+        metavar="VALUE")] = None,
     steps: Annotated[Optional[int], typer.Option("--steps", max=100_000, rich_help_panel="Input", metavar="N", help=N_(
         "With no INPUT: draw this many gradients such as 0.1, -0.25, 0.3."))] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", min=0, rich_help_panel="Input", metavar="N", help=N_(
