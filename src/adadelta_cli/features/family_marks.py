@@ -166,9 +166,8 @@ def traced(sheet, given: dict | None = None) -> Traced:
     grads = np.array([[sheet.params[p][i]["g"] for p in params] for i in range(len(sheet.params[params[0]]))])
     x0_text = comments.get("x0", "0")
     try:
-        for key in settings + [f"{k}0" for k in states]:  # each read alone first: a bad one is named by its line
-            if key in settings:
-                Traced.given(name, {"preset": comments.get("preset")}, [f"{key}={comments[key.lower()]}"], [])
+        for key in settings:  # each read alone first: the message names the one that is bad
+            Traced.given(name, {"preset": comments.get("preset")}, [f"{key}={comments[key.lower()]}"], [])
         make = Traced.given(name, {"preset": comments.get("preset")},
                             [f"{key}={comments[key.lower()]}" for key in settings],
                             [f"{key}={comments[f'{key}0'.lower()]}" for key in states])
@@ -209,13 +208,18 @@ def _own_step(member: Traced, h: dict, before: dict, g: float, t: int, cells: di
     values = recurrence.step_values({"g": g}, before, h, member.description, t)
     out = {}
     for q in member.quantities:
-        formula = trees.get(q.name) or q.formula(member.mode)
-        if q.first is not None and values.get(f"{q.name}_prev") is None:
-            formula = (firsts or {}).get(q.name) or q.first(member.mode)
-        out[q.name] = _evaluate(formula, values)
+        out[q.name] = _evaluate(_formula(member, q, values, trees, firsts), values)
         cell = cells.get(q.name)
         values[q.name] = out[q.name] if cell is None or cell.error else cell.number
     return out, values
+
+
+def _formula(member: Traced, q, values: dict, trees: dict | None = None, firsts: dict | None = None):
+    """The formula ``q`` is worked out by at this step: its first one while its state holds nothing yet (SGD's
+    b₁ = g₁), a slip's rewrite (``trees``, ``firsts``) in place of either."""
+    if q.first is not None and values.get(f"{q.name}_prev") is None:
+        return (firsts or {}).get(q.name) or q.first(member.mode)
+    return (trees or {}).get(q.name) or q.formula(member.mode)
 
 
 def _evaluate(formula, values: dict) -> float:
@@ -240,9 +244,7 @@ def _spread(member: Traced, name: str, values: dict, units: dict) -> float:
     """How far ``name`` worked out from the student's written values may move as each of them moves by its half
     unit: a difference of two rounded values (x_t − x_{t−1}) is known to fewer digits than either."""
     q = next(q for q in member.quantities if q.name == name)
-    formula = q.formula(member.mode)
-    if q.first is not None and values.get(f"{name}_prev") is None:
-        formula = q.first(member.mode)
+    formula = _formula(member, q, values)
     base = _evaluate(formula, values)
     spread = 0.0
     for key in q.inputs(member.mode):
