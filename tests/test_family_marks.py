@@ -237,3 +237,58 @@ def test_what_a_member_sheet_cannot_be(run, tmp_path):
     write(tmp_path / "o.csv", [c.replace("adam", "adagrad") if c.startswith("# optimizer") else c
                                for c in comments], rows)
     assert "not a quantity of Adagrad" in run("check", tmp_path / "o.csv").stderr
+
+
+def _cut(value: float, digits: int = 6) -> str:
+    """``value`` cut off (not rounded) after ``digits`` significant digits, as a student who truncates writes it."""
+    from decimal import ROUND_DOWN, Decimal
+
+    d = Decimal(repr(value))
+    return str(d.quantize(Decimal(1).scaleb(d.adjusted() - digits + 1), rounding=ROUND_DOWN))
+
+
+def test_truncation_named_as_a_habit(run, tmp_path):
+    """RMSprop with d asked: every d_t truncated to 6 digits (d_t = √v_t + ε by hand from the sheet's v_t, cut, not
+    rounded). A cell whose cut-off part is most of a unit is wrong, named as truncation with the rounded value said;
+    one where cutting and rounding agree is right; one in between (within what the sheet's rounded v_t lets d_t
+    move) is not asserted."""
+    comments, rows = key(run, "--optimizer", "rmsprop", "--steps", "12", "--seed", "5", "--hide", "d")
+    kinds = []
+    for row in rows:
+        exact = math.sqrt(float(row["v"])) + 1e-8
+        row["d"] = _cut(exact)
+        unit = 10.0 ** (math.floor(math.log10(exact)) - 5)
+        part = (exact - float(row["d"])) / unit  # the part cut off, in units of the last digit written
+        kinds.append("cut" if part > 0.85 else "same" if part < 0.45 else "either")
+    assert "cut" in kinds and "same" in kinds, kinds
+    write(tmp_path / "s.csv", comments, rows)
+    marked = [c for c in cells(run, tmp_path / "s.csv") if c["name"] == "d"]
+    for c, kind in zip(marked, kinds):
+        if kind == "cut":
+            assert c["status"] == "wrong" and c["slip_id"] == "truncation", c
+            assert c["rounding"].startswith(f"truncated: {c['written']}; rounded it is ")
+        elif kind == "same":
+            assert c["status"] == "right", c
+    text = run("check", tmp_path / "s.csv").stdout
+    named = sum(c["slip_id"] == "truncation" for c in marked)
+    assert f"Diagnosis: values truncated instead of rounded ({named} cells)" in text
+
+
+def test_power_of_ten_named_and_carried(run, tmp_path):
+    """Adagrad with G, d and x asked: G₂ written 10× too big, carried on by the student: G₂ a power-of-ten slip,
+    d₂ and x₂ right given the student's values, step 3 wrong again from G₃ = G₂ + g₃² (right given G₂)."""
+    comments, rows = key(run, "--optimizer", "adagrad", "--steps", "3", "--seed", "3", "--hide", "G,d,x")
+    G, x = 0.0, 0.0
+    for i, row in enumerate(rows):
+        g = float(row["g"])
+        G = float(f"{G + g * g:.6g}") * (10 if i == 1 else 1)
+        d = float(f"{math.sqrt(G) + 1e-10:.6g}")
+        x = float(f"{x - 0.01 * g / d:.6g}")
+        row["G"], row["d"], row["x"] = repr(G), repr(d), repr(x)
+    write(tmp_path / "s.csv", comments, rows)
+    marked = {(c["t"], c["name"]): c for c in cells(run, tmp_path / "s.csv")}
+    assert marked[(2, "G")]["status"] == "wrong"
+    assert marked[(2, "G")]["slip_id"] == "power_of_ten"
+    assert marked[(2, "G")]["slip"] == "a power-of-ten slip (10× the value)"
+    assert [marked[(2, n)]["status"] for n in ("d", "x")] == ["right_given", "right_given"]
+    assert marked[(3, "G")]["status"] == "right_given" and marked[(1, "G")]["status"] == "right"

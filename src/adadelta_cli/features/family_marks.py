@@ -29,7 +29,8 @@ from adadelta_cli.marking.digits import (
     significant_digits,
 )
 from adadelta_cli.marking.gradebook import Marked
-from adadelta_cli.marking.slips import replace_nodes
+from adadelta_cli.marking.replay import ten_text, truncated_text
+from adadelta_cli.marking.slips import BY_ID, replace_nodes
 from adadelta_cli.marking.verdicts import Cell, Verdict
 from adadelta_cli.maths import family, recurrence, tree
 from adadelta_cli.maths.tree import ONE, Add, Div, Hyper, Mul, Pow, Sqrt, Sub, Sym
@@ -297,8 +298,9 @@ def _diagnosis(verdicts: list[Verdict]) -> str:
     """The slips named on the sheet, the most cells first: what a teacher reads first."""
     counts: dict[str, int] = {}
     for v in verdicts:
-        if v.slip:
-            counts[v.slip] = counts.get(v.slip, 0) + 1
+        slip = v.slip or (_(BY_ID["truncation"].text) if v.slip_id == "truncation" else None)
+        if slip:
+            counts[slip] = counts.get(slip, 0) + 1
     if not counts:
         return ""
     return _("Diagnosis: %(slips)s") % {"slips": "; ".join(
@@ -370,3 +372,21 @@ def _name_slip(verdict: Verdict, slips, member, replay, digits: int, rel_tol, la
             # (where ε is too small to tell inside from outside the root, its place explains nothing)
             verdict.slip, verdict.slip_id = Phrase(_(text), **SYMBOLS), slip_id
             return
+    _name_habit(verdict, fits)
+
+
+def _name_habit(verdict: Verdict, fits) -> None:
+    """A habit of arithmetic that explains the written value where no formula's slip does: the value (the
+    student's own, else the right one) truncated instead of rounded, or written 10× or 1/10 of itself."""
+    assert verdict.written is not None
+    values = [v for v in (verdict.own, verdict.computed) if v is not None]
+    for value in values:
+        text = truncated_text(as_decimal(verdict.written), value)
+        if text:
+            verdict.rounding, verdict.slip_id = text, "truncation"
+            return
+    for value in values:
+        for k in (1, -1):
+            if fits(verdict, value * 10.0 ** k):
+                verdict.slip, verdict.slip_id = ten_text(k), "power_of_ten"
+                return

@@ -113,6 +113,19 @@ def truncated_to(written_text: Decimal, value: float) -> tuple[Decimal, Decimal]
     return (cut, rounded) if cut == written_text and rounded != written_text else None
 
 
+def truncated_text(written_text: Decimal, value: float) -> str | None:
+    """"truncated: 0.0020; rounded it is 0.0021" where ``value`` cut off at the written place is what was written."""
+    cut = truncated_to(written_text, value)
+    return None if cut is None else _("truncated: %(written)s; rounded it is %(rounded)s") % {
+        "written": _show(cut[0]), "rounded": _show(cut[1])}
+
+
+def ten_text(k: int) -> str:
+    """A value written 10× (k = 1) or 1/10 (k = −1) of what it should be."""
+    times = _("%(factor)d× the value") % {"factor": 10} if k > 0 else _("1/%(factor)d of the value") % {"factor": 10}
+    return _("a power-of-ten slip (%(times)s)") % {"times": times}
+
+
 def _ulp32(value: float) -> float:
     if not value or not math.isfinite(value):
         return 0.0
@@ -246,17 +259,14 @@ def _explains(w: Written, values: list[float], habits: set) -> str | None:
             return ""
     if "truncation" in habits:
         for value in values:
-            cut = truncated_to(w.decimal, value)
-            if cut:
-                return _("truncated: %(written)s; rounded it is %(rounded)s") % {
-                    "written": _show(cut[0]), "rounded": _show(cut[1])}
+            text = truncated_text(w.decimal, value)
+            if text:
+                return text
     if "power_of_ten" in habits:
         for value in values:
             for k in (1, -1):
                 if agrees_at(w.decimal, w.place, value * 10.0 ** k):
-                    times = (_("%(factor)d× the value") % {"factor": 10} if k > 0
-                             else _("1/%(factor)d of the value") % {"factor": 10})
-                    return _("a power-of-ten slip (%(times)s)") % {"times": times}
+                    return ten_text(k)
     if "float32" in habits:
         for value in values:
             if near32(w.decimal, w.place, value):
