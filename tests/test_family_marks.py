@@ -141,6 +141,8 @@ def test_a_class_of_members_and_adadelta_in_one_gradebook(run, tmp_path):
     assert result.exit_code == 0, result.stderr
     grades = list(csv.DictReader(io.StringIO(book.read_text(encoding="utf-8"))))
     assert len(grades) == 3 and all(g["percent"] == "100" for g in grades), grades
+    assert {g["file"].rsplit("/", 1)[-1]: g["optimizer"] for g in grades} == {
+        "adam.csv": "adam", "adagrad.csv": "adagrad", "adadelta.csv": "adadelta"}
 
 
 def test_a_sheet_of_an_unknown_optimizer_or_bad_settings(run, tmp_path):

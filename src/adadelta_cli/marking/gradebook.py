@@ -185,21 +185,22 @@ def records(marked: list[Marked], *, only_wrong: bool = False) -> Records:
 
 
 GRADEBOOK_COLUMNS = ("file", "student", "variant", "right", "wrong", "too_few", "unanswered", "unreadable", "score",
-                     "out_of", "percent", "diagnosis", "diagnosis_text", "error")
+                     "out_of", "percent", "diagnosis", "diagnosis_text", "error", "optimizer")
 
 
 def gradebook(marked: list[Marked]) -> Records:
     """One row per sheet: who, which variant, the counts, the score and the diagnosis (ids joined by ';', and in
-    words); or, for a sheet that could not be read, who (where it says) and why."""
+    words), the optimizer the sheet is of; or, for a sheet that could not be read, who (where it says) and why."""
     def rows():
         for m in marked:
             if m.error is not None:
-                yield [m.source, m.student, m.variant] + [None] * 10 + [m.error]
+                yield [m.source, m.student, m.variant] + [None] * 10 + [m.error, None]
                 continue
             s = summary(m.verdicts)
             yield [m.source, m.student, m.variant, s["right"], s["wrong"], s["too_few"], s["unanswered"],
                    s.get("unreadable", 0), s["score"], s["out_of"], s["percent"],
                    ";".join([e.id for e in m.diagnosis] or list(m.slip_counts())),
-                   " | ".join(e.text for e in m.diagnosis) or m.diagnosis_text, None]
+                   " | ".join(e.text for e in m.diagnosis) or m.diagnosis_text, None,
+                   m.settings.get("optimizer", "adadelta")]
 
     return Records(list(GRADEBOOK_COLUMNS), rows(), spreadsheet=True)
