@@ -268,6 +268,23 @@ def _side_by_side(traces: list, digits: int, first: int, *, exercise: bool = Fal
 PANEL_WIDTH, PANEL, LEFT, RIGHT, TOP, BOTTOM = 400, 120, 92, 20, 36, 32
 
 
+def _marks(values: np.ndarray, first: int, sx, sy) -> list[str]:
+    """Each series' points and segments (a column of ``values`` a series), each carrying its step."""
+    out = []
+    for p in range(values.shape[1]):
+        colour = f"s{p % PALETTE}"
+        for row in range(values.shape[0]):
+            if not math.isfinite(values[row, p]):
+                continue  # an infinity or NaN (--nonfinite continue, η_t where g_t = 0) has no place: a gap
+            t = first + row
+            x, y = _n(sx(t)), _n(sy(values[row, p]))
+            if row and math.isfinite(values[row - 1, p]):
+                px, py = _n(sx(t - 1)), _n(sy(values[row - 1, p]))
+                out.append(f'<line class="seg {colour} mark" data-t="{t}" x1="{px}" y1="{py}" x2="{x}" y2="{y}"/>')
+            out.append(f'<circle class="pt {colour} mark" data-t="{t}" cx="{x}" cy="{y}" r="4"/>')
+    return out
+
+
 def _chart_section(traces: list, first: int, last: int) -> str:
     """x_t and η_t against t, one above the other (each as wide as the chart), a series for each optimizer and
     parameter; every point and segment carries its step, so that the page shows the steps so far; a cursor per step
@@ -310,17 +327,7 @@ def _chart_section(traces: list, first: int, last: int) -> str:
         out.append(f'<text class="tick" x="{left}" y="{top + PANEL + 22}">t = {first}</text>')
         if last > first:
             out.append(f'<text class="tick" x="{right}" y="{top + PANEL + 22}" text-anchor="end">{last}</text>')
-        for p in range(values.shape[1]):
-            colour = f"s{p % PALETTE}"
-            for row in range(values.shape[0]):
-                if not math.isfinite(values[row, p]):
-                    continue  # an infinity or NaN (--nonfinite continue, η_t where g_t = 0) has no place: a gap
-                t = first + row
-                x, y = _n(sx(t)), _n(sy(values[row, p]))
-                if row and math.isfinite(values[row - 1, p]):
-                    px, py = _n(sx(t - 1)), _n(sy(values[row - 1, p]))
-                    out.append(f'<line class="seg {colour} mark" data-t="{t}" x1="{px}" y1="{py}" x2="{x}" y2="{y}"/>')
-                out.append(f'<circle class="pt {colour} mark" data-t="{t}" cx="{x}" cy="{y}" r="4"/>')
+        out += _marks(values, first, sx, sy)
         for t in range(first, last + 1):
             state = "now" if t == first else "later"
             out.append(f'<line class="cursor {state}" data-t="{t}" x1="{_n(sx(t))}" x2="{_n(sx(t))}" y1="{top}" '
