@@ -77,7 +77,7 @@ SETTINGS_OPTIONS = {
         "Ascend instead of descend (the gradient is negated). [default: minimize]")),
     "preset": _setting(Preset, "--preset", help=N_(
         "Start from a framework's defaults; options given explicitly win. With another --optimizer: pytorch (the "
-        "default) or keras (Keras 3's defaults and formulas).")),
+        "default), keras (Keras 3's defaults and formulas) or paddle (PaddlePaddle's).")),
     "dtype": _setting(ArithDType, "--dtype", help=N_(
         "Precision: float64, or float32, float16 or bfloat16 rounded as torch.optim.Adadelta's CPU kernels round them "
         "(float16 and bfloat16: each operation in float32, its result rounded to the type). [default: the preset's "

@@ -13,10 +13,10 @@ from adadelta_cli.features.family_trace import Traced
 from adadelta_cli.formats import report
 from adadelta_cli.formats.phrases import Num, Phrase, Sym
 from adadelta_cli.i18n import _, _f
-from adadelta_cli.maths import notation
+from adadelta_cli.maths import family, notation
 from adadelta_cli.safe import one_line
 
-PRESETS = ("pytorch", "keras")
+PRESETS = ("pytorch", *family.CONVENTIONS)
 
 
 def side(spec: str, name: str) -> tuple[str | None, list[str]]:
@@ -34,8 +34,8 @@ def side(spec: str, name: str) -> tuple[str | None, list[str]]:
             sets.append(item)
     if items and all("=" in item for item in items):
         return preset, sets
-    raise SettingsError(_f("%(spec)s: expected pytorch, keras or NAME=VALUE,... settings of %(optimizer)s",
-                           spec=one_line(repr(spec), 60), optimizer=name))
+    raise SettingsError(_f("%(spec)s: expected %(presets)s or NAME=VALUE,... settings of %(optimizer)s",
+                           spec=one_line(repr(spec), 60), presets=", ".join(PRESETS), optimizer=name))
 
 
 def traces(a: str, b: str, name: str, given: dict, gradients, x0: list[float]) -> list[Traced]:

@@ -158,17 +158,19 @@ def traced(sheet, given: dict | None = None) -> Traced:
                             "(%(options)s) are for Adadelta's sheets", optimizer=name,
                             options=", ".join("--" + key.replace("_", "-") for key in found)), source=sheet.source)
     description = MEMBERS[name][0]
-    keras = comments.get("preset", "").lower() == "keras"
+    convention = family.CONVENTIONS.get(comments.get("preset", "").lower())
     unset = ("0", "0.0", "false")  # (a Keras sheet may still write torch's settings Keras lacks, unset)
     settings = [key for key in description.settings if key.lower() in comments
-                and not (keras and key in family.NOT_IN_KERAS and comments[key.lower()].lower() in unset)]
+                and not (convention and key in convention.lacks and comments[key.lower()].lower() in unset)]
     states = [key for key in description.state if f"{key}0".lower() in comments]
     params = list(sheet.params)
     grads = np.array([[sheet.params[p][i]["g"] for p in params] for i in range(len(sheet.params[params[0]]))])
     x0_text = comments.get("x0", "0")
     try:
-        for key in settings:  # each read alone first: the message names the one that is bad
-            Traced.given(name, {"preset": comments.get("preset")}, [f"{key}={comments[key.lower()]}"], [])
+        lr = [f"lr={comments['lr']}"] if "lr" in settings else []  # (a framework may have no default lr)
+        for key in settings:  # each read alone first (with lr): the message names the one that is bad
+            Traced.given(name, {"preset": comments.get("preset")}, [f"{key}={comments[key.lower()]}",
+                                                                    *(lr if key != "lr" else [])], [])
         make = Traced.given(name, {"preset": comments.get("preset")},
                             [f"{key}={comments[key.lower()]}" for key in settings],
                             [f"{key}={comments[f'{key}0'.lower()]}" for key in states])

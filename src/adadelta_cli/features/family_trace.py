@@ -216,9 +216,8 @@ class Traced(Member):
             return str(value).lower() if isinstance(value, bool) else numfmt.full(value)
 
         x0 = [v["x_prev"] for v in self.first]
-        return [f"# optimizer = {self.name}", *(["# preset = keras"] if "keras" in self.mode else []),
-                *(f"# {key} = {text(self.h[key])}" for key in self.description.settings
-                  if not ("keras" in self.mode and key in family.NOT_IN_KERAS)),
+        return [f"# optimizer = {self.name}", *([f"# preset = {self.h['convention']}"] if self.framework else []),
+                *(f"# {key} = {text(self.h[key])}" for key in self.description.settings if key not in self.lacks),
                 f"# x0 = {','.join(text(x) for x in x0) if len(set(x0)) > 1 else text(x0[0])}",
                 *(f"# {key}0 = {text(value)}" for key, value in self.read(self.first[0]).items())]
 

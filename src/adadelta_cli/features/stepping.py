@@ -86,11 +86,13 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
     --with's do)."""
     description, own = MEMBERS[name]
     preset = getattr(given.get("preset"), "value", given.get("preset"))
-    if preset not in (None, "pytorch", "keras"):
-        raise SettingsError(_f("--preset %(preset)s: %(optimizer)s's presets are pytorch (torch.optim's, the default) "
-                               "and keras (Keras 3's)", preset=preset, optimizer=name))
-    keras = {**family.KERAS[description.name], "convention": "keras"} if preset == "keras" else {}
-    h = {**description.defaults, **keras, **own}
+    if preset not in (None, "pytorch", *family.CONVENTIONS):
+        raise SettingsError(_f("--preset %(preset)s: %(optimizer)s's presets are pytorch (torch.optim's, the default), "
+                               "keras (Keras 3's) and paddle (PaddlePaddle's)", preset=preset, optimizer=name))
+    convention = family.CONVENTIONS.get(preset or "")
+    framework = {**convention.defaults[description.name], "convention": preset} if convention else {}
+    lacks = convention.lacks if convention else ()
+    h = {**description.defaults, **framework, **own}
     by: dict[str, str] = {}  # each setting given, by what gave it: one value each
     for key, option in (("lr", "--lr"), ("eps", "--eps"), ("weight_decay", "--weight-decay")):
         if given.get(key) is not None:
@@ -98,13 +100,12 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
             family.check_range(description, key, h[key], option)
     if given.get("maximize") is not None:
         h["maximize"], by["maximize"] = bool(given["maximize"]), "--maximize/--minimize"
-    known = [k for k in description.settings if not (keras and k in family.NOT_IN_KERAS)]
+    known = [k for k in description.settings if k not in lacks]
     for item in sets:
         who, dot, rest = item.partition(".")
         typed = rest if dot and who.strip().lower() == name else item  # (adam.beta2=... for adam: beta2=...)
-        if keras and typed.partition("=")[0].strip() in family.NOT_IN_KERAS:
-            raise SettingsError(_f("--preset keras: Keras's %(optimizer)s has no %(setting)s", optimizer=name,
-                                   setting=typed.partition("=")[0].strip()))
+        if typed.partition("=")[0].strip() in lacks:
+            raise SettingsError(_lacking(preset, name, typed.partition("=")[0].strip()))
         param, value = _pair(typed, "--set", known + list(ALIASES.get(name, {})), item)
         param = ALIASES.get(name, {}).get(param, param)
         label = f"--set {one_line(repr(item), 80)}"
@@ -129,16 +130,25 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
         for key, (value, *_range) in description.settings.items():
             if not isinstance(value, bool):
                 check_float32(key, h[key])
-    if keras:
-        lacking = [key for key in family.NOT_IN_KERAS if h.get(key)]
-        if lacking or dtype == "float32":
-            raise SettingsError(_f("--preset keras: Keras's %(optimizer)s has no %(setting)s", optimizer=name,
-                                   setting=", ".join(lacking)) if lacking else _(
-                "--preset keras is computed in float64 (held against Keras's float64 runs); --dtype float32 goes "
-                "with torch's conventions"))
+    if convention:
+        lacking = [key for key in lacks if h.get(key)]
+        if lacking:
+            raise SettingsError(_lacking(preset, name, ", ".join(lacking)))
+        if dtype == "float32":
+            raise SettingsError(_f("--preset %(preset)s is computed in float64 (held against %(framework)s's float64 "
+                                   "runs); --dtype float32 goes with torch's conventions", preset=preset,
+                                   framework=convention.title))
+        if h["lr"] is None:
+            raise SettingsError(_f("--preset %(preset)s: %(framework)s's %(optimizer)s has no default learning rate; "
+                                   "give --lr", preset=preset, framework=convention.title, optimizer=name))
     if h.get("nesterov") and (h.get("momentum", 0) <= 0 or h.get("dampening", 0) != 0):
         raise SettingsError(_("nesterov=true needs momentum > 0 and dampening = 0 (as torch.optim.SGD)"))
     return h
+
+
+def _lacking(preset, name: str, setting: str) -> str:
+    return _f("--preset %(preset)s: %(framework)s's %(optimizer)s has no %(setting)s", preset=preset,
+              framework=family.CONVENTIONS[preset].short, optimizer=name, setting=setting)
 
 
 def _meaning(description, name: str) -> str:
@@ -206,7 +216,17 @@ class Member:
     def title(self) -> str:
         """Its name for people: "SGD with momentum", or "SGD" where μ = 0 makes it plain SGD."""
         key = "sgd" if self.name == "momentum" and "momentum" not in self.mode else self.name  # apart: see render
-        return _(TITLES[key]) + (" (Keras)" if "keras" in self.mode else "")
+        return _(TITLES[key]) + (f" ({self.framework.short})" if self.framework else "")
+
+    @property
+    def framework(self):
+        """The framework whose conventions it follows (``family.CONVENTIONS``'), None for torch.optim's."""
+        return family.CONVENTIONS.get(self.h.get("convention"))
+
+    @property
+    def lacks(self) -> tuple:
+        """The settings of torch's its framework does not have."""
+        return self.framework.lacks if self.framework else ()
 
     @property
     def float32(self) -> bool:
@@ -238,10 +258,11 @@ class Member:
     def settings_parts(self) -> list:
         """lr = 0.001, β₁ = 0.9, ...: the settings in force."""
         parts: list = []
+        held = family.float32_held(self.description, self.mode)
         for key, spec in self.description.settings.items():
-            if "keras" in self.mode and key in family.NOT_IN_KERAS:
-                continue  # (Keras's optimizers have no such setting)
-            value = self.h[key]
+            if key in self.lacks:
+                continue  # (its framework's optimizers have no such setting)
+            value = family.resolve(self.description, self.h)[0][key] if key in held else self.h[key]
             if key == "weight_decay":
                 mode = render.MODES["decoupled" if "decoupled" in self.mode else "coupled"]  # apart: see render
                 parts += [Phrase(_("weight decay = %(wd)s (%(mode)s)"), wd=Num(numfmt.given(value)), mode=_(mode))
@@ -250,6 +271,9 @@ class Member:
                 parts += [key] if value else []
             else:
                 parts.append(equals(Sym(key) if key in notation.UNICODE.hypers else key, value))
+        if held:
+            parts.append(Phrase(_("%(names)s held in float32"), names=Phrase.joined(", ", [
+                Sym("wd" if key == "weight_decay" else key) for key in held])))
         return parts + (["float32"] if self.float32 else [])
 
     def columns(self, index, *, several: bool = False) -> list:

@@ -102,22 +102,28 @@ def _c(function):
     return compute
 
 
-def _by(torch, keras):
-    """A quantity's function computed in torch's order, or in Keras 3's (on its torch backend) where the settings'
-    convention is Keras's."""
+def _by(torch, keras=None, paddle=None):
+    """A quantity's function computed in torch's order, or in another framework's where the settings follow its
+    convention (Keras 3 on its torch backend, PaddlePaddle's CPU kernels) and it computes otherwise."""
+    own = {"keras": keras, "paddle": paddle}
+
     def compute(*inputs, settings, ops, out=None):
-        return (keras if "keras" in settings["_mode"] else torch)(settings, ops, *inputs)
+        return (own.get(settings["_convention"]) or torch)(settings, ops, *inputs)
     return compute
 
 
-def _keras(torch_tree, keras_tree):
-    """A quantity's formula: torch's, or Keras 3's in a Keras mode."""
-    return lambda mode: keras_tree(mode) if "keras" in mode else torch_tree(mode)
+def _keras(torch_tree, keras_tree, paddle_tree=None):
+    """A quantity's formula: torch's, or Keras 3's in a Keras mode (PaddlePaddle's: its own where given, else
+    torch's)."""
+    return lambda mode: keras_tree(mode) if "keras" in mode else (
+        paddle_tree(mode) if paddle_tree is not None and "paddle" in mode else torch_tree(mode))
 
 
 def _start(mode) -> Node:
-    """x_{t−1}, shrunk first by decoupled weight decay: x_{t−1}·(1 − lr·wd)."""
-    return x_prev * (ONE - lr * wd) if {"wd", "decoupled"} <= mode else x_prev
+    """x_{t−1}, shrunk first by decoupled weight decay: x_{t−1}·(1 − lr·wd) (PaddlePaddle's x_{t−1} − lr·wd·x_{t−1})."""
+    if not {"wd", "decoupled"} <= mode:
+        return x_prev
+    return x_prev - lr * wd * x_prev if "paddle" in mode else x_prev * (ONE - lr * wd)
 
 
 def _shrunk(h, x_p):
@@ -125,6 +131,8 @@ def _shrunk(h, x_p):
     variable), torch's a double."""
     if not h["weight_decay"] or "decoupled" not in h["_mode"]:
         return x_p
+    if "paddle" in h["_mode"]:  # x − ((lr·1.0)·wd)·x, wd a float32 attribute
+        return x_p - (h["lr"] * h["weight_decay"]) * x_p
     if "keras" in h["_mode"]:
         return x_p * float(np.float32(1.0) - np.float32(np.float32(h["weight_decay"]) * np.float32(h["lr"])))
     return x_p * (1 - h["lr"] * h["weight_decay"])
@@ -137,7 +145,9 @@ def _g_eff_tree(mode) -> Node:
 
 def _g_eff(h, ops, g, x_prev=None):
     base = -g if h.get("maximize") else g
-    return ops.fma(h["weight_decay"], x_prev, base) if x_prev is not None else base
+    if x_prev is None:
+        return base
+    return base + x_prev * h["weight_decay"] if "paddle" in h["_mode"] else ops.fma(h["weight_decay"], x_prev, base)
 
 
 G_EFF = Quantity("g_eff",
@@ -162,8 +172,8 @@ def _rate(top, name: str, compute) -> Quantity:
 
 
 def _adagrad_lr(mode) -> Node:
-    """Adagrad's rate of step t: torch's lr_t (decayed by lr_decay); Keras's plain lr."""
-    return lr if "keras" in mode else Sym("clr")
+    """Adagrad's rate of step t: torch's lr_t (decayed by lr_decay); Keras's and PaddlePaddle's plain lr."""
+    return lr if "keras" in mode or "paddle" in mode else Sym("clr")
 
 
 def _settings(**specs) -> dict:
@@ -192,8 +202,9 @@ def mode_of(description: Description, h: dict) -> frozenset:
     on |= {k for k, v in (("wd", "weight_decay"), ("momentum", "momentum")) if h.get(v)}
     if "momentum" not in on:
         on.discard("nesterov")  # Nesterov's step needs momentum (torch refuses it without)
-    keras = h.get("convention") == "keras"  # Keras 3's formulas: every weight decay decoupled
-    return frozenset(on | ({"keras"} if keras else set())
+    convention = h.get("convention")
+    keras = convention == "keras"  # Keras 3's formulas: every weight decay decoupled
+    return frozenset(on | ({convention} if convention in CONVENTIONS else set())
                      | ({"decoupled"} if description.name == "adamw" or keras else set()))
 
 
@@ -203,36 +214,47 @@ def _describe(name: str, quantities: tuple, state: dict, settings: dict) -> Desc
 
 # --- Adagrad ----------------------------------------------------------------------------------------------------
 
+_SUM = lambda h, ops, G_p, g: G_p + g * g  # noqa: E731  (G_{t−1} + g², each operation rounded)
+_ADAGRAD_X = lambda h, ops, x_p, g, d: ops.addcdiv(_shrunk(h, x_p), g, d, -h["lr"])  # noqa: E731  (x − (lr·g)/d)
+_LR_OVER_D = lambda h, ops, d: ops.div(h["lr"], d)  # noqa: E731
+
 ADAGRAD = _describe("adagrad", (
     G_EFF,
     Quantity("clr", N_("the learning rate of step t, decayed"), lambda mode: lr / (ONE + (t - ONE) * lr_decay),
              _c(lambda h, ops, t: h["lr"] / (1 + (t - 1) * h["lr_decay"])), partial=True,
-             only_when=lambda mode: "keras" not in mode),  # (Keras's Adagrad has no lr_decay)
+             only_when=lambda mode: not {"keras", "paddle"} & mode),  # (Keras's and PaddlePaddle's have no lr_decay)
     Quantity("G", N_("the sum of squared gradients"), lambda mode: prev("G") + Square(_grad(mode)),
-             _by(lambda h, ops, G_p, g: ops.fma(g, g, G_p), lambda h, ops, G_p, g: G_p + g * g), partial=True),
+             _by(lambda h, ops, G_p, g: ops.fma(g, g, G_p), _SUM, _SUM), partial=True),
     Quantity("d", N_("the denominator"), _keras(lambda mode: Sqrt(Sym("G")) + eps, lambda mode: Sqrt(Sym("G") + eps)),
              _by(lambda h, ops, G: ops.sqrt(G) + h["eps"], lambda h, ops, G: ops.sqrt(G + h["eps"])), partial=True),
     Quantity("x", N_("the parameter"), lambda mode: _start(mode) - _adagrad_lr(mode) * _grad(mode) / Sym("d"),
-             _by(lambda h, ops, x_p, clr, g, d: ops.addcdiv(_shrunk(h, x_p), g, d, -clr),
-                 lambda h, ops, x_p, g, d: ops.addcdiv(_shrunk(h, x_p), g, d, -h["lr"])), partial=True),
+             _by(lambda h, ops, x_p, clr, g, d: ops.addcdiv(_shrunk(h, x_p), g, d, -clr), _ADAGRAD_X, _ADAGRAD_X),
+             partial=True),
     DX,
-    _rate(_adagrad_lr, "d", _by(lambda h, ops, clr, d: ops.div(clr, d), lambda h, ops, d: ops.div(h["lr"], d))),
+    _rate(_adagrad_lr, "d", _by(lambda h, ops, clr, d: ops.div(clr, d), _LR_OVER_D, _LR_OVER_D)),
 ), {"G": "initial_accumulator_value"}, _settings(lr=0.01, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
                                                  eps=1e-10, maximize=_COMMON["maximize"]))
 
 # --- RMSprop ----------------------------------------------------------------------------------------------------
 
+_RMS_B = lambda h, ops, b_p, g, d: b_p * h["momentum"] + ops.div(g * h["lr"], d)  # noqa: E731  (μ·b + (lr·g)/d)
+
 
 def _rms_d(mode) -> Node:
-    """torch: √(v_t) + ε (√(v_t − ḡ_t²) + ε centered); Keras: ε inside the root."""
+    """torch: √(v_t) + ε (√(v_t − ḡ_t²) + ε centered); Keras, PaddlePaddle: ε inside the root."""
     v = Sym("v") - Square(Sym("gbar")) if "centered" in mode else Sym("v")
-    return Sqrt(v + eps) if "keras" in mode else Sqrt(v) + eps
+    return Sqrt(v + eps) if _lr_inside(mode) else Sqrt(v) + eps
+
+
+def _lr_inside(mode) -> bool:
+    """RMSprop as Keras and PaddlePaddle write it: ε inside the root, lr inside the momentum buffer."""
+    return bool({"keras", "paddle"} & mode)
 
 
 def _rms_x(mode) -> Node:
     """torch: x − lr·b_t (b_t = μ·b + g/d); Keras: x − b_t (b_t = μ·b + lr·g/d); without momentum x − lr·g/d."""
     if "momentum" in mode:
-        return _start(mode) - (Sym("b") if "keras" in mode else lr * Sym("b"))
+        return _start(mode) - (Sym("b") if _lr_inside(mode) else lr * Sym("b"))
     return _start(mode) - lr * _grad(mode) / Sym("d")
 
 
@@ -240,27 +262,28 @@ def _rms_x_compute(h, ops, x_p, u, d=None):
     start = _shrunk(h, x_p)
     if d is not None:
         return ops.addcdiv(start, u, d, -h["lr"])
-    return start - u if "keras" in h["_mode"] else ops.fma(-h["lr"], u, start)
+    return start - u if _lr_inside(h["_mode"]) else ops.fma(-h["lr"], u, start)
 
 
 RMSPROP = _describe("rmsprop", (
     G_EFF,
     Quantity("v", N_("running average of squared gradients"), lambda mode: _average("v", alpha, Square(_grad(mode))),
              _by(lambda h, ops, v_p, g: ops.fma((1 - h["alpha"]) * g, g, v_p * h["alpha"]),
-                 lambda h, ops, v_p, g: ops.fma(1 - h["alpha"], g * g, v_p * h["alpha"])), partial=True),
+                 lambda h, ops, v_p, g: ops.fma(1 - h["alpha"], g * g, v_p * h["alpha"]),
+                 lambda h, ops, v_p, g: h["alpha"] * v_p + ((1 - h["alpha"]) * g) * g), partial=True),
     Quantity("gbar", N_("running average of gradients"), lambda mode: _average("gbar", alpha, _grad(mode)),
              _by(lambda h, ops, m_p, g: ops.lerp(m_p, g, 1 - h["alpha"]),
-                 lambda h, ops, m_p, g: ops.fma(1 - h["alpha"], g, m_p * h["alpha"])),
+                 lambda h, ops, m_p, g: ops.fma(1 - h["alpha"], g, m_p * h["alpha"]),
+                 lambda h, ops, m_p, g: h["alpha"] * m_p + (1 - h["alpha"]) * g),
              only_when=lambda mode: "centered" in mode, partial=True),
     Quantity("d", N_("the denominator"), _rms_d,
              _by(lambda h, ops, v, m=None: ops.sqrt(v if m is None else ops.fma(-m, m, v)) + h["eps"],
-                 lambda h, ops, v, m=None: ops.sqrt(v + h["eps"] if m is None else (v + h["eps"]) - m * m)),
+                 lambda h, ops, v, m=None: ops.sqrt(v + h["eps"] if m is None else (v + h["eps"]) - m * m),
+                 lambda h, ops, v, m=None: ops.sqrt((v if m is None else v - m * m) + h["eps"])),
              partial=True),
     Quantity("b", N_("the momentum buffer"),
-             _keras(lambda mode: mu * prev("b") + _grad(mode) / Sym("d"),
-                    lambda mode: mu * prev("b") + lr * _grad(mode) / Sym("d")),
-             _by(lambda h, ops, b_p, g, d: b_p * h["momentum"] + ops.div(g, d),
-                 lambda h, ops, b_p, g, d: b_p * h["momentum"] + ops.div(g * h["lr"], d)),
+             lambda mode: mu * prev("b") + (lr * _grad(mode) if _lr_inside(mode) else _grad(mode)) / Sym("d"),
+             _by(lambda h, ops, b_p, g, d: b_p * h["momentum"] + ops.div(g, d), _RMS_B, _RMS_B),
              only_when=lambda mode: "momentum" in mode, partial=True),
     Quantity("x", N_("the parameter"), _rms_x, _c(_rms_x_compute), partial=True),
     DX,
@@ -287,6 +310,8 @@ def _sgd_x(mode) -> Node:
 
 def _sgd_x_compute(h, ops, x_p, *inputs):
     start = _shrunk(h, x_p)
+    if "paddle" in h["_mode"]:  # x − lr·b, x − (g + b·μ)·lr (Nesterov), x − lr·g: each operation rounded
+        return start - inputs[0] * h["lr"]
     if "keras" in h["_mode"] and "momentum" in h["_mode"]:
         if "nesterov" in h["_mode"]:
             g, b = inputs
@@ -303,11 +328,12 @@ SGD = _describe("sgd", (
     G_EFF,
     Quantity("b", N_("the momentum buffer (torch.optim's first is b₁ = g₁ where none is given)"),
              _keras(lambda mode: mu * prev("b") + (ONE - tau) * _grad(mode),
-                    lambda mode: mu * prev("b") - lr * _grad(mode)),
-             _by(_buffer, lambda h, ops, b_p, g: ops.fma(-h["lr"], g, b_p * h["momentum"])),
+                    lambda mode: mu * prev("b") - lr * _grad(mode), lambda mode: mu * prev("b") + _grad(mode)),
+             _by(_buffer, lambda h, ops, b_p, g: ops.fma(-h["lr"], g, b_p * h["momentum"]),
+                 lambda h, ops, b_p, g: g if b_p is None else b_p * h["momentum"] + g),
              only_when=lambda mode: "momentum" in mode, partial=True, first=_grad),
     Quantity("gn", N_("the Nesterov gradient"), lambda mode: _grad(mode) + mu * Sym("b"),
-             _c(lambda h, ops, g, b: ops.fma(h["momentum"], b, g)),
+             _by(lambda h, ops, g, b: ops.fma(h["momentum"], b, g), paddle=lambda h, ops, g, b: g + b * h["momentum"]),
              only_when=lambda mode: "nesterov" in mode and "keras" not in mode),
     Quantity("x", N_("the parameter"), _sgd_x, _c(_sgd_x_compute)),
     DX,
@@ -320,14 +346,31 @@ SGD = _describe("sgd", (
 # --- Adam and AdamW ---------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=16)
+def _powers(beta: float) -> list[float]:
+    return [1.0]
+
+
+def _power(beta: float, t: int) -> float:
+    """β^t as PaddlePaddle's accumulator holds it: β multiplied in once a step (not pow)."""
+    held = _powers(beta)
+    while len(held) <= t:
+        held.append(beta * held[-1] if len(held) > 1 else beta)
+    return held[t]
+
+
 def _adam_x(mode) -> Node:
-    """torch: x − lr/(1 − β₁^t)·m_t/d_t; Keras: x − lr·√(1 − β₂^t)/(1 − β₁^t)·m_t/d_t (its d_t = √v_t + ε)."""
-    if "keras" in mode:
+    """torch: x − lr/(1 − β₁^t)·m_t/d_t; Keras, PaddlePaddle: x − lr·√(1 − β₂^t)/(1 − β₁^t)·m_t/d_t (Keras's d_t =
+    √v_t + ε, PaddlePaddle's √v_t + ε·√(1 − β₂^t))."""
+    if "keras" in mode or "paddle" in mode:
         return _start(mode) - lr * Sqrt(ONE - Pow(beta2, t)) / (ONE - Pow(beta1, t)) * (Sym("m") / Sym("d"))
     return _start(mode) - lr / (ONE - Pow(beta1, t)) * (Sym("m") / Sym("d"))
 
 
 def _adam_x_compute(h, ops, x_p, t, m, d):
+    if "paddle" in h["_mode"]:  # x + (−lr_t)·(m/d), lr_t = lr·(√(1 − β₂^t)/(1 − β₁^t))
+        rate = h["lr"] * (math.sqrt(1 - _power(h["beta2"], t)) / (1 - _power(h["beta1"], t)))
+        return _shrunk(h, x_p) + (-rate) * ops.div(m, d)
     if "keras" in h["_mode"]:
         rate = h["lr"] * math.sqrt(1 - h["beta2"] ** t) / (1 - h["beta1"] ** t)
         return _shrunk(h, x_p) - ops.div(m * rate, d)
@@ -336,6 +379,8 @@ def _adam_x_compute(h, ops, x_p, t, m, d):
 
 def _adam_d(mode) -> Node:
     v = Sqrt(Sym("vmax" if "amsgrad" in mode else "v"))
+    if "paddle" in mode:
+        return v + eps * Sqrt(ONE - Pow(beta2, t))
     return v + eps if "keras" in mode else v / Sqrt(ONE - Pow(beta2, t)) + eps
 
 
@@ -343,10 +388,12 @@ _ADAM = (
     G_EFF,
     Quantity("m", N_("running average of gradients"), lambda mode: _average("m", beta1, _grad(mode)),
              _by(lambda h, ops, m_p, g: ops.lerp(m_p, g, 1 - h["beta1"]),
-                 lambda h, ops, m_p, g: ops.fma(1 - h["beta1"], g, m_p * h["beta1"])), partial=True),
+                 lambda h, ops, m_p, g: ops.fma(1 - h["beta1"], g, m_p * h["beta1"]),
+                 lambda h, ops, m_p, g: h["beta1"] * m_p + (1 - h["beta1"]) * g), partial=True),
     Quantity("v", N_("running average of squared gradients"), lambda mode: _average("v", beta2, Square(_grad(mode))),
              _by(lambda h, ops, v_p, g: ops.fma((1 - h["beta2"]) * g, g, v_p * h["beta2"]),
-                 lambda h, ops, v_p, g: ops.fma(1 - h["beta2"], g * g, v_p * h["beta2"])), partial=True),
+                 lambda h, ops, v_p, g: ops.fma(1 - h["beta2"], g * g, v_p * h["beta2"]),
+                 lambda h, ops, v_p, g: h["beta2"] * v_p + ((1 - h["beta2"]) * g) * g), partial=True),
     Quantity("vmax", N_("the largest v so far (AMSGrad)"), lambda mode: Max(prev("vmax"), Sym("v")),
              _c(lambda h, ops, a, b: ops.maximum(a, b)), only_when=lambda mode: "amsgrad" in mode),
     # The textbooks' bias-corrected averages (Kingma & Ba; torch's documented algorithm): shown and checkable;
@@ -358,7 +405,8 @@ _ADAM = (
              _c(lambda h, ops, v, t: v / (1 - h["beta2"] ** t))),
     Quantity("d", N_("the denominator"), _adam_d,
              _by(lambda h, ops, v, t: ops.sqrt(v) / (1 - h["beta2"] ** t) ** 0.5 + h["eps"],
-                 lambda h, ops, v: ops.sqrt(v) + h["eps"]), partial=True),
+                 lambda h, ops, v: ops.sqrt(v) + h["eps"],
+                 lambda h, ops, v, t: ops.sqrt(v) + h["eps"] * math.sqrt(1 - _power(h["beta2"], t))), partial=True),
     Quantity("x", N_("the parameter"), _adam_x, _c(_adam_x_compute), partial=True),
     DX,
     IMPLIED,
@@ -375,6 +423,25 @@ KERAS = {"adagrad": {"lr": 0.001, "initial_accumulator_value": 0.1, "eps": 1e-7}
          "rmsprop": {"lr": 0.001, "alpha": 0.9, "eps": 1e-7}, "sgd": {"lr": 0.01},
          "adam": {"lr": 0.001, "eps": 1e-7}, "adamw": {"lr": 0.001, "eps": 1e-7, "weight_decay": 0.004}}
 NOT_IN_KERAS = ("lr_decay", "dampening", "maximize")
+# PaddlePaddle 3's (paddle.optimizer.Adagrad, RMSProp, SGD or Momentum, Adam, AdamW; lr None: it has no default),
+# and the settings each holds as a float32 kernel attribute whatever the parameters' dtype (Momentum's weight decay
+# too, where SGD has momentum).
+PADDLE = {"adagrad": {"lr": None, "eps": 1e-6}, "rmsprop": {"lr": None, "alpha": 0.95, "eps": 1e-6},
+          "sgd": {"lr": 0.001}, "adam": {"lr": 0.001}, "adamw": {"lr": 0.001}}
+PADDLE_FLOAT32 = {"adagrad": ("eps",), "rmsprop": ("alpha", "eps", "momentum"), "sgd": ("momentum",),
+                  "adamw": ("weight_decay",)}
+# Each framework a member can follow beside torch.optim (--preset NAME, which selects its formulas too): its title,
+# its defaults where not torch's, the settings it lacks.
+CONVENTIONS = {"keras": SimpleNamespace(title="Keras 3", short="Keras", defaults=KERAS, lacks=NOT_IN_KERAS),
+               "paddle": SimpleNamespace(title="PaddlePaddle", short="Paddle", defaults=PADDLE, lacks=NOT_IN_KERAS)}
+
+
+def float32_held(description: Description, mode) -> tuple[str, ...]:
+    """The settings held in float32 whatever the parameters' dtype (PaddlePaddle's kernel attributes)."""
+    if "paddle" not in mode:
+        return ()
+    momentum = ("weight_decay",) if "momentum" in mode and description.name == "sgd" else ()
+    return PADDLE_FLOAT32.get(description.name, ()) + momentum
 
 
 def quantities(description: Description, mode) -> list[Quantity]:
@@ -400,7 +467,9 @@ def _prepared(description: Description, items: tuple) -> tuple[dict, frozenset, 
     if "keras" in mode:  # Keras holds lr in a float32 variable; its momentum buffers start at 0
         h["lr"] = float(np.float32(h["lr"]))
         starts = tuple((name, before, 0.0 if start is None else start) for name, before, start in starts)
-    return {**h, "_mode": mode}, mode, starts
+    for key in float32_held(description, mode):
+        h[key] = float(np.float32(h[key]))
+    return {**h, "_mode": mode, "_convention": h.get("convention")}, mode, starts
 
 
 def step(description: Description, settings: dict, state: dict, t: int, g, x, ops=FLOATS) -> dict:
