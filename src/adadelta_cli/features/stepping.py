@@ -258,7 +258,7 @@ class Member:
     def settings_parts(self) -> list:
         """lr = 0.001, β₁ = 0.9, ...: the settings in force."""
         parts: list = []
-        held = family.float32_held(self.description, self.mode)
+        held = family.float32_held(self.description.name, self.mode)
         for key, spec in self.description.settings.items():
             if key in self.lacks:
                 continue  # (its framework's optimizers have no such setting)

@@ -37,6 +37,7 @@ from adadelta_cli.errors import SettingsError
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.maths import scalar
 from adadelta_cli.maths.arith import fma32, fma64
+from adadelta_cli.maths.family_presets import CONVENTIONS, KERAS, NOT_IN_KERAS, PADDLE, float32_held  # noqa: F401
 from adadelta_cli.maths.recurrence import Description, Quantity, run_step
 from adadelta_cli.maths.tree import ONE, Hyper, Max, Node, Pow, Sqrt, Square, Sym, ieee_div, ieee_sqrt
 
@@ -417,31 +418,6 @@ ADAM = _describe("adam", _ADAM, {"m": 0.0, "v": 0.0, "vmax": 0.0}, _ADAM_SETTING
 ADAMW = _describe("adamw", _ADAM, ADAM.state, {**_ADAM_SETTINGS, "weight_decay": (0.01, 0.0, float("inf"), False)})
 
 DESCRIPTIONS = {d.name: d for d in (ADAGRAD, RMSPROP, SGD, ADAM, ADAMW)}
-# Keras 3's defaults where not torch's (--preset keras, which also selects Keras's formulas: convention "keras"), and
-# the settings Keras's optimizers do not have.
-KERAS = {"adagrad": {"lr": 0.001, "initial_accumulator_value": 0.1, "eps": 1e-7},
-         "rmsprop": {"lr": 0.001, "alpha": 0.9, "eps": 1e-7}, "sgd": {"lr": 0.01},
-         "adam": {"lr": 0.001, "eps": 1e-7}, "adamw": {"lr": 0.001, "eps": 1e-7, "weight_decay": 0.004}}
-NOT_IN_KERAS = ("lr_decay", "dampening", "maximize")
-# PaddlePaddle 3's (paddle.optimizer.Adagrad, RMSProp, SGD or Momentum, Adam, AdamW; lr None: it has no default),
-# and the settings each holds as a float32 kernel attribute whatever the parameters' dtype (Momentum's weight decay
-# too, where SGD has momentum).
-PADDLE = {"adagrad": {"lr": None, "eps": 1e-6}, "rmsprop": {"lr": None, "alpha": 0.95, "eps": 1e-6},
-          "sgd": {"lr": 0.001}, "adam": {"lr": 0.001}, "adamw": {"lr": 0.001}}
-PADDLE_FLOAT32 = {"adagrad": ("eps",), "rmsprop": ("alpha", "eps", "momentum"), "sgd": ("momentum",),
-                  "adamw": ("weight_decay",)}
-# Each framework a member can follow beside torch.optim (--preset NAME, which selects its formulas too): its title,
-# its defaults where not torch's, the settings it lacks.
-CONVENTIONS = {"keras": SimpleNamespace(title="Keras 3", short="Keras", defaults=KERAS, lacks=NOT_IN_KERAS),
-               "paddle": SimpleNamespace(title="PaddlePaddle", short="Paddle", defaults=PADDLE, lacks=NOT_IN_KERAS)}
-
-
-def float32_held(description: Description, mode) -> tuple[str, ...]:
-    """The settings held in float32 whatever the parameters' dtype (PaddlePaddle's kernel attributes)."""
-    if "paddle" not in mode:
-        return ()
-    momentum = ("weight_decay",) if "momentum" in mode and description.name == "sgd" else ()
-    return PADDLE_FLOAT32.get(description.name, ()) + momentum
 
 
 def quantities(description: Description, mode) -> list[Quantity]:
@@ -467,7 +443,7 @@ def _prepared(description: Description, items: tuple) -> tuple[dict, frozenset, 
     if "keras" in mode:  # Keras holds lr in a float32 variable; its momentum buffers start at 0
         h["lr"] = float(np.float32(h["lr"]))
         starts = tuple((name, before, 0.0 if start is None else start) for name, before, start in starts)
-    for key in float32_held(description, mode):
+    for key in float32_held(description.name, mode):
         h[key] = float(np.float32(h[key]))
     return {**h, "_mode": mode, "_convention": h.get("convention")}, mode, starts
 
