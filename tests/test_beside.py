@@ -122,8 +122,26 @@ def test_the_table_side_by_side_then_each_trace_and_a_chart_of_the_rates(run):
     # Then each one's own trace, under its name, with its settings and its own quantities.
     assert out.index("\nAdadelta\n") < out.index("\nAdagrad\n") < out.index("\nRMSprop\n")
     assert "Adagrad: lr = 0.01, lr_decay = 0" in out and "G_t" in out and "E[Δx²]_t" in out
-    assert "η_t of each optimizer (log scale where every one is positive)" in out
+    assert "η_t of each optimizer (log scale)" in out
     assert "•• Adadelta" in out and "xx Adagrad" in out and "++ RMSprop" in out
+
+
+def test_the_eta_chart_is_symmetric_log_where_some_are_negative(run):
+    """Momentum's η_t turns negative on noisy gradients: a symmetric log scale (linear within the smallest |η_t|)
+    keeps every optimizer's rate apart from 0 instead of flattening the small ones on a linear axis."""
+    out = run("trace", "0.3", "-0.2", "0.25", "-0.3", "0.01", "0.02", "--with", "adagrad,momentum").stdout
+    title = re.search(r"η_t of each optimizer \(symmetric log scale, linear within ±(\S+)\)", out)
+    assert title, out
+    import numpy as np
+
+    from adadelta_cli.maths import family
+
+    etas = [family.run(family.SGD, {"momentum": 0.9}, np.array([[0.3], [-0.2], [0.25], [-0.3], [0.01], [0.02]]),
+                       np.zeros(1))["eta"][:, 0]]
+    assert min(etas[0]) < 0  # (the case: momentum's η_t negative somewhere)
+    smallest = min(abs(float(v)) for v in etas[0] if v)  # (momentum's: the smallest |η_t| here)
+    assert float(title.group(1)) == pytest.approx(smallest, rel=0.5)
+    assert re.search(r"^\s*0┤", out, re.M) and re.search(r"^\s*-\S+┤", out, re.M)  # 0 and a negative tick
 
 
 def test_explained_side_by_side_in_latex_compiles(run, tmp_path):

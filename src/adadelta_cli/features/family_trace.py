@@ -298,5 +298,5 @@ def trace_beside(tokens: list[str], resolved, member, beside: list, fmt: str, ou
         curves = {one.title + (f" ({param})" if several else ""): one.series("eta")[:, p]
                   for one in traces for p, param in enumerate(main.names)}
         console.file.write(terminal_charts.terminal_curves(
-            curves, _("η_t of each optimizer (log scale where every one is positive)"), min(console.width, 100),
+            curves, _("η_t of each optimizer"), min(console.width, 100),
             20, color=console.is_terminal and not console.no_color) + "\n")

@@ -81,24 +81,48 @@ def terminal_chart(report, width: int = 100, height: int = 30, *, color: bool = 
     return _built(plt, color=color)
 
 
+SYMLOG_DECADES = 3  # a symmetric log scale shows at most this many decades below the largest magnitude
+
+
 def terminal_curves(curves: dict, title: str, width: int = 100, height: int = 25, *, color: bool = True) -> str:
-    """One panel: a curve per name against t, on a log scale where every value is positive; a mark per curve."""
+    """One panel: a curve per name against t, a mark per curve; on a log scale where every value is positive, else
+    on a symmetric log scale (sign·log₁₀(1 + |v|/c), linear within ±c: the smallest magnitude, at most
+    SYMLOG_DECADES decades below the largest) where the magnitudes span more than a decade, else linear. The scale
+    is said after ``title``."""
     plt = _plotext()
-    plt.title(title)
-    positive = all((np.asarray(v) > 0).all() for v in curves.values())
+    arrays = [np.asarray(v, dtype=np.float64) for v in curves.values()]
+    finite = np.concatenate([v[np.isfinite(v)] for v in arrays]) if arrays else np.array([])
+    positive = finite.size > 0 and bool((finite > 0).all())
+    nonzero = np.abs(finite[finite != 0])
+    c = max(float(nonzero.min()), float(nonzero.max()) * 10.0 ** -SYMLOG_DECADES) if nonzero.size else 0.0
+    symlog = not positive and nonzero.size > 0 and float(nonzero.max()) > 10 * c
+    scale = _("log scale") if positive else _("symmetric log scale, linear within ±%(c)s") % {
+        "c": _tick(c)} if symlog else ""
+    plt.title(_("%(title)s (%(scale)s)") % {"title": title, "scale": scale} if scale else title)
     drawn = []
-    for j, (name, values) in enumerate(curves.items()):
-        values = np.asarray(values, dtype=np.float64)
+    for j, (name, values) in enumerate(zip(curves, arrays)):
         keep = np.isfinite(values)
         t = np.arange(1, values.size + 1)[keep]
-        plt.plot(t.tolist(), values[keep].tolist(), label=name, marker=MARKERS[j % len(MARKERS)])
+        shown_values = np.sign(values[keep]) * np.log10(1 + np.abs(values[keep]) / c) if symlog else values[keep]
+        plt.plot(t.tolist(), shown_values.tolist(), label=name, marker=MARKERS[j % len(MARKERS)])
         drawn.append(values[keep])
     if positive:
         _log_axis(plt, drawn, height)
+    elif symlog:
+        top = int(np.ceil(np.log10(float(nonzero.max()))))
+        marks = [0.0] + [s * 10.0 ** e for e in range(top - SYMLOG_DECADES, top + 1) for s in (1, -1)
+                         if (finite.min() <= -10.0 ** e * 0.5 if s < 0 else finite.max() >= 10.0 ** e * 0.5)]
+        plt.yticks([float(np.sign(m) * np.log10(1 + abs(m) / c)) for m in marks], [_tick(m) for m in marks])
     _integer_ticks(plt, 1, max(np.asarray(v).size for v in curves.values()))
     plt.xlabel("t")
     plt.plotsize(width, height)
     return _built(plt, color=color)
+
+
+def _tick(value: float) -> str:
+    """A tick's label: 0, 0.1, -1e-3 (short, a power of ten mostly)."""
+    return "0" if value == 0 else f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e") \
+        if abs(value) < 0.01 or abs(value) >= 1000 else f"{value:g}"
 
 
 def _plotext():
