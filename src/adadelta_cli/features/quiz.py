@@ -115,7 +115,7 @@ def _by_category(exercises: list[tuple[str, Report]], hide: list[str], digits: i
     """The questions (lms_questions'), each with its category's path where a new category starts (else None):
     with several variants, each variant's questions in a category of their own, named by it."""
     base = title(answers=False, optimizer=exercise(exercises[0][1]).title)
-    root = f"$course$/top/{base}" + (f" (seed {seed})" if seed is not None else "")
+    root = "$course$/top/" + qti.seeded(base, seed)
     current = None
     for q in lms_questions(exercises, hide, digits, sig_digits):
         # A variant's category: no slash (Moodle's level separator), nothing a GIFT line would act on.

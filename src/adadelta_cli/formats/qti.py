@@ -131,6 +131,11 @@ def _document(root: ET.Element) -> bytes:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n").encode("utf-8")
 
 
+def seeded(name: str, seed: int | None) -> str:
+    """A quiz's or category's name with the seed its gradients were drawn from: "Adam worksheet (seed 3)"."""
+    return name if seed is None else _("%(name)s (seed %(seed)s)") % {"name": name, "seed": seed}
+
+
 def variant_category(variant: str) -> str:
     """The name of a variant's category (Moodle) or test (QTI): Variant 01."""
     return _("Variant %(id)s") % {"id": variant}
@@ -145,7 +150,7 @@ def package(questions: list[dict], title: str, seed: int | None = None) -> bytes
     for variant, items in variants.items():
         test_id = f"test-v{variant}" if variant else "test"
         name = f"{title}: {variant_category(variant)}" if variant else title
-        tests.append((test_id, name + (f" (seed {seed})" if seed is not None else ""), items))
+        tests.append((test_id, seeded(name, seed), items))
     package_id = "adadelta-" + re.sub(r"[^A-Za-z0-9-]", "-", f"worksheet-{seed}" if seed is not None else "worksheet")
     files = [("imsmanifest.xml", manifest(package_id, tests))]
     files += [(f"{test_id}.xml", test(test_id, name, items)) for test_id, name, items in tests]
