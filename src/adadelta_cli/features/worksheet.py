@@ -99,7 +99,8 @@ def document(report: Report, hide: list[str], *, answers: bool, digits: int, met
             for t, param, values in sheet.rows()]
     blocks += ["", Table(table_columns, body, ruled=True)]
     if meta.working_space and not answers:
-        height = max(2.2, min(4.5, 7.5 / len(body)))  # cm: 3 steps fit one A4
+        # cm: 3 steps of Adadelta's six quantities fit one A4; more room where more quantities are asked (Adam's 8)
+        height = max(2.2, min(4.5, 7.5 / len(body))) * max(1.0, len(blank) / 6)
         for t, param, values in sheet.rows():
             where = f" ({param})" if several else ""
             blocks.append(Working(Phrase(_("Working, step %(t)s%(where)s: %(g_t)s = %(g)s"), t=t, where=where,
