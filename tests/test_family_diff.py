@@ -64,7 +64,7 @@ def test_json_names_each_side(run):
 
 
 @pytest.mark.parametrize(("args", "words"), [
-    (["pytorch", "tf1"], "'tf1': expected pytorch, keras, paddle or NAME=VALUE,... settings of adam"),
+    (["pytorch", "tf1"], "'tf1': expected pytorch, keras, paddle, optax or NAME=VALUE,... settings of adam"),
     (["pytorch", "beta9=1"], "--set 'beta9=1': expected NAME=VALUE with NAME one of lr, beta1"),
     (["pytorch", "preset=tf1"], "--preset tf1: adam's presets are pytorch"),
     (["pytorch", "keras", "--eg2-init", "0.1"], "--eg2-init: Adadelta's own, not adam's"),

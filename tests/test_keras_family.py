@@ -124,5 +124,5 @@ def test_what_keras_lacks_is_refused(run, args, words):
 def test_other_presets_are_refused_for_the_family(run):
     result = run("step", "--optimizer", "adam", "--grad", "0.1", "--preset", "tf1")
     assert result.exit_code == 2
-    assert ("--preset tf1: adam's presets are pytorch (torch.optim's, the default), keras (Keras 3's) and paddle"
-            in result.stderr)
+    assert ("--preset tf1: adam's presets are pytorch (torch.optim's, the default), keras (Keras 3's), paddle "
+            "(PaddlePaddle's) and optax" in result.stderr)

@@ -7,8 +7,6 @@ inside its buffer, ε̂ = ε·√(1 − β₂^t) in Adam, powers of β by repeat
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import numpy as np
 import pytest
 
 from adadelta_cli.maths import family
+from tests.framework_runs import options, run_description, traced
 
 GOLDEN = json.loads((Path(__file__).resolve().parent / "golden" / "family" / "paddle.json").read_text("utf-8"))
 CASES = GOLDEN["cases"]
@@ -32,18 +31,6 @@ def settings(case: dict) -> dict:
         if not h["momentum"] and h.get("weight_decay"):
             h["weight_decay"] = float(np.float32(h["weight_decay"]))
     return h
-
-
-def run_description(case: dict, h: dict) -> list[list[float]]:
-    description = family.DESCRIPTIONS[case["optimizer"]]
-    xs = list(case["x0"])
-    states: list[dict] = [{} for _ in xs]
-    out = []
-    for t, grads in enumerate(case["grads"], 1):
-        for p, g in enumerate(grads):
-            xs[p] = family.step(description, h, states[p], t, g, xs[p])["x"]
-        out.append(list(xs))
-    return out
 
 
 def theirs(case: dict) -> list[list[float]]:
@@ -77,28 +64,9 @@ def test_torch_conventions_miss_paddle_runs():
     assert far >= 40, far
 
 
-def _options(case: dict) -> list[str]:
-    out = ["--preset", "paddle"]
-    for key, value in settings(case).items():
-        if key in ("lr", "eps", "weight_decay"):
-            out += [f"--{key.replace('_', '-')}", repr(value)]
-        else:
-            out += ["--set", f"{key}={str(value).lower() if isinstance(value, bool) else repr(value)}"]
-    return out
-
-
 @pytest.mark.parametrize("case", CASES[::9], ids=[c["id"] for c in CASES[::9]])
 def test_trace_with_the_paddle_preset_gives_paddles_doubles(run, tmp_path, case):
-    path = tmp_path / "g.csv"
-    names = [f"p{i}" for i in range(len(case["x0"]))]
-    path.write_text(",".join(names) + "\n" + "".join(",".join(map(repr, g)) + "\n" for g in case["grads"]),
-                    encoding="utf-8")
-    result = run("trace", path, "--optimizer", case["optimizer"], *_options(case), "--x0",
-                 ",".join(map(repr, case["x0"])), "-f", "csv")
-    assert result.exit_code == 0, result.stderr
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    mine = [[float(r["x"]) for r in rows[i:i + len(names)]] for i in range(0, len(rows), len(names))]
-    assert mine == theirs(case)
+    assert traced(run, tmp_path, case, options("paddle", settings(case))) == theirs(case)
 
 
 def test_the_paddle_preset_shows_its_formulas_defaults_and_float32_settings(run):

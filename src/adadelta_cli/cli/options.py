@@ -77,7 +77,7 @@ SETTINGS_OPTIONS = {
         "Ascend instead of descend (the gradient is negated). [default: minimize]")),
     "preset": _setting(Preset, "--preset", help=N_(
         "Start from a framework's defaults; options given explicitly win. With another --optimizer: pytorch (the "
-        "default), keras (Keras 3's defaults and formulas) or paddle (PaddlePaddle's).")),
+        "default), keras (Keras 3's defaults and formulas), paddle (PaddlePaddle's) or optax.")),
     "dtype": _setting(ArithDType, "--dtype", help=N_(
         "Precision: float64, or float32, float16 or bfloat16 rounded as torch.optim.Adadelta's CPU kernels round them "
         "(float16 and bfloat16: each operation in float32, its result rounded to the type). [default: the preset's "
@@ -196,6 +196,11 @@ class Given:
 
     def resolve(self, **more) -> Resolved:
         return resolve(**{**self.values, **more})
+
+    def beside(self, member) -> Resolved:
+        """Adadelta's settings where a family ``member`` is traced instead: its own --lr, --eps, --weight-decay and
+        --preset are the member's, not Adadelta's (x₀ and the input's settings still read here)."""
+        return self.resolve() if member is None else self.resolve(lr=None, eps=None, weight_decay=None, preset=None)
 
 
 def settings_options(*names: str, without: tuple[str, ...] = ()):

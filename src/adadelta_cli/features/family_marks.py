@@ -161,7 +161,8 @@ def traced(sheet, given: dict | None = None) -> Traced:
     convention = family.CONVENTIONS.get(comments.get("preset", "").lower())
     unset = ("0", "0.0", "false")  # (a Keras sheet may still write torch's settings Keras lacks, unset)
     settings = [key for key in description.settings if key.lower() in comments
-                and not (convention and key in convention.lacks and comments[key.lower()].lower() in unset)]
+                and not (convention and key in family.lacking(comments["preset"].lower(), description.name)
+                         and comments[key.lower()].lower() in unset)]
     states = [key for key in description.state if f"{key}0".lower() in comments]
     params = list(sheet.params)
     grads = np.array([[sheet.params[p][i]["g"] for p in params] for i in range(len(sheet.params[params[0]]))])

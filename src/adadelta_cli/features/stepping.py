@@ -88,10 +88,10 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
     preset = getattr(given.get("preset"), "value", given.get("preset"))
     if preset not in (None, "pytorch", *family.CONVENTIONS):
         raise SettingsError(_f("--preset %(preset)s: %(optimizer)s's presets are pytorch (torch.optim's, the default), "
-                               "keras (Keras 3's) and paddle (PaddlePaddle's)", preset=preset, optimizer=name))
+                               "keras (Keras 3's), paddle (PaddlePaddle's) and optax", preset=preset, optimizer=name))
     convention = family.CONVENTIONS.get(preset or "")
     framework = {**convention.defaults[description.name], "convention": preset} if convention else {}
-    lacks = convention.lacks if convention else ()
+    lacks = family.lacking(preset, description.name)
     h = {**description.defaults, **framework, **own}
     by: dict[str, str] = {}  # each setting given, by what gave it: one value each
     for key, option in (("lr", "--lr"), ("eps", "--eps"), ("weight_decay", "--weight-decay")):
@@ -226,7 +226,7 @@ class Member:
     @property
     def lacks(self) -> tuple:
         """The settings of torch's its framework does not have."""
-        return self.framework.lacks if self.framework else ()
+        return family.lacking(self.h.get("convention"), self.description.name)
 
     @property
     def float32(self) -> bool:

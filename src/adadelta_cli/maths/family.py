@@ -37,7 +37,15 @@ from adadelta_cli.errors import SettingsError
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.maths import scalar
 from adadelta_cli.maths.arith import fma32, fma64
-from adadelta_cli.maths.family_presets import CONVENTIONS, KERAS, NOT_IN_KERAS, PADDLE, float32_held  # noqa: F401
+from adadelta_cli.maths.family_presets import (  # noqa: F401  (the family's presets, read through family)
+    CONVENTIONS,
+    KERAS,
+    NOT_IN_KERAS,
+    OPTAX,
+    PADDLE,
+    float32_held,
+    lacking,
+)
 from adadelta_cli.maths.recurrence import Description, Quantity, run_step
 from adadelta_cli.maths.tree import ONE, Hyper, Max, Node, Pow, Sqrt, Square, Sym, ieee_div, ieee_sqrt
 
@@ -103,26 +111,29 @@ def _c(function):
     return compute
 
 
-def _by(torch, keras=None, paddle=None):
+def _by(torch, keras=None, paddle=None, optax=None):
     """A quantity's function computed in torch's order, or in another framework's where the settings follow its
-    convention (Keras 3 on its torch backend, PaddlePaddle's CPU kernels) and it computes otherwise."""
-    own = {"keras": keras, "paddle": paddle}
+    convention (Keras 3 on its torch backend, PaddlePaddle's CPU kernels, optax run eagerly) and it computes
+    otherwise."""
+    own = {"keras": keras, "paddle": paddle, "optax": optax}
 
     def compute(*inputs, settings, ops, out=None):
         return (own.get(settings["_convention"]) or torch)(settings, ops, *inputs)
     return compute
 
 
-def _keras(torch_tree, keras_tree, paddle_tree=None):
-    """A quantity's formula: torch's, or Keras 3's in a Keras mode (PaddlePaddle's: its own where given, else
-    torch's)."""
-    return lambda mode: keras_tree(mode) if "keras" in mode else (
-        paddle_tree(mode) if paddle_tree is not None and "paddle" in mode else torch_tree(mode))
+def _keras(torch_tree, keras_tree, paddle_tree=None, optax_tree=None):
+    """A quantity's formula: torch's, or Keras 3's in a Keras mode (PaddlePaddle's and optax's: their own where
+    given, else torch's)."""
+    def tree(mode):
+        own = (paddle_tree if "paddle" in mode else optax_tree if "optax" in mode else None)
+        return keras_tree(mode) if "keras" in mode else (own or torch_tree)(mode)
+    return tree
 
 
 def _start(mode) -> Node:
     """x_{t−1}, shrunk first by decoupled weight decay: x_{t−1}·(1 − lr·wd) (PaddlePaddle's x_{t−1} − lr·wd·x_{t−1})."""
-    if not {"wd", "decoupled"} <= mode:
+    if not {"wd", "decoupled"} <= mode or "optax" in mode:
         return x_prev
     return x_prev - lr * wd * x_prev if "paddle" in mode else x_prev * (ONE - lr * wd)
 
@@ -130,8 +141,8 @@ def _start(mode) -> Node:
 def _shrunk(h, x_p):
     """x_{t−1}·(1 − lr·wd) where weight decay is decoupled; Keras's factor is a float32 (its lr is a float32
     variable), torch's a double."""
-    if not h["weight_decay"] or "decoupled" not in h["_mode"]:
-        return x_p
+    if not h["weight_decay"] or "decoupled" not in h["_mode"] or "optax" in h["_mode"]:
+        return x_p  # (optax's AdamW adds wd·x to the update, inside the learning rate)
     if "paddle" in h["_mode"]:  # x − ((lr·1.0)·wd)·x, wd a float32 attribute
         return x_p - (h["lr"] * h["weight_decay"]) * x_p
     if "keras" in h["_mode"]:
@@ -172,9 +183,14 @@ def _rate(top, name: str, compute) -> Quantity:
                     only_when=lambda mode: "momentum" not in mode)
 
 
+def _torch(mode) -> bool:
+    """Whether the mode follows torch.optim's conventions (no other framework's)."""
+    return not {"keras", "paddle", "optax"} & mode
+
+
 def _adagrad_lr(mode) -> Node:
     """Adagrad's rate of step t: torch's lr_t (decayed by lr_decay); Keras's and PaddlePaddle's plain lr."""
-    return lr if "keras" in mode or "paddle" in mode else Sym("clr")
+    return Sym("clr") if _torch(mode) else lr
 
 
 def _settings(**specs) -> dict:
@@ -218,27 +234,31 @@ def _describe(name: str, quantities: tuple, state: dict, settings: dict) -> Desc
 _SUM = lambda h, ops, G_p, g: G_p + g * g  # noqa: E731  (G_{t−1} + g², each operation rounded)
 _ADAGRAD_X = lambda h, ops, x_p, g, d: ops.addcdiv(_shrunk(h, x_p), g, d, -h["lr"])  # noqa: E731  (x − (lr·g)/d)
 _LR_OVER_D = lambda h, ops, d: ops.div(h["lr"], d)  # noqa: E731
+_ROOT_EPS = lambda h, ops, G: ops.sqrt(G + h["eps"])  # noqa: E731  (√(G + ε))
+_OPTAX_X = lambda h, ops, x_p, g, d: x_p + (-h["lr"]) * (ops.div(1.0, d) * g)  # noqa: E731  (x + (−lr)·((1/d)·g))
 
 ADAGRAD = _describe("adagrad", (
     G_EFF,
     Quantity("clr", N_("the learning rate of step t, decayed"), lambda mode: lr / (ONE + (t - ONE) * lr_decay),
              _c(lambda h, ops, t: h["lr"] / (1 + (t - 1) * h["lr_decay"])), partial=True,
-             only_when=lambda mode: not {"keras", "paddle"} & mode),  # (Keras's and PaddlePaddle's have no lr_decay)
+             only_when=_torch),  # (Keras's and PaddlePaddle's have no lr_decay)
     Quantity("G", N_("the sum of squared gradients"), lambda mode: prev("G") + Square(_grad(mode)),
-             _by(lambda h, ops, G_p, g: ops.fma(g, g, G_p), _SUM, _SUM), partial=True),
-    Quantity("d", N_("the denominator"), _keras(lambda mode: Sqrt(Sym("G")) + eps, lambda mode: Sqrt(Sym("G") + eps)),
-             _by(lambda h, ops, G: ops.sqrt(G) + h["eps"], lambda h, ops, G: ops.sqrt(G + h["eps"])), partial=True),
+             _by(lambda h, ops, G_p, g: ops.fma(g, g, G_p), _SUM, _SUM, _SUM), partial=True),
+    Quantity("d", N_("the denominator"), _keras(lambda mode: Sqrt(Sym("G")) + eps, lambda mode: Sqrt(Sym("G") + eps),
+                                                optax_tree=lambda mode: Sqrt(Sym("G") + eps)),
+             _by(lambda h, ops, G: ops.sqrt(G) + h["eps"], _ROOT_EPS, optax=_ROOT_EPS), partial=True),
     Quantity("x", N_("the parameter"), lambda mode: _start(mode) - _adagrad_lr(mode) * _grad(mode) / Sym("d"),
-             _by(lambda h, ops, x_p, clr, g, d: ops.addcdiv(_shrunk(h, x_p), g, d, -clr), _ADAGRAD_X, _ADAGRAD_X),
-             partial=True),
+             _by(lambda h, ops, x_p, clr, g, d: ops.addcdiv(_shrunk(h, x_p), g, d, -clr), _ADAGRAD_X, _ADAGRAD_X,
+                 _OPTAX_X), partial=True),
     DX,
-    _rate(_adagrad_lr, "d", _by(lambda h, ops, clr, d: ops.div(clr, d), _LR_OVER_D, _LR_OVER_D)),
+    _rate(_adagrad_lr, "d", _by(lambda h, ops, clr, d: ops.div(clr, d), _LR_OVER_D, _LR_OVER_D, _LR_OVER_D)),
 ), {"G": "initial_accumulator_value"}, _settings(lr=0.01, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
                                                  eps=1e-10, maximize=_COMMON["maximize"]))
 
 # --- RMSprop ----------------------------------------------------------------------------------------------------
 
 _RMS_B = lambda h, ops, b_p, g, d: b_p * h["momentum"] + ops.div(g * h["lr"], d)  # noqa: E731  (μ·b + (lr·g)/d)
+_CENTERED_ROOT = lambda h, ops, v, m=None: ops.sqrt((v if m is None else v - m * m) + h["eps"])  # noqa: E731
 
 
 def _rms_d(mode) -> Node:
@@ -248,19 +268,23 @@ def _rms_d(mode) -> Node:
 
 
 def _lr_inside(mode) -> bool:
-    """RMSprop as Keras and PaddlePaddle write it: ε inside the root, lr inside the momentum buffer."""
-    return bool({"keras", "paddle"} & mode)
+    """RMSprop as Keras, PaddlePaddle and optax write it: ε inside the root, lr inside the momentum buffer (optax's
+    the update's, −lr·g/d_t: x + b_t)."""
+    return not _torch(mode)
 
 
 def _rms_x(mode) -> Node:
     """torch: x − lr·b_t (b_t = μ·b + g/d); Keras: x − b_t (b_t = μ·b + lr·g/d); without momentum x − lr·g/d."""
     if "momentum" in mode:
-        return _start(mode) - (Sym("b") if _lr_inside(mode) else lr * Sym("b"))
+        return _start(mode) + Sym("b") if "optax" in mode else _start(mode) - (
+            Sym("b") if _lr_inside(mode) else lr * Sym("b"))
     return _start(mode) - lr * _grad(mode) / Sym("d")
 
 
 def _rms_x_compute(h, ops, x_p, u, d=None):
     start = _shrunk(h, x_p)
+    if "optax" in h["_mode"]:  # x + (−lr)·((1/d)·g), x + b
+        return start + u if d is None else _OPTAX_X(h, ops, x_p, u, d)
     if d is not None:
         return ops.addcdiv(start, u, d, -h["lr"])
     return start - u if _lr_inside(h["_mode"]) else ops.fma(-h["lr"], u, start)
@@ -271,20 +295,23 @@ RMSPROP = _describe("rmsprop", (
     Quantity("v", N_("running average of squared gradients"), lambda mode: _average("v", alpha, Square(_grad(mode))),
              _by(lambda h, ops, v_p, g: ops.fma((1 - h["alpha"]) * g, g, v_p * h["alpha"]),
                  lambda h, ops, v_p, g: ops.fma(1 - h["alpha"], g * g, v_p * h["alpha"]),
-                 lambda h, ops, v_p, g: h["alpha"] * v_p + ((1 - h["alpha"]) * g) * g), partial=True),
+                 lambda h, ops, v_p, g: h["alpha"] * v_p + ((1 - h["alpha"]) * g) * g,
+                 lambda h, ops, v_p, g: (1 - h["alpha"]) * (g * g) + h["alpha"] * v_p), partial=True),
     Quantity("gbar", N_("running average of gradients"), lambda mode: _average("gbar", alpha, _grad(mode)),
              _by(lambda h, ops, m_p, g: ops.lerp(m_p, g, 1 - h["alpha"]),
                  lambda h, ops, m_p, g: ops.fma(1 - h["alpha"], g, m_p * h["alpha"]),
-                 lambda h, ops, m_p, g: h["alpha"] * m_p + (1 - h["alpha"]) * g),
+                 lambda h, ops, m_p, g: h["alpha"] * m_p + (1 - h["alpha"]) * g,
+                 lambda h, ops, m_p, g: (1 - h["alpha"]) * g + h["alpha"] * m_p),
              only_when=lambda mode: "centered" in mode, partial=True),
     Quantity("d", N_("the denominator"), _rms_d,
              _by(lambda h, ops, v, m=None: ops.sqrt(v if m is None else ops.fma(-m, m, v)) + h["eps"],
                  lambda h, ops, v, m=None: ops.sqrt(v + h["eps"] if m is None else (v + h["eps"]) - m * m),
-                 lambda h, ops, v, m=None: ops.sqrt((v if m is None else v - m * m) + h["eps"])),
-             partial=True),
+                 _CENTERED_ROOT, _CENTERED_ROOT), partial=True),
     Quantity("b", N_("the momentum buffer"),
-             lambda mode: mu * prev("b") + (lr * _grad(mode) if _lr_inside(mode) else _grad(mode)) / Sym("d"),
-             _by(lambda h, ops, b_p, g, d: b_p * h["momentum"] + ops.div(g, d), _RMS_B, _RMS_B),
+             lambda mode: mu * prev("b") - lr * _grad(mode) / Sym("d") if "optax" in mode else
+             mu * prev("b") + (lr * _grad(mode) if _lr_inside(mode) else _grad(mode)) / Sym("d"),
+             _by(lambda h, ops, b_p, g, d: b_p * h["momentum"] + ops.div(g, d), _RMS_B, _RMS_B,
+                 lambda h, ops, b_p, g, d: (-h["lr"]) * (ops.div(1.0, d) * g) + h["momentum"] * b_p),
              only_when=lambda mode: "momentum" in mode, partial=True),
     Quantity("x", N_("the parameter"), _rms_x, _c(_rms_x_compute), partial=True),
     DX,
@@ -311,7 +338,7 @@ def _sgd_x(mode) -> Node:
 
 def _sgd_x_compute(h, ops, x_p, *inputs):
     start = _shrunk(h, x_p)
-    if "paddle" in h["_mode"]:  # x − lr·b, x − (g + b·μ)·lr (Nesterov), x − lr·g: each operation rounded
+    if "paddle" in h["_mode"] or "optax" in h["_mode"]:  # x − lr·b (− lr·gn, − lr·g), each operation rounded
         return start - inputs[0] * h["lr"]
     if "keras" in h["_mode"] and "momentum" in h["_mode"]:
         if "nesterov" in h["_mode"]:
@@ -319,6 +346,11 @@ def _sgd_x_compute(h, ops, x_p, *inputs):
             return ops.fma(h["momentum"], b, ops.fma(-h["lr"], g, start))
         return start + inputs[0]
     return ops.fma(-h["lr"], inputs[0], start)
+
+
+_PLAIN_BUFFER = lambda mode: mu * prev("b") + _grad(mode)  # noqa: E731  (PaddlePaddle's, optax's: no dampening)
+_SUMMED = lambda h, ops, b_p, g: g if b_p is None else b_p * h["momentum"] + g  # noqa: E731
+_NESTEROV = lambda h, ops, g, b: g + b * h["momentum"]  # noqa: E731
 
 
 def _sgd_direction(mode) -> str:
@@ -329,12 +361,11 @@ SGD = _describe("sgd", (
     G_EFF,
     Quantity("b", N_("the momentum buffer (torch.optim's first is b₁ = g₁ where none is given)"),
              _keras(lambda mode: mu * prev("b") + (ONE - tau) * _grad(mode),
-                    lambda mode: mu * prev("b") - lr * _grad(mode), lambda mode: mu * prev("b") + _grad(mode)),
-             _by(_buffer, lambda h, ops, b_p, g: ops.fma(-h["lr"], g, b_p * h["momentum"]),
-                 lambda h, ops, b_p, g: g if b_p is None else b_p * h["momentum"] + g),
+                    lambda mode: mu * prev("b") - lr * _grad(mode), _PLAIN_BUFFER, _PLAIN_BUFFER),
+             _by(_buffer, lambda h, ops, b_p, g: ops.fma(-h["lr"], g, b_p * h["momentum"]), _SUMMED, _SUMMED),
              only_when=lambda mode: "momentum" in mode, partial=True, first=_grad),
     Quantity("gn", N_("the Nesterov gradient"), lambda mode: _grad(mode) + mu * Sym("b"),
-             _by(lambda h, ops, g, b: ops.fma(h["momentum"], b, g), paddle=lambda h, ops, g, b: g + b * h["momentum"]),
+             _by(lambda h, ops, g, b: ops.fma(h["momentum"], b, g), paddle=_NESTEROV, optax=_NESTEROV),
              only_when=lambda mode: "nesterov" in mode and "keras" not in mode),
     Quantity("x", N_("the parameter"), _sgd_x, _c(_sgd_x_compute)),
     DX,
@@ -363,12 +394,20 @@ def _power(beta: float, t: int) -> float:
 def _adam_x(mode) -> Node:
     """torch: x − lr/(1 − β₁^t)·m_t/d_t; Keras, PaddlePaddle: x − lr·√(1 − β₂^t)/(1 − β₁^t)·m_t/d_t (Keras's d_t =
     √v_t + ε, PaddlePaddle's √v_t + ε·√(1 − β₂^t))."""
+    if "optax" in mode:  # the textbooks' x − lr·m̂_t/d_t (AdamW: wd·x added to the update, inside lr)
+        step = Sym("mhat") / Sym("d")
+        return x_prev - lr * (step + wd * x_prev if {"wd", "decoupled"} <= mode else step)
     if "keras" in mode or "paddle" in mode:
         return _start(mode) - lr * Sqrt(ONE - Pow(beta2, t)) / (ONE - Pow(beta1, t)) * (Sym("m") / Sym("d"))
     return _start(mode) - lr / (ONE - Pow(beta1, t)) * (Sym("m") / Sym("d"))
 
 
-def _adam_x_compute(h, ops, x_p, t, m, d):
+def _adam_x_compute(h, ops, x_p, *inputs):
+    if "optax" in h["_mode"]:  # x + (−lr)·(m̂/d) (AdamW: x + (−lr)·(m̂/d + wd·x))
+        mhat, d = inputs
+        u = ops.div(mhat, d)
+        return x_p + (-h["lr"]) * (u + h["weight_decay"] * x_p if "decoupled" in h["_mode"] else u)
+    t, m, d = inputs
     if "paddle" in h["_mode"]:  # x + (−lr_t)·(m/d), lr_t = lr·(√(1 − β₂^t)/(1 − β₁^t))
         rate = h["lr"] * (math.sqrt(1 - _power(h["beta2"], t)) / (1 - _power(h["beta1"], t)))
         return _shrunk(h, x_p) + (-rate) * ops.div(m, d)
@@ -382,6 +421,8 @@ def _adam_d(mode) -> Node:
     v = Sqrt(Sym("vmax" if "amsgrad" in mode else "v"))
     if "paddle" in mode:
         return v + eps * Sqrt(ONE - Pow(beta2, t))
+    if "optax" in mode:
+        return Sqrt(Sym("vhat")) + eps
     return v + eps if "keras" in mode else v / Sqrt(ONE - Pow(beta2, t)) + eps
 
 
@@ -390,11 +431,13 @@ _ADAM = (
     Quantity("m", N_("running average of gradients"), lambda mode: _average("m", beta1, _grad(mode)),
              _by(lambda h, ops, m_p, g: ops.lerp(m_p, g, 1 - h["beta1"]),
                  lambda h, ops, m_p, g: ops.fma(1 - h["beta1"], g, m_p * h["beta1"]),
-                 lambda h, ops, m_p, g: h["beta1"] * m_p + (1 - h["beta1"]) * g), partial=True),
+                 lambda h, ops, m_p, g: h["beta1"] * m_p + (1 - h["beta1"]) * g,
+                 lambda h, ops, m_p, g: (1 - h["beta1"]) * g + h["beta1"] * m_p), partial=True),
     Quantity("v", N_("running average of squared gradients"), lambda mode: _average("v", beta2, Square(_grad(mode))),
              _by(lambda h, ops, v_p, g: ops.fma((1 - h["beta2"]) * g, g, v_p * h["beta2"]),
                  lambda h, ops, v_p, g: ops.fma(1 - h["beta2"], g * g, v_p * h["beta2"]),
-                 lambda h, ops, v_p, g: h["beta2"] * v_p + ((1 - h["beta2"]) * g) * g), partial=True),
+                 lambda h, ops, v_p, g: h["beta2"] * v_p + ((1 - h["beta2"]) * g) * g,
+                 lambda h, ops, v_p, g: (1 - h["beta2"]) * (g * g) + h["beta2"] * v_p), partial=True),
     Quantity("vmax", N_("the largest v so far (AMSGrad)"), lambda mode: Max(prev("vmax"), Sym("v")),
              _c(lambda h, ops, a, b: ops.maximum(a, b)), only_when=lambda mode: "amsgrad" in mode),
     # The textbooks' bias-corrected averages (Kingma & Ba; torch's documented algorithm): shown and checkable;
@@ -407,7 +450,8 @@ _ADAM = (
     Quantity("d", N_("the denominator"), _adam_d,
              _by(lambda h, ops, v, t: ops.sqrt(v) / (1 - h["beta2"] ** t) ** 0.5 + h["eps"],
                  lambda h, ops, v: ops.sqrt(v) + h["eps"],
-                 lambda h, ops, v, t: ops.sqrt(v) + h["eps"] * math.sqrt(1 - _power(h["beta2"], t))), partial=True),
+                 lambda h, ops, v, t: ops.sqrt(v) + h["eps"] * math.sqrt(1 - _power(h["beta2"], t)),
+                 lambda h, ops, vhat: ops.sqrt(vhat) + h["eps"]), partial=True),
     Quantity("x", N_("the parameter"), _adam_x, _c(_adam_x_compute), partial=True),
     DX,
     IMPLIED,

@@ -18,10 +18,27 @@ PADDLE = {"adagrad": {"lr": None, "eps": 1e-6}, "rmsprop": {"lr": None, "alpha":
           "sgd": {"lr": 0.001}, "adam": {"lr": 0.001}, "adamw": {"lr": 0.001}}
 PADDLE_FLOAT32 = {"adagrad": ("eps",), "rmsprop": ("alpha", "eps", "momentum"), "sgd": ("momentum",),
                   "adamw": ("weight_decay",)}
+# optax's (optax.adagrad, rmsprop, sgd, adam, adamw, run eagerly; none has a default learning rate), and the settings
+# each lacks beyond NOT_IN_KERAS's: weight decay but AdamW's (decoupled, inside the learning rate), amsgrad (optax's
+# own alias takes the maximum of the bias-corrected v̂, not followed here).
+OPTAX = {"adagrad": {"lr": None, "initial_accumulator_value": 0.1, "eps": 1e-7},
+         "rmsprop": {"lr": None, "alpha": 0.9, "eps": 1e-8}, "sgd": {"lr": None}, "adam": {"lr": None},
+         "adamw": {"lr": None, "weight_decay": 1e-4}}
+NOT_IN_OPTAX = {"adagrad": ("weight_decay",), "rmsprop": ("weight_decay",), "sgd": ("weight_decay",),
+                "adam": ("weight_decay", "amsgrad"), "adamw": ("amsgrad",)}
 # Each framework a member can follow beside torch.optim (--preset NAME, which selects its formulas too): its title,
-# its defaults where not torch's, the settings it lacks.
-CONVENTIONS = {"keras": SimpleNamespace(title="Keras 3", short="Keras", defaults=KERAS, lacks=NOT_IN_KERAS),
-               "paddle": SimpleNamespace(title="PaddlePaddle", short="Paddle", defaults=PADDLE, lacks=NOT_IN_KERAS)}
+# its defaults where not torch's, the settings it lacks (all its optimizers, and each one's own).
+CONVENTIONS = {"keras": SimpleNamespace(title="Keras 3", short="Keras", defaults=KERAS, lacks=NOT_IN_KERAS, own={}),
+               "paddle": SimpleNamespace(title="PaddlePaddle", short="Paddle", defaults=PADDLE, lacks=NOT_IN_KERAS,
+                                         own={}),
+               "optax": SimpleNamespace(title="optax", short="optax", defaults=OPTAX, lacks=NOT_IN_KERAS,
+                                        own=NOT_IN_OPTAX)}
+
+
+def lacking(preset: str | None, name: str) -> tuple[str, ...]:
+    """The settings of torch's that framework ``preset``'s optimizer ``name`` does not have."""
+    convention = CONVENTIONS.get(preset or "")
+    return convention.lacks + convention.own.get(name, ()) if convention else ()
 
 
 def float32_held(name: str, mode) -> tuple[str, ...]:

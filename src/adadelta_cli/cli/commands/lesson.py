@@ -49,7 +49,7 @@ def command(
 
     beside, set_ = besides(with_, optimizer, set_, settings)
     member = family(optimizer, settings, set_, state)
-    resolved = settings.resolve(**({} if member is None else {"lr": None, "eps": None, "weight_decay": None}))
+    resolved = settings.beside(member)
     gradients = read_gradients(
         inputs, output_path, _("no input given: the lesson steps through the article's example g = 0.1, 0.2, 0.15"))
     x0 = resolved.initial(len(gradients.names)).x.tolist()

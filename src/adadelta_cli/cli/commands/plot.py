@@ -59,7 +59,7 @@ def command(
                        width, height, look, animate)
         return
     member = family(optimizer, settings, set_, state)
-    resolved = settings.resolve(**({} if member is None else {"lr": None, "eps": None, "weight_decay": None}))
+    resolved = settings.beside(member)
     if member is not None:
         from adadelta_cli.formats.readers import read_input
 

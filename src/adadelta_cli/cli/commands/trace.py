@@ -53,7 +53,7 @@ def command(
 
     beside, set_ = besides(with_, optimizer, set_, settings)
     member = family(optimizer, settings, set_, state)
-    resolved = settings.resolve(**({} if member is None else {"lr": None, "eps": None, "weight_decay": None}))
+    resolved = settings.beside(member)
     # inf and NaN gradients as IEEE values with --nonfinite continue (Adadelta's option alone)
     if beside and resolved.settings.nonfinite == "continue":
         from adadelta_cli.errors import SettingsError

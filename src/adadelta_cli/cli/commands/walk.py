@@ -36,7 +36,7 @@ def command(
     from adadelta_cli.formats.readers import read_input
 
     member = family(optimizer, settings, set_, state)
-    resolved = settings.resolve(**({} if member is None else {"lr": None, "eps": None, "weight_decay": None}))
+    resolved = settings.beside(member)
     tokens = inputs or []
     if tokens == ["-"]:
         raise SettingsError(_("walk reads the keyboard: give the gradients as numbers or a file, not -"))

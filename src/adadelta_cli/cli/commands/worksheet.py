@@ -71,7 +71,7 @@ def command(
     if working_space and fmt not in ("latex", "markdown", "table"):
         raise SettingsError(_f("--working-space is room on a printed sheet: give it with --format latex, markdown or "
                                "table, not %(format)s", format=fmt))
-    resolved = settings.resolve(**({} if member is None else {"lr": None, "eps": None, "weight_decay": None}))
+    resolved = settings.beside(member)
     if inputs and (steps is not None or seed is not None or variants is not None):
         raise SettingsError(_("--steps, --seed and --variants draw gradients when there is no INPUT; give one or "
                               "the other"))
