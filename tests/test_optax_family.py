@@ -96,7 +96,7 @@ def test_the_optax_preset_shows_its_formulas(run):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--optimizer", "adam"], "--preset optax: optax's adam has no default learning rate; give --lr"),
+    (["--optimizer", "adam"], "--preset optax: optax's adam has no default learning rate; give one (--lr"),
     (["--optimizer", "sgd", "--lr", "0.1", "--weight-decay", "0.1"], "optax's sgd has no weight_decay"),
     (["--optimizer", "adam", "--lr", "0.1", "--set", "amsgrad=true"], "optax's adam has no amsgrad"),
     (["--optimizer", "momentum", "--lr", "0.1", "--set", "dampening=0.5"], "optax's momentum has no dampening"),

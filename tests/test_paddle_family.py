@@ -91,7 +91,7 @@ def test_the_paddle_preset_shows_its_formulas_defaults_and_float32_settings(run)
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--optimizer", "adagrad"], "--preset paddle: PaddlePaddle's adagrad has no default learning rate; give --lr"),
+    (["--optimizer", "adagrad"], "--preset paddle: PaddlePaddle's adagrad has no default learning rate; give one (--lr"),
     (["--optimizer", "rmsprop"], "PaddlePaddle's rmsprop has no default learning rate"),
     (["--optimizer", "adagrad", "--lr", "0.1", "--set", "lr_decay=0.1"], "Paddle's adagrad has no lr_decay"),
     (["--optimizer", "momentum", "--set", "dampening=0.5"], "Paddle's momentum has no dampening"),
@@ -112,3 +112,20 @@ def test_a_paddle_worksheet_key_passes_its_own_check(run, tmp_path, name):
     (tmp_path / "key.csv").write_text(key.stdout, encoding="utf-8")
     result = run("check", tmp_path / "key.csv")
     assert result.exit_code == 0 and "(100%)" in result.stdout, result.stdout + result.stderr
+
+
+def test_a_hand_s_exact_values_are_right_though_the_framework_holds_settings_in_float32(run, tmp_path):
+    """Paddle holds μ in float32 (0.8999999762): a student's exact b₂ = 0.9·0.1 + 0.2 = 0.29 is right, however few
+    its digits, as it is under torch's settings; 0.3 is still too few digits."""
+    sheet = run("worksheet", "0.1", "0.2", "--optimizer", "momentum", "--preset", "paddle", "--lr", "0.1").stdout
+    lines = sheet.splitlines()
+    assert lines[-3:] == ["t,g,b,x,dx,eta", "1,0.1,,,,", "2,0.2,,,,"]
+    header = run("trace", "0.1", "--optimizer", "momentum", "--preset", "paddle").stdout.splitlines()[0]
+    assert header.endswith("μ held in float32, x₀ = 0")  # (no weight decay given: none said held)
+    for b2, verdict in (("0.29", "right"), ("0.3", "too_few")):
+        path = tmp_path / f"s{b2}.csv"
+        path.write_text("\n".join(lines[:-2] + ["1,0.1,0.1,-0.01,-0.01,0.1", f"2,0.2,{b2},-0.039,-0.029,0.145"])
+                        + "\n", encoding="utf-8")
+        cells = {c["name"] + str(c["t"]): c for c in json.loads(run("check", path, "-f", "json").stdout)["cells"]}
+        assert cells["b2"]["status"] == verdict
+        assert cells["x2"]["status"] in ("right", "right_given")

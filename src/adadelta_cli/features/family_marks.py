@@ -6,6 +6,8 @@ student's own values of that step, as Adadelta's catalogue is."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from adadelta_cli.errors import AdadeltaError, InputError, SettingsError
@@ -16,6 +18,7 @@ from adadelta_cli.formats.phrases import Phrase
 from adadelta_cli.formats.tables import Gradients
 from adadelta_cli.i18n import N_, _, _f
 from adadelta_cli.marking.digits import (
+    EXACT,
     GIVEN,
     RIGHT,
     RIGHT_GIVEN,
@@ -27,6 +30,7 @@ from adadelta_cli.marking.digits import (
     as_decimal,
     judge,
     significant_digits,
+    within,
 )
 from adadelta_cli.marking.gradebook import Marked
 from adadelta_cli.marking.replay import ten_text, truncated_text
@@ -176,7 +180,7 @@ def traced(sheet, given: dict | None = None) -> Traced:
                             [f"{key}={comments[key.lower()]}" for key in settings],
                             [f"{key}={comments[f'{key}0'.lower()]}" for key in states])
         x0 = [float(v) for v in x0_text.split(",")]
-    except SettingsError as exc:
+    except (SettingsError, InputError) as exc:
         raise InputError(_f("its settings cannot be read: %(why)s", why=exc.message.removeprefix("--set ")),
                          source=sheet.source) from None
     except ValueError:
@@ -266,11 +270,14 @@ def mark(sheet, sig_digits: int | None = None, rel_tol: float | None = None, *, 
     digits = sig_digits or sheet.sig_digits or SIG_DIGITS
     slips = [s for s in SLIPS if member.description.name in s[4]]
     inputs = {q.name: q.inputs(member.mode) for q in member.quantities}
+    # The values by the settings as written, none rounded to float32 as the framework holds them: a hand's exact
+    # 0.29 (0.9·0.1 + 0.2) is exact, however few its digits, though μ held in float32 makes it 0.2899999976.
+    nominal = replace(member, h={**member.h, "nominal": True}).steps if member.framework else member.steps
     verdicts: list[Verdict] = []
     for p, param in enumerate(member.names):
         carried: dict = {}  # the student's written values of the step before, by name
         prior: tuple[dict, dict] = ({}, {})  # the step before's cells and right values
-        for row, step in zip(sheet.params[param], member.steps):
+        for row, step, exact in zip(sheet.params[param], member.steps, nominal):
             values, t, cells = step[p], row["t"], row["cells"]
             before = {k: carried.get(k, v) for k, v in member.before(values).items()}
             own, read = _own_step(member, h, before, row["g"], t, cells, {})
@@ -280,6 +287,8 @@ def mark(sheet, sig_digits: int | None = None, rel_tol: float | None = None, *, 
             for q in member.shown:
                 spread = _spread(member, q, read, units)
                 verdict = _verdict(q, row, param, values[q], own[q], spread, digits, rel_tol, last_digit)
+                if verdict.status == TOO_FEW and within(as_decimal(verdict.written or "0"), exact[p][q], EXACT):
+                    verdict.status = RIGHT  # exact by the settings as written
                 if verdict.status == RIGHT_GIVEN:  # the written values it rests on, where they are not right
                     verdict.given = [(k.removesuffix("_prev"), t - 1 if k.endswith("_prev") else t) for k in inputs[q]
                                      if _off(prior[0] if k.endswith("_prev") else cells,
@@ -360,6 +369,8 @@ def _name_slip(verdict: Verdict, slips, member, replay, digits: int, rel_tol, la
         return significant_digits(verdict.written) >= digits and abs(written.value - value) <= spread + _half_unit(
             written)
 
+    if verdict.own is not None and truncated_text(as_decimal(verdict.written or "0"), verdict.own):
+        return _name_habit(verdict, fits)  # a value cut off below a unit: no formula's slip is needed to explain it
     for slip_id, text, rule, quantities, _members in slips:
         trees = {q.name: replace_nodes(q.formula(member.mode), rule) for q in member.quantities
                  if q.name in quantities}

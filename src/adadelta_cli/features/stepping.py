@@ -140,7 +140,8 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
                                    framework=convention.title))
         if h["lr"] is None:
             raise SettingsError(_f("--preset %(preset)s: %(framework)s's %(optimizer)s has no default learning rate; "
-                                   "give --lr", preset=preset, framework=convention.title, optimizer=name))
+                                   "give one (--lr; in diff's settings lr=VALUE)", preset=preset,
+                                   framework=convention.title, optimizer=name))
     if h.get("nesterov") and (h.get("momentum", 0) <= 0 or h.get("dampening", 0) != 0):
         raise SettingsError(_("nesterov=true needs momentum > 0 and dampening = 0 (as torch.optim.SGD)"))
     return h

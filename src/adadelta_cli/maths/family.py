@@ -341,10 +341,11 @@ def _prepared(description: Description, items: tuple) -> tuple[dict, frozenset, 
     mode = description.mode_of(h)
     starts = tuple((name, f"{name}_prev", h[start] if isinstance(start, str) else start)
                    for name, start in description.state.items())
+    nominal = h.pop("nominal", False)  # the settings as written, none rounded to float32 (a hand's exact values)
     if "keras" in mode:  # Keras holds lr in a float32 variable; its momentum buffers start at 0
-        h["lr"] = float(np.float32(h["lr"]))
+        h["lr"] = h["lr"] if nominal else float(np.float32(h["lr"]))
         starts = tuple((name, before, 0.0 if start is None else start) for name, before, start in starts)
-    for key in float32_held(description.name, mode):
+    for key in () if nominal else float32_held(description.name, mode):
         h[key] = float(np.float32(h[key]))
     return {**h, "_mode": mode, "_convention": h.get("convention")}, mode, starts
 

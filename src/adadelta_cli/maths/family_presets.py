@@ -46,4 +46,4 @@ def float32_held(name: str, mode) -> tuple[str, ...]:
     if "paddle" not in mode:
         return ()
     momentum = ("weight_decay",) if "momentum" in mode and name == "sgd" else ()
-    return PADDLE_FLOAT32.get(name, ()) + momentum
+    return tuple(key for key in PADDLE_FLOAT32.get(name, ()) + momentum if key != "weight_decay" or "wd" in mode)
