@@ -150,8 +150,10 @@ def test_latex_squares_a_subscripted_symbol_in_braces():
 
 
 def test_settings_are_resolved_once_and_spelled_as_the_caller_knows_them():
-    from adadelta_cli import trace
+    from adadelta_cli import i18n, trace
     from adadelta_cli.errors import SettingsError
+
+    i18n.set_language("en")  # (the API speaks the process's language: a test before may have left another)
 
     with pytest.raises(SettingsError, match=r"^rho must lie in \[0, 1\], got 2$"):
         trace([0.1], rho=2)

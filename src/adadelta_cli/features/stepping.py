@@ -96,7 +96,7 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
     by: dict[str, str] = {}  # each setting given, by what gave it: one value each
     for key, option in (("lr", "--lr"), ("eps", "--eps"), ("weight_decay", "--weight-decay")):
         if given.get(key) is not None:
-            h[key], by[key] = one_number(str(given[key]), option), option
+            h[key], by[key] = one_number(str(given[key]), option, setting=True), option
             family.check_range(description, key, h[key], option)
     if given.get("maximize") is not None:
         h["maximize"], by["maximize"] = bool(given["maximize"]), "--maximize/--minimize"
@@ -119,7 +119,7 @@ def settings_of(name: str, given: dict, sets: list[str]) -> dict:
                 raise SettingsError(_f('%(item)s: %(param)s is true or false', item=label, param=param))
             h[param] = word in _TRUE
             continue
-        h[param] = parse_number(value, source="--set", what=N_("a value"))
+        h[param] = parse_number(value, source=label, what=N_("a value"))
         family.check_range(description, param, h[param], label)
     dtype = getattr(given.get("dtype"), "value", given.get("dtype"))
     if dtype not in (None, "float64", "float32"):

@@ -107,10 +107,15 @@ def in_range(value: float, text: str, quoted: str, **place) -> float:
     return value
 
 
-def one_number(text: str, option: str, *, nonnegative: bool = False, what: str | None = None) -> float:
+def one_number(text: str, option: str, *, nonnegative: bool = False, what: str | None = None,
+               setting: bool = False) -> float:
     """The one number an option takes (``step --grad 0.1``): a list (``0.1,0.2``) is refused rather than cut short,
-    and with ``nonnegative`` a value below 0 is refused with ``what`` it is (an average of squares)."""
+    and with ``nonnegative`` a value below 0 is refused with ``what`` it is (an average of squares); ``setting``: a
+    family member's setting, one value for every parameter."""
     items = text.split(",")
+    if len(items) > 1 and setting:
+        raise InputError(_f("%(option)s takes one number, got %(count)s (%(text)s): a setting of Adadelta's family is "
+                            "one value for every parameter", option=option, count=len(items), text=shown(text)))
     if len(items) > 1:
         raise InputError(_f('%(option)s takes one number, got %(count)s (%(text)s); for a sequence of gradients use '
                             'trace', option=option, count=len(items), text=shown(text)))
