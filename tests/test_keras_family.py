@@ -7,14 +7,13 @@ are shown to miss the same runs."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
 import pytest
 
 from adadelta_cli.maths import family
+from tests.framework_runs import options, run_description, traced, worst
 
 GOLDEN = json.loads((Path(__file__).resolve().parent / "golden" / "family" / "keras.json").read_text("utf-8"))
 CASES = GOLDEN["cases"]
@@ -26,20 +25,8 @@ def settings(case: dict) -> dict:
     return {OURS.get(k, k): v for k, v in case["settings"].items()}
 
 
-def run_description(case: dict, h: dict) -> list[list[float]]:
-    description = family.DESCRIPTIONS[case["optimizer"]]
-    xs = list(case["x0"])
-    states: list[dict] = [{} for _ in xs]
-    out = []
-    for t, grads in enumerate(case["grads"], 1):
-        for p, g in enumerate(grads):
-            xs[p] = family.step(description, h, states[p], t, g, xs[p])["x"]
-        out.append(list(xs))
-    return out
-
-
-def worst(mine: list[list[float]], theirs: list[dict]) -> float:
-    return max(abs(a - b) / max(abs(b), 1e-300) for row, step in zip(mine, theirs) for a, b in zip(row, step["x"]))
+def theirs(case: dict) -> list[list[float]]:
+    return [step["x"] for step in case["steps"]]
 
 
 def test_the_golden_file_covers_every_option():
@@ -55,39 +42,20 @@ def test_the_golden_file_covers_every_option():
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_keras_convention_gives_keras_numbers(case):
     h = {**family.KERAS[case["optimizer"]], "convention": "keras", **settings(case)}
-    assert worst(run_description(case, h), case["steps"]) <= REL
+    assert worst(run_description(case, h), theirs(case)) <= REL
 
 
 def test_torch_conventions_miss_keras_runs():
     """The same settings under torch's formulas: most Keras runs are missed by far more than 1e-12 (where they
     agree, no option that differs was drawn and ε is too small to matter)."""
-    missed = sum(worst(run_description(c, {**family.KERAS[c["optimizer"]], **settings(c)}), c["steps"]) > 1e-9
+    missed = sum(worst(run_description(c, {**family.KERAS[c["optimizer"]], **settings(c)}), theirs(c)) > 1e-9
                  for c in CASES)
     assert missed >= 60, missed
 
 
-def _options(case: dict) -> list[str]:
-    out = ["--preset", "keras"]
-    for key, value in settings(case).items():
-        if key in ("lr", "eps", "weight_decay"):
-            out += [f"--{key.replace('_', '-')}", repr(value)]
-        else:
-            out += ["--set", f"{key}={str(value).lower() if isinstance(value, bool) else repr(value)}"]
-    return out
-
-
 @pytest.mark.parametrize("case", CASES[::7], ids=[c["id"] for c in CASES[::7]])
 def test_trace_with_the_keras_preset_gives_keras_numbers(run, tmp_path, case):
-    path = tmp_path / "g.csv"
-    names = [f"p{i}" for i in range(len(case["x0"]))]
-    path.write_text(",".join(names) + "\n" + "".join(",".join(map(repr, g)) + "\n" for g in case["grads"]),
-                    encoding="utf-8")
-    result = run("trace", path, "--optimizer", case["optimizer"], *_options(case), "--x0",
-                 ",".join(map(repr, case["x0"])), "-f", "csv")
-    assert result.exit_code == 0, result.stderr
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    mine = [[float(r["x"]) for r in rows[i:i + len(names)]] for i in range(0, len(rows), len(names))]
-    assert worst(mine, case["steps"]) <= REL
+    assert worst(traced(run, tmp_path, case, options("keras", settings(case))), theirs(case)) <= REL
 
 
 def test_the_keras_preset_shows_keras_formulas_and_defaults(run):
